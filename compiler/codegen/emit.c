@@ -57,13 +57,20 @@ void emit_loops(Emit *e, Shape s, const char *prefix, LoopVar *vars) {
 }
 
 void emit_close_loops(Emit *e, int rank) {
-  e->indent -= 2 * rank;
-  if (rank) emit_line(e, "}");
+  if (!rank) return;
+  e->indent -= 2;
+  emit_line(e, "}"); /* under the innermost for, which opened the block */
+  e->indent -= 2 * (rank - 1);
 }
 
 void emit_strides(const Emit *e, const Node *x, long stride[static IR_MAXDIM]) {
   long off;
   plan_base(e->plan, x, &off, stride);
+}
+
+int emit_term(char *buf, size_t size, bool plus, const char *var, long stride) {
+  return stride == 1 ? snprintf(buf, size, "%s%s", plus ? " + " : "", var)
+                     : snprintf(buf, size, "%s%s * %ld", plus ? " + " : "", var, stride);
 }
 
 const char *emit_index(const Emit *e, const Node *x, LoopVar *vars, char buf[static 160]) {
@@ -72,7 +79,7 @@ const char *emit_index(const Emit *e, const Node *x, LoopVar *vars, char buf[sta
   int k = 0;
   for (int i = 0; i < x->shape.rank; i++)
     if (st[i] && x->shape.dim[i] > 1)
-      k += snprintf(buf + k, (size_t)(160 - k), "%s%s * %ld", k ? " + " : "", vars[i], st[i]);
+      k += emit_term(buf + k, (size_t)(160 - k), k > 0, vars[i], st[i]);
   if (!k) snprintf(buf, 160, "0");
   return buf;
 }

@@ -45,6 +45,9 @@ void emit_line(Emit *e, const char *fmt, ...) IR_PRINTF(2, 3);
  * emit_close_loops); vars[k] receives "iK". */
 void emit_loops(Emit *e, Shape s, const char *prefix, LoopVar *vars);
 void emit_close_loops(Emit *e, int rank);
+/* One term of an index into buf: " + i1 * 512", or " + i1" for stride 1
+ * (without " + " when !plus).  Returns its length. */
+int emit_term(char *buf, size_t size, bool plus, const char *var, long stride);
 /* "i0 * 512 + i1": the element offset of operand x (as its kernel argument
  * points to it: the view's base plus its offset) at loop variables vars
  * over x's own shape. */

@@ -361,6 +361,15 @@ typedef struct {
   bool strips; /* B copied in strips of nr columns, each used by every row of tiles */
 } Product;
 
+/* "(k0 + k) * 128", or "k" for a plain index at stride 1: an offset along
+ * one axis, in buf. */
+static const char *times(const char *index, long stride, char buf[static 40]) {
+  bool sum = strchr(index, ' ') != NULL;
+  if (stride == 1) snprintf(buf, 40, "%s", index);
+  else snprintf(buf, 40, sum ? "(%s) * %ld" : "%s * %ld", index, stride);
+  return buf;
+}
+
 /* "out[(i + 3) * 128 + j + c]": element (i + r, j + c) of C. */
 static const char *c_elem(const Product *p, int r, char buf[static 80]) {
   if (p->cj == 1)
@@ -381,7 +390,7 @@ typedef struct {
 /* One mr x nr tile of C at (i, j): accumulators (reloaded from C after the
  * first block of k), the k loop, the store. */
 static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
-  char zero[40], c[80];
+  char zero[40], c[80], s1[40], s2[40];
   emit_literal(e, 0, zero);
   for (int r = 0; r < mr; r++) emit_line(e, "%s acc%d[%d] = {%s};", p->T, r, nr, zero);
   if (t->blocked) {
@@ -394,14 +403,14 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
   if (p->strips)
     emit_line(e, "  const %s *b = bp[k];", p->T);
   else
-    emit_line(e, "  const %s *b = %s + (%s) * %ld + j * %ld;", p->T, p->B, t->k, p->bk, p->bj);
+    emit_line(e, "  const %s *b = %s + %s + %s;", p->T, p->B, times(t->k, p->bk, s1), times("j", p->bj, s2));
   for (int r = 0; r < mr; r++)
     if (t->pack_a)
       emit_line(e, "  const %s x%d = ap[k][%d];", p->T, r, r);
     else
-      emit_line(e, "  const %s x%d = %s[(i + %d) * %ld + (%s) * %ld];", p->T, r, p->A, r, p->ai, t->k, p->ak);
+      emit_line(e, "  const %s x%d = %s[(i + %d) * %ld + %s];", p->T, r, p->A, r, p->ai, times(t->k, p->ak, s1));
   emit_line(e, "  for (int c = 0; c < %d; c++) {", nr);
-  for (int r = 0; r < mr; r++) emit_line(e, "    acc%d[c] += x%d * b[c * %ld];", r, r, p->strips ? 1L : p->bj);
+  for (int r = 0; r < mr; r++) emit_line(e, "    acc%d[c] += x%d * b[%s];", r, r, times("c", p->strips ? 1L : p->bj, s2));
   emit_line(e, "  }");
   emit_line(e, "}");
   emit_line(e, "for (int c = 0; c < %d; c++) {", nr);
@@ -416,8 +425,9 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
   if (i0 >= i1 || j0 >= j1) return;
   long size = (long)ir_dtype_size(e->real);
   long kc = p->strips ? STRIP_BYTES / (nr * size) : PANEL_BYTES / (mr * size);
-  char kn[24], k[16];
-  TileLoop t = {.pack_a = !p->strips && (p->ak != 1 || p->K < LONG_K), .blocked = p->K > kc, .kn = kn, .k = k};
+  char kn[24], k[16], s1[40], s2[40];
+  /* one row of A (a matrix-vector product) is read in place: no panel */
+  TileLoop t = {.pack_a = !p->strips && mr > 1 && (p->ak != 1 || p->K < LONG_K), .blocked = p->K > kc, .kn = kn, .k = k};
   snprintf(kn, sizeof kn, t.blocked ? "kn" : "%ld", p->K);
   snprintf(k, sizeof k, t.blocked ? "k0 + k" : "k");
   if (t.blocked) {
@@ -429,16 +439,16 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
     emit_line(e, "for (long j = %ld; j < %ld; j += %d) {", j0, j1, nr);
     emit_line(e, "  %s bp[%ld][%d];", p->T, t.blocked ? kc : p->K, nr);
     emit_line(e, "  for (long k = 0; k < %s; k++)", kn);
-    emit_line(e, "    for (int c = 0; c < %d; c++) bp[k][c] = %s[(%s) * %ld + (j + c) * %ld];", nr, p->B, k, p->bk,
-              p->bj);
+    emit_line(e, "    for (int c = 0; c < %d; c++) bp[k][c] = %s[%s + %s];", nr, p->B, times(k, p->bk, s1),
+              times("j + c", p->bj, s2));
     emit_line(e, "  for (long i = %ld; i < %ld; i += %d) {", i0, i1, mr);
   } else {
     emit_line(e, "for (long i = %ld; i < %ld; i += %d) {", i0, i1, mr);
     if (t.pack_a) {
       emit_line(e, "  %s ap[%ld][%d];", p->T, t.blocked ? kc : p->K, mr);
       emit_line(e, "  for (long k = 0; k < %s; k++)", kn);
-      emit_line(e, "    for (int r = 0; r < %d; r++) ap[k][r] = %s[(i + r) * %ld + (%s) * %ld];", mr, p->A, p->ai,
-                k, p->ak);
+      emit_line(e, "    for (int r = 0; r < %d; r++) ap[k][r] = %s[(i + r) * %ld + %s];", mr, p->A, p->ai,
+                times(k, p->ak, s1));
     }
     emit_line(e, "  for (long j = %ld; j < %ld; j += %d) {", j0, j1, nr);
   }

@@ -133,8 +133,17 @@ static void strides_over(const Fn *f, const Node *x, Shape s, long *out) {
 
 /* Merges neighbouring axes that every operand walks contiguously (or not at
  * all), so that a plain loop covers them: the common cases end as one loop
- * (same shapes, scalars) or two (a bias row). */
+ * (same shapes, scalars) or two (a bias row); an axis of one element needs
+ * no loop at all. */
 static Shape merge_axes(Shape s, Operand *ops, int nops) {
+  for (int i = s.rank - 1; i >= 0 && s.rank > 1; i--) { /* axes of one element: no loop */
+    if (s.dim[i] != 1) continue;
+    for (int j = i; j + 1 < s.rank; j++) {
+      s.dim[j] = s.dim[j + 1];
+      for (int k = 0; k < nops; k++) ops[k].stride[j] = ops[k].stride[j + 1];
+    }
+    s.rank--;
+  }
   for (int i = s.rank - 2; i >= 0; i--) {
     bool ok = true;
     for (int k = 0; k < nops && ok; k++) ok = ops[k].stride[i] == ops[k].stride[i + 1] * s.dim[i + 1];
@@ -153,8 +162,11 @@ static Shape merge_axes(Shape s, Operand *ops, int nops) {
 static const char *operand_index(const Operand *op, Shape s, char buf[static 160]) {
   int k = 0;
   for (int i = 0; i < s.rank; i++)
-    if (op->stride[i] && s.dim[i] > 1)
-      k += snprintf(buf + k, (size_t)(160 - k), "%si%d * %ld", k ? " + " : "", i, op->stride[i]);
+    if (op->stride[i] && s.dim[i] > 1) {
+      char var[8];
+      snprintf(var, sizeof var, "i%d", i);
+      k += emit_term(buf + k, (size_t)(160 - k), k > 0, var, op->stride[i]);
+    }
   if (!k) snprintf(buf, 160, "0");
   return buf;
 }

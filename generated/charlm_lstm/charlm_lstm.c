@@ -313,8 +313,8 @@ const charlm_lstm_param_info charlm_lstm_params_info[CHARLM_LSTM_NPARAMS] = {
 static void k0_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 96; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
-      out[i0 * 1024 + i1 * 1] = a0[i0 * 1 + i1 * 96];
-  }
+      out[i0 * 1024 + i1] = a0[i0 * 1 + i1 * 96];
+    }
 }
 
 /* gather [32, 1024] (specs/charlm_lstm.lua:17) */
@@ -330,58 +330,58 @@ static void k1_gather(const float *restrict a0, const int32_t *restrict a1, floa
 static void k2_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
-      const float t0 = (0.0f + a0[i1 * 1]);
-      out0[i0 * 1024 + i1 * 1] = t0;
-  }
+      const float t0 = (0.0f + a0[i1]);
+      out0[i0 * 1024 + i1] = t0;
+    }
 }
 
 /* fused: add add over add [32, 1024] (specs/charlm_lstm.lua:17) */
 static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
-      const float t0 = (a0[i0 * 1024 + i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 1024 + i1 * 1]);
-      out0[i0 * 1024 + i1 * 1] = t1;
-  }
+      const float t0 = (a0[i0 * 1024 + i1] + a1[i1]);
+      const float t1 = (t0 + a2[i0 * 1024 + i1]);
+      out0[i0 * 1024 + i1] = t1;
+    }
 }
 
 /* fused: tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
 static void k4_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = rnnc_tanhf(a0[i0 * 1024 + i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t0;
-  }
+      const float t0 = rnnc_tanhf(a0[i0 * 1024 + i1]);
+      out0[i0 * 256 + i1] = t0;
+    }
 }
 
 /* fused: sigmoid mul tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
 static void k5_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
+      const float t1 = (t0 * a1[i0 * 256 + i1]);
       const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 256 + i1 * 1] = t1;
-      out1[i0 * 256 + i1 * 1] = t2;
-  }
+      out0[i0 * 256 + i1] = t1;
+      out1[i0 * 256 + i1] = t2;
+    }
 }
 
 /* transpose [256, 1024] (specs/charlm_lstm.lua:17) */
 static void k6_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
-      out[i0 * 1024 + i1 * 1] = a0[i0 * 1 + i1 * 256];
-  }
+      out[i0 * 1024 + i1] = a0[i0 * 1 + i1 * 256];
+    }
 }
 
 /* fused: sigmoid mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
 static void k7_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t1;
-  }
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
+      const float t1 = (t0 * a1[i0 * 256 + i1]);
+      out0[i0 * 256 + i1] = t1;
+    }
 }
 
 /* matmul [32, 1024] (specs/charlm_lstm.lua:17) */
@@ -397,24 +397,24 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + (k) * 1024 + j * 1;
-        const float x0 = a0[(i + 0) * 256 + (k) * 1];
-        const float x1 = a0[(i + 1) * 256 + (k) * 1];
-        const float x2 = a0[(i + 2) * 256 + (k) * 1];
-        const float x3 = a0[(i + 3) * 256 + (k) * 1];
-        const float x4 = a0[(i + 4) * 256 + (k) * 1];
-        const float x5 = a0[(i + 5) * 256 + (k) * 1];
-        const float x6 = a0[(i + 6) * 256 + (k) * 1];
-        const float x7 = a0[(i + 7) * 256 + (k) * 1];
+        const float *b = a1 + k * 1024 + j;
+        const float x0 = a0[(i + 0) * 256 + k];
+        const float x1 = a0[(i + 1) * 256 + k];
+        const float x2 = a0[(i + 2) * 256 + k];
+        const float x3 = a0[(i + 3) * 256 + k];
+        const float x4 = a0[(i + 4) * 256 + k];
+        const float x5 = a0[(i + 5) * 256 + k];
+        const float x6 = a0[(i + 6) * 256 + k];
+        const float x7 = a0[(i + 7) * 256 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -435,42 +435,42 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k9_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
-      const float t0 = (a0[i0 * 1024 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 1024 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 1024 + i1] + a1[i1]);
+      out0[i0 * 1024 + i1] = t0;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
 static void k10_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 256 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
+      const float t1 = (t0 * a1[i0 * 256 + i1]);
+      const float t2 = (t1 + a2[i0 * 256 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 256 + i1 * 1] = t2;
-      out1[i0 * 256 + i1 * 1] = t3;
-  }
+      out0[i0 * 256 + i1] = t2;
+      out1[i0 * 256 + i1] = t3;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
 static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 256 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
+      const float t1 = (t0 * a1[i0 * 256 + i1]);
+      const float t2 = (t1 + a2[i0 * 256 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 256 + i1 * 1] = t3;
-  }
+      out0[i0 * 256 + i1] = t3;
+    }
 }
 
 /* transpose [256, 96] (specs/charlm_lstm.lua:18) */
 static void k12_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      out[i0 * 96 + i1 * 1] = a0[i0 * 1 + i1 * 256];
-  }
+      out[i0 * 96 + i1] = a0[i0 * 1 + i1 * 256];
+    }
 }
 
 /* matmul [2048, 96] (specs/charlm_lstm.lua:18) */
@@ -486,24 +486,24 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + (k) * 96 + j * 1;
-        const float x0 = a0[(i + 0) * 256 + (k) * 1];
-        const float x1 = a0[(i + 1) * 256 + (k) * 1];
-        const float x2 = a0[(i + 2) * 256 + (k) * 1];
-        const float x3 = a0[(i + 3) * 256 + (k) * 1];
-        const float x4 = a0[(i + 4) * 256 + (k) * 1];
-        const float x5 = a0[(i + 5) * 256 + (k) * 1];
-        const float x6 = a0[(i + 6) * 256 + (k) * 1];
-        const float x7 = a0[(i + 7) * 256 + (k) * 1];
+        const float *b = a1 + k * 96 + j;
+        const float x0 = a0[(i + 0) * 256 + k];
+        const float x1 = a0[(i + 1) * 256 + k];
+        const float x2 = a0[(i + 2) * 256 + k];
+        const float x3 = a0[(i + 3) * 256 + k];
+        const float x4 = a0[(i + 4) * 256 + k];
+        const float x5 = a0[(i + 5) * 256 + k];
+        const float x6 = a0[(i + 6) * 256 + k];
+        const float x7 = a0[(i + 7) * 256 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -524,9 +524,9 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
 static void k14_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      const float t0 = (a0[i0 * 96 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 6144 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 96 + i1] + a1[i1]);
+      out0[i0 * 6144 + i1] = t0;
+    }
 }
 
 /* copy out stack [32, 64, 96] (specs/charlm_lstm.lua:20) */
@@ -534,59 +534,59 @@ static void k15_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 96; i2++) {
-        out[i0 * 6144 + i1 * 96 + i2 * 1] = a0[i0 * 6144 + i1 * 96 + i2 * 1];
-  }
+        out[i0 * 6144 + i1 * 96 + i2] = a0[i0 * 6144 + i1 * 96 + i2];
+      }
 }
 
 /* fused: sigmoid mul tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
 static void k16_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
+      const float t1 = (t0 * a1[i0 * 256 + i1]);
       const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 256 + i1 * 1] = t0;
-      out1[i0 * 256 + i1 * 1] = t1;
-      out2[i0 * 256 + i1 * 1] = t2;
-  }
+      out0[i0 * 256 + i1] = t0;
+      out1[i0 * 256 + i1] = t1;
+      out2[i0 * 256 + i1] = t2;
+    }
 }
 
 /* fused: sigmoid mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
 static void k17_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t0;
-      out1[i0 * 256 + i1 * 1] = t1;
-  }
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
+      const float t1 = (t0 * a1[i0 * 256 + i1]);
+      out0[i0 * 256 + i1] = t0;
+      out1[i0 * 256 + i1] = t1;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
 static void k18_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 256 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
+      const float t1 = (t0 * a1[i0 * 256 + i1]);
+      const float t2 = (t1 + a2[i0 * 256 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 256 + i1 * 1] = t0;
-      out1[i0 * 256 + i1 * 1] = t2;
-      out2[i0 * 256 + i1 * 1] = t3;
-  }
+      out0[i0 * 256 + i1] = t0;
+      out1[i0 * 256 + i1] = t2;
+      out2[i0 * 256 + i1] = t3;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
 static void k19_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 256 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
+      const float t1 = (t0 * a1[i0 * 256 + i1]);
+      const float t2 = (t1 + a2[i0 * 256 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 256 + i1 * 1] = t0;
-      out1[i0 * 256 + i1 * 1] = t3;
-  }
+      out0[i0 * 256 + i1] = t0;
+      out1[i0 * 256 + i1] = t3;
+    }
 }
 
 /* one_hot [32, 96] (specs/charlm_lstm.lua:21) */
@@ -614,8 +614,8 @@ static void k21_log_softmax(const float *restrict a0, float *restrict out) {
 /* fused: mul over mul [32, 96] (specs/charlm_lstm.lua:21) */
 static void k22_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 3072; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a1[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -624,15 +624,15 @@ static void k23_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 32; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      out[i0 * 1] += a0[i0 * 96 + i1 * 1];
-  }
+      out[i0 * 1] += a0[i0 * 96 + i1];
+    }
 }
 
 /* sum_to [] (specs/charlm_lstm.lua:21) */
 static void k24_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++) {
-    out[0] += a0[i0 * 1];
+    out[0] += a0[i0];
   }
 }
 
@@ -658,7 +658,7 @@ static void k26_argmax(const float *restrict a0, int32_t *restrict out) {
 /* equal [32] (specs/charlm_lstm.lua:22) */
 static void k27_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
-    out[i0 * 1] = a0[i0 * 1] == a1[i0 * 64] ? 1.0f : 0.0f;
+    out[i0] = a0[i0] == a1[i0 * 64] ? 1.0f : 0.0f;
   }
 }
 
@@ -867,8 +867,8 @@ static void k29_stack(const int32_t *restrict a0, const int32_t *restrict a1, co
 /* fused: mul over mul [32, 96] (specs/charlm_lstm.lua:21) */
 static void k30_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 3072; i0++) {
-    const float t0 = (-0.00048828125f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (-0.00048828125f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -876,11 +876,11 @@ static void k30_mul(const float *restrict a0, float *restrict out0) {
 static void k31_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      const float t0 = rnnc_expf(a0[i0 * 96 + i1 * 1]);
-      const float t1 = (t0 * a1[i0 * 1]);
-      const float t2 = (a2[i0 * 96 + i1 * 1] - t1);
-      out0[i0 * 96 + i1 * 1] = t2;
-  }
+      const float t0 = rnnc_expf(a0[i0 * 96 + i1]);
+      const float t1 = (t0 * a1[i0]);
+      const float t2 = (a2[i0 * 96 + i1] - t1);
+      out0[i0 * 96 + i1] = t2;
+    }
 }
 
 /* matmul [2048, 256] (specs/charlm_lstm.lua:18) */
@@ -888,7 +888,7 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 2048; i += 8) {
     float ap[96][8];
     for (long k = 0; k < 96; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 96 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 96 + k];
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -899,7 +899,7 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 96; k++) {
-        const float *b = a1 + (k) * 256 + j * 1;
+        const float *b = a1 + k * 256 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -909,14 +909,14 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -936,18 +936,18 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
 /* fused: mul sub over sub [32, 256] (specs/charlm_lstm.lua:17) */
 static void k33_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (1.0f - t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: sub mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
 static void k34_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (1.0f - a0[i0 * 1]);
-    const float t1 = (a0[i0 * 1] * t0);
-    out0[i0 * 1] = t1;
+    const float t0 = (1.0f - a0[i0]);
+    const float t1 = (a0[i0] * t0);
+    out0[i0] = t1;
   }
 }
 
@@ -955,30 +955,30 @@ static void k34_sub_mul(const float *restrict a0, float *restrict out0) {
 static void k35_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (a0[i0 * 256 + i1 * 1] * a1[i0 * 256 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 256 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 256 + i1 * 1]);
-      const float t3 = (t1 * a4[i0 * 256 + i1 * 1]);
-      const float t4 = (t3 * a5[i0 * 256 + i1 * 1]);
-      const float t5 = (t1 * a6[i0 * 256 + i1 * 1]);
-      const float t6 = (t5 * a7[i0 * 256 + i1 * 1]);
-      const float t7 = (t1 * a8[i0 * 256 + i1 * 1]);
-      const float t8 = (t7 * a9[i0 * 256 + i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t2;
-      out1[i0 * 1024 + i1 * 1] = t4;
-      out2[i0 * 1024 + i1 * 1] = t6;
-      out3[i0 * 1024 + i1 * 1] = t8;
-  }
+      const float t0 = (a0[i0 * 256 + i1] * a1[i0 * 256 + i1]);
+      const float t1 = (t0 * a2[i0 * 256 + i1]);
+      const float t2 = (t1 * a3[i0 * 256 + i1]);
+      const float t3 = (t1 * a4[i0 * 256 + i1]);
+      const float t4 = (t3 * a5[i0 * 256 + i1]);
+      const float t5 = (t1 * a6[i0 * 256 + i1]);
+      const float t6 = (t5 * a7[i0 * 256 + i1]);
+      const float t7 = (t1 * a8[i0 * 256 + i1]);
+      const float t8 = (t7 * a9[i0 * 256 + i1]);
+      out0[i0 * 256 + i1] = t2;
+      out1[i0 * 1024 + i1] = t4;
+      out2[i0 * 1024 + i1] = t6;
+      out3[i0 * 1024 + i1] = t8;
+    }
 }
 
 /* fused: mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
 static void k36_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (a0[i0 * 256 + i1 * 1] * a1[i0 * 256 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 256 + i1 * 1]);
-      out0[i0 * 1024 + i1 * 1] = t1;
-  }
+      const float t0 = (a0[i0 * 256 + i1] * a1[i0 * 256 + i1]);
+      const float t1 = (t0 * a2[i0 * 256 + i1]);
+      out0[i0 * 1024 + i1] = t1;
+    }
 }
 
 /* matmul [32, 256] (specs/charlm_lstm.lua:17) */
@@ -994,24 +994,24 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 1024; k++) {
-        const float *b = a1 + (k) * 256 + j * 1;
-        const float x0 = a0[(i + 0) * 1024 + (k) * 1];
-        const float x1 = a0[(i + 1) * 1024 + (k) * 1];
-        const float x2 = a0[(i + 2) * 1024 + (k) * 1];
-        const float x3 = a0[(i + 3) * 1024 + (k) * 1];
-        const float x4 = a0[(i + 4) * 1024 + (k) * 1];
-        const float x5 = a0[(i + 5) * 1024 + (k) * 1];
-        const float x6 = a0[(i + 6) * 1024 + (k) * 1];
-        const float x7 = a0[(i + 7) * 1024 + (k) * 1];
+        const float *b = a1 + k * 256 + j;
+        const float x0 = a0[(i + 0) * 1024 + k];
+        const float x1 = a0[(i + 1) * 1024 + k];
+        const float x2 = a0[(i + 2) * 1024 + k];
+        const float x3 = a0[(i + 3) * 1024 + k];
+        const float x4 = a0[(i + 4) * 1024 + k];
+        const float x5 = a0[(i + 5) * 1024 + k];
+        const float x6 = a0[(i + 6) * 1024 + k];
+        const float x7 = a0[(i + 7) * 1024 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1032,43 +1032,43 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
 static void k38_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (a0[i0 * 256 + i1 * 1] + a1[i0 * 256 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 256 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 256 + i1 * 1]);
-      const float t3 = (a4[i0 * 256 + i1 * 1] + t2);
-      const float t4 = (t3 * a5[i0 * 256 + i1 * 1]);
-      const float t5 = (t3 * a6[i0 * 256 + i1 * 1]);
-      const float t6 = (t5 * a7[i0 * 256 + i1 * 1]);
-      const float t7 = (t3 * a8[i0 * 256 + i1 * 1]);
-      const float t8 = (t7 * a9[i0 * 256 + i1 * 1]);
-      const float t9 = (t3 * a10[i0 * 256 + i1 * 1]);
-      const float t10 = (t9 * a11[i0 * 256 + i1 * 1]);
-      const float t11 = (t0 * a12[i0 * 256 + i1 * 1]);
-      const float t12 = (t11 * a13[i0 * 256 + i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t4;
-      out1[i0 * 1024 + i1 * 1] = t6;
-      out2[i0 * 1024 + i1 * 1] = t8;
-      out3[i0 * 1024 + i1 * 1] = t10;
-      out4[i0 * 1024 + i1 * 1] = t12;
-  }
+      const float t0 = (a0[i0 * 256 + i1] + a1[i0 * 256 + i1]);
+      const float t1 = (t0 * a2[i0 * 256 + i1]);
+      const float t2 = (t1 * a3[i0 * 256 + i1]);
+      const float t3 = (a4[i0 * 256 + i1] + t2);
+      const float t4 = (t3 * a5[i0 * 256 + i1]);
+      const float t5 = (t3 * a6[i0 * 256 + i1]);
+      const float t6 = (t5 * a7[i0 * 256 + i1]);
+      const float t7 = (t3 * a8[i0 * 256 + i1]);
+      const float t8 = (t7 * a9[i0 * 256 + i1]);
+      const float t9 = (t3 * a10[i0 * 256 + i1]);
+      const float t10 = (t9 * a11[i0 * 256 + i1]);
+      const float t11 = (t0 * a12[i0 * 256 + i1]);
+      const float t12 = (t11 * a13[i0 * 256 + i1]);
+      out0[i0 * 256 + i1] = t4;
+      out1[i0 * 1024 + i1] = t6;
+      out2[i0 * 1024 + i1] = t8;
+      out3[i0 * 1024 + i1] = t10;
+      out4[i0 * 1024 + i1] = t12;
+    }
 }
 
 /* fused: addn mul mul addn mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
 static void k39_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (a4[i0 * 1] + t2);
-    const float t4 = (t3 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    const float t6 = (t3 * a7[i0 * 1]);
-    const float t7 = (t6 * a8[i0 * 1]);
-    const float t8 = (t0 * a9[i0 * 1]);
-    const float t9 = (t8 * a10[i0 * 1]);
-    out0[i0 * 1] = t5;
-    out1[i0 * 1] = t7;
-    out2[i0 * 1] = t9;
+    const float t0 = (a0[i0] + a1[i0]);
+    const float t1 = (t0 * a2[i0]);
+    const float t2 = (t1 * a3[i0]);
+    const float t3 = (a4[i0] + t2);
+    const float t4 = (t3 * a5[i0]);
+    const float t5 = (t4 * a6[i0]);
+    const float t6 = (t3 * a7[i0]);
+    const float t7 = (t6 * a8[i0]);
+    const float t8 = (t0 * a9[i0]);
+    const float t9 = (t8 * a10[i0]);
+    out0[i0] = t5;
+    out1[i0] = t7;
+    out2[i0] = t9;
   }
 }
 
@@ -1081,20 +1081,20 @@ static void k40_const(float *restrict out) {
 static void k41_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[0 + i0 * 1024 + i1 * 1] = a0[i0 * 256 + i1 * 1];
-  }
+      out[0 + i0 * 1024 + i1 * 1] = a0[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[256 + i0 * 1024 + i1 * 1] = a1[i0 * 256 + i1 * 1];
-  }
+      out[256 + i0 * 1024 + i1 * 1] = a1[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[512 + i0 * 1024 + i1 * 1] = a2[i0 * 256 + i1 * 1];
-  }
+      out[512 + i0 * 1024 + i1 * 1] = a2[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[768 + i0 * 1024 + i1 * 1] = a3[i0 * 256 + i1 * 1];
-  }
+      out[768 + i0 * 1024 + i1 * 1] = a3[i0 * 256 + i1];
+    }
 }
 
 /* scatter_add [96, 1024] (specs/charlm_lstm.lua:17) */
@@ -1111,264 +1111,264 @@ static void k42_scatter_add(const int32_t *restrict a0, const float *restrict a1
 static void k43_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      out[i0 * 96 + i1 * 1] = a0[i0 * 1 + i1 * 1024];
-  }
+      out[i0 * 96 + i1] = a0[i0 * 1 + i1 * 1024];
+    }
 }
 
 /* stack [63, 32, 256] (specs/charlm_lstm.lua:17) */
 static void k44_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[0 + i0 * 256 + i1 * 1] = a0[i0 * 256 + i1 * 1];
-  }
+      out[0 + i0 * 256 + i1 * 1] = a0[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[8192 + i0 * 256 + i1 * 1] = a1[i0 * 256 + i1 * 1];
-  }
+      out[8192 + i0 * 256 + i1 * 1] = a1[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[16384 + i0 * 256 + i1 * 1] = a2[i0 * 256 + i1 * 1];
-  }
+      out[16384 + i0 * 256 + i1 * 1] = a2[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[24576 + i0 * 256 + i1 * 1] = a3[i0 * 256 + i1 * 1];
-  }
+      out[24576 + i0 * 256 + i1 * 1] = a3[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[32768 + i0 * 256 + i1 * 1] = a4[i0 * 256 + i1 * 1];
-  }
+      out[32768 + i0 * 256 + i1 * 1] = a4[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[40960 + i0 * 256 + i1 * 1] = a5[i0 * 256 + i1 * 1];
-  }
+      out[40960 + i0 * 256 + i1 * 1] = a5[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[49152 + i0 * 256 + i1 * 1] = a6[i0 * 256 + i1 * 1];
-  }
+      out[49152 + i0 * 256 + i1 * 1] = a6[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[57344 + i0 * 256 + i1 * 1] = a7[i0 * 256 + i1 * 1];
-  }
+      out[57344 + i0 * 256 + i1 * 1] = a7[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[65536 + i0 * 256 + i1 * 1] = a8[i0 * 256 + i1 * 1];
-  }
+      out[65536 + i0 * 256 + i1 * 1] = a8[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[73728 + i0 * 256 + i1 * 1] = a9[i0 * 256 + i1 * 1];
-  }
+      out[73728 + i0 * 256 + i1 * 1] = a9[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[81920 + i0 * 256 + i1 * 1] = a10[i0 * 256 + i1 * 1];
-  }
+      out[81920 + i0 * 256 + i1 * 1] = a10[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[90112 + i0 * 256 + i1 * 1] = a11[i0 * 256 + i1 * 1];
-  }
+      out[90112 + i0 * 256 + i1 * 1] = a11[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[98304 + i0 * 256 + i1 * 1] = a12[i0 * 256 + i1 * 1];
-  }
+      out[98304 + i0 * 256 + i1 * 1] = a12[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[106496 + i0 * 256 + i1 * 1] = a13[i0 * 256 + i1 * 1];
-  }
+      out[106496 + i0 * 256 + i1 * 1] = a13[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[114688 + i0 * 256 + i1 * 1] = a14[i0 * 256 + i1 * 1];
-  }
+      out[114688 + i0 * 256 + i1 * 1] = a14[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[122880 + i0 * 256 + i1 * 1] = a15[i0 * 256 + i1 * 1];
-  }
+      out[122880 + i0 * 256 + i1 * 1] = a15[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[131072 + i0 * 256 + i1 * 1] = a16[i0 * 256 + i1 * 1];
-  }
+      out[131072 + i0 * 256 + i1 * 1] = a16[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[139264 + i0 * 256 + i1 * 1] = a17[i0 * 256 + i1 * 1];
-  }
+      out[139264 + i0 * 256 + i1 * 1] = a17[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[147456 + i0 * 256 + i1 * 1] = a18[i0 * 256 + i1 * 1];
-  }
+      out[147456 + i0 * 256 + i1 * 1] = a18[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[155648 + i0 * 256 + i1 * 1] = a19[i0 * 256 + i1 * 1];
-  }
+      out[155648 + i0 * 256 + i1 * 1] = a19[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[163840 + i0 * 256 + i1 * 1] = a20[i0 * 256 + i1 * 1];
-  }
+      out[163840 + i0 * 256 + i1 * 1] = a20[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[172032 + i0 * 256 + i1 * 1] = a21[i0 * 256 + i1 * 1];
-  }
+      out[172032 + i0 * 256 + i1 * 1] = a21[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[180224 + i0 * 256 + i1 * 1] = a22[i0 * 256 + i1 * 1];
-  }
+      out[180224 + i0 * 256 + i1 * 1] = a22[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[188416 + i0 * 256 + i1 * 1] = a23[i0 * 256 + i1 * 1];
-  }
+      out[188416 + i0 * 256 + i1 * 1] = a23[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[196608 + i0 * 256 + i1 * 1] = a24[i0 * 256 + i1 * 1];
-  }
+      out[196608 + i0 * 256 + i1 * 1] = a24[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[204800 + i0 * 256 + i1 * 1] = a25[i0 * 256 + i1 * 1];
-  }
+      out[204800 + i0 * 256 + i1 * 1] = a25[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[212992 + i0 * 256 + i1 * 1] = a26[i0 * 256 + i1 * 1];
-  }
+      out[212992 + i0 * 256 + i1 * 1] = a26[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[221184 + i0 * 256 + i1 * 1] = a27[i0 * 256 + i1 * 1];
-  }
+      out[221184 + i0 * 256 + i1 * 1] = a27[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[229376 + i0 * 256 + i1 * 1] = a28[i0 * 256 + i1 * 1];
-  }
+      out[229376 + i0 * 256 + i1 * 1] = a28[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[237568 + i0 * 256 + i1 * 1] = a29[i0 * 256 + i1 * 1];
-  }
+      out[237568 + i0 * 256 + i1 * 1] = a29[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[245760 + i0 * 256 + i1 * 1] = a30[i0 * 256 + i1 * 1];
-  }
+      out[245760 + i0 * 256 + i1 * 1] = a30[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[253952 + i0 * 256 + i1 * 1] = a31[i0 * 256 + i1 * 1];
-  }
+      out[253952 + i0 * 256 + i1 * 1] = a31[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[262144 + i0 * 256 + i1 * 1] = a32[i0 * 256 + i1 * 1];
-  }
+      out[262144 + i0 * 256 + i1 * 1] = a32[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[270336 + i0 * 256 + i1 * 1] = a33[i0 * 256 + i1 * 1];
-  }
+      out[270336 + i0 * 256 + i1 * 1] = a33[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[278528 + i0 * 256 + i1 * 1] = a34[i0 * 256 + i1 * 1];
-  }
+      out[278528 + i0 * 256 + i1 * 1] = a34[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[286720 + i0 * 256 + i1 * 1] = a35[i0 * 256 + i1 * 1];
-  }
+      out[286720 + i0 * 256 + i1 * 1] = a35[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[294912 + i0 * 256 + i1 * 1] = a36[i0 * 256 + i1 * 1];
-  }
+      out[294912 + i0 * 256 + i1 * 1] = a36[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[303104 + i0 * 256 + i1 * 1] = a37[i0 * 256 + i1 * 1];
-  }
+      out[303104 + i0 * 256 + i1 * 1] = a37[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[311296 + i0 * 256 + i1 * 1] = a38[i0 * 256 + i1 * 1];
-  }
+      out[311296 + i0 * 256 + i1 * 1] = a38[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[319488 + i0 * 256 + i1 * 1] = a39[i0 * 256 + i1 * 1];
-  }
+      out[319488 + i0 * 256 + i1 * 1] = a39[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[327680 + i0 * 256 + i1 * 1] = a40[i0 * 256 + i1 * 1];
-  }
+      out[327680 + i0 * 256 + i1 * 1] = a40[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[335872 + i0 * 256 + i1 * 1] = a41[i0 * 256 + i1 * 1];
-  }
+      out[335872 + i0 * 256 + i1 * 1] = a41[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[344064 + i0 * 256 + i1 * 1] = a42[i0 * 256 + i1 * 1];
-  }
+      out[344064 + i0 * 256 + i1 * 1] = a42[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[352256 + i0 * 256 + i1 * 1] = a43[i0 * 256 + i1 * 1];
-  }
+      out[352256 + i0 * 256 + i1 * 1] = a43[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[360448 + i0 * 256 + i1 * 1] = a44[i0 * 256 + i1 * 1];
-  }
+      out[360448 + i0 * 256 + i1 * 1] = a44[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[368640 + i0 * 256 + i1 * 1] = a45[i0 * 256 + i1 * 1];
-  }
+      out[368640 + i0 * 256 + i1 * 1] = a45[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[376832 + i0 * 256 + i1 * 1] = a46[i0 * 256 + i1 * 1];
-  }
+      out[376832 + i0 * 256 + i1 * 1] = a46[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[385024 + i0 * 256 + i1 * 1] = a47[i0 * 256 + i1 * 1];
-  }
+      out[385024 + i0 * 256 + i1 * 1] = a47[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[393216 + i0 * 256 + i1 * 1] = a48[i0 * 256 + i1 * 1];
-  }
+      out[393216 + i0 * 256 + i1 * 1] = a48[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[401408 + i0 * 256 + i1 * 1] = a49[i0 * 256 + i1 * 1];
-  }
+      out[401408 + i0 * 256 + i1 * 1] = a49[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[409600 + i0 * 256 + i1 * 1] = a50[i0 * 256 + i1 * 1];
-  }
+      out[409600 + i0 * 256 + i1 * 1] = a50[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[417792 + i0 * 256 + i1 * 1] = a51[i0 * 256 + i1 * 1];
-  }
+      out[417792 + i0 * 256 + i1 * 1] = a51[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[425984 + i0 * 256 + i1 * 1] = a52[i0 * 256 + i1 * 1];
-  }
+      out[425984 + i0 * 256 + i1 * 1] = a52[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[434176 + i0 * 256 + i1 * 1] = a53[i0 * 256 + i1 * 1];
-  }
+      out[434176 + i0 * 256 + i1 * 1] = a53[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[442368 + i0 * 256 + i1 * 1] = a54[i0 * 256 + i1 * 1];
-  }
+      out[442368 + i0 * 256 + i1 * 1] = a54[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[450560 + i0 * 256 + i1 * 1] = a55[i0 * 256 + i1 * 1];
-  }
+      out[450560 + i0 * 256 + i1 * 1] = a55[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[458752 + i0 * 256 + i1 * 1] = a56[i0 * 256 + i1 * 1];
-  }
+      out[458752 + i0 * 256 + i1 * 1] = a56[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[466944 + i0 * 256 + i1 * 1] = a57[i0 * 256 + i1 * 1];
-  }
+      out[466944 + i0 * 256 + i1 * 1] = a57[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[475136 + i0 * 256 + i1 * 1] = a58[i0 * 256 + i1 * 1];
-  }
+      out[475136 + i0 * 256 + i1 * 1] = a58[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[483328 + i0 * 256 + i1 * 1] = a59[i0 * 256 + i1 * 1];
-  }
+      out[483328 + i0 * 256 + i1 * 1] = a59[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[491520 + i0 * 256 + i1 * 1] = a60[i0 * 256 + i1 * 1];
-  }
+      out[491520 + i0 * 256 + i1 * 1] = a60[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[499712 + i0 * 256 + i1 * 1] = a61[i0 * 256 + i1 * 1];
-  }
+      out[499712 + i0 * 256 + i1 * 1] = a61[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[507904 + i0 * 256 + i1 * 1] = a62[i0 * 256 + i1 * 1];
-  }
+      out[507904 + i0 * 256 + i1 * 1] = a62[i0 * 256 + i1];
+    }
 }
 
 /* matmul [1024, 256] (specs/charlm_lstm.lua:17) */
@@ -1378,7 +1378,7 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 1024; j += 16) {
       float bp[512][16];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 1024 + (j + c) * 1];
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 1024 + j + c];
       for (long i = 0; i < 256; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1410,14 +1410,14 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 256];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 256];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1441,8 +1441,8 @@ static void k46_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 32; i1++)
       for (long i2 = 0; i2 < 1024; i2++) {
-        out[i2 * 1] += a0[i0 * 32768 + i1 * 1024 + i2 * 1];
-  }
+        out[i2 * 1] += a0[i0 * 32768 + i1 * 1024 + i2];
+      }
 }
 
 /* matmul [96, 256] (specs/charlm_lstm.lua:18) */
@@ -1452,7 +1452,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 96; j += 16) {
       float bp[512][16];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 96 + (j + c) * 1];
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 96 + j + c];
       for (long i = 0; i < 256; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1484,14 +1484,14 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 256];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 256];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1515,8 +1515,8 @@ static void k48_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 32; i1++)
       for (long i2 = 0; i2 < 96; i2++) {
-        out[i2 * 1] += a0[i0 * 3072 + i1 * 96 + i2 * 1];
-  }
+        out[i2 * 1] += a0[i0 * 3072 + i1 * 96 + i2];
+      }
 }
 
 /* fused: mul neg addn mul over mul [] (specs/charlm_lstm.lua:21) */
@@ -1545,22 +1545,22 @@ static void k51_copy(const float *restrict a0, float *restrict out) {
 static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      out[i0 * 96 + i1 * 1] = a0[i0 * 96 + i1 * 1];
-  }
+      out[i0 * 96 + i1] = a0[i0 * 96 + i1];
+    }
 }
 
 /* copy out matmul [1024, 256] (specs/charlm_lstm.lua:17) */
 static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[i0 * 256 + i1 * 1] = a0[i0 * 256 + i1 * 1];
-  }
+      out[i0 * 256 + i1] = a0[i0 * 256 + i1];
+    }
 }
 
 /* copy out sum_to [1024] (specs/charlm_lstm.lua:17) */
 static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
@@ -1568,14 +1568,14 @@ static void k54_copy(const float *restrict a0, float *restrict out) {
 static void k55_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 96; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[i0 * 256 + i1 * 1] = a0[i0 * 256 + i1 * 1];
-  }
+      out[i0 * 256 + i1] = a0[i0 * 256 + i1];
+    }
 }
 
 /* copy out sum_to [96] (specs/charlm_lstm.lua:18) */
 static void k56_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 96; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
@@ -1583,9 +1583,9 @@ static void k56_copy(const float *restrict a0, float *restrict out) {
 static void k57_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      const float t0 = (a0[i0 * 96 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 96 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 96 + i1] + a1[i1]);
+      out0[i0 * 96 + i1] = t0;
+    }
 }
 
 /* log_softmax [32, 96] (specs/charlm_lstm.lua:21) */
@@ -1616,8 +1616,8 @@ static void k59_argmax(const float *restrict a0, int32_t *restrict out) {
 /* fused: mul over mul [1024, 96] */
 static void k60_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 98304; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -1626,15 +1626,15 @@ static void k61_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      out[0] += a0[i0 * 96 + i1 * 1];
-  }
+      out[0] += a0[i0 * 96 + i1];
+    }
 }
 
 /* fused: mul over mul [1024, 256] */
 static void k62_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 262144; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -1643,15 +1643,15 @@ static void k63_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[0] += a0[i0 * 256 + i1 * 1];
-  }
+      out[0] += a0[i0 * 256 + i1];
+    }
 }
 
 /* fused: mul over mul [1024] */
 static void k64_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1024; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -1659,15 +1659,15 @@ static void k64_mul(const float *restrict a0, float *restrict out0) {
 static void k65_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++) {
-    out[0] += a0[i0 * 1];
+    out[0] += a0[i0];
   }
 }
 
 /* fused: mul over mul [96, 256] */
 static void k66_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 24576; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -1676,15 +1676,15 @@ static void k67_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 96; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[0] += a0[i0 * 256 + i1 * 1];
-  }
+      out[0] += a0[i0 * 256 + i1];
+    }
 }
 
 /* fused: mul over mul [96] */
 static void k68_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 96; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -1692,7 +1692,7 @@ static void k68_mul(const float *restrict a0, float *restrict out0) {
 static void k69_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 96; i0++) {
-    out[0] += a0[i0 * 1];
+    out[0] += a0[i0];
   }
 }
 
@@ -1709,19 +1709,19 @@ static void k70_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 /* fused: mul mul over mul [1024, 96] */
 static void k71_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 98304; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[0]);
+    const float t0 = (a0[i0] * a1[0]);
     const float t1 = (0.100000001f * t0);
-    out0[i0 * 1] = t0;
-    out1[i0 * 1] = t1;
+    out0[i0] = t0;
+    out1[i0] = t1;
   }
 }
 
 /* fused: mul mul over mul [1024, 96] */
 static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 98304; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
@@ -1738,13 +1738,13 @@ static void k73_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 /* fused: mul add sqrt div add over add [1024, 96] */
 static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 98304; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
@@ -1759,193 +1759,193 @@ static void k75_pow_sub_div(const float *restrict a0, float *restrict out0) {
 /* fused: mul mul over mul [1024, 256] */
 static void k76_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 262144; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[0]);
+    const float t0 = (a0[i0] * a1[0]);
     const float t1 = (0.100000001f * t0);
-    out0[i0 * 1] = t0;
-    out1[i0 * 1] = t1;
+    out0[i0] = t0;
+    out1[i0] = t1;
   }
 }
 
 /* fused: mul mul over mul [1024, 256] */
 static void k77_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 262144; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [1024, 256] */
 static void k78_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 262144; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul mul over mul [1024] */
 static void k79_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1024; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[0]);
+    const float t0 = (a0[i0] * a1[0]);
     const float t1 = (0.100000001f * t0);
-    out0[i0 * 1] = t0;
-    out1[i0 * 1] = t1;
+    out0[i0] = t0;
+    out1[i0] = t1;
   }
 }
 
 /* fused: mul mul over mul [1024] */
 static void k80_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1024; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [1024] */
 static void k81_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1024; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul mul over mul [96, 256] */
 static void k82_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 24576; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[0]);
+    const float t0 = (a0[i0] * a1[0]);
     const float t1 = (0.100000001f * t0);
-    out0[i0 * 1] = t0;
-    out1[i0 * 1] = t1;
+    out0[i0] = t0;
+    out1[i0] = t1;
   }
 }
 
 /* fused: mul mul over mul [96, 256] */
 static void k83_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 24576; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [96, 256] */
 static void k84_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 24576; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul mul over mul [96] */
 static void k85_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 96; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[0]);
+    const float t0 = (a0[i0] * a1[0]);
     const float t1 = (0.100000001f * t0);
-    out0[i0 * 1] = t0;
-    out1[i0 * 1] = t1;
+    out0[i0] = t0;
+    out1[i0] = t1;
   }
 }
 
 /* fused: mul mul over mul [96] */
 static void k86_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 96; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [96] */
 static void k87_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 96; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [1024, 96] */
 static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 98304; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [1024, 256] */
 static void k89_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 262144; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [1024] */
 static void k90_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1024; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [96, 256] */
 static void k91_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 24576; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [96] */
 static void k92_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 96; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
@@ -1974,10 +1974,10 @@ static void k95_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 1024; j += 128) {
       float acc0[128] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + (k) * 1024 + j * 1;
-        const float x0 = a0[(i + 0) * 256 + (k) * 1];
+        const float *b = a1 + k * 1024 + j;
+        const float x0 = a0[(i + 0) * 256 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1989,52 +1989,47 @@ static void k95_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: add over add [1, 1024] (specs/charlm_lstm.lua:17) */
 static void k96_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 1024; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 1024; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: add add over add [1, 1024] (specs/charlm_lstm.lua:17) */
 static void k97_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 1024; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i1 * 1]);
-      out0[i1 * 1] = t1;
+  for (long i0 = 0; i0 < 1024; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    const float t1 = (t0 + a2[i0]);
+    out0[i0] = t1;
   }
 }
 
 /* fused: tanh over tanh [1, 256] (specs/charlm_lstm.lua:17) */
 static void k98_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = rnnc_tanhf(a0[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 256; i0++) {
+    const float t0 = rnnc_tanhf(a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: sigmoid mul over mul [1, 256] (specs/charlm_lstm.lua:17) */
 static void k99_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
-      const float t1 = (t0 * a1[i1 * 1]);
-      out0[i1 * 1] = t1;
+  for (long i0 = 0; i0 < 256; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (t0 * a1[i0]);
+    out0[i0] = t1;
   }
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 256] (specs/charlm_lstm.lua:17) */
 static void k100_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
-      const float t1 = (t0 * a1[i1 * 1]);
-      const float t2 = (t1 + a2[i1 * 1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i1 * 1] = t2;
-      out1[i1 * 1] = t3;
+  for (long i0 = 0; i0 < 256; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (t0 * a1[i0]);
+    const float t2 = (t1 + a2[i0]);
+    const float t3 = rnnc_tanhf(t2);
+    out0[i0] = t2;
+    out1[i0] = t3;
   }
 }
 
@@ -2044,10 +2039,10 @@ static void k101_matmul(const float *restrict a0, const float *restrict a1, floa
     for (long j = 0; j < 96; j += 96) {
       float acc0[96] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + (k) * 96 + j * 1;
-        const float x0 = a0[(i + 0) * 256 + (k) * 1];
+        const float *b = a1 + k * 96 + j;
+        const float x0 = a0[(i + 0) * 256 + k];
         for (int c = 0; c < 96; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 96; c++) {
@@ -2059,10 +2054,9 @@ static void k101_matmul(const float *restrict a0, const float *restrict a1, floa
 
 /* fused: add over add [1, 96] (specs/charlm_lstm.lua:18) */
 static void k102_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 96; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -2071,16 +2065,16 @@ static void k103_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++)
       for (long i2 = 0; i2 < 96; i2++) {
-        out[i2 * 1] = a0[i2 * 1];
-  }
+        out[i2] = a0[i2];
+      }
 }
 
 /* copy out mul [1, 256] (specs/charlm_lstm.lua:17) */
 static void k104_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[i1 * 1] = a0[i1 * 1];
-  }
+      out[i1] = a0[i1];
+    }
 }
 
 void charlm_lstm_init(float *params, uint64_t seed, void *arena) {

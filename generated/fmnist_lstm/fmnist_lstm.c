@@ -313,18 +313,18 @@ const fmnist_lstm_param_info fmnist_lstm_params_info[FMNIST_LSTM_NPARAMS] = {
 static void k0_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
-      const float t0 = (a0[i0 * 784 + i1 * 1] - 0.286000013f);
+      const float t0 = (a0[i0 * 784 + i1] - 0.286000013f);
       const float t1 = (t0 / 0.352999985f);
-      out0[i0 * 28 + i1 * 1] = t1;
-  }
+      out0[i0 * 28 + i1] = t1;
+    }
 }
 
 /* transpose [28, 512] (specs/fmnist_lstm.lua:12) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
-      out[i0 * 512 + i1 * 1] = a0[i0 * 1 + i1 * 28];
-  }
+      out[i0 * 512 + i1] = a0[i0 * 1 + i1 * 28];
+    }
 }
 
 /* matmul [1792, 512] (specs/fmnist_lstm.lua:12) */
@@ -332,7 +332,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 1792; i += 8) {
     float ap[28][8];
     for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + k];
     for (long j = 0; j < 512; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -343,7 +343,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 512 + j * 1;
+        const float *b = a1 + k * 512 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -353,14 +353,14 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -381,58 +381,58 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k3_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
-      const float t0 = (0.0f + a0[i1 * 1]);
-      out0[i0 * 512 + i1 * 1] = t0;
-  }
+      const float t0 = (0.0f + a0[i1]);
+      out0[i0 * 512 + i1] = t0;
+    }
 }
 
 /* fused: add add over add [64, 512] (specs/fmnist_lstm.lua:12) */
 static void k4_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
-      const float t0 = (a0[i0 * 512 + i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 512 + i1 * 1]);
-      out0[i0 * 512 + i1 * 1] = t1;
-  }
+      const float t0 = (a0[i0 * 512 + i1] + a1[i1]);
+      const float t1 = (t0 + a2[i0 * 512 + i1]);
+      out0[i0 * 512 + i1] = t1;
+    }
 }
 
 /* fused: tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k5_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = rnnc_tanhf(a0[i0 * 512 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t0;
-  }
+      const float t0 = rnnc_tanhf(a0[i0 * 512 + i1]);
+      out0[i0 * 128 + i1] = t0;
+    }
 }
 
 /* fused: sigmoid mul tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k6_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
+      const float t1 = (t0 * a1[i0 * 128 + i1]);
       const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 128 + i1 * 1] = t1;
-      out1[i0 * 128 + i1 * 1] = t2;
-  }
+      out0[i0 * 128 + i1] = t1;
+      out1[i0 * 128 + i1] = t2;
+    }
 }
 
 /* transpose [128, 512] (specs/fmnist_lstm.lua:12) */
 static void k7_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
-      out[i0 * 512 + i1 * 1] = a0[i0 * 1 + i1 * 128];
-  }
+      out[i0 * 512 + i1] = a0[i0 * 1 + i1 * 128];
+    }
 }
 
 /* fused: sigmoid mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k8_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t1;
-  }
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
+      const float t1 = (t0 * a1[i0 * 128 + i1]);
+      out0[i0 * 128 + i1] = t1;
+    }
 }
 
 /* matmul [64, 512] (specs/fmnist_lstm.lua:12) */
@@ -440,7 +440,7 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 64; i += 8) {
     float ap[128][8];
     for (long k = 0; k < 128; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + k];
     for (long j = 0; j < 512; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -451,7 +451,7 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + (k) * 512 + j * 1;
+        const float *b = a1 + k * 512 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -461,14 +461,14 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -489,42 +489,42 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
-      const float t0 = (a0[i0 * 512 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 512 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 512 + i1] + a1[i1]);
+      out0[i0 * 512 + i1] = t0;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 128 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
+      const float t1 = (t0 * a1[i0 * 128 + i1]);
+      const float t2 = (t1 + a2[i0 * 128 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 128 + i1 * 1] = t2;
-      out1[i0 * 128 + i1 * 1] = t3;
-  }
+      out0[i0 * 128 + i1] = t2;
+      out1[i0 * 128 + i1] = t3;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 128 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
+      const float t1 = (t0 * a1[i0 * 128 + i1]);
+      const float t2 = (t1 + a2[i0 * 128 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 128 + i1 * 1] = t3;
-  }
+      out0[i0 * 128 + i1] = t3;
+    }
 }
 
 /* transpose [128, 10] (specs/fmnist_lstm.lua:13) */
 static void k13_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1 * 1] = a0[i0 * 1 + i1 * 128];
-  }
+      out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 128];
+    }
 }
 
 /* matmul [64, 10] (specs/fmnist_lstm.lua:13) */
@@ -532,7 +532,7 @@ static void k14_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 64; i += 8) {
     float ap[128][8];
     for (long k = 0; k < 128; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + k];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -543,7 +543,7 @@ static void k14_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[10] = {0.0f};
       float acc7[10] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + (k) * 10 + j * 1;
+        const float *b = a1 + k * 10 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -553,14 +553,14 @@ static void k14_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -581,68 +581,68 @@ static void k14_matmul(const float *restrict a0, const float *restrict a1, float
 static void k15_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = (a0[i0 * 10 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 10 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
+      out0[i0 * 10 + i1] = t0;
+    }
 }
 
 /* copy out add [64, 10] (specs/fmnist_lstm.lua:13) */
 static void k16_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1 * 1] = a0[i0 * 10 + i1 * 1];
-  }
+      out[i0 * 10 + i1] = a0[i0 * 10 + i1];
+    }
 }
 
 /* fused: sigmoid mul tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k17_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
+      const float t1 = (t0 * a1[i0 * 128 + i1]);
       const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 128 + i1 * 1] = t0;
-      out1[i0 * 128 + i1 * 1] = t1;
-      out2[i0 * 128 + i1 * 1] = t2;
-  }
+      out0[i0 * 128 + i1] = t0;
+      out1[i0 * 128 + i1] = t1;
+      out2[i0 * 128 + i1] = t2;
+    }
 }
 
 /* fused: sigmoid mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k18_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t0;
-      out1[i0 * 128 + i1 * 1] = t1;
-  }
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
+      const float t1 = (t0 * a1[i0 * 128 + i1]);
+      out0[i0 * 128 + i1] = t0;
+      out1[i0 * 128 + i1] = t1;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k19_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 128 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
+      const float t1 = (t0 * a1[i0 * 128 + i1]);
+      const float t2 = (t1 + a2[i0 * 128 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 128 + i1 * 1] = t0;
-      out1[i0 * 128 + i1 * 1] = t2;
-      out2[i0 * 128 + i1 * 1] = t3;
-  }
+      out0[i0 * 128 + i1] = t0;
+      out1[i0 * 128 + i1] = t2;
+      out2[i0 * 128 + i1] = t3;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 128 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
+      const float t1 = (t0 * a1[i0 * 128 + i1]);
+      const float t2 = (t1 + a2[i0 * 128 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 128 + i1 * 1] = t0;
-      out1[i0 * 128 + i1 * 1] = t3;
-  }
+      out0[i0 * 128 + i1] = t0;
+      out1[i0 * 128 + i1] = t3;
+    }
 }
 
 /* one_hot [64, 10] (specs/fmnist_lstm.lua:16) */
@@ -670,8 +670,8 @@ static void k22_log_softmax(const float *restrict a0, float *restrict out) {
 /* fused: mul over mul [64, 10] (specs/fmnist_lstm.lua:16) */
 static void k23_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a1[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -680,15 +680,15 @@ static void k24_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 1] += a0[i0 * 10 + i1 * 1];
-  }
+      out[i0 * 1] += a0[i0 * 10 + i1];
+    }
 }
 
 /* sum_to [] (specs/fmnist_lstm.lua:16) */
 static void k25_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
-    out[0] += a0[i0 * 1];
+    out[0] += a0[i0];
   }
 }
 
@@ -707,15 +707,15 @@ static void k26_argmax(const float *restrict a0, int32_t *restrict out) {
 /* equal [64] (specs/fmnist_lstm.lua:17) */
 static void k27_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
-    out[i0 * 1] = a0[i0 * 1] == a1[i0 * 1] ? 1.0f : 0.0f;
+    out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/fmnist_lstm.lua:16) */
 static void k28_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (-0.015625f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (-0.015625f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -723,11 +723,11 @@ static void k28_mul(const float *restrict a0, float *restrict out0) {
 static void k29_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = rnnc_expf(a0[i0 * 10 + i1 * 1]);
-      const float t1 = (t0 * a1[i0 * 1]);
-      const float t2 = (a2[i0 * 10 + i1 * 1] - t1);
-      out0[i0 * 10 + i1 * 1] = t2;
-  }
+      const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
+      const float t1 = (t0 * a1[i0]);
+      const float t2 = (a2[i0 * 10 + i1] - t1);
+      out0[i0 * 10 + i1] = t2;
+    }
 }
 
 /* matmul [64, 128] (specs/fmnist_lstm.lua:13) */
@@ -735,7 +735,7 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 64; i += 8) {
     float ap[10][8];
     for (long k = 0; k < 10; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + k];
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -746,7 +746,7 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 10; k++) {
-        const float *b = a1 + (k) * 128 + j * 1;
+        const float *b = a1 + k * 128 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -756,14 +756,14 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -783,18 +783,18 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
 /* fused: mul sub over sub [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k31_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (1.0f - t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: sub mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k32_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (1.0f - a0[i0 * 1]);
-    const float t1 = (a0[i0 * 1] * t0);
-    out0[i0 * 1] = t1;
+    const float t0 = (1.0f - a0[i0]);
+    const float t1 = (a0[i0] * t0);
+    out0[i0] = t1;
   }
 }
 
@@ -802,29 +802,29 @@ static void k32_sub_mul(const float *restrict a0, float *restrict out0) {
 static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
-      const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
-      const float t4 = (t1 * a5[i0 * 128 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 128 + i1 * 1]);
-      const float t6 = (t1 * a7[i0 * 128 + i1 * 1]);
-      const float t7 = (t6 * a8[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t1;
-      out1[i0 * 512 + i1 * 1] = t3;
-      out2[i0 * 512 + i1 * 1] = t5;
-      out3[i0 * 512 + i1 * 1] = t7;
-  }
+      const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
+      const float t1 = (t0 * a2[i0 * 128 + i1]);
+      const float t2 = (t1 * a3[i0 * 128 + i1]);
+      const float t3 = (t2 * a4[i0 * 128 + i1]);
+      const float t4 = (t1 * a5[i0 * 128 + i1]);
+      const float t5 = (t4 * a6[i0 * 128 + i1]);
+      const float t6 = (t1 * a7[i0 * 128 + i1]);
+      const float t7 = (t6 * a8[i0 * 128 + i1]);
+      out0[i0 * 128 + i1] = t1;
+      out1[i0 * 512 + i1] = t3;
+      out2[i0 * 512 + i1] = t5;
+      out3[i0 * 512 + i1] = t7;
+    }
 }
 
 /* fused: mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k34_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
-      out0[i0 * 512 + i1 * 1] = t1;
-  }
+      const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
+      const float t1 = (t0 * a2[i0 * 128 + i1]);
+      out0[i0 * 512 + i1] = t1;
+    }
 }
 
 /* matmul [64, 128] (specs/fmnist_lstm.lua:12) */
@@ -840,24 +840,24 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 512; k++) {
-        const float *b = a1 + (k) * 128 + j * 1;
-        const float x0 = a0[(i + 0) * 512 + (k) * 1];
-        const float x1 = a0[(i + 1) * 512 + (k) * 1];
-        const float x2 = a0[(i + 2) * 512 + (k) * 1];
-        const float x3 = a0[(i + 3) * 512 + (k) * 1];
-        const float x4 = a0[(i + 4) * 512 + (k) * 1];
-        const float x5 = a0[(i + 5) * 512 + (k) * 1];
-        const float x6 = a0[(i + 6) * 512 + (k) * 1];
-        const float x7 = a0[(i + 7) * 512 + (k) * 1];
+        const float *b = a1 + k * 128 + j;
+        const float x0 = a0[(i + 0) * 512 + k];
+        const float x1 = a0[(i + 1) * 512 + k];
+        const float x2 = a0[(i + 2) * 512 + k];
+        const float x3 = a0[(i + 3) * 512 + k];
+        const float x4 = a0[(i + 4) * 512 + k];
+        const float x5 = a0[(i + 5) * 512 + k];
+        const float x6 = a0[(i + 6) * 512 + k];
+        const float x7 = a0[(i + 7) * 512 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -877,9 +877,9 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
 /* fused: mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k36_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    out0[i0 * 1] = t1;
+    const float t0 = (a0[i0] * a1[i0]);
+    const float t1 = (t0 * a2[i0]);
+    out0[i0] = t1;
   }
 }
 
@@ -887,32 +887,32 @@ static void k36_mul_mul(const float *restrict a0, const float *restrict a1, cons
 static void k37_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 128 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
-      const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
-      const float t4 = (t1 * a5[i0 * 128 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 128 + i1 * 1]);
-      const float t6 = (t1 * a7[i0 * 128 + i1 * 1]);
-      const float t7 = (t6 * a8[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t1;
-      out1[i0 * 512 + i1 * 1] = t3;
-      out2[i0 * 512 + i1 * 1] = t5;
-      out3[i0 * 512 + i1 * 1] = t7;
-  }
+      const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
+      const float t1 = (t0 + a2[i0 * 128 + i1]);
+      const float t2 = (t1 * a3[i0 * 128 + i1]);
+      const float t3 = (t2 * a4[i0 * 128 + i1]);
+      const float t4 = (t1 * a5[i0 * 128 + i1]);
+      const float t5 = (t4 * a6[i0 * 128 + i1]);
+      const float t6 = (t1 * a7[i0 * 128 + i1]);
+      const float t7 = (t6 * a8[i0 * 128 + i1]);
+      out0[i0 * 128 + i1] = t1;
+      out1[i0 * 512 + i1] = t3;
+      out2[i0 * 512 + i1] = t5;
+      out3[i0 * 512 + i1] = t7;
+    }
 }
 
 /* fused: mul addn mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
 static void k38_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 + a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t1 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    out0[i0 * 1] = t3;
-    out1[i0 * 1] = t5;
+    const float t0 = (a0[i0] * a1[i0]);
+    const float t1 = (t0 + a2[i0]);
+    const float t2 = (t1 * a3[i0]);
+    const float t3 = (t2 * a4[i0]);
+    const float t4 = (t1 * a5[i0]);
+    const float t5 = (t4 * a6[i0]);
+    out0[i0] = t3;
+    out1[i0] = t5;
   }
 }
 
@@ -925,20 +925,20 @@ static void k39_const(float *restrict out) {
 static void k40_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[0 + i0 * 512 + i1 * 1] = a0[i0 * 128 + i1 * 1];
-  }
+      out[0 + i0 * 512 + i1 * 1] = a0[i0 * 128 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[128 + i0 * 512 + i1 * 1] = a1[i0 * 128 + i1 * 1];
-  }
+      out[128 + i0 * 512 + i1 * 1] = a1[i0 * 128 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[256 + i0 * 512 + i1 * 1] = a2[i0 * 128 + i1 * 1];
-  }
+      out[256 + i0 * 512 + i1 * 1] = a2[i0 * 128 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[384 + i0 * 512 + i1 * 1] = a3[i0 * 128 + i1 * 1];
-  }
+      out[384 + i0 * 512 + i1 * 1] = a3[i0 * 128 + i1];
+    }
 }
 
 /* matmul [512, 28] (specs/fmnist_lstm.lua:12) */
@@ -948,7 +948,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 512; j += 16) {
       float bp[512][16];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 512 + (j + c) * 1];
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 512 + j + c];
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -980,14 +980,14 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1008,7 +1008,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 512; j += 32) {
       float bp[256][32];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 512 + (j + c) * 1];
+        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 512 + j + c];
       for (long i = 24; i < 28; i += 4) {
         float acc0[32] = {0.0f};
         float acc1[32] = {0.0f};
@@ -1028,10 +1028,10 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
           }
         }
         for (int c = 0; c < 32; c++) {
@@ -1052,7 +1052,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 512; j += 16) {
       float bp[512][16];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 512 + (j + c) * 1];
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 512 + j + c];
       for (long i = 0; i < 128; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1084,14 +1084,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 128];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 128];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1115,8 +1115,8 @@ static void k43_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 512; i2++) {
-        out[i2 * 1] += a0[i0 * 32768 + i1 * 512 + i2 * 1];
-  }
+        out[i2 * 1] += a0[i0 * 32768 + i1 * 512 + i2];
+      }
 }
 
 /* matmul [10, 128] (specs/fmnist_lstm.lua:13) */
@@ -1124,7 +1124,7 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 0; j < 10; j += 10) {
     float bp[64][10];
     for (long k = 0; k < 64; k++)
-      for (int c = 0; c < 10; c++) bp[k][c] = a0[(k) * 10 + (j + c) * 1];
+      for (int c = 0; c < 10; c++) bp[k][c] = a0[k * 10 + j + c];
     for (long i = 0; i < 128; i += 8) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -1136,23 +1136,23 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 128];
-        const float x1 = a1[(i + 1) * 1 + (k) * 128];
-        const float x2 = a1[(i + 2) * 1 + (k) * 128];
-        const float x3 = a1[(i + 3) * 1 + (k) * 128];
-        const float x4 = a1[(i + 4) * 1 + (k) * 128];
-        const float x5 = a1[(i + 5) * 1 + (k) * 128];
-        const float x6 = a1[(i + 6) * 1 + (k) * 128];
-        const float x7 = a1[(i + 7) * 1 + (k) * 128];
+        const float x0 = a1[(i + 0) * 1 + k * 128];
+        const float x1 = a1[(i + 1) * 1 + k * 128];
+        const float x2 = a1[(i + 2) * 1 + k * 128];
+        const float x3 = a1[(i + 3) * 1 + k * 128];
+        const float x4 = a1[(i + 4) * 1 + k * 128];
+        const float x5 = a1[(i + 5) * 1 + k * 128];
+        const float x6 = a1[(i + 6) * 1 + k * 128];
+        const float x7 = a1[(i + 7) * 1 + k * 128];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1174,8 +1174,8 @@ static void k45_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] += a0[i0 * 10 + i1 * 1];
-  }
+      out[i1 * 1] += a0[i0 * 10 + i1];
+    }
 }
 
 /* fused: mul neg over neg [] (specs/fmnist_lstm.lua:16) */
@@ -1200,22 +1200,22 @@ static void k48_copy(const float *restrict a0, float *restrict out) {
 static void k49_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
-      out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
-  }
+      out[i0 * 28 + i1] = a0[i0 * 28 + i1];
+    }
 }
 
 /* copy out matmul [512, 128] (specs/fmnist_lstm.lua:12) */
 static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
-  }
+      out[i0 * 128 + i1] = a0[i0 * 128 + i1];
+    }
 }
 
 /* copy out sum_to [512] (specs/fmnist_lstm.lua:12) */
 static void k51_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
@@ -1223,31 +1223,31 @@ static void k51_copy(const float *restrict a0, float *restrict out) {
 static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
-  }
+      out[i0 * 128 + i1] = a0[i0 * 128 + i1];
+    }
 }
 
 /* copy out sum_to [10] (specs/fmnist_lstm.lua:13) */
 static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
 /* fused: mul over mul [512, 28] */
 static void k54_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 14336; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [512, 28] */
 static void k55_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 14336; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
@@ -1264,13 +1264,13 @@ static void k56_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 /* fused: mul add sqrt div add over add [512, 28] */
 static void k57_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 14336; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
@@ -1285,211 +1285,207 @@ static void k58_pow_sub_div(const float *restrict a0, float *restrict out0) {
 /* fused: mul over mul [512, 128] */
 static void k59_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65536; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [512, 128] */
 static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 65536; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [512, 128] */
 static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65536; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [512] */
 static void k62_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 512; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [512] */
 static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 512; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [512] */
 static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 512; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [10, 128] */
 static void k65_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [10, 128] */
 static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [10, 128] */
 static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [10] */
 static void k68_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [10] */
 static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [10] */
 static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [512, 28] */
 static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 14336; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [512, 128] */
 static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 65536; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [512] */
 static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 512; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [10, 128] */
 static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [10] */
 static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: sub div over div [1, 28] (specs/fmnist_lstm.lua:12) */
 static void k76_sub_div(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      const float t0 = (a0[i1 * 1] - 0.286000013f);
-      const float t1 = (t0 / 0.352999985f);
-      out0[i1 * 1] = t1;
+  for (long i0 = 0; i0 < 28; i0++) {
+    const float t0 = (a0[i0] - 0.286000013f);
+    const float t1 = (t0 / 0.352999985f);
+    out0[i0] = t1;
   }
 }
 
 /* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
 static void k77_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[28][1];
-    for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 0; j < 512; j += 128) {
       float acc0[128] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 512 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 512 + j;
+        const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1502,16 +1498,13 @@ static void k77_matmul(const float *restrict a0, const float *restrict a1, float
 /* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
 static void k78_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[128][1];
-    for (long k = 0; k < 128; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
     for (long j = 0; j < 512; j += 128) {
       float acc0[128] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + (k) * 512 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 512 + j;
+        const float x0 = a0[(i + 0) * 128 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1523,68 +1516,60 @@ static void k78_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: add over add [1, 512] (specs/fmnist_lstm.lua:12) */
 static void k79_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 512; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: add add over add [1, 512] (specs/fmnist_lstm.lua:12) */
 static void k80_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i1 * 1]);
-      out0[i1 * 1] = t1;
+  for (long i0 = 0; i0 < 512; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    const float t1 = (t0 + a2[i0]);
+    out0[i0] = t1;
   }
 }
 
 /* fused: tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
 static void k81_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = rnnc_tanhf(a0[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 128; i0++) {
+    const float t0 = rnnc_tanhf(a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: sigmoid mul over mul [1, 128] (specs/fmnist_lstm.lua:12) */
 static void k82_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
-      const float t1 = (t0 * a1[i1 * 1]);
-      out0[i1 * 1] = t1;
+  for (long i0 = 0; i0 < 128; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (t0 * a1[i0]);
+    out0[i0] = t1;
   }
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
 static void k83_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
-      const float t1 = (t0 * a1[i1 * 1]);
-      const float t2 = (t1 + a2[i1 * 1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i1 * 1] = t2;
-      out1[i1 * 1] = t3;
+  for (long i0 = 0; i0 < 128; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (t0 * a1[i0]);
+    const float t2 = (t1 + a2[i0]);
+    const float t3 = rnnc_tanhf(t2);
+    out0[i0] = t2;
+    out1[i0] = t3;
   }
 }
 
 /* matmul [1, 10] (specs/fmnist_lstm.lua:13) */
 static void k84_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[128][1];
-    for (long k = 0; k < 128; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + (k) * 10 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 10 + j;
+        const float x0 = a0[(i + 0) * 128 + k];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1596,10 +1581,9 @@ static void k84_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: add over add [1, 10] (specs/fmnist_lstm.lua:13) */
 static void k85_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 10; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -1607,16 +1591,16 @@ static void k85_add(const float *restrict a0, const float *restrict a1, float *r
 static void k86_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] = a0[i1 * 1];
-  }
+      out[i1] = a0[i1];
+    }
 }
 
 /* copy out mul [1, 128] (specs/fmnist_lstm.lua:12) */
 static void k87_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[i1 * 1] = a0[i1 * 1];
-  }
+      out[i1] = a0[i1];
+    }
 }
 
 void fmnist_lstm_init(float *params, uint64_t seed, void *arena) {

@@ -313,18 +313,18 @@ const gru_classifier_param_info gru_classifier_params_info[GRU_CLASSIFIER_NPARAM
 static void k0_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
-      const float t0 = (a0[i0 * 784 + i1 * 1] - 0.286000013f);
+      const float t0 = (a0[i0 * 784 + i1] - 0.286000013f);
       const float t1 = (t0 / 0.352999985f);
-      out0[i0 * 28 + i1 * 1] = t1;
-  }
+      out0[i0 * 28 + i1] = t1;
+    }
 }
 
 /* transpose [28, 384] (specs/gru_classifier.lua:8) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[i0 * 384 + i1 * 1] = a0[i0 * 1 + i1 * 28];
-  }
+      out[i0 * 384 + i1] = a0[i0 * 1 + i1 * 28];
+    }
 }
 
 /* matmul [1792, 384] (specs/gru_classifier.lua:8) */
@@ -332,7 +332,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 1792; i += 8) {
     float ap[28][8];
     for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + k];
     for (long j = 0; j < 384; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -343,7 +343,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 384 + j * 1;
+        const float *b = a1 + k * 384 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -353,14 +353,14 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -381,51 +381,51 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k3_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 384 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 384 + i1] + a1[i1]);
+      out0[i0 * 384 + i1] = t0;
+    }
 }
 
 /* fused: add over add [64, 384] (specs/gru_classifier.lua:8) */
 static void k4_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      const float t0 = (0.0f + a0[i1 * 1]);
-      out0[i0 * 384 + i1 * 1] = t0;
-  }
+      const float t0 = (0.0f + a0[i1]);
+      out0[i0 * 384 + i1] = t0;
+    }
 }
 
 /* fused: add sigmoid mul add tanh over tanh [64, 128] (specs/gru_classifier.lua:8) */
 static void k5_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
+      const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
-      const float t2 = (t1 * a2[i0 * 384 + i1 * 1]);
-      const float t3 = (a3[i0 * 384 + i1 * 1] + t2);
+      const float t2 = (t1 * a2[i0 * 384 + i1]);
+      const float t3 = (a3[i0 * 384 + i1] + t2);
       const float t4 = rnnc_tanhf(t3);
-      out0[i0 * 128 + i1 * 1] = t4;
-  }
+      out0[i0 * 128 + i1] = t4;
+    }
 }
 
 /* transpose [128, 384] (specs/gru_classifier.lua:8) */
 static void k6_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[i0 * 384 + i1 * 1] = a0[i0 * 1 + i1 * 128];
-  }
+      out[i0 * 384 + i1] = a0[i0 * 1 + i1 * 128];
+    }
 }
 
 /* fused: add sigmoid sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
 static void k7_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
+      const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
-      const float t3 = (t2 * a2[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t3;
-  }
+      const float t3 = (t2 * a2[i0 * 128 + i1]);
+      out0[i0 * 128 + i1] = t3;
+    }
 }
 
 /* matmul [64, 384] (specs/gru_classifier.lua:8) */
@@ -433,7 +433,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 64; i += 8) {
     float ap[128][8];
     for (long k = 0; k < 128; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + k];
     for (long j = 0; j < 384; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -444,7 +444,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + (k) * 384 + j * 1;
+        const float *b = a1 + k * 384 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -454,14 +454,14 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -482,22 +482,22 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k9_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
+      const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
-      const float t3 = (t2 * a2[i0 * 128 + i1 * 1]);
-      const float t4 = (t1 * a3[i0 * 128 + i1 * 1]);
+      const float t3 = (t2 * a2[i0 * 128 + i1]);
+      const float t4 = (t1 * a3[i0 * 128 + i1]);
       const float t5 = (t3 + t4);
-      out0[i0 * 128 + i1 * 1] = t5;
-  }
+      out0[i0 * 128 + i1] = t5;
+    }
 }
 
 /* transpose [128, 10] (specs/gru_classifier.lua:8) */
 static void k10_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1 * 1] = a0[i0 * 1 + i1 * 128];
-  }
+      out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 128];
+    }
 }
 
 /* matmul [64, 10] (specs/gru_classifier.lua:8) */
@@ -505,7 +505,7 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 64; i += 8) {
     float ap[128][8];
     for (long k = 0; k < 128; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + k];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -516,7 +516,7 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[10] = {0.0f};
       float acc7[10] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + (k) * 10 + j * 1;
+        const float *b = a1 + k * 10 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -526,14 +526,14 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -554,61 +554,61 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
 static void k12_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = (a0[i0 * 10 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 10 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
+      out0[i0 * 10 + i1] = t0;
+    }
 }
 
 /* copy out add [64, 10] (specs/gru_classifier.lua:8) */
 static void k13_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1 * 1] = a0[i0 * 10 + i1 * 1];
-  }
+      out[i0 * 10 + i1] = a0[i0 * 10 + i1];
+    }
 }
 
 /* fused: add sigmoid mul add tanh over tanh [64, 128] (specs/gru_classifier.lua:8) */
 static void k14_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
+      const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
-      const float t2 = (t1 * a2[i0 * 384 + i1 * 1]);
-      const float t3 = (a3[i0 * 384 + i1 * 1] + t2);
+      const float t2 = (t1 * a2[i0 * 384 + i1]);
+      const float t3 = (a3[i0 * 384 + i1] + t2);
       const float t4 = rnnc_tanhf(t3);
-      out0[i0 * 128 + i1 * 1] = t1;
-      out1[i0 * 128 + i1 * 1] = t4;
-  }
+      out0[i0 * 128 + i1] = t1;
+      out1[i0 * 128 + i1] = t4;
+    }
 }
 
 /* fused: add sigmoid sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
 static void k15_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
+      const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
-      const float t3 = (t2 * a2[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t1;
-      out1[i0 * 128 + i1 * 1] = t2;
-      out2[i0 * 128 + i1 * 1] = t3;
-  }
+      const float t3 = (t2 * a2[i0 * 128 + i1]);
+      out0[i0 * 128 + i1] = t1;
+      out1[i0 * 128 + i1] = t2;
+      out2[i0 * 128 + i1] = t3;
+    }
 }
 
 /* fused: add sigmoid sub mul mul add over add [64, 128] (specs/gru_classifier.lua:8) */
 static void k16_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 384 + i1 * 1] + a1[i0 * 384 + i1 * 1]);
+      const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
-      const float t3 = (t2 * a2[i0 * 128 + i1 * 1]);
-      const float t4 = (t1 * a3[i0 * 128 + i1 * 1]);
+      const float t3 = (t2 * a2[i0 * 128 + i1]);
+      const float t4 = (t1 * a3[i0 * 128 + i1]);
       const float t5 = (t3 + t4);
-      out0[i0 * 128 + i1 * 1] = t1;
-      out1[i0 * 128 + i1 * 1] = t2;
-      out2[i0 * 128 + i1 * 1] = t5;
-  }
+      out0[i0 * 128 + i1] = t1;
+      out1[i0 * 128 + i1] = t2;
+      out2[i0 * 128 + i1] = t5;
+    }
 }
 
 /* one_hot [64, 10] (specs/gru_classifier.lua:11) */
@@ -636,8 +636,8 @@ static void k18_log_softmax(const float *restrict a0, float *restrict out) {
 /* fused: mul over mul [64, 10] (specs/gru_classifier.lua:11) */
 static void k19_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a1[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -646,15 +646,15 @@ static void k20_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 1] += a0[i0 * 10 + i1 * 1];
-  }
+      out[i0 * 1] += a0[i0 * 10 + i1];
+    }
 }
 
 /* sum_to [] (specs/gru_classifier.lua:11) */
 static void k21_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
-    out[0] += a0[i0 * 1];
+    out[0] += a0[i0];
   }
 }
 
@@ -673,15 +673,15 @@ static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
 /* equal [64] (specs/gru_classifier.lua:12) */
 static void k23_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
-    out[i0 * 1] = a0[i0 * 1] == a1[i0 * 1] ? 1.0f : 0.0f;
+    out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/gru_classifier.lua:11) */
 static void k24_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (-0.015625f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (-0.015625f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -689,11 +689,11 @@ static void k24_mul(const float *restrict a0, float *restrict out0) {
 static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = rnnc_expf(a0[i0 * 10 + i1 * 1]);
-      const float t1 = (t0 * a1[i0 * 1]);
-      const float t2 = (a2[i0 * 10 + i1 * 1] - t1);
-      out0[i0 * 10 + i1 * 1] = t2;
-  }
+      const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
+      const float t1 = (t0 * a1[i0]);
+      const float t2 = (a2[i0 * 10 + i1] - t1);
+      out0[i0 * 10 + i1] = t2;
+    }
 }
 
 /* matmul [64, 128] (specs/gru_classifier.lua:8) */
@@ -701,7 +701,7 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 64; i += 8) {
     float ap[10][8];
     for (long k = 0; k < 10; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + k];
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -712,7 +712,7 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 10; k++) {
-        const float *b = a1 + (k) * 128 + j * 1;
+        const float *b = a1 + k * 128 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -722,14 +722,14 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -749,35 +749,35 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
 /* fused: mul sub over sub [64, 128] (specs/gru_classifier.lua:8) */
 static void k27_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (1.0f - t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
 static void k28_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (1.0f - a0[i0 * 1]);
-    const float t1 = (a0[i0 * 1] * t0);
-    out0[i0 * 1] = t1;
+    const float t0 = (1.0f - a0[i0]);
+    const float t1 = (a0[i0] * t0);
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul neg over neg [64, 128] (specs/gru_classifier.lua:8) */
 static void k29_mul_neg(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
+    const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (-t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul over mul [64, 128] (specs/gru_classifier.lua:8) */
 static void k30_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a1[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -785,49 +785,49 @@ static void k30_mul(const float *restrict a0, const float *restrict a1, float *r
 static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 128 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 384 + i1 * 1]);
-      const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
-      out0[i0 * 384 + i1 * 1] = t1;
-      out1[i0 * 384 + i1 * 1] = t3;
-  }
+      const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
+      const float t1 = (t0 * a2[i0 * 128 + i1]);
+      const float t2 = (t1 * a3[i0 * 384 + i1]);
+      const float t3 = (t2 * a4[i0 * 128 + i1]);
+      out0[i0 * 384 + i1] = t1;
+      out1[i0 * 384 + i1] = t3;
+    }
 }
 
 /* fused: mul addn mul over mul [64, 128] (specs/gru_classifier.lua:8) */
 static void k32_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 128 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
-      out0[i0 * 384 + i1 * 1] = t2;
-  }
+      const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
+      const float t1 = (t0 + a2[i0 * 128 + i1]);
+      const float t2 = (t1 * a3[i0 * 128 + i1]);
+      out0[i0 * 384 + i1] = t2;
+    }
 }
 
 /* fused: mul over mul [64, 128] (specs/gru_classifier.lua:8) */
 static void k33_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 384 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 384 + i1] * a1[i0 * 128 + i1]);
+      out0[i0 * 128 + i1] = t0;
+    }
 }
 
 /* concat [64, 384] (specs/gru_classifier.lua:8) */
 static void k34_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[0 + i0 * 384 + i1 * 1] = a0[i0 * 384 + i1 * 1];
-  }
+      out[0 + i0 * 384 + i1 * 1] = a0[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[128 + i0 * 384 + i1 * 1] = a1[i0 * 384 + i1 * 1];
-  }
+      out[128 + i0 * 384 + i1 * 1] = a1[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[256 + i0 * 384 + i1 * 1] = a2[i0 * 128 + i1 * 1];
-  }
+      out[256 + i0 * 384 + i1 * 1] = a2[i0 * 128 + i1];
+    }
 }
 
 /* matmul [64, 128] (specs/gru_classifier.lua:8) */
@@ -843,24 +843,24 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 384; k++) {
-        const float *b = a1 + (k) * 128 + j * 1;
-        const float x0 = a0[(i + 0) * 384 + (k) * 1];
-        const float x1 = a0[(i + 1) * 384 + (k) * 1];
-        const float x2 = a0[(i + 2) * 384 + (k) * 1];
-        const float x3 = a0[(i + 3) * 384 + (k) * 1];
-        const float x4 = a0[(i + 4) * 384 + (k) * 1];
-        const float x5 = a0[(i + 5) * 384 + (k) * 1];
-        const float x6 = a0[(i + 6) * 384 + (k) * 1];
-        const float x7 = a0[(i + 7) * 384 + (k) * 1];
+        const float *b = a1 + k * 128 + j;
+        const float x0 = a0[(i + 0) * 384 + k];
+        const float x1 = a0[(i + 1) * 384 + k];
+        const float x2 = a0[(i + 2) * 384 + k];
+        const float x3 = a0[(i + 3) * 384 + k];
+        const float x4 = a0[(i + 4) * 384 + k];
+        const float x5 = a0[(i + 5) * 384 + k];
+        const float x6 = a0[(i + 6) * 384 + k];
+        const float x7 = a0[(i + 7) * 384 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -881,41 +881,41 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
 static void k36_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 128 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
-      const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
-      const float t4 = (t3 * a5[i0 * 384 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 128 + i1 * 1]);
-      const float t6 = (t1 * a7[i0 * 128 + i1 * 1]);
-      const float t7 = (t1 * a8[i0 * 128 + i1 * 1]);
+      const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
+      const float t1 = (t0 + a2[i0 * 128 + i1]);
+      const float t2 = (t1 * a3[i0 * 128 + i1]);
+      const float t3 = (t2 * a4[i0 * 128 + i1]);
+      const float t4 = (t3 * a5[i0 * 384 + i1]);
+      const float t5 = (t4 * a6[i0 * 128 + i1]);
+      const float t6 = (t1 * a7[i0 * 128 + i1]);
+      const float t7 = (t1 * a8[i0 * 128 + i1]);
       const float t8 = (-t7);
       const float t9 = (t6 + t8);
-      const float t10 = (t9 * a9[i0 * 128 + i1 * 1]);
-      out0[i0 * 128 + i1 * 1] = t1;
-      out1[i0 * 384 + i1 * 1] = t3;
-      out2[i0 * 384 + i1 * 1] = t5;
-      out3[i0 * 384 + i1 * 1] = t10;
-  }
+      const float t10 = (t9 * a9[i0 * 128 + i1]);
+      out0[i0 * 128 + i1] = t1;
+      out1[i0 * 384 + i1] = t3;
+      out2[i0 * 384 + i1] = t5;
+      out3[i0 * 384 + i1] = t10;
+    }
 }
 
 /* fused: mul addn mul mul mul mul mul neg mul over mul [64, 128] (specs/gru_classifier.lua:8) */
 static void k37_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1 * 1] * a1[i0 * 128 + i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 128 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 128 + i1 * 1]);
-      const float t3 = (t2 * a4[i0 * 128 + i1 * 1]);
-      const float t4 = (t3 * a5[i0 * 384 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 128 + i1 * 1]);
-      const float t6 = (t1 * a7[i0 * 128 + i1 * 1]);
+      const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
+      const float t1 = (t0 + a2[i0 * 128 + i1]);
+      const float t2 = (t1 * a3[i0 * 128 + i1]);
+      const float t3 = (t2 * a4[i0 * 128 + i1]);
+      const float t4 = (t3 * a5[i0 * 384 + i1]);
+      const float t5 = (t4 * a6[i0 * 128 + i1]);
+      const float t6 = (t1 * a7[i0 * 128 + i1]);
       const float t7 = (-t6);
-      const float t8 = (t7 * a8[i0 * 128 + i1 * 1]);
-      out0[i0 * 384 + i1 * 1] = t3;
-      out1[i0 * 384 + i1 * 1] = t5;
-      out2[i0 * 384 + i1 * 1] = t8;
-  }
+      const float t8 = (t7 * a8[i0 * 128 + i1]);
+      out0[i0 * 384 + i1] = t3;
+      out1[i0 * 384 + i1] = t5;
+      out2[i0 * 384 + i1] = t8;
+    }
 }
 
 /* matmul [384, 28] (specs/gru_classifier.lua:8) */
@@ -925,7 +925,7 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 384; j += 16) {
       float bp[512][16];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 384 + (j + c) * 1];
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 384 + j + c];
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -957,14 +957,14 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -985,7 +985,7 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 384; j += 32) {
       float bp[256][32];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 384 + (j + c) * 1];
+        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 384 + j + c];
       for (long i = 24; i < 28; i += 4) {
         float acc0[32] = {0.0f};
         float acc1[32] = {0.0f};
@@ -1005,10 +1005,10 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
           }
         }
         for (int c = 0; c < 32; c++) {
@@ -1029,7 +1029,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 384; j += 16) {
       float bp[512][16];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 384 + (j + c) * 1];
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 384 + j + c];
       for (long i = 0; i < 128; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1061,14 +1061,14 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 128];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 128];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1092,124 +1092,124 @@ static void k40_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 384; i2++) {
-        out[i2 * 1] += a0[i0 * 24576 + i1 * 384 + i2 * 1];
-  }
+        out[i2 * 1] += a0[i0 * 24576 + i1 * 384 + i2];
+      }
 }
 
 /* stack [28, 64, 384] (specs/gru_classifier.lua:8) */
 static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[0 + i0 * 384 + i1 * 1] = a0[i0 * 384 + i1 * 1];
-  }
+      out[0 + i0 * 384 + i1 * 1] = a0[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[24576 + i0 * 384 + i1 * 1] = a1[i0 * 384 + i1 * 1];
-  }
+      out[24576 + i0 * 384 + i1 * 1] = a1[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[49152 + i0 * 384 + i1 * 1] = a2[i0 * 384 + i1 * 1];
-  }
+      out[49152 + i0 * 384 + i1 * 1] = a2[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[73728 + i0 * 384 + i1 * 1] = a3[i0 * 384 + i1 * 1];
-  }
+      out[73728 + i0 * 384 + i1 * 1] = a3[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[98304 + i0 * 384 + i1 * 1] = a4[i0 * 384 + i1 * 1];
-  }
+      out[98304 + i0 * 384 + i1 * 1] = a4[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[122880 + i0 * 384 + i1 * 1] = a5[i0 * 384 + i1 * 1];
-  }
+      out[122880 + i0 * 384 + i1 * 1] = a5[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[147456 + i0 * 384 + i1 * 1] = a6[i0 * 384 + i1 * 1];
-  }
+      out[147456 + i0 * 384 + i1 * 1] = a6[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[172032 + i0 * 384 + i1 * 1] = a7[i0 * 384 + i1 * 1];
-  }
+      out[172032 + i0 * 384 + i1 * 1] = a7[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[196608 + i0 * 384 + i1 * 1] = a8[i0 * 384 + i1 * 1];
-  }
+      out[196608 + i0 * 384 + i1 * 1] = a8[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[221184 + i0 * 384 + i1 * 1] = a9[i0 * 384 + i1 * 1];
-  }
+      out[221184 + i0 * 384 + i1 * 1] = a9[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[245760 + i0 * 384 + i1 * 1] = a10[i0 * 384 + i1 * 1];
-  }
+      out[245760 + i0 * 384 + i1 * 1] = a10[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[270336 + i0 * 384 + i1 * 1] = a11[i0 * 384 + i1 * 1];
-  }
+      out[270336 + i0 * 384 + i1 * 1] = a11[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[294912 + i0 * 384 + i1 * 1] = a12[i0 * 384 + i1 * 1];
-  }
+      out[294912 + i0 * 384 + i1 * 1] = a12[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[319488 + i0 * 384 + i1 * 1] = a13[i0 * 384 + i1 * 1];
-  }
+      out[319488 + i0 * 384 + i1 * 1] = a13[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[344064 + i0 * 384 + i1 * 1] = a14[i0 * 384 + i1 * 1];
-  }
+      out[344064 + i0 * 384 + i1 * 1] = a14[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[368640 + i0 * 384 + i1 * 1] = a15[i0 * 384 + i1 * 1];
-  }
+      out[368640 + i0 * 384 + i1 * 1] = a15[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[393216 + i0 * 384 + i1 * 1] = a16[i0 * 384 + i1 * 1];
-  }
+      out[393216 + i0 * 384 + i1 * 1] = a16[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[417792 + i0 * 384 + i1 * 1] = a17[i0 * 384 + i1 * 1];
-  }
+      out[417792 + i0 * 384 + i1 * 1] = a17[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[442368 + i0 * 384 + i1 * 1] = a18[i0 * 384 + i1 * 1];
-  }
+      out[442368 + i0 * 384 + i1 * 1] = a18[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[466944 + i0 * 384 + i1 * 1] = a19[i0 * 384 + i1 * 1];
-  }
+      out[466944 + i0 * 384 + i1 * 1] = a19[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[491520 + i0 * 384 + i1 * 1] = a20[i0 * 384 + i1 * 1];
-  }
+      out[491520 + i0 * 384 + i1 * 1] = a20[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[516096 + i0 * 384 + i1 * 1] = a21[i0 * 384 + i1 * 1];
-  }
+      out[516096 + i0 * 384 + i1 * 1] = a21[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[540672 + i0 * 384 + i1 * 1] = a22[i0 * 384 + i1 * 1];
-  }
+      out[540672 + i0 * 384 + i1 * 1] = a22[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[565248 + i0 * 384 + i1 * 1] = a23[i0 * 384 + i1 * 1];
-  }
+      out[565248 + i0 * 384 + i1 * 1] = a23[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[589824 + i0 * 384 + i1 * 1] = a24[i0 * 384 + i1 * 1];
-  }
+      out[589824 + i0 * 384 + i1 * 1] = a24[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[614400 + i0 * 384 + i1 * 1] = a25[i0 * 384 + i1 * 1];
-  }
+      out[614400 + i0 * 384 + i1 * 1] = a25[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[638976 + i0 * 384 + i1 * 1] = a26[i0 * 384 + i1 * 1];
-  }
+      out[638976 + i0 * 384 + i1 * 1] = a26[i0 * 384 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[663552 + i0 * 384 + i1 * 1] = a27[i0 * 384 + i1 * 1];
-  }
+      out[663552 + i0 * 384 + i1 * 1] = a27[i0 * 384 + i1];
+    }
 }
 
 /* matmul [10, 128] (specs/gru_classifier.lua:8) */
@@ -1217,7 +1217,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 0; j < 10; j += 10) {
     float bp[64][10];
     for (long k = 0; k < 64; k++)
-      for (int c = 0; c < 10; c++) bp[k][c] = a0[(k) * 10 + (j + c) * 1];
+      for (int c = 0; c < 10; c++) bp[k][c] = a0[k * 10 + j + c];
     for (long i = 0; i < 128; i += 8) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -1229,23 +1229,23 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 128];
-        const float x1 = a1[(i + 1) * 1 + (k) * 128];
-        const float x2 = a1[(i + 2) * 1 + (k) * 128];
-        const float x3 = a1[(i + 3) * 1 + (k) * 128];
-        const float x4 = a1[(i + 4) * 1 + (k) * 128];
-        const float x5 = a1[(i + 5) * 1 + (k) * 128];
-        const float x6 = a1[(i + 6) * 1 + (k) * 128];
-        const float x7 = a1[(i + 7) * 1 + (k) * 128];
+        const float x0 = a1[(i + 0) * 1 + k * 128];
+        const float x1 = a1[(i + 1) * 1 + k * 128];
+        const float x2 = a1[(i + 2) * 1 + k * 128];
+        const float x3 = a1[(i + 3) * 1 + k * 128];
+        const float x4 = a1[(i + 4) * 1 + k * 128];
+        const float x5 = a1[(i + 5) * 1 + k * 128];
+        const float x6 = a1[(i + 6) * 1 + k * 128];
+        const float x7 = a1[(i + 7) * 1 + k * 128];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1267,8 +1267,8 @@ static void k43_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] += a0[i0 * 10 + i1 * 1];
-  }
+      out[i1 * 1] += a0[i0 * 10 + i1];
+    }
 }
 
 /* fused: mul neg over neg [] (specs/gru_classifier.lua:11) */
@@ -1293,22 +1293,22 @@ static void k46_copy(const float *restrict a0, float *restrict out) {
 static void k47_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
-      out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
-  }
+      out[i0 * 28 + i1] = a0[i0 * 28 + i1];
+    }
 }
 
 /* copy out matmul [384, 128] (specs/gru_classifier.lua:8) */
 static void k48_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
-  }
+      out[i0 * 128 + i1] = a0[i0 * 128 + i1];
+    }
 }
 
 /* copy out sum_to [384] (specs/gru_classifier.lua:8) */
 static void k49_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
@@ -1316,31 +1316,31 @@ static void k49_copy(const float *restrict a0, float *restrict out) {
 static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[i0 * 128 + i1 * 1] = a0[i0 * 128 + i1 * 1];
-  }
+      out[i0 * 128 + i1] = a0[i0 * 128 + i1];
+    }
 }
 
 /* copy out sum_to [10] (specs/gru_classifier.lua:8) */
 static void k51_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
 /* fused: mul over mul [384, 28] */
 static void k52_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10752; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [384, 28] */
 static void k53_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10752; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
@@ -1357,13 +1357,13 @@ static void k54_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 /* fused: mul add sqrt div add over add [384, 28] */
 static void k55_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10752; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
@@ -1378,211 +1378,207 @@ static void k56_pow_sub_div(const float *restrict a0, float *restrict out0) {
 /* fused: mul over mul [384, 128] */
 static void k57_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 49152; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [384, 128] */
 static void k58_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 49152; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [384, 128] */
 static void k59_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 49152; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [384] */
 static void k60_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 384; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [384] */
 static void k61_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 384; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [384] */
 static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 384; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [10, 128] */
 static void k63_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [10, 128] */
 static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [10, 128] */
 static void k65_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [10] */
 static void k66_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [10] */
 static void k67_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [10] */
 static void k68_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [384, 28] */
 static void k69_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10752; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [384, 128] */
 static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 49152; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [384] */
 static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 384; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [10, 128] */
 static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [10] */
 static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: sub div over div [1, 28] (specs/gru_classifier.lua:8) */
 static void k74_sub_div(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      const float t0 = (a0[i1 * 1] - 0.286000013f);
-      const float t1 = (t0 / 0.352999985f);
-      out0[i1 * 1] = t1;
+  for (long i0 = 0; i0 < 28; i0++) {
+    const float t0 = (a0[i0] - 0.286000013f);
+    const float t1 = (t0 / 0.352999985f);
+    out0[i0] = t1;
   }
 }
 
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
 static void k75_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[28][1];
-    for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 0; j < 384; j += 128) {
       float acc0[128] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 384 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 384 + j;
+        const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1595,16 +1591,13 @@ static void k75_matmul(const float *restrict a0, const float *restrict a1, float
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
 static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[128][1];
-    for (long k = 0; k < 128; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
     for (long j = 0; j < 384; j += 128) {
       float acc0[128] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + (k) * 384 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 384 + j;
+        const float x0 = a0[(i + 0) * 128 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1616,53 +1609,47 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: add over add [1, 384] (specs/gru_classifier.lua:8) */
 static void k77_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 384; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: add sigmoid mul add tanh over tanh [1, 128] (specs/gru_classifier.lua:8) */
 static void k78_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
-      const float t2 = (t1 * a2[i1 * 1]);
-      const float t3 = (a3[i1 * 1] + t2);
-      const float t4 = rnnc_tanhf(t3);
-      out0[i1 * 1] = t4;
+  for (long i0 = 0; i0 < 128; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
+    const float t2 = (t1 * a2[i0]);
+    const float t3 = (a3[i0] + t2);
+    const float t4 = rnnc_tanhf(t3);
+    out0[i0] = t4;
   }
 }
 
 /* fused: add sigmoid sub mul mul add over add [1, 128] (specs/gru_classifier.lua:8) */
 static void k79_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
-      const float t2 = (1.0f - t1);
-      const float t3 = (t2 * a2[i1 * 1]);
-      const float t4 = (t1 * a3[i1 * 1]);
-      const float t5 = (t3 + t4);
-      out0[i1 * 1] = t5;
+  for (long i0 = 0; i0 < 128; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
+    const float t2 = (1.0f - t1);
+    const float t3 = (t2 * a2[i0]);
+    const float t4 = (t1 * a3[i0]);
+    const float t5 = (t3 + t4);
+    out0[i0] = t5;
   }
 }
 
 /* matmul [1, 10] (specs/gru_classifier.lua:8) */
 static void k80_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[128][1];
-    for (long k = 0; k < 128; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 128 + (k) * 1];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + (k) * 10 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 10 + j;
+        const float x0 = a0[(i + 0) * 128 + k];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1674,10 +1661,9 @@ static void k80_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: add over add [1, 10] (specs/gru_classifier.lua:8) */
 static void k81_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 10; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -1685,16 +1671,16 @@ static void k81_add(const float *restrict a0, const float *restrict a1, float *r
 static void k82_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] = a0[i1 * 1];
-  }
+      out[i1] = a0[i1];
+    }
 }
 
 /* copy out add [1, 128] (specs/gru_classifier.lua:8) */
 static void k83_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[i1 * 1] = a0[i1 * 1];
-  }
+      out[i1] = a0[i1];
+    }
 }
 
 void gru_classifier_init(float *params, uint64_t seed, void *arena) {

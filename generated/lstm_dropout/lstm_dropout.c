@@ -314,8 +314,8 @@ const lstm_dropout_param_info lstm_dropout_params_info[LSTM_DROPOUT_NPARAMS] = {
 static void k0_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[i1 * 1] = a0[i0 * 1 + i1 * 1];
-  }
+      out[i1] = a0[i0 * 1 + i1 * 1];
+    }
 }
 
 /* matmul [320, 200] (specs/lstm_dropout.lua:8) */
@@ -323,7 +323,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 320; i += 8) {
     float ap[1][8];
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -334,7 +334,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
+        const float *b = a1 + k * 200 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -344,14 +344,14 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -369,7 +369,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 320; i += 8) {
     float ap[1][8];
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -380,7 +380,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
+        const float *b = a1 + k * 200 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -390,14 +390,14 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -418,58 +418,58 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k2_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (0.0f + a0[i1 * 1]);
-      out0[i0 * 200 + i1 * 1] = t0;
-  }
+      const float t0 = (0.0f + a0[i1]);
+      out0[i0 * 200 + i1] = t0;
+    }
 }
 
 /* fused: add add over add [32, 200] (specs/lstm_dropout.lua:8) */
 static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (a0[i0 * 2000 + i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 200 + i1 * 1]);
-      out0[i0 * 200 + i1 * 1] = t1;
-  }
+      const float t0 = (a0[i0 * 2000 + i1] + a1[i1]);
+      const float t1 = (t0 + a2[i0 * 200 + i1]);
+      out0[i0 * 200 + i1] = t1;
+    }
 }
 
 /* fused: tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
 static void k4_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = rnnc_tanhf(a0[i0 * 200 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t0;
-  }
+      const float t0 = rnnc_tanhf(a0[i0 * 200 + i1]);
+      out0[i0 * 50 + i1] = t0;
+    }
 }
 
 /* fused: sigmoid mul tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
 static void k5_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
       const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 50 + i1 * 1] = t1;
-      out1[i0 * 50 + i1 * 1] = t2;
-  }
+      out0[i0 * 50 + i1] = t1;
+      out1[i0 * 50 + i1] = t2;
+    }
 }
 
 /* transpose [50, 200] (specs/lstm_dropout.lua:8) */
 static void k6_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[i0 * 200 + i1 * 1] = a0[i0 * 1 + i1 * 50];
-  }
+      out[i0 * 200 + i1] = a0[i0 * 1 + i1 * 50];
+    }
 }
 
 /* fused: sigmoid mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
 static void k7_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t1;
-  }
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      out0[i0 * 50 + i1] = t1;
+    }
 }
 
 /* matmul [32, 200] (specs/lstm_dropout.lua:8) */
@@ -477,7 +477,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 32; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -488,7 +488,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
+        const float *b = a1 + k * 200 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -498,14 +498,14 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -523,7 +523,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 32; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -534,7 +534,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
+        const float *b = a1 + k * 200 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -544,14 +544,14 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -572,42 +572,42 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k9_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (a0[i0 * 200 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 200 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 200 + i1] + a1[i1]);
+      out0[i0 * 200 + i1] = t0;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
 static void k10_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      const float t2 = (t1 + a2[i0 * 50 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1 * 1] = t2;
-      out1[i0 * 50 + i1 * 1] = t3;
-  }
+      out0[i0 * 50 + i1] = t2;
+      out1[i0 * 50 + i1] = t3;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
 static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      const float t2 = (t1 + a2[i0 * 50 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1 * 1] = t3;
-  }
+      out0[i0 * 50 + i1] = t3;
+    }
 }
 
 /* transpose [50, 1] (specs/lstm_dropout.lua:9) */
 static void k12_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
-      out[i0 * 1] = a0[i0 * 1 + i1 * 50];
-  }
+      out[i0] = a0[i0 * 1 + i1 * 50];
+    }
 }
 
 /* matmul [32, 1] (specs/lstm_dropout.lua:9) */
@@ -615,7 +615,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 1; j += 1) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
@@ -626,7 +626,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[1] = {0.0f};
       float acc7[1] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 1 + j * 1;
+        const float *b = a1 + k + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -636,14 +636,14 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -662,10 +662,9 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: add over add [32, 1] (specs/lstm_dropout.lua:9) */
 static void k14_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (a0[i0 * 1] + a1[0]);
-      out0[i0 * 1] = t0;
+  for (long i0 = 0; i0 < 32; i0++) {
+    const float t0 = (a0[i0] + a1[0]);
+    out0[i0] = t0;
   }
 }
 
@@ -673,85 +672,84 @@ static void k14_add(const float *restrict a0, const float *restrict a1, float *r
 static void k15_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
-      out[i0 * 1] = a0[i0 * 1];
-  }
+      out[i0] = a0[i0];
+    }
 }
 
 /* fused: sigmoid mul tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
 static void k16_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
       const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t1;
-      out2[i0 * 50 + i1 * 1] = t2;
-  }
+      out0[i0 * 50 + i1] = t0;
+      out1[i0 * 50 + i1] = t1;
+      out2[i0 * 50 + i1] = t2;
+    }
 }
 
 /* fused: sigmoid mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
 static void k17_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t1;
-  }
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      out0[i0 * 50 + i1] = t0;
+      out1[i0 * 50 + i1] = t1;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
 static void k18_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      const float t2 = (t1 + a2[i0 * 50 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t2;
-      out2[i0 * 50 + i1 * 1] = t3;
-  }
+      out0[i0 * 50 + i1] = t0;
+      out1[i0 * 50 + i1] = t2;
+      out2[i0 * 50 + i1] = t3;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
 static void k19_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      const float t2 = (t1 + a2[i0 * 50 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t3;
-  }
+      out0[i0 * 50 + i1] = t0;
+      out1[i0 * 50 + i1] = t3;
+    }
 }
 
 /* fused: sigmoid mul dropout_mask mul over mul [32, 50] (specs/lstm_dropout.lua:9) */
 static void k20_sigmoid_mul_dropout_mask(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2, uint64_t seed, uint64_t stream0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      const float t2 = (float)rnnc_dropout_scale(seed, stream0, (uint64_t)(i0 * 50 + i1 * 1), 0.200000003f);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      const float t2 = (float)rnnc_dropout_scale(seed, stream0, (uint64_t)(i0 * 50 + i1), 0.200000003f);
       const float t3 = (t1 * t2);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t2;
-      out2[i0 * 50 + i1 * 1] = t3;
-  }
+      out0[i0 * 50 + i1] = t0;
+      out1[i0 * 50 + i1] = t2;
+      out2[i0 * 50 + i1] = t3;
+    }
 }
 
 /* fused: add sub mul over mul [32, 1] (specs/lstm_dropout.lua:12) */
 static void k21_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (a0[i0 * 1] + a1[0]);
-      const float t1 = (t0 - a2[i0 * 1]);
-      const float t2 = (t1 * t1);
-      out0[i0 * 1] = t0;
-      out1[i0 * 1] = t1;
-      out2[i0 * 1] = t2;
+  for (long i0 = 0; i0 < 32; i0++) {
+    const float t0 = (a0[i0] + a1[0]);
+    const float t1 = (t0 - a2[i0]);
+    const float t2 = (t1 * t1);
+    out0[i0] = t0;
+    out1[i0] = t1;
+    out2[i0] = t2;
   }
 }
 
@@ -760,17 +758,16 @@ static void k22_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
-      out[0] += a0[i0 * 1];
-  }
+      out[0] += a0[i0];
+    }
 }
 
 /* fused: mul addn over addn [32, 1] (specs/lstm_dropout.lua:12) */
 static void k23_mul_addn(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (0.03125f * a0[i0 * 1]);
-      const float t1 = (t0 + t0);
-      out0[i0 * 1] = t1;
+  for (long i0 = 0; i0 < 32; i0++) {
+    const float t0 = (0.03125f * a0[i0]);
+    const float t1 = (t0 + t0);
+    out0[i0] = t1;
   }
 }
 
@@ -779,7 +776,7 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float ap[1][8];
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -790,7 +787,7 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -800,14 +797,14 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -825,7 +822,7 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float ap[1][8];
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -836,7 +833,7 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -846,14 +843,14 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -873,18 +870,18 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
 /* fused: mul sub over sub [32, 50] (specs/lstm_dropout.lua:8) */
 static void k25_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1600; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (1.0f - t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: sub mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
 static void k26_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1600; i0++) {
-    const float t0 = (1.0f - a0[i0 * 1]);
-    const float t1 = (a0[i0 * 1] * t0);
-    out0[i0 * 1] = t1;
+    const float t0 = (1.0f - a0[i0]);
+    const float t1 = (a0[i0] * t0);
+    out0[i0] = t1;
   }
 }
 
@@ -892,24 +889,24 @@ static void k26_sub_mul(const float *restrict a0, float *restrict out0) {
 static void k27_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
-      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
-      const float t4 = (t2 * a5[i0 * 50 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
-      const float t6 = (t2 * a7[i0 * 50 + i1 * 1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
-      const float t8 = (t2 * a9[i0 * 50 + i1 * 1]);
-      const float t9 = (t8 * a10[i0 * 50 + i1 * 1]);
-      const float t10 = (t0 * a11[i0 * 50 + i1 * 1]);
-      const float t11 = (t10 * a12[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t3;
-      out1[i0 * 200 + i1 * 1] = t5;
-      out2[i0 * 200 + i1 * 1] = t7;
-      out3[i0 * 200 + i1 * 1] = t9;
-      out4[i0 * 200 + i1 * 1] = t11;
-  }
+      const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1]);
+      const float t3 = (t2 * a4[i0 * 50 + i1]);
+      const float t4 = (t2 * a5[i0 * 50 + i1]);
+      const float t5 = (t4 * a6[i0 * 50 + i1]);
+      const float t6 = (t2 * a7[i0 * 50 + i1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1]);
+      const float t8 = (t2 * a9[i0 * 50 + i1]);
+      const float t9 = (t8 * a10[i0 * 50 + i1]);
+      const float t10 = (t0 * a11[i0 * 50 + i1]);
+      const float t11 = (t10 * a12[i0 * 50 + i1]);
+      out0[i0 * 50 + i1] = t3;
+      out1[i0 * 200 + i1] = t5;
+      out2[i0 * 200 + i1] = t7;
+      out3[i0 * 200 + i1] = t9;
+      out4[i0 * 200 + i1] = t11;
+    }
 }
 
 /* matmul [32, 50] (specs/lstm_dropout.lua:8) */
@@ -917,7 +914,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float ap[200][8];
     for (long k = 0; k < 200; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -928,7 +925,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -938,14 +935,14 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -963,7 +960,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float ap[200][8];
     for (long k = 0; k < 200; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -974,7 +971,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -984,14 +981,14 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1012,45 +1009,45 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
 static void k29_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      const float t2 = (a3[i0 * 50 + i1 * 1] + t1);
-      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
-      const float t4 = (t2 * a5[i0 * 50 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
-      const float t6 = (t2 * a7[i0 * 50 + i1 * 1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
-      const float t8 = (t2 * a9[i0 * 50 + i1 * 1]);
-      const float t9 = (t8 * a10[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t3;
-      out1[i0 * 200 + i1 * 1] = t5;
-      out2[i0 * 200 + i1 * 1] = t7;
-      out3[i0 * 200 + i1 * 1] = t9;
-  }
+      const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1]);
+      const float t2 = (a3[i0 * 50 + i1] + t1);
+      const float t3 = (t2 * a4[i0 * 50 + i1]);
+      const float t4 = (t2 * a5[i0 * 50 + i1]);
+      const float t5 = (t4 * a6[i0 * 50 + i1]);
+      const float t6 = (t2 * a7[i0 * 50 + i1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1]);
+      const float t8 = (t2 * a9[i0 * 50 + i1]);
+      const float t9 = (t8 * a10[i0 * 50 + i1]);
+      out0[i0 * 50 + i1] = t3;
+      out1[i0 * 200 + i1] = t5;
+      out2[i0 * 200 + i1] = t7;
+      out3[i0 * 200 + i1] = t9;
+    }
 }
 
 /* fused: mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
 static void k30_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      out0[i0 * 200 + i1 * 1] = t1;
-  }
+      const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1]);
+      out0[i0 * 200 + i1] = t1;
+    }
 }
 
 /* fused: mul mul addn mul mul mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
 static void k31_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1600; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (a3[i0 * 1] + t1);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t3 * a5[i0 * 1]);
-    const float t5 = (t2 * a6[i0 * 1]);
-    const float t6 = (t5 * a7[i0 * 1]);
-    out0[i0 * 1] = t4;
-    out1[i0 * 1] = t6;
+    const float t0 = (a0[i0] * a1[i0]);
+    const float t1 = (t0 * a2[i0]);
+    const float t2 = (a3[i0] + t1);
+    const float t3 = (t2 * a4[i0]);
+    const float t4 = (t3 * a5[i0]);
+    const float t5 = (t2 * a6[i0]);
+    const float t6 = (t5 * a7[i0]);
+    out0[i0] = t4;
+    out1[i0] = t6;
   }
 }
 
@@ -1062,9 +1059,9 @@ static void k32_const(float *restrict out) {
 /* fused: mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
 static void k33_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1600; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    out0[i0 * 1] = t1;
+    const float t0 = (a0[i0] * a1[i0]);
+    const float t1 = (t0 * a2[i0]);
+    out0[i0] = t1;
   }
 }
 
@@ -1072,64 +1069,64 @@ static void k33_mul_mul(const float *restrict a0, const float *restrict a1, cons
 static void k34_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
+      out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[50 + i0 * 200 + i1 * 1] = a1[i0 * 50 + i1 * 1];
-  }
+      out[50 + i0 * 200 + i1 * 1] = a1[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[100 + i0 * 200 + i1 * 1] = a2[i0 * 50 + i1 * 1];
-  }
+      out[100 + i0 * 200 + i1 * 1] = a2[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[150 + i0 * 200 + i1 * 1] = a3[i0 * 50 + i1 * 1];
-  }
+      out[150 + i0 * 200 + i1 * 1] = a3[i0 * 50 + i1];
+    }
 }
 
 /* stack [32, 10, 200] (specs/lstm_dropout.lua:8) */
 static void k35_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[0 + i0 * 2000 + i1 * 1] = a0[i0 * 200 + i1 * 1];
-  }
+      out[0 + i0 * 2000 + i1 * 1] = a0[i0 * 200 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[200 + i0 * 2000 + i1 * 1] = a1[i0 * 200 + i1 * 1];
-  }
+      out[200 + i0 * 2000 + i1 * 1] = a1[i0 * 200 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[400 + i0 * 2000 + i1 * 1] = a2[i0 * 200 + i1 * 1];
-  }
+      out[400 + i0 * 2000 + i1 * 1] = a2[i0 * 200 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[600 + i0 * 2000 + i1 * 1] = a3[i0 * 200 + i1 * 1];
-  }
+      out[600 + i0 * 2000 + i1 * 1] = a3[i0 * 200 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[800 + i0 * 2000 + i1 * 1] = a4[i0 * 200 + i1 * 1];
-  }
+      out[800 + i0 * 2000 + i1 * 1] = a4[i0 * 200 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[1000 + i0 * 2000 + i1 * 1] = a5[i0 * 200 + i1 * 1];
-  }
+      out[1000 + i0 * 2000 + i1 * 1] = a5[i0 * 200 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[1200 + i0 * 2000 + i1 * 1] = a6[i0 * 200 + i1 * 1];
-  }
+      out[1200 + i0 * 2000 + i1 * 1] = a6[i0 * 200 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[1400 + i0 * 2000 + i1 * 1] = a7[i0 * 200 + i1 * 1];
-  }
+      out[1400 + i0 * 2000 + i1 * 1] = a7[i0 * 200 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[1600 + i0 * 2000 + i1 * 1] = a8[i0 * 200 + i1 * 1];
-  }
+      out[1600 + i0 * 2000 + i1 * 1] = a8[i0 * 200 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[1800 + i0 * 2000 + i1 * 1] = a9[i0 * 200 + i1 * 1];
-  }
+      out[1800 + i0 * 2000 + i1 * 1] = a9[i0 * 200 + i1];
+    }
 }
 
 /* matmul [200, 1] (specs/lstm_dropout.lua:8) */
@@ -1139,7 +1136,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 128; j += 128) {
       float bp[64][128];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 0; i < 1; i += 1) {
         float acc0[128] = {0.0f};
         if (k0)
@@ -1148,9 +1145,9 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
+          const float x0 = a1[(i + 0) * 1 + k0 + k];
           for (int c = 0; c < 128; c++) {
-            acc0[c] += x0 * b[c * 1];
+            acc0[c] += x0 * b[c];
           }
         }
         for (int c = 0; c < 128; c++) {
@@ -1162,14 +1159,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 128; j < 192; j += 16) {
     float bp[320][16];
     for (long k = 0; k < 320; k++)
-      for (int c = 0; c < 16; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
+      for (int c = 0; c < 16; c++) bp[k][c] = a0[k * 200 + j + c];
     for (long i = 0; i < 1; i += 1) {
       float acc0[16] = {0.0f};
       for (long k = 0; k < 320; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 1];
+        const float x0 = a1[(i + 0) * 1 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1180,14 +1177,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 192; j < 200; j += 8) {
     float bp[320][8];
     for (long k = 0; k < 320; k++)
-      for (int c = 0; c < 8; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
+      for (int c = 0; c < 8; c++) bp[k][c] = a0[k * 200 + j + c];
     for (long i = 0; i < 1; i += 1) {
       float acc0[8] = {0.0f};
       for (long k = 0; k < 320; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 1];
+        const float x0 = a1[(i + 0) * 1 + k];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -1202,7 +1199,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 0; j < 192; j += 16) {
     float bp[288][16];
     for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 16; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
+      for (int c = 0; c < 16; c++) bp[k][c] = a0[k * 200 + j + c];
     for (long i = 0; i < 48; i += 8) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1214,23 +1211,23 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[16] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
-        const float x2 = a1[(i + 2) * 1 + (k) * 50];
-        const float x3 = a1[(i + 3) * 1 + (k) * 50];
-        const float x4 = a1[(i + 4) * 1 + (k) * 50];
-        const float x5 = a1[(i + 5) * 1 + (k) * 50];
-        const float x6 = a1[(i + 6) * 1 + (k) * 50];
-        const float x7 = a1[(i + 7) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x2 = a1[(i + 2) * 1 + k * 50];
+        const float x3 = a1[(i + 3) * 1 + k * 50];
+        const float x4 = a1[(i + 4) * 1 + k * 50];
+        const float x5 = a1[(i + 5) * 1 + k * 50];
+        const float x6 = a1[(i + 6) * 1 + k * 50];
+        const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1248,7 +1245,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 192; j < 200; j += 8) {
     float bp[288][8];
     for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 8; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
+      for (int c = 0; c < 8; c++) bp[k][c] = a0[k * 200 + j + c];
     for (long i = 0; i < 48; i += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -1260,23 +1257,23 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[8] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
-        const float x2 = a1[(i + 2) * 1 + (k) * 50];
-        const float x3 = a1[(i + 3) * 1 + (k) * 50];
-        const float x4 = a1[(i + 4) * 1 + (k) * 50];
-        const float x5 = a1[(i + 5) * 1 + (k) * 50];
-        const float x6 = a1[(i + 6) * 1 + (k) * 50];
-        const float x7 = a1[(i + 7) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x2 = a1[(i + 2) * 1 + k * 50];
+        const float x3 = a1[(i + 3) * 1 + k * 50];
+        const float x4 = a1[(i + 4) * 1 + k * 50];
+        const float x5 = a1[(i + 5) * 1 + k * 50];
+        const float x6 = a1[(i + 6) * 1 + k * 50];
+        const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -1296,7 +1293,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 192; j += 64) {
       float bp[128][64];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 48; i < 50; i += 2) {
         float acc0[64] = {0.0f};
         float acc1[64] = {0.0f};
@@ -1310,8 +1307,8 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 64; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
           }
         }
         for (int c = 0; c < 64; c++) {
@@ -1324,17 +1321,17 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 192; j < 200; j += 8) {
     float bp[288][8];
     for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 8; c++) bp[k][c] = a0[(k) * 200 + (j + c) * 1];
+      for (int c = 0; c < 8; c++) bp[k][c] = a0[k * 200 + j + c];
     for (long i = 48; i < 50; i += 2) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -1351,8 +1348,8 @@ static void k38_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 10; i1++)
       for (long i2 = 0; i2 < 200; i2++) {
-        out[i2 * 1] += a0[i0 * 2000 + i1 * 200 + i2 * 1];
-  }
+        out[i2 * 1] += a0[i0 * 2000 + i1 * 200 + i2];
+      }
 }
 
 /* matmul [1, 50] (specs/lstm_dropout.lua:9) */
@@ -1360,7 +1357,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 0; j < 1; j += 1) {
     float bp[32][1];
     for (long k = 0; k < 32; k++)
-      for (int c = 0; c < 1; c++) bp[k][c] = a0[(k) * 1 + (j + c) * 1];
+      for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
     for (long i = 0; i < 48; i += 8) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
@@ -1372,23 +1369,23 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
-        const float x2 = a1[(i + 2) * 1 + (k) * 50];
-        const float x3 = a1[(i + 3) * 1 + (k) * 50];
-        const float x4 = a1[(i + 4) * 1 + (k) * 50];
-        const float x5 = a1[(i + 5) * 1 + (k) * 50];
-        const float x6 = a1[(i + 6) * 1 + (k) * 50];
-        const float x7 = a1[(i + 7) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x2 = a1[(i + 2) * 1 + k * 50];
+        const float x3 = a1[(i + 3) * 1 + k * 50];
+        const float x4 = a1[(i + 4) * 1 + k * 50];
+        const float x5 = a1[(i + 5) * 1 + k * 50];
+        const float x6 = a1[(i + 6) * 1 + k * 50];
+        const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -1406,17 +1403,17 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 0; j < 1; j += 1) {
     float bp[32][1];
     for (long k = 0; k < 32; k++)
-      for (int c = 0; c < 1; c++) bp[k][c] = a0[(k) * 1 + (j + c) * 1];
+      for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
     for (long i = 48; i < 50; i += 2) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -1442,22 +1439,22 @@ static void k41_copy(const float *restrict a0, float *restrict out) {
 static void k42_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
-      out[i0 * 1] = a0[i0 * 1];
-  }
+      out[i0] = a0[i0];
+    }
 }
 
 /* copy out matmul [200, 50] (specs/lstm_dropout.lua:8) */
 static void k43_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
+      out[i0 * 50 + i1] = a0[i0 * 50 + i1];
+    }
 }
 
 /* copy out sum_to [200] (specs/lstm_dropout.lua:8) */
 static void k44_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
@@ -1465,8 +1462,8 @@ static void k44_copy(const float *restrict a0, float *restrict out) {
 static void k45_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[i1 * 1] = a0[i1 * 1];
-  }
+      out[i1] = a0[i1];
+    }
 }
 
 /* copy out sum_to [1] (specs/lstm_dropout.lua:9) */
@@ -1478,32 +1475,29 @@ static void k46_copy(const float *restrict a0, float *restrict out) {
 
 /* fused: add sub mul over mul [32, 1] (specs/lstm_dropout.lua:12) */
 static void k47_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (a0[i0 * 1] + a1[0]);
-      const float t1 = (t0 - a2[i0 * 1]);
-      const float t2 = (t1 * t1);
-      out0[i0 * 1] = t1;
-      out1[i0 * 1] = t2;
+  for (long i0 = 0; i0 < 32; i0++) {
+    const float t0 = (a0[i0] + a1[0]);
+    const float t1 = (t0 - a2[i0]);
+    const float t2 = (t1 * t1);
+    out0[i0] = t1;
+    out1[i0] = t2;
   }
 }
 
 /* fused: mul over mul [200, 1] */
 static void k48_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (0.100000001f * a0[i0 * 1]);
-      out0[i0 * 1] = t0;
+  for (long i0 = 0; i0 < 200; i0++) {
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [200, 1] */
 static void k49_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
-      const float t1 = (0.00100000005f * t0);
-      out0[i0 * 1] = t1;
+  for (long i0 = 0; i0 < 200; i0++) {
+    const float t0 = (a0[i0] * a0[i0]);
+    const float t1 = (0.00100000005f * t0);
+    out0[i0] = t1;
   }
 }
 
@@ -1519,15 +1513,14 @@ static void k50_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 
 /* fused: mul add sqrt div add over add [200, 1] */
 static void k51_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 200; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (0.999000013f * a0[i0 * 1]);
-      const float t1 = (t0 + a1[i0 * 1]);
-      const float t2 = sqrtf(t1);
-      const float t3 = (t2 / a2[0]);
-      const float t4 = (t3 + 9.99999994e-09f);
-      out0[i0 * 1] = t1;
-      out1[i0 * 1] = t4;
+  for (long i0 = 0; i0 < 200; i0++) {
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = sqrtf(t1);
+    const float t3 = (t2 / a2[0]);
+    const float t4 = (t3 + 9.99999994e-09f);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
@@ -1542,98 +1535,65 @@ static void k52_pow_sub_div(const float *restrict a0, float *restrict out0) {
 /* fused: mul over mul [200, 50] */
 static void k53_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [200, 50] */
 static void k54_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [200, 50] */
 static void k55_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
-  }
-}
-
-/* fused: mul over mul [200] */
-static void k56_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
-  }
-}
-
-/* fused: mul mul over mul [200] */
-static void k57_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [200] */
-static void k58_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [1, 50] */
-static void k59_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (0.100000001f * a0[i1 * 1]);
-      out0[i1 * 1] = t0;
+static void k56_mul(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [1, 50] */
-static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i1 * 1] * a0[i1 * 1]);
-      const float t1 = (0.00100000005f * t0);
-      out0[i1 * 1] = t1;
+static void k57_mul_mul(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (a0[i0] * a0[i0]);
+    const float t1 = (0.00100000005f * t0);
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [1, 50] */
-static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (0.999000013f * a0[i1 * 1]);
-      const float t1 = (t0 + a1[i1 * 1]);
-      const float t2 = sqrtf(t1);
-      const float t3 = (t2 / a2[0]);
-      const float t4 = (t3 + 9.99999994e-09f);
-      out0[i1 * 1] = t1;
-      out1[i1 * 1] = t4;
+static void k58_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = sqrtf(t1);
+    const float t3 = (t2 / a2[0]);
+    const float t4 = (t3 + 9.99999994e-09f);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [1] */
-static void k62_mul(const float *restrict a0, float *restrict out0) {
+static void k59_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.100000001f * a0[0]);
     out0[0] = t0;
@@ -1641,7 +1601,7 @@ static void k62_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul over mul [1] */
-static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
+static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] * a0[0]);
     const float t1 = (0.00100000005f * t0);
@@ -1650,7 +1610,7 @@ static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul add sqrt div add over add [1] */
-static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.999000013f * a0[0]);
     const float t1 = (t0 + a1[0]);
@@ -1663,61 +1623,46 @@ static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul add div mul sub over sub [200, 1] */
-static void k65_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 200; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (0.899999976f * a0[i0 * 1]);
-      const float t1 = (t0 + a1[i0 * 1]);
-      const float t2 = (t1 / a2[i0 * 1]);
-      const float t3 = (t2 * a3[0]);
-      const float t4 = (a4[i0 * 1] - t3);
-      out0[i0 * 1] = t1;
-      out1[i0 * 1] = t4;
+static void k62_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 200; i0++) {
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
+    const float t3 = (t2 * a3[0]);
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [200, 50] */
-static void k66_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k63_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
-  }
-}
-
-/* fused: mul add div mul sub over sub [200] */
-static void k67_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [1, 50] */
-static void k68_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (0.899999976f * a0[i1 * 1]);
-      const float t1 = (t0 + a1[i1 * 1]);
-      const float t2 = (t1 / a2[i1 * 1]);
-      const float t3 = (t2 * a3[0]);
-      const float t4 = (a4[i1 * 1] - t3);
-      out0[i1 * 1] = t1;
-      out1[i1 * 1] = t4;
+static void k64_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
+    const float t3 = (t2 * a3[0]);
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [1] */
-static void k69_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k65_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (t0 + a1[0]);
@@ -1730,18 +1675,15 @@ static void k69_mul_add_div(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
-static void k70_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k66_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[1][1];
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 0; j < 128; j += 128) {
       float acc0[128] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 1 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1750,16 +1692,13 @@ static void k70_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 1; i += 1) {
-    float ap[1][1];
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 128; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 1 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1768,16 +1707,13 @@ static void k70_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 1; i += 1) {
-    float ap[1][1];
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 1 + k];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -1788,18 +1724,15 @@ static void k70_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
-static void k71_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k67_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[50][1];
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 128; j += 128) {
       float acc0[128] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1808,16 +1741,13 @@ static void k71_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 1; i += 1) {
-    float ap[50][1];
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 128; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1826,16 +1756,13 @@ static void k71_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 1; i += 1) {
-    float ap[50][1];
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -1846,69 +1773,61 @@ static void k71_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 200] (specs/lstm_dropout.lua:8) */
-static void k72_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      out0[i1 * 1] = t0;
+static void k68_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  for (long i0 = 0; i0 < 200; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: add add over add [1, 200] (specs/lstm_dropout.lua:8) */
-static void k73_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i1 * 1]);
-      out0[i1 * 1] = t1;
+static void k69_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+  for (long i0 = 0; i0 < 200; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    const float t1 = (t0 + a2[i0]);
+    out0[i0] = t1;
   }
 }
 
 /* fused: tanh over tanh [1, 50] (specs/lstm_dropout.lua:8) */
-static void k74_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = rnnc_tanhf(a0[i1 * 1]);
-      out0[i1 * 1] = t0;
+static void k70_tanh(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = rnnc_tanhf(a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: sigmoid mul over mul [1, 50] (specs/lstm_dropout.lua:8) */
-static void k75_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
-      const float t1 = (t0 * a1[i1 * 1]);
-      out0[i1 * 1] = t1;
+static void k71_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (t0 * a1[i0]);
+    out0[i0] = t1;
   }
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 50] (specs/lstm_dropout.lua:8) */
-static void k76_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
-      const float t1 = (t0 * a1[i1 * 1]);
-      const float t2 = (t1 + a2[i1 * 1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i1 * 1] = t2;
-      out1[i1 * 1] = t3;
+static void k72_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (t0 * a1[i0]);
+    const float t2 = (t1 + a2[i0]);
+    const float t3 = rnnc_tanhf(t2);
+    out0[i0] = t2;
+    out1[i0] = t3;
   }
 }
 
 /* matmul [1, 1] (specs/lstm_dropout.lua:9) */
-static void k77_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k73_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[50][1];
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 1; j += 1) {
       float acc0[1] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 1 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k + j;
+        const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -1919,7 +1838,7 @@ static void k77_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (specs/lstm_dropout.lua:9) */
-static void k78_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k74_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -1927,11 +1846,11 @@ static void k78_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 1] (specs/lstm_dropout.lua:9) */
-static void k79_copy(const float *restrict a0, float *restrict out) {
+static void k75_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[0] = a0[0];
-  }
+    }
 }
 
 void lstm_dropout_init(float *params, uint64_t seed, void *arena) {
@@ -2436,25 +2355,25 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   k54_mul_mul((float *)(A + 256000) + 0, (float *)(A + 388032) + 0);
   k55_mul_add_sqrt(P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 388032) + 0, (float *)(A + 346432) + 0, (float *)(A + 21696) + 0, (float *)(A + 61696) + 0);
   k38_sum_to((float *)(A + 719232) + 0, (float *)(A + 20032) + 0);
-  k56_mul((float *)(A + 20032) + 0, (float *)(A + 340032) + 0);
-  k57_mul_mul((float *)(A + 20032) + 0, (float *)(A + 340864) + 0);
-  k58_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 346432) + 0, (float *)(A + 20032) + 0, (float *)(A + 341696) + 0);
-  k58_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 346432) + 0, (float *)(A + 342528) + 0, (float *)(A + 343360) + 0);
+  k48_mul((float *)(A + 20032) + 0, (float *)(A + 340032) + 0);
+  k49_mul_mul((float *)(A + 20032) + 0, (float *)(A + 340864) + 0);
+  k51_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 346432) + 0, (float *)(A + 20032) + 0, (float *)(A + 341696) + 0);
+  k51_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 346432) + 0, (float *)(A + 342528) + 0, (float *)(A + 343360) + 0);
   k39_matmul((float *)(A + 346560) + 0, (float *)(A + 0) + 0, (float *)(A + 347648) + 0);
-  k59_mul((float *)(A + 347648) + 0, (float *)(A + 340864) + 0);
-  k60_mul_mul((float *)(A + 347648) + 0, (float *)(A + 341120) + 0);
-  k61_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 341120) + 0, (float *)(A + 346432) + 0, (float *)(A + 341376) + 0, (float *)(A + 347648) + 0);
+  k56_mul((float *)(A + 347648) + 0, (float *)(A + 340864) + 0);
+  k57_mul_mul((float *)(A + 347648) + 0, (float *)(A + 341120) + 0);
+  k58_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 341120) + 0, (float *)(A + 346432) + 0, (float *)(A + 341376) + 0, (float *)(A + 347648) + 0);
   k22_sum_to((float *)(A + 346560) + 0, (float *)(A + 341632) + 0);
-  k62_mul((float *)(A + 341632) + 0, (float *)(A + 346560) + 0);
-  k63_mul_mul((float *)(A + 341632) + 0, (float *)(A + 346624) + 0);
-  k64_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 346624) + 0, (float *)(A + 346432) + 0, (float *)(A + 341632) + 0, (float *)(A + 347904) + 0);
+  k59_mul((float *)(A + 341632) + 0, (float *)(A + 346560) + 0);
+  k60_mul_mul((float *)(A + 341632) + 0, (float *)(A + 346624) + 0);
+  k61_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 346624) + 0, (float *)(A + 346432) + 0, (float *)(A + 341632) + 0, (float *)(A + 347904) + 0);
   k40_mul((float *)(A + 346688) + 0, (float *)(A + 346432) + 0);
-  k65_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 19200) + 0, (float *)(A + 20864) + 0, (float *)(A + 346496) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 344192) + 0, (float *)(A + 345024) + 0);
-  k66_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 348032) + 0, (float *)(A + 61696) + 0, (float *)(A + 346496) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 388032) + 0, (float *)(A + 101696) + 0);
-  k67_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 341696) + 0, (float *)(A + 346496) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 19200) + 0, (float *)(A + 20864) + 0);
-  k67_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 343360) + 0, (float *)(A + 346496) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 341696) + 0, (float *)(A + 437632) + 0);
-  k68_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 340864) + 0, (float *)(A + 347648) + 0, (float *)(A + 346496) + 0, P + 10624 /* dense1.weight */, (float *)(A + 341120) + 0, (float *)(A + 345856) + 0);
-  k69_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 346560) + 0, (float *)(A + 347904) + 0, (float *)(A + 346496) + 0, P + 10688 /* dense1.bias */, (float *)(A + 346624) + 0, (float *)(A + 346688) + 0);
+  k62_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 19200) + 0, (float *)(A + 20864) + 0, (float *)(A + 346496) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 344192) + 0, (float *)(A + 345024) + 0);
+  k63_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 348032) + 0, (float *)(A + 61696) + 0, (float *)(A + 346496) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 388032) + 0, (float *)(A + 101696) + 0);
+  k62_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 341696) + 0, (float *)(A + 346496) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 19200) + 0, (float *)(A + 20864) + 0);
+  k62_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 343360) + 0, (float *)(A + 346496) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 341696) + 0, (float *)(A + 437632) + 0);
+  k64_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 340864) + 0, (float *)(A + 347648) + 0, (float *)(A + 346496) + 0, P + 10624 /* dense1.weight */, (float *)(A + 341120) + 0, (float *)(A + 345856) + 0);
+  k65_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 346560) + 0, (float *)(A + 347904) + 0, (float *)(A + 346496) + 0, P + 10688 /* dense1.bias */, (float *)(A + 346624) + 0, (float *)(A + 346688) + 0);
 }
 
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2497,24 +2416,24 @@ static void lstm_dropout_apply_1(const float *restrict P, const float *restrict 
   k53_mul(in + 208 /* grad.lstm1.weight_hh */, (float *)(A + 3456) + 0);
   k54_mul_mul(in + 208 /* grad.lstm1.weight_hh */, (float *)(A + 43456) + 0);
   k55_mul_add_sqrt(P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 43456) + 0, (float *)(A + 1728) + 0, (float *)(A + 83456) + 0, (float *)(A + 123456) + 0);
-  k56_mul(in + 10208 /* grad.lstm1.bias_ih */, (float *)(A + 43456) + 0);
-  k57_mul_mul(in + 10208 /* grad.lstm1.bias_ih */, (float *)(A + 44288) + 0);
-  k58_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 44288) + 0, (float *)(A + 1728) + 0, (float *)(A + 45120) + 0, (float *)(A + 45952) + 0);
-  k56_mul(in + 10416 /* grad.lstm1.bias_hh */, (float *)(A + 44288) + 0);
-  k57_mul_mul(in + 10416 /* grad.lstm1.bias_hh */, (float *)(A + 46784) + 0);
-  k58_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 46784) + 0, (float *)(A + 1728) + 0, (float *)(A + 47616) + 0, (float *)(A + 48448) + 0);
-  k59_mul(in + 10624 /* grad.dense1.weight */, (float *)(A + 896) + 0);
-  k60_mul_mul(in + 10624 /* grad.dense1.weight */, (float *)(A + 1152) + 0);
-  k61_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 1152) + 0, (float *)(A + 1728) + 0, (float *)(A + 1408) + 0, (float *)(A + 46784) + 0);
-  k62_mul(in + 10688 /* grad.dense1.bias */, (float *)(A + 1152) + 0);
-  k63_mul_mul(in + 10688 /* grad.dense1.bias */, (float *)(A + 1216) + 0);
-  k64_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 1216) + 0, (float *)(A + 1728) + 0, (float *)(A + 1280) + 0, (float *)(A + 1344) + 0);
-  k65_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 2624) + 0, (float *)(A + 832) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 49280) + 0, (float *)(A + 50112) + 0);
-  k66_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 3456) + 0, (float *)(A + 123456) + 0, (float *)(A + 832) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 163456) + 0, (float *)(A + 203456) + 0);
-  k67_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 43456) + 0, (float *)(A + 45952) + 0, (float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 50944) + 0);
-  k67_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 44288) + 0, (float *)(A + 48448) + 0, (float *)(A + 832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 45952) + 0, (float *)(A + 51776) + 0);
-  k68_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 896) + 0, (float *)(A + 46784) + 0, (float *)(A + 832) + 0, P + 10624 /* dense1.weight */, (float *)(A + 47040) + 0, (float *)(A + 47296) + 0);
-  k69_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 1152) + 0, (float *)(A + 1344) + 0, (float *)(A + 832) + 0, P + 10688 /* dense1.bias */, (float *)(A + 1216) + 0, (float *)(A + 1728) + 0);
+  k48_mul(in + 10208 /* grad.lstm1.bias_ih */, (float *)(A + 43456) + 0);
+  k49_mul_mul(in + 10208 /* grad.lstm1.bias_ih */, (float *)(A + 44288) + 0);
+  k51_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 44288) + 0, (float *)(A + 1728) + 0, (float *)(A + 45120) + 0, (float *)(A + 45952) + 0);
+  k48_mul(in + 10416 /* grad.lstm1.bias_hh */, (float *)(A + 44288) + 0);
+  k49_mul_mul(in + 10416 /* grad.lstm1.bias_hh */, (float *)(A + 46784) + 0);
+  k51_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 46784) + 0, (float *)(A + 1728) + 0, (float *)(A + 47616) + 0, (float *)(A + 48448) + 0);
+  k56_mul(in + 10624 /* grad.dense1.weight */, (float *)(A + 896) + 0);
+  k57_mul_mul(in + 10624 /* grad.dense1.weight */, (float *)(A + 1152) + 0);
+  k58_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 1152) + 0, (float *)(A + 1728) + 0, (float *)(A + 1408) + 0, (float *)(A + 46784) + 0);
+  k59_mul(in + 10688 /* grad.dense1.bias */, (float *)(A + 1152) + 0);
+  k60_mul_mul(in + 10688 /* grad.dense1.bias */, (float *)(A + 1216) + 0);
+  k61_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 1216) + 0, (float *)(A + 1728) + 0, (float *)(A + 1280) + 0, (float *)(A + 1344) + 0);
+  k62_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 2624) + 0, (float *)(A + 832) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 49280) + 0, (float *)(A + 50112) + 0);
+  k63_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 3456) + 0, (float *)(A + 123456) + 0, (float *)(A + 832) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 163456) + 0, (float *)(A + 203456) + 0);
+  k62_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 43456) + 0, (float *)(A + 45952) + 0, (float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 50944) + 0);
+  k62_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 44288) + 0, (float *)(A + 48448) + 0, (float *)(A + 832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 45952) + 0, (float *)(A + 51776) + 0);
+  k64_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 896) + 0, (float *)(A + 46784) + 0, (float *)(A + 832) + 0, P + 10624 /* dense1.weight */, (float *)(A + 47040) + 0, (float *)(A + 47296) + 0);
+  k65_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 1152) + 0, (float *)(A + 1344) + 0, (float *)(A + 832) + 0, P + 10688 /* dense1.bias */, (float *)(A + 1216) + 0, (float *)(A + 1728) + 0);
 }
 
 void lstm_dropout_apply(float *params, const float *grads, void *arena) {
@@ -2564,16 +2483,16 @@ void lstm_dropout_step_prepare(const float *params, float *step_params) {
 
 static void lstm_dropout_step_1(const float *restrict P, const lstm_dropout_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k70_matmul(in->x + 0, P + 0 /* lstm1.weight_ih, transposed */, (float *)(A + 0) + 0);
-  k71_matmul(in->state0 + 0, P + 208 /* lstm1.weight_hh, transposed */, (float *)(A + 832) + 0);
-  k72_add((float *)(A + 832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 1664) + 0);
-  k73_add_add((float *)(A + 0) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 1664) + 0, (float *)(A + 832) + 0);
-  k74_tanh((float *)(A + 832) + 100, (float *)(A + 0) + 0);
-  k75_sigmoid_mul((float *)(A + 832) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k76_sigmoid_mul_add((float *)(A + 832) + 50, in->state1 + 0, (float *)(A + 256) + 0, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
-  k75_sigmoid_mul((float *)(A + 832) + 150, (float *)(A + 512) + 0, (float *)(A + 256) + 0);
-  k77_matmul((float *)(A + 256) + 0, P + 10624 /* dense1.weight, transposed */, (float *)(A + 512) + 0);
-  k78_add((float *)(A + 512) + 0, P + 10688 /* dense1.bias */, (float *)(A + 576) + 0);
+  k66_matmul(in->x + 0, P + 0 /* lstm1.weight_ih, transposed */, (float *)(A + 0) + 0);
+  k67_matmul(in->state0 + 0, P + 208 /* lstm1.weight_hh, transposed */, (float *)(A + 832) + 0);
+  k68_add((float *)(A + 832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 1664) + 0);
+  k69_add_add((float *)(A + 0) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 1664) + 0, (float *)(A + 832) + 0);
+  k70_tanh((float *)(A + 832) + 100, (float *)(A + 0) + 0);
+  k71_sigmoid_mul((float *)(A + 832) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k72_sigmoid_mul_add((float *)(A + 832) + 50, in->state1 + 0, (float *)(A + 256) + 0, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
+  k71_sigmoid_mul((float *)(A + 832) + 150, (float *)(A + 512) + 0, (float *)(A + 256) + 0);
+  k73_matmul((float *)(A + 256) + 0, P + 10624 /* dense1.weight, transposed */, (float *)(A + 512) + 0);
+  k74_add((float *)(A + 512) + 0, P + 10688 /* dense1.bias */, (float *)(A + 576) + 0);
 }
 
 void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena) {
@@ -2588,7 +2507,7 @@ void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, cons
   in_.state1 = state->state1;
   (void)P, (void)A;
   lstm_dropout_step_1(P, in, A, seed);
-  if (out) k79_copy((float *)(A + 576) + 0, out->prediction);
+  if (out) k75_copy((float *)(A + 576) + 0, out->prediction);
   k45_copy((float *)(A + 256) + 0, state->state0);
   k45_copy((float *)(A + 0) + 0, state->state1);
 }

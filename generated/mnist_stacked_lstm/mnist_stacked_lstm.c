@@ -337,18 +337,18 @@ const mnist_stacked_lstm_param_info mnist_stacked_lstm_params_info[MNIST_STACKED
 static void k0_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
-      const float t0 = (a0[i0 * 784 + i1 * 1] - 0.286000013f);
+      const float t0 = (a0[i0 * 784 + i1] - 0.286000013f);
       const float t1 = (t0 / 0.352999985f);
-      out0[i0 * 28 + i1 * 1] = t1;
-  }
+      out0[i0 * 28 + i1] = t1;
+    }
 }
 
 /* transpose [28, 200] (specs/mnist_stacked_lstm.lua:9) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[i0 * 200 + i1 * 1] = a0[i0 * 1 + i1 * 28];
-  }
+      out[i0 * 200 + i1] = a0[i0 * 1 + i1 * 28];
+    }
 }
 
 /* matmul [1792, 200] (specs/mnist_stacked_lstm.lua:9) */
@@ -356,7 +356,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 1792; i += 8) {
     float ap[28][8];
     for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + k];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -367,7 +367,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
+        const float *b = a1 + k * 200 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -377,14 +377,14 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -402,7 +402,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 1792; i += 8) {
     float ap[28][8];
     for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + k];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -413,7 +413,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
+        const float *b = a1 + k * 200 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -423,14 +423,14 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -451,58 +451,58 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k3_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (0.0f + a0[i1 * 1]);
-      out0[i0 * 200 + i1 * 1] = t0;
-  }
+      const float t0 = (0.0f + a0[i1]);
+      out0[i0 * 200 + i1] = t0;
+    }
 }
 
 /* fused: add add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
 static void k4_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (a0[i0 * 200 + i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 200 + i1 * 1]);
-      out0[i0 * 200 + i1 * 1] = t1;
-  }
+      const float t0 = (a0[i0 * 200 + i1] + a1[i1]);
+      const float t1 = (t0 + a2[i0 * 200 + i1]);
+      out0[i0 * 200 + i1] = t1;
+    }
 }
 
 /* fused: tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k5_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = rnnc_tanhf(a0[i0 * 200 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t0;
-  }
+      const float t0 = rnnc_tanhf(a0[i0 * 200 + i1]);
+      out0[i0 * 50 + i1] = t0;
+    }
 }
 
 /* fused: sigmoid mul tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k6_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
       const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 50 + i1 * 1] = t1;
-      out1[i0 * 50 + i1 * 1] = t2;
-  }
+      out0[i0 * 50 + i1] = t1;
+      out1[i0 * 50 + i1] = t2;
+    }
 }
 
 /* transpose [50, 200] (specs/mnist_stacked_lstm.lua:9) */
 static void k7_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[i0 * 200 + i1 * 1] = a0[i0 * 1 + i1 * 50];
-  }
+      out[i0 * 200 + i1] = a0[i0 * 1 + i1 * 50];
+    }
 }
 
 /* fused: sigmoid mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k8_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t1;
-  }
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      out0[i0 * 50 + i1] = t1;
+    }
 }
 
 /* matmul [64, 200] (specs/mnist_stacked_lstm.lua:9) */
@@ -510,7 +510,7 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 64; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -521,7 +521,7 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
+        const float *b = a1 + k * 200 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -531,14 +531,14 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -556,7 +556,7 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 64; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -567,7 +567,7 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
+        const float *b = a1 + k * 200 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -577,14 +577,14 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -605,34 +605,34 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (a0[i0 * 200 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 200 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 200 + i1] + a1[i1]);
+      out0[i0 * 200 + i1] = t0;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      const float t2 = (t1 + a2[i0 * 50 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1 * 1] = t2;
-      out1[i0 * 50 + i1 * 1] = t3;
-  }
+      out0[i0 * 50 + i1] = t2;
+      out1[i0 * 50 + i1] = t3;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      const float t2 = (t1 + a2[i0 * 50 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1 * 1] = t3;
-  }
+      out0[i0 * 50 + i1] = t3;
+    }
 }
 
 /* matmul [1792, 200] (specs/mnist_stacked_lstm.lua:10) */
@@ -640,7 +640,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 1792; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -651,7 +651,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
+        const float *b = a1 + k * 200 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -661,14 +661,14 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -686,7 +686,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 1792; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -697,7 +697,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
+        const float *b = a1 + k * 200 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -707,14 +707,14 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -735,8 +735,8 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
 static void k14_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1 * 1] = a0[i0 * 1 + i1 * 50];
-  }
+      out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 50];
+    }
 }
 
 /* matmul [64, 10] (specs/mnist_stacked_lstm.lua:12) */
@@ -744,7 +744,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 64; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -755,7 +755,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[10] = {0.0f};
       float acc7[10] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 10 + j * 1;
+        const float *b = a1 + k * 10 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -765,14 +765,14 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -793,68 +793,68 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
 static void k16_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = (a0[i0 * 10 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 10 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
+      out0[i0 * 10 + i1] = t0;
+    }
 }
 
 /* copy out add [64, 10] (specs/mnist_stacked_lstm.lua:12) */
 static void k17_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1 * 1] = a0[i0 * 10 + i1 * 1];
-  }
+      out[i0 * 10 + i1] = a0[i0 * 10 + i1];
+    }
 }
 
 /* fused: sigmoid mul tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k18_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
       const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t1;
-      out2[i0 * 50 + i1 * 1] = t2;
-  }
+      out0[i0 * 50 + i1] = t0;
+      out1[i0 * 50 + i1] = t1;
+      out2[i0 * 50 + i1] = t2;
+    }
 }
 
 /* fused: sigmoid mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k19_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t1;
-  }
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      out0[i0 * 50 + i1] = t0;
+      out1[i0 * 50 + i1] = t1;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      const float t2 = (t1 + a2[i0 * 50 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t2;
-      out2[i0 * 50 + i1 * 1] = t3;
-  }
+      out0[i0 * 50 + i1] = t0;
+      out1[i0 * 50 + i1] = t2;
+      out2[i0 * 50 + i1] = t3;
+    }
 }
 
 /* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1 * 1]);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      const float t2 = (t1 + a2[i0 * 50 + i1]);
       const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1 * 1] = t0;
-      out1[i0 * 50 + i1 * 1] = t3;
-  }
+      out0[i0 * 50 + i1] = t0;
+      out1[i0 * 50 + i1] = t3;
+    }
 }
 
 /* one_hot [64, 10] (specs/mnist_stacked_lstm.lua:15) */
@@ -882,8 +882,8 @@ static void k23_log_softmax(const float *restrict a0, float *restrict out) {
 /* fused: mul over mul [64, 10] (specs/mnist_stacked_lstm.lua:15) */
 static void k24_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a1[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -892,15 +892,15 @@ static void k25_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 1] += a0[i0 * 10 + i1 * 1];
-  }
+      out[i0 * 1] += a0[i0 * 10 + i1];
+    }
 }
 
 /* sum_to [] (specs/mnist_stacked_lstm.lua:15) */
 static void k26_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
-    out[0] += a0[i0 * 1];
+    out[0] += a0[i0];
   }
 }
 
@@ -919,15 +919,15 @@ static void k27_argmax(const float *restrict a0, int32_t *restrict out) {
 /* equal [64] (specs/mnist_stacked_lstm.lua:16) */
 static void k28_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
-    out[i0 * 1] = a0[i0 * 1] == a1[i0 * 1] ? 1.0f : 0.0f;
+    out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/mnist_stacked_lstm.lua:15) */
 static void k29_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (-0.015625f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (-0.015625f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -935,11 +935,11 @@ static void k29_mul(const float *restrict a0, float *restrict out0) {
 static void k30_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = rnnc_expf(a0[i0 * 10 + i1 * 1]);
-      const float t1 = (t0 * a1[i0 * 1]);
-      const float t2 = (a2[i0 * 10 + i1 * 1] - t1);
-      out0[i0 * 10 + i1 * 1] = t2;
-  }
+      const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
+      const float t1 = (t0 * a1[i0]);
+      const float t2 = (a2[i0 * 10 + i1] - t1);
+      out0[i0 * 10 + i1] = t2;
+    }
 }
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:12) */
@@ -947,7 +947,7 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 64; i += 8) {
     float ap[10][8];
     for (long k = 0; k < 10; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -958,7 +958,7 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 10; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -968,14 +968,14 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -993,7 +993,7 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 64; i += 8) {
     float ap[10][8];
     for (long k = 0; k < 10; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -1004,7 +1004,7 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 10; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -1014,14 +1014,14 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1041,18 +1041,18 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
 /* fused: mul sub over sub [64, 50] (specs/mnist_stacked_lstm.lua:11) */
 static void k32_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (1.0f - t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: sub mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
 static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (1.0f - a0[i0 * 1]);
-    const float t1 = (a0[i0 * 1] * t0);
-    out0[i0 * 1] = t1;
+    const float t0 = (1.0f - a0[i0]);
+    const float t1 = (a0[i0] * t0);
+    out0[i0] = t1;
   }
 }
 
@@ -1060,30 +1060,30 @@ static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
 static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
-      const float t3 = (t1 * a4[i0 * 50 + i1 * 1]);
-      const float t4 = (t3 * a5[i0 * 50 + i1 * 1]);
-      const float t5 = (t1 * a6[i0 * 50 + i1 * 1]);
-      const float t6 = (t5 * a7[i0 * 50 + i1 * 1]);
-      const float t7 = (t1 * a8[i0 * 50 + i1 * 1]);
-      const float t8 = (t7 * a9[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t2;
-      out1[i0 * 200 + i1 * 1] = t4;
-      out2[i0 * 200 + i1 * 1] = t6;
-      out3[i0 * 200 + i1 * 1] = t8;
-  }
+      const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1]);
+      const float t3 = (t1 * a4[i0 * 50 + i1]);
+      const float t4 = (t3 * a5[i0 * 50 + i1]);
+      const float t5 = (t1 * a6[i0 * 50 + i1]);
+      const float t6 = (t5 * a7[i0 * 50 + i1]);
+      const float t7 = (t1 * a8[i0 * 50 + i1]);
+      const float t8 = (t7 * a9[i0 * 50 + i1]);
+      out0[i0 * 50 + i1] = t2;
+      out1[i0 * 200 + i1] = t4;
+      out2[i0 * 200 + i1] = t6;
+      out3[i0 * 200 + i1] = t8;
+    }
 }
 
 /* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
 static void k35_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      out0[i0 * 200 + i1 * 1] = t1;
-  }
+      const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1]);
+      out0[i0 * 200 + i1] = t1;
+    }
 }
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
@@ -1091,7 +1091,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 64; i += 8) {
     float ap[200][8];
     for (long k = 0; k < 200; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1102,7 +1102,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -1112,14 +1112,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1137,7 +1137,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 64; i += 8) {
     float ap[200][8];
     for (long k = 0; k < 200; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -1148,7 +1148,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -1158,14 +1158,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1186,35 +1186,35 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
 static void k37_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      const float t2 = (a3[i0 * 50 + i1 * 1] + t1);
-      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
-      const float t4 = (t2 * a5[i0 * 50 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
-      const float t6 = (t2 * a7[i0 * 50 + i1 * 1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
-      const float t8 = (t2 * a9[i0 * 50 + i1 * 1]);
-      const float t9 = (t8 * a10[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t3;
-      out1[i0 * 200 + i1 * 1] = t5;
-      out2[i0 * 200 + i1 * 1] = t7;
-      out3[i0 * 200 + i1 * 1] = t9;
-  }
+      const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1]);
+      const float t2 = (a3[i0 * 50 + i1] + t1);
+      const float t3 = (t2 * a4[i0 * 50 + i1]);
+      const float t4 = (t2 * a5[i0 * 50 + i1]);
+      const float t5 = (t4 * a6[i0 * 50 + i1]);
+      const float t6 = (t2 * a7[i0 * 50 + i1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1]);
+      const float t8 = (t2 * a9[i0 * 50 + i1]);
+      const float t9 = (t8 * a10[i0 * 50 + i1]);
+      out0[i0 * 50 + i1] = t3;
+      out1[i0 * 200 + i1] = t5;
+      out2[i0 * 200 + i1] = t7;
+      out3[i0 * 200 + i1] = t9;
+    }
 }
 
 /* fused: mul mul addn mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
 static void k38_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (a3[i0 * 1] + t1);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t3 * a5[i0 * 1]);
-    const float t5 = (t2 * a6[i0 * 1]);
-    const float t6 = (t5 * a7[i0 * 1]);
-    out0[i0 * 1] = t4;
-    out1[i0 * 1] = t6;
+    const float t0 = (a0[i0] * a1[i0]);
+    const float t1 = (t0 * a2[i0]);
+    const float t2 = (a3[i0] + t1);
+    const float t3 = (t2 * a4[i0]);
+    const float t4 = (t3 * a5[i0]);
+    const float t5 = (t2 * a6[i0]);
+    const float t6 = (t5 * a7[i0]);
+    out0[i0] = t4;
+    out1[i0] = t6;
   }
 }
 
@@ -1226,9 +1226,9 @@ static void k39_const(float *restrict out) {
 /* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
 static void k40_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    out0[i0 * 1] = t1;
+    const float t0 = (a0[i0] * a1[i0]);
+    const float t1 = (t0 * a2[i0]);
+    out0[i0] = t1;
   }
 }
 
@@ -1236,20 +1236,20 @@ static void k40_mul_mul(const float *restrict a0, const float *restrict a1, cons
 static void k41_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
+      out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[50 + i0 * 200 + i1 * 1] = a1[i0 * 50 + i1 * 1];
-  }
+      out[50 + i0 * 200 + i1 * 1] = a1[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[100 + i0 * 200 + i1 * 1] = a2[i0 * 50 + i1 * 1];
-  }
+      out[100 + i0 * 200 + i1 * 1] = a2[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[150 + i0 * 200 + i1 * 1] = a3[i0 * 50 + i1 * 1];
-  }
+      out[150 + i0 * 200 + i1 * 1] = a3[i0 * 50 + i1];
+    }
 }
 
 /* matmul [1792, 50] (specs/mnist_stacked_lstm.lua:11) */
@@ -1257,7 +1257,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 1792; i += 8) {
     float ap[200][8];
     for (long k = 0; k < 200; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1268,7 +1268,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -1278,14 +1278,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1303,7 +1303,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 1792; i += 8) {
     float ap[200][8];
     for (long k = 0; k < 200; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -1314,7 +1314,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 200; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -1324,14 +1324,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1352,43 +1352,43 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
 static void k43_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1 * 1] + a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
-      const float t3 = (a4[i0 * 50 + i1 * 1] + t2);
-      const float t4 = (t3 * a5[i0 * 50 + i1 * 1]);
-      const float t5 = (t3 * a6[i0 * 50 + i1 * 1]);
-      const float t6 = (t5 * a7[i0 * 50 + i1 * 1]);
-      const float t7 = (t3 * a8[i0 * 50 + i1 * 1]);
-      const float t8 = (t7 * a9[i0 * 50 + i1 * 1]);
-      const float t9 = (t3 * a10[i0 * 50 + i1 * 1]);
-      const float t10 = (t9 * a11[i0 * 50 + i1 * 1]);
-      const float t11 = (t0 * a12[i0 * 50 + i1 * 1]);
-      const float t12 = (t11 * a13[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t4;
-      out1[i0 * 200 + i1 * 1] = t6;
-      out2[i0 * 200 + i1 * 1] = t8;
-      out3[i0 * 200 + i1 * 1] = t10;
-      out4[i0 * 200 + i1 * 1] = t12;
-  }
+      const float t0 = (a0[i0 * 50 + i1] + a1[i0 * 50 + i1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1]);
+      const float t3 = (a4[i0 * 50 + i1] + t2);
+      const float t4 = (t3 * a5[i0 * 50 + i1]);
+      const float t5 = (t3 * a6[i0 * 50 + i1]);
+      const float t6 = (t5 * a7[i0 * 50 + i1]);
+      const float t7 = (t3 * a8[i0 * 50 + i1]);
+      const float t8 = (t7 * a9[i0 * 50 + i1]);
+      const float t9 = (t3 * a10[i0 * 50 + i1]);
+      const float t10 = (t9 * a11[i0 * 50 + i1]);
+      const float t11 = (t0 * a12[i0 * 50 + i1]);
+      const float t12 = (t11 * a13[i0 * 50 + i1]);
+      out0[i0 * 50 + i1] = t4;
+      out1[i0 * 200 + i1] = t6;
+      out2[i0 * 200 + i1] = t8;
+      out3[i0 * 200 + i1] = t10;
+      out4[i0 * 200 + i1] = t12;
+    }
 }
 
 /* fused: addn mul mul addn mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
 static void k44_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (a4[i0 * 1] + t2);
-    const float t4 = (t3 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    const float t6 = (t3 * a7[i0 * 1]);
-    const float t7 = (t6 * a8[i0 * 1]);
-    const float t8 = (t0 * a9[i0 * 1]);
-    const float t9 = (t8 * a10[i0 * 1]);
-    out0[i0 * 1] = t5;
-    out1[i0 * 1] = t7;
-    out2[i0 * 1] = t9;
+    const float t0 = (a0[i0] + a1[i0]);
+    const float t1 = (t0 * a2[i0]);
+    const float t2 = (t1 * a3[i0]);
+    const float t3 = (a4[i0] + t2);
+    const float t4 = (t3 * a5[i0]);
+    const float t5 = (t4 * a6[i0]);
+    const float t6 = (t3 * a7[i0]);
+    const float t7 = (t6 * a8[i0]);
+    const float t8 = (t0 * a9[i0]);
+    const float t9 = (t8 * a10[i0]);
+    out0[i0] = t5;
+    out1[i0] = t7;
+    out2[i0] = t9;
   }
 }
 
@@ -1396,29 +1396,29 @@ static void k44_addn_mul_mul(const float *restrict a0, const float *restrict a1,
 static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
-      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
-      const float t4 = (t1 * a5[i0 * 50 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
-      const float t6 = (t1 * a7[i0 * 50 + i1 * 1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t1;
-      out1[i0 * 200 + i1 * 1] = t3;
-      out2[i0 * 200 + i1 * 1] = t5;
-      out3[i0 * 200 + i1 * 1] = t7;
-  }
+      const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
+      const float t1 = (t0 * a2[i0 * 50 + i1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1]);
+      const float t3 = (t2 * a4[i0 * 50 + i1]);
+      const float t4 = (t1 * a5[i0 * 50 + i1]);
+      const float t5 = (t4 * a6[i0 * 50 + i1]);
+      const float t6 = (t1 * a7[i0 * 50 + i1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1]);
+      out0[i0 * 50 + i1] = t1;
+      out1[i0 * 200 + i1] = t3;
+      out2[i0 * 200 + i1] = t5;
+      out3[i0 * 200 + i1] = t7;
+    }
 }
 
 /* fused: addn mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k46_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] + a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    out0[i0 * 1] = t0;
-    out1[i0 * 1] = t2;
+    const float t0 = (a0[i0] + a1[i0]);
+    const float t1 = (t0 * a2[i0]);
+    const float t2 = (t1 * a3[i0]);
+    out0[i0] = t0;
+    out1[i0] = t2;
   }
 }
 
@@ -1426,32 +1426,32 @@ static void k46_addn_mul_mul(const float *restrict a0, const float *restrict a1,
 static void k47_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1 * 1] * a1[i0 * 50 + i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 50 + i1 * 1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1 * 1]);
-      const float t3 = (t2 * a4[i0 * 50 + i1 * 1]);
-      const float t4 = (t1 * a5[i0 * 50 + i1 * 1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1 * 1]);
-      const float t6 = (t1 * a7[i0 * 50 + i1 * 1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t1;
-      out1[i0 * 200 + i1 * 1] = t3;
-      out2[i0 * 200 + i1 * 1] = t5;
-      out3[i0 * 200 + i1 * 1] = t7;
-  }
+      const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
+      const float t1 = (t0 + a2[i0 * 50 + i1]);
+      const float t2 = (t1 * a3[i0 * 50 + i1]);
+      const float t3 = (t2 * a4[i0 * 50 + i1]);
+      const float t4 = (t1 * a5[i0 * 50 + i1]);
+      const float t5 = (t4 * a6[i0 * 50 + i1]);
+      const float t6 = (t1 * a7[i0 * 50 + i1]);
+      const float t7 = (t6 * a8[i0 * 50 + i1]);
+      out0[i0 * 50 + i1] = t1;
+      out1[i0 * 200 + i1] = t3;
+      out2[i0 * 200 + i1] = t5;
+      out3[i0 * 200 + i1] = t7;
+    }
 }
 
 /* fused: mul addn mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k48_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 + a2[i0 * 1]);
-    const float t2 = (t1 * a3[i0 * 1]);
-    const float t3 = (t2 * a4[i0 * 1]);
-    const float t4 = (t1 * a5[i0 * 1]);
-    const float t5 = (t4 * a6[i0 * 1]);
-    out0[i0 * 1] = t3;
-    out1[i0 * 1] = t5;
+    const float t0 = (a0[i0] * a1[i0]);
+    const float t1 = (t0 + a2[i0]);
+    const float t2 = (t1 * a3[i0]);
+    const float t3 = (t2 * a4[i0]);
+    const float t4 = (t1 * a5[i0]);
+    const float t5 = (t4 * a6[i0]);
+    out0[i0] = t3;
+    out1[i0] = t5;
   }
 }
 
@@ -1462,7 +1462,7 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 192; j += 16) {
       float bp[512][16];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1494,14 +1494,14 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1522,7 +1522,7 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 192; j < 200; j += 8) {
       float bp[1024][8];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 0; i < 24; i += 8) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -1554,14 +1554,14 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -1582,7 +1582,7 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 192; j += 32) {
       float bp[256][32];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 24; i < 28; i += 4) {
         float acc0[32] = {0.0f};
         float acc1[32] = {0.0f};
@@ -1602,10 +1602,10 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
           }
         }
         for (int c = 0; c < 32; c++) {
@@ -1622,7 +1622,7 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 192; j < 200; j += 8) {
       float bp[1024][8];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 24; i < 28; i += 4) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -1642,10 +1642,10 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -1663,112 +1663,112 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
 static void k50_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
+      out[0 + i0 * 50 + i1 * 1] = a0[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[3200 + i0 * 50 + i1 * 1] = a1[i0 * 50 + i1 * 1];
-  }
+      out[3200 + i0 * 50 + i1 * 1] = a1[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[6400 + i0 * 50 + i1 * 1] = a2[i0 * 50 + i1 * 1];
-  }
+      out[6400 + i0 * 50 + i1 * 1] = a2[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[9600 + i0 * 50 + i1 * 1] = a3[i0 * 50 + i1 * 1];
-  }
+      out[9600 + i0 * 50 + i1 * 1] = a3[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[12800 + i0 * 50 + i1 * 1] = a4[i0 * 50 + i1 * 1];
-  }
+      out[12800 + i0 * 50 + i1 * 1] = a4[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[16000 + i0 * 50 + i1 * 1] = a5[i0 * 50 + i1 * 1];
-  }
+      out[16000 + i0 * 50 + i1 * 1] = a5[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[19200 + i0 * 50 + i1 * 1] = a6[i0 * 50 + i1 * 1];
-  }
+      out[19200 + i0 * 50 + i1 * 1] = a6[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[22400 + i0 * 50 + i1 * 1] = a7[i0 * 50 + i1 * 1];
-  }
+      out[22400 + i0 * 50 + i1 * 1] = a7[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[25600 + i0 * 50 + i1 * 1] = a8[i0 * 50 + i1 * 1];
-  }
+      out[25600 + i0 * 50 + i1 * 1] = a8[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[28800 + i0 * 50 + i1 * 1] = a9[i0 * 50 + i1 * 1];
-  }
+      out[28800 + i0 * 50 + i1 * 1] = a9[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[32000 + i0 * 50 + i1 * 1] = a10[i0 * 50 + i1 * 1];
-  }
+      out[32000 + i0 * 50 + i1 * 1] = a10[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[35200 + i0 * 50 + i1 * 1] = a11[i0 * 50 + i1 * 1];
-  }
+      out[35200 + i0 * 50 + i1 * 1] = a11[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[38400 + i0 * 50 + i1 * 1] = a12[i0 * 50 + i1 * 1];
-  }
+      out[38400 + i0 * 50 + i1 * 1] = a12[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[41600 + i0 * 50 + i1 * 1] = a13[i0 * 50 + i1 * 1];
-  }
+      out[41600 + i0 * 50 + i1 * 1] = a13[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[44800 + i0 * 50 + i1 * 1] = a14[i0 * 50 + i1 * 1];
-  }
+      out[44800 + i0 * 50 + i1 * 1] = a14[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[48000 + i0 * 50 + i1 * 1] = a15[i0 * 50 + i1 * 1];
-  }
+      out[48000 + i0 * 50 + i1 * 1] = a15[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[51200 + i0 * 50 + i1 * 1] = a16[i0 * 50 + i1 * 1];
-  }
+      out[51200 + i0 * 50 + i1 * 1] = a16[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[54400 + i0 * 50 + i1 * 1] = a17[i0 * 50 + i1 * 1];
-  }
+      out[54400 + i0 * 50 + i1 * 1] = a17[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[57600 + i0 * 50 + i1 * 1] = a18[i0 * 50 + i1 * 1];
-  }
+      out[57600 + i0 * 50 + i1 * 1] = a18[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[60800 + i0 * 50 + i1 * 1] = a19[i0 * 50 + i1 * 1];
-  }
+      out[60800 + i0 * 50 + i1 * 1] = a19[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[64000 + i0 * 50 + i1 * 1] = a20[i0 * 50 + i1 * 1];
-  }
+      out[64000 + i0 * 50 + i1 * 1] = a20[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[67200 + i0 * 50 + i1 * 1] = a21[i0 * 50 + i1 * 1];
-  }
+      out[67200 + i0 * 50 + i1 * 1] = a21[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[70400 + i0 * 50 + i1 * 1] = a22[i0 * 50 + i1 * 1];
-  }
+      out[70400 + i0 * 50 + i1 * 1] = a22[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[73600 + i0 * 50 + i1 * 1] = a23[i0 * 50 + i1 * 1];
-  }
+      out[73600 + i0 * 50 + i1 * 1] = a23[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[76800 + i0 * 50 + i1 * 1] = a24[i0 * 50 + i1 * 1];
-  }
+      out[76800 + i0 * 50 + i1 * 1] = a24[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[80000 + i0 * 50 + i1 * 1] = a25[i0 * 50 + i1 * 1];
-  }
+      out[80000 + i0 * 50 + i1 * 1] = a25[i0 * 50 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[83200 + i0 * 50 + i1 * 1] = a26[i0 * 50 + i1 * 1];
-  }
+      out[83200 + i0 * 50 + i1 * 1] = a26[i0 * 50 + i1];
+    }
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
@@ -1778,7 +1778,7 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 192; j += 16) {
       float bp[512][16];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 0; i < 48; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1810,14 +1810,14 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1838,7 +1838,7 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 192; j < 200; j += 8) {
       float bp[1024][8];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 0; i < 48; i += 8) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -1870,14 +1870,14 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -1898,7 +1898,7 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 192; j += 64) {
       float bp[128][64];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 48; i < 50; i += 2) {
         float acc0[64] = {0.0f};
         float acc1[64] = {0.0f};
@@ -1912,8 +1912,8 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 64; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
           }
         }
         for (int c = 0; c < 64; c++) {
@@ -1928,7 +1928,7 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 192; j < 200; j += 8) {
       float bp[1024][8];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 48; i < 50; i += 2) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -1942,8 +1942,8 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -1961,8 +1961,8 @@ static void k52_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 200; i2++) {
-        out[i2 * 1] += a0[i0 * 12800 + i1 * 200 + i2 * 1];
-  }
+        out[i2 * 1] += a0[i0 * 12800 + i1 * 200 + i2];
+      }
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:10) */
@@ -1972,7 +1972,7 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 192; j += 16) {
       float bp[512][16];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 0; i < 48; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -2004,14 +2004,14 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -2032,7 +2032,7 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 192; j < 200; j += 8) {
       float bp[1024][8];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 0; i < 48; i += 8) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -2064,14 +2064,14 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -2092,7 +2092,7 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 192; j += 64) {
       float bp[128][64];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 48; i < 50; i += 2) {
         float acc0[64] = {0.0f};
         float acc1[64] = {0.0f};
@@ -2106,8 +2106,8 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 64; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
           }
         }
         for (int c = 0; c < 64; c++) {
@@ -2122,7 +2122,7 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 192; j < 200; j += 8) {
       float bp[1024][8];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + (j + c) * 1];
+        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 48; i < 50; i += 2) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -2136,8 +2136,8 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -2154,7 +2154,7 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 0; j < 10; j += 10) {
     float bp[64][10];
     for (long k = 0; k < 64; k++)
-      for (int c = 0; c < 10; c++) bp[k][c] = a0[(k) * 10 + (j + c) * 1];
+      for (int c = 0; c < 10; c++) bp[k][c] = a0[k * 10 + j + c];
     for (long i = 0; i < 48; i += 8) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -2166,23 +2166,23 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
-        const float x2 = a1[(i + 2) * 1 + (k) * 50];
-        const float x3 = a1[(i + 3) * 1 + (k) * 50];
-        const float x4 = a1[(i + 4) * 1 + (k) * 50];
-        const float x5 = a1[(i + 5) * 1 + (k) * 50];
-        const float x6 = a1[(i + 6) * 1 + (k) * 50];
-        const float x7 = a1[(i + 7) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x2 = a1[(i + 2) * 1 + k * 50];
+        const float x3 = a1[(i + 3) * 1 + k * 50];
+        const float x4 = a1[(i + 4) * 1 + k * 50];
+        const float x5 = a1[(i + 5) * 1 + k * 50];
+        const float x6 = a1[(i + 6) * 1 + k * 50];
+        const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -2200,17 +2200,17 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 0; j < 10; j += 10) {
     float bp[64][10];
     for (long k = 0; k < 64; k++)
-      for (int c = 0; c < 10; c++) bp[k][c] = a0[(k) * 10 + (j + c) * 1];
+      for (int c = 0; c < 10; c++) bp[k][c] = a0[k * 10 + j + c];
     for (long i = 48; i < 50; i += 2) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -2226,8 +2226,8 @@ static void k55_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] += a0[i0 * 10 + i1 * 1];
-  }
+      out[i1 * 1] += a0[i0 * 10 + i1];
+    }
 }
 
 /* fused: mul neg over neg [] (specs/mnist_stacked_lstm.lua:15) */
@@ -2252,22 +2252,22 @@ static void k58_copy(const float *restrict a0, float *restrict out) {
 static void k59_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
-      out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
-  }
+      out[i0 * 28 + i1] = a0[i0 * 28 + i1];
+    }
 }
 
 /* copy out matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k60_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
+      out[i0 * 50 + i1] = a0[i0 * 50 + i1];
+    }
 }
 
 /* copy out sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
 static void k61_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
@@ -2275,31 +2275,31 @@ static void k61_copy(const float *restrict a0, float *restrict out) {
 static void k62_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
+      out[i0 * 50 + i1] = a0[i0 * 50 + i1];
+    }
 }
 
 /* copy out sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
 static void k63_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
 /* fused: mul over mul [200, 28] */
 static void k64_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 5600; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [200, 28] */
 static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 5600; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
@@ -2316,13 +2316,13 @@ static void k66_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 /* fused: mul add sqrt div add over add [200, 28] */
 static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 5600; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
@@ -2337,211 +2337,207 @@ static void k68_pow_sub_div(const float *restrict a0, float *restrict out0) {
 /* fused: mul over mul [200, 50] */
 static void k69_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [200, 50] */
 static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [200, 50] */
 static void k71_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [200] */
 static void k72_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [200] */
 static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [200] */
 static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [10, 50] */
 static void k75_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 500; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [10, 50] */
 static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 500; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [10, 50] */
 static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 500; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [10] */
 static void k78_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [10] */
 static void k79_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [10] */
 static void k80_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [200, 28] */
 static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 5600; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [200, 50] */
 static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [200] */
 static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [10, 50] */
 static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 500; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [10] */
 static void k85_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: sub div over div [1, 28] (specs/mnist_stacked_lstm.lua:9) */
 static void k86_sub_div(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 28; i1++) {
-      const float t0 = (a0[i1 * 1] - 0.286000013f);
-      const float t1 = (t0 / 0.352999985f);
-      out0[i1 * 1] = t1;
+  for (long i0 = 0; i0 < 28; i0++) {
+    const float t0 = (a0[i0] - 0.286000013f);
+    const float t1 = (t0 / 0.352999985f);
+    out0[i0] = t1;
   }
 }
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
 static void k87_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[28][1];
-    for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 0; j < 128; j += 128) {
       float acc0[128] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -2550,16 +2546,13 @@ static void k87_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 1; i += 1) {
-    float ap[28][1];
-    for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 128; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -2568,16 +2561,13 @@ static void k87_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 1; i += 1) {
-    float ap[28][1];
-    for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -2590,16 +2580,13 @@ static void k87_matmul(const float *restrict a0, const float *restrict a1, float
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
 static void k88_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[50][1];
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 128; j += 128) {
       float acc0[128] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -2608,16 +2595,13 @@ static void k88_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 1; i += 1) {
-    float ap[50][1];
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 128; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -2626,16 +2610,13 @@ static void k88_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 1; i += 1) {
-    float ap[50][1];
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 200 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 200 + j;
+        const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -2647,68 +2628,60 @@ static void k88_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
 static void k89_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 200; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: add add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
 static void k90_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i1 * 1]);
-      out0[i1 * 1] = t1;
+  for (long i0 = 0; i0 < 200; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    const float t1 = (t0 + a2[i0]);
+    out0[i0] = t1;
   }
 }
 
 /* fused: tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k91_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = rnnc_tanhf(a0[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = rnnc_tanhf(a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: sigmoid mul over mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k92_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
-      const float t1 = (t0 * a1[i1 * 1]);
-      out0[i1 * 1] = t1;
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (t0 * a1[i0]);
+    out0[i0] = t1;
   }
 }
 
 /* fused: sigmoid mul add tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k93_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i1 * 1])));
-      const float t1 = (t0 * a1[i1 * 1]);
-      const float t2 = (t1 + a2[i1 * 1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i1 * 1] = t2;
-      out1[i1 * 1] = t3;
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (t0 * a1[i0]);
+    const float t2 = (t1 + a2[i0]);
+    const float t3 = rnnc_tanhf(t2);
+    out0[i0] = t2;
+    out1[i0] = t3;
   }
 }
 
 /* matmul [1, 10] (specs/mnist_stacked_lstm.lua:12) */
 static void k94_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[50][1];
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 10 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 10 + j;
+        const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -2720,10 +2693,9 @@ static void k94_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: add over add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
 static void k95_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 10; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -2731,16 +2703,16 @@ static void k95_add(const float *restrict a0, const float *restrict a1, float *r
 static void k96_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] = a0[i1 * 1];
-  }
+      out[i1] = a0[i1];
+    }
 }
 
 /* copy out mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k97_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[i1 * 1] = a0[i1 * 1];
-  }
+      out[i1] = a0[i1];
+    }
 }
 
 void mnist_stacked_lstm_init(float *params, uint64_t seed, void *arena) {

@@ -313,8 +313,8 @@ const peephole_lstm_param_info peephole_lstm_params_info[PEEPHOLE_LSTM_NPARAMS] 
 static void k0_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[i0 * 256 + i1 * 1] = a0[i0 * 1 + i1 * 28];
-  }
+      out[i0 * 256 + i1] = a0[i0 * 1 + i1 * 28];
+    }
 }
 
 /* matmul [1792, 256] (specs/peephole_cell.lua:23) */
@@ -322,7 +322,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 1792; i += 8) {
     float ap[28][8];
     for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + k];
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -333,7 +333,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 256 + j * 1;
+        const float *b = a1 + k * 256 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -343,14 +343,14 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -371,42 +371,42 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k2_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (a0[i0 * 7168 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 7168 + i1] + a1[i1]);
+      out0[i0 * 256 + i1] = t0;
+    }
 }
 
 /* fused: tanh over tanh [64, 64] (specs/peephole_cell.lua:24) */
 static void k3_tanh(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = rnnc_tanhf(a0[i0 * 256 + i1 * 1]);
-      out0[i0 * 64 + i1 * 1] = t0;
-  }
+      const float t0 = rnnc_tanhf(a0[i0 * 256 + i1]);
+      out0[i0 * 64 + i1] = t0;
+    }
 }
 
 /* transpose [64, 256] (specs/peephole_cell.lua:23) */
 static void k4_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[i0 * 256 + i1 * 1] = a0[i0 * 1 + i1 * 64];
-  }
+      out[i0 * 256 + i1] = a0[i0 * 1 + i1 * 64];
+    }
 }
 
 /* fused: sigmoid mul mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
 static void k5_sigmoid_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 64 + i1 * 1]);
-      const float t2 = (a2[i1 * 1] * t1);
-      const float t3 = (a3[i0 * 256 + i1 * 1] + t2);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1])));
+      const float t1 = (t0 * a1[i0 * 64 + i1]);
+      const float t2 = (a2[i1] * t1);
+      const float t3 = (a3[i0 * 256 + i1] + t2);
       const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
       const float t5 = rnnc_tanhf(t1);
       const float t6 = (t4 * t5);
-      out0[i0 * 64 + i1 * 1] = t1;
-      out1[i0 * 64 + i1 * 1] = t6;
-  }
+      out0[i0 * 64 + i1] = t1;
+      out1[i0 * 64 + i1] = t6;
+    }
 }
 
 /* matmul [64, 256] (specs/peephole_cell.lua:23) */
@@ -414,7 +414,7 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 64; i += 8) {
     float ap[64][8];
     for (long k = 0; k < 64; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 64 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 64 + k];
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -425,7 +425,7 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + (k) * 256 + j * 1;
+        const float *b = a1 + k * 256 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -435,14 +435,14 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -463,67 +463,67 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k7_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (a0[i0 * 7168 + i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 256 + i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t1;
-  }
+      const float t0 = (a0[i0 * 7168 + i1] + a1[i1]);
+      const float t1 = (t0 + a2[i0 * 256 + i1]);
+      out0[i0 * 256 + i1] = t1;
+    }
 }
 
 /* fused: mul add sigmoid mul over mul [64, 64] (specs/peephole_cell.lua:24) */
 static void k8_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i1 * 1] * a1[i0 * 64 + i1 * 1]);
-      const float t1 = (a2[i0 * 256 + i1 * 1] + t0);
+      const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
+      const float t1 = (a2[i0 * 256 + i1] + t0);
       const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-      const float t3 = (t2 * a3[i0 * 64 + i1 * 1]);
-      out0[i0 * 64 + i1 * 1] = t3;
-  }
+      const float t3 = (t2 * a3[i0 * 64 + i1]);
+      out0[i0 * 64 + i1] = t3;
+    }
 }
 
 /* fused: mul add sigmoid mul add mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
 static void k9_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i1 * 1] * a1[i0 * 64 + i1 * 1]);
-      const float t1 = (a2[i0 * 256 + i1 * 1] + t0);
+      const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
+      const float t1 = (a2[i0 * 256 + i1] + t0);
       const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-      const float t3 = (t2 * a1[i0 * 64 + i1 * 1]);
-      const float t4 = (t3 + a3[i0 * 64 + i1 * 1]);
-      const float t5 = (a4[i1 * 1] * t4);
-      const float t6 = (a5[i0 * 256 + i1 * 1] + t5);
+      const float t3 = (t2 * a1[i0 * 64 + i1]);
+      const float t4 = (t3 + a3[i0 * 64 + i1]);
+      const float t5 = (a4[i1] * t4);
+      const float t6 = (a5[i0 * 256 + i1] + t5);
       const float t7 = (1.0f / (1.0f + rnnc_expf(-t6)));
       const float t8 = rnnc_tanhf(t4);
       const float t9 = (t7 * t8);
-      out0[i0 * 64 + i1 * 1] = t4;
-      out1[i0 * 64 + i1 * 1] = t9;
-  }
+      out0[i0 * 64 + i1] = t4;
+      out1[i0 * 64 + i1] = t9;
+    }
 }
 
 /* transpose [64, 10] (specs/peephole_lstm.lua:10) */
 static void k10_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1 * 1] = a0[i0 * 1 + i1 * 64];
-  }
+      out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 64];
+    }
 }
 
 /* fused: mul add sigmoid mul add mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
 static void k11_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i1 * 1] * a1[i0 * 64 + i1 * 1]);
-      const float t1 = (a2[i0 * 256 + i1 * 1] + t0);
+      const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
+      const float t1 = (a2[i0 * 256 + i1] + t0);
       const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-      const float t3 = (t2 * a1[i0 * 64 + i1 * 1]);
-      const float t4 = (t3 + a3[i0 * 64 + i1 * 1]);
-      const float t5 = (a4[i1 * 1] * t4);
-      const float t6 = (a5[i0 * 256 + i1 * 1] + t5);
+      const float t3 = (t2 * a1[i0 * 64 + i1]);
+      const float t4 = (t3 + a3[i0 * 64 + i1]);
+      const float t5 = (a4[i1] * t4);
+      const float t6 = (a5[i0 * 256 + i1] + t5);
       const float t7 = (1.0f / (1.0f + rnnc_expf(-t6)));
       const float t8 = rnnc_tanhf(t4);
       const float t9 = (t7 * t8);
-      out0[i0 * 64 + i1 * 1] = t9;
-  }
+      out0[i0 * 64 + i1] = t9;
+    }
 }
 
 /* matmul [64, 10] (specs/peephole_lstm.lua:10) */
@@ -531,7 +531,7 @@ static void k12_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 64; i += 8) {
     float ap[64][8];
     for (long k = 0; k < 64; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 64 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 64 + k];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -542,7 +542,7 @@ static void k12_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[10] = {0.0f};
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + (k) * 10 + j * 1;
+        const float *b = a1 + k * 10 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -552,14 +552,14 @@ static void k12_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -580,71 +580,71 @@ static void k12_matmul(const float *restrict a0, const float *restrict a1, float
 static void k13_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = (a0[i0 * 10 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 10 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
+      out0[i0 * 10 + i1] = t0;
+    }
 }
 
 /* copy out add [64, 10] (specs/peephole_lstm.lua:10) */
 static void k14_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1 * 1] = a0[i0 * 10 + i1 * 1];
-  }
+      out[i0 * 10 + i1] = a0[i0 * 10 + i1];
+    }
 }
 
 /* fused: sigmoid mul mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
 static void k15_sigmoid_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1 * 1])));
-      const float t1 = (t0 * a1[i0 * 64 + i1 * 1]);
-      const float t2 = (a2[i1 * 1] * t1);
-      const float t3 = (a3[i0 * 256 + i1 * 1] + t2);
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1])));
+      const float t1 = (t0 * a1[i0 * 64 + i1]);
+      const float t2 = (a2[i1] * t1);
+      const float t3 = (a3[i0 * 256 + i1] + t2);
       const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
       const float t5 = rnnc_tanhf(t1);
       const float t6 = (t4 * t5);
-      out0[i0 * 64 + i1 * 1] = t0;
-      out1[i0 * 64 + i1 * 1] = t1;
-      out2[i0 * 64 + i1 * 1] = t4;
-      out3[i0 * 64 + i1 * 1] = t5;
-      out4[i0 * 64 + i1 * 1] = t6;
-  }
+      out0[i0 * 64 + i1] = t0;
+      out1[i0 * 64 + i1] = t1;
+      out2[i0 * 64 + i1] = t4;
+      out3[i0 * 64 + i1] = t5;
+      out4[i0 * 64 + i1] = t6;
+    }
 }
 
 /* fused: mul add sigmoid mul over mul [64, 64] (specs/peephole_cell.lua:24) */
 static void k16_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i1 * 1] * a1[i0 * 64 + i1 * 1]);
-      const float t1 = (a2[i0 * 256 + i1 * 1] + t0);
+      const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
+      const float t1 = (a2[i0 * 256 + i1] + t0);
       const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-      const float t3 = (t2 * a3[i0 * 64 + i1 * 1]);
-      out0[i0 * 64 + i1 * 1] = t2;
-      out1[i0 * 64 + i1 * 1] = t3;
-  }
+      const float t3 = (t2 * a3[i0 * 64 + i1]);
+      out0[i0 * 64 + i1] = t2;
+      out1[i0 * 64 + i1] = t3;
+    }
 }
 
 /* fused: mul add sigmoid mul add mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
 static void k17_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i1 * 1] * a1[i0 * 64 + i1 * 1]);
-      const float t1 = (a2[i0 * 256 + i1 * 1] + t0);
+      const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
+      const float t1 = (a2[i0 * 256 + i1] + t0);
       const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-      const float t3 = (t2 * a1[i0 * 64 + i1 * 1]);
-      const float t4 = (t3 + a3[i0 * 64 + i1 * 1]);
-      const float t5 = (a4[i1 * 1] * t4);
-      const float t6 = (a5[i0 * 256 + i1 * 1] + t5);
+      const float t3 = (t2 * a1[i0 * 64 + i1]);
+      const float t4 = (t3 + a3[i0 * 64 + i1]);
+      const float t5 = (a4[i1] * t4);
+      const float t6 = (a5[i0 * 256 + i1] + t5);
       const float t7 = (1.0f / (1.0f + rnnc_expf(-t6)));
       const float t8 = rnnc_tanhf(t4);
       const float t9 = (t7 * t8);
-      out0[i0 * 64 + i1 * 1] = t2;
-      out1[i0 * 64 + i1 * 1] = t4;
-      out2[i0 * 64 + i1 * 1] = t7;
-      out3[i0 * 64 + i1 * 1] = t8;
-      out4[i0 * 64 + i1 * 1] = t9;
-  }
+      out0[i0 * 64 + i1] = t2;
+      out1[i0 * 64 + i1] = t4;
+      out2[i0 * 64 + i1] = t7;
+      out3[i0 * 64 + i1] = t8;
+      out4[i0 * 64 + i1] = t9;
+    }
 }
 
 /* one_hot [64, 10] (specs/peephole_lstm.lua:13) */
@@ -672,8 +672,8 @@ static void k19_log_softmax(const float *restrict a0, float *restrict out) {
 /* fused: mul over mul [64, 10] (specs/peephole_lstm.lua:13) */
 static void k20_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a1[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -682,15 +682,15 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 1] += a0[i0 * 10 + i1 * 1];
-  }
+      out[i0 * 1] += a0[i0 * 10 + i1];
+    }
 }
 
 /* sum_to [] (specs/peephole_lstm.lua:13) */
 static void k22_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
-    out[0] += a0[i0 * 1];
+    out[0] += a0[i0];
   }
 }
 
@@ -709,15 +709,15 @@ static void k23_argmax(const float *restrict a0, int32_t *restrict out) {
 /* equal [64] (specs/peephole_lstm.lua:14) */
 static void k24_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
-    out[i0 * 1] = a0[i0 * 1] == a1[i0 * 1] ? 1.0f : 0.0f;
+    out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/peephole_lstm.lua:13) */
 static void k25_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (-0.015625f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (-0.015625f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -725,11 +725,11 @@ static void k25_mul(const float *restrict a0, float *restrict out0) {
 static void k26_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = rnnc_expf(a0[i0 * 10 + i1 * 1]);
-      const float t1 = (t0 * a1[i0 * 1]);
-      const float t2 = (a2[i0 * 10 + i1 * 1] - t1);
-      out0[i0 * 10 + i1 * 1] = t2;
-  }
+      const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
+      const float t1 = (t0 * a1[i0]);
+      const float t2 = (a2[i0 * 10 + i1] - t1);
+      out0[i0 * 10 + i1] = t2;
+    }
 }
 
 /* matmul [64, 64] (specs/peephole_lstm.lua:10) */
@@ -737,7 +737,7 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 64; i += 8) {
     float ap[10][8];
     for (long k = 0; k < 10; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + k];
     for (long j = 0; j < 64; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -748,7 +748,7 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 10; k++) {
-        const float *b = a1 + (k) * 64 + j * 1;
+        const float *b = a1 + k * 64 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -758,14 +758,14 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -785,18 +785,18 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
 /* fused: mul sub over sub [64, 64] (specs/peephole_cell.lua:25) */
 static void k28_mul_sub(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 4096; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (1.0f - t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: sub mul over mul [64, 64] (specs/peephole_cell.lua:25) */
 static void k29_sub_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 4096; i0++) {
-    const float t0 = (1.0f - a0[i0 * 1]);
-    const float t1 = (a0[i0 * 1] * t0);
-    out0[i0 * 1] = t1;
+    const float t0 = (1.0f - a0[i0]);
+    const float t1 = (a0[i0] * t0);
+    out0[i0] = t1;
   }
 }
 
@@ -804,37 +804,37 @@ static void k29_sub_mul(const float *restrict a0, float *restrict out0) {
 static void k30_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i0 * 64 + i1 * 1] * a1[i0 * 64 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 64 + i1 * 1]);
-      const float t2 = (t1 * a3[i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t1;
-      out1[i0 * 64 + i1 * 1] = t2;
-  }
+      const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
+      const float t1 = (t0 * a2[i0 * 64 + i1]);
+      const float t2 = (t1 * a3[i1]);
+      out0[i0 * 256 + i1] = t1;
+      out1[i0 * 64 + i1] = t2;
+    }
 }
 
 /* fused: mul mul addn mul mul mul mul mul mul mul mul mul over mul [64, 64] (specs/peephole_cell.lua:24) */
 static void k31_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i0 * 64 + i1 * 1] * a1[i0 * 64 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 64 + i1 * 1]);
-      const float t2 = (t1 + a3[i0 * 64 + i1 * 1]);
-      const float t3 = (t2 * a4[i0 * 64 + i1 * 1]);
-      const float t4 = (t3 * a5[i0 * 64 + i1 * 1]);
-      const float t5 = (t4 * a6[i1 * 1]);
-      const float t6 = (t2 * a7[i0 * 64 + i1 * 1]);
-      const float t7 = (t2 * a8[i0 * 64 + i1 * 1]);
-      const float t8 = (t7 * a9[i0 * 64 + i1 * 1]);
-      const float t9 = (t8 * a10[i1 * 1]);
-      const float t10 = (t2 * a11[i0 * 64 + i1 * 1]);
-      const float t11 = (t10 * a12[i0 * 64 + i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t4;
-      out1[i0 * 64 + i1 * 1] = t5;
-      out2[i0 * 64 + i1 * 1] = t6;
-      out3[i0 * 256 + i1 * 1] = t8;
-      out4[i0 * 64 + i1 * 1] = t9;
-      out5[i0 * 256 + i1 * 1] = t11;
-  }
+      const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
+      const float t1 = (t0 * a2[i0 * 64 + i1]);
+      const float t2 = (t1 + a3[i0 * 64 + i1]);
+      const float t3 = (t2 * a4[i0 * 64 + i1]);
+      const float t4 = (t3 * a5[i0 * 64 + i1]);
+      const float t5 = (t4 * a6[i1]);
+      const float t6 = (t2 * a7[i0 * 64 + i1]);
+      const float t7 = (t2 * a8[i0 * 64 + i1]);
+      const float t8 = (t7 * a9[i0 * 64 + i1]);
+      const float t9 = (t8 * a10[i1]);
+      const float t10 = (t2 * a11[i0 * 64 + i1]);
+      const float t11 = (t10 * a12[i0 * 64 + i1]);
+      out0[i0 * 256 + i1] = t4;
+      out1[i0 * 64 + i1] = t5;
+      out2[i0 * 64 + i1] = t6;
+      out3[i0 * 256 + i1] = t8;
+      out4[i0 * 64 + i1] = t9;
+      out5[i0 * 256 + i1] = t11;
+    }
 }
 
 /* matmul [64, 64] (specs/peephole_cell.lua:23) */
@@ -850,24 +850,24 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + (k) * 64 + j * 1;
-        const float x0 = a0[(i + 0) * 256 + (k) * 1];
-        const float x1 = a0[(i + 1) * 256 + (k) * 1];
-        const float x2 = a0[(i + 2) * 256 + (k) * 1];
-        const float x3 = a0[(i + 3) * 256 + (k) * 1];
-        const float x4 = a0[(i + 4) * 256 + (k) * 1];
-        const float x5 = a0[(i + 5) * 256 + (k) * 1];
-        const float x6 = a0[(i + 6) * 256 + (k) * 1];
-        const float x7 = a0[(i + 7) * 256 + (k) * 1];
+        const float *b = a1 + k * 64 + j;
+        const float x0 = a0[(i + 0) * 256 + k];
+        const float x1 = a0[(i + 1) * 256 + k];
+        const float x2 = a0[(i + 2) * 256 + k];
+        const float x3 = a0[(i + 3) * 256 + k];
+        const float x4 = a0[(i + 4) * 256 + k];
+        const float x5 = a0[(i + 5) * 256 + k];
+        const float x6 = a0[(i + 6) * 256 + k];
+        const float x7 = a0[(i + 7) * 256 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -888,51 +888,51 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
 static void k33_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i0 * 64 + i1 * 1] * a1[i0 * 64 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 64 + i1 * 1]);
-      const float t2 = (a3[i0 * 64 + i1 * 1] + a4[i0 * 64 + i1 * 1] + a5[i0 * 64 + i1 * 1] + t1 + a6[i0 * 64 + i1 * 1]);
-      const float t3 = (t2 * a7[i0 * 64 + i1 * 1]);
-      const float t4 = (t3 * a8[i0 * 64 + i1 * 1]);
-      const float t5 = (t4 * a9[i1 * 1]);
-      const float t6 = (t2 * a10[i0 * 64 + i1 * 1]);
-      const float t7 = (t2 * a11[i0 * 64 + i1 * 1]);
-      const float t8 = (t7 * a12[i0 * 64 + i1 * 1]);
-      const float t9 = (t8 * a13[i1 * 1]);
-      const float t10 = (t2 * a14[i0 * 64 + i1 * 1]);
-      const float t11 = (t10 * a15[i0 * 64 + i1 * 1]);
-      out0[i0 * 256 + i1 * 1] = t4;
-      out1[i0 * 64 + i1 * 1] = t5;
-      out2[i0 * 64 + i1 * 1] = t6;
-      out3[i0 * 256 + i1 * 1] = t8;
-      out4[i0 * 64 + i1 * 1] = t9;
-      out5[i0 * 256 + i1 * 1] = t11;
-  }
+      const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
+      const float t1 = (t0 * a2[i0 * 64 + i1]);
+      const float t2 = (a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + a5[i0 * 64 + i1] + t1 + a6[i0 * 64 + i1]);
+      const float t3 = (t2 * a7[i0 * 64 + i1]);
+      const float t4 = (t3 * a8[i0 * 64 + i1]);
+      const float t5 = (t4 * a9[i1]);
+      const float t6 = (t2 * a10[i0 * 64 + i1]);
+      const float t7 = (t2 * a11[i0 * 64 + i1]);
+      const float t8 = (t7 * a12[i0 * 64 + i1]);
+      const float t9 = (t8 * a13[i1]);
+      const float t10 = (t2 * a14[i0 * 64 + i1]);
+      const float t11 = (t10 * a15[i0 * 64 + i1]);
+      out0[i0 * 256 + i1] = t4;
+      out1[i0 * 64 + i1] = t5;
+      out2[i0 * 64 + i1] = t6;
+      out3[i0 * 256 + i1] = t8;
+      out4[i0 * 64 + i1] = t9;
+      out5[i0 * 256 + i1] = t11;
+    }
 }
 
 /* fused: mul mul mul over mul [64, 64] (specs/peephole_cell.lua:25) */
 static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i0 * 64 + i1 * 1] * a1[i0 * 64 + i1 * 1]);
-      const float t1 = (t0 * a2[i0 * 64 + i1 * 1]);
-      const float t2 = (t1 * a3[i1 * 1]);
-      out0[i0 * 64 + i1 * 1] = t1;
-      out1[i0 * 64 + i1 * 1] = t2;
-  }
+      const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
+      const float t1 = (t0 * a2[i0 * 64 + i1]);
+      const float t2 = (t1 * a3[i1]);
+      out0[i0 * 64 + i1] = t1;
+      out1[i0 * 64 + i1] = t2;
+    }
 }
 
 /* fused: mul mul addn mul mul mul mul over mul [64, 64] (specs/peephole_cell.lua:24) */
 static void k35_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 4096; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    const float t1 = (t0 * a2[i0 * 1]);
-    const float t2 = (a3[i0 * 1] + a4[i0 * 1] + a5[i0 * 1] + t1 + a6[i0 * 1]);
-    const float t3 = (t2 * a7[i0 * 1]);
-    const float t4 = (t3 * a8[i0 * 1]);
-    const float t5 = (t2 * a9[i0 * 1]);
-    const float t6 = (t5 * a10[i0 * 1]);
-    out0[i0 * 1] = t4;
-    out1[i0 * 1] = t6;
+    const float t0 = (a0[i0] * a1[i0]);
+    const float t1 = (t0 * a2[i0]);
+    const float t2 = (a3[i0] + a4[i0] + a5[i0] + t1 + a6[i0]);
+    const float t3 = (t2 * a7[i0]);
+    const float t4 = (t3 * a8[i0]);
+    const float t5 = (t2 * a9[i0]);
+    const float t6 = (t5 * a10[i0]);
+    out0[i0] = t4;
+    out1[i0] = t6;
   }
 }
 
@@ -945,136 +945,136 @@ static void k36_const(float *restrict out) {
 static void k37_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[0 + i0 * 256 + i1 * 1] = a0[i0 * 64 + i1 * 1];
-  }
+      out[0 + i0 * 256 + i1 * 1] = a0[i0 * 64 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[64 + i0 * 256 + i1 * 1] = a1[i0 * 64 + i1 * 1];
-  }
+      out[64 + i0 * 256 + i1 * 1] = a1[i0 * 64 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[128 + i0 * 256 + i1 * 1] = a2[i0 * 64 + i1 * 1];
-  }
+      out[128 + i0 * 256 + i1 * 1] = a2[i0 * 64 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[192 + i0 * 256 + i1 * 1] = a3[i0 * 64 + i1 * 1];
-  }
+      out[192 + i0 * 256 + i1 * 1] = a3[i0 * 64 + i1];
+    }
 }
 
 /* stack [64, 28, 256] (specs/peephole_cell.lua:13) */
 static void k38_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[0 + i0 * 7168 + i1 * 1] = a0[i0 * 256 + i1 * 1];
-  }
+      out[0 + i0 * 7168 + i1 * 1] = a0[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[256 + i0 * 7168 + i1 * 1] = a1[i0 * 256 + i1 * 1];
-  }
+      out[256 + i0 * 7168 + i1 * 1] = a1[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[512 + i0 * 7168 + i1 * 1] = a2[i0 * 256 + i1 * 1];
-  }
+      out[512 + i0 * 7168 + i1 * 1] = a2[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[768 + i0 * 7168 + i1 * 1] = a3[i0 * 256 + i1 * 1];
-  }
+      out[768 + i0 * 7168 + i1 * 1] = a3[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[1024 + i0 * 7168 + i1 * 1] = a4[i0 * 256 + i1 * 1];
-  }
+      out[1024 + i0 * 7168 + i1 * 1] = a4[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[1280 + i0 * 7168 + i1 * 1] = a5[i0 * 256 + i1 * 1];
-  }
+      out[1280 + i0 * 7168 + i1 * 1] = a5[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[1536 + i0 * 7168 + i1 * 1] = a6[i0 * 256 + i1 * 1];
-  }
+      out[1536 + i0 * 7168 + i1 * 1] = a6[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[1792 + i0 * 7168 + i1 * 1] = a7[i0 * 256 + i1 * 1];
-  }
+      out[1792 + i0 * 7168 + i1 * 1] = a7[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[2048 + i0 * 7168 + i1 * 1] = a8[i0 * 256 + i1 * 1];
-  }
+      out[2048 + i0 * 7168 + i1 * 1] = a8[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[2304 + i0 * 7168 + i1 * 1] = a9[i0 * 256 + i1 * 1];
-  }
+      out[2304 + i0 * 7168 + i1 * 1] = a9[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[2560 + i0 * 7168 + i1 * 1] = a10[i0 * 256 + i1 * 1];
-  }
+      out[2560 + i0 * 7168 + i1 * 1] = a10[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[2816 + i0 * 7168 + i1 * 1] = a11[i0 * 256 + i1 * 1];
-  }
+      out[2816 + i0 * 7168 + i1 * 1] = a11[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[3072 + i0 * 7168 + i1 * 1] = a12[i0 * 256 + i1 * 1];
-  }
+      out[3072 + i0 * 7168 + i1 * 1] = a12[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[3328 + i0 * 7168 + i1 * 1] = a13[i0 * 256 + i1 * 1];
-  }
+      out[3328 + i0 * 7168 + i1 * 1] = a13[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[3584 + i0 * 7168 + i1 * 1] = a14[i0 * 256 + i1 * 1];
-  }
+      out[3584 + i0 * 7168 + i1 * 1] = a14[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[3840 + i0 * 7168 + i1 * 1] = a15[i0 * 256 + i1 * 1];
-  }
+      out[3840 + i0 * 7168 + i1 * 1] = a15[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[4096 + i0 * 7168 + i1 * 1] = a16[i0 * 256 + i1 * 1];
-  }
+      out[4096 + i0 * 7168 + i1 * 1] = a16[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[4352 + i0 * 7168 + i1 * 1] = a17[i0 * 256 + i1 * 1];
-  }
+      out[4352 + i0 * 7168 + i1 * 1] = a17[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[4608 + i0 * 7168 + i1 * 1] = a18[i0 * 256 + i1 * 1];
-  }
+      out[4608 + i0 * 7168 + i1 * 1] = a18[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[4864 + i0 * 7168 + i1 * 1] = a19[i0 * 256 + i1 * 1];
-  }
+      out[4864 + i0 * 7168 + i1 * 1] = a19[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[5120 + i0 * 7168 + i1 * 1] = a20[i0 * 256 + i1 * 1];
-  }
+      out[5120 + i0 * 7168 + i1 * 1] = a20[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[5376 + i0 * 7168 + i1 * 1] = a21[i0 * 256 + i1 * 1];
-  }
+      out[5376 + i0 * 7168 + i1 * 1] = a21[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[5632 + i0 * 7168 + i1 * 1] = a22[i0 * 256 + i1 * 1];
-  }
+      out[5632 + i0 * 7168 + i1 * 1] = a22[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[5888 + i0 * 7168 + i1 * 1] = a23[i0 * 256 + i1 * 1];
-  }
+      out[5888 + i0 * 7168 + i1 * 1] = a23[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[6144 + i0 * 7168 + i1 * 1] = a24[i0 * 256 + i1 * 1];
-  }
+      out[6144 + i0 * 7168 + i1 * 1] = a24[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[6400 + i0 * 7168 + i1 * 1] = a25[i0 * 256 + i1 * 1];
-  }
+      out[6400 + i0 * 7168 + i1 * 1] = a25[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[6656 + i0 * 7168 + i1 * 1] = a26[i0 * 256 + i1 * 1];
-  }
+      out[6656 + i0 * 7168 + i1 * 1] = a26[i0 * 256 + i1];
+    }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[6912 + i0 * 7168 + i1 * 1] = a27[i0 * 256 + i1 * 1];
-  }
+      out[6912 + i0 * 7168 + i1 * 1] = a27[i0 * 256 + i1];
+    }
 }
 
 /* matmul [256, 28] (specs/peephole_cell.lua:13) */
@@ -1084,7 +1084,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 256; j += 16) {
       float bp[512][16];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 256 + (j + c) * 1];
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 256 + j + c];
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1116,14 +1116,14 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1144,7 +1144,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 256; j += 32) {
       float bp[256][32];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 256 + (j + c) * 1];
+        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 256 + j + c];
       for (long i = 24; i < 28; i += 4) {
         float acc0[32] = {0.0f};
         float acc1[32] = {0.0f};
@@ -1164,10 +1164,10 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
           }
         }
         for (int c = 0; c < 32; c++) {
@@ -1188,7 +1188,7 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 256; j += 16) {
       float bp[512][16];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 256 + (j + c) * 1];
+        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 256 + j + c];
       for (long i = 0; i < 64; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1220,14 +1220,14 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 64];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 64];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
-            acc2[c] += x2 * b[c * 1];
-            acc3[c] += x3 * b[c * 1];
-            acc4[c] += x4 * b[c * 1];
-            acc5[c] += x5 * b[c * 1];
-            acc6[c] += x6 * b[c * 1];
-            acc7[c] += x7 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
+            acc2[c] += x2 * b[c];
+            acc3[c] += x3 * b[c];
+            acc4[c] += x4 * b[c];
+            acc5[c] += x5 * b[c];
+            acc6[c] += x6 * b[c];
+            acc7[c] += x7 * b[c];
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1251,17 +1251,17 @@ static void k41_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
       for (long i2 = 0; i2 < 256; i2++) {
-        out[i2 * 1] += a0[i0 * 7168 + i1 * 256 + i2 * 1];
-  }
+        out[i2 * 1] += a0[i0 * 7168 + i1 * 256 + i2];
+      }
 }
 
 /* fused: mul over mul [64, 64] (specs/peephole_cell.lua:24) */
 static void k42_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i0 * 256 + i1 * 1] * a1[i0 * 64 + i1 * 1]);
-      out0[i0 * 64 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 256 + i1] * a1[i0 * 64 + i1]);
+      out0[i0 * 64 + i1] = t0;
+    }
 }
 
 /* sum_to [1, 64] (specs/peephole_cell.lua:24) */
@@ -1269,33 +1269,31 @@ static void k43_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[i1 * 1] += a0[i0 * 64 + i1 * 1];
-  }
+      out[i1 * 1] += a0[i0 * 64 + i1];
+    }
 }
 
 /* fused: mul over mul [64, 64] (specs/peephole_cell.lua:25) */
 static void k44_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 4096; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a1[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: addn over addn [1, 64] (specs/peephole_cell.lua:17) */
 static void k45_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1] + a2[i1 * 1] + a3[i1 * 1] + a4[i1 * 1] + a5[i1 * 1] + a6[i1 * 1] + a7[i1 * 1] + a8[i1 * 1] + a9[i1 * 1] + a10[i1 * 1] + a11[i1 * 1] + a12[i1 * 1] + a13[i1 * 1] + a14[i1 * 1] + a15[i1 * 1] + a16[i1 * 1] + a17[i1 * 1] + a18[i1 * 1] + a19[i1 * 1] + a20[i1 * 1] + a21[i1 * 1] + a22[i1 * 1] + a23[i1 * 1] + a24[i1 * 1] + a25[i1 * 1] + a26[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 64; i0++) {
+    const float t0 = (a0[i0] + a1[i0] + a2[i0] + a3[i0] + a4[i0] + a5[i0] + a6[i0] + a7[i0] + a8[i0] + a9[i0] + a10[i0] + a11[i0] + a12[i0] + a13[i0] + a14[i0] + a15[i0] + a16[i0] + a17[i0] + a18[i0] + a19[i0] + a20[i0] + a21[i0] + a22[i0] + a23[i0] + a24[i0] + a25[i0] + a26[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: addn over addn [1, 64] (specs/peephole_cell.lua:17) */
 static void k46_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1] + a2[i1 * 1] + a3[i1 * 1] + a4[i1 * 1] + a5[i1 * 1] + a6[i1 * 1] + a7[i1 * 1] + a8[i1 * 1] + a9[i1 * 1] + a10[i1 * 1] + a11[i1 * 1] + a12[i1 * 1] + a13[i1 * 1] + a14[i1 * 1] + a15[i1 * 1] + a16[i1 * 1] + a17[i1 * 1] + a18[i1 * 1] + a19[i1 * 1] + a20[i1 * 1] + a21[i1 * 1] + a22[i1 * 1] + a23[i1 * 1] + a24[i1 * 1] + a25[i1 * 1] + a26[i1 * 1] + a27[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 64; i0++) {
+    const float t0 = (a0[i0] + a1[i0] + a2[i0] + a3[i0] + a4[i0] + a5[i0] + a6[i0] + a7[i0] + a8[i0] + a9[i0] + a10[i0] + a11[i0] + a12[i0] + a13[i0] + a14[i0] + a15[i0] + a16[i0] + a17[i0] + a18[i0] + a19[i0] + a20[i0] + a21[i0] + a22[i0] + a23[i0] + a24[i0] + a25[i0] + a26[i0] + a27[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -1304,7 +1302,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 0; j < 10; j += 10) {
     float bp[64][10];
     for (long k = 0; k < 64; k++)
-      for (int c = 0; c < 10; c++) bp[k][c] = a0[(k) * 10 + (j + c) * 1];
+      for (int c = 0; c < 10; c++) bp[k][c] = a0[k * 10 + j + c];
     for (long i = 0; i < 64; i += 8) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -1316,23 +1314,23 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 64];
-        const float x1 = a1[(i + 1) * 1 + (k) * 64];
-        const float x2 = a1[(i + 2) * 1 + (k) * 64];
-        const float x3 = a1[(i + 3) * 1 + (k) * 64];
-        const float x4 = a1[(i + 4) * 1 + (k) * 64];
-        const float x5 = a1[(i + 5) * 1 + (k) * 64];
-        const float x6 = a1[(i + 6) * 1 + (k) * 64];
-        const float x7 = a1[(i + 7) * 1 + (k) * 64];
+        const float x0 = a1[(i + 0) * 1 + k * 64];
+        const float x1 = a1[(i + 1) * 1 + k * 64];
+        const float x2 = a1[(i + 2) * 1 + k * 64];
+        const float x3 = a1[(i + 3) * 1 + k * 64];
+        const float x4 = a1[(i + 4) * 1 + k * 64];
+        const float x5 = a1[(i + 5) * 1 + k * 64];
+        const float x6 = a1[(i + 6) * 1 + k * 64];
+        const float x7 = a1[(i + 7) * 1 + k * 64];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1354,8 +1352,8 @@ static void k48_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] += a0[i0 * 10 + i1 * 1];
-  }
+      out[i1 * 1] += a0[i0 * 10 + i1];
+    }
 }
 
 /* fused: mul neg over neg [] (specs/peephole_lstm.lua:13) */
@@ -1380,22 +1378,22 @@ static void k51_copy(const float *restrict a0, float *restrict out) {
 static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
-      out[i0 * 28 + i1 * 1] = a0[i0 * 28 + i1 * 1];
-  }
+      out[i0 * 28 + i1] = a0[i0 * 28 + i1];
+    }
 }
 
 /* copy out matmul [256, 64] (specs/peephole_cell.lua:14) */
 static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
-  }
+      out[i0 * 64 + i1] = a0[i0 * 64 + i1];
+    }
 }
 
 /* copy out sum_to [256] (specs/peephole_cell.lua:15) */
 static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
@@ -1403,39 +1401,39 @@ static void k54_copy(const float *restrict a0, float *restrict out) {
 static void k55_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 3; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
-  }
+      out[i0 * 64 + i1] = a0[i0 * 64 + i1];
+    }
 }
 
 /* copy out matmul [10, 64] (specs/peephole_lstm.lua:10) */
 static void k56_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[i0 * 64 + i1 * 1] = a0[i0 * 64 + i1 * 1];
-  }
+      out[i0 * 64 + i1] = a0[i0 * 64 + i1];
+    }
 }
 
 /* copy out sum_to [10] (specs/peephole_lstm.lua:10) */
 static void k57_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
 /* fused: mul over mul [256, 28] */
 static void k58_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 7168; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [256, 28] */
 static void k59_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 7168; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
@@ -1452,13 +1450,13 @@ static void k60_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 /* fused: mul add sqrt div add over add [256, 28] */
 static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 7168; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
@@ -1473,244 +1471,241 @@ static void k62_pow_sub_div(const float *restrict a0, float *restrict out0) {
 /* fused: mul over mul [256, 64] */
 static void k63_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 16384; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [256, 64] */
 static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 16384; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [256, 64] */
 static void k65_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 16384; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [256] */
 static void k66_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 256; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [256] */
 static void k67_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 256; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [256] */
 static void k68_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 256; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [3, 64] */
 static void k69_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 192; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [3, 64] */
 static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 192; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [3, 64] */
 static void k71_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 192; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [10, 64] */
 static void k72_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [10, 64] */
 static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [10, 64] */
 static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul over mul [10] */
 static void k75_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.100000001f * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (0.100000001f * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul mul over mul [10] */
 static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
+    const float t0 = (a0[i0] * a0[i0]);
     const float t1 = (0.00100000005f * t0);
-    out0[i0 * 1] = t1;
+    out0[i0] = t1;
   }
 }
 
 /* fused: mul add sqrt div add over add [10] */
 static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.999000013f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = sqrtf(t1);
     const float t3 = (t2 / a2[0]);
     const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [256, 28] */
 static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 7168; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [256, 64] */
 static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 16384; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [256] */
 static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 256; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [3, 64] */
 static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 192; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [10, 64] */
 static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* fused: mul add div mul sub over sub [10] */
 static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (t1 / a2[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (t1 / a2[i0]);
     const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0 * 1] - t3);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t4;
+    const float t4 = (a4[i0] - t3);
+    out0[i0] = t1;
+    out1[i0] = t4;
   }
 }
 
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
 static void k84_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[28][1];
-    for (long k = 0; k < 28; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 28 + (k) * 1];
     for (long j = 0; j < 256; j += 128) {
       float acc0[128] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + (k) * 256 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 256 + j;
+        const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1723,16 +1718,13 @@ static void k84_matmul(const float *restrict a0, const float *restrict a1, float
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
 static void k85_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[64][1];
-    for (long k = 0; k < 64; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 64 + (k) * 1];
     for (long j = 0; j < 256; j += 128) {
       float acc0[128] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + (k) * 256 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 256 + j;
+        const float x0 = a0[(i + 0) * 64 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1744,67 +1736,60 @@ static void k85_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: add add over add [1, 256] (specs/peephole_cell.lua:23) */
 static void k86_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i1 * 1]);
-      out0[i1 * 1] = t1;
+  for (long i0 = 0; i0 < 256; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    const float t1 = (t0 + a2[i0]);
+    out0[i0] = t1;
   }
 }
 
 /* fused: tanh over tanh [1, 64] (specs/peephole_cell.lua:24) */
 static void k87_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = rnnc_tanhf(a0[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 64; i0++) {
+    const float t0 = rnnc_tanhf(a0[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul add sigmoid mul over mul [1, 64] (specs/peephole_cell.lua:24) */
 static void k88_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i1 * 1] * a1[i1 * 1]);
-      const float t1 = (a2[i1 * 1] + t0);
-      const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-      const float t3 = (t2 * a3[i1 * 1]);
-      out0[i1 * 1] = t3;
+  for (long i0 = 0; i0 < 64; i0++) {
+    const float t0 = (a0[i0] * a1[i0]);
+    const float t1 = (a2[i0] + t0);
+    const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
+    const float t3 = (t2 * a3[i0]);
+    out0[i0] = t3;
   }
 }
 
 /* fused: mul add sigmoid mul add mul add sigmoid tanh mul over mul [1, 64] (specs/peephole_cell.lua:25) */
 static void k89_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i1 * 1] * a1[i1 * 1]);
-      const float t1 = (a2[i1 * 1] + t0);
-      const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-      const float t3 = (t2 * a1[i1 * 1]);
-      const float t4 = (t3 + a3[i1 * 1]);
-      const float t5 = (a4[i1 * 1] * t4);
-      const float t6 = (a5[i1 * 1] + t5);
-      const float t7 = (1.0f / (1.0f + rnnc_expf(-t6)));
-      const float t8 = rnnc_tanhf(t4);
-      const float t9 = (t7 * t8);
-      out0[i1 * 1] = t4;
-      out1[i1 * 1] = t9;
+  for (long i0 = 0; i0 < 64; i0++) {
+    const float t0 = (a0[i0] * a1[i0]);
+    const float t1 = (a2[i0] + t0);
+    const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
+    const float t3 = (t2 * a1[i0]);
+    const float t4 = (t3 + a3[i0]);
+    const float t5 = (a4[i0] * t4);
+    const float t6 = (a5[i0] + t5);
+    const float t7 = (1.0f / (1.0f + rnnc_expf(-t6)));
+    const float t8 = rnnc_tanhf(t4);
+    const float t9 = (t7 * t8);
+    out0[i0] = t4;
+    out1[i0] = t9;
   }
 }
 
 /* matmul [1, 10] (specs/peephole_lstm.lua:10) */
 static void k90_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[64][1];
-    for (long k = 0; k < 64; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 64 + (k) * 1];
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + (k) * 10 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 10 + j;
+        const float x0 = a0[(i + 0) * 64 + k];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1816,10 +1801,9 @@ static void k90_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: add over add [1, 10] (specs/peephole_lstm.lua:10) */
 static void k91_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      out0[i1 * 1] = t0;
+  for (long i0 = 0; i0 < 10; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -1827,16 +1811,16 @@ static void k91_add(const float *restrict a0, const float *restrict a1, float *r
 static void k92_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] = a0[i1 * 1];
-  }
+      out[i1] = a0[i1];
+    }
 }
 
 /* copy out mul [1, 64] (specs/peephole_cell.lua:25) */
 static void k93_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[i1 * 1] = a0[i1 * 1];
-  }
+      out[i1] = a0[i1];
+    }
 }
 
 void peephole_lstm_init(float *params, uint64_t seed, void *arena) {

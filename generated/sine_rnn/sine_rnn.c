@@ -226,8 +226,8 @@ const sine_rnn_param_info sine_rnn_params_info[SINE_RNN_NPARAMS] = {
 static void k0_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[i1 * 1] = a0[i0 * 1 + i1 * 1];
-  }
+      out[i1] = a0[i0 * 1 + i1 * 1];
+    }
 }
 
 /* matmul [320, 50] (specs/sine_rnn.lua:9) */
@@ -235,7 +235,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 320; i += 8) {
     float ap[1][8];
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -246,7 +246,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -256,14 +256,14 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -281,7 +281,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 320; i += 8) {
     float ap[1][8];
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -292,7 +292,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -302,14 +302,14 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -330,28 +330,28 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k2_add(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (0.0f + a0[i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t0;
-  }
+      const float t0 = (0.0f + a0[i1]);
+      out0[i0 * 50 + i1] = t0;
+    }
 }
 
 /* transpose [50, 50] (specs/sine_rnn.lua:9) */
 static void k3_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[i0 * 50 + i1 * 1] = a0[i0 * 1 + i1 * 50];
-  }
+      out[i0 * 50 + i1] = a0[i0 * 1 + i1 * 50];
+    }
 }
 
 /* fused: add add relu over relu [32, 50] (specs/sine_rnn.lua:9) */
 static void k4_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 500 + i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 50 + i1 * 1]);
+      const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
+      const float t1 = (t0 + a2[i0 * 50 + i1]);
       const float t2 = (t1 <= 0.0f ? 0.0f : t1);
-      out0[i0 * 50 + i1 * 1] = t2;
-  }
+      out0[i0 * 50 + i1] = t2;
+    }
 }
 
 /* matmul [32, 50] (specs/sine_rnn.lua:9) */
@@ -359,7 +359,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 32; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -370,7 +370,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -380,14 +380,14 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -405,7 +405,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 32; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -416,7 +416,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -426,14 +426,14 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -454,17 +454,17 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k6_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1 * 1] + a1[i1 * 1]);
-      out0[i0 * 50 + i1 * 1] = t0;
-  }
+      const float t0 = (a0[i0 * 50 + i1] + a1[i1]);
+      out0[i0 * 50 + i1] = t0;
+    }
 }
 
 /* transpose [50, 1] (specs/sine_rnn.lua:10) */
 static void k7_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
-      out[i0 * 1] = a0[i0 * 1 + i1 * 50];
-  }
+      out[i0] = a0[i0 * 1 + i1 * 50];
+    }
 }
 
 /* matmul [32, 1] (specs/sine_rnn.lua:10) */
@@ -472,7 +472,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 32; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 1; j += 1) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
@@ -483,7 +483,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[1] = {0.0f};
       float acc7[1] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 1 + j * 1;
+        const float *b = a1 + k + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -493,14 +493,14 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -519,10 +519,9 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
 
 /* fused: add over add [32, 1] (specs/sine_rnn.lua:10) */
 static void k9_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (a0[i0 * 1] + a1[0]);
-      out0[i0 * 1] = t0;
+  for (long i0 = 0; i0 < 32; i0++) {
+    const float t0 = (a0[i0] + a1[0]);
+    out0[i0] = t0;
   }
 }
 
@@ -530,32 +529,31 @@ static void k9_add(const float *restrict a0, const float *restrict a1, float *re
 static void k10_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
-      out[i0 * 1] = a0[i0 * 1];
-  }
+      out[i0] = a0[i0];
+    }
 }
 
 /* fused: add add relu over relu [32, 50] (specs/sine_rnn.lua:9) */
 static void k11_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 500 + i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i0 * 50 + i1 * 1]);
+      const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
+      const float t1 = (t0 + a2[i0 * 50 + i1]);
       const float t2 = (t1 <= 0.0f ? 0.0f : t1);
-      out0[i0 * 50 + i1 * 1] = t1;
-      out1[i0 * 50 + i1 * 1] = t2;
-  }
+      out0[i0 * 50 + i1] = t1;
+      out1[i0 * 50 + i1] = t2;
+    }
 }
 
 /* fused: add sub mul over mul [32, 1] (specs/sine_rnn.lua:13) */
 static void k12_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (a0[i0 * 1] + a1[0]);
-      const float t1 = (t0 - a2[i0 * 1]);
-      const float t2 = (t1 * t1);
-      out0[i0 * 1] = t0;
-      out1[i0 * 1] = t1;
-      out2[i0 * 1] = t2;
+  for (long i0 = 0; i0 < 32; i0++) {
+    const float t0 = (a0[i0] + a1[0]);
+    const float t1 = (t0 - a2[i0]);
+    const float t2 = (t1 * t1);
+    out0[i0] = t0;
+    out1[i0] = t1;
+    out2[i0] = t2;
   }
 }
 
@@ -564,17 +562,16 @@ static void k13_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
-      out[0] += a0[i0 * 1];
-  }
+      out[0] += a0[i0];
+    }
 }
 
 /* fused: mul addn over addn [32, 1] (specs/sine_rnn.lua:13) */
 static void k14_mul_addn(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (0.03125f * a0[i0 * 1]);
-      const float t1 = (t0 + t0);
-      out0[i0 * 1] = t1;
+  for (long i0 = 0; i0 < 32; i0++) {
+    const float t0 = (0.03125f * a0[i0]);
+    const float t1 = (t0 + t0);
+    out0[i0] = t1;
   }
 }
 
@@ -583,7 +580,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float ap[1][8];
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -594,7 +591,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -604,14 +601,14 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -629,7 +626,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float ap[1][8];
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -640,7 +637,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -650,14 +647,14 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -678,10 +675,10 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
 static void k16_step_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1 * 1] > 0.0f ? 1.0f : 0.0f);
-      const float t1 = (a1[i0 * 50 + i1 * 1] * t0);
-      out0[i0 * 500 + i1 * 1] = t1;
-  }
+      const float t0 = (a0[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+      const float t1 = (a1[i0 * 50 + i1] * t0);
+      out0[i0 * 500 + i1] = t1;
+    }
 }
 
 /* matmul [32, 50] (specs/sine_rnn.lua:9) */
@@ -689,7 +686,7 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 500 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 500 + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -700,7 +697,7 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -710,14 +707,14 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -735,7 +732,7 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float ap[50][8];
     for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 500 + (k) * 1];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 500 + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -746,7 +743,7 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
+        const float *b = a1 + k * 50 + j;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -756,14 +753,14 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -787,7 +784,7 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 48; j += 48) {
       float bp[170][48];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 48; c++) bp[k][c] = a0[(k0 + k) * 50 + (j + c) * 1];
+        for (int c = 0; c < 48; c++) bp[k][c] = a0[(k0 + k) * 50 + j + c];
       for (long i = 0; i < 1; i += 1) {
         float acc0[48] = {0.0f};
         if (k0)
@@ -796,9 +793,9 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 1];
+          const float x0 = a1[(i + 0) * 1 + k0 + k];
           for (int c = 0; c < 48; c++) {
-            acc0[c] += x0 * b[c * 1];
+            acc0[c] += x0 * b[c];
           }
         }
         for (int c = 0; c < 48; c++) {
@@ -810,14 +807,14 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 48; j < 50; j += 2) {
     float bp[320][2];
     for (long k = 0; k < 320; k++)
-      for (int c = 0; c < 2; c++) bp[k][c] = a0[(k) * 50 + (j + c) * 1];
+      for (int c = 0; c < 2; c++) bp[k][c] = a0[k * 50 + j + c];
     for (long i = 0; i < 1; i += 1) {
       float acc0[2] = {0.0f};
       for (long k = 0; k < 320; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 1];
+        const float x0 = a1[(i + 0) * 1 + k];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -831,40 +828,40 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
 static void k19_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 50 + i1 * 1] = a0[i0 * 500 + i1 * 1];
-  }
+      out[0 + i0 * 50 + i1 * 1] = a0[i0 * 500 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[1600 + i0 * 50 + i1 * 1] = a1[i0 * 500 + i1 * 1];
-  }
+      out[1600 + i0 * 50 + i1 * 1] = a1[i0 * 500 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[3200 + i0 * 50 + i1 * 1] = a2[i0 * 500 + i1 * 1];
-  }
+      out[3200 + i0 * 50 + i1 * 1] = a2[i0 * 500 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[4800 + i0 * 50 + i1 * 1] = a3[i0 * 500 + i1 * 1];
-  }
+      out[4800 + i0 * 50 + i1 * 1] = a3[i0 * 500 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[6400 + i0 * 50 + i1 * 1] = a4[i0 * 500 + i1 * 1];
-  }
+      out[6400 + i0 * 50 + i1 * 1] = a4[i0 * 500 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[8000 + i0 * 50 + i1 * 1] = a5[i0 * 500 + i1 * 1];
-  }
+      out[8000 + i0 * 50 + i1 * 1] = a5[i0 * 500 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[9600 + i0 * 50 + i1 * 1] = a6[i0 * 500 + i1 * 1];
-  }
+      out[9600 + i0 * 50 + i1 * 1] = a6[i0 * 500 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[11200 + i0 * 50 + i1 * 1] = a7[i0 * 500 + i1 * 1];
-  }
+      out[11200 + i0 * 50 + i1 * 1] = a7[i0 * 500 + i1];
+    }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[12800 + i0 * 50 + i1 * 1] = a8[i0 * 500 + i1 * 1];
-  }
+      out[12800 + i0 * 50 + i1 * 1] = a8[i0 * 500 + i1];
+    }
 }
 
 /* matmul [50, 50] (specs/sine_rnn.lua:9) */
@@ -872,7 +869,7 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 0; j < 48; j += 16) {
     float bp[288][16];
     for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 16; c++) bp[k][c] = a0[(k) * 50 + (j + c) * 1];
+      for (int c = 0; c < 16; c++) bp[k][c] = a0[k * 50 + j + c];
     for (long i = 0; i < 48; i += 8) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -884,23 +881,23 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[16] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
-        const float x2 = a1[(i + 2) * 1 + (k) * 50];
-        const float x3 = a1[(i + 3) * 1 + (k) * 50];
-        const float x4 = a1[(i + 4) * 1 + (k) * 50];
-        const float x5 = a1[(i + 5) * 1 + (k) * 50];
-        const float x6 = a1[(i + 6) * 1 + (k) * 50];
-        const float x7 = a1[(i + 7) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x2 = a1[(i + 2) * 1 + k * 50];
+        const float x3 = a1[(i + 3) * 1 + k * 50];
+        const float x4 = a1[(i + 4) * 1 + k * 50];
+        const float x5 = a1[(i + 5) * 1 + k * 50];
+        const float x6 = a1[(i + 6) * 1 + k * 50];
+        const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -918,7 +915,7 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 48; j < 50; j += 2) {
     float bp[288][2];
     for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 2; c++) bp[k][c] = a0[(k) * 50 + (j + c) * 1];
+      for (int c = 0; c < 2; c++) bp[k][c] = a0[k * 50 + j + c];
     for (long i = 0; i < 48; i += 8) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -930,23 +927,23 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[2] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
-        const float x2 = a1[(i + 2) * 1 + (k) * 50];
-        const float x3 = a1[(i + 3) * 1 + (k) * 50];
-        const float x4 = a1[(i + 4) * 1 + (k) * 50];
-        const float x5 = a1[(i + 5) * 1 + (k) * 50];
-        const float x6 = a1[(i + 6) * 1 + (k) * 50];
-        const float x7 = a1[(i + 7) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x2 = a1[(i + 2) * 1 + k * 50];
+        const float x3 = a1[(i + 3) * 1 + k * 50];
+        const float x4 = a1[(i + 4) * 1 + k * 50];
+        const float x5 = a1[(i + 5) * 1 + k * 50];
+        const float x6 = a1[(i + 6) * 1 + k * 50];
+        const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -966,7 +963,7 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
     for (long j = 0; j < 48; j += 48) {
       float bp[170][48];
       for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 48; c++) bp[k][c] = a0[(k0 + k) * 50 + (j + c) * 1];
+        for (int c = 0; c < 48; c++) bp[k][c] = a0[(k0 + k) * 50 + j + c];
       for (long i = 48; i < 50; i += 2) {
         float acc0[48] = {0.0f};
         float acc1[48] = {0.0f};
@@ -980,8 +977,8 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 48; c++) {
-            acc0[c] += x0 * b[c * 1];
-            acc1[c] += x1 * b[c * 1];
+            acc0[c] += x0 * b[c];
+            acc1[c] += x1 * b[c];
           }
         }
         for (int c = 0; c < 48; c++) {
@@ -994,17 +991,17 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 48; j < 50; j += 2) {
     float bp[288][2];
     for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 2; c++) bp[k][c] = a0[(k) * 50 + (j + c) * 1];
+      for (int c = 0; c < 2; c++) bp[k][c] = a0[k * 50 + j + c];
     for (long i = 48; i < 50; i += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1021,8 +1018,8 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 10; i1++)
       for (long i2 = 0; i2 < 50; i2++) {
-        out[i2 * 1] += a0[i0 * 500 + i1 * 50 + i2 * 1];
-  }
+        out[i2 * 1] += a0[i0 * 500 + i1 * 50 + i2];
+      }
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:10) */
@@ -1030,7 +1027,7 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 0; j < 1; j += 1) {
     float bp[32][1];
     for (long k = 0; k < 32; k++)
-      for (int c = 0; c < 1; c++) bp[k][c] = a0[(k) * 1 + (j + c) * 1];
+      for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
     for (long i = 0; i < 48; i += 8) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
@@ -1042,23 +1039,23 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
-        const float x2 = a1[(i + 2) * 1 + (k) * 50];
-        const float x3 = a1[(i + 3) * 1 + (k) * 50];
-        const float x4 = a1[(i + 4) * 1 + (k) * 50];
-        const float x5 = a1[(i + 5) * 1 + (k) * 50];
-        const float x6 = a1[(i + 6) * 1 + (k) * 50];
-        const float x7 = a1[(i + 7) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x2 = a1[(i + 2) * 1 + k * 50];
+        const float x3 = a1[(i + 3) * 1 + k * 50];
+        const float x4 = a1[(i + 4) * 1 + k * 50];
+        const float x5 = a1[(i + 5) * 1 + k * 50];
+        const float x6 = a1[(i + 6) * 1 + k * 50];
+        const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
-          acc2[c] += x2 * b[c * 1];
-          acc3[c] += x3 * b[c * 1];
-          acc4[c] += x4 * b[c * 1];
-          acc5[c] += x5 * b[c * 1];
-          acc6[c] += x6 * b[c * 1];
-          acc7[c] += x7 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
+          acc2[c] += x2 * b[c];
+          acc3[c] += x3 * b[c];
+          acc4[c] += x4 * b[c];
+          acc5[c] += x5 * b[c];
+          acc6[c] += x6 * b[c];
+          acc7[c] += x7 * b[c];
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -1076,17 +1073,17 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
   for (long j = 0; j < 1; j += 1) {
     float bp[32][1];
     for (long k = 0; k < 32; k++)
-      for (int c = 0; c < 1; c++) bp[k][c] = a0[(k) * 1 + (j + c) * 1];
+      for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
     for (long i = 48; i < 50; i += 2) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + (k) * 50];
-        const float x1 = a1[(i + 1) * 1 + (k) * 50];
+        const float x0 = a1[(i + 0) * 1 + k * 50];
+        const float x1 = a1[(i + 1) * 1 + k * 50];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c * 1];
-          acc1[c] += x1 * b[c * 1];
+          acc0[c] += x0 * b[c];
+          acc1[c] += x1 * b[c];
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -1112,22 +1109,22 @@ static void k24_copy(const float *restrict a0, float *restrict out) {
 static void k25_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
-      out[i0 * 1] = a0[i0 * 1];
-  }
+      out[i0] = a0[i0];
+    }
 }
 
 /* copy out matmul [50, 50] (specs/sine_rnn.lua:9) */
 static void k26_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[i0 * 50 + i1 * 1] = a0[i0 * 50 + i1 * 1];
-  }
+      out[i0 * 50 + i1] = a0[i0 * 50 + i1];
+    }
 }
 
 /* copy out sum_to [50] (specs/sine_rnn.lua:9) */
 static void k27_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++) {
-    out[i0 * 1] = a0[i0 * 1];
+    out[i0] = a0[i0];
   }
 }
 
@@ -1135,8 +1132,8 @@ static void k27_copy(const float *restrict a0, float *restrict out) {
 static void k28_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[i1 * 1] = a0[i1 * 1];
-  }
+      out[i1] = a0[i1];
+    }
 }
 
 /* copy out sum_to [1] (specs/sine_rnn.lua:10) */
@@ -1148,22 +1145,20 @@ static void k29_copy(const float *restrict a0, float *restrict out) {
 
 /* fused: add sub mul over mul [32, 1] (specs/sine_rnn.lua:13) */
 static void k30_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (a0[i0 * 1] + a1[0]);
-      const float t1 = (t0 - a2[i0 * 1]);
-      const float t2 = (t1 * t1);
-      out0[i0 * 1] = t1;
-      out1[i0 * 1] = t2;
+  for (long i0 = 0; i0 < 32; i0++) {
+    const float t0 = (a0[i0] + a1[0]);
+    const float t1 = (t0 - a2[i0]);
+    const float t2 = (t1 * t1);
+    out0[i0] = t1;
+    out1[i0] = t2;
   }
 }
 
 /* fused: mul over mul [50, 1] */
 static void k31_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 50; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
-      out0[i0 * 1] = t0;
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (a0[i0] * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -1172,15 +1167,15 @@ static void k32_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
-      out[0] += a0[i0 * 1];
-  }
+      out[0] += a0[i0];
+    }
 }
 
 /* fused: mul over mul [50, 50] */
 static void k33_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 2500; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    const float t0 = (a0[i0] * a0[i0]);
+    out0[i0] = t0;
   }
 }
 
@@ -1189,46 +1184,29 @@ static void k34_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0] += a0[i0 * 50 + i1 * 1];
-  }
+      out[0] += a0[i0 * 50 + i1];
+    }
 }
 
-/* fused: mul over mul [50] */
-static void k35_mul(const float *restrict a0, float *restrict out0) {
+/* sum_to [] */
+static void k35_sum_to(const float *restrict a0, float *restrict out) {
+  for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (a0[i0 * 1] * a0[i0 * 1]);
-    out0[i0 * 1] = t0;
+    out[0] += a0[i0];
   }
 }
 
 /* sum_to [] */
 static void k36_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 50; i0++) {
-    out[0] += a0[i0 * 1];
-  }
-}
-
-/* fused: mul over mul [1, 50] */
-static void k37_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i1 * 1] * a0[i1 * 1]);
-      out0[i1 * 1] = t0;
-  }
-}
-
-/* sum_to [] */
-static void k38_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[0] += a0[i1 * 1];
-  }
+      out[0] += a0[i1];
+    }
 }
 
 /* fused: mul over mul [1] */
-static void k39_mul(const float *restrict a0, float *restrict out0) {
+static void k37_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] * a0[0]);
     out0[0] = t0;
@@ -1236,7 +1214,7 @@ static void k39_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k40_sum_to(const float *restrict a0, float *restrict out) {
+static void k38_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1; i0++) {
     out[0] += a0[0];
@@ -1244,7 +1222,7 @@ static void k40_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k41_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k39_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
@@ -1254,41 +1232,23 @@ static void k41_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* fused: mul over mul [50, 1] */
-static void k42_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 50; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (a0[i0 * 1] * a1[0]);
-      out0[i0 * 1] = t0;
+static void k40_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (a0[i0] * a1[0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul over mul [50, 50] */
-static void k43_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k41_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 2500; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[0]);
-    out0[i0 * 1] = t0;
-  }
-}
-
-/* fused: mul over mul [50] */
-static void k44_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (a0[i0 * 1] * a1[0]);
-    out0[i0 * 1] = t0;
-  }
-}
-
-/* fused: mul over mul [1, 50] */
-static void k45_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i1 * 1] * a1[0]);
-      out0[i1 * 1] = t0;
+    const float t0 = (a0[i0] * a1[0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: mul over mul [1] */
-static void k46_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k42_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] * a1[0]);
     out0[0] = t0;
@@ -1296,57 +1256,31 @@ static void k46_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: mul add mul sub over sub [50, 1] */
-static void k47_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 50; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      const float t0 = (0.899999976f * a0[i0 * 1]);
-      const float t1 = (t0 + a1[i0 * 1]);
-      const float t2 = (0.00999999978f * t1);
-      const float t3 = (a2[i0 * 1] - t2);
-      out0[i0 * 1] = t1;
-      out1[i0 * 1] = t3;
+static void k43_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
+    const float t2 = (0.00999999978f * t1);
+    const float t3 = (a2[i0] - t2);
+    out0[i0] = t1;
+    out1[i0] = t3;
   }
 }
 
 /* fused: mul add mul sub over sub [50, 50] */
-static void k48_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k44_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 2500; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (t0 + a1[i0]);
     const float t2 = (0.00999999978f * t1);
-    const float t3 = (a2[i0 * 1] - t2);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t3;
-  }
-}
-
-/* fused: mul add mul sub over sub [50] */
-static void k49_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (0.899999976f * a0[i0 * 1]);
-    const float t1 = (t0 + a1[i0 * 1]);
-    const float t2 = (0.00999999978f * t1);
-    const float t3 = (a2[i0 * 1] - t2);
-    out0[i0 * 1] = t1;
-    out1[i0 * 1] = t3;
-  }
-}
-
-/* fused: mul add mul sub over sub [1, 50] */
-static void k50_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (0.899999976f * a0[i1 * 1]);
-      const float t1 = (t0 + a1[i1 * 1]);
-      const float t2 = (0.00999999978f * t1);
-      const float t3 = (a2[i1 * 1] - t2);
-      out0[i1 * 1] = t1;
-      out1[i1 * 1] = t3;
+    const float t3 = (a2[i0] - t2);
+    out0[i0] = t1;
+    out1[i0] = t3;
   }
 }
 
 /* fused: mul add mul sub over sub [1] */
-static void k51_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k45_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (t0 + a1[0]);
@@ -1358,7 +1292,7 @@ static void k51_mul_add_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k52_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k46_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
@@ -1368,18 +1302,15 @@ static void k52_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
-static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[1][1];
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 0; j < 48; j += 48) {
       float acc0[48] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 50 + j;
+        const float x0 = a0[(i + 0) * 1 + k];
         for (int c = 0; c < 48; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 48; c++) {
@@ -1388,16 +1319,13 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 1; i += 1) {
-    float ap[1][1];
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 1 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       for (long k = 0; k < 1; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 50 + j;
+        const float x0 = a0[(i + 0) * 1 + k];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1408,18 +1336,15 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
-static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[50][1];
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 48; j += 48) {
       float acc0[48] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 50 + j;
+        const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 48; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 48; c++) {
@@ -1428,16 +1353,13 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 1; i += 1) {
-    float ap[50][1];
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 50 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k * 50 + j;
+        const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1448,38 +1370,33 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 50] (specs/sine_rnn.lua:9) */
-static void k55_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      out0[i1 * 1] = t0;
+static void k49_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
   }
 }
 
 /* fused: add add relu over relu [1, 50] (specs/sine_rnn.lua:9) */
-static void k56_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i1 * 1] + a1[i1 * 1]);
-      const float t1 = (t0 + a2[i1 * 1]);
-      const float t2 = (t1 <= 0.0f ? 0.0f : t1);
-      out0[i1 * 1] = t2;
+static void k50_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    const float t1 = (t0 + a2[i0]);
+    const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+    out0[i0] = t2;
   }
 }
 
 /* matmul [1, 1] (specs/sine_rnn.lua:10) */
-static void k57_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k51_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
-    float ap[50][1];
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 1; r++) ap[k][r] = a0[(i + r) * 50 + (k) * 1];
     for (long j = 0; j < 1; j += 1) {
       float acc0[1] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + (k) * 1 + j * 1;
-        const float x0 = ap[k][0];
+        const float *b = a1 + k + j;
+        const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c * 1];
+          acc0[c] += x0 * b[c];
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -1490,7 +1407,7 @@ static void k57_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (specs/sine_rnn.lua:10) */
-static void k58_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k52_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -1498,11 +1415,11 @@ static void k58_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 1] (specs/sine_rnn.lua:10) */
-static void k59_copy(const float *restrict a0, float *restrict out) {
+static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[0] = a0[0];
-  }
+    }
 }
 
 void sine_rnn_init(float *params, uint64_t seed, void *arena) {
@@ -1759,27 +1676,27 @@ static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch 
   k33_mul((float *)(A + 144704) + 0, (float *)(A + 154752) + 0);
   k34_sum_to((float *)(A + 154752) + 0, (float *)(A + 70784) + 0);
   k21_sum_to((float *)(A + 0) + 0, (float *)(A + 64256) + 0);
-  k35_mul((float *)(A + 64256) + 0, (float *)(A + 64512) + 0);
-  k36_sum_to((float *)(A + 64512) + 0, (float *)(A + 70848) + 0);
+  k31_mul((float *)(A + 64256) + 0, (float *)(A + 64512) + 0);
+  k35_sum_to((float *)(A + 64512) + 0, (float *)(A + 70848) + 0);
   k22_matmul((float *)(A + 70912) + 0, (float *)(A + 195904) + 0, (float *)(A + 64512) + 0);
-  k37_mul((float *)(A + 64512) + 0, (float *)(A + 64768) + 0);
-  k38_sum_to((float *)(A + 64768) + 0, (float *)(A + 65024) + 0);
+  k31_mul((float *)(A + 64512) + 0, (float *)(A + 64768) + 0);
+  k36_sum_to((float *)(A + 64768) + 0, (float *)(A + 65024) + 0);
   k13_sum_to((float *)(A + 70912) + 0, (float *)(A + 64768) + 0);
-  k39_mul((float *)(A + 64768) + 0, (float *)(A + 70912) + 0);
-  k40_sum_to((float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
-  k41_addn_sqrt_add((float *)(A + 70720) + 0, (float *)(A + 70784) + 0, (float *)(A + 70848) + 0, (float *)(A + 65024) + 0, (float *)(A + 70976) + 0, (float *)(A + 70912) + 0);
-  k42_mul((float *)(A + 64000) + 0, (float *)(A + 70912) + 0, (float *)(A + 65024) + 0);
-  k43_mul((float *)(A + 144704) + 0, (float *)(A + 70912) + 0, (float *)(A + 154752) + 0);
-  k44_mul((float *)(A + 64256) + 0, (float *)(A + 70912) + 0, (float *)(A + 65280) + 0);
-  k45_mul((float *)(A + 64512) + 0, (float *)(A + 70912) + 0, (float *)(A + 65536) + 0);
-  k46_mul((float *)(A + 64768) + 0, (float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
+  k37_mul((float *)(A + 64768) + 0, (float *)(A + 70912) + 0);
+  k38_sum_to((float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
+  k39_addn_sqrt_add((float *)(A + 70720) + 0, (float *)(A + 70784) + 0, (float *)(A + 70848) + 0, (float *)(A + 65024) + 0, (float *)(A + 70976) + 0, (float *)(A + 70912) + 0);
+  k40_mul((float *)(A + 64000) + 0, (float *)(A + 70912) + 0, (float *)(A + 65024) + 0);
+  k41_mul((float *)(A + 144704) + 0, (float *)(A + 70912) + 0, (float *)(A + 154752) + 0);
+  k40_mul((float *)(A + 64256) + 0, (float *)(A + 70912) + 0, (float *)(A + 65280) + 0);
+  k40_mul((float *)(A + 64512) + 0, (float *)(A + 70912) + 0, (float *)(A + 65536) + 0);
+  k42_mul((float *)(A + 64768) + 0, (float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
   k23_mul((float *)(A + 70656) + 0, (float *)(A + 70720) + 0);
-  k47_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 65024) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 65792) + 0, (float *)(A + 66048) + 0);
-  k48_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 154752) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 164800) + 0, (float *)(A + 174848) + 0);
-  k49_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 65280) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 65024) + 0, (float *)(A + 66304) + 0);
-  k49_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 65280) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 66560) + 0, (float *)(A + 66816) + 0);
-  k50_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 65536) + 0, P + 2704 /* dense1.weight */, (float *)(A + 65280) + 0, (float *)(A + 67072) + 0);
-  k51_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 70976) + 0, P + 2768 /* dense1.bias */, (float *)(A + 70784) + 0, (float *)(A + 70848) + 0);
+  k43_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 65024) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 65792) + 0, (float *)(A + 66048) + 0);
+  k44_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 154752) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 164800) + 0, (float *)(A + 174848) + 0);
+  k43_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 65280) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 65024) + 0, (float *)(A + 66304) + 0);
+  k43_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 65280) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 66560) + 0, (float *)(A + 66816) + 0);
+  k43_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 65536) + 0, P + 2704 /* dense1.weight */, (float *)(A + 65280) + 0, (float *)(A + 67072) + 0);
+  k45_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 70976) + 0, P + 2768 /* dense1.bias */, (float *)(A + 70784) + 0, (float *)(A + 70848) + 0);
 }
 
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
@@ -1811,27 +1728,27 @@ static void sine_rnn_apply_1(const float *restrict P, const float *restrict in, 
   k32_sum_to((float *)(A + 0) + 0, (float *)(A + 256) + 0);
   k33_mul(in + 64 /* grad.rnn1.weight_hh */, (float *)(A + 320) + 0);
   k34_sum_to((float *)(A + 320) + 0, (float *)(A + 0) + 0);
-  k35_mul(in + 2576 /* grad.rnn1.bias_ih */, (float *)(A + 320) + 0);
-  k36_sum_to((float *)(A + 320) + 0, (float *)(A + 64) + 0);
-  k35_mul(in + 2640 /* grad.rnn1.bias_hh */, (float *)(A + 320) + 0);
-  k36_sum_to((float *)(A + 320) + 0, (float *)(A + 128) + 0);
-  k37_mul(in + 2704 /* grad.dense1.weight */, (float *)(A + 320) + 0);
-  k38_sum_to((float *)(A + 320) + 0, (float *)(A + 192) + 0);
-  k39_mul(in + 2768 /* grad.dense1.bias */, (float *)(A + 320) + 0);
-  k40_sum_to((float *)(A + 320) + 0, (float *)(A + 384) + 0);
-  k52_addn_sqrt_add((float *)(A + 256) + 0, (float *)(A + 0) + 0, (float *)(A + 64) + 0, (float *)(A + 128) + 0, (float *)(A + 192) + 0, (float *)(A + 384) + 0, (float *)(A + 320) + 0);
-  k42_mul(in + 0 /* grad.rnn1.weight_ih */, (float *)(A + 320) + 0, (float *)(A + 0) + 0);
-  k43_mul(in + 64 /* grad.rnn1.weight_hh */, (float *)(A + 320) + 0, (float *)(A + 10368) + 0);
-  k44_mul(in + 2576 /* grad.rnn1.bias_ih */, (float *)(A + 320) + 0, (float *)(A + 448) + 0);
-  k44_mul(in + 2640 /* grad.rnn1.bias_hh */, (float *)(A + 320) + 0, (float *)(A + 704) + 0);
-  k45_mul(in + 2704 /* grad.dense1.weight */, (float *)(A + 320) + 0, (float *)(A + 960) + 0);
-  k46_mul(in + 2768 /* grad.dense1.bias */, (float *)(A + 320) + 0, (float *)(A + 256) + 0);
-  k47_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 0) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 1216) + 0, (float *)(A + 1472) + 0);
-  k48_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 10368) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 20416) + 0, (float *)(A + 30464) + 0);
-  k49_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 448) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1728) + 0);
-  k49_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 448) + 0, (float *)(A + 1984) + 0);
-  k50_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 960) + 0, P + 2704 /* dense1.weight */, (float *)(A + 704) + 0, (float *)(A + 2240) + 0);
-  k51_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 256) + 0, P + 2768 /* dense1.bias */, (float *)(A + 320) + 0, (float *)(A + 384) + 0);
+  k31_mul(in + 2576 /* grad.rnn1.bias_ih */, (float *)(A + 320) + 0);
+  k35_sum_to((float *)(A + 320) + 0, (float *)(A + 64) + 0);
+  k31_mul(in + 2640 /* grad.rnn1.bias_hh */, (float *)(A + 320) + 0);
+  k35_sum_to((float *)(A + 320) + 0, (float *)(A + 128) + 0);
+  k31_mul(in + 2704 /* grad.dense1.weight */, (float *)(A + 320) + 0);
+  k36_sum_to((float *)(A + 320) + 0, (float *)(A + 192) + 0);
+  k37_mul(in + 2768 /* grad.dense1.bias */, (float *)(A + 320) + 0);
+  k38_sum_to((float *)(A + 320) + 0, (float *)(A + 384) + 0);
+  k46_addn_sqrt_add((float *)(A + 256) + 0, (float *)(A + 0) + 0, (float *)(A + 64) + 0, (float *)(A + 128) + 0, (float *)(A + 192) + 0, (float *)(A + 384) + 0, (float *)(A + 320) + 0);
+  k40_mul(in + 0 /* grad.rnn1.weight_ih */, (float *)(A + 320) + 0, (float *)(A + 0) + 0);
+  k41_mul(in + 64 /* grad.rnn1.weight_hh */, (float *)(A + 320) + 0, (float *)(A + 10368) + 0);
+  k40_mul(in + 2576 /* grad.rnn1.bias_ih */, (float *)(A + 320) + 0, (float *)(A + 448) + 0);
+  k40_mul(in + 2640 /* grad.rnn1.bias_hh */, (float *)(A + 320) + 0, (float *)(A + 704) + 0);
+  k40_mul(in + 2704 /* grad.dense1.weight */, (float *)(A + 320) + 0, (float *)(A + 960) + 0);
+  k42_mul(in + 2768 /* grad.dense1.bias */, (float *)(A + 320) + 0, (float *)(A + 256) + 0);
+  k43_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 0) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 1216) + 0, (float *)(A + 1472) + 0);
+  k44_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 10368) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 20416) + 0, (float *)(A + 30464) + 0);
+  k43_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 448) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1728) + 0);
+  k43_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 448) + 0, (float *)(A + 1984) + 0);
+  k43_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 960) + 0, P + 2704 /* dense1.weight */, (float *)(A + 704) + 0, (float *)(A + 2240) + 0);
+  k45_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 256) + 0, P + 2768 /* dense1.bias */, (float *)(A + 320) + 0, (float *)(A + 384) + 0);
 }
 
 void sine_rnn_apply(float *params, const float *grads, void *arena) {
@@ -1873,12 +1790,12 @@ void sine_rnn_step_prepare(const float *params, float *step_params) {
 
 static void sine_rnn_step_1(const float *restrict P, const sine_rnn_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k53_matmul(in->x + 0, P + 0 /* rnn1.weight_ih, transposed */, (float *)(A + 0) + 0);
-  k54_matmul(in->state0 + 0, P + 64 /* rnn1.weight_hh, transposed */, (float *)(A + 256) + 0);
-  k55_add((float *)(A + 256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 512) + 0);
-  k56_add_add_relu((float *)(A + 0) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 512) + 0, (float *)(A + 256) + 0);
-  k57_matmul((float *)(A + 256) + 0, P + 2704 /* dense1.weight, transposed */, (float *)(A + 0) + 0);
-  k58_add((float *)(A + 0) + 0, P + 2768 /* dense1.bias */, (float *)(A + 64) + 0);
+  k47_matmul(in->x + 0, P + 0 /* rnn1.weight_ih, transposed */, (float *)(A + 0) + 0);
+  k48_matmul(in->state0 + 0, P + 64 /* rnn1.weight_hh, transposed */, (float *)(A + 256) + 0);
+  k49_add((float *)(A + 256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 512) + 0);
+  k50_add_add_relu((float *)(A + 0) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 512) + 0, (float *)(A + 256) + 0);
+  k51_matmul((float *)(A + 256) + 0, P + 2704 /* dense1.weight, transposed */, (float *)(A + 0) + 0);
+  k52_add((float *)(A + 0) + 0, P + 2768 /* dense1.bias */, (float *)(A + 64) + 0);
 }
 
 void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena) {
@@ -1892,7 +1809,7 @@ void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_r
   in_.state0 = state->state0;
   (void)P, (void)A;
   sine_rnn_step_1(P, in, A, seed);
-  if (out) k59_copy((float *)(A + 64) + 0, out->prediction);
+  if (out) k53_copy((float *)(A + 64) + 0, out->prediction);
   k28_copy((float *)(A + 256) + 0, state->state0);
 }
 
