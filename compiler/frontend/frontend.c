@@ -239,7 +239,8 @@ static void on_count(lua_State *L, lua_Debug *ar) {
 /* lua_bounded.c's charge: work a library function does inside C. */
 static void charge_steps(lua_State *L, lua_Integer steps) {
   Fe *fe = fe_of(L);
-  fe->instructions += steps <= FE_INSTRUCTION_LIMIT ? (long long)steps : FE_INSTRUCTION_LIMIT + 1;
+  /* never negative: a charge must not give a spec back its budget */
+  fe->instructions += steps < 0 ? 0 : steps <= FE_INSTRUCTION_LIMIT ? (long long)steps : FE_INSTRUCTION_LIMIT + 1;
   check_budget(L, fe);
 }
 

@@ -62,6 +62,14 @@ enum { LB_CHARGE_EVERY = 4096 };
 
 static const char LB_KEY = 'b'; /* registry: a userdata holding the LbCharge */
 
+/* hi - lo, the steps of a loop from lo up to hi: 0 when hi <= lo, and
+ * without overflow (a table's __len may return any integer). */
+static lua_Integer span(lua_Integer lo, lua_Integer hi) {
+  if (hi <= lo) return 0;
+  lua_Unsigned d = (lua_Unsigned)hi - (lua_Unsigned)lo;
+  return d > (lua_Unsigned)LUA_MAXINTEGER ? LUA_MAXINTEGER : (lua_Integer)d;
+}
+
 static void charge(lua_State *L, lua_Integer steps) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &LB_KEY);
   const LbCharge *fn = lua_touserdata(L, -1);
@@ -814,7 +822,7 @@ static int tinsert (lua_State *L) {
       /* check whether 'pos' is in [1, e] */
       luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2,
                        "position out of bounds");
-      charge(L, e - pos);  /* rnnc */
+      charge(L, span(pos, e));  /* rnnc */
       for (i = e; i > pos; i--) {  /* move up elements */
         lua_geti(L, 1, i - 1);
         lua_seti(L, 1, i);  /* t[i] = t[i - 1] */
@@ -837,7 +845,7 @@ static int tremove (lua_State *L) {
     /* check whether 'pos' is in [1, size + 1] */
     luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 1,
                      "position out of bounds");
-  if (pos < size) charge(L, size - pos);  /* rnnc */
+  charge(L, span(pos, size));  /* rnnc */
   lua_geti(L, 1, pos);  /* result = t[pos] */
   for ( ; pos < size; pos++) {
     lua_geti(L, 1, pos + 1);
