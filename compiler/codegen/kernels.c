@@ -163,7 +163,7 @@ static const char *operand_index(const Operand *op, Shape s, char buf[static 160
   int k = 0;
   for (int i = 0; i < s.rank; i++)
     if (op->stride[i] && s.dim[i] > 1) {
-      char var[8];
+      char var[16];
       snprintf(var, sizeof var, "i%d", i);
       k += emit_term(buf + k, (size_t)(160 - k), k > 0, var, op->stride[i]);
     }
