@@ -38,6 +38,11 @@ const char *emit_math(const Emit *e, const char *name, char buf[static 16]) {
   return buf;
 }
 
+const char *emit_scratch(Emit *e, long bytes) {
+  if (bytes > e->scratch) e->scratch = bytes;
+  return "scratch";
+}
+
 void emit_line(Emit *e, const char *fmt, ...) {
   char line[1024];
   va_list ap;

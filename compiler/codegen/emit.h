@@ -28,7 +28,13 @@ typedef struct Emit {
   DType real;  /* the float type of the model */
   Buf *out;    /* where the emitter prints */
   int indent;  /* of kernel bodies, in spaces */
+  long scratch; /* bytes of arena scratch the emitted code uses (emit_scratch) */
 } Emit;
+
+/* The name of the kernel's scratch memory in the arena, at least `bytes`
+ * long and 64-byte aligned: buffers a kernel would otherwise put on the
+ * stack (embedded stacks are a few KB). */
+const char *emit_scratch(Emit *e, long bytes);
 
 /* The emitter of n's op (emit_ops.c, bound by ops.def): an expression or a kernel body. */
 void emit_op(Emit *e, const Node *n, const char *const *arg);

@@ -71,6 +71,9 @@ bool is_next_state(const Result *r);
 
 /* ---- kernels.c ---- */
 
+/* The bytes of arena scratch item it's kernel works in (memplan places
+ * them; emit_item passes them): what emitting it asks of emit_scratch. */
+long emit_item_scratch(const Fn *f, const Item *it);
 /* The call of item it (a kernel for one node, or a fused loop) in f->calls. */
 void emit_item(Fn *f, const Item *it);
 /* A call in f->calls copying the value of node x to `dest` (a contiguous

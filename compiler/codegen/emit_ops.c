@@ -437,7 +437,8 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
   }
   if (p->strips) {
     emit_line(e, "for (long j = %ld; j < %ld; j += %d) {", j0, j1, nr);
-    emit_line(e, "  %s bp[%ld][%d];", p->T, t.blocked ? kc : p->K, nr);
+    emit_line(e, "  %s (*bp)[%d] = (%s (*)[%d])(void *)%s;", p->T, nr, p->T, nr,
+              emit_scratch(e, (t.blocked ? kc : p->K) * nr * size));
     emit_line(e, "  for (long k = 0; k < %s; k++)", kn);
     emit_line(e, "    for (int c = 0; c < %d; c++) bp[k][c] = %s[%s + %s];", nr, p->B, times(k, p->bk, s1),
               times("j + c", p->bj, s2));
@@ -445,7 +446,8 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
   } else {
     emit_line(e, "for (long i = %ld; i < %ld; i += %d) {", i0, i1, mr);
     if (t.pack_a) {
-      emit_line(e, "  %s ap[%ld][%d];", p->T, t.blocked ? kc : p->K, mr);
+      emit_line(e, "  %s (*ap)[%d] = (%s (*)[%d])(void *)%s;", p->T, mr, p->T, mr,
+                emit_scratch(e, (t.blocked ? kc : p->K) * mr * size));
       emit_line(e, "  for (long k = 0; k < %s; k++)", kn);
       emit_line(e, "    for (int r = 0; r < %d; r++) ap[k][r] = %s[(i + r) * %ld + %s];", mr, p->A, p->ai,
                 times(k, p->ak, s1));

@@ -92,7 +92,23 @@ static void add_call(Fn *f, const char *name, const Buf *args) {
   buf_printf(&f->calls, "  %s(%s);\n", name, buf_str(args));
 }
 
-static void kernel_item(Fn *f, const Node *n) {
+long emit_item_scratch(const Fn *f, const Item *it) {
+  if (!it->node) return 0; /* fused loops keep their values in registers */
+  const Node *n = it->node;
+  const char **arg = mem_calloc((size_t)n->nin + 1, sizeof *arg, "the arguments of a kernel");
+  for (int k = 0; k <= n->nin; k++) arg[k] = "x"; /* names do not change what it needs */
+  Buf discard = {0};
+  Emit e = f->e;
+  e.out = &discard;
+  e.scratch = 0;
+  emit_op(&e, n, arg);
+  buf_free(&discard);
+  free(arg);
+  return e.scratch;
+}
+
+static void kernel_item(Fn *f, const Item *it) {
+  const Node *n = it->node;
   Buf params = {0}, body = {0}, args = {0}, comment = {0};
   int nargs = n->nin + 1;
   char(*names)[12] = mem_alloc((size_t)nargs, sizeof *names, "the arguments of a kernel"), ptr[PTR_CHARS];
@@ -108,7 +124,13 @@ static void kernel_item(Fn *f, const Node *n) {
   Emit e = f->e;
   e.out = &body;
   e.indent = 2;
+  e.scratch = 0;
   emit_op(&e, n, arg);
+  if (e.scratch > it->scratch) die("kernel %s needs %ld bytes of scratch, planned %ld", ir_ops[n->op].name, e.scratch, it->scratch);
+  if (e.scratch) {
+    buf_printf(&params, ", char *restrict scratch");
+    buf_printf(&args, ", A + %ld", it->scratch_offset);
+  }
   describe(&comment, n);
   add_call(f, kernel_intern(f->kernels, params.s, body.s, ir_ops[n->op].name, comment.s), &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
@@ -277,7 +299,7 @@ static void loop_item(Fn *f, const Item *it) {
 }
 
 void emit_item(Fn *f, const Item *it) {
-  if (it->node) kernel_item(f, it->node);
+  if (it->node) kernel_item(f, it);
   else loop_item(f, it);
 }
 

@@ -9,7 +9,8 @@
  * results live to the end, where the function copies them out.  Items are
  * visited in order: an item's outputs are placed first (a kernel may read
  * its inputs while it writes), then every buffer whose last reader it was
- * returns to the free list.  Placement is best fit over a free list kept
+ * returns to the free list; a kernel's scratch (a panel of a product) lives
+ * while its item runs.  Placement is best fit over a free list kept
  * sorted by offset and coalesced, the usual linear scan of register and
  * memory allocators; every buffer is 64-byte aligned so kernels can use
  * aligned vector loads.
@@ -125,7 +126,10 @@ void memplan_assign(Plan *p) {
     const Item *item = &p->items[it];
     if (item->node) place(p, &a, placed, item->node);
     for (int m = 0; m < item->nmembers; m++) place(p, &a, placed, item->members[m]);
+    long scratch = (item->scratch + ALIGN - 1) / ALIGN * ALIGN; /* live while the item runs */
+    if (scratch) p->items[it].scratch_offset = take(&a, scratch);
     for (int i = head[it]; i >= 0; i = next[i]) give_back(&a, p->loc[i].offset, buffer_bytes(g->nodes[i]));
+    if (scratch) give_back(&a, item->scratch_offset, scratch);
   }
   p->arena_bytes = a.top;
   free(a.free);

@@ -44,6 +44,8 @@ typedef struct {
   const Node *node;   /* kernel item: the node; fused loop: NULL */
   const Node **members; /* fused loop: its nodes in order (all of one shape) */
   int nmembers;
+  long scratch;        /* bytes of arena the kernel works in while it runs (a panel) */
+  long scratch_offset; /* where (memplan) */
 } Item;
 
 /* Where the parameters live: the order and offsets of the params blob. */

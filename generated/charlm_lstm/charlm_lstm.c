@@ -884,9 +884,9 @@ static void k31_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [2048, 256] (specs/charlm_lstm.lua:18) */
-static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 2048; i += 8) {
-    float ap[96][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 96; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 96 + k];
     for (long j = 0; j < 256; j += 16) {
@@ -1372,11 +1372,11 @@ static void k44_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [1024, 256] (specs/charlm_lstm.lua:17) */
-static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 2016; k0 += 512) {
     const long kn = 2016 - k0 < 512 ? 2016 - k0 : 512;
     for (long j = 0; j < 1024; j += 16) {
-      float bp[512][16];
+      float (*bp)[16] = (float (*)[16])(void *)scratch;
       for (long k = 0; k < kn; k++)
         for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 1024 + j + c];
       for (long i = 0; i < 256; i += 8) {
@@ -1446,11 +1446,11 @@ static void k46_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [96, 256] (specs/charlm_lstm.lua:18) */
-static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 2048; k0 += 512) {
     const long kn = 2048 - k0 < 512 ? 2048 - k0 : 512;
     for (long j = 0; j < 96; j += 16) {
-      float bp[512][16];
+      float (*bp)[16] = (float (*)[16])(void *)scratch;
       for (long k = 0; k < kn; k++)
         for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 96 + j + c];
       for (long i = 0; i < 256; i += 8) {
@@ -4177,7 +4177,7 @@ static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch 
   k31_exp_mul_sub((float *)(A + 16941056) + 0, (float *)(A + 388864) + 0, (float *)(A + 1798144) + 0, (float *)(A + 17014784) + 187392);
   k31_exp_mul_sub((float *)(A + 16965632) + 0, (float *)(A + 388992) + 0, (float *)(A + 1822720) + 0, (float *)(A + 17014784) + 190464);
   k31_exp_mul_sub((float *)(A + 16990208) + 0, (float *)(A + 389120) + 0, (float *)(A + 16953344) + 0, (float *)(A + 17014784) + 193536);
-  k32_matmul((float *)(A + 17014784) + 0, P + 362496 /* dense1.weight */, (float *)(A + 17801216) + 0);
+  k32_matmul((float *)(A + 17014784) + 0, P + 362496 /* dense1.weight */, (float *)(A + 17801216) + 0, A + 381440);
   k33_mul_sub((float *)(A + 262144) + 0, (float *)(A + 131072) + 0);
   k34_sub_mul((float *)(A + 32768) + 0, (float *)(A + 655360) + 0);
   k34_sub_mul((float *)(A + 98304) + 0, (float *)(A + 16023552) + 0);
@@ -4638,9 +4638,9 @@ static void charlm_lstm_grad_10(const float *restrict P, const charlm_lstm_batch
   k42_scatter_add((int32_t *)(A + 16146432) + 0, (float *)(A + 19931136) + 0, (float *)(A + 17801216) + 0);
   k43_transpose((float *)(A + 17801216) + 0, (float *)(A + 18194432) + 0);
   k44_stack((float *)(A + 1867776) + 0, (float *)(A + 1867776) + 8192, (float *)(A + 1867776) + 16384, (float *)(A + 1867776) + 24576, (float *)(A + 1867776) + 32768, (float *)(A + 1867776) + 40960, (float *)(A + 1867776) + 49152, (float *)(A + 1867776) + 57344, (float *)(A + 1867776) + 65536, (float *)(A + 1867776) + 73728, (float *)(A + 1867776) + 81920, (float *)(A + 1867776) + 90112, (float *)(A + 1867776) + 98304, (float *)(A + 1867776) + 106496, (float *)(A + 1867776) + 114688, (float *)(A + 1867776) + 122880, (float *)(A + 1867776) + 131072, (float *)(A + 1867776) + 139264, (float *)(A + 1867776) + 147456, (float *)(A + 1867776) + 155648, (float *)(A + 1867776) + 163840, (float *)(A + 1867776) + 172032, (float *)(A + 1867776) + 180224, (float *)(A + 1867776) + 188416, (float *)(A + 1867776) + 196608, (float *)(A + 1867776) + 204800, (float *)(A + 1867776) + 212992, (float *)(A + 1867776) + 221184, (float *)(A + 1867776) + 229376, (float *)(A + 1867776) + 237568, (float *)(A + 1867776) + 245760, (float *)(A + 1867776) + 253952, (float *)(A + 1867776) + 262144, (float *)(A + 1867776) + 270336, (float *)(A + 1867776) + 278528, (float *)(A + 1867776) + 286720, (float *)(A + 1867776) + 294912, (float *)(A + 1867776) + 303104, (float *)(A + 1867776) + 311296, (float *)(A + 1867776) + 319488, (float *)(A + 1867776) + 327680, (float *)(A + 1867776) + 335872, (float *)(A + 1867776) + 344064, (float *)(A + 1867776) + 352256, (float *)(A + 1867776) + 360448, (float *)(A + 1867776) + 368640, (float *)(A + 1867776) + 376832, (float *)(A + 1867776) + 385024, (float *)(A + 1867776) + 393216, (float *)(A + 1867776) + 401408, (float *)(A + 1867776) + 409600, (float *)(A + 1867776) + 417792, (float *)(A + 1867776) + 425984, (float *)(A + 1867776) + 434176, (float *)(A + 1867776) + 442368, (float *)(A + 1867776) + 450560, (float *)(A + 1867776) + 458752, (float *)(A + 1867776) + 466944, (float *)(A + 1867776) + 475136, (float *)(A + 1867776) + 483328, (float *)(A + 1867776) + 491520, (float *)(A + 1867776) + 499712, (float *)(A + 1867776) + 507904, (float *)(A + 28319744) + 0);
-  k45_matmul((float *)(A + 19931136) + 32768, (float *)(A + 28319744) + 0, (float *)(A + 18587648) + 0);
+  k45_matmul((float *)(A + 19931136) + 32768, (float *)(A + 28319744) + 0, (float *)(A + 18587648) + 0, A + 1835008);
   k46_sum_to((float *)(A + 19931136) + 0, (float *)(A + 241664) + 0);
-  k47_matmul((float *)(A + 17014784) + 0, (float *)(A + 1867776) + 0, (float *)(A + 15958016) + 0);
+  k47_matmul((float *)(A + 17014784) + 0, (float *)(A + 1867776) + 0, (float *)(A + 15958016) + 0, A + 1835008);
   k48_sum_to((float *)(A + 17014784) + 0, (float *)(A + 261696) + 0);
   k49_mul_neg_addn((float *)(A + 319488) + 0, (float *)(A + 381056) + 0, (float *)(A + 344128) + 0, (float *)(A + 381120) + 0, (float *)(A + 381184) + 0, (float *)(A + 381248) + 0, (float *)(A + 381312) + 0, (float *)(A + 381376) + 0, (float *)(A + 257536) + 0, (float *)(A + 253952) + 0, (float *)(A + 254016) + 0, (float *)(A + 254080) + 0, (float *)(A + 254144) + 0, (float *)(A + 254208) + 0, (float *)(A + 254272) + 0, (float *)(A + 254336) + 0, (float *)(A + 254400) + 0, (float *)(A + 254464) + 0, (float *)(A + 254528) + 0, (float *)(A + 254592) + 0, (float *)(A + 254656) + 0, (float *)(A + 254720) + 0, (float *)(A + 254784) + 0, (float *)(A + 254848) + 0, (float *)(A + 254912) + 0, (float *)(A + 254976) + 0, (float *)(A + 255040) + 0, (float *)(A + 255104) + 0, (float *)(A + 255168) + 0, (float *)(A + 255232) + 0, (float *)(A + 255296) + 0, (float *)(A + 255360) + 0, (float *)(A + 255424) + 0, (float *)(A + 255488) + 0, (float *)(A + 255552) + 0, (float *)(A + 255616) + 0, (float *)(A + 255680) + 0, (float *)(A + 255744) + 0, (float *)(A + 255808) + 0, (float *)(A + 255872) + 0, (float *)(A + 255936) + 0, (float *)(A + 256000) + 0, (float *)(A + 256064) + 0, (float *)(A + 256128) + 0, (float *)(A + 256192) + 0, (float *)(A + 256256) + 0, (float *)(A + 256320) + 0, (float *)(A + 256384) + 0, (float *)(A + 256448) + 0, (float *)(A + 256512) + 0, (float *)(A + 256576) + 0, (float *)(A + 256640) + 0, (float *)(A + 256704) + 0, (float *)(A + 256768) + 0, (float *)(A + 256832) + 0, (float *)(A + 256896) + 0, (float *)(A + 256960) + 0, (float *)(A + 257024) + 0, (float *)(A + 257088) + 0, (float *)(A + 257152) + 0, (float *)(A + 257216) + 0, (float *)(A + 257280) + 0, (float *)(A + 257344) + 0, (float *)(A + 257408) + 0, (float *)(A + 261568) + 0);
   k50_mul_addn_mul((float *)(A + 257472) + 0, (float *)(A + 261632) + 0, (float *)(A + 257600) + 0, (float *)(A + 257664) + 0, (float *)(A + 257728) + 0, (float *)(A + 257792) + 0, (float *)(A + 257856) + 0, (float *)(A + 257920) + 0, (float *)(A + 257984) + 0, (float *)(A + 258048) + 0, (float *)(A + 258112) + 0, (float *)(A + 258176) + 0, (float *)(A + 258240) + 0, (float *)(A + 258304) + 0, (float *)(A + 258368) + 0, (float *)(A + 258432) + 0, (float *)(A + 258496) + 0, (float *)(A + 258560) + 0, (float *)(A + 258624) + 0, (float *)(A + 258688) + 0, (float *)(A + 258752) + 0, (float *)(A + 258816) + 0, (float *)(A + 258880) + 0, (float *)(A + 258944) + 0, (float *)(A + 259008) + 0, (float *)(A + 259072) + 0, (float *)(A + 259136) + 0, (float *)(A + 259200) + 0, (float *)(A + 259264) + 0, (float *)(A + 259328) + 0, (float *)(A + 259392) + 0, (float *)(A + 259456) + 0, (float *)(A + 259520) + 0, (float *)(A + 259584) + 0, (float *)(A + 259648) + 0, (float *)(A + 259712) + 0, (float *)(A + 259776) + 0, (float *)(A + 259840) + 0, (float *)(A + 259904) + 0, (float *)(A + 259968) + 0, (float *)(A + 260032) + 0, (float *)(A + 260096) + 0, (float *)(A + 260160) + 0, (float *)(A + 260224) + 0, (float *)(A + 260288) + 0, (float *)(A + 260352) + 0, (float *)(A + 260416) + 0, (float *)(A + 260480) + 0, (float *)(A + 260544) + 0, (float *)(A + 260608) + 0, (float *)(A + 260672) + 0, (float *)(A + 260736) + 0, (float *)(A + 260800) + 0, (float *)(A + 260864) + 0, (float *)(A + 260928) + 0, (float *)(A + 260992) + 0, (float *)(A + 261056) + 0, (float *)(A + 261120) + 0, (float *)(A + 261184) + 0, (float *)(A + 261248) + 0, (float *)(A + 261312) + 0, (float *)(A + 261376) + 0, (float *)(A + 261440) + 0, (float *)(A + 261504) + 0, (float *)(A + 257536) + 0);
@@ -6113,7 +6113,7 @@ static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_
   k31_exp_mul_sub((float *)(A + 17702912) + 0, (float *)(A + 16625408) + 0, (float *)(A + 17690624) + 0, (float *)(A + 679936) + 187392);
   k31_exp_mul_sub((float *)(A + 17739776) + 0, (float *)(A + 16625536) + 0, (float *)(A + 17678336) + 0, (float *)(A + 679936) + 190464);
   k31_exp_mul_sub((float *)(A + 667648) + 0, (float *)(A + 16625664) + 0, (float *)(A + 17764352) + 0, (float *)(A + 679936) + 193536);
-  k32_matmul((float *)(A + 679936) + 0, P + 362496 /* dense1.weight */, (float *)(A + 17776640) + 0);
+  k32_matmul((float *)(A + 679936) + 0, P + 362496 /* dense1.weight */, (float *)(A + 17776640) + 0, A + 401728);
   k33_mul_sub((float *)(A + 274432) + 0, (float *)(A + 143360) + 0);
   k34_sub_mul((float *)(A + 45056) + 0, (float *)(A + 331840) + 0);
   k34_sub_mul((float *)(A + 110592) + 0, (float *)(A + 1810432) + 0);
@@ -6576,15 +6576,15 @@ static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm
   k60_mul((float *)(A + 18169856) + 0, (float *)(A + 17776640) + 0);
   k61_sum_to((float *)(A + 17776640) + 0, (float *)(A + 274048) + 0);
   k44_stack((float *)(A + 1880064) + 0, (float *)(A + 1880064) + 8192, (float *)(A + 1880064) + 16384, (float *)(A + 1880064) + 24576, (float *)(A + 1880064) + 32768, (float *)(A + 1880064) + 40960, (float *)(A + 1880064) + 49152, (float *)(A + 1880064) + 57344, (float *)(A + 1880064) + 65536, (float *)(A + 1880064) + 73728, (float *)(A + 1880064) + 81920, (float *)(A + 1880064) + 90112, (float *)(A + 1880064) + 98304, (float *)(A + 1880064) + 106496, (float *)(A + 1880064) + 114688, (float *)(A + 1880064) + 122880, (float *)(A + 1880064) + 131072, (float *)(A + 1880064) + 139264, (float *)(A + 1880064) + 147456, (float *)(A + 1880064) + 155648, (float *)(A + 1880064) + 163840, (float *)(A + 1880064) + 172032, (float *)(A + 1880064) + 180224, (float *)(A + 1880064) + 188416, (float *)(A + 1880064) + 196608, (float *)(A + 1880064) + 204800, (float *)(A + 1880064) + 212992, (float *)(A + 1880064) + 221184, (float *)(A + 1880064) + 229376, (float *)(A + 1880064) + 237568, (float *)(A + 1880064) + 245760, (float *)(A + 1880064) + 253952, (float *)(A + 1880064) + 262144, (float *)(A + 1880064) + 270336, (float *)(A + 1880064) + 278528, (float *)(A + 1880064) + 286720, (float *)(A + 1880064) + 294912, (float *)(A + 1880064) + 303104, (float *)(A + 1880064) + 311296, (float *)(A + 1880064) + 319488, (float *)(A + 1880064) + 327680, (float *)(A + 1880064) + 335872, (float *)(A + 1880064) + 344064, (float *)(A + 1880064) + 352256, (float *)(A + 1880064) + 360448, (float *)(A + 1880064) + 368640, (float *)(A + 1880064) + 376832, (float *)(A + 1880064) + 385024, (float *)(A + 1880064) + 393216, (float *)(A + 1880064) + 401408, (float *)(A + 1880064) + 409600, (float *)(A + 1880064) + 417792, (float *)(A + 1880064) + 425984, (float *)(A + 1880064) + 434176, (float *)(A + 1880064) + 442368, (float *)(A + 1880064) + 450560, (float *)(A + 1880064) + 458752, (float *)(A + 1880064) + 466944, (float *)(A + 1880064) + 475136, (float *)(A + 1880064) + 483328, (float *)(A + 1880064) + 491520, (float *)(A + 1880064) + 499712, (float *)(A + 1880064) + 507904, (float *)(A + 28262400) + 0);
-  k45_matmul((float *)(A + 19873792) + 32768, (float *)(A + 28262400) + 0, (float *)(A + 18563072) + 0);
+  k45_matmul((float *)(A + 19873792) + 32768, (float *)(A + 28262400) + 0, (float *)(A + 18563072) + 0, A + 1847296);
   k62_mul((float *)(A + 18563072) + 0, (float *)(A + 28262400) + 0);
   k63_sum_to((float *)(A + 28262400) + 0, (float *)(A + 274176) + 0);
   k46_sum_to((float *)(A + 19873792) + 0, (float *)(A + 16621696) + 0);
   k64_mul((float *)(A + 16621696) + 0, (float *)(A + 16625792) + 0);
   k65_sum_to((float *)(A + 16625792) + 0, (float *)(A + 274240) + 0);
-  k47_matmul((float *)(A + 679936) + 0, (float *)(A + 1880064) + 0, (float *)(A + 0) + 0);
-  k66_mul((float *)(A + 0) + 0, (float *)(A + 4173824) + 0);
-  k67_sum_to((float *)(A + 4173824) + 0, (float *)(A + 274304) + 0);
+  k47_matmul((float *)(A + 679936) + 0, (float *)(A + 1880064) + 0, (float *)(A + 0) + 0, A + 1847296);
+  k66_mul((float *)(A + 0) + 0, (float *)(A + 3977216) + 0);
+  k67_sum_to((float *)(A + 3977216) + 0, (float *)(A + 274304) + 0);
   k48_sum_to((float *)(A + 679936) + 0, (float *)(A + 16625792) + 0);
   k68_mul((float *)(A + 16625792) + 0, (float *)(A + 16626176) + 0);
   k69_sum_to((float *)(A + 16626176) + 0, (float *)(A + 274368) + 0);
@@ -6601,9 +6601,9 @@ static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm
   k80_mul_mul((float *)(A + 16626240) + 0, (float *)(A + 16621696) + 0);
   k81_mul_add_sqrt(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 16621696) + 0, (float *)(A + 274176) + 0, (float *)(A + 16626240) + 0, (float *)(A + 184320) + 0);
   k81_mul_add_sqrt(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 16621696) + 0, (float *)(A + 274176) + 0, (float *)(A + 188416) + 0, (float *)(A + 217088) + 0);
-  k82_mul_mul((float *)(A + 0) + 0, (float *)(A + 16626176) + 0, (float *)(A + 4173824) + 0, (float *)(A + 4272128) + 0);
-  k83_mul_mul((float *)(A + 4173824) + 0, (float *)(A + 0) + 0);
-  k84_mul_add_sqrt(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 0) + 0, (float *)(A + 274176) + 0, (float *)(A + 4173824) + 0, (float *)(A + 4370432) + 0);
+  k82_mul_mul((float *)(A + 0) + 0, (float *)(A + 16626176) + 0, (float *)(A + 3977216) + 0, (float *)(A + 4075520) + 0);
+  k83_mul_mul((float *)(A + 3977216) + 0, (float *)(A + 0) + 0);
+  k84_mul_add_sqrt(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 0) + 0, (float *)(A + 274176) + 0, (float *)(A + 3977216) + 0, (float *)(A + 4173824) + 0);
   k85_mul_mul((float *)(A + 16625792) + 0, (float *)(A + 16626176) + 0, (float *)(A + 16630336) + 0, (float *)(A + 16630720) + 0);
   k86_mul_mul((float *)(A + 16630336) + 0, (float *)(A + 16631104) + 0);
   k87_mul_add_sqrt(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 16631104) + 0, (float *)(A + 274176) + 0, (float *)(A + 16630336) + 0, (float *)(A + 16631488) + 0);
@@ -6613,7 +6613,7 @@ static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm
   k89_mul_add_div(P + 583792 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 2895872) + 0, (float *)(A + 19611648) + 0, (float *)(A + 274240) + 0, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20660224) + 0, (float *)(A + 21708800) + 0);
   k90_mul_add_div(P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 180224) + 0, (float *)(A + 184320) + 0, (float *)(A + 274240) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16621696) + 0, (float *)(A + 221184) + 0);
   k90_mul_add_div(P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 180224) + 0, (float *)(A + 217088) + 0, (float *)(A + 274240) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 184320) + 0, (float *)(A + 225280) + 0);
-  k91_mul_add_div(P + 1112176 /* opt.dense1.weight.exp_avg */, (float *)(A + 4272128) + 0, (float *)(A + 4370432) + 0, (float *)(A + 274240) + 0, P + 362496 /* dense1.weight */, (float *)(A + 4468736) + 0, (float *)(A + 0) + 0);
+  k91_mul_add_div(P + 1112176 /* opt.dense1.weight.exp_avg */, (float *)(A + 4075520) + 0, (float *)(A + 4173824) + 0, (float *)(A + 274240) + 0, P + 362496 /* dense1.weight */, (float *)(A + 4272128) + 0, (float *)(A + 0) + 0);
   k92_mul_add_div(P + 1161328 /* opt.dense1.bias.exp_avg */, (float *)(A + 16630720) + 0, (float *)(A + 16631488) + 0, (float *)(A + 274240) + 0, P + 387072 /* dense1.bias */, (float *)(A + 16631104) + 0, (float *)(A + 16625792) + 0);
 }
 
@@ -6648,8 +6648,8 @@ float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_
   k54_copy((float *)(A + 184320) + 0, params + 1110128);
   k54_copy((float *)(A + 188416) + 0, params + 1111152);
   k54_copy((float *)(A + 225280) + 0, params + 361472);
-  k55_copy((float *)(A + 4468736) + 0, params + 1112176);
-  k55_copy((float *)(A + 4173824) + 0, params + 1136752);
+  k55_copy((float *)(A + 4272128) + 0, params + 1112176);
+  k55_copy((float *)(A + 3977216) + 0, params + 1136752);
   k55_copy((float *)(A + 0) + 0, params + 362496);
   k56_copy((float *)(A + 16631104) + 0, params + 1161328);
   k56_copy((float *)(A + 16630336) + 0, params + 1161424);

@@ -319,9 +319,9 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [320, 200] (specs/lstm_dropout.lua:8) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 320; i += 8) {
-    float ap[1][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 0; j < 192; j += 16) {
@@ -367,7 +367,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
     }
   }
   for (long i = 0; i < 320; i += 8) {
-    float ap[1][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 192; j < 200; j += 8) {
@@ -473,9 +473,9 @@ static void k7_sigmoid_mul(const float *restrict a0, const float *restrict a1, f
 }
 
 /* matmul [32, 200] (specs/lstm_dropout.lua:8) */
-static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
-    float ap[50][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 192; j += 16) {
@@ -521,7 +521,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
     }
   }
   for (long i = 0; i < 32; i += 8) {
-    float ap[50][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 192; j < 200; j += 8) {
@@ -611,9 +611,9 @@ static void k12_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [32, 1] (specs/lstm_dropout.lua:9) */
-static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
-    float ap[50][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 1; j += 1) {
@@ -772,9 +772,9 @@ static void k23_mul_addn(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [32, 50] (specs/lstm_dropout.lua:9) */
-static void k24_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k24_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
-    float ap[1][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 0; j < 48; j += 16) {
@@ -820,7 +820,7 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 32; i += 8) {
-    float ap[1][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 48; j < 50; j += 2) {
@@ -910,9 +910,9 @@ static void k27_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
-    float ap[200][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 200; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + k];
     for (long j = 0; j < 48; j += 16) {
@@ -958,7 +958,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 32; i += 8) {
-    float ap[200][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 200; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + k];
     for (long j = 48; j < 50; j += 2) {
@@ -1130,11 +1130,11 @@ static void k35_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [200, 1] (specs/lstm_dropout.lua:8) */
-static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 320; k0 += 64) {
     const long kn = 320 - k0 < 64 ? 320 - k0 : 64;
     for (long j = 0; j < 128; j += 128) {
-      float bp[64][128];
+      float (*bp)[128] = (float (*)[128])(void *)scratch;
       for (long k = 0; k < kn; k++)
         for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 0; i < 1; i += 1) {
@@ -1157,7 +1157,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long j = 128; j < 192; j += 16) {
-    float bp[320][16];
+    float (*bp)[16] = (float (*)[16])(void *)scratch;
     for (long k = 0; k < 320; k++)
       for (int c = 0; c < 16; c++) bp[k][c] = a0[k * 200 + j + c];
     for (long i = 0; i < 1; i += 1) {
@@ -1175,7 +1175,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long j = 192; j < 200; j += 8) {
-    float bp[320][8];
+    float (*bp)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 320; k++)
       for (int c = 0; c < 8; c++) bp[k][c] = a0[k * 200 + j + c];
     for (long i = 0; i < 1; i += 1) {
@@ -1195,9 +1195,9 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [200, 50] (specs/lstm_dropout.lua:8) */
-static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 192; j += 16) {
-    float bp[288][16];
+    float (*bp)[16] = (float (*)[16])(void *)scratch;
     for (long k = 0; k < 288; k++)
       for (int c = 0; c < 16; c++) bp[k][c] = a0[k * 200 + j + c];
     for (long i = 0; i < 48; i += 8) {
@@ -1243,7 +1243,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long j = 192; j < 200; j += 8) {
-    float bp[288][8];
+    float (*bp)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 288; k++)
       for (int c = 0; c < 8; c++) bp[k][c] = a0[k * 200 + j + c];
     for (long i = 0; i < 48; i += 8) {
@@ -1291,7 +1291,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
   for (long k0 = 0; k0 < 288; k0 += 128) {
     const long kn = 288 - k0 < 128 ? 288 - k0 : 128;
     for (long j = 0; j < 192; j += 64) {
-      float bp[128][64];
+      float (*bp)[64] = (float (*)[64])(void *)scratch;
       for (long k = 0; k < kn; k++)
         for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
       for (long i = 48; i < 50; i += 2) {
@@ -1319,7 +1319,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long j = 192; j < 200; j += 8) {
-    float bp[288][8];
+    float (*bp)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 288; k++)
       for (int c = 0; c < 8; c++) bp[k][c] = a0[k * 200 + j + c];
     for (long i = 48; i < 50; i += 2) {
@@ -1353,9 +1353,9 @@ static void k38_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1, 50] (specs/lstm_dropout.lua:9) */
-static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 1; j += 1) {
-    float bp[32][1];
+    float (*bp)[1] = (float (*)[1])(void *)scratch;
     for (long k = 0; k < 32; k++)
       for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
     for (long i = 0; i < 48; i += 8) {
@@ -1401,7 +1401,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long j = 0; j < 1; j += 1) {
-    float bp[32][1];
+    float (*bp)[1] = (float (*)[1])(void *)scratch;
     for (long k = 0; k < 32; k++)
       for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
     for (long i = 48; i < 50; i += 2) {
@@ -1915,79 +1915,79 @@ int lstm_dropout_load(float *params, const void *blob, size_t size) {
 static void lstm_dropout_predict_1(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0);
-  k2_add(P + 10416 /* lstm1.bias_hh */, (float *)(A + 256832) + 0);
-  k3_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256832) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 256832) + 0);
-  k5_sigmoid_mul_tanh((float *)(A + 282432) + 0, (float *)(A + 256832) + 0, (float *)(A + 263232) + 0, (float *)(A + 269632) + 0);
-  k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 308032) + 0);
-  k7_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 269632) + 0, (float *)(A + 256832) + 0);
-  k8_matmul((float *)(A + 256832) + 0, (float *)(A + 308032) + 0, (float *)(A + 269632) + 0);
-  k9_add((float *)(A + 269632) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348032) + 0);
-  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 269632) + 0);
+  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0, A + 256832);
+  k2_add(P + 10416 /* lstm1.bias_hh */, (float *)(A + 256896) + 0);
+  k3_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256896) + 0, (float *)(A + 282496) + 0);
+  k4_tanh((float *)(A + 282496) + 100, (float *)(A + 256832) + 0);
+  k5_sigmoid_mul_tanh((float *)(A + 282496) + 0, (float *)(A + 256832) + 0, (float *)(A + 263232) + 0, (float *)(A + 269632) + 0);
+  k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 308096) + 0);
+  k7_sigmoid_mul((float *)(A + 282496) + 150, (float *)(A + 269632) + 0, (float *)(A + 256832) + 0);
+  k8_matmul((float *)(A + 256832) + 0, (float *)(A + 308096) + 0, (float *)(A + 269632) + 0, A + 295232);
+  k9_add((float *)(A + 269632) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
+  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 269632) + 0);
   k4_tanh((float *)(A + 269632) + 100, (float *)(A + 256832) + 0);
   k7_sigmoid_mul((float *)(A + 269632) + 0, (float *)(A + 256832) + 0, (float *)(A + 295232) + 0);
   k10_sigmoid_mul_add((float *)(A + 269632) + 50, (float *)(A + 263232) + 0, (float *)(A + 295232) + 0, (float *)(A + 256832) + 0, (float *)(A + 301632) + 0);
   k7_sigmoid_mul((float *)(A + 269632) + 150, (float *)(A + 301632) + 0, (float *)(A + 263232) + 0);
-  k8_matmul((float *)(A + 263232) + 0, (float *)(A + 308032) + 0, (float *)(A + 269632) + 0);
-  k9_add((float *)(A + 269632) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348032) + 0);
-  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 263232) + 0);
+  k8_matmul((float *)(A + 263232) + 0, (float *)(A + 308096) + 0, (float *)(A + 269632) + 0, A + 295232);
+  k9_add((float *)(A + 269632) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
+  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 263232) + 0);
   k4_tanh((float *)(A + 263232) + 100, (float *)(A + 288832) + 0);
-  k7_sigmoid_mul((float *)(A + 263232) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0);
-  k10_sigmoid_mul_add((float *)(A + 263232) + 50, (float *)(A + 256832) + 0, (float *)(A + 295232) + 0, (float *)(A + 288832) + 0, (float *)(A + 301632) + 0);
-  k7_sigmoid_mul((float *)(A + 263232) + 150, (float *)(A + 301632) + 0, (float *)(A + 256832) + 0);
-  k8_matmul((float *)(A + 256832) + 0, (float *)(A + 308032) + 0, (float *)(A + 263232) + 0);
-  k9_add((float *)(A + 263232) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348032) + 0);
-  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 256832) + 0);
+  k7_sigmoid_mul((float *)(A + 263232) + 0, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0);
+  k10_sigmoid_mul_add((float *)(A + 263232) + 50, (float *)(A + 256832) + 0, (float *)(A + 296832) + 0, (float *)(A + 288832) + 0, (float *)(A + 348096) + 0);
+  k7_sigmoid_mul((float *)(A + 263232) + 150, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
+  k8_matmul((float *)(A + 256832) + 0, (float *)(A + 308096) + 0, (float *)(A + 263232) + 0, A + 295232);
+  k9_add((float *)(A + 263232) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
+  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
   k4_tanh((float *)(A + 256832) + 100, (float *)(A + 282432) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 295232) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0, (float *)(A + 282432) + 0, (float *)(A + 301632) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 301632) + 0, (float *)(A + 288832) + 0);
-  k8_matmul((float *)(A + 288832) + 0, (float *)(A + 308032) + 0, (float *)(A + 256832) + 0);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348032) + 0);
-  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 256832) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0);
+  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0, (float *)(A + 282432) + 0, (float *)(A + 348096) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 288832) + 0);
+  k8_matmul((float *)(A + 288832) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
+  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
+  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
   k4_tanh((float *)(A + 256832) + 100, (float *)(A + 288832) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 282432) + 0, (float *)(A + 295232) + 0, (float *)(A + 288832) + 0, (float *)(A + 301632) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 301632) + 0, (float *)(A + 282432) + 0);
-  k8_matmul((float *)(A + 282432) + 0, (float *)(A + 308032) + 0, (float *)(A + 256832) + 0);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348032) + 0);
-  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 256832) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0);
+  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0, (float *)(A + 288832) + 0, (float *)(A + 348096) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 282432) + 0);
+  k8_matmul((float *)(A + 282432) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
+  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
+  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
   k4_tanh((float *)(A + 256832) + 100, (float *)(A + 282432) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 295232) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0, (float *)(A + 282432) + 0, (float *)(A + 301632) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 301632) + 0, (float *)(A + 288832) + 0);
-  k8_matmul((float *)(A + 288832) + 0, (float *)(A + 308032) + 0, (float *)(A + 256832) + 0);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348032) + 0);
-  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 256832) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0);
+  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0, (float *)(A + 282432) + 0, (float *)(A + 348096) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 288832) + 0);
+  k8_matmul((float *)(A + 288832) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
+  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
+  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
   k4_tanh((float *)(A + 256832) + 100, (float *)(A + 288832) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 282432) + 0, (float *)(A + 295232) + 0, (float *)(A + 288832) + 0, (float *)(A + 301632) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 301632) + 0, (float *)(A + 282432) + 0);
-  k8_matmul((float *)(A + 282432) + 0, (float *)(A + 308032) + 0, (float *)(A + 256832) + 0);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348032) + 0);
-  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 256832) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0);
+  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0, (float *)(A + 288832) + 0, (float *)(A + 348096) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 282432) + 0);
+  k8_matmul((float *)(A + 282432) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
+  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
+  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
   k4_tanh((float *)(A + 256832) + 100, (float *)(A + 282432) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 295232) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0, (float *)(A + 282432) + 0, (float *)(A + 301632) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 301632) + 0, (float *)(A + 288832) + 0);
-  k8_matmul((float *)(A + 288832) + 0, (float *)(A + 308032) + 0, (float *)(A + 256832) + 0);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348032) + 0);
-  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 256832) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0);
+  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0, (float *)(A + 282432) + 0, (float *)(A + 348096) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 288832) + 0);
+  k8_matmul((float *)(A + 288832) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
+  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
+  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
   k4_tanh((float *)(A + 256832) + 100, (float *)(A + 288832) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 282432) + 0, (float *)(A + 295232) + 0, (float *)(A + 288832) + 0, (float *)(A + 301632) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 301632) + 0, (float *)(A + 282432) + 0);
-  k8_matmul((float *)(A + 282432) + 0, (float *)(A + 308032) + 0, (float *)(A + 256832) + 0);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348032) + 0);
-  k3_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348032) + 0, (float *)(A + 256832) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0);
+  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0, (float *)(A + 288832) + 0, (float *)(A + 348096) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 282432) + 0);
+  k8_matmul((float *)(A + 282432) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
+  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 303232) + 0);
+  k3_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 303232) + 0, (float *)(A + 256832) + 0);
   k4_tanh((float *)(A + 256832) + 100, (float *)(A + 282432) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 295232) + 0);
-  k11_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 295232) + 0, (float *)(A + 282432) + 0);
-  k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 288832) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 282432) + 0, (float *)(A + 295232) + 0);
-  k13_matmul((float *)(A + 295232) + 0, (float *)(A + 288832) + 0, (float *)(A + 289088) + 0);
-  k14_add((float *)(A + 289088) + 0, P + 10688 /* dense1.bias */, (float *)(A + 289216) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0);
+  k11_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0, (float *)(A + 282432) + 0);
+  k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 295232) + 0);
+  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 282432) + 0, (float *)(A + 288832) + 0);
+  k13_matmul((float *)(A + 288832) + 0, (float *)(A + 295232) + 0, (float *)(A + 295488) + 0, A + 296832);
+  k14_add((float *)(A + 295488) + 0, P + 10688 /* dense1.bias */, (float *)(A + 295616) + 0);
 }
 
 void lstm_dropout_predict(const float *params, const lstm_dropout_batch *in, lstm_dropout_outputs *out, void *arena) {
@@ -1997,174 +1997,174 @@ void lstm_dropout_predict(const float *params, const lstm_dropout_batch *in, lst
   (void)out;
   (void)P, (void)A;
   lstm_dropout_predict_1(P, in, A, seed);
-  if (out) k15_copy((float *)(A + 289216) + 0, out->prediction);
+  if (out) k15_copy((float *)(A + 295616) + 0, out->prediction);
 }
 
 static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0);
-  k2_add(P + 10416 /* lstm1.bias_hh */, (float *)(A + 256832) + 0);
-  k3_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256832) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 256832) + 0);
-  k16_sigmoid_mul_tanh((float *)(A + 282432) + 0, (float *)(A + 256832) + 0, (float *)(A + 263232) + 0, (float *)(A + 269632) + 0, (float *)(A + 276032) + 0);
-  k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 308032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 276032) + 0, (float *)(A + 348032) + 0, (float *)(A + 354432) + 0);
-  k8_matmul((float *)(A + 354432) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 412032) + 0);
-  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 412032) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 412032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 412032) + 0, (float *)(A + 418432) + 0, (float *)(A + 424832) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 269632) + 0, (float *)(A + 424832) + 0, (float *)(A + 431232) + 0, (float *)(A + 437632) + 0, (float *)(A + 444032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 444032) + 0, (float *)(A + 424832) + 0, (float *)(A + 354432) + 1600);
-  k8_matmul((float *)(A + 354432) + 1600, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 450432) + 0);
-  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 450432) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 450432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 450432) + 0, (float *)(A + 456832) + 0, (float *)(A + 463232) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 437632) + 0, (float *)(A + 463232) + 0, (float *)(A + 469632) + 0, (float *)(A + 476032) + 0, (float *)(A + 482432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 482432) + 0, (float *)(A + 463232) + 0, (float *)(A + 354432) + 3200);
-  k8_matmul((float *)(A + 354432) + 3200, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 488832) + 0);
-  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 488832) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 488832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 488832) + 0, (float *)(A + 495232) + 0, (float *)(A + 501632) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 476032) + 0, (float *)(A + 501632) + 0, (float *)(A + 508032) + 0, (float *)(A + 514432) + 0, (float *)(A + 520832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 520832) + 0, (float *)(A + 501632) + 0, (float *)(A + 354432) + 4800);
-  k8_matmul((float *)(A + 354432) + 4800, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 527232) + 0);
-  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 527232) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 527232) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 527232) + 0, (float *)(A + 533632) + 0, (float *)(A + 540032) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 514432) + 0, (float *)(A + 540032) + 0, (float *)(A + 546432) + 0, (float *)(A + 552832) + 0, (float *)(A + 559232) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 559232) + 0, (float *)(A + 540032) + 0, (float *)(A + 354432) + 6400);
-  k8_matmul((float *)(A + 354432) + 6400, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 565632) + 0);
-  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 565632) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 565632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 565632) + 0, (float *)(A + 572032) + 0, (float *)(A + 578432) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 552832) + 0, (float *)(A + 578432) + 0, (float *)(A + 584832) + 0, (float *)(A + 591232) + 0, (float *)(A + 597632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 597632) + 0, (float *)(A + 578432) + 0, (float *)(A + 354432) + 8000);
-  k8_matmul((float *)(A + 354432) + 8000, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 604032) + 0);
-  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 604032) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 604032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 604032) + 0, (float *)(A + 610432) + 0, (float *)(A + 616832) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 591232) + 0, (float *)(A + 616832) + 0, (float *)(A + 623232) + 0, (float *)(A + 629632) + 0, (float *)(A + 636032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 636032) + 0, (float *)(A + 616832) + 0, (float *)(A + 354432) + 9600);
-  k8_matmul((float *)(A + 354432) + 9600, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 642432) + 0);
-  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 642432) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 642432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0, (float *)(A + 655232) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 629632) + 0, (float *)(A + 655232) + 0, (float *)(A + 661632) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 674432) + 0, (float *)(A + 655232) + 0, (float *)(A + 354432) + 11200);
-  k8_matmul((float *)(A + 354432) + 11200, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 680832) + 0);
-  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 680832) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 680832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 680832) + 0, (float *)(A + 687232) + 0, (float *)(A + 693632) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 668032) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0, (float *)(A + 706432) + 0, (float *)(A + 712832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 712832) + 0, (float *)(A + 693632) + 0, (float *)(A + 354432) + 12800);
-  k8_matmul((float *)(A + 354432) + 12800, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0, A + 256832);
+  k2_add(P + 10416 /* lstm1.bias_hh */, (float *)(A + 256896) + 0);
+  k3_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256896) + 0, (float *)(A + 282496) + 0);
+  k4_tanh((float *)(A + 282496) + 100, (float *)(A + 256832) + 0);
+  k16_sigmoid_mul_tanh((float *)(A + 282496) + 0, (float *)(A + 256832) + 0, (float *)(A + 263232) + 0, (float *)(A + 269632) + 0, (float *)(A + 276032) + 0);
+  k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 308096) + 0);
+  k17_sigmoid_mul((float *)(A + 282496) + 150, (float *)(A + 276032) + 0, (float *)(A + 348096) + 0, (float *)(A + 354496) + 0);
+  k8_matmul((float *)(A + 354496) + 0, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 412096);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 413696) + 0);
+  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 413696) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 412096) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 412096) + 0, (float *)(A + 418496) + 0, (float *)(A + 424896) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 269632) + 0, (float *)(A + 424896) + 0, (float *)(A + 431296) + 0, (float *)(A + 439296) + 0, (float *)(A + 445696) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 445696) + 0, (float *)(A + 424896) + 0, (float *)(A + 354496) + 1600);
+  k8_matmul((float *)(A + 354496) + 1600, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 452096) + 0);
+  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 452096) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 452096) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 452096) + 0, (float *)(A + 458496) + 0, (float *)(A + 464896) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 439296) + 0, (float *)(A + 464896) + 0, (float *)(A + 471296) + 0, (float *)(A + 477696) + 0, (float *)(A + 484096) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 484096) + 0, (float *)(A + 464896) + 0, (float *)(A + 354496) + 3200);
+  k8_matmul((float *)(A + 354496) + 3200, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 490496) + 0);
+  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 490496) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 490496) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 490496) + 0, (float *)(A + 496896) + 0, (float *)(A + 503296) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 477696) + 0, (float *)(A + 503296) + 0, (float *)(A + 509696) + 0, (float *)(A + 516096) + 0, (float *)(A + 522496) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 522496) + 0, (float *)(A + 503296) + 0, (float *)(A + 354496) + 4800);
+  k8_matmul((float *)(A + 354496) + 4800, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 528896) + 0);
+  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 528896) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 528896) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 528896) + 0, (float *)(A + 535296) + 0, (float *)(A + 541696) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 516096) + 0, (float *)(A + 541696) + 0, (float *)(A + 548096) + 0, (float *)(A + 554496) + 0, (float *)(A + 560896) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 560896) + 0, (float *)(A + 541696) + 0, (float *)(A + 354496) + 6400);
+  k8_matmul((float *)(A + 354496) + 6400, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 567296) + 0);
+  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 567296) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 567296) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 567296) + 0, (float *)(A + 573696) + 0, (float *)(A + 580096) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 554496) + 0, (float *)(A + 580096) + 0, (float *)(A + 586496) + 0, (float *)(A + 592896) + 0, (float *)(A + 599296) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 599296) + 0, (float *)(A + 580096) + 0, (float *)(A + 354496) + 8000);
+  k8_matmul((float *)(A + 354496) + 8000, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 605696) + 0);
+  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 605696) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 605696) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 605696) + 0, (float *)(A + 612096) + 0, (float *)(A + 618496) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 592896) + 0, (float *)(A + 618496) + 0, (float *)(A + 624896) + 0, (float *)(A + 631296) + 0, (float *)(A + 637696) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 637696) + 0, (float *)(A + 618496) + 0, (float *)(A + 354496) + 9600);
+  k8_matmul((float *)(A + 354496) + 9600, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 644096) + 0);
+  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 644096) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 644096) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 644096) + 0, (float *)(A + 650496) + 0, (float *)(A + 656896) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 631296) + 0, (float *)(A + 656896) + 0, (float *)(A + 663296) + 0, (float *)(A + 669696) + 0, (float *)(A + 676096) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 676096) + 0, (float *)(A + 656896) + 0, (float *)(A + 354496) + 11200);
+  k8_matmul((float *)(A + 354496) + 11200, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 682496) + 0);
+  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 682496) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 682496) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 682496) + 0, (float *)(A + 688896) + 0, (float *)(A + 695296) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 669696) + 0, (float *)(A + 695296) + 0, (float *)(A + 701696) + 0, (float *)(A + 708096) + 0, (float *)(A + 714496) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 714496) + 0, (float *)(A + 695296) + 0, (float *)(A + 354496) + 12800);
+  k8_matmul((float *)(A + 354496) + 12800, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
   k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 308032) + 0);
   k3_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
   k4_tanh((float *)(A + 282432) + 100, (float *)(A + 333632) + 0);
   k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 308032) + 0);
-  k19_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 706432) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0);
-  k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 346432) + 0);
+  k19_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 708096) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0);
+  k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 437696) + 0);
   k20_sigmoid_mul_dropout_mask((float *)(A + 282432) + 150, (float *)(A + 320832) + 0, (float *)(A + 308032) + 0, (float *)(A + 327232) + 0, (float *)(A + 0) + 0, seed, 1u);
-  k13_matmul((float *)(A + 0) + 0, (float *)(A + 346432) + 0, (float *)(A + 346688) + 0);
-  k21_add_sub_mul((float *)(A + 346688) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 346432) + 0, (float *)(A + 346560) + 0, (float *)(A + 346816) + 0);
-  k22_sum_to((float *)(A + 346816) + 0, (float *)(A + 346688) + 0);
-  k23_mul_addn((float *)(A + 346560) + 0, (float *)(A + 346816) + 0);
-  k24_matmul((float *)(A + 346816) + 0, P + 10624 /* dense1.weight */, (float *)(A + 282432) + 0);
+  k13_matmul((float *)(A + 0) + 0, (float *)(A + 437696) + 0, (float *)(A + 437952) + 0, A + 346432);
+  k21_add_sub_mul((float *)(A + 437952) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 437696) + 0, (float *)(A + 437824) + 0, (float *)(A + 438080) + 0);
+  k22_sum_to((float *)(A + 438080) + 0, (float *)(A + 437952) + 0);
+  k23_mul_addn((float *)(A + 437824) + 0, (float *)(A + 438080) + 0);
+  k24_matmul((float *)(A + 438080) + 0, P + 10624 /* dense1.weight */, (float *)(A + 282432) + 0, A + 438016);
   k25_mul_sub((float *)(A + 320832) + 0, (float *)(A + 288832) + 0);
   k26_sub_mul((float *)(A + 340032) + 0, (float *)(A + 295232) + 0);
   k26_sub_mul((float *)(A + 314432) + 0, (float *)(A + 301632) + 0);
   k25_mul_sub((float *)(A + 333632) + 0, (float *)(A + 6400) + 0);
   k26_sub_mul((float *)(A + 308032) + 0, (float *)(A + 12800) + 0);
-  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 706432) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 51200, (float *)(A + 25600) + 51250, (float *)(A + 25600) + 51300, (float *)(A + 25600) + 51350);
-  k28_matmul((float *)(A + 25600) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 706432) + 0);
-  k25_mul_sub((float *)(A + 712832) + 0, (float *)(A + 6400) + 0);
-  k26_sub_mul((float *)(A + 687232) + 0, (float *)(A + 12800) + 0);
-  k26_sub_mul((float *)(A + 700032) + 0, (float *)(A + 320832) + 0);
-  k25_mul_sub((float *)(A + 680832) + 0, (float *)(A + 327232) + 0);
-  k26_sub_mul((float *)(A + 693632) + 0, (float *)(A + 333632) + 0);
-  k29_mul_mul_addn((float *)(A + 706432) + 0, (float *)(A + 693632) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 700032) + 0, (float *)(A + 680832) + 0, (float *)(A + 12800) + 0, (float *)(A + 668032) + 0, (float *)(A + 320832) + 0, (float *)(A + 687232) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 44850, (float *)(A + 25600) + 44900);
-  k30_mul_mul((float *)(A + 706432) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 44950);
-  k28_matmul((float *)(A + 25600) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
-  k25_mul_sub((float *)(A + 674432) + 0, (float *)(A + 668032) + 0);
-  k26_sub_mul((float *)(A + 648832) + 0, (float *)(A + 706432) + 0);
-  k26_sub_mul((float *)(A + 661632) + 0, (float *)(A + 712832) + 0);
-  k25_mul_sub((float *)(A + 642432) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 655232) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 655232) + 0, (float *)(A + 668032) + 0, (float *)(A + 340032) + 0, (float *)(A + 661632) + 0, (float *)(A + 642432) + 0, (float *)(A + 706432) + 0, (float *)(A + 629632) + 0, (float *)(A + 712832) + 0, (float *)(A + 648832) + 0, (float *)(A + 320832) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 38450, (float *)(A + 25600) + 38500);
-  k30_mul_mul((float *)(A + 333632) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 38550);
-  k28_matmul((float *)(A + 25600) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 629632) + 0);
-  k25_mul_sub((float *)(A + 636032) + 0, (float *)(A + 668032) + 0);
-  k26_sub_mul((float *)(A + 610432) + 0, (float *)(A + 12800) + 0);
-  k26_sub_mul((float *)(A + 623232) + 0, (float *)(A + 19200) + 0);
-  k25_mul_sub((float *)(A + 604032) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 616832) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 629632) + 0, (float *)(A + 616832) + 0, (float *)(A + 668032) + 0, (float *)(A + 6400) + 0, (float *)(A + 623232) + 0, (float *)(A + 604032) + 0, (float *)(A + 12800) + 0, (float *)(A + 591232) + 0, (float *)(A + 19200) + 0, (float *)(A + 610432) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 32050, (float *)(A + 25600) + 32100);
-  k30_mul_mul((float *)(A + 629632) + 0, (float *)(A + 636032) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 32150);
-  k28_matmul((float *)(A + 25600) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 597632) + 0, (float *)(A + 591232) + 0);
-  k26_sub_mul((float *)(A + 572032) + 0, (float *)(A + 629632) + 0);
-  k26_sub_mul((float *)(A + 584832) + 0, (float *)(A + 668032) + 0);
-  k25_mul_sub((float *)(A + 565632) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 578432) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 578432) + 0, (float *)(A + 591232) + 0, (float *)(A + 333632) + 0, (float *)(A + 584832) + 0, (float *)(A + 565632) + 0, (float *)(A + 629632) + 0, (float *)(A + 552832) + 0, (float *)(A + 668032) + 0, (float *)(A + 572032) + 0, (float *)(A + 320832) + 0, (float *)(A + 706432) + 0, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 25650, (float *)(A + 25600) + 25700);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 597632) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 25750);
-  k28_matmul((float *)(A + 25600) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 559232) + 0, (float *)(A + 552832) + 0);
-  k26_sub_mul((float *)(A + 533632) + 0, (float *)(A + 591232) + 0);
-  k26_sub_mul((float *)(A + 546432) + 0, (float *)(A + 629632) + 0);
-  k25_mul_sub((float *)(A + 527232) + 0, (float *)(A + 668032) + 0);
-  k26_sub_mul((float *)(A + 540032) + 0, (float *)(A + 712832) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 540032) + 0, (float *)(A + 552832) + 0, (float *)(A + 706432) + 0, (float *)(A + 546432) + 0, (float *)(A + 527232) + 0, (float *)(A + 591232) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 533632) + 0, (float *)(A + 668032) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 19250, (float *)(A + 25600) + 19300);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 559232) + 0, (float *)(A + 712832) + 0, (float *)(A + 25600) + 19350);
-  k28_matmul((float *)(A + 25600) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 520832) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 495232) + 0, (float *)(A + 552832) + 0);
-  k26_sub_mul((float *)(A + 508032) + 0, (float *)(A + 591232) + 0);
-  k25_mul_sub((float *)(A + 488832) + 0, (float *)(A + 629632) + 0);
-  k26_sub_mul((float *)(A + 501632) + 0, (float *)(A + 668032) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 501632) + 0, (float *)(A + 514432) + 0, (float *)(A + 6400) + 0, (float *)(A + 508032) + 0, (float *)(A + 488832) + 0, (float *)(A + 552832) + 0, (float *)(A + 476032) + 0, (float *)(A + 591232) + 0, (float *)(A + 495232) + 0, (float *)(A + 629632) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 12850, (float *)(A + 25600) + 12900);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 520832) + 0, (float *)(A + 668032) + 0, (float *)(A + 25600) + 12950);
-  k28_matmul((float *)(A + 25600) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 6400) + 0);
-  k25_mul_sub((float *)(A + 482432) + 0, (float *)(A + 19200) + 0);
-  k26_sub_mul((float *)(A + 456832) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 469632) + 0, (float *)(A + 476032) + 0);
-  k25_mul_sub((float *)(A + 450432) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 463232) + 0, (float *)(A + 552832) + 0);
-  k29_mul_mul_addn((float *)(A + 6400) + 0, (float *)(A + 463232) + 0, (float *)(A + 19200) + 0, (float *)(A + 12800) + 0, (float *)(A + 469632) + 0, (float *)(A + 450432) + 0, (float *)(A + 340032) + 0, (float *)(A + 437632) + 0, (float *)(A + 476032) + 0, (float *)(A + 456832) + 0, (float *)(A + 514432) + 0, (float *)(A + 591232) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 6450, (float *)(A + 25600) + 6500);
-  k30_mul_mul((float *)(A + 6400) + 0, (float *)(A + 482432) + 0, (float *)(A + 552832) + 0, (float *)(A + 25600) + 6550);
-  k28_matmul((float *)(A + 25600) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0);
-  k25_mul_sub((float *)(A + 444032) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 418432) + 0, (float *)(A + 437632) + 0);
-  k26_sub_mul((float *)(A + 431232) + 0, (float *)(A + 476032) + 0);
-  k25_mul_sub((float *)(A + 412032) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 424832) + 0, (float *)(A + 552832) + 0);
-  k29_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 424832) + 0, (float *)(A + 340032) + 0, (float *)(A + 591232) + 0, (float *)(A + 431232) + 0, (float *)(A + 412032) + 0, (float *)(A + 437632) + 0, (float *)(A + 269632) + 0, (float *)(A + 476032) + 0, (float *)(A + 418432) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 50, (float *)(A + 25600) + 100);
-  k30_mul_mul((float *)(A + 19200) + 0, (float *)(A + 444032) + 0, (float *)(A + 552832) + 0, (float *)(A + 25600) + 150);
-  k28_matmul((float *)(A + 25600) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0);
+  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 708096) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 51200, (float *)(A + 25600) + 51250, (float *)(A + 25600) + 51300, (float *)(A + 25600) + 51350);
+  k28_matmul((float *)(A + 25600) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 708096) + 0, A + 6400);
+  k25_mul_sub((float *)(A + 714496) + 0, (float *)(A + 6400) + 0);
+  k26_sub_mul((float *)(A + 688896) + 0, (float *)(A + 12800) + 0);
+  k26_sub_mul((float *)(A + 701696) + 0, (float *)(A + 320832) + 0);
+  k25_mul_sub((float *)(A + 682496) + 0, (float *)(A + 327232) + 0);
+  k26_sub_mul((float *)(A + 695296) + 0, (float *)(A + 333632) + 0);
+  k29_mul_mul_addn((float *)(A + 708096) + 0, (float *)(A + 695296) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 701696) + 0, (float *)(A + 682496) + 0, (float *)(A + 12800) + 0, (float *)(A + 669696) + 0, (float *)(A + 320832) + 0, (float *)(A + 688896) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 44850, (float *)(A + 25600) + 44900);
+  k30_mul_mul((float *)(A + 708096) + 0, (float *)(A + 714496) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 44950);
+  k28_matmul((float *)(A + 25600) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0, A + 669696);
+  k25_mul_sub((float *)(A + 676096) + 0, (float *)(A + 669696) + 0);
+  k26_sub_mul((float *)(A + 650496) + 0, (float *)(A + 708096) + 0);
+  k26_sub_mul((float *)(A + 663296) + 0, (float *)(A + 714496) + 0);
+  k25_mul_sub((float *)(A + 644096) + 0, (float *)(A + 320832) + 0);
+  k26_sub_mul((float *)(A + 656896) + 0, (float *)(A + 327232) + 0);
+  k29_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 656896) + 0, (float *)(A + 669696) + 0, (float *)(A + 340032) + 0, (float *)(A + 663296) + 0, (float *)(A + 644096) + 0, (float *)(A + 708096) + 0, (float *)(A + 631296) + 0, (float *)(A + 714496) + 0, (float *)(A + 650496) + 0, (float *)(A + 320832) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 38450, (float *)(A + 25600) + 38500);
+  k30_mul_mul((float *)(A + 333632) + 0, (float *)(A + 676096) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 38550);
+  k28_matmul((float *)(A + 25600) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 631296) + 0, A + 669696);
+  k25_mul_sub((float *)(A + 637696) + 0, (float *)(A + 669696) + 0);
+  k26_sub_mul((float *)(A + 612096) + 0, (float *)(A + 12800) + 0);
+  k26_sub_mul((float *)(A + 624896) + 0, (float *)(A + 19200) + 0);
+  k25_mul_sub((float *)(A + 605696) + 0, (float *)(A + 320832) + 0);
+  k26_sub_mul((float *)(A + 618496) + 0, (float *)(A + 327232) + 0);
+  k29_mul_mul_addn((float *)(A + 631296) + 0, (float *)(A + 618496) + 0, (float *)(A + 669696) + 0, (float *)(A + 6400) + 0, (float *)(A + 624896) + 0, (float *)(A + 605696) + 0, (float *)(A + 12800) + 0, (float *)(A + 592896) + 0, (float *)(A + 19200) + 0, (float *)(A + 612096) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 32050, (float *)(A + 25600) + 32100);
+  k30_mul_mul((float *)(A + 631296) + 0, (float *)(A + 637696) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 32150);
+  k28_matmul((float *)(A + 25600) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 592896);
+  k25_mul_sub((float *)(A + 599296) + 0, (float *)(A + 592896) + 0);
+  k26_sub_mul((float *)(A + 573696) + 0, (float *)(A + 631296) + 0);
+  k26_sub_mul((float *)(A + 586496) + 0, (float *)(A + 669696) + 0);
+  k25_mul_sub((float *)(A + 567296) + 0, (float *)(A + 320832) + 0);
+  k26_sub_mul((float *)(A + 580096) + 0, (float *)(A + 327232) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 580096) + 0, (float *)(A + 592896) + 0, (float *)(A + 333632) + 0, (float *)(A + 586496) + 0, (float *)(A + 567296) + 0, (float *)(A + 631296) + 0, (float *)(A + 554496) + 0, (float *)(A + 669696) + 0, (float *)(A + 573696) + 0, (float *)(A + 320832) + 0, (float *)(A + 708096) + 0, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 25650, (float *)(A + 25600) + 25700);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 599296) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 25750);
+  k28_matmul((float *)(A + 25600) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 554496);
+  k25_mul_sub((float *)(A + 560896) + 0, (float *)(A + 554496) + 0);
+  k26_sub_mul((float *)(A + 535296) + 0, (float *)(A + 592896) + 0);
+  k26_sub_mul((float *)(A + 548096) + 0, (float *)(A + 631296) + 0);
+  k25_mul_sub((float *)(A + 528896) + 0, (float *)(A + 669696) + 0);
+  k26_sub_mul((float *)(A + 541696) + 0, (float *)(A + 714496) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 541696) + 0, (float *)(A + 554496) + 0, (float *)(A + 708096) + 0, (float *)(A + 548096) + 0, (float *)(A + 528896) + 0, (float *)(A + 592896) + 0, (float *)(A + 516096) + 0, (float *)(A + 631296) + 0, (float *)(A + 535296) + 0, (float *)(A + 669696) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 19250, (float *)(A + 25600) + 19300);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 560896) + 0, (float *)(A + 714496) + 0, (float *)(A + 25600) + 19350);
+  k28_matmul((float *)(A + 25600) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 516096);
+  k25_mul_sub((float *)(A + 522496) + 0, (float *)(A + 516096) + 0);
+  k26_sub_mul((float *)(A + 496896) + 0, (float *)(A + 554496) + 0);
+  k26_sub_mul((float *)(A + 509696) + 0, (float *)(A + 592896) + 0);
+  k25_mul_sub((float *)(A + 490496) + 0, (float *)(A + 631296) + 0);
+  k26_sub_mul((float *)(A + 503296) + 0, (float *)(A + 669696) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 503296) + 0, (float *)(A + 516096) + 0, (float *)(A + 6400) + 0, (float *)(A + 509696) + 0, (float *)(A + 490496) + 0, (float *)(A + 554496) + 0, (float *)(A + 477696) + 0, (float *)(A + 592896) + 0, (float *)(A + 496896) + 0, (float *)(A + 631296) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 12850, (float *)(A + 25600) + 12900);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 522496) + 0, (float *)(A + 669696) + 0, (float *)(A + 25600) + 12950);
+  k28_matmul((float *)(A + 25600) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 6400) + 0, A + 19200);
+  k25_mul_sub((float *)(A + 484096) + 0, (float *)(A + 19200) + 0);
+  k26_sub_mul((float *)(A + 458496) + 0, (float *)(A + 340032) + 0);
+  k26_sub_mul((float *)(A + 471296) + 0, (float *)(A + 477696) + 0);
+  k25_mul_sub((float *)(A + 452096) + 0, (float *)(A + 516096) + 0);
+  k26_sub_mul((float *)(A + 464896) + 0, (float *)(A + 554496) + 0);
+  k29_mul_mul_addn((float *)(A + 6400) + 0, (float *)(A + 464896) + 0, (float *)(A + 19200) + 0, (float *)(A + 12800) + 0, (float *)(A + 471296) + 0, (float *)(A + 452096) + 0, (float *)(A + 340032) + 0, (float *)(A + 439296) + 0, (float *)(A + 477696) + 0, (float *)(A + 458496) + 0, (float *)(A + 516096) + 0, (float *)(A + 592896) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 6450, (float *)(A + 25600) + 6500);
+  k30_mul_mul((float *)(A + 6400) + 0, (float *)(A + 484096) + 0, (float *)(A + 554496) + 0, (float *)(A + 25600) + 6550);
+  k28_matmul((float *)(A + 25600) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0, A + 340032);
+  k25_mul_sub((float *)(A + 445696) + 0, (float *)(A + 340032) + 0);
+  k26_sub_mul((float *)(A + 418496) + 0, (float *)(A + 477696) + 0);
+  k26_sub_mul((float *)(A + 431296) + 0, (float *)(A + 516096) + 0);
+  k25_mul_sub((float *)(A + 412096) + 0, (float *)(A + 554496) + 0);
+  k26_sub_mul((float *)(A + 424896) + 0, (float *)(A + 631296) + 0);
+  k29_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 424896) + 0, (float *)(A + 340032) + 0, (float *)(A + 592896) + 0, (float *)(A + 431296) + 0, (float *)(A + 412096) + 0, (float *)(A + 477696) + 0, (float *)(A + 269632) + 0, (float *)(A + 516096) + 0, (float *)(A + 418496) + 0, (float *)(A + 554496) + 0, (float *)(A + 669696) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 50, (float *)(A + 25600) + 100);
+  k30_mul_mul((float *)(A + 19200) + 0, (float *)(A + 445696) + 0, (float *)(A + 631296) + 0, (float *)(A + 25600) + 150);
+  k28_matmul((float *)(A + 25600) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0, A + 269632);
   k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 269632) + 0);
   k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 437632) + 0);
-  k26_sub_mul((float *)(A + 348032) + 0, (float *)(A + 476032) + 0);
-  k31_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 348032) + 0, (float *)(A + 269632) + 0, (float *)(A + 629632) + 0, (float *)(A + 256832) + 0, (float *)(A + 340032) + 0, (float *)(A + 263232) + 0, (float *)(A + 437632) + 0, (float *)(A + 514432) + 0, (float *)(A + 552832) + 0);
+  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 477696) + 0);
+  k26_sub_mul((float *)(A + 348096) + 0, (float *)(A + 516096) + 0);
+  k31_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 348096) + 0, (float *)(A + 269632) + 0, (float *)(A + 669696) + 0, (float *)(A + 256832) + 0, (float *)(A + 340032) + 0, (float *)(A + 263232) + 0, (float *)(A + 477696) + 0, (float *)(A + 554496) + 0, (float *)(A + 592896) + 0);
   k32_const((float *)(A + 340032) + 0);
-  k33_mul_mul((float *)(A + 19200) + 0, (float *)(A + 276032) + 0, (float *)(A + 476032) + 0, (float *)(A + 348032) + 0);
-  k34_concat((float *)(A + 514432) + 0, (float *)(A + 340032) + 0, (float *)(A + 552832) + 0, (float *)(A + 348032) + 0, (float *)(A + 412032) + 0);
-  k35_stack((float *)(A + 412032) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 51200, (float *)(A + 719232) + 0);
-  k36_matmul((float *)(A + 719232) + 0, in->x + 0, (float *)(A + 346944) + 0);
-  k37_matmul((float *)(A + 25600) + 0, (float *)(A + 354432) + 0, (float *)(A + 256000) + 0);
-  k38_sum_to((float *)(A + 719232) + 0, (float *)(A + 340032) + 0);
-  k39_matmul((float *)(A + 346816) + 0, (float *)(A + 0) + 0, (float *)(A + 347776) + 0);
-  k22_sum_to((float *)(A + 346816) + 0, (float *)(A + 346752) + 0);
-  k40_mul((float *)(A + 346688) + 0, (float *)(A + 346560) + 0);
+  k33_mul_mul((float *)(A + 19200) + 0, (float *)(A + 276032) + 0, (float *)(A + 516096) + 0, (float *)(A + 477696) + 0);
+  k34_concat((float *)(A + 554496) + 0, (float *)(A + 340032) + 0, (float *)(A + 592896) + 0, (float *)(A + 477696) + 0, (float *)(A + 412096) + 0);
+  k35_stack((float *)(A + 412096) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 51200, (float *)(A + 720896) + 0);
+  k36_matmul((float *)(A + 720896) + 0, in->x + 0, (float *)(A + 19200) + 0, A + 438208);
+  k37_matmul((float *)(A + 25600) + 0, (float *)(A + 354496) + 0, (float *)(A + 256000) + 0, A + 438208);
+  k38_sum_to((float *)(A + 720896) + 0, (float *)(A + 340032) + 0);
+  k39_matmul((float *)(A + 438080) + 0, (float *)(A + 0) + 0, (float *)(A + 340864) + 0, A + 437824);
+  k22_sum_to((float *)(A + 438080) + 0, (float *)(A + 438016) + 0);
+  k40_mul((float *)(A + 437952) + 0, (float *)(A + 437824) + 0);
 }
 
 float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float *grads, lstm_dropout_outputs *out, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2174,206 +2174,206 @@ float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float
   (void)grads, (void)out, (void)metrics;
   (void)P, (void)A;
   lstm_dropout_grad_1(P, in, A, seed);
-  if (out) k15_copy((float *)(A + 346432) + 0, out->prediction);
-  k41_copy((float *)(A + 346560) + 0, &loss);
-  k42_copy((float *)(A + 346944) + 0, grads + 0);
+  if (out) k15_copy((float *)(A + 437696) + 0, out->prediction);
+  k41_copy((float *)(A + 437824) + 0, &loss);
+  k42_copy((float *)(A + 19200) + 0, grads + 0);
   k43_copy((float *)(A + 256000) + 0, grads + 208);
   k44_copy((float *)(A + 340032) + 0, grads + 10208);
   k44_copy((float *)(A + 340032) + 0, grads + 10416);
-  k45_copy((float *)(A + 347776) + 0, grads + 10624);
-  k46_copy((float *)(A + 346752) + 0, grads + 10688);
+  k45_copy((float *)(A + 340864) + 0, grads + 10624);
+  k46_copy((float *)(A + 438016) + 0, grads + 10688);
   return loss;
 }
 
 static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0);
-  k2_add(P + 10416 /* lstm1.bias_hh */, (float *)(A + 256832) + 0);
-  k3_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256832) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 256832) + 0);
-  k16_sigmoid_mul_tanh((float *)(A + 282432) + 0, (float *)(A + 256832) + 0, (float *)(A + 263232) + 0, (float *)(A + 269632) + 0, (float *)(A + 276032) + 0);
-  k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 308032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 276032) + 0, (float *)(A + 348032) + 0, (float *)(A + 354432) + 0);
-  k8_matmul((float *)(A + 354432) + 0, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 412032) + 0);
-  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 412032) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 412032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 412032) + 0, (float *)(A + 418432) + 0, (float *)(A + 424832) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 269632) + 0, (float *)(A + 424832) + 0, (float *)(A + 431232) + 0, (float *)(A + 437632) + 0, (float *)(A + 444032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 444032) + 0, (float *)(A + 424832) + 0, (float *)(A + 354432) + 1600);
-  k8_matmul((float *)(A + 354432) + 1600, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 450432) + 0);
-  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 450432) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 450432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 450432) + 0, (float *)(A + 456832) + 0, (float *)(A + 463232) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 437632) + 0, (float *)(A + 463232) + 0, (float *)(A + 469632) + 0, (float *)(A + 476032) + 0, (float *)(A + 482432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 482432) + 0, (float *)(A + 463232) + 0, (float *)(A + 354432) + 3200);
-  k8_matmul((float *)(A + 354432) + 3200, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 488832) + 0);
-  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 488832) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 488832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 488832) + 0, (float *)(A + 495232) + 0, (float *)(A + 501632) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 476032) + 0, (float *)(A + 501632) + 0, (float *)(A + 508032) + 0, (float *)(A + 514432) + 0, (float *)(A + 520832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 520832) + 0, (float *)(A + 501632) + 0, (float *)(A + 354432) + 4800);
-  k8_matmul((float *)(A + 354432) + 4800, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 527232) + 0);
-  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 527232) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 527232) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 527232) + 0, (float *)(A + 533632) + 0, (float *)(A + 540032) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 514432) + 0, (float *)(A + 540032) + 0, (float *)(A + 546432) + 0, (float *)(A + 552832) + 0, (float *)(A + 559232) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 559232) + 0, (float *)(A + 540032) + 0, (float *)(A + 354432) + 6400);
-  k8_matmul((float *)(A + 354432) + 6400, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 565632) + 0);
-  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 565632) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 565632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 565632) + 0, (float *)(A + 572032) + 0, (float *)(A + 578432) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 552832) + 0, (float *)(A + 578432) + 0, (float *)(A + 584832) + 0, (float *)(A + 591232) + 0, (float *)(A + 597632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 597632) + 0, (float *)(A + 578432) + 0, (float *)(A + 354432) + 8000);
-  k8_matmul((float *)(A + 354432) + 8000, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 604032) + 0);
-  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 604032) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 604032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 604032) + 0, (float *)(A + 610432) + 0, (float *)(A + 616832) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 591232) + 0, (float *)(A + 616832) + 0, (float *)(A + 623232) + 0, (float *)(A + 629632) + 0, (float *)(A + 636032) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 636032) + 0, (float *)(A + 616832) + 0, (float *)(A + 354432) + 9600);
-  k8_matmul((float *)(A + 354432) + 9600, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 642432) + 0);
-  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 642432) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 642432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 642432) + 0, (float *)(A + 648832) + 0, (float *)(A + 655232) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 629632) + 0, (float *)(A + 655232) + 0, (float *)(A + 661632) + 0, (float *)(A + 668032) + 0, (float *)(A + 674432) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 674432) + 0, (float *)(A + 655232) + 0, (float *)(A + 354432) + 11200);
-  k8_matmul((float *)(A + 354432) + 11200, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 680832) + 0);
-  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 680832) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 680832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 680832) + 0, (float *)(A + 687232) + 0, (float *)(A + 693632) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 668032) + 0, (float *)(A + 693632) + 0, (float *)(A + 700032) + 0, (float *)(A + 706432) + 0, (float *)(A + 712832) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 712832) + 0, (float *)(A + 693632) + 0, (float *)(A + 354432) + 12800);
-  k8_matmul((float *)(A + 354432) + 12800, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
+  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0, A + 256832);
+  k2_add(P + 10416 /* lstm1.bias_hh */, (float *)(A + 256896) + 0);
+  k3_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256896) + 0, (float *)(A + 282496) + 0);
+  k4_tanh((float *)(A + 282496) + 100, (float *)(A + 256832) + 0);
+  k16_sigmoid_mul_tanh((float *)(A + 282496) + 0, (float *)(A + 256832) + 0, (float *)(A + 263232) + 0, (float *)(A + 269632) + 0, (float *)(A + 276032) + 0);
+  k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 308096) + 0);
+  k17_sigmoid_mul((float *)(A + 282496) + 150, (float *)(A + 276032) + 0, (float *)(A + 348096) + 0, (float *)(A + 354496) + 0);
+  k8_matmul((float *)(A + 354496) + 0, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 412096);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 413696) + 0);
+  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 413696) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 412096) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 412096) + 0, (float *)(A + 418496) + 0, (float *)(A + 424896) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 269632) + 0, (float *)(A + 424896) + 0, (float *)(A + 431296) + 0, (float *)(A + 439296) + 0, (float *)(A + 445696) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 445696) + 0, (float *)(A + 424896) + 0, (float *)(A + 354496) + 1600);
+  k8_matmul((float *)(A + 354496) + 1600, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 452096) + 0);
+  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 452096) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 452096) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 452096) + 0, (float *)(A + 458496) + 0, (float *)(A + 464896) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 439296) + 0, (float *)(A + 464896) + 0, (float *)(A + 471296) + 0, (float *)(A + 477696) + 0, (float *)(A + 484096) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 484096) + 0, (float *)(A + 464896) + 0, (float *)(A + 354496) + 3200);
+  k8_matmul((float *)(A + 354496) + 3200, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 490496) + 0);
+  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 490496) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 490496) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 490496) + 0, (float *)(A + 496896) + 0, (float *)(A + 503296) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 477696) + 0, (float *)(A + 503296) + 0, (float *)(A + 509696) + 0, (float *)(A + 516096) + 0, (float *)(A + 522496) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 522496) + 0, (float *)(A + 503296) + 0, (float *)(A + 354496) + 4800);
+  k8_matmul((float *)(A + 354496) + 4800, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 528896) + 0);
+  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 528896) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 528896) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 528896) + 0, (float *)(A + 535296) + 0, (float *)(A + 541696) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 516096) + 0, (float *)(A + 541696) + 0, (float *)(A + 548096) + 0, (float *)(A + 554496) + 0, (float *)(A + 560896) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 560896) + 0, (float *)(A + 541696) + 0, (float *)(A + 354496) + 6400);
+  k8_matmul((float *)(A + 354496) + 6400, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 567296) + 0);
+  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 567296) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 567296) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 567296) + 0, (float *)(A + 573696) + 0, (float *)(A + 580096) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 554496) + 0, (float *)(A + 580096) + 0, (float *)(A + 586496) + 0, (float *)(A + 592896) + 0, (float *)(A + 599296) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 599296) + 0, (float *)(A + 580096) + 0, (float *)(A + 354496) + 8000);
+  k8_matmul((float *)(A + 354496) + 8000, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 605696) + 0);
+  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 605696) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 605696) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 605696) + 0, (float *)(A + 612096) + 0, (float *)(A + 618496) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 592896) + 0, (float *)(A + 618496) + 0, (float *)(A + 624896) + 0, (float *)(A + 631296) + 0, (float *)(A + 637696) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 637696) + 0, (float *)(A + 618496) + 0, (float *)(A + 354496) + 9600);
+  k8_matmul((float *)(A + 354496) + 9600, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 644096) + 0);
+  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 644096) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 644096) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 644096) + 0, (float *)(A + 650496) + 0, (float *)(A + 656896) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 631296) + 0, (float *)(A + 656896) + 0, (float *)(A + 663296) + 0, (float *)(A + 669696) + 0, (float *)(A + 676096) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 676096) + 0, (float *)(A + 656896) + 0, (float *)(A + 354496) + 11200);
+  k8_matmul((float *)(A + 354496) + 11200, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
+  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 682496) + 0);
+  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 682496) + 0, (float *)(A + 282432) + 0);
+  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 682496) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 682496) + 0, (float *)(A + 688896) + 0, (float *)(A + 695296) + 0);
+  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 669696) + 0, (float *)(A + 695296) + 0, (float *)(A + 701696) + 0, (float *)(A + 708096) + 0, (float *)(A + 714496) + 0);
+  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 714496) + 0, (float *)(A + 695296) + 0, (float *)(A + 354496) + 12800);
+  k8_matmul((float *)(A + 354496) + 12800, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
   k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 308032) + 0);
   k3_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
   k4_tanh((float *)(A + 282432) + 100, (float *)(A + 333632) + 0);
   k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 308032) + 0);
-  k19_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 706432) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0);
-  k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 346432) + 0);
+  k19_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 708096) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0);
+  k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 437696) + 0);
   k20_sigmoid_mul_dropout_mask((float *)(A + 282432) + 150, (float *)(A + 320832) + 0, (float *)(A + 308032) + 0, (float *)(A + 327232) + 0, (float *)(A + 0) + 0, seed, 1u);
-  k13_matmul((float *)(A + 0) + 0, (float *)(A + 346432) + 0, (float *)(A + 346688) + 0);
-  k47_add_sub_mul((float *)(A + 346688) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 346432) + 0, (float *)(A + 346560) + 0);
-  k22_sum_to((float *)(A + 346560) + 0, (float *)(A + 346688) + 0);
-  k23_mul_addn((float *)(A + 346432) + 0, (float *)(A + 346560) + 0);
-  k24_matmul((float *)(A + 346560) + 0, P + 10624 /* dense1.weight */, (float *)(A + 282432) + 0);
+  k13_matmul((float *)(A + 0) + 0, (float *)(A + 437696) + 0, (float *)(A + 437952) + 0, A + 346432);
+  k47_add_sub_mul((float *)(A + 437952) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 437696) + 0, (float *)(A + 437824) + 0);
+  k22_sum_to((float *)(A + 437824) + 0, (float *)(A + 437952) + 0);
+  k23_mul_addn((float *)(A + 437696) + 0, (float *)(A + 437824) + 0);
+  k24_matmul((float *)(A + 437824) + 0, P + 10624 /* dense1.weight */, (float *)(A + 282432) + 0, A + 438016);
   k25_mul_sub((float *)(A + 320832) + 0, (float *)(A + 288832) + 0);
   k26_sub_mul((float *)(A + 340032) + 0, (float *)(A + 295232) + 0);
   k26_sub_mul((float *)(A + 314432) + 0, (float *)(A + 301632) + 0);
   k25_mul_sub((float *)(A + 333632) + 0, (float *)(A + 6400) + 0);
   k26_sub_mul((float *)(A + 308032) + 0, (float *)(A + 12800) + 0);
-  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 706432) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 51200, (float *)(A + 25600) + 51250, (float *)(A + 25600) + 51300, (float *)(A + 25600) + 51350);
-  k28_matmul((float *)(A + 25600) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 706432) + 0);
-  k25_mul_sub((float *)(A + 712832) + 0, (float *)(A + 6400) + 0);
-  k26_sub_mul((float *)(A + 687232) + 0, (float *)(A + 12800) + 0);
-  k26_sub_mul((float *)(A + 700032) + 0, (float *)(A + 320832) + 0);
-  k25_mul_sub((float *)(A + 680832) + 0, (float *)(A + 327232) + 0);
-  k26_sub_mul((float *)(A + 693632) + 0, (float *)(A + 333632) + 0);
-  k29_mul_mul_addn((float *)(A + 706432) + 0, (float *)(A + 693632) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 700032) + 0, (float *)(A + 680832) + 0, (float *)(A + 12800) + 0, (float *)(A + 668032) + 0, (float *)(A + 320832) + 0, (float *)(A + 687232) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 44850, (float *)(A + 25600) + 44900);
-  k30_mul_mul((float *)(A + 706432) + 0, (float *)(A + 712832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 44950);
-  k28_matmul((float *)(A + 25600) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0);
-  k25_mul_sub((float *)(A + 674432) + 0, (float *)(A + 668032) + 0);
-  k26_sub_mul((float *)(A + 648832) + 0, (float *)(A + 706432) + 0);
-  k26_sub_mul((float *)(A + 661632) + 0, (float *)(A + 712832) + 0);
-  k25_mul_sub((float *)(A + 642432) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 655232) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 655232) + 0, (float *)(A + 668032) + 0, (float *)(A + 340032) + 0, (float *)(A + 661632) + 0, (float *)(A + 642432) + 0, (float *)(A + 706432) + 0, (float *)(A + 629632) + 0, (float *)(A + 712832) + 0, (float *)(A + 648832) + 0, (float *)(A + 320832) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 38450, (float *)(A + 25600) + 38500);
-  k30_mul_mul((float *)(A + 333632) + 0, (float *)(A + 674432) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 38550);
-  k28_matmul((float *)(A + 25600) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 629632) + 0);
-  k25_mul_sub((float *)(A + 636032) + 0, (float *)(A + 668032) + 0);
-  k26_sub_mul((float *)(A + 610432) + 0, (float *)(A + 12800) + 0);
-  k26_sub_mul((float *)(A + 623232) + 0, (float *)(A + 19200) + 0);
-  k25_mul_sub((float *)(A + 604032) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 616832) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 629632) + 0, (float *)(A + 616832) + 0, (float *)(A + 668032) + 0, (float *)(A + 6400) + 0, (float *)(A + 623232) + 0, (float *)(A + 604032) + 0, (float *)(A + 12800) + 0, (float *)(A + 591232) + 0, (float *)(A + 19200) + 0, (float *)(A + 610432) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 32050, (float *)(A + 25600) + 32100);
-  k30_mul_mul((float *)(A + 629632) + 0, (float *)(A + 636032) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 32150);
-  k28_matmul((float *)(A + 25600) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 597632) + 0, (float *)(A + 591232) + 0);
-  k26_sub_mul((float *)(A + 572032) + 0, (float *)(A + 629632) + 0);
-  k26_sub_mul((float *)(A + 584832) + 0, (float *)(A + 668032) + 0);
-  k25_mul_sub((float *)(A + 565632) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 578432) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 578432) + 0, (float *)(A + 591232) + 0, (float *)(A + 333632) + 0, (float *)(A + 584832) + 0, (float *)(A + 565632) + 0, (float *)(A + 629632) + 0, (float *)(A + 552832) + 0, (float *)(A + 668032) + 0, (float *)(A + 572032) + 0, (float *)(A + 320832) + 0, (float *)(A + 706432) + 0, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 25650, (float *)(A + 25600) + 25700);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 597632) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 25750);
-  k28_matmul((float *)(A + 25600) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 559232) + 0, (float *)(A + 552832) + 0);
-  k26_sub_mul((float *)(A + 533632) + 0, (float *)(A + 591232) + 0);
-  k26_sub_mul((float *)(A + 546432) + 0, (float *)(A + 629632) + 0);
-  k25_mul_sub((float *)(A + 527232) + 0, (float *)(A + 668032) + 0);
-  k26_sub_mul((float *)(A + 540032) + 0, (float *)(A + 712832) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 540032) + 0, (float *)(A + 552832) + 0, (float *)(A + 706432) + 0, (float *)(A + 546432) + 0, (float *)(A + 527232) + 0, (float *)(A + 591232) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 533632) + 0, (float *)(A + 668032) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 19250, (float *)(A + 25600) + 19300);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 559232) + 0, (float *)(A + 712832) + 0, (float *)(A + 25600) + 19350);
-  k28_matmul((float *)(A + 25600) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 520832) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 495232) + 0, (float *)(A + 552832) + 0);
-  k26_sub_mul((float *)(A + 508032) + 0, (float *)(A + 591232) + 0);
-  k25_mul_sub((float *)(A + 488832) + 0, (float *)(A + 629632) + 0);
-  k26_sub_mul((float *)(A + 501632) + 0, (float *)(A + 668032) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 501632) + 0, (float *)(A + 514432) + 0, (float *)(A + 6400) + 0, (float *)(A + 508032) + 0, (float *)(A + 488832) + 0, (float *)(A + 552832) + 0, (float *)(A + 476032) + 0, (float *)(A + 591232) + 0, (float *)(A + 495232) + 0, (float *)(A + 629632) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 12850, (float *)(A + 25600) + 12900);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 520832) + 0, (float *)(A + 668032) + 0, (float *)(A + 25600) + 12950);
-  k28_matmul((float *)(A + 25600) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 6400) + 0);
-  k25_mul_sub((float *)(A + 482432) + 0, (float *)(A + 19200) + 0);
-  k26_sub_mul((float *)(A + 456832) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 469632) + 0, (float *)(A + 476032) + 0);
-  k25_mul_sub((float *)(A + 450432) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 463232) + 0, (float *)(A + 552832) + 0);
-  k29_mul_mul_addn((float *)(A + 6400) + 0, (float *)(A + 463232) + 0, (float *)(A + 19200) + 0, (float *)(A + 12800) + 0, (float *)(A + 469632) + 0, (float *)(A + 450432) + 0, (float *)(A + 340032) + 0, (float *)(A + 437632) + 0, (float *)(A + 476032) + 0, (float *)(A + 456832) + 0, (float *)(A + 514432) + 0, (float *)(A + 591232) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 6450, (float *)(A + 25600) + 6500);
-  k30_mul_mul((float *)(A + 6400) + 0, (float *)(A + 482432) + 0, (float *)(A + 552832) + 0, (float *)(A + 25600) + 6550);
-  k28_matmul((float *)(A + 25600) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0);
-  k25_mul_sub((float *)(A + 444032) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 418432) + 0, (float *)(A + 437632) + 0);
-  k26_sub_mul((float *)(A + 431232) + 0, (float *)(A + 476032) + 0);
-  k25_mul_sub((float *)(A + 412032) + 0, (float *)(A + 514432) + 0);
-  k26_sub_mul((float *)(A + 424832) + 0, (float *)(A + 552832) + 0);
-  k29_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 424832) + 0, (float *)(A + 340032) + 0, (float *)(A + 591232) + 0, (float *)(A + 431232) + 0, (float *)(A + 412032) + 0, (float *)(A + 437632) + 0, (float *)(A + 269632) + 0, (float *)(A + 476032) + 0, (float *)(A + 418432) + 0, (float *)(A + 514432) + 0, (float *)(A + 629632) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 50, (float *)(A + 25600) + 100);
-  k30_mul_mul((float *)(A + 19200) + 0, (float *)(A + 444032) + 0, (float *)(A + 552832) + 0, (float *)(A + 25600) + 150);
-  k28_matmul((float *)(A + 25600) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0);
+  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 708096) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 51200, (float *)(A + 25600) + 51250, (float *)(A + 25600) + 51300, (float *)(A + 25600) + 51350);
+  k28_matmul((float *)(A + 25600) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 708096) + 0, A + 6400);
+  k25_mul_sub((float *)(A + 714496) + 0, (float *)(A + 6400) + 0);
+  k26_sub_mul((float *)(A + 688896) + 0, (float *)(A + 12800) + 0);
+  k26_sub_mul((float *)(A + 701696) + 0, (float *)(A + 320832) + 0);
+  k25_mul_sub((float *)(A + 682496) + 0, (float *)(A + 327232) + 0);
+  k26_sub_mul((float *)(A + 695296) + 0, (float *)(A + 333632) + 0);
+  k29_mul_mul_addn((float *)(A + 708096) + 0, (float *)(A + 695296) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 701696) + 0, (float *)(A + 682496) + 0, (float *)(A + 12800) + 0, (float *)(A + 669696) + 0, (float *)(A + 320832) + 0, (float *)(A + 688896) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 44850, (float *)(A + 25600) + 44900);
+  k30_mul_mul((float *)(A + 708096) + 0, (float *)(A + 714496) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 44950);
+  k28_matmul((float *)(A + 25600) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0, A + 669696);
+  k25_mul_sub((float *)(A + 676096) + 0, (float *)(A + 669696) + 0);
+  k26_sub_mul((float *)(A + 650496) + 0, (float *)(A + 708096) + 0);
+  k26_sub_mul((float *)(A + 663296) + 0, (float *)(A + 714496) + 0);
+  k25_mul_sub((float *)(A + 644096) + 0, (float *)(A + 320832) + 0);
+  k26_sub_mul((float *)(A + 656896) + 0, (float *)(A + 327232) + 0);
+  k29_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 656896) + 0, (float *)(A + 669696) + 0, (float *)(A + 340032) + 0, (float *)(A + 663296) + 0, (float *)(A + 644096) + 0, (float *)(A + 708096) + 0, (float *)(A + 631296) + 0, (float *)(A + 714496) + 0, (float *)(A + 650496) + 0, (float *)(A + 320832) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 38450, (float *)(A + 25600) + 38500);
+  k30_mul_mul((float *)(A + 333632) + 0, (float *)(A + 676096) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 38550);
+  k28_matmul((float *)(A + 25600) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 631296) + 0, A + 669696);
+  k25_mul_sub((float *)(A + 637696) + 0, (float *)(A + 669696) + 0);
+  k26_sub_mul((float *)(A + 612096) + 0, (float *)(A + 12800) + 0);
+  k26_sub_mul((float *)(A + 624896) + 0, (float *)(A + 19200) + 0);
+  k25_mul_sub((float *)(A + 605696) + 0, (float *)(A + 320832) + 0);
+  k26_sub_mul((float *)(A + 618496) + 0, (float *)(A + 327232) + 0);
+  k29_mul_mul_addn((float *)(A + 631296) + 0, (float *)(A + 618496) + 0, (float *)(A + 669696) + 0, (float *)(A + 6400) + 0, (float *)(A + 624896) + 0, (float *)(A + 605696) + 0, (float *)(A + 12800) + 0, (float *)(A + 592896) + 0, (float *)(A + 19200) + 0, (float *)(A + 612096) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 32050, (float *)(A + 25600) + 32100);
+  k30_mul_mul((float *)(A + 631296) + 0, (float *)(A + 637696) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 32150);
+  k28_matmul((float *)(A + 25600) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 592896);
+  k25_mul_sub((float *)(A + 599296) + 0, (float *)(A + 592896) + 0);
+  k26_sub_mul((float *)(A + 573696) + 0, (float *)(A + 631296) + 0);
+  k26_sub_mul((float *)(A + 586496) + 0, (float *)(A + 669696) + 0);
+  k25_mul_sub((float *)(A + 567296) + 0, (float *)(A + 320832) + 0);
+  k26_sub_mul((float *)(A + 580096) + 0, (float *)(A + 327232) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 580096) + 0, (float *)(A + 592896) + 0, (float *)(A + 333632) + 0, (float *)(A + 586496) + 0, (float *)(A + 567296) + 0, (float *)(A + 631296) + 0, (float *)(A + 554496) + 0, (float *)(A + 669696) + 0, (float *)(A + 573696) + 0, (float *)(A + 320832) + 0, (float *)(A + 708096) + 0, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 25650, (float *)(A + 25600) + 25700);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 599296) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 25750);
+  k28_matmul((float *)(A + 25600) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 554496);
+  k25_mul_sub((float *)(A + 560896) + 0, (float *)(A + 554496) + 0);
+  k26_sub_mul((float *)(A + 535296) + 0, (float *)(A + 592896) + 0);
+  k26_sub_mul((float *)(A + 548096) + 0, (float *)(A + 631296) + 0);
+  k25_mul_sub((float *)(A + 528896) + 0, (float *)(A + 669696) + 0);
+  k26_sub_mul((float *)(A + 541696) + 0, (float *)(A + 714496) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 541696) + 0, (float *)(A + 554496) + 0, (float *)(A + 708096) + 0, (float *)(A + 548096) + 0, (float *)(A + 528896) + 0, (float *)(A + 592896) + 0, (float *)(A + 516096) + 0, (float *)(A + 631296) + 0, (float *)(A + 535296) + 0, (float *)(A + 669696) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 19250, (float *)(A + 25600) + 19300);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 560896) + 0, (float *)(A + 714496) + 0, (float *)(A + 25600) + 19350);
+  k28_matmul((float *)(A + 25600) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 516096);
+  k25_mul_sub((float *)(A + 522496) + 0, (float *)(A + 516096) + 0);
+  k26_sub_mul((float *)(A + 496896) + 0, (float *)(A + 554496) + 0);
+  k26_sub_mul((float *)(A + 509696) + 0, (float *)(A + 592896) + 0);
+  k25_mul_sub((float *)(A + 490496) + 0, (float *)(A + 631296) + 0);
+  k26_sub_mul((float *)(A + 503296) + 0, (float *)(A + 669696) + 0);
+  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 503296) + 0, (float *)(A + 516096) + 0, (float *)(A + 6400) + 0, (float *)(A + 509696) + 0, (float *)(A + 490496) + 0, (float *)(A + 554496) + 0, (float *)(A + 477696) + 0, (float *)(A + 592896) + 0, (float *)(A + 496896) + 0, (float *)(A + 631296) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 12850, (float *)(A + 25600) + 12900);
+  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 522496) + 0, (float *)(A + 669696) + 0, (float *)(A + 25600) + 12950);
+  k28_matmul((float *)(A + 25600) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 6400) + 0, A + 19200);
+  k25_mul_sub((float *)(A + 484096) + 0, (float *)(A + 19200) + 0);
+  k26_sub_mul((float *)(A + 458496) + 0, (float *)(A + 340032) + 0);
+  k26_sub_mul((float *)(A + 471296) + 0, (float *)(A + 477696) + 0);
+  k25_mul_sub((float *)(A + 452096) + 0, (float *)(A + 516096) + 0);
+  k26_sub_mul((float *)(A + 464896) + 0, (float *)(A + 554496) + 0);
+  k29_mul_mul_addn((float *)(A + 6400) + 0, (float *)(A + 464896) + 0, (float *)(A + 19200) + 0, (float *)(A + 12800) + 0, (float *)(A + 471296) + 0, (float *)(A + 452096) + 0, (float *)(A + 340032) + 0, (float *)(A + 439296) + 0, (float *)(A + 477696) + 0, (float *)(A + 458496) + 0, (float *)(A + 516096) + 0, (float *)(A + 592896) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 6450, (float *)(A + 25600) + 6500);
+  k30_mul_mul((float *)(A + 6400) + 0, (float *)(A + 484096) + 0, (float *)(A + 554496) + 0, (float *)(A + 25600) + 6550);
+  k28_matmul((float *)(A + 25600) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0, A + 340032);
+  k25_mul_sub((float *)(A + 445696) + 0, (float *)(A + 340032) + 0);
+  k26_sub_mul((float *)(A + 418496) + 0, (float *)(A + 477696) + 0);
+  k26_sub_mul((float *)(A + 431296) + 0, (float *)(A + 516096) + 0);
+  k25_mul_sub((float *)(A + 412096) + 0, (float *)(A + 554496) + 0);
+  k26_sub_mul((float *)(A + 424896) + 0, (float *)(A + 631296) + 0);
+  k29_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 424896) + 0, (float *)(A + 340032) + 0, (float *)(A + 592896) + 0, (float *)(A + 431296) + 0, (float *)(A + 412096) + 0, (float *)(A + 477696) + 0, (float *)(A + 269632) + 0, (float *)(A + 516096) + 0, (float *)(A + 418496) + 0, (float *)(A + 554496) + 0, (float *)(A + 669696) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 50, (float *)(A + 25600) + 100);
+  k30_mul_mul((float *)(A + 19200) + 0, (float *)(A + 445696) + 0, (float *)(A + 631296) + 0, (float *)(A + 25600) + 150);
+  k28_matmul((float *)(A + 25600) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0, A + 269632);
   k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 269632) + 0);
   k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 437632) + 0);
-  k26_sub_mul((float *)(A + 348032) + 0, (float *)(A + 476032) + 0);
-  k31_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 348032) + 0, (float *)(A + 269632) + 0, (float *)(A + 629632) + 0, (float *)(A + 256832) + 0, (float *)(A + 340032) + 0, (float *)(A + 263232) + 0, (float *)(A + 437632) + 0, (float *)(A + 514432) + 0, (float *)(A + 552832) + 0);
+  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 477696) + 0);
+  k26_sub_mul((float *)(A + 348096) + 0, (float *)(A + 516096) + 0);
+  k31_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 348096) + 0, (float *)(A + 269632) + 0, (float *)(A + 669696) + 0, (float *)(A + 256832) + 0, (float *)(A + 340032) + 0, (float *)(A + 263232) + 0, (float *)(A + 477696) + 0, (float *)(A + 554496) + 0, (float *)(A + 592896) + 0);
   k32_const((float *)(A + 340032) + 0);
-  k33_mul_mul((float *)(A + 19200) + 0, (float *)(A + 276032) + 0, (float *)(A + 476032) + 0, (float *)(A + 348032) + 0);
-  k34_concat((float *)(A + 514432) + 0, (float *)(A + 340032) + 0, (float *)(A + 552832) + 0, (float *)(A + 348032) + 0, (float *)(A + 412032) + 0);
-  k35_stack((float *)(A + 412032) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 51200, (float *)(A + 719232) + 0);
-  k36_matmul((float *)(A + 719232) + 0, in->x + 0, (float *)(A + 346816) + 0);
-  k48_mul((float *)(A + 346816) + 0, (float *)(A + 19200) + 0);
-  k49_mul_mul((float *)(A + 346816) + 0, (float *)(A + 20032) + 0);
-  k50_add_pow_sub(P + 10704 /* opt.step */, (float *)(A + 346752) + 0, (float *)(A + 346432) + 0);
-  k51_mul_add_sqrt(P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 20032) + 0, (float *)(A + 346432) + 0, (float *)(A + 346816) + 0, (float *)(A + 20864) + 0);
-  k52_pow_sub_div((float *)(A + 346752) + 0, (float *)(A + 346496) + 0);
-  k37_matmul((float *)(A + 25600) + 0, (float *)(A + 354432) + 0, (float *)(A + 256000) + 0);
-  k53_mul((float *)(A + 256000) + 0, (float *)(A + 348032) + 0);
-  k54_mul_mul((float *)(A + 256000) + 0, (float *)(A + 388032) + 0);
-  k55_mul_add_sqrt(P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 388032) + 0, (float *)(A + 346432) + 0, (float *)(A + 21696) + 0, (float *)(A + 61696) + 0);
-  k38_sum_to((float *)(A + 719232) + 0, (float *)(A + 20032) + 0);
-  k48_mul((float *)(A + 20032) + 0, (float *)(A + 340032) + 0);
-  k49_mul_mul((float *)(A + 20032) + 0, (float *)(A + 340864) + 0);
-  k51_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 346432) + 0, (float *)(A + 20032) + 0, (float *)(A + 341696) + 0);
-  k51_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 346432) + 0, (float *)(A + 342528) + 0, (float *)(A + 343360) + 0);
-  k39_matmul((float *)(A + 346560) + 0, (float *)(A + 0) + 0, (float *)(A + 347648) + 0);
-  k56_mul((float *)(A + 347648) + 0, (float *)(A + 340864) + 0);
-  k57_mul_mul((float *)(A + 347648) + 0, (float *)(A + 341120) + 0);
-  k58_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 341120) + 0, (float *)(A + 346432) + 0, (float *)(A + 341376) + 0, (float *)(A + 347648) + 0);
-  k22_sum_to((float *)(A + 346560) + 0, (float *)(A + 341632) + 0);
-  k59_mul((float *)(A + 341632) + 0, (float *)(A + 346560) + 0);
-  k60_mul_mul((float *)(A + 341632) + 0, (float *)(A + 346624) + 0);
-  k61_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 346624) + 0, (float *)(A + 346432) + 0, (float *)(A + 341632) + 0, (float *)(A + 347904) + 0);
-  k40_mul((float *)(A + 346688) + 0, (float *)(A + 346432) + 0);
-  k62_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 19200) + 0, (float *)(A + 20864) + 0, (float *)(A + 346496) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 344192) + 0, (float *)(A + 345024) + 0);
-  k63_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 348032) + 0, (float *)(A + 61696) + 0, (float *)(A + 346496) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 388032) + 0, (float *)(A + 101696) + 0);
-  k62_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 341696) + 0, (float *)(A + 346496) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 19200) + 0, (float *)(A + 20864) + 0);
-  k62_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 343360) + 0, (float *)(A + 346496) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 341696) + 0, (float *)(A + 437632) + 0);
-  k64_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 340864) + 0, (float *)(A + 347648) + 0, (float *)(A + 346496) + 0, P + 10624 /* dense1.weight */, (float *)(A + 341120) + 0, (float *)(A + 345856) + 0);
-  k65_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 346560) + 0, (float *)(A + 347904) + 0, (float *)(A + 346496) + 0, P + 10688 /* dense1.bias */, (float *)(A + 346624) + 0, (float *)(A + 346688) + 0);
+  k33_mul_mul((float *)(A + 19200) + 0, (float *)(A + 276032) + 0, (float *)(A + 516096) + 0, (float *)(A + 477696) + 0);
+  k34_concat((float *)(A + 554496) + 0, (float *)(A + 340032) + 0, (float *)(A + 592896) + 0, (float *)(A + 477696) + 0, (float *)(A + 412096) + 0);
+  k35_stack((float *)(A + 412096) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 51200, (float *)(A + 720896) + 0);
+  k36_matmul((float *)(A + 720896) + 0, in->x + 0, (float *)(A + 19200) + 0, A + 438080);
+  k48_mul((float *)(A + 19200) + 0, (float *)(A + 20032) + 0);
+  k49_mul_mul((float *)(A + 19200) + 0, (float *)(A + 20864) + 0);
+  k50_add_pow_sub(P + 10704 /* opt.step */, (float *)(A + 438016) + 0, (float *)(A + 437696) + 0);
+  k51_mul_add_sqrt(P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 20864) + 0, (float *)(A + 437696) + 0, (float *)(A + 19200) + 0, (float *)(A + 21696) + 0);
+  k52_pow_sub_div((float *)(A + 438016) + 0, (float *)(A + 437760) + 0);
+  k37_matmul((float *)(A + 25600) + 0, (float *)(A + 354496) + 0, (float *)(A + 256000) + 0, A + 438080);
+  k53_mul((float *)(A + 256000) + 0, (float *)(A + 346432) + 0);
+  k54_mul_mul((float *)(A + 256000) + 0, (float *)(A + 386432) + 0);
+  k55_mul_add_sqrt(P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 386432) + 0, (float *)(A + 437696) + 0, (float *)(A + 22528) + 0, (float *)(A + 62528) + 0);
+  k38_sum_to((float *)(A + 720896) + 0, (float *)(A + 20864) + 0);
+  k48_mul((float *)(A + 20864) + 0, (float *)(A + 340032) + 0);
+  k49_mul_mul((float *)(A + 20864) + 0, (float *)(A + 340864) + 0);
+  k51_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 437696) + 0, (float *)(A + 20864) + 0, (float *)(A + 341696) + 0);
+  k51_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 437696) + 0, (float *)(A + 342528) + 0, (float *)(A + 343360) + 0);
+  k39_matmul((float *)(A + 437824) + 0, (float *)(A + 0) + 0, (float *)(A + 340864) + 0, A + 341120);
+  k56_mul((float *)(A + 340864) + 0, (float *)(A + 341120) + 0);
+  k57_mul_mul((float *)(A + 340864) + 0, (float *)(A + 341376) + 0);
+  k58_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 341376) + 0, (float *)(A + 437696) + 0, (float *)(A + 340864) + 0, (float *)(A + 344192) + 0);
+  k22_sum_to((float *)(A + 437824) + 0, (float *)(A + 341376) + 0);
+  k59_mul((float *)(A + 341376) + 0, (float *)(A + 437824) + 0);
+  k60_mul_mul((float *)(A + 341376) + 0, (float *)(A + 437888) + 0);
+  k61_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 437888) + 0, (float *)(A + 437696) + 0, (float *)(A + 341376) + 0, (float *)(A + 341440) + 0);
+  k40_mul((float *)(A + 437952) + 0, (float *)(A + 437696) + 0);
+  k62_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 20032) + 0, (float *)(A + 21696) + 0, (float *)(A + 437760) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 344448) + 0, (float *)(A + 345280) + 0);
+  k63_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 346432) + 0, (float *)(A + 62528) + 0, (float *)(A + 437760) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 386432) + 0, (float *)(A + 102528) + 0);
+  k62_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 341696) + 0, (float *)(A + 437760) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 20032) + 0, (float *)(A + 21696) + 0);
+  k62_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 343360) + 0, (float *)(A + 437760) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 341504) + 0, (float *)(A + 477696) + 0);
+  k64_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 341120) + 0, (float *)(A + 344192) + 0, (float *)(A + 437760) + 0, P + 10624 /* dense1.weight */, (float *)(A + 346112) + 0, (float *)(A + 340032) + 0);
+  k65_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 437824) + 0, (float *)(A + 341440) + 0, (float *)(A + 437760) + 0, P + 10688 /* dense1.bias */, (float *)(A + 346368) + 0, (float *)(A + 437888) + 0);
 }
 
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2383,26 +2383,26 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
   (void)metrics;
   (void)P, (void)A;
   lstm_dropout_train_step_1(P, in, A, seed);
-  k41_copy((float *)(A + 346432) + 0, &loss);
-  k41_copy((float *)(A + 346752) + 0, params + 10704);
-  k42_copy((float *)(A + 344192) + 0, params + 10720);
-  k42_copy((float *)(A + 346816) + 0, params + 10928);
-  k42_copy((float *)(A + 345024) + 0, params + 0);
-  k43_copy((float *)(A + 388032) + 0, params + 11136);
-  k43_copy((float *)(A + 21696) + 0, params + 21136);
-  k43_copy((float *)(A + 101696) + 0, params + 208);
-  k44_copy((float *)(A + 19200) + 0, params + 31136);
-  k44_copy((float *)(A + 20032) + 0, params + 31344);
-  k44_copy((float *)(A + 20864) + 0, params + 10208);
-  k44_copy((float *)(A + 341696) + 0, params + 31552);
+  k41_copy((float *)(A + 437696) + 0, &loss);
+  k41_copy((float *)(A + 438016) + 0, params + 10704);
+  k42_copy((float *)(A + 344448) + 0, params + 10720);
+  k42_copy((float *)(A + 19200) + 0, params + 10928);
+  k42_copy((float *)(A + 345280) + 0, params + 0);
+  k43_copy((float *)(A + 386432) + 0, params + 11136);
+  k43_copy((float *)(A + 22528) + 0, params + 21136);
+  k43_copy((float *)(A + 102528) + 0, params + 208);
+  k44_copy((float *)(A + 20032) + 0, params + 31136);
+  k44_copy((float *)(A + 20864) + 0, params + 31344);
+  k44_copy((float *)(A + 21696) + 0, params + 10208);
+  k44_copy((float *)(A + 341504) + 0, params + 31552);
   k44_copy((float *)(A + 342528) + 0, params + 31760);
-  k44_copy((float *)(A + 437632) + 0, params + 10416);
-  k45_copy((float *)(A + 341120) + 0, params + 31968);
-  k45_copy((float *)(A + 341376) + 0, params + 32032);
-  k45_copy((float *)(A + 345856) + 0, params + 10624);
-  k46_copy((float *)(A + 346624) + 0, params + 32096);
-  k46_copy((float *)(A + 341632) + 0, params + 32112);
-  k46_copy((float *)(A + 346688) + 0, params + 10688);
+  k44_copy((float *)(A + 477696) + 0, params + 10416);
+  k45_copy((float *)(A + 346112) + 0, params + 31968);
+  k45_copy((float *)(A + 340864) + 0, params + 32032);
+  k45_copy((float *)(A + 340032) + 0, params + 10624);
+  k46_copy((float *)(A + 346368) + 0, params + 32096);
+  k46_copy((float *)(A + 341376) + 0, params + 32112);
+  k46_copy((float *)(A + 437888) + 0, params + 10688);
   return loss;
 }
 
@@ -2518,7 +2518,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[5] = {373632, 975232, 975232, 243456, 45312};
+const long lstm_dropout_tool_arena[5] = {373696, 976896, 976896, 243456, 45312};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};

@@ -231,9 +231,9 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [320, 50] (specs/sine_rnn.lua:9) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 320; i += 8) {
-    float ap[1][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 0; j < 48; j += 16) {
@@ -279,7 +279,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
     }
   }
   for (long i = 0; i < 320; i += 8) {
-    float ap[1][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 48; j < 50; j += 2) {
@@ -355,9 +355,9 @@ static void k4_add_add_relu(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [32, 50] (specs/sine_rnn.lua:9) */
-static void k5_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k5_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
-    float ap[50][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 48; j += 16) {
@@ -403,7 +403,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
     }
   }
   for (long i = 0; i < 32; i += 8) {
-    float ap[50][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 48; j < 50; j += 2) {
@@ -468,9 +468,9 @@ static void k7_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [32, 1] (specs/sine_rnn.lua:10) */
-static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
-    float ap[50][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 1; j += 1) {
@@ -576,9 +576,9 @@ static void k14_mul_addn(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [32, 50] (specs/sine_rnn.lua:10) */
-static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
-    float ap[1][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 0; j < 48; j += 16) {
@@ -624,7 +624,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 32; i += 8) {
-    float ap[1][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
     for (long j = 48; j < 50; j += 2) {
@@ -682,9 +682,9 @@ static void k16_step_mul(const float *restrict a0, const float *restrict a1, flo
 }
 
 /* matmul [32, 50] (specs/sine_rnn.lua:9) */
-static void k17_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k17_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
-    float ap[50][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 500 + k];
     for (long j = 0; j < 48; j += 16) {
@@ -730,7 +730,7 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 32; i += 8) {
-    float ap[50][8];
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 500 + k];
     for (long j = 48; j < 50; j += 2) {
@@ -778,11 +778,11 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [50, 1] (specs/sine_rnn.lua:9) */
-static void k18_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k18_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 320; k0 += 170) {
     const long kn = 320 - k0 < 170 ? 320 - k0 : 170;
     for (long j = 0; j < 48; j += 48) {
-      float bp[170][48];
+      float (*bp)[48] = (float (*)[48])(void *)scratch;
       for (long k = 0; k < kn; k++)
         for (int c = 0; c < 48; c++) bp[k][c] = a0[(k0 + k) * 50 + j + c];
       for (long i = 0; i < 1; i += 1) {
@@ -805,7 +805,7 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long j = 48; j < 50; j += 2) {
-    float bp[320][2];
+    float (*bp)[2] = (float (*)[2])(void *)scratch;
     for (long k = 0; k < 320; k++)
       for (int c = 0; c < 2; c++) bp[k][c] = a0[k * 50 + j + c];
     for (long i = 0; i < 1; i += 1) {
@@ -865,9 +865,9 @@ static void k19_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [50, 50] (specs/sine_rnn.lua:9) */
-static void k20_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k20_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 48; j += 16) {
-    float bp[288][16];
+    float (*bp)[16] = (float (*)[16])(void *)scratch;
     for (long k = 0; k < 288; k++)
       for (int c = 0; c < 16; c++) bp[k][c] = a0[k * 50 + j + c];
     for (long i = 0; i < 48; i += 8) {
@@ -913,7 +913,7 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long j = 48; j < 50; j += 2) {
-    float bp[288][2];
+    float (*bp)[2] = (float (*)[2])(void *)scratch;
     for (long k = 0; k < 288; k++)
       for (int c = 0; c < 2; c++) bp[k][c] = a0[k * 50 + j + c];
     for (long i = 0; i < 48; i += 8) {
@@ -961,7 +961,7 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
   for (long k0 = 0; k0 < 288; k0 += 170) {
     const long kn = 288 - k0 < 170 ? 288 - k0 : 170;
     for (long j = 0; j < 48; j += 48) {
-      float bp[170][48];
+      float (*bp)[48] = (float (*)[48])(void *)scratch;
       for (long k = 0; k < kn; k++)
         for (int c = 0; c < 48; c++) bp[k][c] = a0[(k0 + k) * 50 + j + c];
       for (long i = 48; i < 50; i += 2) {
@@ -989,7 +989,7 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long j = 48; j < 50; j += 2) {
-    float bp[288][2];
+    float (*bp)[2] = (float (*)[2])(void *)scratch;
     for (long k = 0; k < 288; k++)
       for (int c = 0; c < 2; c++) bp[k][c] = a0[k * 50 + j + c];
     for (long i = 48; i < 50; i += 2) {
@@ -1023,9 +1023,9 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:10) */
-static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 1; j += 1) {
-    float bp[32][1];
+    float (*bp)[1] = (float (*)[1])(void *)scratch;
     for (long k = 0; k < 32; k++)
       for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
     for (long i = 0; i < 48; i += 8) {
@@ -1071,7 +1071,7 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long j = 0; j < 1; j += 1) {
-    float bp[32][1];
+    float (*bp)[1] = (float (*)[1])(void *)scratch;
     for (long k = 0; k < 32; k++)
       for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
     for (long i = 48; i < 50; i += 2) {
@@ -1477,40 +1477,40 @@ int sine_rnn_load(float *params, const void *blob, size_t size) {
 static void sine_rnn_predict_1(const float *restrict P, const sine_rnn_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
-  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0);
-  k4_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
-  k5_matmul((float *)(A + 80704) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80704) + 0);
-  k4_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
-  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 80704) + 0);
-  k6_add((float *)(A + 80704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
-  k5_matmul((float *)(A + 80704) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80704) + 0);
-  k4_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
-  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 80704) + 0);
-  k6_add((float *)(A + 80704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
-  k5_matmul((float *)(A + 80704) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80704) + 0);
-  k4_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
-  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 80704) + 0);
-  k6_add((float *)(A + 80704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
-  k5_matmul((float *)(A + 80704) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80704) + 0);
-  k4_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
-  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 80704) + 0);
-  k6_add((float *)(A + 80704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0);
-  k5_matmul((float *)(A + 80704) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80704) + 0);
+  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0, A + 64256);
+  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64320) + 0);
+  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70720) + 0);
+  k4_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0);
+  k5_matmul((float *)(A + 80768) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 87168);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80768) + 0);
+  k4_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, (float *)(A + 64256) + 0);
+  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70720) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k6_add((float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k4_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80768) + 0);
+  k5_matmul((float *)(A + 80768) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 87168);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80768) + 0);
+  k4_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, (float *)(A + 64256) + 0);
+  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70720) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k6_add((float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k4_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80768) + 0);
+  k5_matmul((float *)(A + 80768) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 87168);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80768) + 0);
+  k4_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, (float *)(A + 64256) + 0);
+  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70720) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k6_add((float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k4_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80768) + 0);
+  k5_matmul((float *)(A + 80768) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 87168);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80768) + 0);
+  k4_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, (float *)(A + 64256) + 0);
+  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70720) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k6_add((float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k4_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80768) + 0);
+  k5_matmul((float *)(A + 80768) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 87168);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 70656) + 0);
   k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
-  k4_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80704) + 0, (float *)(A + 64256) + 0);
-  k8_matmul((float *)(A + 64256) + 0, (float *)(A + 0) + 0, (float *)(A + 80704) + 0);
-  k9_add((float *)(A + 80704) + 0, P + 2768 /* dense1.bias */, (float *)(A + 80832) + 0);
+  k4_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
+  k8_matmul((float *)(A + 64256) + 0, (float *)(A + 0) + 0, (float *)(A + 70656) + 0, A + 70784);
+  k9_add((float *)(A + 70656) + 0, P + 2768 /* dense1.bias */, (float *)(A + 70784) + 0);
 }
 
 void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_outputs *out, void *arena) {
@@ -1520,75 +1520,75 @@ void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_ou
   (void)out;
   (void)P, (void)A;
   sine_rnn_predict_1(P, in, A, seed);
-  if (out) k10_copy((float *)(A + 80832) + 0, out->prediction);
+  if (out) k10_copy((float *)(A + 70784) + 0, out->prediction);
 }
 
 static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
-  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0);
-  k11_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0, (float *)(A + 87104) + 0);
-  k5_matmul((float *)(A + 87104) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 144704) + 0);
-  k11_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 144704) + 0, (float *)(A + 64256) + 0, (float *)(A + 87104) + 1600);
-  k5_matmul((float *)(A + 87104) + 1600, (float *)(A + 70656) + 0, (float *)(A + 144704) + 0);
-  k6_add((float *)(A + 144704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 151104) + 0);
-  k11_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 151104) + 0, (float *)(A + 144704) + 0, (float *)(A + 87104) + 3200);
-  k5_matmul((float *)(A + 87104) + 3200, (float *)(A + 70656) + 0, (float *)(A + 151104) + 0);
-  k6_add((float *)(A + 151104) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 157504) + 0);
-  k11_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 157504) + 0, (float *)(A + 151104) + 0, (float *)(A + 87104) + 4800);
-  k5_matmul((float *)(A + 87104) + 4800, (float *)(A + 70656) + 0, (float *)(A + 157504) + 0);
-  k6_add((float *)(A + 157504) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 163904) + 0);
-  k11_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 163904) + 0, (float *)(A + 157504) + 0, (float *)(A + 87104) + 6400);
-  k5_matmul((float *)(A + 87104) + 6400, (float *)(A + 70656) + 0, (float *)(A + 163904) + 0);
-  k6_add((float *)(A + 163904) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 170304) + 0);
-  k11_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 170304) + 0, (float *)(A + 163904) + 0, (float *)(A + 87104) + 8000);
-  k5_matmul((float *)(A + 87104) + 8000, (float *)(A + 70656) + 0, (float *)(A + 170304) + 0);
-  k6_add((float *)(A + 170304) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 176704) + 0);
-  k11_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 176704) + 0, (float *)(A + 170304) + 0, (float *)(A + 87104) + 9600);
-  k5_matmul((float *)(A + 87104) + 9600, (float *)(A + 70656) + 0, (float *)(A + 176704) + 0);
-  k6_add((float *)(A + 176704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 183104) + 0);
-  k11_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 183104) + 0, (float *)(A + 176704) + 0, (float *)(A + 87104) + 11200);
-  k5_matmul((float *)(A + 87104) + 11200, (float *)(A + 70656) + 0, (float *)(A + 183104) + 0);
-  k6_add((float *)(A + 183104) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 189504) + 0);
-  k11_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 189504) + 0, (float *)(A + 183104) + 0, (float *)(A + 87104) + 12800);
-  k5_matmul((float *)(A + 87104) + 12800, (float *)(A + 70656) + 0, (float *)(A + 189504) + 0);
-  k6_add((float *)(A + 189504) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 70656) + 0);
+  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0, A + 64256);
+  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64320) + 0);
+  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70720) + 0);
+  k11_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, (float *)(A + 87168) + 0);
+  k5_matmul((float *)(A + 87168) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 144768);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 146368) + 0);
+  k11_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 146368) + 0, (float *)(A + 64256) + 0, (float *)(A + 87168) + 1600);
+  k5_matmul((float *)(A + 87168) + 1600, (float *)(A + 70720) + 0, (float *)(A + 144768) + 0, A + 151168);
+  k6_add((float *)(A + 144768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 152768) + 0);
+  k11_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 152768) + 0, (float *)(A + 144768) + 0, (float *)(A + 87168) + 3200);
+  k5_matmul((float *)(A + 87168) + 3200, (float *)(A + 70720) + 0, (float *)(A + 151168) + 0, A + 157568);
+  k6_add((float *)(A + 151168) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 159168) + 0);
+  k11_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 159168) + 0, (float *)(A + 151168) + 0, (float *)(A + 87168) + 4800);
+  k5_matmul((float *)(A + 87168) + 4800, (float *)(A + 70720) + 0, (float *)(A + 157568) + 0, A + 163968);
+  k6_add((float *)(A + 157568) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 165568) + 0);
+  k11_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 165568) + 0, (float *)(A + 157568) + 0, (float *)(A + 87168) + 6400);
+  k5_matmul((float *)(A + 87168) + 6400, (float *)(A + 70720) + 0, (float *)(A + 163968) + 0, A + 170368);
+  k6_add((float *)(A + 163968) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 171968) + 0);
+  k11_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 171968) + 0, (float *)(A + 163968) + 0, (float *)(A + 87168) + 8000);
+  k5_matmul((float *)(A + 87168) + 8000, (float *)(A + 70720) + 0, (float *)(A + 170368) + 0, A + 176768);
+  k6_add((float *)(A + 170368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 178368) + 0);
+  k11_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 178368) + 0, (float *)(A + 170368) + 0, (float *)(A + 87168) + 9600);
+  k5_matmul((float *)(A + 87168) + 9600, (float *)(A + 70720) + 0, (float *)(A + 176768) + 0, A + 183168);
+  k6_add((float *)(A + 176768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 184768) + 0);
+  k11_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 184768) + 0, (float *)(A + 176768) + 0, (float *)(A + 87168) + 11200);
+  k5_matmul((float *)(A + 87168) + 11200, (float *)(A + 70720) + 0, (float *)(A + 183168) + 0, A + 189568);
+  k6_add((float *)(A + 183168) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 191168) + 0);
+  k11_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 191168) + 0, (float *)(A + 183168) + 0, (float *)(A + 87168) + 12800);
+  k5_matmul((float *)(A + 87168) + 12800, (float *)(A + 70720) + 0, (float *)(A + 189568) + 0, A + 195968);
+  k6_add((float *)(A + 189568) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 70656) + 0);
   k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
-  k11_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 70656) + 0, (float *)(A + 189504) + 0, (float *)(A + 195904) + 0);
-  k8_matmul((float *)(A + 195904) + 0, (float *)(A + 0) + 0, (float *)(A + 70656) + 0);
-  k12_add_sub_mul((float *)(A + 70656) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 70784) + 0, (float *)(A + 70912) + 0, (float *)(A + 71040) + 0);
-  k13_sum_to((float *)(A + 71040) + 0, (float *)(A + 70656) + 0);
-  k14_mul_addn((float *)(A + 70912) + 0, (float *)(A + 71040) + 0);
-  k15_matmul((float *)(A + 71040) + 0, P + 2704 /* dense1.weight */, (float *)(A + 71168) + 0);
-  k16_step_mul((float *)(A + 189504) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 450);
-  k17_matmul((float *)(A + 0) + 450, P + 64 /* rnn1.weight_hh */, (float *)(A + 189504) + 0);
-  k16_step_mul((float *)(A + 183104) + 0, (float *)(A + 189504) + 0, (float *)(A + 0) + 400);
-  k17_matmul((float *)(A + 0) + 400, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
-  k16_step_mul((float *)(A + 176704) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 350);
-  k17_matmul((float *)(A + 0) + 350, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
-  k16_step_mul((float *)(A + 170304) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 300);
-  k17_matmul((float *)(A + 0) + 300, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
-  k16_step_mul((float *)(A + 163904) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 250);
-  k17_matmul((float *)(A + 0) + 250, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
-  k16_step_mul((float *)(A + 157504) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 200);
-  k17_matmul((float *)(A + 0) + 200, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
-  k16_step_mul((float *)(A + 151104) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 150);
-  k17_matmul((float *)(A + 0) + 150, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
-  k16_step_mul((float *)(A + 144704) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 100);
-  k17_matmul((float *)(A + 0) + 100, P + 64 /* rnn1.weight_hh */, (float *)(A + 71168) + 0);
-  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 71168) + 0, (float *)(A + 0) + 50);
-  k17_matmul((float *)(A + 0) + 50, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0);
-  k16_step_mul((float *)(A + 80704) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 0);
-  k18_matmul((float *)(A + 0) + 0, in->x + 0, (float *)(A + 64000) + 0);
-  k19_stack((float *)(A + 0) + 50, (float *)(A + 0) + 100, (float *)(A + 0) + 150, (float *)(A + 0) + 200, (float *)(A + 0) + 250, (float *)(A + 0) + 300, (float *)(A + 0) + 350, (float *)(A + 0) + 400, (float *)(A + 0) + 450, (float *)(A + 202304) + 0);
-  k20_matmul((float *)(A + 202304) + 0, (float *)(A + 87104) + 0, (float *)(A + 144704) + 0);
-  k21_sum_to((float *)(A + 0) + 0, (float *)(A + 64256) + 0);
-  k22_matmul((float *)(A + 71040) + 0, (float *)(A + 195904) + 0, (float *)(A + 64512) + 0);
-  k13_sum_to((float *)(A + 71040) + 0, (float *)(A + 70720) + 0);
-  k23_mul((float *)(A + 70656) + 0, (float *)(A + 64768) + 0);
+  k11_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 70656) + 0, (float *)(A + 189568) + 0, (float *)(A + 197568) + 0);
+  k8_matmul((float *)(A + 197568) + 0, (float *)(A + 0) + 0, (float *)(A + 195968) + 0, A + 70656);
+  k12_add_sub_mul((float *)(A + 195968) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 196096) + 0, (float *)(A + 196224) + 0, (float *)(A + 196352) + 0);
+  k13_sum_to((float *)(A + 196352) + 0, (float *)(A + 195968) + 0);
+  k14_mul_addn((float *)(A + 196224) + 0, (float *)(A + 196352) + 0);
+  k15_matmul((float *)(A + 196352) + 0, P + 2704 /* dense1.weight */, (float *)(A + 70656) + 0, A + 196032);
+  k16_step_mul((float *)(A + 189568) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 450);
+  k17_matmul((float *)(A + 0) + 450, P + 64 /* rnn1.weight_hh */, (float *)(A + 189568) + 0, A + 70656);
+  k16_step_mul((float *)(A + 183168) + 0, (float *)(A + 189568) + 0, (float *)(A + 0) + 400);
+  k17_matmul((float *)(A + 0) + 400, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 176768) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 350);
+  k17_matmul((float *)(A + 0) + 350, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 170368) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 300);
+  k17_matmul((float *)(A + 0) + 300, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 163968) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 250);
+  k17_matmul((float *)(A + 0) + 250, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 157568) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 200);
+  k17_matmul((float *)(A + 0) + 200, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 151168) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 150);
+  k17_matmul((float *)(A + 0) + 150, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 144768) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 100);
+  k17_matmul((float *)(A + 0) + 100, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 50);
+  k17_matmul((float *)(A + 0) + 50, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 70656);
+  k16_step_mul((float *)(A + 80768) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 0);
+  k18_matmul((float *)(A + 0) + 0, in->x + 0, (float *)(A + 64000) + 0, A + 144768);
+  k19_stack((float *)(A + 0) + 50, (float *)(A + 0) + 100, (float *)(A + 0) + 150, (float *)(A + 0) + 200, (float *)(A + 0) + 250, (float *)(A + 0) + 300, (float *)(A + 0) + 350, (float *)(A + 0) + 400, (float *)(A + 0) + 450, (float *)(A + 203968) + 0);
+  k20_matmul((float *)(A + 203968) + 0, (float *)(A + 87168) + 0, (float *)(A + 64256) + 0, A + 144768);
+  k21_sum_to((float *)(A + 0) + 0, (float *)(A + 196480) + 0);
+  k22_matmul((float *)(A + 196352) + 0, (float *)(A + 197568) + 0, (float *)(A + 196736) + 0, A + 196224);
+  k13_sum_to((float *)(A + 196352) + 0, (float *)(A + 196032) + 0);
+  k23_mul((float *)(A + 195968) + 0, (float *)(A + 196224) + 0);
 }
 
 float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads, sine_rnn_outputs *out, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
@@ -1598,105 +1598,105 @@ float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads,
   (void)grads, (void)out, (void)metrics;
   (void)P, (void)A;
   sine_rnn_grad_1(P, in, A, seed);
-  if (out) k10_copy((float *)(A + 70784) + 0, out->prediction);
-  k24_copy((float *)(A + 64768) + 0, &loss);
+  if (out) k10_copy((float *)(A + 196096) + 0, out->prediction);
+  k24_copy((float *)(A + 196224) + 0, &loss);
   k25_copy((float *)(A + 64000) + 0, grads + 0);
-  k26_copy((float *)(A + 144704) + 0, grads + 64);
-  k27_copy((float *)(A + 64256) + 0, grads + 2576);
-  k27_copy((float *)(A + 64256) + 0, grads + 2640);
-  k28_copy((float *)(A + 64512) + 0, grads + 2704);
-  k29_copy((float *)(A + 70720) + 0, grads + 2768);
+  k26_copy((float *)(A + 64256) + 0, grads + 64);
+  k27_copy((float *)(A + 196480) + 0, grads + 2576);
+  k27_copy((float *)(A + 196480) + 0, grads + 2640);
+  k28_copy((float *)(A + 196736) + 0, grads + 2704);
+  k29_copy((float *)(A + 196032) + 0, grads + 2768);
   return loss;
 }
 
 static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
-  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
-  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0);
-  k11_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80704) + 0, (float *)(A + 87104) + 0);
-  k5_matmul((float *)(A + 87104) + 0, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 144704) + 0);
-  k11_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 144704) + 0, (float *)(A + 64256) + 0, (float *)(A + 87104) + 1600);
-  k5_matmul((float *)(A + 87104) + 1600, (float *)(A + 70656) + 0, (float *)(A + 144704) + 0);
-  k6_add((float *)(A + 144704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 151104) + 0);
-  k11_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 151104) + 0, (float *)(A + 144704) + 0, (float *)(A + 87104) + 3200);
-  k5_matmul((float *)(A + 87104) + 3200, (float *)(A + 70656) + 0, (float *)(A + 151104) + 0);
-  k6_add((float *)(A + 151104) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 157504) + 0);
-  k11_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 157504) + 0, (float *)(A + 151104) + 0, (float *)(A + 87104) + 4800);
-  k5_matmul((float *)(A + 87104) + 4800, (float *)(A + 70656) + 0, (float *)(A + 157504) + 0);
-  k6_add((float *)(A + 157504) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 163904) + 0);
-  k11_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 163904) + 0, (float *)(A + 157504) + 0, (float *)(A + 87104) + 6400);
-  k5_matmul((float *)(A + 87104) + 6400, (float *)(A + 70656) + 0, (float *)(A + 163904) + 0);
-  k6_add((float *)(A + 163904) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 170304) + 0);
-  k11_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 170304) + 0, (float *)(A + 163904) + 0, (float *)(A + 87104) + 8000);
-  k5_matmul((float *)(A + 87104) + 8000, (float *)(A + 70656) + 0, (float *)(A + 170304) + 0);
-  k6_add((float *)(A + 170304) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 176704) + 0);
-  k11_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 176704) + 0, (float *)(A + 170304) + 0, (float *)(A + 87104) + 9600);
-  k5_matmul((float *)(A + 87104) + 9600, (float *)(A + 70656) + 0, (float *)(A + 176704) + 0);
-  k6_add((float *)(A + 176704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 183104) + 0);
-  k11_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 183104) + 0, (float *)(A + 176704) + 0, (float *)(A + 87104) + 11200);
-  k5_matmul((float *)(A + 87104) + 11200, (float *)(A + 70656) + 0, (float *)(A + 183104) + 0);
-  k6_add((float *)(A + 183104) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 189504) + 0);
-  k11_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 189504) + 0, (float *)(A + 183104) + 0, (float *)(A + 87104) + 12800);
-  k5_matmul((float *)(A + 87104) + 12800, (float *)(A + 70656) + 0, (float *)(A + 189504) + 0);
-  k6_add((float *)(A + 189504) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 70656) + 0);
+  k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0, A + 64256);
+  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64320) + 0);
+  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70720) + 0);
+  k11_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, (float *)(A + 87168) + 0);
+  k5_matmul((float *)(A + 87168) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 144768);
+  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 146368) + 0);
+  k11_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 146368) + 0, (float *)(A + 64256) + 0, (float *)(A + 87168) + 1600);
+  k5_matmul((float *)(A + 87168) + 1600, (float *)(A + 70720) + 0, (float *)(A + 144768) + 0, A + 151168);
+  k6_add((float *)(A + 144768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 152768) + 0);
+  k11_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 152768) + 0, (float *)(A + 144768) + 0, (float *)(A + 87168) + 3200);
+  k5_matmul((float *)(A + 87168) + 3200, (float *)(A + 70720) + 0, (float *)(A + 151168) + 0, A + 157568);
+  k6_add((float *)(A + 151168) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 159168) + 0);
+  k11_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 159168) + 0, (float *)(A + 151168) + 0, (float *)(A + 87168) + 4800);
+  k5_matmul((float *)(A + 87168) + 4800, (float *)(A + 70720) + 0, (float *)(A + 157568) + 0, A + 163968);
+  k6_add((float *)(A + 157568) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 165568) + 0);
+  k11_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 165568) + 0, (float *)(A + 157568) + 0, (float *)(A + 87168) + 6400);
+  k5_matmul((float *)(A + 87168) + 6400, (float *)(A + 70720) + 0, (float *)(A + 163968) + 0, A + 170368);
+  k6_add((float *)(A + 163968) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 171968) + 0);
+  k11_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 171968) + 0, (float *)(A + 163968) + 0, (float *)(A + 87168) + 8000);
+  k5_matmul((float *)(A + 87168) + 8000, (float *)(A + 70720) + 0, (float *)(A + 170368) + 0, A + 176768);
+  k6_add((float *)(A + 170368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 178368) + 0);
+  k11_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 178368) + 0, (float *)(A + 170368) + 0, (float *)(A + 87168) + 9600);
+  k5_matmul((float *)(A + 87168) + 9600, (float *)(A + 70720) + 0, (float *)(A + 176768) + 0, A + 183168);
+  k6_add((float *)(A + 176768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 184768) + 0);
+  k11_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 184768) + 0, (float *)(A + 176768) + 0, (float *)(A + 87168) + 11200);
+  k5_matmul((float *)(A + 87168) + 11200, (float *)(A + 70720) + 0, (float *)(A + 183168) + 0, A + 189568);
+  k6_add((float *)(A + 183168) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 191168) + 0);
+  k11_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 191168) + 0, (float *)(A + 183168) + 0, (float *)(A + 87168) + 12800);
+  k5_matmul((float *)(A + 87168) + 12800, (float *)(A + 70720) + 0, (float *)(A + 189568) + 0, A + 195968);
+  k6_add((float *)(A + 189568) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 70656) + 0);
   k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
-  k11_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 70656) + 0, (float *)(A + 189504) + 0, (float *)(A + 195904) + 0);
-  k8_matmul((float *)(A + 195904) + 0, (float *)(A + 0) + 0, (float *)(A + 70656) + 0);
-  k30_add_sub_mul((float *)(A + 70656) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 70784) + 0, (float *)(A + 70912) + 0);
-  k13_sum_to((float *)(A + 70912) + 0, (float *)(A + 70656) + 0);
-  k14_mul_addn((float *)(A + 70784) + 0, (float *)(A + 70912) + 0);
-  k15_matmul((float *)(A + 70912) + 0, P + 2704 /* dense1.weight */, (float *)(A + 71040) + 0);
-  k16_step_mul((float *)(A + 189504) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 450);
-  k17_matmul((float *)(A + 0) + 450, P + 64 /* rnn1.weight_hh */, (float *)(A + 189504) + 0);
-  k16_step_mul((float *)(A + 183104) + 0, (float *)(A + 189504) + 0, (float *)(A + 0) + 400);
-  k17_matmul((float *)(A + 0) + 400, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
-  k16_step_mul((float *)(A + 176704) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 350);
-  k17_matmul((float *)(A + 0) + 350, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
-  k16_step_mul((float *)(A + 170304) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 300);
-  k17_matmul((float *)(A + 0) + 300, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
-  k16_step_mul((float *)(A + 163904) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 250);
-  k17_matmul((float *)(A + 0) + 250, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
-  k16_step_mul((float *)(A + 157504) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 200);
-  k17_matmul((float *)(A + 0) + 200, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
-  k16_step_mul((float *)(A + 151104) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 150);
-  k17_matmul((float *)(A + 0) + 150, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
-  k16_step_mul((float *)(A + 144704) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 100);
-  k17_matmul((float *)(A + 0) + 100, P + 64 /* rnn1.weight_hh */, (float *)(A + 71040) + 0);
-  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 71040) + 0, (float *)(A + 0) + 50);
-  k17_matmul((float *)(A + 0) + 50, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0);
-  k16_step_mul((float *)(A + 80704) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 0);
-  k18_matmul((float *)(A + 0) + 0, in->x + 0, (float *)(A + 64000) + 0);
-  k31_mul((float *)(A + 64000) + 0, (float *)(A + 64256) + 0);
-  k32_sum_to((float *)(A + 64256) + 0, (float *)(A + 70720) + 0);
-  k19_stack((float *)(A + 0) + 50, (float *)(A + 0) + 100, (float *)(A + 0) + 150, (float *)(A + 0) + 200, (float *)(A + 0) + 250, (float *)(A + 0) + 300, (float *)(A + 0) + 350, (float *)(A + 0) + 400, (float *)(A + 0) + 450, (float *)(A + 202304) + 0);
-  k20_matmul((float *)(A + 202304) + 0, (float *)(A + 87104) + 0, (float *)(A + 144704) + 0);
-  k33_mul((float *)(A + 144704) + 0, (float *)(A + 154752) + 0);
-  k34_sum_to((float *)(A + 154752) + 0, (float *)(A + 70784) + 0);
-  k21_sum_to((float *)(A + 0) + 0, (float *)(A + 64256) + 0);
-  k31_mul((float *)(A + 64256) + 0, (float *)(A + 64512) + 0);
-  k35_sum_to((float *)(A + 64512) + 0, (float *)(A + 70848) + 0);
-  k22_matmul((float *)(A + 70912) + 0, (float *)(A + 195904) + 0, (float *)(A + 64512) + 0);
-  k31_mul((float *)(A + 64512) + 0, (float *)(A + 64768) + 0);
-  k36_sum_to((float *)(A + 64768) + 0, (float *)(A + 65024) + 0);
-  k13_sum_to((float *)(A + 70912) + 0, (float *)(A + 64768) + 0);
-  k37_mul((float *)(A + 64768) + 0, (float *)(A + 70912) + 0);
-  k38_sum_to((float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
-  k39_addn_sqrt_add((float *)(A + 70720) + 0, (float *)(A + 70784) + 0, (float *)(A + 70848) + 0, (float *)(A + 65024) + 0, (float *)(A + 70976) + 0, (float *)(A + 70912) + 0);
-  k40_mul((float *)(A + 64000) + 0, (float *)(A + 70912) + 0, (float *)(A + 65024) + 0);
-  k41_mul((float *)(A + 144704) + 0, (float *)(A + 70912) + 0, (float *)(A + 154752) + 0);
-  k40_mul((float *)(A + 64256) + 0, (float *)(A + 70912) + 0, (float *)(A + 65280) + 0);
-  k40_mul((float *)(A + 64512) + 0, (float *)(A + 70912) + 0, (float *)(A + 65536) + 0);
-  k42_mul((float *)(A + 64768) + 0, (float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
-  k23_mul((float *)(A + 70656) + 0, (float *)(A + 70720) + 0);
-  k43_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 65024) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 65792) + 0, (float *)(A + 66048) + 0);
-  k44_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 154752) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 164800) + 0, (float *)(A + 174848) + 0);
-  k43_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 65280) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 65024) + 0, (float *)(A + 66304) + 0);
-  k43_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 65280) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 66560) + 0, (float *)(A + 66816) + 0);
-  k43_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 65536) + 0, P + 2704 /* dense1.weight */, (float *)(A + 65280) + 0, (float *)(A + 67072) + 0);
-  k45_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 70976) + 0, P + 2768 /* dense1.bias */, (float *)(A + 70784) + 0, (float *)(A + 70848) + 0);
+  k11_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 70656) + 0, (float *)(A + 189568) + 0, (float *)(A + 197568) + 0);
+  k8_matmul((float *)(A + 197568) + 0, (float *)(A + 0) + 0, (float *)(A + 195968) + 0, A + 70656);
+  k30_add_sub_mul((float *)(A + 195968) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 196096) + 0, (float *)(A + 196224) + 0);
+  k13_sum_to((float *)(A + 196224) + 0, (float *)(A + 195968) + 0);
+  k14_mul_addn((float *)(A + 196096) + 0, (float *)(A + 196224) + 0);
+  k15_matmul((float *)(A + 196224) + 0, P + 2704 /* dense1.weight */, (float *)(A + 70656) + 0, A + 196032);
+  k16_step_mul((float *)(A + 189568) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 450);
+  k17_matmul((float *)(A + 0) + 450, P + 64 /* rnn1.weight_hh */, (float *)(A + 189568) + 0, A + 70656);
+  k16_step_mul((float *)(A + 183168) + 0, (float *)(A + 189568) + 0, (float *)(A + 0) + 400);
+  k17_matmul((float *)(A + 0) + 400, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 176768) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 350);
+  k17_matmul((float *)(A + 0) + 350, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 170368) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 300);
+  k17_matmul((float *)(A + 0) + 300, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 163968) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 250);
+  k17_matmul((float *)(A + 0) + 250, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 157568) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 200);
+  k17_matmul((float *)(A + 0) + 200, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 151168) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 150);
+  k17_matmul((float *)(A + 0) + 150, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 144768) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 100);
+  k17_matmul((float *)(A + 0) + 100, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
+  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 50);
+  k17_matmul((float *)(A + 0) + 50, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 70656);
+  k16_step_mul((float *)(A + 80768) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 0);
+  k18_matmul((float *)(A + 0) + 0, in->x + 0, (float *)(A + 64000) + 0, A + 144768);
+  k31_mul((float *)(A + 64000) + 0, (float *)(A + 196352) + 0);
+  k32_sum_to((float *)(A + 196352) + 0, (float *)(A + 196032) + 0);
+  k19_stack((float *)(A + 0) + 50, (float *)(A + 0) + 100, (float *)(A + 0) + 150, (float *)(A + 0) + 200, (float *)(A + 0) + 250, (float *)(A + 0) + 300, (float *)(A + 0) + 350, (float *)(A + 0) + 400, (float *)(A + 0) + 450, (float *)(A + 203968) + 0);
+  k20_matmul((float *)(A + 203968) + 0, (float *)(A + 87168) + 0, (float *)(A + 64256) + 0, A + 144768);
+  k33_mul((float *)(A + 64256) + 0, (float *)(A + 203968) + 0);
+  k34_sum_to((float *)(A + 203968) + 0, (float *)(A + 196096) + 0);
+  k21_sum_to((float *)(A + 0) + 0, (float *)(A + 196352) + 0);
+  k31_mul((float *)(A + 196352) + 0, (float *)(A + 196608) + 0);
+  k35_sum_to((float *)(A + 196608) + 0, (float *)(A + 196160) + 0);
+  k22_matmul((float *)(A + 196224) + 0, (float *)(A + 197568) + 0, (float *)(A + 196608) + 0, A + 196864);
+  k31_mul((float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k13_sum_to((float *)(A + 196224) + 0, (float *)(A + 0) + 0);
+  k37_mul((float *)(A + 0) + 0, (float *)(A + 196224) + 0);
+  k38_sum_to((float *)(A + 196224) + 0, (float *)(A + 196288) + 0);
+  k39_addn_sqrt_add((float *)(A + 196032) + 0, (float *)(A + 196096) + 0, (float *)(A + 196160) + 0, (float *)(A + 256) + 0, (float *)(A + 196288) + 0, (float *)(A + 196224) + 0);
+  k40_mul((float *)(A + 64000) + 0, (float *)(A + 196224) + 0, (float *)(A + 64) + 0);
+  k41_mul((float *)(A + 64256) + 0, (float *)(A + 196224) + 0, (float *)(A + 320) + 0);
+  k40_mul((float *)(A + 196352) + 0, (float *)(A + 196224) + 0, (float *)(A + 10368) + 0);
+  k40_mul((float *)(A + 196608) + 0, (float *)(A + 196224) + 0, (float *)(A + 196352) + 0);
+  k42_mul((float *)(A + 0) + 0, (float *)(A + 196224) + 0, (float *)(A + 196288) + 0);
+  k23_mul((float *)(A + 195968) + 0, (float *)(A + 0) + 0);
+  k43_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 64) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 196608) + 0, (float *)(A + 10624) + 0);
+  k44_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 320) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 10880) + 0, (float *)(A + 20928) + 0);
+  k43_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 10368) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64) + 0, (float *)(A + 320) + 0);
+  k43_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 10368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 576) + 0, (float *)(A + 832) + 0);
+  k43_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 196352) + 0, P + 2704 /* dense1.weight */, (float *)(A + 1088) + 0, (float *)(A + 1344) + 0);
+  k45_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 196288) + 0, P + 2768 /* dense1.bias */, (float *)(A + 196352) + 0, (float *)(A + 196416) + 0);
 }
 
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
@@ -1706,19 +1706,19 @@ float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metr
   (void)metrics;
   (void)P, (void)A;
   sine_rnn_train_step_1(P, in, A, seed);
-  k24_copy((float *)(A + 70720) + 0, &loss);
-  k25_copy((float *)(A + 65792) + 0, params + 2784);
-  k25_copy((float *)(A + 66048) + 0, params + 0);
-  k26_copy((float *)(A + 164800) + 0, params + 2848);
-  k26_copy((float *)(A + 174848) + 0, params + 64);
-  k27_copy((float *)(A + 65024) + 0, params + 5360);
-  k27_copy((float *)(A + 66304) + 0, params + 2576);
-  k27_copy((float *)(A + 66560) + 0, params + 5424);
-  k27_copy((float *)(A + 66816) + 0, params + 2640);
-  k28_copy((float *)(A + 65280) + 0, params + 5488);
-  k28_copy((float *)(A + 67072) + 0, params + 2704);
-  k29_copy((float *)(A + 70784) + 0, params + 5552);
-  k29_copy((float *)(A + 70848) + 0, params + 2768);
+  k24_copy((float *)(A + 0) + 0, &loss);
+  k25_copy((float *)(A + 196608) + 0, params + 2784);
+  k25_copy((float *)(A + 10624) + 0, params + 0);
+  k26_copy((float *)(A + 10880) + 0, params + 2848);
+  k26_copy((float *)(A + 20928) + 0, params + 64);
+  k27_copy((float *)(A + 64) + 0, params + 5360);
+  k27_copy((float *)(A + 320) + 0, params + 2576);
+  k27_copy((float *)(A + 576) + 0, params + 5424);
+  k27_copy((float *)(A + 832) + 0, params + 2640);
+  k28_copy((float *)(A + 1088) + 0, params + 5488);
+  k28_copy((float *)(A + 1344) + 0, params + 2704);
+  k29_copy((float *)(A + 196352) + 0, params + 5552);
+  k29_copy((float *)(A + 196416) + 0, params + 2768);
   return loss;
 }
 
@@ -1818,7 +1818,7 @@ void sine_rnn_reset(sine_rnn_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_rnn_tool_arena[5] = {87104, 259904, 259904, 40512, 11904};
+const long sine_rnn_tool_arena[5] = {88768, 261568, 261568, 40512, 11904};
 const int sine_rnn_tool_dtype = 4; /* bytes per element */
 const int sine_rnn_tool_nparams = 12;
 const char *const sine_rnn_tool_inputs[] = {"x", "y", 0};
