@@ -5,7 +5,7 @@
 # and rnnc's own tree (include(cmake/rnnc.cmake): examples/embed).
 #
 #   rnnc_add_model(TARGET SPEC [DTYPE f32|f64] [EMBED_WEIGHTS FILE]
-#                  [BATCH N] [STEPS N] [NAME NAME])
+#                  [BATCH N] [STEPS N] [ENTRY NAME...] [NAME NAME])
 #
 #   TARGET         the static library to create; link it to use the model
 #                  (its include directory, holding NAME.h, is PUBLIC; it links libm)
@@ -17,6 +17,10 @@
 #                  (relative paths, here and for SPEC, are from the current source dir)
 #   BATCH, STEPS   override the spec's model{batch, steps} (`rnnc build --batch
 #                  --steps`): NAME_BATCH, NAME_STEPS and the arena sizes follow
+#   ENTRY          the entry points to emit (`rnnc build --entry`): predict, grad,
+#                  train_step, apply, step, init, store, load; default all.
+#                  ENTRY step gives an inference-only library: parameters
+#                  without optimizer state, no initialisers, no tool API
 #   NAME           only for a project that builds rnnc itself (below)
 #
 # NAME is the spec's model{name}: it names NAME.h, NAME.c and every symbol,
@@ -39,7 +43,7 @@
 #   target_link_libraries(app PRIVATE sine_model)   # then #include "sine_rnn.h"
 
 function(rnnc_add_model TARGET SPEC)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "" "DTYPE;EMBED_WEIGHTS;BATCH;STEPS;NAME" "")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "DTYPE;EMBED_WEIGHTS;BATCH;STEPS;NAME" "ENTRY")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "rnnc_add_model(${TARGET}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -66,6 +70,11 @@ function(rnnc_add_model TARGET SPEC)
       list(APPEND options --${option} ${arg_${size}})
     endif()
   endforeach()
+
+  if(arg_ENTRY)
+    list(JOIN arg_ENTRY "," entries)
+    list(APPEND options --entry ${entries})
+  endif()
 
   # rnnc: the installed package's, this project's own target, or one on the PATH;
   # `exe` is set when it can run now, at configure time.
