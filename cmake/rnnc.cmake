@@ -71,11 +71,6 @@ function(rnnc_add_model TARGET SPEC)
     endif()
   endforeach()
 
-  if(arg_ENTRY)
-    list(JOIN arg_ENTRY "," entries)
-    list(APPEND options --entry ${entries})
-  endif()
-
   # rnnc: the installed package's, this project's own target, or one on the PATH;
   # `exe` is set when it can run now, at configure time.
   set(exe)
@@ -112,6 +107,10 @@ function(rnnc_add_model TARGET SPEC)
   if(arg_EMBED_WEIGHTS)
     get_filename_component(weights ${arg_EMBED_WEIGHTS} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
     list(APPEND options --embed-weights ${weights})
+  endif()
+  if(arg_ENTRY) # what is emitted, not what shapes it: for build only
+    list(JOIN arg_ENTRY "," entries)
+    list(APPEND options --entry ${entries})
   endif()
   add_custom_command(
     OUTPUT ${dir}/${name}.h ${dir}/${name}.c
