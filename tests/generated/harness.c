@@ -30,7 +30,7 @@ static void expect(int ok, const char *what) {
   failures += !ok;
 }
 
-/* n bytes of their own (64-byte aligned, as arenas must be), all equal to byte. */
+/* n bytes of their own (64-byte aligned, as arenas are best), all equal to byte. */
 static void *exact(size_t n, int byte) {
   void *p = NULL;
   if (posix_memalign(&p, 64, n)) {
