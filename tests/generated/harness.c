@@ -2,16 +2,9 @@
  * harness.c - runs every entry point of one generated model under ASan and
  * UBSan (built and run by quality.sh, which see).
  *
- * Generic over models through fields.h, which quality.sh writes from NAME.h:
- *   MODEL, UPPER, HEADER  the model's name as in NAME_predict and NAME_PARAMS_BYTES,
- *                         and "NAME.h";
- *   REAL                  float or double;
- *   HAS_GRAD, HAS_TRAIN   defined when the model has NAME_grad / NAME_train_step
- *                         (and NAME_apply);
- *   BATCH_FIELDS(F), OUTPUT_FIELDS(F), STEP_INPUT_FIELDS(F), STEP_OUTPUT_FIELDS(F):
- *                         F(name, type, elements, ids) per member of NAME_batch,
- *                         NAME_outputs, NAME_step_input, NAME_step_outputs
- *                         (inputs with ids > 0 hold ids in [0, ids)).
+ * Generic over models through fields.h, which fields.sh writes from NAME.h
+ * (FN(_predict) is NAME_predict, K(_PARAMS_BYTES) NAME_PARAMS_BYTES, REAL the
+ * model's float type, BATCH_FIELDS(F) its inputs, ...: see fields.sh).
  * Every buffer is an allocation of its own of exactly the size the header
  * gives, so that ASan reports any access past its end.  Arenas, outputs,
  * gradients and the streaming state start as NaN bytes (0xff), so that a read
@@ -28,11 +21,7 @@
 
 #include "fields.h"
 #include HEADER
-
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define FN(suffix) CAT(MODEL, suffix) /* FN(_predict) is NAME_predict */
-#define K(suffix) CAT(UPPER, suffix)  /* K(_PARAMS_BYTES) is NAME_PARAMS_BYTES */
+#include "fill.h"
 
 static int failures;
 
@@ -41,7 +30,7 @@ static void expect(int ok, const char *what) {
   failures += !ok;
 }
 
-/* n bytes of their own (64-byte aligned, as arenas must be), all equal to byte. */
+/* n bytes of their own (64-byte aligned, as arenas are best), all equal to byte. */
 static void *exact(size_t n, int byte) {
   void *p = NULL;
   if (posix_memalign(&p, 64, n)) {
@@ -49,22 +38,6 @@ static void *exact(size_t n, int byte) {
     exit(1);
   }
   if (n) memset(p, byte, n);
-  return p;
-}
-
-static uint64_t rng = 88172645463325252u;
-static double uniform(void) { /* xorshift64, in [0, 1) */
-  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-  return (double)(rng >> 11) / 9007199254740992.0;
-}
-
-/* n inputs or targets of `size` bytes each at p: ids uniform in [0, ids)
- * when ids > 0, else floats (or doubles) uniform in [-1, 1). */
-static void *fill(void *p, size_t size, long n, int ids) {
-  for (long i = 0; i < n; i++)
-    if (ids > 0) ((int32_t *)p)[i] = (int32_t)(uniform() * ids);
-    else if (size == sizeof(float)) ((float *)p)[i] = (float)(2 * uniform() - 1);
-    else ((double *)p)[i] = 2 * uniform() - 1;
   return p;
 }
 

@@ -37,35 +37,8 @@ g++ -x c++ -Wall -Wextra -Wpedantic -Werror cxx.cc -x none "$name.gcc.o" -lm -o 
 ./cxx
 echo "(a) gcc, clang -O2 -Werror, the header alone, and from C++: ok"
 
-# (c) sanitizers: fields.h describes the model to harness.c (see there),
-# read from the header's own struct comments ("/* [64, 28, 28] */").
-{
-  upper=$(echo "$name" | tr a-z A-Z)
-  echo "#define MODEL $name"
-  echo "#define UPPER $upper"
-  echo "#define HEADER \"$name.h\""
-  [ "$dtype" = f64 ] && echo "#define REAL double" || echo "#define REAL float"
-  grep -q "${name}_grad(" "$name.h" && echo "#define HAS_GRAD"
-  grep -q "${name}_train_step(" "$name.h" && echo "#define HAS_TRAIN"
-  awk -v model="$name" '
-    /^typedef struct \{/ { fields = ""; next }
-    /^  (const )?[a-z0-9_]+ \*[a-z0-9_]+; \/\* \[/ {
-      line = $0; sub(/^  (const )?/, "", line); split(line, w, " ")
-      field = w[2]; sub(/^\*/, "", field); sub(/;$/, "", field)
-      dims = substr(line, index(line, "[") + 1); dims = substr(dims, 1, index(dims, "]") - 1)
-      gsub(/, /, " * ", dims); if (dims == "") dims = 1
-      ids = 0
-      if ((k = index(line, "ids in [0, ")) > 0) { ids = substr(line, k + 11); ids = substr(ids, 1, index(ids, ")") - 1) }
-      fields = fields sprintf(" F(%s, %s, %s, %s)", field, w[1], dims, ids); next
-    }
-    /^\} / {
-      kind = $2; sub(/;$/, "", kind); sub("^" model "_", "", kind)
-      if (kind == "batch") print "#define BATCH_FIELDS(F)" fields
-      if (kind == "outputs") print "#define OUTPUT_FIELDS(F)" fields
-      if (kind == "step_input") print "#define STEP_INPUT_FIELDS(F)" fields
-      if (kind == "step_outputs") print "#define STEP_OUTPUT_FIELDS(F)" fields
-    }' "$name.h"
-} >fields.h
+# (c) sanitizers: fields.h describes the model to harness.c (fields.sh, which see).
+sh "$here/fields.sh" "$name.h" >fields.h
 # -fno-var-tracking: full line information, a third of the compile time.
 gcc -std=c99 -Wall -Wextra -Werror -O1 -g -fno-var-tracking -fsanitize=address,undefined -fno-sanitize-recover=all \
   -I. "$here/harness.c" "$name.c" -lm -o harness

@@ -1,0 +1,43 @@
+#!/bin/sh
+# aarch64.sh SRC MODEL... - the generated C of each model (SRC/generated/MODEL/)
+# computes the same bits on aarch64 as on x86-64.  driver.c (which see) is built
+# with the model twice, natively and with aarch64-linux-gnu-gcc (static, so that
+# qemu-aarch64 needs no sysroot), both ISO C99 with -ffp-contract=off (no fused
+# multiply-add: each product is rounded before it is added, as C99 evaluates it);
+# the two runs must print the same text: a hash of NAME_init's parameters, every
+# output of NAME_predict and of NAME_step, all as hex floats.
+set -eu
+src=$1
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+flags="-std=c99 -O2 -ffp-contract=off -Wall -Wextra -Wpedantic -Werror"
+for tool in aarch64-linux-gnu-gcc qemu-aarch64; do
+  command -v $tool >/dev/null || { echo "FAIL: $tool is missing (scripts/setup.sh installs it)"; exit 1; }
+done
+
+build() { # COMPILER OUTPUT [flags...]: driver.c and the model's C into $tmp/$model/OUTPUT
+  cc=$1 out=$2
+  shift 2
+  $cc $flags "$@" -I"$tmp/$model" -I"$gen" -I"$here/../generated" "$here/driver.c" "$gen/$model.c" -lm \
+    -o "$tmp/$model/$out"
+}
+
+for model in "$@"; do
+  gen=$src/generated/$model
+  mkdir "$tmp/$model"
+  sh "$src/tests/generated/fields.sh" "$gen/$model.h" >"$tmp/$model/fields.h"
+  build gcc x86_64 &
+  build aarch64-linux-gnu-gcc aarch64 -static
+  wait $! # the native build, run alongside
+  "$tmp/$model/x86_64" >"$tmp/$model/x86_64.out"
+  qemu-aarch64 "$tmp/$model/aarch64" >"$tmp/$model/aarch64.out"
+  lines=$(wc -l <"$tmp/$model/x86_64.out")
+  if ! cmp -s "$tmp/$model/x86_64.out" "$tmp/$model/aarch64.out"; then
+    echo "FAIL: $model: aarch64 and x86-64 differ (x86-64 <, aarch64 >):"
+    diff "$tmp/$model/x86_64.out" "$tmp/$model/aarch64.out" | head -n 20
+    exit 1
+  fi
+  echo "$model: aarch64 (qemu) and x86-64 print the same $lines lines: $(head -n 1 "$tmp/$model/x86_64.out")"
+done
