@@ -151,11 +151,14 @@ int main(void) {
     STEP_OUTPUT_FIELDS(NEW_OUTPUT)
     FN(_state) *state = exact(sizeof(FN(_state)), 0xff);
     void *arena = exact(K(_STREAM_ARENA_BYTES), 0xff);
+    REAL *step_params = exact(K(_STEP_PARAMS_ELEMS) * sizeof(REAL), 0xff);
+    FN(_step_prepare)(params, step_params);
     FN(_reset)(state);
-    for (int t = 0; t < 3; t++) FN(_step)(params, state, &in, &out, arena);
+    for (int t = 0; t < 3; t++) FN(_step)(step_params, state, &in, &out, arena);
     STEP_OUTPUT_FIELDS(OUTPUT_FINITE)
     STEP_INPUT_FIELDS(FREE_INPUT)
     STEP_OUTPUT_FIELDS(FREE_OUTPUT)
+    free(step_params);
     free(arena);
     free(state);
   }
