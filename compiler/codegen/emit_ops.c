@@ -410,7 +410,8 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
     else
       emit_line(e, "  const %s x%d = %s[(i + %d) * %ld + %s];", p->T, r, p->A, r, p->ai, times(t->k, p->ak, s1));
   emit_line(e, "  for (int c = 0; c < %d; c++) {", nr);
-  for (int r = 0; r < mr; r++) emit_line(e, "    acc%d[c] += x%d * b[%s];", r, r, times("c", p->strips ? 1L : p->bj, s2));
+  for (int r = 0; r < mr; r++)
+    emit_line(e, "    acc%d[c] = RNNC_FMA(x%d, b[%s], acc%d[c]);", r, r, times("c", p->strips ? 1L : p->bj, s2), r);
   emit_line(e, "  }");
   emit_line(e, "}");
   emit_line(e, "for (int c = 0; c < %d; c++) {", nr);
@@ -465,6 +466,42 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
   }
 }
 
+/* A product too narrow for a vector of columns (a Dense(1) read-out at
+ * batch 1): as rows of tiles, each element of C would be one chain of K
+ * dependent multiply-adds.  Where A's rows and B's columns are contiguous
+ * along k, each element is a dot product instead, over nr partial sums that
+ * the compiler keeps in one vector, added up at the end. */
+static bool dot_products(Emit *e, const Product *p, long M, long N, int nr) {
+  if (M >= MR || N >= nr || p->ak != 1 || p->bk != 1 || p->strips || p->K < nr) return false;
+  char zero[40], s1[40], s2[40], arow[48] = "", bcol[48] = "", cij[96] = "";
+  int len = 0; /* arow, bcol: "i * 64 + ", where row i of A and column j of B start; cij: element (i, j) of C */
+  if (M > 1) {
+    emit_line(e, "for (long i = 0; i < %ld; i++) {", M), e->indent += 2;
+    snprintf(arow, sizeof arow, "%s + ", times("i", p->ai, s1));
+    len = snprintf(cij, sizeof cij, "%s", times("i", p->ci, s1));
+  }
+  if (N > 1) {
+    emit_line(e, "for (long j = 0; j < %ld; j++) {", N), e->indent += 2;
+    snprintf(bcol, sizeof bcol, "%s + ", times("j", p->bj, s2));
+    snprintf(cij + len, sizeof cij - (size_t)len, "%s%s", len ? " + " : "", times("j", p->cj, s2));
+  }
+  long Kv = p->K / nr * nr;
+  emit_line(e, "%s part[%d] = {%s};", p->T, nr, emit_literal(e, 0, zero));
+  emit_line(e, "for (long k = 0; k < %ld; k += %d)", Kv, nr);
+  emit_line(e, "  for (int c = 0; c < %d; c++) part[c] = RNNC_FMA(%s[%sk + c], %s[%sk + c], part[c]);", nr, p->A,
+            arow, p->B, bcol);
+  emit_line(e, "for (int w = %d; w > 0; w /= 2) /* halves: log2(%d) vector adds, not %d dependent ones */", nr / 2, nr,
+            nr - 1);
+  emit_line(e, "  for (int c = 0; c < w; c++) part[c] += part[c + w];");
+  emit_line(e, "%s sum = part[0];", p->T);
+  if (Kv < p->K)
+    emit_line(e, "for (long k = %ld; k < %ld; k++) sum = RNNC_FMA(%s[%sk], %s[%sk], sum);", Kv, p->K, p->A, arow,
+              p->B, bcol);
+  emit_line(e, "%s[%s] = sum;", p->C, len || N > 1 ? cij : "0");
+  for (int open = (M > 1) + (N > 1); open > 0; open--) e->indent -= 2, emit_line(e, "}");
+  return true;
+}
+
 /* C[M,N] = A'[M,K] B'[K,N], A' = A or A^T, B' = B or B^T by the node's
  * flags; strides of A and B as the plan lays them out (the layout pass makes
  * B' row-major, so the inner loop reads contiguous memory). */
@@ -491,6 +528,7 @@ EMIT(MATMUL) {
     M = N, N = t;
   }
   int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  if (dot_products(e, &p, M, N, nr)) return;
   long Mm = M / MR * MR, Nm = N / nr * nr;
   tiles(e, &p, 0, Mm, MR, 0, Nm, nr);
   tiles(e, &p, 0, Mm, MR, Nm, N, (int)(N - Nm));

@@ -113,8 +113,10 @@ static bool make_view(Plan *p, const Node *n) {
 
 /* ---- fused loops ---- */
 
+enum { LOOP_OPEN = -1, LOOP_MERGED = -2 };
+
 typedef struct {
-  int item;       /* -1 while open */
+  int item;       /* its item once closed; LOOP_OPEN, or LOOP_MERGED into another loop */
   const Node **members;
   int n, cap;
 } Loop;
@@ -135,7 +137,7 @@ static void push_item(Builder *b, Item it) {
 
 static void close_loop(Builder *b, int id) {
   Loop *lp = &b->loops[id];
-  if (lp->item >= 0) return;
+  if (lp->item != LOOP_OPEN) return;
   lp->item = b->p->nitems;
   for (int i = 0; i < lp->n; i++) b->p->loc[lp->members[i]->id].item = lp->item;
   push_item(b, (Item){.members = lp->members, .nmembers = lp->n});
@@ -146,7 +148,7 @@ static int open_loop_of(const Builder *b, const Node *n) {
   long off, st[IR_MAXDIM];
   const Node *base = plan_base(b->p, n, &off, st);
   int id = b->loop_of[base->id];
-  return id >= 0 && b->loops[id].item < 0 ? id : -1;
+  return id >= 0 && b->loops[id].item == LOOP_OPEN ? id : -1;
 }
 
 /* Before an item reads x from memory, x's loop must have run; a constant
@@ -170,25 +172,44 @@ static void add_member(Builder *b, int id, const Node *n) {
   b->loop_of[n->id] = id;
 }
 
+/* The open loop that computes x, read directly by a node of x's shape, or -1. */
+static int joinable_loop(const Builder *b, const Node *n, const Node *x) {
+  int id = b->loop_of[x->id];
+  return id >= 0 && b->loops[id].item == LOOP_OPEN && ir_shape_eq(x->shape, n->shape) ? id : -1;
+}
+
+/* Loop `from` joins loop `into`, both open: neither reads the other's values
+ * (a loop read from outside, or through a view, is closed first), so its
+ * members can follow those of `into` in any order. */
+static void merge_loops(Builder *b, int into, int from) {
+  Loop *src = &b->loops[from];
+  for (int i = 0; i < src->n; i++) add_member(b, into, src->members[i]);
+  free(src->members);
+  *src = (Loop){.item = LOOP_MERGED};
+}
+
 /* n joins the open loop of one of its same-shape inputs read directly, or
- * opens a loop; every other input must be in memory first. */
+ * opens a loop; the open loops of its other same-shape inputs read directly
+ * merge into it (the cell of an LSTM, which reads four slices of its gates,
+ * is one loop); every other input must be in memory first. */
 static void fuse(Builder *b, const Node *n) {
   int join = -1;
-  for (int k = 0; k < n->nin && join < 0; k++) {
-    const Node *x = n->in[k];
-    int id = b->loop_of[x->id];
-    if (id >= 0 && b->loops[id].item < 0 && ir_shape_eq(x->shape, n->shape)) join = id;
-  }
+  for (int k = 0; k < n->nin && join < 0; k++) join = joinable_loop(b, n, n->in[k]);
   for (int k = 0; k < n->nin; k++) {
     const Node *x = n->in[k];
     if (join >= 0 && b->loop_of[x->id] == join) continue; /* a temporary of the loop */
-    int id = open_loop_of(b, x);
+    int id = joinable_loop(b, n, x);
+    if (id >= 0 && join >= 0) {
+      merge_loops(b, join, id);
+      continue;
+    }
+    id = open_loop_of(b, x);
     if (id >= 0 && id == join) join = -1; /* read through a view: not at the same index */
     if (id >= 0) close_loop(b, id);
   }
   if (join < 0) {
     b->loops = mem_realloc(b->loops, (size_t)b->nloops + 1, sizeof *b->loops, "the fused loops of the plan");
-    b->loops[b->nloops] = (Loop){.item = -1};
+    b->loops[b->nloops] = (Loop){.item = LOOP_OPEN};
     join = b->nloops++;
   }
   add_member(b, join, n);
@@ -348,7 +369,7 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared
     if (l->kind != LOC_VIEW && l->item >= 0 && (b.loop_of[i] < 0 || l->stored)) l->kind = LOC_ARENA;
   }
   for (int id = 0; id < b.nloops; id++)
-    if (b.loops[id].item < 0) die("fused loop %d never closed", id);
+    if (b.loops[id].item == LOOP_OPEN) die("fused loop %d never closed", id);
   free(b.loops);
   free(b.loop_of);
   free(b.part);

@@ -14,12 +14,30 @@ extern const char emit_math_source[];
 /* runtime/rnnc_init.h: PyTorch's initialisers, for NAME_init. */
 extern const char emit_init_source[];
 
-/* Does any entry point compute an op with this flag (ops.def)? */
-static bool uses(const Model *md, unsigned flag) {
+/* Does any entry point compute an op with this flag (ops.def), or this op? */
+static bool uses_where(const Model *md, unsigned flag, int op) {
   for (int k = 0; k < FN_COUNT; k++)
-    for (int i = 0; md->graphs[k] && i < md->graphs[k]->nnodes; i++)
-      if (ir_ops[md->graphs[k]->nodes[i]->op].flags & flag) return true;
+    for (int i = 0; md->graphs[k] && i < md->graphs[k]->nnodes; i++) {
+      const Node *n = md->graphs[k]->nodes[i];
+      if ((ir_ops[n->op].flags & flag) || (int)n->op == op) return true;
+    }
   return false;
+}
+
+static bool uses(const Model *md, unsigned flag) { return uses_where(md, flag, -1); }
+
+/* The multiply-add of products (emit_ops.c) and of rnnc_math.h's polynomials.  gcc's ISO modes (-std=c99) never
+ * fuse a * b + c on their own, which halves a product's speed on targets
+ * with FMA; C99's FP_FAST_FMAF says the target has one.  fma rounds once, so
+ * every target that has it computes the same bits, and RNNC_NO_FMA makes
+ * every target round twice (golden vectors shared with targets without). */
+static void emit_fma(const Model *md, Buf *c) {
+  bool f32 = md->real == DT_F32;
+  buf_printf(c, "/* a * b + c in products and polynomials: one rounding where the target has a fast fused\n"
+                " * multiply-add; define RNNC_NO_FMA to round twice on every target. */\n"
+                "#if defined(%s) && !defined(RNNC_NO_FMA)\n#define RNNC_FMA(a, b, c) %s(a, b, c)\n#else\n"
+                "#define RNNC_FMA(a, b, c) ((a) * (b) + (c))\n#endif\n\n",
+             f32 ? "FP_FAST_FMAF" : "FP_FAST_FMA", f32 ? "fmaf" : "fma");
 }
 
 /* The runtime code the entry points call, and only that. */
@@ -53,5 +71,6 @@ void emit_preamble(const Model *md, Buf *c) {
     buf_printf(c, "/* gcc miscompiles shuffles of 8 doubles (tests/backend/gcc_v8df_shuffle.c in rnnc). */\n"
                   "#if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512F__)\n"
                   "#pragma GCC target(\"prefer-vector-width=256\")\n#endif\n\n");
+  if (uses_where(md, F_NEEDS_EXP | F_NEEDS_TANH, OP_MATMUL)) emit_fma(md, c);
   emit_runtime(md, c);
 }

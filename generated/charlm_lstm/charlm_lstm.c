@@ -8,6 +8,14 @@
 
 #include <math.h>
 
+/* a * b + c in products and polynomials: one rounding where the target has a fast fused
+ * multiply-add; define RNNC_NO_FMA to round twice on every target. */
+#if defined(FP_FAST_FMAF) && !defined(RNNC_NO_FMA)
+#define RNNC_FMA(a, b, c) fmaf(a, b, c)
+#else
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* exp and tanh that vectorize. */
 #define RNNC_MATH_EXP
 #define RNNC_MATH_TANH
@@ -18,8 +26,10 @@
  * libm's expf and tanhf are function calls: a loop over an LSTM cell that
  * calls them stays scalar, and they took a third of a training step.  These
  * versions are straight-line arithmetic with no calls at all (gcc does not
- * vectorize floorf under strict ISO C), accurate to a few ulp.  The interpreter uses the same functions for f32, so both
- * backends compute the same values; double precision uses libm.
+ * vectorize floorf under strict ISO C), accurate to a few ulp.  The
+ * interpreter uses the same functions for f32, so both backends compute the
+ * same values (to the last bit where both fuse the polynomials' multiply-adds
+ * or neither does; see RNNC_FMA); double precision uses libm.
  *
  * Each function is compiled only where its macro is defined (RNNC_MATH_EXP,
  * RNNC_MATH_TANH): generated code carries no function it does not call, as
@@ -33,34 +43,45 @@
 #include <math.h>
 #include <stdint.h>
 
+/* a * b + c.  Generated code defines it (one rounding where the target has a
+ * fast fused multiply-add); elsewhere it is a multiply and an add. */
+#ifndef RNNC_FMA
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 #ifdef RNNC_MATH_EXP
 /* e^x: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact
  * product), e^r by its degree-6 Taylor polynomial (relative error below
- * 2e-7 on that interval), 2^n built in the exponent bits.  Inputs are
- * clamped to the range where the result is finite and normal.  n is
- * x/ln2 rounded to nearest by adding and subtracting 1.5 * 2^23, which
- * leaves no bits below the unit (exact for |x/ln2| < 2^22).  Infinities
- * and NaN give libm's (and PyTorch's) e^-inf = 0, e^inf = inf, e^NaN = NaN:
- * a -inf mask must weigh nothing in a softmax (a NaN is computed as -87
- * first, since converting a NaN n to int is undefined). */
+ * 2e-7 on that interval), 2^n built in the exponent bits of two factors
+ * (2^n alone would not be a normal float at both ends).  n is x/ln2 rounded
+ * to nearest by adding and subtracting 1.5 * 2^23, which leaves no bits
+ * below the unit (exact for |x/ln2| < 2^22).  Inputs are clamped to
+ * [-104, 89]: e^-104 rounds to 0 and e^89 to infinity, so -inf gives 0 and
+ * inf gives inf as in libm (and PyTorch; a -inf mask must weigh nothing in a
+ * softmax), and the clamps' comparisons let a NaN through to the result.
+ * Nothing tests the result itself: with a select at the end, gcc computed a
+ * sigmoid's division once per case. */
 static inline float rnnc_expf(float in) {
-  float x = in > -87.0f ? (in < 88.0f ? in : 88.0f) : -87.0f;
-  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float x = in < -104.0f ? -104.0f : in;
+  x = x > 89.0f ? 89.0f : x;
+  float xn = x == x ? x : 0.0f; /* converting a NaN n to int would be undefined */
+  float n = (xn * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  p = RNNC_FMA(p, r, 1.0f / 120);
+  p = RNNC_FMA(p, r, 1.0f / 24);
+  p = RNNC_FMA(p, r, 1.0f / 6);
+  p = RNNC_FMA(p, r, 0.5f);
+  p = RNNC_FMA(p, r, 1.0f);
+  p = RNNC_FMA(p, r, 1.0f);
   union {
     int32_t i;
     float f;
-  } scale;
-  scale.i = ((int32_t)n + 127) << 23;
-  float y = p * scale.f;
-  return in - in == 0 ? y : in == -HUGE_VALF ? 0.0f : in; /* in - in is 0 for every finite in */
+  } half1, half2;
+  int32_t k = (int32_t)n;
+  half1.i = (k / 2 + 127) << 23;
+  half2.i = (k - k / 2 + 127) << 23;
+  return p * half1.f * half2.f;
 }
 #endif
 
@@ -72,16 +93,16 @@ static inline float rnnc_tanhf(float x) {
   x = x < -7.90531110763549805f ? -7.90531110763549805f : x > 7.90531110763549805f ? 7.90531110763549805f : x;
   float x2 = x * x;
   float p = -2.76076847742355e-16f;
-  p = p * x2 + 2.00018790482477e-13f;
-  p = p * x2 - 8.60467152213735e-11f;
-  p = p * x2 + 5.12229709037114e-08f;
-  p = p * x2 + 1.48572235717979e-05f;
-  p = p * x2 + 6.37261928875436e-04f;
-  p = p * x2 + 4.89352455891786e-03f;
+  p = RNNC_FMA(p, x2, 2.00018790482477e-13f);
+  p = RNNC_FMA(p, x2, -8.60467152213735e-11f);
+  p = RNNC_FMA(p, x2, 5.12229709037114e-08f);
+  p = RNNC_FMA(p, x2, 1.48572235717979e-05f);
+  p = RNNC_FMA(p, x2, 6.37261928875436e-04f);
+  p = RNNC_FMA(p, x2, 4.89352455891786e-03f);
   float q = 1.19825839466702e-06f;
-  q = q * x2 + 1.18534705686654e-04f;
-  q = q * x2 + 2.26843463243900e-03f;
-  q = q * x2 + 4.89352518554385e-03f;
+  q = RNNC_FMA(q, x2, 1.18534705686654e-04f);
+  q = RNNC_FMA(q, x2, 2.26843463243900e-03f);
+  q = RNNC_FMA(q, x2, 4.89352518554385e-03f);
   return x * p / q;
 }
 #endif
@@ -326,66 +347,42 @@ static void k1_gather(const float *restrict a0, const int32_t *restrict a1, floa
   }
 }
 
-/* fused: add over add [32, 1024] (specs/charlm_lstm.lua:17) */
-static void k2_add(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1024; i1++) {
-      const float t0 = (0.0f + a0[i1]);
-      out0[i0 * 1024 + i1] = t0;
-    }
-}
-
-/* fused: add add over add [32, 1024] (specs/charlm_lstm.lua:17) */
-static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add add over add [32, 1024] (specs/charlm_lstm.lua:17) */
+static void k2_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       const float t0 = (a0[i0 * 1024 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i0 * 1024 + i1]);
-      out0[i0 * 1024 + i1] = t1;
-    }
-}
-
-/* fused: tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
-static void k4_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = rnnc_tanhf(a0[i0 * 1024 + i1]);
-      out0[i0 * 256 + i1] = t0;
-    }
-}
-
-/* fused: sigmoid mul tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
-static void k5_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1]);
-      const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 256 + i1] = t1;
-      out1[i0 * 256 + i1] = t2;
+      const float t1 = (0.0f + a2[i1]);
+      const float t2 = (t0 + t1);
+      out0[i0 * 1024 + i1] = t2;
     }
 }
 
 /* transpose [256, 1024] (specs/charlm_lstm.lua:17) */
-static void k6_transpose(const float *restrict a0, float *restrict out) {
+static void k3_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       out[i0 * 1024 + i1] = a0[i0 * 1 + i1 * 256];
     }
 }
 
-/* fused: sigmoid mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k7_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
+static void k4_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1]);
-      out0[i0 * 256 + i1] = t1;
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 1024 + i1])));
+      const float t2 = rnnc_tanhf(a2[i0 * 1024 + i1]);
+      const float t3 = (t1 * t2);
+      const float t4 = rnnc_tanhf(t3);
+      const float t5 = (t0 * t4);
+      out0[i0 * 256 + i1] = t3;
+      out1[i0 * 256 + i1] = t5;
     }
 }
 
 /* matmul [32, 1024] (specs/charlm_lstm.lua:17) */
-static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k5_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8) {
     for (long j = 0; j < 1024; j += 16) {
       float acc0[16] = {0.0f};
@@ -407,14 +404,14 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = a0[(i + 6) * 256 + k];
         const float x7 = a0[(i + 7) * 256 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -431,42 +428,54 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add over add [32, 1024] (specs/charlm_lstm.lua:17) */
-static void k9_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add add add over add [32, 1024] (specs/charlm_lstm.lua:17) */
+static void k6_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       const float t0 = (a0[i0 * 1024 + i1] + a1[i1]);
-      out0[i0 * 1024 + i1] = t0;
+      const float t1 = (a2[i0 * 1024 + i1] + a3[i1]);
+      const float t2 = (t0 + t1);
+      out0[i0 * 1024 + i1] = t2;
     }
 }
 
-/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
-static void k10_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
+static void k7_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1]);
-      const float t2 = (t1 + a2[i0 * 256 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 256 + i1] = t2;
-      out1[i0 * 256 + i1] = t3;
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 1024 + i1])));
+      const float t2 = (t1 * a2[i0 * 256 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 1024 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 1024 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
+      out0[i0 * 256 + i1] = t6;
+      out1[i0 * 256 + i1] = t8;
     }
 }
 
-/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
-static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
+static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1]);
-      const float t2 = (t1 + a2[i0 * 256 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 256 + i1] = t3;
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 1024 + i1])));
+      const float t2 = (t1 * a2[i0 * 256 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 1024 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 1024 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
+      out0[i0 * 256 + i1] = t8;
     }
 }
 
 /* transpose [256, 96] (specs/charlm_lstm.lua:18) */
-static void k12_transpose(const float *restrict a0, float *restrict out) {
+static void k9_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       out[i0 * 96 + i1] = a0[i0 * 1 + i1 * 256];
@@ -474,7 +483,7 @@ static void k12_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [2048, 96] (specs/charlm_lstm.lua:18) */
-static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 2048; i += 8) {
     for (long j = 0; j < 96; j += 16) {
       float acc0[16] = {0.0f};
@@ -496,14 +505,14 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a0[(i + 6) * 256 + k];
         const float x7 = a0[(i + 7) * 256 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -521,7 +530,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [32, 96] (specs/charlm_lstm.lua:18) */
-static void k14_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       const float t0 = (a0[i0 * 96 + i1] + a1[i1]);
@@ -530,7 +539,7 @@ static void k14_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out stack [32, 64, 96] (specs/charlm_lstm.lua:20) */
-static void k15_copy(const float *restrict a0, float *restrict out) {
+static void k12_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 96; i2++) {
@@ -538,59 +547,72 @@ static void k15_copy(const float *restrict a0, float *restrict out) {
       }
 }
 
-/* fused: sigmoid mul tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
-static void k16_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
+static void k13_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1]);
-      const float t2 = rnnc_tanhf(t1);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 1024 + i1])));
+      const float t2 = rnnc_tanhf(a2[i0 * 1024 + i1]);
+      const float t3 = (t1 * t2);
+      const float t4 = rnnc_tanhf(t3);
+      const float t5 = (t0 * t4);
       out0[i0 * 256 + i1] = t0;
       out1[i0 * 256 + i1] = t1;
       out2[i0 * 256 + i1] = t2;
+      out3[i0 * 256 + i1] = t3;
+      out4[i0 * 256 + i1] = t4;
+      out5[i0 * 256 + i1] = t5;
     }
 }
 
-/* fused: sigmoid mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k17_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
+static void k14_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1]);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 1024 + i1])));
+      const float t2 = (t1 * a2[i0 * 256 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 1024 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 1024 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
       out0[i0 * 256 + i1] = t0;
       out1[i0 * 256 + i1] = t1;
-    }
-}
-
-/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
-static void k18_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1]);
-      const float t2 = (t1 + a2[i0 * 256 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 256 + i1] = t0;
-      out1[i0 * 256 + i1] = t2;
       out2[i0 * 256 + i1] = t3;
+      out3[i0 * 256 + i1] = t4;
+      out4[i0 * 256 + i1] = t6;
+      out5[i0 * 256 + i1] = t7;
+      out6[i0 * 256 + i1] = t8;
     }
 }
 
-/* fused: sigmoid mul add tanh over tanh [32, 256] (specs/charlm_lstm.lua:17) */
-static void k19_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
+static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
-      const float t1 = (t0 * a1[i0 * 256 + i1]);
-      const float t2 = (t1 + a2[i0 * 256 + i1]);
-      const float t3 = rnnc_tanhf(t2);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 1024 + i1])));
+      const float t2 = (t1 * a2[i0 * 256 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 1024 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 1024 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
       out0[i0 * 256 + i1] = t0;
-      out1[i0 * 256 + i1] = t3;
+      out1[i0 * 256 + i1] = t1;
+      out2[i0 * 256 + i1] = t3;
+      out3[i0 * 256 + i1] = t4;
+      out4[i0 * 256 + i1] = t7;
+      out5[i0 * 256 + i1] = t8;
     }
 }
 
 /* one_hot [32, 96] (specs/charlm_lstm.lua:21) */
-static void k20_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k16_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 3072; i++) out[i] = 0.0f;
   for (long r = 0; r < 32; r++) {
     const int32_t id = a0[r * 64];
@@ -599,7 +621,7 @@ static void k20_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [32, 96] (specs/charlm_lstm.lua:21) */
-static void k21_log_softmax(const float *restrict a0, float *restrict out) {
+static void k17_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 32; r++) {
     const float *x = a0 + r * 6144;
     float *y = out + r * 96;
@@ -612,7 +634,7 @@ static void k21_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [32, 96] (specs/charlm_lstm.lua:21) */
-static void k22_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k18_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 3072; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -620,7 +642,7 @@ static void k22_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [32, 1] (specs/charlm_lstm.lua:21) */
-static void k23_sum_to(const float *restrict a0, float *restrict out) {
+static void k19_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 32; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
@@ -629,22 +651,15 @@ static void k23_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (specs/charlm_lstm.lua:21) */
-static void k24_sum_to(const float *restrict a0, float *restrict out) {
+static void k20_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++) {
     out[0] += a0[i0];
   }
 }
 
-/* fused: mul neg over neg [] (specs/charlm_lstm.lua:21) */
-static void k25_mul_neg(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.03125f);
-  const float t1 = (-t0);
-  out0[0] = t1;
-}
-
 /* argmax [32] (specs/charlm_lstm.lua:22) */
-static void k26_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k21_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 32; r++) {
     int32_t best = 0;
     for (long j = 1; j < 96; j++) {
@@ -656,20 +671,14 @@ static void k26_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [32] (specs/charlm_lstm.lua:22) */
-static void k27_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k22_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
     out[i0] = a0[i0] == a1[i0 * 64] ? 1.0f : 0.0f;
   }
 }
 
-/* fused: mul over mul [] (specs/charlm_lstm.lua:22) */
-static void k28_mul(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.03125f);
-  out0[0] = t0;
-}
-
 /* stack [64, 32] (specs/charlm_lstm.lua:17) */
-static void k29_stack(const int32_t *restrict a0, const int32_t *restrict a1, const int32_t *restrict a2, const int32_t *restrict a3, const int32_t *restrict a4, const int32_t *restrict a5, const int32_t *restrict a6, const int32_t *restrict a7, const int32_t *restrict a8, const int32_t *restrict a9, const int32_t *restrict a10, const int32_t *restrict a11, const int32_t *restrict a12, const int32_t *restrict a13, const int32_t *restrict a14, const int32_t *restrict a15, const int32_t *restrict a16, const int32_t *restrict a17, const int32_t *restrict a18, const int32_t *restrict a19, const int32_t *restrict a20, const int32_t *restrict a21, const int32_t *restrict a22, const int32_t *restrict a23, const int32_t *restrict a24, const int32_t *restrict a25, const int32_t *restrict a26, const int32_t *restrict a27, const int32_t *restrict a28, const int32_t *restrict a29, const int32_t *restrict a30, const int32_t *restrict a31, const int32_t *restrict a32, const int32_t *restrict a33, const int32_t *restrict a34, const int32_t *restrict a35, const int32_t *restrict a36, const int32_t *restrict a37, const int32_t *restrict a38, const int32_t *restrict a39, const int32_t *restrict a40, const int32_t *restrict a41, const int32_t *restrict a42, const int32_t *restrict a43, const int32_t *restrict a44, const int32_t *restrict a45, const int32_t *restrict a46, const int32_t *restrict a47, const int32_t *restrict a48, const int32_t *restrict a49, const int32_t *restrict a50, const int32_t *restrict a51, const int32_t *restrict a52, const int32_t *restrict a53, const int32_t *restrict a54, const int32_t *restrict a55, const int32_t *restrict a56, const int32_t *restrict a57, const int32_t *restrict a58, const int32_t *restrict a59, const int32_t *restrict a60, const int32_t *restrict a61, const int32_t *restrict a62, const int32_t *restrict a63, int32_t *restrict out) {
+static void k23_stack(const int32_t *restrict a0, const int32_t *restrict a1, const int32_t *restrict a2, const int32_t *restrict a3, const int32_t *restrict a4, const int32_t *restrict a5, const int32_t *restrict a6, const int32_t *restrict a7, const int32_t *restrict a8, const int32_t *restrict a9, const int32_t *restrict a10, const int32_t *restrict a11, const int32_t *restrict a12, const int32_t *restrict a13, const int32_t *restrict a14, const int32_t *restrict a15, const int32_t *restrict a16, const int32_t *restrict a17, const int32_t *restrict a18, const int32_t *restrict a19, const int32_t *restrict a20, const int32_t *restrict a21, const int32_t *restrict a22, const int32_t *restrict a23, const int32_t *restrict a24, const int32_t *restrict a25, const int32_t *restrict a26, const int32_t *restrict a27, const int32_t *restrict a28, const int32_t *restrict a29, const int32_t *restrict a30, const int32_t *restrict a31, const int32_t *restrict a32, const int32_t *restrict a33, const int32_t *restrict a34, const int32_t *restrict a35, const int32_t *restrict a36, const int32_t *restrict a37, const int32_t *restrict a38, const int32_t *restrict a39, const int32_t *restrict a40, const int32_t *restrict a41, const int32_t *restrict a42, const int32_t *restrict a43, const int32_t *restrict a44, const int32_t *restrict a45, const int32_t *restrict a46, const int32_t *restrict a47, const int32_t *restrict a48, const int32_t *restrict a49, const int32_t *restrict a50, const int32_t *restrict a51, const int32_t *restrict a52, const int32_t *restrict a53, const int32_t *restrict a54, const int32_t *restrict a55, const int32_t *restrict a56, const int32_t *restrict a57, const int32_t *restrict a58, const int32_t *restrict a59, const int32_t *restrict a60, const int32_t *restrict a61, const int32_t *restrict a62, const int32_t *restrict a63, int32_t *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
     out[0 + i0 * 1] = a0[i0 * 64];
   }
@@ -865,7 +874,7 @@ static void k29_stack(const int32_t *restrict a0, const int32_t *restrict a1, co
 }
 
 /* fused: mul over mul [32, 96] (specs/charlm_lstm.lua:21) */
-static void k30_mul(const float *restrict a0, float *restrict out0) {
+static void k24_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 3072; i0++) {
     const float t0 = (-0.00048828125f * a0[i0]);
     out0[i0] = t0;
@@ -873,7 +882,7 @@ static void k30_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [32, 96] (specs/charlm_lstm.lua:21) */
-static void k31_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 96 + i1]);
@@ -884,7 +893,7 @@ static void k31_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [2048, 256] (specs/charlm_lstm.lua:18) */
-static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k26_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 2048; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 96; k++)
@@ -909,14 +918,14 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -933,56 +942,48 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul sub over sub [32, 256] (specs/charlm_lstm.lua:17) */
-static void k33_mul_sub(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (1.0f - t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: sub mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k34_sub_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (1.0f - a0[i0]);
-    const float t1 = (a0[i0] * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul mul mul mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k35_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: mul mul sub mul mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
+static void k27_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i0 * 256 + i1] * a1[i0 * 256 + i1]);
-      const float t1 = (t0 * a2[i0 * 256 + i1]);
-      const float t2 = (t1 * a3[i0 * 256 + i1]);
-      const float t3 = (t1 * a4[i0 * 256 + i1]);
-      const float t4 = (t3 * a5[i0 * 256 + i1]);
-      const float t5 = (t1 * a6[i0 * 256 + i1]);
-      const float t6 = (t5 * a7[i0 * 256 + i1]);
-      const float t7 = (t1 * a8[i0 * 256 + i1]);
-      const float t8 = (t7 * a9[i0 * 256 + i1]);
-      out0[i0 * 256 + i1] = t2;
-      out1[i0 * 1024 + i1] = t4;
-      out2[i0 * 1024 + i1] = t6;
-      out3[i0 * 1024 + i1] = t8;
+      const float t1 = (a2[i0 * 256 + i1] * a2[i0 * 256 + i1]);
+      const float t2 = (1.0f - t1);
+      const float t3 = (t0 * t2);
+      const float t4 = (t3 * a3[i0 * 256 + i1]);
+      const float t5 = (t3 * a4[i0 * 256 + i1]);
+      const float t6 = (1.0f - a5[i0 * 256 + i1]);
+      const float t7 = (a5[i0 * 256 + i1] * t6);
+      const float t8 = (t5 * t7);
+      const float t9 = (t3 * a6[i0 * 256 + i1]);
+      const float t10 = (1.0f - a3[i0 * 256 + i1]);
+      const float t11 = (a3[i0 * 256 + i1] * t10);
+      const float t12 = (t9 * t11);
+      const float t13 = (t3 * a5[i0 * 256 + i1]);
+      const float t14 = (a4[i0 * 256 + i1] * a4[i0 * 256 + i1]);
+      const float t15 = (1.0f - t14);
+      const float t16 = (t13 * t15);
+      out0[i0 * 256 + i1] = t4;
+      out1[i0 * 1024 + i1] = t8;
+      out2[i0 * 1024 + i1] = t12;
+      out3[i0 * 1024 + i1] = t16;
     }
 }
 
-/* fused: mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k36_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: mul sub mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
+static void k28_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i0 * 256 + i1] * a1[i0 * 256 + i1]);
-      const float t1 = (t0 * a2[i0 * 256 + i1]);
-      out0[i0 * 1024 + i1] = t1;
+      const float t1 = (1.0f - a2[i0 * 256 + i1]);
+      const float t2 = (a2[i0 * 256 + i1] * t1);
+      const float t3 = (t0 * t2);
+      out0[i0 * 1024 + i1] = t3;
     }
 }
 
 /* matmul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8) {
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
@@ -1004,14 +1005,14 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a0[(i + 6) * 1024 + k];
         const float x7 = a0[(i + 7) * 1024 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1028,57 +1029,75 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: addn mul mul addn mul mul mul mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k38_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+/* fused: addn mul mul sub mul addn mul mul sub mul mul mul sub mul mul mul mul sub mul mul sub mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
+static void k30_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i0 * 256 + i1] + a1[i0 * 256 + i1]);
       const float t1 = (t0 * a2[i0 * 256 + i1]);
-      const float t2 = (t1 * a3[i0 * 256 + i1]);
-      const float t3 = (a4[i0 * 256 + i1] + t2);
-      const float t4 = (t3 * a5[i0 * 256 + i1]);
-      const float t5 = (t3 * a6[i0 * 256 + i1]);
-      const float t6 = (t5 * a7[i0 * 256 + i1]);
-      const float t7 = (t3 * a8[i0 * 256 + i1]);
-      const float t8 = (t7 * a9[i0 * 256 + i1]);
-      const float t9 = (t3 * a10[i0 * 256 + i1]);
-      const float t10 = (t9 * a11[i0 * 256 + i1]);
-      const float t11 = (t0 * a12[i0 * 256 + i1]);
-      const float t12 = (t11 * a13[i0 * 256 + i1]);
-      out0[i0 * 256 + i1] = t4;
-      out1[i0 * 1024 + i1] = t6;
-      out2[i0 * 1024 + i1] = t8;
-      out3[i0 * 1024 + i1] = t10;
-      out4[i0 * 1024 + i1] = t12;
+      const float t2 = (a3[i0 * 256 + i1] * a3[i0 * 256 + i1]);
+      const float t3 = (1.0f - t2);
+      const float t4 = (t1 * t3);
+      const float t5 = (a4[i0 * 256 + i1] + t4);
+      const float t6 = (t5 * a5[i0 * 256 + i1]);
+      const float t7 = (t5 * a6[i0 * 256 + i1]);
+      const float t8 = (1.0f - a7[i0 * 256 + i1]);
+      const float t9 = (a7[i0 * 256 + i1] * t8);
+      const float t10 = (t7 * t9);
+      const float t11 = (t5 * a8[i0 * 256 + i1]);
+      const float t12 = (1.0f - a5[i0 * 256 + i1]);
+      const float t13 = (a5[i0 * 256 + i1] * t12);
+      const float t14 = (t11 * t13);
+      const float t15 = (t5 * a7[i0 * 256 + i1]);
+      const float t16 = (a6[i0 * 256 + i1] * a6[i0 * 256 + i1]);
+      const float t17 = (1.0f - t16);
+      const float t18 = (t15 * t17);
+      const float t19 = (t0 * a3[i0 * 256 + i1]);
+      const float t20 = (1.0f - a2[i0 * 256 + i1]);
+      const float t21 = (a2[i0 * 256 + i1] * t20);
+      const float t22 = (t19 * t21);
+      out0[i0 * 256 + i1] = t6;
+      out1[i0 * 1024 + i1] = t10;
+      out2[i0 * 1024 + i1] = t14;
+      out3[i0 * 1024 + i1] = t18;
+      out4[i0 * 1024 + i1] = t22;
     }
 }
 
-/* fused: addn mul mul addn mul mul mul mul mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
-static void k39_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: addn mul mul sub mul addn mul sub mul mul mul mul sub mul mul sub mul mul over mul [32, 256] (specs/charlm_lstm.lua:17) */
+static void k31_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     const float t1 = (t0 * a2[i0]);
-    const float t2 = (t1 * a3[i0]);
-    const float t3 = (a4[i0] + t2);
-    const float t4 = (t3 * a5[i0]);
-    const float t5 = (t4 * a6[i0]);
-    const float t6 = (t3 * a7[i0]);
-    const float t7 = (t6 * a8[i0]);
-    const float t8 = (t0 * a9[i0]);
-    const float t9 = (t8 * a10[i0]);
-    out0[i0] = t5;
-    out1[i0] = t7;
-    out2[i0] = t9;
+    const float t2 = (a3[i0] * a3[i0]);
+    const float t3 = (1.0f - t2);
+    const float t4 = (t1 * t3);
+    const float t5 = (a4[i0] + t4);
+    const float t6 = (t5 * a5[i0]);
+    const float t7 = (1.0f - a6[i0]);
+    const float t8 = (a6[i0] * t7);
+    const float t9 = (t6 * t8);
+    const float t10 = (t5 * a6[i0]);
+    const float t11 = (a5[i0] * a5[i0]);
+    const float t12 = (1.0f - t11);
+    const float t13 = (t10 * t12);
+    const float t14 = (t0 * a3[i0]);
+    const float t15 = (1.0f - a2[i0]);
+    const float t16 = (a2[i0] * t15);
+    const float t17 = (t14 * t16);
+    out0[i0] = t9;
+    out1[i0] = t13;
+    out2[i0] = t17;
   }
 }
 
 /* const [32, 256] (specs/charlm_lstm.lua:17) */
-static void k40_const(float *restrict out) {
+static void k32_const(float *restrict out) {
   for (long i = 0; i < 8192; i++) out[i] = 0.0f;
 }
 
 /* concat [32, 1024] (specs/charlm_lstm.lua:17) */
-static void k41_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k33_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[0 + i0 * 1024 + i1 * 1] = a0[i0 * 256 + i1];
@@ -1098,7 +1117,7 @@ static void k41_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* scatter_add [96, 1024] (specs/charlm_lstm.lua:17) */
-static void k42_scatter_add(const int32_t *restrict a0, const float *restrict a1, float *restrict out) {
+static void k34_scatter_add(const int32_t *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 98304; i++) out[i] = 0.0f;
   for (long r = 0; r < 2048; r++) {
     const int32_t id = a0[r * 1];
@@ -1108,7 +1127,7 @@ static void k42_scatter_add(const int32_t *restrict a0, const float *restrict a1
 }
 
 /* transpose [1024, 96] (specs/charlm_lstm.lua:17) */
-static void k43_transpose(const float *restrict a0, float *restrict out) {
+static void k35_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       out[i0 * 96 + i1] = a0[i0 * 1 + i1 * 1024];
@@ -1116,7 +1135,7 @@ static void k43_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* stack [63, 32, 256] (specs/charlm_lstm.lua:17) */
-static void k44_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
+static void k36_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[0 + i0 * 256 + i1 * 1] = a0[i0 * 256 + i1];
@@ -1372,7 +1391,7 @@ static void k44_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [1024, 256] (specs/charlm_lstm.lua:17) */
-static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 2016; k0 += 512) {
     const long kn = 2016 - k0 < 512 ? 2016 - k0 : 512;
     for (long j = 0; j < 1024; j += 16) {
@@ -1410,14 +1429,14 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 256];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 256];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1436,7 +1455,7 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [1024] (specs/charlm_lstm.lua:17) */
-static void k46_sum_to(const float *restrict a0, float *restrict out) {
+static void k38_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1024; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 32; i1++)
@@ -1446,7 +1465,7 @@ static void k46_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [96, 256] (specs/charlm_lstm.lua:18) */
-static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 2048; k0 += 512) {
     const long kn = 2048 - k0 < 512 ? 2048 - k0 : 512;
     for (long j = 0; j < 96; j += 16) {
@@ -1484,14 +1503,14 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 256];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 256];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1510,7 +1529,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [96] (specs/charlm_lstm.lua:18) */
-static void k48_sum_to(const float *restrict a0, float *restrict out) {
+static void k40_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 96; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 32; i1++)
@@ -1519,30 +1538,219 @@ static void k48_sum_to(const float *restrict a0, float *restrict out) {
       }
 }
 
-/* fused: mul neg addn mul over mul [] (specs/charlm_lstm.lua:21) */
-static void k49_mul_neg_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
+/* fused: mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg addn mul over mul [] (specs/charlm_lstm.lua:21) */
+static void k41_mul_neg_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   const float t1 = (-t0);
-  const float t2 = (t1 + a1[0] + a2[0] + a3[0] + a4[0] + a5[0] + a6[0] + a7[0] + a8[0] + a9[0] + a10[0] + a11[0] + a12[0] + a13[0] + a14[0] + a15[0] + a16[0] + a17[0] + a18[0] + a19[0] + a20[0] + a21[0] + a22[0] + a23[0] + a24[0] + a25[0] + a26[0] + a27[0] + a28[0] + a29[0] + a30[0] + a31[0] + a32[0] + a33[0] + a34[0] + a35[0] + a36[0] + a37[0] + a38[0] + a39[0] + a40[0] + a41[0] + a42[0] + a43[0] + a44[0] + a45[0] + a46[0] + a47[0] + a48[0] + a49[0] + a50[0] + a51[0] + a52[0] + a53[0] + a54[0] + a55[0] + a56[0] + a57[0] + a58[0] + a59[0] + a60[0] + a61[0] + a62[0] + a63[0]);
-  const float t3 = (t2 * 0.015625f);
-  out0[0] = t3;
+  const float t2 = (a1[0] * 0.03125f);
+  const float t3 = (-t2);
+  const float t4 = (a2[0] * 0.03125f);
+  const float t5 = (-t4);
+  const float t6 = (a3[0] * 0.03125f);
+  const float t7 = (-t6);
+  const float t8 = (a4[0] * 0.03125f);
+  const float t9 = (-t8);
+  const float t10 = (a5[0] * 0.03125f);
+  const float t11 = (-t10);
+  const float t12 = (a6[0] * 0.03125f);
+  const float t13 = (-t12);
+  const float t14 = (a7[0] * 0.03125f);
+  const float t15 = (-t14);
+  const float t16 = (a8[0] * 0.03125f);
+  const float t17 = (-t16);
+  const float t18 = (a9[0] * 0.03125f);
+  const float t19 = (-t18);
+  const float t20 = (a10[0] * 0.03125f);
+  const float t21 = (-t20);
+  const float t22 = (a11[0] * 0.03125f);
+  const float t23 = (-t22);
+  const float t24 = (a12[0] * 0.03125f);
+  const float t25 = (-t24);
+  const float t26 = (a13[0] * 0.03125f);
+  const float t27 = (-t26);
+  const float t28 = (a14[0] * 0.03125f);
+  const float t29 = (-t28);
+  const float t30 = (a15[0] * 0.03125f);
+  const float t31 = (-t30);
+  const float t32 = (a16[0] * 0.03125f);
+  const float t33 = (-t32);
+  const float t34 = (a17[0] * 0.03125f);
+  const float t35 = (-t34);
+  const float t36 = (a18[0] * 0.03125f);
+  const float t37 = (-t36);
+  const float t38 = (a19[0] * 0.03125f);
+  const float t39 = (-t38);
+  const float t40 = (a20[0] * 0.03125f);
+  const float t41 = (-t40);
+  const float t42 = (a21[0] * 0.03125f);
+  const float t43 = (-t42);
+  const float t44 = (a22[0] * 0.03125f);
+  const float t45 = (-t44);
+  const float t46 = (a23[0] * 0.03125f);
+  const float t47 = (-t46);
+  const float t48 = (a24[0] * 0.03125f);
+  const float t49 = (-t48);
+  const float t50 = (a25[0] * 0.03125f);
+  const float t51 = (-t50);
+  const float t52 = (a26[0] * 0.03125f);
+  const float t53 = (-t52);
+  const float t54 = (a27[0] * 0.03125f);
+  const float t55 = (-t54);
+  const float t56 = (a28[0] * 0.03125f);
+  const float t57 = (-t56);
+  const float t58 = (a29[0] * 0.03125f);
+  const float t59 = (-t58);
+  const float t60 = (a30[0] * 0.03125f);
+  const float t61 = (-t60);
+  const float t62 = (a31[0] * 0.03125f);
+  const float t63 = (-t62);
+  const float t64 = (a32[0] * 0.03125f);
+  const float t65 = (-t64);
+  const float t66 = (a33[0] * 0.03125f);
+  const float t67 = (-t66);
+  const float t68 = (a34[0] * 0.03125f);
+  const float t69 = (-t68);
+  const float t70 = (a35[0] * 0.03125f);
+  const float t71 = (-t70);
+  const float t72 = (a36[0] * 0.03125f);
+  const float t73 = (-t72);
+  const float t74 = (a37[0] * 0.03125f);
+  const float t75 = (-t74);
+  const float t76 = (a38[0] * 0.03125f);
+  const float t77 = (-t76);
+  const float t78 = (a39[0] * 0.03125f);
+  const float t79 = (-t78);
+  const float t80 = (a40[0] * 0.03125f);
+  const float t81 = (-t80);
+  const float t82 = (a41[0] * 0.03125f);
+  const float t83 = (-t82);
+  const float t84 = (a42[0] * 0.03125f);
+  const float t85 = (-t84);
+  const float t86 = (a43[0] * 0.03125f);
+  const float t87 = (-t86);
+  const float t88 = (a44[0] * 0.03125f);
+  const float t89 = (-t88);
+  const float t90 = (a45[0] * 0.03125f);
+  const float t91 = (-t90);
+  const float t92 = (a46[0] * 0.03125f);
+  const float t93 = (-t92);
+  const float t94 = (a47[0] * 0.03125f);
+  const float t95 = (-t94);
+  const float t96 = (a48[0] * 0.03125f);
+  const float t97 = (-t96);
+  const float t98 = (a49[0] * 0.03125f);
+  const float t99 = (-t98);
+  const float t100 = (a50[0] * 0.03125f);
+  const float t101 = (-t100);
+  const float t102 = (a51[0] * 0.03125f);
+  const float t103 = (-t102);
+  const float t104 = (a52[0] * 0.03125f);
+  const float t105 = (-t104);
+  const float t106 = (a53[0] * 0.03125f);
+  const float t107 = (-t106);
+  const float t108 = (a54[0] * 0.03125f);
+  const float t109 = (-t108);
+  const float t110 = (a55[0] * 0.03125f);
+  const float t111 = (-t110);
+  const float t112 = (a56[0] * 0.03125f);
+  const float t113 = (-t112);
+  const float t114 = (a57[0] * 0.03125f);
+  const float t115 = (-t114);
+  const float t116 = (a58[0] * 0.03125f);
+  const float t117 = (-t116);
+  const float t118 = (a59[0] * 0.03125f);
+  const float t119 = (-t118);
+  const float t120 = (a60[0] * 0.03125f);
+  const float t121 = (-t120);
+  const float t122 = (a61[0] * 0.03125f);
+  const float t123 = (-t122);
+  const float t124 = (a62[0] * 0.03125f);
+  const float t125 = (-t124);
+  const float t126 = (a63[0] * 0.03125f);
+  const float t127 = (-t126);
+  const float t128 = (t1 + t3 + t5 + t7 + t9 + t11 + t13 + t15 + t17 + t19 + t21 + t23 + t25 + t27 + t29 + t31 + t33 + t35 + t37 + t39 + t41 + t43 + t45 + t47 + t49 + t51 + t53 + t55 + t57 + t59 + t61 + t63 + t65 + t67 + t69 + t71 + t73 + t75 + t77 + t79 + t81 + t83 + t85 + t87 + t89 + t91 + t93 + t95 + t97 + t99 + t101 + t103 + t105 + t107 + t109 + t111 + t113 + t115 + t117 + t119 + t121 + t123 + t125 + t127);
+  const float t129 = (t128 * 0.015625f);
+  out0[0] = t129;
 }
 
-/* fused: mul addn mul over mul [] (specs/charlm_lstm.lua:22) */
-static void k50_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
+/* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn mul over mul [] (specs/charlm_lstm.lua:22) */
+static void k42_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
-  const float t1 = (t0 + a1[0] + a2[0] + a3[0] + a4[0] + a5[0] + a6[0] + a7[0] + a8[0] + a9[0] + a10[0] + a11[0] + a12[0] + a13[0] + a14[0] + a15[0] + a16[0] + a17[0] + a18[0] + a19[0] + a20[0] + a21[0] + a22[0] + a23[0] + a24[0] + a25[0] + a26[0] + a27[0] + a28[0] + a29[0] + a30[0] + a31[0] + a32[0] + a33[0] + a34[0] + a35[0] + a36[0] + a37[0] + a38[0] + a39[0] + a40[0] + a41[0] + a42[0] + a43[0] + a44[0] + a45[0] + a46[0] + a47[0] + a48[0] + a49[0] + a50[0] + a51[0] + a52[0] + a53[0] + a54[0] + a55[0] + a56[0] + a57[0] + a58[0] + a59[0] + a60[0] + a61[0] + a62[0] + a63[0]);
-  const float t2 = (t1 * 0.015625f);
-  out0[0] = t2;
+  const float t1 = (a1[0] * 0.03125f);
+  const float t2 = (a2[0] * 0.03125f);
+  const float t3 = (a3[0] * 0.03125f);
+  const float t4 = (a4[0] * 0.03125f);
+  const float t5 = (a5[0] * 0.03125f);
+  const float t6 = (a6[0] * 0.03125f);
+  const float t7 = (a7[0] * 0.03125f);
+  const float t8 = (a8[0] * 0.03125f);
+  const float t9 = (a9[0] * 0.03125f);
+  const float t10 = (a10[0] * 0.03125f);
+  const float t11 = (a11[0] * 0.03125f);
+  const float t12 = (a12[0] * 0.03125f);
+  const float t13 = (a13[0] * 0.03125f);
+  const float t14 = (a14[0] * 0.03125f);
+  const float t15 = (a15[0] * 0.03125f);
+  const float t16 = (a16[0] * 0.03125f);
+  const float t17 = (a17[0] * 0.03125f);
+  const float t18 = (a18[0] * 0.03125f);
+  const float t19 = (a19[0] * 0.03125f);
+  const float t20 = (a20[0] * 0.03125f);
+  const float t21 = (a21[0] * 0.03125f);
+  const float t22 = (a22[0] * 0.03125f);
+  const float t23 = (a23[0] * 0.03125f);
+  const float t24 = (a24[0] * 0.03125f);
+  const float t25 = (a25[0] * 0.03125f);
+  const float t26 = (a26[0] * 0.03125f);
+  const float t27 = (a27[0] * 0.03125f);
+  const float t28 = (a28[0] * 0.03125f);
+  const float t29 = (a29[0] * 0.03125f);
+  const float t30 = (a30[0] * 0.03125f);
+  const float t31 = (a31[0] * 0.03125f);
+  const float t32 = (a32[0] * 0.03125f);
+  const float t33 = (a33[0] * 0.03125f);
+  const float t34 = (a34[0] * 0.03125f);
+  const float t35 = (a35[0] * 0.03125f);
+  const float t36 = (a36[0] * 0.03125f);
+  const float t37 = (a37[0] * 0.03125f);
+  const float t38 = (a38[0] * 0.03125f);
+  const float t39 = (a39[0] * 0.03125f);
+  const float t40 = (a40[0] * 0.03125f);
+  const float t41 = (a41[0] * 0.03125f);
+  const float t42 = (a42[0] * 0.03125f);
+  const float t43 = (a43[0] * 0.03125f);
+  const float t44 = (a44[0] * 0.03125f);
+  const float t45 = (a45[0] * 0.03125f);
+  const float t46 = (a46[0] * 0.03125f);
+  const float t47 = (a47[0] * 0.03125f);
+  const float t48 = (a48[0] * 0.03125f);
+  const float t49 = (a49[0] * 0.03125f);
+  const float t50 = (a50[0] * 0.03125f);
+  const float t51 = (a51[0] * 0.03125f);
+  const float t52 = (a52[0] * 0.03125f);
+  const float t53 = (a53[0] * 0.03125f);
+  const float t54 = (a54[0] * 0.03125f);
+  const float t55 = (a55[0] * 0.03125f);
+  const float t56 = (a56[0] * 0.03125f);
+  const float t57 = (a57[0] * 0.03125f);
+  const float t58 = (a58[0] * 0.03125f);
+  const float t59 = (a59[0] * 0.03125f);
+  const float t60 = (a60[0] * 0.03125f);
+  const float t61 = (a61[0] * 0.03125f);
+  const float t62 = (a62[0] * 0.03125f);
+  const float t63 = (a63[0] * 0.03125f);
+  const float t64 = (t0 + t1 + t2 + t3 + t4 + t5 + t6 + t7 + t8 + t9 + t10 + t11 + t12 + t13 + t14 + t15 + t16 + t17 + t18 + t19 + t20 + t21 + t22 + t23 + t24 + t25 + t26 + t27 + t28 + t29 + t30 + t31 + t32 + t33 + t34 + t35 + t36 + t37 + t38 + t39 + t40 + t41 + t42 + t43 + t44 + t45 + t46 + t47 + t48 + t49 + t50 + t51 + t52 + t53 + t54 + t55 + t56 + t57 + t58 + t59 + t60 + t61 + t62 + t63);
+  const float t65 = (t64 * 0.015625f);
+  out0[0] = t65;
 }
 
 /* copy out mul [] (specs/charlm_lstm.lua:21) */
-static void k51_copy(const float *restrict a0, float *restrict out) {
+static void k43_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out transpose [1024, 96] (specs/charlm_lstm.lua:17) */
-static void k52_copy(const float *restrict a0, float *restrict out) {
+static void k44_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       out[i0 * 96 + i1] = a0[i0 * 96 + i1];
@@ -1550,7 +1758,7 @@ static void k52_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [1024, 256] (specs/charlm_lstm.lua:17) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i0 * 256 + i1] = a0[i0 * 256 + i1];
@@ -1558,14 +1766,14 @@ static void k53_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [1024] (specs/charlm_lstm.lua:17) */
-static void k54_copy(const float *restrict a0, float *restrict out) {
+static void k46_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [96, 256] (specs/charlm_lstm.lua:18) */
-static void k55_copy(const float *restrict a0, float *restrict out) {
+static void k47_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 96; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i0 * 256 + i1] = a0[i0 * 256 + i1];
@@ -1573,14 +1781,14 @@ static void k55_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [96] (specs/charlm_lstm.lua:18) */
-static void k56_copy(const float *restrict a0, float *restrict out) {
+static void k48_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 96; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add over add [32, 96] (specs/charlm_lstm.lua:18) */
-static void k57_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k49_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       const float t0 = (a0[i0 * 96 + i1] + a1[i1]);
@@ -1589,7 +1797,7 @@ static void k57_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* log_softmax [32, 96] (specs/charlm_lstm.lua:21) */
-static void k58_log_softmax(const float *restrict a0, float *restrict out) {
+static void k50_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 32; r++) {
     const float *x = a0 + r * 96;
     float *y = out + r * 96;
@@ -1602,7 +1810,7 @@ static void k58_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [32] (specs/charlm_lstm.lua:22) */
-static void k59_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k51_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 32; r++) {
     int32_t best = 0;
     for (long j = 1; j < 96; j++) {
@@ -1614,7 +1822,7 @@ static void k59_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* fused: mul over mul [1024, 96] */
-static void k60_mul(const float *restrict a0, float *restrict out0) {
+static void k52_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 98304; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -1622,7 +1830,7 @@ static void k60_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k61_sum_to(const float *restrict a0, float *restrict out) {
+static void k53_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
@@ -1631,7 +1839,7 @@ static void k61_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [1024, 256] */
-static void k62_mul(const float *restrict a0, float *restrict out0) {
+static void k54_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -1639,7 +1847,7 @@ static void k62_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k63_sum_to(const float *restrict a0, float *restrict out) {
+static void k55_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1648,7 +1856,7 @@ static void k63_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [1024] */
-static void k64_mul(const float *restrict a0, float *restrict out0) {
+static void k56_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -1656,7 +1864,7 @@ static void k64_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k65_sum_to(const float *restrict a0, float *restrict out) {
+static void k57_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++) {
     out[0] += a0[i0];
@@ -1664,7 +1872,7 @@ static void k65_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [96, 256] */
-static void k66_mul(const float *restrict a0, float *restrict out0) {
+static void k58_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -1672,7 +1880,7 @@ static void k66_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k67_sum_to(const float *restrict a0, float *restrict out) {
+static void k59_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 96; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -1681,7 +1889,7 @@ static void k67_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [96] */
-static void k68_mul(const float *restrict a0, float *restrict out0) {
+static void k60_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -1689,7 +1897,7 @@ static void k68_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k69_sum_to(const float *restrict a0, float *restrict out) {
+static void k61_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 96; i0++) {
     out[0] += a0[i0];
@@ -1697,7 +1905,7 @@ static void k69_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k70_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k62_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
@@ -1706,27 +1914,8 @@ static void k70_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   out0[0] = t4;
 }
 
-/* fused: mul mul over mul [1024, 96] */
-static void k71_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 98304; i0++) {
-    const float t0 = (a0[i0] * a1[0]);
-    const float t1 = (0.100000001f * t0);
-    out0[i0] = t0;
-    out1[i0] = t1;
-  }
-}
-
-/* fused: mul mul over mul [1024, 96] */
-static void k72_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 98304; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
 /* fused: add pow sub sqrt over sqrt [] */
-static void k73_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k63_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1735,222 +1924,144 @@ static void k73_add_pow_sub(const float *restrict a0, float *restrict out0, floa
   out1[0] = t3;
 }
 
-/* fused: mul add sqrt div add over add [1024, 96] */
-static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 98304; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
 /* fused: pow sub div over div [] */
-static void k75_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k64_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00200000009f / t1);
   out0[0] = t2;
 }
 
-/* fused: mul mul over mul [1024, 256] */
-static void k76_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 262144; i0++) {
-    const float t0 = (a0[i0] * a1[0]);
-    const float t1 = (0.100000001f * t0);
-    out0[i0] = t0;
-    out1[i0] = t1;
-  }
-}
-
-/* fused: mul mul over mul [1024, 256] */
-static void k77_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 262144; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [1024, 256] */
-static void k78_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 262144; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul mul over mul [1024] */
-static void k79_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1024; i0++) {
-    const float t0 = (a0[i0] * a1[0]);
-    const float t1 = (0.100000001f * t0);
-    out0[i0] = t0;
-    out1[i0] = t1;
-  }
-}
-
-/* fused: mul mul over mul [1024] */
-static void k80_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1024; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [1024] */
-static void k81_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1024; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul mul over mul [96, 256] */
-static void k82_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 24576; i0++) {
-    const float t0 = (a0[i0] * a1[0]);
-    const float t1 = (0.100000001f * t0);
-    out0[i0] = t0;
-    out1[i0] = t1;
-  }
-}
-
-/* fused: mul mul over mul [96, 256] */
-static void k83_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 24576; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [96, 256] */
-static void k84_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 24576; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul mul over mul [96] */
-static void k85_mul_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 96; i0++) {
-    const float t0 = (a0[i0] * a1[0]);
-    const float t1 = (0.100000001f * t0);
-    out0[i0] = t0;
-    out1[i0] = t1;
-  }
-}
-
-/* fused: mul mul over mul [96] */
-static void k86_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 96; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [96] */
-static void k87_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 96; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul add div mul sub over sub [1024, 96] */
-static void k88_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024, 96] */
+static void k65_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 98304; i0++) {
-    const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (a2[i0] * a3[0]);
+    const float t3 = (0.100000001f * t2);
+    const float t4 = (t1 + t3);
+    const float t5 = (t2 * t2);
+    const float t6 = (0.00100000005f * t5);
+    const float t7 = (t0 + t6);
+    const float t8 = sqrtf(t7);
+    const float t9 = (t8 / a4[0]);
+    const float t10 = (t9 + 9.99999994e-09f);
+    const float t11 = (t4 / t10);
+    const float t12 = (t11 * a5[0]);
+    const float t13 = (a6[i0] - t12);
+    out0[i0] = t4;
+    out1[i0] = t7;
+    out2[i0] = t13;
   }
 }
 
-/* fused: mul add div mul sub over sub [1024, 256] */
-static void k89_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024, 256] */
+static void k66_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 262144; i0++) {
-    const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (a2[i0] * a3[0]);
+    const float t3 = (0.100000001f * t2);
+    const float t4 = (t1 + t3);
+    const float t5 = (t2 * t2);
+    const float t6 = (0.00100000005f * t5);
+    const float t7 = (t0 + t6);
+    const float t8 = sqrtf(t7);
+    const float t9 = (t8 / a4[0]);
+    const float t10 = (t9 + 9.99999994e-09f);
+    const float t11 = (t4 / t10);
+    const float t12 = (t11 * a5[0]);
+    const float t13 = (a6[i0] - t12);
+    out0[i0] = t4;
+    out1[i0] = t7;
+    out2[i0] = t13;
   }
 }
 
-/* fused: mul add div mul sub over sub [1024] */
-static void k90_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul mul mul mul mul add mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [1024] */
+static void k67_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 1024; i0++) {
-    const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (0.999000013f * a2[i0]);
+    const float t3 = (0.899999976f * a3[i0]);
+    const float t4 = (a4[i0] * a5[0]);
+    const float t5 = (0.100000001f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = (t4 * t4);
+    const float t8 = (0.00100000005f * t7);
+    const float t9 = (t2 + t8);
+    const float t10 = sqrtf(t9);
+    const float t11 = (t10 / a6[0]);
+    const float t12 = (t11 + 9.99999994e-09f);
+    const float t13 = (t6 / t12);
+    const float t14 = (t13 * a7[0]);
+    const float t15 = (a8[i0] - t14);
+    const float t16 = (t1 + t5);
+    const float t17 = (t0 + t8);
+    const float t18 = sqrtf(t17);
+    const float t19 = (t18 / a6[0]);
+    const float t20 = (t19 + 9.99999994e-09f);
+    const float t21 = (t16 / t20);
+    const float t22 = (t21 * a7[0]);
+    const float t23 = (a9[i0] - t22);
+    out0[i0] = t6;
+    out1[i0] = t9;
+    out2[i0] = t15;
+    out3[i0] = t16;
+    out4[i0] = t17;
+    out5[i0] = t23;
   }
 }
 
-/* fused: mul add div mul sub over sub [96, 256] */
-static void k91_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [96, 256] */
+static void k68_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 24576; i0++) {
-    const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (a2[i0] * a3[0]);
+    const float t3 = (0.100000001f * t2);
+    const float t4 = (t1 + t3);
+    const float t5 = (t2 * t2);
+    const float t6 = (0.00100000005f * t5);
+    const float t7 = (t0 + t6);
+    const float t8 = sqrtf(t7);
+    const float t9 = (t8 / a4[0]);
+    const float t10 = (t9 + 9.99999994e-09f);
+    const float t11 = (t4 / t10);
+    const float t12 = (t11 * a5[0]);
+    const float t13 = (a6[i0] - t12);
+    out0[i0] = t4;
+    out1[i0] = t7;
+    out2[i0] = t13;
   }
 }
 
-/* fused: mul add div mul sub over sub [96] */
-static void k92_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [96] */
+static void k69_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 96; i0++) {
-    const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (a2[i0] * a3[0]);
+    const float t3 = (0.100000001f * t2);
+    const float t4 = (t1 + t3);
+    const float t5 = (t2 * t2);
+    const float t6 = (0.00100000005f * t5);
+    const float t7 = (t0 + t6);
+    const float t8 = sqrtf(t7);
+    const float t9 = (t8 / a4[0]);
+    const float t10 = (t9 + 9.99999994e-09f);
+    const float t11 = (t4 / t10);
+    const float t12 = (t11 * a5[0]);
+    const float t13 = (a6[i0] - t12);
+    out0[i0] = t4;
+    out1[i0] = t7;
+    out2[i0] = t13;
   }
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k93_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k70_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
@@ -1959,8 +2070,31 @@ static void k93_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   out0[0] = t4;
 }
 
+/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024] */
+static void k71_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
+  for (long i0 = 0; i0 < 1024; i0++) {
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (a2[i0] * a3[0]);
+    const float t3 = (0.100000001f * t2);
+    const float t4 = (t1 + t3);
+    const float t5 = (t2 * t2);
+    const float t6 = (0.00100000005f * t5);
+    const float t7 = (t0 + t6);
+    const float t8 = sqrtf(t7);
+    const float t9 = (t8 / a4[0]);
+    const float t10 = (t9 + 9.99999994e-09f);
+    const float t11 = (t4 / t10);
+    const float t12 = (t11 * a5[0]);
+    const float t13 = (a6[i0] - t12);
+    out0[i0] = t4;
+    out1[i0] = t7;
+    out2[i0] = t13;
+  }
+}
+
 /* gather [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k94_gather(const float *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k72_gather(const float *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long r = 0; r < 1; r++) {
     const int32_t id = a1[r * 1];
     for (long j = 0; j < 1024; j++)
@@ -1969,7 +2103,7 @@ static void k94_gather(const float *restrict a0, const int32_t *restrict a1, flo
 }
 
 /* matmul [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k95_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k73_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 1024; j += 128) {
       float acc0[128] = {0.0f};
@@ -1977,7 +2111,7 @@ static void k95_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 1024 + j;
         const float x0 = a0[(i + 0) * 256 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1987,54 +2121,35 @@ static void k95_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: add over add [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k96_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add add add over add [1, 1024] (specs/charlm_lstm.lua:17) */
+static void k74_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: add add over add [1, 1024] (specs/charlm_lstm.lua:17) */
-static void k97_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 1024; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (t0 + a2[i0]);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: tanh over tanh [1, 256] (specs/charlm_lstm.lua:17) */
-static void k98_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 256; i0++) {
-    const float t0 = rnnc_tanhf(a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: sigmoid mul over mul [1, 256] (specs/charlm_lstm.lua:17) */
-static void k99_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 256; i0++) {
-    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
-    const float t1 = (t0 * a1[i0]);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: sigmoid mul add tanh over tanh [1, 256] (specs/charlm_lstm.lua:17) */
-static void k100_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 256; i0++) {
-    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
-    const float t1 = (t0 * a1[i0]);
-    const float t2 = (t1 + a2[i0]);
-    const float t3 = rnnc_tanhf(t2);
+    const float t1 = (a2[i0] + a3[i0]);
+    const float t2 = (t0 + t1);
     out0[i0] = t2;
-    out1[i0] = t3;
+  }
+}
+
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 256] (specs/charlm_lstm.lua:17) */
+static void k75_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 256; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
+    const float t2 = (t1 * a2[i0]);
+    const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0])));
+    const float t4 = rnnc_tanhf(a4[i0]);
+    const float t5 = (t3 * t4);
+    const float t6 = (t2 + t5);
+    const float t7 = rnnc_tanhf(t6);
+    const float t8 = (t0 * t7);
+    out0[i0] = t6;
+    out1[i0] = t8;
   }
 }
 
 /* matmul [1, 96] (specs/charlm_lstm.lua:18) */
-static void k101_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 96; j += 96) {
       float acc0[96] = {0.0f};
@@ -2042,7 +2157,7 @@ static void k101_matmul(const float *restrict a0, const float *restrict a1, floa
         const float *b = a1 + k * 96 + j;
         const float x0 = a0[(i + 0) * 256 + k];
         for (int c = 0; c < 96; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 96; c++) {
@@ -2053,7 +2168,7 @@ static void k101_matmul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* fused: add over add [1, 96] (specs/charlm_lstm.lua:18) */
-static void k102_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k77_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -2061,7 +2176,7 @@ static void k102_add(const float *restrict a0, const float *restrict a1, float *
 }
 
 /* copy out stack [1, 1, 96] (specs/charlm_lstm.lua:20) */
-static void k103_copy(const float *restrict a0, float *restrict out) {
+static void k78_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++)
       for (long i2 = 0; i2 < 96; i2++) {
@@ -2070,7 +2185,7 @@ static void k103_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 256] (specs/charlm_lstm.lua:17) */
-static void k104_copy(const float *restrict a0, float *restrict out) {
+static void k79_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i1] = a0[i1];
@@ -2140,590 +2255,331 @@ static void charlm_lstm_predict_1(const float *restrict P, const charlm_lstm_bat
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
   k1_gather((float *)(A + 0) + 0, in->x + 0, (float *)(A + 393216) + 0);
-  k2_add(P + 361472 /* lstm1.bias_hh */, (float *)(A + 524288) + 0);
-  k3_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 524288) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k5_sigmoid_mul_tanh((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 1, (float *)(A + 491520) + 0);
-  k6_transpose(P + 98304 /* lstm1.weight_hh */, (float *)(A + 786432) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 458752) + 0, (float *)(A + 1835008) + 0);
-  k8_matmul((float *)(A + 1835008) + 0, (float *)(A + 786432) + 0, (float *)(A + 622592) + 0);
-  k9_add((float *)(A + 622592) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 491520) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 622592) + 0);
-  k4_tanh((float *)(A + 622592) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 622592) + 0, (float *)(A + 393216) + 0, (float *)(A + 753664) + 0);
-  k10_sigmoid_mul_add((float *)(A + 622592) + 256, (float *)(A + 425984) + 0, (float *)(A + 753664) + 0, (float *)(A + 393216) + 0, (float *)(A + 3932160) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 2, (float *)(A + 458752) + 0);
-  k7_sigmoid_mul((float *)(A + 622592) + 768, (float *)(A + 3932160) + 0, (float *)(A + 1835008) + 8192);
-  k8_matmul((float *)(A + 1835008) + 8192, (float *)(A + 786432) + 0, (float *)(A + 3932160) + 0);
-  k9_add((float *)(A + 3932160) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 589824) + 0);
-  k3_add_add((float *)(A + 458752) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 589824) + 0, (float *)(A + 3932160) + 0);
-  k4_tanh((float *)(A + 3932160) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 3932160) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3932160) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 3, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 3932160) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 16384);
-  k8_matmul((float *)(A + 1835008) + 16384, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 3932160) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 4, (float *)(A + 491520) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 3932160) + 0, (float *)(A + 1835008) + 24576);
-  k8_matmul((float *)(A + 1835008) + 24576, (float *)(A + 786432) + 0, (float *)(A + 3932160) + 0);
-  k9_add((float *)(A + 3932160) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 622592) + 0);
-  k3_add_add((float *)(A + 491520) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 622592) + 0, (float *)(A + 3932160) + 0);
-  k4_tanh((float *)(A + 3932160) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 3932160) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 3932160) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 5, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 3932160) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 32768);
-  k8_matmul((float *)(A + 1835008) + 32768, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 6, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 40960);
-  k8_matmul((float *)(A + 1835008) + 40960, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 7, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 49152);
-  k8_matmul((float *)(A + 1835008) + 49152, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 8, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 57344);
-  k8_matmul((float *)(A + 1835008) + 57344, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 9, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 65536);
-  k8_matmul((float *)(A + 1835008) + 65536, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 10, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 73728);
-  k8_matmul((float *)(A + 1835008) + 73728, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 11, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 81920);
-  k8_matmul((float *)(A + 1835008) + 81920, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 12, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 90112);
-  k8_matmul((float *)(A + 1835008) + 90112, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 13, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 98304);
-  k8_matmul((float *)(A + 1835008) + 98304, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 14, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 106496);
-  k8_matmul((float *)(A + 1835008) + 106496, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 15, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 114688);
-  k8_matmul((float *)(A + 1835008) + 114688, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 16, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 122880);
-  k8_matmul((float *)(A + 1835008) + 122880, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 17, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 131072);
-  k8_matmul((float *)(A + 1835008) + 131072, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 18, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 139264);
-  k8_matmul((float *)(A + 1835008) + 139264, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 19, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 147456);
-  k8_matmul((float *)(A + 1835008) + 147456, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 20, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 155648);
-  k8_matmul((float *)(A + 1835008) + 155648, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 21, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 163840);
-  k8_matmul((float *)(A + 1835008) + 163840, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 22, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 172032);
-  k8_matmul((float *)(A + 1835008) + 172032, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 23, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 180224);
-  k8_matmul((float *)(A + 1835008) + 180224, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 24, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 188416);
-  k8_matmul((float *)(A + 1835008) + 188416, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 25, (float *)(A + 524288) + 0);
+  k2_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, (float *)(A + 524288) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 1, (float *)(A + 393216) + 0);
+  k3_transpose(P + 98304 /* lstm1.weight_hh */, (float *)(A + 655360) + 0);
+  k4_sigmoid_sigmoid_tanh((float *)(A + 524288) + 768, (float *)(A + 524288) + 0, (float *)(A + 524288) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 0);
+  k5_matmul((float *)(A + 1736704) + 0, (float *)(A + 655360) + 0, (float *)(A + 524288) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 524288) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3833856) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 2, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3833856) + 768, (float *)(A + 3833856) + 256, (float *)(A + 1703936) + 0, (float *)(A + 3833856) + 0, (float *)(A + 3833856) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 8192);
+  k5_matmul((float *)(A + 1736704) + 8192, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 3, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 16384);
+  k5_matmul((float *)(A + 1736704) + 16384, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 4, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 1703936) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 24576);
+  k5_matmul((float *)(A + 1736704) + 24576, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 5, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 557056) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 32768);
+  k5_matmul((float *)(A + 1736704) + 32768, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 6, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 40960);
+  k5_matmul((float *)(A + 1736704) + 40960, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 7, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 49152);
+  k5_matmul((float *)(A + 1736704) + 49152, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 8, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 57344);
+  k5_matmul((float *)(A + 1736704) + 57344, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 9, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 65536);
+  k5_matmul((float *)(A + 1736704) + 65536, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 10, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 73728);
+  k5_matmul((float *)(A + 1736704) + 73728, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 11, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 81920);
+  k5_matmul((float *)(A + 1736704) + 81920, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 12, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 90112);
+  k5_matmul((float *)(A + 1736704) + 90112, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 13, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 98304);
+  k5_matmul((float *)(A + 1736704) + 98304, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 14, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 106496);
+  k5_matmul((float *)(A + 1736704) + 106496, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 15, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 114688);
+  k5_matmul((float *)(A + 1736704) + 114688, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 16, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 122880);
+  k5_matmul((float *)(A + 1736704) + 122880, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 17, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 131072);
+  k5_matmul((float *)(A + 1736704) + 131072, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 18, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 139264);
+  k5_matmul((float *)(A + 1736704) + 139264, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 19, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 147456);
+  k5_matmul((float *)(A + 1736704) + 147456, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 20, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 155648);
+  k5_matmul((float *)(A + 1736704) + 155648, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 21, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 163840);
+  k5_matmul((float *)(A + 1736704) + 163840, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 22, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 172032);
+  k5_matmul((float *)(A + 1736704) + 172032, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 23, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 180224);
+  k5_matmul((float *)(A + 1736704) + 180224, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 24, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 188416);
+  k5_matmul((float *)(A + 1736704) + 188416, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 25, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 196608);
+  k5_matmul((float *)(A + 1736704) + 196608, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 26, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 204800);
+  k5_matmul((float *)(A + 1736704) + 204800, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 27, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 212992);
+  k5_matmul((float *)(A + 1736704) + 212992, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 28, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 221184);
+  k5_matmul((float *)(A + 1736704) + 221184, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 29, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 229376);
+  k5_matmul((float *)(A + 1736704) + 229376, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 30, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 237568);
+  k5_matmul((float *)(A + 1736704) + 237568, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 31, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 245760);
+  k5_matmul((float *)(A + 1736704) + 245760, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 32, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 253952);
+  k5_matmul((float *)(A + 1736704) + 253952, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 33, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 262144);
+  k5_matmul((float *)(A + 1736704) + 262144, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 34, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 270336);
+  k5_matmul((float *)(A + 1736704) + 270336, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 35, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 278528);
+  k5_matmul((float *)(A + 1736704) + 278528, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 36, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 286720);
+  k5_matmul((float *)(A + 1736704) + 286720, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 37, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 294912);
+  k5_matmul((float *)(A + 1736704) + 294912, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 38, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 303104);
+  k5_matmul((float *)(A + 1736704) + 303104, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 39, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 311296);
+  k5_matmul((float *)(A + 1736704) + 311296, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 40, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 319488);
+  k5_matmul((float *)(A + 1736704) + 319488, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 41, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 327680);
+  k5_matmul((float *)(A + 1736704) + 327680, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 42, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 335872);
+  k5_matmul((float *)(A + 1736704) + 335872, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 43, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 344064);
+  k5_matmul((float *)(A + 1736704) + 344064, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 44, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 352256);
+  k5_matmul((float *)(A + 1736704) + 352256, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 45, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 360448);
+  k5_matmul((float *)(A + 1736704) + 360448, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 46, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 368640);
+  k5_matmul((float *)(A + 1736704) + 368640, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 47, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 376832);
+  k5_matmul((float *)(A + 1736704) + 376832, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 48, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 385024);
+  k5_matmul((float *)(A + 1736704) + 385024, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 49, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 393216);
+  k5_matmul((float *)(A + 1736704) + 393216, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
 }
 
 static void charlm_lstm_predict_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 196608);
-  k8_matmul((float *)(A + 1835008) + 196608, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 26, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 204800);
-  k8_matmul((float *)(A + 1835008) + 204800, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 27, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 212992);
-  k8_matmul((float *)(A + 1835008) + 212992, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 28, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 221184);
-  k8_matmul((float *)(A + 1835008) + 221184, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 29, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 229376);
-  k8_matmul((float *)(A + 1835008) + 229376, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 30, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 237568);
-  k8_matmul((float *)(A + 1835008) + 237568, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 31, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 245760);
-  k8_matmul((float *)(A + 1835008) + 245760, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 32, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 253952);
-  k8_matmul((float *)(A + 1835008) + 253952, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 33, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 262144);
-  k8_matmul((float *)(A + 1835008) + 262144, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 34, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 270336);
-  k8_matmul((float *)(A + 1835008) + 270336, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 35, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 278528);
-  k8_matmul((float *)(A + 1835008) + 278528, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 36, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 286720);
-  k8_matmul((float *)(A + 1835008) + 286720, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 37, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 294912);
-  k8_matmul((float *)(A + 1835008) + 294912, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 38, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 303104);
-  k8_matmul((float *)(A + 1835008) + 303104, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 39, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 311296);
-  k8_matmul((float *)(A + 1835008) + 311296, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 40, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 319488);
-  k8_matmul((float *)(A + 1835008) + 319488, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 41, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 327680);
-  k8_matmul((float *)(A + 1835008) + 327680, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 42, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 335872);
-  k8_matmul((float *)(A + 1835008) + 335872, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 43, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 344064);
-  k8_matmul((float *)(A + 1835008) + 344064, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 44, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 352256);
-  k8_matmul((float *)(A + 1835008) + 352256, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 45, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 360448);
-  k8_matmul((float *)(A + 1835008) + 360448, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 46, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 368640);
-  k8_matmul((float *)(A + 1835008) + 368640, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 47, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 376832);
-  k8_matmul((float *)(A + 1835008) + 376832, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 48, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 385024);
-  k8_matmul((float *)(A + 1835008) + 385024, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 49, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 393216);
-  k8_matmul((float *)(A + 1835008) + 393216, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 50, (float *)(A + 524288) + 0);
-}
-
-static void charlm_lstm_predict_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 401408);
-  k8_matmul((float *)(A + 1835008) + 401408, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 51, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 409600);
-  k8_matmul((float *)(A + 1835008) + 409600, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 52, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 417792);
-  k8_matmul((float *)(A + 1835008) + 417792, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 53, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 425984);
-  k8_matmul((float *)(A + 1835008) + 425984, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 54, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 434176);
-  k8_matmul((float *)(A + 1835008) + 434176, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 55, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 442368);
-  k8_matmul((float *)(A + 1835008) + 442368, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 56, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 450560);
-  k8_matmul((float *)(A + 1835008) + 450560, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 57, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 458752);
-  k8_matmul((float *)(A + 1835008) + 458752, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 58, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 466944);
-  k8_matmul((float *)(A + 1835008) + 466944, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 59, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 475136);
-  k8_matmul((float *)(A + 1835008) + 475136, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 60, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 483328);
-  k8_matmul((float *)(A + 1835008) + 483328, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 61, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 491520);
-  k8_matmul((float *)(A + 1835008) + 491520, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 393216) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 62, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 499712);
-  k8_matmul((float *)(A + 1835008) + 499712, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 425984) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0);
-  k10_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 393216) + 0, (float *)(A + 458752) + 0, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 63, (float *)(A + 524288) + 0);
-  k7_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 507904);
-  k8_matmul((float *)(A + 1835008) + 507904, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3932160) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3932160) + 0, (float *)(A + 0) + 0);
-  k4_tanh((float *)(A + 0) + 512, (float *)(A + 458752) + 0);
-  k7_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 458752) + 0, (float *)(A + 491520) + 0);
-  k11_sigmoid_mul_add((float *)(A + 0) + 256, (float *)(A + 425984) + 0, (float *)(A + 491520) + 0, (float *)(A + 458752) + 0);
-  k7_sigmoid_mul((float *)(A + 0) + 768, (float *)(A + 458752) + 0, (float *)(A + 1835008) + 516096);
-  k12_transpose(P + 362496 /* dense1.weight */, (float *)(A + 524288) + 0);
-  k13_matmul((float *)(A + 1835008) + 0, (float *)(A + 524288) + 0, (float *)(A + 655360) + 0);
-  k14_add((float *)(A + 655360) + 0, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 0);
-  k14_add((float *)(A + 655360) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 96);
-  k14_add((float *)(A + 655360) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 192);
-  k14_add((float *)(A + 655360) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 288);
-  k14_add((float *)(A + 655360) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 384);
-  k14_add((float *)(A + 655360) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 480);
-  k14_add((float *)(A + 655360) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 576);
-  k14_add((float *)(A + 655360) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 672);
-  k14_add((float *)(A + 655360) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 768);
-  k14_add((float *)(A + 655360) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 864);
-  k14_add((float *)(A + 655360) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 960);
-  k14_add((float *)(A + 655360) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 1056);
-  k14_add((float *)(A + 655360) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 1152);
-  k14_add((float *)(A + 655360) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 1248);
-  k14_add((float *)(A + 655360) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 1344);
-  k14_add((float *)(A + 655360) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 1440);
-  k14_add((float *)(A + 655360) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 1536);
-  k14_add((float *)(A + 655360) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 1632);
-  k14_add((float *)(A + 655360) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 1728);
-  k14_add((float *)(A + 655360) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 1824);
-  k14_add((float *)(A + 655360) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 1920);
-  k14_add((float *)(A + 655360) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 2016);
-  k14_add((float *)(A + 655360) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 2112);
-  k14_add((float *)(A + 655360) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 2208);
-  k14_add((float *)(A + 655360) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 2304);
-  k14_add((float *)(A + 655360) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 2400);
-  k14_add((float *)(A + 655360) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 2496);
-  k14_add((float *)(A + 655360) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 2592);
-  k14_add((float *)(A + 655360) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 2688);
-  k14_add((float *)(A + 655360) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 2784);
-  k14_add((float *)(A + 655360) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 2880);
-  k14_add((float *)(A + 655360) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 2976);
-  k14_add((float *)(A + 655360) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 3072);
-  k14_add((float *)(A + 655360) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 3168);
-  k14_add((float *)(A + 655360) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 3264);
-  k14_add((float *)(A + 655360) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 3360);
-  k14_add((float *)(A + 655360) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 3456);
-  k14_add((float *)(A + 655360) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 3552);
-  k14_add((float *)(A + 655360) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 3648);
-  k14_add((float *)(A + 655360) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 3744);
-  k14_add((float *)(A + 655360) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 3840);
-  k14_add((float *)(A + 655360) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 3936);
-  k14_add((float *)(A + 655360) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 4032);
-  k14_add((float *)(A + 655360) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 4128);
-  k14_add((float *)(A + 655360) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 4224);
-  k14_add((float *)(A + 655360) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 4320);
-  k14_add((float *)(A + 655360) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 4416);
-  k14_add((float *)(A + 655360) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 4512);
-  k14_add((float *)(A + 655360) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 4608);
-  k14_add((float *)(A + 655360) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 4704);
-  k14_add((float *)(A + 655360) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 4800);
-  k14_add((float *)(A + 655360) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 4896);
-  k14_add((float *)(A + 655360) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 4992);
-  k14_add((float *)(A + 655360) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 5088);
-  k14_add((float *)(A + 655360) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 5184);
-  k14_add((float *)(A + 655360) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 5280);
-  k14_add((float *)(A + 655360) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 5376);
-  k14_add((float *)(A + 655360) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 5472);
-  k14_add((float *)(A + 655360) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 5568);
-  k14_add((float *)(A + 655360) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 5664);
-  k14_add((float *)(A + 655360) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 5760);
-  k14_add((float *)(A + 655360) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 5856);
-  k14_add((float *)(A + 655360) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 5952);
-  k14_add((float *)(A + 655360) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 1835008) + 6048);
+  k1_gather((float *)(A + 0) + 0, in->x + 50, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 401408);
+  k5_matmul((float *)(A + 1736704) + 401408, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 51, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 409600);
+  k5_matmul((float *)(A + 1736704) + 409600, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 52, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 417792);
+  k5_matmul((float *)(A + 1736704) + 417792, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 53, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 425984);
+  k5_matmul((float *)(A + 1736704) + 425984, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 54, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 434176);
+  k5_matmul((float *)(A + 1736704) + 434176, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 55, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 442368);
+  k5_matmul((float *)(A + 1736704) + 442368, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 56, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 450560);
+  k5_matmul((float *)(A + 1736704) + 450560, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 57, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 458752);
+  k5_matmul((float *)(A + 1736704) + 458752, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 58, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 466944);
+  k5_matmul((float *)(A + 1736704) + 466944, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 59, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 475136);
+  k5_matmul((float *)(A + 1736704) + 475136, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 60, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 483328);
+  k5_matmul((float *)(A + 1736704) + 483328, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 61, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 491520);
+  k5_matmul((float *)(A + 1736704) + 491520, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 393216) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 62, (float *)(A + 3833856) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 393216) + 768, (float *)(A + 393216) + 256, (float *)(A + 1703936) + 0, (float *)(A + 393216) + 0, (float *)(A + 393216) + 512, (float *)(A + 524288) + 0, (float *)(A + 1736704) + 499712);
+  k5_matmul((float *)(A + 1736704) + 499712, (float *)(A + 655360) + 0, (float *)(A + 393216) + 0);
+  k6_add_add_add((float *)(A + 3833856) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 393216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 63, (float *)(A + 393216) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 524288) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 557056) + 0, (float *)(A + 1736704) + 507904);
+  k5_matmul((float *)(A + 1736704) + 507904, (float *)(A + 655360) + 0, (float *)(A + 3833856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3833856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 557056) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 1736704) + 516096);
+  k9_transpose(P + 362496 /* dense1.weight */, (float *)(A + 3833856) + 0);
+  k10_matmul((float *)(A + 1736704) + 0, (float *)(A + 3833856) + 0, (float *)(A + 655360) + 0);
+  k11_add((float *)(A + 655360) + 0, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 0);
+  k11_add((float *)(A + 655360) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 96);
+  k11_add((float *)(A + 655360) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 192);
+  k11_add((float *)(A + 655360) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 288);
+  k11_add((float *)(A + 655360) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 384);
+  k11_add((float *)(A + 655360) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 480);
+  k11_add((float *)(A + 655360) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 576);
+  k11_add((float *)(A + 655360) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 672);
+  k11_add((float *)(A + 655360) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 768);
+  k11_add((float *)(A + 655360) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 864);
+  k11_add((float *)(A + 655360) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 960);
+  k11_add((float *)(A + 655360) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 1056);
+  k11_add((float *)(A + 655360) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 1152);
+  k11_add((float *)(A + 655360) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 1248);
+  k11_add((float *)(A + 655360) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 1344);
+  k11_add((float *)(A + 655360) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 1440);
+  k11_add((float *)(A + 655360) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 1536);
+  k11_add((float *)(A + 655360) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 1632);
+  k11_add((float *)(A + 655360) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 1728);
+  k11_add((float *)(A + 655360) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 1824);
+  k11_add((float *)(A + 655360) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 1920);
+  k11_add((float *)(A + 655360) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 2016);
+  k11_add((float *)(A + 655360) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 2112);
+  k11_add((float *)(A + 655360) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 2208);
+  k11_add((float *)(A + 655360) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 2304);
+  k11_add((float *)(A + 655360) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 2400);
+  k11_add((float *)(A + 655360) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 2496);
+  k11_add((float *)(A + 655360) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 2592);
+  k11_add((float *)(A + 655360) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 2688);
+  k11_add((float *)(A + 655360) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 2784);
+  k11_add((float *)(A + 655360) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 2880);
+  k11_add((float *)(A + 655360) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 2976);
+  k11_add((float *)(A + 655360) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 3072);
+  k11_add((float *)(A + 655360) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 3168);
+  k11_add((float *)(A + 655360) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 3264);
+  k11_add((float *)(A + 655360) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 3360);
+  k11_add((float *)(A + 655360) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 3456);
+  k11_add((float *)(A + 655360) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 3552);
+  k11_add((float *)(A + 655360) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 3648);
+  k11_add((float *)(A + 655360) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 3744);
+  k11_add((float *)(A + 655360) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 3840);
+  k11_add((float *)(A + 655360) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 3936);
+  k11_add((float *)(A + 655360) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 4032);
+  k11_add((float *)(A + 655360) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 4128);
+  k11_add((float *)(A + 655360) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 4224);
+  k11_add((float *)(A + 655360) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 4320);
+  k11_add((float *)(A + 655360) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 4416);
+  k11_add((float *)(A + 655360) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 4512);
+  k11_add((float *)(A + 655360) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 4608);
+  k11_add((float *)(A + 655360) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 4704);
+  k11_add((float *)(A + 655360) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 4800);
+  k11_add((float *)(A + 655360) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 4896);
+  k11_add((float *)(A + 655360) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 4992);
+  k11_add((float *)(A + 655360) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 5088);
+  k11_add((float *)(A + 655360) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 5184);
+  k11_add((float *)(A + 655360) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 5280);
+  k11_add((float *)(A + 655360) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 5376);
+  k11_add((float *)(A + 655360) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 5472);
+  k11_add((float *)(A + 655360) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 5568);
+  k11_add((float *)(A + 655360) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 5664);
+  k11_add((float *)(A + 655360) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 5760);
+  k11_add((float *)(A + 655360) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 5856);
+  k11_add((float *)(A + 655360) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 5952);
+  k11_add((float *)(A + 655360) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 1441792) + 6048);
 }
 
 void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charlm_lstm_outputs *out, void *arena) {
@@ -2734,1916 +2590,1199 @@ void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charl
   (void)P, (void)A;
   charlm_lstm_predict_1(P, in, A, seed);
   charlm_lstm_predict_2(P, in, A, seed);
-  charlm_lstm_predict_3(P, in, A, seed);
-  if (out) k15_copy((float *)(A + 1835008) + 0, out->logits);
+  if (out) k12_copy((float *)(A + 1441792) + 0, out->logits);
 }
 
 static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
   k1_gather((float *)(A + 0) + 0, in->x + 0, (float *)(A + 393216) + 0);
-  k2_add(P + 361472 /* lstm1.bias_hh */, (float *)(A + 524288) + 0);
-  k3_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 524288) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 393216) + 0);
-  k16_sigmoid_mul_tanh((float *)(A + 655360) + 0, (float *)(A + 393216) + 0, (float *)(A + 425984) + 0, (float *)(A + 458752) + 0, (float *)(A + 491520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 1, (float *)(A + 524288) + 0);
-  k6_transpose(P + 98304 /* lstm1.weight_hh */, (float *)(A + 786432) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 491520) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1867776) + 0);
-  k8_matmul((float *)(A + 1867776) + 0, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
-  k3_add_add((float *)(A + 524288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 524288) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 524288) + 0, (float *)(A + 557056) + 0, (float *)(A + 589824) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 458752) + 0, (float *)(A + 589824) + 0, (float *)(A + 622592) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3997696) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 2, (float *)(A + 4096000) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 3997696) + 0, (float *)(A + 589824) + 0, (float *)(A + 1867776) + 8192);
-  k8_matmul((float *)(A + 1867776) + 8192, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4227072) + 0);
-  k3_add_add((float *)(A + 4096000) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4227072) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 4030464) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 4030464) + 0, (float *)(A + 4063232) + 0, (float *)(A + 4096000) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 3964928) + 0, (float *)(A + 4096000) + 0, (float *)(A + 4128768) + 0, (float *)(A + 4161536) + 0, (float *)(A + 4194304) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 3, (float *)(A + 4227072) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 4194304) + 0, (float *)(A + 4096000) + 0, (float *)(A + 1867776) + 16384);
-  k8_matmul((float *)(A + 1867776) + 16384, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4358144) + 0);
-  k3_add_add((float *)(A + 4227072) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4358144) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 4227072) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 4227072) + 0, (float *)(A + 4259840) + 0, (float *)(A + 4292608) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 4161536) + 0, (float *)(A + 4292608) + 0, (float *)(A + 4325376) + 0, (float *)(A + 4358144) + 0, (float *)(A + 4390912) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 4, (float *)(A + 4489216) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 4390912) + 0, (float *)(A + 4292608) + 0, (float *)(A + 1867776) + 24576);
-  k8_matmul((float *)(A + 1867776) + 24576, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4620288) + 0);
-  k3_add_add((float *)(A + 4489216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4620288) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 4423680) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 4423680) + 0, (float *)(A + 4456448) + 0, (float *)(A + 4489216) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 4358144) + 0, (float *)(A + 4489216) + 0, (float *)(A + 4521984) + 0, (float *)(A + 4554752) + 0, (float *)(A + 4587520) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 5, (float *)(A + 4620288) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 4587520) + 0, (float *)(A + 4489216) + 0, (float *)(A + 1867776) + 32768);
-  k8_matmul((float *)(A + 1867776) + 32768, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4751360) + 0);
-  k3_add_add((float *)(A + 4620288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4751360) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 4620288) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 4620288) + 0, (float *)(A + 4653056) + 0, (float *)(A + 4685824) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 4554752) + 0, (float *)(A + 4685824) + 0, (float *)(A + 4718592) + 0, (float *)(A + 4751360) + 0, (float *)(A + 4784128) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 6, (float *)(A + 4882432) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 4784128) + 0, (float *)(A + 4685824) + 0, (float *)(A + 1867776) + 40960);
-  k8_matmul((float *)(A + 1867776) + 40960, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5013504) + 0);
-  k3_add_add((float *)(A + 4882432) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5013504) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 4816896) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 4816896) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4882432) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 4751360) + 0, (float *)(A + 4882432) + 0, (float *)(A + 4915200) + 0, (float *)(A + 4947968) + 0, (float *)(A + 4980736) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 7, (float *)(A + 5013504) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 4980736) + 0, (float *)(A + 4882432) + 0, (float *)(A + 1867776) + 49152);
-  k8_matmul((float *)(A + 1867776) + 49152, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5144576) + 0);
-  k3_add_add((float *)(A + 5013504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5144576) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 5013504) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5046272) + 0, (float *)(A + 5079040) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 4947968) + 0, (float *)(A + 5079040) + 0, (float *)(A + 5111808) + 0, (float *)(A + 5144576) + 0, (float *)(A + 5177344) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 8, (float *)(A + 5275648) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 5177344) + 0, (float *)(A + 5079040) + 0, (float *)(A + 1867776) + 57344);
-  k8_matmul((float *)(A + 1867776) + 57344, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5406720) + 0);
-  k3_add_add((float *)(A + 5275648) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5406720) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 5210112) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 5210112) + 0, (float *)(A + 5242880) + 0, (float *)(A + 5275648) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 5144576) + 0, (float *)(A + 5275648) + 0, (float *)(A + 5308416) + 0, (float *)(A + 5341184) + 0, (float *)(A + 5373952) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 9, (float *)(A + 5406720) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 5373952) + 0, (float *)(A + 5275648) + 0, (float *)(A + 1867776) + 65536);
-  k8_matmul((float *)(A + 1867776) + 65536, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5537792) + 0);
-  k3_add_add((float *)(A + 5406720) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5537792) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 5406720) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 5406720) + 0, (float *)(A + 5439488) + 0, (float *)(A + 5472256) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 5341184) + 0, (float *)(A + 5472256) + 0, (float *)(A + 5505024) + 0, (float *)(A + 5537792) + 0, (float *)(A + 5570560) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 10, (float *)(A + 5668864) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 5570560) + 0, (float *)(A + 5472256) + 0, (float *)(A + 1867776) + 73728);
-  k8_matmul((float *)(A + 1867776) + 73728, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5799936) + 0);
-  k3_add_add((float *)(A + 5668864) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5799936) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 5603328) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 5603328) + 0, (float *)(A + 5636096) + 0, (float *)(A + 5668864) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 5537792) + 0, (float *)(A + 5668864) + 0, (float *)(A + 5701632) + 0, (float *)(A + 5734400) + 0, (float *)(A + 5767168) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 11, (float *)(A + 5799936) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 5767168) + 0, (float *)(A + 5668864) + 0, (float *)(A + 1867776) + 81920);
-  k8_matmul((float *)(A + 1867776) + 81920, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5931008) + 0);
-  k3_add_add((float *)(A + 5799936) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5931008) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 5799936) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 5799936) + 0, (float *)(A + 5832704) + 0, (float *)(A + 5865472) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 5734400) + 0, (float *)(A + 5865472) + 0, (float *)(A + 5898240) + 0, (float *)(A + 5931008) + 0, (float *)(A + 5963776) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 12, (float *)(A + 6062080) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 5963776) + 0, (float *)(A + 5865472) + 0, (float *)(A + 1867776) + 90112);
-  k8_matmul((float *)(A + 1867776) + 90112, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6193152) + 0);
-  k3_add_add((float *)(A + 6062080) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6193152) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 5996544) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 5996544) + 0, (float *)(A + 6029312) + 0, (float *)(A + 6062080) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 5931008) + 0, (float *)(A + 6062080) + 0, (float *)(A + 6094848) + 0, (float *)(A + 6127616) + 0, (float *)(A + 6160384) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 13, (float *)(A + 6193152) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 6160384) + 0, (float *)(A + 6062080) + 0, (float *)(A + 1867776) + 98304);
-  k8_matmul((float *)(A + 1867776) + 98304, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6324224) + 0);
-  k3_add_add((float *)(A + 6193152) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6324224) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 6193152) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 6193152) + 0, (float *)(A + 6225920) + 0, (float *)(A + 6258688) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 6127616) + 0, (float *)(A + 6258688) + 0, (float *)(A + 6291456) + 0, (float *)(A + 6324224) + 0, (float *)(A + 6356992) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 14, (float *)(A + 6455296) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 6356992) + 0, (float *)(A + 6258688) + 0, (float *)(A + 1867776) + 106496);
-  k8_matmul((float *)(A + 1867776) + 106496, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6586368) + 0);
-  k3_add_add((float *)(A + 6455296) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6586368) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 6389760) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 6389760) + 0, (float *)(A + 6422528) + 0, (float *)(A + 6455296) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 6324224) + 0, (float *)(A + 6455296) + 0, (float *)(A + 6488064) + 0, (float *)(A + 6520832) + 0, (float *)(A + 6553600) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 15, (float *)(A + 6586368) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 6553600) + 0, (float *)(A + 6455296) + 0, (float *)(A + 1867776) + 114688);
-  k8_matmul((float *)(A + 1867776) + 114688, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6717440) + 0);
-  k3_add_add((float *)(A + 6586368) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6717440) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 6586368) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6619136) + 0, (float *)(A + 6651904) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 6520832) + 0, (float *)(A + 6651904) + 0, (float *)(A + 6684672) + 0, (float *)(A + 6717440) + 0, (float *)(A + 6750208) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 16, (float *)(A + 6848512) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 6750208) + 0, (float *)(A + 6651904) + 0, (float *)(A + 1867776) + 122880);
-  k8_matmul((float *)(A + 1867776) + 122880, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6979584) + 0);
-  k3_add_add((float *)(A + 6848512) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6979584) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 6782976) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 6782976) + 0, (float *)(A + 6815744) + 0, (float *)(A + 6848512) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 6717440) + 0, (float *)(A + 6848512) + 0, (float *)(A + 6881280) + 0, (float *)(A + 6914048) + 0, (float *)(A + 6946816) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 17, (float *)(A + 6979584) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 6946816) + 0, (float *)(A + 6848512) + 0, (float *)(A + 1867776) + 131072);
-  k8_matmul((float *)(A + 1867776) + 131072, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7110656) + 0);
-  k3_add_add((float *)(A + 6979584) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7110656) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 6979584) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 6979584) + 0, (float *)(A + 7012352) + 0, (float *)(A + 7045120) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 6914048) + 0, (float *)(A + 7045120) + 0, (float *)(A + 7077888) + 0, (float *)(A + 7110656) + 0, (float *)(A + 7143424) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 18, (float *)(A + 7241728) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 7143424) + 0, (float *)(A + 7045120) + 0, (float *)(A + 1867776) + 139264);
-  k8_matmul((float *)(A + 1867776) + 139264, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7372800) + 0);
-  k3_add_add((float *)(A + 7241728) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7372800) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 7176192) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 7176192) + 0, (float *)(A + 7208960) + 0, (float *)(A + 7241728) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 7110656) + 0, (float *)(A + 7241728) + 0, (float *)(A + 7274496) + 0, (float *)(A + 7307264) + 0, (float *)(A + 7340032) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 19, (float *)(A + 7372800) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 7340032) + 0, (float *)(A + 7241728) + 0, (float *)(A + 1867776) + 147456);
-  k8_matmul((float *)(A + 1867776) + 147456, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7503872) + 0);
-  k3_add_add((float *)(A + 7372800) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7503872) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 7372800) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 7372800) + 0, (float *)(A + 7405568) + 0, (float *)(A + 7438336) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 7307264) + 0, (float *)(A + 7438336) + 0, (float *)(A + 7471104) + 0, (float *)(A + 7503872) + 0, (float *)(A + 7536640) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 20, (float *)(A + 7634944) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 7536640) + 0, (float *)(A + 7438336) + 0, (float *)(A + 1867776) + 155648);
-  k8_matmul((float *)(A + 1867776) + 155648, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7766016) + 0);
-  k3_add_add((float *)(A + 7634944) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7766016) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 7569408) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 7569408) + 0, (float *)(A + 7602176) + 0, (float *)(A + 7634944) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 7503872) + 0, (float *)(A + 7634944) + 0, (float *)(A + 7667712) + 0, (float *)(A + 7700480) + 0, (float *)(A + 7733248) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 21, (float *)(A + 7766016) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 7733248) + 0, (float *)(A + 7634944) + 0, (float *)(A + 1867776) + 163840);
-  k8_matmul((float *)(A + 1867776) + 163840, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7897088) + 0);
-  k3_add_add((float *)(A + 7766016) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7897088) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 7766016) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 7766016) + 0, (float *)(A + 7798784) + 0, (float *)(A + 7831552) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 7700480) + 0, (float *)(A + 7831552) + 0, (float *)(A + 7864320) + 0, (float *)(A + 7897088) + 0, (float *)(A + 7929856) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 22, (float *)(A + 8028160) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 7929856) + 0, (float *)(A + 7831552) + 0, (float *)(A + 1867776) + 172032);
-  k8_matmul((float *)(A + 1867776) + 172032, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8159232) + 0);
-  k3_add_add((float *)(A + 8028160) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8159232) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 7962624) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 7962624) + 0, (float *)(A + 7995392) + 0, (float *)(A + 8028160) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 7897088) + 0, (float *)(A + 8028160) + 0, (float *)(A + 8060928) + 0, (float *)(A + 8093696) + 0, (float *)(A + 8126464) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 23, (float *)(A + 8159232) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 8126464) + 0, (float *)(A + 8028160) + 0, (float *)(A + 1867776) + 180224);
-  k8_matmul((float *)(A + 1867776) + 180224, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8290304) + 0);
-  k3_add_add((float *)(A + 8159232) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8290304) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 8159232) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 8159232) + 0, (float *)(A + 8192000) + 0, (float *)(A + 8224768) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 8093696) + 0, (float *)(A + 8224768) + 0, (float *)(A + 8257536) + 0, (float *)(A + 8290304) + 0, (float *)(A + 8323072) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 24, (float *)(A + 8421376) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 8323072) + 0, (float *)(A + 8224768) + 0, (float *)(A + 1867776) + 188416);
-  k8_matmul((float *)(A + 1867776) + 188416, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8552448) + 0);
-  k3_add_add((float *)(A + 8421376) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8552448) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 8355840) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 8355840) + 0, (float *)(A + 8388608) + 0, (float *)(A + 8421376) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 8290304) + 0, (float *)(A + 8421376) + 0, (float *)(A + 8454144) + 0, (float *)(A + 8486912) + 0, (float *)(A + 8519680) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 25, (float *)(A + 8552448) + 0);
+  k2_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, (float *)(A + 524288) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 1, (float *)(A + 393216) + 0);
+  k3_transpose(P + 98304 /* lstm1.weight_hh */, (float *)(A + 655360) + 0);
+  k13_sigmoid_sigmoid_tanh((float *)(A + 524288) + 768, (float *)(A + 524288) + 0, (float *)(A + 524288) + 512, (float *)(A + 1703936) + 0, (float *)(A + 1736704) + 0, (float *)(A + 1769472) + 0, (float *)(A + 1802240) + 0, (float *)(A + 1835008) + 0, (float *)(A + 1867776) + 0);
+  k5_matmul((float *)(A + 1867776) + 0, (float *)(A + 655360) + 0, (float *)(A + 524288) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 524288) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3964928) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 2, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 3964928) + 768, (float *)(A + 3964928) + 256, (float *)(A + 1802240) + 0, (float *)(A + 3964928) + 0, (float *)(A + 3964928) + 512, (float *)(A + 524288) + 0, (float *)(A + 557056) + 0, (float *)(A + 589824) + 0, (float *)(A + 622592) + 0, (float *)(A + 4096000) + 0, (float *)(A + 4128768) + 0, (float *)(A + 1867776) + 8192);
+  k5_matmul((float *)(A + 1867776) + 8192, (float *)(A + 655360) + 0, (float *)(A + 3964928) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3964928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4161536) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 3, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 4161536) + 768, (float *)(A + 4161536) + 256, (float *)(A + 4096000) + 0, (float *)(A + 4161536) + 0, (float *)(A + 4161536) + 512, (float *)(A + 3964928) + 0, (float *)(A + 3997696) + 0, (float *)(A + 4030464) + 0, (float *)(A + 4063232) + 0, (float *)(A + 4292608) + 0, (float *)(A + 4325376) + 0, (float *)(A + 1867776) + 16384);
+  k5_matmul((float *)(A + 1867776) + 16384, (float *)(A + 655360) + 0, (float *)(A + 4161536) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4161536) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4358144) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 4, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 4358144) + 768, (float *)(A + 4358144) + 256, (float *)(A + 4292608) + 0, (float *)(A + 4358144) + 0, (float *)(A + 4358144) + 512, (float *)(A + 4161536) + 0, (float *)(A + 4194304) + 0, (float *)(A + 4227072) + 0, (float *)(A + 4259840) + 0, (float *)(A + 4489216) + 0, (float *)(A + 4521984) + 0, (float *)(A + 1867776) + 24576);
+  k5_matmul((float *)(A + 1867776) + 24576, (float *)(A + 655360) + 0, (float *)(A + 4358144) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4358144) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4554752) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 5, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 4554752) + 768, (float *)(A + 4554752) + 256, (float *)(A + 4489216) + 0, (float *)(A + 4554752) + 0, (float *)(A + 4554752) + 512, (float *)(A + 4358144) + 0, (float *)(A + 4390912) + 0, (float *)(A + 4423680) + 0, (float *)(A + 4456448) + 0, (float *)(A + 4685824) + 0, (float *)(A + 4718592) + 0, (float *)(A + 1867776) + 32768);
+  k5_matmul((float *)(A + 1867776) + 32768, (float *)(A + 655360) + 0, (float *)(A + 4554752) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4554752) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4751360) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 6, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 4751360) + 768, (float *)(A + 4751360) + 256, (float *)(A + 4685824) + 0, (float *)(A + 4751360) + 0, (float *)(A + 4751360) + 512, (float *)(A + 4554752) + 0, (float *)(A + 4587520) + 0, (float *)(A + 4620288) + 0, (float *)(A + 4653056) + 0, (float *)(A + 4882432) + 0, (float *)(A + 4915200) + 0, (float *)(A + 1867776) + 40960);
+  k5_matmul((float *)(A + 1867776) + 40960, (float *)(A + 655360) + 0, (float *)(A + 4751360) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4751360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4947968) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 7, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 4947968) + 768, (float *)(A + 4947968) + 256, (float *)(A + 4882432) + 0, (float *)(A + 4947968) + 0, (float *)(A + 4947968) + 512, (float *)(A + 4751360) + 0, (float *)(A + 4784128) + 0, (float *)(A + 4816896) + 0, (float *)(A + 4849664) + 0, (float *)(A + 5079040) + 0, (float *)(A + 5111808) + 0, (float *)(A + 1867776) + 49152);
+  k5_matmul((float *)(A + 1867776) + 49152, (float *)(A + 655360) + 0, (float *)(A + 4947968) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4947968) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5144576) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 8, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 5144576) + 768, (float *)(A + 5144576) + 256, (float *)(A + 5079040) + 0, (float *)(A + 5144576) + 0, (float *)(A + 5144576) + 512, (float *)(A + 4947968) + 0, (float *)(A + 4980736) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5046272) + 0, (float *)(A + 5275648) + 0, (float *)(A + 5308416) + 0, (float *)(A + 1867776) + 57344);
+  k5_matmul((float *)(A + 1867776) + 57344, (float *)(A + 655360) + 0, (float *)(A + 5144576) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5144576) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5341184) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 9, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 5341184) + 768, (float *)(A + 5341184) + 256, (float *)(A + 5275648) + 0, (float *)(A + 5341184) + 0, (float *)(A + 5341184) + 512, (float *)(A + 5144576) + 0, (float *)(A + 5177344) + 0, (float *)(A + 5210112) + 0, (float *)(A + 5242880) + 0, (float *)(A + 5472256) + 0, (float *)(A + 5505024) + 0, (float *)(A + 1867776) + 65536);
+  k5_matmul((float *)(A + 1867776) + 65536, (float *)(A + 655360) + 0, (float *)(A + 5341184) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5341184) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5537792) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 10, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 5537792) + 768, (float *)(A + 5537792) + 256, (float *)(A + 5472256) + 0, (float *)(A + 5537792) + 0, (float *)(A + 5537792) + 512, (float *)(A + 5341184) + 0, (float *)(A + 5373952) + 0, (float *)(A + 5406720) + 0, (float *)(A + 5439488) + 0, (float *)(A + 5668864) + 0, (float *)(A + 5701632) + 0, (float *)(A + 1867776) + 73728);
+  k5_matmul((float *)(A + 1867776) + 73728, (float *)(A + 655360) + 0, (float *)(A + 5537792) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5537792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5734400) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 11, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 5734400) + 768, (float *)(A + 5734400) + 256, (float *)(A + 5668864) + 0, (float *)(A + 5734400) + 0, (float *)(A + 5734400) + 512, (float *)(A + 5537792) + 0, (float *)(A + 5570560) + 0, (float *)(A + 5603328) + 0, (float *)(A + 5636096) + 0, (float *)(A + 5865472) + 0, (float *)(A + 5898240) + 0, (float *)(A + 1867776) + 81920);
+  k5_matmul((float *)(A + 1867776) + 81920, (float *)(A + 655360) + 0, (float *)(A + 5734400) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5734400) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5931008) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 12, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 5931008) + 768, (float *)(A + 5931008) + 256, (float *)(A + 5865472) + 0, (float *)(A + 5931008) + 0, (float *)(A + 5931008) + 512, (float *)(A + 5734400) + 0, (float *)(A + 5767168) + 0, (float *)(A + 5799936) + 0, (float *)(A + 5832704) + 0, (float *)(A + 6062080) + 0, (float *)(A + 6094848) + 0, (float *)(A + 1867776) + 90112);
+  k5_matmul((float *)(A + 1867776) + 90112, (float *)(A + 655360) + 0, (float *)(A + 5931008) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5931008) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6127616) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 13, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 6127616) + 768, (float *)(A + 6127616) + 256, (float *)(A + 6062080) + 0, (float *)(A + 6127616) + 0, (float *)(A + 6127616) + 512, (float *)(A + 5931008) + 0, (float *)(A + 5963776) + 0, (float *)(A + 5996544) + 0, (float *)(A + 6029312) + 0, (float *)(A + 6258688) + 0, (float *)(A + 6291456) + 0, (float *)(A + 1867776) + 98304);
+  k5_matmul((float *)(A + 1867776) + 98304, (float *)(A + 655360) + 0, (float *)(A + 6127616) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6127616) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6324224) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 14, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 6324224) + 768, (float *)(A + 6324224) + 256, (float *)(A + 6258688) + 0, (float *)(A + 6324224) + 0, (float *)(A + 6324224) + 512, (float *)(A + 6127616) + 0, (float *)(A + 6160384) + 0, (float *)(A + 6193152) + 0, (float *)(A + 6225920) + 0, (float *)(A + 6455296) + 0, (float *)(A + 6488064) + 0, (float *)(A + 1867776) + 106496);
+  k5_matmul((float *)(A + 1867776) + 106496, (float *)(A + 655360) + 0, (float *)(A + 6324224) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6324224) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6520832) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 15, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 6520832) + 768, (float *)(A + 6520832) + 256, (float *)(A + 6455296) + 0, (float *)(A + 6520832) + 0, (float *)(A + 6520832) + 512, (float *)(A + 6324224) + 0, (float *)(A + 6356992) + 0, (float *)(A + 6389760) + 0, (float *)(A + 6422528) + 0, (float *)(A + 6651904) + 0, (float *)(A + 6684672) + 0, (float *)(A + 1867776) + 114688);
+  k5_matmul((float *)(A + 1867776) + 114688, (float *)(A + 655360) + 0, (float *)(A + 6520832) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6520832) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6717440) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 16, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 6717440) + 768, (float *)(A + 6717440) + 256, (float *)(A + 6651904) + 0, (float *)(A + 6717440) + 0, (float *)(A + 6717440) + 512, (float *)(A + 6520832) + 0, (float *)(A + 6553600) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6619136) + 0, (float *)(A + 6848512) + 0, (float *)(A + 6881280) + 0, (float *)(A + 1867776) + 122880);
+  k5_matmul((float *)(A + 1867776) + 122880, (float *)(A + 655360) + 0, (float *)(A + 6717440) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6717440) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6914048) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 17, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 6914048) + 768, (float *)(A + 6914048) + 256, (float *)(A + 6848512) + 0, (float *)(A + 6914048) + 0, (float *)(A + 6914048) + 512, (float *)(A + 6717440) + 0, (float *)(A + 6750208) + 0, (float *)(A + 6782976) + 0, (float *)(A + 6815744) + 0, (float *)(A + 7045120) + 0, (float *)(A + 7077888) + 0, (float *)(A + 1867776) + 131072);
+  k5_matmul((float *)(A + 1867776) + 131072, (float *)(A + 655360) + 0, (float *)(A + 6914048) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6914048) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7110656) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 18, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 7110656) + 768, (float *)(A + 7110656) + 256, (float *)(A + 7045120) + 0, (float *)(A + 7110656) + 0, (float *)(A + 7110656) + 512, (float *)(A + 6914048) + 0, (float *)(A + 6946816) + 0, (float *)(A + 6979584) + 0, (float *)(A + 7012352) + 0, (float *)(A + 7241728) + 0, (float *)(A + 7274496) + 0, (float *)(A + 1867776) + 139264);
+  k5_matmul((float *)(A + 1867776) + 139264, (float *)(A + 655360) + 0, (float *)(A + 7110656) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7110656) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7307264) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 19, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 7307264) + 768, (float *)(A + 7307264) + 256, (float *)(A + 7241728) + 0, (float *)(A + 7307264) + 0, (float *)(A + 7307264) + 512, (float *)(A + 7110656) + 0, (float *)(A + 7143424) + 0, (float *)(A + 7176192) + 0, (float *)(A + 7208960) + 0, (float *)(A + 7438336) + 0, (float *)(A + 7471104) + 0, (float *)(A + 1867776) + 147456);
+  k5_matmul((float *)(A + 1867776) + 147456, (float *)(A + 655360) + 0, (float *)(A + 7307264) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7307264) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7503872) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 20, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 7503872) + 768, (float *)(A + 7503872) + 256, (float *)(A + 7438336) + 0, (float *)(A + 7503872) + 0, (float *)(A + 7503872) + 512, (float *)(A + 7307264) + 0, (float *)(A + 7340032) + 0, (float *)(A + 7372800) + 0, (float *)(A + 7405568) + 0, (float *)(A + 7634944) + 0, (float *)(A + 7667712) + 0, (float *)(A + 1867776) + 155648);
+  k5_matmul((float *)(A + 1867776) + 155648, (float *)(A + 655360) + 0, (float *)(A + 7503872) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7503872) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7700480) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 21, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 7700480) + 768, (float *)(A + 7700480) + 256, (float *)(A + 7634944) + 0, (float *)(A + 7700480) + 0, (float *)(A + 7700480) + 512, (float *)(A + 7503872) + 0, (float *)(A + 7536640) + 0, (float *)(A + 7569408) + 0, (float *)(A + 7602176) + 0, (float *)(A + 7831552) + 0, (float *)(A + 7864320) + 0, (float *)(A + 1867776) + 163840);
+  k5_matmul((float *)(A + 1867776) + 163840, (float *)(A + 655360) + 0, (float *)(A + 7700480) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7700480) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7897088) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 22, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 7897088) + 768, (float *)(A + 7897088) + 256, (float *)(A + 7831552) + 0, (float *)(A + 7897088) + 0, (float *)(A + 7897088) + 512, (float *)(A + 7700480) + 0, (float *)(A + 7733248) + 0, (float *)(A + 7766016) + 0, (float *)(A + 7798784) + 0, (float *)(A + 8028160) + 0, (float *)(A + 8060928) + 0, (float *)(A + 1867776) + 172032);
+  k5_matmul((float *)(A + 1867776) + 172032, (float *)(A + 655360) + 0, (float *)(A + 7897088) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7897088) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8093696) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 23, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 8093696) + 768, (float *)(A + 8093696) + 256, (float *)(A + 8028160) + 0, (float *)(A + 8093696) + 0, (float *)(A + 8093696) + 512, (float *)(A + 7897088) + 0, (float *)(A + 7929856) + 0, (float *)(A + 7962624) + 0, (float *)(A + 7995392) + 0, (float *)(A + 8224768) + 0, (float *)(A + 8257536) + 0, (float *)(A + 1867776) + 180224);
+  k5_matmul((float *)(A + 1867776) + 180224, (float *)(A + 655360) + 0, (float *)(A + 8093696) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8093696) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8290304) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 24, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 8290304) + 768, (float *)(A + 8290304) + 256, (float *)(A + 8224768) + 0, (float *)(A + 8290304) + 0, (float *)(A + 8290304) + 512, (float *)(A + 8093696) + 0, (float *)(A + 8126464) + 0, (float *)(A + 8159232) + 0, (float *)(A + 8192000) + 0, (float *)(A + 8421376) + 0, (float *)(A + 8454144) + 0, (float *)(A + 1867776) + 188416);
+  k5_matmul((float *)(A + 1867776) + 188416, (float *)(A + 655360) + 0, (float *)(A + 8290304) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8290304) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8486912) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 25, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 8486912) + 768, (float *)(A + 8486912) + 256, (float *)(A + 8421376) + 0, (float *)(A + 8486912) + 0, (float *)(A + 8486912) + 512, (float *)(A + 8290304) + 0, (float *)(A + 8323072) + 0, (float *)(A + 8355840) + 0, (float *)(A + 8388608) + 0, (float *)(A + 8617984) + 0, (float *)(A + 8650752) + 0, (float *)(A + 1867776) + 196608);
+  k5_matmul((float *)(A + 1867776) + 196608, (float *)(A + 655360) + 0, (float *)(A + 8486912) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8486912) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8683520) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 26, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 8683520) + 768, (float *)(A + 8683520) + 256, (float *)(A + 8617984) + 0, (float *)(A + 8683520) + 0, (float *)(A + 8683520) + 512, (float *)(A + 8486912) + 0, (float *)(A + 8519680) + 0, (float *)(A + 8552448) + 0, (float *)(A + 8585216) + 0, (float *)(A + 8814592) + 0, (float *)(A + 8847360) + 0, (float *)(A + 1867776) + 204800);
+  k5_matmul((float *)(A + 1867776) + 204800, (float *)(A + 655360) + 0, (float *)(A + 8683520) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8683520) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8880128) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 27, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 8880128) + 768, (float *)(A + 8880128) + 256, (float *)(A + 8814592) + 0, (float *)(A + 8880128) + 0, (float *)(A + 8880128) + 512, (float *)(A + 8683520) + 0, (float *)(A + 8716288) + 0, (float *)(A + 8749056) + 0, (float *)(A + 8781824) + 0, (float *)(A + 9011200) + 0, (float *)(A + 9043968) + 0, (float *)(A + 1867776) + 212992);
+  k5_matmul((float *)(A + 1867776) + 212992, (float *)(A + 655360) + 0, (float *)(A + 8880128) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8880128) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9076736) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 28, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 9076736) + 768, (float *)(A + 9076736) + 256, (float *)(A + 9011200) + 0, (float *)(A + 9076736) + 0, (float *)(A + 9076736) + 512, (float *)(A + 8880128) + 0, (float *)(A + 8912896) + 0, (float *)(A + 8945664) + 0, (float *)(A + 8978432) + 0, (float *)(A + 9207808) + 0, (float *)(A + 9240576) + 0, (float *)(A + 1867776) + 221184);
+  k5_matmul((float *)(A + 1867776) + 221184, (float *)(A + 655360) + 0, (float *)(A + 9076736) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9076736) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9273344) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 29, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 9273344) + 768, (float *)(A + 9273344) + 256, (float *)(A + 9207808) + 0, (float *)(A + 9273344) + 0, (float *)(A + 9273344) + 512, (float *)(A + 9076736) + 0, (float *)(A + 9109504) + 0, (float *)(A + 9142272) + 0, (float *)(A + 9175040) + 0, (float *)(A + 9404416) + 0, (float *)(A + 9437184) + 0, (float *)(A + 1867776) + 229376);
+  k5_matmul((float *)(A + 1867776) + 229376, (float *)(A + 655360) + 0, (float *)(A + 9273344) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9273344) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9469952) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 30, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 9469952) + 768, (float *)(A + 9469952) + 256, (float *)(A + 9404416) + 0, (float *)(A + 9469952) + 0, (float *)(A + 9469952) + 512, (float *)(A + 9273344) + 0, (float *)(A + 9306112) + 0, (float *)(A + 9338880) + 0, (float *)(A + 9371648) + 0, (float *)(A + 9601024) + 0, (float *)(A + 9633792) + 0, (float *)(A + 1867776) + 237568);
+  k5_matmul((float *)(A + 1867776) + 237568, (float *)(A + 655360) + 0, (float *)(A + 9469952) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9469952) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9666560) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 31, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 9666560) + 768, (float *)(A + 9666560) + 256, (float *)(A + 9601024) + 0, (float *)(A + 9666560) + 0, (float *)(A + 9666560) + 512, (float *)(A + 9469952) + 0, (float *)(A + 9502720) + 0, (float *)(A + 9535488) + 0, (float *)(A + 9568256) + 0, (float *)(A + 9797632) + 0, (float *)(A + 9830400) + 0, (float *)(A + 1867776) + 245760);
+  k5_matmul((float *)(A + 1867776) + 245760, (float *)(A + 655360) + 0, (float *)(A + 9666560) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9666560) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9863168) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 32, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 9863168) + 768, (float *)(A + 9863168) + 256, (float *)(A + 9797632) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9863168) + 512, (float *)(A + 9666560) + 0, (float *)(A + 9699328) + 0, (float *)(A + 9732096) + 0, (float *)(A + 9764864) + 0, (float *)(A + 9994240) + 0, (float *)(A + 10027008) + 0, (float *)(A + 1867776) + 253952);
+  k5_matmul((float *)(A + 1867776) + 253952, (float *)(A + 655360) + 0, (float *)(A + 9863168) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9863168) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10059776) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 33, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 10059776) + 768, (float *)(A + 10059776) + 256, (float *)(A + 9994240) + 0, (float *)(A + 10059776) + 0, (float *)(A + 10059776) + 512, (float *)(A + 9863168) + 0, (float *)(A + 9895936) + 0, (float *)(A + 9928704) + 0, (float *)(A + 9961472) + 0, (float *)(A + 10190848) + 0, (float *)(A + 10223616) + 0, (float *)(A + 1867776) + 262144);
+  k5_matmul((float *)(A + 1867776) + 262144, (float *)(A + 655360) + 0, (float *)(A + 10059776) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10059776) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10256384) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 34, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 10256384) + 768, (float *)(A + 10256384) + 256, (float *)(A + 10190848) + 0, (float *)(A + 10256384) + 0, (float *)(A + 10256384) + 512, (float *)(A + 10059776) + 0, (float *)(A + 10092544) + 0, (float *)(A + 10125312) + 0, (float *)(A + 10158080) + 0, (float *)(A + 10387456) + 0, (float *)(A + 10420224) + 0, (float *)(A + 1867776) + 270336);
+  k5_matmul((float *)(A + 1867776) + 270336, (float *)(A + 655360) + 0, (float *)(A + 10256384) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10256384) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10452992) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 35, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 10452992) + 768, (float *)(A + 10452992) + 256, (float *)(A + 10387456) + 0, (float *)(A + 10452992) + 0, (float *)(A + 10452992) + 512, (float *)(A + 10256384) + 0, (float *)(A + 10289152) + 0, (float *)(A + 10321920) + 0, (float *)(A + 10354688) + 0, (float *)(A + 10584064) + 0, (float *)(A + 10616832) + 0, (float *)(A + 1867776) + 278528);
+  k5_matmul((float *)(A + 1867776) + 278528, (float *)(A + 655360) + 0, (float *)(A + 10452992) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10452992) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10649600) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 36, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 10649600) + 768, (float *)(A + 10649600) + 256, (float *)(A + 10584064) + 0, (float *)(A + 10649600) + 0, (float *)(A + 10649600) + 512, (float *)(A + 10452992) + 0, (float *)(A + 10485760) + 0, (float *)(A + 10518528) + 0, (float *)(A + 10551296) + 0, (float *)(A + 10780672) + 0, (float *)(A + 10813440) + 0, (float *)(A + 1867776) + 286720);
+  k5_matmul((float *)(A + 1867776) + 286720, (float *)(A + 655360) + 0, (float *)(A + 10649600) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10649600) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10846208) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 37, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 10846208) + 768, (float *)(A + 10846208) + 256, (float *)(A + 10780672) + 0, (float *)(A + 10846208) + 0, (float *)(A + 10846208) + 512, (float *)(A + 10649600) + 0, (float *)(A + 10682368) + 0, (float *)(A + 10715136) + 0, (float *)(A + 10747904) + 0, (float *)(A + 10977280) + 0, (float *)(A + 11010048) + 0, (float *)(A + 1867776) + 294912);
+  k5_matmul((float *)(A + 1867776) + 294912, (float *)(A + 655360) + 0, (float *)(A + 10846208) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10846208) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11042816) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 38, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 11042816) + 768, (float *)(A + 11042816) + 256, (float *)(A + 10977280) + 0, (float *)(A + 11042816) + 0, (float *)(A + 11042816) + 512, (float *)(A + 10846208) + 0, (float *)(A + 10878976) + 0, (float *)(A + 10911744) + 0, (float *)(A + 10944512) + 0, (float *)(A + 11173888) + 0, (float *)(A + 11206656) + 0, (float *)(A + 1867776) + 303104);
+  k5_matmul((float *)(A + 1867776) + 303104, (float *)(A + 655360) + 0, (float *)(A + 11042816) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11042816) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11239424) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 39, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 11239424) + 768, (float *)(A + 11239424) + 256, (float *)(A + 11173888) + 0, (float *)(A + 11239424) + 0, (float *)(A + 11239424) + 512, (float *)(A + 11042816) + 0, (float *)(A + 11075584) + 0, (float *)(A + 11108352) + 0, (float *)(A + 11141120) + 0, (float *)(A + 11370496) + 0, (float *)(A + 11403264) + 0, (float *)(A + 1867776) + 311296);
+  k5_matmul((float *)(A + 1867776) + 311296, (float *)(A + 655360) + 0, (float *)(A + 11239424) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11239424) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11436032) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 40, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 11436032) + 768, (float *)(A + 11436032) + 256, (float *)(A + 11370496) + 0, (float *)(A + 11436032) + 0, (float *)(A + 11436032) + 512, (float *)(A + 11239424) + 0, (float *)(A + 11272192) + 0, (float *)(A + 11304960) + 0, (float *)(A + 11337728) + 0, (float *)(A + 11567104) + 0, (float *)(A + 11599872) + 0, (float *)(A + 1867776) + 319488);
+  k5_matmul((float *)(A + 1867776) + 319488, (float *)(A + 655360) + 0, (float *)(A + 11436032) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11436032) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11632640) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 41, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 11632640) + 768, (float *)(A + 11632640) + 256, (float *)(A + 11567104) + 0, (float *)(A + 11632640) + 0, (float *)(A + 11632640) + 512, (float *)(A + 11436032) + 0, (float *)(A + 11468800) + 0, (float *)(A + 11501568) + 0, (float *)(A + 11534336) + 0, (float *)(A + 11763712) + 0, (float *)(A + 11796480) + 0, (float *)(A + 1867776) + 327680);
+  k5_matmul((float *)(A + 1867776) + 327680, (float *)(A + 655360) + 0, (float *)(A + 11632640) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11632640) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11829248) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 42, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 11829248) + 768, (float *)(A + 11829248) + 256, (float *)(A + 11763712) + 0, (float *)(A + 11829248) + 0, (float *)(A + 11829248) + 512, (float *)(A + 11632640) + 0, (float *)(A + 11665408) + 0, (float *)(A + 11698176) + 0, (float *)(A + 11730944) + 0, (float *)(A + 11960320) + 0, (float *)(A + 11993088) + 0, (float *)(A + 1867776) + 335872);
+  k5_matmul((float *)(A + 1867776) + 335872, (float *)(A + 655360) + 0, (float *)(A + 11829248) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11829248) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12025856) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 43, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 12025856) + 768, (float *)(A + 12025856) + 256, (float *)(A + 11960320) + 0, (float *)(A + 12025856) + 0, (float *)(A + 12025856) + 512, (float *)(A + 11829248) + 0, (float *)(A + 11862016) + 0, (float *)(A + 11894784) + 0, (float *)(A + 11927552) + 0, (float *)(A + 12156928) + 0, (float *)(A + 12189696) + 0, (float *)(A + 1867776) + 344064);
+  k5_matmul((float *)(A + 1867776) + 344064, (float *)(A + 655360) + 0, (float *)(A + 12025856) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12025856) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12222464) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 44, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 12222464) + 768, (float *)(A + 12222464) + 256, (float *)(A + 12156928) + 0, (float *)(A + 12222464) + 0, (float *)(A + 12222464) + 512, (float *)(A + 12025856) + 0, (float *)(A + 12058624) + 0, (float *)(A + 12091392) + 0, (float *)(A + 12124160) + 0, (float *)(A + 12353536) + 0, (float *)(A + 12386304) + 0, (float *)(A + 1867776) + 352256);
+  k5_matmul((float *)(A + 1867776) + 352256, (float *)(A + 655360) + 0, (float *)(A + 12222464) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12222464) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12419072) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 45, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 12419072) + 768, (float *)(A + 12419072) + 256, (float *)(A + 12353536) + 0, (float *)(A + 12419072) + 0, (float *)(A + 12419072) + 512, (float *)(A + 12222464) + 0, (float *)(A + 12255232) + 0, (float *)(A + 12288000) + 0, (float *)(A + 12320768) + 0, (float *)(A + 12550144) + 0, (float *)(A + 12582912) + 0, (float *)(A + 1867776) + 360448);
+  k5_matmul((float *)(A + 1867776) + 360448, (float *)(A + 655360) + 0, (float *)(A + 12419072) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12419072) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12615680) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 46, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 12615680) + 768, (float *)(A + 12615680) + 256, (float *)(A + 12550144) + 0, (float *)(A + 12615680) + 0, (float *)(A + 12615680) + 512, (float *)(A + 12419072) + 0, (float *)(A + 12451840) + 0, (float *)(A + 12484608) + 0, (float *)(A + 12517376) + 0, (float *)(A + 12746752) + 0, (float *)(A + 12779520) + 0, (float *)(A + 1867776) + 368640);
+  k5_matmul((float *)(A + 1867776) + 368640, (float *)(A + 655360) + 0, (float *)(A + 12615680) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12615680) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12812288) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 47, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 12812288) + 768, (float *)(A + 12812288) + 256, (float *)(A + 12746752) + 0, (float *)(A + 12812288) + 0, (float *)(A + 12812288) + 512, (float *)(A + 12615680) + 0, (float *)(A + 12648448) + 0, (float *)(A + 12681216) + 0, (float *)(A + 12713984) + 0, (float *)(A + 12943360) + 0, (float *)(A + 12976128) + 0, (float *)(A + 1867776) + 376832);
+  k5_matmul((float *)(A + 1867776) + 376832, (float *)(A + 655360) + 0, (float *)(A + 12812288) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12812288) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13008896) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 48, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 13008896) + 768, (float *)(A + 13008896) + 256, (float *)(A + 12943360) + 0, (float *)(A + 13008896) + 0, (float *)(A + 13008896) + 512, (float *)(A + 12812288) + 0, (float *)(A + 12845056) + 0, (float *)(A + 12877824) + 0, (float *)(A + 12910592) + 0, (float *)(A + 13139968) + 0, (float *)(A + 13172736) + 0, (float *)(A + 1867776) + 385024);
+  k5_matmul((float *)(A + 1867776) + 385024, (float *)(A + 655360) + 0, (float *)(A + 13008896) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13008896) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13205504) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 49, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 13205504) + 768, (float *)(A + 13205504) + 256, (float *)(A + 13139968) + 0, (float *)(A + 13205504) + 0, (float *)(A + 13205504) + 512, (float *)(A + 13008896) + 0, (float *)(A + 13041664) + 0, (float *)(A + 13074432) + 0, (float *)(A + 13107200) + 0, (float *)(A + 13336576) + 0, (float *)(A + 13369344) + 0, (float *)(A + 1867776) + 393216);
+  k5_matmul((float *)(A + 1867776) + 393216, (float *)(A + 655360) + 0, (float *)(A + 13205504) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13205504) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13402112) + 0);
 }
 
 static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 8519680) + 0, (float *)(A + 8421376) + 0, (float *)(A + 1867776) + 196608);
-  k8_matmul((float *)(A + 1867776) + 196608, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8683520) + 0);
-  k3_add_add((float *)(A + 8552448) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8683520) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 8552448) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 8552448) + 0, (float *)(A + 8585216) + 0, (float *)(A + 8617984) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 8486912) + 0, (float *)(A + 8617984) + 0, (float *)(A + 8650752) + 0, (float *)(A + 8683520) + 0, (float *)(A + 8716288) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 26, (float *)(A + 8814592) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 8716288) + 0, (float *)(A + 8617984) + 0, (float *)(A + 1867776) + 204800);
-  k8_matmul((float *)(A + 1867776) + 204800, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8945664) + 0);
-  k3_add_add((float *)(A + 8814592) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8945664) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 8749056) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 8749056) + 0, (float *)(A + 8781824) + 0, (float *)(A + 8814592) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 8683520) + 0, (float *)(A + 8814592) + 0, (float *)(A + 8847360) + 0, (float *)(A + 8880128) + 0, (float *)(A + 8912896) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 27, (float *)(A + 8945664) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 8912896) + 0, (float *)(A + 8814592) + 0, (float *)(A + 1867776) + 212992);
-  k8_matmul((float *)(A + 1867776) + 212992, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9076736) + 0);
-  k3_add_add((float *)(A + 8945664) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9076736) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 8945664) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 8945664) + 0, (float *)(A + 8978432) + 0, (float *)(A + 9011200) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 8880128) + 0, (float *)(A + 9011200) + 0, (float *)(A + 9043968) + 0, (float *)(A + 9076736) + 0, (float *)(A + 9109504) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 28, (float *)(A + 9207808) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 9109504) + 0, (float *)(A + 9011200) + 0, (float *)(A + 1867776) + 221184);
-  k8_matmul((float *)(A + 1867776) + 221184, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9338880) + 0);
-  k3_add_add((float *)(A + 9207808) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9338880) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 9142272) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 9142272) + 0, (float *)(A + 9175040) + 0, (float *)(A + 9207808) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 9076736) + 0, (float *)(A + 9207808) + 0, (float *)(A + 9240576) + 0, (float *)(A + 9273344) + 0, (float *)(A + 9306112) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 29, (float *)(A + 9338880) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 9306112) + 0, (float *)(A + 9207808) + 0, (float *)(A + 1867776) + 229376);
-  k8_matmul((float *)(A + 1867776) + 229376, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9469952) + 0);
-  k3_add_add((float *)(A + 9338880) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9469952) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 9338880) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 9338880) + 0, (float *)(A + 9371648) + 0, (float *)(A + 9404416) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 9273344) + 0, (float *)(A + 9404416) + 0, (float *)(A + 9437184) + 0, (float *)(A + 9469952) + 0, (float *)(A + 9502720) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 30, (float *)(A + 9601024) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 9502720) + 0, (float *)(A + 9404416) + 0, (float *)(A + 1867776) + 237568);
-  k8_matmul((float *)(A + 1867776) + 237568, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9732096) + 0);
-  k3_add_add((float *)(A + 9601024) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9732096) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 9535488) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 9535488) + 0, (float *)(A + 9568256) + 0, (float *)(A + 9601024) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 9469952) + 0, (float *)(A + 9601024) + 0, (float *)(A + 9633792) + 0, (float *)(A + 9666560) + 0, (float *)(A + 9699328) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 31, (float *)(A + 9732096) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 9699328) + 0, (float *)(A + 9601024) + 0, (float *)(A + 1867776) + 245760);
-  k8_matmul((float *)(A + 1867776) + 245760, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9863168) + 0);
-  k3_add_add((float *)(A + 9732096) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9863168) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 9732096) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 9732096) + 0, (float *)(A + 9764864) + 0, (float *)(A + 9797632) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 9666560) + 0, (float *)(A + 9797632) + 0, (float *)(A + 9830400) + 0, (float *)(A + 9863168) + 0, (float *)(A + 9895936) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 32, (float *)(A + 9994240) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 9895936) + 0, (float *)(A + 9797632) + 0, (float *)(A + 1867776) + 253952);
-  k8_matmul((float *)(A + 1867776) + 253952, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10125312) + 0);
-  k3_add_add((float *)(A + 9994240) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10125312) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 9928704) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 9928704) + 0, (float *)(A + 9961472) + 0, (float *)(A + 9994240) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 9863168) + 0, (float *)(A + 9994240) + 0, (float *)(A + 10027008) + 0, (float *)(A + 10059776) + 0, (float *)(A + 10092544) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 33, (float *)(A + 10125312) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 10092544) + 0, (float *)(A + 9994240) + 0, (float *)(A + 1867776) + 262144);
-  k8_matmul((float *)(A + 1867776) + 262144, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10256384) + 0);
-  k3_add_add((float *)(A + 10125312) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10256384) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 10125312) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 10125312) + 0, (float *)(A + 10158080) + 0, (float *)(A + 10190848) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 10059776) + 0, (float *)(A + 10190848) + 0, (float *)(A + 10223616) + 0, (float *)(A + 10256384) + 0, (float *)(A + 10289152) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 34, (float *)(A + 10387456) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 10289152) + 0, (float *)(A + 10190848) + 0, (float *)(A + 1867776) + 270336);
-  k8_matmul((float *)(A + 1867776) + 270336, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10518528) + 0);
-  k3_add_add((float *)(A + 10387456) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10518528) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 10321920) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 10321920) + 0, (float *)(A + 10354688) + 0, (float *)(A + 10387456) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 10256384) + 0, (float *)(A + 10387456) + 0, (float *)(A + 10420224) + 0, (float *)(A + 10452992) + 0, (float *)(A + 10485760) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 35, (float *)(A + 10518528) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 10485760) + 0, (float *)(A + 10387456) + 0, (float *)(A + 1867776) + 278528);
-  k8_matmul((float *)(A + 1867776) + 278528, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10649600) + 0);
-  k3_add_add((float *)(A + 10518528) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10649600) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 10518528) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 10518528) + 0, (float *)(A + 10551296) + 0, (float *)(A + 10584064) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 10452992) + 0, (float *)(A + 10584064) + 0, (float *)(A + 10616832) + 0, (float *)(A + 10649600) + 0, (float *)(A + 10682368) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 36, (float *)(A + 10780672) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 10682368) + 0, (float *)(A + 10584064) + 0, (float *)(A + 1867776) + 286720);
-  k8_matmul((float *)(A + 1867776) + 286720, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10911744) + 0);
-  k3_add_add((float *)(A + 10780672) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10911744) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 10715136) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 10715136) + 0, (float *)(A + 10747904) + 0, (float *)(A + 10780672) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 10649600) + 0, (float *)(A + 10780672) + 0, (float *)(A + 10813440) + 0, (float *)(A + 10846208) + 0, (float *)(A + 10878976) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 37, (float *)(A + 10911744) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 10878976) + 0, (float *)(A + 10780672) + 0, (float *)(A + 1867776) + 294912);
-  k8_matmul((float *)(A + 1867776) + 294912, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11042816) + 0);
-  k3_add_add((float *)(A + 10911744) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11042816) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 10911744) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 10911744) + 0, (float *)(A + 10944512) + 0, (float *)(A + 10977280) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 10846208) + 0, (float *)(A + 10977280) + 0, (float *)(A + 11010048) + 0, (float *)(A + 11042816) + 0, (float *)(A + 11075584) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 38, (float *)(A + 11173888) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 11075584) + 0, (float *)(A + 10977280) + 0, (float *)(A + 1867776) + 303104);
-  k8_matmul((float *)(A + 1867776) + 303104, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11304960) + 0);
-  k3_add_add((float *)(A + 11173888) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11304960) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 11108352) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 11108352) + 0, (float *)(A + 11141120) + 0, (float *)(A + 11173888) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 11042816) + 0, (float *)(A + 11173888) + 0, (float *)(A + 11206656) + 0, (float *)(A + 11239424) + 0, (float *)(A + 11272192) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 39, (float *)(A + 11304960) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 11272192) + 0, (float *)(A + 11173888) + 0, (float *)(A + 1867776) + 311296);
-  k8_matmul((float *)(A + 1867776) + 311296, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11436032) + 0);
-  k3_add_add((float *)(A + 11304960) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11436032) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 11304960) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 11304960) + 0, (float *)(A + 11337728) + 0, (float *)(A + 11370496) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 11239424) + 0, (float *)(A + 11370496) + 0, (float *)(A + 11403264) + 0, (float *)(A + 11436032) + 0, (float *)(A + 11468800) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 40, (float *)(A + 11567104) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 11468800) + 0, (float *)(A + 11370496) + 0, (float *)(A + 1867776) + 319488);
-  k8_matmul((float *)(A + 1867776) + 319488, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11698176) + 0);
-  k3_add_add((float *)(A + 11567104) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11698176) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 11501568) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 11501568) + 0, (float *)(A + 11534336) + 0, (float *)(A + 11567104) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 11436032) + 0, (float *)(A + 11567104) + 0, (float *)(A + 11599872) + 0, (float *)(A + 11632640) + 0, (float *)(A + 11665408) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 41, (float *)(A + 11698176) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 11665408) + 0, (float *)(A + 11567104) + 0, (float *)(A + 1867776) + 327680);
-  k8_matmul((float *)(A + 1867776) + 327680, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11829248) + 0);
-  k3_add_add((float *)(A + 11698176) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11829248) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 11698176) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 11698176) + 0, (float *)(A + 11730944) + 0, (float *)(A + 11763712) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 11632640) + 0, (float *)(A + 11763712) + 0, (float *)(A + 11796480) + 0, (float *)(A + 11829248) + 0, (float *)(A + 11862016) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 42, (float *)(A + 11960320) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 11862016) + 0, (float *)(A + 11763712) + 0, (float *)(A + 1867776) + 335872);
-  k8_matmul((float *)(A + 1867776) + 335872, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12091392) + 0);
-  k3_add_add((float *)(A + 11960320) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12091392) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 11894784) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 11894784) + 0, (float *)(A + 11927552) + 0, (float *)(A + 11960320) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 11829248) + 0, (float *)(A + 11960320) + 0, (float *)(A + 11993088) + 0, (float *)(A + 12025856) + 0, (float *)(A + 12058624) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 43, (float *)(A + 12091392) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 12058624) + 0, (float *)(A + 11960320) + 0, (float *)(A + 1867776) + 344064);
-  k8_matmul((float *)(A + 1867776) + 344064, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12222464) + 0);
-  k3_add_add((float *)(A + 12091392) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12222464) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 12091392) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 12091392) + 0, (float *)(A + 12124160) + 0, (float *)(A + 12156928) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 12025856) + 0, (float *)(A + 12156928) + 0, (float *)(A + 12189696) + 0, (float *)(A + 12222464) + 0, (float *)(A + 12255232) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 44, (float *)(A + 12353536) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 12255232) + 0, (float *)(A + 12156928) + 0, (float *)(A + 1867776) + 352256);
-  k8_matmul((float *)(A + 1867776) + 352256, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12484608) + 0);
-  k3_add_add((float *)(A + 12353536) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12484608) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 12288000) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 12288000) + 0, (float *)(A + 12320768) + 0, (float *)(A + 12353536) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 12222464) + 0, (float *)(A + 12353536) + 0, (float *)(A + 12386304) + 0, (float *)(A + 12419072) + 0, (float *)(A + 12451840) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 45, (float *)(A + 12484608) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 12451840) + 0, (float *)(A + 12353536) + 0, (float *)(A + 1867776) + 360448);
-  k8_matmul((float *)(A + 1867776) + 360448, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12615680) + 0);
-  k3_add_add((float *)(A + 12484608) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12615680) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 12484608) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 12484608) + 0, (float *)(A + 12517376) + 0, (float *)(A + 12550144) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 12419072) + 0, (float *)(A + 12550144) + 0, (float *)(A + 12582912) + 0, (float *)(A + 12615680) + 0, (float *)(A + 12648448) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 46, (float *)(A + 12746752) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 12648448) + 0, (float *)(A + 12550144) + 0, (float *)(A + 1867776) + 368640);
-  k8_matmul((float *)(A + 1867776) + 368640, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12877824) + 0);
-  k3_add_add((float *)(A + 12746752) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12877824) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 12681216) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 12681216) + 0, (float *)(A + 12713984) + 0, (float *)(A + 12746752) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 12615680) + 0, (float *)(A + 12746752) + 0, (float *)(A + 12779520) + 0, (float *)(A + 12812288) + 0, (float *)(A + 12845056) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 47, (float *)(A + 12877824) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 12845056) + 0, (float *)(A + 12746752) + 0, (float *)(A + 1867776) + 376832);
-  k8_matmul((float *)(A + 1867776) + 376832, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13008896) + 0);
-  k3_add_add((float *)(A + 12877824) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13008896) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 12877824) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 12877824) + 0, (float *)(A + 12910592) + 0, (float *)(A + 12943360) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 12812288) + 0, (float *)(A + 12943360) + 0, (float *)(A + 12976128) + 0, (float *)(A + 13008896) + 0, (float *)(A + 13041664) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 48, (float *)(A + 13139968) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 13041664) + 0, (float *)(A + 12943360) + 0, (float *)(A + 1867776) + 385024);
-  k8_matmul((float *)(A + 1867776) + 385024, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13271040) + 0);
-  k3_add_add((float *)(A + 13139968) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13271040) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 13074432) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 13074432) + 0, (float *)(A + 13107200) + 0, (float *)(A + 13139968) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 13008896) + 0, (float *)(A + 13139968) + 0, (float *)(A + 13172736) + 0, (float *)(A + 13205504) + 0, (float *)(A + 13238272) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 49, (float *)(A + 13271040) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 13238272) + 0, (float *)(A + 13139968) + 0, (float *)(A + 1867776) + 393216);
-  k8_matmul((float *)(A + 1867776) + 393216, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13402112) + 0);
-  k3_add_add((float *)(A + 13271040) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13402112) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 13271040) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 13271040) + 0, (float *)(A + 13303808) + 0, (float *)(A + 13336576) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 13205504) + 0, (float *)(A + 13336576) + 0, (float *)(A + 13369344) + 0, (float *)(A + 13402112) + 0, (float *)(A + 13434880) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 50, (float *)(A + 13533184) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 50, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 13402112) + 768, (float *)(A + 13402112) + 256, (float *)(A + 13336576) + 0, (float *)(A + 13402112) + 0, (float *)(A + 13402112) + 512, (float *)(A + 13205504) + 0, (float *)(A + 13238272) + 0, (float *)(A + 13271040) + 0, (float *)(A + 13303808) + 0, (float *)(A + 13533184) + 0, (float *)(A + 13565952) + 0, (float *)(A + 1867776) + 401408);
+  k5_matmul((float *)(A + 1867776) + 401408, (float *)(A + 655360) + 0, (float *)(A + 13402112) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13402112) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13598720) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 51, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 13598720) + 768, (float *)(A + 13598720) + 256, (float *)(A + 13533184) + 0, (float *)(A + 13598720) + 0, (float *)(A + 13598720) + 512, (float *)(A + 13402112) + 0, (float *)(A + 13434880) + 0, (float *)(A + 13467648) + 0, (float *)(A + 13500416) + 0, (float *)(A + 13729792) + 0, (float *)(A + 13762560) + 0, (float *)(A + 1867776) + 409600);
+  k5_matmul((float *)(A + 1867776) + 409600, (float *)(A + 655360) + 0, (float *)(A + 13598720) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13598720) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13795328) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 52, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 13795328) + 768, (float *)(A + 13795328) + 256, (float *)(A + 13729792) + 0, (float *)(A + 13795328) + 0, (float *)(A + 13795328) + 512, (float *)(A + 13598720) + 0, (float *)(A + 13631488) + 0, (float *)(A + 13664256) + 0, (float *)(A + 13697024) + 0, (float *)(A + 13926400) + 0, (float *)(A + 13959168) + 0, (float *)(A + 1867776) + 417792);
+  k5_matmul((float *)(A + 1867776) + 417792, (float *)(A + 655360) + 0, (float *)(A + 13795328) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13795328) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13991936) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 53, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 13991936) + 768, (float *)(A + 13991936) + 256, (float *)(A + 13926400) + 0, (float *)(A + 13991936) + 0, (float *)(A + 13991936) + 512, (float *)(A + 13795328) + 0, (float *)(A + 13828096) + 0, (float *)(A + 13860864) + 0, (float *)(A + 13893632) + 0, (float *)(A + 14123008) + 0, (float *)(A + 14155776) + 0, (float *)(A + 1867776) + 425984);
+  k5_matmul((float *)(A + 1867776) + 425984, (float *)(A + 655360) + 0, (float *)(A + 13991936) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13991936) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14188544) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 54, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 14188544) + 768, (float *)(A + 14188544) + 256, (float *)(A + 14123008) + 0, (float *)(A + 14188544) + 0, (float *)(A + 14188544) + 512, (float *)(A + 13991936) + 0, (float *)(A + 14024704) + 0, (float *)(A + 14057472) + 0, (float *)(A + 14090240) + 0, (float *)(A + 14319616) + 0, (float *)(A + 14352384) + 0, (float *)(A + 1867776) + 434176);
+  k5_matmul((float *)(A + 1867776) + 434176, (float *)(A + 655360) + 0, (float *)(A + 14188544) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14188544) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14385152) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 55, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 14385152) + 768, (float *)(A + 14385152) + 256, (float *)(A + 14319616) + 0, (float *)(A + 14385152) + 0, (float *)(A + 14385152) + 512, (float *)(A + 14188544) + 0, (float *)(A + 14221312) + 0, (float *)(A + 14254080) + 0, (float *)(A + 14286848) + 0, (float *)(A + 14516224) + 0, (float *)(A + 14548992) + 0, (float *)(A + 1867776) + 442368);
+  k5_matmul((float *)(A + 1867776) + 442368, (float *)(A + 655360) + 0, (float *)(A + 14385152) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14385152) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14581760) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 56, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 14581760) + 768, (float *)(A + 14581760) + 256, (float *)(A + 14516224) + 0, (float *)(A + 14581760) + 0, (float *)(A + 14581760) + 512, (float *)(A + 14385152) + 0, (float *)(A + 14417920) + 0, (float *)(A + 14450688) + 0, (float *)(A + 14483456) + 0, (float *)(A + 14712832) + 0, (float *)(A + 14745600) + 0, (float *)(A + 1867776) + 450560);
+  k5_matmul((float *)(A + 1867776) + 450560, (float *)(A + 655360) + 0, (float *)(A + 14581760) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14581760) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14778368) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 57, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 14778368) + 768, (float *)(A + 14778368) + 256, (float *)(A + 14712832) + 0, (float *)(A + 14778368) + 0, (float *)(A + 14778368) + 512, (float *)(A + 14581760) + 0, (float *)(A + 14614528) + 0, (float *)(A + 14647296) + 0, (float *)(A + 14680064) + 0, (float *)(A + 14909440) + 0, (float *)(A + 14942208) + 0, (float *)(A + 1867776) + 458752);
+  k5_matmul((float *)(A + 1867776) + 458752, (float *)(A + 655360) + 0, (float *)(A + 14778368) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14778368) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14974976) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 58, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 14974976) + 768, (float *)(A + 14974976) + 256, (float *)(A + 14909440) + 0, (float *)(A + 14974976) + 0, (float *)(A + 14974976) + 512, (float *)(A + 14778368) + 0, (float *)(A + 14811136) + 0, (float *)(A + 14843904) + 0, (float *)(A + 14876672) + 0, (float *)(A + 15106048) + 0, (float *)(A + 15138816) + 0, (float *)(A + 1867776) + 466944);
+  k5_matmul((float *)(A + 1867776) + 466944, (float *)(A + 655360) + 0, (float *)(A + 14974976) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14974976) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15171584) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 59, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 15171584) + 768, (float *)(A + 15171584) + 256, (float *)(A + 15106048) + 0, (float *)(A + 15171584) + 0, (float *)(A + 15171584) + 512, (float *)(A + 14974976) + 0, (float *)(A + 15007744) + 0, (float *)(A + 15040512) + 0, (float *)(A + 15073280) + 0, (float *)(A + 15302656) + 0, (float *)(A + 15335424) + 0, (float *)(A + 1867776) + 475136);
+  k5_matmul((float *)(A + 1867776) + 475136, (float *)(A + 655360) + 0, (float *)(A + 15171584) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15171584) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15368192) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 60, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 15368192) + 768, (float *)(A + 15368192) + 256, (float *)(A + 15302656) + 0, (float *)(A + 15368192) + 0, (float *)(A + 15368192) + 512, (float *)(A + 15171584) + 0, (float *)(A + 15204352) + 0, (float *)(A + 15237120) + 0, (float *)(A + 15269888) + 0, (float *)(A + 15499264) + 0, (float *)(A + 15532032) + 0, (float *)(A + 1867776) + 483328);
+  k5_matmul((float *)(A + 1867776) + 483328, (float *)(A + 655360) + 0, (float *)(A + 15368192) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15368192) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15564800) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 61, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 15564800) + 768, (float *)(A + 15564800) + 256, (float *)(A + 15499264) + 0, (float *)(A + 15564800) + 0, (float *)(A + 15564800) + 512, (float *)(A + 15368192) + 0, (float *)(A + 15400960) + 0, (float *)(A + 15433728) + 0, (float *)(A + 15466496) + 0, (float *)(A + 15695872) + 0, (float *)(A + 15728640) + 0, (float *)(A + 1867776) + 491520);
+  k5_matmul((float *)(A + 1867776) + 491520, (float *)(A + 655360) + 0, (float *)(A + 15564800) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15564800) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15761408) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 62, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 15761408) + 768, (float *)(A + 15761408) + 256, (float *)(A + 15695872) + 0, (float *)(A + 15761408) + 0, (float *)(A + 15761408) + 512, (float *)(A + 15564800) + 0, (float *)(A + 15597568) + 0, (float *)(A + 15630336) + 0, (float *)(A + 15663104) + 0, (float *)(A + 15892480) + 0, (float *)(A + 15925248) + 0, (float *)(A + 1867776) + 499712);
+  k5_matmul((float *)(A + 1867776) + 499712, (float *)(A + 655360) + 0, (float *)(A + 15761408) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15761408) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15958016) + 0);
+  k1_gather((float *)(A + 0) + 0, in->x + 63, (float *)(A + 393216) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 15958016) + 768, (float *)(A + 15958016) + 256, (float *)(A + 15892480) + 0, (float *)(A + 15958016) + 0, (float *)(A + 15958016) + 512, (float *)(A + 15761408) + 0, (float *)(A + 15794176) + 0, (float *)(A + 15826944) + 0, (float *)(A + 15859712) + 0, (float *)(A + 0) + 0, (float *)(A + 32768) + 0, (float *)(A + 1867776) + 507904);
+  k5_matmul((float *)(A + 1867776) + 507904, (float *)(A + 655360) + 0, (float *)(A + 15958016) + 0);
+  k6_add_add_add((float *)(A + 393216) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15958016) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 65536) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 65536) + 768, (float *)(A + 65536) + 256, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 65536) + 512, (float *)(A + 15958016) + 0, (float *)(A + 15990784) + 0, (float *)(A + 16023552) + 0, (float *)(A + 16056320) + 0, (float *)(A + 196608) + 0, (float *)(A + 1867776) + 516096);
+  k9_transpose(P + 362496 /* dense1.weight */, (float *)(A + 65536) + 0);
+  k10_matmul((float *)(A + 1867776) + 0, (float *)(A + 65536) + 0, (float *)(A + 655360) + 0);
+  k11_add((float *)(A + 655360) + 0, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 0);
+  k11_add((float *)(A + 655360) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 96);
+  k11_add((float *)(A + 655360) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 192);
+  k11_add((float *)(A + 655360) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 288);
+  k11_add((float *)(A + 655360) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 384);
+  k11_add((float *)(A + 655360) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 480);
+  k11_add((float *)(A + 655360) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 576);
+  k11_add((float *)(A + 655360) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 672);
+  k11_add((float *)(A + 655360) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 768);
+  k11_add((float *)(A + 655360) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 864);
+  k11_add((float *)(A + 655360) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 960);
+  k11_add((float *)(A + 655360) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 1056);
+  k11_add((float *)(A + 655360) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 1152);
+  k11_add((float *)(A + 655360) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 1248);
+  k11_add((float *)(A + 655360) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 1344);
+  k11_add((float *)(A + 655360) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 1440);
+  k11_add((float *)(A + 655360) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 1536);
+  k11_add((float *)(A + 655360) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 1632);
+  k11_add((float *)(A + 655360) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 1728);
+  k11_add((float *)(A + 655360) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 1824);
+  k11_add((float *)(A + 655360) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 1920);
+  k11_add((float *)(A + 655360) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 2016);
+  k11_add((float *)(A + 655360) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 2112);
+  k11_add((float *)(A + 655360) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 2208);
+  k11_add((float *)(A + 655360) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 2304);
+  k11_add((float *)(A + 655360) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 2400);
+  k11_add((float *)(A + 655360) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 2496);
+  k11_add((float *)(A + 655360) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 2592);
+  k11_add((float *)(A + 655360) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 2688);
+  k11_add((float *)(A + 655360) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 2784);
+  k11_add((float *)(A + 655360) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 2880);
+  k11_add((float *)(A + 655360) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 2976);
+  k11_add((float *)(A + 655360) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 3072);
+  k11_add((float *)(A + 655360) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 3168);
+  k11_add((float *)(A + 655360) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 3264);
+  k11_add((float *)(A + 655360) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 3360);
+  k11_add((float *)(A + 655360) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 3456);
+  k11_add((float *)(A + 655360) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 3552);
+  k11_add((float *)(A + 655360) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 3648);
+  k11_add((float *)(A + 655360) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 3744);
+  k11_add((float *)(A + 655360) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 3840);
+  k11_add((float *)(A + 655360) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 3936);
+  k11_add((float *)(A + 655360) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 4032);
+  k11_add((float *)(A + 655360) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 4128);
+  k11_add((float *)(A + 655360) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 4224);
+  k11_add((float *)(A + 655360) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 4320);
+  k11_add((float *)(A + 655360) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 4416);
+  k11_add((float *)(A + 655360) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 4512);
+  k11_add((float *)(A + 655360) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 4608);
+  k11_add((float *)(A + 655360) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 4704);
+  k11_add((float *)(A + 655360) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 4800);
+  k11_add((float *)(A + 655360) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 4896);
+  k11_add((float *)(A + 655360) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 4992);
+  k11_add((float *)(A + 655360) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 5088);
+  k11_add((float *)(A + 655360) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 5184);
+  k11_add((float *)(A + 655360) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 5280);
+  k11_add((float *)(A + 655360) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 5376);
+  k11_add((float *)(A + 655360) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 5472);
+  k11_add((float *)(A + 655360) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 5568);
+  k11_add((float *)(A + 655360) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 5664);
+  k11_add((float *)(A + 655360) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 5760);
+  k11_add((float *)(A + 655360) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 5856);
+  k11_add((float *)(A + 655360) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 5952);
+  k11_add((float *)(A + 655360) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 16089088) + 6048);
+  k16_one_hot(in->y + 0, (float *)(A + 65536) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 0, (float *)(A + 77824) + 0);
+  k18_mul((float *)(A + 65536) + 0, (float *)(A + 77824) + 0, (float *)(A + 90112) + 0);
+  k19_sum_to((float *)(A + 90112) + 0, (float *)(A + 102400) + 0);
+  k20_sum_to((float *)(A + 102400) + 0, (float *)(A + 90112) + 0);
+  k16_one_hot(in->y + 1, (float *)(A + 90176) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 96, (float *)(A + 102464) + 0);
+  k18_mul((float *)(A + 90176) + 0, (float *)(A + 102464) + 0, (float *)(A + 114752) + 0);
+  k19_sum_to((float *)(A + 114752) + 0, (float *)(A + 127040) + 0);
+  k20_sum_to((float *)(A + 127040) + 0, (float *)(A + 114752) + 0);
+  k16_one_hot(in->y + 2, (float *)(A + 114816) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 192, (float *)(A + 127104) + 0);
+  k18_mul((float *)(A + 114816) + 0, (float *)(A + 127104) + 0, (float *)(A + 139392) + 0);
+  k19_sum_to((float *)(A + 139392) + 0, (float *)(A + 151680) + 0);
+  k20_sum_to((float *)(A + 151680) + 0, (float *)(A + 139392) + 0);
+  k16_one_hot(in->y + 3, (float *)(A + 139456) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 288, (float *)(A + 151744) + 0);
+  k18_mul((float *)(A + 139456) + 0, (float *)(A + 151744) + 0, (float *)(A + 164032) + 0);
+  k19_sum_to((float *)(A + 164032) + 0, (float *)(A + 176320) + 0);
+  k20_sum_to((float *)(A + 176320) + 0, (float *)(A + 164032) + 0);
+  k16_one_hot(in->y + 4, (float *)(A + 164096) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 384, (float *)(A + 176384) + 0);
+  k18_mul((float *)(A + 164096) + 0, (float *)(A + 176384) + 0, (float *)(A + 229376) + 0);
+  k19_sum_to((float *)(A + 229376) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 188800) + 0);
+  k16_one_hot(in->y + 5, (float *)(A + 229376) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 480, (float *)(A + 241664) + 0);
+  k18_mul((float *)(A + 229376) + 0, (float *)(A + 241664) + 0, (float *)(A + 253952) + 0);
+  k19_sum_to((float *)(A + 253952) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 188864) + 0);
+  k16_one_hot(in->y + 6, (float *)(A + 253952) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 576, (float *)(A + 266240) + 0);
+  k18_mul((float *)(A + 253952) + 0, (float *)(A + 266240) + 0, (float *)(A + 278528) + 0);
+  k19_sum_to((float *)(A + 278528) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 188928) + 0);
+  k16_one_hot(in->y + 7, (float *)(A + 278528) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 672, (float *)(A + 290816) + 0);
+  k18_mul((float *)(A + 278528) + 0, (float *)(A + 290816) + 0, (float *)(A + 303104) + 0);
+  k19_sum_to((float *)(A + 303104) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 188992) + 0);
+  k16_one_hot(in->y + 8, (float *)(A + 303104) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 768, (float *)(A + 315392) + 0);
+  k18_mul((float *)(A + 303104) + 0, (float *)(A + 315392) + 0, (float *)(A + 327680) + 0);
+  k19_sum_to((float *)(A + 327680) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189056) + 0);
+  k16_one_hot(in->y + 9, (float *)(A + 327680) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 864, (float *)(A + 339968) + 0);
+  k18_mul((float *)(A + 327680) + 0, (float *)(A + 339968) + 0, (float *)(A + 352256) + 0);
+  k19_sum_to((float *)(A + 352256) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189120) + 0);
+  k16_one_hot(in->y + 10, (float *)(A + 352256) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 960, (float *)(A + 364544) + 0);
+  k18_mul((float *)(A + 352256) + 0, (float *)(A + 364544) + 0, (float *)(A + 376832) + 0);
+  k19_sum_to((float *)(A + 376832) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189184) + 0);
+  k16_one_hot(in->y + 11, (float *)(A + 376832) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 1056, (float *)(A + 389120) + 0);
+  k18_mul((float *)(A + 376832) + 0, (float *)(A + 389120) + 0, (float *)(A + 401408) + 0);
+  k19_sum_to((float *)(A + 401408) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189248) + 0);
+  k16_one_hot(in->y + 12, (float *)(A + 401408) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 1152, (float *)(A + 413696) + 0);
+  k18_mul((float *)(A + 401408) + 0, (float *)(A + 413696) + 0, (float *)(A + 425984) + 0);
+  k19_sum_to((float *)(A + 425984) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189312) + 0);
+  k16_one_hot(in->y + 13, (float *)(A + 425984) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 1248, (float *)(A + 438272) + 0);
+  k18_mul((float *)(A + 425984) + 0, (float *)(A + 438272) + 0, (float *)(A + 450560) + 0);
+  k19_sum_to((float *)(A + 450560) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189376) + 0);
+  k16_one_hot(in->y + 14, (float *)(A + 450560) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 1344, (float *)(A + 462848) + 0);
+  k18_mul((float *)(A + 450560) + 0, (float *)(A + 462848) + 0, (float *)(A + 475136) + 0);
+  k19_sum_to((float *)(A + 475136) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189440) + 0);
+  k16_one_hot(in->y + 15, (float *)(A + 475136) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 1440, (float *)(A + 487424) + 0);
 }
 
 static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 13434880) + 0, (float *)(A + 13336576) + 0, (float *)(A + 1867776) + 401408);
-  k8_matmul((float *)(A + 1867776) + 401408, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13664256) + 0);
-  k3_add_add((float *)(A + 13533184) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13664256) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 13467648) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 13467648) + 0, (float *)(A + 13500416) + 0, (float *)(A + 13533184) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 13402112) + 0, (float *)(A + 13533184) + 0, (float *)(A + 13565952) + 0, (float *)(A + 13598720) + 0, (float *)(A + 13631488) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 51, (float *)(A + 13664256) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 13631488) + 0, (float *)(A + 13533184) + 0, (float *)(A + 1867776) + 409600);
-  k8_matmul((float *)(A + 1867776) + 409600, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13795328) + 0);
-  k3_add_add((float *)(A + 13664256) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13795328) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 13664256) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 13664256) + 0, (float *)(A + 13697024) + 0, (float *)(A + 13729792) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 13598720) + 0, (float *)(A + 13729792) + 0, (float *)(A + 13762560) + 0, (float *)(A + 13795328) + 0, (float *)(A + 13828096) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 52, (float *)(A + 13926400) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 13828096) + 0, (float *)(A + 13729792) + 0, (float *)(A + 1867776) + 417792);
-  k8_matmul((float *)(A + 1867776) + 417792, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14057472) + 0);
-  k3_add_add((float *)(A + 13926400) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14057472) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 13860864) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 13860864) + 0, (float *)(A + 13893632) + 0, (float *)(A + 13926400) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 13795328) + 0, (float *)(A + 13926400) + 0, (float *)(A + 13959168) + 0, (float *)(A + 13991936) + 0, (float *)(A + 14024704) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 53, (float *)(A + 14057472) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 14024704) + 0, (float *)(A + 13926400) + 0, (float *)(A + 1867776) + 425984);
-  k8_matmul((float *)(A + 1867776) + 425984, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14188544) + 0);
-  k3_add_add((float *)(A + 14057472) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14188544) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 14057472) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 14057472) + 0, (float *)(A + 14090240) + 0, (float *)(A + 14123008) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 13991936) + 0, (float *)(A + 14123008) + 0, (float *)(A + 14155776) + 0, (float *)(A + 14188544) + 0, (float *)(A + 14221312) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 54, (float *)(A + 14319616) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 14221312) + 0, (float *)(A + 14123008) + 0, (float *)(A + 1867776) + 434176);
-  k8_matmul((float *)(A + 1867776) + 434176, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14450688) + 0);
-  k3_add_add((float *)(A + 14319616) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14450688) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 14254080) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 14254080) + 0, (float *)(A + 14286848) + 0, (float *)(A + 14319616) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 14188544) + 0, (float *)(A + 14319616) + 0, (float *)(A + 14352384) + 0, (float *)(A + 14385152) + 0, (float *)(A + 14417920) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 55, (float *)(A + 14450688) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 14417920) + 0, (float *)(A + 14319616) + 0, (float *)(A + 1867776) + 442368);
-  k8_matmul((float *)(A + 1867776) + 442368, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14581760) + 0);
-  k3_add_add((float *)(A + 14450688) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14581760) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 14450688) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 14450688) + 0, (float *)(A + 14483456) + 0, (float *)(A + 14516224) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 14385152) + 0, (float *)(A + 14516224) + 0, (float *)(A + 14548992) + 0, (float *)(A + 14581760) + 0, (float *)(A + 14614528) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 56, (float *)(A + 14712832) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 14614528) + 0, (float *)(A + 14516224) + 0, (float *)(A + 1867776) + 450560);
-  k8_matmul((float *)(A + 1867776) + 450560, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14843904) + 0);
-  k3_add_add((float *)(A + 14712832) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14843904) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 14647296) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 14647296) + 0, (float *)(A + 14680064) + 0, (float *)(A + 14712832) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 14581760) + 0, (float *)(A + 14712832) + 0, (float *)(A + 14745600) + 0, (float *)(A + 14778368) + 0, (float *)(A + 14811136) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 57, (float *)(A + 14843904) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 14811136) + 0, (float *)(A + 14712832) + 0, (float *)(A + 1867776) + 458752);
-  k8_matmul((float *)(A + 1867776) + 458752, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14974976) + 0);
-  k3_add_add((float *)(A + 14843904) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14974976) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 14843904) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 14843904) + 0, (float *)(A + 14876672) + 0, (float *)(A + 14909440) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 14778368) + 0, (float *)(A + 14909440) + 0, (float *)(A + 14942208) + 0, (float *)(A + 14974976) + 0, (float *)(A + 15007744) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 58, (float *)(A + 15106048) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 15007744) + 0, (float *)(A + 14909440) + 0, (float *)(A + 1867776) + 466944);
-  k8_matmul((float *)(A + 1867776) + 466944, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15237120) + 0);
-  k3_add_add((float *)(A + 15106048) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15237120) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 15040512) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 15040512) + 0, (float *)(A + 15073280) + 0, (float *)(A + 15106048) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 14974976) + 0, (float *)(A + 15106048) + 0, (float *)(A + 15138816) + 0, (float *)(A + 15171584) + 0, (float *)(A + 15204352) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 59, (float *)(A + 15237120) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 15204352) + 0, (float *)(A + 15106048) + 0, (float *)(A + 1867776) + 475136);
-  k8_matmul((float *)(A + 1867776) + 475136, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15368192) + 0);
-  k3_add_add((float *)(A + 15237120) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15368192) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 15237120) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 15237120) + 0, (float *)(A + 15269888) + 0, (float *)(A + 15302656) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 15171584) + 0, (float *)(A + 15302656) + 0, (float *)(A + 15335424) + 0, (float *)(A + 15368192) + 0, (float *)(A + 15400960) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 60, (float *)(A + 15499264) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 15400960) + 0, (float *)(A + 15302656) + 0, (float *)(A + 1867776) + 483328);
-  k8_matmul((float *)(A + 1867776) + 483328, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15630336) + 0);
-  k3_add_add((float *)(A + 15499264) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15630336) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 15433728) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 15433728) + 0, (float *)(A + 15466496) + 0, (float *)(A + 15499264) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 15368192) + 0, (float *)(A + 15499264) + 0, (float *)(A + 15532032) + 0, (float *)(A + 15564800) + 0, (float *)(A + 15597568) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 61, (float *)(A + 15630336) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 15597568) + 0, (float *)(A + 15499264) + 0, (float *)(A + 1867776) + 491520);
-  k8_matmul((float *)(A + 1867776) + 491520, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15761408) + 0);
-  k3_add_add((float *)(A + 15630336) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15761408) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 15630336) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 15630336) + 0, (float *)(A + 15663104) + 0, (float *)(A + 15695872) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 15564800) + 0, (float *)(A + 15695872) + 0, (float *)(A + 15728640) + 0, (float *)(A + 15761408) + 0, (float *)(A + 15794176) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 62, (float *)(A + 15892480) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 15794176) + 0, (float *)(A + 15695872) + 0, (float *)(A + 1867776) + 499712);
-  k8_matmul((float *)(A + 1867776) + 499712, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16023552) + 0);
-  k3_add_add((float *)(A + 15892480) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16023552) + 0, (float *)(A + 655360) + 0);
-  k4_tanh((float *)(A + 655360) + 512, (float *)(A + 15826944) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 0, (float *)(A + 15826944) + 0, (float *)(A + 15859712) + 0, (float *)(A + 15892480) + 0);
-  k18_sigmoid_mul_add((float *)(A + 655360) + 256, (float *)(A + 15761408) + 0, (float *)(A + 15892480) + 0, (float *)(A + 15925248) + 0, (float *)(A + 15958016) + 0, (float *)(A + 15990784) + 0);
-  k1_gather((float *)(A + 0) + 0, in->x + 63, (float *)(A + 16023552) + 0);
-  k17_sigmoid_mul((float *)(A + 655360) + 768, (float *)(A + 15990784) + 0, (float *)(A + 15892480) + 0, (float *)(A + 1867776) + 507904);
-  k8_matmul((float *)(A + 1867776) + 507904, (float *)(A + 786432) + 0, (float *)(A + 655360) + 0);
-  k9_add((float *)(A + 655360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
-  k3_add_add((float *)(A + 16023552) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 131072) + 0);
-  k4_tanh((float *)(A + 131072) + 512, (float *)(A + 0) + 0);
-  k17_sigmoid_mul((float *)(A + 131072) + 0, (float *)(A + 0) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k19_sigmoid_mul_add((float *)(A + 131072) + 256, (float *)(A + 15958016) + 0, (float *)(A + 65536) + 0, (float *)(A + 98304) + 0, (float *)(A + 262144) + 0);
-  k17_sigmoid_mul((float *)(A + 131072) + 768, (float *)(A + 262144) + 0, (float *)(A + 65536) + 0, (float *)(A + 1867776) + 516096);
-  k12_transpose(P + 362496 /* dense1.weight */, (float *)(A + 294912) + 0);
-  k13_matmul((float *)(A + 1867776) + 0, (float *)(A + 294912) + 0, (float *)(A + 655360) + 0);
-  k14_add((float *)(A + 655360) + 0, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 0);
-  k14_add((float *)(A + 655360) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 96);
-  k14_add((float *)(A + 655360) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 192);
-  k14_add((float *)(A + 655360) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 288);
-  k14_add((float *)(A + 655360) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 384);
-  k14_add((float *)(A + 655360) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 480);
-  k14_add((float *)(A + 655360) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 576);
-  k14_add((float *)(A + 655360) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 672);
-  k14_add((float *)(A + 655360) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 768);
-  k14_add((float *)(A + 655360) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 864);
-  k14_add((float *)(A + 655360) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 960);
-  k14_add((float *)(A + 655360) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 1056);
-  k14_add((float *)(A + 655360) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 1152);
-  k14_add((float *)(A + 655360) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 1248);
-  k14_add((float *)(A + 655360) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 1344);
-  k14_add((float *)(A + 655360) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 1440);
-  k14_add((float *)(A + 655360) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 1536);
-  k14_add((float *)(A + 655360) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 1632);
-  k14_add((float *)(A + 655360) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 1728);
-  k14_add((float *)(A + 655360) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 1824);
-  k14_add((float *)(A + 655360) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 1920);
-  k14_add((float *)(A + 655360) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 2016);
-  k14_add((float *)(A + 655360) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 2112);
-  k14_add((float *)(A + 655360) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 2208);
-  k14_add((float *)(A + 655360) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 2304);
-  k14_add((float *)(A + 655360) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 2400);
-  k14_add((float *)(A + 655360) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 2496);
-  k14_add((float *)(A + 655360) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 2592);
-  k14_add((float *)(A + 655360) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 2688);
-  k14_add((float *)(A + 655360) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 2784);
-  k14_add((float *)(A + 655360) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 2880);
-  k14_add((float *)(A + 655360) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 2976);
-  k14_add((float *)(A + 655360) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 3072);
-  k14_add((float *)(A + 655360) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 3168);
-  k14_add((float *)(A + 655360) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 3264);
-  k14_add((float *)(A + 655360) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 3360);
-  k14_add((float *)(A + 655360) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 3456);
-  k14_add((float *)(A + 655360) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 3552);
-  k14_add((float *)(A + 655360) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 3648);
-  k14_add((float *)(A + 655360) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 3744);
-  k14_add((float *)(A + 655360) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 3840);
-  k14_add((float *)(A + 655360) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 3936);
-  k14_add((float *)(A + 655360) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 4032);
-  k14_add((float *)(A + 655360) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 4128);
-  k14_add((float *)(A + 655360) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 4224);
-  k14_add((float *)(A + 655360) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 4320);
-  k14_add((float *)(A + 655360) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 4416);
-  k14_add((float *)(A + 655360) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 4512);
-  k14_add((float *)(A + 655360) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 4608);
-  k14_add((float *)(A + 655360) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 4704);
-  k14_add((float *)(A + 655360) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 4800);
-  k14_add((float *)(A + 655360) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 4896);
-  k14_add((float *)(A + 655360) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 4992);
-  k14_add((float *)(A + 655360) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 5088);
-  k14_add((float *)(A + 655360) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 5184);
-  k14_add((float *)(A + 655360) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 5280);
-  k14_add((float *)(A + 655360) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 5376);
-  k14_add((float *)(A + 655360) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 5472);
-  k14_add((float *)(A + 655360) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 5568);
-  k14_add((float *)(A + 655360) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 5664);
-  k14_add((float *)(A + 655360) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 5760);
-  k14_add((float *)(A + 655360) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 5856);
-  k14_add((float *)(A + 655360) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 5952);
-  k14_add((float *)(A + 655360) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 16154624) + 6048);
-  k20_one_hot(in->y + 0, (float *)(A + 294912) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 0, (float *)(A + 307200) + 0);
-  k22_mul((float *)(A + 294912) + 0, (float *)(A + 307200) + 0, (float *)(A + 319488) + 0);
-  k23_sum_to((float *)(A + 319488) + 0, (float *)(A + 331776) + 0);
-  k24_sum_to((float *)(A + 331776) + 0, (float *)(A + 319488) + 0);
-  k20_one_hot(in->y + 1, (float *)(A + 319552) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 96, (float *)(A + 331840) + 0);
-  k22_mul((float *)(A + 319552) + 0, (float *)(A + 331840) + 0, (float *)(A + 344128) + 0);
-  k23_sum_to((float *)(A + 344128) + 0, (float *)(A + 356416) + 0);
-  k24_sum_to((float *)(A + 356416) + 0, (float *)(A + 344128) + 0);
-  k20_one_hot(in->y + 2, (float *)(A + 344192) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 192, (float *)(A + 356480) + 0);
-  k22_mul((float *)(A + 344192) + 0, (float *)(A + 356480) + 0, (float *)(A + 368768) + 0);
-  k23_sum_to((float *)(A + 368768) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 381184) + 0);
-  k20_one_hot(in->y + 3, (float *)(A + 368768) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 288, (float *)(A + 131072) + 0);
-  k22_mul((float *)(A + 368768) + 0, (float *)(A + 131072) + 0, (float *)(A + 143360) + 0);
-  k23_sum_to((float *)(A + 143360) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 381248) + 0);
-  k20_one_hot(in->y + 4, (float *)(A + 143360) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 384, (float *)(A + 155648) + 0);
+  k18_mul((float *)(A + 475136) + 0, (float *)(A + 487424) + 0, (float *)(A + 499712) + 0);
+  k19_sum_to((float *)(A + 499712) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189504) + 0);
+  k16_one_hot(in->y + 16, (float *)(A + 499712) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 1536, (float *)(A + 512000) + 0);
+  k18_mul((float *)(A + 499712) + 0, (float *)(A + 512000) + 0, (float *)(A + 655360) + 0);
+  k19_sum_to((float *)(A + 655360) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189568) + 0);
+  k16_one_hot(in->y + 17, (float *)(A + 655360) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 1632, (float *)(A + 667648) + 0);
+  k18_mul((float *)(A + 655360) + 0, (float *)(A + 667648) + 0, (float *)(A + 679936) + 0);
+  k19_sum_to((float *)(A + 679936) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189632) + 0);
+  k16_one_hot(in->y + 18, (float *)(A + 679936) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 1728, (float *)(A + 692224) + 0);
+  k18_mul((float *)(A + 679936) + 0, (float *)(A + 692224) + 0, (float *)(A + 704512) + 0);
+  k19_sum_to((float *)(A + 704512) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189696) + 0);
+  k16_one_hot(in->y + 19, (float *)(A + 704512) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 1824, (float *)(A + 716800) + 0);
+  k18_mul((float *)(A + 704512) + 0, (float *)(A + 716800) + 0, (float *)(A + 729088) + 0);
+  k19_sum_to((float *)(A + 729088) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189760) + 0);
+  k16_one_hot(in->y + 20, (float *)(A + 729088) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 1920, (float *)(A + 741376) + 0);
+  k18_mul((float *)(A + 729088) + 0, (float *)(A + 741376) + 0, (float *)(A + 753664) + 0);
+  k19_sum_to((float *)(A + 753664) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189824) + 0);
+  k16_one_hot(in->y + 21, (float *)(A + 753664) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 2016, (float *)(A + 765952) + 0);
+  k18_mul((float *)(A + 753664) + 0, (float *)(A + 765952) + 0, (float *)(A + 778240) + 0);
+  k19_sum_to((float *)(A + 778240) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189888) + 0);
+  k16_one_hot(in->y + 22, (float *)(A + 778240) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 2112, (float *)(A + 790528) + 0);
+  k18_mul((float *)(A + 778240) + 0, (float *)(A + 790528) + 0, (float *)(A + 802816) + 0);
+  k19_sum_to((float *)(A + 802816) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 189952) + 0);
+  k16_one_hot(in->y + 23, (float *)(A + 802816) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 2208, (float *)(A + 815104) + 0);
+  k18_mul((float *)(A + 802816) + 0, (float *)(A + 815104) + 0, (float *)(A + 827392) + 0);
+  k19_sum_to((float *)(A + 827392) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190016) + 0);
+  k16_one_hot(in->y + 24, (float *)(A + 827392) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 2304, (float *)(A + 839680) + 0);
+  k18_mul((float *)(A + 827392) + 0, (float *)(A + 839680) + 0, (float *)(A + 851968) + 0);
+  k19_sum_to((float *)(A + 851968) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190080) + 0);
+  k16_one_hot(in->y + 25, (float *)(A + 851968) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 2400, (float *)(A + 864256) + 0);
+  k18_mul((float *)(A + 851968) + 0, (float *)(A + 864256) + 0, (float *)(A + 876544) + 0);
+  k19_sum_to((float *)(A + 876544) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190144) + 0);
+  k16_one_hot(in->y + 26, (float *)(A + 876544) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 2496, (float *)(A + 888832) + 0);
+  k18_mul((float *)(A + 876544) + 0, (float *)(A + 888832) + 0, (float *)(A + 901120) + 0);
+  k19_sum_to((float *)(A + 901120) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190208) + 0);
+  k16_one_hot(in->y + 27, (float *)(A + 901120) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 2592, (float *)(A + 913408) + 0);
+  k18_mul((float *)(A + 901120) + 0, (float *)(A + 913408) + 0, (float *)(A + 925696) + 0);
+  k19_sum_to((float *)(A + 925696) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190272) + 0);
+  k16_one_hot(in->y + 28, (float *)(A + 925696) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 2688, (float *)(A + 937984) + 0);
+  k18_mul((float *)(A + 925696) + 0, (float *)(A + 937984) + 0, (float *)(A + 950272) + 0);
+  k19_sum_to((float *)(A + 950272) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190336) + 0);
+  k16_one_hot(in->y + 29, (float *)(A + 950272) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 2784, (float *)(A + 962560) + 0);
+  k18_mul((float *)(A + 950272) + 0, (float *)(A + 962560) + 0, (float *)(A + 974848) + 0);
+  k19_sum_to((float *)(A + 974848) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190400) + 0);
+  k16_one_hot(in->y + 30, (float *)(A + 974848) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 2880, (float *)(A + 987136) + 0);
+  k18_mul((float *)(A + 974848) + 0, (float *)(A + 987136) + 0, (float *)(A + 999424) + 0);
+  k19_sum_to((float *)(A + 999424) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190464) + 0);
+  k16_one_hot(in->y + 31, (float *)(A + 999424) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 2976, (float *)(A + 1011712) + 0);
+  k18_mul((float *)(A + 999424) + 0, (float *)(A + 1011712) + 0, (float *)(A + 1024000) + 0);
+  k19_sum_to((float *)(A + 1024000) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190528) + 0);
+  k16_one_hot(in->y + 32, (float *)(A + 1024000) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 3072, (float *)(A + 1036288) + 0);
+  k18_mul((float *)(A + 1024000) + 0, (float *)(A + 1036288) + 0, (float *)(A + 1048576) + 0);
+  k19_sum_to((float *)(A + 1048576) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190592) + 0);
+  k16_one_hot(in->y + 33, (float *)(A + 1048576) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 3168, (float *)(A + 1060864) + 0);
+  k18_mul((float *)(A + 1048576) + 0, (float *)(A + 1060864) + 0, (float *)(A + 1073152) + 0);
+  k19_sum_to((float *)(A + 1073152) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190656) + 0);
+  k16_one_hot(in->y + 34, (float *)(A + 1073152) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 3264, (float *)(A + 1085440) + 0);
+  k18_mul((float *)(A + 1073152) + 0, (float *)(A + 1085440) + 0, (float *)(A + 1097728) + 0);
+  k19_sum_to((float *)(A + 1097728) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190720) + 0);
+  k16_one_hot(in->y + 35, (float *)(A + 1097728) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 3360, (float *)(A + 1110016) + 0);
+  k18_mul((float *)(A + 1097728) + 0, (float *)(A + 1110016) + 0, (float *)(A + 1122304) + 0);
+  k19_sum_to((float *)(A + 1122304) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190784) + 0);
+  k16_one_hot(in->y + 36, (float *)(A + 1122304) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 3456, (float *)(A + 1134592) + 0);
+  k18_mul((float *)(A + 1122304) + 0, (float *)(A + 1134592) + 0, (float *)(A + 1146880) + 0);
+  k19_sum_to((float *)(A + 1146880) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190848) + 0);
+  k16_one_hot(in->y + 37, (float *)(A + 1146880) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 3552, (float *)(A + 1159168) + 0);
+  k18_mul((float *)(A + 1146880) + 0, (float *)(A + 1159168) + 0, (float *)(A + 1171456) + 0);
+  k19_sum_to((float *)(A + 1171456) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190912) + 0);
+  k16_one_hot(in->y + 38, (float *)(A + 1171456) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 3648, (float *)(A + 1183744) + 0);
+  k18_mul((float *)(A + 1171456) + 0, (float *)(A + 1183744) + 0, (float *)(A + 1196032) + 0);
+  k19_sum_to((float *)(A + 1196032) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 190976) + 0);
+  k16_one_hot(in->y + 39, (float *)(A + 1196032) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 3744, (float *)(A + 1208320) + 0);
+  k18_mul((float *)(A + 1196032) + 0, (float *)(A + 1208320) + 0, (float *)(A + 1220608) + 0);
+  k19_sum_to((float *)(A + 1220608) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191040) + 0);
+  k16_one_hot(in->y + 40, (float *)(A + 1220608) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 3840, (float *)(A + 1232896) + 0);
+  k18_mul((float *)(A + 1220608) + 0, (float *)(A + 1232896) + 0, (float *)(A + 1245184) + 0);
+  k19_sum_to((float *)(A + 1245184) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191104) + 0);
+  k16_one_hot(in->y + 41, (float *)(A + 1245184) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 3936, (float *)(A + 1257472) + 0);
+  k18_mul((float *)(A + 1245184) + 0, (float *)(A + 1257472) + 0, (float *)(A + 1269760) + 0);
+  k19_sum_to((float *)(A + 1269760) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191168) + 0);
+  k16_one_hot(in->y + 42, (float *)(A + 1269760) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 4032, (float *)(A + 1282048) + 0);
+  k18_mul((float *)(A + 1269760) + 0, (float *)(A + 1282048) + 0, (float *)(A + 1294336) + 0);
+  k19_sum_to((float *)(A + 1294336) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191232) + 0);
+  k16_one_hot(in->y + 43, (float *)(A + 1294336) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 4128, (float *)(A + 1306624) + 0);
+  k18_mul((float *)(A + 1294336) + 0, (float *)(A + 1306624) + 0, (float *)(A + 1318912) + 0);
+  k19_sum_to((float *)(A + 1318912) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191296) + 0);
+  k16_one_hot(in->y + 44, (float *)(A + 1318912) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 4224, (float *)(A + 1331200) + 0);
+  k18_mul((float *)(A + 1318912) + 0, (float *)(A + 1331200) + 0, (float *)(A + 1343488) + 0);
+  k19_sum_to((float *)(A + 1343488) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191360) + 0);
+  k16_one_hot(in->y + 45, (float *)(A + 1343488) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 4320, (float *)(A + 1355776) + 0);
+  k18_mul((float *)(A + 1343488) + 0, (float *)(A + 1355776) + 0, (float *)(A + 1368064) + 0);
+  k19_sum_to((float *)(A + 1368064) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191424) + 0);
+  k16_one_hot(in->y + 46, (float *)(A + 1368064) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 4416, (float *)(A + 1380352) + 0);
+  k18_mul((float *)(A + 1368064) + 0, (float *)(A + 1380352) + 0, (float *)(A + 1392640) + 0);
+  k19_sum_to((float *)(A + 1392640) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191488) + 0);
+  k16_one_hot(in->y + 47, (float *)(A + 1392640) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 4512, (float *)(A + 1404928) + 0);
+  k18_mul((float *)(A + 1392640) + 0, (float *)(A + 1404928) + 0, (float *)(A + 1417216) + 0);
+  k19_sum_to((float *)(A + 1417216) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191552) + 0);
+  k16_one_hot(in->y + 48, (float *)(A + 1417216) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 4608, (float *)(A + 1429504) + 0);
+  k18_mul((float *)(A + 1417216) + 0, (float *)(A + 1429504) + 0, (float *)(A + 1441792) + 0);
+  k19_sum_to((float *)(A + 1441792) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191616) + 0);
+  k16_one_hot(in->y + 49, (float *)(A + 1441792) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 4704, (float *)(A + 1454080) + 0);
+  k18_mul((float *)(A + 1441792) + 0, (float *)(A + 1454080) + 0, (float *)(A + 1466368) + 0);
+  k19_sum_to((float *)(A + 1466368) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191680) + 0);
+  k16_one_hot(in->y + 50, (float *)(A + 1466368) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 4800, (float *)(A + 1478656) + 0);
+  k18_mul((float *)(A + 1466368) + 0, (float *)(A + 1478656) + 0, (float *)(A + 1490944) + 0);
+  k19_sum_to((float *)(A + 1490944) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191744) + 0);
+  k16_one_hot(in->y + 51, (float *)(A + 1490944) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 4896, (float *)(A + 1503232) + 0);
+  k18_mul((float *)(A + 1490944) + 0, (float *)(A + 1503232) + 0, (float *)(A + 1515520) + 0);
+  k19_sum_to((float *)(A + 1515520) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191808) + 0);
+  k16_one_hot(in->y + 52, (float *)(A + 1515520) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 4992, (float *)(A + 1527808) + 0);
+  k18_mul((float *)(A + 1515520) + 0, (float *)(A + 1527808) + 0, (float *)(A + 1540096) + 0);
+  k19_sum_to((float *)(A + 1540096) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191872) + 0);
+  k16_one_hot(in->y + 53, (float *)(A + 1540096) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 5088, (float *)(A + 1552384) + 0);
+  k18_mul((float *)(A + 1540096) + 0, (float *)(A + 1552384) + 0, (float *)(A + 1564672) + 0);
+  k19_sum_to((float *)(A + 1564672) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 191936) + 0);
+  k16_one_hot(in->y + 54, (float *)(A + 1564672) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 5184, (float *)(A + 1576960) + 0);
+  k18_mul((float *)(A + 1564672) + 0, (float *)(A + 1576960) + 0, (float *)(A + 1589248) + 0);
+  k19_sum_to((float *)(A + 1589248) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 192000) + 0);
+  k16_one_hot(in->y + 55, (float *)(A + 1589248) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 5280, (float *)(A + 1601536) + 0);
 }
 
 static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k22_mul((float *)(A + 143360) + 0, (float *)(A + 155648) + 0, (float *)(A + 167936) + 0);
-  k23_sum_to((float *)(A + 167936) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 381312) + 0);
-  k20_one_hot(in->y + 5, (float *)(A + 167936) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 480, (float *)(A + 180224) + 0);
-  k22_mul((float *)(A + 167936) + 0, (float *)(A + 180224) + 0, (float *)(A + 192512) + 0);
-  k23_sum_to((float *)(A + 192512) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 381376) + 0);
-  k20_one_hot(in->y + 6, (float *)(A + 192512) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 576, (float *)(A + 204800) + 0);
-  k22_mul((float *)(A + 192512) + 0, (float *)(A + 204800) + 0, (float *)(A + 217088) + 0);
-  k23_sum_to((float *)(A + 217088) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 381440) + 0);
-  k20_one_hot(in->y + 7, (float *)(A + 217088) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 672, (float *)(A + 229376) + 0);
-  k22_mul((float *)(A + 217088) + 0, (float *)(A + 229376) + 0, (float *)(A + 241664) + 0);
-  k23_sum_to((float *)(A + 241664) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 381504) + 0);
-  k20_one_hot(in->y + 8, (float *)(A + 241664) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 768, (float *)(A + 16023552) + 0);
-  k22_mul((float *)(A + 241664) + 0, (float *)(A + 16023552) + 0, (float *)(A + 16035840) + 0);
-  k23_sum_to((float *)(A + 16035840) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 253952) + 0);
-  k20_one_hot(in->y + 9, (float *)(A + 16035840) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 864, (float *)(A + 16048128) + 0);
-  k22_mul((float *)(A + 16035840) + 0, (float *)(A + 16048128) + 0, (float *)(A + 16060416) + 0);
-  k23_sum_to((float *)(A + 16060416) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254016) + 0);
-  k20_one_hot(in->y + 10, (float *)(A + 16060416) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 960, (float *)(A + 16072704) + 0);
-  k22_mul((float *)(A + 16060416) + 0, (float *)(A + 16072704) + 0, (float *)(A + 16084992) + 0);
-  k23_sum_to((float *)(A + 16084992) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254080) + 0);
-  k20_one_hot(in->y + 11, (float *)(A + 16084992) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 1056, (float *)(A + 16097280) + 0);
-  k22_mul((float *)(A + 16084992) + 0, (float *)(A + 16097280) + 0, (float *)(A + 16109568) + 0);
-  k23_sum_to((float *)(A + 16109568) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254144) + 0);
-  k20_one_hot(in->y + 12, (float *)(A + 16109568) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 1152, (float *)(A + 16121856) + 0);
-  k22_mul((float *)(A + 16109568) + 0, (float *)(A + 16121856) + 0, (float *)(A + 16134144) + 0);
-  k23_sum_to((float *)(A + 16134144) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254208) + 0);
-  k20_one_hot(in->y + 13, (float *)(A + 16134144) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 1248, (float *)(A + 655360) + 0);
-  k22_mul((float *)(A + 16134144) + 0, (float *)(A + 655360) + 0, (float *)(A + 667648) + 0);
-  k23_sum_to((float *)(A + 667648) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254272) + 0);
-  k20_one_hot(in->y + 14, (float *)(A + 667648) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 1344, (float *)(A + 679936) + 0);
-  k22_mul((float *)(A + 667648) + 0, (float *)(A + 679936) + 0, (float *)(A + 692224) + 0);
-  k23_sum_to((float *)(A + 692224) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254336) + 0);
-  k20_one_hot(in->y + 15, (float *)(A + 692224) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 1440, (float *)(A + 704512) + 0);
-  k22_mul((float *)(A + 692224) + 0, (float *)(A + 704512) + 0, (float *)(A + 716800) + 0);
-  k23_sum_to((float *)(A + 716800) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254400) + 0);
-  k20_one_hot(in->y + 16, (float *)(A + 716800) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 1536, (float *)(A + 729088) + 0);
-  k22_mul((float *)(A + 716800) + 0, (float *)(A + 729088) + 0, (float *)(A + 741376) + 0);
-  k23_sum_to((float *)(A + 741376) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254464) + 0);
-  k20_one_hot(in->y + 17, (float *)(A + 741376) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 1632, (float *)(A + 753664) + 0);
-  k22_mul((float *)(A + 741376) + 0, (float *)(A + 753664) + 0, (float *)(A + 765952) + 0);
-  k23_sum_to((float *)(A + 765952) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254528) + 0);
-  k20_one_hot(in->y + 18, (float *)(A + 765952) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 1728, (float *)(A + 778240) + 0);
-  k22_mul((float *)(A + 765952) + 0, (float *)(A + 778240) + 0, (float *)(A + 790528) + 0);
-  k23_sum_to((float *)(A + 790528) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254592) + 0);
-  k20_one_hot(in->y + 19, (float *)(A + 790528) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 1824, (float *)(A + 802816) + 0);
-  k22_mul((float *)(A + 790528) + 0, (float *)(A + 802816) + 0, (float *)(A + 815104) + 0);
-  k23_sum_to((float *)(A + 815104) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254656) + 0);
-  k20_one_hot(in->y + 20, (float *)(A + 815104) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 1920, (float *)(A + 827392) + 0);
-  k22_mul((float *)(A + 815104) + 0, (float *)(A + 827392) + 0, (float *)(A + 839680) + 0);
-  k23_sum_to((float *)(A + 839680) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254720) + 0);
-  k20_one_hot(in->y + 21, (float *)(A + 839680) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 2016, (float *)(A + 851968) + 0);
-  k22_mul((float *)(A + 839680) + 0, (float *)(A + 851968) + 0, (float *)(A + 864256) + 0);
-  k23_sum_to((float *)(A + 864256) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254784) + 0);
-  k20_one_hot(in->y + 22, (float *)(A + 864256) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 2112, (float *)(A + 876544) + 0);
-  k22_mul((float *)(A + 864256) + 0, (float *)(A + 876544) + 0, (float *)(A + 888832) + 0);
-  k23_sum_to((float *)(A + 888832) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254848) + 0);
-  k20_one_hot(in->y + 23, (float *)(A + 888832) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 2208, (float *)(A + 901120) + 0);
-  k22_mul((float *)(A + 888832) + 0, (float *)(A + 901120) + 0, (float *)(A + 913408) + 0);
-  k23_sum_to((float *)(A + 913408) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254912) + 0);
-  k20_one_hot(in->y + 24, (float *)(A + 913408) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 2304, (float *)(A + 925696) + 0);
-  k22_mul((float *)(A + 913408) + 0, (float *)(A + 925696) + 0, (float *)(A + 937984) + 0);
-  k23_sum_to((float *)(A + 937984) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 254976) + 0);
-  k20_one_hot(in->y + 25, (float *)(A + 937984) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 2400, (float *)(A + 950272) + 0);
-  k22_mul((float *)(A + 937984) + 0, (float *)(A + 950272) + 0, (float *)(A + 962560) + 0);
-  k23_sum_to((float *)(A + 962560) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255040) + 0);
-  k20_one_hot(in->y + 26, (float *)(A + 962560) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 2496, (float *)(A + 974848) + 0);
-  k22_mul((float *)(A + 962560) + 0, (float *)(A + 974848) + 0, (float *)(A + 987136) + 0);
-  k23_sum_to((float *)(A + 987136) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255104) + 0);
-  k20_one_hot(in->y + 27, (float *)(A + 987136) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 2592, (float *)(A + 999424) + 0);
-  k22_mul((float *)(A + 987136) + 0, (float *)(A + 999424) + 0, (float *)(A + 1011712) + 0);
-  k23_sum_to((float *)(A + 1011712) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255168) + 0);
-  k20_one_hot(in->y + 28, (float *)(A + 1011712) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 2688, (float *)(A + 1024000) + 0);
-  k22_mul((float *)(A + 1011712) + 0, (float *)(A + 1024000) + 0, (float *)(A + 1036288) + 0);
-  k23_sum_to((float *)(A + 1036288) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255232) + 0);
-  k20_one_hot(in->y + 29, (float *)(A + 1036288) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 2784, (float *)(A + 1048576) + 0);
-  k22_mul((float *)(A + 1036288) + 0, (float *)(A + 1048576) + 0, (float *)(A + 1060864) + 0);
-  k23_sum_to((float *)(A + 1060864) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255296) + 0);
-  k20_one_hot(in->y + 30, (float *)(A + 1060864) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 2880, (float *)(A + 1073152) + 0);
-  k22_mul((float *)(A + 1060864) + 0, (float *)(A + 1073152) + 0, (float *)(A + 1085440) + 0);
-  k23_sum_to((float *)(A + 1085440) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255360) + 0);
-  k20_one_hot(in->y + 31, (float *)(A + 1085440) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 2976, (float *)(A + 1097728) + 0);
-  k22_mul((float *)(A + 1085440) + 0, (float *)(A + 1097728) + 0, (float *)(A + 1110016) + 0);
-  k23_sum_to((float *)(A + 1110016) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255424) + 0);
-  k20_one_hot(in->y + 32, (float *)(A + 1110016) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 3072, (float *)(A + 1122304) + 0);
-  k22_mul((float *)(A + 1110016) + 0, (float *)(A + 1122304) + 0, (float *)(A + 1134592) + 0);
-  k23_sum_to((float *)(A + 1134592) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255488) + 0);
-  k20_one_hot(in->y + 33, (float *)(A + 1134592) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 3168, (float *)(A + 1146880) + 0);
-  k22_mul((float *)(A + 1134592) + 0, (float *)(A + 1146880) + 0, (float *)(A + 1159168) + 0);
-  k23_sum_to((float *)(A + 1159168) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255552) + 0);
-  k20_one_hot(in->y + 34, (float *)(A + 1159168) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 3264, (float *)(A + 1171456) + 0);
-  k22_mul((float *)(A + 1159168) + 0, (float *)(A + 1171456) + 0, (float *)(A + 1183744) + 0);
-  k23_sum_to((float *)(A + 1183744) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255616) + 0);
-  k20_one_hot(in->y + 35, (float *)(A + 1183744) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 3360, (float *)(A + 1196032) + 0);
-  k22_mul((float *)(A + 1183744) + 0, (float *)(A + 1196032) + 0, (float *)(A + 1208320) + 0);
-  k23_sum_to((float *)(A + 1208320) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255680) + 0);
-  k20_one_hot(in->y + 36, (float *)(A + 1208320) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 3456, (float *)(A + 1220608) + 0);
-  k22_mul((float *)(A + 1208320) + 0, (float *)(A + 1220608) + 0, (float *)(A + 1232896) + 0);
-  k23_sum_to((float *)(A + 1232896) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255744) + 0);
-  k20_one_hot(in->y + 37, (float *)(A + 1232896) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 3552, (float *)(A + 1245184) + 0);
-  k22_mul((float *)(A + 1232896) + 0, (float *)(A + 1245184) + 0, (float *)(A + 1257472) + 0);
-  k23_sum_to((float *)(A + 1257472) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255808) + 0);
-  k20_one_hot(in->y + 38, (float *)(A + 1257472) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 3648, (float *)(A + 1269760) + 0);
-  k22_mul((float *)(A + 1257472) + 0, (float *)(A + 1269760) + 0, (float *)(A + 1282048) + 0);
-  k23_sum_to((float *)(A + 1282048) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255872) + 0);
-  k20_one_hot(in->y + 39, (float *)(A + 1282048) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 3744, (float *)(A + 1294336) + 0);
-  k22_mul((float *)(A + 1282048) + 0, (float *)(A + 1294336) + 0, (float *)(A + 1306624) + 0);
-  k23_sum_to((float *)(A + 1306624) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 255936) + 0);
-  k20_one_hot(in->y + 40, (float *)(A + 1306624) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 3840, (float *)(A + 1318912) + 0);
-  k22_mul((float *)(A + 1306624) + 0, (float *)(A + 1318912) + 0, (float *)(A + 1331200) + 0);
-  k23_sum_to((float *)(A + 1331200) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256000) + 0);
-  k20_one_hot(in->y + 41, (float *)(A + 1331200) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 3936, (float *)(A + 1343488) + 0);
-  k22_mul((float *)(A + 1331200) + 0, (float *)(A + 1343488) + 0, (float *)(A + 1355776) + 0);
-  k23_sum_to((float *)(A + 1355776) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256064) + 0);
-  k20_one_hot(in->y + 42, (float *)(A + 1355776) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 4032, (float *)(A + 1368064) + 0);
-  k22_mul((float *)(A + 1355776) + 0, (float *)(A + 1368064) + 0, (float *)(A + 1380352) + 0);
-  k23_sum_to((float *)(A + 1380352) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256128) + 0);
-  k20_one_hot(in->y + 43, (float *)(A + 1380352) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 4128, (float *)(A + 1392640) + 0);
-  k22_mul((float *)(A + 1380352) + 0, (float *)(A + 1392640) + 0, (float *)(A + 1404928) + 0);
-  k23_sum_to((float *)(A + 1404928) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256192) + 0);
-  k20_one_hot(in->y + 44, (float *)(A + 1404928) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 4224, (float *)(A + 1417216) + 0);
+  k18_mul((float *)(A + 1589248) + 0, (float *)(A + 1601536) + 0, (float *)(A + 1613824) + 0);
+  k19_sum_to((float *)(A + 1613824) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 192064) + 0);
+  k16_one_hot(in->y + 56, (float *)(A + 1613824) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 5376, (float *)(A + 1626112) + 0);
+  k18_mul((float *)(A + 1613824) + 0, (float *)(A + 1626112) + 0, (float *)(A + 1638400) + 0);
+  k19_sum_to((float *)(A + 1638400) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 192128) + 0);
+  k16_one_hot(in->y + 57, (float *)(A + 1638400) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 5472, (float *)(A + 1650688) + 0);
+  k18_mul((float *)(A + 1638400) + 0, (float *)(A + 1650688) + 0, (float *)(A + 1662976) + 0);
+  k19_sum_to((float *)(A + 1662976) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 192192) + 0);
+  k16_one_hot(in->y + 58, (float *)(A + 1662976) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 5568, (float *)(A + 1675264) + 0);
+  k18_mul((float *)(A + 1662976) + 0, (float *)(A + 1675264) + 0, (float *)(A + 1687552) + 0);
+  k19_sum_to((float *)(A + 1687552) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 192256) + 0);
+  k16_one_hot(in->y + 59, (float *)(A + 1687552) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 5664, (float *)(A + 16875520) + 0);
+  k18_mul((float *)(A + 1687552) + 0, (float *)(A + 16875520) + 0, (float *)(A + 16887808) + 0);
+  k19_sum_to((float *)(A + 16887808) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 1699840) + 0);
+  k16_one_hot(in->y + 60, (float *)(A + 16887808) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 5760, (float *)(A + 16900096) + 0);
+  k18_mul((float *)(A + 16887808) + 0, (float *)(A + 16900096) + 0, (float *)(A + 16912384) + 0);
+  k19_sum_to((float *)(A + 16912384) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 1699904) + 0);
+  k16_one_hot(in->y + 61, (float *)(A + 16912384) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 5856, (float *)(A + 16924672) + 0);
+  k18_mul((float *)(A + 16912384) + 0, (float *)(A + 16924672) + 0, (float *)(A + 16936960) + 0);
+  k19_sum_to((float *)(A + 16936960) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 1699968) + 0);
+  k16_one_hot(in->y + 62, (float *)(A + 16936960) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 5952, (float *)(A + 16949248) + 0);
+  k18_mul((float *)(A + 16936960) + 0, (float *)(A + 16949248) + 0, (float *)(A + 16961536) + 0);
+  k19_sum_to((float *)(A + 16961536) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 1700032) + 0);
+  k16_one_hot(in->y + 63, (float *)(A + 16961536) + 0);
+  k17_log_softmax((float *)(A + 16089088) + 6048, (float *)(A + 16973824) + 0);
+  k18_mul((float *)(A + 16961536) + 0, (float *)(A + 16973824) + 0, (float *)(A + 16986112) + 0);
+  k19_sum_to((float *)(A + 16986112) + 0, (float *)(A + 188672) + 0);
+  k20_sum_to((float *)(A + 188672) + 0, (float *)(A + 1700096) + 0);
+  k21_argmax((float *)(A + 16089088) + 0, (int32_t *)(A + 188672) + 0);
+  k22_equal((int32_t *)(A + 188672) + 0, in->y + 0, (float *)(A + 1700160) + 0);
+  k20_sum_to((float *)(A + 1700160) + 0, (float *)(A + 188672) + 0);
+  k21_argmax((float *)(A + 16089088) + 96, (int32_t *)(A + 1700160) + 0);
+  k22_equal((int32_t *)(A + 1700160) + 0, in->y + 1, (float *)(A + 1700288) + 0);
+  k20_sum_to((float *)(A + 1700288) + 0, (float *)(A + 188736) + 0);
+  k21_argmax((float *)(A + 16089088) + 192, (int32_t *)(A + 1700160) + 0);
+  k22_equal((int32_t *)(A + 1700160) + 0, in->y + 2, (float *)(A + 1700288) + 0);
+  k20_sum_to((float *)(A + 1700288) + 0, (float *)(A + 1700160) + 0);
+  k21_argmax((float *)(A + 16089088) + 288, (int32_t *)(A + 1700224) + 0);
+  k22_equal((int32_t *)(A + 1700224) + 0, in->y + 3, (float *)(A + 1700352) + 0);
+  k20_sum_to((float *)(A + 1700352) + 0, (float *)(A + 1700224) + 0);
+  k21_argmax((float *)(A + 16089088) + 384, (int32_t *)(A + 1700288) + 0);
+  k22_equal((int32_t *)(A + 1700288) + 0, in->y + 4, (float *)(A + 1700416) + 0);
+  k20_sum_to((float *)(A + 1700416) + 0, (float *)(A + 1700288) + 0);
+  k21_argmax((float *)(A + 16089088) + 480, (int32_t *)(A + 1700352) + 0);
+  k22_equal((int32_t *)(A + 1700352) + 0, in->y + 5, (float *)(A + 1700480) + 0);
+  k20_sum_to((float *)(A + 1700480) + 0, (float *)(A + 1700352) + 0);
+  k21_argmax((float *)(A + 16089088) + 576, (int32_t *)(A + 1700416) + 0);
+  k22_equal((int32_t *)(A + 1700416) + 0, in->y + 6, (float *)(A + 1700544) + 0);
+  k20_sum_to((float *)(A + 1700544) + 0, (float *)(A + 1700416) + 0);
+  k21_argmax((float *)(A + 16089088) + 672, (int32_t *)(A + 1700480) + 0);
+  k22_equal((int32_t *)(A + 1700480) + 0, in->y + 7, (float *)(A + 1700608) + 0);
+  k20_sum_to((float *)(A + 1700608) + 0, (float *)(A + 1700480) + 0);
+  k21_argmax((float *)(A + 16089088) + 768, (int32_t *)(A + 1700544) + 0);
+  k22_equal((int32_t *)(A + 1700544) + 0, in->y + 8, (float *)(A + 1700672) + 0);
+  k20_sum_to((float *)(A + 1700672) + 0, (float *)(A + 1700544) + 0);
+  k21_argmax((float *)(A + 16089088) + 864, (int32_t *)(A + 1700608) + 0);
+  k22_equal((int32_t *)(A + 1700608) + 0, in->y + 9, (float *)(A + 1700736) + 0);
+  k20_sum_to((float *)(A + 1700736) + 0, (float *)(A + 1700608) + 0);
+  k21_argmax((float *)(A + 16089088) + 960, (int32_t *)(A + 1700672) + 0);
+  k22_equal((int32_t *)(A + 1700672) + 0, in->y + 10, (float *)(A + 1700800) + 0);
+  k20_sum_to((float *)(A + 1700800) + 0, (float *)(A + 1700672) + 0);
+  k21_argmax((float *)(A + 16089088) + 1056, (int32_t *)(A + 1700736) + 0);
+  k22_equal((int32_t *)(A + 1700736) + 0, in->y + 11, (float *)(A + 1700864) + 0);
+  k20_sum_to((float *)(A + 1700864) + 0, (float *)(A + 1700736) + 0);
+  k21_argmax((float *)(A + 16089088) + 1152, (int32_t *)(A + 1700800) + 0);
+  k22_equal((int32_t *)(A + 1700800) + 0, in->y + 12, (float *)(A + 1700928) + 0);
+  k20_sum_to((float *)(A + 1700928) + 0, (float *)(A + 1700800) + 0);
+  k21_argmax((float *)(A + 16089088) + 1248, (int32_t *)(A + 1700864) + 0);
+  k22_equal((int32_t *)(A + 1700864) + 0, in->y + 13, (float *)(A + 1700992) + 0);
+  k20_sum_to((float *)(A + 1700992) + 0, (float *)(A + 1700864) + 0);
+  k21_argmax((float *)(A + 16089088) + 1344, (int32_t *)(A + 1700928) + 0);
+  k22_equal((int32_t *)(A + 1700928) + 0, in->y + 14, (float *)(A + 1701056) + 0);
+  k20_sum_to((float *)(A + 1701056) + 0, (float *)(A + 1700928) + 0);
+  k21_argmax((float *)(A + 16089088) + 1440, (int32_t *)(A + 1700992) + 0);
+  k22_equal((int32_t *)(A + 1700992) + 0, in->y + 15, (float *)(A + 1701120) + 0);
+  k20_sum_to((float *)(A + 1701120) + 0, (float *)(A + 1700992) + 0);
+  k21_argmax((float *)(A + 16089088) + 1536, (int32_t *)(A + 1701056) + 0);
+  k22_equal((int32_t *)(A + 1701056) + 0, in->y + 16, (float *)(A + 1701184) + 0);
+  k20_sum_to((float *)(A + 1701184) + 0, (float *)(A + 1701056) + 0);
+  k21_argmax((float *)(A + 16089088) + 1632, (int32_t *)(A + 1701120) + 0);
+  k22_equal((int32_t *)(A + 1701120) + 0, in->y + 17, (float *)(A + 1701248) + 0);
+  k20_sum_to((float *)(A + 1701248) + 0, (float *)(A + 1701120) + 0);
+  k21_argmax((float *)(A + 16089088) + 1728, (int32_t *)(A + 1701184) + 0);
+  k22_equal((int32_t *)(A + 1701184) + 0, in->y + 18, (float *)(A + 1701312) + 0);
+  k20_sum_to((float *)(A + 1701312) + 0, (float *)(A + 1701184) + 0);
+  k21_argmax((float *)(A + 16089088) + 1824, (int32_t *)(A + 1701248) + 0);
+  k22_equal((int32_t *)(A + 1701248) + 0, in->y + 19, (float *)(A + 1701376) + 0);
+  k20_sum_to((float *)(A + 1701376) + 0, (float *)(A + 1701248) + 0);
+  k21_argmax((float *)(A + 16089088) + 1920, (int32_t *)(A + 1701312) + 0);
+  k22_equal((int32_t *)(A + 1701312) + 0, in->y + 20, (float *)(A + 1701440) + 0);
+  k20_sum_to((float *)(A + 1701440) + 0, (float *)(A + 1701312) + 0);
+  k21_argmax((float *)(A + 16089088) + 2016, (int32_t *)(A + 1701376) + 0);
+  k22_equal((int32_t *)(A + 1701376) + 0, in->y + 21, (float *)(A + 1701504) + 0);
+  k20_sum_to((float *)(A + 1701504) + 0, (float *)(A + 1701376) + 0);
+  k21_argmax((float *)(A + 16089088) + 2112, (int32_t *)(A + 1701440) + 0);
+  k22_equal((int32_t *)(A + 1701440) + 0, in->y + 22, (float *)(A + 1701568) + 0);
+  k20_sum_to((float *)(A + 1701568) + 0, (float *)(A + 1701440) + 0);
+  k21_argmax((float *)(A + 16089088) + 2208, (int32_t *)(A + 1701504) + 0);
+  k22_equal((int32_t *)(A + 1701504) + 0, in->y + 23, (float *)(A + 1701632) + 0);
+  k20_sum_to((float *)(A + 1701632) + 0, (float *)(A + 1701504) + 0);
+  k21_argmax((float *)(A + 16089088) + 2304, (int32_t *)(A + 1701568) + 0);
+  k22_equal((int32_t *)(A + 1701568) + 0, in->y + 24, (float *)(A + 1701696) + 0);
+  k20_sum_to((float *)(A + 1701696) + 0, (float *)(A + 1701568) + 0);
+  k21_argmax((float *)(A + 16089088) + 2400, (int32_t *)(A + 1701632) + 0);
+  k22_equal((int32_t *)(A + 1701632) + 0, in->y + 25, (float *)(A + 1701760) + 0);
+  k20_sum_to((float *)(A + 1701760) + 0, (float *)(A + 1701632) + 0);
+  k21_argmax((float *)(A + 16089088) + 2496, (int32_t *)(A + 1701696) + 0);
+  k22_equal((int32_t *)(A + 1701696) + 0, in->y + 26, (float *)(A + 1701824) + 0);
+  k20_sum_to((float *)(A + 1701824) + 0, (float *)(A + 1701696) + 0);
+  k21_argmax((float *)(A + 16089088) + 2592, (int32_t *)(A + 1701760) + 0);
+  k22_equal((int32_t *)(A + 1701760) + 0, in->y + 27, (float *)(A + 1701888) + 0);
+  k20_sum_to((float *)(A + 1701888) + 0, (float *)(A + 1701760) + 0);
+  k21_argmax((float *)(A + 16089088) + 2688, (int32_t *)(A + 1701824) + 0);
+  k22_equal((int32_t *)(A + 1701824) + 0, in->y + 28, (float *)(A + 1701952) + 0);
+  k20_sum_to((float *)(A + 1701952) + 0, (float *)(A + 1701824) + 0);
+  k21_argmax((float *)(A + 16089088) + 2784, (int32_t *)(A + 1701888) + 0);
+  k22_equal((int32_t *)(A + 1701888) + 0, in->y + 29, (float *)(A + 1702016) + 0);
+  k20_sum_to((float *)(A + 1702016) + 0, (float *)(A + 1701888) + 0);
+  k21_argmax((float *)(A + 16089088) + 2880, (int32_t *)(A + 1701952) + 0);
+  k22_equal((int32_t *)(A + 1701952) + 0, in->y + 30, (float *)(A + 1702080) + 0);
+  k20_sum_to((float *)(A + 1702080) + 0, (float *)(A + 1701952) + 0);
+  k21_argmax((float *)(A + 16089088) + 2976, (int32_t *)(A + 1702016) + 0);
+  k22_equal((int32_t *)(A + 1702016) + 0, in->y + 31, (float *)(A + 1702144) + 0);
+  k20_sum_to((float *)(A + 1702144) + 0, (float *)(A + 1702016) + 0);
+  k21_argmax((float *)(A + 16089088) + 3072, (int32_t *)(A + 1702080) + 0);
+  k22_equal((int32_t *)(A + 1702080) + 0, in->y + 32, (float *)(A + 1702208) + 0);
+  k20_sum_to((float *)(A + 1702208) + 0, (float *)(A + 1702080) + 0);
+  k21_argmax((float *)(A + 16089088) + 3168, (int32_t *)(A + 1702144) + 0);
+  k22_equal((int32_t *)(A + 1702144) + 0, in->y + 33, (float *)(A + 1702272) + 0);
+  k20_sum_to((float *)(A + 1702272) + 0, (float *)(A + 1702144) + 0);
+  k21_argmax((float *)(A + 16089088) + 3264, (int32_t *)(A + 1702208) + 0);
+  k22_equal((int32_t *)(A + 1702208) + 0, in->y + 34, (float *)(A + 1702336) + 0);
+  k20_sum_to((float *)(A + 1702336) + 0, (float *)(A + 1702208) + 0);
+  k21_argmax((float *)(A + 16089088) + 3360, (int32_t *)(A + 1702272) + 0);
+  k22_equal((int32_t *)(A + 1702272) + 0, in->y + 35, (float *)(A + 1702400) + 0);
+  k20_sum_to((float *)(A + 1702400) + 0, (float *)(A + 1702272) + 0);
+  k21_argmax((float *)(A + 16089088) + 3456, (int32_t *)(A + 1702336) + 0);
+  k22_equal((int32_t *)(A + 1702336) + 0, in->y + 36, (float *)(A + 1702464) + 0);
+  k20_sum_to((float *)(A + 1702464) + 0, (float *)(A + 1702336) + 0);
+  k21_argmax((float *)(A + 16089088) + 3552, (int32_t *)(A + 1702400) + 0);
+  k22_equal((int32_t *)(A + 1702400) + 0, in->y + 37, (float *)(A + 1702528) + 0);
+  k20_sum_to((float *)(A + 1702528) + 0, (float *)(A + 1702400) + 0);
+  k21_argmax((float *)(A + 16089088) + 3648, (int32_t *)(A + 1702464) + 0);
+  k22_equal((int32_t *)(A + 1702464) + 0, in->y + 38, (float *)(A + 1702592) + 0);
+  k20_sum_to((float *)(A + 1702592) + 0, (float *)(A + 1702464) + 0);
+  k21_argmax((float *)(A + 16089088) + 3744, (int32_t *)(A + 1702528) + 0);
+  k22_equal((int32_t *)(A + 1702528) + 0, in->y + 39, (float *)(A + 1702656) + 0);
+  k20_sum_to((float *)(A + 1702656) + 0, (float *)(A + 1702528) + 0);
+  k21_argmax((float *)(A + 16089088) + 3840, (int32_t *)(A + 1702592) + 0);
+  k22_equal((int32_t *)(A + 1702592) + 0, in->y + 40, (float *)(A + 1702720) + 0);
+  k20_sum_to((float *)(A + 1702720) + 0, (float *)(A + 1702592) + 0);
+  k21_argmax((float *)(A + 16089088) + 3936, (int32_t *)(A + 1702656) + 0);
+  k22_equal((int32_t *)(A + 1702656) + 0, in->y + 41, (float *)(A + 1702784) + 0);
+  k20_sum_to((float *)(A + 1702784) + 0, (float *)(A + 1702656) + 0);
+  k21_argmax((float *)(A + 16089088) + 4032, (int32_t *)(A + 1702720) + 0);
+  k22_equal((int32_t *)(A + 1702720) + 0, in->y + 42, (float *)(A + 1702848) + 0);
+  k20_sum_to((float *)(A + 1702848) + 0, (float *)(A + 1702720) + 0);
+  k21_argmax((float *)(A + 16089088) + 4128, (int32_t *)(A + 1702784) + 0);
+  k22_equal((int32_t *)(A + 1702784) + 0, in->y + 43, (float *)(A + 1702912) + 0);
+  k20_sum_to((float *)(A + 1702912) + 0, (float *)(A + 1702784) + 0);
+  k21_argmax((float *)(A + 16089088) + 4224, (int32_t *)(A + 1702848) + 0);
+  k22_equal((int32_t *)(A + 1702848) + 0, in->y + 44, (float *)(A + 1702976) + 0);
+  k20_sum_to((float *)(A + 1702976) + 0, (float *)(A + 1702848) + 0);
+  k21_argmax((float *)(A + 16089088) + 4320, (int32_t *)(A + 1702912) + 0);
+  k22_equal((int32_t *)(A + 1702912) + 0, in->y + 45, (float *)(A + 1703040) + 0);
+  k20_sum_to((float *)(A + 1703040) + 0, (float *)(A + 1702912) + 0);
+  k21_argmax((float *)(A + 16089088) + 4416, (int32_t *)(A + 1702976) + 0);
+  k22_equal((int32_t *)(A + 1702976) + 0, in->y + 46, (float *)(A + 1703104) + 0);
+  k20_sum_to((float *)(A + 1703104) + 0, (float *)(A + 1702976) + 0);
+  k21_argmax((float *)(A + 16089088) + 4512, (int32_t *)(A + 1703040) + 0);
+  k22_equal((int32_t *)(A + 1703040) + 0, in->y + 47, (float *)(A + 1703168) + 0);
+  k20_sum_to((float *)(A + 1703168) + 0, (float *)(A + 1703040) + 0);
+  k21_argmax((float *)(A + 16089088) + 4608, (int32_t *)(A + 1703104) + 0);
+  k22_equal((int32_t *)(A + 1703104) + 0, in->y + 48, (float *)(A + 1703232) + 0);
+  k20_sum_to((float *)(A + 1703232) + 0, (float *)(A + 1703104) + 0);
+  k21_argmax((float *)(A + 16089088) + 4704, (int32_t *)(A + 1703168) + 0);
+  k22_equal((int32_t *)(A + 1703168) + 0, in->y + 49, (float *)(A + 1703296) + 0);
+  k20_sum_to((float *)(A + 1703296) + 0, (float *)(A + 1703168) + 0);
+  k21_argmax((float *)(A + 16089088) + 4800, (int32_t *)(A + 1703232) + 0);
+  k22_equal((int32_t *)(A + 1703232) + 0, in->y + 50, (float *)(A + 1703360) + 0);
+  k20_sum_to((float *)(A + 1703360) + 0, (float *)(A + 1703232) + 0);
+  k21_argmax((float *)(A + 16089088) + 4896, (int32_t *)(A + 1703296) + 0);
+  k22_equal((int32_t *)(A + 1703296) + 0, in->y + 51, (float *)(A + 1703424) + 0);
+  k20_sum_to((float *)(A + 1703424) + 0, (float *)(A + 1703296) + 0);
+  k21_argmax((float *)(A + 16089088) + 4992, (int32_t *)(A + 1703360) + 0);
 }
 
 static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k22_mul((float *)(A + 1404928) + 0, (float *)(A + 1417216) + 0, (float *)(A + 1429504) + 0);
-  k23_sum_to((float *)(A + 1429504) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256256) + 0);
-  k20_one_hot(in->y + 45, (float *)(A + 1429504) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 4320, (float *)(A + 1441792) + 0);
-  k22_mul((float *)(A + 1429504) + 0, (float *)(A + 1441792) + 0, (float *)(A + 1454080) + 0);
-  k23_sum_to((float *)(A + 1454080) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256320) + 0);
-  k20_one_hot(in->y + 46, (float *)(A + 1454080) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 4416, (float *)(A + 1466368) + 0);
-  k22_mul((float *)(A + 1454080) + 0, (float *)(A + 1466368) + 0, (float *)(A + 1478656) + 0);
-  k23_sum_to((float *)(A + 1478656) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256384) + 0);
-  k20_one_hot(in->y + 47, (float *)(A + 1478656) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 4512, (float *)(A + 1490944) + 0);
-  k22_mul((float *)(A + 1478656) + 0, (float *)(A + 1490944) + 0, (float *)(A + 1503232) + 0);
-  k23_sum_to((float *)(A + 1503232) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256448) + 0);
-  k20_one_hot(in->y + 48, (float *)(A + 1503232) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 4608, (float *)(A + 1515520) + 0);
-  k22_mul((float *)(A + 1503232) + 0, (float *)(A + 1515520) + 0, (float *)(A + 1527808) + 0);
-  k23_sum_to((float *)(A + 1527808) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256512) + 0);
-  k20_one_hot(in->y + 49, (float *)(A + 1527808) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 4704, (float *)(A + 1540096) + 0);
-  k22_mul((float *)(A + 1527808) + 0, (float *)(A + 1540096) + 0, (float *)(A + 1552384) + 0);
-  k23_sum_to((float *)(A + 1552384) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256576) + 0);
-  k20_one_hot(in->y + 50, (float *)(A + 1552384) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 4800, (float *)(A + 1564672) + 0);
-  k22_mul((float *)(A + 1552384) + 0, (float *)(A + 1564672) + 0, (float *)(A + 1576960) + 0);
-  k23_sum_to((float *)(A + 1576960) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256640) + 0);
-  k20_one_hot(in->y + 51, (float *)(A + 1576960) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 4896, (float *)(A + 1589248) + 0);
-  k22_mul((float *)(A + 1576960) + 0, (float *)(A + 1589248) + 0, (float *)(A + 1601536) + 0);
-  k23_sum_to((float *)(A + 1601536) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256704) + 0);
-  k20_one_hot(in->y + 52, (float *)(A + 1601536) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 4992, (float *)(A + 1613824) + 0);
-  k22_mul((float *)(A + 1601536) + 0, (float *)(A + 1613824) + 0, (float *)(A + 1626112) + 0);
-  k23_sum_to((float *)(A + 1626112) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256768) + 0);
-  k20_one_hot(in->y + 53, (float *)(A + 1626112) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 5088, (float *)(A + 1638400) + 0);
-  k22_mul((float *)(A + 1626112) + 0, (float *)(A + 1638400) + 0, (float *)(A + 1650688) + 0);
-  k23_sum_to((float *)(A + 1650688) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256832) + 0);
-  k20_one_hot(in->y + 54, (float *)(A + 1650688) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 5184, (float *)(A + 1662976) + 0);
-  k22_mul((float *)(A + 1650688) + 0, (float *)(A + 1662976) + 0, (float *)(A + 1675264) + 0);
-  k23_sum_to((float *)(A + 1675264) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256896) + 0);
-  k20_one_hot(in->y + 55, (float *)(A + 1675264) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 5280, (float *)(A + 1687552) + 0);
-  k22_mul((float *)(A + 1675264) + 0, (float *)(A + 1687552) + 0, (float *)(A + 1699840) + 0);
-  k23_sum_to((float *)(A + 1699840) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 256960) + 0);
-  k20_one_hot(in->y + 56, (float *)(A + 1699840) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 5376, (float *)(A + 1712128) + 0);
-  k22_mul((float *)(A + 1699840) + 0, (float *)(A + 1712128) + 0, (float *)(A + 1724416) + 0);
-  k23_sum_to((float *)(A + 1724416) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 257024) + 0);
-  k20_one_hot(in->y + 57, (float *)(A + 1724416) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 5472, (float *)(A + 1736704) + 0);
-  k22_mul((float *)(A + 1724416) + 0, (float *)(A + 1736704) + 0, (float *)(A + 1748992) + 0);
-  k23_sum_to((float *)(A + 1748992) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 257088) + 0);
-  k20_one_hot(in->y + 58, (float *)(A + 1748992) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 5568, (float *)(A + 1761280) + 0);
-  k22_mul((float *)(A + 1748992) + 0, (float *)(A + 1761280) + 0, (float *)(A + 1773568) + 0);
-  k23_sum_to((float *)(A + 1773568) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 257152) + 0);
-  k20_one_hot(in->y + 59, (float *)(A + 1773568) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 5664, (float *)(A + 1785856) + 0);
-  k22_mul((float *)(A + 1773568) + 0, (float *)(A + 1785856) + 0, (float *)(A + 1798144) + 0);
-  k23_sum_to((float *)(A + 1798144) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 257216) + 0);
-  k20_one_hot(in->y + 60, (float *)(A + 1798144) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 5760, (float *)(A + 1810432) + 0);
-  k22_mul((float *)(A + 1798144) + 0, (float *)(A + 1810432) + 0, (float *)(A + 1822720) + 0);
-  k23_sum_to((float *)(A + 1822720) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 257280) + 0);
-  k20_one_hot(in->y + 61, (float *)(A + 1822720) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 5856, (float *)(A + 16941056) + 0);
-  k22_mul((float *)(A + 1822720) + 0, (float *)(A + 16941056) + 0, (float *)(A + 16953344) + 0);
-  k23_sum_to((float *)(A + 16953344) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 257344) + 0);
-  k20_one_hot(in->y + 62, (float *)(A + 16953344) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 5952, (float *)(A + 16965632) + 0);
-  k22_mul((float *)(A + 16953344) + 0, (float *)(A + 16965632) + 0, (float *)(A + 16977920) + 0);
-  k23_sum_to((float *)(A + 16977920) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 257408) + 0);
-  k20_one_hot(in->y + 63, (float *)(A + 16977920) + 0);
-  k21_log_softmax((float *)(A + 16154624) + 6048, (float *)(A + 16990208) + 0);
-  k22_mul((float *)(A + 16977920) + 0, (float *)(A + 16990208) + 0, (float *)(A + 17002496) + 0);
-  k23_sum_to((float *)(A + 17002496) + 0, (float *)(A + 381056) + 0);
-  k24_sum_to((float *)(A + 381056) + 0, (float *)(A + 257472) + 0);
-  k25_mul_neg((float *)(A + 344128) + 0, (float *)(A + 381056) + 0);
-  k25_mul_neg((float *)(A + 381184) + 0, (float *)(A + 344128) + 0);
-  k25_mul_neg((float *)(A + 381248) + 0, (float *)(A + 381120) + 0);
-  k25_mul_neg((float *)(A + 381312) + 0, (float *)(A + 381184) + 0);
-  k25_mul_neg((float *)(A + 381376) + 0, (float *)(A + 381248) + 0);
-  k25_mul_neg((float *)(A + 381440) + 0, (float *)(A + 381312) + 0);
-  k25_mul_neg((float *)(A + 381504) + 0, (float *)(A + 381376) + 0);
-  k25_mul_neg((float *)(A + 253952) + 0, (float *)(A + 257536) + 0);
-  k25_mul_neg((float *)(A + 254016) + 0, (float *)(A + 253952) + 0);
-  k25_mul_neg((float *)(A + 254080) + 0, (float *)(A + 254016) + 0);
-  k25_mul_neg((float *)(A + 254144) + 0, (float *)(A + 254080) + 0);
-  k25_mul_neg((float *)(A + 254208) + 0, (float *)(A + 254144) + 0);
-  k25_mul_neg((float *)(A + 254272) + 0, (float *)(A + 254208) + 0);
-  k25_mul_neg((float *)(A + 254336) + 0, (float *)(A + 254272) + 0);
-  k25_mul_neg((float *)(A + 254400) + 0, (float *)(A + 254336) + 0);
-  k25_mul_neg((float *)(A + 254464) + 0, (float *)(A + 254400) + 0);
-  k25_mul_neg((float *)(A + 254528) + 0, (float *)(A + 254464) + 0);
-  k25_mul_neg((float *)(A + 254592) + 0, (float *)(A + 254528) + 0);
-  k25_mul_neg((float *)(A + 254656) + 0, (float *)(A + 254592) + 0);
-  k25_mul_neg((float *)(A + 254720) + 0, (float *)(A + 254656) + 0);
-  k25_mul_neg((float *)(A + 254784) + 0, (float *)(A + 254720) + 0);
-  k25_mul_neg((float *)(A + 254848) + 0, (float *)(A + 254784) + 0);
-  k25_mul_neg((float *)(A + 254912) + 0, (float *)(A + 254848) + 0);
-  k25_mul_neg((float *)(A + 254976) + 0, (float *)(A + 254912) + 0);
-  k25_mul_neg((float *)(A + 255040) + 0, (float *)(A + 254976) + 0);
-  k25_mul_neg((float *)(A + 255104) + 0, (float *)(A + 255040) + 0);
-  k25_mul_neg((float *)(A + 255168) + 0, (float *)(A + 255104) + 0);
-  k25_mul_neg((float *)(A + 255232) + 0, (float *)(A + 255168) + 0);
-  k25_mul_neg((float *)(A + 255296) + 0, (float *)(A + 255232) + 0);
-  k25_mul_neg((float *)(A + 255360) + 0, (float *)(A + 255296) + 0);
-  k25_mul_neg((float *)(A + 255424) + 0, (float *)(A + 255360) + 0);
-  k25_mul_neg((float *)(A + 255488) + 0, (float *)(A + 255424) + 0);
-  k25_mul_neg((float *)(A + 255552) + 0, (float *)(A + 255488) + 0);
-  k25_mul_neg((float *)(A + 255616) + 0, (float *)(A + 255552) + 0);
-  k25_mul_neg((float *)(A + 255680) + 0, (float *)(A + 255616) + 0);
-  k25_mul_neg((float *)(A + 255744) + 0, (float *)(A + 255680) + 0);
-  k25_mul_neg((float *)(A + 255808) + 0, (float *)(A + 255744) + 0);
-  k25_mul_neg((float *)(A + 255872) + 0, (float *)(A + 255808) + 0);
-  k25_mul_neg((float *)(A + 255936) + 0, (float *)(A + 255872) + 0);
-  k25_mul_neg((float *)(A + 256000) + 0, (float *)(A + 255936) + 0);
-  k25_mul_neg((float *)(A + 256064) + 0, (float *)(A + 256000) + 0);
-  k25_mul_neg((float *)(A + 256128) + 0, (float *)(A + 256064) + 0);
-  k25_mul_neg((float *)(A + 256192) + 0, (float *)(A + 256128) + 0);
-  k25_mul_neg((float *)(A + 256256) + 0, (float *)(A + 256192) + 0);
-  k25_mul_neg((float *)(A + 256320) + 0, (float *)(A + 256256) + 0);
-  k25_mul_neg((float *)(A + 256384) + 0, (float *)(A + 256320) + 0);
-  k25_mul_neg((float *)(A + 256448) + 0, (float *)(A + 256384) + 0);
-  k25_mul_neg((float *)(A + 256512) + 0, (float *)(A + 256448) + 0);
-  k25_mul_neg((float *)(A + 256576) + 0, (float *)(A + 256512) + 0);
-  k25_mul_neg((float *)(A + 256640) + 0, (float *)(A + 256576) + 0);
-  k25_mul_neg((float *)(A + 256704) + 0, (float *)(A + 256640) + 0);
-  k25_mul_neg((float *)(A + 256768) + 0, (float *)(A + 256704) + 0);
-  k25_mul_neg((float *)(A + 256832) + 0, (float *)(A + 256768) + 0);
-  k25_mul_neg((float *)(A + 256896) + 0, (float *)(A + 256832) + 0);
-  k25_mul_neg((float *)(A + 256960) + 0, (float *)(A + 256896) + 0);
-  k25_mul_neg((float *)(A + 257024) + 0, (float *)(A + 256960) + 0);
-  k25_mul_neg((float *)(A + 257088) + 0, (float *)(A + 257024) + 0);
-  k25_mul_neg((float *)(A + 257152) + 0, (float *)(A + 257088) + 0);
-  k25_mul_neg((float *)(A + 257216) + 0, (float *)(A + 257152) + 0);
-  k25_mul_neg((float *)(A + 257280) + 0, (float *)(A + 257216) + 0);
-  k25_mul_neg((float *)(A + 257344) + 0, (float *)(A + 257280) + 0);
-  k25_mul_neg((float *)(A + 257408) + 0, (float *)(A + 257344) + 0);
-  k25_mul_neg((float *)(A + 257472) + 0, (float *)(A + 257408) + 0);
-  k26_argmax((float *)(A + 16154624) + 0, (int32_t *)(A + 257600) + 0);
-  k27_equal((int32_t *)(A + 257600) + 0, in->y + 0, (float *)(A + 257728) + 0);
-  k24_sum_to((float *)(A + 257728) + 0, (float *)(A + 257472) + 0);
-  k26_argmax((float *)(A + 16154624) + 96, (int32_t *)(A + 257600) + 0);
-  k27_equal((int32_t *)(A + 257600) + 0, in->y + 1, (float *)(A + 257728) + 0);
-  k24_sum_to((float *)(A + 257728) + 0, (float *)(A + 257600) + 0);
-  k26_argmax((float *)(A + 16154624) + 192, (int32_t *)(A + 257664) + 0);
-  k27_equal((int32_t *)(A + 257664) + 0, in->y + 2, (float *)(A + 257792) + 0);
-  k24_sum_to((float *)(A + 257792) + 0, (float *)(A + 257664) + 0);
-  k26_argmax((float *)(A + 16154624) + 288, (int32_t *)(A + 257728) + 0);
-  k27_equal((int32_t *)(A + 257728) + 0, in->y + 3, (float *)(A + 257856) + 0);
-  k24_sum_to((float *)(A + 257856) + 0, (float *)(A + 257728) + 0);
-  k26_argmax((float *)(A + 16154624) + 384, (int32_t *)(A + 257792) + 0);
-  k27_equal((int32_t *)(A + 257792) + 0, in->y + 4, (float *)(A + 257920) + 0);
-  k24_sum_to((float *)(A + 257920) + 0, (float *)(A + 257792) + 0);
-  k26_argmax((float *)(A + 16154624) + 480, (int32_t *)(A + 257856) + 0);
-  k27_equal((int32_t *)(A + 257856) + 0, in->y + 5, (float *)(A + 257984) + 0);
-  k24_sum_to((float *)(A + 257984) + 0, (float *)(A + 257856) + 0);
-  k26_argmax((float *)(A + 16154624) + 576, (int32_t *)(A + 257920) + 0);
-  k27_equal((int32_t *)(A + 257920) + 0, in->y + 6, (float *)(A + 258048) + 0);
-  k24_sum_to((float *)(A + 258048) + 0, (float *)(A + 257920) + 0);
-  k26_argmax((float *)(A + 16154624) + 672, (int32_t *)(A + 257984) + 0);
-  k27_equal((int32_t *)(A + 257984) + 0, in->y + 7, (float *)(A + 258112) + 0);
-  k24_sum_to((float *)(A + 258112) + 0, (float *)(A + 257984) + 0);
-  k26_argmax((float *)(A + 16154624) + 768, (int32_t *)(A + 258048) + 0);
-  k27_equal((int32_t *)(A + 258048) + 0, in->y + 8, (float *)(A + 258176) + 0);
-  k24_sum_to((float *)(A + 258176) + 0, (float *)(A + 258048) + 0);
-  k26_argmax((float *)(A + 16154624) + 864, (int32_t *)(A + 258112) + 0);
-  k27_equal((int32_t *)(A + 258112) + 0, in->y + 9, (float *)(A + 258240) + 0);
-  k24_sum_to((float *)(A + 258240) + 0, (float *)(A + 258112) + 0);
-  k26_argmax((float *)(A + 16154624) + 960, (int32_t *)(A + 258176) + 0);
-  k27_equal((int32_t *)(A + 258176) + 0, in->y + 10, (float *)(A + 258304) + 0);
-  k24_sum_to((float *)(A + 258304) + 0, (float *)(A + 258176) + 0);
-  k26_argmax((float *)(A + 16154624) + 1056, (int32_t *)(A + 258240) + 0);
-  k27_equal((int32_t *)(A + 258240) + 0, in->y + 11, (float *)(A + 258368) + 0);
-  k24_sum_to((float *)(A + 258368) + 0, (float *)(A + 258240) + 0);
-  k26_argmax((float *)(A + 16154624) + 1152, (int32_t *)(A + 258304) + 0);
-  k27_equal((int32_t *)(A + 258304) + 0, in->y + 12, (float *)(A + 258432) + 0);
-  k24_sum_to((float *)(A + 258432) + 0, (float *)(A + 258304) + 0);
+  k22_equal((int32_t *)(A + 1703360) + 0, in->y + 52, (float *)(A + 1703488) + 0);
+  k20_sum_to((float *)(A + 1703488) + 0, (float *)(A + 1703360) + 0);
+  k21_argmax((float *)(A + 16089088) + 5088, (int32_t *)(A + 1703424) + 0);
+  k22_equal((int32_t *)(A + 1703424) + 0, in->y + 53, (float *)(A + 1703552) + 0);
+  k20_sum_to((float *)(A + 1703552) + 0, (float *)(A + 1703424) + 0);
+  k21_argmax((float *)(A + 16089088) + 5184, (int32_t *)(A + 1703488) + 0);
+  k22_equal((int32_t *)(A + 1703488) + 0, in->y + 54, (float *)(A + 1703616) + 0);
+  k20_sum_to((float *)(A + 1703616) + 0, (float *)(A + 1703488) + 0);
+  k21_argmax((float *)(A + 16089088) + 5280, (int32_t *)(A + 1703552) + 0);
+  k22_equal((int32_t *)(A + 1703552) + 0, in->y + 55, (float *)(A + 1703680) + 0);
+  k20_sum_to((float *)(A + 1703680) + 0, (float *)(A + 1703552) + 0);
+  k21_argmax((float *)(A + 16089088) + 5376, (int32_t *)(A + 1703616) + 0);
+  k22_equal((int32_t *)(A + 1703616) + 0, in->y + 56, (float *)(A + 1703744) + 0);
+  k20_sum_to((float *)(A + 1703744) + 0, (float *)(A + 1703872) + 0);
+  k21_argmax((float *)(A + 16089088) + 5472, (int32_t *)(A + 1703616) + 0);
+  k22_equal((int32_t *)(A + 1703616) + 0, in->y + 57, (float *)(A + 1703744) + 0);
+  k20_sum_to((float *)(A + 1703744) + 0, (float *)(A + 1703616) + 0);
+  k21_argmax((float *)(A + 16089088) + 5568, (int32_t *)(A + 1703680) + 0);
+  k22_equal((int32_t *)(A + 1703680) + 0, in->y + 58, (float *)(A + 192320) + 0);
+  k20_sum_to((float *)(A + 192320) + 0, (float *)(A + 1703680) + 0);
+  k21_argmax((float *)(A + 16089088) + 5664, (int32_t *)(A + 1703744) + 0);
+  k22_equal((int32_t *)(A + 1703744) + 0, in->y + 59, (float *)(A + 192320) + 0);
+  k20_sum_to((float *)(A + 192320) + 0, (float *)(A + 1703744) + 0);
+  k21_argmax((float *)(A + 16089088) + 5760, (int32_t *)(A + 192320) + 0);
+  k22_equal((int32_t *)(A + 192320) + 0, in->y + 60, (float *)(A + 192448) + 0);
+  k20_sum_to((float *)(A + 192448) + 0, (float *)(A + 1703808) + 0);
+  k21_argmax((float *)(A + 16089088) + 5856, (int32_t *)(A + 192320) + 0);
+  k22_equal((int32_t *)(A + 192320) + 0, in->y + 61, (float *)(A + 192448) + 0);
+  k20_sum_to((float *)(A + 192448) + 0, (float *)(A + 192320) + 0);
+  k21_argmax((float *)(A + 16089088) + 5952, (int32_t *)(A + 192384) + 0);
+  k22_equal((int32_t *)(A + 192384) + 0, in->y + 62, (float *)(A + 192512) + 0);
+  k20_sum_to((float *)(A + 192512) + 0, (float *)(A + 192384) + 0);
+  k21_argmax((float *)(A + 16089088) + 6048, (int32_t *)(A + 192448) + 0);
+  k22_equal((int32_t *)(A + 192448) + 0, in->y + 63, (float *)(A + 192576) + 0);
+  k20_sum_to((float *)(A + 192576) + 0, (float *)(A + 192448) + 0);
+  k23_stack(in->x + 0, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, in->x + 24, in->x + 25, in->x + 26, in->x + 27, in->x + 28, in->x + 29, in->x + 30, in->x + 31, in->x + 32, in->x + 33, in->x + 34, in->x + 35, in->x + 36, in->x + 37, in->x + 38, in->x + 39, in->x + 40, in->x + 41, in->x + 42, in->x + 43, in->x + 44, in->x + 45, in->x + 46, in->x + 47, in->x + 48, in->x + 49, in->x + 50, in->x + 51, in->x + 52, in->x + 53, in->x + 54, in->x + 55, in->x + 56, in->x + 57, in->x + 58, in->x + 59, in->x + 60, in->x + 61, in->x + 62, in->x + 63, (int32_t *)(A + 16986112) + 0);
+  k24_mul((float *)(A + 65536) + 0, (float *)(A + 16998400) + 0);
+  k19_sum_to((float *)(A + 16998400) + 0, (float *)(A + 192512) + 0);
+  k24_mul((float *)(A + 90176) + 0, (float *)(A + 65536) + 0);
+  k19_sum_to((float *)(A + 65536) + 0, (float *)(A + 192640) + 0);
+  k24_mul((float *)(A + 114816) + 0, (float *)(A + 90176) + 0);
+  k19_sum_to((float *)(A + 90176) + 0, (float *)(A + 192768) + 0);
+  k24_mul((float *)(A + 139456) + 0, (float *)(A + 114816) + 0);
+  k19_sum_to((float *)(A + 114816) + 0, (float *)(A + 192896) + 0);
+  k24_mul((float *)(A + 164096) + 0, (float *)(A + 139456) + 0);
+  k19_sum_to((float *)(A + 139456) + 0, (float *)(A + 193024) + 0);
+  k24_mul((float *)(A + 229376) + 0, (float *)(A + 164096) + 0);
+  k19_sum_to((float *)(A + 164096) + 0, (float *)(A + 193152) + 0);
+  k24_mul((float *)(A + 253952) + 0, (float *)(A + 229376) + 0);
+  k19_sum_to((float *)(A + 229376) + 0, (float *)(A + 193280) + 0);
+  k24_mul((float *)(A + 278528) + 0, (float *)(A + 253952) + 0);
+  k19_sum_to((float *)(A + 253952) + 0, (float *)(A + 193408) + 0);
+  k24_mul((float *)(A + 303104) + 0, (float *)(A + 278528) + 0);
+  k19_sum_to((float *)(A + 278528) + 0, (float *)(A + 193536) + 0);
+  k24_mul((float *)(A + 327680) + 0, (float *)(A + 303104) + 0);
+  k19_sum_to((float *)(A + 303104) + 0, (float *)(A + 193664) + 0);
+  k24_mul((float *)(A + 352256) + 0, (float *)(A + 327680) + 0);
+  k19_sum_to((float *)(A + 327680) + 0, (float *)(A + 193792) + 0);
+  k24_mul((float *)(A + 376832) + 0, (float *)(A + 352256) + 0);
+  k19_sum_to((float *)(A + 352256) + 0, (float *)(A + 193920) + 0);
+  k24_mul((float *)(A + 401408) + 0, (float *)(A + 376832) + 0);
+  k19_sum_to((float *)(A + 376832) + 0, (float *)(A + 194048) + 0);
+  k24_mul((float *)(A + 425984) + 0, (float *)(A + 401408) + 0);
+  k19_sum_to((float *)(A + 401408) + 0, (float *)(A + 194176) + 0);
+  k24_mul((float *)(A + 450560) + 0, (float *)(A + 425984) + 0);
+  k19_sum_to((float *)(A + 425984) + 0, (float *)(A + 194304) + 0);
+  k24_mul((float *)(A + 475136) + 0, (float *)(A + 450560) + 0);
+  k19_sum_to((float *)(A + 450560) + 0, (float *)(A + 194432) + 0);
+  k24_mul((float *)(A + 499712) + 0, (float *)(A + 475136) + 0);
+  k19_sum_to((float *)(A + 475136) + 0, (float *)(A + 194560) + 0);
+  k24_mul((float *)(A + 655360) + 0, (float *)(A + 499712) + 0);
+  k19_sum_to((float *)(A + 499712) + 0, (float *)(A + 194688) + 0);
+  k24_mul((float *)(A + 679936) + 0, (float *)(A + 655360) + 0);
+  k19_sum_to((float *)(A + 655360) + 0, (float *)(A + 194816) + 0);
+  k24_mul((float *)(A + 704512) + 0, (float *)(A + 679936) + 0);
+  k19_sum_to((float *)(A + 679936) + 0, (float *)(A + 194944) + 0);
+  k24_mul((float *)(A + 729088) + 0, (float *)(A + 704512) + 0);
+  k19_sum_to((float *)(A + 704512) + 0, (float *)(A + 195072) + 0);
+  k24_mul((float *)(A + 753664) + 0, (float *)(A + 729088) + 0);
+  k19_sum_to((float *)(A + 729088) + 0, (float *)(A + 195200) + 0);
+  k24_mul((float *)(A + 778240) + 0, (float *)(A + 753664) + 0);
+  k19_sum_to((float *)(A + 753664) + 0, (float *)(A + 195328) + 0);
+  k24_mul((float *)(A + 802816) + 0, (float *)(A + 778240) + 0);
+  k19_sum_to((float *)(A + 778240) + 0, (float *)(A + 195456) + 0);
+  k24_mul((float *)(A + 827392) + 0, (float *)(A + 802816) + 0);
+  k19_sum_to((float *)(A + 802816) + 0, (float *)(A + 195584) + 0);
+  k24_mul((float *)(A + 851968) + 0, (float *)(A + 827392) + 0);
+  k19_sum_to((float *)(A + 827392) + 0, (float *)(A + 195712) + 0);
+  k24_mul((float *)(A + 876544) + 0, (float *)(A + 851968) + 0);
+  k19_sum_to((float *)(A + 851968) + 0, (float *)(A + 195840) + 0);
+  k24_mul((float *)(A + 901120) + 0, (float *)(A + 876544) + 0);
+  k19_sum_to((float *)(A + 876544) + 0, (float *)(A + 195968) + 0);
+  k24_mul((float *)(A + 925696) + 0, (float *)(A + 901120) + 0);
+  k19_sum_to((float *)(A + 901120) + 0, (float *)(A + 196096) + 0);
+  k24_mul((float *)(A + 950272) + 0, (float *)(A + 925696) + 0);
+  k19_sum_to((float *)(A + 925696) + 0, (float *)(A + 196224) + 0);
+  k24_mul((float *)(A + 974848) + 0, (float *)(A + 950272) + 0);
+  k19_sum_to((float *)(A + 950272) + 0, (float *)(A + 196352) + 0);
+  k24_mul((float *)(A + 999424) + 0, (float *)(A + 974848) + 0);
+  k19_sum_to((float *)(A + 974848) + 0, (float *)(A + 196480) + 0);
+  k24_mul((float *)(A + 1024000) + 0, (float *)(A + 999424) + 0);
+  k19_sum_to((float *)(A + 999424) + 0, (float *)(A + 16994304) + 0);
+  k24_mul((float *)(A + 1048576) + 0, (float *)(A + 1024000) + 0);
+  k19_sum_to((float *)(A + 1024000) + 0, (float *)(A + 16994432) + 0);
+  k24_mul((float *)(A + 1073152) + 0, (float *)(A + 1048576) + 0);
+  k19_sum_to((float *)(A + 1048576) + 0, (float *)(A + 16994560) + 0);
+  k24_mul((float *)(A + 1097728) + 0, (float *)(A + 1073152) + 0);
+  k19_sum_to((float *)(A + 1073152) + 0, (float *)(A + 16994688) + 0);
+  k24_mul((float *)(A + 1122304) + 0, (float *)(A + 1097728) + 0);
+  k19_sum_to((float *)(A + 1097728) + 0, (float *)(A + 16994816) + 0);
+  k24_mul((float *)(A + 1146880) + 0, (float *)(A + 1122304) + 0);
+  k19_sum_to((float *)(A + 1122304) + 0, (float *)(A + 16994944) + 0);
+  k24_mul((float *)(A + 1171456) + 0, (float *)(A + 1146880) + 0);
+  k19_sum_to((float *)(A + 1146880) + 0, (float *)(A + 16995072) + 0);
+  k24_mul((float *)(A + 1196032) + 0, (float *)(A + 1171456) + 0);
+  k19_sum_to((float *)(A + 1171456) + 0, (float *)(A + 16995200) + 0);
+  k24_mul((float *)(A + 1220608) + 0, (float *)(A + 1196032) + 0);
+  k19_sum_to((float *)(A + 1196032) + 0, (float *)(A + 16995328) + 0);
+  k24_mul((float *)(A + 1245184) + 0, (float *)(A + 1220608) + 0);
+  k19_sum_to((float *)(A + 1220608) + 0, (float *)(A + 16995456) + 0);
+  k24_mul((float *)(A + 1269760) + 0, (float *)(A + 1245184) + 0);
+  k19_sum_to((float *)(A + 1245184) + 0, (float *)(A + 16995584) + 0);
+  k24_mul((float *)(A + 1294336) + 0, (float *)(A + 1269760) + 0);
+  k19_sum_to((float *)(A + 1269760) + 0, (float *)(A + 16995712) + 0);
+  k24_mul((float *)(A + 1318912) + 0, (float *)(A + 1294336) + 0);
+  k19_sum_to((float *)(A + 1294336) + 0, (float *)(A + 16995840) + 0);
+  k24_mul((float *)(A + 1343488) + 0, (float *)(A + 1318912) + 0);
+  k19_sum_to((float *)(A + 1318912) + 0, (float *)(A + 16995968) + 0);
+  k24_mul((float *)(A + 1368064) + 0, (float *)(A + 1343488) + 0);
+  k19_sum_to((float *)(A + 1343488) + 0, (float *)(A + 16996096) + 0);
+  k24_mul((float *)(A + 1392640) + 0, (float *)(A + 1368064) + 0);
+  k19_sum_to((float *)(A + 1368064) + 0, (float *)(A + 16996224) + 0);
+  k24_mul((float *)(A + 1417216) + 0, (float *)(A + 1392640) + 0);
+  k19_sum_to((float *)(A + 1392640) + 0, (float *)(A + 16996352) + 0);
+  k24_mul((float *)(A + 1441792) + 0, (float *)(A + 1417216) + 0);
+  k19_sum_to((float *)(A + 1417216) + 0, (float *)(A + 16996480) + 0);
+  k24_mul((float *)(A + 1466368) + 0, (float *)(A + 1441792) + 0);
+  k19_sum_to((float *)(A + 1441792) + 0, (float *)(A + 16996608) + 0);
+  k24_mul((float *)(A + 1490944) + 0, (float *)(A + 1466368) + 0);
+  k19_sum_to((float *)(A + 1466368) + 0, (float *)(A + 16996736) + 0);
+  k24_mul((float *)(A + 1515520) + 0, (float *)(A + 1490944) + 0);
+  k19_sum_to((float *)(A + 1490944) + 0, (float *)(A + 16996864) + 0);
+  k24_mul((float *)(A + 1540096) + 0, (float *)(A + 1515520) + 0);
+  k19_sum_to((float *)(A + 1515520) + 0, (float *)(A + 16996992) + 0);
+  k24_mul((float *)(A + 1564672) + 0, (float *)(A + 1540096) + 0);
+  k19_sum_to((float *)(A + 1540096) + 0, (float *)(A + 16997120) + 0);
+  k24_mul((float *)(A + 1589248) + 0, (float *)(A + 1564672) + 0);
+  k19_sum_to((float *)(A + 1564672) + 0, (float *)(A + 16997248) + 0);
+  k24_mul((float *)(A + 1613824) + 0, (float *)(A + 1589248) + 0);
+  k19_sum_to((float *)(A + 1589248) + 0, (float *)(A + 16997376) + 0);
+  k24_mul((float *)(A + 1638400) + 0, (float *)(A + 1613824) + 0);
+  k19_sum_to((float *)(A + 1613824) + 0, (float *)(A + 16997504) + 0);
+  k24_mul((float *)(A + 1662976) + 0, (float *)(A + 1638400) + 0);
+  k19_sum_to((float *)(A + 1638400) + 0, (float *)(A + 16997632) + 0);
+  k24_mul((float *)(A + 1687552) + 0, (float *)(A + 1662976) + 0);
+  k19_sum_to((float *)(A + 1662976) + 0, (float *)(A + 16997760) + 0);
+  k24_mul((float *)(A + 16887808) + 0, (float *)(A + 1687552) + 0);
+  k19_sum_to((float *)(A + 1687552) + 0, (float *)(A + 16997888) + 0);
+  k24_mul((float *)(A + 16912384) + 0, (float *)(A + 16887808) + 0);
+  k19_sum_to((float *)(A + 16887808) + 0, (float *)(A + 16998016) + 0);
+  k24_mul((float *)(A + 16936960) + 0, (float *)(A + 16912384) + 0);
+  k19_sum_to((float *)(A + 16912384) + 0, (float *)(A + 16998144) + 0);
+  k24_mul((float *)(A + 16961536) + 0, (float *)(A + 16936960) + 0);
+  k19_sum_to((float *)(A + 16936960) + 0, (float *)(A + 16998272) + 0);
+  k25_exp_mul_sub((float *)(A + 77824) + 0, (float *)(A + 192512) + 0, (float *)(A + 16998400) + 0, (float *)(A + 17010688) + 0);
+  k25_exp_mul_sub((float *)(A + 102464) + 0, (float *)(A + 192640) + 0, (float *)(A + 65536) + 0, (float *)(A + 17010688) + 3072);
+  k25_exp_mul_sub((float *)(A + 127104) + 0, (float *)(A + 192768) + 0, (float *)(A + 90176) + 0, (float *)(A + 17010688) + 6144);
+  k25_exp_mul_sub((float *)(A + 151744) + 0, (float *)(A + 192896) + 0, (float *)(A + 114816) + 0, (float *)(A + 17010688) + 9216);
+  k25_exp_mul_sub((float *)(A + 176384) + 0, (float *)(A + 193024) + 0, (float *)(A + 139456) + 0, (float *)(A + 17010688) + 12288);
+  k25_exp_mul_sub((float *)(A + 241664) + 0, (float *)(A + 193152) + 0, (float *)(A + 164096) + 0, (float *)(A + 17010688) + 15360);
+  k25_exp_mul_sub((float *)(A + 266240) + 0, (float *)(A + 193280) + 0, (float *)(A + 229376) + 0, (float *)(A + 17010688) + 18432);
+  k25_exp_mul_sub((float *)(A + 290816) + 0, (float *)(A + 193408) + 0, (float *)(A + 253952) + 0, (float *)(A + 17010688) + 21504);
+  k25_exp_mul_sub((float *)(A + 315392) + 0, (float *)(A + 193536) + 0, (float *)(A + 278528) + 0, (float *)(A + 17010688) + 24576);
+  k25_exp_mul_sub((float *)(A + 339968) + 0, (float *)(A + 193664) + 0, (float *)(A + 303104) + 0, (float *)(A + 17010688) + 27648);
+  k25_exp_mul_sub((float *)(A + 364544) + 0, (float *)(A + 193792) + 0, (float *)(A + 327680) + 0, (float *)(A + 17010688) + 30720);
+  k25_exp_mul_sub((float *)(A + 389120) + 0, (float *)(A + 193920) + 0, (float *)(A + 352256) + 0, (float *)(A + 17010688) + 33792);
+  k25_exp_mul_sub((float *)(A + 413696) + 0, (float *)(A + 194048) + 0, (float *)(A + 376832) + 0, (float *)(A + 17010688) + 36864);
+  k25_exp_mul_sub((float *)(A + 438272) + 0, (float *)(A + 194176) + 0, (float *)(A + 401408) + 0, (float *)(A + 17010688) + 39936);
+  k25_exp_mul_sub((float *)(A + 462848) + 0, (float *)(A + 194304) + 0, (float *)(A + 425984) + 0, (float *)(A + 17010688) + 43008);
+  k25_exp_mul_sub((float *)(A + 487424) + 0, (float *)(A + 194432) + 0, (float *)(A + 450560) + 0, (float *)(A + 17010688) + 46080);
+  k25_exp_mul_sub((float *)(A + 512000) + 0, (float *)(A + 194560) + 0, (float *)(A + 475136) + 0, (float *)(A + 17010688) + 49152);
+  k25_exp_mul_sub((float *)(A + 667648) + 0, (float *)(A + 194688) + 0, (float *)(A + 499712) + 0, (float *)(A + 17010688) + 52224);
+  k25_exp_mul_sub((float *)(A + 692224) + 0, (float *)(A + 194816) + 0, (float *)(A + 655360) + 0, (float *)(A + 17010688) + 55296);
+  k25_exp_mul_sub((float *)(A + 716800) + 0, (float *)(A + 194944) + 0, (float *)(A + 679936) + 0, (float *)(A + 17010688) + 58368);
+  k25_exp_mul_sub((float *)(A + 741376) + 0, (float *)(A + 195072) + 0, (float *)(A + 704512) + 0, (float *)(A + 17010688) + 61440);
+  k25_exp_mul_sub((float *)(A + 765952) + 0, (float *)(A + 195200) + 0, (float *)(A + 729088) + 0, (float *)(A + 17010688) + 64512);
+  k25_exp_mul_sub((float *)(A + 790528) + 0, (float *)(A + 195328) + 0, (float *)(A + 753664) + 0, (float *)(A + 17010688) + 67584);
+  k25_exp_mul_sub((float *)(A + 815104) + 0, (float *)(A + 195456) + 0, (float *)(A + 778240) + 0, (float *)(A + 17010688) + 70656);
+  k25_exp_mul_sub((float *)(A + 839680) + 0, (float *)(A + 195584) + 0, (float *)(A + 802816) + 0, (float *)(A + 17010688) + 73728);
+  k25_exp_mul_sub((float *)(A + 864256) + 0, (float *)(A + 195712) + 0, (float *)(A + 827392) + 0, (float *)(A + 17010688) + 76800);
+  k25_exp_mul_sub((float *)(A + 888832) + 0, (float *)(A + 195840) + 0, (float *)(A + 851968) + 0, (float *)(A + 17010688) + 79872);
+  k25_exp_mul_sub((float *)(A + 913408) + 0, (float *)(A + 195968) + 0, (float *)(A + 876544) + 0, (float *)(A + 17010688) + 82944);
+  k25_exp_mul_sub((float *)(A + 937984) + 0, (float *)(A + 196096) + 0, (float *)(A + 901120) + 0, (float *)(A + 17010688) + 86016);
+  k25_exp_mul_sub((float *)(A + 962560) + 0, (float *)(A + 196224) + 0, (float *)(A + 925696) + 0, (float *)(A + 17010688) + 89088);
+  k25_exp_mul_sub((float *)(A + 987136) + 0, (float *)(A + 196352) + 0, (float *)(A + 950272) + 0, (float *)(A + 17010688) + 92160);
+  k25_exp_mul_sub((float *)(A + 1011712) + 0, (float *)(A + 196480) + 0, (float *)(A + 974848) + 0, (float *)(A + 17010688) + 95232);
+  k25_exp_mul_sub((float *)(A + 1036288) + 0, (float *)(A + 16994304) + 0, (float *)(A + 999424) + 0, (float *)(A + 17010688) + 98304);
+  k25_exp_mul_sub((float *)(A + 1060864) + 0, (float *)(A + 16994432) + 0, (float *)(A + 1024000) + 0, (float *)(A + 17010688) + 101376);
+  k25_exp_mul_sub((float *)(A + 1085440) + 0, (float *)(A + 16994560) + 0, (float *)(A + 1048576) + 0, (float *)(A + 17010688) + 104448);
+  k25_exp_mul_sub((float *)(A + 1110016) + 0, (float *)(A + 16994688) + 0, (float *)(A + 1073152) + 0, (float *)(A + 17010688) + 107520);
 }
 
 static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k26_argmax((float *)(A + 16154624) + 1248, (int32_t *)(A + 258368) + 0);
-  k27_equal((int32_t *)(A + 258368) + 0, in->y + 13, (float *)(A + 258496) + 0);
-  k24_sum_to((float *)(A + 258496) + 0, (float *)(A + 258368) + 0);
-  k26_argmax((float *)(A + 16154624) + 1344, (int32_t *)(A + 258432) + 0);
-  k27_equal((int32_t *)(A + 258432) + 0, in->y + 14, (float *)(A + 258560) + 0);
-  k24_sum_to((float *)(A + 258560) + 0, (float *)(A + 258432) + 0);
-  k26_argmax((float *)(A + 16154624) + 1440, (int32_t *)(A + 258496) + 0);
-  k27_equal((int32_t *)(A + 258496) + 0, in->y + 15, (float *)(A + 258624) + 0);
-  k24_sum_to((float *)(A + 258624) + 0, (float *)(A + 258496) + 0);
-  k26_argmax((float *)(A + 16154624) + 1536, (int32_t *)(A + 258560) + 0);
-  k27_equal((int32_t *)(A + 258560) + 0, in->y + 16, (float *)(A + 258688) + 0);
-  k24_sum_to((float *)(A + 258688) + 0, (float *)(A + 258560) + 0);
-  k26_argmax((float *)(A + 16154624) + 1632, (int32_t *)(A + 258624) + 0);
-  k27_equal((int32_t *)(A + 258624) + 0, in->y + 17, (float *)(A + 258752) + 0);
-  k24_sum_to((float *)(A + 258752) + 0, (float *)(A + 258624) + 0);
-  k26_argmax((float *)(A + 16154624) + 1728, (int32_t *)(A + 258688) + 0);
-  k27_equal((int32_t *)(A + 258688) + 0, in->y + 18, (float *)(A + 258816) + 0);
-  k24_sum_to((float *)(A + 258816) + 0, (float *)(A + 258688) + 0);
-  k26_argmax((float *)(A + 16154624) + 1824, (int32_t *)(A + 258752) + 0);
-  k27_equal((int32_t *)(A + 258752) + 0, in->y + 19, (float *)(A + 258880) + 0);
-  k24_sum_to((float *)(A + 258880) + 0, (float *)(A + 258752) + 0);
-  k26_argmax((float *)(A + 16154624) + 1920, (int32_t *)(A + 258816) + 0);
-  k27_equal((int32_t *)(A + 258816) + 0, in->y + 20, (float *)(A + 258944) + 0);
-  k24_sum_to((float *)(A + 258944) + 0, (float *)(A + 258816) + 0);
-  k26_argmax((float *)(A + 16154624) + 2016, (int32_t *)(A + 258880) + 0);
-  k27_equal((int32_t *)(A + 258880) + 0, in->y + 21, (float *)(A + 259008) + 0);
-  k24_sum_to((float *)(A + 259008) + 0, (float *)(A + 258880) + 0);
-  k26_argmax((float *)(A + 16154624) + 2112, (int32_t *)(A + 258944) + 0);
-  k27_equal((int32_t *)(A + 258944) + 0, in->y + 22, (float *)(A + 259072) + 0);
-  k24_sum_to((float *)(A + 259072) + 0, (float *)(A + 258944) + 0);
-  k26_argmax((float *)(A + 16154624) + 2208, (int32_t *)(A + 259008) + 0);
-  k27_equal((int32_t *)(A + 259008) + 0, in->y + 23, (float *)(A + 259136) + 0);
-  k24_sum_to((float *)(A + 259136) + 0, (float *)(A + 259008) + 0);
-  k26_argmax((float *)(A + 16154624) + 2304, (int32_t *)(A + 259072) + 0);
-  k27_equal((int32_t *)(A + 259072) + 0, in->y + 24, (float *)(A + 259200) + 0);
-  k24_sum_to((float *)(A + 259200) + 0, (float *)(A + 259072) + 0);
-  k26_argmax((float *)(A + 16154624) + 2400, (int32_t *)(A + 259136) + 0);
-  k27_equal((int32_t *)(A + 259136) + 0, in->y + 25, (float *)(A + 259264) + 0);
-  k24_sum_to((float *)(A + 259264) + 0, (float *)(A + 259136) + 0);
-  k26_argmax((float *)(A + 16154624) + 2496, (int32_t *)(A + 259200) + 0);
-  k27_equal((int32_t *)(A + 259200) + 0, in->y + 26, (float *)(A + 259328) + 0);
-  k24_sum_to((float *)(A + 259328) + 0, (float *)(A + 259200) + 0);
-  k26_argmax((float *)(A + 16154624) + 2592, (int32_t *)(A + 259264) + 0);
-  k27_equal((int32_t *)(A + 259264) + 0, in->y + 27, (float *)(A + 259392) + 0);
-  k24_sum_to((float *)(A + 259392) + 0, (float *)(A + 259264) + 0);
-  k26_argmax((float *)(A + 16154624) + 2688, (int32_t *)(A + 259328) + 0);
-  k27_equal((int32_t *)(A + 259328) + 0, in->y + 28, (float *)(A + 259456) + 0);
-  k24_sum_to((float *)(A + 259456) + 0, (float *)(A + 259328) + 0);
-  k26_argmax((float *)(A + 16154624) + 2784, (int32_t *)(A + 259392) + 0);
-  k27_equal((int32_t *)(A + 259392) + 0, in->y + 29, (float *)(A + 259520) + 0);
-  k24_sum_to((float *)(A + 259520) + 0, (float *)(A + 259392) + 0);
-  k26_argmax((float *)(A + 16154624) + 2880, (int32_t *)(A + 259456) + 0);
-  k27_equal((int32_t *)(A + 259456) + 0, in->y + 30, (float *)(A + 259584) + 0);
-  k24_sum_to((float *)(A + 259584) + 0, (float *)(A + 259456) + 0);
-  k26_argmax((float *)(A + 16154624) + 2976, (int32_t *)(A + 259520) + 0);
-  k27_equal((int32_t *)(A + 259520) + 0, in->y + 31, (float *)(A + 259648) + 0);
-  k24_sum_to((float *)(A + 259648) + 0, (float *)(A + 259520) + 0);
-  k26_argmax((float *)(A + 16154624) + 3072, (int32_t *)(A + 259584) + 0);
-  k27_equal((int32_t *)(A + 259584) + 0, in->y + 32, (float *)(A + 259712) + 0);
-  k24_sum_to((float *)(A + 259712) + 0, (float *)(A + 259584) + 0);
-  k26_argmax((float *)(A + 16154624) + 3168, (int32_t *)(A + 259648) + 0);
-  k27_equal((int32_t *)(A + 259648) + 0, in->y + 33, (float *)(A + 259776) + 0);
-  k24_sum_to((float *)(A + 259776) + 0, (float *)(A + 259648) + 0);
-  k26_argmax((float *)(A + 16154624) + 3264, (int32_t *)(A + 259712) + 0);
-  k27_equal((int32_t *)(A + 259712) + 0, in->y + 34, (float *)(A + 259840) + 0);
-  k24_sum_to((float *)(A + 259840) + 0, (float *)(A + 259712) + 0);
-  k26_argmax((float *)(A + 16154624) + 3360, (int32_t *)(A + 259776) + 0);
-  k27_equal((int32_t *)(A + 259776) + 0, in->y + 35, (float *)(A + 259904) + 0);
-  k24_sum_to((float *)(A + 259904) + 0, (float *)(A + 259776) + 0);
-  k26_argmax((float *)(A + 16154624) + 3456, (int32_t *)(A + 259840) + 0);
-  k27_equal((int32_t *)(A + 259840) + 0, in->y + 36, (float *)(A + 259968) + 0);
-  k24_sum_to((float *)(A + 259968) + 0, (float *)(A + 259840) + 0);
-  k26_argmax((float *)(A + 16154624) + 3552, (int32_t *)(A + 259904) + 0);
-  k27_equal((int32_t *)(A + 259904) + 0, in->y + 37, (float *)(A + 260032) + 0);
-  k24_sum_to((float *)(A + 260032) + 0, (float *)(A + 259904) + 0);
-  k26_argmax((float *)(A + 16154624) + 3648, (int32_t *)(A + 259968) + 0);
-  k27_equal((int32_t *)(A + 259968) + 0, in->y + 38, (float *)(A + 260096) + 0);
-  k24_sum_to((float *)(A + 260096) + 0, (float *)(A + 259968) + 0);
-  k26_argmax((float *)(A + 16154624) + 3744, (int32_t *)(A + 260032) + 0);
-  k27_equal((int32_t *)(A + 260032) + 0, in->y + 39, (float *)(A + 260160) + 0);
-  k24_sum_to((float *)(A + 260160) + 0, (float *)(A + 260032) + 0);
-  k26_argmax((float *)(A + 16154624) + 3840, (int32_t *)(A + 260096) + 0);
-  k27_equal((int32_t *)(A + 260096) + 0, in->y + 40, (float *)(A + 260224) + 0);
-  k24_sum_to((float *)(A + 260224) + 0, (float *)(A + 260096) + 0);
-  k26_argmax((float *)(A + 16154624) + 3936, (int32_t *)(A + 260160) + 0);
-  k27_equal((int32_t *)(A + 260160) + 0, in->y + 41, (float *)(A + 260288) + 0);
-  k24_sum_to((float *)(A + 260288) + 0, (float *)(A + 260160) + 0);
-  k26_argmax((float *)(A + 16154624) + 4032, (int32_t *)(A + 260224) + 0);
-  k27_equal((int32_t *)(A + 260224) + 0, in->y + 42, (float *)(A + 260352) + 0);
-  k24_sum_to((float *)(A + 260352) + 0, (float *)(A + 260224) + 0);
-  k26_argmax((float *)(A + 16154624) + 4128, (int32_t *)(A + 260288) + 0);
-  k27_equal((int32_t *)(A + 260288) + 0, in->y + 43, (float *)(A + 260416) + 0);
-  k24_sum_to((float *)(A + 260416) + 0, (float *)(A + 260288) + 0);
-  k26_argmax((float *)(A + 16154624) + 4224, (int32_t *)(A + 260352) + 0);
-  k27_equal((int32_t *)(A + 260352) + 0, in->y + 44, (float *)(A + 260480) + 0);
-  k24_sum_to((float *)(A + 260480) + 0, (float *)(A + 260352) + 0);
-  k26_argmax((float *)(A + 16154624) + 4320, (int32_t *)(A + 260416) + 0);
-  k27_equal((int32_t *)(A + 260416) + 0, in->y + 45, (float *)(A + 260544) + 0);
-  k24_sum_to((float *)(A + 260544) + 0, (float *)(A + 260416) + 0);
-  k26_argmax((float *)(A + 16154624) + 4416, (int32_t *)(A + 260480) + 0);
-  k27_equal((int32_t *)(A + 260480) + 0, in->y + 46, (float *)(A + 260608) + 0);
-  k24_sum_to((float *)(A + 260608) + 0, (float *)(A + 260480) + 0);
-  k26_argmax((float *)(A + 16154624) + 4512, (int32_t *)(A + 260544) + 0);
-  k27_equal((int32_t *)(A + 260544) + 0, in->y + 47, (float *)(A + 260672) + 0);
-  k24_sum_to((float *)(A + 260672) + 0, (float *)(A + 260544) + 0);
-  k26_argmax((float *)(A + 16154624) + 4608, (int32_t *)(A + 260608) + 0);
-  k27_equal((int32_t *)(A + 260608) + 0, in->y + 48, (float *)(A + 260736) + 0);
-  k24_sum_to((float *)(A + 260736) + 0, (float *)(A + 260608) + 0);
-  k26_argmax((float *)(A + 16154624) + 4704, (int32_t *)(A + 260672) + 0);
-  k27_equal((int32_t *)(A + 260672) + 0, in->y + 49, (float *)(A + 260800) + 0);
-  k24_sum_to((float *)(A + 260800) + 0, (float *)(A + 260672) + 0);
-  k26_argmax((float *)(A + 16154624) + 4800, (int32_t *)(A + 260736) + 0);
-  k27_equal((int32_t *)(A + 260736) + 0, in->y + 50, (float *)(A + 260864) + 0);
-  k24_sum_to((float *)(A + 260864) + 0, (float *)(A + 260736) + 0);
-  k26_argmax((float *)(A + 16154624) + 4896, (int32_t *)(A + 260800) + 0);
-  k27_equal((int32_t *)(A + 260800) + 0, in->y + 51, (float *)(A + 260928) + 0);
-  k24_sum_to((float *)(A + 260928) + 0, (float *)(A + 260800) + 0);
-  k26_argmax((float *)(A + 16154624) + 4992, (int32_t *)(A + 260864) + 0);
-  k27_equal((int32_t *)(A + 260864) + 0, in->y + 52, (float *)(A + 260992) + 0);
-  k24_sum_to((float *)(A + 260992) + 0, (float *)(A + 260864) + 0);
-  k26_argmax((float *)(A + 16154624) + 5088, (int32_t *)(A + 260928) + 0);
-  k27_equal((int32_t *)(A + 260928) + 0, in->y + 53, (float *)(A + 261056) + 0);
-  k24_sum_to((float *)(A + 261056) + 0, (float *)(A + 260928) + 0);
-  k26_argmax((float *)(A + 16154624) + 5184, (int32_t *)(A + 260992) + 0);
-  k27_equal((int32_t *)(A + 260992) + 0, in->y + 54, (float *)(A + 261120) + 0);
-  k24_sum_to((float *)(A + 261120) + 0, (float *)(A + 260992) + 0);
-  k26_argmax((float *)(A + 16154624) + 5280, (int32_t *)(A + 261056) + 0);
-  k27_equal((int32_t *)(A + 261056) + 0, in->y + 55, (float *)(A + 261184) + 0);
-  k24_sum_to((float *)(A + 261184) + 0, (float *)(A + 261056) + 0);
-  k26_argmax((float *)(A + 16154624) + 5376, (int32_t *)(A + 261120) + 0);
-  k27_equal((int32_t *)(A + 261120) + 0, in->y + 56, (float *)(A + 261248) + 0);
-  k24_sum_to((float *)(A + 261248) + 0, (float *)(A + 261120) + 0);
-  k26_argmax((float *)(A + 16154624) + 5472, (int32_t *)(A + 261184) + 0);
-  k27_equal((int32_t *)(A + 261184) + 0, in->y + 57, (float *)(A + 261312) + 0);
-  k24_sum_to((float *)(A + 261312) + 0, (float *)(A + 261184) + 0);
-  k26_argmax((float *)(A + 16154624) + 5568, (int32_t *)(A + 261248) + 0);
-  k27_equal((int32_t *)(A + 261248) + 0, in->y + 58, (float *)(A + 261376) + 0);
-  k24_sum_to((float *)(A + 261376) + 0, (float *)(A + 261248) + 0);
-  k26_argmax((float *)(A + 16154624) + 5664, (int32_t *)(A + 261312) + 0);
-  k27_equal((int32_t *)(A + 261312) + 0, in->y + 59, (float *)(A + 261440) + 0);
-  k24_sum_to((float *)(A + 261440) + 0, (float *)(A + 261312) + 0);
-  k26_argmax((float *)(A + 16154624) + 5760, (int32_t *)(A + 261376) + 0);
-  k27_equal((int32_t *)(A + 261376) + 0, in->y + 60, (float *)(A + 261504) + 0);
-  k24_sum_to((float *)(A + 261504) + 0, (float *)(A + 261376) + 0);
-  k26_argmax((float *)(A + 16154624) + 5856, (int32_t *)(A + 261440) + 0);
-  k27_equal((int32_t *)(A + 261440) + 0, in->y + 61, (float *)(A + 261568) + 0);
-  k24_sum_to((float *)(A + 261568) + 0, (float *)(A + 261440) + 0);
-  k26_argmax((float *)(A + 16154624) + 5952, (int32_t *)(A + 261504) + 0);
-  k27_equal((int32_t *)(A + 261504) + 0, in->y + 62, (float *)(A + 261632) + 0);
-  k24_sum_to((float *)(A + 261632) + 0, (float *)(A + 261504) + 0);
-  k26_argmax((float *)(A + 16154624) + 6048, (int32_t *)(A + 261568) + 0);
-  k27_equal((int32_t *)(A + 261568) + 0, in->y + 63, (float *)(A + 261696) + 0);
-  k24_sum_to((float *)(A + 261696) + 0, (float *)(A + 261568) + 0);
-  k28_mul((float *)(A + 257600) + 0, (float *)(A + 261632) + 0);
-  k28_mul((float *)(A + 257664) + 0, (float *)(A + 257600) + 0);
-  k28_mul((float *)(A + 257728) + 0, (float *)(A + 257664) + 0);
-  k28_mul((float *)(A + 257792) + 0, (float *)(A + 257728) + 0);
-  k28_mul((float *)(A + 257856) + 0, (float *)(A + 257792) + 0);
-  k28_mul((float *)(A + 257920) + 0, (float *)(A + 257856) + 0);
-  k28_mul((float *)(A + 257984) + 0, (float *)(A + 257920) + 0);
-  k28_mul((float *)(A + 258048) + 0, (float *)(A + 257984) + 0);
-  k28_mul((float *)(A + 258112) + 0, (float *)(A + 258048) + 0);
-  k28_mul((float *)(A + 258176) + 0, (float *)(A + 258112) + 0);
-  k28_mul((float *)(A + 258240) + 0, (float *)(A + 258176) + 0);
-  k28_mul((float *)(A + 258304) + 0, (float *)(A + 258240) + 0);
-  k28_mul((float *)(A + 258368) + 0, (float *)(A + 258304) + 0);
-  k28_mul((float *)(A + 258432) + 0, (float *)(A + 258368) + 0);
-  k28_mul((float *)(A + 258496) + 0, (float *)(A + 258432) + 0);
-  k28_mul((float *)(A + 258560) + 0, (float *)(A + 258496) + 0);
-  k28_mul((float *)(A + 258624) + 0, (float *)(A + 258560) + 0);
-  k28_mul((float *)(A + 258688) + 0, (float *)(A + 258624) + 0);
-  k28_mul((float *)(A + 258752) + 0, (float *)(A + 258688) + 0);
-  k28_mul((float *)(A + 258816) + 0, (float *)(A + 258752) + 0);
-  k28_mul((float *)(A + 258880) + 0, (float *)(A + 258816) + 0);
-  k28_mul((float *)(A + 258944) + 0, (float *)(A + 258880) + 0);
-  k28_mul((float *)(A + 259008) + 0, (float *)(A + 258944) + 0);
-  k28_mul((float *)(A + 259072) + 0, (float *)(A + 259008) + 0);
-  k28_mul((float *)(A + 259136) + 0, (float *)(A + 259072) + 0);
-  k28_mul((float *)(A + 259200) + 0, (float *)(A + 259136) + 0);
-  k28_mul((float *)(A + 259264) + 0, (float *)(A + 259200) + 0);
-  k28_mul((float *)(A + 259328) + 0, (float *)(A + 259264) + 0);
-  k28_mul((float *)(A + 259392) + 0, (float *)(A + 259328) + 0);
-  k28_mul((float *)(A + 259456) + 0, (float *)(A + 259392) + 0);
-  k28_mul((float *)(A + 259520) + 0, (float *)(A + 259456) + 0);
-  k28_mul((float *)(A + 259584) + 0, (float *)(A + 259520) + 0);
-  k28_mul((float *)(A + 259648) + 0, (float *)(A + 259584) + 0);
-  k28_mul((float *)(A + 259712) + 0, (float *)(A + 259648) + 0);
-  k28_mul((float *)(A + 259776) + 0, (float *)(A + 259712) + 0);
-  k28_mul((float *)(A + 259840) + 0, (float *)(A + 259776) + 0);
-  k28_mul((float *)(A + 259904) + 0, (float *)(A + 259840) + 0);
-  k28_mul((float *)(A + 259968) + 0, (float *)(A + 259904) + 0);
-  k28_mul((float *)(A + 260032) + 0, (float *)(A + 259968) + 0);
-  k28_mul((float *)(A + 260096) + 0, (float *)(A + 260032) + 0);
-  k28_mul((float *)(A + 260160) + 0, (float *)(A + 260096) + 0);
-  k28_mul((float *)(A + 260224) + 0, (float *)(A + 260160) + 0);
-  k28_mul((float *)(A + 260288) + 0, (float *)(A + 260224) + 0);
-  k28_mul((float *)(A + 260352) + 0, (float *)(A + 260288) + 0);
-  k28_mul((float *)(A + 260416) + 0, (float *)(A + 260352) + 0);
-  k28_mul((float *)(A + 260480) + 0, (float *)(A + 260416) + 0);
-  k28_mul((float *)(A + 260544) + 0, (float *)(A + 260480) + 0);
-}
-
-static void charlm_lstm_grad_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k28_mul((float *)(A + 260608) + 0, (float *)(A + 260544) + 0);
-  k28_mul((float *)(A + 260672) + 0, (float *)(A + 260608) + 0);
-  k28_mul((float *)(A + 260736) + 0, (float *)(A + 260672) + 0);
-  k28_mul((float *)(A + 260800) + 0, (float *)(A + 260736) + 0);
-  k28_mul((float *)(A + 260864) + 0, (float *)(A + 260800) + 0);
-  k28_mul((float *)(A + 260928) + 0, (float *)(A + 260864) + 0);
-  k28_mul((float *)(A + 260992) + 0, (float *)(A + 260928) + 0);
-  k28_mul((float *)(A + 261056) + 0, (float *)(A + 260992) + 0);
-  k28_mul((float *)(A + 261120) + 0, (float *)(A + 261056) + 0);
-  k28_mul((float *)(A + 261184) + 0, (float *)(A + 261120) + 0);
-  k28_mul((float *)(A + 261248) + 0, (float *)(A + 261184) + 0);
-  k28_mul((float *)(A + 261312) + 0, (float *)(A + 261248) + 0);
-  k28_mul((float *)(A + 261376) + 0, (float *)(A + 261312) + 0);
-  k28_mul((float *)(A + 261440) + 0, (float *)(A + 261376) + 0);
-  k28_mul((float *)(A + 261504) + 0, (float *)(A + 261440) + 0);
-  k28_mul((float *)(A + 261568) + 0, (float *)(A + 261504) + 0);
-  k29_stack(in->x + 0, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, in->x + 24, in->x + 25, in->x + 26, in->x + 27, in->x + 28, in->x + 29, in->x + 30, in->x + 31, in->x + 32, in->x + 33, in->x + 34, in->x + 35, in->x + 36, in->x + 37, in->x + 38, in->x + 39, in->x + 40, in->x + 41, in->x + 42, in->x + 43, in->x + 44, in->x + 45, in->x + 46, in->x + 47, in->x + 48, in->x + 49, in->x + 50, in->x + 51, in->x + 52, in->x + 53, in->x + 54, in->x + 55, in->x + 56, in->x + 57, in->x + 58, in->x + 59, in->x + 60, in->x + 61, in->x + 62, in->x + 63, (int32_t *)(A + 16146432) + 0);
-  k30_mul((float *)(A + 294912) + 0, (float *)(A + 17002496) + 0);
-  k23_sum_to((float *)(A + 17002496) + 0, (float *)(A + 261696) + 0);
-  k30_mul((float *)(A + 319552) + 0, (float *)(A + 294912) + 0);
-  k23_sum_to((float *)(A + 294912) + 0, (float *)(A + 261824) + 0);
-  k30_mul((float *)(A + 344192) + 0, (float *)(A + 319552) + 0);
-  k23_sum_to((float *)(A + 319552) + 0, (float *)(A + 261952) + 0);
-  k30_mul((float *)(A + 368768) + 0, (float *)(A + 344192) + 0);
-  k23_sum_to((float *)(A + 344192) + 0, (float *)(A + 381440) + 0);
-  k30_mul((float *)(A + 143360) + 0, (float *)(A + 368768) + 0);
-  k23_sum_to((float *)(A + 368768) + 0, (float *)(A + 381568) + 0);
-  k30_mul((float *)(A + 167936) + 0, (float *)(A + 143360) + 0);
-  k23_sum_to((float *)(A + 143360) + 0, (float *)(A + 381696) + 0);
-  k30_mul((float *)(A + 192512) + 0, (float *)(A + 167936) + 0);
-  k23_sum_to((float *)(A + 167936) + 0, (float *)(A + 381824) + 0);
-  k30_mul((float *)(A + 217088) + 0, (float *)(A + 192512) + 0);
-  k23_sum_to((float *)(A + 192512) + 0, (float *)(A + 381952) + 0);
-  k30_mul((float *)(A + 241664) + 0, (float *)(A + 217088) + 0);
-  k23_sum_to((float *)(A + 217088) + 0, (float *)(A + 382080) + 0);
-  k30_mul((float *)(A + 16035840) + 0, (float *)(A + 241664) + 0);
-  k23_sum_to((float *)(A + 241664) + 0, (float *)(A + 382208) + 0);
-  k30_mul((float *)(A + 16060416) + 0, (float *)(A + 16035840) + 0);
-  k23_sum_to((float *)(A + 16035840) + 0, (float *)(A + 382336) + 0);
-  k30_mul((float *)(A + 16084992) + 0, (float *)(A + 16060416) + 0);
-  k23_sum_to((float *)(A + 16060416) + 0, (float *)(A + 382464) + 0);
-  k30_mul((float *)(A + 16109568) + 0, (float *)(A + 16084992) + 0);
-  k23_sum_to((float *)(A + 16084992) + 0, (float *)(A + 382592) + 0);
-  k30_mul((float *)(A + 16134144) + 0, (float *)(A + 16109568) + 0);
-  k23_sum_to((float *)(A + 16109568) + 0, (float *)(A + 382720) + 0);
-  k30_mul((float *)(A + 667648) + 0, (float *)(A + 16134144) + 0);
-  k23_sum_to((float *)(A + 16134144) + 0, (float *)(A + 382848) + 0);
-  k30_mul((float *)(A + 692224) + 0, (float *)(A + 667648) + 0);
-  k23_sum_to((float *)(A + 667648) + 0, (float *)(A + 382976) + 0);
-  k30_mul((float *)(A + 716800) + 0, (float *)(A + 692224) + 0);
-  k23_sum_to((float *)(A + 692224) + 0, (float *)(A + 383104) + 0);
-  k30_mul((float *)(A + 741376) + 0, (float *)(A + 716800) + 0);
-  k23_sum_to((float *)(A + 716800) + 0, (float *)(A + 383232) + 0);
-  k30_mul((float *)(A + 765952) + 0, (float *)(A + 741376) + 0);
-  k23_sum_to((float *)(A + 741376) + 0, (float *)(A + 383360) + 0);
-  k30_mul((float *)(A + 790528) + 0, (float *)(A + 765952) + 0);
-  k23_sum_to((float *)(A + 765952) + 0, (float *)(A + 383488) + 0);
-  k30_mul((float *)(A + 815104) + 0, (float *)(A + 790528) + 0);
-  k23_sum_to((float *)(A + 790528) + 0, (float *)(A + 383616) + 0);
-  k30_mul((float *)(A + 839680) + 0, (float *)(A + 815104) + 0);
-  k23_sum_to((float *)(A + 815104) + 0, (float *)(A + 383744) + 0);
-  k30_mul((float *)(A + 864256) + 0, (float *)(A + 839680) + 0);
-  k23_sum_to((float *)(A + 839680) + 0, (float *)(A + 383872) + 0);
-  k30_mul((float *)(A + 888832) + 0, (float *)(A + 864256) + 0);
-  k23_sum_to((float *)(A + 864256) + 0, (float *)(A + 384000) + 0);
-  k30_mul((float *)(A + 913408) + 0, (float *)(A + 888832) + 0);
-  k23_sum_to((float *)(A + 888832) + 0, (float *)(A + 384128) + 0);
-  k30_mul((float *)(A + 937984) + 0, (float *)(A + 913408) + 0);
-  k23_sum_to((float *)(A + 913408) + 0, (float *)(A + 384256) + 0);
-  k30_mul((float *)(A + 962560) + 0, (float *)(A + 937984) + 0);
-  k23_sum_to((float *)(A + 937984) + 0, (float *)(A + 384384) + 0);
-  k30_mul((float *)(A + 987136) + 0, (float *)(A + 962560) + 0);
-  k23_sum_to((float *)(A + 962560) + 0, (float *)(A + 384512) + 0);
-  k30_mul((float *)(A + 1011712) + 0, (float *)(A + 987136) + 0);
-  k23_sum_to((float *)(A + 987136) + 0, (float *)(A + 384640) + 0);
-  k30_mul((float *)(A + 1036288) + 0, (float *)(A + 1011712) + 0);
-  k23_sum_to((float *)(A + 1011712) + 0, (float *)(A + 384768) + 0);
-  k30_mul((float *)(A + 1060864) + 0, (float *)(A + 1036288) + 0);
-  k23_sum_to((float *)(A + 1036288) + 0, (float *)(A + 384896) + 0);
-  k30_mul((float *)(A + 1085440) + 0, (float *)(A + 1060864) + 0);
-  k23_sum_to((float *)(A + 1060864) + 0, (float *)(A + 385024) + 0);
-  k30_mul((float *)(A + 1110016) + 0, (float *)(A + 1085440) + 0);
-  k23_sum_to((float *)(A + 1085440) + 0, (float *)(A + 385152) + 0);
-  k30_mul((float *)(A + 1134592) + 0, (float *)(A + 1110016) + 0);
-  k23_sum_to((float *)(A + 1110016) + 0, (float *)(A + 385280) + 0);
-  k30_mul((float *)(A + 1159168) + 0, (float *)(A + 1134592) + 0);
-  k23_sum_to((float *)(A + 1134592) + 0, (float *)(A + 385408) + 0);
-  k30_mul((float *)(A + 1183744) + 0, (float *)(A + 1159168) + 0);
-  k23_sum_to((float *)(A + 1159168) + 0, (float *)(A + 385536) + 0);
-  k30_mul((float *)(A + 1208320) + 0, (float *)(A + 1183744) + 0);
-  k23_sum_to((float *)(A + 1183744) + 0, (float *)(A + 385664) + 0);
-  k30_mul((float *)(A + 1232896) + 0, (float *)(A + 1208320) + 0);
-  k23_sum_to((float *)(A + 1208320) + 0, (float *)(A + 385792) + 0);
-  k30_mul((float *)(A + 1257472) + 0, (float *)(A + 1232896) + 0);
-  k23_sum_to((float *)(A + 1232896) + 0, (float *)(A + 385920) + 0);
-  k30_mul((float *)(A + 1282048) + 0, (float *)(A + 1257472) + 0);
-  k23_sum_to((float *)(A + 1257472) + 0, (float *)(A + 386048) + 0);
-  k30_mul((float *)(A + 1306624) + 0, (float *)(A + 1282048) + 0);
-  k23_sum_to((float *)(A + 1282048) + 0, (float *)(A + 386176) + 0);
-  k30_mul((float *)(A + 1331200) + 0, (float *)(A + 1306624) + 0);
-  k23_sum_to((float *)(A + 1306624) + 0, (float *)(A + 386304) + 0);
-  k30_mul((float *)(A + 1355776) + 0, (float *)(A + 1331200) + 0);
-  k23_sum_to((float *)(A + 1331200) + 0, (float *)(A + 386432) + 0);
-  k30_mul((float *)(A + 1380352) + 0, (float *)(A + 1355776) + 0);
-  k23_sum_to((float *)(A + 1355776) + 0, (float *)(A + 386560) + 0);
-  k30_mul((float *)(A + 1404928) + 0, (float *)(A + 1380352) + 0);
-  k23_sum_to((float *)(A + 1380352) + 0, (float *)(A + 386688) + 0);
-  k30_mul((float *)(A + 1429504) + 0, (float *)(A + 1404928) + 0);
-  k23_sum_to((float *)(A + 1404928) + 0, (float *)(A + 386816) + 0);
-  k30_mul((float *)(A + 1454080) + 0, (float *)(A + 1429504) + 0);
-  k23_sum_to((float *)(A + 1429504) + 0, (float *)(A + 386944) + 0);
-  k30_mul((float *)(A + 1478656) + 0, (float *)(A + 1454080) + 0);
-  k23_sum_to((float *)(A + 1454080) + 0, (float *)(A + 387072) + 0);
-  k30_mul((float *)(A + 1503232) + 0, (float *)(A + 1478656) + 0);
-  k23_sum_to((float *)(A + 1478656) + 0, (float *)(A + 387200) + 0);
-  k30_mul((float *)(A + 1527808) + 0, (float *)(A + 1503232) + 0);
-  k23_sum_to((float *)(A + 1503232) + 0, (float *)(A + 387328) + 0);
-  k30_mul((float *)(A + 1552384) + 0, (float *)(A + 1527808) + 0);
-  k23_sum_to((float *)(A + 1527808) + 0, (float *)(A + 387456) + 0);
-  k30_mul((float *)(A + 1576960) + 0, (float *)(A + 1552384) + 0);
-  k23_sum_to((float *)(A + 1552384) + 0, (float *)(A + 387584) + 0);
-  k30_mul((float *)(A + 1601536) + 0, (float *)(A + 1576960) + 0);
-  k23_sum_to((float *)(A + 1576960) + 0, (float *)(A + 387712) + 0);
-  k30_mul((float *)(A + 1626112) + 0, (float *)(A + 1601536) + 0);
-  k23_sum_to((float *)(A + 1601536) + 0, (float *)(A + 387840) + 0);
-  k30_mul((float *)(A + 1650688) + 0, (float *)(A + 1626112) + 0);
-  k23_sum_to((float *)(A + 1626112) + 0, (float *)(A + 387968) + 0);
-  k30_mul((float *)(A + 1675264) + 0, (float *)(A + 1650688) + 0);
-  k23_sum_to((float *)(A + 1650688) + 0, (float *)(A + 388096) + 0);
-  k30_mul((float *)(A + 1699840) + 0, (float *)(A + 1675264) + 0);
-  k23_sum_to((float *)(A + 1675264) + 0, (float *)(A + 388224) + 0);
-  k30_mul((float *)(A + 1724416) + 0, (float *)(A + 1699840) + 0);
-  k23_sum_to((float *)(A + 1699840) + 0, (float *)(A + 388352) + 0);
-  k30_mul((float *)(A + 1748992) + 0, (float *)(A + 1724416) + 0);
-  k23_sum_to((float *)(A + 1724416) + 0, (float *)(A + 388480) + 0);
-  k30_mul((float *)(A + 1773568) + 0, (float *)(A + 1748992) + 0);
-  k23_sum_to((float *)(A + 1748992) + 0, (float *)(A + 388608) + 0);
-  k30_mul((float *)(A + 1798144) + 0, (float *)(A + 1773568) + 0);
-  k23_sum_to((float *)(A + 1773568) + 0, (float *)(A + 388736) + 0);
-  k30_mul((float *)(A + 1822720) + 0, (float *)(A + 1798144) + 0);
-  k23_sum_to((float *)(A + 1798144) + 0, (float *)(A + 388864) + 0);
-  k30_mul((float *)(A + 16953344) + 0, (float *)(A + 1822720) + 0);
-  k23_sum_to((float *)(A + 1822720) + 0, (float *)(A + 388992) + 0);
-  k30_mul((float *)(A + 16977920) + 0, (float *)(A + 16953344) + 0);
-  k23_sum_to((float *)(A + 16953344) + 0, (float *)(A + 389120) + 0);
-  k31_exp_mul_sub((float *)(A + 307200) + 0, (float *)(A + 261696) + 0, (float *)(A + 17002496) + 0, (float *)(A + 17014784) + 0);
-  k31_exp_mul_sub((float *)(A + 331840) + 0, (float *)(A + 261824) + 0, (float *)(A + 294912) + 0, (float *)(A + 17014784) + 3072);
-  k31_exp_mul_sub((float *)(A + 356480) + 0, (float *)(A + 261952) + 0, (float *)(A + 319552) + 0, (float *)(A + 17014784) + 6144);
-  k31_exp_mul_sub((float *)(A + 131072) + 0, (float *)(A + 381440) + 0, (float *)(A + 344192) + 0, (float *)(A + 17014784) + 9216);
-  k31_exp_mul_sub((float *)(A + 155648) + 0, (float *)(A + 381568) + 0, (float *)(A + 368768) + 0, (float *)(A + 17014784) + 12288);
-  k31_exp_mul_sub((float *)(A + 180224) + 0, (float *)(A + 381696) + 0, (float *)(A + 143360) + 0, (float *)(A + 17014784) + 15360);
-  k31_exp_mul_sub((float *)(A + 204800) + 0, (float *)(A + 381824) + 0, (float *)(A + 167936) + 0, (float *)(A + 17014784) + 18432);
-  k31_exp_mul_sub((float *)(A + 229376) + 0, (float *)(A + 381952) + 0, (float *)(A + 192512) + 0, (float *)(A + 17014784) + 21504);
-  k31_exp_mul_sub((float *)(A + 16023552) + 0, (float *)(A + 382080) + 0, (float *)(A + 217088) + 0, (float *)(A + 17014784) + 24576);
-  k31_exp_mul_sub((float *)(A + 16048128) + 0, (float *)(A + 382208) + 0, (float *)(A + 241664) + 0, (float *)(A + 17014784) + 27648);
-  k31_exp_mul_sub((float *)(A + 16072704) + 0, (float *)(A + 382336) + 0, (float *)(A + 16035840) + 0, (float *)(A + 17014784) + 30720);
-  k31_exp_mul_sub((float *)(A + 16097280) + 0, (float *)(A + 382464) + 0, (float *)(A + 16060416) + 0, (float *)(A + 17014784) + 33792);
-  k31_exp_mul_sub((float *)(A + 16121856) + 0, (float *)(A + 382592) + 0, (float *)(A + 16084992) + 0, (float *)(A + 17014784) + 36864);
-  k31_exp_mul_sub((float *)(A + 655360) + 0, (float *)(A + 382720) + 0, (float *)(A + 16109568) + 0, (float *)(A + 17014784) + 39936);
-  k31_exp_mul_sub((float *)(A + 679936) + 0, (float *)(A + 382848) + 0, (float *)(A + 16134144) + 0, (float *)(A + 17014784) + 43008);
-  k31_exp_mul_sub((float *)(A + 704512) + 0, (float *)(A + 382976) + 0, (float *)(A + 667648) + 0, (float *)(A + 17014784) + 46080);
-  k31_exp_mul_sub((float *)(A + 729088) + 0, (float *)(A + 383104) + 0, (float *)(A + 692224) + 0, (float *)(A + 17014784) + 49152);
-  k31_exp_mul_sub((float *)(A + 753664) + 0, (float *)(A + 383232) + 0, (float *)(A + 716800) + 0, (float *)(A + 17014784) + 52224);
-  k31_exp_mul_sub((float *)(A + 778240) + 0, (float *)(A + 383360) + 0, (float *)(A + 741376) + 0, (float *)(A + 17014784) + 55296);
-  k31_exp_mul_sub((float *)(A + 802816) + 0, (float *)(A + 383488) + 0, (float *)(A + 765952) + 0, (float *)(A + 17014784) + 58368);
-  k31_exp_mul_sub((float *)(A + 827392) + 0, (float *)(A + 383616) + 0, (float *)(A + 790528) + 0, (float *)(A + 17014784) + 61440);
-  k31_exp_mul_sub((float *)(A + 851968) + 0, (float *)(A + 383744) + 0, (float *)(A + 815104) + 0, (float *)(A + 17014784) + 64512);
-  k31_exp_mul_sub((float *)(A + 876544) + 0, (float *)(A + 383872) + 0, (float *)(A + 839680) + 0, (float *)(A + 17014784) + 67584);
-  k31_exp_mul_sub((float *)(A + 901120) + 0, (float *)(A + 384000) + 0, (float *)(A + 864256) + 0, (float *)(A + 17014784) + 70656);
-  k31_exp_mul_sub((float *)(A + 925696) + 0, (float *)(A + 384128) + 0, (float *)(A + 888832) + 0, (float *)(A + 17014784) + 73728);
-  k31_exp_mul_sub((float *)(A + 950272) + 0, (float *)(A + 384256) + 0, (float *)(A + 913408) + 0, (float *)(A + 17014784) + 76800);
-  k31_exp_mul_sub((float *)(A + 974848) + 0, (float *)(A + 384384) + 0, (float *)(A + 937984) + 0, (float *)(A + 17014784) + 79872);
-  k31_exp_mul_sub((float *)(A + 999424) + 0, (float *)(A + 384512) + 0, (float *)(A + 962560) + 0, (float *)(A + 17014784) + 82944);
-  k31_exp_mul_sub((float *)(A + 1024000) + 0, (float *)(A + 384640) + 0, (float *)(A + 987136) + 0, (float *)(A + 17014784) + 86016);
-  k31_exp_mul_sub((float *)(A + 1048576) + 0, (float *)(A + 384768) + 0, (float *)(A + 1011712) + 0, (float *)(A + 17014784) + 89088);
-  k31_exp_mul_sub((float *)(A + 1073152) + 0, (float *)(A + 384896) + 0, (float *)(A + 1036288) + 0, (float *)(A + 17014784) + 92160);
-  k31_exp_mul_sub((float *)(A + 1097728) + 0, (float *)(A + 385024) + 0, (float *)(A + 1060864) + 0, (float *)(A + 17014784) + 95232);
-  k31_exp_mul_sub((float *)(A + 1122304) + 0, (float *)(A + 385152) + 0, (float *)(A + 1085440) + 0, (float *)(A + 17014784) + 98304);
-  k31_exp_mul_sub((float *)(A + 1146880) + 0, (float *)(A + 385280) + 0, (float *)(A + 1110016) + 0, (float *)(A + 17014784) + 101376);
-  k31_exp_mul_sub((float *)(A + 1171456) + 0, (float *)(A + 385408) + 0, (float *)(A + 1134592) + 0, (float *)(A + 17014784) + 104448);
-  k31_exp_mul_sub((float *)(A + 1196032) + 0, (float *)(A + 385536) + 0, (float *)(A + 1159168) + 0, (float *)(A + 17014784) + 107520);
-  k31_exp_mul_sub((float *)(A + 1220608) + 0, (float *)(A + 385664) + 0, (float *)(A + 1183744) + 0, (float *)(A + 17014784) + 110592);
-  k31_exp_mul_sub((float *)(A + 1245184) + 0, (float *)(A + 385792) + 0, (float *)(A + 1208320) + 0, (float *)(A + 17014784) + 113664);
-  k31_exp_mul_sub((float *)(A + 1269760) + 0, (float *)(A + 385920) + 0, (float *)(A + 1232896) + 0, (float *)(A + 17014784) + 116736);
-  k31_exp_mul_sub((float *)(A + 1294336) + 0, (float *)(A + 386048) + 0, (float *)(A + 1257472) + 0, (float *)(A + 17014784) + 119808);
-  k31_exp_mul_sub((float *)(A + 1318912) + 0, (float *)(A + 386176) + 0, (float *)(A + 1282048) + 0, (float *)(A + 17014784) + 122880);
-  k31_exp_mul_sub((float *)(A + 1343488) + 0, (float *)(A + 386304) + 0, (float *)(A + 1306624) + 0, (float *)(A + 17014784) + 125952);
-  k31_exp_mul_sub((float *)(A + 1368064) + 0, (float *)(A + 386432) + 0, (float *)(A + 1331200) + 0, (float *)(A + 17014784) + 129024);
-  k31_exp_mul_sub((float *)(A + 1392640) + 0, (float *)(A + 386560) + 0, (float *)(A + 1355776) + 0, (float *)(A + 17014784) + 132096);
-  k31_exp_mul_sub((float *)(A + 1417216) + 0, (float *)(A + 386688) + 0, (float *)(A + 1380352) + 0, (float *)(A + 17014784) + 135168);
-  k31_exp_mul_sub((float *)(A + 1441792) + 0, (float *)(A + 386816) + 0, (float *)(A + 1404928) + 0, (float *)(A + 17014784) + 138240);
-  k31_exp_mul_sub((float *)(A + 1466368) + 0, (float *)(A + 386944) + 0, (float *)(A + 1429504) + 0, (float *)(A + 17014784) + 141312);
-  k31_exp_mul_sub((float *)(A + 1490944) + 0, (float *)(A + 387072) + 0, (float *)(A + 1454080) + 0, (float *)(A + 17014784) + 144384);
-  k31_exp_mul_sub((float *)(A + 1515520) + 0, (float *)(A + 387200) + 0, (float *)(A + 1478656) + 0, (float *)(A + 17014784) + 147456);
-  k31_exp_mul_sub((float *)(A + 1540096) + 0, (float *)(A + 387328) + 0, (float *)(A + 1503232) + 0, (float *)(A + 17014784) + 150528);
-  k31_exp_mul_sub((float *)(A + 1564672) + 0, (float *)(A + 387456) + 0, (float *)(A + 1527808) + 0, (float *)(A + 17014784) + 153600);
-  k31_exp_mul_sub((float *)(A + 1589248) + 0, (float *)(A + 387584) + 0, (float *)(A + 1552384) + 0, (float *)(A + 17014784) + 156672);
-  k31_exp_mul_sub((float *)(A + 1613824) + 0, (float *)(A + 387712) + 0, (float *)(A + 1576960) + 0, (float *)(A + 17014784) + 159744);
-  k31_exp_mul_sub((float *)(A + 1638400) + 0, (float *)(A + 387840) + 0, (float *)(A + 1601536) + 0, (float *)(A + 17014784) + 162816);
-  k31_exp_mul_sub((float *)(A + 1662976) + 0, (float *)(A + 387968) + 0, (float *)(A + 1626112) + 0, (float *)(A + 17014784) + 165888);
-}
-
-static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k31_exp_mul_sub((float *)(A + 1687552) + 0, (float *)(A + 388096) + 0, (float *)(A + 1650688) + 0, (float *)(A + 17014784) + 168960);
-  k31_exp_mul_sub((float *)(A + 1712128) + 0, (float *)(A + 388224) + 0, (float *)(A + 1675264) + 0, (float *)(A + 17014784) + 172032);
-  k31_exp_mul_sub((float *)(A + 1736704) + 0, (float *)(A + 388352) + 0, (float *)(A + 1699840) + 0, (float *)(A + 17014784) + 175104);
-  k31_exp_mul_sub((float *)(A + 1761280) + 0, (float *)(A + 388480) + 0, (float *)(A + 1724416) + 0, (float *)(A + 17014784) + 178176);
-  k31_exp_mul_sub((float *)(A + 1785856) + 0, (float *)(A + 388608) + 0, (float *)(A + 1748992) + 0, (float *)(A + 17014784) + 181248);
-  k31_exp_mul_sub((float *)(A + 1810432) + 0, (float *)(A + 388736) + 0, (float *)(A + 1773568) + 0, (float *)(A + 17014784) + 184320);
-  k31_exp_mul_sub((float *)(A + 16941056) + 0, (float *)(A + 388864) + 0, (float *)(A + 1798144) + 0, (float *)(A + 17014784) + 187392);
-  k31_exp_mul_sub((float *)(A + 16965632) + 0, (float *)(A + 388992) + 0, (float *)(A + 1822720) + 0, (float *)(A + 17014784) + 190464);
-  k31_exp_mul_sub((float *)(A + 16990208) + 0, (float *)(A + 389120) + 0, (float *)(A + 16953344) + 0, (float *)(A + 17014784) + 193536);
-  k32_matmul((float *)(A + 17014784) + 0, P + 362496 /* dense1.weight */, (float *)(A + 17801216) + 0, A + 381440);
-  k33_mul_sub((float *)(A + 262144) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 32768) + 0, (float *)(A + 655360) + 0);
-  k34_sub_mul((float *)(A + 98304) + 0, (float *)(A + 16023552) + 0);
-  k33_mul_sub((float *)(A + 0) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 65536) + 0, (float *)(A + 16977920) + 0);
-  k35_mul_mul_mul((float *)(A + 17801216) + 516096, (float *)(A + 65536) + 0, (float *)(A + 131072) + 0, (float *)(A + 98304) + 0, (float *)(A + 0) + 0, (float *)(A + 655360) + 0, (float *)(A + 15958016) + 0, (float *)(A + 16023552) + 0, (float *)(A + 32768) + 0, (float *)(A + 16941056) + 0, (float *)(A + 19898368) + 0, (float *)(A + 19931136) + 2064384, (float *)(A + 19931136) + 2064640, (float *)(A + 19931136) + 2064896);
-  k36_mul_mul((float *)(A + 17801216) + 516096, (float *)(A + 262144) + 0, (float *)(A + 16977920) + 0, (float *)(A + 19931136) + 2065152);
-  k37_matmul((float *)(A + 19931136) + 2064384, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15958016) + 0);
-  k33_mul_sub((float *)(A + 15990784) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 15859712) + 0, (float *)(A + 655360) + 0);
-  k34_sub_mul((float *)(A + 15925248) + 0, (float *)(A + 16023552) + 0);
-  k33_mul_sub((float *)(A + 15826944) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 15892480) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 15958016) + 0, (float *)(A + 17801216) + 507904, (float *)(A + 15892480) + 0, (float *)(A + 131072) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15925248) + 0, (float *)(A + 15826944) + 0, (float *)(A + 655360) + 0, (float *)(A + 15761408) + 0, (float *)(A + 16023552) + 0, (float *)(A + 15859712) + 0, (float *)(A + 16941056) + 0, (float *)(A + 15990784) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 2031616, (float *)(A + 19931136) + 2031872, (float *)(A + 19931136) + 2032128, (float *)(A + 19931136) + 2032384);
-  k37_matmul((float *)(A + 19931136) + 2031616, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15761408) + 0);
-  k33_mul_sub((float *)(A + 15794176) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 15663104) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 15728640) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 15630336) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 15695872) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 15761408) + 0, (float *)(A + 17801216) + 499712, (float *)(A + 15695872) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 15728640) + 0, (float *)(A + 15630336) + 0, (float *)(A + 131072) + 0, (float *)(A + 15564800) + 0, (float *)(A + 655360) + 0, (float *)(A + 15663104) + 0, (float *)(A + 16941056) + 0, (float *)(A + 15794176) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1998848, (float *)(A + 19931136) + 1999104, (float *)(A + 19931136) + 1999360, (float *)(A + 19931136) + 1999616);
-  k37_matmul((float *)(A + 19931136) + 1998848, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15564800) + 0);
-  k33_mul_sub((float *)(A + 15597568) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 15466496) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 15532032) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 15433728) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 15499264) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 15564800) + 0, (float *)(A + 17801216) + 491520, (float *)(A + 15499264) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 15532032) + 0, (float *)(A + 15433728) + 0, (float *)(A + 131072) + 0, (float *)(A + 15368192) + 0, (float *)(A + 655360) + 0, (float *)(A + 15466496) + 0, (float *)(A + 16941056) + 0, (float *)(A + 15597568) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1966080, (float *)(A + 19931136) + 1966336, (float *)(A + 19931136) + 1966592, (float *)(A + 19931136) + 1966848);
-  k37_matmul((float *)(A + 19931136) + 1966080, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15368192) + 0);
-  k33_mul_sub((float *)(A + 15400960) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 15269888) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 15335424) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 15237120) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 15302656) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 15368192) + 0, (float *)(A + 17801216) + 483328, (float *)(A + 15302656) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 15335424) + 0, (float *)(A + 15237120) + 0, (float *)(A + 131072) + 0, (float *)(A + 15171584) + 0, (float *)(A + 655360) + 0, (float *)(A + 15269888) + 0, (float *)(A + 16941056) + 0, (float *)(A + 15400960) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1933312, (float *)(A + 19931136) + 1933568, (float *)(A + 19931136) + 1933824, (float *)(A + 19931136) + 1934080);
-  k37_matmul((float *)(A + 19931136) + 1933312, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15171584) + 0);
-  k33_mul_sub((float *)(A + 15204352) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 15073280) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 15138816) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 15040512) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 15106048) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 15171584) + 0, (float *)(A + 17801216) + 475136, (float *)(A + 15106048) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 15138816) + 0, (float *)(A + 15040512) + 0, (float *)(A + 131072) + 0, (float *)(A + 14974976) + 0, (float *)(A + 655360) + 0, (float *)(A + 15073280) + 0, (float *)(A + 16941056) + 0, (float *)(A + 15204352) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1900544, (float *)(A + 19931136) + 1900800, (float *)(A + 19931136) + 1901056, (float *)(A + 19931136) + 1901312);
-  k37_matmul((float *)(A + 19931136) + 1900544, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14974976) + 0);
-  k33_mul_sub((float *)(A + 15007744) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 14876672) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 14942208) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 14843904) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 14909440) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 14974976) + 0, (float *)(A + 17801216) + 466944, (float *)(A + 14909440) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 14942208) + 0, (float *)(A + 14843904) + 0, (float *)(A + 131072) + 0, (float *)(A + 14778368) + 0, (float *)(A + 655360) + 0, (float *)(A + 14876672) + 0, (float *)(A + 16941056) + 0, (float *)(A + 15007744) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1867776, (float *)(A + 19931136) + 1868032, (float *)(A + 19931136) + 1868288, (float *)(A + 19931136) + 1868544);
-  k37_matmul((float *)(A + 19931136) + 1867776, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14778368) + 0);
-  k33_mul_sub((float *)(A + 14811136) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 14680064) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 14745600) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 14647296) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 14712832) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 14778368) + 0, (float *)(A + 17801216) + 458752, (float *)(A + 14712832) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 14745600) + 0, (float *)(A + 14647296) + 0, (float *)(A + 131072) + 0, (float *)(A + 14581760) + 0, (float *)(A + 655360) + 0, (float *)(A + 14680064) + 0, (float *)(A + 16941056) + 0, (float *)(A + 14811136) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1835008, (float *)(A + 19931136) + 1835264, (float *)(A + 19931136) + 1835520, (float *)(A + 19931136) + 1835776);
-  k37_matmul((float *)(A + 19931136) + 1835008, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14581760) + 0);
-  k33_mul_sub((float *)(A + 14614528) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 14483456) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 14548992) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 14450688) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 14516224) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 14581760) + 0, (float *)(A + 17801216) + 450560, (float *)(A + 14516224) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 14548992) + 0, (float *)(A + 14450688) + 0, (float *)(A + 131072) + 0, (float *)(A + 14385152) + 0, (float *)(A + 655360) + 0, (float *)(A + 14483456) + 0, (float *)(A + 16941056) + 0, (float *)(A + 14614528) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1802240, (float *)(A + 19931136) + 1802496, (float *)(A + 19931136) + 1802752, (float *)(A + 19931136) + 1803008);
-  k37_matmul((float *)(A + 19931136) + 1802240, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14385152) + 0);
-  k33_mul_sub((float *)(A + 14417920) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 14286848) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 14352384) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 14254080) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 14319616) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 14385152) + 0, (float *)(A + 17801216) + 442368, (float *)(A + 14319616) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 14352384) + 0, (float *)(A + 14254080) + 0, (float *)(A + 131072) + 0, (float *)(A + 14188544) + 0, (float *)(A + 655360) + 0, (float *)(A + 14286848) + 0, (float *)(A + 16941056) + 0, (float *)(A + 14417920) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1769472, (float *)(A + 19931136) + 1769728, (float *)(A + 19931136) + 1769984, (float *)(A + 19931136) + 1770240);
-  k37_matmul((float *)(A + 19931136) + 1769472, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14188544) + 0);
-  k33_mul_sub((float *)(A + 14221312) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 14090240) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 14155776) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 14057472) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 14123008) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 14188544) + 0, (float *)(A + 17801216) + 434176, (float *)(A + 14123008) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 14155776) + 0, (float *)(A + 14057472) + 0, (float *)(A + 131072) + 0, (float *)(A + 13991936) + 0, (float *)(A + 655360) + 0, (float *)(A + 14090240) + 0, (float *)(A + 16941056) + 0, (float *)(A + 14221312) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1736704, (float *)(A + 19931136) + 1736960, (float *)(A + 19931136) + 1737216, (float *)(A + 19931136) + 1737472);
-  k37_matmul((float *)(A + 19931136) + 1736704, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13991936) + 0);
-  k33_mul_sub((float *)(A + 14024704) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 13893632) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 13959168) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 13860864) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 13926400) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 13991936) + 0, (float *)(A + 17801216) + 425984, (float *)(A + 13926400) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 13959168) + 0, (float *)(A + 13860864) + 0, (float *)(A + 131072) + 0, (float *)(A + 13795328) + 0, (float *)(A + 655360) + 0, (float *)(A + 13893632) + 0, (float *)(A + 16941056) + 0, (float *)(A + 14024704) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1703936, (float *)(A + 19931136) + 1704192, (float *)(A + 19931136) + 1704448, (float *)(A + 19931136) + 1704704);
-  k37_matmul((float *)(A + 19931136) + 1703936, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13795328) + 0);
-  k33_mul_sub((float *)(A + 13828096) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 13697024) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 13762560) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 13664256) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 13729792) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 13795328) + 0, (float *)(A + 17801216) + 417792, (float *)(A + 13729792) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 13762560) + 0, (float *)(A + 13664256) + 0, (float *)(A + 131072) + 0, (float *)(A + 13598720) + 0, (float *)(A + 655360) + 0, (float *)(A + 13697024) + 0, (float *)(A + 16941056) + 0, (float *)(A + 13828096) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1671168, (float *)(A + 19931136) + 1671424, (float *)(A + 19931136) + 1671680, (float *)(A + 19931136) + 1671936);
-  k37_matmul((float *)(A + 19931136) + 1671168, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13598720) + 0);
-  k33_mul_sub((float *)(A + 13631488) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 13500416) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 13565952) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 13467648) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 13533184) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 13598720) + 0, (float *)(A + 17801216) + 409600, (float *)(A + 13533184) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 13565952) + 0, (float *)(A + 13467648) + 0, (float *)(A + 131072) + 0, (float *)(A + 13402112) + 0, (float *)(A + 655360) + 0, (float *)(A + 13500416) + 0, (float *)(A + 16941056) + 0, (float *)(A + 13631488) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1638400, (float *)(A + 19931136) + 1638656, (float *)(A + 19931136) + 1638912, (float *)(A + 19931136) + 1639168);
-  k37_matmul((float *)(A + 19931136) + 1638400, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13402112) + 0);
-  k33_mul_sub((float *)(A + 13434880) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 13303808) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 13369344) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 13271040) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 13336576) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 13402112) + 0, (float *)(A + 17801216) + 401408, (float *)(A + 13336576) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 13369344) + 0, (float *)(A + 13271040) + 0, (float *)(A + 131072) + 0, (float *)(A + 13205504) + 0, (float *)(A + 655360) + 0, (float *)(A + 13303808) + 0, (float *)(A + 16941056) + 0, (float *)(A + 13434880) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1605632, (float *)(A + 19931136) + 1605888, (float *)(A + 19931136) + 1606144, (float *)(A + 19931136) + 1606400);
-  k37_matmul((float *)(A + 19931136) + 1605632, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13205504) + 0);
-  k33_mul_sub((float *)(A + 13238272) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 13107200) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 13172736) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 13074432) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 13139968) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 13205504) + 0, (float *)(A + 17801216) + 393216, (float *)(A + 13139968) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 13172736) + 0, (float *)(A + 13074432) + 0, (float *)(A + 131072) + 0, (float *)(A + 13008896) + 0, (float *)(A + 655360) + 0, (float *)(A + 13107200) + 0, (float *)(A + 16941056) + 0, (float *)(A + 13238272) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1572864, (float *)(A + 19931136) + 1573120, (float *)(A + 19931136) + 1573376, (float *)(A + 19931136) + 1573632);
-  k37_matmul((float *)(A + 19931136) + 1572864, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13008896) + 0);
-  k33_mul_sub((float *)(A + 13041664) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 12910592) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 12976128) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 12877824) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 12943360) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 13008896) + 0, (float *)(A + 17801216) + 385024, (float *)(A + 12943360) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 12976128) + 0, (float *)(A + 12877824) + 0, (float *)(A + 131072) + 0, (float *)(A + 12812288) + 0, (float *)(A + 655360) + 0, (float *)(A + 12910592) + 0, (float *)(A + 16941056) + 0, (float *)(A + 13041664) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1540096, (float *)(A + 19931136) + 1540352, (float *)(A + 19931136) + 1540608, (float *)(A + 19931136) + 1540864);
-  k37_matmul((float *)(A + 19931136) + 1540096, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12812288) + 0);
-  k33_mul_sub((float *)(A + 12845056) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 12713984) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 12779520) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 12681216) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 12746752) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 12812288) + 0, (float *)(A + 17801216) + 376832, (float *)(A + 12746752) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 12779520) + 0, (float *)(A + 12681216) + 0, (float *)(A + 131072) + 0, (float *)(A + 12615680) + 0, (float *)(A + 655360) + 0, (float *)(A + 12713984) + 0, (float *)(A + 16941056) + 0, (float *)(A + 12845056) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1507328, (float *)(A + 19931136) + 1507584, (float *)(A + 19931136) + 1507840, (float *)(A + 19931136) + 1508096);
-  k37_matmul((float *)(A + 19931136) + 1507328, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12615680) + 0);
-  k33_mul_sub((float *)(A + 12648448) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 12517376) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 12582912) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 12484608) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 12550144) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 12615680) + 0, (float *)(A + 17801216) + 368640, (float *)(A + 12550144) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 12582912) + 0, (float *)(A + 12484608) + 0, (float *)(A + 131072) + 0, (float *)(A + 12419072) + 0, (float *)(A + 655360) + 0, (float *)(A + 12517376) + 0, (float *)(A + 16941056) + 0, (float *)(A + 12648448) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1474560, (float *)(A + 19931136) + 1474816, (float *)(A + 19931136) + 1475072, (float *)(A + 19931136) + 1475328);
-  k37_matmul((float *)(A + 19931136) + 1474560, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12419072) + 0);
-  k33_mul_sub((float *)(A + 12451840) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 12320768) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 12386304) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 12288000) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 12353536) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 12419072) + 0, (float *)(A + 17801216) + 360448, (float *)(A + 12353536) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 12386304) + 0, (float *)(A + 12288000) + 0, (float *)(A + 131072) + 0, (float *)(A + 12222464) + 0, (float *)(A + 655360) + 0, (float *)(A + 12320768) + 0, (float *)(A + 16941056) + 0, (float *)(A + 12451840) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1441792, (float *)(A + 19931136) + 1442048, (float *)(A + 19931136) + 1442304, (float *)(A + 19931136) + 1442560);
-  k37_matmul((float *)(A + 19931136) + 1441792, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12222464) + 0);
-  k33_mul_sub((float *)(A + 12255232) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 12124160) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 12189696) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 12091392) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 12156928) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 12222464) + 0, (float *)(A + 17801216) + 352256, (float *)(A + 12156928) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 12189696) + 0, (float *)(A + 12091392) + 0, (float *)(A + 131072) + 0, (float *)(A + 12025856) + 0, (float *)(A + 655360) + 0, (float *)(A + 12124160) + 0, (float *)(A + 16941056) + 0, (float *)(A + 12255232) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1409024, (float *)(A + 19931136) + 1409280, (float *)(A + 19931136) + 1409536, (float *)(A + 19931136) + 1409792);
-  k37_matmul((float *)(A + 19931136) + 1409024, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12025856) + 0);
-  k33_mul_sub((float *)(A + 12058624) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 11927552) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 11993088) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 11894784) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 11960320) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 12025856) + 0, (float *)(A + 17801216) + 344064, (float *)(A + 11960320) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 11993088) + 0, (float *)(A + 11894784) + 0, (float *)(A + 131072) + 0, (float *)(A + 11829248) + 0, (float *)(A + 655360) + 0, (float *)(A + 11927552) + 0, (float *)(A + 16941056) + 0, (float *)(A + 12058624) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1376256, (float *)(A + 19931136) + 1376512, (float *)(A + 19931136) + 1376768, (float *)(A + 19931136) + 1377024);
-  k37_matmul((float *)(A + 19931136) + 1376256, P + 98304 /* lstm1.weight_hh */, (float *)(A + 11829248) + 0);
-  k33_mul_sub((float *)(A + 11862016) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 11730944) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 11796480) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 11698176) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 11763712) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 11829248) + 0, (float *)(A + 17801216) + 335872, (float *)(A + 11763712) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 11796480) + 0, (float *)(A + 11698176) + 0, (float *)(A + 131072) + 0, (float *)(A + 11632640) + 0, (float *)(A + 655360) + 0, (float *)(A + 11730944) + 0, (float *)(A + 16941056) + 0, (float *)(A + 11862016) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1343488, (float *)(A + 19931136) + 1343744, (float *)(A + 19931136) + 1344000, (float *)(A + 19931136) + 1344256);
-  k37_matmul((float *)(A + 19931136) + 1343488, P + 98304 /* lstm1.weight_hh */, (float *)(A + 11632640) + 0);
-  k33_mul_sub((float *)(A + 11665408) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 11534336) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 11599872) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 11501568) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 11567104) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 11632640) + 0, (float *)(A + 17801216) + 327680, (float *)(A + 11567104) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 11599872) + 0, (float *)(A + 11501568) + 0, (float *)(A + 131072) + 0, (float *)(A + 11436032) + 0, (float *)(A + 655360) + 0, (float *)(A + 11534336) + 0, (float *)(A + 16941056) + 0, (float *)(A + 11665408) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1310720, (float *)(A + 19931136) + 1310976, (float *)(A + 19931136) + 1311232, (float *)(A + 19931136) + 1311488);
-  k37_matmul((float *)(A + 19931136) + 1310720, P + 98304 /* lstm1.weight_hh */, (float *)(A + 11436032) + 0);
-  k33_mul_sub((float *)(A + 11468800) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 11337728) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 11403264) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 11304960) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 11370496) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 11436032) + 0, (float *)(A + 17801216) + 319488, (float *)(A + 11370496) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 11403264) + 0, (float *)(A + 11304960) + 0, (float *)(A + 131072) + 0, (float *)(A + 11239424) + 0, (float *)(A + 655360) + 0, (float *)(A + 11337728) + 0, (float *)(A + 16941056) + 0, (float *)(A + 11468800) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1277952, (float *)(A + 19931136) + 1278208, (float *)(A + 19931136) + 1278464, (float *)(A + 19931136) + 1278720);
-  k37_matmul((float *)(A + 19931136) + 1277952, P + 98304 /* lstm1.weight_hh */, (float *)(A + 11239424) + 0);
-  k33_mul_sub((float *)(A + 11272192) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 11141120) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 11206656) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 11108352) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 11173888) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 11239424) + 0, (float *)(A + 17801216) + 311296, (float *)(A + 11173888) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 11206656) + 0, (float *)(A + 11108352) + 0, (float *)(A + 131072) + 0, (float *)(A + 11042816) + 0, (float *)(A + 655360) + 0, (float *)(A + 11141120) + 0, (float *)(A + 16941056) + 0, (float *)(A + 11272192) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1245184, (float *)(A + 19931136) + 1245440, (float *)(A + 19931136) + 1245696, (float *)(A + 19931136) + 1245952);
-  k37_matmul((float *)(A + 19931136) + 1245184, P + 98304 /* lstm1.weight_hh */, (float *)(A + 11042816) + 0);
-  k33_mul_sub((float *)(A + 11075584) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 10944512) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 11010048) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 10911744) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 10977280) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 11042816) + 0, (float *)(A + 17801216) + 303104, (float *)(A + 10977280) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 11010048) + 0, (float *)(A + 10911744) + 0, (float *)(A + 131072) + 0, (float *)(A + 10846208) + 0, (float *)(A + 655360) + 0, (float *)(A + 10944512) + 0, (float *)(A + 16941056) + 0, (float *)(A + 11075584) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1212416, (float *)(A + 19931136) + 1212672, (float *)(A + 19931136) + 1212928, (float *)(A + 19931136) + 1213184);
-  k37_matmul((float *)(A + 19931136) + 1212416, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10846208) + 0);
-}
-
-static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k33_mul_sub((float *)(A + 10878976) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 10747904) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 10813440) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 10715136) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 10780672) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 10846208) + 0, (float *)(A + 17801216) + 294912, (float *)(A + 10780672) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 10813440) + 0, (float *)(A + 10715136) + 0, (float *)(A + 131072) + 0, (float *)(A + 10649600) + 0, (float *)(A + 655360) + 0, (float *)(A + 10747904) + 0, (float *)(A + 16941056) + 0, (float *)(A + 10878976) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1179648, (float *)(A + 19931136) + 1179904, (float *)(A + 19931136) + 1180160, (float *)(A + 19931136) + 1180416);
-  k37_matmul((float *)(A + 19931136) + 1179648, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10649600) + 0);
-  k33_mul_sub((float *)(A + 10682368) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 10551296) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 10616832) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 10518528) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 10584064) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 10649600) + 0, (float *)(A + 17801216) + 286720, (float *)(A + 10584064) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 10616832) + 0, (float *)(A + 10518528) + 0, (float *)(A + 131072) + 0, (float *)(A + 10452992) + 0, (float *)(A + 655360) + 0, (float *)(A + 10551296) + 0, (float *)(A + 16941056) + 0, (float *)(A + 10682368) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1146880, (float *)(A + 19931136) + 1147136, (float *)(A + 19931136) + 1147392, (float *)(A + 19931136) + 1147648);
-  k37_matmul((float *)(A + 19931136) + 1146880, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10452992) + 0);
-  k33_mul_sub((float *)(A + 10485760) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 10354688) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 10420224) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 10321920) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 10387456) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 10452992) + 0, (float *)(A + 17801216) + 278528, (float *)(A + 10387456) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 10420224) + 0, (float *)(A + 10321920) + 0, (float *)(A + 131072) + 0, (float *)(A + 10256384) + 0, (float *)(A + 655360) + 0, (float *)(A + 10354688) + 0, (float *)(A + 16941056) + 0, (float *)(A + 10485760) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1114112, (float *)(A + 19931136) + 1114368, (float *)(A + 19931136) + 1114624, (float *)(A + 19931136) + 1114880);
-  k37_matmul((float *)(A + 19931136) + 1114112, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10256384) + 0);
-  k33_mul_sub((float *)(A + 10289152) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 10158080) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 10223616) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 10125312) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 10190848) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 10256384) + 0, (float *)(A + 17801216) + 270336, (float *)(A + 10190848) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 10223616) + 0, (float *)(A + 10125312) + 0, (float *)(A + 131072) + 0, (float *)(A + 10059776) + 0, (float *)(A + 655360) + 0, (float *)(A + 10158080) + 0, (float *)(A + 16941056) + 0, (float *)(A + 10289152) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1081344, (float *)(A + 19931136) + 1081600, (float *)(A + 19931136) + 1081856, (float *)(A + 19931136) + 1082112);
-  k37_matmul((float *)(A + 19931136) + 1081344, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10059776) + 0);
-  k33_mul_sub((float *)(A + 10092544) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 9961472) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 10027008) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 9928704) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 9994240) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 10059776) + 0, (float *)(A + 17801216) + 262144, (float *)(A + 9994240) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 10027008) + 0, (float *)(A + 9928704) + 0, (float *)(A + 131072) + 0, (float *)(A + 9863168) + 0, (float *)(A + 655360) + 0, (float *)(A + 9961472) + 0, (float *)(A + 16941056) + 0, (float *)(A + 10092544) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 1048576, (float *)(A + 19931136) + 1048832, (float *)(A + 19931136) + 1049088, (float *)(A + 19931136) + 1049344);
-  k37_matmul((float *)(A + 19931136) + 1048576, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9863168) + 0);
-  k33_mul_sub((float *)(A + 9895936) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 9764864) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 9830400) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 9732096) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 9797632) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 9863168) + 0, (float *)(A + 17801216) + 253952, (float *)(A + 9797632) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 9830400) + 0, (float *)(A + 9732096) + 0, (float *)(A + 131072) + 0, (float *)(A + 9666560) + 0, (float *)(A + 655360) + 0, (float *)(A + 9764864) + 0, (float *)(A + 16941056) + 0, (float *)(A + 9895936) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 1015808, (float *)(A + 19931136) + 1016064, (float *)(A + 19931136) + 1016320, (float *)(A + 19931136) + 1016576);
-  k37_matmul((float *)(A + 19931136) + 1015808, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9666560) + 0);
-  k33_mul_sub((float *)(A + 9699328) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 9568256) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 9633792) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 9535488) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 9601024) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 9666560) + 0, (float *)(A + 17801216) + 245760, (float *)(A + 9601024) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 9633792) + 0, (float *)(A + 9535488) + 0, (float *)(A + 131072) + 0, (float *)(A + 9469952) + 0, (float *)(A + 655360) + 0, (float *)(A + 9568256) + 0, (float *)(A + 16941056) + 0, (float *)(A + 9699328) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 983040, (float *)(A + 19931136) + 983296, (float *)(A + 19931136) + 983552, (float *)(A + 19931136) + 983808);
-  k37_matmul((float *)(A + 19931136) + 983040, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9469952) + 0);
-  k33_mul_sub((float *)(A + 9502720) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 9371648) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 9437184) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 9338880) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 9404416) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 9469952) + 0, (float *)(A + 17801216) + 237568, (float *)(A + 9404416) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 9437184) + 0, (float *)(A + 9338880) + 0, (float *)(A + 131072) + 0, (float *)(A + 9273344) + 0, (float *)(A + 655360) + 0, (float *)(A + 9371648) + 0, (float *)(A + 16941056) + 0, (float *)(A + 9502720) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 950272, (float *)(A + 19931136) + 950528, (float *)(A + 19931136) + 950784, (float *)(A + 19931136) + 951040);
-  k37_matmul((float *)(A + 19931136) + 950272, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9273344) + 0);
-  k33_mul_sub((float *)(A + 9306112) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 9175040) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 9240576) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 9142272) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 9207808) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 9273344) + 0, (float *)(A + 17801216) + 229376, (float *)(A + 9207808) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 9240576) + 0, (float *)(A + 9142272) + 0, (float *)(A + 131072) + 0, (float *)(A + 9076736) + 0, (float *)(A + 655360) + 0, (float *)(A + 9175040) + 0, (float *)(A + 16941056) + 0, (float *)(A + 9306112) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 917504, (float *)(A + 19931136) + 917760, (float *)(A + 19931136) + 918016, (float *)(A + 19931136) + 918272);
-  k37_matmul((float *)(A + 19931136) + 917504, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9076736) + 0);
-  k33_mul_sub((float *)(A + 9109504) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 8978432) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 9043968) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 8945664) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 9011200) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 9076736) + 0, (float *)(A + 17801216) + 221184, (float *)(A + 9011200) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 9043968) + 0, (float *)(A + 8945664) + 0, (float *)(A + 131072) + 0, (float *)(A + 8880128) + 0, (float *)(A + 655360) + 0, (float *)(A + 8978432) + 0, (float *)(A + 16941056) + 0, (float *)(A + 9109504) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 884736, (float *)(A + 19931136) + 884992, (float *)(A + 19931136) + 885248, (float *)(A + 19931136) + 885504);
-  k37_matmul((float *)(A + 19931136) + 884736, P + 98304 /* lstm1.weight_hh */, (float *)(A + 8880128) + 0);
-  k33_mul_sub((float *)(A + 8912896) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 8781824) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 8847360) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 8749056) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 8814592) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 8880128) + 0, (float *)(A + 17801216) + 212992, (float *)(A + 8814592) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 8847360) + 0, (float *)(A + 8749056) + 0, (float *)(A + 131072) + 0, (float *)(A + 8683520) + 0, (float *)(A + 655360) + 0, (float *)(A + 8781824) + 0, (float *)(A + 16941056) + 0, (float *)(A + 8912896) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 851968, (float *)(A + 19931136) + 852224, (float *)(A + 19931136) + 852480, (float *)(A + 19931136) + 852736);
-  k37_matmul((float *)(A + 19931136) + 851968, P + 98304 /* lstm1.weight_hh */, (float *)(A + 8683520) + 0);
-  k33_mul_sub((float *)(A + 8716288) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 8585216) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 8650752) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 8552448) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 8617984) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 8683520) + 0, (float *)(A + 17801216) + 204800, (float *)(A + 8617984) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 8650752) + 0, (float *)(A + 8552448) + 0, (float *)(A + 131072) + 0, (float *)(A + 8486912) + 0, (float *)(A + 655360) + 0, (float *)(A + 8585216) + 0, (float *)(A + 16941056) + 0, (float *)(A + 8716288) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 819200, (float *)(A + 19931136) + 819456, (float *)(A + 19931136) + 819712, (float *)(A + 19931136) + 819968);
-  k37_matmul((float *)(A + 19931136) + 819200, P + 98304 /* lstm1.weight_hh */, (float *)(A + 8486912) + 0);
-  k33_mul_sub((float *)(A + 8519680) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 8388608) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 8454144) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 8355840) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 8421376) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 8486912) + 0, (float *)(A + 17801216) + 196608, (float *)(A + 8421376) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 8454144) + 0, (float *)(A + 8355840) + 0, (float *)(A + 131072) + 0, (float *)(A + 8290304) + 0, (float *)(A + 655360) + 0, (float *)(A + 8388608) + 0, (float *)(A + 16941056) + 0, (float *)(A + 8519680) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 786432, (float *)(A + 19931136) + 786688, (float *)(A + 19931136) + 786944, (float *)(A + 19931136) + 787200);
-  k37_matmul((float *)(A + 19931136) + 786432, P + 98304 /* lstm1.weight_hh */, (float *)(A + 8290304) + 0);
-  k33_mul_sub((float *)(A + 8323072) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 8192000) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 8257536) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 8159232) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 8224768) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 8290304) + 0, (float *)(A + 17801216) + 188416, (float *)(A + 8224768) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 8257536) + 0, (float *)(A + 8159232) + 0, (float *)(A + 131072) + 0, (float *)(A + 8093696) + 0, (float *)(A + 655360) + 0, (float *)(A + 8192000) + 0, (float *)(A + 16941056) + 0, (float *)(A + 8323072) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 753664, (float *)(A + 19931136) + 753920, (float *)(A + 19931136) + 754176, (float *)(A + 19931136) + 754432);
-  k37_matmul((float *)(A + 19931136) + 753664, P + 98304 /* lstm1.weight_hh */, (float *)(A + 8093696) + 0);
-  k33_mul_sub((float *)(A + 8126464) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 7995392) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 8060928) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 7962624) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 8028160) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 8093696) + 0, (float *)(A + 17801216) + 180224, (float *)(A + 8028160) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 8060928) + 0, (float *)(A + 7962624) + 0, (float *)(A + 131072) + 0, (float *)(A + 7897088) + 0, (float *)(A + 655360) + 0, (float *)(A + 7995392) + 0, (float *)(A + 16941056) + 0, (float *)(A + 8126464) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 720896, (float *)(A + 19931136) + 721152, (float *)(A + 19931136) + 721408, (float *)(A + 19931136) + 721664);
-  k37_matmul((float *)(A + 19931136) + 720896, P + 98304 /* lstm1.weight_hh */, (float *)(A + 7897088) + 0);
-  k33_mul_sub((float *)(A + 7929856) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 7798784) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 7864320) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 7766016) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 7831552) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 7897088) + 0, (float *)(A + 17801216) + 172032, (float *)(A + 7831552) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 7864320) + 0, (float *)(A + 7766016) + 0, (float *)(A + 131072) + 0, (float *)(A + 7700480) + 0, (float *)(A + 655360) + 0, (float *)(A + 7798784) + 0, (float *)(A + 16941056) + 0, (float *)(A + 7929856) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 688128, (float *)(A + 19931136) + 688384, (float *)(A + 19931136) + 688640, (float *)(A + 19931136) + 688896);
-  k37_matmul((float *)(A + 19931136) + 688128, P + 98304 /* lstm1.weight_hh */, (float *)(A + 7700480) + 0);
-  k33_mul_sub((float *)(A + 7733248) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 7602176) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 7667712) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 7569408) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 7634944) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 7700480) + 0, (float *)(A + 17801216) + 163840, (float *)(A + 7634944) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 7667712) + 0, (float *)(A + 7569408) + 0, (float *)(A + 131072) + 0, (float *)(A + 7503872) + 0, (float *)(A + 655360) + 0, (float *)(A + 7602176) + 0, (float *)(A + 16941056) + 0, (float *)(A + 7733248) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 655360, (float *)(A + 19931136) + 655616, (float *)(A + 19931136) + 655872, (float *)(A + 19931136) + 656128);
-  k37_matmul((float *)(A + 19931136) + 655360, P + 98304 /* lstm1.weight_hh */, (float *)(A + 7503872) + 0);
-  k33_mul_sub((float *)(A + 7536640) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 7405568) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 7471104) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 7372800) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 7438336) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 7503872) + 0, (float *)(A + 17801216) + 155648, (float *)(A + 7438336) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 7471104) + 0, (float *)(A + 7372800) + 0, (float *)(A + 131072) + 0, (float *)(A + 7307264) + 0, (float *)(A + 655360) + 0, (float *)(A + 7405568) + 0, (float *)(A + 16941056) + 0, (float *)(A + 7536640) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 622592, (float *)(A + 19931136) + 622848, (float *)(A + 19931136) + 623104, (float *)(A + 19931136) + 623360);
-  k37_matmul((float *)(A + 19931136) + 622592, P + 98304 /* lstm1.weight_hh */, (float *)(A + 7307264) + 0);
-  k33_mul_sub((float *)(A + 7340032) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 7208960) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 7274496) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 7176192) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 7241728) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 7307264) + 0, (float *)(A + 17801216) + 147456, (float *)(A + 7241728) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 7274496) + 0, (float *)(A + 7176192) + 0, (float *)(A + 131072) + 0, (float *)(A + 7110656) + 0, (float *)(A + 655360) + 0, (float *)(A + 7208960) + 0, (float *)(A + 16941056) + 0, (float *)(A + 7340032) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 589824, (float *)(A + 19931136) + 590080, (float *)(A + 19931136) + 590336, (float *)(A + 19931136) + 590592);
-  k37_matmul((float *)(A + 19931136) + 589824, P + 98304 /* lstm1.weight_hh */, (float *)(A + 7110656) + 0);
-  k33_mul_sub((float *)(A + 7143424) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 7012352) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 7077888) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 6979584) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 7045120) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 7110656) + 0, (float *)(A + 17801216) + 139264, (float *)(A + 7045120) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 7077888) + 0, (float *)(A + 6979584) + 0, (float *)(A + 131072) + 0, (float *)(A + 6914048) + 0, (float *)(A + 655360) + 0, (float *)(A + 7012352) + 0, (float *)(A + 16941056) + 0, (float *)(A + 7143424) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 557056, (float *)(A + 19931136) + 557312, (float *)(A + 19931136) + 557568, (float *)(A + 19931136) + 557824);
-  k37_matmul((float *)(A + 19931136) + 557056, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6914048) + 0);
-  k33_mul_sub((float *)(A + 6946816) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 6815744) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 6881280) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 6782976) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 6848512) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 6914048) + 0, (float *)(A + 17801216) + 131072, (float *)(A + 6848512) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 6881280) + 0, (float *)(A + 6782976) + 0, (float *)(A + 131072) + 0, (float *)(A + 6717440) + 0, (float *)(A + 655360) + 0, (float *)(A + 6815744) + 0, (float *)(A + 16941056) + 0, (float *)(A + 6946816) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 524288, (float *)(A + 19931136) + 524544, (float *)(A + 19931136) + 524800, (float *)(A + 19931136) + 525056);
-  k37_matmul((float *)(A + 19931136) + 524288, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6717440) + 0);
-  k33_mul_sub((float *)(A + 6750208) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 6619136) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 6684672) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 6586368) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 6651904) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 6717440) + 0, (float *)(A + 17801216) + 122880, (float *)(A + 6651904) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 6684672) + 0, (float *)(A + 6586368) + 0, (float *)(A + 131072) + 0, (float *)(A + 6520832) + 0, (float *)(A + 655360) + 0, (float *)(A + 6619136) + 0, (float *)(A + 16941056) + 0, (float *)(A + 6750208) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 491520, (float *)(A + 19931136) + 491776, (float *)(A + 19931136) + 492032, (float *)(A + 19931136) + 492288);
-  k37_matmul((float *)(A + 19931136) + 491520, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6520832) + 0);
-  k33_mul_sub((float *)(A + 6553600) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 6422528) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 6488064) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 6389760) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 6455296) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 6520832) + 0, (float *)(A + 17801216) + 114688, (float *)(A + 6455296) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 6488064) + 0, (float *)(A + 6389760) + 0, (float *)(A + 131072) + 0, (float *)(A + 6324224) + 0, (float *)(A + 655360) + 0, (float *)(A + 6422528) + 0, (float *)(A + 16941056) + 0, (float *)(A + 6553600) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 458752, (float *)(A + 19931136) + 459008, (float *)(A + 19931136) + 459264, (float *)(A + 19931136) + 459520);
-  k37_matmul((float *)(A + 19931136) + 458752, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6324224) + 0);
-  k33_mul_sub((float *)(A + 6356992) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 6225920) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 6291456) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 6193152) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 6258688) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 6324224) + 0, (float *)(A + 17801216) + 106496, (float *)(A + 6258688) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 6291456) + 0, (float *)(A + 6193152) + 0, (float *)(A + 131072) + 0, (float *)(A + 6127616) + 0, (float *)(A + 655360) + 0, (float *)(A + 6225920) + 0, (float *)(A + 16941056) + 0, (float *)(A + 6356992) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 425984, (float *)(A + 19931136) + 426240, (float *)(A + 19931136) + 426496, (float *)(A + 19931136) + 426752);
-  k37_matmul((float *)(A + 19931136) + 425984, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6127616) + 0);
-  k33_mul_sub((float *)(A + 6160384) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 6029312) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 6094848) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 5996544) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 6062080) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 6127616) + 0, (float *)(A + 17801216) + 98304, (float *)(A + 6062080) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 6094848) + 0, (float *)(A + 5996544) + 0, (float *)(A + 131072) + 0, (float *)(A + 5931008) + 0, (float *)(A + 655360) + 0, (float *)(A + 6029312) + 0, (float *)(A + 16941056) + 0, (float *)(A + 6160384) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 393216, (float *)(A + 19931136) + 393472, (float *)(A + 19931136) + 393728, (float *)(A + 19931136) + 393984);
-  k37_matmul((float *)(A + 19931136) + 393216, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5931008) + 0);
-  k33_mul_sub((float *)(A + 5963776) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 5832704) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 5898240) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 5799936) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 5865472) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 5931008) + 0, (float *)(A + 17801216) + 90112, (float *)(A + 5865472) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 5898240) + 0, (float *)(A + 5799936) + 0, (float *)(A + 131072) + 0, (float *)(A + 5734400) + 0, (float *)(A + 655360) + 0, (float *)(A + 5832704) + 0, (float *)(A + 16941056) + 0, (float *)(A + 5963776) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 360448, (float *)(A + 19931136) + 360704, (float *)(A + 19931136) + 360960, (float *)(A + 19931136) + 361216);
-  k37_matmul((float *)(A + 19931136) + 360448, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5734400) + 0);
-  k33_mul_sub((float *)(A + 5767168) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 5636096) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 5701632) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 5603328) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 5668864) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 5734400) + 0, (float *)(A + 17801216) + 81920, (float *)(A + 5668864) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 5701632) + 0, (float *)(A + 5603328) + 0, (float *)(A + 131072) + 0, (float *)(A + 5537792) + 0, (float *)(A + 655360) + 0, (float *)(A + 5636096) + 0, (float *)(A + 16941056) + 0, (float *)(A + 5767168) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 327680, (float *)(A + 19931136) + 327936, (float *)(A + 19931136) + 328192, (float *)(A + 19931136) + 328448);
-  k37_matmul((float *)(A + 19931136) + 327680, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5537792) + 0);
-  k33_mul_sub((float *)(A + 5570560) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 5439488) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 5505024) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 5406720) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 5472256) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 5537792) + 0, (float *)(A + 17801216) + 73728, (float *)(A + 5472256) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 5505024) + 0, (float *)(A + 5406720) + 0, (float *)(A + 131072) + 0, (float *)(A + 5341184) + 0, (float *)(A + 655360) + 0, (float *)(A + 5439488) + 0, (float *)(A + 16941056) + 0, (float *)(A + 5570560) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 294912, (float *)(A + 19931136) + 295168, (float *)(A + 19931136) + 295424, (float *)(A + 19931136) + 295680);
-  k37_matmul((float *)(A + 19931136) + 294912, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5341184) + 0);
-  k33_mul_sub((float *)(A + 5373952) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 5242880) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 5308416) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 5210112) + 0, (float *)(A + 16941056) + 0);
-}
-
-static void charlm_lstm_grad_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k34_sub_mul((float *)(A + 5275648) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 5341184) + 0, (float *)(A + 17801216) + 65536, (float *)(A + 5275648) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 5308416) + 0, (float *)(A + 5210112) + 0, (float *)(A + 131072) + 0, (float *)(A + 5144576) + 0, (float *)(A + 655360) + 0, (float *)(A + 5242880) + 0, (float *)(A + 16941056) + 0, (float *)(A + 5373952) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 262144, (float *)(A + 19931136) + 262400, (float *)(A + 19931136) + 262656, (float *)(A + 19931136) + 262912);
-  k37_matmul((float *)(A + 19931136) + 262144, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5144576) + 0);
-  k33_mul_sub((float *)(A + 5177344) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 5046272) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 5111808) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 5013504) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 5079040) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 5144576) + 0, (float *)(A + 17801216) + 57344, (float *)(A + 5079040) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 5111808) + 0, (float *)(A + 5013504) + 0, (float *)(A + 131072) + 0, (float *)(A + 4947968) + 0, (float *)(A + 655360) + 0, (float *)(A + 5046272) + 0, (float *)(A + 16941056) + 0, (float *)(A + 5177344) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 229376, (float *)(A + 19931136) + 229632, (float *)(A + 19931136) + 229888, (float *)(A + 19931136) + 230144);
-  k37_matmul((float *)(A + 19931136) + 229376, P + 98304 /* lstm1.weight_hh */, (float *)(A + 4947968) + 0);
-  k33_mul_sub((float *)(A + 4980736) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 4849664) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 4915200) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 4816896) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 4882432) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 4947968) + 0, (float *)(A + 17801216) + 49152, (float *)(A + 4882432) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 4915200) + 0, (float *)(A + 4816896) + 0, (float *)(A + 131072) + 0, (float *)(A + 4751360) + 0, (float *)(A + 655360) + 0, (float *)(A + 4849664) + 0, (float *)(A + 16941056) + 0, (float *)(A + 4980736) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 196608, (float *)(A + 19931136) + 196864, (float *)(A + 19931136) + 197120, (float *)(A + 19931136) + 197376);
-  k37_matmul((float *)(A + 19931136) + 196608, P + 98304 /* lstm1.weight_hh */, (float *)(A + 4751360) + 0);
-  k33_mul_sub((float *)(A + 4784128) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 4653056) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 4718592) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 4620288) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 4685824) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 4751360) + 0, (float *)(A + 17801216) + 40960, (float *)(A + 4685824) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 4718592) + 0, (float *)(A + 4620288) + 0, (float *)(A + 131072) + 0, (float *)(A + 4554752) + 0, (float *)(A + 655360) + 0, (float *)(A + 4653056) + 0, (float *)(A + 16941056) + 0, (float *)(A + 4784128) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 163840, (float *)(A + 19931136) + 164096, (float *)(A + 19931136) + 164352, (float *)(A + 19931136) + 164608);
-  k37_matmul((float *)(A + 19931136) + 163840, P + 98304 /* lstm1.weight_hh */, (float *)(A + 4554752) + 0);
-  k33_mul_sub((float *)(A + 4587520) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 4456448) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 4521984) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 4423680) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 4489216) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 4554752) + 0, (float *)(A + 17801216) + 32768, (float *)(A + 4489216) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 4521984) + 0, (float *)(A + 4423680) + 0, (float *)(A + 131072) + 0, (float *)(A + 4358144) + 0, (float *)(A + 655360) + 0, (float *)(A + 4456448) + 0, (float *)(A + 16941056) + 0, (float *)(A + 4587520) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 131072, (float *)(A + 19931136) + 131328, (float *)(A + 19931136) + 131584, (float *)(A + 19931136) + 131840);
-  k37_matmul((float *)(A + 19931136) + 131072, P + 98304 /* lstm1.weight_hh */, (float *)(A + 4358144) + 0);
-  k33_mul_sub((float *)(A + 4390912) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 4259840) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 4325376) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 4227072) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 4292608) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 4358144) + 0, (float *)(A + 17801216) + 24576, (float *)(A + 4292608) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 4325376) + 0, (float *)(A + 4227072) + 0, (float *)(A + 131072) + 0, (float *)(A + 4161536) + 0, (float *)(A + 655360) + 0, (float *)(A + 4259840) + 0, (float *)(A + 16941056) + 0, (float *)(A + 4390912) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 98304, (float *)(A + 19931136) + 98560, (float *)(A + 19931136) + 98816, (float *)(A + 19931136) + 99072);
-  k37_matmul((float *)(A + 19931136) + 98304, P + 98304 /* lstm1.weight_hh */, (float *)(A + 4161536) + 0);
-  k33_mul_sub((float *)(A + 4194304) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 4063232) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 4128768) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 4030464) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 4096000) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 4161536) + 0, (float *)(A + 17801216) + 16384, (float *)(A + 4096000) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 4128768) + 0, (float *)(A + 4030464) + 0, (float *)(A + 131072) + 0, (float *)(A + 3964928) + 0, (float *)(A + 655360) + 0, (float *)(A + 4063232) + 0, (float *)(A + 16941056) + 0, (float *)(A + 4194304) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 19931136) + 65536, (float *)(A + 19931136) + 65792, (float *)(A + 19931136) + 66048, (float *)(A + 19931136) + 66304);
-  k37_matmul((float *)(A + 19931136) + 65536, P + 98304 /* lstm1.weight_hh */, (float *)(A + 3964928) + 0);
-  k33_mul_sub((float *)(A + 3997696) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 557056) + 0, (float *)(A + 131072) + 0);
-  k34_sub_mul((float *)(A + 622592) + 0, (float *)(A + 655360) + 0);
-  k33_mul_sub((float *)(A + 524288) + 0, (float *)(A + 16941056) + 0);
-  k34_sub_mul((float *)(A + 589824) + 0, (float *)(A + 16977920) + 0);
-  k38_addn_mul_mul((float *)(A + 3964928) + 0, (float *)(A + 17801216) + 8192, (float *)(A + 589824) + 0, (float *)(A + 19898368) + 0, (float *)(A + 262144) + 0, (float *)(A + 622592) + 0, (float *)(A + 524288) + 0, (float *)(A + 131072) + 0, (float *)(A + 458752) + 0, (float *)(A + 655360) + 0, (float *)(A + 557056) + 0, (float *)(A + 16941056) + 0, (float *)(A + 3997696) + 0, (float *)(A + 16977920) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19931136) + 32768, (float *)(A + 19931136) + 33024, (float *)(A + 19931136) + 33280, (float *)(A + 19931136) + 33536);
-  k37_matmul((float *)(A + 19931136) + 32768, P + 98304 /* lstm1.weight_hh */, (float *)(A + 458752) + 0);
-  k33_mul_sub((float *)(A + 491520) + 0, (float *)(A + 19898368) + 0);
-  k34_sub_mul((float *)(A + 425984) + 0, (float *)(A + 131072) + 0);
-  k33_mul_sub((float *)(A + 393216) + 0, (float *)(A + 655360) + 0);
-  k34_sub_mul((float *)(A + 1835008) + 0, (float *)(A + 16941056) + 0);
-  k39_addn_mul_mul((float *)(A + 458752) + 0, (float *)(A + 17801216) + 0, (float *)(A + 1835008) + 0, (float *)(A + 19898368) + 0, (float *)(A + 15958016) + 0, (float *)(A + 393216) + 0, (float *)(A + 131072) + 0, (float *)(A + 425984) + 0, (float *)(A + 655360) + 0, (float *)(A + 491520) + 0, (float *)(A + 16941056) + 0, (float *)(A + 16977920) + 0, (float *)(A + 262144) + 0, (float *)(A + 15990784) + 0);
-  k40_const((float *)(A + 1835008) + 0);
-  k41_concat((float *)(A + 16977920) + 0, (float *)(A + 1835008) + 0, (float *)(A + 262144) + 0, (float *)(A + 15990784) + 0, (float *)(A + 19931136) + 0);
-  k42_scatter_add((int32_t *)(A + 16146432) + 0, (float *)(A + 19931136) + 0, (float *)(A + 17801216) + 0);
-  k43_transpose((float *)(A + 17801216) + 0, (float *)(A + 18194432) + 0);
-  k44_stack((float *)(A + 1867776) + 0, (float *)(A + 1867776) + 8192, (float *)(A + 1867776) + 16384, (float *)(A + 1867776) + 24576, (float *)(A + 1867776) + 32768, (float *)(A + 1867776) + 40960, (float *)(A + 1867776) + 49152, (float *)(A + 1867776) + 57344, (float *)(A + 1867776) + 65536, (float *)(A + 1867776) + 73728, (float *)(A + 1867776) + 81920, (float *)(A + 1867776) + 90112, (float *)(A + 1867776) + 98304, (float *)(A + 1867776) + 106496, (float *)(A + 1867776) + 114688, (float *)(A + 1867776) + 122880, (float *)(A + 1867776) + 131072, (float *)(A + 1867776) + 139264, (float *)(A + 1867776) + 147456, (float *)(A + 1867776) + 155648, (float *)(A + 1867776) + 163840, (float *)(A + 1867776) + 172032, (float *)(A + 1867776) + 180224, (float *)(A + 1867776) + 188416, (float *)(A + 1867776) + 196608, (float *)(A + 1867776) + 204800, (float *)(A + 1867776) + 212992, (float *)(A + 1867776) + 221184, (float *)(A + 1867776) + 229376, (float *)(A + 1867776) + 237568, (float *)(A + 1867776) + 245760, (float *)(A + 1867776) + 253952, (float *)(A + 1867776) + 262144, (float *)(A + 1867776) + 270336, (float *)(A + 1867776) + 278528, (float *)(A + 1867776) + 286720, (float *)(A + 1867776) + 294912, (float *)(A + 1867776) + 303104, (float *)(A + 1867776) + 311296, (float *)(A + 1867776) + 319488, (float *)(A + 1867776) + 327680, (float *)(A + 1867776) + 335872, (float *)(A + 1867776) + 344064, (float *)(A + 1867776) + 352256, (float *)(A + 1867776) + 360448, (float *)(A + 1867776) + 368640, (float *)(A + 1867776) + 376832, (float *)(A + 1867776) + 385024, (float *)(A + 1867776) + 393216, (float *)(A + 1867776) + 401408, (float *)(A + 1867776) + 409600, (float *)(A + 1867776) + 417792, (float *)(A + 1867776) + 425984, (float *)(A + 1867776) + 434176, (float *)(A + 1867776) + 442368, (float *)(A + 1867776) + 450560, (float *)(A + 1867776) + 458752, (float *)(A + 1867776) + 466944, (float *)(A + 1867776) + 475136, (float *)(A + 1867776) + 483328, (float *)(A + 1867776) + 491520, (float *)(A + 1867776) + 499712, (float *)(A + 1867776) + 507904, (float *)(A + 28319744) + 0);
-  k45_matmul((float *)(A + 19931136) + 32768, (float *)(A + 28319744) + 0, (float *)(A + 18587648) + 0, A + 1835008);
-  k46_sum_to((float *)(A + 19931136) + 0, (float *)(A + 241664) + 0);
-  k47_matmul((float *)(A + 17014784) + 0, (float *)(A + 1867776) + 0, (float *)(A + 15958016) + 0, A + 1835008);
-  k48_sum_to((float *)(A + 17014784) + 0, (float *)(A + 261696) + 0);
-  k49_mul_neg_addn((float *)(A + 319488) + 0, (float *)(A + 381056) + 0, (float *)(A + 344128) + 0, (float *)(A + 381120) + 0, (float *)(A + 381184) + 0, (float *)(A + 381248) + 0, (float *)(A + 381312) + 0, (float *)(A + 381376) + 0, (float *)(A + 257536) + 0, (float *)(A + 253952) + 0, (float *)(A + 254016) + 0, (float *)(A + 254080) + 0, (float *)(A + 254144) + 0, (float *)(A + 254208) + 0, (float *)(A + 254272) + 0, (float *)(A + 254336) + 0, (float *)(A + 254400) + 0, (float *)(A + 254464) + 0, (float *)(A + 254528) + 0, (float *)(A + 254592) + 0, (float *)(A + 254656) + 0, (float *)(A + 254720) + 0, (float *)(A + 254784) + 0, (float *)(A + 254848) + 0, (float *)(A + 254912) + 0, (float *)(A + 254976) + 0, (float *)(A + 255040) + 0, (float *)(A + 255104) + 0, (float *)(A + 255168) + 0, (float *)(A + 255232) + 0, (float *)(A + 255296) + 0, (float *)(A + 255360) + 0, (float *)(A + 255424) + 0, (float *)(A + 255488) + 0, (float *)(A + 255552) + 0, (float *)(A + 255616) + 0, (float *)(A + 255680) + 0, (float *)(A + 255744) + 0, (float *)(A + 255808) + 0, (float *)(A + 255872) + 0, (float *)(A + 255936) + 0, (float *)(A + 256000) + 0, (float *)(A + 256064) + 0, (float *)(A + 256128) + 0, (float *)(A + 256192) + 0, (float *)(A + 256256) + 0, (float *)(A + 256320) + 0, (float *)(A + 256384) + 0, (float *)(A + 256448) + 0, (float *)(A + 256512) + 0, (float *)(A + 256576) + 0, (float *)(A + 256640) + 0, (float *)(A + 256704) + 0, (float *)(A + 256768) + 0, (float *)(A + 256832) + 0, (float *)(A + 256896) + 0, (float *)(A + 256960) + 0, (float *)(A + 257024) + 0, (float *)(A + 257088) + 0, (float *)(A + 257152) + 0, (float *)(A + 257216) + 0, (float *)(A + 257280) + 0, (float *)(A + 257344) + 0, (float *)(A + 257408) + 0, (float *)(A + 261568) + 0);
-  k50_mul_addn_mul((float *)(A + 257472) + 0, (float *)(A + 261632) + 0, (float *)(A + 257600) + 0, (float *)(A + 257664) + 0, (float *)(A + 257728) + 0, (float *)(A + 257792) + 0, (float *)(A + 257856) + 0, (float *)(A + 257920) + 0, (float *)(A + 257984) + 0, (float *)(A + 258048) + 0, (float *)(A + 258112) + 0, (float *)(A + 258176) + 0, (float *)(A + 258240) + 0, (float *)(A + 258304) + 0, (float *)(A + 258368) + 0, (float *)(A + 258432) + 0, (float *)(A + 258496) + 0, (float *)(A + 258560) + 0, (float *)(A + 258624) + 0, (float *)(A + 258688) + 0, (float *)(A + 258752) + 0, (float *)(A + 258816) + 0, (float *)(A + 258880) + 0, (float *)(A + 258944) + 0, (float *)(A + 259008) + 0, (float *)(A + 259072) + 0, (float *)(A + 259136) + 0, (float *)(A + 259200) + 0, (float *)(A + 259264) + 0, (float *)(A + 259328) + 0, (float *)(A + 259392) + 0, (float *)(A + 259456) + 0, (float *)(A + 259520) + 0, (float *)(A + 259584) + 0, (float *)(A + 259648) + 0, (float *)(A + 259712) + 0, (float *)(A + 259776) + 0, (float *)(A + 259840) + 0, (float *)(A + 259904) + 0, (float *)(A + 259968) + 0, (float *)(A + 260032) + 0, (float *)(A + 260096) + 0, (float *)(A + 260160) + 0, (float *)(A + 260224) + 0, (float *)(A + 260288) + 0, (float *)(A + 260352) + 0, (float *)(A + 260416) + 0, (float *)(A + 260480) + 0, (float *)(A + 260544) + 0, (float *)(A + 260608) + 0, (float *)(A + 260672) + 0, (float *)(A + 260736) + 0, (float *)(A + 260800) + 0, (float *)(A + 260864) + 0, (float *)(A + 260928) + 0, (float *)(A + 260992) + 0, (float *)(A + 261056) + 0, (float *)(A + 261120) + 0, (float *)(A + 261184) + 0, (float *)(A + 261248) + 0, (float *)(A + 261312) + 0, (float *)(A + 261376) + 0, (float *)(A + 261440) + 0, (float *)(A + 261504) + 0, (float *)(A + 257536) + 0);
+  k25_exp_mul_sub((float *)(A + 1134592) + 0, (float *)(A + 16994816) + 0, (float *)(A + 1097728) + 0, (float *)(A + 17010688) + 110592);
+  k25_exp_mul_sub((float *)(A + 1159168) + 0, (float *)(A + 16994944) + 0, (float *)(A + 1122304) + 0, (float *)(A + 17010688) + 113664);
+  k25_exp_mul_sub((float *)(A + 1183744) + 0, (float *)(A + 16995072) + 0, (float *)(A + 1146880) + 0, (float *)(A + 17010688) + 116736);
+  k25_exp_mul_sub((float *)(A + 1208320) + 0, (float *)(A + 16995200) + 0, (float *)(A + 1171456) + 0, (float *)(A + 17010688) + 119808);
+  k25_exp_mul_sub((float *)(A + 1232896) + 0, (float *)(A + 16995328) + 0, (float *)(A + 1196032) + 0, (float *)(A + 17010688) + 122880);
+  k25_exp_mul_sub((float *)(A + 1257472) + 0, (float *)(A + 16995456) + 0, (float *)(A + 1220608) + 0, (float *)(A + 17010688) + 125952);
+  k25_exp_mul_sub((float *)(A + 1282048) + 0, (float *)(A + 16995584) + 0, (float *)(A + 1245184) + 0, (float *)(A + 17010688) + 129024);
+  k25_exp_mul_sub((float *)(A + 1306624) + 0, (float *)(A + 16995712) + 0, (float *)(A + 1269760) + 0, (float *)(A + 17010688) + 132096);
+  k25_exp_mul_sub((float *)(A + 1331200) + 0, (float *)(A + 16995840) + 0, (float *)(A + 1294336) + 0, (float *)(A + 17010688) + 135168);
+  k25_exp_mul_sub((float *)(A + 1355776) + 0, (float *)(A + 16995968) + 0, (float *)(A + 1318912) + 0, (float *)(A + 17010688) + 138240);
+  k25_exp_mul_sub((float *)(A + 1380352) + 0, (float *)(A + 16996096) + 0, (float *)(A + 1343488) + 0, (float *)(A + 17010688) + 141312);
+  k25_exp_mul_sub((float *)(A + 1404928) + 0, (float *)(A + 16996224) + 0, (float *)(A + 1368064) + 0, (float *)(A + 17010688) + 144384);
+  k25_exp_mul_sub((float *)(A + 1429504) + 0, (float *)(A + 16996352) + 0, (float *)(A + 1392640) + 0, (float *)(A + 17010688) + 147456);
+  k25_exp_mul_sub((float *)(A + 1454080) + 0, (float *)(A + 16996480) + 0, (float *)(A + 1417216) + 0, (float *)(A + 17010688) + 150528);
+  k25_exp_mul_sub((float *)(A + 1478656) + 0, (float *)(A + 16996608) + 0, (float *)(A + 1441792) + 0, (float *)(A + 17010688) + 153600);
+  k25_exp_mul_sub((float *)(A + 1503232) + 0, (float *)(A + 16996736) + 0, (float *)(A + 1466368) + 0, (float *)(A + 17010688) + 156672);
+  k25_exp_mul_sub((float *)(A + 1527808) + 0, (float *)(A + 16996864) + 0, (float *)(A + 1490944) + 0, (float *)(A + 17010688) + 159744);
+  k25_exp_mul_sub((float *)(A + 1552384) + 0, (float *)(A + 16996992) + 0, (float *)(A + 1515520) + 0, (float *)(A + 17010688) + 162816);
+  k25_exp_mul_sub((float *)(A + 1576960) + 0, (float *)(A + 16997120) + 0, (float *)(A + 1540096) + 0, (float *)(A + 17010688) + 165888);
+  k25_exp_mul_sub((float *)(A + 1601536) + 0, (float *)(A + 16997248) + 0, (float *)(A + 1564672) + 0, (float *)(A + 17010688) + 168960);
+  k25_exp_mul_sub((float *)(A + 1626112) + 0, (float *)(A + 16997376) + 0, (float *)(A + 1589248) + 0, (float *)(A + 17010688) + 172032);
+  k25_exp_mul_sub((float *)(A + 1650688) + 0, (float *)(A + 16997504) + 0, (float *)(A + 1613824) + 0, (float *)(A + 17010688) + 175104);
+  k25_exp_mul_sub((float *)(A + 1675264) + 0, (float *)(A + 16997632) + 0, (float *)(A + 1638400) + 0, (float *)(A + 17010688) + 178176);
+  k25_exp_mul_sub((float *)(A + 16875520) + 0, (float *)(A + 16997760) + 0, (float *)(A + 1662976) + 0, (float *)(A + 17010688) + 181248);
+  k25_exp_mul_sub((float *)(A + 16900096) + 0, (float *)(A + 16997888) + 0, (float *)(A + 1687552) + 0, (float *)(A + 17010688) + 184320);
+  k25_exp_mul_sub((float *)(A + 16924672) + 0, (float *)(A + 16998016) + 0, (float *)(A + 16887808) + 0, (float *)(A + 17010688) + 187392);
+  k25_exp_mul_sub((float *)(A + 16949248) + 0, (float *)(A + 16998144) + 0, (float *)(A + 16912384) + 0, (float *)(A + 17010688) + 190464);
+  k25_exp_mul_sub((float *)(A + 16973824) + 0, (float *)(A + 16998272) + 0, (float *)(A + 16936960) + 0, (float *)(A + 17010688) + 193536);
+  k26_matmul((float *)(A + 17010688) + 0, P + 362496 /* dense1.weight */, (float *)(A + 17797120) + 0, A + 192512);
+  k27_mul_mul_sub((float *)(A + 17797120) + 516096, (float *)(A + 15958016) + 0, (float *)(A + 196608) + 0, (float *)(A + 15990784) + 0, (float *)(A + 16056320) + 0, (float *)(A + 16023552) + 0, (float *)(A + 0) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 2064384, (float *)(A + 19894272) + 2064640, (float *)(A + 19894272) + 2064896);
+  k28_mul_sub_mul((float *)(A + 17797120) + 516096, (float *)(A + 196608) + 0, (float *)(A + 15958016) + 0, (float *)(A + 19894272) + 2065152);
+  k29_matmul((float *)(A + 19894272) + 2064384, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 507904, (float *)(A + 15761408) + 0, (float *)(A + 32768) + 0, (float *)(A + 16875520) + 0, (float *)(A + 15794176) + 0, (float *)(A + 15859712) + 0, (float *)(A + 15826944) + 0, (float *)(A + 15892480) + 0, (float *)(A + 192512) + 0, (float *)(A + 19894272) + 2031616, (float *)(A + 19894272) + 2031872, (float *)(A + 19894272) + 2032128, (float *)(A + 19894272) + 2032384);
+  k29_matmul((float *)(A + 19894272) + 2031616, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 499712, (float *)(A + 15564800) + 0, (float *)(A + 15925248) + 0, (float *)(A + 192512) + 0, (float *)(A + 15597568) + 0, (float *)(A + 15663104) + 0, (float *)(A + 15630336) + 0, (float *)(A + 15695872) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 1998848, (float *)(A + 19894272) + 1999104, (float *)(A + 19894272) + 1999360, (float *)(A + 19894272) + 1999616);
+  k29_matmul((float *)(A + 19894272) + 1998848, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 491520, (float *)(A + 15368192) + 0, (float *)(A + 15728640) + 0, (float *)(A + 0) + 0, (float *)(A + 15400960) + 0, (float *)(A + 15466496) + 0, (float *)(A + 15433728) + 0, (float *)(A + 15499264) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 1966080, (float *)(A + 19894272) + 1966336, (float *)(A + 19894272) + 1966592, (float *)(A + 19894272) + 1966848);
+  k29_matmul((float *)(A + 19894272) + 1966080, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 483328, (float *)(A + 15171584) + 0, (float *)(A + 15532032) + 0, (float *)(A + 32768) + 0, (float *)(A + 15204352) + 0, (float *)(A + 15269888) + 0, (float *)(A + 15237120) + 0, (float *)(A + 15302656) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 1933312, (float *)(A + 19894272) + 1933568, (float *)(A + 19894272) + 1933824, (float *)(A + 19894272) + 1934080);
+  k29_matmul((float *)(A + 19894272) + 1933312, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 475136, (float *)(A + 14974976) + 0, (float *)(A + 15335424) + 0, (float *)(A + 16875520) + 0, (float *)(A + 15007744) + 0, (float *)(A + 15073280) + 0, (float *)(A + 15040512) + 0, (float *)(A + 15106048) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 1900544, (float *)(A + 19894272) + 1900800, (float *)(A + 19894272) + 1901056, (float *)(A + 19894272) + 1901312);
+  k29_matmul((float *)(A + 19894272) + 1900544, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 466944, (float *)(A + 14778368) + 0, (float *)(A + 15138816) + 0, (float *)(A + 0) + 0, (float *)(A + 14811136) + 0, (float *)(A + 14876672) + 0, (float *)(A + 14843904) + 0, (float *)(A + 14909440) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 1867776, (float *)(A + 19894272) + 1868032, (float *)(A + 19894272) + 1868288, (float *)(A + 19894272) + 1868544);
+  k29_matmul((float *)(A + 19894272) + 1867776, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 458752, (float *)(A + 14581760) + 0, (float *)(A + 14942208) + 0, (float *)(A + 32768) + 0, (float *)(A + 14614528) + 0, (float *)(A + 14680064) + 0, (float *)(A + 14647296) + 0, (float *)(A + 14712832) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 1835008, (float *)(A + 19894272) + 1835264, (float *)(A + 19894272) + 1835520, (float *)(A + 19894272) + 1835776);
+  k29_matmul((float *)(A + 19894272) + 1835008, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 450560, (float *)(A + 14385152) + 0, (float *)(A + 14745600) + 0, (float *)(A + 16875520) + 0, (float *)(A + 14417920) + 0, (float *)(A + 14483456) + 0, (float *)(A + 14450688) + 0, (float *)(A + 14516224) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 1802240, (float *)(A + 19894272) + 1802496, (float *)(A + 19894272) + 1802752, (float *)(A + 19894272) + 1803008);
+  k29_matmul((float *)(A + 19894272) + 1802240, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 442368, (float *)(A + 14188544) + 0, (float *)(A + 14548992) + 0, (float *)(A + 0) + 0, (float *)(A + 14221312) + 0, (float *)(A + 14286848) + 0, (float *)(A + 14254080) + 0, (float *)(A + 14319616) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 1769472, (float *)(A + 19894272) + 1769728, (float *)(A + 19894272) + 1769984, (float *)(A + 19894272) + 1770240);
+  k29_matmul((float *)(A + 19894272) + 1769472, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 434176, (float *)(A + 13991936) + 0, (float *)(A + 14352384) + 0, (float *)(A + 32768) + 0, (float *)(A + 14024704) + 0, (float *)(A + 14090240) + 0, (float *)(A + 14057472) + 0, (float *)(A + 14123008) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 1736704, (float *)(A + 19894272) + 1736960, (float *)(A + 19894272) + 1737216, (float *)(A + 19894272) + 1737472);
+  k29_matmul((float *)(A + 19894272) + 1736704, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 425984, (float *)(A + 13795328) + 0, (float *)(A + 14155776) + 0, (float *)(A + 16875520) + 0, (float *)(A + 13828096) + 0, (float *)(A + 13893632) + 0, (float *)(A + 13860864) + 0, (float *)(A + 13926400) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 1703936, (float *)(A + 19894272) + 1704192, (float *)(A + 19894272) + 1704448, (float *)(A + 19894272) + 1704704);
+  k29_matmul((float *)(A + 19894272) + 1703936, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 417792, (float *)(A + 13598720) + 0, (float *)(A + 13959168) + 0, (float *)(A + 0) + 0, (float *)(A + 13631488) + 0, (float *)(A + 13697024) + 0, (float *)(A + 13664256) + 0, (float *)(A + 13729792) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 1671168, (float *)(A + 19894272) + 1671424, (float *)(A + 19894272) + 1671680, (float *)(A + 19894272) + 1671936);
+  k29_matmul((float *)(A + 19894272) + 1671168, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 409600, (float *)(A + 13402112) + 0, (float *)(A + 13762560) + 0, (float *)(A + 32768) + 0, (float *)(A + 13434880) + 0, (float *)(A + 13500416) + 0, (float *)(A + 13467648) + 0, (float *)(A + 13533184) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 1638400, (float *)(A + 19894272) + 1638656, (float *)(A + 19894272) + 1638912, (float *)(A + 19894272) + 1639168);
+  k29_matmul((float *)(A + 19894272) + 1638400, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 401408, (float *)(A + 13205504) + 0, (float *)(A + 13565952) + 0, (float *)(A + 16875520) + 0, (float *)(A + 13238272) + 0, (float *)(A + 13303808) + 0, (float *)(A + 13271040) + 0, (float *)(A + 13336576) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 1605632, (float *)(A + 19894272) + 1605888, (float *)(A + 19894272) + 1606144, (float *)(A + 19894272) + 1606400);
+  k29_matmul((float *)(A + 19894272) + 1605632, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 393216, (float *)(A + 13008896) + 0, (float *)(A + 13369344) + 0, (float *)(A + 0) + 0, (float *)(A + 13041664) + 0, (float *)(A + 13107200) + 0, (float *)(A + 13074432) + 0, (float *)(A + 13139968) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 1572864, (float *)(A + 19894272) + 1573120, (float *)(A + 19894272) + 1573376, (float *)(A + 19894272) + 1573632);
+  k29_matmul((float *)(A + 19894272) + 1572864, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 385024, (float *)(A + 12812288) + 0, (float *)(A + 13172736) + 0, (float *)(A + 32768) + 0, (float *)(A + 12845056) + 0, (float *)(A + 12910592) + 0, (float *)(A + 12877824) + 0, (float *)(A + 12943360) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 1540096, (float *)(A + 19894272) + 1540352, (float *)(A + 19894272) + 1540608, (float *)(A + 19894272) + 1540864);
+  k29_matmul((float *)(A + 19894272) + 1540096, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 376832, (float *)(A + 12615680) + 0, (float *)(A + 12976128) + 0, (float *)(A + 16875520) + 0, (float *)(A + 12648448) + 0, (float *)(A + 12713984) + 0, (float *)(A + 12681216) + 0, (float *)(A + 12746752) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 1507328, (float *)(A + 19894272) + 1507584, (float *)(A + 19894272) + 1507840, (float *)(A + 19894272) + 1508096);
+  k29_matmul((float *)(A + 19894272) + 1507328, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 368640, (float *)(A + 12419072) + 0, (float *)(A + 12779520) + 0, (float *)(A + 0) + 0, (float *)(A + 12451840) + 0, (float *)(A + 12517376) + 0, (float *)(A + 12484608) + 0, (float *)(A + 12550144) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 1474560, (float *)(A + 19894272) + 1474816, (float *)(A + 19894272) + 1475072, (float *)(A + 19894272) + 1475328);
+  k29_matmul((float *)(A + 19894272) + 1474560, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 360448, (float *)(A + 12222464) + 0, (float *)(A + 12582912) + 0, (float *)(A + 32768) + 0, (float *)(A + 12255232) + 0, (float *)(A + 12320768) + 0, (float *)(A + 12288000) + 0, (float *)(A + 12353536) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 1441792, (float *)(A + 19894272) + 1442048, (float *)(A + 19894272) + 1442304, (float *)(A + 19894272) + 1442560);
+  k29_matmul((float *)(A + 19894272) + 1441792, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 352256, (float *)(A + 12025856) + 0, (float *)(A + 12386304) + 0, (float *)(A + 16875520) + 0, (float *)(A + 12058624) + 0, (float *)(A + 12124160) + 0, (float *)(A + 12091392) + 0, (float *)(A + 12156928) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 1409024, (float *)(A + 19894272) + 1409280, (float *)(A + 19894272) + 1409536, (float *)(A + 19894272) + 1409792);
+  k29_matmul((float *)(A + 19894272) + 1409024, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 344064, (float *)(A + 11829248) + 0, (float *)(A + 12189696) + 0, (float *)(A + 0) + 0, (float *)(A + 11862016) + 0, (float *)(A + 11927552) + 0, (float *)(A + 11894784) + 0, (float *)(A + 11960320) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 1376256, (float *)(A + 19894272) + 1376512, (float *)(A + 19894272) + 1376768, (float *)(A + 19894272) + 1377024);
+  k29_matmul((float *)(A + 19894272) + 1376256, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 335872, (float *)(A + 11632640) + 0, (float *)(A + 11993088) + 0, (float *)(A + 32768) + 0, (float *)(A + 11665408) + 0, (float *)(A + 11730944) + 0, (float *)(A + 11698176) + 0, (float *)(A + 11763712) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 1343488, (float *)(A + 19894272) + 1343744, (float *)(A + 19894272) + 1344000, (float *)(A + 19894272) + 1344256);
+  k29_matmul((float *)(A + 19894272) + 1343488, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 327680, (float *)(A + 11436032) + 0, (float *)(A + 11796480) + 0, (float *)(A + 16875520) + 0, (float *)(A + 11468800) + 0, (float *)(A + 11534336) + 0, (float *)(A + 11501568) + 0, (float *)(A + 11567104) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 1310720, (float *)(A + 19894272) + 1310976, (float *)(A + 19894272) + 1311232, (float *)(A + 19894272) + 1311488);
+  k29_matmul((float *)(A + 19894272) + 1310720, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 319488, (float *)(A + 11239424) + 0, (float *)(A + 11599872) + 0, (float *)(A + 0) + 0, (float *)(A + 11272192) + 0, (float *)(A + 11337728) + 0, (float *)(A + 11304960) + 0, (float *)(A + 11370496) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 1277952, (float *)(A + 19894272) + 1278208, (float *)(A + 19894272) + 1278464, (float *)(A + 19894272) + 1278720);
+  k29_matmul((float *)(A + 19894272) + 1277952, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 311296, (float *)(A + 11042816) + 0, (float *)(A + 11403264) + 0, (float *)(A + 32768) + 0, (float *)(A + 11075584) + 0, (float *)(A + 11141120) + 0, (float *)(A + 11108352) + 0, (float *)(A + 11173888) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 1245184, (float *)(A + 19894272) + 1245440, (float *)(A + 19894272) + 1245696, (float *)(A + 19894272) + 1245952);
+  k29_matmul((float *)(A + 19894272) + 1245184, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 303104, (float *)(A + 10846208) + 0, (float *)(A + 11206656) + 0, (float *)(A + 16875520) + 0, (float *)(A + 10878976) + 0, (float *)(A + 10944512) + 0, (float *)(A + 10911744) + 0, (float *)(A + 10977280) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 1212416, (float *)(A + 19894272) + 1212672, (float *)(A + 19894272) + 1212928, (float *)(A + 19894272) + 1213184);
+  k29_matmul((float *)(A + 19894272) + 1212416, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 294912, (float *)(A + 10649600) + 0, (float *)(A + 11010048) + 0, (float *)(A + 0) + 0, (float *)(A + 10682368) + 0, (float *)(A + 10747904) + 0, (float *)(A + 10715136) + 0, (float *)(A + 10780672) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 1179648, (float *)(A + 19894272) + 1179904, (float *)(A + 19894272) + 1180160, (float *)(A + 19894272) + 1180416);
+  k29_matmul((float *)(A + 19894272) + 1179648, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 286720, (float *)(A + 10452992) + 0, (float *)(A + 10813440) + 0, (float *)(A + 32768) + 0, (float *)(A + 10485760) + 0, (float *)(A + 10551296) + 0, (float *)(A + 10518528) + 0, (float *)(A + 10584064) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 1146880, (float *)(A + 19894272) + 1147136, (float *)(A + 19894272) + 1147392, (float *)(A + 19894272) + 1147648);
+  k29_matmul((float *)(A + 19894272) + 1146880, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 278528, (float *)(A + 10256384) + 0, (float *)(A + 10616832) + 0, (float *)(A + 16875520) + 0, (float *)(A + 10289152) + 0, (float *)(A + 10354688) + 0, (float *)(A + 10321920) + 0, (float *)(A + 10387456) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 1114112, (float *)(A + 19894272) + 1114368, (float *)(A + 19894272) + 1114624, (float *)(A + 19894272) + 1114880);
+  k29_matmul((float *)(A + 19894272) + 1114112, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 270336, (float *)(A + 10059776) + 0, (float *)(A + 10420224) + 0, (float *)(A + 0) + 0, (float *)(A + 10092544) + 0, (float *)(A + 10158080) + 0, (float *)(A + 10125312) + 0, (float *)(A + 10190848) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 1081344, (float *)(A + 19894272) + 1081600, (float *)(A + 19894272) + 1081856, (float *)(A + 19894272) + 1082112);
+  k29_matmul((float *)(A + 19894272) + 1081344, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 262144, (float *)(A + 9863168) + 0, (float *)(A + 10223616) + 0, (float *)(A + 32768) + 0, (float *)(A + 9895936) + 0, (float *)(A + 9961472) + 0, (float *)(A + 9928704) + 0, (float *)(A + 9994240) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 1048576, (float *)(A + 19894272) + 1048832, (float *)(A + 19894272) + 1049088, (float *)(A + 19894272) + 1049344);
+  k29_matmul((float *)(A + 19894272) + 1048576, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 253952, (float *)(A + 9666560) + 0, (float *)(A + 10027008) + 0, (float *)(A + 16875520) + 0, (float *)(A + 9699328) + 0, (float *)(A + 9764864) + 0, (float *)(A + 9732096) + 0, (float *)(A + 9797632) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 1015808, (float *)(A + 19894272) + 1016064, (float *)(A + 19894272) + 1016320, (float *)(A + 19894272) + 1016576);
+  k29_matmul((float *)(A + 19894272) + 1015808, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 245760, (float *)(A + 9469952) + 0, (float *)(A + 9830400) + 0, (float *)(A + 0) + 0, (float *)(A + 9502720) + 0, (float *)(A + 9568256) + 0, (float *)(A + 9535488) + 0, (float *)(A + 9601024) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 983040, (float *)(A + 19894272) + 983296, (float *)(A + 19894272) + 983552, (float *)(A + 19894272) + 983808);
+  k29_matmul((float *)(A + 19894272) + 983040, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 237568, (float *)(A + 9273344) + 0, (float *)(A + 9633792) + 0, (float *)(A + 32768) + 0, (float *)(A + 9306112) + 0, (float *)(A + 9371648) + 0, (float *)(A + 9338880) + 0, (float *)(A + 9404416) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 950272, (float *)(A + 19894272) + 950528, (float *)(A + 19894272) + 950784, (float *)(A + 19894272) + 951040);
+  k29_matmul((float *)(A + 19894272) + 950272, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 229376, (float *)(A + 9076736) + 0, (float *)(A + 9437184) + 0, (float *)(A + 16875520) + 0, (float *)(A + 9109504) + 0, (float *)(A + 9175040) + 0, (float *)(A + 9142272) + 0, (float *)(A + 9207808) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 917504, (float *)(A + 19894272) + 917760, (float *)(A + 19894272) + 918016, (float *)(A + 19894272) + 918272);
+  k29_matmul((float *)(A + 19894272) + 917504, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 221184, (float *)(A + 8880128) + 0, (float *)(A + 9240576) + 0, (float *)(A + 0) + 0, (float *)(A + 8912896) + 0, (float *)(A + 8978432) + 0, (float *)(A + 8945664) + 0, (float *)(A + 9011200) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 884736, (float *)(A + 19894272) + 884992, (float *)(A + 19894272) + 885248, (float *)(A + 19894272) + 885504);
+  k29_matmul((float *)(A + 19894272) + 884736, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 212992, (float *)(A + 8683520) + 0, (float *)(A + 9043968) + 0, (float *)(A + 32768) + 0, (float *)(A + 8716288) + 0, (float *)(A + 8781824) + 0, (float *)(A + 8749056) + 0, (float *)(A + 8814592) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 851968, (float *)(A + 19894272) + 852224, (float *)(A + 19894272) + 852480, (float *)(A + 19894272) + 852736);
+  k29_matmul((float *)(A + 19894272) + 851968, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 204800, (float *)(A + 8486912) + 0, (float *)(A + 8847360) + 0, (float *)(A + 16875520) + 0, (float *)(A + 8519680) + 0, (float *)(A + 8585216) + 0, (float *)(A + 8552448) + 0, (float *)(A + 8617984) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 819200, (float *)(A + 19894272) + 819456, (float *)(A + 19894272) + 819712, (float *)(A + 19894272) + 819968);
+  k29_matmul((float *)(A + 19894272) + 819200, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 196608, (float *)(A + 8290304) + 0, (float *)(A + 8650752) + 0, (float *)(A + 0) + 0, (float *)(A + 8323072) + 0, (float *)(A + 8388608) + 0, (float *)(A + 8355840) + 0, (float *)(A + 8421376) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 786432, (float *)(A + 19894272) + 786688, (float *)(A + 19894272) + 786944, (float *)(A + 19894272) + 787200);
+  k29_matmul((float *)(A + 19894272) + 786432, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 188416, (float *)(A + 8093696) + 0, (float *)(A + 8454144) + 0, (float *)(A + 32768) + 0, (float *)(A + 8126464) + 0, (float *)(A + 8192000) + 0, (float *)(A + 8159232) + 0, (float *)(A + 8224768) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 753664, (float *)(A + 19894272) + 753920, (float *)(A + 19894272) + 754176, (float *)(A + 19894272) + 754432);
+  k29_matmul((float *)(A + 19894272) + 753664, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 180224, (float *)(A + 7897088) + 0, (float *)(A + 8257536) + 0, (float *)(A + 16875520) + 0, (float *)(A + 7929856) + 0, (float *)(A + 7995392) + 0, (float *)(A + 7962624) + 0, (float *)(A + 8028160) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 720896, (float *)(A + 19894272) + 721152, (float *)(A + 19894272) + 721408, (float *)(A + 19894272) + 721664);
+  k29_matmul((float *)(A + 19894272) + 720896, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 172032, (float *)(A + 7700480) + 0, (float *)(A + 8060928) + 0, (float *)(A + 0) + 0, (float *)(A + 7733248) + 0, (float *)(A + 7798784) + 0, (float *)(A + 7766016) + 0, (float *)(A + 7831552) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 688128, (float *)(A + 19894272) + 688384, (float *)(A + 19894272) + 688640, (float *)(A + 19894272) + 688896);
+  k29_matmul((float *)(A + 19894272) + 688128, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 163840, (float *)(A + 7503872) + 0, (float *)(A + 7864320) + 0, (float *)(A + 32768) + 0, (float *)(A + 7536640) + 0, (float *)(A + 7602176) + 0, (float *)(A + 7569408) + 0, (float *)(A + 7634944) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 655360, (float *)(A + 19894272) + 655616, (float *)(A + 19894272) + 655872, (float *)(A + 19894272) + 656128);
+  k29_matmul((float *)(A + 19894272) + 655360, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 155648, (float *)(A + 7307264) + 0, (float *)(A + 7667712) + 0, (float *)(A + 16875520) + 0, (float *)(A + 7340032) + 0, (float *)(A + 7405568) + 0, (float *)(A + 7372800) + 0, (float *)(A + 7438336) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 622592, (float *)(A + 19894272) + 622848, (float *)(A + 19894272) + 623104, (float *)(A + 19894272) + 623360);
+  k29_matmul((float *)(A + 19894272) + 622592, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 147456, (float *)(A + 7110656) + 0, (float *)(A + 7471104) + 0, (float *)(A + 0) + 0, (float *)(A + 7143424) + 0, (float *)(A + 7208960) + 0, (float *)(A + 7176192) + 0, (float *)(A + 7241728) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 589824, (float *)(A + 19894272) + 590080, (float *)(A + 19894272) + 590336, (float *)(A + 19894272) + 590592);
+  k29_matmul((float *)(A + 19894272) + 589824, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 139264, (float *)(A + 6914048) + 0, (float *)(A + 7274496) + 0, (float *)(A + 32768) + 0, (float *)(A + 6946816) + 0, (float *)(A + 7012352) + 0, (float *)(A + 6979584) + 0, (float *)(A + 7045120) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 557056, (float *)(A + 19894272) + 557312, (float *)(A + 19894272) + 557568, (float *)(A + 19894272) + 557824);
+  k29_matmul((float *)(A + 19894272) + 557056, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 131072, (float *)(A + 6717440) + 0, (float *)(A + 7077888) + 0, (float *)(A + 16875520) + 0, (float *)(A + 6750208) + 0, (float *)(A + 6815744) + 0, (float *)(A + 6782976) + 0, (float *)(A + 6848512) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 524288, (float *)(A + 19894272) + 524544, (float *)(A + 19894272) + 524800, (float *)(A + 19894272) + 525056);
+  k29_matmul((float *)(A + 19894272) + 524288, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 122880, (float *)(A + 6520832) + 0, (float *)(A + 6881280) + 0, (float *)(A + 0) + 0, (float *)(A + 6553600) + 0, (float *)(A + 6619136) + 0, (float *)(A + 6586368) + 0, (float *)(A + 6651904) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 491520, (float *)(A + 19894272) + 491776, (float *)(A + 19894272) + 492032, (float *)(A + 19894272) + 492288);
+  k29_matmul((float *)(A + 19894272) + 491520, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 114688, (float *)(A + 6324224) + 0, (float *)(A + 6684672) + 0, (float *)(A + 32768) + 0, (float *)(A + 6356992) + 0, (float *)(A + 6422528) + 0, (float *)(A + 6389760) + 0, (float *)(A + 6455296) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 458752, (float *)(A + 19894272) + 459008, (float *)(A + 19894272) + 459264, (float *)(A + 19894272) + 459520);
+  k29_matmul((float *)(A + 19894272) + 458752, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 106496, (float *)(A + 6127616) + 0, (float *)(A + 6488064) + 0, (float *)(A + 16875520) + 0, (float *)(A + 6160384) + 0, (float *)(A + 6225920) + 0, (float *)(A + 6193152) + 0, (float *)(A + 6258688) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 425984, (float *)(A + 19894272) + 426240, (float *)(A + 19894272) + 426496, (float *)(A + 19894272) + 426752);
+  k29_matmul((float *)(A + 19894272) + 425984, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 98304, (float *)(A + 5931008) + 0, (float *)(A + 6291456) + 0, (float *)(A + 0) + 0, (float *)(A + 5963776) + 0, (float *)(A + 6029312) + 0, (float *)(A + 5996544) + 0, (float *)(A + 6062080) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 393216, (float *)(A + 19894272) + 393472, (float *)(A + 19894272) + 393728, (float *)(A + 19894272) + 393984);
+  k29_matmul((float *)(A + 19894272) + 393216, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 90112, (float *)(A + 5734400) + 0, (float *)(A + 6094848) + 0, (float *)(A + 32768) + 0, (float *)(A + 5767168) + 0, (float *)(A + 5832704) + 0, (float *)(A + 5799936) + 0, (float *)(A + 5865472) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 360448, (float *)(A + 19894272) + 360704, (float *)(A + 19894272) + 360960, (float *)(A + 19894272) + 361216);
+  k29_matmul((float *)(A + 19894272) + 360448, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 81920, (float *)(A + 5537792) + 0, (float *)(A + 5898240) + 0, (float *)(A + 16875520) + 0, (float *)(A + 5570560) + 0, (float *)(A + 5636096) + 0, (float *)(A + 5603328) + 0, (float *)(A + 5668864) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 327680, (float *)(A + 19894272) + 327936, (float *)(A + 19894272) + 328192, (float *)(A + 19894272) + 328448);
+  k29_matmul((float *)(A + 19894272) + 327680, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 73728, (float *)(A + 5341184) + 0, (float *)(A + 5701632) + 0, (float *)(A + 0) + 0, (float *)(A + 5373952) + 0, (float *)(A + 5439488) + 0, (float *)(A + 5406720) + 0, (float *)(A + 5472256) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 294912, (float *)(A + 19894272) + 295168, (float *)(A + 19894272) + 295424, (float *)(A + 19894272) + 295680);
+  k29_matmul((float *)(A + 19894272) + 294912, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 65536, (float *)(A + 5144576) + 0, (float *)(A + 5505024) + 0, (float *)(A + 32768) + 0, (float *)(A + 5177344) + 0, (float *)(A + 5242880) + 0, (float *)(A + 5210112) + 0, (float *)(A + 5275648) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 262144, (float *)(A + 19894272) + 262400, (float *)(A + 19894272) + 262656, (float *)(A + 19894272) + 262912);
+  k29_matmul((float *)(A + 19894272) + 262144, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 57344, (float *)(A + 4947968) + 0, (float *)(A + 5308416) + 0, (float *)(A + 16875520) + 0, (float *)(A + 4980736) + 0, (float *)(A + 5046272) + 0, (float *)(A + 5013504) + 0, (float *)(A + 5079040) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 229376, (float *)(A + 19894272) + 229632, (float *)(A + 19894272) + 229888, (float *)(A + 19894272) + 230144);
+  k29_matmul((float *)(A + 19894272) + 229376, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 49152, (float *)(A + 4751360) + 0, (float *)(A + 5111808) + 0, (float *)(A + 0) + 0, (float *)(A + 4784128) + 0, (float *)(A + 4849664) + 0, (float *)(A + 4816896) + 0, (float *)(A + 4882432) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 196608, (float *)(A + 19894272) + 196864, (float *)(A + 19894272) + 197120, (float *)(A + 19894272) + 197376);
+  k29_matmul((float *)(A + 19894272) + 196608, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 40960, (float *)(A + 4554752) + 0, (float *)(A + 4915200) + 0, (float *)(A + 32768) + 0, (float *)(A + 4587520) + 0, (float *)(A + 4653056) + 0, (float *)(A + 4620288) + 0, (float *)(A + 4685824) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 163840, (float *)(A + 19894272) + 164096, (float *)(A + 19894272) + 164352, (float *)(A + 19894272) + 164608);
+  k29_matmul((float *)(A + 19894272) + 163840, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 32768, (float *)(A + 4358144) + 0, (float *)(A + 4718592) + 0, (float *)(A + 16875520) + 0, (float *)(A + 4390912) + 0, (float *)(A + 4456448) + 0, (float *)(A + 4423680) + 0, (float *)(A + 4489216) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 131072, (float *)(A + 19894272) + 131328, (float *)(A + 19894272) + 131584, (float *)(A + 19894272) + 131840);
+  k29_matmul((float *)(A + 19894272) + 131072, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16875520) + 0);
+  k30_addn_mul_mul((float *)(A + 16875520) + 0, (float *)(A + 17797120) + 24576, (float *)(A + 4161536) + 0, (float *)(A + 4521984) + 0, (float *)(A + 0) + 0, (float *)(A + 4194304) + 0, (float *)(A + 4259840) + 0, (float *)(A + 4227072) + 0, (float *)(A + 4292608) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 98304, (float *)(A + 19894272) + 98560, (float *)(A + 19894272) + 98816, (float *)(A + 19894272) + 99072);
+  k29_matmul((float *)(A + 19894272) + 98304, P + 98304 /* lstm1.weight_hh */, (float *)(A + 0) + 0);
+  k30_addn_mul_mul((float *)(A + 0) + 0, (float *)(A + 17797120) + 16384, (float *)(A + 3964928) + 0, (float *)(A + 4325376) + 0, (float *)(A + 32768) + 0, (float *)(A + 3997696) + 0, (float *)(A + 4063232) + 0, (float *)(A + 4030464) + 0, (float *)(A + 4096000) + 0, (float *)(A + 16875520) + 0, (float *)(A + 19894272) + 65536, (float *)(A + 19894272) + 65792, (float *)(A + 19894272) + 66048, (float *)(A + 19894272) + 66304);
+  k29_matmul((float *)(A + 19894272) + 65536, P + 98304 /* lstm1.weight_hh */, (float *)(A + 192512) + 0);
+  k30_addn_mul_mul((float *)(A + 192512) + 0, (float *)(A + 17797120) + 8192, (float *)(A + 524288) + 0, (float *)(A + 4128768) + 0, (float *)(A + 16875520) + 0, (float *)(A + 557056) + 0, (float *)(A + 622592) + 0, (float *)(A + 589824) + 0, (float *)(A + 1802240) + 0, (float *)(A + 0) + 0, (float *)(A + 19894272) + 32768, (float *)(A + 19894272) + 33024, (float *)(A + 19894272) + 33280, (float *)(A + 19894272) + 33536);
+  k29_matmul((float *)(A + 19894272) + 32768, P + 98304 /* lstm1.weight_hh */, (float *)(A + 524288) + 0);
+  k31_addn_mul_mul((float *)(A + 524288) + 0, (float *)(A + 17797120) + 0, (float *)(A + 1703936) + 0, (float *)(A + 1835008) + 0, (float *)(A + 0) + 0, (float *)(A + 1769472) + 0, (float *)(A + 1736704) + 0, (float *)(A + 1802240) + 0, (float *)(A + 16875520) + 0, (float *)(A + 32768) + 0);
+  k32_const((float *)(A + 0) + 0);
+  k33_concat((float *)(A + 1802240) + 0, (float *)(A + 0) + 0, (float *)(A + 16875520) + 0, (float *)(A + 32768) + 0, (float *)(A + 19894272) + 0);
+  k34_scatter_add((int32_t *)(A + 16986112) + 0, (float *)(A + 19894272) + 0, (float *)(A + 17797120) + 0);
+  k35_transpose((float *)(A + 17797120) + 0, (float *)(A + 18190336) + 0);
+  k36_stack((float *)(A + 1867776) + 0, (float *)(A + 1867776) + 8192, (float *)(A + 1867776) + 16384, (float *)(A + 1867776) + 24576, (float *)(A + 1867776) + 32768, (float *)(A + 1867776) + 40960, (float *)(A + 1867776) + 49152, (float *)(A + 1867776) + 57344, (float *)(A + 1867776) + 65536, (float *)(A + 1867776) + 73728, (float *)(A + 1867776) + 81920, (float *)(A + 1867776) + 90112, (float *)(A + 1867776) + 98304, (float *)(A + 1867776) + 106496, (float *)(A + 1867776) + 114688, (float *)(A + 1867776) + 122880, (float *)(A + 1867776) + 131072, (float *)(A + 1867776) + 139264, (float *)(A + 1867776) + 147456, (float *)(A + 1867776) + 155648, (float *)(A + 1867776) + 163840, (float *)(A + 1867776) + 172032, (float *)(A + 1867776) + 180224, (float *)(A + 1867776) + 188416, (float *)(A + 1867776) + 196608, (float *)(A + 1867776) + 204800, (float *)(A + 1867776) + 212992, (float *)(A + 1867776) + 221184, (float *)(A + 1867776) + 229376, (float *)(A + 1867776) + 237568, (float *)(A + 1867776) + 245760, (float *)(A + 1867776) + 253952, (float *)(A + 1867776) + 262144, (float *)(A + 1867776) + 270336, (float *)(A + 1867776) + 278528, (float *)(A + 1867776) + 286720, (float *)(A + 1867776) + 294912, (float *)(A + 1867776) + 303104, (float *)(A + 1867776) + 311296, (float *)(A + 1867776) + 319488, (float *)(A + 1867776) + 327680, (float *)(A + 1867776) + 335872, (float *)(A + 1867776) + 344064, (float *)(A + 1867776) + 352256, (float *)(A + 1867776) + 360448, (float *)(A + 1867776) + 368640, (float *)(A + 1867776) + 376832, (float *)(A + 1867776) + 385024, (float *)(A + 1867776) + 393216, (float *)(A + 1867776) + 401408, (float *)(A + 1867776) + 409600, (float *)(A + 1867776) + 417792, (float *)(A + 1867776) + 425984, (float *)(A + 1867776) + 434176, (float *)(A + 1867776) + 442368, (float *)(A + 1867776) + 450560, (float *)(A + 1867776) + 458752, (float *)(A + 1867776) + 466944, (float *)(A + 1867776) + 475136, (float *)(A + 1867776) + 483328, (float *)(A + 1867776) + 491520, (float *)(A + 1867776) + 499712, (float *)(A + 1867776) + 507904, (float *)(A + 3964928) + 0);
+  k37_matmul((float *)(A + 19894272) + 32768, (float *)(A + 3964928) + 0, (float *)(A + 18583552) + 0, A + 524288);
+  k38_sum_to((float *)(A + 19894272) + 0, (float *)(A + 1687552) + 0);
+  k39_matmul((float *)(A + 17010688) + 0, (float *)(A + 1867776) + 0, (float *)(A + 557056) + 0, A + 524288);
+  k40_sum_to((float *)(A + 17010688) + 0, (float *)(A + 1691648) + 0);
+  k41_mul_neg_mul((float *)(A + 90112) + 0, (float *)(A + 114752) + 0, (float *)(A + 139392) + 0, (float *)(A + 164032) + 0, (float *)(A + 188800) + 0, (float *)(A + 188864) + 0, (float *)(A + 188928) + 0, (float *)(A + 188992) + 0, (float *)(A + 189056) + 0, (float *)(A + 189120) + 0, (float *)(A + 189184) + 0, (float *)(A + 189248) + 0, (float *)(A + 189312) + 0, (float *)(A + 189376) + 0, (float *)(A + 189440) + 0, (float *)(A + 189504) + 0, (float *)(A + 189568) + 0, (float *)(A + 189632) + 0, (float *)(A + 189696) + 0, (float *)(A + 189760) + 0, (float *)(A + 189824) + 0, (float *)(A + 189888) + 0, (float *)(A + 189952) + 0, (float *)(A + 190016) + 0, (float *)(A + 190080) + 0, (float *)(A + 190144) + 0, (float *)(A + 190208) + 0, (float *)(A + 190272) + 0, (float *)(A + 190336) + 0, (float *)(A + 190400) + 0, (float *)(A + 190464) + 0, (float *)(A + 190528) + 0, (float *)(A + 190592) + 0, (float *)(A + 190656) + 0, (float *)(A + 190720) + 0, (float *)(A + 190784) + 0, (float *)(A + 190848) + 0, (float *)(A + 190912) + 0, (float *)(A + 190976) + 0, (float *)(A + 191040) + 0, (float *)(A + 191104) + 0, (float *)(A + 191168) + 0, (float *)(A + 191232) + 0, (float *)(A + 191296) + 0, (float *)(A + 191360) + 0, (float *)(A + 191424) + 0, (float *)(A + 191488) + 0, (float *)(A + 191552) + 0, (float *)(A + 191616) + 0, (float *)(A + 191680) + 0, (float *)(A + 191744) + 0, (float *)(A + 191808) + 0, (float *)(A + 191872) + 0, (float *)(A + 191936) + 0, (float *)(A + 192000) + 0, (float *)(A + 192064) + 0, (float *)(A + 192128) + 0, (float *)(A + 192192) + 0, (float *)(A + 192256) + 0, (float *)(A + 1699840) + 0, (float *)(A + 1699904) + 0, (float *)(A + 1699968) + 0, (float *)(A + 1700032) + 0, (float *)(A + 1700096) + 0, (float *)(A + 1692032) + 0);
+  k42_mul_mul_mul((float *)(A + 188672) + 0, (float *)(A + 188736) + 0, (float *)(A + 1700160) + 0, (float *)(A + 1700224) + 0, (float *)(A + 1700288) + 0, (float *)(A + 1700352) + 0, (float *)(A + 1700416) + 0, (float *)(A + 1700480) + 0, (float *)(A + 1700544) + 0, (float *)(A + 1700608) + 0, (float *)(A + 1700672) + 0, (float *)(A + 1700736) + 0, (float *)(A + 1700800) + 0, (float *)(A + 1700864) + 0, (float *)(A + 1700928) + 0, (float *)(A + 1700992) + 0, (float *)(A + 1701056) + 0, (float *)(A + 1701120) + 0, (float *)(A + 1701184) + 0, (float *)(A + 1701248) + 0, (float *)(A + 1701312) + 0, (float *)(A + 1701376) + 0, (float *)(A + 1701440) + 0, (float *)(A + 1701504) + 0, (float *)(A + 1701568) + 0, (float *)(A + 1701632) + 0, (float *)(A + 1701696) + 0, (float *)(A + 1701760) + 0, (float *)(A + 1701824) + 0, (float *)(A + 1701888) + 0, (float *)(A + 1701952) + 0, (float *)(A + 1702016) + 0, (float *)(A + 1702080) + 0, (float *)(A + 1702144) + 0, (float *)(A + 1702208) + 0, (float *)(A + 1702272) + 0, (float *)(A + 1702336) + 0, (float *)(A + 1702400) + 0, (float *)(A + 1702464) + 0, (float *)(A + 1702528) + 0, (float *)(A + 1702592) + 0, (float *)(A + 1702656) + 0, (float *)(A + 1702720) + 0, (float *)(A + 1702784) + 0, (float *)(A + 1702848) + 0, (float *)(A + 1702912) + 0, (float *)(A + 1702976) + 0, (float *)(A + 1703040) + 0, (float *)(A + 1703104) + 0, (float *)(A + 1703168) + 0, (float *)(A + 1703232) + 0, (float *)(A + 1703296) + 0, (float *)(A + 1703360) + 0, (float *)(A + 1703424) + 0, (float *)(A + 1703488) + 0, (float *)(A + 1703552) + 0, (float *)(A + 1703872) + 0, (float *)(A + 1703616) + 0, (float *)(A + 1703680) + 0, (float *)(A + 1703744) + 0, (float *)(A + 1703808) + 0, (float *)(A + 192320) + 0, (float *)(A + 192384) + 0, (float *)(A + 192448) + 0, (float *)(A + 188800) + 0);
 }
 
 float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *grads, charlm_lstm_outputs *out, charlm_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -4658,1963 +3797,1226 @@ float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *
   charlm_lstm_grad_4(P, in, A, seed);
   charlm_lstm_grad_5(P, in, A, seed);
   charlm_lstm_grad_6(P, in, A, seed);
-  charlm_lstm_grad_7(P, in, A, seed);
-  charlm_lstm_grad_8(P, in, A, seed);
-  charlm_lstm_grad_9(P, in, A, seed);
-  charlm_lstm_grad_10(P, in, A, seed);
-  if (out) k15_copy((float *)(A + 16154624) + 0, out->logits);
-  k51_copy((float *)(A + 261568) + 0, &loss);
-  if (metrics) k51_copy((float *)(A + 257536) + 0, &metrics->accuracy);
-  k52_copy((float *)(A + 18194432) + 0, grads + 0);
-  k53_copy((float *)(A + 18587648) + 0, grads + 98304);
-  k54_copy((float *)(A + 241664) + 0, grads + 360448);
-  k54_copy((float *)(A + 241664) + 0, grads + 361472);
-  k55_copy((float *)(A + 15958016) + 0, grads + 362496);
-  k56_copy((float *)(A + 261696) + 0, grads + 387072);
+  if (out) k12_copy((float *)(A + 16089088) + 0, out->logits);
+  k43_copy((float *)(A + 1692032) + 0, &loss);
+  if (metrics) k43_copy((float *)(A + 188800) + 0, &metrics->accuracy);
+  k44_copy((float *)(A + 18190336) + 0, grads + 0);
+  k45_copy((float *)(A + 18583552) + 0, grads + 98304);
+  k46_copy((float *)(A + 1687552) + 0, grads + 360448);
+  k46_copy((float *)(A + 1687552) + 0, grads + 361472);
+  k47_copy((float *)(A + 557056) + 0, grads + 362496);
+  k48_copy((float *)(A + 1691648) + 0, grads + 387072);
   return loss;
 }
 
 static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k20_one_hot(in->y + 0, (float *)(A + 0) + 0);
+  k16_one_hot(in->y + 0, (float *)(A + 0) + 0);
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 12288) + 0);
   k1_gather((float *)(A + 12288) + 0, in->x + 0, (float *)(A + 405504) + 0);
-  k2_add(P + 361472 /* lstm1.bias_hh */, (float *)(A + 536576) + 0);
-  k3_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 536576) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 405504) + 0);
-  k16_sigmoid_mul_tanh((float *)(A + 667648) + 0, (float *)(A + 405504) + 0, (float *)(A + 438272) + 0, (float *)(A + 471040) + 0, (float *)(A + 503808) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 1, (float *)(A + 536576) + 0);
-  k6_transpose(P + 98304 /* lstm1.weight_hh */, (float *)(A + 798720) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 503808) + 0, (float *)(A + 1847296) + 0, (float *)(A + 1880064) + 0);
-  k8_matmul((float *)(A + 1880064) + 0, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3977216) + 0);
-  k3_add_add((float *)(A + 536576) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3977216) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 536576) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 536576) + 0, (float *)(A + 569344) + 0, (float *)(A + 602112) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 471040) + 0, (float *)(A + 602112) + 0, (float *)(A + 634880) + 0, (float *)(A + 3977216) + 0, (float *)(A + 4009984) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 2, (float *)(A + 4108288) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 4009984) + 0, (float *)(A + 602112) + 0, (float *)(A + 1880064) + 8192);
-  k8_matmul((float *)(A + 1880064) + 8192, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4239360) + 0);
-  k3_add_add((float *)(A + 4108288) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4239360) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 4042752) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 4042752) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4108288) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 3977216) + 0, (float *)(A + 4108288) + 0, (float *)(A + 4141056) + 0, (float *)(A + 4173824) + 0, (float *)(A + 4206592) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 3, (float *)(A + 4239360) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 4206592) + 0, (float *)(A + 4108288) + 0, (float *)(A + 1880064) + 16384);
-  k8_matmul((float *)(A + 1880064) + 16384, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4370432) + 0);
-  k3_add_add((float *)(A + 4239360) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4370432) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 4239360) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4272128) + 0, (float *)(A + 4304896) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 4173824) + 0, (float *)(A + 4304896) + 0, (float *)(A + 4337664) + 0, (float *)(A + 4370432) + 0, (float *)(A + 4403200) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 4, (float *)(A + 4501504) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 4403200) + 0, (float *)(A + 4304896) + 0, (float *)(A + 1880064) + 24576);
-  k8_matmul((float *)(A + 1880064) + 24576, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4632576) + 0);
-  k3_add_add((float *)(A + 4501504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4632576) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 4435968) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 4435968) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4501504) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 4370432) + 0, (float *)(A + 4501504) + 0, (float *)(A + 4534272) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4599808) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 5, (float *)(A + 4632576) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 4599808) + 0, (float *)(A + 4501504) + 0, (float *)(A + 1880064) + 32768);
-  k8_matmul((float *)(A + 1880064) + 32768, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4763648) + 0);
-  k3_add_add((float *)(A + 4632576) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4763648) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 4632576) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 4632576) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4698112) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 4567040) + 0, (float *)(A + 4698112) + 0, (float *)(A + 4730880) + 0, (float *)(A + 4763648) + 0, (float *)(A + 4796416) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 6, (float *)(A + 4894720) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 4796416) + 0, (float *)(A + 4698112) + 0, (float *)(A + 1880064) + 40960);
-  k8_matmul((float *)(A + 1880064) + 40960, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5025792) + 0);
-  k3_add_add((float *)(A + 4894720) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5025792) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 4829184) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 4829184) + 0, (float *)(A + 4861952) + 0, (float *)(A + 4894720) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 4763648) + 0, (float *)(A + 4894720) + 0, (float *)(A + 4927488) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4993024) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 7, (float *)(A + 5025792) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 4993024) + 0, (float *)(A + 4894720) + 0, (float *)(A + 1880064) + 49152);
-  k8_matmul((float *)(A + 1880064) + 49152, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5156864) + 0);
-  k3_add_add((float *)(A + 5025792) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5156864) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 5025792) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 5025792) + 0, (float *)(A + 5058560) + 0, (float *)(A + 5091328) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 4960256) + 0, (float *)(A + 5091328) + 0, (float *)(A + 5124096) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5189632) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 8, (float *)(A + 5287936) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 5189632) + 0, (float *)(A + 5091328) + 0, (float *)(A + 1880064) + 57344);
-  k8_matmul((float *)(A + 1880064) + 57344, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5419008) + 0);
-  k3_add_add((float *)(A + 5287936) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5419008) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 5222400) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5255168) + 0, (float *)(A + 5287936) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 5156864) + 0, (float *)(A + 5287936) + 0, (float *)(A + 5320704) + 0, (float *)(A + 5353472) + 0, (float *)(A + 5386240) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 9, (float *)(A + 5419008) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 5386240) + 0, (float *)(A + 5287936) + 0, (float *)(A + 1880064) + 65536);
-  k8_matmul((float *)(A + 1880064) + 65536, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5550080) + 0);
-  k3_add_add((float *)(A + 5419008) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5550080) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 5419008) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 5419008) + 0, (float *)(A + 5451776) + 0, (float *)(A + 5484544) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 5353472) + 0, (float *)(A + 5484544) + 0, (float *)(A + 5517312) + 0, (float *)(A + 5550080) + 0, (float *)(A + 5582848) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 10, (float *)(A + 5681152) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 5582848) + 0, (float *)(A + 5484544) + 0, (float *)(A + 1880064) + 73728);
-  k8_matmul((float *)(A + 1880064) + 73728, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5812224) + 0);
-  k3_add_add((float *)(A + 5681152) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5812224) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 5615616) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 5615616) + 0, (float *)(A + 5648384) + 0, (float *)(A + 5681152) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 5550080) + 0, (float *)(A + 5681152) + 0, (float *)(A + 5713920) + 0, (float *)(A + 5746688) + 0, (float *)(A + 5779456) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 11, (float *)(A + 5812224) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 5779456) + 0, (float *)(A + 5681152) + 0, (float *)(A + 1880064) + 81920);
-  k8_matmul((float *)(A + 1880064) + 81920, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5943296) + 0);
-  k3_add_add((float *)(A + 5812224) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5943296) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 5812224) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 5812224) + 0, (float *)(A + 5844992) + 0, (float *)(A + 5877760) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 5746688) + 0, (float *)(A + 5877760) + 0, (float *)(A + 5910528) + 0, (float *)(A + 5943296) + 0, (float *)(A + 5976064) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 12, (float *)(A + 6074368) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 5976064) + 0, (float *)(A + 5877760) + 0, (float *)(A + 1880064) + 90112);
-  k8_matmul((float *)(A + 1880064) + 90112, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6205440) + 0);
-  k3_add_add((float *)(A + 6074368) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6205440) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 6008832) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 6008832) + 0, (float *)(A + 6041600) + 0, (float *)(A + 6074368) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 5943296) + 0, (float *)(A + 6074368) + 0, (float *)(A + 6107136) + 0, (float *)(A + 6139904) + 0, (float *)(A + 6172672) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 13, (float *)(A + 6205440) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 6172672) + 0, (float *)(A + 6074368) + 0, (float *)(A + 1880064) + 98304);
-  k8_matmul((float *)(A + 1880064) + 98304, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6336512) + 0);
-  k3_add_add((float *)(A + 6205440) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6336512) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 6205440) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 6205440) + 0, (float *)(A + 6238208) + 0, (float *)(A + 6270976) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 6139904) + 0, (float *)(A + 6270976) + 0, (float *)(A + 6303744) + 0, (float *)(A + 6336512) + 0, (float *)(A + 6369280) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 14, (float *)(A + 6467584) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 6369280) + 0, (float *)(A + 6270976) + 0, (float *)(A + 1880064) + 106496);
-  k8_matmul((float *)(A + 1880064) + 106496, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6598656) + 0);
-  k3_add_add((float *)(A + 6467584) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6598656) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 6402048) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 6402048) + 0, (float *)(A + 6434816) + 0, (float *)(A + 6467584) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 6336512) + 0, (float *)(A + 6467584) + 0, (float *)(A + 6500352) + 0, (float *)(A + 6533120) + 0, (float *)(A + 6565888) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 15, (float *)(A + 6598656) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 6565888) + 0, (float *)(A + 6467584) + 0, (float *)(A + 1880064) + 114688);
-  k8_matmul((float *)(A + 1880064) + 114688, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6729728) + 0);
-  k3_add_add((float *)(A + 6598656) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6729728) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 6598656) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 6598656) + 0, (float *)(A + 6631424) + 0, (float *)(A + 6664192) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 6533120) + 0, (float *)(A + 6664192) + 0, (float *)(A + 6696960) + 0, (float *)(A + 6729728) + 0, (float *)(A + 6762496) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 16, (float *)(A + 6860800) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 6762496) + 0, (float *)(A + 6664192) + 0, (float *)(A + 1880064) + 122880);
-  k8_matmul((float *)(A + 1880064) + 122880, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6991872) + 0);
-  k3_add_add((float *)(A + 6860800) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6991872) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 6795264) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 6795264) + 0, (float *)(A + 6828032) + 0, (float *)(A + 6860800) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 6729728) + 0, (float *)(A + 6860800) + 0, (float *)(A + 6893568) + 0, (float *)(A + 6926336) + 0, (float *)(A + 6959104) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 17, (float *)(A + 6991872) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 6959104) + 0, (float *)(A + 6860800) + 0, (float *)(A + 1880064) + 131072);
-  k8_matmul((float *)(A + 1880064) + 131072, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7122944) + 0);
-  k3_add_add((float *)(A + 6991872) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7122944) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 6991872) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 6991872) + 0, (float *)(A + 7024640) + 0, (float *)(A + 7057408) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 6926336) + 0, (float *)(A + 7057408) + 0, (float *)(A + 7090176) + 0, (float *)(A + 7122944) + 0, (float *)(A + 7155712) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 18, (float *)(A + 7254016) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 7155712) + 0, (float *)(A + 7057408) + 0, (float *)(A + 1880064) + 139264);
-  k8_matmul((float *)(A + 1880064) + 139264, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7385088) + 0);
-  k3_add_add((float *)(A + 7254016) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7385088) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 7188480) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 7188480) + 0, (float *)(A + 7221248) + 0, (float *)(A + 7254016) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 7122944) + 0, (float *)(A + 7254016) + 0, (float *)(A + 7286784) + 0, (float *)(A + 7319552) + 0, (float *)(A + 7352320) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 19, (float *)(A + 7385088) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 7352320) + 0, (float *)(A + 7254016) + 0, (float *)(A + 1880064) + 147456);
-  k8_matmul((float *)(A + 1880064) + 147456, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7516160) + 0);
-  k3_add_add((float *)(A + 7385088) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7516160) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 7385088) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 7385088) + 0, (float *)(A + 7417856) + 0, (float *)(A + 7450624) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 7319552) + 0, (float *)(A + 7450624) + 0, (float *)(A + 7483392) + 0, (float *)(A + 7516160) + 0, (float *)(A + 7548928) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 20, (float *)(A + 7647232) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 7548928) + 0, (float *)(A + 7450624) + 0, (float *)(A + 1880064) + 155648);
-  k8_matmul((float *)(A + 1880064) + 155648, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7778304) + 0);
-  k3_add_add((float *)(A + 7647232) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7778304) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 7581696) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 7581696) + 0, (float *)(A + 7614464) + 0, (float *)(A + 7647232) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 7516160) + 0, (float *)(A + 7647232) + 0, (float *)(A + 7680000) + 0, (float *)(A + 7712768) + 0, (float *)(A + 7745536) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 21, (float *)(A + 7778304) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 7745536) + 0, (float *)(A + 7647232) + 0, (float *)(A + 1880064) + 163840);
-  k8_matmul((float *)(A + 1880064) + 163840, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7909376) + 0);
-  k3_add_add((float *)(A + 7778304) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7909376) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 7778304) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 7778304) + 0, (float *)(A + 7811072) + 0, (float *)(A + 7843840) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 7712768) + 0, (float *)(A + 7843840) + 0, (float *)(A + 7876608) + 0, (float *)(A + 7909376) + 0, (float *)(A + 7942144) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 22, (float *)(A + 8040448) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 7942144) + 0, (float *)(A + 7843840) + 0, (float *)(A + 1880064) + 172032);
-  k8_matmul((float *)(A + 1880064) + 172032, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8171520) + 0);
-  k3_add_add((float *)(A + 8040448) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8171520) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 7974912) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 7974912) + 0, (float *)(A + 8007680) + 0, (float *)(A + 8040448) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 7909376) + 0, (float *)(A + 8040448) + 0, (float *)(A + 8073216) + 0, (float *)(A + 8105984) + 0, (float *)(A + 8138752) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 23, (float *)(A + 8171520) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 8138752) + 0, (float *)(A + 8040448) + 0, (float *)(A + 1880064) + 180224);
-  k8_matmul((float *)(A + 1880064) + 180224, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8302592) + 0);
-  k3_add_add((float *)(A + 8171520) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8302592) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 8171520) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 8171520) + 0, (float *)(A + 8204288) + 0, (float *)(A + 8237056) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 8105984) + 0, (float *)(A + 8237056) + 0, (float *)(A + 8269824) + 0, (float *)(A + 8302592) + 0, (float *)(A + 8335360) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 24, (float *)(A + 8433664) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 8335360) + 0, (float *)(A + 8237056) + 0, (float *)(A + 1880064) + 188416);
-  k8_matmul((float *)(A + 1880064) + 188416, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8564736) + 0);
-  k3_add_add((float *)(A + 8433664) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8564736) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 8368128) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 8368128) + 0, (float *)(A + 8400896) + 0, (float *)(A + 8433664) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 8302592) + 0, (float *)(A + 8433664) + 0, (float *)(A + 8466432) + 0, (float *)(A + 8499200) + 0, (float *)(A + 8531968) + 0);
+  k2_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, (float *)(A + 536576) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 1, (float *)(A + 405504) + 0);
+  k3_transpose(P + 98304 /* lstm1.weight_hh */, (float *)(A + 667648) + 0);
+  k13_sigmoid_sigmoid_tanh((float *)(A + 536576) + 768, (float *)(A + 536576) + 0, (float *)(A + 536576) + 512, (float *)(A + 1716224) + 0, (float *)(A + 1748992) + 0, (float *)(A + 1781760) + 0, (float *)(A + 1814528) + 0, (float *)(A + 1847296) + 0, (float *)(A + 1880064) + 0);
+  k5_matmul((float *)(A + 1880064) + 0, (float *)(A + 667648) + 0, (float *)(A + 536576) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 536576) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 3977216) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 2, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 3977216) + 768, (float *)(A + 3977216) + 256, (float *)(A + 1814528) + 0, (float *)(A + 3977216) + 0, (float *)(A + 3977216) + 512, (float *)(A + 536576) + 0, (float *)(A + 569344) + 0, (float *)(A + 602112) + 0, (float *)(A + 634880) + 0, (float *)(A + 4108288) + 0, (float *)(A + 4141056) + 0, (float *)(A + 1880064) + 8192);
+  k5_matmul((float *)(A + 1880064) + 8192, (float *)(A + 667648) + 0, (float *)(A + 3977216) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 3977216) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4173824) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 3, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 4173824) + 768, (float *)(A + 4173824) + 256, (float *)(A + 4108288) + 0, (float *)(A + 4173824) + 0, (float *)(A + 4173824) + 512, (float *)(A + 3977216) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4042752) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4304896) + 0, (float *)(A + 4337664) + 0, (float *)(A + 1880064) + 16384);
+  k5_matmul((float *)(A + 1880064) + 16384, (float *)(A + 667648) + 0, (float *)(A + 4173824) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4173824) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4370432) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 4, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 4370432) + 768, (float *)(A + 4370432) + 256, (float *)(A + 4304896) + 0, (float *)(A + 4370432) + 0, (float *)(A + 4370432) + 512, (float *)(A + 4173824) + 0, (float *)(A + 4206592) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4272128) + 0, (float *)(A + 4501504) + 0, (float *)(A + 4534272) + 0, (float *)(A + 1880064) + 24576);
+  k5_matmul((float *)(A + 1880064) + 24576, (float *)(A + 667648) + 0, (float *)(A + 4370432) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4370432) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4567040) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 5, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 4567040) + 768, (float *)(A + 4567040) + 256, (float *)(A + 4501504) + 0, (float *)(A + 4567040) + 0, (float *)(A + 4567040) + 512, (float *)(A + 4370432) + 0, (float *)(A + 4403200) + 0, (float *)(A + 4435968) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4698112) + 0, (float *)(A + 4730880) + 0, (float *)(A + 1880064) + 32768);
+  k5_matmul((float *)(A + 1880064) + 32768, (float *)(A + 667648) + 0, (float *)(A + 4567040) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4567040) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4763648) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 6, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 4763648) + 768, (float *)(A + 4763648) + 256, (float *)(A + 4698112) + 0, (float *)(A + 4763648) + 0, (float *)(A + 4763648) + 512, (float *)(A + 4567040) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4632576) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4894720) + 0, (float *)(A + 4927488) + 0, (float *)(A + 1880064) + 40960);
+  k5_matmul((float *)(A + 1880064) + 40960, (float *)(A + 667648) + 0, (float *)(A + 4763648) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4763648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 4960256) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 7, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 4960256) + 768, (float *)(A + 4960256) + 256, (float *)(A + 4894720) + 0, (float *)(A + 4960256) + 0, (float *)(A + 4960256) + 512, (float *)(A + 4763648) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4829184) + 0, (float *)(A + 4861952) + 0, (float *)(A + 5091328) + 0, (float *)(A + 5124096) + 0, (float *)(A + 1880064) + 49152);
+  k5_matmul((float *)(A + 1880064) + 49152, (float *)(A + 667648) + 0, (float *)(A + 4960256) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4960256) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5156864) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 8, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 5156864) + 768, (float *)(A + 5156864) + 256, (float *)(A + 5091328) + 0, (float *)(A + 5156864) + 0, (float *)(A + 5156864) + 512, (float *)(A + 4960256) + 0, (float *)(A + 4993024) + 0, (float *)(A + 5025792) + 0, (float *)(A + 5058560) + 0, (float *)(A + 5287936) + 0, (float *)(A + 5320704) + 0, (float *)(A + 1880064) + 57344);
+  k5_matmul((float *)(A + 1880064) + 57344, (float *)(A + 667648) + 0, (float *)(A + 5156864) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5156864) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5353472) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 9, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 5353472) + 768, (float *)(A + 5353472) + 256, (float *)(A + 5287936) + 0, (float *)(A + 5353472) + 0, (float *)(A + 5353472) + 512, (float *)(A + 5156864) + 0, (float *)(A + 5189632) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5255168) + 0, (float *)(A + 5484544) + 0, (float *)(A + 5517312) + 0, (float *)(A + 1880064) + 65536);
+  k5_matmul((float *)(A + 1880064) + 65536, (float *)(A + 667648) + 0, (float *)(A + 5353472) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5353472) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5550080) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 10, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 5550080) + 768, (float *)(A + 5550080) + 256, (float *)(A + 5484544) + 0, (float *)(A + 5550080) + 0, (float *)(A + 5550080) + 512, (float *)(A + 5353472) + 0, (float *)(A + 5386240) + 0, (float *)(A + 5419008) + 0, (float *)(A + 5451776) + 0, (float *)(A + 5681152) + 0, (float *)(A + 5713920) + 0, (float *)(A + 1880064) + 73728);
+  k5_matmul((float *)(A + 1880064) + 73728, (float *)(A + 667648) + 0, (float *)(A + 5550080) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5550080) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5746688) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 11, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 5746688) + 768, (float *)(A + 5746688) + 256, (float *)(A + 5681152) + 0, (float *)(A + 5746688) + 0, (float *)(A + 5746688) + 512, (float *)(A + 5550080) + 0, (float *)(A + 5582848) + 0, (float *)(A + 5615616) + 0, (float *)(A + 5648384) + 0, (float *)(A + 5877760) + 0, (float *)(A + 5910528) + 0, (float *)(A + 1880064) + 81920);
+  k5_matmul((float *)(A + 1880064) + 81920, (float *)(A + 667648) + 0, (float *)(A + 5746688) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5746688) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 5943296) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 12, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 5943296) + 768, (float *)(A + 5943296) + 256, (float *)(A + 5877760) + 0, (float *)(A + 5943296) + 0, (float *)(A + 5943296) + 512, (float *)(A + 5746688) + 0, (float *)(A + 5779456) + 0, (float *)(A + 5812224) + 0, (float *)(A + 5844992) + 0, (float *)(A + 6074368) + 0, (float *)(A + 6107136) + 0, (float *)(A + 1880064) + 90112);
+  k5_matmul((float *)(A + 1880064) + 90112, (float *)(A + 667648) + 0, (float *)(A + 5943296) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 5943296) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6139904) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 13, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 6139904) + 768, (float *)(A + 6139904) + 256, (float *)(A + 6074368) + 0, (float *)(A + 6139904) + 0, (float *)(A + 6139904) + 512, (float *)(A + 5943296) + 0, (float *)(A + 5976064) + 0, (float *)(A + 6008832) + 0, (float *)(A + 6041600) + 0, (float *)(A + 6270976) + 0, (float *)(A + 6303744) + 0, (float *)(A + 1880064) + 98304);
+  k5_matmul((float *)(A + 1880064) + 98304, (float *)(A + 667648) + 0, (float *)(A + 6139904) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6139904) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6336512) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 14, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 6336512) + 768, (float *)(A + 6336512) + 256, (float *)(A + 6270976) + 0, (float *)(A + 6336512) + 0, (float *)(A + 6336512) + 512, (float *)(A + 6139904) + 0, (float *)(A + 6172672) + 0, (float *)(A + 6205440) + 0, (float *)(A + 6238208) + 0, (float *)(A + 6467584) + 0, (float *)(A + 6500352) + 0, (float *)(A + 1880064) + 106496);
+  k5_matmul((float *)(A + 1880064) + 106496, (float *)(A + 667648) + 0, (float *)(A + 6336512) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6336512) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6533120) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 15, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 6533120) + 768, (float *)(A + 6533120) + 256, (float *)(A + 6467584) + 0, (float *)(A + 6533120) + 0, (float *)(A + 6533120) + 512, (float *)(A + 6336512) + 0, (float *)(A + 6369280) + 0, (float *)(A + 6402048) + 0, (float *)(A + 6434816) + 0, (float *)(A + 6664192) + 0, (float *)(A + 6696960) + 0, (float *)(A + 1880064) + 114688);
+  k5_matmul((float *)(A + 1880064) + 114688, (float *)(A + 667648) + 0, (float *)(A + 6533120) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6533120) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6729728) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 16, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 6729728) + 768, (float *)(A + 6729728) + 256, (float *)(A + 6664192) + 0, (float *)(A + 6729728) + 0, (float *)(A + 6729728) + 512, (float *)(A + 6533120) + 0, (float *)(A + 6565888) + 0, (float *)(A + 6598656) + 0, (float *)(A + 6631424) + 0, (float *)(A + 6860800) + 0, (float *)(A + 6893568) + 0, (float *)(A + 1880064) + 122880);
+  k5_matmul((float *)(A + 1880064) + 122880, (float *)(A + 667648) + 0, (float *)(A + 6729728) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6729728) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 6926336) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 17, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 6926336) + 768, (float *)(A + 6926336) + 256, (float *)(A + 6860800) + 0, (float *)(A + 6926336) + 0, (float *)(A + 6926336) + 512, (float *)(A + 6729728) + 0, (float *)(A + 6762496) + 0, (float *)(A + 6795264) + 0, (float *)(A + 6828032) + 0, (float *)(A + 7057408) + 0, (float *)(A + 7090176) + 0, (float *)(A + 1880064) + 131072);
+  k5_matmul((float *)(A + 1880064) + 131072, (float *)(A + 667648) + 0, (float *)(A + 6926336) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 6926336) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7122944) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 18, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 7122944) + 768, (float *)(A + 7122944) + 256, (float *)(A + 7057408) + 0, (float *)(A + 7122944) + 0, (float *)(A + 7122944) + 512, (float *)(A + 6926336) + 0, (float *)(A + 6959104) + 0, (float *)(A + 6991872) + 0, (float *)(A + 7024640) + 0, (float *)(A + 7254016) + 0, (float *)(A + 7286784) + 0, (float *)(A + 1880064) + 139264);
+  k5_matmul((float *)(A + 1880064) + 139264, (float *)(A + 667648) + 0, (float *)(A + 7122944) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7122944) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7319552) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 19, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 7319552) + 768, (float *)(A + 7319552) + 256, (float *)(A + 7254016) + 0, (float *)(A + 7319552) + 0, (float *)(A + 7319552) + 512, (float *)(A + 7122944) + 0, (float *)(A + 7155712) + 0, (float *)(A + 7188480) + 0, (float *)(A + 7221248) + 0, (float *)(A + 7450624) + 0, (float *)(A + 7483392) + 0, (float *)(A + 1880064) + 147456);
+  k5_matmul((float *)(A + 1880064) + 147456, (float *)(A + 667648) + 0, (float *)(A + 7319552) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7319552) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7516160) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 20, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 7516160) + 768, (float *)(A + 7516160) + 256, (float *)(A + 7450624) + 0, (float *)(A + 7516160) + 0, (float *)(A + 7516160) + 512, (float *)(A + 7319552) + 0, (float *)(A + 7352320) + 0, (float *)(A + 7385088) + 0, (float *)(A + 7417856) + 0, (float *)(A + 7647232) + 0, (float *)(A + 7680000) + 0, (float *)(A + 1880064) + 155648);
+  k5_matmul((float *)(A + 1880064) + 155648, (float *)(A + 667648) + 0, (float *)(A + 7516160) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7516160) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7712768) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 21, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 7712768) + 768, (float *)(A + 7712768) + 256, (float *)(A + 7647232) + 0, (float *)(A + 7712768) + 0, (float *)(A + 7712768) + 512, (float *)(A + 7516160) + 0, (float *)(A + 7548928) + 0, (float *)(A + 7581696) + 0, (float *)(A + 7614464) + 0, (float *)(A + 7843840) + 0, (float *)(A + 7876608) + 0, (float *)(A + 1880064) + 163840);
+  k5_matmul((float *)(A + 1880064) + 163840, (float *)(A + 667648) + 0, (float *)(A + 7712768) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7712768) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 7909376) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 22, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 7909376) + 768, (float *)(A + 7909376) + 256, (float *)(A + 7843840) + 0, (float *)(A + 7909376) + 0, (float *)(A + 7909376) + 512, (float *)(A + 7712768) + 0, (float *)(A + 7745536) + 0, (float *)(A + 7778304) + 0, (float *)(A + 7811072) + 0, (float *)(A + 8040448) + 0, (float *)(A + 8073216) + 0, (float *)(A + 1880064) + 172032);
+  k5_matmul((float *)(A + 1880064) + 172032, (float *)(A + 667648) + 0, (float *)(A + 7909376) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 7909376) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8105984) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 23, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 8105984) + 768, (float *)(A + 8105984) + 256, (float *)(A + 8040448) + 0, (float *)(A + 8105984) + 0, (float *)(A + 8105984) + 512, (float *)(A + 7909376) + 0, (float *)(A + 7942144) + 0, (float *)(A + 7974912) + 0, (float *)(A + 8007680) + 0, (float *)(A + 8237056) + 0, (float *)(A + 8269824) + 0, (float *)(A + 1880064) + 180224);
+  k5_matmul((float *)(A + 1880064) + 180224, (float *)(A + 667648) + 0, (float *)(A + 8105984) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8105984) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8302592) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 24, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 8302592) + 768, (float *)(A + 8302592) + 256, (float *)(A + 8237056) + 0, (float *)(A + 8302592) + 0, (float *)(A + 8302592) + 512, (float *)(A + 8105984) + 0, (float *)(A + 8138752) + 0, (float *)(A + 8171520) + 0, (float *)(A + 8204288) + 0, (float *)(A + 8433664) + 0, (float *)(A + 8466432) + 0, (float *)(A + 1880064) + 188416);
+  k5_matmul((float *)(A + 1880064) + 188416, (float *)(A + 667648) + 0, (float *)(A + 8302592) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8302592) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8499200) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 25, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 8499200) + 768, (float *)(A + 8499200) + 256, (float *)(A + 8433664) + 0, (float *)(A + 8499200) + 0, (float *)(A + 8499200) + 512, (float *)(A + 8302592) + 0, (float *)(A + 8335360) + 0, (float *)(A + 8368128) + 0, (float *)(A + 8400896) + 0, (float *)(A + 8630272) + 0, (float *)(A + 8663040) + 0, (float *)(A + 1880064) + 196608);
+  k5_matmul((float *)(A + 1880064) + 196608, (float *)(A + 667648) + 0, (float *)(A + 8499200) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8499200) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8695808) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 26, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 8695808) + 768, (float *)(A + 8695808) + 256, (float *)(A + 8630272) + 0, (float *)(A + 8695808) + 0, (float *)(A + 8695808) + 512, (float *)(A + 8499200) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8564736) + 0, (float *)(A + 8597504) + 0, (float *)(A + 8826880) + 0, (float *)(A + 8859648) + 0, (float *)(A + 1880064) + 204800);
+  k5_matmul((float *)(A + 1880064) + 204800, (float *)(A + 667648) + 0, (float *)(A + 8695808) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8695808) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8892416) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 27, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 8892416) + 768, (float *)(A + 8892416) + 256, (float *)(A + 8826880) + 0, (float *)(A + 8892416) + 0, (float *)(A + 8892416) + 512, (float *)(A + 8695808) + 0, (float *)(A + 8728576) + 0, (float *)(A + 8761344) + 0, (float *)(A + 8794112) + 0, (float *)(A + 9023488) + 0, (float *)(A + 9056256) + 0, (float *)(A + 1880064) + 212992);
+  k5_matmul((float *)(A + 1880064) + 212992, (float *)(A + 667648) + 0, (float *)(A + 8892416) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8892416) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9089024) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 28, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 9089024) + 768, (float *)(A + 9089024) + 256, (float *)(A + 9023488) + 0, (float *)(A + 9089024) + 0, (float *)(A + 9089024) + 512, (float *)(A + 8892416) + 0, (float *)(A + 8925184) + 0, (float *)(A + 8957952) + 0, (float *)(A + 8990720) + 0, (float *)(A + 9220096) + 0, (float *)(A + 9252864) + 0, (float *)(A + 1880064) + 221184);
+  k5_matmul((float *)(A + 1880064) + 221184, (float *)(A + 667648) + 0, (float *)(A + 9089024) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9089024) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9285632) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 29, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 9285632) + 768, (float *)(A + 9285632) + 256, (float *)(A + 9220096) + 0, (float *)(A + 9285632) + 0, (float *)(A + 9285632) + 512, (float *)(A + 9089024) + 0, (float *)(A + 9121792) + 0, (float *)(A + 9154560) + 0, (float *)(A + 9187328) + 0, (float *)(A + 9416704) + 0, (float *)(A + 9449472) + 0, (float *)(A + 1880064) + 229376);
+  k5_matmul((float *)(A + 1880064) + 229376, (float *)(A + 667648) + 0, (float *)(A + 9285632) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9285632) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9482240) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 30, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 9482240) + 768, (float *)(A + 9482240) + 256, (float *)(A + 9416704) + 0, (float *)(A + 9482240) + 0, (float *)(A + 9482240) + 512, (float *)(A + 9285632) + 0, (float *)(A + 9318400) + 0, (float *)(A + 9351168) + 0, (float *)(A + 9383936) + 0, (float *)(A + 9613312) + 0, (float *)(A + 9646080) + 0, (float *)(A + 1880064) + 237568);
+  k5_matmul((float *)(A + 1880064) + 237568, (float *)(A + 667648) + 0, (float *)(A + 9482240) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9482240) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9678848) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 31, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 9678848) + 768, (float *)(A + 9678848) + 256, (float *)(A + 9613312) + 0, (float *)(A + 9678848) + 0, (float *)(A + 9678848) + 512, (float *)(A + 9482240) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9547776) + 0, (float *)(A + 9580544) + 0, (float *)(A + 9809920) + 0, (float *)(A + 9842688) + 0, (float *)(A + 1880064) + 245760);
+  k5_matmul((float *)(A + 1880064) + 245760, (float *)(A + 667648) + 0, (float *)(A + 9678848) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9678848) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9875456) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 32, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 9875456) + 768, (float *)(A + 9875456) + 256, (float *)(A + 9809920) + 0, (float *)(A + 9875456) + 0, (float *)(A + 9875456) + 512, (float *)(A + 9678848) + 0, (float *)(A + 9711616) + 0, (float *)(A + 9744384) + 0, (float *)(A + 9777152) + 0, (float *)(A + 10006528) + 0, (float *)(A + 10039296) + 0, (float *)(A + 1880064) + 253952);
+  k5_matmul((float *)(A + 1880064) + 253952, (float *)(A + 667648) + 0, (float *)(A + 9875456) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9875456) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10072064) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 33, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 10072064) + 768, (float *)(A + 10072064) + 256, (float *)(A + 10006528) + 0, (float *)(A + 10072064) + 0, (float *)(A + 10072064) + 512, (float *)(A + 9875456) + 0, (float *)(A + 9908224) + 0, (float *)(A + 9940992) + 0, (float *)(A + 9973760) + 0, (float *)(A + 10203136) + 0, (float *)(A + 10235904) + 0, (float *)(A + 1880064) + 262144);
+  k5_matmul((float *)(A + 1880064) + 262144, (float *)(A + 667648) + 0, (float *)(A + 10072064) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10072064) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10268672) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 34, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 10268672) + 768, (float *)(A + 10268672) + 256, (float *)(A + 10203136) + 0, (float *)(A + 10268672) + 0, (float *)(A + 10268672) + 512, (float *)(A + 10072064) + 0, (float *)(A + 10104832) + 0, (float *)(A + 10137600) + 0, (float *)(A + 10170368) + 0, (float *)(A + 10399744) + 0, (float *)(A + 10432512) + 0, (float *)(A + 1880064) + 270336);
+  k5_matmul((float *)(A + 1880064) + 270336, (float *)(A + 667648) + 0, (float *)(A + 10268672) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10268672) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10465280) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 35, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 10465280) + 768, (float *)(A + 10465280) + 256, (float *)(A + 10399744) + 0, (float *)(A + 10465280) + 0, (float *)(A + 10465280) + 512, (float *)(A + 10268672) + 0, (float *)(A + 10301440) + 0, (float *)(A + 10334208) + 0, (float *)(A + 10366976) + 0, (float *)(A + 10596352) + 0, (float *)(A + 10629120) + 0, (float *)(A + 1880064) + 278528);
+  k5_matmul((float *)(A + 1880064) + 278528, (float *)(A + 667648) + 0, (float *)(A + 10465280) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10465280) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10661888) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 36, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 10661888) + 768, (float *)(A + 10661888) + 256, (float *)(A + 10596352) + 0, (float *)(A + 10661888) + 0, (float *)(A + 10661888) + 512, (float *)(A + 10465280) + 0, (float *)(A + 10498048) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 10792960) + 0, (float *)(A + 10825728) + 0, (float *)(A + 1880064) + 286720);
+  k5_matmul((float *)(A + 1880064) + 286720, (float *)(A + 667648) + 0, (float *)(A + 10661888) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10661888) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10858496) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 37, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 10858496) + 768, (float *)(A + 10858496) + 256, (float *)(A + 10792960) + 0, (float *)(A + 10858496) + 0, (float *)(A + 10858496) + 512, (float *)(A + 10661888) + 0, (float *)(A + 10694656) + 0, (float *)(A + 10727424) + 0, (float *)(A + 10760192) + 0, (float *)(A + 10989568) + 0, (float *)(A + 11022336) + 0, (float *)(A + 1880064) + 294912);
+  k5_matmul((float *)(A + 1880064) + 294912, (float *)(A + 667648) + 0, (float *)(A + 10858496) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10858496) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11055104) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 38, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 11055104) + 768, (float *)(A + 11055104) + 256, (float *)(A + 10989568) + 0, (float *)(A + 11055104) + 0, (float *)(A + 11055104) + 512, (float *)(A + 10858496) + 0, (float *)(A + 10891264) + 0, (float *)(A + 10924032) + 0, (float *)(A + 10956800) + 0, (float *)(A + 11186176) + 0, (float *)(A + 11218944) + 0, (float *)(A + 1880064) + 303104);
+  k5_matmul((float *)(A + 1880064) + 303104, (float *)(A + 667648) + 0, (float *)(A + 11055104) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11055104) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11251712) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 39, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 11251712) + 768, (float *)(A + 11251712) + 256, (float *)(A + 11186176) + 0, (float *)(A + 11251712) + 0, (float *)(A + 11251712) + 512, (float *)(A + 11055104) + 0, (float *)(A + 11087872) + 0, (float *)(A + 11120640) + 0, (float *)(A + 11153408) + 0, (float *)(A + 11382784) + 0, (float *)(A + 11415552) + 0, (float *)(A + 1880064) + 311296);
+  k5_matmul((float *)(A + 1880064) + 311296, (float *)(A + 667648) + 0, (float *)(A + 11251712) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11251712) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11448320) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 40, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 11448320) + 768, (float *)(A + 11448320) + 256, (float *)(A + 11382784) + 0, (float *)(A + 11448320) + 0, (float *)(A + 11448320) + 512, (float *)(A + 11251712) + 0, (float *)(A + 11284480) + 0, (float *)(A + 11317248) + 0, (float *)(A + 11350016) + 0, (float *)(A + 11579392) + 0, (float *)(A + 11612160) + 0, (float *)(A + 1880064) + 319488);
+  k5_matmul((float *)(A + 1880064) + 319488, (float *)(A + 667648) + 0, (float *)(A + 11448320) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11448320) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11644928) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 41, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 11644928) + 768, (float *)(A + 11644928) + 256, (float *)(A + 11579392) + 0, (float *)(A + 11644928) + 0, (float *)(A + 11644928) + 512, (float *)(A + 11448320) + 0, (float *)(A + 11481088) + 0, (float *)(A + 11513856) + 0, (float *)(A + 11546624) + 0, (float *)(A + 11776000) + 0, (float *)(A + 11808768) + 0, (float *)(A + 1880064) + 327680);
+  k5_matmul((float *)(A + 1880064) + 327680, (float *)(A + 667648) + 0, (float *)(A + 11644928) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11644928) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11841536) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 42, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 11841536) + 768, (float *)(A + 11841536) + 256, (float *)(A + 11776000) + 0, (float *)(A + 11841536) + 0, (float *)(A + 11841536) + 512, (float *)(A + 11644928) + 0, (float *)(A + 11677696) + 0, (float *)(A + 11710464) + 0, (float *)(A + 11743232) + 0, (float *)(A + 11972608) + 0, (float *)(A + 12005376) + 0, (float *)(A + 1880064) + 335872);
+  k5_matmul((float *)(A + 1880064) + 335872, (float *)(A + 667648) + 0, (float *)(A + 11841536) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11841536) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12038144) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 43, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 12038144) + 768, (float *)(A + 12038144) + 256, (float *)(A + 11972608) + 0, (float *)(A + 12038144) + 0, (float *)(A + 12038144) + 512, (float *)(A + 11841536) + 0, (float *)(A + 11874304) + 0, (float *)(A + 11907072) + 0, (float *)(A + 11939840) + 0, (float *)(A + 12169216) + 0, (float *)(A + 12201984) + 0, (float *)(A + 1880064) + 344064);
+  k5_matmul((float *)(A + 1880064) + 344064, (float *)(A + 667648) + 0, (float *)(A + 12038144) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12038144) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12234752) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 44, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 12234752) + 768, (float *)(A + 12234752) + 256, (float *)(A + 12169216) + 0, (float *)(A + 12234752) + 0, (float *)(A + 12234752) + 512, (float *)(A + 12038144) + 0, (float *)(A + 12070912) + 0, (float *)(A + 12103680) + 0, (float *)(A + 12136448) + 0, (float *)(A + 12365824) + 0, (float *)(A + 12398592) + 0, (float *)(A + 1880064) + 352256);
+  k5_matmul((float *)(A + 1880064) + 352256, (float *)(A + 667648) + 0, (float *)(A + 12234752) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12234752) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12431360) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 45, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 12431360) + 768, (float *)(A + 12431360) + 256, (float *)(A + 12365824) + 0, (float *)(A + 12431360) + 0, (float *)(A + 12431360) + 512, (float *)(A + 12234752) + 0, (float *)(A + 12267520) + 0, (float *)(A + 12300288) + 0, (float *)(A + 12333056) + 0, (float *)(A + 12562432) + 0, (float *)(A + 12595200) + 0, (float *)(A + 1880064) + 360448);
+  k5_matmul((float *)(A + 1880064) + 360448, (float *)(A + 667648) + 0, (float *)(A + 12431360) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12431360) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12627968) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 46, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 12627968) + 768, (float *)(A + 12627968) + 256, (float *)(A + 12562432) + 0, (float *)(A + 12627968) + 0, (float *)(A + 12627968) + 512, (float *)(A + 12431360) + 0, (float *)(A + 12464128) + 0, (float *)(A + 12496896) + 0, (float *)(A + 12529664) + 0, (float *)(A + 12759040) + 0, (float *)(A + 12791808) + 0, (float *)(A + 1880064) + 368640);
+  k5_matmul((float *)(A + 1880064) + 368640, (float *)(A + 667648) + 0, (float *)(A + 12627968) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12627968) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12824576) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 47, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 12824576) + 768, (float *)(A + 12824576) + 256, (float *)(A + 12759040) + 0, (float *)(A + 12824576) + 0, (float *)(A + 12824576) + 512, (float *)(A + 12627968) + 0, (float *)(A + 12660736) + 0, (float *)(A + 12693504) + 0, (float *)(A + 12726272) + 0, (float *)(A + 12955648) + 0, (float *)(A + 12988416) + 0, (float *)(A + 1880064) + 376832);
+  k5_matmul((float *)(A + 1880064) + 376832, (float *)(A + 667648) + 0, (float *)(A + 12824576) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12824576) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13021184) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 48, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 13021184) + 768, (float *)(A + 13021184) + 256, (float *)(A + 12955648) + 0, (float *)(A + 13021184) + 0, (float *)(A + 13021184) + 512, (float *)(A + 12824576) + 0, (float *)(A + 12857344) + 0, (float *)(A + 12890112) + 0, (float *)(A + 12922880) + 0, (float *)(A + 13152256) + 0, (float *)(A + 13185024) + 0, (float *)(A + 1880064) + 385024);
+  k5_matmul((float *)(A + 1880064) + 385024, (float *)(A + 667648) + 0, (float *)(A + 13021184) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13021184) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13217792) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 49, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 13217792) + 768, (float *)(A + 13217792) + 256, (float *)(A + 13152256) + 0, (float *)(A + 13217792) + 0, (float *)(A + 13217792) + 512, (float *)(A + 13021184) + 0, (float *)(A + 13053952) + 0, (float *)(A + 13086720) + 0, (float *)(A + 13119488) + 0, (float *)(A + 13348864) + 0, (float *)(A + 13381632) + 0, (float *)(A + 1880064) + 393216);
+  k5_matmul((float *)(A + 1880064) + 393216, (float *)(A + 667648) + 0, (float *)(A + 13217792) + 0);
 }
 
 static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k1_gather((float *)(A + 12288) + 0, in->x + 25, (float *)(A + 8564736) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 8531968) + 0, (float *)(A + 8433664) + 0, (float *)(A + 1880064) + 196608);
-  k8_matmul((float *)(A + 1880064) + 196608, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8695808) + 0);
-  k3_add_add((float *)(A + 8564736) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8695808) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 8564736) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 8564736) + 0, (float *)(A + 8597504) + 0, (float *)(A + 8630272) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 8499200) + 0, (float *)(A + 8630272) + 0, (float *)(A + 8663040) + 0, (float *)(A + 8695808) + 0, (float *)(A + 8728576) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 26, (float *)(A + 8826880) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 8728576) + 0, (float *)(A + 8630272) + 0, (float *)(A + 1880064) + 204800);
-  k8_matmul((float *)(A + 1880064) + 204800, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8957952) + 0);
-  k3_add_add((float *)(A + 8826880) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8957952) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 8761344) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 8761344) + 0, (float *)(A + 8794112) + 0, (float *)(A + 8826880) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 8695808) + 0, (float *)(A + 8826880) + 0, (float *)(A + 8859648) + 0, (float *)(A + 8892416) + 0, (float *)(A + 8925184) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 27, (float *)(A + 8957952) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 8925184) + 0, (float *)(A + 8826880) + 0, (float *)(A + 1880064) + 212992);
-  k8_matmul((float *)(A + 1880064) + 212992, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9089024) + 0);
-  k3_add_add((float *)(A + 8957952) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9089024) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 8957952) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 8957952) + 0, (float *)(A + 8990720) + 0, (float *)(A + 9023488) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 8892416) + 0, (float *)(A + 9023488) + 0, (float *)(A + 9056256) + 0, (float *)(A + 9089024) + 0, (float *)(A + 9121792) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 28, (float *)(A + 9220096) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 9121792) + 0, (float *)(A + 9023488) + 0, (float *)(A + 1880064) + 221184);
-  k8_matmul((float *)(A + 1880064) + 221184, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9351168) + 0);
-  k3_add_add((float *)(A + 9220096) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9351168) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 9154560) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 9154560) + 0, (float *)(A + 9187328) + 0, (float *)(A + 9220096) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 9089024) + 0, (float *)(A + 9220096) + 0, (float *)(A + 9252864) + 0, (float *)(A + 9285632) + 0, (float *)(A + 9318400) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 29, (float *)(A + 9351168) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 9318400) + 0, (float *)(A + 9220096) + 0, (float *)(A + 1880064) + 229376);
-  k8_matmul((float *)(A + 1880064) + 229376, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9482240) + 0);
-  k3_add_add((float *)(A + 9351168) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9482240) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 9351168) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 9351168) + 0, (float *)(A + 9383936) + 0, (float *)(A + 9416704) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 9285632) + 0, (float *)(A + 9416704) + 0, (float *)(A + 9449472) + 0, (float *)(A + 9482240) + 0, (float *)(A + 9515008) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 30, (float *)(A + 9613312) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 9515008) + 0, (float *)(A + 9416704) + 0, (float *)(A + 1880064) + 237568);
-  k8_matmul((float *)(A + 1880064) + 237568, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9744384) + 0);
-  k3_add_add((float *)(A + 9613312) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9744384) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 9547776) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 9547776) + 0, (float *)(A + 9580544) + 0, (float *)(A + 9613312) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 9482240) + 0, (float *)(A + 9613312) + 0, (float *)(A + 9646080) + 0, (float *)(A + 9678848) + 0, (float *)(A + 9711616) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 31, (float *)(A + 9744384) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 9711616) + 0, (float *)(A + 9613312) + 0, (float *)(A + 1880064) + 245760);
-  k8_matmul((float *)(A + 1880064) + 245760, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 9875456) + 0);
-  k3_add_add((float *)(A + 9744384) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 9875456) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 9744384) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 9744384) + 0, (float *)(A + 9777152) + 0, (float *)(A + 9809920) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 9678848) + 0, (float *)(A + 9809920) + 0, (float *)(A + 9842688) + 0, (float *)(A + 9875456) + 0, (float *)(A + 9908224) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 32, (float *)(A + 10006528) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 9908224) + 0, (float *)(A + 9809920) + 0, (float *)(A + 1880064) + 253952);
-  k8_matmul((float *)(A + 1880064) + 253952, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10137600) + 0);
-  k3_add_add((float *)(A + 10006528) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10137600) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 9940992) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 9940992) + 0, (float *)(A + 9973760) + 0, (float *)(A + 10006528) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 9875456) + 0, (float *)(A + 10006528) + 0, (float *)(A + 10039296) + 0, (float *)(A + 10072064) + 0, (float *)(A + 10104832) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 33, (float *)(A + 10137600) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 10104832) + 0, (float *)(A + 10006528) + 0, (float *)(A + 1880064) + 262144);
-  k8_matmul((float *)(A + 1880064) + 262144, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10268672) + 0);
-  k3_add_add((float *)(A + 10137600) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10268672) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 10137600) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 10137600) + 0, (float *)(A + 10170368) + 0, (float *)(A + 10203136) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 10072064) + 0, (float *)(A + 10203136) + 0, (float *)(A + 10235904) + 0, (float *)(A + 10268672) + 0, (float *)(A + 10301440) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 34, (float *)(A + 10399744) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 10301440) + 0, (float *)(A + 10203136) + 0, (float *)(A + 1880064) + 270336);
-  k8_matmul((float *)(A + 1880064) + 270336, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10530816) + 0);
-  k3_add_add((float *)(A + 10399744) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10530816) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 10334208) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 10334208) + 0, (float *)(A + 10366976) + 0, (float *)(A + 10399744) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 10268672) + 0, (float *)(A + 10399744) + 0, (float *)(A + 10432512) + 0, (float *)(A + 10465280) + 0, (float *)(A + 10498048) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 35, (float *)(A + 10530816) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 10498048) + 0, (float *)(A + 10399744) + 0, (float *)(A + 1880064) + 278528);
-  k8_matmul((float *)(A + 1880064) + 278528, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10661888) + 0);
-  k3_add_add((float *)(A + 10530816) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10661888) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 10530816) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10563584) + 0, (float *)(A + 10596352) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 10465280) + 0, (float *)(A + 10596352) + 0, (float *)(A + 10629120) + 0, (float *)(A + 10661888) + 0, (float *)(A + 10694656) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 36, (float *)(A + 10792960) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 10694656) + 0, (float *)(A + 10596352) + 0, (float *)(A + 1880064) + 286720);
-  k8_matmul((float *)(A + 1880064) + 286720, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 10924032) + 0);
-  k3_add_add((float *)(A + 10792960) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 10924032) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 10727424) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 10727424) + 0, (float *)(A + 10760192) + 0, (float *)(A + 10792960) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 10661888) + 0, (float *)(A + 10792960) + 0, (float *)(A + 10825728) + 0, (float *)(A + 10858496) + 0, (float *)(A + 10891264) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 37, (float *)(A + 10924032) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 10891264) + 0, (float *)(A + 10792960) + 0, (float *)(A + 1880064) + 294912);
-  k8_matmul((float *)(A + 1880064) + 294912, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11055104) + 0);
-  k3_add_add((float *)(A + 10924032) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11055104) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 10924032) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 10924032) + 0, (float *)(A + 10956800) + 0, (float *)(A + 10989568) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 10858496) + 0, (float *)(A + 10989568) + 0, (float *)(A + 11022336) + 0, (float *)(A + 11055104) + 0, (float *)(A + 11087872) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 38, (float *)(A + 11186176) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 11087872) + 0, (float *)(A + 10989568) + 0, (float *)(A + 1880064) + 303104);
-  k8_matmul((float *)(A + 1880064) + 303104, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11317248) + 0);
-  k3_add_add((float *)(A + 11186176) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11317248) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 11120640) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 11120640) + 0, (float *)(A + 11153408) + 0, (float *)(A + 11186176) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 11055104) + 0, (float *)(A + 11186176) + 0, (float *)(A + 11218944) + 0, (float *)(A + 11251712) + 0, (float *)(A + 11284480) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 39, (float *)(A + 11317248) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 11284480) + 0, (float *)(A + 11186176) + 0, (float *)(A + 1880064) + 311296);
-  k8_matmul((float *)(A + 1880064) + 311296, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11448320) + 0);
-  k3_add_add((float *)(A + 11317248) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11448320) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 11317248) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 11317248) + 0, (float *)(A + 11350016) + 0, (float *)(A + 11382784) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 11251712) + 0, (float *)(A + 11382784) + 0, (float *)(A + 11415552) + 0, (float *)(A + 11448320) + 0, (float *)(A + 11481088) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 40, (float *)(A + 11579392) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 11481088) + 0, (float *)(A + 11382784) + 0, (float *)(A + 1880064) + 319488);
-  k8_matmul((float *)(A + 1880064) + 319488, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11710464) + 0);
-  k3_add_add((float *)(A + 11579392) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11710464) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 11513856) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 11513856) + 0, (float *)(A + 11546624) + 0, (float *)(A + 11579392) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 11448320) + 0, (float *)(A + 11579392) + 0, (float *)(A + 11612160) + 0, (float *)(A + 11644928) + 0, (float *)(A + 11677696) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 41, (float *)(A + 11710464) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 11677696) + 0, (float *)(A + 11579392) + 0, (float *)(A + 1880064) + 327680);
-  k8_matmul((float *)(A + 1880064) + 327680, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 11841536) + 0);
-  k3_add_add((float *)(A + 11710464) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 11841536) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 11710464) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 11710464) + 0, (float *)(A + 11743232) + 0, (float *)(A + 11776000) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 11644928) + 0, (float *)(A + 11776000) + 0, (float *)(A + 11808768) + 0, (float *)(A + 11841536) + 0, (float *)(A + 11874304) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 42, (float *)(A + 11972608) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 11874304) + 0, (float *)(A + 11776000) + 0, (float *)(A + 1880064) + 335872);
-  k8_matmul((float *)(A + 1880064) + 335872, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12103680) + 0);
-  k3_add_add((float *)(A + 11972608) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12103680) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 11907072) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 11907072) + 0, (float *)(A + 11939840) + 0, (float *)(A + 11972608) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 11841536) + 0, (float *)(A + 11972608) + 0, (float *)(A + 12005376) + 0, (float *)(A + 12038144) + 0, (float *)(A + 12070912) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 43, (float *)(A + 12103680) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 12070912) + 0, (float *)(A + 11972608) + 0, (float *)(A + 1880064) + 344064);
-  k8_matmul((float *)(A + 1880064) + 344064, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12234752) + 0);
-  k3_add_add((float *)(A + 12103680) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12234752) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 12103680) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 12103680) + 0, (float *)(A + 12136448) + 0, (float *)(A + 12169216) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 12038144) + 0, (float *)(A + 12169216) + 0, (float *)(A + 12201984) + 0, (float *)(A + 12234752) + 0, (float *)(A + 12267520) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 44, (float *)(A + 12365824) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 12267520) + 0, (float *)(A + 12169216) + 0, (float *)(A + 1880064) + 352256);
-  k8_matmul((float *)(A + 1880064) + 352256, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12496896) + 0);
-  k3_add_add((float *)(A + 12365824) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12496896) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 12300288) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 12300288) + 0, (float *)(A + 12333056) + 0, (float *)(A + 12365824) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 12234752) + 0, (float *)(A + 12365824) + 0, (float *)(A + 12398592) + 0, (float *)(A + 12431360) + 0, (float *)(A + 12464128) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 45, (float *)(A + 12496896) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 12464128) + 0, (float *)(A + 12365824) + 0, (float *)(A + 1880064) + 360448);
-  k8_matmul((float *)(A + 1880064) + 360448, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12627968) + 0);
-  k3_add_add((float *)(A + 12496896) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12627968) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 12496896) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 12496896) + 0, (float *)(A + 12529664) + 0, (float *)(A + 12562432) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 12431360) + 0, (float *)(A + 12562432) + 0, (float *)(A + 12595200) + 0, (float *)(A + 12627968) + 0, (float *)(A + 12660736) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 46, (float *)(A + 12759040) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 12660736) + 0, (float *)(A + 12562432) + 0, (float *)(A + 1880064) + 368640);
-  k8_matmul((float *)(A + 1880064) + 368640, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12890112) + 0);
-  k3_add_add((float *)(A + 12759040) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12890112) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 12693504) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 12693504) + 0, (float *)(A + 12726272) + 0, (float *)(A + 12759040) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 12627968) + 0, (float *)(A + 12759040) + 0, (float *)(A + 12791808) + 0, (float *)(A + 12824576) + 0, (float *)(A + 12857344) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 47, (float *)(A + 12890112) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 12857344) + 0, (float *)(A + 12759040) + 0, (float *)(A + 1880064) + 376832);
-  k8_matmul((float *)(A + 1880064) + 376832, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13021184) + 0);
-  k3_add_add((float *)(A + 12890112) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13021184) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 12890112) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 12890112) + 0, (float *)(A + 12922880) + 0, (float *)(A + 12955648) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 12824576) + 0, (float *)(A + 12955648) + 0, (float *)(A + 12988416) + 0, (float *)(A + 13021184) + 0, (float *)(A + 13053952) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 48, (float *)(A + 13152256) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 13053952) + 0, (float *)(A + 12955648) + 0, (float *)(A + 1880064) + 385024);
-  k8_matmul((float *)(A + 1880064) + 385024, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13283328) + 0);
-  k3_add_add((float *)(A + 13152256) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13283328) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 13086720) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 13086720) + 0, (float *)(A + 13119488) + 0, (float *)(A + 13152256) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 13021184) + 0, (float *)(A + 13152256) + 0, (float *)(A + 13185024) + 0, (float *)(A + 13217792) + 0, (float *)(A + 13250560) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 49, (float *)(A + 13283328) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 13250560) + 0, (float *)(A + 13152256) + 0, (float *)(A + 1880064) + 393216);
-  k8_matmul((float *)(A + 1880064) + 393216, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13414400) + 0);
-  k3_add_add((float *)(A + 13283328) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13414400) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 13283328) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 13283328) + 0, (float *)(A + 13316096) + 0, (float *)(A + 13348864) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 13217792) + 0, (float *)(A + 13348864) + 0, (float *)(A + 13381632) + 0, (float *)(A + 13414400) + 0, (float *)(A + 13447168) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13217792) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13414400) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 50, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 13414400) + 768, (float *)(A + 13414400) + 256, (float *)(A + 13348864) + 0, (float *)(A + 13414400) + 0, (float *)(A + 13414400) + 512, (float *)(A + 13217792) + 0, (float *)(A + 13250560) + 0, (float *)(A + 13283328) + 0, (float *)(A + 13316096) + 0, (float *)(A + 13545472) + 0, (float *)(A + 13578240) + 0, (float *)(A + 1880064) + 401408);
+  k5_matmul((float *)(A + 1880064) + 401408, (float *)(A + 667648) + 0, (float *)(A + 13414400) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13414400) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13611008) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 51, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 13611008) + 768, (float *)(A + 13611008) + 256, (float *)(A + 13545472) + 0, (float *)(A + 13611008) + 0, (float *)(A + 13611008) + 512, (float *)(A + 13414400) + 0, (float *)(A + 13447168) + 0, (float *)(A + 13479936) + 0, (float *)(A + 13512704) + 0, (float *)(A + 13742080) + 0, (float *)(A + 13774848) + 0, (float *)(A + 1880064) + 409600);
+  k5_matmul((float *)(A + 1880064) + 409600, (float *)(A + 667648) + 0, (float *)(A + 13611008) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13611008) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13807616) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 52, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 13807616) + 768, (float *)(A + 13807616) + 256, (float *)(A + 13742080) + 0, (float *)(A + 13807616) + 0, (float *)(A + 13807616) + 512, (float *)(A + 13611008) + 0, (float *)(A + 13643776) + 0, (float *)(A + 13676544) + 0, (float *)(A + 13709312) + 0, (float *)(A + 13938688) + 0, (float *)(A + 13971456) + 0, (float *)(A + 1880064) + 417792);
+  k5_matmul((float *)(A + 1880064) + 417792, (float *)(A + 667648) + 0, (float *)(A + 13807616) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13807616) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14004224) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 53, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 14004224) + 768, (float *)(A + 14004224) + 256, (float *)(A + 13938688) + 0, (float *)(A + 14004224) + 0, (float *)(A + 14004224) + 512, (float *)(A + 13807616) + 0, (float *)(A + 13840384) + 0, (float *)(A + 13873152) + 0, (float *)(A + 13905920) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14168064) + 0, (float *)(A + 1880064) + 425984);
+  k5_matmul((float *)(A + 1880064) + 425984, (float *)(A + 667648) + 0, (float *)(A + 14004224) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14004224) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14200832) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 54, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 14200832) + 768, (float *)(A + 14200832) + 256, (float *)(A + 14135296) + 0, (float *)(A + 14200832) + 0, (float *)(A + 14200832) + 512, (float *)(A + 14004224) + 0, (float *)(A + 14036992) + 0, (float *)(A + 14069760) + 0, (float *)(A + 14102528) + 0, (float *)(A + 14331904) + 0, (float *)(A + 14364672) + 0, (float *)(A + 1880064) + 434176);
+  k5_matmul((float *)(A + 1880064) + 434176, (float *)(A + 667648) + 0, (float *)(A + 14200832) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14200832) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14397440) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 55, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 14397440) + 768, (float *)(A + 14397440) + 256, (float *)(A + 14331904) + 0, (float *)(A + 14397440) + 0, (float *)(A + 14397440) + 512, (float *)(A + 14200832) + 0, (float *)(A + 14233600) + 0, (float *)(A + 14266368) + 0, (float *)(A + 14299136) + 0, (float *)(A + 14528512) + 0, (float *)(A + 14561280) + 0, (float *)(A + 1880064) + 442368);
+  k5_matmul((float *)(A + 1880064) + 442368, (float *)(A + 667648) + 0, (float *)(A + 14397440) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14397440) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14594048) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 56, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 14594048) + 768, (float *)(A + 14594048) + 256, (float *)(A + 14528512) + 0, (float *)(A + 14594048) + 0, (float *)(A + 14594048) + 512, (float *)(A + 14397440) + 0, (float *)(A + 14430208) + 0, (float *)(A + 14462976) + 0, (float *)(A + 14495744) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14757888) + 0, (float *)(A + 1880064) + 450560);
+  k5_matmul((float *)(A + 1880064) + 450560, (float *)(A + 667648) + 0, (float *)(A + 14594048) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14594048) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14790656) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 57, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 14790656) + 768, (float *)(A + 14790656) + 256, (float *)(A + 14725120) + 0, (float *)(A + 14790656) + 0, (float *)(A + 14790656) + 512, (float *)(A + 14594048) + 0, (float *)(A + 14626816) + 0, (float *)(A + 14659584) + 0, (float *)(A + 14692352) + 0, (float *)(A + 14921728) + 0, (float *)(A + 14954496) + 0, (float *)(A + 1880064) + 458752);
+  k5_matmul((float *)(A + 1880064) + 458752, (float *)(A + 667648) + 0, (float *)(A + 14790656) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14790656) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14987264) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 58, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 14987264) + 768, (float *)(A + 14987264) + 256, (float *)(A + 14921728) + 0, (float *)(A + 14987264) + 0, (float *)(A + 14987264) + 512, (float *)(A + 14790656) + 0, (float *)(A + 14823424) + 0, (float *)(A + 14856192) + 0, (float *)(A + 14888960) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15151104) + 0, (float *)(A + 1880064) + 466944);
+  k5_matmul((float *)(A + 1880064) + 466944, (float *)(A + 667648) + 0, (float *)(A + 14987264) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14987264) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15183872) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 59, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 15183872) + 768, (float *)(A + 15183872) + 256, (float *)(A + 15118336) + 0, (float *)(A + 15183872) + 0, (float *)(A + 15183872) + 512, (float *)(A + 14987264) + 0, (float *)(A + 15020032) + 0, (float *)(A + 15052800) + 0, (float *)(A + 15085568) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15347712) + 0, (float *)(A + 1880064) + 475136);
+  k5_matmul((float *)(A + 1880064) + 475136, (float *)(A + 667648) + 0, (float *)(A + 15183872) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15183872) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15380480) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 60, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 15380480) + 768, (float *)(A + 15380480) + 256, (float *)(A + 15314944) + 0, (float *)(A + 15380480) + 0, (float *)(A + 15380480) + 512, (float *)(A + 15183872) + 0, (float *)(A + 15216640) + 0, (float *)(A + 15249408) + 0, (float *)(A + 15282176) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15544320) + 0, (float *)(A + 1880064) + 483328);
+  k5_matmul((float *)(A + 1880064) + 483328, (float *)(A + 667648) + 0, (float *)(A + 15380480) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15380480) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15577088) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 61, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 15577088) + 768, (float *)(A + 15577088) + 256, (float *)(A + 15511552) + 0, (float *)(A + 15577088) + 0, (float *)(A + 15577088) + 512, (float *)(A + 15380480) + 0, (float *)(A + 15413248) + 0, (float *)(A + 15446016) + 0, (float *)(A + 15478784) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15740928) + 0, (float *)(A + 1880064) + 491520);
+  k5_matmul((float *)(A + 1880064) + 491520, (float *)(A + 667648) + 0, (float *)(A + 15577088) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15577088) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15773696) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 62, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 15773696) + 768, (float *)(A + 15773696) + 256, (float *)(A + 15708160) + 0, (float *)(A + 15773696) + 0, (float *)(A + 15773696) + 512, (float *)(A + 15577088) + 0, (float *)(A + 15609856) + 0, (float *)(A + 15642624) + 0, (float *)(A + 15675392) + 0, (float *)(A + 15904768) + 0, (float *)(A + 15937536) + 0, (float *)(A + 1880064) + 499712);
+  k5_matmul((float *)(A + 1880064) + 499712, (float *)(A + 667648) + 0, (float *)(A + 15773696) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15773696) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15970304) + 0);
+  k1_gather((float *)(A + 12288) + 0, in->x + 63, (float *)(A + 405504) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 15970304) + 768, (float *)(A + 15970304) + 256, (float *)(A + 15904768) + 0, (float *)(A + 15970304) + 0, (float *)(A + 15970304) + 512, (float *)(A + 15773696) + 0, (float *)(A + 15806464) + 0, (float *)(A + 15839232) + 0, (float *)(A + 15872000) + 0, (float *)(A + 12288) + 0, (float *)(A + 45056) + 0, (float *)(A + 1880064) + 507904);
+  k5_matmul((float *)(A + 1880064) + 507904, (float *)(A + 667648) + 0, (float *)(A + 15970304) + 0);
+  k6_add_add_add((float *)(A + 405504) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15970304) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 77824) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 77824) + 768, (float *)(A + 77824) + 256, (float *)(A + 12288) + 0, (float *)(A + 77824) + 0, (float *)(A + 77824) + 512, (float *)(A + 15970304) + 0, (float *)(A + 16003072) + 0, (float *)(A + 16035840) + 0, (float *)(A + 16068608) + 0, (float *)(A + 208896) + 0, (float *)(A + 1880064) + 516096);
+  k9_transpose(P + 362496 /* dense1.weight */, (float *)(A + 77824) + 0);
+  k10_matmul((float *)(A + 1880064) + 0, (float *)(A + 77824) + 0, (float *)(A + 667648) + 0);
+  k49_add((float *)(A + 667648) + 0, P + 387072 /* dense1.bias */, (float *)(A + 77824) + 0);
+  k50_log_softmax((float *)(A + 77824) + 0, (float *)(A + 90112) + 0);
+  k18_mul((float *)(A + 0) + 0, (float *)(A + 90112) + 0, (float *)(A + 102400) + 0);
+  k19_sum_to((float *)(A + 102400) + 0, (float *)(A + 114688) + 0);
+  k20_sum_to((float *)(A + 114688) + 0, (float *)(A + 102400) + 0);
+  k16_one_hot(in->y + 1, (float *)(A + 102464) + 0);
+  k49_add((float *)(A + 667648) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 114752) + 0);
+  k50_log_softmax((float *)(A + 114752) + 0, (float *)(A + 127040) + 0);
+  k18_mul((float *)(A + 102464) + 0, (float *)(A + 127040) + 0, (float *)(A + 139328) + 0);
+  k19_sum_to((float *)(A + 139328) + 0, (float *)(A + 151616) + 0);
+  k20_sum_to((float *)(A + 151616) + 0, (float *)(A + 139328) + 0);
+  k16_one_hot(in->y + 2, (float *)(A + 139392) + 0);
+  k49_add((float *)(A + 667648) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 151680) + 0);
+  k50_log_softmax((float *)(A + 151680) + 0, (float *)(A + 163968) + 0);
+  k18_mul((float *)(A + 139392) + 0, (float *)(A + 163968) + 0, (float *)(A + 176256) + 0);
+  k19_sum_to((float *)(A + 176256) + 0, (float *)(A + 188544) + 0);
+  k20_sum_to((float *)(A + 188544) + 0, (float *)(A + 176256) + 0);
+  k16_one_hot(in->y + 3, (float *)(A + 176320) + 0);
+  k49_add((float *)(A + 667648) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 188608) + 0);
+  k50_log_softmax((float *)(A + 188608) + 0, (float *)(A + 1454080) + 0);
+  k18_mul((float *)(A + 176320) + 0, (float *)(A + 1454080) + 0, (float *)(A + 1466368) + 0);
+  k19_sum_to((float *)(A + 1466368) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 201024) + 0);
+  k16_one_hot(in->y + 4, (float *)(A + 1466368) + 0);
+  k49_add((float *)(A + 667648) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 1478656) + 0);
+  k50_log_softmax((float *)(A + 1478656) + 0, (float *)(A + 1490944) + 0);
+  k18_mul((float *)(A + 1466368) + 0, (float *)(A + 1490944) + 0, (float *)(A + 1503232) + 0);
+  k19_sum_to((float *)(A + 1503232) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 201088) + 0);
+  k16_one_hot(in->y + 5, (float *)(A + 1503232) + 0);
+  k49_add((float *)(A + 667648) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 1515520) + 0);
+  k50_log_softmax((float *)(A + 1515520) + 0, (float *)(A + 1527808) + 0);
+  k18_mul((float *)(A + 1503232) + 0, (float *)(A + 1527808) + 0, (float *)(A + 1540096) + 0);
+  k19_sum_to((float *)(A + 1540096) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 201152) + 0);
+  k16_one_hot(in->y + 6, (float *)(A + 1540096) + 0);
+  k49_add((float *)(A + 667648) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 1552384) + 0);
+  k50_log_softmax((float *)(A + 1552384) + 0, (float *)(A + 1564672) + 0);
+  k18_mul((float *)(A + 1540096) + 0, (float *)(A + 1564672) + 0, (float *)(A + 1576960) + 0);
+  k19_sum_to((float *)(A + 1576960) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 201216) + 0);
+  k16_one_hot(in->y + 7, (float *)(A + 1576960) + 0);
+  k49_add((float *)(A + 667648) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 1589248) + 0);
+  k50_log_softmax((float *)(A + 1589248) + 0, (float *)(A + 1601536) + 0);
+  k18_mul((float *)(A + 1576960) + 0, (float *)(A + 1601536) + 0, (float *)(A + 1613824) + 0);
+  k19_sum_to((float *)(A + 1613824) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 201280) + 0);
+  k16_one_hot(in->y + 8, (float *)(A + 1613824) + 0);
+  k49_add((float *)(A + 667648) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 1626112) + 0);
+  k50_log_softmax((float *)(A + 1626112) + 0, (float *)(A + 1638400) + 0);
+  k18_mul((float *)(A + 1613824) + 0, (float *)(A + 1638400) + 0, (float *)(A + 1650688) + 0);
+  k19_sum_to((float *)(A + 1650688) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 201344) + 0);
+  k16_one_hot(in->y + 9, (float *)(A + 1650688) + 0);
+  k49_add((float *)(A + 667648) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 1662976) + 0);
+  k50_log_softmax((float *)(A + 1662976) + 0, (float *)(A + 1675264) + 0);
+  k18_mul((float *)(A + 1650688) + 0, (float *)(A + 1675264) + 0, (float *)(A + 1687552) + 0);
+  k19_sum_to((float *)(A + 1687552) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 201408) + 0);
+  k16_one_hot(in->y + 10, (float *)(A + 1687552) + 0);
+  k49_add((float *)(A + 667648) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 1699840) + 0);
+  k50_log_softmax((float *)(A + 1699840) + 0, (float *)(A + 241664) + 0);
+  k18_mul((float *)(A + 1687552) + 0, (float *)(A + 241664) + 0, (float *)(A + 253952) + 0);
+  k19_sum_to((float *)(A + 253952) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712128) + 0);
+  k16_one_hot(in->y + 11, (float *)(A + 253952) + 0);
+  k49_add((float *)(A + 667648) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 266240) + 0);
+  k50_log_softmax((float *)(A + 266240) + 0, (float *)(A + 278528) + 0);
+  k18_mul((float *)(A + 253952) + 0, (float *)(A + 278528) + 0, (float *)(A + 290816) + 0);
+  k19_sum_to((float *)(A + 290816) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712192) + 0);
+  k16_one_hot(in->y + 12, (float *)(A + 290816) + 0);
+  k49_add((float *)(A + 667648) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 303104) + 0);
+  k50_log_softmax((float *)(A + 303104) + 0, (float *)(A + 315392) + 0);
+  k18_mul((float *)(A + 290816) + 0, (float *)(A + 315392) + 0, (float *)(A + 327680) + 0);
+  k19_sum_to((float *)(A + 327680) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712256) + 0);
+  k16_one_hot(in->y + 13, (float *)(A + 327680) + 0);
+  k49_add((float *)(A + 667648) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 339968) + 0);
+  k50_log_softmax((float *)(A + 339968) + 0, (float *)(A + 352256) + 0);
+  k18_mul((float *)(A + 327680) + 0, (float *)(A + 352256) + 0, (float *)(A + 364544) + 0);
+  k19_sum_to((float *)(A + 364544) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712320) + 0);
+  k16_one_hot(in->y + 14, (float *)(A + 364544) + 0);
+  k49_add((float *)(A + 667648) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 376832) + 0);
+  k50_log_softmax((float *)(A + 376832) + 0, (float *)(A + 389120) + 0);
+  k18_mul((float *)(A + 364544) + 0, (float *)(A + 389120) + 0, (float *)(A + 401408) + 0);
+  k19_sum_to((float *)(A + 401408) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712384) + 0);
+  k16_one_hot(in->y + 15, (float *)(A + 401408) + 0);
+  k49_add((float *)(A + 667648) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 413696) + 0);
+  k50_log_softmax((float *)(A + 413696) + 0, (float *)(A + 425984) + 0);
+  k18_mul((float *)(A + 401408) + 0, (float *)(A + 425984) + 0, (float *)(A + 438272) + 0);
+  k19_sum_to((float *)(A + 438272) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712448) + 0);
+  k16_one_hot(in->y + 16, (float *)(A + 438272) + 0);
+  k49_add((float *)(A + 667648) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 450560) + 0);
+  k50_log_softmax((float *)(A + 450560) + 0, (float *)(A + 462848) + 0);
+  k18_mul((float *)(A + 438272) + 0, (float *)(A + 462848) + 0, (float *)(A + 475136) + 0);
+  k19_sum_to((float *)(A + 475136) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712512) + 0);
+  k16_one_hot(in->y + 17, (float *)(A + 475136) + 0);
+  k49_add((float *)(A + 667648) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 487424) + 0);
+  k50_log_softmax((float *)(A + 487424) + 0, (float *)(A + 499712) + 0);
+  k18_mul((float *)(A + 475136) + 0, (float *)(A + 499712) + 0, (float *)(A + 512000) + 0);
+  k19_sum_to((float *)(A + 512000) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712576) + 0);
+  k16_one_hot(in->y + 18, (float *)(A + 512000) + 0);
+  k49_add((float *)(A + 667648) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 524288) + 0);
+  k50_log_softmax((float *)(A + 524288) + 0, (float *)(A + 16101376) + 0);
+  k18_mul((float *)(A + 512000) + 0, (float *)(A + 16101376) + 0, (float *)(A + 16113664) + 0);
+  k19_sum_to((float *)(A + 16113664) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712640) + 0);
+  k16_one_hot(in->y + 19, (float *)(A + 16113664) + 0);
+  k49_add((float *)(A + 667648) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 16125952) + 0);
+  k50_log_softmax((float *)(A + 16125952) + 0, (float *)(A + 16138240) + 0);
+  k18_mul((float *)(A + 16113664) + 0, (float *)(A + 16138240) + 0, (float *)(A + 16150528) + 0);
+  k19_sum_to((float *)(A + 16150528) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712704) + 0);
+  k16_one_hot(in->y + 20, (float *)(A + 16150528) + 0);
+  k49_add((float *)(A + 667648) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 16162816) + 0);
+  k50_log_softmax((float *)(A + 16162816) + 0, (float *)(A + 16175104) + 0);
+  k18_mul((float *)(A + 16150528) + 0, (float *)(A + 16175104) + 0, (float *)(A + 16187392) + 0);
+  k19_sum_to((float *)(A + 16187392) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712768) + 0);
+  k16_one_hot(in->y + 21, (float *)(A + 16187392) + 0);
+  k49_add((float *)(A + 667648) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 16199680) + 0);
+  k50_log_softmax((float *)(A + 16199680) + 0, (float *)(A + 16211968) + 0);
+  k18_mul((float *)(A + 16187392) + 0, (float *)(A + 16211968) + 0, (float *)(A + 16224256) + 0);
+  k19_sum_to((float *)(A + 16224256) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712832) + 0);
+  k16_one_hot(in->y + 22, (float *)(A + 16224256) + 0);
+  k49_add((float *)(A + 667648) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 16236544) + 0);
+  k50_log_softmax((float *)(A + 16236544) + 0, (float *)(A + 16248832) + 0);
+  k18_mul((float *)(A + 16224256) + 0, (float *)(A + 16248832) + 0, (float *)(A + 16261120) + 0);
+  k19_sum_to((float *)(A + 16261120) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712896) + 0);
+  k16_one_hot(in->y + 23, (float *)(A + 16261120) + 0);
+  k49_add((float *)(A + 667648) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 16273408) + 0);
+  k50_log_softmax((float *)(A + 16273408) + 0, (float *)(A + 16285696) + 0);
 }
 
 static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k1_gather((float *)(A + 12288) + 0, in->x + 50, (float *)(A + 13545472) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 13447168) + 0, (float *)(A + 13348864) + 0, (float *)(A + 1880064) + 401408);
-  k8_matmul((float *)(A + 1880064) + 401408, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13676544) + 0);
-  k3_add_add((float *)(A + 13545472) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13676544) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 13479936) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 13479936) + 0, (float *)(A + 13512704) + 0, (float *)(A + 13545472) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 13414400) + 0, (float *)(A + 13545472) + 0, (float *)(A + 13578240) + 0, (float *)(A + 13611008) + 0, (float *)(A + 13643776) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 51, (float *)(A + 13676544) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 13643776) + 0, (float *)(A + 13545472) + 0, (float *)(A + 1880064) + 409600);
-  k8_matmul((float *)(A + 1880064) + 409600, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 13807616) + 0);
-  k3_add_add((float *)(A + 13676544) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 13807616) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 13676544) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 13676544) + 0, (float *)(A + 13709312) + 0, (float *)(A + 13742080) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 13611008) + 0, (float *)(A + 13742080) + 0, (float *)(A + 13774848) + 0, (float *)(A + 13807616) + 0, (float *)(A + 13840384) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 52, (float *)(A + 13938688) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 13840384) + 0, (float *)(A + 13742080) + 0, (float *)(A + 1880064) + 417792);
-  k8_matmul((float *)(A + 1880064) + 417792, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14069760) + 0);
-  k3_add_add((float *)(A + 13938688) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14069760) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 13873152) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 13873152) + 0, (float *)(A + 13905920) + 0, (float *)(A + 13938688) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 13807616) + 0, (float *)(A + 13938688) + 0, (float *)(A + 13971456) + 0, (float *)(A + 14004224) + 0, (float *)(A + 14036992) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 53, (float *)(A + 14069760) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 14036992) + 0, (float *)(A + 13938688) + 0, (float *)(A + 1880064) + 425984);
-  k8_matmul((float *)(A + 1880064) + 425984, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14200832) + 0);
-  k3_add_add((float *)(A + 14069760) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14200832) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 14069760) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 14069760) + 0, (float *)(A + 14102528) + 0, (float *)(A + 14135296) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 14004224) + 0, (float *)(A + 14135296) + 0, (float *)(A + 14168064) + 0, (float *)(A + 14200832) + 0, (float *)(A + 14233600) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 54, (float *)(A + 14331904) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 14233600) + 0, (float *)(A + 14135296) + 0, (float *)(A + 1880064) + 434176);
-  k8_matmul((float *)(A + 1880064) + 434176, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14462976) + 0);
-  k3_add_add((float *)(A + 14331904) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14462976) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 14266368) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 14266368) + 0, (float *)(A + 14299136) + 0, (float *)(A + 14331904) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 14200832) + 0, (float *)(A + 14331904) + 0, (float *)(A + 14364672) + 0, (float *)(A + 14397440) + 0, (float *)(A + 14430208) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 55, (float *)(A + 14462976) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 14430208) + 0, (float *)(A + 14331904) + 0, (float *)(A + 1880064) + 442368);
-  k8_matmul((float *)(A + 1880064) + 442368, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14594048) + 0);
-  k3_add_add((float *)(A + 14462976) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14594048) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 14462976) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 14462976) + 0, (float *)(A + 14495744) + 0, (float *)(A + 14528512) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 14397440) + 0, (float *)(A + 14528512) + 0, (float *)(A + 14561280) + 0, (float *)(A + 14594048) + 0, (float *)(A + 14626816) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 56, (float *)(A + 14725120) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 14626816) + 0, (float *)(A + 14528512) + 0, (float *)(A + 1880064) + 450560);
-  k8_matmul((float *)(A + 1880064) + 450560, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14856192) + 0);
-  k3_add_add((float *)(A + 14725120) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14856192) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 14659584) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 14659584) + 0, (float *)(A + 14692352) + 0, (float *)(A + 14725120) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 14594048) + 0, (float *)(A + 14725120) + 0, (float *)(A + 14757888) + 0, (float *)(A + 14790656) + 0, (float *)(A + 14823424) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 57, (float *)(A + 14856192) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 14823424) + 0, (float *)(A + 14725120) + 0, (float *)(A + 1880064) + 458752);
-  k8_matmul((float *)(A + 1880064) + 458752, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 14987264) + 0);
-  k3_add_add((float *)(A + 14856192) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 14987264) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 14856192) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 14856192) + 0, (float *)(A + 14888960) + 0, (float *)(A + 14921728) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 14790656) + 0, (float *)(A + 14921728) + 0, (float *)(A + 14954496) + 0, (float *)(A + 14987264) + 0, (float *)(A + 15020032) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 58, (float *)(A + 15118336) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 15020032) + 0, (float *)(A + 14921728) + 0, (float *)(A + 1880064) + 466944);
-  k8_matmul((float *)(A + 1880064) + 466944, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15249408) + 0);
-  k3_add_add((float *)(A + 15118336) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15249408) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 15052800) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 15052800) + 0, (float *)(A + 15085568) + 0, (float *)(A + 15118336) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 14987264) + 0, (float *)(A + 15118336) + 0, (float *)(A + 15151104) + 0, (float *)(A + 15183872) + 0, (float *)(A + 15216640) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 59, (float *)(A + 15249408) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 15216640) + 0, (float *)(A + 15118336) + 0, (float *)(A + 1880064) + 475136);
-  k8_matmul((float *)(A + 1880064) + 475136, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15380480) + 0);
-  k3_add_add((float *)(A + 15249408) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15380480) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 15249408) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 15249408) + 0, (float *)(A + 15282176) + 0, (float *)(A + 15314944) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 15183872) + 0, (float *)(A + 15314944) + 0, (float *)(A + 15347712) + 0, (float *)(A + 15380480) + 0, (float *)(A + 15413248) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 60, (float *)(A + 15511552) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 15413248) + 0, (float *)(A + 15314944) + 0, (float *)(A + 1880064) + 483328);
-  k8_matmul((float *)(A + 1880064) + 483328, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15642624) + 0);
-  k3_add_add((float *)(A + 15511552) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15642624) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 15446016) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 15446016) + 0, (float *)(A + 15478784) + 0, (float *)(A + 15511552) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 15380480) + 0, (float *)(A + 15511552) + 0, (float *)(A + 15544320) + 0, (float *)(A + 15577088) + 0, (float *)(A + 15609856) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 61, (float *)(A + 15642624) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 15609856) + 0, (float *)(A + 15511552) + 0, (float *)(A + 1880064) + 491520);
-  k8_matmul((float *)(A + 1880064) + 491520, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 15773696) + 0);
-  k3_add_add((float *)(A + 15642624) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 15773696) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 15642624) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 15642624) + 0, (float *)(A + 15675392) + 0, (float *)(A + 15708160) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 15577088) + 0, (float *)(A + 15708160) + 0, (float *)(A + 15740928) + 0, (float *)(A + 15773696) + 0, (float *)(A + 15806464) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 62, (float *)(A + 15904768) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 15806464) + 0, (float *)(A + 15708160) + 0, (float *)(A + 1880064) + 499712);
-  k8_matmul((float *)(A + 1880064) + 499712, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 16035840) + 0);
-  k3_add_add((float *)(A + 15904768) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16035840) + 0, (float *)(A + 667648) + 0);
-  k4_tanh((float *)(A + 667648) + 512, (float *)(A + 15839232) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 0, (float *)(A + 15839232) + 0, (float *)(A + 15872000) + 0, (float *)(A + 15904768) + 0);
-  k18_sigmoid_mul_add((float *)(A + 667648) + 256, (float *)(A + 15773696) + 0, (float *)(A + 15904768) + 0, (float *)(A + 15937536) + 0, (float *)(A + 15970304) + 0, (float *)(A + 16003072) + 0);
-  k1_gather((float *)(A + 12288) + 0, in->x + 63, (float *)(A + 16035840) + 0);
-  k17_sigmoid_mul((float *)(A + 667648) + 768, (float *)(A + 16003072) + 0, (float *)(A + 15904768) + 0, (float *)(A + 1880064) + 507904);
-  k8_matmul((float *)(A + 1880064) + 507904, (float *)(A + 798720) + 0, (float *)(A + 667648) + 0);
-  k9_add((float *)(A + 667648) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 12288) + 0);
-  k3_add_add((float *)(A + 16035840) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 12288) + 0, (float *)(A + 143360) + 0);
-  k4_tanh((float *)(A + 143360) + 512, (float *)(A + 12288) + 0);
-  k17_sigmoid_mul((float *)(A + 143360) + 0, (float *)(A + 12288) + 0, (float *)(A + 45056) + 0, (float *)(A + 77824) + 0);
-  k19_sigmoid_mul_add((float *)(A + 143360) + 256, (float *)(A + 15970304) + 0, (float *)(A + 77824) + 0, (float *)(A + 110592) + 0, (float *)(A + 274432) + 0);
-  k17_sigmoid_mul((float *)(A + 143360) + 768, (float *)(A + 274432) + 0, (float *)(A + 77824) + 0, (float *)(A + 1880064) + 516096);
-  k12_transpose(P + 362496 /* dense1.weight */, (float *)(A + 307200) + 0);
-  k13_matmul((float *)(A + 1880064) + 0, (float *)(A + 307200) + 0, (float *)(A + 667648) + 0);
-  k57_add((float *)(A + 667648) + 0, P + 387072 /* dense1.bias */, (float *)(A + 307200) + 0);
-  k58_log_softmax((float *)(A + 307200) + 0, (float *)(A + 319488) + 0);
-  k22_mul((float *)(A + 0) + 0, (float *)(A + 319488) + 0, (float *)(A + 331776) + 0);
-  k23_sum_to((float *)(A + 331776) + 0, (float *)(A + 344064) + 0);
-  k24_sum_to((float *)(A + 344064) + 0, (float *)(A + 331776) + 0);
-  k20_one_hot(in->y + 1, (float *)(A + 331840) + 0);
-  k57_add((float *)(A + 667648) + 3072, P + 387072 /* dense1.bias */, (float *)(A + 344128) + 0);
-  k58_log_softmax((float *)(A + 344128) + 0, (float *)(A + 356416) + 0);
-  k22_mul((float *)(A + 331840) + 0, (float *)(A + 356416) + 0, (float *)(A + 368704) + 0);
-  k23_sum_to((float *)(A + 368704) + 0, (float *)(A + 380992) + 0);
-  k24_sum_to((float *)(A + 380992) + 0, (float *)(A + 368704) + 0);
-  k20_one_hot(in->y + 2, (float *)(A + 368768) + 0);
-  k57_add((float *)(A + 667648) + 6144, P + 387072 /* dense1.bias */, (float *)(A + 381056) + 0);
-  k58_log_softmax((float *)(A + 381056) + 0, (float *)(A + 143360) + 0);
-  k22_mul((float *)(A + 368768) + 0, (float *)(A + 143360) + 0, (float *)(A + 155648) + 0);
-  k23_sum_to((float *)(A + 155648) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 393472) + 0);
-  k20_one_hot(in->y + 3, (float *)(A + 155648) + 0);
-  k57_add((float *)(A + 667648) + 9216, P + 387072 /* dense1.bias */, (float *)(A + 167936) + 0);
-  k58_log_softmax((float *)(A + 167936) + 0, (float *)(A + 180224) + 0);
-  k22_mul((float *)(A + 155648) + 0, (float *)(A + 180224) + 0, (float *)(A + 192512) + 0);
-  k23_sum_to((float *)(A + 192512) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 393536) + 0);
-  k20_one_hot(in->y + 4, (float *)(A + 192512) + 0);
-  k57_add((float *)(A + 667648) + 12288, P + 387072 /* dense1.bias */, (float *)(A + 204800) + 0);
-  k58_log_softmax((float *)(A + 204800) + 0, (float *)(A + 217088) + 0);
-  k22_mul((float *)(A + 192512) + 0, (float *)(A + 217088) + 0, (float *)(A + 229376) + 0);
-  k23_sum_to((float *)(A + 229376) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 393600) + 0);
-  k20_one_hot(in->y + 5, (float *)(A + 229376) + 0);
-  k57_add((float *)(A + 667648) + 15360, P + 387072 /* dense1.bias */, (float *)(A + 241664) + 0);
-  k58_log_softmax((float *)(A + 241664) + 0, (float *)(A + 253952) + 0);
-  k22_mul((float *)(A + 229376) + 0, (float *)(A + 253952) + 0, (float *)(A + 16035840) + 0);
-  k23_sum_to((float *)(A + 16035840) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266240) + 0);
-  k20_one_hot(in->y + 6, (float *)(A + 16035840) + 0);
-  k57_add((float *)(A + 667648) + 18432, P + 387072 /* dense1.bias */, (float *)(A + 16048128) + 0);
-  k58_log_softmax((float *)(A + 16048128) + 0, (float *)(A + 16060416) + 0);
-  k22_mul((float *)(A + 16035840) + 0, (float *)(A + 16060416) + 0, (float *)(A + 16072704) + 0);
-  k23_sum_to((float *)(A + 16072704) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266304) + 0);
-  k20_one_hot(in->y + 7, (float *)(A + 16072704) + 0);
-  k57_add((float *)(A + 667648) + 21504, P + 387072 /* dense1.bias */, (float *)(A + 16084992) + 0);
-  k58_log_softmax((float *)(A + 16084992) + 0, (float *)(A + 16097280) + 0);
-  k22_mul((float *)(A + 16072704) + 0, (float *)(A + 16097280) + 0, (float *)(A + 16109568) + 0);
-  k23_sum_to((float *)(A + 16109568) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266368) + 0);
-  k20_one_hot(in->y + 8, (float *)(A + 16109568) + 0);
-  k57_add((float *)(A + 667648) + 24576, P + 387072 /* dense1.bias */, (float *)(A + 16121856) + 0);
-  k58_log_softmax((float *)(A + 16121856) + 0, (float *)(A + 16134144) + 0);
-  k22_mul((float *)(A + 16109568) + 0, (float *)(A + 16134144) + 0, (float *)(A + 16146432) + 0);
-  k23_sum_to((float *)(A + 16146432) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266432) + 0);
-  k20_one_hot(in->y + 9, (float *)(A + 16146432) + 0);
-  k57_add((float *)(A + 667648) + 27648, P + 387072 /* dense1.bias */, (float *)(A + 1454080) + 0);
-  k58_log_softmax((float *)(A + 1454080) + 0, (float *)(A + 1466368) + 0);
-  k22_mul((float *)(A + 16146432) + 0, (float *)(A + 1466368) + 0, (float *)(A + 1478656) + 0);
-  k23_sum_to((float *)(A + 1478656) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266496) + 0);
-  k20_one_hot(in->y + 10, (float *)(A + 1478656) + 0);
-  k57_add((float *)(A + 667648) + 30720, P + 387072 /* dense1.bias */, (float *)(A + 1490944) + 0);
-  k58_log_softmax((float *)(A + 1490944) + 0, (float *)(A + 1503232) + 0);
-  k22_mul((float *)(A + 1478656) + 0, (float *)(A + 1503232) + 0, (float *)(A + 1515520) + 0);
-  k23_sum_to((float *)(A + 1515520) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266560) + 0);
-  k20_one_hot(in->y + 11, (float *)(A + 1515520) + 0);
-  k57_add((float *)(A + 667648) + 33792, P + 387072 /* dense1.bias */, (float *)(A + 1527808) + 0);
-  k58_log_softmax((float *)(A + 1527808) + 0, (float *)(A + 1540096) + 0);
-  k22_mul((float *)(A + 1515520) + 0, (float *)(A + 1540096) + 0, (float *)(A + 1552384) + 0);
-  k23_sum_to((float *)(A + 1552384) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266624) + 0);
-  k20_one_hot(in->y + 12, (float *)(A + 1552384) + 0);
-  k57_add((float *)(A + 667648) + 36864, P + 387072 /* dense1.bias */, (float *)(A + 1564672) + 0);
-  k58_log_softmax((float *)(A + 1564672) + 0, (float *)(A + 1576960) + 0);
-  k22_mul((float *)(A + 1552384) + 0, (float *)(A + 1576960) + 0, (float *)(A + 1589248) + 0);
-  k23_sum_to((float *)(A + 1589248) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266688) + 0);
-  k20_one_hot(in->y + 13, (float *)(A + 1589248) + 0);
-  k57_add((float *)(A + 667648) + 39936, P + 387072 /* dense1.bias */, (float *)(A + 1601536) + 0);
-  k58_log_softmax((float *)(A + 1601536) + 0, (float *)(A + 1613824) + 0);
-  k22_mul((float *)(A + 1589248) + 0, (float *)(A + 1613824) + 0, (float *)(A + 1626112) + 0);
-  k23_sum_to((float *)(A + 1626112) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266752) + 0);
-  k20_one_hot(in->y + 14, (float *)(A + 1626112) + 0);
-  k57_add((float *)(A + 667648) + 43008, P + 387072 /* dense1.bias */, (float *)(A + 1638400) + 0);
+  k18_mul((float *)(A + 16261120) + 0, (float *)(A + 16285696) + 0, (float *)(A + 16297984) + 0);
+  k19_sum_to((float *)(A + 16297984) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1712960) + 0);
+  k16_one_hot(in->y + 24, (float *)(A + 16297984) + 0);
+  k49_add((float *)(A + 667648) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 16310272) + 0);
+  k50_log_softmax((float *)(A + 16310272) + 0, (float *)(A + 16322560) + 0);
+  k18_mul((float *)(A + 16297984) + 0, (float *)(A + 16322560) + 0, (float *)(A + 16334848) + 0);
+  k19_sum_to((float *)(A + 16334848) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713024) + 0);
+  k16_one_hot(in->y + 25, (float *)(A + 16334848) + 0);
+  k49_add((float *)(A + 667648) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 16347136) + 0);
+  k50_log_softmax((float *)(A + 16347136) + 0, (float *)(A + 16359424) + 0);
+  k18_mul((float *)(A + 16334848) + 0, (float *)(A + 16359424) + 0, (float *)(A + 16371712) + 0);
+  k19_sum_to((float *)(A + 16371712) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713088) + 0);
+  k16_one_hot(in->y + 26, (float *)(A + 16371712) + 0);
+  k49_add((float *)(A + 667648) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 16384000) + 0);
+  k50_log_softmax((float *)(A + 16384000) + 0, (float *)(A + 16396288) + 0);
+  k18_mul((float *)(A + 16371712) + 0, (float *)(A + 16396288) + 0, (float *)(A + 16408576) + 0);
+  k19_sum_to((float *)(A + 16408576) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713152) + 0);
+  k16_one_hot(in->y + 27, (float *)(A + 16408576) + 0);
+  k49_add((float *)(A + 667648) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 16420864) + 0);
+  k50_log_softmax((float *)(A + 16420864) + 0, (float *)(A + 16433152) + 0);
+  k18_mul((float *)(A + 16408576) + 0, (float *)(A + 16433152) + 0, (float *)(A + 16445440) + 0);
+  k19_sum_to((float *)(A + 16445440) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713216) + 0);
+  k16_one_hot(in->y + 28, (float *)(A + 16445440) + 0);
+  k49_add((float *)(A + 667648) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 16457728) + 0);
+  k50_log_softmax((float *)(A + 16457728) + 0, (float *)(A + 16470016) + 0);
+  k18_mul((float *)(A + 16445440) + 0, (float *)(A + 16470016) + 0, (float *)(A + 16482304) + 0);
+  k19_sum_to((float *)(A + 16482304) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713280) + 0);
+  k16_one_hot(in->y + 29, (float *)(A + 16482304) + 0);
+  k49_add((float *)(A + 667648) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 16494592) + 0);
+  k50_log_softmax((float *)(A + 16494592) + 0, (float *)(A + 16506880) + 0);
+  k18_mul((float *)(A + 16482304) + 0, (float *)(A + 16506880) + 0, (float *)(A + 16519168) + 0);
+  k19_sum_to((float *)(A + 16519168) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713344) + 0);
+  k16_one_hot(in->y + 30, (float *)(A + 16519168) + 0);
+  k49_add((float *)(A + 667648) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 16531456) + 0);
+  k50_log_softmax((float *)(A + 16531456) + 0, (float *)(A + 16543744) + 0);
+  k18_mul((float *)(A + 16519168) + 0, (float *)(A + 16543744) + 0, (float *)(A + 16556032) + 0);
+  k19_sum_to((float *)(A + 16556032) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713408) + 0);
+  k16_one_hot(in->y + 31, (float *)(A + 16556032) + 0);
+  k49_add((float *)(A + 667648) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 16568320) + 0);
+  k50_log_softmax((float *)(A + 16568320) + 0, (float *)(A + 16580608) + 0);
+  k18_mul((float *)(A + 16556032) + 0, (float *)(A + 16580608) + 0, (float *)(A + 16592896) + 0);
+  k19_sum_to((float *)(A + 16592896) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713472) + 0);
+  k16_one_hot(in->y + 32, (float *)(A + 16592896) + 0);
+  k49_add((float *)(A + 667648) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 16605184) + 0);
+  k50_log_softmax((float *)(A + 16605184) + 0, (float *)(A + 16617472) + 0);
+  k18_mul((float *)(A + 16592896) + 0, (float *)(A + 16617472) + 0, (float *)(A + 16629760) + 0);
+  k19_sum_to((float *)(A + 16629760) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713536) + 0);
+  k16_one_hot(in->y + 33, (float *)(A + 16629760) + 0);
+  k49_add((float *)(A + 667648) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 16642048) + 0);
+  k50_log_softmax((float *)(A + 16642048) + 0, (float *)(A + 16654336) + 0);
+  k18_mul((float *)(A + 16629760) + 0, (float *)(A + 16654336) + 0, (float *)(A + 16666624) + 0);
+  k19_sum_to((float *)(A + 16666624) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713600) + 0);
+  k16_one_hot(in->y + 34, (float *)(A + 16666624) + 0);
+  k49_add((float *)(A + 667648) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 16678912) + 0);
+  k50_log_softmax((float *)(A + 16678912) + 0, (float *)(A + 16691200) + 0);
+  k18_mul((float *)(A + 16666624) + 0, (float *)(A + 16691200) + 0, (float *)(A + 16703488) + 0);
+  k19_sum_to((float *)(A + 16703488) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713664) + 0);
+  k16_one_hot(in->y + 35, (float *)(A + 16703488) + 0);
+  k49_add((float *)(A + 667648) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 16715776) + 0);
+  k50_log_softmax((float *)(A + 16715776) + 0, (float *)(A + 16728064) + 0);
+  k18_mul((float *)(A + 16703488) + 0, (float *)(A + 16728064) + 0, (float *)(A + 16740352) + 0);
+  k19_sum_to((float *)(A + 16740352) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713728) + 0);
+  k16_one_hot(in->y + 36, (float *)(A + 16740352) + 0);
+  k49_add((float *)(A + 667648) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 16752640) + 0);
+  k50_log_softmax((float *)(A + 16752640) + 0, (float *)(A + 16764928) + 0);
+  k18_mul((float *)(A + 16740352) + 0, (float *)(A + 16764928) + 0, (float *)(A + 16777216) + 0);
+  k19_sum_to((float *)(A + 16777216) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713792) + 0);
+  k16_one_hot(in->y + 37, (float *)(A + 16777216) + 0);
+  k49_add((float *)(A + 667648) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 16789504) + 0);
+  k50_log_softmax((float *)(A + 16789504) + 0, (float *)(A + 16801792) + 0);
+  k18_mul((float *)(A + 16777216) + 0, (float *)(A + 16801792) + 0, (float *)(A + 16814080) + 0);
+  k19_sum_to((float *)(A + 16814080) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713856) + 0);
+  k16_one_hot(in->y + 38, (float *)(A + 16814080) + 0);
+  k49_add((float *)(A + 667648) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 16826368) + 0);
+  k50_log_softmax((float *)(A + 16826368) + 0, (float *)(A + 16838656) + 0);
+  k18_mul((float *)(A + 16814080) + 0, (float *)(A + 16838656) + 0, (float *)(A + 16850944) + 0);
+  k19_sum_to((float *)(A + 16850944) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713920) + 0);
+  k16_one_hot(in->y + 39, (float *)(A + 16850944) + 0);
+  k49_add((float *)(A + 667648) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 16863232) + 0);
+  k50_log_softmax((float *)(A + 16863232) + 0, (float *)(A + 16875520) + 0);
+  k18_mul((float *)(A + 16850944) + 0, (float *)(A + 16875520) + 0, (float *)(A + 16887808) + 0);
+  k19_sum_to((float *)(A + 16887808) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1713984) + 0);
+  k16_one_hot(in->y + 40, (float *)(A + 16887808) + 0);
+  k49_add((float *)(A + 667648) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 16900096) + 0);
+  k50_log_softmax((float *)(A + 16900096) + 0, (float *)(A + 16912384) + 0);
+  k18_mul((float *)(A + 16887808) + 0, (float *)(A + 16912384) + 0, (float *)(A + 16924672) + 0);
+  k19_sum_to((float *)(A + 16924672) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714048) + 0);
+  k16_one_hot(in->y + 41, (float *)(A + 16924672) + 0);
+  k49_add((float *)(A + 667648) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 16936960) + 0);
+  k50_log_softmax((float *)(A + 16936960) + 0, (float *)(A + 16949248) + 0);
+  k18_mul((float *)(A + 16924672) + 0, (float *)(A + 16949248) + 0, (float *)(A + 16961536) + 0);
+  k19_sum_to((float *)(A + 16961536) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714112) + 0);
+  k16_one_hot(in->y + 42, (float *)(A + 16961536) + 0);
+  k49_add((float *)(A + 667648) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 16973824) + 0);
+  k50_log_softmax((float *)(A + 16973824) + 0, (float *)(A + 16986112) + 0);
+  k18_mul((float *)(A + 16961536) + 0, (float *)(A + 16986112) + 0, (float *)(A + 16998400) + 0);
+  k19_sum_to((float *)(A + 16998400) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714176) + 0);
+  k16_one_hot(in->y + 43, (float *)(A + 16998400) + 0);
+  k49_add((float *)(A + 667648) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 17010688) + 0);
+  k50_log_softmax((float *)(A + 17010688) + 0, (float *)(A + 17022976) + 0);
+  k18_mul((float *)(A + 16998400) + 0, (float *)(A + 17022976) + 0, (float *)(A + 17035264) + 0);
+  k19_sum_to((float *)(A + 17035264) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714240) + 0);
+  k16_one_hot(in->y + 44, (float *)(A + 17035264) + 0);
+  k49_add((float *)(A + 667648) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 17047552) + 0);
+  k50_log_softmax((float *)(A + 17047552) + 0, (float *)(A + 17059840) + 0);
+  k18_mul((float *)(A + 17035264) + 0, (float *)(A + 17059840) + 0, (float *)(A + 17072128) + 0);
+  k19_sum_to((float *)(A + 17072128) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714304) + 0);
+  k16_one_hot(in->y + 45, (float *)(A + 17072128) + 0);
+  k49_add((float *)(A + 667648) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 17084416) + 0);
+  k50_log_softmax((float *)(A + 17084416) + 0, (float *)(A + 17096704) + 0);
+  k18_mul((float *)(A + 17072128) + 0, (float *)(A + 17096704) + 0, (float *)(A + 17108992) + 0);
+  k19_sum_to((float *)(A + 17108992) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714368) + 0);
+  k16_one_hot(in->y + 46, (float *)(A + 17108992) + 0);
+  k49_add((float *)(A + 667648) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 17121280) + 0);
+  k50_log_softmax((float *)(A + 17121280) + 0, (float *)(A + 17133568) + 0);
+  k18_mul((float *)(A + 17108992) + 0, (float *)(A + 17133568) + 0, (float *)(A + 17145856) + 0);
+  k19_sum_to((float *)(A + 17145856) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714432) + 0);
+  k16_one_hot(in->y + 47, (float *)(A + 17145856) + 0);
+  k49_add((float *)(A + 667648) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 17158144) + 0);
+  k50_log_softmax((float *)(A + 17158144) + 0, (float *)(A + 17170432) + 0);
+  k18_mul((float *)(A + 17145856) + 0, (float *)(A + 17170432) + 0, (float *)(A + 17182720) + 0);
+  k19_sum_to((float *)(A + 17182720) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714496) + 0);
+  k16_one_hot(in->y + 48, (float *)(A + 17182720) + 0);
+  k49_add((float *)(A + 667648) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 17195008) + 0);
+  k50_log_softmax((float *)(A + 17195008) + 0, (float *)(A + 17207296) + 0);
+  k18_mul((float *)(A + 17182720) + 0, (float *)(A + 17207296) + 0, (float *)(A + 17219584) + 0);
+  k19_sum_to((float *)(A + 17219584) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714560) + 0);
+  k16_one_hot(in->y + 49, (float *)(A + 17219584) + 0);
+  k49_add((float *)(A + 667648) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 17231872) + 0);
+  k50_log_softmax((float *)(A + 17231872) + 0, (float *)(A + 17244160) + 0);
+  k18_mul((float *)(A + 17219584) + 0, (float *)(A + 17244160) + 0, (float *)(A + 17256448) + 0);
+  k19_sum_to((float *)(A + 17256448) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714624) + 0);
+  k16_one_hot(in->y + 50, (float *)(A + 17256448) + 0);
+  k49_add((float *)(A + 667648) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 17268736) + 0);
+  k50_log_softmax((float *)(A + 17268736) + 0, (float *)(A + 17281024) + 0);
+  k18_mul((float *)(A + 17256448) + 0, (float *)(A + 17281024) + 0, (float *)(A + 17293312) + 0);
+  k19_sum_to((float *)(A + 17293312) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714688) + 0);
+  k16_one_hot(in->y + 51, (float *)(A + 17293312) + 0);
+  k49_add((float *)(A + 667648) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 17305600) + 0);
+  k50_log_softmax((float *)(A + 17305600) + 0, (float *)(A + 17317888) + 0);
+  k18_mul((float *)(A + 17293312) + 0, (float *)(A + 17317888) + 0, (float *)(A + 17330176) + 0);
+  k19_sum_to((float *)(A + 17330176) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714752) + 0);
+  k16_one_hot(in->y + 52, (float *)(A + 17330176) + 0);
+  k49_add((float *)(A + 667648) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 17342464) + 0);
+  k50_log_softmax((float *)(A + 17342464) + 0, (float *)(A + 17354752) + 0);
+  k18_mul((float *)(A + 17330176) + 0, (float *)(A + 17354752) + 0, (float *)(A + 17367040) + 0);
+  k19_sum_to((float *)(A + 17367040) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714816) + 0);
+  k16_one_hot(in->y + 53, (float *)(A + 17367040) + 0);
+  k49_add((float *)(A + 667648) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 17379328) + 0);
+  k50_log_softmax((float *)(A + 17379328) + 0, (float *)(A + 17391616) + 0);
+  k18_mul((float *)(A + 17367040) + 0, (float *)(A + 17391616) + 0, (float *)(A + 17403904) + 0);
+  k19_sum_to((float *)(A + 17403904) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714880) + 0);
+  k16_one_hot(in->y + 54, (float *)(A + 17403904) + 0);
+  k49_add((float *)(A + 667648) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 17416192) + 0);
+  k50_log_softmax((float *)(A + 17416192) + 0, (float *)(A + 17428480) + 0);
+  k18_mul((float *)(A + 17403904) + 0, (float *)(A + 17428480) + 0, (float *)(A + 17440768) + 0);
+  k19_sum_to((float *)(A + 17440768) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1714944) + 0);
+  k16_one_hot(in->y + 55, (float *)(A + 17440768) + 0);
+  k49_add((float *)(A + 667648) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 17453056) + 0);
+  k50_log_softmax((float *)(A + 17453056) + 0, (float *)(A + 17465344) + 0);
+  k18_mul((float *)(A + 17440768) + 0, (float *)(A + 17465344) + 0, (float *)(A + 17477632) + 0);
+  k19_sum_to((float *)(A + 17477632) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1715008) + 0);
+  k16_one_hot(in->y + 56, (float *)(A + 17477632) + 0);
+  k49_add((float *)(A + 667648) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 17489920) + 0);
+  k50_log_softmax((float *)(A + 17489920) + 0, (float *)(A + 17502208) + 0);
+  k18_mul((float *)(A + 17477632) + 0, (float *)(A + 17502208) + 0, (float *)(A + 17514496) + 0);
+  k19_sum_to((float *)(A + 17514496) + 0, (float *)(A + 200896) + 0);
 }
 
 static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k58_log_softmax((float *)(A + 1638400) + 0, (float *)(A + 1650688) + 0);
-  k22_mul((float *)(A + 1626112) + 0, (float *)(A + 1650688) + 0, (float *)(A + 1662976) + 0);
-  k23_sum_to((float *)(A + 1662976) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266816) + 0);
-  k20_one_hot(in->y + 15, (float *)(A + 1662976) + 0);
-  k57_add((float *)(A + 667648) + 46080, P + 387072 /* dense1.bias */, (float *)(A + 1675264) + 0);
-  k58_log_softmax((float *)(A + 1675264) + 0, (float *)(A + 1687552) + 0);
-  k22_mul((float *)(A + 1662976) + 0, (float *)(A + 1687552) + 0, (float *)(A + 1699840) + 0);
-  k23_sum_to((float *)(A + 1699840) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266880) + 0);
-  k20_one_hot(in->y + 16, (float *)(A + 1699840) + 0);
-  k57_add((float *)(A + 667648) + 49152, P + 387072 /* dense1.bias */, (float *)(A + 1712128) + 0);
-  k58_log_softmax((float *)(A + 1712128) + 0, (float *)(A + 1724416) + 0);
-  k22_mul((float *)(A + 1699840) + 0, (float *)(A + 1724416) + 0, (float *)(A + 1736704) + 0);
-  k23_sum_to((float *)(A + 1736704) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 266944) + 0);
-  k20_one_hot(in->y + 17, (float *)(A + 1736704) + 0);
-  k57_add((float *)(A + 667648) + 52224, P + 387072 /* dense1.bias */, (float *)(A + 1748992) + 0);
-  k58_log_softmax((float *)(A + 1748992) + 0, (float *)(A + 1761280) + 0);
-  k22_mul((float *)(A + 1736704) + 0, (float *)(A + 1761280) + 0, (float *)(A + 1773568) + 0);
-  k23_sum_to((float *)(A + 1773568) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267008) + 0);
-  k20_one_hot(in->y + 18, (float *)(A + 1773568) + 0);
-  k57_add((float *)(A + 667648) + 55296, P + 387072 /* dense1.bias */, (float *)(A + 1785856) + 0);
-  k58_log_softmax((float *)(A + 1785856) + 0, (float *)(A + 1798144) + 0);
-  k22_mul((float *)(A + 1773568) + 0, (float *)(A + 1798144) + 0, (float *)(A + 1810432) + 0);
-  k23_sum_to((float *)(A + 1810432) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267072) + 0);
-  k20_one_hot(in->y + 19, (float *)(A + 1810432) + 0);
-  k57_add((float *)(A + 667648) + 58368, P + 387072 /* dense1.bias */, (float *)(A + 1822720) + 0);
-  k58_log_softmax((float *)(A + 1822720) + 0, (float *)(A + 1835008) + 0);
-  k22_mul((float *)(A + 1810432) + 0, (float *)(A + 1835008) + 0, (float *)(A + 16166912) + 0);
-  k23_sum_to((float *)(A + 16166912) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267136) + 0);
-  k20_one_hot(in->y + 20, (float *)(A + 16158720) + 0);
-  k57_add((float *)(A + 667648) + 61440, P + 387072 /* dense1.bias */, (float *)(A + 16179200) + 0);
-  k58_log_softmax((float *)(A + 16179200) + 0, (float *)(A + 16191488) + 0);
-  k22_mul((float *)(A + 16158720) + 0, (float *)(A + 16191488) + 0, (float *)(A + 16203776) + 0);
-  k23_sum_to((float *)(A + 16203776) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267200) + 0);
-  k20_one_hot(in->y + 21, (float *)(A + 16203776) + 0);
-  k57_add((float *)(A + 667648) + 64512, P + 387072 /* dense1.bias */, (float *)(A + 16216064) + 0);
-  k58_log_softmax((float *)(A + 16216064) + 0, (float *)(A + 16228352) + 0);
-  k22_mul((float *)(A + 16203776) + 0, (float *)(A + 16228352) + 0, (float *)(A + 16240640) + 0);
-  k23_sum_to((float *)(A + 16240640) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267264) + 0);
-  k20_one_hot(in->y + 22, (float *)(A + 16240640) + 0);
-  k57_add((float *)(A + 667648) + 67584, P + 387072 /* dense1.bias */, (float *)(A + 16252928) + 0);
-  k58_log_softmax((float *)(A + 16252928) + 0, (float *)(A + 16265216) + 0);
-  k22_mul((float *)(A + 16240640) + 0, (float *)(A + 16265216) + 0, (float *)(A + 16277504) + 0);
-  k23_sum_to((float *)(A + 16277504) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267328) + 0);
-  k20_one_hot(in->y + 23, (float *)(A + 16277504) + 0);
-  k57_add((float *)(A + 667648) + 70656, P + 387072 /* dense1.bias */, (float *)(A + 16289792) + 0);
-  k58_log_softmax((float *)(A + 16289792) + 0, (float *)(A + 16302080) + 0);
-  k22_mul((float *)(A + 16277504) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16314368) + 0);
-  k23_sum_to((float *)(A + 16314368) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267392) + 0);
-  k20_one_hot(in->y + 24, (float *)(A + 16314368) + 0);
-  k57_add((float *)(A + 667648) + 73728, P + 387072 /* dense1.bias */, (float *)(A + 16326656) + 0);
-  k58_log_softmax((float *)(A + 16326656) + 0, (float *)(A + 16338944) + 0);
-  k22_mul((float *)(A + 16314368) + 0, (float *)(A + 16338944) + 0, (float *)(A + 16351232) + 0);
-  k23_sum_to((float *)(A + 16351232) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267456) + 0);
-  k20_one_hot(in->y + 25, (float *)(A + 16351232) + 0);
-  k57_add((float *)(A + 667648) + 76800, P + 387072 /* dense1.bias */, (float *)(A + 16363520) + 0);
-  k58_log_softmax((float *)(A + 16363520) + 0, (float *)(A + 16375808) + 0);
-  k22_mul((float *)(A + 16351232) + 0, (float *)(A + 16375808) + 0, (float *)(A + 16388096) + 0);
-  k23_sum_to((float *)(A + 16388096) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267520) + 0);
-  k20_one_hot(in->y + 26, (float *)(A + 16388096) + 0);
-  k57_add((float *)(A + 667648) + 79872, P + 387072 /* dense1.bias */, (float *)(A + 16400384) + 0);
-  k58_log_softmax((float *)(A + 16400384) + 0, (float *)(A + 16412672) + 0);
-  k22_mul((float *)(A + 16388096) + 0, (float *)(A + 16412672) + 0, (float *)(A + 16424960) + 0);
-  k23_sum_to((float *)(A + 16424960) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267584) + 0);
-  k20_one_hot(in->y + 27, (float *)(A + 16424960) + 0);
-  k57_add((float *)(A + 667648) + 82944, P + 387072 /* dense1.bias */, (float *)(A + 16437248) + 0);
-  k58_log_softmax((float *)(A + 16437248) + 0, (float *)(A + 16449536) + 0);
-  k22_mul((float *)(A + 16424960) + 0, (float *)(A + 16449536) + 0, (float *)(A + 16461824) + 0);
-  k23_sum_to((float *)(A + 16461824) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267648) + 0);
-  k20_one_hot(in->y + 28, (float *)(A + 16461824) + 0);
-  k57_add((float *)(A + 667648) + 86016, P + 387072 /* dense1.bias */, (float *)(A + 16474112) + 0);
-  k58_log_softmax((float *)(A + 16474112) + 0, (float *)(A + 16486400) + 0);
-  k22_mul((float *)(A + 16461824) + 0, (float *)(A + 16486400) + 0, (float *)(A + 16498688) + 0);
-  k23_sum_to((float *)(A + 16498688) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267712) + 0);
-  k20_one_hot(in->y + 29, (float *)(A + 16498688) + 0);
-  k57_add((float *)(A + 667648) + 89088, P + 387072 /* dense1.bias */, (float *)(A + 16510976) + 0);
-  k58_log_softmax((float *)(A + 16510976) + 0, (float *)(A + 16523264) + 0);
-  k22_mul((float *)(A + 16498688) + 0, (float *)(A + 16523264) + 0, (float *)(A + 16535552) + 0);
-  k23_sum_to((float *)(A + 16535552) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267776) + 0);
-  k20_one_hot(in->y + 30, (float *)(A + 16535552) + 0);
-  k57_add((float *)(A + 667648) + 92160, P + 387072 /* dense1.bias */, (float *)(A + 16547840) + 0);
-  k58_log_softmax((float *)(A + 16547840) + 0, (float *)(A + 16560128) + 0);
-  k22_mul((float *)(A + 16535552) + 0, (float *)(A + 16560128) + 0, (float *)(A + 16572416) + 0);
-  k23_sum_to((float *)(A + 16572416) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267840) + 0);
-  k20_one_hot(in->y + 31, (float *)(A + 16572416) + 0);
-  k57_add((float *)(A + 667648) + 95232, P + 387072 /* dense1.bias */, (float *)(A + 16584704) + 0);
-  k58_log_softmax((float *)(A + 16584704) + 0, (float *)(A + 16596992) + 0);
-  k22_mul((float *)(A + 16572416) + 0, (float *)(A + 16596992) + 0, (float *)(A + 16609280) + 0);
-  k23_sum_to((float *)(A + 16609280) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267904) + 0);
-  k20_one_hot(in->y + 32, (float *)(A + 16609280) + 0);
-  k57_add((float *)(A + 667648) + 98304, P + 387072 /* dense1.bias */, (float *)(A + 16621568) + 0);
-  k58_log_softmax((float *)(A + 16621568) + 0, (float *)(A + 16633856) + 0);
-  k22_mul((float *)(A + 16609280) + 0, (float *)(A + 16633856) + 0, (float *)(A + 16646144) + 0);
-  k23_sum_to((float *)(A + 16646144) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 267968) + 0);
-  k20_one_hot(in->y + 33, (float *)(A + 16646144) + 0);
-  k57_add((float *)(A + 667648) + 101376, P + 387072 /* dense1.bias */, (float *)(A + 16658432) + 0);
-  k58_log_softmax((float *)(A + 16658432) + 0, (float *)(A + 16670720) + 0);
-  k22_mul((float *)(A + 16646144) + 0, (float *)(A + 16670720) + 0, (float *)(A + 16683008) + 0);
-  k23_sum_to((float *)(A + 16683008) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268032) + 0);
-  k20_one_hot(in->y + 34, (float *)(A + 16683008) + 0);
-  k57_add((float *)(A + 667648) + 104448, P + 387072 /* dense1.bias */, (float *)(A + 16695296) + 0);
-  k58_log_softmax((float *)(A + 16695296) + 0, (float *)(A + 16707584) + 0);
-  k22_mul((float *)(A + 16683008) + 0, (float *)(A + 16707584) + 0, (float *)(A + 16719872) + 0);
-  k23_sum_to((float *)(A + 16719872) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268096) + 0);
-  k20_one_hot(in->y + 35, (float *)(A + 16719872) + 0);
-  k57_add((float *)(A + 667648) + 107520, P + 387072 /* dense1.bias */, (float *)(A + 16732160) + 0);
-  k58_log_softmax((float *)(A + 16732160) + 0, (float *)(A + 16744448) + 0);
-  k22_mul((float *)(A + 16719872) + 0, (float *)(A + 16744448) + 0, (float *)(A + 16756736) + 0);
-  k23_sum_to((float *)(A + 16756736) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268160) + 0);
-  k20_one_hot(in->y + 36, (float *)(A + 16756736) + 0);
-  k57_add((float *)(A + 667648) + 110592, P + 387072 /* dense1.bias */, (float *)(A + 16769024) + 0);
-  k58_log_softmax((float *)(A + 16769024) + 0, (float *)(A + 16781312) + 0);
-  k22_mul((float *)(A + 16756736) + 0, (float *)(A + 16781312) + 0, (float *)(A + 16793600) + 0);
-  k23_sum_to((float *)(A + 16793600) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268224) + 0);
-  k20_one_hot(in->y + 37, (float *)(A + 16793600) + 0);
-  k57_add((float *)(A + 667648) + 113664, P + 387072 /* dense1.bias */, (float *)(A + 16805888) + 0);
-  k58_log_softmax((float *)(A + 16805888) + 0, (float *)(A + 16818176) + 0);
-  k22_mul((float *)(A + 16793600) + 0, (float *)(A + 16818176) + 0, (float *)(A + 16830464) + 0);
-  k23_sum_to((float *)(A + 16830464) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268288) + 0);
-  k20_one_hot(in->y + 38, (float *)(A + 16830464) + 0);
-  k57_add((float *)(A + 667648) + 116736, P + 387072 /* dense1.bias */, (float *)(A + 16842752) + 0);
-  k58_log_softmax((float *)(A + 16842752) + 0, (float *)(A + 16855040) + 0);
-  k22_mul((float *)(A + 16830464) + 0, (float *)(A + 16855040) + 0, (float *)(A + 16867328) + 0);
-  k23_sum_to((float *)(A + 16867328) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268352) + 0);
-  k20_one_hot(in->y + 39, (float *)(A + 16867328) + 0);
-  k57_add((float *)(A + 667648) + 119808, P + 387072 /* dense1.bias */, (float *)(A + 16879616) + 0);
-  k58_log_softmax((float *)(A + 16879616) + 0, (float *)(A + 16891904) + 0);
-  k22_mul((float *)(A + 16867328) + 0, (float *)(A + 16891904) + 0, (float *)(A + 16904192) + 0);
-  k23_sum_to((float *)(A + 16904192) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268416) + 0);
-  k20_one_hot(in->y + 40, (float *)(A + 16904192) + 0);
-  k57_add((float *)(A + 667648) + 122880, P + 387072 /* dense1.bias */, (float *)(A + 16916480) + 0);
-  k58_log_softmax((float *)(A + 16916480) + 0, (float *)(A + 16928768) + 0);
-  k22_mul((float *)(A + 16904192) + 0, (float *)(A + 16928768) + 0, (float *)(A + 16941056) + 0);
-  k23_sum_to((float *)(A + 16941056) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268480) + 0);
-  k20_one_hot(in->y + 41, (float *)(A + 16941056) + 0);
-  k57_add((float *)(A + 667648) + 125952, P + 387072 /* dense1.bias */, (float *)(A + 16953344) + 0);
-  k58_log_softmax((float *)(A + 16953344) + 0, (float *)(A + 16965632) + 0);
-  k22_mul((float *)(A + 16941056) + 0, (float *)(A + 16965632) + 0, (float *)(A + 16977920) + 0);
-  k23_sum_to((float *)(A + 16977920) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268544) + 0);
-  k20_one_hot(in->y + 42, (float *)(A + 16977920) + 0);
-  k57_add((float *)(A + 667648) + 129024, P + 387072 /* dense1.bias */, (float *)(A + 16990208) + 0);
-  k58_log_softmax((float *)(A + 16990208) + 0, (float *)(A + 17002496) + 0);
-  k22_mul((float *)(A + 16977920) + 0, (float *)(A + 17002496) + 0, (float *)(A + 17014784) + 0);
-  k23_sum_to((float *)(A + 17014784) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268608) + 0);
-  k20_one_hot(in->y + 43, (float *)(A + 17014784) + 0);
-  k57_add((float *)(A + 667648) + 132096, P + 387072 /* dense1.bias */, (float *)(A + 17027072) + 0);
-  k58_log_softmax((float *)(A + 17027072) + 0, (float *)(A + 17039360) + 0);
-  k22_mul((float *)(A + 17014784) + 0, (float *)(A + 17039360) + 0, (float *)(A + 17051648) + 0);
-  k23_sum_to((float *)(A + 17051648) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268672) + 0);
-  k20_one_hot(in->y + 44, (float *)(A + 17051648) + 0);
-  k57_add((float *)(A + 667648) + 135168, P + 387072 /* dense1.bias */, (float *)(A + 17063936) + 0);
-  k58_log_softmax((float *)(A + 17063936) + 0, (float *)(A + 17076224) + 0);
-  k22_mul((float *)(A + 17051648) + 0, (float *)(A + 17076224) + 0, (float *)(A + 17088512) + 0);
-  k23_sum_to((float *)(A + 17088512) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268736) + 0);
-  k20_one_hot(in->y + 45, (float *)(A + 17088512) + 0);
-  k57_add((float *)(A + 667648) + 138240, P + 387072 /* dense1.bias */, (float *)(A + 17100800) + 0);
-  k58_log_softmax((float *)(A + 17100800) + 0, (float *)(A + 17113088) + 0);
-  k22_mul((float *)(A + 17088512) + 0, (float *)(A + 17113088) + 0, (float *)(A + 17125376) + 0);
-  k23_sum_to((float *)(A + 17125376) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268800) + 0);
-  k20_one_hot(in->y + 46, (float *)(A + 17125376) + 0);
-  k57_add((float *)(A + 667648) + 141312, P + 387072 /* dense1.bias */, (float *)(A + 17137664) + 0);
-  k58_log_softmax((float *)(A + 17137664) + 0, (float *)(A + 17149952) + 0);
-  k22_mul((float *)(A + 17125376) + 0, (float *)(A + 17149952) + 0, (float *)(A + 17162240) + 0);
-  k23_sum_to((float *)(A + 17162240) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268864) + 0);
-  k20_one_hot(in->y + 47, (float *)(A + 17162240) + 0);
-  k57_add((float *)(A + 667648) + 144384, P + 387072 /* dense1.bias */, (float *)(A + 17174528) + 0);
-  k58_log_softmax((float *)(A + 17174528) + 0, (float *)(A + 17186816) + 0);
-  k22_mul((float *)(A + 17162240) + 0, (float *)(A + 17186816) + 0, (float *)(A + 17199104) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1715072) + 0);
+  k16_one_hot(in->y + 57, (float *)(A + 17514496) + 0);
+  k49_add((float *)(A + 667648) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 17526784) + 0);
+  k50_log_softmax((float *)(A + 17526784) + 0, (float *)(A + 17539072) + 0);
+  k18_mul((float *)(A + 17514496) + 0, (float *)(A + 17539072) + 0, (float *)(A + 17551360) + 0);
+  k19_sum_to((float *)(A + 17551360) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1715136) + 0);
+  k16_one_hot(in->y + 58, (float *)(A + 17551360) + 0);
+  k49_add((float *)(A + 667648) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 17563648) + 0);
+  k50_log_softmax((float *)(A + 17563648) + 0, (float *)(A + 17575936) + 0);
+  k18_mul((float *)(A + 17551360) + 0, (float *)(A + 17575936) + 0, (float *)(A + 17588224) + 0);
+  k19_sum_to((float *)(A + 17588224) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1715200) + 0);
+  k16_one_hot(in->y + 59, (float *)(A + 17588224) + 0);
+  k49_add((float *)(A + 667648) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 17600512) + 0);
+  k50_log_softmax((float *)(A + 17600512) + 0, (float *)(A + 17612800) + 0);
+  k18_mul((float *)(A + 17588224) + 0, (float *)(A + 17612800) + 0, (float *)(A + 17625088) + 0);
+  k19_sum_to((float *)(A + 17625088) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1715264) + 0);
+  k16_one_hot(in->y + 60, (float *)(A + 17625088) + 0);
+  k49_add((float *)(A + 667648) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 17637376) + 0);
+  k50_log_softmax((float *)(A + 17637376) + 0, (float *)(A + 17649664) + 0);
+  k18_mul((float *)(A + 17625088) + 0, (float *)(A + 17649664) + 0, (float *)(A + 17661952) + 0);
+  k19_sum_to((float *)(A + 17661952) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1715328) + 0);
+  k16_one_hot(in->y + 61, (float *)(A + 17661952) + 0);
+  k49_add((float *)(A + 667648) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 17674240) + 0);
+  k50_log_softmax((float *)(A + 17674240) + 0, (float *)(A + 17686528) + 0);
+  k18_mul((float *)(A + 17661952) + 0, (float *)(A + 17686528) + 0, (float *)(A + 17698816) + 0);
+  k19_sum_to((float *)(A + 17698816) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1715392) + 0);
+  k16_one_hot(in->y + 62, (float *)(A + 17698816) + 0);
+  k49_add((float *)(A + 667648) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 17711104) + 0);
+  k50_log_softmax((float *)(A + 17711104) + 0, (float *)(A + 17723392) + 0);
+  k18_mul((float *)(A + 17698816) + 0, (float *)(A + 17723392) + 0, (float *)(A + 17735680) + 0);
+  k19_sum_to((float *)(A + 17735680) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1715456) + 0);
+  k16_one_hot(in->y + 63, (float *)(A + 17735680) + 0);
+  k49_add((float *)(A + 667648) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 17747968) + 0);
+  k50_log_softmax((float *)(A + 17747968) + 0, (float *)(A + 667648) + 0);
+  k18_mul((float *)(A + 17735680) + 0, (float *)(A + 667648) + 0, (float *)(A + 679936) + 0);
+  k19_sum_to((float *)(A + 679936) + 0, (float *)(A + 200896) + 0);
+  k20_sum_to((float *)(A + 200896) + 0, (float *)(A + 1715520) + 0);
+  k51_argmax((float *)(A + 77824) + 0, (int32_t *)(A + 200896) + 0);
+  k22_equal((int32_t *)(A + 200896) + 0, in->y + 0, (float *)(A + 1715584) + 0);
+  k20_sum_to((float *)(A + 1715584) + 0, (float *)(A + 200896) + 0);
+  k51_argmax((float *)(A + 114752) + 0, (int32_t *)(A + 1715584) + 0);
+  k22_equal((int32_t *)(A + 1715584) + 0, in->y + 1, (float *)(A + 1715712) + 0);
+  k20_sum_to((float *)(A + 1715712) + 0, (float *)(A + 200960) + 0);
+  k51_argmax((float *)(A + 151680) + 0, (int32_t *)(A + 1715584) + 0);
+  k22_equal((int32_t *)(A + 1715584) + 0, in->y + 2, (float *)(A + 1715712) + 0);
+  k20_sum_to((float *)(A + 1715712) + 0, (float *)(A + 1715584) + 0);
+  k51_argmax((float *)(A + 188608) + 0, (int32_t *)(A + 1715648) + 0);
+  k22_equal((int32_t *)(A + 1715648) + 0, in->y + 3, (float *)(A + 1715776) + 0);
+  k20_sum_to((float *)(A + 1715776) + 0, (float *)(A + 1715648) + 0);
+  k51_argmax((float *)(A + 1478656) + 0, (int32_t *)(A + 1715712) + 0);
+  k22_equal((int32_t *)(A + 1715712) + 0, in->y + 4, (float *)(A + 1715840) + 0);
+  k20_sum_to((float *)(A + 1715840) + 0, (float *)(A + 1715712) + 0);
+  k51_argmax((float *)(A + 1515520) + 0, (int32_t *)(A + 1715776) + 0);
+  k22_equal((int32_t *)(A + 1715776) + 0, in->y + 5, (float *)(A + 1715904) + 0);
+  k20_sum_to((float *)(A + 1715904) + 0, (float *)(A + 1715776) + 0);
+  k51_argmax((float *)(A + 1552384) + 0, (int32_t *)(A + 1715840) + 0);
+  k22_equal((int32_t *)(A + 1715840) + 0, in->y + 6, (float *)(A + 1715968) + 0);
+  k20_sum_to((float *)(A + 1715968) + 0, (float *)(A + 1715840) + 0);
+  k51_argmax((float *)(A + 1589248) + 0, (int32_t *)(A + 1715904) + 0);
+  k22_equal((int32_t *)(A + 1715904) + 0, in->y + 7, (float *)(A + 1716032) + 0);
+  k20_sum_to((float *)(A + 1716032) + 0, (float *)(A + 1716160) + 0);
+  k51_argmax((float *)(A + 1626112) + 0, (int32_t *)(A + 1715904) + 0);
+  k22_equal((int32_t *)(A + 1715904) + 0, in->y + 8, (float *)(A + 1716032) + 0);
+  k20_sum_to((float *)(A + 1716032) + 0, (float *)(A + 1715904) + 0);
+  k51_argmax((float *)(A + 1662976) + 0, (int32_t *)(A + 1715968) + 0);
+  k22_equal((int32_t *)(A + 1715968) + 0, in->y + 9, (float *)(A + 201472) + 0);
+  k20_sum_to((float *)(A + 201472) + 0, (float *)(A + 1715968) + 0);
+  k51_argmax((float *)(A + 1699840) + 0, (int32_t *)(A + 1716032) + 0);
+  k22_equal((int32_t *)(A + 1716032) + 0, in->y + 10, (float *)(A + 201472) + 0);
+  k20_sum_to((float *)(A + 201472) + 0, (float *)(A + 1716032) + 0);
+  k51_argmax((float *)(A + 266240) + 0, (int32_t *)(A + 201472) + 0);
+  k22_equal((int32_t *)(A + 201472) + 0, in->y + 11, (float *)(A + 201600) + 0);
+  k20_sum_to((float *)(A + 201600) + 0, (float *)(A + 1716096) + 0);
+  k51_argmax((float *)(A + 303104) + 0, (int32_t *)(A + 201472) + 0);
+  k22_equal((int32_t *)(A + 201472) + 0, in->y + 12, (float *)(A + 201600) + 0);
+  k20_sum_to((float *)(A + 201600) + 0, (float *)(A + 201472) + 0);
+  k51_argmax((float *)(A + 339968) + 0, (int32_t *)(A + 201536) + 0);
+  k22_equal((int32_t *)(A + 201536) + 0, in->y + 13, (float *)(A + 201664) + 0);
+  k20_sum_to((float *)(A + 201664) + 0, (float *)(A + 201536) + 0);
+  k51_argmax((float *)(A + 376832) + 0, (int32_t *)(A + 201600) + 0);
+  k22_equal((int32_t *)(A + 201600) + 0, in->y + 14, (float *)(A + 201728) + 0);
+  k20_sum_to((float *)(A + 201728) + 0, (float *)(A + 201600) + 0);
+  k51_argmax((float *)(A + 413696) + 0, (int32_t *)(A + 201664) + 0);
+  k22_equal((int32_t *)(A + 201664) + 0, in->y + 15, (float *)(A + 201792) + 0);
+  k20_sum_to((float *)(A + 201792) + 0, (float *)(A + 201664) + 0);
+  k51_argmax((float *)(A + 450560) + 0, (int32_t *)(A + 201728) + 0);
+  k22_equal((int32_t *)(A + 201728) + 0, in->y + 16, (float *)(A + 201856) + 0);
+  k20_sum_to((float *)(A + 201856) + 0, (float *)(A + 201728) + 0);
+  k51_argmax((float *)(A + 487424) + 0, (int32_t *)(A + 201792) + 0);
+  k22_equal((int32_t *)(A + 201792) + 0, in->y + 17, (float *)(A + 201920) + 0);
+  k20_sum_to((float *)(A + 201920) + 0, (float *)(A + 201792) + 0);
+  k51_argmax((float *)(A + 524288) + 0, (int32_t *)(A + 201856) + 0);
+  k22_equal((int32_t *)(A + 201856) + 0, in->y + 18, (float *)(A + 201984) + 0);
+  k20_sum_to((float *)(A + 201984) + 0, (float *)(A + 201856) + 0);
+  k51_argmax((float *)(A + 16125952) + 0, (int32_t *)(A + 201920) + 0);
+  k22_equal((int32_t *)(A + 201920) + 0, in->y + 19, (float *)(A + 202048) + 0);
+  k20_sum_to((float *)(A + 202048) + 0, (float *)(A + 201920) + 0);
+  k51_argmax((float *)(A + 16162816) + 0, (int32_t *)(A + 201984) + 0);
+  k22_equal((int32_t *)(A + 201984) + 0, in->y + 20, (float *)(A + 202112) + 0);
+  k20_sum_to((float *)(A + 202112) + 0, (float *)(A + 201984) + 0);
+  k51_argmax((float *)(A + 16199680) + 0, (int32_t *)(A + 202048) + 0);
+  k22_equal((int32_t *)(A + 202048) + 0, in->y + 21, (float *)(A + 202176) + 0);
+  k20_sum_to((float *)(A + 202176) + 0, (float *)(A + 202048) + 0);
+  k51_argmax((float *)(A + 16236544) + 0, (int32_t *)(A + 202112) + 0);
+  k22_equal((int32_t *)(A + 202112) + 0, in->y + 22, (float *)(A + 202240) + 0);
+  k20_sum_to((float *)(A + 202240) + 0, (float *)(A + 202112) + 0);
+  k51_argmax((float *)(A + 16273408) + 0, (int32_t *)(A + 202176) + 0);
+  k22_equal((int32_t *)(A + 202176) + 0, in->y + 23, (float *)(A + 202304) + 0);
+  k20_sum_to((float *)(A + 202304) + 0, (float *)(A + 202176) + 0);
+  k51_argmax((float *)(A + 16310272) + 0, (int32_t *)(A + 202240) + 0);
+  k22_equal((int32_t *)(A + 202240) + 0, in->y + 24, (float *)(A + 202368) + 0);
+  k20_sum_to((float *)(A + 202368) + 0, (float *)(A + 202240) + 0);
+  k51_argmax((float *)(A + 16347136) + 0, (int32_t *)(A + 202304) + 0);
+  k22_equal((int32_t *)(A + 202304) + 0, in->y + 25, (float *)(A + 202432) + 0);
+  k20_sum_to((float *)(A + 202432) + 0, (float *)(A + 202304) + 0);
+  k51_argmax((float *)(A + 16384000) + 0, (int32_t *)(A + 202368) + 0);
+  k22_equal((int32_t *)(A + 202368) + 0, in->y + 26, (float *)(A + 202496) + 0);
+  k20_sum_to((float *)(A + 202496) + 0, (float *)(A + 202368) + 0);
+  k51_argmax((float *)(A + 16420864) + 0, (int32_t *)(A + 202432) + 0);
+  k22_equal((int32_t *)(A + 202432) + 0, in->y + 27, (float *)(A + 202560) + 0);
+  k20_sum_to((float *)(A + 202560) + 0, (float *)(A + 202432) + 0);
+  k51_argmax((float *)(A + 16457728) + 0, (int32_t *)(A + 202496) + 0);
+  k22_equal((int32_t *)(A + 202496) + 0, in->y + 28, (float *)(A + 202624) + 0);
+  k20_sum_to((float *)(A + 202624) + 0, (float *)(A + 202496) + 0);
+  k51_argmax((float *)(A + 16494592) + 0, (int32_t *)(A + 202560) + 0);
+  k22_equal((int32_t *)(A + 202560) + 0, in->y + 29, (float *)(A + 202688) + 0);
+  k20_sum_to((float *)(A + 202688) + 0, (float *)(A + 202560) + 0);
+  k51_argmax((float *)(A + 16531456) + 0, (int32_t *)(A + 202624) + 0);
+  k22_equal((int32_t *)(A + 202624) + 0, in->y + 30, (float *)(A + 202752) + 0);
+  k20_sum_to((float *)(A + 202752) + 0, (float *)(A + 202624) + 0);
+  k51_argmax((float *)(A + 16568320) + 0, (int32_t *)(A + 202688) + 0);
+  k22_equal((int32_t *)(A + 202688) + 0, in->y + 31, (float *)(A + 202816) + 0);
+  k20_sum_to((float *)(A + 202816) + 0, (float *)(A + 202688) + 0);
+  k51_argmax((float *)(A + 16605184) + 0, (int32_t *)(A + 202752) + 0);
+  k22_equal((int32_t *)(A + 202752) + 0, in->y + 32, (float *)(A + 202880) + 0);
+  k20_sum_to((float *)(A + 202880) + 0, (float *)(A + 202752) + 0);
+  k51_argmax((float *)(A + 16642048) + 0, (int32_t *)(A + 202816) + 0);
+  k22_equal((int32_t *)(A + 202816) + 0, in->y + 33, (float *)(A + 202944) + 0);
+  k20_sum_to((float *)(A + 202944) + 0, (float *)(A + 202816) + 0);
+  k51_argmax((float *)(A + 16678912) + 0, (int32_t *)(A + 202880) + 0);
+  k22_equal((int32_t *)(A + 202880) + 0, in->y + 34, (float *)(A + 203008) + 0);
+  k20_sum_to((float *)(A + 203008) + 0, (float *)(A + 202880) + 0);
+  k51_argmax((float *)(A + 16715776) + 0, (int32_t *)(A + 202944) + 0);
+  k22_equal((int32_t *)(A + 202944) + 0, in->y + 35, (float *)(A + 203072) + 0);
+  k20_sum_to((float *)(A + 203072) + 0, (float *)(A + 202944) + 0);
+  k51_argmax((float *)(A + 16752640) + 0, (int32_t *)(A + 203008) + 0);
+  k22_equal((int32_t *)(A + 203008) + 0, in->y + 36, (float *)(A + 203136) + 0);
+  k20_sum_to((float *)(A + 203136) + 0, (float *)(A + 203008) + 0);
+  k51_argmax((float *)(A + 16789504) + 0, (int32_t *)(A + 203072) + 0);
+  k22_equal((int32_t *)(A + 203072) + 0, in->y + 37, (float *)(A + 203200) + 0);
+  k20_sum_to((float *)(A + 203200) + 0, (float *)(A + 203072) + 0);
+  k51_argmax((float *)(A + 16826368) + 0, (int32_t *)(A + 203136) + 0);
+  k22_equal((int32_t *)(A + 203136) + 0, in->y + 38, (float *)(A + 203264) + 0);
+  k20_sum_to((float *)(A + 203264) + 0, (float *)(A + 203136) + 0);
+  k51_argmax((float *)(A + 16863232) + 0, (int32_t *)(A + 203200) + 0);
+  k22_equal((int32_t *)(A + 203200) + 0, in->y + 39, (float *)(A + 203328) + 0);
+  k20_sum_to((float *)(A + 203328) + 0, (float *)(A + 203200) + 0);
+  k51_argmax((float *)(A + 16900096) + 0, (int32_t *)(A + 203264) + 0);
+  k22_equal((int32_t *)(A + 203264) + 0, in->y + 40, (float *)(A + 203392) + 0);
+  k20_sum_to((float *)(A + 203392) + 0, (float *)(A + 203264) + 0);
+  k51_argmax((float *)(A + 16936960) + 0, (int32_t *)(A + 203328) + 0);
+  k22_equal((int32_t *)(A + 203328) + 0, in->y + 41, (float *)(A + 203456) + 0);
+  k20_sum_to((float *)(A + 203456) + 0, (float *)(A + 203328) + 0);
+  k51_argmax((float *)(A + 16973824) + 0, (int32_t *)(A + 203392) + 0);
+  k22_equal((int32_t *)(A + 203392) + 0, in->y + 42, (float *)(A + 203520) + 0);
+  k20_sum_to((float *)(A + 203520) + 0, (float *)(A + 203392) + 0);
+  k51_argmax((float *)(A + 17010688) + 0, (int32_t *)(A + 203456) + 0);
+  k22_equal((int32_t *)(A + 203456) + 0, in->y + 43, (float *)(A + 203584) + 0);
+  k20_sum_to((float *)(A + 203584) + 0, (float *)(A + 203456) + 0);
+  k51_argmax((float *)(A + 17047552) + 0, (int32_t *)(A + 203520) + 0);
+  k22_equal((int32_t *)(A + 203520) + 0, in->y + 44, (float *)(A + 203648) + 0);
+  k20_sum_to((float *)(A + 203648) + 0, (float *)(A + 203520) + 0);
+  k51_argmax((float *)(A + 17084416) + 0, (int32_t *)(A + 203584) + 0);
+  k22_equal((int32_t *)(A + 203584) + 0, in->y + 45, (float *)(A + 203712) + 0);
+  k20_sum_to((float *)(A + 203712) + 0, (float *)(A + 203584) + 0);
+  k51_argmax((float *)(A + 17121280) + 0, (int32_t *)(A + 203648) + 0);
+  k22_equal((int32_t *)(A + 203648) + 0, in->y + 46, (float *)(A + 203776) + 0);
+  k20_sum_to((float *)(A + 203776) + 0, (float *)(A + 203648) + 0);
+  k51_argmax((float *)(A + 17158144) + 0, (int32_t *)(A + 203712) + 0);
+  k22_equal((int32_t *)(A + 203712) + 0, in->y + 47, (float *)(A + 203840) + 0);
+  k20_sum_to((float *)(A + 203840) + 0, (float *)(A + 203712) + 0);
+  k51_argmax((float *)(A + 17195008) + 0, (int32_t *)(A + 203776) + 0);
+  k22_equal((int32_t *)(A + 203776) + 0, in->y + 48, (float *)(A + 203904) + 0);
+  k20_sum_to((float *)(A + 203904) + 0, (float *)(A + 203776) + 0);
+  k51_argmax((float *)(A + 17231872) + 0, (int32_t *)(A + 203840) + 0);
+  k22_equal((int32_t *)(A + 203840) + 0, in->y + 49, (float *)(A + 203968) + 0);
+  k20_sum_to((float *)(A + 203968) + 0, (float *)(A + 203840) + 0);
+  k51_argmax((float *)(A + 17268736) + 0, (int32_t *)(A + 203904) + 0);
+  k22_equal((int32_t *)(A + 203904) + 0, in->y + 50, (float *)(A + 204032) + 0);
+  k20_sum_to((float *)(A + 204032) + 0, (float *)(A + 203904) + 0);
+  k51_argmax((float *)(A + 17305600) + 0, (int32_t *)(A + 203968) + 0);
+  k22_equal((int32_t *)(A + 203968) + 0, in->y + 51, (float *)(A + 204096) + 0);
+  k20_sum_to((float *)(A + 204096) + 0, (float *)(A + 203968) + 0);
+  k51_argmax((float *)(A + 17342464) + 0, (int32_t *)(A + 204032) + 0);
 }
 
 static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k23_sum_to((float *)(A + 17199104) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268928) + 0);
-  k20_one_hot(in->y + 48, (float *)(A + 17199104) + 0);
-  k57_add((float *)(A + 667648) + 147456, P + 387072 /* dense1.bias */, (float *)(A + 17211392) + 0);
-  k58_log_softmax((float *)(A + 17211392) + 0, (float *)(A + 17223680) + 0);
-  k22_mul((float *)(A + 17199104) + 0, (float *)(A + 17223680) + 0, (float *)(A + 17235968) + 0);
-  k23_sum_to((float *)(A + 17235968) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 268992) + 0);
-  k20_one_hot(in->y + 49, (float *)(A + 17235968) + 0);
-  k57_add((float *)(A + 667648) + 150528, P + 387072 /* dense1.bias */, (float *)(A + 17248256) + 0);
-  k58_log_softmax((float *)(A + 17248256) + 0, (float *)(A + 17260544) + 0);
-  k22_mul((float *)(A + 17235968) + 0, (float *)(A + 17260544) + 0, (float *)(A + 17272832) + 0);
-  k23_sum_to((float *)(A + 17272832) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269056) + 0);
-  k20_one_hot(in->y + 50, (float *)(A + 17272832) + 0);
-  k57_add((float *)(A + 667648) + 153600, P + 387072 /* dense1.bias */, (float *)(A + 17285120) + 0);
-  k58_log_softmax((float *)(A + 17285120) + 0, (float *)(A + 17297408) + 0);
-  k22_mul((float *)(A + 17272832) + 0, (float *)(A + 17297408) + 0, (float *)(A + 17309696) + 0);
-  k23_sum_to((float *)(A + 17309696) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269120) + 0);
-  k20_one_hot(in->y + 51, (float *)(A + 17309696) + 0);
-  k57_add((float *)(A + 667648) + 156672, P + 387072 /* dense1.bias */, (float *)(A + 17321984) + 0);
-  k58_log_softmax((float *)(A + 17321984) + 0, (float *)(A + 17334272) + 0);
-  k22_mul((float *)(A + 17309696) + 0, (float *)(A + 17334272) + 0, (float *)(A + 17346560) + 0);
-  k23_sum_to((float *)(A + 17346560) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269184) + 0);
-  k20_one_hot(in->y + 52, (float *)(A + 17346560) + 0);
-  k57_add((float *)(A + 667648) + 159744, P + 387072 /* dense1.bias */, (float *)(A + 17358848) + 0);
-  k58_log_softmax((float *)(A + 17358848) + 0, (float *)(A + 17371136) + 0);
-  k22_mul((float *)(A + 17346560) + 0, (float *)(A + 17371136) + 0, (float *)(A + 17383424) + 0);
-  k23_sum_to((float *)(A + 17383424) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269248) + 0);
-  k20_one_hot(in->y + 53, (float *)(A + 17383424) + 0);
-  k57_add((float *)(A + 667648) + 162816, P + 387072 /* dense1.bias */, (float *)(A + 17395712) + 0);
-  k58_log_softmax((float *)(A + 17395712) + 0, (float *)(A + 17408000) + 0);
-  k22_mul((float *)(A + 17383424) + 0, (float *)(A + 17408000) + 0, (float *)(A + 17420288) + 0);
-  k23_sum_to((float *)(A + 17420288) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269312) + 0);
-  k20_one_hot(in->y + 54, (float *)(A + 17420288) + 0);
-  k57_add((float *)(A + 667648) + 165888, P + 387072 /* dense1.bias */, (float *)(A + 17432576) + 0);
-  k58_log_softmax((float *)(A + 17432576) + 0, (float *)(A + 17444864) + 0);
-  k22_mul((float *)(A + 17420288) + 0, (float *)(A + 17444864) + 0, (float *)(A + 17457152) + 0);
-  k23_sum_to((float *)(A + 17457152) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269376) + 0);
-  k20_one_hot(in->y + 55, (float *)(A + 17457152) + 0);
-  k57_add((float *)(A + 667648) + 168960, P + 387072 /* dense1.bias */, (float *)(A + 17469440) + 0);
-  k58_log_softmax((float *)(A + 17469440) + 0, (float *)(A + 17481728) + 0);
-  k22_mul((float *)(A + 17457152) + 0, (float *)(A + 17481728) + 0, (float *)(A + 17494016) + 0);
-  k23_sum_to((float *)(A + 17494016) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269440) + 0);
-  k20_one_hot(in->y + 56, (float *)(A + 17494016) + 0);
-  k57_add((float *)(A + 667648) + 172032, P + 387072 /* dense1.bias */, (float *)(A + 17506304) + 0);
-  k58_log_softmax((float *)(A + 17506304) + 0, (float *)(A + 17518592) + 0);
-  k22_mul((float *)(A + 17494016) + 0, (float *)(A + 17518592) + 0, (float *)(A + 17530880) + 0);
-  k23_sum_to((float *)(A + 17530880) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269504) + 0);
-  k20_one_hot(in->y + 57, (float *)(A + 17530880) + 0);
-  k57_add((float *)(A + 667648) + 175104, P + 387072 /* dense1.bias */, (float *)(A + 17543168) + 0);
-  k58_log_softmax((float *)(A + 17543168) + 0, (float *)(A + 17555456) + 0);
-  k22_mul((float *)(A + 17530880) + 0, (float *)(A + 17555456) + 0, (float *)(A + 17567744) + 0);
-  k23_sum_to((float *)(A + 17567744) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269568) + 0);
-  k20_one_hot(in->y + 58, (float *)(A + 17567744) + 0);
-  k57_add((float *)(A + 667648) + 178176, P + 387072 /* dense1.bias */, (float *)(A + 17580032) + 0);
-  k58_log_softmax((float *)(A + 17580032) + 0, (float *)(A + 17592320) + 0);
-  k22_mul((float *)(A + 17567744) + 0, (float *)(A + 17592320) + 0, (float *)(A + 17604608) + 0);
-  k23_sum_to((float *)(A + 17604608) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269632) + 0);
-  k20_one_hot(in->y + 59, (float *)(A + 17604608) + 0);
-  k57_add((float *)(A + 667648) + 181248, P + 387072 /* dense1.bias */, (float *)(A + 17616896) + 0);
-  k58_log_softmax((float *)(A + 17616896) + 0, (float *)(A + 17629184) + 0);
-  k22_mul((float *)(A + 17604608) + 0, (float *)(A + 17629184) + 0, (float *)(A + 17641472) + 0);
-  k23_sum_to((float *)(A + 17641472) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269696) + 0);
-  k20_one_hot(in->y + 60, (float *)(A + 17641472) + 0);
-  k57_add((float *)(A + 667648) + 184320, P + 387072 /* dense1.bias */, (float *)(A + 17653760) + 0);
-  k58_log_softmax((float *)(A + 17653760) + 0, (float *)(A + 17666048) + 0);
-  k22_mul((float *)(A + 17641472) + 0, (float *)(A + 17666048) + 0, (float *)(A + 17678336) + 0);
-  k23_sum_to((float *)(A + 17678336) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269760) + 0);
-  k20_one_hot(in->y + 61, (float *)(A + 17678336) + 0);
-  k57_add((float *)(A + 667648) + 187392, P + 387072 /* dense1.bias */, (float *)(A + 17690624) + 0);
-  k58_log_softmax((float *)(A + 17690624) + 0, (float *)(A + 17702912) + 0);
-  k22_mul((float *)(A + 17678336) + 0, (float *)(A + 17702912) + 0, (float *)(A + 17715200) + 0);
-  k23_sum_to((float *)(A + 17715200) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269824) + 0);
-  k20_one_hot(in->y + 62, (float *)(A + 17715200) + 0);
-  k57_add((float *)(A + 667648) + 190464, P + 387072 /* dense1.bias */, (float *)(A + 17727488) + 0);
-  k58_log_softmax((float *)(A + 17727488) + 0, (float *)(A + 17739776) + 0);
-  k22_mul((float *)(A + 17715200) + 0, (float *)(A + 17739776) + 0, (float *)(A + 17752064) + 0);
-  k23_sum_to((float *)(A + 17752064) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269888) + 0);
-  k20_one_hot(in->y + 63, (float *)(A + 17752064) + 0);
-  k57_add((float *)(A + 667648) + 193536, P + 387072 /* dense1.bias */, (float *)(A + 17764352) + 0);
-  k58_log_softmax((float *)(A + 17764352) + 0, (float *)(A + 667648) + 0);
-  k22_mul((float *)(A + 17752064) + 0, (float *)(A + 667648) + 0, (float *)(A + 679936) + 0);
-  k23_sum_to((float *)(A + 679936) + 0, (float *)(A + 393344) + 0);
-  k24_sum_to((float *)(A + 393344) + 0, (float *)(A + 269952) + 0);
-  k25_mul_neg((float *)(A + 368704) + 0, (float *)(A + 393344) + 0);
-  k25_mul_neg((float *)(A + 393472) + 0, (float *)(A + 368704) + 0);
-  k25_mul_neg((float *)(A + 393536) + 0, (float *)(A + 393408) + 0);
-  k25_mul_neg((float *)(A + 393600) + 0, (float *)(A + 393472) + 0);
-  k25_mul_neg((float *)(A + 266240) + 0, (float *)(A + 270016) + 0);
-  k25_mul_neg((float *)(A + 266304) + 0, (float *)(A + 266240) + 0);
-  k25_mul_neg((float *)(A + 266368) + 0, (float *)(A + 266304) + 0);
-  k25_mul_neg((float *)(A + 266432) + 0, (float *)(A + 266368) + 0);
-  k25_mul_neg((float *)(A + 266496) + 0, (float *)(A + 266432) + 0);
-  k25_mul_neg((float *)(A + 266560) + 0, (float *)(A + 266496) + 0);
-  k25_mul_neg((float *)(A + 266624) + 0, (float *)(A + 266560) + 0);
-  k25_mul_neg((float *)(A + 266688) + 0, (float *)(A + 266624) + 0);
-  k25_mul_neg((float *)(A + 266752) + 0, (float *)(A + 266688) + 0);
-  k25_mul_neg((float *)(A + 266816) + 0, (float *)(A + 266752) + 0);
-  k25_mul_neg((float *)(A + 266880) + 0, (float *)(A + 266816) + 0);
-  k25_mul_neg((float *)(A + 266944) + 0, (float *)(A + 266880) + 0);
-  k25_mul_neg((float *)(A + 267008) + 0, (float *)(A + 266944) + 0);
-  k25_mul_neg((float *)(A + 267072) + 0, (float *)(A + 267008) + 0);
-  k25_mul_neg((float *)(A + 267136) + 0, (float *)(A + 267072) + 0);
-  k25_mul_neg((float *)(A + 267200) + 0, (float *)(A + 267136) + 0);
-  k25_mul_neg((float *)(A + 267264) + 0, (float *)(A + 267200) + 0);
-  k25_mul_neg((float *)(A + 267328) + 0, (float *)(A + 267264) + 0);
-  k25_mul_neg((float *)(A + 267392) + 0, (float *)(A + 267328) + 0);
-  k25_mul_neg((float *)(A + 267456) + 0, (float *)(A + 267392) + 0);
-  k25_mul_neg((float *)(A + 267520) + 0, (float *)(A + 267456) + 0);
-  k25_mul_neg((float *)(A + 267584) + 0, (float *)(A + 267520) + 0);
-  k25_mul_neg((float *)(A + 267648) + 0, (float *)(A + 267584) + 0);
-  k25_mul_neg((float *)(A + 267712) + 0, (float *)(A + 267648) + 0);
-  k25_mul_neg((float *)(A + 267776) + 0, (float *)(A + 267712) + 0);
-  k25_mul_neg((float *)(A + 267840) + 0, (float *)(A + 267776) + 0);
-  k25_mul_neg((float *)(A + 267904) + 0, (float *)(A + 267840) + 0);
-  k25_mul_neg((float *)(A + 267968) + 0, (float *)(A + 267904) + 0);
-  k25_mul_neg((float *)(A + 268032) + 0, (float *)(A + 267968) + 0);
-  k25_mul_neg((float *)(A + 268096) + 0, (float *)(A + 268032) + 0);
-  k25_mul_neg((float *)(A + 268160) + 0, (float *)(A + 268096) + 0);
-  k25_mul_neg((float *)(A + 268224) + 0, (float *)(A + 268160) + 0);
-  k25_mul_neg((float *)(A + 268288) + 0, (float *)(A + 268224) + 0);
-  k25_mul_neg((float *)(A + 268352) + 0, (float *)(A + 268288) + 0);
-  k25_mul_neg((float *)(A + 268416) + 0, (float *)(A + 268352) + 0);
-  k25_mul_neg((float *)(A + 268480) + 0, (float *)(A + 268416) + 0);
-  k25_mul_neg((float *)(A + 268544) + 0, (float *)(A + 268480) + 0);
-  k25_mul_neg((float *)(A + 268608) + 0, (float *)(A + 268544) + 0);
-  k25_mul_neg((float *)(A + 268672) + 0, (float *)(A + 268608) + 0);
-  k25_mul_neg((float *)(A + 268736) + 0, (float *)(A + 268672) + 0);
-  k25_mul_neg((float *)(A + 268800) + 0, (float *)(A + 268736) + 0);
-  k25_mul_neg((float *)(A + 268864) + 0, (float *)(A + 268800) + 0);
-  k25_mul_neg((float *)(A + 268928) + 0, (float *)(A + 268864) + 0);
-  k25_mul_neg((float *)(A + 268992) + 0, (float *)(A + 268928) + 0);
-  k25_mul_neg((float *)(A + 269056) + 0, (float *)(A + 268992) + 0);
-  k25_mul_neg((float *)(A + 269120) + 0, (float *)(A + 269056) + 0);
-  k25_mul_neg((float *)(A + 269184) + 0, (float *)(A + 269120) + 0);
-  k25_mul_neg((float *)(A + 269248) + 0, (float *)(A + 269184) + 0);
-  k25_mul_neg((float *)(A + 269312) + 0, (float *)(A + 269248) + 0);
-  k25_mul_neg((float *)(A + 269376) + 0, (float *)(A + 269312) + 0);
-  k25_mul_neg((float *)(A + 269440) + 0, (float *)(A + 269376) + 0);
-  k25_mul_neg((float *)(A + 269504) + 0, (float *)(A + 269440) + 0);
-  k25_mul_neg((float *)(A + 269568) + 0, (float *)(A + 269504) + 0);
-  k25_mul_neg((float *)(A + 269632) + 0, (float *)(A + 269568) + 0);
-  k25_mul_neg((float *)(A + 269696) + 0, (float *)(A + 269632) + 0);
-  k25_mul_neg((float *)(A + 269760) + 0, (float *)(A + 269696) + 0);
-  k25_mul_neg((float *)(A + 269824) + 0, (float *)(A + 269760) + 0);
-  k25_mul_neg((float *)(A + 269888) + 0, (float *)(A + 269824) + 0);
-  k25_mul_neg((float *)(A + 269952) + 0, (float *)(A + 269888) + 0);
-  k59_argmax((float *)(A + 307200) + 0, (int32_t *)(A + 270080) + 0);
-  k27_equal((int32_t *)(A + 270080) + 0, in->y + 0, (float *)(A + 270208) + 0);
-  k24_sum_to((float *)(A + 270208) + 0, (float *)(A + 269952) + 0);
-  k59_argmax((float *)(A + 344128) + 0, (int32_t *)(A + 270080) + 0);
-  k27_equal((int32_t *)(A + 270080) + 0, in->y + 1, (float *)(A + 270208) + 0);
-  k24_sum_to((float *)(A + 270208) + 0, (float *)(A + 270080) + 0);
-  k59_argmax((float *)(A + 381056) + 0, (int32_t *)(A + 270144) + 0);
-  k27_equal((int32_t *)(A + 270144) + 0, in->y + 2, (float *)(A + 270272) + 0);
-  k24_sum_to((float *)(A + 270272) + 0, (float *)(A + 270144) + 0);
-  k59_argmax((float *)(A + 167936) + 0, (int32_t *)(A + 270208) + 0);
-  k27_equal((int32_t *)(A + 270208) + 0, in->y + 3, (float *)(A + 270336) + 0);
-  k24_sum_to((float *)(A + 270336) + 0, (float *)(A + 270208) + 0);
-  k59_argmax((float *)(A + 204800) + 0, (int32_t *)(A + 270272) + 0);
-  k27_equal((int32_t *)(A + 270272) + 0, in->y + 4, (float *)(A + 270400) + 0);
-  k24_sum_to((float *)(A + 270400) + 0, (float *)(A + 270272) + 0);
-  k59_argmax((float *)(A + 241664) + 0, (int32_t *)(A + 270336) + 0);
-  k27_equal((int32_t *)(A + 270336) + 0, in->y + 5, (float *)(A + 270464) + 0);
-  k24_sum_to((float *)(A + 270464) + 0, (float *)(A + 270336) + 0);
-  k59_argmax((float *)(A + 16048128) + 0, (int32_t *)(A + 270400) + 0);
-  k27_equal((int32_t *)(A + 270400) + 0, in->y + 6, (float *)(A + 270528) + 0);
-  k24_sum_to((float *)(A + 270528) + 0, (float *)(A + 270400) + 0);
-  k59_argmax((float *)(A + 16084992) + 0, (int32_t *)(A + 270464) + 0);
-  k27_equal((int32_t *)(A + 270464) + 0, in->y + 7, (float *)(A + 270592) + 0);
-  k24_sum_to((float *)(A + 270592) + 0, (float *)(A + 270464) + 0);
-  k59_argmax((float *)(A + 16121856) + 0, (int32_t *)(A + 270528) + 0);
-  k27_equal((int32_t *)(A + 270528) + 0, in->y + 8, (float *)(A + 270656) + 0);
-  k24_sum_to((float *)(A + 270656) + 0, (float *)(A + 270528) + 0);
-  k59_argmax((float *)(A + 1454080) + 0, (int32_t *)(A + 270592) + 0);
-  k27_equal((int32_t *)(A + 270592) + 0, in->y + 9, (float *)(A + 270720) + 0);
-  k24_sum_to((float *)(A + 270720) + 0, (float *)(A + 270592) + 0);
-  k59_argmax((float *)(A + 1490944) + 0, (int32_t *)(A + 270656) + 0);
-  k27_equal((int32_t *)(A + 270656) + 0, in->y + 10, (float *)(A + 270784) + 0);
-  k24_sum_to((float *)(A + 270784) + 0, (float *)(A + 270656) + 0);
-  k59_argmax((float *)(A + 1527808) + 0, (int32_t *)(A + 270720) + 0);
-  k27_equal((int32_t *)(A + 270720) + 0, in->y + 11, (float *)(A + 270848) + 0);
-  k24_sum_to((float *)(A + 270848) + 0, (float *)(A + 270720) + 0);
-  k59_argmax((float *)(A + 1564672) + 0, (int32_t *)(A + 270784) + 0);
-  k27_equal((int32_t *)(A + 270784) + 0, in->y + 12, (float *)(A + 270912) + 0);
-  k24_sum_to((float *)(A + 270912) + 0, (float *)(A + 270784) + 0);
+  k22_equal((int32_t *)(A + 204032) + 0, in->y + 52, (float *)(A + 204160) + 0);
+  k20_sum_to((float *)(A + 204160) + 0, (float *)(A + 204032) + 0);
+  k51_argmax((float *)(A + 17379328) + 0, (int32_t *)(A + 204096) + 0);
+  k22_equal((int32_t *)(A + 204096) + 0, in->y + 53, (float *)(A + 204224) + 0);
+  k20_sum_to((float *)(A + 204224) + 0, (float *)(A + 204096) + 0);
+  k51_argmax((float *)(A + 17416192) + 0, (int32_t *)(A + 204160) + 0);
+  k22_equal((int32_t *)(A + 204160) + 0, in->y + 54, (float *)(A + 204288) + 0);
+  k20_sum_to((float *)(A + 204288) + 0, (float *)(A + 204160) + 0);
+  k51_argmax((float *)(A + 17453056) + 0, (int32_t *)(A + 204224) + 0);
+  k22_equal((int32_t *)(A + 204224) + 0, in->y + 55, (float *)(A + 204352) + 0);
+  k20_sum_to((float *)(A + 204352) + 0, (float *)(A + 204224) + 0);
+  k51_argmax((float *)(A + 17489920) + 0, (int32_t *)(A + 204288) + 0);
+  k22_equal((int32_t *)(A + 204288) + 0, in->y + 56, (float *)(A + 204416) + 0);
+  k20_sum_to((float *)(A + 204416) + 0, (float *)(A + 204288) + 0);
+  k51_argmax((float *)(A + 17526784) + 0, (int32_t *)(A + 204352) + 0);
+  k22_equal((int32_t *)(A + 204352) + 0, in->y + 57, (float *)(A + 204480) + 0);
+  k20_sum_to((float *)(A + 204480) + 0, (float *)(A + 204352) + 0);
+  k51_argmax((float *)(A + 17563648) + 0, (int32_t *)(A + 204416) + 0);
+  k22_equal((int32_t *)(A + 204416) + 0, in->y + 58, (float *)(A + 204544) + 0);
+  k20_sum_to((float *)(A + 204544) + 0, (float *)(A + 204416) + 0);
+  k51_argmax((float *)(A + 17600512) + 0, (int32_t *)(A + 204480) + 0);
+  k22_equal((int32_t *)(A + 204480) + 0, in->y + 59, (float *)(A + 204608) + 0);
+  k20_sum_to((float *)(A + 204608) + 0, (float *)(A + 204480) + 0);
+  k51_argmax((float *)(A + 17637376) + 0, (int32_t *)(A + 204544) + 0);
+  k22_equal((int32_t *)(A + 204544) + 0, in->y + 60, (float *)(A + 204672) + 0);
+  k20_sum_to((float *)(A + 204672) + 0, (float *)(A + 204544) + 0);
+  k51_argmax((float *)(A + 17674240) + 0, (int32_t *)(A + 204608) + 0);
+  k22_equal((int32_t *)(A + 204608) + 0, in->y + 61, (float *)(A + 204736) + 0);
+  k20_sum_to((float *)(A + 204736) + 0, (float *)(A + 204608) + 0);
+  k51_argmax((float *)(A + 17711104) + 0, (int32_t *)(A + 204672) + 0);
+  k22_equal((int32_t *)(A + 204672) + 0, in->y + 62, (float *)(A + 204800) + 0);
+  k20_sum_to((float *)(A + 204800) + 0, (float *)(A + 204672) + 0);
+  k51_argmax((float *)(A + 17747968) + 0, (int32_t *)(A + 204736) + 0);
+  k22_equal((int32_t *)(A + 204736) + 0, in->y + 63, (float *)(A + 204864) + 0);
+  k20_sum_to((float *)(A + 204864) + 0, (float *)(A + 204736) + 0);
+  k23_stack(in->x + 0, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, in->x + 24, in->x + 25, in->x + 26, in->x + 27, in->x + 28, in->x + 29, in->x + 30, in->x + 31, in->x + 32, in->x + 33, in->x + 34, in->x + 35, in->x + 36, in->x + 37, in->x + 38, in->x + 39, in->x + 40, in->x + 41, in->x + 42, in->x + 43, in->x + 44, in->x + 45, in->x + 46, in->x + 47, in->x + 48, in->x + 49, in->x + 50, in->x + 51, in->x + 52, in->x + 53, in->x + 54, in->x + 55, in->x + 56, in->x + 57, in->x + 58, in->x + 59, in->x + 60, in->x + 61, in->x + 62, in->x + 63, (int32_t *)(A + 77824) + 0);
+  k24_mul((float *)(A + 0) + 0, (float *)(A + 114752) + 0);
+  k19_sum_to((float *)(A + 114752) + 0, (float *)(A + 86016) + 0);
+  k24_mul((float *)(A + 102464) + 0, (float *)(A + 0) + 0);
+  k19_sum_to((float *)(A + 0) + 0, (float *)(A + 86144) + 0);
+  k24_mul((float *)(A + 139392) + 0, (float *)(A + 102464) + 0);
+  k19_sum_to((float *)(A + 102464) + 0, (float *)(A + 86272) + 0);
+  k24_mul((float *)(A + 176320) + 0, (float *)(A + 188608) + 0);
+  k19_sum_to((float *)(A + 188608) + 0, (float *)(A + 86400) + 0);
+  k24_mul((float *)(A + 1466368) + 0, (float *)(A + 176320) + 0);
+  k19_sum_to((float *)(A + 176320) + 0, (float *)(A + 86528) + 0);
+  k24_mul((float *)(A + 1503232) + 0, (float *)(A + 266240) + 0);
+  k19_sum_to((float *)(A + 266240) + 0, (float *)(A + 86656) + 0);
+  k24_mul((float *)(A + 1540096) + 0, (float *)(A + 303104) + 0);
+  k19_sum_to((float *)(A + 303104) + 0, (float *)(A + 86784) + 0);
+  k24_mul((float *)(A + 1576960) + 0, (float *)(A + 339968) + 0);
+  k19_sum_to((float *)(A + 339968) + 0, (float *)(A + 86912) + 0);
+  k24_mul((float *)(A + 1613824) + 0, (float *)(A + 376832) + 0);
+  k19_sum_to((float *)(A + 376832) + 0, (float *)(A + 87040) + 0);
+  k24_mul((float *)(A + 1650688) + 0, (float *)(A + 413696) + 0);
+  k19_sum_to((float *)(A + 413696) + 0, (float *)(A + 87168) + 0);
+  k24_mul((float *)(A + 1687552) + 0, (float *)(A + 450560) + 0);
+  k19_sum_to((float *)(A + 450560) + 0, (float *)(A + 87296) + 0);
+  k24_mul((float *)(A + 253952) + 0, (float *)(A + 487424) + 0);
+  k19_sum_to((float *)(A + 487424) + 0, (float *)(A + 87424) + 0);
+  k24_mul((float *)(A + 290816) + 0, (float *)(A + 253952) + 0);
+  k19_sum_to((float *)(A + 253952) + 0, (float *)(A + 87552) + 0);
+  k24_mul((float *)(A + 327680) + 0, (float *)(A + 290816) + 0);
+  k19_sum_to((float *)(A + 290816) + 0, (float *)(A + 87680) + 0);
+  k24_mul((float *)(A + 364544) + 0, (float *)(A + 327680) + 0);
+  k19_sum_to((float *)(A + 327680) + 0, (float *)(A + 87808) + 0);
+  k24_mul((float *)(A + 401408) + 0, (float *)(A + 364544) + 0);
+  k19_sum_to((float *)(A + 364544) + 0, (float *)(A + 87936) + 0);
+  k24_mul((float *)(A + 438272) + 0, (float *)(A + 401408) + 0);
+  k19_sum_to((float *)(A + 401408) + 0, (float *)(A + 88064) + 0);
+  k24_mul((float *)(A + 475136) + 0, (float *)(A + 438272) + 0);
+  k19_sum_to((float *)(A + 438272) + 0, (float *)(A + 88192) + 0);
+  k24_mul((float *)(A + 512000) + 0, (float *)(A + 475136) + 0);
+  k19_sum_to((float *)(A + 475136) + 0, (float *)(A + 88320) + 0);
+  k24_mul((float *)(A + 16113664) + 0, (float *)(A + 16125952) + 0);
+  k19_sum_to((float *)(A + 16125952) + 0, (float *)(A + 88448) + 0);
+  k24_mul((float *)(A + 16150528) + 0, (float *)(A + 16113664) + 0);
+  k19_sum_to((float *)(A + 16113664) + 0, (float *)(A + 88576) + 0);
+  k24_mul((float *)(A + 16187392) + 0, (float *)(A + 16199680) + 0);
+  k19_sum_to((float *)(A + 16199680) + 0, (float *)(A + 88704) + 0);
+  k24_mul((float *)(A + 16224256) + 0, (float *)(A + 16187392) + 0);
+  k19_sum_to((float *)(A + 16187392) + 0, (float *)(A + 88832) + 0);
+  k24_mul((float *)(A + 16261120) + 0, (float *)(A + 16273408) + 0);
+  k19_sum_to((float *)(A + 16273408) + 0, (float *)(A + 88960) + 0);
+  k24_mul((float *)(A + 16297984) + 0, (float *)(A + 16261120) + 0);
+  k19_sum_to((float *)(A + 16261120) + 0, (float *)(A + 89088) + 0);
+  k24_mul((float *)(A + 16334848) + 0, (float *)(A + 16347136) + 0);
+  k19_sum_to((float *)(A + 16347136) + 0, (float *)(A + 89216) + 0);
+  k24_mul((float *)(A + 16371712) + 0, (float *)(A + 16334848) + 0);
+  k19_sum_to((float *)(A + 16334848) + 0, (float *)(A + 89344) + 0);
+  k24_mul((float *)(A + 16408576) + 0, (float *)(A + 16420864) + 0);
+  k19_sum_to((float *)(A + 16420864) + 0, (float *)(A + 89472) + 0);
+  k24_mul((float *)(A + 16445440) + 0, (float *)(A + 16408576) + 0);
+  k19_sum_to((float *)(A + 16408576) + 0, (float *)(A + 89600) + 0);
+  k24_mul((float *)(A + 16482304) + 0, (float *)(A + 16494592) + 0);
+  k19_sum_to((float *)(A + 16494592) + 0, (float *)(A + 89728) + 0);
+  k24_mul((float *)(A + 16519168) + 0, (float *)(A + 16482304) + 0);
+  k19_sum_to((float *)(A + 16482304) + 0, (float *)(A + 89856) + 0);
+  k24_mul((float *)(A + 16556032) + 0, (float *)(A + 16568320) + 0);
+  k19_sum_to((float *)(A + 16568320) + 0, (float *)(A + 89984) + 0);
+  k24_mul((float *)(A + 16592896) + 0, (float *)(A + 16556032) + 0);
+  k19_sum_to((float *)(A + 16556032) + 0, (float *)(A + 204800) + 0);
+  k24_mul((float *)(A + 16629760) + 0, (float *)(A + 16642048) + 0);
+  k19_sum_to((float *)(A + 16642048) + 0, (float *)(A + 204928) + 0);
+  k24_mul((float *)(A + 16666624) + 0, (float *)(A + 16629760) + 0);
+  k19_sum_to((float *)(A + 16629760) + 0, (float *)(A + 205056) + 0);
+  k24_mul((float *)(A + 16703488) + 0, (float *)(A + 16715776) + 0);
+  k19_sum_to((float *)(A + 16715776) + 0, (float *)(A + 205184) + 0);
+  k24_mul((float *)(A + 16740352) + 0, (float *)(A + 16703488) + 0);
+  k19_sum_to((float *)(A + 16703488) + 0, (float *)(A + 205312) + 0);
+  k24_mul((float *)(A + 16777216) + 0, (float *)(A + 16789504) + 0);
+  k19_sum_to((float *)(A + 16789504) + 0, (float *)(A + 205440) + 0);
+  k24_mul((float *)(A + 16814080) + 0, (float *)(A + 16777216) + 0);
+  k19_sum_to((float *)(A + 16777216) + 0, (float *)(A + 205568) + 0);
+  k24_mul((float *)(A + 16850944) + 0, (float *)(A + 16863232) + 0);
+  k19_sum_to((float *)(A + 16863232) + 0, (float *)(A + 205696) + 0);
+  k24_mul((float *)(A + 16887808) + 0, (float *)(A + 16850944) + 0);
+  k19_sum_to((float *)(A + 16850944) + 0, (float *)(A + 205824) + 0);
+  k24_mul((float *)(A + 16924672) + 0, (float *)(A + 16936960) + 0);
+  k19_sum_to((float *)(A + 16936960) + 0, (float *)(A + 205952) + 0);
+  k24_mul((float *)(A + 16961536) + 0, (float *)(A + 16924672) + 0);
+  k19_sum_to((float *)(A + 16924672) + 0, (float *)(A + 206080) + 0);
+  k24_mul((float *)(A + 16998400) + 0, (float *)(A + 17010688) + 0);
+  k19_sum_to((float *)(A + 17010688) + 0, (float *)(A + 206208) + 0);
+  k24_mul((float *)(A + 17035264) + 0, (float *)(A + 16998400) + 0);
+  k19_sum_to((float *)(A + 16998400) + 0, (float *)(A + 206336) + 0);
+  k24_mul((float *)(A + 17072128) + 0, (float *)(A + 17084416) + 0);
+  k19_sum_to((float *)(A + 17084416) + 0, (float *)(A + 206464) + 0);
+  k24_mul((float *)(A + 17108992) + 0, (float *)(A + 17072128) + 0);
+  k19_sum_to((float *)(A + 17072128) + 0, (float *)(A + 206592) + 0);
+  k24_mul((float *)(A + 17145856) + 0, (float *)(A + 17158144) + 0);
+  k19_sum_to((float *)(A + 17158144) + 0, (float *)(A + 206720) + 0);
+  k24_mul((float *)(A + 17182720) + 0, (float *)(A + 17145856) + 0);
+  k19_sum_to((float *)(A + 17145856) + 0, (float *)(A + 206848) + 0);
+  k24_mul((float *)(A + 17219584) + 0, (float *)(A + 17231872) + 0);
+  k19_sum_to((float *)(A + 17231872) + 0, (float *)(A + 206976) + 0);
+  k24_mul((float *)(A + 17256448) + 0, (float *)(A + 17219584) + 0);
+  k19_sum_to((float *)(A + 17219584) + 0, (float *)(A + 207104) + 0);
+  k24_mul((float *)(A + 17293312) + 0, (float *)(A + 17305600) + 0);
+  k19_sum_to((float *)(A + 17305600) + 0, (float *)(A + 207232) + 0);
+  k24_mul((float *)(A + 17330176) + 0, (float *)(A + 17293312) + 0);
+  k19_sum_to((float *)(A + 17293312) + 0, (float *)(A + 207360) + 0);
+  k24_mul((float *)(A + 17367040) + 0, (float *)(A + 17379328) + 0);
+  k19_sum_to((float *)(A + 17379328) + 0, (float *)(A + 207488) + 0);
+  k24_mul((float *)(A + 17403904) + 0, (float *)(A + 17367040) + 0);
+  k19_sum_to((float *)(A + 17367040) + 0, (float *)(A + 207616) + 0);
+  k24_mul((float *)(A + 17440768) + 0, (float *)(A + 17453056) + 0);
+  k19_sum_to((float *)(A + 17453056) + 0, (float *)(A + 207744) + 0);
+  k24_mul((float *)(A + 17477632) + 0, (float *)(A + 17440768) + 0);
+  k19_sum_to((float *)(A + 17440768) + 0, (float *)(A + 207872) + 0);
+  k24_mul((float *)(A + 17514496) + 0, (float *)(A + 17526784) + 0);
+  k19_sum_to((float *)(A + 17526784) + 0, (float *)(A + 208000) + 0);
+  k24_mul((float *)(A + 17551360) + 0, (float *)(A + 17514496) + 0);
+  k19_sum_to((float *)(A + 17514496) + 0, (float *)(A + 208128) + 0);
+  k24_mul((float *)(A + 17588224) + 0, (float *)(A + 17600512) + 0);
+  k19_sum_to((float *)(A + 17600512) + 0, (float *)(A + 208256) + 0);
+  k24_mul((float *)(A + 17625088) + 0, (float *)(A + 17588224) + 0);
+  k19_sum_to((float *)(A + 17588224) + 0, (float *)(A + 208384) + 0);
+  k24_mul((float *)(A + 17661952) + 0, (float *)(A + 17674240) + 0);
+  k19_sum_to((float *)(A + 17674240) + 0, (float *)(A + 208512) + 0);
+  k24_mul((float *)(A + 17698816) + 0, (float *)(A + 17661952) + 0);
+  k19_sum_to((float *)(A + 17661952) + 0, (float *)(A + 208640) + 0);
+  k24_mul((float *)(A + 17735680) + 0, (float *)(A + 17747968) + 0);
+  k19_sum_to((float *)(A + 17747968) + 0, (float *)(A + 208768) + 0);
+  k25_exp_mul_sub((float *)(A + 90112) + 0, (float *)(A + 86016) + 0, (float *)(A + 114752) + 0, (float *)(A + 17760256) + 0);
+  k25_exp_mul_sub((float *)(A + 127040) + 0, (float *)(A + 86144) + 0, (float *)(A + 0) + 0, (float *)(A + 17760256) + 3072);
+  k25_exp_mul_sub((float *)(A + 163968) + 0, (float *)(A + 86272) + 0, (float *)(A + 102464) + 0, (float *)(A + 17760256) + 6144);
+  k25_exp_mul_sub((float *)(A + 1454080) + 0, (float *)(A + 86400) + 0, (float *)(A + 188608) + 0, (float *)(A + 17760256) + 9216);
+  k25_exp_mul_sub((float *)(A + 1490944) + 0, (float *)(A + 86528) + 0, (float *)(A + 176320) + 0, (float *)(A + 17760256) + 12288);
+  k25_exp_mul_sub((float *)(A + 1527808) + 0, (float *)(A + 86656) + 0, (float *)(A + 266240) + 0, (float *)(A + 17760256) + 15360);
+  k25_exp_mul_sub((float *)(A + 1564672) + 0, (float *)(A + 86784) + 0, (float *)(A + 303104) + 0, (float *)(A + 17760256) + 18432);
+  k25_exp_mul_sub((float *)(A + 1601536) + 0, (float *)(A + 86912) + 0, (float *)(A + 339968) + 0, (float *)(A + 17760256) + 21504);
+  k25_exp_mul_sub((float *)(A + 1638400) + 0, (float *)(A + 87040) + 0, (float *)(A + 376832) + 0, (float *)(A + 17760256) + 24576);
+  k25_exp_mul_sub((float *)(A + 1675264) + 0, (float *)(A + 87168) + 0, (float *)(A + 413696) + 0, (float *)(A + 17760256) + 27648);
+  k25_exp_mul_sub((float *)(A + 241664) + 0, (float *)(A + 87296) + 0, (float *)(A + 450560) + 0, (float *)(A + 17760256) + 30720);
+  k25_exp_mul_sub((float *)(A + 278528) + 0, (float *)(A + 87424) + 0, (float *)(A + 487424) + 0, (float *)(A + 17760256) + 33792);
+  k25_exp_mul_sub((float *)(A + 315392) + 0, (float *)(A + 87552) + 0, (float *)(A + 253952) + 0, (float *)(A + 17760256) + 36864);
+  k25_exp_mul_sub((float *)(A + 352256) + 0, (float *)(A + 87680) + 0, (float *)(A + 290816) + 0, (float *)(A + 17760256) + 39936);
+  k25_exp_mul_sub((float *)(A + 389120) + 0, (float *)(A + 87808) + 0, (float *)(A + 327680) + 0, (float *)(A + 17760256) + 43008);
+  k25_exp_mul_sub((float *)(A + 425984) + 0, (float *)(A + 87936) + 0, (float *)(A + 364544) + 0, (float *)(A + 17760256) + 46080);
+  k25_exp_mul_sub((float *)(A + 462848) + 0, (float *)(A + 88064) + 0, (float *)(A + 401408) + 0, (float *)(A + 17760256) + 49152);
+  k25_exp_mul_sub((float *)(A + 499712) + 0, (float *)(A + 88192) + 0, (float *)(A + 438272) + 0, (float *)(A + 17760256) + 52224);
+  k25_exp_mul_sub((float *)(A + 16101376) + 0, (float *)(A + 88320) + 0, (float *)(A + 475136) + 0, (float *)(A + 17760256) + 55296);
+  k25_exp_mul_sub((float *)(A + 16138240) + 0, (float *)(A + 88448) + 0, (float *)(A + 16125952) + 0, (float *)(A + 17760256) + 58368);
+  k25_exp_mul_sub((float *)(A + 16175104) + 0, (float *)(A + 88576) + 0, (float *)(A + 16113664) + 0, (float *)(A + 17760256) + 61440);
+  k25_exp_mul_sub((float *)(A + 16211968) + 0, (float *)(A + 88704) + 0, (float *)(A + 16199680) + 0, (float *)(A + 17760256) + 64512);
+  k25_exp_mul_sub((float *)(A + 16248832) + 0, (float *)(A + 88832) + 0, (float *)(A + 16187392) + 0, (float *)(A + 17760256) + 67584);
+  k25_exp_mul_sub((float *)(A + 16285696) + 0, (float *)(A + 88960) + 0, (float *)(A + 16273408) + 0, (float *)(A + 17760256) + 70656);
+  k25_exp_mul_sub((float *)(A + 16322560) + 0, (float *)(A + 89088) + 0, (float *)(A + 16261120) + 0, (float *)(A + 17760256) + 73728);
+  k25_exp_mul_sub((float *)(A + 16359424) + 0, (float *)(A + 89216) + 0, (float *)(A + 16347136) + 0, (float *)(A + 17760256) + 76800);
+  k25_exp_mul_sub((float *)(A + 16396288) + 0, (float *)(A + 89344) + 0, (float *)(A + 16334848) + 0, (float *)(A + 17760256) + 79872);
+  k25_exp_mul_sub((float *)(A + 16433152) + 0, (float *)(A + 89472) + 0, (float *)(A + 16420864) + 0, (float *)(A + 17760256) + 82944);
+  k25_exp_mul_sub((float *)(A + 16470016) + 0, (float *)(A + 89600) + 0, (float *)(A + 16408576) + 0, (float *)(A + 17760256) + 86016);
+  k25_exp_mul_sub((float *)(A + 16506880) + 0, (float *)(A + 89728) + 0, (float *)(A + 16494592) + 0, (float *)(A + 17760256) + 89088);
+  k25_exp_mul_sub((float *)(A + 16543744) + 0, (float *)(A + 89856) + 0, (float *)(A + 16482304) + 0, (float *)(A + 17760256) + 92160);
+  k25_exp_mul_sub((float *)(A + 16580608) + 0, (float *)(A + 89984) + 0, (float *)(A + 16568320) + 0, (float *)(A + 17760256) + 95232);
+  k25_exp_mul_sub((float *)(A + 16617472) + 0, (float *)(A + 204800) + 0, (float *)(A + 16556032) + 0, (float *)(A + 17760256) + 98304);
+  k25_exp_mul_sub((float *)(A + 16654336) + 0, (float *)(A + 204928) + 0, (float *)(A + 16642048) + 0, (float *)(A + 17760256) + 101376);
+  k25_exp_mul_sub((float *)(A + 16691200) + 0, (float *)(A + 205056) + 0, (float *)(A + 16629760) + 0, (float *)(A + 17760256) + 104448);
+  k25_exp_mul_sub((float *)(A + 16728064) + 0, (float *)(A + 205184) + 0, (float *)(A + 16715776) + 0, (float *)(A + 17760256) + 107520);
 }
 
 static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k59_argmax((float *)(A + 1601536) + 0, (int32_t *)(A + 270848) + 0);
-  k27_equal((int32_t *)(A + 270848) + 0, in->y + 13, (float *)(A + 270976) + 0);
-  k24_sum_to((float *)(A + 270976) + 0, (float *)(A + 270848) + 0);
-  k59_argmax((float *)(A + 1638400) + 0, (int32_t *)(A + 270912) + 0);
-  k27_equal((int32_t *)(A + 270912) + 0, in->y + 14, (float *)(A + 271040) + 0);
-  k24_sum_to((float *)(A + 271040) + 0, (float *)(A + 270912) + 0);
-  k59_argmax((float *)(A + 1675264) + 0, (int32_t *)(A + 270976) + 0);
-  k27_equal((int32_t *)(A + 270976) + 0, in->y + 15, (float *)(A + 271104) + 0);
-  k24_sum_to((float *)(A + 271104) + 0, (float *)(A + 270976) + 0);
-  k59_argmax((float *)(A + 1712128) + 0, (int32_t *)(A + 271040) + 0);
-  k27_equal((int32_t *)(A + 271040) + 0, in->y + 16, (float *)(A + 271168) + 0);
-  k24_sum_to((float *)(A + 271168) + 0, (float *)(A + 271040) + 0);
-  k59_argmax((float *)(A + 1748992) + 0, (int32_t *)(A + 271104) + 0);
-  k27_equal((int32_t *)(A + 271104) + 0, in->y + 17, (float *)(A + 271232) + 0);
-  k24_sum_to((float *)(A + 271232) + 0, (float *)(A + 271104) + 0);
-  k59_argmax((float *)(A + 1785856) + 0, (int32_t *)(A + 271168) + 0);
-  k27_equal((int32_t *)(A + 271168) + 0, in->y + 18, (float *)(A + 271296) + 0);
-  k24_sum_to((float *)(A + 271296) + 0, (float *)(A + 271168) + 0);
-  k59_argmax((float *)(A + 1822720) + 0, (int32_t *)(A + 271232) + 0);
-  k27_equal((int32_t *)(A + 271232) + 0, in->y + 19, (float *)(A + 271360) + 0);
-  k24_sum_to((float *)(A + 271360) + 0, (float *)(A + 271232) + 0);
-  k59_argmax((float *)(A + 16179200) + 0, (int32_t *)(A + 271296) + 0);
-  k27_equal((int32_t *)(A + 271296) + 0, in->y + 20, (float *)(A + 271424) + 0);
-  k24_sum_to((float *)(A + 271424) + 0, (float *)(A + 271296) + 0);
-  k59_argmax((float *)(A + 16216064) + 0, (int32_t *)(A + 271360) + 0);
-  k27_equal((int32_t *)(A + 271360) + 0, in->y + 21, (float *)(A + 271488) + 0);
-  k24_sum_to((float *)(A + 271488) + 0, (float *)(A + 271360) + 0);
-  k59_argmax((float *)(A + 16252928) + 0, (int32_t *)(A + 271424) + 0);
-  k27_equal((int32_t *)(A + 271424) + 0, in->y + 22, (float *)(A + 271552) + 0);
-  k24_sum_to((float *)(A + 271552) + 0, (float *)(A + 271424) + 0);
-  k59_argmax((float *)(A + 16289792) + 0, (int32_t *)(A + 271488) + 0);
-  k27_equal((int32_t *)(A + 271488) + 0, in->y + 23, (float *)(A + 271616) + 0);
-  k24_sum_to((float *)(A + 271616) + 0, (float *)(A + 271488) + 0);
-  k59_argmax((float *)(A + 16326656) + 0, (int32_t *)(A + 271552) + 0);
-  k27_equal((int32_t *)(A + 271552) + 0, in->y + 24, (float *)(A + 271680) + 0);
-  k24_sum_to((float *)(A + 271680) + 0, (float *)(A + 271552) + 0);
-  k59_argmax((float *)(A + 16363520) + 0, (int32_t *)(A + 271616) + 0);
-  k27_equal((int32_t *)(A + 271616) + 0, in->y + 25, (float *)(A + 271744) + 0);
-  k24_sum_to((float *)(A + 271744) + 0, (float *)(A + 271616) + 0);
-  k59_argmax((float *)(A + 16400384) + 0, (int32_t *)(A + 271680) + 0);
-  k27_equal((int32_t *)(A + 271680) + 0, in->y + 26, (float *)(A + 271808) + 0);
-  k24_sum_to((float *)(A + 271808) + 0, (float *)(A + 271680) + 0);
-  k59_argmax((float *)(A + 16437248) + 0, (int32_t *)(A + 271744) + 0);
-  k27_equal((int32_t *)(A + 271744) + 0, in->y + 27, (float *)(A + 271872) + 0);
-  k24_sum_to((float *)(A + 271872) + 0, (float *)(A + 271744) + 0);
-  k59_argmax((float *)(A + 16474112) + 0, (int32_t *)(A + 271808) + 0);
-  k27_equal((int32_t *)(A + 271808) + 0, in->y + 28, (float *)(A + 271936) + 0);
-  k24_sum_to((float *)(A + 271936) + 0, (float *)(A + 271808) + 0);
-  k59_argmax((float *)(A + 16510976) + 0, (int32_t *)(A + 271872) + 0);
-  k27_equal((int32_t *)(A + 271872) + 0, in->y + 29, (float *)(A + 272000) + 0);
-  k24_sum_to((float *)(A + 272000) + 0, (float *)(A + 271872) + 0);
-  k59_argmax((float *)(A + 16547840) + 0, (int32_t *)(A + 271936) + 0);
-  k27_equal((int32_t *)(A + 271936) + 0, in->y + 30, (float *)(A + 272064) + 0);
-  k24_sum_to((float *)(A + 272064) + 0, (float *)(A + 271936) + 0);
-  k59_argmax((float *)(A + 16584704) + 0, (int32_t *)(A + 272000) + 0);
-  k27_equal((int32_t *)(A + 272000) + 0, in->y + 31, (float *)(A + 272128) + 0);
-  k24_sum_to((float *)(A + 272128) + 0, (float *)(A + 272000) + 0);
-  k59_argmax((float *)(A + 16621568) + 0, (int32_t *)(A + 272064) + 0);
-  k27_equal((int32_t *)(A + 272064) + 0, in->y + 32, (float *)(A + 272192) + 0);
-  k24_sum_to((float *)(A + 272192) + 0, (float *)(A + 272064) + 0);
-  k59_argmax((float *)(A + 16658432) + 0, (int32_t *)(A + 272128) + 0);
-  k27_equal((int32_t *)(A + 272128) + 0, in->y + 33, (float *)(A + 272256) + 0);
-  k24_sum_to((float *)(A + 272256) + 0, (float *)(A + 272128) + 0);
-  k59_argmax((float *)(A + 16695296) + 0, (int32_t *)(A + 272192) + 0);
-  k27_equal((int32_t *)(A + 272192) + 0, in->y + 34, (float *)(A + 272320) + 0);
-  k24_sum_to((float *)(A + 272320) + 0, (float *)(A + 272192) + 0);
-  k59_argmax((float *)(A + 16732160) + 0, (int32_t *)(A + 272256) + 0);
-  k27_equal((int32_t *)(A + 272256) + 0, in->y + 35, (float *)(A + 272384) + 0);
-  k24_sum_to((float *)(A + 272384) + 0, (float *)(A + 272256) + 0);
-  k59_argmax((float *)(A + 16769024) + 0, (int32_t *)(A + 272320) + 0);
-  k27_equal((int32_t *)(A + 272320) + 0, in->y + 36, (float *)(A + 272448) + 0);
-  k24_sum_to((float *)(A + 272448) + 0, (float *)(A + 272320) + 0);
-  k59_argmax((float *)(A + 16805888) + 0, (int32_t *)(A + 272384) + 0);
-  k27_equal((int32_t *)(A + 272384) + 0, in->y + 37, (float *)(A + 272512) + 0);
-  k24_sum_to((float *)(A + 272512) + 0, (float *)(A + 272384) + 0);
-  k59_argmax((float *)(A + 16842752) + 0, (int32_t *)(A + 272448) + 0);
-  k27_equal((int32_t *)(A + 272448) + 0, in->y + 38, (float *)(A + 272576) + 0);
-  k24_sum_to((float *)(A + 272576) + 0, (float *)(A + 272448) + 0);
-  k59_argmax((float *)(A + 16879616) + 0, (int32_t *)(A + 272512) + 0);
-  k27_equal((int32_t *)(A + 272512) + 0, in->y + 39, (float *)(A + 272640) + 0);
-  k24_sum_to((float *)(A + 272640) + 0, (float *)(A + 272512) + 0);
-  k59_argmax((float *)(A + 16916480) + 0, (int32_t *)(A + 272576) + 0);
-  k27_equal((int32_t *)(A + 272576) + 0, in->y + 40, (float *)(A + 272704) + 0);
-  k24_sum_to((float *)(A + 272704) + 0, (float *)(A + 272576) + 0);
-  k59_argmax((float *)(A + 16953344) + 0, (int32_t *)(A + 272640) + 0);
-  k27_equal((int32_t *)(A + 272640) + 0, in->y + 41, (float *)(A + 272768) + 0);
-  k24_sum_to((float *)(A + 272768) + 0, (float *)(A + 272640) + 0);
-  k59_argmax((float *)(A + 16990208) + 0, (int32_t *)(A + 272704) + 0);
-  k27_equal((int32_t *)(A + 272704) + 0, in->y + 42, (float *)(A + 272832) + 0);
-  k24_sum_to((float *)(A + 272832) + 0, (float *)(A + 272704) + 0);
-  k59_argmax((float *)(A + 17027072) + 0, (int32_t *)(A + 272768) + 0);
-  k27_equal((int32_t *)(A + 272768) + 0, in->y + 43, (float *)(A + 272896) + 0);
-  k24_sum_to((float *)(A + 272896) + 0, (float *)(A + 272768) + 0);
-  k59_argmax((float *)(A + 17063936) + 0, (int32_t *)(A + 272832) + 0);
-  k27_equal((int32_t *)(A + 272832) + 0, in->y + 44, (float *)(A + 272960) + 0);
-  k24_sum_to((float *)(A + 272960) + 0, (float *)(A + 272832) + 0);
-  k59_argmax((float *)(A + 17100800) + 0, (int32_t *)(A + 272896) + 0);
-  k27_equal((int32_t *)(A + 272896) + 0, in->y + 45, (float *)(A + 273024) + 0);
-  k24_sum_to((float *)(A + 273024) + 0, (float *)(A + 272896) + 0);
-  k59_argmax((float *)(A + 17137664) + 0, (int32_t *)(A + 272960) + 0);
-  k27_equal((int32_t *)(A + 272960) + 0, in->y + 46, (float *)(A + 273088) + 0);
-  k24_sum_to((float *)(A + 273088) + 0, (float *)(A + 272960) + 0);
-  k59_argmax((float *)(A + 17174528) + 0, (int32_t *)(A + 273024) + 0);
-  k27_equal((int32_t *)(A + 273024) + 0, in->y + 47, (float *)(A + 273152) + 0);
-  k24_sum_to((float *)(A + 273152) + 0, (float *)(A + 273024) + 0);
-  k59_argmax((float *)(A + 17211392) + 0, (int32_t *)(A + 273088) + 0);
-  k27_equal((int32_t *)(A + 273088) + 0, in->y + 48, (float *)(A + 273216) + 0);
-  k24_sum_to((float *)(A + 273216) + 0, (float *)(A + 273088) + 0);
-  k59_argmax((float *)(A + 17248256) + 0, (int32_t *)(A + 273152) + 0);
-  k27_equal((int32_t *)(A + 273152) + 0, in->y + 49, (float *)(A + 273280) + 0);
-  k24_sum_to((float *)(A + 273280) + 0, (float *)(A + 273152) + 0);
-  k59_argmax((float *)(A + 17285120) + 0, (int32_t *)(A + 273216) + 0);
-  k27_equal((int32_t *)(A + 273216) + 0, in->y + 50, (float *)(A + 273344) + 0);
-  k24_sum_to((float *)(A + 273344) + 0, (float *)(A + 273216) + 0);
-  k59_argmax((float *)(A + 17321984) + 0, (int32_t *)(A + 273280) + 0);
-  k27_equal((int32_t *)(A + 273280) + 0, in->y + 51, (float *)(A + 273408) + 0);
-  k24_sum_to((float *)(A + 273408) + 0, (float *)(A + 273280) + 0);
-  k59_argmax((float *)(A + 17358848) + 0, (int32_t *)(A + 273344) + 0);
-  k27_equal((int32_t *)(A + 273344) + 0, in->y + 52, (float *)(A + 273472) + 0);
-  k24_sum_to((float *)(A + 273472) + 0, (float *)(A + 273344) + 0);
-  k59_argmax((float *)(A + 17395712) + 0, (int32_t *)(A + 273408) + 0);
-  k27_equal((int32_t *)(A + 273408) + 0, in->y + 53, (float *)(A + 273536) + 0);
-  k24_sum_to((float *)(A + 273536) + 0, (float *)(A + 273408) + 0);
-  k59_argmax((float *)(A + 17432576) + 0, (int32_t *)(A + 273472) + 0);
-  k27_equal((int32_t *)(A + 273472) + 0, in->y + 54, (float *)(A + 273600) + 0);
-  k24_sum_to((float *)(A + 273600) + 0, (float *)(A + 273472) + 0);
-  k59_argmax((float *)(A + 17469440) + 0, (int32_t *)(A + 273536) + 0);
-  k27_equal((int32_t *)(A + 273536) + 0, in->y + 55, (float *)(A + 273664) + 0);
-  k24_sum_to((float *)(A + 273664) + 0, (float *)(A + 273536) + 0);
-  k59_argmax((float *)(A + 17506304) + 0, (int32_t *)(A + 273600) + 0);
-  k27_equal((int32_t *)(A + 273600) + 0, in->y + 56, (float *)(A + 273728) + 0);
-  k24_sum_to((float *)(A + 273728) + 0, (float *)(A + 273600) + 0);
-  k59_argmax((float *)(A + 17543168) + 0, (int32_t *)(A + 273664) + 0);
-  k27_equal((int32_t *)(A + 273664) + 0, in->y + 57, (float *)(A + 273792) + 0);
-  k24_sum_to((float *)(A + 273792) + 0, (float *)(A + 273664) + 0);
-  k59_argmax((float *)(A + 17580032) + 0, (int32_t *)(A + 273728) + 0);
-  k27_equal((int32_t *)(A + 273728) + 0, in->y + 58, (float *)(A + 273856) + 0);
-  k24_sum_to((float *)(A + 273856) + 0, (float *)(A + 273728) + 0);
-  k59_argmax((float *)(A + 17616896) + 0, (int32_t *)(A + 273792) + 0);
-  k27_equal((int32_t *)(A + 273792) + 0, in->y + 59, (float *)(A + 273920) + 0);
-  k24_sum_to((float *)(A + 273920) + 0, (float *)(A + 273792) + 0);
-  k59_argmax((float *)(A + 17653760) + 0, (int32_t *)(A + 273856) + 0);
-  k27_equal((int32_t *)(A + 273856) + 0, in->y + 60, (float *)(A + 273984) + 0);
-  k24_sum_to((float *)(A + 273984) + 0, (float *)(A + 273856) + 0);
-  k59_argmax((float *)(A + 17690624) + 0, (int32_t *)(A + 273920) + 0);
-  k27_equal((int32_t *)(A + 273920) + 0, in->y + 61, (float *)(A + 274048) + 0);
-  k24_sum_to((float *)(A + 274048) + 0, (float *)(A + 273920) + 0);
-  k59_argmax((float *)(A + 17727488) + 0, (int32_t *)(A + 273984) + 0);
-  k27_equal((int32_t *)(A + 273984) + 0, in->y + 62, (float *)(A + 274112) + 0);
-  k24_sum_to((float *)(A + 274112) + 0, (float *)(A + 273984) + 0);
-  k59_argmax((float *)(A + 17764352) + 0, (int32_t *)(A + 274048) + 0);
-  k27_equal((int32_t *)(A + 274048) + 0, in->y + 63, (float *)(A + 274176) + 0);
-  k24_sum_to((float *)(A + 274176) + 0, (float *)(A + 274048) + 0);
-  k28_mul((float *)(A + 270080) + 0, (float *)(A + 274112) + 0);
-  k28_mul((float *)(A + 270144) + 0, (float *)(A + 270080) + 0);
-  k28_mul((float *)(A + 270208) + 0, (float *)(A + 270144) + 0);
-  k28_mul((float *)(A + 270272) + 0, (float *)(A + 270208) + 0);
-  k28_mul((float *)(A + 270336) + 0, (float *)(A + 270272) + 0);
-  k28_mul((float *)(A + 270400) + 0, (float *)(A + 270336) + 0);
-  k28_mul((float *)(A + 270464) + 0, (float *)(A + 270400) + 0);
-  k28_mul((float *)(A + 270528) + 0, (float *)(A + 270464) + 0);
-  k28_mul((float *)(A + 270592) + 0, (float *)(A + 270528) + 0);
-  k28_mul((float *)(A + 270656) + 0, (float *)(A + 270592) + 0);
-  k28_mul((float *)(A + 270720) + 0, (float *)(A + 270656) + 0);
-  k28_mul((float *)(A + 270784) + 0, (float *)(A + 270720) + 0);
-  k28_mul((float *)(A + 270848) + 0, (float *)(A + 270784) + 0);
-  k28_mul((float *)(A + 270912) + 0, (float *)(A + 270848) + 0);
-  k28_mul((float *)(A + 270976) + 0, (float *)(A + 270912) + 0);
-  k28_mul((float *)(A + 271040) + 0, (float *)(A + 270976) + 0);
-  k28_mul((float *)(A + 271104) + 0, (float *)(A + 271040) + 0);
-  k28_mul((float *)(A + 271168) + 0, (float *)(A + 271104) + 0);
-  k28_mul((float *)(A + 271232) + 0, (float *)(A + 271168) + 0);
-  k28_mul((float *)(A + 271296) + 0, (float *)(A + 271232) + 0);
-  k28_mul((float *)(A + 271360) + 0, (float *)(A + 271296) + 0);
-  k28_mul((float *)(A + 271424) + 0, (float *)(A + 271360) + 0);
-  k28_mul((float *)(A + 271488) + 0, (float *)(A + 271424) + 0);
-  k28_mul((float *)(A + 271552) + 0, (float *)(A + 271488) + 0);
-  k28_mul((float *)(A + 271616) + 0, (float *)(A + 271552) + 0);
-  k28_mul((float *)(A + 271680) + 0, (float *)(A + 271616) + 0);
-  k28_mul((float *)(A + 271744) + 0, (float *)(A + 271680) + 0);
-  k28_mul((float *)(A + 271808) + 0, (float *)(A + 271744) + 0);
-  k28_mul((float *)(A + 271872) + 0, (float *)(A + 271808) + 0);
-  k28_mul((float *)(A + 271936) + 0, (float *)(A + 271872) + 0);
-  k28_mul((float *)(A + 272000) + 0, (float *)(A + 271936) + 0);
-  k28_mul((float *)(A + 272064) + 0, (float *)(A + 272000) + 0);
-  k28_mul((float *)(A + 272128) + 0, (float *)(A + 272064) + 0);
-  k28_mul((float *)(A + 272192) + 0, (float *)(A + 272128) + 0);
-  k28_mul((float *)(A + 272256) + 0, (float *)(A + 272192) + 0);
-  k28_mul((float *)(A + 272320) + 0, (float *)(A + 272256) + 0);
-  k28_mul((float *)(A + 272384) + 0, (float *)(A + 272320) + 0);
-  k28_mul((float *)(A + 272448) + 0, (float *)(A + 272384) + 0);
-  k28_mul((float *)(A + 272512) + 0, (float *)(A + 272448) + 0);
-  k28_mul((float *)(A + 272576) + 0, (float *)(A + 272512) + 0);
-  k28_mul((float *)(A + 272640) + 0, (float *)(A + 272576) + 0);
-  k28_mul((float *)(A + 272704) + 0, (float *)(A + 272640) + 0);
-  k28_mul((float *)(A + 272768) + 0, (float *)(A + 272704) + 0);
-  k28_mul((float *)(A + 272832) + 0, (float *)(A + 272768) + 0);
-  k28_mul((float *)(A + 272896) + 0, (float *)(A + 272832) + 0);
-  k28_mul((float *)(A + 272960) + 0, (float *)(A + 272896) + 0);
-  k28_mul((float *)(A + 273024) + 0, (float *)(A + 272960) + 0);
-}
-
-static void charlm_lstm_train_step_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k28_mul((float *)(A + 273088) + 0, (float *)(A + 273024) + 0);
-  k28_mul((float *)(A + 273152) + 0, (float *)(A + 273088) + 0);
-  k28_mul((float *)(A + 273216) + 0, (float *)(A + 273152) + 0);
-  k28_mul((float *)(A + 273280) + 0, (float *)(A + 273216) + 0);
-  k28_mul((float *)(A + 273344) + 0, (float *)(A + 273280) + 0);
-  k28_mul((float *)(A + 273408) + 0, (float *)(A + 273344) + 0);
-  k28_mul((float *)(A + 273472) + 0, (float *)(A + 273408) + 0);
-  k28_mul((float *)(A + 273536) + 0, (float *)(A + 273472) + 0);
-  k28_mul((float *)(A + 273600) + 0, (float *)(A + 273536) + 0);
-  k28_mul((float *)(A + 273664) + 0, (float *)(A + 273600) + 0);
-  k28_mul((float *)(A + 273728) + 0, (float *)(A + 273664) + 0);
-  k28_mul((float *)(A + 273792) + 0, (float *)(A + 273728) + 0);
-  k28_mul((float *)(A + 273856) + 0, (float *)(A + 273792) + 0);
-  k28_mul((float *)(A + 273920) + 0, (float *)(A + 273856) + 0);
-  k28_mul((float *)(A + 273984) + 0, (float *)(A + 273920) + 0);
-  k28_mul((float *)(A + 274048) + 0, (float *)(A + 273984) + 0);
-  k29_stack(in->x + 0, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, in->x + 24, in->x + 25, in->x + 26, in->x + 27, in->x + 28, in->x + 29, in->x + 30, in->x + 31, in->x + 32, in->x + 33, in->x + 34, in->x + 35, in->x + 36, in->x + 37, in->x + 38, in->x + 39, in->x + 40, in->x + 41, in->x + 42, in->x + 43, in->x + 44, in->x + 45, in->x + 46, in->x + 47, in->x + 48, in->x + 49, in->x + 50, in->x + 51, in->x + 52, in->x + 53, in->x + 54, in->x + 55, in->x + 56, in->x + 57, in->x + 58, in->x + 59, in->x + 60, in->x + 61, in->x + 62, in->x + 63, (int32_t *)(A + 393536) + 0);
-  k30_mul((float *)(A + 0) + 0, (float *)(A + 167936) + 0);
-  k23_sum_to((float *)(A + 167936) + 0, (float *)(A + 274176) + 0);
-  k30_mul((float *)(A + 331840) + 0, (float *)(A + 0) + 0);
-  k23_sum_to((float *)(A + 0) + 0, (float *)(A + 274304) + 0);
-  k30_mul((float *)(A + 368768) + 0, (float *)(A + 204800) + 0);
-  k23_sum_to((float *)(A + 204800) + 0, (float *)(A + 401728) + 0);
-  k30_mul((float *)(A + 155648) + 0, (float *)(A + 241664) + 0);
-  k23_sum_to((float *)(A + 241664) + 0, (float *)(A + 401856) + 0);
-  k30_mul((float *)(A + 192512) + 0, (float *)(A + 155648) + 0);
-  k23_sum_to((float *)(A + 155648) + 0, (float *)(A + 401984) + 0);
-  k30_mul((float *)(A + 229376) + 0, (float *)(A + 192512) + 0);
-  k23_sum_to((float *)(A + 192512) + 0, (float *)(A + 402112) + 0);
-  k30_mul((float *)(A + 16035840) + 0, (float *)(A + 229376) + 0);
-  k23_sum_to((float *)(A + 229376) + 0, (float *)(A + 402240) + 0);
-  k30_mul((float *)(A + 16072704) + 0, (float *)(A + 307200) + 0);
-  k23_sum_to((float *)(A + 307200) + 0, (float *)(A + 402368) + 0);
-  k30_mul((float *)(A + 16109568) + 0, (float *)(A + 368768) + 0);
-  k23_sum_to((float *)(A + 368768) + 0, (float *)(A + 402496) + 0);
-  k30_mul((float *)(A + 16146432) + 0, (float *)(A + 381056) + 0);
-  k23_sum_to((float *)(A + 381056) + 0, (float *)(A + 402624) + 0);
-  k30_mul((float *)(A + 1478656) + 0, (float *)(A + 1490944) + 0);
-  k23_sum_to((float *)(A + 1490944) + 0, (float *)(A + 402752) + 0);
-  k30_mul((float *)(A + 1515520) + 0, (float *)(A + 1478656) + 0);
-  k23_sum_to((float *)(A + 1478656) + 0, (float *)(A + 402880) + 0);
-  k30_mul((float *)(A + 1552384) + 0, (float *)(A + 1564672) + 0);
-  k23_sum_to((float *)(A + 1564672) + 0, (float *)(A + 403008) + 0);
-  k30_mul((float *)(A + 1589248) + 0, (float *)(A + 1552384) + 0);
-  k23_sum_to((float *)(A + 1552384) + 0, (float *)(A + 403136) + 0);
-  k30_mul((float *)(A + 1626112) + 0, (float *)(A + 1638400) + 0);
-  k23_sum_to((float *)(A + 1638400) + 0, (float *)(A + 403264) + 0);
-  k30_mul((float *)(A + 1662976) + 0, (float *)(A + 1626112) + 0);
-  k23_sum_to((float *)(A + 1626112) + 0, (float *)(A + 403392) + 0);
-  k30_mul((float *)(A + 1699840) + 0, (float *)(A + 1712128) + 0);
-  k23_sum_to((float *)(A + 1712128) + 0, (float *)(A + 403520) + 0);
-  k30_mul((float *)(A + 1736704) + 0, (float *)(A + 1699840) + 0);
-  k23_sum_to((float *)(A + 1699840) + 0, (float *)(A + 403648) + 0);
-  k30_mul((float *)(A + 1773568) + 0, (float *)(A + 1785856) + 0);
-  k23_sum_to((float *)(A + 1785856) + 0, (float *)(A + 403776) + 0);
-  k30_mul((float *)(A + 1810432) + 0, (float *)(A + 1773568) + 0);
-  k23_sum_to((float *)(A + 1773568) + 0, (float *)(A + 403904) + 0);
-  k30_mul((float *)(A + 16158720) + 0, (float *)(A + 16146432) + 0);
-  k23_sum_to((float *)(A + 16146432) + 0, (float *)(A + 404032) + 0);
-  k30_mul((float *)(A + 16203776) + 0, (float *)(A + 16158720) + 0);
-  k23_sum_to((float *)(A + 16158720) + 0, (float *)(A + 404160) + 0);
-  k30_mul((float *)(A + 16240640) + 0, (float *)(A + 16252928) + 0);
-  k23_sum_to((float *)(A + 16252928) + 0, (float *)(A + 404288) + 0);
-  k30_mul((float *)(A + 16277504) + 0, (float *)(A + 16240640) + 0);
-  k23_sum_to((float *)(A + 16240640) + 0, (float *)(A + 404416) + 0);
-  k30_mul((float *)(A + 16314368) + 0, (float *)(A + 16326656) + 0);
-  k23_sum_to((float *)(A + 16326656) + 0, (float *)(A + 404544) + 0);
-  k30_mul((float *)(A + 16351232) + 0, (float *)(A + 16314368) + 0);
-  k23_sum_to((float *)(A + 16314368) + 0, (float *)(A + 404672) + 0);
-  k30_mul((float *)(A + 16388096) + 0, (float *)(A + 16400384) + 0);
-  k23_sum_to((float *)(A + 16400384) + 0, (float *)(A + 404800) + 0);
-  k30_mul((float *)(A + 16424960) + 0, (float *)(A + 16388096) + 0);
-  k23_sum_to((float *)(A + 16388096) + 0, (float *)(A + 404928) + 0);
-  k30_mul((float *)(A + 16461824) + 0, (float *)(A + 16474112) + 0);
-  k23_sum_to((float *)(A + 16474112) + 0, (float *)(A + 405056) + 0);
-  k30_mul((float *)(A + 16498688) + 0, (float *)(A + 16461824) + 0);
-  k23_sum_to((float *)(A + 16461824) + 0, (float *)(A + 405184) + 0);
-  k30_mul((float *)(A + 16535552) + 0, (float *)(A + 16547840) + 0);
-  k23_sum_to((float *)(A + 16547840) + 0, (float *)(A + 405312) + 0);
-  k30_mul((float *)(A + 16572416) + 0, (float *)(A + 16535552) + 0);
-  k23_sum_to((float *)(A + 16535552) + 0, (float *)(A + 16621568) + 0);
-  k30_mul((float *)(A + 16609280) + 0, (float *)(A + 16658432) + 0);
-  k23_sum_to((float *)(A + 16658432) + 0, (float *)(A + 16621696) + 0);
-  k30_mul((float *)(A + 16646144) + 0, (float *)(A + 16609280) + 0);
-  k23_sum_to((float *)(A + 16609280) + 0, (float *)(A + 16621824) + 0);
-  k30_mul((float *)(A + 16683008) + 0, (float *)(A + 16646144) + 0);
-  k23_sum_to((float *)(A + 16646144) + 0, (float *)(A + 16621952) + 0);
-  k30_mul((float *)(A + 16719872) + 0, (float *)(A + 16732160) + 0);
-  k23_sum_to((float *)(A + 16732160) + 0, (float *)(A + 16622080) + 0);
-  k30_mul((float *)(A + 16756736) + 0, (float *)(A + 16719872) + 0);
-  k23_sum_to((float *)(A + 16719872) + 0, (float *)(A + 16622208) + 0);
-  k30_mul((float *)(A + 16793600) + 0, (float *)(A + 16805888) + 0);
-  k23_sum_to((float *)(A + 16805888) + 0, (float *)(A + 16622336) + 0);
-  k30_mul((float *)(A + 16830464) + 0, (float *)(A + 16793600) + 0);
-  k23_sum_to((float *)(A + 16793600) + 0, (float *)(A + 16622464) + 0);
-  k30_mul((float *)(A + 16867328) + 0, (float *)(A + 16879616) + 0);
-  k23_sum_to((float *)(A + 16879616) + 0, (float *)(A + 16622592) + 0);
-  k30_mul((float *)(A + 16904192) + 0, (float *)(A + 16867328) + 0);
-  k23_sum_to((float *)(A + 16867328) + 0, (float *)(A + 16622720) + 0);
-  k30_mul((float *)(A + 16941056) + 0, (float *)(A + 16953344) + 0);
-  k23_sum_to((float *)(A + 16953344) + 0, (float *)(A + 16622848) + 0);
-  k30_mul((float *)(A + 16977920) + 0, (float *)(A + 16941056) + 0);
-  k23_sum_to((float *)(A + 16941056) + 0, (float *)(A + 16622976) + 0);
-  k30_mul((float *)(A + 17014784) + 0, (float *)(A + 17027072) + 0);
-  k23_sum_to((float *)(A + 17027072) + 0, (float *)(A + 16623104) + 0);
-  k30_mul((float *)(A + 17051648) + 0, (float *)(A + 17014784) + 0);
-  k23_sum_to((float *)(A + 17014784) + 0, (float *)(A + 16623232) + 0);
-  k30_mul((float *)(A + 17088512) + 0, (float *)(A + 17100800) + 0);
-  k23_sum_to((float *)(A + 17100800) + 0, (float *)(A + 16623360) + 0);
-  k30_mul((float *)(A + 17125376) + 0, (float *)(A + 17088512) + 0);
-  k23_sum_to((float *)(A + 17088512) + 0, (float *)(A + 16623488) + 0);
-  k30_mul((float *)(A + 17162240) + 0, (float *)(A + 17174528) + 0);
-  k23_sum_to((float *)(A + 17174528) + 0, (float *)(A + 16623616) + 0);
-  k30_mul((float *)(A + 17199104) + 0, (float *)(A + 17162240) + 0);
-  k23_sum_to((float *)(A + 17162240) + 0, (float *)(A + 16623744) + 0);
-  k30_mul((float *)(A + 17235968) + 0, (float *)(A + 17248256) + 0);
-  k23_sum_to((float *)(A + 17248256) + 0, (float *)(A + 16623872) + 0);
-  k30_mul((float *)(A + 17272832) + 0, (float *)(A + 17235968) + 0);
-  k23_sum_to((float *)(A + 17235968) + 0, (float *)(A + 16624000) + 0);
-  k30_mul((float *)(A + 17309696) + 0, (float *)(A + 17321984) + 0);
-  k23_sum_to((float *)(A + 17321984) + 0, (float *)(A + 16624128) + 0);
-  k30_mul((float *)(A + 17346560) + 0, (float *)(A + 17309696) + 0);
-  k23_sum_to((float *)(A + 17309696) + 0, (float *)(A + 16624256) + 0);
-  k30_mul((float *)(A + 17383424) + 0, (float *)(A + 17395712) + 0);
-  k23_sum_to((float *)(A + 17395712) + 0, (float *)(A + 16624384) + 0);
-  k30_mul((float *)(A + 17420288) + 0, (float *)(A + 17383424) + 0);
-  k23_sum_to((float *)(A + 17383424) + 0, (float *)(A + 16624512) + 0);
-  k30_mul((float *)(A + 17457152) + 0, (float *)(A + 17469440) + 0);
-  k23_sum_to((float *)(A + 17469440) + 0, (float *)(A + 16624640) + 0);
-  k30_mul((float *)(A + 17494016) + 0, (float *)(A + 17457152) + 0);
-  k23_sum_to((float *)(A + 17457152) + 0, (float *)(A + 16624768) + 0);
-  k30_mul((float *)(A + 17530880) + 0, (float *)(A + 17543168) + 0);
-  k23_sum_to((float *)(A + 17543168) + 0, (float *)(A + 16624896) + 0);
-  k30_mul((float *)(A + 17567744) + 0, (float *)(A + 17530880) + 0);
-  k23_sum_to((float *)(A + 17530880) + 0, (float *)(A + 16625024) + 0);
-  k30_mul((float *)(A + 17604608) + 0, (float *)(A + 17616896) + 0);
-  k23_sum_to((float *)(A + 17616896) + 0, (float *)(A + 16625152) + 0);
-  k30_mul((float *)(A + 17641472) + 0, (float *)(A + 17604608) + 0);
-  k23_sum_to((float *)(A + 17604608) + 0, (float *)(A + 16625280) + 0);
-  k30_mul((float *)(A + 17678336) + 0, (float *)(A + 17690624) + 0);
-  k23_sum_to((float *)(A + 17690624) + 0, (float *)(A + 16625408) + 0);
-  k30_mul((float *)(A + 17715200) + 0, (float *)(A + 17678336) + 0);
-  k23_sum_to((float *)(A + 17678336) + 0, (float *)(A + 16625536) + 0);
-  k30_mul((float *)(A + 17752064) + 0, (float *)(A + 17764352) + 0);
-  k23_sum_to((float *)(A + 17764352) + 0, (float *)(A + 16625664) + 0);
-  k31_exp_mul_sub((float *)(A + 319488) + 0, (float *)(A + 274176) + 0, (float *)(A + 167936) + 0, (float *)(A + 679936) + 0);
-  k31_exp_mul_sub((float *)(A + 356416) + 0, (float *)(A + 274304) + 0, (float *)(A + 0) + 0, (float *)(A + 679936) + 3072);
-  k31_exp_mul_sub((float *)(A + 143360) + 0, (float *)(A + 401728) + 0, (float *)(A + 204800) + 0, (float *)(A + 679936) + 6144);
-  k31_exp_mul_sub((float *)(A + 180224) + 0, (float *)(A + 401856) + 0, (float *)(A + 241664) + 0, (float *)(A + 679936) + 9216);
-  k31_exp_mul_sub((float *)(A + 217088) + 0, (float *)(A + 401984) + 0, (float *)(A + 155648) + 0, (float *)(A + 679936) + 12288);
-  k31_exp_mul_sub((float *)(A + 253952) + 0, (float *)(A + 402112) + 0, (float *)(A + 192512) + 0, (float *)(A + 679936) + 15360);
-  k31_exp_mul_sub((float *)(A + 16060416) + 0, (float *)(A + 402240) + 0, (float *)(A + 229376) + 0, (float *)(A + 679936) + 18432);
-  k31_exp_mul_sub((float *)(A + 16097280) + 0, (float *)(A + 402368) + 0, (float *)(A + 307200) + 0, (float *)(A + 679936) + 21504);
-  k31_exp_mul_sub((float *)(A + 16134144) + 0, (float *)(A + 402496) + 0, (float *)(A + 368768) + 0, (float *)(A + 679936) + 24576);
-  k31_exp_mul_sub((float *)(A + 1466368) + 0, (float *)(A + 402624) + 0, (float *)(A + 381056) + 0, (float *)(A + 679936) + 27648);
-  k31_exp_mul_sub((float *)(A + 1503232) + 0, (float *)(A + 402752) + 0, (float *)(A + 1490944) + 0, (float *)(A + 679936) + 30720);
-  k31_exp_mul_sub((float *)(A + 1540096) + 0, (float *)(A + 402880) + 0, (float *)(A + 1478656) + 0, (float *)(A + 679936) + 33792);
-  k31_exp_mul_sub((float *)(A + 1576960) + 0, (float *)(A + 403008) + 0, (float *)(A + 1564672) + 0, (float *)(A + 679936) + 36864);
-  k31_exp_mul_sub((float *)(A + 1613824) + 0, (float *)(A + 403136) + 0, (float *)(A + 1552384) + 0, (float *)(A + 679936) + 39936);
-  k31_exp_mul_sub((float *)(A + 1650688) + 0, (float *)(A + 403264) + 0, (float *)(A + 1638400) + 0, (float *)(A + 679936) + 43008);
-  k31_exp_mul_sub((float *)(A + 1687552) + 0, (float *)(A + 403392) + 0, (float *)(A + 1626112) + 0, (float *)(A + 679936) + 46080);
-  k31_exp_mul_sub((float *)(A + 1724416) + 0, (float *)(A + 403520) + 0, (float *)(A + 1712128) + 0, (float *)(A + 679936) + 49152);
-  k31_exp_mul_sub((float *)(A + 1761280) + 0, (float *)(A + 403648) + 0, (float *)(A + 1699840) + 0, (float *)(A + 679936) + 52224);
-  k31_exp_mul_sub((float *)(A + 1798144) + 0, (float *)(A + 403776) + 0, (float *)(A + 1785856) + 0, (float *)(A + 679936) + 55296);
-  k31_exp_mul_sub((float *)(A + 1835008) + 0, (float *)(A + 403904) + 0, (float *)(A + 1773568) + 0, (float *)(A + 679936) + 58368);
-  k31_exp_mul_sub((float *)(A + 16191488) + 0, (float *)(A + 404032) + 0, (float *)(A + 16146432) + 0, (float *)(A + 679936) + 61440);
-  k31_exp_mul_sub((float *)(A + 16228352) + 0, (float *)(A + 404160) + 0, (float *)(A + 16158720) + 0, (float *)(A + 679936) + 64512);
-  k31_exp_mul_sub((float *)(A + 16265216) + 0, (float *)(A + 404288) + 0, (float *)(A + 16252928) + 0, (float *)(A + 679936) + 67584);
-  k31_exp_mul_sub((float *)(A + 16302080) + 0, (float *)(A + 404416) + 0, (float *)(A + 16240640) + 0, (float *)(A + 679936) + 70656);
-  k31_exp_mul_sub((float *)(A + 16338944) + 0, (float *)(A + 404544) + 0, (float *)(A + 16326656) + 0, (float *)(A + 679936) + 73728);
-  k31_exp_mul_sub((float *)(A + 16375808) + 0, (float *)(A + 404672) + 0, (float *)(A + 16314368) + 0, (float *)(A + 679936) + 76800);
-  k31_exp_mul_sub((float *)(A + 16412672) + 0, (float *)(A + 404800) + 0, (float *)(A + 16400384) + 0, (float *)(A + 679936) + 79872);
-  k31_exp_mul_sub((float *)(A + 16449536) + 0, (float *)(A + 404928) + 0, (float *)(A + 16388096) + 0, (float *)(A + 679936) + 82944);
-  k31_exp_mul_sub((float *)(A + 16486400) + 0, (float *)(A + 405056) + 0, (float *)(A + 16474112) + 0, (float *)(A + 679936) + 86016);
-  k31_exp_mul_sub((float *)(A + 16523264) + 0, (float *)(A + 405184) + 0, (float *)(A + 16461824) + 0, (float *)(A + 679936) + 89088);
-  k31_exp_mul_sub((float *)(A + 16560128) + 0, (float *)(A + 405312) + 0, (float *)(A + 16547840) + 0, (float *)(A + 679936) + 92160);
-  k31_exp_mul_sub((float *)(A + 16596992) + 0, (float *)(A + 16621568) + 0, (float *)(A + 16535552) + 0, (float *)(A + 679936) + 95232);
-  k31_exp_mul_sub((float *)(A + 16633856) + 0, (float *)(A + 16621696) + 0, (float *)(A + 16658432) + 0, (float *)(A + 679936) + 98304);
-  k31_exp_mul_sub((float *)(A + 16670720) + 0, (float *)(A + 16621824) + 0, (float *)(A + 16609280) + 0, (float *)(A + 679936) + 101376);
-  k31_exp_mul_sub((float *)(A + 16707584) + 0, (float *)(A + 16621952) + 0, (float *)(A + 16646144) + 0, (float *)(A + 679936) + 104448);
-  k31_exp_mul_sub((float *)(A + 16744448) + 0, (float *)(A + 16622080) + 0, (float *)(A + 16732160) + 0, (float *)(A + 679936) + 107520);
-  k31_exp_mul_sub((float *)(A + 16781312) + 0, (float *)(A + 16622208) + 0, (float *)(A + 16719872) + 0, (float *)(A + 679936) + 110592);
-  k31_exp_mul_sub((float *)(A + 16818176) + 0, (float *)(A + 16622336) + 0, (float *)(A + 16805888) + 0, (float *)(A + 679936) + 113664);
-  k31_exp_mul_sub((float *)(A + 16855040) + 0, (float *)(A + 16622464) + 0, (float *)(A + 16793600) + 0, (float *)(A + 679936) + 116736);
-  k31_exp_mul_sub((float *)(A + 16891904) + 0, (float *)(A + 16622592) + 0, (float *)(A + 16879616) + 0, (float *)(A + 679936) + 119808);
-  k31_exp_mul_sub((float *)(A + 16928768) + 0, (float *)(A + 16622720) + 0, (float *)(A + 16867328) + 0, (float *)(A + 679936) + 122880);
-  k31_exp_mul_sub((float *)(A + 16965632) + 0, (float *)(A + 16622848) + 0, (float *)(A + 16953344) + 0, (float *)(A + 679936) + 125952);
-  k31_exp_mul_sub((float *)(A + 17002496) + 0, (float *)(A + 16622976) + 0, (float *)(A + 16941056) + 0, (float *)(A + 679936) + 129024);
-  k31_exp_mul_sub((float *)(A + 17039360) + 0, (float *)(A + 16623104) + 0, (float *)(A + 17027072) + 0, (float *)(A + 679936) + 132096);
-  k31_exp_mul_sub((float *)(A + 17076224) + 0, (float *)(A + 16623232) + 0, (float *)(A + 17014784) + 0, (float *)(A + 679936) + 135168);
-  k31_exp_mul_sub((float *)(A + 17113088) + 0, (float *)(A + 16623360) + 0, (float *)(A + 17100800) + 0, (float *)(A + 679936) + 138240);
-  k31_exp_mul_sub((float *)(A + 17149952) + 0, (float *)(A + 16623488) + 0, (float *)(A + 17088512) + 0, (float *)(A + 679936) + 141312);
-  k31_exp_mul_sub((float *)(A + 17186816) + 0, (float *)(A + 16623616) + 0, (float *)(A + 17174528) + 0, (float *)(A + 679936) + 144384);
-  k31_exp_mul_sub((float *)(A + 17223680) + 0, (float *)(A + 16623744) + 0, (float *)(A + 17162240) + 0, (float *)(A + 679936) + 147456);
-  k31_exp_mul_sub((float *)(A + 17260544) + 0, (float *)(A + 16623872) + 0, (float *)(A + 17248256) + 0, (float *)(A + 679936) + 150528);
-  k31_exp_mul_sub((float *)(A + 17297408) + 0, (float *)(A + 16624000) + 0, (float *)(A + 17235968) + 0, (float *)(A + 679936) + 153600);
-  k31_exp_mul_sub((float *)(A + 17334272) + 0, (float *)(A + 16624128) + 0, (float *)(A + 17321984) + 0, (float *)(A + 679936) + 156672);
-  k31_exp_mul_sub((float *)(A + 17371136) + 0, (float *)(A + 16624256) + 0, (float *)(A + 17309696) + 0, (float *)(A + 679936) + 159744);
-  k31_exp_mul_sub((float *)(A + 17408000) + 0, (float *)(A + 16624384) + 0, (float *)(A + 17395712) + 0, (float *)(A + 679936) + 162816);
-  k31_exp_mul_sub((float *)(A + 17444864) + 0, (float *)(A + 16624512) + 0, (float *)(A + 17383424) + 0, (float *)(A + 679936) + 165888);
-}
-
-static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k31_exp_mul_sub((float *)(A + 17481728) + 0, (float *)(A + 16624640) + 0, (float *)(A + 17469440) + 0, (float *)(A + 679936) + 168960);
-  k31_exp_mul_sub((float *)(A + 17518592) + 0, (float *)(A + 16624768) + 0, (float *)(A + 17457152) + 0, (float *)(A + 679936) + 172032);
-  k31_exp_mul_sub((float *)(A + 17555456) + 0, (float *)(A + 16624896) + 0, (float *)(A + 17543168) + 0, (float *)(A + 679936) + 175104);
-  k31_exp_mul_sub((float *)(A + 17592320) + 0, (float *)(A + 16625024) + 0, (float *)(A + 17530880) + 0, (float *)(A + 679936) + 178176);
-  k31_exp_mul_sub((float *)(A + 17629184) + 0, (float *)(A + 16625152) + 0, (float *)(A + 17616896) + 0, (float *)(A + 679936) + 181248);
-  k31_exp_mul_sub((float *)(A + 17666048) + 0, (float *)(A + 16625280) + 0, (float *)(A + 17604608) + 0, (float *)(A + 679936) + 184320);
-  k31_exp_mul_sub((float *)(A + 17702912) + 0, (float *)(A + 16625408) + 0, (float *)(A + 17690624) + 0, (float *)(A + 679936) + 187392);
-  k31_exp_mul_sub((float *)(A + 17739776) + 0, (float *)(A + 16625536) + 0, (float *)(A + 17678336) + 0, (float *)(A + 679936) + 190464);
-  k31_exp_mul_sub((float *)(A + 667648) + 0, (float *)(A + 16625664) + 0, (float *)(A + 17764352) + 0, (float *)(A + 679936) + 193536);
-  k32_matmul((float *)(A + 679936) + 0, P + 362496 /* dense1.weight */, (float *)(A + 17776640) + 0, A + 401728);
-  k33_mul_sub((float *)(A + 274432) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 45056) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 110592) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 12288) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 77824) + 0, (float *)(A + 16302080) + 0);
-  k35_mul_mul_mul((float *)(A + 17776640) + 516096, (float *)(A + 77824) + 0, (float *)(A + 143360) + 0, (float *)(A + 110592) + 0, (float *)(A + 12288) + 0, (float *)(A + 331840) + 0, (float *)(A + 15970304) + 0, (float *)(A + 1810432) + 0, (float *)(A + 45056) + 0, (float *)(A + 16228352) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 2064384, (float *)(A + 19873792) + 2064640, (float *)(A + 19873792) + 2064896);
-  k36_mul_mul((float *)(A + 17776640) + 516096, (float *)(A + 274432) + 0, (float *)(A + 16302080) + 0, (float *)(A + 19873792) + 2065152);
-  k37_matmul((float *)(A + 19873792) + 2064384, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15970304) + 0);
-  k33_mul_sub((float *)(A + 16003072) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 15872000) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 15937536) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 15839232) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 15904768) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 15970304) + 0, (float *)(A + 17776640) + 507904, (float *)(A + 15904768) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 15937536) + 0, (float *)(A + 15839232) + 0, (float *)(A + 331840) + 0, (float *)(A + 15773696) + 0, (float *)(A + 1810432) + 0, (float *)(A + 15872000) + 0, (float *)(A + 16228352) + 0, (float *)(A + 16003072) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 2031616, (float *)(A + 19873792) + 2031872, (float *)(A + 19873792) + 2032128, (float *)(A + 19873792) + 2032384);
-  k37_matmul((float *)(A + 19873792) + 2031616, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15773696) + 0);
-  k33_mul_sub((float *)(A + 15806464) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 15675392) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 15740928) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 15642624) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 15708160) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 15773696) + 0, (float *)(A + 17776640) + 499712, (float *)(A + 15708160) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 15740928) + 0, (float *)(A + 15642624) + 0, (float *)(A + 331840) + 0, (float *)(A + 15577088) + 0, (float *)(A + 1810432) + 0, (float *)(A + 15675392) + 0, (float *)(A + 16228352) + 0, (float *)(A + 15806464) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1998848, (float *)(A + 19873792) + 1999104, (float *)(A + 19873792) + 1999360, (float *)(A + 19873792) + 1999616);
-  k37_matmul((float *)(A + 19873792) + 1998848, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15577088) + 0);
-  k33_mul_sub((float *)(A + 15609856) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 15478784) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 15544320) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 15446016) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 15511552) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 15577088) + 0, (float *)(A + 17776640) + 491520, (float *)(A + 15511552) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 15544320) + 0, (float *)(A + 15446016) + 0, (float *)(A + 331840) + 0, (float *)(A + 15380480) + 0, (float *)(A + 1810432) + 0, (float *)(A + 15478784) + 0, (float *)(A + 16228352) + 0, (float *)(A + 15609856) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1966080, (float *)(A + 19873792) + 1966336, (float *)(A + 19873792) + 1966592, (float *)(A + 19873792) + 1966848);
-  k37_matmul((float *)(A + 19873792) + 1966080, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15380480) + 0);
-  k33_mul_sub((float *)(A + 15413248) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 15282176) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 15347712) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 15249408) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 15314944) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 15380480) + 0, (float *)(A + 17776640) + 483328, (float *)(A + 15314944) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 15347712) + 0, (float *)(A + 15249408) + 0, (float *)(A + 331840) + 0, (float *)(A + 15183872) + 0, (float *)(A + 1810432) + 0, (float *)(A + 15282176) + 0, (float *)(A + 16228352) + 0, (float *)(A + 15413248) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1933312, (float *)(A + 19873792) + 1933568, (float *)(A + 19873792) + 1933824, (float *)(A + 19873792) + 1934080);
-  k37_matmul((float *)(A + 19873792) + 1933312, P + 98304 /* lstm1.weight_hh */, (float *)(A + 15183872) + 0);
-  k33_mul_sub((float *)(A + 15216640) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 15085568) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 15151104) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 15052800) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 15118336) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 15183872) + 0, (float *)(A + 17776640) + 475136, (float *)(A + 15118336) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 15151104) + 0, (float *)(A + 15052800) + 0, (float *)(A + 331840) + 0, (float *)(A + 14987264) + 0, (float *)(A + 1810432) + 0, (float *)(A + 15085568) + 0, (float *)(A + 16228352) + 0, (float *)(A + 15216640) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1900544, (float *)(A + 19873792) + 1900800, (float *)(A + 19873792) + 1901056, (float *)(A + 19873792) + 1901312);
-  k37_matmul((float *)(A + 19873792) + 1900544, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14987264) + 0);
-  k33_mul_sub((float *)(A + 15020032) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 14888960) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 14954496) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 14856192) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 14921728) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 14987264) + 0, (float *)(A + 17776640) + 466944, (float *)(A + 14921728) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 14954496) + 0, (float *)(A + 14856192) + 0, (float *)(A + 331840) + 0, (float *)(A + 14790656) + 0, (float *)(A + 1810432) + 0, (float *)(A + 14888960) + 0, (float *)(A + 16228352) + 0, (float *)(A + 15020032) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1867776, (float *)(A + 19873792) + 1868032, (float *)(A + 19873792) + 1868288, (float *)(A + 19873792) + 1868544);
-  k37_matmul((float *)(A + 19873792) + 1867776, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14790656) + 0);
-  k33_mul_sub((float *)(A + 14823424) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 14692352) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 14757888) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 14659584) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 14725120) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 14790656) + 0, (float *)(A + 17776640) + 458752, (float *)(A + 14725120) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 14757888) + 0, (float *)(A + 14659584) + 0, (float *)(A + 331840) + 0, (float *)(A + 14594048) + 0, (float *)(A + 1810432) + 0, (float *)(A + 14692352) + 0, (float *)(A + 16228352) + 0, (float *)(A + 14823424) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1835008, (float *)(A + 19873792) + 1835264, (float *)(A + 19873792) + 1835520, (float *)(A + 19873792) + 1835776);
-  k37_matmul((float *)(A + 19873792) + 1835008, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14594048) + 0);
-  k33_mul_sub((float *)(A + 14626816) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 14495744) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 14561280) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 14462976) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 14528512) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 14594048) + 0, (float *)(A + 17776640) + 450560, (float *)(A + 14528512) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 14561280) + 0, (float *)(A + 14462976) + 0, (float *)(A + 331840) + 0, (float *)(A + 14397440) + 0, (float *)(A + 1810432) + 0, (float *)(A + 14495744) + 0, (float *)(A + 16228352) + 0, (float *)(A + 14626816) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1802240, (float *)(A + 19873792) + 1802496, (float *)(A + 19873792) + 1802752, (float *)(A + 19873792) + 1803008);
-  k37_matmul((float *)(A + 19873792) + 1802240, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14397440) + 0);
-  k33_mul_sub((float *)(A + 14430208) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 14299136) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 14364672) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 14266368) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 14331904) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 14397440) + 0, (float *)(A + 17776640) + 442368, (float *)(A + 14331904) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 14364672) + 0, (float *)(A + 14266368) + 0, (float *)(A + 331840) + 0, (float *)(A + 14200832) + 0, (float *)(A + 1810432) + 0, (float *)(A + 14299136) + 0, (float *)(A + 16228352) + 0, (float *)(A + 14430208) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1769472, (float *)(A + 19873792) + 1769728, (float *)(A + 19873792) + 1769984, (float *)(A + 19873792) + 1770240);
-  k37_matmul((float *)(A + 19873792) + 1769472, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14200832) + 0);
-  k33_mul_sub((float *)(A + 14233600) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 14102528) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 14168064) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 14069760) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 14135296) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 14200832) + 0, (float *)(A + 17776640) + 434176, (float *)(A + 14135296) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 14168064) + 0, (float *)(A + 14069760) + 0, (float *)(A + 331840) + 0, (float *)(A + 14004224) + 0, (float *)(A + 1810432) + 0, (float *)(A + 14102528) + 0, (float *)(A + 16228352) + 0, (float *)(A + 14233600) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1736704, (float *)(A + 19873792) + 1736960, (float *)(A + 19873792) + 1737216, (float *)(A + 19873792) + 1737472);
-  k37_matmul((float *)(A + 19873792) + 1736704, P + 98304 /* lstm1.weight_hh */, (float *)(A + 14004224) + 0);
-  k33_mul_sub((float *)(A + 14036992) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 13905920) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 13971456) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 13873152) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 13938688) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 14004224) + 0, (float *)(A + 17776640) + 425984, (float *)(A + 13938688) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 13971456) + 0, (float *)(A + 13873152) + 0, (float *)(A + 331840) + 0, (float *)(A + 13807616) + 0, (float *)(A + 1810432) + 0, (float *)(A + 13905920) + 0, (float *)(A + 16228352) + 0, (float *)(A + 14036992) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1703936, (float *)(A + 19873792) + 1704192, (float *)(A + 19873792) + 1704448, (float *)(A + 19873792) + 1704704);
-  k37_matmul((float *)(A + 19873792) + 1703936, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13807616) + 0);
-  k33_mul_sub((float *)(A + 13840384) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 13709312) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 13774848) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 13676544) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 13742080) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 13807616) + 0, (float *)(A + 17776640) + 417792, (float *)(A + 13742080) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 13774848) + 0, (float *)(A + 13676544) + 0, (float *)(A + 331840) + 0, (float *)(A + 13611008) + 0, (float *)(A + 1810432) + 0, (float *)(A + 13709312) + 0, (float *)(A + 16228352) + 0, (float *)(A + 13840384) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1671168, (float *)(A + 19873792) + 1671424, (float *)(A + 19873792) + 1671680, (float *)(A + 19873792) + 1671936);
-  k37_matmul((float *)(A + 19873792) + 1671168, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13611008) + 0);
-  k33_mul_sub((float *)(A + 13643776) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 13512704) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 13578240) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 13479936) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 13545472) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 13611008) + 0, (float *)(A + 17776640) + 409600, (float *)(A + 13545472) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 13578240) + 0, (float *)(A + 13479936) + 0, (float *)(A + 331840) + 0, (float *)(A + 13414400) + 0, (float *)(A + 1810432) + 0, (float *)(A + 13512704) + 0, (float *)(A + 16228352) + 0, (float *)(A + 13643776) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1638400, (float *)(A + 19873792) + 1638656, (float *)(A + 19873792) + 1638912, (float *)(A + 19873792) + 1639168);
-  k37_matmul((float *)(A + 19873792) + 1638400, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13414400) + 0);
-  k33_mul_sub((float *)(A + 13447168) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 13316096) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 13381632) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 13283328) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 13348864) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 13414400) + 0, (float *)(A + 17776640) + 401408, (float *)(A + 13348864) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 13381632) + 0, (float *)(A + 13283328) + 0, (float *)(A + 331840) + 0, (float *)(A + 13217792) + 0, (float *)(A + 1810432) + 0, (float *)(A + 13316096) + 0, (float *)(A + 16228352) + 0, (float *)(A + 13447168) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1605632, (float *)(A + 19873792) + 1605888, (float *)(A + 19873792) + 1606144, (float *)(A + 19873792) + 1606400);
-  k37_matmul((float *)(A + 19873792) + 1605632, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13217792) + 0);
-  k33_mul_sub((float *)(A + 13250560) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 13119488) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 13185024) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 13086720) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 13152256) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 13217792) + 0, (float *)(A + 17776640) + 393216, (float *)(A + 13152256) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 13185024) + 0, (float *)(A + 13086720) + 0, (float *)(A + 331840) + 0, (float *)(A + 13021184) + 0, (float *)(A + 1810432) + 0, (float *)(A + 13119488) + 0, (float *)(A + 16228352) + 0, (float *)(A + 13250560) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1572864, (float *)(A + 19873792) + 1573120, (float *)(A + 19873792) + 1573376, (float *)(A + 19873792) + 1573632);
-  k37_matmul((float *)(A + 19873792) + 1572864, P + 98304 /* lstm1.weight_hh */, (float *)(A + 13021184) + 0);
-  k33_mul_sub((float *)(A + 13053952) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 12922880) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 12988416) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 12890112) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 12955648) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 13021184) + 0, (float *)(A + 17776640) + 385024, (float *)(A + 12955648) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 12988416) + 0, (float *)(A + 12890112) + 0, (float *)(A + 331840) + 0, (float *)(A + 12824576) + 0, (float *)(A + 1810432) + 0, (float *)(A + 12922880) + 0, (float *)(A + 16228352) + 0, (float *)(A + 13053952) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1540096, (float *)(A + 19873792) + 1540352, (float *)(A + 19873792) + 1540608, (float *)(A + 19873792) + 1540864);
-  k37_matmul((float *)(A + 19873792) + 1540096, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12824576) + 0);
-  k33_mul_sub((float *)(A + 12857344) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 12726272) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 12791808) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 12693504) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 12759040) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 12824576) + 0, (float *)(A + 17776640) + 376832, (float *)(A + 12759040) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 12791808) + 0, (float *)(A + 12693504) + 0, (float *)(A + 331840) + 0, (float *)(A + 12627968) + 0, (float *)(A + 1810432) + 0, (float *)(A + 12726272) + 0, (float *)(A + 16228352) + 0, (float *)(A + 12857344) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1507328, (float *)(A + 19873792) + 1507584, (float *)(A + 19873792) + 1507840, (float *)(A + 19873792) + 1508096);
-  k37_matmul((float *)(A + 19873792) + 1507328, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12627968) + 0);
-  k33_mul_sub((float *)(A + 12660736) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 12529664) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 12595200) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 12496896) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 12562432) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 12627968) + 0, (float *)(A + 17776640) + 368640, (float *)(A + 12562432) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 12595200) + 0, (float *)(A + 12496896) + 0, (float *)(A + 331840) + 0, (float *)(A + 12431360) + 0, (float *)(A + 1810432) + 0, (float *)(A + 12529664) + 0, (float *)(A + 16228352) + 0, (float *)(A + 12660736) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1474560, (float *)(A + 19873792) + 1474816, (float *)(A + 19873792) + 1475072, (float *)(A + 19873792) + 1475328);
-  k37_matmul((float *)(A + 19873792) + 1474560, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12431360) + 0);
-  k33_mul_sub((float *)(A + 12464128) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 12333056) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 12398592) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 12300288) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 12365824) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 12431360) + 0, (float *)(A + 17776640) + 360448, (float *)(A + 12365824) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 12398592) + 0, (float *)(A + 12300288) + 0, (float *)(A + 331840) + 0, (float *)(A + 12234752) + 0, (float *)(A + 1810432) + 0, (float *)(A + 12333056) + 0, (float *)(A + 16228352) + 0, (float *)(A + 12464128) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1441792, (float *)(A + 19873792) + 1442048, (float *)(A + 19873792) + 1442304, (float *)(A + 19873792) + 1442560);
-  k37_matmul((float *)(A + 19873792) + 1441792, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12234752) + 0);
-  k33_mul_sub((float *)(A + 12267520) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 12136448) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 12201984) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 12103680) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 12169216) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 12234752) + 0, (float *)(A + 17776640) + 352256, (float *)(A + 12169216) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 12201984) + 0, (float *)(A + 12103680) + 0, (float *)(A + 331840) + 0, (float *)(A + 12038144) + 0, (float *)(A + 1810432) + 0, (float *)(A + 12136448) + 0, (float *)(A + 16228352) + 0, (float *)(A + 12267520) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1409024, (float *)(A + 19873792) + 1409280, (float *)(A + 19873792) + 1409536, (float *)(A + 19873792) + 1409792);
-  k37_matmul((float *)(A + 19873792) + 1409024, P + 98304 /* lstm1.weight_hh */, (float *)(A + 12038144) + 0);
-  k33_mul_sub((float *)(A + 12070912) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 11939840) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 12005376) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 11907072) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 11972608) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 12038144) + 0, (float *)(A + 17776640) + 344064, (float *)(A + 11972608) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 12005376) + 0, (float *)(A + 11907072) + 0, (float *)(A + 331840) + 0, (float *)(A + 11841536) + 0, (float *)(A + 1810432) + 0, (float *)(A + 11939840) + 0, (float *)(A + 16228352) + 0, (float *)(A + 12070912) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1376256, (float *)(A + 19873792) + 1376512, (float *)(A + 19873792) + 1376768, (float *)(A + 19873792) + 1377024);
-  k37_matmul((float *)(A + 19873792) + 1376256, P + 98304 /* lstm1.weight_hh */, (float *)(A + 11841536) + 0);
-  k33_mul_sub((float *)(A + 11874304) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 11743232) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 11808768) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 11710464) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 11776000) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 11841536) + 0, (float *)(A + 17776640) + 335872, (float *)(A + 11776000) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 11808768) + 0, (float *)(A + 11710464) + 0, (float *)(A + 331840) + 0, (float *)(A + 11644928) + 0, (float *)(A + 1810432) + 0, (float *)(A + 11743232) + 0, (float *)(A + 16228352) + 0, (float *)(A + 11874304) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1343488, (float *)(A + 19873792) + 1343744, (float *)(A + 19873792) + 1344000, (float *)(A + 19873792) + 1344256);
-  k37_matmul((float *)(A + 19873792) + 1343488, P + 98304 /* lstm1.weight_hh */, (float *)(A + 11644928) + 0);
-  k33_mul_sub((float *)(A + 11677696) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 11546624) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 11612160) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 11513856) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 11579392) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 11644928) + 0, (float *)(A + 17776640) + 327680, (float *)(A + 11579392) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 11612160) + 0, (float *)(A + 11513856) + 0, (float *)(A + 331840) + 0, (float *)(A + 11448320) + 0, (float *)(A + 1810432) + 0, (float *)(A + 11546624) + 0, (float *)(A + 16228352) + 0, (float *)(A + 11677696) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1310720, (float *)(A + 19873792) + 1310976, (float *)(A + 19873792) + 1311232, (float *)(A + 19873792) + 1311488);
-  k37_matmul((float *)(A + 19873792) + 1310720, P + 98304 /* lstm1.weight_hh */, (float *)(A + 11448320) + 0);
-  k33_mul_sub((float *)(A + 11481088) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 11350016) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 11415552) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 11317248) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 11382784) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 11448320) + 0, (float *)(A + 17776640) + 319488, (float *)(A + 11382784) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 11415552) + 0, (float *)(A + 11317248) + 0, (float *)(A + 331840) + 0, (float *)(A + 11251712) + 0, (float *)(A + 1810432) + 0, (float *)(A + 11350016) + 0, (float *)(A + 16228352) + 0, (float *)(A + 11481088) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1277952, (float *)(A + 19873792) + 1278208, (float *)(A + 19873792) + 1278464, (float *)(A + 19873792) + 1278720);
-  k37_matmul((float *)(A + 19873792) + 1277952, P + 98304 /* lstm1.weight_hh */, (float *)(A + 11251712) + 0);
-  k33_mul_sub((float *)(A + 11284480) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 11153408) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 11218944) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 11120640) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 11186176) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 11251712) + 0, (float *)(A + 17776640) + 311296, (float *)(A + 11186176) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 11218944) + 0, (float *)(A + 11120640) + 0, (float *)(A + 331840) + 0, (float *)(A + 11055104) + 0, (float *)(A + 1810432) + 0, (float *)(A + 11153408) + 0, (float *)(A + 16228352) + 0, (float *)(A + 11284480) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1245184, (float *)(A + 19873792) + 1245440, (float *)(A + 19873792) + 1245696, (float *)(A + 19873792) + 1245952);
-  k37_matmul((float *)(A + 19873792) + 1245184, P + 98304 /* lstm1.weight_hh */, (float *)(A + 11055104) + 0);
-  k33_mul_sub((float *)(A + 11087872) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 10956800) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 11022336) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 10924032) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 10989568) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 11055104) + 0, (float *)(A + 17776640) + 303104, (float *)(A + 10989568) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 11022336) + 0, (float *)(A + 10924032) + 0, (float *)(A + 331840) + 0, (float *)(A + 10858496) + 0, (float *)(A + 1810432) + 0, (float *)(A + 10956800) + 0, (float *)(A + 16228352) + 0, (float *)(A + 11087872) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1212416, (float *)(A + 19873792) + 1212672, (float *)(A + 19873792) + 1212928, (float *)(A + 19873792) + 1213184);
-  k37_matmul((float *)(A + 19873792) + 1212416, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10858496) + 0);
-}
-
-static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k33_mul_sub((float *)(A + 10891264) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 10760192) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 10825728) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 10727424) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 10792960) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 10858496) + 0, (float *)(A + 17776640) + 294912, (float *)(A + 10792960) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 10825728) + 0, (float *)(A + 10727424) + 0, (float *)(A + 331840) + 0, (float *)(A + 10661888) + 0, (float *)(A + 1810432) + 0, (float *)(A + 10760192) + 0, (float *)(A + 16228352) + 0, (float *)(A + 10891264) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1179648, (float *)(A + 19873792) + 1179904, (float *)(A + 19873792) + 1180160, (float *)(A + 19873792) + 1180416);
-  k37_matmul((float *)(A + 19873792) + 1179648, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10661888) + 0);
-  k33_mul_sub((float *)(A + 10694656) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 10563584) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 10629120) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 10530816) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 10596352) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 10661888) + 0, (float *)(A + 17776640) + 286720, (float *)(A + 10596352) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 10629120) + 0, (float *)(A + 10530816) + 0, (float *)(A + 331840) + 0, (float *)(A + 10465280) + 0, (float *)(A + 1810432) + 0, (float *)(A + 10563584) + 0, (float *)(A + 16228352) + 0, (float *)(A + 10694656) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1146880, (float *)(A + 19873792) + 1147136, (float *)(A + 19873792) + 1147392, (float *)(A + 19873792) + 1147648);
-  k37_matmul((float *)(A + 19873792) + 1146880, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10465280) + 0);
-  k33_mul_sub((float *)(A + 10498048) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 10366976) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 10432512) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 10334208) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 10399744) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 10465280) + 0, (float *)(A + 17776640) + 278528, (float *)(A + 10399744) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 10432512) + 0, (float *)(A + 10334208) + 0, (float *)(A + 331840) + 0, (float *)(A + 10268672) + 0, (float *)(A + 1810432) + 0, (float *)(A + 10366976) + 0, (float *)(A + 16228352) + 0, (float *)(A + 10498048) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1114112, (float *)(A + 19873792) + 1114368, (float *)(A + 19873792) + 1114624, (float *)(A + 19873792) + 1114880);
-  k37_matmul((float *)(A + 19873792) + 1114112, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10268672) + 0);
-  k33_mul_sub((float *)(A + 10301440) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 10170368) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 10235904) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 10137600) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 10203136) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 10268672) + 0, (float *)(A + 17776640) + 270336, (float *)(A + 10203136) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 10235904) + 0, (float *)(A + 10137600) + 0, (float *)(A + 331840) + 0, (float *)(A + 10072064) + 0, (float *)(A + 1810432) + 0, (float *)(A + 10170368) + 0, (float *)(A + 16228352) + 0, (float *)(A + 10301440) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1081344, (float *)(A + 19873792) + 1081600, (float *)(A + 19873792) + 1081856, (float *)(A + 19873792) + 1082112);
-  k37_matmul((float *)(A + 19873792) + 1081344, P + 98304 /* lstm1.weight_hh */, (float *)(A + 10072064) + 0);
-  k33_mul_sub((float *)(A + 10104832) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 9973760) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 10039296) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 9940992) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 10006528) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 10072064) + 0, (float *)(A + 17776640) + 262144, (float *)(A + 10006528) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 10039296) + 0, (float *)(A + 9940992) + 0, (float *)(A + 331840) + 0, (float *)(A + 9875456) + 0, (float *)(A + 1810432) + 0, (float *)(A + 9973760) + 0, (float *)(A + 16228352) + 0, (float *)(A + 10104832) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 1048576, (float *)(A + 19873792) + 1048832, (float *)(A + 19873792) + 1049088, (float *)(A + 19873792) + 1049344);
-  k37_matmul((float *)(A + 19873792) + 1048576, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9875456) + 0);
-  k33_mul_sub((float *)(A + 9908224) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 9777152) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 9842688) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 9744384) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 9809920) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 9875456) + 0, (float *)(A + 17776640) + 253952, (float *)(A + 9809920) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 9842688) + 0, (float *)(A + 9744384) + 0, (float *)(A + 331840) + 0, (float *)(A + 9678848) + 0, (float *)(A + 1810432) + 0, (float *)(A + 9777152) + 0, (float *)(A + 16228352) + 0, (float *)(A + 9908224) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 1015808, (float *)(A + 19873792) + 1016064, (float *)(A + 19873792) + 1016320, (float *)(A + 19873792) + 1016576);
-  k37_matmul((float *)(A + 19873792) + 1015808, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9678848) + 0);
-  k33_mul_sub((float *)(A + 9711616) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 9580544) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 9646080) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 9547776) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 9613312) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 9678848) + 0, (float *)(A + 17776640) + 245760, (float *)(A + 9613312) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 9646080) + 0, (float *)(A + 9547776) + 0, (float *)(A + 331840) + 0, (float *)(A + 9482240) + 0, (float *)(A + 1810432) + 0, (float *)(A + 9580544) + 0, (float *)(A + 16228352) + 0, (float *)(A + 9711616) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 983040, (float *)(A + 19873792) + 983296, (float *)(A + 19873792) + 983552, (float *)(A + 19873792) + 983808);
-  k37_matmul((float *)(A + 19873792) + 983040, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9482240) + 0);
-  k33_mul_sub((float *)(A + 9515008) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 9383936) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 9449472) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 9351168) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 9416704) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 9482240) + 0, (float *)(A + 17776640) + 237568, (float *)(A + 9416704) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 9449472) + 0, (float *)(A + 9351168) + 0, (float *)(A + 331840) + 0, (float *)(A + 9285632) + 0, (float *)(A + 1810432) + 0, (float *)(A + 9383936) + 0, (float *)(A + 16228352) + 0, (float *)(A + 9515008) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 950272, (float *)(A + 19873792) + 950528, (float *)(A + 19873792) + 950784, (float *)(A + 19873792) + 951040);
-  k37_matmul((float *)(A + 19873792) + 950272, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9285632) + 0);
-  k33_mul_sub((float *)(A + 9318400) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 9187328) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 9252864) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 9154560) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 9220096) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 9285632) + 0, (float *)(A + 17776640) + 229376, (float *)(A + 9220096) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 9252864) + 0, (float *)(A + 9154560) + 0, (float *)(A + 331840) + 0, (float *)(A + 9089024) + 0, (float *)(A + 1810432) + 0, (float *)(A + 9187328) + 0, (float *)(A + 16228352) + 0, (float *)(A + 9318400) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 917504, (float *)(A + 19873792) + 917760, (float *)(A + 19873792) + 918016, (float *)(A + 19873792) + 918272);
-  k37_matmul((float *)(A + 19873792) + 917504, P + 98304 /* lstm1.weight_hh */, (float *)(A + 9089024) + 0);
-  k33_mul_sub((float *)(A + 9121792) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 8990720) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 9056256) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 8957952) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 9023488) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 9089024) + 0, (float *)(A + 17776640) + 221184, (float *)(A + 9023488) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 9056256) + 0, (float *)(A + 8957952) + 0, (float *)(A + 331840) + 0, (float *)(A + 8892416) + 0, (float *)(A + 1810432) + 0, (float *)(A + 8990720) + 0, (float *)(A + 16228352) + 0, (float *)(A + 9121792) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 884736, (float *)(A + 19873792) + 884992, (float *)(A + 19873792) + 885248, (float *)(A + 19873792) + 885504);
-  k37_matmul((float *)(A + 19873792) + 884736, P + 98304 /* lstm1.weight_hh */, (float *)(A + 8892416) + 0);
-  k33_mul_sub((float *)(A + 8925184) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 8794112) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 8859648) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 8761344) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 8826880) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 8892416) + 0, (float *)(A + 17776640) + 212992, (float *)(A + 8826880) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 8859648) + 0, (float *)(A + 8761344) + 0, (float *)(A + 331840) + 0, (float *)(A + 8695808) + 0, (float *)(A + 1810432) + 0, (float *)(A + 8794112) + 0, (float *)(A + 16228352) + 0, (float *)(A + 8925184) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 851968, (float *)(A + 19873792) + 852224, (float *)(A + 19873792) + 852480, (float *)(A + 19873792) + 852736);
-  k37_matmul((float *)(A + 19873792) + 851968, P + 98304 /* lstm1.weight_hh */, (float *)(A + 8695808) + 0);
-  k33_mul_sub((float *)(A + 8728576) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 8597504) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 8663040) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 8564736) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 8630272) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 8695808) + 0, (float *)(A + 17776640) + 204800, (float *)(A + 8630272) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 8663040) + 0, (float *)(A + 8564736) + 0, (float *)(A + 331840) + 0, (float *)(A + 8499200) + 0, (float *)(A + 1810432) + 0, (float *)(A + 8597504) + 0, (float *)(A + 16228352) + 0, (float *)(A + 8728576) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 819200, (float *)(A + 19873792) + 819456, (float *)(A + 19873792) + 819712, (float *)(A + 19873792) + 819968);
-  k37_matmul((float *)(A + 19873792) + 819200, P + 98304 /* lstm1.weight_hh */, (float *)(A + 8499200) + 0);
-  k33_mul_sub((float *)(A + 8531968) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 8400896) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 8466432) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 8368128) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 8433664) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 8499200) + 0, (float *)(A + 17776640) + 196608, (float *)(A + 8433664) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 8466432) + 0, (float *)(A + 8368128) + 0, (float *)(A + 331840) + 0, (float *)(A + 8302592) + 0, (float *)(A + 1810432) + 0, (float *)(A + 8400896) + 0, (float *)(A + 16228352) + 0, (float *)(A + 8531968) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 786432, (float *)(A + 19873792) + 786688, (float *)(A + 19873792) + 786944, (float *)(A + 19873792) + 787200);
-  k37_matmul((float *)(A + 19873792) + 786432, P + 98304 /* lstm1.weight_hh */, (float *)(A + 8302592) + 0);
-  k33_mul_sub((float *)(A + 8335360) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 8204288) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 8269824) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 8171520) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 8237056) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 8302592) + 0, (float *)(A + 17776640) + 188416, (float *)(A + 8237056) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 8269824) + 0, (float *)(A + 8171520) + 0, (float *)(A + 331840) + 0, (float *)(A + 8105984) + 0, (float *)(A + 1810432) + 0, (float *)(A + 8204288) + 0, (float *)(A + 16228352) + 0, (float *)(A + 8335360) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 753664, (float *)(A + 19873792) + 753920, (float *)(A + 19873792) + 754176, (float *)(A + 19873792) + 754432);
-  k37_matmul((float *)(A + 19873792) + 753664, P + 98304 /* lstm1.weight_hh */, (float *)(A + 8105984) + 0);
-  k33_mul_sub((float *)(A + 8138752) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 8007680) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 8073216) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 7974912) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 8040448) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 8105984) + 0, (float *)(A + 17776640) + 180224, (float *)(A + 8040448) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 8073216) + 0, (float *)(A + 7974912) + 0, (float *)(A + 331840) + 0, (float *)(A + 7909376) + 0, (float *)(A + 1810432) + 0, (float *)(A + 8007680) + 0, (float *)(A + 16228352) + 0, (float *)(A + 8138752) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 720896, (float *)(A + 19873792) + 721152, (float *)(A + 19873792) + 721408, (float *)(A + 19873792) + 721664);
-  k37_matmul((float *)(A + 19873792) + 720896, P + 98304 /* lstm1.weight_hh */, (float *)(A + 7909376) + 0);
-  k33_mul_sub((float *)(A + 7942144) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 7811072) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 7876608) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 7778304) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 7843840) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 7909376) + 0, (float *)(A + 17776640) + 172032, (float *)(A + 7843840) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 7876608) + 0, (float *)(A + 7778304) + 0, (float *)(A + 331840) + 0, (float *)(A + 7712768) + 0, (float *)(A + 1810432) + 0, (float *)(A + 7811072) + 0, (float *)(A + 16228352) + 0, (float *)(A + 7942144) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 688128, (float *)(A + 19873792) + 688384, (float *)(A + 19873792) + 688640, (float *)(A + 19873792) + 688896);
-  k37_matmul((float *)(A + 19873792) + 688128, P + 98304 /* lstm1.weight_hh */, (float *)(A + 7712768) + 0);
-  k33_mul_sub((float *)(A + 7745536) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 7614464) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 7680000) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 7581696) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 7647232) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 7712768) + 0, (float *)(A + 17776640) + 163840, (float *)(A + 7647232) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 7680000) + 0, (float *)(A + 7581696) + 0, (float *)(A + 331840) + 0, (float *)(A + 7516160) + 0, (float *)(A + 1810432) + 0, (float *)(A + 7614464) + 0, (float *)(A + 16228352) + 0, (float *)(A + 7745536) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 655360, (float *)(A + 19873792) + 655616, (float *)(A + 19873792) + 655872, (float *)(A + 19873792) + 656128);
-  k37_matmul((float *)(A + 19873792) + 655360, P + 98304 /* lstm1.weight_hh */, (float *)(A + 7516160) + 0);
-  k33_mul_sub((float *)(A + 7548928) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 7417856) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 7483392) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 7385088) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 7450624) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 7516160) + 0, (float *)(A + 17776640) + 155648, (float *)(A + 7450624) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 7483392) + 0, (float *)(A + 7385088) + 0, (float *)(A + 331840) + 0, (float *)(A + 7319552) + 0, (float *)(A + 1810432) + 0, (float *)(A + 7417856) + 0, (float *)(A + 16228352) + 0, (float *)(A + 7548928) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 622592, (float *)(A + 19873792) + 622848, (float *)(A + 19873792) + 623104, (float *)(A + 19873792) + 623360);
-  k37_matmul((float *)(A + 19873792) + 622592, P + 98304 /* lstm1.weight_hh */, (float *)(A + 7319552) + 0);
-  k33_mul_sub((float *)(A + 7352320) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 7221248) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 7286784) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 7188480) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 7254016) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 7319552) + 0, (float *)(A + 17776640) + 147456, (float *)(A + 7254016) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 7286784) + 0, (float *)(A + 7188480) + 0, (float *)(A + 331840) + 0, (float *)(A + 7122944) + 0, (float *)(A + 1810432) + 0, (float *)(A + 7221248) + 0, (float *)(A + 16228352) + 0, (float *)(A + 7352320) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 589824, (float *)(A + 19873792) + 590080, (float *)(A + 19873792) + 590336, (float *)(A + 19873792) + 590592);
-  k37_matmul((float *)(A + 19873792) + 589824, P + 98304 /* lstm1.weight_hh */, (float *)(A + 7122944) + 0);
-  k33_mul_sub((float *)(A + 7155712) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 7024640) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 7090176) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 6991872) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 7057408) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 7122944) + 0, (float *)(A + 17776640) + 139264, (float *)(A + 7057408) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 7090176) + 0, (float *)(A + 6991872) + 0, (float *)(A + 331840) + 0, (float *)(A + 6926336) + 0, (float *)(A + 1810432) + 0, (float *)(A + 7024640) + 0, (float *)(A + 16228352) + 0, (float *)(A + 7155712) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 557056, (float *)(A + 19873792) + 557312, (float *)(A + 19873792) + 557568, (float *)(A + 19873792) + 557824);
-  k37_matmul((float *)(A + 19873792) + 557056, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6926336) + 0);
-  k33_mul_sub((float *)(A + 6959104) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 6828032) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 6893568) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 6795264) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 6860800) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 6926336) + 0, (float *)(A + 17776640) + 131072, (float *)(A + 6860800) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 6893568) + 0, (float *)(A + 6795264) + 0, (float *)(A + 331840) + 0, (float *)(A + 6729728) + 0, (float *)(A + 1810432) + 0, (float *)(A + 6828032) + 0, (float *)(A + 16228352) + 0, (float *)(A + 6959104) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 524288, (float *)(A + 19873792) + 524544, (float *)(A + 19873792) + 524800, (float *)(A + 19873792) + 525056);
-  k37_matmul((float *)(A + 19873792) + 524288, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6729728) + 0);
-  k33_mul_sub((float *)(A + 6762496) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 6631424) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 6696960) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 6598656) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 6664192) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 6729728) + 0, (float *)(A + 17776640) + 122880, (float *)(A + 6664192) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 6696960) + 0, (float *)(A + 6598656) + 0, (float *)(A + 331840) + 0, (float *)(A + 6533120) + 0, (float *)(A + 1810432) + 0, (float *)(A + 6631424) + 0, (float *)(A + 16228352) + 0, (float *)(A + 6762496) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 491520, (float *)(A + 19873792) + 491776, (float *)(A + 19873792) + 492032, (float *)(A + 19873792) + 492288);
-  k37_matmul((float *)(A + 19873792) + 491520, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6533120) + 0);
-  k33_mul_sub((float *)(A + 6565888) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 6434816) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 6500352) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 6402048) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 6467584) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 6533120) + 0, (float *)(A + 17776640) + 114688, (float *)(A + 6467584) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 6500352) + 0, (float *)(A + 6402048) + 0, (float *)(A + 331840) + 0, (float *)(A + 6336512) + 0, (float *)(A + 1810432) + 0, (float *)(A + 6434816) + 0, (float *)(A + 16228352) + 0, (float *)(A + 6565888) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 458752, (float *)(A + 19873792) + 459008, (float *)(A + 19873792) + 459264, (float *)(A + 19873792) + 459520);
-  k37_matmul((float *)(A + 19873792) + 458752, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6336512) + 0);
-  k33_mul_sub((float *)(A + 6369280) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 6238208) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 6303744) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 6205440) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 6270976) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 6336512) + 0, (float *)(A + 17776640) + 106496, (float *)(A + 6270976) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 6303744) + 0, (float *)(A + 6205440) + 0, (float *)(A + 331840) + 0, (float *)(A + 6139904) + 0, (float *)(A + 1810432) + 0, (float *)(A + 6238208) + 0, (float *)(A + 16228352) + 0, (float *)(A + 6369280) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 425984, (float *)(A + 19873792) + 426240, (float *)(A + 19873792) + 426496, (float *)(A + 19873792) + 426752);
-  k37_matmul((float *)(A + 19873792) + 425984, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6139904) + 0);
-  k33_mul_sub((float *)(A + 6172672) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 6041600) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 6107136) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 6008832) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 6074368) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 6139904) + 0, (float *)(A + 17776640) + 98304, (float *)(A + 6074368) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 6107136) + 0, (float *)(A + 6008832) + 0, (float *)(A + 331840) + 0, (float *)(A + 5943296) + 0, (float *)(A + 1810432) + 0, (float *)(A + 6041600) + 0, (float *)(A + 16228352) + 0, (float *)(A + 6172672) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 393216, (float *)(A + 19873792) + 393472, (float *)(A + 19873792) + 393728, (float *)(A + 19873792) + 393984);
-  k37_matmul((float *)(A + 19873792) + 393216, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5943296) + 0);
-  k33_mul_sub((float *)(A + 5976064) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 5844992) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 5910528) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 5812224) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 5877760) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 5943296) + 0, (float *)(A + 17776640) + 90112, (float *)(A + 5877760) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 5910528) + 0, (float *)(A + 5812224) + 0, (float *)(A + 331840) + 0, (float *)(A + 5746688) + 0, (float *)(A + 1810432) + 0, (float *)(A + 5844992) + 0, (float *)(A + 16228352) + 0, (float *)(A + 5976064) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 360448, (float *)(A + 19873792) + 360704, (float *)(A + 19873792) + 360960, (float *)(A + 19873792) + 361216);
-  k37_matmul((float *)(A + 19873792) + 360448, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5746688) + 0);
-  k33_mul_sub((float *)(A + 5779456) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 5648384) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 5713920) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 5615616) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 5681152) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 5746688) + 0, (float *)(A + 17776640) + 81920, (float *)(A + 5681152) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 5713920) + 0, (float *)(A + 5615616) + 0, (float *)(A + 331840) + 0, (float *)(A + 5550080) + 0, (float *)(A + 1810432) + 0, (float *)(A + 5648384) + 0, (float *)(A + 16228352) + 0, (float *)(A + 5779456) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 327680, (float *)(A + 19873792) + 327936, (float *)(A + 19873792) + 328192, (float *)(A + 19873792) + 328448);
-  k37_matmul((float *)(A + 19873792) + 327680, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5550080) + 0);
-  k33_mul_sub((float *)(A + 5582848) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 5451776) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 5517312) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 5419008) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 5484544) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 5550080) + 0, (float *)(A + 17776640) + 73728, (float *)(A + 5484544) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 5517312) + 0, (float *)(A + 5419008) + 0, (float *)(A + 331840) + 0, (float *)(A + 5353472) + 0, (float *)(A + 1810432) + 0, (float *)(A + 5451776) + 0, (float *)(A + 16228352) + 0, (float *)(A + 5582848) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 294912, (float *)(A + 19873792) + 295168, (float *)(A + 19873792) + 295424, (float *)(A + 19873792) + 295680);
-  k37_matmul((float *)(A + 19873792) + 294912, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5353472) + 0);
-  k33_mul_sub((float *)(A + 5386240) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 5255168) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 5320704) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 5222400) + 0, (float *)(A + 16228352) + 0);
-}
-
-static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k34_sub_mul((float *)(A + 5287936) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 5353472) + 0, (float *)(A + 17776640) + 65536, (float *)(A + 5287936) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 5320704) + 0, (float *)(A + 5222400) + 0, (float *)(A + 331840) + 0, (float *)(A + 5156864) + 0, (float *)(A + 1810432) + 0, (float *)(A + 5255168) + 0, (float *)(A + 16228352) + 0, (float *)(A + 5386240) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 262144, (float *)(A + 19873792) + 262400, (float *)(A + 19873792) + 262656, (float *)(A + 19873792) + 262912);
-  k37_matmul((float *)(A + 19873792) + 262144, P + 98304 /* lstm1.weight_hh */, (float *)(A + 5156864) + 0);
-  k33_mul_sub((float *)(A + 5189632) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 5058560) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 5124096) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 5025792) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 5091328) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 5156864) + 0, (float *)(A + 17776640) + 57344, (float *)(A + 5091328) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 5124096) + 0, (float *)(A + 5025792) + 0, (float *)(A + 331840) + 0, (float *)(A + 4960256) + 0, (float *)(A + 1810432) + 0, (float *)(A + 5058560) + 0, (float *)(A + 16228352) + 0, (float *)(A + 5189632) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 229376, (float *)(A + 19873792) + 229632, (float *)(A + 19873792) + 229888, (float *)(A + 19873792) + 230144);
-  k37_matmul((float *)(A + 19873792) + 229376, P + 98304 /* lstm1.weight_hh */, (float *)(A + 4960256) + 0);
-  k33_mul_sub((float *)(A + 4993024) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 4861952) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 4927488) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 4829184) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 4894720) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 4960256) + 0, (float *)(A + 17776640) + 49152, (float *)(A + 4894720) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 4927488) + 0, (float *)(A + 4829184) + 0, (float *)(A + 331840) + 0, (float *)(A + 4763648) + 0, (float *)(A + 1810432) + 0, (float *)(A + 4861952) + 0, (float *)(A + 16228352) + 0, (float *)(A + 4993024) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 196608, (float *)(A + 19873792) + 196864, (float *)(A + 19873792) + 197120, (float *)(A + 19873792) + 197376);
-  k37_matmul((float *)(A + 19873792) + 196608, P + 98304 /* lstm1.weight_hh */, (float *)(A + 4763648) + 0);
-  k33_mul_sub((float *)(A + 4796416) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 4665344) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 4730880) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 4632576) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 4698112) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 4763648) + 0, (float *)(A + 17776640) + 40960, (float *)(A + 4698112) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 4730880) + 0, (float *)(A + 4632576) + 0, (float *)(A + 331840) + 0, (float *)(A + 4567040) + 0, (float *)(A + 1810432) + 0, (float *)(A + 4665344) + 0, (float *)(A + 16228352) + 0, (float *)(A + 4796416) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 163840, (float *)(A + 19873792) + 164096, (float *)(A + 19873792) + 164352, (float *)(A + 19873792) + 164608);
-  k37_matmul((float *)(A + 19873792) + 163840, P + 98304 /* lstm1.weight_hh */, (float *)(A + 4567040) + 0);
-  k33_mul_sub((float *)(A + 4599808) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 4468736) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 4534272) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 4435968) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 4501504) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 4567040) + 0, (float *)(A + 17776640) + 32768, (float *)(A + 4501504) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 4534272) + 0, (float *)(A + 4435968) + 0, (float *)(A + 331840) + 0, (float *)(A + 4370432) + 0, (float *)(A + 1810432) + 0, (float *)(A + 4468736) + 0, (float *)(A + 16228352) + 0, (float *)(A + 4599808) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 131072, (float *)(A + 19873792) + 131328, (float *)(A + 19873792) + 131584, (float *)(A + 19873792) + 131840);
-  k37_matmul((float *)(A + 19873792) + 131072, P + 98304 /* lstm1.weight_hh */, (float *)(A + 4370432) + 0);
-  k33_mul_sub((float *)(A + 4403200) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 4272128) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 4337664) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 4239360) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 4304896) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 4370432) + 0, (float *)(A + 17776640) + 24576, (float *)(A + 4304896) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 4337664) + 0, (float *)(A + 4239360) + 0, (float *)(A + 331840) + 0, (float *)(A + 4173824) + 0, (float *)(A + 1810432) + 0, (float *)(A + 4272128) + 0, (float *)(A + 16228352) + 0, (float *)(A + 4403200) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 98304, (float *)(A + 19873792) + 98560, (float *)(A + 19873792) + 98816, (float *)(A + 19873792) + 99072);
-  k37_matmul((float *)(A + 19873792) + 98304, P + 98304 /* lstm1.weight_hh */, (float *)(A + 4173824) + 0);
-  k33_mul_sub((float *)(A + 4206592) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 4075520) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 4141056) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 4042752) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 4108288) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 4173824) + 0, (float *)(A + 17776640) + 16384, (float *)(A + 4108288) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 4141056) + 0, (float *)(A + 4042752) + 0, (float *)(A + 331840) + 0, (float *)(A + 3977216) + 0, (float *)(A + 1810432) + 0, (float *)(A + 4075520) + 0, (float *)(A + 16228352) + 0, (float *)(A + 4206592) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 19873792) + 65536, (float *)(A + 19873792) + 65792, (float *)(A + 19873792) + 66048, (float *)(A + 19873792) + 66304);
-  k37_matmul((float *)(A + 19873792) + 65536, P + 98304 /* lstm1.weight_hh */, (float *)(A + 3977216) + 0);
-  k33_mul_sub((float *)(A + 4009984) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 569344) + 0, (float *)(A + 331840) + 0);
-  k34_sub_mul((float *)(A + 634880) + 0, (float *)(A + 1810432) + 0);
-  k33_mul_sub((float *)(A + 536576) + 0, (float *)(A + 16228352) + 0);
-  k34_sub_mul((float *)(A + 602112) + 0, (float *)(A + 16302080) + 0);
-  k38_addn_mul_mul((float *)(A + 3977216) + 0, (float *)(A + 17776640) + 8192, (float *)(A + 602112) + 0, (float *)(A + 143360) + 0, (float *)(A + 16449536) + 0, (float *)(A + 634880) + 0, (float *)(A + 536576) + 0, (float *)(A + 331840) + 0, (float *)(A + 471040) + 0, (float *)(A + 1810432) + 0, (float *)(A + 569344) + 0, (float *)(A + 16228352) + 0, (float *)(A + 4009984) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16375808) + 0, (float *)(A + 19873792) + 32768, (float *)(A + 19873792) + 33024, (float *)(A + 19873792) + 33280, (float *)(A + 19873792) + 33536);
-  k37_matmul((float *)(A + 19873792) + 32768, P + 98304 /* lstm1.weight_hh */, (float *)(A + 471040) + 0);
-  k33_mul_sub((float *)(A + 503808) + 0, (float *)(A + 143360) + 0);
-  k34_sub_mul((float *)(A + 438272) + 0, (float *)(A + 331840) + 0);
-  k33_mul_sub((float *)(A + 405504) + 0, (float *)(A + 1810432) + 0);
-  k34_sub_mul((float *)(A + 1847296) + 0, (float *)(A + 16228352) + 0);
-  k39_addn_mul_mul((float *)(A + 471040) + 0, (float *)(A + 17776640) + 0, (float *)(A + 1847296) + 0, (float *)(A + 143360) + 0, (float *)(A + 16375808) + 0, (float *)(A + 405504) + 0, (float *)(A + 331840) + 0, (float *)(A + 438272) + 0, (float *)(A + 1810432) + 0, (float *)(A + 503808) + 0, (float *)(A + 16228352) + 0, (float *)(A + 16302080) + 0, (float *)(A + 16449536) + 0, (float *)(A + 16523264) + 0);
-  k40_const((float *)(A + 1847296) + 0);
-  k41_concat((float *)(A + 16302080) + 0, (float *)(A + 1847296) + 0, (float *)(A + 16449536) + 0, (float *)(A + 16523264) + 0, (float *)(A + 19873792) + 0);
-  k42_scatter_add((int32_t *)(A + 393536) + 0, (float *)(A + 19873792) + 0, (float *)(A + 17776640) + 0);
-  k43_transpose((float *)(A + 17776640) + 0, (float *)(A + 18169856) + 0);
-  k60_mul((float *)(A + 18169856) + 0, (float *)(A + 17776640) + 0);
-  k61_sum_to((float *)(A + 17776640) + 0, (float *)(A + 274048) + 0);
-  k44_stack((float *)(A + 1880064) + 0, (float *)(A + 1880064) + 8192, (float *)(A + 1880064) + 16384, (float *)(A + 1880064) + 24576, (float *)(A + 1880064) + 32768, (float *)(A + 1880064) + 40960, (float *)(A + 1880064) + 49152, (float *)(A + 1880064) + 57344, (float *)(A + 1880064) + 65536, (float *)(A + 1880064) + 73728, (float *)(A + 1880064) + 81920, (float *)(A + 1880064) + 90112, (float *)(A + 1880064) + 98304, (float *)(A + 1880064) + 106496, (float *)(A + 1880064) + 114688, (float *)(A + 1880064) + 122880, (float *)(A + 1880064) + 131072, (float *)(A + 1880064) + 139264, (float *)(A + 1880064) + 147456, (float *)(A + 1880064) + 155648, (float *)(A + 1880064) + 163840, (float *)(A + 1880064) + 172032, (float *)(A + 1880064) + 180224, (float *)(A + 1880064) + 188416, (float *)(A + 1880064) + 196608, (float *)(A + 1880064) + 204800, (float *)(A + 1880064) + 212992, (float *)(A + 1880064) + 221184, (float *)(A + 1880064) + 229376, (float *)(A + 1880064) + 237568, (float *)(A + 1880064) + 245760, (float *)(A + 1880064) + 253952, (float *)(A + 1880064) + 262144, (float *)(A + 1880064) + 270336, (float *)(A + 1880064) + 278528, (float *)(A + 1880064) + 286720, (float *)(A + 1880064) + 294912, (float *)(A + 1880064) + 303104, (float *)(A + 1880064) + 311296, (float *)(A + 1880064) + 319488, (float *)(A + 1880064) + 327680, (float *)(A + 1880064) + 335872, (float *)(A + 1880064) + 344064, (float *)(A + 1880064) + 352256, (float *)(A + 1880064) + 360448, (float *)(A + 1880064) + 368640, (float *)(A + 1880064) + 376832, (float *)(A + 1880064) + 385024, (float *)(A + 1880064) + 393216, (float *)(A + 1880064) + 401408, (float *)(A + 1880064) + 409600, (float *)(A + 1880064) + 417792, (float *)(A + 1880064) + 425984, (float *)(A + 1880064) + 434176, (float *)(A + 1880064) + 442368, (float *)(A + 1880064) + 450560, (float *)(A + 1880064) + 458752, (float *)(A + 1880064) + 466944, (float *)(A + 1880064) + 475136, (float *)(A + 1880064) + 483328, (float *)(A + 1880064) + 491520, (float *)(A + 1880064) + 499712, (float *)(A + 1880064) + 507904, (float *)(A + 28262400) + 0);
-  k45_matmul((float *)(A + 19873792) + 32768, (float *)(A + 28262400) + 0, (float *)(A + 18563072) + 0, A + 1847296);
-  k62_mul((float *)(A + 18563072) + 0, (float *)(A + 28262400) + 0);
-  k63_sum_to((float *)(A + 28262400) + 0, (float *)(A + 274176) + 0);
-  k46_sum_to((float *)(A + 19873792) + 0, (float *)(A + 16621696) + 0);
-  k64_mul((float *)(A + 16621696) + 0, (float *)(A + 16625792) + 0);
-  k65_sum_to((float *)(A + 16625792) + 0, (float *)(A + 274240) + 0);
-  k47_matmul((float *)(A + 679936) + 0, (float *)(A + 1880064) + 0, (float *)(A + 0) + 0, A + 1847296);
-  k66_mul((float *)(A + 0) + 0, (float *)(A + 3977216) + 0);
-  k67_sum_to((float *)(A + 3977216) + 0, (float *)(A + 274304) + 0);
-  k48_sum_to((float *)(A + 679936) + 0, (float *)(A + 16625792) + 0);
-  k68_mul((float *)(A + 16625792) + 0, (float *)(A + 16626176) + 0);
-  k69_sum_to((float *)(A + 16626176) + 0, (float *)(A + 274368) + 0);
-  k70_addn_sqrt_add((float *)(A + 274048) + 0, (float *)(A + 274176) + 0, (float *)(A + 274240) + 0, (float *)(A + 274304) + 0, (float *)(A + 274368) + 0, (float *)(A + 16626176) + 0);
-  k71_mul_mul((float *)(A + 18169856) + 0, (float *)(A + 16626176) + 0, (float *)(A + 17776640) + 0, (float *)(A + 667648) + 0);
-  k72_mul_mul((float *)(A + 17776640) + 0, (float *)(A + 18169856) + 0);
-  k73_add_pow_sub(P + 387168 /* opt.step */, (float *)(A + 274048) + 0, (float *)(A + 274176) + 0);
-  k74_mul_add_sqrt(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 18169856) + 0, (float *)(A + 274176) + 0, (float *)(A + 17776640) + 0, (float *)(A + 1060864) + 0);
-  k75_pow_sub_div((float *)(A + 274048) + 0, (float *)(A + 274240) + 0);
-  k76_mul_mul((float *)(A + 18563072) + 0, (float *)(A + 16626176) + 0, (float *)(A + 1847296) + 0, (float *)(A + 2895872) + 0);
-  k77_mul_mul((float *)(A + 1847296) + 0, (float *)(A + 18563072) + 0);
-  k78_mul_add_sqrt(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 18563072) + 0, (float *)(A + 274176) + 0, (float *)(A + 1847296) + 0, (float *)(A + 19611648) + 0);
-  k79_mul_mul((float *)(A + 16621696) + 0, (float *)(A + 16626176) + 0, (float *)(A + 16626240) + 0, (float *)(A + 180224) + 0);
-  k80_mul_mul((float *)(A + 16626240) + 0, (float *)(A + 16621696) + 0);
-  k81_mul_add_sqrt(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 16621696) + 0, (float *)(A + 274176) + 0, (float *)(A + 16626240) + 0, (float *)(A + 184320) + 0);
-  k81_mul_add_sqrt(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 16621696) + 0, (float *)(A + 274176) + 0, (float *)(A + 188416) + 0, (float *)(A + 217088) + 0);
-  k82_mul_mul((float *)(A + 0) + 0, (float *)(A + 16626176) + 0, (float *)(A + 3977216) + 0, (float *)(A + 4075520) + 0);
-  k83_mul_mul((float *)(A + 3977216) + 0, (float *)(A + 0) + 0);
-  k84_mul_add_sqrt(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 0) + 0, (float *)(A + 274176) + 0, (float *)(A + 3977216) + 0, (float *)(A + 4173824) + 0);
-  k85_mul_mul((float *)(A + 16625792) + 0, (float *)(A + 16626176) + 0, (float *)(A + 16630336) + 0, (float *)(A + 16630720) + 0);
-  k86_mul_mul((float *)(A + 16630336) + 0, (float *)(A + 16631104) + 0);
-  k87_mul_add_sqrt(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 16631104) + 0, (float *)(A + 274176) + 0, (float *)(A + 16630336) + 0, (float *)(A + 16631488) + 0);
-  k49_mul_neg_addn((float *)(A + 331776) + 0, (float *)(A + 393344) + 0, (float *)(A + 368704) + 0, (float *)(A + 393408) + 0, (float *)(A + 393472) + 0, (float *)(A + 270016) + 0, (float *)(A + 266240) + 0, (float *)(A + 266304) + 0, (float *)(A + 266368) + 0, (float *)(A + 266432) + 0, (float *)(A + 266496) + 0, (float *)(A + 266560) + 0, (float *)(A + 266624) + 0, (float *)(A + 266688) + 0, (float *)(A + 266752) + 0, (float *)(A + 266816) + 0, (float *)(A + 266880) + 0, (float *)(A + 266944) + 0, (float *)(A + 267008) + 0, (float *)(A + 267072) + 0, (float *)(A + 267136) + 0, (float *)(A + 267200) + 0, (float *)(A + 267264) + 0, (float *)(A + 267328) + 0, (float *)(A + 267392) + 0, (float *)(A + 267456) + 0, (float *)(A + 267520) + 0, (float *)(A + 267584) + 0, (float *)(A + 267648) + 0, (float *)(A + 267712) + 0, (float *)(A + 267776) + 0, (float *)(A + 267840) + 0, (float *)(A + 267904) + 0, (float *)(A + 267968) + 0, (float *)(A + 268032) + 0, (float *)(A + 268096) + 0, (float *)(A + 268160) + 0, (float *)(A + 268224) + 0, (float *)(A + 268288) + 0, (float *)(A + 268352) + 0, (float *)(A + 268416) + 0, (float *)(A + 268480) + 0, (float *)(A + 268544) + 0, (float *)(A + 268608) + 0, (float *)(A + 268672) + 0, (float *)(A + 268736) + 0, (float *)(A + 268800) + 0, (float *)(A + 268864) + 0, (float *)(A + 268928) + 0, (float *)(A + 268992) + 0, (float *)(A + 269056) + 0, (float *)(A + 269120) + 0, (float *)(A + 269184) + 0, (float *)(A + 269248) + 0, (float *)(A + 269312) + 0, (float *)(A + 269376) + 0, (float *)(A + 269440) + 0, (float *)(A + 269504) + 0, (float *)(A + 269568) + 0, (float *)(A + 269632) + 0, (float *)(A + 269696) + 0, (float *)(A + 269760) + 0, (float *)(A + 269824) + 0, (float *)(A + 269888) + 0, (float *)(A + 274176) + 0);
-  k50_mul_addn_mul((float *)(A + 269952) + 0, (float *)(A + 274112) + 0, (float *)(A + 270080) + 0, (float *)(A + 270144) + 0, (float *)(A + 270208) + 0, (float *)(A + 270272) + 0, (float *)(A + 270336) + 0, (float *)(A + 270400) + 0, (float *)(A + 270464) + 0, (float *)(A + 270528) + 0, (float *)(A + 270592) + 0, (float *)(A + 270656) + 0, (float *)(A + 270720) + 0, (float *)(A + 270784) + 0, (float *)(A + 270848) + 0, (float *)(A + 270912) + 0, (float *)(A + 270976) + 0, (float *)(A + 271040) + 0, (float *)(A + 271104) + 0, (float *)(A + 271168) + 0, (float *)(A + 271232) + 0, (float *)(A + 271296) + 0, (float *)(A + 271360) + 0, (float *)(A + 271424) + 0, (float *)(A + 271488) + 0, (float *)(A + 271552) + 0, (float *)(A + 271616) + 0, (float *)(A + 271680) + 0, (float *)(A + 271744) + 0, (float *)(A + 271808) + 0, (float *)(A + 271872) + 0, (float *)(A + 271936) + 0, (float *)(A + 272000) + 0, (float *)(A + 272064) + 0, (float *)(A + 272128) + 0, (float *)(A + 272192) + 0, (float *)(A + 272256) + 0, (float *)(A + 272320) + 0, (float *)(A + 272384) + 0, (float *)(A + 272448) + 0, (float *)(A + 272512) + 0, (float *)(A + 272576) + 0, (float *)(A + 272640) + 0, (float *)(A + 272704) + 0, (float *)(A + 272768) + 0, (float *)(A + 272832) + 0, (float *)(A + 272896) + 0, (float *)(A + 272960) + 0, (float *)(A + 273024) + 0, (float *)(A + 273088) + 0, (float *)(A + 273152) + 0, (float *)(A + 273216) + 0, (float *)(A + 273280) + 0, (float *)(A + 273344) + 0, (float *)(A + 273408) + 0, (float *)(A + 273472) + 0, (float *)(A + 273536) + 0, (float *)(A + 273600) + 0, (float *)(A + 273664) + 0, (float *)(A + 273728) + 0, (float *)(A + 273792) + 0, (float *)(A + 273856) + 0, (float *)(A + 273920) + 0, (float *)(A + 273984) + 0, (float *)(A + 270016) + 0);
-  k88_mul_add_div(P + 387184 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 667648) + 0, (float *)(A + 1060864) + 0, (float *)(A + 274240) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 18169856) + 0, (float *)(A + 18563072) + 0);
-  k89_mul_add_div(P + 583792 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 2895872) + 0, (float *)(A + 19611648) + 0, (float *)(A + 274240) + 0, P + 98304 /* lstm1.weight_hh */, (float *)(A + 20660224) + 0, (float *)(A + 21708800) + 0);
-  k90_mul_add_div(P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 180224) + 0, (float *)(A + 184320) + 0, (float *)(A + 274240) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 16621696) + 0, (float *)(A + 221184) + 0);
-  k90_mul_add_div(P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 180224) + 0, (float *)(A + 217088) + 0, (float *)(A + 274240) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 184320) + 0, (float *)(A + 225280) + 0);
-  k91_mul_add_div(P + 1112176 /* opt.dense1.weight.exp_avg */, (float *)(A + 4075520) + 0, (float *)(A + 4173824) + 0, (float *)(A + 274240) + 0, P + 362496 /* dense1.weight */, (float *)(A + 4272128) + 0, (float *)(A + 0) + 0);
-  k92_mul_add_div(P + 1161328 /* opt.dense1.bias.exp_avg */, (float *)(A + 16630720) + 0, (float *)(A + 16631488) + 0, (float *)(A + 274240) + 0, P + 387072 /* dense1.bias */, (float *)(A + 16631104) + 0, (float *)(A + 16625792) + 0);
+  k25_exp_mul_sub((float *)(A + 16764928) + 0, (float *)(A + 205312) + 0, (float *)(A + 16703488) + 0, (float *)(A + 17760256) + 110592);
+  k25_exp_mul_sub((float *)(A + 16801792) + 0, (float *)(A + 205440) + 0, (float *)(A + 16789504) + 0, (float *)(A + 17760256) + 113664);
+  k25_exp_mul_sub((float *)(A + 16838656) + 0, (float *)(A + 205568) + 0, (float *)(A + 16777216) + 0, (float *)(A + 17760256) + 116736);
+  k25_exp_mul_sub((float *)(A + 16875520) + 0, (float *)(A + 205696) + 0, (float *)(A + 16863232) + 0, (float *)(A + 17760256) + 119808);
+  k25_exp_mul_sub((float *)(A + 16912384) + 0, (float *)(A + 205824) + 0, (float *)(A + 16850944) + 0, (float *)(A + 17760256) + 122880);
+  k25_exp_mul_sub((float *)(A + 16949248) + 0, (float *)(A + 205952) + 0, (float *)(A + 16936960) + 0, (float *)(A + 17760256) + 125952);
+  k25_exp_mul_sub((float *)(A + 16986112) + 0, (float *)(A + 206080) + 0, (float *)(A + 16924672) + 0, (float *)(A + 17760256) + 129024);
+  k25_exp_mul_sub((float *)(A + 17022976) + 0, (float *)(A + 206208) + 0, (float *)(A + 17010688) + 0, (float *)(A + 17760256) + 132096);
+  k25_exp_mul_sub((float *)(A + 17059840) + 0, (float *)(A + 206336) + 0, (float *)(A + 16998400) + 0, (float *)(A + 17760256) + 135168);
+  k25_exp_mul_sub((float *)(A + 17096704) + 0, (float *)(A + 206464) + 0, (float *)(A + 17084416) + 0, (float *)(A + 17760256) + 138240);
+  k25_exp_mul_sub((float *)(A + 17133568) + 0, (float *)(A + 206592) + 0, (float *)(A + 17072128) + 0, (float *)(A + 17760256) + 141312);
+  k25_exp_mul_sub((float *)(A + 17170432) + 0, (float *)(A + 206720) + 0, (float *)(A + 17158144) + 0, (float *)(A + 17760256) + 144384);
+  k25_exp_mul_sub((float *)(A + 17207296) + 0, (float *)(A + 206848) + 0, (float *)(A + 17145856) + 0, (float *)(A + 17760256) + 147456);
+  k25_exp_mul_sub((float *)(A + 17244160) + 0, (float *)(A + 206976) + 0, (float *)(A + 17231872) + 0, (float *)(A + 17760256) + 150528);
+  k25_exp_mul_sub((float *)(A + 17281024) + 0, (float *)(A + 207104) + 0, (float *)(A + 17219584) + 0, (float *)(A + 17760256) + 153600);
+  k25_exp_mul_sub((float *)(A + 17317888) + 0, (float *)(A + 207232) + 0, (float *)(A + 17305600) + 0, (float *)(A + 17760256) + 156672);
+  k25_exp_mul_sub((float *)(A + 17354752) + 0, (float *)(A + 207360) + 0, (float *)(A + 17293312) + 0, (float *)(A + 17760256) + 159744);
+  k25_exp_mul_sub((float *)(A + 17391616) + 0, (float *)(A + 207488) + 0, (float *)(A + 17379328) + 0, (float *)(A + 17760256) + 162816);
+  k25_exp_mul_sub((float *)(A + 17428480) + 0, (float *)(A + 207616) + 0, (float *)(A + 17367040) + 0, (float *)(A + 17760256) + 165888);
+  k25_exp_mul_sub((float *)(A + 17465344) + 0, (float *)(A + 207744) + 0, (float *)(A + 17453056) + 0, (float *)(A + 17760256) + 168960);
+  k25_exp_mul_sub((float *)(A + 17502208) + 0, (float *)(A + 207872) + 0, (float *)(A + 17440768) + 0, (float *)(A + 17760256) + 172032);
+  k25_exp_mul_sub((float *)(A + 17539072) + 0, (float *)(A + 208000) + 0, (float *)(A + 17526784) + 0, (float *)(A + 17760256) + 175104);
+  k25_exp_mul_sub((float *)(A + 17575936) + 0, (float *)(A + 208128) + 0, (float *)(A + 17514496) + 0, (float *)(A + 17760256) + 178176);
+  k25_exp_mul_sub((float *)(A + 17612800) + 0, (float *)(A + 208256) + 0, (float *)(A + 17600512) + 0, (float *)(A + 17760256) + 181248);
+  k25_exp_mul_sub((float *)(A + 17649664) + 0, (float *)(A + 208384) + 0, (float *)(A + 17588224) + 0, (float *)(A + 17760256) + 184320);
+  k25_exp_mul_sub((float *)(A + 17686528) + 0, (float *)(A + 208512) + 0, (float *)(A + 17674240) + 0, (float *)(A + 17760256) + 187392);
+  k25_exp_mul_sub((float *)(A + 17723392) + 0, (float *)(A + 208640) + 0, (float *)(A + 17661952) + 0, (float *)(A + 17760256) + 190464);
+  k25_exp_mul_sub((float *)(A + 667648) + 0, (float *)(A + 208768) + 0, (float *)(A + 17747968) + 0, (float *)(A + 17760256) + 193536);
+  k26_matmul((float *)(A + 17760256) + 0, P + 362496 /* dense1.weight */, (float *)(A + 18546688) + 0, A + 204800);
+  k27_mul_mul_sub((float *)(A + 18546688) + 516096, (float *)(A + 15970304) + 0, (float *)(A + 208896) + 0, (float *)(A + 16003072) + 0, (float *)(A + 16068608) + 0, (float *)(A + 16035840) + 0, (float *)(A + 12288) + 0, (float *)(A + 139392) + 0, (float *)(A + 20643840) + 2064384, (float *)(A + 20643840) + 2064640, (float *)(A + 20643840) + 2064896);
+  k28_mul_sub_mul((float *)(A + 18546688) + 516096, (float *)(A + 208896) + 0, (float *)(A + 15970304) + 0, (float *)(A + 20643840) + 2065152);
+  k29_matmul((float *)(A + 20643840) + 2064384, P + 98304 /* lstm1.weight_hh */, (float *)(A + 16175104) + 0);
+  k30_addn_mul_mul((float *)(A + 16175104) + 0, (float *)(A + 18546688) + 507904, (float *)(A + 15773696) + 0, (float *)(A + 45056) + 0, (float *)(A + 139392) + 0, (float *)(A + 15806464) + 0, (float *)(A + 15872000) + 0, (float *)(A + 15839232) + 0, (float *)(A + 15904768) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 2031616, (float *)(A + 20643840) + 2031872, (float *)(A + 20643840) + 2032128, (float *)(A + 20643840) + 2032384);
+  k29_matmul((float *)(A + 20643840) + 2031616, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 499712, (float *)(A + 15577088) + 0, (float *)(A + 15937536) + 0, (float *)(A + 16248832) + 0, (float *)(A + 15609856) + 0, (float *)(A + 15675392) + 0, (float *)(A + 15642624) + 0, (float *)(A + 15708160) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1998848, (float *)(A + 20643840) + 1999104, (float *)(A + 20643840) + 1999360, (float *)(A + 20643840) + 1999616);
+  k29_matmul((float *)(A + 20643840) + 1998848, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 491520, (float *)(A + 15380480) + 0, (float *)(A + 15740928) + 0, (float *)(A + 16175104) + 0, (float *)(A + 15413248) + 0, (float *)(A + 15478784) + 0, (float *)(A + 15446016) + 0, (float *)(A + 15511552) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1966080, (float *)(A + 20643840) + 1966336, (float *)(A + 20643840) + 1966592, (float *)(A + 20643840) + 1966848);
+  k29_matmul((float *)(A + 20643840) + 1966080, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 483328, (float *)(A + 15183872) + 0, (float *)(A + 15544320) + 0, (float *)(A + 16248832) + 0, (float *)(A + 15216640) + 0, (float *)(A + 15282176) + 0, (float *)(A + 15249408) + 0, (float *)(A + 15314944) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1933312, (float *)(A + 20643840) + 1933568, (float *)(A + 20643840) + 1933824, (float *)(A + 20643840) + 1934080);
+  k29_matmul((float *)(A + 20643840) + 1933312, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 475136, (float *)(A + 14987264) + 0, (float *)(A + 15347712) + 0, (float *)(A + 16175104) + 0, (float *)(A + 15020032) + 0, (float *)(A + 15085568) + 0, (float *)(A + 15052800) + 0, (float *)(A + 15118336) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1900544, (float *)(A + 20643840) + 1900800, (float *)(A + 20643840) + 1901056, (float *)(A + 20643840) + 1901312);
+  k29_matmul((float *)(A + 20643840) + 1900544, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 466944, (float *)(A + 14790656) + 0, (float *)(A + 15151104) + 0, (float *)(A + 16248832) + 0, (float *)(A + 14823424) + 0, (float *)(A + 14888960) + 0, (float *)(A + 14856192) + 0, (float *)(A + 14921728) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1867776, (float *)(A + 20643840) + 1868032, (float *)(A + 20643840) + 1868288, (float *)(A + 20643840) + 1868544);
+  k29_matmul((float *)(A + 20643840) + 1867776, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 458752, (float *)(A + 14594048) + 0, (float *)(A + 14954496) + 0, (float *)(A + 16175104) + 0, (float *)(A + 14626816) + 0, (float *)(A + 14692352) + 0, (float *)(A + 14659584) + 0, (float *)(A + 14725120) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1835008, (float *)(A + 20643840) + 1835264, (float *)(A + 20643840) + 1835520, (float *)(A + 20643840) + 1835776);
+  k29_matmul((float *)(A + 20643840) + 1835008, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 450560, (float *)(A + 14397440) + 0, (float *)(A + 14757888) + 0, (float *)(A + 16248832) + 0, (float *)(A + 14430208) + 0, (float *)(A + 14495744) + 0, (float *)(A + 14462976) + 0, (float *)(A + 14528512) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1802240, (float *)(A + 20643840) + 1802496, (float *)(A + 20643840) + 1802752, (float *)(A + 20643840) + 1803008);
+  k29_matmul((float *)(A + 20643840) + 1802240, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 442368, (float *)(A + 14200832) + 0, (float *)(A + 14561280) + 0, (float *)(A + 16175104) + 0, (float *)(A + 14233600) + 0, (float *)(A + 14299136) + 0, (float *)(A + 14266368) + 0, (float *)(A + 14331904) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1769472, (float *)(A + 20643840) + 1769728, (float *)(A + 20643840) + 1769984, (float *)(A + 20643840) + 1770240);
+  k29_matmul((float *)(A + 20643840) + 1769472, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 434176, (float *)(A + 14004224) + 0, (float *)(A + 14364672) + 0, (float *)(A + 16248832) + 0, (float *)(A + 14036992) + 0, (float *)(A + 14102528) + 0, (float *)(A + 14069760) + 0, (float *)(A + 14135296) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1736704, (float *)(A + 20643840) + 1736960, (float *)(A + 20643840) + 1737216, (float *)(A + 20643840) + 1737472);
+  k29_matmul((float *)(A + 20643840) + 1736704, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 425984, (float *)(A + 13807616) + 0, (float *)(A + 14168064) + 0, (float *)(A + 16175104) + 0, (float *)(A + 13840384) + 0, (float *)(A + 13905920) + 0, (float *)(A + 13873152) + 0, (float *)(A + 13938688) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1703936, (float *)(A + 20643840) + 1704192, (float *)(A + 20643840) + 1704448, (float *)(A + 20643840) + 1704704);
+  k29_matmul((float *)(A + 20643840) + 1703936, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 417792, (float *)(A + 13611008) + 0, (float *)(A + 13971456) + 0, (float *)(A + 16248832) + 0, (float *)(A + 13643776) + 0, (float *)(A + 13709312) + 0, (float *)(A + 13676544) + 0, (float *)(A + 13742080) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1671168, (float *)(A + 20643840) + 1671424, (float *)(A + 20643840) + 1671680, (float *)(A + 20643840) + 1671936);
+  k29_matmul((float *)(A + 20643840) + 1671168, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 409600, (float *)(A + 13414400) + 0, (float *)(A + 13774848) + 0, (float *)(A + 16175104) + 0, (float *)(A + 13447168) + 0, (float *)(A + 13512704) + 0, (float *)(A + 13479936) + 0, (float *)(A + 13545472) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1638400, (float *)(A + 20643840) + 1638656, (float *)(A + 20643840) + 1638912, (float *)(A + 20643840) + 1639168);
+  k29_matmul((float *)(A + 20643840) + 1638400, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 401408, (float *)(A + 13217792) + 0, (float *)(A + 13578240) + 0, (float *)(A + 16248832) + 0, (float *)(A + 13250560) + 0, (float *)(A + 13316096) + 0, (float *)(A + 13283328) + 0, (float *)(A + 13348864) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1605632, (float *)(A + 20643840) + 1605888, (float *)(A + 20643840) + 1606144, (float *)(A + 20643840) + 1606400);
+  k29_matmul((float *)(A + 20643840) + 1605632, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 393216, (float *)(A + 13021184) + 0, (float *)(A + 13381632) + 0, (float *)(A + 16175104) + 0, (float *)(A + 13053952) + 0, (float *)(A + 13119488) + 0, (float *)(A + 13086720) + 0, (float *)(A + 13152256) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1572864, (float *)(A + 20643840) + 1573120, (float *)(A + 20643840) + 1573376, (float *)(A + 20643840) + 1573632);
+  k29_matmul((float *)(A + 20643840) + 1572864, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 385024, (float *)(A + 12824576) + 0, (float *)(A + 13185024) + 0, (float *)(A + 16248832) + 0, (float *)(A + 12857344) + 0, (float *)(A + 12922880) + 0, (float *)(A + 12890112) + 0, (float *)(A + 12955648) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1540096, (float *)(A + 20643840) + 1540352, (float *)(A + 20643840) + 1540608, (float *)(A + 20643840) + 1540864);
+  k29_matmul((float *)(A + 20643840) + 1540096, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 376832, (float *)(A + 12627968) + 0, (float *)(A + 12988416) + 0, (float *)(A + 16175104) + 0, (float *)(A + 12660736) + 0, (float *)(A + 12726272) + 0, (float *)(A + 12693504) + 0, (float *)(A + 12759040) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1507328, (float *)(A + 20643840) + 1507584, (float *)(A + 20643840) + 1507840, (float *)(A + 20643840) + 1508096);
+  k29_matmul((float *)(A + 20643840) + 1507328, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 368640, (float *)(A + 12431360) + 0, (float *)(A + 12791808) + 0, (float *)(A + 16248832) + 0, (float *)(A + 12464128) + 0, (float *)(A + 12529664) + 0, (float *)(A + 12496896) + 0, (float *)(A + 12562432) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1474560, (float *)(A + 20643840) + 1474816, (float *)(A + 20643840) + 1475072, (float *)(A + 20643840) + 1475328);
+  k29_matmul((float *)(A + 20643840) + 1474560, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 360448, (float *)(A + 12234752) + 0, (float *)(A + 12595200) + 0, (float *)(A + 16175104) + 0, (float *)(A + 12267520) + 0, (float *)(A + 12333056) + 0, (float *)(A + 12300288) + 0, (float *)(A + 12365824) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1441792, (float *)(A + 20643840) + 1442048, (float *)(A + 20643840) + 1442304, (float *)(A + 20643840) + 1442560);
+  k29_matmul((float *)(A + 20643840) + 1441792, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 352256, (float *)(A + 12038144) + 0, (float *)(A + 12398592) + 0, (float *)(A + 16248832) + 0, (float *)(A + 12070912) + 0, (float *)(A + 12136448) + 0, (float *)(A + 12103680) + 0, (float *)(A + 12169216) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1409024, (float *)(A + 20643840) + 1409280, (float *)(A + 20643840) + 1409536, (float *)(A + 20643840) + 1409792);
+  k29_matmul((float *)(A + 20643840) + 1409024, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 344064, (float *)(A + 11841536) + 0, (float *)(A + 12201984) + 0, (float *)(A + 16175104) + 0, (float *)(A + 11874304) + 0, (float *)(A + 11939840) + 0, (float *)(A + 11907072) + 0, (float *)(A + 11972608) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1376256, (float *)(A + 20643840) + 1376512, (float *)(A + 20643840) + 1376768, (float *)(A + 20643840) + 1377024);
+  k29_matmul((float *)(A + 20643840) + 1376256, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 335872, (float *)(A + 11644928) + 0, (float *)(A + 12005376) + 0, (float *)(A + 16248832) + 0, (float *)(A + 11677696) + 0, (float *)(A + 11743232) + 0, (float *)(A + 11710464) + 0, (float *)(A + 11776000) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1343488, (float *)(A + 20643840) + 1343744, (float *)(A + 20643840) + 1344000, (float *)(A + 20643840) + 1344256);
+  k29_matmul((float *)(A + 20643840) + 1343488, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 327680, (float *)(A + 11448320) + 0, (float *)(A + 11808768) + 0, (float *)(A + 16175104) + 0, (float *)(A + 11481088) + 0, (float *)(A + 11546624) + 0, (float *)(A + 11513856) + 0, (float *)(A + 11579392) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1310720, (float *)(A + 20643840) + 1310976, (float *)(A + 20643840) + 1311232, (float *)(A + 20643840) + 1311488);
+  k29_matmul((float *)(A + 20643840) + 1310720, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 319488, (float *)(A + 11251712) + 0, (float *)(A + 11612160) + 0, (float *)(A + 16248832) + 0, (float *)(A + 11284480) + 0, (float *)(A + 11350016) + 0, (float *)(A + 11317248) + 0, (float *)(A + 11382784) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1277952, (float *)(A + 20643840) + 1278208, (float *)(A + 20643840) + 1278464, (float *)(A + 20643840) + 1278720);
+  k29_matmul((float *)(A + 20643840) + 1277952, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 311296, (float *)(A + 11055104) + 0, (float *)(A + 11415552) + 0, (float *)(A + 16175104) + 0, (float *)(A + 11087872) + 0, (float *)(A + 11153408) + 0, (float *)(A + 11120640) + 0, (float *)(A + 11186176) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1245184, (float *)(A + 20643840) + 1245440, (float *)(A + 20643840) + 1245696, (float *)(A + 20643840) + 1245952);
+  k29_matmul((float *)(A + 20643840) + 1245184, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 303104, (float *)(A + 10858496) + 0, (float *)(A + 11218944) + 0, (float *)(A + 16248832) + 0, (float *)(A + 10891264) + 0, (float *)(A + 10956800) + 0, (float *)(A + 10924032) + 0, (float *)(A + 10989568) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1212416, (float *)(A + 20643840) + 1212672, (float *)(A + 20643840) + 1212928, (float *)(A + 20643840) + 1213184);
+  k29_matmul((float *)(A + 20643840) + 1212416, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 294912, (float *)(A + 10661888) + 0, (float *)(A + 11022336) + 0, (float *)(A + 16175104) + 0, (float *)(A + 10694656) + 0, (float *)(A + 10760192) + 0, (float *)(A + 10727424) + 0, (float *)(A + 10792960) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1179648, (float *)(A + 20643840) + 1179904, (float *)(A + 20643840) + 1180160, (float *)(A + 20643840) + 1180416);
+  k29_matmul((float *)(A + 20643840) + 1179648, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 286720, (float *)(A + 10465280) + 0, (float *)(A + 10825728) + 0, (float *)(A + 16248832) + 0, (float *)(A + 10498048) + 0, (float *)(A + 10563584) + 0, (float *)(A + 10530816) + 0, (float *)(A + 10596352) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1146880, (float *)(A + 20643840) + 1147136, (float *)(A + 20643840) + 1147392, (float *)(A + 20643840) + 1147648);
+  k29_matmul((float *)(A + 20643840) + 1146880, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 278528, (float *)(A + 10268672) + 0, (float *)(A + 10629120) + 0, (float *)(A + 16175104) + 0, (float *)(A + 10301440) + 0, (float *)(A + 10366976) + 0, (float *)(A + 10334208) + 0, (float *)(A + 10399744) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1114112, (float *)(A + 20643840) + 1114368, (float *)(A + 20643840) + 1114624, (float *)(A + 20643840) + 1114880);
+  k29_matmul((float *)(A + 20643840) + 1114112, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 270336, (float *)(A + 10072064) + 0, (float *)(A + 10432512) + 0, (float *)(A + 16248832) + 0, (float *)(A + 10104832) + 0, (float *)(A + 10170368) + 0, (float *)(A + 10137600) + 0, (float *)(A + 10203136) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1081344, (float *)(A + 20643840) + 1081600, (float *)(A + 20643840) + 1081856, (float *)(A + 20643840) + 1082112);
+  k29_matmul((float *)(A + 20643840) + 1081344, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 262144, (float *)(A + 9875456) + 0, (float *)(A + 10235904) + 0, (float *)(A + 16175104) + 0, (float *)(A + 9908224) + 0, (float *)(A + 9973760) + 0, (float *)(A + 9940992) + 0, (float *)(A + 10006528) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 1048576, (float *)(A + 20643840) + 1048832, (float *)(A + 20643840) + 1049088, (float *)(A + 20643840) + 1049344);
+  k29_matmul((float *)(A + 20643840) + 1048576, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 253952, (float *)(A + 9678848) + 0, (float *)(A + 10039296) + 0, (float *)(A + 16248832) + 0, (float *)(A + 9711616) + 0, (float *)(A + 9777152) + 0, (float *)(A + 9744384) + 0, (float *)(A + 9809920) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 1015808, (float *)(A + 20643840) + 1016064, (float *)(A + 20643840) + 1016320, (float *)(A + 20643840) + 1016576);
+  k29_matmul((float *)(A + 20643840) + 1015808, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 245760, (float *)(A + 9482240) + 0, (float *)(A + 9842688) + 0, (float *)(A + 16175104) + 0, (float *)(A + 9515008) + 0, (float *)(A + 9580544) + 0, (float *)(A + 9547776) + 0, (float *)(A + 9613312) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 983040, (float *)(A + 20643840) + 983296, (float *)(A + 20643840) + 983552, (float *)(A + 20643840) + 983808);
+  k29_matmul((float *)(A + 20643840) + 983040, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 237568, (float *)(A + 9285632) + 0, (float *)(A + 9646080) + 0, (float *)(A + 16248832) + 0, (float *)(A + 9318400) + 0, (float *)(A + 9383936) + 0, (float *)(A + 9351168) + 0, (float *)(A + 9416704) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 950272, (float *)(A + 20643840) + 950528, (float *)(A + 20643840) + 950784, (float *)(A + 20643840) + 951040);
+  k29_matmul((float *)(A + 20643840) + 950272, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 229376, (float *)(A + 9089024) + 0, (float *)(A + 9449472) + 0, (float *)(A + 16175104) + 0, (float *)(A + 9121792) + 0, (float *)(A + 9187328) + 0, (float *)(A + 9154560) + 0, (float *)(A + 9220096) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 917504, (float *)(A + 20643840) + 917760, (float *)(A + 20643840) + 918016, (float *)(A + 20643840) + 918272);
+  k29_matmul((float *)(A + 20643840) + 917504, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 221184, (float *)(A + 8892416) + 0, (float *)(A + 9252864) + 0, (float *)(A + 16248832) + 0, (float *)(A + 8925184) + 0, (float *)(A + 8990720) + 0, (float *)(A + 8957952) + 0, (float *)(A + 9023488) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 884736, (float *)(A + 20643840) + 884992, (float *)(A + 20643840) + 885248, (float *)(A + 20643840) + 885504);
+  k29_matmul((float *)(A + 20643840) + 884736, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 212992, (float *)(A + 8695808) + 0, (float *)(A + 9056256) + 0, (float *)(A + 16175104) + 0, (float *)(A + 8728576) + 0, (float *)(A + 8794112) + 0, (float *)(A + 8761344) + 0, (float *)(A + 8826880) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 851968, (float *)(A + 20643840) + 852224, (float *)(A + 20643840) + 852480, (float *)(A + 20643840) + 852736);
+  k29_matmul((float *)(A + 20643840) + 851968, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 204800, (float *)(A + 8499200) + 0, (float *)(A + 8859648) + 0, (float *)(A + 16248832) + 0, (float *)(A + 8531968) + 0, (float *)(A + 8597504) + 0, (float *)(A + 8564736) + 0, (float *)(A + 8630272) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 819200, (float *)(A + 20643840) + 819456, (float *)(A + 20643840) + 819712, (float *)(A + 20643840) + 819968);
+  k29_matmul((float *)(A + 20643840) + 819200, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 196608, (float *)(A + 8302592) + 0, (float *)(A + 8663040) + 0, (float *)(A + 16175104) + 0, (float *)(A + 8335360) + 0, (float *)(A + 8400896) + 0, (float *)(A + 8368128) + 0, (float *)(A + 8433664) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 786432, (float *)(A + 20643840) + 786688, (float *)(A + 20643840) + 786944, (float *)(A + 20643840) + 787200);
+  k29_matmul((float *)(A + 20643840) + 786432, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 188416, (float *)(A + 8105984) + 0, (float *)(A + 8466432) + 0, (float *)(A + 16248832) + 0, (float *)(A + 8138752) + 0, (float *)(A + 8204288) + 0, (float *)(A + 8171520) + 0, (float *)(A + 8237056) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 753664, (float *)(A + 20643840) + 753920, (float *)(A + 20643840) + 754176, (float *)(A + 20643840) + 754432);
+  k29_matmul((float *)(A + 20643840) + 753664, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 180224, (float *)(A + 7909376) + 0, (float *)(A + 8269824) + 0, (float *)(A + 16175104) + 0, (float *)(A + 7942144) + 0, (float *)(A + 8007680) + 0, (float *)(A + 7974912) + 0, (float *)(A + 8040448) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 720896, (float *)(A + 20643840) + 721152, (float *)(A + 20643840) + 721408, (float *)(A + 20643840) + 721664);
+  k29_matmul((float *)(A + 20643840) + 720896, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 172032, (float *)(A + 7712768) + 0, (float *)(A + 8073216) + 0, (float *)(A + 16248832) + 0, (float *)(A + 7745536) + 0, (float *)(A + 7811072) + 0, (float *)(A + 7778304) + 0, (float *)(A + 7843840) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 688128, (float *)(A + 20643840) + 688384, (float *)(A + 20643840) + 688640, (float *)(A + 20643840) + 688896);
+  k29_matmul((float *)(A + 20643840) + 688128, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 163840, (float *)(A + 7516160) + 0, (float *)(A + 7876608) + 0, (float *)(A + 16175104) + 0, (float *)(A + 7548928) + 0, (float *)(A + 7614464) + 0, (float *)(A + 7581696) + 0, (float *)(A + 7647232) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 655360, (float *)(A + 20643840) + 655616, (float *)(A + 20643840) + 655872, (float *)(A + 20643840) + 656128);
+  k29_matmul((float *)(A + 20643840) + 655360, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 155648, (float *)(A + 7319552) + 0, (float *)(A + 7680000) + 0, (float *)(A + 16248832) + 0, (float *)(A + 7352320) + 0, (float *)(A + 7417856) + 0, (float *)(A + 7385088) + 0, (float *)(A + 7450624) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 622592, (float *)(A + 20643840) + 622848, (float *)(A + 20643840) + 623104, (float *)(A + 20643840) + 623360);
+  k29_matmul((float *)(A + 20643840) + 622592, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 147456, (float *)(A + 7122944) + 0, (float *)(A + 7483392) + 0, (float *)(A + 16175104) + 0, (float *)(A + 7155712) + 0, (float *)(A + 7221248) + 0, (float *)(A + 7188480) + 0, (float *)(A + 7254016) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 589824, (float *)(A + 20643840) + 590080, (float *)(A + 20643840) + 590336, (float *)(A + 20643840) + 590592);
+  k29_matmul((float *)(A + 20643840) + 589824, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 139264, (float *)(A + 6926336) + 0, (float *)(A + 7286784) + 0, (float *)(A + 16248832) + 0, (float *)(A + 6959104) + 0, (float *)(A + 7024640) + 0, (float *)(A + 6991872) + 0, (float *)(A + 7057408) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 557056, (float *)(A + 20643840) + 557312, (float *)(A + 20643840) + 557568, (float *)(A + 20643840) + 557824);
+  k29_matmul((float *)(A + 20643840) + 557056, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 131072, (float *)(A + 6729728) + 0, (float *)(A + 7090176) + 0, (float *)(A + 16175104) + 0, (float *)(A + 6762496) + 0, (float *)(A + 6828032) + 0, (float *)(A + 6795264) + 0, (float *)(A + 6860800) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 524288, (float *)(A + 20643840) + 524544, (float *)(A + 20643840) + 524800, (float *)(A + 20643840) + 525056);
+  k29_matmul((float *)(A + 20643840) + 524288, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 122880, (float *)(A + 6533120) + 0, (float *)(A + 6893568) + 0, (float *)(A + 16248832) + 0, (float *)(A + 6565888) + 0, (float *)(A + 6631424) + 0, (float *)(A + 6598656) + 0, (float *)(A + 6664192) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 491520, (float *)(A + 20643840) + 491776, (float *)(A + 20643840) + 492032, (float *)(A + 20643840) + 492288);
+  k29_matmul((float *)(A + 20643840) + 491520, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 114688, (float *)(A + 6336512) + 0, (float *)(A + 6696960) + 0, (float *)(A + 16175104) + 0, (float *)(A + 6369280) + 0, (float *)(A + 6434816) + 0, (float *)(A + 6402048) + 0, (float *)(A + 6467584) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 458752, (float *)(A + 20643840) + 459008, (float *)(A + 20643840) + 459264, (float *)(A + 20643840) + 459520);
+  k29_matmul((float *)(A + 20643840) + 458752, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 106496, (float *)(A + 6139904) + 0, (float *)(A + 6500352) + 0, (float *)(A + 16248832) + 0, (float *)(A + 6172672) + 0, (float *)(A + 6238208) + 0, (float *)(A + 6205440) + 0, (float *)(A + 6270976) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 425984, (float *)(A + 20643840) + 426240, (float *)(A + 20643840) + 426496, (float *)(A + 20643840) + 426752);
+  k29_matmul((float *)(A + 20643840) + 425984, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 98304, (float *)(A + 5943296) + 0, (float *)(A + 6303744) + 0, (float *)(A + 16175104) + 0, (float *)(A + 5976064) + 0, (float *)(A + 6041600) + 0, (float *)(A + 6008832) + 0, (float *)(A + 6074368) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 393216, (float *)(A + 20643840) + 393472, (float *)(A + 20643840) + 393728, (float *)(A + 20643840) + 393984);
+  k29_matmul((float *)(A + 20643840) + 393216, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 90112, (float *)(A + 5746688) + 0, (float *)(A + 6107136) + 0, (float *)(A + 16248832) + 0, (float *)(A + 5779456) + 0, (float *)(A + 5844992) + 0, (float *)(A + 5812224) + 0, (float *)(A + 5877760) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 360448, (float *)(A + 20643840) + 360704, (float *)(A + 20643840) + 360960, (float *)(A + 20643840) + 361216);
+  k29_matmul((float *)(A + 20643840) + 360448, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 81920, (float *)(A + 5550080) + 0, (float *)(A + 5910528) + 0, (float *)(A + 16175104) + 0, (float *)(A + 5582848) + 0, (float *)(A + 5648384) + 0, (float *)(A + 5615616) + 0, (float *)(A + 5681152) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 327680, (float *)(A + 20643840) + 327936, (float *)(A + 20643840) + 328192, (float *)(A + 20643840) + 328448);
+  k29_matmul((float *)(A + 20643840) + 327680, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 73728, (float *)(A + 5353472) + 0, (float *)(A + 5713920) + 0, (float *)(A + 16248832) + 0, (float *)(A + 5386240) + 0, (float *)(A + 5451776) + 0, (float *)(A + 5419008) + 0, (float *)(A + 5484544) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 294912, (float *)(A + 20643840) + 295168, (float *)(A + 20643840) + 295424, (float *)(A + 20643840) + 295680);
+  k29_matmul((float *)(A + 20643840) + 294912, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 65536, (float *)(A + 5156864) + 0, (float *)(A + 5517312) + 0, (float *)(A + 16175104) + 0, (float *)(A + 5189632) + 0, (float *)(A + 5255168) + 0, (float *)(A + 5222400) + 0, (float *)(A + 5287936) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 262144, (float *)(A + 20643840) + 262400, (float *)(A + 20643840) + 262656, (float *)(A + 20643840) + 262912);
+  k29_matmul((float *)(A + 20643840) + 262144, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 57344, (float *)(A + 4960256) + 0, (float *)(A + 5320704) + 0, (float *)(A + 16248832) + 0, (float *)(A + 4993024) + 0, (float *)(A + 5058560) + 0, (float *)(A + 5025792) + 0, (float *)(A + 5091328) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 229376, (float *)(A + 20643840) + 229632, (float *)(A + 20643840) + 229888, (float *)(A + 20643840) + 230144);
+  k29_matmul((float *)(A + 20643840) + 229376, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 49152, (float *)(A + 4763648) + 0, (float *)(A + 5124096) + 0, (float *)(A + 16175104) + 0, (float *)(A + 4796416) + 0, (float *)(A + 4861952) + 0, (float *)(A + 4829184) + 0, (float *)(A + 4894720) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 196608, (float *)(A + 20643840) + 196864, (float *)(A + 20643840) + 197120, (float *)(A + 20643840) + 197376);
+  k29_matmul((float *)(A + 20643840) + 196608, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 40960, (float *)(A + 4567040) + 0, (float *)(A + 4927488) + 0, (float *)(A + 16248832) + 0, (float *)(A + 4599808) + 0, (float *)(A + 4665344) + 0, (float *)(A + 4632576) + 0, (float *)(A + 4698112) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 163840, (float *)(A + 20643840) + 164096, (float *)(A + 20643840) + 164352, (float *)(A + 20643840) + 164608);
+  k29_matmul((float *)(A + 20643840) + 163840, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 32768, (float *)(A + 4370432) + 0, (float *)(A + 4730880) + 0, (float *)(A + 16175104) + 0, (float *)(A + 4403200) + 0, (float *)(A + 4468736) + 0, (float *)(A + 4435968) + 0, (float *)(A + 4501504) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 131072, (float *)(A + 20643840) + 131328, (float *)(A + 20643840) + 131584, (float *)(A + 20643840) + 131840);
+  k29_matmul((float *)(A + 20643840) + 131072, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 24576, (float *)(A + 4173824) + 0, (float *)(A + 4534272) + 0, (float *)(A + 16248832) + 0, (float *)(A + 4206592) + 0, (float *)(A + 4272128) + 0, (float *)(A + 4239360) + 0, (float *)(A + 4304896) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 98304, (float *)(A + 20643840) + 98560, (float *)(A + 20643840) + 98816, (float *)(A + 20643840) + 99072);
+  k29_matmul((float *)(A + 20643840) + 98304, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 16384, (float *)(A + 3977216) + 0, (float *)(A + 4337664) + 0, (float *)(A + 16175104) + 0, (float *)(A + 4009984) + 0, (float *)(A + 4075520) + 0, (float *)(A + 4042752) + 0, (float *)(A + 4108288) + 0, (float *)(A + 16248832) + 0, (float *)(A + 20643840) + 65536, (float *)(A + 20643840) + 65792, (float *)(A + 20643840) + 66048, (float *)(A + 20643840) + 66304);
+  k29_matmul((float *)(A + 20643840) + 65536, P + 98304 /* lstm1.weight_hh */, (float *)(A + 139392) + 0);
+  k30_addn_mul_mul((float *)(A + 139392) + 0, (float *)(A + 18546688) + 8192, (float *)(A + 536576) + 0, (float *)(A + 4141056) + 0, (float *)(A + 16248832) + 0, (float *)(A + 569344) + 0, (float *)(A + 634880) + 0, (float *)(A + 602112) + 0, (float *)(A + 1814528) + 0, (float *)(A + 16175104) + 0, (float *)(A + 20643840) + 32768, (float *)(A + 20643840) + 33024, (float *)(A + 20643840) + 33280, (float *)(A + 20643840) + 33536);
+  k29_matmul((float *)(A + 20643840) + 32768, P + 98304 /* lstm1.weight_hh */, (float *)(A + 1814528) + 0);
+  k31_addn_mul_mul((float *)(A + 1814528) + 0, (float *)(A + 18546688) + 0, (float *)(A + 1716224) + 0, (float *)(A + 1847296) + 0, (float *)(A + 16175104) + 0, (float *)(A + 1781760) + 0, (float *)(A + 1748992) + 0, (float *)(A + 139392) + 0, (float *)(A + 16248832) + 0, (float *)(A + 16322560) + 0);
+  k32_const((float *)(A + 1716224) + 0);
+  k33_concat((float *)(A + 139392) + 0, (float *)(A + 1716224) + 0, (float *)(A + 16248832) + 0, (float *)(A + 16322560) + 0, (float *)(A + 20643840) + 0);
+  k34_scatter_add((int32_t *)(A + 77824) + 0, (float *)(A + 20643840) + 0, (float *)(A + 512000) + 0);
+  k35_transpose((float *)(A + 512000) + 0, (float *)(A + 905216) + 0);
+  k52_mul((float *)(A + 905216) + 0, (float *)(A + 512000) + 0);
+  k53_sum_to((float *)(A + 512000) + 0, (float *)(A + 127040) + 0);
+  k36_stack((float *)(A + 1880064) + 0, (float *)(A + 1880064) + 8192, (float *)(A + 1880064) + 16384, (float *)(A + 1880064) + 24576, (float *)(A + 1880064) + 32768, (float *)(A + 1880064) + 40960, (float *)(A + 1880064) + 49152, (float *)(A + 1880064) + 57344, (float *)(A + 1880064) + 65536, (float *)(A + 1880064) + 73728, (float *)(A + 1880064) + 81920, (float *)(A + 1880064) + 90112, (float *)(A + 1880064) + 98304, (float *)(A + 1880064) + 106496, (float *)(A + 1880064) + 114688, (float *)(A + 1880064) + 122880, (float *)(A + 1880064) + 131072, (float *)(A + 1880064) + 139264, (float *)(A + 1880064) + 147456, (float *)(A + 1880064) + 155648, (float *)(A + 1880064) + 163840, (float *)(A + 1880064) + 172032, (float *)(A + 1880064) + 180224, (float *)(A + 1880064) + 188416, (float *)(A + 1880064) + 196608, (float *)(A + 1880064) + 204800, (float *)(A + 1880064) + 212992, (float *)(A + 1880064) + 221184, (float *)(A + 1880064) + 229376, (float *)(A + 1880064) + 237568, (float *)(A + 1880064) + 245760, (float *)(A + 1880064) + 253952, (float *)(A + 1880064) + 262144, (float *)(A + 1880064) + 270336, (float *)(A + 1880064) + 278528, (float *)(A + 1880064) + 286720, (float *)(A + 1880064) + 294912, (float *)(A + 1880064) + 303104, (float *)(A + 1880064) + 311296, (float *)(A + 1880064) + 319488, (float *)(A + 1880064) + 327680, (float *)(A + 1880064) + 335872, (float *)(A + 1880064) + 344064, (float *)(A + 1880064) + 352256, (float *)(A + 1880064) + 360448, (float *)(A + 1880064) + 368640, (float *)(A + 1880064) + 376832, (float *)(A + 1880064) + 385024, (float *)(A + 1880064) + 393216, (float *)(A + 1880064) + 401408, (float *)(A + 1880064) + 409600, (float *)(A + 1880064) + 417792, (float *)(A + 1880064) + 425984, (float *)(A + 1880064) + 434176, (float *)(A + 1880064) + 442368, (float *)(A + 1880064) + 450560, (float *)(A + 1880064) + 458752, (float *)(A + 1880064) + 466944, (float *)(A + 1880064) + 475136, (float *)(A + 1880064) + 483328, (float *)(A + 1880064) + 491520, (float *)(A + 1880064) + 499712, (float *)(A + 1880064) + 507904, (float *)(A + 18546688) + 0);
+  k37_matmul((float *)(A + 20643840) + 32768, (float *)(A + 18546688) + 0, (float *)(A + 3977216) + 0, A + 1716224);
+  k54_mul((float *)(A + 3977216) + 0, (float *)(A + 18546688) + 0);
+  k55_sum_to((float *)(A + 18546688) + 0, (float *)(A + 127104) + 0);
+  k38_sum_to((float *)(A + 20643840) + 0, (float *)(A + 127168) + 0);
+  k56_mul((float *)(A + 127168) + 0, (float *)(A + 131264) + 0);
+  k57_sum_to((float *)(A + 131264) + 0, (float *)(A + 135360) + 0);
+  k39_matmul((float *)(A + 17760256) + 0, (float *)(A + 1880064) + 0, (float *)(A + 0) + 0, A + 1716224);
+  k58_mul((float *)(A + 0) + 0, (float *)(A + 512000) + 0);
+  k59_sum_to((float *)(A + 512000) + 0, (float *)(A + 135424) + 0);
+  k40_sum_to((float *)(A + 17760256) + 0, (float *)(A + 135488) + 0);
+  k60_mul((float *)(A + 135488) + 0, (float *)(A + 135872) + 0);
+  k61_sum_to((float *)(A + 135872) + 0, (float *)(A + 136256) + 0);
+  k62_addn_sqrt_add((float *)(A + 127040) + 0, (float *)(A + 127104) + 0, (float *)(A + 135360) + 0, (float *)(A + 135424) + 0, (float *)(A + 136256) + 0, (float *)(A + 135872) + 0);
+  k63_add_pow_sub(P + 387168 /* opt.step */, (float *)(A + 127040) + 0, (float *)(A + 127104) + 0);
+  k64_pow_sub_div((float *)(A + 127040) + 0, (float *)(A + 135936) + 0);
+  k41_mul_neg_mul((float *)(A + 102400) + 0, (float *)(A + 139328) + 0, (float *)(A + 176256) + 0, (float *)(A + 201024) + 0, (float *)(A + 201088) + 0, (float *)(A + 201152) + 0, (float *)(A + 201216) + 0, (float *)(A + 201280) + 0, (float *)(A + 201344) + 0, (float *)(A + 201408) + 0, (float *)(A + 1712128) + 0, (float *)(A + 1712192) + 0, (float *)(A + 1712256) + 0, (float *)(A + 1712320) + 0, (float *)(A + 1712384) + 0, (float *)(A + 1712448) + 0, (float *)(A + 1712512) + 0, (float *)(A + 1712576) + 0, (float *)(A + 1712640) + 0, (float *)(A + 1712704) + 0, (float *)(A + 1712768) + 0, (float *)(A + 1712832) + 0, (float *)(A + 1712896) + 0, (float *)(A + 1712960) + 0, (float *)(A + 1713024) + 0, (float *)(A + 1713088) + 0, (float *)(A + 1713152) + 0, (float *)(A + 1713216) + 0, (float *)(A + 1713280) + 0, (float *)(A + 1713344) + 0, (float *)(A + 1713408) + 0, (float *)(A + 1713472) + 0, (float *)(A + 1713536) + 0, (float *)(A + 1713600) + 0, (float *)(A + 1713664) + 0, (float *)(A + 1713728) + 0, (float *)(A + 1713792) + 0, (float *)(A + 1713856) + 0, (float *)(A + 1713920) + 0, (float *)(A + 1713984) + 0, (float *)(A + 1714048) + 0, (float *)(A + 1714112) + 0, (float *)(A + 1714176) + 0, (float *)(A + 1714240) + 0, (float *)(A + 1714304) + 0, (float *)(A + 1714368) + 0, (float *)(A + 1714432) + 0, (float *)(A + 1714496) + 0, (float *)(A + 1714560) + 0, (float *)(A + 1714624) + 0, (float *)(A + 1714688) + 0, (float *)(A + 1714752) + 0, (float *)(A + 1714816) + 0, (float *)(A + 1714880) + 0, (float *)(A + 1714944) + 0, (float *)(A + 1715008) + 0, (float *)(A + 1715072) + 0, (float *)(A + 1715136) + 0, (float *)(A + 1715200) + 0, (float *)(A + 1715264) + 0, (float *)(A + 1715328) + 0, (float *)(A + 1715392) + 0, (float *)(A + 1715456) + 0, (float *)(A + 1715520) + 0, (float *)(A + 136000) + 0);
+  k42_mul_mul_mul((float *)(A + 200896) + 0, (float *)(A + 200960) + 0, (float *)(A + 1715584) + 0, (float *)(A + 1715648) + 0, (float *)(A + 1715712) + 0, (float *)(A + 1715776) + 0, (float *)(A + 1715840) + 0, (float *)(A + 1716160) + 0, (float *)(A + 1715904) + 0, (float *)(A + 1715968) + 0, (float *)(A + 1716032) + 0, (float *)(A + 1716096) + 0, (float *)(A + 201472) + 0, (float *)(A + 201536) + 0, (float *)(A + 201600) + 0, (float *)(A + 201664) + 0, (float *)(A + 201728) + 0, (float *)(A + 201792) + 0, (float *)(A + 201856) + 0, (float *)(A + 201920) + 0, (float *)(A + 201984) + 0, (float *)(A + 202048) + 0, (float *)(A + 202112) + 0, (float *)(A + 202176) + 0, (float *)(A + 202240) + 0, (float *)(A + 202304) + 0, (float *)(A + 202368) + 0, (float *)(A + 202432) + 0, (float *)(A + 202496) + 0, (float *)(A + 202560) + 0, (float *)(A + 202624) + 0, (float *)(A + 202688) + 0, (float *)(A + 202752) + 0, (float *)(A + 202816) + 0, (float *)(A + 202880) + 0, (float *)(A + 202944) + 0, (float *)(A + 203008) + 0, (float *)(A + 203072) + 0, (float *)(A + 203136) + 0, (float *)(A + 203200) + 0, (float *)(A + 203264) + 0, (float *)(A + 203328) + 0, (float *)(A + 203392) + 0, (float *)(A + 203456) + 0, (float *)(A + 203520) + 0, (float *)(A + 203584) + 0, (float *)(A + 203648) + 0, (float *)(A + 203712) + 0, (float *)(A + 203776) + 0, (float *)(A + 203840) + 0, (float *)(A + 203904) + 0, (float *)(A + 203968) + 0, (float *)(A + 204032) + 0, (float *)(A + 204096) + 0, (float *)(A + 204160) + 0, (float *)(A + 204224) + 0, (float *)(A + 204288) + 0, (float *)(A + 204352) + 0, (float *)(A + 204416) + 0, (float *)(A + 204480) + 0, (float *)(A + 204544) + 0, (float *)(A + 204608) + 0, (float *)(A + 204672) + 0, (float *)(A + 204736) + 0, (float *)(A + 201024) + 0);
+  k65_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 905216) + 0, (float *)(A + 135872) + 0, (float *)(A + 127104) + 0, (float *)(A + 135936) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 512000) + 0, (float *)(A + 1298432) + 0, (float *)(A + 1748992) + 0);
+  k66_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 3977216) + 0, (float *)(A + 135872) + 0, (float *)(A + 127104) + 0, (float *)(A + 135936) + 0, P + 98304 /* lstm1.weight_hh */, (float *)(A + 2142208) + 0, (float *)(A + 5025792) + 0, (float *)(A + 6074368) + 0);
+  k67_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 127168) + 0, (float *)(A + 135872) + 0, (float *)(A + 127104) + 0, (float *)(A + 135936) + 0, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, (float *)(A + 98304) + 0, (float *)(A + 131264) + 0, (float *)(A + 278528) + 0, (float *)(A + 282624) + 0, (float *)(A + 286720) + 0, (float *)(A + 315392) + 0);
+  k68_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 135872) + 0, (float *)(A + 127104) + 0, (float *)(A + 135936) + 0, P + 362496 /* dense1.weight */, (float *)(A + 905216) + 0, (float *)(A + 1003520) + 0, (float *)(A + 1101824) + 0);
+  k69_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, (float *)(A + 135488) + 0, (float *)(A + 135872) + 0, (float *)(A + 127104) + 0, (float *)(A + 135936) + 0, P + 387072 /* dense1.bias */, (float *)(A + 136064) + 0, (float *)(A + 136448) + 0, (float *)(A + 136832) + 0);
 }
 
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -6629,75 +5031,53 @@ float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_
   charlm_lstm_train_step_4(P, in, A, seed);
   charlm_lstm_train_step_5(P, in, A, seed);
   charlm_lstm_train_step_6(P, in, A, seed);
-  charlm_lstm_train_step_7(P, in, A, seed);
-  charlm_lstm_train_step_8(P, in, A, seed);
-  charlm_lstm_train_step_9(P, in, A, seed);
-  charlm_lstm_train_step_10(P, in, A, seed);
-  k51_copy((float *)(A + 274176) + 0, &loss);
-  if (metrics) k51_copy((float *)(A + 270016) + 0, &metrics->accuracy);
-  k51_copy((float *)(A + 274048) + 0, params + 387168);
-  k52_copy((float *)(A + 18169856) + 0, params + 387184);
-  k52_copy((float *)(A + 17776640) + 0, params + 485488);
-  k52_copy((float *)(A + 18563072) + 0, params + 0);
-  k53_copy((float *)(A + 20660224) + 0, params + 583792);
-  k53_copy((float *)(A + 1847296) + 0, params + 845936);
-  k53_copy((float *)(A + 21708800) + 0, params + 98304);
-  k54_copy((float *)(A + 16621696) + 0, params + 1108080);
-  k54_copy((float *)(A + 16626240) + 0, params + 1109104);
-  k54_copy((float *)(A + 221184) + 0, params + 360448);
-  k54_copy((float *)(A + 184320) + 0, params + 1110128);
-  k54_copy((float *)(A + 188416) + 0, params + 1111152);
-  k54_copy((float *)(A + 225280) + 0, params + 361472);
-  k55_copy((float *)(A + 4272128) + 0, params + 1112176);
-  k55_copy((float *)(A + 3977216) + 0, params + 1136752);
-  k55_copy((float *)(A + 0) + 0, params + 362496);
-  k56_copy((float *)(A + 16631104) + 0, params + 1161328);
-  k56_copy((float *)(A + 16630336) + 0, params + 1161424);
-  k56_copy((float *)(A + 16625792) + 0, params + 387072);
+  k43_copy((float *)(A + 136000) + 0, &loss);
+  if (metrics) k43_copy((float *)(A + 201024) + 0, &metrics->accuracy);
+  k43_copy((float *)(A + 127040) + 0, params + 387168);
+  k44_copy((float *)(A + 512000) + 0, params + 387184);
+  k44_copy((float *)(A + 1298432) + 0, params + 485488);
+  k44_copy((float *)(A + 1748992) + 0, params + 0);
+  k45_copy((float *)(A + 2142208) + 0, params + 583792);
+  k45_copy((float *)(A + 5025792) + 0, params + 845936);
+  k45_copy((float *)(A + 6074368) + 0, params + 98304);
+  k46_copy((float *)(A + 98304) + 0, params + 1108080);
+  k46_copy((float *)(A + 131264) + 0, params + 1109104);
+  k46_copy((float *)(A + 278528) + 0, params + 360448);
+  k46_copy((float *)(A + 282624) + 0, params + 1110128);
+  k46_copy((float *)(A + 286720) + 0, params + 1111152);
+  k46_copy((float *)(A + 315392) + 0, params + 361472);
+  k47_copy((float *)(A + 905216) + 0, params + 1112176);
+  k47_copy((float *)(A + 1003520) + 0, params + 1136752);
+  k47_copy((float *)(A + 1101824) + 0, params + 362496);
+  k48_copy((float *)(A + 136064) + 0, params + 1161328);
+  k48_copy((float *)(A + 136448) + 0, params + 1161424);
+  k48_copy((float *)(A + 136832) + 0, params + 387072);
   return loss;
 }
 
 static void charlm_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k60_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k61_sum_to((float *)(A + 0) + 0, (float *)(A + 393216) + 0);
-  k62_mul(in + 98304 /* grad.lstm1.weight_hh */, (float *)(A + 393280) + 0);
-  k63_sum_to((float *)(A + 393280) + 0, (float *)(A + 0) + 0);
-  k64_mul(in + 360448 /* grad.lstm1.bias_ih */, (float *)(A + 64) + 0);
-  k65_sum_to((float *)(A + 64) + 0, (float *)(A + 4160) + 0);
-  k64_mul(in + 361472 /* grad.lstm1.bias_hh */, (float *)(A + 64) + 0);
-  k65_sum_to((float *)(A + 64) + 0, (float *)(A + 4224) + 0);
-  k66_mul(in + 362496 /* grad.dense1.weight */, (float *)(A + 4288) + 0);
-  k67_sum_to((float *)(A + 4288) + 0, (float *)(A + 64) + 0);
-  k68_mul(in + 387072 /* grad.dense1.bias */, (float *)(A + 128) + 0);
-  k69_sum_to((float *)(A + 128) + 0, (float *)(A + 512) + 0);
-  k93_addn_sqrt_add((float *)(A + 393216) + 0, (float *)(A + 0) + 0, (float *)(A + 4160) + 0, (float *)(A + 4224) + 0, (float *)(A + 64) + 0, (float *)(A + 512) + 0, (float *)(A + 128) + 0);
-  k71_mul_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 128) + 0, (float *)(A + 192) + 0, (float *)(A + 393408) + 0);
-  k72_mul_mul((float *)(A + 192) + 0, (float *)(A + 786624) + 0);
-  k73_add_pow_sub(P + 387168 /* opt.step */, (float *)(A + 0) + 0, (float *)(A + 64) + 0);
-  k74_mul_add_sqrt(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 786624) + 0, (float *)(A + 64) + 0, (float *)(A + 192) + 0, (float *)(A + 1441856) + 0);
-  k75_pow_sub_div((float *)(A + 0) + 0, (float *)(A + 786624) + 0);
-  k76_mul_mul(in + 98304 /* grad.lstm1.weight_hh */, (float *)(A + 128) + 0, (float *)(A + 1835072) + 0, (float *)(A + 2883648) + 0);
-  k77_mul_mul((float *)(A + 1835072) + 0, (float *)(A + 3932224) + 0);
-  k78_mul_add_sqrt(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 3932224) + 0, (float *)(A + 64) + 0, (float *)(A + 1835072) + 0, (float *)(A + 4980800) + 0);
-  k79_mul_mul(in + 360448 /* grad.lstm1.bias_ih */, (float *)(A + 128) + 0, (float *)(A + 786688) + 0, (float *)(A + 790784) + 0);
-  k80_mul_mul((float *)(A + 786688) + 0, (float *)(A + 794880) + 0);
-  k81_mul_add_sqrt(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 794880) + 0, (float *)(A + 64) + 0, (float *)(A + 786688) + 0, (float *)(A + 798976) + 0);
-  k79_mul_mul(in + 361472 /* grad.lstm1.bias_hh */, (float *)(A + 128) + 0, (float *)(A + 794880) + 0, (float *)(A + 803072) + 0);
-  k80_mul_mul((float *)(A + 794880) + 0, (float *)(A + 807168) + 0);
-  k81_mul_add_sqrt(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 807168) + 0, (float *)(A + 64) + 0, (float *)(A + 794880) + 0, (float *)(A + 811264) + 0);
-  k82_mul_mul(in + 362496 /* grad.dense1.weight */, (float *)(A + 128) + 0, (float *)(A + 815360) + 0, (float *)(A + 913664) + 0);
-  k83_mul_mul((float *)(A + 815360) + 0, (float *)(A + 1011968) + 0);
-  k84_mul_add_sqrt(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 1011968) + 0, (float *)(A + 64) + 0, (float *)(A + 815360) + 0, (float *)(A + 1110272) + 0);
-  k85_mul_mul(in + 387072 /* grad.dense1.bias */, (float *)(A + 128) + 0, (float *)(A + 807168) + 0, (float *)(A + 807552) + 0);
-  k86_mul_mul((float *)(A + 807168) + 0, (float *)(A + 807936) + 0);
-  k87_mul_add_sqrt(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 807936) + 0, (float *)(A + 64) + 0, (float *)(A + 807168) + 0, (float *)(A + 808320) + 0);
-  k88_mul_add_div(P + 387184 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 393408) + 0, (float *)(A + 1441856) + 0, (float *)(A + 786624) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 3932224) + 0, (float *)(A + 4325440) + 0);
-  k89_mul_add_div(P + 583792 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 2883648) + 0, (float *)(A + 4980800) + 0, (float *)(A + 786624) + 0, P + 98304 /* lstm1.weight_hh */, (float *)(A + 6029376) + 0, (float *)(A + 7077952) + 0);
-  k90_mul_add_div(P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 790784) + 0, (float *)(A + 798976) + 0, (float *)(A + 786624) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 1011968) + 0, (float *)(A + 1016064) + 0);
-  k90_mul_add_div(P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 803072) + 0, (float *)(A + 811264) + 0, (float *)(A + 786624) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 790784) + 0, (float *)(A + 798976) + 0);
-  k91_mul_add_div(P + 1112176 /* opt.dense1.weight.exp_avg */, (float *)(A + 913664) + 0, (float *)(A + 1110272) + 0, (float *)(A + 786624) + 0, P + 362496 /* dense1.weight */, (float *)(A + 393408) + 0, (float *)(A + 491712) + 0);
-  k92_mul_add_div(P + 1161328 /* opt.dense1.bias.exp_avg */, (float *)(A + 807552) + 0, (float *)(A + 808320) + 0, (float *)(A + 786624) + 0, P + 387072 /* dense1.bias */, (float *)(A + 807936) + 0, (float *)(A + 803072) + 0);
+  k52_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 0) + 0);
+  k53_sum_to((float *)(A + 0) + 0, (float *)(A + 393216) + 0);
+  k54_mul(in + 98304 /* grad.lstm1.weight_hh */, (float *)(A + 393280) + 0);
+  k55_sum_to((float *)(A + 393280) + 0, (float *)(A + 0) + 0);
+  k56_mul(in + 360448 /* grad.lstm1.bias_ih */, (float *)(A + 64) + 0);
+  k57_sum_to((float *)(A + 64) + 0, (float *)(A + 4160) + 0);
+  k56_mul(in + 361472 /* grad.lstm1.bias_hh */, (float *)(A + 64) + 0);
+  k57_sum_to((float *)(A + 64) + 0, (float *)(A + 4224) + 0);
+  k58_mul(in + 362496 /* grad.dense1.weight */, (float *)(A + 4288) + 0);
+  k59_sum_to((float *)(A + 4288) + 0, (float *)(A + 64) + 0);
+  k60_mul(in + 387072 /* grad.dense1.bias */, (float *)(A + 128) + 0);
+  k61_sum_to((float *)(A + 128) + 0, (float *)(A + 512) + 0);
+  k70_addn_sqrt_add((float *)(A + 393216) + 0, (float *)(A + 0) + 0, (float *)(A + 4160) + 0, (float *)(A + 4224) + 0, (float *)(A + 64) + 0, (float *)(A + 512) + 0, (float *)(A + 128) + 0);
+  k63_add_pow_sub(P + 387168 /* opt.step */, (float *)(A + 0) + 0, (float *)(A + 64) + 0);
+  k64_pow_sub_div((float *)(A + 0) + 0, (float *)(A + 192) + 0);
+  k65_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 128) + 0, (float *)(A + 64) + 0, (float *)(A + 192) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 256) + 0, (float *)(A + 393472) + 0, (float *)(A + 786688) + 0);
+  k66_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, in + 98304 /* grad.lstm1.weight_hh */, (float *)(A + 128) + 0, (float *)(A + 64) + 0, (float *)(A + 192) + 0, P + 98304 /* lstm1.weight_hh */, (float *)(A + 1441856) + 0, (float *)(A + 2490432) + 0, (float *)(A + 3539008) + 0);
+  k71_mul_mul_mul(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, in + 360448 /* grad.lstm1.bias_ih */, (float *)(A + 128) + 0, (float *)(A + 64) + 0, (float *)(A + 192) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 1179904) + 0, (float *)(A + 1184000) + 0, (float *)(A + 1188096) + 0);
+  k71_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, in + 361472 /* grad.lstm1.bias_hh */, (float *)(A + 128) + 0, (float *)(A + 64) + 0, (float *)(A + 192) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 1192192) + 0, (float *)(A + 1196288) + 0, (float *)(A + 1200384) + 0);
+  k68_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, in + 362496 /* grad.dense1.weight */, (float *)(A + 128) + 0, (float *)(A + 64) + 0, (float *)(A + 192) + 0, P + 362496 /* dense1.weight */, (float *)(A + 1204480) + 0, (float *)(A + 1302784) + 0, (float *)(A + 4587584) + 0);
+  k69_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, in + 387072 /* grad.dense1.bias */, (float *)(A + 128) + 0, (float *)(A + 64) + 0, (float *)(A + 192) + 0, P + 387072 /* dense1.bias */, (float *)(A + 1401088) + 0, (float *)(A + 1401472) + 0, (float *)(A + 1401856) + 0);
 }
 
 void charlm_lstm_apply(float *params, const float *grads, void *arena) {
@@ -6707,25 +5087,25 @@ void charlm_lstm_apply(float *params, const float *grads, void *arena) {
   const float *in = grads;
   (void)P, (void)A;
   charlm_lstm_apply_1(P, in, A, seed);
-  k51_copy((float *)(A + 0) + 0, params + 387168);
-  k52_copy((float *)(A + 3932224) + 0, params + 387184);
-  k52_copy((float *)(A + 192) + 0, params + 485488);
-  k52_copy((float *)(A + 4325440) + 0, params + 0);
-  k53_copy((float *)(A + 6029376) + 0, params + 583792);
-  k53_copy((float *)(A + 1835072) + 0, params + 845936);
-  k53_copy((float *)(A + 7077952) + 0, params + 98304);
-  k54_copy((float *)(A + 1011968) + 0, params + 1108080);
-  k54_copy((float *)(A + 786688) + 0, params + 1109104);
-  k54_copy((float *)(A + 1016064) + 0, params + 360448);
-  k54_copy((float *)(A + 790784) + 0, params + 1110128);
-  k54_copy((float *)(A + 794880) + 0, params + 1111152);
-  k54_copy((float *)(A + 798976) + 0, params + 361472);
-  k55_copy((float *)(A + 393408) + 0, params + 1112176);
-  k55_copy((float *)(A + 815360) + 0, params + 1136752);
-  k55_copy((float *)(A + 491712) + 0, params + 362496);
-  k56_copy((float *)(A + 807936) + 0, params + 1161328);
-  k56_copy((float *)(A + 807168) + 0, params + 1161424);
-  k56_copy((float *)(A + 803072) + 0, params + 387072);
+  k43_copy((float *)(A + 0) + 0, params + 387168);
+  k44_copy((float *)(A + 256) + 0, params + 387184);
+  k44_copy((float *)(A + 393472) + 0, params + 485488);
+  k44_copy((float *)(A + 786688) + 0, params + 0);
+  k45_copy((float *)(A + 1441856) + 0, params + 583792);
+  k45_copy((float *)(A + 2490432) + 0, params + 845936);
+  k45_copy((float *)(A + 3539008) + 0, params + 98304);
+  k46_copy((float *)(A + 1179904) + 0, params + 1108080);
+  k46_copy((float *)(A + 1184000) + 0, params + 1109104);
+  k46_copy((float *)(A + 1188096) + 0, params + 360448);
+  k46_copy((float *)(A + 1192192) + 0, params + 1110128);
+  k46_copy((float *)(A + 1196288) + 0, params + 1111152);
+  k46_copy((float *)(A + 1200384) + 0, params + 361472);
+  k47_copy((float *)(A + 1204480) + 0, params + 1112176);
+  k47_copy((float *)(A + 1302784) + 0, params + 1136752);
+  k47_copy((float *)(A + 4587584) + 0, params + 362496);
+  k48_copy((float *)(A + 1401088) + 0, params + 1161328);
+  k48_copy((float *)(A + 1401472) + 0, params + 1161424);
+  k48_copy((float *)(A + 1401856) + 0, params + 387072);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -6747,16 +5127,12 @@ void charlm_lstm_step_prepare(const float *params, float *step_params) {
 
 static void charlm_lstm_step_1(const float *restrict P, const charlm_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k94_gather(P + 0 /* lstm1.weight_ih, transposed */, in->x + 0, (float *)(A + 0) + 0);
-  k95_matmul(in->state0 + 0, P + 98304 /* lstm1.weight_hh, transposed */, (float *)(A + 4096) + 0);
-  k96_add((float *)(A + 4096) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8192) + 0);
-  k97_add_add((float *)(A + 0) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 8192) + 0, (float *)(A + 4096) + 0);
-  k98_tanh((float *)(A + 4096) + 512, (float *)(A + 0) + 0);
-  k99_sigmoid_mul((float *)(A + 4096) + 0, (float *)(A + 0) + 0, (float *)(A + 1024) + 0);
-  k100_sigmoid_mul_add((float *)(A + 4096) + 256, in->state1 + 0, (float *)(A + 1024) + 0, (float *)(A + 0) + 0, (float *)(A + 2048) + 0);
-  k99_sigmoid_mul((float *)(A + 4096) + 768, (float *)(A + 2048) + 0, (float *)(A + 1024) + 0);
-  k101_matmul((float *)(A + 1024) + 0, P + 362496 /* dense1.weight, transposed */, (float *)(A + 2048) + 0);
-  k102_add((float *)(A + 2048) + 0, P + 387072 /* dense1.bias */, (float *)(A + 2432) + 0);
+  k72_gather(P + 0 /* lstm1.weight_ih, transposed */, in->x + 0, (float *)(A + 0) + 0);
+  k73_matmul(in->state0 + 0, P + 98304 /* lstm1.weight_hh, transposed */, (float *)(A + 4096) + 0);
+  k74_add_add_add((float *)(A + 0) + 0, P + 360448 /* lstm1.bias_ih */, (float *)(A + 4096) + 0, P + 361472 /* lstm1.bias_hh */, (float *)(A + 8192) + 0);
+  k75_sigmoid_sigmoid_mul((float *)(A + 8192) + 768, (float *)(A + 8192) + 256, in->state1 + 0, (float *)(A + 8192) + 0, (float *)(A + 8192) + 512, (float *)(A + 0) + 0, (float *)(A + 1024) + 0);
+  k76_matmul((float *)(A + 1024) + 0, P + 362496 /* dense1.weight, transposed */, (float *)(A + 2048) + 0);
+  k77_add((float *)(A + 2048) + 0, P + 387072 /* dense1.bias */, (float *)(A + 2432) + 0);
 }
 
 void charlm_lstm_step(const float *step_params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena) {
@@ -6771,9 +5147,9 @@ void charlm_lstm_step(const float *step_params, charlm_lstm_state *state, const 
   in_.state1 = state->state1;
   (void)P, (void)A;
   charlm_lstm_step_1(P, in, A, seed);
-  if (out) k103_copy((float *)(A + 2432) + 0, out->logits);
-  k104_copy((float *)(A + 1024) + 0, state->state0);
-  k104_copy((float *)(A + 0) + 0, state->state1);
+  if (out) k78_copy((float *)(A + 2432) + 0, out->logits);
+  k79_copy((float *)(A + 1024) + 0, state->state0);
+  k79_copy((float *)(A + 0) + 0, state->state1);
 }
 
 void charlm_lstm_reset(charlm_lstm_state *state) {
@@ -6782,7 +5158,7 @@ void charlm_lstm_reset(charlm_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long charlm_lstm_tool_arena[5] = {4063232, 30384128, 30326784, 8126528, 1560960};
+const long charlm_lstm_tool_arena[5] = {4096000, 28282880, 29032448, 4685888, 1560960};
 const int charlm_lstm_tool_dtype = 4; /* bytes per element */
 const int charlm_lstm_tool_nparams = 19;
 const char *const charlm_lstm_tool_inputs[] = {"x", "y", 0};

@@ -8,6 +8,14 @@
 
 #include <math.h>
 
+/* a * b + c in products and polynomials: one rounding where the target has a fast fused
+ * multiply-add; define RNNC_NO_FMA to round twice on every target. */
+#if defined(FP_FAST_FMAF) && !defined(RNNC_NO_FMA)
+#define RNNC_FMA(a, b, c) fmaf(a, b, c)
+#else
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* exp and tanh that vectorize. */
 #define RNNC_MATH_EXP
 #define RNNC_MATH_TANH
@@ -18,8 +26,10 @@
  * libm's expf and tanhf are function calls: a loop over an LSTM cell that
  * calls them stays scalar, and they took a third of a training step.  These
  * versions are straight-line arithmetic with no calls at all (gcc does not
- * vectorize floorf under strict ISO C), accurate to a few ulp.  The interpreter uses the same functions for f32, so both
- * backends compute the same values; double precision uses libm.
+ * vectorize floorf under strict ISO C), accurate to a few ulp.  The
+ * interpreter uses the same functions for f32, so both backends compute the
+ * same values (to the last bit where both fuse the polynomials' multiply-adds
+ * or neither does; see RNNC_FMA); double precision uses libm.
  *
  * Each function is compiled only where its macro is defined (RNNC_MATH_EXP,
  * RNNC_MATH_TANH): generated code carries no function it does not call, as
@@ -33,34 +43,45 @@
 #include <math.h>
 #include <stdint.h>
 
+/* a * b + c.  Generated code defines it (one rounding where the target has a
+ * fast fused multiply-add); elsewhere it is a multiply and an add. */
+#ifndef RNNC_FMA
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 #ifdef RNNC_MATH_EXP
 /* e^x: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact
  * product), e^r by its degree-6 Taylor polynomial (relative error below
- * 2e-7 on that interval), 2^n built in the exponent bits.  Inputs are
- * clamped to the range where the result is finite and normal.  n is
- * x/ln2 rounded to nearest by adding and subtracting 1.5 * 2^23, which
- * leaves no bits below the unit (exact for |x/ln2| < 2^22).  Infinities
- * and NaN give libm's (and PyTorch's) e^-inf = 0, e^inf = inf, e^NaN = NaN:
- * a -inf mask must weigh nothing in a softmax (a NaN is computed as -87
- * first, since converting a NaN n to int is undefined). */
+ * 2e-7 on that interval), 2^n built in the exponent bits of two factors
+ * (2^n alone would not be a normal float at both ends).  n is x/ln2 rounded
+ * to nearest by adding and subtracting 1.5 * 2^23, which leaves no bits
+ * below the unit (exact for |x/ln2| < 2^22).  Inputs are clamped to
+ * [-104, 89]: e^-104 rounds to 0 and e^89 to infinity, so -inf gives 0 and
+ * inf gives inf as in libm (and PyTorch; a -inf mask must weigh nothing in a
+ * softmax), and the clamps' comparisons let a NaN through to the result.
+ * Nothing tests the result itself: with a select at the end, gcc computed a
+ * sigmoid's division once per case. */
 static inline float rnnc_expf(float in) {
-  float x = in > -87.0f ? (in < 88.0f ? in : 88.0f) : -87.0f;
-  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float x = in < -104.0f ? -104.0f : in;
+  x = x > 89.0f ? 89.0f : x;
+  float xn = x == x ? x : 0.0f; /* converting a NaN n to int would be undefined */
+  float n = (xn * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  p = RNNC_FMA(p, r, 1.0f / 120);
+  p = RNNC_FMA(p, r, 1.0f / 24);
+  p = RNNC_FMA(p, r, 1.0f / 6);
+  p = RNNC_FMA(p, r, 0.5f);
+  p = RNNC_FMA(p, r, 1.0f);
+  p = RNNC_FMA(p, r, 1.0f);
   union {
     int32_t i;
     float f;
-  } scale;
-  scale.i = ((int32_t)n + 127) << 23;
-  float y = p * scale.f;
-  return in - in == 0 ? y : in == -HUGE_VALF ? 0.0f : in; /* in - in is 0 for every finite in */
+  } half1, half2;
+  int32_t k = (int32_t)n;
+  half1.i = (k / 2 + 127) << 23;
+  half2.i = (k - k / 2 + 127) << 23;
+  return p * half1.f * half2.f;
 }
 #endif
 
@@ -72,16 +93,16 @@ static inline float rnnc_tanhf(float x) {
   x = x < -7.90531110763549805f ? -7.90531110763549805f : x > 7.90531110763549805f ? 7.90531110763549805f : x;
   float x2 = x * x;
   float p = -2.76076847742355e-16f;
-  p = p * x2 + 2.00018790482477e-13f;
-  p = p * x2 - 8.60467152213735e-11f;
-  p = p * x2 + 5.12229709037114e-08f;
-  p = p * x2 + 1.48572235717979e-05f;
-  p = p * x2 + 6.37261928875436e-04f;
-  p = p * x2 + 4.89352455891786e-03f;
+  p = RNNC_FMA(p, x2, 2.00018790482477e-13f);
+  p = RNNC_FMA(p, x2, -8.60467152213735e-11f);
+  p = RNNC_FMA(p, x2, 5.12229709037114e-08f);
+  p = RNNC_FMA(p, x2, 1.48572235717979e-05f);
+  p = RNNC_FMA(p, x2, 6.37261928875436e-04f);
+  p = RNNC_FMA(p, x2, 4.89352455891786e-03f);
   float q = 1.19825839466702e-06f;
-  q = q * x2 + 1.18534705686654e-04f;
-  q = q * x2 + 2.26843463243900e-03f;
-  q = q * x2 + 4.89352518554385e-03f;
+  q = RNNC_FMA(q, x2, 1.18534705686654e-04f);
+  q = RNNC_FMA(q, x2, 2.26843463243900e-03f);
+  q = RNNC_FMA(q, x2, 4.89352518554385e-03f);
   return x * p / q;
 }
 #endif
@@ -353,14 +374,14 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -377,66 +398,42 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add over add [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k3_add(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      const float t0 = (0.0f + a0[i1]);
-      out0[i0 * 512 + i1] = t0;
-    }
-}
-
-/* fused: add add over add [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k4_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add add over add [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k3_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i0 * 512 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i0 * 512 + i1]);
-      out0[i0 * 512 + i1] = t1;
-    }
-}
-
-/* fused: tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k5_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = rnnc_tanhf(a0[i0 * 512 + i1]);
-      out0[i0 * 128 + i1] = t0;
-    }
-}
-
-/* fused: sigmoid mul tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k6_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1]);
-      const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 128 + i1] = t1;
-      out1[i0 * 128 + i1] = t2;
+      const float t1 = (0.0f + a2[i1]);
+      const float t2 = (t0 + t1);
+      out0[i0 * 512 + i1] = t2;
     }
 }
 
 /* transpose [128, 512] (specs/fmnist_lstm.lua:12) */
-static void k7_transpose(const float *restrict a0, float *restrict out) {
+static void k4_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       out[i0 * 512 + i1] = a0[i0 * 1 + i1 * 128];
     }
 }
 
-/* fused: sigmoid mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k8_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: sigmoid sigmoid tanh mul tanh mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k5_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1]);
-      out0[i0 * 128 + i1] = t1;
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
+      const float t2 = rnnc_tanhf(a2[i0 * 512 + i1]);
+      const float t3 = (t1 * t2);
+      const float t4 = rnnc_tanhf(t3);
+      const float t5 = (t0 * t4);
+      out0[i0 * 128 + i1] = t3;
+      out1[i0 * 128 + i1] = t5;
     }
 }
 
 /* matmul [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k6_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -461,14 +458,14 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -485,50 +482,62 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add over add [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add add add over add [64, 512] (specs/fmnist_lstm.lua:12) */
+static void k7_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i0 * 512 + i1] + a1[i1]);
-      out0[i0 * 512 + i1] = t0;
+      const float t1 = (a2[i0 * 512 + i1] + a3[i1]);
+      const float t2 = (t0 + t1);
+      out0[i0 * 512 + i1] = t2;
     }
 }
 
-/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1]);
-      const float t2 = (t1 + a2[i0 * 128 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 128 + i1] = t2;
-      out1[i0 * 128 + i1] = t3;
-    }
-}
-
-/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1]);
-      const float t2 = (t1 + a2[i0 * 128 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 128 + i1] = t3;
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
+      const float t2 = (t1 * a2[i0 * 128 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 512 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 512 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
+      out0[i0 * 128 + i1] = t6;
+      out1[i0 * 128 + i1] = t8;
     }
 }
 
 /* transpose [128, 10] (specs/fmnist_lstm.lua:13) */
-static void k13_transpose(const float *restrict a0, float *restrict out) {
+static void k9_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 128];
     }
 }
 
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k10_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 128; i1++) {
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
+      const float t2 = (t1 * a2[i0 * 128 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 512 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 512 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
+      out0[i0 * 128 + i1] = t8;
+    }
+}
+
 /* matmul [64, 10] (specs/fmnist_lstm.lua:13) */
-static void k14_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k11_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -553,14 +562,14 @@ static void k14_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -578,7 +587,7 @@ static void k14_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 10] (specs/fmnist_lstm.lua:13) */
-static void k15_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k12_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
@@ -587,66 +596,79 @@ static void k15_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (specs/fmnist_lstm.lua:13) */
-static void k16_copy(const float *restrict a0, float *restrict out) {
+static void k13_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 10 + i1];
     }
 }
 
-/* fused: sigmoid mul tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k17_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: sigmoid sigmoid tanh mul tanh mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k14_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1]);
-      const float t2 = rnnc_tanhf(t1);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
+      const float t2 = rnnc_tanhf(a2[i0 * 512 + i1]);
+      const float t3 = (t1 * t2);
+      const float t4 = rnnc_tanhf(t3);
+      const float t5 = (t0 * t4);
       out0[i0 * 128 + i1] = t0;
       out1[i0 * 128 + i1] = t1;
       out2[i0 * 128 + i1] = t2;
+      out3[i0 * 128 + i1] = t3;
+      out4[i0 * 128 + i1] = t4;
+      out5[i0 * 128 + i1] = t5;
     }
 }
 
-/* fused: sigmoid mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k18_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1]);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
+      const float t2 = (t1 * a2[i0 * 128 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 512 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 512 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
       out0[i0 * 128 + i1] = t0;
       out1[i0 * 128 + i1] = t1;
-    }
-}
-
-/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k19_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1]);
-      const float t2 = (t1 + a2[i0 * 128 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 128 + i1] = t0;
-      out1[i0 * 128 + i1] = t2;
       out2[i0 * 128 + i1] = t3;
+      out3[i0 * 128 + i1] = t4;
+      out4[i0 * 128 + i1] = t6;
+      out5[i0 * 128 + i1] = t7;
+      out6[i0 * 128 + i1] = t8;
     }
 }
 
-/* fused: sigmoid mul add tanh over tanh [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k16_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
-      const float t1 = (t0 * a1[i0 * 128 + i1]);
-      const float t2 = (t1 + a2[i0 * 128 + i1]);
-      const float t3 = rnnc_tanhf(t2);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
+      const float t2 = (t1 * a2[i0 * 128 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 512 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 512 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
       out0[i0 * 128 + i1] = t0;
-      out1[i0 * 128 + i1] = t3;
+      out1[i0 * 128 + i1] = t1;
+      out2[i0 * 128 + i1] = t3;
+      out3[i0 * 128 + i1] = t4;
+      out4[i0 * 128 + i1] = t7;
+      out5[i0 * 128 + i1] = t8;
     }
 }
 
 /* one_hot [64, 10] (specs/fmnist_lstm.lua:16) */
-static void k21_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k17_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r * 1];
@@ -655,7 +677,7 @@ static void k21_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (specs/fmnist_lstm.lua:16) */
-static void k22_log_softmax(const float *restrict a0, float *restrict out) {
+static void k18_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -668,7 +690,7 @@ static void k22_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (specs/fmnist_lstm.lua:16) */
-static void k23_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k19_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -676,7 +698,7 @@ static void k23_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (specs/fmnist_lstm.lua:16) */
-static void k24_sum_to(const float *restrict a0, float *restrict out) {
+static void k20_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -685,7 +707,7 @@ static void k24_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (specs/fmnist_lstm.lua:16) */
-static void k25_sum_to(const float *restrict a0, float *restrict out) {
+static void k21_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
@@ -693,7 +715,7 @@ static void k25_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (specs/fmnist_lstm.lua:17) */
-static void k26_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
@@ -705,14 +727,14 @@ static void k26_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (specs/fmnist_lstm.lua:17) */
-static void k27_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k23_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/fmnist_lstm.lua:16) */
-static void k28_mul(const float *restrict a0, float *restrict out0) {
+static void k24_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0]);
     out0[i0] = t0;
@@ -720,7 +742,7 @@ static void k28_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (specs/fmnist_lstm.lua:16) */
-static void k29_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
@@ -731,7 +753,7 @@ static void k29_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 128] (specs/fmnist_lstm.lua:13) */
-static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k26_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 10; k++)
@@ -756,14 +778,14 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -780,55 +802,47 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul sub over sub [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k31_mul_sub(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (1.0f - t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: sub mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k32_sub_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (1.0f - a0[i0]);
-    const float t1 = (a0[i0] * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul mul mul mul mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: mul mul sub mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k27_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
-      const float t1 = (t0 * a2[i0 * 128 + i1]);
-      const float t2 = (t1 * a3[i0 * 128 + i1]);
-      const float t3 = (t2 * a4[i0 * 128 + i1]);
-      const float t4 = (t1 * a5[i0 * 128 + i1]);
-      const float t5 = (t4 * a6[i0 * 128 + i1]);
-      const float t6 = (t1 * a7[i0 * 128 + i1]);
-      const float t7 = (t6 * a8[i0 * 128 + i1]);
-      out0[i0 * 128 + i1] = t1;
-      out1[i0 * 512 + i1] = t3;
-      out2[i0 * 512 + i1] = t5;
-      out3[i0 * 512 + i1] = t7;
+      const float t1 = (a2[i0 * 128 + i1] * a2[i0 * 128 + i1]);
+      const float t2 = (1.0f - t1);
+      const float t3 = (t0 * t2);
+      const float t4 = (t3 * a3[i0 * 128 + i1]);
+      const float t5 = (1.0f - a4[i0 * 128 + i1]);
+      const float t6 = (a4[i0 * 128 + i1] * t5);
+      const float t7 = (t4 * t6);
+      const float t8 = (t3 * a5[i0 * 128 + i1]);
+      const float t9 = (1.0f - a6[i0 * 128 + i1]);
+      const float t10 = (a6[i0 * 128 + i1] * t9);
+      const float t11 = (t8 * t10);
+      const float t12 = (t3 * a4[i0 * 128 + i1]);
+      const float t13 = (a3[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+      const float t14 = (1.0f - t13);
+      const float t15 = (t12 * t14);
+      out0[i0 * 128 + i1] = t3;
+      out1[i0 * 512 + i1] = t7;
+      out2[i0 * 512 + i1] = t11;
+      out3[i0 * 512 + i1] = t15;
     }
 }
 
-/* fused: mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k34_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: mul sub mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k28_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
-      const float t1 = (t0 * a2[i0 * 128 + i1]);
-      out0[i0 * 512 + i1] = t1;
+      const float t1 = (1.0f - a2[i0 * 128 + i1]);
+      const float t2 = (a2[i0 * 128 + i1] * t1);
+      const float t3 = (t0 * t2);
+      out0[i0 * 512 + i1] = t3;
     }
 }
 
 /* matmul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -850,14 +864,14 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a0[(i + 6) * 512 + k];
         const float x7 = a0[(i + 7) * 512 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -874,55 +888,75 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k36_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0] * a1[i0]);
-    const float t1 = (t0 * a2[i0]);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul addn mul mul mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k37_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: mul mul mul sub mul addn mul sub mul mul mul sub mul mul mul mul sub mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k30_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
-      const float t1 = (t0 + a2[i0 * 128 + i1]);
-      const float t2 = (t1 * a3[i0 * 128 + i1]);
-      const float t3 = (t2 * a4[i0 * 128 + i1]);
-      const float t4 = (t1 * a5[i0 * 128 + i1]);
-      const float t5 = (t4 * a6[i0 * 128 + i1]);
-      const float t6 = (t1 * a7[i0 * 128 + i1]);
-      const float t7 = (t6 * a8[i0 * 128 + i1]);
-      out0[i0 * 128 + i1] = t1;
-      out1[i0 * 512 + i1] = t3;
-      out2[i0 * 512 + i1] = t5;
-      out3[i0 * 512 + i1] = t7;
+      const float t1 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+      const float t2 = (a4[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+      const float t3 = (1.0f - t2);
+      const float t4 = (t1 * t3);
+      const float t5 = (t0 + t4);
+      const float t6 = (t5 * a5[i0 * 128 + i1]);
+      const float t7 = (1.0f - a6[i0 * 128 + i1]);
+      const float t8 = (a6[i0 * 128 + i1] * t7);
+      const float t9 = (t6 * t8);
+      const float t10 = (t5 * a7[i0 * 128 + i1]);
+      const float t11 = (1.0f - a8[i0 * 128 + i1]);
+      const float t12 = (a8[i0 * 128 + i1] * t11);
+      const float t13 = (t10 * t12);
+      const float t14 = (t5 * a6[i0 * 128 + i1]);
+      const float t15 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+      const float t16 = (1.0f - t15);
+      const float t17 = (t14 * t16);
+      out0[i0 * 128 + i1] = t5;
+      out1[i0 * 512 + i1] = t9;
+      out2[i0 * 512 + i1] = t13;
+      out3[i0 * 512 + i1] = t17;
     }
 }
 
-/* fused: mul addn mul mul mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k38_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
+/* fused: mul mul mul sub mul addn mul sub mul mul mul mul sub mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
-    const float t1 = (t0 + a2[i0]);
-    const float t2 = (t1 * a3[i0]);
-    const float t3 = (t2 * a4[i0]);
-    const float t4 = (t1 * a5[i0]);
-    const float t5 = (t4 * a6[i0]);
-    out0[i0] = t3;
-    out1[i0] = t5;
+    const float t1 = (a2[i0] * a3[i0]);
+    const float t2 = (a4[i0] * a4[i0]);
+    const float t3 = (1.0f - t2);
+    const float t4 = (t1 * t3);
+    const float t5 = (t0 + t4);
+    const float t6 = (t5 * a5[i0]);
+    const float t7 = (1.0f - a6[i0]);
+    const float t8 = (a6[i0] * t7);
+    const float t9 = (t6 * t8);
+    const float t10 = (t5 * a6[i0]);
+    const float t11 = (a5[i0] * a5[i0]);
+    const float t12 = (1.0f - t11);
+    const float t13 = (t10 * t12);
+    out0[i0] = t9;
+    out1[i0] = t13;
   }
 }
 
 /* const [64, 128] (specs/fmnist_lstm.lua:12) */
-static void k39_const(float *restrict out) {
+static void k32_const(float *restrict out) {
   for (long i = 0; i < 8192; i++) out[i] = 0.0f;
 }
 
+/* fused: mul sub mul mul over mul [64, 128] (specs/fmnist_lstm.lua:12) */
+static void k33_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+  for (long i0 = 0; i0 < 8192; i0++) {
+    const float t0 = (a0[i0] * a1[i0]);
+    const float t1 = (1.0f - a2[i0]);
+    const float t2 = (a2[i0] * t1);
+    const float t3 = (t0 * t2);
+    out0[i0] = t3;
+  }
+}
+
 /* concat [64, 512] (specs/fmnist_lstm.lua:12) */
-static void k40_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k34_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[0 + i0 * 512 + i1 * 1] = a0[i0 * 128 + i1];
@@ -942,7 +976,7 @@ static void k40_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [512, 28] (specs/fmnist_lstm.lua:12) */
-static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 512; j += 16) {
@@ -980,14 +1014,14 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1028,10 +1062,10 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
           }
         }
         for (int c = 0; c < 32; c++) {
@@ -1046,7 +1080,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [512, 128] (specs/fmnist_lstm.lua:12) */
-static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 512; j += 16) {
@@ -1084,14 +1118,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 128];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 128];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1110,7 +1144,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [512] (specs/fmnist_lstm.lua:12) */
-static void k43_sum_to(const float *restrict a0, float *restrict out) {
+static void k37_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 512; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1120,7 +1154,7 @@ static void k43_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [10, 128] (specs/fmnist_lstm.lua:13) */
-static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 10; j += 10) {
     float (*bp)[10] = (float (*)[10])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -1145,14 +1179,14 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a1[(i + 6) * 1 + k * 128];
         const float x7 = a1[(i + 7) * 1 + k * 128];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1170,7 +1204,7 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/fmnist_lstm.lua:13) */
-static void k45_sum_to(const float *restrict a0, float *restrict out) {
+static void k39_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1179,25 +1213,25 @@ static void k45_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/fmnist_lstm.lua:16) */
-static void k46_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k40_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/fmnist_lstm.lua:17) */
-static void k47_mul(const float *restrict a0, float *restrict out0) {
+static void k41_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/fmnist_lstm.lua:16) */
-static void k48_copy(const float *restrict a0, float *restrict out) {
+static void k42_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [512, 28] (specs/fmnist_lstm.lua:12) */
-static void k49_copy(const float *restrict a0, float *restrict out) {
+static void k43_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1] = a0[i0 * 28 + i1];
@@ -1205,7 +1239,7 @@ static void k49_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [512, 128] (specs/fmnist_lstm.lua:12) */
-static void k50_copy(const float *restrict a0, float *restrict out) {
+static void k44_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1213,14 +1247,14 @@ static void k50_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [512] (specs/fmnist_lstm.lua:12) */
-static void k51_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [10, 128] (specs/fmnist_lstm.lua:13) */
-static void k52_copy(const float *restrict a0, float *restrict out) {
+static void k46_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1228,31 +1262,14 @@ static void k52_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/fmnist_lstm.lua:13) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+static void k47_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0] = a0[i0];
   }
 }
 
-/* fused: mul over mul [512, 28] */
-static void k54_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 14336; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [512, 28] */
-static void k55_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 14336; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
 /* fused: add pow sub sqrt over sqrt [] */
-static void k56_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k48_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1261,214 +1278,161 @@ static void k56_add_pow_sub(const float *restrict a0, float *restrict out0, floa
   out1[0] = t3;
 }
 
-/* fused: mul add sqrt div add over add [512, 28] */
-static void k57_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 14336; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
 /* fused: pow sub div over div [] */
-static void k58_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k49_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
   out0[0] = t2;
 }
 
-/* fused: mul over mul [512, 128] */
-static void k59_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 65536; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [512, 128] */
-static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 65536; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [512, 128] */
-static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 65536; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [512] */
-static void k62_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 512; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [512] */
-static void k63_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 512; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [512] */
-static void k64_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 512; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [10, 128] */
-static void k65_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [10, 128] */
-static void k66_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [10, 128] */
-static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [10] */
-static void k68_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [10] */
-static void k69_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [10] */
-static void k70_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul add div mul sub over sub [512, 28] */
-static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512, 28] */
+static void k50_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [512, 128] */
-static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512, 128] */
+static void k51_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [512] */
-static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [512] */
+static void k52_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 512; i0++) {
-    const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (0.899999976f * a2[i0]);
+    const float t3 = (0.100000001f * a3[i0]);
+    const float t4 = (t2 + t3);
+    const float t5 = (0.999000013f * a4[i0]);
+    const float t6 = (a3[i0] * a3[i0]);
+    const float t7 = (0.00100000005f * t6);
+    const float t8 = (t5 + t7);
+    const float t9 = sqrtf(t8);
+    const float t10 = (t9 / a5[0]);
+    const float t11 = (t10 + 9.99999994e-09f);
+    const float t12 = (t4 / t11);
+    const float t13 = (t12 * a6[0]);
+    const float t14 = (a7[i0] - t13);
+    const float t15 = (t1 + t3);
+    const float t16 = (t0 + t7);
+    const float t17 = sqrtf(t16);
+    const float t18 = (t17 / a5[0]);
+    const float t19 = (t18 + 9.99999994e-09f);
+    const float t20 = (t15 / t19);
+    const float t21 = (t20 * a6[0]);
+    const float t22 = (a8[i0] - t21);
+    out0[i0] = t4;
+    out1[i0] = t8;
+    out2[i0] = t14;
+    out3[i0] = t15;
+    out4[i0] = t16;
+    out5[i0] = t22;
   }
 }
 
-/* fused: mul add div mul sub over sub [10, 128] */
-static void k74_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128] */
+static void k53_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [10] */
-static void k75_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10] */
+static void k54_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
+  }
+}
+
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512] */
+static void k55_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+  for (long i0 = 0; i0 < 512; i0++) {
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
 /* fused: sub div over div [1, 28] (specs/fmnist_lstm.lua:12) */
-static void k76_sub_div(const float *restrict a0, float *restrict out0) {
+static void k56_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 28; i0++) {
     const float t0 = (a0[i0] - 0.286000013f);
     const float t1 = (t0 / 0.352999985f);
@@ -1477,7 +1441,7 @@ static void k76_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k77_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k57_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 512; j += 128) {
       float acc0[128] = {0.0f};
@@ -1485,7 +1449,7 @@ static void k77_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 512 + j;
         const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1496,7 +1460,7 @@ static void k77_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k78_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k58_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 512; j += 128) {
       float acc0[128] = {0.0f};
@@ -1504,7 +1468,7 @@ static void k78_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 512 + j;
         const float x0 = a0[(i + 0) * 128 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1514,54 +1478,35 @@ static void k78_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: add over add [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k79_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add add add over add [1, 512] (specs/fmnist_lstm.lua:12) */
+static void k59_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: add add over add [1, 512] (specs/fmnist_lstm.lua:12) */
-static void k80_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 512; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (t0 + a2[i0]);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k81_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 128; i0++) {
-    const float t0 = rnnc_tanhf(a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: sigmoid mul over mul [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k82_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 128; i0++) {
-    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
-    const float t1 = (t0 * a1[i0]);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: sigmoid mul add tanh over tanh [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k83_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 128; i0++) {
-    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
-    const float t1 = (t0 * a1[i0]);
-    const float t2 = (t1 + a2[i0]);
-    const float t3 = rnnc_tanhf(t2);
+    const float t1 = (a2[i0] + a3[i0]);
+    const float t2 = (t0 + t1);
     out0[i0] = t2;
-    out1[i0] = t3;
+  }
+}
+
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 128] (specs/fmnist_lstm.lua:12) */
+static void k60_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 128; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
+    const float t2 = (t1 * a2[i0]);
+    const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0])));
+    const float t4 = rnnc_tanhf(a4[i0]);
+    const float t5 = (t3 * t4);
+    const float t6 = (t2 + t5);
+    const float t7 = rnnc_tanhf(t6);
+    const float t8 = (t0 * t7);
+    out0[i0] = t6;
+    out1[i0] = t8;
   }
 }
 
 /* matmul [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k84_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k61_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -1569,7 +1514,7 @@ static void k84_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 10 + j;
         const float x0 = a0[(i + 0) * 128 + k];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1580,7 +1525,7 @@ static void k84_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k85_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k62_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -1588,7 +1533,7 @@ static void k85_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/fmnist_lstm.lua:13) */
-static void k86_copy(const float *restrict a0, float *restrict out) {
+static void k63_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1] = a0[i1];
@@ -1596,7 +1541,7 @@ static void k86_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 128] (specs/fmnist_lstm.lua:12) */
-static void k87_copy(const float *restrict a0, float *restrict out) {
+static void k64_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i1] = a0[i1];
@@ -1694,208 +1639,93 @@ static void fmnist_lstm_predict_1(const float *restrict P, const fmnist_lstm_bat
   k0_sub_div(in->x + 0, (float *)(A + 0) + 48384);
   k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 200704) + 0);
   k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 258048) + 0, A + 3928064);
-  k3_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
-  k4_add_add((float *)(A + 258048) + 884736, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 3928960) + 0);
-  k5_tanh((float *)(A + 3928960) + 256, (float *)(A + 0) + 0);
-  k6_sigmoid_mul_tanh((float *)(A + 3928960) + 0, (float *)(A + 0) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k7_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4060032) + 0);
-  k8_sigmoid_mul((float *)(A + 3928960) + 384, (float *)(A + 65536) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 3928064) + 0, A + 65536);
-  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 65536) + 0);
-  k4_add_add((float *)(A + 258048) + 851968, P + 79872 /* lstm1.bias_ih */, (float *)(A + 65536) + 0, (float *)(A + 3928064) + 0);
-  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 3928064) + 0, A + 65536);
-  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 65536) + 0);
-  k4_add_add((float *)(A + 258048) + 819200, P + 79872 /* lstm1.bias_ih */, (float *)(A + 65536) + 0, (float *)(A + 3928064) + 0);
-  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 3928064) + 0, A + 65536);
-  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 98304) + 0);
-  k4_add_add((float *)(A + 258048) + 786432, P + 79872 /* lstm1.bias_ih */, (float *)(A + 98304) + 0, (float *)(A + 3928064) + 0);
-  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 3928064) + 0, A + 65536);
-  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 98304) + 0);
-  k4_add_add((float *)(A + 258048) + 753664, P + 79872 /* lstm1.bias_ih */, (float *)(A + 98304) + 0, (float *)(A + 3928064) + 0);
-  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 3928064) + 0, A + 65536);
-  k10_add((float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4322176) + 0);
-  k4_add_add((float *)(A + 258048) + 720896, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4322176) + 0, (float *)(A + 3928064) + 0);
-  k5_tanh((float *)(A + 3928064) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 3928064) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 3928064) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 688128, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 655360, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 622592, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 589824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 557056, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 524288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 491520, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 458752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 425984, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 393216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 360448, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 327680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 294912, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 262144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 229376, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 196608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 163840, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 131072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 98304, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-}
-
-static void fmnist_lstm_predict_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 65536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 32768) + 0);
-  k9_matmul((float *)(A + 32768) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 32768, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4322176) + 0);
-  k5_tanh((float *)(A + 4322176) + 256, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 0, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0);
-  k11_sigmoid_mul_add((float *)(A + 4322176) + 128, (float *)(A + 0) + 0, (float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 98304) + 0);
-  k8_sigmoid_mul((float *)(A + 4322176) + 384, (float *)(A + 98304) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4322176) + 0, A + 65536);
-  k10_add((float *)(A + 4322176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
-  k4_add_add((float *)(A + 258048) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k12_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 32768) + 0, (float *)(A + 65536) + 0, (float *)(A + 0) + 0);
-  k13_transpose(P + 80896 /* dense1.weight */, (float *)(A + 32768) + 0);
-  k8_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 0) + 0, (float *)(A + 65536) + 0);
-  k14_matmul((float *)(A + 65536) + 0, (float *)(A + 32768) + 0, (float *)(A + 37888) + 0, A + 40448);
-  k15_add((float *)(A + 37888) + 0, P + 82176 /* dense1.bias */, (float *)(A + 40448) + 0);
+  k3_add_add_add((float *)(A + 258048) + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k4_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 3928960) + 0);
+  k5_sigmoid_sigmoid_tanh((float *)(A + 0) + 384, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 163840) + 0);
+  k6_matmul((float *)(A + 163840) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 196608);
+  k7_add_add_add((float *)(A + 258048) + 851968, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 819200, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 786432, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 753664, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 720896, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 688128, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 655360, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 622592, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 589824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 557056, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 524288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 491520, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 458752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 425984, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 393216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 360448, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 327680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 294912, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 262144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 229376, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 196608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 163840, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 131072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 98304, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 65536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4191104) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 4191104) + 384, (float *)(A + 4191104) + 128, (float *)(A + 131072) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4191104) + 256, (float *)(A + 163840) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4191104) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 32768, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4191104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 0) + 384, (float *)(A + 0) + 128, (float *)(A + 163840) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 131072) + 0, (float *)(A + 196608) + 0);
+  k6_matmul((float *)(A + 196608) + 0, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0, A + 229376);
+  k7_add_add_add((float *)(A + 258048) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928064) + 0);
+  k9_transpose(P + 80896 /* dense1.weight */, (float *)(A + 163840) + 0);
+  k10_sigmoid_sigmoid_mul((float *)(A + 3928064) + 384, (float *)(A + 3928064) + 128, (float *)(A + 131072) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3928064) + 256, (float *)(A + 196608) + 0);
+  k11_matmul((float *)(A + 196608) + 0, (float *)(A + 163840) + 0, (float *)(A + 229376) + 0, A + 168960);
+  k12_add((float *)(A + 229376) + 0, P + 82176 /* dense1.bias */, (float *)(A + 196608) + 0);
 }
 
 void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnist_lstm_outputs *out, void *arena) {
@@ -1905,8 +1735,7 @@ void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnis
   (void)out;
   (void)P, (void)A;
   fmnist_lstm_predict_1(P, in, A, seed);
-  fmnist_lstm_predict_2(P, in, A, seed);
-  if (out) k16_copy((float *)(A + 40448) + 0, out->logits);
+  if (out) k13_copy((float *)(A + 196608) + 0, out->logits);
 }
 
 static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -1941,482 +1770,201 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k0_sub_div(in->x + 0, (float *)(A + 0) + 48384);
   k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 200704) + 0);
   k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 258048) + 0, A + 3928064);
-  k3_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928960) + 0);
-  k4_add_add((float *)(A + 258048) + 884736, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928960) + 0, (float *)(A + 4060032) + 0);
-  k5_tanh((float *)(A + 4060032) + 256, (float *)(A + 200704) + 0);
-  k17_sigmoid_mul_tanh((float *)(A + 4060032) + 0, (float *)(A + 200704) + 0, (float *)(A + 3928064) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0);
-  k7_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4191104) + 0);
-  k18_sigmoid_mul((float *)(A + 4060032) + 384, (float *)(A + 3993600) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4453248) + 212992);
-  k9_matmul((float *)(A + 4453248) + 212992, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5337984) + 0);
-  k4_add_add((float *)(A + 258048) + 851968, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5337984) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 5337984) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 5337984) + 0, (float *)(A + 5370752) + 0, (float *)(A + 5403520) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 3960832) + 0, (float *)(A + 5403520) + 0, (float *)(A + 5436288) + 0, (float *)(A + 5469056) + 0, (float *)(A + 5501824) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 5501824) + 0, (float *)(A + 5403520) + 0, (float *)(A + 4453248) + 204800);
-  k9_matmul((float *)(A + 4453248) + 204800, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5534592) + 0);
-  k4_add_add((float *)(A + 258048) + 819200, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5534592) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 5534592) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 5534592) + 0, (float *)(A + 5567360) + 0, (float *)(A + 5600128) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 5469056) + 0, (float *)(A + 5600128) + 0, (float *)(A + 5632896) + 0, (float *)(A + 5665664) + 0, (float *)(A + 5698432) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 5698432) + 0, (float *)(A + 5600128) + 0, (float *)(A + 4453248) + 196608);
-  k9_matmul((float *)(A + 4453248) + 196608, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5731200) + 0);
-  k4_add_add((float *)(A + 258048) + 786432, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5731200) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 5731200) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 5731200) + 0, (float *)(A + 5763968) + 0, (float *)(A + 5796736) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 5665664) + 0, (float *)(A + 5796736) + 0, (float *)(A + 5829504) + 0, (float *)(A + 5862272) + 0, (float *)(A + 5895040) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 5895040) + 0, (float *)(A + 5796736) + 0, (float *)(A + 4453248) + 188416);
-  k9_matmul((float *)(A + 4453248) + 188416, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5927808) + 0);
-  k4_add_add((float *)(A + 258048) + 753664, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5927808) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 5927808) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 5927808) + 0, (float *)(A + 5960576) + 0, (float *)(A + 5993344) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 5862272) + 0, (float *)(A + 5993344) + 0, (float *)(A + 6026112) + 0, (float *)(A + 6058880) + 0, (float *)(A + 6091648) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 6091648) + 0, (float *)(A + 5993344) + 0, (float *)(A + 4453248) + 180224);
-  k9_matmul((float *)(A + 4453248) + 180224, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6124416) + 0);
-  k4_add_add((float *)(A + 258048) + 720896, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6124416) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 6124416) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 6124416) + 0, (float *)(A + 6157184) + 0, (float *)(A + 6189952) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 6058880) + 0, (float *)(A + 6189952) + 0, (float *)(A + 6222720) + 0, (float *)(A + 6255488) + 0, (float *)(A + 6288256) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 6288256) + 0, (float *)(A + 6189952) + 0, (float *)(A + 4453248) + 172032);
-  k9_matmul((float *)(A + 4453248) + 172032, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6321024) + 0);
-  k4_add_add((float *)(A + 258048) + 688128, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6321024) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 6321024) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 6321024) + 0, (float *)(A + 6353792) + 0, (float *)(A + 6386560) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 6255488) + 0, (float *)(A + 6386560) + 0, (float *)(A + 6419328) + 0, (float *)(A + 6452096) + 0, (float *)(A + 6484864) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 6484864) + 0, (float *)(A + 6386560) + 0, (float *)(A + 4453248) + 163840);
-  k9_matmul((float *)(A + 4453248) + 163840, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6517632) + 0);
-  k4_add_add((float *)(A + 258048) + 655360, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6517632) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 6517632) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 6517632) + 0, (float *)(A + 6550400) + 0, (float *)(A + 6583168) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 6452096) + 0, (float *)(A + 6583168) + 0, (float *)(A + 6615936) + 0, (float *)(A + 6648704) + 0, (float *)(A + 6681472) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 6681472) + 0, (float *)(A + 6583168) + 0, (float *)(A + 4453248) + 155648);
-  k9_matmul((float *)(A + 4453248) + 155648, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6714240) + 0);
-  k4_add_add((float *)(A + 258048) + 622592, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6714240) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 6714240) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 6714240) + 0, (float *)(A + 6747008) + 0, (float *)(A + 6779776) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 6648704) + 0, (float *)(A + 6779776) + 0, (float *)(A + 6812544) + 0, (float *)(A + 6845312) + 0, (float *)(A + 6878080) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 6878080) + 0, (float *)(A + 6779776) + 0, (float *)(A + 4453248) + 147456);
-  k9_matmul((float *)(A + 4453248) + 147456, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6910848) + 0);
-  k4_add_add((float *)(A + 258048) + 589824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6910848) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 6910848) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 6910848) + 0, (float *)(A + 6943616) + 0, (float *)(A + 6976384) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 6845312) + 0, (float *)(A + 6976384) + 0, (float *)(A + 7009152) + 0, (float *)(A + 7041920) + 0, (float *)(A + 7074688) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 7074688) + 0, (float *)(A + 6976384) + 0, (float *)(A + 4453248) + 139264);
-  k9_matmul((float *)(A + 4453248) + 139264, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7107456) + 0);
-  k4_add_add((float *)(A + 258048) + 557056, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7107456) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 7107456) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 7107456) + 0, (float *)(A + 7140224) + 0, (float *)(A + 7172992) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 7041920) + 0, (float *)(A + 7172992) + 0, (float *)(A + 7205760) + 0, (float *)(A + 7238528) + 0, (float *)(A + 7271296) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 7271296) + 0, (float *)(A + 7172992) + 0, (float *)(A + 4453248) + 131072);
-  k9_matmul((float *)(A + 4453248) + 131072, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7304064) + 0);
-  k4_add_add((float *)(A + 258048) + 524288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7304064) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 7304064) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 7304064) + 0, (float *)(A + 7336832) + 0, (float *)(A + 7369600) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 7238528) + 0, (float *)(A + 7369600) + 0, (float *)(A + 7402368) + 0, (float *)(A + 7435136) + 0, (float *)(A + 7467904) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 7467904) + 0, (float *)(A + 7369600) + 0, (float *)(A + 4453248) + 122880);
-  k9_matmul((float *)(A + 4453248) + 122880, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7500672) + 0);
-  k4_add_add((float *)(A + 258048) + 491520, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7500672) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 7500672) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 7500672) + 0, (float *)(A + 7533440) + 0, (float *)(A + 7566208) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 7435136) + 0, (float *)(A + 7566208) + 0, (float *)(A + 7598976) + 0, (float *)(A + 7631744) + 0, (float *)(A + 7664512) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 7664512) + 0, (float *)(A + 7566208) + 0, (float *)(A + 4453248) + 114688);
-  k9_matmul((float *)(A + 4453248) + 114688, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7697280) + 0);
-  k4_add_add((float *)(A + 258048) + 458752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7697280) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 7697280) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 7697280) + 0, (float *)(A + 7730048) + 0, (float *)(A + 7762816) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 7631744) + 0, (float *)(A + 7762816) + 0, (float *)(A + 7795584) + 0, (float *)(A + 7828352) + 0, (float *)(A + 7861120) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 7861120) + 0, (float *)(A + 7762816) + 0, (float *)(A + 4453248) + 106496);
-  k9_matmul((float *)(A + 4453248) + 106496, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7893888) + 0);
-  k4_add_add((float *)(A + 258048) + 425984, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7893888) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 7893888) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 7893888) + 0, (float *)(A + 7926656) + 0, (float *)(A + 7959424) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 7828352) + 0, (float *)(A + 7959424) + 0, (float *)(A + 7992192) + 0, (float *)(A + 8024960) + 0, (float *)(A + 8057728) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 8057728) + 0, (float *)(A + 7959424) + 0, (float *)(A + 4453248) + 98304);
-  k9_matmul((float *)(A + 4453248) + 98304, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8090496) + 0);
-  k4_add_add((float *)(A + 258048) + 393216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8090496) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 8090496) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 8090496) + 0, (float *)(A + 8123264) + 0, (float *)(A + 8156032) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 8024960) + 0, (float *)(A + 8156032) + 0, (float *)(A + 8188800) + 0, (float *)(A + 8221568) + 0, (float *)(A + 8254336) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 8254336) + 0, (float *)(A + 8156032) + 0, (float *)(A + 4453248) + 90112);
-  k9_matmul((float *)(A + 4453248) + 90112, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8287104) + 0);
-  k4_add_add((float *)(A + 258048) + 360448, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8287104) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 8287104) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 8287104) + 0, (float *)(A + 8319872) + 0, (float *)(A + 8352640) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 8221568) + 0, (float *)(A + 8352640) + 0, (float *)(A + 8385408) + 0, (float *)(A + 8418176) + 0, (float *)(A + 8450944) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 8450944) + 0, (float *)(A + 8352640) + 0, (float *)(A + 4453248) + 81920);
-  k9_matmul((float *)(A + 4453248) + 81920, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8483712) + 0);
-  k4_add_add((float *)(A + 258048) + 327680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8483712) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 8483712) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 8483712) + 0, (float *)(A + 8516480) + 0, (float *)(A + 8549248) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 8418176) + 0, (float *)(A + 8549248) + 0, (float *)(A + 8582016) + 0, (float *)(A + 8614784) + 0, (float *)(A + 8647552) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 8647552) + 0, (float *)(A + 8549248) + 0, (float *)(A + 4453248) + 73728);
-  k9_matmul((float *)(A + 4453248) + 73728, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8680320) + 0);
-  k4_add_add((float *)(A + 258048) + 294912, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8680320) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 8680320) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 8680320) + 0, (float *)(A + 8713088) + 0, (float *)(A + 8745856) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 8614784) + 0, (float *)(A + 8745856) + 0, (float *)(A + 8778624) + 0, (float *)(A + 8811392) + 0, (float *)(A + 8844160) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 8844160) + 0, (float *)(A + 8745856) + 0, (float *)(A + 4453248) + 65536);
-  k9_matmul((float *)(A + 4453248) + 65536, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8876928) + 0);
-  k4_add_add((float *)(A + 258048) + 262144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8876928) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 8876928) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 8876928) + 0, (float *)(A + 8909696) + 0, (float *)(A + 8942464) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 8811392) + 0, (float *)(A + 8942464) + 0, (float *)(A + 8975232) + 0, (float *)(A + 9008000) + 0, (float *)(A + 9040768) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 9040768) + 0, (float *)(A + 8942464) + 0, (float *)(A + 4453248) + 57344);
-  k9_matmul((float *)(A + 4453248) + 57344, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9073536) + 0);
-  k4_add_add((float *)(A + 258048) + 229376, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9073536) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 9073536) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 9073536) + 0, (float *)(A + 9106304) + 0, (float *)(A + 9139072) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9008000) + 0, (float *)(A + 9139072) + 0, (float *)(A + 9171840) + 0, (float *)(A + 9204608) + 0, (float *)(A + 9237376) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 9237376) + 0, (float *)(A + 9139072) + 0, (float *)(A + 4453248) + 49152);
-  k9_matmul((float *)(A + 4453248) + 49152, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9270144) + 0);
-  k4_add_add((float *)(A + 258048) + 196608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9270144) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 9270144) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 9270144) + 0, (float *)(A + 9302912) + 0, (float *)(A + 9335680) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9204608) + 0, (float *)(A + 9335680) + 0, (float *)(A + 9368448) + 0, (float *)(A + 9401216) + 0, (float *)(A + 9433984) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 9433984) + 0, (float *)(A + 9335680) + 0, (float *)(A + 4453248) + 40960);
-  k9_matmul((float *)(A + 4453248) + 40960, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9466752) + 0);
-  k4_add_add((float *)(A + 258048) + 163840, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9466752) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 9466752) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 9466752) + 0, (float *)(A + 9499520) + 0, (float *)(A + 9532288) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9401216) + 0, (float *)(A + 9532288) + 0, (float *)(A + 9565056) + 0, (float *)(A + 9597824) + 0, (float *)(A + 9630592) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 9630592) + 0, (float *)(A + 9532288) + 0, (float *)(A + 4453248) + 32768);
-  k9_matmul((float *)(A + 4453248) + 32768, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9663360) + 0);
-  k4_add_add((float *)(A + 258048) + 131072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9663360) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 9663360) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 9663360) + 0, (float *)(A + 9696128) + 0, (float *)(A + 9728896) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9597824) + 0, (float *)(A + 9728896) + 0, (float *)(A + 9761664) + 0, (float *)(A + 9794432) + 0, (float *)(A + 9827200) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 9827200) + 0, (float *)(A + 9728896) + 0, (float *)(A + 4453248) + 24576);
-  k9_matmul((float *)(A + 4453248) + 24576, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9859968) + 0);
-  k4_add_add((float *)(A + 258048) + 98304, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9859968) + 0, (float *)(A + 4059136) + 0);
+  k3_add_add_add((float *)(A + 258048) + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3928960) + 0);
+  k4_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4060032) + 0);
+  k14_sigmoid_sigmoid_tanh((float *)(A + 3928960) + 384, (float *)(A + 3928960) + 0, (float *)(A + 3928960) + 256, (float *)(A + 200704) + 0, (float *)(A + 4322176) + 0, (float *)(A + 4354944) + 0, (float *)(A + 4387712) + 0, (float *)(A + 4420480) + 0, (float *)(A + 4453248) + 212992);
+  k6_matmul((float *)(A + 4453248) + 212992, (float *)(A + 4060032) + 0, (float *)(A + 3928064) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 851968, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3928064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5337984) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 5337984) + 384, (float *)(A + 5337984) + 128, (float *)(A + 4387712) + 0, (float *)(A + 5337984) + 0, (float *)(A + 5337984) + 256, (float *)(A + 3928064) + 0, (float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0, (float *)(A + 4026368) + 0, (float *)(A + 5469056) + 0, (float *)(A + 5501824) + 0, (float *)(A + 4453248) + 204800);
+  k6_matmul((float *)(A + 4453248) + 204800, (float *)(A + 4060032) + 0, (float *)(A + 5337984) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 819200, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5337984) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5534592) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 5534592) + 384, (float *)(A + 5534592) + 128, (float *)(A + 5469056) + 0, (float *)(A + 5534592) + 0, (float *)(A + 5534592) + 256, (float *)(A + 5337984) + 0, (float *)(A + 5370752) + 0, (float *)(A + 5403520) + 0, (float *)(A + 5436288) + 0, (float *)(A + 5665664) + 0, (float *)(A + 5698432) + 0, (float *)(A + 4453248) + 196608);
+  k6_matmul((float *)(A + 4453248) + 196608, (float *)(A + 4060032) + 0, (float *)(A + 5534592) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 786432, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5534592) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5731200) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 5731200) + 384, (float *)(A + 5731200) + 128, (float *)(A + 5665664) + 0, (float *)(A + 5731200) + 0, (float *)(A + 5731200) + 256, (float *)(A + 5534592) + 0, (float *)(A + 5567360) + 0, (float *)(A + 5600128) + 0, (float *)(A + 5632896) + 0, (float *)(A + 5862272) + 0, (float *)(A + 5895040) + 0, (float *)(A + 4453248) + 188416);
+  k6_matmul((float *)(A + 4453248) + 188416, (float *)(A + 4060032) + 0, (float *)(A + 5731200) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 753664, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5731200) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5927808) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 5927808) + 384, (float *)(A + 5927808) + 128, (float *)(A + 5862272) + 0, (float *)(A + 5927808) + 0, (float *)(A + 5927808) + 256, (float *)(A + 5731200) + 0, (float *)(A + 5763968) + 0, (float *)(A + 5796736) + 0, (float *)(A + 5829504) + 0, (float *)(A + 6058880) + 0, (float *)(A + 6091648) + 0, (float *)(A + 4453248) + 180224);
+  k6_matmul((float *)(A + 4453248) + 180224, (float *)(A + 4060032) + 0, (float *)(A + 5927808) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 720896, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5927808) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6124416) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 6124416) + 384, (float *)(A + 6124416) + 128, (float *)(A + 6058880) + 0, (float *)(A + 6124416) + 0, (float *)(A + 6124416) + 256, (float *)(A + 5927808) + 0, (float *)(A + 5960576) + 0, (float *)(A + 5993344) + 0, (float *)(A + 6026112) + 0, (float *)(A + 6255488) + 0, (float *)(A + 6288256) + 0, (float *)(A + 4453248) + 172032);
+  k6_matmul((float *)(A + 4453248) + 172032, (float *)(A + 4060032) + 0, (float *)(A + 6124416) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 688128, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6124416) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6321024) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 6321024) + 384, (float *)(A + 6321024) + 128, (float *)(A + 6255488) + 0, (float *)(A + 6321024) + 0, (float *)(A + 6321024) + 256, (float *)(A + 6124416) + 0, (float *)(A + 6157184) + 0, (float *)(A + 6189952) + 0, (float *)(A + 6222720) + 0, (float *)(A + 6452096) + 0, (float *)(A + 6484864) + 0, (float *)(A + 4453248) + 163840);
+  k6_matmul((float *)(A + 4453248) + 163840, (float *)(A + 4060032) + 0, (float *)(A + 6321024) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 655360, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6321024) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6517632) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 6517632) + 384, (float *)(A + 6517632) + 128, (float *)(A + 6452096) + 0, (float *)(A + 6517632) + 0, (float *)(A + 6517632) + 256, (float *)(A + 6321024) + 0, (float *)(A + 6353792) + 0, (float *)(A + 6386560) + 0, (float *)(A + 6419328) + 0, (float *)(A + 6648704) + 0, (float *)(A + 6681472) + 0, (float *)(A + 4453248) + 155648);
+  k6_matmul((float *)(A + 4453248) + 155648, (float *)(A + 4060032) + 0, (float *)(A + 6517632) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 622592, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6517632) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6714240) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 6714240) + 384, (float *)(A + 6714240) + 128, (float *)(A + 6648704) + 0, (float *)(A + 6714240) + 0, (float *)(A + 6714240) + 256, (float *)(A + 6517632) + 0, (float *)(A + 6550400) + 0, (float *)(A + 6583168) + 0, (float *)(A + 6615936) + 0, (float *)(A + 6845312) + 0, (float *)(A + 6878080) + 0, (float *)(A + 4453248) + 147456);
+  k6_matmul((float *)(A + 4453248) + 147456, (float *)(A + 4060032) + 0, (float *)(A + 6714240) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 589824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6714240) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6910848) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 6910848) + 384, (float *)(A + 6910848) + 128, (float *)(A + 6845312) + 0, (float *)(A + 6910848) + 0, (float *)(A + 6910848) + 256, (float *)(A + 6714240) + 0, (float *)(A + 6747008) + 0, (float *)(A + 6779776) + 0, (float *)(A + 6812544) + 0, (float *)(A + 7041920) + 0, (float *)(A + 7074688) + 0, (float *)(A + 4453248) + 139264);
+  k6_matmul((float *)(A + 4453248) + 139264, (float *)(A + 4060032) + 0, (float *)(A + 6910848) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 557056, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6910848) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7107456) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 7107456) + 384, (float *)(A + 7107456) + 128, (float *)(A + 7041920) + 0, (float *)(A + 7107456) + 0, (float *)(A + 7107456) + 256, (float *)(A + 6910848) + 0, (float *)(A + 6943616) + 0, (float *)(A + 6976384) + 0, (float *)(A + 7009152) + 0, (float *)(A + 7238528) + 0, (float *)(A + 7271296) + 0, (float *)(A + 4453248) + 131072);
+  k6_matmul((float *)(A + 4453248) + 131072, (float *)(A + 4060032) + 0, (float *)(A + 7107456) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 524288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7107456) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7304064) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 7304064) + 384, (float *)(A + 7304064) + 128, (float *)(A + 7238528) + 0, (float *)(A + 7304064) + 0, (float *)(A + 7304064) + 256, (float *)(A + 7107456) + 0, (float *)(A + 7140224) + 0, (float *)(A + 7172992) + 0, (float *)(A + 7205760) + 0, (float *)(A + 7435136) + 0, (float *)(A + 7467904) + 0, (float *)(A + 4453248) + 122880);
+  k6_matmul((float *)(A + 4453248) + 122880, (float *)(A + 4060032) + 0, (float *)(A + 7304064) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 491520, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7304064) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7500672) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 7500672) + 384, (float *)(A + 7500672) + 128, (float *)(A + 7435136) + 0, (float *)(A + 7500672) + 0, (float *)(A + 7500672) + 256, (float *)(A + 7304064) + 0, (float *)(A + 7336832) + 0, (float *)(A + 7369600) + 0, (float *)(A + 7402368) + 0, (float *)(A + 7631744) + 0, (float *)(A + 7664512) + 0, (float *)(A + 4453248) + 114688);
+  k6_matmul((float *)(A + 4453248) + 114688, (float *)(A + 4060032) + 0, (float *)(A + 7500672) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 458752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7500672) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7697280) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 7697280) + 384, (float *)(A + 7697280) + 128, (float *)(A + 7631744) + 0, (float *)(A + 7697280) + 0, (float *)(A + 7697280) + 256, (float *)(A + 7500672) + 0, (float *)(A + 7533440) + 0, (float *)(A + 7566208) + 0, (float *)(A + 7598976) + 0, (float *)(A + 7828352) + 0, (float *)(A + 7861120) + 0, (float *)(A + 4453248) + 106496);
+  k6_matmul((float *)(A + 4453248) + 106496, (float *)(A + 4060032) + 0, (float *)(A + 7697280) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 425984, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7697280) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7893888) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 7893888) + 384, (float *)(A + 7893888) + 128, (float *)(A + 7828352) + 0, (float *)(A + 7893888) + 0, (float *)(A + 7893888) + 256, (float *)(A + 7697280) + 0, (float *)(A + 7730048) + 0, (float *)(A + 7762816) + 0, (float *)(A + 7795584) + 0, (float *)(A + 8024960) + 0, (float *)(A + 8057728) + 0, (float *)(A + 4453248) + 98304);
+  k6_matmul((float *)(A + 4453248) + 98304, (float *)(A + 4060032) + 0, (float *)(A + 7893888) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 393216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7893888) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8090496) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 8090496) + 384, (float *)(A + 8090496) + 128, (float *)(A + 8024960) + 0, (float *)(A + 8090496) + 0, (float *)(A + 8090496) + 256, (float *)(A + 7893888) + 0, (float *)(A + 7926656) + 0, (float *)(A + 7959424) + 0, (float *)(A + 7992192) + 0, (float *)(A + 8221568) + 0, (float *)(A + 8254336) + 0, (float *)(A + 4453248) + 90112);
+  k6_matmul((float *)(A + 4453248) + 90112, (float *)(A + 4060032) + 0, (float *)(A + 8090496) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 360448, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8090496) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8287104) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 8287104) + 384, (float *)(A + 8287104) + 128, (float *)(A + 8221568) + 0, (float *)(A + 8287104) + 0, (float *)(A + 8287104) + 256, (float *)(A + 8090496) + 0, (float *)(A + 8123264) + 0, (float *)(A + 8156032) + 0, (float *)(A + 8188800) + 0, (float *)(A + 8418176) + 0, (float *)(A + 8450944) + 0, (float *)(A + 4453248) + 81920);
+  k6_matmul((float *)(A + 4453248) + 81920, (float *)(A + 4060032) + 0, (float *)(A + 8287104) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 327680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8287104) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8483712) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 8483712) + 384, (float *)(A + 8483712) + 128, (float *)(A + 8418176) + 0, (float *)(A + 8483712) + 0, (float *)(A + 8483712) + 256, (float *)(A + 8287104) + 0, (float *)(A + 8319872) + 0, (float *)(A + 8352640) + 0, (float *)(A + 8385408) + 0, (float *)(A + 8614784) + 0, (float *)(A + 8647552) + 0, (float *)(A + 4453248) + 73728);
+  k6_matmul((float *)(A + 4453248) + 73728, (float *)(A + 4060032) + 0, (float *)(A + 8483712) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 294912, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8483712) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8680320) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 8680320) + 384, (float *)(A + 8680320) + 128, (float *)(A + 8614784) + 0, (float *)(A + 8680320) + 0, (float *)(A + 8680320) + 256, (float *)(A + 8483712) + 0, (float *)(A + 8516480) + 0, (float *)(A + 8549248) + 0, (float *)(A + 8582016) + 0, (float *)(A + 8811392) + 0, (float *)(A + 8844160) + 0, (float *)(A + 4453248) + 65536);
+  k6_matmul((float *)(A + 4453248) + 65536, (float *)(A + 4060032) + 0, (float *)(A + 8680320) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 262144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8680320) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8876928) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 8876928) + 384, (float *)(A + 8876928) + 128, (float *)(A + 8811392) + 0, (float *)(A + 8876928) + 0, (float *)(A + 8876928) + 256, (float *)(A + 8680320) + 0, (float *)(A + 8713088) + 0, (float *)(A + 8745856) + 0, (float *)(A + 8778624) + 0, (float *)(A + 9008000) + 0, (float *)(A + 9040768) + 0, (float *)(A + 4453248) + 57344);
+  k6_matmul((float *)(A + 4453248) + 57344, (float *)(A + 4060032) + 0, (float *)(A + 8876928) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 229376, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8876928) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9073536) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 9073536) + 384, (float *)(A + 9073536) + 128, (float *)(A + 9008000) + 0, (float *)(A + 9073536) + 0, (float *)(A + 9073536) + 256, (float *)(A + 8876928) + 0, (float *)(A + 8909696) + 0, (float *)(A + 8942464) + 0, (float *)(A + 8975232) + 0, (float *)(A + 9204608) + 0, (float *)(A + 9237376) + 0, (float *)(A + 4453248) + 49152);
+  k6_matmul((float *)(A + 4453248) + 49152, (float *)(A + 4060032) + 0, (float *)(A + 9073536) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 196608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9073536) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9270144) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 9270144) + 384, (float *)(A + 9270144) + 128, (float *)(A + 9204608) + 0, (float *)(A + 9270144) + 0, (float *)(A + 9270144) + 256, (float *)(A + 9073536) + 0, (float *)(A + 9106304) + 0, (float *)(A + 9139072) + 0, (float *)(A + 9171840) + 0, (float *)(A + 9401216) + 0, (float *)(A + 9433984) + 0, (float *)(A + 4453248) + 40960);
+  k6_matmul((float *)(A + 4453248) + 40960, (float *)(A + 4060032) + 0, (float *)(A + 9270144) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 163840, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9270144) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9466752) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 9466752) + 384, (float *)(A + 9466752) + 128, (float *)(A + 9401216) + 0, (float *)(A + 9466752) + 0, (float *)(A + 9466752) + 256, (float *)(A + 9270144) + 0, (float *)(A + 9302912) + 0, (float *)(A + 9335680) + 0, (float *)(A + 9368448) + 0, (float *)(A + 9597824) + 0, (float *)(A + 9630592) + 0, (float *)(A + 4453248) + 32768);
+  k6_matmul((float *)(A + 4453248) + 32768, (float *)(A + 4060032) + 0, (float *)(A + 9466752) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 131072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9466752) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9663360) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 9663360) + 384, (float *)(A + 9663360) + 128, (float *)(A + 9597824) + 0, (float *)(A + 9663360) + 0, (float *)(A + 9663360) + 256, (float *)(A + 9466752) + 0, (float *)(A + 9499520) + 0, (float *)(A + 9532288) + 0, (float *)(A + 9565056) + 0, (float *)(A + 9794432) + 0, (float *)(A + 9827200) + 0, (float *)(A + 4453248) + 24576);
+  k6_matmul((float *)(A + 4453248) + 24576, (float *)(A + 4060032) + 0, (float *)(A + 9663360) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 98304, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9663360) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9859968) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 9859968) + 384, (float *)(A + 9859968) + 128, (float *)(A + 9794432) + 0, (float *)(A + 9859968) + 0, (float *)(A + 9859968) + 256, (float *)(A + 9663360) + 0, (float *)(A + 9696128) + 0, (float *)(A + 9728896) + 0, (float *)(A + 9761664) + 0, (float *)(A + 9991040) + 0, (float *)(A + 10023808) + 0, (float *)(A + 4453248) + 16384);
+  k6_matmul((float *)(A + 4453248) + 16384, (float *)(A + 4060032) + 0, (float *)(A + 9859968) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 65536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9859968) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10056576) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 10056576) + 384, (float *)(A + 10056576) + 128, (float *)(A + 9991040) + 0, (float *)(A + 10056576) + 0, (float *)(A + 10056576) + 256, (float *)(A + 9859968) + 0, (float *)(A + 9892736) + 0, (float *)(A + 9925504) + 0, (float *)(A + 9958272) + 0, (float *)(A + 10187648) + 0, (float *)(A + 10220416) + 0, (float *)(A + 4453248) + 8192);
+  k6_matmul((float *)(A + 4453248) + 8192, (float *)(A + 4060032) + 0, (float *)(A + 10056576) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 32768, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10056576) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10253184) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 10253184) + 384, (float *)(A + 10253184) + 128, (float *)(A + 10187648) + 0, (float *)(A + 10253184) + 0, (float *)(A + 10253184) + 256, (float *)(A + 10056576) + 0, (float *)(A + 10089344) + 0, (float *)(A + 10122112) + 0, (float *)(A + 10154880) + 0, (float *)(A + 10384256) + 0, (float *)(A + 10417024) + 0, (float *)(A + 4453248) + 0);
+  k6_matmul((float *)(A + 4453248) + 0, (float *)(A + 4060032) + 0, (float *)(A + 10253184) + 0, A + 233472);
+  k7_add_add_add((float *)(A + 258048) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10253184) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4059136) + 0);
+  k9_transpose(P + 80896 /* dense1.weight */, (float *)(A + 10253184) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 4059136) + 128, (float *)(A + 10384256) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4059136) + 256, (float *)(A + 10258304) + 0, (float *)(A + 10291072) + 0, (float *)(A + 10323840) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4255744) + 0);
+  k11_matmul((float *)(A + 4255744) + 0, (float *)(A + 10253184) + 0, (float *)(A + 10356608) + 0, A + 10359168);
+  k17_one_hot(in->y + 0, (float *)(A + 10253184) + 0);
+  k12_add((float *)(A + 10356608) + 0, P + 82176 /* dense1.bias */, (float *)(A + 10255744) + 0);
+  k18_log_softmax((float *)(A + 10255744) + 0, (float *)(A + 10356608) + 0);
+  k19_mul((float *)(A + 10253184) + 0, (float *)(A + 10356608) + 0, (float *)(A + 10359168) + 0);
+  k20_sum_to((float *)(A + 10359168) + 0, (float *)(A + 10361728) + 0);
+  k21_sum_to((float *)(A + 10361728) + 0, (float *)(A + 10359168) + 0);
+  k22_argmax((float *)(A + 10255744) + 0, (int32_t *)(A + 10359232) + 0);
+  k23_equal((int32_t *)(A + 10359232) + 0, in->y + 0, (float *)(A + 10359488) + 0);
+  k21_sum_to((float *)(A + 10359488) + 0, (float *)(A + 10359232) + 0);
+  k24_mul((float *)(A + 10253184) + 0, (float *)(A + 10359296) + 0);
+  k20_sum_to((float *)(A + 10359296) + 0, (float *)(A + 10253184) + 0);
+  k25_exp_mul_sub((float *)(A + 10356608) + 0, (float *)(A + 10253184) + 0, (float *)(A + 10359296) + 0, (float *)(A + 10361856) + 0);
+  k26_matmul((float *)(A + 10361856) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4288512) + 0, A + 4321280);
+  k27_mul_mul_sub((float *)(A + 4288512) + 0, (float *)(A + 10258304) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4190208) + 0, (float *)(A + 10323840) + 0, (float *)(A + 10384256) + 0, (float *)(A + 10291072) + 0, (float *)(A + 4059136) + 0, (float *)(A + 233472) + 0, (float *)(A + 233472) + 128, (float *)(A + 233472) + 256);
+  k28_mul_sub_mul((float *)(A + 4288512) + 0, (float *)(A + 4222976) + 0, (float *)(A + 10258304) + 0, (float *)(A + 233472) + 384);
+  k29_matmul((float *)(A + 233472) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 10258304) + 0);
+  k30_mul_mul_mul((float *)(A + 4059136) + 0, (float *)(A + 10291072) + 0, (float *)(A + 10258304) + 0, (float *)(A + 10056576) + 0, (float *)(A + 10417024) + 0, (float *)(A + 10154880) + 0, (float *)(A + 10122112) + 0, (float *)(A + 10187648) + 0, (float *)(A + 10089344) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 32768, (float *)(A + 233472) + 32896, (float *)(A + 233472) + 33024);
+  k28_mul_sub_mul((float *)(A + 10258304) + 0, (float *)(A + 10417024) + 0, (float *)(A + 10056576) + 0, (float *)(A + 233472) + 33152);
+  k29_matmul((float *)(A + 233472) + 32768, P + 14336 /* lstm1.weight_hh */, (float *)(A + 10056576) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 10089344) + 0, (float *)(A + 10056576) + 0, (float *)(A + 9859968) + 0, (float *)(A + 10220416) + 0, (float *)(A + 9958272) + 0, (float *)(A + 9925504) + 0, (float *)(A + 9991040) + 0, (float *)(A + 9892736) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 65536, (float *)(A + 233472) + 65664, (float *)(A + 233472) + 65792);
+  k28_mul_sub_mul((float *)(A + 10056576) + 0, (float *)(A + 10220416) + 0, (float *)(A + 9859968) + 0, (float *)(A + 233472) + 65920);
+  k29_matmul((float *)(A + 233472) + 65536, P + 14336 /* lstm1.weight_hh */, (float *)(A + 9859968) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 9892736) + 0, (float *)(A + 9859968) + 0, (float *)(A + 9663360) + 0, (float *)(A + 10023808) + 0, (float *)(A + 9761664) + 0, (float *)(A + 9728896) + 0, (float *)(A + 9794432) + 0, (float *)(A + 9696128) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 98304, (float *)(A + 233472) + 98432, (float *)(A + 233472) + 98560);
+  k28_mul_sub_mul((float *)(A + 9859968) + 0, (float *)(A + 10023808) + 0, (float *)(A + 9663360) + 0, (float *)(A + 233472) + 98688);
+  k29_matmul((float *)(A + 233472) + 98304, P + 14336 /* lstm1.weight_hh */, (float *)(A + 9663360) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 9696128) + 0, (float *)(A + 9663360) + 0, (float *)(A + 9466752) + 0, (float *)(A + 9827200) + 0, (float *)(A + 9565056) + 0, (float *)(A + 9532288) + 0, (float *)(A + 9597824) + 0, (float *)(A + 9499520) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 131072, (float *)(A + 233472) + 131200, (float *)(A + 233472) + 131328);
+  k28_mul_sub_mul((float *)(A + 9663360) + 0, (float *)(A + 9827200) + 0, (float *)(A + 9466752) + 0, (float *)(A + 233472) + 131456);
+  k29_matmul((float *)(A + 233472) + 131072, P + 14336 /* lstm1.weight_hh */, (float *)(A + 9466752) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 9499520) + 0, (float *)(A + 9466752) + 0, (float *)(A + 9270144) + 0, (float *)(A + 9630592) + 0, (float *)(A + 9368448) + 0, (float *)(A + 9335680) + 0, (float *)(A + 9401216) + 0, (float *)(A + 9302912) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 163840, (float *)(A + 233472) + 163968, (float *)(A + 233472) + 164096);
+  k28_mul_sub_mul((float *)(A + 9466752) + 0, (float *)(A + 9630592) + 0, (float *)(A + 9270144) + 0, (float *)(A + 233472) + 164224);
+  k29_matmul((float *)(A + 233472) + 163840, P + 14336 /* lstm1.weight_hh */, (float *)(A + 9270144) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 9302912) + 0, (float *)(A + 9270144) + 0, (float *)(A + 9073536) + 0, (float *)(A + 9433984) + 0, (float *)(A + 9171840) + 0, (float *)(A + 9139072) + 0, (float *)(A + 9204608) + 0, (float *)(A + 9106304) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 196608, (float *)(A + 233472) + 196736, (float *)(A + 233472) + 196864);
+  k28_mul_sub_mul((float *)(A + 9270144) + 0, (float *)(A + 9433984) + 0, (float *)(A + 9073536) + 0, (float *)(A + 233472) + 196992);
+  k29_matmul((float *)(A + 233472) + 196608, P + 14336 /* lstm1.weight_hh */, (float *)(A + 9073536) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 9106304) + 0, (float *)(A + 9073536) + 0, (float *)(A + 8876928) + 0, (float *)(A + 9237376) + 0, (float *)(A + 8975232) + 0, (float *)(A + 8942464) + 0, (float *)(A + 9008000) + 0, (float *)(A + 8909696) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 229376, (float *)(A + 233472) + 229504, (float *)(A + 233472) + 229632);
+  k28_mul_sub_mul((float *)(A + 9073536) + 0, (float *)(A + 9237376) + 0, (float *)(A + 8876928) + 0, (float *)(A + 233472) + 229760);
+  k29_matmul((float *)(A + 233472) + 229376, P + 14336 /* lstm1.weight_hh */, (float *)(A + 8876928) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 8909696) + 0, (float *)(A + 8876928) + 0, (float *)(A + 8680320) + 0, (float *)(A + 9040768) + 0, (float *)(A + 8778624) + 0, (float *)(A + 8745856) + 0, (float *)(A + 8811392) + 0, (float *)(A + 8713088) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 262144, (float *)(A + 233472) + 262272, (float *)(A + 233472) + 262400);
+  k28_mul_sub_mul((float *)(A + 8876928) + 0, (float *)(A + 9040768) + 0, (float *)(A + 8680320) + 0, (float *)(A + 233472) + 262528);
+  k29_matmul((float *)(A + 233472) + 262144, P + 14336 /* lstm1.weight_hh */, (float *)(A + 8680320) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 8713088) + 0, (float *)(A + 8680320) + 0, (float *)(A + 8483712) + 0, (float *)(A + 8844160) + 0, (float *)(A + 8582016) + 0, (float *)(A + 8549248) + 0, (float *)(A + 8614784) + 0, (float *)(A + 8516480) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 294912, (float *)(A + 233472) + 295040, (float *)(A + 233472) + 295168);
+  k28_mul_sub_mul((float *)(A + 8680320) + 0, (float *)(A + 8844160) + 0, (float *)(A + 8483712) + 0, (float *)(A + 233472) + 295296);
+  k29_matmul((float *)(A + 233472) + 294912, P + 14336 /* lstm1.weight_hh */, (float *)(A + 8483712) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 8516480) + 0, (float *)(A + 8483712) + 0, (float *)(A + 8287104) + 0, (float *)(A + 8647552) + 0, (float *)(A + 8385408) + 0, (float *)(A + 8352640) + 0, (float *)(A + 8418176) + 0, (float *)(A + 8319872) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 327680, (float *)(A + 233472) + 327808, (float *)(A + 233472) + 327936);
+  k28_mul_sub_mul((float *)(A + 8483712) + 0, (float *)(A + 8647552) + 0, (float *)(A + 8287104) + 0, (float *)(A + 233472) + 328064);
+  k29_matmul((float *)(A + 233472) + 327680, P + 14336 /* lstm1.weight_hh */, (float *)(A + 8287104) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 8319872) + 0, (float *)(A + 8287104) + 0, (float *)(A + 8090496) + 0, (float *)(A + 8450944) + 0, (float *)(A + 8188800) + 0, (float *)(A + 8156032) + 0, (float *)(A + 8221568) + 0, (float *)(A + 8123264) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 360448, (float *)(A + 233472) + 360576, (float *)(A + 233472) + 360704);
+  k28_mul_sub_mul((float *)(A + 8287104) + 0, (float *)(A + 8450944) + 0, (float *)(A + 8090496) + 0, (float *)(A + 233472) + 360832);
+  k29_matmul((float *)(A + 233472) + 360448, P + 14336 /* lstm1.weight_hh */, (float *)(A + 8090496) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 8123264) + 0, (float *)(A + 8090496) + 0, (float *)(A + 7893888) + 0, (float *)(A + 8254336) + 0, (float *)(A + 7992192) + 0, (float *)(A + 7959424) + 0, (float *)(A + 8024960) + 0, (float *)(A + 7926656) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 393216, (float *)(A + 233472) + 393344, (float *)(A + 233472) + 393472);
+  k28_mul_sub_mul((float *)(A + 8090496) + 0, (float *)(A + 8254336) + 0, (float *)(A + 7893888) + 0, (float *)(A + 233472) + 393600);
+  k29_matmul((float *)(A + 233472) + 393216, P + 14336 /* lstm1.weight_hh */, (float *)(A + 7893888) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 7926656) + 0, (float *)(A + 7893888) + 0, (float *)(A + 7697280) + 0, (float *)(A + 8057728) + 0, (float *)(A + 7795584) + 0, (float *)(A + 7762816) + 0, (float *)(A + 7828352) + 0, (float *)(A + 7730048) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 425984, (float *)(A + 233472) + 426112, (float *)(A + 233472) + 426240);
+  k28_mul_sub_mul((float *)(A + 7893888) + 0, (float *)(A + 8057728) + 0, (float *)(A + 7697280) + 0, (float *)(A + 233472) + 426368);
+  k29_matmul((float *)(A + 233472) + 425984, P + 14336 /* lstm1.weight_hh */, (float *)(A + 7697280) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 7730048) + 0, (float *)(A + 7697280) + 0, (float *)(A + 7500672) + 0, (float *)(A + 7861120) + 0, (float *)(A + 7598976) + 0, (float *)(A + 7566208) + 0, (float *)(A + 7631744) + 0, (float *)(A + 7533440) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 458752, (float *)(A + 233472) + 458880, (float *)(A + 233472) + 459008);
+  k28_mul_sub_mul((float *)(A + 7697280) + 0, (float *)(A + 7861120) + 0, (float *)(A + 7500672) + 0, (float *)(A + 233472) + 459136);
+  k29_matmul((float *)(A + 233472) + 458752, P + 14336 /* lstm1.weight_hh */, (float *)(A + 7500672) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 7533440) + 0, (float *)(A + 7500672) + 0, (float *)(A + 7304064) + 0, (float *)(A + 7664512) + 0, (float *)(A + 7402368) + 0, (float *)(A + 7369600) + 0, (float *)(A + 7435136) + 0, (float *)(A + 7336832) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 491520, (float *)(A + 233472) + 491648, (float *)(A + 233472) + 491776);
+  k28_mul_sub_mul((float *)(A + 7500672) + 0, (float *)(A + 7664512) + 0, (float *)(A + 7304064) + 0, (float *)(A + 233472) + 491904);
+  k29_matmul((float *)(A + 233472) + 491520, P + 14336 /* lstm1.weight_hh */, (float *)(A + 7304064) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 7336832) + 0, (float *)(A + 7304064) + 0, (float *)(A + 7107456) + 0, (float *)(A + 7467904) + 0, (float *)(A + 7205760) + 0, (float *)(A + 7172992) + 0, (float *)(A + 7238528) + 0, (float *)(A + 7140224) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 524288, (float *)(A + 233472) + 524416, (float *)(A + 233472) + 524544);
+  k28_mul_sub_mul((float *)(A + 7304064) + 0, (float *)(A + 7467904) + 0, (float *)(A + 7107456) + 0, (float *)(A + 233472) + 524672);
+  k29_matmul((float *)(A + 233472) + 524288, P + 14336 /* lstm1.weight_hh */, (float *)(A + 7107456) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 7140224) + 0, (float *)(A + 7107456) + 0, (float *)(A + 6910848) + 0, (float *)(A + 7271296) + 0, (float *)(A + 7009152) + 0, (float *)(A + 6976384) + 0, (float *)(A + 7041920) + 0, (float *)(A + 6943616) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 557056, (float *)(A + 233472) + 557184, (float *)(A + 233472) + 557312);
+  k28_mul_sub_mul((float *)(A + 7107456) + 0, (float *)(A + 7271296) + 0, (float *)(A + 6910848) + 0, (float *)(A + 233472) + 557440);
+  k29_matmul((float *)(A + 233472) + 557056, P + 14336 /* lstm1.weight_hh */, (float *)(A + 6910848) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 6943616) + 0, (float *)(A + 6910848) + 0, (float *)(A + 6714240) + 0, (float *)(A + 7074688) + 0, (float *)(A + 6812544) + 0, (float *)(A + 6779776) + 0, (float *)(A + 6845312) + 0, (float *)(A + 6747008) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 589824, (float *)(A + 233472) + 589952, (float *)(A + 233472) + 590080);
+  k28_mul_sub_mul((float *)(A + 6910848) + 0, (float *)(A + 7074688) + 0, (float *)(A + 6714240) + 0, (float *)(A + 233472) + 590208);
+  k29_matmul((float *)(A + 233472) + 589824, P + 14336 /* lstm1.weight_hh */, (float *)(A + 6714240) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 6747008) + 0, (float *)(A + 6714240) + 0, (float *)(A + 6517632) + 0, (float *)(A + 6878080) + 0, (float *)(A + 6615936) + 0, (float *)(A + 6583168) + 0, (float *)(A + 6648704) + 0, (float *)(A + 6550400) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 622592, (float *)(A + 233472) + 622720, (float *)(A + 233472) + 622848);
+  k28_mul_sub_mul((float *)(A + 6714240) + 0, (float *)(A + 6878080) + 0, (float *)(A + 6517632) + 0, (float *)(A + 233472) + 622976);
+  k29_matmul((float *)(A + 233472) + 622592, P + 14336 /* lstm1.weight_hh */, (float *)(A + 6517632) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 6550400) + 0, (float *)(A + 6517632) + 0, (float *)(A + 6321024) + 0, (float *)(A + 6681472) + 0, (float *)(A + 6419328) + 0, (float *)(A + 6386560) + 0, (float *)(A + 6452096) + 0, (float *)(A + 6353792) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 655360, (float *)(A + 233472) + 655488, (float *)(A + 233472) + 655616);
+  k28_mul_sub_mul((float *)(A + 6517632) + 0, (float *)(A + 6681472) + 0, (float *)(A + 6321024) + 0, (float *)(A + 233472) + 655744);
+  k29_matmul((float *)(A + 233472) + 655360, P + 14336 /* lstm1.weight_hh */, (float *)(A + 6321024) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 6353792) + 0, (float *)(A + 6321024) + 0, (float *)(A + 6124416) + 0, (float *)(A + 6484864) + 0, (float *)(A + 6222720) + 0, (float *)(A + 6189952) + 0, (float *)(A + 6255488) + 0, (float *)(A + 6157184) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 688128, (float *)(A + 233472) + 688256, (float *)(A + 233472) + 688384);
+  k28_mul_sub_mul((float *)(A + 6321024) + 0, (float *)(A + 6484864) + 0, (float *)(A + 6124416) + 0, (float *)(A + 233472) + 688512);
+  k29_matmul((float *)(A + 233472) + 688128, P + 14336 /* lstm1.weight_hh */, (float *)(A + 6124416) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 6157184) + 0, (float *)(A + 6124416) + 0, (float *)(A + 5927808) + 0, (float *)(A + 6288256) + 0, (float *)(A + 6026112) + 0, (float *)(A + 5993344) + 0, (float *)(A + 6058880) + 0, (float *)(A + 5960576) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 720896, (float *)(A + 233472) + 721024, (float *)(A + 233472) + 721152);
+  k28_mul_sub_mul((float *)(A + 6124416) + 0, (float *)(A + 6288256) + 0, (float *)(A + 5927808) + 0, (float *)(A + 233472) + 721280);
+  k29_matmul((float *)(A + 233472) + 720896, P + 14336 /* lstm1.weight_hh */, (float *)(A + 5927808) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 5960576) + 0, (float *)(A + 5927808) + 0, (float *)(A + 5731200) + 0, (float *)(A + 6091648) + 0, (float *)(A + 5829504) + 0, (float *)(A + 5796736) + 0, (float *)(A + 5862272) + 0, (float *)(A + 5763968) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 753664, (float *)(A + 233472) + 753792, (float *)(A + 233472) + 753920);
+  k28_mul_sub_mul((float *)(A + 5927808) + 0, (float *)(A + 6091648) + 0, (float *)(A + 5731200) + 0, (float *)(A + 233472) + 754048);
 }
 
 static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 9859968) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 9859968) + 0, (float *)(A + 9892736) + 0, (float *)(A + 9925504) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9794432) + 0, (float *)(A + 9925504) + 0, (float *)(A + 9958272) + 0, (float *)(A + 9991040) + 0, (float *)(A + 10023808) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 10023808) + 0, (float *)(A + 9925504) + 0, (float *)(A + 4453248) + 16384);
-  k9_matmul((float *)(A + 4453248) + 16384, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10056576) + 0);
-  k4_add_add((float *)(A + 258048) + 65536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10056576) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 10056576) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 10056576) + 0, (float *)(A + 10089344) + 0, (float *)(A + 10122112) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 9991040) + 0, (float *)(A + 10122112) + 0, (float *)(A + 10154880) + 0, (float *)(A + 10187648) + 0, (float *)(A + 10220416) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 10220416) + 0, (float *)(A + 10122112) + 0, (float *)(A + 4453248) + 8192);
-  k9_matmul((float *)(A + 4453248) + 8192, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10253184) + 0);
-  k4_add_add((float *)(A + 258048) + 32768, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10253184) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 10253184) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 10253184) + 0, (float *)(A + 10285952) + 0, (float *)(A + 10318720) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 10187648) + 0, (float *)(A + 10318720) + 0, (float *)(A + 10351488) + 0, (float *)(A + 10384256) + 0, (float *)(A + 10417024) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 10417024) + 0, (float *)(A + 10318720) + 0, (float *)(A + 4453248) + 0);
-  k9_matmul((float *)(A + 4453248) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4059136) + 0, A + 233472);
-  k10_add((float *)(A + 4059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4190208) + 0);
-  k4_add_add((float *)(A + 258048) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4190208) + 0, (float *)(A + 4059136) + 0);
-  k5_tanh((float *)(A + 4059136) + 256, (float *)(A + 4190208) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4255744) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4059136) + 128, (float *)(A + 10384256) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4321280) + 0);
-  k13_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4255744) + 0);
-  k18_sigmoid_mul((float *)(A + 4059136) + 384, (float *)(A + 4321280) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4386816) + 0);
-  k14_matmul((float *)(A + 4386816) + 0, (float *)(A + 4255744) + 0, (float *)(A + 4260864) + 0, A + 4263424);
-  k21_one_hot(in->y + 0, (float *)(A + 4255744) + 0);
-  k15_add((float *)(A + 4260864) + 0, P + 82176 /* dense1.bias */, (float *)(A + 4258304) + 0);
-  k22_log_softmax((float *)(A + 4258304) + 0, (float *)(A + 4260864) + 0);
-  k23_mul((float *)(A + 4255744) + 0, (float *)(A + 4260864) + 0, (float *)(A + 4263424) + 0);
-  k24_sum_to((float *)(A + 4263424) + 0, (float *)(A + 4265984) + 0);
-  k25_sum_to((float *)(A + 4265984) + 0, (float *)(A + 4263424) + 0);
-  k26_argmax((float *)(A + 4258304) + 0, (int32_t *)(A + 4263488) + 0);
-  k27_equal((int32_t *)(A + 4263488) + 0, in->y + 0, (float *)(A + 4263744) + 0);
-  k25_sum_to((float *)(A + 4263744) + 0, (float *)(A + 4263488) + 0);
-  k28_mul((float *)(A + 4255744) + 0, (float *)(A + 4265984) + 0);
-  k24_sum_to((float *)(A + 4265984) + 0, (float *)(A + 4263552) + 0);
-  k29_exp_mul_sub((float *)(A + 4260864) + 0, (float *)(A + 4263552) + 0, (float *)(A + 4265984) + 0, (float *)(A + 4255744) + 0);
-  k30_matmul((float *)(A + 4255744) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4419584) + 0, A + 4452352);
-  k31_mul_sub((float *)(A + 4321280) + 0, (float *)(A + 4059136) + 0);
-  k32_sub_mul((float *)(A + 4222976) + 0, (float *)(A + 4091904) + 0);
-  k32_sub_mul((float *)(A + 4288512) + 0, (float *)(A + 4124672) + 0);
-  k31_mul_sub((float *)(A + 4190208) + 0, (float *)(A + 4157440) + 0);
-  k32_sub_mul((float *)(A + 4354048) + 0, (float *)(A + 233472) + 0);
-  k33_mul_mul_mul((float *)(A + 4419584) + 0, (float *)(A + 4354048) + 0, (float *)(A + 4059136) + 0, (float *)(A + 4190208) + 0, (float *)(A + 4091904) + 0, (float *)(A + 10384256) + 0, (float *)(A + 4124672) + 0, (float *)(A + 4222976) + 0, (float *)(A + 4157440) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 0, (float *)(A + 10449792) + 128, (float *)(A + 10449792) + 256);
-  k34_mul_mul((float *)(A + 4419584) + 0, (float *)(A + 4321280) + 0, (float *)(A + 233472) + 0, (float *)(A + 10449792) + 384);
-  k35_matmul((float *)(A + 10449792) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 233472) + 0);
-  k31_mul_sub((float *)(A + 10417024) + 0, (float *)(A + 4321280) + 0);
-  k36_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10318720) + 0, (float *)(A + 4321280) + 0, (float *)(A + 4354048) + 0);
-  k32_sub_mul((float *)(A + 10285952) + 0, (float *)(A + 4321280) + 0);
-  k32_sub_mul((float *)(A + 10351488) + 0, (float *)(A + 10384256) + 0);
-  k31_mul_sub((float *)(A + 10253184) + 0, (float *)(A + 4419584) + 0);
-  k32_sub_mul((float *)(A + 10318720) + 0, (float *)(A + 4059136) + 0);
-  k37_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 4288512) + 0, (float *)(A + 4354048) + 0, (float *)(A + 10253184) + 0, (float *)(A + 4321280) + 0, (float *)(A + 10187648) + 0, (float *)(A + 10384256) + 0, (float *)(A + 10285952) + 0, (float *)(A + 4419584) + 0, (float *)(A + 10318720) + 0, (float *)(A + 10449792) + 32768, (float *)(A + 10449792) + 32896, (float *)(A + 10449792) + 33024);
-  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10417024) + 0, (float *)(A + 4059136) + 0, (float *)(A + 10449792) + 33152);
-  k35_matmul((float *)(A + 10449792) + 32768, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 10220416) + 0, (float *)(A + 10187648) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 10122112) + 0, (float *)(A + 10187648) + 0, (float *)(A + 10384256) + 0);
-  k32_sub_mul((float *)(A + 10089344) + 0, (float *)(A + 10187648) + 0);
-  k32_sub_mul((float *)(A + 10154880) + 0, (float *)(A + 10417024) + 0);
-  k31_mul_sub((float *)(A + 10056576) + 0, (float *)(A + 4419584) + 0);
-  k32_sub_mul((float *)(A + 10122112) + 0, (float *)(A + 233472) + 0);
-  k37_mul_addn_mul((float *)(A + 10318720) + 0, (float *)(A + 10351488) + 0, (float *)(A + 10384256) + 0, (float *)(A + 10056576) + 0, (float *)(A + 10187648) + 0, (float *)(A + 9991040) + 0, (float *)(A + 10417024) + 0, (float *)(A + 10089344) + 0, (float *)(A + 4419584) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 65536, (float *)(A + 10449792) + 65664, (float *)(A + 10449792) + 65792);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 10220416) + 0, (float *)(A + 233472) + 0, (float *)(A + 10449792) + 65920);
-  k35_matmul((float *)(A + 10449792) + 65536, P + 14336 /* lstm1.weight_hh */, (float *)(A + 233472) + 0);
-  k31_mul_sub((float *)(A + 10023808) + 0, (float *)(A + 4354048) + 0);
-  k36_mul_mul((float *)(A + 233472) + 0, (float *)(A + 9925504) + 0, (float *)(A + 4354048) + 0, (float *)(A + 9991040) + 0);
-  k32_sub_mul((float *)(A + 9892736) + 0, (float *)(A + 4354048) + 0);
-  k32_sub_mul((float *)(A + 9958272) + 0, (float *)(A + 10187648) + 0);
-  k31_mul_sub((float *)(A + 9859968) + 0, (float *)(A + 4419584) + 0);
-  k32_sub_mul((float *)(A + 9925504) + 0, (float *)(A + 4265984) + 0);
-  k37_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 10154880) + 0, (float *)(A + 9991040) + 0, (float *)(A + 9859968) + 0, (float *)(A + 4354048) + 0, (float *)(A + 9794432) + 0, (float *)(A + 10187648) + 0, (float *)(A + 9892736) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9925504) + 0, (float *)(A + 10449792) + 98304, (float *)(A + 10449792) + 98432, (float *)(A + 10449792) + 98560);
-  k34_mul_mul((float *)(A + 233472) + 0, (float *)(A + 10023808) + 0, (float *)(A + 4265984) + 0, (float *)(A + 10449792) + 98688);
-  k35_matmul((float *)(A + 10449792) + 98304, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 9827200) + 0, (float *)(A + 9794432) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9728896) + 0, (float *)(A + 9794432) + 0, (float *)(A + 9991040) + 0);
-  k32_sub_mul((float *)(A + 9696128) + 0, (float *)(A + 9794432) + 0);
-  k32_sub_mul((float *)(A + 9761664) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 9663360) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 9728896) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 9925504) + 0, (float *)(A + 9958272) + 0, (float *)(A + 9991040) + 0, (float *)(A + 9663360) + 0, (float *)(A + 9794432) + 0, (float *)(A + 9597824) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9696128) + 0, (float *)(A + 233472) + 0, (float *)(A + 9728896) + 0, (float *)(A + 10449792) + 131072, (float *)(A + 10449792) + 131200, (float *)(A + 10449792) + 131328);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9827200) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 131456);
-  k35_matmul((float *)(A + 10449792) + 131072, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 9630592) + 0, (float *)(A + 9597824) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9532288) + 0, (float *)(A + 9597824) + 0, (float *)(A + 9794432) + 0);
-  k32_sub_mul((float *)(A + 9499520) + 0, (float *)(A + 9597824) + 0);
-  k32_sub_mul((float *)(A + 9565056) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 9466752) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 9532288) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 9728896) + 0, (float *)(A + 9761664) + 0, (float *)(A + 9794432) + 0, (float *)(A + 9466752) + 0, (float *)(A + 9597824) + 0, (float *)(A + 9401216) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9499520) + 0, (float *)(A + 233472) + 0, (float *)(A + 9532288) + 0, (float *)(A + 10449792) + 163840, (float *)(A + 10449792) + 163968, (float *)(A + 10449792) + 164096);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9630592) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 164224);
-  k35_matmul((float *)(A + 10449792) + 163840, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 9433984) + 0, (float *)(A + 9401216) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9335680) + 0, (float *)(A + 9401216) + 0, (float *)(A + 9597824) + 0);
-  k32_sub_mul((float *)(A + 9302912) + 0, (float *)(A + 9401216) + 0);
-  k32_sub_mul((float *)(A + 9368448) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 9270144) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 9335680) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 9532288) + 0, (float *)(A + 9565056) + 0, (float *)(A + 9597824) + 0, (float *)(A + 9270144) + 0, (float *)(A + 9401216) + 0, (float *)(A + 9204608) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9302912) + 0, (float *)(A + 233472) + 0, (float *)(A + 9335680) + 0, (float *)(A + 10449792) + 196608, (float *)(A + 10449792) + 196736, (float *)(A + 10449792) + 196864);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9433984) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 196992);
-  k35_matmul((float *)(A + 10449792) + 196608, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 9237376) + 0, (float *)(A + 9204608) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9139072) + 0, (float *)(A + 9204608) + 0, (float *)(A + 9401216) + 0);
-  k32_sub_mul((float *)(A + 9106304) + 0, (float *)(A + 9204608) + 0);
-  k32_sub_mul((float *)(A + 9171840) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 9073536) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 9139072) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 9335680) + 0, (float *)(A + 9368448) + 0, (float *)(A + 9401216) + 0, (float *)(A + 9073536) + 0, (float *)(A + 9204608) + 0, (float *)(A + 9008000) + 0, (float *)(A + 4419584) + 0, (float *)(A + 9106304) + 0, (float *)(A + 233472) + 0, (float *)(A + 9139072) + 0, (float *)(A + 10449792) + 229376, (float *)(A + 10449792) + 229504, (float *)(A + 10449792) + 229632);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9237376) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 229760);
-  k35_matmul((float *)(A + 10449792) + 229376, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 9040768) + 0, (float *)(A + 9008000) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8942464) + 0, (float *)(A + 9008000) + 0, (float *)(A + 9204608) + 0);
-  k32_sub_mul((float *)(A + 8909696) + 0, (float *)(A + 9008000) + 0);
-  k32_sub_mul((float *)(A + 8975232) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 8876928) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 8942464) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 9139072) + 0, (float *)(A + 9171840) + 0, (float *)(A + 9204608) + 0, (float *)(A + 8876928) + 0, (float *)(A + 9008000) + 0, (float *)(A + 8811392) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8909696) + 0, (float *)(A + 233472) + 0, (float *)(A + 8942464) + 0, (float *)(A + 10449792) + 262144, (float *)(A + 10449792) + 262272, (float *)(A + 10449792) + 262400);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 9040768) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 262528);
-  k35_matmul((float *)(A + 10449792) + 262144, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 8844160) + 0, (float *)(A + 8811392) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8745856) + 0, (float *)(A + 8811392) + 0, (float *)(A + 9008000) + 0);
-  k32_sub_mul((float *)(A + 8713088) + 0, (float *)(A + 8811392) + 0);
-  k32_sub_mul((float *)(A + 8778624) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 8680320) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 8745856) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 8942464) + 0, (float *)(A + 8975232) + 0, (float *)(A + 9008000) + 0, (float *)(A + 8680320) + 0, (float *)(A + 8811392) + 0, (float *)(A + 8614784) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8713088) + 0, (float *)(A + 233472) + 0, (float *)(A + 8745856) + 0, (float *)(A + 10449792) + 294912, (float *)(A + 10449792) + 295040, (float *)(A + 10449792) + 295168);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8844160) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 295296);
-  k35_matmul((float *)(A + 10449792) + 294912, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 8647552) + 0, (float *)(A + 8614784) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8549248) + 0, (float *)(A + 8614784) + 0, (float *)(A + 8811392) + 0);
-  k32_sub_mul((float *)(A + 8516480) + 0, (float *)(A + 8614784) + 0);
-  k32_sub_mul((float *)(A + 8582016) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 8483712) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 8549248) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 8745856) + 0, (float *)(A + 8778624) + 0, (float *)(A + 8811392) + 0, (float *)(A + 8483712) + 0, (float *)(A + 8614784) + 0, (float *)(A + 8418176) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8516480) + 0, (float *)(A + 233472) + 0, (float *)(A + 8549248) + 0, (float *)(A + 10449792) + 327680, (float *)(A + 10449792) + 327808, (float *)(A + 10449792) + 327936);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8647552) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 328064);
-  k35_matmul((float *)(A + 10449792) + 327680, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 8450944) + 0, (float *)(A + 8418176) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8352640) + 0, (float *)(A + 8418176) + 0, (float *)(A + 8614784) + 0);
-  k32_sub_mul((float *)(A + 8319872) + 0, (float *)(A + 8418176) + 0);
-  k32_sub_mul((float *)(A + 8385408) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 8287104) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 8352640) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 8549248) + 0, (float *)(A + 8582016) + 0, (float *)(A + 8614784) + 0, (float *)(A + 8287104) + 0, (float *)(A + 8418176) + 0, (float *)(A + 8221568) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8319872) + 0, (float *)(A + 233472) + 0, (float *)(A + 8352640) + 0, (float *)(A + 10449792) + 360448, (float *)(A + 10449792) + 360576, (float *)(A + 10449792) + 360704);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8450944) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 360832);
-  k35_matmul((float *)(A + 10449792) + 360448, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 8254336) + 0, (float *)(A + 8221568) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8156032) + 0, (float *)(A + 8221568) + 0, (float *)(A + 8418176) + 0);
-  k32_sub_mul((float *)(A + 8123264) + 0, (float *)(A + 8221568) + 0);
-  k32_sub_mul((float *)(A + 8188800) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 8090496) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 8156032) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 8352640) + 0, (float *)(A + 8385408) + 0, (float *)(A + 8418176) + 0, (float *)(A + 8090496) + 0, (float *)(A + 8221568) + 0, (float *)(A + 8024960) + 0, (float *)(A + 4419584) + 0, (float *)(A + 8123264) + 0, (float *)(A + 233472) + 0, (float *)(A + 8156032) + 0, (float *)(A + 10449792) + 393216, (float *)(A + 10449792) + 393344, (float *)(A + 10449792) + 393472);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8254336) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 393600);
-  k35_matmul((float *)(A + 10449792) + 393216, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 8057728) + 0, (float *)(A + 8024960) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7959424) + 0, (float *)(A + 8024960) + 0, (float *)(A + 8221568) + 0);
-  k32_sub_mul((float *)(A + 7926656) + 0, (float *)(A + 8024960) + 0);
-  k32_sub_mul((float *)(A + 7992192) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 7893888) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 7959424) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 8156032) + 0, (float *)(A + 8188800) + 0, (float *)(A + 8221568) + 0, (float *)(A + 7893888) + 0, (float *)(A + 8024960) + 0, (float *)(A + 7828352) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7926656) + 0, (float *)(A + 233472) + 0, (float *)(A + 7959424) + 0, (float *)(A + 10449792) + 425984, (float *)(A + 10449792) + 426112, (float *)(A + 10449792) + 426240);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 8057728) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 426368);
-  k35_matmul((float *)(A + 10449792) + 425984, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 7861120) + 0, (float *)(A + 7828352) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7762816) + 0, (float *)(A + 7828352) + 0, (float *)(A + 8024960) + 0);
-  k32_sub_mul((float *)(A + 7730048) + 0, (float *)(A + 7828352) + 0);
-  k32_sub_mul((float *)(A + 7795584) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 7697280) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 7762816) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 7959424) + 0, (float *)(A + 7992192) + 0, (float *)(A + 8024960) + 0, (float *)(A + 7697280) + 0, (float *)(A + 7828352) + 0, (float *)(A + 7631744) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7730048) + 0, (float *)(A + 233472) + 0, (float *)(A + 7762816) + 0, (float *)(A + 10449792) + 458752, (float *)(A + 10449792) + 458880, (float *)(A + 10449792) + 459008);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7861120) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 459136);
-  k35_matmul((float *)(A + 10449792) + 458752, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 7664512) + 0, (float *)(A + 7631744) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7566208) + 0, (float *)(A + 7631744) + 0, (float *)(A + 7828352) + 0);
-  k32_sub_mul((float *)(A + 7533440) + 0, (float *)(A + 7631744) + 0);
-  k32_sub_mul((float *)(A + 7598976) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 7500672) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 7566208) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 7762816) + 0, (float *)(A + 7795584) + 0, (float *)(A + 7828352) + 0, (float *)(A + 7500672) + 0, (float *)(A + 7631744) + 0, (float *)(A + 7435136) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7533440) + 0, (float *)(A + 233472) + 0, (float *)(A + 7566208) + 0, (float *)(A + 10449792) + 491520, (float *)(A + 10449792) + 491648, (float *)(A + 10449792) + 491776);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7664512) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 491904);
-  k35_matmul((float *)(A + 10449792) + 491520, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 7467904) + 0, (float *)(A + 7435136) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7369600) + 0, (float *)(A + 7435136) + 0, (float *)(A + 7631744) + 0);
-  k32_sub_mul((float *)(A + 7336832) + 0, (float *)(A + 7435136) + 0);
-  k32_sub_mul((float *)(A + 7402368) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 7304064) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 7369600) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 7566208) + 0, (float *)(A + 7598976) + 0, (float *)(A + 7631744) + 0, (float *)(A + 7304064) + 0, (float *)(A + 7435136) + 0, (float *)(A + 7238528) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7336832) + 0, (float *)(A + 233472) + 0, (float *)(A + 7369600) + 0, (float *)(A + 10449792) + 524288, (float *)(A + 10449792) + 524416, (float *)(A + 10449792) + 524544);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7467904) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 524672);
-  k35_matmul((float *)(A + 10449792) + 524288, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 7271296) + 0, (float *)(A + 7238528) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7172992) + 0, (float *)(A + 7238528) + 0, (float *)(A + 7435136) + 0);
-  k32_sub_mul((float *)(A + 7140224) + 0, (float *)(A + 7238528) + 0);
-  k32_sub_mul((float *)(A + 7205760) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 7107456) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 7172992) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 7369600) + 0, (float *)(A + 7402368) + 0, (float *)(A + 7435136) + 0, (float *)(A + 7107456) + 0, (float *)(A + 7238528) + 0, (float *)(A + 7041920) + 0, (float *)(A + 4419584) + 0, (float *)(A + 7140224) + 0, (float *)(A + 233472) + 0, (float *)(A + 7172992) + 0, (float *)(A + 10449792) + 557056, (float *)(A + 10449792) + 557184, (float *)(A + 10449792) + 557312);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7271296) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 557440);
-}
-
-static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k35_matmul((float *)(A + 10449792) + 557056, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 7074688) + 0, (float *)(A + 7041920) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6976384) + 0, (float *)(A + 7041920) + 0, (float *)(A + 7238528) + 0);
-  k32_sub_mul((float *)(A + 6943616) + 0, (float *)(A + 7041920) + 0);
-  k32_sub_mul((float *)(A + 7009152) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 6910848) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 6976384) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 7172992) + 0, (float *)(A + 7205760) + 0, (float *)(A + 7238528) + 0, (float *)(A + 6910848) + 0, (float *)(A + 7041920) + 0, (float *)(A + 6845312) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6943616) + 0, (float *)(A + 233472) + 0, (float *)(A + 6976384) + 0, (float *)(A + 10449792) + 589824, (float *)(A + 10449792) + 589952, (float *)(A + 10449792) + 590080);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 7074688) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 590208);
-  k35_matmul((float *)(A + 10449792) + 589824, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 6878080) + 0, (float *)(A + 6845312) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6779776) + 0, (float *)(A + 6845312) + 0, (float *)(A + 7041920) + 0);
-  k32_sub_mul((float *)(A + 6747008) + 0, (float *)(A + 6845312) + 0);
-  k32_sub_mul((float *)(A + 6812544) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 6714240) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 6779776) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 6976384) + 0, (float *)(A + 7009152) + 0, (float *)(A + 7041920) + 0, (float *)(A + 6714240) + 0, (float *)(A + 6845312) + 0, (float *)(A + 6648704) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6747008) + 0, (float *)(A + 233472) + 0, (float *)(A + 6779776) + 0, (float *)(A + 10449792) + 622592, (float *)(A + 10449792) + 622720, (float *)(A + 10449792) + 622848);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6878080) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 622976);
-  k35_matmul((float *)(A + 10449792) + 622592, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 6681472) + 0, (float *)(A + 6648704) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6583168) + 0, (float *)(A + 6648704) + 0, (float *)(A + 6845312) + 0);
-  k32_sub_mul((float *)(A + 6550400) + 0, (float *)(A + 6648704) + 0);
-  k32_sub_mul((float *)(A + 6615936) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 6517632) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 6583168) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 6779776) + 0, (float *)(A + 6812544) + 0, (float *)(A + 6845312) + 0, (float *)(A + 6517632) + 0, (float *)(A + 6648704) + 0, (float *)(A + 6452096) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6550400) + 0, (float *)(A + 233472) + 0, (float *)(A + 6583168) + 0, (float *)(A + 10449792) + 655360, (float *)(A + 10449792) + 655488, (float *)(A + 10449792) + 655616);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6681472) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 655744);
-  k35_matmul((float *)(A + 10449792) + 655360, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 6484864) + 0, (float *)(A + 6452096) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6386560) + 0, (float *)(A + 6452096) + 0, (float *)(A + 6648704) + 0);
-  k32_sub_mul((float *)(A + 6353792) + 0, (float *)(A + 6452096) + 0);
-  k32_sub_mul((float *)(A + 6419328) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 6321024) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 6386560) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 6583168) + 0, (float *)(A + 6615936) + 0, (float *)(A + 6648704) + 0, (float *)(A + 6321024) + 0, (float *)(A + 6452096) + 0, (float *)(A + 6255488) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6353792) + 0, (float *)(A + 233472) + 0, (float *)(A + 6386560) + 0, (float *)(A + 10449792) + 688128, (float *)(A + 10449792) + 688256, (float *)(A + 10449792) + 688384);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6484864) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 688512);
-  k35_matmul((float *)(A + 10449792) + 688128, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 6288256) + 0, (float *)(A + 6255488) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6189952) + 0, (float *)(A + 6255488) + 0, (float *)(A + 6452096) + 0);
-  k32_sub_mul((float *)(A + 6157184) + 0, (float *)(A + 6255488) + 0);
-  k32_sub_mul((float *)(A + 6222720) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 6124416) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 6189952) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 6386560) + 0, (float *)(A + 6419328) + 0, (float *)(A + 6452096) + 0, (float *)(A + 6124416) + 0, (float *)(A + 6255488) + 0, (float *)(A + 6058880) + 0, (float *)(A + 4419584) + 0, (float *)(A + 6157184) + 0, (float *)(A + 233472) + 0, (float *)(A + 6189952) + 0, (float *)(A + 10449792) + 720896, (float *)(A + 10449792) + 721024, (float *)(A + 10449792) + 721152);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6288256) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 721280);
-  k35_matmul((float *)(A + 10449792) + 720896, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 6091648) + 0, (float *)(A + 6058880) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5993344) + 0, (float *)(A + 6058880) + 0, (float *)(A + 6255488) + 0);
-  k32_sub_mul((float *)(A + 5960576) + 0, (float *)(A + 6058880) + 0);
-  k32_sub_mul((float *)(A + 6026112) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 5927808) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 5993344) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 6189952) + 0, (float *)(A + 6222720) + 0, (float *)(A + 6255488) + 0, (float *)(A + 5927808) + 0, (float *)(A + 6058880) + 0, (float *)(A + 5862272) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5960576) + 0, (float *)(A + 233472) + 0, (float *)(A + 5993344) + 0, (float *)(A + 10449792) + 753664, (float *)(A + 10449792) + 753792, (float *)(A + 10449792) + 753920);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 6091648) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 754048);
-  k35_matmul((float *)(A + 10449792) + 753664, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 5895040) + 0, (float *)(A + 5862272) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5796736) + 0, (float *)(A + 5862272) + 0, (float *)(A + 6058880) + 0);
-  k32_sub_mul((float *)(A + 5763968) + 0, (float *)(A + 5862272) + 0);
-  k32_sub_mul((float *)(A + 5829504) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 5731200) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 5796736) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 5993344) + 0, (float *)(A + 6026112) + 0, (float *)(A + 6058880) + 0, (float *)(A + 5731200) + 0, (float *)(A + 5862272) + 0, (float *)(A + 5665664) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5763968) + 0, (float *)(A + 233472) + 0, (float *)(A + 5796736) + 0, (float *)(A + 10449792) + 786432, (float *)(A + 10449792) + 786560, (float *)(A + 10449792) + 786688);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5895040) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 786816);
-  k35_matmul((float *)(A + 10449792) + 786432, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 5698432) + 0, (float *)(A + 5665664) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5600128) + 0, (float *)(A + 5665664) + 0, (float *)(A + 5862272) + 0);
-  k32_sub_mul((float *)(A + 5567360) + 0, (float *)(A + 5665664) + 0);
-  k32_sub_mul((float *)(A + 5632896) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 5534592) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 5600128) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 5796736) + 0, (float *)(A + 5829504) + 0, (float *)(A + 5862272) + 0, (float *)(A + 5534592) + 0, (float *)(A + 5665664) + 0, (float *)(A + 5469056) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5567360) + 0, (float *)(A + 233472) + 0, (float *)(A + 5600128) + 0, (float *)(A + 10449792) + 819200, (float *)(A + 10449792) + 819328, (float *)(A + 10449792) + 819456);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5698432) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 819584);
-  k35_matmul((float *)(A + 10449792) + 819200, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 5501824) + 0, (float *)(A + 5469056) + 0);
-  k36_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5403520) + 0, (float *)(A + 5469056) + 0, (float *)(A + 5665664) + 0);
-  k32_sub_mul((float *)(A + 5370752) + 0, (float *)(A + 5469056) + 0);
-  k32_sub_mul((float *)(A + 5436288) + 0, (float *)(A + 4419584) + 0);
-  k31_mul_sub((float *)(A + 5337984) + 0, (float *)(A + 233472) + 0);
-  k32_sub_mul((float *)(A + 5403520) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 5600128) + 0, (float *)(A + 5632896) + 0, (float *)(A + 5665664) + 0, (float *)(A + 5337984) + 0, (float *)(A + 5469056) + 0, (float *)(A + 3960832) + 0, (float *)(A + 4419584) + 0, (float *)(A + 5370752) + 0, (float *)(A + 233472) + 0, (float *)(A + 5403520) + 0, (float *)(A + 10449792) + 851968, (float *)(A + 10449792) + 852096, (float *)(A + 10449792) + 852224);
-  k34_mul_mul((float *)(A + 4354048) + 0, (float *)(A + 5501824) + 0, (float *)(A + 266240) + 0, (float *)(A + 10449792) + 852352);
-  k35_matmul((float *)(A + 10449792) + 851968, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3960832) + 0);
-  k31_mul_sub((float *)(A + 3993600) + 0, (float *)(A + 4354048) + 0);
-  k36_mul_mul((float *)(A + 3960832) + 0, (float *)(A + 4026368) + 0, (float *)(A + 4354048) + 0, (float *)(A + 5469056) + 0);
-  k32_sub_mul((float *)(A + 3928064) + 0, (float *)(A + 4354048) + 0);
-  k31_mul_sub((float *)(A + 200704) + 0, (float *)(A + 4419584) + 0);
-  k32_sub_mul((float *)(A + 4026368) + 0, (float *)(A + 233472) + 0);
-  k38_mul_addn_mul((float *)(A + 5403520) + 0, (float *)(A + 5436288) + 0, (float *)(A + 5469056) + 0, (float *)(A + 200704) + 0, (float *)(A + 4354048) + 0, (float *)(A + 3928064) + 0, (float *)(A + 4419584) + 0, (float *)(A + 266240) + 0, (float *)(A + 5337984) + 0);
-  k39_const((float *)(A + 200704) + 0);
-  k36_mul_mul((float *)(A + 3960832) + 0, (float *)(A + 3993600) + 0, (float *)(A + 233472) + 0, (float *)(A + 4354048) + 0);
-  k40_concat((float *)(A + 266240) + 0, (float *)(A + 200704) + 0, (float *)(A + 5337984) + 0, (float *)(A + 4354048) + 0, (float *)(A + 10449792) + 884736);
-  k41_matmul((float *)(A + 10449792) + 0, (float *)(A + 0) + 0, (float *)(A + 200704) + 0, A + 266240);
-  k42_matmul((float *)(A + 10449792) + 0, (float *)(A + 4453248) + 0, (float *)(A + 299008) + 0, A + 266240);
-  k43_sum_to((float *)(A + 10449792) + 0, (float *)(A + 4263552) + 0);
-  k44_matmul((float *)(A + 4255744) + 0, (float *)(A + 4386816) + 0, (float *)(A + 258048) + 0, A + 4260864);
-  k45_sum_to((float *)(A + 4255744) + 0, (float *)(A + 4265600) + 0);
-  k46_mul_neg((float *)(A + 4263424) + 0, (float *)(A + 4265664) + 0);
-  k47_mul((float *)(A + 4263488) + 0, (float *)(A + 4265728) + 0);
+  k29_matmul((float *)(A + 233472) + 753664, P + 14336 /* lstm1.weight_hh */, (float *)(A + 5731200) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 5763968) + 0, (float *)(A + 5731200) + 0, (float *)(A + 5534592) + 0, (float *)(A + 5895040) + 0, (float *)(A + 5632896) + 0, (float *)(A + 5600128) + 0, (float *)(A + 5665664) + 0, (float *)(A + 5567360) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 786432, (float *)(A + 233472) + 786560, (float *)(A + 233472) + 786688);
+  k28_mul_sub_mul((float *)(A + 5731200) + 0, (float *)(A + 5895040) + 0, (float *)(A + 5534592) + 0, (float *)(A + 233472) + 786816);
+  k29_matmul((float *)(A + 233472) + 786432, P + 14336 /* lstm1.weight_hh */, (float *)(A + 5534592) + 0);
+  k30_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 5567360) + 0, (float *)(A + 5534592) + 0, (float *)(A + 5337984) + 0, (float *)(A + 5698432) + 0, (float *)(A + 5436288) + 0, (float *)(A + 5403520) + 0, (float *)(A + 5469056) + 0, (float *)(A + 5370752) + 0, (float *)(A + 4288512) + 0, (float *)(A + 233472) + 819200, (float *)(A + 233472) + 819328, (float *)(A + 233472) + 819456);
+  k28_mul_sub_mul((float *)(A + 5534592) + 0, (float *)(A + 5698432) + 0, (float *)(A + 5337984) + 0, (float *)(A + 233472) + 819584);
+  k29_matmul((float *)(A + 233472) + 819200, P + 14336 /* lstm1.weight_hh */, (float *)(A + 5337984) + 0);
+  k30_mul_mul_mul((float *)(A + 4288512) + 0, (float *)(A + 5370752) + 0, (float *)(A + 5337984) + 0, (float *)(A + 3928064) + 0, (float *)(A + 5501824) + 0, (float *)(A + 4026368) + 0, (float *)(A + 3993600) + 0, (float *)(A + 4387712) + 0, (float *)(A + 3960832) + 0, (float *)(A + 10323840) + 0, (float *)(A + 233472) + 851968, (float *)(A + 233472) + 852096, (float *)(A + 233472) + 852224);
+  k28_mul_sub_mul((float *)(A + 5337984) + 0, (float *)(A + 5501824) + 0, (float *)(A + 3928064) + 0, (float *)(A + 233472) + 852352);
+  k29_matmul((float *)(A + 233472) + 851968, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4387712) + 0);
+  k31_mul_mul_mul((float *)(A + 10323840) + 0, (float *)(A + 3960832) + 0, (float *)(A + 4387712) + 0, (float *)(A + 200704) + 0, (float *)(A + 4420480) + 0, (float *)(A + 4354944) + 0, (float *)(A + 4322176) + 0, (float *)(A + 4288512) + 0, (float *)(A + 3903488) + 0);
+  k32_const((float *)(A + 10323840) + 0);
+  k33_mul_sub_mul((float *)(A + 4387712) + 0, (float *)(A + 4420480) + 0, (float *)(A + 200704) + 0, (float *)(A + 5337984) + 0);
+  k34_concat((float *)(A + 4288512) + 0, (float *)(A + 10323840) + 0, (float *)(A + 3903488) + 0, (float *)(A + 5337984) + 0, (float *)(A + 233472) + 884736);
+  k35_matmul((float *)(A + 233472) + 0, (float *)(A + 0) + 0, (float *)(A + 5337984) + 0, A + 200704);
+  k36_matmul((float *)(A + 233472) + 0, (float *)(A + 4453248) + 0, (float *)(A + 3903488) + 0, A + 10323840);
+  k37_sum_to((float *)(A + 233472) + 0, (float *)(A + 10359296) + 0);
+  k38_matmul((float *)(A + 10361856) + 0, (float *)(A + 4255744) + 0, (float *)(A + 5395328) + 0, A + 5400448);
+  k39_sum_to((float *)(A + 10361856) + 0, (float *)(A + 10361344) + 0);
+  k40_mul_neg((float *)(A + 10359168) + 0, (float *)(A + 5400448) + 0);
+  k41_mul((float *)(A + 10359232) + 0, (float *)(A + 5400512) + 0);
 }
 
 float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *grads, fmnist_lstm_outputs *out, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -2427,22 +1975,21 @@ float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *
   (void)P, (void)A;
   fmnist_lstm_grad_1(P, in, A, seed);
   fmnist_lstm_grad_2(P, in, A, seed);
-  fmnist_lstm_grad_3(P, in, A, seed);
-  if (out) k16_copy((float *)(A + 4258304) + 0, out->logits);
-  k48_copy((float *)(A + 4265664) + 0, &loss);
-  if (metrics) k48_copy((float *)(A + 4265728) + 0, &metrics->accuracy);
-  k49_copy((float *)(A + 200704) + 0, grads + 0);
-  k50_copy((float *)(A + 299008) + 0, grads + 14336);
-  k51_copy((float *)(A + 4263552) + 0, grads + 79872);
-  k51_copy((float *)(A + 4263552) + 0, grads + 80384);
-  k52_copy((float *)(A + 258048) + 0, grads + 80896);
-  k53_copy((float *)(A + 4265600) + 0, grads + 82176);
+  if (out) k13_copy((float *)(A + 10255744) + 0, out->logits);
+  k42_copy((float *)(A + 5400448) + 0, &loss);
+  if (metrics) k42_copy((float *)(A + 5400512) + 0, &metrics->accuracy);
+  k43_copy((float *)(A + 5337984) + 0, grads + 0);
+  k44_copy((float *)(A + 3903488) + 0, grads + 14336);
+  k45_copy((float *)(A + 10359296) + 0, grads + 79872);
+  k45_copy((float *)(A + 10359296) + 0, grads + 80384);
+  k46_copy((float *)(A + 5395328) + 0, grads + 80896);
+  k47_copy((float *)(A + 10361344) + 0, grads + 82176);
   return loss;
 }
 
 static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k21_one_hot(in->y + 0, (float *)(A + 0) + 0);
+  k17_one_hot(in->y + 0, (float *)(A + 0) + 0);
   k0_sub_div(in->x + 756, (float *)(A + 2560) + 0);
   k0_sub_div(in->x + 728, (float *)(A + 2560) + 1792);
   k0_sub_div(in->x + 700, (float *)(A + 2560) + 3584);
@@ -2473,505 +2020,207 @@ static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_
   k0_sub_div(in->x + 0, (float *)(A + 2560) + 48384);
   k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 203264) + 0);
   k2_matmul((float *)(A + 2560) + 0, (float *)(A + 203264) + 0, (float *)(A + 260608) + 0, A + 3930624);
-  k3_add(P + 80384 /* lstm1.bias_hh */, (float *)(A + 3931520) + 0);
-  k4_add_add((float *)(A + 260608) + 884736, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3931520) + 0, (float *)(A + 4062592) + 0);
-  k5_tanh((float *)(A + 4062592) + 256, (float *)(A + 203264) + 0);
-  k17_sigmoid_mul_tanh((float *)(A + 4062592) + 0, (float *)(A + 203264) + 0, (float *)(A + 3930624) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0);
-  k7_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4193664) + 0);
-  k18_sigmoid_mul((float *)(A + 4062592) + 384, (float *)(A + 3996160) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4455808) + 212992);
-  k9_matmul((float *)(A + 4455808) + 212992, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5340544) + 0);
-  k4_add_add((float *)(A + 260608) + 851968, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5340544) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 5340544) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 5340544) + 0, (float *)(A + 5373312) + 0, (float *)(A + 5406080) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 3963392) + 0, (float *)(A + 5406080) + 0, (float *)(A + 5438848) + 0, (float *)(A + 5471616) + 0, (float *)(A + 5504384) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 5504384) + 0, (float *)(A + 5406080) + 0, (float *)(A + 4455808) + 204800);
-  k9_matmul((float *)(A + 4455808) + 204800, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5537152) + 0);
-  k4_add_add((float *)(A + 260608) + 819200, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5537152) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 5537152) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 5537152) + 0, (float *)(A + 5569920) + 0, (float *)(A + 5602688) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 5471616) + 0, (float *)(A + 5602688) + 0, (float *)(A + 5635456) + 0, (float *)(A + 5668224) + 0, (float *)(A + 5700992) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 5700992) + 0, (float *)(A + 5602688) + 0, (float *)(A + 4455808) + 196608);
-  k9_matmul((float *)(A + 4455808) + 196608, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5733760) + 0);
-  k4_add_add((float *)(A + 260608) + 786432, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5733760) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 5733760) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 5733760) + 0, (float *)(A + 5766528) + 0, (float *)(A + 5799296) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 5668224) + 0, (float *)(A + 5799296) + 0, (float *)(A + 5832064) + 0, (float *)(A + 5864832) + 0, (float *)(A + 5897600) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 5897600) + 0, (float *)(A + 5799296) + 0, (float *)(A + 4455808) + 188416);
-  k9_matmul((float *)(A + 4455808) + 188416, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5930368) + 0);
-  k4_add_add((float *)(A + 260608) + 753664, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5930368) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 5930368) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 5930368) + 0, (float *)(A + 5963136) + 0, (float *)(A + 5995904) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 5864832) + 0, (float *)(A + 5995904) + 0, (float *)(A + 6028672) + 0, (float *)(A + 6061440) + 0, (float *)(A + 6094208) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 6094208) + 0, (float *)(A + 5995904) + 0, (float *)(A + 4455808) + 180224);
-  k9_matmul((float *)(A + 4455808) + 180224, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6126976) + 0);
-  k4_add_add((float *)(A + 260608) + 720896, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6126976) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 6126976) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 6126976) + 0, (float *)(A + 6159744) + 0, (float *)(A + 6192512) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 6061440) + 0, (float *)(A + 6192512) + 0, (float *)(A + 6225280) + 0, (float *)(A + 6258048) + 0, (float *)(A + 6290816) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 6290816) + 0, (float *)(A + 6192512) + 0, (float *)(A + 4455808) + 172032);
-  k9_matmul((float *)(A + 4455808) + 172032, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6323584) + 0);
-  k4_add_add((float *)(A + 260608) + 688128, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6323584) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 6323584) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 6323584) + 0, (float *)(A + 6356352) + 0, (float *)(A + 6389120) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 6258048) + 0, (float *)(A + 6389120) + 0, (float *)(A + 6421888) + 0, (float *)(A + 6454656) + 0, (float *)(A + 6487424) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 6487424) + 0, (float *)(A + 6389120) + 0, (float *)(A + 4455808) + 163840);
-  k9_matmul((float *)(A + 4455808) + 163840, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6520192) + 0);
-  k4_add_add((float *)(A + 260608) + 655360, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6520192) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 6520192) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 6520192) + 0, (float *)(A + 6552960) + 0, (float *)(A + 6585728) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 6454656) + 0, (float *)(A + 6585728) + 0, (float *)(A + 6618496) + 0, (float *)(A + 6651264) + 0, (float *)(A + 6684032) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 6684032) + 0, (float *)(A + 6585728) + 0, (float *)(A + 4455808) + 155648);
-  k9_matmul((float *)(A + 4455808) + 155648, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6716800) + 0);
-  k4_add_add((float *)(A + 260608) + 622592, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6716800) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 6716800) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 6716800) + 0, (float *)(A + 6749568) + 0, (float *)(A + 6782336) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 6651264) + 0, (float *)(A + 6782336) + 0, (float *)(A + 6815104) + 0, (float *)(A + 6847872) + 0, (float *)(A + 6880640) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 6880640) + 0, (float *)(A + 6782336) + 0, (float *)(A + 4455808) + 147456);
-  k9_matmul((float *)(A + 4455808) + 147456, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6913408) + 0);
-  k4_add_add((float *)(A + 260608) + 589824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6913408) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 6913408) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 6913408) + 0, (float *)(A + 6946176) + 0, (float *)(A + 6978944) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 6847872) + 0, (float *)(A + 6978944) + 0, (float *)(A + 7011712) + 0, (float *)(A + 7044480) + 0, (float *)(A + 7077248) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 7077248) + 0, (float *)(A + 6978944) + 0, (float *)(A + 4455808) + 139264);
-  k9_matmul((float *)(A + 4455808) + 139264, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7110016) + 0);
-  k4_add_add((float *)(A + 260608) + 557056, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7110016) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 7110016) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 7110016) + 0, (float *)(A + 7142784) + 0, (float *)(A + 7175552) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 7044480) + 0, (float *)(A + 7175552) + 0, (float *)(A + 7208320) + 0, (float *)(A + 7241088) + 0, (float *)(A + 7273856) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 7273856) + 0, (float *)(A + 7175552) + 0, (float *)(A + 4455808) + 131072);
-  k9_matmul((float *)(A + 4455808) + 131072, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7306624) + 0);
-  k4_add_add((float *)(A + 260608) + 524288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7306624) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 7306624) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 7306624) + 0, (float *)(A + 7339392) + 0, (float *)(A + 7372160) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 7241088) + 0, (float *)(A + 7372160) + 0, (float *)(A + 7404928) + 0, (float *)(A + 7437696) + 0, (float *)(A + 7470464) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 7470464) + 0, (float *)(A + 7372160) + 0, (float *)(A + 4455808) + 122880);
-  k9_matmul((float *)(A + 4455808) + 122880, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7503232) + 0);
-  k4_add_add((float *)(A + 260608) + 491520, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7503232) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 7503232) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 7503232) + 0, (float *)(A + 7536000) + 0, (float *)(A + 7568768) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 7437696) + 0, (float *)(A + 7568768) + 0, (float *)(A + 7601536) + 0, (float *)(A + 7634304) + 0, (float *)(A + 7667072) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 7667072) + 0, (float *)(A + 7568768) + 0, (float *)(A + 4455808) + 114688);
-  k9_matmul((float *)(A + 4455808) + 114688, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7699840) + 0);
-  k4_add_add((float *)(A + 260608) + 458752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7699840) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 7699840) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 7699840) + 0, (float *)(A + 7732608) + 0, (float *)(A + 7765376) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 7634304) + 0, (float *)(A + 7765376) + 0, (float *)(A + 7798144) + 0, (float *)(A + 7830912) + 0, (float *)(A + 7863680) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 7863680) + 0, (float *)(A + 7765376) + 0, (float *)(A + 4455808) + 106496);
-  k9_matmul((float *)(A + 4455808) + 106496, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7896448) + 0);
-  k4_add_add((float *)(A + 260608) + 425984, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7896448) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 7896448) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 7896448) + 0, (float *)(A + 7929216) + 0, (float *)(A + 7961984) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 7830912) + 0, (float *)(A + 7961984) + 0, (float *)(A + 7994752) + 0, (float *)(A + 8027520) + 0, (float *)(A + 8060288) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 8060288) + 0, (float *)(A + 7961984) + 0, (float *)(A + 4455808) + 98304);
-  k9_matmul((float *)(A + 4455808) + 98304, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8093056) + 0);
-  k4_add_add((float *)(A + 260608) + 393216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8093056) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 8093056) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 8093056) + 0, (float *)(A + 8125824) + 0, (float *)(A + 8158592) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 8027520) + 0, (float *)(A + 8158592) + 0, (float *)(A + 8191360) + 0, (float *)(A + 8224128) + 0, (float *)(A + 8256896) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 8256896) + 0, (float *)(A + 8158592) + 0, (float *)(A + 4455808) + 90112);
-  k9_matmul((float *)(A + 4455808) + 90112, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8289664) + 0);
-  k4_add_add((float *)(A + 260608) + 360448, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8289664) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 8289664) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 8289664) + 0, (float *)(A + 8322432) + 0, (float *)(A + 8355200) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 8224128) + 0, (float *)(A + 8355200) + 0, (float *)(A + 8387968) + 0, (float *)(A + 8420736) + 0, (float *)(A + 8453504) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 8453504) + 0, (float *)(A + 8355200) + 0, (float *)(A + 4455808) + 81920);
-  k9_matmul((float *)(A + 4455808) + 81920, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8486272) + 0);
-  k4_add_add((float *)(A + 260608) + 327680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8486272) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 8486272) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 8486272) + 0, (float *)(A + 8519040) + 0, (float *)(A + 8551808) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 8420736) + 0, (float *)(A + 8551808) + 0, (float *)(A + 8584576) + 0, (float *)(A + 8617344) + 0, (float *)(A + 8650112) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 8650112) + 0, (float *)(A + 8551808) + 0, (float *)(A + 4455808) + 73728);
-  k9_matmul((float *)(A + 4455808) + 73728, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8682880) + 0);
-  k4_add_add((float *)(A + 260608) + 294912, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8682880) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 8682880) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 8682880) + 0, (float *)(A + 8715648) + 0, (float *)(A + 8748416) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 8617344) + 0, (float *)(A + 8748416) + 0, (float *)(A + 8781184) + 0, (float *)(A + 8813952) + 0, (float *)(A + 8846720) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 8846720) + 0, (float *)(A + 8748416) + 0, (float *)(A + 4455808) + 65536);
-  k9_matmul((float *)(A + 4455808) + 65536, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8879488) + 0);
-  k4_add_add((float *)(A + 260608) + 262144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8879488) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 8879488) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 8879488) + 0, (float *)(A + 8912256) + 0, (float *)(A + 8945024) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 8813952) + 0, (float *)(A + 8945024) + 0, (float *)(A + 8977792) + 0, (float *)(A + 9010560) + 0, (float *)(A + 9043328) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 9043328) + 0, (float *)(A + 8945024) + 0, (float *)(A + 4455808) + 57344);
-  k9_matmul((float *)(A + 4455808) + 57344, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9076096) + 0);
-  k4_add_add((float *)(A + 260608) + 229376, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9076096) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 9076096) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 9076096) + 0, (float *)(A + 9108864) + 0, (float *)(A + 9141632) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9010560) + 0, (float *)(A + 9141632) + 0, (float *)(A + 9174400) + 0, (float *)(A + 9207168) + 0, (float *)(A + 9239936) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 9239936) + 0, (float *)(A + 9141632) + 0, (float *)(A + 4455808) + 49152);
-  k9_matmul((float *)(A + 4455808) + 49152, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9272704) + 0);
-  k4_add_add((float *)(A + 260608) + 196608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9272704) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 9272704) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 9272704) + 0, (float *)(A + 9305472) + 0, (float *)(A + 9338240) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9207168) + 0, (float *)(A + 9338240) + 0, (float *)(A + 9371008) + 0, (float *)(A + 9403776) + 0, (float *)(A + 9436544) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 9436544) + 0, (float *)(A + 9338240) + 0, (float *)(A + 4455808) + 40960);
-  k9_matmul((float *)(A + 4455808) + 40960, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9469312) + 0);
-  k4_add_add((float *)(A + 260608) + 163840, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9469312) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 9469312) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 9469312) + 0, (float *)(A + 9502080) + 0, (float *)(A + 9534848) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9403776) + 0, (float *)(A + 9534848) + 0, (float *)(A + 9567616) + 0, (float *)(A + 9600384) + 0, (float *)(A + 9633152) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 9633152) + 0, (float *)(A + 9534848) + 0, (float *)(A + 4455808) + 32768);
-  k9_matmul((float *)(A + 4455808) + 32768, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9665920) + 0);
-  k4_add_add((float *)(A + 260608) + 131072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9665920) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 9665920) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 9665920) + 0, (float *)(A + 9698688) + 0, (float *)(A + 9731456) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9600384) + 0, (float *)(A + 9731456) + 0, (float *)(A + 9764224) + 0, (float *)(A + 9796992) + 0, (float *)(A + 9829760) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 9829760) + 0, (float *)(A + 9731456) + 0, (float *)(A + 4455808) + 24576);
-  k9_matmul((float *)(A + 4455808) + 24576, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9862528) + 0);
+  k3_add_add_add((float *)(A + 260608) + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, (float *)(A + 3931520) + 0);
+  k4_transpose(P + 14336 /* lstm1.weight_hh */, (float *)(A + 4062592) + 0);
+  k14_sigmoid_sigmoid_tanh((float *)(A + 3931520) + 384, (float *)(A + 3931520) + 0, (float *)(A + 3931520) + 256, (float *)(A + 203264) + 0, (float *)(A + 4324736) + 0, (float *)(A + 4357504) + 0, (float *)(A + 4390272) + 0, (float *)(A + 4423040) + 0, (float *)(A + 4455808) + 212992);
+  k6_matmul((float *)(A + 4455808) + 212992, (float *)(A + 4062592) + 0, (float *)(A + 3930624) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 851968, P + 79872 /* lstm1.bias_ih */, (float *)(A + 3930624) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5340544) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 5340544) + 384, (float *)(A + 5340544) + 128, (float *)(A + 4390272) + 0, (float *)(A + 5340544) + 0, (float *)(A + 5340544) + 256, (float *)(A + 3930624) + 0, (float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0, (float *)(A + 4028928) + 0, (float *)(A + 5471616) + 0, (float *)(A + 5504384) + 0, (float *)(A + 4455808) + 204800);
+  k6_matmul((float *)(A + 4455808) + 204800, (float *)(A + 4062592) + 0, (float *)(A + 5340544) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 819200, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5340544) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5537152) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 5537152) + 384, (float *)(A + 5537152) + 128, (float *)(A + 5471616) + 0, (float *)(A + 5537152) + 0, (float *)(A + 5537152) + 256, (float *)(A + 5340544) + 0, (float *)(A + 5373312) + 0, (float *)(A + 5406080) + 0, (float *)(A + 5438848) + 0, (float *)(A + 5668224) + 0, (float *)(A + 5700992) + 0, (float *)(A + 4455808) + 196608);
+  k6_matmul((float *)(A + 4455808) + 196608, (float *)(A + 4062592) + 0, (float *)(A + 5537152) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 786432, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5537152) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5733760) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 5733760) + 384, (float *)(A + 5733760) + 128, (float *)(A + 5668224) + 0, (float *)(A + 5733760) + 0, (float *)(A + 5733760) + 256, (float *)(A + 5537152) + 0, (float *)(A + 5569920) + 0, (float *)(A + 5602688) + 0, (float *)(A + 5635456) + 0, (float *)(A + 5864832) + 0, (float *)(A + 5897600) + 0, (float *)(A + 4455808) + 188416);
+  k6_matmul((float *)(A + 4455808) + 188416, (float *)(A + 4062592) + 0, (float *)(A + 5733760) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 753664, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5733760) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5930368) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 5930368) + 384, (float *)(A + 5930368) + 128, (float *)(A + 5864832) + 0, (float *)(A + 5930368) + 0, (float *)(A + 5930368) + 256, (float *)(A + 5733760) + 0, (float *)(A + 5766528) + 0, (float *)(A + 5799296) + 0, (float *)(A + 5832064) + 0, (float *)(A + 6061440) + 0, (float *)(A + 6094208) + 0, (float *)(A + 4455808) + 180224);
+  k6_matmul((float *)(A + 4455808) + 180224, (float *)(A + 4062592) + 0, (float *)(A + 5930368) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 720896, P + 79872 /* lstm1.bias_ih */, (float *)(A + 5930368) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6126976) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 6126976) + 384, (float *)(A + 6126976) + 128, (float *)(A + 6061440) + 0, (float *)(A + 6126976) + 0, (float *)(A + 6126976) + 256, (float *)(A + 5930368) + 0, (float *)(A + 5963136) + 0, (float *)(A + 5995904) + 0, (float *)(A + 6028672) + 0, (float *)(A + 6258048) + 0, (float *)(A + 6290816) + 0, (float *)(A + 4455808) + 172032);
+  k6_matmul((float *)(A + 4455808) + 172032, (float *)(A + 4062592) + 0, (float *)(A + 6126976) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 688128, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6126976) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6323584) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 6323584) + 384, (float *)(A + 6323584) + 128, (float *)(A + 6258048) + 0, (float *)(A + 6323584) + 0, (float *)(A + 6323584) + 256, (float *)(A + 6126976) + 0, (float *)(A + 6159744) + 0, (float *)(A + 6192512) + 0, (float *)(A + 6225280) + 0, (float *)(A + 6454656) + 0, (float *)(A + 6487424) + 0, (float *)(A + 4455808) + 163840);
+  k6_matmul((float *)(A + 4455808) + 163840, (float *)(A + 4062592) + 0, (float *)(A + 6323584) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 655360, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6323584) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6520192) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 6520192) + 384, (float *)(A + 6520192) + 128, (float *)(A + 6454656) + 0, (float *)(A + 6520192) + 0, (float *)(A + 6520192) + 256, (float *)(A + 6323584) + 0, (float *)(A + 6356352) + 0, (float *)(A + 6389120) + 0, (float *)(A + 6421888) + 0, (float *)(A + 6651264) + 0, (float *)(A + 6684032) + 0, (float *)(A + 4455808) + 155648);
+  k6_matmul((float *)(A + 4455808) + 155648, (float *)(A + 4062592) + 0, (float *)(A + 6520192) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 622592, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6520192) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6716800) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 6716800) + 384, (float *)(A + 6716800) + 128, (float *)(A + 6651264) + 0, (float *)(A + 6716800) + 0, (float *)(A + 6716800) + 256, (float *)(A + 6520192) + 0, (float *)(A + 6552960) + 0, (float *)(A + 6585728) + 0, (float *)(A + 6618496) + 0, (float *)(A + 6847872) + 0, (float *)(A + 6880640) + 0, (float *)(A + 4455808) + 147456);
+  k6_matmul((float *)(A + 4455808) + 147456, (float *)(A + 4062592) + 0, (float *)(A + 6716800) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 589824, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6716800) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 6913408) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 6913408) + 384, (float *)(A + 6913408) + 128, (float *)(A + 6847872) + 0, (float *)(A + 6913408) + 0, (float *)(A + 6913408) + 256, (float *)(A + 6716800) + 0, (float *)(A + 6749568) + 0, (float *)(A + 6782336) + 0, (float *)(A + 6815104) + 0, (float *)(A + 7044480) + 0, (float *)(A + 7077248) + 0, (float *)(A + 4455808) + 139264);
+  k6_matmul((float *)(A + 4455808) + 139264, (float *)(A + 4062592) + 0, (float *)(A + 6913408) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 557056, P + 79872 /* lstm1.bias_ih */, (float *)(A + 6913408) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7110016) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 7110016) + 384, (float *)(A + 7110016) + 128, (float *)(A + 7044480) + 0, (float *)(A + 7110016) + 0, (float *)(A + 7110016) + 256, (float *)(A + 6913408) + 0, (float *)(A + 6946176) + 0, (float *)(A + 6978944) + 0, (float *)(A + 7011712) + 0, (float *)(A + 7241088) + 0, (float *)(A + 7273856) + 0, (float *)(A + 4455808) + 131072);
+  k6_matmul((float *)(A + 4455808) + 131072, (float *)(A + 4062592) + 0, (float *)(A + 7110016) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 524288, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7110016) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7306624) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 7306624) + 384, (float *)(A + 7306624) + 128, (float *)(A + 7241088) + 0, (float *)(A + 7306624) + 0, (float *)(A + 7306624) + 256, (float *)(A + 7110016) + 0, (float *)(A + 7142784) + 0, (float *)(A + 7175552) + 0, (float *)(A + 7208320) + 0, (float *)(A + 7437696) + 0, (float *)(A + 7470464) + 0, (float *)(A + 4455808) + 122880);
+  k6_matmul((float *)(A + 4455808) + 122880, (float *)(A + 4062592) + 0, (float *)(A + 7306624) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 491520, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7306624) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7503232) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 7503232) + 384, (float *)(A + 7503232) + 128, (float *)(A + 7437696) + 0, (float *)(A + 7503232) + 0, (float *)(A + 7503232) + 256, (float *)(A + 7306624) + 0, (float *)(A + 7339392) + 0, (float *)(A + 7372160) + 0, (float *)(A + 7404928) + 0, (float *)(A + 7634304) + 0, (float *)(A + 7667072) + 0, (float *)(A + 4455808) + 114688);
+  k6_matmul((float *)(A + 4455808) + 114688, (float *)(A + 4062592) + 0, (float *)(A + 7503232) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 458752, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7503232) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7699840) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 7699840) + 384, (float *)(A + 7699840) + 128, (float *)(A + 7634304) + 0, (float *)(A + 7699840) + 0, (float *)(A + 7699840) + 256, (float *)(A + 7503232) + 0, (float *)(A + 7536000) + 0, (float *)(A + 7568768) + 0, (float *)(A + 7601536) + 0, (float *)(A + 7830912) + 0, (float *)(A + 7863680) + 0, (float *)(A + 4455808) + 106496);
+  k6_matmul((float *)(A + 4455808) + 106496, (float *)(A + 4062592) + 0, (float *)(A + 7699840) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 425984, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7699840) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 7896448) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 7896448) + 384, (float *)(A + 7896448) + 128, (float *)(A + 7830912) + 0, (float *)(A + 7896448) + 0, (float *)(A + 7896448) + 256, (float *)(A + 7699840) + 0, (float *)(A + 7732608) + 0, (float *)(A + 7765376) + 0, (float *)(A + 7798144) + 0, (float *)(A + 8027520) + 0, (float *)(A + 8060288) + 0, (float *)(A + 4455808) + 98304);
+  k6_matmul((float *)(A + 4455808) + 98304, (float *)(A + 4062592) + 0, (float *)(A + 7896448) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 393216, P + 79872 /* lstm1.bias_ih */, (float *)(A + 7896448) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8093056) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 8093056) + 384, (float *)(A + 8093056) + 128, (float *)(A + 8027520) + 0, (float *)(A + 8093056) + 0, (float *)(A + 8093056) + 256, (float *)(A + 7896448) + 0, (float *)(A + 7929216) + 0, (float *)(A + 7961984) + 0, (float *)(A + 7994752) + 0, (float *)(A + 8224128) + 0, (float *)(A + 8256896) + 0, (float *)(A + 4455808) + 90112);
+  k6_matmul((float *)(A + 4455808) + 90112, (float *)(A + 4062592) + 0, (float *)(A + 8093056) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 360448, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8093056) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8289664) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 8289664) + 384, (float *)(A + 8289664) + 128, (float *)(A + 8224128) + 0, (float *)(A + 8289664) + 0, (float *)(A + 8289664) + 256, (float *)(A + 8093056) + 0, (float *)(A + 8125824) + 0, (float *)(A + 8158592) + 0, (float *)(A + 8191360) + 0, (float *)(A + 8420736) + 0, (float *)(A + 8453504) + 0, (float *)(A + 4455808) + 81920);
+  k6_matmul((float *)(A + 4455808) + 81920, (float *)(A + 4062592) + 0, (float *)(A + 8289664) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 327680, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8289664) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8486272) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 8486272) + 384, (float *)(A + 8486272) + 128, (float *)(A + 8420736) + 0, (float *)(A + 8486272) + 0, (float *)(A + 8486272) + 256, (float *)(A + 8289664) + 0, (float *)(A + 8322432) + 0, (float *)(A + 8355200) + 0, (float *)(A + 8387968) + 0, (float *)(A + 8617344) + 0, (float *)(A + 8650112) + 0, (float *)(A + 4455808) + 73728);
+  k6_matmul((float *)(A + 4455808) + 73728, (float *)(A + 4062592) + 0, (float *)(A + 8486272) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 294912, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8486272) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8682880) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 8682880) + 384, (float *)(A + 8682880) + 128, (float *)(A + 8617344) + 0, (float *)(A + 8682880) + 0, (float *)(A + 8682880) + 256, (float *)(A + 8486272) + 0, (float *)(A + 8519040) + 0, (float *)(A + 8551808) + 0, (float *)(A + 8584576) + 0, (float *)(A + 8813952) + 0, (float *)(A + 8846720) + 0, (float *)(A + 4455808) + 65536);
+  k6_matmul((float *)(A + 4455808) + 65536, (float *)(A + 4062592) + 0, (float *)(A + 8682880) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 262144, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8682880) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 8879488) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 8879488) + 384, (float *)(A + 8879488) + 128, (float *)(A + 8813952) + 0, (float *)(A + 8879488) + 0, (float *)(A + 8879488) + 256, (float *)(A + 8682880) + 0, (float *)(A + 8715648) + 0, (float *)(A + 8748416) + 0, (float *)(A + 8781184) + 0, (float *)(A + 9010560) + 0, (float *)(A + 9043328) + 0, (float *)(A + 4455808) + 57344);
+  k6_matmul((float *)(A + 4455808) + 57344, (float *)(A + 4062592) + 0, (float *)(A + 8879488) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 229376, P + 79872 /* lstm1.bias_ih */, (float *)(A + 8879488) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9076096) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 9076096) + 384, (float *)(A + 9076096) + 128, (float *)(A + 9010560) + 0, (float *)(A + 9076096) + 0, (float *)(A + 9076096) + 256, (float *)(A + 8879488) + 0, (float *)(A + 8912256) + 0, (float *)(A + 8945024) + 0, (float *)(A + 8977792) + 0, (float *)(A + 9207168) + 0, (float *)(A + 9239936) + 0, (float *)(A + 4455808) + 49152);
+  k6_matmul((float *)(A + 4455808) + 49152, (float *)(A + 4062592) + 0, (float *)(A + 9076096) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 196608, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9076096) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9272704) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 9272704) + 384, (float *)(A + 9272704) + 128, (float *)(A + 9207168) + 0, (float *)(A + 9272704) + 0, (float *)(A + 9272704) + 256, (float *)(A + 9076096) + 0, (float *)(A + 9108864) + 0, (float *)(A + 9141632) + 0, (float *)(A + 9174400) + 0, (float *)(A + 9403776) + 0, (float *)(A + 9436544) + 0, (float *)(A + 4455808) + 40960);
+  k6_matmul((float *)(A + 4455808) + 40960, (float *)(A + 4062592) + 0, (float *)(A + 9272704) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 163840, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9272704) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9469312) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 9469312) + 384, (float *)(A + 9469312) + 128, (float *)(A + 9403776) + 0, (float *)(A + 9469312) + 0, (float *)(A + 9469312) + 256, (float *)(A + 9272704) + 0, (float *)(A + 9305472) + 0, (float *)(A + 9338240) + 0, (float *)(A + 9371008) + 0, (float *)(A + 9600384) + 0, (float *)(A + 9633152) + 0, (float *)(A + 4455808) + 32768);
+  k6_matmul((float *)(A + 4455808) + 32768, (float *)(A + 4062592) + 0, (float *)(A + 9469312) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 131072, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9469312) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9665920) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 9665920) + 384, (float *)(A + 9665920) + 128, (float *)(A + 9600384) + 0, (float *)(A + 9665920) + 0, (float *)(A + 9665920) + 256, (float *)(A + 9469312) + 0, (float *)(A + 9502080) + 0, (float *)(A + 9534848) + 0, (float *)(A + 9567616) + 0, (float *)(A + 9796992) + 0, (float *)(A + 9829760) + 0, (float *)(A + 4455808) + 24576);
+  k6_matmul((float *)(A + 4455808) + 24576, (float *)(A + 4062592) + 0, (float *)(A + 9665920) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 98304, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9665920) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 9862528) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 9862528) + 384, (float *)(A + 9862528) + 128, (float *)(A + 9796992) + 0, (float *)(A + 9862528) + 0, (float *)(A + 9862528) + 256, (float *)(A + 9665920) + 0, (float *)(A + 9698688) + 0, (float *)(A + 9731456) + 0, (float *)(A + 9764224) + 0, (float *)(A + 9993600) + 0, (float *)(A + 10026368) + 0, (float *)(A + 4455808) + 16384);
+  k6_matmul((float *)(A + 4455808) + 16384, (float *)(A + 4062592) + 0, (float *)(A + 9862528) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 65536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9862528) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10059136) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 10059136) + 384, (float *)(A + 10059136) + 128, (float *)(A + 9993600) + 0, (float *)(A + 10059136) + 0, (float *)(A + 10059136) + 256, (float *)(A + 9862528) + 0, (float *)(A + 9895296) + 0, (float *)(A + 9928064) + 0, (float *)(A + 9960832) + 0, (float *)(A + 10190208) + 0, (float *)(A + 10222976) + 0, (float *)(A + 4455808) + 8192);
+  k6_matmul((float *)(A + 4455808) + 8192, (float *)(A + 4062592) + 0, (float *)(A + 10059136) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 32768, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10059136) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10255744) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 10255744) + 384, (float *)(A + 10255744) + 128, (float *)(A + 10190208) + 0, (float *)(A + 10255744) + 0, (float *)(A + 10255744) + 256, (float *)(A + 10059136) + 0, (float *)(A + 10091904) + 0, (float *)(A + 10124672) + 0, (float *)(A + 10157440) + 0, (float *)(A + 10386816) + 0, (float *)(A + 10419584) + 0, (float *)(A + 4455808) + 0);
+  k6_matmul((float *)(A + 4455808) + 0, (float *)(A + 4062592) + 0, (float *)(A + 10255744) + 0, A + 236032);
+  k7_add_add_add((float *)(A + 260608) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10255744) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4061696) + 0);
+  k9_transpose(P + 80896 /* dense1.weight */, (float *)(A + 10255744) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 4061696) + 128, (float *)(A + 10386816) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4061696) + 256, (float *)(A + 10260864) + 0, (float *)(A + 10293632) + 0, (float *)(A + 10326400) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4258304) + 0);
+  k11_matmul((float *)(A + 4258304) + 0, (float *)(A + 10255744) + 0, (float *)(A + 10359168) + 0, A + 10361728);
+  k12_add((float *)(A + 10359168) + 0, P + 82176 /* dense1.bias */, (float *)(A + 10255744) + 0);
+  k18_log_softmax((float *)(A + 10255744) + 0, (float *)(A + 10258304) + 0);
+  k19_mul((float *)(A + 0) + 0, (float *)(A + 10258304) + 0, (float *)(A + 10359168) + 0);
+  k20_sum_to((float *)(A + 10359168) + 0, (float *)(A + 10361728) + 0);
+  k21_sum_to((float *)(A + 10361728) + 0, (float *)(A + 10359168) + 0);
+  k22_argmax((float *)(A + 10255744) + 0, (int32_t *)(A + 10359232) + 0);
+  k23_equal((int32_t *)(A + 10359232) + 0, in->y + 0, (float *)(A + 10255744) + 0);
+  k21_sum_to((float *)(A + 10255744) + 0, (float *)(A + 10256000) + 0);
+  k24_mul((float *)(A + 0) + 0, (float *)(A + 10359232) + 0);
+  k20_sum_to((float *)(A + 10359232) + 0, (float *)(A + 10255744) + 0);
+  k25_exp_mul_sub((float *)(A + 10258304) + 0, (float *)(A + 10255744) + 0, (float *)(A + 10359232) + 0, (float *)(A + 0) + 0);
+  k26_matmul((float *)(A + 0) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4291072) + 0, A + 4323840);
+  k27_mul_mul_sub((float *)(A + 4291072) + 0, (float *)(A + 10260864) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4192768) + 0, (float *)(A + 10326400) + 0, (float *)(A + 10386816) + 0, (float *)(A + 10293632) + 0, (float *)(A + 4061696) + 0, (float *)(A + 236032) + 0, (float *)(A + 236032) + 128, (float *)(A + 236032) + 256);
+  k28_mul_sub_mul((float *)(A + 4291072) + 0, (float *)(A + 4225536) + 0, (float *)(A + 10260864) + 0, (float *)(A + 236032) + 384);
+  k29_matmul((float *)(A + 236032) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 10326400) + 0);
+  k30_mul_mul_mul((float *)(A + 4061696) + 0, (float *)(A + 10293632) + 0, (float *)(A + 10326400) + 0, (float *)(A + 10059136) + 0, (float *)(A + 10419584) + 0, (float *)(A + 10157440) + 0, (float *)(A + 10124672) + 0, (float *)(A + 10190208) + 0, (float *)(A + 10091904) + 0, (float *)(A + 4291072) + 0, (float *)(A + 236032) + 32768, (float *)(A + 236032) + 32896, (float *)(A + 236032) + 33024);
+  k28_mul_sub_mul((float *)(A + 10326400) + 0, (float *)(A + 10419584) + 0, (float *)(A + 10059136) + 0, (float *)(A + 236032) + 33152);
+  k29_matmul((float *)(A + 236032) + 32768, P + 14336 /* lstm1.weight_hh */, (float *)(A + 10059136) + 0);
+  k30_mul_mul_mul((float *)(A + 4291072) + 0, (float *)(A + 10091904) + 0, (float *)(A + 10059136) + 0, (float *)(A + 9862528) + 0, (float *)(A + 10222976) + 0, (float *)(A + 9960832) + 0, (float *)(A + 9928064) + 0, (float *)(A + 9993600) + 0, (float *)(A + 9895296) + 0, (float *)(A + 10359232) + 0, (float *)(A + 236032) + 65536, (float *)(A + 236032) + 65664, (float *)(A + 236032) + 65792);
+  k28_mul_sub_mul((float *)(A + 10059136) + 0, (float *)(A + 10222976) + 0, (float *)(A + 9862528) + 0, (float *)(A + 236032) + 65920);
+  k29_matmul((float *)(A + 236032) + 65536, P + 14336 /* lstm1.weight_hh */, (float *)(A + 9862528) + 0);
+  k30_mul_mul_mul((float *)(A + 10359232) + 0, (float *)(A + 9895296) + 0, (float *)(A + 9862528) + 0, (float *)(A + 9665920) + 0, (float *)(A + 10026368) + 0, (float *)(A + 9764224) + 0, (float *)(A + 9731456) + 0, (float *)(A + 9796992) + 0, (float *)(A + 9698688) + 0, (float *)(A + 4291072) + 0, (float *)(A + 236032) + 98304, (float *)(A + 236032) + 98432, (float *)(A + 236032) + 98560);
+  k28_mul_sub_mul((float *)(A + 9862528) + 0, (float *)(A + 10026368) + 0, (float *)(A + 9665920) + 0, (float *)(A + 236032) + 98688);
+  k29_matmul((float *)(A + 236032) + 98304, P + 14336 /* lstm1.weight_hh */, (float *)(A + 9665920) + 0);
+  k30_mul_mul_mul((float *)(A + 4291072) + 0, (float *)(A + 9698688) + 0, (float *)(A + 9665920) + 0, (float *)(A + 9469312) + 0, (float *)(A + 9829760) + 0, (float *)(A + 9567616) + 0, (float *)(A + 9534848) + 0, (float *)(A + 9600384) + 0, (float *)(A + 9502080) + 0, (float *)(A + 9862528) + 0, (float *)(A + 236032) + 131072, (float *)(A + 236032) + 131200, (float *)(A + 236032) + 131328);
+  k28_mul_sub_mul((float *)(A + 9665920) + 0, (float *)(A + 9829760) + 0, (float *)(A + 9469312) + 0, (float *)(A + 236032) + 131456);
+  k29_matmul((float *)(A + 236032) + 131072, P + 14336 /* lstm1.weight_hh */, (float *)(A + 9469312) + 0);
+  k30_mul_mul_mul((float *)(A + 9862528) + 0, (float *)(A + 9502080) + 0, (float *)(A + 9469312) + 0, (float *)(A + 9272704) + 0, (float *)(A + 9633152) + 0, (float *)(A + 9371008) + 0, (float *)(A + 9338240) + 0, (float *)(A + 9403776) + 0, (float *)(A + 9305472) + 0, (float *)(A + 9895296) + 0, (float *)(A + 236032) + 163840, (float *)(A + 236032) + 163968, (float *)(A + 236032) + 164096);
+  k28_mul_sub_mul((float *)(A + 9469312) + 0, (float *)(A + 9633152) + 0, (float *)(A + 9272704) + 0, (float *)(A + 236032) + 164224);
+  k29_matmul((float *)(A + 236032) + 163840, P + 14336 /* lstm1.weight_hh */, (float *)(A + 9272704) + 0);
+  k30_mul_mul_mul((float *)(A + 9895296) + 0, (float *)(A + 9305472) + 0, (float *)(A + 9272704) + 0, (float *)(A + 9076096) + 0, (float *)(A + 9436544) + 0, (float *)(A + 9174400) + 0, (float *)(A + 9141632) + 0, (float *)(A + 9207168) + 0, (float *)(A + 9108864) + 0, (float *)(A + 4291072) + 0, (float *)(A + 236032) + 196608, (float *)(A + 236032) + 196736, (float *)(A + 236032) + 196864);
+  k28_mul_sub_mul((float *)(A + 9272704) + 0, (float *)(A + 9436544) + 0, (float *)(A + 9076096) + 0, (float *)(A + 236032) + 196992);
+  k29_matmul((float *)(A + 236032) + 196608, P + 14336 /* lstm1.weight_hh */, (float *)(A + 9076096) + 0);
+  k30_mul_mul_mul((float *)(A + 4291072) + 0, (float *)(A + 9108864) + 0, (float *)(A + 9076096) + 0, (float *)(A + 8879488) + 0, (float *)(A + 9239936) + 0, (float *)(A + 8977792) + 0, (float *)(A + 8945024) + 0, (float *)(A + 9010560) + 0, (float *)(A + 8912256) + 0, (float *)(A + 9272704) + 0, (float *)(A + 236032) + 229376, (float *)(A + 236032) + 229504, (float *)(A + 236032) + 229632);
+  k28_mul_sub_mul((float *)(A + 9076096) + 0, (float *)(A + 9239936) + 0, (float *)(A + 8879488) + 0, (float *)(A + 236032) + 229760);
+  k29_matmul((float *)(A + 236032) + 229376, P + 14336 /* lstm1.weight_hh */, (float *)(A + 8879488) + 0);
+  k30_mul_mul_mul((float *)(A + 9272704) + 0, (float *)(A + 8912256) + 0, (float *)(A + 8879488) + 0, (float *)(A + 8682880) + 0, (float *)(A + 9043328) + 0, (float *)(A + 8781184) + 0, (float *)(A + 8748416) + 0, (float *)(A + 8813952) + 0, (float *)(A + 8715648) + 0, (float *)(A + 9305472) + 0, (float *)(A + 236032) + 262144, (float *)(A + 236032) + 262272, (float *)(A + 236032) + 262400);
+  k28_mul_sub_mul((float *)(A + 8879488) + 0, (float *)(A + 9043328) + 0, (float *)(A + 8682880) + 0, (float *)(A + 236032) + 262528);
+  k29_matmul((float *)(A + 236032) + 262144, P + 14336 /* lstm1.weight_hh */, (float *)(A + 8682880) + 0);
+  k30_mul_mul_mul((float *)(A + 9305472) + 0, (float *)(A + 8715648) + 0, (float *)(A + 8682880) + 0, (float *)(A + 8486272) + 0, (float *)(A + 8846720) + 0, (float *)(A + 8584576) + 0, (float *)(A + 8551808) + 0, (float *)(A + 8617344) + 0, (float *)(A + 8519040) + 0, (float *)(A + 4291072) + 0, (float *)(A + 236032) + 294912, (float *)(A + 236032) + 295040, (float *)(A + 236032) + 295168);
+  k28_mul_sub_mul((float *)(A + 8682880) + 0, (float *)(A + 8846720) + 0, (float *)(A + 8486272) + 0, (float *)(A + 236032) + 295296);
+  k29_matmul((float *)(A + 236032) + 294912, P + 14336 /* lstm1.weight_hh */, (float *)(A + 8486272) + 0);
+  k30_mul_mul_mul((float *)(A + 4291072) + 0, (float *)(A + 8519040) + 0, (float *)(A + 8486272) + 0, (float *)(A + 8289664) + 0, (float *)(A + 8650112) + 0, (float *)(A + 8387968) + 0, (float *)(A + 8355200) + 0, (float *)(A + 8420736) + 0, (float *)(A + 8322432) + 0, (float *)(A + 8682880) + 0, (float *)(A + 236032) + 327680, (float *)(A + 236032) + 327808, (float *)(A + 236032) + 327936);
+  k28_mul_sub_mul((float *)(A + 8486272) + 0, (float *)(A + 8650112) + 0, (float *)(A + 8289664) + 0, (float *)(A + 236032) + 328064);
+  k29_matmul((float *)(A + 236032) + 327680, P + 14336 /* lstm1.weight_hh */, (float *)(A + 8289664) + 0);
+  k30_mul_mul_mul((float *)(A + 8682880) + 0, (float *)(A + 8322432) + 0, (float *)(A + 8289664) + 0, (float *)(A + 8093056) + 0, (float *)(A + 8453504) + 0, (float *)(A + 8191360) + 0, (float *)(A + 8158592) + 0, (float *)(A + 8224128) + 0, (float *)(A + 8125824) + 0, (float *)(A + 8715648) + 0, (float *)(A + 236032) + 360448, (float *)(A + 236032) + 360576, (float *)(A + 236032) + 360704);
+  k28_mul_sub_mul((float *)(A + 8289664) + 0, (float *)(A + 8453504) + 0, (float *)(A + 8093056) + 0, (float *)(A + 236032) + 360832);
+  k29_matmul((float *)(A + 236032) + 360448, P + 14336 /* lstm1.weight_hh */, (float *)(A + 8093056) + 0);
+  k30_mul_mul_mul((float *)(A + 8715648) + 0, (float *)(A + 8125824) + 0, (float *)(A + 8093056) + 0, (float *)(A + 7896448) + 0, (float *)(A + 8256896) + 0, (float *)(A + 7994752) + 0, (float *)(A + 7961984) + 0, (float *)(A + 8027520) + 0, (float *)(A + 7929216) + 0, (float *)(A + 4291072) + 0, (float *)(A + 236032) + 393216, (float *)(A + 236032) + 393344, (float *)(A + 236032) + 393472);
+  k28_mul_sub_mul((float *)(A + 8093056) + 0, (float *)(A + 8256896) + 0, (float *)(A + 7896448) + 0, (float *)(A + 236032) + 393600);
+  k29_matmul((float *)(A + 236032) + 393216, P + 14336 /* lstm1.weight_hh */, (float *)(A + 7896448) + 0);
+  k30_mul_mul_mul((float *)(A + 4291072) + 0, (float *)(A + 7929216) + 0, (float *)(A + 7896448) + 0, (float *)(A + 7699840) + 0, (float *)(A + 8060288) + 0, (float *)(A + 7798144) + 0, (float *)(A + 7765376) + 0, (float *)(A + 7830912) + 0, (float *)(A + 7732608) + 0, (float *)(A + 8093056) + 0, (float *)(A + 236032) + 425984, (float *)(A + 236032) + 426112, (float *)(A + 236032) + 426240);
+  k28_mul_sub_mul((float *)(A + 7896448) + 0, (float *)(A + 8060288) + 0, (float *)(A + 7699840) + 0, (float *)(A + 236032) + 426368);
+  k29_matmul((float *)(A + 236032) + 425984, P + 14336 /* lstm1.weight_hh */, (float *)(A + 7699840) + 0);
+  k30_mul_mul_mul((float *)(A + 8093056) + 0, (float *)(A + 7732608) + 0, (float *)(A + 7699840) + 0, (float *)(A + 7503232) + 0, (float *)(A + 7863680) + 0, (float *)(A + 7601536) + 0, (float *)(A + 7568768) + 0, (float *)(A + 7634304) + 0, (float *)(A + 7536000) + 0, (float *)(A + 8125824) + 0, (float *)(A + 236032) + 458752, (float *)(A + 236032) + 458880, (float *)(A + 236032) + 459008);
+  k28_mul_sub_mul((float *)(A + 7699840) + 0, (float *)(A + 7863680) + 0, (float *)(A + 7503232) + 0, (float *)(A + 236032) + 459136);
+  k29_matmul((float *)(A + 236032) + 458752, P + 14336 /* lstm1.weight_hh */, (float *)(A + 7503232) + 0);
+  k30_mul_mul_mul((float *)(A + 8125824) + 0, (float *)(A + 7536000) + 0, (float *)(A + 7503232) + 0, (float *)(A + 7306624) + 0, (float *)(A + 7667072) + 0, (float *)(A + 7404928) + 0, (float *)(A + 7372160) + 0, (float *)(A + 7437696) + 0, (float *)(A + 7339392) + 0, (float *)(A + 4291072) + 0, (float *)(A + 236032) + 491520, (float *)(A + 236032) + 491648, (float *)(A + 236032) + 491776);
+  k28_mul_sub_mul((float *)(A + 7503232) + 0, (float *)(A + 7667072) + 0, (float *)(A + 7306624) + 0, (float *)(A + 236032) + 491904);
+  k29_matmul((float *)(A + 236032) + 491520, P + 14336 /* lstm1.weight_hh */, (float *)(A + 7306624) + 0);
+  k30_mul_mul_mul((float *)(A + 4291072) + 0, (float *)(A + 7339392) + 0, (float *)(A + 7306624) + 0, (float *)(A + 7110016) + 0, (float *)(A + 7470464) + 0, (float *)(A + 7208320) + 0, (float *)(A + 7175552) + 0, (float *)(A + 7241088) + 0, (float *)(A + 7142784) + 0, (float *)(A + 7503232) + 0, (float *)(A + 236032) + 524288, (float *)(A + 236032) + 524416, (float *)(A + 236032) + 524544);
+  k28_mul_sub_mul((float *)(A + 7306624) + 0, (float *)(A + 7470464) + 0, (float *)(A + 7110016) + 0, (float *)(A + 236032) + 524672);
+  k29_matmul((float *)(A + 236032) + 524288, P + 14336 /* lstm1.weight_hh */, (float *)(A + 7110016) + 0);
+  k30_mul_mul_mul((float *)(A + 7503232) + 0, (float *)(A + 7142784) + 0, (float *)(A + 7110016) + 0, (float *)(A + 6913408) + 0, (float *)(A + 7273856) + 0, (float *)(A + 7011712) + 0, (float *)(A + 6978944) + 0, (float *)(A + 7044480) + 0, (float *)(A + 6946176) + 0, (float *)(A + 7536000) + 0, (float *)(A + 236032) + 557056, (float *)(A + 236032) + 557184, (float *)(A + 236032) + 557312);
+  k28_mul_sub_mul((float *)(A + 7110016) + 0, (float *)(A + 7273856) + 0, (float *)(A + 6913408) + 0, (float *)(A + 236032) + 557440);
+  k29_matmul((float *)(A + 236032) + 557056, P + 14336 /* lstm1.weight_hh */, (float *)(A + 6913408) + 0);
+  k30_mul_mul_mul((float *)(A + 7536000) + 0, (float *)(A + 6946176) + 0, (float *)(A + 6913408) + 0, (float *)(A + 6716800) + 0, (float *)(A + 7077248) + 0, (float *)(A + 6815104) + 0, (float *)(A + 6782336) + 0, (float *)(A + 6847872) + 0, (float *)(A + 6749568) + 0, (float *)(A + 4291072) + 0, (float *)(A + 236032) + 589824, (float *)(A + 236032) + 589952, (float *)(A + 236032) + 590080);
+  k28_mul_sub_mul((float *)(A + 6913408) + 0, (float *)(A + 7077248) + 0, (float *)(A + 6716800) + 0, (float *)(A + 236032) + 590208);
+  k29_matmul((float *)(A + 236032) + 589824, P + 14336 /* lstm1.weight_hh */, (float *)(A + 6716800) + 0);
+  k30_mul_mul_mul((float *)(A + 4291072) + 0, (float *)(A + 6749568) + 0, (float *)(A + 6716800) + 0, (float *)(A + 6520192) + 0, (float *)(A + 6880640) + 0, (float *)(A + 6618496) + 0, (float *)(A + 6585728) + 0, (float *)(A + 6651264) + 0, (float *)(A + 6552960) + 0, (float *)(A + 6913408) + 0, (float *)(A + 236032) + 622592, (float *)(A + 236032) + 622720, (float *)(A + 236032) + 622848);
+  k28_mul_sub_mul((float *)(A + 6716800) + 0, (float *)(A + 6880640) + 0, (float *)(A + 6520192) + 0, (float *)(A + 236032) + 622976);
+  k29_matmul((float *)(A + 236032) + 622592, P + 14336 /* lstm1.weight_hh */, (float *)(A + 6520192) + 0);
+  k30_mul_mul_mul((float *)(A + 6913408) + 0, (float *)(A + 6552960) + 0, (float *)(A + 6520192) + 0, (float *)(A + 6323584) + 0, (float *)(A + 6684032) + 0, (float *)(A + 6421888) + 0, (float *)(A + 6389120) + 0, (float *)(A + 6454656) + 0, (float *)(A + 6356352) + 0, (float *)(A + 6946176) + 0, (float *)(A + 236032) + 655360, (float *)(A + 236032) + 655488, (float *)(A + 236032) + 655616);
+  k28_mul_sub_mul((float *)(A + 6520192) + 0, (float *)(A + 6684032) + 0, (float *)(A + 6323584) + 0, (float *)(A + 236032) + 655744);
+  k29_matmul((float *)(A + 236032) + 655360, P + 14336 /* lstm1.weight_hh */, (float *)(A + 6323584) + 0);
+  k30_mul_mul_mul((float *)(A + 6946176) + 0, (float *)(A + 6356352) + 0, (float *)(A + 6323584) + 0, (float *)(A + 6126976) + 0, (float *)(A + 6487424) + 0, (float *)(A + 6225280) + 0, (float *)(A + 6192512) + 0, (float *)(A + 6258048) + 0, (float *)(A + 6159744) + 0, (float *)(A + 4291072) + 0, (float *)(A + 236032) + 688128, (float *)(A + 236032) + 688256, (float *)(A + 236032) + 688384);
+  k28_mul_sub_mul((float *)(A + 6323584) + 0, (float *)(A + 6487424) + 0, (float *)(A + 6126976) + 0, (float *)(A + 236032) + 688512);
+  k29_matmul((float *)(A + 236032) + 688128, P + 14336 /* lstm1.weight_hh */, (float *)(A + 6126976) + 0);
+  k30_mul_mul_mul((float *)(A + 4291072) + 0, (float *)(A + 6159744) + 0, (float *)(A + 6126976) + 0, (float *)(A + 5930368) + 0, (float *)(A + 6290816) + 0, (float *)(A + 6028672) + 0, (float *)(A + 5995904) + 0, (float *)(A + 6061440) + 0, (float *)(A + 5963136) + 0, (float *)(A + 6323584) + 0, (float *)(A + 236032) + 720896, (float *)(A + 236032) + 721024, (float *)(A + 236032) + 721152);
+  k28_mul_sub_mul((float *)(A + 6126976) + 0, (float *)(A + 6290816) + 0, (float *)(A + 5930368) + 0, (float *)(A + 236032) + 721280);
+  k29_matmul((float *)(A + 236032) + 720896, P + 14336 /* lstm1.weight_hh */, (float *)(A + 5930368) + 0);
+  k30_mul_mul_mul((float *)(A + 6323584) + 0, (float *)(A + 5963136) + 0, (float *)(A + 5930368) + 0, (float *)(A + 5733760) + 0, (float *)(A + 6094208) + 0, (float *)(A + 5832064) + 0, (float *)(A + 5799296) + 0, (float *)(A + 5864832) + 0, (float *)(A + 5766528) + 0, (float *)(A + 6356352) + 0, (float *)(A + 236032) + 753664, (float *)(A + 236032) + 753792, (float *)(A + 236032) + 753920);
+  k28_mul_sub_mul((float *)(A + 5930368) + 0, (float *)(A + 6094208) + 0, (float *)(A + 5733760) + 0, (float *)(A + 236032) + 754048);
 }
 
 static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k4_add_add((float *)(A + 260608) + 98304, P + 79872 /* lstm1.bias_ih */, (float *)(A + 9862528) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 9862528) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 9862528) + 0, (float *)(A + 9895296) + 0, (float *)(A + 9928064) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9796992) + 0, (float *)(A + 9928064) + 0, (float *)(A + 9960832) + 0, (float *)(A + 9993600) + 0, (float *)(A + 10026368) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 10026368) + 0, (float *)(A + 9928064) + 0, (float *)(A + 4455808) + 16384);
-  k9_matmul((float *)(A + 4455808) + 16384, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10059136) + 0);
-  k4_add_add((float *)(A + 260608) + 65536, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10059136) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 10059136) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 10059136) + 0, (float *)(A + 10091904) + 0, (float *)(A + 10124672) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 9993600) + 0, (float *)(A + 10124672) + 0, (float *)(A + 10157440) + 0, (float *)(A + 10190208) + 0, (float *)(A + 10222976) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 10222976) + 0, (float *)(A + 10124672) + 0, (float *)(A + 4455808) + 8192);
-  k9_matmul((float *)(A + 4455808) + 8192, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 10255744) + 0);
-  k4_add_add((float *)(A + 260608) + 32768, P + 79872 /* lstm1.bias_ih */, (float *)(A + 10255744) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 10255744) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 10255744) + 0, (float *)(A + 10288512) + 0, (float *)(A + 10321280) + 0);
-  k19_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 10190208) + 0, (float *)(A + 10321280) + 0, (float *)(A + 10354048) + 0, (float *)(A + 10386816) + 0, (float *)(A + 10419584) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 10419584) + 0, (float *)(A + 10321280) + 0, (float *)(A + 4455808) + 0);
-  k9_matmul((float *)(A + 4455808) + 0, (float *)(A + 4193664) + 0, (float *)(A + 4061696) + 0, A + 236032);
-  k10_add((float *)(A + 4061696) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4192768) + 0);
-  k4_add_add((float *)(A + 260608) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4192768) + 0, (float *)(A + 4061696) + 0);
-  k5_tanh((float *)(A + 4061696) + 256, (float *)(A + 4192768) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4258304) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4061696) + 128, (float *)(A + 10386816) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4323840) + 0);
-  k13_transpose(P + 80896 /* dense1.weight */, (float *)(A + 4258304) + 0);
-  k18_sigmoid_mul((float *)(A + 4061696) + 384, (float *)(A + 4323840) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4389376) + 0);
-  k14_matmul((float *)(A + 4389376) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4263424) + 0, A + 4265984);
-  k15_add((float *)(A + 4263424) + 0, P + 82176 /* dense1.bias */, (float *)(A + 4258304) + 0);
-  k22_log_softmax((float *)(A + 4258304) + 0, (float *)(A + 4260864) + 0);
-  k23_mul((float *)(A + 0) + 0, (float *)(A + 4260864) + 0, (float *)(A + 4263424) + 0);
-  k24_sum_to((float *)(A + 4263424) + 0, (float *)(A + 4265984) + 0);
-  k25_sum_to((float *)(A + 4265984) + 0, (float *)(A + 4263424) + 0);
-  k26_argmax((float *)(A + 4258304) + 0, (int32_t *)(A + 4263488) + 0);
-  k27_equal((int32_t *)(A + 4263488) + 0, in->y + 0, (float *)(A + 4258304) + 0);
-  k25_sum_to((float *)(A + 4258304) + 0, (float *)(A + 4258560) + 0);
-  k28_mul((float *)(A + 0) + 0, (float *)(A + 4263488) + 0);
-  k24_sum_to((float *)(A + 4263488) + 0, (float *)(A + 4258304) + 0);
-  k29_exp_mul_sub((float *)(A + 4260864) + 0, (float *)(A + 4258304) + 0, (float *)(A + 4263488) + 0, (float *)(A + 0) + 0);
-  k30_matmul((float *)(A + 0) + 0, P + 80896 /* dense1.weight */, (float *)(A + 4422144) + 0, A + 4454912);
-  k31_mul_sub((float *)(A + 4323840) + 0, (float *)(A + 4061696) + 0);
-  k32_sub_mul((float *)(A + 4225536) + 0, (float *)(A + 4094464) + 0);
-  k32_sub_mul((float *)(A + 4291072) + 0, (float *)(A + 4127232) + 0);
-  k31_mul_sub((float *)(A + 4192768) + 0, (float *)(A + 4160000) + 0);
-  k32_sub_mul((float *)(A + 4356608) + 0, (float *)(A + 236032) + 0);
-  k33_mul_mul_mul((float *)(A + 4422144) + 0, (float *)(A + 4356608) + 0, (float *)(A + 4061696) + 0, (float *)(A + 4192768) + 0, (float *)(A + 4094464) + 0, (float *)(A + 10386816) + 0, (float *)(A + 4127232) + 0, (float *)(A + 4225536) + 0, (float *)(A + 4160000) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 0, (float *)(A + 10452352) + 128, (float *)(A + 10452352) + 256);
-  k34_mul_mul((float *)(A + 4422144) + 0, (float *)(A + 4323840) + 0, (float *)(A + 236032) + 0, (float *)(A + 10452352) + 384);
-  k35_matmul((float *)(A + 10452352) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 236032) + 0);
-  k31_mul_sub((float *)(A + 10419584) + 0, (float *)(A + 4323840) + 0);
-  k36_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10321280) + 0, (float *)(A + 4323840) + 0, (float *)(A + 4356608) + 0);
-  k32_sub_mul((float *)(A + 10288512) + 0, (float *)(A + 4323840) + 0);
-  k32_sub_mul((float *)(A + 10354048) + 0, (float *)(A + 10386816) + 0);
-  k31_mul_sub((float *)(A + 10255744) + 0, (float *)(A + 4422144) + 0);
-  k32_sub_mul((float *)(A + 10321280) + 0, (float *)(A + 4061696) + 0);
-  k37_mul_addn_mul((float *)(A + 268800) + 0, (float *)(A + 4291072) + 0, (float *)(A + 4356608) + 0, (float *)(A + 10255744) + 0, (float *)(A + 4323840) + 0, (float *)(A + 10190208) + 0, (float *)(A + 10386816) + 0, (float *)(A + 10288512) + 0, (float *)(A + 4422144) + 0, (float *)(A + 10321280) + 0, (float *)(A + 10452352) + 32768, (float *)(A + 10452352) + 32896, (float *)(A + 10452352) + 33024);
-  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10419584) + 0, (float *)(A + 4061696) + 0, (float *)(A + 10452352) + 33152);
-  k35_matmul((float *)(A + 10452352) + 32768, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 10222976) + 0, (float *)(A + 10190208) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 10124672) + 0, (float *)(A + 10190208) + 0, (float *)(A + 10386816) + 0);
-  k32_sub_mul((float *)(A + 10091904) + 0, (float *)(A + 10190208) + 0);
-  k32_sub_mul((float *)(A + 10157440) + 0, (float *)(A + 10419584) + 0);
-  k31_mul_sub((float *)(A + 10059136) + 0, (float *)(A + 4422144) + 0);
-  k32_sub_mul((float *)(A + 10124672) + 0, (float *)(A + 236032) + 0);
-  k37_mul_addn_mul((float *)(A + 10321280) + 0, (float *)(A + 10354048) + 0, (float *)(A + 10386816) + 0, (float *)(A + 10059136) + 0, (float *)(A + 10190208) + 0, (float *)(A + 9993600) + 0, (float *)(A + 10419584) + 0, (float *)(A + 10091904) + 0, (float *)(A + 4422144) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 65536, (float *)(A + 10452352) + 65664, (float *)(A + 10452352) + 65792);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 10222976) + 0, (float *)(A + 236032) + 0, (float *)(A + 10452352) + 65920);
-  k35_matmul((float *)(A + 10452352) + 65536, P + 14336 /* lstm1.weight_hh */, (float *)(A + 236032) + 0);
-  k31_mul_sub((float *)(A + 10026368) + 0, (float *)(A + 4356608) + 0);
-  k36_mul_mul((float *)(A + 236032) + 0, (float *)(A + 9928064) + 0, (float *)(A + 4356608) + 0, (float *)(A + 9993600) + 0);
-  k32_sub_mul((float *)(A + 9895296) + 0, (float *)(A + 4356608) + 0);
-  k32_sub_mul((float *)(A + 9960832) + 0, (float *)(A + 10190208) + 0);
-  k31_mul_sub((float *)(A + 9862528) + 0, (float *)(A + 4422144) + 0);
-  k32_sub_mul((float *)(A + 9928064) + 0, (float *)(A + 4263488) + 0);
-  k37_mul_addn_mul((float *)(A + 268800) + 0, (float *)(A + 10157440) + 0, (float *)(A + 9993600) + 0, (float *)(A + 9862528) + 0, (float *)(A + 4356608) + 0, (float *)(A + 9796992) + 0, (float *)(A + 10190208) + 0, (float *)(A + 9895296) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9928064) + 0, (float *)(A + 10452352) + 98304, (float *)(A + 10452352) + 98432, (float *)(A + 10452352) + 98560);
-  k34_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10026368) + 0, (float *)(A + 4263488) + 0, (float *)(A + 10452352) + 98688);
-  k35_matmul((float *)(A + 10452352) + 98304, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 9829760) + 0, (float *)(A + 9796992) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9731456) + 0, (float *)(A + 9796992) + 0, (float *)(A + 9993600) + 0);
-  k32_sub_mul((float *)(A + 9698688) + 0, (float *)(A + 9796992) + 0);
-  k32_sub_mul((float *)(A + 9764224) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 9665920) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 9731456) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 9928064) + 0, (float *)(A + 9960832) + 0, (float *)(A + 9993600) + 0, (float *)(A + 9665920) + 0, (float *)(A + 9796992) + 0, (float *)(A + 9600384) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9698688) + 0, (float *)(A + 236032) + 0, (float *)(A + 9731456) + 0, (float *)(A + 10452352) + 131072, (float *)(A + 10452352) + 131200, (float *)(A + 10452352) + 131328);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9829760) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 131456);
-  k35_matmul((float *)(A + 10452352) + 131072, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 9633152) + 0, (float *)(A + 9600384) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9534848) + 0, (float *)(A + 9600384) + 0, (float *)(A + 9796992) + 0);
-  k32_sub_mul((float *)(A + 9502080) + 0, (float *)(A + 9600384) + 0);
-  k32_sub_mul((float *)(A + 9567616) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 9469312) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 9534848) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 9731456) + 0, (float *)(A + 9764224) + 0, (float *)(A + 9796992) + 0, (float *)(A + 9469312) + 0, (float *)(A + 9600384) + 0, (float *)(A + 9403776) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9502080) + 0, (float *)(A + 236032) + 0, (float *)(A + 9534848) + 0, (float *)(A + 10452352) + 163840, (float *)(A + 10452352) + 163968, (float *)(A + 10452352) + 164096);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9633152) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 164224);
-  k35_matmul((float *)(A + 10452352) + 163840, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 9436544) + 0, (float *)(A + 9403776) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9338240) + 0, (float *)(A + 9403776) + 0, (float *)(A + 9600384) + 0);
-  k32_sub_mul((float *)(A + 9305472) + 0, (float *)(A + 9403776) + 0);
-  k32_sub_mul((float *)(A + 9371008) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 9272704) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 9338240) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 9534848) + 0, (float *)(A + 9567616) + 0, (float *)(A + 9600384) + 0, (float *)(A + 9272704) + 0, (float *)(A + 9403776) + 0, (float *)(A + 9207168) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9305472) + 0, (float *)(A + 236032) + 0, (float *)(A + 9338240) + 0, (float *)(A + 10452352) + 196608, (float *)(A + 10452352) + 196736, (float *)(A + 10452352) + 196864);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9436544) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 196992);
-  k35_matmul((float *)(A + 10452352) + 196608, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 9239936) + 0, (float *)(A + 9207168) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9141632) + 0, (float *)(A + 9207168) + 0, (float *)(A + 9403776) + 0);
-  k32_sub_mul((float *)(A + 9108864) + 0, (float *)(A + 9207168) + 0);
-  k32_sub_mul((float *)(A + 9174400) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 9076096) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 9141632) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 9338240) + 0, (float *)(A + 9371008) + 0, (float *)(A + 9403776) + 0, (float *)(A + 9076096) + 0, (float *)(A + 9207168) + 0, (float *)(A + 9010560) + 0, (float *)(A + 4422144) + 0, (float *)(A + 9108864) + 0, (float *)(A + 236032) + 0, (float *)(A + 9141632) + 0, (float *)(A + 10452352) + 229376, (float *)(A + 10452352) + 229504, (float *)(A + 10452352) + 229632);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9239936) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 229760);
-  k35_matmul((float *)(A + 10452352) + 229376, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 9043328) + 0, (float *)(A + 9010560) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8945024) + 0, (float *)(A + 9010560) + 0, (float *)(A + 9207168) + 0);
-  k32_sub_mul((float *)(A + 8912256) + 0, (float *)(A + 9010560) + 0);
-  k32_sub_mul((float *)(A + 8977792) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 8879488) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 8945024) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 9141632) + 0, (float *)(A + 9174400) + 0, (float *)(A + 9207168) + 0, (float *)(A + 8879488) + 0, (float *)(A + 9010560) + 0, (float *)(A + 8813952) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8912256) + 0, (float *)(A + 236032) + 0, (float *)(A + 8945024) + 0, (float *)(A + 10452352) + 262144, (float *)(A + 10452352) + 262272, (float *)(A + 10452352) + 262400);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 9043328) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 262528);
-  k35_matmul((float *)(A + 10452352) + 262144, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 8846720) + 0, (float *)(A + 8813952) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8748416) + 0, (float *)(A + 8813952) + 0, (float *)(A + 9010560) + 0);
-  k32_sub_mul((float *)(A + 8715648) + 0, (float *)(A + 8813952) + 0);
-  k32_sub_mul((float *)(A + 8781184) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 8682880) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 8748416) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 8945024) + 0, (float *)(A + 8977792) + 0, (float *)(A + 9010560) + 0, (float *)(A + 8682880) + 0, (float *)(A + 8813952) + 0, (float *)(A + 8617344) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8715648) + 0, (float *)(A + 236032) + 0, (float *)(A + 8748416) + 0, (float *)(A + 10452352) + 294912, (float *)(A + 10452352) + 295040, (float *)(A + 10452352) + 295168);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8846720) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 295296);
-  k35_matmul((float *)(A + 10452352) + 294912, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 8650112) + 0, (float *)(A + 8617344) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8551808) + 0, (float *)(A + 8617344) + 0, (float *)(A + 8813952) + 0);
-  k32_sub_mul((float *)(A + 8519040) + 0, (float *)(A + 8617344) + 0);
-  k32_sub_mul((float *)(A + 8584576) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 8486272) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 8551808) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 8748416) + 0, (float *)(A + 8781184) + 0, (float *)(A + 8813952) + 0, (float *)(A + 8486272) + 0, (float *)(A + 8617344) + 0, (float *)(A + 8420736) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8519040) + 0, (float *)(A + 236032) + 0, (float *)(A + 8551808) + 0, (float *)(A + 10452352) + 327680, (float *)(A + 10452352) + 327808, (float *)(A + 10452352) + 327936);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8650112) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 328064);
-  k35_matmul((float *)(A + 10452352) + 327680, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 8453504) + 0, (float *)(A + 8420736) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8355200) + 0, (float *)(A + 8420736) + 0, (float *)(A + 8617344) + 0);
-  k32_sub_mul((float *)(A + 8322432) + 0, (float *)(A + 8420736) + 0);
-  k32_sub_mul((float *)(A + 8387968) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 8289664) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 8355200) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 8551808) + 0, (float *)(A + 8584576) + 0, (float *)(A + 8617344) + 0, (float *)(A + 8289664) + 0, (float *)(A + 8420736) + 0, (float *)(A + 8224128) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8322432) + 0, (float *)(A + 236032) + 0, (float *)(A + 8355200) + 0, (float *)(A + 10452352) + 360448, (float *)(A + 10452352) + 360576, (float *)(A + 10452352) + 360704);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8453504) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 360832);
-  k35_matmul((float *)(A + 10452352) + 360448, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 8256896) + 0, (float *)(A + 8224128) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8158592) + 0, (float *)(A + 8224128) + 0, (float *)(A + 8420736) + 0);
-  k32_sub_mul((float *)(A + 8125824) + 0, (float *)(A + 8224128) + 0);
-  k32_sub_mul((float *)(A + 8191360) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 8093056) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 8158592) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 8355200) + 0, (float *)(A + 8387968) + 0, (float *)(A + 8420736) + 0, (float *)(A + 8093056) + 0, (float *)(A + 8224128) + 0, (float *)(A + 8027520) + 0, (float *)(A + 4422144) + 0, (float *)(A + 8125824) + 0, (float *)(A + 236032) + 0, (float *)(A + 8158592) + 0, (float *)(A + 10452352) + 393216, (float *)(A + 10452352) + 393344, (float *)(A + 10452352) + 393472);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8256896) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 393600);
-  k35_matmul((float *)(A + 10452352) + 393216, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 8060288) + 0, (float *)(A + 8027520) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7961984) + 0, (float *)(A + 8027520) + 0, (float *)(A + 8224128) + 0);
-  k32_sub_mul((float *)(A + 7929216) + 0, (float *)(A + 8027520) + 0);
-  k32_sub_mul((float *)(A + 7994752) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 7896448) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 7961984) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 8158592) + 0, (float *)(A + 8191360) + 0, (float *)(A + 8224128) + 0, (float *)(A + 7896448) + 0, (float *)(A + 8027520) + 0, (float *)(A + 7830912) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7929216) + 0, (float *)(A + 236032) + 0, (float *)(A + 7961984) + 0, (float *)(A + 10452352) + 425984, (float *)(A + 10452352) + 426112, (float *)(A + 10452352) + 426240);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 8060288) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 426368);
-  k35_matmul((float *)(A + 10452352) + 425984, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 7863680) + 0, (float *)(A + 7830912) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7765376) + 0, (float *)(A + 7830912) + 0, (float *)(A + 8027520) + 0);
-  k32_sub_mul((float *)(A + 7732608) + 0, (float *)(A + 7830912) + 0);
-  k32_sub_mul((float *)(A + 7798144) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 7699840) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 7765376) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 7961984) + 0, (float *)(A + 7994752) + 0, (float *)(A + 8027520) + 0, (float *)(A + 7699840) + 0, (float *)(A + 7830912) + 0, (float *)(A + 7634304) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7732608) + 0, (float *)(A + 236032) + 0, (float *)(A + 7765376) + 0, (float *)(A + 10452352) + 458752, (float *)(A + 10452352) + 458880, (float *)(A + 10452352) + 459008);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7863680) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 459136);
-  k35_matmul((float *)(A + 10452352) + 458752, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 7667072) + 0, (float *)(A + 7634304) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7568768) + 0, (float *)(A + 7634304) + 0, (float *)(A + 7830912) + 0);
-  k32_sub_mul((float *)(A + 7536000) + 0, (float *)(A + 7634304) + 0);
-  k32_sub_mul((float *)(A + 7601536) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 7503232) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 7568768) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 7765376) + 0, (float *)(A + 7798144) + 0, (float *)(A + 7830912) + 0, (float *)(A + 7503232) + 0, (float *)(A + 7634304) + 0, (float *)(A + 7437696) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7536000) + 0, (float *)(A + 236032) + 0, (float *)(A + 7568768) + 0, (float *)(A + 10452352) + 491520, (float *)(A + 10452352) + 491648, (float *)(A + 10452352) + 491776);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7667072) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 491904);
-  k35_matmul((float *)(A + 10452352) + 491520, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 7470464) + 0, (float *)(A + 7437696) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7372160) + 0, (float *)(A + 7437696) + 0, (float *)(A + 7634304) + 0);
-  k32_sub_mul((float *)(A + 7339392) + 0, (float *)(A + 7437696) + 0);
-  k32_sub_mul((float *)(A + 7404928) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 7306624) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 7372160) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 7568768) + 0, (float *)(A + 7601536) + 0, (float *)(A + 7634304) + 0, (float *)(A + 7306624) + 0, (float *)(A + 7437696) + 0, (float *)(A + 7241088) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7339392) + 0, (float *)(A + 236032) + 0, (float *)(A + 7372160) + 0, (float *)(A + 10452352) + 524288, (float *)(A + 10452352) + 524416, (float *)(A + 10452352) + 524544);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7470464) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 524672);
-  k35_matmul((float *)(A + 10452352) + 524288, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 7273856) + 0, (float *)(A + 7241088) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7175552) + 0, (float *)(A + 7241088) + 0, (float *)(A + 7437696) + 0);
-  k32_sub_mul((float *)(A + 7142784) + 0, (float *)(A + 7241088) + 0);
-  k32_sub_mul((float *)(A + 7208320) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 7110016) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 7175552) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 7372160) + 0, (float *)(A + 7404928) + 0, (float *)(A + 7437696) + 0, (float *)(A + 7110016) + 0, (float *)(A + 7241088) + 0, (float *)(A + 7044480) + 0, (float *)(A + 4422144) + 0, (float *)(A + 7142784) + 0, (float *)(A + 236032) + 0, (float *)(A + 7175552) + 0, (float *)(A + 10452352) + 557056, (float *)(A + 10452352) + 557184, (float *)(A + 10452352) + 557312);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7273856) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 557440);
-}
-
-static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k35_matmul((float *)(A + 10452352) + 557056, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 7077248) + 0, (float *)(A + 7044480) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6978944) + 0, (float *)(A + 7044480) + 0, (float *)(A + 7241088) + 0);
-  k32_sub_mul((float *)(A + 6946176) + 0, (float *)(A + 7044480) + 0);
-  k32_sub_mul((float *)(A + 7011712) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 6913408) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 6978944) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 7175552) + 0, (float *)(A + 7208320) + 0, (float *)(A + 7241088) + 0, (float *)(A + 6913408) + 0, (float *)(A + 7044480) + 0, (float *)(A + 6847872) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6946176) + 0, (float *)(A + 236032) + 0, (float *)(A + 6978944) + 0, (float *)(A + 10452352) + 589824, (float *)(A + 10452352) + 589952, (float *)(A + 10452352) + 590080);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 7077248) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 590208);
-  k35_matmul((float *)(A + 10452352) + 589824, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 6880640) + 0, (float *)(A + 6847872) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6782336) + 0, (float *)(A + 6847872) + 0, (float *)(A + 7044480) + 0);
-  k32_sub_mul((float *)(A + 6749568) + 0, (float *)(A + 6847872) + 0);
-  k32_sub_mul((float *)(A + 6815104) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 6716800) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 6782336) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 6978944) + 0, (float *)(A + 7011712) + 0, (float *)(A + 7044480) + 0, (float *)(A + 6716800) + 0, (float *)(A + 6847872) + 0, (float *)(A + 6651264) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6749568) + 0, (float *)(A + 236032) + 0, (float *)(A + 6782336) + 0, (float *)(A + 10452352) + 622592, (float *)(A + 10452352) + 622720, (float *)(A + 10452352) + 622848);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6880640) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 622976);
-  k35_matmul((float *)(A + 10452352) + 622592, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 6684032) + 0, (float *)(A + 6651264) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6585728) + 0, (float *)(A + 6651264) + 0, (float *)(A + 6847872) + 0);
-  k32_sub_mul((float *)(A + 6552960) + 0, (float *)(A + 6651264) + 0);
-  k32_sub_mul((float *)(A + 6618496) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 6520192) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 6585728) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 6782336) + 0, (float *)(A + 6815104) + 0, (float *)(A + 6847872) + 0, (float *)(A + 6520192) + 0, (float *)(A + 6651264) + 0, (float *)(A + 6454656) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6552960) + 0, (float *)(A + 236032) + 0, (float *)(A + 6585728) + 0, (float *)(A + 10452352) + 655360, (float *)(A + 10452352) + 655488, (float *)(A + 10452352) + 655616);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6684032) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 655744);
-  k35_matmul((float *)(A + 10452352) + 655360, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 6487424) + 0, (float *)(A + 6454656) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6389120) + 0, (float *)(A + 6454656) + 0, (float *)(A + 6651264) + 0);
-  k32_sub_mul((float *)(A + 6356352) + 0, (float *)(A + 6454656) + 0);
-  k32_sub_mul((float *)(A + 6421888) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 6323584) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 6389120) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 6585728) + 0, (float *)(A + 6618496) + 0, (float *)(A + 6651264) + 0, (float *)(A + 6323584) + 0, (float *)(A + 6454656) + 0, (float *)(A + 6258048) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6356352) + 0, (float *)(A + 236032) + 0, (float *)(A + 6389120) + 0, (float *)(A + 10452352) + 688128, (float *)(A + 10452352) + 688256, (float *)(A + 10452352) + 688384);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6487424) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 688512);
-  k35_matmul((float *)(A + 10452352) + 688128, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 6290816) + 0, (float *)(A + 6258048) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6192512) + 0, (float *)(A + 6258048) + 0, (float *)(A + 6454656) + 0);
-  k32_sub_mul((float *)(A + 6159744) + 0, (float *)(A + 6258048) + 0);
-  k32_sub_mul((float *)(A + 6225280) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 6126976) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 6192512) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 6389120) + 0, (float *)(A + 6421888) + 0, (float *)(A + 6454656) + 0, (float *)(A + 6126976) + 0, (float *)(A + 6258048) + 0, (float *)(A + 6061440) + 0, (float *)(A + 4422144) + 0, (float *)(A + 6159744) + 0, (float *)(A + 236032) + 0, (float *)(A + 6192512) + 0, (float *)(A + 10452352) + 720896, (float *)(A + 10452352) + 721024, (float *)(A + 10452352) + 721152);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6290816) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 721280);
-  k35_matmul((float *)(A + 10452352) + 720896, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 6094208) + 0, (float *)(A + 6061440) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5995904) + 0, (float *)(A + 6061440) + 0, (float *)(A + 6258048) + 0);
-  k32_sub_mul((float *)(A + 5963136) + 0, (float *)(A + 6061440) + 0);
-  k32_sub_mul((float *)(A + 6028672) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 5930368) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 5995904) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 6192512) + 0, (float *)(A + 6225280) + 0, (float *)(A + 6258048) + 0, (float *)(A + 5930368) + 0, (float *)(A + 6061440) + 0, (float *)(A + 5864832) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5963136) + 0, (float *)(A + 236032) + 0, (float *)(A + 5995904) + 0, (float *)(A + 10452352) + 753664, (float *)(A + 10452352) + 753792, (float *)(A + 10452352) + 753920);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 6094208) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 754048);
-  k35_matmul((float *)(A + 10452352) + 753664, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 5897600) + 0, (float *)(A + 5864832) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5799296) + 0, (float *)(A + 5864832) + 0, (float *)(A + 6061440) + 0);
-  k32_sub_mul((float *)(A + 5766528) + 0, (float *)(A + 5864832) + 0);
-  k32_sub_mul((float *)(A + 5832064) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 5733760) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 5799296) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 5995904) + 0, (float *)(A + 6028672) + 0, (float *)(A + 6061440) + 0, (float *)(A + 5733760) + 0, (float *)(A + 5864832) + 0, (float *)(A + 5668224) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5766528) + 0, (float *)(A + 236032) + 0, (float *)(A + 5799296) + 0, (float *)(A + 10452352) + 786432, (float *)(A + 10452352) + 786560, (float *)(A + 10452352) + 786688);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5897600) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 786816);
-  k35_matmul((float *)(A + 10452352) + 786432, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 5700992) + 0, (float *)(A + 5668224) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5602688) + 0, (float *)(A + 5668224) + 0, (float *)(A + 5864832) + 0);
-  k32_sub_mul((float *)(A + 5569920) + 0, (float *)(A + 5668224) + 0);
-  k32_sub_mul((float *)(A + 5635456) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 5537152) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 5602688) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 5799296) + 0, (float *)(A + 5832064) + 0, (float *)(A + 5864832) + 0, (float *)(A + 5537152) + 0, (float *)(A + 5668224) + 0, (float *)(A + 5471616) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5569920) + 0, (float *)(A + 236032) + 0, (float *)(A + 5602688) + 0, (float *)(A + 10452352) + 819200, (float *)(A + 10452352) + 819328, (float *)(A + 10452352) + 819456);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5700992) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 819584);
-  k35_matmul((float *)(A + 10452352) + 819200, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 5504384) + 0, (float *)(A + 5471616) + 0);
-  k36_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5406080) + 0, (float *)(A + 5471616) + 0, (float *)(A + 5668224) + 0);
-  k32_sub_mul((float *)(A + 5373312) + 0, (float *)(A + 5471616) + 0);
-  k32_sub_mul((float *)(A + 5438848) + 0, (float *)(A + 4422144) + 0);
-  k31_mul_sub((float *)(A + 5340544) + 0, (float *)(A + 236032) + 0);
-  k32_sub_mul((float *)(A + 5406080) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 5602688) + 0, (float *)(A + 5635456) + 0, (float *)(A + 5668224) + 0, (float *)(A + 5340544) + 0, (float *)(A + 5471616) + 0, (float *)(A + 3963392) + 0, (float *)(A + 4422144) + 0, (float *)(A + 5373312) + 0, (float *)(A + 236032) + 0, (float *)(A + 5406080) + 0, (float *)(A + 10452352) + 851968, (float *)(A + 10452352) + 852096, (float *)(A + 10452352) + 852224);
-  k34_mul_mul((float *)(A + 4356608) + 0, (float *)(A + 5504384) + 0, (float *)(A + 268800) + 0, (float *)(A + 10452352) + 852352);
-  k35_matmul((float *)(A + 10452352) + 851968, P + 14336 /* lstm1.weight_hh */, (float *)(A + 3963392) + 0);
-  k31_mul_sub((float *)(A + 3996160) + 0, (float *)(A + 4356608) + 0);
-  k36_mul_mul((float *)(A + 3963392) + 0, (float *)(A + 4028928) + 0, (float *)(A + 4356608) + 0, (float *)(A + 5471616) + 0);
-  k32_sub_mul((float *)(A + 3930624) + 0, (float *)(A + 4356608) + 0);
-  k31_mul_sub((float *)(A + 203264) + 0, (float *)(A + 4422144) + 0);
-  k32_sub_mul((float *)(A + 4028928) + 0, (float *)(A + 236032) + 0);
-  k38_mul_addn_mul((float *)(A + 5406080) + 0, (float *)(A + 5438848) + 0, (float *)(A + 5471616) + 0, (float *)(A + 203264) + 0, (float *)(A + 4356608) + 0, (float *)(A + 3930624) + 0, (float *)(A + 4422144) + 0, (float *)(A + 268800) + 0, (float *)(A + 5340544) + 0);
-  k39_const((float *)(A + 203264) + 0);
-  k36_mul_mul((float *)(A + 3963392) + 0, (float *)(A + 3996160) + 0, (float *)(A + 236032) + 0, (float *)(A + 4356608) + 0);
-  k40_concat((float *)(A + 268800) + 0, (float *)(A + 203264) + 0, (float *)(A + 5340544) + 0, (float *)(A + 4356608) + 0, (float *)(A + 10452352) + 884736);
-  k41_matmul((float *)(A + 10452352) + 0, (float *)(A + 2560) + 0, (float *)(A + 203264) + 0, A + 268800);
-  k54_mul((float *)(A + 203264) + 0, (float *)(A + 4263488) + 0);
-  k55_mul_mul((float *)(A + 203264) + 0, (float *)(A + 5340544) + 0);
-  k56_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 4258624) + 0, (float *)(A + 4258688) + 0);
-  k57_mul_add_sqrt(P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 5340544) + 0, (float *)(A + 4258688) + 0, (float *)(A + 203264) + 0, (float *)(A + 5397888) + 0);
-  k58_pow_sub_div((float *)(A + 4258624) + 0, (float *)(A + 4258752) + 0);
-  k42_matmul((float *)(A + 10452352) + 0, (float *)(A + 4455808) + 0, (float *)(A + 301568) + 0, A + 268800);
-  k59_mul((float *)(A + 301568) + 0, (float *)(A + 4422144) + 0);
-  k60_mul_mul((float *)(A + 301568) + 0, (float *)(A + 4684288) + 0);
-  k61_mul_add_sqrt(P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 4684288) + 0, (float *)(A + 4258688) + 0, (float *)(A + 301568) + 0, (float *)(A + 4946432) + 0);
-  k43_sum_to((float *)(A + 10452352) + 0, (float *)(A + 4258816) + 0);
-  k62_mul((float *)(A + 4258816) + 0, (float *)(A + 4260864) + 0);
-  k63_mul_mul((float *)(A + 4258816) + 0, (float *)(A + 260608) + 0);
-  k64_mul_add_sqrt(P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 260608) + 0, (float *)(A + 4258688) + 0, (float *)(A + 4258816) + 0, (float *)(A + 262656) + 0);
-  k64_mul_add_sqrt(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 260608) + 0, (float *)(A + 4258688) + 0, (float *)(A + 264704) + 0, (float *)(A + 266752) + 0);
-  k44_matmul((float *)(A + 0) + 0, (float *)(A + 4389376) + 0, (float *)(A + 268800) + 0, A + 273920);
-  k65_mul((float *)(A + 268800) + 0, (float *)(A + 273920) + 0);
-  k66_mul_mul((float *)(A + 268800) + 0, (float *)(A + 279040) + 0);
-  k67_mul_add_sqrt(P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 279040) + 0, (float *)(A + 4258688) + 0, (float *)(A + 268800) + 0, (float *)(A + 284160) + 0);
-  k45_sum_to((float *)(A + 0) + 0, (float *)(A + 4262912) + 0);
-  k68_mul((float *)(A + 4262912) + 0, (float *)(A + 4262976) + 0);
-  k69_mul_mul((float *)(A + 4262912) + 0, (float *)(A + 4263040) + 0);
-  k70_mul_add_sqrt(P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4263040) + 0, (float *)(A + 4258688) + 0, (float *)(A + 4262912) + 0, (float *)(A + 4263104) + 0);
-  k46_mul_neg((float *)(A + 4263424) + 0, (float *)(A + 4258688) + 0);
-  k47_mul((float *)(A + 4258560) + 0, (float *)(A + 4263040) + 0);
-  k71_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 4263488) + 0, (float *)(A + 5397888) + 0, (float *)(A + 4258752) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 4356608) + 0, (float *)(A + 5208576) + 0);
-  k72_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 4422144) + 0, (float *)(A + 4946432) + 0, (float *)(A + 4258752) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4684288) + 0, (float *)(A + 10452352) + 0);
-  k73_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 4260864) + 0, (float *)(A + 262656) + 0, (float *)(A + 4258752) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 260608) + 0, (float *)(A + 279040) + 0);
-  k73_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 4260864) + 0, (float *)(A + 266752) + 0, (float *)(A + 4258752) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 262656) + 0, (float *)(A + 281088) + 0);
-  k74_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 273920) + 0, (float *)(A + 284160) + 0, (float *)(A + 4258752) + 0, P + 80896 /* dense1.weight */, (float *)(A + 289280) + 0, (float *)(A + 294400) + 0);
-  k75_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 4262976) + 0, (float *)(A + 4263104) + 0, (float *)(A + 4258752) + 0, P + 82176 /* dense1.bias */, (float *)(A + 266752) + 0, (float *)(A + 266816) + 0);
+  k29_matmul((float *)(A + 236032) + 753664, P + 14336 /* lstm1.weight_hh */, (float *)(A + 5733760) + 0);
+  k30_mul_mul_mul((float *)(A + 6356352) + 0, (float *)(A + 5766528) + 0, (float *)(A + 5733760) + 0, (float *)(A + 5537152) + 0, (float *)(A + 5897600) + 0, (float *)(A + 5635456) + 0, (float *)(A + 5602688) + 0, (float *)(A + 5668224) + 0, (float *)(A + 5569920) + 0, (float *)(A + 4291072) + 0, (float *)(A + 236032) + 786432, (float *)(A + 236032) + 786560, (float *)(A + 236032) + 786688);
+  k28_mul_sub_mul((float *)(A + 5733760) + 0, (float *)(A + 5897600) + 0, (float *)(A + 5537152) + 0, (float *)(A + 236032) + 786816);
+  k29_matmul((float *)(A + 236032) + 786432, P + 14336 /* lstm1.weight_hh */, (float *)(A + 5537152) + 0);
+  k30_mul_mul_mul((float *)(A + 4291072) + 0, (float *)(A + 5569920) + 0, (float *)(A + 5537152) + 0, (float *)(A + 5340544) + 0, (float *)(A + 5700992) + 0, (float *)(A + 5438848) + 0, (float *)(A + 5406080) + 0, (float *)(A + 5471616) + 0, (float *)(A + 5373312) + 0, (float *)(A + 5733760) + 0, (float *)(A + 236032) + 819200, (float *)(A + 236032) + 819328, (float *)(A + 236032) + 819456);
+  k28_mul_sub_mul((float *)(A + 5537152) + 0, (float *)(A + 5700992) + 0, (float *)(A + 5340544) + 0, (float *)(A + 236032) + 819584);
+  k29_matmul((float *)(A + 236032) + 819200, P + 14336 /* lstm1.weight_hh */, (float *)(A + 5340544) + 0);
+  k30_mul_mul_mul((float *)(A + 5733760) + 0, (float *)(A + 5373312) + 0, (float *)(A + 5340544) + 0, (float *)(A + 3930624) + 0, (float *)(A + 5504384) + 0, (float *)(A + 4028928) + 0, (float *)(A + 3996160) + 0, (float *)(A + 4390272) + 0, (float *)(A + 3963392) + 0, (float *)(A + 5766528) + 0, (float *)(A + 236032) + 851968, (float *)(A + 236032) + 852096, (float *)(A + 236032) + 852224);
+  k28_mul_sub_mul((float *)(A + 5340544) + 0, (float *)(A + 5504384) + 0, (float *)(A + 3930624) + 0, (float *)(A + 236032) + 852352);
+  k29_matmul((float *)(A + 236032) + 851968, P + 14336 /* lstm1.weight_hh */, (float *)(A + 4390272) + 0);
+  k31_mul_mul_mul((float *)(A + 5766528) + 0, (float *)(A + 3963392) + 0, (float *)(A + 4390272) + 0, (float *)(A + 203264) + 0, (float *)(A + 4423040) + 0, (float *)(A + 4357504) + 0, (float *)(A + 4324736) + 0, (float *)(A + 4291072) + 0, (float *)(A + 3906048) + 0);
+  k32_const((float *)(A + 5340544) + 0);
+  k33_mul_sub_mul((float *)(A + 4390272) + 0, (float *)(A + 4423040) + 0, (float *)(A + 203264) + 0, (float *)(A + 5373312) + 0);
+  k34_concat((float *)(A + 4291072) + 0, (float *)(A + 5340544) + 0, (float *)(A + 3906048) + 0, (float *)(A + 5373312) + 0, (float *)(A + 236032) + 884736);
+  k35_matmul((float *)(A + 236032) + 0, (float *)(A + 2560) + 0, (float *)(A + 5340544) + 0, A + 203264);
+  k48_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 5397888) + 0, (float *)(A + 5397952) + 0);
+  k49_pow_sub_div((float *)(A + 5397888) + 0, (float *)(A + 5398016) + 0);
+  k36_matmul((float *)(A + 236032) + 0, (float *)(A + 4455808) + 0, (float *)(A + 3906048) + 0, A + 203264);
+  k37_sum_to((float *)(A + 236032) + 0, (float *)(A + 5398080) + 0);
+  k38_matmul((float *)(A + 0) + 0, (float *)(A + 4258304) + 0, (float *)(A + 5400128) + 0, A + 4168192);
+  k39_sum_to((float *)(A + 0) + 0, (float *)(A + 5405248) + 0);
+  k40_mul_neg((float *)(A + 10359168) + 0, (float *)(A + 5405312) + 0);
+  k41_mul((float *)(A + 10256000) + 0, (float *)(A + 5405376) + 0);
+  k50_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 5340544) + 0, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 5397952) + 0, (float *)(A + 5398016) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 5406080) + 0, (float *)(A + 5463424) + 0, (float *)(A + 5520768) + 0);
+  k51_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 3906048) + 0, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 5397952) + 0, (float *)(A + 5398016) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 10124672) + 0, (float *)(A + 4168192) + 0, (float *)(A + 4430336) + 0);
+  k52_mul_mul_mul(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 242976 /* opt.lstm1.bias_hh.exp_avg */, P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 5398080) + 0, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 5397952) + 0, (float *)(A + 5398016) + 0, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, (float *)(A + 5578112) + 0, (float *)(A + 5580160) + 0, (float *)(A + 5582208) + 0, (float *)(A + 5584256) + 0, (float *)(A + 5586304) + 0, (float *)(A + 5588352) + 0);
+  k53_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 5400128) + 0, P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 5397952) + 0, (float *)(A + 5398016) + 0, P + 80896 /* dense1.weight */, (float *)(A + 5590400) + 0, (float *)(A + 5595520) + 0, (float *)(A + 10386816) + 0);
+  k54_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 5405248) + 0, P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 5397952) + 0, (float *)(A + 5398016) + 0, P + 82176 /* dense1.bias */, (float *)(A + 5405440) + 0, (float *)(A + 5405504) + 0, (float *)(A + 5405568) + 0);
 }
 
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -2982,59 +2231,40 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
   (void)P, (void)A;
   fmnist_lstm_train_step_1(P, in, A, seed);
   fmnist_lstm_train_step_2(P, in, A, seed);
-  fmnist_lstm_train_step_3(P, in, A, seed);
-  k48_copy((float *)(A + 4258688) + 0, &loss);
-  if (metrics) k48_copy((float *)(A + 4263040) + 0, &metrics->accuracy);
-  k48_copy((float *)(A + 4258624) + 0, params + 82192);
-  k49_copy((float *)(A + 4356608) + 0, params + 82208);
-  k49_copy((float *)(A + 203264) + 0, params + 96544);
-  k49_copy((float *)(A + 5208576) + 0, params + 0);
-  k50_copy((float *)(A + 4684288) + 0, params + 110880);
-  k50_copy((float *)(A + 301568) + 0, params + 176416);
-  k50_copy((float *)(A + 10452352) + 0, params + 14336);
-  k51_copy((float *)(A + 260608) + 0, params + 241952);
-  k51_copy((float *)(A + 4258816) + 0, params + 242464);
-  k51_copy((float *)(A + 279040) + 0, params + 79872);
-  k51_copy((float *)(A + 262656) + 0, params + 242976);
-  k51_copy((float *)(A + 264704) + 0, params + 243488);
-  k51_copy((float *)(A + 281088) + 0, params + 80384);
-  k52_copy((float *)(A + 289280) + 0, params + 244000);
-  k52_copy((float *)(A + 268800) + 0, params + 245280);
-  k52_copy((float *)(A + 294400) + 0, params + 80896);
-  k53_copy((float *)(A + 266752) + 0, params + 246560);
-  k53_copy((float *)(A + 4262912) + 0, params + 246576);
-  k53_copy((float *)(A + 266816) + 0, params + 82176);
+  k42_copy((float *)(A + 5405312) + 0, &loss);
+  if (metrics) k42_copy((float *)(A + 5405376) + 0, &metrics->accuracy);
+  k42_copy((float *)(A + 5397888) + 0, params + 82192);
+  k43_copy((float *)(A + 5406080) + 0, params + 82208);
+  k43_copy((float *)(A + 5463424) + 0, params + 96544);
+  k43_copy((float *)(A + 5520768) + 0, params + 0);
+  k44_copy((float *)(A + 10124672) + 0, params + 110880);
+  k44_copy((float *)(A + 4168192) + 0, params + 176416);
+  k44_copy((float *)(A + 4430336) + 0, params + 14336);
+  k45_copy((float *)(A + 5578112) + 0, params + 241952);
+  k45_copy((float *)(A + 5580160) + 0, params + 242464);
+  k45_copy((float *)(A + 5582208) + 0, params + 79872);
+  k45_copy((float *)(A + 5584256) + 0, params + 242976);
+  k45_copy((float *)(A + 5586304) + 0, params + 243488);
+  k45_copy((float *)(A + 5588352) + 0, params + 80384);
+  k46_copy((float *)(A + 5590400) + 0, params + 244000);
+  k46_copy((float *)(A + 5595520) + 0, params + 245280);
+  k46_copy((float *)(A + 10386816) + 0, params + 80896);
+  k47_copy((float *)(A + 5405440) + 0, params + 246560);
+  k47_copy((float *)(A + 5405504) + 0, params + 246576);
+  k47_copy((float *)(A + 5405568) + 0, params + 82176);
   return loss;
 }
 
 static void fmnist_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k54_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k55_mul_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 57344) + 0);
-  k56_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 114688) + 0, (float *)(A + 114752) + 0);
-  k57_mul_add_sqrt(P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 57344) + 0, (float *)(A + 114752) + 0, (float *)(A + 114816) + 0, (float *)(A + 172160) + 0);
-  k58_pow_sub_div((float *)(A + 114688) + 0, (float *)(A + 57344) + 0);
-  k59_mul(in + 14336 /* grad.lstm1.weight_hh */, (float *)(A + 229504) + 0);
-  k60_mul_mul(in + 14336 /* grad.lstm1.weight_hh */, (float *)(A + 491648) + 0);
-  k61_mul_add_sqrt(P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 491648) + 0, (float *)(A + 114752) + 0, (float *)(A + 753792) + 0, (float *)(A + 1015936) + 0);
-  k62_mul(in + 79872 /* grad.lstm1.bias_ih */, (float *)(A + 57408) + 0);
-  k63_mul_mul(in + 79872 /* grad.lstm1.bias_ih */, (float *)(A + 59456) + 0);
-  k64_mul_add_sqrt(P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 59456) + 0, (float *)(A + 114752) + 0, (float *)(A + 61504) + 0, (float *)(A + 63552) + 0);
-  k62_mul(in + 80384 /* grad.lstm1.bias_hh */, (float *)(A + 59456) + 0);
-  k63_mul_mul(in + 80384 /* grad.lstm1.bias_hh */, (float *)(A + 65600) + 0);
-  k64_mul_add_sqrt(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 65600) + 0, (float *)(A + 114752) + 0, (float *)(A + 67648) + 0, (float *)(A + 69696) + 0);
-  k65_mul(in + 80896 /* grad.dense1.weight */, (float *)(A + 71744) + 0);
-  k66_mul_mul(in + 80896 /* grad.dense1.weight */, (float *)(A + 76864) + 0);
-  k67_mul_add_sqrt(P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 76864) + 0, (float *)(A + 114752) + 0, (float *)(A + 81984) + 0, (float *)(A + 87104) + 0);
-  k68_mul(in + 82176 /* grad.dense1.bias */, (float *)(A + 65600) + 0);
-  k69_mul_mul(in + 82176 /* grad.dense1.bias */, (float *)(A + 65664) + 0);
-  k70_mul_add_sqrt(P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 65664) + 0, (float *)(A + 114752) + 0, (float *)(A + 65728) + 0, (float *)(A + 65792) + 0);
-  k71_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 172160) + 0, (float *)(A + 57344) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 491648) + 0, (float *)(A + 548992) + 0);
-  k72_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 229504) + 0, (float *)(A + 1015936) + 0, (float *)(A + 57344) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 1278080) + 0, (float *)(A + 1540224) + 0);
-  k73_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 57408) + 0, (float *)(A + 63552) + 0, (float *)(A + 57344) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 76864) + 0, (float *)(A + 78912) + 0);
-  k73_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 59456) + 0, (float *)(A + 69696) + 0, (float *)(A + 57344) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 57408) + 0, (float *)(A + 63552) + 0);
-  k74_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, (float *)(A + 71744) + 0, (float *)(A + 87104) + 0, (float *)(A + 57344) + 0, P + 80896 /* dense1.weight */, (float *)(A + 92224) + 0, (float *)(A + 97344) + 0);
-  k75_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, (float *)(A + 65600) + 0, (float *)(A + 65792) + 0, (float *)(A + 57344) + 0, P + 82176 /* dense1.bias */, (float *)(A + 65664) + 0, (float *)(A + 114752) + 0);
+  k48_add_pow_sub(P + 82192 /* opt.step */, (float *)(A + 0) + 0, (float *)(A + 64) + 0);
+  k49_pow_sub_div((float *)(A + 0) + 0, (float *)(A + 128) + 0);
+  k50_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, in + 0 /* grad.lstm1.weight_ih */, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 192) + 0, (float *)(A + 57536) + 0, (float *)(A + 114880) + 0);
+  k51_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, in + 14336 /* grad.lstm1.weight_hh */, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 14336 /* lstm1.weight_hh */, (float *)(A + 172224) + 0, (float *)(A + 434368) + 0, (float *)(A + 696512) + 0);
+  k55_mul_mul_add(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, in + 79872 /* grad.lstm1.bias_ih */, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 958656) + 0, (float *)(A + 960704) + 0, (float *)(A + 962752) + 0);
+  k55_mul_mul_add(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, in + 80384 /* grad.lstm1.bias_hh */, P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 964800) + 0, (float *)(A + 966848) + 0, (float *)(A + 968896) + 0);
+  k53_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, in + 80896 /* grad.dense1.weight */, P + 245280 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 80896 /* dense1.weight */, (float *)(A + 970944) + 0, (float *)(A + 976064) + 0, (float *)(A + 981184) + 0);
+  k54_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, in + 82176 /* grad.dense1.bias */, P + 246576 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 82176 /* dense1.bias */, (float *)(A + 986304) + 0, (float *)(A + 986368) + 0, (float *)(A + 986432) + 0);
 }
 
 void fmnist_lstm_apply(float *params, const float *grads, void *arena) {
@@ -3044,25 +2274,25 @@ void fmnist_lstm_apply(float *params, const float *grads, void *arena) {
   const float *in = grads;
   (void)P, (void)A;
   fmnist_lstm_apply_1(P, in, A, seed);
-  k48_copy((float *)(A + 114688) + 0, params + 82192);
-  k49_copy((float *)(A + 491648) + 0, params + 82208);
-  k49_copy((float *)(A + 114816) + 0, params + 96544);
-  k49_copy((float *)(A + 548992) + 0, params + 0);
-  k50_copy((float *)(A + 1278080) + 0, params + 110880);
-  k50_copy((float *)(A + 753792) + 0, params + 176416);
-  k50_copy((float *)(A + 1540224) + 0, params + 14336);
-  k51_copy((float *)(A + 76864) + 0, params + 241952);
-  k51_copy((float *)(A + 61504) + 0, params + 242464);
-  k51_copy((float *)(A + 78912) + 0, params + 79872);
-  k51_copy((float *)(A + 57408) + 0, params + 242976);
-  k51_copy((float *)(A + 67648) + 0, params + 243488);
-  k51_copy((float *)(A + 63552) + 0, params + 80384);
-  k52_copy((float *)(A + 92224) + 0, params + 244000);
-  k52_copy((float *)(A + 81984) + 0, params + 245280);
-  k52_copy((float *)(A + 97344) + 0, params + 80896);
-  k53_copy((float *)(A + 65664) + 0, params + 246560);
-  k53_copy((float *)(A + 65728) + 0, params + 246576);
-  k53_copy((float *)(A + 114752) + 0, params + 82176);
+  k42_copy((float *)(A + 0) + 0, params + 82192);
+  k43_copy((float *)(A + 192) + 0, params + 82208);
+  k43_copy((float *)(A + 57536) + 0, params + 96544);
+  k43_copy((float *)(A + 114880) + 0, params + 0);
+  k44_copy((float *)(A + 172224) + 0, params + 110880);
+  k44_copy((float *)(A + 434368) + 0, params + 176416);
+  k44_copy((float *)(A + 696512) + 0, params + 14336);
+  k45_copy((float *)(A + 958656) + 0, params + 241952);
+  k45_copy((float *)(A + 960704) + 0, params + 242464);
+  k45_copy((float *)(A + 962752) + 0, params + 79872);
+  k45_copy((float *)(A + 964800) + 0, params + 242976);
+  k45_copy((float *)(A + 966848) + 0, params + 243488);
+  k45_copy((float *)(A + 968896) + 0, params + 80384);
+  k46_copy((float *)(A + 970944) + 0, params + 244000);
+  k46_copy((float *)(A + 976064) + 0, params + 245280);
+  k46_copy((float *)(A + 981184) + 0, params + 80896);
+  k47_copy((float *)(A + 986304) + 0, params + 246560);
+  k47_copy((float *)(A + 986368) + 0, params + 246576);
+  k47_copy((float *)(A + 986432) + 0, params + 82176);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -3084,17 +2314,13 @@ void fmnist_lstm_step_prepare(const float *params, float *step_params) {
 
 static void fmnist_lstm_step_1(const float *restrict P, const fmnist_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k76_sub_div(in->x + 0, (float *)(A + 0) + 0);
-  k77_matmul((float *)(A + 0) + 0, P + 0 /* lstm1.weight_ih, transposed */, (float *)(A + 128) + 0);
-  k78_matmul(in->state0 + 0, P + 14336 /* lstm1.weight_hh, transposed */, (float *)(A + 2176) + 0);
-  k79_add((float *)(A + 2176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4224) + 0);
-  k80_add_add((float *)(A + 128) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 4224) + 0, (float *)(A + 2176) + 0);
-  k81_tanh((float *)(A + 2176) + 256, (float *)(A + 4224) + 0);
-  k82_sigmoid_mul((float *)(A + 2176) + 0, (float *)(A + 4224) + 0, (float *)(A + 4736) + 0);
-  k83_sigmoid_mul_add((float *)(A + 2176) + 128, in->state1 + 0, (float *)(A + 4736) + 0, (float *)(A + 4224) + 0, (float *)(A + 5248) + 0);
-  k82_sigmoid_mul((float *)(A + 2176) + 384, (float *)(A + 5248) + 0, (float *)(A + 4736) + 0);
-  k84_matmul((float *)(A + 4736) + 0, P + 80896 /* dense1.weight, transposed */, (float *)(A + 5248) + 0);
-  k85_add((float *)(A + 5248) + 0, P + 82176 /* dense1.bias */, (float *)(A + 5312) + 0);
+  k56_sub_div(in->x + 0, (float *)(A + 0) + 0);
+  k57_matmul((float *)(A + 0) + 0, P + 0 /* lstm1.weight_ih, transposed */, (float *)(A + 128) + 0);
+  k58_matmul(in->state0 + 0, P + 14336 /* lstm1.weight_hh, transposed */, (float *)(A + 2176) + 0);
+  k59_add_add_add((float *)(A + 128) + 0, P + 79872 /* lstm1.bias_ih */, (float *)(A + 2176) + 0, P + 80384 /* lstm1.bias_hh */, (float *)(A + 4224) + 0);
+  k60_sigmoid_sigmoid_mul((float *)(A + 4224) + 384, (float *)(A + 4224) + 128, in->state1 + 0, (float *)(A + 4224) + 0, (float *)(A + 4224) + 256, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
+  k61_matmul((float *)(A + 512) + 0, P + 80896 /* dense1.weight, transposed */, (float *)(A + 1024) + 0);
+  k62_add((float *)(A + 1024) + 0, P + 82176 /* dense1.bias */, (float *)(A + 1088) + 0);
 }
 
 void fmnist_lstm_step(const float *step_params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena) {
@@ -3109,9 +2335,9 @@ void fmnist_lstm_step(const float *step_params, fmnist_lstm_state *state, const 
   in_.state1 = state->state1;
   (void)P, (void)A;
   fmnist_lstm_step_1(P, in, A, seed);
-  if (out) k86_copy((float *)(A + 5312) + 0, out->logits);
-  k87_copy((float *)(A + 4736) + 0, state->state0);
-  k87_copy((float *)(A + 4224) + 0, state->state1);
+  if (out) k63_copy((float *)(A + 1088) + 0, out->logits);
+  k64_copy((float *)(A + 512) + 0, state->state0);
+  k64_copy((float *)(A + 0) + 0, state->state1);
 }
 
 void fmnist_lstm_reset(fmnist_lstm_state *state) {
@@ -3120,7 +2346,7 @@ void fmnist_lstm_reset(fmnist_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_lstm_tool_arena[5] = {4453248, 14119808, 14122368, 1802368, 335040};
+const long fmnist_lstm_tool_arena[5] = {4322176, 10449792, 10452352, 986496, 335040};
 const int fmnist_lstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_lstm_tool_nparams = 19;
 const char *const fmnist_lstm_tool_inputs[] = {"x", "y", 0};

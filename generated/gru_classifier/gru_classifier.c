@@ -8,6 +8,14 @@
 
 #include <math.h>
 
+/* a * b + c in products and polynomials: one rounding where the target has a fast fused
+ * multiply-add; define RNNC_NO_FMA to round twice on every target. */
+#if defined(FP_FAST_FMAF) && !defined(RNNC_NO_FMA)
+#define RNNC_FMA(a, b, c) fmaf(a, b, c)
+#else
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* exp and tanh that vectorize. */
 #define RNNC_MATH_EXP
 #define RNNC_MATH_TANH
@@ -18,8 +26,10 @@
  * libm's expf and tanhf are function calls: a loop over an LSTM cell that
  * calls them stays scalar, and they took a third of a training step.  These
  * versions are straight-line arithmetic with no calls at all (gcc does not
- * vectorize floorf under strict ISO C), accurate to a few ulp.  The interpreter uses the same functions for f32, so both
- * backends compute the same values; double precision uses libm.
+ * vectorize floorf under strict ISO C), accurate to a few ulp.  The
+ * interpreter uses the same functions for f32, so both backends compute the
+ * same values (to the last bit where both fuse the polynomials' multiply-adds
+ * or neither does; see RNNC_FMA); double precision uses libm.
  *
  * Each function is compiled only where its macro is defined (RNNC_MATH_EXP,
  * RNNC_MATH_TANH): generated code carries no function it does not call, as
@@ -33,34 +43,45 @@
 #include <math.h>
 #include <stdint.h>
 
+/* a * b + c.  Generated code defines it (one rounding where the target has a
+ * fast fused multiply-add); elsewhere it is a multiply and an add. */
+#ifndef RNNC_FMA
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 #ifdef RNNC_MATH_EXP
 /* e^x: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact
  * product), e^r by its degree-6 Taylor polynomial (relative error below
- * 2e-7 on that interval), 2^n built in the exponent bits.  Inputs are
- * clamped to the range where the result is finite and normal.  n is
- * x/ln2 rounded to nearest by adding and subtracting 1.5 * 2^23, which
- * leaves no bits below the unit (exact for |x/ln2| < 2^22).  Infinities
- * and NaN give libm's (and PyTorch's) e^-inf = 0, e^inf = inf, e^NaN = NaN:
- * a -inf mask must weigh nothing in a softmax (a NaN is computed as -87
- * first, since converting a NaN n to int is undefined). */
+ * 2e-7 on that interval), 2^n built in the exponent bits of two factors
+ * (2^n alone would not be a normal float at both ends).  n is x/ln2 rounded
+ * to nearest by adding and subtracting 1.5 * 2^23, which leaves no bits
+ * below the unit (exact for |x/ln2| < 2^22).  Inputs are clamped to
+ * [-104, 89]: e^-104 rounds to 0 and e^89 to infinity, so -inf gives 0 and
+ * inf gives inf as in libm (and PyTorch; a -inf mask must weigh nothing in a
+ * softmax), and the clamps' comparisons let a NaN through to the result.
+ * Nothing tests the result itself: with a select at the end, gcc computed a
+ * sigmoid's division once per case. */
 static inline float rnnc_expf(float in) {
-  float x = in > -87.0f ? (in < 88.0f ? in : 88.0f) : -87.0f;
-  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float x = in < -104.0f ? -104.0f : in;
+  x = x > 89.0f ? 89.0f : x;
+  float xn = x == x ? x : 0.0f; /* converting a NaN n to int would be undefined */
+  float n = (xn * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  p = RNNC_FMA(p, r, 1.0f / 120);
+  p = RNNC_FMA(p, r, 1.0f / 24);
+  p = RNNC_FMA(p, r, 1.0f / 6);
+  p = RNNC_FMA(p, r, 0.5f);
+  p = RNNC_FMA(p, r, 1.0f);
+  p = RNNC_FMA(p, r, 1.0f);
   union {
     int32_t i;
     float f;
-  } scale;
-  scale.i = ((int32_t)n + 127) << 23;
-  float y = p * scale.f;
-  return in - in == 0 ? y : in == -HUGE_VALF ? 0.0f : in; /* in - in is 0 for every finite in */
+  } half1, half2;
+  int32_t k = (int32_t)n;
+  half1.i = (k / 2 + 127) << 23;
+  half2.i = (k - k / 2 + 127) << 23;
+  return p * half1.f * half2.f;
 }
 #endif
 
@@ -72,16 +93,16 @@ static inline float rnnc_tanhf(float x) {
   x = x < -7.90531110763549805f ? -7.90531110763549805f : x > 7.90531110763549805f ? 7.90531110763549805f : x;
   float x2 = x * x;
   float p = -2.76076847742355e-16f;
-  p = p * x2 + 2.00018790482477e-13f;
-  p = p * x2 - 8.60467152213735e-11f;
-  p = p * x2 + 5.12229709037114e-08f;
-  p = p * x2 + 1.48572235717979e-05f;
-  p = p * x2 + 6.37261928875436e-04f;
-  p = p * x2 + 4.89352455891786e-03f;
+  p = RNNC_FMA(p, x2, 2.00018790482477e-13f);
+  p = RNNC_FMA(p, x2, -8.60467152213735e-11f);
+  p = RNNC_FMA(p, x2, 5.12229709037114e-08f);
+  p = RNNC_FMA(p, x2, 1.48572235717979e-05f);
+  p = RNNC_FMA(p, x2, 6.37261928875436e-04f);
+  p = RNNC_FMA(p, x2, 4.89352455891786e-03f);
   float q = 1.19825839466702e-06f;
-  q = q * x2 + 1.18534705686654e-04f;
-  q = q * x2 + 2.26843463243900e-03f;
-  q = q * x2 + 4.89352518554385e-03f;
+  q = RNNC_FMA(q, x2, 1.18534705686654e-04f);
+  q = RNNC_FMA(q, x2, 2.26843463243900e-03f);
+  q = RNNC_FMA(q, x2, 4.89352518554385e-03f);
   return x * p / q;
 }
 #endif
@@ -353,14 +374,14 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -395,41 +416,33 @@ static void k4_add(const float *restrict a0, float *restrict out0) {
     }
 }
 
-/* fused: add sigmoid mul add tanh over tanh [64, 128] (specs/gru_classifier.lua:8) */
-static void k5_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
-      const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
-      const float t2 = (t1 * a2[i0 * 384 + i1]);
-      const float t3 = (a3[i0 * 384 + i1] + t2);
-      const float t4 = rnnc_tanhf(t3);
-      out0[i0 * 128 + i1] = t4;
-    }
-}
-
 /* transpose [128, 384] (specs/gru_classifier.lua:8) */
-static void k6_transpose(const float *restrict a0, float *restrict out) {
+static void k5_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[i0 * 384 + i1] = a0[i0 * 1 + i1 * 128];
     }
 }
 
-/* fused: add sigmoid sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k7_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add sigmoid sub add sigmoid mul add tanh mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k6_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
-      const float t3 = (t2 * a2[i0 * 128 + i1]);
-      out0[i0 * 128 + i1] = t3;
+      const float t3 = (a2[i0 * 384 + i1] + a3[i0 * 384 + i1]);
+      const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
+      const float t5 = (t4 * a4[i0 * 384 + i1]);
+      const float t6 = (a5[i0 * 384 + i1] + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t2 * t7);
+      out0[i0 * 128 + i1] = t8;
     }
 }
 
 /* matmul [64, 384] (specs/gru_classifier.lua:8) */
-static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k7_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -454,14 +467,14 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -478,22 +491,27 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add sigmoid sub mul mul add over add [64, 128] (specs/gru_classifier.lua:8) */
-static void k9_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+/* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [64, 128] (specs/gru_classifier.lua:8) */
+static void k8_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
-      const float t3 = (t2 * a2[i0 * 128 + i1]);
-      const float t4 = (t1 * a3[i0 * 128 + i1]);
-      const float t5 = (t3 + t4);
-      out0[i0 * 128 + i1] = t5;
+      const float t3 = (a2[i0 * 384 + i1] + a3[i0 * 384 + i1]);
+      const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
+      const float t5 = (t4 * a4[i0 * 384 + i1]);
+      const float t6 = (a5[i0 * 384 + i1] + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t2 * t7);
+      const float t9 = (t1 * a6[i0 * 128 + i1]);
+      const float t10 = (t8 + t9);
+      out0[i0 * 128 + i1] = t10;
     }
 }
 
 /* transpose [128, 10] (specs/gru_classifier.lua:8) */
-static void k10_transpose(const float *restrict a0, float *restrict out) {
+static void k9_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 128];
@@ -501,7 +519,7 @@ static void k10_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [64, 10] (specs/gru_classifier.lua:8) */
-static void k11_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -526,14 +544,14 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -551,7 +569,7 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 10] (specs/gru_classifier.lua:8) */
-static void k12_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
@@ -560,59 +578,59 @@ static void k12_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (specs/gru_classifier.lua:8) */
-static void k13_copy(const float *restrict a0, float *restrict out) {
+static void k12_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 10 + i1];
     }
 }
 
-/* fused: add sigmoid mul add tanh over tanh [64, 128] (specs/gru_classifier.lua:8) */
-static void k14_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
-      const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
-      const float t2 = (t1 * a2[i0 * 384 + i1]);
-      const float t3 = (a3[i0 * 384 + i1] + t2);
-      const float t4 = rnnc_tanhf(t3);
-      out0[i0 * 128 + i1] = t1;
-      out1[i0 * 128 + i1] = t4;
-    }
-}
-
-/* fused: add sigmoid sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k15_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: add sigmoid sub add sigmoid mul add tanh mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k13_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
-      const float t3 = (t2 * a2[i0 * 128 + i1]);
+      const float t3 = (a2[i0 * 384 + i1] + a3[i0 * 384 + i1]);
+      const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
+      const float t5 = (t4 * a4[i0 * 384 + i1]);
+      const float t6 = (a5[i0 * 384 + i1] + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t2 * t7);
       out0[i0 * 128 + i1] = t1;
       out1[i0 * 128 + i1] = t2;
-      out2[i0 * 128 + i1] = t3;
+      out2[i0 * 128 + i1] = t4;
+      out3[i0 * 128 + i1] = t7;
+      out4[i0 * 128 + i1] = t8;
     }
 }
 
-/* fused: add sigmoid sub mul mul add over add [64, 128] (specs/gru_classifier.lua:8) */
-static void k16_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [64, 128] (specs/gru_classifier.lua:8) */
+static void k14_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
-      const float t3 = (t2 * a2[i0 * 128 + i1]);
-      const float t4 = (t1 * a3[i0 * 128 + i1]);
-      const float t5 = (t3 + t4);
+      const float t3 = (a2[i0 * 384 + i1] + a3[i0 * 384 + i1]);
+      const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
+      const float t5 = (t4 * a4[i0 * 384 + i1]);
+      const float t6 = (a5[i0 * 384 + i1] + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t2 * t7);
+      const float t9 = (t1 * a6[i0 * 128 + i1]);
+      const float t10 = (t8 + t9);
       out0[i0 * 128 + i1] = t1;
       out1[i0 * 128 + i1] = t2;
-      out2[i0 * 128 + i1] = t5;
+      out2[i0 * 128 + i1] = t4;
+      out3[i0 * 128 + i1] = t7;
+      out4[i0 * 128 + i1] = t10;
     }
 }
 
 /* one_hot [64, 10] (specs/gru_classifier.lua:11) */
-static void k17_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k15_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r * 1];
@@ -621,7 +639,7 @@ static void k17_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (specs/gru_classifier.lua:11) */
-static void k18_log_softmax(const float *restrict a0, float *restrict out) {
+static void k16_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -634,7 +652,7 @@ static void k18_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (specs/gru_classifier.lua:11) */
-static void k19_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k17_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -642,7 +660,7 @@ static void k19_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (specs/gru_classifier.lua:11) */
-static void k20_sum_to(const float *restrict a0, float *restrict out) {
+static void k18_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -651,7 +669,7 @@ static void k20_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (specs/gru_classifier.lua:11) */
-static void k21_sum_to(const float *restrict a0, float *restrict out) {
+static void k19_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
@@ -659,7 +677,7 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (specs/gru_classifier.lua:12) */
-static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k20_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
@@ -671,14 +689,14 @@ static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (specs/gru_classifier.lua:12) */
-static void k23_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k21_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/gru_classifier.lua:11) */
-static void k24_mul(const float *restrict a0, float *restrict out0) {
+static void k22_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0]);
     out0[i0] = t0;
@@ -686,7 +704,7 @@ static void k24_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (specs/gru_classifier.lua:11) */
-static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k23_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
@@ -697,7 +715,7 @@ static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 128] (specs/gru_classifier.lua:8) */
-static void k26_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k24_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 10; k++)
@@ -722,14 +740,14 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -746,67 +764,39 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul sub over sub [64, 128] (specs/gru_classifier.lua:8) */
-static void k27_mul_sub(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (1.0f - t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: sub mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k28_sub_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (1.0f - a0[i0]);
-    const float t1 = (a0[i0] * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul neg over neg [64, 128] (specs/gru_classifier.lua:8) */
-static void k29_mul_neg(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0] * a1[i0]);
-    const float t1 = (-t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k30_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 8192; i0++) {
-    const float t0 = (a0[i0] * a1[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul mul mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul sub mul mul sub mul mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k25_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
-      const float t1 = (t0 * a2[i0 * 128 + i1]);
-      const float t2 = (t1 * a3[i0 * 384 + i1]);
-      const float t3 = (t2 * a4[i0 * 128 + i1]);
-      out0[i0 * 384 + i1] = t1;
-      out1[i0 * 384 + i1] = t3;
+      const float t1 = (a2[i0 * 128 + i1] * a2[i0 * 128 + i1]);
+      const float t2 = (1.0f - t1);
+      const float t3 = (t0 * t2);
+      const float t4 = (t3 * a3[i0 * 384 + i1]);
+      const float t5 = (1.0f - a4[i0 * 128 + i1]);
+      const float t6 = (a4[i0 * 128 + i1] * t5);
+      const float t7 = (t4 * t6);
+      out0[i0 * 384 + i1] = t3;
+      out1[i0 * 384 + i1] = t7;
     }
 }
 
-/* fused: mul addn mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k32_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+/* fused: mul mul neg addn mul mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k26_mul_mul_neg(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
-      const float t1 = (t0 + a2[i0 * 128 + i1]);
-      const float t2 = (t1 * a3[i0 * 128 + i1]);
-      out0[i0 * 384 + i1] = t2;
+      const float t1 = (a0[i0 * 128 + i1] * a2[i0 * 128 + i1]);
+      const float t2 = (-t1);
+      const float t3 = (t0 + t2);
+      const float t4 = (a3[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+      const float t5 = (t3 * t4);
+      out0[i0 * 384 + i1] = t5;
     }
 }
 
 /* fused: mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k33_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k27_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] * a1[i0 * 128 + i1]);
@@ -815,7 +805,7 @@ static void k33_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* concat [64, 384] (specs/gru_classifier.lua:8) */
-static void k34_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
+static void k28_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[0 + i0 * 384 + i1 * 1] = a0[i0 * 384 + i1];
@@ -831,7 +821,7 @@ static void k34_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [64, 128] (specs/gru_classifier.lua:8) */
-static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -853,14 +843,14 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a0[(i + 6) * 384 + k];
         const float x7 = a0[(i + 7) * 384 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -877,49 +867,59 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul addn mul mul mul mul mul mul neg addn mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k36_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: mul addn mul mul sub mul mul sub mul mul mul mul neg addn mul mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k30_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
       const float t1 = (t0 + a2[i0 * 128 + i1]);
       const float t2 = (t1 * a3[i0 * 128 + i1]);
-      const float t3 = (t2 * a4[i0 * 128 + i1]);
-      const float t4 = (t3 * a5[i0 * 384 + i1]);
-      const float t5 = (t4 * a6[i0 * 128 + i1]);
-      const float t6 = (t1 * a7[i0 * 128 + i1]);
-      const float t7 = (t1 * a8[i0 * 128 + i1]);
-      const float t8 = (-t7);
-      const float t9 = (t6 + t8);
-      const float t10 = (t9 * a9[i0 * 128 + i1]);
+      const float t3 = (a4[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+      const float t4 = (1.0f - t3);
+      const float t5 = (t2 * t4);
+      const float t6 = (t5 * a5[i0 * 384 + i1]);
+      const float t7 = (1.0f - a6[i0 * 128 + i1]);
+      const float t8 = (a6[i0 * 128 + i1] * t7);
+      const float t9 = (t6 * t8);
+      const float t10 = (t1 * a7[i0 * 128 + i1]);
+      const float t11 = (t1 * a4[i0 * 128 + i1]);
+      const float t12 = (-t11);
+      const float t13 = (t10 + t12);
+      const float t14 = (a8[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+      const float t15 = (t13 * t14);
       out0[i0 * 128 + i1] = t1;
-      out1[i0 * 384 + i1] = t3;
-      out2[i0 * 384 + i1] = t5;
-      out3[i0 * 384 + i1] = t10;
+      out1[i0 * 384 + i1] = t5;
+      out2[i0 * 384 + i1] = t9;
+      out3[i0 * 384 + i1] = t15;
     }
 }
 
-/* fused: mul addn mul mul mul mul mul neg mul over mul [64, 128] (specs/gru_classifier.lua:8) */
-static void k37_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul addn mul mul sub mul mul sub mul mul mul neg mul mul over mul [64, 128] (specs/gru_classifier.lua:8) */
+static void k31_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
       const float t1 = (t0 + a2[i0 * 128 + i1]);
       const float t2 = (t1 * a3[i0 * 128 + i1]);
-      const float t3 = (t2 * a4[i0 * 128 + i1]);
-      const float t4 = (t3 * a5[i0 * 384 + i1]);
-      const float t5 = (t4 * a6[i0 * 128 + i1]);
-      const float t6 = (t1 * a7[i0 * 128 + i1]);
-      const float t7 = (-t6);
-      const float t8 = (t7 * a8[i0 * 128 + i1]);
-      out0[i0 * 384 + i1] = t3;
-      out1[i0 * 384 + i1] = t5;
-      out2[i0 * 384 + i1] = t8;
+      const float t3 = (a4[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+      const float t4 = (1.0f - t3);
+      const float t5 = (t2 * t4);
+      const float t6 = (t5 * a5[i0 * 384 + i1]);
+      const float t7 = (1.0f - a6[i0 * 128 + i1]);
+      const float t8 = (a6[i0 * 128 + i1] * t7);
+      const float t9 = (t6 * t8);
+      const float t10 = (t1 * a4[i0 * 128 + i1]);
+      const float t11 = (-t10);
+      const float t12 = (a7[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+      const float t13 = (t11 * t12);
+      out0[i0 * 384 + i1] = t5;
+      out1[i0 * 384 + i1] = t9;
+      out2[i0 * 384 + i1] = t13;
     }
 }
 
 /* matmul [384, 28] (specs/gru_classifier.lua:8) */
-static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 384; j += 16) {
@@ -957,14 +957,14 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1005,10 +1005,10 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
           }
         }
         for (int c = 0; c < 32; c++) {
@@ -1023,7 +1023,7 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [384, 128] (specs/gru_classifier.lua:8) */
-static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 384; j += 16) {
@@ -1061,14 +1061,14 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 128];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 128];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1087,7 +1087,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [384] (specs/gru_classifier.lua:8) */
-static void k40_sum_to(const float *restrict a0, float *restrict out) {
+static void k34_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 384; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1097,7 +1097,7 @@ static void k40_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* stack [28, 64, 384] (specs/gru_classifier.lua:8) */
-static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k35_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[0 + i0 * 384 + i1 * 1] = a0[i0 * 384 + i1];
@@ -1213,7 +1213,7 @@ static void k41_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [10, 128] (specs/gru_classifier.lua:8) */
-static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 10; j += 10) {
     float (*bp)[10] = (float (*)[10])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -1238,14 +1238,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a1[(i + 6) * 1 + k * 128];
         const float x7 = a1[(i + 7) * 1 + k * 128];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1263,7 +1263,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/gru_classifier.lua:8) */
-static void k43_sum_to(const float *restrict a0, float *restrict out) {
+static void k37_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1272,25 +1272,25 @@ static void k43_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/gru_classifier.lua:11) */
-static void k44_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k38_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/gru_classifier.lua:12) */
-static void k45_mul(const float *restrict a0, float *restrict out0) {
+static void k39_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/gru_classifier.lua:11) */
-static void k46_copy(const float *restrict a0, float *restrict out) {
+static void k40_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [384, 28] (specs/gru_classifier.lua:8) */
-static void k47_copy(const float *restrict a0, float *restrict out) {
+static void k41_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1] = a0[i0 * 28 + i1];
@@ -1298,7 +1298,7 @@ static void k47_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [384, 128] (specs/gru_classifier.lua:8) */
-static void k48_copy(const float *restrict a0, float *restrict out) {
+static void k42_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1306,14 +1306,14 @@ static void k48_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [384] (specs/gru_classifier.lua:8) */
-static void k49_copy(const float *restrict a0, float *restrict out) {
+static void k43_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [10, 128] (specs/gru_classifier.lua:8) */
-static void k50_copy(const float *restrict a0, float *restrict out) {
+static void k44_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1321,31 +1321,14 @@ static void k50_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/gru_classifier.lua:8) */
-static void k51_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0] = a0[i0];
   }
 }
 
-/* fused: mul over mul [384, 28] */
-static void k52_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10752; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [384, 28] */
-static void k53_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10752; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
 /* fused: add pow sub sqrt over sqrt [] */
-static void k54_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k46_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1354,214 +1337,126 @@ static void k54_add_pow_sub(const float *restrict a0, float *restrict out0, floa
   out1[0] = t3;
 }
 
-/* fused: mul add sqrt div add over add [384, 28] */
-static void k55_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 10752; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
 /* fused: pow sub div over div [] */
-static void k56_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k47_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
   out0[0] = t2;
 }
 
-/* fused: mul over mul [384, 128] */
-static void k57_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 49152; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [384, 128] */
-static void k58_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 49152; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [384, 128] */
-static void k59_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 49152; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [384] */
-static void k60_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 384; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [384] */
-static void k61_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 384; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [384] */
-static void k62_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 384; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [10, 128] */
-static void k63_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [10, 128] */
-static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [10, 128] */
-static void k65_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1280; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [10] */
-static void k66_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [10] */
-static void k67_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [10] */
-static void k68_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul add div mul sub over sub [384, 28] */
-static void k69_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 28] */
+static void k48_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [384, 128] */
-static void k70_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 128] */
+static void k49_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [384] */
-static void k71_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384] */
+static void k50_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [10, 128] */
-static void k72_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128] */
+static void k51_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [10] */
-static void k73_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10] */
+static void k52_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
 /* fused: sub div over div [1, 28] (specs/gru_classifier.lua:8) */
-static void k74_sub_div(const float *restrict a0, float *restrict out0) {
+static void k53_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 28; i0++) {
     const float t0 = (a0[i0] - 0.286000013f);
     const float t1 = (t0 / 0.352999985f);
@@ -1570,7 +1465,7 @@ static void k74_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
-static void k75_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 384; j += 128) {
       float acc0[128] = {0.0f};
@@ -1578,7 +1473,7 @@ static void k75_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 384 + j;
         const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1589,7 +1484,7 @@ static void k75_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
-static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k55_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 384; j += 128) {
       float acc0[128] = {0.0f};
@@ -1597,7 +1492,7 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 384 + j;
         const float x0 = a0[(i + 0) * 128 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1608,40 +1503,33 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 384] (specs/gru_classifier.lua:8) */
-static void k77_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k56_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
   }
 }
 
-/* fused: add sigmoid mul add tanh over tanh [1, 128] (specs/gru_classifier.lua:8) */
-static void k78_add_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 128; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
-    const float t2 = (t1 * a2[i0]);
-    const float t3 = (a3[i0] + t2);
-    const float t4 = rnnc_tanhf(t3);
-    out0[i0] = t4;
-  }
-}
-
-/* fused: add sigmoid sub mul mul add over add [1, 128] (specs/gru_classifier.lua:8) */
-static void k79_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+/* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [1, 128] (specs/gru_classifier.lua:8) */
+static void k57_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
     const float t2 = (1.0f - t1);
-    const float t3 = (t2 * a2[i0]);
-    const float t4 = (t1 * a3[i0]);
-    const float t5 = (t3 + t4);
-    out0[i0] = t5;
+    const float t3 = (a2[i0] + a3[i0]);
+    const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
+    const float t5 = (t4 * a4[i0]);
+    const float t6 = (a5[i0] + t5);
+    const float t7 = rnnc_tanhf(t6);
+    const float t8 = (t2 * t7);
+    const float t9 = (t1 * a6[i0]);
+    const float t10 = (t8 + t9);
+    out0[i0] = t10;
   }
 }
 
 /* matmul [1, 10] (specs/gru_classifier.lua:8) */
-static void k80_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k58_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -1649,7 +1537,7 @@ static void k80_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 10 + j;
         const float x0 = a0[(i + 0) * 128 + k];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1660,7 +1548,7 @@ static void k80_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/gru_classifier.lua:8) */
-static void k81_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k59_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -1668,7 +1556,7 @@ static void k81_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/gru_classifier.lua:8) */
-static void k82_copy(const float *restrict a0, float *restrict out) {
+static void k60_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1] = a0[i1];
@@ -1676,7 +1564,7 @@ static void k82_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out add [1, 128] (specs/gru_classifier.lua:8) */
-static void k83_copy(const float *restrict a0, float *restrict out) {
+static void k61_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i1] = a0[i1];
@@ -1776,147 +1664,119 @@ static void gru_classifier_predict_1(const float *restrict P, const gru_classifi
   k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 243712) + 0, A + 2996224);
   k3_add((float *)(A + 243712) + 663552, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
   k4_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k6_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 2997120) + 0);
-  k7_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0);
-  k8_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 0) + 0, A + 98304);
+  k5_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 2997120) + 0);
+  k6_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
+  k7_matmul((float *)(A + 196608) + 0, (float *)(A + 2997120) + 0, (float *)(A + 0) + 0, A + 229376);
   k3_add((float *)(A + 243712) + 638976, P + 59904 /* gru1.bias_ih */, (float *)(A + 98304) + 0);
-  k3_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3226496) + 0);
-  k5_add_sigmoid_mul((float *)(A + 98304) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3226496) + 256, (float *)(A + 98304) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 98304) + 128, (float *)(A + 3226496) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0, (float *)(A + 0) + 0);
-  k8_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3193728) + 0, A + 3292032);
+  k3_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3193728) + 0);
+  k8_add_sigmoid_sub((float *)(A + 98304) + 128, (float *)(A + 3193728) + 128, (float *)(A + 98304) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3193728) + 256, (float *)(A + 98304) + 256, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3193728) + 0, A + 229376);
   k3_add((float *)(A + 243712) + 614400, P + 59904 /* gru1.bias_ih */, (float *)(A + 32768) + 0);
   k3_add((float *)(A + 3193728) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 131072) + 0);
-  k5_add_sigmoid_mul((float *)(A + 32768) + 0, (float *)(A + 131072) + 0, (float *)(A + 131072) + 256, (float *)(A + 32768) + 256, (float *)(A + 3193728) + 0);
-  k9_add_sigmoid_sub((float *)(A + 32768) + 128, (float *)(A + 131072) + 128, (float *)(A + 3193728) + 0, (float *)(A + 0) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 0) + 0, A + 3193728);
+  k8_add_sigmoid_sub((float *)(A + 32768) + 128, (float *)(A + 131072) + 128, (float *)(A + 32768) + 0, (float *)(A + 131072) + 0, (float *)(A + 131072) + 256, (float *)(A + 32768) + 256, (float *)(A + 0) + 0, (float *)(A + 3193728) + 0);
+  k7_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 0) + 0, A + 229376);
   k3_add((float *)(A + 243712) + 589824, P + 59904 /* gru1.bias_ih */, (float *)(A + 98304) + 0);
-  k3_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3324800) + 0);
-  k5_add_sigmoid_mul((float *)(A + 98304) + 0, (float *)(A + 3324800) + 0, (float *)(A + 3324800) + 256, (float *)(A + 98304) + 256, (float *)(A + 3193728) + 0);
-  k9_add_sigmoid_sub((float *)(A + 98304) + 128, (float *)(A + 3324800) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3226496) + 0, (float *)(A + 196608) + 0);
-  k8_matmul((float *)(A + 196608) + 0, (float *)(A + 2997120) + 0, (float *)(A + 0) + 0, A + 229376);
+  k3_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 98304) + 128, (float *)(A + 3292032) + 128, (float *)(A + 98304) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 98304) + 256, (float *)(A + 3193728) + 0, (float *)(A + 196608) + 0);
+  k7_matmul((float *)(A + 196608) + 0, (float *)(A + 2997120) + 0, (float *)(A + 0) + 0, A + 229376);
   k3_add((float *)(A + 243712) + 565248, P + 59904 /* gru1.bias_ih */, (float *)(A + 98304) + 0);
   k3_add((float *)(A + 0) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3193728) + 0);
-  k5_add_sigmoid_mul((float *)(A + 98304) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3193728) + 256, (float *)(A + 98304) + 256, (float *)(A + 0) + 0);
-  k9_add_sigmoid_sub((float *)(A + 98304) + 128, (float *)(A + 3193728) + 128, (float *)(A + 0) + 0, (float *)(A + 196608) + 0, (float *)(A + 32768) + 0);
-  k8_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 540672, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k8_add_sigmoid_sub((float *)(A + 98304) + 128, (float *)(A + 3193728) + 128, (float *)(A + 98304) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3193728) + 256, (float *)(A + 98304) + 256, (float *)(A + 196608) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 32768) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 540672, P + 59904 /* gru1.bias_ih */, (float *)(A + 131072) + 0);
+  k3_add((float *)(A + 32768) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3193728) + 0);
+  k8_add_sigmoid_sub((float *)(A + 131072) + 128, (float *)(A + 3193728) + 128, (float *)(A + 131072) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3193728) + 256, (float *)(A + 131072) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k7_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 516096, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
   k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
-  k5_add_sigmoid_mul((float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 0) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 0) + 0, (float *)(A + 32768) + 0, (float *)(A + 3390336) + 0);
-  k8_matmul((float *)(A + 3390336) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3193728) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 516096, P + 59904 /* gru1.bias_ih */, (float *)(A + 3292032) + 0);
-  k3_add((float *)(A + 3193728) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 0) + 0);
-  k5_add_sigmoid_mul((float *)(A + 3292032) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 0);
-  k9_add_sigmoid_sub((float *)(A + 3292032) + 128, (float *)(A + 0) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3390336) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 491520, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3193728) + 0);
-  k8_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 466944, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 442368, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3193728) + 0);
-  k8_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 417792, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 393216, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3193728) + 0);
-  k8_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 368640, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 344064, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3193728) + 0);
-  k8_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 319488, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 294912, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3193728) + 0);
-  k8_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 270336, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 245760, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3193728) + 0);
-  k8_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 221184, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 196608, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3193728) + 0);
-  k8_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 172032, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 147456, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3193728) + 0);
-  k8_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 122880, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 98304, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3193728) + 0);
-  k8_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 73728, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 49152, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3193728) + 0);
-  k8_matmul((float *)(A + 3193728) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 24576, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3193728) + 0, (float *)(A + 3226496) + 0);
-  k8_matmul((float *)(A + 3226496) + 0, (float *)(A + 2997120) + 0, (float *)(A + 3259264) + 0, A + 229376);
-  k3_add((float *)(A + 243712) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 0) + 0);
-  k3_add((float *)(A + 3259264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 98304) + 0);
-  k5_add_sigmoid_mul((float *)(A + 0) + 0, (float *)(A + 98304) + 0, (float *)(A + 98304) + 256, (float *)(A + 0) + 256, (float *)(A + 196608) + 0);
-  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 3357568) + 0);
-  k9_add_sigmoid_sub((float *)(A + 0) + 128, (float *)(A + 98304) + 128, (float *)(A + 196608) + 0, (float *)(A + 3226496) + 0, (float *)(A + 3362688) + 0);
-  k11_matmul((float *)(A + 3362688) + 0, (float *)(A + 3357568) + 0, (float *)(A + 3395456) + 0, A + 3398016);
-  k12_add((float *)(A + 3395456) + 0, P + 61952 /* dense1.bias */, (float *)(A + 3357568) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 32768) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 491520, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k7_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 466944, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 32768) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 442368, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k7_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 417792, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 32768) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 393216, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k7_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 368640, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 32768) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 344064, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k7_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 319488, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 32768) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 294912, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k7_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 270336, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 32768) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 245760, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k7_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 221184, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 32768) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 196608, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k7_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 172032, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 32768) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 147456, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k7_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 122880, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 32768) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 98304, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k7_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 73728, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 32768) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 49152, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 0) + 0, (float *)(A + 32768) + 0);
+  k7_matmul((float *)(A + 32768) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 24576, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k8_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 32768) + 0, (float *)(A + 0) + 0);
+  k7_matmul((float *)(A + 0) + 0, (float *)(A + 2997120) + 0, (float *)(A + 65536) + 0, A + 229376);
+  k3_add((float *)(A + 243712) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 2996224) + 0);
+  k3_add((float *)(A + 65536) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3094528) + 0);
+  k9_transpose(P + 60672 /* dense1.weight */, (float *)(A + 32768) + 0);
+  k8_add_sigmoid_sub((float *)(A + 2996224) + 128, (float *)(A + 3094528) + 128, (float *)(A + 2996224) + 0, (float *)(A + 3094528) + 0, (float *)(A + 3094528) + 256, (float *)(A + 2996224) + 256, (float *)(A + 0) + 0, (float *)(A + 163840) + 0);
+  k10_matmul((float *)(A + 163840) + 0, (float *)(A + 32768) + 0, (float *)(A + 229376) + 0, A + 37888);
+  k11_add((float *)(A + 229376) + 0, P + 61952 /* dense1.bias */, (float *)(A + 163840) + 0);
 }
 
 void gru_classifier_predict(const float *params, const gru_classifier_batch *in, gru_classifier_outputs *out, void *arena) {
@@ -1926,7 +1786,7 @@ void gru_classifier_predict(const float *params, const gru_classifier_batch *in,
   (void)out;
   (void)P, (void)A;
   gru_classifier_predict_1(P, in, A, seed);
-  if (out) k13_copy((float *)(A + 3357568) + 0, out->logits);
+  if (out) k12_copy((float *)(A + 163840) + 0, out->logits);
 }
 
 static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -1963,369 +1823,256 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 243712) + 0, A + 2996224);
   k3_add((float *)(A + 243712) + 663552, P + 59904 /* gru1.bias_ih */, (float *)(A + 2997120) + 0);
   k4_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 3095424) + 0);
-  k14_add_sigmoid_mul((float *)(A + 2997120) + 0, (float *)(A + 3095424) + 0, (float *)(A + 3095424) + 256, (float *)(A + 2997120) + 256, (float *)(A + 200704) + 0, (float *)(A + 3193728) + 0);
-  k6_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3226496) + 0);
-  k15_add_sigmoid_sub((float *)(A + 2997120) + 128, (float *)(A + 3095424) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3423104) + 0, (float *)(A + 3455872) + 0, (float *)(A + 3488640) + 0);
-  k8_matmul((float *)(A + 3488640) + 0, (float *)(A + 3226496) + 0, (float *)(A + 2996224) + 0, A + 233472);
+  k5_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3193728) + 0);
+  k13_add_sigmoid_sub((float *)(A + 2997120) + 128, (float *)(A + 3095424) + 128, (float *)(A + 2997120) + 0, (float *)(A + 3095424) + 0, (float *)(A + 3095424) + 256, (float *)(A + 2997120) + 256, (float *)(A + 200704) + 0, (float *)(A + 3390336) + 0, (float *)(A + 3423104) + 0, (float *)(A + 3455872) + 0, (float *)(A + 3488640) + 0);
+  k7_matmul((float *)(A + 3488640) + 0, (float *)(A + 3193728) + 0, (float *)(A + 2996224) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 638976, P + 59904 /* gru1.bias_ih */, (float *)(A + 4373376) + 0);
   k3_add((float *)(A + 2996224) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4471680) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4373376) + 0, (float *)(A + 4471680) + 0, (float *)(A + 4471680) + 256, (float *)(A + 4373376) + 256, (float *)(A + 2996224) + 0, (float *)(A + 3028992) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4373376) + 128, (float *)(A + 4471680) + 128, (float *)(A + 3028992) + 0, (float *)(A + 3488640) + 0, (float *)(A + 3061760) + 0, (float *)(A + 4569984) + 0, (float *)(A + 3488640) + 8192);
-  k8_matmul((float *)(A + 3488640) + 8192, (float *)(A + 3226496) + 0, (float *)(A + 4373376) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 4373376) + 128, (float *)(A + 4471680) + 128, (float *)(A + 4373376) + 0, (float *)(A + 4471680) + 0, (float *)(A + 4471680) + 256, (float *)(A + 4373376) + 256, (float *)(A + 3488640) + 0, (float *)(A + 2996224) + 0, (float *)(A + 3028992) + 0, (float *)(A + 3061760) + 0, (float *)(A + 4569984) + 0, (float *)(A + 3488640) + 8192);
+  k7_matmul((float *)(A + 3488640) + 8192, (float *)(A + 3193728) + 0, (float *)(A + 4373376) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 614400, P + 59904 /* gru1.bias_ih */, (float *)(A + 4602752) + 0);
   k3_add((float *)(A + 4373376) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4701056) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4602752) + 0, (float *)(A + 4701056) + 0, (float *)(A + 4701056) + 256, (float *)(A + 4602752) + 256, (float *)(A + 4373376) + 0, (float *)(A + 4406144) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4602752) + 128, (float *)(A + 4701056) + 128, (float *)(A + 4406144) + 0, (float *)(A + 3488640) + 8192, (float *)(A + 4438912) + 0, (float *)(A + 4799360) + 0, (float *)(A + 3488640) + 16384);
-  k8_matmul((float *)(A + 3488640) + 16384, (float *)(A + 3226496) + 0, (float *)(A + 4602752) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 4602752) + 128, (float *)(A + 4701056) + 128, (float *)(A + 4602752) + 0, (float *)(A + 4701056) + 0, (float *)(A + 4701056) + 256, (float *)(A + 4602752) + 256, (float *)(A + 3488640) + 8192, (float *)(A + 4373376) + 0, (float *)(A + 4406144) + 0, (float *)(A + 4438912) + 0, (float *)(A + 4799360) + 0, (float *)(A + 3488640) + 16384);
+  k7_matmul((float *)(A + 3488640) + 16384, (float *)(A + 3193728) + 0, (float *)(A + 4602752) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 589824, P + 59904 /* gru1.bias_ih */, (float *)(A + 4832128) + 0);
   k3_add((float *)(A + 4602752) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4930432) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4832128) + 0, (float *)(A + 4930432) + 0, (float *)(A + 4930432) + 256, (float *)(A + 4832128) + 256, (float *)(A + 4602752) + 0, (float *)(A + 4635520) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4832128) + 128, (float *)(A + 4930432) + 128, (float *)(A + 4635520) + 0, (float *)(A + 3488640) + 16384, (float *)(A + 4668288) + 0, (float *)(A + 5028736) + 0, (float *)(A + 3488640) + 24576);
-  k8_matmul((float *)(A + 3488640) + 24576, (float *)(A + 3226496) + 0, (float *)(A + 4832128) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 4832128) + 128, (float *)(A + 4930432) + 128, (float *)(A + 4832128) + 0, (float *)(A + 4930432) + 0, (float *)(A + 4930432) + 256, (float *)(A + 4832128) + 256, (float *)(A + 3488640) + 16384, (float *)(A + 4602752) + 0, (float *)(A + 4635520) + 0, (float *)(A + 4668288) + 0, (float *)(A + 5028736) + 0, (float *)(A + 3488640) + 24576);
+  k7_matmul((float *)(A + 3488640) + 24576, (float *)(A + 3193728) + 0, (float *)(A + 4832128) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 565248, P + 59904 /* gru1.bias_ih */, (float *)(A + 5061504) + 0);
   k3_add((float *)(A + 4832128) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5159808) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5061504) + 0, (float *)(A + 5159808) + 0, (float *)(A + 5159808) + 256, (float *)(A + 5061504) + 256, (float *)(A + 4832128) + 0, (float *)(A + 4864896) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5061504) + 128, (float *)(A + 5159808) + 128, (float *)(A + 4864896) + 0, (float *)(A + 3488640) + 24576, (float *)(A + 4897664) + 0, (float *)(A + 5258112) + 0, (float *)(A + 3488640) + 32768);
-  k8_matmul((float *)(A + 3488640) + 32768, (float *)(A + 3226496) + 0, (float *)(A + 5061504) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 5061504) + 128, (float *)(A + 5159808) + 128, (float *)(A + 5061504) + 0, (float *)(A + 5159808) + 0, (float *)(A + 5159808) + 256, (float *)(A + 5061504) + 256, (float *)(A + 3488640) + 24576, (float *)(A + 4832128) + 0, (float *)(A + 4864896) + 0, (float *)(A + 4897664) + 0, (float *)(A + 5258112) + 0, (float *)(A + 3488640) + 32768);
+  k7_matmul((float *)(A + 3488640) + 32768, (float *)(A + 3193728) + 0, (float *)(A + 5061504) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 540672, P + 59904 /* gru1.bias_ih */, (float *)(A + 5290880) + 0);
   k3_add((float *)(A + 5061504) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5389184) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5290880) + 0, (float *)(A + 5389184) + 0, (float *)(A + 5389184) + 256, (float *)(A + 5290880) + 256, (float *)(A + 5061504) + 0, (float *)(A + 5094272) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5290880) + 128, (float *)(A + 5389184) + 128, (float *)(A + 5094272) + 0, (float *)(A + 3488640) + 32768, (float *)(A + 5127040) + 0, (float *)(A + 5487488) + 0, (float *)(A + 3488640) + 40960);
-  k8_matmul((float *)(A + 3488640) + 40960, (float *)(A + 3226496) + 0, (float *)(A + 5290880) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 5290880) + 128, (float *)(A + 5389184) + 128, (float *)(A + 5290880) + 0, (float *)(A + 5389184) + 0, (float *)(A + 5389184) + 256, (float *)(A + 5290880) + 256, (float *)(A + 3488640) + 32768, (float *)(A + 5061504) + 0, (float *)(A + 5094272) + 0, (float *)(A + 5127040) + 0, (float *)(A + 5487488) + 0, (float *)(A + 3488640) + 40960);
+  k7_matmul((float *)(A + 3488640) + 40960, (float *)(A + 3193728) + 0, (float *)(A + 5290880) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 516096, P + 59904 /* gru1.bias_ih */, (float *)(A + 5520256) + 0);
   k3_add((float *)(A + 5290880) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5618560) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5520256) + 0, (float *)(A + 5618560) + 0, (float *)(A + 5618560) + 256, (float *)(A + 5520256) + 256, (float *)(A + 5290880) + 0, (float *)(A + 5323648) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5520256) + 128, (float *)(A + 5618560) + 128, (float *)(A + 5323648) + 0, (float *)(A + 3488640) + 40960, (float *)(A + 5356416) + 0, (float *)(A + 5716864) + 0, (float *)(A + 3488640) + 49152);
-  k8_matmul((float *)(A + 3488640) + 49152, (float *)(A + 3226496) + 0, (float *)(A + 5520256) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 5520256) + 128, (float *)(A + 5618560) + 128, (float *)(A + 5520256) + 0, (float *)(A + 5618560) + 0, (float *)(A + 5618560) + 256, (float *)(A + 5520256) + 256, (float *)(A + 3488640) + 40960, (float *)(A + 5290880) + 0, (float *)(A + 5323648) + 0, (float *)(A + 5356416) + 0, (float *)(A + 5716864) + 0, (float *)(A + 3488640) + 49152);
+  k7_matmul((float *)(A + 3488640) + 49152, (float *)(A + 3193728) + 0, (float *)(A + 5520256) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 491520, P + 59904 /* gru1.bias_ih */, (float *)(A + 5749632) + 0);
   k3_add((float *)(A + 5520256) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5847936) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5749632) + 0, (float *)(A + 5847936) + 0, (float *)(A + 5847936) + 256, (float *)(A + 5749632) + 256, (float *)(A + 5520256) + 0, (float *)(A + 5553024) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5749632) + 128, (float *)(A + 5847936) + 128, (float *)(A + 5553024) + 0, (float *)(A + 3488640) + 49152, (float *)(A + 5585792) + 0, (float *)(A + 5946240) + 0, (float *)(A + 3488640) + 57344);
-  k8_matmul((float *)(A + 3488640) + 57344, (float *)(A + 3226496) + 0, (float *)(A + 5749632) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 5749632) + 128, (float *)(A + 5847936) + 128, (float *)(A + 5749632) + 0, (float *)(A + 5847936) + 0, (float *)(A + 5847936) + 256, (float *)(A + 5749632) + 256, (float *)(A + 3488640) + 49152, (float *)(A + 5520256) + 0, (float *)(A + 5553024) + 0, (float *)(A + 5585792) + 0, (float *)(A + 5946240) + 0, (float *)(A + 3488640) + 57344);
+  k7_matmul((float *)(A + 3488640) + 57344, (float *)(A + 3193728) + 0, (float *)(A + 5749632) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 466944, P + 59904 /* gru1.bias_ih */, (float *)(A + 5979008) + 0);
   k3_add((float *)(A + 5749632) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6077312) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5979008) + 0, (float *)(A + 6077312) + 0, (float *)(A + 6077312) + 256, (float *)(A + 5979008) + 256, (float *)(A + 5749632) + 0, (float *)(A + 5782400) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5979008) + 128, (float *)(A + 6077312) + 128, (float *)(A + 5782400) + 0, (float *)(A + 3488640) + 57344, (float *)(A + 5815168) + 0, (float *)(A + 6175616) + 0, (float *)(A + 3488640) + 65536);
-  k8_matmul((float *)(A + 3488640) + 65536, (float *)(A + 3226496) + 0, (float *)(A + 5979008) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 5979008) + 128, (float *)(A + 6077312) + 128, (float *)(A + 5979008) + 0, (float *)(A + 6077312) + 0, (float *)(A + 6077312) + 256, (float *)(A + 5979008) + 256, (float *)(A + 3488640) + 57344, (float *)(A + 5749632) + 0, (float *)(A + 5782400) + 0, (float *)(A + 5815168) + 0, (float *)(A + 6175616) + 0, (float *)(A + 3488640) + 65536);
+  k7_matmul((float *)(A + 3488640) + 65536, (float *)(A + 3193728) + 0, (float *)(A + 5979008) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 442368, P + 59904 /* gru1.bias_ih */, (float *)(A + 6208384) + 0);
   k3_add((float *)(A + 5979008) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6306688) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6208384) + 0, (float *)(A + 6306688) + 0, (float *)(A + 6306688) + 256, (float *)(A + 6208384) + 256, (float *)(A + 5979008) + 0, (float *)(A + 6011776) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6208384) + 128, (float *)(A + 6306688) + 128, (float *)(A + 6011776) + 0, (float *)(A + 3488640) + 65536, (float *)(A + 6044544) + 0, (float *)(A + 6404992) + 0, (float *)(A + 3488640) + 73728);
-  k8_matmul((float *)(A + 3488640) + 73728, (float *)(A + 3226496) + 0, (float *)(A + 6208384) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 6208384) + 128, (float *)(A + 6306688) + 128, (float *)(A + 6208384) + 0, (float *)(A + 6306688) + 0, (float *)(A + 6306688) + 256, (float *)(A + 6208384) + 256, (float *)(A + 3488640) + 65536, (float *)(A + 5979008) + 0, (float *)(A + 6011776) + 0, (float *)(A + 6044544) + 0, (float *)(A + 6404992) + 0, (float *)(A + 3488640) + 73728);
+  k7_matmul((float *)(A + 3488640) + 73728, (float *)(A + 3193728) + 0, (float *)(A + 6208384) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 417792, P + 59904 /* gru1.bias_ih */, (float *)(A + 6437760) + 0);
   k3_add((float *)(A + 6208384) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6536064) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6437760) + 0, (float *)(A + 6536064) + 0, (float *)(A + 6536064) + 256, (float *)(A + 6437760) + 256, (float *)(A + 6208384) + 0, (float *)(A + 6241152) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6437760) + 128, (float *)(A + 6536064) + 128, (float *)(A + 6241152) + 0, (float *)(A + 3488640) + 73728, (float *)(A + 6273920) + 0, (float *)(A + 6634368) + 0, (float *)(A + 3488640) + 81920);
-  k8_matmul((float *)(A + 3488640) + 81920, (float *)(A + 3226496) + 0, (float *)(A + 6437760) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 6437760) + 128, (float *)(A + 6536064) + 128, (float *)(A + 6437760) + 0, (float *)(A + 6536064) + 0, (float *)(A + 6536064) + 256, (float *)(A + 6437760) + 256, (float *)(A + 3488640) + 73728, (float *)(A + 6208384) + 0, (float *)(A + 6241152) + 0, (float *)(A + 6273920) + 0, (float *)(A + 6634368) + 0, (float *)(A + 3488640) + 81920);
+  k7_matmul((float *)(A + 3488640) + 81920, (float *)(A + 3193728) + 0, (float *)(A + 6437760) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 393216, P + 59904 /* gru1.bias_ih */, (float *)(A + 6667136) + 0);
   k3_add((float *)(A + 6437760) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6765440) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6667136) + 0, (float *)(A + 6765440) + 0, (float *)(A + 6765440) + 256, (float *)(A + 6667136) + 256, (float *)(A + 6437760) + 0, (float *)(A + 6470528) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6667136) + 128, (float *)(A + 6765440) + 128, (float *)(A + 6470528) + 0, (float *)(A + 3488640) + 81920, (float *)(A + 6503296) + 0, (float *)(A + 6863744) + 0, (float *)(A + 3488640) + 90112);
-  k8_matmul((float *)(A + 3488640) + 90112, (float *)(A + 3226496) + 0, (float *)(A + 6667136) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 6667136) + 128, (float *)(A + 6765440) + 128, (float *)(A + 6667136) + 0, (float *)(A + 6765440) + 0, (float *)(A + 6765440) + 256, (float *)(A + 6667136) + 256, (float *)(A + 3488640) + 81920, (float *)(A + 6437760) + 0, (float *)(A + 6470528) + 0, (float *)(A + 6503296) + 0, (float *)(A + 6863744) + 0, (float *)(A + 3488640) + 90112);
+  k7_matmul((float *)(A + 3488640) + 90112, (float *)(A + 3193728) + 0, (float *)(A + 6667136) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 368640, P + 59904 /* gru1.bias_ih */, (float *)(A + 6896512) + 0);
   k3_add((float *)(A + 6667136) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6994816) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6896512) + 0, (float *)(A + 6994816) + 0, (float *)(A + 6994816) + 256, (float *)(A + 6896512) + 256, (float *)(A + 6667136) + 0, (float *)(A + 6699904) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6896512) + 128, (float *)(A + 6994816) + 128, (float *)(A + 6699904) + 0, (float *)(A + 3488640) + 90112, (float *)(A + 6732672) + 0, (float *)(A + 7093120) + 0, (float *)(A + 3488640) + 98304);
-  k8_matmul((float *)(A + 3488640) + 98304, (float *)(A + 3226496) + 0, (float *)(A + 6896512) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 6896512) + 128, (float *)(A + 6994816) + 128, (float *)(A + 6896512) + 0, (float *)(A + 6994816) + 0, (float *)(A + 6994816) + 256, (float *)(A + 6896512) + 256, (float *)(A + 3488640) + 90112, (float *)(A + 6667136) + 0, (float *)(A + 6699904) + 0, (float *)(A + 6732672) + 0, (float *)(A + 7093120) + 0, (float *)(A + 3488640) + 98304);
+  k7_matmul((float *)(A + 3488640) + 98304, (float *)(A + 3193728) + 0, (float *)(A + 6896512) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 344064, P + 59904 /* gru1.bias_ih */, (float *)(A + 7125888) + 0);
   k3_add((float *)(A + 6896512) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7224192) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7125888) + 0, (float *)(A + 7224192) + 0, (float *)(A + 7224192) + 256, (float *)(A + 7125888) + 256, (float *)(A + 6896512) + 0, (float *)(A + 6929280) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7125888) + 128, (float *)(A + 7224192) + 128, (float *)(A + 6929280) + 0, (float *)(A + 3488640) + 98304, (float *)(A + 6962048) + 0, (float *)(A + 7322496) + 0, (float *)(A + 3488640) + 106496);
-  k8_matmul((float *)(A + 3488640) + 106496, (float *)(A + 3226496) + 0, (float *)(A + 7125888) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 7125888) + 128, (float *)(A + 7224192) + 128, (float *)(A + 7125888) + 0, (float *)(A + 7224192) + 0, (float *)(A + 7224192) + 256, (float *)(A + 7125888) + 256, (float *)(A + 3488640) + 98304, (float *)(A + 6896512) + 0, (float *)(A + 6929280) + 0, (float *)(A + 6962048) + 0, (float *)(A + 7322496) + 0, (float *)(A + 3488640) + 106496);
+  k7_matmul((float *)(A + 3488640) + 106496, (float *)(A + 3193728) + 0, (float *)(A + 7125888) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 319488, P + 59904 /* gru1.bias_ih */, (float *)(A + 7355264) + 0);
   k3_add((float *)(A + 7125888) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7453568) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7355264) + 0, (float *)(A + 7453568) + 0, (float *)(A + 7453568) + 256, (float *)(A + 7355264) + 256, (float *)(A + 7125888) + 0, (float *)(A + 7158656) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7355264) + 128, (float *)(A + 7453568) + 128, (float *)(A + 7158656) + 0, (float *)(A + 3488640) + 106496, (float *)(A + 7191424) + 0, (float *)(A + 7551872) + 0, (float *)(A + 3488640) + 114688);
-  k8_matmul((float *)(A + 3488640) + 114688, (float *)(A + 3226496) + 0, (float *)(A + 7355264) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 7355264) + 128, (float *)(A + 7453568) + 128, (float *)(A + 7355264) + 0, (float *)(A + 7453568) + 0, (float *)(A + 7453568) + 256, (float *)(A + 7355264) + 256, (float *)(A + 3488640) + 106496, (float *)(A + 7125888) + 0, (float *)(A + 7158656) + 0, (float *)(A + 7191424) + 0, (float *)(A + 7551872) + 0, (float *)(A + 3488640) + 114688);
+  k7_matmul((float *)(A + 3488640) + 114688, (float *)(A + 3193728) + 0, (float *)(A + 7355264) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 294912, P + 59904 /* gru1.bias_ih */, (float *)(A + 7584640) + 0);
   k3_add((float *)(A + 7355264) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7682944) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7584640) + 0, (float *)(A + 7682944) + 0, (float *)(A + 7682944) + 256, (float *)(A + 7584640) + 256, (float *)(A + 7355264) + 0, (float *)(A + 7388032) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7584640) + 128, (float *)(A + 7682944) + 128, (float *)(A + 7388032) + 0, (float *)(A + 3488640) + 114688, (float *)(A + 7420800) + 0, (float *)(A + 7781248) + 0, (float *)(A + 3488640) + 122880);
-  k8_matmul((float *)(A + 3488640) + 122880, (float *)(A + 3226496) + 0, (float *)(A + 7584640) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 7584640) + 128, (float *)(A + 7682944) + 128, (float *)(A + 7584640) + 0, (float *)(A + 7682944) + 0, (float *)(A + 7682944) + 256, (float *)(A + 7584640) + 256, (float *)(A + 3488640) + 114688, (float *)(A + 7355264) + 0, (float *)(A + 7388032) + 0, (float *)(A + 7420800) + 0, (float *)(A + 7781248) + 0, (float *)(A + 3488640) + 122880);
+  k7_matmul((float *)(A + 3488640) + 122880, (float *)(A + 3193728) + 0, (float *)(A + 7584640) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 270336, P + 59904 /* gru1.bias_ih */, (float *)(A + 7814016) + 0);
   k3_add((float *)(A + 7584640) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7912320) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7814016) + 0, (float *)(A + 7912320) + 0, (float *)(A + 7912320) + 256, (float *)(A + 7814016) + 256, (float *)(A + 7584640) + 0, (float *)(A + 7617408) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7814016) + 128, (float *)(A + 7912320) + 128, (float *)(A + 7617408) + 0, (float *)(A + 3488640) + 122880, (float *)(A + 7650176) + 0, (float *)(A + 8010624) + 0, (float *)(A + 3488640) + 131072);
-  k8_matmul((float *)(A + 3488640) + 131072, (float *)(A + 3226496) + 0, (float *)(A + 7814016) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 7814016) + 128, (float *)(A + 7912320) + 128, (float *)(A + 7814016) + 0, (float *)(A + 7912320) + 0, (float *)(A + 7912320) + 256, (float *)(A + 7814016) + 256, (float *)(A + 3488640) + 122880, (float *)(A + 7584640) + 0, (float *)(A + 7617408) + 0, (float *)(A + 7650176) + 0, (float *)(A + 8010624) + 0, (float *)(A + 3488640) + 131072);
+  k7_matmul((float *)(A + 3488640) + 131072, (float *)(A + 3193728) + 0, (float *)(A + 7814016) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 245760, P + 59904 /* gru1.bias_ih */, (float *)(A + 8043392) + 0);
   k3_add((float *)(A + 7814016) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8141696) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8043392) + 0, (float *)(A + 8141696) + 0, (float *)(A + 8141696) + 256, (float *)(A + 8043392) + 256, (float *)(A + 7814016) + 0, (float *)(A + 7846784) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8043392) + 128, (float *)(A + 8141696) + 128, (float *)(A + 7846784) + 0, (float *)(A + 3488640) + 131072, (float *)(A + 7879552) + 0, (float *)(A + 8240000) + 0, (float *)(A + 3488640) + 139264);
-  k8_matmul((float *)(A + 3488640) + 139264, (float *)(A + 3226496) + 0, (float *)(A + 8043392) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 8043392) + 128, (float *)(A + 8141696) + 128, (float *)(A + 8043392) + 0, (float *)(A + 8141696) + 0, (float *)(A + 8141696) + 256, (float *)(A + 8043392) + 256, (float *)(A + 3488640) + 131072, (float *)(A + 7814016) + 0, (float *)(A + 7846784) + 0, (float *)(A + 7879552) + 0, (float *)(A + 8240000) + 0, (float *)(A + 3488640) + 139264);
+  k7_matmul((float *)(A + 3488640) + 139264, (float *)(A + 3193728) + 0, (float *)(A + 8043392) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 221184, P + 59904 /* gru1.bias_ih */, (float *)(A + 8272768) + 0);
   k3_add((float *)(A + 8043392) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8371072) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8272768) + 0, (float *)(A + 8371072) + 0, (float *)(A + 8371072) + 256, (float *)(A + 8272768) + 256, (float *)(A + 8043392) + 0, (float *)(A + 8076160) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8272768) + 128, (float *)(A + 8371072) + 128, (float *)(A + 8076160) + 0, (float *)(A + 3488640) + 139264, (float *)(A + 8108928) + 0, (float *)(A + 8469376) + 0, (float *)(A + 3488640) + 147456);
-  k8_matmul((float *)(A + 3488640) + 147456, (float *)(A + 3226496) + 0, (float *)(A + 8272768) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 8272768) + 128, (float *)(A + 8371072) + 128, (float *)(A + 8272768) + 0, (float *)(A + 8371072) + 0, (float *)(A + 8371072) + 256, (float *)(A + 8272768) + 256, (float *)(A + 3488640) + 139264, (float *)(A + 8043392) + 0, (float *)(A + 8076160) + 0, (float *)(A + 8108928) + 0, (float *)(A + 8469376) + 0, (float *)(A + 3488640) + 147456);
+  k7_matmul((float *)(A + 3488640) + 147456, (float *)(A + 3193728) + 0, (float *)(A + 8272768) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 196608, P + 59904 /* gru1.bias_ih */, (float *)(A + 8502144) + 0);
   k3_add((float *)(A + 8272768) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8600448) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8502144) + 0, (float *)(A + 8600448) + 0, (float *)(A + 8600448) + 256, (float *)(A + 8502144) + 256, (float *)(A + 8272768) + 0, (float *)(A + 8305536) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8502144) + 128, (float *)(A + 8600448) + 128, (float *)(A + 8305536) + 0, (float *)(A + 3488640) + 147456, (float *)(A + 8338304) + 0, (float *)(A + 8698752) + 0, (float *)(A + 3488640) + 155648);
-  k8_matmul((float *)(A + 3488640) + 155648, (float *)(A + 3226496) + 0, (float *)(A + 8502144) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 8502144) + 128, (float *)(A + 8600448) + 128, (float *)(A + 8502144) + 0, (float *)(A + 8600448) + 0, (float *)(A + 8600448) + 256, (float *)(A + 8502144) + 256, (float *)(A + 3488640) + 147456, (float *)(A + 8272768) + 0, (float *)(A + 8305536) + 0, (float *)(A + 8338304) + 0, (float *)(A + 8698752) + 0, (float *)(A + 3488640) + 155648);
+  k7_matmul((float *)(A + 3488640) + 155648, (float *)(A + 3193728) + 0, (float *)(A + 8502144) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 172032, P + 59904 /* gru1.bias_ih */, (float *)(A + 8731520) + 0);
   k3_add((float *)(A + 8502144) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8829824) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8731520) + 0, (float *)(A + 8829824) + 0, (float *)(A + 8829824) + 256, (float *)(A + 8731520) + 256, (float *)(A + 8502144) + 0, (float *)(A + 8534912) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8731520) + 128, (float *)(A + 8829824) + 128, (float *)(A + 8534912) + 0, (float *)(A + 3488640) + 155648, (float *)(A + 8567680) + 0, (float *)(A + 8928128) + 0, (float *)(A + 3488640) + 163840);
-  k8_matmul((float *)(A + 3488640) + 163840, (float *)(A + 3226496) + 0, (float *)(A + 8731520) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 8731520) + 128, (float *)(A + 8829824) + 128, (float *)(A + 8731520) + 0, (float *)(A + 8829824) + 0, (float *)(A + 8829824) + 256, (float *)(A + 8731520) + 256, (float *)(A + 3488640) + 155648, (float *)(A + 8502144) + 0, (float *)(A + 8534912) + 0, (float *)(A + 8567680) + 0, (float *)(A + 8928128) + 0, (float *)(A + 3488640) + 163840);
+  k7_matmul((float *)(A + 3488640) + 163840, (float *)(A + 3193728) + 0, (float *)(A + 8731520) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 147456, P + 59904 /* gru1.bias_ih */, (float *)(A + 8960896) + 0);
   k3_add((float *)(A + 8731520) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9059200) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8960896) + 0, (float *)(A + 9059200) + 0, (float *)(A + 9059200) + 256, (float *)(A + 8960896) + 256, (float *)(A + 8731520) + 0, (float *)(A + 8764288) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8960896) + 128, (float *)(A + 9059200) + 128, (float *)(A + 8764288) + 0, (float *)(A + 3488640) + 163840, (float *)(A + 8797056) + 0, (float *)(A + 9157504) + 0, (float *)(A + 3488640) + 172032);
-  k8_matmul((float *)(A + 3488640) + 172032, (float *)(A + 3226496) + 0, (float *)(A + 8960896) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 8960896) + 128, (float *)(A + 9059200) + 128, (float *)(A + 8960896) + 0, (float *)(A + 9059200) + 0, (float *)(A + 9059200) + 256, (float *)(A + 8960896) + 256, (float *)(A + 3488640) + 163840, (float *)(A + 8731520) + 0, (float *)(A + 8764288) + 0, (float *)(A + 8797056) + 0, (float *)(A + 9157504) + 0, (float *)(A + 3488640) + 172032);
+  k7_matmul((float *)(A + 3488640) + 172032, (float *)(A + 3193728) + 0, (float *)(A + 8960896) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 122880, P + 59904 /* gru1.bias_ih */, (float *)(A + 9190272) + 0);
   k3_add((float *)(A + 8960896) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9288576) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9190272) + 0, (float *)(A + 9288576) + 0, (float *)(A + 9288576) + 256, (float *)(A + 9190272) + 256, (float *)(A + 8960896) + 0, (float *)(A + 8993664) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9190272) + 128, (float *)(A + 9288576) + 128, (float *)(A + 8993664) + 0, (float *)(A + 3488640) + 172032, (float *)(A + 9026432) + 0, (float *)(A + 9386880) + 0, (float *)(A + 3488640) + 180224);
-  k8_matmul((float *)(A + 3488640) + 180224, (float *)(A + 3226496) + 0, (float *)(A + 9190272) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 9190272) + 128, (float *)(A + 9288576) + 128, (float *)(A + 9190272) + 0, (float *)(A + 9288576) + 0, (float *)(A + 9288576) + 256, (float *)(A + 9190272) + 256, (float *)(A + 3488640) + 172032, (float *)(A + 8960896) + 0, (float *)(A + 8993664) + 0, (float *)(A + 9026432) + 0, (float *)(A + 9386880) + 0, (float *)(A + 3488640) + 180224);
+  k7_matmul((float *)(A + 3488640) + 180224, (float *)(A + 3193728) + 0, (float *)(A + 9190272) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 98304, P + 59904 /* gru1.bias_ih */, (float *)(A + 9419648) + 0);
   k3_add((float *)(A + 9190272) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9517952) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9419648) + 0, (float *)(A + 9517952) + 0, (float *)(A + 9517952) + 256, (float *)(A + 9419648) + 256, (float *)(A + 9190272) + 0, (float *)(A + 9223040) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9419648) + 128, (float *)(A + 9517952) + 128, (float *)(A + 9223040) + 0, (float *)(A + 3488640) + 180224, (float *)(A + 9255808) + 0, (float *)(A + 9616256) + 0, (float *)(A + 3488640) + 188416);
-  k8_matmul((float *)(A + 3488640) + 188416, (float *)(A + 3226496) + 0, (float *)(A + 9419648) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 9419648) + 128, (float *)(A + 9517952) + 128, (float *)(A + 9419648) + 0, (float *)(A + 9517952) + 0, (float *)(A + 9517952) + 256, (float *)(A + 9419648) + 256, (float *)(A + 3488640) + 180224, (float *)(A + 9190272) + 0, (float *)(A + 9223040) + 0, (float *)(A + 9255808) + 0, (float *)(A + 9616256) + 0, (float *)(A + 3488640) + 188416);
+  k7_matmul((float *)(A + 3488640) + 188416, (float *)(A + 3193728) + 0, (float *)(A + 9419648) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 73728, P + 59904 /* gru1.bias_ih */, (float *)(A + 9649024) + 0);
   k3_add((float *)(A + 9419648) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9747328) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9649024) + 0, (float *)(A + 9747328) + 0, (float *)(A + 9747328) + 256, (float *)(A + 9649024) + 256, (float *)(A + 9419648) + 0, (float *)(A + 9452416) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9649024) + 128, (float *)(A + 9747328) + 128, (float *)(A + 9452416) + 0, (float *)(A + 3488640) + 188416, (float *)(A + 9485184) + 0, (float *)(A + 9845632) + 0, (float *)(A + 3488640) + 196608);
-  k8_matmul((float *)(A + 3488640) + 196608, (float *)(A + 3226496) + 0, (float *)(A + 9649024) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 9649024) + 128, (float *)(A + 9747328) + 128, (float *)(A + 9649024) + 0, (float *)(A + 9747328) + 0, (float *)(A + 9747328) + 256, (float *)(A + 9649024) + 256, (float *)(A + 3488640) + 188416, (float *)(A + 9419648) + 0, (float *)(A + 9452416) + 0, (float *)(A + 9485184) + 0, (float *)(A + 9845632) + 0, (float *)(A + 3488640) + 196608);
+  k7_matmul((float *)(A + 3488640) + 196608, (float *)(A + 3193728) + 0, (float *)(A + 9649024) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 49152, P + 59904 /* gru1.bias_ih */, (float *)(A + 9878400) + 0);
   k3_add((float *)(A + 9649024) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9976704) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9878400) + 0, (float *)(A + 9976704) + 0, (float *)(A + 9976704) + 256, (float *)(A + 9878400) + 256, (float *)(A + 9649024) + 0, (float *)(A + 9681792) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9878400) + 128, (float *)(A + 9976704) + 128, (float *)(A + 9681792) + 0, (float *)(A + 3488640) + 196608, (float *)(A + 9714560) + 0, (float *)(A + 10075008) + 0, (float *)(A + 3488640) + 204800);
-  k8_matmul((float *)(A + 3488640) + 204800, (float *)(A + 3226496) + 0, (float *)(A + 9878400) + 0, A + 233472);
+  k14_add_sigmoid_sub((float *)(A + 9878400) + 128, (float *)(A + 9976704) + 128, (float *)(A + 9878400) + 0, (float *)(A + 9976704) + 0, (float *)(A + 9976704) + 256, (float *)(A + 9878400) + 256, (float *)(A + 3488640) + 196608, (float *)(A + 9649024) + 0, (float *)(A + 9681792) + 0, (float *)(A + 9714560) + 0, (float *)(A + 10075008) + 0, (float *)(A + 3488640) + 204800);
+  k7_matmul((float *)(A + 3488640) + 204800, (float *)(A + 3193728) + 0, (float *)(A + 9878400) + 0, A + 233472);
   k3_add((float *)(A + 243712) + 24576, P + 59904 /* gru1.bias_ih */, (float *)(A + 10107776) + 0);
   k3_add((float *)(A + 9878400) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 10206080) + 0);
-  k14_add_sigmoid_mul((float *)(A + 10107776) + 0, (float *)(A + 10206080) + 0, (float *)(A + 10206080) + 256, (float *)(A + 10107776) + 256, (float *)(A + 9878400) + 0, (float *)(A + 9911168) + 0);
-  k16_add_sigmoid_sub((float *)(A + 10107776) + 128, (float *)(A + 10206080) + 128, (float *)(A + 9911168) + 0, (float *)(A + 3488640) + 204800, (float *)(A + 9943936) + 0, (float *)(A + 10304384) + 0, (float *)(A + 3488640) + 212992);
-  k8_matmul((float *)(A + 3488640) + 212992, (float *)(A + 3226496) + 0, (float *)(A + 10107776) + 0, A + 233472);
-  k3_add((float *)(A + 243712) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3226496) + 0);
-  k3_add((float *)(A + 10107776) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3324800) + 0);
-  k14_add_sigmoid_mul((float *)(A + 3226496) + 0, (float *)(A + 3324800) + 0, (float *)(A + 3324800) + 256, (float *)(A + 3226496) + 256, (float *)(A + 10107776) + 0, (float *)(A + 10140544) + 0);
-  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 10173312) + 0);
-  k16_add_sigmoid_sub((float *)(A + 3226496) + 128, (float *)(A + 3324800) + 128, (float *)(A + 10140544) + 0, (float *)(A + 3488640) + 212992, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 299008) + 0);
-  k11_matmul((float *)(A + 299008) + 0, (float *)(A + 10173312) + 0, (float *)(A + 10178432) + 0, A + 10180992);
-  k17_one_hot(in->y + 0, (float *)(A + 10173312) + 0);
-  k12_add((float *)(A + 10178432) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10175872) + 0);
-  k18_log_softmax((float *)(A + 10175872) + 0, (float *)(A + 10178432) + 0);
-  k19_mul((float *)(A + 10173312) + 0, (float *)(A + 10178432) + 0, (float *)(A + 10180992) + 0);
-  k20_sum_to((float *)(A + 10180992) + 0, (float *)(A + 3094528) + 0);
-  k21_sum_to((float *)(A + 3094528) + 0, (float *)(A + 3094784) + 0);
-  k22_argmax((float *)(A + 10175872) + 0, (int32_t *)(A + 3094528) + 0);
-  k23_equal((int32_t *)(A + 3094528) + 0, in->y + 0, (float *)(A + 3094848) + 0);
-  k21_sum_to((float *)(A + 3094848) + 0, (float *)(A + 3094528) + 0);
-  k24_mul((float *)(A + 10173312) + 0, (float *)(A + 10180992) + 0);
-  k20_sum_to((float *)(A + 10180992) + 0, (float *)(A + 3094848) + 0);
-  k25_exp_mul_sub((float *)(A + 10178432) + 0, (float *)(A + 3094848) + 0, (float *)(A + 10180992) + 0, (float *)(A + 10173312) + 0);
-  k26_matmul((float *)(A + 10173312) + 0, P + 60672 /* dense1.weight */, (float *)(A + 3226496) + 0, A + 3094848);
-  k27_mul_sub((float *)(A + 10140544) + 0, (float *)(A + 3259264) + 0);
-  k28_sub_mul((float *)(A + 10107776) + 0, (float *)(A + 3292032) + 0);
-  k29_mul_neg((float *)(A + 3226496) + 0, (float *)(A + 10140544) + 0, (float *)(A + 331776) + 0);
-  k30_mul((float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 10140544) + 0);
-  k31_mul_mul_mul((float *)(A + 3226496) + 0, (float *)(A + 266240) + 0, (float *)(A + 3259264) + 0, (float *)(A + 3324800) + 256, (float *)(A + 3292032) + 0, (float *)(A + 10337152) + 256, (float *)(A + 10337152) + 0);
-  k32_mul_addn_mul((float *)(A + 3226496) + 0, (float *)(A + 3488640) + 212992, (float *)(A + 331776) + 0, (float *)(A + 10140544) + 0, (float *)(A + 10337152) + 128);
-  k33_mul((float *)(A + 10337152) + 256, (float *)(A + 10107776) + 0, (float *)(A + 266240) + 0);
-  k34_concat((float *)(A + 10337152) + 0, (float *)(A + 10337152) + 128, (float *)(A + 266240) + 0, (float *)(A + 331776) + 638976);
-  k35_matmul((float *)(A + 331776) + 638976, P + 10752 /* gru1.weight_hh */, (float *)(A + 266240) + 0);
-  k27_mul_sub((float *)(A + 9911168) + 0, (float *)(A + 10107776) + 0);
-  k28_sub_mul((float *)(A + 9878400) + 0, (float *)(A + 10140544) + 0);
-  k30_mul((float *)(A + 9943936) + 0, (float *)(A + 10304384) + 0, (float *)(A + 3259264) + 0);
-  k36_mul_addn_mul((float *)(A + 3226496) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 10304384) + 0, (float *)(A + 10107776) + 0, (float *)(A + 10206080) + 256, (float *)(A + 10140544) + 0, (float *)(A + 3488640) + 204800, (float *)(A + 9911168) + 0, (float *)(A + 3259264) + 0, (float *)(A + 3292032) + 0, (float *)(A + 10337152) + 24832, (float *)(A + 10337152) + 24576, (float *)(A + 10337152) + 24704);
-  k33_mul((float *)(A + 10337152) + 24832, (float *)(A + 9878400) + 0, (float *)(A + 9911168) + 0);
-  k34_concat((float *)(A + 10337152) + 24576, (float *)(A + 10337152) + 24704, (float *)(A + 9911168) + 0, (float *)(A + 331776) + 614400);
+  k14_add_sigmoid_sub((float *)(A + 10107776) + 128, (float *)(A + 10206080) + 128, (float *)(A + 10107776) + 0, (float *)(A + 10206080) + 0, (float *)(A + 10206080) + 256, (float *)(A + 10107776) + 256, (float *)(A + 3488640) + 204800, (float *)(A + 9878400) + 0, (float *)(A + 9911168) + 0, (float *)(A + 9943936) + 0, (float *)(A + 10304384) + 0, (float *)(A + 3488640) + 212992);
+  k7_matmul((float *)(A + 3488640) + 212992, (float *)(A + 3193728) + 0, (float *)(A + 10107776) + 0, A + 233472);
+  k3_add((float *)(A + 243712) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3193728) + 0);
+  k3_add((float *)(A + 10107776) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3292032) + 0);
+  k9_transpose(P + 60672 /* dense1.weight */, (float *)(A + 10107776) + 0);
+  k14_add_sigmoid_sub((float *)(A + 3193728) + 128, (float *)(A + 3292032) + 128, (float *)(A + 3193728) + 0, (float *)(A + 3292032) + 0, (float *)(A + 3292032) + 256, (float *)(A + 3193728) + 256, (float *)(A + 3488640) + 212992, (float *)(A + 10112896) + 0, (float *)(A + 10145664) + 0, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0, (float *)(A + 299008) + 0);
+  k10_matmul((float *)(A + 299008) + 0, (float *)(A + 10107776) + 0, (float *)(A + 10178432) + 0, A + 10180992);
+  k15_one_hot(in->y + 0, (float *)(A + 10107776) + 0);
+  k11_add((float *)(A + 10178432) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10110336) + 0);
+  k16_log_softmax((float *)(A + 10110336) + 0, (float *)(A + 10178432) + 0);
+  k17_mul((float *)(A + 10107776) + 0, (float *)(A + 10178432) + 0, (float *)(A + 10180992) + 0);
+  k18_sum_to((float *)(A + 10180992) + 0, (float *)(A + 3094528) + 0);
+  k19_sum_to((float *)(A + 3094528) + 0, (float *)(A + 3094784) + 0);
+  k20_argmax((float *)(A + 10110336) + 0, (int32_t *)(A + 3094528) + 0);
+  k21_equal((int32_t *)(A + 3094528) + 0, in->y + 0, (float *)(A + 3094848) + 0);
+  k19_sum_to((float *)(A + 3094848) + 0, (float *)(A + 3094528) + 0);
+  k22_mul((float *)(A + 10107776) + 0, (float *)(A + 10180992) + 0);
+  k18_sum_to((float *)(A + 10180992) + 0, (float *)(A + 3094848) + 0);
+  k23_exp_mul_sub((float *)(A + 10178432) + 0, (float *)(A + 3094848) + 0, (float *)(A + 10180992) + 0, (float *)(A + 10107776) + 0);
+  k24_matmul((float *)(A + 10107776) + 0, P + 60672 /* dense1.weight */, (float *)(A + 3193728) + 0, A + 3094848);
+  k25_mul_mul_sub((float *)(A + 3193728) + 0, (float *)(A + 10145664) + 0, (float *)(A + 266240) + 0, (float *)(A + 3292032) + 256, (float *)(A + 233472) + 0, (float *)(A + 10337152) + 256, (float *)(A + 10337152) + 0);
+  k26_mul_mul_neg((float *)(A + 3193728) + 0, (float *)(A + 3488640) + 212992, (float *)(A + 266240) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10145664) + 0, (float *)(A + 10337152) + 128);
+  k27_mul((float *)(A + 10337152) + 256, (float *)(A + 233472) + 0, (float *)(A + 266240) + 0);
+  k28_concat((float *)(A + 10337152) + 0, (float *)(A + 10337152) + 128, (float *)(A + 266240) + 0, (float *)(A + 331776) + 638976);
+  k29_matmul((float *)(A + 331776) + 638976, P + 10752 /* gru1.weight_hh */, (float *)(A + 10145664) + 0);
+  k30_mul_addn_mul((float *)(A + 3193728) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10145664) + 0, (float *)(A + 9911168) + 0, (float *)(A + 10304384) + 0, (float *)(A + 10206080) + 256, (float *)(A + 9943936) + 0, (float *)(A + 3488640) + 204800, (float *)(A + 9878400) + 0, (float *)(A + 233472) + 0, (float *)(A + 10337152) + 24832, (float *)(A + 10337152) + 24576, (float *)(A + 10337152) + 24704);
+  k27_mul((float *)(A + 10337152) + 24832, (float *)(A + 9943936) + 0, (float *)(A + 266240) + 0);
+  k28_concat((float *)(A + 10337152) + 24576, (float *)(A + 10337152) + 24704, (float *)(A + 266240) + 0, (float *)(A + 331776) + 614400);
+  k29_matmul((float *)(A + 331776) + 614400, P + 10752 /* gru1.weight_hh */, (float *)(A + 266240) + 0);
+  k30_mul_addn_mul((float *)(A + 233472) + 0, (float *)(A + 9878400) + 0, (float *)(A + 266240) + 0, (float *)(A + 9681792) + 0, (float *)(A + 10075008) + 0, (float *)(A + 9976704) + 256, (float *)(A + 9714560) + 0, (float *)(A + 3488640) + 196608, (float *)(A + 9649024) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 49408, (float *)(A + 10337152) + 49152, (float *)(A + 10337152) + 49280);
+  k27_mul((float *)(A + 10337152) + 49408, (float *)(A + 9714560) + 0, (float *)(A + 9681792) + 0);
+  k28_concat((float *)(A + 10337152) + 49152, (float *)(A + 10337152) + 49280, (float *)(A + 9681792) + 0, (float *)(A + 331776) + 589824);
+  k29_matmul((float *)(A + 331776) + 589824, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 9649024) + 0, (float *)(A + 233472) + 0, (float *)(A + 9452416) + 0, (float *)(A + 9845632) + 0, (float *)(A + 9747328) + 256, (float *)(A + 9485184) + 0, (float *)(A + 3488640) + 188416, (float *)(A + 9419648) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 73984, (float *)(A + 10337152) + 73728, (float *)(A + 10337152) + 73856);
+  k27_mul((float *)(A + 10337152) + 73984, (float *)(A + 9485184) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 73728, (float *)(A + 10337152) + 73856, (float *)(A + 233472) + 0, (float *)(A + 331776) + 565248);
+  k29_matmul((float *)(A + 331776) + 565248, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 9419648) + 0, (float *)(A + 233472) + 0, (float *)(A + 9223040) + 0, (float *)(A + 9616256) + 0, (float *)(A + 9517952) + 256, (float *)(A + 9255808) + 0, (float *)(A + 3488640) + 180224, (float *)(A + 9190272) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 98560, (float *)(A + 10337152) + 98304, (float *)(A + 10337152) + 98432);
+  k27_mul((float *)(A + 10337152) + 98560, (float *)(A + 9255808) + 0, (float *)(A + 9223040) + 0);
+  k28_concat((float *)(A + 10337152) + 98304, (float *)(A + 10337152) + 98432, (float *)(A + 9223040) + 0, (float *)(A + 331776) + 540672);
+  k29_matmul((float *)(A + 331776) + 540672, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 9190272) + 0, (float *)(A + 233472) + 0, (float *)(A + 8993664) + 0, (float *)(A + 9386880) + 0, (float *)(A + 9288576) + 256, (float *)(A + 9026432) + 0, (float *)(A + 3488640) + 172032, (float *)(A + 8960896) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 123136, (float *)(A + 10337152) + 122880, (float *)(A + 10337152) + 123008);
+  k27_mul((float *)(A + 10337152) + 123136, (float *)(A + 9026432) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 122880, (float *)(A + 10337152) + 123008, (float *)(A + 233472) + 0, (float *)(A + 331776) + 516096);
+  k29_matmul((float *)(A + 331776) + 516096, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 8960896) + 0, (float *)(A + 233472) + 0, (float *)(A + 8764288) + 0, (float *)(A + 9157504) + 0, (float *)(A + 9059200) + 256, (float *)(A + 8797056) + 0, (float *)(A + 3488640) + 163840, (float *)(A + 8731520) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 147712, (float *)(A + 10337152) + 147456, (float *)(A + 10337152) + 147584);
+  k27_mul((float *)(A + 10337152) + 147712, (float *)(A + 8797056) + 0, (float *)(A + 8764288) + 0);
+  k28_concat((float *)(A + 10337152) + 147456, (float *)(A + 10337152) + 147584, (float *)(A + 8764288) + 0, (float *)(A + 331776) + 491520);
+  k29_matmul((float *)(A + 331776) + 491520, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 8731520) + 0, (float *)(A + 233472) + 0, (float *)(A + 8534912) + 0, (float *)(A + 8928128) + 0, (float *)(A + 8829824) + 256, (float *)(A + 8567680) + 0, (float *)(A + 3488640) + 155648, (float *)(A + 8502144) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 172288, (float *)(A + 10337152) + 172032, (float *)(A + 10337152) + 172160);
+  k27_mul((float *)(A + 10337152) + 172288, (float *)(A + 8567680) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 172032, (float *)(A + 10337152) + 172160, (float *)(A + 233472) + 0, (float *)(A + 331776) + 466944);
+  k29_matmul((float *)(A + 331776) + 466944, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 8502144) + 0, (float *)(A + 233472) + 0, (float *)(A + 8305536) + 0, (float *)(A + 8698752) + 0, (float *)(A + 8600448) + 256, (float *)(A + 8338304) + 0, (float *)(A + 3488640) + 147456, (float *)(A + 8272768) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 196864, (float *)(A + 10337152) + 196608, (float *)(A + 10337152) + 196736);
+  k27_mul((float *)(A + 10337152) + 196864, (float *)(A + 8338304) + 0, (float *)(A + 8305536) + 0);
+  k28_concat((float *)(A + 10337152) + 196608, (float *)(A + 10337152) + 196736, (float *)(A + 8305536) + 0, (float *)(A + 331776) + 442368);
+  k29_matmul((float *)(A + 331776) + 442368, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 8272768) + 0, (float *)(A + 233472) + 0, (float *)(A + 8076160) + 0, (float *)(A + 8469376) + 0, (float *)(A + 8371072) + 256, (float *)(A + 8108928) + 0, (float *)(A + 3488640) + 139264, (float *)(A + 8043392) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 221440, (float *)(A + 10337152) + 221184, (float *)(A + 10337152) + 221312);
+  k27_mul((float *)(A + 10337152) + 221440, (float *)(A + 8108928) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 221184, (float *)(A + 10337152) + 221312, (float *)(A + 233472) + 0, (float *)(A + 331776) + 417792);
+  k29_matmul((float *)(A + 331776) + 417792, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 8043392) + 0, (float *)(A + 233472) + 0, (float *)(A + 7846784) + 0, (float *)(A + 8240000) + 0, (float *)(A + 8141696) + 256, (float *)(A + 7879552) + 0, (float *)(A + 3488640) + 131072, (float *)(A + 7814016) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 246016, (float *)(A + 10337152) + 245760, (float *)(A + 10337152) + 245888);
+  k27_mul((float *)(A + 10337152) + 246016, (float *)(A + 7879552) + 0, (float *)(A + 7846784) + 0);
 }
 
 static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_matmul((float *)(A + 331776) + 614400, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 9681792) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 9649024) + 0, (float *)(A + 3226496) + 0);
-  k30_mul((float *)(A + 9714560) + 0, (float *)(A + 10075008) + 0, (float *)(A + 3259264) + 0);
-  k36_mul_addn_mul((float *)(A + 3292032) + 0, (float *)(A + 9943936) + 0, (float *)(A + 233472) + 0, (float *)(A + 10075008) + 0, (float *)(A + 266240) + 0, (float *)(A + 9976704) + 256, (float *)(A + 3226496) + 0, (float *)(A + 3488640) + 196608, (float *)(A + 9681792) + 0, (float *)(A + 3259264) + 0, (float *)(A + 9878400) + 0, (float *)(A + 10337152) + 49408, (float *)(A + 10337152) + 49152, (float *)(A + 10337152) + 49280);
-  k33_mul((float *)(A + 10337152) + 49408, (float *)(A + 9649024) + 0, (float *)(A + 9681792) + 0);
-  k34_concat((float *)(A + 10337152) + 49152, (float *)(A + 10337152) + 49280, (float *)(A + 9681792) + 0, (float *)(A + 331776) + 589824);
-  k35_matmul((float *)(A + 331776) + 589824, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 9452416) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 9419648) + 0, (float *)(A + 9649024) + 0);
-  k30_mul((float *)(A + 9485184) + 0, (float *)(A + 9845632) + 0, (float *)(A + 9681792) + 0);
-  k36_mul_addn_mul((float *)(A + 9878400) + 0, (float *)(A + 9714560) + 0, (float *)(A + 233472) + 0, (float *)(A + 9845632) + 0, (float *)(A + 266240) + 0, (float *)(A + 9747328) + 256, (float *)(A + 9649024) + 0, (float *)(A + 3488640) + 188416, (float *)(A + 9452416) + 0, (float *)(A + 9681792) + 0, (float *)(A + 10183552) + 0, (float *)(A + 10337152) + 73984, (float *)(A + 10337152) + 73728, (float *)(A + 10337152) + 73856);
-  k33_mul((float *)(A + 10337152) + 73984, (float *)(A + 9419648) + 0, (float *)(A + 9452416) + 0);
-  k34_concat((float *)(A + 10337152) + 73728, (float *)(A + 10337152) + 73856, (float *)(A + 9452416) + 0, (float *)(A + 331776) + 565248);
-  k35_matmul((float *)(A + 331776) + 565248, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 9223040) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 9190272) + 0, (float *)(A + 9419648) + 0);
-  k30_mul((float *)(A + 9255808) + 0, (float *)(A + 9616256) + 0, (float *)(A + 9452416) + 0);
-  k36_mul_addn_mul((float *)(A + 10183552) + 0, (float *)(A + 9485184) + 0, (float *)(A + 233472) + 0, (float *)(A + 9616256) + 0, (float *)(A + 266240) + 0, (float *)(A + 9517952) + 256, (float *)(A + 9419648) + 0, (float *)(A + 3488640) + 180224, (float *)(A + 9223040) + 0, (float *)(A + 9452416) + 0, (float *)(A + 10216320) + 0, (float *)(A + 10337152) + 98560, (float *)(A + 10337152) + 98304, (float *)(A + 10337152) + 98432);
-  k33_mul((float *)(A + 10337152) + 98560, (float *)(A + 9190272) + 0, (float *)(A + 9223040) + 0);
-  k34_concat((float *)(A + 10337152) + 98304, (float *)(A + 10337152) + 98432, (float *)(A + 9223040) + 0, (float *)(A + 331776) + 540672);
-  k35_matmul((float *)(A + 331776) + 540672, P + 10752 /* gru1.weight_hh */, (float *)(A + 10183552) + 0);
-  k27_mul_sub((float *)(A + 8993664) + 0, (float *)(A + 233472) + 0);
-  k28_sub_mul((float *)(A + 8960896) + 0, (float *)(A + 266240) + 0);
-  k30_mul((float *)(A + 9026432) + 0, (float *)(A + 9386880) + 0, (float *)(A + 9190272) + 0);
-  k36_mul_addn_mul((float *)(A + 10216320) + 0, (float *)(A + 9255808) + 0, (float *)(A + 10183552) + 0, (float *)(A + 9386880) + 0, (float *)(A + 233472) + 0, (float *)(A + 9288576) + 256, (float *)(A + 266240) + 0, (float *)(A + 3488640) + 172032, (float *)(A + 8993664) + 0, (float *)(A + 9190272) + 0, (float *)(A + 9223040) + 0, (float *)(A + 10337152) + 123136, (float *)(A + 10337152) + 122880, (float *)(A + 10337152) + 123008);
-  k33_mul((float *)(A + 10337152) + 123136, (float *)(A + 8960896) + 0, (float *)(A + 8993664) + 0);
-  k34_concat((float *)(A + 10337152) + 122880, (float *)(A + 10337152) + 123008, (float *)(A + 8993664) + 0, (float *)(A + 331776) + 516096);
-  k35_matmul((float *)(A + 331776) + 516096, P + 10752 /* gru1.weight_hh */, (float *)(A + 9190272) + 0);
-  k27_mul_sub((float *)(A + 8764288) + 0, (float *)(A + 9255808) + 0);
-  k28_sub_mul((float *)(A + 8731520) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 8797056) + 0, (float *)(A + 9157504) + 0, (float *)(A + 266240) + 0);
-  k36_mul_addn_mul((float *)(A + 9223040) + 0, (float *)(A + 9026432) + 0, (float *)(A + 9190272) + 0, (float *)(A + 9157504) + 0, (float *)(A + 9255808) + 0, (float *)(A + 9059200) + 256, (float *)(A + 233472) + 0, (float *)(A + 3488640) + 163840, (float *)(A + 8764288) + 0, (float *)(A + 266240) + 0, (float *)(A + 8960896) + 0, (float *)(A + 10337152) + 147712, (float *)(A + 10337152) + 147456, (float *)(A + 10337152) + 147584);
-  k33_mul((float *)(A + 10337152) + 147712, (float *)(A + 8731520) + 0, (float *)(A + 8764288) + 0);
-  k34_concat((float *)(A + 10337152) + 147456, (float *)(A + 10337152) + 147584, (float *)(A + 8764288) + 0, (float *)(A + 331776) + 491520);
-  k35_matmul((float *)(A + 331776) + 491520, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 8534912) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 8502144) + 0, (float *)(A + 8731520) + 0);
-  k30_mul((float *)(A + 8567680) + 0, (float *)(A + 8928128) + 0, (float *)(A + 8764288) + 0);
-  k36_mul_addn_mul((float *)(A + 8960896) + 0, (float *)(A + 8797056) + 0, (float *)(A + 233472) + 0, (float *)(A + 8928128) + 0, (float *)(A + 266240) + 0, (float *)(A + 8829824) + 256, (float *)(A + 8731520) + 0, (float *)(A + 3488640) + 155648, (float *)(A + 8534912) + 0, (float *)(A + 8764288) + 0, (float *)(A + 9288576) + 0, (float *)(A + 10337152) + 172288, (float *)(A + 10337152) + 172032, (float *)(A + 10337152) + 172160);
-  k33_mul((float *)(A + 10337152) + 172288, (float *)(A + 8502144) + 0, (float *)(A + 8534912) + 0);
-  k34_concat((float *)(A + 10337152) + 172032, (float *)(A + 10337152) + 172160, (float *)(A + 8534912) + 0, (float *)(A + 331776) + 466944);
-  k35_matmul((float *)(A + 331776) + 466944, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 8305536) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 8272768) + 0, (float *)(A + 8502144) + 0);
-  k30_mul((float *)(A + 8338304) + 0, (float *)(A + 8698752) + 0, (float *)(A + 8534912) + 0);
-  k36_mul_addn_mul((float *)(A + 9288576) + 0, (float *)(A + 8567680) + 0, (float *)(A + 233472) + 0, (float *)(A + 8698752) + 0, (float *)(A + 266240) + 0, (float *)(A + 8600448) + 256, (float *)(A + 8502144) + 0, (float *)(A + 3488640) + 147456, (float *)(A + 8305536) + 0, (float *)(A + 8534912) + 0, (float *)(A + 9321344) + 0, (float *)(A + 10337152) + 196864, (float *)(A + 10337152) + 196608, (float *)(A + 10337152) + 196736);
-  k33_mul((float *)(A + 10337152) + 196864, (float *)(A + 8272768) + 0, (float *)(A + 8305536) + 0);
-  k34_concat((float *)(A + 10337152) + 196608, (float *)(A + 10337152) + 196736, (float *)(A + 8305536) + 0, (float *)(A + 331776) + 442368);
-  k35_matmul((float *)(A + 331776) + 442368, P + 10752 /* gru1.weight_hh */, (float *)(A + 9288576) + 0);
-  k27_mul_sub((float *)(A + 8076160) + 0, (float *)(A + 9354112) + 0);
-  k28_sub_mul((float *)(A + 8043392) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 8108928) + 0, (float *)(A + 8469376) + 0, (float *)(A + 266240) + 0);
-  k36_mul_addn_mul((float *)(A + 9321344) + 0, (float *)(A + 8338304) + 0, (float *)(A + 9288576) + 0, (float *)(A + 8469376) + 0, (float *)(A + 9354112) + 0, (float *)(A + 8371072) + 256, (float *)(A + 233472) + 0, (float *)(A + 3488640) + 139264, (float *)(A + 8076160) + 0, (float *)(A + 266240) + 0, (float *)(A + 8272768) + 0, (float *)(A + 10337152) + 221440, (float *)(A + 10337152) + 221184, (float *)(A + 10337152) + 221312);
-  k33_mul((float *)(A + 10337152) + 221440, (float *)(A + 8043392) + 0, (float *)(A + 8076160) + 0);
-  k34_concat((float *)(A + 10337152) + 221184, (float *)(A + 10337152) + 221312, (float *)(A + 8076160) + 0, (float *)(A + 331776) + 417792);
-  k35_matmul((float *)(A + 331776) + 417792, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 7846784) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 7814016) + 0, (float *)(A + 8043392) + 0);
-  k30_mul((float *)(A + 7879552) + 0, (float *)(A + 8240000) + 0, (float *)(A + 8076160) + 0);
-  k36_mul_addn_mul((float *)(A + 8272768) + 0, (float *)(A + 8108928) + 0, (float *)(A + 233472) + 0, (float *)(A + 8240000) + 0, (float *)(A + 266240) + 0, (float *)(A + 8141696) + 256, (float *)(A + 8043392) + 0, (float *)(A + 3488640) + 131072, (float *)(A + 7846784) + 0, (float *)(A + 8076160) + 0, (float *)(A + 9288576) + 0, (float *)(A + 10337152) + 246016, (float *)(A + 10337152) + 245760, (float *)(A + 10337152) + 245888);
-  k33_mul((float *)(A + 10337152) + 246016, (float *)(A + 7814016) + 0, (float *)(A + 7846784) + 0);
-  k34_concat((float *)(A + 10337152) + 245760, (float *)(A + 10337152) + 245888, (float *)(A + 7846784) + 0, (float *)(A + 331776) + 393216);
-  k35_matmul((float *)(A + 331776) + 393216, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 7617408) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 7584640) + 0, (float *)(A + 7814016) + 0);
-  k30_mul((float *)(A + 7650176) + 0, (float *)(A + 8010624) + 0, (float *)(A + 7846784) + 0);
-  k36_mul_addn_mul((float *)(A + 9288576) + 0, (float *)(A + 7879552) + 0, (float *)(A + 233472) + 0, (float *)(A + 8010624) + 0, (float *)(A + 266240) + 0, (float *)(A + 7912320) + 256, (float *)(A + 7814016) + 0, (float *)(A + 3488640) + 122880, (float *)(A + 7617408) + 0, (float *)(A + 7846784) + 0, (float *)(A + 9321344) + 0, (float *)(A + 10337152) + 270592, (float *)(A + 10337152) + 270336, (float *)(A + 10337152) + 270464);
-  k33_mul((float *)(A + 10337152) + 270592, (float *)(A + 7584640) + 0, (float *)(A + 7617408) + 0);
-  k34_concat((float *)(A + 10337152) + 270336, (float *)(A + 10337152) + 270464, (float *)(A + 7617408) + 0, (float *)(A + 331776) + 368640);
-  k35_matmul((float *)(A + 331776) + 368640, P + 10752 /* gru1.weight_hh */, (float *)(A + 9288576) + 0);
-  k27_mul_sub((float *)(A + 7388032) + 0, (float *)(A + 9354112) + 0);
-  k28_sub_mul((float *)(A + 7355264) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 7420800) + 0, (float *)(A + 7781248) + 0, (float *)(A + 266240) + 0);
-  k36_mul_addn_mul((float *)(A + 9321344) + 0, (float *)(A + 7650176) + 0, (float *)(A + 9288576) + 0, (float *)(A + 7781248) + 0, (float *)(A + 9354112) + 0, (float *)(A + 7682944) + 256, (float *)(A + 233472) + 0, (float *)(A + 3488640) + 114688, (float *)(A + 7388032) + 0, (float *)(A + 266240) + 0, (float *)(A + 7584640) + 0, (float *)(A + 10337152) + 295168, (float *)(A + 10337152) + 294912, (float *)(A + 10337152) + 295040);
-  k33_mul((float *)(A + 10337152) + 295168, (float *)(A + 7355264) + 0, (float *)(A + 7388032) + 0);
-  k34_concat((float *)(A + 10337152) + 294912, (float *)(A + 10337152) + 295040, (float *)(A + 7388032) + 0, (float *)(A + 331776) + 344064);
-  k35_matmul((float *)(A + 331776) + 344064, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 7158656) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 7125888) + 0, (float *)(A + 7355264) + 0);
-  k30_mul((float *)(A + 7191424) + 0, (float *)(A + 7551872) + 0, (float *)(A + 7388032) + 0);
-  k36_mul_addn_mul((float *)(A + 7584640) + 0, (float *)(A + 7420800) + 0, (float *)(A + 233472) + 0, (float *)(A + 7551872) + 0, (float *)(A + 266240) + 0, (float *)(A + 7453568) + 256, (float *)(A + 7355264) + 0, (float *)(A + 3488640) + 106496, (float *)(A + 7158656) + 0, (float *)(A + 7388032) + 0, (float *)(A + 9288576) + 0, (float *)(A + 10337152) + 319744, (float *)(A + 10337152) + 319488, (float *)(A + 10337152) + 319616);
-  k33_mul((float *)(A + 10337152) + 319744, (float *)(A + 7125888) + 0, (float *)(A + 7158656) + 0);
-  k34_concat((float *)(A + 10337152) + 319488, (float *)(A + 10337152) + 319616, (float *)(A + 7158656) + 0, (float *)(A + 331776) + 319488);
-  k35_matmul((float *)(A + 331776) + 319488, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 6929280) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 6896512) + 0, (float *)(A + 7125888) + 0);
-  k30_mul((float *)(A + 6962048) + 0, (float *)(A + 7322496) + 0, (float *)(A + 7158656) + 0);
-  k36_mul_addn_mul((float *)(A + 9288576) + 0, (float *)(A + 7191424) + 0, (float *)(A + 233472) + 0, (float *)(A + 7322496) + 0, (float *)(A + 266240) + 0, (float *)(A + 7224192) + 256, (float *)(A + 7125888) + 0, (float *)(A + 3488640) + 98304, (float *)(A + 6929280) + 0, (float *)(A + 7158656) + 0, (float *)(A + 9321344) + 0, (float *)(A + 10337152) + 344320, (float *)(A + 10337152) + 344064, (float *)(A + 10337152) + 344192);
-  k33_mul((float *)(A + 10337152) + 344320, (float *)(A + 6896512) + 0, (float *)(A + 6929280) + 0);
-  k34_concat((float *)(A + 10337152) + 344064, (float *)(A + 10337152) + 344192, (float *)(A + 6929280) + 0, (float *)(A + 331776) + 294912);
-  k35_matmul((float *)(A + 331776) + 294912, P + 10752 /* gru1.weight_hh */, (float *)(A + 9288576) + 0);
-  k27_mul_sub((float *)(A + 6699904) + 0, (float *)(A + 9354112) + 0);
-  k28_sub_mul((float *)(A + 6667136) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 6732672) + 0, (float *)(A + 7093120) + 0, (float *)(A + 266240) + 0);
-  k36_mul_addn_mul((float *)(A + 9321344) + 0, (float *)(A + 6962048) + 0, (float *)(A + 9288576) + 0, (float *)(A + 7093120) + 0, (float *)(A + 9354112) + 0, (float *)(A + 6994816) + 256, (float *)(A + 233472) + 0, (float *)(A + 3488640) + 90112, (float *)(A + 6699904) + 0, (float *)(A + 266240) + 0, (float *)(A + 6896512) + 0, (float *)(A + 10337152) + 368896, (float *)(A + 10337152) + 368640, (float *)(A + 10337152) + 368768);
-  k33_mul((float *)(A + 10337152) + 368896, (float *)(A + 6667136) + 0, (float *)(A + 6699904) + 0);
-  k34_concat((float *)(A + 10337152) + 368640, (float *)(A + 10337152) + 368768, (float *)(A + 6699904) + 0, (float *)(A + 331776) + 270336);
-  k35_matmul((float *)(A + 331776) + 270336, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 6470528) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 6437760) + 0, (float *)(A + 6667136) + 0);
-  k30_mul((float *)(A + 6503296) + 0, (float *)(A + 6863744) + 0, (float *)(A + 6699904) + 0);
-  k36_mul_addn_mul((float *)(A + 6896512) + 0, (float *)(A + 6732672) + 0, (float *)(A + 233472) + 0, (float *)(A + 6863744) + 0, (float *)(A + 266240) + 0, (float *)(A + 6765440) + 256, (float *)(A + 6667136) + 0, (float *)(A + 3488640) + 81920, (float *)(A + 6470528) + 0, (float *)(A + 6699904) + 0, (float *)(A + 9288576) + 0, (float *)(A + 10337152) + 393472, (float *)(A + 10337152) + 393216, (float *)(A + 10337152) + 393344);
-  k33_mul((float *)(A + 10337152) + 393472, (float *)(A + 6437760) + 0, (float *)(A + 6470528) + 0);
-  k34_concat((float *)(A + 10337152) + 393216, (float *)(A + 10337152) + 393344, (float *)(A + 6470528) + 0, (float *)(A + 331776) + 245760);
-  k35_matmul((float *)(A + 331776) + 245760, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 6241152) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 6208384) + 0, (float *)(A + 6437760) + 0);
-  k30_mul((float *)(A + 6273920) + 0, (float *)(A + 6634368) + 0, (float *)(A + 6470528) + 0);
-  k36_mul_addn_mul((float *)(A + 9288576) + 0, (float *)(A + 6503296) + 0, (float *)(A + 233472) + 0, (float *)(A + 6634368) + 0, (float *)(A + 266240) + 0, (float *)(A + 6536064) + 256, (float *)(A + 6437760) + 0, (float *)(A + 3488640) + 73728, (float *)(A + 6241152) + 0, (float *)(A + 6470528) + 0, (float *)(A + 9321344) + 0, (float *)(A + 10337152) + 418048, (float *)(A + 10337152) + 417792, (float *)(A + 10337152) + 417920);
-  k33_mul((float *)(A + 10337152) + 418048, (float *)(A + 6208384) + 0, (float *)(A + 6241152) + 0);
-  k34_concat((float *)(A + 10337152) + 417792, (float *)(A + 10337152) + 417920, (float *)(A + 6241152) + 0, (float *)(A + 331776) + 221184);
-  k35_matmul((float *)(A + 331776) + 221184, P + 10752 /* gru1.weight_hh */, (float *)(A + 9288576) + 0);
-  k27_mul_sub((float *)(A + 6011776) + 0, (float *)(A + 9354112) + 0);
-  k28_sub_mul((float *)(A + 5979008) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 6044544) + 0, (float *)(A + 6404992) + 0, (float *)(A + 266240) + 0);
-  k36_mul_addn_mul((float *)(A + 9321344) + 0, (float *)(A + 6273920) + 0, (float *)(A + 9288576) + 0, (float *)(A + 6404992) + 0, (float *)(A + 9354112) + 0, (float *)(A + 6306688) + 256, (float *)(A + 233472) + 0, (float *)(A + 3488640) + 65536, (float *)(A + 6011776) + 0, (float *)(A + 266240) + 0, (float *)(A + 6208384) + 0, (float *)(A + 10337152) + 442624, (float *)(A + 10337152) + 442368, (float *)(A + 10337152) + 442496);
-  k33_mul((float *)(A + 10337152) + 442624, (float *)(A + 5979008) + 0, (float *)(A + 6011776) + 0);
-  k34_concat((float *)(A + 10337152) + 442368, (float *)(A + 10337152) + 442496, (float *)(A + 6011776) + 0, (float *)(A + 331776) + 196608);
-  k35_matmul((float *)(A + 331776) + 196608, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 5782400) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 5749632) + 0, (float *)(A + 5979008) + 0);
-  k30_mul((float *)(A + 5815168) + 0, (float *)(A + 6175616) + 0, (float *)(A + 6011776) + 0);
-  k36_mul_addn_mul((float *)(A + 6208384) + 0, (float *)(A + 6044544) + 0, (float *)(A + 233472) + 0, (float *)(A + 6175616) + 0, (float *)(A + 266240) + 0, (float *)(A + 6077312) + 256, (float *)(A + 5979008) + 0, (float *)(A + 3488640) + 57344, (float *)(A + 5782400) + 0, (float *)(A + 6011776) + 0, (float *)(A + 9288576) + 0, (float *)(A + 10337152) + 467200, (float *)(A + 10337152) + 466944, (float *)(A + 10337152) + 467072);
-  k33_mul((float *)(A + 10337152) + 467200, (float *)(A + 5749632) + 0, (float *)(A + 5782400) + 0);
-  k34_concat((float *)(A + 10337152) + 466944, (float *)(A + 10337152) + 467072, (float *)(A + 5782400) + 0, (float *)(A + 331776) + 172032);
-  k35_matmul((float *)(A + 331776) + 172032, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 5553024) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 5520256) + 0, (float *)(A + 5749632) + 0);
-  k30_mul((float *)(A + 5585792) + 0, (float *)(A + 5946240) + 0, (float *)(A + 5782400) + 0);
-  k36_mul_addn_mul((float *)(A + 9288576) + 0, (float *)(A + 5815168) + 0, (float *)(A + 233472) + 0, (float *)(A + 5946240) + 0, (float *)(A + 266240) + 0, (float *)(A + 5847936) + 256, (float *)(A + 5749632) + 0, (float *)(A + 3488640) + 49152, (float *)(A + 5553024) + 0, (float *)(A + 5782400) + 0, (float *)(A + 9321344) + 0, (float *)(A + 10337152) + 491776, (float *)(A + 10337152) + 491520, (float *)(A + 10337152) + 491648);
-  k33_mul((float *)(A + 10337152) + 491776, (float *)(A + 5520256) + 0, (float *)(A + 5553024) + 0);
-  k34_concat((float *)(A + 10337152) + 491520, (float *)(A + 10337152) + 491648, (float *)(A + 5553024) + 0, (float *)(A + 331776) + 147456);
-  k35_matmul((float *)(A + 331776) + 147456, P + 10752 /* gru1.weight_hh */, (float *)(A + 9288576) + 0);
-  k27_mul_sub((float *)(A + 5323648) + 0, (float *)(A + 9354112) + 0);
-  k28_sub_mul((float *)(A + 5290880) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 5356416) + 0, (float *)(A + 5716864) + 0, (float *)(A + 266240) + 0);
-  k36_mul_addn_mul((float *)(A + 9321344) + 0, (float *)(A + 5585792) + 0, (float *)(A + 9288576) + 0, (float *)(A + 5716864) + 0, (float *)(A + 9354112) + 0, (float *)(A + 5618560) + 256, (float *)(A + 233472) + 0, (float *)(A + 3488640) + 40960, (float *)(A + 5323648) + 0, (float *)(A + 266240) + 0, (float *)(A + 5520256) + 0, (float *)(A + 10337152) + 516352, (float *)(A + 10337152) + 516096, (float *)(A + 10337152) + 516224);
-  k33_mul((float *)(A + 10337152) + 516352, (float *)(A + 5290880) + 0, (float *)(A + 5323648) + 0);
-  k34_concat((float *)(A + 10337152) + 516096, (float *)(A + 10337152) + 516224, (float *)(A + 5323648) + 0, (float *)(A + 331776) + 122880);
-  k35_matmul((float *)(A + 331776) + 122880, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 5094272) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 5061504) + 0, (float *)(A + 5290880) + 0);
-  k30_mul((float *)(A + 5127040) + 0, (float *)(A + 5487488) + 0, (float *)(A + 5323648) + 0);
-  k36_mul_addn_mul((float *)(A + 5520256) + 0, (float *)(A + 5356416) + 0, (float *)(A + 233472) + 0, (float *)(A + 5487488) + 0, (float *)(A + 266240) + 0, (float *)(A + 5389184) + 256, (float *)(A + 5290880) + 0, (float *)(A + 3488640) + 32768, (float *)(A + 5094272) + 0, (float *)(A + 5323648) + 0, (float *)(A + 9288576) + 0, (float *)(A + 10337152) + 540928, (float *)(A + 10337152) + 540672, (float *)(A + 10337152) + 540800);
-  k33_mul((float *)(A + 10337152) + 540928, (float *)(A + 5061504) + 0, (float *)(A + 5094272) + 0);
-  k34_concat((float *)(A + 10337152) + 540672, (float *)(A + 10337152) + 540800, (float *)(A + 5094272) + 0, (float *)(A + 331776) + 98304);
-  k35_matmul((float *)(A + 331776) + 98304, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 4864896) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 4832128) + 0, (float *)(A + 5061504) + 0);
-  k30_mul((float *)(A + 4897664) + 0, (float *)(A + 5258112) + 0, (float *)(A + 5094272) + 0);
-  k36_mul_addn_mul((float *)(A + 9288576) + 0, (float *)(A + 5127040) + 0, (float *)(A + 233472) + 0, (float *)(A + 5258112) + 0, (float *)(A + 266240) + 0, (float *)(A + 5159808) + 256, (float *)(A + 5061504) + 0, (float *)(A + 3488640) + 24576, (float *)(A + 4864896) + 0, (float *)(A + 5094272) + 0, (float *)(A + 9321344) + 0, (float *)(A + 10337152) + 565504, (float *)(A + 10337152) + 565248, (float *)(A + 10337152) + 565376);
-  k33_mul((float *)(A + 10337152) + 565504, (float *)(A + 4832128) + 0, (float *)(A + 4864896) + 0);
-  k34_concat((float *)(A + 10337152) + 565248, (float *)(A + 10337152) + 565376, (float *)(A + 4864896) + 0, (float *)(A + 331776) + 73728);
-  k35_matmul((float *)(A + 331776) + 73728, P + 10752 /* gru1.weight_hh */, (float *)(A + 9288576) + 0);
-  k27_mul_sub((float *)(A + 4635520) + 0, (float *)(A + 9354112) + 0);
-  k28_sub_mul((float *)(A + 4602752) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 4668288) + 0, (float *)(A + 5028736) + 0, (float *)(A + 266240) + 0);
-  k36_mul_addn_mul((float *)(A + 9321344) + 0, (float *)(A + 4897664) + 0, (float *)(A + 9288576) + 0, (float *)(A + 5028736) + 0, (float *)(A + 9354112) + 0, (float *)(A + 4930432) + 256, (float *)(A + 233472) + 0, (float *)(A + 3488640) + 16384, (float *)(A + 4635520) + 0, (float *)(A + 266240) + 0, (float *)(A + 4832128) + 0, (float *)(A + 10337152) + 590080, (float *)(A + 10337152) + 589824, (float *)(A + 10337152) + 589952);
-  k33_mul((float *)(A + 10337152) + 590080, (float *)(A + 4602752) + 0, (float *)(A + 4635520) + 0);
-  k34_concat((float *)(A + 10337152) + 589824, (float *)(A + 10337152) + 589952, (float *)(A + 4635520) + 0, (float *)(A + 331776) + 49152);
-  k35_matmul((float *)(A + 331776) + 49152, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 4406144) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 4373376) + 0, (float *)(A + 4602752) + 0);
-  k30_mul((float *)(A + 4438912) + 0, (float *)(A + 4799360) + 0, (float *)(A + 4635520) + 0);
-  k36_mul_addn_mul((float *)(A + 4832128) + 0, (float *)(A + 4668288) + 0, (float *)(A + 233472) + 0, (float *)(A + 4799360) + 0, (float *)(A + 266240) + 0, (float *)(A + 4701056) + 256, (float *)(A + 4602752) + 0, (float *)(A + 3488640) + 8192, (float *)(A + 4406144) + 0, (float *)(A + 4635520) + 0, (float *)(A + 9288576) + 0, (float *)(A + 10337152) + 614656, (float *)(A + 10337152) + 614400, (float *)(A + 10337152) + 614528);
-  k33_mul((float *)(A + 10337152) + 614656, (float *)(A + 4373376) + 0, (float *)(A + 4406144) + 0);
-  k34_concat((float *)(A + 10337152) + 614400, (float *)(A + 10337152) + 614528, (float *)(A + 4406144) + 0, (float *)(A + 331776) + 24576);
-  k35_matmul((float *)(A + 331776) + 24576, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
-  k27_mul_sub((float *)(A + 3028992) + 0, (float *)(A + 266240) + 0);
-  k28_sub_mul((float *)(A + 2996224) + 0, (float *)(A + 4373376) + 0);
-  k30_mul((float *)(A + 3061760) + 0, (float *)(A + 4569984) + 0, (float *)(A + 4406144) + 0);
-  k36_mul_addn_mul((float *)(A + 9288576) + 0, (float *)(A + 4438912) + 0, (float *)(A + 233472) + 0, (float *)(A + 4569984) + 0, (float *)(A + 266240) + 0, (float *)(A + 4471680) + 256, (float *)(A + 4373376) + 0, (float *)(A + 3488640) + 0, (float *)(A + 3028992) + 0, (float *)(A + 4406144) + 0, (float *)(A + 9321344) + 0, (float *)(A + 10337152) + 639232, (float *)(A + 10337152) + 638976, (float *)(A + 10337152) + 639104);
-  k33_mul((float *)(A + 10337152) + 639232, (float *)(A + 2996224) + 0, (float *)(A + 3028992) + 0);
-  k34_concat((float *)(A + 10337152) + 638976, (float *)(A + 10337152) + 639104, (float *)(A + 3028992) + 0, (float *)(A + 331776) + 0);
-  k35_matmul((float *)(A + 331776) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 9288576) + 0);
-  k27_mul_sub((float *)(A + 3193728) + 0, (float *)(A + 9354112) + 0);
-  k28_sub_mul((float *)(A + 200704) + 0, (float *)(A + 233472) + 0);
-  k30_mul((float *)(A + 3423104) + 0, (float *)(A + 3455872) + 0, (float *)(A + 266240) + 0);
-  k37_mul_addn_mul((float *)(A + 9321344) + 0, (float *)(A + 3061760) + 0, (float *)(A + 9288576) + 0, (float *)(A + 3455872) + 0, (float *)(A + 9354112) + 0, (float *)(A + 3095424) + 256, (float *)(A + 233472) + 0, (float *)(A + 3193728) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 663808, (float *)(A + 10337152) + 663552, (float *)(A + 10337152) + 663680);
-  k38_matmul((float *)(A + 10337152) + 0, (float *)(A + 0) + 0, (float *)(A + 233472) + 0, A + 9288576);
-  k39_matmul((float *)(A + 331776) + 0, (float *)(A + 3488640) + 0, (float *)(A + 0) + 0, A + 9288576);
-  k40_sum_to((float *)(A + 10337152) + 0, (float *)(A + 196608) + 0);
-  k33_mul((float *)(A + 10337152) + 663808, (float *)(A + 200704) + 0, (float *)(A + 9288576) + 0);
-  k34_concat((float *)(A + 10337152) + 663552, (float *)(A + 10337152) + 663680, (float *)(A + 9288576) + 0, (float *)(A + 2985984) + 0);
-  k41_stack((float *)(A + 331776) + 638976, (float *)(A + 331776) + 614400, (float *)(A + 331776) + 589824, (float *)(A + 331776) + 565248, (float *)(A + 331776) + 540672, (float *)(A + 331776) + 516096, (float *)(A + 331776) + 491520, (float *)(A + 331776) + 466944, (float *)(A + 331776) + 442368, (float *)(A + 331776) + 417792, (float *)(A + 331776) + 393216, (float *)(A + 331776) + 368640, (float *)(A + 331776) + 344064, (float *)(A + 331776) + 319488, (float *)(A + 331776) + 294912, (float *)(A + 331776) + 270336, (float *)(A + 331776) + 245760, (float *)(A + 331776) + 221184, (float *)(A + 331776) + 196608, (float *)(A + 331776) + 172032, (float *)(A + 331776) + 147456, (float *)(A + 331776) + 122880, (float *)(A + 331776) + 98304, (float *)(A + 331776) + 73728, (float *)(A + 331776) + 49152, (float *)(A + 331776) + 24576, (float *)(A + 331776) + 0, (float *)(A + 2985984) + 0, (float *)(A + 10183552) + 0);
-  k40_sum_to((float *)(A + 10183552) + 0, (float *)(A + 10178432) + 0);
-  k42_matmul((float *)(A + 10173312) + 0, (float *)(A + 299008) + 0, (float *)(A + 276480) + 0, A + 10179968);
-  k43_sum_to((float *)(A + 10173312) + 0, (float *)(A + 3094592) + 0);
-  k44_mul_neg((float *)(A + 3094784) + 0, (float *)(A + 3094656) + 0);
-  k45_mul((float *)(A + 3094528) + 0, (float *)(A + 10179968) + 0);
+  k28_concat((float *)(A + 10337152) + 245760, (float *)(A + 10337152) + 245888, (float *)(A + 7846784) + 0, (float *)(A + 331776) + 393216);
+  k29_matmul((float *)(A + 331776) + 393216, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 7814016) + 0, (float *)(A + 233472) + 0, (float *)(A + 7617408) + 0, (float *)(A + 8010624) + 0, (float *)(A + 7912320) + 256, (float *)(A + 7650176) + 0, (float *)(A + 3488640) + 122880, (float *)(A + 7584640) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 270592, (float *)(A + 10337152) + 270336, (float *)(A + 10337152) + 270464);
+  k27_mul((float *)(A + 10337152) + 270592, (float *)(A + 7650176) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 270336, (float *)(A + 10337152) + 270464, (float *)(A + 233472) + 0, (float *)(A + 331776) + 368640);
+  k29_matmul((float *)(A + 331776) + 368640, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 7584640) + 0, (float *)(A + 233472) + 0, (float *)(A + 7388032) + 0, (float *)(A + 7781248) + 0, (float *)(A + 7682944) + 256, (float *)(A + 7420800) + 0, (float *)(A + 3488640) + 114688, (float *)(A + 7355264) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 295168, (float *)(A + 10337152) + 294912, (float *)(A + 10337152) + 295040);
+  k27_mul((float *)(A + 10337152) + 295168, (float *)(A + 7420800) + 0, (float *)(A + 7388032) + 0);
+  k28_concat((float *)(A + 10337152) + 294912, (float *)(A + 10337152) + 295040, (float *)(A + 7388032) + 0, (float *)(A + 331776) + 344064);
+  k29_matmul((float *)(A + 331776) + 344064, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 7355264) + 0, (float *)(A + 233472) + 0, (float *)(A + 7158656) + 0, (float *)(A + 7551872) + 0, (float *)(A + 7453568) + 256, (float *)(A + 7191424) + 0, (float *)(A + 3488640) + 106496, (float *)(A + 7125888) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 319744, (float *)(A + 10337152) + 319488, (float *)(A + 10337152) + 319616);
+  k27_mul((float *)(A + 10337152) + 319744, (float *)(A + 7191424) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 319488, (float *)(A + 10337152) + 319616, (float *)(A + 233472) + 0, (float *)(A + 331776) + 319488);
+  k29_matmul((float *)(A + 331776) + 319488, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 7125888) + 0, (float *)(A + 233472) + 0, (float *)(A + 6929280) + 0, (float *)(A + 7322496) + 0, (float *)(A + 7224192) + 256, (float *)(A + 6962048) + 0, (float *)(A + 3488640) + 98304, (float *)(A + 6896512) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 344320, (float *)(A + 10337152) + 344064, (float *)(A + 10337152) + 344192);
+  k27_mul((float *)(A + 10337152) + 344320, (float *)(A + 6962048) + 0, (float *)(A + 6929280) + 0);
+  k28_concat((float *)(A + 10337152) + 344064, (float *)(A + 10337152) + 344192, (float *)(A + 6929280) + 0, (float *)(A + 331776) + 294912);
+  k29_matmul((float *)(A + 331776) + 294912, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 6896512) + 0, (float *)(A + 233472) + 0, (float *)(A + 6699904) + 0, (float *)(A + 7093120) + 0, (float *)(A + 6994816) + 256, (float *)(A + 6732672) + 0, (float *)(A + 3488640) + 90112, (float *)(A + 6667136) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 368896, (float *)(A + 10337152) + 368640, (float *)(A + 10337152) + 368768);
+  k27_mul((float *)(A + 10337152) + 368896, (float *)(A + 6732672) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 368640, (float *)(A + 10337152) + 368768, (float *)(A + 233472) + 0, (float *)(A + 331776) + 270336);
+  k29_matmul((float *)(A + 331776) + 270336, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 6667136) + 0, (float *)(A + 233472) + 0, (float *)(A + 6470528) + 0, (float *)(A + 6863744) + 0, (float *)(A + 6765440) + 256, (float *)(A + 6503296) + 0, (float *)(A + 3488640) + 81920, (float *)(A + 6437760) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 393472, (float *)(A + 10337152) + 393216, (float *)(A + 10337152) + 393344);
+  k27_mul((float *)(A + 10337152) + 393472, (float *)(A + 6503296) + 0, (float *)(A + 6470528) + 0);
+  k28_concat((float *)(A + 10337152) + 393216, (float *)(A + 10337152) + 393344, (float *)(A + 6470528) + 0, (float *)(A + 331776) + 245760);
+  k29_matmul((float *)(A + 331776) + 245760, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 6437760) + 0, (float *)(A + 233472) + 0, (float *)(A + 6241152) + 0, (float *)(A + 6634368) + 0, (float *)(A + 6536064) + 256, (float *)(A + 6273920) + 0, (float *)(A + 3488640) + 73728, (float *)(A + 6208384) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 418048, (float *)(A + 10337152) + 417792, (float *)(A + 10337152) + 417920);
+  k27_mul((float *)(A + 10337152) + 418048, (float *)(A + 6273920) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 417792, (float *)(A + 10337152) + 417920, (float *)(A + 233472) + 0, (float *)(A + 331776) + 221184);
+  k29_matmul((float *)(A + 331776) + 221184, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 6208384) + 0, (float *)(A + 233472) + 0, (float *)(A + 6011776) + 0, (float *)(A + 6404992) + 0, (float *)(A + 6306688) + 256, (float *)(A + 6044544) + 0, (float *)(A + 3488640) + 65536, (float *)(A + 5979008) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 442624, (float *)(A + 10337152) + 442368, (float *)(A + 10337152) + 442496);
+  k27_mul((float *)(A + 10337152) + 442624, (float *)(A + 6044544) + 0, (float *)(A + 6011776) + 0);
+  k28_concat((float *)(A + 10337152) + 442368, (float *)(A + 10337152) + 442496, (float *)(A + 6011776) + 0, (float *)(A + 331776) + 196608);
+  k29_matmul((float *)(A + 331776) + 196608, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 5979008) + 0, (float *)(A + 233472) + 0, (float *)(A + 5782400) + 0, (float *)(A + 6175616) + 0, (float *)(A + 6077312) + 256, (float *)(A + 5815168) + 0, (float *)(A + 3488640) + 57344, (float *)(A + 5749632) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 467200, (float *)(A + 10337152) + 466944, (float *)(A + 10337152) + 467072);
+  k27_mul((float *)(A + 10337152) + 467200, (float *)(A + 5815168) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 466944, (float *)(A + 10337152) + 467072, (float *)(A + 233472) + 0, (float *)(A + 331776) + 172032);
+  k29_matmul((float *)(A + 331776) + 172032, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 5749632) + 0, (float *)(A + 233472) + 0, (float *)(A + 5553024) + 0, (float *)(A + 5946240) + 0, (float *)(A + 5847936) + 256, (float *)(A + 5585792) + 0, (float *)(A + 3488640) + 49152, (float *)(A + 5520256) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 491776, (float *)(A + 10337152) + 491520, (float *)(A + 10337152) + 491648);
+  k27_mul((float *)(A + 10337152) + 491776, (float *)(A + 5585792) + 0, (float *)(A + 5553024) + 0);
+  k28_concat((float *)(A + 10337152) + 491520, (float *)(A + 10337152) + 491648, (float *)(A + 5553024) + 0, (float *)(A + 331776) + 147456);
+  k29_matmul((float *)(A + 331776) + 147456, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 5520256) + 0, (float *)(A + 233472) + 0, (float *)(A + 5323648) + 0, (float *)(A + 5716864) + 0, (float *)(A + 5618560) + 256, (float *)(A + 5356416) + 0, (float *)(A + 3488640) + 40960, (float *)(A + 5290880) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 516352, (float *)(A + 10337152) + 516096, (float *)(A + 10337152) + 516224);
+  k27_mul((float *)(A + 10337152) + 516352, (float *)(A + 5356416) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 516096, (float *)(A + 10337152) + 516224, (float *)(A + 233472) + 0, (float *)(A + 331776) + 122880);
+  k29_matmul((float *)(A + 331776) + 122880, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 5290880) + 0, (float *)(A + 233472) + 0, (float *)(A + 5094272) + 0, (float *)(A + 5487488) + 0, (float *)(A + 5389184) + 256, (float *)(A + 5127040) + 0, (float *)(A + 3488640) + 32768, (float *)(A + 5061504) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 540928, (float *)(A + 10337152) + 540672, (float *)(A + 10337152) + 540800);
+  k27_mul((float *)(A + 10337152) + 540928, (float *)(A + 5127040) + 0, (float *)(A + 5094272) + 0);
+  k28_concat((float *)(A + 10337152) + 540672, (float *)(A + 10337152) + 540800, (float *)(A + 5094272) + 0, (float *)(A + 331776) + 98304);
+  k29_matmul((float *)(A + 331776) + 98304, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 5061504) + 0, (float *)(A + 233472) + 0, (float *)(A + 4864896) + 0, (float *)(A + 5258112) + 0, (float *)(A + 5159808) + 256, (float *)(A + 4897664) + 0, (float *)(A + 3488640) + 24576, (float *)(A + 4832128) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 565504, (float *)(A + 10337152) + 565248, (float *)(A + 10337152) + 565376);
+  k27_mul((float *)(A + 10337152) + 565504, (float *)(A + 4897664) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 565248, (float *)(A + 10337152) + 565376, (float *)(A + 233472) + 0, (float *)(A + 331776) + 73728);
+  k29_matmul((float *)(A + 331776) + 73728, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 4832128) + 0, (float *)(A + 233472) + 0, (float *)(A + 4635520) + 0, (float *)(A + 5028736) + 0, (float *)(A + 4930432) + 256, (float *)(A + 4668288) + 0, (float *)(A + 3488640) + 16384, (float *)(A + 4602752) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 590080, (float *)(A + 10337152) + 589824, (float *)(A + 10337152) + 589952);
+  k27_mul((float *)(A + 10337152) + 590080, (float *)(A + 4668288) + 0, (float *)(A + 4635520) + 0);
+  k28_concat((float *)(A + 10337152) + 589824, (float *)(A + 10337152) + 589952, (float *)(A + 4635520) + 0, (float *)(A + 331776) + 49152);
+  k29_matmul((float *)(A + 331776) + 49152, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 4602752) + 0, (float *)(A + 233472) + 0, (float *)(A + 4406144) + 0, (float *)(A + 4799360) + 0, (float *)(A + 4701056) + 256, (float *)(A + 4438912) + 0, (float *)(A + 3488640) + 8192, (float *)(A + 4373376) + 0, (float *)(A + 266240) + 0, (float *)(A + 10337152) + 614656, (float *)(A + 10337152) + 614400, (float *)(A + 10337152) + 614528);
+  k27_mul((float *)(A + 10337152) + 614656, (float *)(A + 4438912) + 0, (float *)(A + 233472) + 0);
+  k28_concat((float *)(A + 10337152) + 614400, (float *)(A + 10337152) + 614528, (float *)(A + 233472) + 0, (float *)(A + 331776) + 24576);
+  k29_matmul((float *)(A + 331776) + 24576, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k30_mul_addn_mul((float *)(A + 266240) + 0, (float *)(A + 4373376) + 0, (float *)(A + 233472) + 0, (float *)(A + 3028992) + 0, (float *)(A + 4569984) + 0, (float *)(A + 4471680) + 256, (float *)(A + 3061760) + 0, (float *)(A + 3488640) + 0, (float *)(A + 2996224) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10337152) + 639232, (float *)(A + 10337152) + 638976, (float *)(A + 10337152) + 639104);
+  k27_mul((float *)(A + 10337152) + 639232, (float *)(A + 3061760) + 0, (float *)(A + 3028992) + 0);
+  k28_concat((float *)(A + 10337152) + 638976, (float *)(A + 10337152) + 639104, (float *)(A + 3028992) + 0, (float *)(A + 331776) + 0);
+  k29_matmul((float *)(A + 331776) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 233472) + 0);
+  k31_mul_addn_mul((float *)(A + 10112896) + 0, (float *)(A + 2996224) + 0, (float *)(A + 233472) + 0, (float *)(A + 3390336) + 0, (float *)(A + 3455872) + 0, (float *)(A + 3095424) + 256, (float *)(A + 3423104) + 0, (float *)(A + 200704) + 0, (float *)(A + 10337152) + 663808, (float *)(A + 10337152) + 663552, (float *)(A + 10337152) + 663680);
+  k32_matmul((float *)(A + 10337152) + 0, (float *)(A + 0) + 0, (float *)(A + 200704) + 0, A + 3455872);
+  k33_matmul((float *)(A + 331776) + 0, (float *)(A + 3488640) + 0, (float *)(A + 0) + 0, A + 3455872);
+  k34_sum_to((float *)(A + 10337152) + 0, (float *)(A + 196608) + 0);
+  k27_mul((float *)(A + 10337152) + 663808, (float *)(A + 3423104) + 0, (float *)(A + 10112896) + 0);
+  k28_concat((float *)(A + 10337152) + 663552, (float *)(A + 10337152) + 663680, (float *)(A + 10112896) + 0, (float *)(A + 4701056) + 0);
+  k35_stack((float *)(A + 331776) + 638976, (float *)(A + 331776) + 614400, (float *)(A + 331776) + 589824, (float *)(A + 331776) + 565248, (float *)(A + 331776) + 540672, (float *)(A + 331776) + 516096, (float *)(A + 331776) + 491520, (float *)(A + 331776) + 466944, (float *)(A + 331776) + 442368, (float *)(A + 331776) + 417792, (float *)(A + 331776) + 393216, (float *)(A + 331776) + 368640, (float *)(A + 331776) + 344064, (float *)(A + 331776) + 319488, (float *)(A + 331776) + 294912, (float *)(A + 331776) + 270336, (float *)(A + 331776) + 245760, (float *)(A + 331776) + 221184, (float *)(A + 331776) + 196608, (float *)(A + 331776) + 172032, (float *)(A + 331776) + 147456, (float *)(A + 331776) + 122880, (float *)(A + 331776) + 98304, (float *)(A + 331776) + 73728, (float *)(A + 331776) + 49152, (float *)(A + 331776) + 24576, (float *)(A + 331776) + 0, (float *)(A + 4701056) + 0, (float *)(A + 10145664) + 0);
+  k34_sum_to((float *)(A + 10145664) + 0, (float *)(A + 198144) + 0);
+  k36_matmul((float *)(A + 10107776) + 0, (float *)(A + 299008) + 0, (float *)(A + 10112896) + 0, A + 10118016);
+  k37_sum_to((float *)(A + 10107776) + 0, (float *)(A + 3094592) + 0);
+  k38_mul_neg((float *)(A + 3094784) + 0, (float *)(A + 3094656) + 0);
+  k39_mul((float *)(A + 3094528) + 0, (float *)(A + 199680) + 0);
 }
 
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -2336,21 +2083,21 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   (void)P, (void)A;
   gru_classifier_grad_1(P, in, A, seed);
   gru_classifier_grad_2(P, in, A, seed);
-  if (out) k13_copy((float *)(A + 10175872) + 0, out->logits);
-  k46_copy((float *)(A + 3094656) + 0, &loss);
-  if (metrics) k46_copy((float *)(A + 10179968) + 0, &metrics->accuracy);
-  k47_copy((float *)(A + 233472) + 0, grads + 0);
-  k48_copy((float *)(A + 0) + 0, grads + 10752);
-  k49_copy((float *)(A + 196608) + 0, grads + 59904);
-  k49_copy((float *)(A + 10178432) + 0, grads + 60288);
-  k50_copy((float *)(A + 276480) + 0, grads + 60672);
-  k51_copy((float *)(A + 3094592) + 0, grads + 61952);
+  if (out) k12_copy((float *)(A + 10110336) + 0, out->logits);
+  k40_copy((float *)(A + 3094656) + 0, &loss);
+  if (metrics) k40_copy((float *)(A + 199680) + 0, &metrics->accuracy);
+  k41_copy((float *)(A + 200704) + 0, grads + 0);
+  k42_copy((float *)(A + 0) + 0, grads + 10752);
+  k43_copy((float *)(A + 196608) + 0, grads + 59904);
+  k43_copy((float *)(A + 198144) + 0, grads + 60288);
+  k44_copy((float *)(A + 10112896) + 0, grads + 60672);
+  k45_copy((float *)(A + 3094592) + 0, grads + 61952);
   return loss;
 }
 
 static void gru_classifier_train_step_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k17_one_hot(in->y + 0, (float *)(A + 0) + 0);
+  k15_one_hot(in->y + 0, (float *)(A + 0) + 0);
   k0_sub_div(in->x + 756, (float *)(A + 2560) + 0);
   k0_sub_div(in->x + 728, (float *)(A + 2560) + 1792);
   k0_sub_div(in->x + 700, (float *)(A + 2560) + 3584);
@@ -2383,398 +2130,263 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k2_matmul((float *)(A + 2560) + 0, (float *)(A + 203264) + 0, (float *)(A + 246272) + 0, A + 2998784);
   k3_add((float *)(A + 246272) + 663552, P + 59904 /* gru1.bias_ih */, (float *)(A + 2999680) + 0);
   k4_add(P + 60288 /* gru1.bias_hh */, (float *)(A + 3097984) + 0);
-  k14_add_sigmoid_mul((float *)(A + 2999680) + 0, (float *)(A + 3097984) + 0, (float *)(A + 3097984) + 256, (float *)(A + 2999680) + 256, (float *)(A + 203264) + 0, (float *)(A + 3196288) + 0);
-  k6_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3229056) + 0);
-  k15_add_sigmoid_sub((float *)(A + 2999680) + 128, (float *)(A + 3097984) + 128, (float *)(A + 3196288) + 0, (float *)(A + 3425664) + 0, (float *)(A + 3458432) + 0, (float *)(A + 3491200) + 0);
-  k8_matmul((float *)(A + 3491200) + 0, (float *)(A + 3229056) + 0, (float *)(A + 2998784) + 0, A + 236032);
+  k5_transpose(P + 10752 /* gru1.weight_hh */, (float *)(A + 3196288) + 0);
+  k13_add_sigmoid_sub((float *)(A + 2999680) + 128, (float *)(A + 3097984) + 128, (float *)(A + 2999680) + 0, (float *)(A + 3097984) + 0, (float *)(A + 3097984) + 256, (float *)(A + 2999680) + 256, (float *)(A + 203264) + 0, (float *)(A + 3392896) + 0, (float *)(A + 3425664) + 0, (float *)(A + 3458432) + 0, (float *)(A + 3491200) + 0);
+  k7_matmul((float *)(A + 3491200) + 0, (float *)(A + 3196288) + 0, (float *)(A + 2998784) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 638976, P + 59904 /* gru1.bias_ih */, (float *)(A + 4375936) + 0);
   k3_add((float *)(A + 2998784) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4474240) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4375936) + 0, (float *)(A + 4474240) + 0, (float *)(A + 4474240) + 256, (float *)(A + 4375936) + 256, (float *)(A + 2998784) + 0, (float *)(A + 3031552) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4375936) + 128, (float *)(A + 4474240) + 128, (float *)(A + 3031552) + 0, (float *)(A + 3491200) + 0, (float *)(A + 3064320) + 0, (float *)(A + 4572544) + 0, (float *)(A + 3491200) + 8192);
-  k8_matmul((float *)(A + 3491200) + 8192, (float *)(A + 3229056) + 0, (float *)(A + 4375936) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 4375936) + 128, (float *)(A + 4474240) + 128, (float *)(A + 4375936) + 0, (float *)(A + 4474240) + 0, (float *)(A + 4474240) + 256, (float *)(A + 4375936) + 256, (float *)(A + 3491200) + 0, (float *)(A + 2998784) + 0, (float *)(A + 3031552) + 0, (float *)(A + 3064320) + 0, (float *)(A + 4572544) + 0, (float *)(A + 3491200) + 8192);
+  k7_matmul((float *)(A + 3491200) + 8192, (float *)(A + 3196288) + 0, (float *)(A + 4375936) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 614400, P + 59904 /* gru1.bias_ih */, (float *)(A + 4605312) + 0);
   k3_add((float *)(A + 4375936) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4703616) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4605312) + 0, (float *)(A + 4703616) + 0, (float *)(A + 4703616) + 256, (float *)(A + 4605312) + 256, (float *)(A + 4375936) + 0, (float *)(A + 4408704) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4605312) + 128, (float *)(A + 4703616) + 128, (float *)(A + 4408704) + 0, (float *)(A + 3491200) + 8192, (float *)(A + 4441472) + 0, (float *)(A + 4801920) + 0, (float *)(A + 3491200) + 16384);
-  k8_matmul((float *)(A + 3491200) + 16384, (float *)(A + 3229056) + 0, (float *)(A + 4605312) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 4605312) + 128, (float *)(A + 4703616) + 128, (float *)(A + 4605312) + 0, (float *)(A + 4703616) + 0, (float *)(A + 4703616) + 256, (float *)(A + 4605312) + 256, (float *)(A + 3491200) + 8192, (float *)(A + 4375936) + 0, (float *)(A + 4408704) + 0, (float *)(A + 4441472) + 0, (float *)(A + 4801920) + 0, (float *)(A + 3491200) + 16384);
+  k7_matmul((float *)(A + 3491200) + 16384, (float *)(A + 3196288) + 0, (float *)(A + 4605312) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 589824, P + 59904 /* gru1.bias_ih */, (float *)(A + 4834688) + 0);
   k3_add((float *)(A + 4605312) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4932992) + 0);
-  k14_add_sigmoid_mul((float *)(A + 4834688) + 0, (float *)(A + 4932992) + 0, (float *)(A + 4932992) + 256, (float *)(A + 4834688) + 256, (float *)(A + 4605312) + 0, (float *)(A + 4638080) + 0);
-  k16_add_sigmoid_sub((float *)(A + 4834688) + 128, (float *)(A + 4932992) + 128, (float *)(A + 4638080) + 0, (float *)(A + 3491200) + 16384, (float *)(A + 4670848) + 0, (float *)(A + 5031296) + 0, (float *)(A + 3491200) + 24576);
-  k8_matmul((float *)(A + 3491200) + 24576, (float *)(A + 3229056) + 0, (float *)(A + 4834688) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 4834688) + 128, (float *)(A + 4932992) + 128, (float *)(A + 4834688) + 0, (float *)(A + 4932992) + 0, (float *)(A + 4932992) + 256, (float *)(A + 4834688) + 256, (float *)(A + 3491200) + 16384, (float *)(A + 4605312) + 0, (float *)(A + 4638080) + 0, (float *)(A + 4670848) + 0, (float *)(A + 5031296) + 0, (float *)(A + 3491200) + 24576);
+  k7_matmul((float *)(A + 3491200) + 24576, (float *)(A + 3196288) + 0, (float *)(A + 4834688) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 565248, P + 59904 /* gru1.bias_ih */, (float *)(A + 5064064) + 0);
   k3_add((float *)(A + 4834688) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5162368) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5064064) + 0, (float *)(A + 5162368) + 0, (float *)(A + 5162368) + 256, (float *)(A + 5064064) + 256, (float *)(A + 4834688) + 0, (float *)(A + 4867456) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5064064) + 128, (float *)(A + 5162368) + 128, (float *)(A + 4867456) + 0, (float *)(A + 3491200) + 24576, (float *)(A + 4900224) + 0, (float *)(A + 5260672) + 0, (float *)(A + 3491200) + 32768);
-  k8_matmul((float *)(A + 3491200) + 32768, (float *)(A + 3229056) + 0, (float *)(A + 5064064) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 5064064) + 128, (float *)(A + 5162368) + 128, (float *)(A + 5064064) + 0, (float *)(A + 5162368) + 0, (float *)(A + 5162368) + 256, (float *)(A + 5064064) + 256, (float *)(A + 3491200) + 24576, (float *)(A + 4834688) + 0, (float *)(A + 4867456) + 0, (float *)(A + 4900224) + 0, (float *)(A + 5260672) + 0, (float *)(A + 3491200) + 32768);
+  k7_matmul((float *)(A + 3491200) + 32768, (float *)(A + 3196288) + 0, (float *)(A + 5064064) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 540672, P + 59904 /* gru1.bias_ih */, (float *)(A + 5293440) + 0);
   k3_add((float *)(A + 5064064) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5391744) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5293440) + 0, (float *)(A + 5391744) + 0, (float *)(A + 5391744) + 256, (float *)(A + 5293440) + 256, (float *)(A + 5064064) + 0, (float *)(A + 5096832) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5293440) + 128, (float *)(A + 5391744) + 128, (float *)(A + 5096832) + 0, (float *)(A + 3491200) + 32768, (float *)(A + 5129600) + 0, (float *)(A + 5490048) + 0, (float *)(A + 3491200) + 40960);
-  k8_matmul((float *)(A + 3491200) + 40960, (float *)(A + 3229056) + 0, (float *)(A + 5293440) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 5293440) + 128, (float *)(A + 5391744) + 128, (float *)(A + 5293440) + 0, (float *)(A + 5391744) + 0, (float *)(A + 5391744) + 256, (float *)(A + 5293440) + 256, (float *)(A + 3491200) + 32768, (float *)(A + 5064064) + 0, (float *)(A + 5096832) + 0, (float *)(A + 5129600) + 0, (float *)(A + 5490048) + 0, (float *)(A + 3491200) + 40960);
+  k7_matmul((float *)(A + 3491200) + 40960, (float *)(A + 3196288) + 0, (float *)(A + 5293440) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 516096, P + 59904 /* gru1.bias_ih */, (float *)(A + 5522816) + 0);
   k3_add((float *)(A + 5293440) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5621120) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5522816) + 0, (float *)(A + 5621120) + 0, (float *)(A + 5621120) + 256, (float *)(A + 5522816) + 256, (float *)(A + 5293440) + 0, (float *)(A + 5326208) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5522816) + 128, (float *)(A + 5621120) + 128, (float *)(A + 5326208) + 0, (float *)(A + 3491200) + 40960, (float *)(A + 5358976) + 0, (float *)(A + 5719424) + 0, (float *)(A + 3491200) + 49152);
-  k8_matmul((float *)(A + 3491200) + 49152, (float *)(A + 3229056) + 0, (float *)(A + 5522816) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 5522816) + 128, (float *)(A + 5621120) + 128, (float *)(A + 5522816) + 0, (float *)(A + 5621120) + 0, (float *)(A + 5621120) + 256, (float *)(A + 5522816) + 256, (float *)(A + 3491200) + 40960, (float *)(A + 5293440) + 0, (float *)(A + 5326208) + 0, (float *)(A + 5358976) + 0, (float *)(A + 5719424) + 0, (float *)(A + 3491200) + 49152);
+  k7_matmul((float *)(A + 3491200) + 49152, (float *)(A + 3196288) + 0, (float *)(A + 5522816) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 491520, P + 59904 /* gru1.bias_ih */, (float *)(A + 5752192) + 0);
   k3_add((float *)(A + 5522816) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 5850496) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5752192) + 0, (float *)(A + 5850496) + 0, (float *)(A + 5850496) + 256, (float *)(A + 5752192) + 256, (float *)(A + 5522816) + 0, (float *)(A + 5555584) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5752192) + 128, (float *)(A + 5850496) + 128, (float *)(A + 5555584) + 0, (float *)(A + 3491200) + 49152, (float *)(A + 5588352) + 0, (float *)(A + 5948800) + 0, (float *)(A + 3491200) + 57344);
-  k8_matmul((float *)(A + 3491200) + 57344, (float *)(A + 3229056) + 0, (float *)(A + 5752192) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 5752192) + 128, (float *)(A + 5850496) + 128, (float *)(A + 5752192) + 0, (float *)(A + 5850496) + 0, (float *)(A + 5850496) + 256, (float *)(A + 5752192) + 256, (float *)(A + 3491200) + 49152, (float *)(A + 5522816) + 0, (float *)(A + 5555584) + 0, (float *)(A + 5588352) + 0, (float *)(A + 5948800) + 0, (float *)(A + 3491200) + 57344);
+  k7_matmul((float *)(A + 3491200) + 57344, (float *)(A + 3196288) + 0, (float *)(A + 5752192) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 466944, P + 59904 /* gru1.bias_ih */, (float *)(A + 5981568) + 0);
   k3_add((float *)(A + 5752192) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6079872) + 0);
-  k14_add_sigmoid_mul((float *)(A + 5981568) + 0, (float *)(A + 6079872) + 0, (float *)(A + 6079872) + 256, (float *)(A + 5981568) + 256, (float *)(A + 5752192) + 0, (float *)(A + 5784960) + 0);
-  k16_add_sigmoid_sub((float *)(A + 5981568) + 128, (float *)(A + 6079872) + 128, (float *)(A + 5784960) + 0, (float *)(A + 3491200) + 57344, (float *)(A + 5817728) + 0, (float *)(A + 6178176) + 0, (float *)(A + 3491200) + 65536);
-  k8_matmul((float *)(A + 3491200) + 65536, (float *)(A + 3229056) + 0, (float *)(A + 5981568) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 5981568) + 128, (float *)(A + 6079872) + 128, (float *)(A + 5981568) + 0, (float *)(A + 6079872) + 0, (float *)(A + 6079872) + 256, (float *)(A + 5981568) + 256, (float *)(A + 3491200) + 57344, (float *)(A + 5752192) + 0, (float *)(A + 5784960) + 0, (float *)(A + 5817728) + 0, (float *)(A + 6178176) + 0, (float *)(A + 3491200) + 65536);
+  k7_matmul((float *)(A + 3491200) + 65536, (float *)(A + 3196288) + 0, (float *)(A + 5981568) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 442368, P + 59904 /* gru1.bias_ih */, (float *)(A + 6210944) + 0);
   k3_add((float *)(A + 5981568) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6309248) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6210944) + 0, (float *)(A + 6309248) + 0, (float *)(A + 6309248) + 256, (float *)(A + 6210944) + 256, (float *)(A + 5981568) + 0, (float *)(A + 6014336) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6210944) + 128, (float *)(A + 6309248) + 128, (float *)(A + 6014336) + 0, (float *)(A + 3491200) + 65536, (float *)(A + 6047104) + 0, (float *)(A + 6407552) + 0, (float *)(A + 3491200) + 73728);
-  k8_matmul((float *)(A + 3491200) + 73728, (float *)(A + 3229056) + 0, (float *)(A + 6210944) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 6210944) + 128, (float *)(A + 6309248) + 128, (float *)(A + 6210944) + 0, (float *)(A + 6309248) + 0, (float *)(A + 6309248) + 256, (float *)(A + 6210944) + 256, (float *)(A + 3491200) + 65536, (float *)(A + 5981568) + 0, (float *)(A + 6014336) + 0, (float *)(A + 6047104) + 0, (float *)(A + 6407552) + 0, (float *)(A + 3491200) + 73728);
+  k7_matmul((float *)(A + 3491200) + 73728, (float *)(A + 3196288) + 0, (float *)(A + 6210944) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 417792, P + 59904 /* gru1.bias_ih */, (float *)(A + 6440320) + 0);
   k3_add((float *)(A + 6210944) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6538624) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6440320) + 0, (float *)(A + 6538624) + 0, (float *)(A + 6538624) + 256, (float *)(A + 6440320) + 256, (float *)(A + 6210944) + 0, (float *)(A + 6243712) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6440320) + 128, (float *)(A + 6538624) + 128, (float *)(A + 6243712) + 0, (float *)(A + 3491200) + 73728, (float *)(A + 6276480) + 0, (float *)(A + 6636928) + 0, (float *)(A + 3491200) + 81920);
-  k8_matmul((float *)(A + 3491200) + 81920, (float *)(A + 3229056) + 0, (float *)(A + 6440320) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 6440320) + 128, (float *)(A + 6538624) + 128, (float *)(A + 6440320) + 0, (float *)(A + 6538624) + 0, (float *)(A + 6538624) + 256, (float *)(A + 6440320) + 256, (float *)(A + 3491200) + 73728, (float *)(A + 6210944) + 0, (float *)(A + 6243712) + 0, (float *)(A + 6276480) + 0, (float *)(A + 6636928) + 0, (float *)(A + 3491200) + 81920);
+  k7_matmul((float *)(A + 3491200) + 81920, (float *)(A + 3196288) + 0, (float *)(A + 6440320) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 393216, P + 59904 /* gru1.bias_ih */, (float *)(A + 6669696) + 0);
   k3_add((float *)(A + 6440320) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6768000) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6669696) + 0, (float *)(A + 6768000) + 0, (float *)(A + 6768000) + 256, (float *)(A + 6669696) + 256, (float *)(A + 6440320) + 0, (float *)(A + 6473088) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6669696) + 128, (float *)(A + 6768000) + 128, (float *)(A + 6473088) + 0, (float *)(A + 3491200) + 81920, (float *)(A + 6505856) + 0, (float *)(A + 6866304) + 0, (float *)(A + 3491200) + 90112);
-  k8_matmul((float *)(A + 3491200) + 90112, (float *)(A + 3229056) + 0, (float *)(A + 6669696) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 6669696) + 128, (float *)(A + 6768000) + 128, (float *)(A + 6669696) + 0, (float *)(A + 6768000) + 0, (float *)(A + 6768000) + 256, (float *)(A + 6669696) + 256, (float *)(A + 3491200) + 81920, (float *)(A + 6440320) + 0, (float *)(A + 6473088) + 0, (float *)(A + 6505856) + 0, (float *)(A + 6866304) + 0, (float *)(A + 3491200) + 90112);
+  k7_matmul((float *)(A + 3491200) + 90112, (float *)(A + 3196288) + 0, (float *)(A + 6669696) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 368640, P + 59904 /* gru1.bias_ih */, (float *)(A + 6899072) + 0);
   k3_add((float *)(A + 6669696) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 6997376) + 0);
-  k14_add_sigmoid_mul((float *)(A + 6899072) + 0, (float *)(A + 6997376) + 0, (float *)(A + 6997376) + 256, (float *)(A + 6899072) + 256, (float *)(A + 6669696) + 0, (float *)(A + 6702464) + 0);
-  k16_add_sigmoid_sub((float *)(A + 6899072) + 128, (float *)(A + 6997376) + 128, (float *)(A + 6702464) + 0, (float *)(A + 3491200) + 90112, (float *)(A + 6735232) + 0, (float *)(A + 7095680) + 0, (float *)(A + 3491200) + 98304);
-  k8_matmul((float *)(A + 3491200) + 98304, (float *)(A + 3229056) + 0, (float *)(A + 6899072) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 6899072) + 128, (float *)(A + 6997376) + 128, (float *)(A + 6899072) + 0, (float *)(A + 6997376) + 0, (float *)(A + 6997376) + 256, (float *)(A + 6899072) + 256, (float *)(A + 3491200) + 90112, (float *)(A + 6669696) + 0, (float *)(A + 6702464) + 0, (float *)(A + 6735232) + 0, (float *)(A + 7095680) + 0, (float *)(A + 3491200) + 98304);
+  k7_matmul((float *)(A + 3491200) + 98304, (float *)(A + 3196288) + 0, (float *)(A + 6899072) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 344064, P + 59904 /* gru1.bias_ih */, (float *)(A + 7128448) + 0);
   k3_add((float *)(A + 6899072) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7226752) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7128448) + 0, (float *)(A + 7226752) + 0, (float *)(A + 7226752) + 256, (float *)(A + 7128448) + 256, (float *)(A + 6899072) + 0, (float *)(A + 6931840) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7128448) + 128, (float *)(A + 7226752) + 128, (float *)(A + 6931840) + 0, (float *)(A + 3491200) + 98304, (float *)(A + 6964608) + 0, (float *)(A + 7325056) + 0, (float *)(A + 3491200) + 106496);
-  k8_matmul((float *)(A + 3491200) + 106496, (float *)(A + 3229056) + 0, (float *)(A + 7128448) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 7128448) + 128, (float *)(A + 7226752) + 128, (float *)(A + 7128448) + 0, (float *)(A + 7226752) + 0, (float *)(A + 7226752) + 256, (float *)(A + 7128448) + 256, (float *)(A + 3491200) + 98304, (float *)(A + 6899072) + 0, (float *)(A + 6931840) + 0, (float *)(A + 6964608) + 0, (float *)(A + 7325056) + 0, (float *)(A + 3491200) + 106496);
+  k7_matmul((float *)(A + 3491200) + 106496, (float *)(A + 3196288) + 0, (float *)(A + 7128448) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 319488, P + 59904 /* gru1.bias_ih */, (float *)(A + 7357824) + 0);
   k3_add((float *)(A + 7128448) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7456128) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7357824) + 0, (float *)(A + 7456128) + 0, (float *)(A + 7456128) + 256, (float *)(A + 7357824) + 256, (float *)(A + 7128448) + 0, (float *)(A + 7161216) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7357824) + 128, (float *)(A + 7456128) + 128, (float *)(A + 7161216) + 0, (float *)(A + 3491200) + 106496, (float *)(A + 7193984) + 0, (float *)(A + 7554432) + 0, (float *)(A + 3491200) + 114688);
-  k8_matmul((float *)(A + 3491200) + 114688, (float *)(A + 3229056) + 0, (float *)(A + 7357824) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 7357824) + 128, (float *)(A + 7456128) + 128, (float *)(A + 7357824) + 0, (float *)(A + 7456128) + 0, (float *)(A + 7456128) + 256, (float *)(A + 7357824) + 256, (float *)(A + 3491200) + 106496, (float *)(A + 7128448) + 0, (float *)(A + 7161216) + 0, (float *)(A + 7193984) + 0, (float *)(A + 7554432) + 0, (float *)(A + 3491200) + 114688);
+  k7_matmul((float *)(A + 3491200) + 114688, (float *)(A + 3196288) + 0, (float *)(A + 7357824) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 294912, P + 59904 /* gru1.bias_ih */, (float *)(A + 7587200) + 0);
   k3_add((float *)(A + 7357824) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7685504) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7587200) + 0, (float *)(A + 7685504) + 0, (float *)(A + 7685504) + 256, (float *)(A + 7587200) + 256, (float *)(A + 7357824) + 0, (float *)(A + 7390592) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7587200) + 128, (float *)(A + 7685504) + 128, (float *)(A + 7390592) + 0, (float *)(A + 3491200) + 114688, (float *)(A + 7423360) + 0, (float *)(A + 7783808) + 0, (float *)(A + 3491200) + 122880);
-  k8_matmul((float *)(A + 3491200) + 122880, (float *)(A + 3229056) + 0, (float *)(A + 7587200) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 7587200) + 128, (float *)(A + 7685504) + 128, (float *)(A + 7587200) + 0, (float *)(A + 7685504) + 0, (float *)(A + 7685504) + 256, (float *)(A + 7587200) + 256, (float *)(A + 3491200) + 114688, (float *)(A + 7357824) + 0, (float *)(A + 7390592) + 0, (float *)(A + 7423360) + 0, (float *)(A + 7783808) + 0, (float *)(A + 3491200) + 122880);
+  k7_matmul((float *)(A + 3491200) + 122880, (float *)(A + 3196288) + 0, (float *)(A + 7587200) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 270336, P + 59904 /* gru1.bias_ih */, (float *)(A + 7816576) + 0);
   k3_add((float *)(A + 7587200) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 7914880) + 0);
-  k14_add_sigmoid_mul((float *)(A + 7816576) + 0, (float *)(A + 7914880) + 0, (float *)(A + 7914880) + 256, (float *)(A + 7816576) + 256, (float *)(A + 7587200) + 0, (float *)(A + 7619968) + 0);
-  k16_add_sigmoid_sub((float *)(A + 7816576) + 128, (float *)(A + 7914880) + 128, (float *)(A + 7619968) + 0, (float *)(A + 3491200) + 122880, (float *)(A + 7652736) + 0, (float *)(A + 8013184) + 0, (float *)(A + 3491200) + 131072);
-  k8_matmul((float *)(A + 3491200) + 131072, (float *)(A + 3229056) + 0, (float *)(A + 7816576) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 7816576) + 128, (float *)(A + 7914880) + 128, (float *)(A + 7816576) + 0, (float *)(A + 7914880) + 0, (float *)(A + 7914880) + 256, (float *)(A + 7816576) + 256, (float *)(A + 3491200) + 122880, (float *)(A + 7587200) + 0, (float *)(A + 7619968) + 0, (float *)(A + 7652736) + 0, (float *)(A + 8013184) + 0, (float *)(A + 3491200) + 131072);
+  k7_matmul((float *)(A + 3491200) + 131072, (float *)(A + 3196288) + 0, (float *)(A + 7816576) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 245760, P + 59904 /* gru1.bias_ih */, (float *)(A + 8045952) + 0);
   k3_add((float *)(A + 7816576) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8144256) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8045952) + 0, (float *)(A + 8144256) + 0, (float *)(A + 8144256) + 256, (float *)(A + 8045952) + 256, (float *)(A + 7816576) + 0, (float *)(A + 7849344) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8045952) + 128, (float *)(A + 8144256) + 128, (float *)(A + 7849344) + 0, (float *)(A + 3491200) + 131072, (float *)(A + 7882112) + 0, (float *)(A + 8242560) + 0, (float *)(A + 3491200) + 139264);
-  k8_matmul((float *)(A + 3491200) + 139264, (float *)(A + 3229056) + 0, (float *)(A + 8045952) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 8045952) + 128, (float *)(A + 8144256) + 128, (float *)(A + 8045952) + 0, (float *)(A + 8144256) + 0, (float *)(A + 8144256) + 256, (float *)(A + 8045952) + 256, (float *)(A + 3491200) + 131072, (float *)(A + 7816576) + 0, (float *)(A + 7849344) + 0, (float *)(A + 7882112) + 0, (float *)(A + 8242560) + 0, (float *)(A + 3491200) + 139264);
+  k7_matmul((float *)(A + 3491200) + 139264, (float *)(A + 3196288) + 0, (float *)(A + 8045952) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 221184, P + 59904 /* gru1.bias_ih */, (float *)(A + 8275328) + 0);
   k3_add((float *)(A + 8045952) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8373632) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8275328) + 0, (float *)(A + 8373632) + 0, (float *)(A + 8373632) + 256, (float *)(A + 8275328) + 256, (float *)(A + 8045952) + 0, (float *)(A + 8078720) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8275328) + 128, (float *)(A + 8373632) + 128, (float *)(A + 8078720) + 0, (float *)(A + 3491200) + 139264, (float *)(A + 8111488) + 0, (float *)(A + 8471936) + 0, (float *)(A + 3491200) + 147456);
-  k8_matmul((float *)(A + 3491200) + 147456, (float *)(A + 3229056) + 0, (float *)(A + 8275328) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 8275328) + 128, (float *)(A + 8373632) + 128, (float *)(A + 8275328) + 0, (float *)(A + 8373632) + 0, (float *)(A + 8373632) + 256, (float *)(A + 8275328) + 256, (float *)(A + 3491200) + 139264, (float *)(A + 8045952) + 0, (float *)(A + 8078720) + 0, (float *)(A + 8111488) + 0, (float *)(A + 8471936) + 0, (float *)(A + 3491200) + 147456);
+  k7_matmul((float *)(A + 3491200) + 147456, (float *)(A + 3196288) + 0, (float *)(A + 8275328) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 196608, P + 59904 /* gru1.bias_ih */, (float *)(A + 8504704) + 0);
   k3_add((float *)(A + 8275328) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8603008) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8504704) + 0, (float *)(A + 8603008) + 0, (float *)(A + 8603008) + 256, (float *)(A + 8504704) + 256, (float *)(A + 8275328) + 0, (float *)(A + 8308096) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8504704) + 128, (float *)(A + 8603008) + 128, (float *)(A + 8308096) + 0, (float *)(A + 3491200) + 147456, (float *)(A + 8340864) + 0, (float *)(A + 8701312) + 0, (float *)(A + 3491200) + 155648);
-  k8_matmul((float *)(A + 3491200) + 155648, (float *)(A + 3229056) + 0, (float *)(A + 8504704) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 8504704) + 128, (float *)(A + 8603008) + 128, (float *)(A + 8504704) + 0, (float *)(A + 8603008) + 0, (float *)(A + 8603008) + 256, (float *)(A + 8504704) + 256, (float *)(A + 3491200) + 147456, (float *)(A + 8275328) + 0, (float *)(A + 8308096) + 0, (float *)(A + 8340864) + 0, (float *)(A + 8701312) + 0, (float *)(A + 3491200) + 155648);
+  k7_matmul((float *)(A + 3491200) + 155648, (float *)(A + 3196288) + 0, (float *)(A + 8504704) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 172032, P + 59904 /* gru1.bias_ih */, (float *)(A + 8734080) + 0);
   k3_add((float *)(A + 8504704) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 8832384) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8734080) + 0, (float *)(A + 8832384) + 0, (float *)(A + 8832384) + 256, (float *)(A + 8734080) + 256, (float *)(A + 8504704) + 0, (float *)(A + 8537472) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8734080) + 128, (float *)(A + 8832384) + 128, (float *)(A + 8537472) + 0, (float *)(A + 3491200) + 155648, (float *)(A + 8570240) + 0, (float *)(A + 8930688) + 0, (float *)(A + 3491200) + 163840);
-  k8_matmul((float *)(A + 3491200) + 163840, (float *)(A + 3229056) + 0, (float *)(A + 8734080) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 8734080) + 128, (float *)(A + 8832384) + 128, (float *)(A + 8734080) + 0, (float *)(A + 8832384) + 0, (float *)(A + 8832384) + 256, (float *)(A + 8734080) + 256, (float *)(A + 3491200) + 155648, (float *)(A + 8504704) + 0, (float *)(A + 8537472) + 0, (float *)(A + 8570240) + 0, (float *)(A + 8930688) + 0, (float *)(A + 3491200) + 163840);
+  k7_matmul((float *)(A + 3491200) + 163840, (float *)(A + 3196288) + 0, (float *)(A + 8734080) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 147456, P + 59904 /* gru1.bias_ih */, (float *)(A + 8963456) + 0);
   k3_add((float *)(A + 8734080) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9061760) + 0);
-  k14_add_sigmoid_mul((float *)(A + 8963456) + 0, (float *)(A + 9061760) + 0, (float *)(A + 9061760) + 256, (float *)(A + 8963456) + 256, (float *)(A + 8734080) + 0, (float *)(A + 8766848) + 0);
-  k16_add_sigmoid_sub((float *)(A + 8963456) + 128, (float *)(A + 9061760) + 128, (float *)(A + 8766848) + 0, (float *)(A + 3491200) + 163840, (float *)(A + 8799616) + 0, (float *)(A + 9160064) + 0, (float *)(A + 3491200) + 172032);
-  k8_matmul((float *)(A + 3491200) + 172032, (float *)(A + 3229056) + 0, (float *)(A + 8963456) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 8963456) + 128, (float *)(A + 9061760) + 128, (float *)(A + 8963456) + 0, (float *)(A + 9061760) + 0, (float *)(A + 9061760) + 256, (float *)(A + 8963456) + 256, (float *)(A + 3491200) + 163840, (float *)(A + 8734080) + 0, (float *)(A + 8766848) + 0, (float *)(A + 8799616) + 0, (float *)(A + 9160064) + 0, (float *)(A + 3491200) + 172032);
+  k7_matmul((float *)(A + 3491200) + 172032, (float *)(A + 3196288) + 0, (float *)(A + 8963456) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 122880, P + 59904 /* gru1.bias_ih */, (float *)(A + 9192832) + 0);
   k3_add((float *)(A + 8963456) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9291136) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9192832) + 0, (float *)(A + 9291136) + 0, (float *)(A + 9291136) + 256, (float *)(A + 9192832) + 256, (float *)(A + 8963456) + 0, (float *)(A + 8996224) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9192832) + 128, (float *)(A + 9291136) + 128, (float *)(A + 8996224) + 0, (float *)(A + 3491200) + 172032, (float *)(A + 9028992) + 0, (float *)(A + 9389440) + 0, (float *)(A + 3491200) + 180224);
-  k8_matmul((float *)(A + 3491200) + 180224, (float *)(A + 3229056) + 0, (float *)(A + 9192832) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 9192832) + 128, (float *)(A + 9291136) + 128, (float *)(A + 9192832) + 0, (float *)(A + 9291136) + 0, (float *)(A + 9291136) + 256, (float *)(A + 9192832) + 256, (float *)(A + 3491200) + 172032, (float *)(A + 8963456) + 0, (float *)(A + 8996224) + 0, (float *)(A + 9028992) + 0, (float *)(A + 9389440) + 0, (float *)(A + 3491200) + 180224);
+  k7_matmul((float *)(A + 3491200) + 180224, (float *)(A + 3196288) + 0, (float *)(A + 9192832) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 98304, P + 59904 /* gru1.bias_ih */, (float *)(A + 9422208) + 0);
   k3_add((float *)(A + 9192832) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9520512) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9422208) + 0, (float *)(A + 9520512) + 0, (float *)(A + 9520512) + 256, (float *)(A + 9422208) + 256, (float *)(A + 9192832) + 0, (float *)(A + 9225600) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9422208) + 128, (float *)(A + 9520512) + 128, (float *)(A + 9225600) + 0, (float *)(A + 3491200) + 180224, (float *)(A + 9258368) + 0, (float *)(A + 9618816) + 0, (float *)(A + 3491200) + 188416);
-  k8_matmul((float *)(A + 3491200) + 188416, (float *)(A + 3229056) + 0, (float *)(A + 9422208) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 9422208) + 128, (float *)(A + 9520512) + 128, (float *)(A + 9422208) + 0, (float *)(A + 9520512) + 0, (float *)(A + 9520512) + 256, (float *)(A + 9422208) + 256, (float *)(A + 3491200) + 180224, (float *)(A + 9192832) + 0, (float *)(A + 9225600) + 0, (float *)(A + 9258368) + 0, (float *)(A + 9618816) + 0, (float *)(A + 3491200) + 188416);
+  k7_matmul((float *)(A + 3491200) + 188416, (float *)(A + 3196288) + 0, (float *)(A + 9422208) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 73728, P + 59904 /* gru1.bias_ih */, (float *)(A + 9651584) + 0);
   k3_add((float *)(A + 9422208) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9749888) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9651584) + 0, (float *)(A + 9749888) + 0, (float *)(A + 9749888) + 256, (float *)(A + 9651584) + 256, (float *)(A + 9422208) + 0, (float *)(A + 9454976) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9651584) + 128, (float *)(A + 9749888) + 128, (float *)(A + 9454976) + 0, (float *)(A + 3491200) + 188416, (float *)(A + 9487744) + 0, (float *)(A + 9848192) + 0, (float *)(A + 3491200) + 196608);
-  k8_matmul((float *)(A + 3491200) + 196608, (float *)(A + 3229056) + 0, (float *)(A + 9651584) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 9651584) + 128, (float *)(A + 9749888) + 128, (float *)(A + 9651584) + 0, (float *)(A + 9749888) + 0, (float *)(A + 9749888) + 256, (float *)(A + 9651584) + 256, (float *)(A + 3491200) + 188416, (float *)(A + 9422208) + 0, (float *)(A + 9454976) + 0, (float *)(A + 9487744) + 0, (float *)(A + 9848192) + 0, (float *)(A + 3491200) + 196608);
+  k7_matmul((float *)(A + 3491200) + 196608, (float *)(A + 3196288) + 0, (float *)(A + 9651584) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 49152, P + 59904 /* gru1.bias_ih */, (float *)(A + 9880960) + 0);
   k3_add((float *)(A + 9651584) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 9979264) + 0);
-  k14_add_sigmoid_mul((float *)(A + 9880960) + 0, (float *)(A + 9979264) + 0, (float *)(A + 9979264) + 256, (float *)(A + 9880960) + 256, (float *)(A + 9651584) + 0, (float *)(A + 9684352) + 0);
-  k16_add_sigmoid_sub((float *)(A + 9880960) + 128, (float *)(A + 9979264) + 128, (float *)(A + 9684352) + 0, (float *)(A + 3491200) + 196608, (float *)(A + 9717120) + 0, (float *)(A + 10077568) + 0, (float *)(A + 3491200) + 204800);
-  k8_matmul((float *)(A + 3491200) + 204800, (float *)(A + 3229056) + 0, (float *)(A + 9880960) + 0, A + 236032);
+  k14_add_sigmoid_sub((float *)(A + 9880960) + 128, (float *)(A + 9979264) + 128, (float *)(A + 9880960) + 0, (float *)(A + 9979264) + 0, (float *)(A + 9979264) + 256, (float *)(A + 9880960) + 256, (float *)(A + 3491200) + 196608, (float *)(A + 9651584) + 0, (float *)(A + 9684352) + 0, (float *)(A + 9717120) + 0, (float *)(A + 10077568) + 0, (float *)(A + 3491200) + 204800);
+  k7_matmul((float *)(A + 3491200) + 204800, (float *)(A + 3196288) + 0, (float *)(A + 9880960) + 0, A + 236032);
   k3_add((float *)(A + 246272) + 24576, P + 59904 /* gru1.bias_ih */, (float *)(A + 10110336) + 0);
   k3_add((float *)(A + 9880960) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 10208640) + 0);
-  k14_add_sigmoid_mul((float *)(A + 10110336) + 0, (float *)(A + 10208640) + 0, (float *)(A + 10208640) + 256, (float *)(A + 10110336) + 256, (float *)(A + 9880960) + 0, (float *)(A + 9913728) + 0);
-  k16_add_sigmoid_sub((float *)(A + 10110336) + 128, (float *)(A + 10208640) + 128, (float *)(A + 9913728) + 0, (float *)(A + 3491200) + 204800, (float *)(A + 9946496) + 0, (float *)(A + 10306944) + 0, (float *)(A + 3491200) + 212992);
-  k8_matmul((float *)(A + 3491200) + 212992, (float *)(A + 3229056) + 0, (float *)(A + 10110336) + 0, A + 236032);
-  k3_add((float *)(A + 246272) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3229056) + 0);
-  k3_add((float *)(A + 10110336) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3327360) + 0);
-  k14_add_sigmoid_mul((float *)(A + 3229056) + 0, (float *)(A + 3327360) + 0, (float *)(A + 3327360) + 256, (float *)(A + 3229056) + 256, (float *)(A + 10110336) + 0, (float *)(A + 10143104) + 0);
-  k10_transpose(P + 60672 /* dense1.weight */, (float *)(A + 10175872) + 0);
-  k16_add_sigmoid_sub((float *)(A + 3229056) + 128, (float *)(A + 3327360) + 128, (float *)(A + 10143104) + 0, (float *)(A + 3491200) + 212992, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 301568) + 0);
-  k11_matmul((float *)(A + 301568) + 0, (float *)(A + 10175872) + 0, (float *)(A + 10180992) + 0, A + 10183552);
-  k12_add((float *)(A + 10180992) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10175872) + 0);
-  k18_log_softmax((float *)(A + 10175872) + 0, (float *)(A + 10178432) + 0);
-  k19_mul((float *)(A + 0) + 0, (float *)(A + 10178432) + 0, (float *)(A + 10180992) + 0);
-  k20_sum_to((float *)(A + 10180992) + 0, (float *)(A + 3097088) + 0);
-  k21_sum_to((float *)(A + 3097088) + 0, (float *)(A + 3097344) + 0);
-  k22_argmax((float *)(A + 10175872) + 0, (int32_t *)(A + 3097088) + 0);
-  k23_equal((int32_t *)(A + 3097088) + 0, in->y + 0, (float *)(A + 3097408) + 0);
-  k21_sum_to((float *)(A + 3097408) + 0, (float *)(A + 3097088) + 0);
-  k24_mul((float *)(A + 0) + 0, (float *)(A + 10175872) + 0);
-  k20_sum_to((float *)(A + 10175872) + 0, (float *)(A + 3097408) + 0);
-  k25_exp_mul_sub((float *)(A + 10178432) + 0, (float *)(A + 3097408) + 0, (float *)(A + 10175872) + 0, (float *)(A + 0) + 0);
-  k26_matmul((float *)(A + 0) + 0, P + 60672 /* dense1.weight */, (float *)(A + 10175872) + 0, A + 3097408);
-  k27_mul_sub((float *)(A + 10143104) + 0, (float *)(A + 3229056) + 0);
-  k28_sub_mul((float *)(A + 10110336) + 0, (float *)(A + 3261824) + 0);
-  k29_mul_neg((float *)(A + 10175872) + 0, (float *)(A + 10143104) + 0, (float *)(A + 3294592) + 0);
-  k30_mul((float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 10143104) + 0);
-  k31_mul_mul_mul((float *)(A + 10175872) + 0, (float *)(A + 268800) + 0, (float *)(A + 3229056) + 0, (float *)(A + 3327360) + 256, (float *)(A + 3261824) + 0, (float *)(A + 10339712) + 256, (float *)(A + 10339712) + 0);
-  k32_mul_addn_mul((float *)(A + 10175872) + 0, (float *)(A + 3491200) + 212992, (float *)(A + 3294592) + 0, (float *)(A + 10143104) + 0, (float *)(A + 10339712) + 128);
-  k33_mul((float *)(A + 10339712) + 256, (float *)(A + 10110336) + 0, (float *)(A + 268800) + 0);
-  k34_concat((float *)(A + 10339712) + 0, (float *)(A + 10339712) + 128, (float *)(A + 268800) + 0, (float *)(A + 334336) + 638976);
-  k35_matmul((float *)(A + 334336) + 638976, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
-  k27_mul_sub((float *)(A + 9913728) + 0, (float *)(A + 10110336) + 0);
-  k28_sub_mul((float *)(A + 9880960) + 0, (float *)(A + 10143104) + 0);
-  k30_mul((float *)(A + 9946496) + 0, (float *)(A + 10306944) + 0, (float *)(A + 3229056) + 0);
-  k36_mul_addn_mul((float *)(A + 10175872) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 10306944) + 0, (float *)(A + 10110336) + 0, (float *)(A + 10208640) + 256, (float *)(A + 10143104) + 0, (float *)(A + 3491200) + 204800, (float *)(A + 9913728) + 0, (float *)(A + 3229056) + 0, (float *)(A + 3261824) + 0, (float *)(A + 10339712) + 24832, (float *)(A + 10339712) + 24576, (float *)(A + 10339712) + 24704);
-  k33_mul((float *)(A + 10339712) + 24832, (float *)(A + 9880960) + 0, (float *)(A + 3229056) + 0);
-  k34_concat((float *)(A + 10339712) + 24576, (float *)(A + 10339712) + 24704, (float *)(A + 3229056) + 0, (float *)(A + 334336) + 614400);
+  k14_add_sigmoid_sub((float *)(A + 10110336) + 128, (float *)(A + 10208640) + 128, (float *)(A + 10110336) + 0, (float *)(A + 10208640) + 0, (float *)(A + 10208640) + 256, (float *)(A + 10110336) + 256, (float *)(A + 3491200) + 204800, (float *)(A + 9880960) + 0, (float *)(A + 9913728) + 0, (float *)(A + 9946496) + 0, (float *)(A + 10306944) + 0, (float *)(A + 3491200) + 212992);
+  k7_matmul((float *)(A + 3491200) + 212992, (float *)(A + 3196288) + 0, (float *)(A + 10110336) + 0, A + 236032);
+  k3_add((float *)(A + 246272) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3196288) + 0);
+  k3_add((float *)(A + 10110336) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 3294592) + 0);
+  k9_transpose(P + 60672 /* dense1.weight */, (float *)(A + 10110336) + 0);
+  k14_add_sigmoid_sub((float *)(A + 3196288) + 128, (float *)(A + 3294592) + 128, (float *)(A + 3196288) + 0, (float *)(A + 3294592) + 0, (float *)(A + 3294592) + 256, (float *)(A + 3196288) + 256, (float *)(A + 3491200) + 212992, (float *)(A + 10115456) + 0, (float *)(A + 10148224) + 0, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0, (float *)(A + 301568) + 0);
+  k10_matmul((float *)(A + 301568) + 0, (float *)(A + 10110336) + 0, (float *)(A + 10180992) + 0, A + 10183552);
+  k11_add((float *)(A + 10180992) + 0, P + 61952 /* dense1.bias */, (float *)(A + 10110336) + 0);
+  k16_log_softmax((float *)(A + 10110336) + 0, (float *)(A + 10112896) + 0);
+  k17_mul((float *)(A + 0) + 0, (float *)(A + 10112896) + 0, (float *)(A + 10180992) + 0);
+  k18_sum_to((float *)(A + 10180992) + 0, (float *)(A + 3097088) + 0);
+  k19_sum_to((float *)(A + 3097088) + 0, (float *)(A + 3097344) + 0);
+  k20_argmax((float *)(A + 10110336) + 0, (int32_t *)(A + 3097088) + 0);
+  k21_equal((int32_t *)(A + 3097088) + 0, in->y + 0, (float *)(A + 3097408) + 0);
+  k19_sum_to((float *)(A + 3097408) + 0, (float *)(A + 3097088) + 0);
+  k22_mul((float *)(A + 0) + 0, (float *)(A + 10110336) + 0);
+  k18_sum_to((float *)(A + 10110336) + 0, (float *)(A + 3097408) + 0);
+  k23_exp_mul_sub((float *)(A + 10112896) + 0, (float *)(A + 3097408) + 0, (float *)(A + 10110336) + 0, (float *)(A + 0) + 0);
+  k24_matmul((float *)(A + 0) + 0, P + 60672 /* dense1.weight */, (float *)(A + 3196288) + 0, A + 3097408);
+  k25_mul_mul_sub((float *)(A + 3196288) + 0, (float *)(A + 10148224) + 0, (float *)(A + 268800) + 0, (float *)(A + 3294592) + 256, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 256, (float *)(A + 10339712) + 0);
+  k26_mul_mul_neg((float *)(A + 3196288) + 0, (float *)(A + 3491200) + 212992, (float *)(A + 268800) + 0, (float *)(A + 10115456) + 0, (float *)(A + 10148224) + 0, (float *)(A + 10339712) + 128);
+  k27_mul((float *)(A + 10339712) + 256, (float *)(A + 236032) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 0, (float *)(A + 10339712) + 128, (float *)(A + 268800) + 0, (float *)(A + 334336) + 638976);
+  k29_matmul((float *)(A + 334336) + 638976, P + 10752 /* gru1.weight_hh */, (float *)(A + 10148224) + 0);
+  k30_mul_addn_mul((float *)(A + 3196288) + 0, (float *)(A + 10115456) + 0, (float *)(A + 10148224) + 0, (float *)(A + 9913728) + 0, (float *)(A + 10306944) + 0, (float *)(A + 10208640) + 256, (float *)(A + 9946496) + 0, (float *)(A + 3491200) + 204800, (float *)(A + 9880960) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 24832, (float *)(A + 10339712) + 24576, (float *)(A + 10339712) + 24704);
+  k27_mul((float *)(A + 10339712) + 24832, (float *)(A + 9946496) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 24576, (float *)(A + 10339712) + 24704, (float *)(A + 268800) + 0, (float *)(A + 334336) + 614400);
+  k29_matmul((float *)(A + 334336) + 614400, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 9880960) + 0, (float *)(A + 268800) + 0, (float *)(A + 9684352) + 0, (float *)(A + 10077568) + 0, (float *)(A + 9979264) + 256, (float *)(A + 9717120) + 0, (float *)(A + 3491200) + 196608, (float *)(A + 9651584) + 0, (float *)(A + 9913728) + 0, (float *)(A + 10339712) + 49408, (float *)(A + 10339712) + 49152, (float *)(A + 10339712) + 49280);
+  k27_mul((float *)(A + 10339712) + 49408, (float *)(A + 9717120) + 0, (float *)(A + 9684352) + 0);
+  k28_concat((float *)(A + 10339712) + 49152, (float *)(A + 10339712) + 49280, (float *)(A + 9684352) + 0, (float *)(A + 334336) + 589824);
+  k29_matmul((float *)(A + 334336) + 589824, P + 10752 /* gru1.weight_hh */, (float *)(A + 9880960) + 0);
+  k30_mul_addn_mul((float *)(A + 9913728) + 0, (float *)(A + 9651584) + 0, (float *)(A + 9880960) + 0, (float *)(A + 9454976) + 0, (float *)(A + 9848192) + 0, (float *)(A + 9749888) + 256, (float *)(A + 9487744) + 0, (float *)(A + 3491200) + 188416, (float *)(A + 9422208) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 73984, (float *)(A + 10339712) + 73728, (float *)(A + 10339712) + 73856);
+  k27_mul((float *)(A + 10339712) + 73984, (float *)(A + 9487744) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 73728, (float *)(A + 10339712) + 73856, (float *)(A + 268800) + 0, (float *)(A + 334336) + 565248);
+  k29_matmul((float *)(A + 334336) + 565248, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 9422208) + 0, (float *)(A + 268800) + 0, (float *)(A + 9225600) + 0, (float *)(A + 9618816) + 0, (float *)(A + 9520512) + 256, (float *)(A + 9258368) + 0, (float *)(A + 3491200) + 180224, (float *)(A + 9192832) + 0, (float *)(A + 9454976) + 0, (float *)(A + 10339712) + 98560, (float *)(A + 10339712) + 98304, (float *)(A + 10339712) + 98432);
+  k27_mul((float *)(A + 10339712) + 98560, (float *)(A + 9258368) + 0, (float *)(A + 9225600) + 0);
+  k28_concat((float *)(A + 10339712) + 98304, (float *)(A + 10339712) + 98432, (float *)(A + 9225600) + 0, (float *)(A + 334336) + 540672);
+  k29_matmul((float *)(A + 334336) + 540672, P + 10752 /* gru1.weight_hh */, (float *)(A + 9422208) + 0);
+  k30_mul_addn_mul((float *)(A + 9454976) + 0, (float *)(A + 9192832) + 0, (float *)(A + 9422208) + 0, (float *)(A + 8996224) + 0, (float *)(A + 9389440) + 0, (float *)(A + 9291136) + 256, (float *)(A + 9028992) + 0, (float *)(A + 3491200) + 172032, (float *)(A + 8963456) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 123136, (float *)(A + 10339712) + 122880, (float *)(A + 10339712) + 123008);
+  k27_mul((float *)(A + 10339712) + 123136, (float *)(A + 9028992) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 122880, (float *)(A + 10339712) + 123008, (float *)(A + 268800) + 0, (float *)(A + 334336) + 516096);
+  k29_matmul((float *)(A + 334336) + 516096, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 8963456) + 0, (float *)(A + 268800) + 0, (float *)(A + 8766848) + 0, (float *)(A + 9160064) + 0, (float *)(A + 9061760) + 256, (float *)(A + 8799616) + 0, (float *)(A + 3491200) + 163840, (float *)(A + 8734080) + 0, (float *)(A + 8996224) + 0, (float *)(A + 10339712) + 147712, (float *)(A + 10339712) + 147456, (float *)(A + 10339712) + 147584);
+  k27_mul((float *)(A + 10339712) + 147712, (float *)(A + 8799616) + 0, (float *)(A + 8766848) + 0);
+  k28_concat((float *)(A + 10339712) + 147456, (float *)(A + 10339712) + 147584, (float *)(A + 8766848) + 0, (float *)(A + 334336) + 491520);
+  k29_matmul((float *)(A + 334336) + 491520, P + 10752 /* gru1.weight_hh */, (float *)(A + 8963456) + 0);
+  k30_mul_addn_mul((float *)(A + 8996224) + 0, (float *)(A + 8734080) + 0, (float *)(A + 8963456) + 0, (float *)(A + 8537472) + 0, (float *)(A + 8930688) + 0, (float *)(A + 8832384) + 256, (float *)(A + 8570240) + 0, (float *)(A + 3491200) + 155648, (float *)(A + 8504704) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 172288, (float *)(A + 10339712) + 172032, (float *)(A + 10339712) + 172160);
+  k27_mul((float *)(A + 10339712) + 172288, (float *)(A + 8570240) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 172032, (float *)(A + 10339712) + 172160, (float *)(A + 268800) + 0, (float *)(A + 334336) + 466944);
+  k29_matmul((float *)(A + 334336) + 466944, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 8504704) + 0, (float *)(A + 268800) + 0, (float *)(A + 8308096) + 0, (float *)(A + 8701312) + 0, (float *)(A + 8603008) + 256, (float *)(A + 8340864) + 0, (float *)(A + 3491200) + 147456, (float *)(A + 8275328) + 0, (float *)(A + 8537472) + 0, (float *)(A + 10339712) + 196864, (float *)(A + 10339712) + 196608, (float *)(A + 10339712) + 196736);
+  k27_mul((float *)(A + 10339712) + 196864, (float *)(A + 8340864) + 0, (float *)(A + 8308096) + 0);
+  k28_concat((float *)(A + 10339712) + 196608, (float *)(A + 10339712) + 196736, (float *)(A + 8308096) + 0, (float *)(A + 334336) + 442368);
+  k29_matmul((float *)(A + 334336) + 442368, P + 10752 /* gru1.weight_hh */, (float *)(A + 8504704) + 0);
+  k30_mul_addn_mul((float *)(A + 8537472) + 0, (float *)(A + 8275328) + 0, (float *)(A + 8504704) + 0, (float *)(A + 8078720) + 0, (float *)(A + 8471936) + 0, (float *)(A + 8373632) + 256, (float *)(A + 8111488) + 0, (float *)(A + 3491200) + 139264, (float *)(A + 8045952) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 221440, (float *)(A + 10339712) + 221184, (float *)(A + 10339712) + 221312);
+  k27_mul((float *)(A + 10339712) + 221440, (float *)(A + 8111488) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 221184, (float *)(A + 10339712) + 221312, (float *)(A + 268800) + 0, (float *)(A + 334336) + 417792);
+  k29_matmul((float *)(A + 334336) + 417792, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 8045952) + 0, (float *)(A + 268800) + 0, (float *)(A + 7849344) + 0, (float *)(A + 8242560) + 0, (float *)(A + 8144256) + 256, (float *)(A + 7882112) + 0, (float *)(A + 3491200) + 131072, (float *)(A + 7816576) + 0, (float *)(A + 8078720) + 0, (float *)(A + 10339712) + 246016, (float *)(A + 10339712) + 245760, (float *)(A + 10339712) + 245888);
+  k27_mul((float *)(A + 10339712) + 246016, (float *)(A + 7882112) + 0, (float *)(A + 7849344) + 0);
 }
 
 static void gru_classifier_train_step_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k35_matmul((float *)(A + 334336) + 614400, P + 10752 /* gru1.weight_hh */, (float *)(A + 3229056) + 0);
-  k27_mul_sub((float *)(A + 9684352) + 0, (float *)(A + 236032) + 0);
-  k28_sub_mul((float *)(A + 9651584) + 0, (float *)(A + 268800) + 0);
-  k30_mul((float *)(A + 9717120) + 0, (float *)(A + 10077568) + 0, (float *)(A + 9880960) + 0);
-  k36_mul_addn_mul((float *)(A + 3261824) + 0, (float *)(A + 9946496) + 0, (float *)(A + 3229056) + 0, (float *)(A + 10077568) + 0, (float *)(A + 236032) + 0, (float *)(A + 9979264) + 256, (float *)(A + 268800) + 0, (float *)(A + 3491200) + 196608, (float *)(A + 9684352) + 0, (float *)(A + 9880960) + 0, (float *)(A + 9913728) + 0, (float *)(A + 10339712) + 49408, (float *)(A + 10339712) + 49152, (float *)(A + 10339712) + 49280);
-  k33_mul((float *)(A + 10339712) + 49408, (float *)(A + 9651584) + 0, (float *)(A + 9684352) + 0);
-  k34_concat((float *)(A + 10339712) + 49152, (float *)(A + 10339712) + 49280, (float *)(A + 9684352) + 0, (float *)(A + 334336) + 589824);
-  k35_matmul((float *)(A + 334336) + 589824, P + 10752 /* gru1.weight_hh */, (float *)(A + 9880960) + 0);
-  k27_mul_sub((float *)(A + 9454976) + 0, (float *)(A + 9946496) + 0);
-  k28_sub_mul((float *)(A + 9422208) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 9487744) + 0, (float *)(A + 9848192) + 0, (float *)(A + 268800) + 0);
-  k36_mul_addn_mul((float *)(A + 9913728) + 0, (float *)(A + 9717120) + 0, (float *)(A + 9880960) + 0, (float *)(A + 9848192) + 0, (float *)(A + 9946496) + 0, (float *)(A + 9749888) + 256, (float *)(A + 236032) + 0, (float *)(A + 3491200) + 188416, (float *)(A + 9454976) + 0, (float *)(A + 268800) + 0, (float *)(A + 9651584) + 0, (float *)(A + 10339712) + 73984, (float *)(A + 10339712) + 73728, (float *)(A + 10339712) + 73856);
-  k33_mul((float *)(A + 10339712) + 73984, (float *)(A + 9422208) + 0, (float *)(A + 9454976) + 0);
-  k34_concat((float *)(A + 10339712) + 73728, (float *)(A + 10339712) + 73856, (float *)(A + 9454976) + 0, (float *)(A + 334336) + 565248);
-  k35_matmul((float *)(A + 334336) + 565248, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 9225600) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 9192832) + 0, (float *)(A + 9422208) + 0);
-  k30_mul((float *)(A + 9258368) + 0, (float *)(A + 9618816) + 0, (float *)(A + 9454976) + 0);
-  k36_mul_addn_mul((float *)(A + 9651584) + 0, (float *)(A + 9487744) + 0, (float *)(A + 236032) + 0, (float *)(A + 9618816) + 0, (float *)(A + 268800) + 0, (float *)(A + 9520512) + 256, (float *)(A + 9422208) + 0, (float *)(A + 3491200) + 180224, (float *)(A + 9225600) + 0, (float *)(A + 9454976) + 0, (float *)(A + 9979264) + 0, (float *)(A + 10339712) + 98560, (float *)(A + 10339712) + 98304, (float *)(A + 10339712) + 98432);
-  k33_mul((float *)(A + 10339712) + 98560, (float *)(A + 9192832) + 0, (float *)(A + 9225600) + 0);
-  k34_concat((float *)(A + 10339712) + 98304, (float *)(A + 10339712) + 98432, (float *)(A + 9225600) + 0, (float *)(A + 334336) + 540672);
-  k35_matmul((float *)(A + 334336) + 540672, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 8996224) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 8963456) + 0, (float *)(A + 9192832) + 0);
-  k30_mul((float *)(A + 9028992) + 0, (float *)(A + 9389440) + 0, (float *)(A + 9225600) + 0);
-  k36_mul_addn_mul((float *)(A + 9979264) + 0, (float *)(A + 9258368) + 0, (float *)(A + 236032) + 0, (float *)(A + 9389440) + 0, (float *)(A + 268800) + 0, (float *)(A + 9291136) + 256, (float *)(A + 9192832) + 0, (float *)(A + 3491200) + 172032, (float *)(A + 8996224) + 0, (float *)(A + 9225600) + 0, (float *)(A + 10012032) + 0, (float *)(A + 10339712) + 123136, (float *)(A + 10339712) + 122880, (float *)(A + 10339712) + 123008);
-  k33_mul((float *)(A + 10339712) + 123136, (float *)(A + 8963456) + 0, (float *)(A + 8996224) + 0);
-  k34_concat((float *)(A + 10339712) + 122880, (float *)(A + 10339712) + 123008, (float *)(A + 8996224) + 0, (float *)(A + 334336) + 516096);
-  k35_matmul((float *)(A + 334336) + 516096, P + 10752 /* gru1.weight_hh */, (float *)(A + 9979264) + 0);
-  k27_mul_sub((float *)(A + 8766848) + 0, (float *)(A + 10044800) + 0);
-  k28_sub_mul((float *)(A + 8734080) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 8799616) + 0, (float *)(A + 9160064) + 0, (float *)(A + 268800) + 0);
-  k36_mul_addn_mul((float *)(A + 10012032) + 0, (float *)(A + 9028992) + 0, (float *)(A + 9979264) + 0, (float *)(A + 9160064) + 0, (float *)(A + 10044800) + 0, (float *)(A + 9061760) + 256, (float *)(A + 236032) + 0, (float *)(A + 3491200) + 163840, (float *)(A + 8766848) + 0, (float *)(A + 268800) + 0, (float *)(A + 8963456) + 0, (float *)(A + 10339712) + 147712, (float *)(A + 10339712) + 147456, (float *)(A + 10339712) + 147584);
-  k33_mul((float *)(A + 10339712) + 147712, (float *)(A + 8734080) + 0, (float *)(A + 8766848) + 0);
-  k34_concat((float *)(A + 10339712) + 147456, (float *)(A + 10339712) + 147584, (float *)(A + 8766848) + 0, (float *)(A + 334336) + 491520);
-  k35_matmul((float *)(A + 334336) + 491520, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 8537472) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 8504704) + 0, (float *)(A + 8734080) + 0);
-  k30_mul((float *)(A + 8570240) + 0, (float *)(A + 8930688) + 0, (float *)(A + 8766848) + 0);
-  k36_mul_addn_mul((float *)(A + 8963456) + 0, (float *)(A + 8799616) + 0, (float *)(A + 236032) + 0, (float *)(A + 8930688) + 0, (float *)(A + 268800) + 0, (float *)(A + 8832384) + 256, (float *)(A + 8734080) + 0, (float *)(A + 3491200) + 155648, (float *)(A + 8537472) + 0, (float *)(A + 8766848) + 0, (float *)(A + 9979264) + 0, (float *)(A + 10339712) + 172288, (float *)(A + 10339712) + 172032, (float *)(A + 10339712) + 172160);
-  k33_mul((float *)(A + 10339712) + 172288, (float *)(A + 8504704) + 0, (float *)(A + 8537472) + 0);
-  k34_concat((float *)(A + 10339712) + 172032, (float *)(A + 10339712) + 172160, (float *)(A + 8537472) + 0, (float *)(A + 334336) + 466944);
-  k35_matmul((float *)(A + 334336) + 466944, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 8308096) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 8275328) + 0, (float *)(A + 8504704) + 0);
-  k30_mul((float *)(A + 8340864) + 0, (float *)(A + 8701312) + 0, (float *)(A + 8537472) + 0);
-  k36_mul_addn_mul((float *)(A + 9979264) + 0, (float *)(A + 8570240) + 0, (float *)(A + 236032) + 0, (float *)(A + 8701312) + 0, (float *)(A + 268800) + 0, (float *)(A + 8603008) + 256, (float *)(A + 8504704) + 0, (float *)(A + 3491200) + 147456, (float *)(A + 8308096) + 0, (float *)(A + 8537472) + 0, (float *)(A + 10012032) + 0, (float *)(A + 10339712) + 196864, (float *)(A + 10339712) + 196608, (float *)(A + 10339712) + 196736);
-  k33_mul((float *)(A + 10339712) + 196864, (float *)(A + 8275328) + 0, (float *)(A + 8308096) + 0);
-  k34_concat((float *)(A + 10339712) + 196608, (float *)(A + 10339712) + 196736, (float *)(A + 8308096) + 0, (float *)(A + 334336) + 442368);
-  k35_matmul((float *)(A + 334336) + 442368, P + 10752 /* gru1.weight_hh */, (float *)(A + 9979264) + 0);
-  k27_mul_sub((float *)(A + 8078720) + 0, (float *)(A + 10044800) + 0);
-  k28_sub_mul((float *)(A + 8045952) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 8111488) + 0, (float *)(A + 8471936) + 0, (float *)(A + 268800) + 0);
-  k36_mul_addn_mul((float *)(A + 10012032) + 0, (float *)(A + 8340864) + 0, (float *)(A + 9979264) + 0, (float *)(A + 8471936) + 0, (float *)(A + 10044800) + 0, (float *)(A + 8373632) + 256, (float *)(A + 236032) + 0, (float *)(A + 3491200) + 139264, (float *)(A + 8078720) + 0, (float *)(A + 268800) + 0, (float *)(A + 8275328) + 0, (float *)(A + 10339712) + 221440, (float *)(A + 10339712) + 221184, (float *)(A + 10339712) + 221312);
-  k33_mul((float *)(A + 10339712) + 221440, (float *)(A + 8045952) + 0, (float *)(A + 8078720) + 0);
-  k34_concat((float *)(A + 10339712) + 221184, (float *)(A + 10339712) + 221312, (float *)(A + 8078720) + 0, (float *)(A + 334336) + 417792);
-  k35_matmul((float *)(A + 334336) + 417792, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 7849344) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 7816576) + 0, (float *)(A + 8045952) + 0);
-  k30_mul((float *)(A + 7882112) + 0, (float *)(A + 8242560) + 0, (float *)(A + 8078720) + 0);
-  k36_mul_addn_mul((float *)(A + 8275328) + 0, (float *)(A + 8111488) + 0, (float *)(A + 236032) + 0, (float *)(A + 8242560) + 0, (float *)(A + 268800) + 0, (float *)(A + 8144256) + 256, (float *)(A + 8045952) + 0, (float *)(A + 3491200) + 131072, (float *)(A + 7849344) + 0, (float *)(A + 8078720) + 0, (float *)(A + 9979264) + 0, (float *)(A + 10339712) + 246016, (float *)(A + 10339712) + 245760, (float *)(A + 10339712) + 245888);
-  k33_mul((float *)(A + 10339712) + 246016, (float *)(A + 7816576) + 0, (float *)(A + 7849344) + 0);
-  k34_concat((float *)(A + 10339712) + 245760, (float *)(A + 10339712) + 245888, (float *)(A + 7849344) + 0, (float *)(A + 334336) + 393216);
-  k35_matmul((float *)(A + 334336) + 393216, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 7619968) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 7587200) + 0, (float *)(A + 7816576) + 0);
-  k30_mul((float *)(A + 7652736) + 0, (float *)(A + 8013184) + 0, (float *)(A + 7849344) + 0);
-  k36_mul_addn_mul((float *)(A + 9979264) + 0, (float *)(A + 7882112) + 0, (float *)(A + 236032) + 0, (float *)(A + 8013184) + 0, (float *)(A + 268800) + 0, (float *)(A + 7914880) + 256, (float *)(A + 7816576) + 0, (float *)(A + 3491200) + 122880, (float *)(A + 7619968) + 0, (float *)(A + 7849344) + 0, (float *)(A + 10012032) + 0, (float *)(A + 10339712) + 270592, (float *)(A + 10339712) + 270336, (float *)(A + 10339712) + 270464);
-  k33_mul((float *)(A + 10339712) + 270592, (float *)(A + 7587200) + 0, (float *)(A + 7619968) + 0);
-  k34_concat((float *)(A + 10339712) + 270336, (float *)(A + 10339712) + 270464, (float *)(A + 7619968) + 0, (float *)(A + 334336) + 368640);
-  k35_matmul((float *)(A + 334336) + 368640, P + 10752 /* gru1.weight_hh */, (float *)(A + 9979264) + 0);
-  k27_mul_sub((float *)(A + 7390592) + 0, (float *)(A + 10044800) + 0);
-  k28_sub_mul((float *)(A + 7357824) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 7423360) + 0, (float *)(A + 7783808) + 0, (float *)(A + 268800) + 0);
-  k36_mul_addn_mul((float *)(A + 10012032) + 0, (float *)(A + 7652736) + 0, (float *)(A + 9979264) + 0, (float *)(A + 7783808) + 0, (float *)(A + 10044800) + 0, (float *)(A + 7685504) + 256, (float *)(A + 236032) + 0, (float *)(A + 3491200) + 114688, (float *)(A + 7390592) + 0, (float *)(A + 268800) + 0, (float *)(A + 7587200) + 0, (float *)(A + 10339712) + 295168, (float *)(A + 10339712) + 294912, (float *)(A + 10339712) + 295040);
-  k33_mul((float *)(A + 10339712) + 295168, (float *)(A + 7357824) + 0, (float *)(A + 7390592) + 0);
-  k34_concat((float *)(A + 10339712) + 294912, (float *)(A + 10339712) + 295040, (float *)(A + 7390592) + 0, (float *)(A + 334336) + 344064);
-  k35_matmul((float *)(A + 334336) + 344064, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 7161216) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 7128448) + 0, (float *)(A + 7357824) + 0);
-  k30_mul((float *)(A + 7193984) + 0, (float *)(A + 7554432) + 0, (float *)(A + 7390592) + 0);
-  k36_mul_addn_mul((float *)(A + 7587200) + 0, (float *)(A + 7423360) + 0, (float *)(A + 236032) + 0, (float *)(A + 7554432) + 0, (float *)(A + 268800) + 0, (float *)(A + 7456128) + 256, (float *)(A + 7357824) + 0, (float *)(A + 3491200) + 106496, (float *)(A + 7161216) + 0, (float *)(A + 7390592) + 0, (float *)(A + 9979264) + 0, (float *)(A + 10339712) + 319744, (float *)(A + 10339712) + 319488, (float *)(A + 10339712) + 319616);
-  k33_mul((float *)(A + 10339712) + 319744, (float *)(A + 7128448) + 0, (float *)(A + 7161216) + 0);
-  k34_concat((float *)(A + 10339712) + 319488, (float *)(A + 10339712) + 319616, (float *)(A + 7161216) + 0, (float *)(A + 334336) + 319488);
-  k35_matmul((float *)(A + 334336) + 319488, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 6931840) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 6899072) + 0, (float *)(A + 7128448) + 0);
-  k30_mul((float *)(A + 6964608) + 0, (float *)(A + 7325056) + 0, (float *)(A + 7161216) + 0);
-  k36_mul_addn_mul((float *)(A + 9979264) + 0, (float *)(A + 7193984) + 0, (float *)(A + 236032) + 0, (float *)(A + 7325056) + 0, (float *)(A + 268800) + 0, (float *)(A + 7226752) + 256, (float *)(A + 7128448) + 0, (float *)(A + 3491200) + 98304, (float *)(A + 6931840) + 0, (float *)(A + 7161216) + 0, (float *)(A + 10012032) + 0, (float *)(A + 10339712) + 344320, (float *)(A + 10339712) + 344064, (float *)(A + 10339712) + 344192);
-  k33_mul((float *)(A + 10339712) + 344320, (float *)(A + 6899072) + 0, (float *)(A + 6931840) + 0);
-  k34_concat((float *)(A + 10339712) + 344064, (float *)(A + 10339712) + 344192, (float *)(A + 6931840) + 0, (float *)(A + 334336) + 294912);
-  k35_matmul((float *)(A + 334336) + 294912, P + 10752 /* gru1.weight_hh */, (float *)(A + 9979264) + 0);
-  k27_mul_sub((float *)(A + 6702464) + 0, (float *)(A + 10044800) + 0);
-  k28_sub_mul((float *)(A + 6669696) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 6735232) + 0, (float *)(A + 7095680) + 0, (float *)(A + 268800) + 0);
-  k36_mul_addn_mul((float *)(A + 10012032) + 0, (float *)(A + 6964608) + 0, (float *)(A + 9979264) + 0, (float *)(A + 7095680) + 0, (float *)(A + 10044800) + 0, (float *)(A + 6997376) + 256, (float *)(A + 236032) + 0, (float *)(A + 3491200) + 90112, (float *)(A + 6702464) + 0, (float *)(A + 268800) + 0, (float *)(A + 6899072) + 0, (float *)(A + 10339712) + 368896, (float *)(A + 10339712) + 368640, (float *)(A + 10339712) + 368768);
-  k33_mul((float *)(A + 10339712) + 368896, (float *)(A + 6669696) + 0, (float *)(A + 6702464) + 0);
-  k34_concat((float *)(A + 10339712) + 368640, (float *)(A + 10339712) + 368768, (float *)(A + 6702464) + 0, (float *)(A + 334336) + 270336);
-  k35_matmul((float *)(A + 334336) + 270336, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 6473088) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 6440320) + 0, (float *)(A + 6669696) + 0);
-  k30_mul((float *)(A + 6505856) + 0, (float *)(A + 6866304) + 0, (float *)(A + 6702464) + 0);
-  k36_mul_addn_mul((float *)(A + 6899072) + 0, (float *)(A + 6735232) + 0, (float *)(A + 236032) + 0, (float *)(A + 6866304) + 0, (float *)(A + 268800) + 0, (float *)(A + 6768000) + 256, (float *)(A + 6669696) + 0, (float *)(A + 3491200) + 81920, (float *)(A + 6473088) + 0, (float *)(A + 6702464) + 0, (float *)(A + 9979264) + 0, (float *)(A + 10339712) + 393472, (float *)(A + 10339712) + 393216, (float *)(A + 10339712) + 393344);
-  k33_mul((float *)(A + 10339712) + 393472, (float *)(A + 6440320) + 0, (float *)(A + 6473088) + 0);
-  k34_concat((float *)(A + 10339712) + 393216, (float *)(A + 10339712) + 393344, (float *)(A + 6473088) + 0, (float *)(A + 334336) + 245760);
-  k35_matmul((float *)(A + 334336) + 245760, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 6243712) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 6210944) + 0, (float *)(A + 6440320) + 0);
-  k30_mul((float *)(A + 6276480) + 0, (float *)(A + 6636928) + 0, (float *)(A + 6473088) + 0);
-  k36_mul_addn_mul((float *)(A + 9979264) + 0, (float *)(A + 6505856) + 0, (float *)(A + 236032) + 0, (float *)(A + 6636928) + 0, (float *)(A + 268800) + 0, (float *)(A + 6538624) + 256, (float *)(A + 6440320) + 0, (float *)(A + 3491200) + 73728, (float *)(A + 6243712) + 0, (float *)(A + 6473088) + 0, (float *)(A + 10012032) + 0, (float *)(A + 10339712) + 418048, (float *)(A + 10339712) + 417792, (float *)(A + 10339712) + 417920);
-  k33_mul((float *)(A + 10339712) + 418048, (float *)(A + 6210944) + 0, (float *)(A + 6243712) + 0);
-  k34_concat((float *)(A + 10339712) + 417792, (float *)(A + 10339712) + 417920, (float *)(A + 6243712) + 0, (float *)(A + 334336) + 221184);
-  k35_matmul((float *)(A + 334336) + 221184, P + 10752 /* gru1.weight_hh */, (float *)(A + 9979264) + 0);
-  k27_mul_sub((float *)(A + 6014336) + 0, (float *)(A + 10044800) + 0);
-  k28_sub_mul((float *)(A + 5981568) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 6047104) + 0, (float *)(A + 6407552) + 0, (float *)(A + 268800) + 0);
-  k36_mul_addn_mul((float *)(A + 10012032) + 0, (float *)(A + 6276480) + 0, (float *)(A + 9979264) + 0, (float *)(A + 6407552) + 0, (float *)(A + 10044800) + 0, (float *)(A + 6309248) + 256, (float *)(A + 236032) + 0, (float *)(A + 3491200) + 65536, (float *)(A + 6014336) + 0, (float *)(A + 268800) + 0, (float *)(A + 6210944) + 0, (float *)(A + 10339712) + 442624, (float *)(A + 10339712) + 442368, (float *)(A + 10339712) + 442496);
-  k33_mul((float *)(A + 10339712) + 442624, (float *)(A + 5981568) + 0, (float *)(A + 6014336) + 0);
-  k34_concat((float *)(A + 10339712) + 442368, (float *)(A + 10339712) + 442496, (float *)(A + 6014336) + 0, (float *)(A + 334336) + 196608);
-  k35_matmul((float *)(A + 334336) + 196608, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 5784960) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 5752192) + 0, (float *)(A + 5981568) + 0);
-  k30_mul((float *)(A + 5817728) + 0, (float *)(A + 6178176) + 0, (float *)(A + 6014336) + 0);
-  k36_mul_addn_mul((float *)(A + 6210944) + 0, (float *)(A + 6047104) + 0, (float *)(A + 236032) + 0, (float *)(A + 6178176) + 0, (float *)(A + 268800) + 0, (float *)(A + 6079872) + 256, (float *)(A + 5981568) + 0, (float *)(A + 3491200) + 57344, (float *)(A + 5784960) + 0, (float *)(A + 6014336) + 0, (float *)(A + 9979264) + 0, (float *)(A + 10339712) + 467200, (float *)(A + 10339712) + 466944, (float *)(A + 10339712) + 467072);
-  k33_mul((float *)(A + 10339712) + 467200, (float *)(A + 5752192) + 0, (float *)(A + 5784960) + 0);
-  k34_concat((float *)(A + 10339712) + 466944, (float *)(A + 10339712) + 467072, (float *)(A + 5784960) + 0, (float *)(A + 334336) + 172032);
-  k35_matmul((float *)(A + 334336) + 172032, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 5555584) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 5522816) + 0, (float *)(A + 5752192) + 0);
-  k30_mul((float *)(A + 5588352) + 0, (float *)(A + 5948800) + 0, (float *)(A + 5784960) + 0);
-  k36_mul_addn_mul((float *)(A + 9979264) + 0, (float *)(A + 5817728) + 0, (float *)(A + 236032) + 0, (float *)(A + 5948800) + 0, (float *)(A + 268800) + 0, (float *)(A + 5850496) + 256, (float *)(A + 5752192) + 0, (float *)(A + 3491200) + 49152, (float *)(A + 5555584) + 0, (float *)(A + 5784960) + 0, (float *)(A + 10012032) + 0, (float *)(A + 10339712) + 491776, (float *)(A + 10339712) + 491520, (float *)(A + 10339712) + 491648);
-  k33_mul((float *)(A + 10339712) + 491776, (float *)(A + 5522816) + 0, (float *)(A + 5555584) + 0);
-  k34_concat((float *)(A + 10339712) + 491520, (float *)(A + 10339712) + 491648, (float *)(A + 5555584) + 0, (float *)(A + 334336) + 147456);
-  k35_matmul((float *)(A + 334336) + 147456, P + 10752 /* gru1.weight_hh */, (float *)(A + 9979264) + 0);
-  k27_mul_sub((float *)(A + 5326208) + 0, (float *)(A + 10044800) + 0);
-  k28_sub_mul((float *)(A + 5293440) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 5358976) + 0, (float *)(A + 5719424) + 0, (float *)(A + 268800) + 0);
-  k36_mul_addn_mul((float *)(A + 10012032) + 0, (float *)(A + 5588352) + 0, (float *)(A + 9979264) + 0, (float *)(A + 5719424) + 0, (float *)(A + 10044800) + 0, (float *)(A + 5621120) + 256, (float *)(A + 236032) + 0, (float *)(A + 3491200) + 40960, (float *)(A + 5326208) + 0, (float *)(A + 268800) + 0, (float *)(A + 5522816) + 0, (float *)(A + 10339712) + 516352, (float *)(A + 10339712) + 516096, (float *)(A + 10339712) + 516224);
-  k33_mul((float *)(A + 10339712) + 516352, (float *)(A + 5293440) + 0, (float *)(A + 5326208) + 0);
-  k34_concat((float *)(A + 10339712) + 516096, (float *)(A + 10339712) + 516224, (float *)(A + 5326208) + 0, (float *)(A + 334336) + 122880);
-  k35_matmul((float *)(A + 334336) + 122880, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 5096832) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 5064064) + 0, (float *)(A + 5293440) + 0);
-  k30_mul((float *)(A + 5129600) + 0, (float *)(A + 5490048) + 0, (float *)(A + 5326208) + 0);
-  k36_mul_addn_mul((float *)(A + 5522816) + 0, (float *)(A + 5358976) + 0, (float *)(A + 236032) + 0, (float *)(A + 5490048) + 0, (float *)(A + 268800) + 0, (float *)(A + 5391744) + 256, (float *)(A + 5293440) + 0, (float *)(A + 3491200) + 32768, (float *)(A + 5096832) + 0, (float *)(A + 5326208) + 0, (float *)(A + 9979264) + 0, (float *)(A + 10339712) + 540928, (float *)(A + 10339712) + 540672, (float *)(A + 10339712) + 540800);
-  k33_mul((float *)(A + 10339712) + 540928, (float *)(A + 5064064) + 0, (float *)(A + 5096832) + 0);
-  k34_concat((float *)(A + 10339712) + 540672, (float *)(A + 10339712) + 540800, (float *)(A + 5096832) + 0, (float *)(A + 334336) + 98304);
-  k35_matmul((float *)(A + 334336) + 98304, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 4867456) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 4834688) + 0, (float *)(A + 5064064) + 0);
-  k30_mul((float *)(A + 4900224) + 0, (float *)(A + 5260672) + 0, (float *)(A + 5096832) + 0);
-  k36_mul_addn_mul((float *)(A + 9979264) + 0, (float *)(A + 5129600) + 0, (float *)(A + 236032) + 0, (float *)(A + 5260672) + 0, (float *)(A + 268800) + 0, (float *)(A + 5162368) + 256, (float *)(A + 5064064) + 0, (float *)(A + 3491200) + 24576, (float *)(A + 4867456) + 0, (float *)(A + 5096832) + 0, (float *)(A + 10012032) + 0, (float *)(A + 10339712) + 565504, (float *)(A + 10339712) + 565248, (float *)(A + 10339712) + 565376);
-  k33_mul((float *)(A + 10339712) + 565504, (float *)(A + 4834688) + 0, (float *)(A + 4867456) + 0);
-  k34_concat((float *)(A + 10339712) + 565248, (float *)(A + 10339712) + 565376, (float *)(A + 4867456) + 0, (float *)(A + 334336) + 73728);
-  k35_matmul((float *)(A + 334336) + 73728, P + 10752 /* gru1.weight_hh */, (float *)(A + 9979264) + 0);
-  k27_mul_sub((float *)(A + 4638080) + 0, (float *)(A + 10044800) + 0);
-  k28_sub_mul((float *)(A + 4605312) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 4670848) + 0, (float *)(A + 5031296) + 0, (float *)(A + 268800) + 0);
-  k36_mul_addn_mul((float *)(A + 10012032) + 0, (float *)(A + 4900224) + 0, (float *)(A + 9979264) + 0, (float *)(A + 5031296) + 0, (float *)(A + 10044800) + 0, (float *)(A + 4932992) + 256, (float *)(A + 236032) + 0, (float *)(A + 3491200) + 16384, (float *)(A + 4638080) + 0, (float *)(A + 268800) + 0, (float *)(A + 4834688) + 0, (float *)(A + 10339712) + 590080, (float *)(A + 10339712) + 589824, (float *)(A + 10339712) + 589952);
-  k33_mul((float *)(A + 10339712) + 590080, (float *)(A + 4605312) + 0, (float *)(A + 4638080) + 0);
-  k34_concat((float *)(A + 10339712) + 589824, (float *)(A + 10339712) + 589952, (float *)(A + 4638080) + 0, (float *)(A + 334336) + 49152);
-  k35_matmul((float *)(A + 334336) + 49152, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 4408704) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 4375936) + 0, (float *)(A + 4605312) + 0);
-  k30_mul((float *)(A + 4441472) + 0, (float *)(A + 4801920) + 0, (float *)(A + 4638080) + 0);
-  k36_mul_addn_mul((float *)(A + 4834688) + 0, (float *)(A + 4670848) + 0, (float *)(A + 236032) + 0, (float *)(A + 4801920) + 0, (float *)(A + 268800) + 0, (float *)(A + 4703616) + 256, (float *)(A + 4605312) + 0, (float *)(A + 3491200) + 8192, (float *)(A + 4408704) + 0, (float *)(A + 4638080) + 0, (float *)(A + 9979264) + 0, (float *)(A + 10339712) + 614656, (float *)(A + 10339712) + 614400, (float *)(A + 10339712) + 614528);
-  k33_mul((float *)(A + 10339712) + 614656, (float *)(A + 4375936) + 0, (float *)(A + 4408704) + 0);
-  k34_concat((float *)(A + 10339712) + 614400, (float *)(A + 10339712) + 614528, (float *)(A + 4408704) + 0, (float *)(A + 334336) + 24576);
-  k35_matmul((float *)(A + 334336) + 24576, P + 10752 /* gru1.weight_hh */, (float *)(A + 236032) + 0);
-  k27_mul_sub((float *)(A + 3031552) + 0, (float *)(A + 268800) + 0);
-  k28_sub_mul((float *)(A + 2998784) + 0, (float *)(A + 4375936) + 0);
-  k30_mul((float *)(A + 3064320) + 0, (float *)(A + 4572544) + 0, (float *)(A + 4408704) + 0);
-  k36_mul_addn_mul((float *)(A + 9979264) + 0, (float *)(A + 4441472) + 0, (float *)(A + 236032) + 0, (float *)(A + 4572544) + 0, (float *)(A + 268800) + 0, (float *)(A + 4474240) + 256, (float *)(A + 4375936) + 0, (float *)(A + 3491200) + 0, (float *)(A + 3031552) + 0, (float *)(A + 4408704) + 0, (float *)(A + 10012032) + 0, (float *)(A + 10339712) + 639232, (float *)(A + 10339712) + 638976, (float *)(A + 10339712) + 639104);
-  k33_mul((float *)(A + 10339712) + 639232, (float *)(A + 2998784) + 0, (float *)(A + 3031552) + 0);
-  k34_concat((float *)(A + 10339712) + 638976, (float *)(A + 10339712) + 639104, (float *)(A + 3031552) + 0, (float *)(A + 334336) + 0);
-  k35_matmul((float *)(A + 334336) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 9979264) + 0);
-  k27_mul_sub((float *)(A + 3196288) + 0, (float *)(A + 10044800) + 0);
-  k28_sub_mul((float *)(A + 203264) + 0, (float *)(A + 236032) + 0);
-  k30_mul((float *)(A + 3425664) + 0, (float *)(A + 3458432) + 0, (float *)(A + 268800) + 0);
-  k37_mul_addn_mul((float *)(A + 10012032) + 0, (float *)(A + 3064320) + 0, (float *)(A + 9979264) + 0, (float *)(A + 3458432) + 0, (float *)(A + 10044800) + 0, (float *)(A + 3097984) + 256, (float *)(A + 236032) + 0, (float *)(A + 3196288) + 0, (float *)(A + 268800) + 0, (float *)(A + 10339712) + 663808, (float *)(A + 10339712) + 663552, (float *)(A + 10339712) + 663680);
-  k38_matmul((float *)(A + 10339712) + 0, (float *)(A + 2560) + 0, (float *)(A + 236032) + 0, A + 3425664);
-  k52_mul((float *)(A + 236032) + 0, (float *)(A + 9979264) + 0);
-  k53_mul_mul((float *)(A + 236032) + 0, (float *)(A + 10022272) + 0);
-  k54_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 3097152) + 0, (float *)(A + 3097216) + 0);
-  k55_mul_add_sqrt(P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 10022272) + 0, (float *)(A + 3097216) + 0, (float *)(A + 236032) + 0, (float *)(A + 2988544) + 0);
-  k56_pow_sub_div((float *)(A + 3097152) + 0, (float *)(A + 3097280) + 0);
-  k39_matmul((float *)(A + 334336) + 0, (float *)(A + 3491200) + 0, (float *)(A + 2560) + 0, A + 3425664);
-  k57_mul((float *)(A + 2560) + 0, (float *)(A + 10077568) + 0);
-  k58_mul_mul((float *)(A + 2560) + 0, (float *)(A + 3097408) + 0);
-  k59_mul_add_sqrt(P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 3097408) + 0, (float *)(A + 3097216) + 0, (float *)(A + 2560) + 0, (float *)(A + 3458432) + 0);
-  k40_sum_to((float *)(A + 10339712) + 0, (float *)(A + 199168) + 0);
-  k60_mul((float *)(A + 199168) + 0, (float *)(A + 200704) + 0);
-  k61_mul_mul((float *)(A + 199168) + 0, (float *)(A + 279040) + 0);
-  k62_mul_add_sqrt(P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 279040) + 0, (float *)(A + 3097216) + 0, (float *)(A + 199168) + 0, (float *)(A + 280576) + 0);
-  k33_mul((float *)(A + 10339712) + 663808, (float *)(A + 203264) + 0, (float *)(A + 3425664) + 0);
-  k34_concat((float *)(A + 10339712) + 663552, (float *)(A + 10339712) + 663680, (float *)(A + 3425664) + 0, (float *)(A + 3097408) + 0);
-  k41_stack((float *)(A + 334336) + 638976, (float *)(A + 334336) + 614400, (float *)(A + 334336) + 589824, (float *)(A + 334336) + 565248, (float *)(A + 334336) + 540672, (float *)(A + 334336) + 516096, (float *)(A + 334336) + 491520, (float *)(A + 334336) + 466944, (float *)(A + 334336) + 442368, (float *)(A + 334336) + 417792, (float *)(A + 334336) + 393216, (float *)(A + 334336) + 368640, (float *)(A + 334336) + 344064, (float *)(A + 334336) + 319488, (float *)(A + 334336) + 294912, (float *)(A + 334336) + 270336, (float *)(A + 334336) + 245760, (float *)(A + 334336) + 221184, (float *)(A + 334336) + 196608, (float *)(A + 334336) + 172032, (float *)(A + 334336) + 147456, (float *)(A + 334336) + 122880, (float *)(A + 334336) + 98304, (float *)(A + 334336) + 73728, (float *)(A + 334336) + 49152, (float *)(A + 334336) + 24576, (float *)(A + 334336) + 0, (float *)(A + 3097408) + 0, (float *)(A + 10274176) + 0);
-  k40_sum_to((float *)(A + 10274176) + 0, (float *)(A + 279040) + 0);
-  k60_mul((float *)(A + 279040) + 0, (float *)(A + 282112) + 0);
-  k61_mul_mul((float *)(A + 279040) + 0, (float *)(A + 283648) + 0);
-}
-
-static void gru_classifier_train_step_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k62_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 283648) + 0, (float *)(A + 3097216) + 0, (float *)(A + 279040) + 0, (float *)(A + 285184) + 0);
-  k42_matmul((float *)(A + 0) + 0, (float *)(A + 301568) + 0, (float *)(A + 286720) + 0, A + 291840);
-  k63_mul((float *)(A + 286720) + 0, (float *)(A + 203264) + 0);
-  k64_mul_mul((float *)(A + 286720) + 0, (float *)(A + 208384) + 0);
-  k65_mul_add_sqrt(P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 208384) + 0, (float *)(A + 3097216) + 0, (float *)(A + 213504) + 0, (float *)(A + 218624) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 202240) + 0);
-  k66_mul((float *)(A + 202240) + 0, (float *)(A + 202304) + 0);
-  k67_mul_mul((float *)(A + 202240) + 0, (float *)(A + 202368) + 0);
-  k68_mul_add_sqrt(P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 202368) + 0, (float *)(A + 3097216) + 0, (float *)(A + 202240) + 0, (float *)(A + 202432) + 0);
-  k44_mul_neg((float *)(A + 3097344) + 0, (float *)(A + 202368) + 0);
-  k45_mul((float *)(A + 3097088) + 0, (float *)(A + 3097216) + 0);
-  k69_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 9979264) + 0, (float *)(A + 2988544) + 0, (float *)(A + 3097280) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 10022272) + 0, (float *)(A + 3031552) + 0);
-  k70_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 10077568) + 0, (float *)(A + 3458432) + 0, (float *)(A + 3097280) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 3097408) + 0, (float *)(A + 286720) + 0);
-  k71_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 200704) + 0, (float *)(A + 280576) + 0, (float *)(A + 3097280) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 283648) + 0, (float *)(A + 0) + 0);
-  k71_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 282112) + 0, (float *)(A + 285184) + 0, (float *)(A + 3097280) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 200704) + 0, (float *)(A + 280576) + 0);
-  k72_mul_add_div(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 203264) + 0, (float *)(A + 218624) + 0, (float *)(A + 3097280) + 0, P + 60672 /* dense1.weight */, (float *)(A + 208384) + 0, (float *)(A + 223744) + 0);
-  k73_mul_add_div(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 202304) + 0, (float *)(A + 202432) + 0, (float *)(A + 3097280) + 0, P + 61952 /* dense1.bias */, (float *)(A + 3097344) + 0, (float *)(A + 202496) + 0);
+  k28_concat((float *)(A + 10339712) + 245760, (float *)(A + 10339712) + 245888, (float *)(A + 7849344) + 0, (float *)(A + 334336) + 393216);
+  k29_matmul((float *)(A + 334336) + 393216, P + 10752 /* gru1.weight_hh */, (float *)(A + 8045952) + 0);
+  k30_mul_addn_mul((float *)(A + 8078720) + 0, (float *)(A + 7816576) + 0, (float *)(A + 8045952) + 0, (float *)(A + 7619968) + 0, (float *)(A + 8013184) + 0, (float *)(A + 7914880) + 256, (float *)(A + 7652736) + 0, (float *)(A + 3491200) + 122880, (float *)(A + 7587200) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 270592, (float *)(A + 10339712) + 270336, (float *)(A + 10339712) + 270464);
+  k27_mul((float *)(A + 10339712) + 270592, (float *)(A + 7652736) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 270336, (float *)(A + 10339712) + 270464, (float *)(A + 268800) + 0, (float *)(A + 334336) + 368640);
+  k29_matmul((float *)(A + 334336) + 368640, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 7587200) + 0, (float *)(A + 268800) + 0, (float *)(A + 7390592) + 0, (float *)(A + 7783808) + 0, (float *)(A + 7685504) + 256, (float *)(A + 7423360) + 0, (float *)(A + 3491200) + 114688, (float *)(A + 7357824) + 0, (float *)(A + 7619968) + 0, (float *)(A + 10339712) + 295168, (float *)(A + 10339712) + 294912, (float *)(A + 10339712) + 295040);
+  k27_mul((float *)(A + 10339712) + 295168, (float *)(A + 7423360) + 0, (float *)(A + 7390592) + 0);
+  k28_concat((float *)(A + 10339712) + 294912, (float *)(A + 10339712) + 295040, (float *)(A + 7390592) + 0, (float *)(A + 334336) + 344064);
+  k29_matmul((float *)(A + 334336) + 344064, P + 10752 /* gru1.weight_hh */, (float *)(A + 7587200) + 0);
+  k30_mul_addn_mul((float *)(A + 7619968) + 0, (float *)(A + 7357824) + 0, (float *)(A + 7587200) + 0, (float *)(A + 7161216) + 0, (float *)(A + 7554432) + 0, (float *)(A + 7456128) + 256, (float *)(A + 7193984) + 0, (float *)(A + 3491200) + 106496, (float *)(A + 7128448) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 319744, (float *)(A + 10339712) + 319488, (float *)(A + 10339712) + 319616);
+  k27_mul((float *)(A + 10339712) + 319744, (float *)(A + 7193984) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 319488, (float *)(A + 10339712) + 319616, (float *)(A + 268800) + 0, (float *)(A + 334336) + 319488);
+  k29_matmul((float *)(A + 334336) + 319488, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 7128448) + 0, (float *)(A + 268800) + 0, (float *)(A + 6931840) + 0, (float *)(A + 7325056) + 0, (float *)(A + 7226752) + 256, (float *)(A + 6964608) + 0, (float *)(A + 3491200) + 98304, (float *)(A + 6899072) + 0, (float *)(A + 7161216) + 0, (float *)(A + 10339712) + 344320, (float *)(A + 10339712) + 344064, (float *)(A + 10339712) + 344192);
+  k27_mul((float *)(A + 10339712) + 344320, (float *)(A + 6964608) + 0, (float *)(A + 6931840) + 0);
+  k28_concat((float *)(A + 10339712) + 344064, (float *)(A + 10339712) + 344192, (float *)(A + 6931840) + 0, (float *)(A + 334336) + 294912);
+  k29_matmul((float *)(A + 334336) + 294912, P + 10752 /* gru1.weight_hh */, (float *)(A + 7128448) + 0);
+  k30_mul_addn_mul((float *)(A + 7161216) + 0, (float *)(A + 6899072) + 0, (float *)(A + 7128448) + 0, (float *)(A + 6702464) + 0, (float *)(A + 7095680) + 0, (float *)(A + 6997376) + 256, (float *)(A + 6735232) + 0, (float *)(A + 3491200) + 90112, (float *)(A + 6669696) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 368896, (float *)(A + 10339712) + 368640, (float *)(A + 10339712) + 368768);
+  k27_mul((float *)(A + 10339712) + 368896, (float *)(A + 6735232) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 368640, (float *)(A + 10339712) + 368768, (float *)(A + 268800) + 0, (float *)(A + 334336) + 270336);
+  k29_matmul((float *)(A + 334336) + 270336, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 6669696) + 0, (float *)(A + 268800) + 0, (float *)(A + 6473088) + 0, (float *)(A + 6866304) + 0, (float *)(A + 6768000) + 256, (float *)(A + 6505856) + 0, (float *)(A + 3491200) + 81920, (float *)(A + 6440320) + 0, (float *)(A + 6702464) + 0, (float *)(A + 10339712) + 393472, (float *)(A + 10339712) + 393216, (float *)(A + 10339712) + 393344);
+  k27_mul((float *)(A + 10339712) + 393472, (float *)(A + 6505856) + 0, (float *)(A + 6473088) + 0);
+  k28_concat((float *)(A + 10339712) + 393216, (float *)(A + 10339712) + 393344, (float *)(A + 6473088) + 0, (float *)(A + 334336) + 245760);
+  k29_matmul((float *)(A + 334336) + 245760, P + 10752 /* gru1.weight_hh */, (float *)(A + 6669696) + 0);
+  k30_mul_addn_mul((float *)(A + 6702464) + 0, (float *)(A + 6440320) + 0, (float *)(A + 6669696) + 0, (float *)(A + 6243712) + 0, (float *)(A + 6636928) + 0, (float *)(A + 6538624) + 256, (float *)(A + 6276480) + 0, (float *)(A + 3491200) + 73728, (float *)(A + 6210944) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 418048, (float *)(A + 10339712) + 417792, (float *)(A + 10339712) + 417920);
+  k27_mul((float *)(A + 10339712) + 418048, (float *)(A + 6276480) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 417792, (float *)(A + 10339712) + 417920, (float *)(A + 268800) + 0, (float *)(A + 334336) + 221184);
+  k29_matmul((float *)(A + 334336) + 221184, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 6210944) + 0, (float *)(A + 268800) + 0, (float *)(A + 6014336) + 0, (float *)(A + 6407552) + 0, (float *)(A + 6309248) + 256, (float *)(A + 6047104) + 0, (float *)(A + 3491200) + 65536, (float *)(A + 5981568) + 0, (float *)(A + 6243712) + 0, (float *)(A + 10339712) + 442624, (float *)(A + 10339712) + 442368, (float *)(A + 10339712) + 442496);
+  k27_mul((float *)(A + 10339712) + 442624, (float *)(A + 6047104) + 0, (float *)(A + 6014336) + 0);
+  k28_concat((float *)(A + 10339712) + 442368, (float *)(A + 10339712) + 442496, (float *)(A + 6014336) + 0, (float *)(A + 334336) + 196608);
+  k29_matmul((float *)(A + 334336) + 196608, P + 10752 /* gru1.weight_hh */, (float *)(A + 6210944) + 0);
+  k30_mul_addn_mul((float *)(A + 6243712) + 0, (float *)(A + 5981568) + 0, (float *)(A + 6210944) + 0, (float *)(A + 5784960) + 0, (float *)(A + 6178176) + 0, (float *)(A + 6079872) + 256, (float *)(A + 5817728) + 0, (float *)(A + 3491200) + 57344, (float *)(A + 5752192) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 467200, (float *)(A + 10339712) + 466944, (float *)(A + 10339712) + 467072);
+  k27_mul((float *)(A + 10339712) + 467200, (float *)(A + 5817728) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 466944, (float *)(A + 10339712) + 467072, (float *)(A + 268800) + 0, (float *)(A + 334336) + 172032);
+  k29_matmul((float *)(A + 334336) + 172032, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 5752192) + 0, (float *)(A + 268800) + 0, (float *)(A + 5555584) + 0, (float *)(A + 5948800) + 0, (float *)(A + 5850496) + 256, (float *)(A + 5588352) + 0, (float *)(A + 3491200) + 49152, (float *)(A + 5522816) + 0, (float *)(A + 5784960) + 0, (float *)(A + 10339712) + 491776, (float *)(A + 10339712) + 491520, (float *)(A + 10339712) + 491648);
+  k27_mul((float *)(A + 10339712) + 491776, (float *)(A + 5588352) + 0, (float *)(A + 5555584) + 0);
+  k28_concat((float *)(A + 10339712) + 491520, (float *)(A + 10339712) + 491648, (float *)(A + 5555584) + 0, (float *)(A + 334336) + 147456);
+  k29_matmul((float *)(A + 334336) + 147456, P + 10752 /* gru1.weight_hh */, (float *)(A + 5752192) + 0);
+  k30_mul_addn_mul((float *)(A + 5784960) + 0, (float *)(A + 5522816) + 0, (float *)(A + 5752192) + 0, (float *)(A + 5326208) + 0, (float *)(A + 5719424) + 0, (float *)(A + 5621120) + 256, (float *)(A + 5358976) + 0, (float *)(A + 3491200) + 40960, (float *)(A + 5293440) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 516352, (float *)(A + 10339712) + 516096, (float *)(A + 10339712) + 516224);
+  k27_mul((float *)(A + 10339712) + 516352, (float *)(A + 5358976) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 516096, (float *)(A + 10339712) + 516224, (float *)(A + 268800) + 0, (float *)(A + 334336) + 122880);
+  k29_matmul((float *)(A + 334336) + 122880, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 5293440) + 0, (float *)(A + 268800) + 0, (float *)(A + 5096832) + 0, (float *)(A + 5490048) + 0, (float *)(A + 5391744) + 256, (float *)(A + 5129600) + 0, (float *)(A + 3491200) + 32768, (float *)(A + 5064064) + 0, (float *)(A + 5326208) + 0, (float *)(A + 10339712) + 540928, (float *)(A + 10339712) + 540672, (float *)(A + 10339712) + 540800);
+  k27_mul((float *)(A + 10339712) + 540928, (float *)(A + 5129600) + 0, (float *)(A + 5096832) + 0);
+  k28_concat((float *)(A + 10339712) + 540672, (float *)(A + 10339712) + 540800, (float *)(A + 5096832) + 0, (float *)(A + 334336) + 98304);
+  k29_matmul((float *)(A + 334336) + 98304, P + 10752 /* gru1.weight_hh */, (float *)(A + 5293440) + 0);
+  k30_mul_addn_mul((float *)(A + 5326208) + 0, (float *)(A + 5064064) + 0, (float *)(A + 5293440) + 0, (float *)(A + 4867456) + 0, (float *)(A + 5260672) + 0, (float *)(A + 5162368) + 256, (float *)(A + 4900224) + 0, (float *)(A + 3491200) + 24576, (float *)(A + 4834688) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 565504, (float *)(A + 10339712) + 565248, (float *)(A + 10339712) + 565376);
+  k27_mul((float *)(A + 10339712) + 565504, (float *)(A + 4900224) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 565248, (float *)(A + 10339712) + 565376, (float *)(A + 268800) + 0, (float *)(A + 334336) + 73728);
+  k29_matmul((float *)(A + 334336) + 73728, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 4834688) + 0, (float *)(A + 268800) + 0, (float *)(A + 4638080) + 0, (float *)(A + 5031296) + 0, (float *)(A + 4932992) + 256, (float *)(A + 4670848) + 0, (float *)(A + 3491200) + 16384, (float *)(A + 4605312) + 0, (float *)(A + 4867456) + 0, (float *)(A + 10339712) + 590080, (float *)(A + 10339712) + 589824, (float *)(A + 10339712) + 589952);
+  k27_mul((float *)(A + 10339712) + 590080, (float *)(A + 4670848) + 0, (float *)(A + 4638080) + 0);
+  k28_concat((float *)(A + 10339712) + 589824, (float *)(A + 10339712) + 589952, (float *)(A + 4638080) + 0, (float *)(A + 334336) + 49152);
+  k29_matmul((float *)(A + 334336) + 49152, P + 10752 /* gru1.weight_hh */, (float *)(A + 4834688) + 0);
+  k30_mul_addn_mul((float *)(A + 4867456) + 0, (float *)(A + 4605312) + 0, (float *)(A + 4834688) + 0, (float *)(A + 4408704) + 0, (float *)(A + 4801920) + 0, (float *)(A + 4703616) + 256, (float *)(A + 4441472) + 0, (float *)(A + 3491200) + 8192, (float *)(A + 4375936) + 0, (float *)(A + 236032) + 0, (float *)(A + 10339712) + 614656, (float *)(A + 10339712) + 614400, (float *)(A + 10339712) + 614528);
+  k27_mul((float *)(A + 10339712) + 614656, (float *)(A + 4441472) + 0, (float *)(A + 268800) + 0);
+  k28_concat((float *)(A + 10339712) + 614400, (float *)(A + 10339712) + 614528, (float *)(A + 268800) + 0, (float *)(A + 334336) + 24576);
+  k29_matmul((float *)(A + 334336) + 24576, P + 10752 /* gru1.weight_hh */, (float *)(A + 268800) + 0);
+  k30_mul_addn_mul((float *)(A + 236032) + 0, (float *)(A + 4375936) + 0, (float *)(A + 268800) + 0, (float *)(A + 3031552) + 0, (float *)(A + 4572544) + 0, (float *)(A + 4474240) + 256, (float *)(A + 3064320) + 0, (float *)(A + 3491200) + 0, (float *)(A + 2998784) + 0, (float *)(A + 4408704) + 0, (float *)(A + 10339712) + 639232, (float *)(A + 10339712) + 638976, (float *)(A + 10339712) + 639104);
+  k27_mul((float *)(A + 10339712) + 639232, (float *)(A + 3064320) + 0, (float *)(A + 3031552) + 0);
+  k28_concat((float *)(A + 10339712) + 638976, (float *)(A + 10339712) + 639104, (float *)(A + 3031552) + 0, (float *)(A + 334336) + 0);
+  k29_matmul((float *)(A + 334336) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 4375936) + 0);
+  k31_mul_addn_mul((float *)(A + 4408704) + 0, (float *)(A + 2998784) + 0, (float *)(A + 4375936) + 0, (float *)(A + 3392896) + 0, (float *)(A + 3458432) + 0, (float *)(A + 3097984) + 256, (float *)(A + 3425664) + 0, (float *)(A + 203264) + 0, (float *)(A + 10339712) + 663808, (float *)(A + 10339712) + 663552, (float *)(A + 10339712) + 663680);
+  k32_matmul((float *)(A + 10339712) + 0, (float *)(A + 2560) + 0, (float *)(A + 203264) + 0, A + 3458432);
+  k46_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 3097152) + 0, (float *)(A + 3097216) + 0);
+  k47_pow_sub_div((float *)(A + 3097152) + 0, (float *)(A + 3097280) + 0);
+  k33_matmul((float *)(A + 334336) + 0, (float *)(A + 3491200) + 0, (float *)(A + 2560) + 0, A + 3458432);
+  k34_sum_to((float *)(A + 10339712) + 0, (float *)(A + 199168) + 0);
+  k27_mul((float *)(A + 10339712) + 663808, (float *)(A + 3425664) + 0, (float *)(A + 246272) + 0);
+  k28_concat((float *)(A + 10339712) + 663552, (float *)(A + 10339712) + 663680, (float *)(A + 246272) + 0, (float *)(A + 4703616) + 0);
+  k35_stack((float *)(A + 334336) + 638976, (float *)(A + 334336) + 614400, (float *)(A + 334336) + 589824, (float *)(A + 334336) + 565248, (float *)(A + 334336) + 540672, (float *)(A + 334336) + 516096, (float *)(A + 334336) + 491520, (float *)(A + 334336) + 466944, (float *)(A + 334336) + 442368, (float *)(A + 334336) + 417792, (float *)(A + 334336) + 393216, (float *)(A + 334336) + 368640, (float *)(A + 334336) + 344064, (float *)(A + 334336) + 319488, (float *)(A + 334336) + 294912, (float *)(A + 334336) + 270336, (float *)(A + 334336) + 245760, (float *)(A + 334336) + 221184, (float *)(A + 334336) + 196608, (float *)(A + 334336) + 172032, (float *)(A + 334336) + 147456, (float *)(A + 334336) + 122880, (float *)(A + 334336) + 98304, (float *)(A + 334336) + 73728, (float *)(A + 334336) + 49152, (float *)(A + 334336) + 24576, (float *)(A + 334336) + 0, (float *)(A + 4703616) + 0, (float *)(A + 9848192) + 0);
+  k34_sum_to((float *)(A + 9848192) + 0, (float *)(A + 200704) + 0);
+  k36_matmul((float *)(A + 0) + 0, (float *)(A + 301568) + 0, (float *)(A + 246272) + 0, A + 251392);
+  k37_sum_to((float *)(A + 0) + 0, (float *)(A + 202240) + 0);
+  k38_mul_neg((float *)(A + 3097344) + 0, (float *)(A + 202304) + 0);
+  k39_mul((float *)(A + 3097088) + 0, (float *)(A + 3097344) + 0);
+  k48_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 203264) + 0, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 3097216) + 0, (float *)(A + 3097280) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 4703616) + 0, (float *)(A + 4746624) + 0, (float *)(A + 5162368) + 0);
+  k49_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 2560) + 0, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 3097216) + 0, (float *)(A + 3097280) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 4375936) + 0, (float *)(A + 4801920) + 0, (float *)(A + 5260672) + 0);
+  k50_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 199168) + 0, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 3097216) + 0, (float *)(A + 3097280) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 4789632) + 0, (float *)(A + 4791168) + 0, (float *)(A + 4792704) + 0);
+  k50_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 200704) + 0, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 3097216) + 0, (float *)(A + 3097280) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 4794240) + 0, (float *)(A + 4795776) + 0, (float *)(A + 4797312) + 0);
+  k51_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 246272) + 0, P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 3097216) + 0, (float *)(A + 3097280) + 0, P + 60672 /* dense1.weight */, (float *)(A + 203264) + 0, (float *)(A + 208384) + 0, (float *)(A + 213504) + 0);
+  k52_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 202240) + 0, P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 3097216) + 0, (float *)(A + 3097280) + 0, P + 61952 /* dense1.bias */, (float *)(A + 3097088) + 0, (float *)(A + 202368) + 0, (float *)(A + 202432) + 0);
 }
 
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -2785,59 +2397,40 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   (void)P, (void)A;
   gru_classifier_train_step_1(P, in, A, seed);
   gru_classifier_train_step_2(P, in, A, seed);
-  gru_classifier_train_step_3(P, in, A, seed);
-  k46_copy((float *)(A + 202368) + 0, &loss);
-  if (metrics) k46_copy((float *)(A + 3097216) + 0, &metrics->accuracy);
-  k46_copy((float *)(A + 3097152) + 0, params + 61968);
-  k47_copy((float *)(A + 10022272) + 0, params + 61984);
-  k47_copy((float *)(A + 236032) + 0, params + 72736);
-  k47_copy((float *)(A + 3031552) + 0, params + 0);
-  k48_copy((float *)(A + 3097408) + 0, params + 83488);
-  k48_copy((float *)(A + 2560) + 0, params + 132640);
-  k48_copy((float *)(A + 286720) + 0, params + 10752);
-  k49_copy((float *)(A + 283648) + 0, params + 181792);
-  k49_copy((float *)(A + 199168) + 0, params + 182176);
-  k49_copy((float *)(A + 0) + 0, params + 59904);
-  k49_copy((float *)(A + 200704) + 0, params + 182560);
-  k49_copy((float *)(A + 279040) + 0, params + 182944);
-  k49_copy((float *)(A + 280576) + 0, params + 60288);
-  k50_copy((float *)(A + 208384) + 0, params + 183328);
-  k50_copy((float *)(A + 213504) + 0, params + 184608);
-  k50_copy((float *)(A + 223744) + 0, params + 60672);
-  k51_copy((float *)(A + 3097344) + 0, params + 185888);
-  k51_copy((float *)(A + 202240) + 0, params + 185904);
-  k51_copy((float *)(A + 202496) + 0, params + 61952);
+  k40_copy((float *)(A + 202304) + 0, &loss);
+  if (metrics) k40_copy((float *)(A + 3097344) + 0, &metrics->accuracy);
+  k40_copy((float *)(A + 3097152) + 0, params + 61968);
+  k41_copy((float *)(A + 4703616) + 0, params + 61984);
+  k41_copy((float *)(A + 4746624) + 0, params + 72736);
+  k41_copy((float *)(A + 5162368) + 0, params + 0);
+  k42_copy((float *)(A + 4375936) + 0, params + 83488);
+  k42_copy((float *)(A + 4801920) + 0, params + 132640);
+  k42_copy((float *)(A + 5260672) + 0, params + 10752);
+  k43_copy((float *)(A + 4789632) + 0, params + 181792);
+  k43_copy((float *)(A + 4791168) + 0, params + 182176);
+  k43_copy((float *)(A + 4792704) + 0, params + 59904);
+  k43_copy((float *)(A + 4794240) + 0, params + 182560);
+  k43_copy((float *)(A + 4795776) + 0, params + 182944);
+  k43_copy((float *)(A + 4797312) + 0, params + 60288);
+  k44_copy((float *)(A + 203264) + 0, params + 183328);
+  k44_copy((float *)(A + 208384) + 0, params + 184608);
+  k44_copy((float *)(A + 213504) + 0, params + 60672);
+  k45_copy((float *)(A + 3097088) + 0, params + 185888);
+  k45_copy((float *)(A + 202368) + 0, params + 185904);
+  k45_copy((float *)(A + 202432) + 0, params + 61952);
   return loss;
 }
 
 static void gru_classifier_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k52_mul(in + 0 /* grad.gru1.weight_ih */, (float *)(A + 0) + 0);
-  k53_mul_mul(in + 0 /* grad.gru1.weight_ih */, (float *)(A + 43008) + 0);
-  k54_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 86016) + 0, (float *)(A + 86080) + 0);
-  k55_mul_add_sqrt(P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 43008) + 0, (float *)(A + 86080) + 0, (float *)(A + 86144) + 0, (float *)(A + 129152) + 0);
-  k56_pow_sub_div((float *)(A + 86016) + 0, (float *)(A + 43008) + 0);
-  k57_mul(in + 10752 /* grad.gru1.weight_hh */, (float *)(A + 172160) + 0);
-  k58_mul_mul(in + 10752 /* grad.gru1.weight_hh */, (float *)(A + 368768) + 0);
-  k59_mul_add_sqrt(P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 368768) + 0, (float *)(A + 86080) + 0, (float *)(A + 565376) + 0, (float *)(A + 761984) + 0);
-  k60_mul(in + 59904 /* grad.gru1.bias_ih */, (float *)(A + 43072) + 0);
-  k61_mul_mul(in + 59904 /* grad.gru1.bias_ih */, (float *)(A + 44608) + 0);
-  k62_mul_add_sqrt(P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 44608) + 0, (float *)(A + 86080) + 0, (float *)(A + 46144) + 0, (float *)(A + 47680) + 0);
-  k60_mul(in + 60288 /* grad.gru1.bias_hh */, (float *)(A + 44608) + 0);
-  k61_mul_mul(in + 60288 /* grad.gru1.bias_hh */, (float *)(A + 49216) + 0);
-  k62_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 49216) + 0, (float *)(A + 86080) + 0, (float *)(A + 50752) + 0, (float *)(A + 52288) + 0);
-  k63_mul(in + 60672 /* grad.dense1.weight */, (float *)(A + 53824) + 0);
-  k64_mul_mul(in + 60672 /* grad.dense1.weight */, (float *)(A + 58944) + 0);
-  k65_mul_add_sqrt(P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 58944) + 0, (float *)(A + 86080) + 0, (float *)(A + 64064) + 0, (float *)(A + 69184) + 0);
-  k66_mul(in + 61952 /* grad.dense1.bias */, (float *)(A + 49216) + 0);
-  k67_mul_mul(in + 61952 /* grad.dense1.bias */, (float *)(A + 49280) + 0);
-  k68_mul_add_sqrt(P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 49280) + 0, (float *)(A + 86080) + 0, (float *)(A + 49344) + 0, (float *)(A + 49408) + 0);
-  k69_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 129152) + 0, (float *)(A + 43008) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 368768) + 0, (float *)(A + 411776) + 0);
-  k70_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, (float *)(A + 172160) + 0, (float *)(A + 761984) + 0, (float *)(A + 43008) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 958592) + 0, (float *)(A + 1155200) + 0);
-  k71_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, (float *)(A + 43072) + 0, (float *)(A + 47680) + 0, (float *)(A + 43008) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 58944) + 0, (float *)(A + 60480) + 0);
-  k71_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, (float *)(A + 44608) + 0, (float *)(A + 52288) + 0, (float *)(A + 43008) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 43072) + 0, (float *)(A + 47680) + 0);
-  k72_mul_add_div(P + 183328 /* opt.dense1.weight.exp_avg */, (float *)(A + 53824) + 0, (float *)(A + 69184) + 0, (float *)(A + 43008) + 0, P + 60672 /* dense1.weight */, (float *)(A + 74304) + 0, (float *)(A + 79424) + 0);
-  k73_mul_add_div(P + 185888 /* opt.dense1.bias.exp_avg */, (float *)(A + 49216) + 0, (float *)(A + 49408) + 0, (float *)(A + 43008) + 0, P + 61952 /* dense1.bias */, (float *)(A + 49280) + 0, (float *)(A + 86080) + 0);
+  k46_add_pow_sub(P + 61968 /* opt.step */, (float *)(A + 0) + 0, (float *)(A + 64) + 0);
+  k47_pow_sub_div((float *)(A + 0) + 0, (float *)(A + 128) + 0);
+  k48_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in + 0 /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 0 /* gru1.weight_ih */, (float *)(A + 192) + 0, (float *)(A + 43200) + 0, (float *)(A + 86208) + 0);
+  k49_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 10752 /* gru1.weight_hh */, (float *)(A + 129216) + 0, (float *)(A + 325824) + 0, (float *)(A + 522432) + 0);
+  k50_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 719040) + 0, (float *)(A + 720576) + 0, (float *)(A + 722112) + 0);
+  k50_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 723648) + 0, (float *)(A + 725184) + 0, (float *)(A + 726720) + 0);
+  k51_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 60672 /* dense1.weight */, (float *)(A + 728256) + 0, (float *)(A + 733376) + 0, (float *)(A + 738496) + 0);
+  k52_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 61952 /* dense1.bias */, (float *)(A + 743616) + 0, (float *)(A + 743680) + 0, (float *)(A + 743744) + 0);
 }
 
 void gru_classifier_apply(float *params, const float *grads, void *arena) {
@@ -2847,25 +2440,25 @@ void gru_classifier_apply(float *params, const float *grads, void *arena) {
   const float *in = grads;
   (void)P, (void)A;
   gru_classifier_apply_1(P, in, A, seed);
-  k46_copy((float *)(A + 86016) + 0, params + 61968);
-  k47_copy((float *)(A + 368768) + 0, params + 61984);
-  k47_copy((float *)(A + 86144) + 0, params + 72736);
-  k47_copy((float *)(A + 411776) + 0, params + 0);
-  k48_copy((float *)(A + 958592) + 0, params + 83488);
-  k48_copy((float *)(A + 565376) + 0, params + 132640);
-  k48_copy((float *)(A + 1155200) + 0, params + 10752);
-  k49_copy((float *)(A + 58944) + 0, params + 181792);
-  k49_copy((float *)(A + 46144) + 0, params + 182176);
-  k49_copy((float *)(A + 60480) + 0, params + 59904);
-  k49_copy((float *)(A + 43072) + 0, params + 182560);
-  k49_copy((float *)(A + 50752) + 0, params + 182944);
-  k49_copy((float *)(A + 47680) + 0, params + 60288);
-  k50_copy((float *)(A + 74304) + 0, params + 183328);
-  k50_copy((float *)(A + 64064) + 0, params + 184608);
-  k50_copy((float *)(A + 79424) + 0, params + 60672);
-  k51_copy((float *)(A + 49280) + 0, params + 185888);
-  k51_copy((float *)(A + 49344) + 0, params + 185904);
-  k51_copy((float *)(A + 86080) + 0, params + 61952);
+  k40_copy((float *)(A + 0) + 0, params + 61968);
+  k41_copy((float *)(A + 192) + 0, params + 61984);
+  k41_copy((float *)(A + 43200) + 0, params + 72736);
+  k41_copy((float *)(A + 86208) + 0, params + 0);
+  k42_copy((float *)(A + 129216) + 0, params + 83488);
+  k42_copy((float *)(A + 325824) + 0, params + 132640);
+  k42_copy((float *)(A + 522432) + 0, params + 10752);
+  k43_copy((float *)(A + 719040) + 0, params + 181792);
+  k43_copy((float *)(A + 720576) + 0, params + 182176);
+  k43_copy((float *)(A + 722112) + 0, params + 59904);
+  k43_copy((float *)(A + 723648) + 0, params + 182560);
+  k43_copy((float *)(A + 725184) + 0, params + 182944);
+  k43_copy((float *)(A + 726720) + 0, params + 60288);
+  k44_copy((float *)(A + 728256) + 0, params + 183328);
+  k44_copy((float *)(A + 733376) + 0, params + 184608);
+  k44_copy((float *)(A + 738496) + 0, params + 60672);
+  k45_copy((float *)(A + 743616) + 0, params + 185888);
+  k45_copy((float *)(A + 743680) + 0, params + 185904);
+  k45_copy((float *)(A + 743744) + 0, params + 61952);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -2886,15 +2479,14 @@ void gru_classifier_step_prepare(const float *params, float *step_params) {
 
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k74_sub_div(in->x + 0, (float *)(A + 0) + 0);
-  k75_matmul((float *)(A + 0) + 0, P + 0 /* gru1.weight_ih, transposed */, (float *)(A + 128) + 0);
-  k76_matmul(in->state0 + 0, P + 10752 /* gru1.weight_hh, transposed */, (float *)(A + 1664) + 0);
-  k77_add((float *)(A + 128) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3200) + 0);
-  k77_add((float *)(A + 1664) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 0) + 0);
-  k78_add_sigmoid_mul((float *)(A + 3200) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 3200) + 256, (float *)(A + 1536) + 0);
-  k79_add_sigmoid_sub((float *)(A + 3200) + 128, (float *)(A + 0) + 128, (float *)(A + 1536) + 0, in->state0 + 0, (float *)(A + 2048) + 0);
-  k80_matmul((float *)(A + 2048) + 0, P + 60672 /* dense1.weight, transposed */, (float *)(A + 0) + 0);
-  k81_add((float *)(A + 0) + 0, P + 61952 /* dense1.bias */, (float *)(A + 64) + 0);
+  k53_sub_div(in->x + 0, (float *)(A + 0) + 0);
+  k54_matmul((float *)(A + 0) + 0, P + 0 /* gru1.weight_ih, transposed */, (float *)(A + 128) + 0);
+  k55_matmul(in->state0 + 0, P + 10752 /* gru1.weight_hh, transposed */, (float *)(A + 1664) + 0);
+  k56_add((float *)(A + 128) + 0, P + 59904 /* gru1.bias_ih */, (float *)(A + 3200) + 0);
+  k56_add((float *)(A + 1664) + 0, P + 60288 /* gru1.bias_hh */, (float *)(A + 0) + 0);
+  k57_add_sigmoid_sub((float *)(A + 3200) + 128, (float *)(A + 0) + 128, (float *)(A + 3200) + 0, (float *)(A + 0) + 0, (float *)(A + 0) + 256, (float *)(A + 3200) + 256, in->state0 + 0, (float *)(A + 1536) + 0);
+  k58_matmul((float *)(A + 1536) + 0, P + 60672 /* dense1.weight, transposed */, (float *)(A + 0) + 0);
+  k59_add((float *)(A + 0) + 0, P + 61952 /* dense1.bias */, (float *)(A + 64) + 0);
 }
 
 void gru_classifier_step(const float *step_params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
@@ -2908,8 +2500,8 @@ void gru_classifier_step(const float *step_params, gru_classifier_state *state, 
   in_.state0 = state->state0;
   (void)P, (void)A;
   gru_classifier_step_1(P, in, A, seed);
-  if (out) k82_copy((float *)(A + 64) + 0, out->logits);
-  k83_copy((float *)(A + 2048) + 0, state->state0);
+  if (out) k60_copy((float *)(A + 64) + 0, out->logits);
+  k61_copy((float *)(A + 1536) + 0, state->state0);
 }
 
 void gru_classifier_reset(gru_classifier_state *state) {
@@ -2917,7 +2509,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[5] = {3423104, 13089664, 13092224, 1351808, 252608};
+const long gru_classifier_tool_arena[5] = {3390336, 13089664, 13092224, 743808, 252608};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};

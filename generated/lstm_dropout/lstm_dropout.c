@@ -8,6 +8,14 @@
 
 #include <math.h>
 
+/* a * b + c in products and polynomials: one rounding where the target has a fast fused
+ * multiply-add; define RNNC_NO_FMA to round twice on every target. */
+#if defined(FP_FAST_FMAF) && !defined(RNNC_NO_FMA)
+#define RNNC_FMA(a, b, c) fmaf(a, b, c)
+#else
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* exp and tanh that vectorize. */
 #define RNNC_MATH_EXP
 #define RNNC_MATH_TANH
@@ -18,8 +26,10 @@
  * libm's expf and tanhf are function calls: a loop over an LSTM cell that
  * calls them stays scalar, and they took a third of a training step.  These
  * versions are straight-line arithmetic with no calls at all (gcc does not
- * vectorize floorf under strict ISO C), accurate to a few ulp.  The interpreter uses the same functions for f32, so both
- * backends compute the same values; double precision uses libm.
+ * vectorize floorf under strict ISO C), accurate to a few ulp.  The
+ * interpreter uses the same functions for f32, so both backends compute the
+ * same values (to the last bit where both fuse the polynomials' multiply-adds
+ * or neither does; see RNNC_FMA); double precision uses libm.
  *
  * Each function is compiled only where its macro is defined (RNNC_MATH_EXP,
  * RNNC_MATH_TANH): generated code carries no function it does not call, as
@@ -33,34 +43,45 @@
 #include <math.h>
 #include <stdint.h>
 
+/* a * b + c.  Generated code defines it (one rounding where the target has a
+ * fast fused multiply-add); elsewhere it is a multiply and an add. */
+#ifndef RNNC_FMA
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 #ifdef RNNC_MATH_EXP
 /* e^x: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact
  * product), e^r by its degree-6 Taylor polynomial (relative error below
- * 2e-7 on that interval), 2^n built in the exponent bits.  Inputs are
- * clamped to the range where the result is finite and normal.  n is
- * x/ln2 rounded to nearest by adding and subtracting 1.5 * 2^23, which
- * leaves no bits below the unit (exact for |x/ln2| < 2^22).  Infinities
- * and NaN give libm's (and PyTorch's) e^-inf = 0, e^inf = inf, e^NaN = NaN:
- * a -inf mask must weigh nothing in a softmax (a NaN is computed as -87
- * first, since converting a NaN n to int is undefined). */
+ * 2e-7 on that interval), 2^n built in the exponent bits of two factors
+ * (2^n alone would not be a normal float at both ends).  n is x/ln2 rounded
+ * to nearest by adding and subtracting 1.5 * 2^23, which leaves no bits
+ * below the unit (exact for |x/ln2| < 2^22).  Inputs are clamped to
+ * [-104, 89]: e^-104 rounds to 0 and e^89 to infinity, so -inf gives 0 and
+ * inf gives inf as in libm (and PyTorch; a -inf mask must weigh nothing in a
+ * softmax), and the clamps' comparisons let a NaN through to the result.
+ * Nothing tests the result itself: with a select at the end, gcc computed a
+ * sigmoid's division once per case. */
 static inline float rnnc_expf(float in) {
-  float x = in > -87.0f ? (in < 88.0f ? in : 88.0f) : -87.0f;
-  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float x = in < -104.0f ? -104.0f : in;
+  x = x > 89.0f ? 89.0f : x;
+  float xn = x == x ? x : 0.0f; /* converting a NaN n to int would be undefined */
+  float n = (xn * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  p = RNNC_FMA(p, r, 1.0f / 120);
+  p = RNNC_FMA(p, r, 1.0f / 24);
+  p = RNNC_FMA(p, r, 1.0f / 6);
+  p = RNNC_FMA(p, r, 0.5f);
+  p = RNNC_FMA(p, r, 1.0f);
+  p = RNNC_FMA(p, r, 1.0f);
   union {
     int32_t i;
     float f;
-  } scale;
-  scale.i = ((int32_t)n + 127) << 23;
-  float y = p * scale.f;
-  return in - in == 0 ? y : in == -HUGE_VALF ? 0.0f : in; /* in - in is 0 for every finite in */
+  } half1, half2;
+  int32_t k = (int32_t)n;
+  half1.i = (k / 2 + 127) << 23;
+  half2.i = (k - k / 2 + 127) << 23;
+  return p * half1.f * half2.f;
 }
 #endif
 
@@ -72,16 +93,16 @@ static inline float rnnc_tanhf(float x) {
   x = x < -7.90531110763549805f ? -7.90531110763549805f : x > 7.90531110763549805f ? 7.90531110763549805f : x;
   float x2 = x * x;
   float p = -2.76076847742355e-16f;
-  p = p * x2 + 2.00018790482477e-13f;
-  p = p * x2 - 8.60467152213735e-11f;
-  p = p * x2 + 5.12229709037114e-08f;
-  p = p * x2 + 1.48572235717979e-05f;
-  p = p * x2 + 6.37261928875436e-04f;
-  p = p * x2 + 4.89352455891786e-03f;
+  p = RNNC_FMA(p, x2, 2.00018790482477e-13f);
+  p = RNNC_FMA(p, x2, -8.60467152213735e-11f);
+  p = RNNC_FMA(p, x2, 5.12229709037114e-08f);
+  p = RNNC_FMA(p, x2, 1.48572235717979e-05f);
+  p = RNNC_FMA(p, x2, 6.37261928875436e-04f);
+  p = RNNC_FMA(p, x2, 4.89352455891786e-03f);
   float q = 1.19825839466702e-06f;
-  q = q * x2 + 1.18534705686654e-04f;
-  q = q * x2 + 2.26843463243900e-03f;
-  q = q * x2 + 4.89352518554385e-03f;
+  q = RNNC_FMA(q, x2, 1.18534705686654e-04f);
+  q = RNNC_FMA(q, x2, 2.26843463243900e-03f);
+  q = RNNC_FMA(q, x2, 4.89352518554385e-03f);
   return x * p / q;
 }
 #endif
@@ -344,14 +365,14 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -390,14 +411,14 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -414,66 +435,42 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add over add [32, 200] (specs/lstm_dropout.lua:8) */
-static void k2_add(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (0.0f + a0[i1]);
-      out0[i0 * 200 + i1] = t0;
-    }
-}
-
-/* fused: add add over add [32, 200] (specs/lstm_dropout.lua:8) */
-static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add add over add [32, 200] (specs/lstm_dropout.lua:8) */
+static void k2_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i0 * 2000 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i0 * 200 + i1]);
-      out0[i0 * 200 + i1] = t1;
-    }
-}
-
-/* fused: tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
-static void k4_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = rnnc_tanhf(a0[i0 * 200 + i1]);
-      out0[i0 * 50 + i1] = t0;
-    }
-}
-
-/* fused: sigmoid mul tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
-static void k5_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 50 + i1] = t1;
-      out1[i0 * 50 + i1] = t2;
+      const float t1 = (0.0f + a2[i1]);
+      const float t2 = (t0 + t1);
+      out0[i0 * 200 + i1] = t2;
     }
 }
 
 /* transpose [50, 200] (specs/lstm_dropout.lua:8) */
-static void k6_transpose(const float *restrict a0, float *restrict out) {
+static void k3_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[i0 * 200 + i1] = a0[i0 * 1 + i1 * 50];
     }
 }
 
-/* fused: sigmoid mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k7_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
+static void k4_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      out0[i0 * 50 + i1] = t1;
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = rnnc_tanhf(a2[i0 * 200 + i1]);
+      const float t3 = (t1 * t2);
+      const float t4 = rnnc_tanhf(t3);
+      const float t5 = (t0 * t4);
+      out0[i0 * 50 + i1] = t3;
+      out1[i0 * 50 + i1] = t5;
     }
 }
 
 /* matmul [32, 200] (specs/lstm_dropout.lua:8) */
-static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k5_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -498,14 +495,14 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -544,14 +541,14 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -568,50 +565,62 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add over add [32, 200] (specs/lstm_dropout.lua:8) */
-static void k9_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add add add over add [32, 200] (specs/lstm_dropout.lua:8) */
+static void k6_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (a0[i0 * 200 + i1] + a1[i1]);
-      out0[i0 * 200 + i1] = t0;
+      const float t0 = (a0[i0 * 2000 + i1] + a1[i1]);
+      const float t1 = (a2[i0 * 200 + i1] + a3[i1]);
+      const float t2 = (t0 + t1);
+      out0[i0 * 200 + i1] = t2;
     }
 }
 
-/* fused: sigmoid mul add tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
-static void k10_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
+static void k7_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1] = t2;
-      out1[i0 * 50 + i1] = t3;
-    }
-}
-
-/* fused: sigmoid mul add tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
-static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1] = t3;
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = (t1 * a2[i0 * 50 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 200 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 200 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
+      out0[i0 * 50 + i1] = t6;
+      out1[i0 * 50 + i1] = t8;
     }
 }
 
 /* transpose [50, 1] (specs/lstm_dropout.lua:9) */
-static void k12_transpose(const float *restrict a0, float *restrict out) {
+static void k8_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[i0] = a0[i0 * 1 + i1 * 50];
     }
 }
 
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
+static void k9_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = (t1 * a2[i0 * 50 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 200 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 200 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
+      out0[i0 * 50 + i1] = t8;
+    }
+}
+
 /* matmul [32, 1] (specs/lstm_dropout.lua:9) */
-static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -636,14 +645,14 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -661,7 +670,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [32, 1] (specs/lstm_dropout.lua:9) */
-static void k14_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     out0[i0] = t0;
@@ -669,80 +678,82 @@ static void k14_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [32, 1] (specs/lstm_dropout.lua:9) */
-static void k15_copy(const float *restrict a0, float *restrict out) {
+static void k12_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[i0] = a0[i0];
     }
 }
 
-/* fused: sigmoid mul tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
-static void k16_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
+static void k13_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = rnnc_tanhf(t1);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = rnnc_tanhf(a2[i0 * 200 + i1]);
+      const float t3 = (t1 * t2);
+      const float t4 = rnnc_tanhf(t3);
+      const float t5 = (t0 * t4);
       out0[i0 * 50 + i1] = t0;
       out1[i0 * 50 + i1] = t1;
       out2[i0 * 50 + i1] = t2;
+      out3[i0 * 50 + i1] = t3;
+      out4[i0 * 50 + i1] = t4;
+      out5[i0 * 50 + i1] = t5;
     }
 }
 
-/* fused: sigmoid mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k17_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
+static void k14_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = (t1 * a2[i0 * 50 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 200 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 200 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
       out0[i0 * 50 + i1] = t0;
       out1[i0 * 50 + i1] = t1;
-    }
-}
-
-/* fused: sigmoid mul add tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
-static void k18_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1] = t0;
-      out1[i0 * 50 + i1] = t2;
       out2[i0 * 50 + i1] = t3;
+      out3[i0 * 50 + i1] = t4;
+      out4[i0 * 50 + i1] = t6;
+      out5[i0 * 50 + i1] = t7;
+      out6[i0 * 50 + i1] = t8;
     }
 }
 
-/* fused: sigmoid mul add tanh over tanh [32, 50] (specs/lstm_dropout.lua:8) */
-static void k19_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul dropout_mask mul over mul [32, 50] (specs/lstm_dropout.lua:9) */
+static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, uint64_t seed, uint64_t stream0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1]);
-      const float t3 = rnnc_tanhf(t2);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = (t1 * a2[i0 * 50 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 200 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 200 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
+      const float t9 = (float)rnnc_dropout_scale(seed, stream0, (uint64_t)(i0 * 50 + i1), 0.200000003f);
+      const float t10 = (t8 * t9);
       out0[i0 * 50 + i1] = t0;
-      out1[i0 * 50 + i1] = t3;
-    }
-}
-
-/* fused: sigmoid mul dropout_mask mul over mul [32, 50] (specs/lstm_dropout.lua:9) */
-static void k20_sigmoid_mul_dropout_mask(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2, uint64_t seed, uint64_t stream0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = (float)rnnc_dropout_scale(seed, stream0, (uint64_t)(i0 * 50 + i1), 0.200000003f);
-      const float t3 = (t1 * t2);
-      out0[i0 * 50 + i1] = t0;
-      out1[i0 * 50 + i1] = t2;
+      out1[i0 * 50 + i1] = t1;
       out2[i0 * 50 + i1] = t3;
+      out3[i0 * 50 + i1] = t4;
+      out4[i0 * 50 + i1] = t7;
+      out5[i0 * 50 + i1] = t9;
+      out6[i0 * 50 + i1] = t10;
     }
 }
 
 /* fused: add sub mul over mul [32, 1] (specs/lstm_dropout.lua:12) */
-static void k21_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k16_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     const float t1 = (t0 - a2[i0]);
@@ -754,7 +765,7 @@ static void k21_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* sum_to [] (specs/lstm_dropout.lua:12) */
-static void k22_sum_to(const float *restrict a0, float *restrict out) {
+static void k17_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
@@ -763,7 +774,7 @@ static void k22_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul addn over addn [32, 1] (specs/lstm_dropout.lua:12) */
-static void k23_mul_addn(const float *restrict a0, float *restrict out0) {
+static void k18_mul_addn(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (0.03125f * a0[i0]);
     const float t1 = (t0 + t0);
@@ -772,7 +783,7 @@ static void k23_mul_addn(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [32, 50] (specs/lstm_dropout.lua:9) */
-static void k24_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k19_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
@@ -797,14 +808,14 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -843,14 +854,14 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -867,50 +878,42 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul sub over sub [32, 50] (specs/lstm_dropout.lua:8) */
-static void k25_mul_sub(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1600; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (1.0f - t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: sub mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k26_sub_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1600; i0++) {
-    const float t0 = (1.0f - a0[i0]);
-    const float t1 = (a0[i0] * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul mul mul mul mul mul mul mul mul mul mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k27_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+/* fused: mul mul mul sub mul mul mul sub mul mul mul sub mul mul mul mul sub mul mul sub mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
+static void k20_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
       const float t1 = (t0 * a2[i0 * 50 + i1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1]);
-      const float t3 = (t2 * a4[i0 * 50 + i1]);
-      const float t4 = (t2 * a5[i0 * 50 + i1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1]);
-      const float t6 = (t2 * a7[i0 * 50 + i1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1]);
-      const float t8 = (t2 * a9[i0 * 50 + i1]);
-      const float t9 = (t8 * a10[i0 * 50 + i1]);
-      const float t10 = (t0 * a11[i0 * 50 + i1]);
-      const float t11 = (t10 * a12[i0 * 50 + i1]);
-      out0[i0 * 50 + i1] = t3;
-      out1[i0 * 200 + i1] = t5;
-      out2[i0 * 200 + i1] = t7;
-      out3[i0 * 200 + i1] = t9;
-      out4[i0 * 200 + i1] = t11;
+      const float t2 = (a3[i0 * 50 + i1] * a3[i0 * 50 + i1]);
+      const float t3 = (1.0f - t2);
+      const float t4 = (t1 * t3);
+      const float t5 = (t4 * a4[i0 * 50 + i1]);
+      const float t6 = (t4 * a5[i0 * 50 + i1]);
+      const float t7 = (1.0f - a6[i0 * 50 + i1]);
+      const float t8 = (a6[i0 * 50 + i1] * t7);
+      const float t9 = (t6 * t8);
+      const float t10 = (t4 * a7[i0 * 50 + i1]);
+      const float t11 = (1.0f - a4[i0 * 50 + i1]);
+      const float t12 = (a4[i0 * 50 + i1] * t11);
+      const float t13 = (t10 * t12);
+      const float t14 = (t4 * a6[i0 * 50 + i1]);
+      const float t15 = (a5[i0 * 50 + i1] * a5[i0 * 50 + i1]);
+      const float t16 = (1.0f - t15);
+      const float t17 = (t14 * t16);
+      const float t18 = (t0 * a3[i0 * 50 + i1]);
+      const float t19 = (1.0f - a2[i0 * 50 + i1]);
+      const float t20 = (a2[i0 * 50 + i1] * t19);
+      const float t21 = (t18 * t20);
+      out0[i0 * 50 + i1] = t5;
+      out1[i0 * 200 + i1] = t9;
+      out2[i0 * 200 + i1] = t13;
+      out3[i0 * 200 + i1] = t17;
+      out4[i0 * 200 + i1] = t21;
     }
 }
 
 /* matmul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k21_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 200; k++)
@@ -935,14 +938,14 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -981,14 +984,14 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1005,68 +1008,86 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul mul addn mul mul mul mul mul mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k29_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: mul mul sub mul addn mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
+static void k22_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1]);
-      const float t2 = (a3[i0 * 50 + i1] + t1);
-      const float t3 = (t2 * a4[i0 * 50 + i1]);
-      const float t4 = (t2 * a5[i0 * 50 + i1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1]);
-      const float t6 = (t2 * a7[i0 * 50 + i1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1]);
-      const float t8 = (t2 * a9[i0 * 50 + i1]);
-      const float t9 = (t8 * a10[i0 * 50 + i1]);
-      out0[i0 * 50 + i1] = t3;
-      out1[i0 * 200 + i1] = t5;
-      out2[i0 * 200 + i1] = t7;
-      out3[i0 * 200 + i1] = t9;
+      const float t1 = (a2[i0 * 50 + i1] * a2[i0 * 50 + i1]);
+      const float t2 = (1.0f - t1);
+      const float t3 = (t0 * t2);
+      const float t4 = (a3[i0 * 50 + i1] + t3);
+      const float t5 = (t4 * a4[i0 * 50 + i1]);
+      const float t6 = (t4 * a5[i0 * 50 + i1]);
+      const float t7 = (1.0f - a6[i0 * 50 + i1]);
+      const float t8 = (a6[i0 * 50 + i1] * t7);
+      const float t9 = (t6 * t8);
+      const float t10 = (t4 * a7[i0 * 50 + i1]);
+      const float t11 = (1.0f - a4[i0 * 50 + i1]);
+      const float t12 = (a4[i0 * 50 + i1] * t11);
+      const float t13 = (t10 * t12);
+      const float t14 = (t4 * a6[i0 * 50 + i1]);
+      const float t15 = (a5[i0 * 50 + i1] * a5[i0 * 50 + i1]);
+      const float t16 = (1.0f - t15);
+      const float t17 = (t14 * t16);
+      out0[i0 * 50 + i1] = t5;
+      out1[i0 * 200 + i1] = t9;
+      out2[i0 * 200 + i1] = t13;
+      out3[i0 * 200 + i1] = t17;
     }
 }
 
-/* fused: mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k30_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: mul sub mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
+static void k23_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1]);
-      out0[i0 * 200 + i1] = t1;
+      const float t1 = (1.0f - a2[i0 * 50 + i1]);
+      const float t2 = (a2[i0 * 50 + i1] * t1);
+      const float t3 = (t0 * t2);
+      out0[i0 * 200 + i1] = t3;
     }
 }
 
-/* fused: mul mul addn mul mul mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k31_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
+/* fused: mul mul sub mul addn mul sub mul mul mul mul sub mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
+static void k24_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1600; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
-    const float t1 = (t0 * a2[i0]);
-    const float t2 = (a3[i0] + t1);
-    const float t3 = (t2 * a4[i0]);
-    const float t4 = (t3 * a5[i0]);
-    const float t5 = (t2 * a6[i0]);
-    const float t6 = (t5 * a7[i0]);
-    out0[i0] = t4;
-    out1[i0] = t6;
+    const float t1 = (a2[i0] * a2[i0]);
+    const float t2 = (1.0f - t1);
+    const float t3 = (t0 * t2);
+    const float t4 = (a3[i0] + t3);
+    const float t5 = (t4 * a4[i0]);
+    const float t6 = (1.0f - a5[i0]);
+    const float t7 = (a5[i0] * t6);
+    const float t8 = (t5 * t7);
+    const float t9 = (t4 * a5[i0]);
+    const float t10 = (a4[i0] * a4[i0]);
+    const float t11 = (1.0f - t10);
+    const float t12 = (t9 * t11);
+    out0[i0] = t8;
+    out1[i0] = t12;
   }
 }
 
 /* const [32, 50] (specs/lstm_dropout.lua:8) */
-static void k32_const(float *restrict out) {
+static void k25_const(float *restrict out) {
   for (long i = 0; i < 1600; i++) out[i] = 0.0f;
 }
 
-/* fused: mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
-static void k33_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: mul sub mul mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
+static void k26_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1600; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
-    const float t1 = (t0 * a2[i0]);
-    out0[i0] = t1;
+    const float t1 = (1.0f - a2[i0]);
+    const float t2 = (a2[i0] * t1);
+    const float t3 = (t0 * t2);
+    out0[i0] = t3;
   }
 }
 
 /* concat [32, 200] (specs/lstm_dropout.lua:8) */
-static void k34_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k27_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1];
@@ -1086,7 +1107,7 @@ static void k34_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* stack [32, 10, 200] (specs/lstm_dropout.lua:8) */
-static void k35_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
+static void k28_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[0 + i0 * 2000 + i1 * 1] = a0[i0 * 200 + i1];
@@ -1130,7 +1151,7 @@ static void k35_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [200, 1] (specs/lstm_dropout.lua:8) */
-static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 320; k0 += 64) {
     const long kn = 320 - k0 < 64 ? 320 - k0 : 64;
     for (long j = 0; j < 128; j += 128) {
@@ -1147,7 +1168,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
           const float *b = bp[k];
           const float x0 = a1[(i + 0) * 1 + k0 + k];
           for (int c = 0; c < 128; c++) {
-            acc0[c] += x0 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           }
         }
         for (int c = 0; c < 128; c++) {
@@ -1166,7 +1187,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = bp[k];
         const float x0 = a1[(i + 0) * 1 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1184,7 +1205,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = bp[k];
         const float x0 = a1[(i + 0) * 1 + k];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -1195,7 +1216,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [200, 50] (specs/lstm_dropout.lua:8) */
-static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 192; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
     for (long k = 0; k < 288; k++)
@@ -1220,14 +1241,14 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a1[(i + 6) * 1 + k * 50];
         const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1266,14 +1287,14 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a1[(i + 6) * 1 + k * 50];
         const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -1307,8 +1328,8 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 64; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 64; c++) {
@@ -1330,8 +1351,8 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
         const float x0 = a1[(i + 0) * 1 + k * 50];
         const float x1 = a1[(i + 1) * 1 + k * 50];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -1343,7 +1364,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [200] (specs/lstm_dropout.lua:8) */
-static void k38_sum_to(const float *restrict a0, float *restrict out) {
+static void k31_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 200; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 10; i1++)
@@ -1353,7 +1374,7 @@ static void k38_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1, 50] (specs/lstm_dropout.lua:9) */
-static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 1; j += 1) {
     float (*bp)[1] = (float (*)[1])(void *)scratch;
     for (long k = 0; k < 32; k++)
@@ -1378,14 +1399,14 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a1[(i + 6) * 1 + k * 50];
         const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -1412,8 +1433,8 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
         const float x0 = a1[(i + 0) * 1 + k * 50];
         const float x1 = a1[(i + 1) * 1 + k * 50];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -1425,18 +1446,18 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul over mul [] (specs/lstm_dropout.lua:12) */
-static void k40_mul(const float *restrict a0, float *restrict out0) {
+static void k33_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.03125f);
   out0[0] = t0;
 }
 
 /* copy out mul [] (specs/lstm_dropout.lua:12) */
-static void k41_copy(const float *restrict a0, float *restrict out) {
+static void k34_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [200, 1] (specs/lstm_dropout.lua:8) */
-static void k42_copy(const float *restrict a0, float *restrict out) {
+static void k35_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[i0] = a0[i0];
@@ -1444,7 +1465,7 @@ static void k42_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [200, 50] (specs/lstm_dropout.lua:8) */
-static void k43_copy(const float *restrict a0, float *restrict out) {
+static void k36_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1] = a0[i0 * 50 + i1];
@@ -1452,14 +1473,14 @@ static void k43_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [200] (specs/lstm_dropout.lua:8) */
-static void k44_copy(const float *restrict a0, float *restrict out) {
+static void k37_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [1, 50] (specs/lstm_dropout.lua:9) */
-static void k45_copy(const float *restrict a0, float *restrict out) {
+static void k38_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i1] = a0[i1];
@@ -1467,14 +1488,14 @@ static void k45_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [1] (specs/lstm_dropout.lua:9) */
-static void k46_copy(const float *restrict a0, float *restrict out) {
+static void k39_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++) {
     out[0] = a0[0];
   }
 }
 
 /* fused: add sub mul over mul [32, 1] (specs/lstm_dropout.lua:12) */
-static void k47_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k40_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     const float t1 = (t0 - a2[i0]);
@@ -1484,25 +1505,8 @@ static void k47_add_sub_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* fused: mul over mul [200, 1] */
-static void k48_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [200, 1] */
-static void k49_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
 /* fused: add pow sub sqrt over sqrt [] */
-static void k50_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k41_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1511,171 +1515,139 @@ static void k50_add_pow_sub(const float *restrict a0, float *restrict out0, floa
   out1[0] = t3;
 }
 
-/* fused: mul add sqrt div add over add [200, 1] */
-static void k51_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
 /* fused: pow sub div over div [] */
-static void k52_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k42_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
   out0[0] = t2;
 }
 
-/* fused: mul over mul [200, 50] */
-static void k53_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [200, 50] */
-static void k54_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [200, 50] */
-static void k55_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [1, 50] */
-static void k56_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [1, 50] */
-static void k57_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [1, 50] */
-static void k58_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [1] */
-static void k59_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++) {
-    const float t0 = (0.100000001f * a0[0]);
-    out0[0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [1] */
-static void k60_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++) {
-    const float t0 = (a0[0] * a0[0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [1] */
-static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1; i0++) {
-    const float t0 = (0.999000013f * a0[0]);
-    const float t1 = (t0 + a1[0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[0] = t1;
-    out1[0] = t4;
-  }
-}
-
-/* fused: mul add div mul sub over sub [200, 1] */
-static void k62_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 1] */
+static void k43_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [200, 50] */
-static void k63_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 50] */
+static void k44_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [1, 50] */
-static void k64_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [200] */
+static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+  for (long i0 = 0; i0 < 200; i0++) {
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (0.899999976f * a2[i0]);
+    const float t3 = (0.100000001f * a3[i0]);
+    const float t4 = (t2 + t3);
+    const float t5 = (0.999000013f * a4[i0]);
+    const float t6 = (a3[i0] * a3[i0]);
+    const float t7 = (0.00100000005f * t6);
+    const float t8 = (t5 + t7);
+    const float t9 = sqrtf(t8);
+    const float t10 = (t9 / a5[0]);
+    const float t11 = (t10 + 9.99999994e-09f);
+    const float t12 = (t4 / t11);
+    const float t13 = (t12 * a6[0]);
+    const float t14 = (a7[i0] - t13);
+    const float t15 = (t1 + t3);
+    const float t16 = (t0 + t7);
+    const float t17 = sqrtf(t16);
+    const float t18 = (t17 / a5[0]);
+    const float t19 = (t18 + 9.99999994e-09f);
+    const float t20 = (t15 / t19);
+    const float t21 = (t20 * a6[0]);
+    const float t22 = (a8[i0] - t21);
+    out0[i0] = t4;
+    out1[i0] = t8;
+    out2[i0] = t14;
+    out3[i0] = t15;
+    out4[i0] = t16;
+    out5[i0] = t22;
+  }
+}
+
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1, 50] */
+static void k46_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [1] */
-static void k65_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1] */
+static void k47_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.899999976f * a0[0]);
-    const float t1 = (t0 + a1[0]);
-    const float t2 = (t1 / a2[0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[0] - t3);
-    out0[0] = t1;
-    out1[0] = t4;
+    const float t1 = (0.100000001f * a1[0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[0]);
+    const float t4 = (a1[0] * a1[0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[0] - t11);
+    out0[0] = t2;
+    out1[0] = t6;
+    out2[0] = t12;
   }
 }
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
-static void k66_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 128; j += 128) {
       float acc0[128] = {0.0f};
@@ -1683,7 +1655,7 @@ static void k66_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 1 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1698,7 +1670,7 @@ static void k66_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 1 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1713,7 +1685,7 @@ static void k66_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 1 + k];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -1724,7 +1696,7 @@ static void k66_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
-static void k67_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 128; j += 128) {
       float acc0[128] = {0.0f};
@@ -1732,7 +1704,7 @@ static void k67_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1747,7 +1719,7 @@ static void k67_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1762,7 +1734,7 @@ static void k67_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -1772,73 +1744,47 @@ static void k67_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: add over add [1, 200] (specs/lstm_dropout.lua:8) */
-static void k68_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add add add over add [1, 200] (specs/lstm_dropout.lua:8) */
+static void k50_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: add add over add [1, 200] (specs/lstm_dropout.lua:8) */
-static void k69_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (t0 + a2[i0]);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: tanh over tanh [1, 50] (specs/lstm_dropout.lua:8) */
-static void k70_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = rnnc_tanhf(a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: sigmoid mul over mul [1, 50] (specs/lstm_dropout.lua:8) */
-static void k71_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
-    const float t1 = (t0 * a1[i0]);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: sigmoid mul add tanh over tanh [1, 50] (specs/lstm_dropout.lua:8) */
-static void k72_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
-    const float t1 = (t0 * a1[i0]);
-    const float t2 = (t1 + a2[i0]);
-    const float t3 = rnnc_tanhf(t2);
+    const float t1 = (a2[i0] + a3[i0]);
+    const float t2 = (t0 + t1);
     out0[i0] = t2;
-    out1[i0] = t3;
+  }
+}
+
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 50] (specs/lstm_dropout.lua:8) */
+static void k51_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
+    const float t2 = (t1 * a2[i0]);
+    const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0])));
+    const float t4 = rnnc_tanhf(a4[i0]);
+    const float t5 = (t3 * t4);
+    const float t6 = (t2 + t5);
+    const float t7 = rnnc_tanhf(t6);
+    const float t8 = (t0 * t7);
+    out0[i0] = t6;
+    out1[i0] = t8;
   }
 }
 
 /* matmul [1, 1] (specs/lstm_dropout.lua:9) */
-static void k73_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1) {
-    for (long j = 0; j < 1; j += 1) {
-      float acc0[1] = {0.0f};
-      for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k + j;
-        const float x0 = a0[(i + 0) * 50 + k];
-        for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c];
-        }
-      }
-      for (int c = 0; c < 1; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
-      }
-    }
-  }
+static void k52_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  float part[16] = {0.0f};
+  for (long k = 0; k < 48; k += 16)
+    for (int c = 0; c < 16; c++) part[c] = RNNC_FMA(a0[k + c], a1[k + c], part[c]);
+  for (int w = 8; w > 0; w /= 2) /* halves: log2(16) vector adds, not 15 dependent ones */
+    for (int c = 0; c < w; c++) part[c] += part[c + w];
+  float sum = part[0];
+  for (long k = 48; k < 50; k++) sum = RNNC_FMA(a0[k], a1[k], sum);
+  out[0] = sum;
 }
 
 /* fused: add over add [1, 1] (specs/lstm_dropout.lua:9) */
-static void k74_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k53_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -1846,7 +1792,7 @@ static void k74_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 1] (specs/lstm_dropout.lua:9) */
-static void k75_copy(const float *restrict a0, float *restrict out) {
+static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[0] = a0[0];
@@ -1916,78 +1862,39 @@ static void lstm_dropout_predict_1(const float *restrict P, const lstm_dropout_b
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
   k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0, A + 256832);
-  k2_add(P + 10416 /* lstm1.bias_hh */, (float *)(A + 256896) + 0);
-  k3_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256896) + 0, (float *)(A + 282496) + 0);
-  k4_tanh((float *)(A + 282496) + 100, (float *)(A + 256832) + 0);
-  k5_sigmoid_mul_tanh((float *)(A + 282496) + 0, (float *)(A + 256832) + 0, (float *)(A + 263232) + 0, (float *)(A + 269632) + 0);
-  k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 308096) + 0);
-  k7_sigmoid_mul((float *)(A + 282496) + 150, (float *)(A + 269632) + 0, (float *)(A + 256832) + 0);
-  k8_matmul((float *)(A + 256832) + 0, (float *)(A + 308096) + 0, (float *)(A + 269632) + 0, A + 295232);
-  k9_add((float *)(A + 269632) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
-  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 269632) + 0);
-  k4_tanh((float *)(A + 269632) + 100, (float *)(A + 256832) + 0);
-  k7_sigmoid_mul((float *)(A + 269632) + 0, (float *)(A + 256832) + 0, (float *)(A + 295232) + 0);
-  k10_sigmoid_mul_add((float *)(A + 269632) + 50, (float *)(A + 263232) + 0, (float *)(A + 295232) + 0, (float *)(A + 256832) + 0, (float *)(A + 301632) + 0);
-  k7_sigmoid_mul((float *)(A + 269632) + 150, (float *)(A + 301632) + 0, (float *)(A + 263232) + 0);
-  k8_matmul((float *)(A + 263232) + 0, (float *)(A + 308096) + 0, (float *)(A + 269632) + 0, A + 295232);
-  k9_add((float *)(A + 269632) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
-  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 263232) + 0);
-  k4_tanh((float *)(A + 263232) + 100, (float *)(A + 288832) + 0);
-  k7_sigmoid_mul((float *)(A + 263232) + 0, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0);
-  k10_sigmoid_mul_add((float *)(A + 263232) + 50, (float *)(A + 256832) + 0, (float *)(A + 296832) + 0, (float *)(A + 288832) + 0, (float *)(A + 348096) + 0);
-  k7_sigmoid_mul((float *)(A + 263232) + 150, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
-  k8_matmul((float *)(A + 256832) + 0, (float *)(A + 308096) + 0, (float *)(A + 263232) + 0, A + 295232);
-  k9_add((float *)(A + 263232) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
-  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
-  k4_tanh((float *)(A + 256832) + 100, (float *)(A + 282432) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0, (float *)(A + 282432) + 0, (float *)(A + 348096) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 288832) + 0);
-  k8_matmul((float *)(A + 288832) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
-  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
-  k4_tanh((float *)(A + 256832) + 100, (float *)(A + 288832) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0, (float *)(A + 288832) + 0, (float *)(A + 348096) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 282432) + 0);
-  k8_matmul((float *)(A + 282432) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
-  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
-  k4_tanh((float *)(A + 256832) + 100, (float *)(A + 282432) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0, (float *)(A + 282432) + 0, (float *)(A + 348096) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 288832) + 0);
-  k8_matmul((float *)(A + 288832) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
-  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
-  k4_tanh((float *)(A + 256832) + 100, (float *)(A + 288832) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0, (float *)(A + 288832) + 0, (float *)(A + 348096) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 282432) + 0);
-  k8_matmul((float *)(A + 282432) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
-  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
-  k4_tanh((float *)(A + 256832) + 100, (float *)(A + 282432) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0, (float *)(A + 282432) + 0, (float *)(A + 348096) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 288832) + 0);
-  k8_matmul((float *)(A + 288832) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 348096) + 0);
-  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 348096) + 0, (float *)(A + 256832) + 0);
-  k4_tanh((float *)(A + 256832) + 100, (float *)(A + 288832) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0);
-  k10_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0, (float *)(A + 288832) + 0, (float *)(A + 348096) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 348096) + 0, (float *)(A + 282432) + 0);
-  k8_matmul((float *)(A + 282432) + 0, (float *)(A + 308096) + 0, (float *)(A + 256832) + 0, A + 295232);
-  k9_add((float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 303232) + 0);
-  k3_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 303232) + 0, (float *)(A + 256832) + 0);
-  k4_tanh((float *)(A + 256832) + 100, (float *)(A + 282432) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 0, (float *)(A + 282432) + 0, (float *)(A + 296832) + 0);
-  k11_sigmoid_mul_add((float *)(A + 256832) + 50, (float *)(A + 288832) + 0, (float *)(A + 296832) + 0, (float *)(A + 282432) + 0);
-  k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 295232) + 0);
-  k7_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 282432) + 0, (float *)(A + 288832) + 0);
-  k13_matmul((float *)(A + 288832) + 0, (float *)(A + 295232) + 0, (float *)(A + 295488) + 0, A + 296832);
-  k14_add((float *)(A + 295488) + 0, P + 10688 /* dense1.bias */, (float *)(A + 295616) + 0);
+  k2_add_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, (float *)(A + 256896) + 0);
+  k3_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 282496) + 0);
+  k4_sigmoid_sigmoid_tanh((float *)(A + 256896) + 150, (float *)(A + 256896) + 0, (float *)(A + 256896) + 100, (float *)(A + 322496) + 0, (float *)(A + 328896) + 0);
+  k5_matmul((float *)(A + 328896) + 0, (float *)(A + 282496) + 0, (float *)(A + 256832) + 0, A + 335296);
+  k6_add_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 336896) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 336896) + 150, (float *)(A + 336896) + 50, (float *)(A + 322496) + 0, (float *)(A + 336896) + 0, (float *)(A + 336896) + 100, (float *)(A + 328896) + 0, (float *)(A + 256832) + 0);
+  k5_matmul((float *)(A + 256832) + 0, (float *)(A + 282496) + 0, (float *)(A + 335296) + 0, A + 360896);
+  k6_add_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 335296) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 256832) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 256832) + 50, (float *)(A + 328896) + 0, (float *)(A + 256832) + 0, (float *)(A + 256832) + 100, (float *)(A + 322496) + 0, (float *)(A + 335296) + 0);
+  k5_matmul((float *)(A + 335296) + 0, (float *)(A + 282496) + 0, (float *)(A + 256832) + 0, A + 328896);
+  k6_add_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 335296) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 335296) + 150, (float *)(A + 335296) + 50, (float *)(A + 322496) + 0, (float *)(A + 335296) + 0, (float *)(A + 335296) + 100, (float *)(A + 328896) + 0, (float *)(A + 256832) + 0);
+  k5_matmul((float *)(A + 256832) + 0, (float *)(A + 282496) + 0, (float *)(A + 335296) + 0, A + 360896);
+  k6_add_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 335296) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 256832) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 256832) + 50, (float *)(A + 328896) + 0, (float *)(A + 256832) + 0, (float *)(A + 256832) + 100, (float *)(A + 322496) + 0, (float *)(A + 335296) + 0);
+  k5_matmul((float *)(A + 335296) + 0, (float *)(A + 282496) + 0, (float *)(A + 256832) + 0, A + 328896);
+  k6_add_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 335296) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 335296) + 150, (float *)(A + 335296) + 50, (float *)(A + 322496) + 0, (float *)(A + 335296) + 0, (float *)(A + 335296) + 100, (float *)(A + 328896) + 0, (float *)(A + 256832) + 0);
+  k5_matmul((float *)(A + 256832) + 0, (float *)(A + 282496) + 0, (float *)(A + 335296) + 0, A + 360896);
+  k6_add_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 335296) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 256832) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 256832) + 50, (float *)(A + 328896) + 0, (float *)(A + 256832) + 0, (float *)(A + 256832) + 100, (float *)(A + 322496) + 0, (float *)(A + 335296) + 0);
+  k5_matmul((float *)(A + 335296) + 0, (float *)(A + 282496) + 0, (float *)(A + 256832) + 0, A + 328896);
+  k6_add_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 335296) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 335296) + 150, (float *)(A + 335296) + 50, (float *)(A + 322496) + 0, (float *)(A + 335296) + 0, (float *)(A + 335296) + 100, (float *)(A + 328896) + 0, (float *)(A + 256832) + 0);
+  k5_matmul((float *)(A + 256832) + 0, (float *)(A + 282496) + 0, (float *)(A + 335296) + 0, A + 360896);
+  k6_add_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 335296) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 256832) + 0);
+  k7_sigmoid_sigmoid_mul((float *)(A + 256832) + 150, (float *)(A + 256832) + 50, (float *)(A + 328896) + 0, (float *)(A + 256832) + 0, (float *)(A + 256832) + 100, (float *)(A + 322496) + 0, (float *)(A + 335296) + 0);
+  k5_matmul((float *)(A + 335296) + 0, (float *)(A + 282496) + 0, (float *)(A + 256832) + 0, A + 328896);
+  k6_add_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 335296) + 0);
+  k8_transpose(P + 10624 /* dense1.weight */, (float *)(A + 360896) + 0);
+  k9_sigmoid_sigmoid_mul((float *)(A + 335296) + 150, (float *)(A + 335296) + 50, (float *)(A + 322496) + 0, (float *)(A + 335296) + 0, (float *)(A + 335296) + 100, (float *)(A + 328896) + 0);
+  k10_matmul((float *)(A + 328896) + 0, (float *)(A + 360896) + 0, (float *)(A + 361152) + 0, A + 335296);
+  k11_add((float *)(A + 361152) + 0, P + 10688 /* dense1.bias */, (float *)(A + 360896) + 0);
 }
 
 void lstm_dropout_predict(const float *params, const lstm_dropout_batch *in, lstm_dropout_outputs *out, void *arena) {
@@ -1997,174 +1904,86 @@ void lstm_dropout_predict(const float *params, const lstm_dropout_batch *in, lst
   (void)out;
   (void)P, (void)A;
   lstm_dropout_predict_1(P, in, A, seed);
-  if (out) k15_copy((float *)(A + 295616) + 0, out->prediction);
+  if (out) k12_copy((float *)(A + 360896) + 0, out->prediction);
 }
 
 static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
   k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0, A + 256832);
-  k2_add(P + 10416 /* lstm1.bias_hh */, (float *)(A + 256896) + 0);
-  k3_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256896) + 0, (float *)(A + 282496) + 0);
-  k4_tanh((float *)(A + 282496) + 100, (float *)(A + 256832) + 0);
-  k16_sigmoid_mul_tanh((float *)(A + 282496) + 0, (float *)(A + 256832) + 0, (float *)(A + 263232) + 0, (float *)(A + 269632) + 0, (float *)(A + 276032) + 0);
-  k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 308096) + 0);
-  k17_sigmoid_mul((float *)(A + 282496) + 150, (float *)(A + 276032) + 0, (float *)(A + 348096) + 0, (float *)(A + 354496) + 0);
-  k8_matmul((float *)(A + 354496) + 0, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 412096);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 413696) + 0);
-  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 413696) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 412096) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 412096) + 0, (float *)(A + 418496) + 0, (float *)(A + 424896) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 269632) + 0, (float *)(A + 424896) + 0, (float *)(A + 431296) + 0, (float *)(A + 439296) + 0, (float *)(A + 445696) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 445696) + 0, (float *)(A + 424896) + 0, (float *)(A + 354496) + 1600);
-  k8_matmul((float *)(A + 354496) + 1600, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 452096) + 0);
-  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 452096) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 452096) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 452096) + 0, (float *)(A + 458496) + 0, (float *)(A + 464896) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 439296) + 0, (float *)(A + 464896) + 0, (float *)(A + 471296) + 0, (float *)(A + 477696) + 0, (float *)(A + 484096) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 484096) + 0, (float *)(A + 464896) + 0, (float *)(A + 354496) + 3200);
-  k8_matmul((float *)(A + 354496) + 3200, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 490496) + 0);
-  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 490496) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 490496) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 490496) + 0, (float *)(A + 496896) + 0, (float *)(A + 503296) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 477696) + 0, (float *)(A + 503296) + 0, (float *)(A + 509696) + 0, (float *)(A + 516096) + 0, (float *)(A + 522496) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 522496) + 0, (float *)(A + 503296) + 0, (float *)(A + 354496) + 4800);
-  k8_matmul((float *)(A + 354496) + 4800, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 528896) + 0);
-  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 528896) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 528896) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 528896) + 0, (float *)(A + 535296) + 0, (float *)(A + 541696) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 516096) + 0, (float *)(A + 541696) + 0, (float *)(A + 548096) + 0, (float *)(A + 554496) + 0, (float *)(A + 560896) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 560896) + 0, (float *)(A + 541696) + 0, (float *)(A + 354496) + 6400);
-  k8_matmul((float *)(A + 354496) + 6400, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 567296) + 0);
-  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 567296) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 567296) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 567296) + 0, (float *)(A + 573696) + 0, (float *)(A + 580096) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 554496) + 0, (float *)(A + 580096) + 0, (float *)(A + 586496) + 0, (float *)(A + 592896) + 0, (float *)(A + 599296) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 599296) + 0, (float *)(A + 580096) + 0, (float *)(A + 354496) + 8000);
-  k8_matmul((float *)(A + 354496) + 8000, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 605696) + 0);
-  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 605696) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 605696) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 605696) + 0, (float *)(A + 612096) + 0, (float *)(A + 618496) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 592896) + 0, (float *)(A + 618496) + 0, (float *)(A + 624896) + 0, (float *)(A + 631296) + 0, (float *)(A + 637696) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 637696) + 0, (float *)(A + 618496) + 0, (float *)(A + 354496) + 9600);
-  k8_matmul((float *)(A + 354496) + 9600, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 644096) + 0);
-  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 644096) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 644096) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 644096) + 0, (float *)(A + 650496) + 0, (float *)(A + 656896) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 631296) + 0, (float *)(A + 656896) + 0, (float *)(A + 663296) + 0, (float *)(A + 669696) + 0, (float *)(A + 676096) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 676096) + 0, (float *)(A + 656896) + 0, (float *)(A + 354496) + 11200);
-  k8_matmul((float *)(A + 354496) + 11200, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 682496) + 0);
-  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 682496) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 682496) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 682496) + 0, (float *)(A + 688896) + 0, (float *)(A + 695296) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 669696) + 0, (float *)(A + 695296) + 0, (float *)(A + 701696) + 0, (float *)(A + 708096) + 0, (float *)(A + 714496) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 714496) + 0, (float *)(A + 695296) + 0, (float *)(A + 354496) + 12800);
-  k8_matmul((float *)(A + 354496) + 12800, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 308032) + 0);
-  k3_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 333632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 308032) + 0);
-  k19_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 708096) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0);
-  k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 437696) + 0);
-  k20_sigmoid_mul_dropout_mask((float *)(A + 282432) + 150, (float *)(A + 320832) + 0, (float *)(A + 308032) + 0, (float *)(A + 327232) + 0, (float *)(A + 0) + 0, seed, 1u);
-  k13_matmul((float *)(A + 0) + 0, (float *)(A + 437696) + 0, (float *)(A + 437952) + 0, A + 346432);
-  k21_add_sub_mul((float *)(A + 437952) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 437696) + 0, (float *)(A + 437824) + 0, (float *)(A + 438080) + 0);
-  k22_sum_to((float *)(A + 438080) + 0, (float *)(A + 437952) + 0);
-  k23_mul_addn((float *)(A + 437824) + 0, (float *)(A + 438080) + 0);
-  k24_matmul((float *)(A + 438080) + 0, P + 10624 /* dense1.weight */, (float *)(A + 282432) + 0, A + 438016);
-  k25_mul_sub((float *)(A + 320832) + 0, (float *)(A + 288832) + 0);
-  k26_sub_mul((float *)(A + 340032) + 0, (float *)(A + 295232) + 0);
-  k26_sub_mul((float *)(A + 314432) + 0, (float *)(A + 301632) + 0);
-  k25_mul_sub((float *)(A + 333632) + 0, (float *)(A + 6400) + 0);
-  k26_sub_mul((float *)(A + 308032) + 0, (float *)(A + 12800) + 0);
-  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 708096) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 51200, (float *)(A + 25600) + 51250, (float *)(A + 25600) + 51300, (float *)(A + 25600) + 51350);
-  k28_matmul((float *)(A + 25600) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 708096) + 0, A + 6400);
-  k25_mul_sub((float *)(A + 714496) + 0, (float *)(A + 6400) + 0);
-  k26_sub_mul((float *)(A + 688896) + 0, (float *)(A + 12800) + 0);
-  k26_sub_mul((float *)(A + 701696) + 0, (float *)(A + 320832) + 0);
-  k25_mul_sub((float *)(A + 682496) + 0, (float *)(A + 327232) + 0);
-  k26_sub_mul((float *)(A + 695296) + 0, (float *)(A + 333632) + 0);
-  k29_mul_mul_addn((float *)(A + 708096) + 0, (float *)(A + 695296) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 701696) + 0, (float *)(A + 682496) + 0, (float *)(A + 12800) + 0, (float *)(A + 669696) + 0, (float *)(A + 320832) + 0, (float *)(A + 688896) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 44850, (float *)(A + 25600) + 44900);
-  k30_mul_mul((float *)(A + 708096) + 0, (float *)(A + 714496) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 44950);
-  k28_matmul((float *)(A + 25600) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0, A + 669696);
-  k25_mul_sub((float *)(A + 676096) + 0, (float *)(A + 669696) + 0);
-  k26_sub_mul((float *)(A + 650496) + 0, (float *)(A + 708096) + 0);
-  k26_sub_mul((float *)(A + 663296) + 0, (float *)(A + 714496) + 0);
-  k25_mul_sub((float *)(A + 644096) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 656896) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 656896) + 0, (float *)(A + 669696) + 0, (float *)(A + 340032) + 0, (float *)(A + 663296) + 0, (float *)(A + 644096) + 0, (float *)(A + 708096) + 0, (float *)(A + 631296) + 0, (float *)(A + 714496) + 0, (float *)(A + 650496) + 0, (float *)(A + 320832) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 38450, (float *)(A + 25600) + 38500);
-  k30_mul_mul((float *)(A + 333632) + 0, (float *)(A + 676096) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 38550);
-  k28_matmul((float *)(A + 25600) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 631296) + 0, A + 669696);
-  k25_mul_sub((float *)(A + 637696) + 0, (float *)(A + 669696) + 0);
-  k26_sub_mul((float *)(A + 612096) + 0, (float *)(A + 12800) + 0);
-  k26_sub_mul((float *)(A + 624896) + 0, (float *)(A + 19200) + 0);
-  k25_mul_sub((float *)(A + 605696) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 618496) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 631296) + 0, (float *)(A + 618496) + 0, (float *)(A + 669696) + 0, (float *)(A + 6400) + 0, (float *)(A + 624896) + 0, (float *)(A + 605696) + 0, (float *)(A + 12800) + 0, (float *)(A + 592896) + 0, (float *)(A + 19200) + 0, (float *)(A + 612096) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 32050, (float *)(A + 25600) + 32100);
-  k30_mul_mul((float *)(A + 631296) + 0, (float *)(A + 637696) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 32150);
-  k28_matmul((float *)(A + 25600) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 592896);
-  k25_mul_sub((float *)(A + 599296) + 0, (float *)(A + 592896) + 0);
-  k26_sub_mul((float *)(A + 573696) + 0, (float *)(A + 631296) + 0);
-  k26_sub_mul((float *)(A + 586496) + 0, (float *)(A + 669696) + 0);
-  k25_mul_sub((float *)(A + 567296) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 580096) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 580096) + 0, (float *)(A + 592896) + 0, (float *)(A + 333632) + 0, (float *)(A + 586496) + 0, (float *)(A + 567296) + 0, (float *)(A + 631296) + 0, (float *)(A + 554496) + 0, (float *)(A + 669696) + 0, (float *)(A + 573696) + 0, (float *)(A + 320832) + 0, (float *)(A + 708096) + 0, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 25650, (float *)(A + 25600) + 25700);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 599296) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 25750);
-  k28_matmul((float *)(A + 25600) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 554496);
-  k25_mul_sub((float *)(A + 560896) + 0, (float *)(A + 554496) + 0);
-  k26_sub_mul((float *)(A + 535296) + 0, (float *)(A + 592896) + 0);
-  k26_sub_mul((float *)(A + 548096) + 0, (float *)(A + 631296) + 0);
-  k25_mul_sub((float *)(A + 528896) + 0, (float *)(A + 669696) + 0);
-  k26_sub_mul((float *)(A + 541696) + 0, (float *)(A + 714496) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 541696) + 0, (float *)(A + 554496) + 0, (float *)(A + 708096) + 0, (float *)(A + 548096) + 0, (float *)(A + 528896) + 0, (float *)(A + 592896) + 0, (float *)(A + 516096) + 0, (float *)(A + 631296) + 0, (float *)(A + 535296) + 0, (float *)(A + 669696) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 19250, (float *)(A + 25600) + 19300);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 560896) + 0, (float *)(A + 714496) + 0, (float *)(A + 25600) + 19350);
-  k28_matmul((float *)(A + 25600) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 516096);
-  k25_mul_sub((float *)(A + 522496) + 0, (float *)(A + 516096) + 0);
-  k26_sub_mul((float *)(A + 496896) + 0, (float *)(A + 554496) + 0);
-  k26_sub_mul((float *)(A + 509696) + 0, (float *)(A + 592896) + 0);
-  k25_mul_sub((float *)(A + 490496) + 0, (float *)(A + 631296) + 0);
-  k26_sub_mul((float *)(A + 503296) + 0, (float *)(A + 669696) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 503296) + 0, (float *)(A + 516096) + 0, (float *)(A + 6400) + 0, (float *)(A + 509696) + 0, (float *)(A + 490496) + 0, (float *)(A + 554496) + 0, (float *)(A + 477696) + 0, (float *)(A + 592896) + 0, (float *)(A + 496896) + 0, (float *)(A + 631296) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 12850, (float *)(A + 25600) + 12900);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 522496) + 0, (float *)(A + 669696) + 0, (float *)(A + 25600) + 12950);
-  k28_matmul((float *)(A + 25600) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 6400) + 0, A + 19200);
-  k25_mul_sub((float *)(A + 484096) + 0, (float *)(A + 19200) + 0);
-  k26_sub_mul((float *)(A + 458496) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 471296) + 0, (float *)(A + 477696) + 0);
-  k25_mul_sub((float *)(A + 452096) + 0, (float *)(A + 516096) + 0);
-  k26_sub_mul((float *)(A + 464896) + 0, (float *)(A + 554496) + 0);
-  k29_mul_mul_addn((float *)(A + 6400) + 0, (float *)(A + 464896) + 0, (float *)(A + 19200) + 0, (float *)(A + 12800) + 0, (float *)(A + 471296) + 0, (float *)(A + 452096) + 0, (float *)(A + 340032) + 0, (float *)(A + 439296) + 0, (float *)(A + 477696) + 0, (float *)(A + 458496) + 0, (float *)(A + 516096) + 0, (float *)(A + 592896) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 6450, (float *)(A + 25600) + 6500);
-  k30_mul_mul((float *)(A + 6400) + 0, (float *)(A + 484096) + 0, (float *)(A + 554496) + 0, (float *)(A + 25600) + 6550);
-  k28_matmul((float *)(A + 25600) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0, A + 340032);
-  k25_mul_sub((float *)(A + 445696) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 418496) + 0, (float *)(A + 477696) + 0);
-  k26_sub_mul((float *)(A + 431296) + 0, (float *)(A + 516096) + 0);
-  k25_mul_sub((float *)(A + 412096) + 0, (float *)(A + 554496) + 0);
-  k26_sub_mul((float *)(A + 424896) + 0, (float *)(A + 631296) + 0);
-  k29_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 424896) + 0, (float *)(A + 340032) + 0, (float *)(A + 592896) + 0, (float *)(A + 431296) + 0, (float *)(A + 412096) + 0, (float *)(A + 477696) + 0, (float *)(A + 269632) + 0, (float *)(A + 516096) + 0, (float *)(A + 418496) + 0, (float *)(A + 554496) + 0, (float *)(A + 669696) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 50, (float *)(A + 25600) + 100);
-  k30_mul_mul((float *)(A + 19200) + 0, (float *)(A + 445696) + 0, (float *)(A + 631296) + 0, (float *)(A + 25600) + 150);
-  k28_matmul((float *)(A + 25600) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0, A + 269632);
-  k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 269632) + 0);
-  k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 477696) + 0);
-  k26_sub_mul((float *)(A + 348096) + 0, (float *)(A + 516096) + 0);
-  k31_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 348096) + 0, (float *)(A + 269632) + 0, (float *)(A + 669696) + 0, (float *)(A + 256832) + 0, (float *)(A + 340032) + 0, (float *)(A + 263232) + 0, (float *)(A + 477696) + 0, (float *)(A + 554496) + 0, (float *)(A + 592896) + 0);
-  k32_const((float *)(A + 340032) + 0);
-  k33_mul_mul((float *)(A + 19200) + 0, (float *)(A + 276032) + 0, (float *)(A + 516096) + 0, (float *)(A + 477696) + 0);
-  k34_concat((float *)(A + 554496) + 0, (float *)(A + 340032) + 0, (float *)(A + 592896) + 0, (float *)(A + 477696) + 0, (float *)(A + 412096) + 0);
-  k35_stack((float *)(A + 412096) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 51200, (float *)(A + 720896) + 0);
-  k36_matmul((float *)(A + 720896) + 0, in->x + 0, (float *)(A + 19200) + 0, A + 438208);
-  k37_matmul((float *)(A + 25600) + 0, (float *)(A + 354496) + 0, (float *)(A + 256000) + 0, A + 438208);
-  k38_sum_to((float *)(A + 720896) + 0, (float *)(A + 340032) + 0);
-  k39_matmul((float *)(A + 438080) + 0, (float *)(A + 0) + 0, (float *)(A + 340864) + 0, A + 437824);
-  k22_sum_to((float *)(A + 438080) + 0, (float *)(A + 438016) + 0);
-  k40_mul((float *)(A + 437952) + 0, (float *)(A + 437824) + 0);
+  k2_add_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, (float *)(A + 256896) + 0);
+  k3_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 282496) + 0);
+  k13_sigmoid_sigmoid_tanh((float *)(A + 256896) + 150, (float *)(A + 256896) + 0, (float *)(A + 256896) + 100, (float *)(A + 322496) + 0, (float *)(A + 328896) + 0, (float *)(A + 335296) + 0, (float *)(A + 341696) + 0, (float *)(A + 348096) + 0, (float *)(A + 354496) + 0);
+  k5_matmul((float *)(A + 354496) + 0, (float *)(A + 282496) + 0, (float *)(A + 256832) + 0, A + 412096);
+  k6_add_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 413696) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 413696) + 150, (float *)(A + 413696) + 50, (float *)(A + 341696) + 0, (float *)(A + 413696) + 0, (float *)(A + 413696) + 100, (float *)(A + 256832) + 0, (float *)(A + 263232) + 0, (float *)(A + 269632) + 0, (float *)(A + 276032) + 0, (float *)(A + 439296) + 0, (float *)(A + 445696) + 0, (float *)(A + 354496) + 1600);
+  k5_matmul((float *)(A + 354496) + 1600, (float *)(A + 282496) + 0, (float *)(A + 412096) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 412096) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 452096) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 452096) + 150, (float *)(A + 452096) + 50, (float *)(A + 439296) + 0, (float *)(A + 452096) + 0, (float *)(A + 452096) + 100, (float *)(A + 412096) + 0, (float *)(A + 418496) + 0, (float *)(A + 424896) + 0, (float *)(A + 431296) + 0, (float *)(A + 477696) + 0, (float *)(A + 484096) + 0, (float *)(A + 354496) + 3200);
+  k5_matmul((float *)(A + 354496) + 3200, (float *)(A + 282496) + 0, (float *)(A + 452096) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 452096) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 490496) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 490496) + 150, (float *)(A + 490496) + 50, (float *)(A + 477696) + 0, (float *)(A + 490496) + 0, (float *)(A + 490496) + 100, (float *)(A + 452096) + 0, (float *)(A + 458496) + 0, (float *)(A + 464896) + 0, (float *)(A + 471296) + 0, (float *)(A + 516096) + 0, (float *)(A + 522496) + 0, (float *)(A + 354496) + 4800);
+  k5_matmul((float *)(A + 354496) + 4800, (float *)(A + 282496) + 0, (float *)(A + 490496) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 490496) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 528896) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 528896) + 150, (float *)(A + 528896) + 50, (float *)(A + 516096) + 0, (float *)(A + 528896) + 0, (float *)(A + 528896) + 100, (float *)(A + 490496) + 0, (float *)(A + 496896) + 0, (float *)(A + 503296) + 0, (float *)(A + 509696) + 0, (float *)(A + 554496) + 0, (float *)(A + 560896) + 0, (float *)(A + 354496) + 6400);
+  k5_matmul((float *)(A + 354496) + 6400, (float *)(A + 282496) + 0, (float *)(A + 528896) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 528896) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 567296) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 567296) + 150, (float *)(A + 567296) + 50, (float *)(A + 554496) + 0, (float *)(A + 567296) + 0, (float *)(A + 567296) + 100, (float *)(A + 528896) + 0, (float *)(A + 535296) + 0, (float *)(A + 541696) + 0, (float *)(A + 548096) + 0, (float *)(A + 592896) + 0, (float *)(A + 599296) + 0, (float *)(A + 354496) + 8000);
+  k5_matmul((float *)(A + 354496) + 8000, (float *)(A + 282496) + 0, (float *)(A + 567296) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 567296) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 605696) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 605696) + 150, (float *)(A + 605696) + 50, (float *)(A + 592896) + 0, (float *)(A + 605696) + 0, (float *)(A + 605696) + 100, (float *)(A + 567296) + 0, (float *)(A + 573696) + 0, (float *)(A + 580096) + 0, (float *)(A + 586496) + 0, (float *)(A + 631296) + 0, (float *)(A + 637696) + 0, (float *)(A + 354496) + 9600);
+  k5_matmul((float *)(A + 354496) + 9600, (float *)(A + 282496) + 0, (float *)(A + 605696) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 605696) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 644096) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 644096) + 150, (float *)(A + 644096) + 50, (float *)(A + 631296) + 0, (float *)(A + 644096) + 0, (float *)(A + 644096) + 100, (float *)(A + 605696) + 0, (float *)(A + 612096) + 0, (float *)(A + 618496) + 0, (float *)(A + 624896) + 0, (float *)(A + 669696) + 0, (float *)(A + 676096) + 0, (float *)(A + 354496) + 11200);
+  k5_matmul((float *)(A + 354496) + 11200, (float *)(A + 282496) + 0, (float *)(A + 644096) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 644096) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 682496) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 682496) + 150, (float *)(A + 682496) + 50, (float *)(A + 669696) + 0, (float *)(A + 682496) + 0, (float *)(A + 682496) + 100, (float *)(A + 644096) + 0, (float *)(A + 650496) + 0, (float *)(A + 656896) + 0, (float *)(A + 663296) + 0, (float *)(A + 708096) + 0, (float *)(A + 714496) + 0, (float *)(A + 354496) + 12800);
+  k5_matmul((float *)(A + 354496) + 12800, (float *)(A + 282496) + 0, (float *)(A + 682496) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 682496) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 282432) + 0);
+  k8_transpose(P + 10624 /* dense1.weight */, (float *)(A + 437696) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 282432) + 50, (float *)(A + 708096) + 0, (float *)(A + 282432) + 0, (float *)(A + 282432) + 100, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 682496) + 0, (float *)(A + 688896) + 0, (float *)(A + 695296) + 0, (float *)(A + 701696) + 0, (float *)(A + 0) + 0, seed, 1u);
+  k10_matmul((float *)(A + 0) + 0, (float *)(A + 437696) + 0, (float *)(A + 437952) + 0, A + 320832);
+  k16_add_sub_mul((float *)(A + 437952) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 437696) + 0, (float *)(A + 437824) + 0, (float *)(A + 438080) + 0);
+  k17_sum_to((float *)(A + 438080) + 0, (float *)(A + 437952) + 0);
+  k18_mul_addn((float *)(A + 437824) + 0, (float *)(A + 438080) + 0);
+  k19_matmul((float *)(A + 438080) + 0, P + 10624 /* dense1.weight */, (float *)(A + 282432) + 0, A + 438016);
+  k20_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 701696) + 0, (float *)(A + 308032) + 0, (float *)(A + 695296) + 0, (float *)(A + 314432) + 0, (float *)(A + 688896) + 0, (float *)(A + 682496) + 0, (float *)(A + 708096) + 0, (float *)(A + 288832) + 0, (float *)(A + 6400) + 51200, (float *)(A + 6400) + 51250, (float *)(A + 6400) + 51300, (float *)(A + 6400) + 51350);
+  k21_matmul((float *)(A + 6400) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 236800);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 644096) + 0, (float *)(A + 714496) + 0, (float *)(A + 288832) + 0, (float *)(A + 650496) + 0, (float *)(A + 663296) + 0, (float *)(A + 656896) + 0, (float *)(A + 669696) + 0, (float *)(A + 236800) + 0, (float *)(A + 6400) + 44800, (float *)(A + 6400) + 44850, (float *)(A + 6400) + 44900);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 714496) + 0, (float *)(A + 644096) + 0, (float *)(A + 6400) + 44950);
+  k21_matmul((float *)(A + 6400) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 288832);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 605696) + 0, (float *)(A + 676096) + 0, (float *)(A + 236800) + 0, (float *)(A + 612096) + 0, (float *)(A + 624896) + 0, (float *)(A + 618496) + 0, (float *)(A + 631296) + 0, (float *)(A + 288832) + 0, (float *)(A + 6400) + 38400, (float *)(A + 6400) + 38450, (float *)(A + 6400) + 38500);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 676096) + 0, (float *)(A + 605696) + 0, (float *)(A + 6400) + 38550);
+  k21_matmul((float *)(A + 6400) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 236800);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 567296) + 0, (float *)(A + 637696) + 0, (float *)(A + 288832) + 0, (float *)(A + 573696) + 0, (float *)(A + 586496) + 0, (float *)(A + 580096) + 0, (float *)(A + 592896) + 0, (float *)(A + 236800) + 0, (float *)(A + 6400) + 32000, (float *)(A + 6400) + 32050, (float *)(A + 6400) + 32100);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 637696) + 0, (float *)(A + 567296) + 0, (float *)(A + 6400) + 32150);
+  k21_matmul((float *)(A + 6400) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 288832);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 528896) + 0, (float *)(A + 599296) + 0, (float *)(A + 236800) + 0, (float *)(A + 535296) + 0, (float *)(A + 548096) + 0, (float *)(A + 541696) + 0, (float *)(A + 554496) + 0, (float *)(A + 288832) + 0, (float *)(A + 6400) + 25600, (float *)(A + 6400) + 25650, (float *)(A + 6400) + 25700);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 599296) + 0, (float *)(A + 528896) + 0, (float *)(A + 6400) + 25750);
+  k21_matmul((float *)(A + 6400) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 236800);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 490496) + 0, (float *)(A + 560896) + 0, (float *)(A + 288832) + 0, (float *)(A + 496896) + 0, (float *)(A + 509696) + 0, (float *)(A + 503296) + 0, (float *)(A + 516096) + 0, (float *)(A + 236800) + 0, (float *)(A + 6400) + 19200, (float *)(A + 6400) + 19250, (float *)(A + 6400) + 19300);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 560896) + 0, (float *)(A + 490496) + 0, (float *)(A + 6400) + 19350);
+  k21_matmul((float *)(A + 6400) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 288832);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 452096) + 0, (float *)(A + 522496) + 0, (float *)(A + 236800) + 0, (float *)(A + 458496) + 0, (float *)(A + 471296) + 0, (float *)(A + 464896) + 0, (float *)(A + 477696) + 0, (float *)(A + 288832) + 0, (float *)(A + 6400) + 12800, (float *)(A + 6400) + 12850, (float *)(A + 6400) + 12900);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 522496) + 0, (float *)(A + 452096) + 0, (float *)(A + 6400) + 12950);
+  k21_matmul((float *)(A + 6400) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 236800);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 412096) + 0, (float *)(A + 484096) + 0, (float *)(A + 288832) + 0, (float *)(A + 418496) + 0, (float *)(A + 431296) + 0, (float *)(A + 424896) + 0, (float *)(A + 439296) + 0, (float *)(A + 236800) + 0, (float *)(A + 6400) + 6400, (float *)(A + 6400) + 6450, (float *)(A + 6400) + 6500);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 484096) + 0, (float *)(A + 412096) + 0, (float *)(A + 6400) + 6550);
+  k21_matmul((float *)(A + 6400) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 438208) + 0, A + 282432);
+  k22_mul_mul_sub((float *)(A + 438208) + 0, (float *)(A + 256832) + 0, (float *)(A + 445696) + 0, (float *)(A + 236800) + 0, (float *)(A + 263232) + 0, (float *)(A + 276032) + 0, (float *)(A + 269632) + 0, (float *)(A + 341696) + 0, (float *)(A + 282432) + 0, (float *)(A + 6400) + 0, (float *)(A + 6400) + 50, (float *)(A + 6400) + 100);
+  k23_mul_sub_mul((float *)(A + 438208) + 0, (float *)(A + 445696) + 0, (float *)(A + 256832) + 0, (float *)(A + 6400) + 150);
+  k21_matmul((float *)(A + 6400) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 288832) + 0, A + 341696);
+  k24_mul_mul_sub((float *)(A + 288832) + 0, (float *)(A + 322496) + 0, (float *)(A + 348096) + 0, (float *)(A + 282432) + 0, (float *)(A + 335296) + 0, (float *)(A + 328896) + 0, (float *)(A + 341696) + 0, (float *)(A + 412096) + 0);
+  k25_const((float *)(A + 328896) + 0);
+  k26_mul_sub_mul((float *)(A + 288832) + 0, (float *)(A + 348096) + 0, (float *)(A + 322496) + 0, (float *)(A + 335296) + 0);
+  k27_concat((float *)(A + 341696) + 0, (float *)(A + 328896) + 0, (float *)(A + 412096) + 0, (float *)(A + 335296) + 0, (float *)(A + 295232) + 0);
+  k28_stack((float *)(A + 295232) + 0, (float *)(A + 6400) + 0, (float *)(A + 6400) + 6400, (float *)(A + 6400) + 12800, (float *)(A + 6400) + 19200, (float *)(A + 6400) + 25600, (float *)(A + 6400) + 32000, (float *)(A + 6400) + 38400, (float *)(A + 6400) + 44800, (float *)(A + 6400) + 51200, (float *)(A + 438208) + 0);
+  k29_matmul((float *)(A + 438208) + 0, in->x + 0, (float *)(A + 295232) + 0, A + 320832);
+  k30_matmul((float *)(A + 6400) + 0, (float *)(A + 354496) + 0, (float *)(A + 236800) + 0, A + 320832);
+  k31_sum_to((float *)(A + 438208) + 0, (float *)(A + 276800) + 0);
+  k32_matmul((float *)(A + 438080) + 0, (float *)(A + 0) + 0, (float *)(A + 277632) + 0, A + 437824);
+  k17_sum_to((float *)(A + 438080) + 0, (float *)(A + 438016) + 0);
+  k33_mul((float *)(A + 437952) + 0, (float *)(A + 437824) + 0);
 }
 
 float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float *grads, lstm_dropout_outputs *out, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2174,14 +1993,14 @@ float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float
   (void)grads, (void)out, (void)metrics;
   (void)P, (void)A;
   lstm_dropout_grad_1(P, in, A, seed);
-  if (out) k15_copy((float *)(A + 437696) + 0, out->prediction);
-  k41_copy((float *)(A + 437824) + 0, &loss);
-  k42_copy((float *)(A + 19200) + 0, grads + 0);
-  k43_copy((float *)(A + 256000) + 0, grads + 208);
-  k44_copy((float *)(A + 340032) + 0, grads + 10208);
-  k44_copy((float *)(A + 340032) + 0, grads + 10416);
-  k45_copy((float *)(A + 340864) + 0, grads + 10624);
-  k46_copy((float *)(A + 438016) + 0, grads + 10688);
+  if (out) k12_copy((float *)(A + 437696) + 0, out->prediction);
+  k34_copy((float *)(A + 437824) + 0, &loss);
+  k35_copy((float *)(A + 295232) + 0, grads + 0);
+  k36_copy((float *)(A + 236800) + 0, grads + 208);
+  k37_copy((float *)(A + 276800) + 0, grads + 10208);
+  k37_copy((float *)(A + 276800) + 0, grads + 10416);
+  k38_copy((float *)(A + 277632) + 0, grads + 10624);
+  k39_copy((float *)(A + 438016) + 0, grads + 10688);
   return loss;
 }
 
@@ -2189,191 +2008,86 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 0) + 0);
   k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 832) + 0, A + 256832);
-  k2_add(P + 10416 /* lstm1.bias_hh */, (float *)(A + 256896) + 0);
-  k3_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256896) + 0, (float *)(A + 282496) + 0);
-  k4_tanh((float *)(A + 282496) + 100, (float *)(A + 256832) + 0);
-  k16_sigmoid_mul_tanh((float *)(A + 282496) + 0, (float *)(A + 256832) + 0, (float *)(A + 263232) + 0, (float *)(A + 269632) + 0, (float *)(A + 276032) + 0);
-  k6_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 308096) + 0);
-  k17_sigmoid_mul((float *)(A + 282496) + 150, (float *)(A + 276032) + 0, (float *)(A + 348096) + 0, (float *)(A + 354496) + 0);
-  k8_matmul((float *)(A + 354496) + 0, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 412096);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 413696) + 0);
-  k3_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 413696) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 412096) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 412096) + 0, (float *)(A + 418496) + 0, (float *)(A + 424896) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 269632) + 0, (float *)(A + 424896) + 0, (float *)(A + 431296) + 0, (float *)(A + 439296) + 0, (float *)(A + 445696) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 445696) + 0, (float *)(A + 424896) + 0, (float *)(A + 354496) + 1600);
-  k8_matmul((float *)(A + 354496) + 1600, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 452096) + 0);
-  k3_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 452096) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 452096) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 452096) + 0, (float *)(A + 458496) + 0, (float *)(A + 464896) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 439296) + 0, (float *)(A + 464896) + 0, (float *)(A + 471296) + 0, (float *)(A + 477696) + 0, (float *)(A + 484096) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 484096) + 0, (float *)(A + 464896) + 0, (float *)(A + 354496) + 3200);
-  k8_matmul((float *)(A + 354496) + 3200, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 490496) + 0);
-  k3_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 490496) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 490496) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 490496) + 0, (float *)(A + 496896) + 0, (float *)(A + 503296) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 477696) + 0, (float *)(A + 503296) + 0, (float *)(A + 509696) + 0, (float *)(A + 516096) + 0, (float *)(A + 522496) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 522496) + 0, (float *)(A + 503296) + 0, (float *)(A + 354496) + 4800);
-  k8_matmul((float *)(A + 354496) + 4800, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 528896) + 0);
-  k3_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 528896) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 528896) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 528896) + 0, (float *)(A + 535296) + 0, (float *)(A + 541696) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 516096) + 0, (float *)(A + 541696) + 0, (float *)(A + 548096) + 0, (float *)(A + 554496) + 0, (float *)(A + 560896) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 560896) + 0, (float *)(A + 541696) + 0, (float *)(A + 354496) + 6400);
-  k8_matmul((float *)(A + 354496) + 6400, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 567296) + 0);
-  k3_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 567296) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 567296) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 567296) + 0, (float *)(A + 573696) + 0, (float *)(A + 580096) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 554496) + 0, (float *)(A + 580096) + 0, (float *)(A + 586496) + 0, (float *)(A + 592896) + 0, (float *)(A + 599296) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 599296) + 0, (float *)(A + 580096) + 0, (float *)(A + 354496) + 8000);
-  k8_matmul((float *)(A + 354496) + 8000, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 605696) + 0);
-  k3_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 605696) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 605696) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 605696) + 0, (float *)(A + 612096) + 0, (float *)(A + 618496) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 592896) + 0, (float *)(A + 618496) + 0, (float *)(A + 624896) + 0, (float *)(A + 631296) + 0, (float *)(A + 637696) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 637696) + 0, (float *)(A + 618496) + 0, (float *)(A + 354496) + 9600);
-  k8_matmul((float *)(A + 354496) + 9600, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 644096) + 0);
-  k3_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 644096) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 644096) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 644096) + 0, (float *)(A + 650496) + 0, (float *)(A + 656896) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 631296) + 0, (float *)(A + 656896) + 0, (float *)(A + 663296) + 0, (float *)(A + 669696) + 0, (float *)(A + 676096) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 676096) + 0, (float *)(A + 656896) + 0, (float *)(A + 354496) + 11200);
-  k8_matmul((float *)(A + 354496) + 11200, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 682496) + 0);
-  k3_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 682496) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 682496) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 682496) + 0, (float *)(A + 688896) + 0, (float *)(A + 695296) + 0);
-  k18_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 669696) + 0, (float *)(A + 695296) + 0, (float *)(A + 701696) + 0, (float *)(A + 708096) + 0, (float *)(A + 714496) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 714496) + 0, (float *)(A + 695296) + 0, (float *)(A + 354496) + 12800);
-  k8_matmul((float *)(A + 354496) + 12800, (float *)(A + 308096) + 0, (float *)(A + 282432) + 0, A + 437696);
-  k9_add((float *)(A + 282432) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 308032) + 0);
-  k3_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 308032) + 0, (float *)(A + 282432) + 0);
-  k4_tanh((float *)(A + 282432) + 100, (float *)(A + 333632) + 0);
-  k17_sigmoid_mul((float *)(A + 282432) + 0, (float *)(A + 333632) + 0, (float *)(A + 340032) + 0, (float *)(A + 308032) + 0);
-  k19_sigmoid_mul_add((float *)(A + 282432) + 50, (float *)(A + 708096) + 0, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 320832) + 0);
-  k12_transpose(P + 10624 /* dense1.weight */, (float *)(A + 437696) + 0);
-  k20_sigmoid_mul_dropout_mask((float *)(A + 282432) + 150, (float *)(A + 320832) + 0, (float *)(A + 308032) + 0, (float *)(A + 327232) + 0, (float *)(A + 0) + 0, seed, 1u);
-  k13_matmul((float *)(A + 0) + 0, (float *)(A + 437696) + 0, (float *)(A + 437952) + 0, A + 346432);
-  k47_add_sub_mul((float *)(A + 437952) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 437696) + 0, (float *)(A + 437824) + 0);
-  k22_sum_to((float *)(A + 437824) + 0, (float *)(A + 437952) + 0);
-  k23_mul_addn((float *)(A + 437696) + 0, (float *)(A + 437824) + 0);
-  k24_matmul((float *)(A + 437824) + 0, P + 10624 /* dense1.weight */, (float *)(A + 282432) + 0, A + 438016);
-  k25_mul_sub((float *)(A + 320832) + 0, (float *)(A + 288832) + 0);
-  k26_sub_mul((float *)(A + 340032) + 0, (float *)(A + 295232) + 0);
-  k26_sub_mul((float *)(A + 314432) + 0, (float *)(A + 301632) + 0);
-  k25_mul_sub((float *)(A + 333632) + 0, (float *)(A + 6400) + 0);
-  k26_sub_mul((float *)(A + 308032) + 0, (float *)(A + 12800) + 0);
-  k27_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 327232) + 0, (float *)(A + 308032) + 0, (float *)(A + 288832) + 0, (float *)(A + 314432) + 0, (float *)(A + 333632) + 0, (float *)(A + 295232) + 0, (float *)(A + 708096) + 0, (float *)(A + 301632) + 0, (float *)(A + 340032) + 0, (float *)(A + 6400) + 0, (float *)(A + 320832) + 0, (float *)(A + 12800) + 0, (float *)(A + 19200) + 0, (float *)(A + 25600) + 51200, (float *)(A + 25600) + 51250, (float *)(A + 25600) + 51300, (float *)(A + 25600) + 51350);
-  k28_matmul((float *)(A + 25600) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 708096) + 0, A + 6400);
-  k25_mul_sub((float *)(A + 714496) + 0, (float *)(A + 6400) + 0);
-  k26_sub_mul((float *)(A + 688896) + 0, (float *)(A + 12800) + 0);
-  k26_sub_mul((float *)(A + 701696) + 0, (float *)(A + 320832) + 0);
-  k25_mul_sub((float *)(A + 682496) + 0, (float *)(A + 327232) + 0);
-  k26_sub_mul((float *)(A + 695296) + 0, (float *)(A + 333632) + 0);
-  k29_mul_mul_addn((float *)(A + 708096) + 0, (float *)(A + 695296) + 0, (float *)(A + 6400) + 0, (float *)(A + 19200) + 0, (float *)(A + 701696) + 0, (float *)(A + 682496) + 0, (float *)(A + 12800) + 0, (float *)(A + 669696) + 0, (float *)(A + 320832) + 0, (float *)(A + 688896) + 0, (float *)(A + 327232) + 0, (float *)(A + 340032) + 0, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 44850, (float *)(A + 25600) + 44900);
-  k30_mul_mul((float *)(A + 708096) + 0, (float *)(A + 714496) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 44950);
-  k28_matmul((float *)(A + 25600) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 333632) + 0, A + 669696);
-  k25_mul_sub((float *)(A + 676096) + 0, (float *)(A + 669696) + 0);
-  k26_sub_mul((float *)(A + 650496) + 0, (float *)(A + 708096) + 0);
-  k26_sub_mul((float *)(A + 663296) + 0, (float *)(A + 714496) + 0);
-  k25_mul_sub((float *)(A + 644096) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 656896) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 333632) + 0, (float *)(A + 656896) + 0, (float *)(A + 669696) + 0, (float *)(A + 340032) + 0, (float *)(A + 663296) + 0, (float *)(A + 644096) + 0, (float *)(A + 708096) + 0, (float *)(A + 631296) + 0, (float *)(A + 714496) + 0, (float *)(A + 650496) + 0, (float *)(A + 320832) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 38450, (float *)(A + 25600) + 38500);
-  k30_mul_mul((float *)(A + 333632) + 0, (float *)(A + 676096) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 38550);
-  k28_matmul((float *)(A + 25600) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 631296) + 0, A + 669696);
-  k25_mul_sub((float *)(A + 637696) + 0, (float *)(A + 669696) + 0);
-  k26_sub_mul((float *)(A + 612096) + 0, (float *)(A + 12800) + 0);
-  k26_sub_mul((float *)(A + 624896) + 0, (float *)(A + 19200) + 0);
-  k25_mul_sub((float *)(A + 605696) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 618496) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 631296) + 0, (float *)(A + 618496) + 0, (float *)(A + 669696) + 0, (float *)(A + 6400) + 0, (float *)(A + 624896) + 0, (float *)(A + 605696) + 0, (float *)(A + 12800) + 0, (float *)(A + 592896) + 0, (float *)(A + 19200) + 0, (float *)(A + 612096) + 0, (float *)(A + 320832) + 0, (float *)(A + 333632) + 0, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 32050, (float *)(A + 25600) + 32100);
-  k30_mul_mul((float *)(A + 631296) + 0, (float *)(A + 637696) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 32150);
-  k28_matmul((float *)(A + 25600) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 592896);
-  k25_mul_sub((float *)(A + 599296) + 0, (float *)(A + 592896) + 0);
-  k26_sub_mul((float *)(A + 573696) + 0, (float *)(A + 631296) + 0);
-  k26_sub_mul((float *)(A + 586496) + 0, (float *)(A + 669696) + 0);
-  k25_mul_sub((float *)(A + 567296) + 0, (float *)(A + 320832) + 0);
-  k26_sub_mul((float *)(A + 580096) + 0, (float *)(A + 327232) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 580096) + 0, (float *)(A + 592896) + 0, (float *)(A + 333632) + 0, (float *)(A + 586496) + 0, (float *)(A + 567296) + 0, (float *)(A + 631296) + 0, (float *)(A + 554496) + 0, (float *)(A + 669696) + 0, (float *)(A + 573696) + 0, (float *)(A + 320832) + 0, (float *)(A + 708096) + 0, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 25650, (float *)(A + 25600) + 25700);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 599296) + 0, (float *)(A + 327232) + 0, (float *)(A + 25600) + 25750);
-  k28_matmul((float *)(A + 25600) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 554496);
-  k25_mul_sub((float *)(A + 560896) + 0, (float *)(A + 554496) + 0);
-  k26_sub_mul((float *)(A + 535296) + 0, (float *)(A + 592896) + 0);
-  k26_sub_mul((float *)(A + 548096) + 0, (float *)(A + 631296) + 0);
-  k25_mul_sub((float *)(A + 528896) + 0, (float *)(A + 669696) + 0);
-  k26_sub_mul((float *)(A + 541696) + 0, (float *)(A + 714496) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 541696) + 0, (float *)(A + 554496) + 0, (float *)(A + 708096) + 0, (float *)(A + 548096) + 0, (float *)(A + 528896) + 0, (float *)(A + 592896) + 0, (float *)(A + 516096) + 0, (float *)(A + 631296) + 0, (float *)(A + 535296) + 0, (float *)(A + 669696) + 0, (float *)(A + 6400) + 0, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 19250, (float *)(A + 25600) + 19300);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 560896) + 0, (float *)(A + 714496) + 0, (float *)(A + 25600) + 19350);
-  k28_matmul((float *)(A + 25600) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 340032) + 0, A + 516096);
-  k25_mul_sub((float *)(A + 522496) + 0, (float *)(A + 516096) + 0);
-  k26_sub_mul((float *)(A + 496896) + 0, (float *)(A + 554496) + 0);
-  k26_sub_mul((float *)(A + 509696) + 0, (float *)(A + 592896) + 0);
-  k25_mul_sub((float *)(A + 490496) + 0, (float *)(A + 631296) + 0);
-  k26_sub_mul((float *)(A + 503296) + 0, (float *)(A + 669696) + 0);
-  k29_mul_mul_addn((float *)(A + 340032) + 0, (float *)(A + 503296) + 0, (float *)(A + 516096) + 0, (float *)(A + 6400) + 0, (float *)(A + 509696) + 0, (float *)(A + 490496) + 0, (float *)(A + 554496) + 0, (float *)(A + 477696) + 0, (float *)(A + 592896) + 0, (float *)(A + 496896) + 0, (float *)(A + 631296) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 12850, (float *)(A + 25600) + 12900);
-  k30_mul_mul((float *)(A + 340032) + 0, (float *)(A + 522496) + 0, (float *)(A + 669696) + 0, (float *)(A + 25600) + 12950);
-  k28_matmul((float *)(A + 25600) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 6400) + 0, A + 19200);
-  k25_mul_sub((float *)(A + 484096) + 0, (float *)(A + 19200) + 0);
-  k26_sub_mul((float *)(A + 458496) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 471296) + 0, (float *)(A + 477696) + 0);
-  k25_mul_sub((float *)(A + 452096) + 0, (float *)(A + 516096) + 0);
-  k26_sub_mul((float *)(A + 464896) + 0, (float *)(A + 554496) + 0);
-  k29_mul_mul_addn((float *)(A + 6400) + 0, (float *)(A + 464896) + 0, (float *)(A + 19200) + 0, (float *)(A + 12800) + 0, (float *)(A + 471296) + 0, (float *)(A + 452096) + 0, (float *)(A + 340032) + 0, (float *)(A + 439296) + 0, (float *)(A + 477696) + 0, (float *)(A + 458496) + 0, (float *)(A + 516096) + 0, (float *)(A + 592896) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 6450, (float *)(A + 25600) + 6500);
-  k30_mul_mul((float *)(A + 6400) + 0, (float *)(A + 484096) + 0, (float *)(A + 554496) + 0, (float *)(A + 25600) + 6550);
-  k28_matmul((float *)(A + 25600) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0, A + 340032);
-  k25_mul_sub((float *)(A + 445696) + 0, (float *)(A + 340032) + 0);
-  k26_sub_mul((float *)(A + 418496) + 0, (float *)(A + 477696) + 0);
-  k26_sub_mul((float *)(A + 431296) + 0, (float *)(A + 516096) + 0);
-  k25_mul_sub((float *)(A + 412096) + 0, (float *)(A + 554496) + 0);
-  k26_sub_mul((float *)(A + 424896) + 0, (float *)(A + 631296) + 0);
-  k29_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 424896) + 0, (float *)(A + 340032) + 0, (float *)(A + 592896) + 0, (float *)(A + 431296) + 0, (float *)(A + 412096) + 0, (float *)(A + 477696) + 0, (float *)(A + 269632) + 0, (float *)(A + 516096) + 0, (float *)(A + 418496) + 0, (float *)(A + 554496) + 0, (float *)(A + 669696) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 50, (float *)(A + 25600) + 100);
-  k30_mul_mul((float *)(A + 19200) + 0, (float *)(A + 445696) + 0, (float *)(A + 631296) + 0, (float *)(A + 25600) + 150);
-  k28_matmul((float *)(A + 25600) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 19200) + 0, A + 269632);
-  k25_mul_sub((float *)(A + 276032) + 0, (float *)(A + 269632) + 0);
-  k26_sub_mul((float *)(A + 263232) + 0, (float *)(A + 340032) + 0);
-  k25_mul_sub((float *)(A + 256832) + 0, (float *)(A + 477696) + 0);
-  k26_sub_mul((float *)(A + 348096) + 0, (float *)(A + 516096) + 0);
-  k31_mul_mul_addn((float *)(A + 19200) + 0, (float *)(A + 348096) + 0, (float *)(A + 269632) + 0, (float *)(A + 669696) + 0, (float *)(A + 256832) + 0, (float *)(A + 340032) + 0, (float *)(A + 263232) + 0, (float *)(A + 477696) + 0, (float *)(A + 554496) + 0, (float *)(A + 592896) + 0);
-  k32_const((float *)(A + 340032) + 0);
-  k33_mul_mul((float *)(A + 19200) + 0, (float *)(A + 276032) + 0, (float *)(A + 516096) + 0, (float *)(A + 477696) + 0);
-  k34_concat((float *)(A + 554496) + 0, (float *)(A + 340032) + 0, (float *)(A + 592896) + 0, (float *)(A + 477696) + 0, (float *)(A + 412096) + 0);
-  k35_stack((float *)(A + 412096) + 0, (float *)(A + 25600) + 0, (float *)(A + 25600) + 6400, (float *)(A + 25600) + 12800, (float *)(A + 25600) + 19200, (float *)(A + 25600) + 25600, (float *)(A + 25600) + 32000, (float *)(A + 25600) + 38400, (float *)(A + 25600) + 44800, (float *)(A + 25600) + 51200, (float *)(A + 720896) + 0);
-  k36_matmul((float *)(A + 720896) + 0, in->x + 0, (float *)(A + 19200) + 0, A + 438080);
-  k48_mul((float *)(A + 19200) + 0, (float *)(A + 20032) + 0);
-  k49_mul_mul((float *)(A + 19200) + 0, (float *)(A + 20864) + 0);
-  k50_add_pow_sub(P + 10704 /* opt.step */, (float *)(A + 438016) + 0, (float *)(A + 437696) + 0);
-  k51_mul_add_sqrt(P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 20864) + 0, (float *)(A + 437696) + 0, (float *)(A + 19200) + 0, (float *)(A + 21696) + 0);
-  k52_pow_sub_div((float *)(A + 438016) + 0, (float *)(A + 437760) + 0);
-  k37_matmul((float *)(A + 25600) + 0, (float *)(A + 354496) + 0, (float *)(A + 256000) + 0, A + 438080);
-  k53_mul((float *)(A + 256000) + 0, (float *)(A + 346432) + 0);
-  k54_mul_mul((float *)(A + 256000) + 0, (float *)(A + 386432) + 0);
-  k55_mul_add_sqrt(P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 386432) + 0, (float *)(A + 437696) + 0, (float *)(A + 22528) + 0, (float *)(A + 62528) + 0);
-  k38_sum_to((float *)(A + 720896) + 0, (float *)(A + 20864) + 0);
-  k48_mul((float *)(A + 20864) + 0, (float *)(A + 340032) + 0);
-  k49_mul_mul((float *)(A + 20864) + 0, (float *)(A + 340864) + 0);
-  k51_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 437696) + 0, (float *)(A + 20864) + 0, (float *)(A + 341696) + 0);
-  k51_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 340864) + 0, (float *)(A + 437696) + 0, (float *)(A + 342528) + 0, (float *)(A + 343360) + 0);
-  k39_matmul((float *)(A + 437824) + 0, (float *)(A + 0) + 0, (float *)(A + 340864) + 0, A + 341120);
-  k56_mul((float *)(A + 340864) + 0, (float *)(A + 341120) + 0);
-  k57_mul_mul((float *)(A + 340864) + 0, (float *)(A + 341376) + 0);
-  k58_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 341376) + 0, (float *)(A + 437696) + 0, (float *)(A + 340864) + 0, (float *)(A + 344192) + 0);
-  k22_sum_to((float *)(A + 437824) + 0, (float *)(A + 341376) + 0);
-  k59_mul((float *)(A + 341376) + 0, (float *)(A + 437824) + 0);
-  k60_mul_mul((float *)(A + 341376) + 0, (float *)(A + 437888) + 0);
-  k61_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 437888) + 0, (float *)(A + 437696) + 0, (float *)(A + 341376) + 0, (float *)(A + 341440) + 0);
-  k40_mul((float *)(A + 437952) + 0, (float *)(A + 437696) + 0);
-  k62_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 20032) + 0, (float *)(A + 21696) + 0, (float *)(A + 437760) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 344448) + 0, (float *)(A + 345280) + 0);
-  k63_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 346432) + 0, (float *)(A + 62528) + 0, (float *)(A + 437760) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 386432) + 0, (float *)(A + 102528) + 0);
-  k62_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 341696) + 0, (float *)(A + 437760) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 20032) + 0, (float *)(A + 21696) + 0);
-  k62_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 340032) + 0, (float *)(A + 343360) + 0, (float *)(A + 437760) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 341504) + 0, (float *)(A + 477696) + 0);
-  k64_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 341120) + 0, (float *)(A + 344192) + 0, (float *)(A + 437760) + 0, P + 10624 /* dense1.weight */, (float *)(A + 346112) + 0, (float *)(A + 340032) + 0);
-  k65_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 437824) + 0, (float *)(A + 341440) + 0, (float *)(A + 437760) + 0, P + 10688 /* dense1.bias */, (float *)(A + 346368) + 0, (float *)(A + 437888) + 0);
+  k2_add_add_add((float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, (float *)(A + 256896) + 0);
+  k3_transpose(P + 208 /* lstm1.weight_hh */, (float *)(A + 282496) + 0);
+  k13_sigmoid_sigmoid_tanh((float *)(A + 256896) + 150, (float *)(A + 256896) + 0, (float *)(A + 256896) + 100, (float *)(A + 322496) + 0, (float *)(A + 328896) + 0, (float *)(A + 335296) + 0, (float *)(A + 341696) + 0, (float *)(A + 348096) + 0, (float *)(A + 354496) + 0);
+  k5_matmul((float *)(A + 354496) + 0, (float *)(A + 282496) + 0, (float *)(A + 256832) + 0, A + 412096);
+  k6_add_add_add((float *)(A + 832) + 200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 256832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 413696) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 413696) + 150, (float *)(A + 413696) + 50, (float *)(A + 341696) + 0, (float *)(A + 413696) + 0, (float *)(A + 413696) + 100, (float *)(A + 256832) + 0, (float *)(A + 263232) + 0, (float *)(A + 269632) + 0, (float *)(A + 276032) + 0, (float *)(A + 439296) + 0, (float *)(A + 445696) + 0, (float *)(A + 354496) + 1600);
+  k5_matmul((float *)(A + 354496) + 1600, (float *)(A + 282496) + 0, (float *)(A + 412096) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 412096) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 452096) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 452096) + 150, (float *)(A + 452096) + 50, (float *)(A + 439296) + 0, (float *)(A + 452096) + 0, (float *)(A + 452096) + 100, (float *)(A + 412096) + 0, (float *)(A + 418496) + 0, (float *)(A + 424896) + 0, (float *)(A + 431296) + 0, (float *)(A + 477696) + 0, (float *)(A + 484096) + 0, (float *)(A + 354496) + 3200);
+  k5_matmul((float *)(A + 354496) + 3200, (float *)(A + 282496) + 0, (float *)(A + 452096) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 452096) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 490496) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 490496) + 150, (float *)(A + 490496) + 50, (float *)(A + 477696) + 0, (float *)(A + 490496) + 0, (float *)(A + 490496) + 100, (float *)(A + 452096) + 0, (float *)(A + 458496) + 0, (float *)(A + 464896) + 0, (float *)(A + 471296) + 0, (float *)(A + 516096) + 0, (float *)(A + 522496) + 0, (float *)(A + 354496) + 4800);
+  k5_matmul((float *)(A + 354496) + 4800, (float *)(A + 282496) + 0, (float *)(A + 490496) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 490496) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 528896) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 528896) + 150, (float *)(A + 528896) + 50, (float *)(A + 516096) + 0, (float *)(A + 528896) + 0, (float *)(A + 528896) + 100, (float *)(A + 490496) + 0, (float *)(A + 496896) + 0, (float *)(A + 503296) + 0, (float *)(A + 509696) + 0, (float *)(A + 554496) + 0, (float *)(A + 560896) + 0, (float *)(A + 354496) + 6400);
+  k5_matmul((float *)(A + 354496) + 6400, (float *)(A + 282496) + 0, (float *)(A + 528896) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 1000, P + 10208 /* lstm1.bias_ih */, (float *)(A + 528896) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 567296) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 567296) + 150, (float *)(A + 567296) + 50, (float *)(A + 554496) + 0, (float *)(A + 567296) + 0, (float *)(A + 567296) + 100, (float *)(A + 528896) + 0, (float *)(A + 535296) + 0, (float *)(A + 541696) + 0, (float *)(A + 548096) + 0, (float *)(A + 592896) + 0, (float *)(A + 599296) + 0, (float *)(A + 354496) + 8000);
+  k5_matmul((float *)(A + 354496) + 8000, (float *)(A + 282496) + 0, (float *)(A + 567296) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 1200, P + 10208 /* lstm1.bias_ih */, (float *)(A + 567296) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 605696) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 605696) + 150, (float *)(A + 605696) + 50, (float *)(A + 592896) + 0, (float *)(A + 605696) + 0, (float *)(A + 605696) + 100, (float *)(A + 567296) + 0, (float *)(A + 573696) + 0, (float *)(A + 580096) + 0, (float *)(A + 586496) + 0, (float *)(A + 631296) + 0, (float *)(A + 637696) + 0, (float *)(A + 354496) + 9600);
+  k5_matmul((float *)(A + 354496) + 9600, (float *)(A + 282496) + 0, (float *)(A + 605696) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 1400, P + 10208 /* lstm1.bias_ih */, (float *)(A + 605696) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 644096) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 644096) + 150, (float *)(A + 644096) + 50, (float *)(A + 631296) + 0, (float *)(A + 644096) + 0, (float *)(A + 644096) + 100, (float *)(A + 605696) + 0, (float *)(A + 612096) + 0, (float *)(A + 618496) + 0, (float *)(A + 624896) + 0, (float *)(A + 669696) + 0, (float *)(A + 676096) + 0, (float *)(A + 354496) + 11200);
+  k5_matmul((float *)(A + 354496) + 11200, (float *)(A + 282496) + 0, (float *)(A + 644096) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 1600, P + 10208 /* lstm1.bias_ih */, (float *)(A + 644096) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 682496) + 0);
+  k14_sigmoid_sigmoid_mul((float *)(A + 682496) + 150, (float *)(A + 682496) + 50, (float *)(A + 669696) + 0, (float *)(A + 682496) + 0, (float *)(A + 682496) + 100, (float *)(A + 644096) + 0, (float *)(A + 650496) + 0, (float *)(A + 656896) + 0, (float *)(A + 663296) + 0, (float *)(A + 708096) + 0, (float *)(A + 714496) + 0, (float *)(A + 354496) + 12800);
+  k5_matmul((float *)(A + 354496) + 12800, (float *)(A + 282496) + 0, (float *)(A + 682496) + 0, A + 437696);
+  k6_add_add_add((float *)(A + 832) + 1800, P + 10208 /* lstm1.bias_ih */, (float *)(A + 682496) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 282432) + 0);
+  k8_transpose(P + 10624 /* dense1.weight */, (float *)(A + 437696) + 0);
+  k15_sigmoid_sigmoid_mul((float *)(A + 282432) + 150, (float *)(A + 282432) + 50, (float *)(A + 708096) + 0, (float *)(A + 282432) + 0, (float *)(A + 282432) + 100, (float *)(A + 308032) + 0, (float *)(A + 314432) + 0, (float *)(A + 682496) + 0, (float *)(A + 688896) + 0, (float *)(A + 695296) + 0, (float *)(A + 701696) + 0, (float *)(A + 0) + 0, seed, 1u);
+  k10_matmul((float *)(A + 0) + 0, (float *)(A + 437696) + 0, (float *)(A + 437952) + 0, A + 320832);
+  k40_add_sub_mul((float *)(A + 437952) + 0, P + 10688 /* dense1.bias */, in->y + 0, (float *)(A + 437696) + 0, (float *)(A + 437824) + 0);
+  k17_sum_to((float *)(A + 437824) + 0, (float *)(A + 437952) + 0);
+  k18_mul_addn((float *)(A + 437696) + 0, (float *)(A + 437824) + 0);
+  k19_matmul((float *)(A + 437824) + 0, P + 10624 /* dense1.weight */, (float *)(A + 282432) + 0, A + 438016);
+  k20_mul_mul_mul((float *)(A + 282432) + 0, (float *)(A + 701696) + 0, (float *)(A + 308032) + 0, (float *)(A + 695296) + 0, (float *)(A + 314432) + 0, (float *)(A + 688896) + 0, (float *)(A + 682496) + 0, (float *)(A + 708096) + 0, (float *)(A + 288832) + 0, (float *)(A + 6400) + 51200, (float *)(A + 6400) + 51250, (float *)(A + 6400) + 51300, (float *)(A + 6400) + 51350);
+  k21_matmul((float *)(A + 6400) + 51200, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 236800);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 644096) + 0, (float *)(A + 714496) + 0, (float *)(A + 288832) + 0, (float *)(A + 650496) + 0, (float *)(A + 663296) + 0, (float *)(A + 656896) + 0, (float *)(A + 669696) + 0, (float *)(A + 236800) + 0, (float *)(A + 6400) + 44800, (float *)(A + 6400) + 44850, (float *)(A + 6400) + 44900);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 714496) + 0, (float *)(A + 644096) + 0, (float *)(A + 6400) + 44950);
+  k21_matmul((float *)(A + 6400) + 44800, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 288832);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 605696) + 0, (float *)(A + 676096) + 0, (float *)(A + 236800) + 0, (float *)(A + 612096) + 0, (float *)(A + 624896) + 0, (float *)(A + 618496) + 0, (float *)(A + 631296) + 0, (float *)(A + 288832) + 0, (float *)(A + 6400) + 38400, (float *)(A + 6400) + 38450, (float *)(A + 6400) + 38500);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 676096) + 0, (float *)(A + 605696) + 0, (float *)(A + 6400) + 38550);
+  k21_matmul((float *)(A + 6400) + 38400, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 236800);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 567296) + 0, (float *)(A + 637696) + 0, (float *)(A + 288832) + 0, (float *)(A + 573696) + 0, (float *)(A + 586496) + 0, (float *)(A + 580096) + 0, (float *)(A + 592896) + 0, (float *)(A + 236800) + 0, (float *)(A + 6400) + 32000, (float *)(A + 6400) + 32050, (float *)(A + 6400) + 32100);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 637696) + 0, (float *)(A + 567296) + 0, (float *)(A + 6400) + 32150);
+  k21_matmul((float *)(A + 6400) + 32000, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 288832);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 528896) + 0, (float *)(A + 599296) + 0, (float *)(A + 236800) + 0, (float *)(A + 535296) + 0, (float *)(A + 548096) + 0, (float *)(A + 541696) + 0, (float *)(A + 554496) + 0, (float *)(A + 288832) + 0, (float *)(A + 6400) + 25600, (float *)(A + 6400) + 25650, (float *)(A + 6400) + 25700);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 599296) + 0, (float *)(A + 528896) + 0, (float *)(A + 6400) + 25750);
+  k21_matmul((float *)(A + 6400) + 25600, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 236800);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 490496) + 0, (float *)(A + 560896) + 0, (float *)(A + 288832) + 0, (float *)(A + 496896) + 0, (float *)(A + 509696) + 0, (float *)(A + 503296) + 0, (float *)(A + 516096) + 0, (float *)(A + 236800) + 0, (float *)(A + 6400) + 19200, (float *)(A + 6400) + 19250, (float *)(A + 6400) + 19300);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 560896) + 0, (float *)(A + 490496) + 0, (float *)(A + 6400) + 19350);
+  k21_matmul((float *)(A + 6400) + 19200, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 288832);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 452096) + 0, (float *)(A + 522496) + 0, (float *)(A + 236800) + 0, (float *)(A + 458496) + 0, (float *)(A + 471296) + 0, (float *)(A + 464896) + 0, (float *)(A + 477696) + 0, (float *)(A + 288832) + 0, (float *)(A + 6400) + 12800, (float *)(A + 6400) + 12850, (float *)(A + 6400) + 12900);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 522496) + 0, (float *)(A + 452096) + 0, (float *)(A + 6400) + 12950);
+  k21_matmul((float *)(A + 6400) + 12800, P + 208 /* lstm1.weight_hh */, (float *)(A + 282432) + 0, A + 236800);
+  k22_mul_mul_sub((float *)(A + 282432) + 0, (float *)(A + 412096) + 0, (float *)(A + 484096) + 0, (float *)(A + 288832) + 0, (float *)(A + 418496) + 0, (float *)(A + 431296) + 0, (float *)(A + 424896) + 0, (float *)(A + 439296) + 0, (float *)(A + 236800) + 0, (float *)(A + 6400) + 6400, (float *)(A + 6400) + 6450, (float *)(A + 6400) + 6500);
+  k23_mul_sub_mul((float *)(A + 282432) + 0, (float *)(A + 484096) + 0, (float *)(A + 412096) + 0, (float *)(A + 6400) + 6550);
+  k21_matmul((float *)(A + 6400) + 6400, P + 208 /* lstm1.weight_hh */, (float *)(A + 438080) + 0, A + 282432);
+  k22_mul_mul_sub((float *)(A + 438080) + 0, (float *)(A + 256832) + 0, (float *)(A + 445696) + 0, (float *)(A + 236800) + 0, (float *)(A + 263232) + 0, (float *)(A + 276032) + 0, (float *)(A + 269632) + 0, (float *)(A + 341696) + 0, (float *)(A + 282432) + 0, (float *)(A + 6400) + 0, (float *)(A + 6400) + 50, (float *)(A + 6400) + 100);
+  k23_mul_sub_mul((float *)(A + 438080) + 0, (float *)(A + 445696) + 0, (float *)(A + 256832) + 0, (float *)(A + 6400) + 150);
+  k21_matmul((float *)(A + 6400) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 288832) + 0, A + 341696);
+  k24_mul_mul_sub((float *)(A + 288832) + 0, (float *)(A + 322496) + 0, (float *)(A + 348096) + 0, (float *)(A + 282432) + 0, (float *)(A + 335296) + 0, (float *)(A + 328896) + 0, (float *)(A + 341696) + 0, (float *)(A + 412096) + 0);
+  k25_const((float *)(A + 328896) + 0);
+  k26_mul_sub_mul((float *)(A + 288832) + 0, (float *)(A + 348096) + 0, (float *)(A + 322496) + 0, (float *)(A + 335296) + 0);
+  k27_concat((float *)(A + 341696) + 0, (float *)(A + 328896) + 0, (float *)(A + 412096) + 0, (float *)(A + 335296) + 0, (float *)(A + 295232) + 0);
+  k28_stack((float *)(A + 295232) + 0, (float *)(A + 6400) + 0, (float *)(A + 6400) + 6400, (float *)(A + 6400) + 12800, (float *)(A + 6400) + 19200, (float *)(A + 6400) + 25600, (float *)(A + 6400) + 32000, (float *)(A + 6400) + 38400, (float *)(A + 6400) + 44800, (float *)(A + 6400) + 51200, (float *)(A + 438080) + 0);
+  k29_matmul((float *)(A + 438080) + 0, in->x + 0, (float *)(A + 295232) + 0, A + 320832);
+  k41_add_pow_sub(P + 10704 /* opt.step */, (float *)(A + 438016) + 0, (float *)(A + 296064) + 0);
+  k42_pow_sub_div((float *)(A + 438016) + 0, (float *)(A + 296128) + 0);
+  k30_matmul((float *)(A + 6400) + 0, (float *)(A + 354496) + 0, (float *)(A + 236800) + 0, A + 320832);
+  k31_sum_to((float *)(A + 438080) + 0, (float *)(A + 276800) + 0);
+  k32_matmul((float *)(A + 437824) + 0, (float *)(A + 0) + 0, (float *)(A + 277632) + 0, A + 277888);
+  k17_sum_to((float *)(A + 437824) + 0, (float *)(A + 277888) + 0);
+  k33_mul((float *)(A + 437952) + 0, (float *)(A + 277952) + 0);
+  k43_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 295232) + 0, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 296064) + 0, (float *)(A + 296128) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 278016) + 0, (float *)(A + 278848) + 0, (float *)(A + 279680) + 0);
+  k44_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 236800) + 0, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 296064) + 0, (float *)(A + 296128) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 354496) + 0, (float *)(A + 394496) + 0, (float *)(A + 0) + 0);
+  k45_mul_mul_mul(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 31552 /* opt.lstm1.bias_hh.exp_avg */, P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 276800) + 0, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 296064) + 0, (float *)(A + 296128) + 0, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, (float *)(A + 295232) + 0, (float *)(A + 434496) + 0, (float *)(A + 435328) + 0, (float *)(A + 436160) + 0, (float *)(A + 436992) + 0, (float *)(A + 280512) + 0);
+  k46_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 277632) + 0, P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 296064) + 0, (float *)(A + 296128) + 0, P + 10624 /* dense1.weight */, (float *)(A + 281344) + 0, (float *)(A + 281600) + 0, (float *)(A + 281856) + 0);
+  k47_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 277888) + 0, P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 296064) + 0, (float *)(A + 296128) + 0, P + 10688 /* dense1.bias */, (float *)(A + 437824) + 0, (float *)(A + 437888) + 0, (float *)(A + 437952) + 0);
 }
 
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2383,57 +2097,39 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
   (void)metrics;
   (void)P, (void)A;
   lstm_dropout_train_step_1(P, in, A, seed);
-  k41_copy((float *)(A + 437696) + 0, &loss);
-  k41_copy((float *)(A + 438016) + 0, params + 10704);
-  k42_copy((float *)(A + 344448) + 0, params + 10720);
-  k42_copy((float *)(A + 19200) + 0, params + 10928);
-  k42_copy((float *)(A + 345280) + 0, params + 0);
-  k43_copy((float *)(A + 386432) + 0, params + 11136);
-  k43_copy((float *)(A + 22528) + 0, params + 21136);
-  k43_copy((float *)(A + 102528) + 0, params + 208);
-  k44_copy((float *)(A + 20032) + 0, params + 31136);
-  k44_copy((float *)(A + 20864) + 0, params + 31344);
-  k44_copy((float *)(A + 21696) + 0, params + 10208);
-  k44_copy((float *)(A + 341504) + 0, params + 31552);
-  k44_copy((float *)(A + 342528) + 0, params + 31760);
-  k44_copy((float *)(A + 477696) + 0, params + 10416);
-  k45_copy((float *)(A + 346112) + 0, params + 31968);
-  k45_copy((float *)(A + 340864) + 0, params + 32032);
-  k45_copy((float *)(A + 340032) + 0, params + 10624);
-  k46_copy((float *)(A + 346368) + 0, params + 32096);
-  k46_copy((float *)(A + 341376) + 0, params + 32112);
-  k46_copy((float *)(A + 437888) + 0, params + 10688);
+  k34_copy((float *)(A + 277952) + 0, &loss);
+  k34_copy((float *)(A + 438016) + 0, params + 10704);
+  k35_copy((float *)(A + 278016) + 0, params + 10720);
+  k35_copy((float *)(A + 278848) + 0, params + 10928);
+  k35_copy((float *)(A + 279680) + 0, params + 0);
+  k36_copy((float *)(A + 354496) + 0, params + 11136);
+  k36_copy((float *)(A + 394496) + 0, params + 21136);
+  k36_copy((float *)(A + 0) + 0, params + 208);
+  k37_copy((float *)(A + 295232) + 0, params + 31136);
+  k37_copy((float *)(A + 434496) + 0, params + 31344);
+  k37_copy((float *)(A + 435328) + 0, params + 10208);
+  k37_copy((float *)(A + 436160) + 0, params + 31552);
+  k37_copy((float *)(A + 436992) + 0, params + 31760);
+  k37_copy((float *)(A + 280512) + 0, params + 10416);
+  k38_copy((float *)(A + 281344) + 0, params + 31968);
+  k38_copy((float *)(A + 281600) + 0, params + 32032);
+  k38_copy((float *)(A + 281856) + 0, params + 10624);
+  k39_copy((float *)(A + 437824) + 0, params + 32096);
+  k39_copy((float *)(A + 437888) + 0, params + 32112);
+  k39_copy((float *)(A + 437952) + 0, params + 10688);
   return loss;
 }
 
 static void lstm_dropout_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k48_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k49_mul_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 832) + 0);
-  k50_add_pow_sub(P + 10704 /* opt.step */, (float *)(A + 1664) + 0, (float *)(A + 1728) + 0);
-  k51_mul_add_sqrt(P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 832) + 0, (float *)(A + 1728) + 0, (float *)(A + 1792) + 0, (float *)(A + 2624) + 0);
-  k52_pow_sub_div((float *)(A + 1664) + 0, (float *)(A + 832) + 0);
-  k53_mul(in + 208 /* grad.lstm1.weight_hh */, (float *)(A + 3456) + 0);
-  k54_mul_mul(in + 208 /* grad.lstm1.weight_hh */, (float *)(A + 43456) + 0);
-  k55_mul_add_sqrt(P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 43456) + 0, (float *)(A + 1728) + 0, (float *)(A + 83456) + 0, (float *)(A + 123456) + 0);
-  k48_mul(in + 10208 /* grad.lstm1.bias_ih */, (float *)(A + 43456) + 0);
-  k49_mul_mul(in + 10208 /* grad.lstm1.bias_ih */, (float *)(A + 44288) + 0);
-  k51_mul_add_sqrt(P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 44288) + 0, (float *)(A + 1728) + 0, (float *)(A + 45120) + 0, (float *)(A + 45952) + 0);
-  k48_mul(in + 10416 /* grad.lstm1.bias_hh */, (float *)(A + 44288) + 0);
-  k49_mul_mul(in + 10416 /* grad.lstm1.bias_hh */, (float *)(A + 46784) + 0);
-  k51_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 46784) + 0, (float *)(A + 1728) + 0, (float *)(A + 47616) + 0, (float *)(A + 48448) + 0);
-  k56_mul(in + 10624 /* grad.dense1.weight */, (float *)(A + 896) + 0);
-  k57_mul_mul(in + 10624 /* grad.dense1.weight */, (float *)(A + 1152) + 0);
-  k58_mul_add_sqrt(P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 1152) + 0, (float *)(A + 1728) + 0, (float *)(A + 1408) + 0, (float *)(A + 46784) + 0);
-  k59_mul(in + 10688 /* grad.dense1.bias */, (float *)(A + 1152) + 0);
-  k60_mul_mul(in + 10688 /* grad.dense1.bias */, (float *)(A + 1216) + 0);
-  k61_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 1216) + 0, (float *)(A + 1728) + 0, (float *)(A + 1280) + 0, (float *)(A + 1344) + 0);
-  k62_mul_add_div(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 2624) + 0, (float *)(A + 832) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 49280) + 0, (float *)(A + 50112) + 0);
-  k63_mul_add_div(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 3456) + 0, (float *)(A + 123456) + 0, (float *)(A + 832) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 163456) + 0, (float *)(A + 203456) + 0);
-  k62_mul_add_div(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 43456) + 0, (float *)(A + 45952) + 0, (float *)(A + 832) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 50944) + 0);
-  k62_mul_add_div(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 44288) + 0, (float *)(A + 48448) + 0, (float *)(A + 832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 45952) + 0, (float *)(A + 51776) + 0);
-  k64_mul_add_div(P + 31968 /* opt.dense1.weight.exp_avg */, (float *)(A + 896) + 0, (float *)(A + 46784) + 0, (float *)(A + 832) + 0, P + 10624 /* dense1.weight */, (float *)(A + 47040) + 0, (float *)(A + 47296) + 0);
-  k65_mul_add_div(P + 32096 /* opt.dense1.bias.exp_avg */, (float *)(A + 1152) + 0, (float *)(A + 1344) + 0, (float *)(A + 832) + 0, P + 10688 /* dense1.bias */, (float *)(A + 1216) + 0, (float *)(A + 1728) + 0);
+  k41_add_pow_sub(P + 10704 /* opt.step */, (float *)(A + 0) + 0, (float *)(A + 64) + 0);
+  k42_pow_sub_div((float *)(A + 0) + 0, (float *)(A + 128) + 0);
+  k43_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, in + 0 /* grad.lstm1.weight_ih */, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 192) + 0, (float *)(A + 1024) + 0, (float *)(A + 1856) + 0);
+  k44_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, in + 208 /* grad.lstm1.weight_hh */, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 208 /* lstm1.weight_hh */, (float *)(A + 2688) + 0, (float *)(A + 42688) + 0, (float *)(A + 82688) + 0);
+  k43_mul_mul_add(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, in + 10208 /* grad.lstm1.bias_ih */, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 122688) + 0, (float *)(A + 123520) + 0, (float *)(A + 124352) + 0);
+  k43_mul_mul_add(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, in + 10416 /* grad.lstm1.bias_hh */, P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 125184) + 0, (float *)(A + 126016) + 0, (float *)(A + 126848) + 0);
+  k46_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, in + 10624 /* grad.dense1.weight */, P + 32032 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 10624 /* dense1.weight */, (float *)(A + 127680) + 0, (float *)(A + 127936) + 0, (float *)(A + 128192) + 0);
+  k47_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, in + 10688 /* grad.dense1.bias */, P + 32112 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 10688 /* dense1.bias */, (float *)(A + 128448) + 0, (float *)(A + 128512) + 0, (float *)(A + 128576) + 0);
 }
 
 void lstm_dropout_apply(float *params, const float *grads, void *arena) {
@@ -2443,25 +2139,25 @@ void lstm_dropout_apply(float *params, const float *grads, void *arena) {
   const float *in = grads;
   (void)P, (void)A;
   lstm_dropout_apply_1(P, in, A, seed);
-  k41_copy((float *)(A + 1664) + 0, params + 10704);
-  k42_copy((float *)(A + 49280) + 0, params + 10720);
-  k42_copy((float *)(A + 1792) + 0, params + 10928);
-  k42_copy((float *)(A + 50112) + 0, params + 0);
-  k43_copy((float *)(A + 163456) + 0, params + 11136);
-  k43_copy((float *)(A + 83456) + 0, params + 21136);
-  k43_copy((float *)(A + 203456) + 0, params + 208);
-  k44_copy((float *)(A + 0) + 0, params + 31136);
-  k44_copy((float *)(A + 45120) + 0, params + 31344);
-  k44_copy((float *)(A + 50944) + 0, params + 10208);
-  k44_copy((float *)(A + 45952) + 0, params + 31552);
-  k44_copy((float *)(A + 47616) + 0, params + 31760);
-  k44_copy((float *)(A + 51776) + 0, params + 10416);
-  k45_copy((float *)(A + 47040) + 0, params + 31968);
-  k45_copy((float *)(A + 1408) + 0, params + 32032);
-  k45_copy((float *)(A + 47296) + 0, params + 10624);
-  k46_copy((float *)(A + 1216) + 0, params + 32096);
-  k46_copy((float *)(A + 1280) + 0, params + 32112);
-  k46_copy((float *)(A + 1728) + 0, params + 10688);
+  k34_copy((float *)(A + 0) + 0, params + 10704);
+  k35_copy((float *)(A + 192) + 0, params + 10720);
+  k35_copy((float *)(A + 1024) + 0, params + 10928);
+  k35_copy((float *)(A + 1856) + 0, params + 0);
+  k36_copy((float *)(A + 2688) + 0, params + 11136);
+  k36_copy((float *)(A + 42688) + 0, params + 21136);
+  k36_copy((float *)(A + 82688) + 0, params + 208);
+  k37_copy((float *)(A + 122688) + 0, params + 31136);
+  k37_copy((float *)(A + 123520) + 0, params + 31344);
+  k37_copy((float *)(A + 124352) + 0, params + 10208);
+  k37_copy((float *)(A + 125184) + 0, params + 31552);
+  k37_copy((float *)(A + 126016) + 0, params + 31760);
+  k37_copy((float *)(A + 126848) + 0, params + 10416);
+  k38_copy((float *)(A + 127680) + 0, params + 31968);
+  k38_copy((float *)(A + 127936) + 0, params + 32032);
+  k38_copy((float *)(A + 128192) + 0, params + 10624);
+  k39_copy((float *)(A + 128448) + 0, params + 32096);
+  k39_copy((float *)(A + 128512) + 0, params + 32112);
+  k39_copy((float *)(A + 128576) + 0, params + 10688);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -2483,16 +2179,12 @@ void lstm_dropout_step_prepare(const float *params, float *step_params) {
 
 static void lstm_dropout_step_1(const float *restrict P, const lstm_dropout_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k66_matmul(in->x + 0, P + 0 /* lstm1.weight_ih, transposed */, (float *)(A + 0) + 0);
-  k67_matmul(in->state0 + 0, P + 208 /* lstm1.weight_hh, transposed */, (float *)(A + 832) + 0);
-  k68_add((float *)(A + 832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 1664) + 0);
-  k69_add_add((float *)(A + 0) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 1664) + 0, (float *)(A + 832) + 0);
-  k70_tanh((float *)(A + 832) + 100, (float *)(A + 0) + 0);
-  k71_sigmoid_mul((float *)(A + 832) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k72_sigmoid_mul_add((float *)(A + 832) + 50, in->state1 + 0, (float *)(A + 256) + 0, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
-  k71_sigmoid_mul((float *)(A + 832) + 150, (float *)(A + 512) + 0, (float *)(A + 256) + 0);
-  k73_matmul((float *)(A + 256) + 0, P + 10624 /* dense1.weight, transposed */, (float *)(A + 512) + 0);
-  k74_add((float *)(A + 512) + 0, P + 10688 /* dense1.bias */, (float *)(A + 576) + 0);
+  k48_matmul(in->x + 0, P + 0 /* lstm1.weight_ih, transposed */, (float *)(A + 0) + 0);
+  k49_matmul(in->state0 + 0, P + 208 /* lstm1.weight_hh, transposed */, (float *)(A + 832) + 0);
+  k50_add_add_add((float *)(A + 0) + 0, P + 10208 /* lstm1.bias_ih */, (float *)(A + 832) + 0, P + 10416 /* lstm1.bias_hh */, (float *)(A + 1664) + 0);
+  k51_sigmoid_sigmoid_mul((float *)(A + 1664) + 150, (float *)(A + 1664) + 50, in->state1 + 0, (float *)(A + 1664) + 0, (float *)(A + 1664) + 100, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k52_matmul((float *)(A + 256) + 0, P + 10624 /* dense1.weight, transposed */, (float *)(A + 512) + 0);
+  k53_add((float *)(A + 512) + 0, P + 10688 /* dense1.bias */, (float *)(A + 576) + 0);
 }
 
 void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena) {
@@ -2507,9 +2199,9 @@ void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, cons
   in_.state1 = state->state1;
   (void)P, (void)A;
   lstm_dropout_step_1(P, in, A, seed);
-  if (out) k75_copy((float *)(A + 576) + 0, out->prediction);
-  k45_copy((float *)(A + 256) + 0, state->state0);
-  k45_copy((float *)(A + 0) + 0, state->state1);
+  if (out) k54_copy((float *)(A + 576) + 0, out->prediction);
+  k38_copy((float *)(A + 256) + 0, state->state0);
+  k38_copy((float *)(A + 0) + 0, state->state1);
 }
 
 void lstm_dropout_reset(lstm_dropout_state *state) {
@@ -2518,7 +2210,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[5] = {373696, 976896, 976896, 243456, 45312};
+const long lstm_dropout_tool_arena[5] = {362496, 720896, 720896, 128640, 45312};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};

@@ -8,6 +8,14 @@
 
 #include <math.h>
 
+/* a * b + c in products and polynomials: one rounding where the target has a fast fused
+ * multiply-add; define RNNC_NO_FMA to round twice on every target. */
+#if defined(FP_FAST_FMAF) && !defined(RNNC_NO_FMA)
+#define RNNC_FMA(a, b, c) fmaf(a, b, c)
+#else
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* exp and tanh that vectorize. */
 #define RNNC_MATH_EXP
 #define RNNC_MATH_TANH
@@ -18,8 +26,10 @@
  * libm's expf and tanhf are function calls: a loop over an LSTM cell that
  * calls them stays scalar, and they took a third of a training step.  These
  * versions are straight-line arithmetic with no calls at all (gcc does not
- * vectorize floorf under strict ISO C), accurate to a few ulp.  The interpreter uses the same functions for f32, so both
- * backends compute the same values; double precision uses libm.
+ * vectorize floorf under strict ISO C), accurate to a few ulp.  The
+ * interpreter uses the same functions for f32, so both backends compute the
+ * same values (to the last bit where both fuse the polynomials' multiply-adds
+ * or neither does; see RNNC_FMA); double precision uses libm.
  *
  * Each function is compiled only where its macro is defined (RNNC_MATH_EXP,
  * RNNC_MATH_TANH): generated code carries no function it does not call, as
@@ -33,34 +43,45 @@
 #include <math.h>
 #include <stdint.h>
 
+/* a * b + c.  Generated code defines it (one rounding where the target has a
+ * fast fused multiply-add); elsewhere it is a multiply and an add. */
+#ifndef RNNC_FMA
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 #ifdef RNNC_MATH_EXP
 /* e^x: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact
  * product), e^r by its degree-6 Taylor polynomial (relative error below
- * 2e-7 on that interval), 2^n built in the exponent bits.  Inputs are
- * clamped to the range where the result is finite and normal.  n is
- * x/ln2 rounded to nearest by adding and subtracting 1.5 * 2^23, which
- * leaves no bits below the unit (exact for |x/ln2| < 2^22).  Infinities
- * and NaN give libm's (and PyTorch's) e^-inf = 0, e^inf = inf, e^NaN = NaN:
- * a -inf mask must weigh nothing in a softmax (a NaN is computed as -87
- * first, since converting a NaN n to int is undefined). */
+ * 2e-7 on that interval), 2^n built in the exponent bits of two factors
+ * (2^n alone would not be a normal float at both ends).  n is x/ln2 rounded
+ * to nearest by adding and subtracting 1.5 * 2^23, which leaves no bits
+ * below the unit (exact for |x/ln2| < 2^22).  Inputs are clamped to
+ * [-104, 89]: e^-104 rounds to 0 and e^89 to infinity, so -inf gives 0 and
+ * inf gives inf as in libm (and PyTorch; a -inf mask must weigh nothing in a
+ * softmax), and the clamps' comparisons let a NaN through to the result.
+ * Nothing tests the result itself: with a select at the end, gcc computed a
+ * sigmoid's division once per case. */
 static inline float rnnc_expf(float in) {
-  float x = in > -87.0f ? (in < 88.0f ? in : 88.0f) : -87.0f;
-  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float x = in < -104.0f ? -104.0f : in;
+  x = x > 89.0f ? 89.0f : x;
+  float xn = x == x ? x : 0.0f; /* converting a NaN n to int would be undefined */
+  float n = (xn * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  p = RNNC_FMA(p, r, 1.0f / 120);
+  p = RNNC_FMA(p, r, 1.0f / 24);
+  p = RNNC_FMA(p, r, 1.0f / 6);
+  p = RNNC_FMA(p, r, 0.5f);
+  p = RNNC_FMA(p, r, 1.0f);
+  p = RNNC_FMA(p, r, 1.0f);
   union {
     int32_t i;
     float f;
-  } scale;
-  scale.i = ((int32_t)n + 127) << 23;
-  float y = p * scale.f;
-  return in - in == 0 ? y : in == -HUGE_VALF ? 0.0f : in; /* in - in is 0 for every finite in */
+  } half1, half2;
+  int32_t k = (int32_t)n;
+  half1.i = (k / 2 + 127) << 23;
+  half2.i = (k - k / 2 + 127) << 23;
+  return p * half1.f * half2.f;
 }
 #endif
 
@@ -72,16 +93,16 @@ static inline float rnnc_tanhf(float x) {
   x = x < -7.90531110763549805f ? -7.90531110763549805f : x > 7.90531110763549805f ? 7.90531110763549805f : x;
   float x2 = x * x;
   float p = -2.76076847742355e-16f;
-  p = p * x2 + 2.00018790482477e-13f;
-  p = p * x2 - 8.60467152213735e-11f;
-  p = p * x2 + 5.12229709037114e-08f;
-  p = p * x2 + 1.48572235717979e-05f;
-  p = p * x2 + 6.37261928875436e-04f;
-  p = p * x2 + 4.89352455891786e-03f;
+  p = RNNC_FMA(p, x2, 2.00018790482477e-13f);
+  p = RNNC_FMA(p, x2, -8.60467152213735e-11f);
+  p = RNNC_FMA(p, x2, 5.12229709037114e-08f);
+  p = RNNC_FMA(p, x2, 1.48572235717979e-05f);
+  p = RNNC_FMA(p, x2, 6.37261928875436e-04f);
+  p = RNNC_FMA(p, x2, 4.89352455891786e-03f);
   float q = 1.19825839466702e-06f;
-  q = q * x2 + 1.18534705686654e-04f;
-  q = q * x2 + 2.26843463243900e-03f;
-  q = q * x2 + 4.89352518554385e-03f;
+  q = RNNC_FMA(q, x2, 1.18534705686654e-04f);
+  q = RNNC_FMA(q, x2, 2.26843463243900e-03f);
+  q = RNNC_FMA(q, x2, 4.89352518554385e-03f);
   return x * p / q;
 }
 #endif
@@ -377,14 +398,14 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -423,14 +444,14 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -447,66 +468,42 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k3_add(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (0.0f + a0[i1]);
-      out0[i0 * 200 + i1] = t0;
-    }
-}
-
-/* fused: add add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k4_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
+static void k3_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i0 * 200 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i0 * 200 + i1]);
-      out0[i0 * 200 + i1] = t1;
-    }
-}
-
-/* fused: tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k5_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = rnnc_tanhf(a0[i0 * 200 + i1]);
-      out0[i0 * 50 + i1] = t0;
-    }
-}
-
-/* fused: sigmoid mul tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k6_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = rnnc_tanhf(t1);
-      out0[i0 * 50 + i1] = t1;
-      out1[i0 * 50 + i1] = t2;
+      const float t1 = (0.0f + a2[i1]);
+      const float t2 = (t0 + t1);
+      out0[i0 * 200 + i1] = t2;
     }
 }
 
 /* transpose [50, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k7_transpose(const float *restrict a0, float *restrict out) {
+static void k4_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[i0 * 200 + i1] = a0[i0 * 1 + i1 * 50];
     }
 }
 
-/* fused: sigmoid mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k8_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: sigmoid sigmoid tanh mul tanh mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k5_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      out0[i0 * 50 + i1] = t1;
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = rnnc_tanhf(a2[i0 * 200 + i1]);
+      const float t3 = (t1 * t2);
+      const float t4 = rnnc_tanhf(t3);
+      const float t5 = (t0 * t4);
+      out0[i0 * 50 + i1] = t3;
+      out1[i0 * 50 + i1] = t5;
     }
 }
 
 /* matmul [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k6_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -531,14 +528,14 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -577,14 +574,14 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -601,42 +598,54 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add add add over add [64, 200] (specs/mnist_stacked_lstm.lua:9) */
+static void k7_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i0 * 200 + i1] + a1[i1]);
-      out0[i0 * 200 + i1] = t0;
+      const float t1 = (a2[i0 * 200 + i1] + a3[i1]);
+      const float t2 = (t0 + t1);
+      out0[i0 * 200 + i1] = t2;
     }
 }
 
-/* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k11_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1] = t2;
-      out1[i0 * 50 + i1] = t3;
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = (t1 * a2[i0 * 50 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 200 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 200 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
+      out0[i0 * 50 + i1] = t6;
+      out1[i0 * 50 + i1] = t8;
     }
 }
 
-/* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k12_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k9_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1] = t3;
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = (t1 * a2[i0 * 50 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 200 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 200 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
+      out0[i0 * 50 + i1] = t8;
     }
 }
 
 /* matmul [1792, 200] (specs/mnist_stacked_lstm.lua:10) */
-static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 1792; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -661,14 +670,14 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -707,14 +716,14 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -732,7 +741,7 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* transpose [50, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k14_transpose(const float *restrict a0, float *restrict out) {
+static void k11_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 50];
@@ -740,7 +749,7 @@ static void k14_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [64, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k12_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -765,14 +774,14 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -790,7 +799,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k16_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k13_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
@@ -799,66 +808,79 @@ static void k16_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k17_copy(const float *restrict a0, float *restrict out) {
+static void k14_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 10 + i1];
     }
 }
 
-/* fused: sigmoid mul tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k18_sigmoid_mul_tanh(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: sigmoid sigmoid tanh mul tanh mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k15_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = rnnc_tanhf(t1);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = rnnc_tanhf(a2[i0 * 200 + i1]);
+      const float t3 = (t1 * t2);
+      const float t4 = rnnc_tanhf(t3);
+      const float t5 = (t0 * t4);
       out0[i0 * 50 + i1] = t0;
       out1[i0 * 50 + i1] = t1;
       out2[i0 * 50 + i1] = t2;
+      out3[i0 * 50 + i1] = t3;
+      out4[i0 * 50 + i1] = t4;
+      out5[i0 * 50 + i1] = t5;
     }
 }
 
-/* fused: sigmoid mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k19_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k16_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = (t1 * a2[i0 * 50 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 200 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 200 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
       out0[i0 * 50 + i1] = t0;
       out1[i0 * 50 + i1] = t1;
-    }
-}
-
-/* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k20_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1]);
-      const float t3 = rnnc_tanhf(t2);
-      out0[i0 * 50 + i1] = t0;
-      out1[i0 * 50 + i1] = t2;
       out2[i0 * 50 + i1] = t3;
+      out3[i0 * 50 + i1] = t4;
+      out4[i0 * 50 + i1] = t6;
+      out5[i0 * 50 + i1] = t7;
+      out6[i0 * 50 + i1] = t8;
     }
 }
 
-/* fused: sigmoid mul add tanh over tanh [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k21_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k17_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
-      const float t1 = (t0 * a1[i0 * 50 + i1]);
-      const float t2 = (t1 + a2[i0 * 50 + i1]);
-      const float t3 = rnnc_tanhf(t2);
+      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 200 + i1])));
+      const float t2 = (t1 * a2[i0 * 50 + i1]);
+      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 200 + i1])));
+      const float t4 = rnnc_tanhf(a4[i0 * 200 + i1]);
+      const float t5 = (t3 * t4);
+      const float t6 = (t2 + t5);
+      const float t7 = rnnc_tanhf(t6);
+      const float t8 = (t0 * t7);
       out0[i0 * 50 + i1] = t0;
-      out1[i0 * 50 + i1] = t3;
+      out1[i0 * 50 + i1] = t1;
+      out2[i0 * 50 + i1] = t3;
+      out3[i0 * 50 + i1] = t4;
+      out4[i0 * 50 + i1] = t7;
+      out5[i0 * 50 + i1] = t8;
     }
 }
 
 /* one_hot [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k22_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k18_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r * 1];
@@ -867,7 +889,7 @@ static void k22_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k23_log_softmax(const float *restrict a0, float *restrict out) {
+static void k19_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -880,7 +902,7 @@ static void k23_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k24_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k20_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -888,7 +910,7 @@ static void k24_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (specs/mnist_stacked_lstm.lua:15) */
-static void k25_sum_to(const float *restrict a0, float *restrict out) {
+static void k21_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -897,7 +919,7 @@ static void k25_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (specs/mnist_stacked_lstm.lua:15) */
-static void k26_sum_to(const float *restrict a0, float *restrict out) {
+static void k22_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
@@ -905,7 +927,7 @@ static void k26_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (specs/mnist_stacked_lstm.lua:16) */
-static void k27_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k23_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
@@ -917,14 +939,14 @@ static void k27_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (specs/mnist_stacked_lstm.lua:16) */
-static void k28_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k24_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k29_mul(const float *restrict a0, float *restrict out0) {
+static void k25_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0]);
     out0[i0] = t0;
@@ -932,7 +954,7 @@ static void k29_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (specs/mnist_stacked_lstm.lua:15) */
-static void k30_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k26_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
@@ -943,7 +965,7 @@ static void k30_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k27_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 10; k++)
@@ -968,14 +990,14 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1014,14 +1036,14 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1038,56 +1060,48 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul sub over sub [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k32_mul_sub(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (1.0f - t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: sub mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k33_sub_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (1.0f - a0[i0]);
-    const float t1 = (a0[i0] * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: mul mul sub mul mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
+static void k28_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1]);
-      const float t3 = (t1 * a4[i0 * 50 + i1]);
-      const float t4 = (t3 * a5[i0 * 50 + i1]);
-      const float t5 = (t1 * a6[i0 * 50 + i1]);
-      const float t6 = (t5 * a7[i0 * 50 + i1]);
-      const float t7 = (t1 * a8[i0 * 50 + i1]);
-      const float t8 = (t7 * a9[i0 * 50 + i1]);
-      out0[i0 * 50 + i1] = t2;
-      out1[i0 * 200 + i1] = t4;
-      out2[i0 * 200 + i1] = t6;
-      out3[i0 * 200 + i1] = t8;
+      const float t1 = (a2[i0 * 50 + i1] * a2[i0 * 50 + i1]);
+      const float t2 = (1.0f - t1);
+      const float t3 = (t0 * t2);
+      const float t4 = (t3 * a3[i0 * 50 + i1]);
+      const float t5 = (t3 * a4[i0 * 50 + i1]);
+      const float t6 = (1.0f - a5[i0 * 50 + i1]);
+      const float t7 = (a5[i0 * 50 + i1] * t6);
+      const float t8 = (t5 * t7);
+      const float t9 = (t3 * a6[i0 * 50 + i1]);
+      const float t10 = (1.0f - a3[i0 * 50 + i1]);
+      const float t11 = (a3[i0 * 50 + i1] * t10);
+      const float t12 = (t9 * t11);
+      const float t13 = (t3 * a5[i0 * 50 + i1]);
+      const float t14 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+      const float t15 = (1.0f - t14);
+      const float t16 = (t13 * t15);
+      out0[i0 * 50 + i1] = t4;
+      out1[i0 * 200 + i1] = t8;
+      out2[i0 * 200 + i1] = t12;
+      out3[i0 * 200 + i1] = t16;
     }
 }
 
-/* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k35_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: mul sub mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
+static void k29_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1]);
-      out0[i0 * 200 + i1] = t1;
+      const float t1 = (1.0f - a2[i0 * 50 + i1]);
+      const float t2 = (a2[i0 * 50 + i1] * t1);
+      const float t3 = (t0 * t2);
+      out0[i0 * 200 + i1] = t3;
     }
 }
 
 /* matmul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 200; k++)
@@ -1112,14 +1126,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1158,14 +1172,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1182,58 +1196,74 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul mul addn mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k37_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: mul mul sub mul addn mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
+static void k31_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1]);
-      const float t2 = (a3[i0 * 50 + i1] + t1);
-      const float t3 = (t2 * a4[i0 * 50 + i1]);
-      const float t4 = (t2 * a5[i0 * 50 + i1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1]);
-      const float t6 = (t2 * a7[i0 * 50 + i1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1]);
-      const float t8 = (t2 * a9[i0 * 50 + i1]);
-      const float t9 = (t8 * a10[i0 * 50 + i1]);
-      out0[i0 * 50 + i1] = t3;
-      out1[i0 * 200 + i1] = t5;
-      out2[i0 * 200 + i1] = t7;
-      out3[i0 * 200 + i1] = t9;
+      const float t1 = (a2[i0 * 50 + i1] * a2[i0 * 50 + i1]);
+      const float t2 = (1.0f - t1);
+      const float t3 = (t0 * t2);
+      const float t4 = (a3[i0 * 50 + i1] + t3);
+      const float t5 = (t4 * a4[i0 * 50 + i1]);
+      const float t6 = (t4 * a5[i0 * 50 + i1]);
+      const float t7 = (1.0f - a6[i0 * 50 + i1]);
+      const float t8 = (a6[i0 * 50 + i1] * t7);
+      const float t9 = (t6 * t8);
+      const float t10 = (t4 * a7[i0 * 50 + i1]);
+      const float t11 = (1.0f - a4[i0 * 50 + i1]);
+      const float t12 = (a4[i0 * 50 + i1] * t11);
+      const float t13 = (t10 * t12);
+      const float t14 = (t4 * a6[i0 * 50 + i1]);
+      const float t15 = (a5[i0 * 50 + i1] * a5[i0 * 50 + i1]);
+      const float t16 = (1.0f - t15);
+      const float t17 = (t14 * t16);
+      out0[i0 * 50 + i1] = t5;
+      out1[i0 * 200 + i1] = t9;
+      out2[i0 * 200 + i1] = t13;
+      out3[i0 * 200 + i1] = t17;
     }
 }
 
-/* fused: mul mul addn mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k38_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
+/* fused: mul mul sub mul addn mul sub mul mul mul mul sub mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
+static void k32_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
-    const float t1 = (t0 * a2[i0]);
-    const float t2 = (a3[i0] + t1);
-    const float t3 = (t2 * a4[i0]);
-    const float t4 = (t3 * a5[i0]);
-    const float t5 = (t2 * a6[i0]);
-    const float t6 = (t5 * a7[i0]);
-    out0[i0] = t4;
-    out1[i0] = t6;
+    const float t1 = (a2[i0] * a2[i0]);
+    const float t2 = (1.0f - t1);
+    const float t3 = (t0 * t2);
+    const float t4 = (a3[i0] + t3);
+    const float t5 = (t4 * a4[i0]);
+    const float t6 = (1.0f - a5[i0]);
+    const float t7 = (a5[i0] * t6);
+    const float t8 = (t5 * t7);
+    const float t9 = (t4 * a5[i0]);
+    const float t10 = (a4[i0] * a4[i0]);
+    const float t11 = (1.0f - t10);
+    const float t12 = (t9 * t11);
+    out0[i0] = t8;
+    out1[i0] = t12;
   }
 }
 
 /* const [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k39_const(float *restrict out) {
+static void k33_const(float *restrict out) {
   for (long i = 0; i < 3200; i++) out[i] = 0.0f;
 }
 
-/* fused: mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k40_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: mul sub mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:11) */
+static void k34_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
-    const float t1 = (t0 * a2[i0]);
-    out0[i0] = t1;
+    const float t1 = (1.0f - a2[i0]);
+    const float t2 = (a2[i0] * t1);
+    const float t3 = (t0 * t2);
+    out0[i0] = t3;
   }
 }
 
 /* concat [64, 200] (specs/mnist_stacked_lstm.lua:11) */
-static void k41_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k35_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1];
@@ -1253,7 +1283,7 @@ static void k41_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [1792, 50] (specs/mnist_stacked_lstm.lua:11) */
-static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 1792; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 200; k++)
@@ -1278,14 +1308,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -1324,14 +1354,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1348,115 +1378,160 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: addn mul mul addn mul mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k43_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+/* fused: addn mul mul sub mul addn mul mul sub mul mul mul sub mul mul mul mul sub mul mul sub mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
+static void k37_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 50 + i1] + a1[i0 * 50 + i1]);
       const float t1 = (t0 * a2[i0 * 50 + i1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1]);
-      const float t3 = (a4[i0 * 50 + i1] + t2);
-      const float t4 = (t3 * a5[i0 * 50 + i1]);
-      const float t5 = (t3 * a6[i0 * 50 + i1]);
-      const float t6 = (t5 * a7[i0 * 50 + i1]);
-      const float t7 = (t3 * a8[i0 * 50 + i1]);
-      const float t8 = (t7 * a9[i0 * 50 + i1]);
-      const float t9 = (t3 * a10[i0 * 50 + i1]);
-      const float t10 = (t9 * a11[i0 * 50 + i1]);
-      const float t11 = (t0 * a12[i0 * 50 + i1]);
-      const float t12 = (t11 * a13[i0 * 50 + i1]);
-      out0[i0 * 50 + i1] = t4;
-      out1[i0 * 200 + i1] = t6;
-      out2[i0 * 200 + i1] = t8;
-      out3[i0 * 200 + i1] = t10;
-      out4[i0 * 200 + i1] = t12;
+      const float t2 = (a3[i0 * 50 + i1] * a3[i0 * 50 + i1]);
+      const float t3 = (1.0f - t2);
+      const float t4 = (t1 * t3);
+      const float t5 = (a4[i0 * 50 + i1] + t4);
+      const float t6 = (t5 * a5[i0 * 50 + i1]);
+      const float t7 = (t5 * a6[i0 * 50 + i1]);
+      const float t8 = (1.0f - a7[i0 * 50 + i1]);
+      const float t9 = (a7[i0 * 50 + i1] * t8);
+      const float t10 = (t7 * t9);
+      const float t11 = (t5 * a8[i0 * 50 + i1]);
+      const float t12 = (1.0f - a5[i0 * 50 + i1]);
+      const float t13 = (a5[i0 * 50 + i1] * t12);
+      const float t14 = (t11 * t13);
+      const float t15 = (t5 * a7[i0 * 50 + i1]);
+      const float t16 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+      const float t17 = (1.0f - t16);
+      const float t18 = (t15 * t17);
+      const float t19 = (t0 * a3[i0 * 50 + i1]);
+      const float t20 = (1.0f - a2[i0 * 50 + i1]);
+      const float t21 = (a2[i0 * 50 + i1] * t20);
+      const float t22 = (t19 * t21);
+      out0[i0 * 50 + i1] = t6;
+      out1[i0 * 200 + i1] = t10;
+      out2[i0 * 200 + i1] = t14;
+      out3[i0 * 200 + i1] = t18;
+      out4[i0 * 200 + i1] = t22;
     }
 }
 
-/* fused: addn mul mul addn mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k44_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: addn mul mul sub mul addn mul sub mul mul mul mul sub mul mul sub mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:10) */
+static void k38_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     const float t1 = (t0 * a2[i0]);
-    const float t2 = (t1 * a3[i0]);
-    const float t3 = (a4[i0] + t2);
-    const float t4 = (t3 * a5[i0]);
-    const float t5 = (t4 * a6[i0]);
-    const float t6 = (t3 * a7[i0]);
-    const float t7 = (t6 * a8[i0]);
-    const float t8 = (t0 * a9[i0]);
-    const float t9 = (t8 * a10[i0]);
-    out0[i0] = t5;
-    out1[i0] = t7;
-    out2[i0] = t9;
+    const float t2 = (a3[i0] * a3[i0]);
+    const float t3 = (1.0f - t2);
+    const float t4 = (t1 * t3);
+    const float t5 = (a4[i0] + t4);
+    const float t6 = (t5 * a5[i0]);
+    const float t7 = (1.0f - a6[i0]);
+    const float t8 = (a6[i0] * t7);
+    const float t9 = (t6 * t8);
+    const float t10 = (t5 * a6[i0]);
+    const float t11 = (a5[i0] * a5[i0]);
+    const float t12 = (1.0f - t11);
+    const float t13 = (t10 * t12);
+    const float t14 = (t0 * a3[i0]);
+    const float t15 = (1.0f - a2[i0]);
+    const float t16 = (a2[i0] * t15);
+    const float t17 = (t14 * t16);
+    out0[i0] = t9;
+    out1[i0] = t13;
+    out2[i0] = t17;
   }
 }
 
-/* fused: mul mul mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: mul mul sub mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k39_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1]);
-      const float t3 = (t2 * a4[i0 * 50 + i1]);
-      const float t4 = (t1 * a5[i0 * 50 + i1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1]);
-      const float t6 = (t1 * a7[i0 * 50 + i1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1]);
-      out0[i0 * 50 + i1] = t1;
-      out1[i0 * 200 + i1] = t3;
-      out2[i0 * 200 + i1] = t5;
-      out3[i0 * 200 + i1] = t7;
+      const float t1 = (a2[i0 * 50 + i1] * a2[i0 * 50 + i1]);
+      const float t2 = (1.0f - t1);
+      const float t3 = (t0 * t2);
+      const float t4 = (t3 * a3[i0 * 50 + i1]);
+      const float t5 = (1.0f - a4[i0 * 50 + i1]);
+      const float t6 = (a4[i0 * 50 + i1] * t5);
+      const float t7 = (t4 * t6);
+      const float t8 = (t3 * a5[i0 * 50 + i1]);
+      const float t9 = (1.0f - a6[i0 * 50 + i1]);
+      const float t10 = (a6[i0 * 50 + i1] * t9);
+      const float t11 = (t8 * t10);
+      const float t12 = (t3 * a4[i0 * 50 + i1]);
+      const float t13 = (a3[i0 * 50 + i1] * a3[i0 * 50 + i1]);
+      const float t14 = (1.0f - t13);
+      const float t15 = (t12 * t14);
+      out0[i0 * 50 + i1] = t3;
+      out1[i0 * 200 + i1] = t7;
+      out2[i0 * 200 + i1] = t11;
+      out3[i0 * 200 + i1] = t15;
     }
 }
 
-/* fused: addn mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k46_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 3200; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (t0 * a2[i0]);
-    const float t2 = (t1 * a3[i0]);
-    out0[i0] = t0;
-    out1[i0] = t2;
-  }
-}
-
-/* fused: mul addn mul mul mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k47_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: mul addn mul mul sub mul addn mul sub mul mul mul sub mul mul mul mul sub mul mul sub mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k40_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
-      const float t1 = (t0 + a2[i0 * 50 + i1]);
-      const float t2 = (t1 * a3[i0 * 50 + i1]);
-      const float t3 = (t2 * a4[i0 * 50 + i1]);
-      const float t4 = (t1 * a5[i0 * 50 + i1]);
-      const float t5 = (t4 * a6[i0 * 50 + i1]);
-      const float t6 = (t1 * a7[i0 * 50 + i1]);
-      const float t7 = (t6 * a8[i0 * 50 + i1]);
-      out0[i0 * 50 + i1] = t1;
-      out1[i0 * 200 + i1] = t3;
-      out2[i0 * 200 + i1] = t5;
-      out3[i0 * 200 + i1] = t7;
+      const float t1 = (a2[i0 * 50 + i1] + a3[i0 * 50 + i1]);
+      const float t2 = (t1 * a4[i0 * 50 + i1]);
+      const float t3 = (a5[i0 * 50 + i1] * a5[i0 * 50 + i1]);
+      const float t4 = (1.0f - t3);
+      const float t5 = (t2 * t4);
+      const float t6 = (t0 + t5);
+      const float t7 = (t6 * a6[i0 * 50 + i1]);
+      const float t8 = (1.0f - a7[i0 * 50 + i1]);
+      const float t9 = (a7[i0 * 50 + i1] * t8);
+      const float t10 = (t7 * t9);
+      const float t11 = (t6 * a8[i0 * 50 + i1]);
+      const float t12 = (1.0f - a9[i0 * 50 + i1]);
+      const float t13 = (a9[i0 * 50 + i1] * t12);
+      const float t14 = (t11 * t13);
+      const float t15 = (t6 * a7[i0 * 50 + i1]);
+      const float t16 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+      const float t17 = (1.0f - t16);
+      const float t18 = (t15 * t17);
+      const float t19 = (t1 * a5[i0 * 50 + i1]);
+      const float t20 = (1.0f - a4[i0 * 50 + i1]);
+      const float t21 = (a4[i0 * 50 + i1] * t20);
+      const float t22 = (t19 * t21);
+      out0[i0 * 50 + i1] = t6;
+      out1[i0 * 200 + i1] = t10;
+      out2[i0 * 200 + i1] = t14;
+      out3[i0 * 200 + i1] = t18;
+      out4[i0 * 200 + i1] = t22;
     }
 }
 
-/* fused: mul addn mul mul mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k48_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
+/* fused: mul addn mul mul sub mul addn mul sub mul mul mul mul sub mul mul sub mul mul over mul [64, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k41_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 3200; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
-    const float t1 = (t0 + a2[i0]);
-    const float t2 = (t1 * a3[i0]);
-    const float t3 = (t2 * a4[i0]);
-    const float t4 = (t1 * a5[i0]);
-    const float t5 = (t4 * a6[i0]);
-    out0[i0] = t3;
-    out1[i0] = t5;
+    const float t1 = (a2[i0] + a3[i0]);
+    const float t2 = (t1 * a4[i0]);
+    const float t3 = (a5[i0] * a5[i0]);
+    const float t4 = (1.0f - t3);
+    const float t5 = (t2 * t4);
+    const float t6 = (t0 + t5);
+    const float t7 = (t6 * a6[i0]);
+    const float t8 = (1.0f - a7[i0]);
+    const float t9 = (a7[i0] * t8);
+    const float t10 = (t7 * t9);
+    const float t11 = (t6 * a7[i0]);
+    const float t12 = (a6[i0] * a6[i0]);
+    const float t13 = (1.0f - t12);
+    const float t14 = (t11 * t13);
+    const float t15 = (t1 * a5[i0]);
+    const float t16 = (1.0f - a4[i0]);
+    const float t17 = (a4[i0] * t16);
+    const float t18 = (t15 * t17);
+    out0[i0] = t10;
+    out1[i0] = t14;
+    out2[i0] = t18;
   }
 }
 
 /* matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
@@ -1494,14 +1569,14 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1554,14 +1629,14 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -1602,10 +1677,10 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
           }
         }
         for (int c = 0; c < 32; c++) {
@@ -1642,10 +1717,10 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -1660,7 +1735,7 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* stack [27, 64, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k50_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
+static void k43_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0 + i0 * 50 + i1 * 1] = a0[i0 * 50 + i1];
@@ -1772,7 +1847,7 @@ static void k50_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k51_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
@@ -1810,14 +1885,14 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1870,14 +1945,14 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -1912,8 +1987,8 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 64; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 64; c++) {
@@ -1942,8 +2017,8 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -1956,7 +2031,7 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
-static void k52_sum_to(const float *restrict a0, float *restrict out) {
+static void k45_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 200; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1966,7 +2041,7 @@ static void k52_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [200, 50] (specs/mnist_stacked_lstm.lua:10) */
-static void k53_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
@@ -2004,14 +2079,14 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -2064,14 +2139,14 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -2106,8 +2181,8 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 64; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 64; c++) {
@@ -2136,8 +2211,8 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 8; c++) {
@@ -2150,7 +2225,7 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 10; j += 10) {
     float (*bp)[10] = (float (*)[10])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -2175,14 +2250,14 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a1[(i + 6) * 1 + k * 50];
         const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -2209,8 +2284,8 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
         const float x0 = a1[(i + 0) * 1 + k * 50];
         const float x1 = a1[(i + 1) * 1 + k * 50];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -2222,7 +2297,7 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
-static void k55_sum_to(const float *restrict a0, float *restrict out) {
+static void k48_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -2231,25 +2306,25 @@ static void k55_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/mnist_stacked_lstm.lua:15) */
-static void k56_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k49_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/mnist_stacked_lstm.lua:16) */
-static void k57_mul(const float *restrict a0, float *restrict out0) {
+static void k50_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/mnist_stacked_lstm.lua:15) */
-static void k58_copy(const float *restrict a0, float *restrict out) {
+static void k51_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k59_copy(const float *restrict a0, float *restrict out) {
+static void k52_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1] = a0[i0 * 28 + i1];
@@ -2257,7 +2332,7 @@ static void k59_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [200, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k60_copy(const float *restrict a0, float *restrict out) {
+static void k53_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1] = a0[i0 * 50 + i1];
@@ -2265,14 +2340,14 @@ static void k60_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [200] (specs/mnist_stacked_lstm.lua:9) */
-static void k61_copy(const float *restrict a0, float *restrict out) {
+static void k54_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [10, 50] (specs/mnist_stacked_lstm.lua:12) */
-static void k62_copy(const float *restrict a0, float *restrict out) {
+static void k55_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1] = a0[i0 * 50 + i1];
@@ -2280,31 +2355,14 @@ static void k62_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/mnist_stacked_lstm.lua:12) */
-static void k63_copy(const float *restrict a0, float *restrict out) {
+static void k56_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0] = a0[i0];
   }
 }
 
-/* fused: mul over mul [200, 28] */
-static void k64_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 5600; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [200, 28] */
-static void k65_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 5600; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
 /* fused: add pow sub sqrt over sqrt [] */
-static void k66_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k57_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -2313,214 +2371,161 @@ static void k66_add_pow_sub(const float *restrict a0, float *restrict out0, floa
   out1[0] = t3;
 }
 
-/* fused: mul add sqrt div add over add [200, 28] */
-static void k67_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 5600; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
 /* fused: pow sub div over div [] */
-static void k68_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k58_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
   out0[0] = t2;
 }
 
-/* fused: mul over mul [200, 50] */
-static void k69_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [200, 50] */
-static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [200, 50] */
-static void k71_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 10000; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [200] */
-static void k72_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [200] */
-static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [200] */
-static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [10, 50] */
-static void k75_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 500; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [10, 50] */
-static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 500; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [10, 50] */
-static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 500; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [10] */
-static void k78_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [10] */
-static void k79_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [10] */
-static void k80_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul add div mul sub over sub [200, 28] */
-static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 28] */
+static void k59_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [200, 50] */
-static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 50] */
+static void k60_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [200] */
-static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [200] */
+static void k61_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (0.899999976f * a2[i0]);
+    const float t3 = (0.100000001f * a3[i0]);
+    const float t4 = (t2 + t3);
+    const float t5 = (0.999000013f * a4[i0]);
+    const float t6 = (a3[i0] * a3[i0]);
+    const float t7 = (0.00100000005f * t6);
+    const float t8 = (t5 + t7);
+    const float t9 = sqrtf(t8);
+    const float t10 = (t9 / a5[0]);
+    const float t11 = (t10 + 9.99999994e-09f);
+    const float t12 = (t4 / t11);
+    const float t13 = (t12 * a6[0]);
+    const float t14 = (a7[i0] - t13);
+    const float t15 = (t1 + t3);
+    const float t16 = (t0 + t7);
+    const float t17 = sqrtf(t16);
+    const float t18 = (t17 / a5[0]);
+    const float t19 = (t18 + 9.99999994e-09f);
+    const float t20 = (t15 / t19);
+    const float t21 = (t20 * a6[0]);
+    const float t22 = (a8[i0] - t21);
+    out0[i0] = t4;
+    out1[i0] = t8;
+    out2[i0] = t14;
+    out3[i0] = t15;
+    out4[i0] = t16;
+    out5[i0] = t22;
   }
 }
 
-/* fused: mul add div mul sub over sub [10, 50] */
-static void k84_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 50] */
+static void k62_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [10] */
-static void k85_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10] */
+static void k63_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
+  }
+}
+
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200] */
+static void k64_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+  for (long i0 = 0; i0 < 200; i0++) {
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
 /* fused: sub div over div [1, 28] (specs/mnist_stacked_lstm.lua:9) */
-static void k86_sub_div(const float *restrict a0, float *restrict out0) {
+static void k65_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 28; i0++) {
     const float t0 = (a0[i0] - 0.286000013f);
     const float t1 = (t0 / 0.352999985f);
@@ -2529,7 +2534,7 @@ static void k86_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k87_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k66_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 128; j += 128) {
       float acc0[128] = {0.0f};
@@ -2537,7 +2542,7 @@ static void k87_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -2552,7 +2557,7 @@ static void k87_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -2567,7 +2572,7 @@ static void k87_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -2578,7 +2583,7 @@ static void k87_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k88_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k67_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 128; j += 128) {
       float acc0[128] = {0.0f};
@@ -2586,7 +2591,7 @@ static void k88_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -2601,7 +2606,7 @@ static void k88_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -2616,7 +2621,7 @@ static void k88_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 200 + j;
         const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 8; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
@@ -2626,54 +2631,35 @@ static void k88_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k89_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add add add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
+static void k68_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: add add over add [1, 200] (specs/mnist_stacked_lstm.lua:9) */
-static void k90_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (t0 + a2[i0]);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k91_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = rnnc_tanhf(a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: sigmoid mul over mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k92_sigmoid_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
-    const float t1 = (t0 * a1[i0]);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: sigmoid mul add tanh over tanh [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k93_sigmoid_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
-    const float t1 = (t0 * a1[i0]);
-    const float t2 = (t1 + a2[i0]);
-    const float t3 = rnnc_tanhf(t2);
+    const float t1 = (a2[i0] + a3[i0]);
+    const float t2 = (t0 + t1);
     out0[i0] = t2;
-    out1[i0] = t3;
+  }
+}
+
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
+static void k69_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
+    const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
+    const float t2 = (t1 * a2[i0]);
+    const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0])));
+    const float t4 = rnnc_tanhf(a4[i0]);
+    const float t5 = (t3 * t4);
+    const float t6 = (t2 + t5);
+    const float t7 = rnnc_tanhf(t6);
+    const float t8 = (t0 * t7);
+    out0[i0] = t6;
+    out1[i0] = t8;
   }
 }
 
 /* matmul [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k94_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k70_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -2681,7 +2667,7 @@ static void k94_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 10 + j;
         const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -2692,7 +2678,7 @@ static void k94_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k95_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k71_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -2700,7 +2686,7 @@ static void k95_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
-static void k96_copy(const float *restrict a0, float *restrict out) {
+static void k72_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1] = a0[i1];
@@ -2708,7 +2694,7 @@ static void k96_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
-static void k97_copy(const float *restrict a0, float *restrict out) {
+static void k73_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i1] = a0[i1];
@@ -2830,610 +2816,269 @@ static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_st
   k0_sub_div(in->x + 0, (float *)(A + 0) + 48384);
   k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 200704) + 0);
   k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 223104) + 0, A + 1656704);
-  k3_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
-  k4_add_add((float *)(A + 223104) + 345600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 51200) + 0);
-  k5_tanh((float *)(A + 51200) + 100, (float *)(A + 0) + 0);
-  k6_sigmoid_mul_tanh((float *)(A + 51200) + 0, (float *)(A + 0) + 0, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
-  k7_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 51200) + 150, (float *)(A + 25600) + 0, (float *)(A + 1657600) + 0);
-  k9_matmul((float *)(A + 1657600) + 0, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 332800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 3200);
-  k9_matmul((float *)(A + 1657600) + 3200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 320000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 6400);
-  k9_matmul((float *)(A + 1657600) + 6400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 307200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 9600);
-  k9_matmul((float *)(A + 1657600) + 9600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 294400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 12800);
-  k9_matmul((float *)(A + 1657600) + 12800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 281600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 16000);
-  k9_matmul((float *)(A + 1657600) + 16000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 268800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 19200);
-  k9_matmul((float *)(A + 1657600) + 19200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 256000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 22400);
-  k9_matmul((float *)(A + 1657600) + 22400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 243200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 25600);
-  k9_matmul((float *)(A + 1657600) + 25600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 230400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 28800);
-  k9_matmul((float *)(A + 1657600) + 28800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 217600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 32000);
-  k9_matmul((float *)(A + 1657600) + 32000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 204800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 35200);
-  k9_matmul((float *)(A + 1657600) + 35200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 192000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 38400);
-  k9_matmul((float *)(A + 1657600) + 38400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 179200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 41600);
-  k9_matmul((float *)(A + 1657600) + 41600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 166400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 44800);
-  k9_matmul((float *)(A + 1657600) + 44800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 153600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 48000);
-  k9_matmul((float *)(A + 1657600) + 48000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 140800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 51200);
-  k9_matmul((float *)(A + 1657600) + 51200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 128000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 54400);
-  k9_matmul((float *)(A + 1657600) + 54400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 115200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 57600);
-  k9_matmul((float *)(A + 1657600) + 57600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 102400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 60800);
-  k9_matmul((float *)(A + 1657600) + 60800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 89600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 64000);
-  k9_matmul((float *)(A + 1657600) + 64000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 76800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 67200);
-  k9_matmul((float *)(A + 1657600) + 67200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 64000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 70400);
-  k9_matmul((float *)(A + 1657600) + 70400, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 51200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 73600);
-  k9_matmul((float *)(A + 1657600) + 73600, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 38400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
+  k3_add_add_add((float *)(A + 223104) + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, (float *)(A + 0) + 0);
+  k4_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 51200) + 0);
+  k5_sigmoid_sigmoid_tanh((float *)(A + 0) + 150, (float *)(A + 0) + 0, (float *)(A + 0) + 100, (float *)(A + 91200) + 0, (float *)(A + 1657600) + 0);
+  k6_matmul((float *)(A + 1657600) + 0, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 104000);
+  k7_add_add_add((float *)(A + 223104) + 332800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 104000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 104000) + 150, (float *)(A + 104000) + 50, (float *)(A + 91200) + 0, (float *)(A + 104000) + 0, (float *)(A + 104000) + 100, (float *)(A + 0) + 0, (float *)(A + 1657600) + 3200);
+  k6_matmul((float *)(A + 1657600) + 3200, (float *)(A + 51200) + 0, (float *)(A + 91200) + 0, A + 12800);
+  k7_add_add_add((float *)(A + 223104) + 320000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 91200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 142400) + 150, (float *)(A + 142400) + 50, (float *)(A + 0) + 0, (float *)(A + 142400) + 0, (float *)(A + 142400) + 100, (float *)(A + 193600) + 0, (float *)(A + 1657600) + 6400);
+  k6_matmul((float *)(A + 1657600) + 6400, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 206400);
+  k7_add_add_add((float *)(A + 223104) + 307200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 193600) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 206400) + 0, (float *)(A + 1657600) + 9600);
+  k6_matmul((float *)(A + 1657600) + 9600, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 219200);
+  k7_add_add_add((float *)(A + 223104) + 294400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 206400) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 0) + 0, (float *)(A + 1657600) + 12800);
+  k6_matmul((float *)(A + 1657600) + 12800, (float *)(A + 51200) + 0, (float *)(A + 91200) + 0, A + 12800);
+  k7_add_add_add((float *)(A + 223104) + 281600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 91200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 142400) + 150, (float *)(A + 142400) + 50, (float *)(A + 0) + 0, (float *)(A + 142400) + 0, (float *)(A + 142400) + 100, (float *)(A + 193600) + 0, (float *)(A + 1657600) + 16000);
+  k6_matmul((float *)(A + 1657600) + 16000, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 206400);
+  k7_add_add_add((float *)(A + 223104) + 268800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 193600) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 206400) + 0, (float *)(A + 1657600) + 19200);
+  k6_matmul((float *)(A + 1657600) + 19200, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 219200);
+  k7_add_add_add((float *)(A + 223104) + 256000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 206400) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 0) + 0, (float *)(A + 1657600) + 22400);
+  k6_matmul((float *)(A + 1657600) + 22400, (float *)(A + 51200) + 0, (float *)(A + 91200) + 0, A + 12800);
+  k7_add_add_add((float *)(A + 223104) + 243200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 91200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 142400) + 150, (float *)(A + 142400) + 50, (float *)(A + 0) + 0, (float *)(A + 142400) + 0, (float *)(A + 142400) + 100, (float *)(A + 193600) + 0, (float *)(A + 1657600) + 25600);
+  k6_matmul((float *)(A + 1657600) + 25600, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 206400);
+  k7_add_add_add((float *)(A + 223104) + 230400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 193600) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 206400) + 0, (float *)(A + 1657600) + 28800);
+  k6_matmul((float *)(A + 1657600) + 28800, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 219200);
+  k7_add_add_add((float *)(A + 223104) + 217600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 206400) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 0) + 0, (float *)(A + 1657600) + 32000);
+  k6_matmul((float *)(A + 1657600) + 32000, (float *)(A + 51200) + 0, (float *)(A + 91200) + 0, A + 12800);
+  k7_add_add_add((float *)(A + 223104) + 204800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 91200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 142400) + 150, (float *)(A + 142400) + 50, (float *)(A + 0) + 0, (float *)(A + 142400) + 0, (float *)(A + 142400) + 100, (float *)(A + 193600) + 0, (float *)(A + 1657600) + 35200);
+  k6_matmul((float *)(A + 1657600) + 35200, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 206400);
+  k7_add_add_add((float *)(A + 223104) + 192000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 193600) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 206400) + 0, (float *)(A + 1657600) + 38400);
+  k6_matmul((float *)(A + 1657600) + 38400, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 219200);
+  k7_add_add_add((float *)(A + 223104) + 179200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 206400) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 0) + 0, (float *)(A + 1657600) + 41600);
+  k6_matmul((float *)(A + 1657600) + 41600, (float *)(A + 51200) + 0, (float *)(A + 91200) + 0, A + 12800);
+  k7_add_add_add((float *)(A + 223104) + 166400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 91200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 142400) + 150, (float *)(A + 142400) + 50, (float *)(A + 0) + 0, (float *)(A + 142400) + 0, (float *)(A + 142400) + 100, (float *)(A + 193600) + 0, (float *)(A + 1657600) + 44800);
+  k6_matmul((float *)(A + 1657600) + 44800, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 206400);
+  k7_add_add_add((float *)(A + 223104) + 153600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 193600) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 206400) + 0, (float *)(A + 1657600) + 48000);
+  k6_matmul((float *)(A + 1657600) + 48000, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 219200);
+  k7_add_add_add((float *)(A + 223104) + 140800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 206400) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 0) + 0, (float *)(A + 1657600) + 51200);
+  k6_matmul((float *)(A + 1657600) + 51200, (float *)(A + 51200) + 0, (float *)(A + 91200) + 0, A + 12800);
+  k7_add_add_add((float *)(A + 223104) + 128000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 91200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 142400) + 150, (float *)(A + 142400) + 50, (float *)(A + 0) + 0, (float *)(A + 142400) + 0, (float *)(A + 142400) + 100, (float *)(A + 193600) + 0, (float *)(A + 1657600) + 54400);
+  k6_matmul((float *)(A + 1657600) + 54400, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 206400);
+  k7_add_add_add((float *)(A + 223104) + 115200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 193600) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 206400) + 0, (float *)(A + 1657600) + 57600);
+  k6_matmul((float *)(A + 1657600) + 57600, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 219200);
+  k7_add_add_add((float *)(A + 223104) + 102400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 206400) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 0) + 0, (float *)(A + 1657600) + 60800);
+  k6_matmul((float *)(A + 1657600) + 60800, (float *)(A + 51200) + 0, (float *)(A + 91200) + 0, A + 12800);
+  k7_add_add_add((float *)(A + 223104) + 89600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 91200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 142400) + 150, (float *)(A + 142400) + 50, (float *)(A + 0) + 0, (float *)(A + 142400) + 0, (float *)(A + 142400) + 100, (float *)(A + 193600) + 0, (float *)(A + 1657600) + 64000);
+  k6_matmul((float *)(A + 1657600) + 64000, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 206400);
+  k7_add_add_add((float *)(A + 223104) + 76800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 193600) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 206400) + 0, (float *)(A + 1657600) + 67200);
+  k6_matmul((float *)(A + 1657600) + 67200, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 219200);
+  k7_add_add_add((float *)(A + 223104) + 64000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 206400) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 0) + 0, (float *)(A + 1657600) + 70400);
+  k6_matmul((float *)(A + 1657600) + 70400, (float *)(A + 51200) + 0, (float *)(A + 91200) + 0, A + 12800);
+  k7_add_add_add((float *)(A + 223104) + 51200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 91200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 142400) + 150, (float *)(A + 142400) + 50, (float *)(A + 0) + 0, (float *)(A + 142400) + 0, (float *)(A + 142400) + 100, (float *)(A + 193600) + 0, (float *)(A + 1657600) + 73600);
+  k6_matmul((float *)(A + 1657600) + 73600, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 206400);
+  k7_add_add_add((float *)(A + 223104) + 38400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 193600) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 206400) + 0, (float *)(A + 1657600) + 76800);
+  k6_matmul((float *)(A + 1657600) + 76800, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 219200);
+  k7_add_add_add((float *)(A + 223104) + 25600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 206400) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 0) + 0, (float *)(A + 1657600) + 80000);
+  k6_matmul((float *)(A + 1657600) + 80000, (float *)(A + 51200) + 0, (float *)(A + 91200) + 0, A + 12800);
+  k7_add_add_add((float *)(A + 223104) + 12800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 91200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 142400) + 150, (float *)(A + 142400) + 50, (float *)(A + 0) + 0, (float *)(A + 142400) + 0, (float *)(A + 142400) + 100, (float *)(A + 193600) + 0, (float *)(A + 1657600) + 83200);
+  k6_matmul((float *)(A + 1657600) + 83200, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 206400);
+  k7_add_add_add((float *)(A + 223104) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 0) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 91200) + 0);
+  k9_sigmoid_sigmoid_mul((float *)(A + 91200) + 150, (float *)(A + 91200) + 50, (float *)(A + 193600) + 0, (float *)(A + 91200) + 0, (float *)(A + 91200) + 100, (float *)(A + 1657600) + 86400);
+  k4_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 0) + 0);
+  k10_matmul((float *)(A + 1657600) + 0, (float *)(A + 0) + 0, (float *)(A + 91200) + 0, A + 40000);
+  k3_add_add_add((float *)(A + 91200) + 0, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, (float *)(A + 0) + 0);
+  k4_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 51200) + 0);
+  k5_sigmoid_sigmoid_tanh((float *)(A + 0) + 150, (float *)(A + 0) + 0, (float *)(A + 0) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 0);
+  k6_matmul((float *)(A + 1537600) + 0, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 12800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 3200);
+  k6_matmul((float *)(A + 1537600) + 3200, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 25600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 6400);
+  k6_matmul((float *)(A + 1537600) + 6400, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 38400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 9600);
+  k6_matmul((float *)(A + 1537600) + 9600, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 51200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 12800);
+  k6_matmul((float *)(A + 1537600) + 12800, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 64000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 16000);
+  k6_matmul((float *)(A + 1537600) + 16000, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 76800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 19200);
+  k6_matmul((float *)(A + 1537600) + 19200, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 89600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 22400);
+  k6_matmul((float *)(A + 1537600) + 22400, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 102400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 25600);
+  k6_matmul((float *)(A + 1537600) + 25600, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 115200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 28800);
+  k6_matmul((float *)(A + 1537600) + 28800, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 128000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 32000);
+  k6_matmul((float *)(A + 1537600) + 32000, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 140800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 35200);
+  k6_matmul((float *)(A + 1537600) + 35200, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 153600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 38400);
+  k6_matmul((float *)(A + 1537600) + 38400, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 166400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 41600);
+  k6_matmul((float *)(A + 1537600) + 41600, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 179200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 44800);
+  k6_matmul((float *)(A + 1537600) + 44800, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 192000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 48000);
+  k6_matmul((float *)(A + 1537600) + 48000, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 204800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 51200);
+  k6_matmul((float *)(A + 1537600) + 51200, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 217600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 54400);
+  k6_matmul((float *)(A + 1537600) + 54400, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 230400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 57600);
+  k6_matmul((float *)(A + 1537600) + 57600, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 243200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 60800);
+  k6_matmul((float *)(A + 1537600) + 60800, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 256000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 64000);
+  k6_matmul((float *)(A + 1537600) + 64000, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 268800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 67200);
+  k6_matmul((float *)(A + 1537600) + 67200, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 281600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 70400);
+  k6_matmul((float *)(A + 1537600) + 70400, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 294400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 73600);
+  k6_matmul((float *)(A + 1537600) + 73600, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 307200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 76800);
+  k6_matmul((float *)(A + 1537600) + 76800, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 320000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 0) + 0, (float *)(A + 1537600) + 80000);
+  k6_matmul((float *)(A + 1537600) + 80000, (float *)(A + 51200) + 0, (float *)(A + 1896000) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 332800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1896000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1947200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1947200) + 150, (float *)(A + 1947200) + 50, (float *)(A + 0) + 0, (float *)(A + 1947200) + 0, (float *)(A + 1947200) + 100, (float *)(A + 1524800) + 0, (float *)(A + 1537600) + 83200);
+  k6_matmul((float *)(A + 1537600) + 83200, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1896000);
+  k7_add_add_add((float *)(A + 91200) + 345600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 0) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1896000) + 0);
+  k9_sigmoid_sigmoid_mul((float *)(A + 1896000) + 150, (float *)(A + 1896000) + 50, (float *)(A + 1524800) + 0, (float *)(A + 1896000) + 0, (float *)(A + 1896000) + 100, (float *)(A + 1537600) + 86400);
 }
 
 static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 76800);
-  k9_matmul((float *)(A + 1657600) + 76800, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 25600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 80000);
-  k9_matmul((float *)(A + 1657600) + 80000, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 12800);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 12800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0);
-  k11_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 0) + 0, (float *)(A + 76800) + 0, (float *)(A + 12800) + 0, (float *)(A + 89600) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 89600) + 0, (float *)(A + 1657600) + 83200);
-  k9_matmul((float *)(A + 1657600) + 83200, (float *)(A + 102400) + 0, (float *)(A + 25600) + 0, A + 0);
-  k10_add((float *)(A + 25600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 142400) + 0);
-  k4_add_add((float *)(A + 223104) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 142400) + 0, (float *)(A + 25600) + 0);
-  k5_tanh((float *)(A + 25600) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 76800) + 0);
-  k12_sigmoid_mul_add((float *)(A + 25600) + 50, (float *)(A + 12800) + 0, (float *)(A + 76800) + 0, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 25600) + 150, (float *)(A + 0) + 0, (float *)(A + 1657600) + 86400);
-  k7_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 102400) + 0);
-  k13_matmul((float *)(A + 1657600) + 0, (float *)(A + 102400) + 0, (float *)(A + 142400) + 0, A + 89600);
-  k3_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 25600) + 0);
-  k4_add_add((float *)(A + 142400) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k6_sigmoid_mul_tanh((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k7_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 25600) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 0);
-  k9_matmul((float *)(A + 1627200) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 2016000) + 0);
-  k4_add_add((float *)(A + 142400) + 12800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 2016000) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 3200);
-  k9_matmul((float *)(A + 1627200) + 3200, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 25600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 6400);
-  k9_matmul((float *)(A + 1627200) + 6400, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 38400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 9600);
-  k9_matmul((float *)(A + 1627200) + 9600, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 51200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 12800);
-  k9_matmul((float *)(A + 1627200) + 12800, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 64000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 16000);
-  k9_matmul((float *)(A + 1627200) + 16000, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 76800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 19200);
-  k9_matmul((float *)(A + 1627200) + 19200, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 89600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 22400);
-  k9_matmul((float *)(A + 1627200) + 22400, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 102400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 25600);
-  k9_matmul((float *)(A + 1627200) + 25600, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 115200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 28800);
-  k9_matmul((float *)(A + 1627200) + 28800, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 128000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 32000);
-  k9_matmul((float *)(A + 1627200) + 32000, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 140800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 35200);
-  k9_matmul((float *)(A + 1627200) + 35200, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 153600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 38400);
-  k9_matmul((float *)(A + 1627200) + 38400, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 166400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 41600);
-  k9_matmul((float *)(A + 1627200) + 41600, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 179200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 44800);
-  k9_matmul((float *)(A + 1627200) + 44800, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 192000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 48000);
-  k9_matmul((float *)(A + 1627200) + 48000, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 204800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 51200);
-  k9_matmul((float *)(A + 1627200) + 51200, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 217600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 54400);
-  k9_matmul((float *)(A + 1627200) + 54400, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 230400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 57600);
-  k9_matmul((float *)(A + 1627200) + 57600, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 243200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 60800);
-  k9_matmul((float *)(A + 1627200) + 60800, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 256000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 64000);
-  k9_matmul((float *)(A + 1627200) + 64000, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 268800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 67200);
-  k9_matmul((float *)(A + 1627200) + 67200, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 281600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 70400);
-  k9_matmul((float *)(A + 1627200) + 70400, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 294400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 73600);
-  k9_matmul((float *)(A + 1627200) + 73600, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 307200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-}
-
-static void mnist_stacked_lstm_predict_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 76800);
-  k9_matmul((float *)(A + 1627200) + 76800, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 320000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 80000);
-  k9_matmul((float *)(A + 1627200) + 80000, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 332800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 1627200) + 83200);
-  k9_matmul((float *)(A + 1627200) + 83200, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 1985600) + 0);
-  k4_add_add((float *)(A + 142400) + 345600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1985600) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 0) + 0, (float *)(A + 1627200) + 86400);
-  k7_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 25600) + 0);
-  k13_matmul((float *)(A + 1627200) + 0, (float *)(A + 25600) + 0, (float *)(A + 142400) + 0, A + 89600);
-  k3_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 1576000) + 0);
-  k4_add_add((float *)(A + 142400) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1576000) + 0, (float *)(A + 1627200) + 0);
-  k5_tanh((float *)(A + 1627200) + 100, (float *)(A + 65600) + 0);
-  k6_sigmoid_mul_tanh((float *)(A + 1627200) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 12800) + 0);
-  k7_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 25600) + 0);
-  k8_sigmoid_mul((float *)(A + 1627200) + 150, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k9_matmul((float *)(A + 65600) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 12800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 25600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 38400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 51200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 64000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 76800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 89600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 102400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 115200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 128000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 140800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 153600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 166400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 179200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 192000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 204800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 217600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 230400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 243200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 256000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 268800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 281600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 294400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 307200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-}
-
-static void mnist_stacked_lstm_predict_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k4_add_add((float *)(A + 142400) + 320000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 0) + 0);
-  k9_matmul((float *)(A + 0) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 332800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 0) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 0) + 0, (float *)(A + 65600) + 0);
-  k11_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0, (float *)(A + 0) + 0, (float *)(A + 102400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 102400) + 0, (float *)(A + 12800) + 0);
-  k9_matmul((float *)(A + 12800) + 0, (float *)(A + 25600) + 0, (float *)(A + 1576000) + 0, A + 89600);
-  k10_add((float *)(A + 1576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1627200) + 0);
-  k4_add_add((float *)(A + 142400) + 345600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1627200) + 0, (float *)(A + 1576000) + 0);
-  k5_tanh((float *)(A + 1576000) + 100, (float *)(A + 12800) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 0, (float *)(A + 12800) + 0, (float *)(A + 65600) + 0);
-  k12_sigmoid_mul_add((float *)(A + 1576000) + 50, (float *)(A + 0) + 0, (float *)(A + 65600) + 0, (float *)(A + 12800) + 0);
-  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 78400) + 0);
-  k8_sigmoid_mul((float *)(A + 1576000) + 150, (float *)(A + 12800) + 0, (float *)(A + 0) + 0);
-  k15_matmul((float *)(A + 0) + 0, (float *)(A + 78400) + 0, (float *)(A + 80448) + 0, A + 89600);
-  k16_add((float *)(A + 80448) + 0, P + 57360 /* dense1.bias */, (float *)(A + 83008) + 0);
+  k4_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 0) + 0);
+  k10_matmul((float *)(A + 1537600) + 0, (float *)(A + 0) + 0, (float *)(A + 91200) + 0, A + 1524800);
+  k3_add_add_add((float *)(A + 91200) + 0, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, (float *)(A + 0) + 0);
+  k4_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 51200) + 0);
+  k5_sigmoid_sigmoid_tanh((float *)(A + 0) + 150, (float *)(A + 0) + 0, (float *)(A + 0) + 100, (float *)(A + 1526400) + 0, (float *)(A + 1539200) + 0);
+  k6_matmul((float *)(A + 1539200) + 0, (float *)(A + 51200) + 0, (float *)(A + 0) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 12800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 0) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1539200) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1539200) + 150, (float *)(A + 1539200) + 50, (float *)(A + 1526400) + 0, (float *)(A + 1539200) + 0, (float *)(A + 1539200) + 100, (float *)(A + 0) + 0, (float *)(A + 12800) + 0);
+  k6_matmul((float *)(A + 12800) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 25600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 38400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 51200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 64000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 76800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 89600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 102400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 115200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 128000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 140800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 153600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 166400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 179200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 192000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 204800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 217600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 230400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 243200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 256000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 268800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 281600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 294400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 307200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 320000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 12800) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 0) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 332800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 1577600) + 0);
+  k8_sigmoid_sigmoid_mul((float *)(A + 1577600) + 150, (float *)(A + 1577600) + 50, (float *)(A + 0) + 0, (float *)(A + 1577600) + 0, (float *)(A + 1577600) + 100, (float *)(A + 12800) + 0, (float *)(A + 25600) + 0);
+  k6_matmul((float *)(A + 25600) + 0, (float *)(A + 51200) + 0, (float *)(A + 1526400) + 0, A + 1524800);
+  k7_add_add_add((float *)(A + 91200) + 345600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1526400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 38400) + 0);
+  k11_transpose(P + 56848 /* dense1.weight */, (float *)(A + 0) + 0);
+  k9_sigmoid_sigmoid_mul((float *)(A + 38400) + 150, (float *)(A + 38400) + 50, (float *)(A + 12800) + 0, (float *)(A + 38400) + 0, (float *)(A + 38400) + 100, (float *)(A + 25600) + 0);
+  k12_matmul((float *)(A + 25600) + 0, (float *)(A + 0) + 0, (float *)(A + 2048) + 0, A + 89600);
+  k13_add((float *)(A + 2048) + 0, P + 57360 /* dense1.bias */, (float *)(A + 4608) + 0);
 }
 
 void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_outputs *out, void *arena) {
@@ -3444,9 +3089,7 @@ void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_ba
   (void)P, (void)A;
   mnist_stacked_lstm_predict_1(P, in, A, seed);
   mnist_stacked_lstm_predict_2(P, in, A, seed);
-  mnist_stacked_lstm_predict_3(P, in, A, seed);
-  mnist_stacked_lstm_predict_4(P, in, A, seed);
-  if (out) k17_copy((float *)(A + 83008) + 0, out->logits);
+  if (out) k14_copy((float *)(A + 4608) + 0, out->logits);
 }
 
 static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -3481,1323 +3124,503 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k0_sub_div(in->x + 0, (float *)(A + 0) + 48384);
   k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 200704) + 0);
   k2_matmul((float *)(A + 0) + 0, (float *)(A + 200704) + 0, (float *)(A + 223104) + 0, A + 1656704);
-  k3_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 1657600) + 0);
-  k4_add_add((float *)(A + 223104) + 345600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1657600) + 0, (float *)(A + 1708800) + 0);
-  k5_tanh((float *)(A + 1708800) + 100, (float *)(A + 200704) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 1708800) + 0, (float *)(A + 200704) + 0, (float *)(A + 1656704) + 0, (float *)(A + 1669504) + 0, (float *)(A + 1682304) + 0);
-  k7_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 1760000) + 0);
-  k19_sigmoid_mul((float *)(A + 1708800) + 150, (float *)(A + 1682304) + 0, (float *)(A + 1695104) + 0, (float *)(A + 1800000) + 0);
-  k9_matmul((float *)(A + 1800000) + 0, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2158400) + 0);
-  k4_add_add((float *)(A + 223104) + 332800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2158400) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2158400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2158400) + 0, (float *)(A + 2171200) + 0, (float *)(A + 2184000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 1669504) + 0, (float *)(A + 2184000) + 0, (float *)(A + 2196800) + 0, (float *)(A + 2209600) + 0, (float *)(A + 2222400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2222400) + 0, (float *)(A + 2184000) + 0, (float *)(A + 1800000) + 3200);
-  k9_matmul((float *)(A + 1800000) + 3200, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2235200) + 0);
-  k4_add_add((float *)(A + 223104) + 320000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2235200) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2235200) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2235200) + 0, (float *)(A + 2248000) + 0, (float *)(A + 2260800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2209600) + 0, (float *)(A + 2260800) + 0, (float *)(A + 2273600) + 0, (float *)(A + 2286400) + 0, (float *)(A + 2299200) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2299200) + 0, (float *)(A + 2260800) + 0, (float *)(A + 1800000) + 6400);
-  k9_matmul((float *)(A + 1800000) + 6400, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2312000) + 0);
-  k4_add_add((float *)(A + 223104) + 307200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2312000) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2312000) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2312000) + 0, (float *)(A + 2324800) + 0, (float *)(A + 2337600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2286400) + 0, (float *)(A + 2337600) + 0, (float *)(A + 2350400) + 0, (float *)(A + 2363200) + 0, (float *)(A + 2376000) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2376000) + 0, (float *)(A + 2337600) + 0, (float *)(A + 1800000) + 9600);
-  k9_matmul((float *)(A + 1800000) + 9600, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2388800) + 0);
-  k4_add_add((float *)(A + 223104) + 294400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2388800) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2388800) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2388800) + 0, (float *)(A + 2401600) + 0, (float *)(A + 2414400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2363200) + 0, (float *)(A + 2414400) + 0, (float *)(A + 2427200) + 0, (float *)(A + 2440000) + 0, (float *)(A + 2452800) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2452800) + 0, (float *)(A + 2414400) + 0, (float *)(A + 1800000) + 12800);
-  k9_matmul((float *)(A + 1800000) + 12800, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2465600) + 0);
-  k4_add_add((float *)(A + 223104) + 281600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2465600) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2465600) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2465600) + 0, (float *)(A + 2478400) + 0, (float *)(A + 2491200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2440000) + 0, (float *)(A + 2491200) + 0, (float *)(A + 2504000) + 0, (float *)(A + 2516800) + 0, (float *)(A + 2529600) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2529600) + 0, (float *)(A + 2491200) + 0, (float *)(A + 1800000) + 16000);
-  k9_matmul((float *)(A + 1800000) + 16000, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2542400) + 0);
-  k4_add_add((float *)(A + 223104) + 268800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2542400) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2542400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2542400) + 0, (float *)(A + 2555200) + 0, (float *)(A + 2568000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2516800) + 0, (float *)(A + 2568000) + 0, (float *)(A + 2580800) + 0, (float *)(A + 2593600) + 0, (float *)(A + 2606400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2606400) + 0, (float *)(A + 2568000) + 0, (float *)(A + 1800000) + 19200);
-  k9_matmul((float *)(A + 1800000) + 19200, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2619200) + 0);
-  k4_add_add((float *)(A + 223104) + 256000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2619200) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2619200) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2619200) + 0, (float *)(A + 2632000) + 0, (float *)(A + 2644800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2593600) + 0, (float *)(A + 2644800) + 0, (float *)(A + 2657600) + 0, (float *)(A + 2670400) + 0, (float *)(A + 2683200) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2683200) + 0, (float *)(A + 2644800) + 0, (float *)(A + 1800000) + 22400);
-  k9_matmul((float *)(A + 1800000) + 22400, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2696000) + 0);
-  k4_add_add((float *)(A + 223104) + 243200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2696000) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2696000) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2696000) + 0, (float *)(A + 2708800) + 0, (float *)(A + 2721600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2670400) + 0, (float *)(A + 2721600) + 0, (float *)(A + 2734400) + 0, (float *)(A + 2747200) + 0, (float *)(A + 2760000) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2760000) + 0, (float *)(A + 2721600) + 0, (float *)(A + 1800000) + 25600);
-  k9_matmul((float *)(A + 1800000) + 25600, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2772800) + 0);
-  k4_add_add((float *)(A + 223104) + 230400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2772800) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2772800) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2772800) + 0, (float *)(A + 2785600) + 0, (float *)(A + 2798400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2747200) + 0, (float *)(A + 2798400) + 0, (float *)(A + 2811200) + 0, (float *)(A + 2824000) + 0, (float *)(A + 2836800) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2836800) + 0, (float *)(A + 2798400) + 0, (float *)(A + 1800000) + 28800);
-  k9_matmul((float *)(A + 1800000) + 28800, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2849600) + 0);
-  k4_add_add((float *)(A + 223104) + 217600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2849600) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2849600) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2849600) + 0, (float *)(A + 2862400) + 0, (float *)(A + 2875200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2824000) + 0, (float *)(A + 2875200) + 0, (float *)(A + 2888000) + 0, (float *)(A + 2900800) + 0, (float *)(A + 2913600) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2913600) + 0, (float *)(A + 2875200) + 0, (float *)(A + 1800000) + 32000);
-  k9_matmul((float *)(A + 1800000) + 32000, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2926400) + 0);
-  k4_add_add((float *)(A + 223104) + 204800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2926400) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 2926400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 2926400) + 0, (float *)(A + 2939200) + 0, (float *)(A + 2952000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2900800) + 0, (float *)(A + 2952000) + 0, (float *)(A + 2964800) + 0, (float *)(A + 2977600) + 0, (float *)(A + 2990400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 2990400) + 0, (float *)(A + 2952000) + 0, (float *)(A + 1800000) + 35200);
-  k9_matmul((float *)(A + 1800000) + 35200, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3003200) + 0);
-  k4_add_add((float *)(A + 223104) + 192000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3003200) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3003200) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3003200) + 0, (float *)(A + 3016000) + 0, (float *)(A + 3028800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 2977600) + 0, (float *)(A + 3028800) + 0, (float *)(A + 3041600) + 0, (float *)(A + 3054400) + 0, (float *)(A + 3067200) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3067200) + 0, (float *)(A + 3028800) + 0, (float *)(A + 1800000) + 38400);
-  k9_matmul((float *)(A + 1800000) + 38400, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3080000) + 0);
-  k4_add_add((float *)(A + 223104) + 179200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3080000) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3080000) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3080000) + 0, (float *)(A + 3092800) + 0, (float *)(A + 3105600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3054400) + 0, (float *)(A + 3105600) + 0, (float *)(A + 3118400) + 0, (float *)(A + 3131200) + 0, (float *)(A + 3144000) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3144000) + 0, (float *)(A + 3105600) + 0, (float *)(A + 1800000) + 41600);
-  k9_matmul((float *)(A + 1800000) + 41600, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3156800) + 0);
-  k4_add_add((float *)(A + 223104) + 166400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3156800) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3156800) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3156800) + 0, (float *)(A + 3169600) + 0, (float *)(A + 3182400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3131200) + 0, (float *)(A + 3182400) + 0, (float *)(A + 3195200) + 0, (float *)(A + 3208000) + 0, (float *)(A + 3220800) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3220800) + 0, (float *)(A + 3182400) + 0, (float *)(A + 1800000) + 44800);
-  k9_matmul((float *)(A + 1800000) + 44800, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3233600) + 0);
-  k4_add_add((float *)(A + 223104) + 153600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3233600) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3233600) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3233600) + 0, (float *)(A + 3246400) + 0, (float *)(A + 3259200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3208000) + 0, (float *)(A + 3259200) + 0, (float *)(A + 3272000) + 0, (float *)(A + 3284800) + 0, (float *)(A + 3297600) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3297600) + 0, (float *)(A + 3259200) + 0, (float *)(A + 1800000) + 48000);
-  k9_matmul((float *)(A + 1800000) + 48000, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3310400) + 0);
-  k4_add_add((float *)(A + 223104) + 140800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3310400) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3310400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3310400) + 0, (float *)(A + 3323200) + 0, (float *)(A + 3336000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3284800) + 0, (float *)(A + 3336000) + 0, (float *)(A + 3348800) + 0, (float *)(A + 3361600) + 0, (float *)(A + 3374400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3374400) + 0, (float *)(A + 3336000) + 0, (float *)(A + 1800000) + 51200);
-  k9_matmul((float *)(A + 1800000) + 51200, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3387200) + 0);
-  k4_add_add((float *)(A + 223104) + 128000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3387200) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3387200) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3387200) + 0, (float *)(A + 3400000) + 0, (float *)(A + 3412800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3361600) + 0, (float *)(A + 3412800) + 0, (float *)(A + 3425600) + 0, (float *)(A + 3438400) + 0, (float *)(A + 3451200) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3451200) + 0, (float *)(A + 3412800) + 0, (float *)(A + 1800000) + 54400);
-  k9_matmul((float *)(A + 1800000) + 54400, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3464000) + 0);
-  k4_add_add((float *)(A + 223104) + 115200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3464000) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3464000) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3464000) + 0, (float *)(A + 3476800) + 0, (float *)(A + 3489600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3438400) + 0, (float *)(A + 3489600) + 0, (float *)(A + 3502400) + 0, (float *)(A + 3515200) + 0, (float *)(A + 3528000) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3528000) + 0, (float *)(A + 3489600) + 0, (float *)(A + 1800000) + 57600);
-  k9_matmul((float *)(A + 1800000) + 57600, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3540800) + 0);
-  k4_add_add((float *)(A + 223104) + 102400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3540800) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3540800) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3540800) + 0, (float *)(A + 3553600) + 0, (float *)(A + 3566400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3515200) + 0, (float *)(A + 3566400) + 0, (float *)(A + 3579200) + 0, (float *)(A + 3592000) + 0, (float *)(A + 3604800) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3604800) + 0, (float *)(A + 3566400) + 0, (float *)(A + 1800000) + 60800);
-  k9_matmul((float *)(A + 1800000) + 60800, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3617600) + 0);
-  k4_add_add((float *)(A + 223104) + 89600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3617600) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3617600) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3617600) + 0, (float *)(A + 3630400) + 0, (float *)(A + 3643200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3592000) + 0, (float *)(A + 3643200) + 0, (float *)(A + 3656000) + 0, (float *)(A + 3668800) + 0, (float *)(A + 3681600) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3681600) + 0, (float *)(A + 3643200) + 0, (float *)(A + 1800000) + 64000);
-  k9_matmul((float *)(A + 1800000) + 64000, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3694400) + 0);
-  k4_add_add((float *)(A + 223104) + 76800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3694400) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3694400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3694400) + 0, (float *)(A + 3707200) + 0, (float *)(A + 3720000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3668800) + 0, (float *)(A + 3720000) + 0, (float *)(A + 3732800) + 0, (float *)(A + 3745600) + 0, (float *)(A + 3758400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3758400) + 0, (float *)(A + 3720000) + 0, (float *)(A + 1800000) + 67200);
-  k9_matmul((float *)(A + 1800000) + 67200, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3771200) + 0);
-  k4_add_add((float *)(A + 223104) + 64000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3771200) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3771200) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3771200) + 0, (float *)(A + 3784000) + 0, (float *)(A + 3796800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3745600) + 0, (float *)(A + 3796800) + 0, (float *)(A + 3809600) + 0, (float *)(A + 3822400) + 0, (float *)(A + 3835200) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3835200) + 0, (float *)(A + 3796800) + 0, (float *)(A + 1800000) + 70400);
-  k9_matmul((float *)(A + 1800000) + 70400, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3848000) + 0);
-  k4_add_add((float *)(A + 223104) + 51200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3848000) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3848000) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3848000) + 0, (float *)(A + 3860800) + 0, (float *)(A + 3873600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3822400) + 0, (float *)(A + 3873600) + 0, (float *)(A + 3886400) + 0, (float *)(A + 3899200) + 0, (float *)(A + 3912000) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3912000) + 0, (float *)(A + 3873600) + 0, (float *)(A + 1800000) + 73600);
-  k9_matmul((float *)(A + 1800000) + 73600, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3924800) + 0);
-  k4_add_add((float *)(A + 223104) + 38400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3924800) + 0, (float *)(A + 1707904) + 0);
+  k3_add_add_add((float *)(A + 223104) + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1657600) + 0);
+  k4_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 1708800) + 0);
+  k15_sigmoid_sigmoid_tanh((float *)(A + 1657600) + 150, (float *)(A + 1657600) + 0, (float *)(A + 1657600) + 100, (float *)(A + 200704) + 0, (float *)(A + 1748800) + 0, (float *)(A + 1761600) + 0, (float *)(A + 1774400) + 0, (float *)(A + 1787200) + 0, (float *)(A + 1800000) + 0);
+  k6_matmul((float *)(A + 1800000) + 0, (float *)(A + 1708800) + 0, (float *)(A + 1656704) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 332800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1656704) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2158400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2158400) + 150, (float *)(A + 2158400) + 50, (float *)(A + 1774400) + 0, (float *)(A + 2158400) + 0, (float *)(A + 2158400) + 100, (float *)(A + 1656704) + 0, (float *)(A + 1669504) + 0, (float *)(A + 1682304) + 0, (float *)(A + 1695104) + 0, (float *)(A + 2209600) + 0, (float *)(A + 2222400) + 0, (float *)(A + 1800000) + 3200);
+  k6_matmul((float *)(A + 1800000) + 3200, (float *)(A + 1708800) + 0, (float *)(A + 2158400) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 320000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2158400) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2235200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2235200) + 150, (float *)(A + 2235200) + 50, (float *)(A + 2209600) + 0, (float *)(A + 2235200) + 0, (float *)(A + 2235200) + 100, (float *)(A + 2158400) + 0, (float *)(A + 2171200) + 0, (float *)(A + 2184000) + 0, (float *)(A + 2196800) + 0, (float *)(A + 2286400) + 0, (float *)(A + 2299200) + 0, (float *)(A + 1800000) + 6400);
+  k6_matmul((float *)(A + 1800000) + 6400, (float *)(A + 1708800) + 0, (float *)(A + 2235200) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 307200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2235200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2312000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2312000) + 150, (float *)(A + 2312000) + 50, (float *)(A + 2286400) + 0, (float *)(A + 2312000) + 0, (float *)(A + 2312000) + 100, (float *)(A + 2235200) + 0, (float *)(A + 2248000) + 0, (float *)(A + 2260800) + 0, (float *)(A + 2273600) + 0, (float *)(A + 2363200) + 0, (float *)(A + 2376000) + 0, (float *)(A + 1800000) + 9600);
+  k6_matmul((float *)(A + 1800000) + 9600, (float *)(A + 1708800) + 0, (float *)(A + 2312000) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 294400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2312000) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2388800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2388800) + 150, (float *)(A + 2388800) + 50, (float *)(A + 2363200) + 0, (float *)(A + 2388800) + 0, (float *)(A + 2388800) + 100, (float *)(A + 2312000) + 0, (float *)(A + 2324800) + 0, (float *)(A + 2337600) + 0, (float *)(A + 2350400) + 0, (float *)(A + 2440000) + 0, (float *)(A + 2452800) + 0, (float *)(A + 1800000) + 12800);
+  k6_matmul((float *)(A + 1800000) + 12800, (float *)(A + 1708800) + 0, (float *)(A + 2388800) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 281600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2388800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2465600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2465600) + 150, (float *)(A + 2465600) + 50, (float *)(A + 2440000) + 0, (float *)(A + 2465600) + 0, (float *)(A + 2465600) + 100, (float *)(A + 2388800) + 0, (float *)(A + 2401600) + 0, (float *)(A + 2414400) + 0, (float *)(A + 2427200) + 0, (float *)(A + 2516800) + 0, (float *)(A + 2529600) + 0, (float *)(A + 1800000) + 16000);
+  k6_matmul((float *)(A + 1800000) + 16000, (float *)(A + 1708800) + 0, (float *)(A + 2465600) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 268800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2465600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2542400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2542400) + 150, (float *)(A + 2542400) + 50, (float *)(A + 2516800) + 0, (float *)(A + 2542400) + 0, (float *)(A + 2542400) + 100, (float *)(A + 2465600) + 0, (float *)(A + 2478400) + 0, (float *)(A + 2491200) + 0, (float *)(A + 2504000) + 0, (float *)(A + 2593600) + 0, (float *)(A + 2606400) + 0, (float *)(A + 1800000) + 19200);
+  k6_matmul((float *)(A + 1800000) + 19200, (float *)(A + 1708800) + 0, (float *)(A + 2542400) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 256000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2542400) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2619200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2619200) + 150, (float *)(A + 2619200) + 50, (float *)(A + 2593600) + 0, (float *)(A + 2619200) + 0, (float *)(A + 2619200) + 100, (float *)(A + 2542400) + 0, (float *)(A + 2555200) + 0, (float *)(A + 2568000) + 0, (float *)(A + 2580800) + 0, (float *)(A + 2670400) + 0, (float *)(A + 2683200) + 0, (float *)(A + 1800000) + 22400);
+  k6_matmul((float *)(A + 1800000) + 22400, (float *)(A + 1708800) + 0, (float *)(A + 2619200) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 243200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2619200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2696000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2696000) + 150, (float *)(A + 2696000) + 50, (float *)(A + 2670400) + 0, (float *)(A + 2696000) + 0, (float *)(A + 2696000) + 100, (float *)(A + 2619200) + 0, (float *)(A + 2632000) + 0, (float *)(A + 2644800) + 0, (float *)(A + 2657600) + 0, (float *)(A + 2747200) + 0, (float *)(A + 2760000) + 0, (float *)(A + 1800000) + 25600);
+  k6_matmul((float *)(A + 1800000) + 25600, (float *)(A + 1708800) + 0, (float *)(A + 2696000) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 230400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2696000) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2772800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2772800) + 150, (float *)(A + 2772800) + 50, (float *)(A + 2747200) + 0, (float *)(A + 2772800) + 0, (float *)(A + 2772800) + 100, (float *)(A + 2696000) + 0, (float *)(A + 2708800) + 0, (float *)(A + 2721600) + 0, (float *)(A + 2734400) + 0, (float *)(A + 2824000) + 0, (float *)(A + 2836800) + 0, (float *)(A + 1800000) + 28800);
+  k6_matmul((float *)(A + 1800000) + 28800, (float *)(A + 1708800) + 0, (float *)(A + 2772800) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 217600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2772800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2849600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2849600) + 150, (float *)(A + 2849600) + 50, (float *)(A + 2824000) + 0, (float *)(A + 2849600) + 0, (float *)(A + 2849600) + 100, (float *)(A + 2772800) + 0, (float *)(A + 2785600) + 0, (float *)(A + 2798400) + 0, (float *)(A + 2811200) + 0, (float *)(A + 2900800) + 0, (float *)(A + 2913600) + 0, (float *)(A + 1800000) + 32000);
+  k6_matmul((float *)(A + 1800000) + 32000, (float *)(A + 1708800) + 0, (float *)(A + 2849600) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 204800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2849600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2926400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2926400) + 150, (float *)(A + 2926400) + 50, (float *)(A + 2900800) + 0, (float *)(A + 2926400) + 0, (float *)(A + 2926400) + 100, (float *)(A + 2849600) + 0, (float *)(A + 2862400) + 0, (float *)(A + 2875200) + 0, (float *)(A + 2888000) + 0, (float *)(A + 2977600) + 0, (float *)(A + 2990400) + 0, (float *)(A + 1800000) + 35200);
+  k6_matmul((float *)(A + 1800000) + 35200, (float *)(A + 1708800) + 0, (float *)(A + 2926400) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 192000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2926400) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3003200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3003200) + 150, (float *)(A + 3003200) + 50, (float *)(A + 2977600) + 0, (float *)(A + 3003200) + 0, (float *)(A + 3003200) + 100, (float *)(A + 2926400) + 0, (float *)(A + 2939200) + 0, (float *)(A + 2952000) + 0, (float *)(A + 2964800) + 0, (float *)(A + 3054400) + 0, (float *)(A + 3067200) + 0, (float *)(A + 1800000) + 38400);
+  k6_matmul((float *)(A + 1800000) + 38400, (float *)(A + 1708800) + 0, (float *)(A + 3003200) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 179200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3003200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3080000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3080000) + 150, (float *)(A + 3080000) + 50, (float *)(A + 3054400) + 0, (float *)(A + 3080000) + 0, (float *)(A + 3080000) + 100, (float *)(A + 3003200) + 0, (float *)(A + 3016000) + 0, (float *)(A + 3028800) + 0, (float *)(A + 3041600) + 0, (float *)(A + 3131200) + 0, (float *)(A + 3144000) + 0, (float *)(A + 1800000) + 41600);
+  k6_matmul((float *)(A + 1800000) + 41600, (float *)(A + 1708800) + 0, (float *)(A + 3080000) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 166400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3080000) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3156800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3156800) + 150, (float *)(A + 3156800) + 50, (float *)(A + 3131200) + 0, (float *)(A + 3156800) + 0, (float *)(A + 3156800) + 100, (float *)(A + 3080000) + 0, (float *)(A + 3092800) + 0, (float *)(A + 3105600) + 0, (float *)(A + 3118400) + 0, (float *)(A + 3208000) + 0, (float *)(A + 3220800) + 0, (float *)(A + 1800000) + 44800);
+  k6_matmul((float *)(A + 1800000) + 44800, (float *)(A + 1708800) + 0, (float *)(A + 3156800) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 153600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3156800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3233600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3233600) + 150, (float *)(A + 3233600) + 50, (float *)(A + 3208000) + 0, (float *)(A + 3233600) + 0, (float *)(A + 3233600) + 100, (float *)(A + 3156800) + 0, (float *)(A + 3169600) + 0, (float *)(A + 3182400) + 0, (float *)(A + 3195200) + 0, (float *)(A + 3284800) + 0, (float *)(A + 3297600) + 0, (float *)(A + 1800000) + 48000);
+  k6_matmul((float *)(A + 1800000) + 48000, (float *)(A + 1708800) + 0, (float *)(A + 3233600) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 140800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3233600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3310400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3310400) + 150, (float *)(A + 3310400) + 50, (float *)(A + 3284800) + 0, (float *)(A + 3310400) + 0, (float *)(A + 3310400) + 100, (float *)(A + 3233600) + 0, (float *)(A + 3246400) + 0, (float *)(A + 3259200) + 0, (float *)(A + 3272000) + 0, (float *)(A + 3361600) + 0, (float *)(A + 3374400) + 0, (float *)(A + 1800000) + 51200);
+  k6_matmul((float *)(A + 1800000) + 51200, (float *)(A + 1708800) + 0, (float *)(A + 3310400) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 128000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3310400) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3387200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3387200) + 150, (float *)(A + 3387200) + 50, (float *)(A + 3361600) + 0, (float *)(A + 3387200) + 0, (float *)(A + 3387200) + 100, (float *)(A + 3310400) + 0, (float *)(A + 3323200) + 0, (float *)(A + 3336000) + 0, (float *)(A + 3348800) + 0, (float *)(A + 3438400) + 0, (float *)(A + 3451200) + 0, (float *)(A + 1800000) + 54400);
+  k6_matmul((float *)(A + 1800000) + 54400, (float *)(A + 1708800) + 0, (float *)(A + 3387200) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 115200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3387200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3464000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3464000) + 150, (float *)(A + 3464000) + 50, (float *)(A + 3438400) + 0, (float *)(A + 3464000) + 0, (float *)(A + 3464000) + 100, (float *)(A + 3387200) + 0, (float *)(A + 3400000) + 0, (float *)(A + 3412800) + 0, (float *)(A + 3425600) + 0, (float *)(A + 3515200) + 0, (float *)(A + 3528000) + 0, (float *)(A + 1800000) + 57600);
+  k6_matmul((float *)(A + 1800000) + 57600, (float *)(A + 1708800) + 0, (float *)(A + 3464000) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 102400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3464000) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3540800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3540800) + 150, (float *)(A + 3540800) + 50, (float *)(A + 3515200) + 0, (float *)(A + 3540800) + 0, (float *)(A + 3540800) + 100, (float *)(A + 3464000) + 0, (float *)(A + 3476800) + 0, (float *)(A + 3489600) + 0, (float *)(A + 3502400) + 0, (float *)(A + 3592000) + 0, (float *)(A + 3604800) + 0, (float *)(A + 1800000) + 60800);
+  k6_matmul((float *)(A + 1800000) + 60800, (float *)(A + 1708800) + 0, (float *)(A + 3540800) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 89600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3540800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3617600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3617600) + 150, (float *)(A + 3617600) + 50, (float *)(A + 3592000) + 0, (float *)(A + 3617600) + 0, (float *)(A + 3617600) + 100, (float *)(A + 3540800) + 0, (float *)(A + 3553600) + 0, (float *)(A + 3566400) + 0, (float *)(A + 3579200) + 0, (float *)(A + 3668800) + 0, (float *)(A + 3681600) + 0, (float *)(A + 1800000) + 64000);
+  k6_matmul((float *)(A + 1800000) + 64000, (float *)(A + 1708800) + 0, (float *)(A + 3617600) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 76800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3617600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3694400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3694400) + 150, (float *)(A + 3694400) + 50, (float *)(A + 3668800) + 0, (float *)(A + 3694400) + 0, (float *)(A + 3694400) + 100, (float *)(A + 3617600) + 0, (float *)(A + 3630400) + 0, (float *)(A + 3643200) + 0, (float *)(A + 3656000) + 0, (float *)(A + 3745600) + 0, (float *)(A + 3758400) + 0, (float *)(A + 1800000) + 67200);
+  k6_matmul((float *)(A + 1800000) + 67200, (float *)(A + 1708800) + 0, (float *)(A + 3694400) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 64000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3694400) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3771200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3771200) + 150, (float *)(A + 3771200) + 50, (float *)(A + 3745600) + 0, (float *)(A + 3771200) + 0, (float *)(A + 3771200) + 100, (float *)(A + 3694400) + 0, (float *)(A + 3707200) + 0, (float *)(A + 3720000) + 0, (float *)(A + 3732800) + 0, (float *)(A + 3822400) + 0, (float *)(A + 3835200) + 0, (float *)(A + 1800000) + 70400);
+  k6_matmul((float *)(A + 1800000) + 70400, (float *)(A + 1708800) + 0, (float *)(A + 3771200) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 51200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3771200) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3848000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3848000) + 150, (float *)(A + 3848000) + 50, (float *)(A + 3822400) + 0, (float *)(A + 3848000) + 0, (float *)(A + 3848000) + 100, (float *)(A + 3771200) + 0, (float *)(A + 3784000) + 0, (float *)(A + 3796800) + 0, (float *)(A + 3809600) + 0, (float *)(A + 3899200) + 0, (float *)(A + 3912000) + 0, (float *)(A + 1800000) + 73600);
+  k6_matmul((float *)(A + 1800000) + 73600, (float *)(A + 1708800) + 0, (float *)(A + 3848000) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 38400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3848000) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3924800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3924800) + 150, (float *)(A + 3924800) + 50, (float *)(A + 3899200) + 0, (float *)(A + 3924800) + 0, (float *)(A + 3924800) + 100, (float *)(A + 3848000) + 0, (float *)(A + 3860800) + 0, (float *)(A + 3873600) + 0, (float *)(A + 3886400) + 0, (float *)(A + 3976000) + 0, (float *)(A + 3988800) + 0, (float *)(A + 1800000) + 76800);
+  k6_matmul((float *)(A + 1800000) + 76800, (float *)(A + 1708800) + 0, (float *)(A + 3924800) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 25600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3924800) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4001600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4001600) + 150, (float *)(A + 4001600) + 50, (float *)(A + 3976000) + 0, (float *)(A + 4001600) + 0, (float *)(A + 4001600) + 100, (float *)(A + 3924800) + 0, (float *)(A + 3937600) + 0, (float *)(A + 3950400) + 0, (float *)(A + 3963200) + 0, (float *)(A + 4052800) + 0, (float *)(A + 4065600) + 0, (float *)(A + 1800000) + 80000);
+  k6_matmul((float *)(A + 1800000) + 80000, (float *)(A + 1708800) + 0, (float *)(A + 4001600) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 12800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4001600) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4078400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4078400) + 150, (float *)(A + 4078400) + 50, (float *)(A + 4052800) + 0, (float *)(A + 4078400) + 0, (float *)(A + 4078400) + 100, (float *)(A + 4001600) + 0, (float *)(A + 4014400) + 0, (float *)(A + 4027200) + 0, (float *)(A + 4040000) + 0, (float *)(A + 4129600) + 0, (float *)(A + 4142400) + 0, (float *)(A + 1800000) + 83200);
+  k6_matmul((float *)(A + 1800000) + 83200, (float *)(A + 1708800) + 0, (float *)(A + 4078400) + 0, A + 213504);
+  k7_add_add_add((float *)(A + 223104) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4078400) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4155200) + 0);
+  k17_sigmoid_sigmoid_mul((float *)(A + 4155200) + 150, (float *)(A + 4155200) + 50, (float *)(A + 4129600) + 0, (float *)(A + 4155200) + 0, (float *)(A + 4155200) + 100, (float *)(A + 1707904) + 0, (float *)(A + 1720704) + 0, (float *)(A + 1733504) + 0, (float *)(A + 4078400) + 0, (float *)(A + 4091200) + 0, (float *)(A + 1800000) + 86400);
+  k4_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 4155200) + 0);
+  k10_matmul((float *)(A + 1800000) + 0, (float *)(A + 4155200) + 0, (float *)(A + 213504) + 0, A + 1746304);
+  k3_add_add_add((float *)(A + 213504) + 0, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4155200) + 0);
+  k4_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 4206400) + 0);
+  k15_sigmoid_sigmoid_tanh((float *)(A + 4155200) + 150, (float *)(A + 4155200) + 0, (float *)(A + 4155200) + 100, (float *)(A + 4104000) + 0, (float *)(A + 4116800) + 0, (float *)(A + 4246400) + 0, (float *)(A + 4259200) + 0, (float *)(A + 4272000) + 0, (float *)(A + 4284800) + 0);
+  k6_matmul((float *)(A + 4284800) + 0, (float *)(A + 4206400) + 0, (float *)(A + 4155200) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 12800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4155200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4643200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4643200) + 150, (float *)(A + 4643200) + 50, (float *)(A + 4259200) + 0, (float *)(A + 4643200) + 0, (float *)(A + 4643200) + 100, (float *)(A + 4155200) + 0, (float *)(A + 4168000) + 0, (float *)(A + 4180800) + 0, (float *)(A + 4193600) + 0, (float *)(A + 4694400) + 0, (float *)(A + 4707200) + 0, (float *)(A + 4284800) + 3200);
+  k6_matmul((float *)(A + 4284800) + 3200, (float *)(A + 4206400) + 0, (float *)(A + 4643200) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 25600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4643200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4720000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4720000) + 150, (float *)(A + 4720000) + 50, (float *)(A + 4694400) + 0, (float *)(A + 4720000) + 0, (float *)(A + 4720000) + 100, (float *)(A + 4643200) + 0, (float *)(A + 4656000) + 0, (float *)(A + 4668800) + 0, (float *)(A + 4681600) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4784000) + 0, (float *)(A + 4284800) + 6400);
+  k6_matmul((float *)(A + 4284800) + 6400, (float *)(A + 4206400) + 0, (float *)(A + 4720000) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 38400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4720000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4796800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4796800) + 150, (float *)(A + 4796800) + 50, (float *)(A + 4771200) + 0, (float *)(A + 4796800) + 0, (float *)(A + 4796800) + 100, (float *)(A + 4720000) + 0, (float *)(A + 4732800) + 0, (float *)(A + 4745600) + 0, (float *)(A + 4758400) + 0, (float *)(A + 4848000) + 0, (float *)(A + 4860800) + 0, (float *)(A + 4284800) + 9600);
+  k6_matmul((float *)(A + 4284800) + 9600, (float *)(A + 4206400) + 0, (float *)(A + 4796800) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 51200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4796800) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4873600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4873600) + 150, (float *)(A + 4873600) + 50, (float *)(A + 4848000) + 0, (float *)(A + 4873600) + 0, (float *)(A + 4873600) + 100, (float *)(A + 4796800) + 0, (float *)(A + 4809600) + 0, (float *)(A + 4822400) + 0, (float *)(A + 4835200) + 0, (float *)(A + 4924800) + 0, (float *)(A + 4937600) + 0, (float *)(A + 4284800) + 12800);
+  k6_matmul((float *)(A + 4284800) + 12800, (float *)(A + 4206400) + 0, (float *)(A + 4873600) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 64000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4873600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4950400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4950400) + 150, (float *)(A + 4950400) + 50, (float *)(A + 4924800) + 0, (float *)(A + 4950400) + 0, (float *)(A + 4950400) + 100, (float *)(A + 4873600) + 0, (float *)(A + 4886400) + 0, (float *)(A + 4899200) + 0, (float *)(A + 4912000) + 0, (float *)(A + 5001600) + 0, (float *)(A + 5014400) + 0, (float *)(A + 4284800) + 16000);
+  k6_matmul((float *)(A + 4284800) + 16000, (float *)(A + 4206400) + 0, (float *)(A + 4950400) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 76800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4950400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5027200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5027200) + 150, (float *)(A + 5027200) + 50, (float *)(A + 5001600) + 0, (float *)(A + 5027200) + 0, (float *)(A + 5027200) + 100, (float *)(A + 4950400) + 0, (float *)(A + 4963200) + 0, (float *)(A + 4976000) + 0, (float *)(A + 4988800) + 0, (float *)(A + 5078400) + 0, (float *)(A + 5091200) + 0, (float *)(A + 4284800) + 19200);
+  k6_matmul((float *)(A + 4284800) + 19200, (float *)(A + 4206400) + 0, (float *)(A + 5027200) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 89600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5027200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5104000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5104000) + 150, (float *)(A + 5104000) + 50, (float *)(A + 5078400) + 0, (float *)(A + 5104000) + 0, (float *)(A + 5104000) + 100, (float *)(A + 5027200) + 0, (float *)(A + 5040000) + 0, (float *)(A + 5052800) + 0, (float *)(A + 5065600) + 0, (float *)(A + 5155200) + 0, (float *)(A + 5168000) + 0, (float *)(A + 4284800) + 22400);
+  k6_matmul((float *)(A + 4284800) + 22400, (float *)(A + 4206400) + 0, (float *)(A + 5104000) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 102400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5104000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5180800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5180800) + 150, (float *)(A + 5180800) + 50, (float *)(A + 5155200) + 0, (float *)(A + 5180800) + 0, (float *)(A + 5180800) + 100, (float *)(A + 5104000) + 0, (float *)(A + 5116800) + 0, (float *)(A + 5129600) + 0, (float *)(A + 5142400) + 0, (float *)(A + 5232000) + 0, (float *)(A + 5244800) + 0, (float *)(A + 4284800) + 25600);
+  k6_matmul((float *)(A + 4284800) + 25600, (float *)(A + 4206400) + 0, (float *)(A + 5180800) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 115200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5180800) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5257600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5257600) + 150, (float *)(A + 5257600) + 50, (float *)(A + 5232000) + 0, (float *)(A + 5257600) + 0, (float *)(A + 5257600) + 100, (float *)(A + 5180800) + 0, (float *)(A + 5193600) + 0, (float *)(A + 5206400) + 0, (float *)(A + 5219200) + 0, (float *)(A + 5308800) + 0, (float *)(A + 5321600) + 0, (float *)(A + 4284800) + 28800);
+  k6_matmul((float *)(A + 4284800) + 28800, (float *)(A + 4206400) + 0, (float *)(A + 5257600) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 128000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5257600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5334400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5334400) + 150, (float *)(A + 5334400) + 50, (float *)(A + 5308800) + 0, (float *)(A + 5334400) + 0, (float *)(A + 5334400) + 100, (float *)(A + 5257600) + 0, (float *)(A + 5270400) + 0, (float *)(A + 5283200) + 0, (float *)(A + 5296000) + 0, (float *)(A + 5385600) + 0, (float *)(A + 5398400) + 0, (float *)(A + 4284800) + 32000);
+  k6_matmul((float *)(A + 4284800) + 32000, (float *)(A + 4206400) + 0, (float *)(A + 5334400) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 140800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5334400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5411200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5411200) + 150, (float *)(A + 5411200) + 50, (float *)(A + 5385600) + 0, (float *)(A + 5411200) + 0, (float *)(A + 5411200) + 100, (float *)(A + 5334400) + 0, (float *)(A + 5347200) + 0, (float *)(A + 5360000) + 0, (float *)(A + 5372800) + 0, (float *)(A + 5462400) + 0, (float *)(A + 5475200) + 0, (float *)(A + 4284800) + 35200);
+  k6_matmul((float *)(A + 4284800) + 35200, (float *)(A + 4206400) + 0, (float *)(A + 5411200) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 153600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5411200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5488000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5488000) + 150, (float *)(A + 5488000) + 50, (float *)(A + 5462400) + 0, (float *)(A + 5488000) + 0, (float *)(A + 5488000) + 100, (float *)(A + 5411200) + 0, (float *)(A + 5424000) + 0, (float *)(A + 5436800) + 0, (float *)(A + 5449600) + 0, (float *)(A + 5539200) + 0, (float *)(A + 5552000) + 0, (float *)(A + 4284800) + 38400);
+  k6_matmul((float *)(A + 4284800) + 38400, (float *)(A + 4206400) + 0, (float *)(A + 5488000) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 166400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5488000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5564800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5564800) + 150, (float *)(A + 5564800) + 50, (float *)(A + 5539200) + 0, (float *)(A + 5564800) + 0, (float *)(A + 5564800) + 100, (float *)(A + 5488000) + 0, (float *)(A + 5500800) + 0, (float *)(A + 5513600) + 0, (float *)(A + 5526400) + 0, (float *)(A + 5616000) + 0, (float *)(A + 5628800) + 0, (float *)(A + 4284800) + 41600);
+  k6_matmul((float *)(A + 4284800) + 41600, (float *)(A + 4206400) + 0, (float *)(A + 5564800) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 179200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5564800) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5641600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5641600) + 150, (float *)(A + 5641600) + 50, (float *)(A + 5616000) + 0, (float *)(A + 5641600) + 0, (float *)(A + 5641600) + 100, (float *)(A + 5564800) + 0, (float *)(A + 5577600) + 0, (float *)(A + 5590400) + 0, (float *)(A + 5603200) + 0, (float *)(A + 5692800) + 0, (float *)(A + 5705600) + 0, (float *)(A + 4284800) + 44800);
+  k6_matmul((float *)(A + 4284800) + 44800, (float *)(A + 4206400) + 0, (float *)(A + 5641600) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 192000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5641600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5718400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5718400) + 150, (float *)(A + 5718400) + 50, (float *)(A + 5692800) + 0, (float *)(A + 5718400) + 0, (float *)(A + 5718400) + 100, (float *)(A + 5641600) + 0, (float *)(A + 5654400) + 0, (float *)(A + 5667200) + 0, (float *)(A + 5680000) + 0, (float *)(A + 5769600) + 0, (float *)(A + 5782400) + 0, (float *)(A + 4284800) + 48000);
+  k6_matmul((float *)(A + 4284800) + 48000, (float *)(A + 4206400) + 0, (float *)(A + 5718400) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 204800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5718400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5795200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5795200) + 150, (float *)(A + 5795200) + 50, (float *)(A + 5769600) + 0, (float *)(A + 5795200) + 0, (float *)(A + 5795200) + 100, (float *)(A + 5718400) + 0, (float *)(A + 5731200) + 0, (float *)(A + 5744000) + 0, (float *)(A + 5756800) + 0, (float *)(A + 5846400) + 0, (float *)(A + 5859200) + 0, (float *)(A + 4284800) + 51200);
+  k6_matmul((float *)(A + 4284800) + 51200, (float *)(A + 4206400) + 0, (float *)(A + 5795200) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 217600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5795200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5872000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5872000) + 150, (float *)(A + 5872000) + 50, (float *)(A + 5846400) + 0, (float *)(A + 5872000) + 0, (float *)(A + 5872000) + 100, (float *)(A + 5795200) + 0, (float *)(A + 5808000) + 0, (float *)(A + 5820800) + 0, (float *)(A + 5833600) + 0, (float *)(A + 5923200) + 0, (float *)(A + 5936000) + 0, (float *)(A + 4284800) + 54400);
+  k6_matmul((float *)(A + 4284800) + 54400, (float *)(A + 4206400) + 0, (float *)(A + 5872000) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 230400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5872000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5948800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5948800) + 150, (float *)(A + 5948800) + 50, (float *)(A + 5923200) + 0, (float *)(A + 5948800) + 0, (float *)(A + 5948800) + 100, (float *)(A + 5872000) + 0, (float *)(A + 5884800) + 0, (float *)(A + 5897600) + 0, (float *)(A + 5910400) + 0, (float *)(A + 6000000) + 0, (float *)(A + 6012800) + 0, (float *)(A + 4284800) + 57600);
+  k6_matmul((float *)(A + 4284800) + 57600, (float *)(A + 4206400) + 0, (float *)(A + 5948800) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 243200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5948800) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6025600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6025600) + 150, (float *)(A + 6025600) + 50, (float *)(A + 6000000) + 0, (float *)(A + 6025600) + 0, (float *)(A + 6025600) + 100, (float *)(A + 5948800) + 0, (float *)(A + 5961600) + 0, (float *)(A + 5974400) + 0, (float *)(A + 5987200) + 0, (float *)(A + 6076800) + 0, (float *)(A + 6089600) + 0, (float *)(A + 4284800) + 60800);
+  k6_matmul((float *)(A + 4284800) + 60800, (float *)(A + 4206400) + 0, (float *)(A + 6025600) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 256000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6025600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6102400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6102400) + 150, (float *)(A + 6102400) + 50, (float *)(A + 6076800) + 0, (float *)(A + 6102400) + 0, (float *)(A + 6102400) + 100, (float *)(A + 6025600) + 0, (float *)(A + 6038400) + 0, (float *)(A + 6051200) + 0, (float *)(A + 6064000) + 0, (float *)(A + 6153600) + 0, (float *)(A + 6166400) + 0, (float *)(A + 4284800) + 64000);
+  k6_matmul((float *)(A + 4284800) + 64000, (float *)(A + 4206400) + 0, (float *)(A + 6102400) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 268800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6102400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6179200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6179200) + 150, (float *)(A + 6179200) + 50, (float *)(A + 6153600) + 0, (float *)(A + 6179200) + 0, (float *)(A + 6179200) + 100, (float *)(A + 6102400) + 0, (float *)(A + 6115200) + 0, (float *)(A + 6128000) + 0, (float *)(A + 6140800) + 0, (float *)(A + 6230400) + 0, (float *)(A + 6243200) + 0, (float *)(A + 4284800) + 67200);
+  k6_matmul((float *)(A + 4284800) + 67200, (float *)(A + 4206400) + 0, (float *)(A + 6179200) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 281600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6179200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6256000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6256000) + 150, (float *)(A + 6256000) + 50, (float *)(A + 6230400) + 0, (float *)(A + 6256000) + 0, (float *)(A + 6256000) + 100, (float *)(A + 6179200) + 0, (float *)(A + 6192000) + 0, (float *)(A + 6204800) + 0, (float *)(A + 6217600) + 0, (float *)(A + 6307200) + 0, (float *)(A + 6320000) + 0, (float *)(A + 4284800) + 70400);
+  k6_matmul((float *)(A + 4284800) + 70400, (float *)(A + 4206400) + 0, (float *)(A + 6256000) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 294400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6256000) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6332800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6332800) + 150, (float *)(A + 6332800) + 50, (float *)(A + 6307200) + 0, (float *)(A + 6332800) + 0, (float *)(A + 6332800) + 100, (float *)(A + 6256000) + 0, (float *)(A + 6268800) + 0, (float *)(A + 6281600) + 0, (float *)(A + 6294400) + 0, (float *)(A + 6384000) + 0, (float *)(A + 6396800) + 0, (float *)(A + 4284800) + 73600);
+  k6_matmul((float *)(A + 4284800) + 73600, (float *)(A + 4206400) + 0, (float *)(A + 6332800) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 307200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6332800) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6409600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6409600) + 150, (float *)(A + 6409600) + 50, (float *)(A + 6384000) + 0, (float *)(A + 6409600) + 0, (float *)(A + 6409600) + 100, (float *)(A + 6332800) + 0, (float *)(A + 6345600) + 0, (float *)(A + 6358400) + 0, (float *)(A + 6371200) + 0, (float *)(A + 6460800) + 0, (float *)(A + 6473600) + 0, (float *)(A + 4284800) + 76800);
+  k6_matmul((float *)(A + 4284800) + 76800, (float *)(A + 4206400) + 0, (float *)(A + 6409600) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 320000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6409600) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6486400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6486400) + 150, (float *)(A + 6486400) + 50, (float *)(A + 6460800) + 0, (float *)(A + 6486400) + 0, (float *)(A + 6486400) + 100, (float *)(A + 6409600) + 0, (float *)(A + 6422400) + 0, (float *)(A + 6435200) + 0, (float *)(A + 6448000) + 0, (float *)(A + 6537600) + 0, (float *)(A + 6550400) + 0, (float *)(A + 4284800) + 80000);
+  k6_matmul((float *)(A + 4284800) + 80000, (float *)(A + 4206400) + 0, (float *)(A + 6486400) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 332800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6486400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6563200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6563200) + 150, (float *)(A + 6563200) + 50, (float *)(A + 6537600) + 0, (float *)(A + 6563200) + 0, (float *)(A + 6563200) + 100, (float *)(A + 6486400) + 0, (float *)(A + 6499200) + 0, (float *)(A + 6512000) + 0, (float *)(A + 6524800) + 0, (float *)(A + 6614400) + 0, (float *)(A + 6627200) + 0, (float *)(A + 4284800) + 83200);
+  k6_matmul((float *)(A + 4284800) + 83200, (float *)(A + 4206400) + 0, (float *)(A + 6563200) + 0, A + 1746304);
+  k7_add_add_add((float *)(A + 213504) + 345600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6563200) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6640000) + 0);
+  k17_sigmoid_sigmoid_mul((float *)(A + 6640000) + 150, (float *)(A + 6640000) + 50, (float *)(A + 6614400) + 0, (float *)(A + 6640000) + 0, (float *)(A + 6640000) + 100, (float *)(A + 4206400) + 0, (float *)(A + 4219200) + 0, (float *)(A + 4232000) + 0, (float *)(A + 6563200) + 0, (float *)(A + 6576000) + 0, (float *)(A + 4284800) + 86400);
 }
 
 static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 3924800) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 3924800) + 0, (float *)(A + 3937600) + 0, (float *)(A + 3950400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3899200) + 0, (float *)(A + 3950400) + 0, (float *)(A + 3963200) + 0, (float *)(A + 3976000) + 0, (float *)(A + 3988800) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 3988800) + 0, (float *)(A + 3950400) + 0, (float *)(A + 1800000) + 76800);
-  k9_matmul((float *)(A + 1800000) + 76800, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4001600) + 0);
-  k4_add_add((float *)(A + 223104) + 25600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4001600) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 4001600) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 4001600) + 0, (float *)(A + 4014400) + 0, (float *)(A + 4027200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 3976000) + 0, (float *)(A + 4027200) + 0, (float *)(A + 4040000) + 0, (float *)(A + 4052800) + 0, (float *)(A + 4065600) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 4065600) + 0, (float *)(A + 4027200) + 0, (float *)(A + 1800000) + 80000);
-  k9_matmul((float *)(A + 1800000) + 80000, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4078400) + 0);
-  k4_add_add((float *)(A + 223104) + 12800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4078400) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 4078400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 4078400) + 0, (float *)(A + 4091200) + 0, (float *)(A + 4104000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 4052800) + 0, (float *)(A + 4104000) + 0, (float *)(A + 4116800) + 0, (float *)(A + 4129600) + 0, (float *)(A + 4142400) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 4142400) + 0, (float *)(A + 4104000) + 0, (float *)(A + 1800000) + 83200);
-  k9_matmul((float *)(A + 1800000) + 83200, (float *)(A + 1760000) + 0, (float *)(A + 1707904) + 0, A + 213504);
-  k10_add((float *)(A + 1707904) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4155200) + 0);
-  k4_add_add((float *)(A + 223104) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4155200) + 0, (float *)(A + 1707904) + 0);
-  k5_tanh((float *)(A + 1707904) + 100, (float *)(A + 1759104) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 0, (float *)(A + 1759104) + 0, (float *)(A + 1771904) + 0, (float *)(A + 1784704) + 0);
-  k21_sigmoid_mul_add((float *)(A + 1707904) + 50, (float *)(A + 4129600) + 0, (float *)(A + 1784704) + 0, (float *)(A + 4155200) + 0, (float *)(A + 4168000) + 0);
-  k19_sigmoid_mul((float *)(A + 1707904) + 150, (float *)(A + 4168000) + 0, (float *)(A + 1784704) + 0, (float *)(A + 1800000) + 86400);
-  k7_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1707904) + 0);
-  k13_matmul((float *)(A + 1800000) + 0, (float *)(A + 1707904) + 0, (float *)(A + 213504) + 0, A + 1797504);
-  k3_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 1707904) + 0);
-  k4_add_add((float *)(A + 213504) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1707904) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 4180800) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 4206400) + 0, (float *)(A + 4180800) + 0, (float *)(A + 4193600) + 0, (float *)(A + 1707904) + 0, (float *)(A + 1720704) + 0);
-  k7_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 4257600) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 1720704) + 0, (float *)(A + 1733504) + 0, (float *)(A + 4297600) + 0);
-  k9_matmul((float *)(A + 4297600) + 0, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4656000) + 0);
-  k4_add_add((float *)(A + 213504) + 12800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4656000) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 1746304) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 1746304) + 0, (float *)(A + 4656000) + 0, (float *)(A + 4668800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 1707904) + 0, (float *)(A + 4668800) + 0, (float *)(A + 4681600) + 0, (float *)(A + 4694400) + 0, (float *)(A + 4707200) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 4707200) + 0, (float *)(A + 4668800) + 0, (float *)(A + 4297600) + 3200);
-  k9_matmul((float *)(A + 4297600) + 3200, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4720000) + 0);
-  k4_add_add((float *)(A + 213504) + 25600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4720000) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 4720000) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 4720000) + 0, (float *)(A + 4732800) + 0, (float *)(A + 4745600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 4694400) + 0, (float *)(A + 4745600) + 0, (float *)(A + 4758400) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4784000) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 4784000) + 0, (float *)(A + 4745600) + 0, (float *)(A + 4297600) + 6400);
-  k9_matmul((float *)(A + 4297600) + 6400, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4796800) + 0);
-  k4_add_add((float *)(A + 213504) + 38400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4796800) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 4796800) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 4796800) + 0, (float *)(A + 4809600) + 0, (float *)(A + 4822400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 4771200) + 0, (float *)(A + 4822400) + 0, (float *)(A + 4835200) + 0, (float *)(A + 4848000) + 0, (float *)(A + 4860800) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 4860800) + 0, (float *)(A + 4822400) + 0, (float *)(A + 4297600) + 9600);
-  k9_matmul((float *)(A + 4297600) + 9600, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4873600) + 0);
-  k4_add_add((float *)(A + 213504) + 51200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4873600) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 4873600) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 4873600) + 0, (float *)(A + 4886400) + 0, (float *)(A + 4899200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 4848000) + 0, (float *)(A + 4899200) + 0, (float *)(A + 4912000) + 0, (float *)(A + 4924800) + 0, (float *)(A + 4937600) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 4937600) + 0, (float *)(A + 4899200) + 0, (float *)(A + 4297600) + 12800);
-  k9_matmul((float *)(A + 4297600) + 12800, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4950400) + 0);
-  k4_add_add((float *)(A + 213504) + 64000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4950400) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 4950400) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 4950400) + 0, (float *)(A + 4963200) + 0, (float *)(A + 4976000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 4924800) + 0, (float *)(A + 4976000) + 0, (float *)(A + 4988800) + 0, (float *)(A + 5001600) + 0, (float *)(A + 5014400) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5014400) + 0, (float *)(A + 4976000) + 0, (float *)(A + 4297600) + 16000);
-  k9_matmul((float *)(A + 4297600) + 16000, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5027200) + 0);
-  k4_add_add((float *)(A + 213504) + 76800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5027200) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5027200) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5027200) + 0, (float *)(A + 5040000) + 0, (float *)(A + 5052800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5001600) + 0, (float *)(A + 5052800) + 0, (float *)(A + 5065600) + 0, (float *)(A + 5078400) + 0, (float *)(A + 5091200) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5091200) + 0, (float *)(A + 5052800) + 0, (float *)(A + 4297600) + 19200);
-  k9_matmul((float *)(A + 4297600) + 19200, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5104000) + 0);
-  k4_add_add((float *)(A + 213504) + 89600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5104000) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5104000) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5104000) + 0, (float *)(A + 5116800) + 0, (float *)(A + 5129600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5078400) + 0, (float *)(A + 5129600) + 0, (float *)(A + 5142400) + 0, (float *)(A + 5155200) + 0, (float *)(A + 5168000) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5168000) + 0, (float *)(A + 5129600) + 0, (float *)(A + 4297600) + 22400);
-  k9_matmul((float *)(A + 4297600) + 22400, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5180800) + 0);
-  k4_add_add((float *)(A + 213504) + 102400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5180800) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5180800) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5180800) + 0, (float *)(A + 5193600) + 0, (float *)(A + 5206400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5155200) + 0, (float *)(A + 5206400) + 0, (float *)(A + 5219200) + 0, (float *)(A + 5232000) + 0, (float *)(A + 5244800) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5244800) + 0, (float *)(A + 5206400) + 0, (float *)(A + 4297600) + 25600);
-  k9_matmul((float *)(A + 4297600) + 25600, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5257600) + 0);
-  k4_add_add((float *)(A + 213504) + 115200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5257600) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5257600) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5257600) + 0, (float *)(A + 5270400) + 0, (float *)(A + 5283200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5232000) + 0, (float *)(A + 5283200) + 0, (float *)(A + 5296000) + 0, (float *)(A + 5308800) + 0, (float *)(A + 5321600) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5321600) + 0, (float *)(A + 5283200) + 0, (float *)(A + 4297600) + 28800);
-  k9_matmul((float *)(A + 4297600) + 28800, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5334400) + 0);
-  k4_add_add((float *)(A + 213504) + 128000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5334400) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5334400) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5334400) + 0, (float *)(A + 5347200) + 0, (float *)(A + 5360000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5308800) + 0, (float *)(A + 5360000) + 0, (float *)(A + 5372800) + 0, (float *)(A + 5385600) + 0, (float *)(A + 5398400) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5398400) + 0, (float *)(A + 5360000) + 0, (float *)(A + 4297600) + 32000);
-  k9_matmul((float *)(A + 4297600) + 32000, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5411200) + 0);
-  k4_add_add((float *)(A + 213504) + 140800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5411200) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5411200) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5411200) + 0, (float *)(A + 5424000) + 0, (float *)(A + 5436800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5385600) + 0, (float *)(A + 5436800) + 0, (float *)(A + 5449600) + 0, (float *)(A + 5462400) + 0, (float *)(A + 5475200) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5475200) + 0, (float *)(A + 5436800) + 0, (float *)(A + 4297600) + 35200);
-  k9_matmul((float *)(A + 4297600) + 35200, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5488000) + 0);
-  k4_add_add((float *)(A + 213504) + 153600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5488000) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5488000) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5488000) + 0, (float *)(A + 5500800) + 0, (float *)(A + 5513600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5462400) + 0, (float *)(A + 5513600) + 0, (float *)(A + 5526400) + 0, (float *)(A + 5539200) + 0, (float *)(A + 5552000) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5552000) + 0, (float *)(A + 5513600) + 0, (float *)(A + 4297600) + 38400);
-  k9_matmul((float *)(A + 4297600) + 38400, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5564800) + 0);
-  k4_add_add((float *)(A + 213504) + 166400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5564800) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5564800) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5564800) + 0, (float *)(A + 5577600) + 0, (float *)(A + 5590400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5539200) + 0, (float *)(A + 5590400) + 0, (float *)(A + 5603200) + 0, (float *)(A + 5616000) + 0, (float *)(A + 5628800) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5628800) + 0, (float *)(A + 5590400) + 0, (float *)(A + 4297600) + 41600);
-  k9_matmul((float *)(A + 4297600) + 41600, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5641600) + 0);
-  k4_add_add((float *)(A + 213504) + 179200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5641600) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5641600) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5641600) + 0, (float *)(A + 5654400) + 0, (float *)(A + 5667200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5616000) + 0, (float *)(A + 5667200) + 0, (float *)(A + 5680000) + 0, (float *)(A + 5692800) + 0, (float *)(A + 5705600) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5705600) + 0, (float *)(A + 5667200) + 0, (float *)(A + 4297600) + 44800);
-  k9_matmul((float *)(A + 4297600) + 44800, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5718400) + 0);
-  k4_add_add((float *)(A + 213504) + 192000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5718400) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5718400) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5718400) + 0, (float *)(A + 5731200) + 0, (float *)(A + 5744000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5692800) + 0, (float *)(A + 5744000) + 0, (float *)(A + 5756800) + 0, (float *)(A + 5769600) + 0, (float *)(A + 5782400) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5782400) + 0, (float *)(A + 5744000) + 0, (float *)(A + 4297600) + 48000);
-  k9_matmul((float *)(A + 4297600) + 48000, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5795200) + 0);
-  k4_add_add((float *)(A + 213504) + 204800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5795200) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5795200) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5795200) + 0, (float *)(A + 5808000) + 0, (float *)(A + 5820800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5769600) + 0, (float *)(A + 5820800) + 0, (float *)(A + 5833600) + 0, (float *)(A + 5846400) + 0, (float *)(A + 5859200) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5859200) + 0, (float *)(A + 5820800) + 0, (float *)(A + 4297600) + 51200);
-  k9_matmul((float *)(A + 4297600) + 51200, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5872000) + 0);
-  k4_add_add((float *)(A + 213504) + 217600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5872000) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5872000) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5872000) + 0, (float *)(A + 5884800) + 0, (float *)(A + 5897600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5846400) + 0, (float *)(A + 5897600) + 0, (float *)(A + 5910400) + 0, (float *)(A + 5923200) + 0, (float *)(A + 5936000) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 5936000) + 0, (float *)(A + 5897600) + 0, (float *)(A + 4297600) + 54400);
-  k9_matmul((float *)(A + 4297600) + 54400, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5948800) + 0);
-  k4_add_add((float *)(A + 213504) + 230400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5948800) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 5948800) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 5948800) + 0, (float *)(A + 5961600) + 0, (float *)(A + 5974400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 5923200) + 0, (float *)(A + 5974400) + 0, (float *)(A + 5987200) + 0, (float *)(A + 6000000) + 0, (float *)(A + 6012800) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 6012800) + 0, (float *)(A + 5974400) + 0, (float *)(A + 4297600) + 57600);
-  k9_matmul((float *)(A + 4297600) + 57600, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6025600) + 0);
-  k4_add_add((float *)(A + 213504) + 243200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6025600) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 6025600) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 6025600) + 0, (float *)(A + 6038400) + 0, (float *)(A + 6051200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 6000000) + 0, (float *)(A + 6051200) + 0, (float *)(A + 6064000) + 0, (float *)(A + 6076800) + 0, (float *)(A + 6089600) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 6089600) + 0, (float *)(A + 6051200) + 0, (float *)(A + 4297600) + 60800);
-  k9_matmul((float *)(A + 4297600) + 60800, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6102400) + 0);
-  k4_add_add((float *)(A + 213504) + 256000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6102400) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 6102400) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 6102400) + 0, (float *)(A + 6115200) + 0, (float *)(A + 6128000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 6076800) + 0, (float *)(A + 6128000) + 0, (float *)(A + 6140800) + 0, (float *)(A + 6153600) + 0, (float *)(A + 6166400) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 6166400) + 0, (float *)(A + 6128000) + 0, (float *)(A + 4297600) + 64000);
-  k9_matmul((float *)(A + 4297600) + 64000, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6179200) + 0);
-  k4_add_add((float *)(A + 213504) + 268800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6179200) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 6179200) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 6179200) + 0, (float *)(A + 6192000) + 0, (float *)(A + 6204800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 6153600) + 0, (float *)(A + 6204800) + 0, (float *)(A + 6217600) + 0, (float *)(A + 6230400) + 0, (float *)(A + 6243200) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 6243200) + 0, (float *)(A + 6204800) + 0, (float *)(A + 4297600) + 67200);
-  k9_matmul((float *)(A + 4297600) + 67200, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6256000) + 0);
-  k4_add_add((float *)(A + 213504) + 281600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6256000) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 6256000) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 6256000) + 0, (float *)(A + 6268800) + 0, (float *)(A + 6281600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 6230400) + 0, (float *)(A + 6281600) + 0, (float *)(A + 6294400) + 0, (float *)(A + 6307200) + 0, (float *)(A + 6320000) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 6320000) + 0, (float *)(A + 6281600) + 0, (float *)(A + 4297600) + 70400);
-  k9_matmul((float *)(A + 4297600) + 70400, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6332800) + 0);
-  k4_add_add((float *)(A + 213504) + 294400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6332800) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 6332800) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 6332800) + 0, (float *)(A + 6345600) + 0, (float *)(A + 6358400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 6307200) + 0, (float *)(A + 6358400) + 0, (float *)(A + 6371200) + 0, (float *)(A + 6384000) + 0, (float *)(A + 6396800) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 6396800) + 0, (float *)(A + 6358400) + 0, (float *)(A + 4297600) + 73600);
-  k9_matmul((float *)(A + 4297600) + 73600, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6409600) + 0);
-  k4_add_add((float *)(A + 213504) + 307200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6409600) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 6409600) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 6409600) + 0, (float *)(A + 6422400) + 0, (float *)(A + 6435200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 6384000) + 0, (float *)(A + 6435200) + 0, (float *)(A + 6448000) + 0, (float *)(A + 6460800) + 0, (float *)(A + 6473600) + 0);
+  k4_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 6640000) + 0);
+  k10_matmul((float *)(A + 4284800) + 0, (float *)(A + 6640000) + 0, (float *)(A + 213504) + 0, A + 4244800);
+  k3_add_add_add((float *)(A + 213504) + 0, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, (float *)(A + 6640000) + 0);
+  k4_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 6691200) + 0);
+  k15_sigmoid_sigmoid_tanh((float *)(A + 6640000) + 150, (float *)(A + 6640000) + 0, (float *)(A + 6640000) + 100, (float *)(A + 6588800) + 0, (float *)(A + 6601600) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6756800) + 0, (float *)(A + 6769600) + 0);
+  k6_matmul((float *)(A + 6769600) + 0, (float *)(A + 6691200) + 0, (float *)(A + 6640000) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 12800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 6640000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7115200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7115200) + 150, (float *)(A + 7115200) + 50, (float *)(A + 6744000) + 0, (float *)(A + 7115200) + 0, (float *)(A + 7115200) + 100, (float *)(A + 6640000) + 0, (float *)(A + 6652800) + 0, (float *)(A + 6665600) + 0, (float *)(A + 6678400) + 0, (float *)(A + 7166400) + 0, (float *)(A + 7179200) + 0, (float *)(A + 6769600) + 3200);
+  k6_matmul((float *)(A + 6769600) + 3200, (float *)(A + 6691200) + 0, (float *)(A + 7115200) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 25600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7115200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7192000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7192000) + 150, (float *)(A + 7192000) + 50, (float *)(A + 7166400) + 0, (float *)(A + 7192000) + 0, (float *)(A + 7192000) + 100, (float *)(A + 7115200) + 0, (float *)(A + 7128000) + 0, (float *)(A + 7140800) + 0, (float *)(A + 7153600) + 0, (float *)(A + 7243200) + 0, (float *)(A + 7256000) + 0, (float *)(A + 6769600) + 6400);
+  k6_matmul((float *)(A + 6769600) + 6400, (float *)(A + 6691200) + 0, (float *)(A + 7192000) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 38400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7192000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7268800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7268800) + 150, (float *)(A + 7268800) + 50, (float *)(A + 7243200) + 0, (float *)(A + 7268800) + 0, (float *)(A + 7268800) + 100, (float *)(A + 7192000) + 0, (float *)(A + 7204800) + 0, (float *)(A + 7217600) + 0, (float *)(A + 7230400) + 0, (float *)(A + 7320000) + 0, (float *)(A + 7332800) + 0, (float *)(A + 6769600) + 9600);
+  k6_matmul((float *)(A + 6769600) + 9600, (float *)(A + 6691200) + 0, (float *)(A + 7268800) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 51200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7268800) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7345600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7345600) + 150, (float *)(A + 7345600) + 50, (float *)(A + 7320000) + 0, (float *)(A + 7345600) + 0, (float *)(A + 7345600) + 100, (float *)(A + 7268800) + 0, (float *)(A + 7281600) + 0, (float *)(A + 7294400) + 0, (float *)(A + 7307200) + 0, (float *)(A + 7396800) + 0, (float *)(A + 7409600) + 0, (float *)(A + 6769600) + 12800);
+  k6_matmul((float *)(A + 6769600) + 12800, (float *)(A + 6691200) + 0, (float *)(A + 7345600) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 64000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7345600) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7422400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7422400) + 150, (float *)(A + 7422400) + 50, (float *)(A + 7396800) + 0, (float *)(A + 7422400) + 0, (float *)(A + 7422400) + 100, (float *)(A + 7345600) + 0, (float *)(A + 7358400) + 0, (float *)(A + 7371200) + 0, (float *)(A + 7384000) + 0, (float *)(A + 7473600) + 0, (float *)(A + 7486400) + 0, (float *)(A + 6769600) + 16000);
+  k6_matmul((float *)(A + 6769600) + 16000, (float *)(A + 6691200) + 0, (float *)(A + 7422400) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 76800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7422400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7499200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7499200) + 150, (float *)(A + 7499200) + 50, (float *)(A + 7473600) + 0, (float *)(A + 7499200) + 0, (float *)(A + 7499200) + 100, (float *)(A + 7422400) + 0, (float *)(A + 7435200) + 0, (float *)(A + 7448000) + 0, (float *)(A + 7460800) + 0, (float *)(A + 7550400) + 0, (float *)(A + 7563200) + 0, (float *)(A + 6769600) + 19200);
+  k6_matmul((float *)(A + 6769600) + 19200, (float *)(A + 6691200) + 0, (float *)(A + 7499200) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 89600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7499200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7576000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7576000) + 150, (float *)(A + 7576000) + 50, (float *)(A + 7550400) + 0, (float *)(A + 7576000) + 0, (float *)(A + 7576000) + 100, (float *)(A + 7499200) + 0, (float *)(A + 7512000) + 0, (float *)(A + 7524800) + 0, (float *)(A + 7537600) + 0, (float *)(A + 7627200) + 0, (float *)(A + 7640000) + 0, (float *)(A + 6769600) + 22400);
+  k6_matmul((float *)(A + 6769600) + 22400, (float *)(A + 6691200) + 0, (float *)(A + 7576000) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 102400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7576000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7652800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7652800) + 150, (float *)(A + 7652800) + 50, (float *)(A + 7627200) + 0, (float *)(A + 7652800) + 0, (float *)(A + 7652800) + 100, (float *)(A + 7576000) + 0, (float *)(A + 7588800) + 0, (float *)(A + 7601600) + 0, (float *)(A + 7614400) + 0, (float *)(A + 7704000) + 0, (float *)(A + 7716800) + 0, (float *)(A + 6769600) + 25600);
+  k6_matmul((float *)(A + 6769600) + 25600, (float *)(A + 6691200) + 0, (float *)(A + 7652800) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 115200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7652800) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7729600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7729600) + 150, (float *)(A + 7729600) + 50, (float *)(A + 7704000) + 0, (float *)(A + 7729600) + 0, (float *)(A + 7729600) + 100, (float *)(A + 7652800) + 0, (float *)(A + 7665600) + 0, (float *)(A + 7678400) + 0, (float *)(A + 7691200) + 0, (float *)(A + 7780800) + 0, (float *)(A + 7793600) + 0, (float *)(A + 6769600) + 28800);
+  k6_matmul((float *)(A + 6769600) + 28800, (float *)(A + 6691200) + 0, (float *)(A + 7729600) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 128000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7729600) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7806400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7806400) + 150, (float *)(A + 7806400) + 50, (float *)(A + 7780800) + 0, (float *)(A + 7806400) + 0, (float *)(A + 7806400) + 100, (float *)(A + 7729600) + 0, (float *)(A + 7742400) + 0, (float *)(A + 7755200) + 0, (float *)(A + 7768000) + 0, (float *)(A + 7857600) + 0, (float *)(A + 7870400) + 0, (float *)(A + 6769600) + 32000);
+  k6_matmul((float *)(A + 6769600) + 32000, (float *)(A + 6691200) + 0, (float *)(A + 7806400) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 140800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7806400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7883200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7883200) + 150, (float *)(A + 7883200) + 50, (float *)(A + 7857600) + 0, (float *)(A + 7883200) + 0, (float *)(A + 7883200) + 100, (float *)(A + 7806400) + 0, (float *)(A + 7819200) + 0, (float *)(A + 7832000) + 0, (float *)(A + 7844800) + 0, (float *)(A + 7934400) + 0, (float *)(A + 7947200) + 0, (float *)(A + 6769600) + 35200);
+  k6_matmul((float *)(A + 6769600) + 35200, (float *)(A + 6691200) + 0, (float *)(A + 7883200) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 153600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7883200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7960000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7960000) + 150, (float *)(A + 7960000) + 50, (float *)(A + 7934400) + 0, (float *)(A + 7960000) + 0, (float *)(A + 7960000) + 100, (float *)(A + 7883200) + 0, (float *)(A + 7896000) + 0, (float *)(A + 7908800) + 0, (float *)(A + 7921600) + 0, (float *)(A + 8011200) + 0, (float *)(A + 8024000) + 0, (float *)(A + 6769600) + 38400);
+  k6_matmul((float *)(A + 6769600) + 38400, (float *)(A + 6691200) + 0, (float *)(A + 7960000) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 166400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7960000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8036800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8036800) + 150, (float *)(A + 8036800) + 50, (float *)(A + 8011200) + 0, (float *)(A + 8036800) + 0, (float *)(A + 8036800) + 100, (float *)(A + 7960000) + 0, (float *)(A + 7972800) + 0, (float *)(A + 7985600) + 0, (float *)(A + 7998400) + 0, (float *)(A + 8088000) + 0, (float *)(A + 8100800) + 0, (float *)(A + 6769600) + 41600);
+  k6_matmul((float *)(A + 6769600) + 41600, (float *)(A + 6691200) + 0, (float *)(A + 8036800) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 179200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8036800) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8113600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8113600) + 150, (float *)(A + 8113600) + 50, (float *)(A + 8088000) + 0, (float *)(A + 8113600) + 0, (float *)(A + 8113600) + 100, (float *)(A + 8036800) + 0, (float *)(A + 8049600) + 0, (float *)(A + 8062400) + 0, (float *)(A + 8075200) + 0, (float *)(A + 8164800) + 0, (float *)(A + 8177600) + 0, (float *)(A + 6769600) + 44800);
+  k6_matmul((float *)(A + 6769600) + 44800, (float *)(A + 6691200) + 0, (float *)(A + 8113600) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 192000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8113600) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8190400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8190400) + 150, (float *)(A + 8190400) + 50, (float *)(A + 8164800) + 0, (float *)(A + 8190400) + 0, (float *)(A + 8190400) + 100, (float *)(A + 8113600) + 0, (float *)(A + 8126400) + 0, (float *)(A + 8139200) + 0, (float *)(A + 8152000) + 0, (float *)(A + 8241600) + 0, (float *)(A + 8254400) + 0, (float *)(A + 6769600) + 48000);
+  k6_matmul((float *)(A + 6769600) + 48000, (float *)(A + 6691200) + 0, (float *)(A + 8190400) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 204800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8190400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8267200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8267200) + 150, (float *)(A + 8267200) + 50, (float *)(A + 8241600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8267200) + 100, (float *)(A + 8190400) + 0, (float *)(A + 8203200) + 0, (float *)(A + 8216000) + 0, (float *)(A + 8228800) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 6769600) + 51200);
+  k6_matmul((float *)(A + 6769600) + 51200, (float *)(A + 6691200) + 0, (float *)(A + 8267200) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 217600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8267200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8344000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8344000) + 150, (float *)(A + 8344000) + 50, (float *)(A + 8318400) + 0, (float *)(A + 8344000) + 0, (float *)(A + 8344000) + 100, (float *)(A + 8267200) + 0, (float *)(A + 8280000) + 0, (float *)(A + 8292800) + 0, (float *)(A + 8305600) + 0, (float *)(A + 8395200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 6769600) + 54400);
+  k6_matmul((float *)(A + 6769600) + 54400, (float *)(A + 6691200) + 0, (float *)(A + 8344000) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 230400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8344000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8420800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8420800) + 150, (float *)(A + 8420800) + 50, (float *)(A + 8395200) + 0, (float *)(A + 8420800) + 0, (float *)(A + 8420800) + 100, (float *)(A + 8344000) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8369600) + 0, (float *)(A + 8382400) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8484800) + 0, (float *)(A + 6769600) + 57600);
+  k6_matmul((float *)(A + 6769600) + 57600, (float *)(A + 6691200) + 0, (float *)(A + 8420800) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 243200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8420800) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8497600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8497600) + 150, (float *)(A + 8497600) + 50, (float *)(A + 8472000) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8497600) + 100, (float *)(A + 8420800) + 0, (float *)(A + 8433600) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8459200) + 0, (float *)(A + 8548800) + 0, (float *)(A + 8561600) + 0, (float *)(A + 6769600) + 60800);
+  k6_matmul((float *)(A + 6769600) + 60800, (float *)(A + 6691200) + 0, (float *)(A + 8497600) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 256000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8497600) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8574400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8574400) + 150, (float *)(A + 8574400) + 50, (float *)(A + 8548800) + 0, (float *)(A + 8574400) + 0, (float *)(A + 8574400) + 100, (float *)(A + 8497600) + 0, (float *)(A + 8510400) + 0, (float *)(A + 8523200) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8638400) + 0, (float *)(A + 6769600) + 64000);
+  k6_matmul((float *)(A + 6769600) + 64000, (float *)(A + 6691200) + 0, (float *)(A + 8574400) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 268800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8574400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8651200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8651200) + 150, (float *)(A + 8651200) + 50, (float *)(A + 8625600) + 0, (float *)(A + 8651200) + 0, (float *)(A + 8651200) + 100, (float *)(A + 8574400) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8612800) + 0, (float *)(A + 8702400) + 0, (float *)(A + 8715200) + 0, (float *)(A + 6769600) + 67200);
+  k6_matmul((float *)(A + 6769600) + 67200, (float *)(A + 6691200) + 0, (float *)(A + 8651200) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 281600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8651200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8728000) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8728000) + 150, (float *)(A + 8728000) + 50, (float *)(A + 8702400) + 0, (float *)(A + 8728000) + 0, (float *)(A + 8728000) + 100, (float *)(A + 8651200) + 0, (float *)(A + 8664000) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8792000) + 0, (float *)(A + 6769600) + 70400);
+  k6_matmul((float *)(A + 6769600) + 70400, (float *)(A + 6691200) + 0, (float *)(A + 8728000) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 294400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8728000) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8804800) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8804800) + 150, (float *)(A + 8804800) + 50, (float *)(A + 8779200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8804800) + 100, (float *)(A + 8728000) + 0, (float *)(A + 8740800) + 0, (float *)(A + 8753600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8868800) + 0, (float *)(A + 6769600) + 73600);
+  k6_matmul((float *)(A + 6769600) + 73600, (float *)(A + 6691200) + 0, (float *)(A + 8804800) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 307200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8804800) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8881600) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8881600) + 150, (float *)(A + 8881600) + 50, (float *)(A + 8856000) + 0, (float *)(A + 8881600) + 0, (float *)(A + 8881600) + 100, (float *)(A + 8804800) + 0, (float *)(A + 8817600) + 0, (float *)(A + 8830400) + 0, (float *)(A + 8843200) + 0, (float *)(A + 8932800) + 0, (float *)(A + 8945600) + 0, (float *)(A + 6769600) + 76800);
+  k6_matmul((float *)(A + 6769600) + 76800, (float *)(A + 6691200) + 0, (float *)(A + 8881600) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 320000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8881600) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8958400) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8958400) + 150, (float *)(A + 8958400) + 50, (float *)(A + 8932800) + 0, (float *)(A + 8958400) + 0, (float *)(A + 8958400) + 100, (float *)(A + 8881600) + 0, (float *)(A + 8894400) + 0, (float *)(A + 8907200) + 0, (float *)(A + 8920000) + 0, (float *)(A + 9009600) + 0, (float *)(A + 9022400) + 0, (float *)(A + 6769600) + 80000);
+  k6_matmul((float *)(A + 6769600) + 80000, (float *)(A + 6691200) + 0, (float *)(A + 8958400) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 332800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8958400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9035200) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 9035200) + 150, (float *)(A + 9035200) + 50, (float *)(A + 9009600) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9035200) + 100, (float *)(A + 8958400) + 0, (float *)(A + 8971200) + 0, (float *)(A + 8984000) + 0, (float *)(A + 8996800) + 0, (float *)(A + 9086400) + 0, (float *)(A + 9099200) + 0, (float *)(A + 6769600) + 83200);
+  k6_matmul((float *)(A + 6769600) + 83200, (float *)(A + 6691200) + 0, (float *)(A + 9035200) + 0, A + 4244800);
+  k7_add_add_add((float *)(A + 213504) + 345600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9035200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9112000) + 0);
+  k11_transpose(P + 56848 /* dense1.weight */, (float *)(A + 1746304) + 0);
+  k17_sigmoid_sigmoid_mul((float *)(A + 9112000) + 150, (float *)(A + 9112000) + 50, (float *)(A + 9086400) + 0, (float *)(A + 9112000) + 0, (float *)(A + 9112000) + 100, (float *)(A + 6691200) + 0, (float *)(A + 6704000) + 0, (float *)(A + 6716800) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9060800) + 0);
+  k12_matmul((float *)(A + 9060800) + 0, (float *)(A + 1746304) + 0, (float *)(A + 9073600) + 0, A + 4244800);
+  k18_one_hot(in->y + 0, (float *)(A + 9076160) + 0);
+  k13_add((float *)(A + 9073600) + 0, P + 57360 /* dense1.bias */, (float *)(A + 9078720) + 0);
+  k19_log_softmax((float *)(A + 9078720) + 0, (float *)(A + 9073600) + 0);
+  k20_mul((float *)(A + 9076160) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9081280) + 0);
+  k21_sum_to((float *)(A + 9081280) + 0, (float *)(A + 4244800) + 0);
+  k22_sum_to((float *)(A + 4244800) + 0, (float *)(A + 4245056) + 0);
+  k23_argmax((float *)(A + 9078720) + 0, (int32_t *)(A + 4244800) + 0);
+  k24_equal((int32_t *)(A + 4244800) + 0, in->y + 0, (float *)(A + 4245120) + 0);
+  k22_sum_to((float *)(A + 4245120) + 0, (float *)(A + 4244800) + 0);
+  k25_mul((float *)(A + 9076160) + 0, (float *)(A + 9081280) + 0);
+  k21_sum_to((float *)(A + 9081280) + 0, (float *)(A + 4245120) + 0);
+  k26_exp_mul_sub((float *)(A + 9073600) + 0, (float *)(A + 4245120) + 0, (float *)(A + 9081280) + 0, (float *)(A + 9076160) + 0);
+  k27_matmul((float *)(A + 9076160) + 0, P + 56848 /* dense1.weight */, (float *)(A + 9112000) + 0, A + 4245120);
+  k28_mul_mul_sub((float *)(A + 9112000) + 0, (float *)(A + 6691200) + 0, (float *)(A + 9048000) + 0, (float *)(A + 6704000) + 0, (float *)(A + 9035200) + 0, (float *)(A + 6716800) + 0, (float *)(A + 9086400) + 0, (float *)(A + 9124800) + 0, (float *)(A + 213504) + 345600, (float *)(A + 213504) + 345650, (float *)(A + 213504) + 345700);
+  k29_mul_sub_mul((float *)(A + 9112000) + 0, (float *)(A + 9048000) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 345750);
+  k30_matmul((float *)(A + 213504) + 345600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9112000) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9112000) + 0, (float *)(A + 8958400) + 0, (float *)(A + 9099200) + 0, (float *)(A + 9124800) + 0, (float *)(A + 8971200) + 0, (float *)(A + 8996800) + 0, (float *)(A + 8984000) + 0, (float *)(A + 9009600) + 0, (float *)(A + 9081280) + 0, (float *)(A + 213504) + 332800, (float *)(A + 213504) + 332850, (float *)(A + 213504) + 332900);
+  k29_mul_sub_mul((float *)(A + 9112000) + 0, (float *)(A + 9099200) + 0, (float *)(A + 8958400) + 0, (float *)(A + 213504) + 332950);
+  k30_matmul((float *)(A + 213504) + 332800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9035200) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9035200) + 0, (float *)(A + 8881600) + 0, (float *)(A + 9022400) + 0, (float *)(A + 9081280) + 0, (float *)(A + 8894400) + 0, (float *)(A + 8920000) + 0, (float *)(A + 8907200) + 0, (float *)(A + 8932800) + 0, (float *)(A + 9048000) + 0, (float *)(A + 213504) + 320000, (float *)(A + 213504) + 320050, (float *)(A + 213504) + 320100);
+  k29_mul_sub_mul((float *)(A + 9035200) + 0, (float *)(A + 9022400) + 0, (float *)(A + 8881600) + 0, (float *)(A + 213504) + 320150);
+  k30_matmul((float *)(A + 213504) + 320000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8945600) + 0, (float *)(A + 9048000) + 0, (float *)(A + 8817600) + 0, (float *)(A + 8843200) + 0, (float *)(A + 8830400) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 307200, (float *)(A + 213504) + 307250, (float *)(A + 213504) + 307300);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8945600) + 0, (float *)(A + 8804800) + 0, (float *)(A + 213504) + 307350);
+  k30_matmul((float *)(A + 213504) + 307200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 8728000) + 0, (float *)(A + 8868800) + 0, (float *)(A + 9150400) + 0, (float *)(A + 8740800) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8753600) + 0, (float *)(A + 8779200) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 294400, (float *)(A + 213504) + 294450, (float *)(A + 213504) + 294500);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8868800) + 0, (float *)(A + 8728000) + 0, (float *)(A + 213504) + 294550);
+  k30_matmul((float *)(A + 213504) + 294400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 8651200) + 0, (float *)(A + 8792000) + 0, (float *)(A + 6691200) + 0, (float *)(A + 8664000) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8702400) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 281600, (float *)(A + 213504) + 281650, (float *)(A + 213504) + 281700);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8792000) + 0, (float *)(A + 8651200) + 0, (float *)(A + 213504) + 281750);
+  k30_matmul((float *)(A + 213504) + 281600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 8574400) + 0, (float *)(A + 8715200) + 0, (float *)(A + 9150400) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8612800) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 268800, (float *)(A + 213504) + 268850, (float *)(A + 213504) + 268900);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8715200) + 0, (float *)(A + 8574400) + 0, (float *)(A + 213504) + 268950);
+  k30_matmul((float *)(A + 213504) + 268800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8638400) + 0, (float *)(A + 6691200) + 0, (float *)(A + 8510400) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8523200) + 0, (float *)(A + 8548800) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 256000, (float *)(A + 213504) + 256050, (float *)(A + 213504) + 256100);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8638400) + 0, (float *)(A + 8497600) + 0, (float *)(A + 213504) + 256150);
+  k30_matmul((float *)(A + 213504) + 256000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 8420800) + 0, (float *)(A + 8561600) + 0, (float *)(A + 9150400) + 0, (float *)(A + 8433600) + 0, (float *)(A + 8459200) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8472000) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 243200, (float *)(A + 213504) + 243250, (float *)(A + 213504) + 243300);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8561600) + 0, (float *)(A + 8420800) + 0, (float *)(A + 213504) + 243350);
+  k30_matmul((float *)(A + 213504) + 243200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 8344000) + 0, (float *)(A + 8484800) + 0, (float *)(A + 6691200) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8382400) + 0, (float *)(A + 8369600) + 0, (float *)(A + 8395200) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 230400, (float *)(A + 213504) + 230450, (float *)(A + 213504) + 230500);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8484800) + 0, (float *)(A + 8344000) + 0, (float *)(A + 213504) + 230550);
+  k30_matmul((float *)(A + 213504) + 230400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8408000) + 0, (float *)(A + 9150400) + 0, (float *)(A + 8280000) + 0, (float *)(A + 8305600) + 0, (float *)(A + 8292800) + 0, (float *)(A + 8318400) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 217600, (float *)(A + 213504) + 217650, (float *)(A + 213504) + 217700);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8267200) + 0, (float *)(A + 213504) + 217750);
+  k30_matmul((float *)(A + 213504) + 217600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 8190400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 6691200) + 0, (float *)(A + 8203200) + 0, (float *)(A + 8228800) + 0, (float *)(A + 8216000) + 0, (float *)(A + 8241600) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 204800, (float *)(A + 213504) + 204850, (float *)(A + 213504) + 204900);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8190400) + 0, (float *)(A + 213504) + 204950);
+  k30_matmul((float *)(A + 213504) + 204800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 8113600) + 0, (float *)(A + 8254400) + 0, (float *)(A + 9150400) + 0, (float *)(A + 8126400) + 0, (float *)(A + 8152000) + 0, (float *)(A + 8139200) + 0, (float *)(A + 8164800) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 192000, (float *)(A + 213504) + 192050, (float *)(A + 213504) + 192100);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8254400) + 0, (float *)(A + 8113600) + 0, (float *)(A + 213504) + 192150);
+  k30_matmul((float *)(A + 213504) + 192000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 8036800) + 0, (float *)(A + 8177600) + 0, (float *)(A + 6691200) + 0, (float *)(A + 8049600) + 0, (float *)(A + 8075200) + 0, (float *)(A + 8062400) + 0, (float *)(A + 8088000) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 179200, (float *)(A + 213504) + 179250, (float *)(A + 213504) + 179300);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8177600) + 0, (float *)(A + 8036800) + 0, (float *)(A + 213504) + 179350);
+  k30_matmul((float *)(A + 213504) + 179200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7960000) + 0, (float *)(A + 8100800) + 0, (float *)(A + 9150400) + 0, (float *)(A + 7972800) + 0, (float *)(A + 7998400) + 0, (float *)(A + 7985600) + 0, (float *)(A + 8011200) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 166400, (float *)(A + 213504) + 166450, (float *)(A + 213504) + 166500);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8100800) + 0, (float *)(A + 7960000) + 0, (float *)(A + 213504) + 166550);
+  k30_matmul((float *)(A + 213504) + 166400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7883200) + 0, (float *)(A + 8024000) + 0, (float *)(A + 6691200) + 0, (float *)(A + 7896000) + 0, (float *)(A + 7921600) + 0, (float *)(A + 7908800) + 0, (float *)(A + 7934400) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 153600, (float *)(A + 213504) + 153650, (float *)(A + 213504) + 153700);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 8024000) + 0, (float *)(A + 7883200) + 0, (float *)(A + 213504) + 153750);
+  k30_matmul((float *)(A + 213504) + 153600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7806400) + 0, (float *)(A + 7947200) + 0, (float *)(A + 9150400) + 0, (float *)(A + 7819200) + 0, (float *)(A + 7844800) + 0, (float *)(A + 7832000) + 0, (float *)(A + 7857600) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 140800, (float *)(A + 213504) + 140850, (float *)(A + 213504) + 140900);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 7947200) + 0, (float *)(A + 7806400) + 0, (float *)(A + 213504) + 140950);
+  k30_matmul((float *)(A + 213504) + 140800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7729600) + 0, (float *)(A + 7870400) + 0, (float *)(A + 6691200) + 0, (float *)(A + 7742400) + 0, (float *)(A + 7768000) + 0, (float *)(A + 7755200) + 0, (float *)(A + 7780800) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 128000, (float *)(A + 213504) + 128050, (float *)(A + 213504) + 128100);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 7870400) + 0, (float *)(A + 7729600) + 0, (float *)(A + 213504) + 128150);
+  k30_matmul((float *)(A + 213504) + 128000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7652800) + 0, (float *)(A + 7793600) + 0, (float *)(A + 9150400) + 0, (float *)(A + 7665600) + 0, (float *)(A + 7691200) + 0, (float *)(A + 7678400) + 0, (float *)(A + 7704000) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 115200, (float *)(A + 213504) + 115250, (float *)(A + 213504) + 115300);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 7793600) + 0, (float *)(A + 7652800) + 0, (float *)(A + 213504) + 115350);
+  k30_matmul((float *)(A + 213504) + 115200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7576000) + 0, (float *)(A + 7716800) + 0, (float *)(A + 6691200) + 0, (float *)(A + 7588800) + 0, (float *)(A + 7614400) + 0, (float *)(A + 7601600) + 0, (float *)(A + 7627200) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 102400, (float *)(A + 213504) + 102450, (float *)(A + 213504) + 102500);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 7716800) + 0, (float *)(A + 7576000) + 0, (float *)(A + 213504) + 102550);
+  k30_matmul((float *)(A + 213504) + 102400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7499200) + 0, (float *)(A + 7640000) + 0, (float *)(A + 9150400) + 0, (float *)(A + 7512000) + 0, (float *)(A + 7537600) + 0, (float *)(A + 7524800) + 0, (float *)(A + 7550400) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 89600, (float *)(A + 213504) + 89650, (float *)(A + 213504) + 89700);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 7640000) + 0, (float *)(A + 7499200) + 0, (float *)(A + 213504) + 89750);
+  k30_matmul((float *)(A + 213504) + 89600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7422400) + 0, (float *)(A + 7563200) + 0, (float *)(A + 6691200) + 0, (float *)(A + 7435200) + 0, (float *)(A + 7460800) + 0, (float *)(A + 7448000) + 0, (float *)(A + 7473600) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 76800, (float *)(A + 213504) + 76850, (float *)(A + 213504) + 76900);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 7563200) + 0, (float *)(A + 7422400) + 0, (float *)(A + 213504) + 76950);
+  k30_matmul((float *)(A + 213504) + 76800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7345600) + 0, (float *)(A + 7486400) + 0, (float *)(A + 9150400) + 0, (float *)(A + 7358400) + 0, (float *)(A + 7384000) + 0, (float *)(A + 7371200) + 0, (float *)(A + 7396800) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 64000, (float *)(A + 213504) + 64050, (float *)(A + 213504) + 64100);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 7486400) + 0, (float *)(A + 7345600) + 0, (float *)(A + 213504) + 64150);
+  k30_matmul((float *)(A + 213504) + 64000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7268800) + 0, (float *)(A + 7409600) + 0, (float *)(A + 6691200) + 0, (float *)(A + 7281600) + 0, (float *)(A + 7307200) + 0, (float *)(A + 7294400) + 0, (float *)(A + 7320000) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 51200, (float *)(A + 213504) + 51250, (float *)(A + 213504) + 51300);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 7409600) + 0, (float *)(A + 7268800) + 0, (float *)(A + 213504) + 51350);
+  k30_matmul((float *)(A + 213504) + 51200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7192000) + 0, (float *)(A + 7332800) + 0, (float *)(A + 9150400) + 0, (float *)(A + 7204800) + 0, (float *)(A + 7230400) + 0, (float *)(A + 7217600) + 0, (float *)(A + 7243200) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 38400, (float *)(A + 213504) + 38450, (float *)(A + 213504) + 38500);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 7332800) + 0, (float *)(A + 7192000) + 0, (float *)(A + 213504) + 38550);
+  k30_matmul((float *)(A + 213504) + 38400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 7115200) + 0, (float *)(A + 7256000) + 0, (float *)(A + 6691200) + 0, (float *)(A + 7128000) + 0, (float *)(A + 7153600) + 0, (float *)(A + 7140800) + 0, (float *)(A + 7166400) + 0, (float *)(A + 9150400) + 0, (float *)(A + 213504) + 25600, (float *)(A + 213504) + 25650, (float *)(A + 213504) + 25700);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 7256000) + 0, (float *)(A + 7115200) + 0, (float *)(A + 213504) + 25750);
+  k30_matmul((float *)(A + 213504) + 25600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9137600) + 0, A + 1647104);
+  k31_mul_mul_sub((float *)(A + 9137600) + 0, (float *)(A + 6640000) + 0, (float *)(A + 7179200) + 0, (float *)(A + 9150400) + 0, (float *)(A + 6652800) + 0, (float *)(A + 6678400) + 0, (float *)(A + 6665600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6691200) + 0, (float *)(A + 213504) + 12800, (float *)(A + 213504) + 12850, (float *)(A + 213504) + 12900);
+  k29_mul_sub_mul((float *)(A + 9137600) + 0, (float *)(A + 7179200) + 0, (float *)(A + 6640000) + 0, (float *)(A + 213504) + 12950);
+  k30_matmul((float *)(A + 213504) + 12800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6744000) + 0, A + 1647104);
+  k32_mul_mul_sub((float *)(A + 6744000) + 0, (float *)(A + 6588800) + 0, (float *)(A + 6756800) + 0, (float *)(A + 6691200) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6601600) + 0, (float *)(A + 9137600) + 0, (float *)(A + 9150400) + 0);
+  k33_const((float *)(A + 6601600) + 0);
+  k34_mul_sub_mul((float *)(A + 6744000) + 0, (float *)(A + 6756800) + 0, (float *)(A + 6588800) + 0, (float *)(A + 6731200) + 0);
+  k35_concat((float *)(A + 9137600) + 0, (float *)(A + 6601600) + 0, (float *)(A + 9150400) + 0, (float *)(A + 6731200) + 0, (float *)(A + 213504) + 0);
+  k36_matmul((float *)(A + 213504) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 7115200) + 0, A + 1647104);
+  k28_mul_mul_sub((float *)(A + 7115200) + 86400, (float *)(A + 4206400) + 0, (float *)(A + 6576000) + 0, (float *)(A + 4219200) + 0, (float *)(A + 6563200) + 0, (float *)(A + 4232000) + 0, (float *)(A + 6614400) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 345600, (float *)(A + 7473600) + 345650, (float *)(A + 7473600) + 345700);
+  k29_mul_sub_mul((float *)(A + 7115200) + 86400, (float *)(A + 6576000) + 0, (float *)(A + 4206400) + 0, (float *)(A + 7473600) + 345750);
+  k30_matmul((float *)(A + 7473600) + 345600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 83200, (float *)(A + 6731200) + 0, (float *)(A + 6486400) + 0, (float *)(A + 6627200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 6499200) + 0, (float *)(A + 6524800) + 0, (float *)(A + 6512000) + 0, (float *)(A + 6537600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 332800, (float *)(A + 7473600) + 332850, (float *)(A + 7473600) + 332900, (float *)(A + 7473600) + 332950);
+  k30_matmul((float *)(A + 7473600) + 332800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 80000, (float *)(A + 6731200) + 0, (float *)(A + 6409600) + 0, (float *)(A + 6550400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6422400) + 0, (float *)(A + 6448000) + 0, (float *)(A + 6435200) + 0, (float *)(A + 6460800) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 320000, (float *)(A + 7473600) + 320050, (float *)(A + 7473600) + 320100, (float *)(A + 7473600) + 320150);
+  k30_matmul((float *)(A + 7473600) + 320000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 76800, (float *)(A + 6731200) + 0, (float *)(A + 6332800) + 0, (float *)(A + 6473600) + 0, (float *)(A + 6756800) + 0, (float *)(A + 6345600) + 0, (float *)(A + 6371200) + 0, (float *)(A + 6358400) + 0, (float *)(A + 6384000) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 307200, (float *)(A + 7473600) + 307250, (float *)(A + 7473600) + 307300, (float *)(A + 7473600) + 307350);
+  k30_matmul((float *)(A + 7473600) + 307200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 73600, (float *)(A + 6731200) + 0, (float *)(A + 6256000) + 0, (float *)(A + 6396800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6268800) + 0, (float *)(A + 6294400) + 0, (float *)(A + 6281600) + 0, (float *)(A + 6307200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 294400, (float *)(A + 7473600) + 294450, (float *)(A + 7473600) + 294500, (float *)(A + 7473600) + 294550);
+  k30_matmul((float *)(A + 7473600) + 294400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 70400, (float *)(A + 6731200) + 0, (float *)(A + 6179200) + 0, (float *)(A + 6320000) + 0, (float *)(A + 6756800) + 0, (float *)(A + 6192000) + 0, (float *)(A + 6217600) + 0, (float *)(A + 6204800) + 0, (float *)(A + 6230400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 281600, (float *)(A + 7473600) + 281650, (float *)(A + 7473600) + 281700, (float *)(A + 7473600) + 281750);
+  k30_matmul((float *)(A + 7473600) + 281600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
 }
 
 static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 6473600) + 0, (float *)(A + 6435200) + 0, (float *)(A + 4297600) + 76800);
-  k9_matmul((float *)(A + 4297600) + 76800, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6486400) + 0);
-  k4_add_add((float *)(A + 213504) + 320000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6486400) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 6486400) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 6486400) + 0, (float *)(A + 6499200) + 0, (float *)(A + 6512000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 6460800) + 0, (float *)(A + 6512000) + 0, (float *)(A + 6524800) + 0, (float *)(A + 6537600) + 0, (float *)(A + 6550400) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 6550400) + 0, (float *)(A + 6512000) + 0, (float *)(A + 4297600) + 80000);
-  k9_matmul((float *)(A + 4297600) + 80000, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6563200) + 0);
-  k4_add_add((float *)(A + 213504) + 332800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6563200) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 6563200) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 6563200) + 0, (float *)(A + 6576000) + 0, (float *)(A + 6588800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 6537600) + 0, (float *)(A + 6588800) + 0, (float *)(A + 6601600) + 0, (float *)(A + 6614400) + 0, (float *)(A + 6627200) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 6627200) + 0, (float *)(A + 6588800) + 0, (float *)(A + 4297600) + 83200);
-  k9_matmul((float *)(A + 4297600) + 83200, (float *)(A + 4257600) + 0, (float *)(A + 4206400) + 0, A + 1797504);
-  k10_add((float *)(A + 4206400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6640000) + 0);
-  k4_add_add((float *)(A + 213504) + 345600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6640000) + 0, (float *)(A + 4206400) + 0);
-  k5_tanh((float *)(A + 4206400) + 100, (float *)(A + 4257600) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 0, (float *)(A + 4257600) + 0, (float *)(A + 4270400) + 0, (float *)(A + 4283200) + 0);
-  k21_sigmoid_mul_add((float *)(A + 4206400) + 50, (float *)(A + 6614400) + 0, (float *)(A + 4283200) + 0, (float *)(A + 6640000) + 0, (float *)(A + 6652800) + 0);
-  k19_sigmoid_mul((float *)(A + 4206400) + 150, (float *)(A + 6652800) + 0, (float *)(A + 4283200) + 0, (float *)(A + 4297600) + 86400);
-  k7_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 4206400) + 0);
-  k13_matmul((float *)(A + 4297600) + 0, (float *)(A + 4206400) + 0, (float *)(A + 213504) + 0, A + 4296000);
-  k3_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 4206400) + 0);
-  k4_add_add((float *)(A + 213504) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4206400) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 6665600) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 6691200) + 0, (float *)(A + 6665600) + 0, (float *)(A + 6678400) + 0, (float *)(A + 4206400) + 0, (float *)(A + 4219200) + 0);
-  k7_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 6742400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 4219200) + 0, (float *)(A + 4232000) + 0, (float *)(A + 6782400) + 0);
-  k9_matmul((float *)(A + 6782400) + 0, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7128000) + 0);
-  k4_add_add((float *)(A + 213504) + 12800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7128000) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 4244800) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 4244800) + 0, (float *)(A + 7128000) + 0, (float *)(A + 7140800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 4206400) + 0, (float *)(A + 7140800) + 0, (float *)(A + 7153600) + 0, (float *)(A + 7166400) + 0, (float *)(A + 7179200) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 7179200) + 0, (float *)(A + 7140800) + 0, (float *)(A + 6782400) + 3200);
-  k9_matmul((float *)(A + 6782400) + 3200, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7192000) + 0);
-  k4_add_add((float *)(A + 213504) + 25600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7192000) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 7192000) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 7192000) + 0, (float *)(A + 7204800) + 0, (float *)(A + 7217600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 7166400) + 0, (float *)(A + 7217600) + 0, (float *)(A + 7230400) + 0, (float *)(A + 7243200) + 0, (float *)(A + 7256000) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 7256000) + 0, (float *)(A + 7217600) + 0, (float *)(A + 6782400) + 6400);
-  k9_matmul((float *)(A + 6782400) + 6400, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7268800) + 0);
-  k4_add_add((float *)(A + 213504) + 38400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7268800) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 7268800) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 7268800) + 0, (float *)(A + 7281600) + 0, (float *)(A + 7294400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 7243200) + 0, (float *)(A + 7294400) + 0, (float *)(A + 7307200) + 0, (float *)(A + 7320000) + 0, (float *)(A + 7332800) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 7332800) + 0, (float *)(A + 7294400) + 0, (float *)(A + 6782400) + 9600);
-  k9_matmul((float *)(A + 6782400) + 9600, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7345600) + 0);
-  k4_add_add((float *)(A + 213504) + 51200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7345600) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 7345600) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 7345600) + 0, (float *)(A + 7358400) + 0, (float *)(A + 7371200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 7320000) + 0, (float *)(A + 7371200) + 0, (float *)(A + 7384000) + 0, (float *)(A + 7396800) + 0, (float *)(A + 7409600) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 7409600) + 0, (float *)(A + 7371200) + 0, (float *)(A + 6782400) + 12800);
-  k9_matmul((float *)(A + 6782400) + 12800, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7422400) + 0);
-  k4_add_add((float *)(A + 213504) + 64000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7422400) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 7422400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 7422400) + 0, (float *)(A + 7435200) + 0, (float *)(A + 7448000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 7396800) + 0, (float *)(A + 7448000) + 0, (float *)(A + 7460800) + 0, (float *)(A + 7473600) + 0, (float *)(A + 7486400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 7486400) + 0, (float *)(A + 7448000) + 0, (float *)(A + 6782400) + 16000);
-  k9_matmul((float *)(A + 6782400) + 16000, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7499200) + 0);
-  k4_add_add((float *)(A + 213504) + 76800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7499200) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 7499200) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 7499200) + 0, (float *)(A + 7512000) + 0, (float *)(A + 7524800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 7473600) + 0, (float *)(A + 7524800) + 0, (float *)(A + 7537600) + 0, (float *)(A + 7550400) + 0, (float *)(A + 7563200) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 7563200) + 0, (float *)(A + 7524800) + 0, (float *)(A + 6782400) + 19200);
-  k9_matmul((float *)(A + 6782400) + 19200, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7576000) + 0);
-  k4_add_add((float *)(A + 213504) + 89600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7576000) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 7576000) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 7576000) + 0, (float *)(A + 7588800) + 0, (float *)(A + 7601600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 7550400) + 0, (float *)(A + 7601600) + 0, (float *)(A + 7614400) + 0, (float *)(A + 7627200) + 0, (float *)(A + 7640000) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 7640000) + 0, (float *)(A + 7601600) + 0, (float *)(A + 6782400) + 22400);
-  k9_matmul((float *)(A + 6782400) + 22400, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7652800) + 0);
-  k4_add_add((float *)(A + 213504) + 102400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7652800) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 7652800) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 7652800) + 0, (float *)(A + 7665600) + 0, (float *)(A + 7678400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 7627200) + 0, (float *)(A + 7678400) + 0, (float *)(A + 7691200) + 0, (float *)(A + 7704000) + 0, (float *)(A + 7716800) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 7716800) + 0, (float *)(A + 7678400) + 0, (float *)(A + 6782400) + 25600);
-  k9_matmul((float *)(A + 6782400) + 25600, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7729600) + 0);
-  k4_add_add((float *)(A + 213504) + 115200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7729600) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 7729600) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 7729600) + 0, (float *)(A + 7742400) + 0, (float *)(A + 7755200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 7704000) + 0, (float *)(A + 7755200) + 0, (float *)(A + 7768000) + 0, (float *)(A + 7780800) + 0, (float *)(A + 7793600) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 7793600) + 0, (float *)(A + 7755200) + 0, (float *)(A + 6782400) + 28800);
-  k9_matmul((float *)(A + 6782400) + 28800, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7806400) + 0);
-  k4_add_add((float *)(A + 213504) + 128000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7806400) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 7806400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 7806400) + 0, (float *)(A + 7819200) + 0, (float *)(A + 7832000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 7780800) + 0, (float *)(A + 7832000) + 0, (float *)(A + 7844800) + 0, (float *)(A + 7857600) + 0, (float *)(A + 7870400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 7870400) + 0, (float *)(A + 7832000) + 0, (float *)(A + 6782400) + 32000);
-  k9_matmul((float *)(A + 6782400) + 32000, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7883200) + 0);
-  k4_add_add((float *)(A + 213504) + 140800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7883200) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 7883200) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 7883200) + 0, (float *)(A + 7896000) + 0, (float *)(A + 7908800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 7857600) + 0, (float *)(A + 7908800) + 0, (float *)(A + 7921600) + 0, (float *)(A + 7934400) + 0, (float *)(A + 7947200) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 7947200) + 0, (float *)(A + 7908800) + 0, (float *)(A + 6782400) + 35200);
-  k9_matmul((float *)(A + 6782400) + 35200, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7960000) + 0);
-  k4_add_add((float *)(A + 213504) + 153600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7960000) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 7960000) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 7960000) + 0, (float *)(A + 7972800) + 0, (float *)(A + 7985600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 7934400) + 0, (float *)(A + 7985600) + 0, (float *)(A + 7998400) + 0, (float *)(A + 8011200) + 0, (float *)(A + 8024000) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8024000) + 0, (float *)(A + 7985600) + 0, (float *)(A + 6782400) + 38400);
-  k9_matmul((float *)(A + 6782400) + 38400, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8036800) + 0);
-  k4_add_add((float *)(A + 213504) + 166400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8036800) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8036800) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8036800) + 0, (float *)(A + 8049600) + 0, (float *)(A + 8062400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8011200) + 0, (float *)(A + 8062400) + 0, (float *)(A + 8075200) + 0, (float *)(A + 8088000) + 0, (float *)(A + 8100800) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8100800) + 0, (float *)(A + 8062400) + 0, (float *)(A + 6782400) + 41600);
-  k9_matmul((float *)(A + 6782400) + 41600, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8113600) + 0);
-  k4_add_add((float *)(A + 213504) + 179200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8113600) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8113600) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8113600) + 0, (float *)(A + 8126400) + 0, (float *)(A + 8139200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8088000) + 0, (float *)(A + 8139200) + 0, (float *)(A + 8152000) + 0, (float *)(A + 8164800) + 0, (float *)(A + 8177600) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8177600) + 0, (float *)(A + 8139200) + 0, (float *)(A + 6782400) + 44800);
-  k9_matmul((float *)(A + 6782400) + 44800, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8190400) + 0);
-  k4_add_add((float *)(A + 213504) + 192000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8190400) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8190400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8190400) + 0, (float *)(A + 8203200) + 0, (float *)(A + 8216000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8164800) + 0, (float *)(A + 8216000) + 0, (float *)(A + 8228800) + 0, (float *)(A + 8241600) + 0, (float *)(A + 8254400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8254400) + 0, (float *)(A + 8216000) + 0, (float *)(A + 6782400) + 48000);
-  k9_matmul((float *)(A + 6782400) + 48000, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8267200) + 0);
-  k4_add_add((float *)(A + 213504) + 204800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8267200) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8267200) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8280000) + 0, (float *)(A + 8292800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8241600) + 0, (float *)(A + 8292800) + 0, (float *)(A + 8305600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8331200) + 0, (float *)(A + 8292800) + 0, (float *)(A + 6782400) + 51200);
-  k9_matmul((float *)(A + 6782400) + 51200, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8344000) + 0);
-  k4_add_add((float *)(A + 213504) + 217600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8344000) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8344000) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8344000) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8369600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8318400) + 0, (float *)(A + 8369600) + 0, (float *)(A + 8382400) + 0, (float *)(A + 8395200) + 0, (float *)(A + 8408000) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8408000) + 0, (float *)(A + 8369600) + 0, (float *)(A + 6782400) + 54400);
-  k9_matmul((float *)(A + 6782400) + 54400, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8420800) + 0);
-  k4_add_add((float *)(A + 213504) + 230400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8420800) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8420800) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8420800) + 0, (float *)(A + 8433600) + 0, (float *)(A + 8446400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8395200) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8459200) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8484800) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8484800) + 0, (float *)(A + 8446400) + 0, (float *)(A + 6782400) + 57600);
-  k9_matmul((float *)(A + 6782400) + 57600, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8497600) + 0);
-  k4_add_add((float *)(A + 213504) + 243200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8497600) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8497600) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8510400) + 0, (float *)(A + 8523200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8472000) + 0, (float *)(A + 8523200) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8548800) + 0, (float *)(A + 8561600) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8561600) + 0, (float *)(A + 8523200) + 0, (float *)(A + 6782400) + 60800);
-  k9_matmul((float *)(A + 6782400) + 60800, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8574400) + 0);
-  k4_add_add((float *)(A + 213504) + 256000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8574400) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8574400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8574400) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8600000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8548800) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8612800) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8638400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8638400) + 0, (float *)(A + 8600000) + 0, (float *)(A + 6782400) + 64000);
-  k9_matmul((float *)(A + 6782400) + 64000, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8651200) + 0);
-  k4_add_add((float *)(A + 213504) + 268800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8651200) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8651200) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8651200) + 0, (float *)(A + 8664000) + 0, (float *)(A + 8676800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8625600) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8702400) + 0, (float *)(A + 8715200) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8715200) + 0, (float *)(A + 8676800) + 0, (float *)(A + 6782400) + 67200);
-  k9_matmul((float *)(A + 6782400) + 67200, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8728000) + 0);
-  k4_add_add((float *)(A + 213504) + 281600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8728000) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8728000) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8728000) + 0, (float *)(A + 8740800) + 0, (float *)(A + 8753600) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8702400) + 0, (float *)(A + 8753600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8792000) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8792000) + 0, (float *)(A + 8753600) + 0, (float *)(A + 6782400) + 70400);
-  k9_matmul((float *)(A + 6782400) + 70400, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8804800) + 0);
-  k4_add_add((float *)(A + 213504) + 294400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8804800) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8804800) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 8817600) + 0, (float *)(A + 8830400) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8779200) + 0, (float *)(A + 8830400) + 0, (float *)(A + 8843200) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8868800) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8868800) + 0, (float *)(A + 8830400) + 0, (float *)(A + 6782400) + 73600);
-  k9_matmul((float *)(A + 6782400) + 73600, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8881600) + 0);
-  k4_add_add((float *)(A + 213504) + 307200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8881600) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8881600) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8881600) + 0, (float *)(A + 8894400) + 0, (float *)(A + 8907200) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8856000) + 0, (float *)(A + 8907200) + 0, (float *)(A + 8920000) + 0, (float *)(A + 8932800) + 0, (float *)(A + 8945600) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 8945600) + 0, (float *)(A + 8907200) + 0, (float *)(A + 6782400) + 76800);
-  k9_matmul((float *)(A + 6782400) + 76800, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8958400) + 0);
-}
-
-static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k4_add_add((float *)(A + 213504) + 320000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8958400) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 8958400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 8958400) + 0, (float *)(A + 8971200) + 0, (float *)(A + 8984000) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 8932800) + 0, (float *)(A + 8984000) + 0, (float *)(A + 8996800) + 0, (float *)(A + 9009600) + 0, (float *)(A + 9022400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 9022400) + 0, (float *)(A + 8984000) + 0, (float *)(A + 6782400) + 80000);
-  k9_matmul((float *)(A + 6782400) + 80000, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9035200) + 0);
-  k4_add_add((float *)(A + 213504) + 332800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9035200) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 9035200) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9060800) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 9009600) + 0, (float *)(A + 9060800) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9086400) + 0, (float *)(A + 9099200) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 9099200) + 0, (float *)(A + 9060800) + 0, (float *)(A + 6782400) + 83200);
-  k9_matmul((float *)(A + 6782400) + 83200, (float *)(A + 6742400) + 0, (float *)(A + 6691200) + 0, A + 4296000);
-  k10_add((float *)(A + 6691200) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9112000) + 0);
-  k4_add_add((float *)(A + 213504) + 345600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9112000) + 0, (float *)(A + 6691200) + 0);
-  k5_tanh((float *)(A + 6691200) + 100, (float *)(A + 6742400) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 0, (float *)(A + 6742400) + 0, (float *)(A + 6755200) + 0, (float *)(A + 6768000) + 0);
-  k21_sigmoid_mul_add((float *)(A + 6691200) + 50, (float *)(A + 9086400) + 0, (float *)(A + 6768000) + 0, (float *)(A + 9112000) + 0, (float *)(A + 9124800) + 0);
-  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 1797504) + 0);
-  k19_sigmoid_mul((float *)(A + 6691200) + 150, (float *)(A + 9124800) + 0, (float *)(A + 6768000) + 0, (float *)(A + 9137600) + 0);
-  k15_matmul((float *)(A + 9137600) + 0, (float *)(A + 1797504) + 0, (float *)(A + 9150400) + 0, A + 4296000);
-  k22_one_hot(in->y + 0, (float *)(A + 9152960) + 0);
-  k16_add((float *)(A + 9150400) + 0, P + 57360 /* dense1.bias */, (float *)(A + 9155520) + 0);
-  k23_log_softmax((float *)(A + 9155520) + 0, (float *)(A + 9150400) + 0);
-  k24_mul((float *)(A + 9152960) + 0, (float *)(A + 9150400) + 0, (float *)(A + 9158080) + 0);
-  k25_sum_to((float *)(A + 9158080) + 0, (float *)(A + 4296000) + 0);
-  k26_sum_to((float *)(A + 4296000) + 0, (float *)(A + 4296256) + 0);
-  k27_argmax((float *)(A + 9155520) + 0, (int32_t *)(A + 4296000) + 0);
-  k28_equal((int32_t *)(A + 4296000) + 0, in->y + 0, (float *)(A + 4296320) + 0);
-  k26_sum_to((float *)(A + 4296320) + 0, (float *)(A + 4296000) + 0);
-  k29_mul((float *)(A + 9152960) + 0, (float *)(A + 9158080) + 0);
-  k25_sum_to((float *)(A + 9158080) + 0, (float *)(A + 4296320) + 0);
-  k30_exp_mul_sub((float *)(A + 9150400) + 0, (float *)(A + 4296320) + 0, (float *)(A + 9158080) + 0, (float *)(A + 9152960) + 0);
-  k31_matmul((float *)(A + 9152960) + 0, P + 56848 /* dense1.weight */, (float *)(A + 6691200) + 0, A + 4296320);
-  k32_mul_sub((float *)(A + 9124800) + 0, (float *)(A + 6704000) + 0);
-  k33_sub_mul((float *)(A + 6755200) + 0, (float *)(A + 6716800) + 0);
-  k33_sub_mul((float *)(A + 9112000) + 0, (float *)(A + 6729600) + 0);
-  k32_mul_sub((float *)(A + 6742400) + 0, (float *)(A + 213504) + 0);
-  k33_sub_mul((float *)(A + 6768000) + 0, (float *)(A + 226304) + 0);
-  k34_mul_mul_mul((float *)(A + 6691200) + 0, (float *)(A + 6768000) + 0, (float *)(A + 6704000) + 0, (float *)(A + 9112000) + 0, (float *)(A + 6742400) + 0, (float *)(A + 6716800) + 0, (float *)(A + 9086400) + 0, (float *)(A + 6729600) + 0, (float *)(A + 6755200) + 0, (float *)(A + 213504) + 0, (float *)(A + 239104) + 0, (float *)(A + 9163200) + 345600, (float *)(A + 9163200) + 345650, (float *)(A + 9163200) + 345700);
-  k35_mul_mul((float *)(A + 6691200) + 0, (float *)(A + 9124800) + 0, (float *)(A + 226304) + 0, (float *)(A + 9163200) + 345750);
-  k36_matmul((float *)(A + 9163200) + 345600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9086400) + 0, A + 213504);
-  k32_mul_sub((float *)(A + 9099200) + 0, (float *)(A + 213504) + 0);
-  k33_sub_mul((float *)(A + 9048000) + 0, (float *)(A + 226304) + 0);
-  k33_sub_mul((float *)(A + 9073600) + 0, (float *)(A + 9112000) + 0);
-  k32_mul_sub((float *)(A + 9035200) + 0, (float *)(A + 9124800) + 0);
-  k33_sub_mul((float *)(A + 9060800) + 0, (float *)(A + 6691200) + 0);
-  k37_mul_mul_addn((float *)(A + 9086400) + 0, (float *)(A + 9060800) + 0, (float *)(A + 213504) + 0, (float *)(A + 239104) + 0, (float *)(A + 9073600) + 0, (float *)(A + 9035200) + 0, (float *)(A + 226304) + 0, (float *)(A + 9009600) + 0, (float *)(A + 9112000) + 0, (float *)(A + 9048000) + 0, (float *)(A + 9124800) + 0, (float *)(A + 6704000) + 0, (float *)(A + 9163200) + 332800, (float *)(A + 9163200) + 332850, (float *)(A + 9163200) + 332900);
-  k35_mul_mul((float *)(A + 9086400) + 0, (float *)(A + 9099200) + 0, (float *)(A + 6691200) + 0, (float *)(A + 9163200) + 332950);
-  k36_matmul((float *)(A + 9163200) + 332800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6691200) + 0, A + 9009600);
-  k32_mul_sub((float *)(A + 9022400) + 0, (float *)(A + 9009600) + 0);
-  k33_sub_mul((float *)(A + 8971200) + 0, (float *)(A + 9086400) + 0);
-  k33_sub_mul((float *)(A + 8996800) + 0, (float *)(A + 9099200) + 0);
-  k32_mul_sub((float *)(A + 8958400) + 0, (float *)(A + 9112000) + 0);
-  k33_sub_mul((float *)(A + 8984000) + 0, (float *)(A + 9124800) + 0);
-  k37_mul_mul_addn((float *)(A + 6691200) + 0, (float *)(A + 8984000) + 0, (float *)(A + 9009600) + 0, (float *)(A + 6704000) + 0, (float *)(A + 8996800) + 0, (float *)(A + 8958400) + 0, (float *)(A + 9086400) + 0, (float *)(A + 8932800) + 0, (float *)(A + 9099200) + 0, (float *)(A + 8971200) + 0, (float *)(A + 9112000) + 0, (float *)(A + 9035200) + 0, (float *)(A + 9163200) + 320000, (float *)(A + 9163200) + 320050, (float *)(A + 9163200) + 320100);
-  k35_mul_mul((float *)(A + 6691200) + 0, (float *)(A + 9022400) + 0, (float *)(A + 9124800) + 0, (float *)(A + 9163200) + 320150);
-  k36_matmul((float *)(A + 9163200) + 320000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8932800) + 0, A + 9009600);
-  k32_mul_sub((float *)(A + 8945600) + 0, (float *)(A + 9009600) + 0);
-  k33_sub_mul((float *)(A + 8894400) + 0, (float *)(A + 9022400) + 0);
-  k33_sub_mul((float *)(A + 8920000) + 0, (float *)(A + 6691200) + 0);
-  k32_mul_sub((float *)(A + 8881600) + 0, (float *)(A + 6704000) + 0);
-  k33_sub_mul((float *)(A + 8907200) + 0, (float *)(A + 9086400) + 0);
-  k37_mul_mul_addn((float *)(A + 8932800) + 0, (float *)(A + 8907200) + 0, (float *)(A + 9009600) + 0, (float *)(A + 9035200) + 0, (float *)(A + 8920000) + 0, (float *)(A + 8881600) + 0, (float *)(A + 9022400) + 0, (float *)(A + 8856000) + 0, (float *)(A + 6691200) + 0, (float *)(A + 8894400) + 0, (float *)(A + 6704000) + 0, (float *)(A + 9099200) + 0, (float *)(A + 9163200) + 307200, (float *)(A + 9163200) + 307250, (float *)(A + 9163200) + 307300);
-  k35_mul_mul((float *)(A + 8932800) + 0, (float *)(A + 8945600) + 0, (float *)(A + 9086400) + 0, (float *)(A + 9163200) + 307350);
-  k36_matmul((float *)(A + 9163200) + 307200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8856000) + 0, A + 8932800);
-  k32_mul_sub((float *)(A + 8868800) + 0, (float *)(A + 8932800) + 0);
-  k33_sub_mul((float *)(A + 8817600) + 0, (float *)(A + 9035200) + 0);
-  k33_sub_mul((float *)(A + 8843200) + 0, (float *)(A + 9086400) + 0);
-  k32_mul_sub((float *)(A + 8804800) + 0, (float *)(A + 6691200) + 0);
-  k33_sub_mul((float *)(A + 8830400) + 0, (float *)(A + 6704000) + 0);
-  k37_mul_mul_addn((float *)(A + 8856000) + 0, (float *)(A + 8830400) + 0, (float *)(A + 8932800) + 0, (float *)(A + 9099200) + 0, (float *)(A + 8843200) + 0, (float *)(A + 8804800) + 0, (float *)(A + 9035200) + 0, (float *)(A + 8779200) + 0, (float *)(A + 9086400) + 0, (float *)(A + 8817600) + 0, (float *)(A + 6691200) + 0, (float *)(A + 9009600) + 0, (float *)(A + 9163200) + 294400, (float *)(A + 9163200) + 294450, (float *)(A + 9163200) + 294500);
-  k35_mul_mul((float *)(A + 8856000) + 0, (float *)(A + 8868800) + 0, (float *)(A + 6704000) + 0, (float *)(A + 9163200) + 294550);
-  k36_matmul((float *)(A + 9163200) + 294400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8779200) + 0, A + 8856000);
-  k32_mul_sub((float *)(A + 8792000) + 0, (float *)(A + 8856000) + 0);
-  k33_sub_mul((float *)(A + 8740800) + 0, (float *)(A + 8932800) + 0);
-  k33_sub_mul((float *)(A + 8766400) + 0, (float *)(A + 9022400) + 0);
-  k32_mul_sub((float *)(A + 8728000) + 0, (float *)(A + 9035200) + 0);
-  k33_sub_mul((float *)(A + 8753600) + 0, (float *)(A + 6691200) + 0);
-  k37_mul_mul_addn((float *)(A + 8779200) + 0, (float *)(A + 8753600) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9009600) + 0, (float *)(A + 8766400) + 0, (float *)(A + 8728000) + 0, (float *)(A + 8932800) + 0, (float *)(A + 8702400) + 0, (float *)(A + 9022400) + 0, (float *)(A + 8740800) + 0, (float *)(A + 9035200) + 0, (float *)(A + 6704000) + 0, (float *)(A + 9163200) + 281600, (float *)(A + 9163200) + 281650, (float *)(A + 9163200) + 281700);
-  k35_mul_mul((float *)(A + 8779200) + 0, (float *)(A + 8792000) + 0, (float *)(A + 6691200) + 0, (float *)(A + 9163200) + 281750);
-  k36_matmul((float *)(A + 9163200) + 281600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6691200) + 0, A + 8702400);
-  k32_mul_sub((float *)(A + 8715200) + 0, (float *)(A + 8702400) + 0);
-  k33_sub_mul((float *)(A + 8664000) + 0, (float *)(A + 8779200) + 0);
-  k33_sub_mul((float *)(A + 8689600) + 0, (float *)(A + 8856000) + 0);
-  k32_mul_sub((float *)(A + 8651200) + 0, (float *)(A + 8932800) + 0);
-  k33_sub_mul((float *)(A + 8676800) + 0, (float *)(A + 9086400) + 0);
-  k37_mul_mul_addn((float *)(A + 6691200) + 0, (float *)(A + 8676800) + 0, (float *)(A + 8702400) + 0, (float *)(A + 6704000) + 0, (float *)(A + 8689600) + 0, (float *)(A + 8651200) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8664000) + 0, (float *)(A + 8932800) + 0, (float *)(A + 9099200) + 0, (float *)(A + 9163200) + 268800, (float *)(A + 9163200) + 268850, (float *)(A + 9163200) + 268900);
-  k35_mul_mul((float *)(A + 6691200) + 0, (float *)(A + 8715200) + 0, (float *)(A + 9086400) + 0, (float *)(A + 9163200) + 268950);
-  k36_matmul((float *)(A + 9163200) + 268800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8625600) + 0, A + 8702400);
-  k32_mul_sub((float *)(A + 8638400) + 0, (float *)(A + 8702400) + 0);
-  k33_sub_mul((float *)(A + 8587200) + 0, (float *)(A + 8779200) + 0);
-  k33_sub_mul((float *)(A + 8612800) + 0, (float *)(A + 8856000) + 0);
-  k32_mul_sub((float *)(A + 8574400) + 0, (float *)(A + 8932800) + 0);
-  k33_sub_mul((float *)(A + 8600000) + 0, (float *)(A + 9086400) + 0);
-  k37_mul_mul_addn((float *)(A + 8625600) + 0, (float *)(A + 8600000) + 0, (float *)(A + 8702400) + 0, (float *)(A + 9099200) + 0, (float *)(A + 8612800) + 0, (float *)(A + 8574400) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8548800) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8587200) + 0, (float *)(A + 8932800) + 0, (float *)(A + 6691200) + 0, (float *)(A + 9163200) + 256000, (float *)(A + 9163200) + 256050, (float *)(A + 9163200) + 256100);
-  k35_mul_mul((float *)(A + 8625600) + 0, (float *)(A + 8638400) + 0, (float *)(A + 9086400) + 0, (float *)(A + 9163200) + 256150);
-  k36_matmul((float *)(A + 9163200) + 256000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6704000) + 0, A + 8548800);
-  k32_mul_sub((float *)(A + 8561600) + 0, (float *)(A + 8548800) + 0);
-  k33_sub_mul((float *)(A + 8510400) + 0, (float *)(A + 8625600) + 0);
-  k33_sub_mul((float *)(A + 8536000) + 0, (float *)(A + 8702400) + 0);
-  k32_mul_sub((float *)(A + 8497600) + 0, (float *)(A + 8779200) + 0);
-  k33_sub_mul((float *)(A + 8523200) + 0, (float *)(A + 8856000) + 0);
-  k37_mul_mul_addn((float *)(A + 6704000) + 0, (float *)(A + 8523200) + 0, (float *)(A + 8548800) + 0, (float *)(A + 6691200) + 0, (float *)(A + 8536000) + 0, (float *)(A + 8497600) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8702400) + 0, (float *)(A + 8510400) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8932800) + 0, (float *)(A + 9163200) + 243200, (float *)(A + 9163200) + 243250, (float *)(A + 9163200) + 243300);
-  k35_mul_mul((float *)(A + 6704000) + 0, (float *)(A + 8561600) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9163200) + 243350);
-  k36_matmul((float *)(A + 9163200) + 243200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8472000) + 0, A + 8548800);
-  k32_mul_sub((float *)(A + 8484800) + 0, (float *)(A + 8548800) + 0);
-  k33_sub_mul((float *)(A + 8433600) + 0, (float *)(A + 8625600) + 0);
-  k33_sub_mul((float *)(A + 8459200) + 0, (float *)(A + 8702400) + 0);
-  k32_mul_sub((float *)(A + 8420800) + 0, (float *)(A + 8779200) + 0);
-  k33_sub_mul((float *)(A + 8446400) + 0, (float *)(A + 8856000) + 0);
-  k37_mul_mul_addn((float *)(A + 8472000) + 0, (float *)(A + 8446400) + 0, (float *)(A + 8548800) + 0, (float *)(A + 8932800) + 0, (float *)(A + 8459200) + 0, (float *)(A + 8420800) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8395200) + 0, (float *)(A + 8702400) + 0, (float *)(A + 8433600) + 0, (float *)(A + 8779200) + 0, (float *)(A + 6691200) + 0, (float *)(A + 9163200) + 230400, (float *)(A + 9163200) + 230450, (float *)(A + 9163200) + 230500);
-  k35_mul_mul((float *)(A + 8472000) + 0, (float *)(A + 8484800) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9163200) + 230550);
-  k36_matmul((float *)(A + 9163200) + 230400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6704000) + 0, A + 8395200);
-  k32_mul_sub((float *)(A + 8408000) + 0, (float *)(A + 8395200) + 0);
-  k33_sub_mul((float *)(A + 8356800) + 0, (float *)(A + 8472000) + 0);
-  k33_sub_mul((float *)(A + 8382400) + 0, (float *)(A + 8548800) + 0);
-  k32_mul_sub((float *)(A + 8344000) + 0, (float *)(A + 8625600) + 0);
-  k33_sub_mul((float *)(A + 8369600) + 0, (float *)(A + 8702400) + 0);
-  k37_mul_mul_addn((float *)(A + 6704000) + 0, (float *)(A + 8369600) + 0, (float *)(A + 8395200) + 0, (float *)(A + 6691200) + 0, (float *)(A + 8382400) + 0, (float *)(A + 8344000) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8548800) + 0, (float *)(A + 8356800) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8779200) + 0, (float *)(A + 9163200) + 217600, (float *)(A + 9163200) + 217650, (float *)(A + 9163200) + 217700);
-  k35_mul_mul((float *)(A + 6704000) + 0, (float *)(A + 8408000) + 0, (float *)(A + 8702400) + 0, (float *)(A + 9163200) + 217750);
-  k36_matmul((float *)(A + 9163200) + 217600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8318400) + 0, A + 8395200);
-  k32_mul_sub((float *)(A + 8331200) + 0, (float *)(A + 8395200) + 0);
-  k33_sub_mul((float *)(A + 8280000) + 0, (float *)(A + 8472000) + 0);
-  k33_sub_mul((float *)(A + 8305600) + 0, (float *)(A + 8548800) + 0);
-  k32_mul_sub((float *)(A + 8267200) + 0, (float *)(A + 8625600) + 0);
-  k33_sub_mul((float *)(A + 8292800) + 0, (float *)(A + 8702400) + 0);
-  k37_mul_mul_addn((float *)(A + 8318400) + 0, (float *)(A + 8292800) + 0, (float *)(A + 8395200) + 0, (float *)(A + 8779200) + 0, (float *)(A + 8305600) + 0, (float *)(A + 8267200) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8241600) + 0, (float *)(A + 8548800) + 0, (float *)(A + 8280000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8856000) + 0, (float *)(A + 9163200) + 204800, (float *)(A + 9163200) + 204850, (float *)(A + 9163200) + 204900);
-  k35_mul_mul((float *)(A + 8318400) + 0, (float *)(A + 8331200) + 0, (float *)(A + 8702400) + 0, (float *)(A + 9163200) + 204950);
-  k36_matmul((float *)(A + 9163200) + 204800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8241600) + 0, A + 8318400);
-  k32_mul_sub((float *)(A + 8254400) + 0, (float *)(A + 8318400) + 0);
-  k33_sub_mul((float *)(A + 8203200) + 0, (float *)(A + 8395200) + 0);
-  k33_sub_mul((float *)(A + 8228800) + 0, (float *)(A + 8472000) + 0);
-  k32_mul_sub((float *)(A + 8190400) + 0, (float *)(A + 8548800) + 0);
-  k33_sub_mul((float *)(A + 8216000) + 0, (float *)(A + 8625600) + 0);
-  k37_mul_mul_addn((float *)(A + 8241600) + 0, (float *)(A + 8216000) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8856000) + 0, (float *)(A + 8228800) + 0, (float *)(A + 8190400) + 0, (float *)(A + 8395200) + 0, (float *)(A + 8164800) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8203200) + 0, (float *)(A + 8548800) + 0, (float *)(A + 8702400) + 0, (float *)(A + 9163200) + 192000, (float *)(A + 9163200) + 192050, (float *)(A + 9163200) + 192100);
-  k35_mul_mul((float *)(A + 8241600) + 0, (float *)(A + 8254400) + 0, (float *)(A + 8625600) + 0, (float *)(A + 9163200) + 192150);
-  k36_matmul((float *)(A + 9163200) + 192000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8164800) + 0, A + 8241600);
-  k32_mul_sub((float *)(A + 8177600) + 0, (float *)(A + 8241600) + 0);
-  k33_sub_mul((float *)(A + 8126400) + 0, (float *)(A + 8318400) + 0);
-  k33_sub_mul((float *)(A + 8152000) + 0, (float *)(A + 8395200) + 0);
-  k32_mul_sub((float *)(A + 8113600) + 0, (float *)(A + 8472000) + 0);
-  k33_sub_mul((float *)(A + 8139200) + 0, (float *)(A + 8548800) + 0);
-  k37_mul_mul_addn((float *)(A + 8164800) + 0, (float *)(A + 8139200) + 0, (float *)(A + 8241600) + 0, (float *)(A + 8702400) + 0, (float *)(A + 8152000) + 0, (float *)(A + 8113600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8088000) + 0, (float *)(A + 8395200) + 0, (float *)(A + 8126400) + 0, (float *)(A + 8472000) + 0, (float *)(A + 8625600) + 0, (float *)(A + 9163200) + 179200, (float *)(A + 9163200) + 179250, (float *)(A + 9163200) + 179300);
-  k35_mul_mul((float *)(A + 8164800) + 0, (float *)(A + 8177600) + 0, (float *)(A + 8548800) + 0, (float *)(A + 9163200) + 179350);
-  k36_matmul((float *)(A + 9163200) + 179200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8088000) + 0, A + 8164800);
-  k32_mul_sub((float *)(A + 8100800) + 0, (float *)(A + 8164800) + 0);
-  k33_sub_mul((float *)(A + 8049600) + 0, (float *)(A + 8241600) + 0);
-  k33_sub_mul((float *)(A + 8075200) + 0, (float *)(A + 8318400) + 0);
-  k32_mul_sub((float *)(A + 8036800) + 0, (float *)(A + 8395200) + 0);
-  k33_sub_mul((float *)(A + 8062400) + 0, (float *)(A + 8472000) + 0);
-  k37_mul_mul_addn((float *)(A + 8088000) + 0, (float *)(A + 8062400) + 0, (float *)(A + 8164800) + 0, (float *)(A + 8625600) + 0, (float *)(A + 8075200) + 0, (float *)(A + 8036800) + 0, (float *)(A + 8241600) + 0, (float *)(A + 8011200) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8049600) + 0, (float *)(A + 8395200) + 0, (float *)(A + 8548800) + 0, (float *)(A + 9163200) + 166400, (float *)(A + 9163200) + 166450, (float *)(A + 9163200) + 166500);
-  k35_mul_mul((float *)(A + 8088000) + 0, (float *)(A + 8100800) + 0, (float *)(A + 8472000) + 0, (float *)(A + 9163200) + 166550);
-  k36_matmul((float *)(A + 9163200) + 166400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8011200) + 0, A + 8088000);
-  k32_mul_sub((float *)(A + 8024000) + 0, (float *)(A + 8088000) + 0);
-  k33_sub_mul((float *)(A + 7972800) + 0, (float *)(A + 8164800) + 0);
-  k33_sub_mul((float *)(A + 7998400) + 0, (float *)(A + 8241600) + 0);
-  k32_mul_sub((float *)(A + 7960000) + 0, (float *)(A + 8318400) + 0);
-  k33_sub_mul((float *)(A + 7985600) + 0, (float *)(A + 8395200) + 0);
-  k37_mul_mul_addn((float *)(A + 8011200) + 0, (float *)(A + 7985600) + 0, (float *)(A + 8088000) + 0, (float *)(A + 8548800) + 0, (float *)(A + 7998400) + 0, (float *)(A + 7960000) + 0, (float *)(A + 8164800) + 0, (float *)(A + 7934400) + 0, (float *)(A + 8241600) + 0, (float *)(A + 7972800) + 0, (float *)(A + 8318400) + 0, (float *)(A + 8472000) + 0, (float *)(A + 9163200) + 153600, (float *)(A + 9163200) + 153650, (float *)(A + 9163200) + 153700);
-  k35_mul_mul((float *)(A + 8011200) + 0, (float *)(A + 8024000) + 0, (float *)(A + 8395200) + 0, (float *)(A + 9163200) + 153750);
-  k36_matmul((float *)(A + 9163200) + 153600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7934400) + 0, A + 8011200);
-  k32_mul_sub((float *)(A + 7947200) + 0, (float *)(A + 8011200) + 0);
-  k33_sub_mul((float *)(A + 7896000) + 0, (float *)(A + 8088000) + 0);
-  k33_sub_mul((float *)(A + 7921600) + 0, (float *)(A + 8164800) + 0);
-  k32_mul_sub((float *)(A + 7883200) + 0, (float *)(A + 8241600) + 0);
-  k33_sub_mul((float *)(A + 7908800) + 0, (float *)(A + 8318400) + 0);
-  k37_mul_mul_addn((float *)(A + 7934400) + 0, (float *)(A + 7908800) + 0, (float *)(A + 8011200) + 0, (float *)(A + 8472000) + 0, (float *)(A + 7921600) + 0, (float *)(A + 7883200) + 0, (float *)(A + 8088000) + 0, (float *)(A + 7857600) + 0, (float *)(A + 8164800) + 0, (float *)(A + 7896000) + 0, (float *)(A + 8241600) + 0, (float *)(A + 8395200) + 0, (float *)(A + 9163200) + 140800, (float *)(A + 9163200) + 140850, (float *)(A + 9163200) + 140900);
-  k35_mul_mul((float *)(A + 7934400) + 0, (float *)(A + 7947200) + 0, (float *)(A + 8318400) + 0, (float *)(A + 9163200) + 140950);
-  k36_matmul((float *)(A + 9163200) + 140800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7857600) + 0, A + 7934400);
-  k32_mul_sub((float *)(A + 7870400) + 0, (float *)(A + 7934400) + 0);
-  k33_sub_mul((float *)(A + 7819200) + 0, (float *)(A + 8011200) + 0);
-  k33_sub_mul((float *)(A + 7844800) + 0, (float *)(A + 8088000) + 0);
-  k32_mul_sub((float *)(A + 7806400) + 0, (float *)(A + 8164800) + 0);
-  k33_sub_mul((float *)(A + 7832000) + 0, (float *)(A + 8241600) + 0);
-  k37_mul_mul_addn((float *)(A + 7857600) + 0, (float *)(A + 7832000) + 0, (float *)(A + 7934400) + 0, (float *)(A + 8395200) + 0, (float *)(A + 7844800) + 0, (float *)(A + 7806400) + 0, (float *)(A + 8011200) + 0, (float *)(A + 7780800) + 0, (float *)(A + 8088000) + 0, (float *)(A + 7819200) + 0, (float *)(A + 8164800) + 0, (float *)(A + 8318400) + 0, (float *)(A + 9163200) + 128000, (float *)(A + 9163200) + 128050, (float *)(A + 9163200) + 128100);
-  k35_mul_mul((float *)(A + 7857600) + 0, (float *)(A + 7870400) + 0, (float *)(A + 8241600) + 0, (float *)(A + 9163200) + 128150);
-  k36_matmul((float *)(A + 9163200) + 128000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7780800) + 0, A + 7857600);
-  k32_mul_sub((float *)(A + 7793600) + 0, (float *)(A + 7857600) + 0);
-  k33_sub_mul((float *)(A + 7742400) + 0, (float *)(A + 7934400) + 0);
-  k33_sub_mul((float *)(A + 7768000) + 0, (float *)(A + 8011200) + 0);
-  k32_mul_sub((float *)(A + 7729600) + 0, (float *)(A + 8088000) + 0);
-  k33_sub_mul((float *)(A + 7755200) + 0, (float *)(A + 8164800) + 0);
-  k37_mul_mul_addn((float *)(A + 7780800) + 0, (float *)(A + 7755200) + 0, (float *)(A + 7857600) + 0, (float *)(A + 8318400) + 0, (float *)(A + 7768000) + 0, (float *)(A + 7729600) + 0, (float *)(A + 7934400) + 0, (float *)(A + 7704000) + 0, (float *)(A + 8011200) + 0, (float *)(A + 7742400) + 0, (float *)(A + 8088000) + 0, (float *)(A + 8241600) + 0, (float *)(A + 9163200) + 115200, (float *)(A + 9163200) + 115250, (float *)(A + 9163200) + 115300);
-  k35_mul_mul((float *)(A + 7780800) + 0, (float *)(A + 7793600) + 0, (float *)(A + 8164800) + 0, (float *)(A + 9163200) + 115350);
-  k36_matmul((float *)(A + 9163200) + 115200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7704000) + 0, A + 7780800);
-  k32_mul_sub((float *)(A + 7716800) + 0, (float *)(A + 7780800) + 0);
-  k33_sub_mul((float *)(A + 7665600) + 0, (float *)(A + 7857600) + 0);
-  k33_sub_mul((float *)(A + 7691200) + 0, (float *)(A + 7934400) + 0);
-  k32_mul_sub((float *)(A + 7652800) + 0, (float *)(A + 8011200) + 0);
-  k33_sub_mul((float *)(A + 7678400) + 0, (float *)(A + 8088000) + 0);
-  k37_mul_mul_addn((float *)(A + 7704000) + 0, (float *)(A + 7678400) + 0, (float *)(A + 7780800) + 0, (float *)(A + 8241600) + 0, (float *)(A + 7691200) + 0, (float *)(A + 7652800) + 0, (float *)(A + 7857600) + 0, (float *)(A + 7627200) + 0, (float *)(A + 7934400) + 0, (float *)(A + 7665600) + 0, (float *)(A + 8011200) + 0, (float *)(A + 8164800) + 0, (float *)(A + 9163200) + 102400, (float *)(A + 9163200) + 102450, (float *)(A + 9163200) + 102500);
-  k35_mul_mul((float *)(A + 7704000) + 0, (float *)(A + 7716800) + 0, (float *)(A + 8088000) + 0, (float *)(A + 9163200) + 102550);
-  k36_matmul((float *)(A + 9163200) + 102400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7627200) + 0, A + 7704000);
-  k32_mul_sub((float *)(A + 7640000) + 0, (float *)(A + 7704000) + 0);
-  k33_sub_mul((float *)(A + 7588800) + 0, (float *)(A + 7780800) + 0);
-  k33_sub_mul((float *)(A + 7614400) + 0, (float *)(A + 7857600) + 0);
-  k32_mul_sub((float *)(A + 7576000) + 0, (float *)(A + 7934400) + 0);
-  k33_sub_mul((float *)(A + 7601600) + 0, (float *)(A + 8011200) + 0);
-  k37_mul_mul_addn((float *)(A + 7627200) + 0, (float *)(A + 7601600) + 0, (float *)(A + 7704000) + 0, (float *)(A + 8164800) + 0, (float *)(A + 7614400) + 0, (float *)(A + 7576000) + 0, (float *)(A + 7780800) + 0, (float *)(A + 7550400) + 0, (float *)(A + 7857600) + 0, (float *)(A + 7588800) + 0, (float *)(A + 7934400) + 0, (float *)(A + 8088000) + 0, (float *)(A + 9163200) + 89600, (float *)(A + 9163200) + 89650, (float *)(A + 9163200) + 89700);
-}
-
-static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k35_mul_mul((float *)(A + 7627200) + 0, (float *)(A + 7640000) + 0, (float *)(A + 8011200) + 0, (float *)(A + 9163200) + 89750);
-  k36_matmul((float *)(A + 9163200) + 89600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7550400) + 0, A + 7627200);
-  k32_mul_sub((float *)(A + 7563200) + 0, (float *)(A + 7627200) + 0);
-  k33_sub_mul((float *)(A + 7512000) + 0, (float *)(A + 7704000) + 0);
-  k33_sub_mul((float *)(A + 7537600) + 0, (float *)(A + 7780800) + 0);
-  k32_mul_sub((float *)(A + 7499200) + 0, (float *)(A + 7857600) + 0);
-  k33_sub_mul((float *)(A + 7524800) + 0, (float *)(A + 7934400) + 0);
-  k37_mul_mul_addn((float *)(A + 7550400) + 0, (float *)(A + 7524800) + 0, (float *)(A + 7627200) + 0, (float *)(A + 8088000) + 0, (float *)(A + 7537600) + 0, (float *)(A + 7499200) + 0, (float *)(A + 7704000) + 0, (float *)(A + 7473600) + 0, (float *)(A + 7780800) + 0, (float *)(A + 7512000) + 0, (float *)(A + 7857600) + 0, (float *)(A + 8011200) + 0, (float *)(A + 9163200) + 76800, (float *)(A + 9163200) + 76850, (float *)(A + 9163200) + 76900);
-  k35_mul_mul((float *)(A + 7550400) + 0, (float *)(A + 7563200) + 0, (float *)(A + 7934400) + 0, (float *)(A + 9163200) + 76950);
-  k36_matmul((float *)(A + 9163200) + 76800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7473600) + 0, A + 7550400);
-  k32_mul_sub((float *)(A + 7486400) + 0, (float *)(A + 7550400) + 0);
-  k33_sub_mul((float *)(A + 7435200) + 0, (float *)(A + 7627200) + 0);
-  k33_sub_mul((float *)(A + 7460800) + 0, (float *)(A + 7704000) + 0);
-  k32_mul_sub((float *)(A + 7422400) + 0, (float *)(A + 7780800) + 0);
-  k33_sub_mul((float *)(A + 7448000) + 0, (float *)(A + 7857600) + 0);
-  k37_mul_mul_addn((float *)(A + 7473600) + 0, (float *)(A + 7448000) + 0, (float *)(A + 7550400) + 0, (float *)(A + 8011200) + 0, (float *)(A + 7460800) + 0, (float *)(A + 7422400) + 0, (float *)(A + 7627200) + 0, (float *)(A + 7396800) + 0, (float *)(A + 7704000) + 0, (float *)(A + 7435200) + 0, (float *)(A + 7780800) + 0, (float *)(A + 7934400) + 0, (float *)(A + 9163200) + 64000, (float *)(A + 9163200) + 64050, (float *)(A + 9163200) + 64100);
-  k35_mul_mul((float *)(A + 7473600) + 0, (float *)(A + 7486400) + 0, (float *)(A + 7857600) + 0, (float *)(A + 9163200) + 64150);
-  k36_matmul((float *)(A + 9163200) + 64000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7396800) + 0, A + 7473600);
-  k32_mul_sub((float *)(A + 7409600) + 0, (float *)(A + 7473600) + 0);
-  k33_sub_mul((float *)(A + 7358400) + 0, (float *)(A + 7550400) + 0);
-  k33_sub_mul((float *)(A + 7384000) + 0, (float *)(A + 7627200) + 0);
-  k32_mul_sub((float *)(A + 7345600) + 0, (float *)(A + 7704000) + 0);
-  k33_sub_mul((float *)(A + 7371200) + 0, (float *)(A + 7780800) + 0);
-  k37_mul_mul_addn((float *)(A + 7396800) + 0, (float *)(A + 7371200) + 0, (float *)(A + 7473600) + 0, (float *)(A + 7934400) + 0, (float *)(A + 7384000) + 0, (float *)(A + 7345600) + 0, (float *)(A + 7550400) + 0, (float *)(A + 7320000) + 0, (float *)(A + 7627200) + 0, (float *)(A + 7358400) + 0, (float *)(A + 7704000) + 0, (float *)(A + 7857600) + 0, (float *)(A + 9163200) + 51200, (float *)(A + 9163200) + 51250, (float *)(A + 9163200) + 51300);
-  k35_mul_mul((float *)(A + 7396800) + 0, (float *)(A + 7409600) + 0, (float *)(A + 7780800) + 0, (float *)(A + 9163200) + 51350);
-  k36_matmul((float *)(A + 9163200) + 51200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7320000) + 0, A + 7396800);
-  k32_mul_sub((float *)(A + 7332800) + 0, (float *)(A + 7396800) + 0);
-  k33_sub_mul((float *)(A + 7281600) + 0, (float *)(A + 7473600) + 0);
-  k33_sub_mul((float *)(A + 7307200) + 0, (float *)(A + 7550400) + 0);
-  k32_mul_sub((float *)(A + 7268800) + 0, (float *)(A + 7627200) + 0);
-  k33_sub_mul((float *)(A + 7294400) + 0, (float *)(A + 7704000) + 0);
-  k37_mul_mul_addn((float *)(A + 7320000) + 0, (float *)(A + 7294400) + 0, (float *)(A + 7396800) + 0, (float *)(A + 7857600) + 0, (float *)(A + 7307200) + 0, (float *)(A + 7268800) + 0, (float *)(A + 7473600) + 0, (float *)(A + 7243200) + 0, (float *)(A + 7550400) + 0, (float *)(A + 7281600) + 0, (float *)(A + 7627200) + 0, (float *)(A + 7780800) + 0, (float *)(A + 9163200) + 38400, (float *)(A + 9163200) + 38450, (float *)(A + 9163200) + 38500);
-  k35_mul_mul((float *)(A + 7320000) + 0, (float *)(A + 7332800) + 0, (float *)(A + 7704000) + 0, (float *)(A + 9163200) + 38550);
-  k36_matmul((float *)(A + 9163200) + 38400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7243200) + 0, A + 7320000);
-  k32_mul_sub((float *)(A + 7256000) + 0, (float *)(A + 7320000) + 0);
-  k33_sub_mul((float *)(A + 7204800) + 0, (float *)(A + 7396800) + 0);
-  k33_sub_mul((float *)(A + 7230400) + 0, (float *)(A + 7473600) + 0);
-  k32_mul_sub((float *)(A + 7192000) + 0, (float *)(A + 7550400) + 0);
-  k33_sub_mul((float *)(A + 7217600) + 0, (float *)(A + 7627200) + 0);
-  k37_mul_mul_addn((float *)(A + 7243200) + 0, (float *)(A + 7217600) + 0, (float *)(A + 7320000) + 0, (float *)(A + 7780800) + 0, (float *)(A + 7230400) + 0, (float *)(A + 7192000) + 0, (float *)(A + 7396800) + 0, (float *)(A + 7166400) + 0, (float *)(A + 7473600) + 0, (float *)(A + 7204800) + 0, (float *)(A + 7550400) + 0, (float *)(A + 7704000) + 0, (float *)(A + 9163200) + 25600, (float *)(A + 9163200) + 25650, (float *)(A + 9163200) + 25700);
-  k35_mul_mul((float *)(A + 7243200) + 0, (float *)(A + 7256000) + 0, (float *)(A + 7627200) + 0, (float *)(A + 9163200) + 25750);
-  k36_matmul((float *)(A + 9163200) + 25600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7166400) + 0, A + 7243200);
-  k32_mul_sub((float *)(A + 7179200) + 0, (float *)(A + 7243200) + 0);
-  k33_sub_mul((float *)(A + 7128000) + 0, (float *)(A + 7320000) + 0);
-  k33_sub_mul((float *)(A + 7153600) + 0, (float *)(A + 7396800) + 0);
-  k32_mul_sub((float *)(A + 4244800) + 0, (float *)(A + 7473600) + 0);
-  k33_sub_mul((float *)(A + 7140800) + 0, (float *)(A + 7550400) + 0);
-  k37_mul_mul_addn((float *)(A + 7166400) + 0, (float *)(A + 7140800) + 0, (float *)(A + 7243200) + 0, (float *)(A + 7704000) + 0, (float *)(A + 7153600) + 0, (float *)(A + 4244800) + 0, (float *)(A + 7320000) + 0, (float *)(A + 4206400) + 0, (float *)(A + 7396800) + 0, (float *)(A + 7128000) + 0, (float *)(A + 7473600) + 0, (float *)(A + 7627200) + 0, (float *)(A + 9163200) + 12800, (float *)(A + 9163200) + 12850, (float *)(A + 9163200) + 12900);
-  k35_mul_mul((float *)(A + 7166400) + 0, (float *)(A + 7179200) + 0, (float *)(A + 7550400) + 0, (float *)(A + 9163200) + 12950);
-  k36_matmul((float *)(A + 9163200) + 12800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4206400) + 0, A + 4244800);
-  k32_mul_sub((float *)(A + 4219200) + 0, (float *)(A + 4244800) + 0);
-  k33_sub_mul((float *)(A + 6678400) + 0, (float *)(A + 7243200) + 0);
-  k32_mul_sub((float *)(A + 6665600) + 0, (float *)(A + 7320000) + 0);
-  k33_sub_mul((float *)(A + 4232000) + 0, (float *)(A + 7396800) + 0);
-  k38_mul_mul_addn((float *)(A + 4206400) + 0, (float *)(A + 4232000) + 0, (float *)(A + 4244800) + 0, (float *)(A + 7627200) + 0, (float *)(A + 6665600) + 0, (float *)(A + 7243200) + 0, (float *)(A + 6678400) + 0, (float *)(A + 7320000) + 0, (float *)(A + 7473600) + 0, (float *)(A + 7550400) + 0);
-  k39_const((float *)(A + 7243200) + 0);
-  k40_mul_mul((float *)(A + 4206400) + 0, (float *)(A + 4219200) + 0, (float *)(A + 7396800) + 0, (float *)(A + 7320000) + 0);
-  k41_concat((float *)(A + 7473600) + 0, (float *)(A + 7243200) + 0, (float *)(A + 7550400) + 0, (float *)(A + 7320000) + 0, (float *)(A + 9163200) + 0);
-  k42_matmul((float *)(A + 9163200) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 213504) + 0, A + 7243200);
-  k32_mul_sub((float *)(A + 6652800) + 0, (float *)(A + 7243200) + 0);
-  k33_sub_mul((float *)(A + 4270400) + 0, (float *)(A + 7320000) + 0);
-  k33_sub_mul((float *)(A + 6640000) + 0, (float *)(A + 7396800) + 0);
-  k32_mul_sub((float *)(A + 4257600) + 0, (float *)(A + 7473600) + 0);
-  k33_sub_mul((float *)(A + 4283200) + 0, (float *)(A + 7550400) + 0);
-  k34_mul_mul_mul((float *)(A + 213504) + 86400, (float *)(A + 4283200) + 0, (float *)(A + 7243200) + 0, (float *)(A + 6640000) + 0, (float *)(A + 4257600) + 0, (float *)(A + 7320000) + 0, (float *)(A + 6614400) + 0, (float *)(A + 7396800) + 0, (float *)(A + 4270400) + 0, (float *)(A + 7473600) + 0, (float *)(A + 7627200) + 0, (float *)(A + 10596800) + 345600, (float *)(A + 10596800) + 345650, (float *)(A + 10596800) + 345700);
-  k35_mul_mul((float *)(A + 213504) + 86400, (float *)(A + 6652800) + 0, (float *)(A + 7550400) + 0, (float *)(A + 10596800) + 345750);
-  k36_matmul((float *)(A + 10596800) + 345600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6614400) + 0, A + 7243200);
-  k32_mul_sub((float *)(A + 6627200) + 0, (float *)(A + 7243200) + 0);
-  k33_sub_mul((float *)(A + 6576000) + 0, (float *)(A + 7320000) + 0);
-  k33_sub_mul((float *)(A + 6601600) + 0, (float *)(A + 7396800) + 0);
-  k32_mul_sub((float *)(A + 6563200) + 0, (float *)(A + 7473600) + 0);
-  k33_sub_mul((float *)(A + 6588800) + 0, (float *)(A + 7550400) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 83200, (float *)(A + 6614400) + 0, (float *)(A + 6588800) + 0, (float *)(A + 7243200) + 0, (float *)(A + 7627200) + 0, (float *)(A + 6601600) + 0, (float *)(A + 6563200) + 0, (float *)(A + 7320000) + 0, (float *)(A + 6537600) + 0, (float *)(A + 7396800) + 0, (float *)(A + 6576000) + 0, (float *)(A + 7473600) + 0, (float *)(A + 6627200) + 0, (float *)(A + 7550400) + 0, (float *)(A + 7704000) + 0, (float *)(A + 10596800) + 332800, (float *)(A + 10596800) + 332850, (float *)(A + 10596800) + 332900, (float *)(A + 10596800) + 332950);
-  k36_matmul((float *)(A + 10596800) + 332800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6537600) + 0, A + 6614400);
-  k32_mul_sub((float *)(A + 6550400) + 0, (float *)(A + 6614400) + 0);
-  k33_sub_mul((float *)(A + 6499200) + 0, (float *)(A + 7243200) + 0);
-  k33_sub_mul((float *)(A + 6524800) + 0, (float *)(A + 7320000) + 0);
-  k32_mul_sub((float *)(A + 6486400) + 0, (float *)(A + 7396800) + 0);
-  k33_sub_mul((float *)(A + 6512000) + 0, (float *)(A + 7473600) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 80000, (float *)(A + 6537600) + 0, (float *)(A + 6512000) + 0, (float *)(A + 6614400) + 0, (float *)(A + 7704000) + 0, (float *)(A + 6524800) + 0, (float *)(A + 6486400) + 0, (float *)(A + 7243200) + 0, (float *)(A + 6460800) + 0, (float *)(A + 7320000) + 0, (float *)(A + 6499200) + 0, (float *)(A + 7396800) + 0, (float *)(A + 6550400) + 0, (float *)(A + 7473600) + 0, (float *)(A + 7550400) + 0, (float *)(A + 10596800) + 320000, (float *)(A + 10596800) + 320050, (float *)(A + 10596800) + 320100, (float *)(A + 10596800) + 320150);
-  k36_matmul((float *)(A + 10596800) + 320000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6460800) + 0, A + 6537600);
-  k32_mul_sub((float *)(A + 6473600) + 0, (float *)(A + 6537600) + 0);
-  k33_sub_mul((float *)(A + 6422400) + 0, (float *)(A + 6614400) + 0);
-  k33_sub_mul((float *)(A + 6448000) + 0, (float *)(A + 7243200) + 0);
-  k32_mul_sub((float *)(A + 6409600) + 0, (float *)(A + 7320000) + 0);
-  k33_sub_mul((float *)(A + 6435200) + 0, (float *)(A + 7396800) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 76800, (float *)(A + 6460800) + 0, (float *)(A + 6435200) + 0, (float *)(A + 6537600) + 0, (float *)(A + 7550400) + 0, (float *)(A + 6448000) + 0, (float *)(A + 6409600) + 0, (float *)(A + 6614400) + 0, (float *)(A + 6384000) + 0, (float *)(A + 7243200) + 0, (float *)(A + 6422400) + 0, (float *)(A + 7320000) + 0, (float *)(A + 6473600) + 0, (float *)(A + 7396800) + 0, (float *)(A + 7473600) + 0, (float *)(A + 10596800) + 307200, (float *)(A + 10596800) + 307250, (float *)(A + 10596800) + 307300, (float *)(A + 10596800) + 307350);
-  k36_matmul((float *)(A + 10596800) + 307200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6384000) + 0, A + 6460800);
-  k32_mul_sub((float *)(A + 6396800) + 0, (float *)(A + 6460800) + 0);
-  k33_sub_mul((float *)(A + 6345600) + 0, (float *)(A + 6537600) + 0);
-  k33_sub_mul((float *)(A + 6371200) + 0, (float *)(A + 6614400) + 0);
-  k32_mul_sub((float *)(A + 6332800) + 0, (float *)(A + 7243200) + 0);
-  k33_sub_mul((float *)(A + 6358400) + 0, (float *)(A + 7320000) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 73600, (float *)(A + 6384000) + 0, (float *)(A + 6358400) + 0, (float *)(A + 6460800) + 0, (float *)(A + 7473600) + 0, (float *)(A + 6371200) + 0, (float *)(A + 6332800) + 0, (float *)(A + 6537600) + 0, (float *)(A + 6307200) + 0, (float *)(A + 6614400) + 0, (float *)(A + 6345600) + 0, (float *)(A + 7243200) + 0, (float *)(A + 6396800) + 0, (float *)(A + 7320000) + 0, (float *)(A + 7396800) + 0, (float *)(A + 10596800) + 294400, (float *)(A + 10596800) + 294450, (float *)(A + 10596800) + 294500, (float *)(A + 10596800) + 294550);
-  k36_matmul((float *)(A + 10596800) + 294400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6307200) + 0, A + 6384000);
-  k32_mul_sub((float *)(A + 6320000) + 0, (float *)(A + 6384000) + 0);
-  k33_sub_mul((float *)(A + 6268800) + 0, (float *)(A + 6460800) + 0);
-  k33_sub_mul((float *)(A + 6294400) + 0, (float *)(A + 6537600) + 0);
-  k32_mul_sub((float *)(A + 6256000) + 0, (float *)(A + 6614400) + 0);
-  k33_sub_mul((float *)(A + 6281600) + 0, (float *)(A + 7243200) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 70400, (float *)(A + 6307200) + 0, (float *)(A + 6281600) + 0, (float *)(A + 6384000) + 0, (float *)(A + 7396800) + 0, (float *)(A + 6294400) + 0, (float *)(A + 6256000) + 0, (float *)(A + 6460800) + 0, (float *)(A + 6230400) + 0, (float *)(A + 6537600) + 0, (float *)(A + 6268800) + 0, (float *)(A + 6614400) + 0, (float *)(A + 6320000) + 0, (float *)(A + 7243200) + 0, (float *)(A + 7320000) + 0, (float *)(A + 10596800) + 281600, (float *)(A + 10596800) + 281650, (float *)(A + 10596800) + 281700, (float *)(A + 10596800) + 281750);
-  k36_matmul((float *)(A + 10596800) + 281600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6230400) + 0, A + 6307200);
-  k32_mul_sub((float *)(A + 6243200) + 0, (float *)(A + 6307200) + 0);
-  k33_sub_mul((float *)(A + 6192000) + 0, (float *)(A + 6384000) + 0);
-  k33_sub_mul((float *)(A + 6217600) + 0, (float *)(A + 6460800) + 0);
-  k32_mul_sub((float *)(A + 6179200) + 0, (float *)(A + 6537600) + 0);
-  k33_sub_mul((float *)(A + 6204800) + 0, (float *)(A + 6614400) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 67200, (float *)(A + 6230400) + 0, (float *)(A + 6204800) + 0, (float *)(A + 6307200) + 0, (float *)(A + 7320000) + 0, (float *)(A + 6217600) + 0, (float *)(A + 6179200) + 0, (float *)(A + 6384000) + 0, (float *)(A + 6153600) + 0, (float *)(A + 6460800) + 0, (float *)(A + 6192000) + 0, (float *)(A + 6537600) + 0, (float *)(A + 6243200) + 0, (float *)(A + 6614400) + 0, (float *)(A + 7243200) + 0, (float *)(A + 10596800) + 268800, (float *)(A + 10596800) + 268850, (float *)(A + 10596800) + 268900, (float *)(A + 10596800) + 268950);
-  k36_matmul((float *)(A + 10596800) + 268800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6153600) + 0, A + 6230400);
-  k32_mul_sub((float *)(A + 6166400) + 0, (float *)(A + 6230400) + 0);
-  k33_sub_mul((float *)(A + 6115200) + 0, (float *)(A + 6307200) + 0);
-  k33_sub_mul((float *)(A + 6140800) + 0, (float *)(A + 6384000) + 0);
-  k32_mul_sub((float *)(A + 6102400) + 0, (float *)(A + 6460800) + 0);
-  k33_sub_mul((float *)(A + 6128000) + 0, (float *)(A + 6537600) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 64000, (float *)(A + 6153600) + 0, (float *)(A + 6128000) + 0, (float *)(A + 6230400) + 0, (float *)(A + 7243200) + 0, (float *)(A + 6140800) + 0, (float *)(A + 6102400) + 0, (float *)(A + 6307200) + 0, (float *)(A + 6076800) + 0, (float *)(A + 6384000) + 0, (float *)(A + 6115200) + 0, (float *)(A + 6460800) + 0, (float *)(A + 6166400) + 0, (float *)(A + 6537600) + 0, (float *)(A + 6614400) + 0, (float *)(A + 10596800) + 256000, (float *)(A + 10596800) + 256050, (float *)(A + 10596800) + 256100, (float *)(A + 10596800) + 256150);
-  k36_matmul((float *)(A + 10596800) + 256000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6076800) + 0, A + 6153600);
-  k32_mul_sub((float *)(A + 6089600) + 0, (float *)(A + 6153600) + 0);
-  k33_sub_mul((float *)(A + 6038400) + 0, (float *)(A + 6230400) + 0);
-  k33_sub_mul((float *)(A + 6064000) + 0, (float *)(A + 6307200) + 0);
-  k32_mul_sub((float *)(A + 6025600) + 0, (float *)(A + 6384000) + 0);
-  k33_sub_mul((float *)(A + 6051200) + 0, (float *)(A + 6460800) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 60800, (float *)(A + 6076800) + 0, (float *)(A + 6051200) + 0, (float *)(A + 6153600) + 0, (float *)(A + 6614400) + 0, (float *)(A + 6064000) + 0, (float *)(A + 6025600) + 0, (float *)(A + 6230400) + 0, (float *)(A + 6000000) + 0, (float *)(A + 6307200) + 0, (float *)(A + 6038400) + 0, (float *)(A + 6384000) + 0, (float *)(A + 6089600) + 0, (float *)(A + 6460800) + 0, (float *)(A + 6537600) + 0, (float *)(A + 10596800) + 243200, (float *)(A + 10596800) + 243250, (float *)(A + 10596800) + 243300, (float *)(A + 10596800) + 243350);
-  k36_matmul((float *)(A + 10596800) + 243200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6000000) + 0, A + 6076800);
-  k32_mul_sub((float *)(A + 6012800) + 0, (float *)(A + 6076800) + 0);
-  k33_sub_mul((float *)(A + 5961600) + 0, (float *)(A + 6153600) + 0);
-  k33_sub_mul((float *)(A + 5987200) + 0, (float *)(A + 6230400) + 0);
-  k32_mul_sub((float *)(A + 5948800) + 0, (float *)(A + 6307200) + 0);
-  k33_sub_mul((float *)(A + 5974400) + 0, (float *)(A + 6384000) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 57600, (float *)(A + 6000000) + 0, (float *)(A + 5974400) + 0, (float *)(A + 6076800) + 0, (float *)(A + 6537600) + 0, (float *)(A + 5987200) + 0, (float *)(A + 5948800) + 0, (float *)(A + 6153600) + 0, (float *)(A + 5923200) + 0, (float *)(A + 6230400) + 0, (float *)(A + 5961600) + 0, (float *)(A + 6307200) + 0, (float *)(A + 6012800) + 0, (float *)(A + 6384000) + 0, (float *)(A + 6460800) + 0, (float *)(A + 10596800) + 230400, (float *)(A + 10596800) + 230450, (float *)(A + 10596800) + 230500, (float *)(A + 10596800) + 230550);
-  k36_matmul((float *)(A + 10596800) + 230400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5923200) + 0, A + 6000000);
-  k32_mul_sub((float *)(A + 5936000) + 0, (float *)(A + 6000000) + 0);
-  k33_sub_mul((float *)(A + 5884800) + 0, (float *)(A + 6076800) + 0);
-  k33_sub_mul((float *)(A + 5910400) + 0, (float *)(A + 6153600) + 0);
-  k32_mul_sub((float *)(A + 5872000) + 0, (float *)(A + 6230400) + 0);
-  k33_sub_mul((float *)(A + 5897600) + 0, (float *)(A + 6307200) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 54400, (float *)(A + 5923200) + 0, (float *)(A + 5897600) + 0, (float *)(A + 6000000) + 0, (float *)(A + 6460800) + 0, (float *)(A + 5910400) + 0, (float *)(A + 5872000) + 0, (float *)(A + 6076800) + 0, (float *)(A + 5846400) + 0, (float *)(A + 6153600) + 0, (float *)(A + 5884800) + 0, (float *)(A + 6230400) + 0, (float *)(A + 5936000) + 0, (float *)(A + 6307200) + 0, (float *)(A + 6384000) + 0, (float *)(A + 10596800) + 217600, (float *)(A + 10596800) + 217650, (float *)(A + 10596800) + 217700, (float *)(A + 10596800) + 217750);
-  k36_matmul((float *)(A + 10596800) + 217600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5846400) + 0, A + 5923200);
-  k32_mul_sub((float *)(A + 5859200) + 0, (float *)(A + 5923200) + 0);
-  k33_sub_mul((float *)(A + 5808000) + 0, (float *)(A + 6000000) + 0);
-  k33_sub_mul((float *)(A + 5833600) + 0, (float *)(A + 6076800) + 0);
-  k32_mul_sub((float *)(A + 5795200) + 0, (float *)(A + 6153600) + 0);
-  k33_sub_mul((float *)(A + 5820800) + 0, (float *)(A + 6230400) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 51200, (float *)(A + 5846400) + 0, (float *)(A + 5820800) + 0, (float *)(A + 5923200) + 0, (float *)(A + 6384000) + 0, (float *)(A + 5833600) + 0, (float *)(A + 5795200) + 0, (float *)(A + 6000000) + 0, (float *)(A + 5769600) + 0, (float *)(A + 6076800) + 0, (float *)(A + 5808000) + 0, (float *)(A + 6153600) + 0, (float *)(A + 5859200) + 0, (float *)(A + 6230400) + 0, (float *)(A + 6307200) + 0, (float *)(A + 10596800) + 204800, (float *)(A + 10596800) + 204850, (float *)(A + 10596800) + 204900, (float *)(A + 10596800) + 204950);
-  k36_matmul((float *)(A + 10596800) + 204800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5769600) + 0, A + 5846400);
-  k32_mul_sub((float *)(A + 5782400) + 0, (float *)(A + 5846400) + 0);
-  k33_sub_mul((float *)(A + 5731200) + 0, (float *)(A + 5923200) + 0);
-  k33_sub_mul((float *)(A + 5756800) + 0, (float *)(A + 6000000) + 0);
-  k32_mul_sub((float *)(A + 5718400) + 0, (float *)(A + 6076800) + 0);
-  k33_sub_mul((float *)(A + 5744000) + 0, (float *)(A + 6153600) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 48000, (float *)(A + 5769600) + 0, (float *)(A + 5744000) + 0, (float *)(A + 5846400) + 0, (float *)(A + 6307200) + 0, (float *)(A + 5756800) + 0, (float *)(A + 5718400) + 0, (float *)(A + 5923200) + 0, (float *)(A + 5692800) + 0, (float *)(A + 6000000) + 0, (float *)(A + 5731200) + 0, (float *)(A + 6076800) + 0, (float *)(A + 5782400) + 0, (float *)(A + 6153600) + 0, (float *)(A + 6230400) + 0, (float *)(A + 10596800) + 192000, (float *)(A + 10596800) + 192050, (float *)(A + 10596800) + 192100, (float *)(A + 10596800) + 192150);
-  k36_matmul((float *)(A + 10596800) + 192000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5692800) + 0, A + 5769600);
-  k32_mul_sub((float *)(A + 5705600) + 0, (float *)(A + 5769600) + 0);
-  k33_sub_mul((float *)(A + 5654400) + 0, (float *)(A + 5846400) + 0);
-  k33_sub_mul((float *)(A + 5680000) + 0, (float *)(A + 5923200) + 0);
-  k32_mul_sub((float *)(A + 5641600) + 0, (float *)(A + 6000000) + 0);
-  k33_sub_mul((float *)(A + 5667200) + 0, (float *)(A + 6076800) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 44800, (float *)(A + 5692800) + 0, (float *)(A + 5667200) + 0, (float *)(A + 5769600) + 0, (float *)(A + 6230400) + 0, (float *)(A + 5680000) + 0, (float *)(A + 5641600) + 0, (float *)(A + 5846400) + 0, (float *)(A + 5616000) + 0, (float *)(A + 5923200) + 0, (float *)(A + 5654400) + 0, (float *)(A + 6000000) + 0, (float *)(A + 5705600) + 0, (float *)(A + 6076800) + 0, (float *)(A + 6153600) + 0, (float *)(A + 10596800) + 179200, (float *)(A + 10596800) + 179250, (float *)(A + 10596800) + 179300, (float *)(A + 10596800) + 179350);
-  k36_matmul((float *)(A + 10596800) + 179200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5616000) + 0, A + 5692800);
-  k32_mul_sub((float *)(A + 5628800) + 0, (float *)(A + 5692800) + 0);
-  k33_sub_mul((float *)(A + 5577600) + 0, (float *)(A + 5769600) + 0);
-  k33_sub_mul((float *)(A + 5603200) + 0, (float *)(A + 5846400) + 0);
-  k32_mul_sub((float *)(A + 5564800) + 0, (float *)(A + 5923200) + 0);
-  k33_sub_mul((float *)(A + 5590400) + 0, (float *)(A + 6000000) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 41600, (float *)(A + 5616000) + 0, (float *)(A + 5590400) + 0, (float *)(A + 5692800) + 0, (float *)(A + 6153600) + 0, (float *)(A + 5603200) + 0, (float *)(A + 5564800) + 0, (float *)(A + 5769600) + 0, (float *)(A + 5539200) + 0, (float *)(A + 5846400) + 0, (float *)(A + 5577600) + 0, (float *)(A + 5923200) + 0, (float *)(A + 5628800) + 0, (float *)(A + 6000000) + 0, (float *)(A + 6076800) + 0, (float *)(A + 10596800) + 166400, (float *)(A + 10596800) + 166450, (float *)(A + 10596800) + 166500, (float *)(A + 10596800) + 166550);
-  k36_matmul((float *)(A + 10596800) + 166400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5539200) + 0, A + 5616000);
-  k32_mul_sub((float *)(A + 5552000) + 0, (float *)(A + 5616000) + 0);
-  k33_sub_mul((float *)(A + 5500800) + 0, (float *)(A + 5692800) + 0);
-  k33_sub_mul((float *)(A + 5526400) + 0, (float *)(A + 5769600) + 0);
-  k32_mul_sub((float *)(A + 5488000) + 0, (float *)(A + 5846400) + 0);
-  k33_sub_mul((float *)(A + 5513600) + 0, (float *)(A + 5923200) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 38400, (float *)(A + 5539200) + 0, (float *)(A + 5513600) + 0, (float *)(A + 5616000) + 0, (float *)(A + 6076800) + 0, (float *)(A + 5526400) + 0, (float *)(A + 5488000) + 0, (float *)(A + 5692800) + 0, (float *)(A + 5462400) + 0, (float *)(A + 5769600) + 0, (float *)(A + 5500800) + 0, (float *)(A + 5846400) + 0, (float *)(A + 5552000) + 0, (float *)(A + 5923200) + 0, (float *)(A + 6000000) + 0, (float *)(A + 10596800) + 153600, (float *)(A + 10596800) + 153650, (float *)(A + 10596800) + 153700, (float *)(A + 10596800) + 153750);
-  k36_matmul((float *)(A + 10596800) + 153600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5462400) + 0, A + 5539200);
-  k32_mul_sub((float *)(A + 5475200) + 0, (float *)(A + 5539200) + 0);
-  k33_sub_mul((float *)(A + 5424000) + 0, (float *)(A + 5616000) + 0);
-  k33_sub_mul((float *)(A + 5449600) + 0, (float *)(A + 5692800) + 0);
-  k32_mul_sub((float *)(A + 5411200) + 0, (float *)(A + 5769600) + 0);
-  k33_sub_mul((float *)(A + 5436800) + 0, (float *)(A + 5846400) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 35200, (float *)(A + 5462400) + 0, (float *)(A + 5436800) + 0, (float *)(A + 5539200) + 0, (float *)(A + 6000000) + 0, (float *)(A + 5449600) + 0, (float *)(A + 5411200) + 0, (float *)(A + 5616000) + 0, (float *)(A + 5385600) + 0, (float *)(A + 5692800) + 0, (float *)(A + 5424000) + 0, (float *)(A + 5769600) + 0, (float *)(A + 5475200) + 0, (float *)(A + 5846400) + 0, (float *)(A + 5923200) + 0, (float *)(A + 10596800) + 140800, (float *)(A + 10596800) + 140850, (float *)(A + 10596800) + 140900, (float *)(A + 10596800) + 140950);
-  k36_matmul((float *)(A + 10596800) + 140800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5385600) + 0, A + 5462400);
-  k32_mul_sub((float *)(A + 5398400) + 0, (float *)(A + 5462400) + 0);
-  k33_sub_mul((float *)(A + 5347200) + 0, (float *)(A + 5539200) + 0);
-  k33_sub_mul((float *)(A + 5372800) + 0, (float *)(A + 5616000) + 0);
-  k32_mul_sub((float *)(A + 5334400) + 0, (float *)(A + 5692800) + 0);
-  k33_sub_mul((float *)(A + 5360000) + 0, (float *)(A + 5769600) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 32000, (float *)(A + 5385600) + 0, (float *)(A + 5360000) + 0, (float *)(A + 5462400) + 0, (float *)(A + 5923200) + 0, (float *)(A + 5372800) + 0, (float *)(A + 5334400) + 0, (float *)(A + 5539200) + 0, (float *)(A + 5308800) + 0, (float *)(A + 5616000) + 0, (float *)(A + 5347200) + 0, (float *)(A + 5692800) + 0, (float *)(A + 5398400) + 0, (float *)(A + 5769600) + 0, (float *)(A + 5846400) + 0, (float *)(A + 10596800) + 128000, (float *)(A + 10596800) + 128050, (float *)(A + 10596800) + 128100, (float *)(A + 10596800) + 128150);
-  k36_matmul((float *)(A + 10596800) + 128000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5308800) + 0, A + 5385600);
-  k32_mul_sub((float *)(A + 5321600) + 0, (float *)(A + 5385600) + 0);
-  k33_sub_mul((float *)(A + 5270400) + 0, (float *)(A + 5462400) + 0);
-  k33_sub_mul((float *)(A + 5296000) + 0, (float *)(A + 5539200) + 0);
-  k32_mul_sub((float *)(A + 5257600) + 0, (float *)(A + 5616000) + 0);
-  k33_sub_mul((float *)(A + 5283200) + 0, (float *)(A + 5692800) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 28800, (float *)(A + 5308800) + 0, (float *)(A + 5283200) + 0, (float *)(A + 5385600) + 0, (float *)(A + 5846400) + 0, (float *)(A + 5296000) + 0, (float *)(A + 5257600) + 0, (float *)(A + 5462400) + 0, (float *)(A + 5232000) + 0, (float *)(A + 5539200) + 0, (float *)(A + 5270400) + 0, (float *)(A + 5616000) + 0, (float *)(A + 5321600) + 0, (float *)(A + 5692800) + 0, (float *)(A + 5769600) + 0, (float *)(A + 10596800) + 115200, (float *)(A + 10596800) + 115250, (float *)(A + 10596800) + 115300, (float *)(A + 10596800) + 115350);
-  k36_matmul((float *)(A + 10596800) + 115200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5232000) + 0, A + 5308800);
-  k32_mul_sub((float *)(A + 5244800) + 0, (float *)(A + 5308800) + 0);
-  k33_sub_mul((float *)(A + 5193600) + 0, (float *)(A + 5385600) + 0);
-  k33_sub_mul((float *)(A + 5219200) + 0, (float *)(A + 5462400) + 0);
-  k32_mul_sub((float *)(A + 5180800) + 0, (float *)(A + 5539200) + 0);
-  k33_sub_mul((float *)(A + 5206400) + 0, (float *)(A + 5616000) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 25600, (float *)(A + 5232000) + 0, (float *)(A + 5206400) + 0, (float *)(A + 5308800) + 0, (float *)(A + 5769600) + 0, (float *)(A + 5219200) + 0, (float *)(A + 5180800) + 0, (float *)(A + 5385600) + 0, (float *)(A + 5155200) + 0, (float *)(A + 5462400) + 0, (float *)(A + 5193600) + 0, (float *)(A + 5539200) + 0, (float *)(A + 5244800) + 0, (float *)(A + 5616000) + 0, (float *)(A + 5692800) + 0, (float *)(A + 10596800) + 102400, (float *)(A + 10596800) + 102450, (float *)(A + 10596800) + 102500, (float *)(A + 10596800) + 102550);
-  k36_matmul((float *)(A + 10596800) + 102400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5155200) + 0, A + 5232000);
-}
-
-static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 5168000) + 0, (float *)(A + 5232000) + 0);
-  k33_sub_mul((float *)(A + 5116800) + 0, (float *)(A + 5308800) + 0);
-  k33_sub_mul((float *)(A + 5142400) + 0, (float *)(A + 5385600) + 0);
-  k32_mul_sub((float *)(A + 5104000) + 0, (float *)(A + 5462400) + 0);
-  k33_sub_mul((float *)(A + 5129600) + 0, (float *)(A + 5539200) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 22400, (float *)(A + 5155200) + 0, (float *)(A + 5129600) + 0, (float *)(A + 5232000) + 0, (float *)(A + 5692800) + 0, (float *)(A + 5142400) + 0, (float *)(A + 5104000) + 0, (float *)(A + 5308800) + 0, (float *)(A + 5078400) + 0, (float *)(A + 5385600) + 0, (float *)(A + 5116800) + 0, (float *)(A + 5462400) + 0, (float *)(A + 5168000) + 0, (float *)(A + 5539200) + 0, (float *)(A + 5616000) + 0, (float *)(A + 10596800) + 89600, (float *)(A + 10596800) + 89650, (float *)(A + 10596800) + 89700, (float *)(A + 10596800) + 89750);
-  k36_matmul((float *)(A + 10596800) + 89600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5078400) + 0, A + 5155200);
-  k32_mul_sub((float *)(A + 5091200) + 0, (float *)(A + 5155200) + 0);
-  k33_sub_mul((float *)(A + 5040000) + 0, (float *)(A + 5232000) + 0);
-  k33_sub_mul((float *)(A + 5065600) + 0, (float *)(A + 5308800) + 0);
-  k32_mul_sub((float *)(A + 5027200) + 0, (float *)(A + 5385600) + 0);
-  k33_sub_mul((float *)(A + 5052800) + 0, (float *)(A + 5462400) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 19200, (float *)(A + 5078400) + 0, (float *)(A + 5052800) + 0, (float *)(A + 5155200) + 0, (float *)(A + 5616000) + 0, (float *)(A + 5065600) + 0, (float *)(A + 5027200) + 0, (float *)(A + 5232000) + 0, (float *)(A + 5001600) + 0, (float *)(A + 5308800) + 0, (float *)(A + 5040000) + 0, (float *)(A + 5385600) + 0, (float *)(A + 5091200) + 0, (float *)(A + 5462400) + 0, (float *)(A + 5539200) + 0, (float *)(A + 10596800) + 76800, (float *)(A + 10596800) + 76850, (float *)(A + 10596800) + 76900, (float *)(A + 10596800) + 76950);
-  k36_matmul((float *)(A + 10596800) + 76800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5001600) + 0, A + 5078400);
-  k32_mul_sub((float *)(A + 5014400) + 0, (float *)(A + 5078400) + 0);
-  k33_sub_mul((float *)(A + 4963200) + 0, (float *)(A + 5155200) + 0);
-  k33_sub_mul((float *)(A + 4988800) + 0, (float *)(A + 5232000) + 0);
-  k32_mul_sub((float *)(A + 4950400) + 0, (float *)(A + 5308800) + 0);
-  k33_sub_mul((float *)(A + 4976000) + 0, (float *)(A + 5385600) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 16000, (float *)(A + 5001600) + 0, (float *)(A + 4976000) + 0, (float *)(A + 5078400) + 0, (float *)(A + 5539200) + 0, (float *)(A + 4988800) + 0, (float *)(A + 4950400) + 0, (float *)(A + 5155200) + 0, (float *)(A + 4924800) + 0, (float *)(A + 5232000) + 0, (float *)(A + 4963200) + 0, (float *)(A + 5308800) + 0, (float *)(A + 5014400) + 0, (float *)(A + 5385600) + 0, (float *)(A + 5462400) + 0, (float *)(A + 10596800) + 64000, (float *)(A + 10596800) + 64050, (float *)(A + 10596800) + 64100, (float *)(A + 10596800) + 64150);
-  k36_matmul((float *)(A + 10596800) + 64000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4924800) + 0, A + 5001600);
-  k32_mul_sub((float *)(A + 4937600) + 0, (float *)(A + 5001600) + 0);
-  k33_sub_mul((float *)(A + 4886400) + 0, (float *)(A + 5078400) + 0);
-  k33_sub_mul((float *)(A + 4912000) + 0, (float *)(A + 5155200) + 0);
-  k32_mul_sub((float *)(A + 4873600) + 0, (float *)(A + 5232000) + 0);
-  k33_sub_mul((float *)(A + 4899200) + 0, (float *)(A + 5308800) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 12800, (float *)(A + 4924800) + 0, (float *)(A + 4899200) + 0, (float *)(A + 5001600) + 0, (float *)(A + 5462400) + 0, (float *)(A + 4912000) + 0, (float *)(A + 4873600) + 0, (float *)(A + 5078400) + 0, (float *)(A + 4848000) + 0, (float *)(A + 5155200) + 0, (float *)(A + 4886400) + 0, (float *)(A + 5232000) + 0, (float *)(A + 4937600) + 0, (float *)(A + 5308800) + 0, (float *)(A + 5385600) + 0, (float *)(A + 10596800) + 51200, (float *)(A + 10596800) + 51250, (float *)(A + 10596800) + 51300, (float *)(A + 10596800) + 51350);
-  k36_matmul((float *)(A + 10596800) + 51200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4848000) + 0, A + 4924800);
-  k32_mul_sub((float *)(A + 4860800) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 4809600) + 0, (float *)(A + 5001600) + 0);
-  k33_sub_mul((float *)(A + 4835200) + 0, (float *)(A + 5078400) + 0);
-  k32_mul_sub((float *)(A + 4796800) + 0, (float *)(A + 5155200) + 0);
-  k33_sub_mul((float *)(A + 4822400) + 0, (float *)(A + 5232000) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 9600, (float *)(A + 4848000) + 0, (float *)(A + 4822400) + 0, (float *)(A + 4924800) + 0, (float *)(A + 5385600) + 0, (float *)(A + 4835200) + 0, (float *)(A + 4796800) + 0, (float *)(A + 5001600) + 0, (float *)(A + 4771200) + 0, (float *)(A + 5078400) + 0, (float *)(A + 4809600) + 0, (float *)(A + 5155200) + 0, (float *)(A + 4860800) + 0, (float *)(A + 5232000) + 0, (float *)(A + 5308800) + 0, (float *)(A + 10596800) + 38400, (float *)(A + 10596800) + 38450, (float *)(A + 10596800) + 38500, (float *)(A + 10596800) + 38550);
-  k36_matmul((float *)(A + 10596800) + 38400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4771200) + 0, A + 4848000);
-  k32_mul_sub((float *)(A + 4784000) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 4732800) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 4758400) + 0, (float *)(A + 5001600) + 0);
-  k32_mul_sub((float *)(A + 4720000) + 0, (float *)(A + 5078400) + 0);
-  k33_sub_mul((float *)(A + 4745600) + 0, (float *)(A + 5155200) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 6400, (float *)(A + 4771200) + 0, (float *)(A + 4745600) + 0, (float *)(A + 4848000) + 0, (float *)(A + 5308800) + 0, (float *)(A + 4758400) + 0, (float *)(A + 4720000) + 0, (float *)(A + 4924800) + 0, (float *)(A + 4694400) + 0, (float *)(A + 5001600) + 0, (float *)(A + 4732800) + 0, (float *)(A + 5078400) + 0, (float *)(A + 4784000) + 0, (float *)(A + 5155200) + 0, (float *)(A + 5232000) + 0, (float *)(A + 10596800) + 25600, (float *)(A + 10596800) + 25650, (float *)(A + 10596800) + 25700, (float *)(A + 10596800) + 25750);
-  k36_matmul((float *)(A + 10596800) + 25600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4694400) + 0, A + 4771200);
-  k32_mul_sub((float *)(A + 4707200) + 0, (float *)(A + 4771200) + 0);
-  k33_sub_mul((float *)(A + 4656000) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 4681600) + 0, (float *)(A + 4924800) + 0);
-  k32_mul_sub((float *)(A + 1746304) + 0, (float *)(A + 5001600) + 0);
-  k33_sub_mul((float *)(A + 4668800) + 0, (float *)(A + 5078400) + 0);
-  k43_addn_mul_mul((float *)(A + 213504) + 3200, (float *)(A + 4694400) + 0, (float *)(A + 4668800) + 0, (float *)(A + 4771200) + 0, (float *)(A + 5232000) + 0, (float *)(A + 4681600) + 0, (float *)(A + 1746304) + 0, (float *)(A + 4848000) + 0, (float *)(A + 1707904) + 0, (float *)(A + 4924800) + 0, (float *)(A + 4656000) + 0, (float *)(A + 5001600) + 0, (float *)(A + 4707200) + 0, (float *)(A + 5078400) + 0, (float *)(A + 5155200) + 0, (float *)(A + 10596800) + 12800, (float *)(A + 10596800) + 12850, (float *)(A + 10596800) + 12900, (float *)(A + 10596800) + 12950);
-  k36_matmul((float *)(A + 10596800) + 12800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 1707904) + 0, A + 1746304);
-  k32_mul_sub((float *)(A + 1720704) + 0, (float *)(A + 1746304) + 0);
-  k33_sub_mul((float *)(A + 4193600) + 0, (float *)(A + 4771200) + 0);
-  k32_mul_sub((float *)(A + 4180800) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 1733504) + 0, (float *)(A + 4924800) + 0);
-  k44_addn_mul_mul((float *)(A + 213504) + 0, (float *)(A + 1707904) + 0, (float *)(A + 1733504) + 0, (float *)(A + 1746304) + 0, (float *)(A + 5155200) + 0, (float *)(A + 4180800) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4193600) + 0, (float *)(A + 4848000) + 0, (float *)(A + 1720704) + 0, (float *)(A + 4924800) + 0, (float *)(A + 5001600) + 0, (float *)(A + 5078400) + 0, (float *)(A + 5232000) + 0);
-  k39_const((float *)(A + 4771200) + 0);
-  k41_concat((float *)(A + 5001600) + 0, (float *)(A + 4771200) + 0, (float *)(A + 5078400) + 0, (float *)(A + 5232000) + 0, (float *)(A + 10596800) + 0);
-  k42_matmul((float *)(A + 10596800) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 213504) + 0, A + 4771200);
-  k32_mul_sub((float *)(A + 4168000) + 0, (float *)(A + 4771200) + 0);
-  k33_sub_mul((float *)(A + 1771904) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 4155200) + 0, (float *)(A + 4924800) + 0);
-  k32_mul_sub((float *)(A + 1759104) + 0, (float *)(A + 5001600) + 0);
-  k33_sub_mul((float *)(A + 1784704) + 0, (float *)(A + 5078400) + 0);
-  k45_mul_mul_mul((float *)(A + 213504) + 86400, (float *)(A + 1784704) + 0, (float *)(A + 4771200) + 0, (float *)(A + 1759104) + 0, (float *)(A + 4848000) + 0, (float *)(A + 4129600) + 0, (float *)(A + 4924800) + 0, (float *)(A + 1771904) + 0, (float *)(A + 5001600) + 0, (float *)(A + 5155200) + 0, (float *)(A + 12030400) + 0, (float *)(A + 12030400) + 50, (float *)(A + 12030400) + 100);
-  k35_mul_mul((float *)(A + 213504) + 86400, (float *)(A + 4168000) + 0, (float *)(A + 5078400) + 0, (float *)(A + 12030400) + 150);
-  k36_matmul((float *)(A + 12030400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4129600) + 0, A + 4771200);
-  k32_mul_sub((float *)(A + 4142400) + 0, (float *)(A + 4771200) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 83200, (float *)(A + 4129600) + 0, (float *)(A + 4104000) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 4091200) + 0, (float *)(A + 4129600) + 0);
-  k33_sub_mul((float *)(A + 4116800) + 0, (float *)(A + 4771200) + 0);
-  k32_mul_sub((float *)(A + 4078400) + 0, (float *)(A + 5001600) + 0);
-  k33_sub_mul((float *)(A + 4104000) + 0, (float *)(A + 5078400) + 0);
-  k47_mul_addn_mul((float *)(A + 5155200) + 0, (float *)(A + 4155200) + 0, (float *)(A + 4924800) + 0, (float *)(A + 4078400) + 0, (float *)(A + 4129600) + 0, (float *)(A + 4052800) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4091200) + 0, (float *)(A + 5001600) + 0, (float *)(A + 4104000) + 0, (float *)(A + 12030400) + 12800, (float *)(A + 12030400) + 12850, (float *)(A + 12030400) + 12900);
-  k35_mul_mul((float *)(A + 4848000) + 0, (float *)(A + 4142400) + 0, (float *)(A + 5078400) + 0, (float *)(A + 12030400) + 12950);
-  k36_matmul((float *)(A + 12030400) + 12800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4052800) + 0, A + 4129600);
-  k32_mul_sub((float *)(A + 4065600) + 0, (float *)(A + 4129600) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 80000, (float *)(A + 4052800) + 0, (float *)(A + 4027200) + 0, (float *)(A + 4129600) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 4014400) + 0, (float *)(A + 4052800) + 0);
-  k33_sub_mul((float *)(A + 4040000) + 0, (float *)(A + 4129600) + 0);
-  k32_mul_sub((float *)(A + 4001600) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 4027200) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 4104000) + 0, (float *)(A + 4116800) + 0, (float *)(A + 4848000) + 0, (float *)(A + 4001600) + 0, (float *)(A + 4052800) + 0, (float *)(A + 3976000) + 0, (float *)(A + 4129600) + 0, (float *)(A + 4014400) + 0, (float *)(A + 4924800) + 0, (float *)(A + 4027200) + 0, (float *)(A + 12030400) + 25600, (float *)(A + 12030400) + 25650, (float *)(A + 12030400) + 25700);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 4065600) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 25750);
-  k36_matmul((float *)(A + 12030400) + 25600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3976000) + 0, A + 4052800);
-  k32_mul_sub((float *)(A + 3988800) + 0, (float *)(A + 4052800) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 76800, (float *)(A + 3976000) + 0, (float *)(A + 3950400) + 0, (float *)(A + 4052800) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3937600) + 0, (float *)(A + 3976000) + 0);
-  k33_sub_mul((float *)(A + 3963200) + 0, (float *)(A + 4052800) + 0);
-  k32_mul_sub((float *)(A + 3924800) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3950400) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 4027200) + 0, (float *)(A + 4040000) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3924800) + 0, (float *)(A + 3976000) + 0, (float *)(A + 3899200) + 0, (float *)(A + 4052800) + 0, (float *)(A + 3937600) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3950400) + 0, (float *)(A + 12030400) + 38400, (float *)(A + 12030400) + 38450, (float *)(A + 12030400) + 38500);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3988800) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 38550);
-  k36_matmul((float *)(A + 12030400) + 38400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3899200) + 0, A + 3976000);
-  k32_mul_sub((float *)(A + 3912000) + 0, (float *)(A + 3976000) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 73600, (float *)(A + 3899200) + 0, (float *)(A + 3873600) + 0, (float *)(A + 3976000) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3860800) + 0, (float *)(A + 3899200) + 0);
-  k33_sub_mul((float *)(A + 3886400) + 0, (float *)(A + 3976000) + 0);
-  k32_mul_sub((float *)(A + 3848000) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3873600) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3950400) + 0, (float *)(A + 3963200) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3848000) + 0, (float *)(A + 3899200) + 0, (float *)(A + 3822400) + 0, (float *)(A + 3976000) + 0, (float *)(A + 3860800) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3873600) + 0, (float *)(A + 12030400) + 51200, (float *)(A + 12030400) + 51250, (float *)(A + 12030400) + 51300);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3912000) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 51350);
-  k36_matmul((float *)(A + 12030400) + 51200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3822400) + 0, A + 3899200);
-  k32_mul_sub((float *)(A + 3835200) + 0, (float *)(A + 3899200) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 70400, (float *)(A + 3822400) + 0, (float *)(A + 3796800) + 0, (float *)(A + 3899200) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3784000) + 0, (float *)(A + 3822400) + 0);
-  k33_sub_mul((float *)(A + 3809600) + 0, (float *)(A + 3899200) + 0);
-  k32_mul_sub((float *)(A + 3771200) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3796800) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3873600) + 0, (float *)(A + 3886400) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3771200) + 0, (float *)(A + 3822400) + 0, (float *)(A + 3745600) + 0, (float *)(A + 3899200) + 0, (float *)(A + 3784000) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3796800) + 0, (float *)(A + 12030400) + 64000, (float *)(A + 12030400) + 64050, (float *)(A + 12030400) + 64100);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3835200) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 64150);
-  k36_matmul((float *)(A + 12030400) + 64000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3745600) + 0, A + 3822400);
-  k32_mul_sub((float *)(A + 3758400) + 0, (float *)(A + 3822400) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 67200, (float *)(A + 3745600) + 0, (float *)(A + 3720000) + 0, (float *)(A + 3822400) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3707200) + 0, (float *)(A + 3745600) + 0);
-  k33_sub_mul((float *)(A + 3732800) + 0, (float *)(A + 3822400) + 0);
-  k32_mul_sub((float *)(A + 3694400) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3720000) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3796800) + 0, (float *)(A + 3809600) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3694400) + 0, (float *)(A + 3745600) + 0, (float *)(A + 3668800) + 0, (float *)(A + 3822400) + 0, (float *)(A + 3707200) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3720000) + 0, (float *)(A + 12030400) + 76800, (float *)(A + 12030400) + 76850, (float *)(A + 12030400) + 76900);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3758400) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 76950);
-  k36_matmul((float *)(A + 12030400) + 76800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3668800) + 0, A + 3745600);
-  k32_mul_sub((float *)(A + 3681600) + 0, (float *)(A + 3745600) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 64000, (float *)(A + 3668800) + 0, (float *)(A + 3643200) + 0, (float *)(A + 3745600) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3630400) + 0, (float *)(A + 3668800) + 0);
-  k33_sub_mul((float *)(A + 3656000) + 0, (float *)(A + 3745600) + 0);
-  k32_mul_sub((float *)(A + 3617600) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3643200) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3720000) + 0, (float *)(A + 3732800) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3617600) + 0, (float *)(A + 3668800) + 0, (float *)(A + 3592000) + 0, (float *)(A + 3745600) + 0, (float *)(A + 3630400) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3643200) + 0, (float *)(A + 12030400) + 89600, (float *)(A + 12030400) + 89650, (float *)(A + 12030400) + 89700);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3681600) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 89750);
-  k36_matmul((float *)(A + 12030400) + 89600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3592000) + 0, A + 3668800);
-  k32_mul_sub((float *)(A + 3604800) + 0, (float *)(A + 3668800) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 60800, (float *)(A + 3592000) + 0, (float *)(A + 3566400) + 0, (float *)(A + 3668800) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3553600) + 0, (float *)(A + 3592000) + 0);
-  k33_sub_mul((float *)(A + 3579200) + 0, (float *)(A + 3668800) + 0);
-  k32_mul_sub((float *)(A + 3540800) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3566400) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3643200) + 0, (float *)(A + 3656000) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3540800) + 0, (float *)(A + 3592000) + 0, (float *)(A + 3515200) + 0, (float *)(A + 3668800) + 0, (float *)(A + 3553600) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3566400) + 0, (float *)(A + 12030400) + 102400, (float *)(A + 12030400) + 102450, (float *)(A + 12030400) + 102500);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3604800) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 102550);
-  k36_matmul((float *)(A + 12030400) + 102400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3515200) + 0, A + 3592000);
-  k32_mul_sub((float *)(A + 3528000) + 0, (float *)(A + 3592000) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 57600, (float *)(A + 3515200) + 0, (float *)(A + 3489600) + 0, (float *)(A + 3592000) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3476800) + 0, (float *)(A + 3515200) + 0);
-  k33_sub_mul((float *)(A + 3502400) + 0, (float *)(A + 3592000) + 0);
-  k32_mul_sub((float *)(A + 3464000) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3489600) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3566400) + 0, (float *)(A + 3579200) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3464000) + 0, (float *)(A + 3515200) + 0, (float *)(A + 3438400) + 0, (float *)(A + 3592000) + 0, (float *)(A + 3476800) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3489600) + 0, (float *)(A + 12030400) + 115200, (float *)(A + 12030400) + 115250, (float *)(A + 12030400) + 115300);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3528000) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 115350);
-  k36_matmul((float *)(A + 12030400) + 115200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3438400) + 0, A + 3515200);
-  k32_mul_sub((float *)(A + 3451200) + 0, (float *)(A + 3515200) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 54400, (float *)(A + 3438400) + 0, (float *)(A + 3412800) + 0, (float *)(A + 3515200) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3400000) + 0, (float *)(A + 3438400) + 0);
-  k33_sub_mul((float *)(A + 3425600) + 0, (float *)(A + 3515200) + 0);
-  k32_mul_sub((float *)(A + 3387200) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3412800) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3489600) + 0, (float *)(A + 3502400) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3387200) + 0, (float *)(A + 3438400) + 0, (float *)(A + 3361600) + 0, (float *)(A + 3515200) + 0, (float *)(A + 3400000) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3412800) + 0, (float *)(A + 12030400) + 128000, (float *)(A + 12030400) + 128050, (float *)(A + 12030400) + 128100);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3451200) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 128150);
-  k36_matmul((float *)(A + 12030400) + 128000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3361600) + 0, A + 3438400);
-  k32_mul_sub((float *)(A + 3374400) + 0, (float *)(A + 3438400) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 51200, (float *)(A + 3361600) + 0, (float *)(A + 3336000) + 0, (float *)(A + 3438400) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3323200) + 0, (float *)(A + 3361600) + 0);
-  k33_sub_mul((float *)(A + 3348800) + 0, (float *)(A + 3438400) + 0);
-  k32_mul_sub((float *)(A + 3310400) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3336000) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3412800) + 0, (float *)(A + 3425600) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3310400) + 0, (float *)(A + 3361600) + 0, (float *)(A + 3284800) + 0, (float *)(A + 3438400) + 0, (float *)(A + 3323200) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3336000) + 0, (float *)(A + 12030400) + 140800, (float *)(A + 12030400) + 140850, (float *)(A + 12030400) + 140900);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3374400) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 140950);
-  k36_matmul((float *)(A + 12030400) + 140800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3284800) + 0, A + 3361600);
-  k32_mul_sub((float *)(A + 3297600) + 0, (float *)(A + 3361600) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 48000, (float *)(A + 3284800) + 0, (float *)(A + 3259200) + 0, (float *)(A + 3361600) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3246400) + 0, (float *)(A + 3284800) + 0);
-  k33_sub_mul((float *)(A + 3272000) + 0, (float *)(A + 3361600) + 0);
-  k32_mul_sub((float *)(A + 3233600) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3259200) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3336000) + 0, (float *)(A + 3348800) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3233600) + 0, (float *)(A + 3284800) + 0, (float *)(A + 3208000) + 0, (float *)(A + 3361600) + 0, (float *)(A + 3246400) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3259200) + 0, (float *)(A + 12030400) + 153600, (float *)(A + 12030400) + 153650, (float *)(A + 12030400) + 153700);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3297600) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 153750);
-  k36_matmul((float *)(A + 12030400) + 153600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3208000) + 0, A + 3284800);
-  k32_mul_sub((float *)(A + 3220800) + 0, (float *)(A + 3284800) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 44800, (float *)(A + 3208000) + 0, (float *)(A + 3182400) + 0, (float *)(A + 3284800) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3169600) + 0, (float *)(A + 3208000) + 0);
-  k33_sub_mul((float *)(A + 3195200) + 0, (float *)(A + 3284800) + 0);
-  k32_mul_sub((float *)(A + 3156800) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3182400) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3259200) + 0, (float *)(A + 3272000) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3156800) + 0, (float *)(A + 3208000) + 0, (float *)(A + 3131200) + 0, (float *)(A + 3284800) + 0, (float *)(A + 3169600) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3182400) + 0, (float *)(A + 12030400) + 166400, (float *)(A + 12030400) + 166450, (float *)(A + 12030400) + 166500);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3220800) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 166550);
-  k36_matmul((float *)(A + 12030400) + 166400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3131200) + 0, A + 3208000);
-  k32_mul_sub((float *)(A + 3144000) + 0, (float *)(A + 3208000) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 41600, (float *)(A + 3131200) + 0, (float *)(A + 3105600) + 0, (float *)(A + 3208000) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3092800) + 0, (float *)(A + 3131200) + 0);
-  k33_sub_mul((float *)(A + 3118400) + 0, (float *)(A + 3208000) + 0);
-  k32_mul_sub((float *)(A + 3080000) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3105600) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3182400) + 0, (float *)(A + 3195200) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3080000) + 0, (float *)(A + 3131200) + 0, (float *)(A + 3054400) + 0, (float *)(A + 3208000) + 0, (float *)(A + 3092800) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3105600) + 0, (float *)(A + 12030400) + 179200, (float *)(A + 12030400) + 179250, (float *)(A + 12030400) + 179300);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3144000) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 179350);
-  k36_matmul((float *)(A + 12030400) + 179200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3054400) + 0, A + 3131200);
-  k32_mul_sub((float *)(A + 3067200) + 0, (float *)(A + 3131200) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 38400, (float *)(A + 3054400) + 0, (float *)(A + 3028800) + 0, (float *)(A + 3131200) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 3016000) + 0, (float *)(A + 3054400) + 0);
-  k33_sub_mul((float *)(A + 3041600) + 0, (float *)(A + 3131200) + 0);
-  k32_mul_sub((float *)(A + 3003200) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 3028800) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3105600) + 0, (float *)(A + 3118400) + 0, (float *)(A + 4848000) + 0, (float *)(A + 3003200) + 0, (float *)(A + 3054400) + 0, (float *)(A + 2977600) + 0, (float *)(A + 3131200) + 0, (float *)(A + 3016000) + 0, (float *)(A + 4924800) + 0, (float *)(A + 3028800) + 0, (float *)(A + 12030400) + 192000, (float *)(A + 12030400) + 192050, (float *)(A + 12030400) + 192100);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 3067200) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 192150);
-  k36_matmul((float *)(A + 12030400) + 192000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2977600) + 0, A + 3054400);
-}
-
-static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 2990400) + 0, (float *)(A + 3054400) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 35200, (float *)(A + 2977600) + 0, (float *)(A + 2952000) + 0, (float *)(A + 3054400) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 2939200) + 0, (float *)(A + 2977600) + 0);
-  k33_sub_mul((float *)(A + 2964800) + 0, (float *)(A + 3054400) + 0);
-  k32_mul_sub((float *)(A + 2926400) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 2952000) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 3028800) + 0, (float *)(A + 3041600) + 0, (float *)(A + 4848000) + 0, (float *)(A + 2926400) + 0, (float *)(A + 2977600) + 0, (float *)(A + 2900800) + 0, (float *)(A + 3054400) + 0, (float *)(A + 2939200) + 0, (float *)(A + 4924800) + 0, (float *)(A + 2952000) + 0, (float *)(A + 12030400) + 204800, (float *)(A + 12030400) + 204850, (float *)(A + 12030400) + 204900);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 2990400) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 204950);
-  k36_matmul((float *)(A + 12030400) + 204800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2900800) + 0, A + 2977600);
-  k32_mul_sub((float *)(A + 2913600) + 0, (float *)(A + 2977600) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 32000, (float *)(A + 2900800) + 0, (float *)(A + 2875200) + 0, (float *)(A + 2977600) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 2862400) + 0, (float *)(A + 2900800) + 0);
-  k33_sub_mul((float *)(A + 2888000) + 0, (float *)(A + 2977600) + 0);
-  k32_mul_sub((float *)(A + 2849600) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 2875200) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 2952000) + 0, (float *)(A + 2964800) + 0, (float *)(A + 4848000) + 0, (float *)(A + 2849600) + 0, (float *)(A + 2900800) + 0, (float *)(A + 2824000) + 0, (float *)(A + 2977600) + 0, (float *)(A + 2862400) + 0, (float *)(A + 4924800) + 0, (float *)(A + 2875200) + 0, (float *)(A + 12030400) + 217600, (float *)(A + 12030400) + 217650, (float *)(A + 12030400) + 217700);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 2913600) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 217750);
-  k36_matmul((float *)(A + 12030400) + 217600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2824000) + 0, A + 2900800);
-  k32_mul_sub((float *)(A + 2836800) + 0, (float *)(A + 2900800) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 28800, (float *)(A + 2824000) + 0, (float *)(A + 2798400) + 0, (float *)(A + 2900800) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 2785600) + 0, (float *)(A + 2824000) + 0);
-  k33_sub_mul((float *)(A + 2811200) + 0, (float *)(A + 2900800) + 0);
-  k32_mul_sub((float *)(A + 2772800) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 2798400) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 2875200) + 0, (float *)(A + 2888000) + 0, (float *)(A + 4848000) + 0, (float *)(A + 2772800) + 0, (float *)(A + 2824000) + 0, (float *)(A + 2747200) + 0, (float *)(A + 2900800) + 0, (float *)(A + 2785600) + 0, (float *)(A + 4924800) + 0, (float *)(A + 2798400) + 0, (float *)(A + 12030400) + 230400, (float *)(A + 12030400) + 230450, (float *)(A + 12030400) + 230500);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 2836800) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 230550);
-  k36_matmul((float *)(A + 12030400) + 230400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2747200) + 0, A + 2824000);
-  k32_mul_sub((float *)(A + 2760000) + 0, (float *)(A + 2824000) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 25600, (float *)(A + 2747200) + 0, (float *)(A + 2721600) + 0, (float *)(A + 2824000) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 2708800) + 0, (float *)(A + 2747200) + 0);
-  k33_sub_mul((float *)(A + 2734400) + 0, (float *)(A + 2824000) + 0);
-  k32_mul_sub((float *)(A + 2696000) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 2721600) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 2798400) + 0, (float *)(A + 2811200) + 0, (float *)(A + 4848000) + 0, (float *)(A + 2696000) + 0, (float *)(A + 2747200) + 0, (float *)(A + 2670400) + 0, (float *)(A + 2824000) + 0, (float *)(A + 2708800) + 0, (float *)(A + 4924800) + 0, (float *)(A + 2721600) + 0, (float *)(A + 12030400) + 243200, (float *)(A + 12030400) + 243250, (float *)(A + 12030400) + 243300);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 2760000) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 243350);
-  k36_matmul((float *)(A + 12030400) + 243200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2670400) + 0, A + 2747200);
-  k32_mul_sub((float *)(A + 2683200) + 0, (float *)(A + 2747200) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 22400, (float *)(A + 2670400) + 0, (float *)(A + 2644800) + 0, (float *)(A + 2747200) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 2632000) + 0, (float *)(A + 2670400) + 0);
-  k33_sub_mul((float *)(A + 2657600) + 0, (float *)(A + 2747200) + 0);
-  k32_mul_sub((float *)(A + 2619200) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 2644800) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 2721600) + 0, (float *)(A + 2734400) + 0, (float *)(A + 4848000) + 0, (float *)(A + 2619200) + 0, (float *)(A + 2670400) + 0, (float *)(A + 2593600) + 0, (float *)(A + 2747200) + 0, (float *)(A + 2632000) + 0, (float *)(A + 4924800) + 0, (float *)(A + 2644800) + 0, (float *)(A + 12030400) + 256000, (float *)(A + 12030400) + 256050, (float *)(A + 12030400) + 256100);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 2683200) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 256150);
-  k36_matmul((float *)(A + 12030400) + 256000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2593600) + 0, A + 2670400);
-  k32_mul_sub((float *)(A + 2606400) + 0, (float *)(A + 2670400) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 19200, (float *)(A + 2593600) + 0, (float *)(A + 2568000) + 0, (float *)(A + 2670400) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 2555200) + 0, (float *)(A + 2593600) + 0);
-  k33_sub_mul((float *)(A + 2580800) + 0, (float *)(A + 2670400) + 0);
-  k32_mul_sub((float *)(A + 2542400) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 2568000) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 2644800) + 0, (float *)(A + 2657600) + 0, (float *)(A + 4848000) + 0, (float *)(A + 2542400) + 0, (float *)(A + 2593600) + 0, (float *)(A + 2516800) + 0, (float *)(A + 2670400) + 0, (float *)(A + 2555200) + 0, (float *)(A + 4924800) + 0, (float *)(A + 2568000) + 0, (float *)(A + 12030400) + 268800, (float *)(A + 12030400) + 268850, (float *)(A + 12030400) + 268900);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 2606400) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 268950);
-  k36_matmul((float *)(A + 12030400) + 268800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2516800) + 0, A + 2593600);
-  k32_mul_sub((float *)(A + 2529600) + 0, (float *)(A + 2593600) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 16000, (float *)(A + 2516800) + 0, (float *)(A + 2491200) + 0, (float *)(A + 2593600) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 2478400) + 0, (float *)(A + 2516800) + 0);
-  k33_sub_mul((float *)(A + 2504000) + 0, (float *)(A + 2593600) + 0);
-  k32_mul_sub((float *)(A + 2465600) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 2491200) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 2568000) + 0, (float *)(A + 2580800) + 0, (float *)(A + 4848000) + 0, (float *)(A + 2465600) + 0, (float *)(A + 2516800) + 0, (float *)(A + 2440000) + 0, (float *)(A + 2593600) + 0, (float *)(A + 2478400) + 0, (float *)(A + 4924800) + 0, (float *)(A + 2491200) + 0, (float *)(A + 12030400) + 281600, (float *)(A + 12030400) + 281650, (float *)(A + 12030400) + 281700);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 2529600) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 281750);
-  k36_matmul((float *)(A + 12030400) + 281600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2440000) + 0, A + 2516800);
-  k32_mul_sub((float *)(A + 2452800) + 0, (float *)(A + 2516800) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 12800, (float *)(A + 2440000) + 0, (float *)(A + 2414400) + 0, (float *)(A + 2516800) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 2401600) + 0, (float *)(A + 2440000) + 0);
-  k33_sub_mul((float *)(A + 2427200) + 0, (float *)(A + 2516800) + 0);
-  k32_mul_sub((float *)(A + 2388800) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 2414400) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 2491200) + 0, (float *)(A + 2504000) + 0, (float *)(A + 4848000) + 0, (float *)(A + 2388800) + 0, (float *)(A + 2440000) + 0, (float *)(A + 2363200) + 0, (float *)(A + 2516800) + 0, (float *)(A + 2401600) + 0, (float *)(A + 4924800) + 0, (float *)(A + 2414400) + 0, (float *)(A + 12030400) + 294400, (float *)(A + 12030400) + 294450, (float *)(A + 12030400) + 294500);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 2452800) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 294550);
-  k36_matmul((float *)(A + 12030400) + 294400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2363200) + 0, A + 2440000);
-  k32_mul_sub((float *)(A + 2376000) + 0, (float *)(A + 2440000) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 9600, (float *)(A + 2363200) + 0, (float *)(A + 2337600) + 0, (float *)(A + 2440000) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 2324800) + 0, (float *)(A + 2363200) + 0);
-  k33_sub_mul((float *)(A + 2350400) + 0, (float *)(A + 2440000) + 0);
-  k32_mul_sub((float *)(A + 2312000) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 2337600) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 2414400) + 0, (float *)(A + 2427200) + 0, (float *)(A + 4848000) + 0, (float *)(A + 2312000) + 0, (float *)(A + 2363200) + 0, (float *)(A + 2286400) + 0, (float *)(A + 2440000) + 0, (float *)(A + 2324800) + 0, (float *)(A + 4924800) + 0, (float *)(A + 2337600) + 0, (float *)(A + 12030400) + 307200, (float *)(A + 12030400) + 307250, (float *)(A + 12030400) + 307300);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 2376000) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 307350);
-  k36_matmul((float *)(A + 12030400) + 307200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2286400) + 0, A + 2363200);
-  k32_mul_sub((float *)(A + 2299200) + 0, (float *)(A + 2363200) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 6400, (float *)(A + 2286400) + 0, (float *)(A + 2260800) + 0, (float *)(A + 2363200) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 2248000) + 0, (float *)(A + 2286400) + 0);
-  k33_sub_mul((float *)(A + 2273600) + 0, (float *)(A + 2363200) + 0);
-  k32_mul_sub((float *)(A + 2235200) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 2260800) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 2337600) + 0, (float *)(A + 2350400) + 0, (float *)(A + 4848000) + 0, (float *)(A + 2235200) + 0, (float *)(A + 2286400) + 0, (float *)(A + 2209600) + 0, (float *)(A + 2363200) + 0, (float *)(A + 2248000) + 0, (float *)(A + 4924800) + 0, (float *)(A + 2260800) + 0, (float *)(A + 12030400) + 320000, (float *)(A + 12030400) + 320050, (float *)(A + 12030400) + 320100);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 2299200) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 320150);
-  k36_matmul((float *)(A + 12030400) + 320000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2209600) + 0, A + 2286400);
-  k32_mul_sub((float *)(A + 2222400) + 0, (float *)(A + 2286400) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 3200, (float *)(A + 2209600) + 0, (float *)(A + 2184000) + 0, (float *)(A + 2286400) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 2171200) + 0, (float *)(A + 2209600) + 0);
-  k33_sub_mul((float *)(A + 2196800) + 0, (float *)(A + 2286400) + 0);
-  k32_mul_sub((float *)(A + 2158400) + 0, (float *)(A + 4924800) + 0);
-  k33_sub_mul((float *)(A + 2184000) + 0, (float *)(A + 5001600) + 0);
-  k47_mul_addn_mul((float *)(A + 2260800) + 0, (float *)(A + 2273600) + 0, (float *)(A + 4848000) + 0, (float *)(A + 2158400) + 0, (float *)(A + 2209600) + 0, (float *)(A + 1669504) + 0, (float *)(A + 2286400) + 0, (float *)(A + 2171200) + 0, (float *)(A + 4924800) + 0, (float *)(A + 2184000) + 0, (float *)(A + 12030400) + 332800, (float *)(A + 12030400) + 332850, (float *)(A + 12030400) + 332900);
-  k35_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 2222400) + 0, (float *)(A + 5001600) + 0, (float *)(A + 12030400) + 332950);
-  k36_matmul((float *)(A + 12030400) + 332800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1669504) + 0, A + 2209600);
-  k32_mul_sub((float *)(A + 1682304) + 0, (float *)(A + 2209600) + 0);
-  k46_addn_mul_mul((float *)(A + 213504) + 0, (float *)(A + 1669504) + 0, (float *)(A + 1695104) + 0, (float *)(A + 2209600) + 0, (float *)(A + 4771200) + 0, (float *)(A + 4848000) + 0);
-  k33_sub_mul((float *)(A + 1656704) + 0, (float *)(A + 1669504) + 0);
-  k32_mul_sub((float *)(A + 200704) + 0, (float *)(A + 2209600) + 0);
-  k33_sub_mul((float *)(A + 1695104) + 0, (float *)(A + 4924800) + 0);
-  k48_mul_addn_mul((float *)(A + 2184000) + 0, (float *)(A + 2196800) + 0, (float *)(A + 4848000) + 0, (float *)(A + 200704) + 0, (float *)(A + 1669504) + 0, (float *)(A + 1656704) + 0, (float *)(A + 2209600) + 0, (float *)(A + 5001600) + 0, (float *)(A + 5078400) + 0);
-  k39_const((float *)(A + 4848000) + 0);
-  k40_mul_mul((float *)(A + 4771200) + 0, (float *)(A + 1682304) + 0, (float *)(A + 4924800) + 0, (float *)(A + 5155200) + 0);
-  k41_concat((float *)(A + 5001600) + 0, (float *)(A + 4848000) + 0, (float *)(A + 5078400) + 0, (float *)(A + 5155200) + 0, (float *)(A + 12030400) + 345600);
-  k49_matmul((float *)(A + 12030400) + 0, (float *)(A + 0) + 0, (float *)(A + 9086400) + 0, A + 4656000);
-  k50_stack((float *)(A + 1800000) + 83200, (float *)(A + 1800000) + 80000, (float *)(A + 1800000) + 76800, (float *)(A + 1800000) + 73600, (float *)(A + 1800000) + 70400, (float *)(A + 1800000) + 67200, (float *)(A + 1800000) + 64000, (float *)(A + 1800000) + 60800, (float *)(A + 1800000) + 57600, (float *)(A + 1800000) + 54400, (float *)(A + 1800000) + 51200, (float *)(A + 1800000) + 48000, (float *)(A + 1800000) + 44800, (float *)(A + 1800000) + 41600, (float *)(A + 1800000) + 38400, (float *)(A + 1800000) + 35200, (float *)(A + 1800000) + 32000, (float *)(A + 1800000) + 28800, (float *)(A + 1800000) + 25600, (float *)(A + 1800000) + 22400, (float *)(A + 1800000) + 19200, (float *)(A + 1800000) + 16000, (float *)(A + 1800000) + 12800, (float *)(A + 1800000) + 9600, (float *)(A + 1800000) + 6400, (float *)(A + 1800000) + 3200, (float *)(A + 1800000) + 0, (float *)(A + 0) + 0);
-  k51_matmul((float *)(A + 12030400) + 0, (float *)(A + 0) + 0, (float *)(A + 2158400) + 0, A + 4656000);
-  k52_sum_to((float *)(A + 12030400) + 0, (float *)(A + 4296320) + 0);
-  k53_matmul((float *)(A + 10596800) + 0, (float *)(A + 1800000) + 0, (float *)(A + 4784000) + 0, A + 4656000);
-  k50_stack((float *)(A + 4297600) + 0, (float *)(A + 4297600) + 3200, (float *)(A + 4297600) + 6400, (float *)(A + 4297600) + 9600, (float *)(A + 4297600) + 12800, (float *)(A + 4297600) + 16000, (float *)(A + 4297600) + 19200, (float *)(A + 4297600) + 22400, (float *)(A + 4297600) + 25600, (float *)(A + 4297600) + 28800, (float *)(A + 4297600) + 32000, (float *)(A + 4297600) + 35200, (float *)(A + 4297600) + 38400, (float *)(A + 4297600) + 41600, (float *)(A + 4297600) + 44800, (float *)(A + 4297600) + 48000, (float *)(A + 4297600) + 51200, (float *)(A + 4297600) + 54400, (float *)(A + 4297600) + 57600, (float *)(A + 4297600) + 60800, (float *)(A + 4297600) + 64000, (float *)(A + 4297600) + 67200, (float *)(A + 4297600) + 70400, (float *)(A + 4297600) + 73600, (float *)(A + 4297600) + 76800, (float *)(A + 4297600) + 80000, (float *)(A + 4297600) + 83200, (float *)(A + 12030400) + 0);
-  k51_matmul((float *)(A + 10596800) + 12800, (float *)(A + 12030400) + 0, (float *)(A + 4860800) + 0, A + 4656000);
-  k52_sum_to((float *)(A + 10596800) + 0, (float *)(A + 9150400) + 0);
-  k53_matmul((float *)(A + 9163200) + 0, (float *)(A + 4297600) + 0, (float *)(A + 4937600) + 0, A + 4656000);
-  k51_matmul((float *)(A + 9163200) + 12800, (float *)(A + 6782400) + 0, (float *)(A + 5014400) + 0, A + 7128000);
-  k52_sum_to((float *)(A + 9163200) + 0, (float *)(A + 9151232) + 0);
-  k54_matmul((float *)(A + 9152960) + 0, (float *)(A + 9137600) + 0, (float *)(A + 9108800) + 0, A + 4771200);
-  k55_sum_to((float *)(A + 9152960) + 0, (float *)(A + 4296064) + 0);
-  k56_mul_neg((float *)(A + 4296256) + 0, (float *)(A + 4296128) + 0);
-  k57_mul((float *)(A + 4296000) + 0, (float *)(A + 4296192) + 0);
+  k37_addn_mul_mul((float *)(A + 7115200) + 67200, (float *)(A + 6731200) + 0, (float *)(A + 6102400) + 0, (float *)(A + 6243200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 6115200) + 0, (float *)(A + 6140800) + 0, (float *)(A + 6128000) + 0, (float *)(A + 6153600) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 268800, (float *)(A + 7473600) + 268850, (float *)(A + 7473600) + 268900, (float *)(A + 7473600) + 268950);
+  k30_matmul((float *)(A + 7473600) + 268800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 64000, (float *)(A + 6731200) + 0, (float *)(A + 6025600) + 0, (float *)(A + 6166400) + 0, (float *)(A + 6756800) + 0, (float *)(A + 6038400) + 0, (float *)(A + 6064000) + 0, (float *)(A + 6051200) + 0, (float *)(A + 6076800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 256000, (float *)(A + 7473600) + 256050, (float *)(A + 7473600) + 256100, (float *)(A + 7473600) + 256150);
+  k30_matmul((float *)(A + 7473600) + 256000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 60800, (float *)(A + 6731200) + 0, (float *)(A + 5948800) + 0, (float *)(A + 6089600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5961600) + 0, (float *)(A + 5987200) + 0, (float *)(A + 5974400) + 0, (float *)(A + 6000000) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 243200, (float *)(A + 7473600) + 243250, (float *)(A + 7473600) + 243300, (float *)(A + 7473600) + 243350);
+  k30_matmul((float *)(A + 7473600) + 243200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 57600, (float *)(A + 6731200) + 0, (float *)(A + 5872000) + 0, (float *)(A + 6012800) + 0, (float *)(A + 6756800) + 0, (float *)(A + 5884800) + 0, (float *)(A + 5910400) + 0, (float *)(A + 5897600) + 0, (float *)(A + 5923200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 230400, (float *)(A + 7473600) + 230450, (float *)(A + 7473600) + 230500, (float *)(A + 7473600) + 230550);
+  k30_matmul((float *)(A + 7473600) + 230400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 54400, (float *)(A + 6731200) + 0, (float *)(A + 5795200) + 0, (float *)(A + 5936000) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5808000) + 0, (float *)(A + 5833600) + 0, (float *)(A + 5820800) + 0, (float *)(A + 5846400) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 217600, (float *)(A + 7473600) + 217650, (float *)(A + 7473600) + 217700, (float *)(A + 7473600) + 217750);
+  k30_matmul((float *)(A + 7473600) + 217600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 51200, (float *)(A + 6731200) + 0, (float *)(A + 5718400) + 0, (float *)(A + 5859200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 5731200) + 0, (float *)(A + 5756800) + 0, (float *)(A + 5744000) + 0, (float *)(A + 5769600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 204800, (float *)(A + 7473600) + 204850, (float *)(A + 7473600) + 204900, (float *)(A + 7473600) + 204950);
+  k30_matmul((float *)(A + 7473600) + 204800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 48000, (float *)(A + 6731200) + 0, (float *)(A + 5641600) + 0, (float *)(A + 5782400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5654400) + 0, (float *)(A + 5680000) + 0, (float *)(A + 5667200) + 0, (float *)(A + 5692800) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 192000, (float *)(A + 7473600) + 192050, (float *)(A + 7473600) + 192100, (float *)(A + 7473600) + 192150);
+  k30_matmul((float *)(A + 7473600) + 192000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 44800, (float *)(A + 6731200) + 0, (float *)(A + 5564800) + 0, (float *)(A + 5705600) + 0, (float *)(A + 6756800) + 0, (float *)(A + 5577600) + 0, (float *)(A + 5603200) + 0, (float *)(A + 5590400) + 0, (float *)(A + 5616000) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 179200, (float *)(A + 7473600) + 179250, (float *)(A + 7473600) + 179300, (float *)(A + 7473600) + 179350);
+  k30_matmul((float *)(A + 7473600) + 179200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 41600, (float *)(A + 6731200) + 0, (float *)(A + 5488000) + 0, (float *)(A + 5628800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5500800) + 0, (float *)(A + 5526400) + 0, (float *)(A + 5513600) + 0, (float *)(A + 5539200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 166400, (float *)(A + 7473600) + 166450, (float *)(A + 7473600) + 166500, (float *)(A + 7473600) + 166550);
+  k30_matmul((float *)(A + 7473600) + 166400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 38400, (float *)(A + 6731200) + 0, (float *)(A + 5411200) + 0, (float *)(A + 5552000) + 0, (float *)(A + 6756800) + 0, (float *)(A + 5424000) + 0, (float *)(A + 5449600) + 0, (float *)(A + 5436800) + 0, (float *)(A + 5462400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 153600, (float *)(A + 7473600) + 153650, (float *)(A + 7473600) + 153700, (float *)(A + 7473600) + 153750);
+  k30_matmul((float *)(A + 7473600) + 153600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 35200, (float *)(A + 6731200) + 0, (float *)(A + 5334400) + 0, (float *)(A + 5475200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5347200) + 0, (float *)(A + 5372800) + 0, (float *)(A + 5360000) + 0, (float *)(A + 5385600) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 140800, (float *)(A + 7473600) + 140850, (float *)(A + 7473600) + 140900, (float *)(A + 7473600) + 140950);
+  k30_matmul((float *)(A + 7473600) + 140800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 32000, (float *)(A + 6731200) + 0, (float *)(A + 5257600) + 0, (float *)(A + 5398400) + 0, (float *)(A + 6756800) + 0, (float *)(A + 5270400) + 0, (float *)(A + 5296000) + 0, (float *)(A + 5283200) + 0, (float *)(A + 5308800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 128000, (float *)(A + 7473600) + 128050, (float *)(A + 7473600) + 128100, (float *)(A + 7473600) + 128150);
+  k30_matmul((float *)(A + 7473600) + 128000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 28800, (float *)(A + 6731200) + 0, (float *)(A + 5180800) + 0, (float *)(A + 5321600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5193600) + 0, (float *)(A + 5219200) + 0, (float *)(A + 5206400) + 0, (float *)(A + 5232000) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 115200, (float *)(A + 7473600) + 115250, (float *)(A + 7473600) + 115300, (float *)(A + 7473600) + 115350);
+  k30_matmul((float *)(A + 7473600) + 115200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 25600, (float *)(A + 6731200) + 0, (float *)(A + 5104000) + 0, (float *)(A + 5244800) + 0, (float *)(A + 6756800) + 0, (float *)(A + 5116800) + 0, (float *)(A + 5142400) + 0, (float *)(A + 5129600) + 0, (float *)(A + 5155200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 102400, (float *)(A + 7473600) + 102450, (float *)(A + 7473600) + 102500, (float *)(A + 7473600) + 102550);
+  k30_matmul((float *)(A + 7473600) + 102400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 22400, (float *)(A + 6731200) + 0, (float *)(A + 5027200) + 0, (float *)(A + 5168000) + 0, (float *)(A + 6744000) + 0, (float *)(A + 5040000) + 0, (float *)(A + 5065600) + 0, (float *)(A + 5052800) + 0, (float *)(A + 5078400) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 89600, (float *)(A + 7473600) + 89650, (float *)(A + 7473600) + 89700, (float *)(A + 7473600) + 89750);
+  k30_matmul((float *)(A + 7473600) + 89600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 19200, (float *)(A + 6731200) + 0, (float *)(A + 4950400) + 0, (float *)(A + 5091200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 4963200) + 0, (float *)(A + 4988800) + 0, (float *)(A + 4976000) + 0, (float *)(A + 5001600) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 76800, (float *)(A + 7473600) + 76850, (float *)(A + 7473600) + 76900, (float *)(A + 7473600) + 76950);
+  k30_matmul((float *)(A + 7473600) + 76800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 16000, (float *)(A + 6731200) + 0, (float *)(A + 4873600) + 0, (float *)(A + 5014400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 4886400) + 0, (float *)(A + 4912000) + 0, (float *)(A + 4899200) + 0, (float *)(A + 4924800) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 64000, (float *)(A + 7473600) + 64050, (float *)(A + 7473600) + 64100, (float *)(A + 7473600) + 64150);
+  k30_matmul((float *)(A + 7473600) + 64000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 12800, (float *)(A + 6731200) + 0, (float *)(A + 4796800) + 0, (float *)(A + 4937600) + 0, (float *)(A + 6756800) + 0, (float *)(A + 4809600) + 0, (float *)(A + 4835200) + 0, (float *)(A + 4822400) + 0, (float *)(A + 4848000) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 51200, (float *)(A + 7473600) + 51250, (float *)(A + 7473600) + 51300, (float *)(A + 7473600) + 51350);
+  k30_matmul((float *)(A + 7473600) + 51200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 9600, (float *)(A + 6731200) + 0, (float *)(A + 4720000) + 0, (float *)(A + 4860800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 4732800) + 0, (float *)(A + 4758400) + 0, (float *)(A + 4745600) + 0, (float *)(A + 4771200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 38400, (float *)(A + 7473600) + 38450, (float *)(A + 7473600) + 38500, (float *)(A + 7473600) + 38550);
+  k30_matmul((float *)(A + 7473600) + 38400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 6400, (float *)(A + 6731200) + 0, (float *)(A + 4643200) + 0, (float *)(A + 4784000) + 0, (float *)(A + 6756800) + 0, (float *)(A + 4656000) + 0, (float *)(A + 4681600) + 0, (float *)(A + 4668800) + 0, (float *)(A + 4694400) + 0, (float *)(A + 6744000) + 0, (float *)(A + 7473600) + 25600, (float *)(A + 7473600) + 25650, (float *)(A + 7473600) + 25700, (float *)(A + 7473600) + 25750);
+  k30_matmul((float *)(A + 7473600) + 25600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6731200) + 0, A + 1647104);
+  k37_addn_mul_mul((float *)(A + 7115200) + 3200, (float *)(A + 6731200) + 0, (float *)(A + 4155200) + 0, (float *)(A + 4707200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 4168000) + 0, (float *)(A + 4193600) + 0, (float *)(A + 4180800) + 0, (float *)(A + 4259200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 7473600) + 12800, (float *)(A + 7473600) + 12850, (float *)(A + 7473600) + 12900, (float *)(A + 7473600) + 12950);
+  k30_matmul((float *)(A + 7473600) + 12800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4259200) + 0, A + 1647104);
+  k38_addn_mul_mul((float *)(A + 7115200) + 0, (float *)(A + 4259200) + 0, (float *)(A + 4104000) + 0, (float *)(A + 4272000) + 0, (float *)(A + 6756800) + 0, (float *)(A + 4246400) + 0, (float *)(A + 4116800) + 0, (float *)(A + 6731200) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9137600) + 0);
+  k33_const((float *)(A + 6756800) + 0);
+  k35_concat((float *)(A + 6731200) + 0, (float *)(A + 6756800) + 0, (float *)(A + 6744000) + 0, (float *)(A + 9137600) + 0, (float *)(A + 7473600) + 0);
+  k36_matmul((float *)(A + 7473600) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 7115200) + 0, A + 1647104);
+  k39_mul_mul_sub((float *)(A + 7115200) + 86400, (float *)(A + 1707904) + 0, (float *)(A + 4091200) + 0, (float *)(A + 4078400) + 0, (float *)(A + 1733504) + 0, (float *)(A + 4129600) + 0, (float *)(A + 1720704) + 0, (float *)(A + 4104000) + 0, (float *)(A + 4643200) + 0, (float *)(A + 4643200) + 50, (float *)(A + 4643200) + 100);
+  k29_mul_sub_mul((float *)(A + 7115200) + 86400, (float *)(A + 4091200) + 0, (float *)(A + 1707904) + 0, (float *)(A + 4643200) + 150);
+  k30_matmul((float *)(A + 4643200) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1707904) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 4104000) + 0, (float *)(A + 1720704) + 0, (float *)(A + 7115200) + 83200, (float *)(A + 1707904) + 0, (float *)(A + 4001600) + 0, (float *)(A + 4142400) + 0, (float *)(A + 4040000) + 0, (float *)(A + 4027200) + 0, (float *)(A + 4052800) + 0, (float *)(A + 4014400) + 0, (float *)(A + 1733504) + 0, (float *)(A + 4643200) + 12800, (float *)(A + 4643200) + 12850, (float *)(A + 4643200) + 12900, (float *)(A + 4643200) + 12950);
+  k30_matmul((float *)(A + 4643200) + 12800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4001600) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 1733504) + 0, (float *)(A + 4014400) + 0, (float *)(A + 7115200) + 80000, (float *)(A + 4001600) + 0, (float *)(A + 3924800) + 0, (float *)(A + 4065600) + 0, (float *)(A + 3963200) + 0, (float *)(A + 3950400) + 0, (float *)(A + 3976000) + 0, (float *)(A + 3937600) + 0, (float *)(A + 1707904) + 0, (float *)(A + 4643200) + 25600, (float *)(A + 4643200) + 25650, (float *)(A + 4643200) + 25700, (float *)(A + 4643200) + 25750);
+  k30_matmul((float *)(A + 4643200) + 25600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3924800) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 1707904) + 0, (float *)(A + 3937600) + 0, (float *)(A + 7115200) + 76800, (float *)(A + 3924800) + 0, (float *)(A + 3848000) + 0, (float *)(A + 3988800) + 0, (float *)(A + 3886400) + 0, (float *)(A + 3873600) + 0, (float *)(A + 3899200) + 0, (float *)(A + 3860800) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 38400, (float *)(A + 4643200) + 38450, (float *)(A + 4643200) + 38500, (float *)(A + 4643200) + 38550);
+  k30_matmul((float *)(A + 4643200) + 38400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3848000) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 3860800) + 0, (float *)(A + 7115200) + 73600, (float *)(A + 3848000) + 0, (float *)(A + 3771200) + 0, (float *)(A + 3912000) + 0, (float *)(A + 3809600) + 0, (float *)(A + 3796800) + 0, (float *)(A + 3822400) + 0, (float *)(A + 3784000) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 51200, (float *)(A + 4643200) + 51250, (float *)(A + 4643200) + 51300, (float *)(A + 4643200) + 51350);
+  k30_matmul((float *)(A + 4643200) + 51200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3771200) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 3784000) + 0, (float *)(A + 7115200) + 70400, (float *)(A + 3771200) + 0, (float *)(A + 3694400) + 0, (float *)(A + 3835200) + 0, (float *)(A + 3732800) + 0, (float *)(A + 3720000) + 0, (float *)(A + 3745600) + 0, (float *)(A + 3707200) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 64000, (float *)(A + 4643200) + 64050, (float *)(A + 4643200) + 64100, (float *)(A + 4643200) + 64150);
+  k30_matmul((float *)(A + 4643200) + 64000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3694400) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 3707200) + 0, (float *)(A + 7115200) + 67200, (float *)(A + 3694400) + 0, (float *)(A + 3617600) + 0, (float *)(A + 3758400) + 0, (float *)(A + 3656000) + 0, (float *)(A + 3643200) + 0, (float *)(A + 3668800) + 0, (float *)(A + 3630400) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 76800, (float *)(A + 4643200) + 76850, (float *)(A + 4643200) + 76900, (float *)(A + 4643200) + 76950);
+  k30_matmul((float *)(A + 4643200) + 76800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3617600) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 3630400) + 0, (float *)(A + 7115200) + 64000, (float *)(A + 3617600) + 0, (float *)(A + 3540800) + 0, (float *)(A + 3681600) + 0, (float *)(A + 3579200) + 0, (float *)(A + 3566400) + 0, (float *)(A + 3592000) + 0, (float *)(A + 3553600) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 89600, (float *)(A + 4643200) + 89650, (float *)(A + 4643200) + 89700, (float *)(A + 4643200) + 89750);
+  k30_matmul((float *)(A + 4643200) + 89600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3540800) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 3553600) + 0, (float *)(A + 7115200) + 60800, (float *)(A + 3540800) + 0, (float *)(A + 3464000) + 0, (float *)(A + 3604800) + 0, (float *)(A + 3502400) + 0, (float *)(A + 3489600) + 0, (float *)(A + 3515200) + 0, (float *)(A + 3476800) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 102400, (float *)(A + 4643200) + 102450, (float *)(A + 4643200) + 102500, (float *)(A + 4643200) + 102550);
+  k30_matmul((float *)(A + 4643200) + 102400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3464000) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 3476800) + 0, (float *)(A + 7115200) + 57600, (float *)(A + 3464000) + 0, (float *)(A + 3387200) + 0, (float *)(A + 3528000) + 0, (float *)(A + 3425600) + 0, (float *)(A + 3412800) + 0, (float *)(A + 3438400) + 0, (float *)(A + 3400000) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 115200, (float *)(A + 4643200) + 115250, (float *)(A + 4643200) + 115300, (float *)(A + 4643200) + 115350);
+  k30_matmul((float *)(A + 4643200) + 115200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3387200) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 3400000) + 0, (float *)(A + 7115200) + 54400, (float *)(A + 3387200) + 0, (float *)(A + 3310400) + 0, (float *)(A + 3451200) + 0, (float *)(A + 3348800) + 0, (float *)(A + 3336000) + 0, (float *)(A + 3361600) + 0, (float *)(A + 3323200) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 128000, (float *)(A + 4643200) + 128050, (float *)(A + 4643200) + 128100, (float *)(A + 4643200) + 128150);
+  k30_matmul((float *)(A + 4643200) + 128000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3310400) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 3323200) + 0, (float *)(A + 7115200) + 51200, (float *)(A + 3310400) + 0, (float *)(A + 3233600) + 0, (float *)(A + 3374400) + 0, (float *)(A + 3272000) + 0, (float *)(A + 3259200) + 0, (float *)(A + 3284800) + 0, (float *)(A + 3246400) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 140800, (float *)(A + 4643200) + 140850, (float *)(A + 4643200) + 140900, (float *)(A + 4643200) + 140950);
+  k30_matmul((float *)(A + 4643200) + 140800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3233600) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 3246400) + 0, (float *)(A + 7115200) + 48000, (float *)(A + 3233600) + 0, (float *)(A + 3156800) + 0, (float *)(A + 3297600) + 0, (float *)(A + 3195200) + 0, (float *)(A + 3182400) + 0, (float *)(A + 3208000) + 0, (float *)(A + 3169600) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 153600, (float *)(A + 4643200) + 153650, (float *)(A + 4643200) + 153700, (float *)(A + 4643200) + 153750);
+  k30_matmul((float *)(A + 4643200) + 153600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3156800) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 3169600) + 0, (float *)(A + 7115200) + 44800, (float *)(A + 3156800) + 0, (float *)(A + 3080000) + 0, (float *)(A + 3220800) + 0, (float *)(A + 3118400) + 0, (float *)(A + 3105600) + 0, (float *)(A + 3131200) + 0, (float *)(A + 3092800) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 166400, (float *)(A + 4643200) + 166450, (float *)(A + 4643200) + 166500, (float *)(A + 4643200) + 166550);
+  k30_matmul((float *)(A + 4643200) + 166400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3080000) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 3092800) + 0, (float *)(A + 7115200) + 41600, (float *)(A + 3080000) + 0, (float *)(A + 3003200) + 0, (float *)(A + 3144000) + 0, (float *)(A + 3041600) + 0, (float *)(A + 3028800) + 0, (float *)(A + 3054400) + 0, (float *)(A + 3016000) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 179200, (float *)(A + 4643200) + 179250, (float *)(A + 4643200) + 179300, (float *)(A + 4643200) + 179350);
+  k30_matmul((float *)(A + 4643200) + 179200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3003200) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 3016000) + 0, (float *)(A + 7115200) + 38400, (float *)(A + 3003200) + 0, (float *)(A + 2926400) + 0, (float *)(A + 3067200) + 0, (float *)(A + 2964800) + 0, (float *)(A + 2952000) + 0, (float *)(A + 2977600) + 0, (float *)(A + 2939200) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 192000, (float *)(A + 4643200) + 192050, (float *)(A + 4643200) + 192100, (float *)(A + 4643200) + 192150);
+  k30_matmul((float *)(A + 4643200) + 192000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2926400) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 2939200) + 0, (float *)(A + 7115200) + 35200, (float *)(A + 2926400) + 0, (float *)(A + 2849600) + 0, (float *)(A + 2990400) + 0, (float *)(A + 2888000) + 0, (float *)(A + 2875200) + 0, (float *)(A + 2900800) + 0, (float *)(A + 2862400) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 204800, (float *)(A + 4643200) + 204850, (float *)(A + 4643200) + 204900, (float *)(A + 4643200) + 204950);
+  k30_matmul((float *)(A + 4643200) + 204800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2849600) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 2862400) + 0, (float *)(A + 7115200) + 32000, (float *)(A + 2849600) + 0, (float *)(A + 2772800) + 0, (float *)(A + 2913600) + 0, (float *)(A + 2811200) + 0, (float *)(A + 2798400) + 0, (float *)(A + 2824000) + 0, (float *)(A + 2785600) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 217600, (float *)(A + 4643200) + 217650, (float *)(A + 4643200) + 217700, (float *)(A + 4643200) + 217750);
+  k30_matmul((float *)(A + 4643200) + 217600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2772800) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 2785600) + 0, (float *)(A + 7115200) + 28800, (float *)(A + 2772800) + 0, (float *)(A + 2696000) + 0, (float *)(A + 2836800) + 0, (float *)(A + 2734400) + 0, (float *)(A + 2721600) + 0, (float *)(A + 2747200) + 0, (float *)(A + 2708800) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 230400, (float *)(A + 4643200) + 230450, (float *)(A + 4643200) + 230500, (float *)(A + 4643200) + 230550);
+  k30_matmul((float *)(A + 4643200) + 230400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2696000) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 2708800) + 0, (float *)(A + 7115200) + 25600, (float *)(A + 2696000) + 0, (float *)(A + 2619200) + 0, (float *)(A + 2760000) + 0, (float *)(A + 2657600) + 0, (float *)(A + 2644800) + 0, (float *)(A + 2670400) + 0, (float *)(A + 2632000) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 243200, (float *)(A + 4643200) + 243250, (float *)(A + 4643200) + 243300, (float *)(A + 4643200) + 243350);
+  k30_matmul((float *)(A + 4643200) + 243200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2619200) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 2632000) + 0, (float *)(A + 7115200) + 22400, (float *)(A + 2619200) + 0, (float *)(A + 2542400) + 0, (float *)(A + 2683200) + 0, (float *)(A + 2580800) + 0, (float *)(A + 2568000) + 0, (float *)(A + 2593600) + 0, (float *)(A + 2555200) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 256000, (float *)(A + 4643200) + 256050, (float *)(A + 4643200) + 256100, (float *)(A + 4643200) + 256150);
+  k30_matmul((float *)(A + 4643200) + 256000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2542400) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 2555200) + 0, (float *)(A + 7115200) + 19200, (float *)(A + 2542400) + 0, (float *)(A + 2465600) + 0, (float *)(A + 2606400) + 0, (float *)(A + 2504000) + 0, (float *)(A + 2491200) + 0, (float *)(A + 2516800) + 0, (float *)(A + 2478400) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 268800, (float *)(A + 4643200) + 268850, (float *)(A + 4643200) + 268900, (float *)(A + 4643200) + 268950);
+  k30_matmul((float *)(A + 4643200) + 268800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2465600) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 2478400) + 0, (float *)(A + 7115200) + 16000, (float *)(A + 2465600) + 0, (float *)(A + 2388800) + 0, (float *)(A + 2529600) + 0, (float *)(A + 2427200) + 0, (float *)(A + 2414400) + 0, (float *)(A + 2440000) + 0, (float *)(A + 2401600) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 281600, (float *)(A + 4643200) + 281650, (float *)(A + 4643200) + 281700, (float *)(A + 4643200) + 281750);
+  k30_matmul((float *)(A + 4643200) + 281600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2388800) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 2401600) + 0, (float *)(A + 7115200) + 12800, (float *)(A + 2388800) + 0, (float *)(A + 2312000) + 0, (float *)(A + 2452800) + 0, (float *)(A + 2350400) + 0, (float *)(A + 2337600) + 0, (float *)(A + 2363200) + 0, (float *)(A + 2324800) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 294400, (float *)(A + 4643200) + 294450, (float *)(A + 4643200) + 294500, (float *)(A + 4643200) + 294550);
+  k30_matmul((float *)(A + 4643200) + 294400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2312000) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 2324800) + 0, (float *)(A + 7115200) + 9600, (float *)(A + 2312000) + 0, (float *)(A + 2235200) + 0, (float *)(A + 2376000) + 0, (float *)(A + 2273600) + 0, (float *)(A + 2260800) + 0, (float *)(A + 2286400) + 0, (float *)(A + 2248000) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 307200, (float *)(A + 4643200) + 307250, (float *)(A + 4643200) + 307300, (float *)(A + 4643200) + 307350);
+  k30_matmul((float *)(A + 4643200) + 307200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2235200) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 2248000) + 0, (float *)(A + 7115200) + 6400, (float *)(A + 2235200) + 0, (float *)(A + 2158400) + 0, (float *)(A + 2299200) + 0, (float *)(A + 2196800) + 0, (float *)(A + 2184000) + 0, (float *)(A + 2209600) + 0, (float *)(A + 2171200) + 0, (float *)(A + 9137600) + 0, (float *)(A + 4643200) + 320000, (float *)(A + 4643200) + 320050, (float *)(A + 4643200) + 320100, (float *)(A + 4643200) + 320150);
+  k30_matmul((float *)(A + 4643200) + 320000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2158400) + 0, A + 1647104);
+  k40_mul_addn_mul((float *)(A + 9137600) + 0, (float *)(A + 2171200) + 0, (float *)(A + 7115200) + 3200, (float *)(A + 2158400) + 0, (float *)(A + 1656704) + 0, (float *)(A + 2222400) + 0, (float *)(A + 1695104) + 0, (float *)(A + 1682304) + 0, (float *)(A + 1774400) + 0, (float *)(A + 1669504) + 0, (float *)(A + 9150400) + 0, (float *)(A + 4643200) + 332800, (float *)(A + 4643200) + 332850, (float *)(A + 4643200) + 332900, (float *)(A + 4643200) + 332950);
+  k30_matmul((float *)(A + 4643200) + 332800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1774400) + 0, A + 9137600);
+  k41_mul_addn_mul((float *)(A + 9150400) + 0, (float *)(A + 1669504) + 0, (float *)(A + 7115200) + 0, (float *)(A + 1774400) + 0, (float *)(A + 200704) + 0, (float *)(A + 1787200) + 0, (float *)(A + 1761600) + 0, (float *)(A + 1748800) + 0, (float *)(A + 9137600) + 0, (float *)(A + 1647104) + 0, (float *)(A + 4246400) + 0);
+  k33_const((float *)(A + 200704) + 0);
+  k35_concat((float *)(A + 9137600) + 0, (float *)(A + 200704) + 0, (float *)(A + 1647104) + 0, (float *)(A + 4246400) + 0, (float *)(A + 4643200) + 345600);
+  k42_matmul((float *)(A + 4643200) + 0, (float *)(A + 0) + 0, (float *)(A + 9137600) + 0, A + 4246400);
+  k43_stack((float *)(A + 1800000) + 83200, (float *)(A + 1800000) + 80000, (float *)(A + 1800000) + 76800, (float *)(A + 1800000) + 73600, (float *)(A + 1800000) + 70400, (float *)(A + 1800000) + 67200, (float *)(A + 1800000) + 64000, (float *)(A + 1800000) + 60800, (float *)(A + 1800000) + 57600, (float *)(A + 1800000) + 54400, (float *)(A + 1800000) + 51200, (float *)(A + 1800000) + 48000, (float *)(A + 1800000) + 44800, (float *)(A + 1800000) + 41600, (float *)(A + 1800000) + 38400, (float *)(A + 1800000) + 35200, (float *)(A + 1800000) + 32000, (float *)(A + 1800000) + 28800, (float *)(A + 1800000) + 25600, (float *)(A + 1800000) + 22400, (float *)(A + 1800000) + 19200, (float *)(A + 1800000) + 16000, (float *)(A + 1800000) + 12800, (float *)(A + 1800000) + 9600, (float *)(A + 1800000) + 6400, (float *)(A + 1800000) + 3200, (float *)(A + 1800000) + 0, (float *)(A + 7115200) + 0);
+  k44_matmul((float *)(A + 4643200) + 0, (float *)(A + 7115200) + 0, (float *)(A + 9081280) + 0, A + 4246400);
+  k45_sum_to((float *)(A + 4643200) + 0, (float *)(A + 4245120) + 0);
+  k46_matmul((float *)(A + 7473600) + 0, (float *)(A + 1800000) + 0, (float *)(A + 1647104) + 0, A + 4246400);
+  k43_stack((float *)(A + 4284800) + 0, (float *)(A + 4284800) + 3200, (float *)(A + 4284800) + 6400, (float *)(A + 4284800) + 9600, (float *)(A + 4284800) + 12800, (float *)(A + 4284800) + 16000, (float *)(A + 4284800) + 19200, (float *)(A + 4284800) + 22400, (float *)(A + 4284800) + 25600, (float *)(A + 4284800) + 28800, (float *)(A + 4284800) + 32000, (float *)(A + 4284800) + 35200, (float *)(A + 4284800) + 38400, (float *)(A + 4284800) + 41600, (float *)(A + 4284800) + 44800, (float *)(A + 4284800) + 48000, (float *)(A + 4284800) + 51200, (float *)(A + 4284800) + 54400, (float *)(A + 4284800) + 57600, (float *)(A + 4284800) + 60800, (float *)(A + 4284800) + 64000, (float *)(A + 4284800) + 67200, (float *)(A + 4284800) + 70400, (float *)(A + 4284800) + 73600, (float *)(A + 4284800) + 76800, (float *)(A + 4284800) + 80000, (float *)(A + 4284800) + 83200, (float *)(A + 7115200) + 0);
+  k44_matmul((float *)(A + 7473600) + 12800, (float *)(A + 7115200) + 0, (float *)(A + 8907200) + 0, A + 4246400);
+  k45_sum_to((float *)(A + 7473600) + 0, (float *)(A + 9073600) + 0);
+  k46_matmul((float *)(A + 213504) + 0, (float *)(A + 4284800) + 0, (float *)(A + 8947200) + 0, A + 4246400);
+  k44_matmul((float *)(A + 213504) + 12800, (float *)(A + 6769600) + 0, (float *)(A + 8987200) + 0, A + 9027200);
+  k45_sum_to((float *)(A + 213504) + 0, (float *)(A + 9074432) + 0);
+  k47_matmul((float *)(A + 9076160) + 0, (float *)(A + 9060800) + 0, (float *)(A + 9160000) + 0, A + 9121280);
+  k48_sum_to((float *)(A + 9076160) + 0, (float *)(A + 4244864) + 0);
+  k49_mul_neg((float *)(A + 4245056) + 0, (float *)(A + 4244928) + 0);
+  k50_mul((float *)(A + 4244800) + 0, (float *)(A + 4244992) + 0);
 }
 
 float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batch *in, float *grads, mnist_stacked_lstm_outputs *out, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -4809,33 +3632,29 @@ float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_grad_1(P, in, A, seed);
   mnist_stacked_lstm_grad_2(P, in, A, seed);
   mnist_stacked_lstm_grad_3(P, in, A, seed);
-  mnist_stacked_lstm_grad_4(P, in, A, seed);
-  mnist_stacked_lstm_grad_5(P, in, A, seed);
-  mnist_stacked_lstm_grad_6(P, in, A, seed);
-  mnist_stacked_lstm_grad_7(P, in, A, seed);
-  if (out) k17_copy((float *)(A + 9155520) + 0, out->logits);
-  k58_copy((float *)(A + 4296128) + 0, &loss);
-  if (metrics) k58_copy((float *)(A + 4296192) + 0, &metrics->accuracy);
-  k59_copy((float *)(A + 9086400) + 0, grads + 0);
-  k60_copy((float *)(A + 2158400) + 0, grads + 5600);
-  k61_copy((float *)(A + 4296320) + 0, grads + 15600);
-  k61_copy((float *)(A + 4296320) + 0, grads + 15808);
-  k60_copy((float *)(A + 4784000) + 0, grads + 16016);
-  k60_copy((float *)(A + 4860800) + 0, grads + 26016);
-  k61_copy((float *)(A + 9150400) + 0, grads + 36016);
-  k61_copy((float *)(A + 9150400) + 0, grads + 36224);
-  k60_copy((float *)(A + 4937600) + 0, grads + 36432);
-  k60_copy((float *)(A + 5014400) + 0, grads + 46432);
-  k61_copy((float *)(A + 9151232) + 0, grads + 56432);
-  k61_copy((float *)(A + 9151232) + 0, grads + 56640);
-  k62_copy((float *)(A + 9108800) + 0, grads + 56848);
-  k63_copy((float *)(A + 4296064) + 0, grads + 57360);
+  if (out) k14_copy((float *)(A + 9078720) + 0, out->logits);
+  k51_copy((float *)(A + 4244928) + 0, &loss);
+  if (metrics) k51_copy((float *)(A + 4244992) + 0, &metrics->accuracy);
+  k52_copy((float *)(A + 9137600) + 0, grads + 0);
+  k53_copy((float *)(A + 9081280) + 0, grads + 5600);
+  k54_copy((float *)(A + 4245120) + 0, grads + 15600);
+  k54_copy((float *)(A + 4245120) + 0, grads + 15808);
+  k53_copy((float *)(A + 1647104) + 0, grads + 16016);
+  k53_copy((float *)(A + 8907200) + 0, grads + 26016);
+  k54_copy((float *)(A + 9073600) + 0, grads + 36016);
+  k54_copy((float *)(A + 9073600) + 0, grads + 36224);
+  k53_copy((float *)(A + 8947200) + 0, grads + 36432);
+  k53_copy((float *)(A + 8987200) + 0, grads + 46432);
+  k54_copy((float *)(A + 9074432) + 0, grads + 56432);
+  k54_copy((float *)(A + 9074432) + 0, grads + 56640);
+  k55_copy((float *)(A + 9160000) + 0, grads + 56848);
+  k56_copy((float *)(A + 4244864) + 0, grads + 57360);
   return loss;
 }
 
 static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k22_one_hot(in->y + 0, (float *)(A + 0) + 0);
+  k18_one_hot(in->y + 0, (float *)(A + 0) + 0);
   k0_sub_div(in->x + 756, (float *)(A + 2560) + 0);
   k0_sub_div(in->x + 728, (float *)(A + 2560) + 1792);
   k0_sub_div(in->x + 700, (float *)(A + 2560) + 3584);
@@ -4866,1374 +3685,515 @@ static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist
   k0_sub_div(in->x + 0, (float *)(A + 2560) + 48384);
   k1_transpose(P + 0 /* lstm1.weight_ih */, (float *)(A + 203264) + 0);
   k2_matmul((float *)(A + 2560) + 0, (float *)(A + 203264) + 0, (float *)(A + 225664) + 0, A + 1659264);
-  k3_add(P + 15808 /* lstm1.bias_hh */, (float *)(A + 1660160) + 0);
-  k4_add_add((float *)(A + 225664) + 345600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1660160) + 0, (float *)(A + 1711360) + 0);
-  k5_tanh((float *)(A + 1711360) + 100, (float *)(A + 203264) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 1711360) + 0, (float *)(A + 203264) + 0, (float *)(A + 1659264) + 0, (float *)(A + 1672064) + 0, (float *)(A + 1684864) + 0);
-  k7_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 1762560) + 0);
-  k19_sigmoid_mul((float *)(A + 1711360) + 150, (float *)(A + 1684864) + 0, (float *)(A + 1697664) + 0, (float *)(A + 1802560) + 0);
-  k9_matmul((float *)(A + 1802560) + 0, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2160960) + 0);
-  k4_add_add((float *)(A + 225664) + 332800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2160960) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2160960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2160960) + 0, (float *)(A + 2173760) + 0, (float *)(A + 2186560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 1672064) + 0, (float *)(A + 2186560) + 0, (float *)(A + 2199360) + 0, (float *)(A + 2212160) + 0, (float *)(A + 2224960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2224960) + 0, (float *)(A + 2186560) + 0, (float *)(A + 1802560) + 3200);
-  k9_matmul((float *)(A + 1802560) + 3200, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2237760) + 0);
-  k4_add_add((float *)(A + 225664) + 320000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2237760) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2237760) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2237760) + 0, (float *)(A + 2250560) + 0, (float *)(A + 2263360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2212160) + 0, (float *)(A + 2263360) + 0, (float *)(A + 2276160) + 0, (float *)(A + 2288960) + 0, (float *)(A + 2301760) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2301760) + 0, (float *)(A + 2263360) + 0, (float *)(A + 1802560) + 6400);
-  k9_matmul((float *)(A + 1802560) + 6400, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2314560) + 0);
-  k4_add_add((float *)(A + 225664) + 307200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2314560) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2314560) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2314560) + 0, (float *)(A + 2327360) + 0, (float *)(A + 2340160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2288960) + 0, (float *)(A + 2340160) + 0, (float *)(A + 2352960) + 0, (float *)(A + 2365760) + 0, (float *)(A + 2378560) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2378560) + 0, (float *)(A + 2340160) + 0, (float *)(A + 1802560) + 9600);
-  k9_matmul((float *)(A + 1802560) + 9600, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2391360) + 0);
-  k4_add_add((float *)(A + 225664) + 294400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2391360) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2391360) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2391360) + 0, (float *)(A + 2404160) + 0, (float *)(A + 2416960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2365760) + 0, (float *)(A + 2416960) + 0, (float *)(A + 2429760) + 0, (float *)(A + 2442560) + 0, (float *)(A + 2455360) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2455360) + 0, (float *)(A + 2416960) + 0, (float *)(A + 1802560) + 12800);
-  k9_matmul((float *)(A + 1802560) + 12800, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2468160) + 0);
-  k4_add_add((float *)(A + 225664) + 281600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2468160) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2468160) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2468160) + 0, (float *)(A + 2480960) + 0, (float *)(A + 2493760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2442560) + 0, (float *)(A + 2493760) + 0, (float *)(A + 2506560) + 0, (float *)(A + 2519360) + 0, (float *)(A + 2532160) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2532160) + 0, (float *)(A + 2493760) + 0, (float *)(A + 1802560) + 16000);
-  k9_matmul((float *)(A + 1802560) + 16000, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2544960) + 0);
-  k4_add_add((float *)(A + 225664) + 268800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2544960) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2544960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2544960) + 0, (float *)(A + 2557760) + 0, (float *)(A + 2570560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2519360) + 0, (float *)(A + 2570560) + 0, (float *)(A + 2583360) + 0, (float *)(A + 2596160) + 0, (float *)(A + 2608960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2608960) + 0, (float *)(A + 2570560) + 0, (float *)(A + 1802560) + 19200);
-  k9_matmul((float *)(A + 1802560) + 19200, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2621760) + 0);
-  k4_add_add((float *)(A + 225664) + 256000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2621760) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2621760) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2621760) + 0, (float *)(A + 2634560) + 0, (float *)(A + 2647360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2596160) + 0, (float *)(A + 2647360) + 0, (float *)(A + 2660160) + 0, (float *)(A + 2672960) + 0, (float *)(A + 2685760) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2685760) + 0, (float *)(A + 2647360) + 0, (float *)(A + 1802560) + 22400);
-  k9_matmul((float *)(A + 1802560) + 22400, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2698560) + 0);
-  k4_add_add((float *)(A + 225664) + 243200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2698560) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2698560) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2698560) + 0, (float *)(A + 2711360) + 0, (float *)(A + 2724160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2672960) + 0, (float *)(A + 2724160) + 0, (float *)(A + 2736960) + 0, (float *)(A + 2749760) + 0, (float *)(A + 2762560) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2762560) + 0, (float *)(A + 2724160) + 0, (float *)(A + 1802560) + 25600);
-  k9_matmul((float *)(A + 1802560) + 25600, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2775360) + 0);
-  k4_add_add((float *)(A + 225664) + 230400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2775360) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2775360) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2775360) + 0, (float *)(A + 2788160) + 0, (float *)(A + 2800960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2749760) + 0, (float *)(A + 2800960) + 0, (float *)(A + 2813760) + 0, (float *)(A + 2826560) + 0, (float *)(A + 2839360) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2839360) + 0, (float *)(A + 2800960) + 0, (float *)(A + 1802560) + 28800);
-  k9_matmul((float *)(A + 1802560) + 28800, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2852160) + 0);
-  k4_add_add((float *)(A + 225664) + 217600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2852160) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2852160) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2852160) + 0, (float *)(A + 2864960) + 0, (float *)(A + 2877760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2826560) + 0, (float *)(A + 2877760) + 0, (float *)(A + 2890560) + 0, (float *)(A + 2903360) + 0, (float *)(A + 2916160) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2916160) + 0, (float *)(A + 2877760) + 0, (float *)(A + 1802560) + 32000);
-  k9_matmul((float *)(A + 1802560) + 32000, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2928960) + 0);
-  k4_add_add((float *)(A + 225664) + 204800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2928960) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 2928960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 2928960) + 0, (float *)(A + 2941760) + 0, (float *)(A + 2954560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2903360) + 0, (float *)(A + 2954560) + 0, (float *)(A + 2967360) + 0, (float *)(A + 2980160) + 0, (float *)(A + 2992960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 2992960) + 0, (float *)(A + 2954560) + 0, (float *)(A + 1802560) + 35200);
-  k9_matmul((float *)(A + 1802560) + 35200, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3005760) + 0);
-  k4_add_add((float *)(A + 225664) + 192000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3005760) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3005760) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3005760) + 0, (float *)(A + 3018560) + 0, (float *)(A + 3031360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 2980160) + 0, (float *)(A + 3031360) + 0, (float *)(A + 3044160) + 0, (float *)(A + 3056960) + 0, (float *)(A + 3069760) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3069760) + 0, (float *)(A + 3031360) + 0, (float *)(A + 1802560) + 38400);
-  k9_matmul((float *)(A + 1802560) + 38400, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3082560) + 0);
-  k4_add_add((float *)(A + 225664) + 179200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3082560) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3082560) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3082560) + 0, (float *)(A + 3095360) + 0, (float *)(A + 3108160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3056960) + 0, (float *)(A + 3108160) + 0, (float *)(A + 3120960) + 0, (float *)(A + 3133760) + 0, (float *)(A + 3146560) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3146560) + 0, (float *)(A + 3108160) + 0, (float *)(A + 1802560) + 41600);
-  k9_matmul((float *)(A + 1802560) + 41600, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3159360) + 0);
-  k4_add_add((float *)(A + 225664) + 166400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3159360) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3159360) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3159360) + 0, (float *)(A + 3172160) + 0, (float *)(A + 3184960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3133760) + 0, (float *)(A + 3184960) + 0, (float *)(A + 3197760) + 0, (float *)(A + 3210560) + 0, (float *)(A + 3223360) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3223360) + 0, (float *)(A + 3184960) + 0, (float *)(A + 1802560) + 44800);
-  k9_matmul((float *)(A + 1802560) + 44800, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3236160) + 0);
-  k4_add_add((float *)(A + 225664) + 153600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3236160) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3236160) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3236160) + 0, (float *)(A + 3248960) + 0, (float *)(A + 3261760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3210560) + 0, (float *)(A + 3261760) + 0, (float *)(A + 3274560) + 0, (float *)(A + 3287360) + 0, (float *)(A + 3300160) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3300160) + 0, (float *)(A + 3261760) + 0, (float *)(A + 1802560) + 48000);
-  k9_matmul((float *)(A + 1802560) + 48000, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3312960) + 0);
-  k4_add_add((float *)(A + 225664) + 140800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3312960) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3312960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3312960) + 0, (float *)(A + 3325760) + 0, (float *)(A + 3338560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3287360) + 0, (float *)(A + 3338560) + 0, (float *)(A + 3351360) + 0, (float *)(A + 3364160) + 0, (float *)(A + 3376960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3376960) + 0, (float *)(A + 3338560) + 0, (float *)(A + 1802560) + 51200);
-  k9_matmul((float *)(A + 1802560) + 51200, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3389760) + 0);
-  k4_add_add((float *)(A + 225664) + 128000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3389760) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3389760) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3389760) + 0, (float *)(A + 3402560) + 0, (float *)(A + 3415360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3364160) + 0, (float *)(A + 3415360) + 0, (float *)(A + 3428160) + 0, (float *)(A + 3440960) + 0, (float *)(A + 3453760) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3453760) + 0, (float *)(A + 3415360) + 0, (float *)(A + 1802560) + 54400);
-  k9_matmul((float *)(A + 1802560) + 54400, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3466560) + 0);
-  k4_add_add((float *)(A + 225664) + 115200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3466560) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3466560) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3466560) + 0, (float *)(A + 3479360) + 0, (float *)(A + 3492160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3440960) + 0, (float *)(A + 3492160) + 0, (float *)(A + 3504960) + 0, (float *)(A + 3517760) + 0, (float *)(A + 3530560) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3530560) + 0, (float *)(A + 3492160) + 0, (float *)(A + 1802560) + 57600);
-  k9_matmul((float *)(A + 1802560) + 57600, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3543360) + 0);
-  k4_add_add((float *)(A + 225664) + 102400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3543360) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3543360) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3543360) + 0, (float *)(A + 3556160) + 0, (float *)(A + 3568960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3517760) + 0, (float *)(A + 3568960) + 0, (float *)(A + 3581760) + 0, (float *)(A + 3594560) + 0, (float *)(A + 3607360) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3607360) + 0, (float *)(A + 3568960) + 0, (float *)(A + 1802560) + 60800);
-  k9_matmul((float *)(A + 1802560) + 60800, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3620160) + 0);
-  k4_add_add((float *)(A + 225664) + 89600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3620160) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3620160) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3620160) + 0, (float *)(A + 3632960) + 0, (float *)(A + 3645760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3594560) + 0, (float *)(A + 3645760) + 0, (float *)(A + 3658560) + 0, (float *)(A + 3671360) + 0, (float *)(A + 3684160) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3684160) + 0, (float *)(A + 3645760) + 0, (float *)(A + 1802560) + 64000);
-  k9_matmul((float *)(A + 1802560) + 64000, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3696960) + 0);
-  k4_add_add((float *)(A + 225664) + 76800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3696960) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3696960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3696960) + 0, (float *)(A + 3709760) + 0, (float *)(A + 3722560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3671360) + 0, (float *)(A + 3722560) + 0, (float *)(A + 3735360) + 0, (float *)(A + 3748160) + 0, (float *)(A + 3760960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3760960) + 0, (float *)(A + 3722560) + 0, (float *)(A + 1802560) + 67200);
-  k9_matmul((float *)(A + 1802560) + 67200, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3773760) + 0);
-  k4_add_add((float *)(A + 225664) + 64000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3773760) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3773760) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3773760) + 0, (float *)(A + 3786560) + 0, (float *)(A + 3799360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3748160) + 0, (float *)(A + 3799360) + 0, (float *)(A + 3812160) + 0, (float *)(A + 3824960) + 0, (float *)(A + 3837760) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3837760) + 0, (float *)(A + 3799360) + 0, (float *)(A + 1802560) + 70400);
-  k9_matmul((float *)(A + 1802560) + 70400, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3850560) + 0);
-  k4_add_add((float *)(A + 225664) + 51200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3850560) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3850560) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3850560) + 0, (float *)(A + 3863360) + 0, (float *)(A + 3876160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3824960) + 0, (float *)(A + 3876160) + 0, (float *)(A + 3888960) + 0, (float *)(A + 3901760) + 0, (float *)(A + 3914560) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3914560) + 0, (float *)(A + 3876160) + 0, (float *)(A + 1802560) + 73600);
-  k9_matmul((float *)(A + 1802560) + 73600, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3927360) + 0);
+  k3_add_add_add((float *)(A + 225664) + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1660160) + 0);
+  k4_transpose(P + 5600 /* lstm1.weight_hh */, (float *)(A + 1711360) + 0);
+  k15_sigmoid_sigmoid_tanh((float *)(A + 1660160) + 150, (float *)(A + 1660160) + 0, (float *)(A + 1660160) + 100, (float *)(A + 203264) + 0, (float *)(A + 1751360) + 0, (float *)(A + 1764160) + 0, (float *)(A + 1776960) + 0, (float *)(A + 1789760) + 0, (float *)(A + 1802560) + 0);
+  k6_matmul((float *)(A + 1802560) + 0, (float *)(A + 1711360) + 0, (float *)(A + 1659264) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 332800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1659264) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2160960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2160960) + 150, (float *)(A + 2160960) + 50, (float *)(A + 1776960) + 0, (float *)(A + 2160960) + 0, (float *)(A + 2160960) + 100, (float *)(A + 1659264) + 0, (float *)(A + 1672064) + 0, (float *)(A + 1684864) + 0, (float *)(A + 1697664) + 0, (float *)(A + 2212160) + 0, (float *)(A + 2224960) + 0, (float *)(A + 1802560) + 3200);
+  k6_matmul((float *)(A + 1802560) + 3200, (float *)(A + 1711360) + 0, (float *)(A + 2160960) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 320000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2160960) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2237760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2237760) + 150, (float *)(A + 2237760) + 50, (float *)(A + 2212160) + 0, (float *)(A + 2237760) + 0, (float *)(A + 2237760) + 100, (float *)(A + 2160960) + 0, (float *)(A + 2173760) + 0, (float *)(A + 2186560) + 0, (float *)(A + 2199360) + 0, (float *)(A + 2288960) + 0, (float *)(A + 2301760) + 0, (float *)(A + 1802560) + 6400);
+  k6_matmul((float *)(A + 1802560) + 6400, (float *)(A + 1711360) + 0, (float *)(A + 2237760) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 307200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2237760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2314560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2314560) + 150, (float *)(A + 2314560) + 50, (float *)(A + 2288960) + 0, (float *)(A + 2314560) + 0, (float *)(A + 2314560) + 100, (float *)(A + 2237760) + 0, (float *)(A + 2250560) + 0, (float *)(A + 2263360) + 0, (float *)(A + 2276160) + 0, (float *)(A + 2365760) + 0, (float *)(A + 2378560) + 0, (float *)(A + 1802560) + 9600);
+  k6_matmul((float *)(A + 1802560) + 9600, (float *)(A + 1711360) + 0, (float *)(A + 2314560) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 294400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2314560) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2391360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2391360) + 150, (float *)(A + 2391360) + 50, (float *)(A + 2365760) + 0, (float *)(A + 2391360) + 0, (float *)(A + 2391360) + 100, (float *)(A + 2314560) + 0, (float *)(A + 2327360) + 0, (float *)(A + 2340160) + 0, (float *)(A + 2352960) + 0, (float *)(A + 2442560) + 0, (float *)(A + 2455360) + 0, (float *)(A + 1802560) + 12800);
+  k6_matmul((float *)(A + 1802560) + 12800, (float *)(A + 1711360) + 0, (float *)(A + 2391360) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 281600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2391360) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2468160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2468160) + 150, (float *)(A + 2468160) + 50, (float *)(A + 2442560) + 0, (float *)(A + 2468160) + 0, (float *)(A + 2468160) + 100, (float *)(A + 2391360) + 0, (float *)(A + 2404160) + 0, (float *)(A + 2416960) + 0, (float *)(A + 2429760) + 0, (float *)(A + 2519360) + 0, (float *)(A + 2532160) + 0, (float *)(A + 1802560) + 16000);
+  k6_matmul((float *)(A + 1802560) + 16000, (float *)(A + 1711360) + 0, (float *)(A + 2468160) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 268800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2468160) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2544960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2544960) + 150, (float *)(A + 2544960) + 50, (float *)(A + 2519360) + 0, (float *)(A + 2544960) + 0, (float *)(A + 2544960) + 100, (float *)(A + 2468160) + 0, (float *)(A + 2480960) + 0, (float *)(A + 2493760) + 0, (float *)(A + 2506560) + 0, (float *)(A + 2596160) + 0, (float *)(A + 2608960) + 0, (float *)(A + 1802560) + 19200);
+  k6_matmul((float *)(A + 1802560) + 19200, (float *)(A + 1711360) + 0, (float *)(A + 2544960) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 256000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2544960) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2621760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2621760) + 150, (float *)(A + 2621760) + 50, (float *)(A + 2596160) + 0, (float *)(A + 2621760) + 0, (float *)(A + 2621760) + 100, (float *)(A + 2544960) + 0, (float *)(A + 2557760) + 0, (float *)(A + 2570560) + 0, (float *)(A + 2583360) + 0, (float *)(A + 2672960) + 0, (float *)(A + 2685760) + 0, (float *)(A + 1802560) + 22400);
+  k6_matmul((float *)(A + 1802560) + 22400, (float *)(A + 1711360) + 0, (float *)(A + 2621760) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 243200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2621760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2698560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2698560) + 150, (float *)(A + 2698560) + 50, (float *)(A + 2672960) + 0, (float *)(A + 2698560) + 0, (float *)(A + 2698560) + 100, (float *)(A + 2621760) + 0, (float *)(A + 2634560) + 0, (float *)(A + 2647360) + 0, (float *)(A + 2660160) + 0, (float *)(A + 2749760) + 0, (float *)(A + 2762560) + 0, (float *)(A + 1802560) + 25600);
+  k6_matmul((float *)(A + 1802560) + 25600, (float *)(A + 1711360) + 0, (float *)(A + 2698560) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 230400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2698560) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2775360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2775360) + 150, (float *)(A + 2775360) + 50, (float *)(A + 2749760) + 0, (float *)(A + 2775360) + 0, (float *)(A + 2775360) + 100, (float *)(A + 2698560) + 0, (float *)(A + 2711360) + 0, (float *)(A + 2724160) + 0, (float *)(A + 2736960) + 0, (float *)(A + 2826560) + 0, (float *)(A + 2839360) + 0, (float *)(A + 1802560) + 28800);
+  k6_matmul((float *)(A + 1802560) + 28800, (float *)(A + 1711360) + 0, (float *)(A + 2775360) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 217600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2775360) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2852160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2852160) + 150, (float *)(A + 2852160) + 50, (float *)(A + 2826560) + 0, (float *)(A + 2852160) + 0, (float *)(A + 2852160) + 100, (float *)(A + 2775360) + 0, (float *)(A + 2788160) + 0, (float *)(A + 2800960) + 0, (float *)(A + 2813760) + 0, (float *)(A + 2903360) + 0, (float *)(A + 2916160) + 0, (float *)(A + 1802560) + 32000);
+  k6_matmul((float *)(A + 1802560) + 32000, (float *)(A + 1711360) + 0, (float *)(A + 2852160) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 204800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2852160) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 2928960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 2928960) + 150, (float *)(A + 2928960) + 50, (float *)(A + 2903360) + 0, (float *)(A + 2928960) + 0, (float *)(A + 2928960) + 100, (float *)(A + 2852160) + 0, (float *)(A + 2864960) + 0, (float *)(A + 2877760) + 0, (float *)(A + 2890560) + 0, (float *)(A + 2980160) + 0, (float *)(A + 2992960) + 0, (float *)(A + 1802560) + 35200);
+  k6_matmul((float *)(A + 1802560) + 35200, (float *)(A + 1711360) + 0, (float *)(A + 2928960) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 192000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 2928960) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3005760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3005760) + 150, (float *)(A + 3005760) + 50, (float *)(A + 2980160) + 0, (float *)(A + 3005760) + 0, (float *)(A + 3005760) + 100, (float *)(A + 2928960) + 0, (float *)(A + 2941760) + 0, (float *)(A + 2954560) + 0, (float *)(A + 2967360) + 0, (float *)(A + 3056960) + 0, (float *)(A + 3069760) + 0, (float *)(A + 1802560) + 38400);
+  k6_matmul((float *)(A + 1802560) + 38400, (float *)(A + 1711360) + 0, (float *)(A + 3005760) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 179200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3005760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3082560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3082560) + 150, (float *)(A + 3082560) + 50, (float *)(A + 3056960) + 0, (float *)(A + 3082560) + 0, (float *)(A + 3082560) + 100, (float *)(A + 3005760) + 0, (float *)(A + 3018560) + 0, (float *)(A + 3031360) + 0, (float *)(A + 3044160) + 0, (float *)(A + 3133760) + 0, (float *)(A + 3146560) + 0, (float *)(A + 1802560) + 41600);
+  k6_matmul((float *)(A + 1802560) + 41600, (float *)(A + 1711360) + 0, (float *)(A + 3082560) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 166400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3082560) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3159360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3159360) + 150, (float *)(A + 3159360) + 50, (float *)(A + 3133760) + 0, (float *)(A + 3159360) + 0, (float *)(A + 3159360) + 100, (float *)(A + 3082560) + 0, (float *)(A + 3095360) + 0, (float *)(A + 3108160) + 0, (float *)(A + 3120960) + 0, (float *)(A + 3210560) + 0, (float *)(A + 3223360) + 0, (float *)(A + 1802560) + 44800);
+  k6_matmul((float *)(A + 1802560) + 44800, (float *)(A + 1711360) + 0, (float *)(A + 3159360) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 153600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3159360) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3236160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3236160) + 150, (float *)(A + 3236160) + 50, (float *)(A + 3210560) + 0, (float *)(A + 3236160) + 0, (float *)(A + 3236160) + 100, (float *)(A + 3159360) + 0, (float *)(A + 3172160) + 0, (float *)(A + 3184960) + 0, (float *)(A + 3197760) + 0, (float *)(A + 3287360) + 0, (float *)(A + 3300160) + 0, (float *)(A + 1802560) + 48000);
+  k6_matmul((float *)(A + 1802560) + 48000, (float *)(A + 1711360) + 0, (float *)(A + 3236160) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 140800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3236160) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3312960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3312960) + 150, (float *)(A + 3312960) + 50, (float *)(A + 3287360) + 0, (float *)(A + 3312960) + 0, (float *)(A + 3312960) + 100, (float *)(A + 3236160) + 0, (float *)(A + 3248960) + 0, (float *)(A + 3261760) + 0, (float *)(A + 3274560) + 0, (float *)(A + 3364160) + 0, (float *)(A + 3376960) + 0, (float *)(A + 1802560) + 51200);
+  k6_matmul((float *)(A + 1802560) + 51200, (float *)(A + 1711360) + 0, (float *)(A + 3312960) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 128000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3312960) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3389760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3389760) + 150, (float *)(A + 3389760) + 50, (float *)(A + 3364160) + 0, (float *)(A + 3389760) + 0, (float *)(A + 3389760) + 100, (float *)(A + 3312960) + 0, (float *)(A + 3325760) + 0, (float *)(A + 3338560) + 0, (float *)(A + 3351360) + 0, (float *)(A + 3440960) + 0, (float *)(A + 3453760) + 0, (float *)(A + 1802560) + 54400);
+  k6_matmul((float *)(A + 1802560) + 54400, (float *)(A + 1711360) + 0, (float *)(A + 3389760) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 115200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3389760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3466560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3466560) + 150, (float *)(A + 3466560) + 50, (float *)(A + 3440960) + 0, (float *)(A + 3466560) + 0, (float *)(A + 3466560) + 100, (float *)(A + 3389760) + 0, (float *)(A + 3402560) + 0, (float *)(A + 3415360) + 0, (float *)(A + 3428160) + 0, (float *)(A + 3517760) + 0, (float *)(A + 3530560) + 0, (float *)(A + 1802560) + 57600);
+  k6_matmul((float *)(A + 1802560) + 57600, (float *)(A + 1711360) + 0, (float *)(A + 3466560) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 102400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3466560) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3543360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3543360) + 150, (float *)(A + 3543360) + 50, (float *)(A + 3517760) + 0, (float *)(A + 3543360) + 0, (float *)(A + 3543360) + 100, (float *)(A + 3466560) + 0, (float *)(A + 3479360) + 0, (float *)(A + 3492160) + 0, (float *)(A + 3504960) + 0, (float *)(A + 3594560) + 0, (float *)(A + 3607360) + 0, (float *)(A + 1802560) + 60800);
+  k6_matmul((float *)(A + 1802560) + 60800, (float *)(A + 1711360) + 0, (float *)(A + 3543360) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 89600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3543360) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3620160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3620160) + 150, (float *)(A + 3620160) + 50, (float *)(A + 3594560) + 0, (float *)(A + 3620160) + 0, (float *)(A + 3620160) + 100, (float *)(A + 3543360) + 0, (float *)(A + 3556160) + 0, (float *)(A + 3568960) + 0, (float *)(A + 3581760) + 0, (float *)(A + 3671360) + 0, (float *)(A + 3684160) + 0, (float *)(A + 1802560) + 64000);
+  k6_matmul((float *)(A + 1802560) + 64000, (float *)(A + 1711360) + 0, (float *)(A + 3620160) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 76800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3620160) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3696960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3696960) + 150, (float *)(A + 3696960) + 50, (float *)(A + 3671360) + 0, (float *)(A + 3696960) + 0, (float *)(A + 3696960) + 100, (float *)(A + 3620160) + 0, (float *)(A + 3632960) + 0, (float *)(A + 3645760) + 0, (float *)(A + 3658560) + 0, (float *)(A + 3748160) + 0, (float *)(A + 3760960) + 0, (float *)(A + 1802560) + 67200);
+  k6_matmul((float *)(A + 1802560) + 67200, (float *)(A + 1711360) + 0, (float *)(A + 3696960) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 64000, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3696960) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3773760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3773760) + 150, (float *)(A + 3773760) + 50, (float *)(A + 3748160) + 0, (float *)(A + 3773760) + 0, (float *)(A + 3773760) + 100, (float *)(A + 3696960) + 0, (float *)(A + 3709760) + 0, (float *)(A + 3722560) + 0, (float *)(A + 3735360) + 0, (float *)(A + 3824960) + 0, (float *)(A + 3837760) + 0, (float *)(A + 1802560) + 70400);
+  k6_matmul((float *)(A + 1802560) + 70400, (float *)(A + 1711360) + 0, (float *)(A + 3773760) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 51200, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3773760) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3850560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3850560) + 150, (float *)(A + 3850560) + 50, (float *)(A + 3824960) + 0, (float *)(A + 3850560) + 0, (float *)(A + 3850560) + 100, (float *)(A + 3773760) + 0, (float *)(A + 3786560) + 0, (float *)(A + 3799360) + 0, (float *)(A + 3812160) + 0, (float *)(A + 3901760) + 0, (float *)(A + 3914560) + 0, (float *)(A + 1802560) + 73600);
+  k6_matmul((float *)(A + 1802560) + 73600, (float *)(A + 1711360) + 0, (float *)(A + 3850560) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 38400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3850560) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 3927360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 3927360) + 150, (float *)(A + 3927360) + 50, (float *)(A + 3901760) + 0, (float *)(A + 3927360) + 0, (float *)(A + 3927360) + 100, (float *)(A + 3850560) + 0, (float *)(A + 3863360) + 0, (float *)(A + 3876160) + 0, (float *)(A + 3888960) + 0, (float *)(A + 3978560) + 0, (float *)(A + 3991360) + 0, (float *)(A + 1802560) + 76800);
+  k6_matmul((float *)(A + 1802560) + 76800, (float *)(A + 1711360) + 0, (float *)(A + 3927360) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 25600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3927360) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4004160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4004160) + 150, (float *)(A + 4004160) + 50, (float *)(A + 3978560) + 0, (float *)(A + 4004160) + 0, (float *)(A + 4004160) + 100, (float *)(A + 3927360) + 0, (float *)(A + 3940160) + 0, (float *)(A + 3952960) + 0, (float *)(A + 3965760) + 0, (float *)(A + 4055360) + 0, (float *)(A + 4068160) + 0, (float *)(A + 1802560) + 80000);
+  k6_matmul((float *)(A + 1802560) + 80000, (float *)(A + 1711360) + 0, (float *)(A + 4004160) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 12800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4004160) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4080960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4080960) + 150, (float *)(A + 4080960) + 50, (float *)(A + 4055360) + 0, (float *)(A + 4080960) + 0, (float *)(A + 4080960) + 100, (float *)(A + 4004160) + 0, (float *)(A + 4016960) + 0, (float *)(A + 4029760) + 0, (float *)(A + 4042560) + 0, (float *)(A + 4132160) + 0, (float *)(A + 4144960) + 0, (float *)(A + 1802560) + 83200);
+  k6_matmul((float *)(A + 1802560) + 83200, (float *)(A + 1711360) + 0, (float *)(A + 4080960) + 0, A + 216064);
+  k7_add_add_add((float *)(A + 225664) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4080960) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4157760) + 0);
+  k17_sigmoid_sigmoid_mul((float *)(A + 4157760) + 150, (float *)(A + 4157760) + 50, (float *)(A + 4132160) + 0, (float *)(A + 4157760) + 0, (float *)(A + 4157760) + 100, (float *)(A + 1710464) + 0, (float *)(A + 1723264) + 0, (float *)(A + 1736064) + 0, (float *)(A + 4080960) + 0, (float *)(A + 4093760) + 0, (float *)(A + 1802560) + 86400);
+  k4_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 4157760) + 0);
+  k10_matmul((float *)(A + 1802560) + 0, (float *)(A + 4157760) + 0, (float *)(A + 216064) + 0, A + 1748864);
+  k3_add_add_add((float *)(A + 216064) + 0, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4157760) + 0);
+  k4_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 4208960) + 0);
+  k15_sigmoid_sigmoid_tanh((float *)(A + 4157760) + 150, (float *)(A + 4157760) + 0, (float *)(A + 4157760) + 100, (float *)(A + 4106560) + 0, (float *)(A + 4119360) + 0, (float *)(A + 4248960) + 0, (float *)(A + 4261760) + 0, (float *)(A + 4274560) + 0, (float *)(A + 4287360) + 0);
+  k6_matmul((float *)(A + 4287360) + 0, (float *)(A + 4208960) + 0, (float *)(A + 4157760) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 12800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4157760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4645760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4645760) + 150, (float *)(A + 4645760) + 50, (float *)(A + 4261760) + 0, (float *)(A + 4645760) + 0, (float *)(A + 4645760) + 100, (float *)(A + 4157760) + 0, (float *)(A + 4170560) + 0, (float *)(A + 4183360) + 0, (float *)(A + 4196160) + 0, (float *)(A + 4696960) + 0, (float *)(A + 4709760) + 0, (float *)(A + 4287360) + 3200);
+  k6_matmul((float *)(A + 4287360) + 3200, (float *)(A + 4208960) + 0, (float *)(A + 4645760) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 25600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4645760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4722560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4722560) + 150, (float *)(A + 4722560) + 50, (float *)(A + 4696960) + 0, (float *)(A + 4722560) + 0, (float *)(A + 4722560) + 100, (float *)(A + 4645760) + 0, (float *)(A + 4658560) + 0, (float *)(A + 4671360) + 0, (float *)(A + 4684160) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4786560) + 0, (float *)(A + 4287360) + 6400);
+  k6_matmul((float *)(A + 4287360) + 6400, (float *)(A + 4208960) + 0, (float *)(A + 4722560) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 38400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4722560) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4799360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4799360) + 150, (float *)(A + 4799360) + 50, (float *)(A + 4773760) + 0, (float *)(A + 4799360) + 0, (float *)(A + 4799360) + 100, (float *)(A + 4722560) + 0, (float *)(A + 4735360) + 0, (float *)(A + 4748160) + 0, (float *)(A + 4760960) + 0, (float *)(A + 4850560) + 0, (float *)(A + 4863360) + 0, (float *)(A + 4287360) + 9600);
+  k6_matmul((float *)(A + 4287360) + 9600, (float *)(A + 4208960) + 0, (float *)(A + 4799360) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 51200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4799360) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4876160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4876160) + 150, (float *)(A + 4876160) + 50, (float *)(A + 4850560) + 0, (float *)(A + 4876160) + 0, (float *)(A + 4876160) + 100, (float *)(A + 4799360) + 0, (float *)(A + 4812160) + 0, (float *)(A + 4824960) + 0, (float *)(A + 4837760) + 0, (float *)(A + 4927360) + 0, (float *)(A + 4940160) + 0, (float *)(A + 4287360) + 12800);
+  k6_matmul((float *)(A + 4287360) + 12800, (float *)(A + 4208960) + 0, (float *)(A + 4876160) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 64000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4876160) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4952960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 4952960) + 150, (float *)(A + 4952960) + 50, (float *)(A + 4927360) + 0, (float *)(A + 4952960) + 0, (float *)(A + 4952960) + 100, (float *)(A + 4876160) + 0, (float *)(A + 4888960) + 0, (float *)(A + 4901760) + 0, (float *)(A + 4914560) + 0, (float *)(A + 5004160) + 0, (float *)(A + 5016960) + 0, (float *)(A + 4287360) + 16000);
+  k6_matmul((float *)(A + 4287360) + 16000, (float *)(A + 4208960) + 0, (float *)(A + 4952960) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 76800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4952960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5029760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5029760) + 150, (float *)(A + 5029760) + 50, (float *)(A + 5004160) + 0, (float *)(A + 5029760) + 0, (float *)(A + 5029760) + 100, (float *)(A + 4952960) + 0, (float *)(A + 4965760) + 0, (float *)(A + 4978560) + 0, (float *)(A + 4991360) + 0, (float *)(A + 5080960) + 0, (float *)(A + 5093760) + 0, (float *)(A + 4287360) + 19200);
+  k6_matmul((float *)(A + 4287360) + 19200, (float *)(A + 4208960) + 0, (float *)(A + 5029760) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 89600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5029760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5106560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5106560) + 150, (float *)(A + 5106560) + 50, (float *)(A + 5080960) + 0, (float *)(A + 5106560) + 0, (float *)(A + 5106560) + 100, (float *)(A + 5029760) + 0, (float *)(A + 5042560) + 0, (float *)(A + 5055360) + 0, (float *)(A + 5068160) + 0, (float *)(A + 5157760) + 0, (float *)(A + 5170560) + 0, (float *)(A + 4287360) + 22400);
+  k6_matmul((float *)(A + 4287360) + 22400, (float *)(A + 4208960) + 0, (float *)(A + 5106560) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 102400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5106560) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5183360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5183360) + 150, (float *)(A + 5183360) + 50, (float *)(A + 5157760) + 0, (float *)(A + 5183360) + 0, (float *)(A + 5183360) + 100, (float *)(A + 5106560) + 0, (float *)(A + 5119360) + 0, (float *)(A + 5132160) + 0, (float *)(A + 5144960) + 0, (float *)(A + 5234560) + 0, (float *)(A + 5247360) + 0, (float *)(A + 4287360) + 25600);
+  k6_matmul((float *)(A + 4287360) + 25600, (float *)(A + 4208960) + 0, (float *)(A + 5183360) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 115200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5183360) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5260160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5260160) + 150, (float *)(A + 5260160) + 50, (float *)(A + 5234560) + 0, (float *)(A + 5260160) + 0, (float *)(A + 5260160) + 100, (float *)(A + 5183360) + 0, (float *)(A + 5196160) + 0, (float *)(A + 5208960) + 0, (float *)(A + 5221760) + 0, (float *)(A + 5311360) + 0, (float *)(A + 5324160) + 0, (float *)(A + 4287360) + 28800);
+  k6_matmul((float *)(A + 4287360) + 28800, (float *)(A + 4208960) + 0, (float *)(A + 5260160) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 128000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5260160) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5336960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5336960) + 150, (float *)(A + 5336960) + 50, (float *)(A + 5311360) + 0, (float *)(A + 5336960) + 0, (float *)(A + 5336960) + 100, (float *)(A + 5260160) + 0, (float *)(A + 5272960) + 0, (float *)(A + 5285760) + 0, (float *)(A + 5298560) + 0, (float *)(A + 5388160) + 0, (float *)(A + 5400960) + 0, (float *)(A + 4287360) + 32000);
+  k6_matmul((float *)(A + 4287360) + 32000, (float *)(A + 4208960) + 0, (float *)(A + 5336960) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 140800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5336960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5413760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5413760) + 150, (float *)(A + 5413760) + 50, (float *)(A + 5388160) + 0, (float *)(A + 5413760) + 0, (float *)(A + 5413760) + 100, (float *)(A + 5336960) + 0, (float *)(A + 5349760) + 0, (float *)(A + 5362560) + 0, (float *)(A + 5375360) + 0, (float *)(A + 5464960) + 0, (float *)(A + 5477760) + 0, (float *)(A + 4287360) + 35200);
+  k6_matmul((float *)(A + 4287360) + 35200, (float *)(A + 4208960) + 0, (float *)(A + 5413760) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 153600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5413760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5490560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5490560) + 150, (float *)(A + 5490560) + 50, (float *)(A + 5464960) + 0, (float *)(A + 5490560) + 0, (float *)(A + 5490560) + 100, (float *)(A + 5413760) + 0, (float *)(A + 5426560) + 0, (float *)(A + 5439360) + 0, (float *)(A + 5452160) + 0, (float *)(A + 5541760) + 0, (float *)(A + 5554560) + 0, (float *)(A + 4287360) + 38400);
+  k6_matmul((float *)(A + 4287360) + 38400, (float *)(A + 4208960) + 0, (float *)(A + 5490560) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 166400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5490560) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5567360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5567360) + 150, (float *)(A + 5567360) + 50, (float *)(A + 5541760) + 0, (float *)(A + 5567360) + 0, (float *)(A + 5567360) + 100, (float *)(A + 5490560) + 0, (float *)(A + 5503360) + 0, (float *)(A + 5516160) + 0, (float *)(A + 5528960) + 0, (float *)(A + 5618560) + 0, (float *)(A + 5631360) + 0, (float *)(A + 4287360) + 41600);
+  k6_matmul((float *)(A + 4287360) + 41600, (float *)(A + 4208960) + 0, (float *)(A + 5567360) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 179200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5567360) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5644160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5644160) + 150, (float *)(A + 5644160) + 50, (float *)(A + 5618560) + 0, (float *)(A + 5644160) + 0, (float *)(A + 5644160) + 100, (float *)(A + 5567360) + 0, (float *)(A + 5580160) + 0, (float *)(A + 5592960) + 0, (float *)(A + 5605760) + 0, (float *)(A + 5695360) + 0, (float *)(A + 5708160) + 0, (float *)(A + 4287360) + 44800);
+  k6_matmul((float *)(A + 4287360) + 44800, (float *)(A + 4208960) + 0, (float *)(A + 5644160) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 192000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5644160) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5720960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5720960) + 150, (float *)(A + 5720960) + 50, (float *)(A + 5695360) + 0, (float *)(A + 5720960) + 0, (float *)(A + 5720960) + 100, (float *)(A + 5644160) + 0, (float *)(A + 5656960) + 0, (float *)(A + 5669760) + 0, (float *)(A + 5682560) + 0, (float *)(A + 5772160) + 0, (float *)(A + 5784960) + 0, (float *)(A + 4287360) + 48000);
+  k6_matmul((float *)(A + 4287360) + 48000, (float *)(A + 4208960) + 0, (float *)(A + 5720960) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 204800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5720960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5797760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5797760) + 150, (float *)(A + 5797760) + 50, (float *)(A + 5772160) + 0, (float *)(A + 5797760) + 0, (float *)(A + 5797760) + 100, (float *)(A + 5720960) + 0, (float *)(A + 5733760) + 0, (float *)(A + 5746560) + 0, (float *)(A + 5759360) + 0, (float *)(A + 5848960) + 0, (float *)(A + 5861760) + 0, (float *)(A + 4287360) + 51200);
+  k6_matmul((float *)(A + 4287360) + 51200, (float *)(A + 4208960) + 0, (float *)(A + 5797760) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 217600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5797760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5874560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5874560) + 150, (float *)(A + 5874560) + 50, (float *)(A + 5848960) + 0, (float *)(A + 5874560) + 0, (float *)(A + 5874560) + 100, (float *)(A + 5797760) + 0, (float *)(A + 5810560) + 0, (float *)(A + 5823360) + 0, (float *)(A + 5836160) + 0, (float *)(A + 5925760) + 0, (float *)(A + 5938560) + 0, (float *)(A + 4287360) + 54400);
+  k6_matmul((float *)(A + 4287360) + 54400, (float *)(A + 4208960) + 0, (float *)(A + 5874560) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 230400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5874560) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5951360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 5951360) + 150, (float *)(A + 5951360) + 50, (float *)(A + 5925760) + 0, (float *)(A + 5951360) + 0, (float *)(A + 5951360) + 100, (float *)(A + 5874560) + 0, (float *)(A + 5887360) + 0, (float *)(A + 5900160) + 0, (float *)(A + 5912960) + 0, (float *)(A + 6002560) + 0, (float *)(A + 6015360) + 0, (float *)(A + 4287360) + 57600);
+  k6_matmul((float *)(A + 4287360) + 57600, (float *)(A + 4208960) + 0, (float *)(A + 5951360) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 243200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5951360) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6028160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6028160) + 150, (float *)(A + 6028160) + 50, (float *)(A + 6002560) + 0, (float *)(A + 6028160) + 0, (float *)(A + 6028160) + 100, (float *)(A + 5951360) + 0, (float *)(A + 5964160) + 0, (float *)(A + 5976960) + 0, (float *)(A + 5989760) + 0, (float *)(A + 6079360) + 0, (float *)(A + 6092160) + 0, (float *)(A + 4287360) + 60800);
+  k6_matmul((float *)(A + 4287360) + 60800, (float *)(A + 4208960) + 0, (float *)(A + 6028160) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 256000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6028160) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6104960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6104960) + 150, (float *)(A + 6104960) + 50, (float *)(A + 6079360) + 0, (float *)(A + 6104960) + 0, (float *)(A + 6104960) + 100, (float *)(A + 6028160) + 0, (float *)(A + 6040960) + 0, (float *)(A + 6053760) + 0, (float *)(A + 6066560) + 0, (float *)(A + 6156160) + 0, (float *)(A + 6168960) + 0, (float *)(A + 4287360) + 64000);
+  k6_matmul((float *)(A + 4287360) + 64000, (float *)(A + 4208960) + 0, (float *)(A + 6104960) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 268800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6104960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6181760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6181760) + 150, (float *)(A + 6181760) + 50, (float *)(A + 6156160) + 0, (float *)(A + 6181760) + 0, (float *)(A + 6181760) + 100, (float *)(A + 6104960) + 0, (float *)(A + 6117760) + 0, (float *)(A + 6130560) + 0, (float *)(A + 6143360) + 0, (float *)(A + 6232960) + 0, (float *)(A + 6245760) + 0, (float *)(A + 4287360) + 67200);
+  k6_matmul((float *)(A + 4287360) + 67200, (float *)(A + 4208960) + 0, (float *)(A + 6181760) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 281600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6181760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6258560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6258560) + 150, (float *)(A + 6258560) + 50, (float *)(A + 6232960) + 0, (float *)(A + 6258560) + 0, (float *)(A + 6258560) + 100, (float *)(A + 6181760) + 0, (float *)(A + 6194560) + 0, (float *)(A + 6207360) + 0, (float *)(A + 6220160) + 0, (float *)(A + 6309760) + 0, (float *)(A + 6322560) + 0, (float *)(A + 4287360) + 70400);
+  k6_matmul((float *)(A + 4287360) + 70400, (float *)(A + 4208960) + 0, (float *)(A + 6258560) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 294400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6258560) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6335360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6335360) + 150, (float *)(A + 6335360) + 50, (float *)(A + 6309760) + 0, (float *)(A + 6335360) + 0, (float *)(A + 6335360) + 100, (float *)(A + 6258560) + 0, (float *)(A + 6271360) + 0, (float *)(A + 6284160) + 0, (float *)(A + 6296960) + 0, (float *)(A + 6386560) + 0, (float *)(A + 6399360) + 0, (float *)(A + 4287360) + 73600);
+  k6_matmul((float *)(A + 4287360) + 73600, (float *)(A + 4208960) + 0, (float *)(A + 6335360) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 307200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6335360) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6412160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6412160) + 150, (float *)(A + 6412160) + 50, (float *)(A + 6386560) + 0, (float *)(A + 6412160) + 0, (float *)(A + 6412160) + 100, (float *)(A + 6335360) + 0, (float *)(A + 6348160) + 0, (float *)(A + 6360960) + 0, (float *)(A + 6373760) + 0, (float *)(A + 6463360) + 0, (float *)(A + 6476160) + 0, (float *)(A + 4287360) + 76800);
+  k6_matmul((float *)(A + 4287360) + 76800, (float *)(A + 4208960) + 0, (float *)(A + 6412160) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 320000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6412160) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6488960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6488960) + 150, (float *)(A + 6488960) + 50, (float *)(A + 6463360) + 0, (float *)(A + 6488960) + 0, (float *)(A + 6488960) + 100, (float *)(A + 6412160) + 0, (float *)(A + 6424960) + 0, (float *)(A + 6437760) + 0, (float *)(A + 6450560) + 0, (float *)(A + 6540160) + 0, (float *)(A + 6552960) + 0, (float *)(A + 4287360) + 80000);
+  k6_matmul((float *)(A + 4287360) + 80000, (float *)(A + 4208960) + 0, (float *)(A + 6488960) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 332800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6488960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6565760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 6565760) + 150, (float *)(A + 6565760) + 50, (float *)(A + 6540160) + 0, (float *)(A + 6565760) + 0, (float *)(A + 6565760) + 100, (float *)(A + 6488960) + 0, (float *)(A + 6501760) + 0, (float *)(A + 6514560) + 0, (float *)(A + 6527360) + 0, (float *)(A + 6616960) + 0, (float *)(A + 6629760) + 0, (float *)(A + 4287360) + 83200);
+  k6_matmul((float *)(A + 4287360) + 83200, (float *)(A + 4208960) + 0, (float *)(A + 6565760) + 0, A + 1748864);
+  k7_add_add_add((float *)(A + 216064) + 345600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6565760) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6642560) + 0);
 }
 
 static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k4_add_add((float *)(A + 225664) + 38400, P + 15600 /* lstm1.bias_ih */, (float *)(A + 3927360) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 3927360) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 3927360) + 0, (float *)(A + 3940160) + 0, (float *)(A + 3952960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3901760) + 0, (float *)(A + 3952960) + 0, (float *)(A + 3965760) + 0, (float *)(A + 3978560) + 0, (float *)(A + 3991360) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 3991360) + 0, (float *)(A + 3952960) + 0, (float *)(A + 1802560) + 76800);
-  k9_matmul((float *)(A + 1802560) + 76800, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4004160) + 0);
-  k4_add_add((float *)(A + 225664) + 25600, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4004160) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 4004160) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 4004160) + 0, (float *)(A + 4016960) + 0, (float *)(A + 4029760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 3978560) + 0, (float *)(A + 4029760) + 0, (float *)(A + 4042560) + 0, (float *)(A + 4055360) + 0, (float *)(A + 4068160) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 4068160) + 0, (float *)(A + 4029760) + 0, (float *)(A + 1802560) + 80000);
-  k9_matmul((float *)(A + 1802560) + 80000, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4080960) + 0);
-  k4_add_add((float *)(A + 225664) + 12800, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4080960) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 4080960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 4080960) + 0, (float *)(A + 4093760) + 0, (float *)(A + 4106560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 4055360) + 0, (float *)(A + 4106560) + 0, (float *)(A + 4119360) + 0, (float *)(A + 4132160) + 0, (float *)(A + 4144960) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 4144960) + 0, (float *)(A + 4106560) + 0, (float *)(A + 1802560) + 83200);
-  k9_matmul((float *)(A + 1802560) + 83200, (float *)(A + 1762560) + 0, (float *)(A + 1710464) + 0, A + 216064);
-  k10_add((float *)(A + 1710464) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 4157760) + 0);
-  k4_add_add((float *)(A + 225664) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 4157760) + 0, (float *)(A + 1710464) + 0);
-  k5_tanh((float *)(A + 1710464) + 100, (float *)(A + 1761664) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 0, (float *)(A + 1761664) + 0, (float *)(A + 1774464) + 0, (float *)(A + 1787264) + 0);
-  k21_sigmoid_mul_add((float *)(A + 1710464) + 50, (float *)(A + 4132160) + 0, (float *)(A + 1787264) + 0, (float *)(A + 4157760) + 0, (float *)(A + 4170560) + 0);
-  k19_sigmoid_mul((float *)(A + 1710464) + 150, (float *)(A + 4170560) + 0, (float *)(A + 1787264) + 0, (float *)(A + 1802560) + 86400);
-  k7_transpose(P + 16016 /* lstm2.weight_ih */, (float *)(A + 1710464) + 0);
-  k13_matmul((float *)(A + 1802560) + 0, (float *)(A + 1710464) + 0, (float *)(A + 216064) + 0, A + 1800064);
-  k3_add(P + 36224 /* lstm2.bias_hh */, (float *)(A + 1710464) + 0);
-  k4_add_add((float *)(A + 216064) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1710464) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 4183360) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 4208960) + 0, (float *)(A + 4183360) + 0, (float *)(A + 4196160) + 0, (float *)(A + 1710464) + 0, (float *)(A + 1723264) + 0);
-  k7_transpose(P + 26016 /* lstm2.weight_hh */, (float *)(A + 4260160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 1723264) + 0, (float *)(A + 1736064) + 0, (float *)(A + 4300160) + 0);
-  k9_matmul((float *)(A + 4300160) + 0, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4658560) + 0);
-  k4_add_add((float *)(A + 216064) + 12800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4658560) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 1748864) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 1748864) + 0, (float *)(A + 4658560) + 0, (float *)(A + 4671360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 1710464) + 0, (float *)(A + 4671360) + 0, (float *)(A + 4684160) + 0, (float *)(A + 4696960) + 0, (float *)(A + 4709760) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 4709760) + 0, (float *)(A + 4671360) + 0, (float *)(A + 4300160) + 3200);
-  k9_matmul((float *)(A + 4300160) + 3200, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4722560) + 0);
-  k4_add_add((float *)(A + 216064) + 25600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4722560) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 4722560) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 4722560) + 0, (float *)(A + 4735360) + 0, (float *)(A + 4748160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 4696960) + 0, (float *)(A + 4748160) + 0, (float *)(A + 4760960) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4786560) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 4786560) + 0, (float *)(A + 4748160) + 0, (float *)(A + 4300160) + 6400);
-  k9_matmul((float *)(A + 4300160) + 6400, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4799360) + 0);
-  k4_add_add((float *)(A + 216064) + 38400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4799360) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 4799360) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 4799360) + 0, (float *)(A + 4812160) + 0, (float *)(A + 4824960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 4773760) + 0, (float *)(A + 4824960) + 0, (float *)(A + 4837760) + 0, (float *)(A + 4850560) + 0, (float *)(A + 4863360) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 4863360) + 0, (float *)(A + 4824960) + 0, (float *)(A + 4300160) + 9600);
-  k9_matmul((float *)(A + 4300160) + 9600, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4876160) + 0);
-  k4_add_add((float *)(A + 216064) + 51200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4876160) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 4876160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 4876160) + 0, (float *)(A + 4888960) + 0, (float *)(A + 4901760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 4850560) + 0, (float *)(A + 4901760) + 0, (float *)(A + 4914560) + 0, (float *)(A + 4927360) + 0, (float *)(A + 4940160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 4940160) + 0, (float *)(A + 4901760) + 0, (float *)(A + 4300160) + 12800);
-  k9_matmul((float *)(A + 4300160) + 12800, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4952960) + 0);
-  k4_add_add((float *)(A + 216064) + 64000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 4952960) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 4952960) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 4952960) + 0, (float *)(A + 4965760) + 0, (float *)(A + 4978560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 4927360) + 0, (float *)(A + 4978560) + 0, (float *)(A + 4991360) + 0, (float *)(A + 5004160) + 0, (float *)(A + 5016960) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5016960) + 0, (float *)(A + 4978560) + 0, (float *)(A + 4300160) + 16000);
-  k9_matmul((float *)(A + 4300160) + 16000, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5029760) + 0);
-  k4_add_add((float *)(A + 216064) + 76800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5029760) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5029760) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5029760) + 0, (float *)(A + 5042560) + 0, (float *)(A + 5055360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5004160) + 0, (float *)(A + 5055360) + 0, (float *)(A + 5068160) + 0, (float *)(A + 5080960) + 0, (float *)(A + 5093760) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5093760) + 0, (float *)(A + 5055360) + 0, (float *)(A + 4300160) + 19200);
-  k9_matmul((float *)(A + 4300160) + 19200, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5106560) + 0);
-  k4_add_add((float *)(A + 216064) + 89600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5106560) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5106560) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5106560) + 0, (float *)(A + 5119360) + 0, (float *)(A + 5132160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5080960) + 0, (float *)(A + 5132160) + 0, (float *)(A + 5144960) + 0, (float *)(A + 5157760) + 0, (float *)(A + 5170560) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5170560) + 0, (float *)(A + 5132160) + 0, (float *)(A + 4300160) + 22400);
-  k9_matmul((float *)(A + 4300160) + 22400, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5183360) + 0);
-  k4_add_add((float *)(A + 216064) + 102400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5183360) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5183360) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5183360) + 0, (float *)(A + 5196160) + 0, (float *)(A + 5208960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5157760) + 0, (float *)(A + 5208960) + 0, (float *)(A + 5221760) + 0, (float *)(A + 5234560) + 0, (float *)(A + 5247360) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5247360) + 0, (float *)(A + 5208960) + 0, (float *)(A + 4300160) + 25600);
-  k9_matmul((float *)(A + 4300160) + 25600, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5260160) + 0);
-  k4_add_add((float *)(A + 216064) + 115200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5260160) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5260160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5260160) + 0, (float *)(A + 5272960) + 0, (float *)(A + 5285760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5234560) + 0, (float *)(A + 5285760) + 0, (float *)(A + 5298560) + 0, (float *)(A + 5311360) + 0, (float *)(A + 5324160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5324160) + 0, (float *)(A + 5285760) + 0, (float *)(A + 4300160) + 28800);
-  k9_matmul((float *)(A + 4300160) + 28800, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5336960) + 0);
-  k4_add_add((float *)(A + 216064) + 128000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5336960) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5336960) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5336960) + 0, (float *)(A + 5349760) + 0, (float *)(A + 5362560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5311360) + 0, (float *)(A + 5362560) + 0, (float *)(A + 5375360) + 0, (float *)(A + 5388160) + 0, (float *)(A + 5400960) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5400960) + 0, (float *)(A + 5362560) + 0, (float *)(A + 4300160) + 32000);
-  k9_matmul((float *)(A + 4300160) + 32000, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5413760) + 0);
-  k4_add_add((float *)(A + 216064) + 140800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5413760) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5413760) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5413760) + 0, (float *)(A + 5426560) + 0, (float *)(A + 5439360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5388160) + 0, (float *)(A + 5439360) + 0, (float *)(A + 5452160) + 0, (float *)(A + 5464960) + 0, (float *)(A + 5477760) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5477760) + 0, (float *)(A + 5439360) + 0, (float *)(A + 4300160) + 35200);
-  k9_matmul((float *)(A + 4300160) + 35200, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5490560) + 0);
-  k4_add_add((float *)(A + 216064) + 153600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5490560) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5490560) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5490560) + 0, (float *)(A + 5503360) + 0, (float *)(A + 5516160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5464960) + 0, (float *)(A + 5516160) + 0, (float *)(A + 5528960) + 0, (float *)(A + 5541760) + 0, (float *)(A + 5554560) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5554560) + 0, (float *)(A + 5516160) + 0, (float *)(A + 4300160) + 38400);
-  k9_matmul((float *)(A + 4300160) + 38400, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5567360) + 0);
-  k4_add_add((float *)(A + 216064) + 166400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5567360) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5567360) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5567360) + 0, (float *)(A + 5580160) + 0, (float *)(A + 5592960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5541760) + 0, (float *)(A + 5592960) + 0, (float *)(A + 5605760) + 0, (float *)(A + 5618560) + 0, (float *)(A + 5631360) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5631360) + 0, (float *)(A + 5592960) + 0, (float *)(A + 4300160) + 41600);
-  k9_matmul((float *)(A + 4300160) + 41600, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5644160) + 0);
-  k4_add_add((float *)(A + 216064) + 179200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5644160) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5644160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5644160) + 0, (float *)(A + 5656960) + 0, (float *)(A + 5669760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5618560) + 0, (float *)(A + 5669760) + 0, (float *)(A + 5682560) + 0, (float *)(A + 5695360) + 0, (float *)(A + 5708160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5708160) + 0, (float *)(A + 5669760) + 0, (float *)(A + 4300160) + 44800);
-  k9_matmul((float *)(A + 4300160) + 44800, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5720960) + 0);
-  k4_add_add((float *)(A + 216064) + 192000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5720960) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5720960) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5720960) + 0, (float *)(A + 5733760) + 0, (float *)(A + 5746560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5695360) + 0, (float *)(A + 5746560) + 0, (float *)(A + 5759360) + 0, (float *)(A + 5772160) + 0, (float *)(A + 5784960) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5784960) + 0, (float *)(A + 5746560) + 0, (float *)(A + 4300160) + 48000);
-  k9_matmul((float *)(A + 4300160) + 48000, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5797760) + 0);
-  k4_add_add((float *)(A + 216064) + 204800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5797760) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5797760) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5797760) + 0, (float *)(A + 5810560) + 0, (float *)(A + 5823360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5772160) + 0, (float *)(A + 5823360) + 0, (float *)(A + 5836160) + 0, (float *)(A + 5848960) + 0, (float *)(A + 5861760) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5861760) + 0, (float *)(A + 5823360) + 0, (float *)(A + 4300160) + 51200);
-  k9_matmul((float *)(A + 4300160) + 51200, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5874560) + 0);
-  k4_add_add((float *)(A + 216064) + 217600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5874560) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5874560) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5874560) + 0, (float *)(A + 5887360) + 0, (float *)(A + 5900160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5848960) + 0, (float *)(A + 5900160) + 0, (float *)(A + 5912960) + 0, (float *)(A + 5925760) + 0, (float *)(A + 5938560) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 5938560) + 0, (float *)(A + 5900160) + 0, (float *)(A + 4300160) + 54400);
-  k9_matmul((float *)(A + 4300160) + 54400, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 5951360) + 0);
-  k4_add_add((float *)(A + 216064) + 230400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 5951360) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 5951360) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 5951360) + 0, (float *)(A + 5964160) + 0, (float *)(A + 5976960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 5925760) + 0, (float *)(A + 5976960) + 0, (float *)(A + 5989760) + 0, (float *)(A + 6002560) + 0, (float *)(A + 6015360) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 6015360) + 0, (float *)(A + 5976960) + 0, (float *)(A + 4300160) + 57600);
-  k9_matmul((float *)(A + 4300160) + 57600, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6028160) + 0);
-  k4_add_add((float *)(A + 216064) + 243200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6028160) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 6028160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 6028160) + 0, (float *)(A + 6040960) + 0, (float *)(A + 6053760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 6002560) + 0, (float *)(A + 6053760) + 0, (float *)(A + 6066560) + 0, (float *)(A + 6079360) + 0, (float *)(A + 6092160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 6092160) + 0, (float *)(A + 6053760) + 0, (float *)(A + 4300160) + 60800);
-  k9_matmul((float *)(A + 4300160) + 60800, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6104960) + 0);
-  k4_add_add((float *)(A + 216064) + 256000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6104960) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 6104960) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 6104960) + 0, (float *)(A + 6117760) + 0, (float *)(A + 6130560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 6079360) + 0, (float *)(A + 6130560) + 0, (float *)(A + 6143360) + 0, (float *)(A + 6156160) + 0, (float *)(A + 6168960) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 6168960) + 0, (float *)(A + 6130560) + 0, (float *)(A + 4300160) + 64000);
-  k9_matmul((float *)(A + 4300160) + 64000, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6181760) + 0);
-  k4_add_add((float *)(A + 216064) + 268800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6181760) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 6181760) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 6181760) + 0, (float *)(A + 6194560) + 0, (float *)(A + 6207360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 6156160) + 0, (float *)(A + 6207360) + 0, (float *)(A + 6220160) + 0, (float *)(A + 6232960) + 0, (float *)(A + 6245760) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 6245760) + 0, (float *)(A + 6207360) + 0, (float *)(A + 4300160) + 67200);
-  k9_matmul((float *)(A + 4300160) + 67200, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6258560) + 0);
-  k4_add_add((float *)(A + 216064) + 281600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6258560) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 6258560) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 6258560) + 0, (float *)(A + 6271360) + 0, (float *)(A + 6284160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 6232960) + 0, (float *)(A + 6284160) + 0, (float *)(A + 6296960) + 0, (float *)(A + 6309760) + 0, (float *)(A + 6322560) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 6322560) + 0, (float *)(A + 6284160) + 0, (float *)(A + 4300160) + 70400);
-  k9_matmul((float *)(A + 4300160) + 70400, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6335360) + 0);
-  k4_add_add((float *)(A + 216064) + 294400, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6335360) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 6335360) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 6335360) + 0, (float *)(A + 6348160) + 0, (float *)(A + 6360960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 6309760) + 0, (float *)(A + 6360960) + 0, (float *)(A + 6373760) + 0, (float *)(A + 6386560) + 0, (float *)(A + 6399360) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 6399360) + 0, (float *)(A + 6360960) + 0, (float *)(A + 4300160) + 73600);
-  k9_matmul((float *)(A + 4300160) + 73600, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6412160) + 0);
-  k4_add_add((float *)(A + 216064) + 307200, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6412160) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 6412160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 6412160) + 0, (float *)(A + 6424960) + 0, (float *)(A + 6437760) + 0);
+  k17_sigmoid_sigmoid_mul((float *)(A + 6642560) + 150, (float *)(A + 6642560) + 50, (float *)(A + 6616960) + 0, (float *)(A + 6642560) + 0, (float *)(A + 6642560) + 100, (float *)(A + 4208960) + 0, (float *)(A + 4221760) + 0, (float *)(A + 4234560) + 0, (float *)(A + 6565760) + 0, (float *)(A + 6578560) + 0, (float *)(A + 4287360) + 86400);
+  k4_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 6642560) + 0);
+  k10_matmul((float *)(A + 4287360) + 0, (float *)(A + 6642560) + 0, (float *)(A + 216064) + 0, A + 4247360);
+  k3_add_add_add((float *)(A + 216064) + 0, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, (float *)(A + 6642560) + 0);
+  k4_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 6693760) + 0);
+  k15_sigmoid_sigmoid_tanh((float *)(A + 6642560) + 150, (float *)(A + 6642560) + 0, (float *)(A + 6642560) + 100, (float *)(A + 6591360) + 0, (float *)(A + 6604160) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6759360) + 0, (float *)(A + 6772160) + 0);
+  k6_matmul((float *)(A + 6772160) + 0, (float *)(A + 6693760) + 0, (float *)(A + 6642560) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 12800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 6642560) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7117760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7117760) + 150, (float *)(A + 7117760) + 50, (float *)(A + 6746560) + 0, (float *)(A + 7117760) + 0, (float *)(A + 7117760) + 100, (float *)(A + 6642560) + 0, (float *)(A + 6655360) + 0, (float *)(A + 6668160) + 0, (float *)(A + 6680960) + 0, (float *)(A + 7168960) + 0, (float *)(A + 7181760) + 0, (float *)(A + 6772160) + 3200);
+  k6_matmul((float *)(A + 6772160) + 3200, (float *)(A + 6693760) + 0, (float *)(A + 7117760) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 25600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7117760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7194560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7194560) + 150, (float *)(A + 7194560) + 50, (float *)(A + 7168960) + 0, (float *)(A + 7194560) + 0, (float *)(A + 7194560) + 100, (float *)(A + 7117760) + 0, (float *)(A + 7130560) + 0, (float *)(A + 7143360) + 0, (float *)(A + 7156160) + 0, (float *)(A + 7245760) + 0, (float *)(A + 7258560) + 0, (float *)(A + 6772160) + 6400);
+  k6_matmul((float *)(A + 6772160) + 6400, (float *)(A + 6693760) + 0, (float *)(A + 7194560) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 38400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7194560) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7271360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7271360) + 150, (float *)(A + 7271360) + 50, (float *)(A + 7245760) + 0, (float *)(A + 7271360) + 0, (float *)(A + 7271360) + 100, (float *)(A + 7194560) + 0, (float *)(A + 7207360) + 0, (float *)(A + 7220160) + 0, (float *)(A + 7232960) + 0, (float *)(A + 7322560) + 0, (float *)(A + 7335360) + 0, (float *)(A + 6772160) + 9600);
+  k6_matmul((float *)(A + 6772160) + 9600, (float *)(A + 6693760) + 0, (float *)(A + 7271360) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 51200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7271360) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7348160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7348160) + 150, (float *)(A + 7348160) + 50, (float *)(A + 7322560) + 0, (float *)(A + 7348160) + 0, (float *)(A + 7348160) + 100, (float *)(A + 7271360) + 0, (float *)(A + 7284160) + 0, (float *)(A + 7296960) + 0, (float *)(A + 7309760) + 0, (float *)(A + 7399360) + 0, (float *)(A + 7412160) + 0, (float *)(A + 6772160) + 12800);
+  k6_matmul((float *)(A + 6772160) + 12800, (float *)(A + 6693760) + 0, (float *)(A + 7348160) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 64000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7348160) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7424960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7424960) + 150, (float *)(A + 7424960) + 50, (float *)(A + 7399360) + 0, (float *)(A + 7424960) + 0, (float *)(A + 7424960) + 100, (float *)(A + 7348160) + 0, (float *)(A + 7360960) + 0, (float *)(A + 7373760) + 0, (float *)(A + 7386560) + 0, (float *)(A + 7476160) + 0, (float *)(A + 7488960) + 0, (float *)(A + 6772160) + 16000);
+  k6_matmul((float *)(A + 6772160) + 16000, (float *)(A + 6693760) + 0, (float *)(A + 7424960) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 76800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7424960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7501760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7501760) + 150, (float *)(A + 7501760) + 50, (float *)(A + 7476160) + 0, (float *)(A + 7501760) + 0, (float *)(A + 7501760) + 100, (float *)(A + 7424960) + 0, (float *)(A + 7437760) + 0, (float *)(A + 7450560) + 0, (float *)(A + 7463360) + 0, (float *)(A + 7552960) + 0, (float *)(A + 7565760) + 0, (float *)(A + 6772160) + 19200);
+  k6_matmul((float *)(A + 6772160) + 19200, (float *)(A + 6693760) + 0, (float *)(A + 7501760) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 89600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7501760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7578560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7578560) + 150, (float *)(A + 7578560) + 50, (float *)(A + 7552960) + 0, (float *)(A + 7578560) + 0, (float *)(A + 7578560) + 100, (float *)(A + 7501760) + 0, (float *)(A + 7514560) + 0, (float *)(A + 7527360) + 0, (float *)(A + 7540160) + 0, (float *)(A + 7629760) + 0, (float *)(A + 7642560) + 0, (float *)(A + 6772160) + 22400);
+  k6_matmul((float *)(A + 6772160) + 22400, (float *)(A + 6693760) + 0, (float *)(A + 7578560) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 102400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7578560) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7655360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7655360) + 150, (float *)(A + 7655360) + 50, (float *)(A + 7629760) + 0, (float *)(A + 7655360) + 0, (float *)(A + 7655360) + 100, (float *)(A + 7578560) + 0, (float *)(A + 7591360) + 0, (float *)(A + 7604160) + 0, (float *)(A + 7616960) + 0, (float *)(A + 7706560) + 0, (float *)(A + 7719360) + 0, (float *)(A + 6772160) + 25600);
+  k6_matmul((float *)(A + 6772160) + 25600, (float *)(A + 6693760) + 0, (float *)(A + 7655360) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 115200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7655360) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7732160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7732160) + 150, (float *)(A + 7732160) + 50, (float *)(A + 7706560) + 0, (float *)(A + 7732160) + 0, (float *)(A + 7732160) + 100, (float *)(A + 7655360) + 0, (float *)(A + 7668160) + 0, (float *)(A + 7680960) + 0, (float *)(A + 7693760) + 0, (float *)(A + 7783360) + 0, (float *)(A + 7796160) + 0, (float *)(A + 6772160) + 28800);
+  k6_matmul((float *)(A + 6772160) + 28800, (float *)(A + 6693760) + 0, (float *)(A + 7732160) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 128000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7732160) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7808960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7808960) + 150, (float *)(A + 7808960) + 50, (float *)(A + 7783360) + 0, (float *)(A + 7808960) + 0, (float *)(A + 7808960) + 100, (float *)(A + 7732160) + 0, (float *)(A + 7744960) + 0, (float *)(A + 7757760) + 0, (float *)(A + 7770560) + 0, (float *)(A + 7860160) + 0, (float *)(A + 7872960) + 0, (float *)(A + 6772160) + 32000);
+  k6_matmul((float *)(A + 6772160) + 32000, (float *)(A + 6693760) + 0, (float *)(A + 7808960) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 140800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7808960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7885760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7885760) + 150, (float *)(A + 7885760) + 50, (float *)(A + 7860160) + 0, (float *)(A + 7885760) + 0, (float *)(A + 7885760) + 100, (float *)(A + 7808960) + 0, (float *)(A + 7821760) + 0, (float *)(A + 7834560) + 0, (float *)(A + 7847360) + 0, (float *)(A + 7936960) + 0, (float *)(A + 7949760) + 0, (float *)(A + 6772160) + 35200);
+  k6_matmul((float *)(A + 6772160) + 35200, (float *)(A + 6693760) + 0, (float *)(A + 7885760) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 153600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7885760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7962560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 7962560) + 150, (float *)(A + 7962560) + 50, (float *)(A + 7936960) + 0, (float *)(A + 7962560) + 0, (float *)(A + 7962560) + 100, (float *)(A + 7885760) + 0, (float *)(A + 7898560) + 0, (float *)(A + 7911360) + 0, (float *)(A + 7924160) + 0, (float *)(A + 8013760) + 0, (float *)(A + 8026560) + 0, (float *)(A + 6772160) + 38400);
+  k6_matmul((float *)(A + 6772160) + 38400, (float *)(A + 6693760) + 0, (float *)(A + 7962560) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 166400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7962560) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8039360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8039360) + 150, (float *)(A + 8039360) + 50, (float *)(A + 8013760) + 0, (float *)(A + 8039360) + 0, (float *)(A + 8039360) + 100, (float *)(A + 7962560) + 0, (float *)(A + 7975360) + 0, (float *)(A + 7988160) + 0, (float *)(A + 8000960) + 0, (float *)(A + 8090560) + 0, (float *)(A + 8103360) + 0, (float *)(A + 6772160) + 41600);
+  k6_matmul((float *)(A + 6772160) + 41600, (float *)(A + 6693760) + 0, (float *)(A + 8039360) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 179200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8039360) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8116160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8116160) + 150, (float *)(A + 8116160) + 50, (float *)(A + 8090560) + 0, (float *)(A + 8116160) + 0, (float *)(A + 8116160) + 100, (float *)(A + 8039360) + 0, (float *)(A + 8052160) + 0, (float *)(A + 8064960) + 0, (float *)(A + 8077760) + 0, (float *)(A + 8167360) + 0, (float *)(A + 8180160) + 0, (float *)(A + 6772160) + 44800);
+  k6_matmul((float *)(A + 6772160) + 44800, (float *)(A + 6693760) + 0, (float *)(A + 8116160) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 192000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8116160) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8192960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8192960) + 150, (float *)(A + 8192960) + 50, (float *)(A + 8167360) + 0, (float *)(A + 8192960) + 0, (float *)(A + 8192960) + 100, (float *)(A + 8116160) + 0, (float *)(A + 8128960) + 0, (float *)(A + 8141760) + 0, (float *)(A + 8154560) + 0, (float *)(A + 8244160) + 0, (float *)(A + 8256960) + 0, (float *)(A + 6772160) + 48000);
+  k6_matmul((float *)(A + 6772160) + 48000, (float *)(A + 6693760) + 0, (float *)(A + 8192960) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 204800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8192960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8269760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8269760) + 150, (float *)(A + 8269760) + 50, (float *)(A + 8244160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8269760) + 100, (float *)(A + 8192960) + 0, (float *)(A + 8205760) + 0, (float *)(A + 8218560) + 0, (float *)(A + 8231360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 6772160) + 51200);
+  k6_matmul((float *)(A + 6772160) + 51200, (float *)(A + 6693760) + 0, (float *)(A + 8269760) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 217600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8269760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8346560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8346560) + 150, (float *)(A + 8346560) + 50, (float *)(A + 8320960) + 0, (float *)(A + 8346560) + 0, (float *)(A + 8346560) + 100, (float *)(A + 8269760) + 0, (float *)(A + 8282560) + 0, (float *)(A + 8295360) + 0, (float *)(A + 8308160) + 0, (float *)(A + 8397760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 6772160) + 54400);
+  k6_matmul((float *)(A + 6772160) + 54400, (float *)(A + 6693760) + 0, (float *)(A + 8346560) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 230400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8346560) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8423360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8423360) + 150, (float *)(A + 8423360) + 50, (float *)(A + 8397760) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8423360) + 100, (float *)(A + 8346560) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8372160) + 0, (float *)(A + 8384960) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8487360) + 0, (float *)(A + 6772160) + 57600);
+  k6_matmul((float *)(A + 6772160) + 57600, (float *)(A + 6693760) + 0, (float *)(A + 8423360) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 243200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8423360) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8500160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8500160) + 150, (float *)(A + 8500160) + 50, (float *)(A + 8474560) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8500160) + 100, (float *)(A + 8423360) + 0, (float *)(A + 8436160) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8461760) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8564160) + 0, (float *)(A + 6772160) + 60800);
+  k6_matmul((float *)(A + 6772160) + 60800, (float *)(A + 6693760) + 0, (float *)(A + 8500160) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 256000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8500160) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8576960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8576960) + 150, (float *)(A + 8576960) + 50, (float *)(A + 8551360) + 0, (float *)(A + 8576960) + 0, (float *)(A + 8576960) + 100, (float *)(A + 8500160) + 0, (float *)(A + 8512960) + 0, (float *)(A + 8525760) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8640960) + 0, (float *)(A + 6772160) + 64000);
+  k6_matmul((float *)(A + 6772160) + 64000, (float *)(A + 6693760) + 0, (float *)(A + 8576960) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 268800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8576960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8653760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8653760) + 150, (float *)(A + 8653760) + 50, (float *)(A + 8628160) + 0, (float *)(A + 8653760) + 0, (float *)(A + 8653760) + 100, (float *)(A + 8576960) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8615360) + 0, (float *)(A + 8704960) + 0, (float *)(A + 8717760) + 0, (float *)(A + 6772160) + 67200);
+  k6_matmul((float *)(A + 6772160) + 67200, (float *)(A + 6693760) + 0, (float *)(A + 8653760) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 281600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8653760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8730560) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8730560) + 150, (float *)(A + 8730560) + 50, (float *)(A + 8704960) + 0, (float *)(A + 8730560) + 0, (float *)(A + 8730560) + 100, (float *)(A + 8653760) + 0, (float *)(A + 8666560) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8794560) + 0, (float *)(A + 6772160) + 70400);
+  k6_matmul((float *)(A + 6772160) + 70400, (float *)(A + 6693760) + 0, (float *)(A + 8730560) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 294400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8730560) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8807360) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8807360) + 150, (float *)(A + 8807360) + 50, (float *)(A + 8781760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8807360) + 100, (float *)(A + 8730560) + 0, (float *)(A + 8743360) + 0, (float *)(A + 8756160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8871360) + 0, (float *)(A + 6772160) + 73600);
+  k6_matmul((float *)(A + 6772160) + 73600, (float *)(A + 6693760) + 0, (float *)(A + 8807360) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 307200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8807360) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8884160) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8884160) + 150, (float *)(A + 8884160) + 50, (float *)(A + 8858560) + 0, (float *)(A + 8884160) + 0, (float *)(A + 8884160) + 100, (float *)(A + 8807360) + 0, (float *)(A + 8820160) + 0, (float *)(A + 8832960) + 0, (float *)(A + 8845760) + 0, (float *)(A + 8935360) + 0, (float *)(A + 8948160) + 0, (float *)(A + 6772160) + 76800);
+  k6_matmul((float *)(A + 6772160) + 76800, (float *)(A + 6693760) + 0, (float *)(A + 8884160) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 320000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8884160) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8960960) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 8960960) + 150, (float *)(A + 8960960) + 50, (float *)(A + 8935360) + 0, (float *)(A + 8960960) + 0, (float *)(A + 8960960) + 100, (float *)(A + 8884160) + 0, (float *)(A + 8896960) + 0, (float *)(A + 8909760) + 0, (float *)(A + 8922560) + 0, (float *)(A + 9012160) + 0, (float *)(A + 9024960) + 0, (float *)(A + 6772160) + 80000);
+  k6_matmul((float *)(A + 6772160) + 80000, (float *)(A + 6693760) + 0, (float *)(A + 8960960) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 332800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8960960) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9037760) + 0);
+  k16_sigmoid_sigmoid_mul((float *)(A + 9037760) + 150, (float *)(A + 9037760) + 50, (float *)(A + 9012160) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9037760) + 100, (float *)(A + 8960960) + 0, (float *)(A + 8973760) + 0, (float *)(A + 8986560) + 0, (float *)(A + 8999360) + 0, (float *)(A + 9088960) + 0, (float *)(A + 9101760) + 0, (float *)(A + 6772160) + 83200);
+  k6_matmul((float *)(A + 6772160) + 83200, (float *)(A + 6693760) + 0, (float *)(A + 9037760) + 0, A + 4247360);
+  k7_add_add_add((float *)(A + 216064) + 345600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9037760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9114560) + 0);
+  k11_transpose(P + 56848 /* dense1.weight */, (float *)(A + 1748864) + 0);
+  k17_sigmoid_sigmoid_mul((float *)(A + 9114560) + 150, (float *)(A + 9114560) + 50, (float *)(A + 9088960) + 0, (float *)(A + 9114560) + 0, (float *)(A + 9114560) + 100, (float *)(A + 6693760) + 0, (float *)(A + 6706560) + 0, (float *)(A + 6719360) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9063360) + 0);
+  k12_matmul((float *)(A + 9063360) + 0, (float *)(A + 1748864) + 0, (float *)(A + 9076160) + 0, A + 4247360);
+  k13_add((float *)(A + 9076160) + 0, P + 57360 /* dense1.bias */, (float *)(A + 9078720) + 0);
+  k19_log_softmax((float *)(A + 9078720) + 0, (float *)(A + 9076160) + 0);
+  k20_mul((float *)(A + 0) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9081280) + 0);
+  k21_sum_to((float *)(A + 9081280) + 0, (float *)(A + 4247360) + 0);
+  k22_sum_to((float *)(A + 4247360) + 0, (float *)(A + 4247616) + 0);
+  k23_argmax((float *)(A + 9078720) + 0, (int32_t *)(A + 4247360) + 0);
+  k24_equal((int32_t *)(A + 4247360) + 0, in->y + 0, (float *)(A + 4247680) + 0);
+  k22_sum_to((float *)(A + 4247680) + 0, (float *)(A + 4247360) + 0);
+  k25_mul((float *)(A + 0) + 0, (float *)(A + 9078720) + 0);
+  k21_sum_to((float *)(A + 9078720) + 0, (float *)(A + 4247680) + 0);
+  k26_exp_mul_sub((float *)(A + 9076160) + 0, (float *)(A + 4247680) + 0, (float *)(A + 9078720) + 0, (float *)(A + 0) + 0);
+  k27_matmul((float *)(A + 0) + 0, P + 56848 /* dense1.weight */, (float *)(A + 9114560) + 0, A + 4247680);
+  k28_mul_mul_sub((float *)(A + 9114560) + 0, (float *)(A + 6693760) + 0, (float *)(A + 9050560) + 0, (float *)(A + 6706560) + 0, (float *)(A + 9037760) + 0, (float *)(A + 6719360) + 0, (float *)(A + 9088960) + 0, (float *)(A + 9127360) + 0, (float *)(A + 216064) + 345600, (float *)(A + 216064) + 345650, (float *)(A + 216064) + 345700);
+  k29_mul_sub_mul((float *)(A + 9114560) + 0, (float *)(A + 9050560) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 345750);
+  k30_matmul((float *)(A + 216064) + 345600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9114560) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9114560) + 0, (float *)(A + 8960960) + 0, (float *)(A + 9101760) + 0, (float *)(A + 9127360) + 0, (float *)(A + 8973760) + 0, (float *)(A + 8999360) + 0, (float *)(A + 8986560) + 0, (float *)(A + 9012160) + 0, (float *)(A + 9081280) + 0, (float *)(A + 216064) + 332800, (float *)(A + 216064) + 332850, (float *)(A + 216064) + 332900);
+  k29_mul_sub_mul((float *)(A + 9114560) + 0, (float *)(A + 9101760) + 0, (float *)(A + 8960960) + 0, (float *)(A + 216064) + 332950);
+  k30_matmul((float *)(A + 216064) + 332800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9037760) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9037760) + 0, (float *)(A + 8884160) + 0, (float *)(A + 9024960) + 0, (float *)(A + 9081280) + 0, (float *)(A + 8896960) + 0, (float *)(A + 8922560) + 0, (float *)(A + 8909760) + 0, (float *)(A + 8935360) + 0, (float *)(A + 9050560) + 0, (float *)(A + 216064) + 320000, (float *)(A + 216064) + 320050, (float *)(A + 216064) + 320100);
+  k29_mul_sub_mul((float *)(A + 9037760) + 0, (float *)(A + 9024960) + 0, (float *)(A + 8884160) + 0, (float *)(A + 216064) + 320150);
+  k30_matmul((float *)(A + 216064) + 320000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8948160) + 0, (float *)(A + 9050560) + 0, (float *)(A + 8820160) + 0, (float *)(A + 8845760) + 0, (float *)(A + 8832960) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 307200, (float *)(A + 216064) + 307250, (float *)(A + 216064) + 307300);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8948160) + 0, (float *)(A + 8807360) + 0, (float *)(A + 216064) + 307350);
+  k30_matmul((float *)(A + 216064) + 307200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 8730560) + 0, (float *)(A + 8871360) + 0, (float *)(A + 9152960) + 0, (float *)(A + 8743360) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8756160) + 0, (float *)(A + 8781760) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 294400, (float *)(A + 216064) + 294450, (float *)(A + 216064) + 294500);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8871360) + 0, (float *)(A + 8730560) + 0, (float *)(A + 216064) + 294550);
+  k30_matmul((float *)(A + 216064) + 294400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 8653760) + 0, (float *)(A + 8794560) + 0, (float *)(A + 6693760) + 0, (float *)(A + 8666560) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8704960) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 281600, (float *)(A + 216064) + 281650, (float *)(A + 216064) + 281700);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8794560) + 0, (float *)(A + 8653760) + 0, (float *)(A + 216064) + 281750);
+  k30_matmul((float *)(A + 216064) + 281600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 8576960) + 0, (float *)(A + 8717760) + 0, (float *)(A + 9152960) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8615360) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 268800, (float *)(A + 216064) + 268850, (float *)(A + 216064) + 268900);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8717760) + 0, (float *)(A + 8576960) + 0, (float *)(A + 216064) + 268950);
+  k30_matmul((float *)(A + 216064) + 268800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8640960) + 0, (float *)(A + 6693760) + 0, (float *)(A + 8512960) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8525760) + 0, (float *)(A + 8551360) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 256000, (float *)(A + 216064) + 256050, (float *)(A + 216064) + 256100);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8640960) + 0, (float *)(A + 8500160) + 0, (float *)(A + 216064) + 256150);
+  k30_matmul((float *)(A + 216064) + 256000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8564160) + 0, (float *)(A + 9152960) + 0, (float *)(A + 8436160) + 0, (float *)(A + 8461760) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8474560) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 243200, (float *)(A + 216064) + 243250, (float *)(A + 216064) + 243300);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8564160) + 0, (float *)(A + 8423360) + 0, (float *)(A + 216064) + 243350);
+  k30_matmul((float *)(A + 216064) + 243200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 8346560) + 0, (float *)(A + 8487360) + 0, (float *)(A + 6693760) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8384960) + 0, (float *)(A + 8372160) + 0, (float *)(A + 8397760) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 230400, (float *)(A + 216064) + 230450, (float *)(A + 216064) + 230500);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8487360) + 0, (float *)(A + 8346560) + 0, (float *)(A + 216064) + 230550);
+  k30_matmul((float *)(A + 216064) + 230400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8410560) + 0, (float *)(A + 9152960) + 0, (float *)(A + 8282560) + 0, (float *)(A + 8308160) + 0, (float *)(A + 8295360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 217600, (float *)(A + 216064) + 217650, (float *)(A + 216064) + 217700);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8269760) + 0, (float *)(A + 216064) + 217750);
+  k30_matmul((float *)(A + 216064) + 217600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 8192960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 6693760) + 0, (float *)(A + 8205760) + 0, (float *)(A + 8231360) + 0, (float *)(A + 8218560) + 0, (float *)(A + 8244160) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 204800, (float *)(A + 216064) + 204850, (float *)(A + 216064) + 204900);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8192960) + 0, (float *)(A + 216064) + 204950);
+  k30_matmul((float *)(A + 216064) + 204800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 8116160) + 0, (float *)(A + 8256960) + 0, (float *)(A + 9152960) + 0, (float *)(A + 8128960) + 0, (float *)(A + 8154560) + 0, (float *)(A + 8141760) + 0, (float *)(A + 8167360) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 192000, (float *)(A + 216064) + 192050, (float *)(A + 216064) + 192100);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8256960) + 0, (float *)(A + 8116160) + 0, (float *)(A + 216064) + 192150);
+  k30_matmul((float *)(A + 216064) + 192000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 8039360) + 0, (float *)(A + 8180160) + 0, (float *)(A + 6693760) + 0, (float *)(A + 8052160) + 0, (float *)(A + 8077760) + 0, (float *)(A + 8064960) + 0, (float *)(A + 8090560) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 179200, (float *)(A + 216064) + 179250, (float *)(A + 216064) + 179300);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8180160) + 0, (float *)(A + 8039360) + 0, (float *)(A + 216064) + 179350);
+  k30_matmul((float *)(A + 216064) + 179200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7962560) + 0, (float *)(A + 8103360) + 0, (float *)(A + 9152960) + 0, (float *)(A + 7975360) + 0, (float *)(A + 8000960) + 0, (float *)(A + 7988160) + 0, (float *)(A + 8013760) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 166400, (float *)(A + 216064) + 166450, (float *)(A + 216064) + 166500);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8103360) + 0, (float *)(A + 7962560) + 0, (float *)(A + 216064) + 166550);
+  k30_matmul((float *)(A + 216064) + 166400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7885760) + 0, (float *)(A + 8026560) + 0, (float *)(A + 6693760) + 0, (float *)(A + 7898560) + 0, (float *)(A + 7924160) + 0, (float *)(A + 7911360) + 0, (float *)(A + 7936960) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 153600, (float *)(A + 216064) + 153650, (float *)(A + 216064) + 153700);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 8026560) + 0, (float *)(A + 7885760) + 0, (float *)(A + 216064) + 153750);
+  k30_matmul((float *)(A + 216064) + 153600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7808960) + 0, (float *)(A + 7949760) + 0, (float *)(A + 9152960) + 0, (float *)(A + 7821760) + 0, (float *)(A + 7847360) + 0, (float *)(A + 7834560) + 0, (float *)(A + 7860160) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 140800, (float *)(A + 216064) + 140850, (float *)(A + 216064) + 140900);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 7949760) + 0, (float *)(A + 7808960) + 0, (float *)(A + 216064) + 140950);
+  k30_matmul((float *)(A + 216064) + 140800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7732160) + 0, (float *)(A + 7872960) + 0, (float *)(A + 6693760) + 0, (float *)(A + 7744960) + 0, (float *)(A + 7770560) + 0, (float *)(A + 7757760) + 0, (float *)(A + 7783360) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 128000, (float *)(A + 216064) + 128050, (float *)(A + 216064) + 128100);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 7872960) + 0, (float *)(A + 7732160) + 0, (float *)(A + 216064) + 128150);
+  k30_matmul((float *)(A + 216064) + 128000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7655360) + 0, (float *)(A + 7796160) + 0, (float *)(A + 9152960) + 0, (float *)(A + 7668160) + 0, (float *)(A + 7693760) + 0, (float *)(A + 7680960) + 0, (float *)(A + 7706560) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 115200, (float *)(A + 216064) + 115250, (float *)(A + 216064) + 115300);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 7796160) + 0, (float *)(A + 7655360) + 0, (float *)(A + 216064) + 115350);
+  k30_matmul((float *)(A + 216064) + 115200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7578560) + 0, (float *)(A + 7719360) + 0, (float *)(A + 6693760) + 0, (float *)(A + 7591360) + 0, (float *)(A + 7616960) + 0, (float *)(A + 7604160) + 0, (float *)(A + 7629760) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 102400, (float *)(A + 216064) + 102450, (float *)(A + 216064) + 102500);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 7719360) + 0, (float *)(A + 7578560) + 0, (float *)(A + 216064) + 102550);
+  k30_matmul((float *)(A + 216064) + 102400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7501760) + 0, (float *)(A + 7642560) + 0, (float *)(A + 9152960) + 0, (float *)(A + 7514560) + 0, (float *)(A + 7540160) + 0, (float *)(A + 7527360) + 0, (float *)(A + 7552960) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 89600, (float *)(A + 216064) + 89650, (float *)(A + 216064) + 89700);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 7642560) + 0, (float *)(A + 7501760) + 0, (float *)(A + 216064) + 89750);
+  k30_matmul((float *)(A + 216064) + 89600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7424960) + 0, (float *)(A + 7565760) + 0, (float *)(A + 6693760) + 0, (float *)(A + 7437760) + 0, (float *)(A + 7463360) + 0, (float *)(A + 7450560) + 0, (float *)(A + 7476160) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 76800, (float *)(A + 216064) + 76850, (float *)(A + 216064) + 76900);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 7565760) + 0, (float *)(A + 7424960) + 0, (float *)(A + 216064) + 76950);
+  k30_matmul((float *)(A + 216064) + 76800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7348160) + 0, (float *)(A + 7488960) + 0, (float *)(A + 9152960) + 0, (float *)(A + 7360960) + 0, (float *)(A + 7386560) + 0, (float *)(A + 7373760) + 0, (float *)(A + 7399360) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 64000, (float *)(A + 216064) + 64050, (float *)(A + 216064) + 64100);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 7488960) + 0, (float *)(A + 7348160) + 0, (float *)(A + 216064) + 64150);
+  k30_matmul((float *)(A + 216064) + 64000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7271360) + 0, (float *)(A + 7412160) + 0, (float *)(A + 6693760) + 0, (float *)(A + 7284160) + 0, (float *)(A + 7309760) + 0, (float *)(A + 7296960) + 0, (float *)(A + 7322560) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 51200, (float *)(A + 216064) + 51250, (float *)(A + 216064) + 51300);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 7412160) + 0, (float *)(A + 7271360) + 0, (float *)(A + 216064) + 51350);
+  k30_matmul((float *)(A + 216064) + 51200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7194560) + 0, (float *)(A + 7335360) + 0, (float *)(A + 9152960) + 0, (float *)(A + 7207360) + 0, (float *)(A + 7232960) + 0, (float *)(A + 7220160) + 0, (float *)(A + 7245760) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 38400, (float *)(A + 216064) + 38450, (float *)(A + 216064) + 38500);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 7335360) + 0, (float *)(A + 7194560) + 0, (float *)(A + 216064) + 38550);
+  k30_matmul((float *)(A + 216064) + 38400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 7117760) + 0, (float *)(A + 7258560) + 0, (float *)(A + 6693760) + 0, (float *)(A + 7130560) + 0, (float *)(A + 7156160) + 0, (float *)(A + 7143360) + 0, (float *)(A + 7168960) + 0, (float *)(A + 9152960) + 0, (float *)(A + 216064) + 25600, (float *)(A + 216064) + 25650, (float *)(A + 216064) + 25700);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 7258560) + 0, (float *)(A + 7117760) + 0, (float *)(A + 216064) + 25750);
+  k30_matmul((float *)(A + 216064) + 25600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9140160) + 0, A + 1649664);
+  k31_mul_mul_sub((float *)(A + 9140160) + 0, (float *)(A + 6642560) + 0, (float *)(A + 7181760) + 0, (float *)(A + 9152960) + 0, (float *)(A + 6655360) + 0, (float *)(A + 6680960) + 0, (float *)(A + 6668160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6693760) + 0, (float *)(A + 216064) + 12800, (float *)(A + 216064) + 12850, (float *)(A + 216064) + 12900);
+  k29_mul_sub_mul((float *)(A + 9140160) + 0, (float *)(A + 7181760) + 0, (float *)(A + 6642560) + 0, (float *)(A + 216064) + 12950);
+  k30_matmul((float *)(A + 216064) + 12800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6746560) + 0, A + 1649664);
+  k32_mul_mul_sub((float *)(A + 6746560) + 0, (float *)(A + 6591360) + 0, (float *)(A + 6759360) + 0, (float *)(A + 6693760) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6604160) + 0, (float *)(A + 9140160) + 0, (float *)(A + 9152960) + 0);
+  k33_const((float *)(A + 6604160) + 0);
+  k34_mul_sub_mul((float *)(A + 6746560) + 0, (float *)(A + 6759360) + 0, (float *)(A + 6591360) + 0, (float *)(A + 6733760) + 0);
+  k35_concat((float *)(A + 9140160) + 0, (float *)(A + 6604160) + 0, (float *)(A + 9152960) + 0, (float *)(A + 6733760) + 0, (float *)(A + 216064) + 0);
+  k36_matmul((float *)(A + 216064) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 7117760) + 0, A + 1649664);
+  k28_mul_mul_sub((float *)(A + 7117760) + 86400, (float *)(A + 4208960) + 0, (float *)(A + 6578560) + 0, (float *)(A + 4221760) + 0, (float *)(A + 6565760) + 0, (float *)(A + 4234560) + 0, (float *)(A + 6616960) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 345600, (float *)(A + 7476160) + 345650, (float *)(A + 7476160) + 345700);
+  k29_mul_sub_mul((float *)(A + 7117760) + 86400, (float *)(A + 6578560) + 0, (float *)(A + 4208960) + 0, (float *)(A + 7476160) + 345750);
+  k30_matmul((float *)(A + 7476160) + 345600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 83200, (float *)(A + 6733760) + 0, (float *)(A + 6488960) + 0, (float *)(A + 6629760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 6501760) + 0, (float *)(A + 6527360) + 0, (float *)(A + 6514560) + 0, (float *)(A + 6540160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 332800, (float *)(A + 7476160) + 332850, (float *)(A + 7476160) + 332900, (float *)(A + 7476160) + 332950);
+  k30_matmul((float *)(A + 7476160) + 332800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 80000, (float *)(A + 6733760) + 0, (float *)(A + 6412160) + 0, (float *)(A + 6552960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6424960) + 0, (float *)(A + 6450560) + 0, (float *)(A + 6437760) + 0, (float *)(A + 6463360) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 320000, (float *)(A + 7476160) + 320050, (float *)(A + 7476160) + 320100, (float *)(A + 7476160) + 320150);
+  k30_matmul((float *)(A + 7476160) + 320000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 76800, (float *)(A + 6733760) + 0, (float *)(A + 6335360) + 0, (float *)(A + 6476160) + 0, (float *)(A + 6759360) + 0, (float *)(A + 6348160) + 0, (float *)(A + 6373760) + 0, (float *)(A + 6360960) + 0, (float *)(A + 6386560) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 307200, (float *)(A + 7476160) + 307250, (float *)(A + 7476160) + 307300, (float *)(A + 7476160) + 307350);
+  k30_matmul((float *)(A + 7476160) + 307200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 73600, (float *)(A + 6733760) + 0, (float *)(A + 6258560) + 0, (float *)(A + 6399360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6271360) + 0, (float *)(A + 6296960) + 0, (float *)(A + 6284160) + 0, (float *)(A + 6309760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 294400, (float *)(A + 7476160) + 294450, (float *)(A + 7476160) + 294500, (float *)(A + 7476160) + 294550);
+  k30_matmul((float *)(A + 7476160) + 294400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 70400, (float *)(A + 6733760) + 0, (float *)(A + 6181760) + 0, (float *)(A + 6322560) + 0, (float *)(A + 6759360) + 0, (float *)(A + 6194560) + 0, (float *)(A + 6220160) + 0, (float *)(A + 6207360) + 0, (float *)(A + 6232960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 281600, (float *)(A + 7476160) + 281650, (float *)(A + 7476160) + 281700, (float *)(A + 7476160) + 281750);
+  k30_matmul((float *)(A + 7476160) + 281600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
 }
 
 static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 6386560) + 0, (float *)(A + 6437760) + 0, (float *)(A + 6450560) + 0, (float *)(A + 6463360) + 0, (float *)(A + 6476160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 6476160) + 0, (float *)(A + 6437760) + 0, (float *)(A + 4300160) + 76800);
-  k9_matmul((float *)(A + 4300160) + 76800, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6488960) + 0);
-  k4_add_add((float *)(A + 216064) + 320000, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6488960) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 6488960) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 6488960) + 0, (float *)(A + 6501760) + 0, (float *)(A + 6514560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 6463360) + 0, (float *)(A + 6514560) + 0, (float *)(A + 6527360) + 0, (float *)(A + 6540160) + 0, (float *)(A + 6552960) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 6552960) + 0, (float *)(A + 6514560) + 0, (float *)(A + 4300160) + 80000);
-  k9_matmul((float *)(A + 4300160) + 80000, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6565760) + 0);
-  k4_add_add((float *)(A + 216064) + 332800, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6565760) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 6565760) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 6565760) + 0, (float *)(A + 6578560) + 0, (float *)(A + 6591360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 6540160) + 0, (float *)(A + 6591360) + 0, (float *)(A + 6604160) + 0, (float *)(A + 6616960) + 0, (float *)(A + 6629760) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 6629760) + 0, (float *)(A + 6591360) + 0, (float *)(A + 4300160) + 83200);
-  k9_matmul((float *)(A + 4300160) + 83200, (float *)(A + 4260160) + 0, (float *)(A + 4208960) + 0, A + 1800064);
-  k10_add((float *)(A + 4208960) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 6642560) + 0);
-  k4_add_add((float *)(A + 216064) + 345600, P + 36016 /* lstm2.bias_ih */, (float *)(A + 6642560) + 0, (float *)(A + 4208960) + 0);
-  k5_tanh((float *)(A + 4208960) + 100, (float *)(A + 4260160) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 0, (float *)(A + 4260160) + 0, (float *)(A + 4272960) + 0, (float *)(A + 4285760) + 0);
-  k21_sigmoid_mul_add((float *)(A + 4208960) + 50, (float *)(A + 6616960) + 0, (float *)(A + 4285760) + 0, (float *)(A + 6642560) + 0, (float *)(A + 6655360) + 0);
-  k19_sigmoid_mul((float *)(A + 4208960) + 150, (float *)(A + 6655360) + 0, (float *)(A + 4285760) + 0, (float *)(A + 4300160) + 86400);
-  k7_transpose(P + 36432 /* lstm3.weight_ih */, (float *)(A + 4208960) + 0);
-  k13_matmul((float *)(A + 4300160) + 0, (float *)(A + 4208960) + 0, (float *)(A + 216064) + 0, A + 4298560);
-  k3_add(P + 56640 /* lstm3.bias_hh */, (float *)(A + 4208960) + 0);
-  k4_add_add((float *)(A + 216064) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 4208960) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 6668160) + 0);
-  k18_sigmoid_mul_tanh((float *)(A + 6693760) + 0, (float *)(A + 6668160) + 0, (float *)(A + 6680960) + 0, (float *)(A + 4208960) + 0, (float *)(A + 4221760) + 0);
-  k7_transpose(P + 46432 /* lstm3.weight_hh */, (float *)(A + 6744960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 4221760) + 0, (float *)(A + 4234560) + 0, (float *)(A + 6784960) + 0);
-  k9_matmul((float *)(A + 6784960) + 0, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7130560) + 0);
-  k4_add_add((float *)(A + 216064) + 12800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7130560) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 4247360) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 4247360) + 0, (float *)(A + 7130560) + 0, (float *)(A + 7143360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 4208960) + 0, (float *)(A + 7143360) + 0, (float *)(A + 7156160) + 0, (float *)(A + 7168960) + 0, (float *)(A + 7181760) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 7181760) + 0, (float *)(A + 7143360) + 0, (float *)(A + 6784960) + 3200);
-  k9_matmul((float *)(A + 6784960) + 3200, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7194560) + 0);
-  k4_add_add((float *)(A + 216064) + 25600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7194560) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 7194560) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 7194560) + 0, (float *)(A + 7207360) + 0, (float *)(A + 7220160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 7168960) + 0, (float *)(A + 7220160) + 0, (float *)(A + 7232960) + 0, (float *)(A + 7245760) + 0, (float *)(A + 7258560) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 7258560) + 0, (float *)(A + 7220160) + 0, (float *)(A + 6784960) + 6400);
-  k9_matmul((float *)(A + 6784960) + 6400, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7271360) + 0);
-  k4_add_add((float *)(A + 216064) + 38400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7271360) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 7271360) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 7271360) + 0, (float *)(A + 7284160) + 0, (float *)(A + 7296960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 7245760) + 0, (float *)(A + 7296960) + 0, (float *)(A + 7309760) + 0, (float *)(A + 7322560) + 0, (float *)(A + 7335360) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 7335360) + 0, (float *)(A + 7296960) + 0, (float *)(A + 6784960) + 9600);
-  k9_matmul((float *)(A + 6784960) + 9600, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7348160) + 0);
-  k4_add_add((float *)(A + 216064) + 51200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7348160) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 7348160) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 7348160) + 0, (float *)(A + 7360960) + 0, (float *)(A + 7373760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 7322560) + 0, (float *)(A + 7373760) + 0, (float *)(A + 7386560) + 0, (float *)(A + 7399360) + 0, (float *)(A + 7412160) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 7412160) + 0, (float *)(A + 7373760) + 0, (float *)(A + 6784960) + 12800);
-  k9_matmul((float *)(A + 6784960) + 12800, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7424960) + 0);
-  k4_add_add((float *)(A + 216064) + 64000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7424960) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 7424960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 7424960) + 0, (float *)(A + 7437760) + 0, (float *)(A + 7450560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 7399360) + 0, (float *)(A + 7450560) + 0, (float *)(A + 7463360) + 0, (float *)(A + 7476160) + 0, (float *)(A + 7488960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 7488960) + 0, (float *)(A + 7450560) + 0, (float *)(A + 6784960) + 16000);
-  k9_matmul((float *)(A + 6784960) + 16000, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7501760) + 0);
-  k4_add_add((float *)(A + 216064) + 76800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7501760) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 7501760) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 7501760) + 0, (float *)(A + 7514560) + 0, (float *)(A + 7527360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 7476160) + 0, (float *)(A + 7527360) + 0, (float *)(A + 7540160) + 0, (float *)(A + 7552960) + 0, (float *)(A + 7565760) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 7565760) + 0, (float *)(A + 7527360) + 0, (float *)(A + 6784960) + 19200);
-  k9_matmul((float *)(A + 6784960) + 19200, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7578560) + 0);
-  k4_add_add((float *)(A + 216064) + 89600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7578560) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 7578560) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 7578560) + 0, (float *)(A + 7591360) + 0, (float *)(A + 7604160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 7552960) + 0, (float *)(A + 7604160) + 0, (float *)(A + 7616960) + 0, (float *)(A + 7629760) + 0, (float *)(A + 7642560) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 7642560) + 0, (float *)(A + 7604160) + 0, (float *)(A + 6784960) + 22400);
-  k9_matmul((float *)(A + 6784960) + 22400, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7655360) + 0);
-  k4_add_add((float *)(A + 216064) + 102400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7655360) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 7655360) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 7655360) + 0, (float *)(A + 7668160) + 0, (float *)(A + 7680960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 7629760) + 0, (float *)(A + 7680960) + 0, (float *)(A + 7693760) + 0, (float *)(A + 7706560) + 0, (float *)(A + 7719360) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 7719360) + 0, (float *)(A + 7680960) + 0, (float *)(A + 6784960) + 25600);
-  k9_matmul((float *)(A + 6784960) + 25600, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7732160) + 0);
-  k4_add_add((float *)(A + 216064) + 115200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7732160) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 7732160) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 7732160) + 0, (float *)(A + 7744960) + 0, (float *)(A + 7757760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 7706560) + 0, (float *)(A + 7757760) + 0, (float *)(A + 7770560) + 0, (float *)(A + 7783360) + 0, (float *)(A + 7796160) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 7796160) + 0, (float *)(A + 7757760) + 0, (float *)(A + 6784960) + 28800);
-  k9_matmul((float *)(A + 6784960) + 28800, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7808960) + 0);
-  k4_add_add((float *)(A + 216064) + 128000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7808960) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 7808960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 7808960) + 0, (float *)(A + 7821760) + 0, (float *)(A + 7834560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 7783360) + 0, (float *)(A + 7834560) + 0, (float *)(A + 7847360) + 0, (float *)(A + 7860160) + 0, (float *)(A + 7872960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 7872960) + 0, (float *)(A + 7834560) + 0, (float *)(A + 6784960) + 32000);
-  k9_matmul((float *)(A + 6784960) + 32000, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7885760) + 0);
-  k4_add_add((float *)(A + 216064) + 140800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7885760) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 7885760) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 7885760) + 0, (float *)(A + 7898560) + 0, (float *)(A + 7911360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 7860160) + 0, (float *)(A + 7911360) + 0, (float *)(A + 7924160) + 0, (float *)(A + 7936960) + 0, (float *)(A + 7949760) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 7949760) + 0, (float *)(A + 7911360) + 0, (float *)(A + 6784960) + 35200);
-  k9_matmul((float *)(A + 6784960) + 35200, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 7962560) + 0);
-  k4_add_add((float *)(A + 216064) + 153600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 7962560) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 7962560) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 7962560) + 0, (float *)(A + 7975360) + 0, (float *)(A + 7988160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 7936960) + 0, (float *)(A + 7988160) + 0, (float *)(A + 8000960) + 0, (float *)(A + 8013760) + 0, (float *)(A + 8026560) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8026560) + 0, (float *)(A + 7988160) + 0, (float *)(A + 6784960) + 38400);
-  k9_matmul((float *)(A + 6784960) + 38400, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8039360) + 0);
-  k4_add_add((float *)(A + 216064) + 166400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8039360) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8039360) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8039360) + 0, (float *)(A + 8052160) + 0, (float *)(A + 8064960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8013760) + 0, (float *)(A + 8064960) + 0, (float *)(A + 8077760) + 0, (float *)(A + 8090560) + 0, (float *)(A + 8103360) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8103360) + 0, (float *)(A + 8064960) + 0, (float *)(A + 6784960) + 41600);
-  k9_matmul((float *)(A + 6784960) + 41600, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8116160) + 0);
-  k4_add_add((float *)(A + 216064) + 179200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8116160) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8116160) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8116160) + 0, (float *)(A + 8128960) + 0, (float *)(A + 8141760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8090560) + 0, (float *)(A + 8141760) + 0, (float *)(A + 8154560) + 0, (float *)(A + 8167360) + 0, (float *)(A + 8180160) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8180160) + 0, (float *)(A + 8141760) + 0, (float *)(A + 6784960) + 44800);
-  k9_matmul((float *)(A + 6784960) + 44800, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8192960) + 0);
-  k4_add_add((float *)(A + 216064) + 192000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8192960) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8192960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8192960) + 0, (float *)(A + 8205760) + 0, (float *)(A + 8218560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8167360) + 0, (float *)(A + 8218560) + 0, (float *)(A + 8231360) + 0, (float *)(A + 8244160) + 0, (float *)(A + 8256960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8256960) + 0, (float *)(A + 8218560) + 0, (float *)(A + 6784960) + 48000);
-  k9_matmul((float *)(A + 6784960) + 48000, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8269760) + 0);
-  k4_add_add((float *)(A + 216064) + 204800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8269760) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8269760) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8282560) + 0, (float *)(A + 8295360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8244160) + 0, (float *)(A + 8295360) + 0, (float *)(A + 8308160) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8333760) + 0, (float *)(A + 8295360) + 0, (float *)(A + 6784960) + 51200);
-  k9_matmul((float *)(A + 6784960) + 51200, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8346560) + 0);
-  k4_add_add((float *)(A + 216064) + 217600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8346560) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8346560) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8346560) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8372160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8320960) + 0, (float *)(A + 8372160) + 0, (float *)(A + 8384960) + 0, (float *)(A + 8397760) + 0, (float *)(A + 8410560) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8410560) + 0, (float *)(A + 8372160) + 0, (float *)(A + 6784960) + 54400);
-  k9_matmul((float *)(A + 6784960) + 54400, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8423360) + 0);
-  k4_add_add((float *)(A + 216064) + 230400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8423360) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8423360) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8436160) + 0, (float *)(A + 8448960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8397760) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8461760) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8487360) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8487360) + 0, (float *)(A + 8448960) + 0, (float *)(A + 6784960) + 57600);
-  k9_matmul((float *)(A + 6784960) + 57600, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8500160) + 0);
-  k4_add_add((float *)(A + 216064) + 243200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8500160) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8500160) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8512960) + 0, (float *)(A + 8525760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8474560) + 0, (float *)(A + 8525760) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8564160) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8564160) + 0, (float *)(A + 8525760) + 0, (float *)(A + 6784960) + 60800);
-  k9_matmul((float *)(A + 6784960) + 60800, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8576960) + 0);
-  k4_add_add((float *)(A + 216064) + 256000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8576960) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8576960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8576960) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8602560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8551360) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8615360) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8640960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8640960) + 0, (float *)(A + 8602560) + 0, (float *)(A + 6784960) + 64000);
-  k9_matmul((float *)(A + 6784960) + 64000, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8653760) + 0);
-  k4_add_add((float *)(A + 216064) + 268800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8653760) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8653760) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8653760) + 0, (float *)(A + 8666560) + 0, (float *)(A + 8679360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8628160) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8704960) + 0, (float *)(A + 8717760) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8717760) + 0, (float *)(A + 8679360) + 0, (float *)(A + 6784960) + 67200);
-  k9_matmul((float *)(A + 6784960) + 67200, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8730560) + 0);
-  k4_add_add((float *)(A + 216064) + 281600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8730560) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8730560) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8730560) + 0, (float *)(A + 8743360) + 0, (float *)(A + 8756160) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8704960) + 0, (float *)(A + 8756160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8794560) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8794560) + 0, (float *)(A + 8756160) + 0, (float *)(A + 6784960) + 70400);
-  k9_matmul((float *)(A + 6784960) + 70400, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8807360) + 0);
-  k4_add_add((float *)(A + 216064) + 294400, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8807360) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8807360) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 8820160) + 0, (float *)(A + 8832960) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8781760) + 0, (float *)(A + 8832960) + 0, (float *)(A + 8845760) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8871360) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8871360) + 0, (float *)(A + 8832960) + 0, (float *)(A + 6784960) + 73600);
-  k9_matmul((float *)(A + 6784960) + 73600, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8884160) + 0);
-  k4_add_add((float *)(A + 216064) + 307200, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8884160) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8884160) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8884160) + 0, (float *)(A + 8896960) + 0, (float *)(A + 8909760) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8858560) + 0, (float *)(A + 8909760) + 0, (float *)(A + 8922560) + 0, (float *)(A + 8935360) + 0, (float *)(A + 8948160) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 8948160) + 0, (float *)(A + 8909760) + 0, (float *)(A + 6784960) + 76800);
-  k9_matmul((float *)(A + 6784960) + 76800, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-}
-
-static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 8960960) + 0);
-  k4_add_add((float *)(A + 216064) + 320000, P + 56432 /* lstm3.bias_ih */, (float *)(A + 8960960) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 8960960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 8960960) + 0, (float *)(A + 8973760) + 0, (float *)(A + 8986560) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 8935360) + 0, (float *)(A + 8986560) + 0, (float *)(A + 8999360) + 0, (float *)(A + 9012160) + 0, (float *)(A + 9024960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 9024960) + 0, (float *)(A + 8986560) + 0, (float *)(A + 6784960) + 80000);
-  k9_matmul((float *)(A + 6784960) + 80000, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9037760) + 0);
-  k4_add_add((float *)(A + 216064) + 332800, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9037760) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 9037760) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9063360) + 0);
-  k20_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 9012160) + 0, (float *)(A + 9063360) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9088960) + 0, (float *)(A + 9101760) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 9101760) + 0, (float *)(A + 9063360) + 0, (float *)(A + 6784960) + 83200);
-  k9_matmul((float *)(A + 6784960) + 83200, (float *)(A + 6744960) + 0, (float *)(A + 6693760) + 0, A + 4298560);
-  k10_add((float *)(A + 6693760) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 9114560) + 0);
-  k4_add_add((float *)(A + 216064) + 345600, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9114560) + 0, (float *)(A + 6693760) + 0);
-  k5_tanh((float *)(A + 6693760) + 100, (float *)(A + 6744960) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 0, (float *)(A + 6744960) + 0, (float *)(A + 6757760) + 0, (float *)(A + 6770560) + 0);
-  k21_sigmoid_mul_add((float *)(A + 6693760) + 50, (float *)(A + 9088960) + 0, (float *)(A + 6770560) + 0, (float *)(A + 9114560) + 0, (float *)(A + 9127360) + 0);
-  k14_transpose(P + 56848 /* dense1.weight */, (float *)(A + 1800064) + 0);
-  k19_sigmoid_mul((float *)(A + 6693760) + 150, (float *)(A + 9127360) + 0, (float *)(A + 6770560) + 0, (float *)(A + 9140160) + 0);
-  k15_matmul((float *)(A + 9140160) + 0, (float *)(A + 1800064) + 0, (float *)(A + 9152960) + 0, A + 4298560);
-  k16_add((float *)(A + 9152960) + 0, P + 57360 /* dense1.bias */, (float *)(A + 9155520) + 0);
-  k23_log_softmax((float *)(A + 9155520) + 0, (float *)(A + 9152960) + 0);
-  k24_mul((float *)(A + 0) + 0, (float *)(A + 9152960) + 0, (float *)(A + 9158080) + 0);
-  k25_sum_to((float *)(A + 9158080) + 0, (float *)(A + 4298560) + 0);
-  k26_sum_to((float *)(A + 4298560) + 0, (float *)(A + 4298816) + 0);
-  k27_argmax((float *)(A + 9155520) + 0, (int32_t *)(A + 4298560) + 0);
-  k28_equal((int32_t *)(A + 4298560) + 0, in->y + 0, (float *)(A + 4298880) + 0);
-  k26_sum_to((float *)(A + 4298880) + 0, (float *)(A + 4298560) + 0);
-  k29_mul((float *)(A + 0) + 0, (float *)(A + 9155520) + 0);
-  k25_sum_to((float *)(A + 9155520) + 0, (float *)(A + 4298880) + 0);
-  k30_exp_mul_sub((float *)(A + 9152960) + 0, (float *)(A + 4298880) + 0, (float *)(A + 9155520) + 0, (float *)(A + 0) + 0);
-  k31_matmul((float *)(A + 0) + 0, P + 56848 /* dense1.weight */, (float *)(A + 6693760) + 0, A + 4298880);
-  k32_mul_sub((float *)(A + 9127360) + 0, (float *)(A + 6706560) + 0);
-  k33_sub_mul((float *)(A + 6757760) + 0, (float *)(A + 6719360) + 0);
-  k33_sub_mul((float *)(A + 9114560) + 0, (float *)(A + 6732160) + 0);
-  k32_mul_sub((float *)(A + 6744960) + 0, (float *)(A + 216064) + 0);
-  k33_sub_mul((float *)(A + 6770560) + 0, (float *)(A + 228864) + 0);
-  k34_mul_mul_mul((float *)(A + 6693760) + 0, (float *)(A + 6770560) + 0, (float *)(A + 6706560) + 0, (float *)(A + 9114560) + 0, (float *)(A + 6744960) + 0, (float *)(A + 6719360) + 0, (float *)(A + 9088960) + 0, (float *)(A + 6732160) + 0, (float *)(A + 6757760) + 0, (float *)(A + 216064) + 0, (float *)(A + 241664) + 0, (float *)(A + 9165760) + 345600, (float *)(A + 9165760) + 345650, (float *)(A + 9165760) + 345700);
-  k35_mul_mul((float *)(A + 6693760) + 0, (float *)(A + 9127360) + 0, (float *)(A + 228864) + 0, (float *)(A + 9165760) + 345750);
-  k36_matmul((float *)(A + 9165760) + 345600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 9088960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 9101760) + 0, (float *)(A + 216064) + 0);
-  k33_sub_mul((float *)(A + 9050560) + 0, (float *)(A + 228864) + 0);
-  k33_sub_mul((float *)(A + 9076160) + 0, (float *)(A + 9114560) + 0);
-  k32_mul_sub((float *)(A + 9037760) + 0, (float *)(A + 9127360) + 0);
-  k33_sub_mul((float *)(A + 9063360) + 0, (float *)(A + 6693760) + 0);
-  k37_mul_mul_addn((float *)(A + 9088960) + 0, (float *)(A + 9063360) + 0, (float *)(A + 216064) + 0, (float *)(A + 241664) + 0, (float *)(A + 9076160) + 0, (float *)(A + 9037760) + 0, (float *)(A + 228864) + 0, (float *)(A + 9012160) + 0, (float *)(A + 9114560) + 0, (float *)(A + 9050560) + 0, (float *)(A + 9127360) + 0, (float *)(A + 6706560) + 0, (float *)(A + 9165760) + 332800, (float *)(A + 9165760) + 332850, (float *)(A + 9165760) + 332900);
-  k35_mul_mul((float *)(A + 9088960) + 0, (float *)(A + 9101760) + 0, (float *)(A + 6693760) + 0, (float *)(A + 9165760) + 332950);
-  k36_matmul((float *)(A + 9165760) + 332800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6693760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 9024960) + 0, (float *)(A + 9012160) + 0);
-  k33_sub_mul((float *)(A + 8973760) + 0, (float *)(A + 9088960) + 0);
-  k33_sub_mul((float *)(A + 8999360) + 0, (float *)(A + 9101760) + 0);
-  k32_mul_sub((float *)(A + 8960960) + 0, (float *)(A + 9114560) + 0);
-  k33_sub_mul((float *)(A + 8986560) + 0, (float *)(A + 9127360) + 0);
-  k37_mul_mul_addn((float *)(A + 6693760) + 0, (float *)(A + 8986560) + 0, (float *)(A + 9012160) + 0, (float *)(A + 6706560) + 0, (float *)(A + 8999360) + 0, (float *)(A + 8960960) + 0, (float *)(A + 9088960) + 0, (float *)(A + 8935360) + 0, (float *)(A + 9101760) + 0, (float *)(A + 8973760) + 0, (float *)(A + 9114560) + 0, (float *)(A + 9037760) + 0, (float *)(A + 9165760) + 320000, (float *)(A + 9165760) + 320050, (float *)(A + 9165760) + 320100);
-  k35_mul_mul((float *)(A + 6693760) + 0, (float *)(A + 9024960) + 0, (float *)(A + 9127360) + 0, (float *)(A + 9165760) + 320150);
-  k36_matmul((float *)(A + 9165760) + 320000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8935360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8948160) + 0, (float *)(A + 9012160) + 0);
-  k33_sub_mul((float *)(A + 8896960) + 0, (float *)(A + 9024960) + 0);
-  k33_sub_mul((float *)(A + 8922560) + 0, (float *)(A + 6693760) + 0);
-  k32_mul_sub((float *)(A + 8884160) + 0, (float *)(A + 6706560) + 0);
-  k33_sub_mul((float *)(A + 8909760) + 0, (float *)(A + 9088960) + 0);
-  k37_mul_mul_addn((float *)(A + 8935360) + 0, (float *)(A + 8909760) + 0, (float *)(A + 9012160) + 0, (float *)(A + 9037760) + 0, (float *)(A + 8922560) + 0, (float *)(A + 8884160) + 0, (float *)(A + 9024960) + 0, (float *)(A + 8858560) + 0, (float *)(A + 6693760) + 0, (float *)(A + 8896960) + 0, (float *)(A + 6706560) + 0, (float *)(A + 9101760) + 0, (float *)(A + 9165760) + 307200, (float *)(A + 9165760) + 307250, (float *)(A + 9165760) + 307300);
-  k35_mul_mul((float *)(A + 8935360) + 0, (float *)(A + 8948160) + 0, (float *)(A + 9088960) + 0, (float *)(A + 9165760) + 307350);
-  k36_matmul((float *)(A + 9165760) + 307200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8858560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8871360) + 0, (float *)(A + 8935360) + 0);
-  k33_sub_mul((float *)(A + 8820160) + 0, (float *)(A + 9037760) + 0);
-  k33_sub_mul((float *)(A + 8845760) + 0, (float *)(A + 9088960) + 0);
-  k32_mul_sub((float *)(A + 8807360) + 0, (float *)(A + 6693760) + 0);
-  k33_sub_mul((float *)(A + 8832960) + 0, (float *)(A + 6706560) + 0);
-  k37_mul_mul_addn((float *)(A + 8858560) + 0, (float *)(A + 8832960) + 0, (float *)(A + 8935360) + 0, (float *)(A + 9101760) + 0, (float *)(A + 8845760) + 0, (float *)(A + 8807360) + 0, (float *)(A + 9037760) + 0, (float *)(A + 8781760) + 0, (float *)(A + 9088960) + 0, (float *)(A + 8820160) + 0, (float *)(A + 6693760) + 0, (float *)(A + 9012160) + 0, (float *)(A + 9165760) + 294400, (float *)(A + 9165760) + 294450, (float *)(A + 9165760) + 294500);
-  k35_mul_mul((float *)(A + 8858560) + 0, (float *)(A + 8871360) + 0, (float *)(A + 6706560) + 0, (float *)(A + 9165760) + 294550);
-  k36_matmul((float *)(A + 9165760) + 294400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8781760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8794560) + 0, (float *)(A + 8858560) + 0);
-  k33_sub_mul((float *)(A + 8743360) + 0, (float *)(A + 8935360) + 0);
-  k33_sub_mul((float *)(A + 8768960) + 0, (float *)(A + 9024960) + 0);
-  k32_mul_sub((float *)(A + 8730560) + 0, (float *)(A + 9037760) + 0);
-  k33_sub_mul((float *)(A + 8756160) + 0, (float *)(A + 6693760) + 0);
-  k37_mul_mul_addn((float *)(A + 8781760) + 0, (float *)(A + 8756160) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9012160) + 0, (float *)(A + 8768960) + 0, (float *)(A + 8730560) + 0, (float *)(A + 8935360) + 0, (float *)(A + 8704960) + 0, (float *)(A + 9024960) + 0, (float *)(A + 8743360) + 0, (float *)(A + 9037760) + 0, (float *)(A + 6706560) + 0, (float *)(A + 9165760) + 281600, (float *)(A + 9165760) + 281650, (float *)(A + 9165760) + 281700);
-  k35_mul_mul((float *)(A + 8781760) + 0, (float *)(A + 8794560) + 0, (float *)(A + 6693760) + 0, (float *)(A + 9165760) + 281750);
-  k36_matmul((float *)(A + 9165760) + 281600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6693760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8717760) + 0, (float *)(A + 8704960) + 0);
-  k33_sub_mul((float *)(A + 8666560) + 0, (float *)(A + 8781760) + 0);
-  k33_sub_mul((float *)(A + 8692160) + 0, (float *)(A + 8858560) + 0);
-  k32_mul_sub((float *)(A + 8653760) + 0, (float *)(A + 8935360) + 0);
-  k33_sub_mul((float *)(A + 8679360) + 0, (float *)(A + 9088960) + 0);
-  k37_mul_mul_addn((float *)(A + 6693760) + 0, (float *)(A + 8679360) + 0, (float *)(A + 8704960) + 0, (float *)(A + 6706560) + 0, (float *)(A + 8692160) + 0, (float *)(A + 8653760) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8666560) + 0, (float *)(A + 8935360) + 0, (float *)(A + 9101760) + 0, (float *)(A + 9165760) + 268800, (float *)(A + 9165760) + 268850, (float *)(A + 9165760) + 268900);
-  k35_mul_mul((float *)(A + 6693760) + 0, (float *)(A + 8717760) + 0, (float *)(A + 9088960) + 0, (float *)(A + 9165760) + 268950);
-  k36_matmul((float *)(A + 9165760) + 268800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8628160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8640960) + 0, (float *)(A + 8704960) + 0);
-  k33_sub_mul((float *)(A + 8589760) + 0, (float *)(A + 8781760) + 0);
-  k33_sub_mul((float *)(A + 8615360) + 0, (float *)(A + 8858560) + 0);
-  k32_mul_sub((float *)(A + 8576960) + 0, (float *)(A + 8935360) + 0);
-  k33_sub_mul((float *)(A + 8602560) + 0, (float *)(A + 9088960) + 0);
-  k37_mul_mul_addn((float *)(A + 8628160) + 0, (float *)(A + 8602560) + 0, (float *)(A + 8704960) + 0, (float *)(A + 9101760) + 0, (float *)(A + 8615360) + 0, (float *)(A + 8576960) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8589760) + 0, (float *)(A + 8935360) + 0, (float *)(A + 6693760) + 0, (float *)(A + 9165760) + 256000, (float *)(A + 9165760) + 256050, (float *)(A + 9165760) + 256100);
-  k35_mul_mul((float *)(A + 8628160) + 0, (float *)(A + 8640960) + 0, (float *)(A + 9088960) + 0, (float *)(A + 9165760) + 256150);
-  k36_matmul((float *)(A + 9165760) + 256000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6706560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8564160) + 0, (float *)(A + 8551360) + 0);
-  k33_sub_mul((float *)(A + 8512960) + 0, (float *)(A + 8628160) + 0);
-  k33_sub_mul((float *)(A + 8538560) + 0, (float *)(A + 8704960) + 0);
-  k32_mul_sub((float *)(A + 8500160) + 0, (float *)(A + 8781760) + 0);
-  k33_sub_mul((float *)(A + 8525760) + 0, (float *)(A + 8858560) + 0);
-  k37_mul_mul_addn((float *)(A + 6706560) + 0, (float *)(A + 8525760) + 0, (float *)(A + 8551360) + 0, (float *)(A + 6693760) + 0, (float *)(A + 8538560) + 0, (float *)(A + 8500160) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8704960) + 0, (float *)(A + 8512960) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8935360) + 0, (float *)(A + 9165760) + 243200, (float *)(A + 9165760) + 243250, (float *)(A + 9165760) + 243300);
-  k35_mul_mul((float *)(A + 6706560) + 0, (float *)(A + 8564160) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9165760) + 243350);
-  k36_matmul((float *)(A + 9165760) + 243200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8474560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8487360) + 0, (float *)(A + 8551360) + 0);
-  k33_sub_mul((float *)(A + 8436160) + 0, (float *)(A + 8628160) + 0);
-  k33_sub_mul((float *)(A + 8461760) + 0, (float *)(A + 8704960) + 0);
-  k32_mul_sub((float *)(A + 8423360) + 0, (float *)(A + 8781760) + 0);
-  k33_sub_mul((float *)(A + 8448960) + 0, (float *)(A + 8858560) + 0);
-  k37_mul_mul_addn((float *)(A + 8474560) + 0, (float *)(A + 8448960) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8935360) + 0, (float *)(A + 8461760) + 0, (float *)(A + 8423360) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8397760) + 0, (float *)(A + 8704960) + 0, (float *)(A + 8436160) + 0, (float *)(A + 8781760) + 0, (float *)(A + 6693760) + 0, (float *)(A + 9165760) + 230400, (float *)(A + 9165760) + 230450, (float *)(A + 9165760) + 230500);
-  k35_mul_mul((float *)(A + 8474560) + 0, (float *)(A + 8487360) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9165760) + 230550);
-  k36_matmul((float *)(A + 9165760) + 230400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 6706560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8410560) + 0, (float *)(A + 8397760) + 0);
-  k33_sub_mul((float *)(A + 8359360) + 0, (float *)(A + 8474560) + 0);
-  k33_sub_mul((float *)(A + 8384960) + 0, (float *)(A + 8551360) + 0);
-  k32_mul_sub((float *)(A + 8346560) + 0, (float *)(A + 8628160) + 0);
-  k33_sub_mul((float *)(A + 8372160) + 0, (float *)(A + 8704960) + 0);
-  k37_mul_mul_addn((float *)(A + 6706560) + 0, (float *)(A + 8372160) + 0, (float *)(A + 8397760) + 0, (float *)(A + 6693760) + 0, (float *)(A + 8384960) + 0, (float *)(A + 8346560) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8359360) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8781760) + 0, (float *)(A + 9165760) + 217600, (float *)(A + 9165760) + 217650, (float *)(A + 9165760) + 217700);
-  k35_mul_mul((float *)(A + 6706560) + 0, (float *)(A + 8410560) + 0, (float *)(A + 8704960) + 0, (float *)(A + 9165760) + 217750);
-  k36_matmul((float *)(A + 9165760) + 217600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8320960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8333760) + 0, (float *)(A + 8397760) + 0);
-  k33_sub_mul((float *)(A + 8282560) + 0, (float *)(A + 8474560) + 0);
-  k33_sub_mul((float *)(A + 8308160) + 0, (float *)(A + 8551360) + 0);
-  k32_mul_sub((float *)(A + 8269760) + 0, (float *)(A + 8628160) + 0);
-  k33_sub_mul((float *)(A + 8295360) + 0, (float *)(A + 8704960) + 0);
-  k37_mul_mul_addn((float *)(A + 8320960) + 0, (float *)(A + 8295360) + 0, (float *)(A + 8397760) + 0, (float *)(A + 8781760) + 0, (float *)(A + 8308160) + 0, (float *)(A + 8269760) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8244160) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8282560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8858560) + 0, (float *)(A + 9165760) + 204800, (float *)(A + 9165760) + 204850, (float *)(A + 9165760) + 204900);
-  k35_mul_mul((float *)(A + 8320960) + 0, (float *)(A + 8333760) + 0, (float *)(A + 8704960) + 0, (float *)(A + 9165760) + 204950);
-  k36_matmul((float *)(A + 9165760) + 204800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8244160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8256960) + 0, (float *)(A + 8320960) + 0);
-  k33_sub_mul((float *)(A + 8205760) + 0, (float *)(A + 8397760) + 0);
-  k33_sub_mul((float *)(A + 8231360) + 0, (float *)(A + 8474560) + 0);
-  k32_mul_sub((float *)(A + 8192960) + 0, (float *)(A + 8551360) + 0);
-  k33_sub_mul((float *)(A + 8218560) + 0, (float *)(A + 8628160) + 0);
-  k37_mul_mul_addn((float *)(A + 8244160) + 0, (float *)(A + 8218560) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8858560) + 0, (float *)(A + 8231360) + 0, (float *)(A + 8192960) + 0, (float *)(A + 8397760) + 0, (float *)(A + 8167360) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8205760) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8704960) + 0, (float *)(A + 9165760) + 192000, (float *)(A + 9165760) + 192050, (float *)(A + 9165760) + 192100);
-  k35_mul_mul((float *)(A + 8244160) + 0, (float *)(A + 8256960) + 0, (float *)(A + 8628160) + 0, (float *)(A + 9165760) + 192150);
-  k36_matmul((float *)(A + 9165760) + 192000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8167360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8180160) + 0, (float *)(A + 8244160) + 0);
-  k33_sub_mul((float *)(A + 8128960) + 0, (float *)(A + 8320960) + 0);
-  k33_sub_mul((float *)(A + 8154560) + 0, (float *)(A + 8397760) + 0);
-  k32_mul_sub((float *)(A + 8116160) + 0, (float *)(A + 8474560) + 0);
-  k33_sub_mul((float *)(A + 8141760) + 0, (float *)(A + 8551360) + 0);
-  k37_mul_mul_addn((float *)(A + 8167360) + 0, (float *)(A + 8141760) + 0, (float *)(A + 8244160) + 0, (float *)(A + 8704960) + 0, (float *)(A + 8154560) + 0, (float *)(A + 8116160) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8090560) + 0, (float *)(A + 8397760) + 0, (float *)(A + 8128960) + 0, (float *)(A + 8474560) + 0, (float *)(A + 8628160) + 0, (float *)(A + 9165760) + 179200, (float *)(A + 9165760) + 179250, (float *)(A + 9165760) + 179300);
-  k35_mul_mul((float *)(A + 8167360) + 0, (float *)(A + 8180160) + 0, (float *)(A + 8551360) + 0, (float *)(A + 9165760) + 179350);
-  k36_matmul((float *)(A + 9165760) + 179200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8090560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8103360) + 0, (float *)(A + 8167360) + 0);
-  k33_sub_mul((float *)(A + 8052160) + 0, (float *)(A + 8244160) + 0);
-  k33_sub_mul((float *)(A + 8077760) + 0, (float *)(A + 8320960) + 0);
-  k32_mul_sub((float *)(A + 8039360) + 0, (float *)(A + 8397760) + 0);
-  k33_sub_mul((float *)(A + 8064960) + 0, (float *)(A + 8474560) + 0);
-  k37_mul_mul_addn((float *)(A + 8090560) + 0, (float *)(A + 8064960) + 0, (float *)(A + 8167360) + 0, (float *)(A + 8628160) + 0, (float *)(A + 8077760) + 0, (float *)(A + 8039360) + 0, (float *)(A + 8244160) + 0, (float *)(A + 8013760) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8052160) + 0, (float *)(A + 8397760) + 0, (float *)(A + 8551360) + 0, (float *)(A + 9165760) + 166400, (float *)(A + 9165760) + 166450, (float *)(A + 9165760) + 166500);
-  k35_mul_mul((float *)(A + 8090560) + 0, (float *)(A + 8103360) + 0, (float *)(A + 8474560) + 0, (float *)(A + 9165760) + 166550);
-  k36_matmul((float *)(A + 9165760) + 166400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 8013760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 8026560) + 0, (float *)(A + 8090560) + 0);
-  k33_sub_mul((float *)(A + 7975360) + 0, (float *)(A + 8167360) + 0);
-  k33_sub_mul((float *)(A + 8000960) + 0, (float *)(A + 8244160) + 0);
-  k32_mul_sub((float *)(A + 7962560) + 0, (float *)(A + 8320960) + 0);
-  k33_sub_mul((float *)(A + 7988160) + 0, (float *)(A + 8397760) + 0);
-  k37_mul_mul_addn((float *)(A + 8013760) + 0, (float *)(A + 7988160) + 0, (float *)(A + 8090560) + 0, (float *)(A + 8551360) + 0, (float *)(A + 8000960) + 0, (float *)(A + 7962560) + 0, (float *)(A + 8167360) + 0, (float *)(A + 7936960) + 0, (float *)(A + 8244160) + 0, (float *)(A + 7975360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 8474560) + 0, (float *)(A + 9165760) + 153600, (float *)(A + 9165760) + 153650, (float *)(A + 9165760) + 153700);
-  k35_mul_mul((float *)(A + 8013760) + 0, (float *)(A + 8026560) + 0, (float *)(A + 8397760) + 0, (float *)(A + 9165760) + 153750);
-  k36_matmul((float *)(A + 9165760) + 153600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7936960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 7949760) + 0, (float *)(A + 8013760) + 0);
-  k33_sub_mul((float *)(A + 7898560) + 0, (float *)(A + 8090560) + 0);
-  k33_sub_mul((float *)(A + 7924160) + 0, (float *)(A + 8167360) + 0);
-  k32_mul_sub((float *)(A + 7885760) + 0, (float *)(A + 8244160) + 0);
-  k33_sub_mul((float *)(A + 7911360) + 0, (float *)(A + 8320960) + 0);
-  k37_mul_mul_addn((float *)(A + 7936960) + 0, (float *)(A + 7911360) + 0, (float *)(A + 8013760) + 0, (float *)(A + 8474560) + 0, (float *)(A + 7924160) + 0, (float *)(A + 7885760) + 0, (float *)(A + 8090560) + 0, (float *)(A + 7860160) + 0, (float *)(A + 8167360) + 0, (float *)(A + 7898560) + 0, (float *)(A + 8244160) + 0, (float *)(A + 8397760) + 0, (float *)(A + 9165760) + 140800, (float *)(A + 9165760) + 140850, (float *)(A + 9165760) + 140900);
-  k35_mul_mul((float *)(A + 7936960) + 0, (float *)(A + 7949760) + 0, (float *)(A + 8320960) + 0, (float *)(A + 9165760) + 140950);
-  k36_matmul((float *)(A + 9165760) + 140800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7860160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 7872960) + 0, (float *)(A + 7936960) + 0);
-  k33_sub_mul((float *)(A + 7821760) + 0, (float *)(A + 8013760) + 0);
-  k33_sub_mul((float *)(A + 7847360) + 0, (float *)(A + 8090560) + 0);
-  k32_mul_sub((float *)(A + 7808960) + 0, (float *)(A + 8167360) + 0);
-  k33_sub_mul((float *)(A + 7834560) + 0, (float *)(A + 8244160) + 0);
-  k37_mul_mul_addn((float *)(A + 7860160) + 0, (float *)(A + 7834560) + 0, (float *)(A + 7936960) + 0, (float *)(A + 8397760) + 0, (float *)(A + 7847360) + 0, (float *)(A + 7808960) + 0, (float *)(A + 8013760) + 0, (float *)(A + 7783360) + 0, (float *)(A + 8090560) + 0, (float *)(A + 7821760) + 0, (float *)(A + 8167360) + 0, (float *)(A + 8320960) + 0, (float *)(A + 9165760) + 128000, (float *)(A + 9165760) + 128050, (float *)(A + 9165760) + 128100);
-  k35_mul_mul((float *)(A + 7860160) + 0, (float *)(A + 7872960) + 0, (float *)(A + 8244160) + 0, (float *)(A + 9165760) + 128150);
-  k36_matmul((float *)(A + 9165760) + 128000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7783360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 7796160) + 0, (float *)(A + 7860160) + 0);
-  k33_sub_mul((float *)(A + 7744960) + 0, (float *)(A + 7936960) + 0);
-  k33_sub_mul((float *)(A + 7770560) + 0, (float *)(A + 8013760) + 0);
-  k32_mul_sub((float *)(A + 7732160) + 0, (float *)(A + 8090560) + 0);
-  k33_sub_mul((float *)(A + 7757760) + 0, (float *)(A + 8167360) + 0);
-  k37_mul_mul_addn((float *)(A + 7783360) + 0, (float *)(A + 7757760) + 0, (float *)(A + 7860160) + 0, (float *)(A + 8320960) + 0, (float *)(A + 7770560) + 0, (float *)(A + 7732160) + 0, (float *)(A + 7936960) + 0, (float *)(A + 7706560) + 0, (float *)(A + 8013760) + 0, (float *)(A + 7744960) + 0, (float *)(A + 8090560) + 0, (float *)(A + 8244160) + 0, (float *)(A + 9165760) + 115200, (float *)(A + 9165760) + 115250, (float *)(A + 9165760) + 115300);
-  k35_mul_mul((float *)(A + 7783360) + 0, (float *)(A + 7796160) + 0, (float *)(A + 8167360) + 0, (float *)(A + 9165760) + 115350);
-  k36_matmul((float *)(A + 9165760) + 115200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7706560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 7719360) + 0, (float *)(A + 7783360) + 0);
-  k33_sub_mul((float *)(A + 7668160) + 0, (float *)(A + 7860160) + 0);
-  k33_sub_mul((float *)(A + 7693760) + 0, (float *)(A + 7936960) + 0);
-  k32_mul_sub((float *)(A + 7655360) + 0, (float *)(A + 8013760) + 0);
-  k33_sub_mul((float *)(A + 7680960) + 0, (float *)(A + 8090560) + 0);
-  k37_mul_mul_addn((float *)(A + 7706560) + 0, (float *)(A + 7680960) + 0, (float *)(A + 7783360) + 0, (float *)(A + 8244160) + 0, (float *)(A + 7693760) + 0, (float *)(A + 7655360) + 0, (float *)(A + 7860160) + 0, (float *)(A + 7629760) + 0, (float *)(A + 7936960) + 0, (float *)(A + 7668160) + 0, (float *)(A + 8013760) + 0, (float *)(A + 8167360) + 0, (float *)(A + 9165760) + 102400, (float *)(A + 9165760) + 102450, (float *)(A + 9165760) + 102500);
-  k35_mul_mul((float *)(A + 7706560) + 0, (float *)(A + 7719360) + 0, (float *)(A + 8090560) + 0, (float *)(A + 9165760) + 102550);
-  k36_matmul((float *)(A + 9165760) + 102400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7629760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 7642560) + 0, (float *)(A + 7706560) + 0);
-  k33_sub_mul((float *)(A + 7591360) + 0, (float *)(A + 7783360) + 0);
-  k33_sub_mul((float *)(A + 7616960) + 0, (float *)(A + 7860160) + 0);
-  k32_mul_sub((float *)(A + 7578560) + 0, (float *)(A + 7936960) + 0);
-  k33_sub_mul((float *)(A + 7604160) + 0, (float *)(A + 8013760) + 0);
-  k37_mul_mul_addn((float *)(A + 7629760) + 0, (float *)(A + 7604160) + 0, (float *)(A + 7706560) + 0, (float *)(A + 8167360) + 0, (float *)(A + 7616960) + 0, (float *)(A + 7578560) + 0, (float *)(A + 7783360) + 0, (float *)(A + 7552960) + 0, (float *)(A + 7860160) + 0, (float *)(A + 7591360) + 0, (float *)(A + 7936960) + 0, (float *)(A + 8090560) + 0, (float *)(A + 9165760) + 89600, (float *)(A + 9165760) + 89650, (float *)(A + 9165760) + 89700);
-}
-
-static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k35_mul_mul((float *)(A + 7629760) + 0, (float *)(A + 7642560) + 0, (float *)(A + 8013760) + 0, (float *)(A + 9165760) + 89750);
-  k36_matmul((float *)(A + 9165760) + 89600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7552960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 7565760) + 0, (float *)(A + 7629760) + 0);
-  k33_sub_mul((float *)(A + 7514560) + 0, (float *)(A + 7706560) + 0);
-  k33_sub_mul((float *)(A + 7540160) + 0, (float *)(A + 7783360) + 0);
-  k32_mul_sub((float *)(A + 7501760) + 0, (float *)(A + 7860160) + 0);
-  k33_sub_mul((float *)(A + 7527360) + 0, (float *)(A + 7936960) + 0);
-  k37_mul_mul_addn((float *)(A + 7552960) + 0, (float *)(A + 7527360) + 0, (float *)(A + 7629760) + 0, (float *)(A + 8090560) + 0, (float *)(A + 7540160) + 0, (float *)(A + 7501760) + 0, (float *)(A + 7706560) + 0, (float *)(A + 7476160) + 0, (float *)(A + 7783360) + 0, (float *)(A + 7514560) + 0, (float *)(A + 7860160) + 0, (float *)(A + 8013760) + 0, (float *)(A + 9165760) + 76800, (float *)(A + 9165760) + 76850, (float *)(A + 9165760) + 76900);
-  k35_mul_mul((float *)(A + 7552960) + 0, (float *)(A + 7565760) + 0, (float *)(A + 7936960) + 0, (float *)(A + 9165760) + 76950);
-  k36_matmul((float *)(A + 9165760) + 76800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7476160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 7488960) + 0, (float *)(A + 7552960) + 0);
-  k33_sub_mul((float *)(A + 7437760) + 0, (float *)(A + 7629760) + 0);
-  k33_sub_mul((float *)(A + 7463360) + 0, (float *)(A + 7706560) + 0);
-  k32_mul_sub((float *)(A + 7424960) + 0, (float *)(A + 7783360) + 0);
-  k33_sub_mul((float *)(A + 7450560) + 0, (float *)(A + 7860160) + 0);
-  k37_mul_mul_addn((float *)(A + 7476160) + 0, (float *)(A + 7450560) + 0, (float *)(A + 7552960) + 0, (float *)(A + 8013760) + 0, (float *)(A + 7463360) + 0, (float *)(A + 7424960) + 0, (float *)(A + 7629760) + 0, (float *)(A + 7399360) + 0, (float *)(A + 7706560) + 0, (float *)(A + 7437760) + 0, (float *)(A + 7783360) + 0, (float *)(A + 7936960) + 0, (float *)(A + 9165760) + 64000, (float *)(A + 9165760) + 64050, (float *)(A + 9165760) + 64100);
-  k35_mul_mul((float *)(A + 7476160) + 0, (float *)(A + 7488960) + 0, (float *)(A + 7860160) + 0, (float *)(A + 9165760) + 64150);
-  k36_matmul((float *)(A + 9165760) + 64000, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7399360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 7412160) + 0, (float *)(A + 7476160) + 0);
-  k33_sub_mul((float *)(A + 7360960) + 0, (float *)(A + 7552960) + 0);
-  k33_sub_mul((float *)(A + 7386560) + 0, (float *)(A + 7629760) + 0);
-  k32_mul_sub((float *)(A + 7348160) + 0, (float *)(A + 7706560) + 0);
-  k33_sub_mul((float *)(A + 7373760) + 0, (float *)(A + 7783360) + 0);
-  k37_mul_mul_addn((float *)(A + 7399360) + 0, (float *)(A + 7373760) + 0, (float *)(A + 7476160) + 0, (float *)(A + 7936960) + 0, (float *)(A + 7386560) + 0, (float *)(A + 7348160) + 0, (float *)(A + 7552960) + 0, (float *)(A + 7322560) + 0, (float *)(A + 7629760) + 0, (float *)(A + 7360960) + 0, (float *)(A + 7706560) + 0, (float *)(A + 7860160) + 0, (float *)(A + 9165760) + 51200, (float *)(A + 9165760) + 51250, (float *)(A + 9165760) + 51300);
-  k35_mul_mul((float *)(A + 7399360) + 0, (float *)(A + 7412160) + 0, (float *)(A + 7783360) + 0, (float *)(A + 9165760) + 51350);
-  k36_matmul((float *)(A + 9165760) + 51200, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7322560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 7335360) + 0, (float *)(A + 7399360) + 0);
-  k33_sub_mul((float *)(A + 7284160) + 0, (float *)(A + 7476160) + 0);
-  k33_sub_mul((float *)(A + 7309760) + 0, (float *)(A + 7552960) + 0);
-  k32_mul_sub((float *)(A + 7271360) + 0, (float *)(A + 7629760) + 0);
-  k33_sub_mul((float *)(A + 7296960) + 0, (float *)(A + 7706560) + 0);
-  k37_mul_mul_addn((float *)(A + 7322560) + 0, (float *)(A + 7296960) + 0, (float *)(A + 7399360) + 0, (float *)(A + 7860160) + 0, (float *)(A + 7309760) + 0, (float *)(A + 7271360) + 0, (float *)(A + 7476160) + 0, (float *)(A + 7245760) + 0, (float *)(A + 7552960) + 0, (float *)(A + 7284160) + 0, (float *)(A + 7629760) + 0, (float *)(A + 7783360) + 0, (float *)(A + 9165760) + 38400, (float *)(A + 9165760) + 38450, (float *)(A + 9165760) + 38500);
-  k35_mul_mul((float *)(A + 7322560) + 0, (float *)(A + 7335360) + 0, (float *)(A + 7706560) + 0, (float *)(A + 9165760) + 38550);
-  k36_matmul((float *)(A + 9165760) + 38400, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7245760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 7258560) + 0, (float *)(A + 7322560) + 0);
-  k33_sub_mul((float *)(A + 7207360) + 0, (float *)(A + 7399360) + 0);
-  k33_sub_mul((float *)(A + 7232960) + 0, (float *)(A + 7476160) + 0);
-  k32_mul_sub((float *)(A + 7194560) + 0, (float *)(A + 7552960) + 0);
-  k33_sub_mul((float *)(A + 7220160) + 0, (float *)(A + 7629760) + 0);
-  k37_mul_mul_addn((float *)(A + 7245760) + 0, (float *)(A + 7220160) + 0, (float *)(A + 7322560) + 0, (float *)(A + 7783360) + 0, (float *)(A + 7232960) + 0, (float *)(A + 7194560) + 0, (float *)(A + 7399360) + 0, (float *)(A + 7168960) + 0, (float *)(A + 7476160) + 0, (float *)(A + 7207360) + 0, (float *)(A + 7552960) + 0, (float *)(A + 7706560) + 0, (float *)(A + 9165760) + 25600, (float *)(A + 9165760) + 25650, (float *)(A + 9165760) + 25700);
-  k35_mul_mul((float *)(A + 7245760) + 0, (float *)(A + 7258560) + 0, (float *)(A + 7629760) + 0, (float *)(A + 9165760) + 25750);
-  k36_matmul((float *)(A + 9165760) + 25600, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7168960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 7181760) + 0, (float *)(A + 7245760) + 0);
-  k33_sub_mul((float *)(A + 7130560) + 0, (float *)(A + 7322560) + 0);
-  k33_sub_mul((float *)(A + 7156160) + 0, (float *)(A + 7399360) + 0);
-  k32_mul_sub((float *)(A + 4247360) + 0, (float *)(A + 7476160) + 0);
-  k33_sub_mul((float *)(A + 7143360) + 0, (float *)(A + 7552960) + 0);
-  k37_mul_mul_addn((float *)(A + 7168960) + 0, (float *)(A + 7143360) + 0, (float *)(A + 7245760) + 0, (float *)(A + 7706560) + 0, (float *)(A + 7156160) + 0, (float *)(A + 4247360) + 0, (float *)(A + 7322560) + 0, (float *)(A + 4208960) + 0, (float *)(A + 7399360) + 0, (float *)(A + 7130560) + 0, (float *)(A + 7476160) + 0, (float *)(A + 7629760) + 0, (float *)(A + 9165760) + 12800, (float *)(A + 9165760) + 12850, (float *)(A + 9165760) + 12900);
-  k35_mul_mul((float *)(A + 7168960) + 0, (float *)(A + 7181760) + 0, (float *)(A + 7552960) + 0, (float *)(A + 9165760) + 12950);
-  k36_matmul((float *)(A + 9165760) + 12800, P + 46432 /* lstm3.weight_hh */, (float *)(A + 4208960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 4221760) + 0, (float *)(A + 4247360) + 0);
-  k33_sub_mul((float *)(A + 6680960) + 0, (float *)(A + 7245760) + 0);
-  k32_mul_sub((float *)(A + 6668160) + 0, (float *)(A + 7322560) + 0);
-  k33_sub_mul((float *)(A + 4234560) + 0, (float *)(A + 7399360) + 0);
-  k38_mul_mul_addn((float *)(A + 4208960) + 0, (float *)(A + 4234560) + 0, (float *)(A + 4247360) + 0, (float *)(A + 7629760) + 0, (float *)(A + 6668160) + 0, (float *)(A + 7245760) + 0, (float *)(A + 6680960) + 0, (float *)(A + 7322560) + 0, (float *)(A + 7476160) + 0, (float *)(A + 7552960) + 0);
-  k39_const((float *)(A + 7245760) + 0);
-  k40_mul_mul((float *)(A + 4208960) + 0, (float *)(A + 4221760) + 0, (float *)(A + 7399360) + 0, (float *)(A + 7322560) + 0);
-  k41_concat((float *)(A + 7476160) + 0, (float *)(A + 7245760) + 0, (float *)(A + 7552960) + 0, (float *)(A + 7322560) + 0, (float *)(A + 9165760) + 0);
-  k42_matmul((float *)(A + 9165760) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 216064) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 6655360) + 0, (float *)(A + 7245760) + 0);
-  k33_sub_mul((float *)(A + 4272960) + 0, (float *)(A + 7322560) + 0);
-  k33_sub_mul((float *)(A + 6642560) + 0, (float *)(A + 7399360) + 0);
-  k32_mul_sub((float *)(A + 4260160) + 0, (float *)(A + 7476160) + 0);
-  k33_sub_mul((float *)(A + 4285760) + 0, (float *)(A + 7552960) + 0);
-  k34_mul_mul_mul((float *)(A + 216064) + 86400, (float *)(A + 4285760) + 0, (float *)(A + 7245760) + 0, (float *)(A + 6642560) + 0, (float *)(A + 4260160) + 0, (float *)(A + 7322560) + 0, (float *)(A + 6616960) + 0, (float *)(A + 7399360) + 0, (float *)(A + 4272960) + 0, (float *)(A + 7476160) + 0, (float *)(A + 7629760) + 0, (float *)(A + 10599360) + 345600, (float *)(A + 10599360) + 345650, (float *)(A + 10599360) + 345700);
-  k35_mul_mul((float *)(A + 216064) + 86400, (float *)(A + 6655360) + 0, (float *)(A + 7552960) + 0, (float *)(A + 10599360) + 345750);
-  k36_matmul((float *)(A + 10599360) + 345600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6616960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 6629760) + 0, (float *)(A + 7245760) + 0);
-  k33_sub_mul((float *)(A + 6578560) + 0, (float *)(A + 7322560) + 0);
-  k33_sub_mul((float *)(A + 6604160) + 0, (float *)(A + 7399360) + 0);
-  k32_mul_sub((float *)(A + 6565760) + 0, (float *)(A + 7476160) + 0);
-  k33_sub_mul((float *)(A + 6591360) + 0, (float *)(A + 7552960) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 83200, (float *)(A + 6616960) + 0, (float *)(A + 6591360) + 0, (float *)(A + 7245760) + 0, (float *)(A + 7629760) + 0, (float *)(A + 6604160) + 0, (float *)(A + 6565760) + 0, (float *)(A + 7322560) + 0, (float *)(A + 6540160) + 0, (float *)(A + 7399360) + 0, (float *)(A + 6578560) + 0, (float *)(A + 7476160) + 0, (float *)(A + 6629760) + 0, (float *)(A + 7552960) + 0, (float *)(A + 7706560) + 0, (float *)(A + 10599360) + 332800, (float *)(A + 10599360) + 332850, (float *)(A + 10599360) + 332900, (float *)(A + 10599360) + 332950);
-  k36_matmul((float *)(A + 10599360) + 332800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6540160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 6552960) + 0, (float *)(A + 6616960) + 0);
-  k33_sub_mul((float *)(A + 6501760) + 0, (float *)(A + 7245760) + 0);
-  k33_sub_mul((float *)(A + 6527360) + 0, (float *)(A + 7322560) + 0);
-  k32_mul_sub((float *)(A + 6488960) + 0, (float *)(A + 7399360) + 0);
-  k33_sub_mul((float *)(A + 6514560) + 0, (float *)(A + 7476160) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 80000, (float *)(A + 6540160) + 0, (float *)(A + 6514560) + 0, (float *)(A + 6616960) + 0, (float *)(A + 7706560) + 0, (float *)(A + 6527360) + 0, (float *)(A + 6488960) + 0, (float *)(A + 7245760) + 0, (float *)(A + 6463360) + 0, (float *)(A + 7322560) + 0, (float *)(A + 6501760) + 0, (float *)(A + 7399360) + 0, (float *)(A + 6552960) + 0, (float *)(A + 7476160) + 0, (float *)(A + 7552960) + 0, (float *)(A + 10599360) + 320000, (float *)(A + 10599360) + 320050, (float *)(A + 10599360) + 320100, (float *)(A + 10599360) + 320150);
-  k36_matmul((float *)(A + 10599360) + 320000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6463360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 6476160) + 0, (float *)(A + 6540160) + 0);
-  k33_sub_mul((float *)(A + 6424960) + 0, (float *)(A + 6616960) + 0);
-  k33_sub_mul((float *)(A + 6450560) + 0, (float *)(A + 7245760) + 0);
-  k32_mul_sub((float *)(A + 6412160) + 0, (float *)(A + 7322560) + 0);
-  k33_sub_mul((float *)(A + 6437760) + 0, (float *)(A + 7399360) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 76800, (float *)(A + 6463360) + 0, (float *)(A + 6437760) + 0, (float *)(A + 6540160) + 0, (float *)(A + 7552960) + 0, (float *)(A + 6450560) + 0, (float *)(A + 6412160) + 0, (float *)(A + 6616960) + 0, (float *)(A + 6386560) + 0, (float *)(A + 7245760) + 0, (float *)(A + 6424960) + 0, (float *)(A + 7322560) + 0, (float *)(A + 6476160) + 0, (float *)(A + 7399360) + 0, (float *)(A + 7476160) + 0, (float *)(A + 10599360) + 307200, (float *)(A + 10599360) + 307250, (float *)(A + 10599360) + 307300, (float *)(A + 10599360) + 307350);
-  k36_matmul((float *)(A + 10599360) + 307200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6386560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 6399360) + 0, (float *)(A + 6463360) + 0);
-  k33_sub_mul((float *)(A + 6348160) + 0, (float *)(A + 6540160) + 0);
-  k33_sub_mul((float *)(A + 6373760) + 0, (float *)(A + 6616960) + 0);
-  k32_mul_sub((float *)(A + 6335360) + 0, (float *)(A + 7245760) + 0);
-  k33_sub_mul((float *)(A + 6360960) + 0, (float *)(A + 7322560) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 73600, (float *)(A + 6386560) + 0, (float *)(A + 6360960) + 0, (float *)(A + 6463360) + 0, (float *)(A + 7476160) + 0, (float *)(A + 6373760) + 0, (float *)(A + 6335360) + 0, (float *)(A + 6540160) + 0, (float *)(A + 6309760) + 0, (float *)(A + 6616960) + 0, (float *)(A + 6348160) + 0, (float *)(A + 7245760) + 0, (float *)(A + 6399360) + 0, (float *)(A + 7322560) + 0, (float *)(A + 7399360) + 0, (float *)(A + 10599360) + 294400, (float *)(A + 10599360) + 294450, (float *)(A + 10599360) + 294500, (float *)(A + 10599360) + 294550);
-  k36_matmul((float *)(A + 10599360) + 294400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6309760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 6322560) + 0, (float *)(A + 6386560) + 0);
-  k33_sub_mul((float *)(A + 6271360) + 0, (float *)(A + 6463360) + 0);
-  k33_sub_mul((float *)(A + 6296960) + 0, (float *)(A + 6540160) + 0);
-  k32_mul_sub((float *)(A + 6258560) + 0, (float *)(A + 6616960) + 0);
-  k33_sub_mul((float *)(A + 6284160) + 0, (float *)(A + 7245760) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 70400, (float *)(A + 6309760) + 0, (float *)(A + 6284160) + 0, (float *)(A + 6386560) + 0, (float *)(A + 7399360) + 0, (float *)(A + 6296960) + 0, (float *)(A + 6258560) + 0, (float *)(A + 6463360) + 0, (float *)(A + 6232960) + 0, (float *)(A + 6540160) + 0, (float *)(A + 6271360) + 0, (float *)(A + 6616960) + 0, (float *)(A + 6322560) + 0, (float *)(A + 7245760) + 0, (float *)(A + 7322560) + 0, (float *)(A + 10599360) + 281600, (float *)(A + 10599360) + 281650, (float *)(A + 10599360) + 281700, (float *)(A + 10599360) + 281750);
-  k36_matmul((float *)(A + 10599360) + 281600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6232960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 6245760) + 0, (float *)(A + 6309760) + 0);
-  k33_sub_mul((float *)(A + 6194560) + 0, (float *)(A + 6386560) + 0);
-  k33_sub_mul((float *)(A + 6220160) + 0, (float *)(A + 6463360) + 0);
-  k32_mul_sub((float *)(A + 6181760) + 0, (float *)(A + 6540160) + 0);
-  k33_sub_mul((float *)(A + 6207360) + 0, (float *)(A + 6616960) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 67200, (float *)(A + 6232960) + 0, (float *)(A + 6207360) + 0, (float *)(A + 6309760) + 0, (float *)(A + 7322560) + 0, (float *)(A + 6220160) + 0, (float *)(A + 6181760) + 0, (float *)(A + 6386560) + 0, (float *)(A + 6156160) + 0, (float *)(A + 6463360) + 0, (float *)(A + 6194560) + 0, (float *)(A + 6540160) + 0, (float *)(A + 6245760) + 0, (float *)(A + 6616960) + 0, (float *)(A + 7245760) + 0, (float *)(A + 10599360) + 268800, (float *)(A + 10599360) + 268850, (float *)(A + 10599360) + 268900, (float *)(A + 10599360) + 268950);
-  k36_matmul((float *)(A + 10599360) + 268800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6156160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 6168960) + 0, (float *)(A + 6232960) + 0);
-  k33_sub_mul((float *)(A + 6117760) + 0, (float *)(A + 6309760) + 0);
-  k33_sub_mul((float *)(A + 6143360) + 0, (float *)(A + 6386560) + 0);
-  k32_mul_sub((float *)(A + 6104960) + 0, (float *)(A + 6463360) + 0);
-  k33_sub_mul((float *)(A + 6130560) + 0, (float *)(A + 6540160) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 64000, (float *)(A + 6156160) + 0, (float *)(A + 6130560) + 0, (float *)(A + 6232960) + 0, (float *)(A + 7245760) + 0, (float *)(A + 6143360) + 0, (float *)(A + 6104960) + 0, (float *)(A + 6309760) + 0, (float *)(A + 6079360) + 0, (float *)(A + 6386560) + 0, (float *)(A + 6117760) + 0, (float *)(A + 6463360) + 0, (float *)(A + 6168960) + 0, (float *)(A + 6540160) + 0, (float *)(A + 6616960) + 0, (float *)(A + 10599360) + 256000, (float *)(A + 10599360) + 256050, (float *)(A + 10599360) + 256100, (float *)(A + 10599360) + 256150);
-  k36_matmul((float *)(A + 10599360) + 256000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6079360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 6092160) + 0, (float *)(A + 6156160) + 0);
-  k33_sub_mul((float *)(A + 6040960) + 0, (float *)(A + 6232960) + 0);
-  k33_sub_mul((float *)(A + 6066560) + 0, (float *)(A + 6309760) + 0);
-  k32_mul_sub((float *)(A + 6028160) + 0, (float *)(A + 6386560) + 0);
-  k33_sub_mul((float *)(A + 6053760) + 0, (float *)(A + 6463360) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 60800, (float *)(A + 6079360) + 0, (float *)(A + 6053760) + 0, (float *)(A + 6156160) + 0, (float *)(A + 6616960) + 0, (float *)(A + 6066560) + 0, (float *)(A + 6028160) + 0, (float *)(A + 6232960) + 0, (float *)(A + 6002560) + 0, (float *)(A + 6309760) + 0, (float *)(A + 6040960) + 0, (float *)(A + 6386560) + 0, (float *)(A + 6092160) + 0, (float *)(A + 6463360) + 0, (float *)(A + 6540160) + 0, (float *)(A + 10599360) + 243200, (float *)(A + 10599360) + 243250, (float *)(A + 10599360) + 243300, (float *)(A + 10599360) + 243350);
-  k36_matmul((float *)(A + 10599360) + 243200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6002560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 6015360) + 0, (float *)(A + 6079360) + 0);
-  k33_sub_mul((float *)(A + 5964160) + 0, (float *)(A + 6156160) + 0);
-  k33_sub_mul((float *)(A + 5989760) + 0, (float *)(A + 6232960) + 0);
-  k32_mul_sub((float *)(A + 5951360) + 0, (float *)(A + 6309760) + 0);
-  k33_sub_mul((float *)(A + 5976960) + 0, (float *)(A + 6386560) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 57600, (float *)(A + 6002560) + 0, (float *)(A + 5976960) + 0, (float *)(A + 6079360) + 0, (float *)(A + 6540160) + 0, (float *)(A + 5989760) + 0, (float *)(A + 5951360) + 0, (float *)(A + 6156160) + 0, (float *)(A + 5925760) + 0, (float *)(A + 6232960) + 0, (float *)(A + 5964160) + 0, (float *)(A + 6309760) + 0, (float *)(A + 6015360) + 0, (float *)(A + 6386560) + 0, (float *)(A + 6463360) + 0, (float *)(A + 10599360) + 230400, (float *)(A + 10599360) + 230450, (float *)(A + 10599360) + 230500, (float *)(A + 10599360) + 230550);
-  k36_matmul((float *)(A + 10599360) + 230400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5925760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5938560) + 0, (float *)(A + 6002560) + 0);
-  k33_sub_mul((float *)(A + 5887360) + 0, (float *)(A + 6079360) + 0);
-  k33_sub_mul((float *)(A + 5912960) + 0, (float *)(A + 6156160) + 0);
-  k32_mul_sub((float *)(A + 5874560) + 0, (float *)(A + 6232960) + 0);
-  k33_sub_mul((float *)(A + 5900160) + 0, (float *)(A + 6309760) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 54400, (float *)(A + 5925760) + 0, (float *)(A + 5900160) + 0, (float *)(A + 6002560) + 0, (float *)(A + 6463360) + 0, (float *)(A + 5912960) + 0, (float *)(A + 5874560) + 0, (float *)(A + 6079360) + 0, (float *)(A + 5848960) + 0, (float *)(A + 6156160) + 0, (float *)(A + 5887360) + 0, (float *)(A + 6232960) + 0, (float *)(A + 5938560) + 0, (float *)(A + 6309760) + 0, (float *)(A + 6386560) + 0, (float *)(A + 10599360) + 217600, (float *)(A + 10599360) + 217650, (float *)(A + 10599360) + 217700, (float *)(A + 10599360) + 217750);
-  k36_matmul((float *)(A + 10599360) + 217600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5848960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5861760) + 0, (float *)(A + 5925760) + 0);
-  k33_sub_mul((float *)(A + 5810560) + 0, (float *)(A + 6002560) + 0);
-  k33_sub_mul((float *)(A + 5836160) + 0, (float *)(A + 6079360) + 0);
-  k32_mul_sub((float *)(A + 5797760) + 0, (float *)(A + 6156160) + 0);
-  k33_sub_mul((float *)(A + 5823360) + 0, (float *)(A + 6232960) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 51200, (float *)(A + 5848960) + 0, (float *)(A + 5823360) + 0, (float *)(A + 5925760) + 0, (float *)(A + 6386560) + 0, (float *)(A + 5836160) + 0, (float *)(A + 5797760) + 0, (float *)(A + 6002560) + 0, (float *)(A + 5772160) + 0, (float *)(A + 6079360) + 0, (float *)(A + 5810560) + 0, (float *)(A + 6156160) + 0, (float *)(A + 5861760) + 0, (float *)(A + 6232960) + 0, (float *)(A + 6309760) + 0, (float *)(A + 10599360) + 204800, (float *)(A + 10599360) + 204850, (float *)(A + 10599360) + 204900, (float *)(A + 10599360) + 204950);
-  k36_matmul((float *)(A + 10599360) + 204800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5772160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5784960) + 0, (float *)(A + 5848960) + 0);
-  k33_sub_mul((float *)(A + 5733760) + 0, (float *)(A + 5925760) + 0);
-  k33_sub_mul((float *)(A + 5759360) + 0, (float *)(A + 6002560) + 0);
-  k32_mul_sub((float *)(A + 5720960) + 0, (float *)(A + 6079360) + 0);
-  k33_sub_mul((float *)(A + 5746560) + 0, (float *)(A + 6156160) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 48000, (float *)(A + 5772160) + 0, (float *)(A + 5746560) + 0, (float *)(A + 5848960) + 0, (float *)(A + 6309760) + 0, (float *)(A + 5759360) + 0, (float *)(A + 5720960) + 0, (float *)(A + 5925760) + 0, (float *)(A + 5695360) + 0, (float *)(A + 6002560) + 0, (float *)(A + 5733760) + 0, (float *)(A + 6079360) + 0, (float *)(A + 5784960) + 0, (float *)(A + 6156160) + 0, (float *)(A + 6232960) + 0, (float *)(A + 10599360) + 192000, (float *)(A + 10599360) + 192050, (float *)(A + 10599360) + 192100, (float *)(A + 10599360) + 192150);
-  k36_matmul((float *)(A + 10599360) + 192000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5695360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5708160) + 0, (float *)(A + 5772160) + 0);
-  k33_sub_mul((float *)(A + 5656960) + 0, (float *)(A + 5848960) + 0);
-  k33_sub_mul((float *)(A + 5682560) + 0, (float *)(A + 5925760) + 0);
-  k32_mul_sub((float *)(A + 5644160) + 0, (float *)(A + 6002560) + 0);
-  k33_sub_mul((float *)(A + 5669760) + 0, (float *)(A + 6079360) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 44800, (float *)(A + 5695360) + 0, (float *)(A + 5669760) + 0, (float *)(A + 5772160) + 0, (float *)(A + 6232960) + 0, (float *)(A + 5682560) + 0, (float *)(A + 5644160) + 0, (float *)(A + 5848960) + 0, (float *)(A + 5618560) + 0, (float *)(A + 5925760) + 0, (float *)(A + 5656960) + 0, (float *)(A + 6002560) + 0, (float *)(A + 5708160) + 0, (float *)(A + 6079360) + 0, (float *)(A + 6156160) + 0, (float *)(A + 10599360) + 179200, (float *)(A + 10599360) + 179250, (float *)(A + 10599360) + 179300, (float *)(A + 10599360) + 179350);
-  k36_matmul((float *)(A + 10599360) + 179200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5618560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5631360) + 0, (float *)(A + 5695360) + 0);
-  k33_sub_mul((float *)(A + 5580160) + 0, (float *)(A + 5772160) + 0);
-  k33_sub_mul((float *)(A + 5605760) + 0, (float *)(A + 5848960) + 0);
-  k32_mul_sub((float *)(A + 5567360) + 0, (float *)(A + 5925760) + 0);
-  k33_sub_mul((float *)(A + 5592960) + 0, (float *)(A + 6002560) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 41600, (float *)(A + 5618560) + 0, (float *)(A + 5592960) + 0, (float *)(A + 5695360) + 0, (float *)(A + 6156160) + 0, (float *)(A + 5605760) + 0, (float *)(A + 5567360) + 0, (float *)(A + 5772160) + 0, (float *)(A + 5541760) + 0, (float *)(A + 5848960) + 0, (float *)(A + 5580160) + 0, (float *)(A + 5925760) + 0, (float *)(A + 5631360) + 0, (float *)(A + 6002560) + 0, (float *)(A + 6079360) + 0, (float *)(A + 10599360) + 166400, (float *)(A + 10599360) + 166450, (float *)(A + 10599360) + 166500, (float *)(A + 10599360) + 166550);
-  k36_matmul((float *)(A + 10599360) + 166400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5541760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5554560) + 0, (float *)(A + 5618560) + 0);
-  k33_sub_mul((float *)(A + 5503360) + 0, (float *)(A + 5695360) + 0);
-  k33_sub_mul((float *)(A + 5528960) + 0, (float *)(A + 5772160) + 0);
-  k32_mul_sub((float *)(A + 5490560) + 0, (float *)(A + 5848960) + 0);
-  k33_sub_mul((float *)(A + 5516160) + 0, (float *)(A + 5925760) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 38400, (float *)(A + 5541760) + 0, (float *)(A + 5516160) + 0, (float *)(A + 5618560) + 0, (float *)(A + 6079360) + 0, (float *)(A + 5528960) + 0, (float *)(A + 5490560) + 0, (float *)(A + 5695360) + 0, (float *)(A + 5464960) + 0, (float *)(A + 5772160) + 0, (float *)(A + 5503360) + 0, (float *)(A + 5848960) + 0, (float *)(A + 5554560) + 0, (float *)(A + 5925760) + 0, (float *)(A + 6002560) + 0, (float *)(A + 10599360) + 153600, (float *)(A + 10599360) + 153650, (float *)(A + 10599360) + 153700, (float *)(A + 10599360) + 153750);
-  k36_matmul((float *)(A + 10599360) + 153600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5464960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5477760) + 0, (float *)(A + 5541760) + 0);
-  k33_sub_mul((float *)(A + 5426560) + 0, (float *)(A + 5618560) + 0);
-  k33_sub_mul((float *)(A + 5452160) + 0, (float *)(A + 5695360) + 0);
-  k32_mul_sub((float *)(A + 5413760) + 0, (float *)(A + 5772160) + 0);
-  k33_sub_mul((float *)(A + 5439360) + 0, (float *)(A + 5848960) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 35200, (float *)(A + 5464960) + 0, (float *)(A + 5439360) + 0, (float *)(A + 5541760) + 0, (float *)(A + 6002560) + 0, (float *)(A + 5452160) + 0, (float *)(A + 5413760) + 0, (float *)(A + 5618560) + 0, (float *)(A + 5388160) + 0, (float *)(A + 5695360) + 0, (float *)(A + 5426560) + 0, (float *)(A + 5772160) + 0, (float *)(A + 5477760) + 0, (float *)(A + 5848960) + 0, (float *)(A + 5925760) + 0, (float *)(A + 10599360) + 140800, (float *)(A + 10599360) + 140850, (float *)(A + 10599360) + 140900, (float *)(A + 10599360) + 140950);
-  k36_matmul((float *)(A + 10599360) + 140800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5388160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5400960) + 0, (float *)(A + 5464960) + 0);
-  k33_sub_mul((float *)(A + 5349760) + 0, (float *)(A + 5541760) + 0);
-  k33_sub_mul((float *)(A + 5375360) + 0, (float *)(A + 5618560) + 0);
-  k32_mul_sub((float *)(A + 5336960) + 0, (float *)(A + 5695360) + 0);
-  k33_sub_mul((float *)(A + 5362560) + 0, (float *)(A + 5772160) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 32000, (float *)(A + 5388160) + 0, (float *)(A + 5362560) + 0, (float *)(A + 5464960) + 0, (float *)(A + 5925760) + 0, (float *)(A + 5375360) + 0, (float *)(A + 5336960) + 0, (float *)(A + 5541760) + 0, (float *)(A + 5311360) + 0, (float *)(A + 5618560) + 0, (float *)(A + 5349760) + 0, (float *)(A + 5695360) + 0, (float *)(A + 5400960) + 0, (float *)(A + 5772160) + 0, (float *)(A + 5848960) + 0, (float *)(A + 10599360) + 128000, (float *)(A + 10599360) + 128050, (float *)(A + 10599360) + 128100, (float *)(A + 10599360) + 128150);
-  k36_matmul((float *)(A + 10599360) + 128000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5311360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5324160) + 0, (float *)(A + 5388160) + 0);
-  k33_sub_mul((float *)(A + 5272960) + 0, (float *)(A + 5464960) + 0);
-  k33_sub_mul((float *)(A + 5298560) + 0, (float *)(A + 5541760) + 0);
-  k32_mul_sub((float *)(A + 5260160) + 0, (float *)(A + 5618560) + 0);
-  k33_sub_mul((float *)(A + 5285760) + 0, (float *)(A + 5695360) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 28800, (float *)(A + 5311360) + 0, (float *)(A + 5285760) + 0, (float *)(A + 5388160) + 0, (float *)(A + 5848960) + 0, (float *)(A + 5298560) + 0, (float *)(A + 5260160) + 0, (float *)(A + 5464960) + 0, (float *)(A + 5234560) + 0, (float *)(A + 5541760) + 0, (float *)(A + 5272960) + 0, (float *)(A + 5618560) + 0, (float *)(A + 5324160) + 0, (float *)(A + 5695360) + 0, (float *)(A + 5772160) + 0, (float *)(A + 10599360) + 115200, (float *)(A + 10599360) + 115250, (float *)(A + 10599360) + 115300, (float *)(A + 10599360) + 115350);
-  k36_matmul((float *)(A + 10599360) + 115200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5234560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5247360) + 0, (float *)(A + 5311360) + 0);
-  k33_sub_mul((float *)(A + 5196160) + 0, (float *)(A + 5388160) + 0);
-  k33_sub_mul((float *)(A + 5221760) + 0, (float *)(A + 5464960) + 0);
-  k32_mul_sub((float *)(A + 5183360) + 0, (float *)(A + 5541760) + 0);
-  k33_sub_mul((float *)(A + 5208960) + 0, (float *)(A + 5618560) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 25600, (float *)(A + 5234560) + 0, (float *)(A + 5208960) + 0, (float *)(A + 5311360) + 0, (float *)(A + 5772160) + 0, (float *)(A + 5221760) + 0, (float *)(A + 5183360) + 0, (float *)(A + 5388160) + 0, (float *)(A + 5157760) + 0, (float *)(A + 5464960) + 0, (float *)(A + 5196160) + 0, (float *)(A + 5541760) + 0, (float *)(A + 5247360) + 0, (float *)(A + 5618560) + 0, (float *)(A + 5695360) + 0, (float *)(A + 10599360) + 102400, (float *)(A + 10599360) + 102450, (float *)(A + 10599360) + 102500, (float *)(A + 10599360) + 102550);
-  k36_matmul((float *)(A + 10599360) + 102400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5157760) + 0, A + 9158080);
-}
-
-static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 5170560) + 0, (float *)(A + 5234560) + 0);
-  k33_sub_mul((float *)(A + 5119360) + 0, (float *)(A + 5311360) + 0);
-  k33_sub_mul((float *)(A + 5144960) + 0, (float *)(A + 5388160) + 0);
-  k32_mul_sub((float *)(A + 5106560) + 0, (float *)(A + 5464960) + 0);
-  k33_sub_mul((float *)(A + 5132160) + 0, (float *)(A + 5541760) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 22400, (float *)(A + 5157760) + 0, (float *)(A + 5132160) + 0, (float *)(A + 5234560) + 0, (float *)(A + 5695360) + 0, (float *)(A + 5144960) + 0, (float *)(A + 5106560) + 0, (float *)(A + 5311360) + 0, (float *)(A + 5080960) + 0, (float *)(A + 5388160) + 0, (float *)(A + 5119360) + 0, (float *)(A + 5464960) + 0, (float *)(A + 5170560) + 0, (float *)(A + 5541760) + 0, (float *)(A + 5618560) + 0, (float *)(A + 10599360) + 89600, (float *)(A + 10599360) + 89650, (float *)(A + 10599360) + 89700, (float *)(A + 10599360) + 89750);
-  k36_matmul((float *)(A + 10599360) + 89600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5080960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5093760) + 0, (float *)(A + 5157760) + 0);
-  k33_sub_mul((float *)(A + 5042560) + 0, (float *)(A + 5234560) + 0);
-  k33_sub_mul((float *)(A + 5068160) + 0, (float *)(A + 5311360) + 0);
-  k32_mul_sub((float *)(A + 5029760) + 0, (float *)(A + 5388160) + 0);
-  k33_sub_mul((float *)(A + 5055360) + 0, (float *)(A + 5464960) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 19200, (float *)(A + 5080960) + 0, (float *)(A + 5055360) + 0, (float *)(A + 5157760) + 0, (float *)(A + 5618560) + 0, (float *)(A + 5068160) + 0, (float *)(A + 5029760) + 0, (float *)(A + 5234560) + 0, (float *)(A + 5004160) + 0, (float *)(A + 5311360) + 0, (float *)(A + 5042560) + 0, (float *)(A + 5388160) + 0, (float *)(A + 5093760) + 0, (float *)(A + 5464960) + 0, (float *)(A + 5541760) + 0, (float *)(A + 10599360) + 76800, (float *)(A + 10599360) + 76850, (float *)(A + 10599360) + 76900, (float *)(A + 10599360) + 76950);
-  k36_matmul((float *)(A + 10599360) + 76800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5004160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 5016960) + 0, (float *)(A + 5080960) + 0);
-  k33_sub_mul((float *)(A + 4965760) + 0, (float *)(A + 5157760) + 0);
-  k33_sub_mul((float *)(A + 4991360) + 0, (float *)(A + 5234560) + 0);
-  k32_mul_sub((float *)(A + 4952960) + 0, (float *)(A + 5311360) + 0);
-  k33_sub_mul((float *)(A + 4978560) + 0, (float *)(A + 5388160) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 16000, (float *)(A + 5004160) + 0, (float *)(A + 4978560) + 0, (float *)(A + 5080960) + 0, (float *)(A + 5541760) + 0, (float *)(A + 4991360) + 0, (float *)(A + 4952960) + 0, (float *)(A + 5157760) + 0, (float *)(A + 4927360) + 0, (float *)(A + 5234560) + 0, (float *)(A + 4965760) + 0, (float *)(A + 5311360) + 0, (float *)(A + 5016960) + 0, (float *)(A + 5388160) + 0, (float *)(A + 5464960) + 0, (float *)(A + 10599360) + 64000, (float *)(A + 10599360) + 64050, (float *)(A + 10599360) + 64100, (float *)(A + 10599360) + 64150);
-  k36_matmul((float *)(A + 10599360) + 64000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4927360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 4940160) + 0, (float *)(A + 5004160) + 0);
-  k33_sub_mul((float *)(A + 4888960) + 0, (float *)(A + 5080960) + 0);
-  k33_sub_mul((float *)(A + 4914560) + 0, (float *)(A + 5157760) + 0);
-  k32_mul_sub((float *)(A + 4876160) + 0, (float *)(A + 5234560) + 0);
-  k33_sub_mul((float *)(A + 4901760) + 0, (float *)(A + 5311360) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 12800, (float *)(A + 4927360) + 0, (float *)(A + 4901760) + 0, (float *)(A + 5004160) + 0, (float *)(A + 5464960) + 0, (float *)(A + 4914560) + 0, (float *)(A + 4876160) + 0, (float *)(A + 5080960) + 0, (float *)(A + 4850560) + 0, (float *)(A + 5157760) + 0, (float *)(A + 4888960) + 0, (float *)(A + 5234560) + 0, (float *)(A + 4940160) + 0, (float *)(A + 5311360) + 0, (float *)(A + 5388160) + 0, (float *)(A + 10599360) + 51200, (float *)(A + 10599360) + 51250, (float *)(A + 10599360) + 51300, (float *)(A + 10599360) + 51350);
-  k36_matmul((float *)(A + 10599360) + 51200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4850560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 4863360) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 4812160) + 0, (float *)(A + 5004160) + 0);
-  k33_sub_mul((float *)(A + 4837760) + 0, (float *)(A + 5080960) + 0);
-  k32_mul_sub((float *)(A + 4799360) + 0, (float *)(A + 5157760) + 0);
-  k33_sub_mul((float *)(A + 4824960) + 0, (float *)(A + 5234560) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 9600, (float *)(A + 4850560) + 0, (float *)(A + 4824960) + 0, (float *)(A + 4927360) + 0, (float *)(A + 5388160) + 0, (float *)(A + 4837760) + 0, (float *)(A + 4799360) + 0, (float *)(A + 5004160) + 0, (float *)(A + 4773760) + 0, (float *)(A + 5080960) + 0, (float *)(A + 4812160) + 0, (float *)(A + 5157760) + 0, (float *)(A + 4863360) + 0, (float *)(A + 5234560) + 0, (float *)(A + 5311360) + 0, (float *)(A + 10599360) + 38400, (float *)(A + 10599360) + 38450, (float *)(A + 10599360) + 38500, (float *)(A + 10599360) + 38550);
-  k36_matmul((float *)(A + 10599360) + 38400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4773760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 4786560) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 4735360) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 4760960) + 0, (float *)(A + 5004160) + 0);
-  k32_mul_sub((float *)(A + 4722560) + 0, (float *)(A + 5080960) + 0);
-  k33_sub_mul((float *)(A + 4748160) + 0, (float *)(A + 5157760) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 6400, (float *)(A + 4773760) + 0, (float *)(A + 4748160) + 0, (float *)(A + 4850560) + 0, (float *)(A + 5311360) + 0, (float *)(A + 4760960) + 0, (float *)(A + 4722560) + 0, (float *)(A + 4927360) + 0, (float *)(A + 4696960) + 0, (float *)(A + 5004160) + 0, (float *)(A + 4735360) + 0, (float *)(A + 5080960) + 0, (float *)(A + 4786560) + 0, (float *)(A + 5157760) + 0, (float *)(A + 5234560) + 0, (float *)(A + 10599360) + 25600, (float *)(A + 10599360) + 25650, (float *)(A + 10599360) + 25700, (float *)(A + 10599360) + 25750);
-  k36_matmul((float *)(A + 10599360) + 25600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4696960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 4709760) + 0, (float *)(A + 4773760) + 0);
-  k33_sub_mul((float *)(A + 4658560) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 4684160) + 0, (float *)(A + 4927360) + 0);
-  k32_mul_sub((float *)(A + 1748864) + 0, (float *)(A + 5004160) + 0);
-  k33_sub_mul((float *)(A + 4671360) + 0, (float *)(A + 5080960) + 0);
-  k43_addn_mul_mul((float *)(A + 216064) + 3200, (float *)(A + 4696960) + 0, (float *)(A + 4671360) + 0, (float *)(A + 4773760) + 0, (float *)(A + 5234560) + 0, (float *)(A + 4684160) + 0, (float *)(A + 1748864) + 0, (float *)(A + 4850560) + 0, (float *)(A + 1710464) + 0, (float *)(A + 4927360) + 0, (float *)(A + 4658560) + 0, (float *)(A + 5004160) + 0, (float *)(A + 4709760) + 0, (float *)(A + 5080960) + 0, (float *)(A + 5157760) + 0, (float *)(A + 10599360) + 12800, (float *)(A + 10599360) + 12850, (float *)(A + 10599360) + 12900, (float *)(A + 10599360) + 12950);
-  k36_matmul((float *)(A + 10599360) + 12800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 1710464) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 1723264) + 0, (float *)(A + 1748864) + 0);
-  k33_sub_mul((float *)(A + 4196160) + 0, (float *)(A + 4773760) + 0);
-  k32_mul_sub((float *)(A + 4183360) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 1736064) + 0, (float *)(A + 4927360) + 0);
-  k44_addn_mul_mul((float *)(A + 216064) + 0, (float *)(A + 1710464) + 0, (float *)(A + 1736064) + 0, (float *)(A + 1748864) + 0, (float *)(A + 5157760) + 0, (float *)(A + 4183360) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4196160) + 0, (float *)(A + 4850560) + 0, (float *)(A + 1723264) + 0, (float *)(A + 4927360) + 0, (float *)(A + 5004160) + 0, (float *)(A + 5080960) + 0, (float *)(A + 5234560) + 0);
-  k39_const((float *)(A + 4773760) + 0);
-  k41_concat((float *)(A + 5004160) + 0, (float *)(A + 4773760) + 0, (float *)(A + 5080960) + 0, (float *)(A + 5234560) + 0, (float *)(A + 10599360) + 0);
-  k42_matmul((float *)(A + 10599360) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 216064) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 4170560) + 0, (float *)(A + 4773760) + 0);
-  k33_sub_mul((float *)(A + 1774464) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 4157760) + 0, (float *)(A + 4927360) + 0);
-  k32_mul_sub((float *)(A + 1761664) + 0, (float *)(A + 5004160) + 0);
-  k33_sub_mul((float *)(A + 1787264) + 0, (float *)(A + 5080960) + 0);
-  k45_mul_mul_mul((float *)(A + 216064) + 86400, (float *)(A + 1787264) + 0, (float *)(A + 4773760) + 0, (float *)(A + 1761664) + 0, (float *)(A + 4850560) + 0, (float *)(A + 4132160) + 0, (float *)(A + 4927360) + 0, (float *)(A + 1774464) + 0, (float *)(A + 5004160) + 0, (float *)(A + 5157760) + 0, (float *)(A + 12032960) + 0, (float *)(A + 12032960) + 50, (float *)(A + 12032960) + 100);
-  k35_mul_mul((float *)(A + 216064) + 86400, (float *)(A + 4170560) + 0, (float *)(A + 5080960) + 0, (float *)(A + 12032960) + 150);
-  k36_matmul((float *)(A + 12032960) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4132160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 4144960) + 0, (float *)(A + 4773760) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 83200, (float *)(A + 4132160) + 0, (float *)(A + 4106560) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 4093760) + 0, (float *)(A + 4132160) + 0);
-  k33_sub_mul((float *)(A + 4119360) + 0, (float *)(A + 4773760) + 0);
-  k32_mul_sub((float *)(A + 4080960) + 0, (float *)(A + 5004160) + 0);
-  k33_sub_mul((float *)(A + 4106560) + 0, (float *)(A + 5080960) + 0);
-  k47_mul_addn_mul((float *)(A + 5157760) + 0, (float *)(A + 4157760) + 0, (float *)(A + 4927360) + 0, (float *)(A + 4080960) + 0, (float *)(A + 4132160) + 0, (float *)(A + 4055360) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4093760) + 0, (float *)(A + 5004160) + 0, (float *)(A + 4106560) + 0, (float *)(A + 12032960) + 12800, (float *)(A + 12032960) + 12850, (float *)(A + 12032960) + 12900);
-  k35_mul_mul((float *)(A + 4850560) + 0, (float *)(A + 4144960) + 0, (float *)(A + 5080960) + 0, (float *)(A + 12032960) + 12950);
-  k36_matmul((float *)(A + 12032960) + 12800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4055360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 4068160) + 0, (float *)(A + 4132160) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 80000, (float *)(A + 4055360) + 0, (float *)(A + 4029760) + 0, (float *)(A + 4132160) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 4016960) + 0, (float *)(A + 4055360) + 0);
-  k33_sub_mul((float *)(A + 4042560) + 0, (float *)(A + 4132160) + 0);
-  k32_mul_sub((float *)(A + 4004160) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 4029760) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 4106560) + 0, (float *)(A + 4119360) + 0, (float *)(A + 4850560) + 0, (float *)(A + 4004160) + 0, (float *)(A + 4055360) + 0, (float *)(A + 3978560) + 0, (float *)(A + 4132160) + 0, (float *)(A + 4016960) + 0, (float *)(A + 4927360) + 0, (float *)(A + 4029760) + 0, (float *)(A + 12032960) + 25600, (float *)(A + 12032960) + 25650, (float *)(A + 12032960) + 25700);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 4068160) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 25750);
-  k36_matmul((float *)(A + 12032960) + 25600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3978560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3991360) + 0, (float *)(A + 4055360) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 76800, (float *)(A + 3978560) + 0, (float *)(A + 3952960) + 0, (float *)(A + 4055360) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3940160) + 0, (float *)(A + 3978560) + 0);
-  k33_sub_mul((float *)(A + 3965760) + 0, (float *)(A + 4055360) + 0);
-  k32_mul_sub((float *)(A + 3927360) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3952960) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 4029760) + 0, (float *)(A + 4042560) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3927360) + 0, (float *)(A + 3978560) + 0, (float *)(A + 3901760) + 0, (float *)(A + 4055360) + 0, (float *)(A + 3940160) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3952960) + 0, (float *)(A + 12032960) + 38400, (float *)(A + 12032960) + 38450, (float *)(A + 12032960) + 38500);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3991360) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 38550);
-  k36_matmul((float *)(A + 12032960) + 38400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3901760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3914560) + 0, (float *)(A + 3978560) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 73600, (float *)(A + 3901760) + 0, (float *)(A + 3876160) + 0, (float *)(A + 3978560) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3863360) + 0, (float *)(A + 3901760) + 0);
-  k33_sub_mul((float *)(A + 3888960) + 0, (float *)(A + 3978560) + 0);
-  k32_mul_sub((float *)(A + 3850560) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3876160) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3952960) + 0, (float *)(A + 3965760) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3850560) + 0, (float *)(A + 3901760) + 0, (float *)(A + 3824960) + 0, (float *)(A + 3978560) + 0, (float *)(A + 3863360) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3876160) + 0, (float *)(A + 12032960) + 51200, (float *)(A + 12032960) + 51250, (float *)(A + 12032960) + 51300);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3914560) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 51350);
-  k36_matmul((float *)(A + 12032960) + 51200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3824960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3837760) + 0, (float *)(A + 3901760) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 70400, (float *)(A + 3824960) + 0, (float *)(A + 3799360) + 0, (float *)(A + 3901760) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3786560) + 0, (float *)(A + 3824960) + 0);
-  k33_sub_mul((float *)(A + 3812160) + 0, (float *)(A + 3901760) + 0);
-  k32_mul_sub((float *)(A + 3773760) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3799360) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3876160) + 0, (float *)(A + 3888960) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3773760) + 0, (float *)(A + 3824960) + 0, (float *)(A + 3748160) + 0, (float *)(A + 3901760) + 0, (float *)(A + 3786560) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3799360) + 0, (float *)(A + 12032960) + 64000, (float *)(A + 12032960) + 64050, (float *)(A + 12032960) + 64100);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3837760) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 64150);
-  k36_matmul((float *)(A + 12032960) + 64000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3748160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3760960) + 0, (float *)(A + 3824960) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 67200, (float *)(A + 3748160) + 0, (float *)(A + 3722560) + 0, (float *)(A + 3824960) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3709760) + 0, (float *)(A + 3748160) + 0);
-  k33_sub_mul((float *)(A + 3735360) + 0, (float *)(A + 3824960) + 0);
-  k32_mul_sub((float *)(A + 3696960) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3722560) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3799360) + 0, (float *)(A + 3812160) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3696960) + 0, (float *)(A + 3748160) + 0, (float *)(A + 3671360) + 0, (float *)(A + 3824960) + 0, (float *)(A + 3709760) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3722560) + 0, (float *)(A + 12032960) + 76800, (float *)(A + 12032960) + 76850, (float *)(A + 12032960) + 76900);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3760960) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 76950);
-  k36_matmul((float *)(A + 12032960) + 76800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3671360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3684160) + 0, (float *)(A + 3748160) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 64000, (float *)(A + 3671360) + 0, (float *)(A + 3645760) + 0, (float *)(A + 3748160) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3632960) + 0, (float *)(A + 3671360) + 0);
-  k33_sub_mul((float *)(A + 3658560) + 0, (float *)(A + 3748160) + 0);
-  k32_mul_sub((float *)(A + 3620160) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3645760) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3722560) + 0, (float *)(A + 3735360) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3620160) + 0, (float *)(A + 3671360) + 0, (float *)(A + 3594560) + 0, (float *)(A + 3748160) + 0, (float *)(A + 3632960) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3645760) + 0, (float *)(A + 12032960) + 89600, (float *)(A + 12032960) + 89650, (float *)(A + 12032960) + 89700);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3684160) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 89750);
-  k36_matmul((float *)(A + 12032960) + 89600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3594560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3607360) + 0, (float *)(A + 3671360) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 60800, (float *)(A + 3594560) + 0, (float *)(A + 3568960) + 0, (float *)(A + 3671360) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3556160) + 0, (float *)(A + 3594560) + 0);
-  k33_sub_mul((float *)(A + 3581760) + 0, (float *)(A + 3671360) + 0);
-  k32_mul_sub((float *)(A + 3543360) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3568960) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3645760) + 0, (float *)(A + 3658560) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3543360) + 0, (float *)(A + 3594560) + 0, (float *)(A + 3517760) + 0, (float *)(A + 3671360) + 0, (float *)(A + 3556160) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3568960) + 0, (float *)(A + 12032960) + 102400, (float *)(A + 12032960) + 102450, (float *)(A + 12032960) + 102500);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3607360) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 102550);
-  k36_matmul((float *)(A + 12032960) + 102400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3517760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3530560) + 0, (float *)(A + 3594560) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 57600, (float *)(A + 3517760) + 0, (float *)(A + 3492160) + 0, (float *)(A + 3594560) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3479360) + 0, (float *)(A + 3517760) + 0);
-  k33_sub_mul((float *)(A + 3504960) + 0, (float *)(A + 3594560) + 0);
-  k32_mul_sub((float *)(A + 3466560) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3492160) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3568960) + 0, (float *)(A + 3581760) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3466560) + 0, (float *)(A + 3517760) + 0, (float *)(A + 3440960) + 0, (float *)(A + 3594560) + 0, (float *)(A + 3479360) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3492160) + 0, (float *)(A + 12032960) + 115200, (float *)(A + 12032960) + 115250, (float *)(A + 12032960) + 115300);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3530560) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 115350);
-  k36_matmul((float *)(A + 12032960) + 115200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3440960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3453760) + 0, (float *)(A + 3517760) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 54400, (float *)(A + 3440960) + 0, (float *)(A + 3415360) + 0, (float *)(A + 3517760) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3402560) + 0, (float *)(A + 3440960) + 0);
-  k33_sub_mul((float *)(A + 3428160) + 0, (float *)(A + 3517760) + 0);
-  k32_mul_sub((float *)(A + 3389760) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3415360) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3492160) + 0, (float *)(A + 3504960) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3389760) + 0, (float *)(A + 3440960) + 0, (float *)(A + 3364160) + 0, (float *)(A + 3517760) + 0, (float *)(A + 3402560) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3415360) + 0, (float *)(A + 12032960) + 128000, (float *)(A + 12032960) + 128050, (float *)(A + 12032960) + 128100);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3453760) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 128150);
-  k36_matmul((float *)(A + 12032960) + 128000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3364160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3376960) + 0, (float *)(A + 3440960) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 51200, (float *)(A + 3364160) + 0, (float *)(A + 3338560) + 0, (float *)(A + 3440960) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3325760) + 0, (float *)(A + 3364160) + 0);
-  k33_sub_mul((float *)(A + 3351360) + 0, (float *)(A + 3440960) + 0);
-  k32_mul_sub((float *)(A + 3312960) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3338560) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3415360) + 0, (float *)(A + 3428160) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3312960) + 0, (float *)(A + 3364160) + 0, (float *)(A + 3287360) + 0, (float *)(A + 3440960) + 0, (float *)(A + 3325760) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3338560) + 0, (float *)(A + 12032960) + 140800, (float *)(A + 12032960) + 140850, (float *)(A + 12032960) + 140900);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3376960) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 140950);
-  k36_matmul((float *)(A + 12032960) + 140800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3287360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3300160) + 0, (float *)(A + 3364160) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 48000, (float *)(A + 3287360) + 0, (float *)(A + 3261760) + 0, (float *)(A + 3364160) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3248960) + 0, (float *)(A + 3287360) + 0);
-  k33_sub_mul((float *)(A + 3274560) + 0, (float *)(A + 3364160) + 0);
-  k32_mul_sub((float *)(A + 3236160) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3261760) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3338560) + 0, (float *)(A + 3351360) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3236160) + 0, (float *)(A + 3287360) + 0, (float *)(A + 3210560) + 0, (float *)(A + 3364160) + 0, (float *)(A + 3248960) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3261760) + 0, (float *)(A + 12032960) + 153600, (float *)(A + 12032960) + 153650, (float *)(A + 12032960) + 153700);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3300160) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 153750);
-  k36_matmul((float *)(A + 12032960) + 153600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3210560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3223360) + 0, (float *)(A + 3287360) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 44800, (float *)(A + 3210560) + 0, (float *)(A + 3184960) + 0, (float *)(A + 3287360) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3172160) + 0, (float *)(A + 3210560) + 0);
-  k33_sub_mul((float *)(A + 3197760) + 0, (float *)(A + 3287360) + 0);
-  k32_mul_sub((float *)(A + 3159360) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3184960) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3261760) + 0, (float *)(A + 3274560) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3159360) + 0, (float *)(A + 3210560) + 0, (float *)(A + 3133760) + 0, (float *)(A + 3287360) + 0, (float *)(A + 3172160) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3184960) + 0, (float *)(A + 12032960) + 166400, (float *)(A + 12032960) + 166450, (float *)(A + 12032960) + 166500);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3223360) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 166550);
-  k36_matmul((float *)(A + 12032960) + 166400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3133760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3146560) + 0, (float *)(A + 3210560) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 41600, (float *)(A + 3133760) + 0, (float *)(A + 3108160) + 0, (float *)(A + 3210560) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3095360) + 0, (float *)(A + 3133760) + 0);
-  k33_sub_mul((float *)(A + 3120960) + 0, (float *)(A + 3210560) + 0);
-  k32_mul_sub((float *)(A + 3082560) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3108160) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3184960) + 0, (float *)(A + 3197760) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3082560) + 0, (float *)(A + 3133760) + 0, (float *)(A + 3056960) + 0, (float *)(A + 3210560) + 0, (float *)(A + 3095360) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3108160) + 0, (float *)(A + 12032960) + 179200, (float *)(A + 12032960) + 179250, (float *)(A + 12032960) + 179300);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3146560) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 179350);
-  k36_matmul((float *)(A + 12032960) + 179200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3056960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 3069760) + 0, (float *)(A + 3133760) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 38400, (float *)(A + 3056960) + 0, (float *)(A + 3031360) + 0, (float *)(A + 3133760) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 3018560) + 0, (float *)(A + 3056960) + 0);
-  k33_sub_mul((float *)(A + 3044160) + 0, (float *)(A + 3133760) + 0);
-  k32_mul_sub((float *)(A + 3005760) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 3031360) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3108160) + 0, (float *)(A + 3120960) + 0, (float *)(A + 4850560) + 0, (float *)(A + 3005760) + 0, (float *)(A + 3056960) + 0, (float *)(A + 2980160) + 0, (float *)(A + 3133760) + 0, (float *)(A + 3018560) + 0, (float *)(A + 4927360) + 0, (float *)(A + 3031360) + 0, (float *)(A + 12032960) + 192000, (float *)(A + 12032960) + 192050, (float *)(A + 12032960) + 192100);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 3069760) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 192150);
-  k36_matmul((float *)(A + 12032960) + 192000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2980160) + 0, A + 9158080);
-}
-
-static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k32_mul_sub((float *)(A + 2992960) + 0, (float *)(A + 3056960) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 35200, (float *)(A + 2980160) + 0, (float *)(A + 2954560) + 0, (float *)(A + 3056960) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 2941760) + 0, (float *)(A + 2980160) + 0);
-  k33_sub_mul((float *)(A + 2967360) + 0, (float *)(A + 3056960) + 0);
-  k32_mul_sub((float *)(A + 2928960) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 2954560) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 3031360) + 0, (float *)(A + 3044160) + 0, (float *)(A + 4850560) + 0, (float *)(A + 2928960) + 0, (float *)(A + 2980160) + 0, (float *)(A + 2903360) + 0, (float *)(A + 3056960) + 0, (float *)(A + 2941760) + 0, (float *)(A + 4927360) + 0, (float *)(A + 2954560) + 0, (float *)(A + 12032960) + 204800, (float *)(A + 12032960) + 204850, (float *)(A + 12032960) + 204900);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 2992960) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 204950);
-  k36_matmul((float *)(A + 12032960) + 204800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2903360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 2916160) + 0, (float *)(A + 2980160) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 32000, (float *)(A + 2903360) + 0, (float *)(A + 2877760) + 0, (float *)(A + 2980160) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 2864960) + 0, (float *)(A + 2903360) + 0);
-  k33_sub_mul((float *)(A + 2890560) + 0, (float *)(A + 2980160) + 0);
-  k32_mul_sub((float *)(A + 2852160) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 2877760) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 2954560) + 0, (float *)(A + 2967360) + 0, (float *)(A + 4850560) + 0, (float *)(A + 2852160) + 0, (float *)(A + 2903360) + 0, (float *)(A + 2826560) + 0, (float *)(A + 2980160) + 0, (float *)(A + 2864960) + 0, (float *)(A + 4927360) + 0, (float *)(A + 2877760) + 0, (float *)(A + 12032960) + 217600, (float *)(A + 12032960) + 217650, (float *)(A + 12032960) + 217700);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 2916160) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 217750);
-  k36_matmul((float *)(A + 12032960) + 217600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2826560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 2839360) + 0, (float *)(A + 2903360) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 28800, (float *)(A + 2826560) + 0, (float *)(A + 2800960) + 0, (float *)(A + 2903360) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 2788160) + 0, (float *)(A + 2826560) + 0);
-  k33_sub_mul((float *)(A + 2813760) + 0, (float *)(A + 2903360) + 0);
-  k32_mul_sub((float *)(A + 2775360) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 2800960) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 2877760) + 0, (float *)(A + 2890560) + 0, (float *)(A + 4850560) + 0, (float *)(A + 2775360) + 0, (float *)(A + 2826560) + 0, (float *)(A + 2749760) + 0, (float *)(A + 2903360) + 0, (float *)(A + 2788160) + 0, (float *)(A + 4927360) + 0, (float *)(A + 2800960) + 0, (float *)(A + 12032960) + 230400, (float *)(A + 12032960) + 230450, (float *)(A + 12032960) + 230500);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 2839360) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 230550);
-  k36_matmul((float *)(A + 12032960) + 230400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2749760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 2762560) + 0, (float *)(A + 2826560) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 25600, (float *)(A + 2749760) + 0, (float *)(A + 2724160) + 0, (float *)(A + 2826560) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 2711360) + 0, (float *)(A + 2749760) + 0);
-  k33_sub_mul((float *)(A + 2736960) + 0, (float *)(A + 2826560) + 0);
-  k32_mul_sub((float *)(A + 2698560) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 2724160) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 2800960) + 0, (float *)(A + 2813760) + 0, (float *)(A + 4850560) + 0, (float *)(A + 2698560) + 0, (float *)(A + 2749760) + 0, (float *)(A + 2672960) + 0, (float *)(A + 2826560) + 0, (float *)(A + 2711360) + 0, (float *)(A + 4927360) + 0, (float *)(A + 2724160) + 0, (float *)(A + 12032960) + 243200, (float *)(A + 12032960) + 243250, (float *)(A + 12032960) + 243300);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 2762560) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 243350);
-  k36_matmul((float *)(A + 12032960) + 243200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2672960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 2685760) + 0, (float *)(A + 2749760) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 22400, (float *)(A + 2672960) + 0, (float *)(A + 2647360) + 0, (float *)(A + 2749760) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 2634560) + 0, (float *)(A + 2672960) + 0);
-  k33_sub_mul((float *)(A + 2660160) + 0, (float *)(A + 2749760) + 0);
-  k32_mul_sub((float *)(A + 2621760) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 2647360) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 2724160) + 0, (float *)(A + 2736960) + 0, (float *)(A + 4850560) + 0, (float *)(A + 2621760) + 0, (float *)(A + 2672960) + 0, (float *)(A + 2596160) + 0, (float *)(A + 2749760) + 0, (float *)(A + 2634560) + 0, (float *)(A + 4927360) + 0, (float *)(A + 2647360) + 0, (float *)(A + 12032960) + 256000, (float *)(A + 12032960) + 256050, (float *)(A + 12032960) + 256100);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 2685760) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 256150);
-  k36_matmul((float *)(A + 12032960) + 256000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2596160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 2608960) + 0, (float *)(A + 2672960) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 19200, (float *)(A + 2596160) + 0, (float *)(A + 2570560) + 0, (float *)(A + 2672960) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 2557760) + 0, (float *)(A + 2596160) + 0);
-  k33_sub_mul((float *)(A + 2583360) + 0, (float *)(A + 2672960) + 0);
-  k32_mul_sub((float *)(A + 2544960) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 2570560) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 2647360) + 0, (float *)(A + 2660160) + 0, (float *)(A + 4850560) + 0, (float *)(A + 2544960) + 0, (float *)(A + 2596160) + 0, (float *)(A + 2519360) + 0, (float *)(A + 2672960) + 0, (float *)(A + 2557760) + 0, (float *)(A + 4927360) + 0, (float *)(A + 2570560) + 0, (float *)(A + 12032960) + 268800, (float *)(A + 12032960) + 268850, (float *)(A + 12032960) + 268900);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 2608960) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 268950);
-  k36_matmul((float *)(A + 12032960) + 268800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2519360) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 2532160) + 0, (float *)(A + 2596160) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 16000, (float *)(A + 2519360) + 0, (float *)(A + 2493760) + 0, (float *)(A + 2596160) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 2480960) + 0, (float *)(A + 2519360) + 0);
-  k33_sub_mul((float *)(A + 2506560) + 0, (float *)(A + 2596160) + 0);
-  k32_mul_sub((float *)(A + 2468160) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 2493760) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 2570560) + 0, (float *)(A + 2583360) + 0, (float *)(A + 4850560) + 0, (float *)(A + 2468160) + 0, (float *)(A + 2519360) + 0, (float *)(A + 2442560) + 0, (float *)(A + 2596160) + 0, (float *)(A + 2480960) + 0, (float *)(A + 4927360) + 0, (float *)(A + 2493760) + 0, (float *)(A + 12032960) + 281600, (float *)(A + 12032960) + 281650, (float *)(A + 12032960) + 281700);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 2532160) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 281750);
-  k36_matmul((float *)(A + 12032960) + 281600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2442560) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 2455360) + 0, (float *)(A + 2519360) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 12800, (float *)(A + 2442560) + 0, (float *)(A + 2416960) + 0, (float *)(A + 2519360) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 2404160) + 0, (float *)(A + 2442560) + 0);
-  k33_sub_mul((float *)(A + 2429760) + 0, (float *)(A + 2519360) + 0);
-  k32_mul_sub((float *)(A + 2391360) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 2416960) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 2493760) + 0, (float *)(A + 2506560) + 0, (float *)(A + 4850560) + 0, (float *)(A + 2391360) + 0, (float *)(A + 2442560) + 0, (float *)(A + 2365760) + 0, (float *)(A + 2519360) + 0, (float *)(A + 2404160) + 0, (float *)(A + 4927360) + 0, (float *)(A + 2416960) + 0, (float *)(A + 12032960) + 294400, (float *)(A + 12032960) + 294450, (float *)(A + 12032960) + 294500);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 2455360) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 294550);
-  k36_matmul((float *)(A + 12032960) + 294400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2365760) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 2378560) + 0, (float *)(A + 2442560) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 9600, (float *)(A + 2365760) + 0, (float *)(A + 2340160) + 0, (float *)(A + 2442560) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 2327360) + 0, (float *)(A + 2365760) + 0);
-  k33_sub_mul((float *)(A + 2352960) + 0, (float *)(A + 2442560) + 0);
-  k32_mul_sub((float *)(A + 2314560) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 2340160) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 2416960) + 0, (float *)(A + 2429760) + 0, (float *)(A + 4850560) + 0, (float *)(A + 2314560) + 0, (float *)(A + 2365760) + 0, (float *)(A + 2288960) + 0, (float *)(A + 2442560) + 0, (float *)(A + 2327360) + 0, (float *)(A + 4927360) + 0, (float *)(A + 2340160) + 0, (float *)(A + 12032960) + 307200, (float *)(A + 12032960) + 307250, (float *)(A + 12032960) + 307300);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 2378560) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 307350);
-  k36_matmul((float *)(A + 12032960) + 307200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2288960) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 2301760) + 0, (float *)(A + 2365760) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 6400, (float *)(A + 2288960) + 0, (float *)(A + 2263360) + 0, (float *)(A + 2365760) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 2250560) + 0, (float *)(A + 2288960) + 0);
-  k33_sub_mul((float *)(A + 2276160) + 0, (float *)(A + 2365760) + 0);
-  k32_mul_sub((float *)(A + 2237760) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 2263360) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 2340160) + 0, (float *)(A + 2352960) + 0, (float *)(A + 4850560) + 0, (float *)(A + 2237760) + 0, (float *)(A + 2288960) + 0, (float *)(A + 2212160) + 0, (float *)(A + 2365760) + 0, (float *)(A + 2250560) + 0, (float *)(A + 4927360) + 0, (float *)(A + 2263360) + 0, (float *)(A + 12032960) + 320000, (float *)(A + 12032960) + 320050, (float *)(A + 12032960) + 320100);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 2301760) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 320150);
-  k36_matmul((float *)(A + 12032960) + 320000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2212160) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 2224960) + 0, (float *)(A + 2288960) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 3200, (float *)(A + 2212160) + 0, (float *)(A + 2186560) + 0, (float *)(A + 2288960) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 2173760) + 0, (float *)(A + 2212160) + 0);
-  k33_sub_mul((float *)(A + 2199360) + 0, (float *)(A + 2288960) + 0);
-  k32_mul_sub((float *)(A + 2160960) + 0, (float *)(A + 4927360) + 0);
-  k33_sub_mul((float *)(A + 2186560) + 0, (float *)(A + 5004160) + 0);
-  k47_mul_addn_mul((float *)(A + 2263360) + 0, (float *)(A + 2276160) + 0, (float *)(A + 4850560) + 0, (float *)(A + 2160960) + 0, (float *)(A + 2212160) + 0, (float *)(A + 1672064) + 0, (float *)(A + 2288960) + 0, (float *)(A + 2173760) + 0, (float *)(A + 4927360) + 0, (float *)(A + 2186560) + 0, (float *)(A + 12032960) + 332800, (float *)(A + 12032960) + 332850, (float *)(A + 12032960) + 332900);
-  k35_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 2224960) + 0, (float *)(A + 5004160) + 0, (float *)(A + 12032960) + 332950);
-  k36_matmul((float *)(A + 12032960) + 332800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1672064) + 0, A + 9158080);
-  k32_mul_sub((float *)(A + 1684864) + 0, (float *)(A + 2212160) + 0);
-  k46_addn_mul_mul((float *)(A + 216064) + 0, (float *)(A + 1672064) + 0, (float *)(A + 1697664) + 0, (float *)(A + 2212160) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4850560) + 0);
-  k33_sub_mul((float *)(A + 1659264) + 0, (float *)(A + 1672064) + 0);
-  k32_mul_sub((float *)(A + 203264) + 0, (float *)(A + 2212160) + 0);
-  k33_sub_mul((float *)(A + 1697664) + 0, (float *)(A + 4927360) + 0);
-  k48_mul_addn_mul((float *)(A + 2186560) + 0, (float *)(A + 2199360) + 0, (float *)(A + 4850560) + 0, (float *)(A + 203264) + 0, (float *)(A + 1672064) + 0, (float *)(A + 1659264) + 0, (float *)(A + 2212160) + 0, (float *)(A + 5004160) + 0, (float *)(A + 5080960) + 0);
-  k39_const((float *)(A + 4850560) + 0);
-  k40_mul_mul((float *)(A + 4773760) + 0, (float *)(A + 1684864) + 0, (float *)(A + 4927360) + 0, (float *)(A + 5157760) + 0);
-  k41_concat((float *)(A + 5004160) + 0, (float *)(A + 4850560) + 0, (float *)(A + 5080960) + 0, (float *)(A + 5157760) + 0, (float *)(A + 12032960) + 345600);
-  k49_matmul((float *)(A + 12032960) + 0, (float *)(A + 2560) + 0, (float *)(A + 9088960) + 0, A + 4658560);
-  k64_mul((float *)(A + 9088960) + 0, (float *)(A + 9114560) + 0);
-  k65_mul_mul((float *)(A + 9088960) + 0, (float *)(A + 4658560) + 0);
-  k66_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 4298624) + 0, (float *)(A + 4298688) + 0);
-  k67_mul_add_sqrt(P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 4658560) + 0, (float *)(A + 4298688) + 0, (float *)(A + 9088960) + 0, (float *)(A + 7130560) + 0);
-  k68_pow_sub_div((float *)(A + 4298624) + 0, (float *)(A + 4298752) + 0);
-  k50_stack((float *)(A + 1802560) + 83200, (float *)(A + 1802560) + 80000, (float *)(A + 1802560) + 76800, (float *)(A + 1802560) + 73600, (float *)(A + 1802560) + 70400, (float *)(A + 1802560) + 67200, (float *)(A + 1802560) + 64000, (float *)(A + 1802560) + 60800, (float *)(A + 1802560) + 57600, (float *)(A + 1802560) + 54400, (float *)(A + 1802560) + 51200, (float *)(A + 1802560) + 48000, (float *)(A + 1802560) + 44800, (float *)(A + 1802560) + 41600, (float *)(A + 1802560) + 38400, (float *)(A + 1802560) + 35200, (float *)(A + 1802560) + 32000, (float *)(A + 1802560) + 28800, (float *)(A + 1802560) + 25600, (float *)(A + 1802560) + 22400, (float *)(A + 1802560) + 19200, (float *)(A + 1802560) + 16000, (float *)(A + 1802560) + 12800, (float *)(A + 1802560) + 9600, (float *)(A + 1802560) + 6400, (float *)(A + 1802560) + 3200, (float *)(A + 1802560) + 0, (float *)(A + 203264) + 0);
-  k51_matmul((float *)(A + 12032960) + 0, (float *)(A + 203264) + 0, (float *)(A + 2160960) + 0, A + 4658560);
-  k69_mul((float *)(A + 2160960) + 0, (float *)(A + 4786560) + 0);
-  k70_mul_mul((float *)(A + 2160960) + 0, (float *)(A + 4863360) + 0);
-  k71_mul_add_sqrt(P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 4863360) + 0, (float *)(A + 4298688) + 0, (float *)(A + 2160960) + 0, (float *)(A + 4940160) + 0);
-  k52_sum_to((float *)(A + 12032960) + 0, (float *)(A + 4298880) + 0);
-  k72_mul((float *)(A + 4298880) + 0, (float *)(A + 9111360) + 0);
-  k73_mul_mul((float *)(A + 4298880) + 0, (float *)(A + 9112192) + 0);
-  k74_mul_add_sqrt(P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 9112192) + 0, (float *)(A + 4298688) + 0, (float *)(A + 4298880) + 0, (float *)(A + 9113024) + 0);
-  k74_mul_add_sqrt(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 9112192) + 0, (float *)(A + 4298688) + 0, (float *)(A + 9136960) + 0, (float *)(A + 9137792) + 0);
-  k53_matmul((float *)(A + 10599360) + 0, (float *)(A + 1802560) + 0, (float *)(A + 4863360) + 0, A + 4658560);
-  k69_mul((float *)(A + 4863360) + 0, (float *)(A + 5016960) + 0);
-  k70_mul_mul((float *)(A + 4863360) + 0, (float *)(A + 5093760) + 0);
-  k71_mul_add_sqrt(P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 5093760) + 0, (float *)(A + 4298688) + 0, (float *)(A + 4863360) + 0, (float *)(A + 5170560) + 0);
-  k50_stack((float *)(A + 4300160) + 0, (float *)(A + 4300160) + 3200, (float *)(A + 4300160) + 6400, (float *)(A + 4300160) + 9600, (float *)(A + 4300160) + 12800, (float *)(A + 4300160) + 16000, (float *)(A + 4300160) + 19200, (float *)(A + 4300160) + 22400, (float *)(A + 4300160) + 25600, (float *)(A + 4300160) + 28800, (float *)(A + 4300160) + 32000, (float *)(A + 4300160) + 35200, (float *)(A + 4300160) + 38400, (float *)(A + 4300160) + 41600, (float *)(A + 4300160) + 44800, (float *)(A + 4300160) + 48000, (float *)(A + 4300160) + 51200, (float *)(A + 4300160) + 54400, (float *)(A + 4300160) + 57600, (float *)(A + 4300160) + 60800, (float *)(A + 4300160) + 64000, (float *)(A + 4300160) + 67200, (float *)(A + 4300160) + 70400, (float *)(A + 4300160) + 73600, (float *)(A + 4300160) + 76800, (float *)(A + 4300160) + 80000, (float *)(A + 4300160) + 83200, (float *)(A + 12032960) + 0);
-  k51_matmul((float *)(A + 10599360) + 12800, (float *)(A + 12032960) + 0, (float *)(A + 5093760) + 0, A + 4658560);
-  k69_mul((float *)(A + 5093760) + 0, (float *)(A + 5247360) + 0);
-  k70_mul_mul((float *)(A + 5093760) + 0, (float *)(A + 5324160) + 0);
-  k71_mul_add_sqrt(P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 5324160) + 0, (float *)(A + 4298688) + 0, (float *)(A + 5093760) + 0, (float *)(A + 5400960) + 0);
-  k52_sum_to((float *)(A + 10599360) + 0, (float *)(A + 9112192) + 0);
-  k72_mul((float *)(A + 9112192) + 0, (float *)(A + 9138624) + 0);
-  k73_mul_mul((float *)(A + 9112192) + 0, (float *)(A + 9152960) + 0);
-  k74_mul_add_sqrt(P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 9152960) + 0, (float *)(A + 4298688) + 0, (float *)(A + 9112192) + 0, (float *)(A + 9153792) + 0);
-  k74_mul_add_sqrt(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 9152960) + 0, (float *)(A + 4298688) + 0, (float *)(A + 9154624) + 0, (float *)(A + 9155456) + 0);
-  k53_matmul((float *)(A + 9165760) + 0, (float *)(A + 4300160) + 0, (float *)(A + 5324160) + 0, A + 4658560);
-  k69_mul((float *)(A + 5324160) + 0, (float *)(A + 5477760) + 0);
-  k70_mul_mul((float *)(A + 5324160) + 0, (float *)(A + 5554560) + 0);
-  k71_mul_add_sqrt(P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 5554560) + 0, (float *)(A + 4298688) + 0, (float *)(A + 5324160) + 0, (float *)(A + 5631360) + 0);
-  k51_matmul((float *)(A + 9165760) + 12800, (float *)(A + 6784960) + 0, (float *)(A + 5554560) + 0, A + 9012160);
-  k69_mul((float *)(A + 5554560) + 0, (float *)(A + 5708160) + 0);
-  k70_mul_mul((float *)(A + 5554560) + 0, (float *)(A + 5784960) + 0);
-  k71_mul_add_sqrt(P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 5784960) + 0, (float *)(A + 4298688) + 0, (float *)(A + 5554560) + 0, (float *)(A + 5861760) + 0);
-  k52_sum_to((float *)(A + 9165760) + 0, (float *)(A + 9152960) + 0);
-  k72_mul((float *)(A + 9152960) + 0, (float *)(A + 9156288) + 0);
-  k73_mul_mul((float *)(A + 9152960) + 0, (float *)(A + 9157120) + 0);
-  k74_mul_add_sqrt(P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 9157120) + 0, (float *)(A + 4298688) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4773760) + 0);
-  k74_mul_add_sqrt(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 9157120) + 0, (float *)(A + 4298688) + 0, (float *)(A + 4774592) + 0, (float *)(A + 4775424) + 0);
-  k54_matmul((float *)(A + 0) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4776256) + 0, A + 4778304);
-  k75_mul((float *)(A + 4776256) + 0, (float *)(A + 4778304) + 0);
-  k76_mul_mul((float *)(A + 4776256) + 0, (float *)(A + 4780352) + 0);
-  k77_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 4780352) + 0, (float *)(A + 4298688) + 0, (float *)(A + 4776256) + 0, (float *)(A + 4782400) + 0);
-  k55_sum_to((float *)(A + 0) + 0, (float *)(A + 4299712) + 0);
-  k78_mul((float *)(A + 4299712) + 0, (float *)(A + 4299776) + 0);
-  k79_mul_mul((float *)(A + 4299712) + 0, (float *)(A + 4299840) + 0);
-  k80_mul_add_sqrt(P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4299840) + 0, (float *)(A + 4298688) + 0, (float *)(A + 4299712) + 0, (float *)(A + 4299904) + 0);
-  k56_mul_neg((float *)(A + 4298816) + 0, (float *)(A + 4298688) + 0);
-  k57_mul((float *)(A + 4298560) + 0, (float *)(A + 4298816) + 0);
-  k81_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 9114560) + 0, (float *)(A + 7130560) + 0, (float *)(A + 4298752) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 2200960) + 0, (float *)(A + 4826560) + 0);
-  k82_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 4786560) + 0, (float *)(A + 4940160) + 0, (float *)(A + 4298752) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 5784960) + 0, (float *)(A + 5938560) + 0);
-  k83_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 9111360) + 0, (float *)(A + 9113024) + 0, (float *)(A + 4298752) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 9157120) + 0, (float *)(A + 2223360) + 0);
-  k83_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 9111360) + 0, (float *)(A + 9137792) + 0, (float *)(A + 4298752) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 9113024) + 0, (float *)(A + 4848960) + 0);
-  k82_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 5016960) + 0, (float *)(A + 5170560) + 0, (float *)(A + 4298752) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 4786560) + 0, (float *)(A + 4940160) + 0);
-  k82_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 5247360) + 0, (float *)(A + 5400960) + 0, (float *)(A + 4298752) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 5016960) + 0, (float *)(A + 5170560) + 0);
-  k83_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 9138624) + 0, (float *)(A + 9153792) + 0, (float *)(A + 4298752) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 9111360) + 0, (float *)(A + 9137792) + 0);
-  k83_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, (float *)(A + 9138624) + 0, (float *)(A + 9155456) + 0, (float *)(A + 4298752) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 9153792) + 0, (float *)(A + 4780352) + 0);
-  k82_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 5477760) + 0, (float *)(A + 5631360) + 0, (float *)(A + 4298752) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 5247360) + 0, (float *)(A + 5400960) + 0);
-  k82_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 5708160) + 0, (float *)(A + 5861760) + 0, (float *)(A + 4298752) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 5477760) + 0, (float *)(A + 5631360) + 0);
-  k83_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 9156288) + 0, (float *)(A + 4773760) + 0, (float *)(A + 4298752) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 9138624) + 0, (float *)(A + 9155456) + 0);
-  k83_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, (float *)(A + 9156288) + 0, (float *)(A + 4775424) + 0, (float *)(A + 4298752) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 4773760) + 0, (float *)(A + 4781184) + 0);
-  k84_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 4778304) + 0, (float *)(A + 4782400) + 0, (float *)(A + 4298752) + 0, P + 56848 /* dense1.weight */, (float *)(A + 4784448) + 0, (float *)(A + 4850560) + 0);
-  k85_mul_add_div(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 4299776) + 0, (float *)(A + 4299904) + 0, (float *)(A + 4298752) + 0, P + 57360 /* dense1.bias */, (float *)(A + 4299840) + 0, (float *)(A + 4786496) + 0);
+  k37_addn_mul_mul((float *)(A + 7117760) + 67200, (float *)(A + 6733760) + 0, (float *)(A + 6104960) + 0, (float *)(A + 6245760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 6117760) + 0, (float *)(A + 6143360) + 0, (float *)(A + 6130560) + 0, (float *)(A + 6156160) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 268800, (float *)(A + 7476160) + 268850, (float *)(A + 7476160) + 268900, (float *)(A + 7476160) + 268950);
+  k30_matmul((float *)(A + 7476160) + 268800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 64000, (float *)(A + 6733760) + 0, (float *)(A + 6028160) + 0, (float *)(A + 6168960) + 0, (float *)(A + 6759360) + 0, (float *)(A + 6040960) + 0, (float *)(A + 6066560) + 0, (float *)(A + 6053760) + 0, (float *)(A + 6079360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 256000, (float *)(A + 7476160) + 256050, (float *)(A + 7476160) + 256100, (float *)(A + 7476160) + 256150);
+  k30_matmul((float *)(A + 7476160) + 256000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 60800, (float *)(A + 6733760) + 0, (float *)(A + 5951360) + 0, (float *)(A + 6092160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5964160) + 0, (float *)(A + 5989760) + 0, (float *)(A + 5976960) + 0, (float *)(A + 6002560) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 243200, (float *)(A + 7476160) + 243250, (float *)(A + 7476160) + 243300, (float *)(A + 7476160) + 243350);
+  k30_matmul((float *)(A + 7476160) + 243200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 57600, (float *)(A + 6733760) + 0, (float *)(A + 5874560) + 0, (float *)(A + 6015360) + 0, (float *)(A + 6759360) + 0, (float *)(A + 5887360) + 0, (float *)(A + 5912960) + 0, (float *)(A + 5900160) + 0, (float *)(A + 5925760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 230400, (float *)(A + 7476160) + 230450, (float *)(A + 7476160) + 230500, (float *)(A + 7476160) + 230550);
+  k30_matmul((float *)(A + 7476160) + 230400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 54400, (float *)(A + 6733760) + 0, (float *)(A + 5797760) + 0, (float *)(A + 5938560) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5810560) + 0, (float *)(A + 5836160) + 0, (float *)(A + 5823360) + 0, (float *)(A + 5848960) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 217600, (float *)(A + 7476160) + 217650, (float *)(A + 7476160) + 217700, (float *)(A + 7476160) + 217750);
+  k30_matmul((float *)(A + 7476160) + 217600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 51200, (float *)(A + 6733760) + 0, (float *)(A + 5720960) + 0, (float *)(A + 5861760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 5733760) + 0, (float *)(A + 5759360) + 0, (float *)(A + 5746560) + 0, (float *)(A + 5772160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 204800, (float *)(A + 7476160) + 204850, (float *)(A + 7476160) + 204900, (float *)(A + 7476160) + 204950);
+  k30_matmul((float *)(A + 7476160) + 204800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 48000, (float *)(A + 6733760) + 0, (float *)(A + 5644160) + 0, (float *)(A + 5784960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5656960) + 0, (float *)(A + 5682560) + 0, (float *)(A + 5669760) + 0, (float *)(A + 5695360) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 192000, (float *)(A + 7476160) + 192050, (float *)(A + 7476160) + 192100, (float *)(A + 7476160) + 192150);
+  k30_matmul((float *)(A + 7476160) + 192000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 44800, (float *)(A + 6733760) + 0, (float *)(A + 5567360) + 0, (float *)(A + 5708160) + 0, (float *)(A + 6759360) + 0, (float *)(A + 5580160) + 0, (float *)(A + 5605760) + 0, (float *)(A + 5592960) + 0, (float *)(A + 5618560) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 179200, (float *)(A + 7476160) + 179250, (float *)(A + 7476160) + 179300, (float *)(A + 7476160) + 179350);
+  k30_matmul((float *)(A + 7476160) + 179200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 41600, (float *)(A + 6733760) + 0, (float *)(A + 5490560) + 0, (float *)(A + 5631360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5503360) + 0, (float *)(A + 5528960) + 0, (float *)(A + 5516160) + 0, (float *)(A + 5541760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 166400, (float *)(A + 7476160) + 166450, (float *)(A + 7476160) + 166500, (float *)(A + 7476160) + 166550);
+  k30_matmul((float *)(A + 7476160) + 166400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 38400, (float *)(A + 6733760) + 0, (float *)(A + 5413760) + 0, (float *)(A + 5554560) + 0, (float *)(A + 6759360) + 0, (float *)(A + 5426560) + 0, (float *)(A + 5452160) + 0, (float *)(A + 5439360) + 0, (float *)(A + 5464960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 153600, (float *)(A + 7476160) + 153650, (float *)(A + 7476160) + 153700, (float *)(A + 7476160) + 153750);
+  k30_matmul((float *)(A + 7476160) + 153600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 35200, (float *)(A + 6733760) + 0, (float *)(A + 5336960) + 0, (float *)(A + 5477760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5349760) + 0, (float *)(A + 5375360) + 0, (float *)(A + 5362560) + 0, (float *)(A + 5388160) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 140800, (float *)(A + 7476160) + 140850, (float *)(A + 7476160) + 140900, (float *)(A + 7476160) + 140950);
+  k30_matmul((float *)(A + 7476160) + 140800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 32000, (float *)(A + 6733760) + 0, (float *)(A + 5260160) + 0, (float *)(A + 5400960) + 0, (float *)(A + 6759360) + 0, (float *)(A + 5272960) + 0, (float *)(A + 5298560) + 0, (float *)(A + 5285760) + 0, (float *)(A + 5311360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 128000, (float *)(A + 7476160) + 128050, (float *)(A + 7476160) + 128100, (float *)(A + 7476160) + 128150);
+  k30_matmul((float *)(A + 7476160) + 128000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 28800, (float *)(A + 6733760) + 0, (float *)(A + 5183360) + 0, (float *)(A + 5324160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5196160) + 0, (float *)(A + 5221760) + 0, (float *)(A + 5208960) + 0, (float *)(A + 5234560) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 115200, (float *)(A + 7476160) + 115250, (float *)(A + 7476160) + 115300, (float *)(A + 7476160) + 115350);
+  k30_matmul((float *)(A + 7476160) + 115200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 25600, (float *)(A + 6733760) + 0, (float *)(A + 5106560) + 0, (float *)(A + 5247360) + 0, (float *)(A + 6759360) + 0, (float *)(A + 5119360) + 0, (float *)(A + 5144960) + 0, (float *)(A + 5132160) + 0, (float *)(A + 5157760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 102400, (float *)(A + 7476160) + 102450, (float *)(A + 7476160) + 102500, (float *)(A + 7476160) + 102550);
+  k30_matmul((float *)(A + 7476160) + 102400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 22400, (float *)(A + 6733760) + 0, (float *)(A + 5029760) + 0, (float *)(A + 5170560) + 0, (float *)(A + 6746560) + 0, (float *)(A + 5042560) + 0, (float *)(A + 5068160) + 0, (float *)(A + 5055360) + 0, (float *)(A + 5080960) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 89600, (float *)(A + 7476160) + 89650, (float *)(A + 7476160) + 89700, (float *)(A + 7476160) + 89750);
+  k30_matmul((float *)(A + 7476160) + 89600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 19200, (float *)(A + 6733760) + 0, (float *)(A + 4952960) + 0, (float *)(A + 5093760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 4965760) + 0, (float *)(A + 4991360) + 0, (float *)(A + 4978560) + 0, (float *)(A + 5004160) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 76800, (float *)(A + 7476160) + 76850, (float *)(A + 7476160) + 76900, (float *)(A + 7476160) + 76950);
+  k30_matmul((float *)(A + 7476160) + 76800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 16000, (float *)(A + 6733760) + 0, (float *)(A + 4876160) + 0, (float *)(A + 5016960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 4888960) + 0, (float *)(A + 4914560) + 0, (float *)(A + 4901760) + 0, (float *)(A + 4927360) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 64000, (float *)(A + 7476160) + 64050, (float *)(A + 7476160) + 64100, (float *)(A + 7476160) + 64150);
+  k30_matmul((float *)(A + 7476160) + 64000, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 12800, (float *)(A + 6733760) + 0, (float *)(A + 4799360) + 0, (float *)(A + 4940160) + 0, (float *)(A + 6759360) + 0, (float *)(A + 4812160) + 0, (float *)(A + 4837760) + 0, (float *)(A + 4824960) + 0, (float *)(A + 4850560) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 51200, (float *)(A + 7476160) + 51250, (float *)(A + 7476160) + 51300, (float *)(A + 7476160) + 51350);
+  k30_matmul((float *)(A + 7476160) + 51200, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 9600, (float *)(A + 6733760) + 0, (float *)(A + 4722560) + 0, (float *)(A + 4863360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 4735360) + 0, (float *)(A + 4760960) + 0, (float *)(A + 4748160) + 0, (float *)(A + 4773760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 38400, (float *)(A + 7476160) + 38450, (float *)(A + 7476160) + 38500, (float *)(A + 7476160) + 38550);
+  k30_matmul((float *)(A + 7476160) + 38400, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 6400, (float *)(A + 6733760) + 0, (float *)(A + 4645760) + 0, (float *)(A + 4786560) + 0, (float *)(A + 6759360) + 0, (float *)(A + 4658560) + 0, (float *)(A + 4684160) + 0, (float *)(A + 4671360) + 0, (float *)(A + 4696960) + 0, (float *)(A + 6746560) + 0, (float *)(A + 7476160) + 25600, (float *)(A + 7476160) + 25650, (float *)(A + 7476160) + 25700, (float *)(A + 7476160) + 25750);
+  k30_matmul((float *)(A + 7476160) + 25600, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6733760) + 0, A + 1649664);
+  k37_addn_mul_mul((float *)(A + 7117760) + 3200, (float *)(A + 6733760) + 0, (float *)(A + 4157760) + 0, (float *)(A + 4709760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 4170560) + 0, (float *)(A + 4196160) + 0, (float *)(A + 4183360) + 0, (float *)(A + 4261760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 7476160) + 12800, (float *)(A + 7476160) + 12850, (float *)(A + 7476160) + 12900, (float *)(A + 7476160) + 12950);
+  k30_matmul((float *)(A + 7476160) + 12800, P + 26016 /* lstm2.weight_hh */, (float *)(A + 4261760) + 0, A + 1649664);
+  k38_addn_mul_mul((float *)(A + 7117760) + 0, (float *)(A + 4261760) + 0, (float *)(A + 4106560) + 0, (float *)(A + 4274560) + 0, (float *)(A + 6759360) + 0, (float *)(A + 4248960) + 0, (float *)(A + 4119360) + 0, (float *)(A + 6733760) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9140160) + 0);
+  k33_const((float *)(A + 6759360) + 0);
+  k35_concat((float *)(A + 6733760) + 0, (float *)(A + 6759360) + 0, (float *)(A + 6746560) + 0, (float *)(A + 9140160) + 0, (float *)(A + 7476160) + 0);
+  k36_matmul((float *)(A + 7476160) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 7117760) + 0, A + 1649664);
+  k39_mul_mul_sub((float *)(A + 7117760) + 86400, (float *)(A + 1710464) + 0, (float *)(A + 4093760) + 0, (float *)(A + 4080960) + 0, (float *)(A + 1736064) + 0, (float *)(A + 4132160) + 0, (float *)(A + 1723264) + 0, (float *)(A + 4106560) + 0, (float *)(A + 4645760) + 0, (float *)(A + 4645760) + 50, (float *)(A + 4645760) + 100);
+  k29_mul_sub_mul((float *)(A + 7117760) + 86400, (float *)(A + 4093760) + 0, (float *)(A + 1710464) + 0, (float *)(A + 4645760) + 150);
+  k30_matmul((float *)(A + 4645760) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1710464) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 4106560) + 0, (float *)(A + 1723264) + 0, (float *)(A + 7117760) + 83200, (float *)(A + 1710464) + 0, (float *)(A + 4004160) + 0, (float *)(A + 4144960) + 0, (float *)(A + 4042560) + 0, (float *)(A + 4029760) + 0, (float *)(A + 4055360) + 0, (float *)(A + 4016960) + 0, (float *)(A + 1736064) + 0, (float *)(A + 4645760) + 12800, (float *)(A + 4645760) + 12850, (float *)(A + 4645760) + 12900, (float *)(A + 4645760) + 12950);
+  k30_matmul((float *)(A + 4645760) + 12800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 4004160) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 1736064) + 0, (float *)(A + 4016960) + 0, (float *)(A + 7117760) + 80000, (float *)(A + 4004160) + 0, (float *)(A + 3927360) + 0, (float *)(A + 4068160) + 0, (float *)(A + 3965760) + 0, (float *)(A + 3952960) + 0, (float *)(A + 3978560) + 0, (float *)(A + 3940160) + 0, (float *)(A + 1710464) + 0, (float *)(A + 4645760) + 25600, (float *)(A + 4645760) + 25650, (float *)(A + 4645760) + 25700, (float *)(A + 4645760) + 25750);
+  k30_matmul((float *)(A + 4645760) + 25600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3927360) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 1710464) + 0, (float *)(A + 3940160) + 0, (float *)(A + 7117760) + 76800, (float *)(A + 3927360) + 0, (float *)(A + 3850560) + 0, (float *)(A + 3991360) + 0, (float *)(A + 3888960) + 0, (float *)(A + 3876160) + 0, (float *)(A + 3901760) + 0, (float *)(A + 3863360) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 38400, (float *)(A + 4645760) + 38450, (float *)(A + 4645760) + 38500, (float *)(A + 4645760) + 38550);
+  k30_matmul((float *)(A + 4645760) + 38400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3850560) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 3863360) + 0, (float *)(A + 7117760) + 73600, (float *)(A + 3850560) + 0, (float *)(A + 3773760) + 0, (float *)(A + 3914560) + 0, (float *)(A + 3812160) + 0, (float *)(A + 3799360) + 0, (float *)(A + 3824960) + 0, (float *)(A + 3786560) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 51200, (float *)(A + 4645760) + 51250, (float *)(A + 4645760) + 51300, (float *)(A + 4645760) + 51350);
+  k30_matmul((float *)(A + 4645760) + 51200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3773760) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 3786560) + 0, (float *)(A + 7117760) + 70400, (float *)(A + 3773760) + 0, (float *)(A + 3696960) + 0, (float *)(A + 3837760) + 0, (float *)(A + 3735360) + 0, (float *)(A + 3722560) + 0, (float *)(A + 3748160) + 0, (float *)(A + 3709760) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 64000, (float *)(A + 4645760) + 64050, (float *)(A + 4645760) + 64100, (float *)(A + 4645760) + 64150);
+  k30_matmul((float *)(A + 4645760) + 64000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3696960) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 3709760) + 0, (float *)(A + 7117760) + 67200, (float *)(A + 3696960) + 0, (float *)(A + 3620160) + 0, (float *)(A + 3760960) + 0, (float *)(A + 3658560) + 0, (float *)(A + 3645760) + 0, (float *)(A + 3671360) + 0, (float *)(A + 3632960) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 76800, (float *)(A + 4645760) + 76850, (float *)(A + 4645760) + 76900, (float *)(A + 4645760) + 76950);
+  k30_matmul((float *)(A + 4645760) + 76800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3620160) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 3632960) + 0, (float *)(A + 7117760) + 64000, (float *)(A + 3620160) + 0, (float *)(A + 3543360) + 0, (float *)(A + 3684160) + 0, (float *)(A + 3581760) + 0, (float *)(A + 3568960) + 0, (float *)(A + 3594560) + 0, (float *)(A + 3556160) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 89600, (float *)(A + 4645760) + 89650, (float *)(A + 4645760) + 89700, (float *)(A + 4645760) + 89750);
+  k30_matmul((float *)(A + 4645760) + 89600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3543360) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 3556160) + 0, (float *)(A + 7117760) + 60800, (float *)(A + 3543360) + 0, (float *)(A + 3466560) + 0, (float *)(A + 3607360) + 0, (float *)(A + 3504960) + 0, (float *)(A + 3492160) + 0, (float *)(A + 3517760) + 0, (float *)(A + 3479360) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 102400, (float *)(A + 4645760) + 102450, (float *)(A + 4645760) + 102500, (float *)(A + 4645760) + 102550);
+  k30_matmul((float *)(A + 4645760) + 102400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3466560) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 3479360) + 0, (float *)(A + 7117760) + 57600, (float *)(A + 3466560) + 0, (float *)(A + 3389760) + 0, (float *)(A + 3530560) + 0, (float *)(A + 3428160) + 0, (float *)(A + 3415360) + 0, (float *)(A + 3440960) + 0, (float *)(A + 3402560) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 115200, (float *)(A + 4645760) + 115250, (float *)(A + 4645760) + 115300, (float *)(A + 4645760) + 115350);
+  k30_matmul((float *)(A + 4645760) + 115200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3389760) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 3402560) + 0, (float *)(A + 7117760) + 54400, (float *)(A + 3389760) + 0, (float *)(A + 3312960) + 0, (float *)(A + 3453760) + 0, (float *)(A + 3351360) + 0, (float *)(A + 3338560) + 0, (float *)(A + 3364160) + 0, (float *)(A + 3325760) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 128000, (float *)(A + 4645760) + 128050, (float *)(A + 4645760) + 128100, (float *)(A + 4645760) + 128150);
+  k30_matmul((float *)(A + 4645760) + 128000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3312960) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 3325760) + 0, (float *)(A + 7117760) + 51200, (float *)(A + 3312960) + 0, (float *)(A + 3236160) + 0, (float *)(A + 3376960) + 0, (float *)(A + 3274560) + 0, (float *)(A + 3261760) + 0, (float *)(A + 3287360) + 0, (float *)(A + 3248960) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 140800, (float *)(A + 4645760) + 140850, (float *)(A + 4645760) + 140900, (float *)(A + 4645760) + 140950);
+  k30_matmul((float *)(A + 4645760) + 140800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3236160) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 3248960) + 0, (float *)(A + 7117760) + 48000, (float *)(A + 3236160) + 0, (float *)(A + 3159360) + 0, (float *)(A + 3300160) + 0, (float *)(A + 3197760) + 0, (float *)(A + 3184960) + 0, (float *)(A + 3210560) + 0, (float *)(A + 3172160) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 153600, (float *)(A + 4645760) + 153650, (float *)(A + 4645760) + 153700, (float *)(A + 4645760) + 153750);
+  k30_matmul((float *)(A + 4645760) + 153600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3159360) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 3172160) + 0, (float *)(A + 7117760) + 44800, (float *)(A + 3159360) + 0, (float *)(A + 3082560) + 0, (float *)(A + 3223360) + 0, (float *)(A + 3120960) + 0, (float *)(A + 3108160) + 0, (float *)(A + 3133760) + 0, (float *)(A + 3095360) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 166400, (float *)(A + 4645760) + 166450, (float *)(A + 4645760) + 166500, (float *)(A + 4645760) + 166550);
+  k30_matmul((float *)(A + 4645760) + 166400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3082560) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 3095360) + 0, (float *)(A + 7117760) + 41600, (float *)(A + 3082560) + 0, (float *)(A + 3005760) + 0, (float *)(A + 3146560) + 0, (float *)(A + 3044160) + 0, (float *)(A + 3031360) + 0, (float *)(A + 3056960) + 0, (float *)(A + 3018560) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 179200, (float *)(A + 4645760) + 179250, (float *)(A + 4645760) + 179300, (float *)(A + 4645760) + 179350);
+  k30_matmul((float *)(A + 4645760) + 179200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 3005760) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 3018560) + 0, (float *)(A + 7117760) + 38400, (float *)(A + 3005760) + 0, (float *)(A + 2928960) + 0, (float *)(A + 3069760) + 0, (float *)(A + 2967360) + 0, (float *)(A + 2954560) + 0, (float *)(A + 2980160) + 0, (float *)(A + 2941760) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 192000, (float *)(A + 4645760) + 192050, (float *)(A + 4645760) + 192100, (float *)(A + 4645760) + 192150);
+  k30_matmul((float *)(A + 4645760) + 192000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2928960) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 2941760) + 0, (float *)(A + 7117760) + 35200, (float *)(A + 2928960) + 0, (float *)(A + 2852160) + 0, (float *)(A + 2992960) + 0, (float *)(A + 2890560) + 0, (float *)(A + 2877760) + 0, (float *)(A + 2903360) + 0, (float *)(A + 2864960) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 204800, (float *)(A + 4645760) + 204850, (float *)(A + 4645760) + 204900, (float *)(A + 4645760) + 204950);
+  k30_matmul((float *)(A + 4645760) + 204800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2852160) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 2864960) + 0, (float *)(A + 7117760) + 32000, (float *)(A + 2852160) + 0, (float *)(A + 2775360) + 0, (float *)(A + 2916160) + 0, (float *)(A + 2813760) + 0, (float *)(A + 2800960) + 0, (float *)(A + 2826560) + 0, (float *)(A + 2788160) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 217600, (float *)(A + 4645760) + 217650, (float *)(A + 4645760) + 217700, (float *)(A + 4645760) + 217750);
+  k30_matmul((float *)(A + 4645760) + 217600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2775360) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 2788160) + 0, (float *)(A + 7117760) + 28800, (float *)(A + 2775360) + 0, (float *)(A + 2698560) + 0, (float *)(A + 2839360) + 0, (float *)(A + 2736960) + 0, (float *)(A + 2724160) + 0, (float *)(A + 2749760) + 0, (float *)(A + 2711360) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 230400, (float *)(A + 4645760) + 230450, (float *)(A + 4645760) + 230500, (float *)(A + 4645760) + 230550);
+  k30_matmul((float *)(A + 4645760) + 230400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2698560) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 2711360) + 0, (float *)(A + 7117760) + 25600, (float *)(A + 2698560) + 0, (float *)(A + 2621760) + 0, (float *)(A + 2762560) + 0, (float *)(A + 2660160) + 0, (float *)(A + 2647360) + 0, (float *)(A + 2672960) + 0, (float *)(A + 2634560) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 243200, (float *)(A + 4645760) + 243250, (float *)(A + 4645760) + 243300, (float *)(A + 4645760) + 243350);
+  k30_matmul((float *)(A + 4645760) + 243200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2621760) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 2634560) + 0, (float *)(A + 7117760) + 22400, (float *)(A + 2621760) + 0, (float *)(A + 2544960) + 0, (float *)(A + 2685760) + 0, (float *)(A + 2583360) + 0, (float *)(A + 2570560) + 0, (float *)(A + 2596160) + 0, (float *)(A + 2557760) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 256000, (float *)(A + 4645760) + 256050, (float *)(A + 4645760) + 256100, (float *)(A + 4645760) + 256150);
+  k30_matmul((float *)(A + 4645760) + 256000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2544960) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 2557760) + 0, (float *)(A + 7117760) + 19200, (float *)(A + 2544960) + 0, (float *)(A + 2468160) + 0, (float *)(A + 2608960) + 0, (float *)(A + 2506560) + 0, (float *)(A + 2493760) + 0, (float *)(A + 2519360) + 0, (float *)(A + 2480960) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 268800, (float *)(A + 4645760) + 268850, (float *)(A + 4645760) + 268900, (float *)(A + 4645760) + 268950);
+  k30_matmul((float *)(A + 4645760) + 268800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2468160) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 2480960) + 0, (float *)(A + 7117760) + 16000, (float *)(A + 2468160) + 0, (float *)(A + 2391360) + 0, (float *)(A + 2532160) + 0, (float *)(A + 2429760) + 0, (float *)(A + 2416960) + 0, (float *)(A + 2442560) + 0, (float *)(A + 2404160) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 281600, (float *)(A + 4645760) + 281650, (float *)(A + 4645760) + 281700, (float *)(A + 4645760) + 281750);
+  k30_matmul((float *)(A + 4645760) + 281600, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2391360) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 2404160) + 0, (float *)(A + 7117760) + 12800, (float *)(A + 2391360) + 0, (float *)(A + 2314560) + 0, (float *)(A + 2455360) + 0, (float *)(A + 2352960) + 0, (float *)(A + 2340160) + 0, (float *)(A + 2365760) + 0, (float *)(A + 2327360) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 294400, (float *)(A + 4645760) + 294450, (float *)(A + 4645760) + 294500, (float *)(A + 4645760) + 294550);
+  k30_matmul((float *)(A + 4645760) + 294400, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2314560) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 2327360) + 0, (float *)(A + 7117760) + 9600, (float *)(A + 2314560) + 0, (float *)(A + 2237760) + 0, (float *)(A + 2378560) + 0, (float *)(A + 2276160) + 0, (float *)(A + 2263360) + 0, (float *)(A + 2288960) + 0, (float *)(A + 2250560) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 307200, (float *)(A + 4645760) + 307250, (float *)(A + 4645760) + 307300, (float *)(A + 4645760) + 307350);
+  k30_matmul((float *)(A + 4645760) + 307200, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2237760) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 2250560) + 0, (float *)(A + 7117760) + 6400, (float *)(A + 2237760) + 0, (float *)(A + 2160960) + 0, (float *)(A + 2301760) + 0, (float *)(A + 2199360) + 0, (float *)(A + 2186560) + 0, (float *)(A + 2212160) + 0, (float *)(A + 2173760) + 0, (float *)(A + 9140160) + 0, (float *)(A + 4645760) + 320000, (float *)(A + 4645760) + 320050, (float *)(A + 4645760) + 320100, (float *)(A + 4645760) + 320150);
+  k30_matmul((float *)(A + 4645760) + 320000, P + 5600 /* lstm1.weight_hh */, (float *)(A + 2160960) + 0, A + 1649664);
+  k40_mul_addn_mul((float *)(A + 9140160) + 0, (float *)(A + 2173760) + 0, (float *)(A + 7117760) + 3200, (float *)(A + 2160960) + 0, (float *)(A + 1659264) + 0, (float *)(A + 2224960) + 0, (float *)(A + 1697664) + 0, (float *)(A + 1684864) + 0, (float *)(A + 1776960) + 0, (float *)(A + 1672064) + 0, (float *)(A + 9152960) + 0, (float *)(A + 4645760) + 332800, (float *)(A + 4645760) + 332850, (float *)(A + 4645760) + 332900, (float *)(A + 4645760) + 332950);
+  k30_matmul((float *)(A + 4645760) + 332800, P + 5600 /* lstm1.weight_hh */, (float *)(A + 1776960) + 0, A + 9140160);
+  k41_mul_addn_mul((float *)(A + 9152960) + 0, (float *)(A + 1672064) + 0, (float *)(A + 7117760) + 0, (float *)(A + 1776960) + 0, (float *)(A + 203264) + 0, (float *)(A + 1789760) + 0, (float *)(A + 1764160) + 0, (float *)(A + 1751360) + 0, (float *)(A + 9140160) + 0, (float *)(A + 1649664) + 0, (float *)(A + 4248960) + 0);
+  k33_const((float *)(A + 203264) + 0);
+  k35_concat((float *)(A + 9140160) + 0, (float *)(A + 203264) + 0, (float *)(A + 1649664) + 0, (float *)(A + 4248960) + 0, (float *)(A + 4645760) + 345600);
+  k42_matmul((float *)(A + 4645760) + 0, (float *)(A + 2560) + 0, (float *)(A + 9140160) + 0, A + 4248960);
+  k57_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 4247424) + 0, (float *)(A + 4247488) + 0);
+  k58_pow_sub_div((float *)(A + 4247424) + 0, (float *)(A + 4247552) + 0);
+  k43_stack((float *)(A + 1802560) + 83200, (float *)(A + 1802560) + 80000, (float *)(A + 1802560) + 76800, (float *)(A + 1802560) + 73600, (float *)(A + 1802560) + 70400, (float *)(A + 1802560) + 67200, (float *)(A + 1802560) + 64000, (float *)(A + 1802560) + 60800, (float *)(A + 1802560) + 57600, (float *)(A + 1802560) + 54400, (float *)(A + 1802560) + 51200, (float *)(A + 1802560) + 48000, (float *)(A + 1802560) + 44800, (float *)(A + 1802560) + 41600, (float *)(A + 1802560) + 38400, (float *)(A + 1802560) + 35200, (float *)(A + 1802560) + 32000, (float *)(A + 1802560) + 28800, (float *)(A + 1802560) + 25600, (float *)(A + 1802560) + 22400, (float *)(A + 1802560) + 19200, (float *)(A + 1802560) + 16000, (float *)(A + 1802560) + 12800, (float *)(A + 1802560) + 9600, (float *)(A + 1802560) + 6400, (float *)(A + 1802560) + 3200, (float *)(A + 1802560) + 0, (float *)(A + 7117760) + 0);
+  k44_matmul((float *)(A + 4645760) + 0, (float *)(A + 7117760) + 0, (float *)(A + 9081280) + 0, A + 4248960);
+  k45_sum_to((float *)(A + 4645760) + 0, (float *)(A + 4247680) + 0);
+  k46_matmul((float *)(A + 7476160) + 0, (float *)(A + 1802560) + 0, (float *)(A + 1649664) + 0, A + 4248960);
+  k43_stack((float *)(A + 4287360) + 0, (float *)(A + 4287360) + 3200, (float *)(A + 4287360) + 6400, (float *)(A + 4287360) + 9600, (float *)(A + 4287360) + 12800, (float *)(A + 4287360) + 16000, (float *)(A + 4287360) + 19200, (float *)(A + 4287360) + 22400, (float *)(A + 4287360) + 25600, (float *)(A + 4287360) + 28800, (float *)(A + 4287360) + 32000, (float *)(A + 4287360) + 35200, (float *)(A + 4287360) + 38400, (float *)(A + 4287360) + 41600, (float *)(A + 4287360) + 44800, (float *)(A + 4287360) + 48000, (float *)(A + 4287360) + 51200, (float *)(A + 4287360) + 54400, (float *)(A + 4287360) + 57600, (float *)(A + 4287360) + 60800, (float *)(A + 4287360) + 64000, (float *)(A + 4287360) + 67200, (float *)(A + 4287360) + 70400, (float *)(A + 4287360) + 73600, (float *)(A + 4287360) + 76800, (float *)(A + 4287360) + 80000, (float *)(A + 4287360) + 83200, (float *)(A + 7117760) + 0);
+  k44_matmul((float *)(A + 7476160) + 12800, (float *)(A + 7117760) + 0, (float *)(A + 8909760) + 0, A + 4248960);
+  k45_sum_to((float *)(A + 7476160) + 0, (float *)(A + 9162560) + 0);
+  k46_matmul((float *)(A + 216064) + 0, (float *)(A + 4287360) + 0, (float *)(A + 8949760) + 0, A + 4248960);
+  k44_matmul((float *)(A + 216064) + 12800, (float *)(A + 6772160) + 0, (float *)(A + 8989760) + 0, A + 9029760);
+  k45_sum_to((float *)(A + 216064) + 0, (float *)(A + 9163392) + 0);
+  k47_matmul((float *)(A + 0) + 0, (float *)(A + 9063360) + 0, (float *)(A + 9076160) + 0, A + 9078208);
+  k48_sum_to((float *)(A + 0) + 0, (float *)(A + 4248512) + 0);
+  k49_mul_neg((float *)(A + 4247616) + 0, (float *)(A + 4248576) + 0);
+  k50_mul((float *)(A + 4247360) + 0, (float *)(A + 4247616) + 0);
+  k59_mul_mul_add(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 9140160) + 0, P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 4247488) + 0, (float *)(A + 4247552) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 6733760) + 0, (float *)(A + 9029760) + 0, (float *)(A + 9052160) + 0);
+  k60_mul_mul_add(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 9081280) + 0, P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 4247488) + 0, (float *)(A + 4247552) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 0) + 0, (float *)(A + 40000) + 0, (float *)(A + 80000) + 0);
+  k61_mul_mul_mul(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 89008 /* opt.lstm1.bias_hh.exp_avg */, P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 4247680) + 0, P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 4247488) + 0, (float *)(A + 4247552) + 0, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, (float *)(A + 9164224) + 0, (float *)(A + 9074560) + 0, (float *)(A + 9078208) + 0, (float *)(A + 9079040) + 0, (float *)(A + 9079872) + 0, (float *)(A + 6756160) + 0);
+  k60_mul_mul_add(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 1649664) + 0, P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 4247488) + 0, (float *)(A + 4247552) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 9081280) + 0, (float *)(A + 120000) + 0, (float *)(A + 160000) + 0);
+  k60_mul_mul_add(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 8909760) + 0, P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 4247488) + 0, (float *)(A + 4247552) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 6772160) + 0, (float *)(A + 6812160) + 0, (float *)(A + 6852160) + 0);
+  k61_mul_mul_mul(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, P + 129840 /* opt.lstm2.bias_hh.exp_avg */, P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 9162560) + 0, P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 4247488) + 0, (float *)(A + 4247552) + 0, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, (float *)(A + 4247680) + 0, (float *)(A + 200000) + 0, (float *)(A + 200832) + 0, (float *)(A + 201664) + 0, (float *)(A + 6756992) + 0, (float *)(A + 6757824) + 0);
+  k60_mul_mul_add(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 8949760) + 0, P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 4247488) + 0, (float *)(A + 4247552) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 6892160) + 0, (float *)(A + 6932160) + 0, (float *)(A + 6972160) + 0);
+  k60_mul_mul_add(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 8989760) + 0, P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 4247488) + 0, (float *)(A + 4247552) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 7012160) + 0, (float *)(A + 7052160) + 0, (float *)(A + 7117760) + 0);
+  k61_mul_mul_mul(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, P + 170672 /* opt.lstm3.bias_hh.exp_avg */, P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 9163392) + 0, P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 4247488) + 0, (float *)(A + 4247552) + 0, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, (float *)(A + 6758656) + 0, (float *)(A + 6759488) + 0, (float *)(A + 6760320) + 0, (float *)(A + 6761152) + 0, (float *)(A + 6761984) + 0, (float *)(A + 6762816) + 0);
+  k62_mul_mul_add(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 9076160) + 0, P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 4247488) + 0, (float *)(A + 4247552) + 0, P + 56848 /* dense1.weight */, (float *)(A + 6763648) + 0, (float *)(A + 6765696) + 0, (float *)(A + 6767744) + 0);
+  k63_mul_mul_add(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 4248512) + 0, P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4247488) + 0, (float *)(A + 4247552) + 0, P + 57360 /* dense1.bias */, (float *)(A + 4248640) + 0, (float *)(A + 4248704) + 0, (float *)(A + 4248768) + 0);
 }
 
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -6245,118 +4205,72 @@ float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_train_step_1(P, in, A, seed);
   mnist_stacked_lstm_train_step_2(P, in, A, seed);
   mnist_stacked_lstm_train_step_3(P, in, A, seed);
-  mnist_stacked_lstm_train_step_4(P, in, A, seed);
-  mnist_stacked_lstm_train_step_5(P, in, A, seed);
-  mnist_stacked_lstm_train_step_6(P, in, A, seed);
-  mnist_stacked_lstm_train_step_7(P, in, A, seed);
-  k58_copy((float *)(A + 4298688) + 0, &loss);
-  if (metrics) k58_copy((float *)(A + 4298816) + 0, &metrics->accuracy);
-  k58_copy((float *)(A + 4298624) + 0, params + 57376);
-  k59_copy((float *)(A + 2200960) + 0, params + 57392);
-  k59_copy((float *)(A + 9088960) + 0, params + 62992);
-  k59_copy((float *)(A + 4826560) + 0, params + 0);
-  k60_copy((float *)(A + 5784960) + 0, params + 68592);
-  k60_copy((float *)(A + 2160960) + 0, params + 78592);
-  k60_copy((float *)(A + 5938560) + 0, params + 5600);
-  k61_copy((float *)(A + 9157120) + 0, params + 88592);
-  k61_copy((float *)(A + 4298880) + 0, params + 88800);
-  k61_copy((float *)(A + 2223360) + 0, params + 15600);
-  k61_copy((float *)(A + 9113024) + 0, params + 89008);
-  k61_copy((float *)(A + 9136960) + 0, params + 89216);
-  k61_copy((float *)(A + 4848960) + 0, params + 15808);
-  k60_copy((float *)(A + 4786560) + 0, params + 89424);
-  k60_copy((float *)(A + 4863360) + 0, params + 99424);
-  k60_copy((float *)(A + 4940160) + 0, params + 16016);
-  k60_copy((float *)(A + 5016960) + 0, params + 109424);
-  k60_copy((float *)(A + 5093760) + 0, params + 119424);
-  k60_copy((float *)(A + 5170560) + 0, params + 26016);
-  k61_copy((float *)(A + 9111360) + 0, params + 129424);
-  k61_copy((float *)(A + 9112192) + 0, params + 129632);
-  k61_copy((float *)(A + 9137792) + 0, params + 36016);
-  k61_copy((float *)(A + 9153792) + 0, params + 129840);
-  k61_copy((float *)(A + 9154624) + 0, params + 130048);
-  k61_copy((float *)(A + 4780352) + 0, params + 36224);
-  k60_copy((float *)(A + 5247360) + 0, params + 130256);
-  k60_copy((float *)(A + 5324160) + 0, params + 140256);
-  k60_copy((float *)(A + 5400960) + 0, params + 36432);
-  k60_copy((float *)(A + 5477760) + 0, params + 150256);
-  k60_copy((float *)(A + 5554560) + 0, params + 160256);
-  k60_copy((float *)(A + 5631360) + 0, params + 46432);
-  k61_copy((float *)(A + 9138624) + 0, params + 170256);
-  k61_copy((float *)(A + 9152960) + 0, params + 170464);
-  k61_copy((float *)(A + 9155456) + 0, params + 56432);
-  k61_copy((float *)(A + 4773760) + 0, params + 170672);
-  k61_copy((float *)(A + 4774592) + 0, params + 170880);
-  k61_copy((float *)(A + 4781184) + 0, params + 56640);
-  k62_copy((float *)(A + 4784448) + 0, params + 171088);
-  k62_copy((float *)(A + 4776256) + 0, params + 171600);
-  k62_copy((float *)(A + 4850560) + 0, params + 56848);
-  k63_copy((float *)(A + 4299840) + 0, params + 172112);
-  k63_copy((float *)(A + 4299712) + 0, params + 172128);
-  k63_copy((float *)(A + 4786496) + 0, params + 57360);
+  k51_copy((float *)(A + 4248576) + 0, &loss);
+  if (metrics) k51_copy((float *)(A + 4247616) + 0, &metrics->accuracy);
+  k51_copy((float *)(A + 4247424) + 0, params + 57376);
+  k52_copy((float *)(A + 6733760) + 0, params + 57392);
+  k52_copy((float *)(A + 9029760) + 0, params + 62992);
+  k52_copy((float *)(A + 9052160) + 0, params + 0);
+  k53_copy((float *)(A + 0) + 0, params + 68592);
+  k53_copy((float *)(A + 40000) + 0, params + 78592);
+  k53_copy((float *)(A + 80000) + 0, params + 5600);
+  k54_copy((float *)(A + 9164224) + 0, params + 88592);
+  k54_copy((float *)(A + 9074560) + 0, params + 88800);
+  k54_copy((float *)(A + 9078208) + 0, params + 15600);
+  k54_copy((float *)(A + 9079040) + 0, params + 89008);
+  k54_copy((float *)(A + 9079872) + 0, params + 89216);
+  k54_copy((float *)(A + 6756160) + 0, params + 15808);
+  k53_copy((float *)(A + 9081280) + 0, params + 89424);
+  k53_copy((float *)(A + 120000) + 0, params + 99424);
+  k53_copy((float *)(A + 160000) + 0, params + 16016);
+  k53_copy((float *)(A + 6772160) + 0, params + 109424);
+  k53_copy((float *)(A + 6812160) + 0, params + 119424);
+  k53_copy((float *)(A + 6852160) + 0, params + 26016);
+  k54_copy((float *)(A + 4247680) + 0, params + 129424);
+  k54_copy((float *)(A + 200000) + 0, params + 129632);
+  k54_copy((float *)(A + 200832) + 0, params + 36016);
+  k54_copy((float *)(A + 201664) + 0, params + 129840);
+  k54_copy((float *)(A + 6756992) + 0, params + 130048);
+  k54_copy((float *)(A + 6757824) + 0, params + 36224);
+  k53_copy((float *)(A + 6892160) + 0, params + 130256);
+  k53_copy((float *)(A + 6932160) + 0, params + 140256);
+  k53_copy((float *)(A + 6972160) + 0, params + 36432);
+  k53_copy((float *)(A + 7012160) + 0, params + 150256);
+  k53_copy((float *)(A + 7052160) + 0, params + 160256);
+  k53_copy((float *)(A + 7117760) + 0, params + 46432);
+  k54_copy((float *)(A + 6758656) + 0, params + 170256);
+  k54_copy((float *)(A + 6759488) + 0, params + 170464);
+  k54_copy((float *)(A + 6760320) + 0, params + 56432);
+  k54_copy((float *)(A + 6761152) + 0, params + 170672);
+  k54_copy((float *)(A + 6761984) + 0, params + 170880);
+  k54_copy((float *)(A + 6762816) + 0, params + 56640);
+  k55_copy((float *)(A + 6763648) + 0, params + 171088);
+  k55_copy((float *)(A + 6765696) + 0, params + 171600);
+  k55_copy((float *)(A + 6767744) + 0, params + 56848);
+  k56_copy((float *)(A + 4248640) + 0, params + 172112);
+  k56_copy((float *)(A + 4248704) + 0, params + 172128);
+  k56_copy((float *)(A + 4248768) + 0, params + 57360);
   return loss;
 }
 
 static void mnist_stacked_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k64_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 0) + 0);
-  k65_mul_mul(in + 0 /* grad.lstm1.weight_ih */, (float *)(A + 22400) + 0);
-  k66_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 44800) + 0, (float *)(A + 44864) + 0);
-  k67_mul_add_sqrt(P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 22400) + 0, (float *)(A + 44864) + 0, (float *)(A + 44928) + 0, (float *)(A + 67328) + 0);
-  k68_pow_sub_div((float *)(A + 44800) + 0, (float *)(A + 22400) + 0);
-  k69_mul(in + 5600 /* grad.lstm1.weight_hh */, (float *)(A + 89728) + 0);
-  k70_mul_mul(in + 5600 /* grad.lstm1.weight_hh */, (float *)(A + 129728) + 0);
-  k71_mul_add_sqrt(P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 129728) + 0, (float *)(A + 44864) + 0, (float *)(A + 169728) + 0, (float *)(A + 209728) + 0);
-  k72_mul(in + 15600 /* grad.lstm1.bias_ih */, (float *)(A + 22464) + 0);
-  k73_mul_mul(in + 15600 /* grad.lstm1.bias_ih */, (float *)(A + 23296) + 0);
-  k74_mul_add_sqrt(P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 23296) + 0, (float *)(A + 44864) + 0, (float *)(A + 24128) + 0, (float *)(A + 24960) + 0);
-  k72_mul(in + 15808 /* grad.lstm1.bias_hh */, (float *)(A + 23296) + 0);
-  k73_mul_mul(in + 15808 /* grad.lstm1.bias_hh */, (float *)(A + 25792) + 0);
-  k74_mul_add_sqrt(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 25792) + 0, (float *)(A + 44864) + 0, (float *)(A + 26624) + 0, (float *)(A + 27456) + 0);
-  k69_mul(in + 16016 /* grad.lstm2.weight_ih */, (float *)(A + 129728) + 0);
-  k70_mul_mul(in + 16016 /* grad.lstm2.weight_ih */, (float *)(A + 249728) + 0);
-  k71_mul_add_sqrt(P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 249728) + 0, (float *)(A + 44864) + 0, (float *)(A + 289728) + 0, (float *)(A + 329728) + 0);
-  k69_mul(in + 26016 /* grad.lstm2.weight_hh */, (float *)(A + 249728) + 0);
-  k70_mul_mul(in + 26016 /* grad.lstm2.weight_hh */, (float *)(A + 369728) + 0);
-  k71_mul_add_sqrt(P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 369728) + 0, (float *)(A + 44864) + 0, (float *)(A + 409728) + 0, (float *)(A + 449728) + 0);
-  k72_mul(in + 36016 /* grad.lstm2.bias_ih */, (float *)(A + 25792) + 0);
-  k73_mul_mul(in + 36016 /* grad.lstm2.bias_ih */, (float *)(A + 28288) + 0);
-  k74_mul_add_sqrt(P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 28288) + 0, (float *)(A + 44864) + 0, (float *)(A + 29120) + 0, (float *)(A + 29952) + 0);
-  k72_mul(in + 36224 /* grad.lstm2.bias_hh */, (float *)(A + 28288) + 0);
-  k73_mul_mul(in + 36224 /* grad.lstm2.bias_hh */, (float *)(A + 30784) + 0);
-  k74_mul_add_sqrt(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 30784) + 0, (float *)(A + 44864) + 0, (float *)(A + 31616) + 0, (float *)(A + 32448) + 0);
-  k69_mul(in + 36432 /* grad.lstm3.weight_ih */, (float *)(A + 369728) + 0);
-  k70_mul_mul(in + 36432 /* grad.lstm3.weight_ih */, (float *)(A + 489728) + 0);
-  k71_mul_add_sqrt(P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 489728) + 0, (float *)(A + 44864) + 0, (float *)(A + 529728) + 0, (float *)(A + 569728) + 0);
-  k69_mul(in + 46432 /* grad.lstm3.weight_hh */, (float *)(A + 489728) + 0);
-  k70_mul_mul(in + 46432 /* grad.lstm3.weight_hh */, (float *)(A + 609728) + 0);
-  k71_mul_add_sqrt(P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 609728) + 0, (float *)(A + 44864) + 0, (float *)(A + 649728) + 0, (float *)(A + 689728) + 0);
-  k72_mul(in + 56432 /* grad.lstm3.bias_ih */, (float *)(A + 30784) + 0);
-  k73_mul_mul(in + 56432 /* grad.lstm3.bias_ih */, (float *)(A + 33280) + 0);
-  k74_mul_add_sqrt(P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 33280) + 0, (float *)(A + 44864) + 0, (float *)(A + 34112) + 0, (float *)(A + 34944) + 0);
-  k72_mul(in + 56640 /* grad.lstm3.bias_hh */, (float *)(A + 33280) + 0);
-  k73_mul_mul(in + 56640 /* grad.lstm3.bias_hh */, (float *)(A + 35776) + 0);
-  k74_mul_add_sqrt(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 35776) + 0, (float *)(A + 44864) + 0, (float *)(A + 36608) + 0, (float *)(A + 37440) + 0);
-  k75_mul(in + 56848 /* grad.dense1.weight */, (float *)(A + 38272) + 0);
-  k76_mul_mul(in + 56848 /* grad.dense1.weight */, (float *)(A + 40320) + 0);
-  k77_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 40320) + 0, (float *)(A + 44864) + 0, (float *)(A + 42368) + 0, (float *)(A + 609728) + 0);
-  k78_mul(in + 57360 /* grad.dense1.bias */, (float *)(A + 44416) + 0);
-  k79_mul_mul(in + 57360 /* grad.dense1.bias */, (float *)(A + 44480) + 0);
-  k80_mul_add_sqrt(P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 44480) + 0, (float *)(A + 44864) + 0, (float *)(A + 44544) + 0, (float *)(A + 44608) + 0);
-  k81_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 67328) + 0, (float *)(A + 22400) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 611776) + 0, (float *)(A + 729728) + 0);
-  k82_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, (float *)(A + 89728) + 0, (float *)(A + 209728) + 0, (float *)(A + 22400) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 752128) + 0, (float *)(A + 792128) + 0);
-  k83_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, (float *)(A + 22464) + 0, (float *)(A + 24960) + 0, (float *)(A + 22400) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 35776) + 0, (float *)(A + 40320) + 0);
-  k83_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, (float *)(A + 23296) + 0, (float *)(A + 27456) + 0, (float *)(A + 22400) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 22464) + 0, (float *)(A + 24960) + 0);
-  k82_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, (float *)(A + 129728) + 0, (float *)(A + 329728) + 0, (float *)(A + 22400) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 209728) + 0, (float *)(A + 67328) + 0);
-  k82_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, (float *)(A + 249728) + 0, (float *)(A + 449728) + 0, (float *)(A + 22400) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 329728) + 0, (float *)(A + 107328) + 0);
-  k83_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, (float *)(A + 25792) + 0, (float *)(A + 29952) + 0, (float *)(A + 22400) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 23296) + 0, (float *)(A + 27456) + 0);
-  k83_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, (float *)(A + 28288) + 0, (float *)(A + 32448) + 0, (float *)(A + 22400) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 25792) + 0, (float *)(A + 29952) + 0);
-  k82_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, (float *)(A + 369728) + 0, (float *)(A + 569728) + 0, (float *)(A + 22400) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 249728) + 0, (float *)(A + 449728) + 0);
-  k82_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, (float *)(A + 489728) + 0, (float *)(A + 689728) + 0, (float *)(A + 22400) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 369728) + 0, (float *)(A + 569728) + 0);
-  k83_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, (float *)(A + 30784) + 0, (float *)(A + 34944) + 0, (float *)(A + 22400) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 28288) + 0, (float *)(A + 32448) + 0);
-  k83_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, (float *)(A + 33280) + 0, (float *)(A + 37440) + 0, (float *)(A + 22400) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 30784) + 0, (float *)(A + 34944) + 0);
-  k84_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, (float *)(A + 38272) + 0, (float *)(A + 609728) + 0, (float *)(A + 22400) + 0, P + 56848 /* dense1.weight */, (float *)(A + 634176) + 0, (float *)(A + 636224) + 0);
-  k85_mul_add_div(P + 172112 /* opt.dense1.bias.exp_avg */, (float *)(A + 44416) + 0, (float *)(A + 44608) + 0, (float *)(A + 22400) + 0, P + 57360 /* dense1.bias */, (float *)(A + 44480) + 0, (float *)(A + 44864) + 0);
+  k57_add_pow_sub(P + 57376 /* opt.step */, (float *)(A + 0) + 0, (float *)(A + 64) + 0);
+  k58_pow_sub_div((float *)(A + 0) + 0, (float *)(A + 128) + 0);
+  k59_mul_mul_add(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, in + 0 /* grad.lstm1.weight_ih */, P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 0 /* lstm1.weight_ih */, (float *)(A + 192) + 0, (float *)(A + 22592) + 0, (float *)(A + 44992) + 0);
+  k60_mul_mul_add(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, in + 5600 /* grad.lstm1.weight_hh */, P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 5600 /* lstm1.weight_hh */, (float *)(A + 67392) + 0, (float *)(A + 107392) + 0, (float *)(A + 147392) + 0);
+  k64_mul_mul_add(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, in + 15600 /* grad.lstm1.bias_ih */, P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 187392) + 0, (float *)(A + 188224) + 0, (float *)(A + 189056) + 0);
+  k64_mul_mul_add(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, in + 15808 /* grad.lstm1.bias_hh */, P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 189888) + 0, (float *)(A + 190720) + 0, (float *)(A + 191552) + 0);
+  k60_mul_mul_add(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, in + 16016 /* grad.lstm2.weight_ih */, P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 16016 /* lstm2.weight_ih */, (float *)(A + 192384) + 0, (float *)(A + 232384) + 0, (float *)(A + 272384) + 0);
+  k60_mul_mul_add(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, in + 26016 /* grad.lstm2.weight_hh */, P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 26016 /* lstm2.weight_hh */, (float *)(A + 312384) + 0, (float *)(A + 352384) + 0, (float *)(A + 392384) + 0);
+  k64_mul_mul_add(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, in + 36016 /* grad.lstm2.bias_ih */, P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 432384) + 0, (float *)(A + 433216) + 0, (float *)(A + 434048) + 0);
+  k64_mul_mul_add(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, in + 36224 /* grad.lstm2.bias_hh */, P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 434880) + 0, (float *)(A + 435712) + 0, (float *)(A + 436544) + 0);
+  k60_mul_mul_add(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, in + 36432 /* grad.lstm3.weight_ih */, P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 36432 /* lstm3.weight_ih */, (float *)(A + 437376) + 0, (float *)(A + 477376) + 0, (float *)(A + 517376) + 0);
+  k60_mul_mul_add(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, in + 46432 /* grad.lstm3.weight_hh */, P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 46432 /* lstm3.weight_hh */, (float *)(A + 557376) + 0, (float *)(A + 597376) + 0, (float *)(A + 637376) + 0);
+  k64_mul_mul_add(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, in + 56432 /* grad.lstm3.bias_ih */, P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 677376) + 0, (float *)(A + 678208) + 0, (float *)(A + 679040) + 0);
+  k64_mul_mul_add(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, in + 56640 /* grad.lstm3.bias_hh */, P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 679872) + 0, (float *)(A + 680704) + 0, (float *)(A + 681536) + 0);
+  k62_mul_mul_add(P + 171088 /* opt.dense1.weight.exp_avg */, in + 56848 /* grad.dense1.weight */, P + 171600 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 56848 /* dense1.weight */, (float *)(A + 682368) + 0, (float *)(A + 684416) + 0, (float *)(A + 686464) + 0);
+  k63_mul_mul_add(P + 172112 /* opt.dense1.bias.exp_avg */, in + 57360 /* grad.dense1.bias */, P + 172128 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 57360 /* dense1.bias */, (float *)(A + 688512) + 0, (float *)(A + 688576) + 0, (float *)(A + 688640) + 0);
 }
 
 void mnist_stacked_lstm_apply(float *params, const float *grads, void *arena) {
@@ -6366,49 +4280,49 @@ void mnist_stacked_lstm_apply(float *params, const float *grads, void *arena) {
   const float *in = grads;
   (void)P, (void)A;
   mnist_stacked_lstm_apply_1(P, in, A, seed);
-  k58_copy((float *)(A + 44800) + 0, params + 57376);
-  k59_copy((float *)(A + 611776) + 0, params + 57392);
-  k59_copy((float *)(A + 44928) + 0, params + 62992);
-  k59_copy((float *)(A + 729728) + 0, params + 0);
-  k60_copy((float *)(A + 752128) + 0, params + 68592);
-  k60_copy((float *)(A + 169728) + 0, params + 78592);
-  k60_copy((float *)(A + 792128) + 0, params + 5600);
-  k61_copy((float *)(A + 35776) + 0, params + 88592);
-  k61_copy((float *)(A + 24128) + 0, params + 88800);
-  k61_copy((float *)(A + 40320) + 0, params + 15600);
-  k61_copy((float *)(A + 22464) + 0, params + 89008);
-  k61_copy((float *)(A + 26624) + 0, params + 89216);
-  k61_copy((float *)(A + 24960) + 0, params + 15808);
-  k60_copy((float *)(A + 209728) + 0, params + 89424);
-  k60_copy((float *)(A + 289728) + 0, params + 99424);
-  k60_copy((float *)(A + 67328) + 0, params + 16016);
-  k60_copy((float *)(A + 329728) + 0, params + 109424);
-  k60_copy((float *)(A + 409728) + 0, params + 119424);
-  k60_copy((float *)(A + 107328) + 0, params + 26016);
-  k61_copy((float *)(A + 23296) + 0, params + 129424);
-  k61_copy((float *)(A + 29120) + 0, params + 129632);
-  k61_copy((float *)(A + 27456) + 0, params + 36016);
-  k61_copy((float *)(A + 25792) + 0, params + 129840);
-  k61_copy((float *)(A + 31616) + 0, params + 130048);
-  k61_copy((float *)(A + 29952) + 0, params + 36224);
-  k60_copy((float *)(A + 249728) + 0, params + 130256);
-  k60_copy((float *)(A + 529728) + 0, params + 140256);
-  k60_copy((float *)(A + 449728) + 0, params + 36432);
-  k60_copy((float *)(A + 369728) + 0, params + 150256);
-  k60_copy((float *)(A + 649728) + 0, params + 160256);
-  k60_copy((float *)(A + 569728) + 0, params + 46432);
-  k61_copy((float *)(A + 28288) + 0, params + 170256);
-  k61_copy((float *)(A + 34112) + 0, params + 170464);
-  k61_copy((float *)(A + 32448) + 0, params + 56432);
-  k61_copy((float *)(A + 30784) + 0, params + 170672);
-  k61_copy((float *)(A + 36608) + 0, params + 170880);
-  k61_copy((float *)(A + 34944) + 0, params + 56640);
-  k62_copy((float *)(A + 634176) + 0, params + 171088);
-  k62_copy((float *)(A + 42368) + 0, params + 171600);
-  k62_copy((float *)(A + 636224) + 0, params + 56848);
-  k63_copy((float *)(A + 44480) + 0, params + 172112);
-  k63_copy((float *)(A + 44544) + 0, params + 172128);
-  k63_copy((float *)(A + 44864) + 0, params + 57360);
+  k51_copy((float *)(A + 0) + 0, params + 57376);
+  k52_copy((float *)(A + 192) + 0, params + 57392);
+  k52_copy((float *)(A + 22592) + 0, params + 62992);
+  k52_copy((float *)(A + 44992) + 0, params + 0);
+  k53_copy((float *)(A + 67392) + 0, params + 68592);
+  k53_copy((float *)(A + 107392) + 0, params + 78592);
+  k53_copy((float *)(A + 147392) + 0, params + 5600);
+  k54_copy((float *)(A + 187392) + 0, params + 88592);
+  k54_copy((float *)(A + 188224) + 0, params + 88800);
+  k54_copy((float *)(A + 189056) + 0, params + 15600);
+  k54_copy((float *)(A + 189888) + 0, params + 89008);
+  k54_copy((float *)(A + 190720) + 0, params + 89216);
+  k54_copy((float *)(A + 191552) + 0, params + 15808);
+  k53_copy((float *)(A + 192384) + 0, params + 89424);
+  k53_copy((float *)(A + 232384) + 0, params + 99424);
+  k53_copy((float *)(A + 272384) + 0, params + 16016);
+  k53_copy((float *)(A + 312384) + 0, params + 109424);
+  k53_copy((float *)(A + 352384) + 0, params + 119424);
+  k53_copy((float *)(A + 392384) + 0, params + 26016);
+  k54_copy((float *)(A + 432384) + 0, params + 129424);
+  k54_copy((float *)(A + 433216) + 0, params + 129632);
+  k54_copy((float *)(A + 434048) + 0, params + 36016);
+  k54_copy((float *)(A + 434880) + 0, params + 129840);
+  k54_copy((float *)(A + 435712) + 0, params + 130048);
+  k54_copy((float *)(A + 436544) + 0, params + 36224);
+  k53_copy((float *)(A + 437376) + 0, params + 130256);
+  k53_copy((float *)(A + 477376) + 0, params + 140256);
+  k53_copy((float *)(A + 517376) + 0, params + 36432);
+  k53_copy((float *)(A + 557376) + 0, params + 150256);
+  k53_copy((float *)(A + 597376) + 0, params + 160256);
+  k53_copy((float *)(A + 637376) + 0, params + 46432);
+  k54_copy((float *)(A + 677376) + 0, params + 170256);
+  k54_copy((float *)(A + 678208) + 0, params + 170464);
+  k54_copy((float *)(A + 679040) + 0, params + 56432);
+  k54_copy((float *)(A + 679872) + 0, params + 170672);
+  k54_copy((float *)(A + 680704) + 0, params + 170880);
+  k54_copy((float *)(A + 681536) + 0, params + 56640);
+  k55_copy((float *)(A + 682368) + 0, params + 171088);
+  k55_copy((float *)(A + 684416) + 0, params + 171600);
+  k55_copy((float *)(A + 686464) + 0, params + 56848);
+  k56_copy((float *)(A + 688512) + 0, params + 172112);
+  k56_copy((float *)(A + 688576) + 0, params + 172128);
+  k56_copy((float *)(A + 688640) + 0, params + 57360);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -6442,33 +4356,21 @@ void mnist_stacked_lstm_step_prepare(const float *params, float *step_params) {
 
 static void mnist_stacked_lstm_step_1(const float *restrict P, const mnist_stacked_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k86_sub_div(in->x + 0, (float *)(A + 0) + 0);
-  k87_matmul((float *)(A + 0) + 0, P + 0 /* lstm1.weight_ih, transposed */, (float *)(A + 128) + 0);
-  k88_matmul(in->state0 + 0, P + 5600 /* lstm1.weight_hh, transposed */, (float *)(A + 960) + 0);
-  k89_add((float *)(A + 960) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1792) + 0);
-  k90_add_add((float *)(A + 128) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 1792) + 0, (float *)(A + 960) + 0);
-  k91_tanh((float *)(A + 960) + 100, (float *)(A + 1792) + 0);
-  k92_sigmoid_mul((float *)(A + 960) + 0, (float *)(A + 1792) + 0, (float *)(A + 2048) + 0);
-  k93_sigmoid_mul_add((float *)(A + 960) + 50, in->state1 + 0, (float *)(A + 2048) + 0, (float *)(A + 1792) + 0, (float *)(A + 2304) + 0);
-  k92_sigmoid_mul((float *)(A + 960) + 150, (float *)(A + 2304) + 0, (float *)(A + 2048) + 0);
-  k88_matmul((float *)(A + 2048) + 0, P + 16016 /* lstm2.weight_ih, transposed */, (float *)(A + 0) + 0);
-  k88_matmul(in->state2 + 0, P + 26016 /* lstm2.weight_hh, transposed */, (float *)(A + 832) + 0);
-  k89_add((float *)(A + 832) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 2624) + 0);
-  k90_add_add((float *)(A + 0) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 2624) + 0, (float *)(A + 832) + 0);
-  k91_tanh((float *)(A + 832) + 100, (float *)(A + 2304) + 0);
-  k92_sigmoid_mul((float *)(A + 832) + 0, (float *)(A + 2304) + 0, (float *)(A + 0) + 0);
-  k93_sigmoid_mul_add((float *)(A + 832) + 50, in->state3 + 0, (float *)(A + 0) + 0, (float *)(A + 2304) + 0, (float *)(A + 256) + 0);
-  k92_sigmoid_mul((float *)(A + 832) + 150, (float *)(A + 256) + 0, (float *)(A + 0) + 0);
-  k88_matmul((float *)(A + 0) + 0, P + 36432 /* lstm3.weight_ih, transposed */, (float *)(A + 2624) + 0);
-  k88_matmul(in->state4 + 0, P + 46432 /* lstm3.weight_hh, transposed */, (float *)(A + 512) + 0);
-  k89_add((float *)(A + 512) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 3456) + 0);
-  k90_add_add((float *)(A + 2624) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 3456) + 0, (float *)(A + 512) + 0);
-  k91_tanh((float *)(A + 512) + 100, (float *)(A + 256) + 0);
-  k92_sigmoid_mul((float *)(A + 512) + 0, (float *)(A + 256) + 0, (float *)(A + 1344) + 0);
-  k93_sigmoid_mul_add((float *)(A + 512) + 50, in->state5 + 0, (float *)(A + 1344) + 0, (float *)(A + 256) + 0, (float *)(A + 2624) + 0);
-  k92_sigmoid_mul((float *)(A + 512) + 150, (float *)(A + 2624) + 0, (float *)(A + 1344) + 0);
-  k94_matmul((float *)(A + 1344) + 0, P + 56848 /* dense1.weight, transposed */, (float *)(A + 2560) + 0);
-  k95_add((float *)(A + 2560) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
+  k65_sub_div(in->x + 0, (float *)(A + 0) + 0);
+  k66_matmul((float *)(A + 0) + 0, P + 0 /* lstm1.weight_ih, transposed */, (float *)(A + 128) + 0);
+  k67_matmul(in->state0 + 0, P + 5600 /* lstm1.weight_hh, transposed */, (float *)(A + 960) + 0);
+  k68_add_add_add((float *)(A + 128) + 0, P + 15600 /* lstm1.bias_ih */, (float *)(A + 960) + 0, P + 15808 /* lstm1.bias_hh */, (float *)(A + 1792) + 0);
+  k69_sigmoid_sigmoid_mul((float *)(A + 1792) + 150, (float *)(A + 1792) + 50, in->state1 + 0, (float *)(A + 1792) + 0, (float *)(A + 1792) + 100, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k67_matmul((float *)(A + 256) + 0, P + 16016 /* lstm2.weight_ih, transposed */, (float *)(A + 512) + 0);
+  k67_matmul(in->state2 + 0, P + 26016 /* lstm2.weight_hh, transposed */, (float *)(A + 1344) + 0);
+  k68_add_add_add((float *)(A + 512) + 0, P + 36016 /* lstm2.bias_ih */, (float *)(A + 1344) + 0, P + 36224 /* lstm2.bias_hh */, (float *)(A + 2624) + 0);
+  k69_sigmoid_sigmoid_mul((float *)(A + 2624) + 150, (float *)(A + 2624) + 50, in->state3 + 0, (float *)(A + 2624) + 0, (float *)(A + 2624) + 100, (float *)(A + 512) + 0, (float *)(A + 768) + 0);
+  k67_matmul((float *)(A + 768) + 0, P + 36432 /* lstm3.weight_ih, transposed */, (float *)(A + 1024) + 0);
+  k67_matmul(in->state4 + 0, P + 46432 /* lstm3.weight_hh, transposed */, (float *)(A + 1856) + 0);
+  k68_add_add_add((float *)(A + 1024) + 0, P + 56432 /* lstm3.bias_ih */, (float *)(A + 1856) + 0, P + 56640 /* lstm3.bias_hh */, (float *)(A + 3456) + 0);
+  k69_sigmoid_sigmoid_mul((float *)(A + 3456) + 150, (float *)(A + 3456) + 50, in->state5 + 0, (float *)(A + 3456) + 0, (float *)(A + 3456) + 100, (float *)(A + 1024) + 0, (float *)(A + 1280) + 0);
+  k70_matmul((float *)(A + 1280) + 0, P + 56848 /* dense1.weight, transposed */, (float *)(A + 1536) + 0);
+  k71_add((float *)(A + 1536) + 0, P + 57360 /* dense1.bias */, (float *)(A + 1600) + 0);
 }
 
 void mnist_stacked_lstm_step(const float *step_params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena) {
@@ -6487,13 +4389,13 @@ void mnist_stacked_lstm_step(const float *step_params, mnist_stacked_lstm_state 
   in_.state5 = state->state5;
   (void)P, (void)A;
   mnist_stacked_lstm_step_1(P, in, A, seed);
-  if (out) k96_copy((float *)(A + 1600) + 0, out->logits);
-  k97_copy((float *)(A + 2048) + 0, state->state0);
-  k97_copy((float *)(A + 1792) + 0, state->state1);
-  k97_copy((float *)(A + 0) + 0, state->state2);
-  k97_copy((float *)(A + 2304) + 0, state->state3);
-  k97_copy((float *)(A + 1344) + 0, state->state4);
-  k97_copy((float *)(A + 256) + 0, state->state5);
+  if (out) k72_copy((float *)(A + 1600) + 0, out->logits);
+  k73_copy((float *)(A + 256) + 0, state->state0);
+  k73_copy((float *)(A + 0) + 0, state->state1);
+  k73_copy((float *)(A + 768) + 0, state->state2);
+  k73_copy((float *)(A + 512) + 0, state->state3);
+  k73_copy((float *)(A + 1280) + 0, state->state4);
+  k73_copy((float *)(A + 1024) + 0, state->state5);
 }
 
 void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
@@ -6506,7 +4408,7 @@ void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long mnist_stacked_lstm_tool_arena[5] = {2067200, 13464000, 13466560, 832128, 233792};
+const long mnist_stacked_lstm_tool_arena[5] = {2016000, 9163200, 9165760, 688704, 233792};
 const int mnist_stacked_lstm_tool_dtype = 4; /* bytes per element */
 const int mnist_stacked_lstm_tool_nparams = 43;
 const char *const mnist_stacked_lstm_tool_inputs[] = {"x", "y", 0};

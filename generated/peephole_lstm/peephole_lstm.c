@@ -8,6 +8,14 @@
 
 #include <math.h>
 
+/* a * b + c in products and polynomials: one rounding where the target has a fast fused
+ * multiply-add; define RNNC_NO_FMA to round twice on every target. */
+#if defined(FP_FAST_FMAF) && !defined(RNNC_NO_FMA)
+#define RNNC_FMA(a, b, c) fmaf(a, b, c)
+#else
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* exp and tanh that vectorize. */
 #define RNNC_MATH_EXP
 #define RNNC_MATH_TANH
@@ -18,8 +26,10 @@
  * libm's expf and tanhf are function calls: a loop over an LSTM cell that
  * calls them stays scalar, and they took a third of a training step.  These
  * versions are straight-line arithmetic with no calls at all (gcc does not
- * vectorize floorf under strict ISO C), accurate to a few ulp.  The interpreter uses the same functions for f32, so both
- * backends compute the same values; double precision uses libm.
+ * vectorize floorf under strict ISO C), accurate to a few ulp.  The
+ * interpreter uses the same functions for f32, so both backends compute the
+ * same values (to the last bit where both fuse the polynomials' multiply-adds
+ * or neither does; see RNNC_FMA); double precision uses libm.
  *
  * Each function is compiled only where its macro is defined (RNNC_MATH_EXP,
  * RNNC_MATH_TANH): generated code carries no function it does not call, as
@@ -33,34 +43,45 @@
 #include <math.h>
 #include <stdint.h>
 
+/* a * b + c.  Generated code defines it (one rounding where the target has a
+ * fast fused multiply-add); elsewhere it is a multiply and an add. */
+#ifndef RNNC_FMA
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 #ifdef RNNC_MATH_EXP
 /* e^x: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact
  * product), e^r by its degree-6 Taylor polynomial (relative error below
- * 2e-7 on that interval), 2^n built in the exponent bits.  Inputs are
- * clamped to the range where the result is finite and normal.  n is
- * x/ln2 rounded to nearest by adding and subtracting 1.5 * 2^23, which
- * leaves no bits below the unit (exact for |x/ln2| < 2^22).  Infinities
- * and NaN give libm's (and PyTorch's) e^-inf = 0, e^inf = inf, e^NaN = NaN:
- * a -inf mask must weigh nothing in a softmax (a NaN is computed as -87
- * first, since converting a NaN n to int is undefined). */
+ * 2e-7 on that interval), 2^n built in the exponent bits of two factors
+ * (2^n alone would not be a normal float at both ends).  n is x/ln2 rounded
+ * to nearest by adding and subtracting 1.5 * 2^23, which leaves no bits
+ * below the unit (exact for |x/ln2| < 2^22).  Inputs are clamped to
+ * [-104, 89]: e^-104 rounds to 0 and e^89 to infinity, so -inf gives 0 and
+ * inf gives inf as in libm (and PyTorch; a -inf mask must weigh nothing in a
+ * softmax), and the clamps' comparisons let a NaN through to the result.
+ * Nothing tests the result itself: with a select at the end, gcc computed a
+ * sigmoid's division once per case. */
 static inline float rnnc_expf(float in) {
-  float x = in > -87.0f ? (in < 88.0f ? in : 88.0f) : -87.0f;
-  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float x = in < -104.0f ? -104.0f : in;
+  x = x > 89.0f ? 89.0f : x;
+  float xn = x == x ? x : 0.0f; /* converting a NaN n to int would be undefined */
+  float n = (xn * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  p = RNNC_FMA(p, r, 1.0f / 120);
+  p = RNNC_FMA(p, r, 1.0f / 24);
+  p = RNNC_FMA(p, r, 1.0f / 6);
+  p = RNNC_FMA(p, r, 0.5f);
+  p = RNNC_FMA(p, r, 1.0f);
+  p = RNNC_FMA(p, r, 1.0f);
   union {
     int32_t i;
     float f;
-  } scale;
-  scale.i = ((int32_t)n + 127) << 23;
-  float y = p * scale.f;
-  return in - in == 0 ? y : in == -HUGE_VALF ? 0.0f : in; /* in - in is 0 for every finite in */
+  } half1, half2;
+  int32_t k = (int32_t)n;
+  half1.i = (k / 2 + 127) << 23;
+  half2.i = (k - k / 2 + 127) << 23;
+  return p * half1.f * half2.f;
 }
 #endif
 
@@ -72,16 +93,16 @@ static inline float rnnc_tanhf(float x) {
   x = x < -7.90531110763549805f ? -7.90531110763549805f : x > 7.90531110763549805f ? 7.90531110763549805f : x;
   float x2 = x * x;
   float p = -2.76076847742355e-16f;
-  p = p * x2 + 2.00018790482477e-13f;
-  p = p * x2 - 8.60467152213735e-11f;
-  p = p * x2 + 5.12229709037114e-08f;
-  p = p * x2 + 1.48572235717979e-05f;
-  p = p * x2 + 6.37261928875436e-04f;
-  p = p * x2 + 4.89352455891786e-03f;
+  p = RNNC_FMA(p, x2, 2.00018790482477e-13f);
+  p = RNNC_FMA(p, x2, -8.60467152213735e-11f);
+  p = RNNC_FMA(p, x2, 5.12229709037114e-08f);
+  p = RNNC_FMA(p, x2, 1.48572235717979e-05f);
+  p = RNNC_FMA(p, x2, 6.37261928875436e-04f);
+  p = RNNC_FMA(p, x2, 4.89352455891786e-03f);
   float q = 1.19825839466702e-06f;
-  q = q * x2 + 1.18534705686654e-04f;
-  q = q * x2 + 2.26843463243900e-03f;
-  q = q * x2 + 4.89352518554385e-03f;
+  q = RNNC_FMA(q, x2, 1.18534705686654e-04f);
+  q = RNNC_FMA(q, x2, 2.26843463243900e-03f);
+  q = RNNC_FMA(q, x2, 4.89352518554385e-03f);
   return x * p / q;
 }
 #endif
@@ -343,14 +364,14 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -376,41 +397,33 @@ static void k2_add(const float *restrict a0, const float *restrict a1, float *re
     }
 }
 
-/* fused: tanh over tanh [64, 64] (specs/peephole_cell.lua:24) */
-static void k3_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = rnnc_tanhf(a0[i0 * 256 + i1]);
-      out0[i0 * 64 + i1] = t0;
-    }
-}
-
 /* transpose [64, 256] (specs/peephole_cell.lua:23) */
-static void k4_transpose(const float *restrict a0, float *restrict out) {
+static void k3_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i0 * 256 + i1] = a0[i0 * 1 + i1 * 64];
     }
 }
 
-/* fused: sigmoid mul mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
-static void k5_sigmoid_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+/* fused: sigmoid tanh mul mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
+static void k4_sigmoid_tanh_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1])));
-      const float t1 = (t0 * a1[i0 * 64 + i1]);
-      const float t2 = (a2[i1] * t1);
-      const float t3 = (a3[i0 * 256 + i1] + t2);
-      const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
-      const float t5 = rnnc_tanhf(t1);
-      const float t6 = (t4 * t5);
-      out0[i0 * 64 + i1] = t1;
-      out1[i0 * 64 + i1] = t6;
+      const float t1 = rnnc_tanhf(a1[i0 * 256 + i1]);
+      const float t2 = (t0 * t1);
+      const float t3 = (a2[i1] * t2);
+      const float t4 = (a3[i0 * 256 + i1] + t3);
+      const float t5 = (1.0f / (1.0f + rnnc_expf(-t4)));
+      const float t6 = rnnc_tanhf(t2);
+      const float t7 = (t5 * t6);
+      out0[i0 * 64 + i1] = t2;
+      out1[i0 * 64 + i1] = t7;
     }
 }
 
 /* matmul [64, 256] (specs/peephole_cell.lua:23) */
-static void k6_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k5_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -435,14 +448,14 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -460,7 +473,7 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add add over add [64, 256] (specs/peephole_cell.lua:23) */
-static void k7_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k6_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i0 * 7168 + i1] + a1[i1]);
@@ -469,65 +482,63 @@ static void k7_add_add(const float *restrict a0, const float *restrict a1, const
     }
 }
 
-/* fused: mul add sigmoid mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k8_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
-      const float t1 = (a2[i0 * 256 + i1] + t0);
-      const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-      const float t3 = (t2 * a3[i0 * 64 + i1]);
-      out0[i0 * 64 + i1] = t3;
-    }
-}
-
-/* fused: mul add sigmoid mul add mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
-static void k9_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
+/* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
+static void k7_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
       const float t1 = (a2[i0 * 256 + i1] + t0);
       const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
       const float t3 = (t2 * a1[i0 * 64 + i1]);
-      const float t4 = (t3 + a3[i0 * 64 + i1]);
-      const float t5 = (a4[i1] * t4);
-      const float t6 = (a5[i0 * 256 + i1] + t5);
-      const float t7 = (1.0f / (1.0f + rnnc_expf(-t6)));
-      const float t8 = rnnc_tanhf(t4);
-      const float t9 = (t7 * t8);
-      out0[i0 * 64 + i1] = t4;
-      out1[i0 * 64 + i1] = t9;
+      const float t4 = (a3[i1] * a1[i0 * 64 + i1]);
+      const float t5 = (a4[i0 * 256 + i1] + t4);
+      const float t6 = (1.0f / (1.0f + rnnc_expf(-t5)));
+      const float t7 = rnnc_tanhf(a5[i0 * 256 + i1]);
+      const float t8 = (t6 * t7);
+      const float t9 = (t3 + t8);
+      const float t10 = (a6[i1] * t9);
+      const float t11 = (a7[i0 * 256 + i1] + t10);
+      const float t12 = (1.0f / (1.0f + rnnc_expf(-t11)));
+      const float t13 = rnnc_tanhf(t9);
+      const float t14 = (t12 * t13);
+      out0[i0 * 64 + i1] = t9;
+      out1[i0 * 64 + i1] = t14;
     }
 }
 
 /* transpose [64, 10] (specs/peephole_lstm.lua:10) */
-static void k10_transpose(const float *restrict a0, float *restrict out) {
+static void k8_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 64];
     }
 }
 
-/* fused: mul add sigmoid mul add mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
-static void k11_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+/* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
+static void k9_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
       const float t1 = (a2[i0 * 256 + i1] + t0);
       const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
       const float t3 = (t2 * a1[i0 * 64 + i1]);
-      const float t4 = (t3 + a3[i0 * 64 + i1]);
-      const float t5 = (a4[i1] * t4);
-      const float t6 = (a5[i0 * 256 + i1] + t5);
-      const float t7 = (1.0f / (1.0f + rnnc_expf(-t6)));
-      const float t8 = rnnc_tanhf(t4);
-      const float t9 = (t7 * t8);
-      out0[i0 * 64 + i1] = t9;
+      const float t4 = (a3[i1] * a1[i0 * 64 + i1]);
+      const float t5 = (a4[i0 * 256 + i1] + t4);
+      const float t6 = (1.0f / (1.0f + rnnc_expf(-t5)));
+      const float t7 = rnnc_tanhf(a5[i0 * 256 + i1]);
+      const float t8 = (t6 * t7);
+      const float t9 = (t3 + t8);
+      const float t10 = (a6[i1] * t9);
+      const float t11 = (a7[i0 * 256 + i1] + t10);
+      const float t12 = (1.0f / (1.0f + rnnc_expf(-t11)));
+      const float t13 = rnnc_tanhf(t9);
+      const float t14 = (t12 * t13);
+      out0[i0 * 64 + i1] = t14;
     }
 }
 
 /* matmul [64, 10] (specs/peephole_lstm.lua:10) */
-static void k12_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -552,14 +563,14 @@ static void k12_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -577,7 +588,7 @@ static void k12_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 10] (specs/peephole_lstm.lua:10) */
-static void k13_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
@@ -586,69 +597,65 @@ static void k13_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (specs/peephole_lstm.lua:10) */
-static void k14_copy(const float *restrict a0, float *restrict out) {
+static void k12_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 10 + i1];
     }
 }
 
-/* fused: sigmoid mul mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
-static void k15_sigmoid_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+/* fused: sigmoid tanh mul mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
+static void k13_sigmoid_tanh_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1])));
-      const float t1 = (t0 * a1[i0 * 64 + i1]);
-      const float t2 = (a2[i1] * t1);
-      const float t3 = (a3[i0 * 256 + i1] + t2);
-      const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
-      const float t5 = rnnc_tanhf(t1);
-      const float t6 = (t4 * t5);
+      const float t1 = rnnc_tanhf(a1[i0 * 256 + i1]);
+      const float t2 = (t0 * t1);
+      const float t3 = (a2[i1] * t2);
+      const float t4 = (a3[i0 * 256 + i1] + t3);
+      const float t5 = (1.0f / (1.0f + rnnc_expf(-t4)));
+      const float t6 = rnnc_tanhf(t2);
+      const float t7 = (t5 * t6);
       out0[i0 * 64 + i1] = t0;
       out1[i0 * 64 + i1] = t1;
-      out2[i0 * 64 + i1] = t4;
+      out2[i0 * 64 + i1] = t2;
       out3[i0 * 64 + i1] = t5;
       out4[i0 * 64 + i1] = t6;
+      out5[i0 * 64 + i1] = t7;
     }
 }
 
-/* fused: mul add sigmoid mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k16_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
-      const float t1 = (a2[i0 * 256 + i1] + t0);
-      const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-      const float t3 = (t2 * a3[i0 * 64 + i1]);
-      out0[i0 * 64 + i1] = t2;
-      out1[i0 * 64 + i1] = t3;
-    }
-}
-
-/* fused: mul add sigmoid mul add mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
-static void k17_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+/* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [64, 64] (specs/peephole_cell.lua:25) */
+static void k14_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
       const float t1 = (a2[i0 * 256 + i1] + t0);
       const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
       const float t3 = (t2 * a1[i0 * 64 + i1]);
-      const float t4 = (t3 + a3[i0 * 64 + i1]);
-      const float t5 = (a4[i1] * t4);
-      const float t6 = (a5[i0 * 256 + i1] + t5);
-      const float t7 = (1.0f / (1.0f + rnnc_expf(-t6)));
-      const float t8 = rnnc_tanhf(t4);
-      const float t9 = (t7 * t8);
+      const float t4 = (a3[i1] * a1[i0 * 64 + i1]);
+      const float t5 = (a4[i0 * 256 + i1] + t4);
+      const float t6 = (1.0f / (1.0f + rnnc_expf(-t5)));
+      const float t7 = rnnc_tanhf(a5[i0 * 256 + i1]);
+      const float t8 = (t6 * t7);
+      const float t9 = (t3 + t8);
+      const float t10 = (a6[i1] * t9);
+      const float t11 = (a7[i0 * 256 + i1] + t10);
+      const float t12 = (1.0f / (1.0f + rnnc_expf(-t11)));
+      const float t13 = rnnc_tanhf(t9);
+      const float t14 = (t12 * t13);
       out0[i0 * 64 + i1] = t2;
-      out1[i0 * 64 + i1] = t4;
+      out1[i0 * 64 + i1] = t6;
       out2[i0 * 64 + i1] = t7;
-      out3[i0 * 64 + i1] = t8;
-      out4[i0 * 64 + i1] = t9;
+      out3[i0 * 64 + i1] = t9;
+      out4[i0 * 64 + i1] = t12;
+      out5[i0 * 64 + i1] = t13;
+      out6[i0 * 64 + i1] = t14;
     }
 }
 
 /* one_hot [64, 10] (specs/peephole_lstm.lua:13) */
-static void k18_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k15_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r * 1];
@@ -657,7 +664,7 @@ static void k18_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (specs/peephole_lstm.lua:13) */
-static void k19_log_softmax(const float *restrict a0, float *restrict out) {
+static void k16_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -670,7 +677,7 @@ static void k19_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (specs/peephole_lstm.lua:13) */
-static void k20_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k17_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -678,7 +685,7 @@ static void k20_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (specs/peephole_lstm.lua:13) */
-static void k21_sum_to(const float *restrict a0, float *restrict out) {
+static void k18_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -687,7 +694,7 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (specs/peephole_lstm.lua:13) */
-static void k22_sum_to(const float *restrict a0, float *restrict out) {
+static void k19_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
@@ -695,7 +702,7 @@ static void k22_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (specs/peephole_lstm.lua:14) */
-static void k23_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k20_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
@@ -707,14 +714,14 @@ static void k23_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (specs/peephole_lstm.lua:14) */
-static void k24_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k21_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (specs/peephole_lstm.lua:13) */
-static void k25_mul(const float *restrict a0, float *restrict out0) {
+static void k22_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0]);
     out0[i0] = t0;
@@ -722,7 +729,7 @@ static void k25_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (specs/peephole_lstm.lua:13) */
-static void k26_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k23_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
@@ -733,7 +740,7 @@ static void k26_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 64] (specs/peephole_lstm.lua:10) */
-static void k27_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k24_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 10; k++)
@@ -758,14 +765,14 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -782,63 +789,47 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul sub over sub [64, 64] (specs/peephole_cell.lua:25) */
-static void k28_mul_sub(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 4096; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (1.0f - t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: sub mul over mul [64, 64] (specs/peephole_cell.lua:25) */
-static void k29_sub_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 4096; i0++) {
-    const float t0 = (1.0f - a0[i0]);
-    const float t1 = (a0[i0] * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul mul mul over mul [64, 64] (specs/peephole_cell.lua:25) */
-static void k30_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+/* fused: mul mul sub mul mul sub mul mul mul addn mul sub mul mul mul mul mul sub mul mul mul mul mul sub mul over mul [64, 64] (specs/peephole_cell.lua:24) */
+static void k25_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
-      const float t1 = (t0 * a2[i0 * 64 + i1]);
-      const float t2 = (t1 * a3[i1]);
-      out0[i0 * 256 + i1] = t1;
-      out1[i0 * 64 + i1] = t2;
-    }
-}
-
-/* fused: mul mul addn mul mul mul mul mul mul mul mul mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k31_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
-      const float t1 = (t0 * a2[i0 * 64 + i1]);
-      const float t2 = (t1 + a3[i0 * 64 + i1]);
-      const float t3 = (t2 * a4[i0 * 64 + i1]);
-      const float t4 = (t3 * a5[i0 * 64 + i1]);
-      const float t5 = (t4 * a6[i1]);
-      const float t6 = (t2 * a7[i0 * 64 + i1]);
-      const float t7 = (t2 * a8[i0 * 64 + i1]);
-      const float t8 = (t7 * a9[i0 * 64 + i1]);
-      const float t9 = (t8 * a10[i1]);
-      const float t10 = (t2 * a11[i0 * 64 + i1]);
-      const float t11 = (t10 * a12[i0 * 64 + i1]);
-      out0[i0 * 256 + i1] = t4;
-      out1[i0 * 64 + i1] = t5;
-      out2[i0 * 64 + i1] = t6;
-      out3[i0 * 256 + i1] = t8;
-      out4[i0 * 64 + i1] = t9;
-      out5[i0 * 256 + i1] = t11;
+      const float t1 = (a2[i0 * 64 + i1] * a2[i0 * 64 + i1]);
+      const float t2 = (1.0f - t1);
+      const float t3 = (t0 * t2);
+      const float t4 = (a0[i0 * 64 + i1] * a2[i0 * 64 + i1]);
+      const float t5 = (1.0f - a1[i0 * 64 + i1]);
+      const float t6 = (a1[i0 * 64 + i1] * t5);
+      const float t7 = (t4 * t6);
+      const float t8 = (t7 * a3[i1]);
+      const float t9 = (t3 + t8);
+      const float t10 = (t9 * a4[i0 * 64 + i1]);
+      const float t11 = (1.0f - a5[i0 * 64 + i1]);
+      const float t12 = (a5[i0 * 64 + i1] * t11);
+      const float t13 = (t10 * t12);
+      const float t14 = (t13 * a6[i1]);
+      const float t15 = (t9 * a7[i0 * 64 + i1]);
+      const float t16 = (t9 * a8[i0 * 64 + i1]);
+      const float t17 = (1.0f - a7[i0 * 64 + i1]);
+      const float t18 = (a7[i0 * 64 + i1] * t17);
+      const float t19 = (t16 * t18);
+      const float t20 = (t19 * a9[i1]);
+      const float t21 = (t9 * a5[i0 * 64 + i1]);
+      const float t22 = (a4[i0 * 64 + i1] * a4[i0 * 64 + i1]);
+      const float t23 = (1.0f - t22);
+      const float t24 = (t21 * t23);
+      out0[i0 * 256 + i1] = t7;
+      out1[i0 * 256 + i1] = t13;
+      out2[i0 * 64 + i1] = t14;
+      out3[i0 * 64 + i1] = t15;
+      out4[i0 * 256 + i1] = t19;
+      out5[i0 * 64 + i1] = t20;
+      out6[i0 * 256 + i1] = t24;
     }
 }
 
 /* matmul [64, 64] (specs/peephole_cell.lua:23) */
-static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k26_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 64; j += 16) {
       float acc0[16] = {0.0f};
@@ -860,14 +851,14 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a0[(i + 6) * 256 + k];
         const float x7 = a0[(i + 7) * 256 + k];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -884,65 +875,80 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul mul addn mul mul mul mul mul mul mul mul mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k33_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+/* fused: mul mul sub mul mul sub mul mul mul addn mul sub mul mul mul mul mul sub mul mul mul mul mul sub mul over mul [64, 64] (specs/peephole_cell.lua:24) */
+static void k27_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
-      const float t1 = (t0 * a2[i0 * 64 + i1]);
-      const float t2 = (a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + a5[i0 * 64 + i1] + t1 + a6[i0 * 64 + i1]);
-      const float t3 = (t2 * a7[i0 * 64 + i1]);
-      const float t4 = (t3 * a8[i0 * 64 + i1]);
-      const float t5 = (t4 * a9[i1]);
-      const float t6 = (t2 * a10[i0 * 64 + i1]);
-      const float t7 = (t2 * a11[i0 * 64 + i1]);
-      const float t8 = (t7 * a12[i0 * 64 + i1]);
-      const float t9 = (t8 * a13[i1]);
-      const float t10 = (t2 * a14[i0 * 64 + i1]);
-      const float t11 = (t10 * a15[i0 * 64 + i1]);
-      out0[i0 * 256 + i1] = t4;
-      out1[i0 * 64 + i1] = t5;
-      out2[i0 * 64 + i1] = t6;
-      out3[i0 * 256 + i1] = t8;
-      out4[i0 * 64 + i1] = t9;
-      out5[i0 * 256 + i1] = t11;
+      const float t1 = (a2[i0 * 64 + i1] * a2[i0 * 64 + i1]);
+      const float t2 = (1.0f - t1);
+      const float t3 = (t0 * t2);
+      const float t4 = (a0[i0 * 64 + i1] * a2[i0 * 64 + i1]);
+      const float t5 = (1.0f - a1[i0 * 64 + i1]);
+      const float t6 = (a1[i0 * 64 + i1] * t5);
+      const float t7 = (t4 * t6);
+      const float t8 = (t7 * a3[i1]);
+      const float t9 = (a4[i0 * 64 + i1] + a5[i0 * 64 + i1] + a6[i0 * 64 + i1] + t3 + t8);
+      const float t10 = (t9 * a7[i0 * 64 + i1]);
+      const float t11 = (1.0f - a8[i0 * 64 + i1]);
+      const float t12 = (a8[i0 * 64 + i1] * t11);
+      const float t13 = (t10 * t12);
+      const float t14 = (t13 * a9[i1]);
+      const float t15 = (t9 * a10[i0 * 64 + i1]);
+      const float t16 = (t9 * a11[i0 * 64 + i1]);
+      const float t17 = (1.0f - a10[i0 * 64 + i1]);
+      const float t18 = (a10[i0 * 64 + i1] * t17);
+      const float t19 = (t16 * t18);
+      const float t20 = (t19 * a12[i1]);
+      const float t21 = (t9 * a8[i0 * 64 + i1]);
+      const float t22 = (a7[i0 * 64 + i1] * a7[i0 * 64 + i1]);
+      const float t23 = (1.0f - t22);
+      const float t24 = (t21 * t23);
+      out0[i0 * 256 + i1] = t7;
+      out1[i0 * 256 + i1] = t13;
+      out2[i0 * 64 + i1] = t14;
+      out3[i0 * 64 + i1] = t15;
+      out4[i0 * 256 + i1] = t19;
+      out5[i0 * 64 + i1] = t20;
+      out6[i0 * 256 + i1] = t24;
     }
 }
 
-/* fused: mul mul mul over mul [64, 64] (specs/peephole_cell.lua:25) */
-static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+/* fused: mul mul sub mul mul sub mul mul mul addn mul sub mul mul mul mul sub mul over mul [64, 64] (specs/peephole_cell.lua:24) */
+static void k28_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
-      const float t1 = (t0 * a2[i0 * 64 + i1]);
-      const float t2 = (t1 * a3[i1]);
-      out0[i0 * 64 + i1] = t1;
-      out1[i0 * 64 + i1] = t2;
+      const float t1 = (a2[i0 * 64 + i1] * a2[i0 * 64 + i1]);
+      const float t2 = (1.0f - t1);
+      const float t3 = (t0 * t2);
+      const float t4 = (a0[i0 * 64 + i1] * a2[i0 * 64 + i1]);
+      const float t5 = (1.0f - a1[i0 * 64 + i1]);
+      const float t6 = (a1[i0 * 64 + i1] * t5);
+      const float t7 = (t4 * t6);
+      const float t8 = (t7 * a3[i1]);
+      const float t9 = (a4[i0 * 64 + i1] + a5[i0 * 64 + i1] + a6[i0 * 64 + i1] + t3 + t8);
+      const float t10 = (t9 * a7[i0 * 64 + i1]);
+      const float t11 = (1.0f - a8[i0 * 64 + i1]);
+      const float t12 = (a8[i0 * 64 + i1] * t11);
+      const float t13 = (t10 * t12);
+      const float t14 = (t9 * a8[i0 * 64 + i1]);
+      const float t15 = (a7[i0 * 64 + i1] * a7[i0 * 64 + i1]);
+      const float t16 = (1.0f - t15);
+      const float t17 = (t14 * t16);
+      out0[i0 * 64 + i1] = t7;
+      out1[i0 * 64 + i1] = t13;
+      out2[i0 * 64 + i1] = t17;
     }
-}
-
-/* fused: mul mul addn mul mul mul mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k35_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 4096; i0++) {
-    const float t0 = (a0[i0] * a1[i0]);
-    const float t1 = (t0 * a2[i0]);
-    const float t2 = (a3[i0] + a4[i0] + a5[i0] + t1 + a6[i0]);
-    const float t3 = (t2 * a7[i0]);
-    const float t4 = (t3 * a8[i0]);
-    const float t5 = (t2 * a9[i0]);
-    const float t6 = (t5 * a10[i0]);
-    out0[i0] = t4;
-    out1[i0] = t6;
-  }
 }
 
 /* const [64, 64] (specs/peephole_cell.lua:23) */
-static void k36_const(float *restrict out) {
+static void k29_const(float *restrict out) {
   for (long i = 0; i < 4096; i++) out[i] = 0.0f;
 }
 
 /* concat [64, 256] (specs/peephole_cell.lua:23) */
-static void k37_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k30_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[0 + i0 * 256 + i1 * 1] = a0[i0 * 64 + i1];
@@ -962,7 +968,7 @@ static void k37_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* stack [64, 28, 256] (specs/peephole_cell.lua:13) */
-static void k38_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k31_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[0 + i0 * 7168 + i1 * 1] = a0[i0 * 256 + i1];
@@ -1078,7 +1084,7 @@ static void k38_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [256, 28] (specs/peephole_cell.lua:13) */
-static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
@@ -1116,14 +1122,14 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1164,10 +1170,10 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
           const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
           }
         }
         for (int c = 0; c < 32; c++) {
@@ -1182,7 +1188,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [256, 64] (specs/peephole_cell.lua:14) */
-static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
@@ -1220,14 +1226,14 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
           const float x6 = a1[(i + 6) * 1 + (k0 + k) * 64];
           const float x7 = a1[(i + 7) * 1 + (k0 + k) * 64];
           for (int c = 0; c < 16; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
-            acc2[c] += x2 * b[c];
-            acc3[c] += x3 * b[c];
-            acc4[c] += x4 * b[c];
-            acc5[c] += x5 * b[c];
-            acc6[c] += x6 * b[c];
-            acc7[c] += x7 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+            acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+            acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+            acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+            acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
@@ -1246,7 +1252,7 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [256] (specs/peephole_cell.lua:15) */
-static void k41_sum_to(const float *restrict a0, float *restrict out) {
+static void k34_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 256; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
@@ -1256,7 +1262,7 @@ static void k41_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 64] (specs/peephole_cell.lua:24) */
-static void k42_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k35_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 256 + i1] * a1[i0 * 64 + i1]);
@@ -1265,7 +1271,7 @@ static void k42_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [1, 64] (specs/peephole_cell.lua:24) */
-static void k43_sum_to(const float *restrict a0, float *restrict out) {
+static void k36_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
@@ -1274,7 +1280,7 @@ static void k43_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 64] (specs/peephole_cell.lua:25) */
-static void k44_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k37_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -1282,7 +1288,7 @@ static void k44_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: addn over addn [1, 64] (specs/peephole_cell.lua:17) */
-static void k45_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
+static void k38_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++) {
     const float t0 = (a0[i0] + a1[i0] + a2[i0] + a3[i0] + a4[i0] + a5[i0] + a6[i0] + a7[i0] + a8[i0] + a9[i0] + a10[i0] + a11[i0] + a12[i0] + a13[i0] + a14[i0] + a15[i0] + a16[i0] + a17[i0] + a18[i0] + a19[i0] + a20[i0] + a21[i0] + a22[i0] + a23[i0] + a24[i0] + a25[i0] + a26[i0]);
     out0[i0] = t0;
@@ -1290,7 +1296,7 @@ static void k45_addn(const float *restrict a0, const float *restrict a1, const f
 }
 
 /* fused: addn over addn [1, 64] (specs/peephole_cell.lua:17) */
-static void k46_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
+static void k39_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++) {
     const float t0 = (a0[i0] + a1[i0] + a2[i0] + a3[i0] + a4[i0] + a5[i0] + a6[i0] + a7[i0] + a8[i0] + a9[i0] + a10[i0] + a11[i0] + a12[i0] + a13[i0] + a14[i0] + a15[i0] + a16[i0] + a17[i0] + a18[i0] + a19[i0] + a20[i0] + a21[i0] + a22[i0] + a23[i0] + a24[i0] + a25[i0] + a26[i0] + a27[i0]);
     out0[i0] = t0;
@@ -1298,7 +1304,7 @@ static void k46_addn(const float *restrict a0, const float *restrict a1, const f
 }
 
 /* matmul [10, 64] (specs/peephole_lstm.lua:10) */
-static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 10; j += 10) {
     float (*bp)[10] = (float (*)[10])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -1323,14 +1329,14 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a1[(i + 6) * 1 + k * 64];
         const float x7 = a1[(i + 7) * 1 + k * 64];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1348,7 +1354,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (specs/peephole_lstm.lua:10) */
-static void k48_sum_to(const float *restrict a0, float *restrict out) {
+static void k41_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1357,25 +1363,25 @@ static void k48_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (specs/peephole_lstm.lua:13) */
-static void k49_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k42_mul_neg(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   const float t1 = (-t0);
   out0[0] = t1;
 }
 
 /* fused: mul over mul [] (specs/peephole_lstm.lua:14) */
-static void k50_mul(const float *restrict a0, float *restrict out0) {
+static void k43_mul(const float *restrict a0, float *restrict out0) {
   const float t0 = (a0[0] * 0.015625f);
   out0[0] = t0;
 }
 
 /* copy out neg [] (specs/peephole_lstm.lua:13) */
-static void k51_copy(const float *restrict a0, float *restrict out) {
+static void k44_copy(const float *restrict a0, float *restrict out) {
   out[0] = a0[0];
 }
 
 /* copy out matmul [256, 28] (specs/peephole_cell.lua:13) */
-static void k52_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1] = a0[i0 * 28 + i1];
@@ -1383,7 +1389,7 @@ static void k52_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [256, 64] (specs/peephole_cell.lua:14) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+static void k46_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1] = a0[i0 * 64 + i1];
@@ -1391,14 +1397,14 @@ static void k53_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [256] (specs/peephole_cell.lua:15) */
-static void k54_copy(const float *restrict a0, float *restrict out) {
+static void k47_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out concat [3, 64] (specs/peephole_cell.lua:16) */
-static void k55_copy(const float *restrict a0, float *restrict out) {
+static void k48_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 3; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1] = a0[i0 * 64 + i1];
@@ -1406,7 +1412,7 @@ static void k55_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [10, 64] (specs/peephole_lstm.lua:10) */
-static void k56_copy(const float *restrict a0, float *restrict out) {
+static void k49_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1] = a0[i0 * 64 + i1];
@@ -1414,31 +1420,14 @@ static void k56_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (specs/peephole_lstm.lua:10) */
-static void k57_copy(const float *restrict a0, float *restrict out) {
+static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0] = a0[i0];
   }
 }
 
-/* fused: mul over mul [256, 28] */
-static void k58_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 7168; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [256, 28] */
-static void k59_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 7168; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
 /* fused: add pow sub sqrt over sqrt [] */
-static void k60_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k51_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   const float t0 = (a0[0] + 1.0f);
   const float t1 = powf(0.999000013f, t0);
   const float t2 = (1.0f - t1);
@@ -1447,257 +1436,148 @@ static void k60_add_pow_sub(const float *restrict a0, float *restrict out0, floa
   out1[0] = t3;
 }
 
-/* fused: mul add sqrt div add over add [256, 28] */
-static void k61_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 7168; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
 /* fused: pow sub div over div [] */
-static void k62_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k52_pow_sub_div(const float *restrict a0, float *restrict out0) {
   const float t0 = powf(0.899999976f, a0[0]);
   const float t1 = (1.0f - t0);
   const float t2 = (0.00100000005f / t1);
   out0[0] = t2;
 }
 
-/* fused: mul over mul [256, 64] */
-static void k63_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 16384; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [256, 64] */
-static void k64_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 16384; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [256, 64] */
-static void k65_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 16384; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [256] */
-static void k66_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 256; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [256] */
-static void k67_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 256; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [256] */
-static void k68_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 256; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [3, 64] */
-static void k69_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 192; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [3, 64] */
-static void k70_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 192; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [3, 64] */
-static void k71_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 192; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [10, 64] */
-static void k72_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [10, 64] */
-static void k73_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [10, 64] */
-static void k74_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 640; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul over mul [10] */
-static void k75_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.100000001f * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul mul over mul [10] */
-static void k76_mul_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    const float t1 = (0.00100000005f * t0);
-    out0[i0] = t1;
-  }
-}
-
-/* fused: mul add sqrt div add over add [10] */
-static void k77_mul_add_sqrt(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 10; i0++) {
-    const float t0 = (0.999000013f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = sqrtf(t1);
-    const float t3 = (t2 / a2[0]);
-    const float t4 = (t3 + 9.99999994e-09f);
-    out0[i0] = t1;
-    out1[i0] = t4;
-  }
-}
-
-/* fused: mul add div mul sub over sub [256, 28] */
-static void k78_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 28] */
+static void k53_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [256, 64] */
-static void k79_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 64] */
+static void k54_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [256] */
-static void k80_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256] */
+static void k55_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [3, 64] */
-static void k81_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [3, 64] */
+static void k56_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [10, 64] */
-static void k82_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 64] */
+static void k57_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
-/* fused: mul add div mul sub over sub [10] */
-static void k83_mul_add_div(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10] */
+static void k58_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (t1 / a2[i0]);
-    const float t3 = (t2 * a3[0]);
-    const float t4 = (a4[i0] - t3);
-    out0[i0] = t1;
-    out1[i0] = t4;
+    const float t1 = (0.100000001f * a1[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.999000013f * a2[i0]);
+    const float t4 = (a1[i0] * a1[i0]);
+    const float t5 = (0.00100000005f * t4);
+    const float t6 = (t3 + t5);
+    const float t7 = sqrtf(t6);
+    const float t8 = (t7 / a3[0]);
+    const float t9 = (t8 + 9.99999994e-09f);
+    const float t10 = (t2 / t9);
+    const float t11 = (t10 * a4[0]);
+    const float t12 = (a5[i0] - t11);
+    out0[i0] = t2;
+    out1[i0] = t6;
+    out2[i0] = t12;
   }
 }
 
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
-static void k84_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k59_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 256; j += 128) {
       float acc0[128] = {0.0f};
@@ -1705,7 +1585,7 @@ static void k84_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 256 + j;
         const float x0 = a0[(i + 0) * 28 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1716,7 +1596,7 @@ static void k84_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 256] (specs/peephole_cell.lua:23) */
-static void k85_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k60_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 256; j += 128) {
       float acc0[128] = {0.0f};
@@ -1724,7 +1604,7 @@ static void k85_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 256 + j;
         const float x0 = a0[(i + 0) * 64 + k];
         for (int c = 0; c < 128; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 128; c++) {
@@ -1735,7 +1615,7 @@ static void k85_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add add over add [1, 256] (specs/peephole_cell.lua:23) */
-static void k86_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k61_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     const float t1 = (t0 + a2[i0]);
@@ -1743,45 +1623,31 @@ static void k86_add_add(const float *restrict a0, const float *restrict a1, cons
   }
 }
 
-/* fused: tanh over tanh [1, 64] (specs/peephole_cell.lua:24) */
-static void k87_tanh(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++) {
-    const float t0 = rnnc_tanhf(a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul add sigmoid mul over mul [1, 64] (specs/peephole_cell.lua:24) */
-static void k88_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++) {
-    const float t0 = (a0[i0] * a1[i0]);
-    const float t1 = (a2[i0] + t0);
-    const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-    const float t3 = (t2 * a3[i0]);
-    out0[i0] = t3;
-  }
-}
-
-/* fused: mul add sigmoid mul add mul add sigmoid tanh mul over mul [1, 64] (specs/peephole_cell.lua:25) */
-static void k89_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
+/* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [1, 64] (specs/peephole_cell.lua:25) */
+static void k62_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (a2[i0] + t0);
     const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
     const float t3 = (t2 * a1[i0]);
-    const float t4 = (t3 + a3[i0]);
-    const float t5 = (a4[i0] * t4);
-    const float t6 = (a5[i0] + t5);
-    const float t7 = (1.0f / (1.0f + rnnc_expf(-t6)));
-    const float t8 = rnnc_tanhf(t4);
-    const float t9 = (t7 * t8);
-    out0[i0] = t4;
-    out1[i0] = t9;
+    const float t4 = (a3[i0] * a1[i0]);
+    const float t5 = (a4[i0] + t4);
+    const float t6 = (1.0f / (1.0f + rnnc_expf(-t5)));
+    const float t7 = rnnc_tanhf(a5[i0]);
+    const float t8 = (t6 * t7);
+    const float t9 = (t3 + t8);
+    const float t10 = (a6[i0] * t9);
+    const float t11 = (a7[i0] + t10);
+    const float t12 = (1.0f / (1.0f + rnnc_expf(-t11)));
+    const float t13 = rnnc_tanhf(t9);
+    const float t14 = (t12 * t13);
+    out0[i0] = t9;
+    out1[i0] = t14;
   }
 }
 
 /* matmul [1, 10] (specs/peephole_lstm.lua:10) */
-static void k90_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k63_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 10; j += 10) {
       float acc0[10] = {0.0f};
@@ -1789,7 +1655,7 @@ static void k90_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 10 + j;
         const float x0 = a0[(i + 0) * 64 + k];
         for (int c = 0; c < 10; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
@@ -1800,7 +1666,7 @@ static void k90_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (specs/peephole_lstm.lua:10) */
-static void k91_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k64_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -1808,7 +1674,7 @@ static void k91_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (specs/peephole_lstm.lua:10) */
-static void k92_copy(const float *restrict a0, float *restrict out) {
+static void k65_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i1] = a0[i1];
@@ -1816,7 +1682,7 @@ static void k92_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out mul [1, 64] (specs/peephole_cell.lua:25) */
-static void k93_copy(const float *restrict a0, float *restrict out) {
+static void k66_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i1] = a0[i1];
@@ -1887,147 +1753,92 @@ static void peephole_lstm_predict_1(const float *restrict P, const peephole_lstm
   k0_transpose(P + 0 /* peephole1.weight_ih */, (float *)(A + 0) + 0);
   k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 28672) + 0, A + 1863680);
   k2_add((float *)(A + 28672) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 1864576) + 0);
-  k3_tanh((float *)(A + 1864576) + 128, (float *)(A + 0) + 0);
-  k4_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 1930112) + 0);
-  k5_sigmoid_mul_mul((float *)(A + 1864576) + 0, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1864576) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
-  k6_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
-  k7_add_add((float *)(A + 28672) + 256, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 512, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 768, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 1024, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 1280, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 1536, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 1792, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 2048, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 2304, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 2560, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 2816, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 3072, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 3328, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 3584, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 3840, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 4096, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 4352, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 4608, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 4864, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 5120, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 5376, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 5632, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 5888, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 6144, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 6400, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
-  k6_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2028416) + 0, A + 1995648);
-  k7_add_add((float *)(A + 28672) + 6656, P + 23552 /* peephole1.bias */, (float *)(A + 2028416) + 0, (float *)(A + 1863680) + 0);
-  k3_tanh((float *)(A + 1863680) + 128, (float *)(A + 1995648) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0);
-  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0);
-  k6_matmul((float *)(A + 2028416) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 2012032);
-  k7_add_add((float *)(A + 28672) + 6912, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2028416) + 0);
-  k3_tanh((float *)(A + 2028416) + 128, (float *)(A + 2012032) + 0);
-  k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k10_transpose(P + 24000 /* dense1.weight */, (float *)(A + 2012032) + 0);
-  k11_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2028416) + 64, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2028416) + 192, (float *)(A + 16384) + 0);
-  k12_matmul((float *)(A + 16384) + 0, (float *)(A + 2012032) + 0, (float *)(A + 2014592) + 0, A + 2017152);
-  k13_add((float *)(A + 2014592) + 0, P + 24640 /* dense1.bias */, (float *)(A + 2017152) + 0);
+  k3_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 1930112) + 0);
+  k4_sigmoid_tanh_mul((float *)(A + 1864576) + 0, (float *)(A + 1864576) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1864576) + 192, (float *)(A + 0) + 0, (float *)(A + 1995648) + 0);
+  k5_matmul((float *)(A + 1995648) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 256, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2012032) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 512, P + 23552 /* peephole1.bias */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 0) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 768, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 1995648) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1995648) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 1995648) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1995648) + 192, (float *)(A + 2061184) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 1024, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2061184) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 0) + 0, (float *)(A + 1995648) + 0);
+  k5_matmul((float *)(A + 1995648) + 0, (float *)(A + 1930112) + 0, (float *)(A + 2012032) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 1280, P + 23552 /* peephole1.bias */, (float *)(A + 2012032) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 1536, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 0) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 1792, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 2048, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 0) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 2304, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 2560, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 0) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 2816, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 3072, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 0) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 3328, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 3584, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 0) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 3840, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 4096, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 0) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 4352, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 4608, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 0) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 4864, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 5120, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 0) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 5376, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 5632, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 0) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 5888, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 6144, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 0) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 6400, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0);
+  k5_matmul((float *)(A + 2012032) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 0);
+  k6_add_add((float *)(A + 28672) + 6656, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0);
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2012032) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2012032) + 192, (float *)(A + 0) + 0, (float *)(A + 1863680) + 0);
+  k5_matmul((float *)(A + 1863680) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1995648) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 6912, P + 23552 /* peephole1.bias */, (float *)(A + 1995648) + 0, (float *)(A + 1863680) + 0);
+  k8_transpose(P + 24000 /* dense1.weight */, (float *)(A + 1929216) + 0);
+  k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 0) + 0, (float *)(A + 1863680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 1863680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1863680) + 192, (float *)(A + 1931776) + 0);
+  k10_matmul((float *)(A + 1931776) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1948160) + 0, A + 1950720);
+  k11_add((float *)(A + 1948160) + 0, P + 24640 /* dense1.bias */, (float *)(A + 1950720) + 0);
 }
 
 void peephole_lstm_predict(const float *params, const peephole_lstm_batch *in, peephole_lstm_outputs *out, void *arena) {
@@ -2037,7 +1848,7 @@ void peephole_lstm_predict(const float *params, const peephole_lstm_batch *in, p
   (void)out;
   (void)P, (void)A;
   peephole_lstm_predict_1(P, in, A, seed);
-  if (out) k14_copy((float *)(A + 2017152) + 0, out->logits);
+  if (out) k12_copy((float *)(A + 1950720) + 0, out->logits);
 }
 
 static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -2045,566 +1856,340 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   k0_transpose(P + 0 /* peephole1.weight_ih */, (float *)(A + 0) + 0);
   k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 28672) + 0, A + 1863680);
   k2_add((float *)(A + 28672) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 1864576) + 0);
-  k3_tanh((float *)(A + 1864576) + 128, (float *)(A + 0) + 0);
-  k4_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 1930112) + 0);
-  k15_sigmoid_mul_mul((float *)(A + 1864576) + 0, (float *)(A + 0) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1864576) + 192, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2044800) + 0, (float *)(A + 2061184) + 0);
-  k6_matmul((float *)(A + 2061184) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 256, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2503552) + 0);
-  k3_tanh((float *)(A + 2503552) + 128, (float *)(A + 1863680) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2503552) + 0, (float *)(A + 1863680) + 0, (float *)(A + 1880064) + 0, (float *)(A + 1896448) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2503552) + 64, (float *)(A + 1896448) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2503552) + 192, (float *)(A + 1912832) + 0, (float *)(A + 2569088) + 0, (float *)(A + 2585472) + 0, (float *)(A + 2601856) + 0, (float *)(A + 2061184) + 4096);
-  k6_matmul((float *)(A + 2061184) + 4096, (float *)(A + 1930112) + 0, (float *)(A + 2503552) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 512, P + 23552 /* peephole1.bias */, (float *)(A + 2503552) + 0, (float *)(A + 2618240) + 0);
-  k3_tanh((float *)(A + 2618240) + 128, (float *)(A + 1896448) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2569088) + 0, (float *)(A + 2618240) + 0, (float *)(A + 1896448) + 0, (float *)(A + 2503552) + 0, (float *)(A + 2519936) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2569088) + 0, (float *)(A + 2618240) + 64, (float *)(A + 2519936) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2618240) + 192, (float *)(A + 2536320) + 0, (float *)(A + 2552704) + 0, (float *)(A + 2683776) + 0, (float *)(A + 2700160) + 0, (float *)(A + 2061184) + 8192);
-  k6_matmul((float *)(A + 2061184) + 8192, (float *)(A + 1930112) + 0, (float *)(A + 2618240) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 768, P + 23552 /* peephole1.bias */, (float *)(A + 2618240) + 0, (float *)(A + 2716544) + 0);
-  k3_tanh((float *)(A + 2716544) + 128, (float *)(A + 2519936) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2552704) + 0, (float *)(A + 2716544) + 0, (float *)(A + 2519936) + 0, (float *)(A + 2618240) + 0, (float *)(A + 2634624) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2552704) + 0, (float *)(A + 2716544) + 64, (float *)(A + 2634624) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2716544) + 192, (float *)(A + 2651008) + 0, (float *)(A + 2667392) + 0, (float *)(A + 2782080) + 0, (float *)(A + 2798464) + 0, (float *)(A + 2061184) + 12288);
-  k6_matmul((float *)(A + 2061184) + 12288, (float *)(A + 1930112) + 0, (float *)(A + 2716544) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 1024, P + 23552 /* peephole1.bias */, (float *)(A + 2716544) + 0, (float *)(A + 2814848) + 0);
-  k3_tanh((float *)(A + 2814848) + 128, (float *)(A + 2634624) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2667392) + 0, (float *)(A + 2814848) + 0, (float *)(A + 2634624) + 0, (float *)(A + 2716544) + 0, (float *)(A + 2732928) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2667392) + 0, (float *)(A + 2814848) + 64, (float *)(A + 2732928) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2814848) + 192, (float *)(A + 2749312) + 0, (float *)(A + 2765696) + 0, (float *)(A + 2880384) + 0, (float *)(A + 2896768) + 0, (float *)(A + 2061184) + 16384);
-  k6_matmul((float *)(A + 2061184) + 16384, (float *)(A + 1930112) + 0, (float *)(A + 2814848) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 1280, P + 23552 /* peephole1.bias */, (float *)(A + 2814848) + 0, (float *)(A + 2913152) + 0);
-  k3_tanh((float *)(A + 2913152) + 128, (float *)(A + 2732928) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2765696) + 0, (float *)(A + 2913152) + 0, (float *)(A + 2732928) + 0, (float *)(A + 2814848) + 0, (float *)(A + 2831232) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2765696) + 0, (float *)(A + 2913152) + 64, (float *)(A + 2831232) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2913152) + 192, (float *)(A + 2847616) + 0, (float *)(A + 2864000) + 0, (float *)(A + 2978688) + 0, (float *)(A + 2995072) + 0, (float *)(A + 2061184) + 20480);
-  k6_matmul((float *)(A + 2061184) + 20480, (float *)(A + 1930112) + 0, (float *)(A + 2913152) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 1536, P + 23552 /* peephole1.bias */, (float *)(A + 2913152) + 0, (float *)(A + 3011456) + 0);
-  k3_tanh((float *)(A + 3011456) + 128, (float *)(A + 2831232) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2864000) + 0, (float *)(A + 3011456) + 0, (float *)(A + 2831232) + 0, (float *)(A + 2913152) + 0, (float *)(A + 2929536) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2864000) + 0, (float *)(A + 3011456) + 64, (float *)(A + 2929536) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3011456) + 192, (float *)(A + 2945920) + 0, (float *)(A + 2962304) + 0, (float *)(A + 3076992) + 0, (float *)(A + 3093376) + 0, (float *)(A + 2061184) + 24576);
-  k6_matmul((float *)(A + 2061184) + 24576, (float *)(A + 1930112) + 0, (float *)(A + 3011456) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 1792, P + 23552 /* peephole1.bias */, (float *)(A + 3011456) + 0, (float *)(A + 3109760) + 0);
-  k3_tanh((float *)(A + 3109760) + 128, (float *)(A + 2929536) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2962304) + 0, (float *)(A + 3109760) + 0, (float *)(A + 2929536) + 0, (float *)(A + 3011456) + 0, (float *)(A + 3027840) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2962304) + 0, (float *)(A + 3109760) + 64, (float *)(A + 3027840) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3109760) + 192, (float *)(A + 3044224) + 0, (float *)(A + 3060608) + 0, (float *)(A + 3175296) + 0, (float *)(A + 3191680) + 0, (float *)(A + 2061184) + 28672);
-  k6_matmul((float *)(A + 2061184) + 28672, (float *)(A + 1930112) + 0, (float *)(A + 3109760) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 2048, P + 23552 /* peephole1.bias */, (float *)(A + 3109760) + 0, (float *)(A + 3208064) + 0);
-  k3_tanh((float *)(A + 3208064) + 128, (float *)(A + 3027840) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3060608) + 0, (float *)(A + 3208064) + 0, (float *)(A + 3027840) + 0, (float *)(A + 3109760) + 0, (float *)(A + 3126144) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3060608) + 0, (float *)(A + 3208064) + 64, (float *)(A + 3126144) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3208064) + 192, (float *)(A + 3142528) + 0, (float *)(A + 3158912) + 0, (float *)(A + 3273600) + 0, (float *)(A + 3289984) + 0, (float *)(A + 2061184) + 32768);
-  k6_matmul((float *)(A + 2061184) + 32768, (float *)(A + 1930112) + 0, (float *)(A + 3208064) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 2304, P + 23552 /* peephole1.bias */, (float *)(A + 3208064) + 0, (float *)(A + 3306368) + 0);
-  k3_tanh((float *)(A + 3306368) + 128, (float *)(A + 3126144) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3158912) + 0, (float *)(A + 3306368) + 0, (float *)(A + 3126144) + 0, (float *)(A + 3208064) + 0, (float *)(A + 3224448) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3158912) + 0, (float *)(A + 3306368) + 64, (float *)(A + 3224448) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3306368) + 192, (float *)(A + 3240832) + 0, (float *)(A + 3257216) + 0, (float *)(A + 3371904) + 0, (float *)(A + 3388288) + 0, (float *)(A + 2061184) + 36864);
-  k6_matmul((float *)(A + 2061184) + 36864, (float *)(A + 1930112) + 0, (float *)(A + 3306368) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 2560, P + 23552 /* peephole1.bias */, (float *)(A + 3306368) + 0, (float *)(A + 3404672) + 0);
-  k3_tanh((float *)(A + 3404672) + 128, (float *)(A + 3224448) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3257216) + 0, (float *)(A + 3404672) + 0, (float *)(A + 3224448) + 0, (float *)(A + 3306368) + 0, (float *)(A + 3322752) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3257216) + 0, (float *)(A + 3404672) + 64, (float *)(A + 3322752) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3404672) + 192, (float *)(A + 3339136) + 0, (float *)(A + 3355520) + 0, (float *)(A + 3470208) + 0, (float *)(A + 3486592) + 0, (float *)(A + 2061184) + 40960);
-  k6_matmul((float *)(A + 2061184) + 40960, (float *)(A + 1930112) + 0, (float *)(A + 3404672) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 2816, P + 23552 /* peephole1.bias */, (float *)(A + 3404672) + 0, (float *)(A + 3502976) + 0);
-  k3_tanh((float *)(A + 3502976) + 128, (float *)(A + 3322752) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3355520) + 0, (float *)(A + 3502976) + 0, (float *)(A + 3322752) + 0, (float *)(A + 3404672) + 0, (float *)(A + 3421056) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3355520) + 0, (float *)(A + 3502976) + 64, (float *)(A + 3421056) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3502976) + 192, (float *)(A + 3437440) + 0, (float *)(A + 3453824) + 0, (float *)(A + 3568512) + 0, (float *)(A + 3584896) + 0, (float *)(A + 2061184) + 45056);
-  k6_matmul((float *)(A + 2061184) + 45056, (float *)(A + 1930112) + 0, (float *)(A + 3502976) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 3072, P + 23552 /* peephole1.bias */, (float *)(A + 3502976) + 0, (float *)(A + 3601280) + 0);
-  k3_tanh((float *)(A + 3601280) + 128, (float *)(A + 3421056) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3453824) + 0, (float *)(A + 3601280) + 0, (float *)(A + 3421056) + 0, (float *)(A + 3502976) + 0, (float *)(A + 3519360) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3453824) + 0, (float *)(A + 3601280) + 64, (float *)(A + 3519360) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3601280) + 192, (float *)(A + 3535744) + 0, (float *)(A + 3552128) + 0, (float *)(A + 3666816) + 0, (float *)(A + 3683200) + 0, (float *)(A + 2061184) + 49152);
-  k6_matmul((float *)(A + 2061184) + 49152, (float *)(A + 1930112) + 0, (float *)(A + 3601280) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 3328, P + 23552 /* peephole1.bias */, (float *)(A + 3601280) + 0, (float *)(A + 3699584) + 0);
-  k3_tanh((float *)(A + 3699584) + 128, (float *)(A + 3519360) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3552128) + 0, (float *)(A + 3699584) + 0, (float *)(A + 3519360) + 0, (float *)(A + 3601280) + 0, (float *)(A + 3617664) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3552128) + 0, (float *)(A + 3699584) + 64, (float *)(A + 3617664) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3699584) + 192, (float *)(A + 3634048) + 0, (float *)(A + 3650432) + 0, (float *)(A + 3765120) + 0, (float *)(A + 3781504) + 0, (float *)(A + 2061184) + 53248);
-  k6_matmul((float *)(A + 2061184) + 53248, (float *)(A + 1930112) + 0, (float *)(A + 3699584) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 3584, P + 23552 /* peephole1.bias */, (float *)(A + 3699584) + 0, (float *)(A + 3797888) + 0);
-  k3_tanh((float *)(A + 3797888) + 128, (float *)(A + 3617664) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3650432) + 0, (float *)(A + 3797888) + 0, (float *)(A + 3617664) + 0, (float *)(A + 3699584) + 0, (float *)(A + 3715968) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3650432) + 0, (float *)(A + 3797888) + 64, (float *)(A + 3715968) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3797888) + 192, (float *)(A + 3732352) + 0, (float *)(A + 3748736) + 0, (float *)(A + 3863424) + 0, (float *)(A + 3879808) + 0, (float *)(A + 2061184) + 57344);
-  k6_matmul((float *)(A + 2061184) + 57344, (float *)(A + 1930112) + 0, (float *)(A + 3797888) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 3840, P + 23552 /* peephole1.bias */, (float *)(A + 3797888) + 0, (float *)(A + 3896192) + 0);
-  k3_tanh((float *)(A + 3896192) + 128, (float *)(A + 3715968) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3748736) + 0, (float *)(A + 3896192) + 0, (float *)(A + 3715968) + 0, (float *)(A + 3797888) + 0, (float *)(A + 3814272) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3748736) + 0, (float *)(A + 3896192) + 64, (float *)(A + 3814272) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3896192) + 192, (float *)(A + 3830656) + 0, (float *)(A + 3847040) + 0, (float *)(A + 3961728) + 0, (float *)(A + 3978112) + 0, (float *)(A + 2061184) + 61440);
-  k6_matmul((float *)(A + 2061184) + 61440, (float *)(A + 1930112) + 0, (float *)(A + 3896192) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 4096, P + 23552 /* peephole1.bias */, (float *)(A + 3896192) + 0, (float *)(A + 3994496) + 0);
-  k3_tanh((float *)(A + 3994496) + 128, (float *)(A + 3814272) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3847040) + 0, (float *)(A + 3994496) + 0, (float *)(A + 3814272) + 0, (float *)(A + 3896192) + 0, (float *)(A + 3912576) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3847040) + 0, (float *)(A + 3994496) + 64, (float *)(A + 3912576) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3994496) + 192, (float *)(A + 3928960) + 0, (float *)(A + 3945344) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4076416) + 0, (float *)(A + 2061184) + 65536);
-  k6_matmul((float *)(A + 2061184) + 65536, (float *)(A + 1930112) + 0, (float *)(A + 3994496) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 4352, P + 23552 /* peephole1.bias */, (float *)(A + 3994496) + 0, (float *)(A + 4092800) + 0);
-  k3_tanh((float *)(A + 4092800) + 128, (float *)(A + 3912576) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3945344) + 0, (float *)(A + 4092800) + 0, (float *)(A + 3912576) + 0, (float *)(A + 3994496) + 0, (float *)(A + 4010880) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3945344) + 0, (float *)(A + 4092800) + 64, (float *)(A + 4010880) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4092800) + 192, (float *)(A + 4027264) + 0, (float *)(A + 4043648) + 0, (float *)(A + 4158336) + 0, (float *)(A + 4174720) + 0, (float *)(A + 2061184) + 69632);
-  k6_matmul((float *)(A + 2061184) + 69632, (float *)(A + 1930112) + 0, (float *)(A + 4092800) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 4608, P + 23552 /* peephole1.bias */, (float *)(A + 4092800) + 0, (float *)(A + 4191104) + 0);
-  k3_tanh((float *)(A + 4191104) + 128, (float *)(A + 4010880) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4043648) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4010880) + 0, (float *)(A + 4092800) + 0, (float *)(A + 4109184) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4043648) + 0, (float *)(A + 4191104) + 64, (float *)(A + 4109184) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4191104) + 192, (float *)(A + 4125568) + 0, (float *)(A + 4141952) + 0, (float *)(A + 4256640) + 0, (float *)(A + 4273024) + 0, (float *)(A + 2061184) + 73728);
-  k6_matmul((float *)(A + 2061184) + 73728, (float *)(A + 1930112) + 0, (float *)(A + 4191104) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 4864, P + 23552 /* peephole1.bias */, (float *)(A + 4191104) + 0, (float *)(A + 4289408) + 0);
-  k3_tanh((float *)(A + 4289408) + 128, (float *)(A + 4109184) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4141952) + 0, (float *)(A + 4289408) + 0, (float *)(A + 4109184) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4207488) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4141952) + 0, (float *)(A + 4289408) + 64, (float *)(A + 4207488) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4289408) + 192, (float *)(A + 4223872) + 0, (float *)(A + 4240256) + 0, (float *)(A + 4354944) + 0, (float *)(A + 4371328) + 0, (float *)(A + 2061184) + 77824);
-  k6_matmul((float *)(A + 2061184) + 77824, (float *)(A + 1930112) + 0, (float *)(A + 4289408) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 5120, P + 23552 /* peephole1.bias */, (float *)(A + 4289408) + 0, (float *)(A + 4387712) + 0);
-  k3_tanh((float *)(A + 4387712) + 128, (float *)(A + 4207488) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4240256) + 0, (float *)(A + 4387712) + 0, (float *)(A + 4207488) + 0, (float *)(A + 4289408) + 0, (float *)(A + 4305792) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4240256) + 0, (float *)(A + 4387712) + 64, (float *)(A + 4305792) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4387712) + 192, (float *)(A + 4322176) + 0, (float *)(A + 4338560) + 0, (float *)(A + 4453248) + 0, (float *)(A + 4469632) + 0, (float *)(A + 2061184) + 81920);
-  k6_matmul((float *)(A + 2061184) + 81920, (float *)(A + 1930112) + 0, (float *)(A + 4387712) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 5376, P + 23552 /* peephole1.bias */, (float *)(A + 4387712) + 0, (float *)(A + 4486016) + 0);
-  k3_tanh((float *)(A + 4486016) + 128, (float *)(A + 4305792) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4338560) + 0, (float *)(A + 4486016) + 0, (float *)(A + 4305792) + 0, (float *)(A + 4387712) + 0, (float *)(A + 4404096) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4338560) + 0, (float *)(A + 4486016) + 64, (float *)(A + 4404096) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4486016) + 192, (float *)(A + 4420480) + 0, (float *)(A + 4436864) + 0, (float *)(A + 4551552) + 0, (float *)(A + 4567936) + 0, (float *)(A + 2061184) + 86016);
-  k6_matmul((float *)(A + 2061184) + 86016, (float *)(A + 1930112) + 0, (float *)(A + 4486016) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 5632, P + 23552 /* peephole1.bias */, (float *)(A + 4486016) + 0, (float *)(A + 4584320) + 0);
-  k3_tanh((float *)(A + 4584320) + 128, (float *)(A + 4404096) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4436864) + 0, (float *)(A + 4584320) + 0, (float *)(A + 4404096) + 0, (float *)(A + 4486016) + 0, (float *)(A + 4502400) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4436864) + 0, (float *)(A + 4584320) + 64, (float *)(A + 4502400) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4584320) + 192, (float *)(A + 4518784) + 0, (float *)(A + 4535168) + 0, (float *)(A + 4649856) + 0, (float *)(A + 4666240) + 0, (float *)(A + 2061184) + 90112);
-  k6_matmul((float *)(A + 2061184) + 90112, (float *)(A + 1930112) + 0, (float *)(A + 4584320) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 5888, P + 23552 /* peephole1.bias */, (float *)(A + 4584320) + 0, (float *)(A + 4682624) + 0);
-  k3_tanh((float *)(A + 4682624) + 128, (float *)(A + 4502400) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4535168) + 0, (float *)(A + 4682624) + 0, (float *)(A + 4502400) + 0, (float *)(A + 4584320) + 0, (float *)(A + 4600704) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4535168) + 0, (float *)(A + 4682624) + 64, (float *)(A + 4600704) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4682624) + 192, (float *)(A + 4617088) + 0, (float *)(A + 4633472) + 0, (float *)(A + 4748160) + 0, (float *)(A + 4764544) + 0, (float *)(A + 2061184) + 94208);
-  k6_matmul((float *)(A + 2061184) + 94208, (float *)(A + 1930112) + 0, (float *)(A + 4682624) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 6144, P + 23552 /* peephole1.bias */, (float *)(A + 4682624) + 0, (float *)(A + 4780928) + 0);
-  k3_tanh((float *)(A + 4780928) + 128, (float *)(A + 4600704) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4633472) + 0, (float *)(A + 4780928) + 0, (float *)(A + 4600704) + 0, (float *)(A + 4682624) + 0, (float *)(A + 4699008) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4633472) + 0, (float *)(A + 4780928) + 64, (float *)(A + 4699008) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4780928) + 192, (float *)(A + 4715392) + 0, (float *)(A + 4731776) + 0, (float *)(A + 4846464) + 0, (float *)(A + 4862848) + 0, (float *)(A + 2061184) + 98304);
-  k6_matmul((float *)(A + 2061184) + 98304, (float *)(A + 1930112) + 0, (float *)(A + 4780928) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 6400, P + 23552 /* peephole1.bias */, (float *)(A + 4780928) + 0, (float *)(A + 4879232) + 0);
-  k3_tanh((float *)(A + 4879232) + 128, (float *)(A + 4699008) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4731776) + 0, (float *)(A + 4879232) + 0, (float *)(A + 4699008) + 0, (float *)(A + 4780928) + 0, (float *)(A + 4797312) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4731776) + 0, (float *)(A + 4879232) + 64, (float *)(A + 4797312) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4879232) + 192, (float *)(A + 4813696) + 0, (float *)(A + 4830080) + 0, (float *)(A + 4944768) + 0, (float *)(A + 4961152) + 0, (float *)(A + 2061184) + 102400);
-  k6_matmul((float *)(A + 2061184) + 102400, (float *)(A + 1930112) + 0, (float *)(A + 4879232) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 6656, P + 23552 /* peephole1.bias */, (float *)(A + 4879232) + 0, (float *)(A + 4977536) + 0);
-  k3_tanh((float *)(A + 4977536) + 128, (float *)(A + 4797312) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4830080) + 0, (float *)(A + 4977536) + 0, (float *)(A + 4797312) + 0, (float *)(A + 4879232) + 0, (float *)(A + 4895616) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4830080) + 0, (float *)(A + 4977536) + 64, (float *)(A + 4895616) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4977536) + 192, (float *)(A + 4912000) + 0, (float *)(A + 4928384) + 0, (float *)(A + 5043072) + 0, (float *)(A + 5059456) + 0, (float *)(A + 2061184) + 106496);
-  k6_matmul((float *)(A + 2061184) + 106496, (float *)(A + 1930112) + 0, (float *)(A + 4977536) + 0, A + 16384);
-  k7_add_add((float *)(A + 28672) + 6912, P + 23552 /* peephole1.bias */, (float *)(A + 4977536) + 0, (float *)(A + 1929216) + 0);
-  k3_tanh((float *)(A + 1929216) + 128, (float *)(A + 4895616) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4928384) + 0, (float *)(A + 1929216) + 0, (float *)(A + 4895616) + 0, (float *)(A + 4977536) + 0, (float *)(A + 4993920) + 0);
-  k10_transpose(P + 24000 /* dense1.weight */, (float *)(A + 5010304) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4928384) + 0, (float *)(A + 1929216) + 64, (float *)(A + 4993920) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1929216) + 192, (float *)(A + 5012864) + 0, (float *)(A + 16384) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 65536) + 0);
-  k12_matmul((float *)(A + 65536) + 0, (float *)(A + 5010304) + 0, (float *)(A + 5029248) + 0, A + 5031808);
-  k18_one_hot(in->y + 0, (float *)(A + 5031808) + 0);
-  k13_add((float *)(A + 5029248) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5034368) + 0);
-  k19_log_softmax((float *)(A + 5034368) + 0, (float *)(A + 5029248) + 0);
-  k20_mul((float *)(A + 5031808) + 0, (float *)(A + 5029248) + 0, (float *)(A + 5036928) + 0);
-  k21_sum_to((float *)(A + 5036928) + 0, (float *)(A + 5039488) + 0);
-  k22_sum_to((float *)(A + 5039488) + 0, (float *)(A + 5036928) + 0);
-  k23_argmax((float *)(A + 5034368) + 0, (int32_t *)(A + 5036992) + 0);
-  k24_equal((int32_t *)(A + 5036992) + 0, in->y + 0, (float *)(A + 5037248) + 0);
-  k22_sum_to((float *)(A + 5037248) + 0, (float *)(A + 5036992) + 0);
-  k25_mul((float *)(A + 5031808) + 0, (float *)(A + 5037056) + 0);
-  k21_sum_to((float *)(A + 5037056) + 0, (float *)(A + 5031808) + 0);
-  k26_exp_mul_sub((float *)(A + 5029248) + 0, (float *)(A + 5031808) + 0, (float *)(A + 5037056) + 0, (float *)(A + 5039616) + 0);
-  k27_matmul((float *)(A + 5039616) + 0, P + 24000 /* dense1.weight */, (float *)(A + 4993920) + 0, A + 5042176);
-  k28_mul_sub((float *)(A + 49152) + 0, (float *)(A + 1929216) + 0);
-  k29_sub_mul((float *)(A + 32768) + 0, (float *)(A + 1945600) + 0);
-  k30_mul_mul_mul((float *)(A + 4993920) + 0, (float *)(A + 49152) + 0, (float *)(A + 1945600) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 426176, (float *)(A + 1961984) + 0);
-  k29_sub_mul((float *)(A + 4977536) + 0, (float *)(A + 49152) + 0);
-  k29_sub_mul((float *)(A + 5012864) + 0, (float *)(A + 1945600) + 0);
-  k28_mul_sub((float *)(A + 4895616) + 0, (float *)(A + 1978368) + 0);
-  k31_mul_mul_addn((float *)(A + 4993920) + 0, (float *)(A + 32768) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1961984) + 0, (float *)(A + 4895616) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5012864) + 0, (float *)(A + 4928384) + 0, (float *)(A + 1945600) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4977536) + 0, (float *)(A + 1978368) + 0, (float *)(A + 81920) + 425984, (float *)(A + 5075840) + 0, (float *)(A + 5092224) + 0, (float *)(A + 81920) + 426048, (float *)(A + 5108608) + 0, (float *)(A + 81920) + 426112);
-  k32_matmul((float *)(A + 81920) + 425984, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4895616) + 0);
-  k28_mul_sub((float *)(A + 5059456) + 0, (float *)(A + 32768) + 0);
-  k29_sub_mul((float *)(A + 5043072) + 0, (float *)(A + 49152) + 0);
-  k30_mul_mul_mul((float *)(A + 4895616) + 0, (float *)(A + 5059456) + 0, (float *)(A + 49152) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 409792, (float *)(A + 4977536) + 0);
-  k29_sub_mul((float *)(A + 4879232) + 0, (float *)(A + 49152) + 0);
-  k29_sub_mul((float *)(A + 4912000) + 0, (float *)(A + 5059456) + 0);
-  k28_mul_sub((float *)(A + 4797312) + 0, (float *)(A + 4993920) + 0);
-  k33_mul_mul_addn((float *)(A + 4895616) + 0, (float *)(A + 5043072) + 0, (float *)(A + 32768) + 0, (float *)(A + 5075840) + 0, (float *)(A + 5092224) + 0, (float *)(A + 5108608) + 0, (float *)(A + 4977536) + 0, (float *)(A + 4797312) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4912000) + 0, (float *)(A + 4830080) + 0, (float *)(A + 5059456) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4879232) + 0, (float *)(A + 4993920) + 0, (float *)(A + 81920) + 409600, (float *)(A + 5010304) + 0, (float *)(A + 1929216) + 0, (float *)(A + 81920) + 409664, (float *)(A + 1945600) + 0, (float *)(A + 81920) + 409728);
-  k32_matmul((float *)(A + 81920) + 409600, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4797312) + 0);
-  k28_mul_sub((float *)(A + 4961152) + 0, (float *)(A + 32768) + 0);
-  k29_sub_mul((float *)(A + 4944768) + 0, (float *)(A + 49152) + 0);
-  k30_mul_mul_mul((float *)(A + 4797312) + 0, (float *)(A + 4961152) + 0, (float *)(A + 49152) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 393408, (float *)(A + 4977536) + 0);
-  k29_sub_mul((float *)(A + 4780928) + 0, (float *)(A + 49152) + 0);
-  k29_sub_mul((float *)(A + 4813696) + 0, (float *)(A + 4961152) + 0);
-  k28_mul_sub((float *)(A + 4699008) + 0, (float *)(A + 4993920) + 0);
-  k33_mul_mul_addn((float *)(A + 4797312) + 0, (float *)(A + 4944768) + 0, (float *)(A + 32768) + 0, (float *)(A + 5010304) + 0, (float *)(A + 1929216) + 0, (float *)(A + 1945600) + 0, (float *)(A + 4977536) + 0, (float *)(A + 4699008) + 0, (float *)(A + 49152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4813696) + 0, (float *)(A + 4731776) + 0, (float *)(A + 4961152) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4780928) + 0, (float *)(A + 4993920) + 0, (float *)(A + 81920) + 393216, (float *)(A + 1961984) + 0, (float *)(A + 1978368) + 0, (float *)(A + 81920) + 393280, (float *)(A + 4879232) + 0, (float *)(A + 81920) + 393344);
-  k32_matmul((float *)(A + 81920) + 393216, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4699008) + 0);
-  k28_mul_sub((float *)(A + 4862848) + 0, (float *)(A + 4944768) + 0);
-  k29_sub_mul((float *)(A + 4846464) + 0, (float *)(A + 32768) + 0);
-  k30_mul_mul_mul((float *)(A + 4699008) + 0, (float *)(A + 4862848) + 0, (float *)(A + 32768) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 377024, (float *)(A + 49152) + 0);
-  k29_sub_mul((float *)(A + 4682624) + 0, (float *)(A + 32768) + 0);
-  k29_sub_mul((float *)(A + 4715392) + 0, (float *)(A + 4862848) + 0);
-  k28_mul_sub((float *)(A + 4600704) + 0, (float *)(A + 1929216) + 0);
-  k33_mul_mul_addn((float *)(A + 4699008) + 0, (float *)(A + 4846464) + 0, (float *)(A + 4944768) + 0, (float *)(A + 1961984) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4879232) + 0, (float *)(A + 49152) + 0, (float *)(A + 4600704) + 0, (float *)(A + 32768) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4715392) + 0, (float *)(A + 4633472) + 0, (float *)(A + 4862848) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4682624) + 0, (float *)(A + 1929216) + 0, (float *)(A + 81920) + 376832, (float *)(A + 1945600) + 0, (float *)(A + 4895616) + 0, (float *)(A + 81920) + 376896, (float *)(A + 4912000) + 0, (float *)(A + 81920) + 376960);
-  k32_matmul((float *)(A + 81920) + 376832, P + 7168 /* peephole1.weight_hh */, (float *)(A + 1929216) + 0);
-  k28_mul_sub((float *)(A + 4764544) + 0, (float *)(A + 1961984) + 0);
-  k29_sub_mul((float *)(A + 4748160) + 0, (float *)(A + 4600704) + 0);
-  k30_mul_mul_mul((float *)(A + 1929216) + 0, (float *)(A + 4764544) + 0, (float *)(A + 4600704) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 360640, (float *)(A + 4846464) + 0);
-  k29_sub_mul((float *)(A + 4584320) + 0, (float *)(A + 4600704) + 0);
-  k29_sub_mul((float *)(A + 4617088) + 0, (float *)(A + 4944768) + 0);
-  k28_mul_sub((float *)(A + 4502400) + 0, (float *)(A + 1978368) + 0);
-  k33_mul_mul_addn((float *)(A + 1929216) + 0, (float *)(A + 4748160) + 0, (float *)(A + 1961984) + 0, (float *)(A + 1945600) + 0, (float *)(A + 4895616) + 0, (float *)(A + 4912000) + 0, (float *)(A + 4846464) + 0, (float *)(A + 4502400) + 0, (float *)(A + 4600704) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4617088) + 0, (float *)(A + 4535168) + 0, (float *)(A + 4944768) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4584320) + 0, (float *)(A + 1978368) + 0, (float *)(A + 81920) + 360448, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 81920) + 360512, (float *)(A + 4862848) + 0, (float *)(A + 81920) + 360576);
-  k32_matmul((float *)(A + 81920) + 360448, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4502400) + 0);
-  k28_mul_sub((float *)(A + 4666240) + 0, (float *)(A + 4748160) + 0);
-  k29_sub_mul((float *)(A + 4649856) + 0, (float *)(A + 4846464) + 0);
-  k30_mul_mul_mul((float *)(A + 4502400) + 0, (float *)(A + 4666240) + 0, (float *)(A + 4846464) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 344256, (float *)(A + 4944768) + 0);
-  k29_sub_mul((float *)(A + 4486016) + 0, (float *)(A + 4846464) + 0);
+  k3_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 1930112) + 0);
+  k13_sigmoid_tanh_mul((float *)(A + 1864576) + 0, (float *)(A + 1864576) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1864576) + 192, (float *)(A + 0) + 0, (float *)(A + 1995648) + 0, (float *)(A + 2012032) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2044800) + 0, (float *)(A + 2061184) + 0);
+  k5_matmul((float *)(A + 2061184) + 0, (float *)(A + 1930112) + 0, (float *)(A + 1863680) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 256, P + 23552 /* peephole1.bias */, (float *)(A + 1863680) + 0, (float *)(A + 2503552) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2012032) + 0, (float *)(A + 2503552) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2503552) + 0, (float *)(A + 2503552) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2503552) + 192, (float *)(A + 1863680) + 0, (float *)(A + 1880064) + 0, (float *)(A + 1896448) + 0, (float *)(A + 1912832) + 0, (float *)(A + 2569088) + 0, (float *)(A + 2585472) + 0, (float *)(A + 2061184) + 4096);
+  k5_matmul((float *)(A + 2061184) + 4096, (float *)(A + 1930112) + 0, (float *)(A + 2503552) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 512, P + 23552 /* peephole1.bias */, (float *)(A + 2503552) + 0, (float *)(A + 2601856) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2601856) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2601856) + 0, (float *)(A + 2601856) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2601856) + 192, (float *)(A + 2503552) + 0, (float *)(A + 2519936) + 0, (float *)(A + 2536320) + 0, (float *)(A + 2552704) + 0, (float *)(A + 2667392) + 0, (float *)(A + 2683776) + 0, (float *)(A + 2061184) + 8192);
+  k5_matmul((float *)(A + 2061184) + 8192, (float *)(A + 1930112) + 0, (float *)(A + 2601856) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 768, P + 23552 /* peephole1.bias */, (float *)(A + 2601856) + 0, (float *)(A + 2700160) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2552704) + 0, (float *)(A + 2700160) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2700160) + 0, (float *)(A + 2700160) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2700160) + 192, (float *)(A + 2601856) + 0, (float *)(A + 2618240) + 0, (float *)(A + 2634624) + 0, (float *)(A + 2651008) + 0, (float *)(A + 2765696) + 0, (float *)(A + 2782080) + 0, (float *)(A + 2061184) + 12288);
+  k5_matmul((float *)(A + 2061184) + 12288, (float *)(A + 1930112) + 0, (float *)(A + 2700160) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 1024, P + 23552 /* peephole1.bias */, (float *)(A + 2700160) + 0, (float *)(A + 2798464) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2651008) + 0, (float *)(A + 2798464) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2798464) + 0, (float *)(A + 2798464) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2798464) + 192, (float *)(A + 2700160) + 0, (float *)(A + 2716544) + 0, (float *)(A + 2732928) + 0, (float *)(A + 2749312) + 0, (float *)(A + 2864000) + 0, (float *)(A + 2880384) + 0, (float *)(A + 2061184) + 16384);
+  k5_matmul((float *)(A + 2061184) + 16384, (float *)(A + 1930112) + 0, (float *)(A + 2798464) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 1280, P + 23552 /* peephole1.bias */, (float *)(A + 2798464) + 0, (float *)(A + 2896768) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2749312) + 0, (float *)(A + 2896768) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2896768) + 0, (float *)(A + 2896768) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2896768) + 192, (float *)(A + 2798464) + 0, (float *)(A + 2814848) + 0, (float *)(A + 2831232) + 0, (float *)(A + 2847616) + 0, (float *)(A + 2962304) + 0, (float *)(A + 2978688) + 0, (float *)(A + 2061184) + 20480);
+  k5_matmul((float *)(A + 2061184) + 20480, (float *)(A + 1930112) + 0, (float *)(A + 2896768) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 1536, P + 23552 /* peephole1.bias */, (float *)(A + 2896768) + 0, (float *)(A + 2995072) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2847616) + 0, (float *)(A + 2995072) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2995072) + 0, (float *)(A + 2995072) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2995072) + 192, (float *)(A + 2896768) + 0, (float *)(A + 2913152) + 0, (float *)(A + 2929536) + 0, (float *)(A + 2945920) + 0, (float *)(A + 3060608) + 0, (float *)(A + 3076992) + 0, (float *)(A + 2061184) + 24576);
+  k5_matmul((float *)(A + 2061184) + 24576, (float *)(A + 1930112) + 0, (float *)(A + 2995072) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 1792, P + 23552 /* peephole1.bias */, (float *)(A + 2995072) + 0, (float *)(A + 3093376) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2945920) + 0, (float *)(A + 3093376) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3093376) + 0, (float *)(A + 3093376) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3093376) + 192, (float *)(A + 2995072) + 0, (float *)(A + 3011456) + 0, (float *)(A + 3027840) + 0, (float *)(A + 3044224) + 0, (float *)(A + 3158912) + 0, (float *)(A + 3175296) + 0, (float *)(A + 2061184) + 28672);
+  k5_matmul((float *)(A + 2061184) + 28672, (float *)(A + 1930112) + 0, (float *)(A + 3093376) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 2048, P + 23552 /* peephole1.bias */, (float *)(A + 3093376) + 0, (float *)(A + 3191680) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3044224) + 0, (float *)(A + 3191680) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3191680) + 0, (float *)(A + 3191680) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3191680) + 192, (float *)(A + 3093376) + 0, (float *)(A + 3109760) + 0, (float *)(A + 3126144) + 0, (float *)(A + 3142528) + 0, (float *)(A + 3257216) + 0, (float *)(A + 3273600) + 0, (float *)(A + 2061184) + 32768);
+  k5_matmul((float *)(A + 2061184) + 32768, (float *)(A + 1930112) + 0, (float *)(A + 3191680) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 2304, P + 23552 /* peephole1.bias */, (float *)(A + 3191680) + 0, (float *)(A + 3289984) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3142528) + 0, (float *)(A + 3289984) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3289984) + 0, (float *)(A + 3289984) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3289984) + 192, (float *)(A + 3191680) + 0, (float *)(A + 3208064) + 0, (float *)(A + 3224448) + 0, (float *)(A + 3240832) + 0, (float *)(A + 3355520) + 0, (float *)(A + 3371904) + 0, (float *)(A + 2061184) + 36864);
+  k5_matmul((float *)(A + 2061184) + 36864, (float *)(A + 1930112) + 0, (float *)(A + 3289984) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 2560, P + 23552 /* peephole1.bias */, (float *)(A + 3289984) + 0, (float *)(A + 3388288) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3240832) + 0, (float *)(A + 3388288) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3388288) + 0, (float *)(A + 3388288) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3388288) + 192, (float *)(A + 3289984) + 0, (float *)(A + 3306368) + 0, (float *)(A + 3322752) + 0, (float *)(A + 3339136) + 0, (float *)(A + 3453824) + 0, (float *)(A + 3470208) + 0, (float *)(A + 2061184) + 40960);
+  k5_matmul((float *)(A + 2061184) + 40960, (float *)(A + 1930112) + 0, (float *)(A + 3388288) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 2816, P + 23552 /* peephole1.bias */, (float *)(A + 3388288) + 0, (float *)(A + 3486592) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3339136) + 0, (float *)(A + 3486592) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3486592) + 0, (float *)(A + 3486592) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3486592) + 192, (float *)(A + 3388288) + 0, (float *)(A + 3404672) + 0, (float *)(A + 3421056) + 0, (float *)(A + 3437440) + 0, (float *)(A + 3552128) + 0, (float *)(A + 3568512) + 0, (float *)(A + 2061184) + 45056);
+  k5_matmul((float *)(A + 2061184) + 45056, (float *)(A + 1930112) + 0, (float *)(A + 3486592) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 3072, P + 23552 /* peephole1.bias */, (float *)(A + 3486592) + 0, (float *)(A + 3584896) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3437440) + 0, (float *)(A + 3584896) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3584896) + 0, (float *)(A + 3584896) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3584896) + 192, (float *)(A + 3486592) + 0, (float *)(A + 3502976) + 0, (float *)(A + 3519360) + 0, (float *)(A + 3535744) + 0, (float *)(A + 3650432) + 0, (float *)(A + 3666816) + 0, (float *)(A + 2061184) + 49152);
+  k5_matmul((float *)(A + 2061184) + 49152, (float *)(A + 1930112) + 0, (float *)(A + 3584896) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 3328, P + 23552 /* peephole1.bias */, (float *)(A + 3584896) + 0, (float *)(A + 3683200) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3535744) + 0, (float *)(A + 3683200) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3683200) + 0, (float *)(A + 3683200) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3683200) + 192, (float *)(A + 3584896) + 0, (float *)(A + 3601280) + 0, (float *)(A + 3617664) + 0, (float *)(A + 3634048) + 0, (float *)(A + 3748736) + 0, (float *)(A + 3765120) + 0, (float *)(A + 2061184) + 53248);
+  k5_matmul((float *)(A + 2061184) + 53248, (float *)(A + 1930112) + 0, (float *)(A + 3683200) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 3584, P + 23552 /* peephole1.bias */, (float *)(A + 3683200) + 0, (float *)(A + 3781504) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3634048) + 0, (float *)(A + 3781504) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3781504) + 0, (float *)(A + 3781504) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3781504) + 192, (float *)(A + 3683200) + 0, (float *)(A + 3699584) + 0, (float *)(A + 3715968) + 0, (float *)(A + 3732352) + 0, (float *)(A + 3847040) + 0, (float *)(A + 3863424) + 0, (float *)(A + 2061184) + 57344);
+  k5_matmul((float *)(A + 2061184) + 57344, (float *)(A + 1930112) + 0, (float *)(A + 3781504) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 3840, P + 23552 /* peephole1.bias */, (float *)(A + 3781504) + 0, (float *)(A + 3879808) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3732352) + 0, (float *)(A + 3879808) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3879808) + 0, (float *)(A + 3879808) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3879808) + 192, (float *)(A + 3781504) + 0, (float *)(A + 3797888) + 0, (float *)(A + 3814272) + 0, (float *)(A + 3830656) + 0, (float *)(A + 3945344) + 0, (float *)(A + 3961728) + 0, (float *)(A + 2061184) + 61440);
+  k5_matmul((float *)(A + 2061184) + 61440, (float *)(A + 1930112) + 0, (float *)(A + 3879808) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 4096, P + 23552 /* peephole1.bias */, (float *)(A + 3879808) + 0, (float *)(A + 3978112) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3830656) + 0, (float *)(A + 3978112) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3978112) + 0, (float *)(A + 3978112) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3978112) + 192, (float *)(A + 3879808) + 0, (float *)(A + 3896192) + 0, (float *)(A + 3912576) + 0, (float *)(A + 3928960) + 0, (float *)(A + 4043648) + 0, (float *)(A + 4060032) + 0, (float *)(A + 2061184) + 65536);
+  k5_matmul((float *)(A + 2061184) + 65536, (float *)(A + 1930112) + 0, (float *)(A + 3978112) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 4352, P + 23552 /* peephole1.bias */, (float *)(A + 3978112) + 0, (float *)(A + 4076416) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3928960) + 0, (float *)(A + 4076416) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4076416) + 0, (float *)(A + 4076416) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4076416) + 192, (float *)(A + 3978112) + 0, (float *)(A + 3994496) + 0, (float *)(A + 4010880) + 0, (float *)(A + 4027264) + 0, (float *)(A + 4141952) + 0, (float *)(A + 4158336) + 0, (float *)(A + 2061184) + 69632);
+  k5_matmul((float *)(A + 2061184) + 69632, (float *)(A + 1930112) + 0, (float *)(A + 4076416) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 4608, P + 23552 /* peephole1.bias */, (float *)(A + 4076416) + 0, (float *)(A + 4174720) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4027264) + 0, (float *)(A + 4174720) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4174720) + 0, (float *)(A + 4174720) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4174720) + 192, (float *)(A + 4076416) + 0, (float *)(A + 4092800) + 0, (float *)(A + 4109184) + 0, (float *)(A + 4125568) + 0, (float *)(A + 4240256) + 0, (float *)(A + 4256640) + 0, (float *)(A + 2061184) + 73728);
+  k5_matmul((float *)(A + 2061184) + 73728, (float *)(A + 1930112) + 0, (float *)(A + 4174720) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 4864, P + 23552 /* peephole1.bias */, (float *)(A + 4174720) + 0, (float *)(A + 4273024) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4125568) + 0, (float *)(A + 4273024) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4273024) + 0, (float *)(A + 4273024) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4273024) + 192, (float *)(A + 4174720) + 0, (float *)(A + 4191104) + 0, (float *)(A + 4207488) + 0, (float *)(A + 4223872) + 0, (float *)(A + 4338560) + 0, (float *)(A + 4354944) + 0, (float *)(A + 2061184) + 77824);
+  k5_matmul((float *)(A + 2061184) + 77824, (float *)(A + 1930112) + 0, (float *)(A + 4273024) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 5120, P + 23552 /* peephole1.bias */, (float *)(A + 4273024) + 0, (float *)(A + 4371328) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4223872) + 0, (float *)(A + 4371328) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4371328) + 0, (float *)(A + 4371328) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4371328) + 192, (float *)(A + 4273024) + 0, (float *)(A + 4289408) + 0, (float *)(A + 4305792) + 0, (float *)(A + 4322176) + 0, (float *)(A + 4436864) + 0, (float *)(A + 4453248) + 0, (float *)(A + 2061184) + 81920);
+  k5_matmul((float *)(A + 2061184) + 81920, (float *)(A + 1930112) + 0, (float *)(A + 4371328) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 5376, P + 23552 /* peephole1.bias */, (float *)(A + 4371328) + 0, (float *)(A + 4469632) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4322176) + 0, (float *)(A + 4469632) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4469632) + 0, (float *)(A + 4469632) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4469632) + 192, (float *)(A + 4371328) + 0, (float *)(A + 4387712) + 0, (float *)(A + 4404096) + 0, (float *)(A + 4420480) + 0, (float *)(A + 4535168) + 0, (float *)(A + 4551552) + 0, (float *)(A + 2061184) + 86016);
+  k5_matmul((float *)(A + 2061184) + 86016, (float *)(A + 1930112) + 0, (float *)(A + 4469632) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 5632, P + 23552 /* peephole1.bias */, (float *)(A + 4469632) + 0, (float *)(A + 4567936) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4420480) + 0, (float *)(A + 4567936) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4567936) + 0, (float *)(A + 4567936) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4567936) + 192, (float *)(A + 4469632) + 0, (float *)(A + 4486016) + 0, (float *)(A + 4502400) + 0, (float *)(A + 4518784) + 0, (float *)(A + 4633472) + 0, (float *)(A + 4649856) + 0, (float *)(A + 2061184) + 90112);
+  k5_matmul((float *)(A + 2061184) + 90112, (float *)(A + 1930112) + 0, (float *)(A + 4567936) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 5888, P + 23552 /* peephole1.bias */, (float *)(A + 4567936) + 0, (float *)(A + 4666240) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4518784) + 0, (float *)(A + 4666240) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4666240) + 0, (float *)(A + 4666240) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4666240) + 192, (float *)(A + 4567936) + 0, (float *)(A + 4584320) + 0, (float *)(A + 4600704) + 0, (float *)(A + 4617088) + 0, (float *)(A + 4731776) + 0, (float *)(A + 4748160) + 0, (float *)(A + 2061184) + 94208);
+  k5_matmul((float *)(A + 2061184) + 94208, (float *)(A + 1930112) + 0, (float *)(A + 4666240) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 6144, P + 23552 /* peephole1.bias */, (float *)(A + 4666240) + 0, (float *)(A + 4764544) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4617088) + 0, (float *)(A + 4764544) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4764544) + 0, (float *)(A + 4764544) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4764544) + 192, (float *)(A + 4666240) + 0, (float *)(A + 4682624) + 0, (float *)(A + 4699008) + 0, (float *)(A + 4715392) + 0, (float *)(A + 4830080) + 0, (float *)(A + 4846464) + 0, (float *)(A + 2061184) + 98304);
+  k5_matmul((float *)(A + 2061184) + 98304, (float *)(A + 1930112) + 0, (float *)(A + 4764544) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 6400, P + 23552 /* peephole1.bias */, (float *)(A + 4764544) + 0, (float *)(A + 4862848) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4715392) + 0, (float *)(A + 4862848) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4862848) + 0, (float *)(A + 4862848) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4862848) + 192, (float *)(A + 4764544) + 0, (float *)(A + 4780928) + 0, (float *)(A + 4797312) + 0, (float *)(A + 4813696) + 0, (float *)(A + 4928384) + 0, (float *)(A + 4944768) + 0, (float *)(A + 2061184) + 102400);
+  k5_matmul((float *)(A + 2061184) + 102400, (float *)(A + 1930112) + 0, (float *)(A + 4862848) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 6656, P + 23552 /* peephole1.bias */, (float *)(A + 4862848) + 0, (float *)(A + 4961152) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4813696) + 0, (float *)(A + 4961152) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4961152) + 0, (float *)(A + 4961152) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4961152) + 192, (float *)(A + 4862848) + 0, (float *)(A + 4879232) + 0, (float *)(A + 4895616) + 0, (float *)(A + 4912000) + 0, (float *)(A + 5026688) + 0, (float *)(A + 5043072) + 0, (float *)(A + 2061184) + 106496);
+  k5_matmul((float *)(A + 2061184) + 106496, (float *)(A + 1930112) + 0, (float *)(A + 4961152) + 0, A + 16384);
+  k6_add_add((float *)(A + 28672) + 6912, P + 23552 /* peephole1.bias */, (float *)(A + 4961152) + 0, (float *)(A + 1929216) + 0);
+  k8_transpose(P + 24000 /* dense1.weight */, (float *)(A + 4961152) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4912000) + 0, (float *)(A + 1929216) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1929216) + 0, (float *)(A + 1929216) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1929216) + 192, (float *)(A + 4963712) + 0, (float *)(A + 4980096) + 0, (float *)(A + 4996480) + 0, (float *)(A + 16384) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 65536) + 0);
+  k10_matmul((float *)(A + 65536) + 0, (float *)(A + 4961152) + 0, (float *)(A + 5012864) + 0, A + 5015424);
+  k15_one_hot(in->y + 0, (float *)(A + 4961152) + 0);
+  k11_add((float *)(A + 5012864) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5015424) + 0);
+  k16_log_softmax((float *)(A + 5015424) + 0, (float *)(A + 5012864) + 0);
+  k17_mul((float *)(A + 4961152) + 0, (float *)(A + 5012864) + 0, (float *)(A + 5017984) + 0);
+  k18_sum_to((float *)(A + 5017984) + 0, (float *)(A + 5020544) + 0);
+  k19_sum_to((float *)(A + 5020544) + 0, (float *)(A + 5017984) + 0);
+  k20_argmax((float *)(A + 5015424) + 0, (int32_t *)(A + 5018048) + 0);
+  k21_equal((int32_t *)(A + 5018048) + 0, in->y + 0, (float *)(A + 5018304) + 0);
+  k19_sum_to((float *)(A + 5018304) + 0, (float *)(A + 5018048) + 0);
+  k22_mul((float *)(A + 4961152) + 0, (float *)(A + 5018112) + 0);
+  k18_sum_to((float *)(A + 5018112) + 0, (float *)(A + 4961152) + 0);
+  k23_exp_mul_sub((float *)(A + 5012864) + 0, (float *)(A + 4961152) + 0, (float *)(A + 5018112) + 0, (float *)(A + 5020672) + 0);
+  k24_matmul((float *)(A + 5020672) + 0, P + 24000 /* dense1.weight */, (float *)(A + 1929216) + 0, A + 4961152);
+  k25_mul_mul_sub((float *)(A + 1929216) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4996480) + 0, (float *)(A + 4980096) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4963712) + 0, (float *)(A + 4912000) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 426176, (float *)(A + 81920) + 425984, (float *)(A + 1945600) + 0, (float *)(A + 1961984) + 0, (float *)(A + 81920) + 426048, (float *)(A + 1978368) + 0, (float *)(A + 81920) + 426112);
+  k26_matmul((float *)(A + 81920) + 425984, P + 7168 /* peephole1.weight_hh */, (float *)(A + 1929216) + 0);
+  k27_mul_mul_sub((float *)(A + 1929216) + 0, (float *)(A + 5026688) + 0, (float *)(A + 5043072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1945600) + 0, (float *)(A + 1961984) + 0, (float *)(A + 1978368) + 0, (float *)(A + 4895616) + 0, (float *)(A + 4879232) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4862848) + 0, (float *)(A + 4813696) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 409792, (float *)(A + 81920) + 409600, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 81920) + 409664, (float *)(A + 4961152) + 0, (float *)(A + 81920) + 409728);
+  k26_matmul((float *)(A + 81920) + 409600, P + 7168 /* peephole1.weight_hh */, (float *)(A + 5023232) + 0);
+  k27_mul_mul_sub((float *)(A + 5023232) + 0, (float *)(A + 4928384) + 0, (float *)(A + 4944768) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 4961152) + 0, (float *)(A + 4797312) + 0, (float *)(A + 4780928) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4764544) + 0, (float *)(A + 4715392) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 393408, (float *)(A + 81920) + 393216, (float *)(A + 5039616) + 0, (float *)(A + 4977536) + 0, (float *)(A + 81920) + 393280, (float *)(A + 4993920) + 0, (float *)(A + 81920) + 393344);
+  k26_matmul((float *)(A + 81920) + 393216, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4928384) + 0);
+  k27_mul_mul_sub((float *)(A + 4928384) + 0, (float *)(A + 4830080) + 0, (float *)(A + 4846464) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 5039616) + 0, (float *)(A + 4977536) + 0, (float *)(A + 4993920) + 0, (float *)(A + 4699008) + 0, (float *)(A + 4682624) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4666240) + 0, (float *)(A + 4617088) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 377024, (float *)(A + 81920) + 376832, (float *)(A + 5023232) + 0, (float *)(A + 32768) + 0, (float *)(A + 81920) + 376896, (float *)(A + 49152) + 0, (float *)(A + 81920) + 376960);
+  k26_matmul((float *)(A + 81920) + 376832, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4830080) + 0);
+  k27_mul_mul_sub((float *)(A + 4830080) + 0, (float *)(A + 4731776) + 0, (float *)(A + 4748160) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 5023232) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 4600704) + 0, (float *)(A + 4584320) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4567936) + 0, (float *)(A + 4518784) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 360640, (float *)(A + 81920) + 360448, (float *)(A + 4928384) + 0, (float *)(A + 5039616) + 0, (float *)(A + 81920) + 360512, (float *)(A + 4666240) + 0, (float *)(A + 81920) + 360576);
+  k26_matmul((float *)(A + 81920) + 360448, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4731776) + 0);
+  k27_mul_mul_sub((float *)(A + 4731776) + 0, (float *)(A + 4633472) + 0, (float *)(A + 4649856) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4928384) + 0, (float *)(A + 5039616) + 0, (float *)(A + 4666240) + 0, (float *)(A + 4502400) + 0, (float *)(A + 4486016) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4469632) + 0, (float *)(A + 4420480) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 344256, (float *)(A + 81920) + 344064, (float *)(A + 4830080) + 0, (float *)(A + 5023232) + 0, (float *)(A + 81920) + 344128, (float *)(A + 32768) + 0, (float *)(A + 81920) + 344192);
+  k26_matmul((float *)(A + 81920) + 344064, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
+  k27_mul_mul_sub((float *)(A + 49152) + 0, (float *)(A + 4535168) + 0, (float *)(A + 4551552) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4830080) + 0, (float *)(A + 5023232) + 0, (float *)(A + 32768) + 0, (float *)(A + 4404096) + 0, (float *)(A + 4387712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4371328) + 0, (float *)(A + 4322176) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 327872, (float *)(A + 81920) + 327680, (float *)(A + 4633472) + 0, (float *)(A + 4731776) + 0, (float *)(A + 81920) + 327744, (float *)(A + 4928384) + 0, (float *)(A + 81920) + 327808);
+  k26_matmul((float *)(A + 81920) + 327680, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4535168) + 0);
+  k27_mul_mul_sub((float *)(A + 4535168) + 0, (float *)(A + 4436864) + 0, (float *)(A + 4453248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4633472) + 0, (float *)(A + 4731776) + 0, (float *)(A + 4928384) + 0, (float *)(A + 4305792) + 0, (float *)(A + 4289408) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4273024) + 0, (float *)(A + 4223872) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 311488, (float *)(A + 81920) + 311296, (float *)(A + 4830080) + 0, (float *)(A + 32768) + 0, (float *)(A + 81920) + 311360, (float *)(A + 49152) + 0, (float *)(A + 81920) + 311424);
+  k26_matmul((float *)(A + 81920) + 311296, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4436864) + 0);
+  k27_mul_mul_sub((float *)(A + 4436864) + 0, (float *)(A + 4338560) + 0, (float *)(A + 4354944) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4830080) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 4207488) + 0, (float *)(A + 4191104) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4174720) + 0, (float *)(A + 4125568) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 295104, (float *)(A + 81920) + 294912, (float *)(A + 4535168) + 0, (float *)(A + 4633472) + 0, (float *)(A + 81920) + 294976, (float *)(A + 4731776) + 0, (float *)(A + 81920) + 295040);
+  k26_matmul((float *)(A + 81920) + 294912, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4338560) + 0);
+  k27_mul_mul_sub((float *)(A + 4338560) + 0, (float *)(A + 4240256) + 0, (float *)(A + 4256640) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4535168) + 0, (float *)(A + 4633472) + 0, (float *)(A + 4731776) + 0, (float *)(A + 4109184) + 0, (float *)(A + 4092800) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4076416) + 0, (float *)(A + 4027264) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 278720, (float *)(A + 81920) + 278528, (float *)(A + 4436864) + 0, (float *)(A + 4830080) + 0, (float *)(A + 81920) + 278592, (float *)(A + 4928384) + 0, (float *)(A + 81920) + 278656);
+  k26_matmul((float *)(A + 81920) + 278528, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4240256) + 0);
+  k27_mul_mul_sub((float *)(A + 4240256) + 0, (float *)(A + 4141952) + 0, (float *)(A + 4158336) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4436864) + 0, (float *)(A + 4830080) + 0, (float *)(A + 4928384) + 0, (float *)(A + 4010880) + 0, (float *)(A + 3994496) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3978112) + 0, (float *)(A + 3928960) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 262336, (float *)(A + 81920) + 262144, (float *)(A + 4338560) + 0, (float *)(A + 4535168) + 0, (float *)(A + 81920) + 262208, (float *)(A + 4633472) + 0, (float *)(A + 81920) + 262272);
+  k26_matmul((float *)(A + 81920) + 262144, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4141952) + 0);
+  k27_mul_mul_sub((float *)(A + 4141952) + 0, (float *)(A + 4043648) + 0, (float *)(A + 4060032) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4338560) + 0, (float *)(A + 4535168) + 0, (float *)(A + 4633472) + 0, (float *)(A + 3912576) + 0, (float *)(A + 3896192) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3879808) + 0, (float *)(A + 3830656) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 245952, (float *)(A + 81920) + 245760, (float *)(A + 4240256) + 0, (float *)(A + 4436864) + 0, (float *)(A + 81920) + 245824, (float *)(A + 4731776) + 0, (float *)(A + 81920) + 245888);
+  k26_matmul((float *)(A + 81920) + 245760, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4043648) + 0);
+  k27_mul_mul_sub((float *)(A + 4043648) + 0, (float *)(A + 3945344) + 0, (float *)(A + 3961728) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4240256) + 0, (float *)(A + 4436864) + 0, (float *)(A + 4731776) + 0, (float *)(A + 3814272) + 0, (float *)(A + 3797888) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3781504) + 0, (float *)(A + 3732352) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 229568, (float *)(A + 81920) + 229376, (float *)(A + 4141952) + 0, (float *)(A + 4338560) + 0, (float *)(A + 81920) + 229440, (float *)(A + 4535168) + 0, (float *)(A + 81920) + 229504);
+  k26_matmul((float *)(A + 81920) + 229376, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3945344) + 0);
+  k27_mul_mul_sub((float *)(A + 3945344) + 0, (float *)(A + 3847040) + 0, (float *)(A + 3863424) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4141952) + 0, (float *)(A + 4338560) + 0, (float *)(A + 4535168) + 0, (float *)(A + 3715968) + 0, (float *)(A + 3699584) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3683200) + 0, (float *)(A + 3634048) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 213184, (float *)(A + 81920) + 212992, (float *)(A + 4043648) + 0, (float *)(A + 4240256) + 0, (float *)(A + 81920) + 213056, (float *)(A + 4436864) + 0, (float *)(A + 81920) + 213120);
+  k26_matmul((float *)(A + 81920) + 212992, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3847040) + 0);
+  k27_mul_mul_sub((float *)(A + 3847040) + 0, (float *)(A + 3748736) + 0, (float *)(A + 3765120) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4043648) + 0, (float *)(A + 4240256) + 0, (float *)(A + 4436864) + 0, (float *)(A + 3617664) + 0, (float *)(A + 3601280) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3584896) + 0, (float *)(A + 3535744) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 196800, (float *)(A + 81920) + 196608, (float *)(A + 3945344) + 0, (float *)(A + 4141952) + 0, (float *)(A + 81920) + 196672, (float *)(A + 4338560) + 0, (float *)(A + 81920) + 196736);
+  k26_matmul((float *)(A + 81920) + 196608, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3748736) + 0);
+  k27_mul_mul_sub((float *)(A + 3748736) + 0, (float *)(A + 3650432) + 0, (float *)(A + 3666816) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3945344) + 0, (float *)(A + 4141952) + 0, (float *)(A + 4338560) + 0, (float *)(A + 3519360) + 0, (float *)(A + 3502976) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3486592) + 0, (float *)(A + 3437440) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 180416, (float *)(A + 81920) + 180224, (float *)(A + 3847040) + 0, (float *)(A + 4043648) + 0, (float *)(A + 81920) + 180288, (float *)(A + 4240256) + 0, (float *)(A + 81920) + 180352);
+  k26_matmul((float *)(A + 81920) + 180224, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3650432) + 0);
+  k27_mul_mul_sub((float *)(A + 3650432) + 0, (float *)(A + 3552128) + 0, (float *)(A + 3568512) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3847040) + 0, (float *)(A + 4043648) + 0, (float *)(A + 4240256) + 0, (float *)(A + 3421056) + 0, (float *)(A + 3404672) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3388288) + 0, (float *)(A + 3339136) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 164032, (float *)(A + 81920) + 163840, (float *)(A + 3748736) + 0, (float *)(A + 3945344) + 0, (float *)(A + 81920) + 163904, (float *)(A + 4141952) + 0, (float *)(A + 81920) + 163968);
+  k26_matmul((float *)(A + 81920) + 163840, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3552128) + 0);
+  k27_mul_mul_sub((float *)(A + 3552128) + 0, (float *)(A + 3453824) + 0, (float *)(A + 3470208) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3748736) + 0, (float *)(A + 3945344) + 0, (float *)(A + 4141952) + 0, (float *)(A + 3322752) + 0, (float *)(A + 3306368) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3289984) + 0, (float *)(A + 3240832) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 147648, (float *)(A + 81920) + 147456, (float *)(A + 3650432) + 0, (float *)(A + 3847040) + 0, (float *)(A + 81920) + 147520, (float *)(A + 4043648) + 0, (float *)(A + 81920) + 147584);
+  k26_matmul((float *)(A + 81920) + 147456, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3453824) + 0);
+  k27_mul_mul_sub((float *)(A + 3453824) + 0, (float *)(A + 3355520) + 0, (float *)(A + 3371904) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3650432) + 0, (float *)(A + 3847040) + 0, (float *)(A + 4043648) + 0, (float *)(A + 3224448) + 0, (float *)(A + 3208064) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3191680) + 0, (float *)(A + 3142528) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 131264, (float *)(A + 81920) + 131072, (float *)(A + 3552128) + 0, (float *)(A + 3748736) + 0, (float *)(A + 81920) + 131136, (float *)(A + 3945344) + 0, (float *)(A + 81920) + 131200);
+  k26_matmul((float *)(A + 81920) + 131072, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3355520) + 0);
+  k27_mul_mul_sub((float *)(A + 3355520) + 0, (float *)(A + 3257216) + 0, (float *)(A + 3273600) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3552128) + 0, (float *)(A + 3748736) + 0, (float *)(A + 3945344) + 0, (float *)(A + 3126144) + 0, (float *)(A + 3109760) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3093376) + 0, (float *)(A + 3044224) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 114880, (float *)(A + 81920) + 114688, (float *)(A + 3453824) + 0, (float *)(A + 3650432) + 0, (float *)(A + 81920) + 114752, (float *)(A + 3847040) + 0, (float *)(A + 81920) + 114816);
+  k26_matmul((float *)(A + 81920) + 114688, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3257216) + 0);
+  k27_mul_mul_sub((float *)(A + 3257216) + 0, (float *)(A + 3158912) + 0, (float *)(A + 3175296) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3453824) + 0, (float *)(A + 3650432) + 0, (float *)(A + 3847040) + 0, (float *)(A + 3027840) + 0, (float *)(A + 3011456) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2995072) + 0, (float *)(A + 2945920) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 98496, (float *)(A + 81920) + 98304, (float *)(A + 3355520) + 0, (float *)(A + 3552128) + 0, (float *)(A + 81920) + 98368, (float *)(A + 3748736) + 0, (float *)(A + 81920) + 98432);
+  k26_matmul((float *)(A + 81920) + 98304, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3158912) + 0);
+  k27_mul_mul_sub((float *)(A + 3158912) + 0, (float *)(A + 3060608) + 0, (float *)(A + 3076992) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3355520) + 0, (float *)(A + 3552128) + 0, (float *)(A + 3748736) + 0, (float *)(A + 2929536) + 0, (float *)(A + 2913152) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2896768) + 0, (float *)(A + 2847616) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 82112, (float *)(A + 81920) + 81920, (float *)(A + 3257216) + 0, (float *)(A + 3453824) + 0, (float *)(A + 81920) + 81984, (float *)(A + 3650432) + 0, (float *)(A + 81920) + 82048);
+  k26_matmul((float *)(A + 81920) + 81920, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3060608) + 0);
+  k27_mul_mul_sub((float *)(A + 3060608) + 0, (float *)(A + 2962304) + 0, (float *)(A + 2978688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3257216) + 0, (float *)(A + 3453824) + 0, (float *)(A + 3650432) + 0, (float *)(A + 2831232) + 0, (float *)(A + 2814848) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2798464) + 0, (float *)(A + 2749312) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 65728, (float *)(A + 81920) + 65536, (float *)(A + 3158912) + 0, (float *)(A + 3355520) + 0, (float *)(A + 81920) + 65600, (float *)(A + 3552128) + 0, (float *)(A + 81920) + 65664);
+  k26_matmul((float *)(A + 81920) + 65536, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2962304) + 0);
+  k27_mul_mul_sub((float *)(A + 2962304) + 0, (float *)(A + 2864000) + 0, (float *)(A + 2880384) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3158912) + 0, (float *)(A + 3355520) + 0, (float *)(A + 3552128) + 0, (float *)(A + 2732928) + 0, (float *)(A + 2716544) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2700160) + 0, (float *)(A + 2651008) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 49344, (float *)(A + 81920) + 49152, (float *)(A + 3060608) + 0, (float *)(A + 3257216) + 0, (float *)(A + 81920) + 49216, (float *)(A + 3453824) + 0, (float *)(A + 81920) + 49280);
+  k26_matmul((float *)(A + 81920) + 49152, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2864000) + 0);
+  k27_mul_mul_sub((float *)(A + 2864000) + 0, (float *)(A + 2765696) + 0, (float *)(A + 2782080) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3060608) + 0, (float *)(A + 3257216) + 0, (float *)(A + 3453824) + 0, (float *)(A + 2634624) + 0, (float *)(A + 2618240) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2601856) + 0, (float *)(A + 2552704) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 32960, (float *)(A + 81920) + 32768, (float *)(A + 2962304) + 0, (float *)(A + 3158912) + 0, (float *)(A + 81920) + 32832, (float *)(A + 3355520) + 0, (float *)(A + 81920) + 32896);
+  k26_matmul((float *)(A + 81920) + 32768, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2765696) + 0);
+  k27_mul_mul_sub((float *)(A + 2765696) + 0, (float *)(A + 2667392) + 0, (float *)(A + 2683776) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2962304) + 0, (float *)(A + 3158912) + 0, (float *)(A + 3355520) + 0, (float *)(A + 2536320) + 0, (float *)(A + 2519936) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2503552) + 0, (float *)(A + 1912832) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 16576, (float *)(A + 81920) + 16384, (float *)(A + 2864000) + 0, (float *)(A + 3060608) + 0, (float *)(A + 81920) + 16448, (float *)(A + 3257216) + 0, (float *)(A + 81920) + 16512);
+  k26_matmul((float *)(A + 81920) + 16384, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2667392) + 0);
+  k27_mul_mul_sub((float *)(A + 2667392) + 0, (float *)(A + 2569088) + 0, (float *)(A + 2585472) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2864000) + 0, (float *)(A + 3060608) + 0, (float *)(A + 3257216) + 0, (float *)(A + 1896448) + 0, (float *)(A + 1880064) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1863680) + 0, (float *)(A + 2012032) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 81920) + 192, (float *)(A + 81920) + 0, (float *)(A + 2765696) + 0, (float *)(A + 2962304) + 0, (float *)(A + 81920) + 64, (float *)(A + 3158912) + 0, (float *)(A + 81920) + 128);
+  k26_matmul((float *)(A + 81920) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2569088) + 0);
+  k28_mul_mul_sub((float *)(A + 2569088) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2044800) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2765696) + 0, (float *)(A + 2962304) + 0, (float *)(A + 3158912) + 0, (float *)(A + 1995648) + 0, (float *)(A + 0) + 0, (float *)(A + 2667392) + 0, (float *)(A + 2864000) + 0, (float *)(A + 3060608) + 0);
+  k29_const((float *)(A + 0) + 0);
+  k30_concat((float *)(A + 2864000) + 0, (float *)(A + 0) + 0, (float *)(A + 3060608) + 0, (float *)(A + 2667392) + 0, (float *)(A + 2585472) + 0);
+  k31_stack((float *)(A + 2585472) + 0, (float *)(A + 81920) + 0, (float *)(A + 81920) + 16384, (float *)(A + 81920) + 32768, (float *)(A + 81920) + 49152, (float *)(A + 81920) + 65536, (float *)(A + 81920) + 81920, (float *)(A + 81920) + 98304, (float *)(A + 81920) + 114688, (float *)(A + 81920) + 131072, (float *)(A + 81920) + 147456, (float *)(A + 81920) + 163840, (float *)(A + 81920) + 180224, (float *)(A + 81920) + 196608, (float *)(A + 81920) + 212992, (float *)(A + 81920) + 229376, (float *)(A + 81920) + 245760, (float *)(A + 81920) + 262144, (float *)(A + 81920) + 278528, (float *)(A + 81920) + 294912, (float *)(A + 81920) + 311296, (float *)(A + 81920) + 327680, (float *)(A + 81920) + 344064, (float *)(A + 81920) + 360448, (float *)(A + 81920) + 376832, (float *)(A + 81920) + 393216, (float *)(A + 81920) + 409600, (float *)(A + 81920) + 425984, (float *)(A + 5059456) + 0);
+  k32_matmul((float *)(A + 5059456) + 0, in->x + 0, (float *)(A + 32768) + 0, A + 2028416);
+  k33_matmul((float *)(A + 81920) + 0, (float *)(A + 2061184) + 0, (float *)(A + 2585472) + 0, A + 2028416);
+  k34_sum_to((float *)(A + 5059456) + 0, (float *)(A + 5018112) + 0);
+  k35_mul((float *)(A + 81920) + 425984, (float *)(A + 4912000) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 5019136) + 0);
+  k35_mul((float *)(A + 81920) + 409600, (float *)(A + 4813696) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 5019392) + 0);
+  k35_mul((float *)(A + 81920) + 393216, (float *)(A + 4715392) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 5019648) + 0);
+  k35_mul((float *)(A + 81920) + 376832, (float *)(A + 4617088) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 5019904) + 0);
+  k35_mul((float *)(A + 81920) + 360448, (float *)(A + 4518784) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 5020160) + 0);
+  k35_mul((float *)(A + 81920) + 344064, (float *)(A + 4420480) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 5020416) + 0);
+  k35_mul((float *)(A + 81920) + 327680, (float *)(A + 4322176) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 61440) + 0);
+  k35_mul((float *)(A + 81920) + 311296, (float *)(A + 4223872) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 61696) + 0);
+  k35_mul((float *)(A + 81920) + 294912, (float *)(A + 4125568) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 61952) + 0);
+  k35_mul((float *)(A + 81920) + 278528, (float *)(A + 4027264) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 62208) + 0);
+  k35_mul((float *)(A + 81920) + 262144, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 62464) + 0);
+  k35_mul((float *)(A + 81920) + 245760, (float *)(A + 3830656) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 62720) + 0);
+  k35_mul((float *)(A + 81920) + 229376, (float *)(A + 3732352) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 62976) + 0);
+  k35_mul((float *)(A + 81920) + 212992, (float *)(A + 3634048) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 63232) + 0);
+  k35_mul((float *)(A + 81920) + 196608, (float *)(A + 3535744) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 63488) + 0);
+  k35_mul((float *)(A + 81920) + 180224, (float *)(A + 3437440) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 63744) + 0);
+  k35_mul((float *)(A + 81920) + 163840, (float *)(A + 3339136) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 64000) + 0);
+  k35_mul((float *)(A + 81920) + 147456, (float *)(A + 3240832) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 64256) + 0);
+  k35_mul((float *)(A + 81920) + 131072, (float *)(A + 3142528) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 64512) + 0);
 }
 
 static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k29_sub_mul((float *)(A + 4518784) + 0, (float *)(A + 4584320) + 0);
-  k28_mul_sub((float *)(A + 4404096) + 0, (float *)(A + 4600704) + 0);
-  k33_mul_mul_addn((float *)(A + 4502400) + 0, (float *)(A + 4649856) + 0, (float *)(A + 4748160) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 4862848) + 0, (float *)(A + 4944768) + 0, (float *)(A + 4404096) + 0, (float *)(A + 4846464) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4518784) + 0, (float *)(A + 4436864) + 0, (float *)(A + 4584320) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4486016) + 0, (float *)(A + 4600704) + 0, (float *)(A + 81920) + 344064, (float *)(A + 4617088) + 0, (float *)(A + 4879232) + 0, (float *)(A + 81920) + 344128, (float *)(A + 4895616) + 0, (float *)(A + 81920) + 344192);
-  k32_matmul((float *)(A + 81920) + 344064, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4404096) + 0);
-  k28_mul_sub((float *)(A + 4567936) + 0, (float *)(A + 4649856) + 0);
-  k29_sub_mul((float *)(A + 4551552) + 0, (float *)(A + 4748160) + 0);
-  k30_mul_mul_mul((float *)(A + 4404096) + 0, (float *)(A + 4567936) + 0, (float *)(A + 4748160) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 327872, (float *)(A + 4846464) + 0);
-  k29_sub_mul((float *)(A + 4387712) + 0, (float *)(A + 4748160) + 0);
-  k29_sub_mul((float *)(A + 4420480) + 0, (float *)(A + 4862848) + 0);
-  k28_mul_sub((float *)(A + 4305792) + 0, (float *)(A + 4912000) + 0);
-  k33_mul_mul_addn((float *)(A + 4404096) + 0, (float *)(A + 4551552) + 0, (float *)(A + 4649856) + 0, (float *)(A + 4617088) + 0, (float *)(A + 4879232) + 0, (float *)(A + 4895616) + 0, (float *)(A + 4846464) + 0, (float *)(A + 4305792) + 0, (float *)(A + 4748160) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4420480) + 0, (float *)(A + 4338560) + 0, (float *)(A + 4862848) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4387712) + 0, (float *)(A + 4912000) + 0, (float *)(A + 81920) + 327680, (float *)(A + 4944768) + 0, (float *)(A + 32768) + 0, (float *)(A + 81920) + 327744, (float *)(A + 49152) + 0, (float *)(A + 81920) + 327808);
-  k32_matmul((float *)(A + 81920) + 327680, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4305792) + 0);
-  k28_mul_sub((float *)(A + 4469632) + 0, (float *)(A + 4551552) + 0);
-  k29_sub_mul((float *)(A + 4453248) + 0, (float *)(A + 4649856) + 0);
-  k30_mul_mul_mul((float *)(A + 4305792) + 0, (float *)(A + 4469632) + 0, (float *)(A + 4649856) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 311488, (float *)(A + 4748160) + 0);
-  k29_sub_mul((float *)(A + 4289408) + 0, (float *)(A + 4649856) + 0);
-  k29_sub_mul((float *)(A + 4322176) + 0, (float *)(A + 4879232) + 0);
-  k28_mul_sub((float *)(A + 4207488) + 0, (float *)(A + 4846464) + 0);
-  k33_mul_mul_addn((float *)(A + 4305792) + 0, (float *)(A + 4453248) + 0, (float *)(A + 4551552) + 0, (float *)(A + 4944768) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 4748160) + 0, (float *)(A + 4207488) + 0, (float *)(A + 4649856) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4322176) + 0, (float *)(A + 4240256) + 0, (float *)(A + 4879232) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4289408) + 0, (float *)(A + 4846464) + 0, (float *)(A + 81920) + 311296, (float *)(A + 4862848) + 0, (float *)(A + 4895616) + 0, (float *)(A + 81920) + 311360, (float *)(A + 4912000) + 0, (float *)(A + 81920) + 311424);
-  k32_matmul((float *)(A + 81920) + 311296, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4207488) + 0);
-  k28_mul_sub((float *)(A + 4371328) + 0, (float *)(A + 4453248) + 0);
-  k29_sub_mul((float *)(A + 4354944) + 0, (float *)(A + 4551552) + 0);
-  k30_mul_mul_mul((float *)(A + 4207488) + 0, (float *)(A + 4371328) + 0, (float *)(A + 4551552) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 295104, (float *)(A + 4649856) + 0);
-  k29_sub_mul((float *)(A + 4191104) + 0, (float *)(A + 4551552) + 0);
-  k29_sub_mul((float *)(A + 4223872) + 0, (float *)(A + 4748160) + 0);
-  k28_mul_sub((float *)(A + 4109184) + 0, (float *)(A + 4846464) + 0);
-  k33_mul_mul_addn((float *)(A + 4207488) + 0, (float *)(A + 4354944) + 0, (float *)(A + 4453248) + 0, (float *)(A + 4862848) + 0, (float *)(A + 4895616) + 0, (float *)(A + 4912000) + 0, (float *)(A + 4649856) + 0, (float *)(A + 4109184) + 0, (float *)(A + 4551552) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4223872) + 0, (float *)(A + 4141952) + 0, (float *)(A + 4748160) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4191104) + 0, (float *)(A + 4846464) + 0, (float *)(A + 81920) + 294912, (float *)(A + 4879232) + 0, (float *)(A + 4944768) + 0, (float *)(A + 81920) + 294976, (float *)(A + 32768) + 0, (float *)(A + 81920) + 295040);
-  k32_matmul((float *)(A + 81920) + 294912, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 4273024) + 0, (float *)(A + 4109184) + 0);
-  k29_sub_mul((float *)(A + 4256640) + 0, (float *)(A + 4354944) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 4273024) + 0, (float *)(A + 4354944) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 278720, (float *)(A + 4453248) + 0);
-  k29_sub_mul((float *)(A + 4092800) + 0, (float *)(A + 4354944) + 0);
-  k29_sub_mul((float *)(A + 4125568) + 0, (float *)(A + 4551552) + 0);
-  k28_mul_sub((float *)(A + 4010880) + 0, (float *)(A + 4649856) + 0);
-  k33_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 4256640) + 0, (float *)(A + 4109184) + 0, (float *)(A + 4879232) + 0, (float *)(A + 4944768) + 0, (float *)(A + 32768) + 0, (float *)(A + 4453248) + 0, (float *)(A + 4010880) + 0, (float *)(A + 4354944) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4125568) + 0, (float *)(A + 4043648) + 0, (float *)(A + 4551552) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4092800) + 0, (float *)(A + 4649856) + 0, (float *)(A + 81920) + 278528, (float *)(A + 4748160) + 0, (float *)(A + 4895616) + 0, (float *)(A + 81920) + 278592, (float *)(A + 4912000) + 0, (float *)(A + 81920) + 278656);
-  k32_matmul((float *)(A + 81920) + 278528, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4010880) + 0);
-  k28_mul_sub((float *)(A + 4174720) + 0, (float *)(A + 4256640) + 0);
-  k29_sub_mul((float *)(A + 4158336) + 0, (float *)(A + 4354944) + 0);
-  k30_mul_mul_mul((float *)(A + 4010880) + 0, (float *)(A + 4174720) + 0, (float *)(A + 4354944) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 262336, (float *)(A + 4453248) + 0);
-  k29_sub_mul((float *)(A + 3994496) + 0, (float *)(A + 4354944) + 0);
-  k29_sub_mul((float *)(A + 4027264) + 0, (float *)(A + 4551552) + 0);
-  k28_mul_sub((float *)(A + 3912576) + 0, (float *)(A + 4649856) + 0);
-  k33_mul_mul_addn((float *)(A + 4010880) + 0, (float *)(A + 4158336) + 0, (float *)(A + 4256640) + 0, (float *)(A + 4748160) + 0, (float *)(A + 4895616) + 0, (float *)(A + 4912000) + 0, (float *)(A + 4453248) + 0, (float *)(A + 3912576) + 0, (float *)(A + 4354944) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4027264) + 0, (float *)(A + 3945344) + 0, (float *)(A + 4551552) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3994496) + 0, (float *)(A + 4649856) + 0, (float *)(A + 81920) + 262144, (float *)(A + 4944768) + 0, (float *)(A + 32768) + 0, (float *)(A + 81920) + 262208, (float *)(A + 49152) + 0, (float *)(A + 81920) + 262272);
-  k32_matmul((float *)(A + 81920) + 262144, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3912576) + 0);
-  k28_mul_sub((float *)(A + 4076416) + 0, (float *)(A + 4158336) + 0);
-  k29_sub_mul((float *)(A + 4060032) + 0, (float *)(A + 4256640) + 0);
-  k30_mul_mul_mul((float *)(A + 3912576) + 0, (float *)(A + 4076416) + 0, (float *)(A + 4256640) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 245952, (float *)(A + 4354944) + 0);
-  k29_sub_mul((float *)(A + 3896192) + 0, (float *)(A + 4256640) + 0);
-  k29_sub_mul((float *)(A + 3928960) + 0, (float *)(A + 4453248) + 0);
-  k28_mul_sub((float *)(A + 3814272) + 0, (float *)(A + 4551552) + 0);
-  k33_mul_mul_addn((float *)(A + 3912576) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4158336) + 0, (float *)(A + 4944768) + 0, (float *)(A + 32768) + 0, (float *)(A + 49152) + 0, (float *)(A + 4354944) + 0, (float *)(A + 3814272) + 0, (float *)(A + 4256640) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3928960) + 0, (float *)(A + 3847040) + 0, (float *)(A + 4453248) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3896192) + 0, (float *)(A + 4551552) + 0, (float *)(A + 81920) + 245760, (float *)(A + 4649856) + 0, (float *)(A + 4748160) + 0, (float *)(A + 81920) + 245824, (float *)(A + 3994496) + 0, (float *)(A + 81920) + 245888);
-  k32_matmul((float *)(A + 81920) + 245760, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3814272) + 0);
-  k28_mul_sub((float *)(A + 3978112) + 0, (float *)(A + 4060032) + 0);
-  k29_sub_mul((float *)(A + 3961728) + 0, (float *)(A + 4158336) + 0);
-  k30_mul_mul_mul((float *)(A + 3814272) + 0, (float *)(A + 3978112) + 0, (float *)(A + 4158336) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 229568, (float *)(A + 4256640) + 0);
-  k29_sub_mul((float *)(A + 3797888) + 0, (float *)(A + 3978112) + 0);
-  k29_sub_mul((float *)(A + 3830656) + 0, (float *)(A + 4158336) + 0);
-  k28_mul_sub((float *)(A + 3715968) + 0, (float *)(A + 4354944) + 0);
-  k33_mul_mul_addn((float *)(A + 3814272) + 0, (float *)(A + 3961728) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4649856) + 0, (float *)(A + 4748160) + 0, (float *)(A + 3994496) + 0, (float *)(A + 4256640) + 0, (float *)(A + 3715968) + 0, (float *)(A + 3978112) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3830656) + 0, (float *)(A + 3748736) + 0, (float *)(A + 4158336) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3797888) + 0, (float *)(A + 4354944) + 0, (float *)(A + 81920) + 229376, (float *)(A + 4453248) + 0, (float *)(A + 4551552) + 0, (float *)(A + 81920) + 229440, (float *)(A + 4944768) + 0, (float *)(A + 81920) + 229504);
-  k32_matmul((float *)(A + 81920) + 229376, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3715968) + 0);
-  k28_mul_sub((float *)(A + 3879808) + 0, (float *)(A + 3961728) + 0);
-  k29_sub_mul((float *)(A + 3863424) + 0, (float *)(A + 4060032) + 0);
-  k30_mul_mul_mul((float *)(A + 3715968) + 0, (float *)(A + 3879808) + 0, (float *)(A + 4060032) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 213184, (float *)(A + 4158336) + 0);
-  k29_sub_mul((float *)(A + 3699584) + 0, (float *)(A + 4060032) + 0);
-  k29_sub_mul((float *)(A + 3732352) + 0, (float *)(A + 4256640) + 0);
-  k28_mul_sub((float *)(A + 3617664) + 0, (float *)(A + 4354944) + 0);
-  k33_mul_mul_addn((float *)(A + 3715968) + 0, (float *)(A + 3863424) + 0, (float *)(A + 3961728) + 0, (float *)(A + 4453248) + 0, (float *)(A + 4551552) + 0, (float *)(A + 4944768) + 0, (float *)(A + 4158336) + 0, (float *)(A + 3617664) + 0, (float *)(A + 4060032) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3732352) + 0, (float *)(A + 3650432) + 0, (float *)(A + 4256640) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3699584) + 0, (float *)(A + 4354944) + 0, (float *)(A + 81920) + 212992, (float *)(A + 4649856) + 0, (float *)(A + 4748160) + 0, (float *)(A + 81920) + 213056, (float *)(A + 32768) + 0, (float *)(A + 81920) + 213120);
-  k32_matmul((float *)(A + 81920) + 212992, P + 7168 /* peephole1.weight_hh */, (float *)(A + 49152) + 0);
-  k28_mul_sub((float *)(A + 3781504) + 0, (float *)(A + 3617664) + 0);
-  k29_sub_mul((float *)(A + 3765120) + 0, (float *)(A + 3863424) + 0);
-  k30_mul_mul_mul((float *)(A + 49152) + 0, (float *)(A + 3781504) + 0, (float *)(A + 3863424) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 196800, (float *)(A + 3961728) + 0);
-  k29_sub_mul((float *)(A + 3601280) + 0, (float *)(A + 3863424) + 0);
-  k29_sub_mul((float *)(A + 3634048) + 0, (float *)(A + 4060032) + 0);
-  k28_mul_sub((float *)(A + 3519360) + 0, (float *)(A + 4158336) + 0);
-  k33_mul_mul_addn((float *)(A + 49152) + 0, (float *)(A + 3765120) + 0, (float *)(A + 3617664) + 0, (float *)(A + 4649856) + 0, (float *)(A + 4748160) + 0, (float *)(A + 32768) + 0, (float *)(A + 3961728) + 0, (float *)(A + 3519360) + 0, (float *)(A + 3863424) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3634048) + 0, (float *)(A + 3552128) + 0, (float *)(A + 4060032) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3601280) + 0, (float *)(A + 4158336) + 0, (float *)(A + 81920) + 196608, (float *)(A + 4256640) + 0, (float *)(A + 4354944) + 0, (float *)(A + 81920) + 196672, (float *)(A + 4453248) + 0, (float *)(A + 81920) + 196736);
-  k32_matmul((float *)(A + 81920) + 196608, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3519360) + 0);
-  k28_mul_sub((float *)(A + 3683200) + 0, (float *)(A + 3765120) + 0);
-  k29_sub_mul((float *)(A + 3666816) + 0, (float *)(A + 3863424) + 0);
-  k30_mul_mul_mul((float *)(A + 3519360) + 0, (float *)(A + 3683200) + 0, (float *)(A + 3863424) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 180416, (float *)(A + 3961728) + 0);
-  k29_sub_mul((float *)(A + 3502976) + 0, (float *)(A + 3863424) + 0);
-  k29_sub_mul((float *)(A + 3535744) + 0, (float *)(A + 4060032) + 0);
-  k28_mul_sub((float *)(A + 3421056) + 0, (float *)(A + 4158336) + 0);
-  k33_mul_mul_addn((float *)(A + 3519360) + 0, (float *)(A + 3666816) + 0, (float *)(A + 3765120) + 0, (float *)(A + 4256640) + 0, (float *)(A + 4354944) + 0, (float *)(A + 4453248) + 0, (float *)(A + 3961728) + 0, (float *)(A + 3421056) + 0, (float *)(A + 3863424) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3535744) + 0, (float *)(A + 3453824) + 0, (float *)(A + 4060032) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3502976) + 0, (float *)(A + 4158336) + 0, (float *)(A + 81920) + 180224, (float *)(A + 4551552) + 0, (float *)(A + 4649856) + 0, (float *)(A + 81920) + 180288, (float *)(A + 4748160) + 0, (float *)(A + 81920) + 180352);
-  k32_matmul((float *)(A + 81920) + 180224, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3421056) + 0);
-  k28_mul_sub((float *)(A + 3584896) + 0, (float *)(A + 3666816) + 0);
-  k29_sub_mul((float *)(A + 3568512) + 0, (float *)(A + 3765120) + 0);
-  k30_mul_mul_mul((float *)(A + 3421056) + 0, (float *)(A + 3584896) + 0, (float *)(A + 3765120) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 164032, (float *)(A + 3863424) + 0);
-  k29_sub_mul((float *)(A + 3404672) + 0, (float *)(A + 3765120) + 0);
-  k29_sub_mul((float *)(A + 3437440) + 0, (float *)(A + 3961728) + 0);
-  k28_mul_sub((float *)(A + 3322752) + 0, (float *)(A + 4060032) + 0);
-  k33_mul_mul_addn((float *)(A + 3421056) + 0, (float *)(A + 3568512) + 0, (float *)(A + 3666816) + 0, (float *)(A + 4551552) + 0, (float *)(A + 4649856) + 0, (float *)(A + 4748160) + 0, (float *)(A + 3863424) + 0, (float *)(A + 3322752) + 0, (float *)(A + 3765120) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3437440) + 0, (float *)(A + 3355520) + 0, (float *)(A + 3961728) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3404672) + 0, (float *)(A + 4060032) + 0, (float *)(A + 81920) + 163840, (float *)(A + 4158336) + 0, (float *)(A + 4256640) + 0, (float *)(A + 81920) + 163904, (float *)(A + 4354944) + 0, (float *)(A + 81920) + 163968);
-  k32_matmul((float *)(A + 81920) + 163840, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3322752) + 0);
-  k28_mul_sub((float *)(A + 3486592) + 0, (float *)(A + 3568512) + 0);
-  k29_sub_mul((float *)(A + 3470208) + 0, (float *)(A + 3666816) + 0);
-  k30_mul_mul_mul((float *)(A + 3322752) + 0, (float *)(A + 3486592) + 0, (float *)(A + 3666816) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 147648, (float *)(A + 3765120) + 0);
-  k29_sub_mul((float *)(A + 3306368) + 0, (float *)(A + 3666816) + 0);
-  k29_sub_mul((float *)(A + 3339136) + 0, (float *)(A + 3863424) + 0);
-  k28_mul_sub((float *)(A + 3224448) + 0, (float *)(A + 3961728) + 0);
-  k33_mul_mul_addn((float *)(A + 3322752) + 0, (float *)(A + 3470208) + 0, (float *)(A + 3568512) + 0, (float *)(A + 4158336) + 0, (float *)(A + 4256640) + 0, (float *)(A + 4354944) + 0, (float *)(A + 3765120) + 0, (float *)(A + 3224448) + 0, (float *)(A + 3666816) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3339136) + 0, (float *)(A + 3257216) + 0, (float *)(A + 3863424) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3306368) + 0, (float *)(A + 3961728) + 0, (float *)(A + 81920) + 147456, (float *)(A + 4060032) + 0, (float *)(A + 4453248) + 0, (float *)(A + 81920) + 147520, (float *)(A + 4551552) + 0, (float *)(A + 81920) + 147584);
-  k32_matmul((float *)(A + 81920) + 147456, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3224448) + 0);
-  k28_mul_sub((float *)(A + 3388288) + 0, (float *)(A + 3470208) + 0);
-  k29_sub_mul((float *)(A + 3371904) + 0, (float *)(A + 3568512) + 0);
-  k30_mul_mul_mul((float *)(A + 3224448) + 0, (float *)(A + 3388288) + 0, (float *)(A + 3568512) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 131264, (float *)(A + 3666816) + 0);
-  k29_sub_mul((float *)(A + 3208064) + 0, (float *)(A + 3568512) + 0);
-  k29_sub_mul((float *)(A + 3240832) + 0, (float *)(A + 3765120) + 0);
-  k28_mul_sub((float *)(A + 3126144) + 0, (float *)(A + 3863424) + 0);
-  k33_mul_mul_addn((float *)(A + 3224448) + 0, (float *)(A + 3371904) + 0, (float *)(A + 3470208) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4453248) + 0, (float *)(A + 4551552) + 0, (float *)(A + 3666816) + 0, (float *)(A + 3126144) + 0, (float *)(A + 3568512) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3240832) + 0, (float *)(A + 3158912) + 0, (float *)(A + 3765120) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3208064) + 0, (float *)(A + 3863424) + 0, (float *)(A + 81920) + 131072, (float *)(A + 3961728) + 0, (float *)(A + 4158336) + 0, (float *)(A + 81920) + 131136, (float *)(A + 4256640) + 0, (float *)(A + 81920) + 131200);
-  k32_matmul((float *)(A + 81920) + 131072, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3126144) + 0);
-  k28_mul_sub((float *)(A + 3289984) + 0, (float *)(A + 3371904) + 0);
-  k29_sub_mul((float *)(A + 3273600) + 0, (float *)(A + 3470208) + 0);
-  k30_mul_mul_mul((float *)(A + 3126144) + 0, (float *)(A + 3289984) + 0, (float *)(A + 3470208) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 114880, (float *)(A + 3568512) + 0);
-  k29_sub_mul((float *)(A + 3109760) + 0, (float *)(A + 3470208) + 0);
-  k29_sub_mul((float *)(A + 3142528) + 0, (float *)(A + 3666816) + 0);
-  k28_mul_sub((float *)(A + 3027840) + 0, (float *)(A + 3765120) + 0);
-  k33_mul_mul_addn((float *)(A + 3126144) + 0, (float *)(A + 3273600) + 0, (float *)(A + 3371904) + 0, (float *)(A + 3961728) + 0, (float *)(A + 4158336) + 0, (float *)(A + 4256640) + 0, (float *)(A + 3568512) + 0, (float *)(A + 3027840) + 0, (float *)(A + 3470208) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3142528) + 0, (float *)(A + 3060608) + 0, (float *)(A + 3666816) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3109760) + 0, (float *)(A + 3765120) + 0, (float *)(A + 81920) + 114688, (float *)(A + 3863424) + 0, (float *)(A + 4060032) + 0, (float *)(A + 81920) + 114752, (float *)(A + 4354944) + 0, (float *)(A + 81920) + 114816);
-  k32_matmul((float *)(A + 81920) + 114688, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3027840) + 0);
-  k28_mul_sub((float *)(A + 3191680) + 0, (float *)(A + 3273600) + 0);
-  k29_sub_mul((float *)(A + 3175296) + 0, (float *)(A + 3371904) + 0);
-  k30_mul_mul_mul((float *)(A + 3027840) + 0, (float *)(A + 3191680) + 0, (float *)(A + 3371904) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 98496, (float *)(A + 3470208) + 0);
-  k29_sub_mul((float *)(A + 3011456) + 0, (float *)(A + 3371904) + 0);
-  k29_sub_mul((float *)(A + 3044224) + 0, (float *)(A + 3568512) + 0);
-  k28_mul_sub((float *)(A + 2929536) + 0, (float *)(A + 3666816) + 0);
-  k33_mul_mul_addn((float *)(A + 3027840) + 0, (float *)(A + 3175296) + 0, (float *)(A + 3273600) + 0, (float *)(A + 3863424) + 0, (float *)(A + 4060032) + 0, (float *)(A + 4354944) + 0, (float *)(A + 3470208) + 0, (float *)(A + 2929536) + 0, (float *)(A + 3371904) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3044224) + 0, (float *)(A + 2962304) + 0, (float *)(A + 3568512) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3011456) + 0, (float *)(A + 3666816) + 0, (float *)(A + 81920) + 98304, (float *)(A + 3765120) + 0, (float *)(A + 3961728) + 0, (float *)(A + 81920) + 98368, (float *)(A + 4158336) + 0, (float *)(A + 81920) + 98432);
-  k32_matmul((float *)(A + 81920) + 98304, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2929536) + 0);
-  k28_mul_sub((float *)(A + 3093376) + 0, (float *)(A + 3175296) + 0);
-  k29_sub_mul((float *)(A + 3076992) + 0, (float *)(A + 3273600) + 0);
-  k30_mul_mul_mul((float *)(A + 2929536) + 0, (float *)(A + 3093376) + 0, (float *)(A + 3273600) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 82112, (float *)(A + 3371904) + 0);
-  k29_sub_mul((float *)(A + 2913152) + 0, (float *)(A + 3273600) + 0);
-  k29_sub_mul((float *)(A + 2945920) + 0, (float *)(A + 3470208) + 0);
-  k28_mul_sub((float *)(A + 2831232) + 0, (float *)(A + 3568512) + 0);
-  k33_mul_mul_addn((float *)(A + 2929536) + 0, (float *)(A + 3076992) + 0, (float *)(A + 3175296) + 0, (float *)(A + 3765120) + 0, (float *)(A + 3961728) + 0, (float *)(A + 4158336) + 0, (float *)(A + 3371904) + 0, (float *)(A + 2831232) + 0, (float *)(A + 3273600) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2945920) + 0, (float *)(A + 2864000) + 0, (float *)(A + 3470208) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2913152) + 0, (float *)(A + 3568512) + 0, (float *)(A + 81920) + 81920, (float *)(A + 3666816) + 0, (float *)(A + 3863424) + 0, (float *)(A + 81920) + 81984, (float *)(A + 4060032) + 0, (float *)(A + 81920) + 82048);
-  k32_matmul((float *)(A + 81920) + 81920, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2831232) + 0);
-  k28_mul_sub((float *)(A + 2995072) + 0, (float *)(A + 3076992) + 0);
-  k29_sub_mul((float *)(A + 2978688) + 0, (float *)(A + 3175296) + 0);
-  k30_mul_mul_mul((float *)(A + 2831232) + 0, (float *)(A + 2995072) + 0, (float *)(A + 3175296) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 65728, (float *)(A + 3273600) + 0);
-  k29_sub_mul((float *)(A + 2814848) + 0, (float *)(A + 3175296) + 0);
-  k29_sub_mul((float *)(A + 2847616) + 0, (float *)(A + 3371904) + 0);
-  k28_mul_sub((float *)(A + 2732928) + 0, (float *)(A + 3470208) + 0);
-  k33_mul_mul_addn((float *)(A + 2831232) + 0, (float *)(A + 2978688) + 0, (float *)(A + 3076992) + 0, (float *)(A + 3666816) + 0, (float *)(A + 3863424) + 0, (float *)(A + 4060032) + 0, (float *)(A + 3273600) + 0, (float *)(A + 2732928) + 0, (float *)(A + 3175296) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2847616) + 0, (float *)(A + 2765696) + 0, (float *)(A + 3371904) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2814848) + 0, (float *)(A + 3470208) + 0, (float *)(A + 81920) + 65536, (float *)(A + 3568512) + 0, (float *)(A + 3765120) + 0, (float *)(A + 81920) + 65600, (float *)(A + 3961728) + 0, (float *)(A + 81920) + 65664);
-  k32_matmul((float *)(A + 81920) + 65536, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2732928) + 0);
-  k28_mul_sub((float *)(A + 2896768) + 0, (float *)(A + 2978688) + 0);
-  k29_sub_mul((float *)(A + 2880384) + 0, (float *)(A + 3076992) + 0);
-  k30_mul_mul_mul((float *)(A + 2732928) + 0, (float *)(A + 2896768) + 0, (float *)(A + 3076992) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 49344, (float *)(A + 3175296) + 0);
-  k29_sub_mul((float *)(A + 2716544) + 0, (float *)(A + 3076992) + 0);
-  k29_sub_mul((float *)(A + 2749312) + 0, (float *)(A + 3273600) + 0);
-  k28_mul_sub((float *)(A + 2634624) + 0, (float *)(A + 3371904) + 0);
-  k33_mul_mul_addn((float *)(A + 2732928) + 0, (float *)(A + 2880384) + 0, (float *)(A + 2978688) + 0, (float *)(A + 3568512) + 0, (float *)(A + 3765120) + 0, (float *)(A + 3961728) + 0, (float *)(A + 3175296) + 0, (float *)(A + 2634624) + 0, (float *)(A + 3076992) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2749312) + 0, (float *)(A + 2667392) + 0, (float *)(A + 3273600) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2716544) + 0, (float *)(A + 3371904) + 0, (float *)(A + 81920) + 49152, (float *)(A + 3470208) + 0, (float *)(A + 3666816) + 0, (float *)(A + 81920) + 49216, (float *)(A + 3863424) + 0, (float *)(A + 81920) + 49280);
-  k32_matmul((float *)(A + 81920) + 49152, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2634624) + 0);
-  k28_mul_sub((float *)(A + 2798464) + 0, (float *)(A + 2880384) + 0);
-  k29_sub_mul((float *)(A + 2782080) + 0, (float *)(A + 2978688) + 0);
-  k30_mul_mul_mul((float *)(A + 2634624) + 0, (float *)(A + 2798464) + 0, (float *)(A + 2978688) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 32960, (float *)(A + 3076992) + 0);
-  k29_sub_mul((float *)(A + 2618240) + 0, (float *)(A + 2978688) + 0);
-  k29_sub_mul((float *)(A + 2651008) + 0, (float *)(A + 3175296) + 0);
-  k28_mul_sub((float *)(A + 2519936) + 0, (float *)(A + 3273600) + 0);
-  k33_mul_mul_addn((float *)(A + 2634624) + 0, (float *)(A + 2782080) + 0, (float *)(A + 2880384) + 0, (float *)(A + 3470208) + 0, (float *)(A + 3666816) + 0, (float *)(A + 3863424) + 0, (float *)(A + 3076992) + 0, (float *)(A + 2519936) + 0, (float *)(A + 2978688) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2651008) + 0, (float *)(A + 2552704) + 0, (float *)(A + 3175296) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2618240) + 0, (float *)(A + 3273600) + 0, (float *)(A + 81920) + 32768, (float *)(A + 3371904) + 0, (float *)(A + 3568512) + 0, (float *)(A + 81920) + 32832, (float *)(A + 3765120) + 0, (float *)(A + 81920) + 32896);
-  k32_matmul((float *)(A + 81920) + 32768, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2519936) + 0);
-  k28_mul_sub((float *)(A + 2700160) + 0, (float *)(A + 2782080) + 0);
-  k29_sub_mul((float *)(A + 2683776) + 0, (float *)(A + 2880384) + 0);
-  k30_mul_mul_mul((float *)(A + 2519936) + 0, (float *)(A + 2700160) + 0, (float *)(A + 2880384) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 16576, (float *)(A + 2978688) + 0);
-  k29_sub_mul((float *)(A + 2503552) + 0, (float *)(A + 2880384) + 0);
-  k29_sub_mul((float *)(A + 2536320) + 0, (float *)(A + 3076992) + 0);
-  k28_mul_sub((float *)(A + 1896448) + 0, (float *)(A + 3175296) + 0);
-  k33_mul_mul_addn((float *)(A + 2519936) + 0, (float *)(A + 2683776) + 0, (float *)(A + 2782080) + 0, (float *)(A + 3371904) + 0, (float *)(A + 3568512) + 0, (float *)(A + 3765120) + 0, (float *)(A + 2978688) + 0, (float *)(A + 1896448) + 0, (float *)(A + 2880384) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2536320) + 0, (float *)(A + 2569088) + 0, (float *)(A + 3076992) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2503552) + 0, (float *)(A + 3175296) + 0, (float *)(A + 81920) + 16384, (float *)(A + 3273600) + 0, (float *)(A + 3470208) + 0, (float *)(A + 81920) + 16448, (float *)(A + 3666816) + 0, (float *)(A + 81920) + 16512);
-  k32_matmul((float *)(A + 81920) + 16384, P + 7168 /* peephole1.weight_hh */, (float *)(A + 1896448) + 0);
-  k28_mul_sub((float *)(A + 2601856) + 0, (float *)(A + 2683776) + 0);
-  k29_sub_mul((float *)(A + 2585472) + 0, (float *)(A + 2782080) + 0);
-  k30_mul_mul_mul((float *)(A + 1896448) + 0, (float *)(A + 2601856) + 0, (float *)(A + 2782080) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 81920) + 192, (float *)(A + 2880384) + 0);
-  k29_sub_mul((float *)(A + 1880064) + 0, (float *)(A + 2782080) + 0);
-  k29_sub_mul((float *)(A + 1912832) + 0, (float *)(A + 2978688) + 0);
-  k28_mul_sub((float *)(A + 1863680) + 0, (float *)(A + 3076992) + 0);
-  k33_mul_mul_addn((float *)(A + 1896448) + 0, (float *)(A + 2585472) + 0, (float *)(A + 2683776) + 0, (float *)(A + 3273600) + 0, (float *)(A + 3470208) + 0, (float *)(A + 3666816) + 0, (float *)(A + 2880384) + 0, (float *)(A + 1863680) + 0, (float *)(A + 2782080) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1912832) + 0, (float *)(A + 2012032) + 0, (float *)(A + 2978688) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1880064) + 0, (float *)(A + 3076992) + 0, (float *)(A + 81920) + 0, (float *)(A + 3175296) + 0, (float *)(A + 3371904) + 0, (float *)(A + 81920) + 64, (float *)(A + 3568512) + 0, (float *)(A + 81920) + 128);
-  k32_matmul((float *)(A + 81920) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2683776) + 0);
-  k28_mul_sub((float *)(A + 2044800) + 0, (float *)(A + 2782080) + 0);
-  k29_sub_mul((float *)(A + 2028416) + 0, (float *)(A + 2880384) + 0);
-  k34_mul_mul_mul((float *)(A + 2683776) + 0, (float *)(A + 2044800) + 0, (float *)(A + 2880384) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2978688) + 0, (float *)(A + 3076992) + 0);
-  k29_sub_mul((float *)(A + 1995648) + 0, (float *)(A + 2044800) + 0);
-  k28_mul_sub((float *)(A + 0) + 0, (float *)(A + 2880384) + 0);
-  k35_mul_mul_addn((float *)(A + 2683776) + 0, (float *)(A + 2028416) + 0, (float *)(A + 2782080) + 0, (float *)(A + 3175296) + 0, (float *)(A + 3371904) + 0, (float *)(A + 3568512) + 0, (float *)(A + 3076992) + 0, (float *)(A + 0) + 0, (float *)(A + 2044800) + 0, (float *)(A + 1995648) + 0, (float *)(A + 2880384) + 0, (float *)(A + 3273600) + 0, (float *)(A + 3470208) + 0);
-  k36_const((float *)(A + 0) + 0);
-  k37_concat((float *)(A + 3273600) + 0, (float *)(A + 0) + 0, (float *)(A + 3470208) + 0, (float *)(A + 2978688) + 0, (float *)(A + 2700160) + 0);
-  k38_stack((float *)(A + 2700160) + 0, (float *)(A + 81920) + 0, (float *)(A + 81920) + 16384, (float *)(A + 81920) + 32768, (float *)(A + 81920) + 49152, (float *)(A + 81920) + 65536, (float *)(A + 81920) + 81920, (float *)(A + 81920) + 98304, (float *)(A + 81920) + 114688, (float *)(A + 81920) + 131072, (float *)(A + 81920) + 147456, (float *)(A + 81920) + 163840, (float *)(A + 81920) + 180224, (float *)(A + 81920) + 196608, (float *)(A + 81920) + 212992, (float *)(A + 81920) + 229376, (float *)(A + 81920) + 245760, (float *)(A + 81920) + 262144, (float *)(A + 81920) + 278528, (float *)(A + 81920) + 294912, (float *)(A + 81920) + 311296, (float *)(A + 81920) + 327680, (float *)(A + 81920) + 344064, (float *)(A + 81920) + 360448, (float *)(A + 81920) + 376832, (float *)(A + 81920) + 393216, (float *)(A + 81920) + 409600, (float *)(A + 81920) + 425984, (float *)(A + 5124992) + 0);
-  k39_matmul((float *)(A + 5124992) + 0, in->x + 0, (float *)(A + 32768) + 0, A + 2028416);
-  k40_matmul((float *)(A + 81920) + 0, (float *)(A + 2061184) + 0, (float *)(A + 2700160) + 0, A + 2028416);
-  k41_sum_to((float *)(A + 5124992) + 0, (float *)(A + 5037056) + 0);
-  k42_mul((float *)(A + 81920) + 425984, (float *)(A + 4928384) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5038080) + 0);
-  k42_mul((float *)(A + 81920) + 409600, (float *)(A + 4830080) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5038336) + 0);
-  k42_mul((float *)(A + 81920) + 393216, (float *)(A + 4731776) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5038592) + 0);
-  k42_mul((float *)(A + 81920) + 376832, (float *)(A + 4633472) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5038848) + 0);
-  k42_mul((float *)(A + 81920) + 360448, (float *)(A + 4535168) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5039104) + 0);
-  k42_mul((float *)(A + 81920) + 344064, (float *)(A + 4436864) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 5039360) + 0);
-  k42_mul((float *)(A + 81920) + 327680, (float *)(A + 4338560) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 61440) + 0);
-  k42_mul((float *)(A + 81920) + 311296, (float *)(A + 4240256) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 61696) + 0);
-}
-
-static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k42_mul((float *)(A + 81920) + 294912, (float *)(A + 4141952) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 61952) + 0);
-  k42_mul((float *)(A + 81920) + 278528, (float *)(A + 4043648) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 62208) + 0);
-  k42_mul((float *)(A + 81920) + 262144, (float *)(A + 3945344) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 62464) + 0);
-  k42_mul((float *)(A + 81920) + 245760, (float *)(A + 3847040) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 62720) + 0);
-  k42_mul((float *)(A + 81920) + 229376, (float *)(A + 3748736) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 62976) + 0);
-  k42_mul((float *)(A + 81920) + 212992, (float *)(A + 3650432) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 63232) + 0);
-  k42_mul((float *)(A + 81920) + 196608, (float *)(A + 3552128) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 63488) + 0);
-  k42_mul((float *)(A + 81920) + 180224, (float *)(A + 3453824) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 63744) + 0);
-  k42_mul((float *)(A + 81920) + 163840, (float *)(A + 3355520) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 64000) + 0);
-  k42_mul((float *)(A + 81920) + 147456, (float *)(A + 3257216) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 64256) + 0);
-  k42_mul((float *)(A + 81920) + 131072, (float *)(A + 3158912) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 64512) + 0);
-  k42_mul((float *)(A + 81920) + 114688, (float *)(A + 3060608) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 64768) + 0);
-  k42_mul((float *)(A + 81920) + 98304, (float *)(A + 2962304) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 65024) + 0);
-  k42_mul((float *)(A + 81920) + 81920, (float *)(A + 2864000) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 65280) + 0);
-  k42_mul((float *)(A + 81920) + 65536, (float *)(A + 2765696) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2683776) + 0);
-  k42_mul((float *)(A + 81920) + 49152, (float *)(A + 2667392) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2684032) + 0);
-  k42_mul((float *)(A + 81920) + 32768, (float *)(A + 2552704) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2684288) + 0);
-  k42_mul((float *)(A + 81920) + 16384, (float *)(A + 2569088) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2684544) + 0);
-  k42_mul((float *)(A + 81920) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2684800) + 0);
-  k42_mul((float *)(A + 81920) + 426048, (float *)(A + 4928384) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2685056) + 0);
-  k42_mul((float *)(A + 81920) + 409664, (float *)(A + 4830080) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2685312) + 0);
-  k42_mul((float *)(A + 81920) + 393280, (float *)(A + 4731776) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2685568) + 0);
-  k42_mul((float *)(A + 81920) + 376896, (float *)(A + 4633472) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2685824) + 0);
-  k42_mul((float *)(A + 81920) + 360512, (float *)(A + 4535168) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2686080) + 0);
-  k42_mul((float *)(A + 81920) + 344128, (float *)(A + 4436864) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2686336) + 0);
-  k42_mul((float *)(A + 81920) + 327744, (float *)(A + 4338560) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2686592) + 0);
-  k42_mul((float *)(A + 81920) + 311360, (float *)(A + 4240256) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2686848) + 0);
-  k42_mul((float *)(A + 81920) + 294976, (float *)(A + 4141952) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2687104) + 0);
-  k42_mul((float *)(A + 81920) + 278592, (float *)(A + 4043648) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2687360) + 0);
-  k42_mul((float *)(A + 81920) + 262208, (float *)(A + 3945344) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2687616) + 0);
-  k42_mul((float *)(A + 81920) + 245824, (float *)(A + 3847040) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2687872) + 0);
-  k42_mul((float *)(A + 81920) + 229440, (float *)(A + 3748736) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2688128) + 0);
-  k42_mul((float *)(A + 81920) + 213056, (float *)(A + 3650432) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2688384) + 0);
-  k42_mul((float *)(A + 81920) + 196672, (float *)(A + 3552128) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2688640) + 0);
-  k42_mul((float *)(A + 81920) + 180288, (float *)(A + 3453824) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2688896) + 0);
-  k42_mul((float *)(A + 81920) + 163904, (float *)(A + 3355520) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2689152) + 0);
-  k42_mul((float *)(A + 81920) + 147520, (float *)(A + 3257216) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2689408) + 0);
-  k42_mul((float *)(A + 81920) + 131136, (float *)(A + 3158912) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2689664) + 0);
-  k42_mul((float *)(A + 81920) + 114752, (float *)(A + 3060608) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2689920) + 0);
-  k42_mul((float *)(A + 81920) + 98368, (float *)(A + 2962304) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2690176) + 0);
-  k42_mul((float *)(A + 81920) + 81984, (float *)(A + 2864000) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2690432) + 0);
-  k42_mul((float *)(A + 81920) + 65600, (float *)(A + 2765696) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2690688) + 0);
-  k42_mul((float *)(A + 81920) + 49216, (float *)(A + 2667392) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2690944) + 0);
-  k42_mul((float *)(A + 81920) + 32832, (float *)(A + 2552704) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2691200) + 0);
-  k42_mul((float *)(A + 81920) + 16448, (float *)(A + 2569088) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2691456) + 0);
-  k42_mul((float *)(A + 81920) + 64, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2691712) + 0);
-  k42_mul((float *)(A + 81920) + 426176, (float *)(A + 16384) + 0, (float *)(A + 0) + 0);
-  k43_sum_to((float *)(A + 0) + 0, (float *)(A + 2691968) + 0);
-  k42_mul((float *)(A + 81920) + 409792, (float *)(A + 4928384) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2692224) + 0);
-  k42_mul((float *)(A + 81920) + 393408, (float *)(A + 4830080) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2692480) + 0);
-  k42_mul((float *)(A + 81920) + 377024, (float *)(A + 4731776) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2692736) + 0);
-  k42_mul((float *)(A + 81920) + 360640, (float *)(A + 4633472) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2692992) + 0);
-  k42_mul((float *)(A + 81920) + 344256, (float *)(A + 4535168) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2693248) + 0);
-  k42_mul((float *)(A + 81920) + 327872, (float *)(A + 4436864) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2693504) + 0);
-  k42_mul((float *)(A + 81920) + 311488, (float *)(A + 4338560) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2693760) + 0);
-  k42_mul((float *)(A + 81920) + 295104, (float *)(A + 4240256) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2694016) + 0);
-  k42_mul((float *)(A + 81920) + 278720, (float *)(A + 4141952) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2694272) + 0);
-  k42_mul((float *)(A + 81920) + 262336, (float *)(A + 4043648) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2694528) + 0);
-  k42_mul((float *)(A + 81920) + 245952, (float *)(A + 3945344) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2694784) + 0);
-  k42_mul((float *)(A + 81920) + 229568, (float *)(A + 3847040) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2695040) + 0);
-  k42_mul((float *)(A + 81920) + 213184, (float *)(A + 3748736) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2695296) + 0);
-  k42_mul((float *)(A + 81920) + 196800, (float *)(A + 3650432) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2695552) + 0);
-  k42_mul((float *)(A + 81920) + 180416, (float *)(A + 3552128) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2695808) + 0);
-  k42_mul((float *)(A + 81920) + 164032, (float *)(A + 3453824) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2696064) + 0);
-  k42_mul((float *)(A + 81920) + 147648, (float *)(A + 3355520) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2696320) + 0);
-  k42_mul((float *)(A + 81920) + 131264, (float *)(A + 3257216) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2696576) + 0);
-  k42_mul((float *)(A + 81920) + 114880, (float *)(A + 3158912) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2696832) + 0);
-  k42_mul((float *)(A + 81920) + 98496, (float *)(A + 3060608) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2697088) + 0);
-  k42_mul((float *)(A + 81920) + 82112, (float *)(A + 2962304) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2697344) + 0);
-  k42_mul((float *)(A + 81920) + 65728, (float *)(A + 2864000) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2697600) + 0);
-  k42_mul((float *)(A + 81920) + 49344, (float *)(A + 2765696) + 0, (float *)(A + 2782080) + 0);
-  k43_sum_to((float *)(A + 2782080) + 0, (float *)(A + 2697856) + 0);
-  k42_mul((float *)(A + 81920) + 32960, (float *)(A + 2667392) + 0, (float *)(A + 2765696) + 0);
-  k43_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2698112) + 0);
-  k42_mul((float *)(A + 81920) + 16576, (float *)(A + 2552704) + 0, (float *)(A + 2765696) + 0);
-  k43_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2698368) + 0);
-  k42_mul((float *)(A + 81920) + 192, (float *)(A + 2569088) + 0, (float *)(A + 2765696) + 0);
-  k43_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2698624) + 0);
-  k44_mul((float *)(A + 2978688) + 0, (float *)(A + 2012032) + 0, (float *)(A + 2765696) + 0);
-  k43_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2698880) + 0);
-  k45_addn((float *)(A + 5038080) + 0, (float *)(A + 5038336) + 0, (float *)(A + 5038592) + 0, (float *)(A + 5038848) + 0, (float *)(A + 5039104) + 0, (float *)(A + 5039360) + 0, (float *)(A + 61440) + 0, (float *)(A + 61696) + 0, (float *)(A + 61952) + 0, (float *)(A + 62208) + 0, (float *)(A + 62464) + 0, (float *)(A + 62720) + 0, (float *)(A + 62976) + 0, (float *)(A + 63232) + 0, (float *)(A + 63488) + 0, (float *)(A + 63744) + 0, (float *)(A + 64000) + 0, (float *)(A + 64256) + 0, (float *)(A + 64512) + 0, (float *)(A + 64768) + 0, (float *)(A + 65024) + 0, (float *)(A + 65280) + 0, (float *)(A + 2683776) + 0, (float *)(A + 2684032) + 0, (float *)(A + 2684288) + 0, (float *)(A + 2684544) + 0, (float *)(A + 2684800) + 0, (float *)(A + 2699136) + 0);
-  k45_addn((float *)(A + 2685056) + 0, (float *)(A + 2685312) + 0, (float *)(A + 2685568) + 0, (float *)(A + 2685824) + 0, (float *)(A + 2686080) + 0, (float *)(A + 2686336) + 0, (float *)(A + 2686592) + 0, (float *)(A + 2686848) + 0, (float *)(A + 2687104) + 0, (float *)(A + 2687360) + 0, (float *)(A + 2687616) + 0, (float *)(A + 2687872) + 0, (float *)(A + 2688128) + 0, (float *)(A + 2688384) + 0, (float *)(A + 2688640) + 0, (float *)(A + 2688896) + 0, (float *)(A + 2689152) + 0, (float *)(A + 2689408) + 0, (float *)(A + 2689664) + 0, (float *)(A + 2689920) + 0, (float *)(A + 2690176) + 0, (float *)(A + 2690432) + 0, (float *)(A + 2690688) + 0, (float *)(A + 2690944) + 0, (float *)(A + 2691200) + 0, (float *)(A + 2691456) + 0, (float *)(A + 2691712) + 0, (float *)(A + 2699136) + 64);
-  k46_addn((float *)(A + 2691968) + 0, (float *)(A + 2692224) + 0, (float *)(A + 2692480) + 0, (float *)(A + 2692736) + 0, (float *)(A + 2692992) + 0, (float *)(A + 2693248) + 0, (float *)(A + 2693504) + 0, (float *)(A + 2693760) + 0, (float *)(A + 2694016) + 0, (float *)(A + 2694272) + 0, (float *)(A + 2694528) + 0, (float *)(A + 2694784) + 0, (float *)(A + 2695040) + 0, (float *)(A + 2695296) + 0, (float *)(A + 2695552) + 0, (float *)(A + 2695808) + 0, (float *)(A + 2696064) + 0, (float *)(A + 2696320) + 0, (float *)(A + 2696576) + 0, (float *)(A + 2696832) + 0, (float *)(A + 2697088) + 0, (float *)(A + 2697344) + 0, (float *)(A + 2697600) + 0, (float *)(A + 2697856) + 0, (float *)(A + 2698112) + 0, (float *)(A + 2698368) + 0, (float *)(A + 2698624) + 0, (float *)(A + 2698880) + 0, (float *)(A + 2699136) + 128);
-  k47_matmul((float *)(A + 5039616) + 0, (float *)(A + 65536) + 0, (float *)(A + 61440) + 0, A + 2765696);
-  k48_sum_to((float *)(A + 5039616) + 0, (float *)(A + 2699904) + 0);
-  k49_mul_neg((float *)(A + 5036928) + 0, (float *)(A + 2699968) + 0);
-  k50_mul((float *)(A + 5036992) + 0, (float *)(A + 5036928) + 0);
+  k35_mul((float *)(A + 81920) + 114688, (float *)(A + 3044224) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 64768) + 0);
+  k35_mul((float *)(A + 81920) + 98304, (float *)(A + 2945920) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 65024) + 0);
+  k35_mul((float *)(A + 81920) + 81920, (float *)(A + 2847616) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 65280) + 0);
+  k35_mul((float *)(A + 81920) + 65536, (float *)(A + 2749312) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2569088) + 0);
+  k35_mul((float *)(A + 81920) + 49152, (float *)(A + 2651008) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2569344) + 0);
+  k35_mul((float *)(A + 81920) + 32768, (float *)(A + 2552704) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2569600) + 0);
+  k35_mul((float *)(A + 81920) + 16384, (float *)(A + 1912832) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2569856) + 0);
+  k35_mul((float *)(A + 81920) + 0, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2570112) + 0);
+  k35_mul((float *)(A + 81920) + 426048, (float *)(A + 4912000) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2570368) + 0);
+  k35_mul((float *)(A + 81920) + 409664, (float *)(A + 4813696) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2570624) + 0);
+  k35_mul((float *)(A + 81920) + 393280, (float *)(A + 4715392) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2570880) + 0);
+  k35_mul((float *)(A + 81920) + 376896, (float *)(A + 4617088) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2571136) + 0);
+  k35_mul((float *)(A + 81920) + 360512, (float *)(A + 4518784) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2571392) + 0);
+  k35_mul((float *)(A + 81920) + 344128, (float *)(A + 4420480) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2571648) + 0);
+  k35_mul((float *)(A + 81920) + 327744, (float *)(A + 4322176) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2571904) + 0);
+  k35_mul((float *)(A + 81920) + 311360, (float *)(A + 4223872) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2572160) + 0);
+  k35_mul((float *)(A + 81920) + 294976, (float *)(A + 4125568) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2572416) + 0);
+  k35_mul((float *)(A + 81920) + 278592, (float *)(A + 4027264) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2572672) + 0);
+  k35_mul((float *)(A + 81920) + 262208, (float *)(A + 3928960) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2572928) + 0);
+  k35_mul((float *)(A + 81920) + 245824, (float *)(A + 3830656) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2573184) + 0);
+  k35_mul((float *)(A + 81920) + 229440, (float *)(A + 3732352) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2573440) + 0);
+  k35_mul((float *)(A + 81920) + 213056, (float *)(A + 3634048) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2573696) + 0);
+  k35_mul((float *)(A + 81920) + 196672, (float *)(A + 3535744) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2573952) + 0);
+  k35_mul((float *)(A + 81920) + 180288, (float *)(A + 3437440) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2574208) + 0);
+  k35_mul((float *)(A + 81920) + 163904, (float *)(A + 3339136) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2574464) + 0);
+  k35_mul((float *)(A + 81920) + 147520, (float *)(A + 3240832) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2574720) + 0);
+  k35_mul((float *)(A + 81920) + 131136, (float *)(A + 3142528) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2574976) + 0);
+  k35_mul((float *)(A + 81920) + 114752, (float *)(A + 3044224) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2575232) + 0);
+  k35_mul((float *)(A + 81920) + 98368, (float *)(A + 2945920) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2575488) + 0);
+  k35_mul((float *)(A + 81920) + 81984, (float *)(A + 2847616) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2575744) + 0);
+  k35_mul((float *)(A + 81920) + 65600, (float *)(A + 2749312) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2576000) + 0);
+  k35_mul((float *)(A + 81920) + 49216, (float *)(A + 2651008) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2576256) + 0);
+  k35_mul((float *)(A + 81920) + 32832, (float *)(A + 2552704) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2576512) + 0);
+  k35_mul((float *)(A + 81920) + 16448, (float *)(A + 1912832) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2576768) + 0);
+  k35_mul((float *)(A + 81920) + 64, (float *)(A + 2012032) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2577024) + 0);
+  k35_mul((float *)(A + 81920) + 426176, (float *)(A + 16384) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2577280) + 0);
+  k35_mul((float *)(A + 81920) + 409792, (float *)(A + 4912000) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2577536) + 0);
+  k35_mul((float *)(A + 81920) + 393408, (float *)(A + 4813696) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2577792) + 0);
+  k35_mul((float *)(A + 81920) + 377024, (float *)(A + 4715392) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2578048) + 0);
+  k35_mul((float *)(A + 81920) + 360640, (float *)(A + 4617088) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2578304) + 0);
+  k35_mul((float *)(A + 81920) + 344256, (float *)(A + 4518784) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2578560) + 0);
+  k35_mul((float *)(A + 81920) + 327872, (float *)(A + 4420480) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2578816) + 0);
+  k35_mul((float *)(A + 81920) + 311488, (float *)(A + 4322176) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2579072) + 0);
+  k35_mul((float *)(A + 81920) + 295104, (float *)(A + 4223872) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2579328) + 0);
+  k35_mul((float *)(A + 81920) + 278720, (float *)(A + 4125568) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2579584) + 0);
+  k35_mul((float *)(A + 81920) + 262336, (float *)(A + 4027264) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2579840) + 0);
+  k35_mul((float *)(A + 81920) + 245952, (float *)(A + 3928960) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2580096) + 0);
+  k35_mul((float *)(A + 81920) + 229568, (float *)(A + 3830656) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2580352) + 0);
+  k35_mul((float *)(A + 81920) + 213184, (float *)(A + 3732352) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2580608) + 0);
+  k35_mul((float *)(A + 81920) + 196800, (float *)(A + 3634048) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2580864) + 0);
+  k35_mul((float *)(A + 81920) + 180416, (float *)(A + 3535744) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2581120) + 0);
+  k35_mul((float *)(A + 81920) + 164032, (float *)(A + 3437440) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2581376) + 0);
+  k35_mul((float *)(A + 81920) + 147648, (float *)(A + 3339136) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2581632) + 0);
+  k35_mul((float *)(A + 81920) + 131264, (float *)(A + 3240832) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2581888) + 0);
+  k35_mul((float *)(A + 81920) + 114880, (float *)(A + 3142528) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2582144) + 0);
+  k35_mul((float *)(A + 81920) + 98496, (float *)(A + 3044224) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2582400) + 0);
+  k35_mul((float *)(A + 81920) + 82112, (float *)(A + 2945920) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2582656) + 0);
+  k35_mul((float *)(A + 81920) + 65728, (float *)(A + 2847616) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2582912) + 0);
+  k35_mul((float *)(A + 81920) + 49344, (float *)(A + 2749312) + 0, (float *)(A + 2765696) + 0);
+  k36_sum_to((float *)(A + 2765696) + 0, (float *)(A + 2583168) + 0);
+  k35_mul((float *)(A + 81920) + 32960, (float *)(A + 2651008) + 0, (float *)(A + 0) + 0);
+  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 2583424) + 0);
+  k35_mul((float *)(A + 81920) + 16576, (float *)(A + 2552704) + 0, (float *)(A + 2651008) + 0);
+  k36_sum_to((float *)(A + 2651008) + 0, (float *)(A + 2583680) + 0);
+  k35_mul((float *)(A + 81920) + 192, (float *)(A + 1912832) + 0, (float *)(A + 2651008) + 0);
+  k36_sum_to((float *)(A + 2651008) + 0, (float *)(A + 2583936) + 0);
+  k37_mul((float *)(A + 2667392) + 0, (float *)(A + 2012032) + 0, (float *)(A + 2651008) + 0);
+  k36_sum_to((float *)(A + 2651008) + 0, (float *)(A + 2584192) + 0);
+  k38_addn((float *)(A + 5019136) + 0, (float *)(A + 5019392) + 0, (float *)(A + 5019648) + 0, (float *)(A + 5019904) + 0, (float *)(A + 5020160) + 0, (float *)(A + 5020416) + 0, (float *)(A + 61440) + 0, (float *)(A + 61696) + 0, (float *)(A + 61952) + 0, (float *)(A + 62208) + 0, (float *)(A + 62464) + 0, (float *)(A + 62720) + 0, (float *)(A + 62976) + 0, (float *)(A + 63232) + 0, (float *)(A + 63488) + 0, (float *)(A + 63744) + 0, (float *)(A + 64000) + 0, (float *)(A + 64256) + 0, (float *)(A + 64512) + 0, (float *)(A + 64768) + 0, (float *)(A + 65024) + 0, (float *)(A + 65280) + 0, (float *)(A + 2569088) + 0, (float *)(A + 2569344) + 0, (float *)(A + 2569600) + 0, (float *)(A + 2569856) + 0, (float *)(A + 2570112) + 0, (float *)(A + 2584448) + 0);
+  k38_addn((float *)(A + 2570368) + 0, (float *)(A + 2570624) + 0, (float *)(A + 2570880) + 0, (float *)(A + 2571136) + 0, (float *)(A + 2571392) + 0, (float *)(A + 2571648) + 0, (float *)(A + 2571904) + 0, (float *)(A + 2572160) + 0, (float *)(A + 2572416) + 0, (float *)(A + 2572672) + 0, (float *)(A + 2572928) + 0, (float *)(A + 2573184) + 0, (float *)(A + 2573440) + 0, (float *)(A + 2573696) + 0, (float *)(A + 2573952) + 0, (float *)(A + 2574208) + 0, (float *)(A + 2574464) + 0, (float *)(A + 2574720) + 0, (float *)(A + 2574976) + 0, (float *)(A + 2575232) + 0, (float *)(A + 2575488) + 0, (float *)(A + 2575744) + 0, (float *)(A + 2576000) + 0, (float *)(A + 2576256) + 0, (float *)(A + 2576512) + 0, (float *)(A + 2576768) + 0, (float *)(A + 2577024) + 0, (float *)(A + 2584448) + 64);
+  k39_addn((float *)(A + 2577280) + 0, (float *)(A + 2577536) + 0, (float *)(A + 2577792) + 0, (float *)(A + 2578048) + 0, (float *)(A + 2578304) + 0, (float *)(A + 2578560) + 0, (float *)(A + 2578816) + 0, (float *)(A + 2579072) + 0, (float *)(A + 2579328) + 0, (float *)(A + 2579584) + 0, (float *)(A + 2579840) + 0, (float *)(A + 2580096) + 0, (float *)(A + 2580352) + 0, (float *)(A + 2580608) + 0, (float *)(A + 2580864) + 0, (float *)(A + 2581120) + 0, (float *)(A + 2581376) + 0, (float *)(A + 2581632) + 0, (float *)(A + 2581888) + 0, (float *)(A + 2582144) + 0, (float *)(A + 2582400) + 0, (float *)(A + 2582656) + 0, (float *)(A + 2582912) + 0, (float *)(A + 2583168) + 0, (float *)(A + 2583424) + 0, (float *)(A + 2583680) + 0, (float *)(A + 2583936) + 0, (float *)(A + 2584192) + 0, (float *)(A + 2584448) + 128);
+  k40_matmul((float *)(A + 5020672) + 0, (float *)(A + 65536) + 0, (float *)(A + 61440) + 0, A + 0);
+  k41_sum_to((float *)(A + 5020672) + 0, (float *)(A + 2585216) + 0);
+  k42_mul_neg((float *)(A + 5017984) + 0, (float *)(A + 2585280) + 0);
+  k43_mul((float *)(A + 5018048) + 0, (float *)(A + 5017984) + 0);
 }
 
 float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, float *grads, peephole_lstm_outputs *out, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -2615,610 +2200,365 @@ float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, flo
   (void)P, (void)A;
   peephole_lstm_grad_1(P, in, A, seed);
   peephole_lstm_grad_2(P, in, A, seed);
-  peephole_lstm_grad_3(P, in, A, seed);
-  if (out) k14_copy((float *)(A + 5034368) + 0, out->logits);
-  k51_copy((float *)(A + 2699968) + 0, &loss);
-  if (metrics) k51_copy((float *)(A + 5036928) + 0, &metrics->accuracy);
-  k52_copy((float *)(A + 32768) + 0, grads + 0);
-  k53_copy((float *)(A + 2700160) + 0, grads + 7168);
-  k54_copy((float *)(A + 5037056) + 0, grads + 23552);
-  k55_copy((float *)(A + 2699136) + 0, grads + 23808);
-  k56_copy((float *)(A + 61440) + 0, grads + 24000);
-  k57_copy((float *)(A + 2699904) + 0, grads + 24640);
+  if (out) k12_copy((float *)(A + 5015424) + 0, out->logits);
+  k44_copy((float *)(A + 2585280) + 0, &loss);
+  if (metrics) k44_copy((float *)(A + 5017984) + 0, &metrics->accuracy);
+  k45_copy((float *)(A + 32768) + 0, grads + 0);
+  k46_copy((float *)(A + 2585472) + 0, grads + 7168);
+  k47_copy((float *)(A + 5018112) + 0, grads + 23552);
+  k48_copy((float *)(A + 2584448) + 0, grads + 23808);
+  k49_copy((float *)(A + 61440) + 0, grads + 24000);
+  k50_copy((float *)(A + 2585216) + 0, grads + 24640);
   return loss;
 }
 
 static void peephole_lstm_train_step_1(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k18_one_hot(in->y + 0, (float *)(A + 0) + 0);
+  k15_one_hot(in->y + 0, (float *)(A + 0) + 0);
   k0_transpose(P + 0 /* peephole1.weight_ih */, (float *)(A + 2560) + 0);
   k1_matmul(in->x + 0, (float *)(A + 2560) + 0, (float *)(A + 31232) + 0, A + 1866240);
   k2_add((float *)(A + 31232) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 1867136) + 0);
-  k3_tanh((float *)(A + 1867136) + 128, (float *)(A + 2560) + 0);
-  k4_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 1932672) + 0);
-  k15_sigmoid_mul_mul((float *)(A + 1867136) + 0, (float *)(A + 2560) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1867136) + 192, (float *)(A + 1998208) + 0, (float *)(A + 2014592) + 0, (float *)(A + 2030976) + 0, (float *)(A + 2047360) + 0, (float *)(A + 2063744) + 0);
-  k6_matmul((float *)(A + 2063744) + 0, (float *)(A + 1932672) + 0, (float *)(A + 1866240) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 256, P + 23552 /* peephole1.bias */, (float *)(A + 1866240) + 0, (float *)(A + 2506112) + 0);
-  k3_tanh((float *)(A + 2506112) + 128, (float *)(A + 1866240) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2014592) + 0, (float *)(A + 2506112) + 0, (float *)(A + 1866240) + 0, (float *)(A + 1882624) + 0, (float *)(A + 1899008) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2014592) + 0, (float *)(A + 2506112) + 64, (float *)(A + 1899008) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2506112) + 192, (float *)(A + 1915392) + 0, (float *)(A + 2571648) + 0, (float *)(A + 2588032) + 0, (float *)(A + 2604416) + 0, (float *)(A + 2063744) + 4096);
-  k6_matmul((float *)(A + 2063744) + 4096, (float *)(A + 1932672) + 0, (float *)(A + 2506112) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 512, P + 23552 /* peephole1.bias */, (float *)(A + 2506112) + 0, (float *)(A + 2620800) + 0);
-  k3_tanh((float *)(A + 2620800) + 128, (float *)(A + 1899008) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2571648) + 0, (float *)(A + 2620800) + 0, (float *)(A + 1899008) + 0, (float *)(A + 2506112) + 0, (float *)(A + 2522496) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2571648) + 0, (float *)(A + 2620800) + 64, (float *)(A + 2522496) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2620800) + 192, (float *)(A + 2538880) + 0, (float *)(A + 2555264) + 0, (float *)(A + 2686336) + 0, (float *)(A + 2702720) + 0, (float *)(A + 2063744) + 8192);
-  k6_matmul((float *)(A + 2063744) + 8192, (float *)(A + 1932672) + 0, (float *)(A + 2620800) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 768, P + 23552 /* peephole1.bias */, (float *)(A + 2620800) + 0, (float *)(A + 2719104) + 0);
-  k3_tanh((float *)(A + 2719104) + 128, (float *)(A + 2522496) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2555264) + 0, (float *)(A + 2719104) + 0, (float *)(A + 2522496) + 0, (float *)(A + 2620800) + 0, (float *)(A + 2637184) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2555264) + 0, (float *)(A + 2719104) + 64, (float *)(A + 2637184) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2719104) + 192, (float *)(A + 2653568) + 0, (float *)(A + 2669952) + 0, (float *)(A + 2784640) + 0, (float *)(A + 2801024) + 0, (float *)(A + 2063744) + 12288);
-  k6_matmul((float *)(A + 2063744) + 12288, (float *)(A + 1932672) + 0, (float *)(A + 2719104) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 1024, P + 23552 /* peephole1.bias */, (float *)(A + 2719104) + 0, (float *)(A + 2817408) + 0);
-  k3_tanh((float *)(A + 2817408) + 128, (float *)(A + 2637184) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2669952) + 0, (float *)(A + 2817408) + 0, (float *)(A + 2637184) + 0, (float *)(A + 2719104) + 0, (float *)(A + 2735488) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2669952) + 0, (float *)(A + 2817408) + 64, (float *)(A + 2735488) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2817408) + 192, (float *)(A + 2751872) + 0, (float *)(A + 2768256) + 0, (float *)(A + 2882944) + 0, (float *)(A + 2899328) + 0, (float *)(A + 2063744) + 16384);
-  k6_matmul((float *)(A + 2063744) + 16384, (float *)(A + 1932672) + 0, (float *)(A + 2817408) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 1280, P + 23552 /* peephole1.bias */, (float *)(A + 2817408) + 0, (float *)(A + 2915712) + 0);
-  k3_tanh((float *)(A + 2915712) + 128, (float *)(A + 2735488) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2768256) + 0, (float *)(A + 2915712) + 0, (float *)(A + 2735488) + 0, (float *)(A + 2817408) + 0, (float *)(A + 2833792) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2768256) + 0, (float *)(A + 2915712) + 64, (float *)(A + 2833792) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2915712) + 192, (float *)(A + 2850176) + 0, (float *)(A + 2866560) + 0, (float *)(A + 2981248) + 0, (float *)(A + 2997632) + 0, (float *)(A + 2063744) + 20480);
-  k6_matmul((float *)(A + 2063744) + 20480, (float *)(A + 1932672) + 0, (float *)(A + 2915712) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 1536, P + 23552 /* peephole1.bias */, (float *)(A + 2915712) + 0, (float *)(A + 3014016) + 0);
-  k3_tanh((float *)(A + 3014016) + 128, (float *)(A + 2833792) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2866560) + 0, (float *)(A + 3014016) + 0, (float *)(A + 2833792) + 0, (float *)(A + 2915712) + 0, (float *)(A + 2932096) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2866560) + 0, (float *)(A + 3014016) + 64, (float *)(A + 2932096) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3014016) + 192, (float *)(A + 2948480) + 0, (float *)(A + 2964864) + 0, (float *)(A + 3079552) + 0, (float *)(A + 3095936) + 0, (float *)(A + 2063744) + 24576);
-  k6_matmul((float *)(A + 2063744) + 24576, (float *)(A + 1932672) + 0, (float *)(A + 3014016) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 1792, P + 23552 /* peephole1.bias */, (float *)(A + 3014016) + 0, (float *)(A + 3112320) + 0);
-  k3_tanh((float *)(A + 3112320) + 128, (float *)(A + 2932096) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 2964864) + 0, (float *)(A + 3112320) + 0, (float *)(A + 2932096) + 0, (float *)(A + 3014016) + 0, (float *)(A + 3030400) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2964864) + 0, (float *)(A + 3112320) + 64, (float *)(A + 3030400) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3112320) + 192, (float *)(A + 3046784) + 0, (float *)(A + 3063168) + 0, (float *)(A + 3177856) + 0, (float *)(A + 3194240) + 0, (float *)(A + 2063744) + 28672);
-  k6_matmul((float *)(A + 2063744) + 28672, (float *)(A + 1932672) + 0, (float *)(A + 3112320) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 2048, P + 23552 /* peephole1.bias */, (float *)(A + 3112320) + 0, (float *)(A + 3210624) + 0);
-  k3_tanh((float *)(A + 3210624) + 128, (float *)(A + 3030400) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3063168) + 0, (float *)(A + 3210624) + 0, (float *)(A + 3030400) + 0, (float *)(A + 3112320) + 0, (float *)(A + 3128704) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3063168) + 0, (float *)(A + 3210624) + 64, (float *)(A + 3128704) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3210624) + 192, (float *)(A + 3145088) + 0, (float *)(A + 3161472) + 0, (float *)(A + 3276160) + 0, (float *)(A + 3292544) + 0, (float *)(A + 2063744) + 32768);
-  k6_matmul((float *)(A + 2063744) + 32768, (float *)(A + 1932672) + 0, (float *)(A + 3210624) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 2304, P + 23552 /* peephole1.bias */, (float *)(A + 3210624) + 0, (float *)(A + 3308928) + 0);
-  k3_tanh((float *)(A + 3308928) + 128, (float *)(A + 3128704) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3161472) + 0, (float *)(A + 3308928) + 0, (float *)(A + 3128704) + 0, (float *)(A + 3210624) + 0, (float *)(A + 3227008) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3161472) + 0, (float *)(A + 3308928) + 64, (float *)(A + 3227008) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3308928) + 192, (float *)(A + 3243392) + 0, (float *)(A + 3259776) + 0, (float *)(A + 3374464) + 0, (float *)(A + 3390848) + 0, (float *)(A + 2063744) + 36864);
-  k6_matmul((float *)(A + 2063744) + 36864, (float *)(A + 1932672) + 0, (float *)(A + 3308928) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 2560, P + 23552 /* peephole1.bias */, (float *)(A + 3308928) + 0, (float *)(A + 3407232) + 0);
-  k3_tanh((float *)(A + 3407232) + 128, (float *)(A + 3227008) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3259776) + 0, (float *)(A + 3407232) + 0, (float *)(A + 3227008) + 0, (float *)(A + 3308928) + 0, (float *)(A + 3325312) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3259776) + 0, (float *)(A + 3407232) + 64, (float *)(A + 3325312) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3407232) + 192, (float *)(A + 3341696) + 0, (float *)(A + 3358080) + 0, (float *)(A + 3472768) + 0, (float *)(A + 3489152) + 0, (float *)(A + 2063744) + 40960);
-  k6_matmul((float *)(A + 2063744) + 40960, (float *)(A + 1932672) + 0, (float *)(A + 3407232) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 2816, P + 23552 /* peephole1.bias */, (float *)(A + 3407232) + 0, (float *)(A + 3505536) + 0);
-  k3_tanh((float *)(A + 3505536) + 128, (float *)(A + 3325312) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3358080) + 0, (float *)(A + 3505536) + 0, (float *)(A + 3325312) + 0, (float *)(A + 3407232) + 0, (float *)(A + 3423616) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3358080) + 0, (float *)(A + 3505536) + 64, (float *)(A + 3423616) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3505536) + 192, (float *)(A + 3440000) + 0, (float *)(A + 3456384) + 0, (float *)(A + 3571072) + 0, (float *)(A + 3587456) + 0, (float *)(A + 2063744) + 45056);
-  k6_matmul((float *)(A + 2063744) + 45056, (float *)(A + 1932672) + 0, (float *)(A + 3505536) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 3072, P + 23552 /* peephole1.bias */, (float *)(A + 3505536) + 0, (float *)(A + 3603840) + 0);
-  k3_tanh((float *)(A + 3603840) + 128, (float *)(A + 3423616) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3456384) + 0, (float *)(A + 3603840) + 0, (float *)(A + 3423616) + 0, (float *)(A + 3505536) + 0, (float *)(A + 3521920) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3456384) + 0, (float *)(A + 3603840) + 64, (float *)(A + 3521920) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3603840) + 192, (float *)(A + 3538304) + 0, (float *)(A + 3554688) + 0, (float *)(A + 3669376) + 0, (float *)(A + 3685760) + 0, (float *)(A + 2063744) + 49152);
-  k6_matmul((float *)(A + 2063744) + 49152, (float *)(A + 1932672) + 0, (float *)(A + 3603840) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 3328, P + 23552 /* peephole1.bias */, (float *)(A + 3603840) + 0, (float *)(A + 3702144) + 0);
-  k3_tanh((float *)(A + 3702144) + 128, (float *)(A + 3521920) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3554688) + 0, (float *)(A + 3702144) + 0, (float *)(A + 3521920) + 0, (float *)(A + 3603840) + 0, (float *)(A + 3620224) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3554688) + 0, (float *)(A + 3702144) + 64, (float *)(A + 3620224) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3702144) + 192, (float *)(A + 3636608) + 0, (float *)(A + 3652992) + 0, (float *)(A + 3767680) + 0, (float *)(A + 3784064) + 0, (float *)(A + 2063744) + 53248);
-  k6_matmul((float *)(A + 2063744) + 53248, (float *)(A + 1932672) + 0, (float *)(A + 3702144) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 3584, P + 23552 /* peephole1.bias */, (float *)(A + 3702144) + 0, (float *)(A + 3800448) + 0);
-  k3_tanh((float *)(A + 3800448) + 128, (float *)(A + 3620224) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3652992) + 0, (float *)(A + 3800448) + 0, (float *)(A + 3620224) + 0, (float *)(A + 3702144) + 0, (float *)(A + 3718528) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3652992) + 0, (float *)(A + 3800448) + 64, (float *)(A + 3718528) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3800448) + 192, (float *)(A + 3734912) + 0, (float *)(A + 3751296) + 0, (float *)(A + 3865984) + 0, (float *)(A + 3882368) + 0, (float *)(A + 2063744) + 57344);
-  k6_matmul((float *)(A + 2063744) + 57344, (float *)(A + 1932672) + 0, (float *)(A + 3800448) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 3840, P + 23552 /* peephole1.bias */, (float *)(A + 3800448) + 0, (float *)(A + 3898752) + 0);
-  k3_tanh((float *)(A + 3898752) + 128, (float *)(A + 3718528) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3751296) + 0, (float *)(A + 3898752) + 0, (float *)(A + 3718528) + 0, (float *)(A + 3800448) + 0, (float *)(A + 3816832) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3751296) + 0, (float *)(A + 3898752) + 64, (float *)(A + 3816832) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3898752) + 192, (float *)(A + 3833216) + 0, (float *)(A + 3849600) + 0, (float *)(A + 3964288) + 0, (float *)(A + 3980672) + 0, (float *)(A + 2063744) + 61440);
-  k6_matmul((float *)(A + 2063744) + 61440, (float *)(A + 1932672) + 0, (float *)(A + 3898752) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 4096, P + 23552 /* peephole1.bias */, (float *)(A + 3898752) + 0, (float *)(A + 3997056) + 0);
-  k3_tanh((float *)(A + 3997056) + 128, (float *)(A + 3816832) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3849600) + 0, (float *)(A + 3997056) + 0, (float *)(A + 3816832) + 0, (float *)(A + 3898752) + 0, (float *)(A + 3915136) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3849600) + 0, (float *)(A + 3997056) + 64, (float *)(A + 3915136) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3997056) + 192, (float *)(A + 3931520) + 0, (float *)(A + 3947904) + 0, (float *)(A + 4062592) + 0, (float *)(A + 4078976) + 0, (float *)(A + 2063744) + 65536);
-  k6_matmul((float *)(A + 2063744) + 65536, (float *)(A + 1932672) + 0, (float *)(A + 3997056) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 4352, P + 23552 /* peephole1.bias */, (float *)(A + 3997056) + 0, (float *)(A + 4095360) + 0);
-  k3_tanh((float *)(A + 4095360) + 128, (float *)(A + 3915136) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 3947904) + 0, (float *)(A + 4095360) + 0, (float *)(A + 3915136) + 0, (float *)(A + 3997056) + 0, (float *)(A + 4013440) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3947904) + 0, (float *)(A + 4095360) + 64, (float *)(A + 4013440) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4095360) + 192, (float *)(A + 4029824) + 0, (float *)(A + 4046208) + 0, (float *)(A + 4160896) + 0, (float *)(A + 4177280) + 0, (float *)(A + 2063744) + 69632);
-  k6_matmul((float *)(A + 2063744) + 69632, (float *)(A + 1932672) + 0, (float *)(A + 4095360) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 4608, P + 23552 /* peephole1.bias */, (float *)(A + 4095360) + 0, (float *)(A + 4193664) + 0);
-  k3_tanh((float *)(A + 4193664) + 128, (float *)(A + 4013440) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4046208) + 0, (float *)(A + 4193664) + 0, (float *)(A + 4013440) + 0, (float *)(A + 4095360) + 0, (float *)(A + 4111744) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4046208) + 0, (float *)(A + 4193664) + 64, (float *)(A + 4111744) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4193664) + 192, (float *)(A + 4128128) + 0, (float *)(A + 4144512) + 0, (float *)(A + 4259200) + 0, (float *)(A + 4275584) + 0, (float *)(A + 2063744) + 73728);
-  k6_matmul((float *)(A + 2063744) + 73728, (float *)(A + 1932672) + 0, (float *)(A + 4193664) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 4864, P + 23552 /* peephole1.bias */, (float *)(A + 4193664) + 0, (float *)(A + 4291968) + 0);
-  k3_tanh((float *)(A + 4291968) + 128, (float *)(A + 4111744) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4144512) + 0, (float *)(A + 4291968) + 0, (float *)(A + 4111744) + 0, (float *)(A + 4193664) + 0, (float *)(A + 4210048) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4144512) + 0, (float *)(A + 4291968) + 64, (float *)(A + 4210048) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4291968) + 192, (float *)(A + 4226432) + 0, (float *)(A + 4242816) + 0, (float *)(A + 4357504) + 0, (float *)(A + 4373888) + 0, (float *)(A + 2063744) + 77824);
-  k6_matmul((float *)(A + 2063744) + 77824, (float *)(A + 1932672) + 0, (float *)(A + 4291968) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 5120, P + 23552 /* peephole1.bias */, (float *)(A + 4291968) + 0, (float *)(A + 4390272) + 0);
-  k3_tanh((float *)(A + 4390272) + 128, (float *)(A + 4210048) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4242816) + 0, (float *)(A + 4390272) + 0, (float *)(A + 4210048) + 0, (float *)(A + 4291968) + 0, (float *)(A + 4308352) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4242816) + 0, (float *)(A + 4390272) + 64, (float *)(A + 4308352) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4390272) + 192, (float *)(A + 4324736) + 0, (float *)(A + 4341120) + 0, (float *)(A + 4455808) + 0, (float *)(A + 4472192) + 0, (float *)(A + 2063744) + 81920);
-  k6_matmul((float *)(A + 2063744) + 81920, (float *)(A + 1932672) + 0, (float *)(A + 4390272) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 5376, P + 23552 /* peephole1.bias */, (float *)(A + 4390272) + 0, (float *)(A + 4488576) + 0);
-  k3_tanh((float *)(A + 4488576) + 128, (float *)(A + 4308352) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4341120) + 0, (float *)(A + 4488576) + 0, (float *)(A + 4308352) + 0, (float *)(A + 4390272) + 0, (float *)(A + 4406656) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4341120) + 0, (float *)(A + 4488576) + 64, (float *)(A + 4406656) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4488576) + 192, (float *)(A + 4423040) + 0, (float *)(A + 4439424) + 0, (float *)(A + 4554112) + 0, (float *)(A + 4570496) + 0, (float *)(A + 2063744) + 86016);
-  k6_matmul((float *)(A + 2063744) + 86016, (float *)(A + 1932672) + 0, (float *)(A + 4488576) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 5632, P + 23552 /* peephole1.bias */, (float *)(A + 4488576) + 0, (float *)(A + 4586880) + 0);
-  k3_tanh((float *)(A + 4586880) + 128, (float *)(A + 4406656) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4439424) + 0, (float *)(A + 4586880) + 0, (float *)(A + 4406656) + 0, (float *)(A + 4488576) + 0, (float *)(A + 4504960) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4439424) + 0, (float *)(A + 4586880) + 64, (float *)(A + 4504960) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4586880) + 192, (float *)(A + 4521344) + 0, (float *)(A + 4537728) + 0, (float *)(A + 4652416) + 0, (float *)(A + 4668800) + 0, (float *)(A + 2063744) + 90112);
-  k6_matmul((float *)(A + 2063744) + 90112, (float *)(A + 1932672) + 0, (float *)(A + 4586880) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 5888, P + 23552 /* peephole1.bias */, (float *)(A + 4586880) + 0, (float *)(A + 4685184) + 0);
-  k3_tanh((float *)(A + 4685184) + 128, (float *)(A + 4504960) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4537728) + 0, (float *)(A + 4685184) + 0, (float *)(A + 4504960) + 0, (float *)(A + 4586880) + 0, (float *)(A + 4603264) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4537728) + 0, (float *)(A + 4685184) + 64, (float *)(A + 4603264) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4685184) + 192, (float *)(A + 4619648) + 0, (float *)(A + 4636032) + 0, (float *)(A + 4750720) + 0, (float *)(A + 4767104) + 0, (float *)(A + 2063744) + 94208);
-  k6_matmul((float *)(A + 2063744) + 94208, (float *)(A + 1932672) + 0, (float *)(A + 4685184) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 6144, P + 23552 /* peephole1.bias */, (float *)(A + 4685184) + 0, (float *)(A + 4783488) + 0);
-  k3_tanh((float *)(A + 4783488) + 128, (float *)(A + 4603264) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4636032) + 0, (float *)(A + 4783488) + 0, (float *)(A + 4603264) + 0, (float *)(A + 4685184) + 0, (float *)(A + 4701568) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4636032) + 0, (float *)(A + 4783488) + 64, (float *)(A + 4701568) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4783488) + 192, (float *)(A + 4717952) + 0, (float *)(A + 4734336) + 0, (float *)(A + 4849024) + 0, (float *)(A + 4865408) + 0, (float *)(A + 2063744) + 98304);
-  k6_matmul((float *)(A + 2063744) + 98304, (float *)(A + 1932672) + 0, (float *)(A + 4783488) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 6400, P + 23552 /* peephole1.bias */, (float *)(A + 4783488) + 0, (float *)(A + 4881792) + 0);
-  k3_tanh((float *)(A + 4881792) + 128, (float *)(A + 4701568) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4734336) + 0, (float *)(A + 4881792) + 0, (float *)(A + 4701568) + 0, (float *)(A + 4783488) + 0, (float *)(A + 4799872) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4734336) + 0, (float *)(A + 4881792) + 64, (float *)(A + 4799872) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4881792) + 192, (float *)(A + 4816256) + 0, (float *)(A + 4832640) + 0, (float *)(A + 4947328) + 0, (float *)(A + 4963712) + 0, (float *)(A + 2063744) + 102400);
-  k6_matmul((float *)(A + 2063744) + 102400, (float *)(A + 1932672) + 0, (float *)(A + 4881792) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 6656, P + 23552 /* peephole1.bias */, (float *)(A + 4881792) + 0, (float *)(A + 4980096) + 0);
-  k3_tanh((float *)(A + 4980096) + 128, (float *)(A + 4799872) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4832640) + 0, (float *)(A + 4980096) + 0, (float *)(A + 4799872) + 0, (float *)(A + 4881792) + 0, (float *)(A + 4898176) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4832640) + 0, (float *)(A + 4980096) + 64, (float *)(A + 4898176) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4980096) + 192, (float *)(A + 4914560) + 0, (float *)(A + 4930944) + 0, (float *)(A + 5045632) + 0, (float *)(A + 5062016) + 0, (float *)(A + 2063744) + 106496);
-  k6_matmul((float *)(A + 2063744) + 106496, (float *)(A + 1932672) + 0, (float *)(A + 4980096) + 0, A + 18944);
-  k7_add_add((float *)(A + 31232) + 6912, P + 23552 /* peephole1.bias */, (float *)(A + 4980096) + 0, (float *)(A + 1931776) + 0);
-  k3_tanh((float *)(A + 1931776) + 128, (float *)(A + 4898176) + 0);
-  k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, (float *)(A + 4930944) + 0, (float *)(A + 1931776) + 0, (float *)(A + 4898176) + 0, (float *)(A + 4980096) + 0, (float *)(A + 4996480) + 0);
-  k10_transpose(P + 24000 /* dense1.weight */, (float *)(A + 5012864) + 0);
-  k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4930944) + 0, (float *)(A + 1931776) + 64, (float *)(A + 4996480) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1931776) + 192, (float *)(A + 5015424) + 0, (float *)(A + 18944) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 68096) + 0);
-  k12_matmul((float *)(A + 68096) + 0, (float *)(A + 5012864) + 0, (float *)(A + 5031808) + 0, A + 5034368);
-  k13_add((float *)(A + 5031808) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5034368) + 0);
-  k19_log_softmax((float *)(A + 5034368) + 0, (float *)(A + 5031808) + 0);
-  k20_mul((float *)(A + 0) + 0, (float *)(A + 5031808) + 0, (float *)(A + 5036928) + 0);
-  k21_sum_to((float *)(A + 5036928) + 0, (float *)(A + 5039488) + 0);
-  k22_sum_to((float *)(A + 5039488) + 0, (float *)(A + 5036928) + 0);
-  k23_argmax((float *)(A + 5034368) + 0, (int32_t *)(A + 5036992) + 0);
-  k24_equal((int32_t *)(A + 5036992) + 0, in->y + 0, (float *)(A + 5034368) + 0);
-  k22_sum_to((float *)(A + 5034368) + 0, (float *)(A + 5034624) + 0);
-  k25_mul((float *)(A + 0) + 0, (float *)(A + 5036992) + 0);
-  k21_sum_to((float *)(A + 5036992) + 0, (float *)(A + 5034368) + 0);
-  k26_exp_mul_sub((float *)(A + 5031808) + 0, (float *)(A + 5034368) + 0, (float *)(A + 5036992) + 0, (float *)(A + 0) + 0);
-  k27_matmul((float *)(A + 0) + 0, P + 24000 /* dense1.weight */, (float *)(A + 4996480) + 0, A + 5034688);
-  k28_mul_sub((float *)(A + 51712) + 0, (float *)(A + 1931776) + 0);
-  k29_sub_mul((float *)(A + 35328) + 0, (float *)(A + 1948160) + 0);
-  k30_mul_mul_mul((float *)(A + 4996480) + 0, (float *)(A + 51712) + 0, (float *)(A + 1948160) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 426176, (float *)(A + 1964544) + 0);
-  k29_sub_mul((float *)(A + 4980096) + 0, (float *)(A + 51712) + 0);
-  k29_sub_mul((float *)(A + 5015424) + 0, (float *)(A + 1948160) + 0);
-  k28_mul_sub((float *)(A + 4898176) + 0, (float *)(A + 1980928) + 0);
-  k31_mul_mul_addn((float *)(A + 4996480) + 0, (float *)(A + 35328) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1964544) + 0, (float *)(A + 4898176) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 5015424) + 0, (float *)(A + 4930944) + 0, (float *)(A + 1948160) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4980096) + 0, (float *)(A + 1980928) + 0, (float *)(A + 84480) + 425984, (float *)(A + 5078400) + 0, (float *)(A + 5094784) + 0, (float *)(A + 84480) + 426048, (float *)(A + 5111168) + 0, (float *)(A + 84480) + 426112);
-  k32_matmul((float *)(A + 84480) + 425984, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4898176) + 0);
-  k28_mul_sub((float *)(A + 5062016) + 0, (float *)(A + 35328) + 0);
-  k29_sub_mul((float *)(A + 5045632) + 0, (float *)(A + 51712) + 0);
-  k30_mul_mul_mul((float *)(A + 4898176) + 0, (float *)(A + 5062016) + 0, (float *)(A + 51712) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 409792, (float *)(A + 4980096) + 0);
-  k29_sub_mul((float *)(A + 4881792) + 0, (float *)(A + 51712) + 0);
-  k29_sub_mul((float *)(A + 4914560) + 0, (float *)(A + 5062016) + 0);
-  k28_mul_sub((float *)(A + 4799872) + 0, (float *)(A + 4996480) + 0);
-  k33_mul_mul_addn((float *)(A + 4898176) + 0, (float *)(A + 5045632) + 0, (float *)(A + 35328) + 0, (float *)(A + 5078400) + 0, (float *)(A + 5094784) + 0, (float *)(A + 5111168) + 0, (float *)(A + 4980096) + 0, (float *)(A + 4799872) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4914560) + 0, (float *)(A + 4832640) + 0, (float *)(A + 5062016) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4881792) + 0, (float *)(A + 4996480) + 0, (float *)(A + 84480) + 409600, (float *)(A + 5012864) + 0, (float *)(A + 1931776) + 0, (float *)(A + 84480) + 409664, (float *)(A + 1948160) + 0, (float *)(A + 84480) + 409728);
-  k32_matmul((float *)(A + 84480) + 409600, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4799872) + 0);
-  k28_mul_sub((float *)(A + 4963712) + 0, (float *)(A + 35328) + 0);
-  k29_sub_mul((float *)(A + 4947328) + 0, (float *)(A + 51712) + 0);
-  k30_mul_mul_mul((float *)(A + 4799872) + 0, (float *)(A + 4963712) + 0, (float *)(A + 51712) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 393408, (float *)(A + 4980096) + 0);
-  k29_sub_mul((float *)(A + 4783488) + 0, (float *)(A + 51712) + 0);
-  k29_sub_mul((float *)(A + 4816256) + 0, (float *)(A + 4963712) + 0);
-  k28_mul_sub((float *)(A + 4701568) + 0, (float *)(A + 4996480) + 0);
-  k33_mul_mul_addn((float *)(A + 4799872) + 0, (float *)(A + 4947328) + 0, (float *)(A + 35328) + 0, (float *)(A + 5012864) + 0, (float *)(A + 1931776) + 0, (float *)(A + 1948160) + 0, (float *)(A + 4980096) + 0, (float *)(A + 4701568) + 0, (float *)(A + 51712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4816256) + 0, (float *)(A + 4734336) + 0, (float *)(A + 4963712) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4783488) + 0, (float *)(A + 4996480) + 0, (float *)(A + 84480) + 393216, (float *)(A + 1964544) + 0, (float *)(A + 1980928) + 0, (float *)(A + 84480) + 393280, (float *)(A + 4881792) + 0, (float *)(A + 84480) + 393344);
-  k32_matmul((float *)(A + 84480) + 393216, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4701568) + 0);
-  k28_mul_sub((float *)(A + 4865408) + 0, (float *)(A + 4947328) + 0);
-  k29_sub_mul((float *)(A + 4849024) + 0, (float *)(A + 35328) + 0);
-  k30_mul_mul_mul((float *)(A + 4701568) + 0, (float *)(A + 4865408) + 0, (float *)(A + 35328) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 377024, (float *)(A + 51712) + 0);
-  k29_sub_mul((float *)(A + 4685184) + 0, (float *)(A + 35328) + 0);
-  k29_sub_mul((float *)(A + 4717952) + 0, (float *)(A + 4865408) + 0);
-  k28_mul_sub((float *)(A + 4603264) + 0, (float *)(A + 1931776) + 0);
-  k33_mul_mul_addn((float *)(A + 4701568) + 0, (float *)(A + 4849024) + 0, (float *)(A + 4947328) + 0, (float *)(A + 1964544) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4881792) + 0, (float *)(A + 51712) + 0, (float *)(A + 4603264) + 0, (float *)(A + 35328) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4717952) + 0, (float *)(A + 4636032) + 0, (float *)(A + 4865408) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4685184) + 0, (float *)(A + 1931776) + 0, (float *)(A + 84480) + 376832, (float *)(A + 1948160) + 0, (float *)(A + 4898176) + 0, (float *)(A + 84480) + 376896, (float *)(A + 4914560) + 0, (float *)(A + 84480) + 376960);
-  k32_matmul((float *)(A + 84480) + 376832, P + 7168 /* peephole1.weight_hh */, (float *)(A + 1931776) + 0);
-  k28_mul_sub((float *)(A + 4767104) + 0, (float *)(A + 1964544) + 0);
-  k29_sub_mul((float *)(A + 4750720) + 0, (float *)(A + 4603264) + 0);
-  k30_mul_mul_mul((float *)(A + 1931776) + 0, (float *)(A + 4767104) + 0, (float *)(A + 4603264) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 360640, (float *)(A + 4849024) + 0);
-  k29_sub_mul((float *)(A + 4586880) + 0, (float *)(A + 4603264) + 0);
-  k29_sub_mul((float *)(A + 4619648) + 0, (float *)(A + 4947328) + 0);
-  k28_mul_sub((float *)(A + 4504960) + 0, (float *)(A + 1980928) + 0);
-  k33_mul_mul_addn((float *)(A + 1931776) + 0, (float *)(A + 4750720) + 0, (float *)(A + 1964544) + 0, (float *)(A + 1948160) + 0, (float *)(A + 4898176) + 0, (float *)(A + 4914560) + 0, (float *)(A + 4849024) + 0, (float *)(A + 4504960) + 0, (float *)(A + 4603264) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4619648) + 0, (float *)(A + 4537728) + 0, (float *)(A + 4947328) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4586880) + 0, (float *)(A + 1980928) + 0, (float *)(A + 84480) + 360448, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 84480) + 360512, (float *)(A + 4865408) + 0, (float *)(A + 84480) + 360576);
-  k32_matmul((float *)(A + 84480) + 360448, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4504960) + 0);
-  k28_mul_sub((float *)(A + 4668800) + 0, (float *)(A + 4750720) + 0);
-  k29_sub_mul((float *)(A + 4652416) + 0, (float *)(A + 4849024) + 0);
-  k30_mul_mul_mul((float *)(A + 4504960) + 0, (float *)(A + 4668800) + 0, (float *)(A + 4849024) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 344256, (float *)(A + 4947328) + 0);
-  k29_sub_mul((float *)(A + 4488576) + 0, (float *)(A + 4849024) + 0);
+  k3_transpose(P + 7168 /* peephole1.weight_hh */, (float *)(A + 1932672) + 0);
+  k13_sigmoid_tanh_mul((float *)(A + 1867136) + 0, (float *)(A + 1867136) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1867136) + 192, (float *)(A + 2560) + 0, (float *)(A + 1998208) + 0, (float *)(A + 2014592) + 0, (float *)(A + 2030976) + 0, (float *)(A + 2047360) + 0, (float *)(A + 2063744) + 0);
+  k5_matmul((float *)(A + 2063744) + 0, (float *)(A + 1932672) + 0, (float *)(A + 1866240) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 256, P + 23552 /* peephole1.bias */, (float *)(A + 1866240) + 0, (float *)(A + 2506112) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2014592) + 0, (float *)(A + 2506112) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2506112) + 0, (float *)(A + 2506112) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2506112) + 192, (float *)(A + 1866240) + 0, (float *)(A + 1882624) + 0, (float *)(A + 1899008) + 0, (float *)(A + 1915392) + 0, (float *)(A + 2571648) + 0, (float *)(A + 2588032) + 0, (float *)(A + 2063744) + 4096);
+  k5_matmul((float *)(A + 2063744) + 4096, (float *)(A + 1932672) + 0, (float *)(A + 2506112) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 512, P + 23552 /* peephole1.bias */, (float *)(A + 2506112) + 0, (float *)(A + 2604416) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2604416) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2604416) + 0, (float *)(A + 2604416) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2604416) + 192, (float *)(A + 2506112) + 0, (float *)(A + 2522496) + 0, (float *)(A + 2538880) + 0, (float *)(A + 2555264) + 0, (float *)(A + 2669952) + 0, (float *)(A + 2686336) + 0, (float *)(A + 2063744) + 8192);
+  k5_matmul((float *)(A + 2063744) + 8192, (float *)(A + 1932672) + 0, (float *)(A + 2604416) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 768, P + 23552 /* peephole1.bias */, (float *)(A + 2604416) + 0, (float *)(A + 2702720) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2555264) + 0, (float *)(A + 2702720) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2702720) + 0, (float *)(A + 2702720) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2702720) + 192, (float *)(A + 2604416) + 0, (float *)(A + 2620800) + 0, (float *)(A + 2637184) + 0, (float *)(A + 2653568) + 0, (float *)(A + 2768256) + 0, (float *)(A + 2784640) + 0, (float *)(A + 2063744) + 12288);
+  k5_matmul((float *)(A + 2063744) + 12288, (float *)(A + 1932672) + 0, (float *)(A + 2702720) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 1024, P + 23552 /* peephole1.bias */, (float *)(A + 2702720) + 0, (float *)(A + 2801024) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2653568) + 0, (float *)(A + 2801024) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2801024) + 0, (float *)(A + 2801024) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2801024) + 192, (float *)(A + 2702720) + 0, (float *)(A + 2719104) + 0, (float *)(A + 2735488) + 0, (float *)(A + 2751872) + 0, (float *)(A + 2866560) + 0, (float *)(A + 2882944) + 0, (float *)(A + 2063744) + 16384);
+  k5_matmul((float *)(A + 2063744) + 16384, (float *)(A + 1932672) + 0, (float *)(A + 2801024) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 1280, P + 23552 /* peephole1.bias */, (float *)(A + 2801024) + 0, (float *)(A + 2899328) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2751872) + 0, (float *)(A + 2899328) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2899328) + 0, (float *)(A + 2899328) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2899328) + 192, (float *)(A + 2801024) + 0, (float *)(A + 2817408) + 0, (float *)(A + 2833792) + 0, (float *)(A + 2850176) + 0, (float *)(A + 2964864) + 0, (float *)(A + 2981248) + 0, (float *)(A + 2063744) + 20480);
+  k5_matmul((float *)(A + 2063744) + 20480, (float *)(A + 1932672) + 0, (float *)(A + 2899328) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 1536, P + 23552 /* peephole1.bias */, (float *)(A + 2899328) + 0, (float *)(A + 2997632) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2850176) + 0, (float *)(A + 2997632) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2997632) + 0, (float *)(A + 2997632) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2997632) + 192, (float *)(A + 2899328) + 0, (float *)(A + 2915712) + 0, (float *)(A + 2932096) + 0, (float *)(A + 2948480) + 0, (float *)(A + 3063168) + 0, (float *)(A + 3079552) + 0, (float *)(A + 2063744) + 24576);
+  k5_matmul((float *)(A + 2063744) + 24576, (float *)(A + 1932672) + 0, (float *)(A + 2997632) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 1792, P + 23552 /* peephole1.bias */, (float *)(A + 2997632) + 0, (float *)(A + 3095936) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 2948480) + 0, (float *)(A + 3095936) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3095936) + 0, (float *)(A + 3095936) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3095936) + 192, (float *)(A + 2997632) + 0, (float *)(A + 3014016) + 0, (float *)(A + 3030400) + 0, (float *)(A + 3046784) + 0, (float *)(A + 3161472) + 0, (float *)(A + 3177856) + 0, (float *)(A + 2063744) + 28672);
+  k5_matmul((float *)(A + 2063744) + 28672, (float *)(A + 1932672) + 0, (float *)(A + 3095936) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 2048, P + 23552 /* peephole1.bias */, (float *)(A + 3095936) + 0, (float *)(A + 3194240) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3046784) + 0, (float *)(A + 3194240) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3194240) + 0, (float *)(A + 3194240) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3194240) + 192, (float *)(A + 3095936) + 0, (float *)(A + 3112320) + 0, (float *)(A + 3128704) + 0, (float *)(A + 3145088) + 0, (float *)(A + 3259776) + 0, (float *)(A + 3276160) + 0, (float *)(A + 2063744) + 32768);
+  k5_matmul((float *)(A + 2063744) + 32768, (float *)(A + 1932672) + 0, (float *)(A + 3194240) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 2304, P + 23552 /* peephole1.bias */, (float *)(A + 3194240) + 0, (float *)(A + 3292544) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3145088) + 0, (float *)(A + 3292544) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3292544) + 0, (float *)(A + 3292544) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3292544) + 192, (float *)(A + 3194240) + 0, (float *)(A + 3210624) + 0, (float *)(A + 3227008) + 0, (float *)(A + 3243392) + 0, (float *)(A + 3358080) + 0, (float *)(A + 3374464) + 0, (float *)(A + 2063744) + 36864);
+  k5_matmul((float *)(A + 2063744) + 36864, (float *)(A + 1932672) + 0, (float *)(A + 3292544) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 2560, P + 23552 /* peephole1.bias */, (float *)(A + 3292544) + 0, (float *)(A + 3390848) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3243392) + 0, (float *)(A + 3390848) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3390848) + 0, (float *)(A + 3390848) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3390848) + 192, (float *)(A + 3292544) + 0, (float *)(A + 3308928) + 0, (float *)(A + 3325312) + 0, (float *)(A + 3341696) + 0, (float *)(A + 3456384) + 0, (float *)(A + 3472768) + 0, (float *)(A + 2063744) + 40960);
+  k5_matmul((float *)(A + 2063744) + 40960, (float *)(A + 1932672) + 0, (float *)(A + 3390848) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 2816, P + 23552 /* peephole1.bias */, (float *)(A + 3390848) + 0, (float *)(A + 3489152) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3341696) + 0, (float *)(A + 3489152) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3489152) + 0, (float *)(A + 3489152) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3489152) + 192, (float *)(A + 3390848) + 0, (float *)(A + 3407232) + 0, (float *)(A + 3423616) + 0, (float *)(A + 3440000) + 0, (float *)(A + 3554688) + 0, (float *)(A + 3571072) + 0, (float *)(A + 2063744) + 45056);
+  k5_matmul((float *)(A + 2063744) + 45056, (float *)(A + 1932672) + 0, (float *)(A + 3489152) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 3072, P + 23552 /* peephole1.bias */, (float *)(A + 3489152) + 0, (float *)(A + 3587456) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3440000) + 0, (float *)(A + 3587456) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3587456) + 0, (float *)(A + 3587456) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3587456) + 192, (float *)(A + 3489152) + 0, (float *)(A + 3505536) + 0, (float *)(A + 3521920) + 0, (float *)(A + 3538304) + 0, (float *)(A + 3652992) + 0, (float *)(A + 3669376) + 0, (float *)(A + 2063744) + 49152);
+  k5_matmul((float *)(A + 2063744) + 49152, (float *)(A + 1932672) + 0, (float *)(A + 3587456) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 3328, P + 23552 /* peephole1.bias */, (float *)(A + 3587456) + 0, (float *)(A + 3685760) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3538304) + 0, (float *)(A + 3685760) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3685760) + 0, (float *)(A + 3685760) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3685760) + 192, (float *)(A + 3587456) + 0, (float *)(A + 3603840) + 0, (float *)(A + 3620224) + 0, (float *)(A + 3636608) + 0, (float *)(A + 3751296) + 0, (float *)(A + 3767680) + 0, (float *)(A + 2063744) + 53248);
+  k5_matmul((float *)(A + 2063744) + 53248, (float *)(A + 1932672) + 0, (float *)(A + 3685760) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 3584, P + 23552 /* peephole1.bias */, (float *)(A + 3685760) + 0, (float *)(A + 3784064) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3636608) + 0, (float *)(A + 3784064) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3784064) + 0, (float *)(A + 3784064) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3784064) + 192, (float *)(A + 3685760) + 0, (float *)(A + 3702144) + 0, (float *)(A + 3718528) + 0, (float *)(A + 3734912) + 0, (float *)(A + 3849600) + 0, (float *)(A + 3865984) + 0, (float *)(A + 2063744) + 57344);
+  k5_matmul((float *)(A + 2063744) + 57344, (float *)(A + 1932672) + 0, (float *)(A + 3784064) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 3840, P + 23552 /* peephole1.bias */, (float *)(A + 3784064) + 0, (float *)(A + 3882368) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3734912) + 0, (float *)(A + 3882368) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3882368) + 0, (float *)(A + 3882368) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3882368) + 192, (float *)(A + 3784064) + 0, (float *)(A + 3800448) + 0, (float *)(A + 3816832) + 0, (float *)(A + 3833216) + 0, (float *)(A + 3947904) + 0, (float *)(A + 3964288) + 0, (float *)(A + 2063744) + 61440);
+  k5_matmul((float *)(A + 2063744) + 61440, (float *)(A + 1932672) + 0, (float *)(A + 3882368) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 4096, P + 23552 /* peephole1.bias */, (float *)(A + 3882368) + 0, (float *)(A + 3980672) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3833216) + 0, (float *)(A + 3980672) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 3980672) + 0, (float *)(A + 3980672) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 3980672) + 192, (float *)(A + 3882368) + 0, (float *)(A + 3898752) + 0, (float *)(A + 3915136) + 0, (float *)(A + 3931520) + 0, (float *)(A + 4046208) + 0, (float *)(A + 4062592) + 0, (float *)(A + 2063744) + 65536);
+  k5_matmul((float *)(A + 2063744) + 65536, (float *)(A + 1932672) + 0, (float *)(A + 3980672) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 4352, P + 23552 /* peephole1.bias */, (float *)(A + 3980672) + 0, (float *)(A + 4078976) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 3931520) + 0, (float *)(A + 4078976) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4078976) + 0, (float *)(A + 4078976) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4078976) + 192, (float *)(A + 3980672) + 0, (float *)(A + 3997056) + 0, (float *)(A + 4013440) + 0, (float *)(A + 4029824) + 0, (float *)(A + 4144512) + 0, (float *)(A + 4160896) + 0, (float *)(A + 2063744) + 69632);
+  k5_matmul((float *)(A + 2063744) + 69632, (float *)(A + 1932672) + 0, (float *)(A + 4078976) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 4608, P + 23552 /* peephole1.bias */, (float *)(A + 4078976) + 0, (float *)(A + 4177280) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4029824) + 0, (float *)(A + 4177280) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4177280) + 0, (float *)(A + 4177280) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4177280) + 192, (float *)(A + 4078976) + 0, (float *)(A + 4095360) + 0, (float *)(A + 4111744) + 0, (float *)(A + 4128128) + 0, (float *)(A + 4242816) + 0, (float *)(A + 4259200) + 0, (float *)(A + 2063744) + 73728);
+  k5_matmul((float *)(A + 2063744) + 73728, (float *)(A + 1932672) + 0, (float *)(A + 4177280) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 4864, P + 23552 /* peephole1.bias */, (float *)(A + 4177280) + 0, (float *)(A + 4275584) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4128128) + 0, (float *)(A + 4275584) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4275584) + 0, (float *)(A + 4275584) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4275584) + 192, (float *)(A + 4177280) + 0, (float *)(A + 4193664) + 0, (float *)(A + 4210048) + 0, (float *)(A + 4226432) + 0, (float *)(A + 4341120) + 0, (float *)(A + 4357504) + 0, (float *)(A + 2063744) + 77824);
+  k5_matmul((float *)(A + 2063744) + 77824, (float *)(A + 1932672) + 0, (float *)(A + 4275584) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 5120, P + 23552 /* peephole1.bias */, (float *)(A + 4275584) + 0, (float *)(A + 4373888) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4226432) + 0, (float *)(A + 4373888) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4373888) + 0, (float *)(A + 4373888) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4373888) + 192, (float *)(A + 4275584) + 0, (float *)(A + 4291968) + 0, (float *)(A + 4308352) + 0, (float *)(A + 4324736) + 0, (float *)(A + 4439424) + 0, (float *)(A + 4455808) + 0, (float *)(A + 2063744) + 81920);
+  k5_matmul((float *)(A + 2063744) + 81920, (float *)(A + 1932672) + 0, (float *)(A + 4373888) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 5376, P + 23552 /* peephole1.bias */, (float *)(A + 4373888) + 0, (float *)(A + 4472192) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4324736) + 0, (float *)(A + 4472192) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4472192) + 0, (float *)(A + 4472192) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4472192) + 192, (float *)(A + 4373888) + 0, (float *)(A + 4390272) + 0, (float *)(A + 4406656) + 0, (float *)(A + 4423040) + 0, (float *)(A + 4537728) + 0, (float *)(A + 4554112) + 0, (float *)(A + 2063744) + 86016);
+  k5_matmul((float *)(A + 2063744) + 86016, (float *)(A + 1932672) + 0, (float *)(A + 4472192) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 5632, P + 23552 /* peephole1.bias */, (float *)(A + 4472192) + 0, (float *)(A + 4570496) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4423040) + 0, (float *)(A + 4570496) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4570496) + 0, (float *)(A + 4570496) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4570496) + 192, (float *)(A + 4472192) + 0, (float *)(A + 4488576) + 0, (float *)(A + 4504960) + 0, (float *)(A + 4521344) + 0, (float *)(A + 4636032) + 0, (float *)(A + 4652416) + 0, (float *)(A + 2063744) + 90112);
+  k5_matmul((float *)(A + 2063744) + 90112, (float *)(A + 1932672) + 0, (float *)(A + 4570496) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 5888, P + 23552 /* peephole1.bias */, (float *)(A + 4570496) + 0, (float *)(A + 4668800) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4521344) + 0, (float *)(A + 4668800) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4668800) + 0, (float *)(A + 4668800) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4668800) + 192, (float *)(A + 4570496) + 0, (float *)(A + 4586880) + 0, (float *)(A + 4603264) + 0, (float *)(A + 4619648) + 0, (float *)(A + 4734336) + 0, (float *)(A + 4750720) + 0, (float *)(A + 2063744) + 94208);
+  k5_matmul((float *)(A + 2063744) + 94208, (float *)(A + 1932672) + 0, (float *)(A + 4668800) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 6144, P + 23552 /* peephole1.bias */, (float *)(A + 4668800) + 0, (float *)(A + 4767104) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4619648) + 0, (float *)(A + 4767104) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4767104) + 0, (float *)(A + 4767104) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4767104) + 192, (float *)(A + 4668800) + 0, (float *)(A + 4685184) + 0, (float *)(A + 4701568) + 0, (float *)(A + 4717952) + 0, (float *)(A + 4832640) + 0, (float *)(A + 4849024) + 0, (float *)(A + 2063744) + 98304);
+  k5_matmul((float *)(A + 2063744) + 98304, (float *)(A + 1932672) + 0, (float *)(A + 4767104) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 6400, P + 23552 /* peephole1.bias */, (float *)(A + 4767104) + 0, (float *)(A + 4865408) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4717952) + 0, (float *)(A + 4865408) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4865408) + 0, (float *)(A + 4865408) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4865408) + 192, (float *)(A + 4767104) + 0, (float *)(A + 4783488) + 0, (float *)(A + 4799872) + 0, (float *)(A + 4816256) + 0, (float *)(A + 4930944) + 0, (float *)(A + 4947328) + 0, (float *)(A + 2063744) + 102400);
+  k5_matmul((float *)(A + 2063744) + 102400, (float *)(A + 1932672) + 0, (float *)(A + 4865408) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 6656, P + 23552 /* peephole1.bias */, (float *)(A + 4865408) + 0, (float *)(A + 4963712) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4816256) + 0, (float *)(A + 4963712) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 4963712) + 0, (float *)(A + 4963712) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 4963712) + 192, (float *)(A + 4865408) + 0, (float *)(A + 4881792) + 0, (float *)(A + 4898176) + 0, (float *)(A + 4914560) + 0, (float *)(A + 5029248) + 0, (float *)(A + 5045632) + 0, (float *)(A + 2063744) + 106496);
+  k5_matmul((float *)(A + 2063744) + 106496, (float *)(A + 1932672) + 0, (float *)(A + 4963712) + 0, A + 18944);
+  k6_add_add((float *)(A + 31232) + 6912, P + 23552 /* peephole1.bias */, (float *)(A + 4963712) + 0, (float *)(A + 1931776) + 0);
+  k8_transpose(P + 24000 /* dense1.weight */, (float *)(A + 4963712) + 0);
+  k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, (float *)(A + 4914560) + 0, (float *)(A + 1931776) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 1931776) + 0, (float *)(A + 1931776) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 1931776) + 192, (float *)(A + 4966272) + 0, (float *)(A + 4982656) + 0, (float *)(A + 4999040) + 0, (float *)(A + 18944) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 68096) + 0);
+  k10_matmul((float *)(A + 68096) + 0, (float *)(A + 4963712) + 0, (float *)(A + 5015424) + 0, A + 5017984);
+  k11_add((float *)(A + 5015424) + 0, P + 24640 /* dense1.bias */, (float *)(A + 4963712) + 0);
+  k16_log_softmax((float *)(A + 4963712) + 0, (float *)(A + 5015424) + 0);
+  k17_mul((float *)(A + 0) + 0, (float *)(A + 5015424) + 0, (float *)(A + 5017984) + 0);
+  k18_sum_to((float *)(A + 5017984) + 0, (float *)(A + 5020544) + 0);
+  k19_sum_to((float *)(A + 5020544) + 0, (float *)(A + 5017984) + 0);
+  k20_argmax((float *)(A + 4963712) + 0, (int32_t *)(A + 5018048) + 0);
+  k21_equal((int32_t *)(A + 5018048) + 0, in->y + 0, (float *)(A + 4963712) + 0);
+  k19_sum_to((float *)(A + 4963712) + 0, (float *)(A + 4963968) + 0);
+  k22_mul((float *)(A + 0) + 0, (float *)(A + 5018048) + 0);
+  k18_sum_to((float *)(A + 5018048) + 0, (float *)(A + 4963712) + 0);
+  k23_exp_mul_sub((float *)(A + 5015424) + 0, (float *)(A + 4963712) + 0, (float *)(A + 5018048) + 0, (float *)(A + 0) + 0);
+  k24_matmul((float *)(A + 0) + 0, P + 24000 /* dense1.weight */, (float *)(A + 1931776) + 0, A + 4964032);
+  k25_mul_mul_sub((float *)(A + 1931776) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4999040) + 0, (float *)(A + 4982656) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4966272) + 0, (float *)(A + 4914560) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 426176, (float *)(A + 84480) + 425984, (float *)(A + 1948160) + 0, (float *)(A + 1964544) + 0, (float *)(A + 84480) + 426048, (float *)(A + 1980928) + 0, (float *)(A + 84480) + 426112);
+  k26_matmul((float *)(A + 84480) + 425984, P + 7168 /* peephole1.weight_hh */, (float *)(A + 1931776) + 0);
+  k27_mul_mul_sub((float *)(A + 1931776) + 0, (float *)(A + 5029248) + 0, (float *)(A + 5045632) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 1948160) + 0, (float *)(A + 1964544) + 0, (float *)(A + 1980928) + 0, (float *)(A + 4898176) + 0, (float *)(A + 4881792) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4865408) + 0, (float *)(A + 4816256) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 409792, (float *)(A + 84480) + 409600, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 84480) + 409664, (float *)(A + 4964032) + 0, (float *)(A + 84480) + 409728);
+  k26_matmul((float *)(A + 84480) + 409600, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4980416) + 0);
+  k27_mul_mul_sub((float *)(A + 4980416) + 0, (float *)(A + 4930944) + 0, (float *)(A + 4947328) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 4964032) + 0, (float *)(A + 4799872) + 0, (float *)(A + 4783488) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4767104) + 0, (float *)(A + 4717952) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 393408, (float *)(A + 84480) + 393216, (float *)(A + 4996800) + 0, (float *)(A + 5018048) + 0, (float *)(A + 84480) + 393280, (float *)(A + 5034432) + 0, (float *)(A + 84480) + 393344);
+  k26_matmul((float *)(A + 84480) + 393216, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4930944) + 0);
+  k27_mul_mul_sub((float *)(A + 4930944) + 0, (float *)(A + 4832640) + 0, (float *)(A + 4849024) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4996800) + 0, (float *)(A + 5018048) + 0, (float *)(A + 5034432) + 0, (float *)(A + 4701568) + 0, (float *)(A + 4685184) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4668800) + 0, (float *)(A + 4619648) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 377024, (float *)(A + 84480) + 376832, (float *)(A + 4947328) + 0, (float *)(A + 35328) + 0, (float *)(A + 84480) + 376896, (float *)(A + 51712) + 0, (float *)(A + 84480) + 376960);
+  k26_matmul((float *)(A + 84480) + 376832, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4832640) + 0);
+  k27_mul_mul_sub((float *)(A + 4832640) + 0, (float *)(A + 4734336) + 0, (float *)(A + 4750720) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4947328) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 4603264) + 0, (float *)(A + 4586880) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4570496) + 0, (float *)(A + 4521344) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 360640, (float *)(A + 84480) + 360448, (float *)(A + 4930944) + 0, (float *)(A + 5018048) + 0, (float *)(A + 84480) + 360512, (float *)(A + 5034432) + 0, (float *)(A + 84480) + 360576);
+  k26_matmul((float *)(A + 84480) + 360448, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4734336) + 0);
+  k27_mul_mul_sub((float *)(A + 4734336) + 0, (float *)(A + 4636032) + 0, (float *)(A + 4652416) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4930944) + 0, (float *)(A + 5018048) + 0, (float *)(A + 5034432) + 0, (float *)(A + 4504960) + 0, (float *)(A + 4488576) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4472192) + 0, (float *)(A + 4423040) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 344256, (float *)(A + 84480) + 344064, (float *)(A + 4832640) + 0, (float *)(A + 4947328) + 0, (float *)(A + 84480) + 344128, (float *)(A + 35328) + 0, (float *)(A + 84480) + 344192);
+  k26_matmul((float *)(A + 84480) + 344064, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k27_mul_mul_sub((float *)(A + 51712) + 0, (float *)(A + 4537728) + 0, (float *)(A + 4554112) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4832640) + 0, (float *)(A + 4947328) + 0, (float *)(A + 35328) + 0, (float *)(A + 4406656) + 0, (float *)(A + 4390272) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4373888) + 0, (float *)(A + 4324736) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 327872, (float *)(A + 84480) + 327680, (float *)(A + 4636032) + 0, (float *)(A + 4734336) + 0, (float *)(A + 84480) + 327744, (float *)(A + 4930944) + 0, (float *)(A + 84480) + 327808);
+  k26_matmul((float *)(A + 84480) + 327680, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4537728) + 0);
+  k27_mul_mul_sub((float *)(A + 4537728) + 0, (float *)(A + 4439424) + 0, (float *)(A + 4455808) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4636032) + 0, (float *)(A + 4734336) + 0, (float *)(A + 4930944) + 0, (float *)(A + 4308352) + 0, (float *)(A + 4291968) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4275584) + 0, (float *)(A + 4226432) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 311488, (float *)(A + 84480) + 311296, (float *)(A + 4832640) + 0, (float *)(A + 4947328) + 0, (float *)(A + 84480) + 311360, (float *)(A + 35328) + 0, (float *)(A + 84480) + 311424);
+  k26_matmul((float *)(A + 84480) + 311296, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k27_mul_mul_sub((float *)(A + 51712) + 0, (float *)(A + 4341120) + 0, (float *)(A + 4357504) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4832640) + 0, (float *)(A + 4947328) + 0, (float *)(A + 35328) + 0, (float *)(A + 4210048) + 0, (float *)(A + 4193664) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4177280) + 0, (float *)(A + 4128128) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 295104, (float *)(A + 84480) + 294912, (float *)(A + 4439424) + 0, (float *)(A + 4537728) + 0, (float *)(A + 84480) + 294976, (float *)(A + 4636032) + 0, (float *)(A + 84480) + 295040);
+  k26_matmul((float *)(A + 84480) + 294912, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4341120) + 0);
+  k27_mul_mul_sub((float *)(A + 4341120) + 0, (float *)(A + 4242816) + 0, (float *)(A + 4259200) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4439424) + 0, (float *)(A + 4537728) + 0, (float *)(A + 4636032) + 0, (float *)(A + 4111744) + 0, (float *)(A + 4095360) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4078976) + 0, (float *)(A + 4029824) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 278720, (float *)(A + 84480) + 278528, (float *)(A + 4734336) + 0, (float *)(A + 4832640) + 0, (float *)(A + 84480) + 278592, (float *)(A + 35328) + 0, (float *)(A + 84480) + 278656);
+  k26_matmul((float *)(A + 84480) + 278528, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
+  k27_mul_mul_sub((float *)(A + 51712) + 0, (float *)(A + 4144512) + 0, (float *)(A + 4160896) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4734336) + 0, (float *)(A + 4832640) + 0, (float *)(A + 35328) + 0, (float *)(A + 4013440) + 0, (float *)(A + 3997056) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3980672) + 0, (float *)(A + 3931520) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 262336, (float *)(A + 84480) + 262144, (float *)(A + 4242816) + 0, (float *)(A + 4341120) + 0, (float *)(A + 84480) + 262208, (float *)(A + 4439424) + 0, (float *)(A + 84480) + 262272);
+  k26_matmul((float *)(A + 84480) + 262144, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4144512) + 0);
+  k27_mul_mul_sub((float *)(A + 4144512) + 0, (float *)(A + 4046208) + 0, (float *)(A + 4062592) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4242816) + 0, (float *)(A + 4341120) + 0, (float *)(A + 4439424) + 0, (float *)(A + 3915136) + 0, (float *)(A + 3898752) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3882368) + 0, (float *)(A + 3833216) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 245952, (float *)(A + 84480) + 245760, (float *)(A + 4537728) + 0, (float *)(A + 4636032) + 0, (float *)(A + 84480) + 245824, (float *)(A + 4734336) + 0, (float *)(A + 84480) + 245888);
+  k26_matmul((float *)(A + 84480) + 245760, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4046208) + 0);
+  k27_mul_mul_sub((float *)(A + 4046208) + 0, (float *)(A + 3947904) + 0, (float *)(A + 3964288) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4537728) + 0, (float *)(A + 4636032) + 0, (float *)(A + 4734336) + 0, (float *)(A + 3816832) + 0, (float *)(A + 3800448) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3784064) + 0, (float *)(A + 3734912) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 229568, (float *)(A + 84480) + 229376, (float *)(A + 4144512) + 0, (float *)(A + 4242816) + 0, (float *)(A + 84480) + 229440, (float *)(A + 4341120) + 0, (float *)(A + 84480) + 229504);
+  k26_matmul((float *)(A + 84480) + 229376, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3947904) + 0);
+  k27_mul_mul_sub((float *)(A + 3947904) + 0, (float *)(A + 3849600) + 0, (float *)(A + 3865984) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4144512) + 0, (float *)(A + 4242816) + 0, (float *)(A + 4341120) + 0, (float *)(A + 3718528) + 0, (float *)(A + 3702144) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3685760) + 0, (float *)(A + 3636608) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 213184, (float *)(A + 84480) + 212992, (float *)(A + 4046208) + 0, (float *)(A + 4439424) + 0, (float *)(A + 84480) + 213056, (float *)(A + 4537728) + 0, (float *)(A + 84480) + 213120);
+  k26_matmul((float *)(A + 84480) + 212992, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3849600) + 0);
+  k27_mul_mul_sub((float *)(A + 3849600) + 0, (float *)(A + 3751296) + 0, (float *)(A + 3767680) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 4046208) + 0, (float *)(A + 4439424) + 0, (float *)(A + 4537728) + 0, (float *)(A + 3620224) + 0, (float *)(A + 3603840) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3587456) + 0, (float *)(A + 3538304) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 196800, (float *)(A + 84480) + 196608, (float *)(A + 3947904) + 0, (float *)(A + 4144512) + 0, (float *)(A + 84480) + 196672, (float *)(A + 4242816) + 0, (float *)(A + 84480) + 196736);
+  k26_matmul((float *)(A + 84480) + 196608, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3751296) + 0);
+  k27_mul_mul_sub((float *)(A + 3751296) + 0, (float *)(A + 3652992) + 0, (float *)(A + 3669376) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3947904) + 0, (float *)(A + 4144512) + 0, (float *)(A + 4242816) + 0, (float *)(A + 3521920) + 0, (float *)(A + 3505536) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3489152) + 0, (float *)(A + 3440000) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 180416, (float *)(A + 84480) + 180224, (float *)(A + 3849600) + 0, (float *)(A + 4046208) + 0, (float *)(A + 84480) + 180288, (float *)(A + 4341120) + 0, (float *)(A + 84480) + 180352);
+  k26_matmul((float *)(A + 84480) + 180224, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3652992) + 0);
+  k27_mul_mul_sub((float *)(A + 3652992) + 0, (float *)(A + 3554688) + 0, (float *)(A + 3571072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3849600) + 0, (float *)(A + 4046208) + 0, (float *)(A + 4341120) + 0, (float *)(A + 3423616) + 0, (float *)(A + 3407232) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3390848) + 0, (float *)(A + 3341696) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 164032, (float *)(A + 84480) + 163840, (float *)(A + 3751296) + 0, (float *)(A + 3947904) + 0, (float *)(A + 84480) + 163904, (float *)(A + 4144512) + 0, (float *)(A + 84480) + 163968);
+  k26_matmul((float *)(A + 84480) + 163840, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3554688) + 0);
+  k27_mul_mul_sub((float *)(A + 3554688) + 0, (float *)(A + 3456384) + 0, (float *)(A + 3472768) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3751296) + 0, (float *)(A + 3947904) + 0, (float *)(A + 4144512) + 0, (float *)(A + 3325312) + 0, (float *)(A + 3308928) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3292544) + 0, (float *)(A + 3243392) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 147648, (float *)(A + 84480) + 147456, (float *)(A + 3652992) + 0, (float *)(A + 3849600) + 0, (float *)(A + 84480) + 147520, (float *)(A + 4046208) + 0, (float *)(A + 84480) + 147584);
+  k26_matmul((float *)(A + 84480) + 147456, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3456384) + 0);
+  k27_mul_mul_sub((float *)(A + 3456384) + 0, (float *)(A + 3358080) + 0, (float *)(A + 3374464) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3652992) + 0, (float *)(A + 3849600) + 0, (float *)(A + 4046208) + 0, (float *)(A + 3227008) + 0, (float *)(A + 3210624) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3194240) + 0, (float *)(A + 3145088) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 131264, (float *)(A + 84480) + 131072, (float *)(A + 3554688) + 0, (float *)(A + 3751296) + 0, (float *)(A + 84480) + 131136, (float *)(A + 3947904) + 0, (float *)(A + 84480) + 131200);
+  k26_matmul((float *)(A + 84480) + 131072, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3358080) + 0);
+  k27_mul_mul_sub((float *)(A + 3358080) + 0, (float *)(A + 3259776) + 0, (float *)(A + 3276160) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3554688) + 0, (float *)(A + 3751296) + 0, (float *)(A + 3947904) + 0, (float *)(A + 3128704) + 0, (float *)(A + 3112320) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3095936) + 0, (float *)(A + 3046784) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 114880, (float *)(A + 84480) + 114688, (float *)(A + 3456384) + 0, (float *)(A + 3652992) + 0, (float *)(A + 84480) + 114752, (float *)(A + 3849600) + 0, (float *)(A + 84480) + 114816);
+  k26_matmul((float *)(A + 84480) + 114688, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3259776) + 0);
+  k27_mul_mul_sub((float *)(A + 3259776) + 0, (float *)(A + 3161472) + 0, (float *)(A + 3177856) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3456384) + 0, (float *)(A + 3652992) + 0, (float *)(A + 3849600) + 0, (float *)(A + 3030400) + 0, (float *)(A + 3014016) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2997632) + 0, (float *)(A + 2948480) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 98496, (float *)(A + 84480) + 98304, (float *)(A + 3358080) + 0, (float *)(A + 3554688) + 0, (float *)(A + 84480) + 98368, (float *)(A + 3751296) + 0, (float *)(A + 84480) + 98432);
+  k26_matmul((float *)(A + 84480) + 98304, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3161472) + 0);
+  k27_mul_mul_sub((float *)(A + 3161472) + 0, (float *)(A + 3063168) + 0, (float *)(A + 3079552) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3358080) + 0, (float *)(A + 3554688) + 0, (float *)(A + 3751296) + 0, (float *)(A + 2932096) + 0, (float *)(A + 2915712) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2899328) + 0, (float *)(A + 2850176) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 82112, (float *)(A + 84480) + 81920, (float *)(A + 3259776) + 0, (float *)(A + 3456384) + 0, (float *)(A + 84480) + 81984, (float *)(A + 3652992) + 0, (float *)(A + 84480) + 82048);
+  k26_matmul((float *)(A + 84480) + 81920, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3063168) + 0);
+  k27_mul_mul_sub((float *)(A + 3063168) + 0, (float *)(A + 2964864) + 0, (float *)(A + 2981248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3259776) + 0, (float *)(A + 3456384) + 0, (float *)(A + 3652992) + 0, (float *)(A + 2833792) + 0, (float *)(A + 2817408) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2801024) + 0, (float *)(A + 2751872) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 65728, (float *)(A + 84480) + 65536, (float *)(A + 3161472) + 0, (float *)(A + 3358080) + 0, (float *)(A + 84480) + 65600, (float *)(A + 3554688) + 0, (float *)(A + 84480) + 65664);
+  k26_matmul((float *)(A + 84480) + 65536, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2964864) + 0);
+  k27_mul_mul_sub((float *)(A + 2964864) + 0, (float *)(A + 2866560) + 0, (float *)(A + 2882944) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3161472) + 0, (float *)(A + 3358080) + 0, (float *)(A + 3554688) + 0, (float *)(A + 2735488) + 0, (float *)(A + 2719104) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2702720) + 0, (float *)(A + 2653568) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 49344, (float *)(A + 84480) + 49152, (float *)(A + 3063168) + 0, (float *)(A + 3259776) + 0, (float *)(A + 84480) + 49216, (float *)(A + 3456384) + 0, (float *)(A + 84480) + 49280);
+  k26_matmul((float *)(A + 84480) + 49152, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2866560) + 0);
+  k27_mul_mul_sub((float *)(A + 2866560) + 0, (float *)(A + 2768256) + 0, (float *)(A + 2784640) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 3063168) + 0, (float *)(A + 3259776) + 0, (float *)(A + 3456384) + 0, (float *)(A + 2637184) + 0, (float *)(A + 2620800) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2604416) + 0, (float *)(A + 2555264) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 32960, (float *)(A + 84480) + 32768, (float *)(A + 2964864) + 0, (float *)(A + 3161472) + 0, (float *)(A + 84480) + 32832, (float *)(A + 3358080) + 0, (float *)(A + 84480) + 32896);
+  k26_matmul((float *)(A + 84480) + 32768, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2768256) + 0);
+  k27_mul_mul_sub((float *)(A + 2768256) + 0, (float *)(A + 2669952) + 0, (float *)(A + 2686336) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2964864) + 0, (float *)(A + 3161472) + 0, (float *)(A + 3358080) + 0, (float *)(A + 2538880) + 0, (float *)(A + 2522496) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2506112) + 0, (float *)(A + 1915392) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 16576, (float *)(A + 84480) + 16384, (float *)(A + 2866560) + 0, (float *)(A + 3063168) + 0, (float *)(A + 84480) + 16448, (float *)(A + 3259776) + 0, (float *)(A + 84480) + 16512);
+  k26_matmul((float *)(A + 84480) + 16384, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2669952) + 0);
+  k27_mul_mul_sub((float *)(A + 2669952) + 0, (float *)(A + 2571648) + 0, (float *)(A + 2588032) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2866560) + 0, (float *)(A + 3063168) + 0, (float *)(A + 3259776) + 0, (float *)(A + 1899008) + 0, (float *)(A + 1882624) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1866240) + 0, (float *)(A + 2014592) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 84480) + 192, (float *)(A + 84480) + 0, (float *)(A + 2768256) + 0, (float *)(A + 2964864) + 0, (float *)(A + 84480) + 64, (float *)(A + 3161472) + 0, (float *)(A + 84480) + 128);
+  k26_matmul((float *)(A + 84480) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2571648) + 0);
+  k28_mul_mul_sub((float *)(A + 2571648) + 0, (float *)(A + 2030976) + 0, (float *)(A + 2047360) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2768256) + 0, (float *)(A + 2964864) + 0, (float *)(A + 3161472) + 0, (float *)(A + 1998208) + 0, (float *)(A + 2560) + 0, (float *)(A + 2669952) + 0, (float *)(A + 2866560) + 0, (float *)(A + 3063168) + 0);
+  k29_const((float *)(A + 2560) + 0);
+  k30_concat((float *)(A + 2866560) + 0, (float *)(A + 2560) + 0, (float *)(A + 3063168) + 0, (float *)(A + 2669952) + 0, (float *)(A + 2588032) + 0);
+  k31_stack((float *)(A + 2588032) + 0, (float *)(A + 84480) + 0, (float *)(A + 84480) + 16384, (float *)(A + 84480) + 32768, (float *)(A + 84480) + 49152, (float *)(A + 84480) + 65536, (float *)(A + 84480) + 81920, (float *)(A + 84480) + 98304, (float *)(A + 84480) + 114688, (float *)(A + 84480) + 131072, (float *)(A + 84480) + 147456, (float *)(A + 84480) + 163840, (float *)(A + 84480) + 180224, (float *)(A + 84480) + 196608, (float *)(A + 84480) + 212992, (float *)(A + 84480) + 229376, (float *)(A + 84480) + 245760, (float *)(A + 84480) + 262144, (float *)(A + 84480) + 278528, (float *)(A + 84480) + 294912, (float *)(A + 84480) + 311296, (float *)(A + 84480) + 327680, (float *)(A + 84480) + 344064, (float *)(A + 84480) + 360448, (float *)(A + 84480) + 376832, (float *)(A + 84480) + 393216, (float *)(A + 84480) + 409600, (float *)(A + 84480) + 425984, (float *)(A + 5062016) + 0);
+  k32_matmul((float *)(A + 5062016) + 0, in->x + 0, (float *)(A + 35328) + 0, A + 2030976);
+  k51_add_pow_sub(P + 24656 /* opt.step */, (float *)(A + 4963712) + 0, (float *)(A + 4963776) + 0);
+  k52_pow_sub_div((float *)(A + 4963712) + 0, (float *)(A + 4963840) + 0);
+  k33_matmul((float *)(A + 84480) + 0, (float *)(A + 2063744) + 0, (float *)(A + 2588032) + 0, A + 2030976);
+  k34_sum_to((float *)(A + 5062016) + 0, (float *)(A + 64000) + 0);
+  k35_mul((float *)(A + 84480) + 425984, (float *)(A + 4914560) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 65024) + 0);
+  k35_mul((float *)(A + 84480) + 409600, (float *)(A + 4816256) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 65280) + 0);
+  k35_mul((float *)(A + 84480) + 393216, (float *)(A + 4717952) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 65536) + 0);
+  k35_mul((float *)(A + 84480) + 376832, (float *)(A + 4619648) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 65792) + 0);
+  k35_mul((float *)(A + 84480) + 360448, (float *)(A + 4521344) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 66048) + 0);
+  k35_mul((float *)(A + 84480) + 344064, (float *)(A + 4423040) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 66304) + 0);
+  k35_mul((float *)(A + 84480) + 327680, (float *)(A + 4324736) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 66560) + 0);
+  k35_mul((float *)(A + 84480) + 311296, (float *)(A + 4226432) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 66816) + 0);
+  k35_mul((float *)(A + 84480) + 294912, (float *)(A + 4128128) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 67072) + 0);
+  k35_mul((float *)(A + 84480) + 278528, (float *)(A + 4029824) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 67328) + 0);
+  k35_mul((float *)(A + 84480) + 262144, (float *)(A + 3931520) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 67584) + 0);
+  k35_mul((float *)(A + 84480) + 245760, (float *)(A + 3833216) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 67840) + 0);
+  k35_mul((float *)(A + 84480) + 229376, (float *)(A + 3734912) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2571648) + 0);
+  k35_mul((float *)(A + 84480) + 212992, (float *)(A + 3636608) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2571904) + 0);
+  k35_mul((float *)(A + 84480) + 196608, (float *)(A + 3538304) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2572160) + 0);
+  k35_mul((float *)(A + 84480) + 180224, (float *)(A + 3440000) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2572416) + 0);
+  k35_mul((float *)(A + 84480) + 163840, (float *)(A + 3341696) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2572672) + 0);
+  k35_mul((float *)(A + 84480) + 147456, (float *)(A + 3243392) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2572928) + 0);
 }
 
 static void peephole_lstm_train_step_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k29_sub_mul((float *)(A + 4521344) + 0, (float *)(A + 4586880) + 0);
-  k28_mul_sub((float *)(A + 4406656) + 0, (float *)(A + 4603264) + 0);
-  k33_mul_mul_addn((float *)(A + 4504960) + 0, (float *)(A + 4652416) + 0, (float *)(A + 4750720) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 4865408) + 0, (float *)(A + 4947328) + 0, (float *)(A + 4406656) + 0, (float *)(A + 4849024) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4521344) + 0, (float *)(A + 4439424) + 0, (float *)(A + 4586880) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4488576) + 0, (float *)(A + 4603264) + 0, (float *)(A + 84480) + 344064, (float *)(A + 4619648) + 0, (float *)(A + 4881792) + 0, (float *)(A + 84480) + 344128, (float *)(A + 4898176) + 0, (float *)(A + 84480) + 344192);
-  k32_matmul((float *)(A + 84480) + 344064, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4406656) + 0);
-  k28_mul_sub((float *)(A + 4570496) + 0, (float *)(A + 4652416) + 0);
-  k29_sub_mul((float *)(A + 4554112) + 0, (float *)(A + 4750720) + 0);
-  k30_mul_mul_mul((float *)(A + 4406656) + 0, (float *)(A + 4570496) + 0, (float *)(A + 4750720) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 327872, (float *)(A + 4849024) + 0);
-  k29_sub_mul((float *)(A + 4390272) + 0, (float *)(A + 4750720) + 0);
-  k29_sub_mul((float *)(A + 4423040) + 0, (float *)(A + 4865408) + 0);
-  k28_mul_sub((float *)(A + 4308352) + 0, (float *)(A + 4914560) + 0);
-  k33_mul_mul_addn((float *)(A + 4406656) + 0, (float *)(A + 4554112) + 0, (float *)(A + 4652416) + 0, (float *)(A + 4619648) + 0, (float *)(A + 4881792) + 0, (float *)(A + 4898176) + 0, (float *)(A + 4849024) + 0, (float *)(A + 4308352) + 0, (float *)(A + 4750720) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4423040) + 0, (float *)(A + 4341120) + 0, (float *)(A + 4865408) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4390272) + 0, (float *)(A + 4914560) + 0, (float *)(A + 84480) + 327680, (float *)(A + 4947328) + 0, (float *)(A + 35328) + 0, (float *)(A + 84480) + 327744, (float *)(A + 51712) + 0, (float *)(A + 84480) + 327808);
-  k32_matmul((float *)(A + 84480) + 327680, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4308352) + 0);
-  k28_mul_sub((float *)(A + 4472192) + 0, (float *)(A + 4554112) + 0);
-  k29_sub_mul((float *)(A + 4455808) + 0, (float *)(A + 4652416) + 0);
-  k30_mul_mul_mul((float *)(A + 4308352) + 0, (float *)(A + 4472192) + 0, (float *)(A + 4652416) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 311488, (float *)(A + 4750720) + 0);
-  k29_sub_mul((float *)(A + 4291968) + 0, (float *)(A + 4652416) + 0);
-  k29_sub_mul((float *)(A + 4324736) + 0, (float *)(A + 4881792) + 0);
-  k28_mul_sub((float *)(A + 4210048) + 0, (float *)(A + 4849024) + 0);
-  k33_mul_mul_addn((float *)(A + 4308352) + 0, (float *)(A + 4455808) + 0, (float *)(A + 4554112) + 0, (float *)(A + 4947328) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 4750720) + 0, (float *)(A + 4210048) + 0, (float *)(A + 4652416) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4324736) + 0, (float *)(A + 4242816) + 0, (float *)(A + 4881792) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4291968) + 0, (float *)(A + 4849024) + 0, (float *)(A + 84480) + 311296, (float *)(A + 4865408) + 0, (float *)(A + 4898176) + 0, (float *)(A + 84480) + 311360, (float *)(A + 4914560) + 0, (float *)(A + 84480) + 311424);
-  k32_matmul((float *)(A + 84480) + 311296, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4210048) + 0);
-  k28_mul_sub((float *)(A + 4373888) + 0, (float *)(A + 4455808) + 0);
-  k29_sub_mul((float *)(A + 4357504) + 0, (float *)(A + 4554112) + 0);
-  k30_mul_mul_mul((float *)(A + 4210048) + 0, (float *)(A + 4373888) + 0, (float *)(A + 4554112) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 295104, (float *)(A + 4652416) + 0);
-  k29_sub_mul((float *)(A + 4193664) + 0, (float *)(A + 4554112) + 0);
-  k29_sub_mul((float *)(A + 4226432) + 0, (float *)(A + 4750720) + 0);
-  k28_mul_sub((float *)(A + 4111744) + 0, (float *)(A + 4849024) + 0);
-  k33_mul_mul_addn((float *)(A + 4210048) + 0, (float *)(A + 4357504) + 0, (float *)(A + 4455808) + 0, (float *)(A + 4865408) + 0, (float *)(A + 4898176) + 0, (float *)(A + 4914560) + 0, (float *)(A + 4652416) + 0, (float *)(A + 4111744) + 0, (float *)(A + 4554112) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4226432) + 0, (float *)(A + 4144512) + 0, (float *)(A + 4750720) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4193664) + 0, (float *)(A + 4849024) + 0, (float *)(A + 84480) + 294912, (float *)(A + 4881792) + 0, (float *)(A + 4947328) + 0, (float *)(A + 84480) + 294976, (float *)(A + 35328) + 0, (float *)(A + 84480) + 295040);
-  k32_matmul((float *)(A + 84480) + 294912, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 4275584) + 0, (float *)(A + 4111744) + 0);
-  k29_sub_mul((float *)(A + 4259200) + 0, (float *)(A + 4357504) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 4275584) + 0, (float *)(A + 4357504) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 278720, (float *)(A + 4455808) + 0);
-  k29_sub_mul((float *)(A + 4095360) + 0, (float *)(A + 4357504) + 0);
-  k29_sub_mul((float *)(A + 4128128) + 0, (float *)(A + 4554112) + 0);
-  k28_mul_sub((float *)(A + 4013440) + 0, (float *)(A + 4652416) + 0);
-  k33_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 4259200) + 0, (float *)(A + 4111744) + 0, (float *)(A + 4881792) + 0, (float *)(A + 4947328) + 0, (float *)(A + 35328) + 0, (float *)(A + 4455808) + 0, (float *)(A + 4013440) + 0, (float *)(A + 4357504) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4128128) + 0, (float *)(A + 4046208) + 0, (float *)(A + 4554112) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 4095360) + 0, (float *)(A + 4652416) + 0, (float *)(A + 84480) + 278528, (float *)(A + 4750720) + 0, (float *)(A + 4898176) + 0, (float *)(A + 84480) + 278592, (float *)(A + 4914560) + 0, (float *)(A + 84480) + 278656);
-  k32_matmul((float *)(A + 84480) + 278528, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4013440) + 0);
-  k28_mul_sub((float *)(A + 4177280) + 0, (float *)(A + 4259200) + 0);
-  k29_sub_mul((float *)(A + 4160896) + 0, (float *)(A + 4357504) + 0);
-  k30_mul_mul_mul((float *)(A + 4013440) + 0, (float *)(A + 4177280) + 0, (float *)(A + 4357504) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 262336, (float *)(A + 4455808) + 0);
-  k29_sub_mul((float *)(A + 3997056) + 0, (float *)(A + 4357504) + 0);
-  k29_sub_mul((float *)(A + 4029824) + 0, (float *)(A + 4554112) + 0);
-  k28_mul_sub((float *)(A + 3915136) + 0, (float *)(A + 4652416) + 0);
-  k33_mul_mul_addn((float *)(A + 4013440) + 0, (float *)(A + 4160896) + 0, (float *)(A + 4259200) + 0, (float *)(A + 4750720) + 0, (float *)(A + 4898176) + 0, (float *)(A + 4914560) + 0, (float *)(A + 4455808) + 0, (float *)(A + 3915136) + 0, (float *)(A + 4357504) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 4029824) + 0, (float *)(A + 3947904) + 0, (float *)(A + 4554112) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3997056) + 0, (float *)(A + 4652416) + 0, (float *)(A + 84480) + 262144, (float *)(A + 4947328) + 0, (float *)(A + 35328) + 0, (float *)(A + 84480) + 262208, (float *)(A + 51712) + 0, (float *)(A + 84480) + 262272);
-  k32_matmul((float *)(A + 84480) + 262144, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3915136) + 0);
-  k28_mul_sub((float *)(A + 4078976) + 0, (float *)(A + 4160896) + 0);
-  k29_sub_mul((float *)(A + 4062592) + 0, (float *)(A + 4259200) + 0);
-  k30_mul_mul_mul((float *)(A + 3915136) + 0, (float *)(A + 4078976) + 0, (float *)(A + 4259200) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 245952, (float *)(A + 4357504) + 0);
-  k29_sub_mul((float *)(A + 3898752) + 0, (float *)(A + 4259200) + 0);
-  k29_sub_mul((float *)(A + 3931520) + 0, (float *)(A + 4455808) + 0);
-  k28_mul_sub((float *)(A + 3816832) + 0, (float *)(A + 4554112) + 0);
-  k33_mul_mul_addn((float *)(A + 3915136) + 0, (float *)(A + 4062592) + 0, (float *)(A + 4160896) + 0, (float *)(A + 4947328) + 0, (float *)(A + 35328) + 0, (float *)(A + 51712) + 0, (float *)(A + 4357504) + 0, (float *)(A + 3816832) + 0, (float *)(A + 4259200) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3931520) + 0, (float *)(A + 3849600) + 0, (float *)(A + 4455808) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3898752) + 0, (float *)(A + 4554112) + 0, (float *)(A + 84480) + 245760, (float *)(A + 4652416) + 0, (float *)(A + 4750720) + 0, (float *)(A + 84480) + 245824, (float *)(A + 3997056) + 0, (float *)(A + 84480) + 245888);
-  k32_matmul((float *)(A + 84480) + 245760, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3816832) + 0);
-  k28_mul_sub((float *)(A + 3980672) + 0, (float *)(A + 4062592) + 0);
-  k29_sub_mul((float *)(A + 3964288) + 0, (float *)(A + 4160896) + 0);
-  k30_mul_mul_mul((float *)(A + 3816832) + 0, (float *)(A + 3980672) + 0, (float *)(A + 4160896) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 229568, (float *)(A + 4259200) + 0);
-  k29_sub_mul((float *)(A + 3800448) + 0, (float *)(A + 3980672) + 0);
-  k29_sub_mul((float *)(A + 3833216) + 0, (float *)(A + 4160896) + 0);
-  k28_mul_sub((float *)(A + 3718528) + 0, (float *)(A + 4357504) + 0);
-  k33_mul_mul_addn((float *)(A + 3816832) + 0, (float *)(A + 3964288) + 0, (float *)(A + 4062592) + 0, (float *)(A + 4652416) + 0, (float *)(A + 4750720) + 0, (float *)(A + 3997056) + 0, (float *)(A + 4259200) + 0, (float *)(A + 3718528) + 0, (float *)(A + 3980672) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3833216) + 0, (float *)(A + 3751296) + 0, (float *)(A + 4160896) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3800448) + 0, (float *)(A + 4357504) + 0, (float *)(A + 84480) + 229376, (float *)(A + 4455808) + 0, (float *)(A + 4554112) + 0, (float *)(A + 84480) + 229440, (float *)(A + 4947328) + 0, (float *)(A + 84480) + 229504);
-  k32_matmul((float *)(A + 84480) + 229376, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3718528) + 0);
-  k28_mul_sub((float *)(A + 3882368) + 0, (float *)(A + 3964288) + 0);
-  k29_sub_mul((float *)(A + 3865984) + 0, (float *)(A + 4062592) + 0);
-  k30_mul_mul_mul((float *)(A + 3718528) + 0, (float *)(A + 3882368) + 0, (float *)(A + 4062592) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 213184, (float *)(A + 4160896) + 0);
-  k29_sub_mul((float *)(A + 3702144) + 0, (float *)(A + 4062592) + 0);
-  k29_sub_mul((float *)(A + 3734912) + 0, (float *)(A + 4259200) + 0);
-  k28_mul_sub((float *)(A + 3620224) + 0, (float *)(A + 4357504) + 0);
-  k33_mul_mul_addn((float *)(A + 3718528) + 0, (float *)(A + 3865984) + 0, (float *)(A + 3964288) + 0, (float *)(A + 4455808) + 0, (float *)(A + 4554112) + 0, (float *)(A + 4947328) + 0, (float *)(A + 4160896) + 0, (float *)(A + 3620224) + 0, (float *)(A + 4062592) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3734912) + 0, (float *)(A + 3652992) + 0, (float *)(A + 4259200) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3702144) + 0, (float *)(A + 4357504) + 0, (float *)(A + 84480) + 212992, (float *)(A + 4652416) + 0, (float *)(A + 4750720) + 0, (float *)(A + 84480) + 213056, (float *)(A + 35328) + 0, (float *)(A + 84480) + 213120);
-  k32_matmul((float *)(A + 84480) + 212992, P + 7168 /* peephole1.weight_hh */, (float *)(A + 51712) + 0);
-  k28_mul_sub((float *)(A + 3784064) + 0, (float *)(A + 3620224) + 0);
-  k29_sub_mul((float *)(A + 3767680) + 0, (float *)(A + 3865984) + 0);
-  k30_mul_mul_mul((float *)(A + 51712) + 0, (float *)(A + 3784064) + 0, (float *)(A + 3865984) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 196800, (float *)(A + 3964288) + 0);
-  k29_sub_mul((float *)(A + 3603840) + 0, (float *)(A + 3865984) + 0);
-  k29_sub_mul((float *)(A + 3636608) + 0, (float *)(A + 4062592) + 0);
-  k28_mul_sub((float *)(A + 3521920) + 0, (float *)(A + 4160896) + 0);
-  k33_mul_mul_addn((float *)(A + 51712) + 0, (float *)(A + 3767680) + 0, (float *)(A + 3620224) + 0, (float *)(A + 4652416) + 0, (float *)(A + 4750720) + 0, (float *)(A + 35328) + 0, (float *)(A + 3964288) + 0, (float *)(A + 3521920) + 0, (float *)(A + 3865984) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3636608) + 0, (float *)(A + 3554688) + 0, (float *)(A + 4062592) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3603840) + 0, (float *)(A + 4160896) + 0, (float *)(A + 84480) + 196608, (float *)(A + 4259200) + 0, (float *)(A + 4357504) + 0, (float *)(A + 84480) + 196672, (float *)(A + 4455808) + 0, (float *)(A + 84480) + 196736);
-  k32_matmul((float *)(A + 84480) + 196608, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3521920) + 0);
-  k28_mul_sub((float *)(A + 3685760) + 0, (float *)(A + 3767680) + 0);
-  k29_sub_mul((float *)(A + 3669376) + 0, (float *)(A + 3865984) + 0);
-  k30_mul_mul_mul((float *)(A + 3521920) + 0, (float *)(A + 3685760) + 0, (float *)(A + 3865984) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 180416, (float *)(A + 3964288) + 0);
-  k29_sub_mul((float *)(A + 3505536) + 0, (float *)(A + 3865984) + 0);
-  k29_sub_mul((float *)(A + 3538304) + 0, (float *)(A + 4062592) + 0);
-  k28_mul_sub((float *)(A + 3423616) + 0, (float *)(A + 4160896) + 0);
-  k33_mul_mul_addn((float *)(A + 3521920) + 0, (float *)(A + 3669376) + 0, (float *)(A + 3767680) + 0, (float *)(A + 4259200) + 0, (float *)(A + 4357504) + 0, (float *)(A + 4455808) + 0, (float *)(A + 3964288) + 0, (float *)(A + 3423616) + 0, (float *)(A + 3865984) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3538304) + 0, (float *)(A + 3456384) + 0, (float *)(A + 4062592) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3505536) + 0, (float *)(A + 4160896) + 0, (float *)(A + 84480) + 180224, (float *)(A + 4554112) + 0, (float *)(A + 4652416) + 0, (float *)(A + 84480) + 180288, (float *)(A + 4750720) + 0, (float *)(A + 84480) + 180352);
-  k32_matmul((float *)(A + 84480) + 180224, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3423616) + 0);
-  k28_mul_sub((float *)(A + 3587456) + 0, (float *)(A + 3669376) + 0);
-  k29_sub_mul((float *)(A + 3571072) + 0, (float *)(A + 3767680) + 0);
-  k30_mul_mul_mul((float *)(A + 3423616) + 0, (float *)(A + 3587456) + 0, (float *)(A + 3767680) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 164032, (float *)(A + 3865984) + 0);
-  k29_sub_mul((float *)(A + 3407232) + 0, (float *)(A + 3767680) + 0);
-  k29_sub_mul((float *)(A + 3440000) + 0, (float *)(A + 3964288) + 0);
-  k28_mul_sub((float *)(A + 3325312) + 0, (float *)(A + 4062592) + 0);
-  k33_mul_mul_addn((float *)(A + 3423616) + 0, (float *)(A + 3571072) + 0, (float *)(A + 3669376) + 0, (float *)(A + 4554112) + 0, (float *)(A + 4652416) + 0, (float *)(A + 4750720) + 0, (float *)(A + 3865984) + 0, (float *)(A + 3325312) + 0, (float *)(A + 3767680) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3440000) + 0, (float *)(A + 3358080) + 0, (float *)(A + 3964288) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3407232) + 0, (float *)(A + 4062592) + 0, (float *)(A + 84480) + 163840, (float *)(A + 4160896) + 0, (float *)(A + 4259200) + 0, (float *)(A + 84480) + 163904, (float *)(A + 4357504) + 0, (float *)(A + 84480) + 163968);
-  k32_matmul((float *)(A + 84480) + 163840, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3325312) + 0);
-  k28_mul_sub((float *)(A + 3489152) + 0, (float *)(A + 3571072) + 0);
-  k29_sub_mul((float *)(A + 3472768) + 0, (float *)(A + 3669376) + 0);
-  k30_mul_mul_mul((float *)(A + 3325312) + 0, (float *)(A + 3489152) + 0, (float *)(A + 3669376) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 147648, (float *)(A + 3767680) + 0);
-  k29_sub_mul((float *)(A + 3308928) + 0, (float *)(A + 3669376) + 0);
-  k29_sub_mul((float *)(A + 3341696) + 0, (float *)(A + 3865984) + 0);
-  k28_mul_sub((float *)(A + 3227008) + 0, (float *)(A + 3964288) + 0);
-  k33_mul_mul_addn((float *)(A + 3325312) + 0, (float *)(A + 3472768) + 0, (float *)(A + 3571072) + 0, (float *)(A + 4160896) + 0, (float *)(A + 4259200) + 0, (float *)(A + 4357504) + 0, (float *)(A + 3767680) + 0, (float *)(A + 3227008) + 0, (float *)(A + 3669376) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3341696) + 0, (float *)(A + 3259776) + 0, (float *)(A + 3865984) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3308928) + 0, (float *)(A + 3964288) + 0, (float *)(A + 84480) + 147456, (float *)(A + 4062592) + 0, (float *)(A + 4455808) + 0, (float *)(A + 84480) + 147520, (float *)(A + 4554112) + 0, (float *)(A + 84480) + 147584);
-  k32_matmul((float *)(A + 84480) + 147456, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3227008) + 0);
-  k28_mul_sub((float *)(A + 3390848) + 0, (float *)(A + 3472768) + 0);
-  k29_sub_mul((float *)(A + 3374464) + 0, (float *)(A + 3571072) + 0);
-  k30_mul_mul_mul((float *)(A + 3227008) + 0, (float *)(A + 3390848) + 0, (float *)(A + 3571072) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 131264, (float *)(A + 3669376) + 0);
-  k29_sub_mul((float *)(A + 3210624) + 0, (float *)(A + 3571072) + 0);
-  k29_sub_mul((float *)(A + 3243392) + 0, (float *)(A + 3767680) + 0);
-  k28_mul_sub((float *)(A + 3128704) + 0, (float *)(A + 3865984) + 0);
-  k33_mul_mul_addn((float *)(A + 3227008) + 0, (float *)(A + 3374464) + 0, (float *)(A + 3472768) + 0, (float *)(A + 4062592) + 0, (float *)(A + 4455808) + 0, (float *)(A + 4554112) + 0, (float *)(A + 3669376) + 0, (float *)(A + 3128704) + 0, (float *)(A + 3571072) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3243392) + 0, (float *)(A + 3161472) + 0, (float *)(A + 3767680) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3210624) + 0, (float *)(A + 3865984) + 0, (float *)(A + 84480) + 131072, (float *)(A + 3964288) + 0, (float *)(A + 4160896) + 0, (float *)(A + 84480) + 131136, (float *)(A + 4259200) + 0, (float *)(A + 84480) + 131200);
-  k32_matmul((float *)(A + 84480) + 131072, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3128704) + 0);
-  k28_mul_sub((float *)(A + 3292544) + 0, (float *)(A + 3374464) + 0);
-  k29_sub_mul((float *)(A + 3276160) + 0, (float *)(A + 3472768) + 0);
-  k30_mul_mul_mul((float *)(A + 3128704) + 0, (float *)(A + 3292544) + 0, (float *)(A + 3472768) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 114880, (float *)(A + 3571072) + 0);
-  k29_sub_mul((float *)(A + 3112320) + 0, (float *)(A + 3472768) + 0);
-  k29_sub_mul((float *)(A + 3145088) + 0, (float *)(A + 3669376) + 0);
-  k28_mul_sub((float *)(A + 3030400) + 0, (float *)(A + 3767680) + 0);
-  k33_mul_mul_addn((float *)(A + 3128704) + 0, (float *)(A + 3276160) + 0, (float *)(A + 3374464) + 0, (float *)(A + 3964288) + 0, (float *)(A + 4160896) + 0, (float *)(A + 4259200) + 0, (float *)(A + 3571072) + 0, (float *)(A + 3030400) + 0, (float *)(A + 3472768) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3145088) + 0, (float *)(A + 3063168) + 0, (float *)(A + 3669376) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3112320) + 0, (float *)(A + 3767680) + 0, (float *)(A + 84480) + 114688, (float *)(A + 3865984) + 0, (float *)(A + 4062592) + 0, (float *)(A + 84480) + 114752, (float *)(A + 4357504) + 0, (float *)(A + 84480) + 114816);
-  k32_matmul((float *)(A + 84480) + 114688, P + 7168 /* peephole1.weight_hh */, (float *)(A + 3030400) + 0);
-  k28_mul_sub((float *)(A + 3194240) + 0, (float *)(A + 3276160) + 0);
-  k29_sub_mul((float *)(A + 3177856) + 0, (float *)(A + 3374464) + 0);
-  k30_mul_mul_mul((float *)(A + 3030400) + 0, (float *)(A + 3194240) + 0, (float *)(A + 3374464) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 98496, (float *)(A + 3472768) + 0);
-  k29_sub_mul((float *)(A + 3014016) + 0, (float *)(A + 3374464) + 0);
-  k29_sub_mul((float *)(A + 3046784) + 0, (float *)(A + 3571072) + 0);
-  k28_mul_sub((float *)(A + 2932096) + 0, (float *)(A + 3669376) + 0);
-  k33_mul_mul_addn((float *)(A + 3030400) + 0, (float *)(A + 3177856) + 0, (float *)(A + 3276160) + 0, (float *)(A + 3865984) + 0, (float *)(A + 4062592) + 0, (float *)(A + 4357504) + 0, (float *)(A + 3472768) + 0, (float *)(A + 2932096) + 0, (float *)(A + 3374464) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 3046784) + 0, (float *)(A + 2964864) + 0, (float *)(A + 3571072) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 3014016) + 0, (float *)(A + 3669376) + 0, (float *)(A + 84480) + 98304, (float *)(A + 3767680) + 0, (float *)(A + 3964288) + 0, (float *)(A + 84480) + 98368, (float *)(A + 4160896) + 0, (float *)(A + 84480) + 98432);
-  k32_matmul((float *)(A + 84480) + 98304, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2932096) + 0);
-  k28_mul_sub((float *)(A + 3095936) + 0, (float *)(A + 3177856) + 0);
-  k29_sub_mul((float *)(A + 3079552) + 0, (float *)(A + 3276160) + 0);
-  k30_mul_mul_mul((float *)(A + 2932096) + 0, (float *)(A + 3095936) + 0, (float *)(A + 3276160) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 82112, (float *)(A + 3374464) + 0);
-  k29_sub_mul((float *)(A + 2915712) + 0, (float *)(A + 3276160) + 0);
-  k29_sub_mul((float *)(A + 2948480) + 0, (float *)(A + 3472768) + 0);
-  k28_mul_sub((float *)(A + 2833792) + 0, (float *)(A + 3571072) + 0);
-  k33_mul_mul_addn((float *)(A + 2932096) + 0, (float *)(A + 3079552) + 0, (float *)(A + 3177856) + 0, (float *)(A + 3767680) + 0, (float *)(A + 3964288) + 0, (float *)(A + 4160896) + 0, (float *)(A + 3374464) + 0, (float *)(A + 2833792) + 0, (float *)(A + 3276160) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2948480) + 0, (float *)(A + 2866560) + 0, (float *)(A + 3472768) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2915712) + 0, (float *)(A + 3571072) + 0, (float *)(A + 84480) + 81920, (float *)(A + 3669376) + 0, (float *)(A + 3865984) + 0, (float *)(A + 84480) + 81984, (float *)(A + 4062592) + 0, (float *)(A + 84480) + 82048);
-  k32_matmul((float *)(A + 84480) + 81920, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2833792) + 0);
-  k28_mul_sub((float *)(A + 2997632) + 0, (float *)(A + 3079552) + 0);
-  k29_sub_mul((float *)(A + 2981248) + 0, (float *)(A + 3177856) + 0);
-  k30_mul_mul_mul((float *)(A + 2833792) + 0, (float *)(A + 2997632) + 0, (float *)(A + 3177856) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 65728, (float *)(A + 3276160) + 0);
-  k29_sub_mul((float *)(A + 2817408) + 0, (float *)(A + 3177856) + 0);
-  k29_sub_mul((float *)(A + 2850176) + 0, (float *)(A + 3374464) + 0);
-  k28_mul_sub((float *)(A + 2735488) + 0, (float *)(A + 3472768) + 0);
-  k33_mul_mul_addn((float *)(A + 2833792) + 0, (float *)(A + 2981248) + 0, (float *)(A + 3079552) + 0, (float *)(A + 3669376) + 0, (float *)(A + 3865984) + 0, (float *)(A + 4062592) + 0, (float *)(A + 3276160) + 0, (float *)(A + 2735488) + 0, (float *)(A + 3177856) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2850176) + 0, (float *)(A + 2768256) + 0, (float *)(A + 3374464) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2817408) + 0, (float *)(A + 3472768) + 0, (float *)(A + 84480) + 65536, (float *)(A + 3571072) + 0, (float *)(A + 3767680) + 0, (float *)(A + 84480) + 65600, (float *)(A + 3964288) + 0, (float *)(A + 84480) + 65664);
-  k32_matmul((float *)(A + 84480) + 65536, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2735488) + 0);
-  k28_mul_sub((float *)(A + 2899328) + 0, (float *)(A + 2981248) + 0);
-  k29_sub_mul((float *)(A + 2882944) + 0, (float *)(A + 3079552) + 0);
-  k30_mul_mul_mul((float *)(A + 2735488) + 0, (float *)(A + 2899328) + 0, (float *)(A + 3079552) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 49344, (float *)(A + 3177856) + 0);
-  k29_sub_mul((float *)(A + 2719104) + 0, (float *)(A + 3079552) + 0);
-  k29_sub_mul((float *)(A + 2751872) + 0, (float *)(A + 3276160) + 0);
-  k28_mul_sub((float *)(A + 2637184) + 0, (float *)(A + 3374464) + 0);
-  k33_mul_mul_addn((float *)(A + 2735488) + 0, (float *)(A + 2882944) + 0, (float *)(A + 2981248) + 0, (float *)(A + 3571072) + 0, (float *)(A + 3767680) + 0, (float *)(A + 3964288) + 0, (float *)(A + 3177856) + 0, (float *)(A + 2637184) + 0, (float *)(A + 3079552) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2751872) + 0, (float *)(A + 2669952) + 0, (float *)(A + 3276160) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2719104) + 0, (float *)(A + 3374464) + 0, (float *)(A + 84480) + 49152, (float *)(A + 3472768) + 0, (float *)(A + 3669376) + 0, (float *)(A + 84480) + 49216, (float *)(A + 3865984) + 0, (float *)(A + 84480) + 49280);
-  k32_matmul((float *)(A + 84480) + 49152, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2637184) + 0);
-  k28_mul_sub((float *)(A + 2801024) + 0, (float *)(A + 2882944) + 0);
-  k29_sub_mul((float *)(A + 2784640) + 0, (float *)(A + 2981248) + 0);
-  k30_mul_mul_mul((float *)(A + 2637184) + 0, (float *)(A + 2801024) + 0, (float *)(A + 2981248) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 32960, (float *)(A + 3079552) + 0);
-  k29_sub_mul((float *)(A + 2620800) + 0, (float *)(A + 2981248) + 0);
-  k29_sub_mul((float *)(A + 2653568) + 0, (float *)(A + 3177856) + 0);
-  k28_mul_sub((float *)(A + 2522496) + 0, (float *)(A + 3276160) + 0);
-  k33_mul_mul_addn((float *)(A + 2637184) + 0, (float *)(A + 2784640) + 0, (float *)(A + 2882944) + 0, (float *)(A + 3472768) + 0, (float *)(A + 3669376) + 0, (float *)(A + 3865984) + 0, (float *)(A + 3079552) + 0, (float *)(A + 2522496) + 0, (float *)(A + 2981248) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2653568) + 0, (float *)(A + 2555264) + 0, (float *)(A + 3177856) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2620800) + 0, (float *)(A + 3276160) + 0, (float *)(A + 84480) + 32768, (float *)(A + 3374464) + 0, (float *)(A + 3571072) + 0, (float *)(A + 84480) + 32832, (float *)(A + 3767680) + 0, (float *)(A + 84480) + 32896);
-  k32_matmul((float *)(A + 84480) + 32768, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2522496) + 0);
-  k28_mul_sub((float *)(A + 2702720) + 0, (float *)(A + 2784640) + 0);
-  k29_sub_mul((float *)(A + 2686336) + 0, (float *)(A + 2882944) + 0);
-  k30_mul_mul_mul((float *)(A + 2522496) + 0, (float *)(A + 2702720) + 0, (float *)(A + 2882944) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 16576, (float *)(A + 2981248) + 0);
-  k29_sub_mul((float *)(A + 2506112) + 0, (float *)(A + 2882944) + 0);
-  k29_sub_mul((float *)(A + 2538880) + 0, (float *)(A + 3079552) + 0);
-  k28_mul_sub((float *)(A + 1899008) + 0, (float *)(A + 3177856) + 0);
-  k33_mul_mul_addn((float *)(A + 2522496) + 0, (float *)(A + 2686336) + 0, (float *)(A + 2784640) + 0, (float *)(A + 3374464) + 0, (float *)(A + 3571072) + 0, (float *)(A + 3767680) + 0, (float *)(A + 2981248) + 0, (float *)(A + 1899008) + 0, (float *)(A + 2882944) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2538880) + 0, (float *)(A + 2571648) + 0, (float *)(A + 3079552) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 2506112) + 0, (float *)(A + 3177856) + 0, (float *)(A + 84480) + 16384, (float *)(A + 3276160) + 0, (float *)(A + 3472768) + 0, (float *)(A + 84480) + 16448, (float *)(A + 3669376) + 0, (float *)(A + 84480) + 16512);
-  k32_matmul((float *)(A + 84480) + 16384, P + 7168 /* peephole1.weight_hh */, (float *)(A + 1899008) + 0);
-  k28_mul_sub((float *)(A + 2604416) + 0, (float *)(A + 2686336) + 0);
-  k29_sub_mul((float *)(A + 2588032) + 0, (float *)(A + 2784640) + 0);
-  k30_mul_mul_mul((float *)(A + 1899008) + 0, (float *)(A + 2604416) + 0, (float *)(A + 2784640) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 84480) + 192, (float *)(A + 2882944) + 0);
-  k29_sub_mul((float *)(A + 1882624) + 0, (float *)(A + 2784640) + 0);
-  k29_sub_mul((float *)(A + 1915392) + 0, (float *)(A + 2981248) + 0);
-  k28_mul_sub((float *)(A + 1866240) + 0, (float *)(A + 3079552) + 0);
-  k33_mul_mul_addn((float *)(A + 1899008) + 0, (float *)(A + 2588032) + 0, (float *)(A + 2686336) + 0, (float *)(A + 3276160) + 0, (float *)(A + 3472768) + 0, (float *)(A + 3669376) + 0, (float *)(A + 2882944) + 0, (float *)(A + 1866240) + 0, (float *)(A + 2784640) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 1915392) + 0, (float *)(A + 2014592) + 0, (float *)(A + 2981248) + 0, P + 23872 /* peephole1.peephole */, (float *)(A + 1882624) + 0, (float *)(A + 3079552) + 0, (float *)(A + 84480) + 0, (float *)(A + 3177856) + 0, (float *)(A + 3374464) + 0, (float *)(A + 84480) + 64, (float *)(A + 3571072) + 0, (float *)(A + 84480) + 128);
-  k32_matmul((float *)(A + 84480) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2686336) + 0);
-  k28_mul_sub((float *)(A + 2047360) + 0, (float *)(A + 2784640) + 0);
-  k29_sub_mul((float *)(A + 2030976) + 0, (float *)(A + 2882944) + 0);
-  k34_mul_mul_mul((float *)(A + 2686336) + 0, (float *)(A + 2047360) + 0, (float *)(A + 2882944) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2981248) + 0, (float *)(A + 3079552) + 0);
-  k29_sub_mul((float *)(A + 1998208) + 0, (float *)(A + 2047360) + 0);
-  k28_mul_sub((float *)(A + 2560) + 0, (float *)(A + 2882944) + 0);
-  k35_mul_mul_addn((float *)(A + 2686336) + 0, (float *)(A + 2030976) + 0, (float *)(A + 2784640) + 0, (float *)(A + 3177856) + 0, (float *)(A + 3374464) + 0, (float *)(A + 3571072) + 0, (float *)(A + 3079552) + 0, (float *)(A + 2560) + 0, (float *)(A + 2047360) + 0, (float *)(A + 1998208) + 0, (float *)(A + 2882944) + 0, (float *)(A + 3276160) + 0, (float *)(A + 3472768) + 0);
-  k36_const((float *)(A + 2560) + 0);
-  k37_concat((float *)(A + 3276160) + 0, (float *)(A + 2560) + 0, (float *)(A + 3472768) + 0, (float *)(A + 2981248) + 0, (float *)(A + 2702720) + 0);
-  k38_stack((float *)(A + 2702720) + 0, (float *)(A + 84480) + 0, (float *)(A + 84480) + 16384, (float *)(A + 84480) + 32768, (float *)(A + 84480) + 49152, (float *)(A + 84480) + 65536, (float *)(A + 84480) + 81920, (float *)(A + 84480) + 98304, (float *)(A + 84480) + 114688, (float *)(A + 84480) + 131072, (float *)(A + 84480) + 147456, (float *)(A + 84480) + 163840, (float *)(A + 84480) + 180224, (float *)(A + 84480) + 196608, (float *)(A + 84480) + 212992, (float *)(A + 84480) + 229376, (float *)(A + 84480) + 245760, (float *)(A + 84480) + 262144, (float *)(A + 84480) + 278528, (float *)(A + 84480) + 294912, (float *)(A + 84480) + 311296, (float *)(A + 84480) + 327680, (float *)(A + 84480) + 344064, (float *)(A + 84480) + 360448, (float *)(A + 84480) + 376832, (float *)(A + 84480) + 393216, (float *)(A + 84480) + 409600, (float *)(A + 84480) + 425984, (float *)(A + 5127552) + 0);
-  k39_matmul((float *)(A + 5127552) + 0, in->x + 0, (float *)(A + 35328) + 0, A + 2030976);
-  k58_mul((float *)(A + 35328) + 0, (float *)(A + 2030976) + 0);
-  k59_mul_mul((float *)(A + 35328) + 0, (float *)(A + 2506112) + 0);
-  k60_add_pow_sub(P + 24656 /* opt.step */, (float *)(A + 5034688) + 0, (float *)(A + 5034752) + 0);
-  k61_mul_add_sqrt(P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, (float *)(A + 2506112) + 0, (float *)(A + 5034752) + 0, (float *)(A + 35328) + 0, (float *)(A + 2702720) + 0);
-  k62_pow_sub_div((float *)(A + 5034688) + 0, (float *)(A + 5034816) + 0);
-  k40_matmul((float *)(A + 84480) + 0, (float *)(A + 2063744) + 0, (float *)(A + 2801024) + 0, A + 2731392);
-  k63_mul((float *)(A + 2801024) + 0, (float *)(A + 2899328) + 0);
-  k64_mul_mul((float *)(A + 2801024) + 0, (float *)(A + 2997632) + 0);
-  k65_mul_add_sqrt(P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, (float *)(A + 2997632) + 0, (float *)(A + 5034752) + 0, (float *)(A + 2801024) + 0, (float *)(A + 3095936) + 0);
-  k41_sum_to((float *)(A + 5127552) + 0, (float *)(A + 5034880) + 0);
-  k66_mul((float *)(A + 5034880) + 0, (float *)(A + 5035904) + 0);
-  k67_mul_mul((float *)(A + 5034880) + 0, (float *)(A + 64000) + 0);
-  k68_mul_add_sqrt(P + 72032 /* opt.peephole1.bias.exp_avg_sq */, (float *)(A + 64000) + 0, (float *)(A + 5034752) + 0, (float *)(A + 5034880) + 0, (float *)(A + 65024) + 0);
-  k42_mul((float *)(A + 84480) + 425984, (float *)(A + 4930944) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 64000) + 0);
-  k42_mul((float *)(A + 84480) + 409600, (float *)(A + 4832640) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 64256) + 0);
-  k42_mul((float *)(A + 84480) + 393216, (float *)(A + 4734336) + 0, (float *)(A + 2560) + 0);
-}
-
-static void peephole_lstm_train_step_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 64512) + 0);
-  k42_mul((float *)(A + 84480) + 376832, (float *)(A + 4636032) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 64768) + 0);
-  k42_mul((float *)(A + 84480) + 360448, (float *)(A + 4537728) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 66048) + 0);
-  k42_mul((float *)(A + 84480) + 344064, (float *)(A + 4439424) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 66304) + 0);
-  k42_mul((float *)(A + 84480) + 327680, (float *)(A + 4341120) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 66560) + 0);
-  k42_mul((float *)(A + 84480) + 311296, (float *)(A + 4242816) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 66816) + 0);
-  k42_mul((float *)(A + 84480) + 294912, (float *)(A + 4144512) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 67072) + 0);
-  k42_mul((float *)(A + 84480) + 278528, (float *)(A + 4046208) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 67328) + 0);
-  k42_mul((float *)(A + 84480) + 262144, (float *)(A + 3947904) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 67584) + 0);
-  k42_mul((float *)(A + 84480) + 245760, (float *)(A + 3849600) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 67840) + 0);
-  k42_mul((float *)(A + 84480) + 229376, (float *)(A + 3751296) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2686336) + 0);
-  k42_mul((float *)(A + 84480) + 212992, (float *)(A + 3652992) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2686592) + 0);
-  k42_mul((float *)(A + 84480) + 196608, (float *)(A + 3554688) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2686848) + 0);
-  k42_mul((float *)(A + 84480) + 180224, (float *)(A + 3456384) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2687104) + 0);
-  k42_mul((float *)(A + 84480) + 163840, (float *)(A + 3358080) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2687360) + 0);
-  k42_mul((float *)(A + 84480) + 147456, (float *)(A + 3259776) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2687616) + 0);
-  k42_mul((float *)(A + 84480) + 131072, (float *)(A + 3161472) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2687872) + 0);
-  k42_mul((float *)(A + 84480) + 114688, (float *)(A + 3063168) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2688128) + 0);
-  k42_mul((float *)(A + 84480) + 98304, (float *)(A + 2964864) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2688384) + 0);
-  k42_mul((float *)(A + 84480) + 81920, (float *)(A + 2866560) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2688640) + 0);
-  k42_mul((float *)(A + 84480) + 65536, (float *)(A + 2768256) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2688896) + 0);
-  k42_mul((float *)(A + 84480) + 49152, (float *)(A + 2669952) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2689152) + 0);
-  k42_mul((float *)(A + 84480) + 32768, (float *)(A + 2555264) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2689408) + 0);
-  k42_mul((float *)(A + 84480) + 16384, (float *)(A + 2571648) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2689664) + 0);
-  k42_mul((float *)(A + 84480) + 0, (float *)(A + 2014592) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2689920) + 0);
-  k42_mul((float *)(A + 84480) + 426048, (float *)(A + 4930944) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2690176) + 0);
-  k42_mul((float *)(A + 84480) + 409664, (float *)(A + 4832640) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2690432) + 0);
-  k42_mul((float *)(A + 84480) + 393280, (float *)(A + 4734336) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2690688) + 0);
-  k42_mul((float *)(A + 84480) + 376896, (float *)(A + 4636032) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2690944) + 0);
-  k42_mul((float *)(A + 84480) + 360512, (float *)(A + 4537728) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2691200) + 0);
-  k42_mul((float *)(A + 84480) + 344128, (float *)(A + 4439424) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2691456) + 0);
-  k42_mul((float *)(A + 84480) + 327744, (float *)(A + 4341120) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2691712) + 0);
-  k42_mul((float *)(A + 84480) + 311360, (float *)(A + 4242816) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2691968) + 0);
-  k42_mul((float *)(A + 84480) + 294976, (float *)(A + 4144512) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2692224) + 0);
-  k42_mul((float *)(A + 84480) + 278592, (float *)(A + 4046208) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2692480) + 0);
-  k42_mul((float *)(A + 84480) + 262208, (float *)(A + 3947904) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2692736) + 0);
-  k42_mul((float *)(A + 84480) + 245824, (float *)(A + 3849600) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2692992) + 0);
-  k42_mul((float *)(A + 84480) + 229440, (float *)(A + 3751296) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2693248) + 0);
-  k42_mul((float *)(A + 84480) + 213056, (float *)(A + 3652992) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2693504) + 0);
-  k42_mul((float *)(A + 84480) + 196672, (float *)(A + 3554688) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2693760) + 0);
-  k42_mul((float *)(A + 84480) + 180288, (float *)(A + 3456384) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2694016) + 0);
-  k42_mul((float *)(A + 84480) + 163904, (float *)(A + 3358080) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2694272) + 0);
-  k42_mul((float *)(A + 84480) + 147520, (float *)(A + 3259776) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2694528) + 0);
-  k42_mul((float *)(A + 84480) + 131136, (float *)(A + 3161472) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2694784) + 0);
-  k42_mul((float *)(A + 84480) + 114752, (float *)(A + 3063168) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2695040) + 0);
-  k42_mul((float *)(A + 84480) + 98368, (float *)(A + 2964864) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2695296) + 0);
-  k42_mul((float *)(A + 84480) + 81984, (float *)(A + 2866560) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2695552) + 0);
-  k42_mul((float *)(A + 84480) + 65600, (float *)(A + 2768256) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2695808) + 0);
-  k42_mul((float *)(A + 84480) + 49216, (float *)(A + 2669952) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2696064) + 0);
-  k42_mul((float *)(A + 84480) + 32832, (float *)(A + 2555264) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2696320) + 0);
-  k42_mul((float *)(A + 84480) + 16448, (float *)(A + 2571648) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2696576) + 0);
-  k42_mul((float *)(A + 84480) + 64, (float *)(A + 2014592) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2696832) + 0);
-  k42_mul((float *)(A + 84480) + 426176, (float *)(A + 18944) + 0, (float *)(A + 2560) + 0);
-  k43_sum_to((float *)(A + 2560) + 0, (float *)(A + 2697088) + 0);
-  k42_mul((float *)(A + 84480) + 409792, (float *)(A + 4930944) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2697344) + 0);
-  k42_mul((float *)(A + 84480) + 393408, (float *)(A + 4832640) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2697600) + 0);
-  k42_mul((float *)(A + 84480) + 377024, (float *)(A + 4734336) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2697856) + 0);
-  k42_mul((float *)(A + 84480) + 360640, (float *)(A + 4636032) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2698112) + 0);
-  k42_mul((float *)(A + 84480) + 344256, (float *)(A + 4537728) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2698368) + 0);
-  k42_mul((float *)(A + 84480) + 327872, (float *)(A + 4439424) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2698624) + 0);
-  k42_mul((float *)(A + 84480) + 311488, (float *)(A + 4341120) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2698880) + 0);
-  k42_mul((float *)(A + 84480) + 295104, (float *)(A + 4242816) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2699136) + 0);
-  k42_mul((float *)(A + 84480) + 278720, (float *)(A + 4144512) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2699392) + 0);
-  k42_mul((float *)(A + 84480) + 262336, (float *)(A + 4046208) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2699648) + 0);
-  k42_mul((float *)(A + 84480) + 245952, (float *)(A + 3947904) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2699904) + 0);
-  k42_mul((float *)(A + 84480) + 229568, (float *)(A + 3849600) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2700160) + 0);
-  k42_mul((float *)(A + 84480) + 213184, (float *)(A + 3751296) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2700416) + 0);
-  k42_mul((float *)(A + 84480) + 196800, (float *)(A + 3652992) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2700672) + 0);
-  k42_mul((float *)(A + 84480) + 180416, (float *)(A + 3554688) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2700928) + 0);
-  k42_mul((float *)(A + 84480) + 164032, (float *)(A + 3456384) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2701184) + 0);
-  k42_mul((float *)(A + 84480) + 147648, (float *)(A + 3358080) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2701440) + 0);
-  k42_mul((float *)(A + 84480) + 131264, (float *)(A + 3259776) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2701696) + 0);
-  k42_mul((float *)(A + 84480) + 114880, (float *)(A + 3161472) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2701952) + 0);
-  k42_mul((float *)(A + 84480) + 98496, (float *)(A + 3063168) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2702208) + 0);
-  k42_mul((float *)(A + 84480) + 82112, (float *)(A + 2964864) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2702464) + 0);
-  k42_mul((float *)(A + 84480) + 65728, (float *)(A + 2866560) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2866560) + 0);
-  k42_mul((float *)(A + 84480) + 49344, (float *)(A + 2768256) + 0, (float *)(A + 2784640) + 0);
-  k43_sum_to((float *)(A + 2784640) + 0, (float *)(A + 2866816) + 0);
-  k42_mul((float *)(A + 84480) + 32960, (float *)(A + 2669952) + 0, (float *)(A + 2882944) + 0);
-  k43_sum_to((float *)(A + 2882944) + 0, (float *)(A + 2867072) + 0);
-  k42_mul((float *)(A + 84480) + 16576, (float *)(A + 2555264) + 0, (float *)(A + 2882944) + 0);
-  k43_sum_to((float *)(A + 2882944) + 0, (float *)(A + 2867328) + 0);
-  k42_mul((float *)(A + 84480) + 192, (float *)(A + 2571648) + 0, (float *)(A + 2882944) + 0);
-  k43_sum_to((float *)(A + 2882944) + 0, (float *)(A + 2867584) + 0);
-  k44_mul((float *)(A + 2981248) + 0, (float *)(A + 2014592) + 0, (float *)(A + 2882944) + 0);
-  k43_sum_to((float *)(A + 2882944) + 0, (float *)(A + 2867840) + 0);
-  k45_addn((float *)(A + 64000) + 0, (float *)(A + 64256) + 0, (float *)(A + 64512) + 0, (float *)(A + 64768) + 0, (float *)(A + 66048) + 0, (float *)(A + 66304) + 0, (float *)(A + 66560) + 0, (float *)(A + 66816) + 0, (float *)(A + 67072) + 0, (float *)(A + 67328) + 0, (float *)(A + 67584) + 0, (float *)(A + 67840) + 0, (float *)(A + 2686336) + 0, (float *)(A + 2686592) + 0, (float *)(A + 2686848) + 0, (float *)(A + 2687104) + 0, (float *)(A + 2687360) + 0, (float *)(A + 2687616) + 0, (float *)(A + 2687872) + 0, (float *)(A + 2688128) + 0, (float *)(A + 2688384) + 0, (float *)(A + 2688640) + 0, (float *)(A + 2688896) + 0, (float *)(A + 2689152) + 0, (float *)(A + 2689408) + 0, (float *)(A + 2689664) + 0, (float *)(A + 2689920) + 0, (float *)(A + 2868096) + 0);
-  k45_addn((float *)(A + 2690176) + 0, (float *)(A + 2690432) + 0, (float *)(A + 2690688) + 0, (float *)(A + 2690944) + 0, (float *)(A + 2691200) + 0, (float *)(A + 2691456) + 0, (float *)(A + 2691712) + 0, (float *)(A + 2691968) + 0, (float *)(A + 2692224) + 0, (float *)(A + 2692480) + 0, (float *)(A + 2692736) + 0, (float *)(A + 2692992) + 0, (float *)(A + 2693248) + 0, (float *)(A + 2693504) + 0, (float *)(A + 2693760) + 0, (float *)(A + 2694016) + 0, (float *)(A + 2694272) + 0, (float *)(A + 2694528) + 0, (float *)(A + 2694784) + 0, (float *)(A + 2695040) + 0, (float *)(A + 2695296) + 0, (float *)(A + 2695552) + 0, (float *)(A + 2695808) + 0, (float *)(A + 2696064) + 0, (float *)(A + 2696320) + 0, (float *)(A + 2696576) + 0, (float *)(A + 2696832) + 0, (float *)(A + 2868096) + 64);
-  k46_addn((float *)(A + 2697088) + 0, (float *)(A + 2697344) + 0, (float *)(A + 2697600) + 0, (float *)(A + 2697856) + 0, (float *)(A + 2698112) + 0, (float *)(A + 2698368) + 0, (float *)(A + 2698624) + 0, (float *)(A + 2698880) + 0, (float *)(A + 2699136) + 0, (float *)(A + 2699392) + 0, (float *)(A + 2699648) + 0, (float *)(A + 2699904) + 0, (float *)(A + 2700160) + 0, (float *)(A + 2700416) + 0, (float *)(A + 2700672) + 0, (float *)(A + 2700928) + 0, (float *)(A + 2701184) + 0, (float *)(A + 2701440) + 0, (float *)(A + 2701696) + 0, (float *)(A + 2701952) + 0, (float *)(A + 2702208) + 0, (float *)(A + 2702464) + 0, (float *)(A + 2866560) + 0, (float *)(A + 2866816) + 0, (float *)(A + 2867072) + 0, (float *)(A + 2867328) + 0, (float *)(A + 2867584) + 0, (float *)(A + 2867840) + 0, (float *)(A + 2868096) + 128);
-  k69_mul((float *)(A + 2868096) + 0, (float *)(A + 64000) + 0);
-  k70_mul_mul((float *)(A + 2868096) + 0, (float *)(A + 2866560) + 0);
-  k71_mul_add_sqrt(P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, (float *)(A + 2866560) + 0, (float *)(A + 5034752) + 0, (float *)(A + 66048) + 0, (float *)(A + 66816) + 0);
-  k47_matmul((float *)(A + 0) + 0, (float *)(A + 68096) + 0, (float *)(A + 2866560) + 0, A + 2869120);
-  k72_mul((float *)(A + 2866560) + 0, (float *)(A + 2869120) + 0);
-  k73_mul_mul((float *)(A + 2866560) + 0, (float *)(A + 2871680) + 0);
-  k74_mul_add_sqrt(P + 73312 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 2871680) + 0, (float *)(A + 5034752) + 0, (float *)(A + 2866560) + 0, (float *)(A + 2874240) + 0);
-  k48_sum_to((float *)(A + 0) + 0, (float *)(A + 64768) + 0);
-  k75_mul((float *)(A + 64768) + 0, (float *)(A + 64832) + 0);
-  k76_mul_mul((float *)(A + 64768) + 0, (float *)(A + 64896) + 0);
-  k77_mul_add_sqrt(P + 73968 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 64896) + 0, (float *)(A + 5034752) + 0, (float *)(A + 64768) + 0, (float *)(A + 64960) + 0);
-  k49_mul_neg((float *)(A + 5036928) + 0, (float *)(A + 64896) + 0);
-  k50_mul((float *)(A + 5034624) + 0, (float *)(A + 5034752) + 0);
-  k78_mul_add_div(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, (float *)(A + 2030976) + 0, (float *)(A + 2702720) + 0, (float *)(A + 5034816) + 0, P + 0 /* peephole1.weight_ih */, (float *)(A + 1997312) + 0, (float *)(A + 0) + 0);
-  k79_mul_add_div(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, (float *)(A + 2899328) + 0, (float *)(A + 3095936) + 0, (float *)(A + 5034816) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 4963712) + 0, (float *)(A + 2981248) + 0);
-  k80_mul_add_div(P + 71776 /* opt.peephole1.bias.exp_avg */, (float *)(A + 5035904) + 0, (float *)(A + 65024) + 0, (float *)(A + 5034816) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 2871680) + 0, (float *)(A + 2872704) + 0);
-  k81_mul_add_div(P + 72288 /* opt.peephole1.peephole.exp_avg */, (float *)(A + 64000) + 0, (float *)(A + 66816) + 0, (float *)(A + 5034816) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 65024) + 0, (float *)(A + 5035904) + 0);
-  k82_mul_add_div(P + 72672 /* opt.dense1.weight.exp_avg */, (float *)(A + 2869120) + 0, (float *)(A + 2874240) + 0, (float *)(A + 5034816) + 0, P + 24000 /* dense1.weight */, (float *)(A + 5029248) + 0, (float *)(A + 5031808) + 0);
-  k83_mul_add_div(P + 73952 /* opt.dense1.bias.exp_avg */, (float *)(A + 64832) + 0, (float *)(A + 64960) + 0, (float *)(A + 5034816) + 0, P + 24640 /* dense1.bias */, (float *)(A + 5036928) + 0, (float *)(A + 65792) + 0);
+  k35_mul((float *)(A + 84480) + 131072, (float *)(A + 3145088) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2573184) + 0);
+  k35_mul((float *)(A + 84480) + 114688, (float *)(A + 3046784) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2573440) + 0);
+  k35_mul((float *)(A + 84480) + 98304, (float *)(A + 2948480) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2573696) + 0);
+  k35_mul((float *)(A + 84480) + 81920, (float *)(A + 2850176) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2573952) + 0);
+  k35_mul((float *)(A + 84480) + 65536, (float *)(A + 2751872) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2574208) + 0);
+  k35_mul((float *)(A + 84480) + 49152, (float *)(A + 2653568) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2574464) + 0);
+  k35_mul((float *)(A + 84480) + 32768, (float *)(A + 2555264) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2574720) + 0);
+  k35_mul((float *)(A + 84480) + 16384, (float *)(A + 1915392) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2574976) + 0);
+  k35_mul((float *)(A + 84480) + 0, (float *)(A + 2014592) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2575232) + 0);
+  k35_mul((float *)(A + 84480) + 426048, (float *)(A + 4914560) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2575488) + 0);
+  k35_mul((float *)(A + 84480) + 409664, (float *)(A + 4816256) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2575744) + 0);
+  k35_mul((float *)(A + 84480) + 393280, (float *)(A + 4717952) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2576000) + 0);
+  k35_mul((float *)(A + 84480) + 376896, (float *)(A + 4619648) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2576256) + 0);
+  k35_mul((float *)(A + 84480) + 360512, (float *)(A + 4521344) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2576512) + 0);
+  k35_mul((float *)(A + 84480) + 344128, (float *)(A + 4423040) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2576768) + 0);
+  k35_mul((float *)(A + 84480) + 327744, (float *)(A + 4324736) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2577024) + 0);
+  k35_mul((float *)(A + 84480) + 311360, (float *)(A + 4226432) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2577280) + 0);
+  k35_mul((float *)(A + 84480) + 294976, (float *)(A + 4128128) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2577536) + 0);
+  k35_mul((float *)(A + 84480) + 278592, (float *)(A + 4029824) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2577792) + 0);
+  k35_mul((float *)(A + 84480) + 262208, (float *)(A + 3931520) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2578048) + 0);
+  k35_mul((float *)(A + 84480) + 245824, (float *)(A + 3833216) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2578304) + 0);
+  k35_mul((float *)(A + 84480) + 229440, (float *)(A + 3734912) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2578560) + 0);
+  k35_mul((float *)(A + 84480) + 213056, (float *)(A + 3636608) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2578816) + 0);
+  k35_mul((float *)(A + 84480) + 196672, (float *)(A + 3538304) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2579072) + 0);
+  k35_mul((float *)(A + 84480) + 180288, (float *)(A + 3440000) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2579328) + 0);
+  k35_mul((float *)(A + 84480) + 163904, (float *)(A + 3341696) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2579584) + 0);
+  k35_mul((float *)(A + 84480) + 147520, (float *)(A + 3243392) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2579840) + 0);
+  k35_mul((float *)(A + 84480) + 131136, (float *)(A + 3145088) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2580096) + 0);
+  k35_mul((float *)(A + 84480) + 114752, (float *)(A + 3046784) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2580352) + 0);
+  k35_mul((float *)(A + 84480) + 98368, (float *)(A + 2948480) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2580608) + 0);
+  k35_mul((float *)(A + 84480) + 81984, (float *)(A + 2850176) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2580864) + 0);
+  k35_mul((float *)(A + 84480) + 65600, (float *)(A + 2751872) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2581120) + 0);
+  k35_mul((float *)(A + 84480) + 49216, (float *)(A + 2653568) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2581376) + 0);
+  k35_mul((float *)(A + 84480) + 32832, (float *)(A + 2555264) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2581632) + 0);
+  k35_mul((float *)(A + 84480) + 16448, (float *)(A + 1915392) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2581888) + 0);
+  k35_mul((float *)(A + 84480) + 64, (float *)(A + 2014592) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2582144) + 0);
+  k35_mul((float *)(A + 84480) + 426176, (float *)(A + 18944) + 0, (float *)(A + 2560) + 0);
+  k36_sum_to((float *)(A + 2560) + 0, (float *)(A + 2582400) + 0);
+  k35_mul((float *)(A + 84480) + 409792, (float *)(A + 4914560) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2582656) + 0);
+  k35_mul((float *)(A + 84480) + 393408, (float *)(A + 4816256) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2582912) + 0);
+  k35_mul((float *)(A + 84480) + 377024, (float *)(A + 4717952) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2583168) + 0);
+  k35_mul((float *)(A + 84480) + 360640, (float *)(A + 4619648) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2583424) + 0);
+  k35_mul((float *)(A + 84480) + 344256, (float *)(A + 4521344) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2583680) + 0);
+  k35_mul((float *)(A + 84480) + 327872, (float *)(A + 4423040) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2583936) + 0);
+  k35_mul((float *)(A + 84480) + 311488, (float *)(A + 4324736) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2584192) + 0);
+  k35_mul((float *)(A + 84480) + 295104, (float *)(A + 4226432) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2584448) + 0);
+  k35_mul((float *)(A + 84480) + 278720, (float *)(A + 4128128) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2584704) + 0);
+  k35_mul((float *)(A + 84480) + 262336, (float *)(A + 4029824) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2584960) + 0);
+  k35_mul((float *)(A + 84480) + 245952, (float *)(A + 3931520) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2585216) + 0);
+  k35_mul((float *)(A + 84480) + 229568, (float *)(A + 3833216) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2585472) + 0);
+  k35_mul((float *)(A + 84480) + 213184, (float *)(A + 3734912) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2585728) + 0);
+  k35_mul((float *)(A + 84480) + 196800, (float *)(A + 3636608) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2585984) + 0);
+  k35_mul((float *)(A + 84480) + 180416, (float *)(A + 3538304) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2586240) + 0);
+  k35_mul((float *)(A + 84480) + 164032, (float *)(A + 3440000) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2586496) + 0);
+  k35_mul((float *)(A + 84480) + 147648, (float *)(A + 3341696) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2586752) + 0);
+  k35_mul((float *)(A + 84480) + 131264, (float *)(A + 3243392) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2587008) + 0);
+  k35_mul((float *)(A + 84480) + 114880, (float *)(A + 3145088) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2587264) + 0);
+  k35_mul((float *)(A + 84480) + 98496, (float *)(A + 3046784) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2587520) + 0);
+  k35_mul((float *)(A + 84480) + 82112, (float *)(A + 2948480) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2587776) + 0);
+  k35_mul((float *)(A + 84480) + 65728, (float *)(A + 2850176) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2560) + 0);
+  k35_mul((float *)(A + 84480) + 49344, (float *)(A + 2751872) + 0, (float *)(A + 2768256) + 0);
+  k36_sum_to((float *)(A + 2768256) + 0, (float *)(A + 2816) + 0);
+  k35_mul((float *)(A + 84480) + 32960, (float *)(A + 2653568) + 0, (float *)(A + 3072) + 0);
+  k36_sum_to((float *)(A + 3072) + 0, (float *)(A + 19456) + 0);
+  k35_mul((float *)(A + 84480) + 16576, (float *)(A + 2555264) + 0, (float *)(A + 3072) + 0);
+  k36_sum_to((float *)(A + 3072) + 0, (float *)(A + 19712) + 0);
+  k35_mul((float *)(A + 84480) + 192, (float *)(A + 1915392) + 0, (float *)(A + 3072) + 0);
+  k36_sum_to((float *)(A + 3072) + 0, (float *)(A + 19968) + 0);
+  k37_mul((float *)(A + 2669952) + 0, (float *)(A + 2014592) + 0, (float *)(A + 3072) + 0);
+  k36_sum_to((float *)(A + 3072) + 0, (float *)(A + 20224) + 0);
+  k38_addn((float *)(A + 65024) + 0, (float *)(A + 65280) + 0, (float *)(A + 65536) + 0, (float *)(A + 65792) + 0, (float *)(A + 66048) + 0, (float *)(A + 66304) + 0, (float *)(A + 66560) + 0, (float *)(A + 66816) + 0, (float *)(A + 67072) + 0, (float *)(A + 67328) + 0, (float *)(A + 67584) + 0, (float *)(A + 67840) + 0, (float *)(A + 2571648) + 0, (float *)(A + 2571904) + 0, (float *)(A + 2572160) + 0, (float *)(A + 2572416) + 0, (float *)(A + 2572672) + 0, (float *)(A + 2572928) + 0, (float *)(A + 2573184) + 0, (float *)(A + 2573440) + 0, (float *)(A + 2573696) + 0, (float *)(A + 2573952) + 0, (float *)(A + 2574208) + 0, (float *)(A + 2574464) + 0, (float *)(A + 2574720) + 0, (float *)(A + 2574976) + 0, (float *)(A + 2575232) + 0, (float *)(A + 20480) + 0);
+  k38_addn((float *)(A + 2575488) + 0, (float *)(A + 2575744) + 0, (float *)(A + 2576000) + 0, (float *)(A + 2576256) + 0, (float *)(A + 2576512) + 0, (float *)(A + 2576768) + 0, (float *)(A + 2577024) + 0, (float *)(A + 2577280) + 0, (float *)(A + 2577536) + 0, (float *)(A + 2577792) + 0, (float *)(A + 2578048) + 0, (float *)(A + 2578304) + 0, (float *)(A + 2578560) + 0, (float *)(A + 2578816) + 0, (float *)(A + 2579072) + 0, (float *)(A + 2579328) + 0, (float *)(A + 2579584) + 0, (float *)(A + 2579840) + 0, (float *)(A + 2580096) + 0, (float *)(A + 2580352) + 0, (float *)(A + 2580608) + 0, (float *)(A + 2580864) + 0, (float *)(A + 2581120) + 0, (float *)(A + 2581376) + 0, (float *)(A + 2581632) + 0, (float *)(A + 2581888) + 0, (float *)(A + 2582144) + 0, (float *)(A + 20480) + 64);
+  k39_addn((float *)(A + 2582400) + 0, (float *)(A + 2582656) + 0, (float *)(A + 2582912) + 0, (float *)(A + 2583168) + 0, (float *)(A + 2583424) + 0, (float *)(A + 2583680) + 0, (float *)(A + 2583936) + 0, (float *)(A + 2584192) + 0, (float *)(A + 2584448) + 0, (float *)(A + 2584704) + 0, (float *)(A + 2584960) + 0, (float *)(A + 2585216) + 0, (float *)(A + 2585472) + 0, (float *)(A + 2585728) + 0, (float *)(A + 2585984) + 0, (float *)(A + 2586240) + 0, (float *)(A + 2586496) + 0, (float *)(A + 2586752) + 0, (float *)(A + 2587008) + 0, (float *)(A + 2587264) + 0, (float *)(A + 2587520) + 0, (float *)(A + 2587776) + 0, (float *)(A + 2560) + 0, (float *)(A + 2816) + 0, (float *)(A + 19456) + 0, (float *)(A + 19712) + 0, (float *)(A + 19968) + 0, (float *)(A + 20224) + 0, (float *)(A + 20480) + 128);
+  k40_matmul((float *)(A + 0) + 0, (float *)(A + 68096) + 0, (float *)(A + 65024) + 0, A + 21248);
+  k41_sum_to((float *)(A + 0) + 0, (float *)(A + 4963904) + 0);
+  k42_mul_neg((float *)(A + 5017984) + 0, (float *)(A + 21248) + 0);
+  k43_mul((float *)(A + 4963968) + 0, (float *)(A + 21312) + 0);
+  k53_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, (float *)(A + 35328) + 0, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, (float *)(A + 4963776) + 0, (float *)(A + 4963840) + 0, P + 0 /* peephole1.weight_ih */, (float *)(A + 2506112) + 0, (float *)(A + 2534784) + 0, (float *)(A + 2686336) + 0);
+  k54_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, (float *)(A + 2588032) + 0, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, (float *)(A + 4963776) + 0, (float *)(A + 4963840) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 2715008) + 0, (float *)(A + 2784640) + 0, (float *)(A + 2882944) + 0);
+  k55_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, (float *)(A + 64000) + 0, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, (float *)(A + 4963776) + 0, (float *)(A + 4963840) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 2780544) + 0, (float *)(A + 2781568) + 0, (float *)(A + 2782592) + 0);
+  k56_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, (float *)(A + 20480) + 0, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, (float *)(A + 4963776) + 0, (float *)(A + 4963840) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 2783616) + 0, (float *)(A + 21376) + 0, (float *)(A + 22144) + 0);
+  k57_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, (float *)(A + 65024) + 0, P + 73312 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 4963776) + 0, (float *)(A + 4963840) + 0, P + 24000 /* dense1.weight */, (float *)(A + 22912) + 0, (float *)(A + 25472) + 0, (float *)(A + 28032) + 0);
+  k58_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, (float *)(A + 4963904) + 0, P + 73968 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 4963776) + 0, (float *)(A + 4963840) + 0, P + 24640 /* dense1.bias */, (float *)(A + 4963968) + 0, (float *)(A + 2784384) + 0, (float *)(A + 2784448) + 0);
 }
 
 float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3229,59 +2569,40 @@ float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, pee
   (void)P, (void)A;
   peephole_lstm_train_step_1(P, in, A, seed);
   peephole_lstm_train_step_2(P, in, A, seed);
-  peephole_lstm_train_step_3(P, in, A, seed);
-  k51_copy((float *)(A + 64896) + 0, &loss);
-  if (metrics) k51_copy((float *)(A + 5034752) + 0, &metrics->accuracy);
-  k51_copy((float *)(A + 5034688) + 0, params + 24656);
-  k52_copy((float *)(A + 1997312) + 0, params + 24672);
-  k52_copy((float *)(A + 35328) + 0, params + 31840);
-  k52_copy((float *)(A + 0) + 0, params + 0);
-  k53_copy((float *)(A + 4963712) + 0, params + 39008);
-  k53_copy((float *)(A + 2801024) + 0, params + 55392);
-  k53_copy((float *)(A + 2981248) + 0, params + 7168);
-  k54_copy((float *)(A + 2871680) + 0, params + 71776);
-  k54_copy((float *)(A + 5034880) + 0, params + 72032);
-  k54_copy((float *)(A + 2872704) + 0, params + 23552);
-  k55_copy((float *)(A + 65024) + 0, params + 72288);
-  k55_copy((float *)(A + 66048) + 0, params + 72480);
-  k55_copy((float *)(A + 5035904) + 0, params + 23808);
-  k56_copy((float *)(A + 5029248) + 0, params + 72672);
-  k56_copy((float *)(A + 2866560) + 0, params + 73312);
-  k56_copy((float *)(A + 5031808) + 0, params + 24000);
-  k57_copy((float *)(A + 5036928) + 0, params + 73952);
-  k57_copy((float *)(A + 64768) + 0, params + 73968);
-  k57_copy((float *)(A + 65792) + 0, params + 24640);
+  k44_copy((float *)(A + 21248) + 0, &loss);
+  if (metrics) k44_copy((float *)(A + 21312) + 0, &metrics->accuracy);
+  k44_copy((float *)(A + 4963712) + 0, params + 24656);
+  k45_copy((float *)(A + 2506112) + 0, params + 24672);
+  k45_copy((float *)(A + 2534784) + 0, params + 31840);
+  k45_copy((float *)(A + 2686336) + 0, params + 0);
+  k46_copy((float *)(A + 2715008) + 0, params + 39008);
+  k46_copy((float *)(A + 2784640) + 0, params + 55392);
+  k46_copy((float *)(A + 2882944) + 0, params + 7168);
+  k47_copy((float *)(A + 2780544) + 0, params + 71776);
+  k47_copy((float *)(A + 2781568) + 0, params + 72032);
+  k47_copy((float *)(A + 2782592) + 0, params + 23552);
+  k48_copy((float *)(A + 2783616) + 0, params + 72288);
+  k48_copy((float *)(A + 21376) + 0, params + 72480);
+  k48_copy((float *)(A + 22144) + 0, params + 23808);
+  k49_copy((float *)(A + 22912) + 0, params + 72672);
+  k49_copy((float *)(A + 25472) + 0, params + 73312);
+  k49_copy((float *)(A + 28032) + 0, params + 24000);
+  k50_copy((float *)(A + 4963968) + 0, params + 73952);
+  k50_copy((float *)(A + 2784384) + 0, params + 73968);
+  k50_copy((float *)(A + 2784448) + 0, params + 24640);
   return loss;
 }
 
 static void peephole_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k58_mul(in + 0 /* grad.peephole1.weight_ih */, (float *)(A + 0) + 0);
-  k59_mul_mul(in + 0 /* grad.peephole1.weight_ih */, (float *)(A + 28672) + 0);
-  k60_add_pow_sub(P + 24656 /* opt.step */, (float *)(A + 57344) + 0, (float *)(A + 57408) + 0);
-  k61_mul_add_sqrt(P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, (float *)(A + 28672) + 0, (float *)(A + 57408) + 0, (float *)(A + 57472) + 0, (float *)(A + 86144) + 0);
-  k62_pow_sub_div((float *)(A + 57344) + 0, (float *)(A + 28672) + 0);
-  k63_mul(in + 7168 /* grad.peephole1.weight_hh */, (float *)(A + 114816) + 0);
-  k64_mul_mul(in + 7168 /* grad.peephole1.weight_hh */, (float *)(A + 180352) + 0);
-  k65_mul_add_sqrt(P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, (float *)(A + 180352) + 0, (float *)(A + 57408) + 0, (float *)(A + 245888) + 0, (float *)(A + 311424) + 0);
-  k66_mul(in + 23552 /* grad.peephole1.bias */, (float *)(A + 28736) + 0);
-  k67_mul_mul(in + 23552 /* grad.peephole1.bias */, (float *)(A + 29760) + 0);
-  k68_mul_add_sqrt(P + 72032 /* opt.peephole1.bias.exp_avg_sq */, (float *)(A + 29760) + 0, (float *)(A + 57408) + 0, (float *)(A + 30784) + 0, (float *)(A + 31808) + 0);
-  k69_mul(in + 23808 /* grad.peephole1.peephole */, (float *)(A + 29760) + 0);
-  k70_mul_mul(in + 23808 /* grad.peephole1.peephole */, (float *)(A + 32832) + 0);
-  k71_mul_add_sqrt(P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, (float *)(A + 32832) + 0, (float *)(A + 57408) + 0, (float *)(A + 33600) + 0, (float *)(A + 34368) + 0);
-  k72_mul(in + 24000 /* grad.dense1.weight */, (float *)(A + 35136) + 0);
-  k73_mul_mul(in + 24000 /* grad.dense1.weight */, (float *)(A + 37696) + 0);
-  k74_mul_add_sqrt(P + 73312 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 37696) + 0, (float *)(A + 57408) + 0, (float *)(A + 40256) + 0, (float *)(A + 42816) + 0);
-  k75_mul(in + 24640 /* grad.dense1.bias */, (float *)(A + 30528) + 0);
-  k76_mul_mul(in + 24640 /* grad.dense1.bias */, (float *)(A + 30592) + 0);
-  k77_mul_add_sqrt(P + 73968 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 30592) + 0, (float *)(A + 57408) + 0, (float *)(A + 30656) + 0, (float *)(A + 30720) + 0);
-  k78_mul_add_div(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, (float *)(A + 0) + 0, (float *)(A + 86144) + 0, (float *)(A + 28672) + 0, P + 0 /* peephole1.weight_ih */, (float *)(A + 180352) + 0, (float *)(A + 209024) + 0);
-  k79_mul_add_div(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, (float *)(A + 114816) + 0, (float *)(A + 311424) + 0, (float *)(A + 28672) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 376960) + 0, (float *)(A + 442496) + 0);
-  k80_mul_add_div(P + 71776 /* opt.peephole1.bias.exp_avg */, (float *)(A + 28736) + 0, (float *)(A + 31808) + 0, (float *)(A + 28672) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 37696) + 0, (float *)(A + 38720) + 0);
-  k81_mul_add_div(P + 72288 /* opt.peephole1.peephole.exp_avg */, (float *)(A + 29760) + 0, (float *)(A + 34368) + 0, (float *)(A + 28672) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 28736) + 0, (float *)(A + 31808) + 0);
-  k82_mul_add_div(P + 72672 /* opt.dense1.weight.exp_avg */, (float *)(A + 35136) + 0, (float *)(A + 42816) + 0, (float *)(A + 28672) + 0, P + 24000 /* dense1.weight */, (float *)(A + 237696) + 0, (float *)(A + 240256) + 0);
-  k83_mul_add_div(P + 73952 /* opt.dense1.bias.exp_avg */, (float *)(A + 30528) + 0, (float *)(A + 30720) + 0, (float *)(A + 28672) + 0, P + 24640 /* dense1.bias */, (float *)(A + 30592) + 0, (float *)(A + 57408) + 0);
+  k51_add_pow_sub(P + 24656 /* opt.step */, (float *)(A + 0) + 0, (float *)(A + 64) + 0);
+  k52_pow_sub_div((float *)(A + 0) + 0, (float *)(A + 128) + 0);
+  k53_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, in + 0 /* grad.peephole1.weight_ih */, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 0 /* peephole1.weight_ih */, (float *)(A + 192) + 0, (float *)(A + 28864) + 0, (float *)(A + 57536) + 0);
+  k54_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, in + 7168 /* grad.peephole1.weight_hh */, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 7168 /* peephole1.weight_hh */, (float *)(A + 86208) + 0, (float *)(A + 151744) + 0, (float *)(A + 217280) + 0);
+  k55_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, in + 23552 /* grad.peephole1.bias */, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 282816) + 0, (float *)(A + 283840) + 0, (float *)(A + 284864) + 0);
+  k56_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, in + 23808 /* grad.peephole1.peephole */, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 23808 /* peephole1.peephole */, (float *)(A + 285888) + 0, (float *)(A + 286656) + 0, (float *)(A + 287424) + 0);
+  k57_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, in + 24000 /* grad.dense1.weight */, P + 73312 /* opt.dense1.weight.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 24000 /* dense1.weight */, (float *)(A + 288192) + 0, (float *)(A + 290752) + 0, (float *)(A + 293312) + 0);
+  k58_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, in + 24640 /* grad.dense1.bias */, P + 73968 /* opt.dense1.bias.exp_avg_sq */, (float *)(A + 64) + 0, (float *)(A + 128) + 0, P + 24640 /* dense1.bias */, (float *)(A + 295872) + 0, (float *)(A + 295936) + 0, (float *)(A + 296000) + 0);
 }
 
 void peephole_lstm_apply(float *params, const float *grads, void *arena) {
@@ -3291,25 +2612,25 @@ void peephole_lstm_apply(float *params, const float *grads, void *arena) {
   const float *in = grads;
   (void)P, (void)A;
   peephole_lstm_apply_1(P, in, A, seed);
-  k51_copy((float *)(A + 57344) + 0, params + 24656);
-  k52_copy((float *)(A + 180352) + 0, params + 24672);
-  k52_copy((float *)(A + 57472) + 0, params + 31840);
-  k52_copy((float *)(A + 209024) + 0, params + 0);
-  k53_copy((float *)(A + 376960) + 0, params + 39008);
-  k53_copy((float *)(A + 245888) + 0, params + 55392);
-  k53_copy((float *)(A + 442496) + 0, params + 7168);
-  k54_copy((float *)(A + 37696) + 0, params + 71776);
-  k54_copy((float *)(A + 30784) + 0, params + 72032);
-  k54_copy((float *)(A + 38720) + 0, params + 23552);
-  k55_copy((float *)(A + 28736) + 0, params + 72288);
-  k55_copy((float *)(A + 33600) + 0, params + 72480);
-  k55_copy((float *)(A + 31808) + 0, params + 23808);
-  k56_copy((float *)(A + 237696) + 0, params + 72672);
-  k56_copy((float *)(A + 40256) + 0, params + 73312);
-  k56_copy((float *)(A + 240256) + 0, params + 24000);
-  k57_copy((float *)(A + 30592) + 0, params + 73952);
-  k57_copy((float *)(A + 30656) + 0, params + 73968);
-  k57_copy((float *)(A + 57408) + 0, params + 24640);
+  k44_copy((float *)(A + 0) + 0, params + 24656);
+  k45_copy((float *)(A + 192) + 0, params + 24672);
+  k45_copy((float *)(A + 28864) + 0, params + 31840);
+  k45_copy((float *)(A + 57536) + 0, params + 0);
+  k46_copy((float *)(A + 86208) + 0, params + 39008);
+  k46_copy((float *)(A + 151744) + 0, params + 55392);
+  k46_copy((float *)(A + 217280) + 0, params + 7168);
+  k47_copy((float *)(A + 282816) + 0, params + 71776);
+  k47_copy((float *)(A + 283840) + 0, params + 72032);
+  k47_copy((float *)(A + 284864) + 0, params + 23552);
+  k48_copy((float *)(A + 285888) + 0, params + 72288);
+  k48_copy((float *)(A + 286656) + 0, params + 72480);
+  k48_copy((float *)(A + 287424) + 0, params + 23808);
+  k49_copy((float *)(A + 288192) + 0, params + 72672);
+  k49_copy((float *)(A + 290752) + 0, params + 73312);
+  k49_copy((float *)(A + 293312) + 0, params + 24000);
+  k50_copy((float *)(A + 295872) + 0, params + 73952);
+  k50_copy((float *)(A + 295936) + 0, params + 73968);
+  k50_copy((float *)(A + 296000) + 0, params + 24640);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -3331,14 +2652,12 @@ void peephole_lstm_step_prepare(const float *params, float *step_params) {
 
 static void peephole_lstm_step_1(const float *restrict P, const peephole_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k84_matmul(in->x + 0, P + 0 /* peephole1.weight_ih, transposed */, (float *)(A + 0) + 0);
-  k85_matmul(in->state0 + 0, P + 7168 /* peephole1.weight_hh, transposed */, (float *)(A + 1024) + 0);
-  k86_add_add((float *)(A + 0) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 1024) + 0, (float *)(A + 2048) + 0);
-  k87_tanh((float *)(A + 2048) + 128, (float *)(A + 0) + 0);
-  k88_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 2048) + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k89_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 2048) + 64, (float *)(A + 256) + 0, P + 23936 /* peephole1.peephole */, (float *)(A + 2048) + 192, (float *)(A + 0) + 0, (float *)(A + 512) + 0);
-  k90_matmul((float *)(A + 512) + 0, P + 24000 /* dense1.weight, transposed */, (float *)(A + 256) + 0);
-  k91_add((float *)(A + 256) + 0, P + 24640 /* dense1.bias */, (float *)(A + 320) + 0);
+  k59_matmul(in->x + 0, P + 0 /* peephole1.weight_ih, transposed */, (float *)(A + 0) + 0);
+  k60_matmul(in->state0 + 0, P + 7168 /* peephole1.weight_hh, transposed */, (float *)(A + 1024) + 0);
+  k61_add_add((float *)(A + 0) + 0, P + 23552 /* peephole1.bias */, (float *)(A + 1024) + 0, (float *)(A + 2048) + 0);
+  k62_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1 + 0, (float *)(A + 2048) + 64, P + 23808 /* peephole1.peephole */, (float *)(A + 2048) + 0, (float *)(A + 2048) + 128, P + 23936 /* peephole1.peephole */, (float *)(A + 2048) + 192, (float *)(A + 0) + 0, (float *)(A + 256) + 0);
+  k63_matmul((float *)(A + 256) + 0, P + 24000 /* dense1.weight, transposed */, (float *)(A + 512) + 0);
+  k64_add((float *)(A + 512) + 0, P + 24640 /* dense1.bias */, (float *)(A + 576) + 0);
 }
 
 void peephole_lstm_step(const float *step_params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena) {
@@ -3353,9 +2672,9 @@ void peephole_lstm_step(const float *step_params, peephole_lstm_state *state, co
   in_.state1 = state->state1;
   (void)P, (void)A;
   peephole_lstm_step_1(P, in, A, seed);
-  if (out) k92_copy((float *)(A + 320) + 0, out->logits);
-  k93_copy((float *)(A + 512) + 0, state->state0);
-  k93_copy((float *)(A + 0) + 0, state->state1);
+  if (out) k65_copy((float *)(A + 576) + 0, out->logits);
+  k66_copy((float *)(A + 256) + 0, state->state0);
+  k66_copy((float *)(A + 0) + 0, state->state1);
 }
 
 void peephole_lstm_reset(peephole_lstm_state *state) {
@@ -3364,7 +2683,7 @@ void peephole_lstm_reset(peephole_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long peephole_lstm_tool_arena[5] = {2093952, 6960000, 6962560, 508032, 101696};
+const long peephole_lstm_tool_arena[5] = {2077568, 6894464, 6897024, 296064, 101696};
 const int peephole_lstm_tool_dtype = 4; /* bytes per element */
 const int peephole_lstm_tool_nparams = 19;
 const char *const peephole_lstm_tool_inputs[] = {"x", "y", 0};

@@ -8,6 +8,14 @@
 
 #include <math.h>
 
+/* a * b + c in products and polynomials: one rounding where the target has a fast fused
+ * multiply-add; define RNNC_NO_FMA to round twice on every target. */
+#if defined(FP_FAST_FMAF) && !defined(RNNC_NO_FMA)
+#define RNNC_FMA(a, b, c) fmaf(a, b, c)
+#else
+#define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* rnnc's counter-based random numbers (initialisers). */
 /*
  * rnnc_rand.h - the random numbers of rnnc: counter-based, so any element of
@@ -256,14 +264,14 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -302,14 +310,14 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -326,36 +334,28 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add over add [32, 50] (specs/sine_rnn.lua:9) */
-static void k2_add(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (0.0f + a0[i1]);
-      out0[i0 * 50 + i1] = t0;
-    }
-}
-
 /* transpose [50, 50] (specs/sine_rnn.lua:9) */
-static void k3_transpose(const float *restrict a0, float *restrict out) {
+static void k2_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1] = a0[i0 * 1 + i1 * 50];
     }
 }
 
-/* fused: add add relu over relu [32, 50] (specs/sine_rnn.lua:9) */
-static void k4_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add add relu over relu [32, 50] (specs/sine_rnn.lua:9) */
+static void k3_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i0 * 50 + i1]);
-      const float t2 = (t1 <= 0.0f ? 0.0f : t1);
-      out0[i0 * 50 + i1] = t2;
+      const float t1 = (0.0f + a2[i1]);
+      const float t2 = (t0 + t1);
+      const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+      out0[i0 * 50 + i1] = t3;
     }
 }
 
 /* matmul [32, 50] (specs/sine_rnn.lua:9) */
-static void k5_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k4_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -380,14 +380,14 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -426,14 +426,14 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -450,17 +450,20 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add over add [32, 50] (specs/sine_rnn.lua:9) */
-static void k6_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add add add relu over relu [32, 50] (specs/sine_rnn.lua:9) */
+static void k5_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1] + a1[i1]);
-      out0[i0 * 50 + i1] = t0;
+      const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
+      const float t1 = (a2[i0 * 50 + i1] + a3[i1]);
+      const float t2 = (t0 + t1);
+      const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+      out0[i0 * 50 + i1] = t3;
     }
 }
 
 /* transpose [50, 1] (specs/sine_rnn.lua:10) */
-static void k7_transpose(const float *restrict a0, float *restrict out) {
+static void k6_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[i0] = a0[i0 * 1 + i1 * 50];
@@ -468,7 +471,7 @@ static void k7_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [32, 1] (specs/sine_rnn.lua:10) */
-static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k7_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -493,14 +496,14 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -518,7 +521,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add over add [32, 1] (specs/sine_rnn.lua:10) */
-static void k9_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k8_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     out0[i0] = t0;
@@ -526,22 +529,36 @@ static void k9_add(const float *restrict a0, const float *restrict a1, float *re
 }
 
 /* copy out add [32, 1] (specs/sine_rnn.lua:10) */
-static void k10_copy(const float *restrict a0, float *restrict out) {
+static void k9_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[i0] = a0[i0];
     }
 }
 
-/* fused: add add relu over relu [32, 50] (specs/sine_rnn.lua:9) */
-static void k11_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: add add add relu over relu [32, 50] (specs/sine_rnn.lua:9) */
+static void k10_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i0 * 50 + i1]);
-      const float t2 = (t1 <= 0.0f ? 0.0f : t1);
-      out0[i0 * 50 + i1] = t1;
-      out1[i0 * 50 + i1] = t2;
+      const float t1 = (0.0f + a2[i1]);
+      const float t2 = (t0 + t1);
+      const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+      out0[i0 * 50 + i1] = t2;
+      out1[i0 * 50 + i1] = t3;
+    }
+}
+
+/* fused: add add add relu over relu [32, 50] (specs/sine_rnn.lua:9) */
+static void k11_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 50; i1++) {
+      const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
+      const float t1 = (a2[i0 * 50 + i1] + a3[i1]);
+      const float t2 = (t0 + t1);
+      const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+      out0[i0 * 50 + i1] = t2;
+      out1[i0 * 50 + i1] = t3;
     }
 }
 
@@ -601,14 +618,14 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -647,14 +664,14 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -707,14 +724,14 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -753,14 +770,14 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = ap[k][6];
         const float x7 = ap[k][7];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -795,7 +812,7 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
           const float *b = bp[k];
           const float x0 = a1[(i + 0) * 1 + k0 + k];
           for (int c = 0; c < 48; c++) {
-            acc0[c] += x0 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           }
         }
         for (int c = 0; c < 48; c++) {
@@ -814,7 +831,7 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = bp[k];
         const float x0 = a1[(i + 0) * 1 + k];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -890,14 +907,14 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a1[(i + 6) * 1 + k * 50];
         const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 16; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
@@ -936,14 +953,14 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a1[(i + 6) * 1 + k * 50];
         const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -977,8 +994,8 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
           const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
           const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
           for (int c = 0; c < 48; c++) {
-            acc0[c] += x0 * b[c];
-            acc1[c] += x1 * b[c];
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 48; c++) {
@@ -1000,8 +1017,8 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
         const float x0 = a1[(i + 0) * 1 + k * 50];
         const float x1 = a1[(i + 1) * 1 + k * 50];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1048,14 +1065,14 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
         const float x6 = a1[(i + 6) * 1 + k * 50];
         const float x7 = a1[(i + 7) * 1 + k * 50];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
-          acc2[c] += x2 * b[c];
-          acc3[c] += x3 * b[c];
-          acc4[c] += x4 * b[c];
-          acc5[c] += x5 * b[c];
-          acc6[c] += x6 * b[c];
-          acc7[c] += x7 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -1082,8 +1099,8 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
         const float x0 = a1[(i + 0) * 1 + k * 50];
         const float x1 = a1[(i + 1) * 1 + k * 50];
         for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c];
-          acc1[c] += x1 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
       for (int c = 0; c < 1; c++) {
@@ -1231,68 +1248,66 @@ static void k39_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   out0[0] = t4;
 }
 
-/* fused: mul over mul [50, 1] */
-static void k40_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (a0[i0] * a1[0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul over mul [50, 50] */
-static void k41_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 2500; i0++) {
-    const float t0 = (a0[i0] * a1[0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: mul over mul [1] */
-static void k42_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++) {
-    const float t0 = (a0[0] * a1[0]);
-    out0[0] = t0;
-  }
-}
-
-/* fused: mul add mul sub over sub [50, 1] */
-static void k43_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul sub over sub [50, 1] */
+static void k40_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (0.00999999978f * t1);
-    const float t3 = (a2[i0] - t2);
-    out0[i0] = t1;
-    out1[i0] = t3;
+    const float t1 = (a1[i0] * a2[0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.00999999978f * t2);
+    const float t4 = (a3[i0] - t3);
+    out0[i0] = t2;
+    out1[i0] = t4;
   }
 }
 
-/* fused: mul add mul sub over sub [50, 50] */
-static void k44_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul sub over sub [50, 50] */
+static void k41_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 2500; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
-    const float t1 = (t0 + a1[i0]);
-    const float t2 = (0.00999999978f * t1);
-    const float t3 = (a2[i0] - t2);
-    out0[i0] = t1;
-    out1[i0] = t3;
+    const float t1 = (a1[i0] * a2[0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.00999999978f * t2);
+    const float t4 = (a3[i0] - t3);
+    out0[i0] = t2;
+    out1[i0] = t4;
   }
 }
 
-/* fused: mul add mul sub over sub [1] */
-static void k45_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: mul mul mul add mul sub add mul sub over sub [50] */
+static void k42_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+  for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (0.899999976f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (a2[i0] * a3[0]);
+    const float t3 = (t1 + t2);
+    const float t4 = (0.00999999978f * t3);
+    const float t5 = (a4[i0] - t4);
+    const float t6 = (t0 + t2);
+    const float t7 = (0.00999999978f * t6);
+    const float t8 = (a5[i0] - t7);
+    out0[i0] = t3;
+    out1[i0] = t5;
+    out2[i0] = t6;
+    out3[i0] = t8;
+  }
+}
+
+/* fused: mul mul add mul sub over sub [1] */
+static void k43_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (0.899999976f * a0[0]);
-    const float t1 = (t0 + a1[0]);
-    const float t2 = (0.00999999978f * t1);
-    const float t3 = (a2[0] - t2);
-    out0[0] = t1;
-    out1[0] = t3;
+    const float t1 = (a1[0] * a2[0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (0.00999999978f * t2);
+    const float t4 = (a3[0] - t3);
+    out0[0] = t2;
+    out1[0] = t4;
   }
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k46_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k44_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
   const float t1 = sqrtf(t0);
   const float t2 = (t1 + 9.99999997e-07f);
@@ -1302,7 +1317,7 @@ static void k46_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
-static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 48; j += 48) {
       float acc0[48] = {0.0f};
@@ -1310,7 +1325,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 50 + j;
         const float x0 = a0[(i + 0) * 1 + k];
         for (int c = 0; c < 48; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 48; c++) {
@@ -1325,7 +1340,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 50 + j;
         const float x0 = a0[(i + 0) * 1 + k];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1336,7 +1351,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
-static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1; i += 1) {
     for (long j = 0; j < 48; j += 48) {
       float acc0[48] = {0.0f};
@@ -1344,7 +1359,7 @@ static void k48_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 50 + j;
         const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 48; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 48; c++) {
@@ -1359,7 +1374,7 @@ static void k48_matmul(const float *restrict a0, const float *restrict a1, float
         const float *b = a1 + k * 50 + j;
         const float x0 = a0[(i + 0) * 50 + k];
         for (int c = 0; c < 2; c++) {
-          acc0[c] += x0 * b[c];
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
@@ -1369,45 +1384,31 @@ static void k48_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: add over add [1, 50] (specs/sine_rnn.lua:9) */
-static void k49_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* fused: add add add relu over relu [1, 50] (specs/sine_rnn.lua:9) */
+static void k47_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* fused: add add relu over relu [1, 50] (specs/sine_rnn.lua:9) */
-static void k50_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (t0 + a2[i0]);
-    const float t2 = (t1 <= 0.0f ? 0.0f : t1);
-    out0[i0] = t2;
+    const float t1 = (a2[i0] + a3[i0]);
+    const float t2 = (t0 + t1);
+    const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+    out0[i0] = t3;
   }
 }
 
 /* matmul [1, 1] (specs/sine_rnn.lua:10) */
-static void k51_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1) {
-    for (long j = 0; j < 1; j += 1) {
-      float acc0[1] = {0.0f};
-      for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k + j;
-        const float x0 = a0[(i + 0) * 50 + k];
-        for (int c = 0; c < 1; c++) {
-          acc0[c] += x0 * b[c];
-        }
-      }
-      for (int c = 0; c < 1; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
-      }
-    }
-  }
+static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  float part[16] = {0.0f};
+  for (long k = 0; k < 48; k += 16)
+    for (int c = 0; c < 16; c++) part[c] = RNNC_FMA(a0[k + c], a1[k + c], part[c]);
+  for (int w = 8; w > 0; w /= 2) /* halves: log2(16) vector adds, not 15 dependent ones */
+    for (int c = 0; c < w; c++) part[c] += part[c + w];
+  float sum = part[0];
+  for (long k = 48; k < 50; k++) sum = RNNC_FMA(a0[k], a1[k], sum);
+  out[0] = sum;
 }
 
 /* fused: add over add [1, 1] (specs/sine_rnn.lua:10) */
-static void k52_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k49_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 1; i0++) {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -1415,7 +1416,7 @@ static void k52_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 1] (specs/sine_rnn.lua:10) */
-static void k53_copy(const float *restrict a0, float *restrict out) {
+static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1; i0++)
     for (long i1 = 0; i1 < 1; i1++) {
       out[0] = a0[0];
@@ -1478,39 +1479,29 @@ static void sine_rnn_predict_1(const float *restrict P, const sine_rnn_batch *re
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
   k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0, A + 64256);
-  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64320) + 0);
-  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70720) + 0);
-  k4_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0);
-  k5_matmul((float *)(A + 80768) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 87168);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80768) + 0);
-  k4_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, (float *)(A + 64256) + 0);
-  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70720) + 0, (float *)(A + 80768) + 0, A + 87168);
-  k6_add((float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80768) + 0);
-  k5_matmul((float *)(A + 80768) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 87168);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80768) + 0);
-  k4_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, (float *)(A + 64256) + 0);
-  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70720) + 0, (float *)(A + 80768) + 0, A + 87168);
-  k6_add((float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80768) + 0);
-  k5_matmul((float *)(A + 80768) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 87168);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80768) + 0);
-  k4_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, (float *)(A + 64256) + 0);
-  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70720) + 0, (float *)(A + 80768) + 0, A + 87168);
-  k6_add((float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80768) + 0);
-  k5_matmul((float *)(A + 80768) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 87168);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 80768) + 0);
-  k4_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, (float *)(A + 64256) + 0);
-  k5_matmul((float *)(A + 64256) + 0, (float *)(A + 70720) + 0, (float *)(A + 80768) + 0, A + 87168);
-  k6_add((float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
-  k4_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64256) + 0, (float *)(A + 80768) + 0);
-  k5_matmul((float *)(A + 80768) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 87168);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 70656) + 0);
-  k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
-  k4_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 70656) + 0, (float *)(A + 64256) + 0);
-  k8_matmul((float *)(A + 64256) + 0, (float *)(A + 0) + 0, (float *)(A + 70656) + 0, A + 70784);
-  k9_add((float *)(A + 70656) + 0, P + 2768 /* dense1.bias */, (float *)(A + 70784) + 0);
+  k2_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 64320) + 0);
+  k3_add_add_add((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, (float *)(A + 74368) + 0);
+  k4_matmul((float *)(A + 74368) + 0, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k5_add_add_add((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 74368) + 0);
+  k4_matmul((float *)(A + 74368) + 0, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k5_add_add_add((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 74368) + 0);
+  k4_matmul((float *)(A + 74368) + 0, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k5_add_add_add((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 74368) + 0);
+  k4_matmul((float *)(A + 74368) + 0, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k5_add_add_add((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 74368) + 0);
+  k4_matmul((float *)(A + 74368) + 0, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k5_add_add_add((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 74368) + 0);
+  k4_matmul((float *)(A + 74368) + 0, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k5_add_add_add((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 74368) + 0);
+  k4_matmul((float *)(A + 74368) + 0, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k5_add_add_add((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 74368) + 0);
+  k4_matmul((float *)(A + 74368) + 0, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k5_add_add_add((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 74368) + 0);
+  k4_matmul((float *)(A + 74368) + 0, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, A + 87168);
+  k6_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
+  k5_add_add_add((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 80768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0);
+  k7_matmul((float *)(A + 64256) + 0, (float *)(A + 0) + 0, (float *)(A + 70656) + 0, A + 70784);
+  k8_add((float *)(A + 70656) + 0, P + 2768 /* dense1.bias */, (float *)(A + 64256) + 0);
 }
 
 void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_outputs *out, void *arena) {
@@ -1520,75 +1511,65 @@ void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_ou
   (void)out;
   (void)P, (void)A;
   sine_rnn_predict_1(P, in, A, seed);
-  if (out) k10_copy((float *)(A + 70784) + 0, out->prediction);
+  if (out) k9_copy((float *)(A + 64256) + 0, out->prediction);
 }
 
 static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
   k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0, A + 64256);
-  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64320) + 0);
-  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70720) + 0);
-  k11_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, (float *)(A + 87168) + 0);
-  k5_matmul((float *)(A + 87168) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 144768);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 146368) + 0);
-  k11_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 146368) + 0, (float *)(A + 64256) + 0, (float *)(A + 87168) + 1600);
-  k5_matmul((float *)(A + 87168) + 1600, (float *)(A + 70720) + 0, (float *)(A + 144768) + 0, A + 151168);
-  k6_add((float *)(A + 144768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 152768) + 0);
-  k11_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 152768) + 0, (float *)(A + 144768) + 0, (float *)(A + 87168) + 3200);
-  k5_matmul((float *)(A + 87168) + 3200, (float *)(A + 70720) + 0, (float *)(A + 151168) + 0, A + 157568);
-  k6_add((float *)(A + 151168) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 159168) + 0);
-  k11_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 159168) + 0, (float *)(A + 151168) + 0, (float *)(A + 87168) + 4800);
-  k5_matmul((float *)(A + 87168) + 4800, (float *)(A + 70720) + 0, (float *)(A + 157568) + 0, A + 163968);
-  k6_add((float *)(A + 157568) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 165568) + 0);
-  k11_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 165568) + 0, (float *)(A + 157568) + 0, (float *)(A + 87168) + 6400);
-  k5_matmul((float *)(A + 87168) + 6400, (float *)(A + 70720) + 0, (float *)(A + 163968) + 0, A + 170368);
-  k6_add((float *)(A + 163968) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 171968) + 0);
-  k11_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 171968) + 0, (float *)(A + 163968) + 0, (float *)(A + 87168) + 8000);
-  k5_matmul((float *)(A + 87168) + 8000, (float *)(A + 70720) + 0, (float *)(A + 170368) + 0, A + 176768);
-  k6_add((float *)(A + 170368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 178368) + 0);
-  k11_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 178368) + 0, (float *)(A + 170368) + 0, (float *)(A + 87168) + 9600);
-  k5_matmul((float *)(A + 87168) + 9600, (float *)(A + 70720) + 0, (float *)(A + 176768) + 0, A + 183168);
-  k6_add((float *)(A + 176768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 184768) + 0);
-  k11_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 184768) + 0, (float *)(A + 176768) + 0, (float *)(A + 87168) + 11200);
-  k5_matmul((float *)(A + 87168) + 11200, (float *)(A + 70720) + 0, (float *)(A + 183168) + 0, A + 189568);
-  k6_add((float *)(A + 183168) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 191168) + 0);
-  k11_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 191168) + 0, (float *)(A + 183168) + 0, (float *)(A + 87168) + 12800);
-  k5_matmul((float *)(A + 87168) + 12800, (float *)(A + 70720) + 0, (float *)(A + 189568) + 0, A + 195968);
-  k6_add((float *)(A + 189568) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 70656) + 0);
-  k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
-  k11_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 70656) + 0, (float *)(A + 189568) + 0, (float *)(A + 197568) + 0);
-  k8_matmul((float *)(A + 197568) + 0, (float *)(A + 0) + 0, (float *)(A + 195968) + 0, A + 70656);
-  k12_add_sub_mul((float *)(A + 195968) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 196096) + 0, (float *)(A + 196224) + 0, (float *)(A + 196352) + 0);
-  k13_sum_to((float *)(A + 196352) + 0, (float *)(A + 195968) + 0);
-  k14_mul_addn((float *)(A + 196224) + 0, (float *)(A + 196352) + 0);
-  k15_matmul((float *)(A + 196352) + 0, P + 2704 /* dense1.weight */, (float *)(A + 70656) + 0, A + 196032);
-  k16_step_mul((float *)(A + 189568) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 450);
-  k17_matmul((float *)(A + 0) + 450, P + 64 /* rnn1.weight_hh */, (float *)(A + 189568) + 0, A + 70656);
-  k16_step_mul((float *)(A + 183168) + 0, (float *)(A + 189568) + 0, (float *)(A + 0) + 400);
-  k17_matmul((float *)(A + 0) + 400, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 176768) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 350);
-  k17_matmul((float *)(A + 0) + 350, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 170368) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 300);
-  k17_matmul((float *)(A + 0) + 300, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 163968) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 250);
-  k17_matmul((float *)(A + 0) + 250, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 157568) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 200);
-  k17_matmul((float *)(A + 0) + 200, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 151168) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 150);
-  k17_matmul((float *)(A + 0) + 150, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 144768) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 100);
-  k17_matmul((float *)(A + 0) + 100, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 50);
-  k17_matmul((float *)(A + 0) + 50, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 70656);
-  k16_step_mul((float *)(A + 80768) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 0);
-  k18_matmul((float *)(A + 0) + 0, in->x + 0, (float *)(A + 64000) + 0, A + 144768);
-  k19_stack((float *)(A + 0) + 50, (float *)(A + 0) + 100, (float *)(A + 0) + 150, (float *)(A + 0) + 200, (float *)(A + 0) + 250, (float *)(A + 0) + 300, (float *)(A + 0) + 350, (float *)(A + 0) + 400, (float *)(A + 0) + 450, (float *)(A + 203968) + 0);
-  k20_matmul((float *)(A + 203968) + 0, (float *)(A + 87168) + 0, (float *)(A + 64256) + 0, A + 144768);
-  k21_sum_to((float *)(A + 0) + 0, (float *)(A + 196480) + 0);
-  k22_matmul((float *)(A + 196352) + 0, (float *)(A + 197568) + 0, (float *)(A + 196736) + 0, A + 196224);
-  k13_sum_to((float *)(A + 196352) + 0, (float *)(A + 196032) + 0);
-  k23_mul((float *)(A + 195968) + 0, (float *)(A + 196224) + 0);
+  k2_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 64320) + 0);
+  k10_add_add_add((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, (float *)(A + 74368) + 0, (float *)(A + 80768) + 0);
+  k4_matmul((float *)(A + 80768) + 0, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 146368) + 0, (float *)(A + 80768) + 1600);
+  k4_matmul((float *)(A + 80768) + 1600, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 152768) + 0, (float *)(A + 80768) + 3200);
+  k4_matmul((float *)(A + 80768) + 3200, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 159168) + 0, (float *)(A + 80768) + 4800);
+  k4_matmul((float *)(A + 80768) + 4800, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 165568) + 0, (float *)(A + 80768) + 6400);
+  k4_matmul((float *)(A + 80768) + 6400, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 171968) + 0, (float *)(A + 80768) + 8000);
+  k4_matmul((float *)(A + 80768) + 8000, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 178368) + 0, (float *)(A + 80768) + 9600);
+  k4_matmul((float *)(A + 80768) + 9600, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 184768) + 0, (float *)(A + 80768) + 11200);
+  k4_matmul((float *)(A + 80768) + 11200, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 191168) + 0, (float *)(A + 80768) + 12800);
+  k4_matmul((float *)(A + 80768) + 12800, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k6_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
+  k11_add_add_add((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0, (float *)(A + 197568) + 0);
+  k7_matmul((float *)(A + 197568) + 0, (float *)(A + 0) + 0, (float *)(A + 70656) + 0, A + 70784);
+  k12_add_sub_mul((float *)(A + 70656) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 70784) + 0, (float *)(A + 70912) + 0, (float *)(A + 71040) + 0);
+  k13_sum_to((float *)(A + 71040) + 0, (float *)(A + 70656) + 0);
+  k14_mul_addn((float *)(A + 70912) + 0, (float *)(A + 71040) + 0);
+  k15_matmul((float *)(A + 71040) + 0, P + 2704 /* dense1.weight */, (float *)(A + 138368) + 0, A + 70720);
+  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 138368) + 0, (float *)(A + 0) + 450);
+  k17_matmul((float *)(A + 0) + 450, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71168);
+  k16_step_mul((float *)(A + 191168) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 400);
+  k17_matmul((float *)(A + 0) + 400, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71168);
+  k16_step_mul((float *)(A + 184768) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 350);
+  k17_matmul((float *)(A + 0) + 350, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71168);
+  k16_step_mul((float *)(A + 178368) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 300);
+  k17_matmul((float *)(A + 0) + 300, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71168);
+  k16_step_mul((float *)(A + 171968) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 250);
+  k17_matmul((float *)(A + 0) + 250, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71168);
+  k16_step_mul((float *)(A + 165568) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 200);
+  k17_matmul((float *)(A + 0) + 200, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71168);
+  k16_step_mul((float *)(A + 159168) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 150);
+  k17_matmul((float *)(A + 0) + 150, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71168);
+  k16_step_mul((float *)(A + 152768) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 100);
+  k17_matmul((float *)(A + 0) + 100, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71168);
+  k16_step_mul((float *)(A + 146368) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 50);
+  k17_matmul((float *)(A + 0) + 50, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71168);
+  k16_step_mul((float *)(A + 74368) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 0);
+  k18_matmul((float *)(A + 0) + 0, in->x + 0, (float *)(A + 64000) + 0, A + 138368);
+  k19_stack((float *)(A + 0) + 50, (float *)(A + 0) + 100, (float *)(A + 0) + 150, (float *)(A + 0) + 200, (float *)(A + 0) + 250, (float *)(A + 0) + 300, (float *)(A + 0) + 350, (float *)(A + 0) + 400, (float *)(A + 0) + 450, (float *)(A + 138368) + 0);
+  k20_matmul((float *)(A + 138368) + 0, (float *)(A + 80768) + 0, (float *)(A + 203968) + 0, A + 214016);
+  k21_sum_to((float *)(A + 0) + 0, (float *)(A + 64256) + 0);
+  k22_matmul((float *)(A + 71040) + 0, (float *)(A + 197568) + 0, (float *)(A + 64512) + 0, A + 70912);
+  k13_sum_to((float *)(A + 71040) + 0, (float *)(A + 70720) + 0);
+  k23_mul((float *)(A + 70656) + 0, (float *)(A + 64768) + 0);
 }
 
 float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads, sine_rnn_outputs *out, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
@@ -1598,14 +1579,14 @@ float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads,
   (void)grads, (void)out, (void)metrics;
   (void)P, (void)A;
   sine_rnn_grad_1(P, in, A, seed);
-  if (out) k10_copy((float *)(A + 196096) + 0, out->prediction);
-  k24_copy((float *)(A + 196224) + 0, &loss);
+  if (out) k9_copy((float *)(A + 70784) + 0, out->prediction);
+  k24_copy((float *)(A + 64768) + 0, &loss);
   k25_copy((float *)(A + 64000) + 0, grads + 0);
-  k26_copy((float *)(A + 64256) + 0, grads + 64);
-  k27_copy((float *)(A + 196480) + 0, grads + 2576);
-  k27_copy((float *)(A + 196480) + 0, grads + 2640);
-  k28_copy((float *)(A + 196736) + 0, grads + 2704);
-  k29_copy((float *)(A + 196032) + 0, grads + 2768);
+  k26_copy((float *)(A + 203968) + 0, grads + 64);
+  k27_copy((float *)(A + 64256) + 0, grads + 2576);
+  k27_copy((float *)(A + 64256) + 0, grads + 2640);
+  k28_copy((float *)(A + 64512) + 0, grads + 2704);
+  k29_copy((float *)(A + 70720) + 0, grads + 2768);
   return loss;
 }
 
@@ -1613,90 +1594,74 @@ static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch 
   (void)P, (void)in, (void)A, (void)seed;
   k0_transpose(P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0);
   k1_matmul(in->x + 0, (float *)(A + 0) + 0, (float *)(A + 256) + 0, A + 64256);
-  k2_add(P + 2640 /* rnn1.bias_hh */, (float *)(A + 64320) + 0);
-  k3_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 70720) + 0);
-  k11_add_add_relu((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64320) + 0, (float *)(A + 80768) + 0, (float *)(A + 87168) + 0);
-  k5_matmul((float *)(A + 87168) + 0, (float *)(A + 70720) + 0, (float *)(A + 64256) + 0, A + 144768);
-  k6_add((float *)(A + 64256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 146368) + 0);
-  k11_add_add_relu((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 146368) + 0, (float *)(A + 64256) + 0, (float *)(A + 87168) + 1600);
-  k5_matmul((float *)(A + 87168) + 1600, (float *)(A + 70720) + 0, (float *)(A + 144768) + 0, A + 151168);
-  k6_add((float *)(A + 144768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 152768) + 0);
-  k11_add_add_relu((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 152768) + 0, (float *)(A + 144768) + 0, (float *)(A + 87168) + 3200);
-  k5_matmul((float *)(A + 87168) + 3200, (float *)(A + 70720) + 0, (float *)(A + 151168) + 0, A + 157568);
-  k6_add((float *)(A + 151168) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 159168) + 0);
-  k11_add_add_relu((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 159168) + 0, (float *)(A + 151168) + 0, (float *)(A + 87168) + 4800);
-  k5_matmul((float *)(A + 87168) + 4800, (float *)(A + 70720) + 0, (float *)(A + 157568) + 0, A + 163968);
-  k6_add((float *)(A + 157568) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 165568) + 0);
-  k11_add_add_relu((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 165568) + 0, (float *)(A + 157568) + 0, (float *)(A + 87168) + 6400);
-  k5_matmul((float *)(A + 87168) + 6400, (float *)(A + 70720) + 0, (float *)(A + 163968) + 0, A + 170368);
-  k6_add((float *)(A + 163968) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 171968) + 0);
-  k11_add_add_relu((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 171968) + 0, (float *)(A + 163968) + 0, (float *)(A + 87168) + 8000);
-  k5_matmul((float *)(A + 87168) + 8000, (float *)(A + 70720) + 0, (float *)(A + 170368) + 0, A + 176768);
-  k6_add((float *)(A + 170368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 178368) + 0);
-  k11_add_add_relu((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 178368) + 0, (float *)(A + 170368) + 0, (float *)(A + 87168) + 9600);
-  k5_matmul((float *)(A + 87168) + 9600, (float *)(A + 70720) + 0, (float *)(A + 176768) + 0, A + 183168);
-  k6_add((float *)(A + 176768) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 184768) + 0);
-  k11_add_add_relu((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 184768) + 0, (float *)(A + 176768) + 0, (float *)(A + 87168) + 11200);
-  k5_matmul((float *)(A + 87168) + 11200, (float *)(A + 70720) + 0, (float *)(A + 183168) + 0, A + 189568);
-  k6_add((float *)(A + 183168) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 191168) + 0);
-  k11_add_add_relu((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 191168) + 0, (float *)(A + 183168) + 0, (float *)(A + 87168) + 12800);
-  k5_matmul((float *)(A + 87168) + 12800, (float *)(A + 70720) + 0, (float *)(A + 189568) + 0, A + 195968);
-  k6_add((float *)(A + 189568) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 70656) + 0);
-  k7_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
-  k11_add_add_relu((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 70656) + 0, (float *)(A + 189568) + 0, (float *)(A + 197568) + 0);
-  k8_matmul((float *)(A + 197568) + 0, (float *)(A + 0) + 0, (float *)(A + 195968) + 0, A + 70656);
-  k30_add_sub_mul((float *)(A + 195968) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 196096) + 0, (float *)(A + 196224) + 0);
-  k13_sum_to((float *)(A + 196224) + 0, (float *)(A + 195968) + 0);
-  k14_mul_addn((float *)(A + 196096) + 0, (float *)(A + 196224) + 0);
-  k15_matmul((float *)(A + 196224) + 0, P + 2704 /* dense1.weight */, (float *)(A + 70656) + 0, A + 196032);
-  k16_step_mul((float *)(A + 189568) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 450);
-  k17_matmul((float *)(A + 0) + 450, P + 64 /* rnn1.weight_hh */, (float *)(A + 189568) + 0, A + 70656);
-  k16_step_mul((float *)(A + 183168) + 0, (float *)(A + 189568) + 0, (float *)(A + 0) + 400);
-  k17_matmul((float *)(A + 0) + 400, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 176768) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 350);
-  k17_matmul((float *)(A + 0) + 350, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 170368) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 300);
-  k17_matmul((float *)(A + 0) + 300, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 163968) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 250);
-  k17_matmul((float *)(A + 0) + 250, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 157568) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 200);
-  k17_matmul((float *)(A + 0) + 200, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 151168) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 150);
-  k17_matmul((float *)(A + 0) + 150, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 144768) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 100);
-  k17_matmul((float *)(A + 0) + 100, P + 64 /* rnn1.weight_hh */, (float *)(A + 70656) + 0, A + 77056);
-  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 70656) + 0, (float *)(A + 0) + 50);
-  k17_matmul((float *)(A + 0) + 50, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 70656);
-  k16_step_mul((float *)(A + 80768) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 0);
-  k18_matmul((float *)(A + 0) + 0, in->x + 0, (float *)(A + 64000) + 0, A + 144768);
-  k31_mul((float *)(A + 64000) + 0, (float *)(A + 196352) + 0);
-  k32_sum_to((float *)(A + 196352) + 0, (float *)(A + 196032) + 0);
-  k19_stack((float *)(A + 0) + 50, (float *)(A + 0) + 100, (float *)(A + 0) + 150, (float *)(A + 0) + 200, (float *)(A + 0) + 250, (float *)(A + 0) + 300, (float *)(A + 0) + 350, (float *)(A + 0) + 400, (float *)(A + 0) + 450, (float *)(A + 203968) + 0);
-  k20_matmul((float *)(A + 203968) + 0, (float *)(A + 87168) + 0, (float *)(A + 64256) + 0, A + 144768);
-  k33_mul((float *)(A + 64256) + 0, (float *)(A + 203968) + 0);
-  k34_sum_to((float *)(A + 203968) + 0, (float *)(A + 196096) + 0);
-  k21_sum_to((float *)(A + 0) + 0, (float *)(A + 196352) + 0);
-  k31_mul((float *)(A + 196352) + 0, (float *)(A + 196608) + 0);
-  k35_sum_to((float *)(A + 196608) + 0, (float *)(A + 196160) + 0);
-  k22_matmul((float *)(A + 196224) + 0, (float *)(A + 197568) + 0, (float *)(A + 196608) + 0, A + 196864);
-  k31_mul((float *)(A + 196608) + 0, (float *)(A + 0) + 0);
-  k36_sum_to((float *)(A + 0) + 0, (float *)(A + 256) + 0);
-  k13_sum_to((float *)(A + 196224) + 0, (float *)(A + 0) + 0);
-  k37_mul((float *)(A + 0) + 0, (float *)(A + 196224) + 0);
-  k38_sum_to((float *)(A + 196224) + 0, (float *)(A + 196288) + 0);
-  k39_addn_sqrt_add((float *)(A + 196032) + 0, (float *)(A + 196096) + 0, (float *)(A + 196160) + 0, (float *)(A + 256) + 0, (float *)(A + 196288) + 0, (float *)(A + 196224) + 0);
-  k40_mul((float *)(A + 64000) + 0, (float *)(A + 196224) + 0, (float *)(A + 64) + 0);
-  k41_mul((float *)(A + 64256) + 0, (float *)(A + 196224) + 0, (float *)(A + 320) + 0);
-  k40_mul((float *)(A + 196352) + 0, (float *)(A + 196224) + 0, (float *)(A + 10368) + 0);
-  k40_mul((float *)(A + 196608) + 0, (float *)(A + 196224) + 0, (float *)(A + 196352) + 0);
-  k42_mul((float *)(A + 0) + 0, (float *)(A + 196224) + 0, (float *)(A + 196288) + 0);
-  k23_mul((float *)(A + 195968) + 0, (float *)(A + 0) + 0);
-  k43_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 64) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 196608) + 0, (float *)(A + 10624) + 0);
-  k44_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 320) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 10880) + 0, (float *)(A + 20928) + 0);
-  k43_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 10368) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 64) + 0, (float *)(A + 320) + 0);
-  k43_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 10368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 576) + 0, (float *)(A + 832) + 0);
-  k43_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 196352) + 0, P + 2704 /* dense1.weight */, (float *)(A + 1088) + 0, (float *)(A + 1344) + 0);
-  k45_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 196288) + 0, P + 2768 /* dense1.bias */, (float *)(A + 196352) + 0, (float *)(A + 196416) + 0);
+  k2_transpose(P + 64 /* rnn1.weight_hh */, (float *)(A + 64320) + 0);
+  k10_add_add_add((float *)(A + 256) + 0, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, (float *)(A + 74368) + 0, (float *)(A + 80768) + 0);
+  k4_matmul((float *)(A + 80768) + 0, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 50, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 146368) + 0, (float *)(A + 80768) + 1600);
+  k4_matmul((float *)(A + 80768) + 1600, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 100, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 152768) + 0, (float *)(A + 80768) + 3200);
+  k4_matmul((float *)(A + 80768) + 3200, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 150, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 159168) + 0, (float *)(A + 80768) + 4800);
+  k4_matmul((float *)(A + 80768) + 4800, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 200, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 165568) + 0, (float *)(A + 80768) + 6400);
+  k4_matmul((float *)(A + 80768) + 6400, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 250, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 171968) + 0, (float *)(A + 80768) + 8000);
+  k4_matmul((float *)(A + 80768) + 8000, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 300, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 178368) + 0, (float *)(A + 80768) + 9600);
+  k4_matmul((float *)(A + 80768) + 9600, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 350, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 184768) + 0, (float *)(A + 80768) + 11200);
+  k4_matmul((float *)(A + 80768) + 11200, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k11_add_add_add((float *)(A + 256) + 400, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 191168) + 0, (float *)(A + 80768) + 12800);
+  k4_matmul((float *)(A + 80768) + 12800, (float *)(A + 64320) + 0, (float *)(A + 138368) + 0, A + 144768);
+  k6_transpose(P + 2704 /* dense1.weight */, (float *)(A + 0) + 0);
+  k11_add_add_add((float *)(A + 256) + 450, P + 2576 /* rnn1.bias_ih */, (float *)(A + 138368) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 64256) + 0, (float *)(A + 197568) + 0);
+  k7_matmul((float *)(A + 197568) + 0, (float *)(A + 0) + 0, (float *)(A + 70656) + 0, A + 70784);
+  k30_add_sub_mul((float *)(A + 70656) + 0, P + 2768 /* dense1.bias */, in->y + 0, (float *)(A + 70784) + 0, (float *)(A + 70912) + 0);
+  k13_sum_to((float *)(A + 70912) + 0, (float *)(A + 70656) + 0);
+  k14_mul_addn((float *)(A + 70784) + 0, (float *)(A + 70912) + 0);
+  k15_matmul((float *)(A + 70912) + 0, P + 2704 /* dense1.weight */, (float *)(A + 138368) + 0, A + 70720);
+  k16_step_mul((float *)(A + 64256) + 0, (float *)(A + 138368) + 0, (float *)(A + 0) + 450);
+  k17_matmul((float *)(A + 0) + 450, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71040);
+  k16_step_mul((float *)(A + 191168) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 400);
+  k17_matmul((float *)(A + 0) + 400, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71040);
+  k16_step_mul((float *)(A + 184768) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 350);
+  k17_matmul((float *)(A + 0) + 350, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71040);
+  k16_step_mul((float *)(A + 178368) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 300);
+  k17_matmul((float *)(A + 0) + 300, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71040);
+  k16_step_mul((float *)(A + 171968) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 250);
+  k17_matmul((float *)(A + 0) + 250, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71040);
+  k16_step_mul((float *)(A + 165568) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 200);
+  k17_matmul((float *)(A + 0) + 200, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71040);
+  k16_step_mul((float *)(A + 159168) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 150);
+  k17_matmul((float *)(A + 0) + 150, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71040);
+  k16_step_mul((float *)(A + 152768) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 100);
+  k17_matmul((float *)(A + 0) + 100, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71040);
+  k16_step_mul((float *)(A + 146368) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 50);
+  k17_matmul((float *)(A + 0) + 50, P + 64 /* rnn1.weight_hh */, (float *)(A + 64256) + 0, A + 71040);
+  k16_step_mul((float *)(A + 74368) + 0, (float *)(A + 64256) + 0, (float *)(A + 0) + 0);
+  k18_matmul((float *)(A + 0) + 0, in->x + 0, (float *)(A + 64000) + 0, A + 138368);
+  k31_mul((float *)(A + 64000) + 0, (float *)(A + 64256) + 0);
+  k32_sum_to((float *)(A + 64256) + 0, (float *)(A + 70720) + 0);
+  k19_stack((float *)(A + 0) + 50, (float *)(A + 0) + 100, (float *)(A + 0) + 150, (float *)(A + 0) + 200, (float *)(A + 0) + 250, (float *)(A + 0) + 300, (float *)(A + 0) + 350, (float *)(A + 0) + 400, (float *)(A + 0) + 450, (float *)(A + 138368) + 0);
+  k20_matmul((float *)(A + 138368) + 0, (float *)(A + 80768) + 0, (float *)(A + 203968) + 0, A + 214016);
+  k33_mul((float *)(A + 203968) + 0, (float *)(A + 214016) + 0);
+  k34_sum_to((float *)(A + 214016) + 0, (float *)(A + 70784) + 0);
+  k21_sum_to((float *)(A + 0) + 0, (float *)(A + 64256) + 0);
+  k31_mul((float *)(A + 64256) + 0, (float *)(A + 64512) + 0);
+  k35_sum_to((float *)(A + 64512) + 0, (float *)(A + 70848) + 0);
+  k22_matmul((float *)(A + 70912) + 0, (float *)(A + 197568) + 0, (float *)(A + 64512) + 0, A + 64768);
+  k31_mul((float *)(A + 64512) + 0, (float *)(A + 64896) + 0);
+  k36_sum_to((float *)(A + 64896) + 0, (float *)(A + 64768) + 0);
+  k13_sum_to((float *)(A + 70912) + 0, (float *)(A + 64832) + 0);
+  k37_mul((float *)(A + 64832) + 0, (float *)(A + 70912) + 0);
+  k38_sum_to((float *)(A + 70912) + 0, (float *)(A + 70976) + 0);
+  k39_addn_sqrt_add((float *)(A + 70720) + 0, (float *)(A + 70784) + 0, (float *)(A + 70848) + 0, (float *)(A + 64768) + 0, (float *)(A + 70976) + 0, (float *)(A + 70912) + 0);
+  k23_mul((float *)(A + 70656) + 0, (float *)(A + 64768) + 0);
+  k40_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 64000) + 0, (float *)(A + 70912) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 64896) + 0, (float *)(A + 65152) + 0);
+  k41_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 203968) + 0, (float *)(A + 70912) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 214016) + 0, (float *)(A + 224064) + 0);
+  k42_mul_mul_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 64256) + 0, (float *)(A + 70912) + 0, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, (float *)(A + 65408) + 0, (float *)(A + 65664) + 0, (float *)(A + 65920) + 0, (float *)(A + 66176) + 0);
+  k40_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 64512) + 0, (float *)(A + 70912) + 0, P + 2704 /* dense1.weight */, (float *)(A + 66432) + 0, (float *)(A + 66688) + 0);
+  k43_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 64832) + 0, (float *)(A + 70912) + 0, P + 2768 /* dense1.bias */, (float *)(A + 70976) + 0, (float *)(A + 66944) + 0);
 }
 
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
@@ -1706,19 +1671,19 @@ float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metr
   (void)metrics;
   (void)P, (void)A;
   sine_rnn_train_step_1(P, in, A, seed);
-  k24_copy((float *)(A + 0) + 0, &loss);
-  k25_copy((float *)(A + 196608) + 0, params + 2784);
-  k25_copy((float *)(A + 10624) + 0, params + 0);
-  k26_copy((float *)(A + 10880) + 0, params + 2848);
-  k26_copy((float *)(A + 20928) + 0, params + 64);
-  k27_copy((float *)(A + 64) + 0, params + 5360);
-  k27_copy((float *)(A + 320) + 0, params + 2576);
-  k27_copy((float *)(A + 576) + 0, params + 5424);
-  k27_copy((float *)(A + 832) + 0, params + 2640);
-  k28_copy((float *)(A + 1088) + 0, params + 5488);
-  k28_copy((float *)(A + 1344) + 0, params + 2704);
-  k29_copy((float *)(A + 196352) + 0, params + 5552);
-  k29_copy((float *)(A + 196416) + 0, params + 2768);
+  k24_copy((float *)(A + 64768) + 0, &loss);
+  k25_copy((float *)(A + 64896) + 0, params + 2784);
+  k25_copy((float *)(A + 65152) + 0, params + 0);
+  k26_copy((float *)(A + 214016) + 0, params + 2848);
+  k26_copy((float *)(A + 224064) + 0, params + 64);
+  k27_copy((float *)(A + 65408) + 0, params + 5360);
+  k27_copy((float *)(A + 65664) + 0, params + 2576);
+  k27_copy((float *)(A + 65920) + 0, params + 5424);
+  k27_copy((float *)(A + 66176) + 0, params + 2640);
+  k28_copy((float *)(A + 66432) + 0, params + 5488);
+  k28_copy((float *)(A + 66688) + 0, params + 2704);
+  k29_copy((float *)(A + 70976) + 0, params + 5552);
+  k29_copy((float *)(A + 66944) + 0, params + 2768);
   return loss;
 }
 
@@ -1736,19 +1701,13 @@ static void sine_rnn_apply_1(const float *restrict P, const float *restrict in, 
   k36_sum_to((float *)(A + 320) + 0, (float *)(A + 192) + 0);
   k37_mul(in + 2768 /* grad.dense1.bias */, (float *)(A + 320) + 0);
   k38_sum_to((float *)(A + 320) + 0, (float *)(A + 384) + 0);
-  k46_addn_sqrt_add((float *)(A + 256) + 0, (float *)(A + 0) + 0, (float *)(A + 64) + 0, (float *)(A + 128) + 0, (float *)(A + 192) + 0, (float *)(A + 384) + 0, (float *)(A + 320) + 0);
-  k40_mul(in + 0 /* grad.rnn1.weight_ih */, (float *)(A + 320) + 0, (float *)(A + 0) + 0);
-  k41_mul(in + 64 /* grad.rnn1.weight_hh */, (float *)(A + 320) + 0, (float *)(A + 10368) + 0);
-  k40_mul(in + 2576 /* grad.rnn1.bias_ih */, (float *)(A + 320) + 0, (float *)(A + 448) + 0);
-  k40_mul(in + 2640 /* grad.rnn1.bias_hh */, (float *)(A + 320) + 0, (float *)(A + 704) + 0);
-  k40_mul(in + 2704 /* grad.dense1.weight */, (float *)(A + 320) + 0, (float *)(A + 960) + 0);
-  k42_mul(in + 2768 /* grad.dense1.bias */, (float *)(A + 320) + 0, (float *)(A + 256) + 0);
-  k43_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, (float *)(A + 0) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 1216) + 0, (float *)(A + 1472) + 0);
-  k44_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, (float *)(A + 10368) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 20416) + 0, (float *)(A + 30464) + 0);
-  k43_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, (float *)(A + 448) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 0) + 0, (float *)(A + 1728) + 0);
-  k43_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, (float *)(A + 704) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 448) + 0, (float *)(A + 1984) + 0);
-  k43_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, (float *)(A + 960) + 0, P + 2704 /* dense1.weight */, (float *)(A + 704) + 0, (float *)(A + 2240) + 0);
-  k45_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, (float *)(A + 256) + 0, P + 2768 /* dense1.bias */, (float *)(A + 320) + 0, (float *)(A + 384) + 0);
+  k44_addn_sqrt_add((float *)(A + 256) + 0, (float *)(A + 0) + 0, (float *)(A + 64) + 0, (float *)(A + 128) + 0, (float *)(A + 192) + 0, (float *)(A + 384) + 0, (float *)(A + 320) + 0);
+  k40_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, in + 0 /* grad.rnn1.weight_ih */, (float *)(A + 320) + 0, P + 0 /* rnn1.weight_ih */, (float *)(A + 0) + 0, (float *)(A + 448) + 0);
+  k41_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, in + 64 /* grad.rnn1.weight_hh */, (float *)(A + 320) + 0, P + 64 /* rnn1.weight_hh */, (float *)(A + 10368) + 0, (float *)(A + 20416) + 0);
+  k40_mul_mul_add(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, in + 2576 /* grad.rnn1.bias_ih */, (float *)(A + 320) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 704) + 0, (float *)(A + 960) + 0);
+  k40_mul_mul_add(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, in + 2640 /* grad.rnn1.bias_hh */, (float *)(A + 320) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 1216) + 0, (float *)(A + 1472) + 0);
+  k40_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, in + 2704 /* grad.dense1.weight */, (float *)(A + 320) + 0, P + 2704 /* dense1.weight */, (float *)(A + 1728) + 0, (float *)(A + 1984) + 0);
+  k43_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, in + 2768 /* grad.dense1.bias */, (float *)(A + 320) + 0, P + 2768 /* dense1.bias */, (float *)(A + 256) + 0, (float *)(A + 384) + 0);
 }
 
 void sine_rnn_apply(float *params, const float *grads, void *arena) {
@@ -1758,17 +1717,17 @@ void sine_rnn_apply(float *params, const float *grads, void *arena) {
   const float *in = grads;
   (void)P, (void)A;
   sine_rnn_apply_1(P, in, A, seed);
-  k25_copy((float *)(A + 1216) + 0, params + 2784);
-  k25_copy((float *)(A + 1472) + 0, params + 0);
-  k26_copy((float *)(A + 20416) + 0, params + 2848);
-  k26_copy((float *)(A + 30464) + 0, params + 64);
-  k27_copy((float *)(A + 0) + 0, params + 5360);
-  k27_copy((float *)(A + 1728) + 0, params + 2576);
-  k27_copy((float *)(A + 448) + 0, params + 5424);
-  k27_copy((float *)(A + 1984) + 0, params + 2640);
-  k28_copy((float *)(A + 704) + 0, params + 5488);
-  k28_copy((float *)(A + 2240) + 0, params + 2704);
-  k29_copy((float *)(A + 320) + 0, params + 5552);
+  k25_copy((float *)(A + 0) + 0, params + 2784);
+  k25_copy((float *)(A + 448) + 0, params + 0);
+  k26_copy((float *)(A + 10368) + 0, params + 2848);
+  k26_copy((float *)(A + 20416) + 0, params + 64);
+  k27_copy((float *)(A + 704) + 0, params + 5360);
+  k27_copy((float *)(A + 960) + 0, params + 2576);
+  k27_copy((float *)(A + 1216) + 0, params + 5424);
+  k27_copy((float *)(A + 1472) + 0, params + 2640);
+  k28_copy((float *)(A + 1728) + 0, params + 5488);
+  k28_copy((float *)(A + 1984) + 0, params + 2704);
+  k29_copy((float *)(A + 256) + 0, params + 5552);
   k29_copy((float *)(A + 384) + 0, params + 2768);
 }
 
@@ -1790,12 +1749,11 @@ void sine_rnn_step_prepare(const float *params, float *step_params) {
 
 static void sine_rnn_step_1(const float *restrict P, const sine_rnn_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k47_matmul(in->x + 0, P + 0 /* rnn1.weight_ih, transposed */, (float *)(A + 0) + 0);
-  k48_matmul(in->state0 + 0, P + 64 /* rnn1.weight_hh, transposed */, (float *)(A + 256) + 0);
-  k49_add((float *)(A + 256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 512) + 0);
-  k50_add_add_relu((float *)(A + 0) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 512) + 0, (float *)(A + 256) + 0);
-  k51_matmul((float *)(A + 256) + 0, P + 2704 /* dense1.weight, transposed */, (float *)(A + 0) + 0);
-  k52_add((float *)(A + 0) + 0, P + 2768 /* dense1.bias */, (float *)(A + 64) + 0);
+  k45_matmul(in->x + 0, P + 0 /* rnn1.weight_ih, transposed */, (float *)(A + 0) + 0);
+  k46_matmul(in->state0 + 0, P + 64 /* rnn1.weight_hh, transposed */, (float *)(A + 256) + 0);
+  k47_add_add_add((float *)(A + 0) + 0, P + 2576 /* rnn1.bias_ih */, (float *)(A + 256) + 0, P + 2640 /* rnn1.bias_hh */, (float *)(A + 512) + 0);
+  k48_matmul((float *)(A + 512) + 0, P + 2704 /* dense1.weight, transposed */, (float *)(A + 0) + 0);
+  k49_add((float *)(A + 0) + 0, P + 2768 /* dense1.bias */, (float *)(A + 64) + 0);
 }
 
 void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena) {
@@ -1809,8 +1767,8 @@ void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_r
   in_.state0 = state->state0;
   (void)P, (void)A;
   sine_rnn_step_1(P, in, A, seed);
-  if (out) k53_copy((float *)(A + 64) + 0, out->prediction);
-  k28_copy((float *)(A + 256) + 0, state->state0);
+  if (out) k50_copy((float *)(A + 64) + 0, out->prediction);
+  k28_copy((float *)(A + 512) + 0, state->state0);
 }
 
 void sine_rnn_reset(sine_rnn_state *state) {
@@ -1818,7 +1776,7 @@ void sine_rnn_reset(sine_rnn_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_rnn_tool_arena[5] = {88768, 261568, 261568, 40512, 11904};
+const long sine_rnn_tool_arena[5] = {88768, 246656, 246656, 30464, 11904};
 const int sine_rnn_tool_dtype = 4; /* bytes per element */
 const int sine_rnn_tool_nparams = 12;
 const char *const sine_rnn_tool_inputs[] = {"x", "y", 0};

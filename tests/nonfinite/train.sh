@@ -42,6 +42,7 @@ for how in "--backend c" "--backend interp" "--threads 2"; do
     "$rnnc" train $sgd --data sine --epochs 2 --resume "$tmp/ck.safetensors" --lr 1000 $how -o "$tmp/ck.safetensors"
   case "$last" in
     *": the loss is inf; stopped ($lr_hint); $tmp/ck.safetensors holds epoch 1") ;;
+    *": after the update, "*" holds "*"; stopped ($lr_hint); $tmp/ck.safetensors holds epoch 1") ;; # FMA diverges otherwise
     *) echo "FAIL: $how: the message's end: $last"; failures=$((failures + 1)) ;;
   esac
   cmp -s "$tmp/ck.safetensors" "$tmp/epoch1.safetensors" || { echo "FAIL: $how: the checkpoint changed"; failures=$((failures + 1)); }
