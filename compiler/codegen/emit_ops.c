@@ -466,6 +466,53 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
   }
 }
 
+/* One row of A times B (a matrix-vector product: a streaming step, or the
+ * last row of an odd batch): ACC_REGS accumulator arrays of RNNC_LANES
+ * columns each, the width of the target's vector registers (preamble.c), in
+ * one loop over the lanes.  Each array is then one register whatever the
+ * flags: gcc -O2 keeps an array wider than a register in memory (2.5x slower
+ * with SSE), and -O3 vectorizes separate loops per array across k, with
+ * shuffles (30x slower).  What is left of N takes half as many arrays, and so
+ * on down to one, then column by column; the bounds are constants once
+ * RNNC_LANES is known, and the compiler drops the loops that never run. */
+static void matvec(Emit *e, const Product *p, long i, long N) {
+  char zero[40], s1[40], s2[40], s3[40], a0[40] = "", c0[40] = "", col[32];
+  emit_literal(e, 0, zero);
+  if (i) snprintf(a0, sizeof a0, "%ld + ", i * p->ai), snprintf(c0, sizeof c0, "%ld + ", i * p->ci);
+  char from[64] = "0", to[64]; /* the columns [from, to) done by a width */
+  for (int width = ACC_REGS; width > 0; width /= 2) {
+    char step[24] = "RNNC_LANES";
+    if (width > 1) snprintf(step, sizeof step, "(%d * RNNC_LANES)", width);
+    snprintf(to, sizeof to, "%ld / %s * %s", N, step, step);
+    emit_line(e, "for (long j = %s; j < %s; j += %s) {", from, to, step);
+    memcpy(from, to, sizeof from);
+    for (int r = 0; r < width; r++) emit_line(e, "  %s acc%d[RNNC_LANES] = {%s};", p->T, r, zero);
+    emit_line(e, "  for (long k = 0; k < %ld; k++) {", p->K);
+    emit_line(e, "    const %s *b = %s + %s + %s;", p->T, p->B, times("k", p->bk, s1), times("j", p->bj, s2));
+    emit_line(e, "    const %s x = %s[%s%s];", p->T, p->A, a0, times("k", p->ak, s1));
+    emit_line(e, "    for (int c = 0; c < RNNC_LANES; c++) {");
+    for (int r = 0; r < width; r++) {
+      snprintf(col, sizeof col, r > 1 ? "%d * RNNC_LANES + c" : r ? "RNNC_LANES + c" : "c", r);
+      emit_line(e, "      acc%d[c] = RNNC_FMA(x, b[%s], acc%d[c]);", r, times(col, p->bj, s2), r);
+    }
+    emit_line(e, "    }");
+    emit_line(e, "  }");
+    emit_line(e, "  for (int c = 0; c < RNNC_LANES; c++) {");
+    for (int r = 0; r < width; r++) {
+      snprintf(col, sizeof col, r > 1 ? "j + %d * RNNC_LANES + c" : r ? "j + RNNC_LANES + c" : "j + c", r);
+      emit_line(e, "    %s[%s%s] = acc%d[c];", p->C, c0, times(col, p->cj, s2), r);
+    }
+    emit_line(e, "  }");
+    emit_line(e, "}");
+  }
+  emit_line(e, "for (long j = %s; j < %ld; j++) {", from, N);
+  emit_line(e, "  %s sum = %s;", p->T, zero);
+  emit_line(e, "  for (long k = 0; k < %ld; k++) sum = RNNC_FMA(%s[%s%s], %s[%s + %s], sum);", p->K, p->A, a0,
+            times("k", p->ak, s1), p->B, times("k", p->bk, s2), times("j", p->bj, s3));
+  emit_line(e, "  %s[%s%s] = sum;", p->C, c0, times("j", p->cj, s1));
+  emit_line(e, "}");
+}
+
 /* A product too narrow for a vector of columns (a Dense(1) read-out at
  * batch 1): as rows of tiles, each element of C would be one chain of K
  * dependent multiply-adds.  Where A's rows and B's columns are contiguous
@@ -538,6 +585,10 @@ EMIT(MATMUL) {
    * chains of adds are independent; gcc keeps an accumulator array of 8
    * vectors in registers, not one of 16. */
   int rows = (int)(M - Mm), wide = rows ? (ACC_REGS * nr / rows) / nr * nr : nr;
+  if (rows == 1 && !p.strips) {
+    matvec(e, &p, Mm, N);
+    return;
+  }
   if (wide > N / nr * nr) wide = (int)(N / nr * nr);
   if (wide < nr) wide = nr;
   long Nw = N / wide * wide, Nr = (N - Nw) / nr * nr + Nw;

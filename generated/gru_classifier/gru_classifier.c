@@ -8,12 +8,28 @@
 
 #include <math.h>
 
+/* All 512 bits of AVX-512 registers (gcc uses 256 unless asked). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512F__)
+#pragma GCC target("prefer-vector-width=512")
+#endif
+
 /* a * b + c in products and polynomials: one rounding where the target has a fast fused
  * multiply-add; define RNNC_NO_FMA to round twice on every target. */
 #if defined(FP_FAST_FMAF) && !defined(RNNC_NO_FMA)
 #define RNNC_FMA(a, b, c) fmaf(a, b, c)
 #else
 #define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+/* floats in one vector register of the target. */
+#if defined(__AVX512F__)
+#define RNNC_LANES 16
+#elif defined(__AVX__)
+#define RNNC_LANES 8
+#elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__wasm_simd128__)
+#define RNNC_LANES 4
+#else
+#define RNNC_LANES 1
 #endif
 
 /* exp and tanh that vectorize. */
@@ -1466,39 +1482,189 @@ static void k53_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
 static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1) {
-    for (long j = 0; j < 384; j += 128) {
-      float acc0[128] = {0.0f};
-      for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 384 + j;
-        const float x0 = a0[(i + 0) * 28 + k];
-        for (int c = 0; c < 128; c++) {
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-        }
-      }
-      for (int c = 0; c < 128; c++) {
-        out[(i + 0) * 384 + j + c] = acc0[c];
+  for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    float acc4[RNNC_LANES] = {0.0f};
+    float acc5[RNNC_LANES] = {0.0f};
+    float acc6[RNNC_LANES] = {0.0f};
+    float acc7[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 384 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
     }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+      out[j + 4 * RNNC_LANES + c] = acc4[c];
+      out[j + 5 * RNNC_LANES + c] = acc5[c];
+      out[j + 6 * RNNC_LANES + c] = acc6[c];
+      out[j + 7 * RNNC_LANES + c] = acc7[c];
+    }
+  }
+  for (long j = 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 384 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+    }
+  }
+  for (long j = 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 384 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+    }
+  }
+  for (long j = 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 384 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+    float acc0[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 384 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+    }
+  }
+  for (long j = 384 / RNNC_LANES * RNNC_LANES; j < 384; j++) {
+    float sum = 0.0f;
+    for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 384 + j], sum);
+    out[j] = sum;
   }
 }
 
 /* matmul [1, 384] (specs/gru_classifier.lua:8) */
 static void k55_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1) {
-    for (long j = 0; j < 384; j += 128) {
-      float acc0[128] = {0.0f};
-      for (long k = 0; k < 128; k++) {
-        const float *b = a1 + k * 384 + j;
-        const float x0 = a0[(i + 0) * 128 + k];
-        for (int c = 0; c < 128; c++) {
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-        }
-      }
-      for (int c = 0; c < 128; c++) {
-        out[(i + 0) * 384 + j + c] = acc0[c];
+  for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    float acc4[RNNC_LANES] = {0.0f};
+    float acc5[RNNC_LANES] = {0.0f};
+    float acc6[RNNC_LANES] = {0.0f};
+    float acc7[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 128; k++) {
+      const float *b = a1 + k * 384 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
     }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+      out[j + 4 * RNNC_LANES + c] = acc4[c];
+      out[j + 5 * RNNC_LANES + c] = acc5[c];
+      out[j + 6 * RNNC_LANES + c] = acc6[c];
+      out[j + 7 * RNNC_LANES + c] = acc7[c];
+    }
+  }
+  for (long j = 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 128; k++) {
+      const float *b = a1 + k * 384 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+    }
+  }
+  for (long j = 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 128; k++) {
+      const float *b = a1 + k * 384 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+    }
+  }
+  for (long j = 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 384 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+    float acc0[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 128; k++) {
+      const float *b = a1 + k * 384 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+    }
+  }
+  for (long j = 384 / RNNC_LANES * RNNC_LANES; j < 384; j++) {
+    float sum = 0.0f;
+    for (long k = 0; k < 128; k++) sum = RNNC_FMA(a0[k], a1[k * 384 + j], sum);
+    out[j] = sum;
   }
 }
 
@@ -1530,20 +1696,95 @@ static void k57_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 
 /* matmul [1, 10] (specs/gru_classifier.lua:8) */
 static void k58_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1) {
-    for (long j = 0; j < 10; j += 10) {
-      float acc0[10] = {0.0f};
-      for (long k = 0; k < 128; k++) {
-        const float *b = a1 + k * 10 + j;
-        const float x0 = a0[(i + 0) * 128 + k];
-        for (int c = 0; c < 10; c++) {
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-        }
-      }
-      for (int c = 0; c < 10; c++) {
-        out[(i + 0) * 10 + j + c] = acc0[c];
+  for (long j = 0; j < 10 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    float acc4[RNNC_LANES] = {0.0f};
+    float acc5[RNNC_LANES] = {0.0f};
+    float acc6[RNNC_LANES] = {0.0f};
+    float acc7[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 128; k++) {
+      const float *b = a1 + k * 10 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
     }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+      out[j + 4 * RNNC_LANES + c] = acc4[c];
+      out[j + 5 * RNNC_LANES + c] = acc5[c];
+      out[j + 6 * RNNC_LANES + c] = acc6[c];
+      out[j + 7 * RNNC_LANES + c] = acc7[c];
+    }
+  }
+  for (long j = 10 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 10 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 128; k++) {
+      const float *b = a1 + k * 10 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+    }
+  }
+  for (long j = 10 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 10 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 128; k++) {
+      const float *b = a1 + k * 10 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+    }
+  }
+  for (long j = 10 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 10 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+    float acc0[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 128; k++) {
+      const float *b = a1 + k * 10 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+    }
+  }
+  for (long j = 10 / RNNC_LANES * RNNC_LANES; j < 10; j++) {
+    float sum = 0.0f;
+    for (long k = 0; k < 128; k++) sum = RNNC_FMA(a0[k], a1[k * 10 + j], sum);
+    out[j] = sum;
   }
 }
 

@@ -8,12 +8,28 @@
 
 #include <math.h>
 
+/* All 512 bits of AVX-512 registers (gcc uses 256 unless asked). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512F__)
+#pragma GCC target("prefer-vector-width=512")
+#endif
+
 /* a * b + c in products and polynomials: one rounding where the target has a fast fused
  * multiply-add; define RNNC_NO_FMA to round twice on every target. */
 #if defined(FP_FAST_FMAF) && !defined(RNNC_NO_FMA)
 #define RNNC_FMA(a, b, c) fmaf(a, b, c)
 #else
 #define RNNC_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+/* floats in one vector register of the target. */
+#if defined(__AVX512F__)
+#define RNNC_LANES 16
+#elif defined(__AVX__)
+#define RNNC_LANES 8
+#elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__wasm_simd128__)
+#define RNNC_LANES 4
+#else
+#define RNNC_LANES 1
 #endif
 
 /* rnnc's counter-based random numbers (initialisers). */
@@ -1318,69 +1334,189 @@ static void k44_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
 static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1) {
-    for (long j = 0; j < 48; j += 48) {
-      float acc0[48] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j;
-        const float x0 = a0[(i + 0) * 1 + k];
-        for (int c = 0; c < 48; c++) {
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-        }
+  for (long j = 0; j < 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    float acc4[RNNC_LANES] = {0.0f};
+    float acc5[RNNC_LANES] = {0.0f};
+    float acc6[RNNC_LANES] = {0.0f};
+    float acc7[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 1; k++) {
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
-      for (int c = 0; c < 48; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+      out[j + 4 * RNNC_LANES + c] = acc4[c];
+      out[j + 5 * RNNC_LANES + c] = acc5[c];
+      out[j + 6 * RNNC_LANES + c] = acc6[c];
+      out[j + 7 * RNNC_LANES + c] = acc7[c];
     }
   }
-  for (long i = 0; i < 1; i += 1) {
-    for (long j = 48; j < 50; j += 2) {
-      float acc0[2] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j;
-        const float x0 = a0[(i + 0) * 1 + k];
-        for (int c = 0; c < 2; c++) {
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-        }
-      }
-      for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+  for (long j = 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 50 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 1; k++) {
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
       }
     }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+    }
+  }
+  for (long j = 50 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 50 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 1; k++) {
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+    }
+  }
+  for (long j = 50 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 50 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+    float acc0[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 1; k++) {
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+    }
+  }
+  for (long j = 50 / RNNC_LANES * RNNC_LANES; j < 50; j++) {
+    float sum = 0.0f;
+    for (long k = 0; k < 1; k++) sum = RNNC_FMA(a0[k], a1[k * 50 + j], sum);
+    out[j] = sum;
   }
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
 static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 1; i += 1) {
-    for (long j = 0; j < 48; j += 48) {
-      float acc0[48] = {0.0f};
-      for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 50 + j;
-        const float x0 = a0[(i + 0) * 50 + k];
-        for (int c = 0; c < 48; c++) {
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-        }
+  for (long j = 0; j < 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    float acc4[RNNC_LANES] = {0.0f};
+    float acc5[RNNC_LANES] = {0.0f};
+    float acc6[RNNC_LANES] = {0.0f};
+    float acc7[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 50; k++) {
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
-      for (int c = 0; c < 48; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
-      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+      out[j + 4 * RNNC_LANES + c] = acc4[c];
+      out[j + 5 * RNNC_LANES + c] = acc5[c];
+      out[j + 6 * RNNC_LANES + c] = acc6[c];
+      out[j + 7 * RNNC_LANES + c] = acc7[c];
     }
   }
-  for (long i = 0; i < 1; i += 1) {
-    for (long j = 48; j < 50; j += 2) {
-      float acc0[2] = {0.0f};
-      for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 50 + j;
-        const float x0 = a0[(i + 0) * 50 + k];
-        for (int c = 0; c < 2; c++) {
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-        }
-      }
-      for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+  for (long j = 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 50 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 50; k++) {
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
       }
     }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+    }
+  }
+  for (long j = 50 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 50 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 50; k++) {
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+    }
+  }
+  for (long j = 50 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 50 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+    float acc0[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 50; k++) {
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+    }
+  }
+  for (long j = 50 / RNNC_LANES * RNNC_LANES; j < 50; j++) {
+    float sum = 0.0f;
+    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a0[k], a1[k * 50 + j], sum);
+    out[j] = sum;
   }
 }
 
