@@ -41,7 +41,10 @@ void emit_preamble(const Model *md, Buf *c) {
   buf_comment_text(c, md->spec);
   buf_printf(c, ".  Do not edit.\n *\n"
                 " * Straight-line code: each entry point calls its parts in order, each part\n"
-                " * calls shape-specialised kernels (defined once, called at every step).\n */\n"
+                " * calls shape-specialised kernels (defined once, called at every step)\n"
+                " * with arena buffers it names where it first uses them, LAYER_OP_tSTEP (d_\n"
+                " * for the backward pass; out_, metric_, grad_, new_ for results).  Values\n"
+                " * whose lifetimes do not overlap share arena space under their own names.\n */\n"
                 "#include \"%s.h\"\n\n#include <math.h>\n\n", md->name);
   /* gcc 12.2 (the fixed version is unknown) emits some one-operand shuffles
    * of 8 doubles as vpermilpd, which cannot move an element across a 128-bit
