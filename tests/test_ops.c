@@ -461,7 +461,7 @@ static void test_dropout(void) {
 static void expect_data_error(int line, OpKind op, Shape table, const double *idv, Attr at, const char *want) {
   Graph *g = ir_graph_new();
   g->cfg.dtype = DT_F64;
-  g->loc = (SrcLoc){"spec.lua", 9};
+  g->loc = (SrcLoc){.file = "spec.lua", .line = 9};
   Node *labels = ir_input(g, "labels", S(1, 3, 0, 0), DT_I32), *y;
   if (op == OP_GATHER) {
     Node *in[2] = {ir_param(g, "table", table, (Init){0}, true), labels};

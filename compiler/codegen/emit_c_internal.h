@@ -2,6 +2,7 @@
  * emit_c_internal.h - what the files of the C emitter share; only they
  * include it.  emit_c.c runs them in order (see there):
  *   entry.c     the entry points (NAME_predict, NAME_grad, ...), one graph each
+ *   names.c     the names of an entry point's arena buffers
  *   kernels.c   the calls an entry point makes and the kernels they call,
  *               each kernel defined once however often it is called
  *   params.c    NAME_init, NAME_store / NAME_load and NAME_weights
@@ -44,14 +45,28 @@ typedef struct {
   Buf header;     /* and their declarations in NAME.h */
 } Model;
 
-/* One entry point being emitted: its calls, one statement per line. */
+/* The C names of an entry point's arena buffers (names.c), and which of its
+ * functions declared each last. */
+typedef struct {
+  char **node;    /* by node id: the name of an arena buffer (a LOC_ARENA base), else NULL */
+  char **scratch; /* by item: the name of its scratch, else NULL */
+  int *node_fn, *scratch_fn; /* by node id, by item: Fn.fn of the function that declared it last */
+  int nnodes, nitems;
+} Names;
+
+/* One entry point being emitted: the calls of the function being printed
+ * (a part, or the entry point's copies of its results), one statement per
+ * line, and the declarations of the names they use. */
 typedef struct {
   Emit e;
   FnKind kind;
   const Graph *g;
   const ParamLayout *layout;
   Kernels *kernels;
+  Names names;
+  int fn;    /* the function being printed: 1, 2, ... its parts; -1 the entry point */
   Buf calls;
+  Buf decls; /* "  float *lstm1_tanh_t3 = (float *)(A + 512); ..." */
 } Fn;
 
 /* The C name of each entry point and the macro of its arena size, by FnKind. */
@@ -69,12 +84,19 @@ void emit_function(Model *md, FnKind kind);
 /* Is r a recurrent state the streaming step carries to the next step? */
 bool is_next_state(const Result *r);
 
+/* ---- names.c ---- */
+
+/* Names every arena buffer and scratch of plan p (of entry point kind). */
+void names_build(Names *names, const Plan *p, FnKind kind);
+void names_free(Names *names);
+
 /* ---- kernels.c ---- */
 
 /* The bytes of arena scratch item it's kernel works in (memplan places
  * them; emit_item passes them): what emitting it asks of emit_scratch. */
 long emit_item_scratch(const Fn *f, const Item *it);
-/* The call of item it (a kernel for one node, or a fused loop) in f->calls. */
+/* The call of item it (a kernel for one node, or a fused loop) in f->calls;
+ * the names it uses that f->fn has not declared yet, in f->decls. */
 void emit_item(Fn *f, const Item *it);
 /* A call in f->calls copying the value of node x to `dest` (a contiguous
  * buffer of the caller's). */

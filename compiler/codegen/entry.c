@@ -87,45 +87,55 @@ static void entry_prologue(Model *md, FnKind kind, const Graph *g) {
   buf_printf(c, "  (void)P, (void)A;\n");
 }
 
-/* Emits g's items as calls, splits them into parts; returns their count. */
+/* f->decls then f->calls into b; both emptied. */
+static void flush_calls(Fn *f, Buf *b) {
+  buf_printf(b, "%s%s", buf_str(&f->decls), buf_str(&f->calls));
+  buf_free(&f->decls);
+  buf_free(&f->calls);
+}
+
+/* Emits g's items as calls in parts of at most CALLS_PER_PART (an item is
+ * one call); a part declares the name of a buffer just before its first
+ * call that uses it (declared at the top, the pointers would all be live
+ * across the whole part: gcc's register allocation took twice as long).
+ * Returns the number of parts. */
 static int emit_parts(Model *md, FnKind kind, Fn *f) {
   const Plan *plan = f->e.plan;
-  for (int i = 0; i < plan->nitems; i++) emit_item(f, &plan->items[i]);
-  int parts = 0;
-  const char *p = buf_str(&f->calls);
   char in_type[160]; /* what the parts read besides parameters: apply reads the gradients */
   if (kind == FN_APPLY) snprintf(in_type, sizeof in_type, "%s", md->T);
   else snprintf(in_type, sizeof in_type, "%s_%s", md->name, kind == FN_STREAM ? "stream_in" : "batch");
-  while (*p) {
-    parts++;
+  int parts = 0;
+  for (int i = 0; i < plan->nitems;) {
+    f->fn = ++parts;
     buf_printf(&md->source, "static void %s_%s_%d(const %s *restrict P, const %s *restrict in, "
                "char *restrict A, uint64_t seed) {\n  (void)P, (void)in, (void)A, (void)seed;\n",
                md->name, fn_names[kind].name, parts, md->T, in_type);
-    for (int k = 0; k < CALLS_PER_PART && *p; k++) {
-      const char *eol = strchr(p, '\n');
-      buf_printf(&md->source, "%.*s\n", (int)(eol - p), p);
-      p = eol + 1;
+    for (int k = 0; k < CALLS_PER_PART && i < plan->nitems; k++) {
+      emit_item(f, &plan->items[i++]);
+      flush_calls(f, &md->source);
     }
     buf_printf(&md->source, "}\n\n");
   }
   return parts;
 }
 
-/* Copies every result out: outputs and metrics only when asked for. */
+/* Copies every result out (outputs and metrics only when asked for), after
+ * declaring the names of the buffers they are in (a few). */
 static void emit_results(Model *md, Fn *f) {
   const Graph *g = f->g;
+  Buf copies = {0};
+  f->fn = -1;
   for (int i = 0; i < g->nresults; i++) {
     const Result *r = &g->results[i];
     char dest[200];
-    Buf before = f->calls;
-    f->calls = (Buf){0};
     emit_copy_out(f, r->node, destination(md, r, dest));
     const char *guard = r->role == ROLE_METRIC ? "metrics" : r->role == ROLE_OUTPUT && !is_next_state(r) ? "out" : NULL;
-    if (guard) buf_printf(&md->source, "  if (%s) %s", guard, f->calls.s + 2);
-    else buf_printf(&md->source, "%s", f->calls.s);
+    if (guard) buf_printf(&copies, "  if (%s) %s", guard, f->calls.s + 2);
+    else buf_printf(&copies, "%s", f->calls.s);
     buf_free(&f->calls);
-    f->calls = before;
   }
+  f->calls = copies;
+  flush_calls(f, &md->source);
 }
 
 /* NAME_reset: every carried state back to its initial value. */
@@ -162,6 +172,7 @@ void emit_function(Model *md, FnKind kind) {
   for (int i = 0; i < plan->nitems; i++) plan->items[i].scratch = emit_item_scratch(&f, &plan->items[i]);
   memplan_assign(plan);
   md->arena[kind] = plan->arena_bytes;
+  names_build(&f.names, plan, kind);
   int parts = emit_parts(md, kind, &f);
   Buf decl = {0};
   entry_decl(md, kind, &decl);
@@ -174,7 +185,7 @@ void emit_function(Model *md, FnKind kind) {
   emit_results(md, &f);
   buf_printf(&md->source, kind == FN_GRAD || kind == FN_STEP ? "  return loss;\n}\n\n" : "}\n\n");
   buf_free(&decl);
-  buf_free(&f.calls);
+  names_free(&f.names);
   plan_free(plan);
   free(prepared);
   if (kind == FN_STREAM) emit_reset(md);

@@ -52,25 +52,70 @@ void kernels_free(Kernels *k) {
 
 /* ---- the calls ---- */
 
+/* " + 128", or "" for 0. */
+static const char *plus(long off, char buf[static 24]) {
+  if (off) snprintf(buf, 24, " + %ld", off);
+  else buf[0] = 0;
+  return buf;
+}
+
+/* "(float *)(A + 512)", or "(float *)A" at offset 0. */
+static void arena_at(Buf *b, const char *T, long off) {
+  if (off) buf_printf(b, "(%s *)(A + %ld)", T, off);
+  else buf_printf(b, "(%s *)A", T);
+}
+
+/* The name of arena buffer b (names.c), declared in f->decls the first time
+ * the function being printed uses it: "  float *x = (float *)(A + 512); /+ [1, 50] +/". */
+static const char *buffer_name(Fn *f, const Node *b) {
+  Names *nm = &f->names;
+  if (!nm->node[b->id]) die("arena buffer %%%d (%s) has no name", b->id, ir_ops[b->op].name);
+  if (nm->node_fn[b->id] != f->fn) {
+    nm->node_fn[b->id] = f->fn;
+    const char *T = emit_ctype(b->dtype);
+    buf_printf(&f->decls, "  %s *%s = ", T, nm->node[b->id]);
+    arena_at(&f->decls, T, f->e.plan->loc[b->id].offset);
+    buf_printf(&f->decls, "; /* ");
+    emit_shape(&f->decls, b->shape);
+    buf_printf(&f->decls, " */\n");
+  }
+  return nm->node[b->id];
+}
+
+/* The name of the scratch of item it, declared likewise. */
+static const char *scratch_name(Fn *f, const Item *it) {
+  Names *nm = &f->names;
+  int i = (int)(it - f->e.plan->items);
+  if (nm->scratch_fn[i] != f->fn) {
+    nm->scratch_fn[i] = f->fn;
+    char at[24];
+    buf_printf(&f->decls, "  char *%s = A%s; /* %ld bytes */\n", nm->scratch[i], plus(it->scratch_offset, at),
+               it->scratch);
+  }
+  return nm->scratch[i];
+}
+
 /* The pointer a kernel gets for node x: its base's storage plus the view's
- * offset; a parameter says its name.  apply's inputs are the gradients, in
- * grads (`in` in its parts) at their parameters' offsets. */
-static const char *pointer(const Fn *f, const Node *x, char buf[static PTR_CHARS]) {
+ * offset; a parameter says its name, an arena buffer is named (names.c).
+ * apply's inputs are the gradients, in grads (`in` in its parts) at their
+ * parameters' offsets. */
+static const char *pointer(Fn *f, const Node *x, char buf[static PTR_CHARS]) {
   long off, st[IR_MAXDIM];
   const Node *b = plan_base(f->e.plan, x, &off, st);
   const Loc *l = &f->e.plan->loc[b->id];
-  const char *T = emit_ctype(b->dtype);
+  char at[24];
   switch (l->kind) {
   case LOC_PARAM: /* a prepared transpose (plan.h) says so */
-    snprintf(buf, PTR_CHARS, "P + %ld /* %s%s */", l->offset + off, b->op == OP_TRANSPOSE ? b->in[0]->attr.name : b->attr.name,
-             b->op == OP_TRANSPOSE ? ", transposed" : "");
+    snprintf(buf, PTR_CHARS, "P%s /* %s%s */", plus(l->offset + off, at),
+             b->op == OP_TRANSPOSE ? b->in[0]->attr.name : b->attr.name, b->op == OP_TRANSPOSE ? ", transposed" : "");
     break;
   case LOC_INPUT:
     if (f->kind == FN_APPLY)
-      snprintf(buf, PTR_CHARS, "in + %ld /* %s */", plan_param_offset(f->layout, b->attr.name + 5) + off, b->attr.name);
-    else snprintf(buf, PTR_CHARS, "in->%s + %ld", b->attr.name, off);
+      snprintf(buf, PTR_CHARS, "in%s /* %s */", plus(plan_param_offset(f->layout, b->attr.name + 5) + off, at),
+               b->attr.name);
+    else snprintf(buf, PTR_CHARS, "in->%s%s", b->attr.name, plus(off, at));
     break;
-  case LOC_ARENA: snprintf(buf, PTR_CHARS, "(%s *)(A + %ld) + %ld", T, l->offset, off); break;
+  case LOC_ARENA: snprintf(buf, PTR_CHARS, "%s%s", buffer_name(f, b), plus(off, at)); break;
   default: die("node %%%d (%s) has no storage", b->id, ir_ops[b->op].name);
   }
   return buf;
@@ -129,7 +174,7 @@ static void kernel_item(Fn *f, const Item *it) {
   if (e.scratch > it->scratch) die("kernel %s needs %ld bytes of scratch, planned %ld", ir_ops[n->op].name, e.scratch, it->scratch);
   if (e.scratch) {
     buf_printf(&params, ", char *restrict scratch");
-    buf_printf(&args, ", A + %ld", it->scratch_offset);
+    buf_printf(&args, ", %s", scratch_name(f, it));
   }
   describe(&comment, n);
   add_call(f, kernel_intern(f->kernels, params.s, body.s, ir_ops[n->op].name, comment.s), &args);

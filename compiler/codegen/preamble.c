@@ -71,7 +71,10 @@ void emit_preamble(const Model *md, Buf *c) {
   buf_comment_text(c, md->spec);
   buf_printf(c, ".  Do not edit.\n *\n"
                 " * Straight-line code: each entry point calls its parts in order, each part\n"
-                " * calls shape-specialised kernels (defined once, called at every step).\n */\n"
+                " * calls shape-specialised kernels (defined once, called at every step)\n"
+                " * with arena buffers it names where it first uses them, LAYER_OP_tSTEP (d_\n"
+                " * for the backward pass; out_, metric_, grad_, new_ for results).  Values\n"
+                " * whose lifetimes do not overlap share arena space under their own names.\n */\n"
                 "#include \"%s.h\"\n\n#include <math.h>\n\n", md->name);
   /* gcc vectorizes for 256-bit registers on CPUs with 512-bit ones unless
    * told otherwise (older Intel cores slowed their clock for 512-bit code);

@@ -51,6 +51,7 @@ enum {
   FE_MEMORY_LIMIT = 256 << 20, /* bytes the spec's Lua state may hold */
   FE_HOOK_EVERY = 10000,       /* instructions between two hook calls */
   FE_TIMED_ALLOC = 4096,       /* allocations of this many bytes or more check the deadline */
+  FE_LAYER_DEPTH = 16,         /* layers inside layers whose names nodes record (deeper: the 16th's) */
 };
 static const long long FE_INSTRUCTION_LIMIT = 100000000;
 
@@ -76,6 +77,8 @@ typedef struct {
   double deadline;        /* fe_now() at which the spec has run too long */
   bool out_of_memory;     /* the allocator refused: it refuses all growth from now on */
   char limit_msg[800];    /* the instruction or time limit was hit: its message */
+  const char *layer[FE_LAYER_DEPTH]; /* the names of the layers being built, innermost last */
+  int depth;              /* layers being built (a layer whose build raised an error stays open) */
 } Fe;
 
 static const char FE_KEY = 'k';          /* registry: the Fe (light userdata) */
@@ -96,15 +99,18 @@ static Fe *fe_of(lua_State *L) {
 /* ---- locations and errors ---- */
 
 /* The innermost frame running user code ("@file" chunks: the spec and the
- * files it requires), or {NULL, 0} when there is none. */
+ * files it requires), or {NULL, 0} when there is none; and the layer being
+ * built, whose name generated code gives the layer's buffers. */
 static SrcLoc user_loc(lua_State *L, Graph *g) {
+  Fe *fe = fe_of(L);
+  const char *layer = fe->depth ? fe->layer[(fe->depth < FE_LAYER_DEPTH ? fe->depth : FE_LAYER_DEPTH) - 1] : NULL;
   lua_Debug ar;
   for (int level = 0; lua_getstack(L, level, &ar); level++) {
     lua_getinfo(L, "Sl", &ar);
     if (ar.source[0] == '@' && ar.currentline > 0)
-      return (SrcLoc){ir_strdup(g, ar.source + 1), ar.currentline};
+      return (SrcLoc){ir_strdup(g, ar.source + 1), ar.currentline, layer, 0};
   }
-  return (SrcLoc){NULL, 0};
+  return (SrcLoc){NULL, 0, layer, 0};
 }
 
 /* Pushes "file:line: error: msg" for loc (or "spec: error: msg"). */
@@ -825,13 +831,17 @@ static int core_layer_begin(lua_State *L) {
   Layer l = {.name = ir_strdup(g, name), .kind = ir_strdup(g, kind), .first_param = g->nparams};
   l.nargs = layer_args(L, 4, kind, l.args);
   ir_add_layer(g, l);
+  if (fe->depth < FE_LAYER_DEPTH) fe->layer[fe->depth] = l.name;
+  fe->depth++;
   lua_pushstring(L, name);
   return 1;
 }
 
 /* core.layer_end(output): closes the innermost layer */
 static int core_layer_end(lua_State *L) {
-  Graph *g = fe_of(L)->g;
+  Fe *fe = fe_of(L);
+  Graph *g = fe->g;
+  if (fe->depth > 0) fe->depth--;
   Layer *l = &g->layers[g->nlayers - 1];
   l->out = check_tensor(L, 1, "a layer's output");
   l->nparams = g->nparams - l->first_param;

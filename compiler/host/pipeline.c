@@ -44,7 +44,7 @@ static void keep_results(Graph *g, Goal goal) {
 /* What the goal needs from the spec (after verify: a broken graph is
  * reported at its line first). */
 static void check_goal(Graph *g, const PipelineOptions *o) {
-  SrcLoc spec = {o->spec, 0};
+  SrcLoc spec = {.file = o->spec};
   if (o->goal >= GOAL_LOSS && !ir_find_result(g, ROLE_LOSS, "loss"))
     ir_user_error(spec, "the spec defines no loss: call loss(...) (for example "
                   "loss(cross_entropy(logits, y)))");

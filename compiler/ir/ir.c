@@ -111,7 +111,7 @@ static const char *shape_text(Shape s, char *buf, size_t len);
  * built (passes stamp the line of the nodes they replace). */
 static void check_sizes(const Graph *g, const Node *n) {
   if (g->nnodes >= IR_MAX_NODES)
-    ir_user_error((SrcLoc){g->loc.file, 0},
+    ir_user_error((SrcLoc){.file = g->loc.file},
                   "the graph grows past %d nodes (the limit) at batch %d and %d steps; use fewer --steps",
                   IR_MAX_NODES, g->cfg.batch, g->cfg.steps);
   if (ir_numel(n->shape) > IR_MAX_ELEMENTS) {

@@ -60,8 +60,10 @@ typedef struct {
 } Shape;
 
 typedef struct {
-  const char *file; /* spec file as the user named it, or NULL (compiler-made) */
+  const char *file;  /* spec file as the user named it, or NULL (compiler-made) */
   int line;
+  const char *layer; /* the innermost layer being built (its unique name), or NULL */
+  int step;          /* 1 + the time step of a value unroll copied per step; 0: not per step */
 } SrcLoc;
 
 typedef enum {

@@ -44,7 +44,8 @@
  * the forward values Q_t were computed) that later stacks of the same values
  * adopt, so a stack of dY_t is made once and shared by the weight gradient,
  * the bias gradient and the projection.
- * New nodes carry the spec line of the nodes they replace.
+ * New nodes carry the spec line of the nodes they replace, and their step
+ * when they stand for one step's value.
  */
 #include "passes.h"
 
@@ -246,6 +247,7 @@ static void merge_terms(Batch *b, Node *sum, Node *const *term, int k, Node **re
                         Node **q) {
   Graph *g = b->g;
   g->loc = sum->loc;
+  g->loc.step = 0; /* all the steps */
   int *perm = mem_alloc((size_t)k, sizeof *perm, "the step order of a sum");
   for (int i = 0; i < k; i++) p[i] = now(b, term[i]->in[0]);
   if (term[0]->op == OP_MATMUL) {
@@ -317,6 +319,7 @@ static void merge_products(Batch *b, Node *const *mm, Node *const *a, int k) {
   int *perm = mem_alloc((size_t)k, sizeof *perm, "the step order of a group of products");
   order_values(b, a, k, perm);
   g->loc = mm[0]->loc;
+  g->loc.step = 0; /* the stack and the product are of every step; each select is of one */
   Node *as = stacked(b, a, k, perm, -1);
   int axis = steps_axis(as), batch = a[0]->shape.dim[0];
   Node *y = ir_matmul(g, rows(b, as), now(b, mm[0]->in[1]), false, mm[0]->attr.tb);

@@ -108,7 +108,7 @@ static int number_seq_nodes(Unroll *u) {
     if (u->kind[i] == SEQ) u->row[i] = nseq++;
   long copies = (long)nseq * u->steps; /* < 2^22 x 2^31: fits */
   if (copies > IR_MAX_NODES - u->nfwd)
-    ir_user_error((SrcLoc){u->g->loc.file, 0},
+    ir_user_error((SrcLoc){.file = u->g->loc.file},
                   "unrolling %d per-step nodes over %d steps makes %ld nodes, more than the limit of %d; use "
                   "fewer --steps",
                   nseq, u->steps, copies, IR_MAX_NODES);
@@ -128,6 +128,7 @@ void pass_unroll(Graph *g) {
       Node *n = g->nodes[i];
       if (u.kind[i] != SEQ) continue;
       g->loc = n->loc;
+      g->loc.step = t + 1; /* the copies say which step they compute (generated C names them so) */
       copies(&u, n)[t] = step_value(&u, n, t);
     }
   for (int i = 0; i < u.nfwd; i++) {
