@@ -85,7 +85,8 @@ static inline float rnnc_expf(float in) {
   x = x > 89.0f ? 89.0f : x;
   float xn = x == x ? x : 0.0f; /* converting a NaN n to int would be undefined */
   float n = (xn * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float r = RNNC_FMA(n, -0.693359375f, x);
+  r = RNNC_FMA(n, 2.12194440e-4f, r);
   float p = 1.0f / 720;
   p = RNNC_FMA(p, r, 1.0f / 120);
   p = RNNC_FMA(p, r, 1.0f / 24);
