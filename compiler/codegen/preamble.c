@@ -59,10 +59,11 @@ static void emit_runtime(const Model *md, Buf *src) {
  * of that many.  f64 code asks gcc for 256-bit vectors (below). */
 static void emit_lanes(const Model *md, Buf *c) {
   bool f32 = md->real == DT_F32;
-  buf_printf(c, "/* %ss in one vector register of the target. */\n"
+  buf_printf(c, "/* %ss in one vector register of the target (define RNNC_LANES for others). */\n"
+                "#ifndef RNNC_LANES\n"
                 "#if defined(__AVX512F__)%s\n#define RNNC_LANES %d\n#elif defined(__AVX__)\n#define RNNC_LANES %d\n"
                 "#elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__wasm_simd128__)\n#define RNNC_LANES %d\n"
-                "#else\n#define RNNC_LANES 1\n#endif\n\n",
+                "#else\n#define RNNC_LANES 1\n#endif\n#endif\n\n",
              f32 ? "float" : "double", f32 ? "" : " && defined(__clang__)", f32 ? 16 : 8, f32 ? 8 : 4, f32 ? 4 : 2);
 }
 

@@ -24,7 +24,8 @@
 #define RNNC_FMA(a, b, c) ((a) * (b) + (c))
 #endif
 
-/* floats in one vector register of the target. */
+/* floats in one vector register of the target (define RNNC_LANES for others). */
+#ifndef RNNC_LANES
 #if defined(__AVX512F__)
 #define RNNC_LANES 16
 #elif defined(__AVX__)
@@ -33,6 +34,7 @@
 #define RNNC_LANES 4
 #else
 #define RNNC_LANES 1
+#endif
 #endif
 
 /* exp and tanh that vectorize. */
