@@ -78,18 +78,15 @@ typedef union {
   uint32_t u;
 } rnnc_float_bits;
 
-/* x with its magnitude clamped to `below` (x < 0) or `above` (x >= 0), a NaN
- * kept (as a NaN), computed on the bits with integer operations only.  A
- * conditional on a float that later arithmetic reads is control flow to gcc
- * -O2 (which then vectorizes nothing of the loop: an LSTM cell ran scalar);
- * integer minima are not. */
-static inline float rnnc_clamp(float x, float below, float above) {
-  rnnc_float_bits b, lo, hi;
-  b.f = x, lo.f = below, hi.f = above;
-  uint32_t m = b.u & 0x7fffffffu, sign = b.u & 0x80000000u;
-  uint32_t bound = (sign ? lo.u : hi.u) & 0x7fffffffu;
-  uint32_t nan = 0u - (uint32_t)(m > 0x7f800000u);
-  b.u = sign | (m < bound ? m : bound) | (nan & m);
+/* x with its magnitude clamped to `bound`, a NaN kept (as a NaN), computed
+ * on the bits with integer operations only.  A conditional on a float that
+ * later arithmetic reads is control flow to gcc -O2 (which then vectorizes
+ * nothing of the loop: an LSTM cell ran scalar); integer minima are not. */
+static inline float rnnc_clamp(float x, float bound) {
+  rnnc_float_bits b, limit;
+  b.f = x, limit.f = bound;
+  uint32_t m = b.u & 0x7fffffffu, nan = 0u - (uint32_t)(m > 0x7f800000u);
+  b.u = (b.u & 0x80000000u) | (m < limit.u ? m : limit.u) | (nan & m);
   return b.f;
 }
 #endif
@@ -102,13 +99,14 @@ static inline float rnnc_clamp(float x, float below, float above) {
  * to nearest by adding 1.5 * 2^23, which leaves no bits below the unit
  * (exact for |x/ln2| < 2^22): n is then in the low bits of the sum, read
  * without a float-to-int conversion (undefined for a NaN).  Inputs are
- * clamped to [-104, 89]: e^-104 rounds to 0 and e^89 to infinity, so -inf
- * gives 0 and inf gives inf as in libm (and PyTorch; a -inf mask must weigh
- * nothing in a softmax), and a NaN stays a NaN through the arithmetic. */
+ * clamped to [-104, 104]: e^-104 rounds to 0 and e^88.8 already to
+ * infinity, so -inf gives 0 and inf gives inf as in libm (and PyTorch; a
+ * -inf mask must weigh nothing in a softmax), and a NaN stays a NaN through
+ * the arithmetic. */
 static inline float rnnc_expf(float in) {
-  float x = rnnc_clamp(in, -104.0f, 89.0f);
+  float x = rnnc_clamp(in, 104.0f);
   rnnc_float_bits sum, half1, half2;
-  sum.f = x * 1.44269504088896341f + 12582912.0f;
+  sum.f = RNNC_FMA(x, 1.44269504088896341f, 12582912.0f);
   float n = sum.f - 12582912.0f;
   float r = RNNC_FMA(n, -0.693359375f, x);
   r = RNNC_FMA(n, 2.12194440e-4f, r);
@@ -119,7 +117,7 @@ static inline float rnnc_expf(float in) {
   p = RNNC_FMA(p, r, 0.5f);
   p = RNNC_FMA(p, r, 1.0f);
   p = RNNC_FMA(p, r, 1.0f);
-  uint32_t u = sum.u - 0x4b400000u + 256u; /* n + 256, in [106, 384]: unsigned halves */
+  uint32_t u = sum.u - 0x4b400000u + 256u; /* n + 256, in [106, 406]: unsigned halves */
   half1.u = ((u >> 1) - 1u) << 23;        /* 2^floor(n/2) */
   half2.u = (u - (u >> 1) - 1u) << 23;    /* 2^(n - floor(n/2)) */
   return p * half1.f * half2.f;
@@ -131,7 +129,7 @@ static inline float rnnc_expf(float in) {
  * is +-1 in single precision); the coefficients are those of Eigen's and
  * XLA's float tanh. */
 static inline float rnnc_tanhf(float in) {
-  float x = rnnc_clamp(in, -7.90531110763549805f, 7.90531110763549805f);
+  float x = rnnc_clamp(in, 7.90531110763549805f);
   float x2 = x * x;
   float p = -2.76076847742355e-16f;
   p = RNNC_FMA(p, x2, 2.00018790482477e-13f);
