@@ -52,20 +52,28 @@ void emit_line(Emit *e, const char *fmt, ...) {
   buf_printf(e->out, "%*s%s\n", e->indent, "", line);
 }
 
-void emit_loops(Emit *e, Shape s, const char *prefix, LoopVar *vars) {
+int emit_loops(Emit *e, Shape s, const char *prefix, LoopVar *vars) {
+  int last = -1, open = 0;
+  for (int i = 0; i < s.rank; i++)
+    if (s.dim[i] > 1) last = i;
   for (int i = 0; i < s.rank; i++) {
+    if (s.dim[i] == 1) { /* no loop of one iteration: its index is 0 */
+      snprintf(vars[i], sizeof vars[i], "0");
+      continue;
+    }
     snprintf(vars[i], sizeof vars[i], "%.4s%d", prefix, i);
-    emit_line(e, "for (long %s = 0; %s < %d; %s++)%s", vars[i], vars[i], s.dim[i], vars[i],
-              i + 1 == s.rank ? " {" : "");
+    emit_line(e, "for (long %s = 0; %s < %d; %s++)%s", vars[i], vars[i], s.dim[i], vars[i], i == last ? " {" : "");
     e->indent += 2;
+    open++;
   }
+  if (!open) emit_line(e, "{"), e->indent += 2, open = 1; /* one element: a block, so that locals stay local */
+  return open;
 }
 
-void emit_close_loops(Emit *e, int rank) {
-  if (!rank) return;
+void emit_close_loops(Emit *e, int open) {
   e->indent -= 2;
   emit_line(e, "}"); /* under the innermost for, which opened the block */
-  e->indent -= 2 * (rank - 1);
+  e->indent -= 2 * (open - 1);
 }
 
 void emit_strides(const Emit *e, const Node *x, long stride[static IR_MAXDIM]) {

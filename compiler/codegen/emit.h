@@ -47,10 +47,12 @@ const char *emit_literal(const Emit *e, double v, char buf[static 40]);
 const char *emit_math(const Emit *e, const char *name, char buf[static 16]);
 /* Prints one indented line of a kernel body. */
 void emit_line(Emit *e, const char *fmt, ...) IR_PRINTF(2, 3);
-/* Opens `for (long iK = 0; iK < dim; iK++)` for every axis of s (closed by
- * emit_close_loops); vars[k] receives "iK". */
-void emit_loops(Emit *e, Shape s, const char *prefix, LoopVar *vars);
-void emit_close_loops(Emit *e, int rank);
+/* Opens `for (long iK = 0; iK < dim; iK++)` for every axis of s longer than
+ * 1 (vars[k] receives "iK"; "0" for an axis of 1), the innermost with a
+ * block (a bare block if there is no loop); returns how many it opened, for
+ * emit_close_loops. */
+int emit_loops(Emit *e, Shape s, const char *prefix, LoopVar *vars);
+void emit_close_loops(Emit *e, int open);
 /* One term of an index into buf: " + i1 * 512", or " + i1" for stride 1
  * (without " + " when !plus).  Returns its length. */
 int emit_term(char *buf, size_t size, bool plus, const char *var, long stride);

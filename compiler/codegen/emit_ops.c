@@ -118,6 +118,16 @@ EMIT(CONST) {
             emit_literal(e, n->attr.value, v));
 }
 
+/* "512 + i0 * 50 + i1": element offset + the sum of v[i] * stride[i] over
+ * the axes of s that have more than one element, in buf. */
+static const char *strided_index(char buf[static 160], long offset, Shape s, LoopVar *v, const long *stride) {
+  int k = offset ? snprintf(buf, 160, "%ld", offset) : 0;
+  for (int i = 0; i < s.rank; i++)
+    if (s.dim[i] > 1 && stride[i]) k += emit_term(buf + k, (size_t)(160 - k), k > 0, v[i], stride[i]);
+  if (!k) snprintf(buf, 160, "0");
+  return buf;
+}
+
 /* out[index over n's shape] = in[index over the same element of in]: the
  * copy kernels (materialised views, transposes) differ only in how an
  * output element finds its input. */
@@ -125,14 +135,11 @@ static void copy_through(Emit *e, const Node *n, const char *in, const char *out
                          const long *in_stride) {
   LoopVar v[IR_MAXDIM];
   char ix[160];
-  emit_loops(e, n->shape, "i", v);
-  int k = 0;
-  for (int i = 0; i < n->shape.rank; i++)
-    k += snprintf(ix + k, sizeof ix - (size_t)k, "%s%s * %ld", i ? " + " : "", v[i], in_stride[i]);
-  if (n->shape.rank == 0) snprintf(ix, sizeof ix, "0");
+  int open = emit_loops(e, n->shape, "i", v);
+  strided_index(ix, 0, n->shape, v, in_stride);
   char oix[160];
   emit_line(e, "%s[%s] = %s[%s];", out, emit_index(e, n, v, oix), in, ix);
-  emit_close_loops(e, n->shape.rank);
+  emit_close_loops(e, open);
 }
 
 /* A view op whose input could not be viewed (a constant, or a reshape of
@@ -146,9 +153,9 @@ static void materialise_view(Emit *e, const Node *n, const char *const *arg) {
     LoopVar v[IR_MAXDIM];
     char ix[160];
     emit_line(e, "long k = 0;");
-    emit_loops(e, x->shape, "i", v);
+    int open = emit_loops(e, x->shape, "i", v);
     emit_line(e, "%s[k++] = %s[%s];", arg[1], arg[0], emit_index(e, x, v, ix));
-    emit_close_loops(e, x->shape.rank);
+    emit_close_loops(e, open);
     return;
   }
   char in[64];
@@ -176,12 +183,12 @@ EMIT(PAD) {
   long os[IR_MAXDIM];
   emit_strides(e, n, os);
   const Node *x = n->in[0];
-  emit_loops(e, x->shape, "i", v);
+  int open = emit_loops(e, x->shape, "i", v);
   int k = snprintf(ix, sizeof ix, "%ld", n->attr.start * os[n->attr.axis]);
   for (int i = 0; i < x->shape.rank; i++) k += snprintf(ix + k, sizeof ix - (size_t)k, " + %s * %ld", v[i], os[i]);
   char xi[160];
   emit_line(e, "%s[%s] = %s[%s];", arg[1], ix, arg[0], emit_index(e, x, v, xi));
-  emit_close_loops(e, x->shape.rank);
+  emit_close_loops(e, open);
 }
 
 /* CONCAT and STACK: each input to its place along the axis. */
@@ -194,12 +201,12 @@ static void join(Emit *e, const Node *n, const char *const *arg, bool new_axis) 
     const Node *x = n->in[k];
     LoopVar v[IR_MAXDIM];
     char ix[160], xi[160];
-    emit_loops(e, x->shape, "i", v);
-    int len = snprintf(ix, sizeof ix, "%ld", at * os[ax]);
-    for (int i = 0; i < x->shape.rank; i++)
-      len += snprintf(ix + len, sizeof ix - (size_t)len, " + %s * %ld", v[i], os[new_axis && i >= ax ? i + 1 : i]);
-    emit_line(e, "%s[%s] = %s[%s];", arg[n->nin], ix, arg[k], emit_index(e, x, v, xi));
-    emit_close_loops(e, x->shape.rank);
+    int open = emit_loops(e, x->shape, "i", v);
+    long st[IR_MAXDIM]; /* of the join, along x's axes */
+    for (int i = 0; i < x->shape.rank; i++) st[i] = os[new_axis && i >= ax ? i + 1 : i];
+    emit_line(e, "%s[%s] = %s[%s];", arg[n->nin], strided_index(ix, at * os[ax], x->shape, v, st), arg[k],
+              emit_index(e, x, v, xi));
+    emit_close_loops(e, open);
     at += new_axis ? 1 : x->shape.dim[ax];
   }
 }
@@ -211,18 +218,17 @@ EMIT(STACK) { join(e, n, arg, true); }
 EMIT(SUM_TO) {
   const Node *x = n->in[0];
   LoopVar v[IR_MAXDIM];
-  char zero[40], xi[160], oi[160] = "0";
-  emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[1], emit_literal(e, 0, zero));
+  char zero[40], xi[160], oi[160];
+  if (ir_numel(n->shape) > 1)
+    emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[1], emit_literal(e, 0, zero));
+  else
+    emit_line(e, "%s[0] = %s;", arg[1], emit_literal(e, 0, zero));
   long os[IR_MAXDIM];
   emit_strides(e, n, os);
   ir_broadcast_strides(n->shape, os, x->shape, os); /* the target repeated over x's shape */
-  emit_loops(e, x->shape, "i", v);
-  int len = 0;
-  for (int i = 0; i < x->shape.rank; i++)
-    if (os[i])
-      len += snprintf(oi + len, sizeof oi - (size_t)len, "%s%s * %ld", len ? " + " : "", v[i], os[i]);
-  emit_line(e, "%s[%s] += %s[%s];", arg[1], oi, arg[0], emit_index(e, x, v, xi));
-  emit_close_loops(e, x->shape.rank);
+  int open = emit_loops(e, x->shape, "i", v);
+  emit_line(e, "%s[%s] += %s[%s];", arg[1], strided_index(oi, 0, x->shape, v, os), arg[0], emit_index(e, x, v, xi));
+  emit_close_loops(e, open);
 }
 
 /* Row by row over the last axis, as interp.c computes it. */
@@ -318,11 +324,11 @@ EMIT(ARGMAX) {
 EMIT(EQUAL) {
   LoopVar v[IR_MAXDIM];
   char a[160], b[160], o[160], one[40], zero[40];
-  emit_loops(e, n->shape, "i", v);
+  int open = emit_loops(e, n->shape, "i", v);
   emit_line(e, "%s[%s] = %s[%s] == %s[%s] ? %s : %s;", arg[2], emit_index(e, n, v, o), arg[0],
             emit_index(e, n->in[0], v, a), arg[1], emit_index(e, n->in[1], v, b), emit_literal(e, 1, one),
             emit_literal(e, 0, zero));
-  emit_close_loops(e, n->shape.rank);
+  emit_close_loops(e, open);
 }
 
 /* ---- the matrix product ---- */
@@ -370,12 +376,17 @@ static const char *times(const char *index, long stride, char buf[static 40]) {
   return buf;
 }
 
+/* "i + 3": row r of a tile, in buf. */
+static const char *tile_row(int r, char buf[static 16]) {
+  if (r) snprintf(buf, 16, "i + %d", r);
+  else snprintf(buf, 16, "i");
+  return buf;
+}
+
 /* "out[(i + 3) * 128 + j + c]": element (i + r, j + c) of C. */
-static const char *c_elem(const Product *p, int r, char buf[static 80]) {
-  if (p->cj == 1)
-    snprintf(buf, 80, "%s[(i + %d) * %ld + j + c]", p->C, r, p->ci);
-  else
-    snprintf(buf, 80, "%s[(i + %d) * %ld + (j + c) * %ld]", p->C, r, p->ci, p->cj);
+static const char *c_elem(const Product *p, int r, char buf[static 96]) {
+  char row[16], s1[40], s2[40];
+  snprintf(buf, 96, "%s[%s + %s]", p->C, times(tile_row(r, row), p->ci, s1), times("j + c", p->cj, s2));
   return buf;
 }
 
@@ -390,7 +401,7 @@ typedef struct {
 /* One mr x nr tile of C at (i, j): accumulators (reloaded from C after the
  * first block of k), the k loop, the store. */
 static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
-  char zero[40], c[80], s1[40], s2[40];
+  char zero[40], c[96], s1[40], s2[40], row[16];
   emit_literal(e, 0, zero);
   for (int r = 0; r < mr; r++) emit_line(e, "%s acc%d[%d] = {%s};", p->T, r, nr, zero);
   if (t->blocked) {
@@ -408,7 +419,7 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
     if (t->pack_a)
       emit_line(e, "  const %s x%d = ap[k][%d];", p->T, r, r);
     else
-      emit_line(e, "  const %s x%d = %s[(i + %d) * %ld + %s];", p->T, r, p->A, r, p->ai, times(t->k, p->ak, s1));
+      emit_line(e, "  const %s x%d = %s[%s + %s];", p->T, r, p->A, times(tile_row(r, row), p->ai, s2), times(t->k, p->ak, s1));
   emit_line(e, "  for (int c = 0; c < %d; c++) {", nr);
   for (int r = 0; r < mr; r++)
     emit_line(e, "    acc%d[c] = RNNC_FMA(x%d, b[%s], acc%d[c]);", r, r, times("c", p->strips ? 1L : p->bj, s2), r);
@@ -450,7 +461,7 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
       emit_line(e, "  %s (*ap)[%d] = (%s (*)[%d])(void *)%s;", p->T, mr, p->T, mr,
                 emit_scratch(e, (t.blocked ? kc : p->K) * mr * size));
       emit_line(e, "  for (long k = 0; k < %s; k++)", kn);
-      emit_line(e, "    for (int r = 0; r < %d; r++) ap[k][r] = %s[(i + r) * %ld + %s];", mr, p->A, p->ai,
+      emit_line(e, "    for (int r = 0; r < %d; r++) ap[k][r] = %s[%s + %s];", mr, p->A, times("i + r", p->ai, s2),
                 times(k, p->ak, s1));
     }
     emit_line(e, "  for (long j = %ld; j < %ld; j += %d) {", j0, j1, nr);
@@ -513,13 +524,12 @@ static void matvec(Emit *e, const Product *p, long i, long N) {
   emit_line(e, "}");
 }
 
-/* A product too narrow for a vector of columns (a Dense(1) read-out at
- * batch 1): as rows of tiles, each element of C would be one chain of K
- * dependent multiply-adds.  Where A's rows and B's columns are contiguous
+/* A product too narrow for a vector of columns (a Dense(1) read-out): as
+ * tiles, each element of C would be one chain of K dependent multiply-adds.  Where A's rows and B's columns are contiguous
  * along k, each element is a dot product instead, over nr partial sums that
  * the compiler keeps in one vector, added up at the end. */
 static bool dot_products(Emit *e, const Product *p, long M, long N, int nr) {
-  if (M >= MR || N >= nr || p->ak != 1 || p->bk != 1 || p->strips || p->K < nr) return false;
+  if (N >= nr || p->ak != 1 || p->bk != 1 || p->strips || p->K < nr) return false;
   char zero[40], s1[40], s2[40], arow[48] = "", bcol[48] = "", cij[96] = "";
   int len = 0; /* arow, bcol: "i * 64 + ", where row i of A and column j of B start; cij: element (i, j) of C */
   if (M > 1) {

@@ -290,7 +290,7 @@ static void loop_item(Fn *f, const Item *it) {
   e.out = &body;
   e.indent = 2;
   LoopVar vars[IR_MAXDIM];
-  emit_loops(&e, s, "i", vars);
+  int open = emit_loops(&e, s, "i", vars);
   Operand lin = {.node = NULL};
   ir_contiguous_strides(s, lin.stride);
   const char *T = emit_ctype(e.real);
@@ -327,7 +327,7 @@ static void loop_item(Fn *f, const Item *it) {
   }
   for (int k = nin; k < nops; k++)
     emit_line(&e, "%s[%s] = t%d;", ops[k].name, operand_index(&ops[k], s, ix), member_index(it, ops[k].node));
-  emit_close_loops(&e, s.rank);
+  emit_close_loops(&e, open);
 
   Buf hint = {0};
   buf_printf(&comment, "fused:");
@@ -358,7 +358,7 @@ void emit_copy_out(Fn *f, const Node *x, const char *dest) {
   LoopVar vars[IR_MAXDIM];
   char ix[160], lit[40], ptr[PTR_CHARS];
   const char *T = emit_ctype(x->dtype);
-  emit_loops(&e, x->shape, "i", vars);
+  int open = emit_loops(&e, x->shape, "i", vars);
   Operand o = {.node = x};
   ir_contiguous_strides(x->shape, o.stride);
   if (x->op == OP_CONST) {
@@ -370,7 +370,7 @@ void emit_copy_out(Fn *f, const Node *x, const char *dest) {
     buf_printf(&args, "%s, ", pointer(f, x, ptr));
     emit_line(&e, "out[%s] = a0[%s];", operand_index(&o, x->shape, ix), emit_index(&e, x, vars, from));
   }
-  emit_close_loops(&e, x->shape.rank);
+  emit_close_loops(&e, open);
   buf_printf(&args, "%s", dest);
   Buf comment = {0};
   buf_printf(&comment, "copy out ");

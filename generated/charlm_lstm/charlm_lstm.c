@@ -373,7 +373,7 @@ const charlm_lstm_param_info charlm_lstm_params_info[CHARLM_LSTM_NPARAMS] = {
 static void k0_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 96; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
-      out[i0 * 1024 + i1] = a0[i0 * 1 + i1 * 96];
+      out[i0 * 1024 + i1] = a0[i0 + i1 * 96];
     }
 }
 
@@ -401,7 +401,7 @@ static void k2_add_add_add(const float *restrict a0, const float *restrict a1, c
 static void k3_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
-      out[i0 * 1024 + i1] = a0[i0 * 1 + i1 * 256];
+      out[i0 * 1024 + i1] = a0[i0 + i1 * 256];
     }
 }
 
@@ -434,7 +434,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc7[16] = {0.0f};
       for (long k = 0; k < 256; k++) {
         const float *b = a1 + k * 1024 + j;
-        const float x0 = a0[(i + 0) * 256 + k];
+        const float x0 = a0[i * 256 + k];
         const float x1 = a0[(i + 1) * 256 + k];
         const float x2 = a0[(i + 2) * 256 + k];
         const float x3 = a0[(i + 3) * 256 + k];
@@ -454,7 +454,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1024 + j + c] = acc0[c];
+        out[i * 1024 + j + c] = acc0[c];
         out[(i + 1) * 1024 + j + c] = acc1[c];
         out[(i + 2) * 1024 + j + c] = acc2[c];
         out[(i + 3) * 1024 + j + c] = acc3[c];
@@ -517,7 +517,7 @@ static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 static void k9_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      out[i0 * 96 + i1] = a0[i0 * 1 + i1 * 256];
+      out[i0 * 96 + i1] = a0[i0 + i1 * 256];
     }
 }
 
@@ -535,7 +535,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[16] = {0.0f};
       for (long k = 0; k < 256; k++) {
         const float *b = a1 + k * 96 + j;
-        const float x0 = a0[(i + 0) * 256 + k];
+        const float x0 = a0[i * 256 + k];
         const float x1 = a0[(i + 1) * 256 + k];
         const float x2 = a0[(i + 2) * 256 + k];
         const float x3 = a0[(i + 3) * 256 + k];
@@ -555,7 +555,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 96 + j + c] = acc0[c];
+        out[i * 96 + j + c] = acc0[c];
         out[(i + 1) * 96 + j + c] = acc1[c];
         out[(i + 2) * 96 + j + c] = acc2[c];
         out[(i + 3) * 96 + j + c] = acc3[c];
@@ -685,13 +685,13 @@ static void k19_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 32; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      out[i0 * 1] += a0[i0 * 96 + i1];
+      out[i0] += a0[i0 * 96 + i1];
     }
 }
 
 /* sum_to [] (specs/charlm_lstm.lua:21) */
 static void k20_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
+  out[0] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++) {
     out[0] += a0[i0];
   }
@@ -719,196 +719,196 @@ static void k22_equal(const int32_t *restrict a0, const int32_t *restrict a1, fl
 /* stack [64, 32] (specs/charlm_lstm.lua:17) */
 static void k23_stack(const int32_t *restrict a0, const int32_t *restrict a1, const int32_t *restrict a2, const int32_t *restrict a3, const int32_t *restrict a4, const int32_t *restrict a5, const int32_t *restrict a6, const int32_t *restrict a7, const int32_t *restrict a8, const int32_t *restrict a9, const int32_t *restrict a10, const int32_t *restrict a11, const int32_t *restrict a12, const int32_t *restrict a13, const int32_t *restrict a14, const int32_t *restrict a15, const int32_t *restrict a16, const int32_t *restrict a17, const int32_t *restrict a18, const int32_t *restrict a19, const int32_t *restrict a20, const int32_t *restrict a21, const int32_t *restrict a22, const int32_t *restrict a23, const int32_t *restrict a24, const int32_t *restrict a25, const int32_t *restrict a26, const int32_t *restrict a27, const int32_t *restrict a28, const int32_t *restrict a29, const int32_t *restrict a30, const int32_t *restrict a31, const int32_t *restrict a32, const int32_t *restrict a33, const int32_t *restrict a34, const int32_t *restrict a35, const int32_t *restrict a36, const int32_t *restrict a37, const int32_t *restrict a38, const int32_t *restrict a39, const int32_t *restrict a40, const int32_t *restrict a41, const int32_t *restrict a42, const int32_t *restrict a43, const int32_t *restrict a44, const int32_t *restrict a45, const int32_t *restrict a46, const int32_t *restrict a47, const int32_t *restrict a48, const int32_t *restrict a49, const int32_t *restrict a50, const int32_t *restrict a51, const int32_t *restrict a52, const int32_t *restrict a53, const int32_t *restrict a54, const int32_t *restrict a55, const int32_t *restrict a56, const int32_t *restrict a57, const int32_t *restrict a58, const int32_t *restrict a59, const int32_t *restrict a60, const int32_t *restrict a61, const int32_t *restrict a62, const int32_t *restrict a63, int32_t *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
-    out[0 + i0 * 1] = a0[i0 * 64];
+    out[i0] = a0[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[32 + i0 * 1] = a1[i0 * 64];
+    out[32 + i0] = a1[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[64 + i0 * 1] = a2[i0 * 64];
+    out[64 + i0] = a2[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[96 + i0 * 1] = a3[i0 * 64];
+    out[96 + i0] = a3[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[128 + i0 * 1] = a4[i0 * 64];
+    out[128 + i0] = a4[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[160 + i0 * 1] = a5[i0 * 64];
+    out[160 + i0] = a5[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[192 + i0 * 1] = a6[i0 * 64];
+    out[192 + i0] = a6[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[224 + i0 * 1] = a7[i0 * 64];
+    out[224 + i0] = a7[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[256 + i0 * 1] = a8[i0 * 64];
+    out[256 + i0] = a8[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[288 + i0 * 1] = a9[i0 * 64];
+    out[288 + i0] = a9[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[320 + i0 * 1] = a10[i0 * 64];
+    out[320 + i0] = a10[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[352 + i0 * 1] = a11[i0 * 64];
+    out[352 + i0] = a11[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[384 + i0 * 1] = a12[i0 * 64];
+    out[384 + i0] = a12[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[416 + i0 * 1] = a13[i0 * 64];
+    out[416 + i0] = a13[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[448 + i0 * 1] = a14[i0 * 64];
+    out[448 + i0] = a14[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[480 + i0 * 1] = a15[i0 * 64];
+    out[480 + i0] = a15[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[512 + i0 * 1] = a16[i0 * 64];
+    out[512 + i0] = a16[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[544 + i0 * 1] = a17[i0 * 64];
+    out[544 + i0] = a17[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[576 + i0 * 1] = a18[i0 * 64];
+    out[576 + i0] = a18[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[608 + i0 * 1] = a19[i0 * 64];
+    out[608 + i0] = a19[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[640 + i0 * 1] = a20[i0 * 64];
+    out[640 + i0] = a20[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[672 + i0 * 1] = a21[i0 * 64];
+    out[672 + i0] = a21[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[704 + i0 * 1] = a22[i0 * 64];
+    out[704 + i0] = a22[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[736 + i0 * 1] = a23[i0 * 64];
+    out[736 + i0] = a23[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[768 + i0 * 1] = a24[i0 * 64];
+    out[768 + i0] = a24[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[800 + i0 * 1] = a25[i0 * 64];
+    out[800 + i0] = a25[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[832 + i0 * 1] = a26[i0 * 64];
+    out[832 + i0] = a26[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[864 + i0 * 1] = a27[i0 * 64];
+    out[864 + i0] = a27[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[896 + i0 * 1] = a28[i0 * 64];
+    out[896 + i0] = a28[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[928 + i0 * 1] = a29[i0 * 64];
+    out[928 + i0] = a29[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[960 + i0 * 1] = a30[i0 * 64];
+    out[960 + i0] = a30[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[992 + i0 * 1] = a31[i0 * 64];
+    out[992 + i0] = a31[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1024 + i0 * 1] = a32[i0 * 64];
+    out[1024 + i0] = a32[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1056 + i0 * 1] = a33[i0 * 64];
+    out[1056 + i0] = a33[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1088 + i0 * 1] = a34[i0 * 64];
+    out[1088 + i0] = a34[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1120 + i0 * 1] = a35[i0 * 64];
+    out[1120 + i0] = a35[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1152 + i0 * 1] = a36[i0 * 64];
+    out[1152 + i0] = a36[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1184 + i0 * 1] = a37[i0 * 64];
+    out[1184 + i0] = a37[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1216 + i0 * 1] = a38[i0 * 64];
+    out[1216 + i0] = a38[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1248 + i0 * 1] = a39[i0 * 64];
+    out[1248 + i0] = a39[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1280 + i0 * 1] = a40[i0 * 64];
+    out[1280 + i0] = a40[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1312 + i0 * 1] = a41[i0 * 64];
+    out[1312 + i0] = a41[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1344 + i0 * 1] = a42[i0 * 64];
+    out[1344 + i0] = a42[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1376 + i0 * 1] = a43[i0 * 64];
+    out[1376 + i0] = a43[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1408 + i0 * 1] = a44[i0 * 64];
+    out[1408 + i0] = a44[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1440 + i0 * 1] = a45[i0 * 64];
+    out[1440 + i0] = a45[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1472 + i0 * 1] = a46[i0 * 64];
+    out[1472 + i0] = a46[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1504 + i0 * 1] = a47[i0 * 64];
+    out[1504 + i0] = a47[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1536 + i0 * 1] = a48[i0 * 64];
+    out[1536 + i0] = a48[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1568 + i0 * 1] = a49[i0 * 64];
+    out[1568 + i0] = a49[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1600 + i0 * 1] = a50[i0 * 64];
+    out[1600 + i0] = a50[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1632 + i0 * 1] = a51[i0 * 64];
+    out[1632 + i0] = a51[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1664 + i0 * 1] = a52[i0 * 64];
+    out[1664 + i0] = a52[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1696 + i0 * 1] = a53[i0 * 64];
+    out[1696 + i0] = a53[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1728 + i0 * 1] = a54[i0 * 64];
+    out[1728 + i0] = a54[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1760 + i0 * 1] = a55[i0 * 64];
+    out[1760 + i0] = a55[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1792 + i0 * 1] = a56[i0 * 64];
+    out[1792 + i0] = a56[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1824 + i0 * 1] = a57[i0 * 64];
+    out[1824 + i0] = a57[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1856 + i0 * 1] = a58[i0 * 64];
+    out[1856 + i0] = a58[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1888 + i0 * 1] = a59[i0 * 64];
+    out[1888 + i0] = a59[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1920 + i0 * 1] = a60[i0 * 64];
+    out[1920 + i0] = a60[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1952 + i0 * 1] = a61[i0 * 64];
+    out[1952 + i0] = a61[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[1984 + i0 * 1] = a62[i0 * 64];
+    out[1984 + i0] = a62[i0 * 64];
   }
   for (long i0 = 0; i0 < 32; i0++) {
-    out[2016 + i0 * 1] = a63[i0 * 64];
+    out[2016 + i0] = a63[i0 * 64];
   }
 }
 
@@ -968,7 +968,7 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 256 + j + c] = acc0[c];
+        out[i * 256 + j + c] = acc0[c];
         out[(i + 1) * 256 + j + c] = acc1[c];
         out[(i + 2) * 256 + j + c] = acc2[c];
         out[(i + 3) * 256 + j + c] = acc3[c];
@@ -1035,7 +1035,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[16] = {0.0f};
       for (long k = 0; k < 1024; k++) {
         const float *b = a1 + k * 256 + j;
-        const float x0 = a0[(i + 0) * 1024 + k];
+        const float x0 = a0[i * 1024 + k];
         const float x1 = a0[(i + 1) * 1024 + k];
         const float x2 = a0[(i + 2) * 1024 + k];
         const float x3 = a0[(i + 3) * 1024 + k];
@@ -1055,7 +1055,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 256 + j + c] = acc0[c];
+        out[i * 256 + j + c] = acc0[c];
         out[(i + 1) * 256 + j + c] = acc1[c];
         out[(i + 2) * 256 + j + c] = acc2[c];
         out[(i + 3) * 256 + j + c] = acc3[c];
@@ -1139,19 +1139,19 @@ static void k32_const(float *restrict out) {
 static void k33_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[0 + i0 * 1024 + i1 * 1] = a0[i0 * 256 + i1];
+      out[i0 * 1024 + i1] = a0[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[256 + i0 * 1024 + i1 * 1] = a1[i0 * 256 + i1];
+      out[256 + i0 * 1024 + i1] = a1[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[512 + i0 * 1024 + i1 * 1] = a2[i0 * 256 + i1];
+      out[512 + i0 * 1024 + i1] = a2[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[768 + i0 * 1024 + i1 * 1] = a3[i0 * 256 + i1];
+      out[768 + i0 * 1024 + i1] = a3[i0 * 256 + i1];
     }
 }
 
@@ -1169,7 +1169,7 @@ static void k34_scatter_add(const int32_t *restrict a0, const float *restrict a1
 static void k35_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      out[i0 * 96 + i1] = a0[i0 * 1 + i1 * 1024];
+      out[i0 * 96 + i1] = a0[i0 + i1 * 1024];
     }
 }
 
@@ -1177,255 +1177,255 @@ static void k35_transpose(const float *restrict a0, float *restrict out) {
 static void k36_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[0 + i0 * 256 + i1 * 1] = a0[i0 * 256 + i1];
+      out[i0 * 256 + i1] = a0[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[8192 + i0 * 256 + i1 * 1] = a1[i0 * 256 + i1];
+      out[8192 + i0 * 256 + i1] = a1[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[16384 + i0 * 256 + i1 * 1] = a2[i0 * 256 + i1];
+      out[16384 + i0 * 256 + i1] = a2[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[24576 + i0 * 256 + i1 * 1] = a3[i0 * 256 + i1];
+      out[24576 + i0 * 256 + i1] = a3[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[32768 + i0 * 256 + i1 * 1] = a4[i0 * 256 + i1];
+      out[32768 + i0 * 256 + i1] = a4[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[40960 + i0 * 256 + i1 * 1] = a5[i0 * 256 + i1];
+      out[40960 + i0 * 256 + i1] = a5[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[49152 + i0 * 256 + i1 * 1] = a6[i0 * 256 + i1];
+      out[49152 + i0 * 256 + i1] = a6[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[57344 + i0 * 256 + i1 * 1] = a7[i0 * 256 + i1];
+      out[57344 + i0 * 256 + i1] = a7[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[65536 + i0 * 256 + i1 * 1] = a8[i0 * 256 + i1];
+      out[65536 + i0 * 256 + i1] = a8[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[73728 + i0 * 256 + i1 * 1] = a9[i0 * 256 + i1];
+      out[73728 + i0 * 256 + i1] = a9[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[81920 + i0 * 256 + i1 * 1] = a10[i0 * 256 + i1];
+      out[81920 + i0 * 256 + i1] = a10[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[90112 + i0 * 256 + i1 * 1] = a11[i0 * 256 + i1];
+      out[90112 + i0 * 256 + i1] = a11[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[98304 + i0 * 256 + i1 * 1] = a12[i0 * 256 + i1];
+      out[98304 + i0 * 256 + i1] = a12[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[106496 + i0 * 256 + i1 * 1] = a13[i0 * 256 + i1];
+      out[106496 + i0 * 256 + i1] = a13[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[114688 + i0 * 256 + i1 * 1] = a14[i0 * 256 + i1];
+      out[114688 + i0 * 256 + i1] = a14[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[122880 + i0 * 256 + i1 * 1] = a15[i0 * 256 + i1];
+      out[122880 + i0 * 256 + i1] = a15[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[131072 + i0 * 256 + i1 * 1] = a16[i0 * 256 + i1];
+      out[131072 + i0 * 256 + i1] = a16[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[139264 + i0 * 256 + i1 * 1] = a17[i0 * 256 + i1];
+      out[139264 + i0 * 256 + i1] = a17[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[147456 + i0 * 256 + i1 * 1] = a18[i0 * 256 + i1];
+      out[147456 + i0 * 256 + i1] = a18[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[155648 + i0 * 256 + i1 * 1] = a19[i0 * 256 + i1];
+      out[155648 + i0 * 256 + i1] = a19[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[163840 + i0 * 256 + i1 * 1] = a20[i0 * 256 + i1];
+      out[163840 + i0 * 256 + i1] = a20[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[172032 + i0 * 256 + i1 * 1] = a21[i0 * 256 + i1];
+      out[172032 + i0 * 256 + i1] = a21[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[180224 + i0 * 256 + i1 * 1] = a22[i0 * 256 + i1];
+      out[180224 + i0 * 256 + i1] = a22[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[188416 + i0 * 256 + i1 * 1] = a23[i0 * 256 + i1];
+      out[188416 + i0 * 256 + i1] = a23[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[196608 + i0 * 256 + i1 * 1] = a24[i0 * 256 + i1];
+      out[196608 + i0 * 256 + i1] = a24[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[204800 + i0 * 256 + i1 * 1] = a25[i0 * 256 + i1];
+      out[204800 + i0 * 256 + i1] = a25[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[212992 + i0 * 256 + i1 * 1] = a26[i0 * 256 + i1];
+      out[212992 + i0 * 256 + i1] = a26[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[221184 + i0 * 256 + i1 * 1] = a27[i0 * 256 + i1];
+      out[221184 + i0 * 256 + i1] = a27[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[229376 + i0 * 256 + i1 * 1] = a28[i0 * 256 + i1];
+      out[229376 + i0 * 256 + i1] = a28[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[237568 + i0 * 256 + i1 * 1] = a29[i0 * 256 + i1];
+      out[237568 + i0 * 256 + i1] = a29[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[245760 + i0 * 256 + i1 * 1] = a30[i0 * 256 + i1];
+      out[245760 + i0 * 256 + i1] = a30[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[253952 + i0 * 256 + i1 * 1] = a31[i0 * 256 + i1];
+      out[253952 + i0 * 256 + i1] = a31[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[262144 + i0 * 256 + i1 * 1] = a32[i0 * 256 + i1];
+      out[262144 + i0 * 256 + i1] = a32[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[270336 + i0 * 256 + i1 * 1] = a33[i0 * 256 + i1];
+      out[270336 + i0 * 256 + i1] = a33[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[278528 + i0 * 256 + i1 * 1] = a34[i0 * 256 + i1];
+      out[278528 + i0 * 256 + i1] = a34[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[286720 + i0 * 256 + i1 * 1] = a35[i0 * 256 + i1];
+      out[286720 + i0 * 256 + i1] = a35[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[294912 + i0 * 256 + i1 * 1] = a36[i0 * 256 + i1];
+      out[294912 + i0 * 256 + i1] = a36[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[303104 + i0 * 256 + i1 * 1] = a37[i0 * 256 + i1];
+      out[303104 + i0 * 256 + i1] = a37[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[311296 + i0 * 256 + i1 * 1] = a38[i0 * 256 + i1];
+      out[311296 + i0 * 256 + i1] = a38[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[319488 + i0 * 256 + i1 * 1] = a39[i0 * 256 + i1];
+      out[319488 + i0 * 256 + i1] = a39[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[327680 + i0 * 256 + i1 * 1] = a40[i0 * 256 + i1];
+      out[327680 + i0 * 256 + i1] = a40[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[335872 + i0 * 256 + i1 * 1] = a41[i0 * 256 + i1];
+      out[335872 + i0 * 256 + i1] = a41[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[344064 + i0 * 256 + i1 * 1] = a42[i0 * 256 + i1];
+      out[344064 + i0 * 256 + i1] = a42[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[352256 + i0 * 256 + i1 * 1] = a43[i0 * 256 + i1];
+      out[352256 + i0 * 256 + i1] = a43[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[360448 + i0 * 256 + i1 * 1] = a44[i0 * 256 + i1];
+      out[360448 + i0 * 256 + i1] = a44[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[368640 + i0 * 256 + i1 * 1] = a45[i0 * 256 + i1];
+      out[368640 + i0 * 256 + i1] = a45[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[376832 + i0 * 256 + i1 * 1] = a46[i0 * 256 + i1];
+      out[376832 + i0 * 256 + i1] = a46[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[385024 + i0 * 256 + i1 * 1] = a47[i0 * 256 + i1];
+      out[385024 + i0 * 256 + i1] = a47[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[393216 + i0 * 256 + i1 * 1] = a48[i0 * 256 + i1];
+      out[393216 + i0 * 256 + i1] = a48[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[401408 + i0 * 256 + i1 * 1] = a49[i0 * 256 + i1];
+      out[401408 + i0 * 256 + i1] = a49[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[409600 + i0 * 256 + i1 * 1] = a50[i0 * 256 + i1];
+      out[409600 + i0 * 256 + i1] = a50[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[417792 + i0 * 256 + i1 * 1] = a51[i0 * 256 + i1];
+      out[417792 + i0 * 256 + i1] = a51[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[425984 + i0 * 256 + i1 * 1] = a52[i0 * 256 + i1];
+      out[425984 + i0 * 256 + i1] = a52[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[434176 + i0 * 256 + i1 * 1] = a53[i0 * 256 + i1];
+      out[434176 + i0 * 256 + i1] = a53[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[442368 + i0 * 256 + i1 * 1] = a54[i0 * 256 + i1];
+      out[442368 + i0 * 256 + i1] = a54[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[450560 + i0 * 256 + i1 * 1] = a55[i0 * 256 + i1];
+      out[450560 + i0 * 256 + i1] = a55[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[458752 + i0 * 256 + i1 * 1] = a56[i0 * 256 + i1];
+      out[458752 + i0 * 256 + i1] = a56[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[466944 + i0 * 256 + i1 * 1] = a57[i0 * 256 + i1];
+      out[466944 + i0 * 256 + i1] = a57[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[475136 + i0 * 256 + i1 * 1] = a58[i0 * 256 + i1];
+      out[475136 + i0 * 256 + i1] = a58[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[483328 + i0 * 256 + i1 * 1] = a59[i0 * 256 + i1];
+      out[483328 + i0 * 256 + i1] = a59[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[491520 + i0 * 256 + i1 * 1] = a60[i0 * 256 + i1];
+      out[491520 + i0 * 256 + i1] = a60[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[499712 + i0 * 256 + i1 * 1] = a61[i0 * 256 + i1];
+      out[499712 + i0 * 256 + i1] = a61[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[507904 + i0 * 256 + i1 * 1] = a62[i0 * 256 + i1];
+      out[507904 + i0 * 256 + i1] = a62[i0 * 256 + i1];
     }
 }
 
@@ -1448,25 +1448,25 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 256];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 256];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 256];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 256];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 256];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 256];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 256];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 256];
+            acc0[c] = out[i + (j + c) * 256];
+            acc1[c] = out[i + 1 + (j + c) * 256];
+            acc2[c] = out[i + 2 + (j + c) * 256];
+            acc3[c] = out[i + 3 + (j + c) * 256];
+            acc4[c] = out[i + 4 + (j + c) * 256];
+            acc5[c] = out[i + 5 + (j + c) * 256];
+            acc6[c] = out[i + 6 + (j + c) * 256];
+            acc7[c] = out[i + 7 + (j + c) * 256];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 256];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 256];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 256];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 256];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 256];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 256];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 256];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 256];
+          const float x0 = a1[i + (k0 + k) * 256];
+          const float x1 = a1[i + 1 + (k0 + k) * 256];
+          const float x2 = a1[i + 2 + (k0 + k) * 256];
+          const float x3 = a1[i + 3 + (k0 + k) * 256];
+          const float x4 = a1[i + 4 + (k0 + k) * 256];
+          const float x5 = a1[i + 5 + (k0 + k) * 256];
+          const float x6 = a1[i + 6 + (k0 + k) * 256];
+          const float x7 = a1[i + 7 + (k0 + k) * 256];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1479,14 +1479,14 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 256] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 256] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 256] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 256] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 256] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 256] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 256] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 256] = acc7[c];
+          out[i + (j + c) * 256] = acc0[c];
+          out[i + 1 + (j + c) * 256] = acc1[c];
+          out[i + 2 + (j + c) * 256] = acc2[c];
+          out[i + 3 + (j + c) * 256] = acc3[c];
+          out[i + 4 + (j + c) * 256] = acc4[c];
+          out[i + 5 + (j + c) * 256] = acc5[c];
+          out[i + 6 + (j + c) * 256] = acc6[c];
+          out[i + 7 + (j + c) * 256] = acc7[c];
         }
       }
     }
@@ -1499,7 +1499,7 @@ static void k38_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 32; i1++)
       for (long i2 = 0; i2 < 1024; i2++) {
-        out[i2 * 1] += a0[i0 * 32768 + i1 * 1024 + i2];
+        out[i2] += a0[i0 * 32768 + i1 * 1024 + i2];
       }
 }
 
@@ -1522,25 +1522,25 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 256];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 256];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 256];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 256];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 256];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 256];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 256];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 256];
+            acc0[c] = out[i + (j + c) * 256];
+            acc1[c] = out[i + 1 + (j + c) * 256];
+            acc2[c] = out[i + 2 + (j + c) * 256];
+            acc3[c] = out[i + 3 + (j + c) * 256];
+            acc4[c] = out[i + 4 + (j + c) * 256];
+            acc5[c] = out[i + 5 + (j + c) * 256];
+            acc6[c] = out[i + 6 + (j + c) * 256];
+            acc7[c] = out[i + 7 + (j + c) * 256];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 256];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 256];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 256];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 256];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 256];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 256];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 256];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 256];
+          const float x0 = a1[i + (k0 + k) * 256];
+          const float x1 = a1[i + 1 + (k0 + k) * 256];
+          const float x2 = a1[i + 2 + (k0 + k) * 256];
+          const float x3 = a1[i + 3 + (k0 + k) * 256];
+          const float x4 = a1[i + 4 + (k0 + k) * 256];
+          const float x5 = a1[i + 5 + (k0 + k) * 256];
+          const float x6 = a1[i + 6 + (k0 + k) * 256];
+          const float x7 = a1[i + 7 + (k0 + k) * 256];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1553,14 +1553,14 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 256] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 256] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 256] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 256] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 256] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 256] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 256] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 256] = acc7[c];
+          out[i + (j + c) * 256] = acc0[c];
+          out[i + 1 + (j + c) * 256] = acc1[c];
+          out[i + 2 + (j + c) * 256] = acc2[c];
+          out[i + 3 + (j + c) * 256] = acc3[c];
+          out[i + 4 + (j + c) * 256] = acc4[c];
+          out[i + 5 + (j + c) * 256] = acc5[c];
+          out[i + 6 + (j + c) * 256] = acc6[c];
+          out[i + 7 + (j + c) * 256] = acc7[c];
         }
       }
     }
@@ -1573,219 +1573,225 @@ static void k40_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 32; i1++)
       for (long i2 = 0; i2 < 96; i2++) {
-        out[i2 * 1] += a0[i0 * 3072 + i1 * 96 + i2];
+        out[i2] += a0[i0 * 3072 + i1 * 96 + i2];
       }
 }
 
 /* fused: mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg addn mul over mul [] (specs/charlm_lstm.lua:21) */
 static void k41_mul_neg_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
-  const float t0 = (a0[0] * 0.03125f);
-  const float t1 = (-t0);
-  const float t2 = (a1[0] * 0.03125f);
-  const float t3 = (-t2);
-  const float t4 = (a2[0] * 0.03125f);
-  const float t5 = (-t4);
-  const float t6 = (a3[0] * 0.03125f);
-  const float t7 = (-t6);
-  const float t8 = (a4[0] * 0.03125f);
-  const float t9 = (-t8);
-  const float t10 = (a5[0] * 0.03125f);
-  const float t11 = (-t10);
-  const float t12 = (a6[0] * 0.03125f);
-  const float t13 = (-t12);
-  const float t14 = (a7[0] * 0.03125f);
-  const float t15 = (-t14);
-  const float t16 = (a8[0] * 0.03125f);
-  const float t17 = (-t16);
-  const float t18 = (a9[0] * 0.03125f);
-  const float t19 = (-t18);
-  const float t20 = (a10[0] * 0.03125f);
-  const float t21 = (-t20);
-  const float t22 = (a11[0] * 0.03125f);
-  const float t23 = (-t22);
-  const float t24 = (a12[0] * 0.03125f);
-  const float t25 = (-t24);
-  const float t26 = (a13[0] * 0.03125f);
-  const float t27 = (-t26);
-  const float t28 = (a14[0] * 0.03125f);
-  const float t29 = (-t28);
-  const float t30 = (a15[0] * 0.03125f);
-  const float t31 = (-t30);
-  const float t32 = (a16[0] * 0.03125f);
-  const float t33 = (-t32);
-  const float t34 = (a17[0] * 0.03125f);
-  const float t35 = (-t34);
-  const float t36 = (a18[0] * 0.03125f);
-  const float t37 = (-t36);
-  const float t38 = (a19[0] * 0.03125f);
-  const float t39 = (-t38);
-  const float t40 = (a20[0] * 0.03125f);
-  const float t41 = (-t40);
-  const float t42 = (a21[0] * 0.03125f);
-  const float t43 = (-t42);
-  const float t44 = (a22[0] * 0.03125f);
-  const float t45 = (-t44);
-  const float t46 = (a23[0] * 0.03125f);
-  const float t47 = (-t46);
-  const float t48 = (a24[0] * 0.03125f);
-  const float t49 = (-t48);
-  const float t50 = (a25[0] * 0.03125f);
-  const float t51 = (-t50);
-  const float t52 = (a26[0] * 0.03125f);
-  const float t53 = (-t52);
-  const float t54 = (a27[0] * 0.03125f);
-  const float t55 = (-t54);
-  const float t56 = (a28[0] * 0.03125f);
-  const float t57 = (-t56);
-  const float t58 = (a29[0] * 0.03125f);
-  const float t59 = (-t58);
-  const float t60 = (a30[0] * 0.03125f);
-  const float t61 = (-t60);
-  const float t62 = (a31[0] * 0.03125f);
-  const float t63 = (-t62);
-  const float t64 = (a32[0] * 0.03125f);
-  const float t65 = (-t64);
-  const float t66 = (a33[0] * 0.03125f);
-  const float t67 = (-t66);
-  const float t68 = (a34[0] * 0.03125f);
-  const float t69 = (-t68);
-  const float t70 = (a35[0] * 0.03125f);
-  const float t71 = (-t70);
-  const float t72 = (a36[0] * 0.03125f);
-  const float t73 = (-t72);
-  const float t74 = (a37[0] * 0.03125f);
-  const float t75 = (-t74);
-  const float t76 = (a38[0] * 0.03125f);
-  const float t77 = (-t76);
-  const float t78 = (a39[0] * 0.03125f);
-  const float t79 = (-t78);
-  const float t80 = (a40[0] * 0.03125f);
-  const float t81 = (-t80);
-  const float t82 = (a41[0] * 0.03125f);
-  const float t83 = (-t82);
-  const float t84 = (a42[0] * 0.03125f);
-  const float t85 = (-t84);
-  const float t86 = (a43[0] * 0.03125f);
-  const float t87 = (-t86);
-  const float t88 = (a44[0] * 0.03125f);
-  const float t89 = (-t88);
-  const float t90 = (a45[0] * 0.03125f);
-  const float t91 = (-t90);
-  const float t92 = (a46[0] * 0.03125f);
-  const float t93 = (-t92);
-  const float t94 = (a47[0] * 0.03125f);
-  const float t95 = (-t94);
-  const float t96 = (a48[0] * 0.03125f);
-  const float t97 = (-t96);
-  const float t98 = (a49[0] * 0.03125f);
-  const float t99 = (-t98);
-  const float t100 = (a50[0] * 0.03125f);
-  const float t101 = (-t100);
-  const float t102 = (a51[0] * 0.03125f);
-  const float t103 = (-t102);
-  const float t104 = (a52[0] * 0.03125f);
-  const float t105 = (-t104);
-  const float t106 = (a53[0] * 0.03125f);
-  const float t107 = (-t106);
-  const float t108 = (a54[0] * 0.03125f);
-  const float t109 = (-t108);
-  const float t110 = (a55[0] * 0.03125f);
-  const float t111 = (-t110);
-  const float t112 = (a56[0] * 0.03125f);
-  const float t113 = (-t112);
-  const float t114 = (a57[0] * 0.03125f);
-  const float t115 = (-t114);
-  const float t116 = (a58[0] * 0.03125f);
-  const float t117 = (-t116);
-  const float t118 = (a59[0] * 0.03125f);
-  const float t119 = (-t118);
-  const float t120 = (a60[0] * 0.03125f);
-  const float t121 = (-t120);
-  const float t122 = (a61[0] * 0.03125f);
-  const float t123 = (-t122);
-  const float t124 = (a62[0] * 0.03125f);
-  const float t125 = (-t124);
-  const float t126 = (a63[0] * 0.03125f);
-  const float t127 = (-t126);
-  const float t128 = (t1 + t3 + t5 + t7 + t9 + t11 + t13 + t15 + t17 + t19 + t21 + t23 + t25 + t27 + t29 + t31 + t33 + t35 + t37 + t39 + t41 + t43 + t45 + t47 + t49 + t51 + t53 + t55 + t57 + t59 + t61 + t63 + t65 + t67 + t69 + t71 + t73 + t75 + t77 + t79 + t81 + t83 + t85 + t87 + t89 + t91 + t93 + t95 + t97 + t99 + t101 + t103 + t105 + t107 + t109 + t111 + t113 + t115 + t117 + t119 + t121 + t123 + t125 + t127);
-  const float t129 = (t128 * 0.015625f);
-  out0[0] = t129;
+  {
+    const float t0 = (a0[0] * 0.03125f);
+    const float t1 = (-t0);
+    const float t2 = (a1[0] * 0.03125f);
+    const float t3 = (-t2);
+    const float t4 = (a2[0] * 0.03125f);
+    const float t5 = (-t4);
+    const float t6 = (a3[0] * 0.03125f);
+    const float t7 = (-t6);
+    const float t8 = (a4[0] * 0.03125f);
+    const float t9 = (-t8);
+    const float t10 = (a5[0] * 0.03125f);
+    const float t11 = (-t10);
+    const float t12 = (a6[0] * 0.03125f);
+    const float t13 = (-t12);
+    const float t14 = (a7[0] * 0.03125f);
+    const float t15 = (-t14);
+    const float t16 = (a8[0] * 0.03125f);
+    const float t17 = (-t16);
+    const float t18 = (a9[0] * 0.03125f);
+    const float t19 = (-t18);
+    const float t20 = (a10[0] * 0.03125f);
+    const float t21 = (-t20);
+    const float t22 = (a11[0] * 0.03125f);
+    const float t23 = (-t22);
+    const float t24 = (a12[0] * 0.03125f);
+    const float t25 = (-t24);
+    const float t26 = (a13[0] * 0.03125f);
+    const float t27 = (-t26);
+    const float t28 = (a14[0] * 0.03125f);
+    const float t29 = (-t28);
+    const float t30 = (a15[0] * 0.03125f);
+    const float t31 = (-t30);
+    const float t32 = (a16[0] * 0.03125f);
+    const float t33 = (-t32);
+    const float t34 = (a17[0] * 0.03125f);
+    const float t35 = (-t34);
+    const float t36 = (a18[0] * 0.03125f);
+    const float t37 = (-t36);
+    const float t38 = (a19[0] * 0.03125f);
+    const float t39 = (-t38);
+    const float t40 = (a20[0] * 0.03125f);
+    const float t41 = (-t40);
+    const float t42 = (a21[0] * 0.03125f);
+    const float t43 = (-t42);
+    const float t44 = (a22[0] * 0.03125f);
+    const float t45 = (-t44);
+    const float t46 = (a23[0] * 0.03125f);
+    const float t47 = (-t46);
+    const float t48 = (a24[0] * 0.03125f);
+    const float t49 = (-t48);
+    const float t50 = (a25[0] * 0.03125f);
+    const float t51 = (-t50);
+    const float t52 = (a26[0] * 0.03125f);
+    const float t53 = (-t52);
+    const float t54 = (a27[0] * 0.03125f);
+    const float t55 = (-t54);
+    const float t56 = (a28[0] * 0.03125f);
+    const float t57 = (-t56);
+    const float t58 = (a29[0] * 0.03125f);
+    const float t59 = (-t58);
+    const float t60 = (a30[0] * 0.03125f);
+    const float t61 = (-t60);
+    const float t62 = (a31[0] * 0.03125f);
+    const float t63 = (-t62);
+    const float t64 = (a32[0] * 0.03125f);
+    const float t65 = (-t64);
+    const float t66 = (a33[0] * 0.03125f);
+    const float t67 = (-t66);
+    const float t68 = (a34[0] * 0.03125f);
+    const float t69 = (-t68);
+    const float t70 = (a35[0] * 0.03125f);
+    const float t71 = (-t70);
+    const float t72 = (a36[0] * 0.03125f);
+    const float t73 = (-t72);
+    const float t74 = (a37[0] * 0.03125f);
+    const float t75 = (-t74);
+    const float t76 = (a38[0] * 0.03125f);
+    const float t77 = (-t76);
+    const float t78 = (a39[0] * 0.03125f);
+    const float t79 = (-t78);
+    const float t80 = (a40[0] * 0.03125f);
+    const float t81 = (-t80);
+    const float t82 = (a41[0] * 0.03125f);
+    const float t83 = (-t82);
+    const float t84 = (a42[0] * 0.03125f);
+    const float t85 = (-t84);
+    const float t86 = (a43[0] * 0.03125f);
+    const float t87 = (-t86);
+    const float t88 = (a44[0] * 0.03125f);
+    const float t89 = (-t88);
+    const float t90 = (a45[0] * 0.03125f);
+    const float t91 = (-t90);
+    const float t92 = (a46[0] * 0.03125f);
+    const float t93 = (-t92);
+    const float t94 = (a47[0] * 0.03125f);
+    const float t95 = (-t94);
+    const float t96 = (a48[0] * 0.03125f);
+    const float t97 = (-t96);
+    const float t98 = (a49[0] * 0.03125f);
+    const float t99 = (-t98);
+    const float t100 = (a50[0] * 0.03125f);
+    const float t101 = (-t100);
+    const float t102 = (a51[0] * 0.03125f);
+    const float t103 = (-t102);
+    const float t104 = (a52[0] * 0.03125f);
+    const float t105 = (-t104);
+    const float t106 = (a53[0] * 0.03125f);
+    const float t107 = (-t106);
+    const float t108 = (a54[0] * 0.03125f);
+    const float t109 = (-t108);
+    const float t110 = (a55[0] * 0.03125f);
+    const float t111 = (-t110);
+    const float t112 = (a56[0] * 0.03125f);
+    const float t113 = (-t112);
+    const float t114 = (a57[0] * 0.03125f);
+    const float t115 = (-t114);
+    const float t116 = (a58[0] * 0.03125f);
+    const float t117 = (-t116);
+    const float t118 = (a59[0] * 0.03125f);
+    const float t119 = (-t118);
+    const float t120 = (a60[0] * 0.03125f);
+    const float t121 = (-t120);
+    const float t122 = (a61[0] * 0.03125f);
+    const float t123 = (-t122);
+    const float t124 = (a62[0] * 0.03125f);
+    const float t125 = (-t124);
+    const float t126 = (a63[0] * 0.03125f);
+    const float t127 = (-t126);
+    const float t128 = (t1 + t3 + t5 + t7 + t9 + t11 + t13 + t15 + t17 + t19 + t21 + t23 + t25 + t27 + t29 + t31 + t33 + t35 + t37 + t39 + t41 + t43 + t45 + t47 + t49 + t51 + t53 + t55 + t57 + t59 + t61 + t63 + t65 + t67 + t69 + t71 + t73 + t75 + t77 + t79 + t81 + t83 + t85 + t87 + t89 + t91 + t93 + t95 + t97 + t99 + t101 + t103 + t105 + t107 + t109 + t111 + t113 + t115 + t117 + t119 + t121 + t123 + t125 + t127);
+    const float t129 = (t128 * 0.015625f);
+    out0[0] = t129;
+  }
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn mul over mul [] (specs/charlm_lstm.lua:22) */
 static void k42_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
-  const float t0 = (a0[0] * 0.03125f);
-  const float t1 = (a1[0] * 0.03125f);
-  const float t2 = (a2[0] * 0.03125f);
-  const float t3 = (a3[0] * 0.03125f);
-  const float t4 = (a4[0] * 0.03125f);
-  const float t5 = (a5[0] * 0.03125f);
-  const float t6 = (a6[0] * 0.03125f);
-  const float t7 = (a7[0] * 0.03125f);
-  const float t8 = (a8[0] * 0.03125f);
-  const float t9 = (a9[0] * 0.03125f);
-  const float t10 = (a10[0] * 0.03125f);
-  const float t11 = (a11[0] * 0.03125f);
-  const float t12 = (a12[0] * 0.03125f);
-  const float t13 = (a13[0] * 0.03125f);
-  const float t14 = (a14[0] * 0.03125f);
-  const float t15 = (a15[0] * 0.03125f);
-  const float t16 = (a16[0] * 0.03125f);
-  const float t17 = (a17[0] * 0.03125f);
-  const float t18 = (a18[0] * 0.03125f);
-  const float t19 = (a19[0] * 0.03125f);
-  const float t20 = (a20[0] * 0.03125f);
-  const float t21 = (a21[0] * 0.03125f);
-  const float t22 = (a22[0] * 0.03125f);
-  const float t23 = (a23[0] * 0.03125f);
-  const float t24 = (a24[0] * 0.03125f);
-  const float t25 = (a25[0] * 0.03125f);
-  const float t26 = (a26[0] * 0.03125f);
-  const float t27 = (a27[0] * 0.03125f);
-  const float t28 = (a28[0] * 0.03125f);
-  const float t29 = (a29[0] * 0.03125f);
-  const float t30 = (a30[0] * 0.03125f);
-  const float t31 = (a31[0] * 0.03125f);
-  const float t32 = (a32[0] * 0.03125f);
-  const float t33 = (a33[0] * 0.03125f);
-  const float t34 = (a34[0] * 0.03125f);
-  const float t35 = (a35[0] * 0.03125f);
-  const float t36 = (a36[0] * 0.03125f);
-  const float t37 = (a37[0] * 0.03125f);
-  const float t38 = (a38[0] * 0.03125f);
-  const float t39 = (a39[0] * 0.03125f);
-  const float t40 = (a40[0] * 0.03125f);
-  const float t41 = (a41[0] * 0.03125f);
-  const float t42 = (a42[0] * 0.03125f);
-  const float t43 = (a43[0] * 0.03125f);
-  const float t44 = (a44[0] * 0.03125f);
-  const float t45 = (a45[0] * 0.03125f);
-  const float t46 = (a46[0] * 0.03125f);
-  const float t47 = (a47[0] * 0.03125f);
-  const float t48 = (a48[0] * 0.03125f);
-  const float t49 = (a49[0] * 0.03125f);
-  const float t50 = (a50[0] * 0.03125f);
-  const float t51 = (a51[0] * 0.03125f);
-  const float t52 = (a52[0] * 0.03125f);
-  const float t53 = (a53[0] * 0.03125f);
-  const float t54 = (a54[0] * 0.03125f);
-  const float t55 = (a55[0] * 0.03125f);
-  const float t56 = (a56[0] * 0.03125f);
-  const float t57 = (a57[0] * 0.03125f);
-  const float t58 = (a58[0] * 0.03125f);
-  const float t59 = (a59[0] * 0.03125f);
-  const float t60 = (a60[0] * 0.03125f);
-  const float t61 = (a61[0] * 0.03125f);
-  const float t62 = (a62[0] * 0.03125f);
-  const float t63 = (a63[0] * 0.03125f);
-  const float t64 = (t0 + t1 + t2 + t3 + t4 + t5 + t6 + t7 + t8 + t9 + t10 + t11 + t12 + t13 + t14 + t15 + t16 + t17 + t18 + t19 + t20 + t21 + t22 + t23 + t24 + t25 + t26 + t27 + t28 + t29 + t30 + t31 + t32 + t33 + t34 + t35 + t36 + t37 + t38 + t39 + t40 + t41 + t42 + t43 + t44 + t45 + t46 + t47 + t48 + t49 + t50 + t51 + t52 + t53 + t54 + t55 + t56 + t57 + t58 + t59 + t60 + t61 + t62 + t63);
-  const float t65 = (t64 * 0.015625f);
-  out0[0] = t65;
+  {
+    const float t0 = (a0[0] * 0.03125f);
+    const float t1 = (a1[0] * 0.03125f);
+    const float t2 = (a2[0] * 0.03125f);
+    const float t3 = (a3[0] * 0.03125f);
+    const float t4 = (a4[0] * 0.03125f);
+    const float t5 = (a5[0] * 0.03125f);
+    const float t6 = (a6[0] * 0.03125f);
+    const float t7 = (a7[0] * 0.03125f);
+    const float t8 = (a8[0] * 0.03125f);
+    const float t9 = (a9[0] * 0.03125f);
+    const float t10 = (a10[0] * 0.03125f);
+    const float t11 = (a11[0] * 0.03125f);
+    const float t12 = (a12[0] * 0.03125f);
+    const float t13 = (a13[0] * 0.03125f);
+    const float t14 = (a14[0] * 0.03125f);
+    const float t15 = (a15[0] * 0.03125f);
+    const float t16 = (a16[0] * 0.03125f);
+    const float t17 = (a17[0] * 0.03125f);
+    const float t18 = (a18[0] * 0.03125f);
+    const float t19 = (a19[0] * 0.03125f);
+    const float t20 = (a20[0] * 0.03125f);
+    const float t21 = (a21[0] * 0.03125f);
+    const float t22 = (a22[0] * 0.03125f);
+    const float t23 = (a23[0] * 0.03125f);
+    const float t24 = (a24[0] * 0.03125f);
+    const float t25 = (a25[0] * 0.03125f);
+    const float t26 = (a26[0] * 0.03125f);
+    const float t27 = (a27[0] * 0.03125f);
+    const float t28 = (a28[0] * 0.03125f);
+    const float t29 = (a29[0] * 0.03125f);
+    const float t30 = (a30[0] * 0.03125f);
+    const float t31 = (a31[0] * 0.03125f);
+    const float t32 = (a32[0] * 0.03125f);
+    const float t33 = (a33[0] * 0.03125f);
+    const float t34 = (a34[0] * 0.03125f);
+    const float t35 = (a35[0] * 0.03125f);
+    const float t36 = (a36[0] * 0.03125f);
+    const float t37 = (a37[0] * 0.03125f);
+    const float t38 = (a38[0] * 0.03125f);
+    const float t39 = (a39[0] * 0.03125f);
+    const float t40 = (a40[0] * 0.03125f);
+    const float t41 = (a41[0] * 0.03125f);
+    const float t42 = (a42[0] * 0.03125f);
+    const float t43 = (a43[0] * 0.03125f);
+    const float t44 = (a44[0] * 0.03125f);
+    const float t45 = (a45[0] * 0.03125f);
+    const float t46 = (a46[0] * 0.03125f);
+    const float t47 = (a47[0] * 0.03125f);
+    const float t48 = (a48[0] * 0.03125f);
+    const float t49 = (a49[0] * 0.03125f);
+    const float t50 = (a50[0] * 0.03125f);
+    const float t51 = (a51[0] * 0.03125f);
+    const float t52 = (a52[0] * 0.03125f);
+    const float t53 = (a53[0] * 0.03125f);
+    const float t54 = (a54[0] * 0.03125f);
+    const float t55 = (a55[0] * 0.03125f);
+    const float t56 = (a56[0] * 0.03125f);
+    const float t57 = (a57[0] * 0.03125f);
+    const float t58 = (a58[0] * 0.03125f);
+    const float t59 = (a59[0] * 0.03125f);
+    const float t60 = (a60[0] * 0.03125f);
+    const float t61 = (a61[0] * 0.03125f);
+    const float t62 = (a62[0] * 0.03125f);
+    const float t63 = (a63[0] * 0.03125f);
+    const float t64 = (t0 + t1 + t2 + t3 + t4 + t5 + t6 + t7 + t8 + t9 + t10 + t11 + t12 + t13 + t14 + t15 + t16 + t17 + t18 + t19 + t20 + t21 + t22 + t23 + t24 + t25 + t26 + t27 + t28 + t29 + t30 + t31 + t32 + t33 + t34 + t35 + t36 + t37 + t38 + t39 + t40 + t41 + t42 + t43 + t44 + t45 + t46 + t47 + t48 + t49 + t50 + t51 + t52 + t53 + t54 + t55 + t56 + t57 + t58 + t59 + t60 + t61 + t62 + t63);
+    const float t65 = (t64 * 0.015625f);
+    out0[0] = t65;
+  }
 }
 
 /* copy out mul [] (specs/charlm_lstm.lua:21) */
 static void k43_copy(const float *restrict a0, float *restrict out) {
-  out[0] = a0[0];
+  {
+    out[0] = a0[0];
+  }
 }
 
 /* copy out transpose [1024, 96] (specs/charlm_lstm.lua:17) */
@@ -1870,7 +1876,7 @@ static void k52_mul(const float *restrict a0, float *restrict out0) {
 
 /* sum_to [] */
 static void k53_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
+  out[0] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       out[0] += a0[i0 * 96 + i1];
@@ -1887,7 +1893,7 @@ static void k54_mul(const float *restrict a0, float *restrict out0) {
 
 /* sum_to [] */
 static void k55_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
+  out[0] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[0] += a0[i0 * 256 + i1];
@@ -1904,7 +1910,7 @@ static void k56_mul(const float *restrict a0, float *restrict out0) {
 
 /* sum_to [] */
 static void k57_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
+  out[0] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++) {
     out[0] += a0[i0];
   }
@@ -1920,7 +1926,7 @@ static void k58_mul(const float *restrict a0, float *restrict out0) {
 
 /* sum_to [] */
 static void k59_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
+  out[0] = 0.0f;
   for (long i0 = 0; i0 < 96; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[0] += a0[i0 * 256 + i1];
@@ -1937,7 +1943,7 @@ static void k60_mul(const float *restrict a0, float *restrict out0) {
 
 /* sum_to [] */
 static void k61_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
+  out[0] = 0.0f;
   for (long i0 = 0; i0 < 96; i0++) {
     out[0] += a0[i0];
   }
@@ -1945,30 +1951,36 @@ static void k61_sum_to(const float *restrict a0, float *restrict out) {
 
 /* fused: addn sqrt add div min over min [] */
 static void k62_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
-  const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
-  const float t1 = sqrtf(t0);
-  const float t2 = (t1 + 9.99999997e-07f);
-  const float t3 = (5.0f / t2);
-  const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
-  out0[0] = t4;
+  {
+    const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
+    const float t1 = sqrtf(t0);
+    const float t2 = (t1 + 9.99999997e-07f);
+    const float t3 = (5.0f / t2);
+    const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
+    out0[0] = t4;
+  }
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
 static void k63_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
-  const float t0 = (a0[0] + 1.0f);
-  const float t1 = powf(0.999000013f, t0);
-  const float t2 = (1.0f - t1);
-  const float t3 = sqrtf(t2);
-  out0[0] = t0;
-  out1[0] = t3;
+  {
+    const float t0 = (a0[0] + 1.0f);
+    const float t1 = powf(0.999000013f, t0);
+    const float t2 = (1.0f - t1);
+    const float t3 = sqrtf(t2);
+    out0[0] = t0;
+    out1[0] = t3;
+  }
 }
 
 /* fused: pow sub div over div [] */
 static void k64_pow_sub_div(const float *restrict a0, float *restrict out0) {
-  const float t0 = powf(0.899999976f, a0[0]);
-  const float t1 = (1.0f - t0);
-  const float t2 = (0.00200000009f / t1);
-  out0[0] = t2;
+  {
+    const float t0 = powf(0.899999976f, a0[0]);
+    const float t1 = (1.0f - t0);
+    const float t2 = (0.00200000009f / t1);
+    out0[0] = t2;
+  }
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024, 96] */
@@ -2101,12 +2113,14 @@ static void k69_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 
 /* fused: addn sqrt add div min over min [] */
 static void k70_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
-  const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
-  const float t1 = sqrtf(t0);
-  const float t2 = (t1 + 9.99999997e-07f);
-  const float t3 = (5.0f / t2);
-  const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
-  out0[0] = t4;
+  {
+    const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
+    const float t1 = sqrtf(t0);
+    const float t2 = (t1 + 9.99999997e-07f);
+    const float t3 = (5.0f / t2);
+    const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
+    out0[0] = t4;
+  }
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024] */
@@ -2366,19 +2380,16 @@ static void k77_add(const float *restrict a0, const float *restrict a1, float *r
 
 /* copy out stack [1, 1, 96] (specs/charlm_lstm.lua:20) */
 static void k78_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 1; i1++)
-      for (long i2 = 0; i2 < 96; i2++) {
-        out[i2] = a0[i2];
-      }
+  for (long i2 = 0; i2 < 96; i2++) {
+    out[i2] = a0[i2];
+  }
 }
 
 /* copy out mul [1, 256] (specs/charlm_lstm.lua:17) */
 static void k79_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[i1] = a0[i1];
-    }
+  for (long i1 = 0; i1 < 256; i1++) {
+    out[i1] = a0[i1];
+  }
 }
 
 void charlm_lstm_init(float *params, uint64_t seed, void *arena) {

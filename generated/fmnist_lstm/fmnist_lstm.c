@@ -383,7 +383,7 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
 static void k1_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
-      out[i0 * 512 + i1] = a0[i0 * 1 + i1 * 28];
+      out[i0 * 512 + i1] = a0[i0 + i1 * 28];
     }
 }
 
@@ -424,7 +424,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 512 + j + c] = acc0[c];
+        out[i * 512 + j + c] = acc0[c];
         out[(i + 1) * 512 + j + c] = acc1[c];
         out[(i + 2) * 512 + j + c] = acc2[c];
         out[(i + 3) * 512 + j + c] = acc3[c];
@@ -452,7 +452,7 @@ static void k3_add_add_add(const float *restrict a0, const float *restrict a1, c
 static void k4_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
-      out[i0 * 512 + i1] = a0[i0 * 1 + i1 * 128];
+      out[i0 * 512 + i1] = a0[i0 + i1 * 128];
     }
 }
 
@@ -508,7 +508,7 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 512 + j + c] = acc0[c];
+        out[i * 512 + j + c] = acc0[c];
         out[(i + 1) * 512 + j + c] = acc1[c];
         out[(i + 2) * 512 + j + c] = acc2[c];
         out[(i + 3) * 512 + j + c] = acc3[c];
@@ -554,7 +554,7 @@ static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 static void k9_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 128];
+      out[i0 * 10 + i1] = a0[i0 + i1 * 128];
     }
 }
 
@@ -612,7 +612,7 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 10; c++) {
-        out[(i + 0) * 10 + j + c] = acc0[c];
+        out[i * 10 + j + c] = acc0[c];
         out[(i + 1) * 10 + j + c] = acc1[c];
         out[(i + 2) * 10 + j + c] = acc2[c];
         out[(i + 3) * 10 + j + c] = acc3[c];
@@ -741,13 +741,13 @@ static void k20_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 1] += a0[i0 * 10 + i1];
+      out[i0] += a0[i0 * 10 + i1];
     }
 }
 
 /* sum_to [] (specs/fmnist_lstm.lua:16) */
 static void k21_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
+  out[0] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
   }
@@ -828,7 +828,7 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 128 + j + c] = acc0[c];
+        out[i * 128 + j + c] = acc0[c];
         out[(i + 1) * 128 + j + c] = acc1[c];
         out[(i + 2) * 128 + j + c] = acc2[c];
         out[(i + 3) * 128 + j + c] = acc3[c];
@@ -894,7 +894,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[16] = {0.0f};
       for (long k = 0; k < 512; k++) {
         const float *b = a1 + k * 128 + j;
-        const float x0 = a0[(i + 0) * 512 + k];
+        const float x0 = a0[i * 512 + k];
         const float x1 = a0[(i + 1) * 512 + k];
         const float x2 = a0[(i + 2) * 512 + k];
         const float x3 = a0[(i + 3) * 512 + k];
@@ -914,7 +914,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 128 + j + c] = acc0[c];
+        out[i * 128 + j + c] = acc0[c];
         out[(i + 1) * 128 + j + c] = acc1[c];
         out[(i + 2) * 128 + j + c] = acc2[c];
         out[(i + 3) * 128 + j + c] = acc3[c];
@@ -998,19 +998,19 @@ static void k33_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 static void k34_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[0 + i0 * 512 + i1 * 1] = a0[i0 * 128 + i1];
+      out[i0 * 512 + i1] = a0[i0 * 128 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[128 + i0 * 512 + i1 * 1] = a1[i0 * 128 + i1];
+      out[128 + i0 * 512 + i1] = a1[i0 * 128 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[256 + i0 * 512 + i1 * 1] = a2[i0 * 128 + i1];
+      out[256 + i0 * 512 + i1] = a2[i0 * 128 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[384 + i0 * 512 + i1 * 1] = a3[i0 * 128 + i1];
+      out[384 + i0 * 512 + i1] = a3[i0 * 128 + i1];
     }
 }
 
@@ -1033,25 +1033,25 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+            acc0[c] = out[i + (j + c) * 28];
+            acc1[c] = out[i + 1 + (j + c) * 28];
+            acc2[c] = out[i + 2 + (j + c) * 28];
+            acc3[c] = out[i + 3 + (j + c) * 28];
+            acc4[c] = out[i + 4 + (j + c) * 28];
+            acc5[c] = out[i + 5 + (j + c) * 28];
+            acc6[c] = out[i + 6 + (j + c) * 28];
+            acc7[c] = out[i + 7 + (j + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 28];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 28];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
+          const float x0 = a1[i + (k0 + k) * 28];
+          const float x1 = a1[i + 1 + (k0 + k) * 28];
+          const float x2 = a1[i + 2 + (k0 + k) * 28];
+          const float x3 = a1[i + 3 + (k0 + k) * 28];
+          const float x4 = a1[i + 4 + (k0 + k) * 28];
+          const float x5 = a1[i + 5 + (k0 + k) * 28];
+          const float x6 = a1[i + 6 + (k0 + k) * 28];
+          const float x7 = a1[i + 7 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1064,14 +1064,14 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
+          out[i + (j + c) * 28] = acc0[c];
+          out[i + 1 + (j + c) * 28] = acc1[c];
+          out[i + 2 + (j + c) * 28] = acc2[c];
+          out[i + 3 + (j + c) * 28] = acc3[c];
+          out[i + 4 + (j + c) * 28] = acc4[c];
+          out[i + 5 + (j + c) * 28] = acc5[c];
+          out[i + 6 + (j + c) * 28] = acc6[c];
+          out[i + 7 + (j + c) * 28] = acc7[c];
         }
       }
     }
@@ -1089,17 +1089,17 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
         float acc3[32] = {0.0f};
         if (k0)
           for (int c = 0; c < 32; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc0[c] = out[i + (j + c) * 28];
+            acc1[c] = out[i + 1 + (j + c) * 28];
+            acc2[c] = out[i + 2 + (j + c) * 28];
+            acc3[c] = out[i + 3 + (j + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
+          const float x0 = a1[i + (k0 + k) * 28];
+          const float x1 = a1[i + 1 + (k0 + k) * 28];
+          const float x2 = a1[i + 2 + (k0 + k) * 28];
+          const float x3 = a1[i + 3 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1108,10 +1108,10 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 32; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[i + (j + c) * 28] = acc0[c];
+          out[i + 1 + (j + c) * 28] = acc1[c];
+          out[i + 2 + (j + c) * 28] = acc2[c];
+          out[i + 3 + (j + c) * 28] = acc3[c];
         }
       }
     }
@@ -1137,25 +1137,25 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 128];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 128];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 128];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 128];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 128];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 128];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 128];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 128];
+            acc0[c] = out[i + (j + c) * 128];
+            acc1[c] = out[i + 1 + (j + c) * 128];
+            acc2[c] = out[i + 2 + (j + c) * 128];
+            acc3[c] = out[i + 3 + (j + c) * 128];
+            acc4[c] = out[i + 4 + (j + c) * 128];
+            acc5[c] = out[i + 5 + (j + c) * 128];
+            acc6[c] = out[i + 6 + (j + c) * 128];
+            acc7[c] = out[i + 7 + (j + c) * 128];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 128];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 128];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 128];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 128];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 128];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 128];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 128];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 128];
+          const float x0 = a1[i + (k0 + k) * 128];
+          const float x1 = a1[i + 1 + (k0 + k) * 128];
+          const float x2 = a1[i + 2 + (k0 + k) * 128];
+          const float x3 = a1[i + 3 + (k0 + k) * 128];
+          const float x4 = a1[i + 4 + (k0 + k) * 128];
+          const float x5 = a1[i + 5 + (k0 + k) * 128];
+          const float x6 = a1[i + 6 + (k0 + k) * 128];
+          const float x7 = a1[i + 7 + (k0 + k) * 128];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1168,14 +1168,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 128] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 128] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 128] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 128] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 128] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 128] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 128] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 128] = acc7[c];
+          out[i + (j + c) * 128] = acc0[c];
+          out[i + 1 + (j + c) * 128] = acc1[c];
+          out[i + 2 + (j + c) * 128] = acc2[c];
+          out[i + 3 + (j + c) * 128] = acc3[c];
+          out[i + 4 + (j + c) * 128] = acc4[c];
+          out[i + 5 + (j + c) * 128] = acc5[c];
+          out[i + 6 + (j + c) * 128] = acc6[c];
+          out[i + 7 + (j + c) * 128] = acc7[c];
         }
       }
     }
@@ -1188,7 +1188,7 @@ static void k37_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 512; i2++) {
-        out[i2 * 1] += a0[i0 * 32768 + i1 * 512 + i2];
+        out[i2] += a0[i0 * 32768 + i1 * 512 + i2];
       }
 }
 
@@ -1209,14 +1209,14 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 128];
-        const float x1 = a1[(i + 1) * 1 + k * 128];
-        const float x2 = a1[(i + 2) * 1 + k * 128];
-        const float x3 = a1[(i + 3) * 1 + k * 128];
-        const float x4 = a1[(i + 4) * 1 + k * 128];
-        const float x5 = a1[(i + 5) * 1 + k * 128];
-        const float x6 = a1[(i + 6) * 1 + k * 128];
-        const float x7 = a1[(i + 7) * 1 + k * 128];
+        const float x0 = a1[i + k * 128];
+        const float x1 = a1[i + 1 + k * 128];
+        const float x2 = a1[i + 2 + k * 128];
+        const float x3 = a1[i + 3 + k * 128];
+        const float x4 = a1[i + 4 + k * 128];
+        const float x5 = a1[i + 5 + k * 128];
+        const float x6 = a1[i + 6 + k * 128];
+        const float x7 = a1[i + 7 + k * 128];
         for (int c = 0; c < 10; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1229,14 +1229,14 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 10; c++) {
-        out[(i + 0) * 1 + (j + c) * 128] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 128] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 128] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 128] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 128] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 128] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 128] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 128] = acc7[c];
+        out[i + (j + c) * 128] = acc0[c];
+        out[i + 1 + (j + c) * 128] = acc1[c];
+        out[i + 2 + (j + c) * 128] = acc2[c];
+        out[i + 3 + (j + c) * 128] = acc3[c];
+        out[i + 4 + (j + c) * 128] = acc4[c];
+        out[i + 5 + (j + c) * 128] = acc5[c];
+        out[i + 6 + (j + c) * 128] = acc6[c];
+        out[i + 7 + (j + c) * 128] = acc7[c];
       }
     }
   }
@@ -1247,26 +1247,32 @@ static void k39_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] += a0[i0 * 10 + i1];
+      out[i1] += a0[i0 * 10 + i1];
     }
 }
 
 /* fused: mul neg over neg [] (specs/fmnist_lstm.lua:16) */
 static void k40_mul_neg(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.015625f);
-  const float t1 = (-t0);
-  out0[0] = t1;
+  {
+    const float t0 = (a0[0] * 0.015625f);
+    const float t1 = (-t0);
+    out0[0] = t1;
+  }
 }
 
 /* fused: mul over mul [] (specs/fmnist_lstm.lua:17) */
 static void k41_mul(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.015625f);
-  out0[0] = t0;
+  {
+    const float t0 = (a0[0] * 0.015625f);
+    out0[0] = t0;
+  }
 }
 
 /* copy out neg [] (specs/fmnist_lstm.lua:16) */
 static void k42_copy(const float *restrict a0, float *restrict out) {
-  out[0] = a0[0];
+  {
+    out[0] = a0[0];
+  }
 }
 
 /* copy out matmul [512, 28] (specs/fmnist_lstm.lua:12) */
@@ -1309,20 +1315,24 @@ static void k47_copy(const float *restrict a0, float *restrict out) {
 
 /* fused: add pow sub sqrt over sqrt [] */
 static void k48_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
-  const float t0 = (a0[0] + 1.0f);
-  const float t1 = powf(0.999000013f, t0);
-  const float t2 = (1.0f - t1);
-  const float t3 = sqrtf(t2);
-  out0[0] = t0;
-  out1[0] = t3;
+  {
+    const float t0 = (a0[0] + 1.0f);
+    const float t1 = powf(0.999000013f, t0);
+    const float t2 = (1.0f - t1);
+    const float t3 = sqrtf(t2);
+    out0[0] = t0;
+    out1[0] = t3;
+  }
 }
 
 /* fused: pow sub div over div [] */
 static void k49_pow_sub_div(const float *restrict a0, float *restrict out0) {
-  const float t0 = powf(0.899999976f, a0[0]);
-  const float t1 = (1.0f - t0);
-  const float t2 = (0.00100000005f / t1);
-  out0[0] = t2;
+  {
+    const float t0 = powf(0.899999976f, a0[0]);
+    const float t1 = (1.0f - t0);
+    const float t2 = (0.00100000005f / t1);
+    out0[0] = t2;
+  }
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512, 28] */
@@ -1798,18 +1808,16 @@ static void k62_add(const float *restrict a0, const float *restrict a1, float *r
 
 /* copy out add [1, 10] (specs/fmnist_lstm.lua:13) */
 static void k63_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      out[i1] = a0[i1];
-    }
+  for (long i1 = 0; i1 < 10; i1++) {
+    out[i1] = a0[i1];
+  }
 }
 
 /* copy out mul [1, 128] (specs/fmnist_lstm.lua:12) */
 static void k64_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[i1] = a0[i1];
-    }
+  for (long i1 = 0; i1 < 128; i1++) {
+    out[i1] = a0[i1];
+  }
 }
 
 void fmnist_lstm_init(float *params, uint64_t seed, void *arena) {

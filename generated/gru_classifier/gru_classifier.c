@@ -383,7 +383,7 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
 static void k1_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[i0 * 384 + i1] = a0[i0 * 1 + i1 * 28];
+      out[i0 * 384 + i1] = a0[i0 + i1 * 28];
     }
 }
 
@@ -424,7 +424,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 384 + j + c] = acc0[c];
+        out[i * 384 + j + c] = acc0[c];
         out[(i + 1) * 384 + j + c] = acc1[c];
         out[(i + 2) * 384 + j + c] = acc2[c];
         out[(i + 3) * 384 + j + c] = acc3[c];
@@ -459,7 +459,7 @@ static void k4_add(const float *restrict a0, float *restrict out0) {
 static void k5_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[i0 * 384 + i1] = a0[i0 * 1 + i1 * 128];
+      out[i0 * 384 + i1] = a0[i0 + i1 * 128];
     }
 }
 
@@ -517,7 +517,7 @@ static void k7_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 384 + j + c] = acc0[c];
+        out[i * 384 + j + c] = acc0[c];
         out[(i + 1) * 384 + j + c] = acc1[c];
         out[(i + 2) * 384 + j + c] = acc2[c];
         out[(i + 3) * 384 + j + c] = acc3[c];
@@ -553,7 +553,7 @@ static void k8_add_sigmoid_sub(const float *restrict a0, const float *restrict a
 static void k9_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 128];
+      out[i0 * 10 + i1] = a0[i0 + i1 * 128];
     }
 }
 
@@ -594,7 +594,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 10; c++) {
-        out[(i + 0) * 10 + j + c] = acc0[c];
+        out[i * 10 + j + c] = acc0[c];
         out[(i + 1) * 10 + j + c] = acc1[c];
         out[(i + 2) * 10 + j + c] = acc2[c];
         out[(i + 3) * 10 + j + c] = acc3[c];
@@ -703,13 +703,13 @@ static void k18_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 1] += a0[i0 * 10 + i1];
+      out[i0] += a0[i0 * 10 + i1];
     }
 }
 
 /* sum_to [] (specs/gru_classifier.lua:11) */
 static void k19_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
+  out[0] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
   }
@@ -790,7 +790,7 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 128 + j + c] = acc0[c];
+        out[i * 128 + j + c] = acc0[c];
         out[(i + 1) * 128 + j + c] = acc1[c];
         out[(i + 2) * 128 + j + c] = acc2[c];
         out[(i + 3) * 128 + j + c] = acc3[c];
@@ -847,15 +847,15 @@ static void k27_mul(const float *restrict a0, const float *restrict a1, float *r
 static void k28_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[0 + i0 * 384 + i1 * 1] = a0[i0 * 384 + i1];
+      out[i0 * 384 + i1] = a0[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[128 + i0 * 384 + i1 * 1] = a1[i0 * 384 + i1];
+      out[128 + i0 * 384 + i1] = a1[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      out[256 + i0 * 384 + i1 * 1] = a2[i0 * 128 + i1];
+      out[256 + i0 * 384 + i1] = a2[i0 * 128 + i1];
     }
 }
 
@@ -873,7 +873,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[16] = {0.0f};
       for (long k = 0; k < 384; k++) {
         const float *b = a1 + k * 128 + j;
-        const float x0 = a0[(i + 0) * 384 + k];
+        const float x0 = a0[i * 384 + k];
         const float x1 = a0[(i + 1) * 384 + k];
         const float x2 = a0[(i + 2) * 384 + k];
         const float x3 = a0[(i + 3) * 384 + k];
@@ -893,7 +893,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 128 + j + c] = acc0[c];
+        out[i * 128 + j + c] = acc0[c];
         out[(i + 1) * 128 + j + c] = acc1[c];
         out[(i + 2) * 128 + j + c] = acc2[c];
         out[(i + 3) * 128 + j + c] = acc3[c];
@@ -976,25 +976,25 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+            acc0[c] = out[i + (j + c) * 28];
+            acc1[c] = out[i + 1 + (j + c) * 28];
+            acc2[c] = out[i + 2 + (j + c) * 28];
+            acc3[c] = out[i + 3 + (j + c) * 28];
+            acc4[c] = out[i + 4 + (j + c) * 28];
+            acc5[c] = out[i + 5 + (j + c) * 28];
+            acc6[c] = out[i + 6 + (j + c) * 28];
+            acc7[c] = out[i + 7 + (j + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 28];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 28];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
+          const float x0 = a1[i + (k0 + k) * 28];
+          const float x1 = a1[i + 1 + (k0 + k) * 28];
+          const float x2 = a1[i + 2 + (k0 + k) * 28];
+          const float x3 = a1[i + 3 + (k0 + k) * 28];
+          const float x4 = a1[i + 4 + (k0 + k) * 28];
+          const float x5 = a1[i + 5 + (k0 + k) * 28];
+          const float x6 = a1[i + 6 + (k0 + k) * 28];
+          const float x7 = a1[i + 7 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1007,14 +1007,14 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
+          out[i + (j + c) * 28] = acc0[c];
+          out[i + 1 + (j + c) * 28] = acc1[c];
+          out[i + 2 + (j + c) * 28] = acc2[c];
+          out[i + 3 + (j + c) * 28] = acc3[c];
+          out[i + 4 + (j + c) * 28] = acc4[c];
+          out[i + 5 + (j + c) * 28] = acc5[c];
+          out[i + 6 + (j + c) * 28] = acc6[c];
+          out[i + 7 + (j + c) * 28] = acc7[c];
         }
       }
     }
@@ -1032,17 +1032,17 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         float acc3[32] = {0.0f};
         if (k0)
           for (int c = 0; c < 32; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc0[c] = out[i + (j + c) * 28];
+            acc1[c] = out[i + 1 + (j + c) * 28];
+            acc2[c] = out[i + 2 + (j + c) * 28];
+            acc3[c] = out[i + 3 + (j + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
+          const float x0 = a1[i + (k0 + k) * 28];
+          const float x1 = a1[i + 1 + (k0 + k) * 28];
+          const float x2 = a1[i + 2 + (k0 + k) * 28];
+          const float x3 = a1[i + 3 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1051,10 +1051,10 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 32; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[i + (j + c) * 28] = acc0[c];
+          out[i + 1 + (j + c) * 28] = acc1[c];
+          out[i + 2 + (j + c) * 28] = acc2[c];
+          out[i + 3 + (j + c) * 28] = acc3[c];
         }
       }
     }
@@ -1080,25 +1080,25 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 128];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 128];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 128];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 128];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 128];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 128];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 128];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 128];
+            acc0[c] = out[i + (j + c) * 128];
+            acc1[c] = out[i + 1 + (j + c) * 128];
+            acc2[c] = out[i + 2 + (j + c) * 128];
+            acc3[c] = out[i + 3 + (j + c) * 128];
+            acc4[c] = out[i + 4 + (j + c) * 128];
+            acc5[c] = out[i + 5 + (j + c) * 128];
+            acc6[c] = out[i + 6 + (j + c) * 128];
+            acc7[c] = out[i + 7 + (j + c) * 128];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 128];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 128];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 128];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 128];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 128];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 128];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 128];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 128];
+          const float x0 = a1[i + (k0 + k) * 128];
+          const float x1 = a1[i + 1 + (k0 + k) * 128];
+          const float x2 = a1[i + 2 + (k0 + k) * 128];
+          const float x3 = a1[i + 3 + (k0 + k) * 128];
+          const float x4 = a1[i + 4 + (k0 + k) * 128];
+          const float x5 = a1[i + 5 + (k0 + k) * 128];
+          const float x6 = a1[i + 6 + (k0 + k) * 128];
+          const float x7 = a1[i + 7 + (k0 + k) * 128];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1111,14 +1111,14 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 128] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 128] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 128] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 128] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 128] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 128] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 128] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 128] = acc7[c];
+          out[i + (j + c) * 128] = acc0[c];
+          out[i + 1 + (j + c) * 128] = acc1[c];
+          out[i + 2 + (j + c) * 128] = acc2[c];
+          out[i + 3 + (j + c) * 128] = acc3[c];
+          out[i + 4 + (j + c) * 128] = acc4[c];
+          out[i + 5 + (j + c) * 128] = acc5[c];
+          out[i + 6 + (j + c) * 128] = acc6[c];
+          out[i + 7 + (j + c) * 128] = acc7[c];
         }
       }
     }
@@ -1131,7 +1131,7 @@ static void k34_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 384; i2++) {
-        out[i2 * 1] += a0[i0 * 24576 + i1 * 384 + i2];
+        out[i2] += a0[i0 * 24576 + i1 * 384 + i2];
       }
 }
 
@@ -1139,115 +1139,115 @@ static void k34_sum_to(const float *restrict a0, float *restrict out) {
 static void k35_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[0 + i0 * 384 + i1 * 1] = a0[i0 * 384 + i1];
+      out[i0 * 384 + i1] = a0[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[24576 + i0 * 384 + i1 * 1] = a1[i0 * 384 + i1];
+      out[24576 + i0 * 384 + i1] = a1[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[49152 + i0 * 384 + i1 * 1] = a2[i0 * 384 + i1];
+      out[49152 + i0 * 384 + i1] = a2[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[73728 + i0 * 384 + i1 * 1] = a3[i0 * 384 + i1];
+      out[73728 + i0 * 384 + i1] = a3[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[98304 + i0 * 384 + i1 * 1] = a4[i0 * 384 + i1];
+      out[98304 + i0 * 384 + i1] = a4[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[122880 + i0 * 384 + i1 * 1] = a5[i0 * 384 + i1];
+      out[122880 + i0 * 384 + i1] = a5[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[147456 + i0 * 384 + i1 * 1] = a6[i0 * 384 + i1];
+      out[147456 + i0 * 384 + i1] = a6[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[172032 + i0 * 384 + i1 * 1] = a7[i0 * 384 + i1];
+      out[172032 + i0 * 384 + i1] = a7[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[196608 + i0 * 384 + i1 * 1] = a8[i0 * 384 + i1];
+      out[196608 + i0 * 384 + i1] = a8[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[221184 + i0 * 384 + i1 * 1] = a9[i0 * 384 + i1];
+      out[221184 + i0 * 384 + i1] = a9[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[245760 + i0 * 384 + i1 * 1] = a10[i0 * 384 + i1];
+      out[245760 + i0 * 384 + i1] = a10[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[270336 + i0 * 384 + i1 * 1] = a11[i0 * 384 + i1];
+      out[270336 + i0 * 384 + i1] = a11[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[294912 + i0 * 384 + i1 * 1] = a12[i0 * 384 + i1];
+      out[294912 + i0 * 384 + i1] = a12[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[319488 + i0 * 384 + i1 * 1] = a13[i0 * 384 + i1];
+      out[319488 + i0 * 384 + i1] = a13[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[344064 + i0 * 384 + i1 * 1] = a14[i0 * 384 + i1];
+      out[344064 + i0 * 384 + i1] = a14[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[368640 + i0 * 384 + i1 * 1] = a15[i0 * 384 + i1];
+      out[368640 + i0 * 384 + i1] = a15[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[393216 + i0 * 384 + i1 * 1] = a16[i0 * 384 + i1];
+      out[393216 + i0 * 384 + i1] = a16[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[417792 + i0 * 384 + i1 * 1] = a17[i0 * 384 + i1];
+      out[417792 + i0 * 384 + i1] = a17[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[442368 + i0 * 384 + i1 * 1] = a18[i0 * 384 + i1];
+      out[442368 + i0 * 384 + i1] = a18[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[466944 + i0 * 384 + i1 * 1] = a19[i0 * 384 + i1];
+      out[466944 + i0 * 384 + i1] = a19[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[491520 + i0 * 384 + i1 * 1] = a20[i0 * 384 + i1];
+      out[491520 + i0 * 384 + i1] = a20[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[516096 + i0 * 384 + i1 * 1] = a21[i0 * 384 + i1];
+      out[516096 + i0 * 384 + i1] = a21[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[540672 + i0 * 384 + i1 * 1] = a22[i0 * 384 + i1];
+      out[540672 + i0 * 384 + i1] = a22[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[565248 + i0 * 384 + i1 * 1] = a23[i0 * 384 + i1];
+      out[565248 + i0 * 384 + i1] = a23[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[589824 + i0 * 384 + i1 * 1] = a24[i0 * 384 + i1];
+      out[589824 + i0 * 384 + i1] = a24[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[614400 + i0 * 384 + i1 * 1] = a25[i0 * 384 + i1];
+      out[614400 + i0 * 384 + i1] = a25[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[638976 + i0 * 384 + i1 * 1] = a26[i0 * 384 + i1];
+      out[638976 + i0 * 384 + i1] = a26[i0 * 384 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[663552 + i0 * 384 + i1 * 1] = a27[i0 * 384 + i1];
+      out[663552 + i0 * 384 + i1] = a27[i0 * 384 + i1];
     }
 }
 
@@ -1268,14 +1268,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 128];
-        const float x1 = a1[(i + 1) * 1 + k * 128];
-        const float x2 = a1[(i + 2) * 1 + k * 128];
-        const float x3 = a1[(i + 3) * 1 + k * 128];
-        const float x4 = a1[(i + 4) * 1 + k * 128];
-        const float x5 = a1[(i + 5) * 1 + k * 128];
-        const float x6 = a1[(i + 6) * 1 + k * 128];
-        const float x7 = a1[(i + 7) * 1 + k * 128];
+        const float x0 = a1[i + k * 128];
+        const float x1 = a1[i + 1 + k * 128];
+        const float x2 = a1[i + 2 + k * 128];
+        const float x3 = a1[i + 3 + k * 128];
+        const float x4 = a1[i + 4 + k * 128];
+        const float x5 = a1[i + 5 + k * 128];
+        const float x6 = a1[i + 6 + k * 128];
+        const float x7 = a1[i + 7 + k * 128];
         for (int c = 0; c < 10; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1288,14 +1288,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 10; c++) {
-        out[(i + 0) * 1 + (j + c) * 128] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 128] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 128] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 128] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 128] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 128] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 128] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 128] = acc7[c];
+        out[i + (j + c) * 128] = acc0[c];
+        out[i + 1 + (j + c) * 128] = acc1[c];
+        out[i + 2 + (j + c) * 128] = acc2[c];
+        out[i + 3 + (j + c) * 128] = acc3[c];
+        out[i + 4 + (j + c) * 128] = acc4[c];
+        out[i + 5 + (j + c) * 128] = acc5[c];
+        out[i + 6 + (j + c) * 128] = acc6[c];
+        out[i + 7 + (j + c) * 128] = acc7[c];
       }
     }
   }
@@ -1306,26 +1306,32 @@ static void k37_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] += a0[i0 * 10 + i1];
+      out[i1] += a0[i0 * 10 + i1];
     }
 }
 
 /* fused: mul neg over neg [] (specs/gru_classifier.lua:11) */
 static void k38_mul_neg(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.015625f);
-  const float t1 = (-t0);
-  out0[0] = t1;
+  {
+    const float t0 = (a0[0] * 0.015625f);
+    const float t1 = (-t0);
+    out0[0] = t1;
+  }
 }
 
 /* fused: mul over mul [] (specs/gru_classifier.lua:12) */
 static void k39_mul(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.015625f);
-  out0[0] = t0;
+  {
+    const float t0 = (a0[0] * 0.015625f);
+    out0[0] = t0;
+  }
 }
 
 /* copy out neg [] (specs/gru_classifier.lua:11) */
 static void k40_copy(const float *restrict a0, float *restrict out) {
-  out[0] = a0[0];
+  {
+    out[0] = a0[0];
+  }
 }
 
 /* copy out matmul [384, 28] (specs/gru_classifier.lua:8) */
@@ -1368,20 +1374,24 @@ static void k45_copy(const float *restrict a0, float *restrict out) {
 
 /* fused: add pow sub sqrt over sqrt [] */
 static void k46_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
-  const float t0 = (a0[0] + 1.0f);
-  const float t1 = powf(0.999000013f, t0);
-  const float t2 = (1.0f - t1);
-  const float t3 = sqrtf(t2);
-  out0[0] = t0;
-  out1[0] = t3;
+  {
+    const float t0 = (a0[0] + 1.0f);
+    const float t1 = powf(0.999000013f, t0);
+    const float t2 = (1.0f - t1);
+    const float t3 = sqrtf(t2);
+    out0[0] = t0;
+    out1[0] = t3;
+  }
 }
 
 /* fused: pow sub div over div [] */
 static void k47_pow_sub_div(const float *restrict a0, float *restrict out0) {
-  const float t0 = powf(0.899999976f, a0[0]);
-  const float t1 = (1.0f - t0);
-  const float t2 = (0.00100000005f / t1);
-  out0[0] = t2;
+  {
+    const float t0 = powf(0.899999976f, a0[0]);
+    const float t1 = (1.0f - t0);
+    const float t2 = (0.00100000005f / t1);
+    out0[0] = t2;
+  }
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 28] */
@@ -1821,18 +1831,16 @@ static void k59_add(const float *restrict a0, const float *restrict a1, float *r
 
 /* copy out add [1, 10] (specs/gru_classifier.lua:8) */
 static void k60_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      out[i1] = a0[i1];
-    }
+  for (long i1 = 0; i1 < 10; i1++) {
+    out[i1] = a0[i1];
+  }
 }
 
 /* copy out add [1, 128] (specs/gru_classifier.lua:8) */
 static void k61_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[i1] = a0[i1];
-    }
+  for (long i1 = 0; i1 < 128; i1++) {
+    out[i1] = a0[i1];
+  }
 }
 
 void gru_classifier_init(float *params, uint64_t seed, void *arena) {

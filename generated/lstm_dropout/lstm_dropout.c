@@ -372,10 +372,9 @@ const lstm_dropout_param_info lstm_dropout_params_info[LSTM_DROPOUT_NPARAMS] = {
 
 /* transpose [1, 200] (specs/lstm_dropout.lua:8) */
 static void k0_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[i1] = a0[i0 * 1 + i1 * 1];
-    }
+  for (long i1 = 0; i1 < 200; i1++) {
+    out[i1] = a0[i1];
+  }
 }
 
 /* matmul [320, 200] (specs/lstm_dropout.lua:8) */
@@ -383,7 +382,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 320; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -415,7 +414,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 200 + j + c] = acc0[c];
+        out[i * 200 + j + c] = acc0[c];
         out[(i + 1) * 200 + j + c] = acc1[c];
         out[(i + 2) * 200 + j + c] = acc2[c];
         out[(i + 3) * 200 + j + c] = acc3[c];
@@ -429,7 +428,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 320; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 192; j < 200; j += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -461,7 +460,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 200 + j + c] = acc0[c];
+        out[i * 200 + j + c] = acc0[c];
         out[(i + 1) * 200 + j + c] = acc1[c];
         out[(i + 2) * 200 + j + c] = acc2[c];
         out[(i + 3) * 200 + j + c] = acc3[c];
@@ -489,7 +488,7 @@ static void k2_add_add_add(const float *restrict a0, const float *restrict a1, c
 static void k3_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[i0 * 200 + i1] = a0[i0 * 1 + i1 * 50];
+      out[i0 * 200 + i1] = a0[i0 + i1 * 50];
     }
 }
 
@@ -545,7 +544,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 200 + j + c] = acc0[c];
+        out[i * 200 + j + c] = acc0[c];
         out[(i + 1) * 200 + j + c] = acc1[c];
         out[(i + 2) * 200 + j + c] = acc2[c];
         out[(i + 3) * 200 + j + c] = acc3[c];
@@ -591,7 +590,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 200 + j + c] = acc0[c];
+        out[i * 200 + j + c] = acc0[c];
         out[(i + 1) * 200 + j + c] = acc1[c];
         out[(i + 2) * 200 + j + c] = acc2[c];
         out[(i + 3) * 200 + j + c] = acc3[c];
@@ -635,10 +634,9 @@ static void k7_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 
 /* transpose [50, 1] (specs/lstm_dropout.lua:9) */
 static void k8_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 50; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      out[i0] = a0[i0 * 1 + i1 * 50];
-    }
+  for (long i0 = 0; i0 < 50; i0++) {
+    out[i0] = a0[i0];
+  }
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
@@ -659,52 +657,16 @@ static void k9_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 }
 
 /* matmul [32, 1] (specs/lstm_dropout.lua:9) */
-static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long i = 0; i < 32; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
-    for (long j = 0; j < 1; j += 1) {
-      float acc0[1] = {0.0f};
-      float acc1[1] = {0.0f};
-      float acc2[1] = {0.0f};
-      float acc3[1] = {0.0f};
-      float acc4[1] = {0.0f};
-      float acc5[1] = {0.0f};
-      float acc6[1] = {0.0f};
-      float acc7[1] = {0.0f};
-      for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
-        for (int c = 0; c < 1; c++) {
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
-          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
-          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
-          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
-          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
-          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
-          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
-        }
-      }
-      for (int c = 0; c < 1; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
-        out[(i + 1) * 1 + j + c] = acc1[c];
-        out[(i + 2) * 1 + j + c] = acc2[c];
-        out[(i + 3) * 1 + j + c] = acc3[c];
-        out[(i + 4) * 1 + j + c] = acc4[c];
-        out[(i + 5) * 1 + j + c] = acc5[c];
-        out[(i + 6) * 1 + j + c] = acc6[c];
-        out[(i + 7) * 1 + j + c] = acc7[c];
-      }
-    }
+static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  for (long i = 0; i < 32; i++) {
+    float part[16] = {0.0f};
+    for (long k = 0; k < 48; k += 16)
+      for (int c = 0; c < 16; c++) part[c] = RNNC_FMA(a0[i * 50 + k + c], a1[k + c], part[c]);
+    for (int w = 8; w > 0; w /= 2) /* halves: log2(16) vector adds, not 15 dependent ones */
+      for (int c = 0; c < w; c++) part[c] += part[c + w];
+    float sum = part[0];
+    for (long k = 48; k < 50; k++) sum = RNNC_FMA(a0[i * 50 + k], a1[k], sum);
+    out[i] = sum;
   }
 }
 
@@ -718,10 +680,9 @@ static void k11_add(const float *restrict a0, const float *restrict a1, float *r
 
 /* copy out add [32, 1] (specs/lstm_dropout.lua:9) */
 static void k12_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      out[i0] = a0[i0];
-    }
+  for (long i0 = 0; i0 < 32; i0++) {
+    out[i0] = a0[i0];
+  }
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 50] (specs/lstm_dropout.lua:8) */
@@ -805,11 +766,10 @@ static void k16_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 
 /* sum_to [] (specs/lstm_dropout.lua:12) */
 static void k17_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      out[0] += a0[i0];
-    }
+  out[0] = 0.0f;
+  for (long i0 = 0; i0 < 32; i0++) {
+    out[0] += a0[i0];
+  }
 }
 
 /* fused: mul addn over addn [32, 1] (specs/lstm_dropout.lua:12) */
@@ -826,7 +786,7 @@ static void k19_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -858,7 +818,7 @@ static void k19_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -872,7 +832,7 @@ static void k19_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -904,7 +864,7 @@ static void k19_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -988,7 +948,7 @@ static void k21_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -1034,7 +994,7 @@ static void k21_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -1129,19 +1089,19 @@ static void k26_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 static void k27_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1];
+      out[i0 * 200 + i1] = a0[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[50 + i0 * 200 + i1 * 1] = a1[i0 * 50 + i1];
+      out[50 + i0 * 200 + i1] = a1[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[100 + i0 * 200 + i1 * 1] = a2[i0 * 50 + i1];
+      out[100 + i0 * 200 + i1] = a2[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[150 + i0 * 200 + i1 * 1] = a3[i0 * 50 + i1];
+      out[150 + i0 * 200 + i1] = a3[i0 * 50 + i1];
     }
 }
 
@@ -1149,43 +1109,43 @@ static void k27_concat(const float *restrict a0, const float *restrict a1, const
 static void k28_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[0 + i0 * 2000 + i1 * 1] = a0[i0 * 200 + i1];
+      out[i0 * 2000 + i1] = a0[i0 * 200 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[200 + i0 * 2000 + i1 * 1] = a1[i0 * 200 + i1];
+      out[200 + i0 * 2000 + i1] = a1[i0 * 200 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[400 + i0 * 2000 + i1 * 1] = a2[i0 * 200 + i1];
+      out[400 + i0 * 2000 + i1] = a2[i0 * 200 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[600 + i0 * 2000 + i1 * 1] = a3[i0 * 200 + i1];
+      out[600 + i0 * 2000 + i1] = a3[i0 * 200 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[800 + i0 * 2000 + i1 * 1] = a4[i0 * 200 + i1];
+      out[800 + i0 * 2000 + i1] = a4[i0 * 200 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[1000 + i0 * 2000 + i1 * 1] = a5[i0 * 200 + i1];
+      out[1000 + i0 * 2000 + i1] = a5[i0 * 200 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[1200 + i0 * 2000 + i1 * 1] = a6[i0 * 200 + i1];
+      out[1200 + i0 * 2000 + i1] = a6[i0 * 200 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[1400 + i0 * 2000 + i1 * 1] = a7[i0 * 200 + i1];
+      out[1400 + i0 * 2000 + i1] = a7[i0 * 200 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[1600 + i0 * 2000 + i1 * 1] = a8[i0 * 200 + i1];
+      out[1600 + i0 * 2000 + i1] = a8[i0 * 200 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[1800 + i0 * 2000 + i1 * 1] = a9[i0 * 200 + i1];
+      out[1800 + i0 * 2000 + i1] = a9[i0 * 200 + i1];
     }
 }
 
@@ -1201,17 +1161,17 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
         float acc0[128] = {0.0f};
         if (k0)
           for (int c = 0; c < 128; c++) {
-            acc0[c] = out[(i + 0) * 1 + j + c];
+            acc0[c] = out[i + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + k0 + k];
+          const float x0 = a1[i + k0 + k];
           for (int c = 0; c < 128; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           }
         }
         for (int c = 0; c < 128; c++) {
-          out[(i + 0) * 1 + j + c] = acc0[c];
+          out[i + j + c] = acc0[c];
         }
       }
     }
@@ -1224,13 +1184,13 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
       float acc0[16] = {0.0f};
       for (long k = 0; k < 320; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k];
+        const float x0 = a1[i + k];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
+        out[i + j + c] = acc0[c];
       }
     }
   }
@@ -1242,13 +1202,13 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
       float acc0[8] = {0.0f};
       for (long k = 0; k < 320; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k];
+        const float x0 = a1[i + k];
         for (int c = 0; c < 8; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
+        out[i + j + c] = acc0[c];
       }
     }
   }
@@ -1271,14 +1231,14 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[16] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
-        const float x2 = a1[(i + 2) * 1 + k * 50];
-        const float x3 = a1[(i + 3) * 1 + k * 50];
-        const float x4 = a1[(i + 4) * 1 + k * 50];
-        const float x5 = a1[(i + 5) * 1 + k * 50];
-        const float x6 = a1[(i + 6) * 1 + k * 50];
-        const float x7 = a1[(i + 7) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
+        const float x2 = a1[i + 2 + k * 50];
+        const float x3 = a1[i + 3 + k * 50];
+        const float x4 = a1[i + 4 + k * 50];
+        const float x5 = a1[i + 5 + k * 50];
+        const float x6 = a1[i + 6 + k * 50];
+        const float x7 = a1[i + 7 + k * 50];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1291,14 +1251,14 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
+        out[i + 2 + (j + c) * 50] = acc2[c];
+        out[i + 3 + (j + c) * 50] = acc3[c];
+        out[i + 4 + (j + c) * 50] = acc4[c];
+        out[i + 5 + (j + c) * 50] = acc5[c];
+        out[i + 6 + (j + c) * 50] = acc6[c];
+        out[i + 7 + (j + c) * 50] = acc7[c];
       }
     }
   }
@@ -1317,14 +1277,14 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[8] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
-        const float x2 = a1[(i + 2) * 1 + k * 50];
-        const float x3 = a1[(i + 3) * 1 + k * 50];
-        const float x4 = a1[(i + 4) * 1 + k * 50];
-        const float x5 = a1[(i + 5) * 1 + k * 50];
-        const float x6 = a1[(i + 6) * 1 + k * 50];
-        const float x7 = a1[(i + 7) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
+        const float x2 = a1[i + 2 + k * 50];
+        const float x3 = a1[i + 3 + k * 50];
+        const float x4 = a1[i + 4 + k * 50];
+        const float x5 = a1[i + 5 + k * 50];
+        const float x6 = a1[i + 6 + k * 50];
+        const float x7 = a1[i + 7 + k * 50];
         for (int c = 0; c < 8; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1337,14 +1297,14 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
+        out[i + 2 + (j + c) * 50] = acc2[c];
+        out[i + 3 + (j + c) * 50] = acc3[c];
+        out[i + 4 + (j + c) * 50] = acc4[c];
+        out[i + 5 + (j + c) * 50] = acc5[c];
+        out[i + 6 + (j + c) * 50] = acc6[c];
+        out[i + 7 + (j + c) * 50] = acc7[c];
       }
     }
   }
@@ -1359,21 +1319,21 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
         float acc1[64] = {0.0f};
         if (k0)
           for (int c = 0; c < 64; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc0[c] = out[i + (j + c) * 50];
+            acc1[c] = out[i + 1 + (j + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
           for (int c = 0; c < 64; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 64; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[i + (j + c) * 50] = acc0[c];
+          out[i + 1 + (j + c) * 50] = acc1[c];
         }
       }
     }
@@ -1387,16 +1347,16 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
       float acc1[8] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
         for (int c = 0; c < 8; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
@@ -1408,7 +1368,7 @@ static void k31_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 10; i1++)
       for (long i2 = 0; i2 < 200; i2++) {
-        out[i2 * 1] += a0[i0 * 2000 + i1 * 200 + i2];
+        out[i2] += a0[i0 * 2000 + i1 * 200 + i2];
       }
 }
 
@@ -1429,14 +1389,14 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
-        const float x2 = a1[(i + 2) * 1 + k * 50];
-        const float x3 = a1[(i + 3) * 1 + k * 50];
-        const float x4 = a1[(i + 4) * 1 + k * 50];
-        const float x5 = a1[(i + 5) * 1 + k * 50];
-        const float x6 = a1[(i + 6) * 1 + k * 50];
-        const float x7 = a1[(i + 7) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
+        const float x2 = a1[i + 2 + k * 50];
+        const float x3 = a1[i + 3 + k * 50];
+        const float x4 = a1[i + 4 + k * 50];
+        const float x5 = a1[i + 5 + k * 50];
+        const float x6 = a1[i + 6 + k * 50];
+        const float x7 = a1[i + 7 + k * 50];
         for (int c = 0; c < 1; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1449,14 +1409,14 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 1; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
+        out[i + 2 + (j + c) * 50] = acc2[c];
+        out[i + 3 + (j + c) * 50] = acc3[c];
+        out[i + 4 + (j + c) * 50] = acc4[c];
+        out[i + 5 + (j + c) * 50] = acc5[c];
+        out[i + 6 + (j + c) * 50] = acc6[c];
+        out[i + 7 + (j + c) * 50] = acc7[c];
       }
     }
   }
@@ -1469,16 +1429,16 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
       float acc1[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
         for (int c = 0; c < 1; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
       for (int c = 0; c < 1; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
@@ -1486,21 +1446,24 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: mul over mul [] (specs/lstm_dropout.lua:12) */
 static void k33_mul(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.03125f);
-  out0[0] = t0;
+  {
+    const float t0 = (a0[0] * 0.03125f);
+    out0[0] = t0;
+  }
 }
 
 /* copy out mul [] (specs/lstm_dropout.lua:12) */
 static void k34_copy(const float *restrict a0, float *restrict out) {
-  out[0] = a0[0];
+  {
+    out[0] = a0[0];
+  }
 }
 
 /* copy out matmul [200, 1] (specs/lstm_dropout.lua:8) */
 static void k35_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 200; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      out[i0] = a0[i0];
-    }
+  for (long i0 = 0; i0 < 200; i0++) {
+    out[i0] = a0[i0];
+  }
 }
 
 /* copy out matmul [200, 50] (specs/lstm_dropout.lua:8) */
@@ -1511,30 +1474,15 @@ static void k36_copy(const float *restrict a0, float *restrict out) {
     }
 }
 
-/* copy out sum_to [200] (specs/lstm_dropout.lua:8) */
-static void k37_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    out[i0] = a0[i0];
-  }
-}
-
 /* copy out matmul [1, 50] (specs/lstm_dropout.lua:9) */
-static void k38_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[i1] = a0[i1];
-    }
-}
-
-/* copy out sum_to [1] (specs/lstm_dropout.lua:9) */
-static void k39_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++) {
-    out[0] = a0[0];
+static void k37_copy(const float *restrict a0, float *restrict out) {
+  for (long i1 = 0; i1 < 50; i1++) {
+    out[i1] = a0[i1];
   }
 }
 
 /* fused: add sub mul over mul [32, 1] (specs/lstm_dropout.lua:12) */
-static void k40_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k38_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     const float t1 = (t0 - a2[i0]);
@@ -1545,25 +1493,29 @@ static void k40_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k41_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
-  const float t0 = (a0[0] + 1.0f);
-  const float t1 = powf(0.999000013f, t0);
-  const float t2 = (1.0f - t1);
-  const float t3 = sqrtf(t2);
-  out0[0] = t0;
-  out1[0] = t3;
+static void k39_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+  {
+    const float t0 = (a0[0] + 1.0f);
+    const float t1 = powf(0.999000013f, t0);
+    const float t2 = (1.0f - t1);
+    const float t3 = sqrtf(t2);
+    out0[0] = t0;
+    out1[0] = t3;
+  }
 }
 
 /* fused: pow sub div over div [] */
-static void k42_pow_sub_div(const float *restrict a0, float *restrict out0) {
-  const float t0 = powf(0.899999976f, a0[0]);
-  const float t1 = (1.0f - t0);
-  const float t2 = (0.00100000005f / t1);
-  out0[0] = t2;
+static void k40_pow_sub_div(const float *restrict a0, float *restrict out0) {
+  {
+    const float t0 = powf(0.899999976f, a0[0]);
+    const float t1 = (1.0f - t0);
+    const float t2 = (0.00100000005f / t1);
+    out0[0] = t2;
+  }
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 1] */
-static void k43_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k41_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1585,7 +1537,7 @@ static void k43_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 50] */
-static void k44_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k42_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1607,7 +1559,7 @@ static void k44_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [200] */
-static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k43_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -1642,7 +1594,7 @@ static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1, 50] */
-static void k46_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k44_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1664,8 +1616,8 @@ static void k46_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1] */
-static void k47_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 1; i0++) {
+static void k45_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+  {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (0.100000001f * a1[0]);
     const float t2 = (t0 + t1);
@@ -1686,7 +1638,7 @@ static void k47_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
-static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1780,7 +1732,7 @@ static void k48_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 200] (specs/lstm_dropout.lua:8) */
-static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1874,7 +1826,7 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add add add over add [1, 200] (specs/lstm_dropout.lua:8) */
-static void k50_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k48_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     const float t1 = (a2[i0] + a3[i0]);
@@ -1884,7 +1836,7 @@ static void k50_add_add_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 50] (specs/lstm_dropout.lua:8) */
-static void k51_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k49_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
     const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
@@ -1901,7 +1853,7 @@ static void k51_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* matmul [1, 1] (specs/lstm_dropout.lua:9) */
-static void k52_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k50_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   float part[16] = {0.0f};
   for (long k = 0; k < 48; k += 16)
     for (int c = 0; c < 16; c++) part[c] = RNNC_FMA(a0[k + c], a1[k + c], part[c]);
@@ -1913,19 +1865,11 @@ static void k52_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (specs/lstm_dropout.lua:9) */
-static void k53_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++) {
+static void k51_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
   }
-}
-
-/* copy out add [1, 1] (specs/lstm_dropout.lua:9) */
-static void k54_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      out[0] = a0[0];
-    }
 }
 
 void lstm_dropout_init(float *params, uint64_t seed, void *arena) {
@@ -2075,8 +2019,7 @@ static void lstm_dropout_predict_1(const float *restrict P, const lstm_dropout_b
   float *lstm1_mul_t9 = (float *)(A + 328896); /* [32, 50] */
   k9_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_mul_t9);
   float *dense1_matmul_weight = (float *)(A + 361152); /* [32, 1] */
-  char *dense1_matmul_weight_scratch = A + 335296; /* 1600 bytes */
-  k10_matmul(lstm1_mul_t9, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  k10_matmul(lstm1_mul_t9, dense1_transpose_weight, dense1_matmul_weight);
   float *out_prediction = (float *)(A + 360896); /* [32, 1] */
   k11_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
 }
@@ -2222,8 +2165,7 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   float *dropout1_mul = (float *)A; /* [32, 50] */
   k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_tanh_t9_2, dropout1_dropout_mask, dropout1_mul, seed, 1u);
   float *dense1_matmul_weight = (float *)(A + 437952); /* [32, 1] */
-  char *dense1_matmul_weight_scratch = A + 320832; /* 1600 bytes */
-  k10_matmul(dropout1_mul, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  k10_matmul(dropout1_mul, dense1_transpose_weight, dense1_matmul_weight);
   float *out_prediction = (float *)(A + 437696); /* [32, 1] */
   float *line12_sub = (float *)(A + 437824); /* [32, 1] */
   float *line12_mul = (float *)(A + 438080); /* [32, 1] */
@@ -2335,10 +2277,10 @@ float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float
   k34_copy(loss_value, &loss);
   k35_copy(grad_lstm1_weight_ih, grads + 0);
   k36_copy(grad_lstm1_weight_hh, grads + 208);
-  k37_copy(grad_lstm1_bias_ih, grads + 10208);
-  k37_copy(grad_lstm1_bias_ih, grads + 10416);
-  k38_copy(grad_dense1_weight, grads + 10624);
-  k39_copy(grad_dense1_bias, grads + 10688);
+  k35_copy(grad_lstm1_bias_ih, grads + 10208);
+  k35_copy(grad_lstm1_bias_ih, grads + 10416);
+  k37_copy(grad_dense1_weight, grads + 10624);
+  k34_copy(grad_dense1_bias, grads + 10688);
   return loss;
 }
 
@@ -2472,11 +2414,10 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   float *dropout1_mul = (float *)A; /* [32, 50] */
   k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_tanh_t9_2, dropout1_dropout_mask, dropout1_mul, seed, 1u);
   float *dense1_matmul_weight = (float *)(A + 437952); /* [32, 1] */
-  char *dense1_matmul_weight_scratch = A + 320832; /* 1600 bytes */
-  k10_matmul(dropout1_mul, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  k10_matmul(dropout1_mul, dense1_transpose_weight, dense1_matmul_weight);
   float *line12_sub = (float *)(A + 437696); /* [32, 1] */
   float *line12_mul = (float *)(A + 437824); /* [32, 1] */
-  k40_add_sub_mul(dense1_matmul_weight, P + 10688 /* dense1.bias */, in->y, line12_sub, line12_mul);
+  k38_add_sub_mul(dense1_matmul_weight, P + 10688 /* dense1.bias */, in->y, line12_sub, line12_mul);
   float *line12_sum_to = (float *)(A + 437952); /* [] */
   k17_sum_to(line12_mul, line12_sum_to);
   float *d_line12_addn = (float *)(A + 437824); /* [32, 1] */
@@ -2554,9 +2495,9 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   k29_matmul(d_lstm1_mul_concat_stack_2, in->x, d_lstm1_matmul, d_lstm1_matmul_scratch);
   float *new_opt_step = (float *)(A + 438016); /* [] */
   float *opt_sqrt = (float *)(A + 296064); /* [] */
-  k41_add_pow_sub(P + 10704 /* opt.step */, new_opt_step, opt_sqrt);
+  k39_add_pow_sub(P + 10704 /* opt.step */, new_opt_step, opt_sqrt);
   float *opt_div = (float *)(A + 296128); /* [] */
-  k42_pow_sub_div(new_opt_step, opt_div);
+  k40_pow_sub_div(new_opt_step, opt_div);
   float *d_lstm1_matmul_2 = (float *)(A + 236800); /* [200, 50] */
   char *d_lstm1_matmul_scratch_2 = A + 320832; /* 32768 bytes */
   k30_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
@@ -2572,26 +2513,26 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 278016); /* [200, 1] */
   float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 278848); /* [200, 1] */
   float *new_lstm1_weight_ih = (float *)(A + 279680); /* [200, 1] */
-  k43_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
+  k41_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
   float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 354496); /* [200, 50] */
   float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 394496); /* [200, 50] */
   float *new_lstm1_weight_hh = (float *)A; /* [200, 50] */
-  k44_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
+  k42_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
   float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 295232); /* [200] */
   float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 434496); /* [200] */
   float *new_lstm1_bias_ih = (float *)(A + 435328); /* [200] */
   float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 436160); /* [200] */
   float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 436992); /* [200] */
   float *new_lstm1_bias_hh = (float *)(A + 280512); /* [200] */
-  k45_mul_mul_mul(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 31552 /* opt.lstm1.bias_hh.exp_avg */, P + 31136 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
+  k43_mul_mul_mul(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 31552 /* opt.lstm1.bias_hh.exp_avg */, P + 31136 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
   float *new_opt_dense1_weight_exp_avg = (float *)(A + 281344); /* [1, 50] */
   float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 281600); /* [1, 50] */
   float *new_dense1_weight = (float *)(A + 281856); /* [1, 50] */
-  k46_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
+  k44_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
   float *new_opt_dense1_bias_exp_avg = (float *)(A + 437824); /* [1] */
   float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 437888); /* [1] */
   float *new_dense1_bias = (float *)(A + 437952); /* [1] */
-  k47_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k45_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
 }
 
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2629,18 +2570,18 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
   k36_copy(new_opt_lstm1_weight_hh_exp_avg, params + 11136);
   k36_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 21136);
   k36_copy(new_lstm1_weight_hh, params + 208);
-  k37_copy(new_opt_lstm1_bias_ih_exp_avg, params + 31136);
-  k37_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 31344);
-  k37_copy(new_lstm1_bias_ih, params + 10208);
-  k37_copy(new_opt_lstm1_bias_hh_exp_avg, params + 31552);
-  k37_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 31760);
-  k37_copy(new_lstm1_bias_hh, params + 10416);
-  k38_copy(new_opt_dense1_weight_exp_avg, params + 31968);
-  k38_copy(new_opt_dense1_weight_exp_avg_sq, params + 32032);
-  k38_copy(new_dense1_weight, params + 10624);
-  k39_copy(new_opt_dense1_bias_exp_avg, params + 32096);
-  k39_copy(new_opt_dense1_bias_exp_avg_sq, params + 32112);
-  k39_copy(new_dense1_bias, params + 10688);
+  k35_copy(new_opt_lstm1_bias_ih_exp_avg, params + 31136);
+  k35_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 31344);
+  k35_copy(new_lstm1_bias_ih, params + 10208);
+  k35_copy(new_opt_lstm1_bias_hh_exp_avg, params + 31552);
+  k35_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 31760);
+  k35_copy(new_lstm1_bias_hh, params + 10416);
+  k37_copy(new_opt_dense1_weight_exp_avg, params + 31968);
+  k37_copy(new_opt_dense1_weight_exp_avg_sq, params + 32032);
+  k37_copy(new_dense1_weight, params + 10624);
+  k34_copy(new_opt_dense1_bias_exp_avg, params + 32096);
+  k34_copy(new_opt_dense1_bias_exp_avg_sq, params + 32112);
+  k34_copy(new_dense1_bias, params + 10688);
   return loss;
 }
 
@@ -2648,33 +2589,33 @@ static void lstm_dropout_apply_1(const float *restrict P, const float *restrict 
   (void)P, (void)in, (void)A, (void)seed;
   float *new_opt_step = (float *)A; /* [] */
   float *opt_sqrt = (float *)(A + 64); /* [] */
-  k41_add_pow_sub(P + 10704 /* opt.step */, new_opt_step, opt_sqrt);
+  k39_add_pow_sub(P + 10704 /* opt.step */, new_opt_step, opt_sqrt);
   float *opt_div = (float *)(A + 128); /* [] */
-  k42_pow_sub_div(new_opt_step, opt_div);
+  k40_pow_sub_div(new_opt_step, opt_div);
   float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 192); /* [200, 1] */
   float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 1024); /* [200, 1] */
   float *new_lstm1_weight_ih = (float *)(A + 1856); /* [200, 1] */
-  k43_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
+  k41_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
   float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 2688); /* [200, 50] */
   float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 42688); /* [200, 50] */
   float *new_lstm1_weight_hh = (float *)(A + 82688); /* [200, 50] */
-  k44_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, in + 208 /* grad.lstm1.weight_hh */, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
+  k42_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, in + 208 /* grad.lstm1.weight_hh */, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
   float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 122688); /* [200] */
   float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 123520); /* [200] */
   float *new_lstm1_bias_ih = (float *)(A + 124352); /* [200] */
-  k43_mul_mul_add(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, in + 10208 /* grad.lstm1.bias_ih */, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih);
+  k41_mul_mul_add(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, in + 10208 /* grad.lstm1.bias_ih */, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih);
   float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 125184); /* [200] */
   float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 126016); /* [200] */
   float *new_lstm1_bias_hh = (float *)(A + 126848); /* [200] */
-  k43_mul_mul_add(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, in + 10416 /* grad.lstm1.bias_hh */, P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10416 /* lstm1.bias_hh */, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
+  k41_mul_mul_add(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, in + 10416 /* grad.lstm1.bias_hh */, P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10416 /* lstm1.bias_hh */, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
   float *new_opt_dense1_weight_exp_avg = (float *)(A + 127680); /* [1, 50] */
   float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 127936); /* [1, 50] */
   float *new_dense1_weight = (float *)(A + 128192); /* [1, 50] */
-  k46_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, in + 10624 /* grad.dense1.weight */, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
+  k44_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, in + 10624 /* grad.dense1.weight */, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
   float *new_opt_dense1_bias_exp_avg = (float *)(A + 128448); /* [1] */
   float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 128512); /* [1] */
   float *new_dense1_bias = (float *)(A + 128576); /* [1] */
-  k47_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, in + 10688 /* grad.dense1.bias */, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k45_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, in + 10688 /* grad.dense1.bias */, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
 }
 
 void lstm_dropout_apply(float *params, const float *grads, void *arena) {
@@ -2710,18 +2651,18 @@ void lstm_dropout_apply(float *params, const float *grads, void *arena) {
   k36_copy(new_opt_lstm1_weight_hh_exp_avg, params + 11136);
   k36_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 21136);
   k36_copy(new_lstm1_weight_hh, params + 208);
-  k37_copy(new_opt_lstm1_bias_ih_exp_avg, params + 31136);
-  k37_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 31344);
-  k37_copy(new_lstm1_bias_ih, params + 10208);
-  k37_copy(new_opt_lstm1_bias_hh_exp_avg, params + 31552);
-  k37_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 31760);
-  k37_copy(new_lstm1_bias_hh, params + 10416);
-  k38_copy(new_opt_dense1_weight_exp_avg, params + 31968);
-  k38_copy(new_opt_dense1_weight_exp_avg_sq, params + 32032);
-  k38_copy(new_dense1_weight, params + 10624);
-  k39_copy(new_opt_dense1_bias_exp_avg, params + 32096);
-  k39_copy(new_opt_dense1_bias_exp_avg_sq, params + 32112);
-  k39_copy(new_dense1_bias, params + 10688);
+  k35_copy(new_opt_lstm1_bias_ih_exp_avg, params + 31136);
+  k35_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 31344);
+  k35_copy(new_lstm1_bias_ih, params + 10208);
+  k35_copy(new_opt_lstm1_bias_hh_exp_avg, params + 31552);
+  k35_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 31760);
+  k35_copy(new_lstm1_bias_hh, params + 10416);
+  k37_copy(new_opt_dense1_weight_exp_avg, params + 31968);
+  k37_copy(new_opt_dense1_weight_exp_avg_sq, params + 32032);
+  k37_copy(new_dense1_weight, params + 10624);
+  k34_copy(new_opt_dense1_bias_exp_avg, params + 32096);
+  k34_copy(new_opt_dense1_bias_exp_avg_sq, params + 32112);
+  k34_copy(new_dense1_bias, params + 10688);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -2744,18 +2685,18 @@ void lstm_dropout_step_prepare(const float *params, float *step_params) {
 static void lstm_dropout_step_1(const float *restrict P, const lstm_dropout_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_matmul_weight_ih = (float *)A; /* [1, 200] */
-  k48_matmul(in->x, P /* lstm1.weight_ih, transposed */, lstm1_matmul_weight_ih);
+  k46_matmul(in->x, P /* lstm1.weight_ih, transposed */, lstm1_matmul_weight_ih);
   float *lstm1_matmul_weight_hh = (float *)(A + 832); /* [1, 200] */
-  k49_matmul(in->state0, P + 208 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
+  k47_matmul(in->state0, P + 208 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
   float *lstm1_add = (float *)(A + 1664); /* [1, 200] */
-  k50_add_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add);
+  k48_add_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add);
   float *lstm1_add_2 = (float *)A; /* [1, 50] */
   float *lstm1_mul = (float *)(A + 256); /* [1, 50] */
-  k51_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
+  k49_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
   float *dense1_matmul_weight = (float *)(A + 512); /* [1, 1] */
-  k52_matmul(lstm1_mul, P + 10624 /* dense1.weight, transposed */, dense1_matmul_weight);
+  k50_matmul(lstm1_mul, P + 10624 /* dense1.weight, transposed */, dense1_matmul_weight);
   float *out_prediction = (float *)(A + 576); /* [1, 1] */
-  k53_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
+  k51_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
 }
 
 void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena) {
@@ -2773,9 +2714,9 @@ void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, cons
   float *out_prediction = (float *)(A + 576); /* [1, 1] */
   float *lstm1_mul = (float *)(A + 256); /* [1, 50] */
   float *lstm1_add_2 = (float *)A; /* [1, 50] */
-  if (out) k54_copy(out_prediction, out->prediction);
-  k38_copy(lstm1_mul, state->state0);
-  k38_copy(lstm1_add_2, state->state1);
+  if (out) k34_copy(out_prediction, out->prediction);
+  k37_copy(lstm1_mul, state->state0);
+  k37_copy(lstm1_add_2, state->state1);
 }
 
 void lstm_dropout_reset(lstm_dropout_state *state) {

@@ -407,7 +407,7 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
 static void k1_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[i0 * 200 + i1] = a0[i0 * 1 + i1 * 28];
+      out[i0 * 200 + i1] = a0[i0 + i1 * 28];
     }
 }
 
@@ -448,7 +448,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 200 + j + c] = acc0[c];
+        out[i * 200 + j + c] = acc0[c];
         out[(i + 1) * 200 + j + c] = acc1[c];
         out[(i + 2) * 200 + j + c] = acc2[c];
         out[(i + 3) * 200 + j + c] = acc3[c];
@@ -494,7 +494,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 200 + j + c] = acc0[c];
+        out[i * 200 + j + c] = acc0[c];
         out[(i + 1) * 200 + j + c] = acc1[c];
         out[(i + 2) * 200 + j + c] = acc2[c];
         out[(i + 3) * 200 + j + c] = acc3[c];
@@ -522,7 +522,7 @@ static void k3_add_add_add(const float *restrict a0, const float *restrict a1, c
 static void k4_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
-      out[i0 * 200 + i1] = a0[i0 * 1 + i1 * 50];
+      out[i0 * 200 + i1] = a0[i0 + i1 * 50];
     }
 }
 
@@ -578,7 +578,7 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 200 + j + c] = acc0[c];
+        out[i * 200 + j + c] = acc0[c];
         out[(i + 1) * 200 + j + c] = acc1[c];
         out[(i + 2) * 200 + j + c] = acc2[c];
         out[(i + 3) * 200 + j + c] = acc3[c];
@@ -624,7 +624,7 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 200 + j + c] = acc0[c];
+        out[i * 200 + j + c] = acc0[c];
         out[(i + 1) * 200 + j + c] = acc1[c];
         out[(i + 2) * 200 + j + c] = acc2[c];
         out[(i + 3) * 200 + j + c] = acc3[c];
@@ -720,7 +720,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 200 + j + c] = acc0[c];
+        out[i * 200 + j + c] = acc0[c];
         out[(i + 1) * 200 + j + c] = acc1[c];
         out[(i + 2) * 200 + j + c] = acc2[c];
         out[(i + 3) * 200 + j + c] = acc3[c];
@@ -766,7 +766,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[(i + 0) * 200 + j + c] = acc0[c];
+        out[i * 200 + j + c] = acc0[c];
         out[(i + 1) * 200 + j + c] = acc1[c];
         out[(i + 2) * 200 + j + c] = acc2[c];
         out[(i + 3) * 200 + j + c] = acc3[c];
@@ -783,7 +783,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
 static void k11_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 50];
+      out[i0 * 10 + i1] = a0[i0 + i1 * 50];
     }
 }
 
@@ -824,7 +824,7 @@ static void k12_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 10; c++) {
-        out[(i + 0) * 10 + j + c] = acc0[c];
+        out[i * 10 + j + c] = acc0[c];
         out[(i + 1) * 10 + j + c] = acc1[c];
         out[(i + 2) * 10 + j + c] = acc2[c];
         out[(i + 3) * 10 + j + c] = acc3[c];
@@ -953,13 +953,13 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 1] += a0[i0 * 10 + i1];
+      out[i0] += a0[i0 * 10 + i1];
     }
 }
 
 /* sum_to [] (specs/mnist_stacked_lstm.lua:15) */
 static void k22_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
+  out[0] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
   }
@@ -1040,7 +1040,7 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -1086,7 +1086,7 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -1176,7 +1176,7 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -1222,7 +1222,7 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -1305,19 +1305,19 @@ static void k34_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 static void k35_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 200 + i1 * 1] = a0[i0 * 50 + i1];
+      out[i0 * 200 + i1] = a0[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[50 + i0 * 200 + i1 * 1] = a1[i0 * 50 + i1];
+      out[50 + i0 * 200 + i1] = a1[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[100 + i0 * 200 + i1 * 1] = a2[i0 * 50 + i1];
+      out[100 + i0 * 200 + i1] = a2[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[150 + i0 * 200 + i1 * 1] = a3[i0 * 50 + i1];
+      out[150 + i0 * 200 + i1] = a3[i0 * 50 + i1];
     }
 }
 
@@ -1358,7 +1358,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -1404,7 +1404,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -1588,25 +1588,25 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+            acc0[c] = out[i + (j + c) * 28];
+            acc1[c] = out[i + 1 + (j + c) * 28];
+            acc2[c] = out[i + 2 + (j + c) * 28];
+            acc3[c] = out[i + 3 + (j + c) * 28];
+            acc4[c] = out[i + 4 + (j + c) * 28];
+            acc5[c] = out[i + 5 + (j + c) * 28];
+            acc6[c] = out[i + 6 + (j + c) * 28];
+            acc7[c] = out[i + 7 + (j + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 28];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 28];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
+          const float x0 = a1[i + (k0 + k) * 28];
+          const float x1 = a1[i + 1 + (k0 + k) * 28];
+          const float x2 = a1[i + 2 + (k0 + k) * 28];
+          const float x3 = a1[i + 3 + (k0 + k) * 28];
+          const float x4 = a1[i + 4 + (k0 + k) * 28];
+          const float x5 = a1[i + 5 + (k0 + k) * 28];
+          const float x6 = a1[i + 6 + (k0 + k) * 28];
+          const float x7 = a1[i + 7 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1619,14 +1619,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
+          out[i + (j + c) * 28] = acc0[c];
+          out[i + 1 + (j + c) * 28] = acc1[c];
+          out[i + 2 + (j + c) * 28] = acc2[c];
+          out[i + 3 + (j + c) * 28] = acc3[c];
+          out[i + 4 + (j + c) * 28] = acc4[c];
+          out[i + 5 + (j + c) * 28] = acc5[c];
+          out[i + 6 + (j + c) * 28] = acc6[c];
+          out[i + 7 + (j + c) * 28] = acc7[c];
         }
       }
     }
@@ -1648,25 +1648,25 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+            acc0[c] = out[i + (j + c) * 28];
+            acc1[c] = out[i + 1 + (j + c) * 28];
+            acc2[c] = out[i + 2 + (j + c) * 28];
+            acc3[c] = out[i + 3 + (j + c) * 28];
+            acc4[c] = out[i + 4 + (j + c) * 28];
+            acc5[c] = out[i + 5 + (j + c) * 28];
+            acc6[c] = out[i + 6 + (j + c) * 28];
+            acc7[c] = out[i + 7 + (j + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 28];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 28];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
+          const float x0 = a1[i + (k0 + k) * 28];
+          const float x1 = a1[i + 1 + (k0 + k) * 28];
+          const float x2 = a1[i + 2 + (k0 + k) * 28];
+          const float x3 = a1[i + 3 + (k0 + k) * 28];
+          const float x4 = a1[i + 4 + (k0 + k) * 28];
+          const float x5 = a1[i + 5 + (k0 + k) * 28];
+          const float x6 = a1[i + 6 + (k0 + k) * 28];
+          const float x7 = a1[i + 7 + (k0 + k) * 28];
           for (int c = 0; c < 8; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1679,14 +1679,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
+          out[i + (j + c) * 28] = acc0[c];
+          out[i + 1 + (j + c) * 28] = acc1[c];
+          out[i + 2 + (j + c) * 28] = acc2[c];
+          out[i + 3 + (j + c) * 28] = acc3[c];
+          out[i + 4 + (j + c) * 28] = acc4[c];
+          out[i + 5 + (j + c) * 28] = acc5[c];
+          out[i + 6 + (j + c) * 28] = acc6[c];
+          out[i + 7 + (j + c) * 28] = acc7[c];
         }
       }
     }
@@ -1704,17 +1704,17 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         float acc3[32] = {0.0f};
         if (k0)
           for (int c = 0; c < 32; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc0[c] = out[i + (j + c) * 28];
+            acc1[c] = out[i + 1 + (j + c) * 28];
+            acc2[c] = out[i + 2 + (j + c) * 28];
+            acc3[c] = out[i + 3 + (j + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
+          const float x0 = a1[i + (k0 + k) * 28];
+          const float x1 = a1[i + 1 + (k0 + k) * 28];
+          const float x2 = a1[i + 2 + (k0 + k) * 28];
+          const float x3 = a1[i + 3 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1723,10 +1723,10 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 32; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[i + (j + c) * 28] = acc0[c];
+          out[i + 1 + (j + c) * 28] = acc1[c];
+          out[i + 2 + (j + c) * 28] = acc2[c];
+          out[i + 3 + (j + c) * 28] = acc3[c];
         }
       }
     }
@@ -1744,17 +1744,17 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         float acc3[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc0[c] = out[i + (j + c) * 28];
+            acc1[c] = out[i + 1 + (j + c) * 28];
+            acc2[c] = out[i + 2 + (j + c) * 28];
+            acc3[c] = out[i + 3 + (j + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
+          const float x0 = a1[i + (k0 + k) * 28];
+          const float x1 = a1[i + 1 + (k0 + k) * 28];
+          const float x2 = a1[i + 2 + (k0 + k) * 28];
+          const float x3 = a1[i + 3 + (k0 + k) * 28];
           for (int c = 0; c < 8; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1763,10 +1763,10 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[i + (j + c) * 28] = acc0[c];
+          out[i + 1 + (j + c) * 28] = acc1[c];
+          out[i + 2 + (j + c) * 28] = acc2[c];
+          out[i + 3 + (j + c) * 28] = acc3[c];
         }
       }
     }
@@ -1777,111 +1777,111 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
 static void k43_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 50 + i1 * 1] = a0[i0 * 50 + i1];
+      out[i0 * 50 + i1] = a0[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[3200 + i0 * 50 + i1 * 1] = a1[i0 * 50 + i1];
+      out[3200 + i0 * 50 + i1] = a1[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[6400 + i0 * 50 + i1 * 1] = a2[i0 * 50 + i1];
+      out[6400 + i0 * 50 + i1] = a2[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[9600 + i0 * 50 + i1 * 1] = a3[i0 * 50 + i1];
+      out[9600 + i0 * 50 + i1] = a3[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[12800 + i0 * 50 + i1 * 1] = a4[i0 * 50 + i1];
+      out[12800 + i0 * 50 + i1] = a4[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[16000 + i0 * 50 + i1 * 1] = a5[i0 * 50 + i1];
+      out[16000 + i0 * 50 + i1] = a5[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[19200 + i0 * 50 + i1 * 1] = a6[i0 * 50 + i1];
+      out[19200 + i0 * 50 + i1] = a6[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[22400 + i0 * 50 + i1 * 1] = a7[i0 * 50 + i1];
+      out[22400 + i0 * 50 + i1] = a7[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[25600 + i0 * 50 + i1 * 1] = a8[i0 * 50 + i1];
+      out[25600 + i0 * 50 + i1] = a8[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[28800 + i0 * 50 + i1 * 1] = a9[i0 * 50 + i1];
+      out[28800 + i0 * 50 + i1] = a9[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[32000 + i0 * 50 + i1 * 1] = a10[i0 * 50 + i1];
+      out[32000 + i0 * 50 + i1] = a10[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[35200 + i0 * 50 + i1 * 1] = a11[i0 * 50 + i1];
+      out[35200 + i0 * 50 + i1] = a11[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[38400 + i0 * 50 + i1 * 1] = a12[i0 * 50 + i1];
+      out[38400 + i0 * 50 + i1] = a12[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[41600 + i0 * 50 + i1 * 1] = a13[i0 * 50 + i1];
+      out[41600 + i0 * 50 + i1] = a13[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[44800 + i0 * 50 + i1 * 1] = a14[i0 * 50 + i1];
+      out[44800 + i0 * 50 + i1] = a14[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[48000 + i0 * 50 + i1 * 1] = a15[i0 * 50 + i1];
+      out[48000 + i0 * 50 + i1] = a15[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[51200 + i0 * 50 + i1 * 1] = a16[i0 * 50 + i1];
+      out[51200 + i0 * 50 + i1] = a16[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[54400 + i0 * 50 + i1 * 1] = a17[i0 * 50 + i1];
+      out[54400 + i0 * 50 + i1] = a17[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[57600 + i0 * 50 + i1 * 1] = a18[i0 * 50 + i1];
+      out[57600 + i0 * 50 + i1] = a18[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[60800 + i0 * 50 + i1 * 1] = a19[i0 * 50 + i1];
+      out[60800 + i0 * 50 + i1] = a19[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[64000 + i0 * 50 + i1 * 1] = a20[i0 * 50 + i1];
+      out[64000 + i0 * 50 + i1] = a20[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[67200 + i0 * 50 + i1 * 1] = a21[i0 * 50 + i1];
+      out[67200 + i0 * 50 + i1] = a21[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[70400 + i0 * 50 + i1 * 1] = a22[i0 * 50 + i1];
+      out[70400 + i0 * 50 + i1] = a22[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[73600 + i0 * 50 + i1 * 1] = a23[i0 * 50 + i1];
+      out[73600 + i0 * 50 + i1] = a23[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[76800 + i0 * 50 + i1 * 1] = a24[i0 * 50 + i1];
+      out[76800 + i0 * 50 + i1] = a24[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[80000 + i0 * 50 + i1 * 1] = a25[i0 * 50 + i1];
+      out[80000 + i0 * 50 + i1] = a25[i0 * 50 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[83200 + i0 * 50 + i1 * 1] = a26[i0 * 50 + i1];
+      out[83200 + i0 * 50 + i1] = a26[i0 * 50 + i1];
     }
 }
 
@@ -1904,25 +1904,25 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+            acc0[c] = out[i + (j + c) * 50];
+            acc1[c] = out[i + 1 + (j + c) * 50];
+            acc2[c] = out[i + 2 + (j + c) * 50];
+            acc3[c] = out[i + 3 + (j + c) * 50];
+            acc4[c] = out[i + 4 + (j + c) * 50];
+            acc5[c] = out[i + 5 + (j + c) * 50];
+            acc6[c] = out[i + 6 + (j + c) * 50];
+            acc7[c] = out[i + 7 + (j + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 50];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 50];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 50];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 50];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
+          const float x2 = a1[i + 2 + (k0 + k) * 50];
+          const float x3 = a1[i + 3 + (k0 + k) * 50];
+          const float x4 = a1[i + 4 + (k0 + k) * 50];
+          const float x5 = a1[i + 5 + (k0 + k) * 50];
+          const float x6 = a1[i + 6 + (k0 + k) * 50];
+          const float x7 = a1[i + 7 + (k0 + k) * 50];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1935,14 +1935,14 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+          out[i + (j + c) * 50] = acc0[c];
+          out[i + 1 + (j + c) * 50] = acc1[c];
+          out[i + 2 + (j + c) * 50] = acc2[c];
+          out[i + 3 + (j + c) * 50] = acc3[c];
+          out[i + 4 + (j + c) * 50] = acc4[c];
+          out[i + 5 + (j + c) * 50] = acc5[c];
+          out[i + 6 + (j + c) * 50] = acc6[c];
+          out[i + 7 + (j + c) * 50] = acc7[c];
         }
       }
     }
@@ -1964,25 +1964,25 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+            acc0[c] = out[i + (j + c) * 50];
+            acc1[c] = out[i + 1 + (j + c) * 50];
+            acc2[c] = out[i + 2 + (j + c) * 50];
+            acc3[c] = out[i + 3 + (j + c) * 50];
+            acc4[c] = out[i + 4 + (j + c) * 50];
+            acc5[c] = out[i + 5 + (j + c) * 50];
+            acc6[c] = out[i + 6 + (j + c) * 50];
+            acc7[c] = out[i + 7 + (j + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 50];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 50];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 50];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 50];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
+          const float x2 = a1[i + 2 + (k0 + k) * 50];
+          const float x3 = a1[i + 3 + (k0 + k) * 50];
+          const float x4 = a1[i + 4 + (k0 + k) * 50];
+          const float x5 = a1[i + 5 + (k0 + k) * 50];
+          const float x6 = a1[i + 6 + (k0 + k) * 50];
+          const float x7 = a1[i + 7 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1995,14 +1995,14 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+          out[i + (j + c) * 50] = acc0[c];
+          out[i + 1 + (j + c) * 50] = acc1[c];
+          out[i + 2 + (j + c) * 50] = acc2[c];
+          out[i + 3 + (j + c) * 50] = acc3[c];
+          out[i + 4 + (j + c) * 50] = acc4[c];
+          out[i + 5 + (j + c) * 50] = acc5[c];
+          out[i + 6 + (j + c) * 50] = acc6[c];
+          out[i + 7 + (j + c) * 50] = acc7[c];
         }
       }
     }
@@ -2018,21 +2018,21 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
         float acc1[64] = {0.0f};
         if (k0)
           for (int c = 0; c < 64; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc0[c] = out[i + (j + c) * 50];
+            acc1[c] = out[i + 1 + (j + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
           for (int c = 0; c < 64; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 64; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[i + (j + c) * 50] = acc0[c];
+          out[i + 1 + (j + c) * 50] = acc1[c];
         }
       }
     }
@@ -2048,21 +2048,21 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
         float acc1[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc0[c] = out[i + (j + c) * 50];
+            acc1[c] = out[i + 1 + (j + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[i + (j + c) * 50] = acc0[c];
+          out[i + 1 + (j + c) * 50] = acc1[c];
         }
       }
     }
@@ -2075,7 +2075,7 @@ static void k45_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 200; i2++) {
-        out[i2 * 1] += a0[i0 * 12800 + i1 * 200 + i2];
+        out[i2] += a0[i0 * 12800 + i1 * 200 + i2];
       }
 }
 
@@ -2098,25 +2098,25 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+            acc0[c] = out[i + (j + c) * 50];
+            acc1[c] = out[i + 1 + (j + c) * 50];
+            acc2[c] = out[i + 2 + (j + c) * 50];
+            acc3[c] = out[i + 3 + (j + c) * 50];
+            acc4[c] = out[i + 4 + (j + c) * 50];
+            acc5[c] = out[i + 5 + (j + c) * 50];
+            acc6[c] = out[i + 6 + (j + c) * 50];
+            acc7[c] = out[i + 7 + (j + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 50];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 50];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 50];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 50];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
+          const float x2 = a1[i + 2 + (k0 + k) * 50];
+          const float x3 = a1[i + 3 + (k0 + k) * 50];
+          const float x4 = a1[i + 4 + (k0 + k) * 50];
+          const float x5 = a1[i + 5 + (k0 + k) * 50];
+          const float x6 = a1[i + 6 + (k0 + k) * 50];
+          const float x7 = a1[i + 7 + (k0 + k) * 50];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -2129,14 +2129,14 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+          out[i + (j + c) * 50] = acc0[c];
+          out[i + 1 + (j + c) * 50] = acc1[c];
+          out[i + 2 + (j + c) * 50] = acc2[c];
+          out[i + 3 + (j + c) * 50] = acc3[c];
+          out[i + 4 + (j + c) * 50] = acc4[c];
+          out[i + 5 + (j + c) * 50] = acc5[c];
+          out[i + 6 + (j + c) * 50] = acc6[c];
+          out[i + 7 + (j + c) * 50] = acc7[c];
         }
       }
     }
@@ -2158,25 +2158,25 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 50];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 50];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 50];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 50];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 50];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 50];
+            acc0[c] = out[i + (j + c) * 50];
+            acc1[c] = out[i + 1 + (j + c) * 50];
+            acc2[c] = out[i + 2 + (j + c) * 50];
+            acc3[c] = out[i + 3 + (j + c) * 50];
+            acc4[c] = out[i + 4 + (j + c) * 50];
+            acc5[c] = out[i + 5 + (j + c) * 50];
+            acc6[c] = out[i + 6 + (j + c) * 50];
+            acc7[c] = out[i + 7 + (j + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 50];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 50];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 50];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 50];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 50];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 50];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
+          const float x2 = a1[i + 2 + (k0 + k) * 50];
+          const float x3 = a1[i + 3 + (k0 + k) * 50];
+          const float x4 = a1[i + 4 + (k0 + k) * 50];
+          const float x5 = a1[i + 5 + (k0 + k) * 50];
+          const float x6 = a1[i + 6 + (k0 + k) * 50];
+          const float x7 = a1[i + 7 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -2189,14 +2189,14 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+          out[i + (j + c) * 50] = acc0[c];
+          out[i + 1 + (j + c) * 50] = acc1[c];
+          out[i + 2 + (j + c) * 50] = acc2[c];
+          out[i + 3 + (j + c) * 50] = acc3[c];
+          out[i + 4 + (j + c) * 50] = acc4[c];
+          out[i + 5 + (j + c) * 50] = acc5[c];
+          out[i + 6 + (j + c) * 50] = acc6[c];
+          out[i + 7 + (j + c) * 50] = acc7[c];
         }
       }
     }
@@ -2212,21 +2212,21 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
         float acc1[64] = {0.0f};
         if (k0)
           for (int c = 0; c < 64; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc0[c] = out[i + (j + c) * 50];
+            acc1[c] = out[i + 1 + (j + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
           for (int c = 0; c < 64; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 64; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[i + (j + c) * 50] = acc0[c];
+          out[i + 1 + (j + c) * 50] = acc1[c];
         }
       }
     }
@@ -2242,21 +2242,21 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
         float acc1[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc0[c] = out[i + (j + c) * 50];
+            acc1[c] = out[i + 1 + (j + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[i + (j + c) * 50] = acc0[c];
+          out[i + 1 + (j + c) * 50] = acc1[c];
         }
       }
     }
@@ -2280,14 +2280,14 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
-        const float x2 = a1[(i + 2) * 1 + k * 50];
-        const float x3 = a1[(i + 3) * 1 + k * 50];
-        const float x4 = a1[(i + 4) * 1 + k * 50];
-        const float x5 = a1[(i + 5) * 1 + k * 50];
-        const float x6 = a1[(i + 6) * 1 + k * 50];
-        const float x7 = a1[(i + 7) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
+        const float x2 = a1[i + 2 + k * 50];
+        const float x3 = a1[i + 3 + k * 50];
+        const float x4 = a1[i + 4 + k * 50];
+        const float x5 = a1[i + 5 + k * 50];
+        const float x6 = a1[i + 6 + k * 50];
+        const float x7 = a1[i + 7 + k * 50];
         for (int c = 0; c < 10; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -2300,14 +2300,14 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 10; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
+        out[i + 2 + (j + c) * 50] = acc2[c];
+        out[i + 3 + (j + c) * 50] = acc3[c];
+        out[i + 4 + (j + c) * 50] = acc4[c];
+        out[i + 5 + (j + c) * 50] = acc5[c];
+        out[i + 6 + (j + c) * 50] = acc6[c];
+        out[i + 7 + (j + c) * 50] = acc7[c];
       }
     }
   }
@@ -2320,16 +2320,16 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
       float acc1[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
         for (int c = 0; c < 10; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
       for (int c = 0; c < 10; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
@@ -2340,26 +2340,32 @@ static void k48_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] += a0[i0 * 10 + i1];
+      out[i1] += a0[i0 * 10 + i1];
     }
 }
 
 /* fused: mul neg over neg [] (specs/mnist_stacked_lstm.lua:15) */
 static void k49_mul_neg(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.015625f);
-  const float t1 = (-t0);
-  out0[0] = t1;
+  {
+    const float t0 = (a0[0] * 0.015625f);
+    const float t1 = (-t0);
+    out0[0] = t1;
+  }
 }
 
 /* fused: mul over mul [] (specs/mnist_stacked_lstm.lua:16) */
 static void k50_mul(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.015625f);
-  out0[0] = t0;
+  {
+    const float t0 = (a0[0] * 0.015625f);
+    out0[0] = t0;
+  }
 }
 
 /* copy out neg [] (specs/mnist_stacked_lstm.lua:15) */
 static void k51_copy(const float *restrict a0, float *restrict out) {
-  out[0] = a0[0];
+  {
+    out[0] = a0[0];
+  }
 }
 
 /* copy out matmul [200, 28] (specs/mnist_stacked_lstm.lua:9) */
@@ -2402,20 +2408,24 @@ static void k56_copy(const float *restrict a0, float *restrict out) {
 
 /* fused: add pow sub sqrt over sqrt [] */
 static void k57_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
-  const float t0 = (a0[0] + 1.0f);
-  const float t1 = powf(0.999000013f, t0);
-  const float t2 = (1.0f - t1);
-  const float t3 = sqrtf(t2);
-  out0[0] = t0;
-  out1[0] = t3;
+  {
+    const float t0 = (a0[0] + 1.0f);
+    const float t1 = powf(0.999000013f, t0);
+    const float t2 = (1.0f - t1);
+    const float t3 = sqrtf(t2);
+    out0[0] = t0;
+    out1[0] = t3;
+  }
 }
 
 /* fused: pow sub div over div [] */
 static void k58_pow_sub_div(const float *restrict a0, float *restrict out0) {
-  const float t0 = powf(0.899999976f, a0[0]);
-  const float t1 = (1.0f - t0);
-  const float t2 = (0.00100000005f / t1);
-  out0[0] = t2;
+  {
+    const float t0 = powf(0.899999976f, a0[0]);
+    const float t1 = (1.0f - t0);
+    const float t2 = (0.00100000005f / t1);
+    out0[0] = t2;
+  }
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 28] */
@@ -2891,18 +2901,16 @@ static void k71_add(const float *restrict a0, const float *restrict a1, float *r
 
 /* copy out add [1, 10] (specs/mnist_stacked_lstm.lua:12) */
 static void k72_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      out[i1] = a0[i1];
-    }
+  for (long i1 = 0; i1 < 10; i1++) {
+    out[i1] = a0[i1];
+  }
 }
 
 /* copy out mul [1, 50] (specs/mnist_stacked_lstm.lua:9) */
 static void k73_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[i1] = a0[i1];
-    }
+  for (long i1 = 0; i1 < 50; i1++) {
+    out[i1] = a0[i1];
+  }
 }
 
 void mnist_stacked_lstm_init(float *params, uint64_t seed, void *arena) {

@@ -373,7 +373,7 @@ const peephole_lstm_param_info peephole_lstm_params_info[PEEPHOLE_LSTM_NPARAMS] 
 static void k0_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[i0 * 256 + i1] = a0[i0 * 1 + i1 * 28];
+      out[i0 * 256 + i1] = a0[i0 + i1 * 28];
     }
 }
 
@@ -414,7 +414,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 256 + j + c] = acc0[c];
+        out[i * 256 + j + c] = acc0[c];
         out[(i + 1) * 256 + j + c] = acc1[c];
         out[(i + 2) * 256 + j + c] = acc2[c];
         out[(i + 3) * 256 + j + c] = acc3[c];
@@ -440,7 +440,7 @@ static void k2_add(const float *restrict a0, const float *restrict a1, float *re
 static void k3_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[i0 * 256 + i1] = a0[i0 * 1 + i1 * 64];
+      out[i0 * 256 + i1] = a0[i0 + i1 * 64];
     }
 }
 
@@ -498,7 +498,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 256 + j + c] = acc0[c];
+        out[i * 256 + j + c] = acc0[c];
         out[(i + 1) * 256 + j + c] = acc1[c];
         out[(i + 2) * 256 + j + c] = acc2[c];
         out[(i + 3) * 256 + j + c] = acc3[c];
@@ -549,7 +549,7 @@ static void k7_mul_add_sigmoid(const float *restrict a0, const float *restrict a
 static void k8_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1] = a0[i0 * 1 + i1 * 64];
+      out[i0 * 10 + i1] = a0[i0 + i1 * 64];
     }
 }
 
@@ -613,7 +613,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 10; c++) {
-        out[(i + 0) * 10 + j + c] = acc0[c];
+        out[i * 10 + j + c] = acc0[c];
         out[(i + 1) * 10 + j + c] = acc1[c];
         out[(i + 2) * 10 + j + c] = acc2[c];
         out[(i + 3) * 10 + j + c] = acc3[c];
@@ -728,13 +728,13 @@ static void k18_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 1] += a0[i0 * 10 + i1];
+      out[i0] += a0[i0 * 10 + i1];
     }
 }
 
 /* sum_to [] (specs/peephole_lstm.lua:13) */
 static void k19_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
+  out[0] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
   }
@@ -815,7 +815,7 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 64 + j + c] = acc0[c];
+        out[i * 64 + j + c] = acc0[c];
         out[(i + 1) * 64 + j + c] = acc1[c];
         out[(i + 2) * 64 + j + c] = acc2[c];
         out[(i + 3) * 64 + j + c] = acc3[c];
@@ -881,7 +881,7 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[16] = {0.0f};
       for (long k = 0; k < 256; k++) {
         const float *b = a1 + k * 64 + j;
-        const float x0 = a0[(i + 0) * 256 + k];
+        const float x0 = a0[i * 256 + k];
         const float x1 = a0[(i + 1) * 256 + k];
         const float x2 = a0[(i + 2) * 256 + k];
         const float x3 = a0[(i + 3) * 256 + k];
@@ -901,7 +901,7 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 64 + j + c] = acc0[c];
+        out[i * 64 + j + c] = acc0[c];
         out[(i + 1) * 64 + j + c] = acc1[c];
         out[(i + 2) * 64 + j + c] = acc2[c];
         out[(i + 3) * 64 + j + c] = acc3[c];
@@ -990,19 +990,19 @@ static void k29_const(float *restrict out) {
 static void k30_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[0 + i0 * 256 + i1 * 1] = a0[i0 * 64 + i1];
+      out[i0 * 256 + i1] = a0[i0 * 64 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[64 + i0 * 256 + i1 * 1] = a1[i0 * 64 + i1];
+      out[64 + i0 * 256 + i1] = a1[i0 * 64 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[128 + i0 * 256 + i1 * 1] = a2[i0 * 64 + i1];
+      out[128 + i0 * 256 + i1] = a2[i0 * 64 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[192 + i0 * 256 + i1 * 1] = a3[i0 * 64 + i1];
+      out[192 + i0 * 256 + i1] = a3[i0 * 64 + i1];
     }
 }
 
@@ -1010,115 +1010,115 @@ static void k30_concat(const float *restrict a0, const float *restrict a1, const
 static void k31_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[0 + i0 * 7168 + i1 * 1] = a0[i0 * 256 + i1];
+      out[i0 * 7168 + i1] = a0[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[256 + i0 * 7168 + i1 * 1] = a1[i0 * 256 + i1];
+      out[256 + i0 * 7168 + i1] = a1[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[512 + i0 * 7168 + i1 * 1] = a2[i0 * 256 + i1];
+      out[512 + i0 * 7168 + i1] = a2[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[768 + i0 * 7168 + i1 * 1] = a3[i0 * 256 + i1];
+      out[768 + i0 * 7168 + i1] = a3[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[1024 + i0 * 7168 + i1 * 1] = a4[i0 * 256 + i1];
+      out[1024 + i0 * 7168 + i1] = a4[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[1280 + i0 * 7168 + i1 * 1] = a5[i0 * 256 + i1];
+      out[1280 + i0 * 7168 + i1] = a5[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[1536 + i0 * 7168 + i1 * 1] = a6[i0 * 256 + i1];
+      out[1536 + i0 * 7168 + i1] = a6[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[1792 + i0 * 7168 + i1 * 1] = a7[i0 * 256 + i1];
+      out[1792 + i0 * 7168 + i1] = a7[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[2048 + i0 * 7168 + i1 * 1] = a8[i0 * 256 + i1];
+      out[2048 + i0 * 7168 + i1] = a8[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[2304 + i0 * 7168 + i1 * 1] = a9[i0 * 256 + i1];
+      out[2304 + i0 * 7168 + i1] = a9[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[2560 + i0 * 7168 + i1 * 1] = a10[i0 * 256 + i1];
+      out[2560 + i0 * 7168 + i1] = a10[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[2816 + i0 * 7168 + i1 * 1] = a11[i0 * 256 + i1];
+      out[2816 + i0 * 7168 + i1] = a11[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[3072 + i0 * 7168 + i1 * 1] = a12[i0 * 256 + i1];
+      out[3072 + i0 * 7168 + i1] = a12[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[3328 + i0 * 7168 + i1 * 1] = a13[i0 * 256 + i1];
+      out[3328 + i0 * 7168 + i1] = a13[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[3584 + i0 * 7168 + i1 * 1] = a14[i0 * 256 + i1];
+      out[3584 + i0 * 7168 + i1] = a14[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[3840 + i0 * 7168 + i1 * 1] = a15[i0 * 256 + i1];
+      out[3840 + i0 * 7168 + i1] = a15[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[4096 + i0 * 7168 + i1 * 1] = a16[i0 * 256 + i1];
+      out[4096 + i0 * 7168 + i1] = a16[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[4352 + i0 * 7168 + i1 * 1] = a17[i0 * 256 + i1];
+      out[4352 + i0 * 7168 + i1] = a17[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[4608 + i0 * 7168 + i1 * 1] = a18[i0 * 256 + i1];
+      out[4608 + i0 * 7168 + i1] = a18[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[4864 + i0 * 7168 + i1 * 1] = a19[i0 * 256 + i1];
+      out[4864 + i0 * 7168 + i1] = a19[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[5120 + i0 * 7168 + i1 * 1] = a20[i0 * 256 + i1];
+      out[5120 + i0 * 7168 + i1] = a20[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[5376 + i0 * 7168 + i1 * 1] = a21[i0 * 256 + i1];
+      out[5376 + i0 * 7168 + i1] = a21[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[5632 + i0 * 7168 + i1 * 1] = a22[i0 * 256 + i1];
+      out[5632 + i0 * 7168 + i1] = a22[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[5888 + i0 * 7168 + i1 * 1] = a23[i0 * 256 + i1];
+      out[5888 + i0 * 7168 + i1] = a23[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[6144 + i0 * 7168 + i1 * 1] = a24[i0 * 256 + i1];
+      out[6144 + i0 * 7168 + i1] = a24[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[6400 + i0 * 7168 + i1 * 1] = a25[i0 * 256 + i1];
+      out[6400 + i0 * 7168 + i1] = a25[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[6656 + i0 * 7168 + i1 * 1] = a26[i0 * 256 + i1];
+      out[6656 + i0 * 7168 + i1] = a26[i0 * 256 + i1];
     }
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
-      out[6912 + i0 * 7168 + i1 * 1] = a27[i0 * 256 + i1];
+      out[6912 + i0 * 7168 + i1] = a27[i0 * 256 + i1];
     }
 }
 
@@ -1141,25 +1141,25 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 28];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 28];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 28];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 28];
+            acc0[c] = out[i + (j + c) * 28];
+            acc1[c] = out[i + 1 + (j + c) * 28];
+            acc2[c] = out[i + 2 + (j + c) * 28];
+            acc3[c] = out[i + 3 + (j + c) * 28];
+            acc4[c] = out[i + 4 + (j + c) * 28];
+            acc5[c] = out[i + 5 + (j + c) * 28];
+            acc6[c] = out[i + 6 + (j + c) * 28];
+            acc7[c] = out[i + 7 + (j + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 28];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 28];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 28];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 28];
+          const float x0 = a1[i + (k0 + k) * 28];
+          const float x1 = a1[i + 1 + (k0 + k) * 28];
+          const float x2 = a1[i + 2 + (k0 + k) * 28];
+          const float x3 = a1[i + 3 + (k0 + k) * 28];
+          const float x4 = a1[i + 4 + (k0 + k) * 28];
+          const float x5 = a1[i + 5 + (k0 + k) * 28];
+          const float x6 = a1[i + 6 + (k0 + k) * 28];
+          const float x7 = a1[i + 7 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1172,14 +1172,14 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 28] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 28] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 28] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 28] = acc7[c];
+          out[i + (j + c) * 28] = acc0[c];
+          out[i + 1 + (j + c) * 28] = acc1[c];
+          out[i + 2 + (j + c) * 28] = acc2[c];
+          out[i + 3 + (j + c) * 28] = acc3[c];
+          out[i + 4 + (j + c) * 28] = acc4[c];
+          out[i + 5 + (j + c) * 28] = acc5[c];
+          out[i + 6 + (j + c) * 28] = acc6[c];
+          out[i + 7 + (j + c) * 28] = acc7[c];
         }
       }
     }
@@ -1197,17 +1197,17 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         float acc3[32] = {0.0f};
         if (k0)
           for (int c = 0; c < 32; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 28];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 28];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 28];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 28];
+            acc0[c] = out[i + (j + c) * 28];
+            acc1[c] = out[i + 1 + (j + c) * 28];
+            acc2[c] = out[i + 2 + (j + c) * 28];
+            acc3[c] = out[i + 3 + (j + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 28];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 28];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 28];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 28];
+          const float x0 = a1[i + (k0 + k) * 28];
+          const float x1 = a1[i + 1 + (k0 + k) * 28];
+          const float x2 = a1[i + 2 + (k0 + k) * 28];
+          const float x3 = a1[i + 3 + (k0 + k) * 28];
           for (int c = 0; c < 32; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1216,10 +1216,10 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 32; c++) {
-          out[(i + 0) * 1 + (j + c) * 28] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 28] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 28] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 28] = acc3[c];
+          out[i + (j + c) * 28] = acc0[c];
+          out[i + 1 + (j + c) * 28] = acc1[c];
+          out[i + 2 + (j + c) * 28] = acc2[c];
+          out[i + 3 + (j + c) * 28] = acc3[c];
         }
       }
     }
@@ -1245,25 +1245,25 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 64];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 64];
-            acc2[c] = out[(i + 2) * 1 + (j + c) * 64];
-            acc3[c] = out[(i + 3) * 1 + (j + c) * 64];
-            acc4[c] = out[(i + 4) * 1 + (j + c) * 64];
-            acc5[c] = out[(i + 5) * 1 + (j + c) * 64];
-            acc6[c] = out[(i + 6) * 1 + (j + c) * 64];
-            acc7[c] = out[(i + 7) * 1 + (j + c) * 64];
+            acc0[c] = out[i + (j + c) * 64];
+            acc1[c] = out[i + 1 + (j + c) * 64];
+            acc2[c] = out[i + 2 + (j + c) * 64];
+            acc3[c] = out[i + 3 + (j + c) * 64];
+            acc4[c] = out[i + 4 + (j + c) * 64];
+            acc5[c] = out[i + 5 + (j + c) * 64];
+            acc6[c] = out[i + 6 + (j + c) * 64];
+            acc7[c] = out[i + 7 + (j + c) * 64];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 64];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 64];
-          const float x2 = a1[(i + 2) * 1 + (k0 + k) * 64];
-          const float x3 = a1[(i + 3) * 1 + (k0 + k) * 64];
-          const float x4 = a1[(i + 4) * 1 + (k0 + k) * 64];
-          const float x5 = a1[(i + 5) * 1 + (k0 + k) * 64];
-          const float x6 = a1[(i + 6) * 1 + (k0 + k) * 64];
-          const float x7 = a1[(i + 7) * 1 + (k0 + k) * 64];
+          const float x0 = a1[i + (k0 + k) * 64];
+          const float x1 = a1[i + 1 + (k0 + k) * 64];
+          const float x2 = a1[i + 2 + (k0 + k) * 64];
+          const float x3 = a1[i + 3 + (k0 + k) * 64];
+          const float x4 = a1[i + 4 + (k0 + k) * 64];
+          const float x5 = a1[i + 5 + (k0 + k) * 64];
+          const float x6 = a1[i + 6 + (k0 + k) * 64];
+          const float x7 = a1[i + 7 + (k0 + k) * 64];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1276,14 +1276,14 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[(i + 0) * 1 + (j + c) * 64] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 64] = acc1[c];
-          out[(i + 2) * 1 + (j + c) * 64] = acc2[c];
-          out[(i + 3) * 1 + (j + c) * 64] = acc3[c];
-          out[(i + 4) * 1 + (j + c) * 64] = acc4[c];
-          out[(i + 5) * 1 + (j + c) * 64] = acc5[c];
-          out[(i + 6) * 1 + (j + c) * 64] = acc6[c];
-          out[(i + 7) * 1 + (j + c) * 64] = acc7[c];
+          out[i + (j + c) * 64] = acc0[c];
+          out[i + 1 + (j + c) * 64] = acc1[c];
+          out[i + 2 + (j + c) * 64] = acc2[c];
+          out[i + 3 + (j + c) * 64] = acc3[c];
+          out[i + 4 + (j + c) * 64] = acc4[c];
+          out[i + 5 + (j + c) * 64] = acc5[c];
+          out[i + 6 + (j + c) * 64] = acc6[c];
+          out[i + 7 + (j + c) * 64] = acc7[c];
         }
       }
     }
@@ -1296,7 +1296,7 @@ static void k34_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
       for (long i2 = 0; i2 < 256; i2++) {
-        out[i2 * 1] += a0[i0 * 7168 + i1 * 256 + i2];
+        out[i2] += a0[i0 * 7168 + i1 * 256 + i2];
       }
 }
 
@@ -1314,7 +1314,7 @@ static void k36_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      out[i1 * 1] += a0[i0 * 64 + i1];
+      out[i1] += a0[i0 * 64 + i1];
     }
 }
 
@@ -1359,14 +1359,14 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 64];
-        const float x1 = a1[(i + 1) * 1 + k * 64];
-        const float x2 = a1[(i + 2) * 1 + k * 64];
-        const float x3 = a1[(i + 3) * 1 + k * 64];
-        const float x4 = a1[(i + 4) * 1 + k * 64];
-        const float x5 = a1[(i + 5) * 1 + k * 64];
-        const float x6 = a1[(i + 6) * 1 + k * 64];
-        const float x7 = a1[(i + 7) * 1 + k * 64];
+        const float x0 = a1[i + k * 64];
+        const float x1 = a1[i + 1 + k * 64];
+        const float x2 = a1[i + 2 + k * 64];
+        const float x3 = a1[i + 3 + k * 64];
+        const float x4 = a1[i + 4 + k * 64];
+        const float x5 = a1[i + 5 + k * 64];
+        const float x6 = a1[i + 6 + k * 64];
+        const float x7 = a1[i + 7 + k * 64];
         for (int c = 0; c < 10; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1379,14 +1379,14 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 10; c++) {
-        out[(i + 0) * 1 + (j + c) * 64] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 64] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 64] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 64] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 64] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 64] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 64] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 64] = acc7[c];
+        out[i + (j + c) * 64] = acc0[c];
+        out[i + 1 + (j + c) * 64] = acc1[c];
+        out[i + 2 + (j + c) * 64] = acc2[c];
+        out[i + 3 + (j + c) * 64] = acc3[c];
+        out[i + 4 + (j + c) * 64] = acc4[c];
+        out[i + 5 + (j + c) * 64] = acc5[c];
+        out[i + 6 + (j + c) * 64] = acc6[c];
+        out[i + 7 + (j + c) * 64] = acc7[c];
       }
     }
   }
@@ -1397,26 +1397,32 @@ static void k41_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
-      out[i1 * 1] += a0[i0 * 10 + i1];
+      out[i1] += a0[i0 * 10 + i1];
     }
 }
 
 /* fused: mul neg over neg [] (specs/peephole_lstm.lua:13) */
 static void k42_mul_neg(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.015625f);
-  const float t1 = (-t0);
-  out0[0] = t1;
+  {
+    const float t0 = (a0[0] * 0.015625f);
+    const float t1 = (-t0);
+    out0[0] = t1;
+  }
 }
 
 /* fused: mul over mul [] (specs/peephole_lstm.lua:14) */
 static void k43_mul(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.015625f);
-  out0[0] = t0;
+  {
+    const float t0 = (a0[0] * 0.015625f);
+    out0[0] = t0;
+  }
 }
 
 /* copy out neg [] (specs/peephole_lstm.lua:13) */
 static void k44_copy(const float *restrict a0, float *restrict out) {
-  out[0] = a0[0];
+  {
+    out[0] = a0[0];
+  }
 }
 
 /* copy out matmul [256, 28] (specs/peephole_cell.lua:13) */
@@ -1467,20 +1473,24 @@ static void k50_copy(const float *restrict a0, float *restrict out) {
 
 /* fused: add pow sub sqrt over sqrt [] */
 static void k51_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
-  const float t0 = (a0[0] + 1.0f);
-  const float t1 = powf(0.999000013f, t0);
-  const float t2 = (1.0f - t1);
-  const float t3 = sqrtf(t2);
-  out0[0] = t0;
-  out1[0] = t3;
+  {
+    const float t0 = (a0[0] + 1.0f);
+    const float t1 = powf(0.999000013f, t0);
+    const float t2 = (1.0f - t1);
+    const float t3 = sqrtf(t2);
+    out0[0] = t0;
+    out1[0] = t3;
+  }
 }
 
 /* fused: pow sub div over div [] */
 static void k52_pow_sub_div(const float *restrict a0, float *restrict out0) {
-  const float t0 = powf(0.899999976f, a0[0]);
-  const float t1 = (1.0f - t0);
-  const float t2 = (0.00100000005f / t1);
-  out0[0] = t2;
+  {
+    const float t0 = powf(0.899999976f, a0[0]);
+    const float t1 = (1.0f - t0);
+    const float t2 = (0.00100000005f / t1);
+    out0[0] = t2;
+  }
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 28] */
@@ -1939,18 +1949,16 @@ static void k64_add(const float *restrict a0, const float *restrict a1, float *r
 
 /* copy out add [1, 10] (specs/peephole_lstm.lua:10) */
 static void k65_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      out[i1] = a0[i1];
-    }
+  for (long i1 = 0; i1 < 10; i1++) {
+    out[i1] = a0[i1];
+  }
 }
 
 /* copy out mul [1, 64] (specs/peephole_cell.lua:25) */
 static void k66_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      out[i1] = a0[i1];
-    }
+  for (long i1 = 0; i1 < 64; i1++) {
+    out[i1] = a0[i1];
+  }
 }
 
 void peephole_lstm_init(float *params, uint64_t seed, void *arena) {

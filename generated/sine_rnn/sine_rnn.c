@@ -253,10 +253,9 @@ const sine_rnn_param_info sine_rnn_params_info[SINE_RNN_NPARAMS] = {
 
 /* transpose [1, 50] (specs/sine_rnn.lua:9) */
 static void k0_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[i1] = a0[i0 * 1 + i1 * 1];
-    }
+  for (long i1 = 0; i1 < 50; i1++) {
+    out[i1] = a0[i1];
+  }
 }
 
 /* matmul [320, 50] (specs/sine_rnn.lua:9) */
@@ -264,7 +263,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 320; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -296,7 +295,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -310,7 +309,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   for (long i = 0; i < 320; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -342,7 +341,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -359,7 +358,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
 static void k2_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[i0 * 50 + i1] = a0[i0 * 1 + i1 * 50];
+      out[i0 * 50 + i1] = a0[i0 + i1 * 50];
     }
 }
 
@@ -412,7 +411,7 @@ static void k4_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -458,7 +457,7 @@ static void k4_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -485,59 +484,22 @@ static void k5_add_add_add(const float *restrict a0, const float *restrict a1, c
 
 /* transpose [50, 1] (specs/sine_rnn.lua:10) */
 static void k6_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 50; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      out[i0] = a0[i0 * 1 + i1 * 50];
-    }
+  for (long i0 = 0; i0 < 50; i0++) {
+    out[i0] = a0[i0];
+  }
 }
 
 /* matmul [32, 1] (specs/sine_rnn.lua:10) */
-static void k7_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long i = 0; i < 32; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 50; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
-    for (long j = 0; j < 1; j += 1) {
-      float acc0[1] = {0.0f};
-      float acc1[1] = {0.0f};
-      float acc2[1] = {0.0f};
-      float acc3[1] = {0.0f};
-      float acc4[1] = {0.0f};
-      float acc5[1] = {0.0f};
-      float acc6[1] = {0.0f};
-      float acc7[1] = {0.0f};
-      for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
-        for (int c = 0; c < 1; c++) {
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
-          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
-          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
-          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
-          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
-          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
-          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
-        }
-      }
-      for (int c = 0; c < 1; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
-        out[(i + 1) * 1 + j + c] = acc1[c];
-        out[(i + 2) * 1 + j + c] = acc2[c];
-        out[(i + 3) * 1 + j + c] = acc3[c];
-        out[(i + 4) * 1 + j + c] = acc4[c];
-        out[(i + 5) * 1 + j + c] = acc5[c];
-        out[(i + 6) * 1 + j + c] = acc6[c];
-        out[(i + 7) * 1 + j + c] = acc7[c];
-      }
-    }
+static void k7_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  for (long i = 0; i < 32; i++) {
+    float part[16] = {0.0f};
+    for (long k = 0; k < 48; k += 16)
+      for (int c = 0; c < 16; c++) part[c] = RNNC_FMA(a0[i * 50 + k + c], a1[k + c], part[c]);
+    for (int w = 8; w > 0; w /= 2) /* halves: log2(16) vector adds, not 15 dependent ones */
+      for (int c = 0; c < w; c++) part[c] += part[c + w];
+    float sum = part[0];
+    for (long k = 48; k < 50; k++) sum = RNNC_FMA(a0[i * 50 + k], a1[k], sum);
+    out[i] = sum;
   }
 }
 
@@ -551,10 +513,9 @@ static void k8_add(const float *restrict a0, const float *restrict a1, float *re
 
 /* copy out add [32, 1] (specs/sine_rnn.lua:10) */
 static void k9_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      out[i0] = a0[i0];
-    }
+  for (long i0 = 0; i0 < 32; i0++) {
+    out[i0] = a0[i0];
+  }
 }
 
 /* fused: add add add relu over relu [32, 50] (specs/sine_rnn.lua:9) */
@@ -597,11 +558,10 @@ static void k12_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 
 /* sum_to [] (specs/sine_rnn.lua:13) */
 static void k13_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      out[0] += a0[i0];
-    }
+  out[0] = 0.0f;
+  for (long i0 = 0; i0 < 32; i0++) {
+    out[0] += a0[i0];
+  }
 }
 
 /* fused: mul addn over addn [32, 1] (specs/sine_rnn.lua:13) */
@@ -618,7 +578,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -650,7 +610,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -664,7 +624,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 1 + k];
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 48; j < 50; j += 2) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -696,7 +656,7 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -756,7 +716,7 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -802,7 +762,7 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 50 + j + c] = acc0[c];
+        out[i * 50 + j + c] = acc0[c];
         out[(i + 1) * 50 + j + c] = acc1[c];
         out[(i + 2) * 50 + j + c] = acc2[c];
         out[(i + 3) * 50 + j + c] = acc3[c];
@@ -827,17 +787,17 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
         float acc0[48] = {0.0f};
         if (k0)
           for (int c = 0; c < 48; c++) {
-            acc0[c] = out[(i + 0) * 1 + j + c];
+            acc0[c] = out[i + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + k0 + k];
+          const float x0 = a1[i + k0 + k];
           for (int c = 0; c < 48; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           }
         }
         for (int c = 0; c < 48; c++) {
-          out[(i + 0) * 1 + j + c] = acc0[c];
+          out[i + j + c] = acc0[c];
         }
       }
     }
@@ -850,13 +810,13 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
       float acc0[2] = {0.0f};
       for (long k = 0; k < 320; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k];
+        const float x0 = a1[i + k];
         for (int c = 0; c < 2; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 1 + j + c] = acc0[c];
+        out[i + j + c] = acc0[c];
       }
     }
   }
@@ -866,39 +826,39 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
 static void k19_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[0 + i0 * 50 + i1 * 1] = a0[i0 * 500 + i1];
+      out[i0 * 50 + i1] = a0[i0 * 500 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[1600 + i0 * 50 + i1 * 1] = a1[i0 * 500 + i1];
+      out[1600 + i0 * 50 + i1] = a1[i0 * 500 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[3200 + i0 * 50 + i1 * 1] = a2[i0 * 500 + i1];
+      out[3200 + i0 * 50 + i1] = a2[i0 * 500 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[4800 + i0 * 50 + i1 * 1] = a3[i0 * 500 + i1];
+      out[4800 + i0 * 50 + i1] = a3[i0 * 500 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[6400 + i0 * 50 + i1 * 1] = a4[i0 * 500 + i1];
+      out[6400 + i0 * 50 + i1] = a4[i0 * 500 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[8000 + i0 * 50 + i1 * 1] = a5[i0 * 500 + i1];
+      out[8000 + i0 * 50 + i1] = a5[i0 * 500 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[9600 + i0 * 50 + i1 * 1] = a6[i0 * 500 + i1];
+      out[9600 + i0 * 50 + i1] = a6[i0 * 500 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[11200 + i0 * 50 + i1 * 1] = a7[i0 * 500 + i1];
+      out[11200 + i0 * 50 + i1] = a7[i0 * 500 + i1];
     }
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
-      out[12800 + i0 * 50 + i1 * 1] = a8[i0 * 500 + i1];
+      out[12800 + i0 * 50 + i1] = a8[i0 * 500 + i1];
     }
 }
 
@@ -919,14 +879,14 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[16] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
-        const float x2 = a1[(i + 2) * 1 + k * 50];
-        const float x3 = a1[(i + 3) * 1 + k * 50];
-        const float x4 = a1[(i + 4) * 1 + k * 50];
-        const float x5 = a1[(i + 5) * 1 + k * 50];
-        const float x6 = a1[(i + 6) * 1 + k * 50];
-        const float x7 = a1[(i + 7) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
+        const float x2 = a1[i + 2 + k * 50];
+        const float x3 = a1[i + 3 + k * 50];
+        const float x4 = a1[i + 4 + k * 50];
+        const float x5 = a1[i + 5 + k * 50];
+        const float x6 = a1[i + 6 + k * 50];
+        const float x7 = a1[i + 7 + k * 50];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -939,14 +899,14 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
+        out[i + 2 + (j + c) * 50] = acc2[c];
+        out[i + 3 + (j + c) * 50] = acc3[c];
+        out[i + 4 + (j + c) * 50] = acc4[c];
+        out[i + 5 + (j + c) * 50] = acc5[c];
+        out[i + 6 + (j + c) * 50] = acc6[c];
+        out[i + 7 + (j + c) * 50] = acc7[c];
       }
     }
   }
@@ -965,14 +925,14 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[2] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
-        const float x2 = a1[(i + 2) * 1 + k * 50];
-        const float x3 = a1[(i + 3) * 1 + k * 50];
-        const float x4 = a1[(i + 4) * 1 + k * 50];
-        const float x5 = a1[(i + 5) * 1 + k * 50];
-        const float x6 = a1[(i + 6) * 1 + k * 50];
-        const float x7 = a1[(i + 7) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
+        const float x2 = a1[i + 2 + k * 50];
+        const float x3 = a1[i + 3 + k * 50];
+        const float x4 = a1[i + 4 + k * 50];
+        const float x5 = a1[i + 5 + k * 50];
+        const float x6 = a1[i + 6 + k * 50];
+        const float x7 = a1[i + 7 + k * 50];
         for (int c = 0; c < 2; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -985,14 +945,14 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
+        out[i + 2 + (j + c) * 50] = acc2[c];
+        out[i + 3 + (j + c) * 50] = acc3[c];
+        out[i + 4 + (j + c) * 50] = acc4[c];
+        out[i + 5 + (j + c) * 50] = acc5[c];
+        out[i + 6 + (j + c) * 50] = acc6[c];
+        out[i + 7 + (j + c) * 50] = acc7[c];
       }
     }
   }
@@ -1007,21 +967,21 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
         float acc1[48] = {0.0f};
         if (k0)
           for (int c = 0; c < 48; c++) {
-            acc0[c] = out[(i + 0) * 1 + (j + c) * 50];
-            acc1[c] = out[(i + 1) * 1 + (j + c) * 50];
+            acc0[c] = out[i + (j + c) * 50];
+            acc1[c] = out[i + 1 + (j + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
-          const float x0 = a1[(i + 0) * 1 + (k0 + k) * 50];
-          const float x1 = a1[(i + 1) * 1 + (k0 + k) * 50];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
           for (int c = 0; c < 48; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
             acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           }
         }
         for (int c = 0; c < 48; c++) {
-          out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-          out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+          out[i + (j + c) * 50] = acc0[c];
+          out[i + 1 + (j + c) * 50] = acc1[c];
         }
       }
     }
@@ -1035,16 +995,16 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       float acc1[2] = {0.0f};
       for (long k = 0; k < 288; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
         for (int c = 0; c < 2; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
@@ -1056,7 +1016,7 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 10; i1++)
       for (long i2 = 0; i2 < 50; i2++) {
-        out[i2 * 1] += a0[i0 * 500 + i1 * 50 + i2];
+        out[i2] += a0[i0 * 500 + i1 * 50 + i2];
       }
 }
 
@@ -1077,14 +1037,14 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
       float acc7[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
-        const float x2 = a1[(i + 2) * 1 + k * 50];
-        const float x3 = a1[(i + 3) * 1 + k * 50];
-        const float x4 = a1[(i + 4) * 1 + k * 50];
-        const float x5 = a1[(i + 5) * 1 + k * 50];
-        const float x6 = a1[(i + 6) * 1 + k * 50];
-        const float x7 = a1[(i + 7) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
+        const float x2 = a1[i + 2 + k * 50];
+        const float x3 = a1[i + 3 + k * 50];
+        const float x4 = a1[i + 4 + k * 50];
+        const float x5 = a1[i + 5 + k * 50];
+        const float x6 = a1[i + 6 + k * 50];
+        const float x7 = a1[i + 7 + k * 50];
         for (int c = 0; c < 1; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1097,14 +1057,14 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 1; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
-        out[(i + 2) * 1 + (j + c) * 50] = acc2[c];
-        out[(i + 3) * 1 + (j + c) * 50] = acc3[c];
-        out[(i + 4) * 1 + (j + c) * 50] = acc4[c];
-        out[(i + 5) * 1 + (j + c) * 50] = acc5[c];
-        out[(i + 6) * 1 + (j + c) * 50] = acc6[c];
-        out[(i + 7) * 1 + (j + c) * 50] = acc7[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
+        out[i + 2 + (j + c) * 50] = acc2[c];
+        out[i + 3 + (j + c) * 50] = acc3[c];
+        out[i + 4 + (j + c) * 50] = acc4[c];
+        out[i + 5 + (j + c) * 50] = acc5[c];
+        out[i + 6 + (j + c) * 50] = acc6[c];
+        out[i + 7 + (j + c) * 50] = acc7[c];
       }
     }
   }
@@ -1117,16 +1077,16 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
       float acc1[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
         const float *b = bp[k];
-        const float x0 = a1[(i + 0) * 1 + k * 50];
-        const float x1 = a1[(i + 1) * 1 + k * 50];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
         for (int c = 0; c < 1; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
       for (int c = 0; c < 1; c++) {
-        out[(i + 0) * 1 + (j + c) * 50] = acc0[c];
-        out[(i + 1) * 1 + (j + c) * 50] = acc1[c];
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
       }
     }
   }
@@ -1134,55 +1094,29 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* fused: mul over mul [] (specs/sine_rnn.lua:13) */
 static void k23_mul(const float *restrict a0, float *restrict out0) {
-  const float t0 = (a0[0] * 0.03125f);
-  out0[0] = t0;
+  {
+    const float t0 = (a0[0] * 0.03125f);
+    out0[0] = t0;
+  }
 }
 
 /* copy out mul [] (specs/sine_rnn.lua:13) */
 static void k24_copy(const float *restrict a0, float *restrict out) {
-  out[0] = a0[0];
-}
-
-/* copy out matmul [50, 1] (specs/sine_rnn.lua:9) */
-static void k25_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 50; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      out[i0] = a0[i0];
-    }
+  {
+    out[0] = a0[0];
+  }
 }
 
 /* copy out matmul [50, 50] (specs/sine_rnn.lua:9) */
-static void k26_copy(const float *restrict a0, float *restrict out) {
+static void k25_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1] = a0[i0 * 50 + i1];
     }
 }
 
-/* copy out sum_to [50] (specs/sine_rnn.lua:9) */
-static void k27_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 50; i0++) {
-    out[i0] = a0[i0];
-  }
-}
-
-/* copy out matmul [1, 50] (specs/sine_rnn.lua:10) */
-static void k28_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[i1] = a0[i1];
-    }
-}
-
-/* copy out sum_to [1] (specs/sine_rnn.lua:10) */
-static void k29_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++) {
-    out[0] = a0[0];
-  }
-}
-
 /* fused: add sub mul over mul [32, 1] (specs/sine_rnn.lua:13) */
-static void k30_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k26_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     const float t1 = (t0 - a2[i0]);
@@ -1193,7 +1127,7 @@ static void k30_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul over mul [50, 1] */
-static void k31_mul(const float *restrict a0, float *restrict out0) {
+static void k27_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -1201,16 +1135,15 @@ static void k31_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k32_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 50; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      out[0] += a0[i0];
-    }
+static void k28_sum_to(const float *restrict a0, float *restrict out) {
+  out[0] = 0.0f;
+  for (long i0 = 0; i0 < 50; i0++) {
+    out[0] += a0[i0];
+  }
 }
 
 /* fused: mul over mul [50, 50] */
-static void k33_mul(const float *restrict a0, float *restrict out0) {
+static void k29_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 2500; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -1218,8 +1151,8 @@ static void k33_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k34_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
+static void k30_sum_to(const float *restrict a0, float *restrict out) {
+  out[0] = 0.0f;
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0] += a0[i0 * 50 + i1];
@@ -1227,50 +1160,43 @@ static void k34_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] */
-static void k35_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 50; i0++) {
-    out[0] += a0[i0];
+static void k31_sum_to(const float *restrict a0, float *restrict out) {
+  out[0] = 0.0f;
+  for (long i1 = 0; i1 < 50; i1++) {
+    out[0] += a0[i1];
   }
 }
 
-/* sum_to [] */
-static void k36_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[0] += a0[i1];
-    }
-}
-
 /* fused: mul over mul [1] */
-static void k37_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++) {
+static void k32_mul(const float *restrict a0, float *restrict out0) {
+  {
     const float t0 = (a0[0] * a0[0]);
     out0[0] = t0;
   }
 }
 
 /* sum_to [] */
-static void k38_sum_to(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1; i++) out[i] = 0.0f;
-  for (long i0 = 0; i0 < 1; i0++) {
+static void k33_sum_to(const float *restrict a0, float *restrict out) {
+  out[0] = 0.0f;
+  {
     out[0] += a0[0];
   }
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k39_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
-  const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
-  const float t1 = sqrtf(t0);
-  const float t2 = (t1 + 9.99999997e-07f);
-  const float t3 = (1.0f / t2);
-  const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
-  out0[0] = t4;
+static void k34_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+  {
+    const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
+    const float t1 = sqrtf(t0);
+    const float t2 = (t1 + 9.99999997e-07f);
+    const float t3 = (1.0f / t2);
+    const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
+    out0[0] = t4;
+  }
 }
 
 /* fused: mul mul add mul sub over sub [50, 1] */
-static void k40_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+static void k35_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (a1[i0] * a2[0]);
@@ -1283,7 +1209,7 @@ static void k40_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul add mul sub over sub [50, 50] */
-static void k41_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+static void k36_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 2500; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (a1[i0] * a2[0]);
@@ -1296,7 +1222,7 @@ static void k41_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul add mul sub add mul sub over sub [50] */
-static void k42_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k37_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -1315,8 +1241,8 @@ static void k42_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul add mul sub over sub [1] */
-static void k43_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 1; i0++) {
+static void k38_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+  {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (a1[0] * a2[0]);
     const float t2 = (t0 + t1);
@@ -1328,17 +1254,19 @@ static void k43_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k44_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
-  const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
-  const float t1 = sqrtf(t0);
-  const float t2 = (t1 + 9.99999997e-07f);
-  const float t3 = (1.0f / t2);
-  const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
-  out0[0] = t4;
+static void k39_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+  {
+    const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
+    const float t1 = sqrtf(t0);
+    const float t2 = (t1 + 9.99999997e-07f);
+    const float t3 = (1.0f / t2);
+    const float t4 = (t3 < 1.0f || t3 != t3 ? t3 : 1.0f);
+    out0[0] = t4;
+  }
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
-static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long j = 0; j < 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1432,7 +1360,7 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [1, 50] (specs/sine_rnn.lua:9) */
-static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long j = 0; j < 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1526,7 +1454,7 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add add add relu over relu [1, 50] (specs/sine_rnn.lua:9) */
-static void k47_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k42_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     const float t1 = (a2[i0] + a3[i0]);
@@ -1537,7 +1465,7 @@ static void k47_add_add_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [1, 1] (specs/sine_rnn.lua:10) */
-static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   float part[16] = {0.0f};
   for (long k = 0; k < 48; k += 16)
     for (int c = 0; c < 16; c++) part[c] = RNNC_FMA(a0[k + c], a1[k + c], part[c]);
@@ -1549,19 +1477,11 @@ static void k48_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (specs/sine_rnn.lua:10) */
-static void k49_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 1; i0++) {
+static void k44_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
   }
-}
-
-/* copy out add [1, 1] (specs/sine_rnn.lua:10) */
-static void k50_copy(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1; i0++)
-    for (long i1 = 0; i1 < 1; i1++) {
-      out[0] = a0[0];
-    }
 }
 
 void sine_rnn_init(float *params, uint64_t seed, void *arena) {
@@ -1675,8 +1595,7 @@ static void sine_rnn_predict_1(const float *restrict P, const sine_rnn_batch *re
   float *rnn1_relu_t9 = (float *)(A + 64256); /* [32, 50] */
   k5_add_add_add(rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t9, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t9);
   float *dense1_matmul_weight = (float *)(A + 70656); /* [32, 1] */
-  char *dense1_matmul_weight_scratch = A + 70784; /* 1600 bytes */
-  k7_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  k7_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
   float *out_prediction = (float *)(A + 64256); /* [32, 1] */
   k8_add(dense1_matmul_weight, P + 2768 /* dense1.bias */, out_prediction);
 }
@@ -1753,8 +1672,7 @@ static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restr
   float *rnn1_relu_t9 = (float *)(A + 197568); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t9, P + 2640 /* rnn1.bias_hh */, rnn1_add_t9, rnn1_relu_t9);
   float *dense1_matmul_weight = (float *)(A + 70656); /* [32, 1] */
-  char *dense1_matmul_weight_scratch = A + 70784; /* 1600 bytes */
-  k7_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  k7_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
   float *out_prediction = (float *)(A + 70784); /* [32, 1] */
   float *line13_sub = (float *)(A + 70912); /* [32, 1] */
   float *line13_mul = (float *)(A + 71040); /* [32, 1] */
@@ -1839,12 +1757,12 @@ float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads,
   float *grad_dense1_bias = (float *)(A + 70720); /* [1] */
   if (out) k9_copy(out_prediction, out->prediction);
   k24_copy(loss_value, &loss);
-  k25_copy(grad_rnn1_weight_ih, grads + 0);
-  k26_copy(grad_rnn1_weight_hh, grads + 64);
-  k27_copy(grad_rnn1_bias_ih, grads + 2576);
-  k27_copy(grad_rnn1_bias_ih, grads + 2640);
-  k28_copy(grad_dense1_weight, grads + 2704);
-  k29_copy(grad_dense1_bias, grads + 2768);
+  k6_transpose(grad_rnn1_weight_ih, grads + 0);
+  k25_copy(grad_rnn1_weight_hh, grads + 64);
+  k6_transpose(grad_rnn1_bias_ih, grads + 2576);
+  k6_transpose(grad_rnn1_bias_ih, grads + 2640);
+  k0_transpose(grad_dense1_weight, grads + 2704);
+  k24_copy(grad_dense1_bias, grads + 2768);
   return loss;
 }
 
@@ -1909,11 +1827,10 @@ static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch 
   float *rnn1_relu_t9 = (float *)(A + 197568); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t9, P + 2640 /* rnn1.bias_hh */, rnn1_add_t9, rnn1_relu_t9);
   float *dense1_matmul_weight = (float *)(A + 70656); /* [32, 1] */
-  char *dense1_matmul_weight_scratch = A + 70784; /* 1600 bytes */
-  k7_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  k7_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
   float *line13_sub = (float *)(A + 70784); /* [32, 1] */
   float *line13_mul = (float *)(A + 70912); /* [32, 1] */
-  k30_add_sub_mul(dense1_matmul_weight, P + 2768 /* dense1.bias */, in->y, line13_sub, line13_mul);
+  k26_add_sub_mul(dense1_matmul_weight, P + 2768 /* dense1.bias */, in->y, line13_sub, line13_mul);
   float *line13_sum_to = (float *)(A + 70656); /* [] */
   k13_sum_to(line13_mul, line13_sum_to);
   float *d_line13_addn = (float *)(A + 70912); /* [32, 1] */
@@ -1963,58 +1880,58 @@ static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch 
   char *d_rnn1_matmul_scratch = A + 138368; /* 32640 bytes */
   k18_matmul(d_rnn1_mul_stack, in->x, d_rnn1_matmul, d_rnn1_matmul_scratch);
   float *opt_mul = (float *)(A + 64256); /* [50, 1] */
-  k31_mul(d_rnn1_matmul, opt_mul);
+  k27_mul(d_rnn1_matmul, opt_mul);
   float *opt_sum_to = (float *)(A + 70720); /* [] */
-  k32_sum_to(opt_mul, opt_sum_to);
+  k28_sum_to(opt_mul, opt_sum_to);
   float *d_rnn1_mul_stack_2 = (float *)(A + 138368); /* [9, 32, 50] */
   k19_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
   float *d_rnn1_matmul_2 = (float *)(A + 203968); /* [50, 50] */
   char *d_rnn1_matmul_scratch_2 = A + 214016; /* 32640 bytes */
   k20_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, d_rnn1_matmul_2, d_rnn1_matmul_scratch_2);
   float *opt_mul_2 = (float *)(A + 214016); /* [50, 50] */
-  k33_mul(d_rnn1_matmul_2, opt_mul_2);
+  k29_mul(d_rnn1_matmul_2, opt_mul_2);
   float *opt_sum_to_2 = (float *)(A + 70784); /* [] */
-  k34_sum_to(opt_mul_2, opt_sum_to_2);
+  k30_sum_to(opt_mul_2, opt_sum_to_2);
   float *d_rnn1_sum_to = (float *)(A + 64256); /* [50] */
   k21_sum_to(d_rnn1_mul_stack, d_rnn1_sum_to);
   float *opt_mul_3 = (float *)(A + 64512); /* [50] */
-  k31_mul(d_rnn1_sum_to, opt_mul_3);
+  k27_mul(d_rnn1_sum_to, opt_mul_3);
   float *opt_sum_to_3 = (float *)(A + 70848); /* [] */
-  k35_sum_to(opt_mul_3, opt_sum_to_3);
+  k28_sum_to(opt_mul_3, opt_sum_to_3);
   float *d_dense1_matmul = (float *)(A + 64512); /* [1, 50] */
   char *d_dense1_matmul_scratch = A + 64768; /* 128 bytes */
   k22_matmul(d_line13_addn, rnn1_relu_t9, d_dense1_matmul, d_dense1_matmul_scratch);
   float *opt_mul_4 = (float *)(A + 64896); /* [1, 50] */
-  k31_mul(d_dense1_matmul, opt_mul_4);
+  k27_mul(d_dense1_matmul, opt_mul_4);
   float *opt_sum_to_4 = (float *)(A + 64768); /* [] */
-  k36_sum_to(opt_mul_4, opt_sum_to_4);
+  k31_sum_to(opt_mul_4, opt_sum_to_4);
   float *d_dense1_sum_to = (float *)(A + 64832); /* [1] */
   k13_sum_to(d_line13_addn, d_dense1_sum_to);
   float *opt_mul_5 = (float *)(A + 70912); /* [1] */
-  k37_mul(d_dense1_sum_to, opt_mul_5);
+  k32_mul(d_dense1_sum_to, opt_mul_5);
   float *opt_sum_to_5 = (float *)(A + 70976); /* [] */
-  k38_sum_to(opt_mul_5, opt_sum_to_5);
+  k33_sum_to(opt_mul_5, opt_sum_to_5);
   float *opt_min = (float *)(A + 70912); /* [] */
-  k39_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
+  k34_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
   float *loss_value = (float *)(A + 64768); /* [] */
   k23_mul(line13_sum_to, loss_value);
   float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)(A + 64896); /* [50, 1] */
   float *new_rnn1_weight_ih = (float *)(A + 65152); /* [50, 1] */
-  k40_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, d_rnn1_matmul, opt_min, P /* rnn1.weight_ih */, new_opt_rnn1_weight_ih_momentum_buffer, new_rnn1_weight_ih);
+  k35_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, d_rnn1_matmul, opt_min, P /* rnn1.weight_ih */, new_opt_rnn1_weight_ih_momentum_buffer, new_rnn1_weight_ih);
   float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 214016); /* [50, 50] */
   float *new_rnn1_weight_hh = (float *)(A + 224064); /* [50, 50] */
-  k41_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, d_rnn1_matmul_2, opt_min, P + 64 /* rnn1.weight_hh */, new_opt_rnn1_weight_hh_momentum_buffer, new_rnn1_weight_hh);
+  k36_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, d_rnn1_matmul_2, opt_min, P + 64 /* rnn1.weight_hh */, new_opt_rnn1_weight_hh_momentum_buffer, new_rnn1_weight_hh);
   float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 65408); /* [50] */
   float *new_rnn1_bias_ih = (float *)(A + 65664); /* [50] */
   float *new_opt_rnn1_bias_hh_momentum_buffer = (float *)(A + 65920); /* [50] */
   float *new_rnn1_bias_hh = (float *)(A + 66176); /* [50] */
-  k42_mul_mul_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, d_rnn1_sum_to, opt_min, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, new_opt_rnn1_bias_ih_momentum_buffer, new_rnn1_bias_ih, new_opt_rnn1_bias_hh_momentum_buffer, new_rnn1_bias_hh);
+  k37_mul_mul_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, d_rnn1_sum_to, opt_min, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, new_opt_rnn1_bias_ih_momentum_buffer, new_rnn1_bias_ih, new_opt_rnn1_bias_hh_momentum_buffer, new_rnn1_bias_hh);
   float *new_opt_dense1_weight_momentum_buffer = (float *)(A + 66432); /* [1, 50] */
   float *new_dense1_weight = (float *)(A + 66688); /* [1, 50] */
-  k40_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, d_dense1_matmul, opt_min, P + 2704 /* dense1.weight */, new_opt_dense1_weight_momentum_buffer, new_dense1_weight);
+  k35_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, d_dense1_matmul, opt_min, P + 2704 /* dense1.weight */, new_opt_dense1_weight_momentum_buffer, new_dense1_weight);
   float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 70976); /* [1] */
   float *new_dense1_bias = (float *)(A + 66944); /* [1] */
-  k43_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, d_dense1_sum_to, opt_min, P + 2768 /* dense1.bias */, new_opt_dense1_bias_momentum_buffer, new_dense1_bias);
+  k38_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, d_dense1_sum_to, opt_min, P + 2768 /* dense1.bias */, new_opt_dense1_bias_momentum_buffer, new_dense1_bias);
 }
 
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
@@ -2038,67 +1955,67 @@ float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metr
   float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 70976); /* [1] */
   float *new_dense1_bias = (float *)(A + 66944); /* [1] */
   k24_copy(loss_value, &loss);
-  k25_copy(new_opt_rnn1_weight_ih_momentum_buffer, params + 2784);
-  k25_copy(new_rnn1_weight_ih, params + 0);
-  k26_copy(new_opt_rnn1_weight_hh_momentum_buffer, params + 2848);
-  k26_copy(new_rnn1_weight_hh, params + 64);
-  k27_copy(new_opt_rnn1_bias_ih_momentum_buffer, params + 5360);
-  k27_copy(new_rnn1_bias_ih, params + 2576);
-  k27_copy(new_opt_rnn1_bias_hh_momentum_buffer, params + 5424);
-  k27_copy(new_rnn1_bias_hh, params + 2640);
-  k28_copy(new_opt_dense1_weight_momentum_buffer, params + 5488);
-  k28_copy(new_dense1_weight, params + 2704);
-  k29_copy(new_opt_dense1_bias_momentum_buffer, params + 5552);
-  k29_copy(new_dense1_bias, params + 2768);
+  k6_transpose(new_opt_rnn1_weight_ih_momentum_buffer, params + 2784);
+  k6_transpose(new_rnn1_weight_ih, params + 0);
+  k25_copy(new_opt_rnn1_weight_hh_momentum_buffer, params + 2848);
+  k25_copy(new_rnn1_weight_hh, params + 64);
+  k6_transpose(new_opt_rnn1_bias_ih_momentum_buffer, params + 5360);
+  k6_transpose(new_rnn1_bias_ih, params + 2576);
+  k6_transpose(new_opt_rnn1_bias_hh_momentum_buffer, params + 5424);
+  k6_transpose(new_rnn1_bias_hh, params + 2640);
+  k0_transpose(new_opt_dense1_weight_momentum_buffer, params + 5488);
+  k0_transpose(new_dense1_weight, params + 2704);
+  k24_copy(new_opt_dense1_bias_momentum_buffer, params + 5552);
+  k24_copy(new_dense1_bias, params + 2768);
   return loss;
 }
 
 static void sine_rnn_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_mul = (float *)A; /* [50, 1] */
-  k31_mul(in /* grad.rnn1.weight_ih */, opt_mul);
+  k27_mul(in /* grad.rnn1.weight_ih */, opt_mul);
   float *opt_sum_to = (float *)(A + 256); /* [] */
-  k32_sum_to(opt_mul, opt_sum_to);
+  k28_sum_to(opt_mul, opt_sum_to);
   float *opt_mul_2 = (float *)(A + 320); /* [50, 50] */
-  k33_mul(in + 64 /* grad.rnn1.weight_hh */, opt_mul_2);
+  k29_mul(in + 64 /* grad.rnn1.weight_hh */, opt_mul_2);
   float *opt_sum_to_2 = (float *)A; /* [] */
-  k34_sum_to(opt_mul_2, opt_sum_to_2);
+  k30_sum_to(opt_mul_2, opt_sum_to_2);
   float *opt_mul_3 = (float *)(A + 320); /* [50] */
-  k31_mul(in + 2576 /* grad.rnn1.bias_ih */, opt_mul_3);
+  k27_mul(in + 2576 /* grad.rnn1.bias_ih */, opt_mul_3);
   float *opt_sum_to_3 = (float *)(A + 64); /* [] */
-  k35_sum_to(opt_mul_3, opt_sum_to_3);
+  k28_sum_to(opt_mul_3, opt_sum_to_3);
   float *opt_mul_4 = (float *)(A + 320); /* [50] */
-  k31_mul(in + 2640 /* grad.rnn1.bias_hh */, opt_mul_4);
+  k27_mul(in + 2640 /* grad.rnn1.bias_hh */, opt_mul_4);
   float *opt_sum_to_4 = (float *)(A + 128); /* [] */
-  k35_sum_to(opt_mul_4, opt_sum_to_4);
+  k28_sum_to(opt_mul_4, opt_sum_to_4);
   float *opt_mul_5 = (float *)(A + 320); /* [1, 50] */
-  k31_mul(in + 2704 /* grad.dense1.weight */, opt_mul_5);
+  k27_mul(in + 2704 /* grad.dense1.weight */, opt_mul_5);
   float *opt_sum_to_5 = (float *)(A + 192); /* [] */
-  k36_sum_to(opt_mul_5, opt_sum_to_5);
+  k31_sum_to(opt_mul_5, opt_sum_to_5);
   float *opt_mul_6 = (float *)(A + 320); /* [1] */
-  k37_mul(in + 2768 /* grad.dense1.bias */, opt_mul_6);
+  k32_mul(in + 2768 /* grad.dense1.bias */, opt_mul_6);
   float *opt_sum_to_6 = (float *)(A + 384); /* [] */
-  k38_sum_to(opt_mul_6, opt_sum_to_6);
+  k33_sum_to(opt_mul_6, opt_sum_to_6);
   float *opt_min = (float *)(A + 320); /* [] */
-  k44_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_sum_to_6, opt_min);
+  k39_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_sum_to_6, opt_min);
   float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)A; /* [50, 1] */
   float *new_rnn1_weight_ih = (float *)(A + 448); /* [50, 1] */
-  k40_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, in /* grad.rnn1.weight_ih */, opt_min, P /* rnn1.weight_ih */, new_opt_rnn1_weight_ih_momentum_buffer, new_rnn1_weight_ih);
+  k35_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, in /* grad.rnn1.weight_ih */, opt_min, P /* rnn1.weight_ih */, new_opt_rnn1_weight_ih_momentum_buffer, new_rnn1_weight_ih);
   float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 10368); /* [50, 50] */
   float *new_rnn1_weight_hh = (float *)(A + 20416); /* [50, 50] */
-  k41_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, in + 64 /* grad.rnn1.weight_hh */, opt_min, P + 64 /* rnn1.weight_hh */, new_opt_rnn1_weight_hh_momentum_buffer, new_rnn1_weight_hh);
+  k36_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, in + 64 /* grad.rnn1.weight_hh */, opt_min, P + 64 /* rnn1.weight_hh */, new_opt_rnn1_weight_hh_momentum_buffer, new_rnn1_weight_hh);
   float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 704); /* [50] */
   float *new_rnn1_bias_ih = (float *)(A + 960); /* [50] */
-  k40_mul_mul_add(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, in + 2576 /* grad.rnn1.bias_ih */, opt_min, P + 2576 /* rnn1.bias_ih */, new_opt_rnn1_bias_ih_momentum_buffer, new_rnn1_bias_ih);
+  k35_mul_mul_add(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, in + 2576 /* grad.rnn1.bias_ih */, opt_min, P + 2576 /* rnn1.bias_ih */, new_opt_rnn1_bias_ih_momentum_buffer, new_rnn1_bias_ih);
   float *new_opt_rnn1_bias_hh_momentum_buffer = (float *)(A + 1216); /* [50] */
   float *new_rnn1_bias_hh = (float *)(A + 1472); /* [50] */
-  k40_mul_mul_add(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, in + 2640 /* grad.rnn1.bias_hh */, opt_min, P + 2640 /* rnn1.bias_hh */, new_opt_rnn1_bias_hh_momentum_buffer, new_rnn1_bias_hh);
+  k35_mul_mul_add(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, in + 2640 /* grad.rnn1.bias_hh */, opt_min, P + 2640 /* rnn1.bias_hh */, new_opt_rnn1_bias_hh_momentum_buffer, new_rnn1_bias_hh);
   float *new_opt_dense1_weight_momentum_buffer = (float *)(A + 1728); /* [1, 50] */
   float *new_dense1_weight = (float *)(A + 1984); /* [1, 50] */
-  k40_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, in + 2704 /* grad.dense1.weight */, opt_min, P + 2704 /* dense1.weight */, new_opt_dense1_weight_momentum_buffer, new_dense1_weight);
+  k35_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, in + 2704 /* grad.dense1.weight */, opt_min, P + 2704 /* dense1.weight */, new_opt_dense1_weight_momentum_buffer, new_dense1_weight);
   float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 256); /* [1] */
   float *new_dense1_bias = (float *)(A + 384); /* [1] */
-  k43_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, in + 2768 /* grad.dense1.bias */, opt_min, P + 2768 /* dense1.bias */, new_opt_dense1_bias_momentum_buffer, new_dense1_bias);
+  k38_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, in + 2768 /* grad.dense1.bias */, opt_min, P + 2768 /* dense1.bias */, new_opt_dense1_bias_momentum_buffer, new_dense1_bias);
 }
 
 void sine_rnn_apply(float *params, const float *grads, void *arena) {
@@ -2120,18 +2037,18 @@ void sine_rnn_apply(float *params, const float *grads, void *arena) {
   float *new_dense1_weight = (float *)(A + 1984); /* [1, 50] */
   float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 256); /* [1] */
   float *new_dense1_bias = (float *)(A + 384); /* [1] */
-  k25_copy(new_opt_rnn1_weight_ih_momentum_buffer, params + 2784);
-  k25_copy(new_rnn1_weight_ih, params + 0);
-  k26_copy(new_opt_rnn1_weight_hh_momentum_buffer, params + 2848);
-  k26_copy(new_rnn1_weight_hh, params + 64);
-  k27_copy(new_opt_rnn1_bias_ih_momentum_buffer, params + 5360);
-  k27_copy(new_rnn1_bias_ih, params + 2576);
-  k27_copy(new_opt_rnn1_bias_hh_momentum_buffer, params + 5424);
-  k27_copy(new_rnn1_bias_hh, params + 2640);
-  k28_copy(new_opt_dense1_weight_momentum_buffer, params + 5488);
-  k28_copy(new_dense1_weight, params + 2704);
-  k29_copy(new_opt_dense1_bias_momentum_buffer, params + 5552);
-  k29_copy(new_dense1_bias, params + 2768);
+  k6_transpose(new_opt_rnn1_weight_ih_momentum_buffer, params + 2784);
+  k6_transpose(new_rnn1_weight_ih, params + 0);
+  k25_copy(new_opt_rnn1_weight_hh_momentum_buffer, params + 2848);
+  k25_copy(new_rnn1_weight_hh, params + 64);
+  k6_transpose(new_opt_rnn1_bias_ih_momentum_buffer, params + 5360);
+  k6_transpose(new_rnn1_bias_ih, params + 2576);
+  k6_transpose(new_opt_rnn1_bias_hh_momentum_buffer, params + 5424);
+  k6_transpose(new_rnn1_bias_hh, params + 2640);
+  k0_transpose(new_opt_dense1_weight_momentum_buffer, params + 5488);
+  k0_transpose(new_dense1_weight, params + 2704);
+  k24_copy(new_opt_dense1_bias_momentum_buffer, params + 5552);
+  k24_copy(new_dense1_bias, params + 2768);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -2153,15 +2070,15 @@ void sine_rnn_step_prepare(const float *params, float *step_params) {
 static void sine_rnn_step_1(const float *restrict P, const sine_rnn_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *rnn1_matmul_weight_ih = (float *)A; /* [1, 50] */
-  k45_matmul(in->x, P /* rnn1.weight_ih, transposed */, rnn1_matmul_weight_ih);
+  k40_matmul(in->x, P /* rnn1.weight_ih, transposed */, rnn1_matmul_weight_ih);
   float *rnn1_matmul_weight_hh = (float *)(A + 256); /* [1, 50] */
-  k46_matmul(in->state0, P + 64 /* rnn1.weight_hh, transposed */, rnn1_matmul_weight_hh);
+  k41_matmul(in->state0, P + 64 /* rnn1.weight_hh, transposed */, rnn1_matmul_weight_hh);
   float *rnn1_relu = (float *)(A + 512); /* [1, 50] */
-  k47_add_add_add(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_relu);
+  k42_add_add_add(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_relu);
   float *dense1_matmul_weight = (float *)A; /* [1, 1] */
-  k48_matmul(rnn1_relu, P + 2704 /* dense1.weight, transposed */, dense1_matmul_weight);
+  k43_matmul(rnn1_relu, P + 2704 /* dense1.weight, transposed */, dense1_matmul_weight);
   float *out_prediction = (float *)(A + 64); /* [1, 1] */
-  k49_add(dense1_matmul_weight, P + 2768 /* dense1.bias */, out_prediction);
+  k44_add(dense1_matmul_weight, P + 2768 /* dense1.bias */, out_prediction);
 }
 
 void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena) {
@@ -2177,8 +2094,8 @@ void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_r
   sine_rnn_step_1(P, in, A, seed);
   float *out_prediction = (float *)(A + 64); /* [1, 1] */
   float *rnn1_relu = (float *)(A + 512); /* [1, 50] */
-  if (out) k50_copy(out_prediction, out->prediction);
-  k28_copy(rnn1_relu, state->state0);
+  if (out) k24_copy(out_prediction, out->prediction);
+  k0_transpose(rnn1_relu, state->state0);
 }
 
 void sine_rnn_reset(sine_rnn_state *state) {
