@@ -65,6 +65,7 @@ typedef struct {
   Kernels *kernels;
   Names names;
   int fn;    /* the function being printed: 1, 2, ... its parts; -1 the entry point */
+  int declared; /* names it has declared so far */
   Buf calls;
   Buf decls; /* "  float *lstm1_tanh_t3 = (float *)(A + 512); ..." */
 } Fn;
@@ -85,6 +86,10 @@ void emit_function(Model *md, FnKind kind);
 bool is_next_state(const Result *r);
 
 /* ---- names.c ---- */
+
+/* The names a part declares, about (entry.c): without optimization each
+ * takes a slot of its frame, 1 KB of pointers on a 64-bit target. */
+enum { NAMES_PER_PART = 128 };
 
 /* Names every arena buffer and scratch of plan p (of entry point kind). */
 void names_build(Names *names, const Plan *p, FnKind kind);

@@ -72,6 +72,7 @@ static const char *buffer_name(Fn *f, const Node *b) {
   if (!nm->node[b->id]) die("arena buffer %%%d (%s) has no name", b->id, ir_ops[b->op].name);
   if (nm->node_fn[b->id] != f->fn) {
     nm->node_fn[b->id] = f->fn;
+    f->declared++;
     const char *T = emit_ctype(b->dtype);
     buf_printf(&f->decls, "  %s *%s = ", T, nm->node[b->id]);
     arena_at(&f->decls, T, f->e.plan->loc[b->id].offset);
@@ -88,6 +89,7 @@ static const char *scratch_name(Fn *f, const Item *it) {
   int i = (int)(it - f->e.plan->items);
   if (nm->scratch_fn[i] != f->fn) {
     nm->scratch_fn[i] = f->fn;
+    f->declared++;
     char at[24];
     buf_printf(&f->decls, "  char *%s = A%s; /* %ld bytes */\n", nm->scratch[i], plus(it->scratch_offset, at),
                it->scratch);

@@ -2397,9 +2397,18 @@ static void charlm_lstm_predict_1(const float *restrict P, const charlm_lstm_bat
   float *lstm1_add_t15_3 = (float *)(A + 393216); /* [32, 256] */
   float *lstm1_tanh_t15_2 = (float *)(A + 491520); /* [32, 256] */
   k10_sigmoid_mul_add(lstm1_add_t15_2 + 256, lstm1_add_t14_3, lstm1_mul_t15, lstm1_add_t15_3, lstm1_tanh_t15_2);
+}
+
+static void charlm_lstm_predict_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t16 = (float *)(A + 524288); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 16, lstm1_gather_t16);
+  float *lstm1_add_t15_2 = (float *)(A + 655360); /* [32, 1024] */
+  float *lstm1_tanh_t15_2 = (float *)(A + 491520); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1835008); /* [64, 32, 256] */
   k7_sigmoid_mul(lstm1_add_t15_2 + 768, lstm1_tanh_t15_2, lstm1_mul_stack + 122880);
+  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t16 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 122880, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t16);
   float *lstm1_add_t16 = (float *)(A + 3932160); /* [32, 1024] */
@@ -2410,6 +2419,7 @@ static void charlm_lstm_predict_1(const float *restrict P, const charlm_lstm_bat
   k4_tanh(lstm1_add_t16_2 + 512, lstm1_tanh_t16);
   float *lstm1_mul_t16 = (float *)(A + 458752); /* [32, 256] */
   k7_sigmoid_mul(lstm1_add_t16_2, lstm1_tanh_t16, lstm1_mul_t16);
+  float *lstm1_add_t15_3 = (float *)(A + 393216); /* [32, 256] */
   float *lstm1_add_t16_3 = (float *)(A + 425984); /* [32, 256] */
   float *lstm1_tanh_t16_2 = (float *)(A + 491520); /* [32, 256] */
   k10_sigmoid_mul_add(lstm1_add_t16_2 + 256, lstm1_add_t15_3, lstm1_mul_t16, lstm1_add_t16_3, lstm1_tanh_t16_2);
@@ -2543,31 +2553,20 @@ static void charlm_lstm_predict_1(const float *restrict P, const charlm_lstm_bat
   k10_sigmoid_mul_add(lstm1_add_t24_2 + 256, lstm1_add_t23_3, lstm1_mul_t24, lstm1_add_t24_3, lstm1_tanh_t24_2);
   float *lstm1_gather_t25 = (float *)(A + 524288); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 25, lstm1_gather_t25);
-}
-
-static void charlm_lstm_predict_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_add_t24_2 = (float *)(A + 655360); /* [32, 1024] */
-  float *lstm1_tanh_t24_2 = (float *)(A + 491520); /* [32, 256] */
-  float *lstm1_mul_stack = (float *)(A + 1835008); /* [64, 32, 256] */
   k7_sigmoid_mul(lstm1_add_t24_2 + 768, lstm1_tanh_t24_2, lstm1_mul_stack + 196608);
-  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t25 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25);
   float *lstm1_add_t25 = (float *)(A + 3932160); /* [32, 1024] */
   k9_add(lstm1_matmul_weight_hh_t25, P + 361472 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_gather_t25 = (float *)(A + 524288); /* [32, 1024] */
   float *lstm1_add_t25_2 = (float *)(A + 655360); /* [32, 1024] */
   k3_add_add(lstm1_gather_t25, P + 360448 /* lstm1.bias_ih */, lstm1_add_t25, lstm1_add_t25_2);
   float *lstm1_tanh_t25 = (float *)(A + 393216); /* [32, 256] */
   k4_tanh(lstm1_add_t25_2 + 512, lstm1_tanh_t25);
   float *lstm1_mul_t25 = (float *)(A + 458752); /* [32, 256] */
   k7_sigmoid_mul(lstm1_add_t25_2, lstm1_tanh_t25, lstm1_mul_t25);
-  float *lstm1_add_t24_3 = (float *)(A + 425984); /* [32, 256] */
   float *lstm1_add_t25_3 = (float *)(A + 393216); /* [32, 256] */
   float *lstm1_tanh_t25_2 = (float *)(A + 491520); /* [32, 256] */
   k10_sigmoid_mul_add(lstm1_add_t25_2 + 256, lstm1_add_t24_3, lstm1_mul_t25, lstm1_add_t25_3, lstm1_tanh_t25_2);
-  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t26 = (float *)(A + 524288); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 26, lstm1_gather_t26);
   k7_sigmoid_mul(lstm1_add_t25_2 + 768, lstm1_tanh_t25_2, lstm1_mul_stack + 204800);
@@ -2653,20 +2652,30 @@ static void charlm_lstm_predict_2(const float *restrict P, const charlm_lstm_bat
   k7_sigmoid_mul(lstm1_add_t30_2 + 768, lstm1_tanh_t30_2, lstm1_mul_stack + 245760);
   float *lstm1_matmul_weight_hh_t31 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 245760, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t31);
+}
+
+static void charlm_lstm_predict_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_matmul_weight_hh_t31 = (float *)(A + 655360); /* [32, 1024] */
   float *lstm1_add_t31 = (float *)(A + 3932160); /* [32, 1024] */
   k9_add(lstm1_matmul_weight_hh_t31, P + 361472 /* lstm1.bias_hh */, lstm1_add_t31);
+  float *lstm1_gather_t31 = (float *)(A + 524288); /* [32, 1024] */
   float *lstm1_add_t31_2 = (float *)(A + 655360); /* [32, 1024] */
   k3_add_add(lstm1_gather_t31, P + 360448 /* lstm1.bias_ih */, lstm1_add_t31, lstm1_add_t31_2);
   float *lstm1_tanh_t31 = (float *)(A + 393216); /* [32, 256] */
   k4_tanh(lstm1_add_t31_2 + 512, lstm1_tanh_t31);
   float *lstm1_mul_t31 = (float *)(A + 458752); /* [32, 256] */
   k7_sigmoid_mul(lstm1_add_t31_2, lstm1_tanh_t31, lstm1_mul_t31);
+  float *lstm1_add_t30_3 = (float *)(A + 425984); /* [32, 256] */
   float *lstm1_add_t31_3 = (float *)(A + 393216); /* [32, 256] */
   float *lstm1_tanh_t31_2 = (float *)(A + 491520); /* [32, 256] */
   k10_sigmoid_mul_add(lstm1_add_t31_2 + 256, lstm1_add_t30_3, lstm1_mul_t31, lstm1_add_t31_3, lstm1_tanh_t31_2);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t32 = (float *)(A + 524288); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 32, lstm1_gather_t32);
+  float *lstm1_mul_stack = (float *)(A + 1835008); /* [64, 32, 256] */
   k7_sigmoid_mul(lstm1_add_t31_2 + 768, lstm1_tanh_t31_2, lstm1_mul_stack + 253952);
+  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t32 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 253952, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t32);
   float *lstm1_add_t32 = (float *)(A + 3932160); /* [32, 1024] */
@@ -2897,16 +2906,25 @@ static void charlm_lstm_predict_2(const float *restrict P, const charlm_lstm_bat
   k9_add(lstm1_matmul_weight_hh_t46, P + 361472 /* lstm1.bias_hh */, lstm1_add_t46);
   float *lstm1_add_t46_2 = (float *)(A + 655360); /* [32, 1024] */
   k3_add_add(lstm1_gather_t46, P + 360448 /* lstm1.bias_ih */, lstm1_add_t46, lstm1_add_t46_2);
+}
+
+static void charlm_lstm_predict_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t46_2 = (float *)(A + 655360); /* [32, 1024] */
   float *lstm1_tanh_t46 = (float *)(A + 425984); /* [32, 256] */
   k4_tanh(lstm1_add_t46_2 + 512, lstm1_tanh_t46);
   float *lstm1_mul_t46 = (float *)(A + 458752); /* [32, 256] */
   k7_sigmoid_mul(lstm1_add_t46_2, lstm1_tanh_t46, lstm1_mul_t46);
+  float *lstm1_add_t45_3 = (float *)(A + 393216); /* [32, 256] */
   float *lstm1_add_t46_3 = (float *)(A + 425984); /* [32, 256] */
   float *lstm1_tanh_t46_2 = (float *)(A + 491520); /* [32, 256] */
   k10_sigmoid_mul_add(lstm1_add_t46_2 + 256, lstm1_add_t45_3, lstm1_mul_t46, lstm1_add_t46_3, lstm1_tanh_t46_2);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t47 = (float *)(A + 524288); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 47, lstm1_gather_t47);
+  float *lstm1_mul_stack = (float *)(A + 1835008); /* [64, 32, 256] */
   k7_sigmoid_mul(lstm1_add_t46_2 + 768, lstm1_tanh_t46_2, lstm1_mul_stack + 376832);
+  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t47 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 376832, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t47);
   float *lstm1_add_t47 = (float *)(A + 3932160); /* [32, 1024] */
@@ -2954,31 +2972,20 @@ static void charlm_lstm_predict_2(const float *restrict P, const charlm_lstm_bat
   k10_sigmoid_mul_add(lstm1_add_t49_2 + 256, lstm1_add_t48_3, lstm1_mul_t49, lstm1_add_t49_3, lstm1_tanh_t49_2);
   float *lstm1_gather_t50 = (float *)(A + 524288); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 50, lstm1_gather_t50);
-}
-
-static void charlm_lstm_predict_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_add_t49_2 = (float *)(A + 655360); /* [32, 1024] */
-  float *lstm1_tanh_t49_2 = (float *)(A + 491520); /* [32, 256] */
-  float *lstm1_mul_stack = (float *)(A + 1835008); /* [64, 32, 256] */
   k7_sigmoid_mul(lstm1_add_t49_2 + 768, lstm1_tanh_t49_2, lstm1_mul_stack + 401408);
-  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t50 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 401408, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t50);
   float *lstm1_add_t50 = (float *)(A + 3932160); /* [32, 1024] */
   k9_add(lstm1_matmul_weight_hh_t50, P + 361472 /* lstm1.bias_hh */, lstm1_add_t50);
-  float *lstm1_gather_t50 = (float *)(A + 524288); /* [32, 1024] */
   float *lstm1_add_t50_2 = (float *)(A + 655360); /* [32, 1024] */
   k3_add_add(lstm1_gather_t50, P + 360448 /* lstm1.bias_ih */, lstm1_add_t50, lstm1_add_t50_2);
   float *lstm1_tanh_t50 = (float *)(A + 425984); /* [32, 256] */
   k4_tanh(lstm1_add_t50_2 + 512, lstm1_tanh_t50);
   float *lstm1_mul_t50 = (float *)(A + 458752); /* [32, 256] */
   k7_sigmoid_mul(lstm1_add_t50_2, lstm1_tanh_t50, lstm1_mul_t50);
-  float *lstm1_add_t49_3 = (float *)(A + 393216); /* [32, 256] */
   float *lstm1_add_t50_3 = (float *)(A + 425984); /* [32, 256] */
   float *lstm1_tanh_t50_2 = (float *)(A + 491520); /* [32, 256] */
   k10_sigmoid_mul_add(lstm1_add_t50_2 + 256, lstm1_add_t49_3, lstm1_mul_t50, lstm1_add_t50_3, lstm1_tanh_t50_2);
-  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t51 = (float *)(A + 524288); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 51, lstm1_gather_t51);
   k7_sigmoid_mul(lstm1_add_t50_2 + 768, lstm1_tanh_t50_2, lstm1_mul_stack + 409600);
@@ -3155,9 +3162,18 @@ static void charlm_lstm_predict_3(const float *restrict P, const charlm_lstm_bat
   float *lstm1_add_t61_3 = (float *)(A + 393216); /* [32, 256] */
   float *lstm1_tanh_t61_2 = (float *)(A + 491520); /* [32, 256] */
   k10_sigmoid_mul_add(lstm1_add_t61_2 + 256, lstm1_add_t60_3, lstm1_mul_t61, lstm1_add_t61_3, lstm1_tanh_t61_2);
+}
+
+static void charlm_lstm_predict_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t62 = (float *)(A + 524288); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 62, lstm1_gather_t62);
+  float *lstm1_add_t61_2 = (float *)(A + 655360); /* [32, 1024] */
+  float *lstm1_tanh_t61_2 = (float *)(A + 491520); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1835008); /* [64, 32, 256] */
   k7_sigmoid_mul(lstm1_add_t61_2 + 768, lstm1_tanh_t61_2, lstm1_mul_stack + 499712);
+  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t62 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 499712, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t62);
   float *lstm1_add_t62 = (float *)(A + 3932160); /* [32, 1024] */
@@ -3168,6 +3184,7 @@ static void charlm_lstm_predict_3(const float *restrict P, const charlm_lstm_bat
   k4_tanh(lstm1_add_t62_2 + 512, lstm1_tanh_t62);
   float *lstm1_mul_t62 = (float *)(A + 458752); /* [32, 256] */
   k7_sigmoid_mul(lstm1_add_t62_2, lstm1_tanh_t62, lstm1_mul_t62);
+  float *lstm1_add_t61_3 = (float *)(A + 393216); /* [32, 256] */
   float *lstm1_add_t62_3 = (float *)(A + 425984); /* [32, 256] */
   float *lstm1_tanh_t62_2 = (float *)(A + 491520); /* [32, 256] */
   k10_sigmoid_mul_add(lstm1_add_t62_2 + 256, lstm1_add_t61_3, lstm1_mul_t62, lstm1_add_t62_3, lstm1_tanh_t62_2);
@@ -3267,6 +3284,8 @@ void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charl
   charlm_lstm_predict_1(P, in, A, seed);
   charlm_lstm_predict_2(P, in, A, seed);
   charlm_lstm_predict_3(P, in, A, seed);
+  charlm_lstm_predict_4(P, in, A, seed);
+  charlm_lstm_predict_5(P, in, A, seed);
   float *out_logits = (float *)(A + 1835008); /* [32, 64, 96] */
   if (out) k15_copy(out_logits, out->logits);
 }
@@ -3495,14 +3514,24 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_sigmoid_t11 = (float *)(A + 5832704); /* [32, 256] */
   float *lstm1_mul_t11 = (float *)(A + 5865472); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11, lstm1_mul_t11);
+}
+
+static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t11_2 = (float *)(A + 655360); /* [32, 1024] */
+  float *lstm1_add_t10_3 = (float *)(A + 5734400); /* [32, 256] */
+  float *lstm1_mul_t11 = (float *)(A + 5865472); /* [32, 256] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 5898240); /* [32, 256] */
   float *lstm1_add_t11_3 = (float *)(A + 5931008); /* [32, 256] */
   float *lstm1_tanh_t11_2 = (float *)(A + 5963776); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t11_2 + 256, lstm1_add_t10_3, lstm1_mul_t11, lstm1_sigmoid_t11_2, lstm1_add_t11_3, lstm1_tanh_t11_2);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t12 = (float *)(A + 6062080); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 12, lstm1_gather_t12);
   float *lstm1_sigmoid_t11_3 = (float *)(A + 5865472); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t11_2 + 768, lstm1_tanh_t11_2, lstm1_sigmoid_t11_3, lstm1_mul_stack + 90112);
+  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t12 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12);
   float *lstm1_add_t12 = (float *)(A + 6193152); /* [32, 1024] */
@@ -3708,10 +3737,19 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_add_t22_3 = (float *)(A + 8093696); /* [32, 256] */
   float *lstm1_tanh_t22_2 = (float *)(A + 8126464); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t22_2 + 256, lstm1_add_t21_3, lstm1_mul_t22, lstm1_sigmoid_t22_2, lstm1_add_t22_3, lstm1_tanh_t22_2);
+}
+
+static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t23 = (float *)(A + 8159232); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 23, lstm1_gather_t23);
+  float *lstm1_add_t22_2 = (float *)(A + 655360); /* [32, 1024] */
+  float *lstm1_tanh_t22_2 = (float *)(A + 8126464); /* [32, 256] */
   float *lstm1_sigmoid_t22_3 = (float *)(A + 8028160); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t22_2 + 768, lstm1_tanh_t22_2, lstm1_sigmoid_t22_3, lstm1_mul_stack + 180224);
+  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t23 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23);
   float *lstm1_add_t23 = (float *)(A + 8290304); /* [32, 1024] */
@@ -3723,6 +3761,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_sigmoid_t23 = (float *)(A + 8192000); /* [32, 256] */
   float *lstm1_mul_t23 = (float *)(A + 8224768); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23, lstm1_mul_t23);
+  float *lstm1_add_t22_3 = (float *)(A + 8093696); /* [32, 256] */
   float *lstm1_sigmoid_t23_2 = (float *)(A + 8257536); /* [32, 256] */
   float *lstm1_add_t23_3 = (float *)(A + 8290304); /* [32, 256] */
   float *lstm1_tanh_t23_2 = (float *)(A + 8323072); /* [32, 256] */
@@ -3748,21 +3787,12 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   k18_sigmoid_mul_add(lstm1_add_t24_2 + 256, lstm1_add_t23_3, lstm1_mul_t24, lstm1_sigmoid_t24_2, lstm1_add_t24_3, lstm1_tanh_t24_2);
   float *lstm1_gather_t25 = (float *)(A + 8552448); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 25, lstm1_gather_t25);
-}
-
-static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_add_t24_2 = (float *)(A + 655360); /* [32, 1024] */
-  float *lstm1_tanh_t24_2 = (float *)(A + 8519680); /* [32, 256] */
   float *lstm1_sigmoid_t24_3 = (float *)(A + 8421376); /* [32, 256] */
-  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t24_2 + 768, lstm1_tanh_t24_2, lstm1_sigmoid_t24_3, lstm1_mul_stack + 196608);
-  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t25 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25);
   float *lstm1_add_t25 = (float *)(A + 8683520); /* [32, 1024] */
   k9_add(lstm1_matmul_weight_hh_t25, P + 361472 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_gather_t25 = (float *)(A + 8552448); /* [32, 1024] */
   float *lstm1_add_t25_2 = (float *)(A + 655360); /* [32, 1024] */
   k3_add_add(lstm1_gather_t25, P + 360448 /* lstm1.bias_ih */, lstm1_add_t25, lstm1_add_t25_2);
   float *lstm1_tanh_t25 = (float *)(A + 8552448); /* [32, 256] */
@@ -3770,12 +3800,10 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_sigmoid_t25 = (float *)(A + 8585216); /* [32, 256] */
   float *lstm1_mul_t25 = (float *)(A + 8617984); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25, lstm1_mul_t25);
-  float *lstm1_add_t24_3 = (float *)(A + 8486912); /* [32, 256] */
   float *lstm1_sigmoid_t25_2 = (float *)(A + 8650752); /* [32, 256] */
   float *lstm1_add_t25_3 = (float *)(A + 8683520); /* [32, 256] */
   float *lstm1_tanh_t25_2 = (float *)(A + 8716288); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t25_2 + 256, lstm1_add_t24_3, lstm1_mul_t25, lstm1_sigmoid_t25_2, lstm1_add_t25_3, lstm1_tanh_t25_2);
-  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t26 = (float *)(A + 8814592); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 26, lstm1_gather_t26);
   float *lstm1_sigmoid_t25_3 = (float *)(A + 8617984); /* [32, 256] */
@@ -3930,12 +3958,21 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   k18_sigmoid_mul_add(lstm1_add_t33_2 + 256, lstm1_add_t32_3, lstm1_mul_t33, lstm1_sigmoid_t33_2, lstm1_add_t33_3, lstm1_tanh_t33_2);
   float *lstm1_gather_t34 = (float *)(A + 10387456); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 34, lstm1_gather_t34);
+}
+
+static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t33_2 = (float *)(A + 655360); /* [32, 1024] */
+  float *lstm1_tanh_t33_2 = (float *)(A + 10289152); /* [32, 256] */
   float *lstm1_sigmoid_t33_3 = (float *)(A + 10190848); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t33_2 + 768, lstm1_tanh_t33_2, lstm1_sigmoid_t33_3, lstm1_mul_stack + 270336);
+  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t34 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 270336, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t34);
   float *lstm1_add_t34 = (float *)(A + 10518528); /* [32, 1024] */
   k9_add(lstm1_matmul_weight_hh_t34, P + 361472 /* lstm1.bias_hh */, lstm1_add_t34);
+  float *lstm1_gather_t34 = (float *)(A + 10387456); /* [32, 1024] */
   float *lstm1_add_t34_2 = (float *)(A + 655360); /* [32, 1024] */
   k3_add_add(lstm1_gather_t34, P + 360448 /* lstm1.bias_ih */, lstm1_add_t34, lstm1_add_t34_2);
   float *lstm1_tanh_t34 = (float *)(A + 10321920); /* [32, 256] */
@@ -3943,10 +3980,12 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_sigmoid_t34 = (float *)(A + 10354688); /* [32, 256] */
   float *lstm1_mul_t34 = (float *)(A + 10387456); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t34_2, lstm1_tanh_t34, lstm1_sigmoid_t34, lstm1_mul_t34);
+  float *lstm1_add_t33_3 = (float *)(A + 10256384); /* [32, 256] */
   float *lstm1_sigmoid_t34_2 = (float *)(A + 10420224); /* [32, 256] */
   float *lstm1_add_t34_3 = (float *)(A + 10452992); /* [32, 256] */
   float *lstm1_tanh_t34_2 = (float *)(A + 10485760); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t34_2 + 256, lstm1_add_t33_3, lstm1_mul_t34, lstm1_sigmoid_t34_2, lstm1_add_t34_3, lstm1_tanh_t34_2);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t35 = (float *)(A + 10518528); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 35, lstm1_gather_t35);
   float *lstm1_sigmoid_t34_3 = (float *)(A + 10387456); /* [32, 256] */
@@ -4139,12 +4178,21 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   k18_sigmoid_mul_add(lstm1_add_t44_2 + 256, lstm1_add_t43_3, lstm1_mul_t44, lstm1_sigmoid_t44_2, lstm1_add_t44_3, lstm1_tanh_t44_2);
   float *lstm1_gather_t45 = (float *)(A + 12484608); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 45, lstm1_gather_t45);
+}
+
+static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t44_2 = (float *)(A + 655360); /* [32, 1024] */
+  float *lstm1_tanh_t44_2 = (float *)(A + 12451840); /* [32, 256] */
   float *lstm1_sigmoid_t44_3 = (float *)(A + 12353536); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t44_2 + 768, lstm1_tanh_t44_2, lstm1_sigmoid_t44_3, lstm1_mul_stack + 360448);
+  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t45 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 360448, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t45);
   float *lstm1_add_t45 = (float *)(A + 12615680); /* [32, 1024] */
   k9_add(lstm1_matmul_weight_hh_t45, P + 361472 /* lstm1.bias_hh */, lstm1_add_t45);
+  float *lstm1_gather_t45 = (float *)(A + 12484608); /* [32, 1024] */
   float *lstm1_add_t45_2 = (float *)(A + 655360); /* [32, 1024] */
   k3_add_add(lstm1_gather_t45, P + 360448 /* lstm1.bias_ih */, lstm1_add_t45, lstm1_add_t45_2);
   float *lstm1_tanh_t45 = (float *)(A + 12484608); /* [32, 256] */
@@ -4152,10 +4200,12 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_sigmoid_t45 = (float *)(A + 12517376); /* [32, 256] */
   float *lstm1_mul_t45 = (float *)(A + 12550144); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t45_2, lstm1_tanh_t45, lstm1_sigmoid_t45, lstm1_mul_t45);
+  float *lstm1_add_t44_3 = (float *)(A + 12419072); /* [32, 256] */
   float *lstm1_sigmoid_t45_2 = (float *)(A + 12582912); /* [32, 256] */
   float *lstm1_add_t45_3 = (float *)(A + 12615680); /* [32, 256] */
   float *lstm1_tanh_t45_2 = (float *)(A + 12648448); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t45_2 + 256, lstm1_add_t44_3, lstm1_mul_t45, lstm1_sigmoid_t45_2, lstm1_add_t45_3, lstm1_tanh_t45_2);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t46 = (float *)(A + 12746752); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 46, lstm1_gather_t46);
   float *lstm1_sigmoid_t45_3 = (float *)(A + 12550144); /* [32, 256] */
@@ -4234,21 +4284,12 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   k18_sigmoid_mul_add(lstm1_add_t49_2 + 256, lstm1_add_t48_3, lstm1_mul_t49, lstm1_sigmoid_t49_2, lstm1_add_t49_3, lstm1_tanh_t49_2);
   float *lstm1_gather_t50 = (float *)(A + 13533184); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 50, lstm1_gather_t50);
-}
-
-static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_add_t49_2 = (float *)(A + 655360); /* [32, 1024] */
-  float *lstm1_tanh_t49_2 = (float *)(A + 13434880); /* [32, 256] */
   float *lstm1_sigmoid_t49_3 = (float *)(A + 13336576); /* [32, 256] */
-  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t49_2 + 768, lstm1_tanh_t49_2, lstm1_sigmoid_t49_3, lstm1_mul_stack + 401408);
-  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t50 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 401408, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t50);
   float *lstm1_add_t50 = (float *)(A + 13664256); /* [32, 1024] */
   k9_add(lstm1_matmul_weight_hh_t50, P + 361472 /* lstm1.bias_hh */, lstm1_add_t50);
-  float *lstm1_gather_t50 = (float *)(A + 13533184); /* [32, 1024] */
   float *lstm1_add_t50_2 = (float *)(A + 655360); /* [32, 1024] */
   k3_add_add(lstm1_gather_t50, P + 360448 /* lstm1.bias_ih */, lstm1_add_t50, lstm1_add_t50_2);
   float *lstm1_tanh_t50 = (float *)(A + 13467648); /* [32, 256] */
@@ -4256,12 +4297,10 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_sigmoid_t50 = (float *)(A + 13500416); /* [32, 256] */
   float *lstm1_mul_t50 = (float *)(A + 13533184); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t50_2, lstm1_tanh_t50, lstm1_sigmoid_t50, lstm1_mul_t50);
-  float *lstm1_add_t49_3 = (float *)(A + 13402112); /* [32, 256] */
   float *lstm1_sigmoid_t50_2 = (float *)(A + 13565952); /* [32, 256] */
   float *lstm1_add_t50_3 = (float *)(A + 13598720); /* [32, 256] */
   float *lstm1_tanh_t50_2 = (float *)(A + 13631488); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t50_2 + 256, lstm1_add_t49_3, lstm1_mul_t50, lstm1_sigmoid_t50_2, lstm1_add_t50_3, lstm1_tanh_t50_2);
-  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t51 = (float *)(A + 13664256); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 51, lstm1_gather_t51);
   float *lstm1_sigmoid_t50_3 = (float *)(A + 13533184); /* [32, 256] */
@@ -4359,12 +4398,21 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   k18_sigmoid_mul_add(lstm1_add_t55_2 + 256, lstm1_add_t54_3, lstm1_mul_t55, lstm1_sigmoid_t55_2, lstm1_add_t55_3, lstm1_tanh_t55_2);
   float *lstm1_gather_t56 = (float *)(A + 14712832); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 56, lstm1_gather_t56);
+}
+
+static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t55_2 = (float *)(A + 655360); /* [32, 1024] */
+  float *lstm1_tanh_t55_2 = (float *)(A + 14614528); /* [32, 256] */
   float *lstm1_sigmoid_t55_3 = (float *)(A + 14516224); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t55_2 + 768, lstm1_tanh_t55_2, lstm1_sigmoid_t55_3, lstm1_mul_stack + 450560);
+  float *lstm1_transpose_weight_hh = (float *)(A + 786432); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t56 = (float *)(A + 655360); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 450560, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t56);
   float *lstm1_add_t56 = (float *)(A + 14843904); /* [32, 1024] */
   k9_add(lstm1_matmul_weight_hh_t56, P + 361472 /* lstm1.bias_hh */, lstm1_add_t56);
+  float *lstm1_gather_t56 = (float *)(A + 14712832); /* [32, 1024] */
   float *lstm1_add_t56_2 = (float *)(A + 655360); /* [32, 1024] */
   k3_add_add(lstm1_gather_t56, P + 360448 /* lstm1.bias_ih */, lstm1_add_t56, lstm1_add_t56_2);
   float *lstm1_tanh_t56 = (float *)(A + 14647296); /* [32, 256] */
@@ -4372,10 +4420,12 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_sigmoid_t56 = (float *)(A + 14680064); /* [32, 256] */
   float *lstm1_mul_t56 = (float *)(A + 14712832); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t56_2, lstm1_tanh_t56, lstm1_sigmoid_t56, lstm1_mul_t56);
+  float *lstm1_add_t55_3 = (float *)(A + 14581760); /* [32, 256] */
   float *lstm1_sigmoid_t56_2 = (float *)(A + 14745600); /* [32, 256] */
   float *lstm1_add_t56_3 = (float *)(A + 14778368); /* [32, 256] */
   float *lstm1_tanh_t56_2 = (float *)(A + 14811136); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t56_2 + 256, lstm1_add_t55_3, lstm1_mul_t56, lstm1_sigmoid_t56_2, lstm1_add_t56_3, lstm1_tanh_t56_2);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t57 = (float *)(A + 14843904); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 57, lstm1_gather_t57);
   float *lstm1_sigmoid_t56_3 = (float *)(A + 14712832); /* [32, 256] */
@@ -4623,12 +4673,6 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   k20_one_hot(in->y + 4, line21_one_hot_t4);
   float *line21_log_softmax_t4 = (float *)(A + 155648); /* [32, 96] */
   k21_log_softmax(out_logits + 384, line21_log_softmax_t4);
-}
-
-static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *line21_one_hot_t4 = (float *)(A + 143360); /* [32, 96] */
-  float *line21_log_softmax_t4 = (float *)(A + 155648); /* [32, 96] */
   float *line21_mul_t4 = (float *)(A + 167936); /* [32, 96] */
   k22_mul(line21_one_hot_t4, line21_log_softmax_t4, line21_mul_t4);
   float *line21_sum_to_t4 = (float *)(A + 381056); /* [32, 1] */
@@ -4637,7 +4681,6 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   k24_sum_to(line21_sum_to_t4, line21_sum_to_t4_2);
   float *line21_one_hot_t5 = (float *)(A + 167936); /* [32, 96] */
   k20_one_hot(in->y + 5, line21_one_hot_t5);
-  float *out_logits = (float *)(A + 16154624); /* [32, 64, 96] */
   float *line21_log_softmax_t5 = (float *)(A + 180224); /* [32, 96] */
   k21_log_softmax(out_logits + 480, line21_log_softmax_t5);
   float *line21_mul_t5 = (float *)(A + 192512); /* [32, 96] */
@@ -4648,8 +4691,14 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   k24_sum_to(line21_sum_to_t5, line21_sum_to_t5_2);
   float *line21_one_hot_t6 = (float *)(A + 192512); /* [32, 96] */
   k20_one_hot(in->y + 6, line21_one_hot_t6);
+}
+
+static void charlm_lstm_grad_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *out_logits = (float *)(A + 16154624); /* [32, 64, 96] */
   float *line21_log_softmax_t6 = (float *)(A + 204800); /* [32, 96] */
   k21_log_softmax(out_logits + 576, line21_log_softmax_t6);
+  float *line21_one_hot_t6 = (float *)(A + 192512); /* [32, 96] */
   float *line21_mul_t6 = (float *)(A + 217088); /* [32, 96] */
   k22_mul(line21_one_hot_t6, line21_log_softmax_t6, line21_mul_t6);
   float *line21_sum_to_t6 = (float *)(A + 381056); /* [32, 1] */
@@ -4900,6 +4949,12 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   k20_one_hot(in->y + 31, line21_one_hot_t31);
   float *line21_log_softmax_t31 = (float *)(A + 1097728); /* [32, 96] */
   k21_log_softmax(out_logits + 2976, line21_log_softmax_t31);
+}
+
+static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *line21_one_hot_t31 = (float *)(A + 1085440); /* [32, 96] */
+  float *line21_log_softmax_t31 = (float *)(A + 1097728); /* [32, 96] */
   float *line21_mul_t31 = (float *)(A + 1110016); /* [32, 96] */
   k22_mul(line21_one_hot_t31, line21_log_softmax_t31, line21_mul_t31);
   float *line21_sum_to_t31 = (float *)(A + 381056); /* [32, 1] */
@@ -4908,6 +4963,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   k24_sum_to(line21_sum_to_t31, line21_sum_to_t31_2);
   float *line21_one_hot_t32 = (float *)(A + 1110016); /* [32, 96] */
   k20_one_hot(in->y + 32, line21_one_hot_t32);
+  float *out_logits = (float *)(A + 16154624); /* [32, 64, 96] */
   float *line21_log_softmax_t32 = (float *)(A + 1122304); /* [32, 96] */
   k21_log_softmax(out_logits + 3072, line21_log_softmax_t32);
   float *line21_mul_t32 = (float *)(A + 1134592); /* [32, 96] */
@@ -5030,12 +5086,6 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   k20_one_hot(in->y + 44, line21_one_hot_t44);
   float *line21_log_softmax_t44 = (float *)(A + 1417216); /* [32, 96] */
   k21_log_softmax(out_logits + 4224, line21_log_softmax_t44);
-}
-
-static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *line21_one_hot_t44 = (float *)(A + 1404928); /* [32, 96] */
-  float *line21_log_softmax_t44 = (float *)(A + 1417216); /* [32, 96] */
   float *line21_mul_t44 = (float *)(A + 1429504); /* [32, 96] */
   k22_mul(line21_one_hot_t44, line21_log_softmax_t44, line21_mul_t44);
   float *line21_sum_to_t44 = (float *)(A + 381056); /* [32, 1] */
@@ -5044,7 +5094,6 @@ static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch 
   k24_sum_to(line21_sum_to_t44, line21_sum_to_t44_2);
   float *line21_one_hot_t45 = (float *)(A + 1429504); /* [32, 96] */
   k20_one_hot(in->y + 45, line21_one_hot_t45);
-  float *out_logits = (float *)(A + 16154624); /* [32, 64, 96] */
   float *line21_log_softmax_t45 = (float *)(A + 1441792); /* [32, 96] */
   k21_log_softmax(out_logits + 4320, line21_log_softmax_t45);
   float *line21_mul_t45 = (float *)(A + 1454080); /* [32, 96] */
@@ -5157,6 +5206,12 @@ static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch 
   k20_one_hot(in->y + 56, line21_one_hot_t56);
   float *line21_log_softmax_t56 = (float *)(A + 1712128); /* [32, 96] */
   k21_log_softmax(out_logits + 5376, line21_log_softmax_t56);
+}
+
+static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *line21_one_hot_t56 = (float *)(A + 1699840); /* [32, 96] */
+  float *line21_log_softmax_t56 = (float *)(A + 1712128); /* [32, 96] */
   float *line21_mul_t56 = (float *)(A + 1724416); /* [32, 96] */
   k22_mul(line21_one_hot_t56, line21_log_softmax_t56, line21_mul_t56);
   float *line21_sum_to_t56 = (float *)(A + 381056); /* [32, 1] */
@@ -5165,6 +5220,7 @@ static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch 
   k24_sum_to(line21_sum_to_t56, line21_sum_to_t56_2);
   float *line21_one_hot_t57 = (float *)(A + 1724416); /* [32, 96] */
   k20_one_hot(in->y + 57, line21_one_hot_t57);
+  float *out_logits = (float *)(A + 16154624); /* [32, 64, 96] */
   float *line21_log_softmax_t57 = (float *)(A + 1736704); /* [32, 96] */
   k21_log_softmax(out_logits + 5472, line21_log_softmax_t57);
   float *line21_mul_t57 = (float *)(A + 1748992); /* [32, 96] */
@@ -5362,46 +5418,71 @@ static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch 
   float *line21_sum_to_t43_2 = (float *)(A + 256192); /* [] */
   float *line21_neg_t43 = (float *)(A + 256128); /* [] */
   k25_mul_neg(line21_sum_to_t43_2, line21_neg_t43);
+  float *line21_sum_to_t44_2 = (float *)(A + 256256); /* [] */
   float *line21_neg_t44 = (float *)(A + 256192); /* [] */
   k25_mul_neg(line21_sum_to_t44_2, line21_neg_t44);
+}
+
+static void charlm_lstm_grad_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *line21_sum_to_t45_2 = (float *)(A + 256320); /* [] */
   float *line21_neg_t45 = (float *)(A + 256256); /* [] */
   k25_mul_neg(line21_sum_to_t45_2, line21_neg_t45);
+  float *line21_sum_to_t46_2 = (float *)(A + 256384); /* [] */
   float *line21_neg_t46 = (float *)(A + 256320); /* [] */
   k25_mul_neg(line21_sum_to_t46_2, line21_neg_t46);
+  float *line21_sum_to_t47_2 = (float *)(A + 256448); /* [] */
   float *line21_neg_t47 = (float *)(A + 256384); /* [] */
   k25_mul_neg(line21_sum_to_t47_2, line21_neg_t47);
+  float *line21_sum_to_t48_2 = (float *)(A + 256512); /* [] */
   float *line21_neg_t48 = (float *)(A + 256448); /* [] */
   k25_mul_neg(line21_sum_to_t48_2, line21_neg_t48);
+  float *line21_sum_to_t49_2 = (float *)(A + 256576); /* [] */
   float *line21_neg_t49 = (float *)(A + 256512); /* [] */
   k25_mul_neg(line21_sum_to_t49_2, line21_neg_t49);
+  float *line21_sum_to_t50_2 = (float *)(A + 256640); /* [] */
   float *line21_neg_t50 = (float *)(A + 256576); /* [] */
   k25_mul_neg(line21_sum_to_t50_2, line21_neg_t50);
+  float *line21_sum_to_t51_2 = (float *)(A + 256704); /* [] */
   float *line21_neg_t51 = (float *)(A + 256640); /* [] */
   k25_mul_neg(line21_sum_to_t51_2, line21_neg_t51);
+  float *line21_sum_to_t52_2 = (float *)(A + 256768); /* [] */
   float *line21_neg_t52 = (float *)(A + 256704); /* [] */
   k25_mul_neg(line21_sum_to_t52_2, line21_neg_t52);
+  float *line21_sum_to_t53_2 = (float *)(A + 256832); /* [] */
   float *line21_neg_t53 = (float *)(A + 256768); /* [] */
   k25_mul_neg(line21_sum_to_t53_2, line21_neg_t53);
+  float *line21_sum_to_t54_2 = (float *)(A + 256896); /* [] */
   float *line21_neg_t54 = (float *)(A + 256832); /* [] */
   k25_mul_neg(line21_sum_to_t54_2, line21_neg_t54);
+  float *line21_sum_to_t55_2 = (float *)(A + 256960); /* [] */
   float *line21_neg_t55 = (float *)(A + 256896); /* [] */
   k25_mul_neg(line21_sum_to_t55_2, line21_neg_t55);
+  float *line21_sum_to_t56_2 = (float *)(A + 257024); /* [] */
   float *line21_neg_t56 = (float *)(A + 256960); /* [] */
   k25_mul_neg(line21_sum_to_t56_2, line21_neg_t56);
+  float *line21_sum_to_t57_2 = (float *)(A + 257088); /* [] */
   float *line21_neg_t57 = (float *)(A + 257024); /* [] */
   k25_mul_neg(line21_sum_to_t57_2, line21_neg_t57);
+  float *line21_sum_to_t58_2 = (float *)(A + 257152); /* [] */
   float *line21_neg_t58 = (float *)(A + 257088); /* [] */
   k25_mul_neg(line21_sum_to_t58_2, line21_neg_t58);
+  float *line21_sum_to_t59_2 = (float *)(A + 257216); /* [] */
   float *line21_neg_t59 = (float *)(A + 257152); /* [] */
   k25_mul_neg(line21_sum_to_t59_2, line21_neg_t59);
+  float *line21_sum_to_t60_2 = (float *)(A + 257280); /* [] */
   float *line21_neg_t60 = (float *)(A + 257216); /* [] */
   k25_mul_neg(line21_sum_to_t60_2, line21_neg_t60);
+  float *line21_sum_to_t61_2 = (float *)(A + 257344); /* [] */
   float *line21_neg_t61 = (float *)(A + 257280); /* [] */
   k25_mul_neg(line21_sum_to_t61_2, line21_neg_t61);
+  float *line21_sum_to_t62_2 = (float *)(A + 257408); /* [] */
   float *line21_neg_t62 = (float *)(A + 257344); /* [] */
   k25_mul_neg(line21_sum_to_t62_2, line21_neg_t62);
+  float *line21_sum_to_t63_2 = (float *)(A + 257472); /* [] */
   float *line21_neg_t63 = (float *)(A + 257408); /* [] */
   k25_mul_neg(line21_sum_to_t63_2, line21_neg_t63);
+  float *out_logits = (float *)(A + 16154624); /* [32, 64, 96] */
   int32_t *line22_argmax_t0 = (int32_t *)(A + 257600); /* [32] */
   k26_argmax(out_logits, line22_argmax_t0);
   float *line22_equal_t0 = (float *)(A + 257728); /* [32] */
@@ -5480,11 +5561,6 @@ static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch 
   k27_equal(line22_argmax_t12, in->y + 12, line22_equal_t12);
   float *line22_sum_to_t12 = (float *)(A + 258304); /* [] */
   k24_sum_to(line22_equal_t12, line22_sum_to_t12);
-}
-
-static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *out_logits = (float *)(A + 16154624); /* [32, 64, 96] */
   int32_t *line22_argmax_t13 = (int32_t *)(A + 258368); /* [32] */
   k26_argmax(out_logits + 1248, line22_argmax_t13);
   float *line22_equal_t13 = (float *)(A + 258496); /* [32] */
@@ -5585,8 +5661,14 @@ static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch 
   k26_argmax(out_logits + 2784, line22_argmax_t29);
   float *line22_equal_t29 = (float *)(A + 259520); /* [32] */
   k27_equal(line22_argmax_t29, in->y + 29, line22_equal_t29);
+}
+
+static void charlm_lstm_grad_11(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *line22_equal_t29 = (float *)(A + 259520); /* [32] */
   float *line22_sum_to_t29 = (float *)(A + 259392); /* [] */
   k24_sum_to(line22_equal_t29, line22_sum_to_t29);
+  float *out_logits = (float *)(A + 16154624); /* [32, 64, 96] */
   int32_t *line22_argmax_t30 = (int32_t *)(A + 259456); /* [32] */
   k26_argmax(out_logits + 2880, line22_argmax_t30);
   float *line22_equal_t30 = (float *)(A + 259584); /* [32] */
@@ -5827,80 +5909,115 @@ static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch 
   float *line22_sum_to_t12 = (float *)(A + 258304); /* [] */
   float *line22_mul_t12 = (float *)(A + 258240); /* [] */
   k28_mul(line22_sum_to_t12, line22_mul_t12);
-  float *line22_mul_t13 = (float *)(A + 258304); /* [] */
-  k28_mul(line22_sum_to_t13, line22_mul_t13);
-  float *line22_mul_t14 = (float *)(A + 258368); /* [] */
-  k28_mul(line22_sum_to_t14, line22_mul_t14);
-  float *line22_mul_t15 = (float *)(A + 258432); /* [] */
-  k28_mul(line22_sum_to_t15, line22_mul_t15);
-  float *line22_mul_t16 = (float *)(A + 258496); /* [] */
-  k28_mul(line22_sum_to_t16, line22_mul_t16);
-  float *line22_mul_t17 = (float *)(A + 258560); /* [] */
-  k28_mul(line22_sum_to_t17, line22_mul_t17);
-  float *line22_mul_t18 = (float *)(A + 258624); /* [] */
-  k28_mul(line22_sum_to_t18, line22_mul_t18);
-  float *line22_mul_t19 = (float *)(A + 258688); /* [] */
-  k28_mul(line22_sum_to_t19, line22_mul_t19);
-  float *line22_mul_t20 = (float *)(A + 258752); /* [] */
-  k28_mul(line22_sum_to_t20, line22_mul_t20);
-  float *line22_mul_t21 = (float *)(A + 258816); /* [] */
-  k28_mul(line22_sum_to_t21, line22_mul_t21);
-  float *line22_mul_t22 = (float *)(A + 258880); /* [] */
-  k28_mul(line22_sum_to_t22, line22_mul_t22);
-  float *line22_mul_t23 = (float *)(A + 258944); /* [] */
-  k28_mul(line22_sum_to_t23, line22_mul_t23);
-  float *line22_mul_t24 = (float *)(A + 259008); /* [] */
-  k28_mul(line22_sum_to_t24, line22_mul_t24);
-  float *line22_mul_t25 = (float *)(A + 259072); /* [] */
-  k28_mul(line22_sum_to_t25, line22_mul_t25);
-  float *line22_mul_t26 = (float *)(A + 259136); /* [] */
-  k28_mul(line22_sum_to_t26, line22_mul_t26);
-  float *line22_mul_t27 = (float *)(A + 259200); /* [] */
-  k28_mul(line22_sum_to_t27, line22_mul_t27);
-  float *line22_mul_t28 = (float *)(A + 259264); /* [] */
-  k28_mul(line22_sum_to_t28, line22_mul_t28);
-  float *line22_mul_t29 = (float *)(A + 259328); /* [] */
-  k28_mul(line22_sum_to_t29, line22_mul_t29);
-  float *line22_mul_t30 = (float *)(A + 259392); /* [] */
-  k28_mul(line22_sum_to_t30, line22_mul_t30);
-  float *line22_mul_t31 = (float *)(A + 259456); /* [] */
-  k28_mul(line22_sum_to_t31, line22_mul_t31);
-  float *line22_mul_t32 = (float *)(A + 259520); /* [] */
-  k28_mul(line22_sum_to_t32, line22_mul_t32);
-  float *line22_mul_t33 = (float *)(A + 259584); /* [] */
-  k28_mul(line22_sum_to_t33, line22_mul_t33);
-  float *line22_mul_t34 = (float *)(A + 259648); /* [] */
-  k28_mul(line22_sum_to_t34, line22_mul_t34);
-  float *line22_mul_t35 = (float *)(A + 259712); /* [] */
-  k28_mul(line22_sum_to_t35, line22_mul_t35);
-  float *line22_mul_t36 = (float *)(A + 259776); /* [] */
-  k28_mul(line22_sum_to_t36, line22_mul_t36);
-  float *line22_mul_t37 = (float *)(A + 259840); /* [] */
-  k28_mul(line22_sum_to_t37, line22_mul_t37);
-  float *line22_mul_t38 = (float *)(A + 259904); /* [] */
-  k28_mul(line22_sum_to_t38, line22_mul_t38);
-  float *line22_mul_t39 = (float *)(A + 259968); /* [] */
-  k28_mul(line22_sum_to_t39, line22_mul_t39);
-  float *line22_mul_t40 = (float *)(A + 260032); /* [] */
-  k28_mul(line22_sum_to_t40, line22_mul_t40);
-  float *line22_mul_t41 = (float *)(A + 260096); /* [] */
-  k28_mul(line22_sum_to_t41, line22_mul_t41);
-  float *line22_mul_t42 = (float *)(A + 260160); /* [] */
-  k28_mul(line22_sum_to_t42, line22_mul_t42);
-  float *line22_mul_t43 = (float *)(A + 260224); /* [] */
-  k28_mul(line22_sum_to_t43, line22_mul_t43);
-  float *line22_mul_t44 = (float *)(A + 260288); /* [] */
-  k28_mul(line22_sum_to_t44, line22_mul_t44);
-  float *line22_mul_t45 = (float *)(A + 260352); /* [] */
-  k28_mul(line22_sum_to_t45, line22_mul_t45);
-  float *line22_mul_t46 = (float *)(A + 260416); /* [] */
-  k28_mul(line22_sum_to_t46, line22_mul_t46);
-  float *line22_mul_t47 = (float *)(A + 260480); /* [] */
-  k28_mul(line22_sum_to_t47, line22_mul_t47);
 }
 
-static void charlm_lstm_grad_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
+  float *line22_sum_to_t13 = (float *)(A + 258368); /* [] */
+  float *line22_mul_t13 = (float *)(A + 258304); /* [] */
+  k28_mul(line22_sum_to_t13, line22_mul_t13);
+  float *line22_sum_to_t14 = (float *)(A + 258432); /* [] */
+  float *line22_mul_t14 = (float *)(A + 258368); /* [] */
+  k28_mul(line22_sum_to_t14, line22_mul_t14);
+  float *line22_sum_to_t15 = (float *)(A + 258496); /* [] */
+  float *line22_mul_t15 = (float *)(A + 258432); /* [] */
+  k28_mul(line22_sum_to_t15, line22_mul_t15);
+  float *line22_sum_to_t16 = (float *)(A + 258560); /* [] */
+  float *line22_mul_t16 = (float *)(A + 258496); /* [] */
+  k28_mul(line22_sum_to_t16, line22_mul_t16);
+  float *line22_sum_to_t17 = (float *)(A + 258624); /* [] */
+  float *line22_mul_t17 = (float *)(A + 258560); /* [] */
+  k28_mul(line22_sum_to_t17, line22_mul_t17);
+  float *line22_sum_to_t18 = (float *)(A + 258688); /* [] */
+  float *line22_mul_t18 = (float *)(A + 258624); /* [] */
+  k28_mul(line22_sum_to_t18, line22_mul_t18);
+  float *line22_sum_to_t19 = (float *)(A + 258752); /* [] */
+  float *line22_mul_t19 = (float *)(A + 258688); /* [] */
+  k28_mul(line22_sum_to_t19, line22_mul_t19);
+  float *line22_sum_to_t20 = (float *)(A + 258816); /* [] */
+  float *line22_mul_t20 = (float *)(A + 258752); /* [] */
+  k28_mul(line22_sum_to_t20, line22_mul_t20);
+  float *line22_sum_to_t21 = (float *)(A + 258880); /* [] */
+  float *line22_mul_t21 = (float *)(A + 258816); /* [] */
+  k28_mul(line22_sum_to_t21, line22_mul_t21);
+  float *line22_sum_to_t22 = (float *)(A + 258944); /* [] */
+  float *line22_mul_t22 = (float *)(A + 258880); /* [] */
+  k28_mul(line22_sum_to_t22, line22_mul_t22);
+  float *line22_sum_to_t23 = (float *)(A + 259008); /* [] */
+  float *line22_mul_t23 = (float *)(A + 258944); /* [] */
+  k28_mul(line22_sum_to_t23, line22_mul_t23);
+  float *line22_sum_to_t24 = (float *)(A + 259072); /* [] */
+  float *line22_mul_t24 = (float *)(A + 259008); /* [] */
+  k28_mul(line22_sum_to_t24, line22_mul_t24);
+  float *line22_sum_to_t25 = (float *)(A + 259136); /* [] */
+  float *line22_mul_t25 = (float *)(A + 259072); /* [] */
+  k28_mul(line22_sum_to_t25, line22_mul_t25);
+  float *line22_sum_to_t26 = (float *)(A + 259200); /* [] */
+  float *line22_mul_t26 = (float *)(A + 259136); /* [] */
+  k28_mul(line22_sum_to_t26, line22_mul_t26);
+  float *line22_sum_to_t27 = (float *)(A + 259264); /* [] */
+  float *line22_mul_t27 = (float *)(A + 259200); /* [] */
+  k28_mul(line22_sum_to_t27, line22_mul_t27);
+  float *line22_sum_to_t28 = (float *)(A + 259328); /* [] */
+  float *line22_mul_t28 = (float *)(A + 259264); /* [] */
+  k28_mul(line22_sum_to_t28, line22_mul_t28);
+  float *line22_sum_to_t29 = (float *)(A + 259392); /* [] */
+  float *line22_mul_t29 = (float *)(A + 259328); /* [] */
+  k28_mul(line22_sum_to_t29, line22_mul_t29);
+  float *line22_sum_to_t30 = (float *)(A + 259456); /* [] */
+  float *line22_mul_t30 = (float *)(A + 259392); /* [] */
+  k28_mul(line22_sum_to_t30, line22_mul_t30);
+  float *line22_sum_to_t31 = (float *)(A + 259520); /* [] */
+  float *line22_mul_t31 = (float *)(A + 259456); /* [] */
+  k28_mul(line22_sum_to_t31, line22_mul_t31);
+  float *line22_sum_to_t32 = (float *)(A + 259584); /* [] */
+  float *line22_mul_t32 = (float *)(A + 259520); /* [] */
+  k28_mul(line22_sum_to_t32, line22_mul_t32);
+  float *line22_sum_to_t33 = (float *)(A + 259648); /* [] */
+  float *line22_mul_t33 = (float *)(A + 259584); /* [] */
+  k28_mul(line22_sum_to_t33, line22_mul_t33);
+  float *line22_sum_to_t34 = (float *)(A + 259712); /* [] */
+  float *line22_mul_t34 = (float *)(A + 259648); /* [] */
+  k28_mul(line22_sum_to_t34, line22_mul_t34);
+  float *line22_sum_to_t35 = (float *)(A + 259776); /* [] */
+  float *line22_mul_t35 = (float *)(A + 259712); /* [] */
+  k28_mul(line22_sum_to_t35, line22_mul_t35);
+  float *line22_sum_to_t36 = (float *)(A + 259840); /* [] */
+  float *line22_mul_t36 = (float *)(A + 259776); /* [] */
+  k28_mul(line22_sum_to_t36, line22_mul_t36);
+  float *line22_sum_to_t37 = (float *)(A + 259904); /* [] */
+  float *line22_mul_t37 = (float *)(A + 259840); /* [] */
+  k28_mul(line22_sum_to_t37, line22_mul_t37);
+  float *line22_sum_to_t38 = (float *)(A + 259968); /* [] */
+  float *line22_mul_t38 = (float *)(A + 259904); /* [] */
+  k28_mul(line22_sum_to_t38, line22_mul_t38);
+  float *line22_sum_to_t39 = (float *)(A + 260032); /* [] */
+  float *line22_mul_t39 = (float *)(A + 259968); /* [] */
+  k28_mul(line22_sum_to_t39, line22_mul_t39);
+  float *line22_sum_to_t40 = (float *)(A + 260096); /* [] */
+  float *line22_mul_t40 = (float *)(A + 260032); /* [] */
+  k28_mul(line22_sum_to_t40, line22_mul_t40);
+  float *line22_sum_to_t41 = (float *)(A + 260160); /* [] */
+  float *line22_mul_t41 = (float *)(A + 260096); /* [] */
+  k28_mul(line22_sum_to_t41, line22_mul_t41);
+  float *line22_sum_to_t42 = (float *)(A + 260224); /* [] */
+  float *line22_mul_t42 = (float *)(A + 260160); /* [] */
+  k28_mul(line22_sum_to_t42, line22_mul_t42);
+  float *line22_sum_to_t43 = (float *)(A + 260288); /* [] */
+  float *line22_mul_t43 = (float *)(A + 260224); /* [] */
+  k28_mul(line22_sum_to_t43, line22_mul_t43);
+  float *line22_sum_to_t44 = (float *)(A + 260352); /* [] */
+  float *line22_mul_t44 = (float *)(A + 260288); /* [] */
+  k28_mul(line22_sum_to_t44, line22_mul_t44);
+  float *line22_sum_to_t45 = (float *)(A + 260416); /* [] */
+  float *line22_mul_t45 = (float *)(A + 260352); /* [] */
+  k28_mul(line22_sum_to_t45, line22_mul_t45);
+  float *line22_sum_to_t46 = (float *)(A + 260480); /* [] */
+  float *line22_mul_t46 = (float *)(A + 260416); /* [] */
+  k28_mul(line22_sum_to_t46, line22_mul_t46);
+  float *line22_sum_to_t47 = (float *)(A + 260544); /* [] */
+  float *line22_mul_t47 = (float *)(A + 260480); /* [] */
+  k28_mul(line22_sum_to_t47, line22_mul_t47);
   float *line22_sum_to_t48 = (float *)(A + 260608); /* [] */
   float *line22_mul_t48 = (float *)(A + 260544); /* [] */
   k28_mul(line22_sum_to_t48, line22_mul_t48);
@@ -5994,6 +6111,11 @@ static void charlm_lstm_grad_7(const float *restrict P, const charlm_lstm_batch 
   float *line21_one_hot_t8 = (float *)(A + 241664); /* [32, 96] */
   float *d_line21_mul_t8 = (float *)(A + 217088); /* [32, 96] */
   k30_mul(line21_one_hot_t8, d_line21_mul_t8);
+}
+
+static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_line21_mul_t8 = (float *)(A + 217088); /* [32, 96] */
   float *d_line21_sum_to_t8 = (float *)(A + 382080); /* [32, 1] */
   k23_sum_to(d_line21_mul_t8, d_line21_sum_to_t8);
   float *line21_one_hot_t9 = (float *)(A + 16035840); /* [32, 96] */
@@ -6206,6 +6328,10 @@ static void charlm_lstm_grad_7(const float *restrict P, const charlm_lstm_batch 
   k30_mul(line21_one_hot_t50, d_line21_mul_t50);
   float *d_line21_sum_to_t50 = (float *)(A + 387456); /* [32, 1] */
   k23_sum_to(d_line21_mul_t50, d_line21_sum_to_t50);
+}
+
+static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *line21_one_hot_t51 = (float *)(A + 1576960); /* [32, 96] */
   float *d_line21_mul_t51 = (float *)(A + 1552384); /* [32, 96] */
   k30_mul(line21_one_hot_t51, d_line21_mul_t51);
@@ -6272,124 +6398,234 @@ static void charlm_lstm_grad_7(const float *restrict P, const charlm_lstm_batch 
   float *d_line21_sum_to_t63 = (float *)(A + 389120); /* [32, 1] */
   k23_sum_to(d_line21_mul_t63, d_line21_sum_to_t63);
   float *line21_log_softmax_t0 = (float *)(A + 307200); /* [32, 96] */
+  float *d_line21_sum_to_t0 = (float *)(A + 261696); /* [32, 1] */
+  float *d_line21_mul_t0 = (float *)(A + 17002496); /* [32, 96] */
   float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t0, d_line21_sum_to_t0, d_line21_mul_t0, d_line21_sub_stack);
   float *line21_log_softmax_t1 = (float *)(A + 331840); /* [32, 96] */
+  float *d_line21_sum_to_t1 = (float *)(A + 261824); /* [32, 1] */
+  float *d_line21_mul_t1 = (float *)(A + 294912); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t1, d_line21_sum_to_t1, d_line21_mul_t1, d_line21_sub_stack + 3072);
   float *line21_log_softmax_t2 = (float *)(A + 356480); /* [32, 96] */
+  float *d_line21_sum_to_t2 = (float *)(A + 261952); /* [32, 1] */
+  float *d_line21_mul_t2 = (float *)(A + 319552); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t2, d_line21_sum_to_t2, d_line21_mul_t2, d_line21_sub_stack + 6144);
   float *line21_log_softmax_t3 = (float *)(A + 131072); /* [32, 96] */
+  float *d_line21_sum_to_t3 = (float *)(A + 381440); /* [32, 1] */
+  float *d_line21_mul_t3 = (float *)(A + 344192); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t3, d_line21_sum_to_t3, d_line21_mul_t3, d_line21_sub_stack + 9216);
   float *line21_log_softmax_t4 = (float *)(A + 155648); /* [32, 96] */
+  float *d_line21_sum_to_t4 = (float *)(A + 381568); /* [32, 1] */
+  float *d_line21_mul_t4 = (float *)(A + 368768); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t4, d_line21_sum_to_t4, d_line21_mul_t4, d_line21_sub_stack + 12288);
   float *line21_log_softmax_t5 = (float *)(A + 180224); /* [32, 96] */
+  float *d_line21_sum_to_t5 = (float *)(A + 381696); /* [32, 1] */
+  float *d_line21_mul_t5 = (float *)(A + 143360); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t5, d_line21_sum_to_t5, d_line21_mul_t5, d_line21_sub_stack + 15360);
   float *line21_log_softmax_t6 = (float *)(A + 204800); /* [32, 96] */
+  float *d_line21_sum_to_t6 = (float *)(A + 381824); /* [32, 1] */
+  float *d_line21_mul_t6 = (float *)(A + 167936); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t6, d_line21_sum_to_t6, d_line21_mul_t6, d_line21_sub_stack + 18432);
   float *line21_log_softmax_t7 = (float *)(A + 229376); /* [32, 96] */
+  float *d_line21_sum_to_t7 = (float *)(A + 381952); /* [32, 1] */
+  float *d_line21_mul_t7 = (float *)(A + 192512); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t7, d_line21_sum_to_t7, d_line21_mul_t7, d_line21_sub_stack + 21504);
   float *line21_log_softmax_t8 = (float *)(A + 16023552); /* [32, 96] */
+  float *d_line21_sum_to_t8 = (float *)(A + 382080); /* [32, 1] */
+  float *d_line21_mul_t8 = (float *)(A + 217088); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t8, d_line21_sum_to_t8, d_line21_mul_t8, d_line21_sub_stack + 24576);
   float *line21_log_softmax_t9 = (float *)(A + 16048128); /* [32, 96] */
+  float *d_line21_sum_to_t9 = (float *)(A + 382208); /* [32, 1] */
+  float *d_line21_mul_t9 = (float *)(A + 241664); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t9, d_line21_sum_to_t9, d_line21_mul_t9, d_line21_sub_stack + 27648);
   float *line21_log_softmax_t10 = (float *)(A + 16072704); /* [32, 96] */
+  float *d_line21_sum_to_t10 = (float *)(A + 382336); /* [32, 1] */
+  float *d_line21_mul_t10 = (float *)(A + 16035840); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t10, d_line21_sum_to_t10, d_line21_mul_t10, d_line21_sub_stack + 30720);
   float *line21_log_softmax_t11 = (float *)(A + 16097280); /* [32, 96] */
+  float *d_line21_sum_to_t11 = (float *)(A + 382464); /* [32, 1] */
+  float *d_line21_mul_t11 = (float *)(A + 16060416); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t11, d_line21_sum_to_t11, d_line21_mul_t11, d_line21_sub_stack + 33792);
   float *line21_log_softmax_t12 = (float *)(A + 16121856); /* [32, 96] */
+  float *d_line21_sum_to_t12 = (float *)(A + 382592); /* [32, 1] */
+  float *d_line21_mul_t12 = (float *)(A + 16084992); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t12, d_line21_sum_to_t12, d_line21_mul_t12, d_line21_sub_stack + 36864);
   float *line21_log_softmax_t13 = (float *)(A + 655360); /* [32, 96] */
+  float *d_line21_sum_to_t13 = (float *)(A + 382720); /* [32, 1] */
+  float *d_line21_mul_t13 = (float *)(A + 16109568); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t13, d_line21_sum_to_t13, d_line21_mul_t13, d_line21_sub_stack + 39936);
   float *line21_log_softmax_t14 = (float *)(A + 679936); /* [32, 96] */
+  float *d_line21_sum_to_t14 = (float *)(A + 382848); /* [32, 1] */
+  float *d_line21_mul_t14 = (float *)(A + 16134144); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t14, d_line21_sum_to_t14, d_line21_mul_t14, d_line21_sub_stack + 43008);
   float *line21_log_softmax_t15 = (float *)(A + 704512); /* [32, 96] */
+  float *d_line21_sum_to_t15 = (float *)(A + 382976); /* [32, 1] */
+  float *d_line21_mul_t15 = (float *)(A + 667648); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t15, d_line21_sum_to_t15, d_line21_mul_t15, d_line21_sub_stack + 46080);
   float *line21_log_softmax_t16 = (float *)(A + 729088); /* [32, 96] */
+  float *d_line21_sum_to_t16 = (float *)(A + 383104); /* [32, 1] */
+  float *d_line21_mul_t16 = (float *)(A + 692224); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t16, d_line21_sum_to_t16, d_line21_mul_t16, d_line21_sub_stack + 49152);
   float *line21_log_softmax_t17 = (float *)(A + 753664); /* [32, 96] */
+  float *d_line21_sum_to_t17 = (float *)(A + 383232); /* [32, 1] */
+  float *d_line21_mul_t17 = (float *)(A + 716800); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t17, d_line21_sum_to_t17, d_line21_mul_t17, d_line21_sub_stack + 52224);
   float *line21_log_softmax_t18 = (float *)(A + 778240); /* [32, 96] */
+  float *d_line21_sum_to_t18 = (float *)(A + 383360); /* [32, 1] */
+  float *d_line21_mul_t18 = (float *)(A + 741376); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t18, d_line21_sum_to_t18, d_line21_mul_t18, d_line21_sub_stack + 55296);
   float *line21_log_softmax_t19 = (float *)(A + 802816); /* [32, 96] */
+  float *d_line21_sum_to_t19 = (float *)(A + 383488); /* [32, 1] */
+  float *d_line21_mul_t19 = (float *)(A + 765952); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t19, d_line21_sum_to_t19, d_line21_mul_t19, d_line21_sub_stack + 58368);
   float *line21_log_softmax_t20 = (float *)(A + 827392); /* [32, 96] */
+  float *d_line21_sum_to_t20 = (float *)(A + 383616); /* [32, 1] */
+  float *d_line21_mul_t20 = (float *)(A + 790528); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t20, d_line21_sum_to_t20, d_line21_mul_t20, d_line21_sub_stack + 61440);
   float *line21_log_softmax_t21 = (float *)(A + 851968); /* [32, 96] */
+  float *d_line21_sum_to_t21 = (float *)(A + 383744); /* [32, 1] */
+  float *d_line21_mul_t21 = (float *)(A + 815104); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t21, d_line21_sum_to_t21, d_line21_mul_t21, d_line21_sub_stack + 64512);
   float *line21_log_softmax_t22 = (float *)(A + 876544); /* [32, 96] */
+  float *d_line21_sum_to_t22 = (float *)(A + 383872); /* [32, 1] */
+  float *d_line21_mul_t22 = (float *)(A + 839680); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t22, d_line21_sum_to_t22, d_line21_mul_t22, d_line21_sub_stack + 67584);
   float *line21_log_softmax_t23 = (float *)(A + 901120); /* [32, 96] */
+  float *d_line21_sum_to_t23 = (float *)(A + 384000); /* [32, 1] */
+  float *d_line21_mul_t23 = (float *)(A + 864256); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t23, d_line21_sum_to_t23, d_line21_mul_t23, d_line21_sub_stack + 70656);
   float *line21_log_softmax_t24 = (float *)(A + 925696); /* [32, 96] */
+  float *d_line21_sum_to_t24 = (float *)(A + 384128); /* [32, 1] */
+  float *d_line21_mul_t24 = (float *)(A + 888832); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t24, d_line21_sum_to_t24, d_line21_mul_t24, d_line21_sub_stack + 73728);
   float *line21_log_softmax_t25 = (float *)(A + 950272); /* [32, 96] */
+  float *d_line21_sum_to_t25 = (float *)(A + 384256); /* [32, 1] */
+  float *d_line21_mul_t25 = (float *)(A + 913408); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t25, d_line21_sum_to_t25, d_line21_mul_t25, d_line21_sub_stack + 76800);
   float *line21_log_softmax_t26 = (float *)(A + 974848); /* [32, 96] */
+  float *d_line21_sum_to_t26 = (float *)(A + 384384); /* [32, 1] */
+  float *d_line21_mul_t26 = (float *)(A + 937984); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t26, d_line21_sum_to_t26, d_line21_mul_t26, d_line21_sub_stack + 79872);
   float *line21_log_softmax_t27 = (float *)(A + 999424); /* [32, 96] */
+  float *d_line21_sum_to_t27 = (float *)(A + 384512); /* [32, 1] */
+  float *d_line21_mul_t27 = (float *)(A + 962560); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t27, d_line21_sum_to_t27, d_line21_mul_t27, d_line21_sub_stack + 82944);
   float *line21_log_softmax_t28 = (float *)(A + 1024000); /* [32, 96] */
+  float *d_line21_sum_to_t28 = (float *)(A + 384640); /* [32, 1] */
+  float *d_line21_mul_t28 = (float *)(A + 987136); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t28, d_line21_sum_to_t28, d_line21_mul_t28, d_line21_sub_stack + 86016);
   float *line21_log_softmax_t29 = (float *)(A + 1048576); /* [32, 96] */
+  float *d_line21_sum_to_t29 = (float *)(A + 384768); /* [32, 1] */
+  float *d_line21_mul_t29 = (float *)(A + 1011712); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t29, d_line21_sum_to_t29, d_line21_mul_t29, d_line21_sub_stack + 89088);
-  float *line21_log_softmax_t30 = (float *)(A + 1073152); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
-  float *line21_log_softmax_t31 = (float *)(A + 1097728); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
-  float *line21_log_softmax_t32 = (float *)(A + 1122304); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
-  float *line21_log_softmax_t33 = (float *)(A + 1146880); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
-  float *line21_log_softmax_t34 = (float *)(A + 1171456); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
-  float *line21_log_softmax_t35 = (float *)(A + 1196032); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
-  float *line21_log_softmax_t36 = (float *)(A + 1220608); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
-  float *line21_log_softmax_t37 = (float *)(A + 1245184); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t37, d_line21_sum_to_t37, d_line21_mul_t37, d_line21_sub_stack + 113664);
-  float *line21_log_softmax_t38 = (float *)(A + 1269760); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t38, d_line21_sum_to_t38, d_line21_mul_t38, d_line21_sub_stack + 116736);
-  float *line21_log_softmax_t39 = (float *)(A + 1294336); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t39, d_line21_sum_to_t39, d_line21_mul_t39, d_line21_sub_stack + 119808);
-  float *line21_log_softmax_t40 = (float *)(A + 1318912); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t40, d_line21_sum_to_t40, d_line21_mul_t40, d_line21_sub_stack + 122880);
-  float *line21_log_softmax_t41 = (float *)(A + 1343488); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t41, d_line21_sum_to_t41, d_line21_mul_t41, d_line21_sub_stack + 125952);
-  float *line21_log_softmax_t42 = (float *)(A + 1368064); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t42, d_line21_sum_to_t42, d_line21_mul_t42, d_line21_sub_stack + 129024);
-  float *line21_log_softmax_t43 = (float *)(A + 1392640); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t43, d_line21_sum_to_t43, d_line21_mul_t43, d_line21_sub_stack + 132096);
-  float *line21_log_softmax_t44 = (float *)(A + 1417216); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t44, d_line21_sum_to_t44, d_line21_mul_t44, d_line21_sub_stack + 135168);
-  float *line21_log_softmax_t45 = (float *)(A + 1441792); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t45, d_line21_sum_to_t45, d_line21_mul_t45, d_line21_sub_stack + 138240);
-  float *line21_log_softmax_t46 = (float *)(A + 1466368); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t46, d_line21_sum_to_t46, d_line21_mul_t46, d_line21_sub_stack + 141312);
-  float *line21_log_softmax_t47 = (float *)(A + 1490944); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t47, d_line21_sum_to_t47, d_line21_mul_t47, d_line21_sub_stack + 144384);
-  float *line21_log_softmax_t48 = (float *)(A + 1515520); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t48, d_line21_sum_to_t48, d_line21_mul_t48, d_line21_sub_stack + 147456);
-  float *line21_log_softmax_t49 = (float *)(A + 1540096); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t49, d_line21_sum_to_t49, d_line21_mul_t49, d_line21_sub_stack + 150528);
-  float *line21_log_softmax_t50 = (float *)(A + 1564672); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t50, d_line21_sum_to_t50, d_line21_mul_t50, d_line21_sub_stack + 153600);
-  float *line21_log_softmax_t51 = (float *)(A + 1589248); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t51, d_line21_sum_to_t51, d_line21_mul_t51, d_line21_sub_stack + 156672);
-  float *line21_log_softmax_t52 = (float *)(A + 1613824); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t52, d_line21_sum_to_t52, d_line21_mul_t52, d_line21_sub_stack + 159744);
-  float *line21_log_softmax_t53 = (float *)(A + 1638400); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t53, d_line21_sum_to_t53, d_line21_mul_t53, d_line21_sub_stack + 162816);
-  float *line21_log_softmax_t54 = (float *)(A + 1662976); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t54, d_line21_sum_to_t54, d_line21_mul_t54, d_line21_sub_stack + 165888);
 }
 
-static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
+  float *line21_log_softmax_t30 = (float *)(A + 1073152); /* [32, 96] */
+  float *d_line21_sum_to_t30 = (float *)(A + 384896); /* [32, 1] */
+  float *d_line21_mul_t30 = (float *)(A + 1036288); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
+  float *line21_log_softmax_t31 = (float *)(A + 1097728); /* [32, 96] */
+  float *d_line21_sum_to_t31 = (float *)(A + 385024); /* [32, 1] */
+  float *d_line21_mul_t31 = (float *)(A + 1060864); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
+  float *line21_log_softmax_t32 = (float *)(A + 1122304); /* [32, 96] */
+  float *d_line21_sum_to_t32 = (float *)(A + 385152); /* [32, 1] */
+  float *d_line21_mul_t32 = (float *)(A + 1085440); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
+  float *line21_log_softmax_t33 = (float *)(A + 1146880); /* [32, 96] */
+  float *d_line21_sum_to_t33 = (float *)(A + 385280); /* [32, 1] */
+  float *d_line21_mul_t33 = (float *)(A + 1110016); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
+  float *line21_log_softmax_t34 = (float *)(A + 1171456); /* [32, 96] */
+  float *d_line21_sum_to_t34 = (float *)(A + 385408); /* [32, 1] */
+  float *d_line21_mul_t34 = (float *)(A + 1134592); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
+  float *line21_log_softmax_t35 = (float *)(A + 1196032); /* [32, 96] */
+  float *d_line21_sum_to_t35 = (float *)(A + 385536); /* [32, 1] */
+  float *d_line21_mul_t35 = (float *)(A + 1159168); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
+  float *line21_log_softmax_t36 = (float *)(A + 1220608); /* [32, 96] */
+  float *d_line21_sum_to_t36 = (float *)(A + 385664); /* [32, 1] */
+  float *d_line21_mul_t36 = (float *)(A + 1183744); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
+  float *line21_log_softmax_t37 = (float *)(A + 1245184); /* [32, 96] */
+  float *d_line21_sum_to_t37 = (float *)(A + 385792); /* [32, 1] */
+  float *d_line21_mul_t37 = (float *)(A + 1208320); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t37, d_line21_sum_to_t37, d_line21_mul_t37, d_line21_sub_stack + 113664);
+  float *line21_log_softmax_t38 = (float *)(A + 1269760); /* [32, 96] */
+  float *d_line21_sum_to_t38 = (float *)(A + 385920); /* [32, 1] */
+  float *d_line21_mul_t38 = (float *)(A + 1232896); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t38, d_line21_sum_to_t38, d_line21_mul_t38, d_line21_sub_stack + 116736);
+  float *line21_log_softmax_t39 = (float *)(A + 1294336); /* [32, 96] */
+  float *d_line21_sum_to_t39 = (float *)(A + 386048); /* [32, 1] */
+  float *d_line21_mul_t39 = (float *)(A + 1257472); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t39, d_line21_sum_to_t39, d_line21_mul_t39, d_line21_sub_stack + 119808);
+  float *line21_log_softmax_t40 = (float *)(A + 1318912); /* [32, 96] */
+  float *d_line21_sum_to_t40 = (float *)(A + 386176); /* [32, 1] */
+  float *d_line21_mul_t40 = (float *)(A + 1282048); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t40, d_line21_sum_to_t40, d_line21_mul_t40, d_line21_sub_stack + 122880);
+  float *line21_log_softmax_t41 = (float *)(A + 1343488); /* [32, 96] */
+  float *d_line21_sum_to_t41 = (float *)(A + 386304); /* [32, 1] */
+  float *d_line21_mul_t41 = (float *)(A + 1306624); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t41, d_line21_sum_to_t41, d_line21_mul_t41, d_line21_sub_stack + 125952);
+  float *line21_log_softmax_t42 = (float *)(A + 1368064); /* [32, 96] */
+  float *d_line21_sum_to_t42 = (float *)(A + 386432); /* [32, 1] */
+  float *d_line21_mul_t42 = (float *)(A + 1331200); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t42, d_line21_sum_to_t42, d_line21_mul_t42, d_line21_sub_stack + 129024);
+  float *line21_log_softmax_t43 = (float *)(A + 1392640); /* [32, 96] */
+  float *d_line21_sum_to_t43 = (float *)(A + 386560); /* [32, 1] */
+  float *d_line21_mul_t43 = (float *)(A + 1355776); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t43, d_line21_sum_to_t43, d_line21_mul_t43, d_line21_sub_stack + 132096);
+  float *line21_log_softmax_t44 = (float *)(A + 1417216); /* [32, 96] */
+  float *d_line21_sum_to_t44 = (float *)(A + 386688); /* [32, 1] */
+  float *d_line21_mul_t44 = (float *)(A + 1380352); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t44, d_line21_sum_to_t44, d_line21_mul_t44, d_line21_sub_stack + 135168);
+  float *line21_log_softmax_t45 = (float *)(A + 1441792); /* [32, 96] */
+  float *d_line21_sum_to_t45 = (float *)(A + 386816); /* [32, 1] */
+  float *d_line21_mul_t45 = (float *)(A + 1404928); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t45, d_line21_sum_to_t45, d_line21_mul_t45, d_line21_sub_stack + 138240);
+  float *line21_log_softmax_t46 = (float *)(A + 1466368); /* [32, 96] */
+  float *d_line21_sum_to_t46 = (float *)(A + 386944); /* [32, 1] */
+  float *d_line21_mul_t46 = (float *)(A + 1429504); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t46, d_line21_sum_to_t46, d_line21_mul_t46, d_line21_sub_stack + 141312);
+  float *line21_log_softmax_t47 = (float *)(A + 1490944); /* [32, 96] */
+  float *d_line21_sum_to_t47 = (float *)(A + 387072); /* [32, 1] */
+  float *d_line21_mul_t47 = (float *)(A + 1454080); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t47, d_line21_sum_to_t47, d_line21_mul_t47, d_line21_sub_stack + 144384);
+  float *line21_log_softmax_t48 = (float *)(A + 1515520); /* [32, 96] */
+  float *d_line21_sum_to_t48 = (float *)(A + 387200); /* [32, 1] */
+  float *d_line21_mul_t48 = (float *)(A + 1478656); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t48, d_line21_sum_to_t48, d_line21_mul_t48, d_line21_sub_stack + 147456);
+  float *line21_log_softmax_t49 = (float *)(A + 1540096); /* [32, 96] */
+  float *d_line21_sum_to_t49 = (float *)(A + 387328); /* [32, 1] */
+  float *d_line21_mul_t49 = (float *)(A + 1503232); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t49, d_line21_sum_to_t49, d_line21_mul_t49, d_line21_sub_stack + 150528);
+  float *line21_log_softmax_t50 = (float *)(A + 1564672); /* [32, 96] */
+  float *d_line21_sum_to_t50 = (float *)(A + 387456); /* [32, 1] */
+  float *d_line21_mul_t50 = (float *)(A + 1527808); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t50, d_line21_sum_to_t50, d_line21_mul_t50, d_line21_sub_stack + 153600);
+  float *line21_log_softmax_t51 = (float *)(A + 1589248); /* [32, 96] */
+  float *d_line21_sum_to_t51 = (float *)(A + 387584); /* [32, 1] */
+  float *d_line21_mul_t51 = (float *)(A + 1552384); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t51, d_line21_sum_to_t51, d_line21_mul_t51, d_line21_sub_stack + 156672);
+  float *line21_log_softmax_t52 = (float *)(A + 1613824); /* [32, 96] */
+  float *d_line21_sum_to_t52 = (float *)(A + 387712); /* [32, 1] */
+  float *d_line21_mul_t52 = (float *)(A + 1576960); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t52, d_line21_sum_to_t52, d_line21_mul_t52, d_line21_sub_stack + 159744);
+  float *line21_log_softmax_t53 = (float *)(A + 1638400); /* [32, 96] */
+  float *d_line21_sum_to_t53 = (float *)(A + 387840); /* [32, 1] */
+  float *d_line21_mul_t53 = (float *)(A + 1601536); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t53, d_line21_sum_to_t53, d_line21_mul_t53, d_line21_sub_stack + 162816);
+  float *line21_log_softmax_t54 = (float *)(A + 1662976); /* [32, 96] */
+  float *d_line21_sum_to_t54 = (float *)(A + 387968); /* [32, 1] */
+  float *d_line21_mul_t54 = (float *)(A + 1626112); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t54, d_line21_sum_to_t54, d_line21_mul_t54, d_line21_sub_stack + 165888);
   float *line21_log_softmax_t55 = (float *)(A + 1687552); /* [32, 96] */
   float *d_line21_sum_to_t55 = (float *)(A + 388096); /* [32, 1] */
   float *d_line21_mul_t55 = (float *)(A + 1650688); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t55, d_line21_sum_to_t55, d_line21_mul_t55, d_line21_sub_stack + 168960);
   float *line21_log_softmax_t56 = (float *)(A + 1712128); /* [32, 96] */
   float *d_line21_sum_to_t56 = (float *)(A + 388224); /* [32, 1] */
@@ -6463,8 +6699,26 @@ static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_sigmoid_t62_3 = (float *)(A + 15892480); /* [32, 256] */
   float *d_lstm1_mul_t62_3 = (float *)(A + 16977920); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t62_3, d_lstm1_mul_t62_3);
+}
+
+static void charlm_lstm_grad_16(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_matmul_weight_hh_t63 = (float *)(A + 15958016); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
+  float *lstm1_sigmoid_t62_3 = (float *)(A + 15892480); /* [32, 256] */
+  float *d_lstm1_sub_t62 = (float *)(A + 131072); /* [32, 256] */
+  float *d_lstm1_mul_t63_4 = (float *)(A + 19898368); /* [32, 256] */
+  float *lstm1_sigmoid_t62_2 = (float *)(A + 15925248); /* [32, 256] */
+  float *lstm1_tanh_t62 = (float *)(A + 15826944); /* [32, 256] */
+  float *d_lstm1_mul_t62 = (float *)(A + 655360); /* [32, 256] */
   float *lstm1_add_t61_3 = (float *)(A + 15761408); /* [32, 256] */
+  float *d_lstm1_mul_t62_2 = (float *)(A + 16023552); /* [32, 256] */
+  float *lstm1_sigmoid_t62 = (float *)(A + 15859712); /* [32, 256] */
+  float *d_lstm1_sub_t62_2 = (float *)(A + 16941056); /* [32, 256] */
+  float *lstm1_tanh_t62_2 = (float *)(A + 15990784); /* [32, 256] */
+  float *d_lstm1_mul_t62_3 = (float *)(A + 16977920); /* [32, 256] */
   float *d_lstm1_mul_t62_4 = (float *)(A + 262144); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19931136); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t63, d_dense1_matmul_weight + 507904, lstm1_sigmoid_t62_3, d_lstm1_sub_t62, d_lstm1_mul_t63_4, lstm1_sigmoid_t62_2, lstm1_tanh_t62, d_lstm1_mul_t62, lstm1_add_t61_3, d_lstm1_mul_t62_2, lstm1_sigmoid_t62, d_lstm1_sub_t62_2, lstm1_tanh_t62_2, d_lstm1_mul_t62_3, d_lstm1_mul_t62_4, d_lstm1_mul_concat_stack + 2031616, d_lstm1_mul_concat_stack + 2031872, d_lstm1_mul_concat_stack + 2032128, d_lstm1_mul_concat_stack + 2032384);
   float *d_lstm1_matmul_weight_hh_t62 = (float *)(A + 15761408); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 2031616, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t62);
@@ -6640,11 +6894,27 @@ static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t53 = (float *)(A + 14057472); /* [32, 256] */
   float *d_lstm1_sub_t53_2 = (float *)(A + 16941056); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t53, d_lstm1_sub_t53_2);
+}
+
+static void charlm_lstm_grad_17(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t53_3 = (float *)(A + 14123008); /* [32, 256] */
   float *d_lstm1_mul_t53_3 = (float *)(A + 16977920); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t53_3, d_lstm1_mul_t53_3);
+  float *d_lstm1_matmul_weight_hh_t54 = (float *)(A + 14188544); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
+  float *d_lstm1_sub_t53 = (float *)(A + 19898368); /* [32, 256] */
+  float *d_lstm1_mul_t54_4 = (float *)(A + 262144); /* [32, 256] */
+  float *lstm1_sigmoid_t53_2 = (float *)(A + 14155776); /* [32, 256] */
+  float *lstm1_tanh_t53 = (float *)(A + 14057472); /* [32, 256] */
+  float *d_lstm1_mul_t53 = (float *)(A + 131072); /* [32, 256] */
   float *lstm1_add_t52_3 = (float *)(A + 13991936); /* [32, 256] */
+  float *d_lstm1_mul_t53_2 = (float *)(A + 655360); /* [32, 256] */
+  float *lstm1_sigmoid_t53 = (float *)(A + 14090240); /* [32, 256] */
+  float *d_lstm1_sub_t53_2 = (float *)(A + 16941056); /* [32, 256] */
+  float *lstm1_tanh_t53_2 = (float *)(A + 14221312); /* [32, 256] */
   float *d_lstm1_mul_t53_4 = (float *)(A + 15958016); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19931136); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t54, d_dense1_matmul_weight + 434176, lstm1_sigmoid_t53_3, d_lstm1_sub_t53, d_lstm1_mul_t54_4, lstm1_sigmoid_t53_2, lstm1_tanh_t53, d_lstm1_mul_t53, lstm1_add_t52_3, d_lstm1_mul_t53_2, lstm1_sigmoid_t53, d_lstm1_sub_t53_2, lstm1_tanh_t53_2, d_lstm1_mul_t53_3, d_lstm1_mul_t53_4, d_lstm1_mul_concat_stack + 1736704, d_lstm1_mul_concat_stack + 1736960, d_lstm1_mul_concat_stack + 1737216, d_lstm1_mul_concat_stack + 1737472);
   float *d_lstm1_matmul_weight_hh_t53 = (float *)(A + 13991936); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 1736704, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t53);
@@ -6820,11 +7090,27 @@ static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t44 = (float *)(A + 12288000); /* [32, 256] */
   float *d_lstm1_sub_t44_2 = (float *)(A + 16941056); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t44, d_lstm1_sub_t44_2);
+}
+
+static void charlm_lstm_grad_18(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t44_3 = (float *)(A + 12353536); /* [32, 256] */
   float *d_lstm1_mul_t44_3 = (float *)(A + 16977920); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t44_3, d_lstm1_mul_t44_3);
+  float *d_lstm1_matmul_weight_hh_t45 = (float *)(A + 12419072); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
+  float *d_lstm1_sub_t44 = (float *)(A + 19898368); /* [32, 256] */
+  float *d_lstm1_mul_t45_4 = (float *)(A + 15958016); /* [32, 256] */
+  float *lstm1_sigmoid_t44_2 = (float *)(A + 12386304); /* [32, 256] */
+  float *lstm1_tanh_t44 = (float *)(A + 12288000); /* [32, 256] */
+  float *d_lstm1_mul_t44 = (float *)(A + 131072); /* [32, 256] */
   float *lstm1_add_t43_3 = (float *)(A + 12222464); /* [32, 256] */
+  float *d_lstm1_mul_t44_2 = (float *)(A + 655360); /* [32, 256] */
+  float *lstm1_sigmoid_t44 = (float *)(A + 12320768); /* [32, 256] */
+  float *d_lstm1_sub_t44_2 = (float *)(A + 16941056); /* [32, 256] */
+  float *lstm1_tanh_t44_2 = (float *)(A + 12451840); /* [32, 256] */
   float *d_lstm1_mul_t44_4 = (float *)(A + 262144); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19931136); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t45, d_dense1_matmul_weight + 360448, lstm1_sigmoid_t44_3, d_lstm1_sub_t44, d_lstm1_mul_t45_4, lstm1_sigmoid_t44_2, lstm1_tanh_t44, d_lstm1_mul_t44, lstm1_add_t43_3, d_lstm1_mul_t44_2, lstm1_sigmoid_t44, d_lstm1_sub_t44_2, lstm1_tanh_t44_2, d_lstm1_mul_t44_3, d_lstm1_mul_t44_4, d_lstm1_mul_concat_stack + 1441792, d_lstm1_mul_concat_stack + 1442048, d_lstm1_mul_concat_stack + 1442304, d_lstm1_mul_concat_stack + 1442560);
   float *d_lstm1_matmul_weight_hh_t44 = (float *)(A + 12222464); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 1441792, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t44);
@@ -6968,10 +7254,6 @@ static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch 
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t38, d_dense1_matmul_weight + 303104, lstm1_sigmoid_t37_3, d_lstm1_sub_t37, d_lstm1_mul_t38_4, lstm1_sigmoid_t37_2, lstm1_tanh_t37, d_lstm1_mul_t37, lstm1_add_t36_3, d_lstm1_mul_t37_2, lstm1_sigmoid_t37, d_lstm1_sub_t37_2, lstm1_tanh_t37_2, d_lstm1_mul_t37_3, d_lstm1_mul_t37_4, d_lstm1_mul_concat_stack + 1212416, d_lstm1_mul_concat_stack + 1212672, d_lstm1_mul_concat_stack + 1212928, d_lstm1_mul_concat_stack + 1213184);
   float *d_lstm1_matmul_weight_hh_t37 = (float *)(A + 10846208); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 1212416, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t37);
-}
-
-static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_tanh_t36_2 = (float *)(A + 10878976); /* [32, 256] */
   float *d_lstm1_sub_t36 = (float *)(A + 19898368); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t36_2, d_lstm1_sub_t36);
@@ -6987,12 +7269,8 @@ static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_sigmoid_t36_3 = (float *)(A + 10780672); /* [32, 256] */
   float *d_lstm1_mul_t36_3 = (float *)(A + 16977920); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t36_3, d_lstm1_mul_t36_3);
-  float *d_lstm1_matmul_weight_hh_t37 = (float *)(A + 10846208); /* [32, 256] */
-  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
-  float *d_lstm1_mul_t37_4 = (float *)(A + 15958016); /* [32, 256] */
   float *lstm1_add_t35_3 = (float *)(A + 10649600); /* [32, 256] */
   float *d_lstm1_mul_t36_4 = (float *)(A + 262144); /* [32, 256] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 19931136); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t37, d_dense1_matmul_weight + 294912, lstm1_sigmoid_t36_3, d_lstm1_sub_t36, d_lstm1_mul_t37_4, lstm1_sigmoid_t36_2, lstm1_tanh_t36, d_lstm1_mul_t36, lstm1_add_t35_3, d_lstm1_mul_t36_2, lstm1_sigmoid_t36, d_lstm1_sub_t36_2, lstm1_tanh_t36_2, d_lstm1_mul_t36_3, d_lstm1_mul_t36_4, d_lstm1_mul_concat_stack + 1179648, d_lstm1_mul_concat_stack + 1179904, d_lstm1_mul_concat_stack + 1180160, d_lstm1_mul_concat_stack + 1180416);
   float *d_lstm1_matmul_weight_hh_t36 = (float *)(A + 10649600); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 1179648, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t36);
@@ -7008,11 +7286,27 @@ static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t35 = (float *)(A + 10518528); /* [32, 256] */
   float *d_lstm1_sub_t35_2 = (float *)(A + 16941056); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t35, d_lstm1_sub_t35_2);
+}
+
+static void charlm_lstm_grad_19(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t35_3 = (float *)(A + 10584064); /* [32, 256] */
   float *d_lstm1_mul_t35_3 = (float *)(A + 16977920); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t35_3, d_lstm1_mul_t35_3);
+  float *d_lstm1_matmul_weight_hh_t36 = (float *)(A + 10649600); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
+  float *d_lstm1_sub_t35 = (float *)(A + 19898368); /* [32, 256] */
+  float *d_lstm1_mul_t36_4 = (float *)(A + 262144); /* [32, 256] */
+  float *lstm1_sigmoid_t35_2 = (float *)(A + 10616832); /* [32, 256] */
+  float *lstm1_tanh_t35 = (float *)(A + 10518528); /* [32, 256] */
+  float *d_lstm1_mul_t35 = (float *)(A + 131072); /* [32, 256] */
   float *lstm1_add_t34_3 = (float *)(A + 10452992); /* [32, 256] */
+  float *d_lstm1_mul_t35_2 = (float *)(A + 655360); /* [32, 256] */
+  float *lstm1_sigmoid_t35 = (float *)(A + 10551296); /* [32, 256] */
+  float *d_lstm1_sub_t35_2 = (float *)(A + 16941056); /* [32, 256] */
+  float *lstm1_tanh_t35_2 = (float *)(A + 10682368); /* [32, 256] */
   float *d_lstm1_mul_t35_4 = (float *)(A + 15958016); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19931136); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t36, d_dense1_matmul_weight + 286720, lstm1_sigmoid_t35_3, d_lstm1_sub_t35, d_lstm1_mul_t36_4, lstm1_sigmoid_t35_2, lstm1_tanh_t35, d_lstm1_mul_t35, lstm1_add_t34_3, d_lstm1_mul_t35_2, lstm1_sigmoid_t35, d_lstm1_sub_t35_2, lstm1_tanh_t35_2, d_lstm1_mul_t35_3, d_lstm1_mul_t35_4, d_lstm1_mul_concat_stack + 1146880, d_lstm1_mul_concat_stack + 1147136, d_lstm1_mul_concat_stack + 1147392, d_lstm1_mul_concat_stack + 1147648);
   float *d_lstm1_matmul_weight_hh_t35 = (float *)(A + 10452992); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 1146880, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t35);
@@ -7188,11 +7482,27 @@ static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t26 = (float *)(A + 8749056); /* [32, 256] */
   float *d_lstm1_sub_t26_2 = (float *)(A + 16941056); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t26, d_lstm1_sub_t26_2);
+}
+
+static void charlm_lstm_grad_20(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t26_3 = (float *)(A + 8814592); /* [32, 256] */
   float *d_lstm1_mul_t26_3 = (float *)(A + 16977920); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t26_3, d_lstm1_mul_t26_3);
+  float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 8880128); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
+  float *d_lstm1_sub_t26 = (float *)(A + 19898368); /* [32, 256] */
+  float *d_lstm1_mul_t27_4 = (float *)(A + 15958016); /* [32, 256] */
+  float *lstm1_sigmoid_t26_2 = (float *)(A + 8847360); /* [32, 256] */
+  float *lstm1_tanh_t26 = (float *)(A + 8749056); /* [32, 256] */
+  float *d_lstm1_mul_t26 = (float *)(A + 131072); /* [32, 256] */
   float *lstm1_add_t25_3 = (float *)(A + 8683520); /* [32, 256] */
+  float *d_lstm1_mul_t26_2 = (float *)(A + 655360); /* [32, 256] */
+  float *lstm1_sigmoid_t26 = (float *)(A + 8781824); /* [32, 256] */
+  float *d_lstm1_sub_t26_2 = (float *)(A + 16941056); /* [32, 256] */
+  float *lstm1_tanh_t26_2 = (float *)(A + 8912896); /* [32, 256] */
   float *d_lstm1_mul_t26_4 = (float *)(A + 262144); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19931136); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t27, d_dense1_matmul_weight + 212992, lstm1_sigmoid_t26_3, d_lstm1_sub_t26, d_lstm1_mul_t27_4, lstm1_sigmoid_t26_2, lstm1_tanh_t26, d_lstm1_mul_t26, lstm1_add_t25_3, d_lstm1_mul_t26_2, lstm1_sigmoid_t26, d_lstm1_sub_t26_2, lstm1_tanh_t26_2, d_lstm1_mul_t26_3, d_lstm1_mul_t26_4, d_lstm1_mul_concat_stack + 851968, d_lstm1_mul_concat_stack + 852224, d_lstm1_mul_concat_stack + 852480, d_lstm1_mul_concat_stack + 852736);
   float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 8683520); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 851968, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t26);
@@ -7368,11 +7678,27 @@ static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t17 = (float *)(A + 6979584); /* [32, 256] */
   float *d_lstm1_sub_t17_2 = (float *)(A + 16941056); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t17, d_lstm1_sub_t17_2);
+}
+
+static void charlm_lstm_grad_21(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t17_3 = (float *)(A + 7045120); /* [32, 256] */
   float *d_lstm1_mul_t17_3 = (float *)(A + 16977920); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t17_3, d_lstm1_mul_t17_3);
+  float *d_lstm1_matmul_weight_hh_t18 = (float *)(A + 7110656); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
+  float *d_lstm1_sub_t17 = (float *)(A + 19898368); /* [32, 256] */
+  float *d_lstm1_mul_t18_4 = (float *)(A + 262144); /* [32, 256] */
+  float *lstm1_sigmoid_t17_2 = (float *)(A + 7077888); /* [32, 256] */
+  float *lstm1_tanh_t17 = (float *)(A + 6979584); /* [32, 256] */
+  float *d_lstm1_mul_t17 = (float *)(A + 131072); /* [32, 256] */
   float *lstm1_add_t16_3 = (float *)(A + 6914048); /* [32, 256] */
+  float *d_lstm1_mul_t17_2 = (float *)(A + 655360); /* [32, 256] */
+  float *lstm1_sigmoid_t17 = (float *)(A + 7012352); /* [32, 256] */
+  float *d_lstm1_sub_t17_2 = (float *)(A + 16941056); /* [32, 256] */
+  float *lstm1_tanh_t17_2 = (float *)(A + 7143424); /* [32, 256] */
   float *d_lstm1_mul_t17_4 = (float *)(A + 15958016); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19931136); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t18, d_dense1_matmul_weight + 139264, lstm1_sigmoid_t17_3, d_lstm1_sub_t17, d_lstm1_mul_t18_4, lstm1_sigmoid_t17_2, lstm1_tanh_t17, d_lstm1_mul_t17, lstm1_add_t16_3, d_lstm1_mul_t17_2, lstm1_sigmoid_t17, d_lstm1_sub_t17_2, lstm1_tanh_t17_2, d_lstm1_mul_t17_3, d_lstm1_mul_t17_4, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557312, d_lstm1_mul_concat_stack + 557568, d_lstm1_mul_concat_stack + 557824);
   float *d_lstm1_matmul_weight_hh_t17 = (float *)(A + 6914048); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 557056, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t17);
@@ -7550,7 +7876,7 @@ static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch 
   k33_mul_sub(lstm1_tanh_t8, d_lstm1_sub_t8_2);
 }
 
-static void charlm_lstm_grad_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_grad_22(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t8_3 = (float *)(A + 5275648); /* [32, 256] */
   float *d_lstm1_mul_t8_3 = (float *)(A + 16977920); /* [32, 256] */
@@ -7744,7 +8070,12 @@ static void charlm_lstm_grad_10(const float *restrict P, const charlm_lstm_batch
   k45_matmul(d_lstm1_mul_concat_stack + 32768, lstm1_mul_stack_2, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 241664); /* [1024] */
   k46_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
+}
+
+static void charlm_lstm_grad_23(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
+  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
   float *grad_dense1_weight = (float *)(A + 15958016); /* [96, 256] */
   char *grad_dense1_weight_scratch = A + 1835008; /* 32768 bytes */
   k47_matmul(d_line21_sub_stack, lstm1_mul_stack, grad_dense1_weight, grad_dense1_weight_scratch);
@@ -7900,6 +8231,19 @@ float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *
   charlm_lstm_grad_8(P, in, A, seed);
   charlm_lstm_grad_9(P, in, A, seed);
   charlm_lstm_grad_10(P, in, A, seed);
+  charlm_lstm_grad_11(P, in, A, seed);
+  charlm_lstm_grad_12(P, in, A, seed);
+  charlm_lstm_grad_13(P, in, A, seed);
+  charlm_lstm_grad_14(P, in, A, seed);
+  charlm_lstm_grad_15(P, in, A, seed);
+  charlm_lstm_grad_16(P, in, A, seed);
+  charlm_lstm_grad_17(P, in, A, seed);
+  charlm_lstm_grad_18(P, in, A, seed);
+  charlm_lstm_grad_19(P, in, A, seed);
+  charlm_lstm_grad_20(P, in, A, seed);
+  charlm_lstm_grad_21(P, in, A, seed);
+  charlm_lstm_grad_22(P, in, A, seed);
+  charlm_lstm_grad_23(P, in, A, seed);
   float *out_logits = (float *)(A + 16154624); /* [32, 64, 96] */
   float *loss_value = (float *)(A + 261568); /* [] */
   float *metric_accuracy = (float *)(A + 257536); /* [] */
@@ -8146,14 +8490,24 @@ static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_
   float *lstm1_sigmoid_t11 = (float *)(A + 5844992); /* [32, 256] */
   float *lstm1_mul_t11 = (float *)(A + 5877760); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11, lstm1_mul_t11);
+}
+
+static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t11_2 = (float *)(A + 667648); /* [32, 1024] */
+  float *lstm1_add_t10_3 = (float *)(A + 5746688); /* [32, 256] */
+  float *lstm1_mul_t11 = (float *)(A + 5877760); /* [32, 256] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 5910528); /* [32, 256] */
   float *lstm1_add_t11_3 = (float *)(A + 5943296); /* [32, 256] */
   float *lstm1_tanh_t11_2 = (float *)(A + 5976064); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t11_2 + 256, lstm1_add_t10_3, lstm1_mul_t11, lstm1_sigmoid_t11_2, lstm1_add_t11_3, lstm1_tanh_t11_2);
+  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t12 = (float *)(A + 6074368); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 12, lstm1_gather_t12);
   float *lstm1_sigmoid_t11_3 = (float *)(A + 5877760); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t11_2 + 768, lstm1_tanh_t11_2, lstm1_sigmoid_t11_3, lstm1_mul_stack + 90112);
+  float *lstm1_transpose_weight_hh = (float *)(A + 798720); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t12 = (float *)(A + 667648); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12);
   float *lstm1_add_t12 = (float *)(A + 6205440); /* [32, 1024] */
@@ -8359,10 +8713,19 @@ static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t22_3 = (float *)(A + 8105984); /* [32, 256] */
   float *lstm1_tanh_t22_2 = (float *)(A + 8138752); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t22_2 + 256, lstm1_add_t21_3, lstm1_mul_t22, lstm1_sigmoid_t22_2, lstm1_add_t22_3, lstm1_tanh_t22_2);
+}
+
+static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t23 = (float *)(A + 8171520); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 23, lstm1_gather_t23);
+  float *lstm1_add_t22_2 = (float *)(A + 667648); /* [32, 1024] */
+  float *lstm1_tanh_t22_2 = (float *)(A + 8138752); /* [32, 256] */
   float *lstm1_sigmoid_t22_3 = (float *)(A + 8040448); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t22_2 + 768, lstm1_tanh_t22_2, lstm1_sigmoid_t22_3, lstm1_mul_stack + 180224);
+  float *lstm1_transpose_weight_hh = (float *)(A + 798720); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t23 = (float *)(A + 667648); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23);
   float *lstm1_add_t23 = (float *)(A + 8302592); /* [32, 1024] */
@@ -8374,6 +8737,7 @@ static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_
   float *lstm1_sigmoid_t23 = (float *)(A + 8204288); /* [32, 256] */
   float *lstm1_mul_t23 = (float *)(A + 8237056); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23, lstm1_mul_t23);
+  float *lstm1_add_t22_3 = (float *)(A + 8105984); /* [32, 256] */
   float *lstm1_sigmoid_t23_2 = (float *)(A + 8269824); /* [32, 256] */
   float *lstm1_add_t23_3 = (float *)(A + 8302592); /* [32, 256] */
   float *lstm1_tanh_t23_2 = (float *)(A + 8335360); /* [32, 256] */
@@ -8397,19 +8761,10 @@ static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t24_3 = (float *)(A + 8499200); /* [32, 256] */
   float *lstm1_tanh_t24_2 = (float *)(A + 8531968); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t24_2 + 256, lstm1_add_t23_3, lstm1_mul_t24, lstm1_sigmoid_t24_2, lstm1_add_t24_3, lstm1_tanh_t24_2);
-}
-
-static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t25 = (float *)(A + 8564736); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 25, lstm1_gather_t25);
-  float *lstm1_add_t24_2 = (float *)(A + 667648); /* [32, 1024] */
-  float *lstm1_tanh_t24_2 = (float *)(A + 8531968); /* [32, 256] */
   float *lstm1_sigmoid_t24_3 = (float *)(A + 8433664); /* [32, 256] */
-  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t24_2 + 768, lstm1_tanh_t24_2, lstm1_sigmoid_t24_3, lstm1_mul_stack + 196608);
-  float *lstm1_transpose_weight_hh = (float *)(A + 798720); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t25 = (float *)(A + 667648); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25);
   float *lstm1_add_t25 = (float *)(A + 8695808); /* [32, 1024] */
@@ -8421,7 +8776,6 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   float *lstm1_sigmoid_t25 = (float *)(A + 8597504); /* [32, 256] */
   float *lstm1_mul_t25 = (float *)(A + 8630272); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25, lstm1_mul_t25);
-  float *lstm1_add_t24_3 = (float *)(A + 8499200); /* [32, 256] */
   float *lstm1_sigmoid_t25_2 = (float *)(A + 8663040); /* [32, 256] */
   float *lstm1_add_t25_3 = (float *)(A + 8695808); /* [32, 256] */
   float *lstm1_tanh_t25_2 = (float *)(A + 8728576); /* [32, 256] */
@@ -8580,12 +8934,21 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   k18_sigmoid_mul_add(lstm1_add_t33_2 + 256, lstm1_add_t32_3, lstm1_mul_t33, lstm1_sigmoid_t33_2, lstm1_add_t33_3, lstm1_tanh_t33_2);
   float *lstm1_gather_t34 = (float *)(A + 10399744); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 34, lstm1_gather_t34);
+}
+
+static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t33_2 = (float *)(A + 667648); /* [32, 1024] */
+  float *lstm1_tanh_t33_2 = (float *)(A + 10301440); /* [32, 256] */
   float *lstm1_sigmoid_t33_3 = (float *)(A + 10203136); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t33_2 + 768, lstm1_tanh_t33_2, lstm1_sigmoid_t33_3, lstm1_mul_stack + 270336);
+  float *lstm1_transpose_weight_hh = (float *)(A + 798720); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t34 = (float *)(A + 667648); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 270336, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t34);
   float *lstm1_add_t34 = (float *)(A + 10530816); /* [32, 1024] */
   k9_add(lstm1_matmul_weight_hh_t34, P + 361472 /* lstm1.bias_hh */, lstm1_add_t34);
+  float *lstm1_gather_t34 = (float *)(A + 10399744); /* [32, 1024] */
   float *lstm1_add_t34_2 = (float *)(A + 667648); /* [32, 1024] */
   k3_add_add(lstm1_gather_t34, P + 360448 /* lstm1.bias_ih */, lstm1_add_t34, lstm1_add_t34_2);
   float *lstm1_tanh_t34 = (float *)(A + 10334208); /* [32, 256] */
@@ -8593,10 +8956,12 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   float *lstm1_sigmoid_t34 = (float *)(A + 10366976); /* [32, 256] */
   float *lstm1_mul_t34 = (float *)(A + 10399744); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t34_2, lstm1_tanh_t34, lstm1_sigmoid_t34, lstm1_mul_t34);
+  float *lstm1_add_t33_3 = (float *)(A + 10268672); /* [32, 256] */
   float *lstm1_sigmoid_t34_2 = (float *)(A + 10432512); /* [32, 256] */
   float *lstm1_add_t34_3 = (float *)(A + 10465280); /* [32, 256] */
   float *lstm1_tanh_t34_2 = (float *)(A + 10498048); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t34_2 + 256, lstm1_add_t33_3, lstm1_mul_t34, lstm1_sigmoid_t34_2, lstm1_add_t34_3, lstm1_tanh_t34_2);
+  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t35 = (float *)(A + 10530816); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 35, lstm1_gather_t35);
   float *lstm1_sigmoid_t34_3 = (float *)(A + 10399744); /* [32, 256] */
@@ -8789,12 +9154,21 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   k18_sigmoid_mul_add(lstm1_add_t44_2 + 256, lstm1_add_t43_3, lstm1_mul_t44, lstm1_sigmoid_t44_2, lstm1_add_t44_3, lstm1_tanh_t44_2);
   float *lstm1_gather_t45 = (float *)(A + 12496896); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 45, lstm1_gather_t45);
+}
+
+static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t44_2 = (float *)(A + 667648); /* [32, 1024] */
+  float *lstm1_tanh_t44_2 = (float *)(A + 12464128); /* [32, 256] */
   float *lstm1_sigmoid_t44_3 = (float *)(A + 12365824); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t44_2 + 768, lstm1_tanh_t44_2, lstm1_sigmoid_t44_3, lstm1_mul_stack + 360448);
+  float *lstm1_transpose_weight_hh = (float *)(A + 798720); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t45 = (float *)(A + 667648); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 360448, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t45);
   float *lstm1_add_t45 = (float *)(A + 12627968); /* [32, 1024] */
   k9_add(lstm1_matmul_weight_hh_t45, P + 361472 /* lstm1.bias_hh */, lstm1_add_t45);
+  float *lstm1_gather_t45 = (float *)(A + 12496896); /* [32, 1024] */
   float *lstm1_add_t45_2 = (float *)(A + 667648); /* [32, 1024] */
   k3_add_add(lstm1_gather_t45, P + 360448 /* lstm1.bias_ih */, lstm1_add_t45, lstm1_add_t45_2);
   float *lstm1_tanh_t45 = (float *)(A + 12496896); /* [32, 256] */
@@ -8802,10 +9176,12 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   float *lstm1_sigmoid_t45 = (float *)(A + 12529664); /* [32, 256] */
   float *lstm1_mul_t45 = (float *)(A + 12562432); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t45_2, lstm1_tanh_t45, lstm1_sigmoid_t45, lstm1_mul_t45);
+  float *lstm1_add_t44_3 = (float *)(A + 12431360); /* [32, 256] */
   float *lstm1_sigmoid_t45_2 = (float *)(A + 12595200); /* [32, 256] */
   float *lstm1_add_t45_3 = (float *)(A + 12627968); /* [32, 256] */
   float *lstm1_tanh_t45_2 = (float *)(A + 12660736); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t45_2 + 256, lstm1_add_t44_3, lstm1_mul_t45, lstm1_sigmoid_t45_2, lstm1_add_t45_3, lstm1_tanh_t45_2);
+  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t46 = (float *)(A + 12759040); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 46, lstm1_gather_t46);
   float *lstm1_sigmoid_t45_3 = (float *)(A + 12562432); /* [32, 256] */
@@ -8882,19 +9258,10 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t49_3 = (float *)(A + 13414400); /* [32, 256] */
   float *lstm1_tanh_t49_2 = (float *)(A + 13447168); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t49_2 + 256, lstm1_add_t48_3, lstm1_mul_t49, lstm1_sigmoid_t49_2, lstm1_add_t49_3, lstm1_tanh_t49_2);
-}
-
-static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t50 = (float *)(A + 13545472); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 50, lstm1_gather_t50);
-  float *lstm1_add_t49_2 = (float *)(A + 667648); /* [32, 1024] */
-  float *lstm1_tanh_t49_2 = (float *)(A + 13447168); /* [32, 256] */
   float *lstm1_sigmoid_t49_3 = (float *)(A + 13348864); /* [32, 256] */
-  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t49_2 + 768, lstm1_tanh_t49_2, lstm1_sigmoid_t49_3, lstm1_mul_stack + 401408);
-  float *lstm1_transpose_weight_hh = (float *)(A + 798720); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t50 = (float *)(A + 667648); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 401408, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t50);
   float *lstm1_add_t50 = (float *)(A + 13676544); /* [32, 1024] */
@@ -8906,7 +9273,6 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   float *lstm1_sigmoid_t50 = (float *)(A + 13512704); /* [32, 256] */
   float *lstm1_mul_t50 = (float *)(A + 13545472); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t50_2, lstm1_tanh_t50, lstm1_sigmoid_t50, lstm1_mul_t50);
-  float *lstm1_add_t49_3 = (float *)(A + 13414400); /* [32, 256] */
   float *lstm1_sigmoid_t50_2 = (float *)(A + 13578240); /* [32, 256] */
   float *lstm1_add_t50_3 = (float *)(A + 13611008); /* [32, 256] */
   float *lstm1_tanh_t50_2 = (float *)(A + 13643776); /* [32, 256] */
@@ -9008,12 +9374,21 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   k18_sigmoid_mul_add(lstm1_add_t55_2 + 256, lstm1_add_t54_3, lstm1_mul_t55, lstm1_sigmoid_t55_2, lstm1_add_t55_3, lstm1_tanh_t55_2);
   float *lstm1_gather_t56 = (float *)(A + 14725120); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 56, lstm1_gather_t56);
+}
+
+static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t55_2 = (float *)(A + 667648); /* [32, 1024] */
+  float *lstm1_tanh_t55_2 = (float *)(A + 14626816); /* [32, 256] */
   float *lstm1_sigmoid_t55_3 = (float *)(A + 14528512); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   k17_sigmoid_mul(lstm1_add_t55_2 + 768, lstm1_tanh_t55_2, lstm1_sigmoid_t55_3, lstm1_mul_stack + 450560);
+  float *lstm1_transpose_weight_hh = (float *)(A + 798720); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t56 = (float *)(A + 667648); /* [32, 1024] */
   k8_matmul(lstm1_mul_stack + 450560, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t56);
   float *lstm1_add_t56 = (float *)(A + 14856192); /* [32, 1024] */
   k9_add(lstm1_matmul_weight_hh_t56, P + 361472 /* lstm1.bias_hh */, lstm1_add_t56);
+  float *lstm1_gather_t56 = (float *)(A + 14725120); /* [32, 1024] */
   float *lstm1_add_t56_2 = (float *)(A + 667648); /* [32, 1024] */
   k3_add_add(lstm1_gather_t56, P + 360448 /* lstm1.bias_ih */, lstm1_add_t56, lstm1_add_t56_2);
   float *lstm1_tanh_t56 = (float *)(A + 14659584); /* [32, 256] */
@@ -9021,10 +9396,12 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   float *lstm1_sigmoid_t56 = (float *)(A + 14692352); /* [32, 256] */
   float *lstm1_mul_t56 = (float *)(A + 14725120); /* [32, 256] */
   k17_sigmoid_mul(lstm1_add_t56_2, lstm1_tanh_t56, lstm1_sigmoid_t56, lstm1_mul_t56);
+  float *lstm1_add_t55_3 = (float *)(A + 14594048); /* [32, 256] */
   float *lstm1_sigmoid_t56_2 = (float *)(A + 14757888); /* [32, 256] */
   float *lstm1_add_t56_3 = (float *)(A + 14790656); /* [32, 256] */
   float *lstm1_tanh_t56_2 = (float *)(A + 14823424); /* [32, 256] */
   k18_sigmoid_mul_add(lstm1_add_t56_2 + 256, lstm1_add_t55_3, lstm1_mul_t56, lstm1_sigmoid_t56_2, lstm1_add_t56_3, lstm1_tanh_t56_2);
+  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t57 = (float *)(A + 14856192); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 57, lstm1_gather_t57);
   float *lstm1_sigmoid_t56_3 = (float *)(A + 14725120); /* [32, 256] */
@@ -9226,8 +9603,14 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   k20_one_hot(in->y + 5, line21_one_hot_t5);
   float *dense1_add_t5 = (float *)(A + 241664); /* [32, 96] */
   k57_add(dense1_matmul_weight + 15360, P + 387072 /* dense1.bias */, dense1_add_t5);
+}
+
+static void charlm_lstm_train_step_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *dense1_add_t5 = (float *)(A + 241664); /* [32, 96] */
   float *line21_log_softmax_t5 = (float *)(A + 253952); /* [32, 96] */
   k58_log_softmax(dense1_add_t5, line21_log_softmax_t5);
+  float *line21_one_hot_t5 = (float *)(A + 229376); /* [32, 96] */
   float *line21_mul_t5 = (float *)(A + 16035840); /* [32, 96] */
   k22_mul(line21_one_hot_t5, line21_log_softmax_t5, line21_mul_t5);
   float *line21_sum_to_t5 = (float *)(A + 393344); /* [32, 1] */
@@ -9236,6 +9619,7 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   k24_sum_to(line21_sum_to_t5, line21_sum_to_t5_2);
   float *line21_one_hot_t6 = (float *)(A + 16035840); /* [32, 96] */
   k20_one_hot(in->y + 6, line21_one_hot_t6);
+  float *dense1_matmul_weight = (float *)(A + 667648); /* [2048, 96] */
   float *dense1_add_t6 = (float *)(A + 16048128); /* [32, 96] */
   k57_add(dense1_matmul_weight + 18432, P + 387072 /* dense1.bias */, dense1_add_t6);
   float *line21_log_softmax_t6 = (float *)(A + 16060416); /* [32, 96] */
@@ -9334,14 +9718,8 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   k20_one_hot(in->y + 14, line21_one_hot_t14);
   float *dense1_add_t14 = (float *)(A + 1638400); /* [32, 96] */
   k57_add(dense1_matmul_weight + 43008, P + 387072 /* dense1.bias */, dense1_add_t14);
-}
-
-static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *dense1_add_t14 = (float *)(A + 1638400); /* [32, 96] */
   float *line21_log_softmax_t14 = (float *)(A + 1650688); /* [32, 96] */
   k58_log_softmax(dense1_add_t14, line21_log_softmax_t14);
-  float *line21_one_hot_t14 = (float *)(A + 1626112); /* [32, 96] */
   float *line21_mul_t14 = (float *)(A + 1662976); /* [32, 96] */
   k22_mul(line21_one_hot_t14, line21_log_softmax_t14, line21_mul_t14);
   float *line21_sum_to_t14 = (float *)(A + 393344); /* [32, 1] */
@@ -9350,7 +9728,6 @@ static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_
   k24_sum_to(line21_sum_to_t14, line21_sum_to_t14_2);
   float *line21_one_hot_t15 = (float *)(A + 1662976); /* [32, 96] */
   k20_one_hot(in->y + 15, line21_one_hot_t15);
-  float *dense1_matmul_weight = (float *)(A + 667648); /* [2048, 96] */
   float *dense1_add_t15 = (float *)(A + 1675264); /* [32, 96] */
   k57_add(dense1_matmul_weight + 46080, P + 387072 /* dense1.bias */, dense1_add_t15);
   float *line21_log_softmax_t15 = (float *)(A + 1687552); /* [32, 96] */
@@ -9483,10 +9860,16 @@ static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_
   k24_sum_to(line21_sum_to_t25, line21_sum_to_t25_2);
   float *line21_one_hot_t26 = (float *)(A + 16388096); /* [32, 96] */
   k20_one_hot(in->y + 26, line21_one_hot_t26);
+}
+
+static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *dense1_matmul_weight = (float *)(A + 667648); /* [2048, 96] */
   float *dense1_add_t26 = (float *)(A + 16400384); /* [32, 96] */
   k57_add(dense1_matmul_weight + 79872, P + 387072 /* dense1.bias */, dense1_add_t26);
   float *line21_log_softmax_t26 = (float *)(A + 16412672); /* [32, 96] */
   k58_log_softmax(dense1_add_t26, line21_log_softmax_t26);
+  float *line21_one_hot_t26 = (float *)(A + 16388096); /* [32, 96] */
   float *line21_mul_t26 = (float *)(A + 16424960); /* [32, 96] */
   k22_mul(line21_one_hot_t26, line21_log_softmax_t26, line21_mul_t26);
   float *line21_sum_to_t26 = (float *)(A + 393344); /* [32, 1] */
@@ -9735,24 +10118,24 @@ static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_
   k24_sum_to(line21_sum_to_t46, line21_sum_to_t46_2);
   float *line21_one_hot_t47 = (float *)(A + 17162240); /* [32, 96] */
   k20_one_hot(in->y + 47, line21_one_hot_t47);
+}
+
+static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *dense1_matmul_weight = (float *)(A + 667648); /* [2048, 96] */
   float *dense1_add_t47 = (float *)(A + 17174528); /* [32, 96] */
   k57_add(dense1_matmul_weight + 144384, P + 387072 /* dense1.bias */, dense1_add_t47);
   float *line21_log_softmax_t47 = (float *)(A + 17186816); /* [32, 96] */
   k58_log_softmax(dense1_add_t47, line21_log_softmax_t47);
+  float *line21_one_hot_t47 = (float *)(A + 17162240); /* [32, 96] */
   float *line21_mul_t47 = (float *)(A + 17199104); /* [32, 96] */
   k22_mul(line21_one_hot_t47, line21_log_softmax_t47, line21_mul_t47);
-}
-
-static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *line21_mul_t47 = (float *)(A + 17199104); /* [32, 96] */
   float *line21_sum_to_t47 = (float *)(A + 393344); /* [32, 1] */
   k23_sum_to(line21_mul_t47, line21_sum_to_t47);
   float *line21_sum_to_t47_2 = (float *)(A + 268928); /* [] */
   k24_sum_to(line21_sum_to_t47, line21_sum_to_t47_2);
   float *line21_one_hot_t48 = (float *)(A + 17199104); /* [32, 96] */
   k20_one_hot(in->y + 48, line21_one_hot_t48);
-  float *dense1_matmul_weight = (float *)(A + 667648); /* [2048, 96] */
   float *dense1_add_t48 = (float *)(A + 17211392); /* [32, 96] */
   k57_add(dense1_matmul_weight + 147456, P + 387072 /* dense1.bias */, dense1_add_t48);
   float *line21_log_softmax_t48 = (float *)(A + 17223680); /* [32, 96] */
@@ -9982,6 +10365,10 @@ static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_
   float *line21_sum_to_t13_2 = (float *)(A + 266752); /* [] */
   float *line21_neg_t13 = (float *)(A + 266688); /* [] */
   k25_mul_neg(line21_sum_to_t13_2, line21_neg_t13);
+}
+
+static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *line21_sum_to_t14_2 = (float *)(A + 266816); /* [] */
   float *line21_neg_t14 = (float *)(A + 266752); /* [] */
   k25_mul_neg(line21_sum_to_t14_2, line21_neg_t14);
@@ -10081,38 +10468,55 @@ static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_
   float *line21_sum_to_t46_2 = (float *)(A + 268864); /* [] */
   float *line21_neg_t46 = (float *)(A + 268800); /* [] */
   k25_mul_neg(line21_sum_to_t46_2, line21_neg_t46);
+  float *line21_sum_to_t47_2 = (float *)(A + 268928); /* [] */
   float *line21_neg_t47 = (float *)(A + 268864); /* [] */
   k25_mul_neg(line21_sum_to_t47_2, line21_neg_t47);
+  float *line21_sum_to_t48_2 = (float *)(A + 268992); /* [] */
   float *line21_neg_t48 = (float *)(A + 268928); /* [] */
   k25_mul_neg(line21_sum_to_t48_2, line21_neg_t48);
+  float *line21_sum_to_t49_2 = (float *)(A + 269056); /* [] */
   float *line21_neg_t49 = (float *)(A + 268992); /* [] */
   k25_mul_neg(line21_sum_to_t49_2, line21_neg_t49);
+  float *line21_sum_to_t50_2 = (float *)(A + 269120); /* [] */
   float *line21_neg_t50 = (float *)(A + 269056); /* [] */
   k25_mul_neg(line21_sum_to_t50_2, line21_neg_t50);
+  float *line21_sum_to_t51_2 = (float *)(A + 269184); /* [] */
   float *line21_neg_t51 = (float *)(A + 269120); /* [] */
   k25_mul_neg(line21_sum_to_t51_2, line21_neg_t51);
+  float *line21_sum_to_t52_2 = (float *)(A + 269248); /* [] */
   float *line21_neg_t52 = (float *)(A + 269184); /* [] */
   k25_mul_neg(line21_sum_to_t52_2, line21_neg_t52);
+  float *line21_sum_to_t53_2 = (float *)(A + 269312); /* [] */
   float *line21_neg_t53 = (float *)(A + 269248); /* [] */
   k25_mul_neg(line21_sum_to_t53_2, line21_neg_t53);
+  float *line21_sum_to_t54_2 = (float *)(A + 269376); /* [] */
   float *line21_neg_t54 = (float *)(A + 269312); /* [] */
   k25_mul_neg(line21_sum_to_t54_2, line21_neg_t54);
+  float *line21_sum_to_t55_2 = (float *)(A + 269440); /* [] */
   float *line21_neg_t55 = (float *)(A + 269376); /* [] */
   k25_mul_neg(line21_sum_to_t55_2, line21_neg_t55);
+  float *line21_sum_to_t56_2 = (float *)(A + 269504); /* [] */
   float *line21_neg_t56 = (float *)(A + 269440); /* [] */
   k25_mul_neg(line21_sum_to_t56_2, line21_neg_t56);
+  float *line21_sum_to_t57_2 = (float *)(A + 269568); /* [] */
   float *line21_neg_t57 = (float *)(A + 269504); /* [] */
   k25_mul_neg(line21_sum_to_t57_2, line21_neg_t57);
+  float *line21_sum_to_t58_2 = (float *)(A + 269632); /* [] */
   float *line21_neg_t58 = (float *)(A + 269568); /* [] */
   k25_mul_neg(line21_sum_to_t58_2, line21_neg_t58);
+  float *line21_sum_to_t59_2 = (float *)(A + 269696); /* [] */
   float *line21_neg_t59 = (float *)(A + 269632); /* [] */
   k25_mul_neg(line21_sum_to_t59_2, line21_neg_t59);
+  float *line21_sum_to_t60_2 = (float *)(A + 269760); /* [] */
   float *line21_neg_t60 = (float *)(A + 269696); /* [] */
   k25_mul_neg(line21_sum_to_t60_2, line21_neg_t60);
+  float *line21_sum_to_t61_2 = (float *)(A + 269824); /* [] */
   float *line21_neg_t61 = (float *)(A + 269760); /* [] */
   k25_mul_neg(line21_sum_to_t61_2, line21_neg_t61);
+  float *line21_sum_to_t62_2 = (float *)(A + 269888); /* [] */
   float *line21_neg_t62 = (float *)(A + 269824); /* [] */
   k25_mul_neg(line21_sum_to_t62_2, line21_neg_t62);
+  float *line21_sum_to_t63_2 = (float *)(A + 269952); /* [] */
   float *line21_neg_t63 = (float *)(A + 269888); /* [] */
   k25_mul_neg(line21_sum_to_t63_2, line21_neg_t63);
   float *dense1_add_t0 = (float *)(A + 307200); /* [32, 96] */
@@ -10164,6 +10568,10 @@ static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_
   k27_equal(line22_argmax_t6, in->y + 6, line22_equal_t6);
   float *line22_sum_to_t6 = (float *)(A + 270400); /* [] */
   k24_sum_to(line22_equal_t6, line22_sum_to_t6);
+}
+
+static void charlm_lstm_train_step_11(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *dense1_add_t7 = (float *)(A + 16084992); /* [32, 96] */
   int32_t *line22_argmax_t7 = (int32_t *)(A + 270464); /* [32] */
   k59_argmax(dense1_add_t7, line22_argmax_t7);
@@ -10206,10 +10614,6 @@ static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_
   k27_equal(line22_argmax_t12, in->y + 12, line22_equal_t12);
   float *line22_sum_to_t12 = (float *)(A + 270784); /* [] */
   k24_sum_to(line22_equal_t12, line22_sum_to_t12);
-}
-
-static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   float *dense1_add_t13 = (float *)(A + 1601536); /* [32, 96] */
   int32_t *line22_argmax_t13 = (int32_t *)(A + 270848); /* [32] */
   k59_argmax(dense1_add_t13, line22_argmax_t13);
@@ -10392,6 +10796,10 @@ static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_
   k27_equal(line22_argmax_t38, in->y + 38, line22_equal_t38);
   float *line22_sum_to_t38 = (float *)(A + 272448); /* [] */
   k24_sum_to(line22_equal_t38, line22_sum_to_t38);
+}
+
+static void charlm_lstm_train_step_12(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *dense1_add_t39 = (float *)(A + 16879616); /* [32, 96] */
   int32_t *line22_argmax_t39 = (int32_t *)(A + 272512); /* [32] */
   k59_argmax(dense1_add_t39, line22_argmax_t39);
@@ -10603,80 +11011,115 @@ static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_
   float *line22_sum_to_t12 = (float *)(A + 270784); /* [] */
   float *line22_mul_t12 = (float *)(A + 270720); /* [] */
   k28_mul(line22_sum_to_t12, line22_mul_t12);
+  float *line22_sum_to_t13 = (float *)(A + 270848); /* [] */
   float *line22_mul_t13 = (float *)(A + 270784); /* [] */
   k28_mul(line22_sum_to_t13, line22_mul_t13);
+  float *line22_sum_to_t14 = (float *)(A + 270912); /* [] */
   float *line22_mul_t14 = (float *)(A + 270848); /* [] */
   k28_mul(line22_sum_to_t14, line22_mul_t14);
-  float *line22_mul_t15 = (float *)(A + 270912); /* [] */
-  k28_mul(line22_sum_to_t15, line22_mul_t15);
-  float *line22_mul_t16 = (float *)(A + 270976); /* [] */
-  k28_mul(line22_sum_to_t16, line22_mul_t16);
-  float *line22_mul_t17 = (float *)(A + 271040); /* [] */
-  k28_mul(line22_sum_to_t17, line22_mul_t17);
-  float *line22_mul_t18 = (float *)(A + 271104); /* [] */
-  k28_mul(line22_sum_to_t18, line22_mul_t18);
-  float *line22_mul_t19 = (float *)(A + 271168); /* [] */
-  k28_mul(line22_sum_to_t19, line22_mul_t19);
-  float *line22_mul_t20 = (float *)(A + 271232); /* [] */
-  k28_mul(line22_sum_to_t20, line22_mul_t20);
-  float *line22_mul_t21 = (float *)(A + 271296); /* [] */
-  k28_mul(line22_sum_to_t21, line22_mul_t21);
-  float *line22_mul_t22 = (float *)(A + 271360); /* [] */
-  k28_mul(line22_sum_to_t22, line22_mul_t22);
-  float *line22_mul_t23 = (float *)(A + 271424); /* [] */
-  k28_mul(line22_sum_to_t23, line22_mul_t23);
-  float *line22_mul_t24 = (float *)(A + 271488); /* [] */
-  k28_mul(line22_sum_to_t24, line22_mul_t24);
-  float *line22_mul_t25 = (float *)(A + 271552); /* [] */
-  k28_mul(line22_sum_to_t25, line22_mul_t25);
-  float *line22_mul_t26 = (float *)(A + 271616); /* [] */
-  k28_mul(line22_sum_to_t26, line22_mul_t26);
-  float *line22_mul_t27 = (float *)(A + 271680); /* [] */
-  k28_mul(line22_sum_to_t27, line22_mul_t27);
-  float *line22_mul_t28 = (float *)(A + 271744); /* [] */
-  k28_mul(line22_sum_to_t28, line22_mul_t28);
-  float *line22_mul_t29 = (float *)(A + 271808); /* [] */
-  k28_mul(line22_sum_to_t29, line22_mul_t29);
-  float *line22_mul_t30 = (float *)(A + 271872); /* [] */
-  k28_mul(line22_sum_to_t30, line22_mul_t30);
-  float *line22_mul_t31 = (float *)(A + 271936); /* [] */
-  k28_mul(line22_sum_to_t31, line22_mul_t31);
-  float *line22_mul_t32 = (float *)(A + 272000); /* [] */
-  k28_mul(line22_sum_to_t32, line22_mul_t32);
-  float *line22_mul_t33 = (float *)(A + 272064); /* [] */
-  k28_mul(line22_sum_to_t33, line22_mul_t33);
-  float *line22_mul_t34 = (float *)(A + 272128); /* [] */
-  k28_mul(line22_sum_to_t34, line22_mul_t34);
-  float *line22_mul_t35 = (float *)(A + 272192); /* [] */
-  k28_mul(line22_sum_to_t35, line22_mul_t35);
-  float *line22_mul_t36 = (float *)(A + 272256); /* [] */
-  k28_mul(line22_sum_to_t36, line22_mul_t36);
-  float *line22_mul_t37 = (float *)(A + 272320); /* [] */
-  k28_mul(line22_sum_to_t37, line22_mul_t37);
-  float *line22_mul_t38 = (float *)(A + 272384); /* [] */
-  k28_mul(line22_sum_to_t38, line22_mul_t38);
-  float *line22_mul_t39 = (float *)(A + 272448); /* [] */
-  k28_mul(line22_sum_to_t39, line22_mul_t39);
-  float *line22_mul_t40 = (float *)(A + 272512); /* [] */
-  k28_mul(line22_sum_to_t40, line22_mul_t40);
-  float *line22_mul_t41 = (float *)(A + 272576); /* [] */
-  k28_mul(line22_sum_to_t41, line22_mul_t41);
-  float *line22_mul_t42 = (float *)(A + 272640); /* [] */
-  k28_mul(line22_sum_to_t42, line22_mul_t42);
-  float *line22_mul_t43 = (float *)(A + 272704); /* [] */
-  k28_mul(line22_sum_to_t43, line22_mul_t43);
-  float *line22_mul_t44 = (float *)(A + 272768); /* [] */
-  k28_mul(line22_sum_to_t44, line22_mul_t44);
-  float *line22_mul_t45 = (float *)(A + 272832); /* [] */
-  k28_mul(line22_sum_to_t45, line22_mul_t45);
-  float *line22_mul_t46 = (float *)(A + 272896); /* [] */
-  k28_mul(line22_sum_to_t46, line22_mul_t46);
-  float *line22_mul_t47 = (float *)(A + 272960); /* [] */
-  k28_mul(line22_sum_to_t47, line22_mul_t47);
 }
 
-static void charlm_lstm_train_step_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_13(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
+  float *line22_sum_to_t15 = (float *)(A + 270976); /* [] */
+  float *line22_mul_t15 = (float *)(A + 270912); /* [] */
+  k28_mul(line22_sum_to_t15, line22_mul_t15);
+  float *line22_sum_to_t16 = (float *)(A + 271040); /* [] */
+  float *line22_mul_t16 = (float *)(A + 270976); /* [] */
+  k28_mul(line22_sum_to_t16, line22_mul_t16);
+  float *line22_sum_to_t17 = (float *)(A + 271104); /* [] */
+  float *line22_mul_t17 = (float *)(A + 271040); /* [] */
+  k28_mul(line22_sum_to_t17, line22_mul_t17);
+  float *line22_sum_to_t18 = (float *)(A + 271168); /* [] */
+  float *line22_mul_t18 = (float *)(A + 271104); /* [] */
+  k28_mul(line22_sum_to_t18, line22_mul_t18);
+  float *line22_sum_to_t19 = (float *)(A + 271232); /* [] */
+  float *line22_mul_t19 = (float *)(A + 271168); /* [] */
+  k28_mul(line22_sum_to_t19, line22_mul_t19);
+  float *line22_sum_to_t20 = (float *)(A + 271296); /* [] */
+  float *line22_mul_t20 = (float *)(A + 271232); /* [] */
+  k28_mul(line22_sum_to_t20, line22_mul_t20);
+  float *line22_sum_to_t21 = (float *)(A + 271360); /* [] */
+  float *line22_mul_t21 = (float *)(A + 271296); /* [] */
+  k28_mul(line22_sum_to_t21, line22_mul_t21);
+  float *line22_sum_to_t22 = (float *)(A + 271424); /* [] */
+  float *line22_mul_t22 = (float *)(A + 271360); /* [] */
+  k28_mul(line22_sum_to_t22, line22_mul_t22);
+  float *line22_sum_to_t23 = (float *)(A + 271488); /* [] */
+  float *line22_mul_t23 = (float *)(A + 271424); /* [] */
+  k28_mul(line22_sum_to_t23, line22_mul_t23);
+  float *line22_sum_to_t24 = (float *)(A + 271552); /* [] */
+  float *line22_mul_t24 = (float *)(A + 271488); /* [] */
+  k28_mul(line22_sum_to_t24, line22_mul_t24);
+  float *line22_sum_to_t25 = (float *)(A + 271616); /* [] */
+  float *line22_mul_t25 = (float *)(A + 271552); /* [] */
+  k28_mul(line22_sum_to_t25, line22_mul_t25);
+  float *line22_sum_to_t26 = (float *)(A + 271680); /* [] */
+  float *line22_mul_t26 = (float *)(A + 271616); /* [] */
+  k28_mul(line22_sum_to_t26, line22_mul_t26);
+  float *line22_sum_to_t27 = (float *)(A + 271744); /* [] */
+  float *line22_mul_t27 = (float *)(A + 271680); /* [] */
+  k28_mul(line22_sum_to_t27, line22_mul_t27);
+  float *line22_sum_to_t28 = (float *)(A + 271808); /* [] */
+  float *line22_mul_t28 = (float *)(A + 271744); /* [] */
+  k28_mul(line22_sum_to_t28, line22_mul_t28);
+  float *line22_sum_to_t29 = (float *)(A + 271872); /* [] */
+  float *line22_mul_t29 = (float *)(A + 271808); /* [] */
+  k28_mul(line22_sum_to_t29, line22_mul_t29);
+  float *line22_sum_to_t30 = (float *)(A + 271936); /* [] */
+  float *line22_mul_t30 = (float *)(A + 271872); /* [] */
+  k28_mul(line22_sum_to_t30, line22_mul_t30);
+  float *line22_sum_to_t31 = (float *)(A + 272000); /* [] */
+  float *line22_mul_t31 = (float *)(A + 271936); /* [] */
+  k28_mul(line22_sum_to_t31, line22_mul_t31);
+  float *line22_sum_to_t32 = (float *)(A + 272064); /* [] */
+  float *line22_mul_t32 = (float *)(A + 272000); /* [] */
+  k28_mul(line22_sum_to_t32, line22_mul_t32);
+  float *line22_sum_to_t33 = (float *)(A + 272128); /* [] */
+  float *line22_mul_t33 = (float *)(A + 272064); /* [] */
+  k28_mul(line22_sum_to_t33, line22_mul_t33);
+  float *line22_sum_to_t34 = (float *)(A + 272192); /* [] */
+  float *line22_mul_t34 = (float *)(A + 272128); /* [] */
+  k28_mul(line22_sum_to_t34, line22_mul_t34);
+  float *line22_sum_to_t35 = (float *)(A + 272256); /* [] */
+  float *line22_mul_t35 = (float *)(A + 272192); /* [] */
+  k28_mul(line22_sum_to_t35, line22_mul_t35);
+  float *line22_sum_to_t36 = (float *)(A + 272320); /* [] */
+  float *line22_mul_t36 = (float *)(A + 272256); /* [] */
+  k28_mul(line22_sum_to_t36, line22_mul_t36);
+  float *line22_sum_to_t37 = (float *)(A + 272384); /* [] */
+  float *line22_mul_t37 = (float *)(A + 272320); /* [] */
+  k28_mul(line22_sum_to_t37, line22_mul_t37);
+  float *line22_sum_to_t38 = (float *)(A + 272448); /* [] */
+  float *line22_mul_t38 = (float *)(A + 272384); /* [] */
+  k28_mul(line22_sum_to_t38, line22_mul_t38);
+  float *line22_sum_to_t39 = (float *)(A + 272512); /* [] */
+  float *line22_mul_t39 = (float *)(A + 272448); /* [] */
+  k28_mul(line22_sum_to_t39, line22_mul_t39);
+  float *line22_sum_to_t40 = (float *)(A + 272576); /* [] */
+  float *line22_mul_t40 = (float *)(A + 272512); /* [] */
+  k28_mul(line22_sum_to_t40, line22_mul_t40);
+  float *line22_sum_to_t41 = (float *)(A + 272640); /* [] */
+  float *line22_mul_t41 = (float *)(A + 272576); /* [] */
+  k28_mul(line22_sum_to_t41, line22_mul_t41);
+  float *line22_sum_to_t42 = (float *)(A + 272704); /* [] */
+  float *line22_mul_t42 = (float *)(A + 272640); /* [] */
+  k28_mul(line22_sum_to_t42, line22_mul_t42);
+  float *line22_sum_to_t43 = (float *)(A + 272768); /* [] */
+  float *line22_mul_t43 = (float *)(A + 272704); /* [] */
+  k28_mul(line22_sum_to_t43, line22_mul_t43);
+  float *line22_sum_to_t44 = (float *)(A + 272832); /* [] */
+  float *line22_mul_t44 = (float *)(A + 272768); /* [] */
+  k28_mul(line22_sum_to_t44, line22_mul_t44);
+  float *line22_sum_to_t45 = (float *)(A + 272896); /* [] */
+  float *line22_mul_t45 = (float *)(A + 272832); /* [] */
+  k28_mul(line22_sum_to_t45, line22_mul_t45);
+  float *line22_sum_to_t46 = (float *)(A + 272960); /* [] */
+  float *line22_mul_t46 = (float *)(A + 272896); /* [] */
+  k28_mul(line22_sum_to_t46, line22_mul_t46);
+  float *line22_sum_to_t47 = (float *)(A + 273024); /* [] */
+  float *line22_mul_t47 = (float *)(A + 272960); /* [] */
+  k28_mul(line22_sum_to_t47, line22_mul_t47);
   float *line22_sum_to_t48 = (float *)(A + 273088); /* [] */
   float *line22_mul_t48 = (float *)(A + 273024); /* [] */
   k28_mul(line22_sum_to_t48, line22_mul_t48);
@@ -10775,6 +11218,11 @@ static void charlm_lstm_train_step_7(const float *restrict P, const charlm_lstm_
   float *line21_one_hot_t9 = (float *)(A + 16146432); /* [32, 96] */
   float *d_line21_mul_t9 = (float *)(A + 381056); /* [32, 96] */
   k30_mul(line21_one_hot_t9, d_line21_mul_t9);
+}
+
+static void charlm_lstm_train_step_14(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_line21_mul_t9 = (float *)(A + 381056); /* [32, 96] */
   float *d_line21_sum_to_t9 = (float *)(A + 402624); /* [32, 1] */
   k23_sum_to(d_line21_mul_t9, d_line21_sum_to_t9);
   float *line21_one_hot_t10 = (float *)(A + 1478656); /* [32, 96] */
@@ -10987,6 +11435,10 @@ static void charlm_lstm_train_step_7(const float *restrict P, const charlm_lstm_
   k30_mul(line21_one_hot_t51, d_line21_mul_t51);
   float *d_line21_sum_to_t51 = (float *)(A + 16624128); /* [32, 1] */
   k23_sum_to(d_line21_mul_t51, d_line21_sum_to_t51);
+}
+
+static void charlm_lstm_train_step_15(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *line21_one_hot_t52 = (float *)(A + 17346560); /* [32, 96] */
   float *d_line21_mul_t52 = (float *)(A + 17309696); /* [32, 96] */
   k30_mul(line21_one_hot_t52, d_line21_mul_t52);
@@ -11048,124 +11500,234 @@ static void charlm_lstm_train_step_7(const float *restrict P, const charlm_lstm_
   float *d_line21_sum_to_t63 = (float *)(A + 16625664); /* [32, 1] */
   k23_sum_to(d_line21_mul_t63, d_line21_sum_to_t63);
   float *line21_log_softmax_t0 = (float *)(A + 319488); /* [32, 96] */
+  float *d_line21_sum_to_t0 = (float *)(A + 274176); /* [32, 1] */
+  float *d_line21_mul_t0 = (float *)(A + 167936); /* [32, 96] */
   float *d_line21_sub_stack = (float *)(A + 679936); /* [64, 32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t0, d_line21_sum_to_t0, d_line21_mul_t0, d_line21_sub_stack);
   float *line21_log_softmax_t1 = (float *)(A + 356416); /* [32, 96] */
+  float *d_line21_sum_to_t1 = (float *)(A + 274304); /* [32, 1] */
+  float *d_line21_mul_t1 = (float *)A; /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t1, d_line21_sum_to_t1, d_line21_mul_t1, d_line21_sub_stack + 3072);
   float *line21_log_softmax_t2 = (float *)(A + 143360); /* [32, 96] */
+  float *d_line21_sum_to_t2 = (float *)(A + 401728); /* [32, 1] */
+  float *d_line21_mul_t2 = (float *)(A + 204800); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t2, d_line21_sum_to_t2, d_line21_mul_t2, d_line21_sub_stack + 6144);
   float *line21_log_softmax_t3 = (float *)(A + 180224); /* [32, 96] */
+  float *d_line21_sum_to_t3 = (float *)(A + 401856); /* [32, 1] */
+  float *d_line21_mul_t3 = (float *)(A + 241664); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t3, d_line21_sum_to_t3, d_line21_mul_t3, d_line21_sub_stack + 9216);
   float *line21_log_softmax_t4 = (float *)(A + 217088); /* [32, 96] */
+  float *d_line21_sum_to_t4 = (float *)(A + 401984); /* [32, 1] */
+  float *d_line21_mul_t4 = (float *)(A + 155648); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t4, d_line21_sum_to_t4, d_line21_mul_t4, d_line21_sub_stack + 12288);
   float *line21_log_softmax_t5 = (float *)(A + 253952); /* [32, 96] */
+  float *d_line21_sum_to_t5 = (float *)(A + 402112); /* [32, 1] */
+  float *d_line21_mul_t5 = (float *)(A + 192512); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t5, d_line21_sum_to_t5, d_line21_mul_t5, d_line21_sub_stack + 15360);
   float *line21_log_softmax_t6 = (float *)(A + 16060416); /* [32, 96] */
+  float *d_line21_sum_to_t6 = (float *)(A + 402240); /* [32, 1] */
+  float *d_line21_mul_t6 = (float *)(A + 229376); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t6, d_line21_sum_to_t6, d_line21_mul_t6, d_line21_sub_stack + 18432);
   float *line21_log_softmax_t7 = (float *)(A + 16097280); /* [32, 96] */
+  float *d_line21_sum_to_t7 = (float *)(A + 402368); /* [32, 1] */
+  float *d_line21_mul_t7 = (float *)(A + 307200); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t7, d_line21_sum_to_t7, d_line21_mul_t7, d_line21_sub_stack + 21504);
   float *line21_log_softmax_t8 = (float *)(A + 16134144); /* [32, 96] */
+  float *d_line21_sum_to_t8 = (float *)(A + 402496); /* [32, 1] */
+  float *d_line21_mul_t8 = (float *)(A + 368768); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t8, d_line21_sum_to_t8, d_line21_mul_t8, d_line21_sub_stack + 24576);
   float *line21_log_softmax_t9 = (float *)(A + 1466368); /* [32, 96] */
+  float *d_line21_sum_to_t9 = (float *)(A + 402624); /* [32, 1] */
+  float *d_line21_mul_t9 = (float *)(A + 381056); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t9, d_line21_sum_to_t9, d_line21_mul_t9, d_line21_sub_stack + 27648);
   float *line21_log_softmax_t10 = (float *)(A + 1503232); /* [32, 96] */
+  float *d_line21_sum_to_t10 = (float *)(A + 402752); /* [32, 1] */
+  float *d_line21_mul_t10 = (float *)(A + 1490944); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t10, d_line21_sum_to_t10, d_line21_mul_t10, d_line21_sub_stack + 30720);
   float *line21_log_softmax_t11 = (float *)(A + 1540096); /* [32, 96] */
+  float *d_line21_sum_to_t11 = (float *)(A + 402880); /* [32, 1] */
+  float *d_line21_mul_t11 = (float *)(A + 1478656); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t11, d_line21_sum_to_t11, d_line21_mul_t11, d_line21_sub_stack + 33792);
   float *line21_log_softmax_t12 = (float *)(A + 1576960); /* [32, 96] */
+  float *d_line21_sum_to_t12 = (float *)(A + 403008); /* [32, 1] */
+  float *d_line21_mul_t12 = (float *)(A + 1564672); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t12, d_line21_sum_to_t12, d_line21_mul_t12, d_line21_sub_stack + 36864);
   float *line21_log_softmax_t13 = (float *)(A + 1613824); /* [32, 96] */
+  float *d_line21_sum_to_t13 = (float *)(A + 403136); /* [32, 1] */
+  float *d_line21_mul_t13 = (float *)(A + 1552384); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t13, d_line21_sum_to_t13, d_line21_mul_t13, d_line21_sub_stack + 39936);
   float *line21_log_softmax_t14 = (float *)(A + 1650688); /* [32, 96] */
+  float *d_line21_sum_to_t14 = (float *)(A + 403264); /* [32, 1] */
+  float *d_line21_mul_t14 = (float *)(A + 1638400); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t14, d_line21_sum_to_t14, d_line21_mul_t14, d_line21_sub_stack + 43008);
   float *line21_log_softmax_t15 = (float *)(A + 1687552); /* [32, 96] */
+  float *d_line21_sum_to_t15 = (float *)(A + 403392); /* [32, 1] */
+  float *d_line21_mul_t15 = (float *)(A + 1626112); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t15, d_line21_sum_to_t15, d_line21_mul_t15, d_line21_sub_stack + 46080);
   float *line21_log_softmax_t16 = (float *)(A + 1724416); /* [32, 96] */
+  float *d_line21_sum_to_t16 = (float *)(A + 403520); /* [32, 1] */
+  float *d_line21_mul_t16 = (float *)(A + 1712128); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t16, d_line21_sum_to_t16, d_line21_mul_t16, d_line21_sub_stack + 49152);
   float *line21_log_softmax_t17 = (float *)(A + 1761280); /* [32, 96] */
+  float *d_line21_sum_to_t17 = (float *)(A + 403648); /* [32, 1] */
+  float *d_line21_mul_t17 = (float *)(A + 1699840); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t17, d_line21_sum_to_t17, d_line21_mul_t17, d_line21_sub_stack + 52224);
   float *line21_log_softmax_t18 = (float *)(A + 1798144); /* [32, 96] */
+  float *d_line21_sum_to_t18 = (float *)(A + 403776); /* [32, 1] */
+  float *d_line21_mul_t18 = (float *)(A + 1785856); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t18, d_line21_sum_to_t18, d_line21_mul_t18, d_line21_sub_stack + 55296);
   float *line21_log_softmax_t19 = (float *)(A + 1835008); /* [32, 96] */
+  float *d_line21_sum_to_t19 = (float *)(A + 403904); /* [32, 1] */
+  float *d_line21_mul_t19 = (float *)(A + 1773568); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t19, d_line21_sum_to_t19, d_line21_mul_t19, d_line21_sub_stack + 58368);
   float *line21_log_softmax_t20 = (float *)(A + 16191488); /* [32, 96] */
+  float *d_line21_sum_to_t20 = (float *)(A + 404032); /* [32, 1] */
+  float *d_line21_mul_t20 = (float *)(A + 16146432); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t20, d_line21_sum_to_t20, d_line21_mul_t20, d_line21_sub_stack + 61440);
   float *line21_log_softmax_t21 = (float *)(A + 16228352); /* [32, 96] */
+  float *d_line21_sum_to_t21 = (float *)(A + 404160); /* [32, 1] */
+  float *d_line21_mul_t21 = (float *)(A + 16158720); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t21, d_line21_sum_to_t21, d_line21_mul_t21, d_line21_sub_stack + 64512);
   float *line21_log_softmax_t22 = (float *)(A + 16265216); /* [32, 96] */
+  float *d_line21_sum_to_t22 = (float *)(A + 404288); /* [32, 1] */
+  float *d_line21_mul_t22 = (float *)(A + 16252928); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t22, d_line21_sum_to_t22, d_line21_mul_t22, d_line21_sub_stack + 67584);
   float *line21_log_softmax_t23 = (float *)(A + 16302080); /* [32, 96] */
+  float *d_line21_sum_to_t23 = (float *)(A + 404416); /* [32, 1] */
+  float *d_line21_mul_t23 = (float *)(A + 16240640); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t23, d_line21_sum_to_t23, d_line21_mul_t23, d_line21_sub_stack + 70656);
   float *line21_log_softmax_t24 = (float *)(A + 16338944); /* [32, 96] */
+  float *d_line21_sum_to_t24 = (float *)(A + 404544); /* [32, 1] */
+  float *d_line21_mul_t24 = (float *)(A + 16326656); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t24, d_line21_sum_to_t24, d_line21_mul_t24, d_line21_sub_stack + 73728);
   float *line21_log_softmax_t25 = (float *)(A + 16375808); /* [32, 96] */
+  float *d_line21_sum_to_t25 = (float *)(A + 404672); /* [32, 1] */
+  float *d_line21_mul_t25 = (float *)(A + 16314368); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t25, d_line21_sum_to_t25, d_line21_mul_t25, d_line21_sub_stack + 76800);
   float *line21_log_softmax_t26 = (float *)(A + 16412672); /* [32, 96] */
+  float *d_line21_sum_to_t26 = (float *)(A + 404800); /* [32, 1] */
+  float *d_line21_mul_t26 = (float *)(A + 16400384); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t26, d_line21_sum_to_t26, d_line21_mul_t26, d_line21_sub_stack + 79872);
   float *line21_log_softmax_t27 = (float *)(A + 16449536); /* [32, 96] */
+  float *d_line21_sum_to_t27 = (float *)(A + 404928); /* [32, 1] */
+  float *d_line21_mul_t27 = (float *)(A + 16388096); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t27, d_line21_sum_to_t27, d_line21_mul_t27, d_line21_sub_stack + 82944);
   float *line21_log_softmax_t28 = (float *)(A + 16486400); /* [32, 96] */
+  float *d_line21_sum_to_t28 = (float *)(A + 405056); /* [32, 1] */
+  float *d_line21_mul_t28 = (float *)(A + 16474112); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t28, d_line21_sum_to_t28, d_line21_mul_t28, d_line21_sub_stack + 86016);
   float *line21_log_softmax_t29 = (float *)(A + 16523264); /* [32, 96] */
+  float *d_line21_sum_to_t29 = (float *)(A + 405184); /* [32, 1] */
+  float *d_line21_mul_t29 = (float *)(A + 16461824); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t29, d_line21_sum_to_t29, d_line21_mul_t29, d_line21_sub_stack + 89088);
   float *line21_log_softmax_t30 = (float *)(A + 16560128); /* [32, 96] */
+  float *d_line21_sum_to_t30 = (float *)(A + 405312); /* [32, 1] */
+  float *d_line21_mul_t30 = (float *)(A + 16547840); /* [32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
-  float *line21_log_softmax_t31 = (float *)(A + 16596992); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
-  float *line21_log_softmax_t32 = (float *)(A + 16633856); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
-  float *line21_log_softmax_t33 = (float *)(A + 16670720); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
-  float *line21_log_softmax_t34 = (float *)(A + 16707584); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
-  float *line21_log_softmax_t35 = (float *)(A + 16744448); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
-  float *line21_log_softmax_t36 = (float *)(A + 16781312); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
-  float *line21_log_softmax_t37 = (float *)(A + 16818176); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t37, d_line21_sum_to_t37, d_line21_mul_t37, d_line21_sub_stack + 113664);
-  float *line21_log_softmax_t38 = (float *)(A + 16855040); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t38, d_line21_sum_to_t38, d_line21_mul_t38, d_line21_sub_stack + 116736);
-  float *line21_log_softmax_t39 = (float *)(A + 16891904); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t39, d_line21_sum_to_t39, d_line21_mul_t39, d_line21_sub_stack + 119808);
-  float *line21_log_softmax_t40 = (float *)(A + 16928768); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t40, d_line21_sum_to_t40, d_line21_mul_t40, d_line21_sub_stack + 122880);
-  float *line21_log_softmax_t41 = (float *)(A + 16965632); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t41, d_line21_sum_to_t41, d_line21_mul_t41, d_line21_sub_stack + 125952);
-  float *line21_log_softmax_t42 = (float *)(A + 17002496); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t42, d_line21_sum_to_t42, d_line21_mul_t42, d_line21_sub_stack + 129024);
-  float *line21_log_softmax_t43 = (float *)(A + 17039360); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t43, d_line21_sum_to_t43, d_line21_mul_t43, d_line21_sub_stack + 132096);
-  float *line21_log_softmax_t44 = (float *)(A + 17076224); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t44, d_line21_sum_to_t44, d_line21_mul_t44, d_line21_sub_stack + 135168);
-  float *line21_log_softmax_t45 = (float *)(A + 17113088); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t45, d_line21_sum_to_t45, d_line21_mul_t45, d_line21_sub_stack + 138240);
-  float *line21_log_softmax_t46 = (float *)(A + 17149952); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t46, d_line21_sum_to_t46, d_line21_mul_t46, d_line21_sub_stack + 141312);
-  float *line21_log_softmax_t47 = (float *)(A + 17186816); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t47, d_line21_sum_to_t47, d_line21_mul_t47, d_line21_sub_stack + 144384);
-  float *line21_log_softmax_t48 = (float *)(A + 17223680); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t48, d_line21_sum_to_t48, d_line21_mul_t48, d_line21_sub_stack + 147456);
-  float *line21_log_softmax_t49 = (float *)(A + 17260544); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t49, d_line21_sum_to_t49, d_line21_mul_t49, d_line21_sub_stack + 150528);
-  float *line21_log_softmax_t50 = (float *)(A + 17297408); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t50, d_line21_sum_to_t50, d_line21_mul_t50, d_line21_sub_stack + 153600);
-  float *line21_log_softmax_t51 = (float *)(A + 17334272); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t51, d_line21_sum_to_t51, d_line21_mul_t51, d_line21_sub_stack + 156672);
-  float *line21_log_softmax_t52 = (float *)(A + 17371136); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t52, d_line21_sum_to_t52, d_line21_mul_t52, d_line21_sub_stack + 159744);
-  float *line21_log_softmax_t53 = (float *)(A + 17408000); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t53, d_line21_sum_to_t53, d_line21_mul_t53, d_line21_sub_stack + 162816);
-  float *line21_log_softmax_t54 = (float *)(A + 17444864); /* [32, 96] */
-  k31_exp_mul_sub(line21_log_softmax_t54, d_line21_sum_to_t54, d_line21_mul_t54, d_line21_sub_stack + 165888);
 }
 
-static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_16(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
+  float *line21_log_softmax_t31 = (float *)(A + 16596992); /* [32, 96] */
+  float *d_line21_sum_to_t31 = (float *)(A + 16621568); /* [32, 1] */
+  float *d_line21_mul_t31 = (float *)(A + 16535552); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 679936); /* [64, 32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
+  float *line21_log_softmax_t32 = (float *)(A + 16633856); /* [32, 96] */
+  float *d_line21_sum_to_t32 = (float *)(A + 16621696); /* [32, 1] */
+  float *d_line21_mul_t32 = (float *)(A + 16658432); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
+  float *line21_log_softmax_t33 = (float *)(A + 16670720); /* [32, 96] */
+  float *d_line21_sum_to_t33 = (float *)(A + 16621824); /* [32, 1] */
+  float *d_line21_mul_t33 = (float *)(A + 16609280); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
+  float *line21_log_softmax_t34 = (float *)(A + 16707584); /* [32, 96] */
+  float *d_line21_sum_to_t34 = (float *)(A + 16621952); /* [32, 1] */
+  float *d_line21_mul_t34 = (float *)(A + 16646144); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
+  float *line21_log_softmax_t35 = (float *)(A + 16744448); /* [32, 96] */
+  float *d_line21_sum_to_t35 = (float *)(A + 16622080); /* [32, 1] */
+  float *d_line21_mul_t35 = (float *)(A + 16732160); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
+  float *line21_log_softmax_t36 = (float *)(A + 16781312); /* [32, 96] */
+  float *d_line21_sum_to_t36 = (float *)(A + 16622208); /* [32, 1] */
+  float *d_line21_mul_t36 = (float *)(A + 16719872); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
+  float *line21_log_softmax_t37 = (float *)(A + 16818176); /* [32, 96] */
+  float *d_line21_sum_to_t37 = (float *)(A + 16622336); /* [32, 1] */
+  float *d_line21_mul_t37 = (float *)(A + 16805888); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t37, d_line21_sum_to_t37, d_line21_mul_t37, d_line21_sub_stack + 113664);
+  float *line21_log_softmax_t38 = (float *)(A + 16855040); /* [32, 96] */
+  float *d_line21_sum_to_t38 = (float *)(A + 16622464); /* [32, 1] */
+  float *d_line21_mul_t38 = (float *)(A + 16793600); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t38, d_line21_sum_to_t38, d_line21_mul_t38, d_line21_sub_stack + 116736);
+  float *line21_log_softmax_t39 = (float *)(A + 16891904); /* [32, 96] */
+  float *d_line21_sum_to_t39 = (float *)(A + 16622592); /* [32, 1] */
+  float *d_line21_mul_t39 = (float *)(A + 16879616); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t39, d_line21_sum_to_t39, d_line21_mul_t39, d_line21_sub_stack + 119808);
+  float *line21_log_softmax_t40 = (float *)(A + 16928768); /* [32, 96] */
+  float *d_line21_sum_to_t40 = (float *)(A + 16622720); /* [32, 1] */
+  float *d_line21_mul_t40 = (float *)(A + 16867328); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t40, d_line21_sum_to_t40, d_line21_mul_t40, d_line21_sub_stack + 122880);
+  float *line21_log_softmax_t41 = (float *)(A + 16965632); /* [32, 96] */
+  float *d_line21_sum_to_t41 = (float *)(A + 16622848); /* [32, 1] */
+  float *d_line21_mul_t41 = (float *)(A + 16953344); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t41, d_line21_sum_to_t41, d_line21_mul_t41, d_line21_sub_stack + 125952);
+  float *line21_log_softmax_t42 = (float *)(A + 17002496); /* [32, 96] */
+  float *d_line21_sum_to_t42 = (float *)(A + 16622976); /* [32, 1] */
+  float *d_line21_mul_t42 = (float *)(A + 16941056); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t42, d_line21_sum_to_t42, d_line21_mul_t42, d_line21_sub_stack + 129024);
+  float *line21_log_softmax_t43 = (float *)(A + 17039360); /* [32, 96] */
+  float *d_line21_sum_to_t43 = (float *)(A + 16623104); /* [32, 1] */
+  float *d_line21_mul_t43 = (float *)(A + 17027072); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t43, d_line21_sum_to_t43, d_line21_mul_t43, d_line21_sub_stack + 132096);
+  float *line21_log_softmax_t44 = (float *)(A + 17076224); /* [32, 96] */
+  float *d_line21_sum_to_t44 = (float *)(A + 16623232); /* [32, 1] */
+  float *d_line21_mul_t44 = (float *)(A + 17014784); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t44, d_line21_sum_to_t44, d_line21_mul_t44, d_line21_sub_stack + 135168);
+  float *line21_log_softmax_t45 = (float *)(A + 17113088); /* [32, 96] */
+  float *d_line21_sum_to_t45 = (float *)(A + 16623360); /* [32, 1] */
+  float *d_line21_mul_t45 = (float *)(A + 17100800); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t45, d_line21_sum_to_t45, d_line21_mul_t45, d_line21_sub_stack + 138240);
+  float *line21_log_softmax_t46 = (float *)(A + 17149952); /* [32, 96] */
+  float *d_line21_sum_to_t46 = (float *)(A + 16623488); /* [32, 1] */
+  float *d_line21_mul_t46 = (float *)(A + 17088512); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t46, d_line21_sum_to_t46, d_line21_mul_t46, d_line21_sub_stack + 141312);
+  float *line21_log_softmax_t47 = (float *)(A + 17186816); /* [32, 96] */
+  float *d_line21_sum_to_t47 = (float *)(A + 16623616); /* [32, 1] */
+  float *d_line21_mul_t47 = (float *)(A + 17174528); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t47, d_line21_sum_to_t47, d_line21_mul_t47, d_line21_sub_stack + 144384);
+  float *line21_log_softmax_t48 = (float *)(A + 17223680); /* [32, 96] */
+  float *d_line21_sum_to_t48 = (float *)(A + 16623744); /* [32, 1] */
+  float *d_line21_mul_t48 = (float *)(A + 17162240); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t48, d_line21_sum_to_t48, d_line21_mul_t48, d_line21_sub_stack + 147456);
+  float *line21_log_softmax_t49 = (float *)(A + 17260544); /* [32, 96] */
+  float *d_line21_sum_to_t49 = (float *)(A + 16623872); /* [32, 1] */
+  float *d_line21_mul_t49 = (float *)(A + 17248256); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t49, d_line21_sum_to_t49, d_line21_mul_t49, d_line21_sub_stack + 150528);
+  float *line21_log_softmax_t50 = (float *)(A + 17297408); /* [32, 96] */
+  float *d_line21_sum_to_t50 = (float *)(A + 16624000); /* [32, 1] */
+  float *d_line21_mul_t50 = (float *)(A + 17235968); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t50, d_line21_sum_to_t50, d_line21_mul_t50, d_line21_sub_stack + 153600);
+  float *line21_log_softmax_t51 = (float *)(A + 17334272); /* [32, 96] */
+  float *d_line21_sum_to_t51 = (float *)(A + 16624128); /* [32, 1] */
+  float *d_line21_mul_t51 = (float *)(A + 17321984); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t51, d_line21_sum_to_t51, d_line21_mul_t51, d_line21_sub_stack + 156672);
+  float *line21_log_softmax_t52 = (float *)(A + 17371136); /* [32, 96] */
+  float *d_line21_sum_to_t52 = (float *)(A + 16624256); /* [32, 1] */
+  float *d_line21_mul_t52 = (float *)(A + 17309696); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t52, d_line21_sum_to_t52, d_line21_mul_t52, d_line21_sub_stack + 159744);
+  float *line21_log_softmax_t53 = (float *)(A + 17408000); /* [32, 96] */
+  float *d_line21_sum_to_t53 = (float *)(A + 16624384); /* [32, 1] */
+  float *d_line21_mul_t53 = (float *)(A + 17395712); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t53, d_line21_sum_to_t53, d_line21_mul_t53, d_line21_sub_stack + 162816);
+  float *line21_log_softmax_t54 = (float *)(A + 17444864); /* [32, 96] */
+  float *d_line21_sum_to_t54 = (float *)(A + 16624512); /* [32, 1] */
+  float *d_line21_mul_t54 = (float *)(A + 17383424); /* [32, 96] */
+  k31_exp_mul_sub(line21_log_softmax_t54, d_line21_sum_to_t54, d_line21_mul_t54, d_line21_sub_stack + 165888);
   float *line21_log_softmax_t55 = (float *)(A + 17481728); /* [32, 96] */
   float *d_line21_sum_to_t55 = (float *)(A + 16624640); /* [32, 1] */
   float *d_line21_mul_t55 = (float *)(A + 17469440); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 679936); /* [64, 32, 96] */
   k31_exp_mul_sub(line21_log_softmax_t55, d_line21_sum_to_t55, d_line21_mul_t55, d_line21_sub_stack + 168960);
   float *line21_log_softmax_t56 = (float *)(A + 17518592); /* [32, 96] */
   float *d_line21_sum_to_t56 = (float *)(A + 16624768); /* [32, 1] */
@@ -11242,6 +11804,11 @@ static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t61_3 = (float *)(A + 15773696); /* [32, 256] */
   float *d_lstm1_mul_t62_4 = (float *)(A + 16449536); /* [32, 256] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t63, d_dense1_matmul_weight + 507904, lstm1_sigmoid_t62_3, d_lstm1_sub_t62, d_lstm1_mul_t63_4, lstm1_sigmoid_t62_2, lstm1_tanh_t62, d_lstm1_mul_t62, lstm1_add_t61_3, d_lstm1_mul_t62_2, lstm1_sigmoid_t62, d_lstm1_sub_t62_2, lstm1_tanh_t62_2, d_lstm1_mul_t62_3, d_lstm1_mul_t62_4, d_lstm1_mul_concat_stack + 2031616, d_lstm1_mul_concat_stack + 2031872, d_lstm1_mul_concat_stack + 2032128, d_lstm1_mul_concat_stack + 2032384);
+}
+
+static void charlm_lstm_train_step_17(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19873792); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t62 = (float *)(A + 15773696); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 2031616, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t62);
   float *lstm1_tanh_t61_2 = (float *)(A + 15806464); /* [32, 256] */
@@ -11259,6 +11826,8 @@ static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_
   float *lstm1_sigmoid_t61_3 = (float *)(A + 15708160); /* [32, 256] */
   float *d_lstm1_mul_t61_3 = (float *)(A + 16302080); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t61_3, d_lstm1_mul_t61_3);
+  float *d_dense1_matmul_weight = (float *)(A + 17776640); /* [2048, 256] */
+  float *d_lstm1_mul_t62_4 = (float *)(A + 16449536); /* [32, 256] */
   float *lstm1_add_t60_3 = (float *)(A + 15577088); /* [32, 256] */
   float *d_lstm1_mul_t61_4 = (float *)(A + 16375808); /* [32, 256] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t62, d_dense1_matmul_weight + 499712, lstm1_sigmoid_t61_3, d_lstm1_sub_t61, d_lstm1_mul_t62_4, lstm1_sigmoid_t61_2, lstm1_tanh_t61, d_lstm1_mul_t61, lstm1_add_t60_3, d_lstm1_mul_t61_2, lstm1_sigmoid_t61, d_lstm1_sub_t61_2, lstm1_tanh_t61_2, d_lstm1_mul_t61_3, d_lstm1_mul_t61_4, d_lstm1_mul_concat_stack + 1998848, d_lstm1_mul_concat_stack + 1999104, d_lstm1_mul_concat_stack + 1999360, d_lstm1_mul_concat_stack + 1999616);
@@ -11436,11 +12005,27 @@ static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_
   float *lstm1_tanh_t52 = (float *)(A + 13873152); /* [32, 256] */
   float *d_lstm1_sub_t52_2 = (float *)(A + 16228352); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t52, d_lstm1_sub_t52_2);
+}
+
+static void charlm_lstm_train_step_18(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t52_3 = (float *)(A + 13938688); /* [32, 256] */
   float *d_lstm1_mul_t52_3 = (float *)(A + 16302080); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t52_3, d_lstm1_mul_t52_3);
+  float *d_lstm1_matmul_weight_hh_t53 = (float *)(A + 14004224); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17776640); /* [2048, 256] */
+  float *d_lstm1_sub_t52 = (float *)(A + 143360); /* [32, 256] */
+  float *d_lstm1_mul_t53_4 = (float *)(A + 16375808); /* [32, 256] */
+  float *lstm1_sigmoid_t52_2 = (float *)(A + 13971456); /* [32, 256] */
+  float *lstm1_tanh_t52 = (float *)(A + 13873152); /* [32, 256] */
+  float *d_lstm1_mul_t52 = (float *)(A + 331840); /* [32, 256] */
   float *lstm1_add_t51_3 = (float *)(A + 13807616); /* [32, 256] */
+  float *d_lstm1_mul_t52_2 = (float *)(A + 1810432); /* [32, 256] */
+  float *lstm1_sigmoid_t52 = (float *)(A + 13905920); /* [32, 256] */
+  float *d_lstm1_sub_t52_2 = (float *)(A + 16228352); /* [32, 256] */
+  float *lstm1_tanh_t52_2 = (float *)(A + 14036992); /* [32, 256] */
   float *d_lstm1_mul_t52_4 = (float *)(A + 16449536); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19873792); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t53, d_dense1_matmul_weight + 425984, lstm1_sigmoid_t52_3, d_lstm1_sub_t52, d_lstm1_mul_t53_4, lstm1_sigmoid_t52_2, lstm1_tanh_t52, d_lstm1_mul_t52, lstm1_add_t51_3, d_lstm1_mul_t52_2, lstm1_sigmoid_t52, d_lstm1_sub_t52_2, lstm1_tanh_t52_2, d_lstm1_mul_t52_3, d_lstm1_mul_t52_4, d_lstm1_mul_concat_stack + 1703936, d_lstm1_mul_concat_stack + 1704192, d_lstm1_mul_concat_stack + 1704448, d_lstm1_mul_concat_stack + 1704704);
   float *d_lstm1_matmul_weight_hh_t52 = (float *)(A + 13807616); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 1703936, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t52);
@@ -11616,11 +12201,27 @@ static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_
   float *lstm1_tanh_t43 = (float *)(A + 12103680); /* [32, 256] */
   float *d_lstm1_sub_t43_2 = (float *)(A + 16228352); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t43, d_lstm1_sub_t43_2);
+}
+
+static void charlm_lstm_train_step_19(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t43_3 = (float *)(A + 12169216); /* [32, 256] */
   float *d_lstm1_mul_t43_3 = (float *)(A + 16302080); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t43_3, d_lstm1_mul_t43_3);
+  float *d_lstm1_matmul_weight_hh_t44 = (float *)(A + 12234752); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17776640); /* [2048, 256] */
+  float *d_lstm1_sub_t43 = (float *)(A + 143360); /* [32, 256] */
+  float *d_lstm1_mul_t44_4 = (float *)(A + 16449536); /* [32, 256] */
+  float *lstm1_sigmoid_t43_2 = (float *)(A + 12201984); /* [32, 256] */
+  float *lstm1_tanh_t43 = (float *)(A + 12103680); /* [32, 256] */
+  float *d_lstm1_mul_t43 = (float *)(A + 331840); /* [32, 256] */
   float *lstm1_add_t42_3 = (float *)(A + 12038144); /* [32, 256] */
+  float *d_lstm1_mul_t43_2 = (float *)(A + 1810432); /* [32, 256] */
+  float *lstm1_sigmoid_t43 = (float *)(A + 12136448); /* [32, 256] */
+  float *d_lstm1_sub_t43_2 = (float *)(A + 16228352); /* [32, 256] */
+  float *lstm1_tanh_t43_2 = (float *)(A + 12267520); /* [32, 256] */
   float *d_lstm1_mul_t43_4 = (float *)(A + 16375808); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19873792); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t44, d_dense1_matmul_weight + 352256, lstm1_sigmoid_t43_3, d_lstm1_sub_t43, d_lstm1_mul_t44_4, lstm1_sigmoid_t43_2, lstm1_tanh_t43, d_lstm1_mul_t43, lstm1_add_t42_3, d_lstm1_mul_t43_2, lstm1_sigmoid_t43, d_lstm1_sub_t43_2, lstm1_tanh_t43_2, d_lstm1_mul_t43_3, d_lstm1_mul_t43_4, d_lstm1_mul_concat_stack + 1409024, d_lstm1_mul_concat_stack + 1409280, d_lstm1_mul_concat_stack + 1409536, d_lstm1_mul_concat_stack + 1409792);
   float *d_lstm1_matmul_weight_hh_t43 = (float *)(A + 12038144); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 1409024, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t43);
@@ -11744,10 +12345,6 @@ static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t38, d_dense1_matmul_weight + 303104, lstm1_sigmoid_t37_3, d_lstm1_sub_t37, d_lstm1_mul_t38_4, lstm1_sigmoid_t37_2, lstm1_tanh_t37, d_lstm1_mul_t37, lstm1_add_t36_3, d_lstm1_mul_t37_2, lstm1_sigmoid_t37, d_lstm1_sub_t37_2, lstm1_tanh_t37_2, d_lstm1_mul_t37_3, d_lstm1_mul_t37_4, d_lstm1_mul_concat_stack + 1212416, d_lstm1_mul_concat_stack + 1212672, d_lstm1_mul_concat_stack + 1212928, d_lstm1_mul_concat_stack + 1213184);
   float *d_lstm1_matmul_weight_hh_t37 = (float *)(A + 10858496); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 1212416, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t37);
-}
-
-static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_tanh_t36_2 = (float *)(A + 10891264); /* [32, 256] */
   float *d_lstm1_sub_t36 = (float *)(A + 143360); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t36_2, d_lstm1_sub_t36);
@@ -11763,12 +12360,8 @@ static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_
   float *lstm1_sigmoid_t36_3 = (float *)(A + 10792960); /* [32, 256] */
   float *d_lstm1_mul_t36_3 = (float *)(A + 16302080); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t36_3, d_lstm1_mul_t36_3);
-  float *d_lstm1_matmul_weight_hh_t37 = (float *)(A + 10858496); /* [32, 256] */
-  float *d_dense1_matmul_weight = (float *)(A + 17776640); /* [2048, 256] */
-  float *d_lstm1_mul_t37_4 = (float *)(A + 16375808); /* [32, 256] */
   float *lstm1_add_t35_3 = (float *)(A + 10661888); /* [32, 256] */
   float *d_lstm1_mul_t36_4 = (float *)(A + 16449536); /* [32, 256] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 19873792); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t37, d_dense1_matmul_weight + 294912, lstm1_sigmoid_t36_3, d_lstm1_sub_t36, d_lstm1_mul_t37_4, lstm1_sigmoid_t36_2, lstm1_tanh_t36, d_lstm1_mul_t36, lstm1_add_t35_3, d_lstm1_mul_t36_2, lstm1_sigmoid_t36, d_lstm1_sub_t36_2, lstm1_tanh_t36_2, d_lstm1_mul_t36_3, d_lstm1_mul_t36_4, d_lstm1_mul_concat_stack + 1179648, d_lstm1_mul_concat_stack + 1179904, d_lstm1_mul_concat_stack + 1180160, d_lstm1_mul_concat_stack + 1180416);
   float *d_lstm1_matmul_weight_hh_t36 = (float *)(A + 10661888); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 1179648, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t36);
@@ -11804,11 +12397,27 @@ static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_
   float *lstm1_tanh_t34 = (float *)(A + 10334208); /* [32, 256] */
   float *d_lstm1_sub_t34_2 = (float *)(A + 16228352); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t34, d_lstm1_sub_t34_2);
+}
+
+static void charlm_lstm_train_step_20(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t34_3 = (float *)(A + 10399744); /* [32, 256] */
   float *d_lstm1_mul_t34_3 = (float *)(A + 16302080); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t34_3, d_lstm1_mul_t34_3);
+  float *d_lstm1_matmul_weight_hh_t35 = (float *)(A + 10465280); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17776640); /* [2048, 256] */
+  float *d_lstm1_sub_t34 = (float *)(A + 143360); /* [32, 256] */
+  float *d_lstm1_mul_t35_4 = (float *)(A + 16375808); /* [32, 256] */
+  float *lstm1_sigmoid_t34_2 = (float *)(A + 10432512); /* [32, 256] */
+  float *lstm1_tanh_t34 = (float *)(A + 10334208); /* [32, 256] */
+  float *d_lstm1_mul_t34 = (float *)(A + 331840); /* [32, 256] */
   float *lstm1_add_t33_3 = (float *)(A + 10268672); /* [32, 256] */
+  float *d_lstm1_mul_t34_2 = (float *)(A + 1810432); /* [32, 256] */
+  float *lstm1_sigmoid_t34 = (float *)(A + 10366976); /* [32, 256] */
+  float *d_lstm1_sub_t34_2 = (float *)(A + 16228352); /* [32, 256] */
+  float *lstm1_tanh_t34_2 = (float *)(A + 10498048); /* [32, 256] */
   float *d_lstm1_mul_t34_4 = (float *)(A + 16449536); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19873792); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t35, d_dense1_matmul_weight + 278528, lstm1_sigmoid_t34_3, d_lstm1_sub_t34, d_lstm1_mul_t35_4, lstm1_sigmoid_t34_2, lstm1_tanh_t34, d_lstm1_mul_t34, lstm1_add_t33_3, d_lstm1_mul_t34_2, lstm1_sigmoid_t34, d_lstm1_sub_t34_2, lstm1_tanh_t34_2, d_lstm1_mul_t34_3, d_lstm1_mul_t34_4, d_lstm1_mul_concat_stack + 1114112, d_lstm1_mul_concat_stack + 1114368, d_lstm1_mul_concat_stack + 1114624, d_lstm1_mul_concat_stack + 1114880);
   float *d_lstm1_matmul_weight_hh_t34 = (float *)(A + 10268672); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 1114112, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t34);
@@ -11984,11 +12593,27 @@ static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_
   float *lstm1_tanh_t25 = (float *)(A + 8564736); /* [32, 256] */
   float *d_lstm1_sub_t25_2 = (float *)(A + 16228352); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t25, d_lstm1_sub_t25_2);
+}
+
+static void charlm_lstm_train_step_21(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t25_3 = (float *)(A + 8630272); /* [32, 256] */
   float *d_lstm1_mul_t25_3 = (float *)(A + 16302080); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t25_3, d_lstm1_mul_t25_3);
+  float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 8695808); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17776640); /* [2048, 256] */
+  float *d_lstm1_sub_t25 = (float *)(A + 143360); /* [32, 256] */
+  float *d_lstm1_mul_t26_4 = (float *)(A + 16449536); /* [32, 256] */
+  float *lstm1_sigmoid_t25_2 = (float *)(A + 8663040); /* [32, 256] */
+  float *lstm1_tanh_t25 = (float *)(A + 8564736); /* [32, 256] */
+  float *d_lstm1_mul_t25 = (float *)(A + 331840); /* [32, 256] */
   float *lstm1_add_t24_3 = (float *)(A + 8499200); /* [32, 256] */
+  float *d_lstm1_mul_t25_2 = (float *)(A + 1810432); /* [32, 256] */
+  float *lstm1_sigmoid_t25 = (float *)(A + 8597504); /* [32, 256] */
+  float *d_lstm1_sub_t25_2 = (float *)(A + 16228352); /* [32, 256] */
+  float *lstm1_tanh_t25_2 = (float *)(A + 8728576); /* [32, 256] */
   float *d_lstm1_mul_t25_4 = (float *)(A + 16375808); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19873792); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t26, d_dense1_matmul_weight + 204800, lstm1_sigmoid_t25_3, d_lstm1_sub_t25, d_lstm1_mul_t26_4, lstm1_sigmoid_t25_2, lstm1_tanh_t25, d_lstm1_mul_t25, lstm1_add_t24_3, d_lstm1_mul_t25_2, lstm1_sigmoid_t25, d_lstm1_sub_t25_2, lstm1_tanh_t25_2, d_lstm1_mul_t25_3, d_lstm1_mul_t25_4, d_lstm1_mul_concat_stack + 819200, d_lstm1_mul_concat_stack + 819456, d_lstm1_mul_concat_stack + 819712, d_lstm1_mul_concat_stack + 819968);
   float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 8499200); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 819200, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t25);
@@ -12164,11 +12789,27 @@ static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_
   float *lstm1_tanh_t16 = (float *)(A + 6795264); /* [32, 256] */
   float *d_lstm1_sub_t16_2 = (float *)(A + 16228352); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t16, d_lstm1_sub_t16_2);
+}
+
+static void charlm_lstm_train_step_22(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t16_3 = (float *)(A + 6860800); /* [32, 256] */
   float *d_lstm1_mul_t16_3 = (float *)(A + 16302080); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t16_3, d_lstm1_mul_t16_3);
+  float *d_lstm1_matmul_weight_hh_t17 = (float *)(A + 6926336); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17776640); /* [2048, 256] */
+  float *d_lstm1_sub_t16 = (float *)(A + 143360); /* [32, 256] */
+  float *d_lstm1_mul_t17_4 = (float *)(A + 16375808); /* [32, 256] */
+  float *lstm1_sigmoid_t16_2 = (float *)(A + 6893568); /* [32, 256] */
+  float *lstm1_tanh_t16 = (float *)(A + 6795264); /* [32, 256] */
+  float *d_lstm1_mul_t16 = (float *)(A + 331840); /* [32, 256] */
   float *lstm1_add_t15_3 = (float *)(A + 6729728); /* [32, 256] */
+  float *d_lstm1_mul_t16_2 = (float *)(A + 1810432); /* [32, 256] */
+  float *lstm1_sigmoid_t16 = (float *)(A + 6828032); /* [32, 256] */
+  float *d_lstm1_sub_t16_2 = (float *)(A + 16228352); /* [32, 256] */
+  float *lstm1_tanh_t16_2 = (float *)(A + 6959104); /* [32, 256] */
   float *d_lstm1_mul_t16_4 = (float *)(A + 16449536); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19873792); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t17, d_dense1_matmul_weight + 131072, lstm1_sigmoid_t16_3, d_lstm1_sub_t16, d_lstm1_mul_t17_4, lstm1_sigmoid_t16_2, lstm1_tanh_t16, d_lstm1_mul_t16, lstm1_add_t15_3, d_lstm1_mul_t16_2, lstm1_sigmoid_t16, d_lstm1_sub_t16_2, lstm1_tanh_t16_2, d_lstm1_mul_t16_3, d_lstm1_mul_t16_4, d_lstm1_mul_concat_stack + 524288, d_lstm1_mul_concat_stack + 524544, d_lstm1_mul_concat_stack + 524800, d_lstm1_mul_concat_stack + 525056);
   float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 6729728); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 524288, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t16);
@@ -12324,27 +12965,11 @@ static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_
   float *lstm1_tanh_t8 = (float *)(A + 5222400); /* [32, 256] */
   float *d_lstm1_sub_t8_2 = (float *)(A + 16228352); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t8, d_lstm1_sub_t8_2);
-}
-
-static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t8_3 = (float *)(A + 5287936); /* [32, 256] */
   float *d_lstm1_mul_t8_3 = (float *)(A + 16302080); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t8_3, d_lstm1_mul_t8_3);
-  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 5353472); /* [32, 256] */
-  float *d_dense1_matmul_weight = (float *)(A + 17776640); /* [2048, 256] */
-  float *d_lstm1_sub_t8 = (float *)(A + 143360); /* [32, 256] */
-  float *d_lstm1_mul_t9_4 = (float *)(A + 16375808); /* [32, 256] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 5320704); /* [32, 256] */
-  float *lstm1_tanh_t8 = (float *)(A + 5222400); /* [32, 256] */
-  float *d_lstm1_mul_t8 = (float *)(A + 331840); /* [32, 256] */
   float *lstm1_add_t7_3 = (float *)(A + 5156864); /* [32, 256] */
-  float *d_lstm1_mul_t8_2 = (float *)(A + 1810432); /* [32, 256] */
-  float *lstm1_sigmoid_t8 = (float *)(A + 5255168); /* [32, 256] */
-  float *d_lstm1_sub_t8_2 = (float *)(A + 16228352); /* [32, 256] */
-  float *lstm1_tanh_t8_2 = (float *)(A + 5386240); /* [32, 256] */
   float *d_lstm1_mul_t8_4 = (float *)(A + 16449536); /* [32, 256] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 19873792); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t9, d_dense1_matmul_weight + 65536, lstm1_sigmoid_t8_3, d_lstm1_sub_t8, d_lstm1_mul_t9_4, lstm1_sigmoid_t8_2, lstm1_tanh_t8, d_lstm1_mul_t8, lstm1_add_t7_3, d_lstm1_mul_t8_2, lstm1_sigmoid_t8, d_lstm1_sub_t8_2, lstm1_tanh_t8_2, d_lstm1_mul_t8_3, d_lstm1_mul_t8_4, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262400, d_lstm1_mul_concat_stack + 262656, d_lstm1_mul_concat_stack + 262912);
   float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 5156864); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 262144, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8);
@@ -12360,11 +12985,27 @@ static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm
   float *lstm1_tanh_t7 = (float *)(A + 5025792); /* [32, 256] */
   float *d_lstm1_sub_t7_2 = (float *)(A + 16228352); /* [32, 256] */
   k33_mul_sub(lstm1_tanh_t7, d_lstm1_sub_t7_2);
+}
+
+static void charlm_lstm_train_step_23(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t7_3 = (float *)(A + 5091328); /* [32, 256] */
   float *d_lstm1_mul_t7_3 = (float *)(A + 16302080); /* [32, 256] */
   k34_sub_mul(lstm1_sigmoid_t7_3, d_lstm1_mul_t7_3);
+  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 5156864); /* [32, 256] */
+  float *d_dense1_matmul_weight = (float *)(A + 17776640); /* [2048, 256] */
+  float *d_lstm1_sub_t7 = (float *)(A + 143360); /* [32, 256] */
+  float *d_lstm1_mul_t8_4 = (float *)(A + 16449536); /* [32, 256] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 5124096); /* [32, 256] */
+  float *lstm1_tanh_t7 = (float *)(A + 5025792); /* [32, 256] */
+  float *d_lstm1_mul_t7 = (float *)(A + 331840); /* [32, 256] */
   float *lstm1_add_t6_3 = (float *)(A + 4960256); /* [32, 256] */
+  float *d_lstm1_mul_t7_2 = (float *)(A + 1810432); /* [32, 256] */
+  float *lstm1_sigmoid_t7 = (float *)(A + 5058560); /* [32, 256] */
+  float *d_lstm1_sub_t7_2 = (float *)(A + 16228352); /* [32, 256] */
+  float *lstm1_tanh_t7_2 = (float *)(A + 5189632); /* [32, 256] */
   float *d_lstm1_mul_t7_4 = (float *)(A + 16375808); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19873792); /* [64, 32, 1024] */
   k38_addn_mul_mul(d_lstm1_matmul_weight_hh_t8, d_dense1_matmul_weight + 57344, lstm1_sigmoid_t7_3, d_lstm1_sub_t7, d_lstm1_mul_t8_4, lstm1_sigmoid_t7_2, lstm1_tanh_t7, d_lstm1_mul_t7, lstm1_add_t6_3, d_lstm1_mul_t7_2, lstm1_sigmoid_t7, d_lstm1_sub_t7_2, lstm1_tanh_t7_2, d_lstm1_mul_t7_3, d_lstm1_mul_t7_4, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229632, d_lstm1_mul_concat_stack + 229888, d_lstm1_mul_concat_stack + 230144);
   float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 4960256); /* [32, 256] */
   k37_matmul(d_lstm1_mul_concat_stack + 229376, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7);
@@ -12544,10 +13185,20 @@ static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm
   k48_sum_to(d_line21_sub_stack, d_dense1_sum_to);
   float *opt_mul_5 = (float *)(A + 16626176); /* [96] */
   k68_mul(d_dense1_sum_to, opt_mul_5);
+}
+
+static void charlm_lstm_train_step_24(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *opt_mul_5 = (float *)(A + 16626176); /* [96] */
   float *opt_sum_to_5 = (float *)(A + 274368); /* [] */
   k69_sum_to(opt_mul_5, opt_sum_to_5);
+  float *opt_sum_to = (float *)(A + 274048); /* [] */
+  float *opt_sum_to_2 = (float *)(A + 274176); /* [] */
+  float *opt_sum_to_3 = (float *)(A + 274240); /* [] */
+  float *opt_sum_to_4 = (float *)(A + 274304); /* [] */
   float *opt_min = (float *)(A + 16626176); /* [] */
   k70_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
+  float *d_lstm1_transpose = (float *)(A + 18169856); /* [1024, 96] */
   float *opt_lstm1_weight_ih_mul = (float *)(A + 17776640); /* [1024, 96] */
   float *opt_lstm1_weight_ih_mul_2 = (float *)(A + 667648); /* [1024, 96] */
   k71_mul_mul(d_lstm1_transpose, opt_min, opt_lstm1_weight_ih_mul, opt_lstm1_weight_ih_mul_2);
@@ -12561,6 +13212,7 @@ static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm
   k74_mul_add_sqrt(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_lstm1_weight_ih_mul_3, opt_sqrt, new_opt_lstm1_weight_ih_exp_avg_sq, opt_lstm1_weight_ih_add);
   float *opt_div = (float *)(A + 274240); /* [] */
   k75_pow_sub_div(new_opt_step, opt_div);
+  float *d_lstm1_matmul = (float *)(A + 18563072); /* [1024, 256] */
   float *opt_lstm1_weight_hh_mul = (float *)(A + 1847296); /* [1024, 256] */
   float *opt_lstm1_weight_hh_mul_2 = (float *)(A + 2895872); /* [1024, 256] */
   k76_mul_mul(d_lstm1_matmul, opt_min, opt_lstm1_weight_hh_mul, opt_lstm1_weight_hh_mul_2);
@@ -12569,6 +13221,7 @@ static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm
   float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 1847296); /* [1024, 256] */
   float *opt_lstm1_weight_hh_add = (float *)(A + 19611648); /* [1024, 256] */
   k78_mul_add_sqrt(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_lstm1_weight_hh_mul_3, opt_sqrt, new_opt_lstm1_weight_hh_exp_avg_sq, opt_lstm1_weight_hh_add);
+  float *d_lstm1_sum_to = (float *)(A + 16621696); /* [1024] */
   float *opt_mul_6 = (float *)(A + 16626240); /* [1024] */
   float *opt_mul_7 = (float *)(A + 180224); /* [1024] */
   k79_mul_mul(d_lstm1_sum_to, opt_min, opt_mul_6, opt_mul_7);
@@ -12580,6 +13233,7 @@ static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm
   float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 188416); /* [1024] */
   float *opt_lstm1_bias_hh_add = (float *)(A + 217088); /* [1024] */
   k81_mul_add_sqrt(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_mul_8, opt_sqrt, new_opt_lstm1_bias_hh_exp_avg_sq, opt_lstm1_bias_hh_add);
+  float *d_dense1_matmul = (float *)A; /* [96, 256] */
   float *opt_dense1_weight_mul = (float *)(A + 3977216); /* [96, 256] */
   float *opt_dense1_weight_mul_2 = (float *)(A + 4075520); /* [96, 256] */
   k82_mul_mul(d_dense1_matmul, opt_min, opt_dense1_weight_mul, opt_dense1_weight_mul_2);
@@ -12588,6 +13242,7 @@ static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm
   float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 3977216); /* [96, 256] */
   float *opt_dense1_weight_add = (float *)(A + 4173824); /* [96, 256] */
   k84_mul_add_sqrt(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, opt_dense1_weight_mul_3, opt_sqrt, new_opt_dense1_weight_exp_avg_sq, opt_dense1_weight_add);
+  float *d_dense1_sum_to = (float *)(A + 16625792); /* [96] */
   float *opt_dense1_bias_mul = (float *)(A + 16630336); /* [96] */
   float *opt_dense1_bias_mul_2 = (float *)(A + 16630720); /* [96] */
   k85_mul_mul(d_dense1_sum_to, opt_min, opt_dense1_bias_mul, opt_dense1_bias_mul_2);
@@ -12728,21 +13383,37 @@ static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm
   float *line22_mul_t63 = (float *)(A + 273984); /* [] */
   float *metric_accuracy = (float *)(A + 270016); /* [] */
   k50_mul_addn_mul(line22_sum_to_t0, line22_mul_t1, line22_mul_t2, line22_mul_t3, line22_mul_t4, line22_mul_t5, line22_mul_t6, line22_mul_t7, line22_mul_t8, line22_mul_t9, line22_mul_t10, line22_mul_t11, line22_mul_t12, line22_mul_t13, line22_mul_t14, line22_mul_t15, line22_mul_t16, line22_mul_t17, line22_mul_t18, line22_mul_t19, line22_mul_t20, line22_mul_t21, line22_mul_t22, line22_mul_t23, line22_mul_t24, line22_mul_t25, line22_mul_t26, line22_mul_t27, line22_mul_t28, line22_mul_t29, line22_mul_t30, line22_mul_t31, line22_mul_t32, line22_mul_t33, line22_mul_t34, line22_mul_t35, line22_mul_t36, line22_mul_t37, line22_mul_t38, line22_mul_t39, line22_mul_t40, line22_mul_t41, line22_mul_t42, line22_mul_t43, line22_mul_t44, line22_mul_t45, line22_mul_t46, line22_mul_t47, line22_mul_t48, line22_mul_t49, line22_mul_t50, line22_mul_t51, line22_mul_t52, line22_mul_t53, line22_mul_t54, line22_mul_t55, line22_mul_t56, line22_mul_t57, line22_mul_t58, line22_mul_t59, line22_mul_t60, line22_mul_t61, line22_mul_t62, line22_mul_t63, metric_accuracy);
+}
+
+static void charlm_lstm_train_step_25(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *opt_lstm1_weight_ih_mul_2 = (float *)(A + 667648); /* [1024, 96] */
+  float *opt_lstm1_weight_ih_add = (float *)(A + 1060864); /* [1024, 96] */
+  float *opt_div = (float *)(A + 274240); /* [] */
   float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 18169856); /* [1024, 96] */
   float *new_lstm1_weight_ih = (float *)(A + 18563072); /* [1024, 96] */
   k88_mul_add_div(P + 387184 /* opt.lstm1.weight_ih.exp_avg */, opt_lstm1_weight_ih_mul_2, opt_lstm1_weight_ih_add, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_lstm1_weight_ih);
+  float *opt_lstm1_weight_hh_mul_2 = (float *)(A + 2895872); /* [1024, 256] */
+  float *opt_lstm1_weight_hh_add = (float *)(A + 19611648); /* [1024, 256] */
   float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 20660224); /* [1024, 256] */
   float *new_lstm1_weight_hh = (float *)(A + 21708800); /* [1024, 256] */
   k89_mul_add_div(P + 583792 /* opt.lstm1.weight_hh.exp_avg */, opt_lstm1_weight_hh_mul_2, opt_lstm1_weight_hh_add, opt_div, P + 98304 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_lstm1_weight_hh);
+  float *opt_mul_7 = (float *)(A + 180224); /* [1024] */
+  float *opt_lstm1_bias_ih_add = (float *)(A + 184320); /* [1024] */
   float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 16621696); /* [1024] */
   float *new_lstm1_bias_ih = (float *)(A + 221184); /* [1024] */
   k90_mul_add_div(P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, opt_mul_7, opt_lstm1_bias_ih_add, opt_div, P + 360448 /* lstm1.bias_ih */, new_opt_lstm1_bias_ih_exp_avg, new_lstm1_bias_ih);
+  float *opt_lstm1_bias_hh_add = (float *)(A + 217088); /* [1024] */
   float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 184320); /* [1024] */
   float *new_lstm1_bias_hh = (float *)(A + 225280); /* [1024] */
   k90_mul_add_div(P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, opt_mul_7, opt_lstm1_bias_hh_add, opt_div, P + 361472 /* lstm1.bias_hh */, new_opt_lstm1_bias_hh_exp_avg, new_lstm1_bias_hh);
+  float *opt_dense1_weight_mul_2 = (float *)(A + 4075520); /* [96, 256] */
+  float *opt_dense1_weight_add = (float *)(A + 4173824); /* [96, 256] */
   float *new_opt_dense1_weight_exp_avg = (float *)(A + 4272128); /* [96, 256] */
   float *new_dense1_weight = (float *)A; /* [96, 256] */
   k91_mul_add_div(P + 1112176 /* opt.dense1.weight.exp_avg */, opt_dense1_weight_mul_2, opt_dense1_weight_add, opt_div, P + 362496 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_dense1_weight);
+  float *opt_dense1_bias_mul_2 = (float *)(A + 16630720); /* [96] */
+  float *opt_dense1_bias_add = (float *)(A + 16631488); /* [96] */
   float *new_opt_dense1_bias_exp_avg = (float *)(A + 16631104); /* [96] */
   float *new_dense1_bias = (float *)(A + 16625792); /* [96] */
   k92_mul_add_div(P + 1161328 /* opt.dense1.bias.exp_avg */, opt_dense1_bias_mul_2, opt_dense1_bias_add, opt_div, P + 387072 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_dense1_bias);
@@ -12764,6 +13435,21 @@ float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_
   charlm_lstm_train_step_8(P, in, A, seed);
   charlm_lstm_train_step_9(P, in, A, seed);
   charlm_lstm_train_step_10(P, in, A, seed);
+  charlm_lstm_train_step_11(P, in, A, seed);
+  charlm_lstm_train_step_12(P, in, A, seed);
+  charlm_lstm_train_step_13(P, in, A, seed);
+  charlm_lstm_train_step_14(P, in, A, seed);
+  charlm_lstm_train_step_15(P, in, A, seed);
+  charlm_lstm_train_step_16(P, in, A, seed);
+  charlm_lstm_train_step_17(P, in, A, seed);
+  charlm_lstm_train_step_18(P, in, A, seed);
+  charlm_lstm_train_step_19(P, in, A, seed);
+  charlm_lstm_train_step_20(P, in, A, seed);
+  charlm_lstm_train_step_21(P, in, A, seed);
+  charlm_lstm_train_step_22(P, in, A, seed);
+  charlm_lstm_train_step_23(P, in, A, seed);
+  charlm_lstm_train_step_24(P, in, A, seed);
+  charlm_lstm_train_step_25(P, in, A, seed);
   float *loss_value = (float *)(A + 274176); /* [] */
   float *metric_accuracy = (float *)(A + 270016); /* [] */
   float *new_opt_step = (float *)(A + 274048); /* [] */

@@ -1922,17 +1922,25 @@ static void fmnist_lstm_predict_1(const float *restrict P, const fmnist_lstm_bat
   k11_sigmoid_mul_add(lstm1_add_t13_2 + 128, lstm1_add_t12_3, lstm1_mul_t13, lstm1_add_t13_3, lstm1_tanh_t13_2);
   float *lstm1_mul_t13_2 = (float *)(A + 32768); /* [64, 128] */
   k8_sigmoid_mul(lstm1_add_t13_2 + 384, lstm1_tanh_t13_2, lstm1_mul_t13_2);
+}
+
+static void fmnist_lstm_predict_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_t13_2 = (float *)(A + 32768); /* [64, 128] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 4060032); /* [128, 512] */
   float *lstm1_matmul_weight_hh_t14 = (float *)(A + 4322176); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 65536; /* 4096 bytes */
   k9_matmul(lstm1_mul_t13_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_add_t14 = (float *)(A + 3928064); /* [64, 512] */
   k10_add(lstm1_matmul_weight_hh_t14, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14);
+  float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
   float *lstm1_add_t14_2 = (float *)(A + 4322176); /* [64, 512] */
   k4_add_add(lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, lstm1_add_t14, lstm1_add_t14_2);
   float *lstm1_tanh_t14 = (float *)(A + 32768); /* [64, 128] */
   k5_tanh(lstm1_add_t14_2 + 256, lstm1_tanh_t14);
   float *lstm1_mul_t14 = (float *)(A + 65536); /* [64, 128] */
   k8_sigmoid_mul(lstm1_add_t14_2, lstm1_tanh_t14, lstm1_mul_t14);
+  float *lstm1_add_t13_3 = (float *)A; /* [64, 128] */
   float *lstm1_add_t14_3 = (float *)(A + 32768); /* [64, 128] */
   float *lstm1_tanh_t14_2 = (float *)(A + 98304); /* [64, 128] */
   k11_sigmoid_mul_add(lstm1_add_t14_2 + 128, lstm1_add_t13_3, lstm1_mul_t14, lstm1_add_t14_3, lstm1_tanh_t14_2);
@@ -2089,28 +2097,20 @@ static void fmnist_lstm_predict_1(const float *restrict P, const fmnist_lstm_bat
   k10_add(lstm1_matmul_weight_hh_t24, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24);
   float *lstm1_add_t24_2 = (float *)(A + 4322176); /* [64, 512] */
   k4_add_add(lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, lstm1_add_t24, lstm1_add_t24_2);
-}
-
-static void fmnist_lstm_predict_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_add_t24_2 = (float *)(A + 4322176); /* [64, 512] */
   float *lstm1_tanh_t24 = (float *)(A + 32768); /* [64, 128] */
   k5_tanh(lstm1_add_t24_2 + 256, lstm1_tanh_t24);
   float *lstm1_mul_t24 = (float *)(A + 65536); /* [64, 128] */
   k8_sigmoid_mul(lstm1_add_t24_2, lstm1_tanh_t24, lstm1_mul_t24);
-  float *lstm1_add_t23_3 = (float *)A; /* [64, 128] */
   float *lstm1_add_t24_3 = (float *)(A + 32768); /* [64, 128] */
   float *lstm1_tanh_t24_2 = (float *)(A + 98304); /* [64, 128] */
   k11_sigmoid_mul_add(lstm1_add_t24_2 + 128, lstm1_add_t23_3, lstm1_mul_t24, lstm1_add_t24_3, lstm1_tanh_t24_2);
   float *lstm1_mul_t24_2 = (float *)A; /* [64, 128] */
   k8_sigmoid_mul(lstm1_add_t24_2 + 384, lstm1_tanh_t24_2, lstm1_mul_t24_2);
-  float *lstm1_transpose_weight_hh = (float *)(A + 4060032); /* [128, 512] */
   float *lstm1_matmul_weight_hh_t25 = (float *)(A + 4322176); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 65536; /* 4096 bytes */
   k9_matmul(lstm1_mul_t24_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_add_t25 = (float *)(A + 3928064); /* [64, 512] */
   k10_add(lstm1_matmul_weight_hh_t25, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
   float *lstm1_add_t25_2 = (float *)(A + 4322176); /* [64, 512] */
   k4_add_add(lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, lstm1_add_t25, lstm1_add_t25_2);
   float *lstm1_tanh_t25 = (float *)A; /* [64, 128] */
@@ -2151,8 +2151,14 @@ static void fmnist_lstm_predict_2(const float *restrict P, const fmnist_lstm_bat
   k8_sigmoid_mul(lstm1_add_t27_2, lstm1_tanh_t27, lstm1_mul_t27);
   float *lstm1_tanh_t27_2 = (float *)A; /* [64, 128] */
   k12_sigmoid_mul_add(lstm1_add_t27_2 + 128, lstm1_add_t26_3, lstm1_mul_t27, lstm1_tanh_t27_2);
+}
+
+static void fmnist_lstm_predict_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *dense1_transpose_weight = (float *)(A + 32768); /* [128, 10] */
   k13_transpose(P + 80896 /* dense1.weight */, dense1_transpose_weight);
+  float *lstm1_add_t27_2 = (float *)(A + 4059136); /* [64, 512] */
+  float *lstm1_tanh_t27_2 = (float *)A; /* [64, 128] */
   float *lstm1_mul_t27_2 = (float *)(A + 65536); /* [64, 128] */
   k8_sigmoid_mul(lstm1_add_t27_2 + 384, lstm1_tanh_t27_2, lstm1_mul_t27_2);
   float *dense1_matmul_weight = (float *)(A + 37888); /* [64, 10] */
@@ -2170,6 +2176,7 @@ void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnis
   (void)P, (void)A;
   fmnist_lstm_predict_1(P, in, A, seed);
   fmnist_lstm_predict_2(P, in, A, seed);
+  fmnist_lstm_predict_3(P, in, A, seed);
   float *out_logits = (float *)(A + 40448); /* [64, 10] */
   if (out) k16_copy(out_logits, out->logits);
 }
@@ -2414,20 +2421,30 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k4_add_add(lstm1_matmul_weight_ih + 524288, P + 79872 /* lstm1.bias_ih */, lstm1_add_t11, lstm1_add_t11_2);
   float *lstm1_tanh_t11 = (float *)(A + 7304064); /* [64, 128] */
   k5_tanh(lstm1_add_t11_2 + 256, lstm1_tanh_t11);
+}
+
+static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t11_2 = (float *)(A + 4059136); /* [64, 512] */
+  float *lstm1_tanh_t11 = (float *)(A + 7304064); /* [64, 128] */
   float *lstm1_sigmoid_t11 = (float *)(A + 7336832); /* [64, 128] */
   float *lstm1_mul_t11 = (float *)(A + 7369600); /* [64, 128] */
   k18_sigmoid_mul(lstm1_add_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11, lstm1_mul_t11);
+  float *lstm1_add_t10_3 = (float *)(A + 7238528); /* [64, 128] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 7402368); /* [64, 128] */
   float *lstm1_add_t11_3 = (float *)(A + 7435136); /* [64, 128] */
   float *lstm1_tanh_t11_2 = (float *)(A + 7467904); /* [64, 128] */
   k19_sigmoid_mul_add(lstm1_add_t11_2 + 128, lstm1_add_t10_3, lstm1_mul_t11, lstm1_sigmoid_t11_2, lstm1_add_t11_3, lstm1_tanh_t11_2);
   float *lstm1_sigmoid_t11_3 = (float *)(A + 7369600); /* [64, 128] */
+  float *lstm1_mul_stack = (float *)(A + 4453248); /* [27, 64, 128] */
   k18_sigmoid_mul(lstm1_add_t11_2 + 384, lstm1_tanh_t11_2, lstm1_sigmoid_t11_3, lstm1_mul_stack + 122880);
+  float *lstm1_transpose_weight_hh = (float *)(A + 4191104); /* [128, 512] */
   float *lstm1_matmul_weight_hh_t12 = (float *)(A + 4059136); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 233472; /* 4096 bytes */
   k9_matmul(lstm1_mul_stack + 122880, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_add_t12 = (float *)(A + 7500672); /* [64, 512] */
   k10_add(lstm1_matmul_weight_hh_t12, P + 80384 /* lstm1.bias_hh */, lstm1_add_t12);
+  float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
   float *lstm1_add_t12_2 = (float *)(A + 4059136); /* [64, 512] */
   k4_add_add(lstm1_matmul_weight_ih + 491520, P + 79872 /* lstm1.bias_ih */, lstm1_add_t12, lstm1_add_t12_2);
   float *lstm1_tanh_t12 = (float *)(A + 7500672); /* [64, 128] */
@@ -2615,17 +2632,27 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   float *lstm1_sigmoid_t22 = (float *)(A + 9499520); /* [64, 128] */
   float *lstm1_mul_t22 = (float *)(A + 9532288); /* [64, 128] */
   k18_sigmoid_mul(lstm1_add_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22, lstm1_mul_t22);
+}
+
+static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t22_2 = (float *)(A + 4059136); /* [64, 512] */
+  float *lstm1_add_t21_3 = (float *)(A + 9401216); /* [64, 128] */
+  float *lstm1_mul_t22 = (float *)(A + 9532288); /* [64, 128] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 9565056); /* [64, 128] */
   float *lstm1_add_t22_3 = (float *)(A + 9597824); /* [64, 128] */
   float *lstm1_tanh_t22_2 = (float *)(A + 9630592); /* [64, 128] */
   k19_sigmoid_mul_add(lstm1_add_t22_2 + 128, lstm1_add_t21_3, lstm1_mul_t22, lstm1_sigmoid_t22_2, lstm1_add_t22_3, lstm1_tanh_t22_2);
   float *lstm1_sigmoid_t22_3 = (float *)(A + 9532288); /* [64, 128] */
+  float *lstm1_mul_stack = (float *)(A + 4453248); /* [27, 64, 128] */
   k18_sigmoid_mul(lstm1_add_t22_2 + 384, lstm1_tanh_t22_2, lstm1_sigmoid_t22_3, lstm1_mul_stack + 32768);
+  float *lstm1_transpose_weight_hh = (float *)(A + 4191104); /* [128, 512] */
   float *lstm1_matmul_weight_hh_t23 = (float *)(A + 4059136); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 233472; /* 4096 bytes */
   k9_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_add_t23 = (float *)(A + 9663360); /* [64, 512] */
   k10_add(lstm1_matmul_weight_hh_t23, P + 80384 /* lstm1.bias_hh */, lstm1_add_t23);
+  float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
   float *lstm1_add_t23_2 = (float *)(A + 4059136); /* [64, 512] */
   k4_add_add(lstm1_matmul_weight_ih + 131072, P + 79872 /* lstm1.bias_ih */, lstm1_add_t23, lstm1_add_t23_2);
   float *lstm1_tanh_t23 = (float *)(A + 9663360); /* [64, 128] */
@@ -2646,31 +2673,22 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k10_add(lstm1_matmul_weight_hh_t24, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24);
   float *lstm1_add_t24_2 = (float *)(A + 4059136); /* [64, 512] */
   k4_add_add(lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, lstm1_add_t24, lstm1_add_t24_2);
-}
-
-static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_add_t24_2 = (float *)(A + 4059136); /* [64, 512] */
   float *lstm1_tanh_t24 = (float *)(A + 9859968); /* [64, 128] */
   k5_tanh(lstm1_add_t24_2 + 256, lstm1_tanh_t24);
   float *lstm1_sigmoid_t24 = (float *)(A + 9892736); /* [64, 128] */
   float *lstm1_mul_t24 = (float *)(A + 9925504); /* [64, 128] */
   k18_sigmoid_mul(lstm1_add_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24, lstm1_mul_t24);
-  float *lstm1_add_t23_3 = (float *)(A + 9794432); /* [64, 128] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 9958272); /* [64, 128] */
   float *lstm1_add_t24_3 = (float *)(A + 9991040); /* [64, 128] */
   float *lstm1_tanh_t24_2 = (float *)(A + 10023808); /* [64, 128] */
   k19_sigmoid_mul_add(lstm1_add_t24_2 + 128, lstm1_add_t23_3, lstm1_mul_t24, lstm1_sigmoid_t24_2, lstm1_add_t24_3, lstm1_tanh_t24_2);
   float *lstm1_sigmoid_t24_3 = (float *)(A + 9925504); /* [64, 128] */
-  float *lstm1_mul_stack = (float *)(A + 4453248); /* [27, 64, 128] */
   k18_sigmoid_mul(lstm1_add_t24_2 + 384, lstm1_tanh_t24_2, lstm1_sigmoid_t24_3, lstm1_mul_stack + 16384);
-  float *lstm1_transpose_weight_hh = (float *)(A + 4191104); /* [128, 512] */
   float *lstm1_matmul_weight_hh_t25 = (float *)(A + 4059136); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 233472; /* 4096 bytes */
   k9_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_add_t25 = (float *)(A + 10056576); /* [64, 512] */
   k10_add(lstm1_matmul_weight_hh_t25, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
   float *lstm1_add_t25_2 = (float *)(A + 4059136); /* [64, 512] */
   k4_add_add(lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, lstm1_add_t25, lstm1_add_t25_2);
   float *lstm1_tanh_t25 = (float *)(A + 10056576); /* [64, 128] */
@@ -2819,49 +2837,56 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k34_mul_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, d_lstm1_mul_t24_4, d_lstm1_mul_concat_stack + 98688);
   float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 4354048); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 98304, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
-  float *lstm1_tanh_t23_2 = (float *)(A + 9827200); /* [64, 128] */
   float *d_lstm1_sub_t23 = (float *)(A + 9794432); /* [64, 128] */
   k31_mul_sub(lstm1_tanh_t23_2, d_lstm1_sub_t23);
-  float *lstm1_sigmoid_t23_3 = (float *)(A + 9728896); /* [64, 128] */
   float *d_lstm1_mul_t23 = (float *)(A + 9991040); /* [64, 128] */
   k36_mul_mul(d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23_3, d_lstm1_sub_t23, d_lstm1_mul_t23);
-  float *lstm1_sigmoid_t23 = (float *)(A + 9696128); /* [64, 128] */
   float *d_lstm1_mul_t23_2 = (float *)(A + 9794432); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t23, d_lstm1_mul_t23_2);
-  float *lstm1_sigmoid_t23_2 = (float *)(A + 9761664); /* [64, 128] */
   float *d_lstm1_mul_t23_3 = (float *)(A + 4419584); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t23_2, d_lstm1_mul_t23_3);
-  float *lstm1_tanh_t23 = (float *)(A + 9663360); /* [64, 128] */
   float *d_lstm1_sub_t23_2 = (float *)(A + 233472); /* [64, 128] */
   k31_mul_sub(lstm1_tanh_t23, d_lstm1_sub_t23_2);
   float *d_lstm1_mul_t23_4 = (float *)(A + 266240); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t23_3, d_lstm1_mul_t23_4);
-  float *lstm1_add_t22_3 = (float *)(A + 9597824); /* [64, 128] */
   float *d_lstm1_addn_t23 = (float *)(A + 9728896); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_mul_t23, lstm1_tanh_t23, d_lstm1_mul_t23_2, lstm1_add_t22_3, d_lstm1_mul_t23_3, lstm1_sigmoid_t23, d_lstm1_sub_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131200, d_lstm1_mul_concat_stack + 131328);
   k34_mul_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, d_lstm1_mul_t23_4, d_lstm1_mul_concat_stack + 131456);
   float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 4354048); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 131072, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
-  float *lstm1_tanh_t22_2 = (float *)(A + 9630592); /* [64, 128] */
   float *d_lstm1_sub_t22 = (float *)(A + 9597824); /* [64, 128] */
   k31_mul_sub(lstm1_tanh_t22_2, d_lstm1_sub_t22);
-  float *lstm1_sigmoid_t22_3 = (float *)(A + 9532288); /* [64, 128] */
   float *d_lstm1_mul_t22 = (float *)(A + 9794432); /* [64, 128] */
   k36_mul_mul(d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22_3, d_lstm1_sub_t22, d_lstm1_mul_t22);
   float *lstm1_sigmoid_t22 = (float *)(A + 9499520); /* [64, 128] */
   float *d_lstm1_mul_t22_2 = (float *)(A + 9597824); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t22, d_lstm1_mul_t22_2);
-  float *lstm1_sigmoid_t22_2 = (float *)(A + 9565056); /* [64, 128] */
   float *d_lstm1_mul_t22_3 = (float *)(A + 4419584); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t22_2, d_lstm1_mul_t22_3);
   float *lstm1_tanh_t22 = (float *)(A + 9466752); /* [64, 128] */
   float *d_lstm1_sub_t22_2 = (float *)(A + 233472); /* [64, 128] */
   k31_mul_sub(lstm1_tanh_t22, d_lstm1_sub_t22_2);
+}
+
+static void fmnist_lstm_grad_4(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 9532288); /* [64, 128] */
   float *d_lstm1_mul_t22_4 = (float *)(A + 266240); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t22_3, d_lstm1_mul_t22_4);
+  float *d_lstm1_addn_t23 = (float *)(A + 9728896); /* [64, 128] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 9761664); /* [64, 128] */
+  float *d_lstm1_mul_t22 = (float *)(A + 9794432); /* [64, 128] */
+  float *lstm1_tanh_t22 = (float *)(A + 9466752); /* [64, 128] */
+  float *d_lstm1_mul_t22_2 = (float *)(A + 9597824); /* [64, 128] */
   float *lstm1_add_t21_3 = (float *)(A + 9401216); /* [64, 128] */
+  float *d_lstm1_mul_t22_3 = (float *)(A + 4419584); /* [64, 128] */
+  float *lstm1_sigmoid_t22 = (float *)(A + 9499520); /* [64, 128] */
+  float *d_lstm1_sub_t22_2 = (float *)(A + 233472); /* [64, 128] */
   float *d_lstm1_addn_t22 = (float *)(A + 9532288); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 10449792); /* [28, 64, 512] */
   k37_mul_addn_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_mul_t22, lstm1_tanh_t22, d_lstm1_mul_t22_2, lstm1_add_t21_3, d_lstm1_mul_t22_3, lstm1_sigmoid_t22, d_lstm1_sub_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163968, d_lstm1_mul_concat_stack + 164096);
+  float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 4354048); /* [64, 128] */
+  float *lstm1_tanh_t22_2 = (float *)(A + 9630592); /* [64, 128] */
   k34_mul_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, d_lstm1_mul_t22_4, d_lstm1_mul_concat_stack + 164224);
   float *d_lstm1_matmul_weight_hh_t22 = (float *)(A + 4354048); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 163840, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
@@ -2882,6 +2907,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k31_mul_sub(lstm1_tanh_t21, d_lstm1_sub_t21_2);
   float *d_lstm1_mul_t21_4 = (float *)(A + 266240); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t21_3, d_lstm1_mul_t21_4);
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 9565056); /* [64, 128] */
   float *lstm1_add_t20_3 = (float *)(A + 9204608); /* [64, 128] */
   float *d_lstm1_addn_t21 = (float *)(A + 9335680); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_mul_t21, lstm1_tanh_t21, d_lstm1_mul_t21_2, lstm1_add_t20_3, d_lstm1_mul_t21_3, lstm1_sigmoid_t21, d_lstm1_sub_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196736, d_lstm1_mul_concat_stack + 196864);
@@ -3046,6 +3072,14 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   float *lstm1_add_t13_3 = (float *)(A + 7828352); /* [64, 128] */
   float *d_lstm1_addn_t14 = (float *)(A + 7959424); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_mul_t14, lstm1_tanh_t14, d_lstm1_mul_t14_2, lstm1_add_t13_3, d_lstm1_mul_t14_3, lstm1_sigmoid_t14, d_lstm1_sub_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426112, d_lstm1_mul_concat_stack + 426240);
+}
+
+static void fmnist_lstm_grad_5(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 4354048); /* [64, 128] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 8057728); /* [64, 128] */
+  float *d_lstm1_mul_t14_4 = (float *)(A + 266240); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 10449792); /* [28, 64, 512] */
   k34_mul_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, d_lstm1_mul_t14_4, d_lstm1_mul_concat_stack + 426368);
   float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 4354048); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 425984, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
@@ -3066,6 +3100,8 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k31_mul_sub(lstm1_tanh_t13, d_lstm1_sub_t13_2);
   float *d_lstm1_mul_t13_4 = (float *)(A + 266240); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t13_3, d_lstm1_mul_t13_4);
+  float *d_lstm1_addn_t14 = (float *)(A + 7959424); /* [64, 128] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 7992192); /* [64, 128] */
   float *lstm1_add_t12_3 = (float *)(A + 7631744); /* [64, 128] */
   float *d_lstm1_addn_t13 = (float *)(A + 7762816); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_mul_t13, lstm1_tanh_t13, d_lstm1_mul_t13_2, lstm1_add_t12_3, d_lstm1_mul_t13_3, lstm1_sigmoid_t13, d_lstm1_sub_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 458880, d_lstm1_mul_concat_stack + 459008);
@@ -3139,11 +3175,6 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   float *d_lstm1_addn_t10 = (float *)(A + 7172992); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_mul_t10, lstm1_tanh_t10, d_lstm1_mul_t10_2, lstm1_add_t9_3, d_lstm1_mul_t10_3, lstm1_sigmoid_t10, d_lstm1_sub_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557184, d_lstm1_mul_concat_stack + 557312);
   k34_mul_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, d_lstm1_mul_t10_4, d_lstm1_mul_concat_stack + 557440);
-}
-
-static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 10449792); /* [28, 64, 512] */
   float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 4354048); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 557056, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
   float *lstm1_tanh_t9_2 = (float *)(A + 7074688); /* [64, 128] */
@@ -3163,8 +3194,6 @@ static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch 
   k31_mul_sub(lstm1_tanh_t9, d_lstm1_sub_t9_2);
   float *d_lstm1_mul_t9_4 = (float *)(A + 266240); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t9_3, d_lstm1_mul_t9_4);
-  float *d_lstm1_addn_t10 = (float *)(A + 7172992); /* [64, 128] */
-  float *lstm1_sigmoid_t10_2 = (float *)(A + 7205760); /* [64, 128] */
   float *lstm1_add_t8_3 = (float *)(A + 6845312); /* [64, 128] */
   float *d_lstm1_addn_t9 = (float *)(A + 6976384); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_mul_t9, lstm1_tanh_t9, d_lstm1_mul_t9_2, lstm1_add_t8_3, d_lstm1_mul_t9_3, lstm1_sigmoid_t9, d_lstm1_sub_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 589952, d_lstm1_mul_concat_stack + 590080);
@@ -3255,11 +3284,27 @@ static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch 
   float *lstm1_tanh_t5 = (float *)(A + 6124416); /* [64, 128] */
   float *d_lstm1_sub_t5_2 = (float *)(A + 233472); /* [64, 128] */
   k31_mul_sub(lstm1_tanh_t5, d_lstm1_sub_t5_2);
+}
+
+static void fmnist_lstm_grad_6(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 6189952); /* [64, 128] */
   float *d_lstm1_mul_t5_4 = (float *)(A + 266240); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t5_3, d_lstm1_mul_t5_4);
+  float *d_lstm1_addn_t6 = (float *)(A + 6386560); /* [64, 128] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 6419328); /* [64, 128] */
+  float *d_lstm1_mul_t5 = (float *)(A + 6452096); /* [64, 128] */
+  float *lstm1_tanh_t5 = (float *)(A + 6124416); /* [64, 128] */
+  float *d_lstm1_mul_t5_2 = (float *)(A + 6255488); /* [64, 128] */
   float *lstm1_add_t4_3 = (float *)(A + 6058880); /* [64, 128] */
+  float *d_lstm1_mul_t5_3 = (float *)(A + 4419584); /* [64, 128] */
+  float *lstm1_sigmoid_t5 = (float *)(A + 6157184); /* [64, 128] */
+  float *d_lstm1_sub_t5_2 = (float *)(A + 233472); /* [64, 128] */
   float *d_lstm1_addn_t5 = (float *)(A + 6189952); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 10449792); /* [28, 64, 512] */
   k37_mul_addn_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_mul_t5, lstm1_tanh_t5, d_lstm1_mul_t5_2, lstm1_add_t4_3, d_lstm1_mul_t5_3, lstm1_sigmoid_t5, d_lstm1_sub_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721024, d_lstm1_mul_concat_stack + 721152);
+  float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 4354048); /* [64, 128] */
+  float *lstm1_tanh_t5_2 = (float *)(A + 6288256); /* [64, 128] */
   k34_mul_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, d_lstm1_mul_t5_4, d_lstm1_mul_concat_stack + 721280);
   float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 4354048); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 720896, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
@@ -3280,6 +3325,7 @@ static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch 
   k31_mul_sub(lstm1_tanh_t4, d_lstm1_sub_t4_2);
   float *d_lstm1_mul_t4_4 = (float *)(A + 266240); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t4_3, d_lstm1_mul_t4_4);
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 6222720); /* [64, 128] */
   float *lstm1_add_t3_3 = (float *)(A + 5862272); /* [64, 128] */
   float *d_lstm1_addn_t4 = (float *)(A + 5993344); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_mul_t4, lstm1_tanh_t4, d_lstm1_mul_t4_2, lstm1_add_t3_3, d_lstm1_mul_t4_3, lstm1_sigmoid_t4, d_lstm1_sub_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753792, d_lstm1_mul_concat_stack + 753920);
@@ -3411,6 +3457,9 @@ float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *
   fmnist_lstm_grad_1(P, in, A, seed);
   fmnist_lstm_grad_2(P, in, A, seed);
   fmnist_lstm_grad_3(P, in, A, seed);
+  fmnist_lstm_grad_4(P, in, A, seed);
+  fmnist_lstm_grad_5(P, in, A, seed);
+  fmnist_lstm_grad_6(P, in, A, seed);
   float *out_logits = (float *)(A + 4258304); /* [64, 10] */
   float *loss_value = (float *)(A + 4265664); /* [] */
   float *metric_accuracy = (float *)(A + 4265728); /* [] */
@@ -3671,22 +3720,31 @@ static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_
   k10_add(lstm1_matmul_weight_hh_t11, P + 80384 /* lstm1.bias_hh */, lstm1_add_t11);
   float *lstm1_add_t11_2 = (float *)(A + 4061696); /* [64, 512] */
   k4_add_add(lstm1_matmul_weight_ih + 524288, P + 79872 /* lstm1.bias_ih */, lstm1_add_t11, lstm1_add_t11_2);
+}
+
+static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t11_2 = (float *)(A + 4061696); /* [64, 512] */
   float *lstm1_tanh_t11 = (float *)(A + 7306624); /* [64, 128] */
   k5_tanh(lstm1_add_t11_2 + 256, lstm1_tanh_t11);
   float *lstm1_sigmoid_t11 = (float *)(A + 7339392); /* [64, 128] */
   float *lstm1_mul_t11 = (float *)(A + 7372160); /* [64, 128] */
   k18_sigmoid_mul(lstm1_add_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11, lstm1_mul_t11);
+  float *lstm1_add_t10_3 = (float *)(A + 7241088); /* [64, 128] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 7404928); /* [64, 128] */
   float *lstm1_add_t11_3 = (float *)(A + 7437696); /* [64, 128] */
   float *lstm1_tanh_t11_2 = (float *)(A + 7470464); /* [64, 128] */
   k19_sigmoid_mul_add(lstm1_add_t11_2 + 128, lstm1_add_t10_3, lstm1_mul_t11, lstm1_sigmoid_t11_2, lstm1_add_t11_3, lstm1_tanh_t11_2);
   float *lstm1_sigmoid_t11_3 = (float *)(A + 7372160); /* [64, 128] */
+  float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
   k18_sigmoid_mul(lstm1_add_t11_2 + 384, lstm1_tanh_t11_2, lstm1_sigmoid_t11_3, lstm1_mul_stack + 122880);
+  float *lstm1_transpose_weight_hh = (float *)(A + 4193664); /* [128, 512] */
   float *lstm1_matmul_weight_hh_t12 = (float *)(A + 4061696); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 236032; /* 4096 bytes */
   k9_matmul(lstm1_mul_stack + 122880, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_add_t12 = (float *)(A + 7503232); /* [64, 512] */
   k10_add(lstm1_matmul_weight_hh_t12, P + 80384 /* lstm1.bias_hh */, lstm1_add_t12);
+  float *lstm1_matmul_weight_ih = (float *)(A + 260608); /* [1792, 512] */
   float *lstm1_add_t12_2 = (float *)(A + 4061696); /* [64, 512] */
   k4_add_add(lstm1_matmul_weight_ih + 491520, P + 79872 /* lstm1.bias_ih */, lstm1_add_t12, lstm1_add_t12_2);
   float *lstm1_tanh_t12 = (float *)(A + 7503232); /* [64, 128] */
@@ -3874,17 +3932,27 @@ static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_
   float *lstm1_sigmoid_t22 = (float *)(A + 9502080); /* [64, 128] */
   float *lstm1_mul_t22 = (float *)(A + 9534848); /* [64, 128] */
   k18_sigmoid_mul(lstm1_add_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22, lstm1_mul_t22);
+}
+
+static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t22_2 = (float *)(A + 4061696); /* [64, 512] */
+  float *lstm1_add_t21_3 = (float *)(A + 9403776); /* [64, 128] */
+  float *lstm1_mul_t22 = (float *)(A + 9534848); /* [64, 128] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 9567616); /* [64, 128] */
   float *lstm1_add_t22_3 = (float *)(A + 9600384); /* [64, 128] */
   float *lstm1_tanh_t22_2 = (float *)(A + 9633152); /* [64, 128] */
   k19_sigmoid_mul_add(lstm1_add_t22_2 + 128, lstm1_add_t21_3, lstm1_mul_t22, lstm1_sigmoid_t22_2, lstm1_add_t22_3, lstm1_tanh_t22_2);
   float *lstm1_sigmoid_t22_3 = (float *)(A + 9534848); /* [64, 128] */
+  float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
   k18_sigmoid_mul(lstm1_add_t22_2 + 384, lstm1_tanh_t22_2, lstm1_sigmoid_t22_3, lstm1_mul_stack + 32768);
+  float *lstm1_transpose_weight_hh = (float *)(A + 4193664); /* [128, 512] */
   float *lstm1_matmul_weight_hh_t23 = (float *)(A + 4061696); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 236032; /* 4096 bytes */
   k9_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_add_t23 = (float *)(A + 9665920); /* [64, 512] */
   k10_add(lstm1_matmul_weight_hh_t23, P + 80384 /* lstm1.bias_hh */, lstm1_add_t23);
+  float *lstm1_matmul_weight_ih = (float *)(A + 260608); /* [1792, 512] */
   float *lstm1_add_t23_2 = (float *)(A + 4061696); /* [64, 512] */
   k4_add_add(lstm1_matmul_weight_ih + 131072, P + 79872 /* lstm1.bias_ih */, lstm1_add_t23, lstm1_add_t23_2);
   float *lstm1_tanh_t23 = (float *)(A + 9665920); /* [64, 128] */
@@ -3903,12 +3971,6 @@ static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_
   k9_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_add_t24 = (float *)(A + 9862528); /* [64, 512] */
   k10_add(lstm1_matmul_weight_hh_t24, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24);
-}
-
-static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_matmul_weight_ih = (float *)(A + 260608); /* [1792, 512] */
-  float *lstm1_add_t24 = (float *)(A + 9862528); /* [64, 512] */
   float *lstm1_add_t24_2 = (float *)(A + 4061696); /* [64, 512] */
   k4_add_add(lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, lstm1_add_t24, lstm1_add_t24_2);
   float *lstm1_tanh_t24 = (float *)(A + 9862528); /* [64, 128] */
@@ -3916,15 +3978,12 @@ static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_
   float *lstm1_sigmoid_t24 = (float *)(A + 9895296); /* [64, 128] */
   float *lstm1_mul_t24 = (float *)(A + 9928064); /* [64, 128] */
   k18_sigmoid_mul(lstm1_add_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24, lstm1_mul_t24);
-  float *lstm1_add_t23_3 = (float *)(A + 9796992); /* [64, 128] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 9960832); /* [64, 128] */
   float *lstm1_add_t24_3 = (float *)(A + 9993600); /* [64, 128] */
   float *lstm1_tanh_t24_2 = (float *)(A + 10026368); /* [64, 128] */
   k19_sigmoid_mul_add(lstm1_add_t24_2 + 128, lstm1_add_t23_3, lstm1_mul_t24, lstm1_sigmoid_t24_2, lstm1_add_t24_3, lstm1_tanh_t24_2);
   float *lstm1_sigmoid_t24_3 = (float *)(A + 9928064); /* [64, 128] */
-  float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
   k18_sigmoid_mul(lstm1_add_t24_2 + 384, lstm1_tanh_t24_2, lstm1_sigmoid_t24_3, lstm1_mul_stack + 16384);
-  float *lstm1_transpose_weight_hh = (float *)(A + 4193664); /* [128, 512] */
   float *lstm1_matmul_weight_hh_t25 = (float *)(A + 4061696); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 236032; /* 4096 bytes */
   k9_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
@@ -4077,49 +4136,56 @@ static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_
   k34_mul_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, d_lstm1_mul_t24_4, d_lstm1_mul_concat_stack + 98688);
   float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 4356608); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 98304, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
-  float *lstm1_tanh_t23_2 = (float *)(A + 9829760); /* [64, 128] */
   float *d_lstm1_sub_t23 = (float *)(A + 9796992); /* [64, 128] */
   k31_mul_sub(lstm1_tanh_t23_2, d_lstm1_sub_t23);
-  float *lstm1_sigmoid_t23_3 = (float *)(A + 9731456); /* [64, 128] */
   float *d_lstm1_mul_t23 = (float *)(A + 9993600); /* [64, 128] */
   k36_mul_mul(d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23_3, d_lstm1_sub_t23, d_lstm1_mul_t23);
-  float *lstm1_sigmoid_t23 = (float *)(A + 9698688); /* [64, 128] */
   float *d_lstm1_mul_t23_2 = (float *)(A + 9796992); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t23, d_lstm1_mul_t23_2);
-  float *lstm1_sigmoid_t23_2 = (float *)(A + 9764224); /* [64, 128] */
   float *d_lstm1_mul_t23_3 = (float *)(A + 4422144); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t23_2, d_lstm1_mul_t23_3);
-  float *lstm1_tanh_t23 = (float *)(A + 9665920); /* [64, 128] */
   float *d_lstm1_sub_t23_2 = (float *)(A + 236032); /* [64, 128] */
   k31_mul_sub(lstm1_tanh_t23, d_lstm1_sub_t23_2);
   float *d_lstm1_mul_t23_4 = (float *)(A + 268800); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t23_3, d_lstm1_mul_t23_4);
-  float *lstm1_add_t22_3 = (float *)(A + 9600384); /* [64, 128] */
   float *d_lstm1_addn_t23 = (float *)(A + 9731456); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_mul_t23, lstm1_tanh_t23, d_lstm1_mul_t23_2, lstm1_add_t22_3, d_lstm1_mul_t23_3, lstm1_sigmoid_t23, d_lstm1_sub_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131200, d_lstm1_mul_concat_stack + 131328);
   k34_mul_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, d_lstm1_mul_t23_4, d_lstm1_mul_concat_stack + 131456);
   float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 4356608); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 131072, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
-  float *lstm1_tanh_t22_2 = (float *)(A + 9633152); /* [64, 128] */
   float *d_lstm1_sub_t22 = (float *)(A + 9600384); /* [64, 128] */
   k31_mul_sub(lstm1_tanh_t22_2, d_lstm1_sub_t22);
-  float *lstm1_sigmoid_t22_3 = (float *)(A + 9534848); /* [64, 128] */
   float *d_lstm1_mul_t22 = (float *)(A + 9796992); /* [64, 128] */
   k36_mul_mul(d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22_3, d_lstm1_sub_t22, d_lstm1_mul_t22);
   float *lstm1_sigmoid_t22 = (float *)(A + 9502080); /* [64, 128] */
   float *d_lstm1_mul_t22_2 = (float *)(A + 9600384); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t22, d_lstm1_mul_t22_2);
-  float *lstm1_sigmoid_t22_2 = (float *)(A + 9567616); /* [64, 128] */
   float *d_lstm1_mul_t22_3 = (float *)(A + 4422144); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t22_2, d_lstm1_mul_t22_3);
   float *lstm1_tanh_t22 = (float *)(A + 9469312); /* [64, 128] */
   float *d_lstm1_sub_t22_2 = (float *)(A + 236032); /* [64, 128] */
   k31_mul_sub(lstm1_tanh_t22, d_lstm1_sub_t22_2);
+}
+
+static void fmnist_lstm_train_step_4(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 9534848); /* [64, 128] */
   float *d_lstm1_mul_t22_4 = (float *)(A + 268800); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t22_3, d_lstm1_mul_t22_4);
+  float *d_lstm1_addn_t23 = (float *)(A + 9731456); /* [64, 128] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 9764224); /* [64, 128] */
+  float *d_lstm1_mul_t22 = (float *)(A + 9796992); /* [64, 128] */
+  float *lstm1_tanh_t22 = (float *)(A + 9469312); /* [64, 128] */
+  float *d_lstm1_mul_t22_2 = (float *)(A + 9600384); /* [64, 128] */
   float *lstm1_add_t21_3 = (float *)(A + 9403776); /* [64, 128] */
+  float *d_lstm1_mul_t22_3 = (float *)(A + 4422144); /* [64, 128] */
+  float *lstm1_sigmoid_t22 = (float *)(A + 9502080); /* [64, 128] */
+  float *d_lstm1_sub_t22_2 = (float *)(A + 236032); /* [64, 128] */
   float *d_lstm1_addn_t22 = (float *)(A + 9534848); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 10452352); /* [28, 64, 512] */
   k37_mul_addn_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_mul_t22, lstm1_tanh_t22, d_lstm1_mul_t22_2, lstm1_add_t21_3, d_lstm1_mul_t22_3, lstm1_sigmoid_t22, d_lstm1_sub_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163968, d_lstm1_mul_concat_stack + 164096);
+  float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 4356608); /* [64, 128] */
+  float *lstm1_tanh_t22_2 = (float *)(A + 9633152); /* [64, 128] */
   k34_mul_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, d_lstm1_mul_t22_4, d_lstm1_mul_concat_stack + 164224);
   float *d_lstm1_matmul_weight_hh_t22 = (float *)(A + 4356608); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 163840, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
@@ -4140,6 +4206,7 @@ static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_
   k31_mul_sub(lstm1_tanh_t21, d_lstm1_sub_t21_2);
   float *d_lstm1_mul_t21_4 = (float *)(A + 268800); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t21_3, d_lstm1_mul_t21_4);
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 9567616); /* [64, 128] */
   float *lstm1_add_t20_3 = (float *)(A + 9207168); /* [64, 128] */
   float *d_lstm1_addn_t21 = (float *)(A + 9338240); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_mul_t21, lstm1_tanh_t21, d_lstm1_mul_t21_2, lstm1_add_t20_3, d_lstm1_mul_t21_3, lstm1_sigmoid_t21, d_lstm1_sub_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196736, d_lstm1_mul_concat_stack + 196864);
@@ -4304,6 +4371,14 @@ static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_
   float *lstm1_add_t13_3 = (float *)(A + 7830912); /* [64, 128] */
   float *d_lstm1_addn_t14 = (float *)(A + 7961984); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_mul_t14, lstm1_tanh_t14, d_lstm1_mul_t14_2, lstm1_add_t13_3, d_lstm1_mul_t14_3, lstm1_sigmoid_t14, d_lstm1_sub_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426112, d_lstm1_mul_concat_stack + 426240);
+}
+
+static void fmnist_lstm_train_step_5(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 4356608); /* [64, 128] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 8060288); /* [64, 128] */
+  float *d_lstm1_mul_t14_4 = (float *)(A + 268800); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 10452352); /* [28, 64, 512] */
   k34_mul_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, d_lstm1_mul_t14_4, d_lstm1_mul_concat_stack + 426368);
   float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 4356608); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 425984, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
@@ -4324,6 +4399,8 @@ static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_
   k31_mul_sub(lstm1_tanh_t13, d_lstm1_sub_t13_2);
   float *d_lstm1_mul_t13_4 = (float *)(A + 268800); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t13_3, d_lstm1_mul_t13_4);
+  float *d_lstm1_addn_t14 = (float *)(A + 7961984); /* [64, 128] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 7994752); /* [64, 128] */
   float *lstm1_add_t12_3 = (float *)(A + 7634304); /* [64, 128] */
   float *d_lstm1_addn_t13 = (float *)(A + 7765376); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_mul_t13, lstm1_tanh_t13, d_lstm1_mul_t13_2, lstm1_add_t12_3, d_lstm1_mul_t13_3, lstm1_sigmoid_t13, d_lstm1_sub_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 458880, d_lstm1_mul_concat_stack + 459008);
@@ -4397,11 +4474,6 @@ static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_
   float *d_lstm1_addn_t10 = (float *)(A + 7175552); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_mul_t10, lstm1_tanh_t10, d_lstm1_mul_t10_2, lstm1_add_t9_3, d_lstm1_mul_t10_3, lstm1_sigmoid_t10, d_lstm1_sub_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557184, d_lstm1_mul_concat_stack + 557312);
   k34_mul_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, d_lstm1_mul_t10_4, d_lstm1_mul_concat_stack + 557440);
-}
-
-static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 10452352); /* [28, 64, 512] */
   float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 4356608); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 557056, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
   float *lstm1_tanh_t9_2 = (float *)(A + 7077248); /* [64, 128] */
@@ -4421,8 +4493,6 @@ static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_
   k31_mul_sub(lstm1_tanh_t9, d_lstm1_sub_t9_2);
   float *d_lstm1_mul_t9_4 = (float *)(A + 268800); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t9_3, d_lstm1_mul_t9_4);
-  float *d_lstm1_addn_t10 = (float *)(A + 7175552); /* [64, 128] */
-  float *lstm1_sigmoid_t10_2 = (float *)(A + 7208320); /* [64, 128] */
   float *lstm1_add_t8_3 = (float *)(A + 6847872); /* [64, 128] */
   float *d_lstm1_addn_t9 = (float *)(A + 6978944); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_mul_t9, lstm1_tanh_t9, d_lstm1_mul_t9_2, lstm1_add_t8_3, d_lstm1_mul_t9_3, lstm1_sigmoid_t9, d_lstm1_sub_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 589952, d_lstm1_mul_concat_stack + 590080);
@@ -4513,11 +4583,27 @@ static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_
   float *lstm1_tanh_t5 = (float *)(A + 6126976); /* [64, 128] */
   float *d_lstm1_sub_t5_2 = (float *)(A + 236032); /* [64, 128] */
   k31_mul_sub(lstm1_tanh_t5, d_lstm1_sub_t5_2);
+}
+
+static void fmnist_lstm_train_step_6(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 6192512); /* [64, 128] */
   float *d_lstm1_mul_t5_4 = (float *)(A + 268800); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t5_3, d_lstm1_mul_t5_4);
+  float *d_lstm1_addn_t6 = (float *)(A + 6389120); /* [64, 128] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 6421888); /* [64, 128] */
+  float *d_lstm1_mul_t5 = (float *)(A + 6454656); /* [64, 128] */
+  float *lstm1_tanh_t5 = (float *)(A + 6126976); /* [64, 128] */
+  float *d_lstm1_mul_t5_2 = (float *)(A + 6258048); /* [64, 128] */
   float *lstm1_add_t4_3 = (float *)(A + 6061440); /* [64, 128] */
+  float *d_lstm1_mul_t5_3 = (float *)(A + 4422144); /* [64, 128] */
+  float *lstm1_sigmoid_t5 = (float *)(A + 6159744); /* [64, 128] */
+  float *d_lstm1_sub_t5_2 = (float *)(A + 236032); /* [64, 128] */
   float *d_lstm1_addn_t5 = (float *)(A + 6192512); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 10452352); /* [28, 64, 512] */
   k37_mul_addn_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_mul_t5, lstm1_tanh_t5, d_lstm1_mul_t5_2, lstm1_add_t4_3, d_lstm1_mul_t5_3, lstm1_sigmoid_t5, d_lstm1_sub_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721024, d_lstm1_mul_concat_stack + 721152);
+  float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 4356608); /* [64, 128] */
+  float *lstm1_tanh_t5_2 = (float *)(A + 6290816); /* [64, 128] */
   k34_mul_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, d_lstm1_mul_t5_4, d_lstm1_mul_concat_stack + 721280);
   float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 4356608); /* [64, 128] */
   k35_matmul(d_lstm1_mul_concat_stack + 720896, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
@@ -4538,6 +4624,7 @@ static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_
   k31_mul_sub(lstm1_tanh_t4, d_lstm1_sub_t4_2);
   float *d_lstm1_mul_t4_4 = (float *)(A + 268800); /* [64, 128] */
   k32_sub_mul(lstm1_sigmoid_t4_3, d_lstm1_mul_t4_4);
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 6225280); /* [64, 128] */
   float *lstm1_add_t3_3 = (float *)(A + 5864832); /* [64, 128] */
   float *d_lstm1_addn_t4 = (float *)(A + 5995904); /* [64, 128] */
   k37_mul_addn_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_mul_t4, lstm1_tanh_t4, d_lstm1_mul_t4_2, lstm1_add_t3_3, d_lstm1_mul_t4_3, lstm1_sigmoid_t4, d_lstm1_sub_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753792, d_lstm1_mul_concat_stack + 753920);
@@ -4704,18 +4791,32 @@ static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_
   float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 4356608); /* [512, 28] */
   float *new_lstm1_weight_ih = (float *)(A + 5208576); /* [512, 28] */
   k71_mul_add_div(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, opt_lstm1_weight_ih_mul, opt_lstm1_weight_ih_add, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_lstm1_weight_ih);
+}
+
+static void fmnist_lstm_train_step_7(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *opt_lstm1_weight_hh_mul = (float *)(A + 4422144); /* [512, 128] */
+  float *opt_lstm1_weight_hh_add = (float *)(A + 4946432); /* [512, 128] */
+  float *opt_div = (float *)(A + 4258752); /* [] */
   float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 4684288); /* [512, 128] */
   float *new_lstm1_weight_hh = (float *)(A + 10452352); /* [512, 128] */
   k72_mul_add_div(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, opt_lstm1_weight_hh_mul, opt_lstm1_weight_hh_add, opt_div, P + 14336 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_lstm1_weight_hh);
+  float *opt_mul = (float *)(A + 4260864); /* [512] */
+  float *opt_lstm1_bias_ih_add = (float *)(A + 262656); /* [512] */
   float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 260608); /* [512] */
   float *new_lstm1_bias_ih = (float *)(A + 279040); /* [512] */
   k73_mul_add_div(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, opt_mul, opt_lstm1_bias_ih_add, opt_div, P + 79872 /* lstm1.bias_ih */, new_opt_lstm1_bias_ih_exp_avg, new_lstm1_bias_ih);
+  float *opt_lstm1_bias_hh_add = (float *)(A + 266752); /* [512] */
   float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 262656); /* [512] */
   float *new_lstm1_bias_hh = (float *)(A + 281088); /* [512] */
   k73_mul_add_div(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, opt_mul, opt_lstm1_bias_hh_add, opt_div, P + 80384 /* lstm1.bias_hh */, new_opt_lstm1_bias_hh_exp_avg, new_lstm1_bias_hh);
+  float *opt_dense1_weight_mul = (float *)(A + 273920); /* [10, 128] */
+  float *opt_dense1_weight_add = (float *)(A + 284160); /* [10, 128] */
   float *new_opt_dense1_weight_exp_avg = (float *)(A + 289280); /* [10, 128] */
   float *new_dense1_weight = (float *)(A + 294400); /* [10, 128] */
   k74_mul_add_div(P + 244000 /* opt.dense1.weight.exp_avg */, opt_dense1_weight_mul, opt_dense1_weight_add, opt_div, P + 80896 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_dense1_weight);
+  float *opt_dense1_bias_mul = (float *)(A + 4262976); /* [10] */
+  float *opt_dense1_bias_add = (float *)(A + 4263104); /* [10] */
   float *new_opt_dense1_bias_exp_avg = (float *)(A + 266752); /* [10] */
   float *new_dense1_bias = (float *)(A + 266816); /* [10] */
   k75_mul_add_div(P + 246560 /* opt.dense1.bias.exp_avg */, opt_dense1_bias_mul, opt_dense1_bias_add, opt_div, P + 82176 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_dense1_bias);
@@ -4730,6 +4831,10 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
   fmnist_lstm_train_step_1(P, in, A, seed);
   fmnist_lstm_train_step_2(P, in, A, seed);
   fmnist_lstm_train_step_3(P, in, A, seed);
+  fmnist_lstm_train_step_4(P, in, A, seed);
+  fmnist_lstm_train_step_5(P, in, A, seed);
+  fmnist_lstm_train_step_6(P, in, A, seed);
+  fmnist_lstm_train_step_7(P, in, A, seed);
   float *loss_value = (float *)(A + 4258688); /* [] */
   float *metric_accuracy = (float *)(A + 4263040); /* [] */
   float *new_opt_step = (float *)(A + 4258624); /* [] */

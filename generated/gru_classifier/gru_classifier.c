@@ -2009,11 +2009,21 @@ static void gru_classifier_predict_1(const float *restrict P, const gru_classifi
   k3_add(gru1_matmul_weight_hh_t20, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2);
   float *gru1_tanh_t20 = (float *)(A + 196608); /* [64, 128] */
   k5_add_sigmoid_mul(gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_tanh_t20);
+}
+
+static void gru_classifier_predict_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *gru1_add_t20 = (float *)A; /* [64, 384] */
+  float *gru1_add_t20_2 = (float *)(A + 98304); /* [64, 384] */
+  float *gru1_tanh_t20 = (float *)(A + 196608); /* [64, 128] */
+  float *gru1_add_t19_3 = (float *)(A + 3193728); /* [64, 128] */
   float *gru1_add_t20_3 = (float *)(A + 3226496); /* [64, 128] */
   k9_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_tanh_t20, gru1_add_t19_3, gru1_add_t20_3);
+  float *gru1_transpose_weight_hh = (float *)(A + 2997120); /* [128, 384] */
   float *gru1_matmul_weight_hh_t21 = (float *)(A + 3259264); /* [64, 384] */
   char *gru1_matmul_weight_hh_t21_scratch = A + 229376; /* 4096 bytes */
   k8_matmul(gru1_add_t20_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
   float *gru1_add_t21 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 147456, P + 59904 /* gru1.bias_ih */, gru1_add_t21);
   float *gru1_add_t21_2 = (float *)(A + 98304); /* [64, 384] */
@@ -2104,6 +2114,7 @@ void gru_classifier_predict(const float *params, const gru_classifier_batch *in,
   (void)out;
   (void)P, (void)A;
   gru_classifier_predict_1(P, in, A, seed);
+  gru_classifier_predict_2(P, in, A, seed);
   float *out_logits = (float *)(A + 3357568); /* [64, 10] */
   if (out) k13_copy(out_logits, out->logits);
 }
@@ -2346,15 +2357,24 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
   float *gru1_add_t15_2 = (float *)(A + 7682944); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
+}
+
+static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *gru1_add_t15 = (float *)(A + 7584640); /* [64, 384] */
+  float *gru1_add_t15_2 = (float *)(A + 7682944); /* [64, 384] */
   float *gru1_sigmoid_t15 = (float *)(A + 7355264); /* [64, 128] */
   float *gru1_tanh_t15 = (float *)(A + 7388032); /* [64, 128] */
   k14_add_sigmoid_mul(gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_sigmoid_t15, gru1_tanh_t15);
+  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
   float *gru1_sigmoid_t15_2 = (float *)(A + 7420800); /* [64, 128] */
   float *gru1_sub_t15 = (float *)(A + 7781248); /* [64, 128] */
   k16_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_tanh_t15, gru1_mul_stack + 114688, gru1_sigmoid_t15_2, gru1_sub_t15, gru1_mul_stack + 122880);
+  float *gru1_transpose_weight_hh = (float *)(A + 3226496); /* [128, 384] */
   float *gru1_matmul_weight_hh_t16 = (float *)(A + 7584640); /* [64, 384] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 233472; /* 4096 bytes */
   k8_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
   float *gru1_add_t16 = (float *)(A + 7814016); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
   float *gru1_add_t16_2 = (float *)(A + 7912320); /* [64, 384] */
@@ -2551,29 +2571,40 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k30_mul(gru1_sigmoid_t27_2, gru1_sub_t27, d_gru1_mul_t27_2);
   float *d_gru1_mul_concat_stack = (float *)(A + 10337152); /* [28, 64, 384] */
   k31_mul_mul_mul(d_dense1_matmul_weight, gru1_sub_t27, d_gru1_sub_t27, gru1_add_t27_2 + 256, d_gru1_mul_t27, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
+}
+
+static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_dense1_matmul_weight = (float *)(A + 3226496); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
+  float *d_gru1_neg_t27 = (float *)(A + 331776); /* [64, 128] */
+  float *d_gru1_mul_t27_2 = (float *)(A + 10140544); /* [64, 128] */
+  float *d_gru1_mul_concat_stack = (float *)(A + 10337152); /* [28, 64, 384] */
   k32_mul_addn_mul(d_dense1_matmul_weight, gru1_mul_stack + 212992, d_gru1_neg_t27, d_gru1_mul_t27_2, d_gru1_mul_concat_stack + 128);
+  float *gru1_sigmoid_t27 = (float *)(A + 10107776); /* [64, 128] */
   float *d_gru1_mul_t27_3 = (float *)(A + 266240); /* [64, 128] */
   k33_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27, d_gru1_mul_t27_3);
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
   k34_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27_3, d_gru1_mul_concat_stack_2 + 638976);
   float *d_gru1_matmul_weight_hh_t27 = (float *)(A + 266240); /* [64, 128] */
   k35_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t27);
+  float *gru1_tanh_t26 = (float *)(A + 9911168); /* [64, 128] */
   float *d_gru1_sub_t26 = (float *)(A + 10107776); /* [64, 128] */
   k27_mul_sub(gru1_tanh_t26, d_gru1_sub_t26);
+  float *gru1_sigmoid_t26 = (float *)(A + 9878400); /* [64, 128] */
   float *d_gru1_mul_t26 = (float *)(A + 10140544); /* [64, 128] */
   k28_sub_mul(gru1_sigmoid_t26, d_gru1_mul_t26);
+  float *gru1_sigmoid_t26_2 = (float *)(A + 9943936); /* [64, 128] */
+  float *gru1_sub_t26 = (float *)(A + 10304384); /* [64, 128] */
   float *d_gru1_mul_t26_2 = (float *)(A + 3259264); /* [64, 128] */
   k30_mul(gru1_sigmoid_t26_2, gru1_sub_t26, d_gru1_mul_t26_2);
+  float *gru1_sigmoid_t27_2 = (float *)(A + 233472); /* [64, 128] */
+  float *gru1_add_t26_2 = (float *)(A + 10206080); /* [64, 384] */
   float *d_gru1_addn_t26 = (float *)(A + 3292032); /* [64, 128] */
   k36_mul_addn_mul(d_dense1_matmul_weight, gru1_sigmoid_t27_2, d_gru1_matmul_weight_hh_t27, gru1_sub_t26, d_gru1_sub_t26, gru1_add_t26_2 + 256, d_gru1_mul_t26, gru1_mul_stack + 204800, gru1_tanh_t26, d_gru1_mul_t26_2, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
   float *d_gru1_mul_t26_3 = (float *)(A + 9911168); /* [64, 128] */
   k33_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26, d_gru1_mul_t26_3);
   k34_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26_3, d_gru1_mul_concat_stack_2 + 614400);
-}
-
-static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
   float *d_gru1_matmul_weight_hh_t26 = (float *)(A + 233472); /* [64, 128] */
   k35_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t26);
   float *gru1_tanh_t25 = (float *)(A + 9681792); /* [64, 128] */
@@ -2586,12 +2617,8 @@ static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_
   float *gru1_sub_t25 = (float *)(A + 10075008); /* [64, 128] */
   float *d_gru1_mul_t25_2 = (float *)(A + 3259264); /* [64, 128] */
   k30_mul(gru1_sigmoid_t25_2, gru1_sub_t25, d_gru1_mul_t25_2);
-  float *d_gru1_addn_t26 = (float *)(A + 3292032); /* [64, 128] */
-  float *gru1_sigmoid_t26_2 = (float *)(A + 9943936); /* [64, 128] */
   float *gru1_add_t25_2 = (float *)(A + 9976704); /* [64, 384] */
-  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
   float *d_gru1_addn_t25 = (float *)(A + 9878400); /* [64, 128] */
-  float *d_gru1_mul_concat_stack = (float *)(A + 10337152); /* [28, 64, 384] */
   k36_mul_addn_mul(d_gru1_addn_t26, gru1_sigmoid_t26_2, d_gru1_matmul_weight_hh_t26, gru1_sub_t25, d_gru1_sub_t25, gru1_add_t25_2 + 256, d_gru1_mul_t25, gru1_mul_stack + 196608, gru1_tanh_t25, d_gru1_mul_t25_2, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
   float *d_gru1_mul_t25_3 = (float *)(A + 9681792); /* [64, 128] */
   k33_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25, d_gru1_mul_t25_3);
@@ -2755,8 +2782,15 @@ static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_
   float *gru1_add_t16_2 = (float *)(A + 7912320); /* [64, 384] */
   float *d_gru1_addn_t16 = (float *)(A + 9321344); /* [64, 128] */
   k36_mul_addn_mul(d_gru1_addn_t17, gru1_sigmoid_t17_2, d_gru1_matmul_weight_hh_t17, gru1_sub_t16, d_gru1_sub_t16, gru1_add_t16_2 + 256, d_gru1_mul_t16, gru1_mul_stack + 122880, gru1_tanh_t16, d_gru1_mul_t16_2, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
+}
+
+static void gru_classifier_grad_4(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_gru1_mul_concat_stack = (float *)(A + 10337152); /* [28, 64, 384] */
+  float *gru1_sigmoid_t16 = (float *)(A + 7584640); /* [64, 128] */
   float *d_gru1_mul_t16_3 = (float *)(A + 7617408); /* [64, 128] */
   k33_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16, d_gru1_mul_t16_3);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
   k34_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16_3, d_gru1_mul_concat_stack_2 + 368640);
   float *d_gru1_matmul_weight_hh_t16 = (float *)(A + 9288576); /* [64, 128] */
   k35_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t16);
@@ -2770,7 +2804,10 @@ static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_
   float *gru1_sub_t15 = (float *)(A + 7781248); /* [64, 128] */
   float *d_gru1_mul_t15_2 = (float *)(A + 266240); /* [64, 128] */
   k30_mul(gru1_sigmoid_t15_2, gru1_sub_t15, d_gru1_mul_t15_2);
+  float *d_gru1_addn_t16 = (float *)(A + 9321344); /* [64, 128] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7650176); /* [64, 128] */
   float *gru1_add_t15_2 = (float *)(A + 7682944); /* [64, 384] */
+  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
   float *d_gru1_addn_t15 = (float *)(A + 7584640); /* [64, 128] */
   k36_mul_addn_mul(d_gru1_addn_t16, gru1_sigmoid_t16_2, d_gru1_matmul_weight_hh_t16, gru1_sub_t15, d_gru1_sub_t15, gru1_add_t15_2 + 256, d_gru1_mul_t15, gru1_mul_stack + 114688, gru1_tanh_t15, d_gru1_mul_t15_2, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
   float *d_gru1_mul_t15_3 = (float *)(A + 7388032); /* [64, 128] */
@@ -2955,6 +2992,13 @@ static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_
   k36_mul_addn_mul(d_gru1_addn_t6, gru1_sigmoid_t6_2, d_gru1_matmul_weight_hh_t6, gru1_sub_t5, d_gru1_sub_t5, gru1_add_t5_2 + 256, d_gru1_mul_t5, gru1_mul_stack + 32768, gru1_tanh_t5, d_gru1_mul_t5_2, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
   float *d_gru1_mul_t5_3 = (float *)(A + 5094272); /* [64, 128] */
   k33_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5, d_gru1_mul_t5_3);
+}
+
+static void gru_classifier_grad_5(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_gru1_mul_concat_stack = (float *)(A + 10337152); /* [28, 64, 384] */
+  float *d_gru1_mul_t5_3 = (float *)(A + 5094272); /* [64, 128] */
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
   k34_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5_3, d_gru1_mul_concat_stack_2 + 98304);
   float *d_gru1_matmul_weight_hh_t5 = (float *)(A + 233472); /* [64, 128] */
   k35_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t5);
@@ -2968,7 +3012,10 @@ static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_
   float *gru1_sub_t4 = (float *)(A + 5258112); /* [64, 128] */
   float *d_gru1_mul_t4_2 = (float *)(A + 5094272); /* [64, 128] */
   k30_mul(gru1_sigmoid_t4_2, gru1_sub_t4, d_gru1_mul_t4_2);
+  float *d_gru1_addn_t5 = (float *)(A + 9288576); /* [64, 128] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5127040); /* [64, 128] */
   float *gru1_add_t4_2 = (float *)(A + 5159808); /* [64, 384] */
+  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
   float *d_gru1_addn_t4 = (float *)(A + 9321344); /* [64, 128] */
   k36_mul_addn_mul(d_gru1_addn_t5, gru1_sigmoid_t5_2, d_gru1_matmul_weight_hh_t5, gru1_sub_t4, d_gru1_sub_t4, gru1_add_t4_2 + 256, d_gru1_mul_t4, gru1_mul_stack + 24576, gru1_tanh_t4, d_gru1_mul_t4_2, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
   float *d_gru1_mul_t4_3 = (float *)(A + 4864896); /* [64, 128] */
@@ -3082,6 +3129,9 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   (void)P, (void)A;
   gru_classifier_grad_1(P, in, A, seed);
   gru_classifier_grad_2(P, in, A, seed);
+  gru_classifier_grad_3(P, in, A, seed);
+  gru_classifier_grad_4(P, in, A, seed);
+  gru_classifier_grad_5(P, in, A, seed);
   float *out_logits = (float *)(A + 10175872); /* [64, 10] */
   float *loss_value = (float *)(A + 3094656); /* [] */
   float *metric_accuracy = (float *)(A + 10179968); /* [] */
@@ -3341,17 +3391,26 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k8_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
   float *gru1_add_t15 = (float *)(A + 7587200); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
+}
+
+static void gru_classifier_train_step_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *gru1_matmul_weight_hh_t15 = (float *)(A + 7357824); /* [64, 384] */
   float *gru1_add_t15_2 = (float *)(A + 7685504); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
+  float *gru1_add_t15 = (float *)(A + 7587200); /* [64, 384] */
   float *gru1_sigmoid_t15 = (float *)(A + 7357824); /* [64, 128] */
   float *gru1_tanh_t15 = (float *)(A + 7390592); /* [64, 128] */
   k14_add_sigmoid_mul(gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_sigmoid_t15, gru1_tanh_t15);
+  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
   float *gru1_sigmoid_t15_2 = (float *)(A + 7423360); /* [64, 128] */
   float *gru1_sub_t15 = (float *)(A + 7783808); /* [64, 128] */
   k16_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_tanh_t15, gru1_mul_stack + 114688, gru1_sigmoid_t15_2, gru1_sub_t15, gru1_mul_stack + 122880);
+  float *gru1_transpose_weight_hh = (float *)(A + 3229056); /* [128, 384] */
   float *gru1_matmul_weight_hh_t16 = (float *)(A + 7587200); /* [64, 384] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 236032; /* 4096 bytes */
   k8_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_matmul_weight_ih = (float *)(A + 246272); /* [1792, 384] */
   float *gru1_add_t16 = (float *)(A + 7816576); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
   float *gru1_add_t16_2 = (float *)(A + 7914880); /* [64, 384] */
@@ -3515,6 +3574,7 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k12_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, dense1_add);
   float *line11_log_softmax = (float *)(A + 10178432); /* [64, 10] */
   k18_log_softmax(dense1_add, line11_log_softmax);
+  float *line11_one_hot = (float *)A; /* [64, 10] */
   float *line11_mul = (float *)(A + 10180992); /* [64, 10] */
   k19_mul(line11_one_hot, line11_log_softmax, line11_mul);
   float *line11_sum_to = (float *)(A + 3097088); /* [64, 1] */
@@ -3544,31 +3604,45 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k29_mul_neg(d_dense1_matmul_weight, gru1_tanh_t27, d_gru1_neg_t27);
   float *d_gru1_mul_t27_2 = (float *)(A + 10143104); /* [64, 128] */
   k30_mul(gru1_sigmoid_t27_2, gru1_sub_t27, d_gru1_mul_t27_2);
+}
+
+static void gru_classifier_train_step_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_dense1_matmul_weight = (float *)(A + 10175872); /* [64, 128] */
+  float *gru1_sub_t27 = (float *)(A + 268800); /* [64, 128] */
+  float *d_gru1_sub_t27 = (float *)(A + 3229056); /* [64, 128] */
+  float *gru1_add_t27_2 = (float *)(A + 3327360); /* [64, 384] */
+  float *d_gru1_mul_t27 = (float *)(A + 3261824); /* [64, 128] */
   float *d_gru1_mul_concat_stack = (float *)(A + 10339712); /* [28, 64, 384] */
   k31_mul_mul_mul(d_dense1_matmul_weight, gru1_sub_t27, d_gru1_sub_t27, gru1_add_t27_2 + 256, d_gru1_mul_t27, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
+  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
+  float *d_gru1_neg_t27 = (float *)(A + 3294592); /* [64, 128] */
+  float *d_gru1_mul_t27_2 = (float *)(A + 10143104); /* [64, 128] */
   k32_mul_addn_mul(d_dense1_matmul_weight, gru1_mul_stack + 212992, d_gru1_neg_t27, d_gru1_mul_t27_2, d_gru1_mul_concat_stack + 128);
+  float *gru1_sigmoid_t27 = (float *)(A + 10110336); /* [64, 128] */
   float *d_gru1_mul_t27_3 = (float *)(A + 268800); /* [64, 128] */
   k33_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27, d_gru1_mul_t27_3);
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
   k34_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27_3, d_gru1_mul_concat_stack_2 + 638976);
   float *d_gru1_matmul_weight_hh_t27 = (float *)(A + 268800); /* [64, 128] */
   k35_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t27);
+  float *gru1_tanh_t26 = (float *)(A + 9913728); /* [64, 128] */
   float *d_gru1_sub_t26 = (float *)(A + 10110336); /* [64, 128] */
   k27_mul_sub(gru1_tanh_t26, d_gru1_sub_t26);
+  float *gru1_sigmoid_t26 = (float *)(A + 9880960); /* [64, 128] */
   float *d_gru1_mul_t26 = (float *)(A + 10143104); /* [64, 128] */
   k28_sub_mul(gru1_sigmoid_t26, d_gru1_mul_t26);
+  float *gru1_sigmoid_t26_2 = (float *)(A + 9946496); /* [64, 128] */
+  float *gru1_sub_t26 = (float *)(A + 10306944); /* [64, 128] */
   float *d_gru1_mul_t26_2 = (float *)(A + 3229056); /* [64, 128] */
   k30_mul(gru1_sigmoid_t26_2, gru1_sub_t26, d_gru1_mul_t26_2);
+  float *gru1_sigmoid_t27_2 = (float *)(A + 236032); /* [64, 128] */
+  float *gru1_add_t26_2 = (float *)(A + 10208640); /* [64, 384] */
   float *d_gru1_addn_t26 = (float *)(A + 3261824); /* [64, 128] */
   k36_mul_addn_mul(d_dense1_matmul_weight, gru1_sigmoid_t27_2, d_gru1_matmul_weight_hh_t27, gru1_sub_t26, d_gru1_sub_t26, gru1_add_t26_2 + 256, d_gru1_mul_t26, gru1_mul_stack + 204800, gru1_tanh_t26, d_gru1_mul_t26_2, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
   float *d_gru1_mul_t26_3 = (float *)(A + 3229056); /* [64, 128] */
   k33_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26, d_gru1_mul_t26_3);
   k34_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26_3, d_gru1_mul_concat_stack_2 + 614400);
-}
-
-static void gru_classifier_train_step_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
   float *d_gru1_matmul_weight_hh_t26 = (float *)(A + 3229056); /* [64, 128] */
   k35_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t26);
   float *gru1_tanh_t25 = (float *)(A + 9684352); /* [64, 128] */
@@ -3581,12 +3655,8 @@ static void gru_classifier_train_step_2(const float *restrict P, const gru_class
   float *gru1_sub_t25 = (float *)(A + 10077568); /* [64, 128] */
   float *d_gru1_mul_t25_2 = (float *)(A + 9880960); /* [64, 128] */
   k30_mul(gru1_sigmoid_t25_2, gru1_sub_t25, d_gru1_mul_t25_2);
-  float *d_gru1_addn_t26 = (float *)(A + 3261824); /* [64, 128] */
-  float *gru1_sigmoid_t26_2 = (float *)(A + 9946496); /* [64, 128] */
   float *gru1_add_t25_2 = (float *)(A + 9979264); /* [64, 384] */
-  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
   float *d_gru1_addn_t25 = (float *)(A + 9913728); /* [64, 128] */
-  float *d_gru1_mul_concat_stack = (float *)(A + 10339712); /* [28, 64, 384] */
   k36_mul_addn_mul(d_gru1_addn_t26, gru1_sigmoid_t26_2, d_gru1_matmul_weight_hh_t26, gru1_sub_t25, d_gru1_sub_t25, gru1_add_t25_2 + 256, d_gru1_mul_t25, gru1_mul_stack + 196608, gru1_tanh_t25, d_gru1_mul_t25_2, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
   float *d_gru1_mul_t25_3 = (float *)(A + 9684352); /* [64, 128] */
   k33_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25, d_gru1_mul_t25_3);
@@ -3743,15 +3813,29 @@ static void gru_classifier_train_step_2(const float *restrict P, const gru_class
   float *gru1_sigmoid_t16 = (float *)(A + 7587200); /* [64, 128] */
   float *d_gru1_mul_t16 = (float *)(A + 7816576); /* [64, 128] */
   k28_sub_mul(gru1_sigmoid_t16, d_gru1_mul_t16);
+}
+
+static void gru_classifier_train_step_4(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *gru1_sigmoid_t16_2 = (float *)(A + 7652736); /* [64, 128] */
   float *gru1_sub_t16 = (float *)(A + 8013184); /* [64, 128] */
   float *d_gru1_mul_t16_2 = (float *)(A + 7849344); /* [64, 128] */
   k30_mul(gru1_sigmoid_t16_2, gru1_sub_t16, d_gru1_mul_t16_2);
+  float *d_gru1_addn_t17 = (float *)(A + 9979264); /* [64, 128] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 7882112); /* [64, 128] */
+  float *d_gru1_matmul_weight_hh_t17 = (float *)(A + 236032); /* [64, 128] */
+  float *d_gru1_sub_t16 = (float *)(A + 268800); /* [64, 128] */
   float *gru1_add_t16_2 = (float *)(A + 7914880); /* [64, 384] */
+  float *d_gru1_mul_t16 = (float *)(A + 7816576); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7619968); /* [64, 128] */
   float *d_gru1_addn_t16 = (float *)(A + 10012032); /* [64, 128] */
+  float *d_gru1_mul_concat_stack = (float *)(A + 10339712); /* [28, 64, 384] */
   k36_mul_addn_mul(d_gru1_addn_t17, gru1_sigmoid_t17_2, d_gru1_matmul_weight_hh_t17, gru1_sub_t16, d_gru1_sub_t16, gru1_add_t16_2 + 256, d_gru1_mul_t16, gru1_mul_stack + 122880, gru1_tanh_t16, d_gru1_mul_t16_2, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
+  float *gru1_sigmoid_t16 = (float *)(A + 7587200); /* [64, 128] */
   float *d_gru1_mul_t16_3 = (float *)(A + 7619968); /* [64, 128] */
   k33_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16, d_gru1_mul_t16_3);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
   k34_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16_3, d_gru1_mul_concat_stack_2 + 368640);
   float *d_gru1_matmul_weight_hh_t16 = (float *)(A + 9979264); /* [64, 128] */
   k35_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t16);
@@ -3938,6 +4022,10 @@ static void gru_classifier_train_step_2(const float *restrict P, const gru_class
   float *gru1_tanh_t5 = (float *)(A + 5096832); /* [64, 128] */
   float *d_gru1_sub_t5 = (float *)(A + 268800); /* [64, 128] */
   k27_mul_sub(gru1_tanh_t5, d_gru1_sub_t5);
+}
+
+static void gru_classifier_train_step_5(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *gru1_sigmoid_t5 = (float *)(A + 5064064); /* [64, 128] */
   float *d_gru1_mul_t5 = (float *)(A + 5293440); /* [64, 128] */
   k28_sub_mul(gru1_sigmoid_t5, d_gru1_mul_t5);
@@ -3945,11 +4033,19 @@ static void gru_classifier_train_step_2(const float *restrict P, const gru_class
   float *gru1_sub_t5 = (float *)(A + 5490048); /* [64, 128] */
   float *d_gru1_mul_t5_2 = (float *)(A + 5326208); /* [64, 128] */
   k30_mul(gru1_sigmoid_t5_2, gru1_sub_t5, d_gru1_mul_t5_2);
+  float *d_gru1_addn_t6 = (float *)(A + 5522816); /* [64, 128] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5358976); /* [64, 128] */
+  float *d_gru1_matmul_weight_hh_t6 = (float *)(A + 236032); /* [64, 128] */
+  float *d_gru1_sub_t5 = (float *)(A + 268800); /* [64, 128] */
   float *gru1_add_t5_2 = (float *)(A + 5391744); /* [64, 384] */
+  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
+  float *gru1_tanh_t5 = (float *)(A + 5096832); /* [64, 128] */
   float *d_gru1_addn_t5 = (float *)(A + 9979264); /* [64, 128] */
+  float *d_gru1_mul_concat_stack = (float *)(A + 10339712); /* [28, 64, 384] */
   k36_mul_addn_mul(d_gru1_addn_t6, gru1_sigmoid_t6_2, d_gru1_matmul_weight_hh_t6, gru1_sub_t5, d_gru1_sub_t5, gru1_add_t5_2 + 256, d_gru1_mul_t5, gru1_mul_stack + 32768, gru1_tanh_t5, d_gru1_mul_t5_2, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
   float *d_gru1_mul_t5_3 = (float *)(A + 5096832); /* [64, 128] */
   k33_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5, d_gru1_mul_t5_3);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
   k34_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5_3, d_gru1_mul_concat_stack_2 + 98304);
   float *d_gru1_matmul_weight_hh_t5 = (float *)(A + 236032); /* [64, 128] */
   k35_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t5);
@@ -4084,12 +4180,6 @@ static void gru_classifier_train_step_2(const float *restrict P, const gru_class
   k60_mul(d_gru1_sum_to_2, opt_gru1_bias_hh_mul);
   float *opt_gru1_bias_hh_mul_2 = (float *)(A + 283648); /* [384] */
   k61_mul_mul(d_gru1_sum_to_2, opt_gru1_bias_hh_mul_2);
-}
-
-static void gru_classifier_train_step_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *opt_gru1_bias_hh_mul_2 = (float *)(A + 283648); /* [384] */
-  float *opt_sqrt = (float *)(A + 3097216); /* [] */
   float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 279040); /* [384] */
   float *opt_gru1_bias_hh_add = (float *)(A + 285184); /* [384] */
   k62_mul_add_sqrt(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_gru1_bias_hh_mul_2, opt_sqrt, new_opt_gru1_bias_hh_exp_avg_sq, opt_gru1_bias_hh_add);
@@ -4120,23 +4210,15 @@ static void gru_classifier_train_step_3(const float *restrict P, const gru_class
   float *line12_sum_to = (float *)(A + 3097088); /* [] */
   float *metric_accuracy = (float *)(A + 3097216); /* [] */
   k45_mul(line12_sum_to, metric_accuracy);
-  float *opt_gru1_weight_ih_mul = (float *)(A + 9979264); /* [384, 28] */
-  float *opt_gru1_weight_ih_add = (float *)(A + 2988544); /* [384, 28] */
-  float *opt_div = (float *)(A + 3097280); /* [] */
   float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 10022272); /* [384, 28] */
   float *new_gru1_weight_ih = (float *)(A + 3031552); /* [384, 28] */
   k69_mul_add_div(P + 61984 /* opt.gru1.weight_ih.exp_avg */, opt_gru1_weight_ih_mul, opt_gru1_weight_ih_add, opt_div, P /* gru1.weight_ih */, new_opt_gru1_weight_ih_exp_avg, new_gru1_weight_ih);
-  float *opt_gru1_weight_hh_mul = (float *)(A + 10077568); /* [384, 128] */
-  float *opt_gru1_weight_hh_add = (float *)(A + 3458432); /* [384, 128] */
   float *new_opt_gru1_weight_hh_exp_avg = (float *)(A + 3097408); /* [384, 128] */
   float *new_gru1_weight_hh = (float *)(A + 286720); /* [384, 128] */
   k70_mul_add_div(P + 83488 /* opt.gru1.weight_hh.exp_avg */, opt_gru1_weight_hh_mul, opt_gru1_weight_hh_add, opt_div, P + 10752 /* gru1.weight_hh */, new_opt_gru1_weight_hh_exp_avg, new_gru1_weight_hh);
-  float *opt_gru1_bias_ih_mul = (float *)(A + 200704); /* [384] */
-  float *opt_gru1_bias_ih_add = (float *)(A + 280576); /* [384] */
   float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 283648); /* [384] */
   float *new_gru1_bias_ih = (float *)A; /* [384] */
   k71_mul_add_div(P + 181792 /* opt.gru1.bias_ih.exp_avg */, opt_gru1_bias_ih_mul, opt_gru1_bias_ih_add, opt_div, P + 59904 /* gru1.bias_ih */, new_opt_gru1_bias_ih_exp_avg, new_gru1_bias_ih);
-  float *opt_gru1_bias_hh_mul = (float *)(A + 282112); /* [384] */
   float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 200704); /* [384] */
   float *new_gru1_bias_hh = (float *)(A + 280576); /* [384] */
   k71_mul_add_div(P + 182560 /* opt.gru1.bias_hh.exp_avg */, opt_gru1_bias_hh_mul, opt_gru1_bias_hh_add, opt_div, P + 60288 /* gru1.bias_hh */, new_opt_gru1_bias_hh_exp_avg, new_gru1_bias_hh);
@@ -4157,6 +4239,8 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   gru_classifier_train_step_1(P, in, A, seed);
   gru_classifier_train_step_2(P, in, A, seed);
   gru_classifier_train_step_3(P, in, A, seed);
+  gru_classifier_train_step_4(P, in, A, seed);
+  gru_classifier_train_step_5(P, in, A, seed);
   float *loss_value = (float *)(A + 202368); /* [] */
   float *metric_accuracy = (float *)(A + 3097216); /* [] */
   float *new_opt_step = (float *)(A + 3097152); /* [] */

@@ -2312,143 +2312,201 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   float *d_lstm1_mul_t9_4 = (float *)(A + 19200); /* [32, 50] */
   float *d_lstm1_mul_concat_stack = (float *)(A + 25600); /* [9, 32, 200] */
   k27_mul_mul_mul(d_dense1_matmul_weight, dropout1_dropout_mask, lstm1_sigmoid_t9_3, d_lstm1_sub_t9, lstm1_sigmoid_t9_2, lstm1_tanh_t9, d_lstm1_mul_t9, lstm1_add_t8_3, d_lstm1_mul_t9_2, lstm1_sigmoid_t9, d_lstm1_sub_t9_2, lstm1_tanh_t9_2, d_lstm1_mul_t9_3, d_lstm1_mul_t9_4, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack + 51250, d_lstm1_mul_concat_stack + 51300, d_lstm1_mul_concat_stack + 51350);
+}
+
+static void lstm_dropout_grad_2(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 25600); /* [9, 32, 200] */
   float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 708096); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t9_scratch = A + 6400; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 51200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9, d_lstm1_matmul_weight_hh_t9_scratch);
+  float *lstm1_tanh_t8_2 = (float *)(A + 714496); /* [32, 50] */
   float *d_lstm1_sub_t8 = (float *)(A + 6400); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t8_2, d_lstm1_sub_t8);
+  float *lstm1_sigmoid_t8 = (float *)(A + 688896); /* [32, 50] */
   float *d_lstm1_mul_t8 = (float *)(A + 12800); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t8, d_lstm1_mul_t8);
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 701696); /* [32, 50] */
   float *d_lstm1_mul_t8_2 = (float *)(A + 320832); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t8_2, d_lstm1_mul_t8_2);
+  float *lstm1_tanh_t8 = (float *)(A + 682496); /* [32, 50] */
   float *d_lstm1_sub_t8_2 = (float *)(A + 327232); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t8, d_lstm1_sub_t8_2);
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 695296); /* [32, 50] */
   float *d_lstm1_mul_t8_3 = (float *)(A + 333632); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t8_3, d_lstm1_mul_t8_3);
+  float *d_lstm1_mul_t9_4 = (float *)(A + 19200); /* [32, 50] */
+  float *lstm1_add_t7_3 = (float *)(A + 669696); /* [32, 50] */
   float *d_lstm1_mul_t8_4 = (float *)(A + 340032); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8_3, d_lstm1_sub_t8, d_lstm1_mul_t9_4, lstm1_sigmoid_t8_2, lstm1_tanh_t8, d_lstm1_mul_t8, lstm1_add_t7_3, d_lstm1_mul_t8_2, lstm1_sigmoid_t8, d_lstm1_sub_t8_2, d_lstm1_mul_t8_4, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 44850, d_lstm1_mul_concat_stack + 44900);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, d_lstm1_mul_t8_3, d_lstm1_mul_concat_stack + 44950);
   float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 333632); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t8_scratch = A + 669696; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 44800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8, d_lstm1_matmul_weight_hh_t8_scratch);
+  float *lstm1_tanh_t7_2 = (float *)(A + 676096); /* [32, 50] */
   float *d_lstm1_sub_t7 = (float *)(A + 669696); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t7_2, d_lstm1_sub_t7);
+  float *lstm1_sigmoid_t7 = (float *)(A + 650496); /* [32, 50] */
   float *d_lstm1_mul_t7 = (float *)(A + 708096); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t7, d_lstm1_mul_t7);
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 663296); /* [32, 50] */
   float *d_lstm1_mul_t7_2 = (float *)(A + 714496); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t7_2, d_lstm1_mul_t7_2);
+  float *lstm1_tanh_t7 = (float *)(A + 644096); /* [32, 50] */
   float *d_lstm1_sub_t7_2 = (float *)(A + 320832); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t7, d_lstm1_sub_t7_2);
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 656896); /* [32, 50] */
   float *d_lstm1_mul_t7_3 = (float *)(A + 327232); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t7_3, d_lstm1_mul_t7_3);
+  float *lstm1_add_t6_3 = (float *)(A + 631296); /* [32, 50] */
   float *d_lstm1_mul_t7_4 = (float *)(A + 6400); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7_3, d_lstm1_sub_t7, d_lstm1_mul_t8_4, lstm1_sigmoid_t7_2, lstm1_tanh_t7, d_lstm1_mul_t7, lstm1_add_t6_3, d_lstm1_mul_t7_2, lstm1_sigmoid_t7, d_lstm1_sub_t7_2, d_lstm1_mul_t7_4, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 38450, d_lstm1_mul_concat_stack + 38500);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, d_lstm1_mul_t7_3, d_lstm1_mul_concat_stack + 38550);
   float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 631296); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t7_scratch = A + 669696; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 38400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7, d_lstm1_matmul_weight_hh_t7_scratch);
+  float *lstm1_tanh_t6_2 = (float *)(A + 637696); /* [32, 50] */
   float *d_lstm1_sub_t6 = (float *)(A + 669696); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t6_2, d_lstm1_sub_t6);
+  float *lstm1_sigmoid_t6 = (float *)(A + 612096); /* [32, 50] */
   float *d_lstm1_mul_t6 = (float *)(A + 12800); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t6, d_lstm1_mul_t6);
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 624896); /* [32, 50] */
   float *d_lstm1_mul_t6_2 = (float *)(A + 19200); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t6_2, d_lstm1_mul_t6_2);
+  float *lstm1_tanh_t6 = (float *)(A + 605696); /* [32, 50] */
   float *d_lstm1_sub_t6_2 = (float *)(A + 320832); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t6, d_lstm1_sub_t6_2);
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 618496); /* [32, 50] */
   float *d_lstm1_mul_t6_3 = (float *)(A + 327232); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t6_3, d_lstm1_mul_t6_3);
+  float *lstm1_add_t5_3 = (float *)(A + 592896); /* [32, 50] */
   float *d_lstm1_mul_t6_4 = (float *)(A + 333632); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6_3, d_lstm1_sub_t6, d_lstm1_mul_t7_4, lstm1_sigmoid_t6_2, lstm1_tanh_t6, d_lstm1_mul_t6, lstm1_add_t5_3, d_lstm1_mul_t6_2, lstm1_sigmoid_t6, d_lstm1_sub_t6_2, d_lstm1_mul_t6_4, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 32050, d_lstm1_mul_concat_stack + 32100);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, d_lstm1_mul_t6_3, d_lstm1_mul_concat_stack + 32150);
   float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 340032); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t6_scratch = A + 592896; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 32000, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6, d_lstm1_matmul_weight_hh_t6_scratch);
+  float *lstm1_tanh_t5_2 = (float *)(A + 599296); /* [32, 50] */
   float *d_lstm1_sub_t5 = (float *)(A + 592896); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t5_2, d_lstm1_sub_t5);
+  float *lstm1_sigmoid_t5 = (float *)(A + 573696); /* [32, 50] */
   float *d_lstm1_mul_t5 = (float *)(A + 631296); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t5, d_lstm1_mul_t5);
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 586496); /* [32, 50] */
   float *d_lstm1_mul_t5_2 = (float *)(A + 669696); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t5_2, d_lstm1_mul_t5_2);
+  float *lstm1_tanh_t5 = (float *)(A + 567296); /* [32, 50] */
   float *d_lstm1_sub_t5_2 = (float *)(A + 320832); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t5, d_lstm1_sub_t5_2);
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 580096); /* [32, 50] */
   float *d_lstm1_mul_t5_3 = (float *)(A + 327232); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t5_3, d_lstm1_mul_t5_3);
+  float *lstm1_add_t4_3 = (float *)(A + 554496); /* [32, 50] */
   float *d_lstm1_mul_t5_4 = (float *)(A + 708096); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5_3, d_lstm1_sub_t5, d_lstm1_mul_t6_4, lstm1_sigmoid_t5_2, lstm1_tanh_t5, d_lstm1_mul_t5, lstm1_add_t4_3, d_lstm1_mul_t5_2, lstm1_sigmoid_t5, d_lstm1_sub_t5_2, d_lstm1_mul_t5_4, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 25650, d_lstm1_mul_concat_stack + 25700);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, d_lstm1_mul_t5_3, d_lstm1_mul_concat_stack + 25750);
   float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 340032); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t5_scratch = A + 554496; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 25600, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5, d_lstm1_matmul_weight_hh_t5_scratch);
+  float *lstm1_tanh_t4_2 = (float *)(A + 560896); /* [32, 50] */
   float *d_lstm1_sub_t4 = (float *)(A + 554496); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t4_2, d_lstm1_sub_t4);
+  float *lstm1_sigmoid_t4 = (float *)(A + 535296); /* [32, 50] */
   float *d_lstm1_mul_t4 = (float *)(A + 592896); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t4, d_lstm1_mul_t4);
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 548096); /* [32, 50] */
   float *d_lstm1_mul_t4_2 = (float *)(A + 631296); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t4_2, d_lstm1_mul_t4_2);
+  float *lstm1_tanh_t4 = (float *)(A + 528896); /* [32, 50] */
   float *d_lstm1_sub_t4_2 = (float *)(A + 669696); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t4, d_lstm1_sub_t4_2);
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 541696); /* [32, 50] */
   float *d_lstm1_mul_t4_3 = (float *)(A + 714496); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t4_3, d_lstm1_mul_t4_3);
+  float *lstm1_add_t3_3 = (float *)(A + 516096); /* [32, 50] */
   float *d_lstm1_mul_t4_4 = (float *)(A + 6400); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4_3, d_lstm1_sub_t4, d_lstm1_mul_t5_4, lstm1_sigmoid_t4_2, lstm1_tanh_t4, d_lstm1_mul_t4, lstm1_add_t3_3, d_lstm1_mul_t4_2, lstm1_sigmoid_t4, d_lstm1_sub_t4_2, d_lstm1_mul_t4_4, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 19250, d_lstm1_mul_concat_stack + 19300);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, d_lstm1_mul_t4_3, d_lstm1_mul_concat_stack + 19350);
   float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 340032); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t4_scratch = A + 516096; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 19200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4, d_lstm1_matmul_weight_hh_t4_scratch);
+  float *lstm1_tanh_t3_2 = (float *)(A + 522496); /* [32, 50] */
   float *d_lstm1_sub_t3 = (float *)(A + 516096); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t3_2, d_lstm1_sub_t3);
+  float *lstm1_sigmoid_t3 = (float *)(A + 496896); /* [32, 50] */
   float *d_lstm1_mul_t3 = (float *)(A + 554496); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t3, d_lstm1_mul_t3);
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 509696); /* [32, 50] */
   float *d_lstm1_mul_t3_2 = (float *)(A + 592896); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t3_2, d_lstm1_mul_t3_2);
+  float *lstm1_tanh_t3 = (float *)(A + 490496); /* [32, 50] */
   float *d_lstm1_sub_t3_2 = (float *)(A + 631296); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t3, d_lstm1_sub_t3_2);
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 503296); /* [32, 50] */
   float *d_lstm1_mul_t3_3 = (float *)(A + 669696); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t3_3, d_lstm1_mul_t3_3);
+  float *lstm1_add_t2_3 = (float *)(A + 477696); /* [32, 50] */
   float *d_lstm1_mul_t3_4 = (float *)(A + 12800); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3_3, d_lstm1_sub_t3, d_lstm1_mul_t4_4, lstm1_sigmoid_t3_2, lstm1_tanh_t3, d_lstm1_mul_t3, lstm1_add_t2_3, d_lstm1_mul_t3_2, lstm1_sigmoid_t3, d_lstm1_sub_t3_2, d_lstm1_mul_t3_4, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 12850, d_lstm1_mul_concat_stack + 12900);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, d_lstm1_mul_t3_3, d_lstm1_mul_concat_stack + 12950);
   float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 6400); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t3_scratch = A + 19200; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 12800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3, d_lstm1_matmul_weight_hh_t3_scratch);
+  float *lstm1_tanh_t2_2 = (float *)(A + 484096); /* [32, 50] */
   float *d_lstm1_sub_t2 = (float *)(A + 19200); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t2_2, d_lstm1_sub_t2);
+  float *lstm1_sigmoid_t2 = (float *)(A + 458496); /* [32, 50] */
   float *d_lstm1_mul_t2 = (float *)(A + 340032); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t2, d_lstm1_mul_t2);
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 471296); /* [32, 50] */
   float *d_lstm1_mul_t2_2 = (float *)(A + 477696); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t2_2, d_lstm1_mul_t2_2);
+  float *lstm1_tanh_t2 = (float *)(A + 452096); /* [32, 50] */
   float *d_lstm1_sub_t2_2 = (float *)(A + 516096); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t2, d_lstm1_sub_t2_2);
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 464896); /* [32, 50] */
   float *d_lstm1_mul_t2_3 = (float *)(A + 554496); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t2_3, d_lstm1_mul_t2_3);
+  float *lstm1_add_t1_3 = (float *)(A + 439296); /* [32, 50] */
   float *d_lstm1_mul_t2_4 = (float *)(A + 592896); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2_3, d_lstm1_sub_t2, d_lstm1_mul_t3_4, lstm1_sigmoid_t2_2, lstm1_tanh_t2, d_lstm1_mul_t2, lstm1_add_t1_3, d_lstm1_mul_t2_2, lstm1_sigmoid_t2, d_lstm1_sub_t2_2, d_lstm1_mul_t2_4, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 6450, d_lstm1_mul_concat_stack + 6500);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, d_lstm1_mul_t2_3, d_lstm1_mul_concat_stack + 6550);
   float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 19200); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t2_scratch = A + 340032; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 6400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2, d_lstm1_matmul_weight_hh_t2_scratch);
+  float *lstm1_tanh_t1_2 = (float *)(A + 445696); /* [32, 50] */
   float *d_lstm1_sub_t1 = (float *)(A + 340032); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t1_2, d_lstm1_sub_t1);
+  float *lstm1_sigmoid_t1 = (float *)(A + 418496); /* [32, 50] */
   float *d_lstm1_mul_t1 = (float *)(A + 477696); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t1, d_lstm1_mul_t1);
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 431296); /* [32, 50] */
   float *d_lstm1_mul_t1_2 = (float *)(A + 516096); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t1_2, d_lstm1_mul_t1_2);
+  float *lstm1_tanh_t1 = (float *)(A + 412096); /* [32, 50] */
   float *d_lstm1_sub_t1_2 = (float *)(A + 554496); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t1, d_lstm1_sub_t1_2);
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 424896); /* [32, 50] */
   float *d_lstm1_mul_t1_3 = (float *)(A + 631296); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t1_3, d_lstm1_mul_t1_3);
+  float *lstm1_mul_t0 = (float *)(A + 269632); /* [32, 50] */
   float *d_lstm1_mul_t1_4 = (float *)(A + 669696); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1_3, d_lstm1_sub_t1, d_lstm1_mul_t2_4, lstm1_sigmoid_t1_2, lstm1_tanh_t1, d_lstm1_mul_t1, lstm1_mul_t0, d_lstm1_mul_t1_2, lstm1_sigmoid_t1, d_lstm1_sub_t1_2, d_lstm1_mul_t1_4, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 50, d_lstm1_mul_concat_stack + 100);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, d_lstm1_mul_t1_3, d_lstm1_mul_concat_stack + 150);
   float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 19200); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t1_scratch = A + 269632; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
+  float *lstm1_tanh_t0_2 = (float *)(A + 276032); /* [32, 50] */
   float *d_lstm1_sub_t0 = (float *)(A + 269632); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t0_2, d_lstm1_sub_t0);
+  float *lstm1_sigmoid_t0 = (float *)(A + 263232); /* [32, 50] */
   float *d_lstm1_mul_t0 = (float *)(A + 340032); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t0, d_lstm1_mul_t0);
+  float *lstm1_tanh_t0 = (float *)(A + 256832); /* [32, 50] */
   float *d_lstm1_sub_t0_2 = (float *)(A + 477696); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t0, d_lstm1_sub_t0_2);
+  float *lstm1_sigmoid_t0_2 = (float *)(A + 348096); /* [32, 50] */
   float *d_lstm1_mul_t0_2 = (float *)(A + 516096); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t0_2, d_lstm1_mul_t0_2);
   float *d_lstm1_mul_t0_3 = (float *)(A + 554496); /* [32, 50] */
@@ -2458,23 +2516,36 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k32_const(d_lstm1_const);
   float *d_lstm1_mul_t0_5 = (float *)(A + 477696); /* [32, 50] */
   k33_mul_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, d_lstm1_mul_t0_2, d_lstm1_mul_t0_5);
+}
+
+static void lstm_dropout_grad_3(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_t0_3 = (float *)(A + 554496); /* [32, 50] */
+  float *d_lstm1_const = (float *)(A + 340032); /* [32, 50] */
+  float *d_lstm1_mul_t0_4 = (float *)(A + 592896); /* [32, 50] */
+  float *d_lstm1_mul_t0_5 = (float *)(A + 477696); /* [32, 50] */
   float *d_lstm1_mul_concat = (float *)(A + 412096); /* [32, 200] */
   k34_concat(d_lstm1_mul_t0_3, d_lstm1_const, d_lstm1_mul_t0_4, d_lstm1_mul_t0_5, d_lstm1_mul_concat);
+  float *d_lstm1_mul_concat_stack = (float *)(A + 25600); /* [9, 32, 200] */
   float *d_lstm1_mul_concat_stack_2 = (float *)(A + 720896); /* [32, 10, 200] */
   k35_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
   float *grad_lstm1_weight_ih = (float *)(A + 19200); /* [200, 1] */
   char *grad_lstm1_weight_ih_scratch = A + 438208; /* 32768 bytes */
   k36_matmul(d_lstm1_mul_concat_stack_2, in->x, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
+  float *lstm1_mul_stack = (float *)(A + 354496); /* [9, 32, 50] */
   float *grad_lstm1_weight_hh = (float *)(A + 256000); /* [200, 50] */
   char *grad_lstm1_weight_hh_scratch = A + 438208; /* 32768 bytes */
   k37_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 340032); /* [200] */
   k38_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih);
+  float *d_line12_addn = (float *)(A + 438080); /* [32, 1] */
+  float *dropout1_mul = (float *)A; /* [32, 50] */
   float *grad_dense1_weight = (float *)(A + 340864); /* [1, 50] */
   char *grad_dense1_weight_scratch = A + 437824; /* 128 bytes */
   k39_matmul(d_line12_addn, dropout1_mul, grad_dense1_weight, grad_dense1_weight_scratch);
   float *grad_dense1_bias = (float *)(A + 438016); /* [1] */
   k22_sum_to(d_line12_addn, grad_dense1_bias);
+  float *line12_sum_to = (float *)(A + 437952); /* [] */
   float *loss_value = (float *)(A + 437824); /* [] */
   k40_mul(line12_sum_to, loss_value);
 }
@@ -2486,6 +2557,8 @@ float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float
   (void)grads, (void)out, (void)metrics;
   (void)P, (void)A;
   lstm_dropout_grad_1(P, in, A, seed);
+  lstm_dropout_grad_2(P, in, A, seed);
+  lstm_dropout_grad_3(P, in, A, seed);
   float *out_prediction = (float *)(A + 437696); /* [32, 1] */
   float *loss_value = (float *)(A + 437824); /* [] */
   float *grad_lstm1_weight_ih = (float *)(A + 19200); /* [200, 1] */
@@ -2717,143 +2790,201 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   float *d_lstm1_mul_t9_4 = (float *)(A + 19200); /* [32, 50] */
   float *d_lstm1_mul_concat_stack = (float *)(A + 25600); /* [9, 32, 200] */
   k27_mul_mul_mul(d_dense1_matmul_weight, dropout1_dropout_mask, lstm1_sigmoid_t9_3, d_lstm1_sub_t9, lstm1_sigmoid_t9_2, lstm1_tanh_t9, d_lstm1_mul_t9, lstm1_add_t8_3, d_lstm1_mul_t9_2, lstm1_sigmoid_t9, d_lstm1_sub_t9_2, lstm1_tanh_t9_2, d_lstm1_mul_t9_3, d_lstm1_mul_t9_4, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack + 51250, d_lstm1_mul_concat_stack + 51300, d_lstm1_mul_concat_stack + 51350);
+}
+
+static void lstm_dropout_train_step_2(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 25600); /* [9, 32, 200] */
   float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 708096); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t9_scratch = A + 6400; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 51200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9, d_lstm1_matmul_weight_hh_t9_scratch);
+  float *lstm1_tanh_t8_2 = (float *)(A + 714496); /* [32, 50] */
   float *d_lstm1_sub_t8 = (float *)(A + 6400); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t8_2, d_lstm1_sub_t8);
+  float *lstm1_sigmoid_t8 = (float *)(A + 688896); /* [32, 50] */
   float *d_lstm1_mul_t8 = (float *)(A + 12800); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t8, d_lstm1_mul_t8);
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 701696); /* [32, 50] */
   float *d_lstm1_mul_t8_2 = (float *)(A + 320832); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t8_2, d_lstm1_mul_t8_2);
+  float *lstm1_tanh_t8 = (float *)(A + 682496); /* [32, 50] */
   float *d_lstm1_sub_t8_2 = (float *)(A + 327232); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t8, d_lstm1_sub_t8_2);
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 695296); /* [32, 50] */
   float *d_lstm1_mul_t8_3 = (float *)(A + 333632); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t8_3, d_lstm1_mul_t8_3);
+  float *d_lstm1_mul_t9_4 = (float *)(A + 19200); /* [32, 50] */
+  float *lstm1_add_t7_3 = (float *)(A + 669696); /* [32, 50] */
   float *d_lstm1_mul_t8_4 = (float *)(A + 340032); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8_3, d_lstm1_sub_t8, d_lstm1_mul_t9_4, lstm1_sigmoid_t8_2, lstm1_tanh_t8, d_lstm1_mul_t8, lstm1_add_t7_3, d_lstm1_mul_t8_2, lstm1_sigmoid_t8, d_lstm1_sub_t8_2, d_lstm1_mul_t8_4, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 44850, d_lstm1_mul_concat_stack + 44900);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, d_lstm1_mul_t8_3, d_lstm1_mul_concat_stack + 44950);
   float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 333632); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t8_scratch = A + 669696; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 44800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8, d_lstm1_matmul_weight_hh_t8_scratch);
+  float *lstm1_tanh_t7_2 = (float *)(A + 676096); /* [32, 50] */
   float *d_lstm1_sub_t7 = (float *)(A + 669696); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t7_2, d_lstm1_sub_t7);
+  float *lstm1_sigmoid_t7 = (float *)(A + 650496); /* [32, 50] */
   float *d_lstm1_mul_t7 = (float *)(A + 708096); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t7, d_lstm1_mul_t7);
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 663296); /* [32, 50] */
   float *d_lstm1_mul_t7_2 = (float *)(A + 714496); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t7_2, d_lstm1_mul_t7_2);
+  float *lstm1_tanh_t7 = (float *)(A + 644096); /* [32, 50] */
   float *d_lstm1_sub_t7_2 = (float *)(A + 320832); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t7, d_lstm1_sub_t7_2);
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 656896); /* [32, 50] */
   float *d_lstm1_mul_t7_3 = (float *)(A + 327232); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t7_3, d_lstm1_mul_t7_3);
+  float *lstm1_add_t6_3 = (float *)(A + 631296); /* [32, 50] */
   float *d_lstm1_mul_t7_4 = (float *)(A + 6400); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7_3, d_lstm1_sub_t7, d_lstm1_mul_t8_4, lstm1_sigmoid_t7_2, lstm1_tanh_t7, d_lstm1_mul_t7, lstm1_add_t6_3, d_lstm1_mul_t7_2, lstm1_sigmoid_t7, d_lstm1_sub_t7_2, d_lstm1_mul_t7_4, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 38450, d_lstm1_mul_concat_stack + 38500);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, d_lstm1_mul_t7_3, d_lstm1_mul_concat_stack + 38550);
   float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 631296); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t7_scratch = A + 669696; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 38400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7, d_lstm1_matmul_weight_hh_t7_scratch);
+  float *lstm1_tanh_t6_2 = (float *)(A + 637696); /* [32, 50] */
   float *d_lstm1_sub_t6 = (float *)(A + 669696); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t6_2, d_lstm1_sub_t6);
+  float *lstm1_sigmoid_t6 = (float *)(A + 612096); /* [32, 50] */
   float *d_lstm1_mul_t6 = (float *)(A + 12800); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t6, d_lstm1_mul_t6);
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 624896); /* [32, 50] */
   float *d_lstm1_mul_t6_2 = (float *)(A + 19200); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t6_2, d_lstm1_mul_t6_2);
+  float *lstm1_tanh_t6 = (float *)(A + 605696); /* [32, 50] */
   float *d_lstm1_sub_t6_2 = (float *)(A + 320832); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t6, d_lstm1_sub_t6_2);
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 618496); /* [32, 50] */
   float *d_lstm1_mul_t6_3 = (float *)(A + 327232); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t6_3, d_lstm1_mul_t6_3);
+  float *lstm1_add_t5_3 = (float *)(A + 592896); /* [32, 50] */
   float *d_lstm1_mul_t6_4 = (float *)(A + 333632); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6_3, d_lstm1_sub_t6, d_lstm1_mul_t7_4, lstm1_sigmoid_t6_2, lstm1_tanh_t6, d_lstm1_mul_t6, lstm1_add_t5_3, d_lstm1_mul_t6_2, lstm1_sigmoid_t6, d_lstm1_sub_t6_2, d_lstm1_mul_t6_4, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 32050, d_lstm1_mul_concat_stack + 32100);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, d_lstm1_mul_t6_3, d_lstm1_mul_concat_stack + 32150);
   float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 340032); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t6_scratch = A + 592896; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 32000, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6, d_lstm1_matmul_weight_hh_t6_scratch);
+  float *lstm1_tanh_t5_2 = (float *)(A + 599296); /* [32, 50] */
   float *d_lstm1_sub_t5 = (float *)(A + 592896); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t5_2, d_lstm1_sub_t5);
+  float *lstm1_sigmoid_t5 = (float *)(A + 573696); /* [32, 50] */
   float *d_lstm1_mul_t5 = (float *)(A + 631296); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t5, d_lstm1_mul_t5);
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 586496); /* [32, 50] */
   float *d_lstm1_mul_t5_2 = (float *)(A + 669696); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t5_2, d_lstm1_mul_t5_2);
+  float *lstm1_tanh_t5 = (float *)(A + 567296); /* [32, 50] */
   float *d_lstm1_sub_t5_2 = (float *)(A + 320832); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t5, d_lstm1_sub_t5_2);
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 580096); /* [32, 50] */
   float *d_lstm1_mul_t5_3 = (float *)(A + 327232); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t5_3, d_lstm1_mul_t5_3);
+  float *lstm1_add_t4_3 = (float *)(A + 554496); /* [32, 50] */
   float *d_lstm1_mul_t5_4 = (float *)(A + 708096); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5_3, d_lstm1_sub_t5, d_lstm1_mul_t6_4, lstm1_sigmoid_t5_2, lstm1_tanh_t5, d_lstm1_mul_t5, lstm1_add_t4_3, d_lstm1_mul_t5_2, lstm1_sigmoid_t5, d_lstm1_sub_t5_2, d_lstm1_mul_t5_4, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 25650, d_lstm1_mul_concat_stack + 25700);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, d_lstm1_mul_t5_3, d_lstm1_mul_concat_stack + 25750);
   float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 340032); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t5_scratch = A + 554496; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 25600, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5, d_lstm1_matmul_weight_hh_t5_scratch);
+  float *lstm1_tanh_t4_2 = (float *)(A + 560896); /* [32, 50] */
   float *d_lstm1_sub_t4 = (float *)(A + 554496); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t4_2, d_lstm1_sub_t4);
+  float *lstm1_sigmoid_t4 = (float *)(A + 535296); /* [32, 50] */
   float *d_lstm1_mul_t4 = (float *)(A + 592896); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t4, d_lstm1_mul_t4);
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 548096); /* [32, 50] */
   float *d_lstm1_mul_t4_2 = (float *)(A + 631296); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t4_2, d_lstm1_mul_t4_2);
+  float *lstm1_tanh_t4 = (float *)(A + 528896); /* [32, 50] */
   float *d_lstm1_sub_t4_2 = (float *)(A + 669696); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t4, d_lstm1_sub_t4_2);
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 541696); /* [32, 50] */
   float *d_lstm1_mul_t4_3 = (float *)(A + 714496); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t4_3, d_lstm1_mul_t4_3);
+  float *lstm1_add_t3_3 = (float *)(A + 516096); /* [32, 50] */
   float *d_lstm1_mul_t4_4 = (float *)(A + 6400); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4_3, d_lstm1_sub_t4, d_lstm1_mul_t5_4, lstm1_sigmoid_t4_2, lstm1_tanh_t4, d_lstm1_mul_t4, lstm1_add_t3_3, d_lstm1_mul_t4_2, lstm1_sigmoid_t4, d_lstm1_sub_t4_2, d_lstm1_mul_t4_4, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 19250, d_lstm1_mul_concat_stack + 19300);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, d_lstm1_mul_t4_3, d_lstm1_mul_concat_stack + 19350);
   float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 340032); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t4_scratch = A + 516096; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 19200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4, d_lstm1_matmul_weight_hh_t4_scratch);
+  float *lstm1_tanh_t3_2 = (float *)(A + 522496); /* [32, 50] */
   float *d_lstm1_sub_t3 = (float *)(A + 516096); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t3_2, d_lstm1_sub_t3);
+  float *lstm1_sigmoid_t3 = (float *)(A + 496896); /* [32, 50] */
   float *d_lstm1_mul_t3 = (float *)(A + 554496); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t3, d_lstm1_mul_t3);
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 509696); /* [32, 50] */
   float *d_lstm1_mul_t3_2 = (float *)(A + 592896); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t3_2, d_lstm1_mul_t3_2);
+  float *lstm1_tanh_t3 = (float *)(A + 490496); /* [32, 50] */
   float *d_lstm1_sub_t3_2 = (float *)(A + 631296); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t3, d_lstm1_sub_t3_2);
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 503296); /* [32, 50] */
   float *d_lstm1_mul_t3_3 = (float *)(A + 669696); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t3_3, d_lstm1_mul_t3_3);
+  float *lstm1_add_t2_3 = (float *)(A + 477696); /* [32, 50] */
   float *d_lstm1_mul_t3_4 = (float *)(A + 12800); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3_3, d_lstm1_sub_t3, d_lstm1_mul_t4_4, lstm1_sigmoid_t3_2, lstm1_tanh_t3, d_lstm1_mul_t3, lstm1_add_t2_3, d_lstm1_mul_t3_2, lstm1_sigmoid_t3, d_lstm1_sub_t3_2, d_lstm1_mul_t3_4, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 12850, d_lstm1_mul_concat_stack + 12900);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, d_lstm1_mul_t3_3, d_lstm1_mul_concat_stack + 12950);
   float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 6400); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t3_scratch = A + 19200; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 12800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3, d_lstm1_matmul_weight_hh_t3_scratch);
+  float *lstm1_tanh_t2_2 = (float *)(A + 484096); /* [32, 50] */
   float *d_lstm1_sub_t2 = (float *)(A + 19200); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t2_2, d_lstm1_sub_t2);
+  float *lstm1_sigmoid_t2 = (float *)(A + 458496); /* [32, 50] */
   float *d_lstm1_mul_t2 = (float *)(A + 340032); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t2, d_lstm1_mul_t2);
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 471296); /* [32, 50] */
   float *d_lstm1_mul_t2_2 = (float *)(A + 477696); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t2_2, d_lstm1_mul_t2_2);
+  float *lstm1_tanh_t2 = (float *)(A + 452096); /* [32, 50] */
   float *d_lstm1_sub_t2_2 = (float *)(A + 516096); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t2, d_lstm1_sub_t2_2);
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 464896); /* [32, 50] */
   float *d_lstm1_mul_t2_3 = (float *)(A + 554496); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t2_3, d_lstm1_mul_t2_3);
+  float *lstm1_add_t1_3 = (float *)(A + 439296); /* [32, 50] */
   float *d_lstm1_mul_t2_4 = (float *)(A + 592896); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2_3, d_lstm1_sub_t2, d_lstm1_mul_t3_4, lstm1_sigmoid_t2_2, lstm1_tanh_t2, d_lstm1_mul_t2, lstm1_add_t1_3, d_lstm1_mul_t2_2, lstm1_sigmoid_t2, d_lstm1_sub_t2_2, d_lstm1_mul_t2_4, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 6450, d_lstm1_mul_concat_stack + 6500);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, d_lstm1_mul_t2_3, d_lstm1_mul_concat_stack + 6550);
   float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 19200); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t2_scratch = A + 340032; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack + 6400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2, d_lstm1_matmul_weight_hh_t2_scratch);
+  float *lstm1_tanh_t1_2 = (float *)(A + 445696); /* [32, 50] */
   float *d_lstm1_sub_t1 = (float *)(A + 340032); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t1_2, d_lstm1_sub_t1);
+  float *lstm1_sigmoid_t1 = (float *)(A + 418496); /* [32, 50] */
   float *d_lstm1_mul_t1 = (float *)(A + 477696); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t1, d_lstm1_mul_t1);
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 431296); /* [32, 50] */
   float *d_lstm1_mul_t1_2 = (float *)(A + 516096); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t1_2, d_lstm1_mul_t1_2);
+  float *lstm1_tanh_t1 = (float *)(A + 412096); /* [32, 50] */
   float *d_lstm1_sub_t1_2 = (float *)(A + 554496); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t1, d_lstm1_sub_t1_2);
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 424896); /* [32, 50] */
   float *d_lstm1_mul_t1_3 = (float *)(A + 631296); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t1_3, d_lstm1_mul_t1_3);
+  float *lstm1_mul_t0 = (float *)(A + 269632); /* [32, 50] */
   float *d_lstm1_mul_t1_4 = (float *)(A + 669696); /* [32, 50] */
   k29_mul_mul_addn(d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1_3, d_lstm1_sub_t1, d_lstm1_mul_t2_4, lstm1_sigmoid_t1_2, lstm1_tanh_t1, d_lstm1_mul_t1, lstm1_mul_t0, d_lstm1_mul_t1_2, lstm1_sigmoid_t1, d_lstm1_sub_t1_2, d_lstm1_mul_t1_4, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 50, d_lstm1_mul_concat_stack + 100);
   k30_mul_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, d_lstm1_mul_t1_3, d_lstm1_mul_concat_stack + 150);
   float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 19200); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t1_scratch = A + 269632; /* 6400 bytes */
   k28_matmul(d_lstm1_mul_concat_stack, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
+  float *lstm1_tanh_t0_2 = (float *)(A + 276032); /* [32, 50] */
   float *d_lstm1_sub_t0 = (float *)(A + 269632); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t0_2, d_lstm1_sub_t0);
+  float *lstm1_sigmoid_t0 = (float *)(A + 263232); /* [32, 50] */
   float *d_lstm1_mul_t0 = (float *)(A + 340032); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t0, d_lstm1_mul_t0);
+  float *lstm1_tanh_t0 = (float *)(A + 256832); /* [32, 50] */
   float *d_lstm1_sub_t0_2 = (float *)(A + 477696); /* [32, 50] */
   k25_mul_sub(lstm1_tanh_t0, d_lstm1_sub_t0_2);
+  float *lstm1_sigmoid_t0_2 = (float *)(A + 348096); /* [32, 50] */
   float *d_lstm1_mul_t0_2 = (float *)(A + 516096); /* [32, 50] */
   k26_sub_mul(lstm1_sigmoid_t0_2, d_lstm1_mul_t0_2);
   float *d_lstm1_mul_t0_3 = (float *)(A + 554496); /* [32, 50] */
@@ -2863,8 +2994,17 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   k32_const(d_lstm1_const);
   float *d_lstm1_mul_t0_5 = (float *)(A + 477696); /* [32, 50] */
   k33_mul_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, d_lstm1_mul_t0_2, d_lstm1_mul_t0_5);
+}
+
+static void lstm_dropout_train_step_3(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_t0_3 = (float *)(A + 554496); /* [32, 50] */
+  float *d_lstm1_const = (float *)(A + 340032); /* [32, 50] */
+  float *d_lstm1_mul_t0_4 = (float *)(A + 592896); /* [32, 50] */
+  float *d_lstm1_mul_t0_5 = (float *)(A + 477696); /* [32, 50] */
   float *d_lstm1_mul_concat = (float *)(A + 412096); /* [32, 200] */
   k34_concat(d_lstm1_mul_t0_3, d_lstm1_const, d_lstm1_mul_t0_4, d_lstm1_mul_t0_5, d_lstm1_mul_concat);
+  float *d_lstm1_mul_concat_stack = (float *)(A + 25600); /* [9, 32, 200] */
   float *d_lstm1_mul_concat_stack_2 = (float *)(A + 720896); /* [32, 10, 200] */
   k35_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
   float *d_lstm1_matmul = (float *)(A + 19200); /* [200, 1] */
@@ -2882,6 +3022,7 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   k51_mul_add_sqrt(P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_lstm1_weight_ih_mul_2, opt_sqrt, new_opt_lstm1_weight_ih_exp_avg_sq, opt_lstm1_weight_ih_add);
   float *opt_div = (float *)(A + 437760); /* [] */
   k52_pow_sub_div(new_opt_step, opt_div);
+  float *lstm1_mul_stack = (float *)(A + 354496); /* [9, 32, 50] */
   float *d_lstm1_matmul_2 = (float *)(A + 256000); /* [200, 50] */
   char *d_lstm1_matmul_scratch_2 = A + 438080; /* 32768 bytes */
   k37_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
@@ -2904,6 +3045,8 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 342528); /* [200] */
   float *opt_lstm1_bias_hh_add = (float *)(A + 343360); /* [200] */
   k51_mul_add_sqrt(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_mul_2, opt_sqrt, new_opt_lstm1_bias_hh_exp_avg_sq, opt_lstm1_bias_hh_add);
+  float *d_line12_addn = (float *)(A + 437824); /* [32, 1] */
+  float *dropout1_mul = (float *)A; /* [32, 50] */
   float *d_dense1_matmul = (float *)(A + 340864); /* [1, 50] */
   char *d_dense1_matmul_scratch = A + 341120; /* 128 bytes */
   k39_matmul(d_line12_addn, dropout1_mul, d_dense1_matmul, d_dense1_matmul_scratch);
@@ -2923,6 +3066,7 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 341376); /* [1] */
   float *opt_dense1_bias_add = (float *)(A + 341440); /* [1] */
   k61_mul_add_sqrt(P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_dense1_bias_mul_2, opt_sqrt, new_opt_dense1_bias_exp_avg_sq, opt_dense1_bias_add);
+  float *line12_sum_to = (float *)(A + 437952); /* [] */
   float *loss_value = (float *)(A + 437696); /* [] */
   k40_mul(line12_sum_to, loss_value);
   float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 344448); /* [200, 1] */
@@ -2952,6 +3096,8 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
   (void)metrics;
   (void)P, (void)A;
   lstm_dropout_train_step_1(P, in, A, seed);
+  lstm_dropout_train_step_2(P, in, A, seed);
+  lstm_dropout_train_step_3(P, in, A, seed);
   float *loss_value = (float *)(A + 437696); /* [] */
   float *new_opt_step = (float *)(A + 438016); /* [] */
   float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 344448); /* [200, 1] */

@@ -3069,17 +3069,27 @@ static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_st
   k4_add_add(lstm1_matmul_weight_ih + 153600, P + 15600 /* lstm1.bias_ih */, lstm1_add_t15, lstm1_add_t15_2);
   float *lstm1_tanh_t15 = (float *)A; /* [64, 50] */
   k5_tanh(lstm1_add_t15_2 + 100, lstm1_tanh_t15);
+}
+
+static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t15_2 = (float *)(A + 25600); /* [64, 200] */
+  float *lstm1_tanh_t15 = (float *)A; /* [64, 50] */
   float *lstm1_mul_t15 = (float *)(A + 76800); /* [64, 50] */
   k8_sigmoid_mul(lstm1_add_t15_2, lstm1_tanh_t15, lstm1_mul_t15);
+  float *lstm1_add_t14_3 = (float *)(A + 12800); /* [64, 50] */
   float *lstm1_add_t15_3 = (float *)A; /* [64, 50] */
   float *lstm1_tanh_t15_2 = (float *)(A + 89600); /* [64, 50] */
   k11_sigmoid_mul_add(lstm1_add_t15_2 + 50, lstm1_add_t14_3, lstm1_mul_t15, lstm1_add_t15_3, lstm1_tanh_t15_2);
+  float *lstm1_mul_stack = (float *)(A + 1657600); /* [28, 64, 50] */
   k8_sigmoid_mul(lstm1_add_t15_2 + 150, lstm1_tanh_t15_2, lstm1_mul_stack + 48000);
+  float *lstm1_transpose_weight_hh = (float *)(A + 102400); /* [50, 200] */
   float *lstm1_matmul_weight_hh_t16 = (float *)(A + 25600); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 12800; /* 1600 bytes */
   k9_matmul(lstm1_mul_stack + 48000, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t16, lstm1_matmul_weight_hh_t16_scratch);
   float *lstm1_add_t16 = (float *)(A + 142400); /* [64, 200] */
   k10_add(lstm1_matmul_weight_hh_t16, P + 15808 /* lstm1.bias_hh */, lstm1_add_t16);
+  float *lstm1_matmul_weight_ih = (float *)(A + 223104); /* [1792, 200] */
   float *lstm1_add_t16_2 = (float *)(A + 25600); /* [64, 200] */
   k4_add_add(lstm1_matmul_weight_ih + 140800, P + 15600 /* lstm1.bias_ih */, lstm1_add_t16, lstm1_add_t16_2);
   float *lstm1_tanh_t16 = (float *)(A + 12800); /* [64, 50] */
@@ -3202,28 +3212,19 @@ static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_st
   k10_add(lstm1_matmul_weight_hh_t24, P + 15808 /* lstm1.bias_hh */, lstm1_add_t24);
   float *lstm1_add_t24_2 = (float *)(A + 25600); /* [64, 200] */
   k4_add_add(lstm1_matmul_weight_ih + 38400, P + 15600 /* lstm1.bias_ih */, lstm1_add_t24, lstm1_add_t24_2);
-}
-
-static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_add_t24_2 = (float *)(A + 25600); /* [64, 200] */
   float *lstm1_tanh_t24 = (float *)(A + 12800); /* [64, 50] */
   k5_tanh(lstm1_add_t24_2 + 100, lstm1_tanh_t24);
   float *lstm1_mul_t24 = (float *)(A + 76800); /* [64, 50] */
   k8_sigmoid_mul(lstm1_add_t24_2, lstm1_tanh_t24, lstm1_mul_t24);
-  float *lstm1_add_t23_3 = (float *)A; /* [64, 50] */
   float *lstm1_add_t24_3 = (float *)(A + 12800); /* [64, 50] */
   float *lstm1_tanh_t24_2 = (float *)(A + 89600); /* [64, 50] */
   k11_sigmoid_mul_add(lstm1_add_t24_2 + 50, lstm1_add_t23_3, lstm1_mul_t24, lstm1_add_t24_3, lstm1_tanh_t24_2);
-  float *lstm1_mul_stack = (float *)(A + 1657600); /* [28, 64, 50] */
   k8_sigmoid_mul(lstm1_add_t24_2 + 150, lstm1_tanh_t24_2, lstm1_mul_stack + 76800);
-  float *lstm1_transpose_weight_hh = (float *)(A + 102400); /* [50, 200] */
   float *lstm1_matmul_weight_hh_t25 = (float *)(A + 25600); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t25_scratch = A; /* 1600 bytes */
   k9_matmul(lstm1_mul_stack + 76800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_add_t25 = (float *)(A + 142400); /* [64, 200] */
   k10_add(lstm1_matmul_weight_hh_t25, P + 15808 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_matmul_weight_ih = (float *)(A + 223104); /* [1792, 200] */
   float *lstm1_add_t25_2 = (float *)(A + 25600); /* [64, 200] */
   k4_add_add(lstm1_matmul_weight_ih + 25600, P + 15600 /* lstm1.bias_ih */, lstm1_add_t25, lstm1_add_t25_2);
   float *lstm1_tanh_t25 = (float *)A; /* [64, 50] */
@@ -3307,15 +3308,25 @@ static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_st
   k5_tanh(lstm2_add_t2_2 + 100, lstm2_tanh_t2);
   float *lstm2_mul_t2 = (float *)(A + 65600); /* [64, 50] */
   k8_sigmoid_mul(lstm2_add_t2_2, lstm2_tanh_t2, lstm2_mul_t2);
+}
+
+static void mnist_stacked_lstm_predict_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm2_add_t2_2 = (float *)(A + 1576000); /* [64, 200] */
+  float *lstm2_add_t1_3 = (float *)A; /* [64, 50] */
+  float *lstm2_mul_t2 = (float *)(A + 65600); /* [64, 50] */
   float *lstm2_add_t2_3 = (float *)(A + 12800); /* [64, 50] */
   float *lstm2_tanh_t2_2 = (float *)(A + 102400); /* [64, 50] */
   k11_sigmoid_mul_add(lstm2_add_t2_2 + 50, lstm2_add_t1_3, lstm2_mul_t2, lstm2_add_t2_3, lstm2_tanh_t2_2);
+  float *lstm2_mul_stack = (float *)(A + 1627200); /* [28, 64, 50] */
   k8_sigmoid_mul(lstm2_add_t2_2 + 150, lstm2_tanh_t2_2, lstm2_mul_stack + 6400);
+  float *lstm2_transpose_weight_hh = (float *)(A + 25600); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t3 = (float *)(A + 1576000); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t3_scratch = A + 89600; /* 1600 bytes */
   k9_matmul(lstm2_mul_stack + 6400, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t3, lstm2_matmul_weight_hh_t3_scratch);
   float *lstm2_add_t3 = (float *)(A + 1985600); /* [64, 200] */
   k10_add(lstm2_matmul_weight_hh_t3, P + 36224 /* lstm2.bias_hh */, lstm2_add_t3);
+  float *lstm2_matmul_weight_ih = (float *)(A + 142400); /* [1792, 200] */
   float *lstm2_add_t3_2 = (float *)(A + 1576000); /* [64, 200] */
   k4_add_add(lstm2_matmul_weight_ih + 38400, P + 36016 /* lstm2.bias_ih */, lstm2_add_t3, lstm2_add_t3_2);
   float *lstm2_tanh_t3 = (float *)A; /* [64, 50] */
@@ -3535,18 +3546,28 @@ static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_st
   float *lstm2_add_t17_3 = (float *)A; /* [64, 50] */
   float *lstm2_tanh_t17_2 = (float *)(A + 102400); /* [64, 50] */
   k11_sigmoid_mul_add(lstm2_add_t17_2 + 50, lstm2_add_t16_3, lstm2_mul_t17, lstm2_add_t17_3, lstm2_tanh_t17_2);
+}
+
+static void mnist_stacked_lstm_predict_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm2_add_t17_2 = (float *)(A + 1576000); /* [64, 200] */
+  float *lstm2_tanh_t17_2 = (float *)(A + 102400); /* [64, 50] */
+  float *lstm2_mul_stack = (float *)(A + 1627200); /* [28, 64, 50] */
   k8_sigmoid_mul(lstm2_add_t17_2 + 150, lstm2_tanh_t17_2, lstm2_mul_stack + 54400);
+  float *lstm2_transpose_weight_hh = (float *)(A + 25600); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t18 = (float *)(A + 1576000); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t18_scratch = A + 89600; /* 1600 bytes */
   k9_matmul(lstm2_mul_stack + 54400, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t18, lstm2_matmul_weight_hh_t18_scratch);
   float *lstm2_add_t18 = (float *)(A + 1985600); /* [64, 200] */
   k10_add(lstm2_matmul_weight_hh_t18, P + 36224 /* lstm2.bias_hh */, lstm2_add_t18);
+  float *lstm2_matmul_weight_ih = (float *)(A + 142400); /* [1792, 200] */
   float *lstm2_add_t18_2 = (float *)(A + 1576000); /* [64, 200] */
   k4_add_add(lstm2_matmul_weight_ih + 230400, P + 36016 /* lstm2.bias_ih */, lstm2_add_t18, lstm2_add_t18_2);
   float *lstm2_tanh_t18 = (float *)(A + 12800); /* [64, 50] */
   k5_tanh(lstm2_add_t18_2 + 100, lstm2_tanh_t18);
   float *lstm2_mul_t18 = (float *)(A + 65600); /* [64, 50] */
   k8_sigmoid_mul(lstm2_add_t18_2, lstm2_tanh_t18, lstm2_mul_t18);
+  float *lstm2_add_t17_3 = (float *)A; /* [64, 50] */
   float *lstm2_add_t18_3 = (float *)(A + 12800); /* [64, 50] */
   float *lstm2_tanh_t18_2 = (float *)(A + 102400); /* [64, 50] */
   k11_sigmoid_mul_add(lstm2_add_t18_2 + 50, lstm2_add_t17_3, lstm2_mul_t18, lstm2_add_t18_3, lstm2_tanh_t18_2);
@@ -3640,28 +3661,18 @@ static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_st
   float *lstm2_add_t24_3 = (float *)(A + 12800); /* [64, 50] */
   float *lstm2_tanh_t24_2 = (float *)(A + 102400); /* [64, 50] */
   k11_sigmoid_mul_add(lstm2_add_t24_2 + 50, lstm2_add_t23_3, lstm2_mul_t24, lstm2_add_t24_3, lstm2_tanh_t24_2);
-}
-
-static void mnist_stacked_lstm_predict_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm2_add_t24_2 = (float *)(A + 1576000); /* [64, 200] */
-  float *lstm2_tanh_t24_2 = (float *)(A + 102400); /* [64, 50] */
-  float *lstm2_mul_stack = (float *)(A + 1627200); /* [28, 64, 50] */
   k8_sigmoid_mul(lstm2_add_t24_2 + 150, lstm2_tanh_t24_2, lstm2_mul_stack + 76800);
-  float *lstm2_transpose_weight_hh = (float *)(A + 25600); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t25 = (float *)(A + 1576000); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t25_scratch = A + 89600; /* 1600 bytes */
   k9_matmul(lstm2_mul_stack + 76800, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t25, lstm2_matmul_weight_hh_t25_scratch);
   float *lstm2_add_t25 = (float *)(A + 1985600); /* [64, 200] */
   k10_add(lstm2_matmul_weight_hh_t25, P + 36224 /* lstm2.bias_hh */, lstm2_add_t25);
-  float *lstm2_matmul_weight_ih = (float *)(A + 142400); /* [1792, 200] */
   float *lstm2_add_t25_2 = (float *)(A + 1576000); /* [64, 200] */
   k4_add_add(lstm2_matmul_weight_ih + 320000, P + 36016 /* lstm2.bias_ih */, lstm2_add_t25, lstm2_add_t25_2);
   float *lstm2_tanh_t25 = (float *)A; /* [64, 50] */
   k5_tanh(lstm2_add_t25_2 + 100, lstm2_tanh_t25);
   float *lstm2_mul_t25 = (float *)(A + 65600); /* [64, 50] */
   k8_sigmoid_mul(lstm2_add_t25_2, lstm2_tanh_t25, lstm2_mul_t25);
-  float *lstm2_add_t24_3 = (float *)(A + 12800); /* [64, 50] */
   float *lstm2_add_t25_3 = (float *)A; /* [64, 50] */
   float *lstm2_tanh_t25_2 = (float *)(A + 102400); /* [64, 50] */
   k11_sigmoid_mul_add(lstm2_add_t25_2 + 50, lstm2_add_t24_3, lstm2_mul_t25, lstm2_add_t25_3, lstm2_tanh_t25_2);
@@ -3772,16 +3783,25 @@ static void mnist_stacked_lstm_predict_3(const float *restrict P, const mnist_st
   k5_tanh(lstm3_add_t4_2 + 100, lstm3_tanh_t4);
   float *lstm3_mul_t4 = (float *)(A + 65600); /* [64, 50] */
   k8_sigmoid_mul(lstm3_add_t4_2, lstm3_tanh_t4, lstm3_mul_t4);
+}
+
+static void mnist_stacked_lstm_predict_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_add_t4_2 = (float *)(A + 1576000); /* [64, 200] */
+  float *lstm3_add_t3_3 = (float *)(A + 12800); /* [64, 50] */
+  float *lstm3_mul_t4 = (float *)(A + 65600); /* [64, 50] */
   float *lstm3_add_t4_3 = (float *)A; /* [64, 50] */
   float *lstm3_tanh_t4_2 = (float *)(A + 102400); /* [64, 50] */
   k11_sigmoid_mul_add(lstm3_add_t4_2 + 50, lstm3_add_t3_3, lstm3_mul_t4, lstm3_add_t4_3, lstm3_tanh_t4_2);
   float *lstm3_mul_t4_2 = (float *)(A + 12800); /* [64, 50] */
   k8_sigmoid_mul(lstm3_add_t4_2 + 150, lstm3_tanh_t4_2, lstm3_mul_t4_2);
+  float *lstm3_transpose_weight_hh = (float *)(A + 25600); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t5 = (float *)(A + 1576000); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t5_scratch = A + 89600; /* 1600 bytes */
   k9_matmul(lstm3_mul_t4_2, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t5, lstm3_matmul_weight_hh_t5_scratch);
   float *lstm3_add_t5 = (float *)(A + 1627200); /* [64, 200] */
   k10_add(lstm3_matmul_weight_hh_t5, P + 56640 /* lstm3.bias_hh */, lstm3_add_t5);
+  float *lstm3_matmul_weight_ih = (float *)(A + 142400); /* [1792, 200] */
   float *lstm3_add_t5_2 = (float *)(A + 1576000); /* [64, 200] */
   k4_add_add(lstm3_matmul_weight_ih + 64000, P + 56432 /* lstm3.bias_ih */, lstm3_add_t5, lstm3_add_t5_2);
   float *lstm3_tanh_t5 = (float *)(A + 12800); /* [64, 50] */
@@ -3990,17 +4010,25 @@ static void mnist_stacked_lstm_predict_3(const float *restrict P, const mnist_st
   k9_matmul(lstm3_mul_t17_2, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t18, lstm3_matmul_weight_hh_t18_scratch);
   float *lstm3_add_t18 = (float *)(A + 1627200); /* [64, 200] */
   k10_add(lstm3_matmul_weight_hh_t18, P + 56640 /* lstm3.bias_hh */, lstm3_add_t18);
+}
+
+static void mnist_stacked_lstm_predict_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_matmul_weight_ih = (float *)(A + 142400); /* [1792, 200] */
+  float *lstm3_add_t18 = (float *)(A + 1627200); /* [64, 200] */
   float *lstm3_add_t18_2 = (float *)(A + 1576000); /* [64, 200] */
   k4_add_add(lstm3_matmul_weight_ih + 230400, P + 56432 /* lstm3.bias_ih */, lstm3_add_t18, lstm3_add_t18_2);
   float *lstm3_tanh_t18 = (float *)A; /* [64, 50] */
   k5_tanh(lstm3_add_t18_2 + 100, lstm3_tanh_t18);
   float *lstm3_mul_t18 = (float *)(A + 65600); /* [64, 50] */
   k8_sigmoid_mul(lstm3_add_t18_2, lstm3_tanh_t18, lstm3_mul_t18);
+  float *lstm3_add_t17_3 = (float *)(A + 12800); /* [64, 50] */
   float *lstm3_add_t18_3 = (float *)A; /* [64, 50] */
   float *lstm3_tanh_t18_2 = (float *)(A + 102400); /* [64, 50] */
   k11_sigmoid_mul_add(lstm3_add_t18_2 + 50, lstm3_add_t17_3, lstm3_mul_t18, lstm3_add_t18_3, lstm3_tanh_t18_2);
   float *lstm3_mul_t18_2 = (float *)(A + 12800); /* [64, 50] */
   k8_sigmoid_mul(lstm3_add_t18_2 + 150, lstm3_tanh_t18_2, lstm3_mul_t18_2);
+  float *lstm3_transpose_weight_hh = (float *)(A + 25600); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t19 = (float *)(A + 1576000); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t19_scratch = A + 89600; /* 1600 bytes */
   k9_matmul(lstm3_mul_t18_2, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t19, lstm3_matmul_weight_hh_t19_scratch);
@@ -4102,25 +4130,17 @@ static void mnist_stacked_lstm_predict_3(const float *restrict P, const mnist_st
   k9_matmul(lstm3_mul_t24_2, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t25, lstm3_matmul_weight_hh_t25_scratch);
   float *lstm3_add_t25 = (float *)(A + 1627200); /* [64, 200] */
   k10_add(lstm3_matmul_weight_hh_t25, P + 56640 /* lstm3.bias_hh */, lstm3_add_t25);
-}
-
-static void mnist_stacked_lstm_predict_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm3_matmul_weight_ih = (float *)(A + 142400); /* [1792, 200] */
-  float *lstm3_add_t25 = (float *)(A + 1627200); /* [64, 200] */
   float *lstm3_add_t25_2 = (float *)(A + 1576000); /* [64, 200] */
   k4_add_add(lstm3_matmul_weight_ih + 320000, P + 56432 /* lstm3.bias_ih */, lstm3_add_t25, lstm3_add_t25_2);
   float *lstm3_tanh_t25 = (float *)(A + 12800); /* [64, 50] */
   k5_tanh(lstm3_add_t25_2 + 100, lstm3_tanh_t25);
   float *lstm3_mul_t25 = (float *)(A + 65600); /* [64, 50] */
   k8_sigmoid_mul(lstm3_add_t25_2, lstm3_tanh_t25, lstm3_mul_t25);
-  float *lstm3_add_t24_3 = (float *)A; /* [64, 50] */
   float *lstm3_add_t25_3 = (float *)(A + 12800); /* [64, 50] */
   float *lstm3_tanh_t25_2 = (float *)(A + 102400); /* [64, 50] */
   k11_sigmoid_mul_add(lstm3_add_t25_2 + 50, lstm3_add_t24_3, lstm3_mul_t25, lstm3_add_t25_3, lstm3_tanh_t25_2);
   float *lstm3_mul_t25_2 = (float *)A; /* [64, 50] */
   k8_sigmoid_mul(lstm3_add_t25_2 + 150, lstm3_tanh_t25_2, lstm3_mul_t25_2);
-  float *lstm3_transpose_weight_hh = (float *)(A + 25600); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t26 = (float *)(A + 1576000); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t26_scratch = A + 89600; /* 1600 bytes */
   k9_matmul(lstm3_mul_t25_2, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t26, lstm3_matmul_weight_hh_t26_scratch);
@@ -4171,6 +4191,8 @@ void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_ba
   mnist_stacked_lstm_predict_2(P, in, A, seed);
   mnist_stacked_lstm_predict_3(P, in, A, seed);
   mnist_stacked_lstm_predict_4(P, in, A, seed);
+  mnist_stacked_lstm_predict_5(P, in, A, seed);
+  mnist_stacked_lstm_predict_6(P, in, A, seed);
   float *out_logits = (float *)(A + 83008); /* [64, 10] */
   if (out) k17_copy(out_logits, out->logits);
 }
@@ -4415,20 +4437,30 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k4_add_add(lstm1_matmul_weight_ih + 204800, P + 15600 /* lstm1.bias_ih */, lstm1_add_t11, lstm1_add_t11_2);
   float *lstm1_tanh_t11 = (float *)(A + 2926400); /* [64, 50] */
   k5_tanh(lstm1_add_t11_2 + 100, lstm1_tanh_t11);
+}
+
+static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t11_2 = (float *)(A + 1707904); /* [64, 200] */
+  float *lstm1_tanh_t11 = (float *)(A + 2926400); /* [64, 50] */
   float *lstm1_sigmoid_t11 = (float *)(A + 2939200); /* [64, 50] */
   float *lstm1_mul_t11 = (float *)(A + 2952000); /* [64, 50] */
   k19_sigmoid_mul(lstm1_add_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11, lstm1_mul_t11);
+  float *lstm1_add_t10_3 = (float *)(A + 2900800); /* [64, 50] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 2964800); /* [64, 50] */
   float *lstm1_add_t11_3 = (float *)(A + 2977600); /* [64, 50] */
   float *lstm1_tanh_t11_2 = (float *)(A + 2990400); /* [64, 50] */
   k20_sigmoid_mul_add(lstm1_add_t11_2 + 50, lstm1_add_t10_3, lstm1_mul_t11, lstm1_sigmoid_t11_2, lstm1_add_t11_3, lstm1_tanh_t11_2);
   float *lstm1_sigmoid_t11_3 = (float *)(A + 2952000); /* [64, 50] */
+  float *lstm1_mul_stack = (float *)(A + 1800000); /* [28, 64, 50] */
   k19_sigmoid_mul(lstm1_add_t11_2 + 150, lstm1_tanh_t11_2, lstm1_sigmoid_t11_3, lstm1_mul_stack + 35200);
+  float *lstm1_transpose_weight_hh = (float *)(A + 1760000); /* [50, 200] */
   float *lstm1_matmul_weight_hh_t12 = (float *)(A + 1707904); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 213504; /* 1600 bytes */
   k9_matmul(lstm1_mul_stack + 35200, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_add_t12 = (float *)(A + 3003200); /* [64, 200] */
   k10_add(lstm1_matmul_weight_hh_t12, P + 15808 /* lstm1.bias_hh */, lstm1_add_t12);
+  float *lstm1_matmul_weight_ih = (float *)(A + 223104); /* [1792, 200] */
   float *lstm1_add_t12_2 = (float *)(A + 1707904); /* [64, 200] */
   k4_add_add(lstm1_matmul_weight_ih + 192000, P + 15600 /* lstm1.bias_ih */, lstm1_add_t12, lstm1_add_t12_2);
   float *lstm1_tanh_t12 = (float *)(A + 3003200); /* [64, 50] */
@@ -4616,17 +4648,27 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   float *lstm1_sigmoid_t22 = (float *)(A + 3784000); /* [64, 50] */
   float *lstm1_mul_t22 = (float *)(A + 3796800); /* [64, 50] */
   k19_sigmoid_mul(lstm1_add_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22, lstm1_mul_t22);
+}
+
+static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t22_2 = (float *)(A + 1707904); /* [64, 200] */
+  float *lstm1_add_t21_3 = (float *)(A + 3745600); /* [64, 50] */
+  float *lstm1_mul_t22 = (float *)(A + 3796800); /* [64, 50] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 3809600); /* [64, 50] */
   float *lstm1_add_t22_3 = (float *)(A + 3822400); /* [64, 50] */
   float *lstm1_tanh_t22_2 = (float *)(A + 3835200); /* [64, 50] */
   k20_sigmoid_mul_add(lstm1_add_t22_2 + 50, lstm1_add_t21_3, lstm1_mul_t22, lstm1_sigmoid_t22_2, lstm1_add_t22_3, lstm1_tanh_t22_2);
   float *lstm1_sigmoid_t22_3 = (float *)(A + 3796800); /* [64, 50] */
+  float *lstm1_mul_stack = (float *)(A + 1800000); /* [28, 64, 50] */
   k19_sigmoid_mul(lstm1_add_t22_2 + 150, lstm1_tanh_t22_2, lstm1_sigmoid_t22_3, lstm1_mul_stack + 70400);
+  float *lstm1_transpose_weight_hh = (float *)(A + 1760000); /* [50, 200] */
   float *lstm1_matmul_weight_hh_t23 = (float *)(A + 1707904); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 213504; /* 1600 bytes */
   k9_matmul(lstm1_mul_stack + 70400, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_add_t23 = (float *)(A + 3848000); /* [64, 200] */
   k10_add(lstm1_matmul_weight_hh_t23, P + 15808 /* lstm1.bias_hh */, lstm1_add_t23);
+  float *lstm1_matmul_weight_ih = (float *)(A + 223104); /* [1792, 200] */
   float *lstm1_add_t23_2 = (float *)(A + 1707904); /* [64, 200] */
   k4_add_add(lstm1_matmul_weight_ih + 51200, P + 15600 /* lstm1.bias_ih */, lstm1_add_t23, lstm1_add_t23_2);
   float *lstm1_tanh_t23 = (float *)(A + 3848000); /* [64, 50] */
@@ -4647,31 +4689,22 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k10_add(lstm1_matmul_weight_hh_t24, P + 15808 /* lstm1.bias_hh */, lstm1_add_t24);
   float *lstm1_add_t24_2 = (float *)(A + 1707904); /* [64, 200] */
   k4_add_add(lstm1_matmul_weight_ih + 38400, P + 15600 /* lstm1.bias_ih */, lstm1_add_t24, lstm1_add_t24_2);
-}
-
-static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_add_t24_2 = (float *)(A + 1707904); /* [64, 200] */
   float *lstm1_tanh_t24 = (float *)(A + 3924800); /* [64, 50] */
   k5_tanh(lstm1_add_t24_2 + 100, lstm1_tanh_t24);
   float *lstm1_sigmoid_t24 = (float *)(A + 3937600); /* [64, 50] */
   float *lstm1_mul_t24 = (float *)(A + 3950400); /* [64, 50] */
   k19_sigmoid_mul(lstm1_add_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24, lstm1_mul_t24);
-  float *lstm1_add_t23_3 = (float *)(A + 3899200); /* [64, 50] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 3963200); /* [64, 50] */
   float *lstm1_add_t24_3 = (float *)(A + 3976000); /* [64, 50] */
   float *lstm1_tanh_t24_2 = (float *)(A + 3988800); /* [64, 50] */
   k20_sigmoid_mul_add(lstm1_add_t24_2 + 50, lstm1_add_t23_3, lstm1_mul_t24, lstm1_sigmoid_t24_2, lstm1_add_t24_3, lstm1_tanh_t24_2);
   float *lstm1_sigmoid_t24_3 = (float *)(A + 3950400); /* [64, 50] */
-  float *lstm1_mul_stack = (float *)(A + 1800000); /* [28, 64, 50] */
   k19_sigmoid_mul(lstm1_add_t24_2 + 150, lstm1_tanh_t24_2, lstm1_sigmoid_t24_3, lstm1_mul_stack + 76800);
-  float *lstm1_transpose_weight_hh = (float *)(A + 1760000); /* [50, 200] */
   float *lstm1_matmul_weight_hh_t25 = (float *)(A + 1707904); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 213504; /* 1600 bytes */
   k9_matmul(lstm1_mul_stack + 76800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_add_t25 = (float *)(A + 4001600); /* [64, 200] */
   k10_add(lstm1_matmul_weight_hh_t25, P + 15808 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_matmul_weight_ih = (float *)(A + 223104); /* [1792, 200] */
   float *lstm1_add_t25_2 = (float *)(A + 1707904); /* [64, 200] */
   k4_add_add(lstm1_matmul_weight_ih + 25600, P + 15600 /* lstm1.bias_ih */, lstm1_add_t25, lstm1_add_t25_2);
   float *lstm1_tanh_t25 = (float *)(A + 4001600); /* [64, 50] */
@@ -4828,13 +4861,22 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   float *lstm2_add_t5_3 = (float *)(A + 5001600); /* [64, 50] */
   float *lstm2_tanh_t5_2 = (float *)(A + 5014400); /* [64, 50] */
   k20_sigmoid_mul_add(lstm2_add_t5_2 + 50, lstm2_add_t4_3, lstm2_mul_t5, lstm2_sigmoid_t5_2, lstm2_add_t5_3, lstm2_tanh_t5_2);
+}
+
+static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm2_add_t5_2 = (float *)(A + 4206400); /* [64, 200] */
+  float *lstm2_tanh_t5_2 = (float *)(A + 5014400); /* [64, 50] */
   float *lstm2_sigmoid_t5_3 = (float *)(A + 4976000); /* [64, 50] */
+  float *lstm2_mul_stack = (float *)(A + 4297600); /* [28, 64, 50] */
   k19_sigmoid_mul(lstm2_add_t5_2 + 150, lstm2_tanh_t5_2, lstm2_sigmoid_t5_3, lstm2_mul_stack + 16000);
+  float *lstm2_transpose_weight_hh = (float *)(A + 4257600); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t6 = (float *)(A + 4206400); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t6_scratch = A + 1797504; /* 1600 bytes */
   k9_matmul(lstm2_mul_stack + 16000, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t6, lstm2_matmul_weight_hh_t6_scratch);
   float *lstm2_add_t6 = (float *)(A + 5027200); /* [64, 200] */
   k10_add(lstm2_matmul_weight_hh_t6, P + 36224 /* lstm2.bias_hh */, lstm2_add_t6);
+  float *lstm2_matmul_weight_ih = (float *)(A + 213504); /* [1792, 200] */
   float *lstm2_add_t6_2 = (float *)(A + 4206400); /* [64, 200] */
   k4_add_add(lstm2_matmul_weight_ih + 76800, P + 36016 /* lstm2.bias_ih */, lstm2_add_t6, lstm2_add_t6_2);
   float *lstm2_tanh_t6 = (float *)(A + 5027200); /* [64, 50] */
@@ -4842,6 +4884,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   float *lstm2_sigmoid_t6 = (float *)(A + 5040000); /* [64, 50] */
   float *lstm2_mul_t6 = (float *)(A + 5052800); /* [64, 50] */
   k19_sigmoid_mul(lstm2_add_t6_2, lstm2_tanh_t6, lstm2_sigmoid_t6, lstm2_mul_t6);
+  float *lstm2_add_t5_3 = (float *)(A + 5001600); /* [64, 50] */
   float *lstm2_sigmoid_t6_2 = (float *)(A + 5065600); /* [64, 50] */
   float *lstm2_add_t6_3 = (float *)(A + 5078400); /* [64, 50] */
   float *lstm2_tanh_t6_2 = (float *)(A + 5091200); /* [64, 50] */
@@ -5028,11 +5071,18 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k20_sigmoid_mul_add(lstm2_add_t16_2 + 50, lstm2_add_t15_3, lstm2_mul_t16, lstm2_sigmoid_t16_2, lstm2_add_t16_3, lstm2_tanh_t16_2);
   float *lstm2_sigmoid_t16_3 = (float *)(A + 5820800); /* [64, 50] */
   k19_sigmoid_mul(lstm2_add_t16_2 + 150, lstm2_tanh_t16_2, lstm2_sigmoid_t16_3, lstm2_mul_stack + 51200);
+}
+
+static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm2_mul_stack = (float *)(A + 4297600); /* [28, 64, 50] */
+  float *lstm2_transpose_weight_hh = (float *)(A + 4257600); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t17 = (float *)(A + 4206400); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t17_scratch = A + 1797504; /* 1600 bytes */
   k9_matmul(lstm2_mul_stack + 51200, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t17, lstm2_matmul_weight_hh_t17_scratch);
   float *lstm2_add_t17 = (float *)(A + 5872000); /* [64, 200] */
   k10_add(lstm2_matmul_weight_hh_t17, P + 36224 /* lstm2.bias_hh */, lstm2_add_t17);
+  float *lstm2_matmul_weight_ih = (float *)(A + 213504); /* [1792, 200] */
   float *lstm2_add_t17_2 = (float *)(A + 4206400); /* [64, 200] */
   k4_add_add(lstm2_matmul_weight_ih + 217600, P + 36016 /* lstm2.bias_ih */, lstm2_add_t17, lstm2_add_t17_2);
   float *lstm2_tanh_t17 = (float *)(A + 5872000); /* [64, 50] */
@@ -5040,6 +5090,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   float *lstm2_sigmoid_t17 = (float *)(A + 5884800); /* [64, 50] */
   float *lstm2_mul_t17 = (float *)(A + 5897600); /* [64, 50] */
   k19_sigmoid_mul(lstm2_add_t17_2, lstm2_tanh_t17, lstm2_sigmoid_t17, lstm2_mul_t17);
+  float *lstm2_add_t16_3 = (float *)(A + 5846400); /* [64, 50] */
   float *lstm2_sigmoid_t17_2 = (float *)(A + 5910400); /* [64, 50] */
   float *lstm2_add_t17_3 = (float *)(A + 5923200); /* [64, 50] */
   float *lstm2_tanh_t17_2 = (float *)(A + 5936000); /* [64, 50] */
@@ -5170,22 +5221,13 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   float *lstm2_add_t24_3 = (float *)(A + 6460800); /* [64, 50] */
   float *lstm2_tanh_t24_2 = (float *)(A + 6473600); /* [64, 50] */
   k20_sigmoid_mul_add(lstm2_add_t24_2 + 50, lstm2_add_t23_3, lstm2_mul_t24, lstm2_sigmoid_t24_2, lstm2_add_t24_3, lstm2_tanh_t24_2);
-}
-
-static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm2_add_t24_2 = (float *)(A + 4206400); /* [64, 200] */
-  float *lstm2_tanh_t24_2 = (float *)(A + 6473600); /* [64, 50] */
   float *lstm2_sigmoid_t24_3 = (float *)(A + 6435200); /* [64, 50] */
-  float *lstm2_mul_stack = (float *)(A + 4297600); /* [28, 64, 50] */
   k19_sigmoid_mul(lstm2_add_t24_2 + 150, lstm2_tanh_t24_2, lstm2_sigmoid_t24_3, lstm2_mul_stack + 76800);
-  float *lstm2_transpose_weight_hh = (float *)(A + 4257600); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t25 = (float *)(A + 4206400); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t25_scratch = A + 1797504; /* 1600 bytes */
   k9_matmul(lstm2_mul_stack + 76800, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t25, lstm2_matmul_weight_hh_t25_scratch);
   float *lstm2_add_t25 = (float *)(A + 6486400); /* [64, 200] */
   k10_add(lstm2_matmul_weight_hh_t25, P + 36224 /* lstm2.bias_hh */, lstm2_add_t25);
-  float *lstm2_matmul_weight_ih = (float *)(A + 213504); /* [1792, 200] */
   float *lstm2_add_t25_2 = (float *)(A + 4206400); /* [64, 200] */
   k4_add_add(lstm2_matmul_weight_ih + 320000, P + 36016 /* lstm2.bias_ih */, lstm2_add_t25, lstm2_add_t25_2);
   float *lstm2_tanh_t25 = (float *)(A + 6486400); /* [64, 50] */
@@ -5193,7 +5235,6 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   float *lstm2_sigmoid_t25 = (float *)(A + 6499200); /* [64, 50] */
   float *lstm2_mul_t25 = (float *)(A + 6512000); /* [64, 50] */
   k19_sigmoid_mul(lstm2_add_t25_2, lstm2_tanh_t25, lstm2_sigmoid_t25, lstm2_mul_t25);
-  float *lstm2_add_t24_3 = (float *)(A + 6460800); /* [64, 50] */
   float *lstm2_sigmoid_t25_2 = (float *)(A + 6524800); /* [64, 50] */
   float *lstm2_add_t25_3 = (float *)(A + 6537600); /* [64, 50] */
   float *lstm2_tanh_t25_2 = (float *)(A + 6550400); /* [64, 50] */
@@ -5242,6 +5283,12 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k13_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, lstm3_matmul_weight_ih, lstm3_matmul_weight_ih_scratch);
   float *lstm3_add = (float *)(A + 4206400); /* [64, 200] */
   k3_add(P + 56640 /* lstm3.bias_hh */, lstm3_add);
+}
+
+static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_matmul_weight_ih = (float *)(A + 213504); /* [1792, 200] */
+  float *lstm3_add = (float *)(A + 4206400); /* [64, 200] */
   float *lstm3_add_t0 = (float *)(A + 6691200); /* [64, 200] */
   k4_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, lstm3_add, lstm3_add_t0);
   float *lstm3_tanh_t0 = (float *)(A + 6665600); /* [64, 50] */
@@ -5451,13 +5498,22 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   float *lstm3_add_t11_3 = (float *)(A + 7934400); /* [64, 50] */
   float *lstm3_tanh_t11_2 = (float *)(A + 7947200); /* [64, 50] */
   k20_sigmoid_mul_add(lstm3_add_t11_2 + 50, lstm3_add_t10_3, lstm3_mul_t11, lstm3_sigmoid_t11_2, lstm3_add_t11_3, lstm3_tanh_t11_2);
+}
+
+static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_add_t11_2 = (float *)(A + 6691200); /* [64, 200] */
+  float *lstm3_tanh_t11_2 = (float *)(A + 7947200); /* [64, 50] */
   float *lstm3_sigmoid_t11_3 = (float *)(A + 7908800); /* [64, 50] */
+  float *lstm3_mul_stack = (float *)(A + 6782400); /* [27, 64, 50] */
   k19_sigmoid_mul(lstm3_add_t11_2 + 150, lstm3_tanh_t11_2, lstm3_sigmoid_t11_3, lstm3_mul_stack + 35200);
+  float *lstm3_transpose_weight_hh = (float *)(A + 6742400); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t12 = (float *)(A + 6691200); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t12_scratch = A + 4296000; /* 1600 bytes */
   k9_matmul(lstm3_mul_stack + 35200, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t12, lstm3_matmul_weight_hh_t12_scratch);
   float *lstm3_add_t12 = (float *)(A + 7960000); /* [64, 200] */
   k10_add(lstm3_matmul_weight_hh_t12, P + 56640 /* lstm3.bias_hh */, lstm3_add_t12);
+  float *lstm3_matmul_weight_ih = (float *)(A + 213504); /* [1792, 200] */
   float *lstm3_add_t12_2 = (float *)(A + 6691200); /* [64, 200] */
   k4_add_add(lstm3_matmul_weight_ih + 153600, P + 56432 /* lstm3.bias_ih */, lstm3_add_t12, lstm3_add_t12_2);
   float *lstm3_tanh_t12 = (float *)(A + 7960000); /* [64, 50] */
@@ -5465,6 +5521,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   float *lstm3_sigmoid_t12 = (float *)(A + 7972800); /* [64, 50] */
   float *lstm3_mul_t12 = (float *)(A + 7985600); /* [64, 50] */
   k19_sigmoid_mul(lstm3_add_t12_2, lstm3_tanh_t12, lstm3_sigmoid_t12, lstm3_mul_t12);
+  float *lstm3_add_t11_3 = (float *)(A + 7934400); /* [64, 50] */
   float *lstm3_sigmoid_t12_2 = (float *)(A + 7998400); /* [64, 50] */
   float *lstm3_add_t12_3 = (float *)(A + 8011200); /* [64, 50] */
   float *lstm3_tanh_t12_2 = (float *)(A + 8024000); /* [64, 50] */
@@ -5651,11 +5708,18 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k20_sigmoid_mul_add(lstm3_add_t22_2 + 50, lstm3_add_t21_3, lstm3_mul_t22, lstm3_sigmoid_t22_2, lstm3_add_t22_3, lstm3_tanh_t22_2);
   float *lstm3_sigmoid_t22_3 = (float *)(A + 8753600); /* [64, 50] */
   k19_sigmoid_mul(lstm3_add_t22_2 + 150, lstm3_tanh_t22_2, lstm3_sigmoid_t22_3, lstm3_mul_stack + 70400);
+}
+
+static void mnist_stacked_lstm_grad_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_mul_stack = (float *)(A + 6782400); /* [27, 64, 50] */
+  float *lstm3_transpose_weight_hh = (float *)(A + 6742400); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t23 = (float *)(A + 6691200); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t23_scratch = A + 4296000; /* 1600 bytes */
   k9_matmul(lstm3_mul_stack + 70400, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t23, lstm3_matmul_weight_hh_t23_scratch);
   float *lstm3_add_t23 = (float *)(A + 8804800); /* [64, 200] */
   k10_add(lstm3_matmul_weight_hh_t23, P + 56640 /* lstm3.bias_hh */, lstm3_add_t23);
+  float *lstm3_matmul_weight_ih = (float *)(A + 213504); /* [1792, 200] */
   float *lstm3_add_t23_2 = (float *)(A + 6691200); /* [64, 200] */
   k4_add_add(lstm3_matmul_weight_ih + 294400, P + 56432 /* lstm3.bias_ih */, lstm3_add_t23, lstm3_add_t23_2);
   float *lstm3_tanh_t23 = (float *)(A + 8804800); /* [64, 50] */
@@ -5663,6 +5727,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   float *lstm3_sigmoid_t23 = (float *)(A + 8817600); /* [64, 50] */
   float *lstm3_mul_t23 = (float *)(A + 8830400); /* [64, 50] */
   k19_sigmoid_mul(lstm3_add_t23_2, lstm3_tanh_t23, lstm3_sigmoid_t23, lstm3_mul_t23);
+  float *lstm3_add_t22_3 = (float *)(A + 8779200); /* [64, 50] */
   float *lstm3_sigmoid_t23_2 = (float *)(A + 8843200); /* [64, 50] */
   float *lstm3_add_t23_3 = (float *)(A + 8856000); /* [64, 50] */
   float *lstm3_tanh_t23_2 = (float *)(A + 8868800); /* [64, 50] */
@@ -5692,12 +5757,6 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k9_matmul(lstm3_mul_stack + 76800, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t25, lstm3_matmul_weight_hh_t25_scratch);
   float *lstm3_add_t25 = (float *)(A + 8958400); /* [64, 200] */
   k10_add(lstm3_matmul_weight_hh_t25, P + 56640 /* lstm3.bias_hh */, lstm3_add_t25);
-}
-
-static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm3_matmul_weight_ih = (float *)(A + 213504); /* [1792, 200] */
-  float *lstm3_add_t25 = (float *)(A + 8958400); /* [64, 200] */
   float *lstm3_add_t25_2 = (float *)(A + 6691200); /* [64, 200] */
   k4_add_add(lstm3_matmul_weight_ih + 320000, P + 56432 /* lstm3.bias_ih */, lstm3_add_t25, lstm3_add_t25_2);
   float *lstm3_tanh_t25 = (float *)(A + 8958400); /* [64, 50] */
@@ -5705,15 +5764,12 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   float *lstm3_sigmoid_t25 = (float *)(A + 8971200); /* [64, 50] */
   float *lstm3_mul_t25 = (float *)(A + 8984000); /* [64, 50] */
   k19_sigmoid_mul(lstm3_add_t25_2, lstm3_tanh_t25, lstm3_sigmoid_t25, lstm3_mul_t25);
-  float *lstm3_add_t24_3 = (float *)(A + 8932800); /* [64, 50] */
   float *lstm3_sigmoid_t25_2 = (float *)(A + 8996800); /* [64, 50] */
   float *lstm3_add_t25_3 = (float *)(A + 9009600); /* [64, 50] */
   float *lstm3_tanh_t25_2 = (float *)(A + 9022400); /* [64, 50] */
   k20_sigmoid_mul_add(lstm3_add_t25_2 + 50, lstm3_add_t24_3, lstm3_mul_t25, lstm3_sigmoid_t25_2, lstm3_add_t25_3, lstm3_tanh_t25_2);
   float *lstm3_sigmoid_t25_3 = (float *)(A + 8984000); /* [64, 50] */
-  float *lstm3_mul_stack = (float *)(A + 6782400); /* [27, 64, 50] */
   k19_sigmoid_mul(lstm3_add_t25_2 + 150, lstm3_tanh_t25_2, lstm3_sigmoid_t25_3, lstm3_mul_stack + 80000);
-  float *lstm3_transpose_weight_hh = (float *)(A + 6742400); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t26 = (float *)(A + 6691200); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t26_scratch = A + 4296000; /* 1600 bytes */
   k9_matmul(lstm3_mul_stack + 80000, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t26, lstm3_matmul_weight_hh_t26_scratch);
@@ -5831,44 +5887,32 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   float *d_lstm3_matmul_weight_hh_t25 = (float *)(A + 8932800); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t25_scratch = A + 9009600; /* 6400 bytes */
   k36_matmul(d_lstm3_mul_concat_stack + 320000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t25, d_lstm3_matmul_weight_hh_t25_scratch);
-  float *lstm3_tanh_t24_2 = (float *)(A + 8945600); /* [64, 50] */
   float *d_lstm3_sub_t24 = (float *)(A + 9009600); /* [64, 50] */
   k32_mul_sub(lstm3_tanh_t24_2, d_lstm3_sub_t24);
-  float *lstm3_sigmoid_t24 = (float *)(A + 8894400); /* [64, 50] */
   float *d_lstm3_mul_t24 = (float *)(A + 9022400); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t24, d_lstm3_mul_t24);
-  float *lstm3_sigmoid_t24_2 = (float *)(A + 8920000); /* [64, 50] */
   float *d_lstm3_mul_t24_2 = (float *)(A + 6691200); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t24_2, d_lstm3_mul_t24_2);
-  float *lstm3_tanh_t24 = (float *)(A + 8881600); /* [64, 50] */
   float *d_lstm3_sub_t24_2 = (float *)(A + 6704000); /* [64, 50] */
   k32_mul_sub(lstm3_tanh_t24, d_lstm3_sub_t24_2);
-  float *lstm3_sigmoid_t24_3 = (float *)(A + 8907200); /* [64, 50] */
   float *d_lstm3_mul_t24_3 = (float *)(A + 9086400); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t24_3, d_lstm3_mul_t24_3);
-  float *lstm3_add_t23_3 = (float *)(A + 8856000); /* [64, 50] */
   float *d_lstm3_mul_t24_4 = (float *)(A + 9099200); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t25, lstm3_sigmoid_t24_3, d_lstm3_sub_t24, d_lstm3_mul_t25_4, lstm3_sigmoid_t24_2, lstm3_tanh_t24, d_lstm3_mul_t24, lstm3_add_t23_3, d_lstm3_mul_t24_2, lstm3_sigmoid_t24, d_lstm3_sub_t24_2, d_lstm3_mul_t24_4, d_lstm3_mul_concat_stack + 307200, d_lstm3_mul_concat_stack + 307250, d_lstm3_mul_concat_stack + 307300);
   k35_mul_mul(d_lstm3_matmul_weight_hh_t25, lstm3_tanh_t24_2, d_lstm3_mul_t24_3, d_lstm3_mul_concat_stack + 307350);
   float *d_lstm3_matmul_weight_hh_t24 = (float *)(A + 8856000); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t24_scratch = A + 8932800; /* 6400 bytes */
   k36_matmul(d_lstm3_mul_concat_stack + 307200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t24, d_lstm3_matmul_weight_hh_t24_scratch);
-  float *lstm3_tanh_t23_2 = (float *)(A + 8868800); /* [64, 50] */
   float *d_lstm3_sub_t23 = (float *)(A + 8932800); /* [64, 50] */
   k32_mul_sub(lstm3_tanh_t23_2, d_lstm3_sub_t23);
-  float *lstm3_sigmoid_t23 = (float *)(A + 8817600); /* [64, 50] */
   float *d_lstm3_mul_t23 = (float *)(A + 9035200); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t23, d_lstm3_mul_t23);
-  float *lstm3_sigmoid_t23_2 = (float *)(A + 8843200); /* [64, 50] */
   float *d_lstm3_mul_t23_2 = (float *)(A + 9086400); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t23_2, d_lstm3_mul_t23_2);
-  float *lstm3_tanh_t23 = (float *)(A + 8804800); /* [64, 50] */
   float *d_lstm3_sub_t23_2 = (float *)(A + 6691200); /* [64, 50] */
   k32_mul_sub(lstm3_tanh_t23, d_lstm3_sub_t23_2);
-  float *lstm3_sigmoid_t23_3 = (float *)(A + 8830400); /* [64, 50] */
   float *d_lstm3_mul_t23_3 = (float *)(A + 6704000); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t23_3, d_lstm3_mul_t23_3);
-  float *lstm3_add_t22_3 = (float *)(A + 8779200); /* [64, 50] */
   float *d_lstm3_mul_t23_4 = (float *)(A + 9009600); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t24, lstm3_sigmoid_t23_3, d_lstm3_sub_t23, d_lstm3_mul_t24_4, lstm3_sigmoid_t23_2, lstm3_tanh_t23, d_lstm3_mul_t23, lstm3_add_t22_3, d_lstm3_mul_t23_2, lstm3_sigmoid_t23, d_lstm3_sub_t23_2, d_lstm3_mul_t23_4, d_lstm3_mul_concat_stack + 294400, d_lstm3_mul_concat_stack + 294450, d_lstm3_mul_concat_stack + 294500);
   k35_mul_mul(d_lstm3_matmul_weight_hh_t24, lstm3_tanh_t23_2, d_lstm3_mul_t23_3, d_lstm3_mul_concat_stack + 294550);
@@ -5893,6 +5937,14 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   float *lstm3_add_t21_3 = (float *)(A + 8702400); /* [64, 50] */
   float *d_lstm3_mul_t22_4 = (float *)(A + 6704000); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t23, lstm3_sigmoid_t22_3, d_lstm3_sub_t22, d_lstm3_mul_t23_4, lstm3_sigmoid_t22_2, lstm3_tanh_t22, d_lstm3_mul_t22, lstm3_add_t21_3, d_lstm3_mul_t22_2, lstm3_sigmoid_t22, d_lstm3_sub_t22_2, d_lstm3_mul_t22_4, d_lstm3_mul_concat_stack + 281600, d_lstm3_mul_concat_stack + 281650, d_lstm3_mul_concat_stack + 281700);
+}
+
+static void mnist_stacked_lstm_grad_9(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm3_matmul_weight_hh_t23 = (float *)(A + 8779200); /* [64, 50] */
+  float *lstm3_tanh_t22_2 = (float *)(A + 8792000); /* [64, 50] */
+  float *d_lstm3_mul_t22_3 = (float *)(A + 6691200); /* [64, 50] */
+  float *d_lstm3_mul_concat_stack = (float *)(A + 9163200); /* [28, 64, 200] */
   k35_mul_mul(d_lstm3_matmul_weight_hh_t23, lstm3_tanh_t22_2, d_lstm3_mul_t22_3, d_lstm3_mul_concat_stack + 281750);
   float *d_lstm3_matmul_weight_hh_t22 = (float *)(A + 6691200); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t22_scratch = A + 8702400; /* 6400 bytes */
@@ -5912,6 +5964,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   float *lstm3_sigmoid_t21_3 = (float *)(A + 8676800); /* [64, 50] */
   float *d_lstm3_mul_t21_3 = (float *)(A + 9086400); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t21_3, d_lstm3_mul_t21_3);
+  float *d_lstm3_mul_t22_4 = (float *)(A + 6704000); /* [64, 50] */
   float *lstm3_add_t20_3 = (float *)(A + 8625600); /* [64, 50] */
   float *d_lstm3_mul_t21_4 = (float *)(A + 9099200); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t22, lstm3_sigmoid_t21_3, d_lstm3_sub_t21, d_lstm3_mul_t22_4, lstm3_sigmoid_t21_2, lstm3_tanh_t21, d_lstm3_mul_t21, lstm3_add_t20_3, d_lstm3_mul_t21_2, lstm3_sigmoid_t21, d_lstm3_sub_t21_2, d_lstm3_mul_t21_4, d_lstm3_mul_concat_stack + 268800, d_lstm3_mul_concat_stack + 268850, d_lstm3_mul_concat_stack + 268900);
@@ -6088,9 +6141,26 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   float *lstm3_sigmoid_t13_3 = (float *)(A + 8062400); /* [64, 50] */
   float *d_lstm3_mul_t13_3 = (float *)(A + 8472000); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t13_3, d_lstm3_mul_t13_3);
+}
+
+static void mnist_stacked_lstm_grad_10(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm3_matmul_weight_hh_t14 = (float *)(A + 8088000); /* [64, 50] */
+  float *lstm3_sigmoid_t13_3 = (float *)(A + 8062400); /* [64, 50] */
+  float *d_lstm3_sub_t13 = (float *)(A + 8164800); /* [64, 50] */
+  float *d_lstm3_mul_t14_4 = (float *)(A + 8625600); /* [64, 50] */
+  float *lstm3_sigmoid_t13_2 = (float *)(A + 8075200); /* [64, 50] */
+  float *lstm3_tanh_t13 = (float *)(A + 8036800); /* [64, 50] */
+  float *d_lstm3_mul_t13 = (float *)(A + 8241600); /* [64, 50] */
   float *lstm3_add_t12_3 = (float *)(A + 8011200); /* [64, 50] */
+  float *d_lstm3_mul_t13_2 = (float *)(A + 8318400); /* [64, 50] */
+  float *lstm3_sigmoid_t13 = (float *)(A + 8049600); /* [64, 50] */
+  float *d_lstm3_sub_t13_2 = (float *)(A + 8395200); /* [64, 50] */
   float *d_lstm3_mul_t13_4 = (float *)(A + 8548800); /* [64, 50] */
+  float *d_lstm3_mul_concat_stack = (float *)(A + 9163200); /* [28, 64, 200] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t14, lstm3_sigmoid_t13_3, d_lstm3_sub_t13, d_lstm3_mul_t14_4, lstm3_sigmoid_t13_2, lstm3_tanh_t13, d_lstm3_mul_t13, lstm3_add_t12_3, d_lstm3_mul_t13_2, lstm3_sigmoid_t13, d_lstm3_sub_t13_2, d_lstm3_mul_t13_4, d_lstm3_mul_concat_stack + 166400, d_lstm3_mul_concat_stack + 166450, d_lstm3_mul_concat_stack + 166500);
+  float *lstm3_tanh_t13_2 = (float *)(A + 8100800); /* [64, 50] */
+  float *d_lstm3_mul_t13_3 = (float *)(A + 8472000); /* [64, 50] */
   k35_mul_mul(d_lstm3_matmul_weight_hh_t14, lstm3_tanh_t13_2, d_lstm3_mul_t13_3, d_lstm3_mul_concat_stack + 166550);
   float *d_lstm3_matmul_weight_hh_t13 = (float *)(A + 8011200); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t13_scratch = A + 8088000; /* 6400 bytes */
@@ -6223,14 +6293,6 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   float *lstm3_add_t6_3 = (float *)(A + 7550400); /* [64, 50] */
   float *d_lstm3_mul_t7_4 = (float *)(A + 8088000); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t8, lstm3_sigmoid_t7_3, d_lstm3_sub_t7, d_lstm3_mul_t8_4, lstm3_sigmoid_t7_2, lstm3_tanh_t7, d_lstm3_mul_t7, lstm3_add_t6_3, d_lstm3_mul_t7_2, lstm3_sigmoid_t7, d_lstm3_sub_t7_2, d_lstm3_mul_t7_4, d_lstm3_mul_concat_stack + 89600, d_lstm3_mul_concat_stack + 89650, d_lstm3_mul_concat_stack + 89700);
-}
-
-static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm3_matmul_weight_hh_t8 = (float *)(A + 7627200); /* [64, 50] */
-  float *lstm3_tanh_t7_2 = (float *)(A + 7640000); /* [64, 50] */
-  float *d_lstm3_mul_t7_3 = (float *)(A + 8011200); /* [64, 50] */
-  float *d_lstm3_mul_concat_stack = (float *)(A + 9163200); /* [28, 64, 200] */
   k35_mul_mul(d_lstm3_matmul_weight_hh_t8, lstm3_tanh_t7_2, d_lstm3_mul_t7_3, d_lstm3_mul_concat_stack + 89750);
   float *d_lstm3_matmul_weight_hh_t7 = (float *)(A + 7550400); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t7_scratch = A + 7627200; /* 6400 bytes */
@@ -6250,7 +6312,6 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   float *lstm3_sigmoid_t6_3 = (float *)(A + 7524800); /* [64, 50] */
   float *d_lstm3_mul_t6_3 = (float *)(A + 7934400); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t6_3, d_lstm3_mul_t6_3);
-  float *d_lstm3_mul_t7_4 = (float *)(A + 8088000); /* [64, 50] */
   float *lstm3_add_t5_3 = (float *)(A + 7473600); /* [64, 50] */
   float *d_lstm3_mul_t6_4 = (float *)(A + 8011200); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t7, lstm3_sigmoid_t6_3, d_lstm3_sub_t6, d_lstm3_mul_t7_4, lstm3_sigmoid_t6_2, lstm3_tanh_t6, d_lstm3_mul_t6, lstm3_add_t5_3, d_lstm3_mul_t6_2, lstm3_sigmoid_t6, d_lstm3_sub_t6_2, d_lstm3_mul_t6_4, d_lstm3_mul_concat_stack + 76800, d_lstm3_mul_concat_stack + 76850, d_lstm3_mul_concat_stack + 76900);
@@ -6280,6 +6341,10 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   float *d_lstm3_matmul_weight_hh_t5 = (float *)(A + 7396800); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t5_scratch = A + 7473600; /* 6400 bytes */
   k36_matmul(d_lstm3_mul_concat_stack + 64000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t5, d_lstm3_matmul_weight_hh_t5_scratch);
+}
+
+static void mnist_stacked_lstm_grad_11(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm3_tanh_t4_2 = (float *)(A + 7409600); /* [64, 50] */
   float *d_lstm3_sub_t4 = (float *)(A + 7473600); /* [64, 50] */
   k32_mul_sub(lstm3_tanh_t4_2, d_lstm3_sub_t4);
@@ -6295,8 +6360,11 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   float *lstm3_sigmoid_t4_3 = (float *)(A + 7371200); /* [64, 50] */
   float *d_lstm3_mul_t4_3 = (float *)(A + 7780800); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t4_3, d_lstm3_mul_t4_3);
+  float *d_lstm3_matmul_weight_hh_t5 = (float *)(A + 7396800); /* [64, 50] */
+  float *d_lstm3_mul_t5_4 = (float *)(A + 7934400); /* [64, 50] */
   float *lstm3_add_t3_3 = (float *)(A + 7320000); /* [64, 50] */
   float *d_lstm3_mul_t4_4 = (float *)(A + 7857600); /* [64, 50] */
+  float *d_lstm3_mul_concat_stack = (float *)(A + 9163200); /* [28, 64, 200] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t5, lstm3_sigmoid_t4_3, d_lstm3_sub_t4, d_lstm3_mul_t5_4, lstm3_sigmoid_t4_2, lstm3_tanh_t4, d_lstm3_mul_t4, lstm3_add_t3_3, d_lstm3_mul_t4_2, lstm3_sigmoid_t4, d_lstm3_sub_t4_2, d_lstm3_mul_t4_4, d_lstm3_mul_concat_stack + 51200, d_lstm3_mul_concat_stack + 51250, d_lstm3_mul_concat_stack + 51300);
   k35_mul_mul(d_lstm3_matmul_weight_hh_t5, lstm3_tanh_t4_2, d_lstm3_mul_t4_3, d_lstm3_mul_concat_stack + 51350);
   float *d_lstm3_matmul_weight_hh_t4 = (float *)(A + 7320000); /* [64, 50] */
@@ -6474,6 +6542,11 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   float *lstm2_add_t23_3 = (float *)(A + 6384000); /* [64, 50] */
   float *d_lstm2_mul_t24_4 = (float *)(A + 7473600); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 76800, d_lstm2_matmul_weight_hh_t25, lstm2_sigmoid_t24_3, d_lstm2_sub_t24, d_lstm2_mul_t25_4, lstm2_sigmoid_t24_2, lstm2_tanh_t24, d_lstm2_mul_t24, lstm2_add_t23_3, d_lstm2_mul_t24_2, lstm2_sigmoid_t24, d_lstm2_sub_t24_2, lstm2_tanh_t24_2, d_lstm2_mul_t24_3, d_lstm2_mul_t24_4, d_lstm2_mul_concat_stack + 307200, d_lstm2_mul_concat_stack + 307250, d_lstm2_mul_concat_stack + 307300, d_lstm2_mul_concat_stack + 307350);
+}
+
+static void mnist_stacked_lstm_grad_12(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm2_mul_concat_stack = (float *)(A + 10596800); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t24 = (float *)(A + 6384000); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t24_scratch = A + 6460800; /* 6400 bytes */
   k36_matmul(d_lstm2_mul_concat_stack + 307200, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t24, d_lstm2_matmul_weight_hh_t24_scratch);
@@ -6492,6 +6565,8 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   float *lstm2_sigmoid_t23_3 = (float *)(A + 6358400); /* [64, 50] */
   float *d_lstm2_mul_t23_3 = (float *)(A + 7320000); /* [64, 50] */
   k33_sub_mul(lstm2_sigmoid_t23_3, d_lstm2_mul_t23_3);
+  float *d_lstm3_matmul_weight_ih = (float *)(A + 213504); /* [1792, 50] */
+  float *d_lstm2_mul_t24_4 = (float *)(A + 7473600); /* [64, 50] */
   float *lstm2_add_t22_3 = (float *)(A + 6307200); /* [64, 50] */
   float *d_lstm2_mul_t23_4 = (float *)(A + 7396800); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 73600, d_lstm2_matmul_weight_hh_t24, lstm2_sigmoid_t23_3, d_lstm2_sub_t23, d_lstm2_mul_t24_4, lstm2_sigmoid_t23_2, lstm2_tanh_t23, d_lstm2_mul_t23, lstm2_add_t22_3, d_lstm2_mul_t23_2, lstm2_sigmoid_t23, d_lstm2_sub_t23_2, lstm2_tanh_t23_2, d_lstm2_mul_t23_3, d_lstm2_mul_t23_4, d_lstm2_mul_concat_stack + 294400, d_lstm2_mul_concat_stack + 294450, d_lstm2_mul_concat_stack + 294500, d_lstm2_mul_concat_stack + 294550);
@@ -6663,6 +6738,11 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   float *lstm2_add_t14_3 = (float *)(A + 5692800); /* [64, 50] */
   float *d_lstm2_mul_t15_4 = (float *)(A + 6230400); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 48000, d_lstm2_matmul_weight_hh_t16, lstm2_sigmoid_t15_3, d_lstm2_sub_t15, d_lstm2_mul_t16_4, lstm2_sigmoid_t15_2, lstm2_tanh_t15, d_lstm2_mul_t15, lstm2_add_t14_3, d_lstm2_mul_t15_2, lstm2_sigmoid_t15, d_lstm2_sub_t15_2, lstm2_tanh_t15_2, d_lstm2_mul_t15_3, d_lstm2_mul_t15_4, d_lstm2_mul_concat_stack + 192000, d_lstm2_mul_concat_stack + 192050, d_lstm2_mul_concat_stack + 192100, d_lstm2_mul_concat_stack + 192150);
+}
+
+static void mnist_stacked_lstm_grad_13(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm2_mul_concat_stack = (float *)(A + 10596800); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t15 = (float *)(A + 5692800); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t15_scratch = A + 5769600; /* 6400 bytes */
   k36_matmul(d_lstm2_mul_concat_stack + 192000, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t15, d_lstm2_matmul_weight_hh_t15_scratch);
@@ -6681,6 +6761,8 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   float *lstm2_sigmoid_t14_3 = (float *)(A + 5667200); /* [64, 50] */
   float *d_lstm2_mul_t14_3 = (float *)(A + 6076800); /* [64, 50] */
   k33_sub_mul(lstm2_sigmoid_t14_3, d_lstm2_mul_t14_3);
+  float *d_lstm3_matmul_weight_ih = (float *)(A + 213504); /* [1792, 50] */
+  float *d_lstm2_mul_t15_4 = (float *)(A + 6230400); /* [64, 50] */
   float *lstm2_add_t13_3 = (float *)(A + 5616000); /* [64, 50] */
   float *d_lstm2_mul_t14_4 = (float *)(A + 6153600); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 44800, d_lstm2_matmul_weight_hh_t15, lstm2_sigmoid_t14_3, d_lstm2_sub_t14, d_lstm2_mul_t15_4, lstm2_sigmoid_t14_2, lstm2_tanh_t14, d_lstm2_mul_t14, lstm2_add_t13_3, d_lstm2_mul_t14_2, lstm2_sigmoid_t14, d_lstm2_sub_t14_2, lstm2_tanh_t14_2, d_lstm2_mul_t14_3, d_lstm2_mul_t14_4, d_lstm2_mul_concat_stack + 179200, d_lstm2_mul_concat_stack + 179250, d_lstm2_mul_concat_stack + 179300, d_lstm2_mul_concat_stack + 179350);
@@ -6813,10 +6895,6 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   float *d_lstm2_matmul_weight_hh_t8 = (float *)(A + 5155200); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t8_scratch = A + 5232000; /* 6400 bytes */
   k36_matmul(d_lstm2_mul_concat_stack + 102400, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t8, d_lstm2_matmul_weight_hh_t8_scratch);
-}
-
-static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   float *lstm2_tanh_t7_2 = (float *)(A + 5168000); /* [64, 50] */
   float *d_lstm2_sub_t7 = (float *)(A + 5232000); /* [64, 50] */
   k32_mul_sub(lstm2_tanh_t7_2, d_lstm2_sub_t7);
@@ -6832,12 +6910,8 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   float *lstm2_sigmoid_t7_3 = (float *)(A + 5129600); /* [64, 50] */
   float *d_lstm2_mul_t7_3 = (float *)(A + 5539200); /* [64, 50] */
   k33_sub_mul(lstm2_sigmoid_t7_3, d_lstm2_mul_t7_3);
-  float *d_lstm3_matmul_weight_ih = (float *)(A + 213504); /* [1792, 50] */
-  float *d_lstm2_matmul_weight_hh_t8 = (float *)(A + 5155200); /* [64, 50] */
-  float *d_lstm2_mul_t8_4 = (float *)(A + 5692800); /* [64, 50] */
   float *lstm2_add_t6_3 = (float *)(A + 5078400); /* [64, 50] */
   float *d_lstm2_mul_t7_4 = (float *)(A + 5616000); /* [64, 50] */
-  float *d_lstm2_mul_concat_stack = (float *)(A + 10596800); /* [28, 64, 200] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 22400, d_lstm2_matmul_weight_hh_t8, lstm2_sigmoid_t7_3, d_lstm2_sub_t7, d_lstm2_mul_t8_4, lstm2_sigmoid_t7_2, lstm2_tanh_t7, d_lstm2_mul_t7, lstm2_add_t6_3, d_lstm2_mul_t7_2, lstm2_sigmoid_t7, d_lstm2_sub_t7_2, lstm2_tanh_t7_2, d_lstm2_mul_t7_3, d_lstm2_mul_t7_4, d_lstm2_mul_concat_stack + 89600, d_lstm2_mul_concat_stack + 89650, d_lstm2_mul_concat_stack + 89700, d_lstm2_mul_concat_stack + 89750);
   float *d_lstm2_matmul_weight_hh_t7 = (float *)(A + 5078400); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t7_scratch = A + 5155200; /* 6400 bytes */
@@ -6860,6 +6934,11 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   float *lstm2_add_t5_3 = (float *)(A + 5001600); /* [64, 50] */
   float *d_lstm2_mul_t6_4 = (float *)(A + 5539200); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 19200, d_lstm2_matmul_weight_hh_t7, lstm2_sigmoid_t6_3, d_lstm2_sub_t6, d_lstm2_mul_t7_4, lstm2_sigmoid_t6_2, lstm2_tanh_t6, d_lstm2_mul_t6, lstm2_add_t5_3, d_lstm2_mul_t6_2, lstm2_sigmoid_t6, d_lstm2_sub_t6_2, lstm2_tanh_t6_2, d_lstm2_mul_t6_3, d_lstm2_mul_t6_4, d_lstm2_mul_concat_stack + 76800, d_lstm2_mul_concat_stack + 76850, d_lstm2_mul_concat_stack + 76900, d_lstm2_mul_concat_stack + 76950);
+}
+
+static void mnist_stacked_lstm_grad_14(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm2_mul_concat_stack = (float *)(A + 10596800); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t6 = (float *)(A + 5001600); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t6_scratch = A + 5078400; /* 6400 bytes */
   k36_matmul(d_lstm2_mul_concat_stack + 76800, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t6, d_lstm2_matmul_weight_hh_t6_scratch);
@@ -6878,6 +6957,8 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   float *lstm2_sigmoid_t5_3 = (float *)(A + 4976000); /* [64, 50] */
   float *d_lstm2_mul_t5_3 = (float *)(A + 5385600); /* [64, 50] */
   k33_sub_mul(lstm2_sigmoid_t5_3, d_lstm2_mul_t5_3);
+  float *d_lstm3_matmul_weight_ih = (float *)(A + 213504); /* [1792, 50] */
+  float *d_lstm2_mul_t6_4 = (float *)(A + 5539200); /* [64, 50] */
   float *lstm2_add_t4_3 = (float *)(A + 4924800); /* [64, 50] */
   float *d_lstm2_mul_t5_4 = (float *)(A + 5462400); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 16000, d_lstm2_matmul_weight_hh_t6, lstm2_sigmoid_t5_3, d_lstm2_sub_t5, d_lstm2_mul_t6_4, lstm2_sigmoid_t5_2, lstm2_tanh_t5, d_lstm2_mul_t5, lstm2_add_t4_3, d_lstm2_mul_t5_2, lstm2_sigmoid_t5, d_lstm2_sub_t5_2, lstm2_tanh_t5_2, d_lstm2_mul_t5_3, d_lstm2_mul_t5_4, d_lstm2_mul_concat_stack + 64000, d_lstm2_mul_concat_stack + 64050, d_lstm2_mul_concat_stack + 64100, d_lstm2_mul_concat_stack + 64150);
@@ -7051,14 +7132,28 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   float *lstm1_sigmoid_t25_2 = (float *)(A + 4040000); /* [64, 50] */
   float *d_lstm1_mul_t25_3 = (float *)(A + 4129600); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t25_2, d_lstm1_mul_t25_3);
+}
+
+static void mnist_stacked_lstm_grad_15(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_tanh_t25 = (float *)(A + 4001600); /* [64, 50] */
   float *d_lstm1_sub_t25_2 = (float *)(A + 4924800); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t25, d_lstm1_sub_t25_2);
+  float *lstm1_sigmoid_t25_3 = (float *)(A + 4027200); /* [64, 50] */
   float *d_lstm1_mul_t25_4 = (float *)(A + 5001600); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t25_3, d_lstm1_mul_t25_4);
+  float *d_lstm1_addn_t26_2 = (float *)(A + 4104000); /* [64, 50] */
+  float *lstm1_sigmoid_t26_2 = (float *)(A + 4116800); /* [64, 50] */
+  float *d_lstm1_mul_t25 = (float *)(A + 4848000); /* [64, 50] */
+  float *d_lstm1_mul_t25_2 = (float *)(A + 4052800); /* [64, 50] */
   float *lstm1_add_t24_3 = (float *)(A + 3976000); /* [64, 50] */
+  float *d_lstm1_mul_t25_3 = (float *)(A + 4129600); /* [64, 50] */
+  float *lstm1_sigmoid_t25 = (float *)(A + 4014400); /* [64, 50] */
   float *d_lstm1_addn_t25_2 = (float *)(A + 4027200); /* [64, 50] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 12030400); /* [28, 64, 200] */
   k47_mul_addn_mul(d_lstm1_addn_t26_2, lstm1_sigmoid_t26_2, d_lstm1_mul_t25, lstm1_tanh_t25, d_lstm1_mul_t25_2, lstm1_add_t24_3, d_lstm1_mul_t25_3, lstm1_sigmoid_t25, d_lstm1_sub_t25_2, d_lstm1_addn_t25_2, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 25650, d_lstm1_mul_concat_stack + 25700);
+  float *d_lstm1_addn_t25 = (float *)(A + 4771200); /* [64, 50] */
+  float *lstm1_tanh_t25_2 = (float *)(A + 4065600); /* [64, 50] */
   k35_mul_mul(d_lstm1_addn_t25, lstm1_tanh_t25_2, d_lstm1_mul_t25_4, d_lstm1_mul_concat_stack + 25750);
   float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 3976000); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t25_scratch = A + 4052800; /* 6400 bytes */
@@ -7066,6 +7161,7 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   float *lstm1_tanh_t24_2 = (float *)(A + 3988800); /* [64, 50] */
   float *d_lstm1_sub_t24 = (float *)(A + 4052800); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t24_2, d_lstm1_sub_t24);
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 213504); /* [1792, 50] */
   float *lstm1_sigmoid_t24_3 = (float *)(A + 3950400); /* [64, 50] */
   float *d_lstm1_addn_t24 = (float *)(A + 4771200); /* [64, 50] */
   float *d_lstm1_mul_t24 = (float *)(A + 4848000); /* [64, 50] */
@@ -7081,6 +7177,7 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   k32_mul_sub(lstm1_tanh_t24, d_lstm1_sub_t24_2);
   float *d_lstm1_mul_t24_4 = (float *)(A + 5001600); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t24_3, d_lstm1_mul_t24_4);
+  float *lstm1_sigmoid_t25_2 = (float *)(A + 4040000); /* [64, 50] */
   float *lstm1_add_t23_3 = (float *)(A + 3899200); /* [64, 50] */
   float *d_lstm1_addn_t24_2 = (float *)(A + 3950400); /* [64, 50] */
   k47_mul_addn_mul(d_lstm1_addn_t25_2, lstm1_sigmoid_t25_2, d_lstm1_mul_t24, lstm1_tanh_t24, d_lstm1_mul_t24_2, lstm1_add_t23_3, d_lstm1_mul_t24_3, lstm1_sigmoid_t24, d_lstm1_sub_t24_2, d_lstm1_addn_t24_2, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 38450, d_lstm1_mul_concat_stack + 38500);
@@ -7234,6 +7331,14 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   float *lstm1_add_t17_3 = (float *)(A + 3438400); /* [64, 50] */
   float *d_lstm1_addn_t18_2 = (float *)(A + 3489600); /* [64, 50] */
   k47_mul_addn_mul(d_lstm1_addn_t19_2, lstm1_sigmoid_t19_2, d_lstm1_mul_t18, lstm1_tanh_t18, d_lstm1_mul_t18_2, lstm1_add_t17_3, d_lstm1_mul_t18_3, lstm1_sigmoid_t18, d_lstm1_sub_t18_2, d_lstm1_addn_t18_2, d_lstm1_mul_concat_stack + 115200, d_lstm1_mul_concat_stack + 115250, d_lstm1_mul_concat_stack + 115300);
+}
+
+static void mnist_stacked_lstm_grad_16(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_addn_t18 = (float *)(A + 4771200); /* [64, 50] */
+  float *lstm1_tanh_t18_2 = (float *)(A + 3528000); /* [64, 50] */
+  float *d_lstm1_mul_t18_4 = (float *)(A + 5001600); /* [64, 50] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 12030400); /* [28, 64, 200] */
   k35_mul_mul(d_lstm1_addn_t18, lstm1_tanh_t18_2, d_lstm1_mul_t18_4, d_lstm1_mul_concat_stack + 115350);
   float *d_lstm1_matmul_weight_hh_t18 = (float *)(A + 3438400); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t18_scratch = A + 3515200; /* 6400 bytes */
@@ -7241,6 +7346,7 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   float *lstm1_tanh_t17_2 = (float *)(A + 3451200); /* [64, 50] */
   float *d_lstm1_sub_t17 = (float *)(A + 3515200); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t17_2, d_lstm1_sub_t17);
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 213504); /* [1792, 50] */
   float *lstm1_sigmoid_t17_3 = (float *)(A + 3412800); /* [64, 50] */
   float *d_lstm1_addn_t17 = (float *)(A + 4771200); /* [64, 50] */
   float *d_lstm1_mul_t17 = (float *)(A + 4848000); /* [64, 50] */
@@ -7256,6 +7362,8 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   k32_mul_sub(lstm1_tanh_t17, d_lstm1_sub_t17_2);
   float *d_lstm1_mul_t17_4 = (float *)(A + 5001600); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t17_3, d_lstm1_mul_t17_4);
+  float *d_lstm1_addn_t18_2 = (float *)(A + 3489600); /* [64, 50] */
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 3502400); /* [64, 50] */
   float *lstm1_add_t16_3 = (float *)(A + 3361600); /* [64, 50] */
   float *d_lstm1_addn_t17_2 = (float *)(A + 3412800); /* [64, 50] */
   k47_mul_addn_mul(d_lstm1_addn_t18_2, lstm1_sigmoid_t18_2, d_lstm1_mul_t17, lstm1_tanh_t17, d_lstm1_mul_t17_2, lstm1_add_t16_3, d_lstm1_mul_t17_3, lstm1_sigmoid_t17, d_lstm1_sub_t17_2, d_lstm1_addn_t17_2, d_lstm1_mul_concat_stack + 128000, d_lstm1_mul_concat_stack + 128050, d_lstm1_mul_concat_stack + 128100);
@@ -7388,15 +7496,9 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 2977600); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t12_scratch = A + 3054400; /* 6400 bytes */
   k36_matmul(d_lstm1_mul_concat_stack + 192000, P + 5600 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12, d_lstm1_matmul_weight_hh_t12_scratch);
-}
-
-static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_tanh_t11_2 = (float *)(A + 2990400); /* [64, 50] */
   float *d_lstm1_sub_t11 = (float *)(A + 3054400); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t11_2, d_lstm1_sub_t11);
-  float *d_lstm2_matmul_weight_ih = (float *)(A + 213504); /* [1792, 50] */
-  float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 2977600); /* [64, 50] */
   float *lstm1_sigmoid_t11_3 = (float *)(A + 2952000); /* [64, 50] */
   float *d_lstm1_addn_t11 = (float *)(A + 4771200); /* [64, 50] */
   float *d_lstm1_mul_t11 = (float *)(A + 4848000); /* [64, 50] */
@@ -7412,11 +7514,8 @@ static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stack
   k32_mul_sub(lstm1_tanh_t11, d_lstm1_sub_t11_2);
   float *d_lstm1_mul_t11_4 = (float *)(A + 5001600); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t11_3, d_lstm1_mul_t11_4);
-  float *d_lstm1_addn_t12_2 = (float *)(A + 3028800); /* [64, 50] */
-  float *lstm1_sigmoid_t12_2 = (float *)(A + 3041600); /* [64, 50] */
   float *lstm1_add_t10_3 = (float *)(A + 2900800); /* [64, 50] */
   float *d_lstm1_addn_t11_2 = (float *)(A + 2952000); /* [64, 50] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 12030400); /* [28, 64, 200] */
   k47_mul_addn_mul(d_lstm1_addn_t12_2, lstm1_sigmoid_t12_2, d_lstm1_mul_t11, lstm1_tanh_t11, d_lstm1_mul_t11_2, lstm1_add_t10_3, d_lstm1_mul_t11_3, lstm1_sigmoid_t11, d_lstm1_sub_t11_2, d_lstm1_addn_t11_2, d_lstm1_mul_concat_stack + 204800, d_lstm1_mul_concat_stack + 204850, d_lstm1_mul_concat_stack + 204900);
   k35_mul_mul(d_lstm1_addn_t11, lstm1_tanh_t11_2, d_lstm1_mul_t11_4, d_lstm1_mul_concat_stack + 204950);
   float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 2900800); /* [64, 50] */
@@ -7432,17 +7531,30 @@ static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stack
   float *lstm1_sigmoid_t10 = (float *)(A + 2862400); /* [64, 50] */
   float *d_lstm1_mul_t10_2 = (float *)(A + 2900800); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t10, d_lstm1_mul_t10_2);
+}
+
+static void mnist_stacked_lstm_grad_17(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t10_2 = (float *)(A + 2888000); /* [64, 50] */
   float *d_lstm1_mul_t10_3 = (float *)(A + 2977600); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t10_2, d_lstm1_mul_t10_3);
   float *lstm1_tanh_t10 = (float *)(A + 2849600); /* [64, 50] */
   float *d_lstm1_sub_t10_2 = (float *)(A + 4924800); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t10, d_lstm1_sub_t10_2);
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 2875200); /* [64, 50] */
   float *d_lstm1_mul_t10_4 = (float *)(A + 5001600); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t10_3, d_lstm1_mul_t10_4);
+  float *d_lstm1_addn_t11_2 = (float *)(A + 2952000); /* [64, 50] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 2964800); /* [64, 50] */
+  float *d_lstm1_mul_t10 = (float *)(A + 4848000); /* [64, 50] */
+  float *d_lstm1_mul_t10_2 = (float *)(A + 2900800); /* [64, 50] */
   float *lstm1_add_t9_3 = (float *)(A + 2824000); /* [64, 50] */
+  float *lstm1_sigmoid_t10 = (float *)(A + 2862400); /* [64, 50] */
   float *d_lstm1_addn_t10_2 = (float *)(A + 2875200); /* [64, 50] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 12030400); /* [28, 64, 200] */
   k47_mul_addn_mul(d_lstm1_addn_t11_2, lstm1_sigmoid_t11_2, d_lstm1_mul_t10, lstm1_tanh_t10, d_lstm1_mul_t10_2, lstm1_add_t9_3, d_lstm1_mul_t10_3, lstm1_sigmoid_t10, d_lstm1_sub_t10_2, d_lstm1_addn_t10_2, d_lstm1_mul_concat_stack + 217600, d_lstm1_mul_concat_stack + 217650, d_lstm1_mul_concat_stack + 217700);
+  float *d_lstm1_addn_t10 = (float *)(A + 4771200); /* [64, 50] */
+  float *lstm1_tanh_t10_2 = (float *)(A + 2913600); /* [64, 50] */
   k35_mul_mul(d_lstm1_addn_t10, lstm1_tanh_t10_2, d_lstm1_mul_t10_4, d_lstm1_mul_concat_stack + 217750);
   float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 2824000); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t10_scratch = A + 2900800; /* 6400 bytes */
@@ -7450,6 +7562,7 @@ static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stack
   float *lstm1_tanh_t9_2 = (float *)(A + 2836800); /* [64, 50] */
   float *d_lstm1_sub_t9 = (float *)(A + 2900800); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t9_2, d_lstm1_sub_t9);
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 213504); /* [1792, 50] */
   float *lstm1_sigmoid_t9_3 = (float *)(A + 2798400); /* [64, 50] */
   float *d_lstm1_addn_t9 = (float *)(A + 4771200); /* [64, 50] */
   float *d_lstm1_mul_t9 = (float *)(A + 4848000); /* [64, 50] */
@@ -7618,6 +7731,14 @@ static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stack
   float *lstm1_add_t2_3 = (float *)(A + 2286400); /* [64, 50] */
   float *d_lstm1_addn_t3_2 = (float *)(A + 2337600); /* [64, 50] */
   k47_mul_addn_mul(d_lstm1_addn_t4_2, lstm1_sigmoid_t4_2, d_lstm1_mul_t3, lstm1_tanh_t3, d_lstm1_mul_t3_2, lstm1_add_t2_3, d_lstm1_mul_t3_3, lstm1_sigmoid_t3, d_lstm1_sub_t3_2, d_lstm1_addn_t3_2, d_lstm1_mul_concat_stack + 307200, d_lstm1_mul_concat_stack + 307250, d_lstm1_mul_concat_stack + 307300);
+}
+
+static void mnist_stacked_lstm_grad_18(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_addn_t3 = (float *)(A + 4771200); /* [64, 50] */
+  float *lstm1_tanh_t3_2 = (float *)(A + 2376000); /* [64, 50] */
+  float *d_lstm1_mul_t3_4 = (float *)(A + 5001600); /* [64, 50] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 12030400); /* [28, 64, 200] */
   k35_mul_mul(d_lstm1_addn_t3, lstm1_tanh_t3_2, d_lstm1_mul_t3_4, d_lstm1_mul_concat_stack + 307350);
   float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 2286400); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t3_scratch = A + 2363200; /* 6400 bytes */
@@ -7625,6 +7746,7 @@ static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stack
   float *lstm1_tanh_t2_2 = (float *)(A + 2299200); /* [64, 50] */
   float *d_lstm1_sub_t2 = (float *)(A + 2363200); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t2_2, d_lstm1_sub_t2);
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 213504); /* [1792, 50] */
   float *lstm1_sigmoid_t2_3 = (float *)(A + 2260800); /* [64, 50] */
   float *d_lstm1_addn_t2 = (float *)(A + 4771200); /* [64, 50] */
   float *d_lstm1_mul_t2 = (float *)(A + 4848000); /* [64, 50] */
@@ -7640,6 +7762,8 @@ static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stack
   k32_mul_sub(lstm1_tanh_t2, d_lstm1_sub_t2_2);
   float *d_lstm1_mul_t2_4 = (float *)(A + 5001600); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t2_3, d_lstm1_mul_t2_4);
+  float *d_lstm1_addn_t3_2 = (float *)(A + 2337600); /* [64, 50] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 2350400); /* [64, 50] */
   float *lstm1_add_t1_3 = (float *)(A + 2209600); /* [64, 50] */
   float *d_lstm1_addn_t2_2 = (float *)(A + 2260800); /* [64, 50] */
   k47_mul_addn_mul(d_lstm1_addn_t3_2, lstm1_sigmoid_t3_2, d_lstm1_mul_t2, lstm1_tanh_t2, d_lstm1_mul_t2_2, lstm1_add_t1_3, d_lstm1_mul_t2_3, lstm1_sigmoid_t2, d_lstm1_sub_t2_2, d_lstm1_addn_t2_2, d_lstm1_mul_concat_stack + 320000, d_lstm1_mul_concat_stack + 320050, d_lstm1_mul_concat_stack + 320100);
@@ -7757,6 +7881,17 @@ float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_grad_5(P, in, A, seed);
   mnist_stacked_lstm_grad_6(P, in, A, seed);
   mnist_stacked_lstm_grad_7(P, in, A, seed);
+  mnist_stacked_lstm_grad_8(P, in, A, seed);
+  mnist_stacked_lstm_grad_9(P, in, A, seed);
+  mnist_stacked_lstm_grad_10(P, in, A, seed);
+  mnist_stacked_lstm_grad_11(P, in, A, seed);
+  mnist_stacked_lstm_grad_12(P, in, A, seed);
+  mnist_stacked_lstm_grad_13(P, in, A, seed);
+  mnist_stacked_lstm_grad_14(P, in, A, seed);
+  mnist_stacked_lstm_grad_15(P, in, A, seed);
+  mnist_stacked_lstm_grad_16(P, in, A, seed);
+  mnist_stacked_lstm_grad_17(P, in, A, seed);
+  mnist_stacked_lstm_grad_18(P, in, A, seed);
   float *out_logits = (float *)(A + 9155520); /* [64, 10] */
   float *loss_value = (float *)(A + 4296128); /* [] */
   float *metric_accuracy = (float *)(A + 4296192); /* [] */
@@ -8031,22 +8166,31 @@ static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist
   k10_add(lstm1_matmul_weight_hh_t11, P + 15808 /* lstm1.bias_hh */, lstm1_add_t11);
   float *lstm1_add_t11_2 = (float *)(A + 1710464); /* [64, 200] */
   k4_add_add(lstm1_matmul_weight_ih + 204800, P + 15600 /* lstm1.bias_ih */, lstm1_add_t11, lstm1_add_t11_2);
+}
+
+static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t11_2 = (float *)(A + 1710464); /* [64, 200] */
   float *lstm1_tanh_t11 = (float *)(A + 2928960); /* [64, 50] */
   k5_tanh(lstm1_add_t11_2 + 100, lstm1_tanh_t11);
   float *lstm1_sigmoid_t11 = (float *)(A + 2941760); /* [64, 50] */
   float *lstm1_mul_t11 = (float *)(A + 2954560); /* [64, 50] */
   k19_sigmoid_mul(lstm1_add_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11, lstm1_mul_t11);
+  float *lstm1_add_t10_3 = (float *)(A + 2903360); /* [64, 50] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 2967360); /* [64, 50] */
   float *lstm1_add_t11_3 = (float *)(A + 2980160); /* [64, 50] */
   float *lstm1_tanh_t11_2 = (float *)(A + 2992960); /* [64, 50] */
   k20_sigmoid_mul_add(lstm1_add_t11_2 + 50, lstm1_add_t10_3, lstm1_mul_t11, lstm1_sigmoid_t11_2, lstm1_add_t11_3, lstm1_tanh_t11_2);
   float *lstm1_sigmoid_t11_3 = (float *)(A + 2954560); /* [64, 50] */
+  float *lstm1_mul_stack = (float *)(A + 1802560); /* [28, 64, 50] */
   k19_sigmoid_mul(lstm1_add_t11_2 + 150, lstm1_tanh_t11_2, lstm1_sigmoid_t11_3, lstm1_mul_stack + 35200);
+  float *lstm1_transpose_weight_hh = (float *)(A + 1762560); /* [50, 200] */
   float *lstm1_matmul_weight_hh_t12 = (float *)(A + 1710464); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 216064; /* 1600 bytes */
   k9_matmul(lstm1_mul_stack + 35200, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_add_t12 = (float *)(A + 3005760); /* [64, 200] */
   k10_add(lstm1_matmul_weight_hh_t12, P + 15808 /* lstm1.bias_hh */, lstm1_add_t12);
+  float *lstm1_matmul_weight_ih = (float *)(A + 225664); /* [1792, 200] */
   float *lstm1_add_t12_2 = (float *)(A + 1710464); /* [64, 200] */
   k4_add_add(lstm1_matmul_weight_ih + 192000, P + 15600 /* lstm1.bias_ih */, lstm1_add_t12, lstm1_add_t12_2);
   float *lstm1_tanh_t12 = (float *)(A + 3005760); /* [64, 50] */
@@ -8234,17 +8378,27 @@ static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist
   float *lstm1_sigmoid_t22 = (float *)(A + 3786560); /* [64, 50] */
   float *lstm1_mul_t22 = (float *)(A + 3799360); /* [64, 50] */
   k19_sigmoid_mul(lstm1_add_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22, lstm1_mul_t22);
+}
+
+static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t22_2 = (float *)(A + 1710464); /* [64, 200] */
+  float *lstm1_add_t21_3 = (float *)(A + 3748160); /* [64, 50] */
+  float *lstm1_mul_t22 = (float *)(A + 3799360); /* [64, 50] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 3812160); /* [64, 50] */
   float *lstm1_add_t22_3 = (float *)(A + 3824960); /* [64, 50] */
   float *lstm1_tanh_t22_2 = (float *)(A + 3837760); /* [64, 50] */
   k20_sigmoid_mul_add(lstm1_add_t22_2 + 50, lstm1_add_t21_3, lstm1_mul_t22, lstm1_sigmoid_t22_2, lstm1_add_t22_3, lstm1_tanh_t22_2);
   float *lstm1_sigmoid_t22_3 = (float *)(A + 3799360); /* [64, 50] */
+  float *lstm1_mul_stack = (float *)(A + 1802560); /* [28, 64, 50] */
   k19_sigmoid_mul(lstm1_add_t22_2 + 150, lstm1_tanh_t22_2, lstm1_sigmoid_t22_3, lstm1_mul_stack + 70400);
+  float *lstm1_transpose_weight_hh = (float *)(A + 1762560); /* [50, 200] */
   float *lstm1_matmul_weight_hh_t23 = (float *)(A + 1710464); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 216064; /* 1600 bytes */
   k9_matmul(lstm1_mul_stack + 70400, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_add_t23 = (float *)(A + 3850560); /* [64, 200] */
   k10_add(lstm1_matmul_weight_hh_t23, P + 15808 /* lstm1.bias_hh */, lstm1_add_t23);
+  float *lstm1_matmul_weight_ih = (float *)(A + 225664); /* [1792, 200] */
   float *lstm1_add_t23_2 = (float *)(A + 1710464); /* [64, 200] */
   k4_add_add(lstm1_matmul_weight_ih + 51200, P + 15600 /* lstm1.bias_ih */, lstm1_add_t23, lstm1_add_t23_2);
   float *lstm1_tanh_t23 = (float *)(A + 3850560); /* [64, 50] */
@@ -8263,12 +8417,6 @@ static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist
   k9_matmul(lstm1_mul_stack + 73600, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_add_t24 = (float *)(A + 3927360); /* [64, 200] */
   k10_add(lstm1_matmul_weight_hh_t24, P + 15808 /* lstm1.bias_hh */, lstm1_add_t24);
-}
-
-static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_matmul_weight_ih = (float *)(A + 225664); /* [1792, 200] */
-  float *lstm1_add_t24 = (float *)(A + 3927360); /* [64, 200] */
   float *lstm1_add_t24_2 = (float *)(A + 1710464); /* [64, 200] */
   k4_add_add(lstm1_matmul_weight_ih + 38400, P + 15600 /* lstm1.bias_ih */, lstm1_add_t24, lstm1_add_t24_2);
   float *lstm1_tanh_t24 = (float *)(A + 3927360); /* [64, 50] */
@@ -8276,15 +8424,12 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   float *lstm1_sigmoid_t24 = (float *)(A + 3940160); /* [64, 50] */
   float *lstm1_mul_t24 = (float *)(A + 3952960); /* [64, 50] */
   k19_sigmoid_mul(lstm1_add_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24, lstm1_mul_t24);
-  float *lstm1_add_t23_3 = (float *)(A + 3901760); /* [64, 50] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 3965760); /* [64, 50] */
   float *lstm1_add_t24_3 = (float *)(A + 3978560); /* [64, 50] */
   float *lstm1_tanh_t24_2 = (float *)(A + 3991360); /* [64, 50] */
   k20_sigmoid_mul_add(lstm1_add_t24_2 + 50, lstm1_add_t23_3, lstm1_mul_t24, lstm1_sigmoid_t24_2, lstm1_add_t24_3, lstm1_tanh_t24_2);
   float *lstm1_sigmoid_t24_3 = (float *)(A + 3952960); /* [64, 50] */
-  float *lstm1_mul_stack = (float *)(A + 1802560); /* [28, 64, 50] */
   k19_sigmoid_mul(lstm1_add_t24_2 + 150, lstm1_tanh_t24_2, lstm1_sigmoid_t24_3, lstm1_mul_stack + 76800);
-  float *lstm1_transpose_weight_hh = (float *)(A + 1762560); /* [50, 200] */
   float *lstm1_matmul_weight_hh_t25 = (float *)(A + 1710464); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 216064; /* 1600 bytes */
   k9_matmul(lstm1_mul_stack + 76800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
@@ -8446,13 +8591,22 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   float *lstm2_add_t5_3 = (float *)(A + 5004160); /* [64, 50] */
   float *lstm2_tanh_t5_2 = (float *)(A + 5016960); /* [64, 50] */
   k20_sigmoid_mul_add(lstm2_add_t5_2 + 50, lstm2_add_t4_3, lstm2_mul_t5, lstm2_sigmoid_t5_2, lstm2_add_t5_3, lstm2_tanh_t5_2);
+}
+
+static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm2_add_t5_2 = (float *)(A + 4208960); /* [64, 200] */
+  float *lstm2_tanh_t5_2 = (float *)(A + 5016960); /* [64, 50] */
   float *lstm2_sigmoid_t5_3 = (float *)(A + 4978560); /* [64, 50] */
+  float *lstm2_mul_stack = (float *)(A + 4300160); /* [28, 64, 50] */
   k19_sigmoid_mul(lstm2_add_t5_2 + 150, lstm2_tanh_t5_2, lstm2_sigmoid_t5_3, lstm2_mul_stack + 16000);
+  float *lstm2_transpose_weight_hh = (float *)(A + 4260160); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t6 = (float *)(A + 4208960); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t6_scratch = A + 1800064; /* 1600 bytes */
   k9_matmul(lstm2_mul_stack + 16000, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t6, lstm2_matmul_weight_hh_t6_scratch);
   float *lstm2_add_t6 = (float *)(A + 5029760); /* [64, 200] */
   k10_add(lstm2_matmul_weight_hh_t6, P + 36224 /* lstm2.bias_hh */, lstm2_add_t6);
+  float *lstm2_matmul_weight_ih = (float *)(A + 216064); /* [1792, 200] */
   float *lstm2_add_t6_2 = (float *)(A + 4208960); /* [64, 200] */
   k4_add_add(lstm2_matmul_weight_ih + 76800, P + 36016 /* lstm2.bias_ih */, lstm2_add_t6, lstm2_add_t6_2);
   float *lstm2_tanh_t6 = (float *)(A + 5029760); /* [64, 50] */
@@ -8460,6 +8614,7 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   float *lstm2_sigmoid_t6 = (float *)(A + 5042560); /* [64, 50] */
   float *lstm2_mul_t6 = (float *)(A + 5055360); /* [64, 50] */
   k19_sigmoid_mul(lstm2_add_t6_2, lstm2_tanh_t6, lstm2_sigmoid_t6, lstm2_mul_t6);
+  float *lstm2_add_t5_3 = (float *)(A + 5004160); /* [64, 50] */
   float *lstm2_sigmoid_t6_2 = (float *)(A + 5068160); /* [64, 50] */
   float *lstm2_add_t6_3 = (float *)(A + 5080960); /* [64, 50] */
   float *lstm2_tanh_t6_2 = (float *)(A + 5093760); /* [64, 50] */
@@ -8646,11 +8801,18 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   k20_sigmoid_mul_add(lstm2_add_t16_2 + 50, lstm2_add_t15_3, lstm2_mul_t16, lstm2_sigmoid_t16_2, lstm2_add_t16_3, lstm2_tanh_t16_2);
   float *lstm2_sigmoid_t16_3 = (float *)(A + 5823360); /* [64, 50] */
   k19_sigmoid_mul(lstm2_add_t16_2 + 150, lstm2_tanh_t16_2, lstm2_sigmoid_t16_3, lstm2_mul_stack + 51200);
+}
+
+static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm2_mul_stack = (float *)(A + 4300160); /* [28, 64, 50] */
+  float *lstm2_transpose_weight_hh = (float *)(A + 4260160); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t17 = (float *)(A + 4208960); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t17_scratch = A + 1800064; /* 1600 bytes */
   k9_matmul(lstm2_mul_stack + 51200, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t17, lstm2_matmul_weight_hh_t17_scratch);
   float *lstm2_add_t17 = (float *)(A + 5874560); /* [64, 200] */
   k10_add(lstm2_matmul_weight_hh_t17, P + 36224 /* lstm2.bias_hh */, lstm2_add_t17);
+  float *lstm2_matmul_weight_ih = (float *)(A + 216064); /* [1792, 200] */
   float *lstm2_add_t17_2 = (float *)(A + 4208960); /* [64, 200] */
   k4_add_add(lstm2_matmul_weight_ih + 217600, P + 36016 /* lstm2.bias_ih */, lstm2_add_t17, lstm2_add_t17_2);
   float *lstm2_tanh_t17 = (float *)(A + 5874560); /* [64, 50] */
@@ -8658,6 +8820,7 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   float *lstm2_sigmoid_t17 = (float *)(A + 5887360); /* [64, 50] */
   float *lstm2_mul_t17 = (float *)(A + 5900160); /* [64, 50] */
   k19_sigmoid_mul(lstm2_add_t17_2, lstm2_tanh_t17, lstm2_sigmoid_t17, lstm2_mul_t17);
+  float *lstm2_add_t16_3 = (float *)(A + 5848960); /* [64, 50] */
   float *lstm2_sigmoid_t17_2 = (float *)(A + 5912960); /* [64, 50] */
   float *lstm2_add_t17_3 = (float *)(A + 5925760); /* [64, 50] */
   float *lstm2_tanh_t17_2 = (float *)(A + 5938560); /* [64, 50] */
@@ -8784,27 +8947,17 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   float *lstm2_sigmoid_t24 = (float *)(A + 6424960); /* [64, 50] */
   float *lstm2_mul_t24 = (float *)(A + 6437760); /* [64, 50] */
   k19_sigmoid_mul(lstm2_add_t24_2, lstm2_tanh_t24, lstm2_sigmoid_t24, lstm2_mul_t24);
-}
-
-static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm2_add_t24_2 = (float *)(A + 4208960); /* [64, 200] */
-  float *lstm2_add_t23_3 = (float *)(A + 6386560); /* [64, 50] */
-  float *lstm2_mul_t24 = (float *)(A + 6437760); /* [64, 50] */
   float *lstm2_sigmoid_t24_2 = (float *)(A + 6450560); /* [64, 50] */
   float *lstm2_add_t24_3 = (float *)(A + 6463360); /* [64, 50] */
   float *lstm2_tanh_t24_2 = (float *)(A + 6476160); /* [64, 50] */
   k20_sigmoid_mul_add(lstm2_add_t24_2 + 50, lstm2_add_t23_3, lstm2_mul_t24, lstm2_sigmoid_t24_2, lstm2_add_t24_3, lstm2_tanh_t24_2);
   float *lstm2_sigmoid_t24_3 = (float *)(A + 6437760); /* [64, 50] */
-  float *lstm2_mul_stack = (float *)(A + 4300160); /* [28, 64, 50] */
   k19_sigmoid_mul(lstm2_add_t24_2 + 150, lstm2_tanh_t24_2, lstm2_sigmoid_t24_3, lstm2_mul_stack + 76800);
-  float *lstm2_transpose_weight_hh = (float *)(A + 4260160); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t25 = (float *)(A + 4208960); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t25_scratch = A + 1800064; /* 1600 bytes */
   k9_matmul(lstm2_mul_stack + 76800, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t25, lstm2_matmul_weight_hh_t25_scratch);
   float *lstm2_add_t25 = (float *)(A + 6488960); /* [64, 200] */
   k10_add(lstm2_matmul_weight_hh_t25, P + 36224 /* lstm2.bias_hh */, lstm2_add_t25);
-  float *lstm2_matmul_weight_ih = (float *)(A + 216064); /* [1792, 200] */
   float *lstm2_add_t25_2 = (float *)(A + 4208960); /* [64, 200] */
   k4_add_add(lstm2_matmul_weight_ih + 320000, P + 36016 /* lstm2.bias_ih */, lstm2_add_t25, lstm2_add_t25_2);
   float *lstm2_tanh_t25 = (float *)(A + 6488960); /* [64, 50] */
@@ -8860,6 +9013,12 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   k13_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, lstm3_matmul_weight_ih, lstm3_matmul_weight_ih_scratch);
   float *lstm3_add = (float *)(A + 4208960); /* [64, 200] */
   k3_add(P + 56640 /* lstm3.bias_hh */, lstm3_add);
+}
+
+static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_matmul_weight_ih = (float *)(A + 216064); /* [1792, 200] */
+  float *lstm3_add = (float *)(A + 4208960); /* [64, 200] */
   float *lstm3_add_t0 = (float *)(A + 6693760); /* [64, 200] */
   k4_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, lstm3_add, lstm3_add_t0);
   float *lstm3_tanh_t0 = (float *)(A + 6668160); /* [64, 50] */
@@ -9069,13 +9228,22 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   float *lstm3_add_t11_3 = (float *)(A + 7936960); /* [64, 50] */
   float *lstm3_tanh_t11_2 = (float *)(A + 7949760); /* [64, 50] */
   k20_sigmoid_mul_add(lstm3_add_t11_2 + 50, lstm3_add_t10_3, lstm3_mul_t11, lstm3_sigmoid_t11_2, lstm3_add_t11_3, lstm3_tanh_t11_2);
+}
+
+static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_add_t11_2 = (float *)(A + 6693760); /* [64, 200] */
+  float *lstm3_tanh_t11_2 = (float *)(A + 7949760); /* [64, 50] */
   float *lstm3_sigmoid_t11_3 = (float *)(A + 7911360); /* [64, 50] */
+  float *lstm3_mul_stack = (float *)(A + 6784960); /* [27, 64, 50] */
   k19_sigmoid_mul(lstm3_add_t11_2 + 150, lstm3_tanh_t11_2, lstm3_sigmoid_t11_3, lstm3_mul_stack + 35200);
+  float *lstm3_transpose_weight_hh = (float *)(A + 6744960); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t12 = (float *)(A + 6693760); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t12_scratch = A + 4298560; /* 1600 bytes */
   k9_matmul(lstm3_mul_stack + 35200, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t12, lstm3_matmul_weight_hh_t12_scratch);
   float *lstm3_add_t12 = (float *)(A + 7962560); /* [64, 200] */
   k10_add(lstm3_matmul_weight_hh_t12, P + 56640 /* lstm3.bias_hh */, lstm3_add_t12);
+  float *lstm3_matmul_weight_ih = (float *)(A + 216064); /* [1792, 200] */
   float *lstm3_add_t12_2 = (float *)(A + 6693760); /* [64, 200] */
   k4_add_add(lstm3_matmul_weight_ih + 153600, P + 56432 /* lstm3.bias_ih */, lstm3_add_t12, lstm3_add_t12_2);
   float *lstm3_tanh_t12 = (float *)(A + 7962560); /* [64, 50] */
@@ -9083,6 +9251,7 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   float *lstm3_sigmoid_t12 = (float *)(A + 7975360); /* [64, 50] */
   float *lstm3_mul_t12 = (float *)(A + 7988160); /* [64, 50] */
   k19_sigmoid_mul(lstm3_add_t12_2, lstm3_tanh_t12, lstm3_sigmoid_t12, lstm3_mul_t12);
+  float *lstm3_add_t11_3 = (float *)(A + 7936960); /* [64, 50] */
   float *lstm3_sigmoid_t12_2 = (float *)(A + 8000960); /* [64, 50] */
   float *lstm3_add_t12_3 = (float *)(A + 8013760); /* [64, 50] */
   float *lstm3_tanh_t12_2 = (float *)(A + 8026560); /* [64, 50] */
@@ -9269,11 +9438,18 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   k20_sigmoid_mul_add(lstm3_add_t22_2 + 50, lstm3_add_t21_3, lstm3_mul_t22, lstm3_sigmoid_t22_2, lstm3_add_t22_3, lstm3_tanh_t22_2);
   float *lstm3_sigmoid_t22_3 = (float *)(A + 8756160); /* [64, 50] */
   k19_sigmoid_mul(lstm3_add_t22_2 + 150, lstm3_tanh_t22_2, lstm3_sigmoid_t22_3, lstm3_mul_stack + 70400);
+}
+
+static void mnist_stacked_lstm_train_step_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_mul_stack = (float *)(A + 6784960); /* [27, 64, 50] */
+  float *lstm3_transpose_weight_hh = (float *)(A + 6744960); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t23 = (float *)(A + 6693760); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t23_scratch = A + 4298560; /* 1600 bytes */
   k9_matmul(lstm3_mul_stack + 70400, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t23, lstm3_matmul_weight_hh_t23_scratch);
   float *lstm3_add_t23 = (float *)(A + 8807360); /* [64, 200] */
   k10_add(lstm3_matmul_weight_hh_t23, P + 56640 /* lstm3.bias_hh */, lstm3_add_t23);
+  float *lstm3_matmul_weight_ih = (float *)(A + 216064); /* [1792, 200] */
   float *lstm3_add_t23_2 = (float *)(A + 6693760); /* [64, 200] */
   k4_add_add(lstm3_matmul_weight_ih + 294400, P + 56432 /* lstm3.bias_ih */, lstm3_add_t23, lstm3_add_t23_2);
   float *lstm3_tanh_t23 = (float *)(A + 8807360); /* [64, 50] */
@@ -9281,6 +9457,7 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   float *lstm3_sigmoid_t23 = (float *)(A + 8820160); /* [64, 50] */
   float *lstm3_mul_t23 = (float *)(A + 8832960); /* [64, 50] */
   k19_sigmoid_mul(lstm3_add_t23_2, lstm3_tanh_t23, lstm3_sigmoid_t23, lstm3_mul_t23);
+  float *lstm3_add_t22_3 = (float *)(A + 8781760); /* [64, 50] */
   float *lstm3_sigmoid_t23_2 = (float *)(A + 8845760); /* [64, 50] */
   float *lstm3_add_t23_3 = (float *)(A + 8858560); /* [64, 50] */
   float *lstm3_tanh_t23_2 = (float *)(A + 8871360); /* [64, 50] */
@@ -9308,14 +9485,8 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   float *lstm3_matmul_weight_hh_t25 = (float *)(A + 6693760); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t25_scratch = A + 4298560; /* 1600 bytes */
   k9_matmul(lstm3_mul_stack + 76800, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t25, lstm3_matmul_weight_hh_t25_scratch);
-}
-
-static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm3_matmul_weight_hh_t25 = (float *)(A + 6693760); /* [64, 200] */
   float *lstm3_add_t25 = (float *)(A + 8960960); /* [64, 200] */
   k10_add(lstm3_matmul_weight_hh_t25, P + 56640 /* lstm3.bias_hh */, lstm3_add_t25);
-  float *lstm3_matmul_weight_ih = (float *)(A + 216064); /* [1792, 200] */
   float *lstm3_add_t25_2 = (float *)(A + 6693760); /* [64, 200] */
   k4_add_add(lstm3_matmul_weight_ih + 320000, P + 56432 /* lstm3.bias_ih */, lstm3_add_t25, lstm3_add_t25_2);
   float *lstm3_tanh_t25 = (float *)(A + 8960960); /* [64, 50] */
@@ -9323,15 +9494,12 @@ static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist
   float *lstm3_sigmoid_t25 = (float *)(A + 8973760); /* [64, 50] */
   float *lstm3_mul_t25 = (float *)(A + 8986560); /* [64, 50] */
   k19_sigmoid_mul(lstm3_add_t25_2, lstm3_tanh_t25, lstm3_sigmoid_t25, lstm3_mul_t25);
-  float *lstm3_add_t24_3 = (float *)(A + 8935360); /* [64, 50] */
   float *lstm3_sigmoid_t25_2 = (float *)(A + 8999360); /* [64, 50] */
   float *lstm3_add_t25_3 = (float *)(A + 9012160); /* [64, 50] */
   float *lstm3_tanh_t25_2 = (float *)(A + 9024960); /* [64, 50] */
   k20_sigmoid_mul_add(lstm3_add_t25_2 + 50, lstm3_add_t24_3, lstm3_mul_t25, lstm3_sigmoid_t25_2, lstm3_add_t25_3, lstm3_tanh_t25_2);
   float *lstm3_sigmoid_t25_3 = (float *)(A + 8986560); /* [64, 50] */
-  float *lstm3_mul_stack = (float *)(A + 6784960); /* [27, 64, 50] */
   k19_sigmoid_mul(lstm3_add_t25_2 + 150, lstm3_tanh_t25_2, lstm3_sigmoid_t25_3, lstm3_mul_stack + 80000);
-  float *lstm3_transpose_weight_hh = (float *)(A + 6744960); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t26 = (float *)(A + 6693760); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t26_scratch = A + 4298560; /* 1600 bytes */
   k9_matmul(lstm3_mul_stack + 80000, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t26, lstm3_matmul_weight_hh_t26_scratch);
@@ -9448,44 +9616,32 @@ static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist
   float *d_lstm3_matmul_weight_hh_t25 = (float *)(A + 8935360); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t25_scratch = A + 9158080; /* 6400 bytes */
   k36_matmul(d_lstm3_mul_concat_stack + 320000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t25, d_lstm3_matmul_weight_hh_t25_scratch);
-  float *lstm3_tanh_t24_2 = (float *)(A + 8948160); /* [64, 50] */
   float *d_lstm3_sub_t24 = (float *)(A + 9012160); /* [64, 50] */
   k32_mul_sub(lstm3_tanh_t24_2, d_lstm3_sub_t24);
-  float *lstm3_sigmoid_t24 = (float *)(A + 8896960); /* [64, 50] */
   float *d_lstm3_mul_t24 = (float *)(A + 9024960); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t24, d_lstm3_mul_t24);
-  float *lstm3_sigmoid_t24_2 = (float *)(A + 8922560); /* [64, 50] */
   float *d_lstm3_mul_t24_2 = (float *)(A + 6693760); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t24_2, d_lstm3_mul_t24_2);
-  float *lstm3_tanh_t24 = (float *)(A + 8884160); /* [64, 50] */
   float *d_lstm3_sub_t24_2 = (float *)(A + 6706560); /* [64, 50] */
   k32_mul_sub(lstm3_tanh_t24, d_lstm3_sub_t24_2);
-  float *lstm3_sigmoid_t24_3 = (float *)(A + 8909760); /* [64, 50] */
   float *d_lstm3_mul_t24_3 = (float *)(A + 9088960); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t24_3, d_lstm3_mul_t24_3);
-  float *lstm3_add_t23_3 = (float *)(A + 8858560); /* [64, 50] */
   float *d_lstm3_mul_t24_4 = (float *)(A + 9101760); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t25, lstm3_sigmoid_t24_3, d_lstm3_sub_t24, d_lstm3_mul_t25_4, lstm3_sigmoid_t24_2, lstm3_tanh_t24, d_lstm3_mul_t24, lstm3_add_t23_3, d_lstm3_mul_t24_2, lstm3_sigmoid_t24, d_lstm3_sub_t24_2, d_lstm3_mul_t24_4, d_lstm3_mul_concat_stack + 307200, d_lstm3_mul_concat_stack + 307250, d_lstm3_mul_concat_stack + 307300);
   k35_mul_mul(d_lstm3_matmul_weight_hh_t25, lstm3_tanh_t24_2, d_lstm3_mul_t24_3, d_lstm3_mul_concat_stack + 307350);
   float *d_lstm3_matmul_weight_hh_t24 = (float *)(A + 8858560); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t24_scratch = A + 9158080; /* 6400 bytes */
   k36_matmul(d_lstm3_mul_concat_stack + 307200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t24, d_lstm3_matmul_weight_hh_t24_scratch);
-  float *lstm3_tanh_t23_2 = (float *)(A + 8871360); /* [64, 50] */
   float *d_lstm3_sub_t23 = (float *)(A + 8935360); /* [64, 50] */
   k32_mul_sub(lstm3_tanh_t23_2, d_lstm3_sub_t23);
-  float *lstm3_sigmoid_t23 = (float *)(A + 8820160); /* [64, 50] */
   float *d_lstm3_mul_t23 = (float *)(A + 9037760); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t23, d_lstm3_mul_t23);
-  float *lstm3_sigmoid_t23_2 = (float *)(A + 8845760); /* [64, 50] */
   float *d_lstm3_mul_t23_2 = (float *)(A + 9088960); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t23_2, d_lstm3_mul_t23_2);
-  float *lstm3_tanh_t23 = (float *)(A + 8807360); /* [64, 50] */
   float *d_lstm3_sub_t23_2 = (float *)(A + 6693760); /* [64, 50] */
   k32_mul_sub(lstm3_tanh_t23, d_lstm3_sub_t23_2);
-  float *lstm3_sigmoid_t23_3 = (float *)(A + 8832960); /* [64, 50] */
   float *d_lstm3_mul_t23_3 = (float *)(A + 6706560); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t23_3, d_lstm3_mul_t23_3);
-  float *lstm3_add_t22_3 = (float *)(A + 8781760); /* [64, 50] */
   float *d_lstm3_mul_t23_4 = (float *)(A + 9012160); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t24, lstm3_sigmoid_t23_3, d_lstm3_sub_t23, d_lstm3_mul_t24_4, lstm3_sigmoid_t23_2, lstm3_tanh_t23, d_lstm3_mul_t23, lstm3_add_t22_3, d_lstm3_mul_t23_2, lstm3_sigmoid_t23, d_lstm3_sub_t23_2, d_lstm3_mul_t23_4, d_lstm3_mul_concat_stack + 294400, d_lstm3_mul_concat_stack + 294450, d_lstm3_mul_concat_stack + 294500);
   k35_mul_mul(d_lstm3_matmul_weight_hh_t24, lstm3_tanh_t23_2, d_lstm3_mul_t23_3, d_lstm3_mul_concat_stack + 294550);
@@ -9510,6 +9666,14 @@ static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist
   float *lstm3_add_t21_3 = (float *)(A + 8704960); /* [64, 50] */
   float *d_lstm3_mul_t22_4 = (float *)(A + 6706560); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t23, lstm3_sigmoid_t22_3, d_lstm3_sub_t22, d_lstm3_mul_t23_4, lstm3_sigmoid_t22_2, lstm3_tanh_t22, d_lstm3_mul_t22, lstm3_add_t21_3, d_lstm3_mul_t22_2, lstm3_sigmoid_t22, d_lstm3_sub_t22_2, d_lstm3_mul_t22_4, d_lstm3_mul_concat_stack + 281600, d_lstm3_mul_concat_stack + 281650, d_lstm3_mul_concat_stack + 281700);
+}
+
+static void mnist_stacked_lstm_train_step_9(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm3_matmul_weight_hh_t23 = (float *)(A + 8781760); /* [64, 50] */
+  float *lstm3_tanh_t22_2 = (float *)(A + 8794560); /* [64, 50] */
+  float *d_lstm3_mul_t22_3 = (float *)(A + 6693760); /* [64, 50] */
+  float *d_lstm3_mul_concat_stack = (float *)(A + 9165760); /* [28, 64, 200] */
   k35_mul_mul(d_lstm3_matmul_weight_hh_t23, lstm3_tanh_t22_2, d_lstm3_mul_t22_3, d_lstm3_mul_concat_stack + 281750);
   float *d_lstm3_matmul_weight_hh_t22 = (float *)(A + 6693760); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t22_scratch = A + 9158080; /* 6400 bytes */
@@ -9529,6 +9693,7 @@ static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist
   float *lstm3_sigmoid_t21_3 = (float *)(A + 8679360); /* [64, 50] */
   float *d_lstm3_mul_t21_3 = (float *)(A + 9088960); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t21_3, d_lstm3_mul_t21_3);
+  float *d_lstm3_mul_t22_4 = (float *)(A + 6706560); /* [64, 50] */
   float *lstm3_add_t20_3 = (float *)(A + 8628160); /* [64, 50] */
   float *d_lstm3_mul_t21_4 = (float *)(A + 9101760); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t22, lstm3_sigmoid_t21_3, d_lstm3_sub_t21, d_lstm3_mul_t22_4, lstm3_sigmoid_t21_2, lstm3_tanh_t21, d_lstm3_mul_t21, lstm3_add_t20_3, d_lstm3_mul_t21_2, lstm3_sigmoid_t21, d_lstm3_sub_t21_2, d_lstm3_mul_t21_4, d_lstm3_mul_concat_stack + 268800, d_lstm3_mul_concat_stack + 268850, d_lstm3_mul_concat_stack + 268900);
@@ -9705,9 +9870,26 @@ static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist
   float *lstm3_sigmoid_t13_3 = (float *)(A + 8064960); /* [64, 50] */
   float *d_lstm3_mul_t13_3 = (float *)(A + 8474560); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t13_3, d_lstm3_mul_t13_3);
+}
+
+static void mnist_stacked_lstm_train_step_10(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm3_matmul_weight_hh_t14 = (float *)(A + 8090560); /* [64, 50] */
+  float *lstm3_sigmoid_t13_3 = (float *)(A + 8064960); /* [64, 50] */
+  float *d_lstm3_sub_t13 = (float *)(A + 8167360); /* [64, 50] */
+  float *d_lstm3_mul_t14_4 = (float *)(A + 8628160); /* [64, 50] */
+  float *lstm3_sigmoid_t13_2 = (float *)(A + 8077760); /* [64, 50] */
+  float *lstm3_tanh_t13 = (float *)(A + 8039360); /* [64, 50] */
+  float *d_lstm3_mul_t13 = (float *)(A + 8244160); /* [64, 50] */
   float *lstm3_add_t12_3 = (float *)(A + 8013760); /* [64, 50] */
+  float *d_lstm3_mul_t13_2 = (float *)(A + 8320960); /* [64, 50] */
+  float *lstm3_sigmoid_t13 = (float *)(A + 8052160); /* [64, 50] */
+  float *d_lstm3_sub_t13_2 = (float *)(A + 8397760); /* [64, 50] */
   float *d_lstm3_mul_t13_4 = (float *)(A + 8551360); /* [64, 50] */
+  float *d_lstm3_mul_concat_stack = (float *)(A + 9165760); /* [28, 64, 200] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t14, lstm3_sigmoid_t13_3, d_lstm3_sub_t13, d_lstm3_mul_t14_4, lstm3_sigmoid_t13_2, lstm3_tanh_t13, d_lstm3_mul_t13, lstm3_add_t12_3, d_lstm3_mul_t13_2, lstm3_sigmoid_t13, d_lstm3_sub_t13_2, d_lstm3_mul_t13_4, d_lstm3_mul_concat_stack + 166400, d_lstm3_mul_concat_stack + 166450, d_lstm3_mul_concat_stack + 166500);
+  float *lstm3_tanh_t13_2 = (float *)(A + 8103360); /* [64, 50] */
+  float *d_lstm3_mul_t13_3 = (float *)(A + 8474560); /* [64, 50] */
   k35_mul_mul(d_lstm3_matmul_weight_hh_t14, lstm3_tanh_t13_2, d_lstm3_mul_t13_3, d_lstm3_mul_concat_stack + 166550);
   float *d_lstm3_matmul_weight_hh_t13 = (float *)(A + 8013760); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t13_scratch = A + 9158080; /* 6400 bytes */
@@ -9840,14 +10022,6 @@ static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist
   float *lstm3_add_t6_3 = (float *)(A + 7552960); /* [64, 50] */
   float *d_lstm3_mul_t7_4 = (float *)(A + 8090560); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t8, lstm3_sigmoid_t7_3, d_lstm3_sub_t7, d_lstm3_mul_t8_4, lstm3_sigmoid_t7_2, lstm3_tanh_t7, d_lstm3_mul_t7, lstm3_add_t6_3, d_lstm3_mul_t7_2, lstm3_sigmoid_t7, d_lstm3_sub_t7_2, d_lstm3_mul_t7_4, d_lstm3_mul_concat_stack + 89600, d_lstm3_mul_concat_stack + 89650, d_lstm3_mul_concat_stack + 89700);
-}
-
-static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm3_matmul_weight_hh_t8 = (float *)(A + 7629760); /* [64, 50] */
-  float *lstm3_tanh_t7_2 = (float *)(A + 7642560); /* [64, 50] */
-  float *d_lstm3_mul_t7_3 = (float *)(A + 8013760); /* [64, 50] */
-  float *d_lstm3_mul_concat_stack = (float *)(A + 9165760); /* [28, 64, 200] */
   k35_mul_mul(d_lstm3_matmul_weight_hh_t8, lstm3_tanh_t7_2, d_lstm3_mul_t7_3, d_lstm3_mul_concat_stack + 89750);
   float *d_lstm3_matmul_weight_hh_t7 = (float *)(A + 7552960); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t7_scratch = A + 9158080; /* 6400 bytes */
@@ -9867,7 +10041,6 @@ static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist
   float *lstm3_sigmoid_t6_3 = (float *)(A + 7527360); /* [64, 50] */
   float *d_lstm3_mul_t6_3 = (float *)(A + 7936960); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t6_3, d_lstm3_mul_t6_3);
-  float *d_lstm3_mul_t7_4 = (float *)(A + 8090560); /* [64, 50] */
   float *lstm3_add_t5_3 = (float *)(A + 7476160); /* [64, 50] */
   float *d_lstm3_mul_t6_4 = (float *)(A + 8013760); /* [64, 50] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t7, lstm3_sigmoid_t6_3, d_lstm3_sub_t6, d_lstm3_mul_t7_4, lstm3_sigmoid_t6_2, lstm3_tanh_t6, d_lstm3_mul_t6, lstm3_add_t5_3, d_lstm3_mul_t6_2, lstm3_sigmoid_t6, d_lstm3_sub_t6_2, d_lstm3_mul_t6_4, d_lstm3_mul_concat_stack + 76800, d_lstm3_mul_concat_stack + 76850, d_lstm3_mul_concat_stack + 76900);
@@ -9897,6 +10070,10 @@ static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist
   float *d_lstm3_matmul_weight_hh_t5 = (float *)(A + 7399360); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t5_scratch = A + 9158080; /* 6400 bytes */
   k36_matmul(d_lstm3_mul_concat_stack + 64000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t5, d_lstm3_matmul_weight_hh_t5_scratch);
+}
+
+static void mnist_stacked_lstm_train_step_11(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm3_tanh_t4_2 = (float *)(A + 7412160); /* [64, 50] */
   float *d_lstm3_sub_t4 = (float *)(A + 7476160); /* [64, 50] */
   k32_mul_sub(lstm3_tanh_t4_2, d_lstm3_sub_t4);
@@ -9912,8 +10089,11 @@ static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist
   float *lstm3_sigmoid_t4_3 = (float *)(A + 7373760); /* [64, 50] */
   float *d_lstm3_mul_t4_3 = (float *)(A + 7783360); /* [64, 50] */
   k33_sub_mul(lstm3_sigmoid_t4_3, d_lstm3_mul_t4_3);
+  float *d_lstm3_matmul_weight_hh_t5 = (float *)(A + 7399360); /* [64, 50] */
+  float *d_lstm3_mul_t5_4 = (float *)(A + 7936960); /* [64, 50] */
   float *lstm3_add_t3_3 = (float *)(A + 7322560); /* [64, 50] */
   float *d_lstm3_mul_t4_4 = (float *)(A + 7860160); /* [64, 50] */
+  float *d_lstm3_mul_concat_stack = (float *)(A + 9165760); /* [28, 64, 200] */
   k37_mul_mul_addn(d_lstm3_matmul_weight_hh_t5, lstm3_sigmoid_t4_3, d_lstm3_sub_t4, d_lstm3_mul_t5_4, lstm3_sigmoid_t4_2, lstm3_tanh_t4, d_lstm3_mul_t4, lstm3_add_t3_3, d_lstm3_mul_t4_2, lstm3_sigmoid_t4, d_lstm3_sub_t4_2, d_lstm3_mul_t4_4, d_lstm3_mul_concat_stack + 51200, d_lstm3_mul_concat_stack + 51250, d_lstm3_mul_concat_stack + 51300);
   k35_mul_mul(d_lstm3_matmul_weight_hh_t5, lstm3_tanh_t4_2, d_lstm3_mul_t4_3, d_lstm3_mul_concat_stack + 51350);
   float *d_lstm3_matmul_weight_hh_t4 = (float *)(A + 7322560); /* [64, 50] */
@@ -10091,6 +10271,11 @@ static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist
   float *lstm2_add_t23_3 = (float *)(A + 6386560); /* [64, 50] */
   float *d_lstm2_mul_t24_4 = (float *)(A + 7476160); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 76800, d_lstm2_matmul_weight_hh_t25, lstm2_sigmoid_t24_3, d_lstm2_sub_t24, d_lstm2_mul_t25_4, lstm2_sigmoid_t24_2, lstm2_tanh_t24, d_lstm2_mul_t24, lstm2_add_t23_3, d_lstm2_mul_t24_2, lstm2_sigmoid_t24, d_lstm2_sub_t24_2, lstm2_tanh_t24_2, d_lstm2_mul_t24_3, d_lstm2_mul_t24_4, d_lstm2_mul_concat_stack + 307200, d_lstm2_mul_concat_stack + 307250, d_lstm2_mul_concat_stack + 307300, d_lstm2_mul_concat_stack + 307350);
+}
+
+static void mnist_stacked_lstm_train_step_12(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm2_mul_concat_stack = (float *)(A + 10599360); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t24 = (float *)(A + 6386560); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t24_scratch = A + 9158080; /* 6400 bytes */
   k36_matmul(d_lstm2_mul_concat_stack + 307200, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t24, d_lstm2_matmul_weight_hh_t24_scratch);
@@ -10109,6 +10294,8 @@ static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist
   float *lstm2_sigmoid_t23_3 = (float *)(A + 6360960); /* [64, 50] */
   float *d_lstm2_mul_t23_3 = (float *)(A + 7322560); /* [64, 50] */
   k33_sub_mul(lstm2_sigmoid_t23_3, d_lstm2_mul_t23_3);
+  float *d_lstm3_matmul_weight_ih = (float *)(A + 216064); /* [1792, 50] */
+  float *d_lstm2_mul_t24_4 = (float *)(A + 7476160); /* [64, 50] */
   float *lstm2_add_t22_3 = (float *)(A + 6309760); /* [64, 50] */
   float *d_lstm2_mul_t23_4 = (float *)(A + 7399360); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 73600, d_lstm2_matmul_weight_hh_t24, lstm2_sigmoid_t23_3, d_lstm2_sub_t23, d_lstm2_mul_t24_4, lstm2_sigmoid_t23_2, lstm2_tanh_t23, d_lstm2_mul_t23, lstm2_add_t22_3, d_lstm2_mul_t23_2, lstm2_sigmoid_t23, d_lstm2_sub_t23_2, lstm2_tanh_t23_2, d_lstm2_mul_t23_3, d_lstm2_mul_t23_4, d_lstm2_mul_concat_stack + 294400, d_lstm2_mul_concat_stack + 294450, d_lstm2_mul_concat_stack + 294500, d_lstm2_mul_concat_stack + 294550);
@@ -10280,6 +10467,11 @@ static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist
   float *lstm2_add_t14_3 = (float *)(A + 5695360); /* [64, 50] */
   float *d_lstm2_mul_t15_4 = (float *)(A + 6232960); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 48000, d_lstm2_matmul_weight_hh_t16, lstm2_sigmoid_t15_3, d_lstm2_sub_t15, d_lstm2_mul_t16_4, lstm2_sigmoid_t15_2, lstm2_tanh_t15, d_lstm2_mul_t15, lstm2_add_t14_3, d_lstm2_mul_t15_2, lstm2_sigmoid_t15, d_lstm2_sub_t15_2, lstm2_tanh_t15_2, d_lstm2_mul_t15_3, d_lstm2_mul_t15_4, d_lstm2_mul_concat_stack + 192000, d_lstm2_mul_concat_stack + 192050, d_lstm2_mul_concat_stack + 192100, d_lstm2_mul_concat_stack + 192150);
+}
+
+static void mnist_stacked_lstm_train_step_13(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm2_mul_concat_stack = (float *)(A + 10599360); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t15 = (float *)(A + 5695360); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t15_scratch = A + 9158080; /* 6400 bytes */
   k36_matmul(d_lstm2_mul_concat_stack + 192000, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t15, d_lstm2_matmul_weight_hh_t15_scratch);
@@ -10298,6 +10490,8 @@ static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist
   float *lstm2_sigmoid_t14_3 = (float *)(A + 5669760); /* [64, 50] */
   float *d_lstm2_mul_t14_3 = (float *)(A + 6079360); /* [64, 50] */
   k33_sub_mul(lstm2_sigmoid_t14_3, d_lstm2_mul_t14_3);
+  float *d_lstm3_matmul_weight_ih = (float *)(A + 216064); /* [1792, 50] */
+  float *d_lstm2_mul_t15_4 = (float *)(A + 6232960); /* [64, 50] */
   float *lstm2_add_t13_3 = (float *)(A + 5618560); /* [64, 50] */
   float *d_lstm2_mul_t14_4 = (float *)(A + 6156160); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 44800, d_lstm2_matmul_weight_hh_t15, lstm2_sigmoid_t14_3, d_lstm2_sub_t14, d_lstm2_mul_t15_4, lstm2_sigmoid_t14_2, lstm2_tanh_t14, d_lstm2_mul_t14, lstm2_add_t13_3, d_lstm2_mul_t14_2, lstm2_sigmoid_t14, d_lstm2_sub_t14_2, lstm2_tanh_t14_2, d_lstm2_mul_t14_3, d_lstm2_mul_t14_4, d_lstm2_mul_concat_stack + 179200, d_lstm2_mul_concat_stack + 179250, d_lstm2_mul_concat_stack + 179300, d_lstm2_mul_concat_stack + 179350);
@@ -10430,10 +10624,6 @@ static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist
   float *d_lstm2_matmul_weight_hh_t8 = (float *)(A + 5157760); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t8_scratch = A + 9158080; /* 6400 bytes */
   k36_matmul(d_lstm2_mul_concat_stack + 102400, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t8, d_lstm2_matmul_weight_hh_t8_scratch);
-}
-
-static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   float *lstm2_tanh_t7_2 = (float *)(A + 5170560); /* [64, 50] */
   float *d_lstm2_sub_t7 = (float *)(A + 5234560); /* [64, 50] */
   k32_mul_sub(lstm2_tanh_t7_2, d_lstm2_sub_t7);
@@ -10449,12 +10639,8 @@ static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist
   float *lstm2_sigmoid_t7_3 = (float *)(A + 5132160); /* [64, 50] */
   float *d_lstm2_mul_t7_3 = (float *)(A + 5541760); /* [64, 50] */
   k33_sub_mul(lstm2_sigmoid_t7_3, d_lstm2_mul_t7_3);
-  float *d_lstm3_matmul_weight_ih = (float *)(A + 216064); /* [1792, 50] */
-  float *d_lstm2_matmul_weight_hh_t8 = (float *)(A + 5157760); /* [64, 50] */
-  float *d_lstm2_mul_t8_4 = (float *)(A + 5695360); /* [64, 50] */
   float *lstm2_add_t6_3 = (float *)(A + 5080960); /* [64, 50] */
   float *d_lstm2_mul_t7_4 = (float *)(A + 5618560); /* [64, 50] */
-  float *d_lstm2_mul_concat_stack = (float *)(A + 10599360); /* [28, 64, 200] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 22400, d_lstm2_matmul_weight_hh_t8, lstm2_sigmoid_t7_3, d_lstm2_sub_t7, d_lstm2_mul_t8_4, lstm2_sigmoid_t7_2, lstm2_tanh_t7, d_lstm2_mul_t7, lstm2_add_t6_3, d_lstm2_mul_t7_2, lstm2_sigmoid_t7, d_lstm2_sub_t7_2, lstm2_tanh_t7_2, d_lstm2_mul_t7_3, d_lstm2_mul_t7_4, d_lstm2_mul_concat_stack + 89600, d_lstm2_mul_concat_stack + 89650, d_lstm2_mul_concat_stack + 89700, d_lstm2_mul_concat_stack + 89750);
   float *d_lstm2_matmul_weight_hh_t7 = (float *)(A + 5080960); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t7_scratch = A + 9158080; /* 6400 bytes */
@@ -10477,6 +10663,11 @@ static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist
   float *lstm2_add_t5_3 = (float *)(A + 5004160); /* [64, 50] */
   float *d_lstm2_mul_t6_4 = (float *)(A + 5541760); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 19200, d_lstm2_matmul_weight_hh_t7, lstm2_sigmoid_t6_3, d_lstm2_sub_t6, d_lstm2_mul_t7_4, lstm2_sigmoid_t6_2, lstm2_tanh_t6, d_lstm2_mul_t6, lstm2_add_t5_3, d_lstm2_mul_t6_2, lstm2_sigmoid_t6, d_lstm2_sub_t6_2, lstm2_tanh_t6_2, d_lstm2_mul_t6_3, d_lstm2_mul_t6_4, d_lstm2_mul_concat_stack + 76800, d_lstm2_mul_concat_stack + 76850, d_lstm2_mul_concat_stack + 76900, d_lstm2_mul_concat_stack + 76950);
+}
+
+static void mnist_stacked_lstm_train_step_14(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm2_mul_concat_stack = (float *)(A + 10599360); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t6 = (float *)(A + 5004160); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t6_scratch = A + 9158080; /* 6400 bytes */
   k36_matmul(d_lstm2_mul_concat_stack + 76800, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t6, d_lstm2_matmul_weight_hh_t6_scratch);
@@ -10495,6 +10686,8 @@ static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist
   float *lstm2_sigmoid_t5_3 = (float *)(A + 4978560); /* [64, 50] */
   float *d_lstm2_mul_t5_3 = (float *)(A + 5388160); /* [64, 50] */
   k33_sub_mul(lstm2_sigmoid_t5_3, d_lstm2_mul_t5_3);
+  float *d_lstm3_matmul_weight_ih = (float *)(A + 216064); /* [1792, 50] */
+  float *d_lstm2_mul_t6_4 = (float *)(A + 5541760); /* [64, 50] */
   float *lstm2_add_t4_3 = (float *)(A + 4927360); /* [64, 50] */
   float *d_lstm2_mul_t5_4 = (float *)(A + 5464960); /* [64, 50] */
   k43_addn_mul_mul(d_lstm3_matmul_weight_ih + 16000, d_lstm2_matmul_weight_hh_t6, lstm2_sigmoid_t5_3, d_lstm2_sub_t5, d_lstm2_mul_t6_4, lstm2_sigmoid_t5_2, lstm2_tanh_t5, d_lstm2_mul_t5, lstm2_add_t4_3, d_lstm2_mul_t5_2, lstm2_sigmoid_t5, d_lstm2_sub_t5_2, lstm2_tanh_t5_2, d_lstm2_mul_t5_3, d_lstm2_mul_t5_4, d_lstm2_mul_concat_stack + 64000, d_lstm2_mul_concat_stack + 64050, d_lstm2_mul_concat_stack + 64100, d_lstm2_mul_concat_stack + 64150);
@@ -10668,14 +10861,28 @@ static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist
   float *lstm1_sigmoid_t25_2 = (float *)(A + 4042560); /* [64, 50] */
   float *d_lstm1_mul_t25_3 = (float *)(A + 4132160); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t25_2, d_lstm1_mul_t25_3);
+}
+
+static void mnist_stacked_lstm_train_step_15(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_tanh_t25 = (float *)(A + 4004160); /* [64, 50] */
   float *d_lstm1_sub_t25_2 = (float *)(A + 4927360); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t25, d_lstm1_sub_t25_2);
+  float *lstm1_sigmoid_t25_3 = (float *)(A + 4029760); /* [64, 50] */
   float *d_lstm1_mul_t25_4 = (float *)(A + 5004160); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t25_3, d_lstm1_mul_t25_4);
+  float *d_lstm1_addn_t26_2 = (float *)(A + 4106560); /* [64, 50] */
+  float *lstm1_sigmoid_t26_2 = (float *)(A + 4119360); /* [64, 50] */
+  float *d_lstm1_mul_t25 = (float *)(A + 4850560); /* [64, 50] */
+  float *d_lstm1_mul_t25_2 = (float *)(A + 4055360); /* [64, 50] */
   float *lstm1_add_t24_3 = (float *)(A + 3978560); /* [64, 50] */
+  float *d_lstm1_mul_t25_3 = (float *)(A + 4132160); /* [64, 50] */
+  float *lstm1_sigmoid_t25 = (float *)(A + 4016960); /* [64, 50] */
   float *d_lstm1_addn_t25_2 = (float *)(A + 4029760); /* [64, 50] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 12032960); /* [28, 64, 200] */
   k47_mul_addn_mul(d_lstm1_addn_t26_2, lstm1_sigmoid_t26_2, d_lstm1_mul_t25, lstm1_tanh_t25, d_lstm1_mul_t25_2, lstm1_add_t24_3, d_lstm1_mul_t25_3, lstm1_sigmoid_t25, d_lstm1_sub_t25_2, d_lstm1_addn_t25_2, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 25650, d_lstm1_mul_concat_stack + 25700);
+  float *d_lstm1_addn_t25 = (float *)(A + 4773760); /* [64, 50] */
+  float *lstm1_tanh_t25_2 = (float *)(A + 4068160); /* [64, 50] */
   k35_mul_mul(d_lstm1_addn_t25, lstm1_tanh_t25_2, d_lstm1_mul_t25_4, d_lstm1_mul_concat_stack + 25750);
   float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 3978560); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t25_scratch = A + 9158080; /* 6400 bytes */
@@ -10683,6 +10890,7 @@ static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist
   float *lstm1_tanh_t24_2 = (float *)(A + 3991360); /* [64, 50] */
   float *d_lstm1_sub_t24 = (float *)(A + 4055360); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t24_2, d_lstm1_sub_t24);
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 216064); /* [1792, 50] */
   float *lstm1_sigmoid_t24_3 = (float *)(A + 3952960); /* [64, 50] */
   float *d_lstm1_addn_t24 = (float *)(A + 4773760); /* [64, 50] */
   float *d_lstm1_mul_t24 = (float *)(A + 4850560); /* [64, 50] */
@@ -10698,6 +10906,7 @@ static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist
   k32_mul_sub(lstm1_tanh_t24, d_lstm1_sub_t24_2);
   float *d_lstm1_mul_t24_4 = (float *)(A + 5004160); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t24_3, d_lstm1_mul_t24_4);
+  float *lstm1_sigmoid_t25_2 = (float *)(A + 4042560); /* [64, 50] */
   float *lstm1_add_t23_3 = (float *)(A + 3901760); /* [64, 50] */
   float *d_lstm1_addn_t24_2 = (float *)(A + 3952960); /* [64, 50] */
   k47_mul_addn_mul(d_lstm1_addn_t25_2, lstm1_sigmoid_t25_2, d_lstm1_mul_t24, lstm1_tanh_t24, d_lstm1_mul_t24_2, lstm1_add_t23_3, d_lstm1_mul_t24_3, lstm1_sigmoid_t24, d_lstm1_sub_t24_2, d_lstm1_addn_t24_2, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 38450, d_lstm1_mul_concat_stack + 38500);
@@ -10851,6 +11060,14 @@ static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist
   float *lstm1_add_t17_3 = (float *)(A + 3440960); /* [64, 50] */
   float *d_lstm1_addn_t18_2 = (float *)(A + 3492160); /* [64, 50] */
   k47_mul_addn_mul(d_lstm1_addn_t19_2, lstm1_sigmoid_t19_2, d_lstm1_mul_t18, lstm1_tanh_t18, d_lstm1_mul_t18_2, lstm1_add_t17_3, d_lstm1_mul_t18_3, lstm1_sigmoid_t18, d_lstm1_sub_t18_2, d_lstm1_addn_t18_2, d_lstm1_mul_concat_stack + 115200, d_lstm1_mul_concat_stack + 115250, d_lstm1_mul_concat_stack + 115300);
+}
+
+static void mnist_stacked_lstm_train_step_16(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_addn_t18 = (float *)(A + 4773760); /* [64, 50] */
+  float *lstm1_tanh_t18_2 = (float *)(A + 3530560); /* [64, 50] */
+  float *d_lstm1_mul_t18_4 = (float *)(A + 5004160); /* [64, 50] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 12032960); /* [28, 64, 200] */
   k35_mul_mul(d_lstm1_addn_t18, lstm1_tanh_t18_2, d_lstm1_mul_t18_4, d_lstm1_mul_concat_stack + 115350);
   float *d_lstm1_matmul_weight_hh_t18 = (float *)(A + 3440960); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t18_scratch = A + 9158080; /* 6400 bytes */
@@ -10858,6 +11075,7 @@ static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist
   float *lstm1_tanh_t17_2 = (float *)(A + 3453760); /* [64, 50] */
   float *d_lstm1_sub_t17 = (float *)(A + 3517760); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t17_2, d_lstm1_sub_t17);
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 216064); /* [1792, 50] */
   float *lstm1_sigmoid_t17_3 = (float *)(A + 3415360); /* [64, 50] */
   float *d_lstm1_addn_t17 = (float *)(A + 4773760); /* [64, 50] */
   float *d_lstm1_mul_t17 = (float *)(A + 4850560); /* [64, 50] */
@@ -10873,6 +11091,8 @@ static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist
   k32_mul_sub(lstm1_tanh_t17, d_lstm1_sub_t17_2);
   float *d_lstm1_mul_t17_4 = (float *)(A + 5004160); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t17_3, d_lstm1_mul_t17_4);
+  float *d_lstm1_addn_t18_2 = (float *)(A + 3492160); /* [64, 50] */
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 3504960); /* [64, 50] */
   float *lstm1_add_t16_3 = (float *)(A + 3364160); /* [64, 50] */
   float *d_lstm1_addn_t17_2 = (float *)(A + 3415360); /* [64, 50] */
   k47_mul_addn_mul(d_lstm1_addn_t18_2, lstm1_sigmoid_t18_2, d_lstm1_mul_t17, lstm1_tanh_t17, d_lstm1_mul_t17_2, lstm1_add_t16_3, d_lstm1_mul_t17_3, lstm1_sigmoid_t17, d_lstm1_sub_t17_2, d_lstm1_addn_t17_2, d_lstm1_mul_concat_stack + 128000, d_lstm1_mul_concat_stack + 128050, d_lstm1_mul_concat_stack + 128100);
@@ -11005,15 +11225,9 @@ static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist
   float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 2980160); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t12_scratch = A + 9158080; /* 6400 bytes */
   k36_matmul(d_lstm1_mul_concat_stack + 192000, P + 5600 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12, d_lstm1_matmul_weight_hh_t12_scratch);
-}
-
-static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_tanh_t11_2 = (float *)(A + 2992960); /* [64, 50] */
   float *d_lstm1_sub_t11 = (float *)(A + 3056960); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t11_2, d_lstm1_sub_t11);
-  float *d_lstm2_matmul_weight_ih = (float *)(A + 216064); /* [1792, 50] */
-  float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 2980160); /* [64, 50] */
   float *lstm1_sigmoid_t11_3 = (float *)(A + 2954560); /* [64, 50] */
   float *d_lstm1_addn_t11 = (float *)(A + 4773760); /* [64, 50] */
   float *d_lstm1_mul_t11 = (float *)(A + 4850560); /* [64, 50] */
@@ -11029,11 +11243,8 @@ static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist
   k32_mul_sub(lstm1_tanh_t11, d_lstm1_sub_t11_2);
   float *d_lstm1_mul_t11_4 = (float *)(A + 5004160); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t11_3, d_lstm1_mul_t11_4);
-  float *d_lstm1_addn_t12_2 = (float *)(A + 3031360); /* [64, 50] */
-  float *lstm1_sigmoid_t12_2 = (float *)(A + 3044160); /* [64, 50] */
   float *lstm1_add_t10_3 = (float *)(A + 2903360); /* [64, 50] */
   float *d_lstm1_addn_t11_2 = (float *)(A + 2954560); /* [64, 50] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 12032960); /* [28, 64, 200] */
   k47_mul_addn_mul(d_lstm1_addn_t12_2, lstm1_sigmoid_t12_2, d_lstm1_mul_t11, lstm1_tanh_t11, d_lstm1_mul_t11_2, lstm1_add_t10_3, d_lstm1_mul_t11_3, lstm1_sigmoid_t11, d_lstm1_sub_t11_2, d_lstm1_addn_t11_2, d_lstm1_mul_concat_stack + 204800, d_lstm1_mul_concat_stack + 204850, d_lstm1_mul_concat_stack + 204900);
   k35_mul_mul(d_lstm1_addn_t11, lstm1_tanh_t11_2, d_lstm1_mul_t11_4, d_lstm1_mul_concat_stack + 204950);
   float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 2903360); /* [64, 50] */
@@ -11049,17 +11260,30 @@ static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist
   float *lstm1_sigmoid_t10 = (float *)(A + 2864960); /* [64, 50] */
   float *d_lstm1_mul_t10_2 = (float *)(A + 2903360); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t10, d_lstm1_mul_t10_2);
+}
+
+static void mnist_stacked_lstm_train_step_17(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_sigmoid_t10_2 = (float *)(A + 2890560); /* [64, 50] */
   float *d_lstm1_mul_t10_3 = (float *)(A + 2980160); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t10_2, d_lstm1_mul_t10_3);
   float *lstm1_tanh_t10 = (float *)(A + 2852160); /* [64, 50] */
   float *d_lstm1_sub_t10_2 = (float *)(A + 4927360); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t10, d_lstm1_sub_t10_2);
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 2877760); /* [64, 50] */
   float *d_lstm1_mul_t10_4 = (float *)(A + 5004160); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t10_3, d_lstm1_mul_t10_4);
+  float *d_lstm1_addn_t11_2 = (float *)(A + 2954560); /* [64, 50] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 2967360); /* [64, 50] */
+  float *d_lstm1_mul_t10 = (float *)(A + 4850560); /* [64, 50] */
+  float *d_lstm1_mul_t10_2 = (float *)(A + 2903360); /* [64, 50] */
   float *lstm1_add_t9_3 = (float *)(A + 2826560); /* [64, 50] */
+  float *lstm1_sigmoid_t10 = (float *)(A + 2864960); /* [64, 50] */
   float *d_lstm1_addn_t10_2 = (float *)(A + 2877760); /* [64, 50] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 12032960); /* [28, 64, 200] */
   k47_mul_addn_mul(d_lstm1_addn_t11_2, lstm1_sigmoid_t11_2, d_lstm1_mul_t10, lstm1_tanh_t10, d_lstm1_mul_t10_2, lstm1_add_t9_3, d_lstm1_mul_t10_3, lstm1_sigmoid_t10, d_lstm1_sub_t10_2, d_lstm1_addn_t10_2, d_lstm1_mul_concat_stack + 217600, d_lstm1_mul_concat_stack + 217650, d_lstm1_mul_concat_stack + 217700);
+  float *d_lstm1_addn_t10 = (float *)(A + 4773760); /* [64, 50] */
+  float *lstm1_tanh_t10_2 = (float *)(A + 2916160); /* [64, 50] */
   k35_mul_mul(d_lstm1_addn_t10, lstm1_tanh_t10_2, d_lstm1_mul_t10_4, d_lstm1_mul_concat_stack + 217750);
   float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 2826560); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t10_scratch = A + 9158080; /* 6400 bytes */
@@ -11067,6 +11291,7 @@ static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist
   float *lstm1_tanh_t9_2 = (float *)(A + 2839360); /* [64, 50] */
   float *d_lstm1_sub_t9 = (float *)(A + 2903360); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t9_2, d_lstm1_sub_t9);
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 216064); /* [1792, 50] */
   float *lstm1_sigmoid_t9_3 = (float *)(A + 2800960); /* [64, 50] */
   float *d_lstm1_addn_t9 = (float *)(A + 4773760); /* [64, 50] */
   float *d_lstm1_mul_t9 = (float *)(A + 4850560); /* [64, 50] */
@@ -11235,6 +11460,14 @@ static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist
   float *lstm1_add_t2_3 = (float *)(A + 2288960); /* [64, 50] */
   float *d_lstm1_addn_t3_2 = (float *)(A + 2340160); /* [64, 50] */
   k47_mul_addn_mul(d_lstm1_addn_t4_2, lstm1_sigmoid_t4_2, d_lstm1_mul_t3, lstm1_tanh_t3, d_lstm1_mul_t3_2, lstm1_add_t2_3, d_lstm1_mul_t3_3, lstm1_sigmoid_t3, d_lstm1_sub_t3_2, d_lstm1_addn_t3_2, d_lstm1_mul_concat_stack + 307200, d_lstm1_mul_concat_stack + 307250, d_lstm1_mul_concat_stack + 307300);
+}
+
+static void mnist_stacked_lstm_train_step_18(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_addn_t3 = (float *)(A + 4773760); /* [64, 50] */
+  float *lstm1_tanh_t3_2 = (float *)(A + 2378560); /* [64, 50] */
+  float *d_lstm1_mul_t3_4 = (float *)(A + 5004160); /* [64, 50] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 12032960); /* [28, 64, 200] */
   k35_mul_mul(d_lstm1_addn_t3, lstm1_tanh_t3_2, d_lstm1_mul_t3_4, d_lstm1_mul_concat_stack + 307350);
   float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 2288960); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t3_scratch = A + 9158080; /* 6400 bytes */
@@ -11242,6 +11475,7 @@ static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist
   float *lstm1_tanh_t2_2 = (float *)(A + 2301760); /* [64, 50] */
   float *d_lstm1_sub_t2 = (float *)(A + 2365760); /* [64, 50] */
   k32_mul_sub(lstm1_tanh_t2_2, d_lstm1_sub_t2);
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 216064); /* [1792, 50] */
   float *lstm1_sigmoid_t2_3 = (float *)(A + 2263360); /* [64, 50] */
   float *d_lstm1_addn_t2 = (float *)(A + 4773760); /* [64, 50] */
   float *d_lstm1_mul_t2 = (float *)(A + 4850560); /* [64, 50] */
@@ -11257,6 +11491,8 @@ static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist
   k32_mul_sub(lstm1_tanh_t2, d_lstm1_sub_t2_2);
   float *d_lstm1_mul_t2_4 = (float *)(A + 5004160); /* [64, 50] */
   k33_sub_mul(lstm1_sigmoid_t2_3, d_lstm1_mul_t2_4);
+  float *d_lstm1_addn_t3_2 = (float *)(A + 2340160); /* [64, 50] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 2352960); /* [64, 50] */
   float *lstm1_add_t1_3 = (float *)(A + 2212160); /* [64, 50] */
   float *d_lstm1_addn_t2_2 = (float *)(A + 2263360); /* [64, 50] */
   k47_mul_addn_mul(d_lstm1_addn_t3_2, lstm1_sigmoid_t3_2, d_lstm1_mul_t2, lstm1_tanh_t2, d_lstm1_mul_t2_2, lstm1_add_t1_3, d_lstm1_mul_t2_3, lstm1_sigmoid_t2, d_lstm1_sub_t2_2, d_lstm1_addn_t2_2, d_lstm1_mul_concat_stack + 320000, d_lstm1_mul_concat_stack + 320050, d_lstm1_mul_concat_stack + 320100);
@@ -11430,11 +11666,18 @@ static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist
   k54_matmul(d_line15_sub, lstm3_mul_t27_2, d_dense1_matmul, d_dense1_matmul_scratch);
   float *opt_dense1_weight_mul = (float *)(A + 4778304); /* [10, 50] */
   k75_mul(d_dense1_matmul, opt_dense1_weight_mul);
+}
+
+static void mnist_stacked_lstm_train_step_19(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_dense1_matmul = (float *)(A + 4776256); /* [10, 50] */
   float *opt_dense1_weight_mul_2 = (float *)(A + 4780352); /* [10, 50] */
   k76_mul_mul(d_dense1_matmul, opt_dense1_weight_mul_2);
+  float *opt_sqrt = (float *)(A + 4298688); /* [] */
   float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 4776256); /* [10, 50] */
   float *opt_dense1_weight_add = (float *)(A + 4782400); /* [10, 50] */
   k77_mul_add_sqrt(P + 171600 /* opt.dense1.weight.exp_avg_sq */, opt_dense1_weight_mul_2, opt_sqrt, new_opt_dense1_weight_exp_avg_sq, opt_dense1_weight_add);
+  float *d_line15_sub = (float *)A; /* [64, 10] */
   float *d_dense1_sum_to = (float *)(A + 4299712); /* [10] */
   k55_sum_to(d_line15_sub, d_dense1_sum_to);
   float *opt_dense1_bias_mul = (float *)(A + 4299776); /* [10] */
@@ -11450,42 +11693,65 @@ static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist
   float *line16_sum_to = (float *)(A + 4298560); /* [] */
   float *metric_accuracy = (float *)(A + 4298816); /* [] */
   k57_mul(line16_sum_to, metric_accuracy);
+  float *opt_lstm1_weight_ih_mul = (float *)(A + 9114560); /* [200, 28] */
+  float *opt_lstm1_weight_ih_add = (float *)(A + 7130560); /* [200, 28] */
+  float *opt_div = (float *)(A + 4298752); /* [] */
   float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 2200960); /* [200, 28] */
   float *new_lstm1_weight_ih = (float *)(A + 4826560); /* [200, 28] */
   k81_mul_add_div(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, opt_lstm1_weight_ih_mul, opt_lstm1_weight_ih_add, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_lstm1_weight_ih);
+  float *opt_lstm1_weight_hh_mul = (float *)(A + 4786560); /* [200, 50] */
+  float *opt_lstm1_weight_hh_add = (float *)(A + 4940160); /* [200, 50] */
   float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 5784960); /* [200, 50] */
   float *new_lstm1_weight_hh = (float *)(A + 5938560); /* [200, 50] */
   k82_mul_add_div(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, opt_lstm1_weight_hh_mul, opt_lstm1_weight_hh_add, opt_div, P + 5600 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_lstm1_weight_hh);
+  float *opt_mul = (float *)(A + 9111360); /* [200] */
+  float *opt_lstm1_bias_ih_add = (float *)(A + 9113024); /* [200] */
   float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 9157120); /* [200] */
   float *new_lstm1_bias_ih = (float *)(A + 2223360); /* [200] */
   k83_mul_add_div(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, opt_mul, opt_lstm1_bias_ih_add, opt_div, P + 15600 /* lstm1.bias_ih */, new_opt_lstm1_bias_ih_exp_avg, new_lstm1_bias_ih);
+  float *opt_lstm1_bias_hh_add = (float *)(A + 9137792); /* [200] */
   float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 9113024); /* [200] */
   float *new_lstm1_bias_hh = (float *)(A + 4848960); /* [200] */
   k83_mul_add_div(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, opt_mul, opt_lstm1_bias_hh_add, opt_div, P + 15808 /* lstm1.bias_hh */, new_opt_lstm1_bias_hh_exp_avg, new_lstm1_bias_hh);
+  float *opt_lstm2_weight_ih_mul = (float *)(A + 5016960); /* [200, 50] */
+  float *opt_lstm2_weight_ih_add = (float *)(A + 5170560); /* [200, 50] */
   float *new_opt_lstm2_weight_ih_exp_avg = (float *)(A + 4786560); /* [200, 50] */
   float *new_lstm2_weight_ih = (float *)(A + 4940160); /* [200, 50] */
   k82_mul_add_div(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, opt_lstm2_weight_ih_mul, opt_lstm2_weight_ih_add, opt_div, P + 16016 /* lstm2.weight_ih */, new_opt_lstm2_weight_ih_exp_avg, new_lstm2_weight_ih);
+  float *opt_lstm2_weight_hh_mul = (float *)(A + 5247360); /* [200, 50] */
+  float *opt_lstm2_weight_hh_add = (float *)(A + 5400960); /* [200, 50] */
   float *new_opt_lstm2_weight_hh_exp_avg = (float *)(A + 5016960); /* [200, 50] */
   float *new_lstm2_weight_hh = (float *)(A + 5170560); /* [200, 50] */
   k82_mul_add_div(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, opt_lstm2_weight_hh_mul, opt_lstm2_weight_hh_add, opt_div, P + 26016 /* lstm2.weight_hh */, new_opt_lstm2_weight_hh_exp_avg, new_lstm2_weight_hh);
+  float *opt_mul_3 = (float *)(A + 9138624); /* [200] */
+  float *opt_lstm2_bias_ih_add = (float *)(A + 9153792); /* [200] */
   float *new_opt_lstm2_bias_ih_exp_avg = (float *)(A + 9111360); /* [200] */
   float *new_lstm2_bias_ih = (float *)(A + 9137792); /* [200] */
   k83_mul_add_div(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, opt_mul_3, opt_lstm2_bias_ih_add, opt_div, P + 36016 /* lstm2.bias_ih */, new_opt_lstm2_bias_ih_exp_avg, new_lstm2_bias_ih);
+  float *opt_lstm2_bias_hh_add = (float *)(A + 9155456); /* [200] */
   float *new_opt_lstm2_bias_hh_exp_avg = (float *)(A + 9153792); /* [200] */
   float *new_lstm2_bias_hh = (float *)(A + 4780352); /* [200] */
   k83_mul_add_div(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, opt_mul_3, opt_lstm2_bias_hh_add, opt_div, P + 36224 /* lstm2.bias_hh */, new_opt_lstm2_bias_hh_exp_avg, new_lstm2_bias_hh);
+  float *opt_lstm3_weight_ih_mul = (float *)(A + 5477760); /* [200, 50] */
+  float *opt_lstm3_weight_ih_add = (float *)(A + 5631360); /* [200, 50] */
   float *new_opt_lstm3_weight_ih_exp_avg = (float *)(A + 5247360); /* [200, 50] */
   float *new_lstm3_weight_ih = (float *)(A + 5400960); /* [200, 50] */
   k82_mul_add_div(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, opt_lstm3_weight_ih_mul, opt_lstm3_weight_ih_add, opt_div, P + 36432 /* lstm3.weight_ih */, new_opt_lstm3_weight_ih_exp_avg, new_lstm3_weight_ih);
+  float *opt_lstm3_weight_hh_mul = (float *)(A + 5708160); /* [200, 50] */
+  float *opt_lstm3_weight_hh_add = (float *)(A + 5861760); /* [200, 50] */
   float *new_opt_lstm3_weight_hh_exp_avg = (float *)(A + 5477760); /* [200, 50] */
   float *new_lstm3_weight_hh = (float *)(A + 5631360); /* [200, 50] */
   k82_mul_add_div(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, opt_lstm3_weight_hh_mul, opt_lstm3_weight_hh_add, opt_div, P + 46432 /* lstm3.weight_hh */, new_opt_lstm3_weight_hh_exp_avg, new_lstm3_weight_hh);
+  float *opt_mul_5 = (float *)(A + 9156288); /* [200] */
+  float *opt_lstm3_bias_ih_add = (float *)(A + 4773760); /* [200] */
   float *new_opt_lstm3_bias_ih_exp_avg = (float *)(A + 9138624); /* [200] */
   float *new_lstm3_bias_ih = (float *)(A + 9155456); /* [200] */
   k83_mul_add_div(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, opt_mul_5, opt_lstm3_bias_ih_add, opt_div, P + 56432 /* lstm3.bias_ih */, new_opt_lstm3_bias_ih_exp_avg, new_lstm3_bias_ih);
+  float *opt_lstm3_bias_hh_add = (float *)(A + 4775424); /* [200] */
   float *new_opt_lstm3_bias_hh_exp_avg = (float *)(A + 4773760); /* [200] */
   float *new_lstm3_bias_hh = (float *)(A + 4781184); /* [200] */
   k83_mul_add_div(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, opt_mul_5, opt_lstm3_bias_hh_add, opt_div, P + 56640 /* lstm3.bias_hh */, new_opt_lstm3_bias_hh_exp_avg, new_lstm3_bias_hh);
+  float *opt_dense1_weight_mul = (float *)(A + 4778304); /* [10, 50] */
   float *new_opt_dense1_weight_exp_avg = (float *)(A + 4784448); /* [10, 50] */
   float *new_dense1_weight = (float *)(A + 4850560); /* [10, 50] */
   k84_mul_add_div(P + 171088 /* opt.dense1.weight.exp_avg */, opt_dense1_weight_mul, opt_dense1_weight_add, opt_div, P + 56848 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_dense1_weight);
@@ -11507,6 +11773,18 @@ float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_train_step_5(P, in, A, seed);
   mnist_stacked_lstm_train_step_6(P, in, A, seed);
   mnist_stacked_lstm_train_step_7(P, in, A, seed);
+  mnist_stacked_lstm_train_step_8(P, in, A, seed);
+  mnist_stacked_lstm_train_step_9(P, in, A, seed);
+  mnist_stacked_lstm_train_step_10(P, in, A, seed);
+  mnist_stacked_lstm_train_step_11(P, in, A, seed);
+  mnist_stacked_lstm_train_step_12(P, in, A, seed);
+  mnist_stacked_lstm_train_step_13(P, in, A, seed);
+  mnist_stacked_lstm_train_step_14(P, in, A, seed);
+  mnist_stacked_lstm_train_step_15(P, in, A, seed);
+  mnist_stacked_lstm_train_step_16(P, in, A, seed);
+  mnist_stacked_lstm_train_step_17(P, in, A, seed);
+  mnist_stacked_lstm_train_step_18(P, in, A, seed);
+  mnist_stacked_lstm_train_step_19(P, in, A, seed);
   float *loss_value = (float *)(A + 4298688); /* [] */
   float *metric_accuracy = (float *)(A + 4298816); /* [] */
   float *new_opt_step = (float *)(A + 4298624); /* [] */

@@ -2108,15 +2108,23 @@ static void peephole_lstm_predict_1(const float *restrict P, const peephole_lstm
   float *peephole1_matmul_weight_hh_t18 = (float *)(A + 2028416); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t18_scratch = A + 1995648; /* 2048 bytes */
   k6_matmul(peephole1_mul_t17_2, peephole1_transpose_weight_hh, peephole1_matmul_weight_hh_t18, peephole1_matmul_weight_hh_t18_scratch);
+}
+
+static void peephole_lstm_predict_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *peephole1_matmul_weight_ih = (float *)(A + 28672); /* [1792, 256] */
+  float *peephole1_matmul_weight_hh_t18 = (float *)(A + 2028416); /* [64, 256] */
   float *peephole1_add_t18 = (float *)(A + 1863680); /* [64, 256] */
   k7_add_add(peephole1_matmul_weight_ih + 4608, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh_t18, peephole1_add_t18);
   float *peephole1_tanh_t18 = (float *)(A + 1995648); /* [64, 64] */
   k3_tanh(peephole1_add_t18 + 128, peephole1_tanh_t18);
+  float *peephole1_add_t17_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t18 = (float *)A; /* [64, 64] */
   k8_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, peephole1_add_t17_2, peephole1_add_t18, peephole1_tanh_t18, peephole1_mul_t18);
   float *peephole1_add_t18_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t18_2 = (float *)(A + 2028416); /* [64, 64] */
   k9_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t17_2, peephole1_add_t18 + 64, peephole1_mul_t18, P + 23936 /* peephole1.peephole */, peephole1_add_t18 + 192, peephole1_add_t18_2, peephole1_mul_t18_2);
+  float *peephole1_transpose_weight_hh = (float *)(A + 1930112); /* [64, 256] */
   float *peephole1_matmul_weight_hh_t19 = (float *)(A + 1863680); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t19_scratch = A + 2012032; /* 2048 bytes */
   k6_matmul(peephole1_mul_t18_2, peephole1_transpose_weight_hh, peephole1_matmul_weight_hh_t19, peephole1_matmul_weight_hh_t19_scratch);
@@ -2240,6 +2248,7 @@ void peephole_lstm_predict(const float *params, const peephole_lstm_batch *in, p
   (void)out;
   (void)P, (void)A;
   peephole_lstm_predict_1(P, in, A, seed);
+  peephole_lstm_predict_2(P, in, A, seed);
   float *out_logits = (float *)(A + 2017152); /* [64, 10] */
   if (out) k14_copy(out_logits, out->logits);
 }
@@ -2443,13 +2452,21 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   float *peephole1_sigmoid_t12_3 = (float *)(A + 3666816); /* [64, 64] */
   float *peephole1_tanh_t12_2 = (float *)(A + 3683200); /* [64, 64] */
   k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t11_2, peephole1_add_t12 + 64, peephole1_mul_t12, P + 23936 /* peephole1.peephole */, peephole1_add_t12 + 192, peephole1_sigmoid_t12_2, peephole1_add_t12_2, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, peephole1_mul_stack + 49152);
+}
+
+static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *peephole1_mul_stack = (float *)(A + 2061184); /* [27, 64, 64] */
+  float *peephole1_transpose_weight_hh = (float *)(A + 1930112); /* [64, 256] */
   float *peephole1_matmul_weight_hh_t13 = (float *)(A + 3601280); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t13_scratch = A + 16384; /* 2048 bytes */
   k6_matmul(peephole1_mul_stack + 49152, peephole1_transpose_weight_hh, peephole1_matmul_weight_hh_t13, peephole1_matmul_weight_hh_t13_scratch);
+  float *peephole1_matmul_weight_ih = (float *)(A + 28672); /* [1792, 256] */
   float *peephole1_add_t13 = (float *)(A + 3699584); /* [64, 256] */
   k7_add_add(peephole1_matmul_weight_ih + 3328, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh_t13, peephole1_add_t13);
   float *peephole1_tanh_t13 = (float *)(A + 3519360); /* [64, 64] */
   k3_tanh(peephole1_add_t13 + 128, peephole1_tanh_t13);
+  float *peephole1_add_t12_2 = (float *)(A + 3552128); /* [64, 64] */
   float *peephole1_sigmoid_t13 = (float *)(A + 3601280); /* [64, 64] */
   float *peephole1_mul_t13 = (float *)(A + 3617664); /* [64, 64] */
   k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, peephole1_add_t12_2, peephole1_add_t13, peephole1_tanh_t13, peephole1_sigmoid_t13, peephole1_mul_t13);
@@ -2630,6 +2647,13 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   k7_add_add(peephole1_matmul_weight_ih + 6400, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh_t25, peephole1_add_t25);
   float *peephole1_tanh_t25 = (float *)(A + 4699008); /* [64, 64] */
   k3_tanh(peephole1_add_t25 + 128, peephole1_tanh_t25);
+}
+
+static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *peephole1_add_t24_2 = (float *)(A + 4731776); /* [64, 64] */
+  float *peephole1_add_t25 = (float *)(A + 4879232); /* [64, 256] */
+  float *peephole1_tanh_t25 = (float *)(A + 4699008); /* [64, 64] */
   float *peephole1_sigmoid_t25 = (float *)(A + 4780928); /* [64, 64] */
   float *peephole1_mul_t25 = (float *)(A + 4797312); /* [64, 64] */
   k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, peephole1_add_t24_2, peephole1_add_t25, peephole1_tanh_t25, peephole1_sigmoid_t25, peephole1_mul_t25);
@@ -2637,10 +2661,13 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   float *peephole1_add_t25_2 = (float *)(A + 4830080); /* [64, 64] */
   float *peephole1_sigmoid_t25_3 = (float *)(A + 4944768); /* [64, 64] */
   float *peephole1_tanh_t25_2 = (float *)(A + 4961152); /* [64, 64] */
+  float *peephole1_mul_stack = (float *)(A + 2061184); /* [27, 64, 64] */
   k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t24_2, peephole1_add_t25 + 64, peephole1_mul_t25, P + 23936 /* peephole1.peephole */, peephole1_add_t25 + 192, peephole1_sigmoid_t25_2, peephole1_add_t25_2, peephole1_sigmoid_t25_3, peephole1_tanh_t25_2, peephole1_mul_stack + 102400);
+  float *peephole1_transpose_weight_hh = (float *)(A + 1930112); /* [64, 256] */
   float *peephole1_matmul_weight_hh_t26 = (float *)(A + 4879232); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t26_scratch = A + 16384; /* 2048 bytes */
   k6_matmul(peephole1_mul_stack + 102400, peephole1_transpose_weight_hh, peephole1_matmul_weight_hh_t26, peephole1_matmul_weight_hh_t26_scratch);
+  float *peephole1_matmul_weight_ih = (float *)(A + 28672); /* [1792, 256] */
   float *peephole1_add_t26 = (float *)(A + 4977536); /* [64, 256] */
   k7_add_add(peephole1_matmul_weight_ih + 6656, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh_t26, peephole1_add_t26);
   float *peephole1_tanh_t26 = (float *)(A + 4797312); /* [64, 64] */
@@ -2756,75 +2783,81 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   k33_mul_mul_addn(d_peephole1_matmul_weight_hh_t26, peephole1_sigmoid_t25_3, d_peephole1_sub_t25, d_peephole1_mul_t26_5, d_peephole1_mul_t26_6, d_peephole1_mul_t26_7, d_peephole1_mul_t25_2, peephole1_tanh_t25, d_peephole1_mul_t25_3, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t25_2, peephole1_add_t24_2, d_peephole1_mul_t25_4, P + 23872 /* peephole1.peephole */, peephole1_sigmoid_t25, d_peephole1_sub_t25_2, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_t25_5, d_peephole1_mul_t25_6, d_peephole1_mul_concat_stack + 393280, d_peephole1_mul_t25_7, d_peephole1_mul_concat_stack + 393344);
   float *d_peephole1_matmul_weight_hh_t25 = (float *)(A + 4699008); /* [64, 64] */
   k32_matmul(d_peephole1_mul_concat_stack + 393216, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t25);
+  float *peephole1_tanh_t24_2 = (float *)(A + 4862848); /* [64, 64] */
   float *d_peephole1_sub_t24 = (float *)(A + 4944768); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t24_2, d_peephole1_sub_t24);
+  float *peephole1_sigmoid_t24_3 = (float *)(A + 4846464); /* [64, 64] */
   float *d_peephole1_mul_t24 = (float *)(A + 32768); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t24_3, d_peephole1_mul_t24);
   float *d_peephole1_mul_t24_2 = (float *)(A + 49152); /* [64, 64] */
   k30_mul_mul_mul(d_peephole1_matmul_weight_hh_t25, peephole1_tanh_t24_2, d_peephole1_mul_t24, P + 23936 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 377024, d_peephole1_mul_t24_2);
+  float *peephole1_sigmoid_t24 = (float *)(A + 4682624); /* [64, 64] */
   float *d_peephole1_mul_t24_3 = (float *)(A + 32768); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t24, d_peephole1_mul_t24_3);
+  float *peephole1_sigmoid_t24_2 = (float *)(A + 4715392); /* [64, 64] */
   float *d_peephole1_mul_t24_4 = (float *)(A + 4862848); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t24_2, d_peephole1_mul_t24_4);
+  float *peephole1_tanh_t24 = (float *)(A + 4600704); /* [64, 64] */
   float *d_peephole1_sub_t24_2 = (float *)(A + 1929216); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t24, d_peephole1_sub_t24_2);
+  float *peephole1_add_t23_2 = (float *)(A + 4633472); /* [64, 64] */
   float *d_peephole1_mul_t24_5 = (float *)(A + 1945600); /* [64, 64] */
   float *d_peephole1_mul_t24_6 = (float *)(A + 4895616); /* [64, 64] */
   float *d_peephole1_mul_t24_7 = (float *)(A + 4912000); /* [64, 64] */
   k33_mul_mul_addn(d_peephole1_matmul_weight_hh_t25, peephole1_sigmoid_t24_3, d_peephole1_sub_t24, d_peephole1_mul_t25_5, d_peephole1_mul_t25_6, d_peephole1_mul_t25_7, d_peephole1_mul_t24_2, peephole1_tanh_t24, d_peephole1_mul_t24_3, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t24_2, peephole1_add_t23_2, d_peephole1_mul_t24_4, P + 23872 /* peephole1.peephole */, peephole1_sigmoid_t24, d_peephole1_sub_t24_2, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_t24_5, d_peephole1_mul_t24_6, d_peephole1_mul_concat_stack + 376896, d_peephole1_mul_t24_7, d_peephole1_mul_concat_stack + 376960);
   float *d_peephole1_matmul_weight_hh_t24 = (float *)(A + 1929216); /* [64, 64] */
   k32_matmul(d_peephole1_mul_concat_stack + 376832, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t24);
+  float *peephole1_tanh_t23_2 = (float *)(A + 4764544); /* [64, 64] */
   float *d_peephole1_sub_t23 = (float *)(A + 1961984); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t23_2, d_peephole1_sub_t23);
+  float *peephole1_sigmoid_t23_3 = (float *)(A + 4748160); /* [64, 64] */
   float *d_peephole1_mul_t23 = (float *)(A + 4600704); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t23_3, d_peephole1_mul_t23);
   float *d_peephole1_mul_t23_2 = (float *)(A + 4846464); /* [64, 64] */
   k30_mul_mul_mul(d_peephole1_matmul_weight_hh_t24, peephole1_tanh_t23_2, d_peephole1_mul_t23, P + 23936 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 360640, d_peephole1_mul_t23_2);
+  float *peephole1_sigmoid_t23 = (float *)(A + 4584320); /* [64, 64] */
   float *d_peephole1_mul_t23_3 = (float *)(A + 4600704); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t23, d_peephole1_mul_t23_3);
+  float *peephole1_sigmoid_t23_2 = (float *)(A + 4617088); /* [64, 64] */
   float *d_peephole1_mul_t23_4 = (float *)(A + 4944768); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t23_2, d_peephole1_mul_t23_4);
+  float *peephole1_tanh_t23 = (float *)(A + 4502400); /* [64, 64] */
   float *d_peephole1_sub_t23_2 = (float *)(A + 1978368); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t23, d_peephole1_sub_t23_2);
+  float *peephole1_add_t22_2 = (float *)(A + 4535168); /* [64, 64] */
   float *d_peephole1_mul_t23_5 = (float *)(A + 32768); /* [64, 64] */
   float *d_peephole1_mul_t23_6 = (float *)(A + 49152); /* [64, 64] */
   float *d_peephole1_mul_t23_7 = (float *)(A + 4862848); /* [64, 64] */
   k33_mul_mul_addn(d_peephole1_matmul_weight_hh_t24, peephole1_sigmoid_t23_3, d_peephole1_sub_t23, d_peephole1_mul_t24_5, d_peephole1_mul_t24_6, d_peephole1_mul_t24_7, d_peephole1_mul_t23_2, peephole1_tanh_t23, d_peephole1_mul_t23_3, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t23_2, peephole1_add_t22_2, d_peephole1_mul_t23_4, P + 23872 /* peephole1.peephole */, peephole1_sigmoid_t23, d_peephole1_sub_t23_2, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_t23_5, d_peephole1_mul_t23_6, d_peephole1_mul_concat_stack + 360512, d_peephole1_mul_t23_7, d_peephole1_mul_concat_stack + 360576);
   float *d_peephole1_matmul_weight_hh_t23 = (float *)(A + 4502400); /* [64, 64] */
   k32_matmul(d_peephole1_mul_concat_stack + 360448, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t23);
+  float *peephole1_tanh_t22_2 = (float *)(A + 4666240); /* [64, 64] */
   float *d_peephole1_sub_t22 = (float *)(A + 4748160); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t22_2, d_peephole1_sub_t22);
+  float *peephole1_sigmoid_t22_3 = (float *)(A + 4649856); /* [64, 64] */
   float *d_peephole1_mul_t22 = (float *)(A + 4846464); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t22_3, d_peephole1_mul_t22);
   float *d_peephole1_mul_t22_2 = (float *)(A + 4944768); /* [64, 64] */
   k30_mul_mul_mul(d_peephole1_matmul_weight_hh_t23, peephole1_tanh_t22_2, d_peephole1_mul_t22, P + 23936 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 344256, d_peephole1_mul_t22_2);
+  float *peephole1_sigmoid_t22 = (float *)(A + 4486016); /* [64, 64] */
   float *d_peephole1_mul_t22_3 = (float *)(A + 4846464); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t22, d_peephole1_mul_t22_3);
-}
-
-static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   float *peephole1_sigmoid_t22_2 = (float *)(A + 4518784); /* [64, 64] */
   float *d_peephole1_mul_t22_4 = (float *)(A + 4584320); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t22_2, d_peephole1_mul_t22_4);
   float *peephole1_tanh_t22 = (float *)(A + 4404096); /* [64, 64] */
   float *d_peephole1_sub_t22_2 = (float *)(A + 4600704); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t22, d_peephole1_sub_t22_2);
-  float *d_peephole1_matmul_weight_hh_t23 = (float *)(A + 4502400); /* [64, 64] */
-  float *peephole1_sigmoid_t22_3 = (float *)(A + 4649856); /* [64, 64] */
-  float *d_peephole1_sub_t22 = (float *)(A + 4748160); /* [64, 64] */
-  float *d_peephole1_mul_t23_5 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t23_6 = (float *)(A + 49152); /* [64, 64] */
-  float *d_peephole1_mul_t23_7 = (float *)(A + 4862848); /* [64, 64] */
-  float *d_peephole1_mul_t22_2 = (float *)(A + 4944768); /* [64, 64] */
-  float *d_peephole1_mul_t22_3 = (float *)(A + 4846464); /* [64, 64] */
   float *peephole1_add_t21_2 = (float *)(A + 4436864); /* [64, 64] */
-  float *peephole1_sigmoid_t22 = (float *)(A + 4486016); /* [64, 64] */
-  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
   float *d_peephole1_mul_t22_5 = (float *)(A + 4617088); /* [64, 64] */
   float *d_peephole1_mul_t22_6 = (float *)(A + 4879232); /* [64, 64] */
   float *d_peephole1_mul_t22_7 = (float *)(A + 4895616); /* [64, 64] */
   k33_mul_mul_addn(d_peephole1_matmul_weight_hh_t23, peephole1_sigmoid_t22_3, d_peephole1_sub_t22, d_peephole1_mul_t23_5, d_peephole1_mul_t23_6, d_peephole1_mul_t23_7, d_peephole1_mul_t22_2, peephole1_tanh_t22, d_peephole1_mul_t22_3, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t22_2, peephole1_add_t21_2, d_peephole1_mul_t22_4, P + 23872 /* peephole1.peephole */, peephole1_sigmoid_t22, d_peephole1_sub_t22_2, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_t22_5, d_peephole1_mul_t22_6, d_peephole1_mul_concat_stack + 344128, d_peephole1_mul_t22_7, d_peephole1_mul_concat_stack + 344192);
+}
+
+static void peephole_lstm_grad_4(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
   float *d_peephole1_matmul_weight_hh_t22 = (float *)(A + 4404096); /* [64, 64] */
   k32_matmul(d_peephole1_mul_concat_stack + 344064, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t22);
   float *peephole1_tanh_t21_2 = (float *)(A + 4567936); /* [64, 64] */
@@ -2844,6 +2877,9 @@ static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_ba
   float *peephole1_tanh_t21 = (float *)(A + 4305792); /* [64, 64] */
   float *d_peephole1_sub_t21_2 = (float *)(A + 4912000); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t21, d_peephole1_sub_t21_2);
+  float *d_peephole1_mul_t22_5 = (float *)(A + 4617088); /* [64, 64] */
+  float *d_peephole1_mul_t22_6 = (float *)(A + 4879232); /* [64, 64] */
+  float *d_peephole1_mul_t22_7 = (float *)(A + 4895616); /* [64, 64] */
   float *peephole1_add_t20_2 = (float *)(A + 4338560); /* [64, 64] */
   float *d_peephole1_mul_t21_5 = (float *)(A + 4944768); /* [64, 64] */
   float *d_peephole1_mul_t21_6 = (float *)(A + 32768); /* [64, 64] */
@@ -3012,7 +3048,25 @@ static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_ba
   float *peephole1_tanh_t14 = (float *)(A + 3617664); /* [64, 64] */
   float *d_peephole1_sub_t14_2 = (float *)(A + 4354944); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t14, d_peephole1_sub_t14_2);
+}
+
+static void peephole_lstm_grad_5(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_matmul_weight_hh_t15 = (float *)(A + 3715968); /* [64, 64] */
+  float *peephole1_sigmoid_t14_3 = (float *)(A + 3863424); /* [64, 64] */
+  float *d_peephole1_sub_t14 = (float *)(A + 3961728); /* [64, 64] */
+  float *d_peephole1_mul_t15_5 = (float *)(A + 4453248); /* [64, 64] */
+  float *d_peephole1_mul_t15_6 = (float *)(A + 4551552); /* [64, 64] */
+  float *d_peephole1_mul_t15_7 = (float *)(A + 4944768); /* [64, 64] */
+  float *d_peephole1_mul_t14_2 = (float *)(A + 4158336); /* [64, 64] */
+  float *peephole1_tanh_t14 = (float *)(A + 3617664); /* [64, 64] */
+  float *d_peephole1_mul_t14_3 = (float *)(A + 4060032); /* [64, 64] */
+  float *peephole1_sigmoid_t14_2 = (float *)(A + 3732352); /* [64, 64] */
   float *peephole1_add_t13_2 = (float *)(A + 3650432); /* [64, 64] */
+  float *d_peephole1_mul_t14_4 = (float *)(A + 4256640); /* [64, 64] */
+  float *peephole1_sigmoid_t14 = (float *)(A + 3699584); /* [64, 64] */
+  float *d_peephole1_sub_t14_2 = (float *)(A + 4354944); /* [64, 64] */
+  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
   float *d_peephole1_mul_t14_5 = (float *)(A + 4649856); /* [64, 64] */
   float *d_peephole1_mul_t14_6 = (float *)(A + 4748160); /* [64, 64] */
   float *d_peephole1_mul_t14_7 = (float *)(A + 32768); /* [64, 64] */
@@ -3185,6 +3239,11 @@ static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_ba
   float *d_peephole1_mul_t7_6 = (float *)(A + 3961728); /* [64, 64] */
   float *d_peephole1_mul_t7_7 = (float *)(A + 4158336); /* [64, 64] */
   k33_mul_mul_addn(d_peephole1_matmul_weight_hh_t8, peephole1_sigmoid_t7_3, d_peephole1_sub_t7, d_peephole1_mul_t8_5, d_peephole1_mul_t8_6, d_peephole1_mul_t8_7, d_peephole1_mul_t7_2, peephole1_tanh_t7, d_peephole1_mul_t7_3, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t7_2, peephole1_add_t6_2, d_peephole1_mul_t7_4, P + 23872 /* peephole1.peephole */, peephole1_sigmoid_t7, d_peephole1_sub_t7_2, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_t7_5, d_peephole1_mul_t7_6, d_peephole1_mul_concat_stack + 98368, d_peephole1_mul_t7_7, d_peephole1_mul_concat_stack + 98432);
+}
+
+static void peephole_lstm_grad_6(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
   float *d_peephole1_matmul_weight_hh_t7 = (float *)(A + 2929536); /* [64, 64] */
   k32_matmul(d_peephole1_mul_concat_stack + 98304, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t7);
   float *peephole1_tanh_t6_2 = (float *)(A + 3093376); /* [64, 64] */
@@ -3204,6 +3263,9 @@ static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_ba
   float *peephole1_tanh_t6 = (float *)(A + 2831232); /* [64, 64] */
   float *d_peephole1_sub_t6_2 = (float *)(A + 3568512); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t6, d_peephole1_sub_t6_2);
+  float *d_peephole1_mul_t7_5 = (float *)(A + 3765120); /* [64, 64] */
+  float *d_peephole1_mul_t7_6 = (float *)(A + 3961728); /* [64, 64] */
+  float *d_peephole1_mul_t7_7 = (float *)(A + 4158336); /* [64, 64] */
   float *peephole1_add_t5_2 = (float *)(A + 2864000); /* [64, 64] */
   float *d_peephole1_mul_t6_5 = (float *)(A + 3666816); /* [64, 64] */
   float *d_peephole1_mul_t6_6 = (float *)(A + 3863424); /* [64, 64] */
@@ -3374,6 +3436,11 @@ static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_ba
   k42_mul(d_peephole1_mul_concat_stack + 409600, peephole1_add_t25_2, d_peephole1_mul_t26_8);
   float *d_peephole1_sum_to_t26 = (float *)(A + 5038336); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t26_8, d_peephole1_sum_to_t26);
+}
+
+static void peephole_lstm_grad_7(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
   float *peephole1_add_t24_2 = (float *)(A + 4731776); /* [64, 64] */
   float *d_peephole1_mul_t25_8 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 393216, peephole1_add_t24_2, d_peephole1_mul_t25_8);
@@ -3389,23 +3456,21 @@ static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_ba
   k42_mul(d_peephole1_mul_concat_stack + 360448, peephole1_add_t22_2, d_peephole1_mul_t23_8);
   float *d_peephole1_sum_to_t23 = (float *)(A + 5039104); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t23_8, d_peephole1_sum_to_t23);
+  float *peephole1_add_t21_2 = (float *)(A + 4436864); /* [64, 64] */
   float *d_peephole1_mul_t22_8 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 344064, peephole1_add_t21_2, d_peephole1_mul_t22_8);
   float *d_peephole1_sum_to_t22 = (float *)(A + 5039360); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t22_8, d_peephole1_sum_to_t22);
+  float *peephole1_add_t20_2 = (float *)(A + 4338560); /* [64, 64] */
   float *d_peephole1_mul_t21_8 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 327680, peephole1_add_t20_2, d_peephole1_mul_t21_8);
   float *d_peephole1_sum_to_t21 = (float *)(A + 61440); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t21_8, d_peephole1_sum_to_t21);
+  float *peephole1_add_t19_2 = (float *)(A + 4240256); /* [64, 64] */
   float *d_peephole1_mul_t20_8 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 311296, peephole1_add_t19_2, d_peephole1_mul_t20_8);
   float *d_peephole1_sum_to_t20 = (float *)(A + 61696); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t20_8, d_peephole1_sum_to_t20);
-}
-
-static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
   float *peephole1_add_t18_2 = (float *)(A + 4141952); /* [64, 64] */
   float *d_peephole1_mul_t19_8 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 294912, peephole1_add_t18_2, d_peephole1_mul_t19_8);
@@ -3511,32 +3576,26 @@ static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_ba
   k42_mul(d_peephole1_mul_concat_stack + 409664, peephole1_add_t25_2, d_peephole1_mul_t26_9);
   float *d_peephole1_sum_to_t26_2 = (float *)(A + 2685312); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t26_9, d_peephole1_sum_to_t26_2);
-  float *peephole1_add_t24_2 = (float *)(A + 4731776); /* [64, 64] */
   float *d_peephole1_mul_t25_9 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 393280, peephole1_add_t24_2, d_peephole1_mul_t25_9);
   float *d_peephole1_sum_to_t25_2 = (float *)(A + 2685568); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t25_9, d_peephole1_sum_to_t25_2);
-  float *peephole1_add_t23_2 = (float *)(A + 4633472); /* [64, 64] */
   float *d_peephole1_mul_t24_9 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 376896, peephole1_add_t23_2, d_peephole1_mul_t24_9);
   float *d_peephole1_sum_to_t24_2 = (float *)(A + 2685824); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t24_9, d_peephole1_sum_to_t24_2);
-  float *peephole1_add_t22_2 = (float *)(A + 4535168); /* [64, 64] */
   float *d_peephole1_mul_t23_9 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 360512, peephole1_add_t22_2, d_peephole1_mul_t23_9);
   float *d_peephole1_sum_to_t23_2 = (float *)(A + 2686080); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t23_9, d_peephole1_sum_to_t23_2);
-  float *peephole1_add_t21_2 = (float *)(A + 4436864); /* [64, 64] */
   float *d_peephole1_mul_t22_9 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 344128, peephole1_add_t21_2, d_peephole1_mul_t22_9);
   float *d_peephole1_sum_to_t22_2 = (float *)(A + 2686336); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t22_9, d_peephole1_sum_to_t22_2);
-  float *peephole1_add_t20_2 = (float *)(A + 4338560); /* [64, 64] */
   float *d_peephole1_mul_t21_9 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 327744, peephole1_add_t20_2, d_peephole1_mul_t21_9);
   float *d_peephole1_sum_to_t21_2 = (float *)(A + 2686592); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t21_9, d_peephole1_sum_to_t21_2);
-  float *peephole1_add_t19_2 = (float *)(A + 4240256); /* [64, 64] */
   float *d_peephole1_mul_t20_9 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 311360, peephole1_add_t19_2, d_peephole1_mul_t20_9);
   float *d_peephole1_sum_to_t20_2 = (float *)(A + 2686848); /* [1, 64] */
@@ -3609,10 +3668,17 @@ static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_ba
   k42_mul(d_peephole1_mul_concat_stack + 32832, peephole1_add_t2_2, d_peephole1_mul_t3_9);
   float *d_peephole1_sum_to_t3_2 = (float *)(A + 2691200); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t3_9, d_peephole1_sum_to_t3_2);
+}
+
+static void peephole_lstm_grad_8(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
+  float *peephole1_add_t1_2 = (float *)(A + 2569088); /* [64, 64] */
   float *d_peephole1_mul_t2_9 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 16448, peephole1_add_t1_2, d_peephole1_mul_t2_9);
   float *d_peephole1_sum_to_t2_2 = (float *)(A + 2691456); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t2_9, d_peephole1_sum_to_t2_2);
+  float *peephole1_mul_t0 = (float *)(A + 2012032); /* [64, 64] */
   float *d_peephole1_mul_t1_9 = (float *)A; /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 64, peephole1_mul_t0, d_peephole1_mul_t1_9);
   float *d_peephole1_sum_to_t1_2 = (float *)(A + 2691712); /* [1, 64] */
@@ -3622,102 +3688,127 @@ static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_ba
   k42_mul(d_peephole1_mul_concat_stack + 426176, peephole1_add_t27_2, d_peephole1_mul_t27_10);
   float *d_peephole1_sum_to_t27_3 = (float *)(A + 2691968); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t27_10, d_peephole1_sum_to_t27_3);
+  float *peephole1_add_t26_2 = (float *)(A + 4928384); /* [64, 64] */
   float *d_peephole1_mul_t26_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 409792, peephole1_add_t26_2, d_peephole1_mul_t26_10);
   float *d_peephole1_sum_to_t26_3 = (float *)(A + 2692224); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t26_10, d_peephole1_sum_to_t26_3);
+  float *peephole1_add_t25_2 = (float *)(A + 4830080); /* [64, 64] */
   float *d_peephole1_mul_t25_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 393408, peephole1_add_t25_2, d_peephole1_mul_t25_10);
   float *d_peephole1_sum_to_t25_3 = (float *)(A + 2692480); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t25_10, d_peephole1_sum_to_t25_3);
+  float *peephole1_add_t24_2 = (float *)(A + 4731776); /* [64, 64] */
   float *d_peephole1_mul_t24_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 377024, peephole1_add_t24_2, d_peephole1_mul_t24_10);
   float *d_peephole1_sum_to_t24_3 = (float *)(A + 2692736); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t24_10, d_peephole1_sum_to_t24_3);
+  float *peephole1_add_t23_2 = (float *)(A + 4633472); /* [64, 64] */
   float *d_peephole1_mul_t23_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 360640, peephole1_add_t23_2, d_peephole1_mul_t23_10);
   float *d_peephole1_sum_to_t23_3 = (float *)(A + 2692992); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t23_10, d_peephole1_sum_to_t23_3);
+  float *peephole1_add_t22_2 = (float *)(A + 4535168); /* [64, 64] */
   float *d_peephole1_mul_t22_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 344256, peephole1_add_t22_2, d_peephole1_mul_t22_10);
   float *d_peephole1_sum_to_t22_3 = (float *)(A + 2693248); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t22_10, d_peephole1_sum_to_t22_3);
+  float *peephole1_add_t21_2 = (float *)(A + 4436864); /* [64, 64] */
   float *d_peephole1_mul_t21_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 327872, peephole1_add_t21_2, d_peephole1_mul_t21_10);
   float *d_peephole1_sum_to_t21_3 = (float *)(A + 2693504); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t21_10, d_peephole1_sum_to_t21_3);
+  float *peephole1_add_t20_2 = (float *)(A + 4338560); /* [64, 64] */
   float *d_peephole1_mul_t20_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 311488, peephole1_add_t20_2, d_peephole1_mul_t20_10);
   float *d_peephole1_sum_to_t20_3 = (float *)(A + 2693760); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t20_10, d_peephole1_sum_to_t20_3);
+  float *peephole1_add_t19_2 = (float *)(A + 4240256); /* [64, 64] */
   float *d_peephole1_mul_t19_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 295104, peephole1_add_t19_2, d_peephole1_mul_t19_10);
   float *d_peephole1_sum_to_t19_3 = (float *)(A + 2694016); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t19_10, d_peephole1_sum_to_t19_3);
+  float *peephole1_add_t18_2 = (float *)(A + 4141952); /* [64, 64] */
   float *d_peephole1_mul_t18_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 278720, peephole1_add_t18_2, d_peephole1_mul_t18_10);
   float *d_peephole1_sum_to_t18_3 = (float *)(A + 2694272); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t18_10, d_peephole1_sum_to_t18_3);
+  float *peephole1_add_t17_2 = (float *)(A + 4043648); /* [64, 64] */
   float *d_peephole1_mul_t17_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 262336, peephole1_add_t17_2, d_peephole1_mul_t17_10);
   float *d_peephole1_sum_to_t17_3 = (float *)(A + 2694528); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t17_10, d_peephole1_sum_to_t17_3);
+  float *peephole1_add_t16_2 = (float *)(A + 3945344); /* [64, 64] */
   float *d_peephole1_mul_t16_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 245952, peephole1_add_t16_2, d_peephole1_mul_t16_10);
   float *d_peephole1_sum_to_t16_3 = (float *)(A + 2694784); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t16_10, d_peephole1_sum_to_t16_3);
+  float *peephole1_add_t15_2 = (float *)(A + 3847040); /* [64, 64] */
   float *d_peephole1_mul_t15_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 229568, peephole1_add_t15_2, d_peephole1_mul_t15_10);
   float *d_peephole1_sum_to_t15_3 = (float *)(A + 2695040); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t15_10, d_peephole1_sum_to_t15_3);
+  float *peephole1_add_t14_2 = (float *)(A + 3748736); /* [64, 64] */
   float *d_peephole1_mul_t14_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 213184, peephole1_add_t14_2, d_peephole1_mul_t14_10);
   float *d_peephole1_sum_to_t14_3 = (float *)(A + 2695296); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t14_10, d_peephole1_sum_to_t14_3);
+  float *peephole1_add_t13_2 = (float *)(A + 3650432); /* [64, 64] */
   float *d_peephole1_mul_t13_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 196800, peephole1_add_t13_2, d_peephole1_mul_t13_10);
   float *d_peephole1_sum_to_t13_3 = (float *)(A + 2695552); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t13_10, d_peephole1_sum_to_t13_3);
+  float *peephole1_add_t12_2 = (float *)(A + 3552128); /* [64, 64] */
   float *d_peephole1_mul_t12_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 180416, peephole1_add_t12_2, d_peephole1_mul_t12_10);
   float *d_peephole1_sum_to_t12_3 = (float *)(A + 2695808); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t12_10, d_peephole1_sum_to_t12_3);
+  float *peephole1_add_t11_2 = (float *)(A + 3453824); /* [64, 64] */
   float *d_peephole1_mul_t11_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 164032, peephole1_add_t11_2, d_peephole1_mul_t11_10);
   float *d_peephole1_sum_to_t11_3 = (float *)(A + 2696064); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t11_10, d_peephole1_sum_to_t11_3);
+  float *peephole1_add_t10_2 = (float *)(A + 3355520); /* [64, 64] */
   float *d_peephole1_mul_t10_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 147648, peephole1_add_t10_2, d_peephole1_mul_t10_10);
   float *d_peephole1_sum_to_t10_3 = (float *)(A + 2696320); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t10_10, d_peephole1_sum_to_t10_3);
+  float *peephole1_add_t9_2 = (float *)(A + 3257216); /* [64, 64] */
   float *d_peephole1_mul_t9_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 131264, peephole1_add_t9_2, d_peephole1_mul_t9_10);
   float *d_peephole1_sum_to_t9_3 = (float *)(A + 2696576); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t9_10, d_peephole1_sum_to_t9_3);
+  float *peephole1_add_t8_2 = (float *)(A + 3158912); /* [64, 64] */
   float *d_peephole1_mul_t8_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 114880, peephole1_add_t8_2, d_peephole1_mul_t8_10);
   float *d_peephole1_sum_to_t8_3 = (float *)(A + 2696832); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t8_10, d_peephole1_sum_to_t8_3);
+  float *peephole1_add_t7_2 = (float *)(A + 3060608); /* [64, 64] */
   float *d_peephole1_mul_t7_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 98496, peephole1_add_t7_2, d_peephole1_mul_t7_10);
   float *d_peephole1_sum_to_t7_3 = (float *)(A + 2697088); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t7_10, d_peephole1_sum_to_t7_3);
+  float *peephole1_add_t6_2 = (float *)(A + 2962304); /* [64, 64] */
   float *d_peephole1_mul_t6_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 82112, peephole1_add_t6_2, d_peephole1_mul_t6_10);
   float *d_peephole1_sum_to_t6_3 = (float *)(A + 2697344); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t6_10, d_peephole1_sum_to_t6_3);
+  float *peephole1_add_t5_2 = (float *)(A + 2864000); /* [64, 64] */
   float *d_peephole1_mul_t5_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 65728, peephole1_add_t5_2, d_peephole1_mul_t5_10);
   float *d_peephole1_sum_to_t5_3 = (float *)(A + 2697600); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t5_10, d_peephole1_sum_to_t5_3);
+  float *peephole1_add_t4_2 = (float *)(A + 2765696); /* [64, 64] */
   float *d_peephole1_mul_t4_10 = (float *)(A + 2782080); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 49344, peephole1_add_t4_2, d_peephole1_mul_t4_10);
   float *d_peephole1_sum_to_t4_3 = (float *)(A + 2697856); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t4_10, d_peephole1_sum_to_t4_3);
+  float *peephole1_add_t3_2 = (float *)(A + 2667392); /* [64, 64] */
   float *d_peephole1_mul_t3_10 = (float *)(A + 2765696); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 32960, peephole1_add_t3_2, d_peephole1_mul_t3_10);
   float *d_peephole1_sum_to_t3_3 = (float *)(A + 2698112); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t3_10, d_peephole1_sum_to_t3_3);
+  float *peephole1_add_t2_2 = (float *)(A + 2552704); /* [64, 64] */
   float *d_peephole1_mul_t2_10 = (float *)(A + 2765696); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 16576, peephole1_add_t2_2, d_peephole1_mul_t2_10);
   float *d_peephole1_sum_to_t2_3 = (float *)(A + 2698368); /* [1, 64] */
@@ -3739,9 +3830,86 @@ static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_ba
   float *d_peephole1_sum_to_t22 = (float *)(A + 5039360); /* [1, 64] */
   float *d_peephole1_sum_to_t21 = (float *)(A + 61440); /* [1, 64] */
   float *d_peephole1_sum_to_t20 = (float *)(A + 61696); /* [1, 64] */
+  float *d_peephole1_sum_to_t19 = (float *)(A + 61952); /* [1, 64] */
+  float *d_peephole1_sum_to_t18 = (float *)(A + 62208); /* [1, 64] */
+  float *d_peephole1_sum_to_t17 = (float *)(A + 62464); /* [1, 64] */
+  float *d_peephole1_sum_to_t16 = (float *)(A + 62720); /* [1, 64] */
+  float *d_peephole1_sum_to_t15 = (float *)(A + 62976); /* [1, 64] */
+  float *d_peephole1_sum_to_t14 = (float *)(A + 63232); /* [1, 64] */
+  float *d_peephole1_sum_to_t13 = (float *)(A + 63488); /* [1, 64] */
+  float *d_peephole1_sum_to_t12 = (float *)(A + 63744); /* [1, 64] */
+  float *d_peephole1_sum_to_t11 = (float *)(A + 64000); /* [1, 64] */
+  float *d_peephole1_sum_to_t10 = (float *)(A + 64256); /* [1, 64] */
+  float *d_peephole1_sum_to_t9 = (float *)(A + 64512); /* [1, 64] */
+  float *d_peephole1_sum_to_t8 = (float *)(A + 64768); /* [1, 64] */
+  float *d_peephole1_sum_to_t7 = (float *)(A + 65024); /* [1, 64] */
+  float *d_peephole1_sum_to_t6 = (float *)(A + 65280); /* [1, 64] */
+  float *d_peephole1_sum_to_t5 = (float *)(A + 2683776); /* [1, 64] */
+  float *d_peephole1_sum_to_t4 = (float *)(A + 2684032); /* [1, 64] */
+  float *d_peephole1_sum_to_t3 = (float *)(A + 2684288); /* [1, 64] */
+  float *d_peephole1_sum_to_t2 = (float *)(A + 2684544); /* [1, 64] */
+  float *d_peephole1_sum_to_t1 = (float *)(A + 2684800); /* [1, 64] */
   float *grad_peephole1_peephole = (float *)(A + 2699136); /* [3, 64] */
   k45_addn(d_peephole1_sum_to_t27, d_peephole1_sum_to_t26, d_peephole1_sum_to_t25, d_peephole1_sum_to_t24, d_peephole1_sum_to_t23, d_peephole1_sum_to_t22, d_peephole1_sum_to_t21, d_peephole1_sum_to_t20, d_peephole1_sum_to_t19, d_peephole1_sum_to_t18, d_peephole1_sum_to_t17, d_peephole1_sum_to_t16, d_peephole1_sum_to_t15, d_peephole1_sum_to_t14, d_peephole1_sum_to_t13, d_peephole1_sum_to_t12, d_peephole1_sum_to_t11, d_peephole1_sum_to_t10, d_peephole1_sum_to_t9, d_peephole1_sum_to_t8, d_peephole1_sum_to_t7, d_peephole1_sum_to_t6, d_peephole1_sum_to_t5, d_peephole1_sum_to_t4, d_peephole1_sum_to_t3, d_peephole1_sum_to_t2, d_peephole1_sum_to_t1, grad_peephole1_peephole);
+  float *d_peephole1_sum_to_t27_2 = (float *)(A + 2685056); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_2 = (float *)(A + 2685312); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_2 = (float *)(A + 2685568); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_2 = (float *)(A + 2685824); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_2 = (float *)(A + 2686080); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_2 = (float *)(A + 2686336); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_2 = (float *)(A + 2686592); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_2 = (float *)(A + 2686848); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_2 = (float *)(A + 2687104); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_2 = (float *)(A + 2687360); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_2 = (float *)(A + 2687616); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_2 = (float *)(A + 2687872); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_2 = (float *)(A + 2688128); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_2 = (float *)(A + 2688384); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_2 = (float *)(A + 2688640); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_2 = (float *)(A + 2688896); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_2 = (float *)(A + 2689152); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_2 = (float *)(A + 2689408); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_2 = (float *)(A + 2689664); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_2 = (float *)(A + 2689920); /* [1, 64] */
+  float *d_peephole1_sum_to_t7_2 = (float *)(A + 2690176); /* [1, 64] */
+  float *d_peephole1_sum_to_t6_2 = (float *)(A + 2690432); /* [1, 64] */
+  float *d_peephole1_sum_to_t5_2 = (float *)(A + 2690688); /* [1, 64] */
+  float *d_peephole1_sum_to_t4_2 = (float *)(A + 2690944); /* [1, 64] */
+  float *d_peephole1_sum_to_t3_2 = (float *)(A + 2691200); /* [1, 64] */
   k45_addn(d_peephole1_sum_to_t27_2, d_peephole1_sum_to_t26_2, d_peephole1_sum_to_t25_2, d_peephole1_sum_to_t24_2, d_peephole1_sum_to_t23_2, d_peephole1_sum_to_t22_2, d_peephole1_sum_to_t21_2, d_peephole1_sum_to_t20_2, d_peephole1_sum_to_t19_2, d_peephole1_sum_to_t18_2, d_peephole1_sum_to_t17_2, d_peephole1_sum_to_t16_2, d_peephole1_sum_to_t15_2, d_peephole1_sum_to_t14_2, d_peephole1_sum_to_t13_2, d_peephole1_sum_to_t12_2, d_peephole1_sum_to_t11_2, d_peephole1_sum_to_t10_2, d_peephole1_sum_to_t9_2, d_peephole1_sum_to_t8_2, d_peephole1_sum_to_t7_2, d_peephole1_sum_to_t6_2, d_peephole1_sum_to_t5_2, d_peephole1_sum_to_t4_2, d_peephole1_sum_to_t3_2, d_peephole1_sum_to_t2_2, d_peephole1_sum_to_t1_2, grad_peephole1_peephole + 64);
+}
+
+static void peephole_lstm_grad_9(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_sum_to_t27_3 = (float *)(A + 2691968); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_3 = (float *)(A + 2692224); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_3 = (float *)(A + 2692480); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_3 = (float *)(A + 2692736); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_3 = (float *)(A + 2692992); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_3 = (float *)(A + 2693248); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_3 = (float *)(A + 2693504); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_3 = (float *)(A + 2693760); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_3 = (float *)(A + 2694016); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_3 = (float *)(A + 2694272); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_3 = (float *)(A + 2694528); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_3 = (float *)(A + 2694784); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_3 = (float *)(A + 2695040); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_3 = (float *)(A + 2695296); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_3 = (float *)(A + 2695552); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_3 = (float *)(A + 2695808); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_3 = (float *)(A + 2696064); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_3 = (float *)(A + 2696320); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_3 = (float *)(A + 2696576); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_3 = (float *)(A + 2696832); /* [1, 64] */
+  float *d_peephole1_sum_to_t7_3 = (float *)(A + 2697088); /* [1, 64] */
+  float *d_peephole1_sum_to_t6_3 = (float *)(A + 2697344); /* [1, 64] */
+  float *d_peephole1_sum_to_t5_3 = (float *)(A + 2697600); /* [1, 64] */
+  float *d_peephole1_sum_to_t4_3 = (float *)(A + 2697856); /* [1, 64] */
+  float *d_peephole1_sum_to_t3_3 = (float *)(A + 2698112); /* [1, 64] */
+  float *d_peephole1_sum_to_t2_3 = (float *)(A + 2698368); /* [1, 64] */
+  float *d_peephole1_sum_to_t1_3 = (float *)(A + 2698624); /* [1, 64] */
+  float *d_peephole1_sum_to_t0 = (float *)(A + 2698880); /* [1, 64] */
+  float *grad_peephole1_peephole = (float *)(A + 2699136); /* [3, 64] */
   k46_addn(d_peephole1_sum_to_t27_3, d_peephole1_sum_to_t26_3, d_peephole1_sum_to_t25_3, d_peephole1_sum_to_t24_3, d_peephole1_sum_to_t23_3, d_peephole1_sum_to_t22_3, d_peephole1_sum_to_t21_3, d_peephole1_sum_to_t20_3, d_peephole1_sum_to_t19_3, d_peephole1_sum_to_t18_3, d_peephole1_sum_to_t17_3, d_peephole1_sum_to_t16_3, d_peephole1_sum_to_t15_3, d_peephole1_sum_to_t14_3, d_peephole1_sum_to_t13_3, d_peephole1_sum_to_t12_3, d_peephole1_sum_to_t11_3, d_peephole1_sum_to_t10_3, d_peephole1_sum_to_t9_3, d_peephole1_sum_to_t8_3, d_peephole1_sum_to_t7_3, d_peephole1_sum_to_t6_3, d_peephole1_sum_to_t5_3, d_peephole1_sum_to_t4_3, d_peephole1_sum_to_t3_3, d_peephole1_sum_to_t2_3, d_peephole1_sum_to_t1_3, d_peephole1_sum_to_t0, grad_peephole1_peephole + 128);
   float *d_line13_sub = (float *)(A + 5039616); /* [64, 10] */
   float *peephole1_mul_t27_2 = (float *)(A + 65536); /* [64, 64] */
@@ -3767,6 +3935,12 @@ float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, flo
   peephole_lstm_grad_1(P, in, A, seed);
   peephole_lstm_grad_2(P, in, A, seed);
   peephole_lstm_grad_3(P, in, A, seed);
+  peephole_lstm_grad_4(P, in, A, seed);
+  peephole_lstm_grad_5(P, in, A, seed);
+  peephole_lstm_grad_6(P, in, A, seed);
+  peephole_lstm_grad_7(P, in, A, seed);
+  peephole_lstm_grad_8(P, in, A, seed);
+  peephole_lstm_grad_9(P, in, A, seed);
   float *out_logits = (float *)(A + 5034368); /* [64, 10] */
   float *loss_value = (float *)(A + 2699968); /* [] */
   float *metric_accuracy = (float *)(A + 5036928); /* [] */
@@ -3984,14 +4158,24 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   float *peephole1_sigmoid_t12 = (float *)(A + 3505536); /* [64, 64] */
   float *peephole1_mul_t12 = (float *)(A + 3521920); /* [64, 64] */
   k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, peephole1_add_t11_2, peephole1_add_t12, peephole1_tanh_t12, peephole1_sigmoid_t12, peephole1_mul_t12);
+}
+
+static void peephole_lstm_train_step_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *peephole1_add_t11_2 = (float *)(A + 3456384); /* [64, 64] */
+  float *peephole1_add_t12 = (float *)(A + 3603840); /* [64, 256] */
+  float *peephole1_mul_t12 = (float *)(A + 3521920); /* [64, 64] */
   float *peephole1_sigmoid_t12_2 = (float *)(A + 3538304); /* [64, 64] */
   float *peephole1_add_t12_2 = (float *)(A + 3554688); /* [64, 64] */
   float *peephole1_sigmoid_t12_3 = (float *)(A + 3669376); /* [64, 64] */
   float *peephole1_tanh_t12_2 = (float *)(A + 3685760); /* [64, 64] */
+  float *peephole1_mul_stack = (float *)(A + 2063744); /* [27, 64, 64] */
   k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t11_2, peephole1_add_t12 + 64, peephole1_mul_t12, P + 23936 /* peephole1.peephole */, peephole1_add_t12 + 192, peephole1_sigmoid_t12_2, peephole1_add_t12_2, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, peephole1_mul_stack + 49152);
+  float *peephole1_transpose_weight_hh = (float *)(A + 1932672); /* [64, 256] */
   float *peephole1_matmul_weight_hh_t13 = (float *)(A + 3603840); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t13_scratch = A + 18944; /* 2048 bytes */
   k6_matmul(peephole1_mul_stack + 49152, peephole1_transpose_weight_hh, peephole1_matmul_weight_hh_t13, peephole1_matmul_weight_hh_t13_scratch);
+  float *peephole1_matmul_weight_ih = (float *)(A + 31232); /* [1792, 256] */
   float *peephole1_add_t13 = (float *)(A + 3702144); /* [64, 256] */
   k7_add_add(peephole1_matmul_weight_ih + 3328, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh_t13, peephole1_add_t13);
   float *peephole1_tanh_t13 = (float *)(A + 3521920); /* [64, 64] */
@@ -4169,13 +4353,21 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   float *peephole1_sigmoid_t24_3 = (float *)(A + 4849024); /* [64, 64] */
   float *peephole1_tanh_t24_2 = (float *)(A + 4865408); /* [64, 64] */
   k17_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t23_2, peephole1_add_t24 + 64, peephole1_mul_t24, P + 23936 /* peephole1.peephole */, peephole1_add_t24 + 192, peephole1_sigmoid_t24_2, peephole1_add_t24_2, peephole1_sigmoid_t24_3, peephole1_tanh_t24_2, peephole1_mul_stack + 98304);
+}
+
+static void peephole_lstm_train_step_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *peephole1_mul_stack = (float *)(A + 2063744); /* [27, 64, 64] */
+  float *peephole1_transpose_weight_hh = (float *)(A + 1932672); /* [64, 256] */
   float *peephole1_matmul_weight_hh_t25 = (float *)(A + 4783488); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t25_scratch = A + 18944; /* 2048 bytes */
   k6_matmul(peephole1_mul_stack + 98304, peephole1_transpose_weight_hh, peephole1_matmul_weight_hh_t25, peephole1_matmul_weight_hh_t25_scratch);
+  float *peephole1_matmul_weight_ih = (float *)(A + 31232); /* [1792, 256] */
   float *peephole1_add_t25 = (float *)(A + 4881792); /* [64, 256] */
   k7_add_add(peephole1_matmul_weight_ih + 6400, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh_t25, peephole1_add_t25);
   float *peephole1_tanh_t25 = (float *)(A + 4701568); /* [64, 64] */
   k3_tanh(peephole1_add_t25 + 128, peephole1_tanh_t25);
+  float *peephole1_add_t24_2 = (float *)(A + 4734336); /* [64, 64] */
   float *peephole1_sigmoid_t25 = (float *)(A + 4783488); /* [64, 64] */
   float *peephole1_mul_t25 = (float *)(A + 4799872); /* [64, 64] */
   k16_mul_add_sigmoid(P + 23808 /* peephole1.peephole */, peephole1_add_t24_2, peephole1_add_t25, peephole1_tanh_t25, peephole1_sigmoid_t25, peephole1_mul_t25);
@@ -4224,6 +4416,7 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   k13_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, dense1_add);
   float *line13_log_softmax = (float *)(A + 5031808); /* [64, 10] */
   k19_log_softmax(dense1_add, line13_log_softmax);
+  float *line13_one_hot = (float *)A; /* [64, 10] */
   float *line13_mul = (float *)(A + 5036928); /* [64, 10] */
   k20_mul(line13_one_hot, line13_log_softmax, line13_mul);
   float *line13_sum_to = (float *)(A + 5039488); /* [64, 1] */
@@ -4300,75 +4493,81 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   k33_mul_mul_addn(d_peephole1_matmul_weight_hh_t26, peephole1_sigmoid_t25_3, d_peephole1_sub_t25, d_peephole1_mul_t26_5, d_peephole1_mul_t26_6, d_peephole1_mul_t26_7, d_peephole1_mul_t25_2, peephole1_tanh_t25, d_peephole1_mul_t25_3, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t25_2, peephole1_add_t24_2, d_peephole1_mul_t25_4, P + 23872 /* peephole1.peephole */, peephole1_sigmoid_t25, d_peephole1_sub_t25_2, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_t25_5, d_peephole1_mul_t25_6, d_peephole1_mul_concat_stack + 393280, d_peephole1_mul_t25_7, d_peephole1_mul_concat_stack + 393344);
   float *d_peephole1_matmul_weight_hh_t25 = (float *)(A + 4701568); /* [64, 64] */
   k32_matmul(d_peephole1_mul_concat_stack + 393216, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t25);
+  float *peephole1_tanh_t24_2 = (float *)(A + 4865408); /* [64, 64] */
   float *d_peephole1_sub_t24 = (float *)(A + 4947328); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t24_2, d_peephole1_sub_t24);
+  float *peephole1_sigmoid_t24_3 = (float *)(A + 4849024); /* [64, 64] */
   float *d_peephole1_mul_t24 = (float *)(A + 35328); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t24_3, d_peephole1_mul_t24);
   float *d_peephole1_mul_t24_2 = (float *)(A + 51712); /* [64, 64] */
   k30_mul_mul_mul(d_peephole1_matmul_weight_hh_t25, peephole1_tanh_t24_2, d_peephole1_mul_t24, P + 23936 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 377024, d_peephole1_mul_t24_2);
+  float *peephole1_sigmoid_t24 = (float *)(A + 4685184); /* [64, 64] */
   float *d_peephole1_mul_t24_3 = (float *)(A + 35328); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t24, d_peephole1_mul_t24_3);
+  float *peephole1_sigmoid_t24_2 = (float *)(A + 4717952); /* [64, 64] */
   float *d_peephole1_mul_t24_4 = (float *)(A + 4865408); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t24_2, d_peephole1_mul_t24_4);
+  float *peephole1_tanh_t24 = (float *)(A + 4603264); /* [64, 64] */
   float *d_peephole1_sub_t24_2 = (float *)(A + 1931776); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t24, d_peephole1_sub_t24_2);
+  float *peephole1_add_t23_2 = (float *)(A + 4636032); /* [64, 64] */
   float *d_peephole1_mul_t24_5 = (float *)(A + 1948160); /* [64, 64] */
   float *d_peephole1_mul_t24_6 = (float *)(A + 4898176); /* [64, 64] */
   float *d_peephole1_mul_t24_7 = (float *)(A + 4914560); /* [64, 64] */
   k33_mul_mul_addn(d_peephole1_matmul_weight_hh_t25, peephole1_sigmoid_t24_3, d_peephole1_sub_t24, d_peephole1_mul_t25_5, d_peephole1_mul_t25_6, d_peephole1_mul_t25_7, d_peephole1_mul_t24_2, peephole1_tanh_t24, d_peephole1_mul_t24_3, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t24_2, peephole1_add_t23_2, d_peephole1_mul_t24_4, P + 23872 /* peephole1.peephole */, peephole1_sigmoid_t24, d_peephole1_sub_t24_2, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_t24_5, d_peephole1_mul_t24_6, d_peephole1_mul_concat_stack + 376896, d_peephole1_mul_t24_7, d_peephole1_mul_concat_stack + 376960);
   float *d_peephole1_matmul_weight_hh_t24 = (float *)(A + 1931776); /* [64, 64] */
   k32_matmul(d_peephole1_mul_concat_stack + 376832, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t24);
+  float *peephole1_tanh_t23_2 = (float *)(A + 4767104); /* [64, 64] */
   float *d_peephole1_sub_t23 = (float *)(A + 1964544); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t23_2, d_peephole1_sub_t23);
+  float *peephole1_sigmoid_t23_3 = (float *)(A + 4750720); /* [64, 64] */
   float *d_peephole1_mul_t23 = (float *)(A + 4603264); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t23_3, d_peephole1_mul_t23);
   float *d_peephole1_mul_t23_2 = (float *)(A + 4849024); /* [64, 64] */
   k30_mul_mul_mul(d_peephole1_matmul_weight_hh_t24, peephole1_tanh_t23_2, d_peephole1_mul_t23, P + 23936 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 360640, d_peephole1_mul_t23_2);
+  float *peephole1_sigmoid_t23 = (float *)(A + 4586880); /* [64, 64] */
   float *d_peephole1_mul_t23_3 = (float *)(A + 4603264); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t23, d_peephole1_mul_t23_3);
+  float *peephole1_sigmoid_t23_2 = (float *)(A + 4619648); /* [64, 64] */
   float *d_peephole1_mul_t23_4 = (float *)(A + 4947328); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t23_2, d_peephole1_mul_t23_4);
+  float *peephole1_tanh_t23 = (float *)(A + 4504960); /* [64, 64] */
   float *d_peephole1_sub_t23_2 = (float *)(A + 1980928); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t23, d_peephole1_sub_t23_2);
+  float *peephole1_add_t22_2 = (float *)(A + 4537728); /* [64, 64] */
   float *d_peephole1_mul_t23_5 = (float *)(A + 35328); /* [64, 64] */
   float *d_peephole1_mul_t23_6 = (float *)(A + 51712); /* [64, 64] */
   float *d_peephole1_mul_t23_7 = (float *)(A + 4865408); /* [64, 64] */
   k33_mul_mul_addn(d_peephole1_matmul_weight_hh_t24, peephole1_sigmoid_t23_3, d_peephole1_sub_t23, d_peephole1_mul_t24_5, d_peephole1_mul_t24_6, d_peephole1_mul_t24_7, d_peephole1_mul_t23_2, peephole1_tanh_t23, d_peephole1_mul_t23_3, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t23_2, peephole1_add_t22_2, d_peephole1_mul_t23_4, P + 23872 /* peephole1.peephole */, peephole1_sigmoid_t23, d_peephole1_sub_t23_2, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_t23_5, d_peephole1_mul_t23_6, d_peephole1_mul_concat_stack + 360512, d_peephole1_mul_t23_7, d_peephole1_mul_concat_stack + 360576);
   float *d_peephole1_matmul_weight_hh_t23 = (float *)(A + 4504960); /* [64, 64] */
   k32_matmul(d_peephole1_mul_concat_stack + 360448, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t23);
+  float *peephole1_tanh_t22_2 = (float *)(A + 4668800); /* [64, 64] */
   float *d_peephole1_sub_t22 = (float *)(A + 4750720); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t22_2, d_peephole1_sub_t22);
+  float *peephole1_sigmoid_t22_3 = (float *)(A + 4652416); /* [64, 64] */
   float *d_peephole1_mul_t22 = (float *)(A + 4849024); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t22_3, d_peephole1_mul_t22);
   float *d_peephole1_mul_t22_2 = (float *)(A + 4947328); /* [64, 64] */
   k30_mul_mul_mul(d_peephole1_matmul_weight_hh_t23, peephole1_tanh_t22_2, d_peephole1_mul_t22, P + 23936 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 344256, d_peephole1_mul_t22_2);
+  float *peephole1_sigmoid_t22 = (float *)(A + 4488576); /* [64, 64] */
   float *d_peephole1_mul_t22_3 = (float *)(A + 4849024); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t22, d_peephole1_mul_t22_3);
-}
-
-static void peephole_lstm_train_step_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   float *peephole1_sigmoid_t22_2 = (float *)(A + 4521344); /* [64, 64] */
   float *d_peephole1_mul_t22_4 = (float *)(A + 4586880); /* [64, 64] */
   k29_sub_mul(peephole1_sigmoid_t22_2, d_peephole1_mul_t22_4);
   float *peephole1_tanh_t22 = (float *)(A + 4406656); /* [64, 64] */
   float *d_peephole1_sub_t22_2 = (float *)(A + 4603264); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t22, d_peephole1_sub_t22_2);
-  float *d_peephole1_matmul_weight_hh_t23 = (float *)(A + 4504960); /* [64, 64] */
-  float *peephole1_sigmoid_t22_3 = (float *)(A + 4652416); /* [64, 64] */
-  float *d_peephole1_sub_t22 = (float *)(A + 4750720); /* [64, 64] */
-  float *d_peephole1_mul_t23_5 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t23_6 = (float *)(A + 51712); /* [64, 64] */
-  float *d_peephole1_mul_t23_7 = (float *)(A + 4865408); /* [64, 64] */
-  float *d_peephole1_mul_t22_2 = (float *)(A + 4947328); /* [64, 64] */
-  float *d_peephole1_mul_t22_3 = (float *)(A + 4849024); /* [64, 64] */
   float *peephole1_add_t21_2 = (float *)(A + 4439424); /* [64, 64] */
-  float *peephole1_sigmoid_t22 = (float *)(A + 4488576); /* [64, 64] */
-  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *d_peephole1_mul_t22_5 = (float *)(A + 4619648); /* [64, 64] */
   float *d_peephole1_mul_t22_6 = (float *)(A + 4881792); /* [64, 64] */
   float *d_peephole1_mul_t22_7 = (float *)(A + 4898176); /* [64, 64] */
   k33_mul_mul_addn(d_peephole1_matmul_weight_hh_t23, peephole1_sigmoid_t22_3, d_peephole1_sub_t22, d_peephole1_mul_t23_5, d_peephole1_mul_t23_6, d_peephole1_mul_t23_7, d_peephole1_mul_t22_2, peephole1_tanh_t22, d_peephole1_mul_t22_3, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t22_2, peephole1_add_t21_2, d_peephole1_mul_t22_4, P + 23872 /* peephole1.peephole */, peephole1_sigmoid_t22, d_peephole1_sub_t22_2, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_t22_5, d_peephole1_mul_t22_6, d_peephole1_mul_concat_stack + 344128, d_peephole1_mul_t22_7, d_peephole1_mul_concat_stack + 344192);
+}
+
+static void peephole_lstm_train_step_4(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *d_peephole1_matmul_weight_hh_t22 = (float *)(A + 4406656); /* [64, 64] */
   k32_matmul(d_peephole1_mul_concat_stack + 344064, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t22);
   float *peephole1_tanh_t21_2 = (float *)(A + 4570496); /* [64, 64] */
@@ -4388,6 +4587,9 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   float *peephole1_tanh_t21 = (float *)(A + 4308352); /* [64, 64] */
   float *d_peephole1_sub_t21_2 = (float *)(A + 4914560); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t21, d_peephole1_sub_t21_2);
+  float *d_peephole1_mul_t22_5 = (float *)(A + 4619648); /* [64, 64] */
+  float *d_peephole1_mul_t22_6 = (float *)(A + 4881792); /* [64, 64] */
+  float *d_peephole1_mul_t22_7 = (float *)(A + 4898176); /* [64, 64] */
   float *peephole1_add_t20_2 = (float *)(A + 4341120); /* [64, 64] */
   float *d_peephole1_mul_t21_5 = (float *)(A + 4947328); /* [64, 64] */
   float *d_peephole1_mul_t21_6 = (float *)(A + 35328); /* [64, 64] */
@@ -4556,7 +4758,25 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   float *peephole1_tanh_t14 = (float *)(A + 3620224); /* [64, 64] */
   float *d_peephole1_sub_t14_2 = (float *)(A + 4357504); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t14, d_peephole1_sub_t14_2);
+}
+
+static void peephole_lstm_train_step_5(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_matmul_weight_hh_t15 = (float *)(A + 3718528); /* [64, 64] */
+  float *peephole1_sigmoid_t14_3 = (float *)(A + 3865984); /* [64, 64] */
+  float *d_peephole1_sub_t14 = (float *)(A + 3964288); /* [64, 64] */
+  float *d_peephole1_mul_t15_5 = (float *)(A + 4455808); /* [64, 64] */
+  float *d_peephole1_mul_t15_6 = (float *)(A + 4554112); /* [64, 64] */
+  float *d_peephole1_mul_t15_7 = (float *)(A + 4947328); /* [64, 64] */
+  float *d_peephole1_mul_t14_2 = (float *)(A + 4160896); /* [64, 64] */
+  float *peephole1_tanh_t14 = (float *)(A + 3620224); /* [64, 64] */
+  float *d_peephole1_mul_t14_3 = (float *)(A + 4062592); /* [64, 64] */
+  float *peephole1_sigmoid_t14_2 = (float *)(A + 3734912); /* [64, 64] */
   float *peephole1_add_t13_2 = (float *)(A + 3652992); /* [64, 64] */
+  float *d_peephole1_mul_t14_4 = (float *)(A + 4259200); /* [64, 64] */
+  float *peephole1_sigmoid_t14 = (float *)(A + 3702144); /* [64, 64] */
+  float *d_peephole1_sub_t14_2 = (float *)(A + 4357504); /* [64, 64] */
+  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *d_peephole1_mul_t14_5 = (float *)(A + 4652416); /* [64, 64] */
   float *d_peephole1_mul_t14_6 = (float *)(A + 4750720); /* [64, 64] */
   float *d_peephole1_mul_t14_7 = (float *)(A + 35328); /* [64, 64] */
@@ -4729,6 +4949,11 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   float *d_peephole1_mul_t7_6 = (float *)(A + 3964288); /* [64, 64] */
   float *d_peephole1_mul_t7_7 = (float *)(A + 4160896); /* [64, 64] */
   k33_mul_mul_addn(d_peephole1_matmul_weight_hh_t8, peephole1_sigmoid_t7_3, d_peephole1_sub_t7, d_peephole1_mul_t8_5, d_peephole1_mul_t8_6, d_peephole1_mul_t8_7, d_peephole1_mul_t7_2, peephole1_tanh_t7, d_peephole1_mul_t7_3, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t7_2, peephole1_add_t6_2, d_peephole1_mul_t7_4, P + 23872 /* peephole1.peephole */, peephole1_sigmoid_t7, d_peephole1_sub_t7_2, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_t7_5, d_peephole1_mul_t7_6, d_peephole1_mul_concat_stack + 98368, d_peephole1_mul_t7_7, d_peephole1_mul_concat_stack + 98432);
+}
+
+static void peephole_lstm_train_step_6(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *d_peephole1_matmul_weight_hh_t7 = (float *)(A + 2932096); /* [64, 64] */
   k32_matmul(d_peephole1_mul_concat_stack + 98304, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t7);
   float *peephole1_tanh_t6_2 = (float *)(A + 3095936); /* [64, 64] */
@@ -4748,6 +4973,9 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   float *peephole1_tanh_t6 = (float *)(A + 2833792); /* [64, 64] */
   float *d_peephole1_sub_t6_2 = (float *)(A + 3571072); /* [64, 64] */
   k28_mul_sub(peephole1_tanh_t6, d_peephole1_sub_t6_2);
+  float *d_peephole1_mul_t7_5 = (float *)(A + 3767680); /* [64, 64] */
+  float *d_peephole1_mul_t7_6 = (float *)(A + 3964288); /* [64, 64] */
+  float *d_peephole1_mul_t7_7 = (float *)(A + 4160896); /* [64, 64] */
   float *peephole1_add_t5_2 = (float *)(A + 2866560); /* [64, 64] */
   float *d_peephole1_mul_t6_5 = (float *)(A + 3669376); /* [64, 64] */
   float *d_peephole1_mul_t6_6 = (float *)(A + 3865984); /* [64, 64] */
@@ -4918,13 +5146,20 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   float *d_peephole1_matmul_2 = (float *)(A + 2801024); /* [256, 64] */
   char *d_peephole1_matmul_scratch_2 = A + 2731392; /* 32768 bytes */
   k40_matmul(d_peephole1_mul_concat_stack, peephole1_mul_stack, d_peephole1_matmul_2, d_peephole1_matmul_scratch_2);
+}
+
+static void peephole_lstm_train_step_7(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_matmul_2 = (float *)(A + 2801024); /* [256, 64] */
   float *opt_peephole1_weight_hh_mul = (float *)(A + 2899328); /* [256, 64] */
   k63_mul(d_peephole1_matmul_2, opt_peephole1_weight_hh_mul);
   float *opt_peephole1_weight_hh_mul_2 = (float *)(A + 2997632); /* [256, 64] */
   k64_mul_mul(d_peephole1_matmul_2, opt_peephole1_weight_hh_mul_2);
+  float *opt_sqrt = (float *)(A + 5034752); /* [] */
   float *new_opt_peephole1_weight_hh_exp_avg_sq = (float *)(A + 2801024); /* [256, 64] */
   float *opt_peephole1_weight_hh_add = (float *)(A + 3095936); /* [256, 64] */
   k65_mul_add_sqrt(P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_peephole1_weight_hh_mul_2, opt_sqrt, new_opt_peephole1_weight_hh_exp_avg_sq, opt_peephole1_weight_hh_add);
+  float *d_peephole1_mul_concat_stack_2 = (float *)(A + 5127552); /* [64, 28, 256] */
   float *d_peephole1_sum_to = (float *)(A + 5034880); /* [256] */
   k41_sum_to(d_peephole1_mul_concat_stack_2, d_peephole1_sum_to);
   float *opt_peephole1_bias_mul = (float *)(A + 5035904); /* [256] */
@@ -4934,6 +5169,7 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   float *new_opt_peephole1_bias_exp_avg_sq = (float *)(A + 5034880); /* [256] */
   float *opt_peephole1_bias_add = (float *)(A + 65024); /* [256] */
   k68_mul_add_sqrt(P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_peephole1_bias_mul_2, opt_sqrt, new_opt_peephole1_bias_exp_avg_sq, opt_peephole1_bias_add);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *peephole1_add_t26_2 = (float *)(A + 4930944); /* [64, 64] */
   float *d_peephole1_mul_t27_8 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 425984, peephole1_add_t26_2, d_peephole1_mul_t27_8);
@@ -4947,14 +5183,8 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   float *peephole1_add_t24_2 = (float *)(A + 4734336); /* [64, 64] */
   float *d_peephole1_mul_t25_8 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 393216, peephole1_add_t24_2, d_peephole1_mul_t25_8);
-}
-
-static void peephole_lstm_train_step_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_mul_t25_8 = (float *)(A + 2560); /* [64, 64] */
   float *d_peephole1_sum_to_t25 = (float *)(A + 64512); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t25_8, d_peephole1_sum_to_t25);
-  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *peephole1_add_t23_2 = (float *)(A + 4636032); /* [64, 64] */
   float *d_peephole1_mul_t24_8 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 376832, peephole1_add_t23_2, d_peephole1_mul_t24_8);
@@ -5075,17 +5305,14 @@ static void peephole_lstm_train_step_3(const float *restrict P, const peephole_l
   k42_mul(d_peephole1_mul_concat_stack, peephole1_mul_t0, d_peephole1_mul_t1_8);
   float *d_peephole1_sum_to_t1 = (float *)(A + 2689920); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t1_8, d_peephole1_sum_to_t1);
-  float *peephole1_add_t26_2 = (float *)(A + 4930944); /* [64, 64] */
   float *d_peephole1_mul_t27_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 426048, peephole1_add_t26_2, d_peephole1_mul_t27_9);
   float *d_peephole1_sum_to_t27_2 = (float *)(A + 2690176); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t27_9, d_peephole1_sum_to_t27_2);
-  float *peephole1_add_t25_2 = (float *)(A + 4832640); /* [64, 64] */
   float *d_peephole1_mul_t26_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 409664, peephole1_add_t25_2, d_peephole1_mul_t26_9);
   float *d_peephole1_sum_to_t26_2 = (float *)(A + 2690432); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t26_9, d_peephole1_sum_to_t26_2);
-  float *peephole1_add_t24_2 = (float *)(A + 4734336); /* [64, 64] */
   float *d_peephole1_mul_t25_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 393280, peephole1_add_t24_2, d_peephole1_mul_t25_9);
   float *d_peephole1_sum_to_t25_2 = (float *)(A + 2690688); /* [1, 64] */
@@ -5146,42 +5373,57 @@ static void peephole_lstm_train_step_3(const float *restrict P, const peephole_l
   k42_mul(d_peephole1_mul_concat_stack + 163904, peephole1_add_t10_2, d_peephole1_mul_t11_9);
   float *d_peephole1_sum_to_t11_2 = (float *)(A + 2694272); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t11_9, d_peephole1_sum_to_t11_2);
+}
+
+static void peephole_lstm_train_step_8(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
+  float *peephole1_add_t9_2 = (float *)(A + 3259776); /* [64, 64] */
   float *d_peephole1_mul_t10_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 147520, peephole1_add_t9_2, d_peephole1_mul_t10_9);
   float *d_peephole1_sum_to_t10_2 = (float *)(A + 2694528); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t10_9, d_peephole1_sum_to_t10_2);
+  float *peephole1_add_t8_2 = (float *)(A + 3161472); /* [64, 64] */
   float *d_peephole1_mul_t9_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 131136, peephole1_add_t8_2, d_peephole1_mul_t9_9);
   float *d_peephole1_sum_to_t9_2 = (float *)(A + 2694784); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t9_9, d_peephole1_sum_to_t9_2);
+  float *peephole1_add_t7_2 = (float *)(A + 3063168); /* [64, 64] */
   float *d_peephole1_mul_t8_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 114752, peephole1_add_t7_2, d_peephole1_mul_t8_9);
   float *d_peephole1_sum_to_t8_2 = (float *)(A + 2695040); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t8_9, d_peephole1_sum_to_t8_2);
+  float *peephole1_add_t6_2 = (float *)(A + 2964864); /* [64, 64] */
   float *d_peephole1_mul_t7_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 98368, peephole1_add_t6_2, d_peephole1_mul_t7_9);
   float *d_peephole1_sum_to_t7_2 = (float *)(A + 2695296); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t7_9, d_peephole1_sum_to_t7_2);
+  float *peephole1_add_t5_2 = (float *)(A + 2866560); /* [64, 64] */
   float *d_peephole1_mul_t6_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 81984, peephole1_add_t5_2, d_peephole1_mul_t6_9);
   float *d_peephole1_sum_to_t6_2 = (float *)(A + 2695552); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t6_9, d_peephole1_sum_to_t6_2);
+  float *peephole1_add_t4_2 = (float *)(A + 2768256); /* [64, 64] */
   float *d_peephole1_mul_t5_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 65600, peephole1_add_t4_2, d_peephole1_mul_t5_9);
   float *d_peephole1_sum_to_t5_2 = (float *)(A + 2695808); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t5_9, d_peephole1_sum_to_t5_2);
+  float *peephole1_add_t3_2 = (float *)(A + 2669952); /* [64, 64] */
   float *d_peephole1_mul_t4_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 49216, peephole1_add_t3_2, d_peephole1_mul_t4_9);
   float *d_peephole1_sum_to_t4_2 = (float *)(A + 2696064); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t4_9, d_peephole1_sum_to_t4_2);
+  float *peephole1_add_t2_2 = (float *)(A + 2555264); /* [64, 64] */
   float *d_peephole1_mul_t3_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 32832, peephole1_add_t2_2, d_peephole1_mul_t3_9);
   float *d_peephole1_sum_to_t3_2 = (float *)(A + 2696320); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t3_9, d_peephole1_sum_to_t3_2);
+  float *peephole1_add_t1_2 = (float *)(A + 2571648); /* [64, 64] */
   float *d_peephole1_mul_t2_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 16448, peephole1_add_t1_2, d_peephole1_mul_t2_9);
   float *d_peephole1_sum_to_t2_2 = (float *)(A + 2696576); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t2_9, d_peephole1_sum_to_t2_2);
+  float *peephole1_mul_t0 = (float *)(A + 2014592); /* [64, 64] */
   float *d_peephole1_mul_t1_9 = (float *)(A + 2560); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 64, peephole1_mul_t0, d_peephole1_mul_t1_9);
   float *d_peephole1_sum_to_t1_2 = (float *)(A + 2696832); /* [1, 64] */
@@ -5191,70 +5433,87 @@ static void peephole_lstm_train_step_3(const float *restrict P, const peephole_l
   k42_mul(d_peephole1_mul_concat_stack + 426176, peephole1_add_t27_2, d_peephole1_mul_t27_10);
   float *d_peephole1_sum_to_t27_3 = (float *)(A + 2697088); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t27_10, d_peephole1_sum_to_t27_3);
+  float *peephole1_add_t26_2 = (float *)(A + 4930944); /* [64, 64] */
   float *d_peephole1_mul_t26_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 409792, peephole1_add_t26_2, d_peephole1_mul_t26_10);
   float *d_peephole1_sum_to_t26_3 = (float *)(A + 2697344); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t26_10, d_peephole1_sum_to_t26_3);
+  float *peephole1_add_t25_2 = (float *)(A + 4832640); /* [64, 64] */
   float *d_peephole1_mul_t25_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 393408, peephole1_add_t25_2, d_peephole1_mul_t25_10);
   float *d_peephole1_sum_to_t25_3 = (float *)(A + 2697600); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t25_10, d_peephole1_sum_to_t25_3);
+  float *peephole1_add_t24_2 = (float *)(A + 4734336); /* [64, 64] */
   float *d_peephole1_mul_t24_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 377024, peephole1_add_t24_2, d_peephole1_mul_t24_10);
   float *d_peephole1_sum_to_t24_3 = (float *)(A + 2697856); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t24_10, d_peephole1_sum_to_t24_3);
+  float *peephole1_add_t23_2 = (float *)(A + 4636032); /* [64, 64] */
   float *d_peephole1_mul_t23_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 360640, peephole1_add_t23_2, d_peephole1_mul_t23_10);
   float *d_peephole1_sum_to_t23_3 = (float *)(A + 2698112); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t23_10, d_peephole1_sum_to_t23_3);
+  float *peephole1_add_t22_2 = (float *)(A + 4537728); /* [64, 64] */
   float *d_peephole1_mul_t22_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 344256, peephole1_add_t22_2, d_peephole1_mul_t22_10);
   float *d_peephole1_sum_to_t22_3 = (float *)(A + 2698368); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t22_10, d_peephole1_sum_to_t22_3);
+  float *peephole1_add_t21_2 = (float *)(A + 4439424); /* [64, 64] */
   float *d_peephole1_mul_t21_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 327872, peephole1_add_t21_2, d_peephole1_mul_t21_10);
   float *d_peephole1_sum_to_t21_3 = (float *)(A + 2698624); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t21_10, d_peephole1_sum_to_t21_3);
+  float *peephole1_add_t20_2 = (float *)(A + 4341120); /* [64, 64] */
   float *d_peephole1_mul_t20_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 311488, peephole1_add_t20_2, d_peephole1_mul_t20_10);
   float *d_peephole1_sum_to_t20_3 = (float *)(A + 2698880); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t20_10, d_peephole1_sum_to_t20_3);
+  float *peephole1_add_t19_2 = (float *)(A + 4242816); /* [64, 64] */
   float *d_peephole1_mul_t19_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 295104, peephole1_add_t19_2, d_peephole1_mul_t19_10);
   float *d_peephole1_sum_to_t19_3 = (float *)(A + 2699136); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t19_10, d_peephole1_sum_to_t19_3);
+  float *peephole1_add_t18_2 = (float *)(A + 4144512); /* [64, 64] */
   float *d_peephole1_mul_t18_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 278720, peephole1_add_t18_2, d_peephole1_mul_t18_10);
   float *d_peephole1_sum_to_t18_3 = (float *)(A + 2699392); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t18_10, d_peephole1_sum_to_t18_3);
+  float *peephole1_add_t17_2 = (float *)(A + 4046208); /* [64, 64] */
   float *d_peephole1_mul_t17_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 262336, peephole1_add_t17_2, d_peephole1_mul_t17_10);
   float *d_peephole1_sum_to_t17_3 = (float *)(A + 2699648); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t17_10, d_peephole1_sum_to_t17_3);
+  float *peephole1_add_t16_2 = (float *)(A + 3947904); /* [64, 64] */
   float *d_peephole1_mul_t16_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 245952, peephole1_add_t16_2, d_peephole1_mul_t16_10);
   float *d_peephole1_sum_to_t16_3 = (float *)(A + 2699904); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t16_10, d_peephole1_sum_to_t16_3);
+  float *peephole1_add_t15_2 = (float *)(A + 3849600); /* [64, 64] */
   float *d_peephole1_mul_t15_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 229568, peephole1_add_t15_2, d_peephole1_mul_t15_10);
   float *d_peephole1_sum_to_t15_3 = (float *)(A + 2700160); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t15_10, d_peephole1_sum_to_t15_3);
+  float *peephole1_add_t14_2 = (float *)(A + 3751296); /* [64, 64] */
   float *d_peephole1_mul_t14_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 213184, peephole1_add_t14_2, d_peephole1_mul_t14_10);
   float *d_peephole1_sum_to_t14_3 = (float *)(A + 2700416); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t14_10, d_peephole1_sum_to_t14_3);
+  float *peephole1_add_t13_2 = (float *)(A + 3652992); /* [64, 64] */
   float *d_peephole1_mul_t13_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 196800, peephole1_add_t13_2, d_peephole1_mul_t13_10);
   float *d_peephole1_sum_to_t13_3 = (float *)(A + 2700672); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t13_10, d_peephole1_sum_to_t13_3);
+  float *peephole1_add_t12_2 = (float *)(A + 3554688); /* [64, 64] */
   float *d_peephole1_mul_t12_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 180416, peephole1_add_t12_2, d_peephole1_mul_t12_10);
   float *d_peephole1_sum_to_t12_3 = (float *)(A + 2700928); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t12_10, d_peephole1_sum_to_t12_3);
+  float *peephole1_add_t11_2 = (float *)(A + 3456384); /* [64, 64] */
   float *d_peephole1_mul_t11_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 164032, peephole1_add_t11_2, d_peephole1_mul_t11_10);
   float *d_peephole1_sum_to_t11_3 = (float *)(A + 2701184); /* [1, 64] */
   k43_sum_to(d_peephole1_mul_t11_10, d_peephole1_sum_to_t11_3);
+  float *peephole1_add_t10_2 = (float *)(A + 3358080); /* [64, 64] */
   float *d_peephole1_mul_t10_10 = (float *)(A + 2784640); /* [64, 64] */
   k42_mul(d_peephole1_mul_concat_stack + 147648, peephole1_add_t10_2, d_peephole1_mul_t10_10);
   float *d_peephole1_sum_to_t10_3 = (float *)(A + 2701440); /* [1, 64] */
@@ -5302,9 +5561,94 @@ static void peephole_lstm_train_step_3(const float *restrict P, const peephole_l
   k43_sum_to(d_peephole1_mul_t0_7, d_peephole1_sum_to_t0);
   float *d_peephole1_sum_to_t27 = (float *)(A + 64000); /* [1, 64] */
   float *d_peephole1_sum_to_t26 = (float *)(A + 64256); /* [1, 64] */
+  float *d_peephole1_sum_to_t25 = (float *)(A + 64512); /* [1, 64] */
+  float *d_peephole1_sum_to_t24 = (float *)(A + 64768); /* [1, 64] */
+  float *d_peephole1_sum_to_t23 = (float *)(A + 66048); /* [1, 64] */
+  float *d_peephole1_sum_to_t22 = (float *)(A + 66304); /* [1, 64] */
+  float *d_peephole1_sum_to_t21 = (float *)(A + 66560); /* [1, 64] */
+  float *d_peephole1_sum_to_t20 = (float *)(A + 66816); /* [1, 64] */
+  float *d_peephole1_sum_to_t19 = (float *)(A + 67072); /* [1, 64] */
+  float *d_peephole1_sum_to_t18 = (float *)(A + 67328); /* [1, 64] */
+  float *d_peephole1_sum_to_t17 = (float *)(A + 67584); /* [1, 64] */
+  float *d_peephole1_sum_to_t16 = (float *)(A + 67840); /* [1, 64] */
+  float *d_peephole1_sum_to_t15 = (float *)(A + 2686336); /* [1, 64] */
+  float *d_peephole1_sum_to_t14 = (float *)(A + 2686592); /* [1, 64] */
+  float *d_peephole1_sum_to_t13 = (float *)(A + 2686848); /* [1, 64] */
+  float *d_peephole1_sum_to_t12 = (float *)(A + 2687104); /* [1, 64] */
+  float *d_peephole1_sum_to_t11 = (float *)(A + 2687360); /* [1, 64] */
+  float *d_peephole1_sum_to_t10 = (float *)(A + 2687616); /* [1, 64] */
+  float *d_peephole1_sum_to_t9 = (float *)(A + 2687872); /* [1, 64] */
+  float *d_peephole1_sum_to_t8 = (float *)(A + 2688128); /* [1, 64] */
+  float *d_peephole1_sum_to_t7 = (float *)(A + 2688384); /* [1, 64] */
+  float *d_peephole1_sum_to_t6 = (float *)(A + 2688640); /* [1, 64] */
+  float *d_peephole1_sum_to_t5 = (float *)(A + 2688896); /* [1, 64] */
+  float *d_peephole1_sum_to_t4 = (float *)(A + 2689152); /* [1, 64] */
+  float *d_peephole1_sum_to_t3 = (float *)(A + 2689408); /* [1, 64] */
+  float *d_peephole1_sum_to_t2 = (float *)(A + 2689664); /* [1, 64] */
+  float *d_peephole1_sum_to_t1 = (float *)(A + 2689920); /* [1, 64] */
   float *d_peephole1_addn_concat = (float *)(A + 2868096); /* [3, 64] */
   k45_addn(d_peephole1_sum_to_t27, d_peephole1_sum_to_t26, d_peephole1_sum_to_t25, d_peephole1_sum_to_t24, d_peephole1_sum_to_t23, d_peephole1_sum_to_t22, d_peephole1_sum_to_t21, d_peephole1_sum_to_t20, d_peephole1_sum_to_t19, d_peephole1_sum_to_t18, d_peephole1_sum_to_t17, d_peephole1_sum_to_t16, d_peephole1_sum_to_t15, d_peephole1_sum_to_t14, d_peephole1_sum_to_t13, d_peephole1_sum_to_t12, d_peephole1_sum_to_t11, d_peephole1_sum_to_t10, d_peephole1_sum_to_t9, d_peephole1_sum_to_t8, d_peephole1_sum_to_t7, d_peephole1_sum_to_t6, d_peephole1_sum_to_t5, d_peephole1_sum_to_t4, d_peephole1_sum_to_t3, d_peephole1_sum_to_t2, d_peephole1_sum_to_t1, d_peephole1_addn_concat);
+}
+
+static void peephole_lstm_train_step_9(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_sum_to_t27_2 = (float *)(A + 2690176); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_2 = (float *)(A + 2690432); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_2 = (float *)(A + 2690688); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_2 = (float *)(A + 2690944); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_2 = (float *)(A + 2691200); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_2 = (float *)(A + 2691456); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_2 = (float *)(A + 2691712); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_2 = (float *)(A + 2691968); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_2 = (float *)(A + 2692224); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_2 = (float *)(A + 2692480); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_2 = (float *)(A + 2692736); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_2 = (float *)(A + 2692992); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_2 = (float *)(A + 2693248); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_2 = (float *)(A + 2693504); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_2 = (float *)(A + 2693760); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_2 = (float *)(A + 2694016); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_2 = (float *)(A + 2694272); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_2 = (float *)(A + 2694528); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_2 = (float *)(A + 2694784); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_2 = (float *)(A + 2695040); /* [1, 64] */
+  float *d_peephole1_sum_to_t7_2 = (float *)(A + 2695296); /* [1, 64] */
+  float *d_peephole1_sum_to_t6_2 = (float *)(A + 2695552); /* [1, 64] */
+  float *d_peephole1_sum_to_t5_2 = (float *)(A + 2695808); /* [1, 64] */
+  float *d_peephole1_sum_to_t4_2 = (float *)(A + 2696064); /* [1, 64] */
+  float *d_peephole1_sum_to_t3_2 = (float *)(A + 2696320); /* [1, 64] */
+  float *d_peephole1_sum_to_t2_2 = (float *)(A + 2696576); /* [1, 64] */
+  float *d_peephole1_sum_to_t1_2 = (float *)(A + 2696832); /* [1, 64] */
+  float *d_peephole1_addn_concat = (float *)(A + 2868096); /* [3, 64] */
   k45_addn(d_peephole1_sum_to_t27_2, d_peephole1_sum_to_t26_2, d_peephole1_sum_to_t25_2, d_peephole1_sum_to_t24_2, d_peephole1_sum_to_t23_2, d_peephole1_sum_to_t22_2, d_peephole1_sum_to_t21_2, d_peephole1_sum_to_t20_2, d_peephole1_sum_to_t19_2, d_peephole1_sum_to_t18_2, d_peephole1_sum_to_t17_2, d_peephole1_sum_to_t16_2, d_peephole1_sum_to_t15_2, d_peephole1_sum_to_t14_2, d_peephole1_sum_to_t13_2, d_peephole1_sum_to_t12_2, d_peephole1_sum_to_t11_2, d_peephole1_sum_to_t10_2, d_peephole1_sum_to_t9_2, d_peephole1_sum_to_t8_2, d_peephole1_sum_to_t7_2, d_peephole1_sum_to_t6_2, d_peephole1_sum_to_t5_2, d_peephole1_sum_to_t4_2, d_peephole1_sum_to_t3_2, d_peephole1_sum_to_t2_2, d_peephole1_sum_to_t1_2, d_peephole1_addn_concat + 64);
+  float *d_peephole1_sum_to_t27_3 = (float *)(A + 2697088); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_3 = (float *)(A + 2697344); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_3 = (float *)(A + 2697600); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_3 = (float *)(A + 2697856); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_3 = (float *)(A + 2698112); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_3 = (float *)(A + 2698368); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_3 = (float *)(A + 2698624); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_3 = (float *)(A + 2698880); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_3 = (float *)(A + 2699136); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_3 = (float *)(A + 2699392); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_3 = (float *)(A + 2699648); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_3 = (float *)(A + 2699904); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_3 = (float *)(A + 2700160); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_3 = (float *)(A + 2700416); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_3 = (float *)(A + 2700672); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_3 = (float *)(A + 2700928); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_3 = (float *)(A + 2701184); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_3 = (float *)(A + 2701440); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_3 = (float *)(A + 2701696); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_3 = (float *)(A + 2701952); /* [1, 64] */
+  float *d_peephole1_sum_to_t7_3 = (float *)(A + 2702208); /* [1, 64] */
+  float *d_peephole1_sum_to_t6_3 = (float *)(A + 2702464); /* [1, 64] */
+  float *d_peephole1_sum_to_t5_3 = (float *)(A + 2866560); /* [1, 64] */
+  float *d_peephole1_sum_to_t4_3 = (float *)(A + 2866816); /* [1, 64] */
+  float *d_peephole1_sum_to_t3_3 = (float *)(A + 2867072); /* [1, 64] */
+  float *d_peephole1_sum_to_t2_3 = (float *)(A + 2867328); /* [1, 64] */
+  float *d_peephole1_sum_to_t1_3 = (float *)(A + 2867584); /* [1, 64] */
+  float *d_peephole1_sum_to_t0 = (float *)(A + 2867840); /* [1, 64] */
   k46_addn(d_peephole1_sum_to_t27_3, d_peephole1_sum_to_t26_3, d_peephole1_sum_to_t25_3, d_peephole1_sum_to_t24_3, d_peephole1_sum_to_t23_3, d_peephole1_sum_to_t22_3, d_peephole1_sum_to_t21_3, d_peephole1_sum_to_t20_3, d_peephole1_sum_to_t19_3, d_peephole1_sum_to_t18_3, d_peephole1_sum_to_t17_3, d_peephole1_sum_to_t16_3, d_peephole1_sum_to_t15_3, d_peephole1_sum_to_t14_3, d_peephole1_sum_to_t13_3, d_peephole1_sum_to_t12_3, d_peephole1_sum_to_t11_3, d_peephole1_sum_to_t10_3, d_peephole1_sum_to_t9_3, d_peephole1_sum_to_t8_3, d_peephole1_sum_to_t7_3, d_peephole1_sum_to_t6_3, d_peephole1_sum_to_t5_3, d_peephole1_sum_to_t4_3, d_peephole1_sum_to_t3_3, d_peephole1_sum_to_t2_3, d_peephole1_sum_to_t1_3, d_peephole1_sum_to_t0, d_peephole1_addn_concat + 128);
   float *opt_peephole1_peephole_mul = (float *)(A + 64000); /* [3, 64] */
   k69_mul(d_peephole1_addn_concat, opt_peephole1_peephole_mul);
@@ -5377,6 +5721,12 @@ float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, pee
   peephole_lstm_train_step_1(P, in, A, seed);
   peephole_lstm_train_step_2(P, in, A, seed);
   peephole_lstm_train_step_3(P, in, A, seed);
+  peephole_lstm_train_step_4(P, in, A, seed);
+  peephole_lstm_train_step_5(P, in, A, seed);
+  peephole_lstm_train_step_6(P, in, A, seed);
+  peephole_lstm_train_step_7(P, in, A, seed);
+  peephole_lstm_train_step_8(P, in, A, seed);
+  peephole_lstm_train_step_9(P, in, A, seed);
   float *loss_value = (float *)(A + 64896); /* [] */
   float *metric_accuracy = (float *)(A + 5034752); /* [] */
   float *new_opt_step = (float *)(A + 5034688); /* [] */
