@@ -21,6 +21,7 @@
 typedef struct {
   char **keys;  /* signature and body */
   char **names;
+  long *stack;  /* bytes of local arrays each declares (kernels.c) */
   int n, cap;
   Buf defs;     /* their definitions, in order of first use */
 } Kernels;
@@ -37,6 +38,7 @@ typedef struct {
   const Graph *reference;  /* predict's, emitted or not: the model's name, sizes, inputs */
   unsigned entries;        /* EmitModel.entries */
   long arena[FN_COUNT];
+  long stack[FN_COUNT]; /* Fn.stack of each entry point emitted */
   long init_arena; /* bytes NAME_init needs */
   ParamLayout *layout;
   bool *step_transposed; /* by layout index: held transposed in step_params (NULL: no stream) */
@@ -66,6 +68,7 @@ typedef struct {
   Names names;
   int fn;    /* the function being printed: 1, 2, ... its parts; -1 the entry point */
   int declared; /* names it has declared so far */
+  long stack; /* the most bytes of local arrays a kernel it calls declares */
   Buf calls;
   Buf decls; /* "  float *lstm1_tanh_t3 = (float *)(A + 512); ..." */
 } Fn;

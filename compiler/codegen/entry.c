@@ -187,6 +187,7 @@ void emit_function(Model *md, FnKind kind) {
     buf_printf(&md->source, "  %s_%s_%d(P, in, A, seed);\n", md->name, fn_names[kind].name, i);
   if (!parts) buf_printf(&md->source, "  (void)in, (void)seed; /* nothing to compute (no outputs) */\n");
   emit_results(md, &f);
+  md->stack[kind] = f.stack;
   buf_printf(&md->source, kind == FN_GRAD || kind == FN_STEP ? "  return loss;\n}\n\n" : "}\n\n");
   buf_free(&decl);
   names_free(&f.names);

@@ -21,32 +21,65 @@ enum { PTR_CHARS = 320 /* a kernel argument, with a parameter name */ };
 
 /* ---- kernels, shared by their text ---- */
 
-static const char *kernel_intern(Kernels *k, const char *params, const char *body, const char *hint,
-                                 const char *comment) {
+/* The bytes of the local arrays a kernel body declares, all of them: the
+ * emitters declare an array on a line of its own, "TYPE name[N]..."
+ * (emit_ops.c's accumulators; any larger buffer is arena scratch).  Arrays
+ * of blocks that have ended may share stack slots, but no compiler must
+ * share them, so they are not subtracted.  The stack NAME.h states
+ * (header.c); tests/generated/stack.py holds it against gcc -fstack-usage. */
+static long local_array_bytes(const char *body) {
+  static const struct {
+    const char *type;
+    long size;
+  } types[] = {{"float ", 4}, {"double ", 8}, {"int32_t ", 4}, {"uint64_t ", 8}, {"long ", 8}, {"char ", 1}};
+  long sum = 0;
+  for (const char *p = body; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+    p += strspn(p, " ");
+    if (!strncmp(p, "const ", 6)) p += 6;
+    for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
+      size_t n = strlen(types[t].type);
+      if (strncmp(p, types[t].type, n)) continue;
+      const char *q = p + n + strspn(p + n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+      long bytes = q > p + n && *q == '[' ? types[t].size : 0; /* "float acc0[" */
+      for (char *end; bytes && *q == '['; q = end + 1) {
+        long dim = strtol(q + 1, &end, 10);
+        bytes = end > q + 1 && *end == ']' ? bytes * dim : 0;
+      }
+      sum += bytes;
+      break;
+    }
+  }
+  return sum;
+}
+
+static int kernel_intern(Kernels *k, const char *params, const char *body, const char *hint, const char *comment) {
   Buf key = {0};
   buf_printf(&key, "(%s) {\n%s}", params, body);
   for (int i = 0; i < k->n; i++)
     if (!strcmp(k->keys[i], key.s)) {
       buf_free(&key);
-      return k->names[i];
+      return i;
     }
   if (k->n == k->cap) {
     k->cap = k->cap ? 2 * k->cap : 64;
     k->keys = mem_realloc(k->keys, (size_t)k->cap, sizeof *k->keys, "the kernels of the generated C");
     k->names = mem_realloc(k->names, (size_t)k->cap, sizeof *k->names, "the kernels of the generated C");
+    k->stack = mem_realloc(k->stack, (size_t)k->cap, sizeof *k->stack, "the kernels of the generated C");
   }
   Buf name = {0};
   buf_printf(&name, "k%d_%s", k->n, hint);
   k->keys[k->n] = key.s;
-  k->names[k->n++] = name.s;
+  k->names[k->n] = name.s;
+  k->stack[k->n] = local_array_bytes(body);
   buf_printf(&k->defs, "/* %s */\nstatic void %s%s\n\n", comment, name.s, key.s);
-  return name.s;
+  return k->n++;
 }
 
 void kernels_free(Kernels *k) {
   for (int i = 0; i < k->n; i++) free(k->keys[i]), free(k->names[i]);
   free(k->keys);
   free(k->names);
+  free(k->stack);
   buf_free(&k->defs);
 }
 
@@ -135,8 +168,13 @@ static void describe(Buf *b, const Node *n) {
   }
 }
 
-static void add_call(Fn *f, const char *name, const Buf *args) {
-  buf_printf(&f->calls, "  %s(%s);\n", name, buf_str(args));
+/* A call in f->calls of the kernel with these parameters and body (defined
+ * the first time), with arguments args. */
+static void call_kernel(Fn *f, const char *params, const char *body, const char *hint, const char *comment,
+                        const Buf *args) {
+  int k = kernel_intern(f->kernels, params, body, hint, comment);
+  if (f->kernels->stack[k] > f->stack) f->stack = f->kernels->stack[k];
+  buf_printf(&f->calls, "  %s(%s);\n", f->kernels->names[k], buf_str(args));
 }
 
 long emit_item_scratch(const Fn *f, const Item *it) {
@@ -179,7 +217,7 @@ static void kernel_item(Fn *f, const Item *it) {
     buf_printf(&args, ", %s", scratch_name(f, it));
   }
   describe(&comment, n);
-  add_call(f, kernel_intern(f->kernels, params.s, body.s, ir_ops[n->op].name, comment.s), &args);
+  call_kernel(f, params.s, body.s, ir_ops[n->op].name, comment.s, &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
   free(names);
   free(arg);
@@ -340,7 +378,7 @@ static void loop_item(Fn *f, const Item *it) {
   }
   buf_printf(&comment, " over ");
   describe(&comment, it->members[it->nmembers - 1]);
-  add_call(f, kernel_intern(f->kernels, params.s ? params.s : "void", body.s, hint.s, comment.s), &args);
+  call_kernel(f, params.s ? params.s : "void", body.s, hint.s, comment.s, &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment), buf_free(&hint);
   free(ops);
 }
@@ -377,6 +415,6 @@ void emit_copy_out(Fn *f, const Node *x, const char *dest) {
   Buf comment = {0};
   buf_printf(&comment, "copy out ");
   describe(&comment, x);
-  add_call(f, kernel_intern(f->kernels, params.s, body.s, "copy", comment.s), &args);
+  call_kernel(f, params.s, body.s, "copy", comment.s, &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
 }

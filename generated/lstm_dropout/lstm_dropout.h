@@ -35,6 +35,20 @@ extern "C" {
 #define LSTM_DROPOUT_STREAM_ARENA_BYTES 2496
 #define LSTM_DROPOUT_INIT_ARENA_BYTES 80000
 
+/* Stack: buffers live in the arena; on the stack are the kernels' local
+ * arrays (the accumulators of matrix products).  The most that one kernel
+ * an entry point calls declares, all its arrays together:
+ *   lstm_dropout_predict: 768 bytes
+ *   lstm_dropout_grad: 1344 bytes
+ *   lstm_dropout_train_step: 1344 bytes
+ *   lstm_dropout_apply: 0 bytes
+ *   lstm_dropout_step: 608 bytes
+ *   lstm_dropout_init, lstm_dropout_store, lstm_dropout_load, lstm_dropout_step_prepare, lstm_dropout_reset: 0 bytes
+ * The compiler adds the frames of the calls on the way (the entry point, a
+ * part, the kernel, libm): return addresses, saved registers, spills, and
+ * the arrays of kernels it inlined into a part; without optimization, also
+ * the pointers a part names (about 128 at most). */
+
 typedef struct {
   const char *name;
   int rank;
