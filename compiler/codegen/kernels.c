@@ -2,8 +2,10 @@
  * kernels.c - the calls an entry point makes, and the kernels they call.
  *
  * Every item of a plan (plan.h) becomes one call of a static kernel function
- * whose shapes and strides are constants: a node's kernel prints its body
- * through the op's emitter (emit_ops.c); a fused loop is one loop nest over
+ * whose shapes and strides are constants, passed the arena buffers it reads
+ * and writes by name (names.c; a part declares each name where it first
+ * uses it).  A node's kernel prints its body through the op's emitter
+ * (emit_ops.c); a fused loop is one loop nest over
  * the members' common shape, each member a local of one element, the stored
  * ones written out.  Kernels are keyed by their full text, so the T copies of
  * a step's loop or product share one function: the code of a step appears
