@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *emit_ctype(DType dt) { return dt == DT_F64 ? "double" : dt == DT_F32 ? "float" : "int32_t"; }
@@ -41,6 +42,13 @@ const char *emit_math(const Emit *e, const char *name, char buf[static 16]) {
 const char *emit_scratch(Emit *e, long bytes) {
   if (bytes > e->scratch) e->scratch = bytes;
   return "scratch";
+}
+
+void emit_local_array(Emit *e, const char *name, const char *len) {
+  char zero[40];
+  long n = strtol(len, NULL, 10), size = (long)ir_dtype_size(e->real);
+  e->locals += strcmp(len, "RNNC_LANES") ? n * size : 64;
+  emit_line(e, "%s %s[%s] = {%s};", emit_ctype(e->real), name, len, emit_literal(e, 0, zero));
 }
 
 void emit_line(Emit *e, const char *fmt, ...) {

@@ -29,12 +29,21 @@ typedef struct Emit {
   Buf *out;    /* where the emitter prints */
   int indent;  /* of kernel bodies, in spaces */
   long scratch; /* bytes of arena scratch the emitted code uses (emit_scratch) */
+  long locals;  /* bytes of local arrays the emitted code declares (emit_local_array) */
 } Emit;
 
 /* The name of the kernel's scratch memory in the arena, at least `bytes`
  * long and 64-byte aligned: buffers a kernel would otherwise put on the
  * stack (embedded stacks are a few KB). */
 const char *emit_scratch(Emit *e, long bytes);
+
+/* Declares `T name[len] = {0};` on a line of the kernel body and counts its
+ * bytes in e->locals: the stack NAME.h states (header.c), held against gcc
+ * -fstack-usage by tests/generated/stack.py.  len may be "RNNC_LANES" (the
+ * target's vector width, preamble.c), counted as the widest target's: 64
+ * bytes.  Arrays of blocks that have ended may share stack slots, but no
+ * compiler must share them, so every declaration counts. */
+void emit_local_array(Emit *e, const char *name, const char *len);
 
 /* The emitter of n's op (emit_ops.c, bound by ops.def): an expression or a kernel body. */
 void emit_op(Emit *e, const Node *n, const char *const *arg);

@@ -21,6 +21,7 @@
 typedef struct {
   char **keys;  /* signature and body */
   char **names;
+  long *stack;  /* bytes of local arrays each declares (kernels.c) */
   int n, cap;
   Buf defs;     /* their definitions, in order of first use */
 } Kernels;
@@ -37,6 +38,7 @@ typedef struct {
   const Graph *reference;  /* predict's, emitted or not: the model's name, sizes, inputs */
   unsigned entries;        /* EmitModel.entries */
   long arena[FN_COUNT];
+  long stack[FN_COUNT]; /* Fn.stack of each entry point emitted */
   long init_arena; /* bytes NAME_init needs */
   ParamLayout *layout;
   bool *step_transposed; /* by layout index: held transposed in step_params (NULL: no stream) */
@@ -65,6 +67,10 @@ typedef struct {
   Kernels *kernels;
   Names names;
   int fn;    /* the function being printed: 1, 2, ... its parts; -1 the entry point */
+  int declared; /* names it has declared so far */
+  long stack;   /* bytes of local arrays of the kernels it calls, each kernel once */
+  bool *called; /* by kernel id (grown with Kernels.cap): counted in stack */
+  int ncalled;
   Buf calls;
   Buf decls; /* "  float *lstm1_tanh_t3 = (float *)(A + 512); ..." */
 } Fn;
@@ -85,6 +91,10 @@ void emit_function(Model *md, FnKind kind);
 bool is_next_state(const Result *r);
 
 /* ---- names.c ---- */
+
+/* The names a part declares, about (entry.c): without optimization each
+ * takes a slot of its frame, 1 KB of pointers on a 64-bit target. */
+enum { NAMES_PER_PART = 128 };
 
 /* Names every arena buffer and scratch of plan p (of entry point kind). */
 void names_build(Names *names, const Plan *p, FnKind kind);

@@ -401,9 +401,12 @@ typedef struct {
 /* One mr x nr tile of C at (i, j): accumulators (reloaded from C after the
  * first block of k), the k loop, the store. */
 static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
-  char zero[40], c[96], s1[40], s2[40], row[16];
-  emit_literal(e, 0, zero);
-  for (int r = 0; r < mr; r++) emit_line(e, "%s acc%d[%d] = {%s};", p->T, r, nr, zero);
+  char c[96], s1[40], s2[40], row[16];
+  for (int r = 0; r < mr; r++) {
+    char name[16], len[16];
+    snprintf(name, sizeof name, "acc%d", r), snprintf(len, sizeof len, "%d", nr);
+    emit_local_array(e, name, len);
+  }
   if (t->blocked) {
     emit_line(e, "if (k0)");
     emit_line(e, "  for (int c = 0; c < %d; c++) {", nr);
@@ -497,7 +500,13 @@ static void matvec(Emit *e, const Product *p, long i, long N) {
     snprintf(to, sizeof to, "%ld / %s * %s", N, step, step);
     emit_line(e, "for (long j = %s; j < %s; j += %s) {", from, to, step);
     memcpy(from, to, sizeof from);
-    for (int r = 0; r < width; r++) emit_line(e, "  %s acc%d[RNNC_LANES] = {%s};", p->T, r, zero);
+    e->indent += 2;
+    for (int r = 0; r < width; r++) {
+      char name[16];
+      snprintf(name, sizeof name, "acc%d", r);
+      emit_local_array(e, name, "RNNC_LANES");
+    }
+    e->indent -= 2;
     emit_line(e, "  for (long k = 0; k < %ld; k++) {", p->K);
     emit_line(e, "    const %s *b = %s + %s + %s;", p->T, p->B, times("k", p->bk, s1), times("j", p->bj, s2));
     emit_line(e, "    const %s x = %s[%s%s];", p->T, p->A, a0, times("k", p->ak, s1));
@@ -530,7 +539,7 @@ static void matvec(Emit *e, const Product *p, long i, long N) {
  * the compiler keeps in one vector, added up at the end. */
 static bool dot_products(Emit *e, const Product *p, long M, long N, int nr) {
   if (N >= nr || p->ak != 1 || p->bk != 1 || p->strips || p->K < nr) return false;
-  char zero[40], s1[40], s2[40], arow[48] = "", bcol[48] = "", cij[96] = "";
+  char s1[40], s2[40], arow[48] = "", bcol[48] = "", cij[96] = "", parts[16];
   int len = 0; /* arow, bcol: "i * 64 + ", where row i of A and column j of B start; cij: element (i, j) of C */
   if (M > 1) {
     emit_line(e, "for (long i = 0; i < %ld; i++) {", M), e->indent += 2;
@@ -543,7 +552,8 @@ static bool dot_products(Emit *e, const Product *p, long M, long N, int nr) {
     snprintf(cij + len, sizeof cij - (size_t)len, "%s%s", len ? " + " : "", times("j", p->cj, s2));
   }
   long Kv = p->K / nr * nr;
-  emit_line(e, "%s part[%d] = {%s};", p->T, nr, emit_literal(e, 0, zero));
+  snprintf(parts, sizeof parts, "%d", nr);
+  emit_local_array(e, "part", parts);
   emit_line(e, "for (long k = 0; k < %ld; k += %d)", Kv, nr);
   emit_line(e, "  for (int c = 0; c < %d; c++) part[c] = RNNC_FMA(%s[%sk + c], %s[%sk + c], part[c]);", nr, p->A,
             arow, p->B, bcol);

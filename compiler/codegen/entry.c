@@ -5,7 +5,9 @@
  * views, fused loops, items; memplan.c: the arena) and every item becomes
  * one kernel call (kernels.c).  The calls are split into functions of at
  * most CALLS_PER_PART calls, since gcc and clang slow down far more than
- * linearly on one huge function; the entry point calls these parts in order.
+ * linearly on one huge function, and of about NAMES_PER_PART named buffers
+ * (names.c), since without optimization each named pointer takes a slot of
+ * the part's frame; the entry point calls these parts in order.
  * Results are copied to the caller's buffers at the end of each entry point:
  * a parameter's update is written only after everything that reads the old
  * value has run.
@@ -95,7 +97,8 @@ static void flush_calls(Fn *f, Buf *b) {
 }
 
 /* Emits g's items as calls in parts of at most CALLS_PER_PART (an item is
- * one call); a part declares the name of a buffer just before its first
+ * one call) and NAMES_PER_PART names (or the few more of the call that
+ * reaches it); a part declares the name of a buffer just before its first
  * call that uses it (declared at the top, the pointers would all be live
  * across the whole part: gcc's register allocation took twice as long).
  * Returns the number of parts. */
@@ -107,10 +110,11 @@ static int emit_parts(Model *md, FnKind kind, Fn *f) {
   int parts = 0;
   for (int i = 0; i < plan->nitems;) {
     f->fn = ++parts;
+    f->declared = 0;
     buf_printf(&md->source, "static void %s_%s_%d(const %s *restrict P, const %s *restrict in, "
                "char *restrict A, uint64_t seed) {\n  (void)P, (void)in, (void)A, (void)seed;\n",
                md->name, fn_names[kind].name, parts, md->T, in_type);
-    for (int k = 0; k < CALLS_PER_PART && i < plan->nitems; k++) {
+    for (int k = 0; k < CALLS_PER_PART && i < plan->nitems && f->declared < NAMES_PER_PART; k++) {
       emit_item(f, &plan->items[i++]);
       flush_calls(f, &md->source);
     }
@@ -183,6 +187,8 @@ void emit_function(Model *md, FnKind kind) {
     buf_printf(&md->source, "  %s_%s_%d(P, in, A, seed);\n", md->name, fn_names[kind].name, i);
   if (!parts) buf_printf(&md->source, "  (void)in, (void)seed; /* nothing to compute (no outputs) */\n");
   emit_results(md, &f);
+  md->stack[kind] = f.stack;
+  free(f.called);
   buf_printf(&md->source, kind == FN_GRAD || kind == FN_STEP ? "  return loss;\n}\n\n" : "}\n\n");
   buf_free(&decl);
   names_free(&f.names);

@@ -50,6 +50,29 @@ void emit_struct(Buf *h, const Model *md, const Graph *g, StructKind kind, const
   buf_printf(h, "} %s_%s;\n\n", md->name, type);
 }
 
+/* What the entry points put on the stack themselves (kernels.c counts the
+ * arrays), and what the compiler adds. */
+static void emit_stack(const Model *md, Buf *h) {
+  buf_printf(h, "\n/* Stack: buffers live in the arena; on the stack are the kernels' local\n"
+                " * arrays (the accumulators of matrix products).  Those of all the kernels\n"
+                " * an entry point calls, each kernel once (a compiler may inline them all\n"
+                " * into one frame):\n");
+  for (int k = 0; k < FN_COUNT; k++)
+    if (md->graphs[k]) buf_printf(h, " *   %s_%s: %ld bytes\n", md->name, fn_names[k].name, md->stack[k]);
+  Buf none = {0};
+  const char *others[] = {md->entries & ENTRY_INIT ? "init" : NULL, md->entries & ENTRY_STORE ? "store" : NULL,
+                          md->entries & ENTRY_LOAD ? "load" : NULL, md->graphs[FN_STREAM] ? "step_prepare" : NULL,
+                          md->graphs[FN_STREAM] ? "reset" : NULL};
+  for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+    if (others[i]) buf_printf(&none, "%s%s_%s", none.s ? ", " : "", md->name, others[i]);
+  if (none.s) buf_printf(h, " *   %s: 0 bytes\n", none.s);
+  buf_printf(h, " * The compiler adds the frames of the calls on the way (the entry point, a\n"
+                " * part, the kernel, libm): return addresses, saved registers, spills, and\n"
+                " * the arrays of kernels it inlined into a part; without optimization, also\n"
+                " * the pointers a part names (about %d at most). */\n", NAMES_PER_PART);
+  buf_free(&none);
+}
+
 /* NAME.h up to the declarations of NAME.c's functions. */
 static void emit_header_top(const Model *md, Buf *h) {
   const char *NAME = md->NAME;
@@ -81,6 +104,7 @@ static void emit_header_top(const Model *md, Buf *h) {
   for (int k = 0; k < FN_COUNT; k++)
     if (md->graphs[k]) buf_printf(h, "#define %s_%s_ARENA_BYTES %ld\n", NAME, fn_names[k].arena_macro, md->arena[k]);
   if (md->entries & ENTRY_INIT) buf_printf(h, "#define %s_INIT_ARENA_BYTES %ld\n", NAME, md->init_arena);
+  emit_stack(md, h);
   buf_printf(h, "\ntypedef struct {\n  const char *name;\n  int rank;\n  int shape[4];\n"
                 "  long offset;    /* in elements of params (and of grads, for trainable ones) */\n"
                 "  int trainable;  /* 0: optimizer state */\n} %s_param_info;\n"

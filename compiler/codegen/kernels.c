@@ -2,8 +2,10 @@
  * kernels.c - the calls an entry point makes, and the kernels they call.
  *
  * Every item of a plan (plan.h) becomes one call of a static kernel function
- * whose shapes and strides are constants: a node's kernel prints its body
- * through the op's emitter (emit_ops.c); a fused loop is one loop nest over
+ * whose shapes and strides are constants, passed the arena buffers it reads
+ * and writes by name (names.c; a part declares each name where it first
+ * uses it).  A node's kernel prints its body through the op's emitter
+ * (emit_ops.c); a fused loop is one loop nest over
  * the members' common shape, each member a local of one element, the stored
  * ones written out.  Kernels are keyed by their full text, so the T copies of
  * a step's loop or product share one function: the code of a step appears
@@ -21,32 +23,35 @@ enum { PTR_CHARS = 320 /* a kernel argument, with a parameter name */ };
 
 /* ---- kernels, shared by their text ---- */
 
-static const char *kernel_intern(Kernels *k, const char *params, const char *body, const char *hint,
-                                 const char *comment) {
+static int kernel_intern(Kernels *k, const char *params, const char *body, long locals, const char *hint,
+                         const char *comment) {
   Buf key = {0};
   buf_printf(&key, "(%s) {\n%s}", params, body);
   for (int i = 0; i < k->n; i++)
     if (!strcmp(k->keys[i], key.s)) {
       buf_free(&key);
-      return k->names[i];
+      return i;
     }
   if (k->n == k->cap) {
     k->cap = k->cap ? 2 * k->cap : 64;
     k->keys = mem_realloc(k->keys, (size_t)k->cap, sizeof *k->keys, "the kernels of the generated C");
     k->names = mem_realloc(k->names, (size_t)k->cap, sizeof *k->names, "the kernels of the generated C");
+    k->stack = mem_realloc(k->stack, (size_t)k->cap, sizeof *k->stack, "the kernels of the generated C");
   }
   Buf name = {0};
   buf_printf(&name, "k%d_%s", k->n, hint);
   k->keys[k->n] = key.s;
-  k->names[k->n++] = name.s;
+  k->names[k->n] = name.s;
+  k->stack[k->n] = locals;
   buf_printf(&k->defs, "/* %s */\nstatic void %s%s\n\n", comment, name.s, key.s);
-  return name.s;
+  return k->n++;
 }
 
 void kernels_free(Kernels *k) {
   for (int i = 0; i < k->n; i++) free(k->keys[i]), free(k->names[i]);
   free(k->keys);
   free(k->names);
+  free(k->stack);
   buf_free(&k->defs);
 }
 
@@ -72,6 +77,7 @@ static const char *buffer_name(Fn *f, const Node *b) {
   if (!nm->node[b->id]) die("arena buffer %%%d (%s) has no name", b->id, ir_ops[b->op].name);
   if (nm->node_fn[b->id] != f->fn) {
     nm->node_fn[b->id] = f->fn;
+    f->declared++;
     const char *T = emit_ctype(b->dtype);
     buf_printf(&f->decls, "  %s *%s = ", T, nm->node[b->id]);
     arena_at(&f->decls, T, f->e.plan->loc[b->id].offset);
@@ -88,6 +94,7 @@ static const char *scratch_name(Fn *f, const Item *it) {
   int i = (int)(it - f->e.plan->items);
   if (nm->scratch_fn[i] != f->fn) {
     nm->scratch_fn[i] = f->fn;
+    f->declared++;
     char at[24];
     buf_printf(&f->decls, "  char *%s = A%s; /* %ld bytes */\n", nm->scratch[i], plus(it->scratch_offset, at),
                it->scratch);
@@ -133,8 +140,19 @@ static void describe(Buf *b, const Node *n) {
   }
 }
 
-static void add_call(Fn *f, const char *name, const Buf *args) {
-  buf_printf(&f->calls, "  %s(%s);\n", name, buf_str(args));
+/* A call in f->calls of the kernel with these parameters and body (defined
+ * the first time; it declares `locals` bytes of local arrays, counted in
+ * f->stack the first time f calls it), with arguments args. */
+static void call_kernel(Fn *f, const char *params, const char *body, long locals, const char *hint,
+                        const char *comment, const Buf *args) {
+  int k = kernel_intern(f->kernels, params, body, locals, hint, comment);
+  if (k >= f->ncalled) {
+    f->called = mem_realloc(f->called, (size_t)f->kernels->cap, sizeof *f->called, "the kernels an entry point calls");
+    memset(f->called + f->ncalled, 0, (size_t)(f->kernels->cap - f->ncalled) * sizeof *f->called);
+    f->ncalled = f->kernels->cap;
+  }
+  if (!f->called[k]) f->called[k] = true, f->stack += f->kernels->stack[k];
+  buf_printf(&f->calls, "  %s(%s);\n", f->kernels->names[k], buf_str(args));
 }
 
 long emit_item_scratch(const Fn *f, const Item *it) {
@@ -169,7 +187,7 @@ static void kernel_item(Fn *f, const Item *it) {
   Emit e = f->e;
   e.out = &body;
   e.indent = 2;
-  e.scratch = 0;
+  e.scratch = 0, e.locals = 0;
   emit_op(&e, n, arg);
   if (e.scratch > it->scratch) die("kernel %s needs %ld bytes of scratch, planned %ld", ir_ops[n->op].name, e.scratch, it->scratch);
   if (e.scratch) {
@@ -177,7 +195,7 @@ static void kernel_item(Fn *f, const Item *it) {
     buf_printf(&args, ", %s", scratch_name(f, it));
   }
   describe(&comment, n);
-  add_call(f, kernel_intern(f->kernels, params.s, body.s, ir_ops[n->op].name, comment.s), &args);
+  call_kernel(f, params.s, body.s, e.locals, ir_ops[n->op].name, comment.s, &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
   free(names);
   free(arg);
@@ -338,7 +356,7 @@ static void loop_item(Fn *f, const Item *it) {
   }
   buf_printf(&comment, " over ");
   describe(&comment, it->members[it->nmembers - 1]);
-  add_call(f, kernel_intern(f->kernels, params.s ? params.s : "void", body.s, hint.s, comment.s), &args);
+  call_kernel(f, params.s ? params.s : "void", body.s, 0, hint.s, comment.s, &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment), buf_free(&hint);
   free(ops);
 }
@@ -375,6 +393,6 @@ void emit_copy_out(Fn *f, const Node *x, const char *dest) {
   Buf comment = {0};
   buf_printf(&comment, "copy out ");
   describe(&comment, x);
-  add_call(f, kernel_intern(f->kernels, params.s, body.s, "copy", comment.s), &args);
+  call_kernel(f, params.s, body.s, 0, "copy", comment.s, &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
 }

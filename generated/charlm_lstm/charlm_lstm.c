@@ -2708,12 +2708,22 @@ static void charlm_lstm_predict_1(const float *restrict P, const charlm_lstm_bat
   k7_sigmoid_sigmoid_mul(lstm1_add_t30 + 768, lstm1_add_t30 + 256, lstm1_add_t29_2, lstm1_add_t30, lstm1_add_t30 + 512, lstm1_add_t30_2, lstm1_mul_stack + 245760);
   float *lstm1_matmul_weight_hh_t31 = (float *)(A + 3964928); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 245760, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t31);
+}
+
+static void charlm_lstm_predict_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_gather_t31 = (float *)(A + 3833856); /* [32, 1024] */
+  float *lstm1_matmul_weight_hh_t31 = (float *)(A + 3964928); /* [32, 1024] */
   float *lstm1_add_t31 = (float *)(A + 393216); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t31, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t31, P + 361472 /* lstm1.bias_hh */, lstm1_add_t31);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t32 = (float *)(A + 3833856); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 32, lstm1_gather_t32);
+  float *lstm1_add_t30_2 = (float *)(A + 1703936); /* [32, 256] */
   float *lstm1_add_t31_2 = (float *)(A + 524288); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1736704); /* [64, 32, 256] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t31 + 768, lstm1_add_t31 + 256, lstm1_add_t30_2, lstm1_add_t31, lstm1_add_t31 + 512, lstm1_add_t31_2, lstm1_mul_stack + 253952);
+  float *lstm1_transpose_weight_hh = (float *)(A + 655360); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t32 = (float *)(A + 393216); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 253952, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t32);
   float *lstm1_add_t32 = (float *)(A + 3964928); /* [32, 1024] */
@@ -2854,19 +2864,10 @@ static void charlm_lstm_predict_1(const float *restrict P, const charlm_lstm_bat
   k5_matmul(lstm1_mul_stack + 393216, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t49);
   float *lstm1_add_t49 = (float *)(A + 393216); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t49, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t49, P + 361472 /* lstm1.bias_hh */, lstm1_add_t49);
-}
-
-static void charlm_lstm_predict_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t50 = (float *)(A + 3833856); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 50, lstm1_gather_t50);
-  float *lstm1_add_t49 = (float *)(A + 393216); /* [32, 1024] */
-  float *lstm1_add_t48_2 = (float *)(A + 1703936); /* [32, 256] */
   float *lstm1_add_t49_2 = (float *)(A + 524288); /* [32, 256] */
-  float *lstm1_mul_stack = (float *)(A + 1736704); /* [64, 32, 256] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t49 + 768, lstm1_add_t49 + 256, lstm1_add_t48_2, lstm1_add_t49, lstm1_add_t49 + 512, lstm1_add_t49_2, lstm1_mul_stack + 401408);
-  float *lstm1_transpose_weight_hh = (float *)(A + 655360); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t50 = (float *)(A + 393216); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 401408, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t50);
   float *lstm1_add_t50 = (float *)(A + 3964928); /* [32, 1024] */
@@ -2961,12 +2962,22 @@ static void charlm_lstm_predict_2(const float *restrict P, const charlm_lstm_bat
   k6_add_add_add(lstm1_gather_t61, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t61, P + 361472 /* lstm1.bias_hh */, lstm1_add_t61);
   float *lstm1_gather_t62 = (float *)(A + 3833856); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 62, lstm1_gather_t62);
+}
+
+static void charlm_lstm_predict_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_add_t61 = (float *)(A + 393216); /* [32, 1024] */
+  float *lstm1_add_t60_2 = (float *)(A + 1703936); /* [32, 256] */
   float *lstm1_add_t61_2 = (float *)(A + 524288); /* [32, 256] */
+  float *lstm1_mul_stack = (float *)(A + 1736704); /* [64, 32, 256] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t61 + 768, lstm1_add_t61 + 256, lstm1_add_t60_2, lstm1_add_t61, lstm1_add_t61 + 512, lstm1_add_t61_2, lstm1_mul_stack + 499712);
+  float *lstm1_transpose_weight_hh = (float *)(A + 655360); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t62 = (float *)(A + 393216); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 499712, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t62);
+  float *lstm1_gather_t62 = (float *)(A + 3833856); /* [32, 1024] */
   float *lstm1_add_t62 = (float *)(A + 3964928); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t62, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t62, P + 361472 /* lstm1.bias_hh */, lstm1_add_t62);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t63 = (float *)(A + 393216); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 63, lstm1_gather_t63);
   float *lstm1_add_t62_2 = (float *)(A + 557056); /* [32, 256] */
@@ -3055,6 +3066,7 @@ void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charl
   (void)P, (void)A;
   charlm_lstm_predict_1(P, in, A, seed);
   charlm_lstm_predict_2(P, in, A, seed);
+  charlm_lstm_predict_3(P, in, A, seed);
   float *out_logits = (float *)(A + 1441792); /* [32, 64, 96] */
   if (out) k12_copy(out_logits, out->logits);
 }
@@ -3247,12 +3259,21 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_add_t13_2 = (float *)(A + 6455296); /* [32, 256] */
   float *lstm1_tanh_t13_2 = (float *)(A + 6488064); /* [32, 256] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t13 + 768, lstm1_add_t13 + 256, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 512, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
+}
+
+static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 655360); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t14 = (float *)(A + 6324224); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14);
+  float *lstm1_gather_t14 = (float *)(A + 393216); /* [32, 1024] */
   float *lstm1_add_t14 = (float *)(A + 6520832); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t14, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 361472 /* lstm1.bias_hh */, lstm1_add_t14);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t15 = (float *)(A + 393216); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 15, lstm1_gather_t15);
+  float *lstm1_add_t13_2 = (float *)(A + 6455296); /* [32, 256] */
   float *lstm1_sigmoid_t14 = (float *)(A + 6324224); /* [32, 256] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 6356992); /* [32, 256] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 6389760); /* [32, 256] */
@@ -3429,12 +3450,21 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_add_t27_2 = (float *)(A + 9207808); /* [32, 256] */
   float *lstm1_tanh_t27_2 = (float *)(A + 9240576); /* [32, 256] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t27 + 768, lstm1_add_t27 + 256, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 512, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_add_t27_2, lstm1_tanh_t27_2, lstm1_mul_stack + 221184);
+}
+
+static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 655360); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t28 = (float *)(A + 9076736); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 221184, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t28);
+  float *lstm1_gather_t28 = (float *)(A + 393216); /* [32, 1024] */
   float *lstm1_add_t28 = (float *)(A + 9273344); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t28, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t28, P + 361472 /* lstm1.bias_hh */, lstm1_add_t28);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t29 = (float *)(A + 393216); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 29, lstm1_gather_t29);
+  float *lstm1_add_t27_2 = (float *)(A + 9207808); /* [32, 256] */
   float *lstm1_sigmoid_t28 = (float *)(A + 9076736); /* [32, 256] */
   float *lstm1_sigmoid_t28_2 = (float *)(A + 9109504); /* [32, 256] */
   float *lstm1_sigmoid_t28_3 = (float *)(A + 9142272); /* [32, 256] */
@@ -3611,12 +3641,21 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_add_t41_2 = (float *)(A + 11960320); /* [32, 256] */
   float *lstm1_tanh_t41_2 = (float *)(A + 11993088); /* [32, 256] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t41 + 768, lstm1_add_t41 + 256, lstm1_add_t40_2, lstm1_add_t41, lstm1_add_t41 + 512, lstm1_sigmoid_t41, lstm1_sigmoid_t41_2, lstm1_sigmoid_t41_3, lstm1_tanh_t41, lstm1_add_t41_2, lstm1_tanh_t41_2, lstm1_mul_stack + 335872);
+}
+
+static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 655360); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t42 = (float *)(A + 11829248); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 335872, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t42);
+  float *lstm1_gather_t42 = (float *)(A + 393216); /* [32, 1024] */
   float *lstm1_add_t42 = (float *)(A + 12025856); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t42, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t42, P + 361472 /* lstm1.bias_hh */, lstm1_add_t42);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t43 = (float *)(A + 393216); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 43, lstm1_gather_t43);
+  float *lstm1_add_t41_2 = (float *)(A + 11960320); /* [32, 256] */
   float *lstm1_sigmoid_t42 = (float *)(A + 11829248); /* [32, 256] */
   float *lstm1_sigmoid_t42_2 = (float *)(A + 11862016); /* [32, 256] */
   float *lstm1_sigmoid_t42_3 = (float *)(A + 11894784); /* [32, 256] */
@@ -3706,24 +3745,15 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   k5_matmul(lstm1_mul_stack + 393216, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t49);
   float *lstm1_add_t49 = (float *)(A + 13402112); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t49, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t49, P + 361472 /* lstm1.bias_hh */, lstm1_add_t49);
-}
-
-static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t50 = (float *)(A + 393216); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 50, lstm1_gather_t50);
-  float *lstm1_add_t49 = (float *)(A + 13402112); /* [32, 1024] */
-  float *lstm1_add_t48_2 = (float *)(A + 13336576); /* [32, 256] */
   float *lstm1_sigmoid_t49 = (float *)(A + 13205504); /* [32, 256] */
   float *lstm1_sigmoid_t49_2 = (float *)(A + 13238272); /* [32, 256] */
   float *lstm1_sigmoid_t49_3 = (float *)(A + 13271040); /* [32, 256] */
   float *lstm1_tanh_t49 = (float *)(A + 13303808); /* [32, 256] */
   float *lstm1_add_t49_2 = (float *)(A + 13533184); /* [32, 256] */
   float *lstm1_tanh_t49_2 = (float *)(A + 13565952); /* [32, 256] */
-  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t49 + 768, lstm1_add_t49 + 256, lstm1_add_t48_2, lstm1_add_t49, lstm1_add_t49 + 512, lstm1_sigmoid_t49, lstm1_sigmoid_t49_2, lstm1_sigmoid_t49_3, lstm1_tanh_t49, lstm1_add_t49_2, lstm1_tanh_t49_2, lstm1_mul_stack + 401408);
-  float *lstm1_transpose_weight_hh = (float *)(A + 655360); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t50 = (float *)(A + 13402112); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 401408, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t50);
   float *lstm1_add_t50 = (float *)(A + 13598720); /* [32, 1024] */
@@ -3802,12 +3832,21 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_add_t55_2 = (float *)(A + 14712832); /* [32, 256] */
   float *lstm1_tanh_t55_2 = (float *)(A + 14745600); /* [32, 256] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t55 + 768, lstm1_add_t55 + 256, lstm1_add_t54_2, lstm1_add_t55, lstm1_add_t55 + 512, lstm1_sigmoid_t55, lstm1_sigmoid_t55_2, lstm1_sigmoid_t55_3, lstm1_tanh_t55, lstm1_add_t55_2, lstm1_tanh_t55_2, lstm1_mul_stack + 450560);
+}
+
+static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 655360); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t56 = (float *)(A + 14581760); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 450560, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t56);
+  float *lstm1_gather_t56 = (float *)(A + 393216); /* [32, 1024] */
   float *lstm1_add_t56 = (float *)(A + 14778368); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t56, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t56, P + 361472 /* lstm1.bias_hh */, lstm1_add_t56);
+  float *lstm1_transpose_weight_ih = (float *)A; /* [96, 1024] */
   float *lstm1_gather_t57 = (float *)(A + 393216); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 57, lstm1_gather_t57);
+  float *lstm1_add_t55_2 = (float *)(A + 14712832); /* [32, 256] */
   float *lstm1_sigmoid_t56 = (float *)(A + 14581760); /* [32, 256] */
   float *lstm1_sigmoid_t56_2 = (float *)(A + 14614528); /* [32, 256] */
   float *lstm1_sigmoid_t56_3 = (float *)(A + 14647296); /* [32, 256] */
@@ -4072,8 +4111,13 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   k19_sum_to(line21_mul_t9, line21_sum_to_t9);
   float *line21_sum_to_t9_2 = (float *)(A + 189120); /* [] */
   k20_sum_to(line21_sum_to_t9, line21_sum_to_t9_2);
+}
+
+static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *line21_one_hot_t10 = (float *)(A + 352256); /* [32, 96] */
   k16_one_hot(in->y + 10, line21_one_hot_t10);
+  float *out_logits = (float *)(A + 16089088); /* [32, 64, 96] */
   float *line21_log_softmax_t10 = (float *)(A + 364544); /* [32, 96] */
   k17_log_softmax(out_logits + 960, line21_log_softmax_t10);
   float *line21_mul_t10 = (float *)(A + 376832); /* [32, 96] */
@@ -4126,12 +4170,6 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   k16_one_hot(in->y + 15, line21_one_hot_t15);
   float *line21_log_softmax_t15 = (float *)(A + 487424); /* [32, 96] */
   k17_log_softmax(out_logits + 1440, line21_log_softmax_t15);
-}
-
-static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *line21_one_hot_t15 = (float *)(A + 475136); /* [32, 96] */
-  float *line21_log_softmax_t15 = (float *)(A + 487424); /* [32, 96] */
   float *line21_mul_t15 = (float *)(A + 499712); /* [32, 96] */
   k18_mul(line21_one_hot_t15, line21_log_softmax_t15, line21_mul_t15);
   float *line21_sum_to_t15 = (float *)(A + 188672); /* [32, 1] */
@@ -4140,7 +4178,6 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   k20_sum_to(line21_sum_to_t15, line21_sum_to_t15_2);
   float *line21_one_hot_t16 = (float *)(A + 499712); /* [32, 96] */
   k16_one_hot(in->y + 16, line21_one_hot_t16);
-  float *out_logits = (float *)(A + 16089088); /* [32, 64, 96] */
   float *line21_log_softmax_t16 = (float *)(A + 512000); /* [32, 96] */
   k17_log_softmax(out_logits + 1536, line21_log_softmax_t16);
   float *line21_mul_t16 = (float *)(A + 655360); /* [32, 96] */
@@ -4333,6 +4370,12 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   k16_one_hot(in->y + 35, line21_one_hot_t35);
   float *line21_log_softmax_t35 = (float *)(A + 1110016); /* [32, 96] */
   k17_log_softmax(out_logits + 3360, line21_log_softmax_t35);
+}
+
+static void charlm_lstm_grad_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *line21_one_hot_t35 = (float *)(A + 1097728); /* [32, 96] */
+  float *line21_log_softmax_t35 = (float *)(A + 1110016); /* [32, 96] */
   float *line21_mul_t35 = (float *)(A + 1122304); /* [32, 96] */
   k18_mul(line21_one_hot_t35, line21_log_softmax_t35, line21_mul_t35);
   float *line21_sum_to_t35 = (float *)(A + 188672); /* [32, 1] */
@@ -4341,6 +4384,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   k20_sum_to(line21_sum_to_t35, line21_sum_to_t35_2);
   float *line21_one_hot_t36 = (float *)(A + 1122304); /* [32, 96] */
   k16_one_hot(in->y + 36, line21_one_hot_t36);
+  float *out_logits = (float *)(A + 16089088); /* [32, 64, 96] */
   float *line21_log_softmax_t36 = (float *)(A + 1134592); /* [32, 96] */
   k17_log_softmax(out_logits + 3456, line21_log_softmax_t36);
   float *line21_mul_t36 = (float *)(A + 1146880); /* [32, 96] */
@@ -4533,12 +4577,6 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   k16_one_hot(in->y + 55, line21_one_hot_t55);
   float *line21_log_softmax_t55 = (float *)(A + 1601536); /* [32, 96] */
   k17_log_softmax(out_logits + 5280, line21_log_softmax_t55);
-}
-
-static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *line21_one_hot_t55 = (float *)(A + 1589248); /* [32, 96] */
-  float *line21_log_softmax_t55 = (float *)(A + 1601536); /* [32, 96] */
   float *line21_mul_t55 = (float *)(A + 1613824); /* [32, 96] */
   k18_mul(line21_one_hot_t55, line21_log_softmax_t55, line21_mul_t55);
   float *line21_sum_to_t55 = (float *)(A + 188672); /* [32, 1] */
@@ -4547,7 +4585,6 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   k20_sum_to(line21_sum_to_t55, line21_sum_to_t55_2);
   float *line21_one_hot_t56 = (float *)(A + 1613824); /* [32, 96] */
   k16_one_hot(in->y + 56, line21_one_hot_t56);
-  float *out_logits = (float *)(A + 16089088); /* [32, 64, 96] */
   float *line21_log_softmax_t56 = (float *)(A + 1626112); /* [32, 96] */
   k17_log_softmax(out_logits + 5376, line21_log_softmax_t56);
   float *line21_mul_t56 = (float *)(A + 1638400); /* [32, 96] */
@@ -4590,6 +4627,12 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   k16_one_hot(in->y + 60, line21_one_hot_t60);
   float *line21_log_softmax_t60 = (float *)(A + 16900096); /* [32, 96] */
   k17_log_softmax(out_logits + 5760, line21_log_softmax_t60);
+}
+
+static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *line21_one_hot_t60 = (float *)(A + 16887808); /* [32, 96] */
+  float *line21_log_softmax_t60 = (float *)(A + 16900096); /* [32, 96] */
   float *line21_mul_t60 = (float *)(A + 16912384); /* [32, 96] */
   k18_mul(line21_one_hot_t60, line21_log_softmax_t60, line21_mul_t60);
   float *line21_sum_to_t60 = (float *)(A + 188672); /* [32, 1] */
@@ -4598,6 +4641,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   k20_sum_to(line21_sum_to_t60, line21_sum_to_t60_2);
   float *line21_one_hot_t61 = (float *)(A + 16912384); /* [32, 96] */
   k16_one_hot(in->y + 61, line21_one_hot_t61);
+  float *out_logits = (float *)(A + 16089088); /* [32, 64, 96] */
   float *line21_log_softmax_t61 = (float *)(A + 16924672); /* [32, 96] */
   k17_log_softmax(out_logits + 5856, line21_log_softmax_t61);
   float *line21_mul_t61 = (float *)(A + 16936960); /* [32, 96] */
@@ -4840,8 +4884,14 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   k21_argmax(out_logits + 3360, line22_argmax_t35);
   float *line22_equal_t35 = (float *)(A + 1702400); /* [32] */
   k22_equal(line22_argmax_t35, in->y + 35, line22_equal_t35);
+}
+
+static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *line22_equal_t35 = (float *)(A + 1702400); /* [32] */
   float *line22_sum_to_t35 = (float *)(A + 1702272); /* [] */
   k20_sum_to(line22_equal_t35, line22_sum_to_t35);
+  float *out_logits = (float *)(A + 16089088); /* [32, 64, 96] */
   int32_t *line22_argmax_t36 = (int32_t *)(A + 1702336); /* [32] */
   k21_argmax(out_logits + 3456, line22_argmax_t36);
   float *line22_equal_t36 = (float *)(A + 1702464); /* [32] */
@@ -4940,16 +4990,10 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   k20_sum_to(line22_equal_t51, line22_sum_to_t51);
   int32_t *line22_argmax_t52 = (int32_t *)(A + 1703360); /* [32] */
   k21_argmax(out_logits + 4992, line22_argmax_t52);
-}
-
-static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  int32_t *line22_argmax_t52 = (int32_t *)(A + 1703360); /* [32] */
   float *line22_equal_t52 = (float *)(A + 1703488); /* [32] */
   k22_equal(line22_argmax_t52, in->y + 52, line22_equal_t52);
   float *line22_sum_to_t52 = (float *)(A + 1703360); /* [] */
   k20_sum_to(line22_equal_t52, line22_sum_to_t52);
-  float *out_logits = (float *)(A + 16089088); /* [32, 64, 96] */
   int32_t *line22_argmax_t53 = (int32_t *)(A + 1703424); /* [32] */
   k21_argmax(out_logits + 5088, line22_argmax_t53);
   float *line22_equal_t53 = (float *)(A + 1703552); /* [32] */
@@ -5086,6 +5130,11 @@ static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch 
   float *line21_one_hot_t13 = (float *)(A + 425984); /* [32, 96] */
   float *d_line21_mul_t13 = (float *)(A + 401408); /* [32, 96] */
   k24_mul(line21_one_hot_t13, d_line21_mul_t13);
+}
+
+static void charlm_lstm_grad_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_line21_mul_t13 = (float *)(A + 401408); /* [32, 96] */
   float *d_line21_sum_to_t13 = (float *)(A + 194176); /* [32, 1] */
   k19_sum_to(d_line21_mul_t13, d_line21_sum_to_t13);
   float *line21_one_hot_t14 = (float *)(A + 450560); /* [32, 96] */
@@ -5298,6 +5347,10 @@ static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch 
   k24_mul(line21_one_hot_t55, d_line21_mul_t55);
   float *d_line21_sum_to_t55 = (float *)(A + 16997248); /* [32, 1] */
   k19_sum_to(d_line21_mul_t55, d_line21_sum_to_t55);
+}
+
+static void charlm_lstm_grad_11(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *line21_one_hot_t56 = (float *)(A + 1613824); /* [32, 96] */
   float *d_line21_mul_t56 = (float *)(A + 1589248); /* [32, 96] */
   k24_mul(line21_one_hot_t56, d_line21_mul_t56);
@@ -5339,86 +5392,158 @@ static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch 
   float *d_line21_sum_to_t63 = (float *)(A + 16998272); /* [32, 1] */
   k19_sum_to(d_line21_mul_t63, d_line21_sum_to_t63);
   float *line21_log_softmax_t0 = (float *)(A + 77824); /* [32, 96] */
+  float *d_line21_sum_to_t0 = (float *)(A + 192512); /* [32, 1] */
+  float *d_line21_mul_t0 = (float *)(A + 16998400); /* [32, 96] */
   float *d_line21_sub_stack = (float *)(A + 17010688); /* [64, 32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t0, d_line21_sum_to_t0, d_line21_mul_t0, d_line21_sub_stack);
   float *line21_log_softmax_t1 = (float *)(A + 102464); /* [32, 96] */
+  float *d_line21_sum_to_t1 = (float *)(A + 192640); /* [32, 1] */
+  float *d_line21_mul_t1 = (float *)(A + 65536); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t1, d_line21_sum_to_t1, d_line21_mul_t1, d_line21_sub_stack + 3072);
   float *line21_log_softmax_t2 = (float *)(A + 127104); /* [32, 96] */
+  float *d_line21_sum_to_t2 = (float *)(A + 192768); /* [32, 1] */
+  float *d_line21_mul_t2 = (float *)(A + 90176); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t2, d_line21_sum_to_t2, d_line21_mul_t2, d_line21_sub_stack + 6144);
   float *line21_log_softmax_t3 = (float *)(A + 151744); /* [32, 96] */
+  float *d_line21_sum_to_t3 = (float *)(A + 192896); /* [32, 1] */
+  float *d_line21_mul_t3 = (float *)(A + 114816); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t3, d_line21_sum_to_t3, d_line21_mul_t3, d_line21_sub_stack + 9216);
   float *line21_log_softmax_t4 = (float *)(A + 176384); /* [32, 96] */
+  float *d_line21_sum_to_t4 = (float *)(A + 193024); /* [32, 1] */
+  float *d_line21_mul_t4 = (float *)(A + 139456); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t4, d_line21_sum_to_t4, d_line21_mul_t4, d_line21_sub_stack + 12288);
   float *line21_log_softmax_t5 = (float *)(A + 241664); /* [32, 96] */
+  float *d_line21_sum_to_t5 = (float *)(A + 193152); /* [32, 1] */
+  float *d_line21_mul_t5 = (float *)(A + 164096); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t5, d_line21_sum_to_t5, d_line21_mul_t5, d_line21_sub_stack + 15360);
   float *line21_log_softmax_t6 = (float *)(A + 266240); /* [32, 96] */
+  float *d_line21_sum_to_t6 = (float *)(A + 193280); /* [32, 1] */
+  float *d_line21_mul_t6 = (float *)(A + 229376); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t6, d_line21_sum_to_t6, d_line21_mul_t6, d_line21_sub_stack + 18432);
   float *line21_log_softmax_t7 = (float *)(A + 290816); /* [32, 96] */
+  float *d_line21_sum_to_t7 = (float *)(A + 193408); /* [32, 1] */
+  float *d_line21_mul_t7 = (float *)(A + 253952); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t7, d_line21_sum_to_t7, d_line21_mul_t7, d_line21_sub_stack + 21504);
   float *line21_log_softmax_t8 = (float *)(A + 315392); /* [32, 96] */
+  float *d_line21_sum_to_t8 = (float *)(A + 193536); /* [32, 1] */
+  float *d_line21_mul_t8 = (float *)(A + 278528); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t8, d_line21_sum_to_t8, d_line21_mul_t8, d_line21_sub_stack + 24576);
   float *line21_log_softmax_t9 = (float *)(A + 339968); /* [32, 96] */
+  float *d_line21_sum_to_t9 = (float *)(A + 193664); /* [32, 1] */
+  float *d_line21_mul_t9 = (float *)(A + 303104); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t9, d_line21_sum_to_t9, d_line21_mul_t9, d_line21_sub_stack + 27648);
   float *line21_log_softmax_t10 = (float *)(A + 364544); /* [32, 96] */
+  float *d_line21_sum_to_t10 = (float *)(A + 193792); /* [32, 1] */
+  float *d_line21_mul_t10 = (float *)(A + 327680); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t10, d_line21_sum_to_t10, d_line21_mul_t10, d_line21_sub_stack + 30720);
   float *line21_log_softmax_t11 = (float *)(A + 389120); /* [32, 96] */
+  float *d_line21_sum_to_t11 = (float *)(A + 193920); /* [32, 1] */
+  float *d_line21_mul_t11 = (float *)(A + 352256); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t11, d_line21_sum_to_t11, d_line21_mul_t11, d_line21_sub_stack + 33792);
   float *line21_log_softmax_t12 = (float *)(A + 413696); /* [32, 96] */
+  float *d_line21_sum_to_t12 = (float *)(A + 194048); /* [32, 1] */
+  float *d_line21_mul_t12 = (float *)(A + 376832); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t12, d_line21_sum_to_t12, d_line21_mul_t12, d_line21_sub_stack + 36864);
   float *line21_log_softmax_t13 = (float *)(A + 438272); /* [32, 96] */
+  float *d_line21_sum_to_t13 = (float *)(A + 194176); /* [32, 1] */
+  float *d_line21_mul_t13 = (float *)(A + 401408); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t13, d_line21_sum_to_t13, d_line21_mul_t13, d_line21_sub_stack + 39936);
   float *line21_log_softmax_t14 = (float *)(A + 462848); /* [32, 96] */
+  float *d_line21_sum_to_t14 = (float *)(A + 194304); /* [32, 1] */
+  float *d_line21_mul_t14 = (float *)(A + 425984); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t14, d_line21_sum_to_t14, d_line21_mul_t14, d_line21_sub_stack + 43008);
   float *line21_log_softmax_t15 = (float *)(A + 487424); /* [32, 96] */
+  float *d_line21_sum_to_t15 = (float *)(A + 194432); /* [32, 1] */
+  float *d_line21_mul_t15 = (float *)(A + 450560); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t15, d_line21_sum_to_t15, d_line21_mul_t15, d_line21_sub_stack + 46080);
   float *line21_log_softmax_t16 = (float *)(A + 512000); /* [32, 96] */
+  float *d_line21_sum_to_t16 = (float *)(A + 194560); /* [32, 1] */
+  float *d_line21_mul_t16 = (float *)(A + 475136); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t16, d_line21_sum_to_t16, d_line21_mul_t16, d_line21_sub_stack + 49152);
   float *line21_log_softmax_t17 = (float *)(A + 667648); /* [32, 96] */
+  float *d_line21_sum_to_t17 = (float *)(A + 194688); /* [32, 1] */
+  float *d_line21_mul_t17 = (float *)(A + 499712); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t17, d_line21_sum_to_t17, d_line21_mul_t17, d_line21_sub_stack + 52224);
   float *line21_log_softmax_t18 = (float *)(A + 692224); /* [32, 96] */
+  float *d_line21_sum_to_t18 = (float *)(A + 194816); /* [32, 1] */
+  float *d_line21_mul_t18 = (float *)(A + 655360); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t18, d_line21_sum_to_t18, d_line21_mul_t18, d_line21_sub_stack + 55296);
   float *line21_log_softmax_t19 = (float *)(A + 716800); /* [32, 96] */
+  float *d_line21_sum_to_t19 = (float *)(A + 194944); /* [32, 1] */
+  float *d_line21_mul_t19 = (float *)(A + 679936); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t19, d_line21_sum_to_t19, d_line21_mul_t19, d_line21_sub_stack + 58368);
   float *line21_log_softmax_t20 = (float *)(A + 741376); /* [32, 96] */
+  float *d_line21_sum_to_t20 = (float *)(A + 195072); /* [32, 1] */
+  float *d_line21_mul_t20 = (float *)(A + 704512); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t20, d_line21_sum_to_t20, d_line21_mul_t20, d_line21_sub_stack + 61440);
   float *line21_log_softmax_t21 = (float *)(A + 765952); /* [32, 96] */
+  float *d_line21_sum_to_t21 = (float *)(A + 195200); /* [32, 1] */
+  float *d_line21_mul_t21 = (float *)(A + 729088); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t21, d_line21_sum_to_t21, d_line21_mul_t21, d_line21_sub_stack + 64512);
   float *line21_log_softmax_t22 = (float *)(A + 790528); /* [32, 96] */
+  float *d_line21_sum_to_t22 = (float *)(A + 195328); /* [32, 1] */
+  float *d_line21_mul_t22 = (float *)(A + 753664); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t22, d_line21_sum_to_t22, d_line21_mul_t22, d_line21_sub_stack + 67584);
   float *line21_log_softmax_t23 = (float *)(A + 815104); /* [32, 96] */
+  float *d_line21_sum_to_t23 = (float *)(A + 195456); /* [32, 1] */
+  float *d_line21_mul_t23 = (float *)(A + 778240); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t23, d_line21_sum_to_t23, d_line21_mul_t23, d_line21_sub_stack + 70656);
   float *line21_log_softmax_t24 = (float *)(A + 839680); /* [32, 96] */
+  float *d_line21_sum_to_t24 = (float *)(A + 195584); /* [32, 1] */
+  float *d_line21_mul_t24 = (float *)(A + 802816); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t24, d_line21_sum_to_t24, d_line21_mul_t24, d_line21_sub_stack + 73728);
   float *line21_log_softmax_t25 = (float *)(A + 864256); /* [32, 96] */
+  float *d_line21_sum_to_t25 = (float *)(A + 195712); /* [32, 1] */
+  float *d_line21_mul_t25 = (float *)(A + 827392); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t25, d_line21_sum_to_t25, d_line21_mul_t25, d_line21_sub_stack + 76800);
   float *line21_log_softmax_t26 = (float *)(A + 888832); /* [32, 96] */
+  float *d_line21_sum_to_t26 = (float *)(A + 195840); /* [32, 1] */
+  float *d_line21_mul_t26 = (float *)(A + 851968); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t26, d_line21_sum_to_t26, d_line21_mul_t26, d_line21_sub_stack + 79872);
   float *line21_log_softmax_t27 = (float *)(A + 913408); /* [32, 96] */
+  float *d_line21_sum_to_t27 = (float *)(A + 195968); /* [32, 1] */
+  float *d_line21_mul_t27 = (float *)(A + 876544); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t27, d_line21_sum_to_t27, d_line21_mul_t27, d_line21_sub_stack + 82944);
   float *line21_log_softmax_t28 = (float *)(A + 937984); /* [32, 96] */
+  float *d_line21_sum_to_t28 = (float *)(A + 196096); /* [32, 1] */
+  float *d_line21_mul_t28 = (float *)(A + 901120); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t28, d_line21_sum_to_t28, d_line21_mul_t28, d_line21_sub_stack + 86016);
   float *line21_log_softmax_t29 = (float *)(A + 962560); /* [32, 96] */
+  float *d_line21_sum_to_t29 = (float *)(A + 196224); /* [32, 1] */
+  float *d_line21_mul_t29 = (float *)(A + 925696); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t29, d_line21_sum_to_t29, d_line21_mul_t29, d_line21_sub_stack + 89088);
   float *line21_log_softmax_t30 = (float *)(A + 987136); /* [32, 96] */
+  float *d_line21_sum_to_t30 = (float *)(A + 196352); /* [32, 1] */
+  float *d_line21_mul_t30 = (float *)(A + 950272); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
   float *line21_log_softmax_t31 = (float *)(A + 1011712); /* [32, 96] */
+  float *d_line21_sum_to_t31 = (float *)(A + 196480); /* [32, 1] */
+  float *d_line21_mul_t31 = (float *)(A + 974848); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
   float *line21_log_softmax_t32 = (float *)(A + 1036288); /* [32, 96] */
+  float *d_line21_sum_to_t32 = (float *)(A + 16994304); /* [32, 1] */
+  float *d_line21_mul_t32 = (float *)(A + 999424); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
   float *line21_log_softmax_t33 = (float *)(A + 1060864); /* [32, 96] */
+  float *d_line21_sum_to_t33 = (float *)(A + 16994432); /* [32, 1] */
+  float *d_line21_mul_t33 = (float *)(A + 1024000); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
   float *line21_log_softmax_t34 = (float *)(A + 1085440); /* [32, 96] */
+  float *d_line21_sum_to_t34 = (float *)(A + 16994560); /* [32, 1] */
+  float *d_line21_mul_t34 = (float *)(A + 1048576); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
-  float *line21_log_softmax_t35 = (float *)(A + 1110016); /* [32, 96] */
-  k25_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
 }
 
-static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
+  float *line21_log_softmax_t35 = (float *)(A + 1110016); /* [32, 96] */
+  float *d_line21_sum_to_t35 = (float *)(A + 16994688); /* [32, 1] */
+  float *d_line21_mul_t35 = (float *)(A + 1073152); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17010688); /* [64, 32, 96] */
+  k25_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
   float *line21_log_softmax_t36 = (float *)(A + 1134592); /* [32, 96] */
   float *d_line21_sum_to_t36 = (float *)(A + 16994816); /* [32, 1] */
   float *d_line21_mul_t36 = (float *)(A + 1097728); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17010688); /* [64, 32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
   float *line21_log_softmax_t37 = (float *)(A + 1159168); /* [32, 96] */
   float *d_line21_sum_to_t37 = (float *)(A + 16994944); /* [32, 1] */
@@ -5581,10 +5706,17 @@ static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_add_t58_2 = (float *)(A + 15302656); /* [32, 256] */
   float *d_lstm1_mul_t59 = (float *)(A + 16875520); /* [32, 256] */
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t60, d_dense1_matmul_weight + 483328, lstm1_sigmoid_t59, lstm1_tanh_t59_2, d_lstm1_mul_t60, lstm1_sigmoid_t59_2, lstm1_tanh_t59, lstm1_sigmoid_t59_3, lstm1_add_t58_2, d_lstm1_mul_t59, d_lstm1_mul_concat_stack + 1933312, d_lstm1_mul_concat_stack + 1933568, d_lstm1_mul_concat_stack + 1933824, d_lstm1_mul_concat_stack + 1934080);
+}
+
+static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19894272); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t59 = (float *)(A + 192512); /* [32, 256] */
   k29_matmul(d_lstm1_mul_concat_stack + 1933312, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t59);
+  float *d_dense1_matmul_weight = (float *)(A + 17797120); /* [2048, 256] */
   float *lstm1_sigmoid_t58 = (float *)(A + 14974976); /* [32, 256] */
   float *lstm1_tanh_t58_2 = (float *)(A + 15335424); /* [32, 256] */
+  float *d_lstm1_mul_t59 = (float *)(A + 16875520); /* [32, 256] */
   float *lstm1_sigmoid_t58_2 = (float *)(A + 15007744); /* [32, 256] */
   float *lstm1_tanh_t58 = (float *)(A + 15073280); /* [32, 256] */
   float *lstm1_sigmoid_t58_3 = (float *)(A + 15040512); /* [32, 256] */
@@ -5741,10 +5873,17 @@ static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_add_t42_2 = (float *)(A + 12156928); /* [32, 256] */
   float *d_lstm1_mul_t43 = (float *)A; /* [32, 256] */
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t44, d_dense1_matmul_weight + 352256, lstm1_sigmoid_t43, lstm1_tanh_t43_2, d_lstm1_mul_t44, lstm1_sigmoid_t43_2, lstm1_tanh_t43, lstm1_sigmoid_t43_3, lstm1_add_t42_2, d_lstm1_mul_t43, d_lstm1_mul_concat_stack + 1409024, d_lstm1_mul_concat_stack + 1409280, d_lstm1_mul_concat_stack + 1409536, d_lstm1_mul_concat_stack + 1409792);
+}
+
+static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19894272); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t43 = (float *)(A + 16875520); /* [32, 256] */
   k29_matmul(d_lstm1_mul_concat_stack + 1409024, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t43);
+  float *d_dense1_matmul_weight = (float *)(A + 17797120); /* [2048, 256] */
   float *lstm1_sigmoid_t42 = (float *)(A + 11829248); /* [32, 256] */
   float *lstm1_tanh_t42_2 = (float *)(A + 12189696); /* [32, 256] */
+  float *d_lstm1_mul_t43 = (float *)A; /* [32, 256] */
   float *lstm1_sigmoid_t42_2 = (float *)(A + 11862016); /* [32, 256] */
   float *lstm1_tanh_t42 = (float *)(A + 11927552); /* [32, 256] */
   float *lstm1_sigmoid_t42_3 = (float *)(A + 11894784); /* [32, 256] */
@@ -5901,10 +6040,17 @@ static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_add_t26_2 = (float *)(A + 9011200); /* [32, 256] */
   float *d_lstm1_mul_t27 = (float *)(A + 32768); /* [32, 256] */
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t28, d_dense1_matmul_weight + 221184, lstm1_sigmoid_t27, lstm1_tanh_t27_2, d_lstm1_mul_t28, lstm1_sigmoid_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack + 884736, d_lstm1_mul_concat_stack + 884992, d_lstm1_mul_concat_stack + 885248, d_lstm1_mul_concat_stack + 885504);
+}
+
+static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19894272); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t27 = (float *)A; /* [32, 256] */
   k29_matmul(d_lstm1_mul_concat_stack + 884736, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
+  float *d_dense1_matmul_weight = (float *)(A + 17797120); /* [2048, 256] */
   float *lstm1_sigmoid_t26 = (float *)(A + 8683520); /* [32, 256] */
   float *lstm1_tanh_t26_2 = (float *)(A + 9043968); /* [32, 256] */
+  float *d_lstm1_mul_t27 = (float *)(A + 32768); /* [32, 256] */
   float *lstm1_sigmoid_t26_2 = (float *)(A + 8716288); /* [32, 256] */
   float *lstm1_tanh_t26 = (float *)(A + 8781824); /* [32, 256] */
   float *lstm1_sigmoid_t26_3 = (float *)(A + 8749056); /* [32, 256] */
@@ -6061,10 +6207,17 @@ static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_add_t10_2 = (float *)(A + 5865472); /* [32, 256] */
   float *d_lstm1_mul_t11 = (float *)(A + 16875520); /* [32, 256] */
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t12, d_dense1_matmul_weight + 90112, lstm1_sigmoid_t11, lstm1_tanh_t11_2, d_lstm1_mul_t12, lstm1_sigmoid_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, d_lstm1_mul_t11, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360704, d_lstm1_mul_concat_stack + 360960, d_lstm1_mul_concat_stack + 361216);
+}
+
+static void charlm_lstm_grad_16(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19894272); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 192512); /* [32, 256] */
   k29_matmul(d_lstm1_mul_concat_stack + 360448, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
+  float *d_dense1_matmul_weight = (float *)(A + 17797120); /* [2048, 256] */
   float *lstm1_sigmoid_t10 = (float *)(A + 5537792); /* [32, 256] */
   float *lstm1_tanh_t10_2 = (float *)(A + 5898240); /* [32, 256] */
+  float *d_lstm1_mul_t11 = (float *)(A + 16875520); /* [32, 256] */
   float *lstm1_sigmoid_t10_2 = (float *)(A + 5570560); /* [32, 256] */
   float *lstm1_tanh_t10 = (float *)(A + 5636096); /* [32, 256] */
   float *lstm1_sigmoid_t10_3 = (float *)(A + 5603328); /* [32, 256] */
@@ -6187,6 +6340,7 @@ static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch 
   k37_matmul(d_lstm1_mul_concat_stack + 32768, lstm1_mul_stack_2, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 1687552); /* [1024] */
   k38_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
+  float *d_line21_sub_stack = (float *)(A + 17010688); /* [64, 32, 96] */
   float *grad_dense1_weight = (float *)(A + 557056); /* [96, 256] */
   char *grad_dense1_weight_scratch = A + 524288; /* 32768 bytes */
   k39_matmul(d_line21_sub_stack, lstm1_mul_stack, grad_dense1_weight, grad_dense1_weight_scratch);
@@ -6258,6 +6412,10 @@ static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch 
   float *line21_sum_to_t63_2 = (float *)(A + 1700096); /* [] */
   float *loss_value = (float *)(A + 1692032); /* [] */
   k41_mul_neg_mul(line21_sum_to_t0_2, line21_sum_to_t1_2, line21_sum_to_t2_2, line21_sum_to_t3_2, line21_sum_to_t4_2, line21_sum_to_t5_2, line21_sum_to_t6_2, line21_sum_to_t7_2, line21_sum_to_t8_2, line21_sum_to_t9_2, line21_sum_to_t10_2, line21_sum_to_t11_2, line21_sum_to_t12_2, line21_sum_to_t13_2, line21_sum_to_t14_2, line21_sum_to_t15_2, line21_sum_to_t16_2, line21_sum_to_t17_2, line21_sum_to_t18_2, line21_sum_to_t19_2, line21_sum_to_t20_2, line21_sum_to_t21_2, line21_sum_to_t22_2, line21_sum_to_t23_2, line21_sum_to_t24_2, line21_sum_to_t25_2, line21_sum_to_t26_2, line21_sum_to_t27_2, line21_sum_to_t28_2, line21_sum_to_t29_2, line21_sum_to_t30_2, line21_sum_to_t31_2, line21_sum_to_t32_2, line21_sum_to_t33_2, line21_sum_to_t34_2, line21_sum_to_t35_2, line21_sum_to_t36_2, line21_sum_to_t37_2, line21_sum_to_t38_2, line21_sum_to_t39_2, line21_sum_to_t40_2, line21_sum_to_t41_2, line21_sum_to_t42_2, line21_sum_to_t43_2, line21_sum_to_t44_2, line21_sum_to_t45_2, line21_sum_to_t46_2, line21_sum_to_t47_2, line21_sum_to_t48_2, line21_sum_to_t49_2, line21_sum_to_t50_2, line21_sum_to_t51_2, line21_sum_to_t52_2, line21_sum_to_t53_2, line21_sum_to_t54_2, line21_sum_to_t55_2, line21_sum_to_t56_2, line21_sum_to_t57_2, line21_sum_to_t58_2, line21_sum_to_t59_2, line21_sum_to_t60_2, line21_sum_to_t61_2, line21_sum_to_t62_2, line21_sum_to_t63_2, loss_value);
+}
+
+static void charlm_lstm_grad_17(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *line22_sum_to_t0 = (float *)(A + 188672); /* [] */
   float *line22_sum_to_t1 = (float *)(A + 188736); /* [] */
   float *line22_sum_to_t2 = (float *)(A + 1700160); /* [] */
@@ -6338,6 +6496,17 @@ float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *
   charlm_lstm_grad_4(P, in, A, seed);
   charlm_lstm_grad_5(P, in, A, seed);
   charlm_lstm_grad_6(P, in, A, seed);
+  charlm_lstm_grad_7(P, in, A, seed);
+  charlm_lstm_grad_8(P, in, A, seed);
+  charlm_lstm_grad_9(P, in, A, seed);
+  charlm_lstm_grad_10(P, in, A, seed);
+  charlm_lstm_grad_11(P, in, A, seed);
+  charlm_lstm_grad_12(P, in, A, seed);
+  charlm_lstm_grad_13(P, in, A, seed);
+  charlm_lstm_grad_14(P, in, A, seed);
+  charlm_lstm_grad_15(P, in, A, seed);
+  charlm_lstm_grad_16(P, in, A, seed);
+  charlm_lstm_grad_17(P, in, A, seed);
   float *out_logits = (float *)(A + 16089088); /* [32, 64, 96] */
   float *loss_value = (float *)(A + 1692032); /* [] */
   float *metric_accuracy = (float *)(A + 188800); /* [] */
@@ -6548,12 +6717,21 @@ static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t13_2 = (float *)(A + 6467584); /* [32, 256] */
   float *lstm1_tanh_t13_2 = (float *)(A + 6500352); /* [32, 256] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t13 + 768, lstm1_add_t13 + 256, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 512, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
+}
+
+static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 667648); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t14 = (float *)(A + 6336512); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14);
+  float *lstm1_gather_t14 = (float *)(A + 405504); /* [32, 1024] */
   float *lstm1_add_t14 = (float *)(A + 6533120); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t14, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 361472 /* lstm1.bias_hh */, lstm1_add_t14);
+  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t15 = (float *)(A + 405504); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 15, lstm1_gather_t15);
+  float *lstm1_add_t13_2 = (float *)(A + 6467584); /* [32, 256] */
   float *lstm1_sigmoid_t14 = (float *)(A + 6336512); /* [32, 256] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 6369280); /* [32, 256] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 6402048); /* [32, 256] */
@@ -6730,12 +6908,21 @@ static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t27_2 = (float *)(A + 9220096); /* [32, 256] */
   float *lstm1_tanh_t27_2 = (float *)(A + 9252864); /* [32, 256] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t27 + 768, lstm1_add_t27 + 256, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 512, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_add_t27_2, lstm1_tanh_t27_2, lstm1_mul_stack + 221184);
+}
+
+static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 667648); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t28 = (float *)(A + 9089024); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 221184, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t28);
+  float *lstm1_gather_t28 = (float *)(A + 405504); /* [32, 1024] */
   float *lstm1_add_t28 = (float *)(A + 9285632); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t28, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t28, P + 361472 /* lstm1.bias_hh */, lstm1_add_t28);
+  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t29 = (float *)(A + 405504); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 29, lstm1_gather_t29);
+  float *lstm1_add_t27_2 = (float *)(A + 9220096); /* [32, 256] */
   float *lstm1_sigmoid_t28 = (float *)(A + 9089024); /* [32, 256] */
   float *lstm1_sigmoid_t28_2 = (float *)(A + 9121792); /* [32, 256] */
   float *lstm1_sigmoid_t28_3 = (float *)(A + 9154560); /* [32, 256] */
@@ -6912,12 +7099,21 @@ static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t41_2 = (float *)(A + 11972608); /* [32, 256] */
   float *lstm1_tanh_t41_2 = (float *)(A + 12005376); /* [32, 256] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t41 + 768, lstm1_add_t41 + 256, lstm1_add_t40_2, lstm1_add_t41, lstm1_add_t41 + 512, lstm1_sigmoid_t41, lstm1_sigmoid_t41_2, lstm1_sigmoid_t41_3, lstm1_tanh_t41, lstm1_add_t41_2, lstm1_tanh_t41_2, lstm1_mul_stack + 335872);
+}
+
+static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 667648); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t42 = (float *)(A + 11841536); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 335872, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t42);
+  float *lstm1_gather_t42 = (float *)(A + 405504); /* [32, 1024] */
   float *lstm1_add_t42 = (float *)(A + 12038144); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t42, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t42, P + 361472 /* lstm1.bias_hh */, lstm1_add_t42);
+  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t43 = (float *)(A + 405504); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 43, lstm1_gather_t43);
+  float *lstm1_add_t41_2 = (float *)(A + 11972608); /* [32, 256] */
   float *lstm1_sigmoid_t42 = (float *)(A + 11841536); /* [32, 256] */
   float *lstm1_sigmoid_t42_2 = (float *)(A + 11874304); /* [32, 256] */
   float *lstm1_sigmoid_t42_3 = (float *)(A + 11907072); /* [32, 256] */
@@ -7005,27 +7201,17 @@ static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_
   k14_sigmoid_sigmoid_mul(lstm1_add_t48 + 768, lstm1_add_t48 + 256, lstm1_add_t47_2, lstm1_add_t48, lstm1_add_t48 + 512, lstm1_sigmoid_t48, lstm1_sigmoid_t48_2, lstm1_sigmoid_t48_3, lstm1_tanh_t48, lstm1_add_t48_2, lstm1_tanh_t48_2, lstm1_mul_stack + 393216);
   float *lstm1_matmul_weight_hh_t49 = (float *)(A + 13217792); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 393216, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t49);
-}
-
-static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_gather_t49 = (float *)(A + 405504); /* [32, 1024] */
-  float *lstm1_matmul_weight_hh_t49 = (float *)(A + 13217792); /* [32, 1024] */
   float *lstm1_add_t49 = (float *)(A + 13414400); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t49, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t49, P + 361472 /* lstm1.bias_hh */, lstm1_add_t49);
-  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t50 = (float *)(A + 405504); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 50, lstm1_gather_t50);
-  float *lstm1_add_t48_2 = (float *)(A + 13348864); /* [32, 256] */
   float *lstm1_sigmoid_t49 = (float *)(A + 13217792); /* [32, 256] */
   float *lstm1_sigmoid_t49_2 = (float *)(A + 13250560); /* [32, 256] */
   float *lstm1_sigmoid_t49_3 = (float *)(A + 13283328); /* [32, 256] */
   float *lstm1_tanh_t49 = (float *)(A + 13316096); /* [32, 256] */
   float *lstm1_add_t49_2 = (float *)(A + 13545472); /* [32, 256] */
   float *lstm1_tanh_t49_2 = (float *)(A + 13578240); /* [32, 256] */
-  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t49 + 768, lstm1_add_t49 + 256, lstm1_add_t48_2, lstm1_add_t49, lstm1_add_t49 + 512, lstm1_sigmoid_t49, lstm1_sigmoid_t49_2, lstm1_sigmoid_t49_3, lstm1_tanh_t49, lstm1_add_t49_2, lstm1_tanh_t49_2, lstm1_mul_stack + 401408);
-  float *lstm1_transpose_weight_hh = (float *)(A + 667648); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t50 = (float *)(A + 13414400); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 401408, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t50);
   float *lstm1_add_t50 = (float *)(A + 13611008); /* [32, 1024] */
@@ -7104,12 +7290,21 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t55_2 = (float *)(A + 14725120); /* [32, 256] */
   float *lstm1_tanh_t55_2 = (float *)(A + 14757888); /* [32, 256] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t55 + 768, lstm1_add_t55 + 256, lstm1_add_t54_2, lstm1_add_t55, lstm1_add_t55 + 512, lstm1_sigmoid_t55, lstm1_sigmoid_t55_2, lstm1_sigmoid_t55_3, lstm1_tanh_t55, lstm1_add_t55_2, lstm1_tanh_t55_2, lstm1_mul_stack + 450560);
+}
+
+static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 667648); /* [256, 1024] */
   float *lstm1_matmul_weight_hh_t56 = (float *)(A + 14594048); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 450560, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t56);
+  float *lstm1_gather_t56 = (float *)(A + 405504); /* [32, 1024] */
   float *lstm1_add_t56 = (float *)(A + 14790656); /* [32, 1024] */
   k6_add_add_add(lstm1_gather_t56, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t56, P + 361472 /* lstm1.bias_hh */, lstm1_add_t56);
+  float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   float *lstm1_gather_t57 = (float *)(A + 405504); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 57, lstm1_gather_t57);
+  float *lstm1_add_t55_2 = (float *)(A + 14725120); /* [32, 256] */
   float *lstm1_sigmoid_t56 = (float *)(A + 14594048); /* [32, 256] */
   float *lstm1_sigmoid_t56_2 = (float *)(A + 14626816); /* [32, 256] */
   float *lstm1_sigmoid_t56_3 = (float *)(A + 14659584); /* [32, 256] */
@@ -7310,6 +7505,12 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   k49_add(dense1_matmul_weight + 24576, P + 387072 /* dense1.bias */, dense1_add_t8);
   float *line21_log_softmax_t8 = (float *)(A + 1638400); /* [32, 96] */
   k50_log_softmax(dense1_add_t8, line21_log_softmax_t8);
+}
+
+static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *line21_one_hot_t8 = (float *)(A + 1613824); /* [32, 96] */
+  float *line21_log_softmax_t8 = (float *)(A + 1638400); /* [32, 96] */
   float *line21_mul_t8 = (float *)(A + 1650688); /* [32, 96] */
   k18_mul(line21_one_hot_t8, line21_log_softmax_t8, line21_mul_t8);
   float *line21_sum_to_t8 = (float *)(A + 200896); /* [32, 1] */
@@ -7318,6 +7519,7 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   k20_sum_to(line21_sum_to_t8, line21_sum_to_t8_2);
   float *line21_one_hot_t9 = (float *)(A + 1650688); /* [32, 96] */
   k16_one_hot(in->y + 9, line21_one_hot_t9);
+  float *dense1_matmul_weight = (float *)(A + 667648); /* [2048, 96] */
   float *dense1_add_t9 = (float *)(A + 1662976); /* [32, 96] */
   k49_add(dense1_matmul_weight + 27648, P + 387072 /* dense1.bias */, dense1_add_t9);
   float *line21_log_softmax_t9 = (float *)(A + 1675264); /* [32, 96] */
@@ -7490,12 +7692,6 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   k49_add(dense1_matmul_weight + 70656, P + 387072 /* dense1.bias */, dense1_add_t23);
   float *line21_log_softmax_t23 = (float *)(A + 16285696); /* [32, 96] */
   k50_log_softmax(dense1_add_t23, line21_log_softmax_t23);
-}
-
-static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *line21_one_hot_t23 = (float *)(A + 16261120); /* [32, 96] */
-  float *line21_log_softmax_t23 = (float *)(A + 16285696); /* [32, 96] */
   float *line21_mul_t23 = (float *)(A + 16297984); /* [32, 96] */
   k18_mul(line21_one_hot_t23, line21_log_softmax_t23, line21_mul_t23);
   float *line21_sum_to_t23 = (float *)(A + 200896); /* [32, 1] */
@@ -7504,7 +7700,6 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   k20_sum_to(line21_sum_to_t23, line21_sum_to_t23_2);
   float *line21_one_hot_t24 = (float *)(A + 16297984); /* [32, 96] */
   k16_one_hot(in->y + 24, line21_one_hot_t24);
-  float *dense1_matmul_weight = (float *)(A + 667648); /* [2048, 96] */
   float *dense1_add_t24 = (float *)(A + 16310272); /* [32, 96] */
   k49_add(dense1_matmul_weight + 73728, P + 387072 /* dense1.bias */, dense1_add_t24);
   float *line21_log_softmax_t24 = (float *)(A + 16322560); /* [32, 96] */
@@ -7567,8 +7762,14 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   k16_one_hot(in->y + 29, line21_one_hot_t29);
   float *dense1_add_t29 = (float *)(A + 16494592); /* [32, 96] */
   k49_add(dense1_matmul_weight + 89088, P + 387072 /* dense1.bias */, dense1_add_t29);
+}
+
+static void charlm_lstm_train_step_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *dense1_add_t29 = (float *)(A + 16494592); /* [32, 96] */
   float *line21_log_softmax_t29 = (float *)(A + 16506880); /* [32, 96] */
   k50_log_softmax(dense1_add_t29, line21_log_softmax_t29);
+  float *line21_one_hot_t29 = (float *)(A + 16482304); /* [32, 96] */
   float *line21_mul_t29 = (float *)(A + 16519168); /* [32, 96] */
   k18_mul(line21_one_hot_t29, line21_log_softmax_t29, line21_mul_t29);
   float *line21_sum_to_t29 = (float *)(A + 200896); /* [32, 1] */
@@ -7577,6 +7778,7 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   k20_sum_to(line21_sum_to_t29, line21_sum_to_t29_2);
   float *line21_one_hot_t30 = (float *)(A + 16519168); /* [32, 96] */
   k16_one_hot(in->y + 30, line21_one_hot_t30);
+  float *dense1_matmul_weight = (float *)(A + 667648); /* [2048, 96] */
   float *dense1_add_t30 = (float *)(A + 16531456); /* [32, 96] */
   k49_add(dense1_matmul_weight + 92160, P + 387072 /* dense1.bias */, dense1_add_t30);
   float *line21_log_softmax_t30 = (float *)(A + 16543744); /* [32, 96] */
@@ -7817,10 +8019,16 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   k20_sum_to(line21_sum_to_t49, line21_sum_to_t49_2);
   float *line21_one_hot_t50 = (float *)(A + 17256448); /* [32, 96] */
   k16_one_hot(in->y + 50, line21_one_hot_t50);
+}
+
+static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *dense1_matmul_weight = (float *)(A + 667648); /* [2048, 96] */
   float *dense1_add_t50 = (float *)(A + 17268736); /* [32, 96] */
   k49_add(dense1_matmul_weight + 153600, P + 387072 /* dense1.bias */, dense1_add_t50);
   float *line21_log_softmax_t50 = (float *)(A + 17281024); /* [32, 96] */
   k50_log_softmax(dense1_add_t50, line21_log_softmax_t50);
+  float *line21_one_hot_t50 = (float *)(A + 17256448); /* [32, 96] */
   float *line21_mul_t50 = (float *)(A + 17293312); /* [32, 96] */
   k18_mul(line21_one_hot_t50, line21_log_softmax_t50, line21_mul_t50);
   float *line21_sum_to_t50 = (float *)(A + 200896); /* [32, 1] */
@@ -7897,16 +8105,10 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   k18_mul(line21_one_hot_t56, line21_log_softmax_t56, line21_mul_t56);
   float *line21_sum_to_t56 = (float *)(A + 200896); /* [32, 1] */
   k19_sum_to(line21_mul_t56, line21_sum_to_t56);
-}
-
-static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *line21_sum_to_t56 = (float *)(A + 200896); /* [32, 1] */
   float *line21_sum_to_t56_2 = (float *)(A + 1715072); /* [] */
   k20_sum_to(line21_sum_to_t56, line21_sum_to_t56_2);
   float *line21_one_hot_t57 = (float *)(A + 17514496); /* [32, 96] */
   k16_one_hot(in->y + 57, line21_one_hot_t57);
-  float *dense1_matmul_weight = (float *)(A + 667648); /* [2048, 96] */
   float *dense1_add_t57 = (float *)(A + 17526784); /* [32, 96] */
   k49_add(dense1_matmul_weight + 175104, P + 387072 /* dense1.bias */, dense1_add_t57);
   float *line21_log_softmax_t57 = (float *)(A + 17539072); /* [32, 96] */
@@ -8064,6 +8266,11 @@ static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_
   k51_argmax(dense1_add_t10, line22_argmax_t10);
   float *line22_equal_t10 = (float *)(A + 201472); /* [32] */
   k22_equal(line22_argmax_t10, in->y + 10, line22_equal_t10);
+}
+
+static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *line22_equal_t10 = (float *)(A + 201472); /* [32] */
   float *line22_sum_to_t10 = (float *)(A + 1716032); /* [] */
   k20_sum_to(line22_equal_t10, line22_sum_to_t10);
   float *dense1_add_t11 = (float *)(A + 266240); /* [32, 96] */
@@ -8286,6 +8493,11 @@ static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_
   float *dense1_add_t42 = (float *)(A + 16973824); /* [32, 96] */
   int32_t *line22_argmax_t42 = (int32_t *)(A + 203392); /* [32] */
   k51_argmax(dense1_add_t42, line22_argmax_t42);
+}
+
+static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  int32_t *line22_argmax_t42 = (int32_t *)(A + 203392); /* [32] */
   float *line22_equal_t42 = (float *)(A + 203520); /* [32] */
   k22_equal(line22_argmax_t42, in->y + 42, line22_equal_t42);
   float *line22_sum_to_t42 = (float *)(A + 203392); /* [] */
@@ -8356,11 +8568,6 @@ static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_
   float *dense1_add_t52 = (float *)(A + 17342464); /* [32, 96] */
   int32_t *line22_argmax_t52 = (int32_t *)(A + 204032); /* [32] */
   k51_argmax(dense1_add_t52, line22_argmax_t52);
-}
-
-static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  int32_t *line22_argmax_t52 = (int32_t *)(A + 204032); /* [32] */
   float *line22_equal_t52 = (float *)(A + 204160); /* [32] */
   k22_equal(line22_argmax_t52, in->y + 52, line22_equal_t52);
   float *line22_sum_to_t52 = (float *)(A + 204032); /* [] */
@@ -8512,6 +8719,11 @@ static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_
   float *line21_one_hot_t13 = (float *)(A + 327680); /* [32, 96] */
   float *d_line21_mul_t13 = (float *)(A + 290816); /* [32, 96] */
   k24_mul(line21_one_hot_t13, d_line21_mul_t13);
+}
+
+static void charlm_lstm_train_step_11(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_line21_mul_t13 = (float *)(A + 290816); /* [32, 96] */
   float *d_line21_sum_to_t13 = (float *)(A + 87680); /* [32, 1] */
   k19_sum_to(d_line21_mul_t13, d_line21_sum_to_t13);
   float *line21_one_hot_t14 = (float *)(A + 364544); /* [32, 96] */
@@ -8724,6 +8936,10 @@ static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_
   k24_mul(line21_one_hot_t55, d_line21_mul_t55);
   float *d_line21_sum_to_t55 = (float *)(A + 207744); /* [32, 1] */
   k19_sum_to(d_line21_mul_t55, d_line21_sum_to_t55);
+}
+
+static void charlm_lstm_train_step_12(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *line21_one_hot_t56 = (float *)(A + 17477632); /* [32, 96] */
   float *d_line21_mul_t56 = (float *)(A + 17440768); /* [32, 96] */
   k24_mul(line21_one_hot_t56, d_line21_mul_t56);
@@ -8765,86 +8981,158 @@ static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_
   float *d_line21_sum_to_t63 = (float *)(A + 208768); /* [32, 1] */
   k19_sum_to(d_line21_mul_t63, d_line21_sum_to_t63);
   float *line21_log_softmax_t0 = (float *)(A + 90112); /* [32, 96] */
+  float *d_line21_sum_to_t0 = (float *)(A + 86016); /* [32, 1] */
+  float *d_line21_mul_t0 = (float *)(A + 114752); /* [32, 96] */
   float *d_line21_sub_stack = (float *)(A + 17760256); /* [64, 32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t0, d_line21_sum_to_t0, d_line21_mul_t0, d_line21_sub_stack);
   float *line21_log_softmax_t1 = (float *)(A + 127040); /* [32, 96] */
+  float *d_line21_sum_to_t1 = (float *)(A + 86144); /* [32, 1] */
+  float *d_line21_mul_t1 = (float *)A; /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t1, d_line21_sum_to_t1, d_line21_mul_t1, d_line21_sub_stack + 3072);
   float *line21_log_softmax_t2 = (float *)(A + 163968); /* [32, 96] */
+  float *d_line21_sum_to_t2 = (float *)(A + 86272); /* [32, 1] */
+  float *d_line21_mul_t2 = (float *)(A + 102464); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t2, d_line21_sum_to_t2, d_line21_mul_t2, d_line21_sub_stack + 6144);
   float *line21_log_softmax_t3 = (float *)(A + 1454080); /* [32, 96] */
+  float *d_line21_sum_to_t3 = (float *)(A + 86400); /* [32, 1] */
+  float *d_line21_mul_t3 = (float *)(A + 188608); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t3, d_line21_sum_to_t3, d_line21_mul_t3, d_line21_sub_stack + 9216);
   float *line21_log_softmax_t4 = (float *)(A + 1490944); /* [32, 96] */
+  float *d_line21_sum_to_t4 = (float *)(A + 86528); /* [32, 1] */
+  float *d_line21_mul_t4 = (float *)(A + 176320); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t4, d_line21_sum_to_t4, d_line21_mul_t4, d_line21_sub_stack + 12288);
   float *line21_log_softmax_t5 = (float *)(A + 1527808); /* [32, 96] */
+  float *d_line21_sum_to_t5 = (float *)(A + 86656); /* [32, 1] */
+  float *d_line21_mul_t5 = (float *)(A + 266240); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t5, d_line21_sum_to_t5, d_line21_mul_t5, d_line21_sub_stack + 15360);
   float *line21_log_softmax_t6 = (float *)(A + 1564672); /* [32, 96] */
+  float *d_line21_sum_to_t6 = (float *)(A + 86784); /* [32, 1] */
+  float *d_line21_mul_t6 = (float *)(A + 303104); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t6, d_line21_sum_to_t6, d_line21_mul_t6, d_line21_sub_stack + 18432);
   float *line21_log_softmax_t7 = (float *)(A + 1601536); /* [32, 96] */
+  float *d_line21_sum_to_t7 = (float *)(A + 86912); /* [32, 1] */
+  float *d_line21_mul_t7 = (float *)(A + 339968); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t7, d_line21_sum_to_t7, d_line21_mul_t7, d_line21_sub_stack + 21504);
   float *line21_log_softmax_t8 = (float *)(A + 1638400); /* [32, 96] */
+  float *d_line21_sum_to_t8 = (float *)(A + 87040); /* [32, 1] */
+  float *d_line21_mul_t8 = (float *)(A + 376832); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t8, d_line21_sum_to_t8, d_line21_mul_t8, d_line21_sub_stack + 24576);
   float *line21_log_softmax_t9 = (float *)(A + 1675264); /* [32, 96] */
+  float *d_line21_sum_to_t9 = (float *)(A + 87168); /* [32, 1] */
+  float *d_line21_mul_t9 = (float *)(A + 413696); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t9, d_line21_sum_to_t9, d_line21_mul_t9, d_line21_sub_stack + 27648);
   float *line21_log_softmax_t10 = (float *)(A + 241664); /* [32, 96] */
+  float *d_line21_sum_to_t10 = (float *)(A + 87296); /* [32, 1] */
+  float *d_line21_mul_t10 = (float *)(A + 450560); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t10, d_line21_sum_to_t10, d_line21_mul_t10, d_line21_sub_stack + 30720);
   float *line21_log_softmax_t11 = (float *)(A + 278528); /* [32, 96] */
+  float *d_line21_sum_to_t11 = (float *)(A + 87424); /* [32, 1] */
+  float *d_line21_mul_t11 = (float *)(A + 487424); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t11, d_line21_sum_to_t11, d_line21_mul_t11, d_line21_sub_stack + 33792);
   float *line21_log_softmax_t12 = (float *)(A + 315392); /* [32, 96] */
+  float *d_line21_sum_to_t12 = (float *)(A + 87552); /* [32, 1] */
+  float *d_line21_mul_t12 = (float *)(A + 253952); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t12, d_line21_sum_to_t12, d_line21_mul_t12, d_line21_sub_stack + 36864);
   float *line21_log_softmax_t13 = (float *)(A + 352256); /* [32, 96] */
+  float *d_line21_sum_to_t13 = (float *)(A + 87680); /* [32, 1] */
+  float *d_line21_mul_t13 = (float *)(A + 290816); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t13, d_line21_sum_to_t13, d_line21_mul_t13, d_line21_sub_stack + 39936);
   float *line21_log_softmax_t14 = (float *)(A + 389120); /* [32, 96] */
+  float *d_line21_sum_to_t14 = (float *)(A + 87808); /* [32, 1] */
+  float *d_line21_mul_t14 = (float *)(A + 327680); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t14, d_line21_sum_to_t14, d_line21_mul_t14, d_line21_sub_stack + 43008);
   float *line21_log_softmax_t15 = (float *)(A + 425984); /* [32, 96] */
+  float *d_line21_sum_to_t15 = (float *)(A + 87936); /* [32, 1] */
+  float *d_line21_mul_t15 = (float *)(A + 364544); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t15, d_line21_sum_to_t15, d_line21_mul_t15, d_line21_sub_stack + 46080);
   float *line21_log_softmax_t16 = (float *)(A + 462848); /* [32, 96] */
+  float *d_line21_sum_to_t16 = (float *)(A + 88064); /* [32, 1] */
+  float *d_line21_mul_t16 = (float *)(A + 401408); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t16, d_line21_sum_to_t16, d_line21_mul_t16, d_line21_sub_stack + 49152);
   float *line21_log_softmax_t17 = (float *)(A + 499712); /* [32, 96] */
+  float *d_line21_sum_to_t17 = (float *)(A + 88192); /* [32, 1] */
+  float *d_line21_mul_t17 = (float *)(A + 438272); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t17, d_line21_sum_to_t17, d_line21_mul_t17, d_line21_sub_stack + 52224);
   float *line21_log_softmax_t18 = (float *)(A + 16101376); /* [32, 96] */
+  float *d_line21_sum_to_t18 = (float *)(A + 88320); /* [32, 1] */
+  float *d_line21_mul_t18 = (float *)(A + 475136); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t18, d_line21_sum_to_t18, d_line21_mul_t18, d_line21_sub_stack + 55296);
   float *line21_log_softmax_t19 = (float *)(A + 16138240); /* [32, 96] */
+  float *d_line21_sum_to_t19 = (float *)(A + 88448); /* [32, 1] */
+  float *d_line21_mul_t19 = (float *)(A + 16125952); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t19, d_line21_sum_to_t19, d_line21_mul_t19, d_line21_sub_stack + 58368);
   float *line21_log_softmax_t20 = (float *)(A + 16175104); /* [32, 96] */
+  float *d_line21_sum_to_t20 = (float *)(A + 88576); /* [32, 1] */
+  float *d_line21_mul_t20 = (float *)(A + 16113664); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t20, d_line21_sum_to_t20, d_line21_mul_t20, d_line21_sub_stack + 61440);
   float *line21_log_softmax_t21 = (float *)(A + 16211968); /* [32, 96] */
+  float *d_line21_sum_to_t21 = (float *)(A + 88704); /* [32, 1] */
+  float *d_line21_mul_t21 = (float *)(A + 16199680); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t21, d_line21_sum_to_t21, d_line21_mul_t21, d_line21_sub_stack + 64512);
   float *line21_log_softmax_t22 = (float *)(A + 16248832); /* [32, 96] */
+  float *d_line21_sum_to_t22 = (float *)(A + 88832); /* [32, 1] */
+  float *d_line21_mul_t22 = (float *)(A + 16187392); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t22, d_line21_sum_to_t22, d_line21_mul_t22, d_line21_sub_stack + 67584);
   float *line21_log_softmax_t23 = (float *)(A + 16285696); /* [32, 96] */
+  float *d_line21_sum_to_t23 = (float *)(A + 88960); /* [32, 1] */
+  float *d_line21_mul_t23 = (float *)(A + 16273408); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t23, d_line21_sum_to_t23, d_line21_mul_t23, d_line21_sub_stack + 70656);
   float *line21_log_softmax_t24 = (float *)(A + 16322560); /* [32, 96] */
+  float *d_line21_sum_to_t24 = (float *)(A + 89088); /* [32, 1] */
+  float *d_line21_mul_t24 = (float *)(A + 16261120); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t24, d_line21_sum_to_t24, d_line21_mul_t24, d_line21_sub_stack + 73728);
   float *line21_log_softmax_t25 = (float *)(A + 16359424); /* [32, 96] */
+  float *d_line21_sum_to_t25 = (float *)(A + 89216); /* [32, 1] */
+  float *d_line21_mul_t25 = (float *)(A + 16347136); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t25, d_line21_sum_to_t25, d_line21_mul_t25, d_line21_sub_stack + 76800);
   float *line21_log_softmax_t26 = (float *)(A + 16396288); /* [32, 96] */
+  float *d_line21_sum_to_t26 = (float *)(A + 89344); /* [32, 1] */
+  float *d_line21_mul_t26 = (float *)(A + 16334848); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t26, d_line21_sum_to_t26, d_line21_mul_t26, d_line21_sub_stack + 79872);
   float *line21_log_softmax_t27 = (float *)(A + 16433152); /* [32, 96] */
+  float *d_line21_sum_to_t27 = (float *)(A + 89472); /* [32, 1] */
+  float *d_line21_mul_t27 = (float *)(A + 16420864); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t27, d_line21_sum_to_t27, d_line21_mul_t27, d_line21_sub_stack + 82944);
   float *line21_log_softmax_t28 = (float *)(A + 16470016); /* [32, 96] */
+  float *d_line21_sum_to_t28 = (float *)(A + 89600); /* [32, 1] */
+  float *d_line21_mul_t28 = (float *)(A + 16408576); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t28, d_line21_sum_to_t28, d_line21_mul_t28, d_line21_sub_stack + 86016);
   float *line21_log_softmax_t29 = (float *)(A + 16506880); /* [32, 96] */
+  float *d_line21_sum_to_t29 = (float *)(A + 89728); /* [32, 1] */
+  float *d_line21_mul_t29 = (float *)(A + 16494592); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t29, d_line21_sum_to_t29, d_line21_mul_t29, d_line21_sub_stack + 89088);
   float *line21_log_softmax_t30 = (float *)(A + 16543744); /* [32, 96] */
+  float *d_line21_sum_to_t30 = (float *)(A + 89856); /* [32, 1] */
+  float *d_line21_mul_t30 = (float *)(A + 16482304); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
   float *line21_log_softmax_t31 = (float *)(A + 16580608); /* [32, 96] */
+  float *d_line21_sum_to_t31 = (float *)(A + 89984); /* [32, 1] */
+  float *d_line21_mul_t31 = (float *)(A + 16568320); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
   float *line21_log_softmax_t32 = (float *)(A + 16617472); /* [32, 96] */
+  float *d_line21_sum_to_t32 = (float *)(A + 204800); /* [32, 1] */
+  float *d_line21_mul_t32 = (float *)(A + 16556032); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
   float *line21_log_softmax_t33 = (float *)(A + 16654336); /* [32, 96] */
+  float *d_line21_sum_to_t33 = (float *)(A + 204928); /* [32, 1] */
+  float *d_line21_mul_t33 = (float *)(A + 16642048); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
   float *line21_log_softmax_t34 = (float *)(A + 16691200); /* [32, 96] */
+  float *d_line21_sum_to_t34 = (float *)(A + 205056); /* [32, 1] */
+  float *d_line21_mul_t34 = (float *)(A + 16629760); /* [32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
-  float *line21_log_softmax_t35 = (float *)(A + 16728064); /* [32, 96] */
-  k25_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
 }
 
-static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_13(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
+  float *line21_log_softmax_t35 = (float *)(A + 16728064); /* [32, 96] */
+  float *d_line21_sum_to_t35 = (float *)(A + 205184); /* [32, 1] */
+  float *d_line21_mul_t35 = (float *)(A + 16715776); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17760256); /* [64, 32, 96] */
+  k25_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
   float *line21_log_softmax_t36 = (float *)(A + 16764928); /* [32, 96] */
   float *d_line21_sum_to_t36 = (float *)(A + 205312); /* [32, 1] */
   float *d_line21_mul_t36 = (float *)(A + 16703488); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17760256); /* [64, 32, 96] */
   k25_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
   float *line21_log_softmax_t37 = (float *)(A + 16801792); /* [32, 96] */
   float *d_line21_sum_to_t37 = (float *)(A + 205440); /* [32, 1] */
@@ -9007,10 +9295,17 @@ static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t58_2 = (float *)(A + 15314944); /* [32, 256] */
   float *d_lstm1_mul_t59 = (float *)(A + 16175104); /* [32, 256] */
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t60, d_dense1_matmul_weight + 483328, lstm1_sigmoid_t59, lstm1_tanh_t59_2, d_lstm1_mul_t60, lstm1_sigmoid_t59_2, lstm1_tanh_t59, lstm1_sigmoid_t59_3, lstm1_add_t58_2, d_lstm1_mul_t59, d_lstm1_mul_concat_stack + 1933312, d_lstm1_mul_concat_stack + 1933568, d_lstm1_mul_concat_stack + 1933824, d_lstm1_mul_concat_stack + 1934080);
+}
+
+static void charlm_lstm_train_step_14(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 20643840); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t59 = (float *)(A + 139392); /* [32, 256] */
   k29_matmul(d_lstm1_mul_concat_stack + 1933312, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t59);
+  float *d_dense1_matmul_weight = (float *)(A + 18546688); /* [2048, 256] */
   float *lstm1_sigmoid_t58 = (float *)(A + 14987264); /* [32, 256] */
   float *lstm1_tanh_t58_2 = (float *)(A + 15347712); /* [32, 256] */
+  float *d_lstm1_mul_t59 = (float *)(A + 16175104); /* [32, 256] */
   float *lstm1_sigmoid_t58_2 = (float *)(A + 15020032); /* [32, 256] */
   float *lstm1_tanh_t58 = (float *)(A + 15085568); /* [32, 256] */
   float *lstm1_sigmoid_t58_3 = (float *)(A + 15052800); /* [32, 256] */
@@ -9167,10 +9462,17 @@ static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t42_2 = (float *)(A + 12169216); /* [32, 256] */
   float *d_lstm1_mul_t43 = (float *)(A + 16175104); /* [32, 256] */
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t44, d_dense1_matmul_weight + 352256, lstm1_sigmoid_t43, lstm1_tanh_t43_2, d_lstm1_mul_t44, lstm1_sigmoid_t43_2, lstm1_tanh_t43, lstm1_sigmoid_t43_3, lstm1_add_t42_2, d_lstm1_mul_t43, d_lstm1_mul_concat_stack + 1409024, d_lstm1_mul_concat_stack + 1409280, d_lstm1_mul_concat_stack + 1409536, d_lstm1_mul_concat_stack + 1409792);
+}
+
+static void charlm_lstm_train_step_15(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 20643840); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t43 = (float *)(A + 139392); /* [32, 256] */
   k29_matmul(d_lstm1_mul_concat_stack + 1409024, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t43);
+  float *d_dense1_matmul_weight = (float *)(A + 18546688); /* [2048, 256] */
   float *lstm1_sigmoid_t42 = (float *)(A + 11841536); /* [32, 256] */
   float *lstm1_tanh_t42_2 = (float *)(A + 12201984); /* [32, 256] */
+  float *d_lstm1_mul_t43 = (float *)(A + 16175104); /* [32, 256] */
   float *lstm1_sigmoid_t42_2 = (float *)(A + 11874304); /* [32, 256] */
   float *lstm1_tanh_t42 = (float *)(A + 11939840); /* [32, 256] */
   float *lstm1_sigmoid_t42_3 = (float *)(A + 11907072); /* [32, 256] */
@@ -9327,10 +9629,17 @@ static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t26_2 = (float *)(A + 9023488); /* [32, 256] */
   float *d_lstm1_mul_t27 = (float *)(A + 16175104); /* [32, 256] */
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t28, d_dense1_matmul_weight + 221184, lstm1_sigmoid_t27, lstm1_tanh_t27_2, d_lstm1_mul_t28, lstm1_sigmoid_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack + 884736, d_lstm1_mul_concat_stack + 884992, d_lstm1_mul_concat_stack + 885248, d_lstm1_mul_concat_stack + 885504);
+}
+
+static void charlm_lstm_train_step_16(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 20643840); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 139392); /* [32, 256] */
   k29_matmul(d_lstm1_mul_concat_stack + 884736, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
+  float *d_dense1_matmul_weight = (float *)(A + 18546688); /* [2048, 256] */
   float *lstm1_sigmoid_t26 = (float *)(A + 8695808); /* [32, 256] */
   float *lstm1_tanh_t26_2 = (float *)(A + 9056256); /* [32, 256] */
+  float *d_lstm1_mul_t27 = (float *)(A + 16175104); /* [32, 256] */
   float *lstm1_sigmoid_t26_2 = (float *)(A + 8728576); /* [32, 256] */
   float *lstm1_tanh_t26 = (float *)(A + 8794112); /* [32, 256] */
   float *lstm1_sigmoid_t26_3 = (float *)(A + 8761344); /* [32, 256] */
@@ -9487,10 +9796,17 @@ static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_
   float *lstm1_add_t10_2 = (float *)(A + 5877760); /* [32, 256] */
   float *d_lstm1_mul_t11 = (float *)(A + 16175104); /* [32, 256] */
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t12, d_dense1_matmul_weight + 90112, lstm1_sigmoid_t11, lstm1_tanh_t11_2, d_lstm1_mul_t12, lstm1_sigmoid_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, d_lstm1_mul_t11, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360704, d_lstm1_mul_concat_stack + 360960, d_lstm1_mul_concat_stack + 361216);
+}
+
+static void charlm_lstm_train_step_17(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 20643840); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 139392); /* [32, 256] */
   k29_matmul(d_lstm1_mul_concat_stack + 360448, P + 98304 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
+  float *d_dense1_matmul_weight = (float *)(A + 18546688); /* [2048, 256] */
   float *lstm1_sigmoid_t10 = (float *)(A + 5550080); /* [32, 256] */
   float *lstm1_tanh_t10_2 = (float *)(A + 5910528); /* [32, 256] */
+  float *d_lstm1_mul_t11 = (float *)(A + 16175104); /* [32, 256] */
   float *lstm1_sigmoid_t10_2 = (float *)(A + 5582848); /* [32, 256] */
   float *lstm1_tanh_t10 = (float *)(A + 5648384); /* [32, 256] */
   float *lstm1_sigmoid_t10_3 = (float *)(A + 5615616); /* [32, 256] */
@@ -9625,6 +9941,7 @@ static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_
   k56_mul(d_lstm1_sum_to, opt_mul_3);
   float *opt_sum_to_3 = (float *)(A + 135360); /* [] */
   k57_sum_to(opt_mul_3, opt_sum_to_3);
+  float *d_line21_sub_stack = (float *)(A + 17760256); /* [64, 32, 96] */
   float *d_dense1_matmul = (float *)A; /* [96, 256] */
   char *d_dense1_matmul_scratch = A + 1716224; /* 32768 bytes */
   k39_matmul(d_line21_sub_stack, lstm1_mul_stack, d_dense1_matmul, d_dense1_matmul_scratch);
@@ -9711,6 +10028,10 @@ static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_
   float *line21_sum_to_t63_2 = (float *)(A + 1715520); /* [] */
   float *loss_value = (float *)(A + 136000); /* [] */
   k41_mul_neg_mul(line21_sum_to_t0_2, line21_sum_to_t1_2, line21_sum_to_t2_2, line21_sum_to_t3_2, line21_sum_to_t4_2, line21_sum_to_t5_2, line21_sum_to_t6_2, line21_sum_to_t7_2, line21_sum_to_t8_2, line21_sum_to_t9_2, line21_sum_to_t10_2, line21_sum_to_t11_2, line21_sum_to_t12_2, line21_sum_to_t13_2, line21_sum_to_t14_2, line21_sum_to_t15_2, line21_sum_to_t16_2, line21_sum_to_t17_2, line21_sum_to_t18_2, line21_sum_to_t19_2, line21_sum_to_t20_2, line21_sum_to_t21_2, line21_sum_to_t22_2, line21_sum_to_t23_2, line21_sum_to_t24_2, line21_sum_to_t25_2, line21_sum_to_t26_2, line21_sum_to_t27_2, line21_sum_to_t28_2, line21_sum_to_t29_2, line21_sum_to_t30_2, line21_sum_to_t31_2, line21_sum_to_t32_2, line21_sum_to_t33_2, line21_sum_to_t34_2, line21_sum_to_t35_2, line21_sum_to_t36_2, line21_sum_to_t37_2, line21_sum_to_t38_2, line21_sum_to_t39_2, line21_sum_to_t40_2, line21_sum_to_t41_2, line21_sum_to_t42_2, line21_sum_to_t43_2, line21_sum_to_t44_2, line21_sum_to_t45_2, line21_sum_to_t46_2, line21_sum_to_t47_2, line21_sum_to_t48_2, line21_sum_to_t49_2, line21_sum_to_t50_2, line21_sum_to_t51_2, line21_sum_to_t52_2, line21_sum_to_t53_2, line21_sum_to_t54_2, line21_sum_to_t55_2, line21_sum_to_t56_2, line21_sum_to_t57_2, line21_sum_to_t58_2, line21_sum_to_t59_2, line21_sum_to_t60_2, line21_sum_to_t61_2, line21_sum_to_t62_2, line21_sum_to_t63_2, loss_value);
+}
+
+static void charlm_lstm_train_step_18(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *line22_sum_to_t0 = (float *)(A + 200896); /* [] */
   float *line22_sum_to_t1 = (float *)(A + 200960); /* [] */
   float *line22_sum_to_t2 = (float *)(A + 1715584); /* [] */
@@ -9777,14 +10098,20 @@ static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_
   float *line22_sum_to_t63 = (float *)(A + 204736); /* [] */
   float *metric_accuracy = (float *)(A + 201024); /* [] */
   k42_mul_mul_mul(line22_sum_to_t0, line22_sum_to_t1, line22_sum_to_t2, line22_sum_to_t3, line22_sum_to_t4, line22_sum_to_t5, line22_sum_to_t6, line22_sum_to_t7, line22_sum_to_t8, line22_sum_to_t9, line22_sum_to_t10, line22_sum_to_t11, line22_sum_to_t12, line22_sum_to_t13, line22_sum_to_t14, line22_sum_to_t15, line22_sum_to_t16, line22_sum_to_t17, line22_sum_to_t18, line22_sum_to_t19, line22_sum_to_t20, line22_sum_to_t21, line22_sum_to_t22, line22_sum_to_t23, line22_sum_to_t24, line22_sum_to_t25, line22_sum_to_t26, line22_sum_to_t27, line22_sum_to_t28, line22_sum_to_t29, line22_sum_to_t30, line22_sum_to_t31, line22_sum_to_t32, line22_sum_to_t33, line22_sum_to_t34, line22_sum_to_t35, line22_sum_to_t36, line22_sum_to_t37, line22_sum_to_t38, line22_sum_to_t39, line22_sum_to_t40, line22_sum_to_t41, line22_sum_to_t42, line22_sum_to_t43, line22_sum_to_t44, line22_sum_to_t45, line22_sum_to_t46, line22_sum_to_t47, line22_sum_to_t48, line22_sum_to_t49, line22_sum_to_t50, line22_sum_to_t51, line22_sum_to_t52, line22_sum_to_t53, line22_sum_to_t54, line22_sum_to_t55, line22_sum_to_t56, line22_sum_to_t57, line22_sum_to_t58, line22_sum_to_t59, line22_sum_to_t60, line22_sum_to_t61, line22_sum_to_t62, line22_sum_to_t63, metric_accuracy);
+  float *d_lstm1_transpose = (float *)(A + 905216); /* [1024, 96] */
+  float *opt_min = (float *)(A + 135872); /* [] */
+  float *opt_sqrt = (float *)(A + 127104); /* [] */
+  float *opt_div = (float *)(A + 135936); /* [] */
   float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 512000); /* [1024, 96] */
   float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 1298432); /* [1024, 96] */
   float *new_lstm1_weight_ih = (float *)(A + 1748992); /* [1024, 96] */
   k65_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_transpose, opt_min, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
+  float *d_lstm1_matmul = (float *)(A + 3977216); /* [1024, 256] */
   float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 2142208); /* [1024, 256] */
   float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 5025792); /* [1024, 256] */
   float *new_lstm1_weight_hh = (float *)(A + 6074368); /* [1024, 256] */
   k66_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul, opt_min, opt_sqrt, opt_div, P + 98304 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
+  float *d_lstm1_sum_to = (float *)(A + 127168); /* [1024] */
   float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 98304); /* [1024] */
   float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 131264); /* [1024] */
   float *new_lstm1_bias_ih = (float *)(A + 278528); /* [1024] */
@@ -9792,10 +10119,12 @@ static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_
   float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 286720); /* [1024] */
   float *new_lstm1_bias_hh = (float *)(A + 315392); /* [1024] */
   k67_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, opt_min, opt_sqrt, opt_div, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
+  float *d_dense1_matmul = (float *)A; /* [96, 256] */
   float *new_opt_dense1_weight_exp_avg = (float *)(A + 905216); /* [96, 256] */
   float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 1003520); /* [96, 256] */
   float *new_dense1_weight = (float *)(A + 1101824); /* [96, 256] */
   k68_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, opt_min, opt_sqrt, opt_div, P + 362496 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
+  float *d_dense1_sum_to = (float *)(A + 135488); /* [96] */
   float *new_opt_dense1_bias_exp_avg = (float *)(A + 136064); /* [96] */
   float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 136448); /* [96] */
   float *new_dense1_bias = (float *)(A + 136832); /* [96] */
@@ -9814,6 +10143,18 @@ float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_
   charlm_lstm_train_step_4(P, in, A, seed);
   charlm_lstm_train_step_5(P, in, A, seed);
   charlm_lstm_train_step_6(P, in, A, seed);
+  charlm_lstm_train_step_7(P, in, A, seed);
+  charlm_lstm_train_step_8(P, in, A, seed);
+  charlm_lstm_train_step_9(P, in, A, seed);
+  charlm_lstm_train_step_10(P, in, A, seed);
+  charlm_lstm_train_step_11(P, in, A, seed);
+  charlm_lstm_train_step_12(P, in, A, seed);
+  charlm_lstm_train_step_13(P, in, A, seed);
+  charlm_lstm_train_step_14(P, in, A, seed);
+  charlm_lstm_train_step_15(P, in, A, seed);
+  charlm_lstm_train_step_16(P, in, A, seed);
+  charlm_lstm_train_step_17(P, in, A, seed);
+  charlm_lstm_train_step_18(P, in, A, seed);
   float *loss_value = (float *)(A + 136000); /* [] */
   float *metric_accuracy = (float *)(A + 201024); /* [] */
   float *new_opt_step = (float *)(A + 127040); /* [] */

@@ -35,6 +35,21 @@ extern "C" {
 #define CHARLM_LSTM_STREAM_ARENA_BYTES 12288
 #define CHARLM_LSTM_INIT_ARENA_BYTES 2097152
 
+/* Stack: buffers live in the arena; on the stack are the kernels' local
+ * arrays (the accumulators of matrix products).  Those of all the kernels
+ * an entry point calls, each kernel once (a compiler may inline them all
+ * into one frame):
+ *   charlm_lstm_predict: 1024 bytes
+ *   charlm_lstm_grad: 3072 bytes
+ *   charlm_lstm_train_step: 3072 bytes
+ *   charlm_lstm_apply: 0 bytes
+ *   charlm_lstm_step: 1920 bytes
+ *   charlm_lstm_init, charlm_lstm_store, charlm_lstm_load, charlm_lstm_step_prepare, charlm_lstm_reset: 0 bytes
+ * The compiler adds the frames of the calls on the way (the entry point, a
+ * part, the kernel, libm): return addresses, saved registers, spills, and
+ * the arrays of kernels it inlined into a part; without optimization, also
+ * the pointers a part names (about 128 at most). */
+
 typedef struct {
   const char *name;
   int rank;

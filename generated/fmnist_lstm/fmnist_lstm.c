@@ -2114,11 +2114,19 @@ static void fmnist_lstm_predict_1(const float *restrict P, const fmnist_lstm_bat
   float *lstm1_add_t24_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t24 = (float *)(A + 196608); /* [64, 128] */
   k8_sigmoid_sigmoid_mul(lstm1_add_t24 + 384, lstm1_add_t24 + 128, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 256, lstm1_add_t24_2, lstm1_mul_t24);
+}
+
+static void fmnist_lstm_predict_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_t24 = (float *)(A + 196608); /* [64, 128] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 3928960); /* [128, 512] */
   float *lstm1_matmul_weight_hh_t25 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 229376; /* 4096 bytes */
   k6_matmul(lstm1_mul_t24, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
+  float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
   float *lstm1_add_t25 = (float *)(A + 4191104); /* [64, 512] */
   k7_add_add_add(lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t25, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25);
+  float *lstm1_add_t24_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_add_t25_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t25 = (float *)(A + 196608); /* [64, 128] */
   k8_sigmoid_sigmoid_mul(lstm1_add_t25 + 384, lstm1_add_t25 + 128, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 256, lstm1_add_t25_2, lstm1_mul_t25);
@@ -2153,6 +2161,7 @@ void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnis
   (void)out;
   (void)P, (void)A;
   fmnist_lstm_predict_1(P, in, A, seed);
+  fmnist_lstm_predict_2(P, in, A, seed);
   float *out_logits = (float *)(A + 196608); /* [64, 10] */
   if (out) k13_copy(out_logits, out->logits);
 }
@@ -2360,11 +2369,19 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   float *lstm1_add_t13_2 = (float *)(A + 7828352); /* [64, 128] */
   float *lstm1_tanh_t13_2 = (float *)(A + 7861120); /* [64, 128] */
   k15_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
+}
+
+static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 4453248); /* [27, 64, 128] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 4060032); /* [128, 512] */
   float *lstm1_matmul_weight_hh_t14 = (float *)(A + 7697280); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 233472; /* 4096 bytes */
   k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14, lstm1_matmul_weight_hh_t14_scratch);
+  float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
   float *lstm1_add_t14 = (float *)(A + 7893888); /* [64, 512] */
   k7_add_add_add(lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14);
+  float *lstm1_add_t13_2 = (float *)(A + 7828352); /* [64, 128] */
   float *lstm1_sigmoid_t14 = (float *)(A + 7697280); /* [64, 128] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 7730048); /* [64, 128] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 7762816); /* [64, 128] */
@@ -2530,6 +2547,12 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   float *lstm1_tanh_t27_2 = (float *)(A + 4222976); /* [64, 128] */
   float *lstm1_mul_t27 = (float *)(A + 4255744); /* [64, 128] */
   k16_sigmoid_sigmoid_mul(lstm1_add_t27 + 384, lstm1_add_t27 + 128, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 256, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_t27);
+}
+
+static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_t27 = (float *)(A + 4255744); /* [64, 128] */
+  float *dense1_transpose_weight = (float *)(A + 10253184); /* [128, 10] */
   float *dense1_matmul_weight = (float *)(A + 10356608); /* [64, 10] */
   char *dense1_matmul_weight_scratch = A + 10359168; /* 4096 bytes */
   k11_matmul(lstm1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
@@ -2560,134 +2583,281 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   float *d_dense1_matmul_weight = (float *)(A + 4288512); /* [64, 128] */
   char *d_dense1_matmul_weight_scratch = A + 4321280; /* 320 bytes */
   k26_matmul(d_line16_sub, P + 80896 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *lstm1_sigmoid_t27 = (float *)(A + 10258304); /* [64, 128] */
+  float *lstm1_tanh_t27_2 = (float *)(A + 4222976); /* [64, 128] */
+  float *lstm1_tanh_t27 = (float *)(A + 4190208); /* [64, 128] */
+  float *lstm1_sigmoid_t27_3 = (float *)(A + 10323840); /* [64, 128] */
+  float *lstm1_add_t26_2 = (float *)(A + 10384256); /* [64, 128] */
+  float *lstm1_sigmoid_t27_2 = (float *)(A + 10291072); /* [64, 128] */
   float *d_lstm1_mul_t27 = (float *)(A + 4059136); /* [64, 128] */
   float *d_lstm1_mul_concat_stack = (float *)(A + 233472); /* [28, 64, 512] */
   k27_mul_mul_sub(d_dense1_matmul_weight, lstm1_sigmoid_t27, lstm1_tanh_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, lstm1_sigmoid_t27_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 128, d_lstm1_mul_concat_stack + 256);
   k28_mul_sub_mul(d_dense1_matmul_weight, lstm1_tanh_t27_2, lstm1_sigmoid_t27, d_lstm1_mul_concat_stack + 384);
   float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 10258304); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
+  float *lstm1_sigmoid_t26 = (float *)(A + 10056576); /* [64, 128] */
+  float *lstm1_tanh_t26_2 = (float *)(A + 10417024); /* [64, 128] */
+  float *lstm1_tanh_t26 = (float *)(A + 10154880); /* [64, 128] */
+  float *lstm1_sigmoid_t26_3 = (float *)(A + 10122112); /* [64, 128] */
+  float *lstm1_add_t25_2 = (float *)(A + 10187648); /* [64, 128] */
+  float *lstm1_sigmoid_t26_2 = (float *)(A + 10089344); /* [64, 128] */
   float *d_lstm1_addn_t26 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_mul_t27, lstm1_sigmoid_t27_2, d_lstm1_matmul_weight_hh_t27, lstm1_sigmoid_t26, lstm1_tanh_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, lstm1_sigmoid_t26_2, d_lstm1_addn_t26, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 32896, d_lstm1_mul_concat_stack + 33024);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t27, lstm1_tanh_t26_2, lstm1_sigmoid_t26, d_lstm1_mul_concat_stack + 33152);
   float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 10056576); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 32768, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t26);
+  float *lstm1_sigmoid_t25 = (float *)(A + 9859968); /* [64, 128] */
+  float *lstm1_tanh_t25_2 = (float *)(A + 10220416); /* [64, 128] */
+  float *lstm1_tanh_t25 = (float *)(A + 9958272); /* [64, 128] */
+  float *lstm1_sigmoid_t25_3 = (float *)(A + 9925504); /* [64, 128] */
+  float *lstm1_add_t24_2 = (float *)(A + 9991040); /* [64, 128] */
+  float *lstm1_sigmoid_t25_2 = (float *)(A + 9892736); /* [64, 128] */
   float *d_lstm1_addn_t25 = (float *)(A + 10323840); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t26, lstm1_sigmoid_t26_2, d_lstm1_matmul_weight_hh_t26, lstm1_sigmoid_t25, lstm1_tanh_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, lstm1_sigmoid_t25_2, d_lstm1_addn_t25, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65664, d_lstm1_mul_concat_stack + 65792);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t26, lstm1_tanh_t25_2, lstm1_sigmoid_t25, d_lstm1_mul_concat_stack + 65920);
   float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 9859968); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 65536, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t25);
+  float *lstm1_sigmoid_t24 = (float *)(A + 9663360); /* [64, 128] */
+  float *lstm1_tanh_t24_2 = (float *)(A + 10023808); /* [64, 128] */
+  float *lstm1_tanh_t24 = (float *)(A + 9761664); /* [64, 128] */
+  float *lstm1_sigmoid_t24_3 = (float *)(A + 9728896); /* [64, 128] */
+  float *lstm1_add_t23_2 = (float *)(A + 9794432); /* [64, 128] */
+  float *lstm1_sigmoid_t24_2 = (float *)(A + 9696128); /* [64, 128] */
   float *d_lstm1_addn_t24 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t25, lstm1_sigmoid_t25_2, d_lstm1_matmul_weight_hh_t25, lstm1_sigmoid_t24, lstm1_tanh_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, lstm1_sigmoid_t24_2, d_lstm1_addn_t24, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98432, d_lstm1_mul_concat_stack + 98560);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, lstm1_sigmoid_t24, d_lstm1_mul_concat_stack + 98688);
   float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 9663360); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 98304, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
+  float *lstm1_sigmoid_t23 = (float *)(A + 9466752); /* [64, 128] */
+  float *lstm1_tanh_t23_2 = (float *)(A + 9827200); /* [64, 128] */
+  float *lstm1_tanh_t23 = (float *)(A + 9565056); /* [64, 128] */
+  float *lstm1_sigmoid_t23_3 = (float *)(A + 9532288); /* [64, 128] */
+  float *lstm1_add_t22_2 = (float *)(A + 9597824); /* [64, 128] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 9499520); /* [64, 128] */
   float *d_lstm1_addn_t23 = (float *)(A + 10323840); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23, lstm1_tanh_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, lstm1_sigmoid_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131200, d_lstm1_mul_concat_stack + 131328);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, lstm1_sigmoid_t23, d_lstm1_mul_concat_stack + 131456);
   float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 9466752); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 131072, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
+  float *lstm1_sigmoid_t22 = (float *)(A + 9270144); /* [64, 128] */
+  float *lstm1_tanh_t22_2 = (float *)(A + 9630592); /* [64, 128] */
+  float *lstm1_tanh_t22 = (float *)(A + 9368448); /* [64, 128] */
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 9335680); /* [64, 128] */
+  float *lstm1_add_t21_2 = (float *)(A + 9401216); /* [64, 128] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 9302912); /* [64, 128] */
   float *d_lstm1_addn_t22 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22, lstm1_tanh_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, lstm1_sigmoid_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163968, d_lstm1_mul_concat_stack + 164096);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, lstm1_sigmoid_t22, d_lstm1_mul_concat_stack + 164224);
   float *d_lstm1_matmul_weight_hh_t22 = (float *)(A + 9270144); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 163840, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
+  float *lstm1_sigmoid_t21 = (float *)(A + 9073536); /* [64, 128] */
+  float *lstm1_tanh_t21_2 = (float *)(A + 9433984); /* [64, 128] */
+  float *lstm1_tanh_t21 = (float *)(A + 9171840); /* [64, 128] */
+  float *lstm1_sigmoid_t21_3 = (float *)(A + 9139072); /* [64, 128] */
+  float *lstm1_add_t20_2 = (float *)(A + 9204608); /* [64, 128] */
+  float *lstm1_sigmoid_t21_2 = (float *)(A + 9106304); /* [64, 128] */
   float *d_lstm1_addn_t21 = (float *)(A + 10323840); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_matmul_weight_hh_t22, lstm1_sigmoid_t21, lstm1_tanh_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, lstm1_sigmoid_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196736, d_lstm1_mul_concat_stack + 196864);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t22, lstm1_tanh_t21_2, lstm1_sigmoid_t21, d_lstm1_mul_concat_stack + 196992);
   float *d_lstm1_matmul_weight_hh_t21 = (float *)(A + 9073536); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 196608, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t21);
+  float *lstm1_sigmoid_t20 = (float *)(A + 8876928); /* [64, 128] */
+  float *lstm1_tanh_t20_2 = (float *)(A + 9237376); /* [64, 128] */
+  float *lstm1_tanh_t20 = (float *)(A + 8975232); /* [64, 128] */
+  float *lstm1_sigmoid_t20_3 = (float *)(A + 8942464); /* [64, 128] */
+  float *lstm1_add_t19_2 = (float *)(A + 9008000); /* [64, 128] */
+  float *lstm1_sigmoid_t20_2 = (float *)(A + 8909696); /* [64, 128] */
   float *d_lstm1_addn_t20 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t21, lstm1_sigmoid_t21_2, d_lstm1_matmul_weight_hh_t21, lstm1_sigmoid_t20, lstm1_tanh_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, lstm1_sigmoid_t20_2, d_lstm1_addn_t20, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229504, d_lstm1_mul_concat_stack + 229632);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t21, lstm1_tanh_t20_2, lstm1_sigmoid_t20, d_lstm1_mul_concat_stack + 229760);
   float *d_lstm1_matmul_weight_hh_t20 = (float *)(A + 8876928); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 229376, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t20);
+  float *lstm1_sigmoid_t19 = (float *)(A + 8680320); /* [64, 128] */
+  float *lstm1_tanh_t19_2 = (float *)(A + 9040768); /* [64, 128] */
+  float *lstm1_tanh_t19 = (float *)(A + 8778624); /* [64, 128] */
+  float *lstm1_sigmoid_t19_3 = (float *)(A + 8745856); /* [64, 128] */
+  float *lstm1_add_t18_2 = (float *)(A + 8811392); /* [64, 128] */
+  float *lstm1_sigmoid_t19_2 = (float *)(A + 8713088); /* [64, 128] */
   float *d_lstm1_addn_t19 = (float *)(A + 10323840); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t20, lstm1_sigmoid_t20_2, d_lstm1_matmul_weight_hh_t20, lstm1_sigmoid_t19, lstm1_tanh_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, lstm1_sigmoid_t19_2, d_lstm1_addn_t19, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262272, d_lstm1_mul_concat_stack + 262400);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t20, lstm1_tanh_t19_2, lstm1_sigmoid_t19, d_lstm1_mul_concat_stack + 262528);
   float *d_lstm1_matmul_weight_hh_t19 = (float *)(A + 8680320); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 262144, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t19);
+  float *lstm1_sigmoid_t18 = (float *)(A + 8483712); /* [64, 128] */
+  float *lstm1_tanh_t18_2 = (float *)(A + 8844160); /* [64, 128] */
+  float *lstm1_tanh_t18 = (float *)(A + 8582016); /* [64, 128] */
+  float *lstm1_sigmoid_t18_3 = (float *)(A + 8549248); /* [64, 128] */
+  float *lstm1_add_t17_2 = (float *)(A + 8614784); /* [64, 128] */
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 8516480); /* [64, 128] */
   float *d_lstm1_addn_t18 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t19, lstm1_sigmoid_t19_2, d_lstm1_matmul_weight_hh_t19, lstm1_sigmoid_t18, lstm1_tanh_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, lstm1_sigmoid_t18_2, d_lstm1_addn_t18, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 295040, d_lstm1_mul_concat_stack + 295168);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t19, lstm1_tanh_t18_2, lstm1_sigmoid_t18, d_lstm1_mul_concat_stack + 295296);
   float *d_lstm1_matmul_weight_hh_t18 = (float *)(A + 8483712); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 294912, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t18);
+  float *lstm1_sigmoid_t17 = (float *)(A + 8287104); /* [64, 128] */
+  float *lstm1_tanh_t17_2 = (float *)(A + 8647552); /* [64, 128] */
+  float *lstm1_tanh_t17 = (float *)(A + 8385408); /* [64, 128] */
+  float *lstm1_sigmoid_t17_3 = (float *)(A + 8352640); /* [64, 128] */
+  float *lstm1_add_t16_2 = (float *)(A + 8418176); /* [64, 128] */
+  float *lstm1_sigmoid_t17_2 = (float *)(A + 8319872); /* [64, 128] */
   float *d_lstm1_addn_t17 = (float *)(A + 10323840); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t18, lstm1_sigmoid_t18_2, d_lstm1_matmul_weight_hh_t18, lstm1_sigmoid_t17, lstm1_tanh_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, lstm1_sigmoid_t17_2, d_lstm1_addn_t17, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327808, d_lstm1_mul_concat_stack + 327936);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t18, lstm1_tanh_t17_2, lstm1_sigmoid_t17, d_lstm1_mul_concat_stack + 328064);
   float *d_lstm1_matmul_weight_hh_t17 = (float *)(A + 8287104); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 327680, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t17);
+  float *lstm1_sigmoid_t16 = (float *)(A + 8090496); /* [64, 128] */
+  float *lstm1_tanh_t16_2 = (float *)(A + 8450944); /* [64, 128] */
+  float *lstm1_tanh_t16 = (float *)(A + 8188800); /* [64, 128] */
+  float *lstm1_sigmoid_t16_3 = (float *)(A + 8156032); /* [64, 128] */
+  float *lstm1_add_t15_2 = (float *)(A + 8221568); /* [64, 128] */
+  float *lstm1_sigmoid_t16_2 = (float *)(A + 8123264); /* [64, 128] */
   float *d_lstm1_addn_t16 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t17, lstm1_sigmoid_t17_2, d_lstm1_matmul_weight_hh_t17, lstm1_sigmoid_t16, lstm1_tanh_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, lstm1_sigmoid_t16_2, d_lstm1_addn_t16, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360576, d_lstm1_mul_concat_stack + 360704);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t17, lstm1_tanh_t16_2, lstm1_sigmoid_t16, d_lstm1_mul_concat_stack + 360832);
   float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 8090496); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 360448, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t16);
+  float *lstm1_sigmoid_t15 = (float *)(A + 7893888); /* [64, 128] */
+  float *lstm1_tanh_t15_2 = (float *)(A + 8254336); /* [64, 128] */
+  float *lstm1_tanh_t15 = (float *)(A + 7992192); /* [64, 128] */
+  float *lstm1_sigmoid_t15_3 = (float *)(A + 7959424); /* [64, 128] */
+  float *lstm1_add_t14_2 = (float *)(A + 8024960); /* [64, 128] */
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 7926656); /* [64, 128] */
   float *d_lstm1_addn_t15 = (float *)(A + 10323840); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393344, d_lstm1_mul_concat_stack + 393472);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t16, lstm1_tanh_t15_2, lstm1_sigmoid_t15, d_lstm1_mul_concat_stack + 393600);
   float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 7893888); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 393216, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15);
+  float *lstm1_sigmoid_t14 = (float *)(A + 7697280); /* [64, 128] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 8057728); /* [64, 128] */
+  float *lstm1_tanh_t14 = (float *)(A + 7795584); /* [64, 128] */
+  float *lstm1_sigmoid_t14_3 = (float *)(A + 7762816); /* [64, 128] */
+  float *lstm1_add_t13_2 = (float *)(A + 7828352); /* [64, 128] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 7730048); /* [64, 128] */
   float *d_lstm1_addn_t14 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_matmul_weight_hh_t15, lstm1_sigmoid_t14, lstm1_tanh_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, lstm1_sigmoid_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426112, d_lstm1_mul_concat_stack + 426240);
+}
+
+static void fmnist_lstm_grad_4(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 7893888); /* [64, 128] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 8057728); /* [64, 128] */
+  float *lstm1_sigmoid_t14 = (float *)(A + 7697280); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 233472); /* [28, 64, 512] */
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, lstm1_sigmoid_t14, d_lstm1_mul_concat_stack + 426368);
   float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 7697280); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 425984, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
+  float *d_lstm1_addn_t14 = (float *)(A + 4288512); /* [64, 128] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 7730048); /* [64, 128] */
+  float *lstm1_sigmoid_t13 = (float *)(A + 7500672); /* [64, 128] */
+  float *lstm1_tanh_t13_2 = (float *)(A + 7861120); /* [64, 128] */
+  float *lstm1_tanh_t13 = (float *)(A + 7598976); /* [64, 128] */
+  float *lstm1_sigmoid_t13_3 = (float *)(A + 7566208); /* [64, 128] */
+  float *lstm1_add_t12_2 = (float *)(A + 7631744); /* [64, 128] */
+  float *lstm1_sigmoid_t13_2 = (float *)(A + 7533440); /* [64, 128] */
   float *d_lstm1_addn_t13 = (float *)(A + 10323840); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_matmul_weight_hh_t14, lstm1_sigmoid_t13, lstm1_tanh_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, lstm1_sigmoid_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 458880, d_lstm1_mul_concat_stack + 459008);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t14, lstm1_tanh_t13_2, lstm1_sigmoid_t13, d_lstm1_mul_concat_stack + 459136);
   float *d_lstm1_matmul_weight_hh_t13 = (float *)(A + 7500672); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 458752, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t13);
+  float *lstm1_sigmoid_t12 = (float *)(A + 7304064); /* [64, 128] */
+  float *lstm1_tanh_t12_2 = (float *)(A + 7664512); /* [64, 128] */
+  float *lstm1_tanh_t12 = (float *)(A + 7402368); /* [64, 128] */
+  float *lstm1_sigmoid_t12_3 = (float *)(A + 7369600); /* [64, 128] */
+  float *lstm1_add_t11_2 = (float *)(A + 7435136); /* [64, 128] */
+  float *lstm1_sigmoid_t12_2 = (float *)(A + 7336832); /* [64, 128] */
   float *d_lstm1_addn_t12 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t13, lstm1_sigmoid_t13_2, d_lstm1_matmul_weight_hh_t13, lstm1_sigmoid_t12, lstm1_tanh_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, lstm1_sigmoid_t12_2, d_lstm1_addn_t12, d_lstm1_mul_concat_stack + 491520, d_lstm1_mul_concat_stack + 491648, d_lstm1_mul_concat_stack + 491776);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t13, lstm1_tanh_t12_2, lstm1_sigmoid_t12, d_lstm1_mul_concat_stack + 491904);
   float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 7304064); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 491520, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12);
+  float *lstm1_sigmoid_t11 = (float *)(A + 7107456); /* [64, 128] */
+  float *lstm1_tanh_t11_2 = (float *)(A + 7467904); /* [64, 128] */
+  float *lstm1_tanh_t11 = (float *)(A + 7205760); /* [64, 128] */
+  float *lstm1_sigmoid_t11_3 = (float *)(A + 7172992); /* [64, 128] */
+  float *lstm1_add_t10_2 = (float *)(A + 7238528); /* [64, 128] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 7140224); /* [64, 128] */
   float *d_lstm1_addn_t11 = (float *)(A + 10323840); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t12, lstm1_sigmoid_t12_2, d_lstm1_matmul_weight_hh_t12, lstm1_sigmoid_t11, lstm1_tanh_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, lstm1_sigmoid_t11_2, d_lstm1_addn_t11, d_lstm1_mul_concat_stack + 524288, d_lstm1_mul_concat_stack + 524416, d_lstm1_mul_concat_stack + 524544);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t12, lstm1_tanh_t11_2, lstm1_sigmoid_t11, d_lstm1_mul_concat_stack + 524672);
   float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 7107456); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 524288, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
+  float *lstm1_sigmoid_t10 = (float *)(A + 6910848); /* [64, 128] */
+  float *lstm1_tanh_t10_2 = (float *)(A + 7271296); /* [64, 128] */
+  float *lstm1_tanh_t10 = (float *)(A + 7009152); /* [64, 128] */
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 6976384); /* [64, 128] */
+  float *lstm1_add_t9_2 = (float *)(A + 7041920); /* [64, 128] */
+  float *lstm1_sigmoid_t10_2 = (float *)(A + 6943616); /* [64, 128] */
   float *d_lstm1_addn_t10 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_matmul_weight_hh_t11, lstm1_sigmoid_t10, lstm1_tanh_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, lstm1_sigmoid_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557184, d_lstm1_mul_concat_stack + 557312);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, lstm1_sigmoid_t10, d_lstm1_mul_concat_stack + 557440);
   float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 6910848); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 557056, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
+  float *lstm1_sigmoid_t9 = (float *)(A + 6714240); /* [64, 128] */
+  float *lstm1_tanh_t9_2 = (float *)(A + 7074688); /* [64, 128] */
+  float *lstm1_tanh_t9 = (float *)(A + 6812544); /* [64, 128] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 6779776); /* [64, 128] */
+  float *lstm1_add_t8_2 = (float *)(A + 6845312); /* [64, 128] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 6747008); /* [64, 128] */
   float *d_lstm1_addn_t9 = (float *)(A + 10323840); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_matmul_weight_hh_t10, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, lstm1_sigmoid_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 589952, d_lstm1_mul_concat_stack + 590080);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t10, lstm1_tanh_t9_2, lstm1_sigmoid_t9, d_lstm1_mul_concat_stack + 590208);
   float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 6714240); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 589824, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9);
+  float *lstm1_sigmoid_t8 = (float *)(A + 6517632); /* [64, 128] */
+  float *lstm1_tanh_t8_2 = (float *)(A + 6878080); /* [64, 128] */
+  float *lstm1_tanh_t8 = (float *)(A + 6615936); /* [64, 128] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 6583168); /* [64, 128] */
+  float *lstm1_add_t7_2 = (float *)(A + 6648704); /* [64, 128] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 6550400); /* [64, 128] */
   float *d_lstm1_addn_t8 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t9, lstm1_sigmoid_t9_2, d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, lstm1_sigmoid_t8_2, d_lstm1_addn_t8, d_lstm1_mul_concat_stack + 622592, d_lstm1_mul_concat_stack + 622720, d_lstm1_mul_concat_stack + 622848);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 622976);
   float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 6517632); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 622592, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8);
+  float *lstm1_sigmoid_t7 = (float *)(A + 6321024); /* [64, 128] */
+  float *lstm1_tanh_t7_2 = (float *)(A + 6681472); /* [64, 128] */
+  float *lstm1_tanh_t7 = (float *)(A + 6419328); /* [64, 128] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 6386560); /* [64, 128] */
+  float *lstm1_add_t6_2 = (float *)(A + 6452096); /* [64, 128] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 6353792); /* [64, 128] */
   float *d_lstm1_addn_t7 = (float *)(A + 10323840); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t8, lstm1_sigmoid_t8_2, d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, lstm1_sigmoid_t7_2, d_lstm1_addn_t7, d_lstm1_mul_concat_stack + 655360, d_lstm1_mul_concat_stack + 655488, d_lstm1_mul_concat_stack + 655616);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 655744);
   float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 6321024); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 655360, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7);
+  float *lstm1_sigmoid_t6 = (float *)(A + 6124416); /* [64, 128] */
+  float *lstm1_tanh_t6_2 = (float *)(A + 6484864); /* [64, 128] */
+  float *lstm1_tanh_t6 = (float *)(A + 6222720); /* [64, 128] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 6189952); /* [64, 128] */
+  float *lstm1_add_t5_2 = (float *)(A + 6255488); /* [64, 128] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 6157184); /* [64, 128] */
   float *d_lstm1_addn_t6 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t7, lstm1_sigmoid_t7_2, d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, lstm1_sigmoid_t6_2, d_lstm1_addn_t6, d_lstm1_mul_concat_stack + 688128, d_lstm1_mul_concat_stack + 688256, d_lstm1_mul_concat_stack + 688384);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 688512);
   float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 6124416); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 688128, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6);
+  float *lstm1_sigmoid_t5 = (float *)(A + 5927808); /* [64, 128] */
+  float *lstm1_tanh_t5_2 = (float *)(A + 6288256); /* [64, 128] */
+  float *lstm1_tanh_t5 = (float *)(A + 6026112); /* [64, 128] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 5993344); /* [64, 128] */
+  float *lstm1_add_t4_2 = (float *)(A + 6058880); /* [64, 128] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 5960576); /* [64, 128] */
   float *d_lstm1_addn_t5 = (float *)(A + 10323840); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, lstm1_sigmoid_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721024, d_lstm1_mul_concat_stack + 721152);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 721280);
   float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 5927808); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 720896, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
+  float *lstm1_sigmoid_t4 = (float *)(A + 5731200); /* [64, 128] */
+  float *lstm1_tanh_t4_2 = (float *)(A + 6091648); /* [64, 128] */
+  float *lstm1_tanh_t4 = (float *)(A + 5829504); /* [64, 128] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 5796736); /* [64, 128] */
+  float *lstm1_add_t3_2 = (float *)(A + 5862272); /* [64, 128] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 5763968); /* [64, 128] */
   float *d_lstm1_addn_t4 = (float *)(A + 4288512); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, lstm1_sigmoid_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753792, d_lstm1_mul_concat_stack + 753920);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 754048);
-}
-
-static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 233472); /* [28, 64, 512] */
   float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 5731200); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 753664, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4);
-  float *d_lstm1_addn_t4 = (float *)(A + 4288512); /* [64, 128] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 5763968); /* [64, 128] */
   float *lstm1_sigmoid_t3 = (float *)(A + 5534592); /* [64, 128] */
   float *lstm1_tanh_t3_2 = (float *)(A + 5895040); /* [64, 128] */
   float *lstm1_tanh_t3 = (float *)(A + 5632896); /* [64, 128] */
@@ -2748,6 +2918,11 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   float *grad_dense1_weight = (float *)(A + 5395328); /* [10, 128] */
   char *grad_dense1_weight_scratch = A + 5400448; /* 2560 bytes */
   k38_matmul(d_line16_sub, lstm1_mul_t27, grad_dense1_weight, grad_dense1_weight_scratch);
+}
+
+static void fmnist_lstm_grad_5(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_line16_sub = (float *)(A + 10361856); /* [64, 10] */
   float *grad_dense1_bias = (float *)(A + 10361344); /* [10] */
   k39_sum_to(d_line16_sub, grad_dense1_bias);
   float *line16_sum_to_2 = (float *)(A + 10359168); /* [] */
@@ -2766,6 +2941,9 @@ float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *
   (void)P, (void)A;
   fmnist_lstm_grad_1(P, in, A, seed);
   fmnist_lstm_grad_2(P, in, A, seed);
+  fmnist_lstm_grad_3(P, in, A, seed);
+  fmnist_lstm_grad_4(P, in, A, seed);
+  fmnist_lstm_grad_5(P, in, A, seed);
   float *out_logits = (float *)(A + 10255744); /* [64, 10] */
   float *loss_value = (float *)(A + 5400448); /* [] */
   float *metric_accuracy = (float *)(A + 5400512); /* [] */
@@ -2991,11 +3169,19 @@ static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_
   float *lstm1_add_t13_2 = (float *)(A + 7830912); /* [64, 128] */
   float *lstm1_tanh_t13_2 = (float *)(A + 7863680); /* [64, 128] */
   k15_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
+}
+
+static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 4062592); /* [128, 512] */
   float *lstm1_matmul_weight_hh_t14 = (float *)(A + 7699840); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 236032; /* 4096 bytes */
   k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14, lstm1_matmul_weight_hh_t14_scratch);
+  float *lstm1_matmul_weight_ih = (float *)(A + 260608); /* [1792, 512] */
   float *lstm1_add_t14 = (float *)(A + 7896448); /* [64, 512] */
   k7_add_add_add(lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14);
+  float *lstm1_add_t13_2 = (float *)(A + 7830912); /* [64, 128] */
   float *lstm1_sigmoid_t14 = (float *)(A + 7699840); /* [64, 128] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 7732608); /* [64, 128] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 7765376); /* [64, 128] */
@@ -3161,6 +3347,12 @@ static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_
   float *lstm1_tanh_t27_2 = (float *)(A + 4225536); /* [64, 128] */
   float *lstm1_mul_t27 = (float *)(A + 4258304); /* [64, 128] */
   k16_sigmoid_sigmoid_mul(lstm1_add_t27 + 384, lstm1_add_t27 + 128, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 256, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_t27);
+}
+
+static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_t27 = (float *)(A + 4258304); /* [64, 128] */
+  float *dense1_transpose_weight = (float *)(A + 10255744); /* [128, 10] */
   float *dense1_matmul_weight = (float *)(A + 10359168); /* [64, 10] */
   char *dense1_matmul_weight_scratch = A + 10361728; /* 4096 bytes */
   k11_matmul(lstm1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
@@ -3168,6 +3360,7 @@ static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_
   k12_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, dense1_add);
   float *line16_log_softmax = (float *)(A + 10258304); /* [64, 10] */
   k18_log_softmax(dense1_add, line16_log_softmax);
+  float *line16_one_hot = (float *)A; /* [64, 10] */
   float *line16_mul = (float *)(A + 10359168); /* [64, 10] */
   k19_mul(line16_one_hot, line16_log_softmax, line16_mul);
   float *line16_sum_to = (float *)(A + 10361728); /* [64, 1] */
@@ -3189,134 +3382,281 @@ static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_
   float *d_dense1_matmul_weight = (float *)(A + 4291072); /* [64, 128] */
   char *d_dense1_matmul_weight_scratch = A + 4323840; /* 320 bytes */
   k26_matmul(d_line16_sub, P + 80896 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *lstm1_sigmoid_t27 = (float *)(A + 10260864); /* [64, 128] */
+  float *lstm1_tanh_t27_2 = (float *)(A + 4225536); /* [64, 128] */
+  float *lstm1_tanh_t27 = (float *)(A + 4192768); /* [64, 128] */
+  float *lstm1_sigmoid_t27_3 = (float *)(A + 10326400); /* [64, 128] */
+  float *lstm1_add_t26_2 = (float *)(A + 10386816); /* [64, 128] */
+  float *lstm1_sigmoid_t27_2 = (float *)(A + 10293632); /* [64, 128] */
   float *d_lstm1_mul_t27 = (float *)(A + 4061696); /* [64, 128] */
   float *d_lstm1_mul_concat_stack = (float *)(A + 236032); /* [28, 64, 512] */
   k27_mul_mul_sub(d_dense1_matmul_weight, lstm1_sigmoid_t27, lstm1_tanh_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, lstm1_sigmoid_t27_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 128, d_lstm1_mul_concat_stack + 256);
   k28_mul_sub_mul(d_dense1_matmul_weight, lstm1_tanh_t27_2, lstm1_sigmoid_t27, d_lstm1_mul_concat_stack + 384);
   float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 10326400); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
+  float *lstm1_sigmoid_t26 = (float *)(A + 10059136); /* [64, 128] */
+  float *lstm1_tanh_t26_2 = (float *)(A + 10419584); /* [64, 128] */
+  float *lstm1_tanh_t26 = (float *)(A + 10157440); /* [64, 128] */
+  float *lstm1_sigmoid_t26_3 = (float *)(A + 10124672); /* [64, 128] */
+  float *lstm1_add_t25_2 = (float *)(A + 10190208); /* [64, 128] */
+  float *lstm1_sigmoid_t26_2 = (float *)(A + 10091904); /* [64, 128] */
   float *d_lstm1_addn_t26 = (float *)(A + 4291072); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_mul_t27, lstm1_sigmoid_t27_2, d_lstm1_matmul_weight_hh_t27, lstm1_sigmoid_t26, lstm1_tanh_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, lstm1_sigmoid_t26_2, d_lstm1_addn_t26, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 32896, d_lstm1_mul_concat_stack + 33024);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t27, lstm1_tanh_t26_2, lstm1_sigmoid_t26, d_lstm1_mul_concat_stack + 33152);
   float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 10059136); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 32768, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t26);
+  float *lstm1_sigmoid_t25 = (float *)(A + 9862528); /* [64, 128] */
+  float *lstm1_tanh_t25_2 = (float *)(A + 10222976); /* [64, 128] */
+  float *lstm1_tanh_t25 = (float *)(A + 9960832); /* [64, 128] */
+  float *lstm1_sigmoid_t25_3 = (float *)(A + 9928064); /* [64, 128] */
+  float *lstm1_add_t24_2 = (float *)(A + 9993600); /* [64, 128] */
+  float *lstm1_sigmoid_t25_2 = (float *)(A + 9895296); /* [64, 128] */
   float *d_lstm1_addn_t25 = (float *)(A + 10359232); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t26, lstm1_sigmoid_t26_2, d_lstm1_matmul_weight_hh_t26, lstm1_sigmoid_t25, lstm1_tanh_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, lstm1_sigmoid_t25_2, d_lstm1_addn_t25, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65664, d_lstm1_mul_concat_stack + 65792);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t26, lstm1_tanh_t25_2, lstm1_sigmoid_t25, d_lstm1_mul_concat_stack + 65920);
   float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 9862528); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 65536, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t25);
+  float *lstm1_sigmoid_t24 = (float *)(A + 9665920); /* [64, 128] */
+  float *lstm1_tanh_t24_2 = (float *)(A + 10026368); /* [64, 128] */
+  float *lstm1_tanh_t24 = (float *)(A + 9764224); /* [64, 128] */
+  float *lstm1_sigmoid_t24_3 = (float *)(A + 9731456); /* [64, 128] */
+  float *lstm1_add_t23_2 = (float *)(A + 9796992); /* [64, 128] */
+  float *lstm1_sigmoid_t24_2 = (float *)(A + 9698688); /* [64, 128] */
   float *d_lstm1_addn_t24 = (float *)(A + 4291072); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t25, lstm1_sigmoid_t25_2, d_lstm1_matmul_weight_hh_t25, lstm1_sigmoid_t24, lstm1_tanh_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, lstm1_sigmoid_t24_2, d_lstm1_addn_t24, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98432, d_lstm1_mul_concat_stack + 98560);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, lstm1_sigmoid_t24, d_lstm1_mul_concat_stack + 98688);
   float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 9665920); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 98304, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
+  float *lstm1_sigmoid_t23 = (float *)(A + 9469312); /* [64, 128] */
+  float *lstm1_tanh_t23_2 = (float *)(A + 9829760); /* [64, 128] */
+  float *lstm1_tanh_t23 = (float *)(A + 9567616); /* [64, 128] */
+  float *lstm1_sigmoid_t23_3 = (float *)(A + 9534848); /* [64, 128] */
+  float *lstm1_add_t22_2 = (float *)(A + 9600384); /* [64, 128] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 9502080); /* [64, 128] */
   float *d_lstm1_addn_t23 = (float *)(A + 9862528); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23, lstm1_tanh_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, lstm1_sigmoid_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131200, d_lstm1_mul_concat_stack + 131328);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, lstm1_sigmoid_t23, d_lstm1_mul_concat_stack + 131456);
   float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 9469312); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 131072, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
+  float *lstm1_sigmoid_t22 = (float *)(A + 9272704); /* [64, 128] */
+  float *lstm1_tanh_t22_2 = (float *)(A + 9633152); /* [64, 128] */
+  float *lstm1_tanh_t22 = (float *)(A + 9371008); /* [64, 128] */
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 9338240); /* [64, 128] */
+  float *lstm1_add_t21_2 = (float *)(A + 9403776); /* [64, 128] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 9305472); /* [64, 128] */
   float *d_lstm1_addn_t22 = (float *)(A + 9895296); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22, lstm1_tanh_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, lstm1_sigmoid_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163968, d_lstm1_mul_concat_stack + 164096);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, lstm1_sigmoid_t22, d_lstm1_mul_concat_stack + 164224);
   float *d_lstm1_matmul_weight_hh_t22 = (float *)(A + 9272704); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 163840, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
+  float *lstm1_sigmoid_t21 = (float *)(A + 9076096); /* [64, 128] */
+  float *lstm1_tanh_t21_2 = (float *)(A + 9436544); /* [64, 128] */
+  float *lstm1_tanh_t21 = (float *)(A + 9174400); /* [64, 128] */
+  float *lstm1_sigmoid_t21_3 = (float *)(A + 9141632); /* [64, 128] */
+  float *lstm1_add_t20_2 = (float *)(A + 9207168); /* [64, 128] */
+  float *lstm1_sigmoid_t21_2 = (float *)(A + 9108864); /* [64, 128] */
   float *d_lstm1_addn_t21 = (float *)(A + 4291072); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_matmul_weight_hh_t22, lstm1_sigmoid_t21, lstm1_tanh_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, lstm1_sigmoid_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196736, d_lstm1_mul_concat_stack + 196864);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t22, lstm1_tanh_t21_2, lstm1_sigmoid_t21, d_lstm1_mul_concat_stack + 196992);
   float *d_lstm1_matmul_weight_hh_t21 = (float *)(A + 9076096); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 196608, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t21);
+  float *lstm1_sigmoid_t20 = (float *)(A + 8879488); /* [64, 128] */
+  float *lstm1_tanh_t20_2 = (float *)(A + 9239936); /* [64, 128] */
+  float *lstm1_tanh_t20 = (float *)(A + 8977792); /* [64, 128] */
+  float *lstm1_sigmoid_t20_3 = (float *)(A + 8945024); /* [64, 128] */
+  float *lstm1_add_t19_2 = (float *)(A + 9010560); /* [64, 128] */
+  float *lstm1_sigmoid_t20_2 = (float *)(A + 8912256); /* [64, 128] */
   float *d_lstm1_addn_t20 = (float *)(A + 9272704); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t21, lstm1_sigmoid_t21_2, d_lstm1_matmul_weight_hh_t21, lstm1_sigmoid_t20, lstm1_tanh_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, lstm1_sigmoid_t20_2, d_lstm1_addn_t20, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229504, d_lstm1_mul_concat_stack + 229632);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t21, lstm1_tanh_t20_2, lstm1_sigmoid_t20, d_lstm1_mul_concat_stack + 229760);
   float *d_lstm1_matmul_weight_hh_t20 = (float *)(A + 8879488); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 229376, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t20);
+  float *lstm1_sigmoid_t19 = (float *)(A + 8682880); /* [64, 128] */
+  float *lstm1_tanh_t19_2 = (float *)(A + 9043328); /* [64, 128] */
+  float *lstm1_tanh_t19 = (float *)(A + 8781184); /* [64, 128] */
+  float *lstm1_sigmoid_t19_3 = (float *)(A + 8748416); /* [64, 128] */
+  float *lstm1_add_t18_2 = (float *)(A + 8813952); /* [64, 128] */
+  float *lstm1_sigmoid_t19_2 = (float *)(A + 8715648); /* [64, 128] */
   float *d_lstm1_addn_t19 = (float *)(A + 9305472); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t20, lstm1_sigmoid_t20_2, d_lstm1_matmul_weight_hh_t20, lstm1_sigmoid_t19, lstm1_tanh_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, lstm1_sigmoid_t19_2, d_lstm1_addn_t19, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262272, d_lstm1_mul_concat_stack + 262400);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t20, lstm1_tanh_t19_2, lstm1_sigmoid_t19, d_lstm1_mul_concat_stack + 262528);
   float *d_lstm1_matmul_weight_hh_t19 = (float *)(A + 8682880); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 262144, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t19);
+  float *lstm1_sigmoid_t18 = (float *)(A + 8486272); /* [64, 128] */
+  float *lstm1_tanh_t18_2 = (float *)(A + 8846720); /* [64, 128] */
+  float *lstm1_tanh_t18 = (float *)(A + 8584576); /* [64, 128] */
+  float *lstm1_sigmoid_t18_3 = (float *)(A + 8551808); /* [64, 128] */
+  float *lstm1_add_t17_2 = (float *)(A + 8617344); /* [64, 128] */
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 8519040); /* [64, 128] */
   float *d_lstm1_addn_t18 = (float *)(A + 4291072); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t19, lstm1_sigmoid_t19_2, d_lstm1_matmul_weight_hh_t19, lstm1_sigmoid_t18, lstm1_tanh_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, lstm1_sigmoid_t18_2, d_lstm1_addn_t18, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 295040, d_lstm1_mul_concat_stack + 295168);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t19, lstm1_tanh_t18_2, lstm1_sigmoid_t18, d_lstm1_mul_concat_stack + 295296);
   float *d_lstm1_matmul_weight_hh_t18 = (float *)(A + 8486272); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 294912, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t18);
+  float *lstm1_sigmoid_t17 = (float *)(A + 8289664); /* [64, 128] */
+  float *lstm1_tanh_t17_2 = (float *)(A + 8650112); /* [64, 128] */
+  float *lstm1_tanh_t17 = (float *)(A + 8387968); /* [64, 128] */
+  float *lstm1_sigmoid_t17_3 = (float *)(A + 8355200); /* [64, 128] */
+  float *lstm1_add_t16_2 = (float *)(A + 8420736); /* [64, 128] */
+  float *lstm1_sigmoid_t17_2 = (float *)(A + 8322432); /* [64, 128] */
   float *d_lstm1_addn_t17 = (float *)(A + 8682880); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t18, lstm1_sigmoid_t18_2, d_lstm1_matmul_weight_hh_t18, lstm1_sigmoid_t17, lstm1_tanh_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, lstm1_sigmoid_t17_2, d_lstm1_addn_t17, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327808, d_lstm1_mul_concat_stack + 327936);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t18, lstm1_tanh_t17_2, lstm1_sigmoid_t17, d_lstm1_mul_concat_stack + 328064);
   float *d_lstm1_matmul_weight_hh_t17 = (float *)(A + 8289664); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 327680, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t17);
+  float *lstm1_sigmoid_t16 = (float *)(A + 8093056); /* [64, 128] */
+  float *lstm1_tanh_t16_2 = (float *)(A + 8453504); /* [64, 128] */
+  float *lstm1_tanh_t16 = (float *)(A + 8191360); /* [64, 128] */
+  float *lstm1_sigmoid_t16_3 = (float *)(A + 8158592); /* [64, 128] */
+  float *lstm1_add_t15_2 = (float *)(A + 8224128); /* [64, 128] */
+  float *lstm1_sigmoid_t16_2 = (float *)(A + 8125824); /* [64, 128] */
   float *d_lstm1_addn_t16 = (float *)(A + 8715648); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t17, lstm1_sigmoid_t17_2, d_lstm1_matmul_weight_hh_t17, lstm1_sigmoid_t16, lstm1_tanh_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, lstm1_sigmoid_t16_2, d_lstm1_addn_t16, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360576, d_lstm1_mul_concat_stack + 360704);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t17, lstm1_tanh_t16_2, lstm1_sigmoid_t16, d_lstm1_mul_concat_stack + 360832);
   float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 8093056); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 360448, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t16);
+  float *lstm1_sigmoid_t15 = (float *)(A + 7896448); /* [64, 128] */
+  float *lstm1_tanh_t15_2 = (float *)(A + 8256896); /* [64, 128] */
+  float *lstm1_tanh_t15 = (float *)(A + 7994752); /* [64, 128] */
+  float *lstm1_sigmoid_t15_3 = (float *)(A + 7961984); /* [64, 128] */
+  float *lstm1_add_t14_2 = (float *)(A + 8027520); /* [64, 128] */
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 7929216); /* [64, 128] */
   float *d_lstm1_addn_t15 = (float *)(A + 4291072); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393344, d_lstm1_mul_concat_stack + 393472);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t16, lstm1_tanh_t15_2, lstm1_sigmoid_t15, d_lstm1_mul_concat_stack + 393600);
   float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 7896448); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 393216, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15);
+  float *lstm1_sigmoid_t14 = (float *)(A + 7699840); /* [64, 128] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 8060288); /* [64, 128] */
+  float *lstm1_tanh_t14 = (float *)(A + 7798144); /* [64, 128] */
+  float *lstm1_sigmoid_t14_3 = (float *)(A + 7765376); /* [64, 128] */
+  float *lstm1_add_t13_2 = (float *)(A + 7830912); /* [64, 128] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 7732608); /* [64, 128] */
   float *d_lstm1_addn_t14 = (float *)(A + 8093056); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_matmul_weight_hh_t15, lstm1_sigmoid_t14, lstm1_tanh_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, lstm1_sigmoid_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426112, d_lstm1_mul_concat_stack + 426240);
+}
+
+static void fmnist_lstm_train_step_4(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 7896448); /* [64, 128] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 8060288); /* [64, 128] */
+  float *lstm1_sigmoid_t14 = (float *)(A + 7699840); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 236032); /* [28, 64, 512] */
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, lstm1_sigmoid_t14, d_lstm1_mul_concat_stack + 426368);
   float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 7699840); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 425984, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
+  float *d_lstm1_addn_t14 = (float *)(A + 8093056); /* [64, 128] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 7732608); /* [64, 128] */
+  float *lstm1_sigmoid_t13 = (float *)(A + 7503232); /* [64, 128] */
+  float *lstm1_tanh_t13_2 = (float *)(A + 7863680); /* [64, 128] */
+  float *lstm1_tanh_t13 = (float *)(A + 7601536); /* [64, 128] */
+  float *lstm1_sigmoid_t13_3 = (float *)(A + 7568768); /* [64, 128] */
+  float *lstm1_add_t12_2 = (float *)(A + 7634304); /* [64, 128] */
+  float *lstm1_sigmoid_t13_2 = (float *)(A + 7536000); /* [64, 128] */
   float *d_lstm1_addn_t13 = (float *)(A + 8125824); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_matmul_weight_hh_t14, lstm1_sigmoid_t13, lstm1_tanh_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, lstm1_sigmoid_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 458880, d_lstm1_mul_concat_stack + 459008);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t14, lstm1_tanh_t13_2, lstm1_sigmoid_t13, d_lstm1_mul_concat_stack + 459136);
   float *d_lstm1_matmul_weight_hh_t13 = (float *)(A + 7503232); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 458752, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t13);
+  float *lstm1_sigmoid_t12 = (float *)(A + 7306624); /* [64, 128] */
+  float *lstm1_tanh_t12_2 = (float *)(A + 7667072); /* [64, 128] */
+  float *lstm1_tanh_t12 = (float *)(A + 7404928); /* [64, 128] */
+  float *lstm1_sigmoid_t12_3 = (float *)(A + 7372160); /* [64, 128] */
+  float *lstm1_add_t11_2 = (float *)(A + 7437696); /* [64, 128] */
+  float *lstm1_sigmoid_t12_2 = (float *)(A + 7339392); /* [64, 128] */
   float *d_lstm1_addn_t12 = (float *)(A + 4291072); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t13, lstm1_sigmoid_t13_2, d_lstm1_matmul_weight_hh_t13, lstm1_sigmoid_t12, lstm1_tanh_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, lstm1_sigmoid_t12_2, d_lstm1_addn_t12, d_lstm1_mul_concat_stack + 491520, d_lstm1_mul_concat_stack + 491648, d_lstm1_mul_concat_stack + 491776);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t13, lstm1_tanh_t12_2, lstm1_sigmoid_t12, d_lstm1_mul_concat_stack + 491904);
   float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 7306624); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 491520, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12);
+  float *lstm1_sigmoid_t11 = (float *)(A + 7110016); /* [64, 128] */
+  float *lstm1_tanh_t11_2 = (float *)(A + 7470464); /* [64, 128] */
+  float *lstm1_tanh_t11 = (float *)(A + 7208320); /* [64, 128] */
+  float *lstm1_sigmoid_t11_3 = (float *)(A + 7175552); /* [64, 128] */
+  float *lstm1_add_t10_2 = (float *)(A + 7241088); /* [64, 128] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 7142784); /* [64, 128] */
   float *d_lstm1_addn_t11 = (float *)(A + 7503232); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t12, lstm1_sigmoid_t12_2, d_lstm1_matmul_weight_hh_t12, lstm1_sigmoid_t11, lstm1_tanh_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, lstm1_sigmoid_t11_2, d_lstm1_addn_t11, d_lstm1_mul_concat_stack + 524288, d_lstm1_mul_concat_stack + 524416, d_lstm1_mul_concat_stack + 524544);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t12, lstm1_tanh_t11_2, lstm1_sigmoid_t11, d_lstm1_mul_concat_stack + 524672);
   float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 7110016); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 524288, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
+  float *lstm1_sigmoid_t10 = (float *)(A + 6913408); /* [64, 128] */
+  float *lstm1_tanh_t10_2 = (float *)(A + 7273856); /* [64, 128] */
+  float *lstm1_tanh_t10 = (float *)(A + 7011712); /* [64, 128] */
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 6978944); /* [64, 128] */
+  float *lstm1_add_t9_2 = (float *)(A + 7044480); /* [64, 128] */
+  float *lstm1_sigmoid_t10_2 = (float *)(A + 6946176); /* [64, 128] */
   float *d_lstm1_addn_t10 = (float *)(A + 7536000); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_matmul_weight_hh_t11, lstm1_sigmoid_t10, lstm1_tanh_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, lstm1_sigmoid_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557184, d_lstm1_mul_concat_stack + 557312);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, lstm1_sigmoid_t10, d_lstm1_mul_concat_stack + 557440);
   float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 6913408); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 557056, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
+  float *lstm1_sigmoid_t9 = (float *)(A + 6716800); /* [64, 128] */
+  float *lstm1_tanh_t9_2 = (float *)(A + 7077248); /* [64, 128] */
+  float *lstm1_tanh_t9 = (float *)(A + 6815104); /* [64, 128] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 6782336); /* [64, 128] */
+  float *lstm1_add_t8_2 = (float *)(A + 6847872); /* [64, 128] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 6749568); /* [64, 128] */
   float *d_lstm1_addn_t9 = (float *)(A + 4291072); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_matmul_weight_hh_t10, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, lstm1_sigmoid_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 589952, d_lstm1_mul_concat_stack + 590080);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t10, lstm1_tanh_t9_2, lstm1_sigmoid_t9, d_lstm1_mul_concat_stack + 590208);
   float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 6716800); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 589824, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9);
+  float *lstm1_sigmoid_t8 = (float *)(A + 6520192); /* [64, 128] */
+  float *lstm1_tanh_t8_2 = (float *)(A + 6880640); /* [64, 128] */
+  float *lstm1_tanh_t8 = (float *)(A + 6618496); /* [64, 128] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 6585728); /* [64, 128] */
+  float *lstm1_add_t7_2 = (float *)(A + 6651264); /* [64, 128] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 6552960); /* [64, 128] */
   float *d_lstm1_addn_t8 = (float *)(A + 6913408); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t9, lstm1_sigmoid_t9_2, d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, lstm1_sigmoid_t8_2, d_lstm1_addn_t8, d_lstm1_mul_concat_stack + 622592, d_lstm1_mul_concat_stack + 622720, d_lstm1_mul_concat_stack + 622848);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 622976);
   float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 6520192); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 622592, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8);
+  float *lstm1_sigmoid_t7 = (float *)(A + 6323584); /* [64, 128] */
+  float *lstm1_tanh_t7_2 = (float *)(A + 6684032); /* [64, 128] */
+  float *lstm1_tanh_t7 = (float *)(A + 6421888); /* [64, 128] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 6389120); /* [64, 128] */
+  float *lstm1_add_t6_2 = (float *)(A + 6454656); /* [64, 128] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 6356352); /* [64, 128] */
   float *d_lstm1_addn_t7 = (float *)(A + 6946176); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t8, lstm1_sigmoid_t8_2, d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, lstm1_sigmoid_t7_2, d_lstm1_addn_t7, d_lstm1_mul_concat_stack + 655360, d_lstm1_mul_concat_stack + 655488, d_lstm1_mul_concat_stack + 655616);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 655744);
   float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 6323584); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 655360, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7);
+  float *lstm1_sigmoid_t6 = (float *)(A + 6126976); /* [64, 128] */
+  float *lstm1_tanh_t6_2 = (float *)(A + 6487424); /* [64, 128] */
+  float *lstm1_tanh_t6 = (float *)(A + 6225280); /* [64, 128] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 6192512); /* [64, 128] */
+  float *lstm1_add_t5_2 = (float *)(A + 6258048); /* [64, 128] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 6159744); /* [64, 128] */
   float *d_lstm1_addn_t6 = (float *)(A + 4291072); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t7, lstm1_sigmoid_t7_2, d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, lstm1_sigmoid_t6_2, d_lstm1_addn_t6, d_lstm1_mul_concat_stack + 688128, d_lstm1_mul_concat_stack + 688256, d_lstm1_mul_concat_stack + 688384);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 688512);
   float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 6126976); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 688128, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6);
+  float *lstm1_sigmoid_t5 = (float *)(A + 5930368); /* [64, 128] */
+  float *lstm1_tanh_t5_2 = (float *)(A + 6290816); /* [64, 128] */
+  float *lstm1_tanh_t5 = (float *)(A + 6028672); /* [64, 128] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 5995904); /* [64, 128] */
+  float *lstm1_add_t4_2 = (float *)(A + 6061440); /* [64, 128] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 5963136); /* [64, 128] */
   float *d_lstm1_addn_t5 = (float *)(A + 6323584); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, lstm1_sigmoid_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721024, d_lstm1_mul_concat_stack + 721152);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 721280);
   float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 5930368); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 720896, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
+  float *lstm1_sigmoid_t4 = (float *)(A + 5733760); /* [64, 128] */
+  float *lstm1_tanh_t4_2 = (float *)(A + 6094208); /* [64, 128] */
+  float *lstm1_tanh_t4 = (float *)(A + 5832064); /* [64, 128] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 5799296); /* [64, 128] */
+  float *lstm1_add_t3_2 = (float *)(A + 5864832); /* [64, 128] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 5766528); /* [64, 128] */
   float *d_lstm1_addn_t4 = (float *)(A + 6356352); /* [64, 128] */
   k30_mul_mul_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, lstm1_sigmoid_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753792, d_lstm1_mul_concat_stack + 753920);
   k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 754048);
-}
-
-static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 236032); /* [28, 64, 512] */
   float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 5733760); /* [64, 128] */
   k29_matmul(d_lstm1_mul_concat_stack + 753664, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4);
-  float *d_lstm1_addn_t4 = (float *)(A + 6356352); /* [64, 128] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 5766528); /* [64, 128] */
   float *lstm1_sigmoid_t3 = (float *)(A + 5537152); /* [64, 128] */
   float *lstm1_tanh_t3_2 = (float *)(A + 5897600); /* [64, 128] */
   float *lstm1_tanh_t3 = (float *)(A + 5635456); /* [64, 128] */
@@ -3375,6 +3715,11 @@ static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_
   float *d_lstm1_matmul_2 = (float *)(A + 3906048); /* [512, 128] */
   char *d_lstm1_matmul_scratch_2 = A + 203264; /* 32768 bytes */
   k36_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
+}
+
+static void fmnist_lstm_train_step_5(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 236032); /* [28, 64, 512] */
   float *d_lstm1_sum_to = (float *)(A + 5398080); /* [512] */
   k37_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
   float *d_line16_sub = (float *)A; /* [64, 10] */
@@ -3390,10 +3735,14 @@ static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_
   float *line17_sum_to = (float *)(A + 10256000); /* [] */
   float *metric_accuracy = (float *)(A + 5405376); /* [] */
   k41_mul(line17_sum_to, metric_accuracy);
+  float *d_lstm1_matmul = (float *)(A + 5340544); /* [512, 28] */
+  float *opt_sqrt = (float *)(A + 5397952); /* [] */
+  float *opt_div = (float *)(A + 5398016); /* [] */
   float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 5406080); /* [512, 28] */
   float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 5463424); /* [512, 28] */
   float *new_lstm1_weight_ih = (float *)(A + 5520768); /* [512, 28] */
   k50_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
+  float *d_lstm1_matmul_2 = (float *)(A + 3906048); /* [512, 128] */
   float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 10124672); /* [512, 128] */
   float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 4168192); /* [512, 128] */
   float *new_lstm1_weight_hh = (float *)(A + 4430336); /* [512, 128] */
@@ -3423,6 +3772,9 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
   (void)P, (void)A;
   fmnist_lstm_train_step_1(P, in, A, seed);
   fmnist_lstm_train_step_2(P, in, A, seed);
+  fmnist_lstm_train_step_3(P, in, A, seed);
+  fmnist_lstm_train_step_4(P, in, A, seed);
+  fmnist_lstm_train_step_5(P, in, A, seed);
   float *loss_value = (float *)(A + 5405312); /* [] */
   float *metric_accuracy = (float *)(A + 5405376); /* [] */
   float *new_opt_step = (float *)(A + 5397888); /* [] */

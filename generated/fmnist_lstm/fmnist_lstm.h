@@ -35,6 +35,21 @@ extern "C" {
 #define FMNIST_LSTM_STREAM_ARENA_BYTES 6272
 #define FMNIST_LSTM_INIT_ARENA_BYTES 524288
 
+/* Stack: buffers live in the arena; on the stack are the kernels' local
+ * arrays (the accumulators of matrix products).  Those of all the kernels
+ * an entry point calls, each kernel once (a compiler may inline them all
+ * into one frame):
+ *   fmnist_lstm_predict: 1344 bytes
+ *   fmnist_lstm_grad: 4224 bytes
+ *   fmnist_lstm_train_step: 4224 bytes
+ *   fmnist_lstm_apply: 0 bytes
+ *   fmnist_lstm_step: 2880 bytes
+ *   fmnist_lstm_init, fmnist_lstm_store, fmnist_lstm_load, fmnist_lstm_step_prepare, fmnist_lstm_reset: 0 bytes
+ * The compiler adds the frames of the calls on the way (the entry point, a
+ * part, the kernel, libm): return addresses, saved registers, spills, and
+ * the arrays of kernels it inlined into a part; without optimization, also
+ * the pointers a part names (about 128 at most). */
+
 typedef struct {
   const char *name;
   int rank;

@@ -2162,9 +2162,16 @@ static void gru_classifier_predict_1(const float *restrict P, const gru_classifi
   k3_add(gru1_matmul_weight_hh_t24, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2);
   float *gru1_add_t24_3 = (float *)A; /* [64, 128] */
   k8_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_add_t23_3, gru1_add_t24_3);
+}
+
+static void gru_classifier_predict_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *gru1_add_t24_3 = (float *)A; /* [64, 128] */
+  float *gru1_transpose_weight_hh = (float *)(A + 2997120); /* [128, 384] */
   float *gru1_matmul_weight_hh_t25 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t25_scratch = A + 229376; /* 4096 bytes */
   k7_matmul(gru1_add_t24_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t25, gru1_matmul_weight_hh_t25_scratch);
+  float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
   float *gru1_add_t25 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 49152, P + 59904 /* gru1.bias_ih */, gru1_add_t25);
   float *gru1_add_t25_2 = (float *)(A + 3292032); /* [64, 384] */
@@ -2205,6 +2212,7 @@ void gru_classifier_predict(const float *params, const gru_classifier_batch *in,
   (void)out;
   (void)P, (void)A;
   gru_classifier_predict_1(P, in, A, seed);
+  gru_classifier_predict_2(P, in, A, seed);
   float *out_logits = (float *)(A + 163840); /* [64, 10] */
   if (out) k12_copy(out_logits, out->logits);
 }
@@ -2432,14 +2440,23 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
   float *gru1_add_t15_2 = (float *)(A + 7682944); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
+}
+
+static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *gru1_add_t15 = (float *)(A + 7584640); /* [64, 384] */
+  float *gru1_add_t15_2 = (float *)(A + 7682944); /* [64, 384] */
+  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
   float *gru1_sigmoid_t15 = (float *)(A + 7355264); /* [64, 128] */
   float *gru1_sub_t15 = (float *)(A + 7388032); /* [64, 128] */
   float *gru1_sigmoid_t15_2 = (float *)(A + 7420800); /* [64, 128] */
   float *gru1_tanh_t15 = (float *)(A + 7781248); /* [64, 128] */
   k14_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
+  float *gru1_transpose_weight_hh = (float *)(A + 3193728); /* [128, 384] */
   float *gru1_matmul_weight_hh_t16 = (float *)(A + 7584640); /* [64, 384] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 233472; /* 4096 bytes */
   k7_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
   float *gru1_add_t16 = (float *)(A + 7814016); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
   float *gru1_add_t16_2 = (float *)(A + 7912320); /* [64, 384] */
@@ -2625,11 +2642,26 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k29_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t27);
   float *d_gru1_addn_t26 = (float *)(A + 233472); /* [64, 128] */
   k30_mul_addn_mul(d_dense1_matmul_weight, gru1_sigmoid_t27, d_gru1_matmul_weight_hh_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
+}
+
+static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_gru1_mul_concat_stack = (float *)(A + 10337152); /* [28, 64, 384] */
+  float *gru1_sigmoid_t26_2 = (float *)(A + 9943936); /* [64, 128] */
   float *d_gru1_mul_t26 = (float *)(A + 266240); /* [64, 128] */
   k27_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
   k28_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
   float *d_gru1_matmul_weight_hh_t26 = (float *)(A + 266240); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t26);
+  float *d_gru1_addn_t26 = (float *)(A + 233472); /* [64, 128] */
+  float *gru1_sigmoid_t26 = (float *)(A + 9878400); /* [64, 128] */
+  float *gru1_sub_t25 = (float *)(A + 9681792); /* [64, 128] */
+  float *gru1_tanh_t25 = (float *)(A + 10075008); /* [64, 128] */
+  float *gru1_add_t25_2 = (float *)(A + 9976704); /* [64, 384] */
+  float *gru1_sigmoid_t25_2 = (float *)(A + 9714560); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
+  float *gru1_sigmoid_t25 = (float *)(A + 9649024); /* [64, 128] */
   float *d_gru1_addn_t25 = (float *)(A + 10112896); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t26, gru1_sigmoid_t26, d_gru1_matmul_weight_hh_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
   float *d_gru1_mul_t25 = (float *)(A + 9681792); /* [64, 128] */
@@ -2637,6 +2669,11 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k28_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
   float *d_gru1_matmul_weight_hh_t25 = (float *)(A + 233472); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t25);
+  float *gru1_sub_t24 = (float *)(A + 9452416); /* [64, 128] */
+  float *gru1_tanh_t24 = (float *)(A + 9845632); /* [64, 128] */
+  float *gru1_add_t24_2 = (float *)(A + 9747328); /* [64, 384] */
+  float *gru1_sigmoid_t24_2 = (float *)(A + 9485184); /* [64, 128] */
+  float *gru1_sigmoid_t24 = (float *)(A + 9419648); /* [64, 128] */
   float *d_gru1_addn_t24 = (float *)(A + 266240); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t25, gru1_sigmoid_t25, d_gru1_matmul_weight_hh_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
   float *d_gru1_mul_t24 = (float *)(A + 233472); /* [64, 128] */
@@ -2644,6 +2681,11 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k28_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
   float *d_gru1_matmul_weight_hh_t24 = (float *)(A + 233472); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t24);
+  float *gru1_sub_t23 = (float *)(A + 9223040); /* [64, 128] */
+  float *gru1_tanh_t23 = (float *)(A + 9616256); /* [64, 128] */
+  float *gru1_add_t23_2 = (float *)(A + 9517952); /* [64, 384] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 9255808); /* [64, 128] */
+  float *gru1_sigmoid_t23 = (float *)(A + 9190272); /* [64, 128] */
   float *d_gru1_addn_t23 = (float *)(A + 10112896); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t24, gru1_sigmoid_t24, d_gru1_matmul_weight_hh_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
   float *d_gru1_mul_t23 = (float *)(A + 9223040); /* [64, 128] */
@@ -2651,6 +2693,11 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k28_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
   float *d_gru1_matmul_weight_hh_t23 = (float *)(A + 233472); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t23);
+  float *gru1_sub_t22 = (float *)(A + 8993664); /* [64, 128] */
+  float *gru1_tanh_t22 = (float *)(A + 9386880); /* [64, 128] */
+  float *gru1_add_t22_2 = (float *)(A + 9288576); /* [64, 384] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 9026432); /* [64, 128] */
+  float *gru1_sigmoid_t22 = (float *)(A + 8960896); /* [64, 128] */
   float *d_gru1_addn_t22 = (float *)(A + 266240); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t23, gru1_sigmoid_t23, d_gru1_matmul_weight_hh_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
   float *d_gru1_mul_t22 = (float *)(A + 233472); /* [64, 128] */
@@ -2658,6 +2705,11 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k28_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
   float *d_gru1_matmul_weight_hh_t22 = (float *)(A + 233472); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t22);
+  float *gru1_sub_t21 = (float *)(A + 8764288); /* [64, 128] */
+  float *gru1_tanh_t21 = (float *)(A + 9157504); /* [64, 128] */
+  float *gru1_add_t21_2 = (float *)(A + 9059200); /* [64, 384] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 8797056); /* [64, 128] */
+  float *gru1_sigmoid_t21 = (float *)(A + 8731520); /* [64, 128] */
   float *d_gru1_addn_t21 = (float *)(A + 10112896); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t22, gru1_sigmoid_t22, d_gru1_matmul_weight_hh_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
   float *d_gru1_mul_t21 = (float *)(A + 8764288); /* [64, 128] */
@@ -2665,6 +2717,11 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k28_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
   float *d_gru1_matmul_weight_hh_t21 = (float *)(A + 233472); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t21);
+  float *gru1_sub_t20 = (float *)(A + 8534912); /* [64, 128] */
+  float *gru1_tanh_t20 = (float *)(A + 8928128); /* [64, 128] */
+  float *gru1_add_t20_2 = (float *)(A + 8829824); /* [64, 384] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8567680); /* [64, 128] */
+  float *gru1_sigmoid_t20 = (float *)(A + 8502144); /* [64, 128] */
   float *d_gru1_addn_t20 = (float *)(A + 266240); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t21, gru1_sigmoid_t21, d_gru1_matmul_weight_hh_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
   float *d_gru1_mul_t20 = (float *)(A + 233472); /* [64, 128] */
@@ -2672,6 +2729,11 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k28_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
   float *d_gru1_matmul_weight_hh_t20 = (float *)(A + 233472); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t20);
+  float *gru1_sub_t19 = (float *)(A + 8305536); /* [64, 128] */
+  float *gru1_tanh_t19 = (float *)(A + 8698752); /* [64, 128] */
+  float *gru1_add_t19_2 = (float *)(A + 8600448); /* [64, 384] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8338304); /* [64, 128] */
+  float *gru1_sigmoid_t19 = (float *)(A + 8272768); /* [64, 128] */
   float *d_gru1_addn_t19 = (float *)(A + 10112896); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t20, gru1_sigmoid_t20, d_gru1_matmul_weight_hh_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
   float *d_gru1_mul_t19 = (float *)(A + 8305536); /* [64, 128] */
@@ -2679,6 +2741,11 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k28_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
   float *d_gru1_matmul_weight_hh_t19 = (float *)(A + 233472); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t19);
+  float *gru1_sub_t18 = (float *)(A + 8076160); /* [64, 128] */
+  float *gru1_tanh_t18 = (float *)(A + 8469376); /* [64, 128] */
+  float *gru1_add_t18_2 = (float *)(A + 8371072); /* [64, 384] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8108928); /* [64, 128] */
+  float *gru1_sigmoid_t18 = (float *)(A + 8043392); /* [64, 128] */
   float *d_gru1_addn_t18 = (float *)(A + 266240); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t19, gru1_sigmoid_t19, d_gru1_matmul_weight_hh_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
   float *d_gru1_mul_t18 = (float *)(A + 233472); /* [64, 128] */
@@ -2686,27 +2753,22 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k28_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
   float *d_gru1_matmul_weight_hh_t18 = (float *)(A + 233472); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t18);
+  float *gru1_sub_t17 = (float *)(A + 7846784); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8240000); /* [64, 128] */
+  float *gru1_add_t17_2 = (float *)(A + 8141696); /* [64, 384] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 7879552); /* [64, 128] */
+  float *gru1_sigmoid_t17 = (float *)(A + 7814016); /* [64, 128] */
   float *d_gru1_addn_t17 = (float *)(A + 10112896); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t18, gru1_sigmoid_t18, d_gru1_matmul_weight_hh_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
   float *d_gru1_mul_t17 = (float *)(A + 7846784); /* [64, 128] */
   k27_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
-}
-
-static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack = (float *)(A + 10337152); /* [28, 64, 384] */
-  float *d_gru1_mul_t17 = (float *)(A + 7846784); /* [64, 128] */
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
   k28_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
   float *d_gru1_matmul_weight_hh_t17 = (float *)(A + 233472); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t17);
-  float *d_gru1_addn_t17 = (float *)(A + 10112896); /* [64, 128] */
-  float *gru1_sigmoid_t17 = (float *)(A + 7814016); /* [64, 128] */
   float *gru1_sub_t16 = (float *)(A + 7617408); /* [64, 128] */
   float *gru1_tanh_t16 = (float *)(A + 8010624); /* [64, 128] */
   float *gru1_add_t16_2 = (float *)(A + 7912320); /* [64, 384] */
   float *gru1_sigmoid_t16_2 = (float *)(A + 7650176); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
   float *gru1_sigmoid_t16 = (float *)(A + 7584640); /* [64, 128] */
   float *d_gru1_addn_t16 = (float *)(A + 266240); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t17, gru1_sigmoid_t17, d_gru1_matmul_weight_hh_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
@@ -2775,15 +2837,25 @@ static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_
   k28_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
   float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 233472); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11);
+}
+
+static void gru_classifier_grad_4(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_gru1_addn_t11 = (float *)(A + 10112896); /* [64, 128] */
+  float *gru1_sigmoid_t11 = (float *)(A + 6437760); /* [64, 128] */
+  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 233472); /* [64, 128] */
   float *gru1_sub_t10 = (float *)(A + 6241152); /* [64, 128] */
   float *gru1_tanh_t10 = (float *)(A + 6634368); /* [64, 128] */
   float *gru1_add_t10_2 = (float *)(A + 6536064); /* [64, 384] */
   float *gru1_sigmoid_t10_2 = (float *)(A + 6273920); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
   float *gru1_sigmoid_t10 = (float *)(A + 6208384); /* [64, 128] */
   float *d_gru1_addn_t10 = (float *)(A + 266240); /* [64, 128] */
+  float *d_gru1_mul_concat_stack = (float *)(A + 10337152); /* [28, 64, 384] */
   k30_mul_addn_mul(d_gru1_addn_t11, gru1_sigmoid_t11, d_gru1_matmul_weight_hh_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
   float *d_gru1_mul_t10 = (float *)(A + 233472); /* [64, 128] */
   k27_mul(d_gru1_mul_concat_stack + 418048, gru1_sigmoid_t10_2, d_gru1_mul_t10);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
   k28_concat(d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920, d_gru1_mul_t10, d_gru1_mul_concat_stack_2 + 221184);
   float *d_gru1_matmul_weight_hh_t10 = (float *)(A + 233472); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t10);
@@ -2941,6 +3013,8 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   (void)P, (void)A;
   gru_classifier_grad_1(P, in, A, seed);
   gru_classifier_grad_2(P, in, A, seed);
+  gru_classifier_grad_3(P, in, A, seed);
+  gru_classifier_grad_4(P, in, A, seed);
   float *out_logits = (float *)(A + 10110336); /* [64, 10] */
   float *loss_value = (float *)(A + 3094656); /* [] */
   float *metric_accuracy = (float *)(A + 199680); /* [] */
@@ -3185,16 +3259,25 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k7_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
   float *gru1_add_t15 = (float *)(A + 7587200); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
+}
+
+static void gru_classifier_train_step_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *gru1_matmul_weight_hh_t15 = (float *)(A + 7357824); /* [64, 384] */
   float *gru1_add_t15_2 = (float *)(A + 7685504); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
+  float *gru1_add_t15 = (float *)(A + 7587200); /* [64, 384] */
+  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
   float *gru1_sigmoid_t15 = (float *)(A + 7357824); /* [64, 128] */
   float *gru1_sub_t15 = (float *)(A + 7390592); /* [64, 128] */
   float *gru1_sigmoid_t15_2 = (float *)(A + 7423360); /* [64, 128] */
   float *gru1_tanh_t15 = (float *)(A + 7783808); /* [64, 128] */
   k14_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
+  float *gru1_transpose_weight_hh = (float *)(A + 3196288); /* [128, 384] */
   float *gru1_matmul_weight_hh_t16 = (float *)(A + 7587200); /* [64, 384] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 236032; /* 4096 bytes */
   k7_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_matmul_weight_ih = (float *)(A + 246272); /* [1792, 384] */
   float *gru1_add_t16 = (float *)(A + 7816576); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
   float *gru1_add_t16_2 = (float *)(A + 7914880); /* [64, 384] */
@@ -3346,6 +3429,7 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k11_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, dense1_add);
   float *line11_log_softmax = (float *)(A + 10112896); /* [64, 10] */
   k16_log_softmax(dense1_add, line11_log_softmax);
+  float *line11_one_hot = (float *)A; /* [64, 10] */
   float *line11_mul = (float *)(A + 10180992); /* [64, 10] */
   k17_mul(line11_one_hot, line11_log_softmax, line11_mul);
   float *line11_sum_to = (float *)(A + 3097088); /* [64, 1] */
@@ -3376,13 +3460,33 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k28_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27, d_gru1_mul_concat_stack_2 + 638976);
   float *d_gru1_matmul_weight_hh_t27 = (float *)(A + 10148224); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t27);
+}
+
+static void gru_classifier_train_step_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_dense1_matmul_weight = (float *)(A + 3196288); /* [64, 128] */
+  float *gru1_sigmoid_t27 = (float *)(A + 10115456); /* [64, 128] */
+  float *d_gru1_matmul_weight_hh_t27 = (float *)(A + 10148224); /* [64, 128] */
+  float *gru1_sub_t26 = (float *)(A + 9913728); /* [64, 128] */
+  float *gru1_tanh_t26 = (float *)(A + 10306944); /* [64, 128] */
+  float *gru1_add_t26_2 = (float *)(A + 10208640); /* [64, 384] */
+  float *gru1_sigmoid_t26_2 = (float *)(A + 9946496); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
+  float *gru1_sigmoid_t26 = (float *)(A + 9880960); /* [64, 128] */
   float *d_gru1_addn_t26 = (float *)(A + 236032); /* [64, 128] */
+  float *d_gru1_mul_concat_stack = (float *)(A + 10339712); /* [28, 64, 384] */
   k30_mul_addn_mul(d_dense1_matmul_weight, gru1_sigmoid_t27, d_gru1_matmul_weight_hh_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
   float *d_gru1_mul_t26 = (float *)(A + 268800); /* [64, 128] */
   k27_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
   k28_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
   float *d_gru1_matmul_weight_hh_t26 = (float *)(A + 268800); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t26);
+  float *gru1_sub_t25 = (float *)(A + 9684352); /* [64, 128] */
+  float *gru1_tanh_t25 = (float *)(A + 10077568); /* [64, 128] */
+  float *gru1_add_t25_2 = (float *)(A + 9979264); /* [64, 384] */
+  float *gru1_sigmoid_t25_2 = (float *)(A + 9717120); /* [64, 128] */
+  float *gru1_sigmoid_t25 = (float *)(A + 9651584); /* [64, 128] */
   float *d_gru1_addn_t25 = (float *)(A + 9913728); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t26, gru1_sigmoid_t26, d_gru1_matmul_weight_hh_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
   float *d_gru1_mul_t25 = (float *)(A + 9684352); /* [64, 128] */
@@ -3390,6 +3494,11 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k28_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
   float *d_gru1_matmul_weight_hh_t25 = (float *)(A + 9880960); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t25);
+  float *gru1_sub_t24 = (float *)(A + 9454976); /* [64, 128] */
+  float *gru1_tanh_t24 = (float *)(A + 9848192); /* [64, 128] */
+  float *gru1_add_t24_2 = (float *)(A + 9749888); /* [64, 384] */
+  float *gru1_sigmoid_t24_2 = (float *)(A + 9487744); /* [64, 128] */
+  float *gru1_sigmoid_t24 = (float *)(A + 9422208); /* [64, 128] */
   float *d_gru1_addn_t24 = (float *)(A + 236032); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t25, gru1_sigmoid_t25, d_gru1_matmul_weight_hh_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
   float *d_gru1_mul_t24 = (float *)(A + 268800); /* [64, 128] */
@@ -3397,6 +3506,11 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k28_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
   float *d_gru1_matmul_weight_hh_t24 = (float *)(A + 268800); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t24);
+  float *gru1_sub_t23 = (float *)(A + 9225600); /* [64, 128] */
+  float *gru1_tanh_t23 = (float *)(A + 9618816); /* [64, 128] */
+  float *gru1_add_t23_2 = (float *)(A + 9520512); /* [64, 384] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 9258368); /* [64, 128] */
+  float *gru1_sigmoid_t23 = (float *)(A + 9192832); /* [64, 128] */
   float *d_gru1_addn_t23 = (float *)(A + 9454976); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t24, gru1_sigmoid_t24, d_gru1_matmul_weight_hh_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
   float *d_gru1_mul_t23 = (float *)(A + 9225600); /* [64, 128] */
@@ -3404,6 +3518,11 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k28_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
   float *d_gru1_matmul_weight_hh_t23 = (float *)(A + 9422208); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t23);
+  float *gru1_sub_t22 = (float *)(A + 8996224); /* [64, 128] */
+  float *gru1_tanh_t22 = (float *)(A + 9389440); /* [64, 128] */
+  float *gru1_add_t22_2 = (float *)(A + 9291136); /* [64, 384] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 9028992); /* [64, 128] */
+  float *gru1_sigmoid_t22 = (float *)(A + 8963456); /* [64, 128] */
   float *d_gru1_addn_t22 = (float *)(A + 236032); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t23, gru1_sigmoid_t23, d_gru1_matmul_weight_hh_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
   float *d_gru1_mul_t22 = (float *)(A + 268800); /* [64, 128] */
@@ -3411,6 +3530,11 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k28_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
   float *d_gru1_matmul_weight_hh_t22 = (float *)(A + 268800); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t22);
+  float *gru1_sub_t21 = (float *)(A + 8766848); /* [64, 128] */
+  float *gru1_tanh_t21 = (float *)(A + 9160064); /* [64, 128] */
+  float *gru1_add_t21_2 = (float *)(A + 9061760); /* [64, 384] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 8799616); /* [64, 128] */
+  float *gru1_sigmoid_t21 = (float *)(A + 8734080); /* [64, 128] */
   float *d_gru1_addn_t21 = (float *)(A + 8996224); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t22, gru1_sigmoid_t22, d_gru1_matmul_weight_hh_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
   float *d_gru1_mul_t21 = (float *)(A + 8766848); /* [64, 128] */
@@ -3418,6 +3542,11 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k28_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
   float *d_gru1_matmul_weight_hh_t21 = (float *)(A + 8963456); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t21);
+  float *gru1_sub_t20 = (float *)(A + 8537472); /* [64, 128] */
+  float *gru1_tanh_t20 = (float *)(A + 8930688); /* [64, 128] */
+  float *gru1_add_t20_2 = (float *)(A + 8832384); /* [64, 384] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8570240); /* [64, 128] */
+  float *gru1_sigmoid_t20 = (float *)(A + 8504704); /* [64, 128] */
   float *d_gru1_addn_t20 = (float *)(A + 236032); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t21, gru1_sigmoid_t21, d_gru1_matmul_weight_hh_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
   float *d_gru1_mul_t20 = (float *)(A + 268800); /* [64, 128] */
@@ -3425,6 +3554,11 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k28_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
   float *d_gru1_matmul_weight_hh_t20 = (float *)(A + 268800); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t20);
+  float *gru1_sub_t19 = (float *)(A + 8308096); /* [64, 128] */
+  float *gru1_tanh_t19 = (float *)(A + 8701312); /* [64, 128] */
+  float *gru1_add_t19_2 = (float *)(A + 8603008); /* [64, 384] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8340864); /* [64, 128] */
+  float *gru1_sigmoid_t19 = (float *)(A + 8275328); /* [64, 128] */
   float *d_gru1_addn_t19 = (float *)(A + 8537472); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t20, gru1_sigmoid_t20, d_gru1_matmul_weight_hh_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
   float *d_gru1_mul_t19 = (float *)(A + 8308096); /* [64, 128] */
@@ -3432,6 +3566,11 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k28_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
   float *d_gru1_matmul_weight_hh_t19 = (float *)(A + 8504704); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t19);
+  float *gru1_sub_t18 = (float *)(A + 8078720); /* [64, 128] */
+  float *gru1_tanh_t18 = (float *)(A + 8471936); /* [64, 128] */
+  float *gru1_add_t18_2 = (float *)(A + 8373632); /* [64, 384] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8111488); /* [64, 128] */
+  float *gru1_sigmoid_t18 = (float *)(A + 8045952); /* [64, 128] */
   float *d_gru1_addn_t18 = (float *)(A + 236032); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t19, gru1_sigmoid_t19, d_gru1_matmul_weight_hh_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
   float *d_gru1_mul_t18 = (float *)(A + 268800); /* [64, 128] */
@@ -3439,27 +3578,22 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k28_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
   float *d_gru1_matmul_weight_hh_t18 = (float *)(A + 268800); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t18);
+  float *gru1_sub_t17 = (float *)(A + 7849344); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8242560); /* [64, 128] */
+  float *gru1_add_t17_2 = (float *)(A + 8144256); /* [64, 384] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 7882112); /* [64, 128] */
+  float *gru1_sigmoid_t17 = (float *)(A + 7816576); /* [64, 128] */
   float *d_gru1_addn_t17 = (float *)(A + 8078720); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t18, gru1_sigmoid_t18, d_gru1_matmul_weight_hh_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
   float *d_gru1_mul_t17 = (float *)(A + 7849344); /* [64, 128] */
   k27_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
-}
-
-static void gru_classifier_train_step_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack = (float *)(A + 10339712); /* [28, 64, 384] */
-  float *d_gru1_mul_t17 = (float *)(A + 7849344); /* [64, 128] */
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
   k28_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
   float *d_gru1_matmul_weight_hh_t17 = (float *)(A + 8045952); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t17);
-  float *d_gru1_addn_t17 = (float *)(A + 8078720); /* [64, 128] */
-  float *gru1_sigmoid_t17 = (float *)(A + 7816576); /* [64, 128] */
   float *gru1_sub_t16 = (float *)(A + 7619968); /* [64, 128] */
   float *gru1_tanh_t16 = (float *)(A + 8013184); /* [64, 128] */
   float *gru1_add_t16_2 = (float *)(A + 7914880); /* [64, 384] */
   float *gru1_sigmoid_t16_2 = (float *)(A + 7652736); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
   float *gru1_sigmoid_t16 = (float *)(A + 7587200); /* [64, 128] */
   float *d_gru1_addn_t16 = (float *)(A + 236032); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t17, gru1_sigmoid_t17, d_gru1_matmul_weight_hh_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
@@ -3523,15 +3657,25 @@ static void gru_classifier_train_step_2(const float *restrict P, const gru_class
   float *gru1_sigmoid_t11 = (float *)(A + 6440320); /* [64, 128] */
   float *d_gru1_addn_t11 = (float *)(A + 6702464); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t12, gru1_sigmoid_t12, d_gru1_matmul_weight_hh_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
+}
+
+static void gru_classifier_train_step_4(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_gru1_mul_concat_stack = (float *)(A + 10339712); /* [28, 64, 384] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6505856); /* [64, 128] */
   float *d_gru1_mul_t11 = (float *)(A + 6473088); /* [64, 128] */
   k27_mul(d_gru1_mul_concat_stack + 393472, gru1_sigmoid_t11_2, d_gru1_mul_t11);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
   k28_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
   float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 6669696); /* [64, 128] */
   k29_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11);
+  float *d_gru1_addn_t11 = (float *)(A + 6702464); /* [64, 128] */
+  float *gru1_sigmoid_t11 = (float *)(A + 6440320); /* [64, 128] */
   float *gru1_sub_t10 = (float *)(A + 6243712); /* [64, 128] */
   float *gru1_tanh_t10 = (float *)(A + 6636928); /* [64, 128] */
   float *gru1_add_t10_2 = (float *)(A + 6538624); /* [64, 384] */
   float *gru1_sigmoid_t10_2 = (float *)(A + 6276480); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
   float *gru1_sigmoid_t10 = (float *)(A + 6210944); /* [64, 128] */
   float *d_gru1_addn_t10 = (float *)(A + 236032); /* [64, 128] */
   k30_mul_addn_mul(d_gru1_addn_t11, gru1_sigmoid_t11, d_gru1_matmul_weight_hh_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
@@ -3709,6 +3853,13 @@ static void gru_classifier_train_step_2(const float *restrict P, const gru_class
   float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 208384); /* [10, 128] */
   float *new_dense1_weight = (float *)(A + 213504); /* [10, 128] */
   k51_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
+}
+
+static void gru_classifier_train_step_5(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_dense1_sum_to = (float *)(A + 202240); /* [10] */
+  float *opt_sqrt = (float *)(A + 3097216); /* [] */
+  float *opt_div = (float *)(A + 3097280); /* [] */
   float *new_opt_dense1_bias_exp_avg = (float *)(A + 3097088); /* [10] */
   float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 202368); /* [10] */
   float *new_dense1_bias = (float *)(A + 202432); /* [10] */
@@ -3723,6 +3874,9 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   (void)P, (void)A;
   gru_classifier_train_step_1(P, in, A, seed);
   gru_classifier_train_step_2(P, in, A, seed);
+  gru_classifier_train_step_3(P, in, A, seed);
+  gru_classifier_train_step_4(P, in, A, seed);
+  gru_classifier_train_step_5(P, in, A, seed);
   float *loss_value = (float *)(A + 202304); /* [] */
   float *metric_accuracy = (float *)(A + 3097344); /* [] */
   float *new_opt_step = (float *)(A + 3097152); /* [] */

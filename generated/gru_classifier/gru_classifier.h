@@ -35,6 +35,21 @@ extern "C" {
 #define GRU_CLASSIFIER_STREAM_ARENA_BYTES 4736
 #define GRU_CLASSIFIER_INIT_ARENA_BYTES 393216
 
+/* Stack: buffers live in the arena; on the stack are the kernels' local
+ * arrays (the accumulators of matrix products).  Those of all the kernels
+ * an entry point calls, each kernel once (a compiler may inline them all
+ * into one frame):
+ *   gru_classifier_predict: 1344 bytes
+ *   gru_classifier_grad: 4224 bytes
+ *   gru_classifier_train_step: 4224 bytes
+ *   gru_classifier_apply: 0 bytes
+ *   gru_classifier_step: 2880 bytes
+ *   gru_classifier_init, gru_classifier_store, gru_classifier_load, gru_classifier_step_prepare, gru_classifier_reset: 0 bytes
+ * The compiler adds the frames of the calls on the way (the entry point, a
+ * part, the kernel, libm): return addresses, saved registers, spills, and
+ * the arrays of kernels it inlined into a part; without optimization, also
+ * the pointers a part names (about 128 at most). */
+
 typedef struct {
   const char *name;
   int rank;

@@ -2227,10 +2227,23 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k21_matmul(d_lstm1_mul_concat_stack + 6400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2, d_lstm1_matmul_weight_hh_t2_scratch);
   float *d_lstm1_mul_t1 = (float *)(A + 282432); /* [32, 50] */
   k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, d_lstm1_mul_t2, lstm1_sigmoid_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, d_lstm1_mul_t1, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 50, d_lstm1_mul_concat_stack + 100);
+}
+
+static void lstm_dropout_grad_2(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 438208); /* [32, 50] */
+  float *lstm1_tanh_t1_2 = (float *)(A + 445696); /* [32, 50] */
+  float *lstm1_sigmoid_t1 = (float *)(A + 256832); /* [32, 50] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 6400); /* [9, 32, 200] */
   k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 150);
   float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t1_scratch = A + 341696; /* 6400 bytes */
   k21_matmul(d_lstm1_mul_concat_stack, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
+  float *lstm1_sigmoid_t0 = (float *)(A + 322496); /* [32, 50] */
+  float *lstm1_tanh_t0_2 = (float *)(A + 348096); /* [32, 50] */
+  float *d_lstm1_mul_t1 = (float *)(A + 282432); /* [32, 50] */
+  float *lstm1_tanh_t0 = (float *)(A + 335296); /* [32, 50] */
+  float *lstm1_sigmoid_t0_2 = (float *)(A + 328896); /* [32, 50] */
   float *d_lstm1_mul_t0 = (float *)(A + 341696); /* [32, 50] */
   float *d_lstm1_mul_t0_2 = (float *)(A + 412096); /* [32, 50] */
   k24_mul_mul_sub(d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
@@ -2245,16 +2258,20 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   float *grad_lstm1_weight_ih = (float *)(A + 295232); /* [200, 1] */
   char *grad_lstm1_weight_ih_scratch = A + 320832; /* 32768 bytes */
   k29_matmul(d_lstm1_mul_concat_stack_2, in->x, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
+  float *lstm1_mul_stack = (float *)(A + 354496); /* [9, 32, 50] */
   float *grad_lstm1_weight_hh = (float *)(A + 236800); /* [200, 50] */
   char *grad_lstm1_weight_hh_scratch = A + 320832; /* 32768 bytes */
   k30_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 276800); /* [200] */
   k31_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih);
+  float *d_line12_addn = (float *)(A + 438080); /* [32, 1] */
+  float *dropout1_mul = (float *)A; /* [32, 50] */
   float *grad_dense1_weight = (float *)(A + 277632); /* [1, 50] */
   char *grad_dense1_weight_scratch = A + 437824; /* 128 bytes */
   k32_matmul(d_line12_addn, dropout1_mul, grad_dense1_weight, grad_dense1_weight_scratch);
   float *grad_dense1_bias = (float *)(A + 438016); /* [1] */
   k17_sum_to(d_line12_addn, grad_dense1_bias);
+  float *line12_sum_to = (float *)(A + 437952); /* [] */
   float *loss_value = (float *)(A + 437824); /* [] */
   k33_mul(line12_sum_to, loss_value);
 }
@@ -2266,6 +2283,7 @@ float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float
   (void)grads, (void)out, (void)metrics;
   (void)P, (void)A;
   lstm_dropout_grad_1(P, in, A, seed);
+  lstm_dropout_grad_2(P, in, A, seed);
   float *out_prediction = (float *)(A + 437696); /* [32, 1] */
   float *loss_value = (float *)(A + 437824); /* [] */
   float *grad_lstm1_weight_ih = (float *)(A + 295232); /* [200, 1] */
@@ -2479,6 +2497,16 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t1_scratch = A + 341696; /* 6400 bytes */
   k21_matmul(d_lstm1_mul_concat_stack, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
+}
+
+static void lstm_dropout_train_step_2(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
+  float *lstm1_sigmoid_t0 = (float *)(A + 322496); /* [32, 50] */
+  float *lstm1_tanh_t0_2 = (float *)(A + 348096); /* [32, 50] */
+  float *d_lstm1_mul_t1 = (float *)(A + 282432); /* [32, 50] */
+  float *lstm1_tanh_t0 = (float *)(A + 335296); /* [32, 50] */
+  float *lstm1_sigmoid_t0_2 = (float *)(A + 328896); /* [32, 50] */
   float *d_lstm1_mul_t0 = (float *)(A + 341696); /* [32, 50] */
   float *d_lstm1_mul_t0_2 = (float *)(A + 412096); /* [32, 50] */
   k24_mul_mul_sub(d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
@@ -2488,6 +2516,7 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   k26_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
   float *d_lstm1_mul_concat = (float *)(A + 295232); /* [32, 200] */
   k27_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat);
+  float *d_lstm1_mul_concat_stack = (float *)(A + 6400); /* [9, 32, 200] */
   float *d_lstm1_mul_concat_stack_2 = (float *)(A + 438080); /* [32, 10, 200] */
   k28_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
   float *d_lstm1_matmul = (float *)(A + 295232); /* [200, 1] */
@@ -2498,16 +2527,20 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   k39_add_pow_sub(P + 10704 /* opt.step */, new_opt_step, opt_sqrt);
   float *opt_div = (float *)(A + 296128); /* [] */
   k40_pow_sub_div(new_opt_step, opt_div);
+  float *lstm1_mul_stack = (float *)(A + 354496); /* [9, 32, 50] */
   float *d_lstm1_matmul_2 = (float *)(A + 236800); /* [200, 50] */
   char *d_lstm1_matmul_scratch_2 = A + 320832; /* 32768 bytes */
   k30_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
   float *d_lstm1_sum_to = (float *)(A + 276800); /* [200] */
   k31_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to);
+  float *d_line12_addn = (float *)(A + 437824); /* [32, 1] */
+  float *dropout1_mul = (float *)A; /* [32, 50] */
   float *d_dense1_matmul = (float *)(A + 277632); /* [1, 50] */
   char *d_dense1_matmul_scratch = A + 277888; /* 128 bytes */
   k32_matmul(d_line12_addn, dropout1_mul, d_dense1_matmul, d_dense1_matmul_scratch);
   float *d_dense1_sum_to = (float *)(A + 277888); /* [1] */
   k17_sum_to(d_line12_addn, d_dense1_sum_to);
+  float *line12_sum_to = (float *)(A + 437952); /* [] */
   float *loss_value = (float *)(A + 277952); /* [] */
   k33_mul(line12_sum_to, loss_value);
   float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 278016); /* [200, 1] */
@@ -2542,6 +2575,7 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
   (void)metrics;
   (void)P, (void)A;
   lstm_dropout_train_step_1(P, in, A, seed);
+  lstm_dropout_train_step_2(P, in, A, seed);
   float *loss_value = (float *)(A + 277952); /* [] */
   float *new_opt_step = (float *)(A + 438016); /* [] */
   float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 278016); /* [200, 1] */

@@ -35,6 +35,21 @@ extern "C" {
 #define LSTM_DROPOUT_STREAM_ARENA_BYTES 2496
 #define LSTM_DROPOUT_INIT_ARENA_BYTES 80000
 
+/* Stack: buffers live in the arena; on the stack are the kernels' local
+ * arrays (the accumulators of matrix products).  Those of all the kernels
+ * an entry point calls, each kernel once (a compiler may inline them all
+ * into one frame):
+ *   lstm_dropout_predict: 1600 bytes
+ *   lstm_dropout_grad: 4744 bytes
+ *   lstm_dropout_train_step: 4744 bytes
+ *   lstm_dropout_apply: 0 bytes
+ *   lstm_dropout_step: 1984 bytes
+ *   lstm_dropout_init, lstm_dropout_store, lstm_dropout_load, lstm_dropout_step_prepare, lstm_dropout_reset: 0 bytes
+ * The compiler adds the frames of the calls on the way (the entry point, a
+ * part, the kernel, libm): return addresses, saved registers, spills, and
+ * the arrays of kernels it inlined into a part; without optimization, also
+ * the pointers a part names (about 128 at most). */
+
 typedef struct {
   const char *name;
   int rank;

@@ -3249,10 +3249,19 @@ static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_st
   float *lstm2_matmul_weight_hh_t2 = (float *)(A + 1896000); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t2_scratch = A + 1524800; /* 1600 bytes */
   k6_matmul(lstm2_mul_stack + 3200, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t2, lstm2_matmul_weight_hh_t2_scratch);
+}
+
+static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm2_matmul_weight_ih = (float *)(A + 91200); /* [1792, 200] */
+  float *lstm2_matmul_weight_hh_t2 = (float *)(A + 1896000); /* [64, 200] */
   float *lstm2_add_t2 = (float *)(A + 1947200); /* [64, 200] */
   k7_add_add_add(lstm2_matmul_weight_ih + 25600, P + 36016 /* lstm2.bias_ih */, lstm2_matmul_weight_hh_t2, P + 36224 /* lstm2.bias_hh */, lstm2_add_t2);
+  float *lstm2_add_t1_2 = (float *)A; /* [64, 50] */
   float *lstm2_add_t2_2 = (float *)(A + 1524800); /* [64, 50] */
+  float *lstm2_mul_stack = (float *)(A + 1537600); /* [28, 64, 50] */
   k8_sigmoid_sigmoid_mul(lstm2_add_t2 + 150, lstm2_add_t2 + 50, lstm2_add_t1_2, lstm2_add_t2, lstm2_add_t2 + 100, lstm2_add_t2_2, lstm2_mul_stack + 6400);
+  float *lstm2_transpose_weight_hh = (float *)(A + 51200); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t3 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t3_scratch = A + 1896000; /* 1600 bytes */
   k6_matmul(lstm2_mul_stack + 6400, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t3, lstm2_matmul_weight_hh_t3_scratch);
@@ -3427,13 +3436,8 @@ static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_st
   float *lstm2_add_t27 = (float *)(A + 1896000); /* [64, 200] */
   k7_add_add_add(lstm2_matmul_weight_ih + 345600, P + 36016 /* lstm2.bias_ih */, lstm2_matmul_weight_hh_t27, P + 36224 /* lstm2.bias_hh */, lstm2_add_t27);
   k9_sigmoid_sigmoid_mul(lstm2_add_t27 + 150, lstm2_add_t27 + 50, lstm2_add_t26_2, lstm2_add_t27, lstm2_add_t27 + 100, lstm2_mul_stack + 86400);
-}
-
-static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
   float *lstm3_transpose_weight_ih = (float *)A; /* [50, 200] */
   k4_transpose(P + 36432 /* lstm3.weight_ih */, lstm3_transpose_weight_ih);
-  float *lstm2_mul_stack = (float *)(A + 1537600); /* [28, 64, 50] */
   float *lstm3_matmul_weight_ih = (float *)(A + 91200); /* [1792, 200] */
   char *lstm3_matmul_weight_ih_scratch = A + 1524800; /* 1600 bytes */
   k10_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, lstm3_matmul_weight_ih, lstm3_matmul_weight_ih_scratch);
@@ -3468,11 +3472,19 @@ static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_st
   float *lstm3_add_t3_2 = (float *)A; /* [64, 50] */
   float *lstm3_mul_t3 = (float *)(A + 25600); /* [64, 50] */
   k8_sigmoid_sigmoid_mul(lstm3_add_t3 + 150, lstm3_add_t3 + 50, lstm3_add_t2_2, lstm3_add_t3, lstm3_add_t3 + 100, lstm3_add_t3_2, lstm3_mul_t3);
+}
+
+static void mnist_stacked_lstm_predict_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_mul_t3 = (float *)(A + 25600); /* [64, 50] */
+  float *lstm3_transpose_weight_hh = (float *)(A + 51200); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t4 = (float *)(A + 1526400); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t4_scratch = A + 1524800; /* 1600 bytes */
   k6_matmul(lstm3_mul_t3, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t4, lstm3_matmul_weight_hh_t4_scratch);
+  float *lstm3_matmul_weight_ih = (float *)(A + 91200); /* [1792, 200] */
   float *lstm3_add_t4 = (float *)(A + 1577600); /* [64, 200] */
   k7_add_add_add(lstm3_matmul_weight_ih + 51200, P + 56432 /* lstm3.bias_ih */, lstm3_matmul_weight_hh_t4, P + 56640 /* lstm3.bias_hh */, lstm3_add_t4);
+  float *lstm3_add_t3_2 = (float *)A; /* [64, 50] */
   float *lstm3_add_t4_2 = (float *)(A + 12800); /* [64, 50] */
   float *lstm3_mul_t4 = (float *)(A + 25600); /* [64, 50] */
   k8_sigmoid_sigmoid_mul(lstm3_add_t4 + 150, lstm3_add_t4 + 50, lstm3_add_t3_2, lstm3_add_t4, lstm3_add_t4 + 100, lstm3_add_t4_2, lstm3_mul_t4);
@@ -3676,6 +3688,7 @@ void mnist_stacked_lstm_predict(const float *params, const mnist_stacked_lstm_ba
   (void)P, (void)A;
   mnist_stacked_lstm_predict_1(P, in, A, seed);
   mnist_stacked_lstm_predict_2(P, in, A, seed);
+  mnist_stacked_lstm_predict_3(P, in, A, seed);
   float *out_logits = (float *)(A + 4608); /* [64, 10] */
   if (out) k14_copy(out_logits, out->logits);
 }
@@ -3883,11 +3896,19 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   float *lstm1_add_t13_2 = (float *)(A + 3131200); /* [64, 50] */
   float *lstm1_tanh_t13_2 = (float *)(A + 3144000); /* [64, 50] */
   k16_sigmoid_sigmoid_mul(lstm1_add_t13 + 150, lstm1_add_t13 + 50, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 100, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 41600);
+}
+
+static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 1800000); /* [28, 64, 50] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 1708800); /* [50, 200] */
   float *lstm1_matmul_weight_hh_t14 = (float *)(A + 3080000); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 213504; /* 1600 bytes */
   k6_matmul(lstm1_mul_stack + 41600, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14, lstm1_matmul_weight_hh_t14_scratch);
+  float *lstm1_matmul_weight_ih = (float *)(A + 223104); /* [1792, 200] */
   float *lstm1_add_t14 = (float *)(A + 3156800); /* [64, 200] */
   k7_add_add_add(lstm1_matmul_weight_ih + 166400, P + 15600 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 15808 /* lstm1.bias_hh */, lstm1_add_t14);
+  float *lstm1_add_t13_2 = (float *)(A + 3131200); /* [64, 50] */
   float *lstm1_sigmoid_t14 = (float *)(A + 3080000); /* [64, 50] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 3092800); /* [64, 50] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 3105600); /* [64, 50] */
@@ -4050,8 +4071,13 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   float *lstm1_tanh_t27 = (float *)(A + 4078400); /* [64, 50] */
   float *lstm1_tanh_t27_2 = (float *)(A + 4091200); /* [64, 50] */
   k17_sigmoid_sigmoid_mul(lstm1_add_t27 + 150, lstm1_add_t27 + 50, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 100, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_stack + 86400);
+}
+
+static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm2_transpose_weight_ih = (float *)(A + 4155200); /* [50, 200] */
   k4_transpose(P + 16016 /* lstm2.weight_ih */, lstm2_transpose_weight_ih);
+  float *lstm1_mul_stack = (float *)(A + 1800000); /* [28, 64, 50] */
   float *lstm2_matmul_weight_ih = (float *)(A + 213504); /* [1792, 200] */
   char *lstm2_matmul_weight_ih_scratch = A + 1746304; /* 1600 bytes */
   k10_matmul(lstm1_mul_stack, lstm2_transpose_weight_ih, lstm2_matmul_weight_ih, lstm2_matmul_weight_ih_scratch);
@@ -4222,11 +4248,19 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   float *lstm2_add_t13_2 = (float *)(A + 5616000); /* [64, 50] */
   float *lstm2_tanh_t13_2 = (float *)(A + 5628800); /* [64, 50] */
   k16_sigmoid_sigmoid_mul(lstm2_add_t13 + 150, lstm2_add_t13 + 50, lstm2_add_t12_2, lstm2_add_t13, lstm2_add_t13 + 100, lstm2_sigmoid_t13, lstm2_sigmoid_t13_2, lstm2_sigmoid_t13_3, lstm2_tanh_t13, lstm2_add_t13_2, lstm2_tanh_t13_2, lstm2_mul_stack + 41600);
+}
+
+static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm2_mul_stack = (float *)(A + 4284800); /* [28, 64, 50] */
+  float *lstm2_transpose_weight_hh = (float *)(A + 4206400); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t14 = (float *)(A + 5564800); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t14_scratch = A + 1746304; /* 1600 bytes */
   k6_matmul(lstm2_mul_stack + 41600, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t14, lstm2_matmul_weight_hh_t14_scratch);
+  float *lstm2_matmul_weight_ih = (float *)(A + 213504); /* [1792, 200] */
   float *lstm2_add_t14 = (float *)(A + 5641600); /* [64, 200] */
   k7_add_add_add(lstm2_matmul_weight_ih + 179200, P + 36016 /* lstm2.bias_ih */, lstm2_matmul_weight_hh_t14, P + 36224 /* lstm2.bias_hh */, lstm2_add_t14);
+  float *lstm2_add_t13_2 = (float *)(A + 5616000); /* [64, 50] */
   float *lstm2_sigmoid_t14 = (float *)(A + 5564800); /* [64, 50] */
   float *lstm2_sigmoid_t14_2 = (float *)(A + 5577600); /* [64, 50] */
   float *lstm2_sigmoid_t14_3 = (float *)(A + 5590400); /* [64, 50] */
@@ -4391,7 +4425,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k17_sigmoid_sigmoid_mul(lstm2_add_t27 + 150, lstm2_add_t27 + 50, lstm2_add_t26_2, lstm2_add_t27, lstm2_add_t27 + 100, lstm2_sigmoid_t27, lstm2_sigmoid_t27_2, lstm2_sigmoid_t27_3, lstm2_tanh_t27, lstm2_tanh_t27_2, lstm2_mul_stack + 86400);
 }
 
-static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm3_transpose_weight_ih = (float *)(A + 6640000); /* [50, 200] */
   k4_transpose(P + 36432 /* lstm3.weight_ih */, lstm3_transpose_weight_ih);
@@ -4566,11 +4600,19 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   float *lstm3_add_t13_2 = (float *)(A + 8088000); /* [64, 50] */
   float *lstm3_tanh_t13_2 = (float *)(A + 8100800); /* [64, 50] */
   k16_sigmoid_sigmoid_mul(lstm3_add_t13 + 150, lstm3_add_t13 + 50, lstm3_add_t12_2, lstm3_add_t13, lstm3_add_t13 + 100, lstm3_sigmoid_t13, lstm3_sigmoid_t13_2, lstm3_sigmoid_t13_3, lstm3_tanh_t13, lstm3_add_t13_2, lstm3_tanh_t13_2, lstm3_mul_stack + 41600);
+}
+
+static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_mul_stack = (float *)(A + 6769600); /* [27, 64, 50] */
+  float *lstm3_transpose_weight_hh = (float *)(A + 6691200); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t14 = (float *)(A + 8036800); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t14_scratch = A + 4244800; /* 1600 bytes */
   k6_matmul(lstm3_mul_stack + 41600, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t14, lstm3_matmul_weight_hh_t14_scratch);
+  float *lstm3_matmul_weight_ih = (float *)(A + 213504); /* [1792, 200] */
   float *lstm3_add_t14 = (float *)(A + 8113600); /* [64, 200] */
   k7_add_add_add(lstm3_matmul_weight_ih + 179200, P + 56432 /* lstm3.bias_ih */, lstm3_matmul_weight_hh_t14, P + 56640 /* lstm3.bias_hh */, lstm3_add_t14);
+  float *lstm3_add_t13_2 = (float *)(A + 8088000); /* [64, 50] */
   float *lstm3_sigmoid_t14 = (float *)(A + 8036800); /* [64, 50] */
   float *lstm3_sigmoid_t14_2 = (float *)(A + 8049600); /* [64, 50] */
   float *lstm3_sigmoid_t14_3 = (float *)(A + 8062400); /* [64, 50] */
@@ -4736,6 +4778,12 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   float *lstm3_tanh_t27_2 = (float *)(A + 9048000); /* [64, 50] */
   float *lstm3_mul_t27 = (float *)(A + 9060800); /* [64, 50] */
   k17_sigmoid_sigmoid_mul(lstm3_add_t27 + 150, lstm3_add_t27 + 50, lstm3_add_t26_2, lstm3_add_t27, lstm3_add_t27 + 100, lstm3_sigmoid_t27, lstm3_sigmoid_t27_2, lstm3_sigmoid_t27_3, lstm3_tanh_t27, lstm3_tanh_t27_2, lstm3_mul_t27);
+}
+
+static void mnist_stacked_lstm_grad_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_mul_t27 = (float *)(A + 9060800); /* [64, 50] */
+  float *dense1_transpose_weight = (float *)(A + 1746304); /* [50, 10] */
   float *dense1_matmul_weight = (float *)(A + 9073600); /* [64, 10] */
   char *dense1_matmul_weight_scratch = A + 4244800; /* 1600 bytes */
   k12_matmul(lstm3_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
@@ -4766,6 +4814,12 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   float *d_dense1_matmul_weight = (float *)(A + 9112000); /* [64, 50] */
   char *d_dense1_matmul_weight_scratch = A + 4245120; /* 320 bytes */
   k27_matmul(d_line15_sub, P + 56848 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *lstm3_sigmoid_t27 = (float *)(A + 6691200); /* [64, 50] */
+  float *lstm3_tanh_t27_2 = (float *)(A + 9048000); /* [64, 50] */
+  float *lstm3_sigmoid_t27_2 = (float *)(A + 6704000); /* [64, 50] */
+  float *lstm3_tanh_t27 = (float *)(A + 9035200); /* [64, 50] */
+  float *lstm3_sigmoid_t27_3 = (float *)(A + 6716800); /* [64, 50] */
+  float *lstm3_add_t26_2 = (float *)(A + 9086400); /* [64, 50] */
   float *d_lstm3_mul_t27 = (float *)(A + 9124800); /* [64, 50] */
   float *d_lstm3_mul_concat_stack = (float *)(A + 213504); /* [28, 64, 200] */
   k28_mul_mul_sub(d_dense1_matmul_weight, lstm3_sigmoid_t27, lstm3_tanh_t27_2, lstm3_sigmoid_t27_2, lstm3_tanh_t27, lstm3_sigmoid_t27_3, lstm3_add_t26_2, d_lstm3_mul_t27, d_lstm3_mul_concat_stack + 345600, d_lstm3_mul_concat_stack + 345650, d_lstm3_mul_concat_stack + 345700);
@@ -4773,162 +4827,340 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   float *d_lstm3_matmul_weight_hh_t27 = (float *)(A + 9112000); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t27_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 345600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t27, d_lstm3_matmul_weight_hh_t27_scratch);
+  float *lstm3_sigmoid_t26 = (float *)(A + 8958400); /* [64, 50] */
+  float *lstm3_tanh_t26_2 = (float *)(A + 9099200); /* [64, 50] */
+  float *lstm3_sigmoid_t26_2 = (float *)(A + 8971200); /* [64, 50] */
+  float *lstm3_tanh_t26 = (float *)(A + 8996800); /* [64, 50] */
+  float *lstm3_sigmoid_t26_3 = (float *)(A + 8984000); /* [64, 50] */
+  float *lstm3_add_t25_2 = (float *)(A + 9009600); /* [64, 50] */
   float *d_lstm3_mul_t26 = (float *)(A + 9081280); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t27, lstm3_sigmoid_t26, lstm3_tanh_t26_2, d_lstm3_mul_t27, lstm3_sigmoid_t26_2, lstm3_tanh_t26, lstm3_sigmoid_t26_3, lstm3_add_t25_2, d_lstm3_mul_t26, d_lstm3_mul_concat_stack + 332800, d_lstm3_mul_concat_stack + 332850, d_lstm3_mul_concat_stack + 332900);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t27, lstm3_tanh_t26_2, lstm3_sigmoid_t26, d_lstm3_mul_concat_stack + 332950);
   float *d_lstm3_matmul_weight_hh_t26 = (float *)(A + 9035200); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t26_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 332800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t26, d_lstm3_matmul_weight_hh_t26_scratch);
+  float *lstm3_sigmoid_t25 = (float *)(A + 8881600); /* [64, 50] */
+  float *lstm3_tanh_t25_2 = (float *)(A + 9022400); /* [64, 50] */
+  float *lstm3_sigmoid_t25_2 = (float *)(A + 8894400); /* [64, 50] */
+  float *lstm3_tanh_t25 = (float *)(A + 8920000); /* [64, 50] */
+  float *lstm3_sigmoid_t25_3 = (float *)(A + 8907200); /* [64, 50] */
+  float *lstm3_add_t24_2 = (float *)(A + 8932800); /* [64, 50] */
   float *d_lstm3_mul_t25 = (float *)(A + 9048000); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t26, lstm3_sigmoid_t25, lstm3_tanh_t25_2, d_lstm3_mul_t26, lstm3_sigmoid_t25_2, lstm3_tanh_t25, lstm3_sigmoid_t25_3, lstm3_add_t24_2, d_lstm3_mul_t25, d_lstm3_mul_concat_stack + 320000, d_lstm3_mul_concat_stack + 320050, d_lstm3_mul_concat_stack + 320100);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t26, lstm3_tanh_t25_2, lstm3_sigmoid_t25, d_lstm3_mul_concat_stack + 320150);
   float *d_lstm3_matmul_weight_hh_t25 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t25_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 320000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t25, d_lstm3_matmul_weight_hh_t25_scratch);
+  float *lstm3_sigmoid_t24 = (float *)(A + 8804800); /* [64, 50] */
+  float *lstm3_tanh_t24_2 = (float *)(A + 8945600); /* [64, 50] */
+  float *lstm3_sigmoid_t24_2 = (float *)(A + 8817600); /* [64, 50] */
+  float *lstm3_tanh_t24 = (float *)(A + 8843200); /* [64, 50] */
+  float *lstm3_sigmoid_t24_3 = (float *)(A + 8830400); /* [64, 50] */
+  float *lstm3_add_t23_2 = (float *)(A + 8856000); /* [64, 50] */
   float *d_lstm3_mul_t24 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t25, lstm3_sigmoid_t24, lstm3_tanh_t24_2, d_lstm3_mul_t25, lstm3_sigmoid_t24_2, lstm3_tanh_t24, lstm3_sigmoid_t24_3, lstm3_add_t23_2, d_lstm3_mul_t24, d_lstm3_mul_concat_stack + 307200, d_lstm3_mul_concat_stack + 307250, d_lstm3_mul_concat_stack + 307300);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t25, lstm3_tanh_t24_2, lstm3_sigmoid_t24, d_lstm3_mul_concat_stack + 307350);
   float *d_lstm3_matmul_weight_hh_t24 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t24_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 307200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t24, d_lstm3_matmul_weight_hh_t24_scratch);
+  float *lstm3_sigmoid_t23 = (float *)(A + 8728000); /* [64, 50] */
+  float *lstm3_tanh_t23_2 = (float *)(A + 8868800); /* [64, 50] */
+  float *lstm3_sigmoid_t23_2 = (float *)(A + 8740800); /* [64, 50] */
+  float *lstm3_tanh_t23 = (float *)(A + 8766400); /* [64, 50] */
+  float *lstm3_sigmoid_t23_3 = (float *)(A + 8753600); /* [64, 50] */
+  float *lstm3_add_t22_2 = (float *)(A + 8779200); /* [64, 50] */
   float *d_lstm3_mul_t23 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t24, lstm3_sigmoid_t23, lstm3_tanh_t23_2, d_lstm3_mul_t24, lstm3_sigmoid_t23_2, lstm3_tanh_t23, lstm3_sigmoid_t23_3, lstm3_add_t22_2, d_lstm3_mul_t23, d_lstm3_mul_concat_stack + 294400, d_lstm3_mul_concat_stack + 294450, d_lstm3_mul_concat_stack + 294500);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t24, lstm3_tanh_t23_2, lstm3_sigmoid_t23, d_lstm3_mul_concat_stack + 294550);
   float *d_lstm3_matmul_weight_hh_t23 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t23_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 294400, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t23, d_lstm3_matmul_weight_hh_t23_scratch);
+  float *lstm3_sigmoid_t22 = (float *)(A + 8651200); /* [64, 50] */
+  float *lstm3_tanh_t22_2 = (float *)(A + 8792000); /* [64, 50] */
+  float *lstm3_sigmoid_t22_2 = (float *)(A + 8664000); /* [64, 50] */
+  float *lstm3_tanh_t22 = (float *)(A + 8689600); /* [64, 50] */
+  float *lstm3_sigmoid_t22_3 = (float *)(A + 8676800); /* [64, 50] */
+  float *lstm3_add_t21_2 = (float *)(A + 8702400); /* [64, 50] */
   float *d_lstm3_mul_t22 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t23, lstm3_sigmoid_t22, lstm3_tanh_t22_2, d_lstm3_mul_t23, lstm3_sigmoid_t22_2, lstm3_tanh_t22, lstm3_sigmoid_t22_3, lstm3_add_t21_2, d_lstm3_mul_t22, d_lstm3_mul_concat_stack + 281600, d_lstm3_mul_concat_stack + 281650, d_lstm3_mul_concat_stack + 281700);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t23, lstm3_tanh_t22_2, lstm3_sigmoid_t22, d_lstm3_mul_concat_stack + 281750);
   float *d_lstm3_matmul_weight_hh_t22 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t22_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 281600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t22, d_lstm3_matmul_weight_hh_t22_scratch);
+  float *lstm3_sigmoid_t21 = (float *)(A + 8574400); /* [64, 50] */
+  float *lstm3_tanh_t21_2 = (float *)(A + 8715200); /* [64, 50] */
+  float *lstm3_sigmoid_t21_2 = (float *)(A + 8587200); /* [64, 50] */
+  float *lstm3_tanh_t21 = (float *)(A + 8612800); /* [64, 50] */
+  float *lstm3_sigmoid_t21_3 = (float *)(A + 8600000); /* [64, 50] */
+  float *lstm3_add_t20_2 = (float *)(A + 8625600); /* [64, 50] */
   float *d_lstm3_mul_t21 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t22, lstm3_sigmoid_t21, lstm3_tanh_t21_2, d_lstm3_mul_t22, lstm3_sigmoid_t21_2, lstm3_tanh_t21, lstm3_sigmoid_t21_3, lstm3_add_t20_2, d_lstm3_mul_t21, d_lstm3_mul_concat_stack + 268800, d_lstm3_mul_concat_stack + 268850, d_lstm3_mul_concat_stack + 268900);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t22, lstm3_tanh_t21_2, lstm3_sigmoid_t21, d_lstm3_mul_concat_stack + 268950);
   float *d_lstm3_matmul_weight_hh_t21 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t21_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 268800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t21, d_lstm3_matmul_weight_hh_t21_scratch);
+  float *lstm3_sigmoid_t20 = (float *)(A + 8497600); /* [64, 50] */
+  float *lstm3_tanh_t20_2 = (float *)(A + 8638400); /* [64, 50] */
+  float *lstm3_sigmoid_t20_2 = (float *)(A + 8510400); /* [64, 50] */
+  float *lstm3_tanh_t20 = (float *)(A + 8536000); /* [64, 50] */
+  float *lstm3_sigmoid_t20_3 = (float *)(A + 8523200); /* [64, 50] */
+  float *lstm3_add_t19_2 = (float *)(A + 8548800); /* [64, 50] */
   float *d_lstm3_mul_t20 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t21, lstm3_sigmoid_t20, lstm3_tanh_t20_2, d_lstm3_mul_t21, lstm3_sigmoid_t20_2, lstm3_tanh_t20, lstm3_sigmoid_t20_3, lstm3_add_t19_2, d_lstm3_mul_t20, d_lstm3_mul_concat_stack + 256000, d_lstm3_mul_concat_stack + 256050, d_lstm3_mul_concat_stack + 256100);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t21, lstm3_tanh_t20_2, lstm3_sigmoid_t20, d_lstm3_mul_concat_stack + 256150);
   float *d_lstm3_matmul_weight_hh_t20 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t20_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 256000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t20, d_lstm3_matmul_weight_hh_t20_scratch);
+  float *lstm3_sigmoid_t19 = (float *)(A + 8420800); /* [64, 50] */
+  float *lstm3_tanh_t19_2 = (float *)(A + 8561600); /* [64, 50] */
+  float *lstm3_sigmoid_t19_2 = (float *)(A + 8433600); /* [64, 50] */
+  float *lstm3_tanh_t19 = (float *)(A + 8459200); /* [64, 50] */
+  float *lstm3_sigmoid_t19_3 = (float *)(A + 8446400); /* [64, 50] */
+  float *lstm3_add_t18_2 = (float *)(A + 8472000); /* [64, 50] */
   float *d_lstm3_mul_t19 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t20, lstm3_sigmoid_t19, lstm3_tanh_t19_2, d_lstm3_mul_t20, lstm3_sigmoid_t19_2, lstm3_tanh_t19, lstm3_sigmoid_t19_3, lstm3_add_t18_2, d_lstm3_mul_t19, d_lstm3_mul_concat_stack + 243200, d_lstm3_mul_concat_stack + 243250, d_lstm3_mul_concat_stack + 243300);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t20, lstm3_tanh_t19_2, lstm3_sigmoid_t19, d_lstm3_mul_concat_stack + 243350);
   float *d_lstm3_matmul_weight_hh_t19 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t19_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 243200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t19, d_lstm3_matmul_weight_hh_t19_scratch);
+  float *lstm3_sigmoid_t18 = (float *)(A + 8344000); /* [64, 50] */
+  float *lstm3_tanh_t18_2 = (float *)(A + 8484800); /* [64, 50] */
+  float *lstm3_sigmoid_t18_2 = (float *)(A + 8356800); /* [64, 50] */
+  float *lstm3_tanh_t18 = (float *)(A + 8382400); /* [64, 50] */
+  float *lstm3_sigmoid_t18_3 = (float *)(A + 8369600); /* [64, 50] */
+  float *lstm3_add_t17_2 = (float *)(A + 8395200); /* [64, 50] */
   float *d_lstm3_mul_t18 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t19, lstm3_sigmoid_t18, lstm3_tanh_t18_2, d_lstm3_mul_t19, lstm3_sigmoid_t18_2, lstm3_tanh_t18, lstm3_sigmoid_t18_3, lstm3_add_t17_2, d_lstm3_mul_t18, d_lstm3_mul_concat_stack + 230400, d_lstm3_mul_concat_stack + 230450, d_lstm3_mul_concat_stack + 230500);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t19, lstm3_tanh_t18_2, lstm3_sigmoid_t18, d_lstm3_mul_concat_stack + 230550);
   float *d_lstm3_matmul_weight_hh_t18 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t18_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 230400, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t18, d_lstm3_matmul_weight_hh_t18_scratch);
+  float *lstm3_sigmoid_t17 = (float *)(A + 8267200); /* [64, 50] */
+  float *lstm3_tanh_t17_2 = (float *)(A + 8408000); /* [64, 50] */
+  float *lstm3_sigmoid_t17_2 = (float *)(A + 8280000); /* [64, 50] */
+  float *lstm3_tanh_t17 = (float *)(A + 8305600); /* [64, 50] */
+  float *lstm3_sigmoid_t17_3 = (float *)(A + 8292800); /* [64, 50] */
+  float *lstm3_add_t16_2 = (float *)(A + 8318400); /* [64, 50] */
   float *d_lstm3_mul_t17 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t18, lstm3_sigmoid_t17, lstm3_tanh_t17_2, d_lstm3_mul_t18, lstm3_sigmoid_t17_2, lstm3_tanh_t17, lstm3_sigmoid_t17_3, lstm3_add_t16_2, d_lstm3_mul_t17, d_lstm3_mul_concat_stack + 217600, d_lstm3_mul_concat_stack + 217650, d_lstm3_mul_concat_stack + 217700);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t18, lstm3_tanh_t17_2, lstm3_sigmoid_t17, d_lstm3_mul_concat_stack + 217750);
   float *d_lstm3_matmul_weight_hh_t17 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t17_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 217600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t17, d_lstm3_matmul_weight_hh_t17_scratch);
+  float *lstm3_sigmoid_t16 = (float *)(A + 8190400); /* [64, 50] */
+  float *lstm3_tanh_t16_2 = (float *)(A + 8331200); /* [64, 50] */
+  float *lstm3_sigmoid_t16_2 = (float *)(A + 8203200); /* [64, 50] */
+  float *lstm3_tanh_t16 = (float *)(A + 8228800); /* [64, 50] */
+  float *lstm3_sigmoid_t16_3 = (float *)(A + 8216000); /* [64, 50] */
+  float *lstm3_add_t15_2 = (float *)(A + 8241600); /* [64, 50] */
   float *d_lstm3_mul_t16 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t17, lstm3_sigmoid_t16, lstm3_tanh_t16_2, d_lstm3_mul_t17, lstm3_sigmoid_t16_2, lstm3_tanh_t16, lstm3_sigmoid_t16_3, lstm3_add_t15_2, d_lstm3_mul_t16, d_lstm3_mul_concat_stack + 204800, d_lstm3_mul_concat_stack + 204850, d_lstm3_mul_concat_stack + 204900);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t17, lstm3_tanh_t16_2, lstm3_sigmoid_t16, d_lstm3_mul_concat_stack + 204950);
   float *d_lstm3_matmul_weight_hh_t16 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t16_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 204800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t16, d_lstm3_matmul_weight_hh_t16_scratch);
+  float *lstm3_sigmoid_t15 = (float *)(A + 8113600); /* [64, 50] */
+  float *lstm3_tanh_t15_2 = (float *)(A + 8254400); /* [64, 50] */
+  float *lstm3_sigmoid_t15_2 = (float *)(A + 8126400); /* [64, 50] */
+  float *lstm3_tanh_t15 = (float *)(A + 8152000); /* [64, 50] */
+  float *lstm3_sigmoid_t15_3 = (float *)(A + 8139200); /* [64, 50] */
+  float *lstm3_add_t14_2 = (float *)(A + 8164800); /* [64, 50] */
   float *d_lstm3_mul_t15 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t16, lstm3_sigmoid_t15, lstm3_tanh_t15_2, d_lstm3_mul_t16, lstm3_sigmoid_t15_2, lstm3_tanh_t15, lstm3_sigmoid_t15_3, lstm3_add_t14_2, d_lstm3_mul_t15, d_lstm3_mul_concat_stack + 192000, d_lstm3_mul_concat_stack + 192050, d_lstm3_mul_concat_stack + 192100);
+}
+
+static void mnist_stacked_lstm_grad_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm3_matmul_weight_hh_t16 = (float *)(A + 9137600); /* [64, 50] */
+  float *lstm3_tanh_t15_2 = (float *)(A + 8254400); /* [64, 50] */
+  float *lstm3_sigmoid_t15 = (float *)(A + 8113600); /* [64, 50] */
+  float *d_lstm3_mul_concat_stack = (float *)(A + 213504); /* [28, 64, 200] */
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t16, lstm3_tanh_t15_2, lstm3_sigmoid_t15, d_lstm3_mul_concat_stack + 192150);
   float *d_lstm3_matmul_weight_hh_t15 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t15_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 192000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t15, d_lstm3_matmul_weight_hh_t15_scratch);
+  float *lstm3_sigmoid_t14 = (float *)(A + 8036800); /* [64, 50] */
+  float *lstm3_tanh_t14_2 = (float *)(A + 8177600); /* [64, 50] */
+  float *d_lstm3_mul_t15 = (float *)(A + 6691200); /* [64, 50] */
+  float *lstm3_sigmoid_t14_2 = (float *)(A + 8049600); /* [64, 50] */
+  float *lstm3_tanh_t14 = (float *)(A + 8075200); /* [64, 50] */
+  float *lstm3_sigmoid_t14_3 = (float *)(A + 8062400); /* [64, 50] */
+  float *lstm3_add_t13_2 = (float *)(A + 8088000); /* [64, 50] */
   float *d_lstm3_mul_t14 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t15, lstm3_sigmoid_t14, lstm3_tanh_t14_2, d_lstm3_mul_t15, lstm3_sigmoid_t14_2, lstm3_tanh_t14, lstm3_sigmoid_t14_3, lstm3_add_t13_2, d_lstm3_mul_t14, d_lstm3_mul_concat_stack + 179200, d_lstm3_mul_concat_stack + 179250, d_lstm3_mul_concat_stack + 179300);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t15, lstm3_tanh_t14_2, lstm3_sigmoid_t14, d_lstm3_mul_concat_stack + 179350);
   float *d_lstm3_matmul_weight_hh_t14 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t14_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 179200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t14, d_lstm3_matmul_weight_hh_t14_scratch);
+  float *lstm3_sigmoid_t13 = (float *)(A + 7960000); /* [64, 50] */
+  float *lstm3_tanh_t13_2 = (float *)(A + 8100800); /* [64, 50] */
+  float *lstm3_sigmoid_t13_2 = (float *)(A + 7972800); /* [64, 50] */
+  float *lstm3_tanh_t13 = (float *)(A + 7998400); /* [64, 50] */
+  float *lstm3_sigmoid_t13_3 = (float *)(A + 7985600); /* [64, 50] */
+  float *lstm3_add_t12_2 = (float *)(A + 8011200); /* [64, 50] */
   float *d_lstm3_mul_t13 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t14, lstm3_sigmoid_t13, lstm3_tanh_t13_2, d_lstm3_mul_t14, lstm3_sigmoid_t13_2, lstm3_tanh_t13, lstm3_sigmoid_t13_3, lstm3_add_t12_2, d_lstm3_mul_t13, d_lstm3_mul_concat_stack + 166400, d_lstm3_mul_concat_stack + 166450, d_lstm3_mul_concat_stack + 166500);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t14, lstm3_tanh_t13_2, lstm3_sigmoid_t13, d_lstm3_mul_concat_stack + 166550);
   float *d_lstm3_matmul_weight_hh_t13 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t13_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 166400, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t13, d_lstm3_matmul_weight_hh_t13_scratch);
+  float *lstm3_sigmoid_t12 = (float *)(A + 7883200); /* [64, 50] */
+  float *lstm3_tanh_t12_2 = (float *)(A + 8024000); /* [64, 50] */
+  float *lstm3_sigmoid_t12_2 = (float *)(A + 7896000); /* [64, 50] */
+  float *lstm3_tanh_t12 = (float *)(A + 7921600); /* [64, 50] */
+  float *lstm3_sigmoid_t12_3 = (float *)(A + 7908800); /* [64, 50] */
+  float *lstm3_add_t11_2 = (float *)(A + 7934400); /* [64, 50] */
   float *d_lstm3_mul_t12 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t13, lstm3_sigmoid_t12, lstm3_tanh_t12_2, d_lstm3_mul_t13, lstm3_sigmoid_t12_2, lstm3_tanh_t12, lstm3_sigmoid_t12_3, lstm3_add_t11_2, d_lstm3_mul_t12, d_lstm3_mul_concat_stack + 153600, d_lstm3_mul_concat_stack + 153650, d_lstm3_mul_concat_stack + 153700);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t13, lstm3_tanh_t12_2, lstm3_sigmoid_t12, d_lstm3_mul_concat_stack + 153750);
   float *d_lstm3_matmul_weight_hh_t12 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t12_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 153600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t12, d_lstm3_matmul_weight_hh_t12_scratch);
+  float *lstm3_sigmoid_t11 = (float *)(A + 7806400); /* [64, 50] */
+  float *lstm3_tanh_t11_2 = (float *)(A + 7947200); /* [64, 50] */
+  float *lstm3_sigmoid_t11_2 = (float *)(A + 7819200); /* [64, 50] */
+  float *lstm3_tanh_t11 = (float *)(A + 7844800); /* [64, 50] */
+  float *lstm3_sigmoid_t11_3 = (float *)(A + 7832000); /* [64, 50] */
+  float *lstm3_add_t10_2 = (float *)(A + 7857600); /* [64, 50] */
   float *d_lstm3_mul_t11 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t12, lstm3_sigmoid_t11, lstm3_tanh_t11_2, d_lstm3_mul_t12, lstm3_sigmoid_t11_2, lstm3_tanh_t11, lstm3_sigmoid_t11_3, lstm3_add_t10_2, d_lstm3_mul_t11, d_lstm3_mul_concat_stack + 140800, d_lstm3_mul_concat_stack + 140850, d_lstm3_mul_concat_stack + 140900);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t12, lstm3_tanh_t11_2, lstm3_sigmoid_t11, d_lstm3_mul_concat_stack + 140950);
   float *d_lstm3_matmul_weight_hh_t11 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t11_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 140800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t11, d_lstm3_matmul_weight_hh_t11_scratch);
+  float *lstm3_sigmoid_t10 = (float *)(A + 7729600); /* [64, 50] */
+  float *lstm3_tanh_t10_2 = (float *)(A + 7870400); /* [64, 50] */
+  float *lstm3_sigmoid_t10_2 = (float *)(A + 7742400); /* [64, 50] */
+  float *lstm3_tanh_t10 = (float *)(A + 7768000); /* [64, 50] */
+  float *lstm3_sigmoid_t10_3 = (float *)(A + 7755200); /* [64, 50] */
+  float *lstm3_add_t9_2 = (float *)(A + 7780800); /* [64, 50] */
   float *d_lstm3_mul_t10 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t11, lstm3_sigmoid_t10, lstm3_tanh_t10_2, d_lstm3_mul_t11, lstm3_sigmoid_t10_2, lstm3_tanh_t10, lstm3_sigmoid_t10_3, lstm3_add_t9_2, d_lstm3_mul_t10, d_lstm3_mul_concat_stack + 128000, d_lstm3_mul_concat_stack + 128050, d_lstm3_mul_concat_stack + 128100);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t11, lstm3_tanh_t10_2, lstm3_sigmoid_t10, d_lstm3_mul_concat_stack + 128150);
   float *d_lstm3_matmul_weight_hh_t10 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t10_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 128000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t10, d_lstm3_matmul_weight_hh_t10_scratch);
+  float *lstm3_sigmoid_t9 = (float *)(A + 7652800); /* [64, 50] */
+  float *lstm3_tanh_t9_2 = (float *)(A + 7793600); /* [64, 50] */
+  float *lstm3_sigmoid_t9_2 = (float *)(A + 7665600); /* [64, 50] */
+  float *lstm3_tanh_t9 = (float *)(A + 7691200); /* [64, 50] */
+  float *lstm3_sigmoid_t9_3 = (float *)(A + 7678400); /* [64, 50] */
+  float *lstm3_add_t8_2 = (float *)(A + 7704000); /* [64, 50] */
   float *d_lstm3_mul_t9 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t10, lstm3_sigmoid_t9, lstm3_tanh_t9_2, d_lstm3_mul_t10, lstm3_sigmoid_t9_2, lstm3_tanh_t9, lstm3_sigmoid_t9_3, lstm3_add_t8_2, d_lstm3_mul_t9, d_lstm3_mul_concat_stack + 115200, d_lstm3_mul_concat_stack + 115250, d_lstm3_mul_concat_stack + 115300);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t10, lstm3_tanh_t9_2, lstm3_sigmoid_t9, d_lstm3_mul_concat_stack + 115350);
   float *d_lstm3_matmul_weight_hh_t9 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t9_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 115200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t9, d_lstm3_matmul_weight_hh_t9_scratch);
+  float *lstm3_sigmoid_t8 = (float *)(A + 7576000); /* [64, 50] */
+  float *lstm3_tanh_t8_2 = (float *)(A + 7716800); /* [64, 50] */
+  float *lstm3_sigmoid_t8_2 = (float *)(A + 7588800); /* [64, 50] */
+  float *lstm3_tanh_t8 = (float *)(A + 7614400); /* [64, 50] */
+  float *lstm3_sigmoid_t8_3 = (float *)(A + 7601600); /* [64, 50] */
+  float *lstm3_add_t7_2 = (float *)(A + 7627200); /* [64, 50] */
   float *d_lstm3_mul_t8 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t9, lstm3_sigmoid_t8, lstm3_tanh_t8_2, d_lstm3_mul_t9, lstm3_sigmoid_t8_2, lstm3_tanh_t8, lstm3_sigmoid_t8_3, lstm3_add_t7_2, d_lstm3_mul_t8, d_lstm3_mul_concat_stack + 102400, d_lstm3_mul_concat_stack + 102450, d_lstm3_mul_concat_stack + 102500);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t9, lstm3_tanh_t8_2, lstm3_sigmoid_t8, d_lstm3_mul_concat_stack + 102550);
   float *d_lstm3_matmul_weight_hh_t8 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t8_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 102400, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t8, d_lstm3_matmul_weight_hh_t8_scratch);
+  float *lstm3_sigmoid_t7 = (float *)(A + 7499200); /* [64, 50] */
+  float *lstm3_tanh_t7_2 = (float *)(A + 7640000); /* [64, 50] */
+  float *lstm3_sigmoid_t7_2 = (float *)(A + 7512000); /* [64, 50] */
+  float *lstm3_tanh_t7 = (float *)(A + 7537600); /* [64, 50] */
+  float *lstm3_sigmoid_t7_3 = (float *)(A + 7524800); /* [64, 50] */
+  float *lstm3_add_t6_2 = (float *)(A + 7550400); /* [64, 50] */
   float *d_lstm3_mul_t7 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t8, lstm3_sigmoid_t7, lstm3_tanh_t7_2, d_lstm3_mul_t8, lstm3_sigmoid_t7_2, lstm3_tanh_t7, lstm3_sigmoid_t7_3, lstm3_add_t6_2, d_lstm3_mul_t7, d_lstm3_mul_concat_stack + 89600, d_lstm3_mul_concat_stack + 89650, d_lstm3_mul_concat_stack + 89700);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t8, lstm3_tanh_t7_2, lstm3_sigmoid_t7, d_lstm3_mul_concat_stack + 89750);
   float *d_lstm3_matmul_weight_hh_t7 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t7_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 89600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t7, d_lstm3_matmul_weight_hh_t7_scratch);
+  float *lstm3_sigmoid_t6 = (float *)(A + 7422400); /* [64, 50] */
+  float *lstm3_tanh_t6_2 = (float *)(A + 7563200); /* [64, 50] */
+  float *lstm3_sigmoid_t6_2 = (float *)(A + 7435200); /* [64, 50] */
+  float *lstm3_tanh_t6 = (float *)(A + 7460800); /* [64, 50] */
+  float *lstm3_sigmoid_t6_3 = (float *)(A + 7448000); /* [64, 50] */
+  float *lstm3_add_t5_2 = (float *)(A + 7473600); /* [64, 50] */
   float *d_lstm3_mul_t6 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t7, lstm3_sigmoid_t6, lstm3_tanh_t6_2, d_lstm3_mul_t7, lstm3_sigmoid_t6_2, lstm3_tanh_t6, lstm3_sigmoid_t6_3, lstm3_add_t5_2, d_lstm3_mul_t6, d_lstm3_mul_concat_stack + 76800, d_lstm3_mul_concat_stack + 76850, d_lstm3_mul_concat_stack + 76900);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t7, lstm3_tanh_t6_2, lstm3_sigmoid_t6, d_lstm3_mul_concat_stack + 76950);
   float *d_lstm3_matmul_weight_hh_t6 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t6_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 76800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t6, d_lstm3_matmul_weight_hh_t6_scratch);
+  float *lstm3_sigmoid_t5 = (float *)(A + 7345600); /* [64, 50] */
+  float *lstm3_tanh_t5_2 = (float *)(A + 7486400); /* [64, 50] */
+  float *lstm3_sigmoid_t5_2 = (float *)(A + 7358400); /* [64, 50] */
+  float *lstm3_tanh_t5 = (float *)(A + 7384000); /* [64, 50] */
+  float *lstm3_sigmoid_t5_3 = (float *)(A + 7371200); /* [64, 50] */
+  float *lstm3_add_t4_2 = (float *)(A + 7396800); /* [64, 50] */
   float *d_lstm3_mul_t5 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t6, lstm3_sigmoid_t5, lstm3_tanh_t5_2, d_lstm3_mul_t6, lstm3_sigmoid_t5_2, lstm3_tanh_t5, lstm3_sigmoid_t5_3, lstm3_add_t4_2, d_lstm3_mul_t5, d_lstm3_mul_concat_stack + 64000, d_lstm3_mul_concat_stack + 64050, d_lstm3_mul_concat_stack + 64100);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t6, lstm3_tanh_t5_2, lstm3_sigmoid_t5, d_lstm3_mul_concat_stack + 64150);
   float *d_lstm3_matmul_weight_hh_t5 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t5_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 64000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t5, d_lstm3_matmul_weight_hh_t5_scratch);
+  float *lstm3_sigmoid_t4 = (float *)(A + 7268800); /* [64, 50] */
+  float *lstm3_tanh_t4_2 = (float *)(A + 7409600); /* [64, 50] */
+  float *lstm3_sigmoid_t4_2 = (float *)(A + 7281600); /* [64, 50] */
+  float *lstm3_tanh_t4 = (float *)(A + 7307200); /* [64, 50] */
+  float *lstm3_sigmoid_t4_3 = (float *)(A + 7294400); /* [64, 50] */
+  float *lstm3_add_t3_2 = (float *)(A + 7320000); /* [64, 50] */
   float *d_lstm3_mul_t4 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t5, lstm3_sigmoid_t4, lstm3_tanh_t4_2, d_lstm3_mul_t5, lstm3_sigmoid_t4_2, lstm3_tanh_t4, lstm3_sigmoid_t4_3, lstm3_add_t3_2, d_lstm3_mul_t4, d_lstm3_mul_concat_stack + 51200, d_lstm3_mul_concat_stack + 51250, d_lstm3_mul_concat_stack + 51300);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t5, lstm3_tanh_t4_2, lstm3_sigmoid_t4, d_lstm3_mul_concat_stack + 51350);
   float *d_lstm3_matmul_weight_hh_t4 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t4_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 51200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t4, d_lstm3_matmul_weight_hh_t4_scratch);
+  float *lstm3_sigmoid_t3 = (float *)(A + 7192000); /* [64, 50] */
+  float *lstm3_tanh_t3_2 = (float *)(A + 7332800); /* [64, 50] */
+  float *lstm3_sigmoid_t3_2 = (float *)(A + 7204800); /* [64, 50] */
+  float *lstm3_tanh_t3 = (float *)(A + 7230400); /* [64, 50] */
+  float *lstm3_sigmoid_t3_3 = (float *)(A + 7217600); /* [64, 50] */
+  float *lstm3_add_t2_2 = (float *)(A + 7243200); /* [64, 50] */
   float *d_lstm3_mul_t3 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t4, lstm3_sigmoid_t3, lstm3_tanh_t3_2, d_lstm3_mul_t4, lstm3_sigmoid_t3_2, lstm3_tanh_t3, lstm3_sigmoid_t3_3, lstm3_add_t2_2, d_lstm3_mul_t3, d_lstm3_mul_concat_stack + 38400, d_lstm3_mul_concat_stack + 38450, d_lstm3_mul_concat_stack + 38500);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t4, lstm3_tanh_t3_2, lstm3_sigmoid_t3, d_lstm3_mul_concat_stack + 38550);
   float *d_lstm3_matmul_weight_hh_t3 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t3_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 38400, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t3, d_lstm3_matmul_weight_hh_t3_scratch);
+  float *lstm3_sigmoid_t2 = (float *)(A + 7115200); /* [64, 50] */
+  float *lstm3_tanh_t2_2 = (float *)(A + 7256000); /* [64, 50] */
+  float *lstm3_sigmoid_t2_2 = (float *)(A + 7128000); /* [64, 50] */
+  float *lstm3_tanh_t2 = (float *)(A + 7153600); /* [64, 50] */
+  float *lstm3_sigmoid_t2_3 = (float *)(A + 7140800); /* [64, 50] */
+  float *lstm3_add_t1_2 = (float *)(A + 7166400); /* [64, 50] */
   float *d_lstm3_mul_t2 = (float *)(A + 9150400); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t3, lstm3_sigmoid_t2, lstm3_tanh_t2_2, d_lstm3_mul_t3, lstm3_sigmoid_t2_2, lstm3_tanh_t2, lstm3_sigmoid_t2_3, lstm3_add_t1_2, d_lstm3_mul_t2, d_lstm3_mul_concat_stack + 25600, d_lstm3_mul_concat_stack + 25650, d_lstm3_mul_concat_stack + 25700);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t3, lstm3_tanh_t2_2, lstm3_sigmoid_t2, d_lstm3_mul_concat_stack + 25750);
   float *d_lstm3_matmul_weight_hh_t2 = (float *)(A + 9137600); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t2_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 25600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t2, d_lstm3_matmul_weight_hh_t2_scratch);
+  float *lstm3_sigmoid_t1 = (float *)(A + 6640000); /* [64, 50] */
+  float *lstm3_tanh_t1_2 = (float *)(A + 7179200); /* [64, 50] */
+  float *lstm3_sigmoid_t1_2 = (float *)(A + 6652800); /* [64, 50] */
+  float *lstm3_tanh_t1 = (float *)(A + 6678400); /* [64, 50] */
+  float *lstm3_sigmoid_t1_3 = (float *)(A + 6665600); /* [64, 50] */
+  float *lstm3_mul_t0 = (float *)(A + 6744000); /* [64, 50] */
   float *d_lstm3_mul_t1 = (float *)(A + 6691200); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t2, lstm3_sigmoid_t1, lstm3_tanh_t1_2, d_lstm3_mul_t2, lstm3_sigmoid_t1_2, lstm3_tanh_t1, lstm3_sigmoid_t1_3, lstm3_mul_t0, d_lstm3_mul_t1, d_lstm3_mul_concat_stack + 12800, d_lstm3_mul_concat_stack + 12850, d_lstm3_mul_concat_stack + 12900);
+}
+
+static void mnist_stacked_lstm_grad_9(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm3_matmul_weight_hh_t2 = (float *)(A + 9137600); /* [64, 50] */
+  float *lstm3_tanh_t1_2 = (float *)(A + 7179200); /* [64, 50] */
+  float *lstm3_sigmoid_t1 = (float *)(A + 6640000); /* [64, 50] */
+  float *d_lstm3_mul_concat_stack = (float *)(A + 213504); /* [28, 64, 200] */
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t2, lstm3_tanh_t1_2, lstm3_sigmoid_t1, d_lstm3_mul_concat_stack + 12950);
   float *d_lstm3_matmul_weight_hh_t1 = (float *)(A + 6744000); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t1_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 12800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t1, d_lstm3_matmul_weight_hh_t1_scratch);
+  float *lstm3_sigmoid_t0 = (float *)(A + 6588800); /* [64, 50] */
+  float *lstm3_tanh_t0_2 = (float *)(A + 6756800); /* [64, 50] */
+  float *d_lstm3_mul_t1 = (float *)(A + 6691200); /* [64, 50] */
+  float *lstm3_tanh_t0 = (float *)(A + 6731200); /* [64, 50] */
+  float *lstm3_sigmoid_t0_2 = (float *)(A + 6601600); /* [64, 50] */
   float *d_lstm3_mul_t0 = (float *)(A + 9137600); /* [64, 50] */
   float *d_lstm3_mul_t0_2 = (float *)(A + 9150400); /* [64, 50] */
   k32_mul_mul_sub(d_lstm3_matmul_weight_hh_t1, lstm3_sigmoid_t0, lstm3_tanh_t0_2, d_lstm3_mul_t1, lstm3_tanh_t0, lstm3_sigmoid_t0_2, d_lstm3_mul_t0, d_lstm3_mul_t0_2);
@@ -5008,21 +5240,13 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   float *d_lstm2_matmul_weight_hh_t22 = (float *)(A + 6731200); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t22_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm2_mul_concat_stack + 281600, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t22, d_lstm2_matmul_weight_hh_t22_scratch);
-}
-
-static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm3_matmul_weight_ih = (float *)(A + 7115200); /* [1792, 50] */
-  float *d_lstm2_matmul_weight_hh_t22 = (float *)(A + 6731200); /* [64, 50] */
   float *lstm2_sigmoid_t21 = (float *)(A + 6102400); /* [64, 50] */
   float *lstm2_tanh_t21_2 = (float *)(A + 6243200); /* [64, 50] */
-  float *d_lstm2_mul_t22 = (float *)(A + 6744000); /* [64, 50] */
   float *lstm2_sigmoid_t21_2 = (float *)(A + 6115200); /* [64, 50] */
   float *lstm2_tanh_t21 = (float *)(A + 6140800); /* [64, 50] */
   float *lstm2_sigmoid_t21_3 = (float *)(A + 6128000); /* [64, 50] */
   float *lstm2_add_t20_2 = (float *)(A + 6153600); /* [64, 50] */
   float *d_lstm2_mul_t21 = (float *)(A + 6756800); /* [64, 50] */
-  float *d_lstm2_mul_concat_stack = (float *)(A + 7473600); /* [28, 64, 200] */
   k37_addn_mul_mul(d_lstm3_matmul_weight_ih + 67200, d_lstm2_matmul_weight_hh_t22, lstm2_sigmoid_t21, lstm2_tanh_t21_2, d_lstm2_mul_t22, lstm2_sigmoid_t21_2, lstm2_tanh_t21, lstm2_sigmoid_t21_3, lstm2_add_t20_2, d_lstm2_mul_t21, d_lstm2_mul_concat_stack + 268800, d_lstm2_mul_concat_stack + 268850, d_lstm2_mul_concat_stack + 268900, d_lstm2_mul_concat_stack + 268950);
   float *d_lstm2_matmul_weight_hh_t21 = (float *)(A + 6731200); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t21_scratch = A + 1647104; /* 6400 bytes */
@@ -5090,11 +5314,18 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   float *lstm2_add_t14_2 = (float *)(A + 5692800); /* [64, 50] */
   float *d_lstm2_mul_t15 = (float *)(A + 6756800); /* [64, 50] */
   k37_addn_mul_mul(d_lstm3_matmul_weight_ih + 48000, d_lstm2_matmul_weight_hh_t16, lstm2_sigmoid_t15, lstm2_tanh_t15_2, d_lstm2_mul_t16, lstm2_sigmoid_t15_2, lstm2_tanh_t15, lstm2_sigmoid_t15_3, lstm2_add_t14_2, d_lstm2_mul_t15, d_lstm2_mul_concat_stack + 192000, d_lstm2_mul_concat_stack + 192050, d_lstm2_mul_concat_stack + 192100, d_lstm2_mul_concat_stack + 192150);
+}
+
+static void mnist_stacked_lstm_grad_10(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm2_mul_concat_stack = (float *)(A + 7473600); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t15 = (float *)(A + 6731200); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t15_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm2_mul_concat_stack + 192000, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t15, d_lstm2_matmul_weight_hh_t15_scratch);
+  float *d_lstm3_matmul_weight_ih = (float *)(A + 7115200); /* [1792, 50] */
   float *lstm2_sigmoid_t14 = (float *)(A + 5564800); /* [64, 50] */
   float *lstm2_tanh_t14_2 = (float *)(A + 5705600); /* [64, 50] */
+  float *d_lstm2_mul_t15 = (float *)(A + 6756800); /* [64, 50] */
   float *lstm2_sigmoid_t14_2 = (float *)(A + 5577600); /* [64, 50] */
   float *lstm2_tanh_t14 = (float *)(A + 5603200); /* [64, 50] */
   float *lstm2_sigmoid_t14_3 = (float *)(A + 5590400); /* [64, 50] */
@@ -5244,11 +5475,18 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   float *lstm2_mul_t0 = (float *)(A + 4259200); /* [64, 50] */
   float *d_lstm2_mul_t1 = (float *)(A + 6756800); /* [64, 50] */
   k37_addn_mul_mul(d_lstm3_matmul_weight_ih + 3200, d_lstm2_matmul_weight_hh_t2, lstm2_sigmoid_t1, lstm2_tanh_t1_2, d_lstm2_mul_t2, lstm2_sigmoid_t1_2, lstm2_tanh_t1, lstm2_sigmoid_t1_3, lstm2_mul_t0, d_lstm2_mul_t1, d_lstm2_mul_concat_stack + 12800, d_lstm2_mul_concat_stack + 12850, d_lstm2_mul_concat_stack + 12900, d_lstm2_mul_concat_stack + 12950);
+}
+
+static void mnist_stacked_lstm_grad_11(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm2_mul_concat_stack = (float *)(A + 7473600); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t1 = (float *)(A + 4259200); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t1_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm2_mul_concat_stack + 12800, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t1, d_lstm2_matmul_weight_hh_t1_scratch);
+  float *d_lstm3_matmul_weight_ih = (float *)(A + 7115200); /* [1792, 50] */
   float *lstm2_sigmoid_t0 = (float *)(A + 4104000); /* [64, 50] */
   float *lstm2_tanh_t0_2 = (float *)(A + 4272000); /* [64, 50] */
+  float *d_lstm2_mul_t1 = (float *)(A + 6756800); /* [64, 50] */
   float *lstm2_tanh_t0 = (float *)(A + 4246400); /* [64, 50] */
   float *lstm2_sigmoid_t0_2 = (float *)(A + 4116800); /* [64, 50] */
   float *d_lstm2_mul_t0 = (float *)(A + 6731200); /* [64, 50] */
@@ -5403,9 +5641,17 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   float *lstm1_sigmoid_t15_2 = (float *)(A + 3169600); /* [64, 50] */
   float *d_lstm1_addn_t15 = (float *)(A + 9150400); /* [64, 50] */
   k40_mul_addn_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm2_matmul_weight_ih + 48000, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 153600, d_lstm1_mul_concat_stack + 153650, d_lstm1_mul_concat_stack + 153700, d_lstm1_mul_concat_stack + 153750);
+}
+
+static void mnist_stacked_lstm_grad_12(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 4643200); /* [28, 64, 200] */
   float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 3156800); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t15_scratch = A + 1647104; /* 6400 bytes */
   k30_matmul(d_lstm1_mul_concat_stack + 153600, P + 5600 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15, d_lstm1_matmul_weight_hh_t15_scratch);
+  float *d_lstm1_addn_t15 = (float *)(A + 9150400); /* [64, 50] */
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 3169600); /* [64, 50] */
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 7115200); /* [1792, 50] */
   float *lstm1_sigmoid_t14 = (float *)(A + 3080000); /* [64, 50] */
   float *lstm1_tanh_t14_2 = (float *)(A + 3220800); /* [64, 50] */
   float *lstm1_tanh_t14 = (float *)(A + 3118400); /* [64, 50] */
@@ -5557,9 +5803,17 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   float *lstm1_sigmoid_t1_2 = (float *)(A + 1669504); /* [64, 50] */
   float *d_lstm1_addn_t1 = (float *)(A + 9150400); /* [64, 50] */
   k40_mul_addn_mul(d_lstm1_addn_t2, lstm1_sigmoid_t2_2, d_lstm2_matmul_weight_ih + 3200, d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, lstm1_sigmoid_t1_2, d_lstm1_addn_t1, d_lstm1_mul_concat_stack + 332800, d_lstm1_mul_concat_stack + 332850, d_lstm1_mul_concat_stack + 332900, d_lstm1_mul_concat_stack + 332950);
+}
+
+static void mnist_stacked_lstm_grad_13(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 4643200); /* [28, 64, 200] */
   float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 1774400); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t1_scratch = A + 9137600; /* 6400 bytes */
   k30_matmul(d_lstm1_mul_concat_stack + 332800, P + 5600 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
+  float *d_lstm1_addn_t1 = (float *)(A + 9150400); /* [64, 50] */
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 1669504); /* [64, 50] */
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 7115200); /* [1792, 50] */
   float *lstm1_sigmoid_t0 = (float *)(A + 200704); /* [64, 50] */
   float *lstm1_tanh_t0_2 = (float *)(A + 1787200); /* [64, 50] */
   float *lstm1_tanh_t0 = (float *)(A + 1761600); /* [64, 50] */
@@ -5583,6 +5837,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k44_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack_2, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 4245120); /* [200] */
   k45_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
+  float *d_lstm2_mul_concat_stack = (float *)(A + 7473600); /* [28, 64, 200] */
   float *grad_lstm2_weight_ih = (float *)(A + 1647104); /* [200, 50] */
   char *grad_lstm2_weight_ih_scratch = A + 4246400; /* 32768 bytes */
   k46_matmul(d_lstm2_mul_concat_stack, lstm1_mul_stack, grad_lstm2_weight_ih, grad_lstm2_weight_ih_scratch);
@@ -5628,6 +5883,16 @@ float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_grad_1(P, in, A, seed);
   mnist_stacked_lstm_grad_2(P, in, A, seed);
   mnist_stacked_lstm_grad_3(P, in, A, seed);
+  mnist_stacked_lstm_grad_4(P, in, A, seed);
+  mnist_stacked_lstm_grad_5(P, in, A, seed);
+  mnist_stacked_lstm_grad_6(P, in, A, seed);
+  mnist_stacked_lstm_grad_7(P, in, A, seed);
+  mnist_stacked_lstm_grad_8(P, in, A, seed);
+  mnist_stacked_lstm_grad_9(P, in, A, seed);
+  mnist_stacked_lstm_grad_10(P, in, A, seed);
+  mnist_stacked_lstm_grad_11(P, in, A, seed);
+  mnist_stacked_lstm_grad_12(P, in, A, seed);
+  mnist_stacked_lstm_grad_13(P, in, A, seed);
   float *out_logits = (float *)(A + 9078720); /* [64, 10] */
   float *loss_value = (float *)(A + 4244928); /* [] */
   float *metric_accuracy = (float *)(A + 4244992); /* [] */
@@ -5867,11 +6132,19 @@ static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist
   float *lstm1_add_t13_2 = (float *)(A + 3133760); /* [64, 50] */
   float *lstm1_tanh_t13_2 = (float *)(A + 3146560); /* [64, 50] */
   k16_sigmoid_sigmoid_mul(lstm1_add_t13 + 150, lstm1_add_t13 + 50, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 100, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 41600);
+}
+
+static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack = (float *)(A + 1802560); /* [28, 64, 50] */
+  float *lstm1_transpose_weight_hh = (float *)(A + 1711360); /* [50, 200] */
   float *lstm1_matmul_weight_hh_t14 = (float *)(A + 3082560); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 216064; /* 1600 bytes */
   k6_matmul(lstm1_mul_stack + 41600, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14, lstm1_matmul_weight_hh_t14_scratch);
+  float *lstm1_matmul_weight_ih = (float *)(A + 225664); /* [1792, 200] */
   float *lstm1_add_t14 = (float *)(A + 3159360); /* [64, 200] */
   k7_add_add_add(lstm1_matmul_weight_ih + 166400, P + 15600 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 15808 /* lstm1.bias_hh */, lstm1_add_t14);
+  float *lstm1_add_t13_2 = (float *)(A + 3133760); /* [64, 50] */
   float *lstm1_sigmoid_t14 = (float *)(A + 3082560); /* [64, 50] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 3095360); /* [64, 50] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 3108160); /* [64, 50] */
@@ -6034,8 +6307,13 @@ static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist
   float *lstm1_tanh_t27 = (float *)(A + 4080960); /* [64, 50] */
   float *lstm1_tanh_t27_2 = (float *)(A + 4093760); /* [64, 50] */
   k17_sigmoid_sigmoid_mul(lstm1_add_t27 + 150, lstm1_add_t27 + 50, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 100, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_stack + 86400);
+}
+
+static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm2_transpose_weight_ih = (float *)(A + 4157760); /* [50, 200] */
   k4_transpose(P + 16016 /* lstm2.weight_ih */, lstm2_transpose_weight_ih);
+  float *lstm1_mul_stack = (float *)(A + 1802560); /* [28, 64, 50] */
   float *lstm2_matmul_weight_ih = (float *)(A + 216064); /* [1792, 200] */
   char *lstm2_matmul_weight_ih_scratch = A + 1748864; /* 1600 bytes */
   k10_matmul(lstm1_mul_stack, lstm2_transpose_weight_ih, lstm2_matmul_weight_ih, lstm2_matmul_weight_ih_scratch);
@@ -6206,11 +6484,19 @@ static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist
   float *lstm2_add_t13_2 = (float *)(A + 5618560); /* [64, 50] */
   float *lstm2_tanh_t13_2 = (float *)(A + 5631360); /* [64, 50] */
   k16_sigmoid_sigmoid_mul(lstm2_add_t13 + 150, lstm2_add_t13 + 50, lstm2_add_t12_2, lstm2_add_t13, lstm2_add_t13 + 100, lstm2_sigmoid_t13, lstm2_sigmoid_t13_2, lstm2_sigmoid_t13_3, lstm2_tanh_t13, lstm2_add_t13_2, lstm2_tanh_t13_2, lstm2_mul_stack + 41600);
+}
+
+static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm2_mul_stack = (float *)(A + 4287360); /* [28, 64, 50] */
+  float *lstm2_transpose_weight_hh = (float *)(A + 4208960); /* [50, 200] */
   float *lstm2_matmul_weight_hh_t14 = (float *)(A + 5567360); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t14_scratch = A + 1748864; /* 1600 bytes */
   k6_matmul(lstm2_mul_stack + 41600, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t14, lstm2_matmul_weight_hh_t14_scratch);
+  float *lstm2_matmul_weight_ih = (float *)(A + 216064); /* [1792, 200] */
   float *lstm2_add_t14 = (float *)(A + 5644160); /* [64, 200] */
   k7_add_add_add(lstm2_matmul_weight_ih + 179200, P + 36016 /* lstm2.bias_ih */, lstm2_matmul_weight_hh_t14, P + 36224 /* lstm2.bias_hh */, lstm2_add_t14);
+  float *lstm2_add_t13_2 = (float *)(A + 5618560); /* [64, 50] */
   float *lstm2_sigmoid_t14 = (float *)(A + 5567360); /* [64, 50] */
   float *lstm2_sigmoid_t14_2 = (float *)(A + 5580160); /* [64, 50] */
   float *lstm2_sigmoid_t14_3 = (float *)(A + 5592960); /* [64, 50] */
@@ -6367,21 +6653,19 @@ static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist
   k6_matmul(lstm2_mul_stack + 83200, lstm2_transpose_weight_hh, lstm2_matmul_weight_hh_t27, lstm2_matmul_weight_hh_t27_scratch);
   float *lstm2_add_t27 = (float *)(A + 6642560); /* [64, 200] */
   k7_add_add_add(lstm2_matmul_weight_ih + 345600, P + 36016 /* lstm2.bias_ih */, lstm2_matmul_weight_hh_t27, P + 36224 /* lstm2.bias_hh */, lstm2_add_t27);
-}
-
-static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm2_add_t27 = (float *)(A + 6642560); /* [64, 200] */
-  float *lstm2_add_t26_2 = (float *)(A + 6616960); /* [64, 50] */
   float *lstm2_sigmoid_t27 = (float *)(A + 4208960); /* [64, 50] */
   float *lstm2_sigmoid_t27_2 = (float *)(A + 4221760); /* [64, 50] */
   float *lstm2_sigmoid_t27_3 = (float *)(A + 4234560); /* [64, 50] */
   float *lstm2_tanh_t27 = (float *)(A + 6565760); /* [64, 50] */
   float *lstm2_tanh_t27_2 = (float *)(A + 6578560); /* [64, 50] */
-  float *lstm2_mul_stack = (float *)(A + 4287360); /* [28, 64, 50] */
   k17_sigmoid_sigmoid_mul(lstm2_add_t27 + 150, lstm2_add_t27 + 50, lstm2_add_t26_2, lstm2_add_t27, lstm2_add_t27 + 100, lstm2_sigmoid_t27, lstm2_sigmoid_t27_2, lstm2_sigmoid_t27_3, lstm2_tanh_t27, lstm2_tanh_t27_2, lstm2_mul_stack + 86400);
+}
+
+static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
   float *lstm3_transpose_weight_ih = (float *)(A + 6642560); /* [50, 200] */
   k4_transpose(P + 36432 /* lstm3.weight_ih */, lstm3_transpose_weight_ih);
+  float *lstm2_mul_stack = (float *)(A + 4287360); /* [28, 64, 50] */
   float *lstm3_matmul_weight_ih = (float *)(A + 216064); /* [1792, 200] */
   char *lstm3_matmul_weight_ih_scratch = A + 4247360; /* 1600 bytes */
   k10_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, lstm3_matmul_weight_ih, lstm3_matmul_weight_ih_scratch);
@@ -6552,11 +6836,19 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   float *lstm3_add_t13_2 = (float *)(A + 8090560); /* [64, 50] */
   float *lstm3_tanh_t13_2 = (float *)(A + 8103360); /* [64, 50] */
   k16_sigmoid_sigmoid_mul(lstm3_add_t13 + 150, lstm3_add_t13 + 50, lstm3_add_t12_2, lstm3_add_t13, lstm3_add_t13 + 100, lstm3_sigmoid_t13, lstm3_sigmoid_t13_2, lstm3_sigmoid_t13_3, lstm3_tanh_t13, lstm3_add_t13_2, lstm3_tanh_t13_2, lstm3_mul_stack + 41600);
+}
+
+static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_mul_stack = (float *)(A + 6772160); /* [27, 64, 50] */
+  float *lstm3_transpose_weight_hh = (float *)(A + 6693760); /* [50, 200] */
   float *lstm3_matmul_weight_hh_t14 = (float *)(A + 8039360); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t14_scratch = A + 4247360; /* 1600 bytes */
   k6_matmul(lstm3_mul_stack + 41600, lstm3_transpose_weight_hh, lstm3_matmul_weight_hh_t14, lstm3_matmul_weight_hh_t14_scratch);
+  float *lstm3_matmul_weight_ih = (float *)(A + 216064); /* [1792, 200] */
   float *lstm3_add_t14 = (float *)(A + 8116160); /* [64, 200] */
   k7_add_add_add(lstm3_matmul_weight_ih + 179200, P + 56432 /* lstm3.bias_ih */, lstm3_matmul_weight_hh_t14, P + 56640 /* lstm3.bias_hh */, lstm3_add_t14);
+  float *lstm3_add_t13_2 = (float *)(A + 8090560); /* [64, 50] */
   float *lstm3_sigmoid_t14 = (float *)(A + 8039360); /* [64, 50] */
   float *lstm3_sigmoid_t14_2 = (float *)(A + 8052160); /* [64, 50] */
   float *lstm3_sigmoid_t14_3 = (float *)(A + 8064960); /* [64, 50] */
@@ -6722,6 +7014,12 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   float *lstm3_tanh_t27_2 = (float *)(A + 9050560); /* [64, 50] */
   float *lstm3_mul_t27 = (float *)(A + 9063360); /* [64, 50] */
   k17_sigmoid_sigmoid_mul(lstm3_add_t27 + 150, lstm3_add_t27 + 50, lstm3_add_t26_2, lstm3_add_t27, lstm3_add_t27 + 100, lstm3_sigmoid_t27, lstm3_sigmoid_t27_2, lstm3_sigmoid_t27_3, lstm3_tanh_t27, lstm3_tanh_t27_2, lstm3_mul_t27);
+}
+
+static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm3_mul_t27 = (float *)(A + 9063360); /* [64, 50] */
+  float *dense1_transpose_weight = (float *)(A + 1748864); /* [50, 10] */
   float *dense1_matmul_weight = (float *)(A + 9076160); /* [64, 10] */
   char *dense1_matmul_weight_scratch = A + 4247360; /* 1600 bytes */
   k12_matmul(lstm3_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
@@ -6751,6 +7049,12 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   float *d_dense1_matmul_weight = (float *)(A + 9114560); /* [64, 50] */
   char *d_dense1_matmul_weight_scratch = A + 4247680; /* 320 bytes */
   k27_matmul(d_line15_sub, P + 56848 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *lstm3_sigmoid_t27 = (float *)(A + 6693760); /* [64, 50] */
+  float *lstm3_tanh_t27_2 = (float *)(A + 9050560); /* [64, 50] */
+  float *lstm3_sigmoid_t27_2 = (float *)(A + 6706560); /* [64, 50] */
+  float *lstm3_tanh_t27 = (float *)(A + 9037760); /* [64, 50] */
+  float *lstm3_sigmoid_t27_3 = (float *)(A + 6719360); /* [64, 50] */
+  float *lstm3_add_t26_2 = (float *)(A + 9088960); /* [64, 50] */
   float *d_lstm3_mul_t27 = (float *)(A + 9127360); /* [64, 50] */
   float *d_lstm3_mul_concat_stack = (float *)(A + 216064); /* [28, 64, 200] */
   k28_mul_mul_sub(d_dense1_matmul_weight, lstm3_sigmoid_t27, lstm3_tanh_t27_2, lstm3_sigmoid_t27_2, lstm3_tanh_t27, lstm3_sigmoid_t27_3, lstm3_add_t26_2, d_lstm3_mul_t27, d_lstm3_mul_concat_stack + 345600, d_lstm3_mul_concat_stack + 345650, d_lstm3_mul_concat_stack + 345700);
@@ -6758,162 +7062,340 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   float *d_lstm3_matmul_weight_hh_t27 = (float *)(A + 9114560); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t27_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 345600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t27, d_lstm3_matmul_weight_hh_t27_scratch);
+  float *lstm3_sigmoid_t26 = (float *)(A + 8960960); /* [64, 50] */
+  float *lstm3_tanh_t26_2 = (float *)(A + 9101760); /* [64, 50] */
+  float *lstm3_sigmoid_t26_2 = (float *)(A + 8973760); /* [64, 50] */
+  float *lstm3_tanh_t26 = (float *)(A + 8999360); /* [64, 50] */
+  float *lstm3_sigmoid_t26_3 = (float *)(A + 8986560); /* [64, 50] */
+  float *lstm3_add_t25_2 = (float *)(A + 9012160); /* [64, 50] */
   float *d_lstm3_mul_t26 = (float *)(A + 9081280); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t27, lstm3_sigmoid_t26, lstm3_tanh_t26_2, d_lstm3_mul_t27, lstm3_sigmoid_t26_2, lstm3_tanh_t26, lstm3_sigmoid_t26_3, lstm3_add_t25_2, d_lstm3_mul_t26, d_lstm3_mul_concat_stack + 332800, d_lstm3_mul_concat_stack + 332850, d_lstm3_mul_concat_stack + 332900);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t27, lstm3_tanh_t26_2, lstm3_sigmoid_t26, d_lstm3_mul_concat_stack + 332950);
   float *d_lstm3_matmul_weight_hh_t26 = (float *)(A + 9037760); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t26_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 332800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t26, d_lstm3_matmul_weight_hh_t26_scratch);
+  float *lstm3_sigmoid_t25 = (float *)(A + 8884160); /* [64, 50] */
+  float *lstm3_tanh_t25_2 = (float *)(A + 9024960); /* [64, 50] */
+  float *lstm3_sigmoid_t25_2 = (float *)(A + 8896960); /* [64, 50] */
+  float *lstm3_tanh_t25 = (float *)(A + 8922560); /* [64, 50] */
+  float *lstm3_sigmoid_t25_3 = (float *)(A + 8909760); /* [64, 50] */
+  float *lstm3_add_t24_2 = (float *)(A + 8935360); /* [64, 50] */
   float *d_lstm3_mul_t25 = (float *)(A + 9050560); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t26, lstm3_sigmoid_t25, lstm3_tanh_t25_2, d_lstm3_mul_t26, lstm3_sigmoid_t25_2, lstm3_tanh_t25, lstm3_sigmoid_t25_3, lstm3_add_t24_2, d_lstm3_mul_t25, d_lstm3_mul_concat_stack + 320000, d_lstm3_mul_concat_stack + 320050, d_lstm3_mul_concat_stack + 320100);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t26, lstm3_tanh_t25_2, lstm3_sigmoid_t25, d_lstm3_mul_concat_stack + 320150);
   float *d_lstm3_matmul_weight_hh_t25 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t25_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 320000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t25, d_lstm3_matmul_weight_hh_t25_scratch);
+  float *lstm3_sigmoid_t24 = (float *)(A + 8807360); /* [64, 50] */
+  float *lstm3_tanh_t24_2 = (float *)(A + 8948160); /* [64, 50] */
+  float *lstm3_sigmoid_t24_2 = (float *)(A + 8820160); /* [64, 50] */
+  float *lstm3_tanh_t24 = (float *)(A + 8845760); /* [64, 50] */
+  float *lstm3_sigmoid_t24_3 = (float *)(A + 8832960); /* [64, 50] */
+  float *lstm3_add_t23_2 = (float *)(A + 8858560); /* [64, 50] */
   float *d_lstm3_mul_t24 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t25, lstm3_sigmoid_t24, lstm3_tanh_t24_2, d_lstm3_mul_t25, lstm3_sigmoid_t24_2, lstm3_tanh_t24, lstm3_sigmoid_t24_3, lstm3_add_t23_2, d_lstm3_mul_t24, d_lstm3_mul_concat_stack + 307200, d_lstm3_mul_concat_stack + 307250, d_lstm3_mul_concat_stack + 307300);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t25, lstm3_tanh_t24_2, lstm3_sigmoid_t24, d_lstm3_mul_concat_stack + 307350);
   float *d_lstm3_matmul_weight_hh_t24 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t24_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 307200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t24, d_lstm3_matmul_weight_hh_t24_scratch);
+  float *lstm3_sigmoid_t23 = (float *)(A + 8730560); /* [64, 50] */
+  float *lstm3_tanh_t23_2 = (float *)(A + 8871360); /* [64, 50] */
+  float *lstm3_sigmoid_t23_2 = (float *)(A + 8743360); /* [64, 50] */
+  float *lstm3_tanh_t23 = (float *)(A + 8768960); /* [64, 50] */
+  float *lstm3_sigmoid_t23_3 = (float *)(A + 8756160); /* [64, 50] */
+  float *lstm3_add_t22_2 = (float *)(A + 8781760); /* [64, 50] */
   float *d_lstm3_mul_t23 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t24, lstm3_sigmoid_t23, lstm3_tanh_t23_2, d_lstm3_mul_t24, lstm3_sigmoid_t23_2, lstm3_tanh_t23, lstm3_sigmoid_t23_3, lstm3_add_t22_2, d_lstm3_mul_t23, d_lstm3_mul_concat_stack + 294400, d_lstm3_mul_concat_stack + 294450, d_lstm3_mul_concat_stack + 294500);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t24, lstm3_tanh_t23_2, lstm3_sigmoid_t23, d_lstm3_mul_concat_stack + 294550);
   float *d_lstm3_matmul_weight_hh_t23 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t23_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 294400, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t23, d_lstm3_matmul_weight_hh_t23_scratch);
+  float *lstm3_sigmoid_t22 = (float *)(A + 8653760); /* [64, 50] */
+  float *lstm3_tanh_t22_2 = (float *)(A + 8794560); /* [64, 50] */
+  float *lstm3_sigmoid_t22_2 = (float *)(A + 8666560); /* [64, 50] */
+  float *lstm3_tanh_t22 = (float *)(A + 8692160); /* [64, 50] */
+  float *lstm3_sigmoid_t22_3 = (float *)(A + 8679360); /* [64, 50] */
+  float *lstm3_add_t21_2 = (float *)(A + 8704960); /* [64, 50] */
   float *d_lstm3_mul_t22 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t23, lstm3_sigmoid_t22, lstm3_tanh_t22_2, d_lstm3_mul_t23, lstm3_sigmoid_t22_2, lstm3_tanh_t22, lstm3_sigmoid_t22_3, lstm3_add_t21_2, d_lstm3_mul_t22, d_lstm3_mul_concat_stack + 281600, d_lstm3_mul_concat_stack + 281650, d_lstm3_mul_concat_stack + 281700);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t23, lstm3_tanh_t22_2, lstm3_sigmoid_t22, d_lstm3_mul_concat_stack + 281750);
   float *d_lstm3_matmul_weight_hh_t22 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t22_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 281600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t22, d_lstm3_matmul_weight_hh_t22_scratch);
+  float *lstm3_sigmoid_t21 = (float *)(A + 8576960); /* [64, 50] */
+  float *lstm3_tanh_t21_2 = (float *)(A + 8717760); /* [64, 50] */
+  float *lstm3_sigmoid_t21_2 = (float *)(A + 8589760); /* [64, 50] */
+  float *lstm3_tanh_t21 = (float *)(A + 8615360); /* [64, 50] */
+  float *lstm3_sigmoid_t21_3 = (float *)(A + 8602560); /* [64, 50] */
+  float *lstm3_add_t20_2 = (float *)(A + 8628160); /* [64, 50] */
   float *d_lstm3_mul_t21 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t22, lstm3_sigmoid_t21, lstm3_tanh_t21_2, d_lstm3_mul_t22, lstm3_sigmoid_t21_2, lstm3_tanh_t21, lstm3_sigmoid_t21_3, lstm3_add_t20_2, d_lstm3_mul_t21, d_lstm3_mul_concat_stack + 268800, d_lstm3_mul_concat_stack + 268850, d_lstm3_mul_concat_stack + 268900);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t22, lstm3_tanh_t21_2, lstm3_sigmoid_t21, d_lstm3_mul_concat_stack + 268950);
   float *d_lstm3_matmul_weight_hh_t21 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t21_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 268800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t21, d_lstm3_matmul_weight_hh_t21_scratch);
+  float *lstm3_sigmoid_t20 = (float *)(A + 8500160); /* [64, 50] */
+  float *lstm3_tanh_t20_2 = (float *)(A + 8640960); /* [64, 50] */
+  float *lstm3_sigmoid_t20_2 = (float *)(A + 8512960); /* [64, 50] */
+  float *lstm3_tanh_t20 = (float *)(A + 8538560); /* [64, 50] */
+  float *lstm3_sigmoid_t20_3 = (float *)(A + 8525760); /* [64, 50] */
+  float *lstm3_add_t19_2 = (float *)(A + 8551360); /* [64, 50] */
   float *d_lstm3_mul_t20 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t21, lstm3_sigmoid_t20, lstm3_tanh_t20_2, d_lstm3_mul_t21, lstm3_sigmoid_t20_2, lstm3_tanh_t20, lstm3_sigmoid_t20_3, lstm3_add_t19_2, d_lstm3_mul_t20, d_lstm3_mul_concat_stack + 256000, d_lstm3_mul_concat_stack + 256050, d_lstm3_mul_concat_stack + 256100);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t21, lstm3_tanh_t20_2, lstm3_sigmoid_t20, d_lstm3_mul_concat_stack + 256150);
   float *d_lstm3_matmul_weight_hh_t20 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t20_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 256000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t20, d_lstm3_matmul_weight_hh_t20_scratch);
+  float *lstm3_sigmoid_t19 = (float *)(A + 8423360); /* [64, 50] */
+  float *lstm3_tanh_t19_2 = (float *)(A + 8564160); /* [64, 50] */
+  float *lstm3_sigmoid_t19_2 = (float *)(A + 8436160); /* [64, 50] */
+  float *lstm3_tanh_t19 = (float *)(A + 8461760); /* [64, 50] */
+  float *lstm3_sigmoid_t19_3 = (float *)(A + 8448960); /* [64, 50] */
+  float *lstm3_add_t18_2 = (float *)(A + 8474560); /* [64, 50] */
   float *d_lstm3_mul_t19 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t20, lstm3_sigmoid_t19, lstm3_tanh_t19_2, d_lstm3_mul_t20, lstm3_sigmoid_t19_2, lstm3_tanh_t19, lstm3_sigmoid_t19_3, lstm3_add_t18_2, d_lstm3_mul_t19, d_lstm3_mul_concat_stack + 243200, d_lstm3_mul_concat_stack + 243250, d_lstm3_mul_concat_stack + 243300);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t20, lstm3_tanh_t19_2, lstm3_sigmoid_t19, d_lstm3_mul_concat_stack + 243350);
   float *d_lstm3_matmul_weight_hh_t19 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t19_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 243200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t19, d_lstm3_matmul_weight_hh_t19_scratch);
+  float *lstm3_sigmoid_t18 = (float *)(A + 8346560); /* [64, 50] */
+  float *lstm3_tanh_t18_2 = (float *)(A + 8487360); /* [64, 50] */
+  float *lstm3_sigmoid_t18_2 = (float *)(A + 8359360); /* [64, 50] */
+  float *lstm3_tanh_t18 = (float *)(A + 8384960); /* [64, 50] */
+  float *lstm3_sigmoid_t18_3 = (float *)(A + 8372160); /* [64, 50] */
+  float *lstm3_add_t17_2 = (float *)(A + 8397760); /* [64, 50] */
   float *d_lstm3_mul_t18 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t19, lstm3_sigmoid_t18, lstm3_tanh_t18_2, d_lstm3_mul_t19, lstm3_sigmoid_t18_2, lstm3_tanh_t18, lstm3_sigmoid_t18_3, lstm3_add_t17_2, d_lstm3_mul_t18, d_lstm3_mul_concat_stack + 230400, d_lstm3_mul_concat_stack + 230450, d_lstm3_mul_concat_stack + 230500);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t19, lstm3_tanh_t18_2, lstm3_sigmoid_t18, d_lstm3_mul_concat_stack + 230550);
   float *d_lstm3_matmul_weight_hh_t18 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t18_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 230400, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t18, d_lstm3_matmul_weight_hh_t18_scratch);
+  float *lstm3_sigmoid_t17 = (float *)(A + 8269760); /* [64, 50] */
+  float *lstm3_tanh_t17_2 = (float *)(A + 8410560); /* [64, 50] */
+  float *lstm3_sigmoid_t17_2 = (float *)(A + 8282560); /* [64, 50] */
+  float *lstm3_tanh_t17 = (float *)(A + 8308160); /* [64, 50] */
+  float *lstm3_sigmoid_t17_3 = (float *)(A + 8295360); /* [64, 50] */
+  float *lstm3_add_t16_2 = (float *)(A + 8320960); /* [64, 50] */
   float *d_lstm3_mul_t17 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t18, lstm3_sigmoid_t17, lstm3_tanh_t17_2, d_lstm3_mul_t18, lstm3_sigmoid_t17_2, lstm3_tanh_t17, lstm3_sigmoid_t17_3, lstm3_add_t16_2, d_lstm3_mul_t17, d_lstm3_mul_concat_stack + 217600, d_lstm3_mul_concat_stack + 217650, d_lstm3_mul_concat_stack + 217700);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t18, lstm3_tanh_t17_2, lstm3_sigmoid_t17, d_lstm3_mul_concat_stack + 217750);
   float *d_lstm3_matmul_weight_hh_t17 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t17_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 217600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t17, d_lstm3_matmul_weight_hh_t17_scratch);
+  float *lstm3_sigmoid_t16 = (float *)(A + 8192960); /* [64, 50] */
+  float *lstm3_tanh_t16_2 = (float *)(A + 8333760); /* [64, 50] */
+  float *lstm3_sigmoid_t16_2 = (float *)(A + 8205760); /* [64, 50] */
+  float *lstm3_tanh_t16 = (float *)(A + 8231360); /* [64, 50] */
+  float *lstm3_sigmoid_t16_3 = (float *)(A + 8218560); /* [64, 50] */
+  float *lstm3_add_t15_2 = (float *)(A + 8244160); /* [64, 50] */
   float *d_lstm3_mul_t16 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t17, lstm3_sigmoid_t16, lstm3_tanh_t16_2, d_lstm3_mul_t17, lstm3_sigmoid_t16_2, lstm3_tanh_t16, lstm3_sigmoid_t16_3, lstm3_add_t15_2, d_lstm3_mul_t16, d_lstm3_mul_concat_stack + 204800, d_lstm3_mul_concat_stack + 204850, d_lstm3_mul_concat_stack + 204900);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t17, lstm3_tanh_t16_2, lstm3_sigmoid_t16, d_lstm3_mul_concat_stack + 204950);
   float *d_lstm3_matmul_weight_hh_t16 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t16_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 204800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t16, d_lstm3_matmul_weight_hh_t16_scratch);
+  float *lstm3_sigmoid_t15 = (float *)(A + 8116160); /* [64, 50] */
+  float *lstm3_tanh_t15_2 = (float *)(A + 8256960); /* [64, 50] */
+  float *lstm3_sigmoid_t15_2 = (float *)(A + 8128960); /* [64, 50] */
+  float *lstm3_tanh_t15 = (float *)(A + 8154560); /* [64, 50] */
+  float *lstm3_sigmoid_t15_3 = (float *)(A + 8141760); /* [64, 50] */
+  float *lstm3_add_t14_2 = (float *)(A + 8167360); /* [64, 50] */
   float *d_lstm3_mul_t15 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t16, lstm3_sigmoid_t15, lstm3_tanh_t15_2, d_lstm3_mul_t16, lstm3_sigmoid_t15_2, lstm3_tanh_t15, lstm3_sigmoid_t15_3, lstm3_add_t14_2, d_lstm3_mul_t15, d_lstm3_mul_concat_stack + 192000, d_lstm3_mul_concat_stack + 192050, d_lstm3_mul_concat_stack + 192100);
+}
+
+static void mnist_stacked_lstm_train_step_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm3_matmul_weight_hh_t16 = (float *)(A + 9140160); /* [64, 50] */
+  float *lstm3_tanh_t15_2 = (float *)(A + 8256960); /* [64, 50] */
+  float *lstm3_sigmoid_t15 = (float *)(A + 8116160); /* [64, 50] */
+  float *d_lstm3_mul_concat_stack = (float *)(A + 216064); /* [28, 64, 200] */
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t16, lstm3_tanh_t15_2, lstm3_sigmoid_t15, d_lstm3_mul_concat_stack + 192150);
   float *d_lstm3_matmul_weight_hh_t15 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t15_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 192000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t15, d_lstm3_matmul_weight_hh_t15_scratch);
+  float *lstm3_sigmoid_t14 = (float *)(A + 8039360); /* [64, 50] */
+  float *lstm3_tanh_t14_2 = (float *)(A + 8180160); /* [64, 50] */
+  float *d_lstm3_mul_t15 = (float *)(A + 6693760); /* [64, 50] */
+  float *lstm3_sigmoid_t14_2 = (float *)(A + 8052160); /* [64, 50] */
+  float *lstm3_tanh_t14 = (float *)(A + 8077760); /* [64, 50] */
+  float *lstm3_sigmoid_t14_3 = (float *)(A + 8064960); /* [64, 50] */
+  float *lstm3_add_t13_2 = (float *)(A + 8090560); /* [64, 50] */
   float *d_lstm3_mul_t14 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t15, lstm3_sigmoid_t14, lstm3_tanh_t14_2, d_lstm3_mul_t15, lstm3_sigmoid_t14_2, lstm3_tanh_t14, lstm3_sigmoid_t14_3, lstm3_add_t13_2, d_lstm3_mul_t14, d_lstm3_mul_concat_stack + 179200, d_lstm3_mul_concat_stack + 179250, d_lstm3_mul_concat_stack + 179300);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t15, lstm3_tanh_t14_2, lstm3_sigmoid_t14, d_lstm3_mul_concat_stack + 179350);
   float *d_lstm3_matmul_weight_hh_t14 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t14_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 179200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t14, d_lstm3_matmul_weight_hh_t14_scratch);
+  float *lstm3_sigmoid_t13 = (float *)(A + 7962560); /* [64, 50] */
+  float *lstm3_tanh_t13_2 = (float *)(A + 8103360); /* [64, 50] */
+  float *lstm3_sigmoid_t13_2 = (float *)(A + 7975360); /* [64, 50] */
+  float *lstm3_tanh_t13 = (float *)(A + 8000960); /* [64, 50] */
+  float *lstm3_sigmoid_t13_3 = (float *)(A + 7988160); /* [64, 50] */
+  float *lstm3_add_t12_2 = (float *)(A + 8013760); /* [64, 50] */
   float *d_lstm3_mul_t13 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t14, lstm3_sigmoid_t13, lstm3_tanh_t13_2, d_lstm3_mul_t14, lstm3_sigmoid_t13_2, lstm3_tanh_t13, lstm3_sigmoid_t13_3, lstm3_add_t12_2, d_lstm3_mul_t13, d_lstm3_mul_concat_stack + 166400, d_lstm3_mul_concat_stack + 166450, d_lstm3_mul_concat_stack + 166500);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t14, lstm3_tanh_t13_2, lstm3_sigmoid_t13, d_lstm3_mul_concat_stack + 166550);
   float *d_lstm3_matmul_weight_hh_t13 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t13_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 166400, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t13, d_lstm3_matmul_weight_hh_t13_scratch);
+  float *lstm3_sigmoid_t12 = (float *)(A + 7885760); /* [64, 50] */
+  float *lstm3_tanh_t12_2 = (float *)(A + 8026560); /* [64, 50] */
+  float *lstm3_sigmoid_t12_2 = (float *)(A + 7898560); /* [64, 50] */
+  float *lstm3_tanh_t12 = (float *)(A + 7924160); /* [64, 50] */
+  float *lstm3_sigmoid_t12_3 = (float *)(A + 7911360); /* [64, 50] */
+  float *lstm3_add_t11_2 = (float *)(A + 7936960); /* [64, 50] */
   float *d_lstm3_mul_t12 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t13, lstm3_sigmoid_t12, lstm3_tanh_t12_2, d_lstm3_mul_t13, lstm3_sigmoid_t12_2, lstm3_tanh_t12, lstm3_sigmoid_t12_3, lstm3_add_t11_2, d_lstm3_mul_t12, d_lstm3_mul_concat_stack + 153600, d_lstm3_mul_concat_stack + 153650, d_lstm3_mul_concat_stack + 153700);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t13, lstm3_tanh_t12_2, lstm3_sigmoid_t12, d_lstm3_mul_concat_stack + 153750);
   float *d_lstm3_matmul_weight_hh_t12 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t12_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 153600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t12, d_lstm3_matmul_weight_hh_t12_scratch);
+  float *lstm3_sigmoid_t11 = (float *)(A + 7808960); /* [64, 50] */
+  float *lstm3_tanh_t11_2 = (float *)(A + 7949760); /* [64, 50] */
+  float *lstm3_sigmoid_t11_2 = (float *)(A + 7821760); /* [64, 50] */
+  float *lstm3_tanh_t11 = (float *)(A + 7847360); /* [64, 50] */
+  float *lstm3_sigmoid_t11_3 = (float *)(A + 7834560); /* [64, 50] */
+  float *lstm3_add_t10_2 = (float *)(A + 7860160); /* [64, 50] */
   float *d_lstm3_mul_t11 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t12, lstm3_sigmoid_t11, lstm3_tanh_t11_2, d_lstm3_mul_t12, lstm3_sigmoid_t11_2, lstm3_tanh_t11, lstm3_sigmoid_t11_3, lstm3_add_t10_2, d_lstm3_mul_t11, d_lstm3_mul_concat_stack + 140800, d_lstm3_mul_concat_stack + 140850, d_lstm3_mul_concat_stack + 140900);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t12, lstm3_tanh_t11_2, lstm3_sigmoid_t11, d_lstm3_mul_concat_stack + 140950);
   float *d_lstm3_matmul_weight_hh_t11 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t11_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 140800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t11, d_lstm3_matmul_weight_hh_t11_scratch);
+  float *lstm3_sigmoid_t10 = (float *)(A + 7732160); /* [64, 50] */
+  float *lstm3_tanh_t10_2 = (float *)(A + 7872960); /* [64, 50] */
+  float *lstm3_sigmoid_t10_2 = (float *)(A + 7744960); /* [64, 50] */
+  float *lstm3_tanh_t10 = (float *)(A + 7770560); /* [64, 50] */
+  float *lstm3_sigmoid_t10_3 = (float *)(A + 7757760); /* [64, 50] */
+  float *lstm3_add_t9_2 = (float *)(A + 7783360); /* [64, 50] */
   float *d_lstm3_mul_t10 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t11, lstm3_sigmoid_t10, lstm3_tanh_t10_2, d_lstm3_mul_t11, lstm3_sigmoid_t10_2, lstm3_tanh_t10, lstm3_sigmoid_t10_3, lstm3_add_t9_2, d_lstm3_mul_t10, d_lstm3_mul_concat_stack + 128000, d_lstm3_mul_concat_stack + 128050, d_lstm3_mul_concat_stack + 128100);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t11, lstm3_tanh_t10_2, lstm3_sigmoid_t10, d_lstm3_mul_concat_stack + 128150);
   float *d_lstm3_matmul_weight_hh_t10 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t10_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 128000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t10, d_lstm3_matmul_weight_hh_t10_scratch);
+  float *lstm3_sigmoid_t9 = (float *)(A + 7655360); /* [64, 50] */
+  float *lstm3_tanh_t9_2 = (float *)(A + 7796160); /* [64, 50] */
+  float *lstm3_sigmoid_t9_2 = (float *)(A + 7668160); /* [64, 50] */
+  float *lstm3_tanh_t9 = (float *)(A + 7693760); /* [64, 50] */
+  float *lstm3_sigmoid_t9_3 = (float *)(A + 7680960); /* [64, 50] */
+  float *lstm3_add_t8_2 = (float *)(A + 7706560); /* [64, 50] */
   float *d_lstm3_mul_t9 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t10, lstm3_sigmoid_t9, lstm3_tanh_t9_2, d_lstm3_mul_t10, lstm3_sigmoid_t9_2, lstm3_tanh_t9, lstm3_sigmoid_t9_3, lstm3_add_t8_2, d_lstm3_mul_t9, d_lstm3_mul_concat_stack + 115200, d_lstm3_mul_concat_stack + 115250, d_lstm3_mul_concat_stack + 115300);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t10, lstm3_tanh_t9_2, lstm3_sigmoid_t9, d_lstm3_mul_concat_stack + 115350);
   float *d_lstm3_matmul_weight_hh_t9 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t9_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 115200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t9, d_lstm3_matmul_weight_hh_t9_scratch);
+  float *lstm3_sigmoid_t8 = (float *)(A + 7578560); /* [64, 50] */
+  float *lstm3_tanh_t8_2 = (float *)(A + 7719360); /* [64, 50] */
+  float *lstm3_sigmoid_t8_2 = (float *)(A + 7591360); /* [64, 50] */
+  float *lstm3_tanh_t8 = (float *)(A + 7616960); /* [64, 50] */
+  float *lstm3_sigmoid_t8_3 = (float *)(A + 7604160); /* [64, 50] */
+  float *lstm3_add_t7_2 = (float *)(A + 7629760); /* [64, 50] */
   float *d_lstm3_mul_t8 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t9, lstm3_sigmoid_t8, lstm3_tanh_t8_2, d_lstm3_mul_t9, lstm3_sigmoid_t8_2, lstm3_tanh_t8, lstm3_sigmoid_t8_3, lstm3_add_t7_2, d_lstm3_mul_t8, d_lstm3_mul_concat_stack + 102400, d_lstm3_mul_concat_stack + 102450, d_lstm3_mul_concat_stack + 102500);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t9, lstm3_tanh_t8_2, lstm3_sigmoid_t8, d_lstm3_mul_concat_stack + 102550);
   float *d_lstm3_matmul_weight_hh_t8 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t8_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 102400, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t8, d_lstm3_matmul_weight_hh_t8_scratch);
+  float *lstm3_sigmoid_t7 = (float *)(A + 7501760); /* [64, 50] */
+  float *lstm3_tanh_t7_2 = (float *)(A + 7642560); /* [64, 50] */
+  float *lstm3_sigmoid_t7_2 = (float *)(A + 7514560); /* [64, 50] */
+  float *lstm3_tanh_t7 = (float *)(A + 7540160); /* [64, 50] */
+  float *lstm3_sigmoid_t7_3 = (float *)(A + 7527360); /* [64, 50] */
+  float *lstm3_add_t6_2 = (float *)(A + 7552960); /* [64, 50] */
   float *d_lstm3_mul_t7 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t8, lstm3_sigmoid_t7, lstm3_tanh_t7_2, d_lstm3_mul_t8, lstm3_sigmoid_t7_2, lstm3_tanh_t7, lstm3_sigmoid_t7_3, lstm3_add_t6_2, d_lstm3_mul_t7, d_lstm3_mul_concat_stack + 89600, d_lstm3_mul_concat_stack + 89650, d_lstm3_mul_concat_stack + 89700);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t8, lstm3_tanh_t7_2, lstm3_sigmoid_t7, d_lstm3_mul_concat_stack + 89750);
   float *d_lstm3_matmul_weight_hh_t7 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t7_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 89600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t7, d_lstm3_matmul_weight_hh_t7_scratch);
+  float *lstm3_sigmoid_t6 = (float *)(A + 7424960); /* [64, 50] */
+  float *lstm3_tanh_t6_2 = (float *)(A + 7565760); /* [64, 50] */
+  float *lstm3_sigmoid_t6_2 = (float *)(A + 7437760); /* [64, 50] */
+  float *lstm3_tanh_t6 = (float *)(A + 7463360); /* [64, 50] */
+  float *lstm3_sigmoid_t6_3 = (float *)(A + 7450560); /* [64, 50] */
+  float *lstm3_add_t5_2 = (float *)(A + 7476160); /* [64, 50] */
   float *d_lstm3_mul_t6 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t7, lstm3_sigmoid_t6, lstm3_tanh_t6_2, d_lstm3_mul_t7, lstm3_sigmoid_t6_2, lstm3_tanh_t6, lstm3_sigmoid_t6_3, lstm3_add_t5_2, d_lstm3_mul_t6, d_lstm3_mul_concat_stack + 76800, d_lstm3_mul_concat_stack + 76850, d_lstm3_mul_concat_stack + 76900);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t7, lstm3_tanh_t6_2, lstm3_sigmoid_t6, d_lstm3_mul_concat_stack + 76950);
   float *d_lstm3_matmul_weight_hh_t6 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t6_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 76800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t6, d_lstm3_matmul_weight_hh_t6_scratch);
+  float *lstm3_sigmoid_t5 = (float *)(A + 7348160); /* [64, 50] */
+  float *lstm3_tanh_t5_2 = (float *)(A + 7488960); /* [64, 50] */
+  float *lstm3_sigmoid_t5_2 = (float *)(A + 7360960); /* [64, 50] */
+  float *lstm3_tanh_t5 = (float *)(A + 7386560); /* [64, 50] */
+  float *lstm3_sigmoid_t5_3 = (float *)(A + 7373760); /* [64, 50] */
+  float *lstm3_add_t4_2 = (float *)(A + 7399360); /* [64, 50] */
   float *d_lstm3_mul_t5 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t6, lstm3_sigmoid_t5, lstm3_tanh_t5_2, d_lstm3_mul_t6, lstm3_sigmoid_t5_2, lstm3_tanh_t5, lstm3_sigmoid_t5_3, lstm3_add_t4_2, d_lstm3_mul_t5, d_lstm3_mul_concat_stack + 64000, d_lstm3_mul_concat_stack + 64050, d_lstm3_mul_concat_stack + 64100);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t6, lstm3_tanh_t5_2, lstm3_sigmoid_t5, d_lstm3_mul_concat_stack + 64150);
   float *d_lstm3_matmul_weight_hh_t5 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t5_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 64000, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t5, d_lstm3_matmul_weight_hh_t5_scratch);
+  float *lstm3_sigmoid_t4 = (float *)(A + 7271360); /* [64, 50] */
+  float *lstm3_tanh_t4_2 = (float *)(A + 7412160); /* [64, 50] */
+  float *lstm3_sigmoid_t4_2 = (float *)(A + 7284160); /* [64, 50] */
+  float *lstm3_tanh_t4 = (float *)(A + 7309760); /* [64, 50] */
+  float *lstm3_sigmoid_t4_3 = (float *)(A + 7296960); /* [64, 50] */
+  float *lstm3_add_t3_2 = (float *)(A + 7322560); /* [64, 50] */
   float *d_lstm3_mul_t4 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t5, lstm3_sigmoid_t4, lstm3_tanh_t4_2, d_lstm3_mul_t5, lstm3_sigmoid_t4_2, lstm3_tanh_t4, lstm3_sigmoid_t4_3, lstm3_add_t3_2, d_lstm3_mul_t4, d_lstm3_mul_concat_stack + 51200, d_lstm3_mul_concat_stack + 51250, d_lstm3_mul_concat_stack + 51300);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t5, lstm3_tanh_t4_2, lstm3_sigmoid_t4, d_lstm3_mul_concat_stack + 51350);
   float *d_lstm3_matmul_weight_hh_t4 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t4_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 51200, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t4, d_lstm3_matmul_weight_hh_t4_scratch);
+  float *lstm3_sigmoid_t3 = (float *)(A + 7194560); /* [64, 50] */
+  float *lstm3_tanh_t3_2 = (float *)(A + 7335360); /* [64, 50] */
+  float *lstm3_sigmoid_t3_2 = (float *)(A + 7207360); /* [64, 50] */
+  float *lstm3_tanh_t3 = (float *)(A + 7232960); /* [64, 50] */
+  float *lstm3_sigmoid_t3_3 = (float *)(A + 7220160); /* [64, 50] */
+  float *lstm3_add_t2_2 = (float *)(A + 7245760); /* [64, 50] */
   float *d_lstm3_mul_t3 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t4, lstm3_sigmoid_t3, lstm3_tanh_t3_2, d_lstm3_mul_t4, lstm3_sigmoid_t3_2, lstm3_tanh_t3, lstm3_sigmoid_t3_3, lstm3_add_t2_2, d_lstm3_mul_t3, d_lstm3_mul_concat_stack + 38400, d_lstm3_mul_concat_stack + 38450, d_lstm3_mul_concat_stack + 38500);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t4, lstm3_tanh_t3_2, lstm3_sigmoid_t3, d_lstm3_mul_concat_stack + 38550);
   float *d_lstm3_matmul_weight_hh_t3 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t3_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 38400, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t3, d_lstm3_matmul_weight_hh_t3_scratch);
+  float *lstm3_sigmoid_t2 = (float *)(A + 7117760); /* [64, 50] */
+  float *lstm3_tanh_t2_2 = (float *)(A + 7258560); /* [64, 50] */
+  float *lstm3_sigmoid_t2_2 = (float *)(A + 7130560); /* [64, 50] */
+  float *lstm3_tanh_t2 = (float *)(A + 7156160); /* [64, 50] */
+  float *lstm3_sigmoid_t2_3 = (float *)(A + 7143360); /* [64, 50] */
+  float *lstm3_add_t1_2 = (float *)(A + 7168960); /* [64, 50] */
   float *d_lstm3_mul_t2 = (float *)(A + 9152960); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t3, lstm3_sigmoid_t2, lstm3_tanh_t2_2, d_lstm3_mul_t3, lstm3_sigmoid_t2_2, lstm3_tanh_t2, lstm3_sigmoid_t2_3, lstm3_add_t1_2, d_lstm3_mul_t2, d_lstm3_mul_concat_stack + 25600, d_lstm3_mul_concat_stack + 25650, d_lstm3_mul_concat_stack + 25700);
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t3, lstm3_tanh_t2_2, lstm3_sigmoid_t2, d_lstm3_mul_concat_stack + 25750);
   float *d_lstm3_matmul_weight_hh_t2 = (float *)(A + 9140160); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t2_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 25600, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t2, d_lstm3_matmul_weight_hh_t2_scratch);
+  float *lstm3_sigmoid_t1 = (float *)(A + 6642560); /* [64, 50] */
+  float *lstm3_tanh_t1_2 = (float *)(A + 7181760); /* [64, 50] */
+  float *lstm3_sigmoid_t1_2 = (float *)(A + 6655360); /* [64, 50] */
+  float *lstm3_tanh_t1 = (float *)(A + 6680960); /* [64, 50] */
+  float *lstm3_sigmoid_t1_3 = (float *)(A + 6668160); /* [64, 50] */
+  float *lstm3_mul_t0 = (float *)(A + 6746560); /* [64, 50] */
   float *d_lstm3_mul_t1 = (float *)(A + 6693760); /* [64, 50] */
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t2, lstm3_sigmoid_t1, lstm3_tanh_t1_2, d_lstm3_mul_t2, lstm3_sigmoid_t1_2, lstm3_tanh_t1, lstm3_sigmoid_t1_3, lstm3_mul_t0, d_lstm3_mul_t1, d_lstm3_mul_concat_stack + 12800, d_lstm3_mul_concat_stack + 12850, d_lstm3_mul_concat_stack + 12900);
+}
+
+static void mnist_stacked_lstm_train_step_9(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm3_matmul_weight_hh_t2 = (float *)(A + 9140160); /* [64, 50] */
+  float *lstm3_tanh_t1_2 = (float *)(A + 7181760); /* [64, 50] */
+  float *lstm3_sigmoid_t1 = (float *)(A + 6642560); /* [64, 50] */
+  float *d_lstm3_mul_concat_stack = (float *)(A + 216064); /* [28, 64, 200] */
   k29_mul_sub_mul(d_lstm3_matmul_weight_hh_t2, lstm3_tanh_t1_2, lstm3_sigmoid_t1, d_lstm3_mul_concat_stack + 12950);
   float *d_lstm3_matmul_weight_hh_t1 = (float *)(A + 6746560); /* [64, 50] */
   char *d_lstm3_matmul_weight_hh_t1_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm3_mul_concat_stack + 12800, P + 46432 /* lstm3.weight_hh */, d_lstm3_matmul_weight_hh_t1, d_lstm3_matmul_weight_hh_t1_scratch);
+  float *lstm3_sigmoid_t0 = (float *)(A + 6591360); /* [64, 50] */
+  float *lstm3_tanh_t0_2 = (float *)(A + 6759360); /* [64, 50] */
+  float *d_lstm3_mul_t1 = (float *)(A + 6693760); /* [64, 50] */
+  float *lstm3_tanh_t0 = (float *)(A + 6733760); /* [64, 50] */
+  float *lstm3_sigmoid_t0_2 = (float *)(A + 6604160); /* [64, 50] */
   float *d_lstm3_mul_t0 = (float *)(A + 9140160); /* [64, 50] */
   float *d_lstm3_mul_t0_2 = (float *)(A + 9152960); /* [64, 50] */
   k32_mul_mul_sub(d_lstm3_matmul_weight_hh_t1, lstm3_sigmoid_t0, lstm3_tanh_t0_2, d_lstm3_mul_t1, lstm3_tanh_t0, lstm3_sigmoid_t0_2, d_lstm3_mul_t0, d_lstm3_mul_t0_2);
@@ -6925,6 +7407,12 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   float *d_lstm3_matmul_weight_ih = (float *)(A + 7117760); /* [1792, 50] */
   char *d_lstm3_matmul_weight_ih_scratch = A + 1649664; /* 6400 bytes */
   k36_matmul(d_lstm3_mul_concat_stack, P + 36432 /* lstm3.weight_ih */, d_lstm3_matmul_weight_ih, d_lstm3_matmul_weight_ih_scratch);
+  float *lstm2_sigmoid_t27 = (float *)(A + 4208960); /* [64, 50] */
+  float *lstm2_tanh_t27_2 = (float *)(A + 6578560); /* [64, 50] */
+  float *lstm2_sigmoid_t27_2 = (float *)(A + 4221760); /* [64, 50] */
+  float *lstm2_tanh_t27 = (float *)(A + 6565760); /* [64, 50] */
+  float *lstm2_sigmoid_t27_3 = (float *)(A + 4234560); /* [64, 50] */
+  float *lstm2_add_t26_2 = (float *)(A + 6616960); /* [64, 50] */
   float *d_lstm2_mul_t27 = (float *)(A + 6759360); /* [64, 50] */
   float *d_lstm2_mul_concat_stack = (float *)(A + 7476160); /* [28, 64, 200] */
   k28_mul_mul_sub(d_lstm3_matmul_weight_ih + 86400, lstm2_sigmoid_t27, lstm2_tanh_t27_2, lstm2_sigmoid_t27_2, lstm2_tanh_t27, lstm2_sigmoid_t27_3, lstm2_add_t26_2, d_lstm2_mul_t27, d_lstm2_mul_concat_stack + 345600, d_lstm2_mul_concat_stack + 345650, d_lstm2_mul_concat_stack + 345700);
@@ -6987,21 +7475,13 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   float *d_lstm2_matmul_weight_hh_t22 = (float *)(A + 6733760); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t22_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm2_mul_concat_stack + 281600, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t22, d_lstm2_matmul_weight_hh_t22_scratch);
-}
-
-static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm3_matmul_weight_ih = (float *)(A + 7117760); /* [1792, 50] */
-  float *d_lstm2_matmul_weight_hh_t22 = (float *)(A + 6733760); /* [64, 50] */
   float *lstm2_sigmoid_t21 = (float *)(A + 6104960); /* [64, 50] */
   float *lstm2_tanh_t21_2 = (float *)(A + 6245760); /* [64, 50] */
-  float *d_lstm2_mul_t22 = (float *)(A + 6746560); /* [64, 50] */
   float *lstm2_sigmoid_t21_2 = (float *)(A + 6117760); /* [64, 50] */
   float *lstm2_tanh_t21 = (float *)(A + 6143360); /* [64, 50] */
   float *lstm2_sigmoid_t21_3 = (float *)(A + 6130560); /* [64, 50] */
   float *lstm2_add_t20_2 = (float *)(A + 6156160); /* [64, 50] */
   float *d_lstm2_mul_t21 = (float *)(A + 6759360); /* [64, 50] */
-  float *d_lstm2_mul_concat_stack = (float *)(A + 7476160); /* [28, 64, 200] */
   k37_addn_mul_mul(d_lstm3_matmul_weight_ih + 67200, d_lstm2_matmul_weight_hh_t22, lstm2_sigmoid_t21, lstm2_tanh_t21_2, d_lstm2_mul_t22, lstm2_sigmoid_t21_2, lstm2_tanh_t21, lstm2_sigmoid_t21_3, lstm2_add_t20_2, d_lstm2_mul_t21, d_lstm2_mul_concat_stack + 268800, d_lstm2_mul_concat_stack + 268850, d_lstm2_mul_concat_stack + 268900, d_lstm2_mul_concat_stack + 268950);
   float *d_lstm2_matmul_weight_hh_t21 = (float *)(A + 6733760); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t21_scratch = A + 1649664; /* 6400 bytes */
@@ -7069,11 +7549,18 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   float *lstm2_add_t14_2 = (float *)(A + 5695360); /* [64, 50] */
   float *d_lstm2_mul_t15 = (float *)(A + 6759360); /* [64, 50] */
   k37_addn_mul_mul(d_lstm3_matmul_weight_ih + 48000, d_lstm2_matmul_weight_hh_t16, lstm2_sigmoid_t15, lstm2_tanh_t15_2, d_lstm2_mul_t16, lstm2_sigmoid_t15_2, lstm2_tanh_t15, lstm2_sigmoid_t15_3, lstm2_add_t14_2, d_lstm2_mul_t15, d_lstm2_mul_concat_stack + 192000, d_lstm2_mul_concat_stack + 192050, d_lstm2_mul_concat_stack + 192100, d_lstm2_mul_concat_stack + 192150);
+}
+
+static void mnist_stacked_lstm_train_step_10(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm2_mul_concat_stack = (float *)(A + 7476160); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t15 = (float *)(A + 6733760); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t15_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm2_mul_concat_stack + 192000, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t15, d_lstm2_matmul_weight_hh_t15_scratch);
+  float *d_lstm3_matmul_weight_ih = (float *)(A + 7117760); /* [1792, 50] */
   float *lstm2_sigmoid_t14 = (float *)(A + 5567360); /* [64, 50] */
   float *lstm2_tanh_t14_2 = (float *)(A + 5708160); /* [64, 50] */
+  float *d_lstm2_mul_t15 = (float *)(A + 6759360); /* [64, 50] */
   float *lstm2_sigmoid_t14_2 = (float *)(A + 5580160); /* [64, 50] */
   float *lstm2_tanh_t14 = (float *)(A + 5605760); /* [64, 50] */
   float *lstm2_sigmoid_t14_3 = (float *)(A + 5592960); /* [64, 50] */
@@ -7223,11 +7710,18 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   float *lstm2_mul_t0 = (float *)(A + 4261760); /* [64, 50] */
   float *d_lstm2_mul_t1 = (float *)(A + 6759360); /* [64, 50] */
   k37_addn_mul_mul(d_lstm3_matmul_weight_ih + 3200, d_lstm2_matmul_weight_hh_t2, lstm2_sigmoid_t1, lstm2_tanh_t1_2, d_lstm2_mul_t2, lstm2_sigmoid_t1_2, lstm2_tanh_t1, lstm2_sigmoid_t1_3, lstm2_mul_t0, d_lstm2_mul_t1, d_lstm2_mul_concat_stack + 12800, d_lstm2_mul_concat_stack + 12850, d_lstm2_mul_concat_stack + 12900, d_lstm2_mul_concat_stack + 12950);
+}
+
+static void mnist_stacked_lstm_train_step_11(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm2_mul_concat_stack = (float *)(A + 7476160); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t1 = (float *)(A + 4261760); /* [64, 50] */
   char *d_lstm2_matmul_weight_hh_t1_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm2_mul_concat_stack + 12800, P + 26016 /* lstm2.weight_hh */, d_lstm2_matmul_weight_hh_t1, d_lstm2_matmul_weight_hh_t1_scratch);
+  float *d_lstm3_matmul_weight_ih = (float *)(A + 7117760); /* [1792, 50] */
   float *lstm2_sigmoid_t0 = (float *)(A + 4106560); /* [64, 50] */
   float *lstm2_tanh_t0_2 = (float *)(A + 4274560); /* [64, 50] */
+  float *d_lstm2_mul_t1 = (float *)(A + 6759360); /* [64, 50] */
   float *lstm2_tanh_t0 = (float *)(A + 4248960); /* [64, 50] */
   float *lstm2_sigmoid_t0_2 = (float *)(A + 4119360); /* [64, 50] */
   float *d_lstm2_mul_t0 = (float *)(A + 6733760); /* [64, 50] */
@@ -7382,9 +7876,17 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   float *lstm1_sigmoid_t15_2 = (float *)(A + 3172160); /* [64, 50] */
   float *d_lstm1_addn_t15 = (float *)(A + 9152960); /* [64, 50] */
   k40_mul_addn_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm2_matmul_weight_ih + 48000, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 153600, d_lstm1_mul_concat_stack + 153650, d_lstm1_mul_concat_stack + 153700, d_lstm1_mul_concat_stack + 153750);
+}
+
+static void mnist_stacked_lstm_train_step_12(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 4645760); /* [28, 64, 200] */
   float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 3159360); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t15_scratch = A + 1649664; /* 6400 bytes */
   k30_matmul(d_lstm1_mul_concat_stack + 153600, P + 5600 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15, d_lstm1_matmul_weight_hh_t15_scratch);
+  float *d_lstm1_addn_t15 = (float *)(A + 9152960); /* [64, 50] */
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 3172160); /* [64, 50] */
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 7117760); /* [1792, 50] */
   float *lstm1_sigmoid_t14 = (float *)(A + 3082560); /* [64, 50] */
   float *lstm1_tanh_t14_2 = (float *)(A + 3223360); /* [64, 50] */
   float *lstm1_tanh_t14 = (float *)(A + 3120960); /* [64, 50] */
@@ -7536,9 +8038,17 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   float *lstm1_sigmoid_t1_2 = (float *)(A + 1672064); /* [64, 50] */
   float *d_lstm1_addn_t1 = (float *)(A + 9152960); /* [64, 50] */
   k40_mul_addn_mul(d_lstm1_addn_t2, lstm1_sigmoid_t2_2, d_lstm2_matmul_weight_ih + 3200, d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, lstm1_sigmoid_t1_2, d_lstm1_addn_t1, d_lstm1_mul_concat_stack + 332800, d_lstm1_mul_concat_stack + 332850, d_lstm1_mul_concat_stack + 332900, d_lstm1_mul_concat_stack + 332950);
+}
+
+static void mnist_stacked_lstm_train_step_13(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 4645760); /* [28, 64, 200] */
   float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 1776960); /* [64, 50] */
   char *d_lstm1_matmul_weight_hh_t1_scratch = A + 9140160; /* 6400 bytes */
   k30_matmul(d_lstm1_mul_concat_stack + 332800, P + 5600 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
+  float *d_lstm1_addn_t1 = (float *)(A + 9152960); /* [64, 50] */
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 1672064); /* [64, 50] */
+  float *d_lstm2_matmul_weight_ih = (float *)(A + 7117760); /* [1792, 50] */
   float *lstm1_sigmoid_t0 = (float *)(A + 203264); /* [64, 50] */
   float *lstm1_tanh_t0_2 = (float *)(A + 1789760); /* [64, 50] */
   float *lstm1_tanh_t0 = (float *)(A + 1764160); /* [64, 50] */
@@ -7567,6 +8077,7 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   k44_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack_2, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
   float *d_lstm1_sum_to = (float *)(A + 4247680); /* [200] */
   k45_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
+  float *d_lstm2_mul_concat_stack = (float *)(A + 7476160); /* [28, 64, 200] */
   float *d_lstm2_matmul = (float *)(A + 1649664); /* [200, 50] */
   char *d_lstm2_matmul_scratch = A + 4248960; /* 32768 bytes */
   k46_matmul(d_lstm2_mul_concat_stack, lstm1_mul_stack, d_lstm2_matmul, d_lstm2_matmul_scratch);
@@ -7665,6 +8176,16 @@ float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_train_step_1(P, in, A, seed);
   mnist_stacked_lstm_train_step_2(P, in, A, seed);
   mnist_stacked_lstm_train_step_3(P, in, A, seed);
+  mnist_stacked_lstm_train_step_4(P, in, A, seed);
+  mnist_stacked_lstm_train_step_5(P, in, A, seed);
+  mnist_stacked_lstm_train_step_6(P, in, A, seed);
+  mnist_stacked_lstm_train_step_7(P, in, A, seed);
+  mnist_stacked_lstm_train_step_8(P, in, A, seed);
+  mnist_stacked_lstm_train_step_9(P, in, A, seed);
+  mnist_stacked_lstm_train_step_10(P, in, A, seed);
+  mnist_stacked_lstm_train_step_11(P, in, A, seed);
+  mnist_stacked_lstm_train_step_12(P, in, A, seed);
+  mnist_stacked_lstm_train_step_13(P, in, A, seed);
   float *loss_value = (float *)(A + 4248576); /* [] */
   float *metric_accuracy = (float *)(A + 4247616); /* [] */
   float *new_opt_step = (float *)(A + 4247424); /* [] */

@@ -35,6 +35,21 @@ extern "C" {
 #define MNIST_STACKED_LSTM_STREAM_ARENA_BYTES 4288
 #define MNIST_STACKED_LSTM_INIT_ARENA_BYTES 80000
 
+/* Stack: buffers live in the arena; on the stack are the kernels' local
+ * arrays (the accumulators of matrix products).  Those of all the kernels
+ * an entry point calls, each kernel once (a compiler may inline them all
+ * into one frame):
+ *   mnist_stacked_lstm_predict: 2624 bytes
+ *   mnist_stacked_lstm_grad: 8848 bytes
+ *   mnist_stacked_lstm_train_step: 8848 bytes
+ *   mnist_stacked_lstm_apply: 0 bytes
+ *   mnist_stacked_lstm_step: 2880 bytes
+ *   mnist_stacked_lstm_init, mnist_stacked_lstm_store, mnist_stacked_lstm_load, mnist_stacked_lstm_step_prepare, mnist_stacked_lstm_reset: 0 bytes
+ * The compiler adds the frames of the calls on the way (the entry point, a
+ * part, the kernel, libm): return addresses, saved registers, spills, and
+ * the arrays of kernels it inlined into a part; without optimization, also
+ * the pointers a part names (about 128 at most). */
+
 typedef struct {
   const char *name;
   int rank;

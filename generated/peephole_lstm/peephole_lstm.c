@@ -2229,11 +2229,19 @@ static void peephole_lstm_predict_1(const float *restrict P, const peephole_lstm
   float *peephole1_matmul_weight_hh_t25 = (float *)(A + 1995648); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t25_scratch = A + 16384; /* 2048 bytes */
   k5_matmul(peephole1_mul_t24, peephole1_transpose_weight_hh, peephole1_matmul_weight_hh_t25, peephole1_matmul_weight_hh_t25_scratch);
+}
+
+static void peephole_lstm_predict_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *peephole1_matmul_weight_ih = (float *)(A + 28672); /* [1792, 256] */
+  float *peephole1_matmul_weight_hh_t25 = (float *)(A + 1995648); /* [64, 256] */
   float *peephole1_add_t25 = (float *)(A + 1863680); /* [64, 256] */
   k6_add_add(peephole1_matmul_weight_ih + 6400, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh_t25, peephole1_add_t25);
+  float *peephole1_add_t24_2 = (float *)A; /* [64, 64] */
   float *peephole1_add_t25_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t25 = (float *)(A + 2012032); /* [64, 64] */
   k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t24_2, peephole1_add_t25 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t25, peephole1_add_t25 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t25 + 192, peephole1_add_t25_2, peephole1_mul_t25);
+  float *peephole1_transpose_weight_hh = (float *)(A + 1930112); /* [64, 256] */
   float *peephole1_matmul_weight_hh_t26 = (float *)(A + 1863680); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t26_scratch = A; /* 2048 bytes */
   k5_matmul(peephole1_mul_t25, peephole1_transpose_weight_hh, peephole1_matmul_weight_hh_t26, peephole1_matmul_weight_hh_t26_scratch);
@@ -2265,6 +2273,7 @@ void peephole_lstm_predict(const float *params, const peephole_lstm_batch *in, p
   (void)out;
   (void)P, (void)A;
   peephole_lstm_predict_1(P, in, A, seed);
+  peephole_lstm_predict_2(P, in, A, seed);
   float *out_logits = (float *)(A + 1950720); /* [64, 10] */
   if (out) k12_copy(out_logits, out->logits);
 }
@@ -2443,11 +2452,19 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   float *peephole1_sigmoid_t13_3 = (float *)(A + 3748736); /* [64, 64] */
   float *peephole1_tanh_t13_2 = (float *)(A + 3765120); /* [64, 64] */
   k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t12_2, peephole1_add_t13 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t13, peephole1_add_t13 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t13 + 192, peephole1_sigmoid_t13, peephole1_sigmoid_t13_2, peephole1_tanh_t13, peephole1_add_t13_2, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, peephole1_mul_stack + 53248);
+}
+
+static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *peephole1_mul_stack = (float *)(A + 2061184); /* [27, 64, 64] */
+  float *peephole1_transpose_weight_hh = (float *)(A + 1930112); /* [64, 256] */
   float *peephole1_matmul_weight_hh_t14 = (float *)(A + 3683200); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t14_scratch = A + 16384; /* 2048 bytes */
   k5_matmul(peephole1_mul_stack + 53248, peephole1_transpose_weight_hh, peephole1_matmul_weight_hh_t14, peephole1_matmul_weight_hh_t14_scratch);
+  float *peephole1_matmul_weight_ih = (float *)(A + 28672); /* [1792, 256] */
   float *peephole1_add_t14 = (float *)(A + 3781504); /* [64, 256] */
   k6_add_add(peephole1_matmul_weight_ih + 3584, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh_t14, peephole1_add_t14);
+  float *peephole1_add_t13_2 = (float *)(A + 3634048); /* [64, 64] */
   float *peephole1_sigmoid_t14 = (float *)(A + 3683200); /* [64, 64] */
   float *peephole1_sigmoid_t14_2 = (float *)(A + 3699584); /* [64, 64] */
   float *peephole1_tanh_t14 = (float *)(A + 3715968); /* [64, 64] */
@@ -2614,6 +2631,12 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   float *peephole1_tanh_t27_2 = (float *)(A + 49152); /* [64, 64] */
   float *peephole1_mul_t27 = (float *)(A + 65536); /* [64, 64] */
   k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t26_2, peephole1_add_t27 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t27, peephole1_add_t27 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t27 + 192, peephole1_sigmoid_t27, peephole1_sigmoid_t27_2, peephole1_tanh_t27, peephole1_add_t27_2, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, peephole1_mul_t27);
+}
+
+static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *peephole1_mul_t27 = (float *)(A + 65536); /* [64, 64] */
+  float *dense1_transpose_weight = (float *)(A + 4961152); /* [64, 10] */
   float *dense1_matmul_weight = (float *)(A + 5012864); /* [64, 10] */
   char *dense1_matmul_weight_scratch = A + 5015424; /* 2048 bytes */
   k10_matmul(peephole1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
@@ -2644,6 +2667,12 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   float *d_dense1_matmul_weight = (float *)(A + 1929216); /* [64, 64] */
   char *d_dense1_matmul_weight_scratch = A + 4961152; /* 320 bytes */
   k24_matmul(d_line13_sub, P + 24000 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *peephole1_sigmoid_t27_3 = (float *)(A + 32768); /* [64, 64] */
+  float *peephole1_tanh_t27_2 = (float *)(A + 49152); /* [64, 64] */
+  float *peephole1_tanh_t27 = (float *)(A + 4996480); /* [64, 64] */
+  float *peephole1_sigmoid_t27_2 = (float *)(A + 4980096); /* [64, 64] */
+  float *peephole1_sigmoid_t27 = (float *)(A + 4963712); /* [64, 64] */
+  float *peephole1_add_t26_2 = (float *)(A + 4912000); /* [64, 64] */
   float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
   float *d_peephole1_mul_t27 = (float *)(A + 1945600); /* [64, 64] */
   float *d_peephole1_mul_t27_2 = (float *)(A + 1961984); /* [64, 64] */
@@ -2651,162 +2680,338 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   k25_mul_mul_sub(d_dense1_matmul_weight, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, P + 23936 /* peephole1.peephole */, peephole1_tanh_t27, peephole1_sigmoid_t27_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t27, peephole1_add_t26_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 426176, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_concat_stack + 426048, d_peephole1_mul_t27_3, d_peephole1_mul_concat_stack + 426112);
   float *d_peephole1_matmul_weight_hh_t27 = (float *)(A + 1929216); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 425984, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t27);
+  float *peephole1_sigmoid_t26_3 = (float *)(A + 5026688); /* [64, 64] */
+  float *peephole1_tanh_t26_2 = (float *)(A + 5043072); /* [64, 64] */
+  float *peephole1_tanh_t26 = (float *)(A + 4895616); /* [64, 64] */
+  float *peephole1_sigmoid_t26_2 = (float *)(A + 4879232); /* [64, 64] */
+  float *peephole1_sigmoid_t26 = (float *)(A + 4862848); /* [64, 64] */
+  float *peephole1_add_t25_2 = (float *)(A + 4813696); /* [64, 64] */
   float *d_peephole1_mul_t26 = (float *)(A + 32768); /* [64, 64] */
   float *d_peephole1_mul_t26_2 = (float *)(A + 49152); /* [64, 64] */
   float *d_peephole1_mul_t26_3 = (float *)(A + 4961152); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t27, peephole1_sigmoid_t26_3, peephole1_tanh_t26_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_t27_3, peephole1_tanh_t26, peephole1_sigmoid_t26_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t26, peephole1_add_t25_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 409792, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_concat_stack + 409664, d_peephole1_mul_t26_3, d_peephole1_mul_concat_stack + 409728);
   float *d_peephole1_matmul_weight_hh_t26 = (float *)(A + 5023232); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 409600, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t26);
+  float *peephole1_sigmoid_t25_3 = (float *)(A + 4928384); /* [64, 64] */
+  float *peephole1_tanh_t25_2 = (float *)(A + 4944768); /* [64, 64] */
+  float *peephole1_tanh_t25 = (float *)(A + 4797312); /* [64, 64] */
+  float *peephole1_sigmoid_t25_2 = (float *)(A + 4780928); /* [64, 64] */
+  float *peephole1_sigmoid_t25 = (float *)(A + 4764544); /* [64, 64] */
+  float *peephole1_add_t24_2 = (float *)(A + 4715392); /* [64, 64] */
   float *d_peephole1_mul_t25 = (float *)(A + 5039616); /* [64, 64] */
   float *d_peephole1_mul_t25_2 = (float *)(A + 4977536); /* [64, 64] */
   float *d_peephole1_mul_t25_3 = (float *)(A + 4993920); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t26, peephole1_sigmoid_t25_3, peephole1_tanh_t25_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_t26_3, peephole1_tanh_t25, peephole1_sigmoid_t25_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t25, peephole1_add_t24_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 393408, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_concat_stack + 393280, d_peephole1_mul_t25_3, d_peephole1_mul_concat_stack + 393344);
   float *d_peephole1_matmul_weight_hh_t25 = (float *)(A + 4928384); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 393216, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t25);
+  float *peephole1_sigmoid_t24_3 = (float *)(A + 4830080); /* [64, 64] */
+  float *peephole1_tanh_t24_2 = (float *)(A + 4846464); /* [64, 64] */
+  float *peephole1_tanh_t24 = (float *)(A + 4699008); /* [64, 64] */
+  float *peephole1_sigmoid_t24_2 = (float *)(A + 4682624); /* [64, 64] */
+  float *peephole1_sigmoid_t24 = (float *)(A + 4666240); /* [64, 64] */
+  float *peephole1_add_t23_2 = (float *)(A + 4617088); /* [64, 64] */
   float *d_peephole1_mul_t24 = (float *)(A + 5023232); /* [64, 64] */
   float *d_peephole1_mul_t24_2 = (float *)(A + 32768); /* [64, 64] */
   float *d_peephole1_mul_t24_3 = (float *)(A + 49152); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t25, peephole1_sigmoid_t24_3, peephole1_tanh_t24_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_t25_3, peephole1_tanh_t24, peephole1_sigmoid_t24_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t24, peephole1_add_t23_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 377024, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_concat_stack + 376896, d_peephole1_mul_t24_3, d_peephole1_mul_concat_stack + 376960);
   float *d_peephole1_matmul_weight_hh_t24 = (float *)(A + 4830080); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 376832, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t24);
+  float *peephole1_sigmoid_t23_3 = (float *)(A + 4731776); /* [64, 64] */
+  float *peephole1_tanh_t23_2 = (float *)(A + 4748160); /* [64, 64] */
+  float *peephole1_tanh_t23 = (float *)(A + 4600704); /* [64, 64] */
+  float *peephole1_sigmoid_t23_2 = (float *)(A + 4584320); /* [64, 64] */
+  float *peephole1_sigmoid_t23 = (float *)(A + 4567936); /* [64, 64] */
+  float *peephole1_add_t22_2 = (float *)(A + 4518784); /* [64, 64] */
   float *d_peephole1_mul_t23 = (float *)(A + 4928384); /* [64, 64] */
   float *d_peephole1_mul_t23_2 = (float *)(A + 5039616); /* [64, 64] */
   float *d_peephole1_mul_t23_3 = (float *)(A + 4666240); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t24, peephole1_sigmoid_t23_3, peephole1_tanh_t23_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_t24_3, peephole1_tanh_t23, peephole1_sigmoid_t23_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t23, peephole1_add_t22_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 360640, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_concat_stack + 360512, d_peephole1_mul_t23_3, d_peephole1_mul_concat_stack + 360576);
   float *d_peephole1_matmul_weight_hh_t23 = (float *)(A + 4731776); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 360448, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t23);
+  float *peephole1_sigmoid_t22_3 = (float *)(A + 4633472); /* [64, 64] */
+  float *peephole1_tanh_t22_2 = (float *)(A + 4649856); /* [64, 64] */
+  float *peephole1_tanh_t22 = (float *)(A + 4502400); /* [64, 64] */
+  float *peephole1_sigmoid_t22_2 = (float *)(A + 4486016); /* [64, 64] */
+  float *peephole1_sigmoid_t22 = (float *)(A + 4469632); /* [64, 64] */
+  float *peephole1_add_t21_2 = (float *)(A + 4420480); /* [64, 64] */
   float *d_peephole1_mul_t22 = (float *)(A + 4830080); /* [64, 64] */
   float *d_peephole1_mul_t22_2 = (float *)(A + 5023232); /* [64, 64] */
   float *d_peephole1_mul_t22_3 = (float *)(A + 32768); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t23, peephole1_sigmoid_t22_3, peephole1_tanh_t22_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_t23_3, peephole1_tanh_t22, peephole1_sigmoid_t22_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t22, peephole1_add_t21_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 344256, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_concat_stack + 344128, d_peephole1_mul_t22_3, d_peephole1_mul_concat_stack + 344192);
   float *d_peephole1_matmul_weight_hh_t22 = (float *)(A + 49152); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 344064, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t22);
+  float *peephole1_sigmoid_t21_3 = (float *)(A + 4535168); /* [64, 64] */
+  float *peephole1_tanh_t21_2 = (float *)(A + 4551552); /* [64, 64] */
+  float *peephole1_tanh_t21 = (float *)(A + 4404096); /* [64, 64] */
+  float *peephole1_sigmoid_t21_2 = (float *)(A + 4387712); /* [64, 64] */
+  float *peephole1_sigmoid_t21 = (float *)(A + 4371328); /* [64, 64] */
+  float *peephole1_add_t20_2 = (float *)(A + 4322176); /* [64, 64] */
   float *d_peephole1_mul_t21 = (float *)(A + 4633472); /* [64, 64] */
   float *d_peephole1_mul_t21_2 = (float *)(A + 4731776); /* [64, 64] */
   float *d_peephole1_mul_t21_3 = (float *)(A + 4928384); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t22, peephole1_sigmoid_t21_3, peephole1_tanh_t21_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_t22_3, peephole1_tanh_t21, peephole1_sigmoid_t21_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t21, peephole1_add_t20_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 327872, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_concat_stack + 327744, d_peephole1_mul_t21_3, d_peephole1_mul_concat_stack + 327808);
   float *d_peephole1_matmul_weight_hh_t21 = (float *)(A + 4535168); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 327680, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t21);
+  float *peephole1_sigmoid_t20_3 = (float *)(A + 4436864); /* [64, 64] */
+  float *peephole1_tanh_t20_2 = (float *)(A + 4453248); /* [64, 64] */
+  float *peephole1_tanh_t20 = (float *)(A + 4305792); /* [64, 64] */
+  float *peephole1_sigmoid_t20_2 = (float *)(A + 4289408); /* [64, 64] */
+  float *peephole1_sigmoid_t20 = (float *)(A + 4273024); /* [64, 64] */
+  float *peephole1_add_t19_2 = (float *)(A + 4223872); /* [64, 64] */
   float *d_peephole1_mul_t20 = (float *)(A + 4830080); /* [64, 64] */
   float *d_peephole1_mul_t20_2 = (float *)(A + 32768); /* [64, 64] */
   float *d_peephole1_mul_t20_3 = (float *)(A + 49152); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t21, peephole1_sigmoid_t20_3, peephole1_tanh_t20_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_t21_3, peephole1_tanh_t20, peephole1_sigmoid_t20_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t20, peephole1_add_t19_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 311488, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_concat_stack + 311360, d_peephole1_mul_t20_3, d_peephole1_mul_concat_stack + 311424);
   float *d_peephole1_matmul_weight_hh_t20 = (float *)(A + 4436864); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 311296, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t20);
+  float *peephole1_sigmoid_t19_3 = (float *)(A + 4338560); /* [64, 64] */
+  float *peephole1_tanh_t19_2 = (float *)(A + 4354944); /* [64, 64] */
+  float *peephole1_tanh_t19 = (float *)(A + 4207488); /* [64, 64] */
+  float *peephole1_sigmoid_t19_2 = (float *)(A + 4191104); /* [64, 64] */
+  float *peephole1_sigmoid_t19 = (float *)(A + 4174720); /* [64, 64] */
+  float *peephole1_add_t18_2 = (float *)(A + 4125568); /* [64, 64] */
   float *d_peephole1_mul_t19 = (float *)(A + 4535168); /* [64, 64] */
   float *d_peephole1_mul_t19_2 = (float *)(A + 4633472); /* [64, 64] */
   float *d_peephole1_mul_t19_3 = (float *)(A + 4731776); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t20, peephole1_sigmoid_t19_3, peephole1_tanh_t19_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_t20_3, peephole1_tanh_t19, peephole1_sigmoid_t19_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t19, peephole1_add_t18_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 295104, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_concat_stack + 294976, d_peephole1_mul_t19_3, d_peephole1_mul_concat_stack + 295040);
   float *d_peephole1_matmul_weight_hh_t19 = (float *)(A + 4338560); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 294912, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t19);
+  float *peephole1_sigmoid_t18_3 = (float *)(A + 4240256); /* [64, 64] */
+  float *peephole1_tanh_t18_2 = (float *)(A + 4256640); /* [64, 64] */
+  float *peephole1_tanh_t18 = (float *)(A + 4109184); /* [64, 64] */
+  float *peephole1_sigmoid_t18_2 = (float *)(A + 4092800); /* [64, 64] */
+  float *peephole1_sigmoid_t18 = (float *)(A + 4076416); /* [64, 64] */
+  float *peephole1_add_t17_2 = (float *)(A + 4027264); /* [64, 64] */
   float *d_peephole1_mul_t18 = (float *)(A + 4436864); /* [64, 64] */
   float *d_peephole1_mul_t18_2 = (float *)(A + 4830080); /* [64, 64] */
   float *d_peephole1_mul_t18_3 = (float *)(A + 4928384); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t19, peephole1_sigmoid_t18_3, peephole1_tanh_t18_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_t19_3, peephole1_tanh_t18, peephole1_sigmoid_t18_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t18, peephole1_add_t17_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 278720, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_concat_stack + 278592, d_peephole1_mul_t18_3, d_peephole1_mul_concat_stack + 278656);
   float *d_peephole1_matmul_weight_hh_t18 = (float *)(A + 4240256); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 278528, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t18);
+  float *peephole1_sigmoid_t17_3 = (float *)(A + 4141952); /* [64, 64] */
+  float *peephole1_tanh_t17_2 = (float *)(A + 4158336); /* [64, 64] */
+  float *peephole1_tanh_t17 = (float *)(A + 4010880); /* [64, 64] */
+  float *peephole1_sigmoid_t17_2 = (float *)(A + 3994496); /* [64, 64] */
+  float *peephole1_sigmoid_t17 = (float *)(A + 3978112); /* [64, 64] */
+  float *peephole1_add_t16_2 = (float *)(A + 3928960); /* [64, 64] */
   float *d_peephole1_mul_t17 = (float *)(A + 4338560); /* [64, 64] */
   float *d_peephole1_mul_t17_2 = (float *)(A + 4535168); /* [64, 64] */
   float *d_peephole1_mul_t17_3 = (float *)(A + 4633472); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t18, peephole1_sigmoid_t17_3, peephole1_tanh_t17_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_t18_3, peephole1_tanh_t17, peephole1_sigmoid_t17_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t17, peephole1_add_t16_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 262336, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_concat_stack + 262208, d_peephole1_mul_t17_3, d_peephole1_mul_concat_stack + 262272);
+}
+
+static void peephole_lstm_grad_4(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
   float *d_peephole1_matmul_weight_hh_t17 = (float *)(A + 4141952); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 262144, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t17);
+  float *peephole1_sigmoid_t16_3 = (float *)(A + 4043648); /* [64, 64] */
+  float *peephole1_tanh_t16_2 = (float *)(A + 4060032); /* [64, 64] */
+  float *d_peephole1_mul_t17 = (float *)(A + 4338560); /* [64, 64] */
+  float *d_peephole1_mul_t17_2 = (float *)(A + 4535168); /* [64, 64] */
+  float *d_peephole1_mul_t17_3 = (float *)(A + 4633472); /* [64, 64] */
+  float *peephole1_tanh_t16 = (float *)(A + 3912576); /* [64, 64] */
+  float *peephole1_sigmoid_t16_2 = (float *)(A + 3896192); /* [64, 64] */
+  float *peephole1_sigmoid_t16 = (float *)(A + 3879808); /* [64, 64] */
+  float *peephole1_add_t15_2 = (float *)(A + 3830656); /* [64, 64] */
   float *d_peephole1_mul_t16 = (float *)(A + 4240256); /* [64, 64] */
   float *d_peephole1_mul_t16_2 = (float *)(A + 4436864); /* [64, 64] */
   float *d_peephole1_mul_t16_3 = (float *)(A + 4731776); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t17, peephole1_sigmoid_t16_3, peephole1_tanh_t16_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_t17_3, peephole1_tanh_t16, peephole1_sigmoid_t16_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t16, peephole1_add_t15_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 245952, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_concat_stack + 245824, d_peephole1_mul_t16_3, d_peephole1_mul_concat_stack + 245888);
   float *d_peephole1_matmul_weight_hh_t16 = (float *)(A + 4043648); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 245760, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t16);
+  float *peephole1_sigmoid_t15_3 = (float *)(A + 3945344); /* [64, 64] */
+  float *peephole1_tanh_t15_2 = (float *)(A + 3961728); /* [64, 64] */
+  float *peephole1_tanh_t15 = (float *)(A + 3814272); /* [64, 64] */
+  float *peephole1_sigmoid_t15_2 = (float *)(A + 3797888); /* [64, 64] */
+  float *peephole1_sigmoid_t15 = (float *)(A + 3781504); /* [64, 64] */
+  float *peephole1_add_t14_2 = (float *)(A + 3732352); /* [64, 64] */
   float *d_peephole1_mul_t15 = (float *)(A + 4141952); /* [64, 64] */
   float *d_peephole1_mul_t15_2 = (float *)(A + 4338560); /* [64, 64] */
   float *d_peephole1_mul_t15_3 = (float *)(A + 4535168); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t16, peephole1_sigmoid_t15_3, peephole1_tanh_t15_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_t16_3, peephole1_tanh_t15, peephole1_sigmoid_t15_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t15, peephole1_add_t14_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 229568, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_concat_stack + 229440, d_peephole1_mul_t15_3, d_peephole1_mul_concat_stack + 229504);
   float *d_peephole1_matmul_weight_hh_t15 = (float *)(A + 3945344); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 229376, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t15);
+  float *peephole1_sigmoid_t14_3 = (float *)(A + 3847040); /* [64, 64] */
+  float *peephole1_tanh_t14_2 = (float *)(A + 3863424); /* [64, 64] */
+  float *peephole1_tanh_t14 = (float *)(A + 3715968); /* [64, 64] */
+  float *peephole1_sigmoid_t14_2 = (float *)(A + 3699584); /* [64, 64] */
+  float *peephole1_sigmoid_t14 = (float *)(A + 3683200); /* [64, 64] */
+  float *peephole1_add_t13_2 = (float *)(A + 3634048); /* [64, 64] */
   float *d_peephole1_mul_t14 = (float *)(A + 4043648); /* [64, 64] */
   float *d_peephole1_mul_t14_2 = (float *)(A + 4240256); /* [64, 64] */
   float *d_peephole1_mul_t14_3 = (float *)(A + 4436864); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t15, peephole1_sigmoid_t14_3, peephole1_tanh_t14_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_t15_3, peephole1_tanh_t14, peephole1_sigmoid_t14_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t14, peephole1_add_t13_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 213184, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_concat_stack + 213056, d_peephole1_mul_t14_3, d_peephole1_mul_concat_stack + 213120);
   float *d_peephole1_matmul_weight_hh_t14 = (float *)(A + 3847040); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 212992, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t14);
+  float *peephole1_sigmoid_t13_3 = (float *)(A + 3748736); /* [64, 64] */
+  float *peephole1_tanh_t13_2 = (float *)(A + 3765120); /* [64, 64] */
+  float *peephole1_tanh_t13 = (float *)(A + 3617664); /* [64, 64] */
+  float *peephole1_sigmoid_t13_2 = (float *)(A + 3601280); /* [64, 64] */
+  float *peephole1_sigmoid_t13 = (float *)(A + 3584896); /* [64, 64] */
+  float *peephole1_add_t12_2 = (float *)(A + 3535744); /* [64, 64] */
   float *d_peephole1_mul_t13 = (float *)(A + 3945344); /* [64, 64] */
   float *d_peephole1_mul_t13_2 = (float *)(A + 4141952); /* [64, 64] */
   float *d_peephole1_mul_t13_3 = (float *)(A + 4338560); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t14, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_t14_3, peephole1_tanh_t13, peephole1_sigmoid_t13_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t13, peephole1_add_t12_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 196800, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_concat_stack + 196672, d_peephole1_mul_t13_3, d_peephole1_mul_concat_stack + 196736);
   float *d_peephole1_matmul_weight_hh_t13 = (float *)(A + 3748736); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 196608, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t13);
+  float *peephole1_sigmoid_t12_3 = (float *)(A + 3650432); /* [64, 64] */
+  float *peephole1_tanh_t12_2 = (float *)(A + 3666816); /* [64, 64] */
+  float *peephole1_tanh_t12 = (float *)(A + 3519360); /* [64, 64] */
+  float *peephole1_sigmoid_t12_2 = (float *)(A + 3502976); /* [64, 64] */
+  float *peephole1_sigmoid_t12 = (float *)(A + 3486592); /* [64, 64] */
+  float *peephole1_add_t11_2 = (float *)(A + 3437440); /* [64, 64] */
   float *d_peephole1_mul_t12 = (float *)(A + 3847040); /* [64, 64] */
   float *d_peephole1_mul_t12_2 = (float *)(A + 4043648); /* [64, 64] */
   float *d_peephole1_mul_t12_3 = (float *)(A + 4240256); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t13, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_t13_3, peephole1_tanh_t12, peephole1_sigmoid_t12_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t12, peephole1_add_t11_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 180416, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_concat_stack + 180288, d_peephole1_mul_t12_3, d_peephole1_mul_concat_stack + 180352);
   float *d_peephole1_matmul_weight_hh_t12 = (float *)(A + 3650432); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 180224, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t12);
+  float *peephole1_sigmoid_t11_3 = (float *)(A + 3552128); /* [64, 64] */
+  float *peephole1_tanh_t11_2 = (float *)(A + 3568512); /* [64, 64] */
+  float *peephole1_tanh_t11 = (float *)(A + 3421056); /* [64, 64] */
+  float *peephole1_sigmoid_t11_2 = (float *)(A + 3404672); /* [64, 64] */
+  float *peephole1_sigmoid_t11 = (float *)(A + 3388288); /* [64, 64] */
+  float *peephole1_add_t10_2 = (float *)(A + 3339136); /* [64, 64] */
   float *d_peephole1_mul_t11 = (float *)(A + 3748736); /* [64, 64] */
   float *d_peephole1_mul_t11_2 = (float *)(A + 3945344); /* [64, 64] */
   float *d_peephole1_mul_t11_3 = (float *)(A + 4141952); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t12, peephole1_sigmoid_t11_3, peephole1_tanh_t11_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_t12_3, peephole1_tanh_t11, peephole1_sigmoid_t11_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t11, peephole1_add_t10_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 164032, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_concat_stack + 163904, d_peephole1_mul_t11_3, d_peephole1_mul_concat_stack + 163968);
   float *d_peephole1_matmul_weight_hh_t11 = (float *)(A + 3552128); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 163840, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t11);
+  float *peephole1_sigmoid_t10_3 = (float *)(A + 3453824); /* [64, 64] */
+  float *peephole1_tanh_t10_2 = (float *)(A + 3470208); /* [64, 64] */
+  float *peephole1_tanh_t10 = (float *)(A + 3322752); /* [64, 64] */
+  float *peephole1_sigmoid_t10_2 = (float *)(A + 3306368); /* [64, 64] */
+  float *peephole1_sigmoid_t10 = (float *)(A + 3289984); /* [64, 64] */
+  float *peephole1_add_t9_2 = (float *)(A + 3240832); /* [64, 64] */
   float *d_peephole1_mul_t10 = (float *)(A + 3650432); /* [64, 64] */
   float *d_peephole1_mul_t10_2 = (float *)(A + 3847040); /* [64, 64] */
   float *d_peephole1_mul_t10_3 = (float *)(A + 4043648); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t11, peephole1_sigmoid_t10_3, peephole1_tanh_t10_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_t11_3, peephole1_tanh_t10, peephole1_sigmoid_t10_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t10, peephole1_add_t9_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 147648, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_concat_stack + 147520, d_peephole1_mul_t10_3, d_peephole1_mul_concat_stack + 147584);
   float *d_peephole1_matmul_weight_hh_t10 = (float *)(A + 3453824); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 147456, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t10);
+  float *peephole1_sigmoid_t9_3 = (float *)(A + 3355520); /* [64, 64] */
+  float *peephole1_tanh_t9_2 = (float *)(A + 3371904); /* [64, 64] */
+  float *peephole1_tanh_t9 = (float *)(A + 3224448); /* [64, 64] */
+  float *peephole1_sigmoid_t9_2 = (float *)(A + 3208064); /* [64, 64] */
+  float *peephole1_sigmoid_t9 = (float *)(A + 3191680); /* [64, 64] */
+  float *peephole1_add_t8_2 = (float *)(A + 3142528); /* [64, 64] */
   float *d_peephole1_mul_t9 = (float *)(A + 3552128); /* [64, 64] */
   float *d_peephole1_mul_t9_2 = (float *)(A + 3748736); /* [64, 64] */
   float *d_peephole1_mul_t9_3 = (float *)(A + 3945344); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t10, peephole1_sigmoid_t9_3, peephole1_tanh_t9_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_t10_3, peephole1_tanh_t9, peephole1_sigmoid_t9_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t9, peephole1_add_t8_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 131264, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_concat_stack + 131136, d_peephole1_mul_t9_3, d_peephole1_mul_concat_stack + 131200);
   float *d_peephole1_matmul_weight_hh_t9 = (float *)(A + 3355520); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 131072, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t9);
+  float *peephole1_sigmoid_t8_3 = (float *)(A + 3257216); /* [64, 64] */
+  float *peephole1_tanh_t8_2 = (float *)(A + 3273600); /* [64, 64] */
+  float *peephole1_tanh_t8 = (float *)(A + 3126144); /* [64, 64] */
+  float *peephole1_sigmoid_t8_2 = (float *)(A + 3109760); /* [64, 64] */
+  float *peephole1_sigmoid_t8 = (float *)(A + 3093376); /* [64, 64] */
+  float *peephole1_add_t7_2 = (float *)(A + 3044224); /* [64, 64] */
   float *d_peephole1_mul_t8 = (float *)(A + 3453824); /* [64, 64] */
   float *d_peephole1_mul_t8_2 = (float *)(A + 3650432); /* [64, 64] */
   float *d_peephole1_mul_t8_3 = (float *)(A + 3847040); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t9, peephole1_sigmoid_t8_3, peephole1_tanh_t8_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_t9_3, peephole1_tanh_t8, peephole1_sigmoid_t8_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t8, peephole1_add_t7_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 114880, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_concat_stack + 114752, d_peephole1_mul_t8_3, d_peephole1_mul_concat_stack + 114816);
   float *d_peephole1_matmul_weight_hh_t8 = (float *)(A + 3257216); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 114688, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t8);
+  float *peephole1_sigmoid_t7_3 = (float *)(A + 3158912); /* [64, 64] */
+  float *peephole1_tanh_t7_2 = (float *)(A + 3175296); /* [64, 64] */
+  float *peephole1_tanh_t7 = (float *)(A + 3027840); /* [64, 64] */
+  float *peephole1_sigmoid_t7_2 = (float *)(A + 3011456); /* [64, 64] */
+  float *peephole1_sigmoid_t7 = (float *)(A + 2995072); /* [64, 64] */
+  float *peephole1_add_t6_2 = (float *)(A + 2945920); /* [64, 64] */
   float *d_peephole1_mul_t7 = (float *)(A + 3355520); /* [64, 64] */
   float *d_peephole1_mul_t7_2 = (float *)(A + 3552128); /* [64, 64] */
   float *d_peephole1_mul_t7_3 = (float *)(A + 3748736); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t8, peephole1_sigmoid_t7_3, peephole1_tanh_t7_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_t8_3, peephole1_tanh_t7, peephole1_sigmoid_t7_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t7, peephole1_add_t6_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 98496, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_concat_stack + 98368, d_peephole1_mul_t7_3, d_peephole1_mul_concat_stack + 98432);
   float *d_peephole1_matmul_weight_hh_t7 = (float *)(A + 3158912); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 98304, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t7);
+  float *peephole1_sigmoid_t6_3 = (float *)(A + 3060608); /* [64, 64] */
+  float *peephole1_tanh_t6_2 = (float *)(A + 3076992); /* [64, 64] */
+  float *peephole1_tanh_t6 = (float *)(A + 2929536); /* [64, 64] */
+  float *peephole1_sigmoid_t6_2 = (float *)(A + 2913152); /* [64, 64] */
+  float *peephole1_sigmoid_t6 = (float *)(A + 2896768); /* [64, 64] */
+  float *peephole1_add_t5_2 = (float *)(A + 2847616); /* [64, 64] */
   float *d_peephole1_mul_t6 = (float *)(A + 3257216); /* [64, 64] */
   float *d_peephole1_mul_t6_2 = (float *)(A + 3453824); /* [64, 64] */
   float *d_peephole1_mul_t6_3 = (float *)(A + 3650432); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t7, peephole1_sigmoid_t6_3, peephole1_tanh_t6_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_t7_3, peephole1_tanh_t6, peephole1_sigmoid_t6_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t6, peephole1_add_t5_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 82112, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_concat_stack + 81984, d_peephole1_mul_t6_3, d_peephole1_mul_concat_stack + 82048);
   float *d_peephole1_matmul_weight_hh_t6 = (float *)(A + 3060608); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 81920, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t6);
+  float *peephole1_sigmoid_t5_3 = (float *)(A + 2962304); /* [64, 64] */
+  float *peephole1_tanh_t5_2 = (float *)(A + 2978688); /* [64, 64] */
+  float *peephole1_tanh_t5 = (float *)(A + 2831232); /* [64, 64] */
+  float *peephole1_sigmoid_t5_2 = (float *)(A + 2814848); /* [64, 64] */
+  float *peephole1_sigmoid_t5 = (float *)(A + 2798464); /* [64, 64] */
+  float *peephole1_add_t4_2 = (float *)(A + 2749312); /* [64, 64] */
   float *d_peephole1_mul_t5 = (float *)(A + 3158912); /* [64, 64] */
   float *d_peephole1_mul_t5_2 = (float *)(A + 3355520); /* [64, 64] */
   float *d_peephole1_mul_t5_3 = (float *)(A + 3552128); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t6, peephole1_sigmoid_t5_3, peephole1_tanh_t5_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_t6_3, peephole1_tanh_t5, peephole1_sigmoid_t5_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t5, peephole1_add_t4_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 65728, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_concat_stack + 65600, d_peephole1_mul_t5_3, d_peephole1_mul_concat_stack + 65664);
   float *d_peephole1_matmul_weight_hh_t5 = (float *)(A + 2962304); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 65536, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t5);
+  float *peephole1_sigmoid_t4_3 = (float *)(A + 2864000); /* [64, 64] */
+  float *peephole1_tanh_t4_2 = (float *)(A + 2880384); /* [64, 64] */
+  float *peephole1_tanh_t4 = (float *)(A + 2732928); /* [64, 64] */
+  float *peephole1_sigmoid_t4_2 = (float *)(A + 2716544); /* [64, 64] */
+  float *peephole1_sigmoid_t4 = (float *)(A + 2700160); /* [64, 64] */
+  float *peephole1_add_t3_2 = (float *)(A + 2651008); /* [64, 64] */
   float *d_peephole1_mul_t4 = (float *)(A + 3060608); /* [64, 64] */
   float *d_peephole1_mul_t4_2 = (float *)(A + 3257216); /* [64, 64] */
   float *d_peephole1_mul_t4_3 = (float *)(A + 3453824); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t5, peephole1_sigmoid_t4_3, peephole1_tanh_t4_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_t5_3, peephole1_tanh_t4, peephole1_sigmoid_t4_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t4, peephole1_add_t3_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 49344, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_concat_stack + 49216, d_peephole1_mul_t4_3, d_peephole1_mul_concat_stack + 49280);
+}
+
+static void peephole_lstm_grad_5(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
   float *d_peephole1_matmul_weight_hh_t4 = (float *)(A + 2864000); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 49152, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t4);
+  float *peephole1_sigmoid_t3_3 = (float *)(A + 2765696); /* [64, 64] */
+  float *peephole1_tanh_t3_2 = (float *)(A + 2782080); /* [64, 64] */
+  float *d_peephole1_mul_t4 = (float *)(A + 3060608); /* [64, 64] */
+  float *d_peephole1_mul_t4_2 = (float *)(A + 3257216); /* [64, 64] */
+  float *d_peephole1_mul_t4_3 = (float *)(A + 3453824); /* [64, 64] */
+  float *peephole1_tanh_t3 = (float *)(A + 2634624); /* [64, 64] */
+  float *peephole1_sigmoid_t3_2 = (float *)(A + 2618240); /* [64, 64] */
+  float *peephole1_sigmoid_t3 = (float *)(A + 2601856); /* [64, 64] */
+  float *peephole1_add_t2_2 = (float *)(A + 2552704); /* [64, 64] */
   float *d_peephole1_mul_t3 = (float *)(A + 2962304); /* [64, 64] */
   float *d_peephole1_mul_t3_2 = (float *)(A + 3158912); /* [64, 64] */
   float *d_peephole1_mul_t3_3 = (float *)(A + 3355520); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t4, peephole1_sigmoid_t3_3, peephole1_tanh_t3_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_t4_3, peephole1_tanh_t3, peephole1_sigmoid_t3_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t3, peephole1_add_t2_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 32960, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_concat_stack + 32832, d_peephole1_mul_t3_3, d_peephole1_mul_concat_stack + 32896);
   float *d_peephole1_matmul_weight_hh_t3 = (float *)(A + 2765696); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 32768, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t3);
+  float *peephole1_sigmoid_t2_3 = (float *)(A + 2667392); /* [64, 64] */
+  float *peephole1_tanh_t2_2 = (float *)(A + 2683776); /* [64, 64] */
+  float *peephole1_tanh_t2 = (float *)(A + 2536320); /* [64, 64] */
+  float *peephole1_sigmoid_t2_2 = (float *)(A + 2519936); /* [64, 64] */
+  float *peephole1_sigmoid_t2 = (float *)(A + 2503552); /* [64, 64] */
+  float *peephole1_add_t1_2 = (float *)(A + 1912832); /* [64, 64] */
   float *d_peephole1_mul_t2 = (float *)(A + 2864000); /* [64, 64] */
   float *d_peephole1_mul_t2_2 = (float *)(A + 3060608); /* [64, 64] */
   float *d_peephole1_mul_t2_3 = (float *)(A + 3257216); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t3, peephole1_sigmoid_t2_3, peephole1_tanh_t2_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_t3_3, peephole1_tanh_t2, peephole1_sigmoid_t2_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t2, peephole1_add_t1_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 16576, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_concat_stack + 16448, d_peephole1_mul_t2_3, d_peephole1_mul_concat_stack + 16512);
   float *d_peephole1_matmul_weight_hh_t2 = (float *)(A + 2667392); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 16384, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t2);
+  float *peephole1_sigmoid_t1_3 = (float *)(A + 2569088); /* [64, 64] */
+  float *peephole1_tanh_t1_2 = (float *)(A + 2585472); /* [64, 64] */
+  float *peephole1_tanh_t1 = (float *)(A + 1896448); /* [64, 64] */
+  float *peephole1_sigmoid_t1_2 = (float *)(A + 1880064); /* [64, 64] */
+  float *peephole1_sigmoid_t1 = (float *)(A + 1863680); /* [64, 64] */
+  float *peephole1_mul_t0 = (float *)(A + 2012032); /* [64, 64] */
   float *d_peephole1_mul_t1 = (float *)(A + 2765696); /* [64, 64] */
   float *d_peephole1_mul_t1_2 = (float *)(A + 2962304); /* [64, 64] */
   float *d_peephole1_mul_t1_3 = (float *)(A + 3158912); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t2, peephole1_sigmoid_t1_3, peephole1_tanh_t1_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_t2_3, peephole1_tanh_t1, peephole1_sigmoid_t1_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t1, peephole1_mul_t0, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 192, d_peephole1_mul_concat_stack, d_peephole1_mul_t1, d_peephole1_mul_t1_2, d_peephole1_mul_concat_stack + 64, d_peephole1_mul_t1_3, d_peephole1_mul_concat_stack + 128);
   float *d_peephole1_matmul_weight_hh_t1 = (float *)(A + 2569088); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t1);
+  float *peephole1_sigmoid_t0_2 = (float *)(A + 2028416); /* [64, 64] */
+  float *peephole1_tanh_t0_2 = (float *)(A + 2044800); /* [64, 64] */
+  float *peephole1_tanh_t0 = (float *)(A + 1995648); /* [64, 64] */
+  float *peephole1_sigmoid_t0 = (float *)A; /* [64, 64] */
   float *d_peephole1_mul_t0 = (float *)(A + 2667392); /* [64, 64] */
   float *d_peephole1_mul_t0_2 = (float *)(A + 2864000); /* [64, 64] */
   float *d_peephole1_mul_t0_3 = (float *)(A + 3060608); /* [64, 64] */
@@ -2820,92 +3025,107 @@ static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_ba
   float *grad_peephole1_weight_ih = (float *)(A + 32768); /* [256, 28] */
   char *grad_peephole1_weight_ih_scratch = A + 2028416; /* 32768 bytes */
   k32_matmul(d_peephole1_mul_concat_stack_2, in->x, grad_peephole1_weight_ih, grad_peephole1_weight_ih_scratch);
+  float *peephole1_mul_stack = (float *)(A + 2061184); /* [27, 64, 64] */
   float *grad_peephole1_weight_hh = (float *)(A + 2585472); /* [256, 64] */
   char *grad_peephole1_weight_hh_scratch = A + 2028416; /* 32768 bytes */
   k33_matmul(d_peephole1_mul_concat_stack, peephole1_mul_stack, grad_peephole1_weight_hh, grad_peephole1_weight_hh_scratch);
   float *grad_peephole1_bias = (float *)(A + 5018112); /* [256] */
   k34_sum_to(d_peephole1_mul_concat_stack_2, grad_peephole1_bias);
+  float *peephole1_add_t26_2 = (float *)(A + 4912000); /* [64, 64] */
   float *d_peephole1_mul_t27_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 425984, peephole1_add_t26_2, d_peephole1_mul_t27_4);
   float *d_peephole1_sum_to_t27 = (float *)(A + 5019136); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t27_4, d_peephole1_sum_to_t27);
+  float *peephole1_add_t25_2 = (float *)(A + 4813696); /* [64, 64] */
   float *d_peephole1_mul_t26_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 409600, peephole1_add_t25_2, d_peephole1_mul_t26_4);
   float *d_peephole1_sum_to_t26 = (float *)(A + 5019392); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t26_4, d_peephole1_sum_to_t26);
+  float *peephole1_add_t24_2 = (float *)(A + 4715392); /* [64, 64] */
   float *d_peephole1_mul_t25_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 393216, peephole1_add_t24_2, d_peephole1_mul_t25_4);
   float *d_peephole1_sum_to_t25 = (float *)(A + 5019648); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t25_4, d_peephole1_sum_to_t25);
+  float *peephole1_add_t23_2 = (float *)(A + 4617088); /* [64, 64] */
   float *d_peephole1_mul_t24_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 376832, peephole1_add_t23_2, d_peephole1_mul_t24_4);
   float *d_peephole1_sum_to_t24 = (float *)(A + 5019904); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t24_4, d_peephole1_sum_to_t24);
+  float *peephole1_add_t22_2 = (float *)(A + 4518784); /* [64, 64] */
   float *d_peephole1_mul_t23_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 360448, peephole1_add_t22_2, d_peephole1_mul_t23_4);
   float *d_peephole1_sum_to_t23 = (float *)(A + 5020160); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t23_4, d_peephole1_sum_to_t23);
+  float *peephole1_add_t21_2 = (float *)(A + 4420480); /* [64, 64] */
   float *d_peephole1_mul_t22_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 344064, peephole1_add_t21_2, d_peephole1_mul_t22_4);
   float *d_peephole1_sum_to_t22 = (float *)(A + 5020416); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t22_4, d_peephole1_sum_to_t22);
+  float *peephole1_add_t20_2 = (float *)(A + 4322176); /* [64, 64] */
   float *d_peephole1_mul_t21_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 327680, peephole1_add_t20_2, d_peephole1_mul_t21_4);
   float *d_peephole1_sum_to_t21 = (float *)(A + 61440); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t21_4, d_peephole1_sum_to_t21);
+  float *peephole1_add_t19_2 = (float *)(A + 4223872); /* [64, 64] */
   float *d_peephole1_mul_t20_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 311296, peephole1_add_t19_2, d_peephole1_mul_t20_4);
   float *d_peephole1_sum_to_t20 = (float *)(A + 61696); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t20_4, d_peephole1_sum_to_t20);
+  float *peephole1_add_t18_2 = (float *)(A + 4125568); /* [64, 64] */
   float *d_peephole1_mul_t19_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 294912, peephole1_add_t18_2, d_peephole1_mul_t19_4);
   float *d_peephole1_sum_to_t19 = (float *)(A + 61952); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t19_4, d_peephole1_sum_to_t19);
+  float *peephole1_add_t17_2 = (float *)(A + 4027264); /* [64, 64] */
   float *d_peephole1_mul_t18_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 278528, peephole1_add_t17_2, d_peephole1_mul_t18_4);
   float *d_peephole1_sum_to_t18 = (float *)(A + 62208); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t18_4, d_peephole1_sum_to_t18);
+  float *peephole1_add_t16_2 = (float *)(A + 3928960); /* [64, 64] */
   float *d_peephole1_mul_t17_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 262144, peephole1_add_t16_2, d_peephole1_mul_t17_4);
   float *d_peephole1_sum_to_t17 = (float *)(A + 62464); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t17_4, d_peephole1_sum_to_t17);
+  float *peephole1_add_t15_2 = (float *)(A + 3830656); /* [64, 64] */
   float *d_peephole1_mul_t16_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 245760, peephole1_add_t15_2, d_peephole1_mul_t16_4);
   float *d_peephole1_sum_to_t16 = (float *)(A + 62720); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t16_4, d_peephole1_sum_to_t16);
+  float *peephole1_add_t14_2 = (float *)(A + 3732352); /* [64, 64] */
   float *d_peephole1_mul_t15_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 229376, peephole1_add_t14_2, d_peephole1_mul_t15_4);
   float *d_peephole1_sum_to_t15 = (float *)(A + 62976); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t15_4, d_peephole1_sum_to_t15);
+  float *peephole1_add_t13_2 = (float *)(A + 3634048); /* [64, 64] */
   float *d_peephole1_mul_t14_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 212992, peephole1_add_t13_2, d_peephole1_mul_t14_4);
   float *d_peephole1_sum_to_t14 = (float *)(A + 63232); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t14_4, d_peephole1_sum_to_t14);
+  float *peephole1_add_t12_2 = (float *)(A + 3535744); /* [64, 64] */
   float *d_peephole1_mul_t13_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 196608, peephole1_add_t12_2, d_peephole1_mul_t13_4);
   float *d_peephole1_sum_to_t13 = (float *)(A + 63488); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t13_4, d_peephole1_sum_to_t13);
+  float *peephole1_add_t11_2 = (float *)(A + 3437440); /* [64, 64] */
   float *d_peephole1_mul_t12_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 180224, peephole1_add_t11_2, d_peephole1_mul_t12_4);
   float *d_peephole1_sum_to_t12 = (float *)(A + 63744); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t12_4, d_peephole1_sum_to_t12);
+  float *peephole1_add_t10_2 = (float *)(A + 3339136); /* [64, 64] */
   float *d_peephole1_mul_t11_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 163840, peephole1_add_t10_2, d_peephole1_mul_t11_4);
   float *d_peephole1_sum_to_t11 = (float *)(A + 64000); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t11_4, d_peephole1_sum_to_t11);
+  float *peephole1_add_t9_2 = (float *)(A + 3240832); /* [64, 64] */
   float *d_peephole1_mul_t10_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 147456, peephole1_add_t9_2, d_peephole1_mul_t10_4);
   float *d_peephole1_sum_to_t10 = (float *)(A + 64256); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t10_4, d_peephole1_sum_to_t10);
+  float *peephole1_add_t8_2 = (float *)(A + 3142528); /* [64, 64] */
   float *d_peephole1_mul_t9_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 131072, peephole1_add_t8_2, d_peephole1_mul_t9_4);
   float *d_peephole1_sum_to_t9 = (float *)(A + 64512); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t9_4, d_peephole1_sum_to_t9);
-}
-
-static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
   float *peephole1_add_t7_2 = (float *)(A + 3044224); /* [64, 64] */
   float *d_peephole1_mul_t8_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 114688, peephole1_add_t7_2, d_peephole1_mul_t8_4);
@@ -2931,21 +3151,24 @@ static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_ba
   k35_mul(d_peephole1_mul_concat_stack + 49152, peephole1_add_t3_2, d_peephole1_mul_t4_4);
   float *d_peephole1_sum_to_t4 = (float *)(A + 2569344); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t4_4, d_peephole1_sum_to_t4);
-  float *peephole1_add_t2_2 = (float *)(A + 2552704); /* [64, 64] */
   float *d_peephole1_mul_t3_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 32768, peephole1_add_t2_2, d_peephole1_mul_t3_4);
   float *d_peephole1_sum_to_t3 = (float *)(A + 2569600); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t3_4, d_peephole1_sum_to_t3);
-  float *peephole1_add_t1_2 = (float *)(A + 1912832); /* [64, 64] */
   float *d_peephole1_mul_t2_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 16384, peephole1_add_t1_2, d_peephole1_mul_t2_4);
   float *d_peephole1_sum_to_t2 = (float *)(A + 2569856); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t2_4, d_peephole1_sum_to_t2);
-  float *peephole1_mul_t0 = (float *)(A + 2012032); /* [64, 64] */
   float *d_peephole1_mul_t1_4 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack, peephole1_mul_t0, d_peephole1_mul_t1_4);
+}
+
+static void peephole_lstm_grad_6(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_t1_4 = (float *)A; /* [64, 64] */
   float *d_peephole1_sum_to_t1 = (float *)(A + 2570112); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t1_4, d_peephole1_sum_to_t1);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
   float *peephole1_add_t26_2 = (float *)(A + 4912000); /* [64, 64] */
   float *d_peephole1_mul_t27_5 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 426048, peephole1_add_t26_2, d_peephole1_mul_t27_5);
@@ -3041,34 +3264,42 @@ static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_ba
   k35_mul(d_peephole1_mul_concat_stack + 131136, peephole1_add_t8_2, d_peephole1_mul_t9_5);
   float *d_peephole1_sum_to_t9_2 = (float *)(A + 2574976); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t9_5, d_peephole1_sum_to_t9_2);
+  float *peephole1_add_t7_2 = (float *)(A + 3044224); /* [64, 64] */
   float *d_peephole1_mul_t8_5 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 114752, peephole1_add_t7_2, d_peephole1_mul_t8_5);
   float *d_peephole1_sum_to_t8_2 = (float *)(A + 2575232); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t8_5, d_peephole1_sum_to_t8_2);
+  float *peephole1_add_t6_2 = (float *)(A + 2945920); /* [64, 64] */
   float *d_peephole1_mul_t7_5 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 98368, peephole1_add_t6_2, d_peephole1_mul_t7_5);
   float *d_peephole1_sum_to_t7_2 = (float *)(A + 2575488); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t7_5, d_peephole1_sum_to_t7_2);
+  float *peephole1_add_t5_2 = (float *)(A + 2847616); /* [64, 64] */
   float *d_peephole1_mul_t6_5 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 81984, peephole1_add_t5_2, d_peephole1_mul_t6_5);
   float *d_peephole1_sum_to_t6_2 = (float *)(A + 2575744); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t6_5, d_peephole1_sum_to_t6_2);
+  float *peephole1_add_t4_2 = (float *)(A + 2749312); /* [64, 64] */
   float *d_peephole1_mul_t5_5 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 65600, peephole1_add_t4_2, d_peephole1_mul_t5_5);
   float *d_peephole1_sum_to_t5_2 = (float *)(A + 2576000); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t5_5, d_peephole1_sum_to_t5_2);
+  float *peephole1_add_t3_2 = (float *)(A + 2651008); /* [64, 64] */
   float *d_peephole1_mul_t4_5 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 49216, peephole1_add_t3_2, d_peephole1_mul_t4_5);
   float *d_peephole1_sum_to_t4_2 = (float *)(A + 2576256); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t4_5, d_peephole1_sum_to_t4_2);
+  float *peephole1_add_t2_2 = (float *)(A + 2552704); /* [64, 64] */
   float *d_peephole1_mul_t3_5 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 32832, peephole1_add_t2_2, d_peephole1_mul_t3_5);
   float *d_peephole1_sum_to_t3_2 = (float *)(A + 2576512); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t3_5, d_peephole1_sum_to_t3_2);
+  float *peephole1_add_t1_2 = (float *)(A + 1912832); /* [64, 64] */
   float *d_peephole1_mul_t2_5 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 16448, peephole1_add_t1_2, d_peephole1_mul_t2_5);
   float *d_peephole1_sum_to_t2_2 = (float *)(A + 2576768); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t2_5, d_peephole1_sum_to_t2_2);
+  float *peephole1_mul_t0 = (float *)(A + 2012032); /* [64, 64] */
   float *d_peephole1_mul_t1_5 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 64, peephole1_mul_t0, d_peephole1_mul_t1_5);
   float *d_peephole1_sum_to_t1_2 = (float *)(A + 2577024); /* [1, 64] */
@@ -3160,29 +3391,41 @@ static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_ba
   k36_sum_to(d_peephole1_mul_t7_6, d_peephole1_sum_to_t7_3);
   float *d_peephole1_mul_t6_6 = (float *)(A + 2765696); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 82112, peephole1_add_t6_2, d_peephole1_mul_t6_6);
+}
+
+static void peephole_lstm_grad_7(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_t6_6 = (float *)(A + 2765696); /* [64, 64] */
   float *d_peephole1_sum_to_t6_3 = (float *)(A + 2582656); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t6_6, d_peephole1_sum_to_t6_3);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 81920); /* [27, 64, 256] */
+  float *peephole1_add_t5_2 = (float *)(A + 2847616); /* [64, 64] */
   float *d_peephole1_mul_t5_6 = (float *)(A + 2765696); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 65728, peephole1_add_t5_2, d_peephole1_mul_t5_6);
   float *d_peephole1_sum_to_t5_3 = (float *)(A + 2582912); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t5_6, d_peephole1_sum_to_t5_3);
+  float *peephole1_add_t4_2 = (float *)(A + 2749312); /* [64, 64] */
   float *d_peephole1_mul_t4_6 = (float *)(A + 2765696); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 49344, peephole1_add_t4_2, d_peephole1_mul_t4_6);
   float *d_peephole1_sum_to_t4_3 = (float *)(A + 2583168); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t4_6, d_peephole1_sum_to_t4_3);
+  float *peephole1_add_t3_2 = (float *)(A + 2651008); /* [64, 64] */
   float *d_peephole1_mul_t3_6 = (float *)A; /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 32960, peephole1_add_t3_2, d_peephole1_mul_t3_6);
   float *d_peephole1_sum_to_t3_3 = (float *)(A + 2583424); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t3_6, d_peephole1_sum_to_t3_3);
+  float *peephole1_add_t2_2 = (float *)(A + 2552704); /* [64, 64] */
   float *d_peephole1_mul_t2_6 = (float *)(A + 2651008); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 16576, peephole1_add_t2_2, d_peephole1_mul_t2_6);
   float *d_peephole1_sum_to_t2_3 = (float *)(A + 2583680); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t2_6, d_peephole1_sum_to_t2_3);
+  float *peephole1_add_t1_2 = (float *)(A + 1912832); /* [64, 64] */
   float *d_peephole1_mul_t1_6 = (float *)(A + 2651008); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 192, peephole1_add_t1_2, d_peephole1_mul_t1_6);
   float *d_peephole1_sum_to_t1_3 = (float *)(A + 2583936); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t1_6, d_peephole1_sum_to_t1_3);
   float *d_peephole1_mul_t0 = (float *)(A + 2667392); /* [64, 64] */
+  float *peephole1_mul_t0 = (float *)(A + 2012032); /* [64, 64] */
   float *d_peephole1_mul_t0_4 = (float *)(A + 2651008); /* [64, 64] */
   k37_mul(d_peephole1_mul_t0, peephole1_mul_t0, d_peephole1_mul_t0_4);
   float *d_peephole1_sum_to_t0 = (float *)(A + 2584192); /* [1, 64] */
@@ -3206,9 +3449,65 @@ static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_ba
   float *d_peephole1_sum_to_t11 = (float *)(A + 64000); /* [1, 64] */
   float *d_peephole1_sum_to_t10 = (float *)(A + 64256); /* [1, 64] */
   float *d_peephole1_sum_to_t9 = (float *)(A + 64512); /* [1, 64] */
+  float *d_peephole1_sum_to_t8 = (float *)(A + 64768); /* [1, 64] */
+  float *d_peephole1_sum_to_t7 = (float *)(A + 65024); /* [1, 64] */
+  float *d_peephole1_sum_to_t6 = (float *)(A + 65280); /* [1, 64] */
+  float *d_peephole1_sum_to_t5 = (float *)(A + 2569088); /* [1, 64] */
+  float *d_peephole1_sum_to_t4 = (float *)(A + 2569344); /* [1, 64] */
+  float *d_peephole1_sum_to_t3 = (float *)(A + 2569600); /* [1, 64] */
+  float *d_peephole1_sum_to_t2 = (float *)(A + 2569856); /* [1, 64] */
+  float *d_peephole1_sum_to_t1 = (float *)(A + 2570112); /* [1, 64] */
   float *grad_peephole1_peephole = (float *)(A + 2584448); /* [3, 64] */
   k38_addn(d_peephole1_sum_to_t27, d_peephole1_sum_to_t26, d_peephole1_sum_to_t25, d_peephole1_sum_to_t24, d_peephole1_sum_to_t23, d_peephole1_sum_to_t22, d_peephole1_sum_to_t21, d_peephole1_sum_to_t20, d_peephole1_sum_to_t19, d_peephole1_sum_to_t18, d_peephole1_sum_to_t17, d_peephole1_sum_to_t16, d_peephole1_sum_to_t15, d_peephole1_sum_to_t14, d_peephole1_sum_to_t13, d_peephole1_sum_to_t12, d_peephole1_sum_to_t11, d_peephole1_sum_to_t10, d_peephole1_sum_to_t9, d_peephole1_sum_to_t8, d_peephole1_sum_to_t7, d_peephole1_sum_to_t6, d_peephole1_sum_to_t5, d_peephole1_sum_to_t4, d_peephole1_sum_to_t3, d_peephole1_sum_to_t2, d_peephole1_sum_to_t1, grad_peephole1_peephole);
+  float *d_peephole1_sum_to_t27_2 = (float *)(A + 2570368); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_2 = (float *)(A + 2570624); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_2 = (float *)(A + 2570880); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_2 = (float *)(A + 2571136); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_2 = (float *)(A + 2571392); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_2 = (float *)(A + 2571648); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_2 = (float *)(A + 2571904); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_2 = (float *)(A + 2572160); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_2 = (float *)(A + 2572416); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_2 = (float *)(A + 2572672); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_2 = (float *)(A + 2572928); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_2 = (float *)(A + 2573184); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_2 = (float *)(A + 2573440); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_2 = (float *)(A + 2573696); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_2 = (float *)(A + 2573952); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_2 = (float *)(A + 2574208); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_2 = (float *)(A + 2574464); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_2 = (float *)(A + 2574720); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_2 = (float *)(A + 2574976); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_2 = (float *)(A + 2575232); /* [1, 64] */
+  float *d_peephole1_sum_to_t7_2 = (float *)(A + 2575488); /* [1, 64] */
+  float *d_peephole1_sum_to_t6_2 = (float *)(A + 2575744); /* [1, 64] */
+  float *d_peephole1_sum_to_t5_2 = (float *)(A + 2576000); /* [1, 64] */
+  float *d_peephole1_sum_to_t4_2 = (float *)(A + 2576256); /* [1, 64] */
+  float *d_peephole1_sum_to_t3_2 = (float *)(A + 2576512); /* [1, 64] */
+  float *d_peephole1_sum_to_t2_2 = (float *)(A + 2576768); /* [1, 64] */
+  float *d_peephole1_sum_to_t1_2 = (float *)(A + 2577024); /* [1, 64] */
   k38_addn(d_peephole1_sum_to_t27_2, d_peephole1_sum_to_t26_2, d_peephole1_sum_to_t25_2, d_peephole1_sum_to_t24_2, d_peephole1_sum_to_t23_2, d_peephole1_sum_to_t22_2, d_peephole1_sum_to_t21_2, d_peephole1_sum_to_t20_2, d_peephole1_sum_to_t19_2, d_peephole1_sum_to_t18_2, d_peephole1_sum_to_t17_2, d_peephole1_sum_to_t16_2, d_peephole1_sum_to_t15_2, d_peephole1_sum_to_t14_2, d_peephole1_sum_to_t13_2, d_peephole1_sum_to_t12_2, d_peephole1_sum_to_t11_2, d_peephole1_sum_to_t10_2, d_peephole1_sum_to_t9_2, d_peephole1_sum_to_t8_2, d_peephole1_sum_to_t7_2, d_peephole1_sum_to_t6_2, d_peephole1_sum_to_t5_2, d_peephole1_sum_to_t4_2, d_peephole1_sum_to_t3_2, d_peephole1_sum_to_t2_2, d_peephole1_sum_to_t1_2, grad_peephole1_peephole + 64);
+  float *d_peephole1_sum_to_t27_3 = (float *)(A + 2577280); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_3 = (float *)(A + 2577536); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_3 = (float *)(A + 2577792); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_3 = (float *)(A + 2578048); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_3 = (float *)(A + 2578304); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_3 = (float *)(A + 2578560); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_3 = (float *)(A + 2578816); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_3 = (float *)(A + 2579072); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_3 = (float *)(A + 2579328); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_3 = (float *)(A + 2579584); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_3 = (float *)(A + 2579840); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_3 = (float *)(A + 2580096); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_3 = (float *)(A + 2580352); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_3 = (float *)(A + 2580608); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_3 = (float *)(A + 2580864); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_3 = (float *)(A + 2581120); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_3 = (float *)(A + 2581376); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_3 = (float *)(A + 2581632); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_3 = (float *)(A + 2581888); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_3 = (float *)(A + 2582144); /* [1, 64] */
+  float *d_peephole1_sum_to_t7_3 = (float *)(A + 2582400); /* [1, 64] */
   k39_addn(d_peephole1_sum_to_t27_3, d_peephole1_sum_to_t26_3, d_peephole1_sum_to_t25_3, d_peephole1_sum_to_t24_3, d_peephole1_sum_to_t23_3, d_peephole1_sum_to_t22_3, d_peephole1_sum_to_t21_3, d_peephole1_sum_to_t20_3, d_peephole1_sum_to_t19_3, d_peephole1_sum_to_t18_3, d_peephole1_sum_to_t17_3, d_peephole1_sum_to_t16_3, d_peephole1_sum_to_t15_3, d_peephole1_sum_to_t14_3, d_peephole1_sum_to_t13_3, d_peephole1_sum_to_t12_3, d_peephole1_sum_to_t11_3, d_peephole1_sum_to_t10_3, d_peephole1_sum_to_t9_3, d_peephole1_sum_to_t8_3, d_peephole1_sum_to_t7_3, d_peephole1_sum_to_t6_3, d_peephole1_sum_to_t5_3, d_peephole1_sum_to_t4_3, d_peephole1_sum_to_t3_3, d_peephole1_sum_to_t2_3, d_peephole1_sum_to_t1_3, d_peephole1_sum_to_t0, grad_peephole1_peephole + 128);
   float *d_line13_sub = (float *)(A + 5020672); /* [64, 10] */
   float *peephole1_mul_t27 = (float *)(A + 65536); /* [64, 64] */
@@ -3233,6 +3532,11 @@ float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, flo
   (void)P, (void)A;
   peephole_lstm_grad_1(P, in, A, seed);
   peephole_lstm_grad_2(P, in, A, seed);
+  peephole_lstm_grad_3(P, in, A, seed);
+  peephole_lstm_grad_4(P, in, A, seed);
+  peephole_lstm_grad_5(P, in, A, seed);
+  peephole_lstm_grad_6(P, in, A, seed);
+  peephole_lstm_grad_7(P, in, A, seed);
   float *out_logits = (float *)(A + 5015424); /* [64, 10] */
   float *loss_value = (float *)(A + 2585280); /* [] */
   float *metric_accuracy = (float *)(A + 5017984); /* [] */
@@ -3430,11 +3734,19 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   float *peephole1_sigmoid_t13_3 = (float *)(A + 3751296); /* [64, 64] */
   float *peephole1_tanh_t13_2 = (float *)(A + 3767680); /* [64, 64] */
   k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t12_2, peephole1_add_t13 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t13, peephole1_add_t13 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t13 + 192, peephole1_sigmoid_t13, peephole1_sigmoid_t13_2, peephole1_tanh_t13, peephole1_add_t13_2, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, peephole1_mul_stack + 53248);
+}
+
+static void peephole_lstm_train_step_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *peephole1_mul_stack = (float *)(A + 2063744); /* [27, 64, 64] */
+  float *peephole1_transpose_weight_hh = (float *)(A + 1932672); /* [64, 256] */
   float *peephole1_matmul_weight_hh_t14 = (float *)(A + 3685760); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t14_scratch = A + 18944; /* 2048 bytes */
   k5_matmul(peephole1_mul_stack + 53248, peephole1_transpose_weight_hh, peephole1_matmul_weight_hh_t14, peephole1_matmul_weight_hh_t14_scratch);
+  float *peephole1_matmul_weight_ih = (float *)(A + 31232); /* [1792, 256] */
   float *peephole1_add_t14 = (float *)(A + 3784064); /* [64, 256] */
   k6_add_add(peephole1_matmul_weight_ih + 3584, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh_t14, peephole1_add_t14);
+  float *peephole1_add_t13_2 = (float *)(A + 3636608); /* [64, 64] */
   float *peephole1_sigmoid_t14 = (float *)(A + 3685760); /* [64, 64] */
   float *peephole1_sigmoid_t14_2 = (float *)(A + 3702144); /* [64, 64] */
   float *peephole1_tanh_t14 = (float *)(A + 3718528); /* [64, 64] */
@@ -3601,6 +3913,12 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   float *peephole1_tanh_t27_2 = (float *)(A + 51712); /* [64, 64] */
   float *peephole1_mul_t27 = (float *)(A + 68096); /* [64, 64] */
   k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t26_2, peephole1_add_t27 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t27, peephole1_add_t27 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t27 + 192, peephole1_sigmoid_t27, peephole1_sigmoid_t27_2, peephole1_tanh_t27, peephole1_add_t27_2, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, peephole1_mul_t27);
+}
+
+static void peephole_lstm_train_step_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *peephole1_mul_t27 = (float *)(A + 68096); /* [64, 64] */
+  float *dense1_transpose_weight = (float *)(A + 4963712); /* [64, 10] */
   float *dense1_matmul_weight = (float *)(A + 5015424); /* [64, 10] */
   char *dense1_matmul_weight_scratch = A + 5017984; /* 2048 bytes */
   k10_matmul(peephole1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
@@ -3608,6 +3926,7 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   k11_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, dense1_add);
   float *line13_log_softmax = (float *)(A + 5015424); /* [64, 10] */
   k16_log_softmax(dense1_add, line13_log_softmax);
+  float *line13_one_hot = (float *)A; /* [64, 10] */
   float *line13_mul = (float *)(A + 5017984); /* [64, 10] */
   k17_mul(line13_one_hot, line13_log_softmax, line13_mul);
   float *line13_sum_to = (float *)(A + 5020544); /* [64, 1] */
@@ -3629,6 +3948,12 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   float *d_dense1_matmul_weight = (float *)(A + 1931776); /* [64, 64] */
   char *d_dense1_matmul_weight_scratch = A + 4964032; /* 320 bytes */
   k24_matmul(d_line13_sub, P + 24000 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *peephole1_sigmoid_t27_3 = (float *)(A + 35328); /* [64, 64] */
+  float *peephole1_tanh_t27_2 = (float *)(A + 51712); /* [64, 64] */
+  float *peephole1_tanh_t27 = (float *)(A + 4999040); /* [64, 64] */
+  float *peephole1_sigmoid_t27_2 = (float *)(A + 4982656); /* [64, 64] */
+  float *peephole1_sigmoid_t27 = (float *)(A + 4966272); /* [64, 64] */
+  float *peephole1_add_t26_2 = (float *)(A + 4914560); /* [64, 64] */
   float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *d_peephole1_mul_t27 = (float *)(A + 1948160); /* [64, 64] */
   float *d_peephole1_mul_t27_2 = (float *)(A + 1964544); /* [64, 64] */
@@ -3636,162 +3961,338 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   k25_mul_mul_sub(d_dense1_matmul_weight, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, P + 23936 /* peephole1.peephole */, peephole1_tanh_t27, peephole1_sigmoid_t27_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t27, peephole1_add_t26_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 426176, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_concat_stack + 426048, d_peephole1_mul_t27_3, d_peephole1_mul_concat_stack + 426112);
   float *d_peephole1_matmul_weight_hh_t27 = (float *)(A + 1931776); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 425984, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t27);
+  float *peephole1_sigmoid_t26_3 = (float *)(A + 5029248); /* [64, 64] */
+  float *peephole1_tanh_t26_2 = (float *)(A + 5045632); /* [64, 64] */
+  float *peephole1_tanh_t26 = (float *)(A + 4898176); /* [64, 64] */
+  float *peephole1_sigmoid_t26_2 = (float *)(A + 4881792); /* [64, 64] */
+  float *peephole1_sigmoid_t26 = (float *)(A + 4865408); /* [64, 64] */
+  float *peephole1_add_t25_2 = (float *)(A + 4816256); /* [64, 64] */
   float *d_peephole1_mul_t26 = (float *)(A + 35328); /* [64, 64] */
   float *d_peephole1_mul_t26_2 = (float *)(A + 51712); /* [64, 64] */
   float *d_peephole1_mul_t26_3 = (float *)(A + 4964032); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t27, peephole1_sigmoid_t26_3, peephole1_tanh_t26_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_t27_3, peephole1_tanh_t26, peephole1_sigmoid_t26_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t26, peephole1_add_t25_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 409792, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_concat_stack + 409664, d_peephole1_mul_t26_3, d_peephole1_mul_concat_stack + 409728);
   float *d_peephole1_matmul_weight_hh_t26 = (float *)(A + 4980416); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 409600, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t26);
+  float *peephole1_sigmoid_t25_3 = (float *)(A + 4930944); /* [64, 64] */
+  float *peephole1_tanh_t25_2 = (float *)(A + 4947328); /* [64, 64] */
+  float *peephole1_tanh_t25 = (float *)(A + 4799872); /* [64, 64] */
+  float *peephole1_sigmoid_t25_2 = (float *)(A + 4783488); /* [64, 64] */
+  float *peephole1_sigmoid_t25 = (float *)(A + 4767104); /* [64, 64] */
+  float *peephole1_add_t24_2 = (float *)(A + 4717952); /* [64, 64] */
   float *d_peephole1_mul_t25 = (float *)(A + 4996800); /* [64, 64] */
   float *d_peephole1_mul_t25_2 = (float *)(A + 5018048); /* [64, 64] */
   float *d_peephole1_mul_t25_3 = (float *)(A + 5034432); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t26, peephole1_sigmoid_t25_3, peephole1_tanh_t25_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_t26_3, peephole1_tanh_t25, peephole1_sigmoid_t25_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t25, peephole1_add_t24_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 393408, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_concat_stack + 393280, d_peephole1_mul_t25_3, d_peephole1_mul_concat_stack + 393344);
   float *d_peephole1_matmul_weight_hh_t25 = (float *)(A + 4930944); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 393216, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t25);
+  float *peephole1_sigmoid_t24_3 = (float *)(A + 4832640); /* [64, 64] */
+  float *peephole1_tanh_t24_2 = (float *)(A + 4849024); /* [64, 64] */
+  float *peephole1_tanh_t24 = (float *)(A + 4701568); /* [64, 64] */
+  float *peephole1_sigmoid_t24_2 = (float *)(A + 4685184); /* [64, 64] */
+  float *peephole1_sigmoid_t24 = (float *)(A + 4668800); /* [64, 64] */
+  float *peephole1_add_t23_2 = (float *)(A + 4619648); /* [64, 64] */
   float *d_peephole1_mul_t24 = (float *)(A + 4947328); /* [64, 64] */
   float *d_peephole1_mul_t24_2 = (float *)(A + 35328); /* [64, 64] */
   float *d_peephole1_mul_t24_3 = (float *)(A + 51712); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t25, peephole1_sigmoid_t24_3, peephole1_tanh_t24_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_t25_3, peephole1_tanh_t24, peephole1_sigmoid_t24_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t24, peephole1_add_t23_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 377024, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_concat_stack + 376896, d_peephole1_mul_t24_3, d_peephole1_mul_concat_stack + 376960);
   float *d_peephole1_matmul_weight_hh_t24 = (float *)(A + 4832640); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 376832, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t24);
+  float *peephole1_sigmoid_t23_3 = (float *)(A + 4734336); /* [64, 64] */
+  float *peephole1_tanh_t23_2 = (float *)(A + 4750720); /* [64, 64] */
+  float *peephole1_tanh_t23 = (float *)(A + 4603264); /* [64, 64] */
+  float *peephole1_sigmoid_t23_2 = (float *)(A + 4586880); /* [64, 64] */
+  float *peephole1_sigmoid_t23 = (float *)(A + 4570496); /* [64, 64] */
+  float *peephole1_add_t22_2 = (float *)(A + 4521344); /* [64, 64] */
   float *d_peephole1_mul_t23 = (float *)(A + 4930944); /* [64, 64] */
   float *d_peephole1_mul_t23_2 = (float *)(A + 5018048); /* [64, 64] */
   float *d_peephole1_mul_t23_3 = (float *)(A + 5034432); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t24, peephole1_sigmoid_t23_3, peephole1_tanh_t23_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_t24_3, peephole1_tanh_t23, peephole1_sigmoid_t23_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t23, peephole1_add_t22_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 360640, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_concat_stack + 360512, d_peephole1_mul_t23_3, d_peephole1_mul_concat_stack + 360576);
   float *d_peephole1_matmul_weight_hh_t23 = (float *)(A + 4734336); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 360448, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t23);
+  float *peephole1_sigmoid_t22_3 = (float *)(A + 4636032); /* [64, 64] */
+  float *peephole1_tanh_t22_2 = (float *)(A + 4652416); /* [64, 64] */
+  float *peephole1_tanh_t22 = (float *)(A + 4504960); /* [64, 64] */
+  float *peephole1_sigmoid_t22_2 = (float *)(A + 4488576); /* [64, 64] */
+  float *peephole1_sigmoid_t22 = (float *)(A + 4472192); /* [64, 64] */
+  float *peephole1_add_t21_2 = (float *)(A + 4423040); /* [64, 64] */
   float *d_peephole1_mul_t22 = (float *)(A + 4832640); /* [64, 64] */
   float *d_peephole1_mul_t22_2 = (float *)(A + 4947328); /* [64, 64] */
   float *d_peephole1_mul_t22_3 = (float *)(A + 35328); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t23, peephole1_sigmoid_t22_3, peephole1_tanh_t22_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_t23_3, peephole1_tanh_t22, peephole1_sigmoid_t22_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t22, peephole1_add_t21_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 344256, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_concat_stack + 344128, d_peephole1_mul_t22_3, d_peephole1_mul_concat_stack + 344192);
   float *d_peephole1_matmul_weight_hh_t22 = (float *)(A + 51712); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 344064, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t22);
+  float *peephole1_sigmoid_t21_3 = (float *)(A + 4537728); /* [64, 64] */
+  float *peephole1_tanh_t21_2 = (float *)(A + 4554112); /* [64, 64] */
+  float *peephole1_tanh_t21 = (float *)(A + 4406656); /* [64, 64] */
+  float *peephole1_sigmoid_t21_2 = (float *)(A + 4390272); /* [64, 64] */
+  float *peephole1_sigmoid_t21 = (float *)(A + 4373888); /* [64, 64] */
+  float *peephole1_add_t20_2 = (float *)(A + 4324736); /* [64, 64] */
   float *d_peephole1_mul_t21 = (float *)(A + 4636032); /* [64, 64] */
   float *d_peephole1_mul_t21_2 = (float *)(A + 4734336); /* [64, 64] */
   float *d_peephole1_mul_t21_3 = (float *)(A + 4930944); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t22, peephole1_sigmoid_t21_3, peephole1_tanh_t21_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_t22_3, peephole1_tanh_t21, peephole1_sigmoid_t21_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t21, peephole1_add_t20_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 327872, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_concat_stack + 327744, d_peephole1_mul_t21_3, d_peephole1_mul_concat_stack + 327808);
   float *d_peephole1_matmul_weight_hh_t21 = (float *)(A + 4537728); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 327680, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t21);
+  float *peephole1_sigmoid_t20_3 = (float *)(A + 4439424); /* [64, 64] */
+  float *peephole1_tanh_t20_2 = (float *)(A + 4455808); /* [64, 64] */
+  float *peephole1_tanh_t20 = (float *)(A + 4308352); /* [64, 64] */
+  float *peephole1_sigmoid_t20_2 = (float *)(A + 4291968); /* [64, 64] */
+  float *peephole1_sigmoid_t20 = (float *)(A + 4275584); /* [64, 64] */
+  float *peephole1_add_t19_2 = (float *)(A + 4226432); /* [64, 64] */
   float *d_peephole1_mul_t20 = (float *)(A + 4832640); /* [64, 64] */
   float *d_peephole1_mul_t20_2 = (float *)(A + 4947328); /* [64, 64] */
   float *d_peephole1_mul_t20_3 = (float *)(A + 35328); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t21, peephole1_sigmoid_t20_3, peephole1_tanh_t20_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_t21_3, peephole1_tanh_t20, peephole1_sigmoid_t20_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t20, peephole1_add_t19_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 311488, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_concat_stack + 311360, d_peephole1_mul_t20_3, d_peephole1_mul_concat_stack + 311424);
   float *d_peephole1_matmul_weight_hh_t20 = (float *)(A + 51712); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 311296, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t20);
+  float *peephole1_sigmoid_t19_3 = (float *)(A + 4341120); /* [64, 64] */
+  float *peephole1_tanh_t19_2 = (float *)(A + 4357504); /* [64, 64] */
+  float *peephole1_tanh_t19 = (float *)(A + 4210048); /* [64, 64] */
+  float *peephole1_sigmoid_t19_2 = (float *)(A + 4193664); /* [64, 64] */
+  float *peephole1_sigmoid_t19 = (float *)(A + 4177280); /* [64, 64] */
+  float *peephole1_add_t18_2 = (float *)(A + 4128128); /* [64, 64] */
   float *d_peephole1_mul_t19 = (float *)(A + 4439424); /* [64, 64] */
   float *d_peephole1_mul_t19_2 = (float *)(A + 4537728); /* [64, 64] */
   float *d_peephole1_mul_t19_3 = (float *)(A + 4636032); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t20, peephole1_sigmoid_t19_3, peephole1_tanh_t19_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_t20_3, peephole1_tanh_t19, peephole1_sigmoid_t19_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t19, peephole1_add_t18_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 295104, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_concat_stack + 294976, d_peephole1_mul_t19_3, d_peephole1_mul_concat_stack + 295040);
   float *d_peephole1_matmul_weight_hh_t19 = (float *)(A + 4341120); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 294912, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t19);
+  float *peephole1_sigmoid_t18_3 = (float *)(A + 4242816); /* [64, 64] */
+  float *peephole1_tanh_t18_2 = (float *)(A + 4259200); /* [64, 64] */
+  float *peephole1_tanh_t18 = (float *)(A + 4111744); /* [64, 64] */
+  float *peephole1_sigmoid_t18_2 = (float *)(A + 4095360); /* [64, 64] */
+  float *peephole1_sigmoid_t18 = (float *)(A + 4078976); /* [64, 64] */
+  float *peephole1_add_t17_2 = (float *)(A + 4029824); /* [64, 64] */
   float *d_peephole1_mul_t18 = (float *)(A + 4734336); /* [64, 64] */
   float *d_peephole1_mul_t18_2 = (float *)(A + 4832640); /* [64, 64] */
   float *d_peephole1_mul_t18_3 = (float *)(A + 35328); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t19, peephole1_sigmoid_t18_3, peephole1_tanh_t18_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_t19_3, peephole1_tanh_t18, peephole1_sigmoid_t18_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t18, peephole1_add_t17_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 278720, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_concat_stack + 278592, d_peephole1_mul_t18_3, d_peephole1_mul_concat_stack + 278656);
   float *d_peephole1_matmul_weight_hh_t18 = (float *)(A + 51712); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 278528, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t18);
+  float *peephole1_sigmoid_t17_3 = (float *)(A + 4144512); /* [64, 64] */
+  float *peephole1_tanh_t17_2 = (float *)(A + 4160896); /* [64, 64] */
+  float *peephole1_tanh_t17 = (float *)(A + 4013440); /* [64, 64] */
+  float *peephole1_sigmoid_t17_2 = (float *)(A + 3997056); /* [64, 64] */
+  float *peephole1_sigmoid_t17 = (float *)(A + 3980672); /* [64, 64] */
+  float *peephole1_add_t16_2 = (float *)(A + 3931520); /* [64, 64] */
   float *d_peephole1_mul_t17 = (float *)(A + 4242816); /* [64, 64] */
   float *d_peephole1_mul_t17_2 = (float *)(A + 4341120); /* [64, 64] */
   float *d_peephole1_mul_t17_3 = (float *)(A + 4439424); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t18, peephole1_sigmoid_t17_3, peephole1_tanh_t17_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_t18_3, peephole1_tanh_t17, peephole1_sigmoid_t17_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t17, peephole1_add_t16_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 262336, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_concat_stack + 262208, d_peephole1_mul_t17_3, d_peephole1_mul_concat_stack + 262272);
+}
+
+static void peephole_lstm_train_step_4(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *d_peephole1_matmul_weight_hh_t17 = (float *)(A + 4144512); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 262144, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t17);
+  float *peephole1_sigmoid_t16_3 = (float *)(A + 4046208); /* [64, 64] */
+  float *peephole1_tanh_t16_2 = (float *)(A + 4062592); /* [64, 64] */
+  float *d_peephole1_mul_t17 = (float *)(A + 4242816); /* [64, 64] */
+  float *d_peephole1_mul_t17_2 = (float *)(A + 4341120); /* [64, 64] */
+  float *d_peephole1_mul_t17_3 = (float *)(A + 4439424); /* [64, 64] */
+  float *peephole1_tanh_t16 = (float *)(A + 3915136); /* [64, 64] */
+  float *peephole1_sigmoid_t16_2 = (float *)(A + 3898752); /* [64, 64] */
+  float *peephole1_sigmoid_t16 = (float *)(A + 3882368); /* [64, 64] */
+  float *peephole1_add_t15_2 = (float *)(A + 3833216); /* [64, 64] */
   float *d_peephole1_mul_t16 = (float *)(A + 4537728); /* [64, 64] */
   float *d_peephole1_mul_t16_2 = (float *)(A + 4636032); /* [64, 64] */
   float *d_peephole1_mul_t16_3 = (float *)(A + 4734336); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t17, peephole1_sigmoid_t16_3, peephole1_tanh_t16_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_t17_3, peephole1_tanh_t16, peephole1_sigmoid_t16_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t16, peephole1_add_t15_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 245952, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_concat_stack + 245824, d_peephole1_mul_t16_3, d_peephole1_mul_concat_stack + 245888);
   float *d_peephole1_matmul_weight_hh_t16 = (float *)(A + 4046208); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 245760, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t16);
+  float *peephole1_sigmoid_t15_3 = (float *)(A + 3947904); /* [64, 64] */
+  float *peephole1_tanh_t15_2 = (float *)(A + 3964288); /* [64, 64] */
+  float *peephole1_tanh_t15 = (float *)(A + 3816832); /* [64, 64] */
+  float *peephole1_sigmoid_t15_2 = (float *)(A + 3800448); /* [64, 64] */
+  float *peephole1_sigmoid_t15 = (float *)(A + 3784064); /* [64, 64] */
+  float *peephole1_add_t14_2 = (float *)(A + 3734912); /* [64, 64] */
   float *d_peephole1_mul_t15 = (float *)(A + 4144512); /* [64, 64] */
   float *d_peephole1_mul_t15_2 = (float *)(A + 4242816); /* [64, 64] */
   float *d_peephole1_mul_t15_3 = (float *)(A + 4341120); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t16, peephole1_sigmoid_t15_3, peephole1_tanh_t15_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_t16_3, peephole1_tanh_t15, peephole1_sigmoid_t15_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t15, peephole1_add_t14_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 229568, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_concat_stack + 229440, d_peephole1_mul_t15_3, d_peephole1_mul_concat_stack + 229504);
   float *d_peephole1_matmul_weight_hh_t15 = (float *)(A + 3947904); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 229376, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t15);
+  float *peephole1_sigmoid_t14_3 = (float *)(A + 3849600); /* [64, 64] */
+  float *peephole1_tanh_t14_2 = (float *)(A + 3865984); /* [64, 64] */
+  float *peephole1_tanh_t14 = (float *)(A + 3718528); /* [64, 64] */
+  float *peephole1_sigmoid_t14_2 = (float *)(A + 3702144); /* [64, 64] */
+  float *peephole1_sigmoid_t14 = (float *)(A + 3685760); /* [64, 64] */
+  float *peephole1_add_t13_2 = (float *)(A + 3636608); /* [64, 64] */
   float *d_peephole1_mul_t14 = (float *)(A + 4046208); /* [64, 64] */
   float *d_peephole1_mul_t14_2 = (float *)(A + 4439424); /* [64, 64] */
   float *d_peephole1_mul_t14_3 = (float *)(A + 4537728); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t15, peephole1_sigmoid_t14_3, peephole1_tanh_t14_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_t15_3, peephole1_tanh_t14, peephole1_sigmoid_t14_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t14, peephole1_add_t13_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 213184, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_concat_stack + 213056, d_peephole1_mul_t14_3, d_peephole1_mul_concat_stack + 213120);
   float *d_peephole1_matmul_weight_hh_t14 = (float *)(A + 3849600); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 212992, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t14);
+  float *peephole1_sigmoid_t13_3 = (float *)(A + 3751296); /* [64, 64] */
+  float *peephole1_tanh_t13_2 = (float *)(A + 3767680); /* [64, 64] */
+  float *peephole1_tanh_t13 = (float *)(A + 3620224); /* [64, 64] */
+  float *peephole1_sigmoid_t13_2 = (float *)(A + 3603840); /* [64, 64] */
+  float *peephole1_sigmoid_t13 = (float *)(A + 3587456); /* [64, 64] */
+  float *peephole1_add_t12_2 = (float *)(A + 3538304); /* [64, 64] */
   float *d_peephole1_mul_t13 = (float *)(A + 3947904); /* [64, 64] */
   float *d_peephole1_mul_t13_2 = (float *)(A + 4144512); /* [64, 64] */
   float *d_peephole1_mul_t13_3 = (float *)(A + 4242816); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t14, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_t14_3, peephole1_tanh_t13, peephole1_sigmoid_t13_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t13, peephole1_add_t12_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 196800, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_concat_stack + 196672, d_peephole1_mul_t13_3, d_peephole1_mul_concat_stack + 196736);
   float *d_peephole1_matmul_weight_hh_t13 = (float *)(A + 3751296); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 196608, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t13);
+  float *peephole1_sigmoid_t12_3 = (float *)(A + 3652992); /* [64, 64] */
+  float *peephole1_tanh_t12_2 = (float *)(A + 3669376); /* [64, 64] */
+  float *peephole1_tanh_t12 = (float *)(A + 3521920); /* [64, 64] */
+  float *peephole1_sigmoid_t12_2 = (float *)(A + 3505536); /* [64, 64] */
+  float *peephole1_sigmoid_t12 = (float *)(A + 3489152); /* [64, 64] */
+  float *peephole1_add_t11_2 = (float *)(A + 3440000); /* [64, 64] */
   float *d_peephole1_mul_t12 = (float *)(A + 3849600); /* [64, 64] */
   float *d_peephole1_mul_t12_2 = (float *)(A + 4046208); /* [64, 64] */
   float *d_peephole1_mul_t12_3 = (float *)(A + 4341120); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t13, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_t13_3, peephole1_tanh_t12, peephole1_sigmoid_t12_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t12, peephole1_add_t11_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 180416, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_concat_stack + 180288, d_peephole1_mul_t12_3, d_peephole1_mul_concat_stack + 180352);
   float *d_peephole1_matmul_weight_hh_t12 = (float *)(A + 3652992); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 180224, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t12);
+  float *peephole1_sigmoid_t11_3 = (float *)(A + 3554688); /* [64, 64] */
+  float *peephole1_tanh_t11_2 = (float *)(A + 3571072); /* [64, 64] */
+  float *peephole1_tanh_t11 = (float *)(A + 3423616); /* [64, 64] */
+  float *peephole1_sigmoid_t11_2 = (float *)(A + 3407232); /* [64, 64] */
+  float *peephole1_sigmoid_t11 = (float *)(A + 3390848); /* [64, 64] */
+  float *peephole1_add_t10_2 = (float *)(A + 3341696); /* [64, 64] */
   float *d_peephole1_mul_t11 = (float *)(A + 3751296); /* [64, 64] */
   float *d_peephole1_mul_t11_2 = (float *)(A + 3947904); /* [64, 64] */
   float *d_peephole1_mul_t11_3 = (float *)(A + 4144512); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t12, peephole1_sigmoid_t11_3, peephole1_tanh_t11_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_t12_3, peephole1_tanh_t11, peephole1_sigmoid_t11_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t11, peephole1_add_t10_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 164032, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_concat_stack + 163904, d_peephole1_mul_t11_3, d_peephole1_mul_concat_stack + 163968);
   float *d_peephole1_matmul_weight_hh_t11 = (float *)(A + 3554688); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 163840, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t11);
+  float *peephole1_sigmoid_t10_3 = (float *)(A + 3456384); /* [64, 64] */
+  float *peephole1_tanh_t10_2 = (float *)(A + 3472768); /* [64, 64] */
+  float *peephole1_tanh_t10 = (float *)(A + 3325312); /* [64, 64] */
+  float *peephole1_sigmoid_t10_2 = (float *)(A + 3308928); /* [64, 64] */
+  float *peephole1_sigmoid_t10 = (float *)(A + 3292544); /* [64, 64] */
+  float *peephole1_add_t9_2 = (float *)(A + 3243392); /* [64, 64] */
   float *d_peephole1_mul_t10 = (float *)(A + 3652992); /* [64, 64] */
   float *d_peephole1_mul_t10_2 = (float *)(A + 3849600); /* [64, 64] */
   float *d_peephole1_mul_t10_3 = (float *)(A + 4046208); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t11, peephole1_sigmoid_t10_3, peephole1_tanh_t10_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_t11_3, peephole1_tanh_t10, peephole1_sigmoid_t10_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t10, peephole1_add_t9_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 147648, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_concat_stack + 147520, d_peephole1_mul_t10_3, d_peephole1_mul_concat_stack + 147584);
   float *d_peephole1_matmul_weight_hh_t10 = (float *)(A + 3456384); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 147456, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t10);
+  float *peephole1_sigmoid_t9_3 = (float *)(A + 3358080); /* [64, 64] */
+  float *peephole1_tanh_t9_2 = (float *)(A + 3374464); /* [64, 64] */
+  float *peephole1_tanh_t9 = (float *)(A + 3227008); /* [64, 64] */
+  float *peephole1_sigmoid_t9_2 = (float *)(A + 3210624); /* [64, 64] */
+  float *peephole1_sigmoid_t9 = (float *)(A + 3194240); /* [64, 64] */
+  float *peephole1_add_t8_2 = (float *)(A + 3145088); /* [64, 64] */
   float *d_peephole1_mul_t9 = (float *)(A + 3554688); /* [64, 64] */
   float *d_peephole1_mul_t9_2 = (float *)(A + 3751296); /* [64, 64] */
   float *d_peephole1_mul_t9_3 = (float *)(A + 3947904); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t10, peephole1_sigmoid_t9_3, peephole1_tanh_t9_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_t10_3, peephole1_tanh_t9, peephole1_sigmoid_t9_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t9, peephole1_add_t8_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 131264, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_concat_stack + 131136, d_peephole1_mul_t9_3, d_peephole1_mul_concat_stack + 131200);
   float *d_peephole1_matmul_weight_hh_t9 = (float *)(A + 3358080); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 131072, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t9);
+  float *peephole1_sigmoid_t8_3 = (float *)(A + 3259776); /* [64, 64] */
+  float *peephole1_tanh_t8_2 = (float *)(A + 3276160); /* [64, 64] */
+  float *peephole1_tanh_t8 = (float *)(A + 3128704); /* [64, 64] */
+  float *peephole1_sigmoid_t8_2 = (float *)(A + 3112320); /* [64, 64] */
+  float *peephole1_sigmoid_t8 = (float *)(A + 3095936); /* [64, 64] */
+  float *peephole1_add_t7_2 = (float *)(A + 3046784); /* [64, 64] */
   float *d_peephole1_mul_t8 = (float *)(A + 3456384); /* [64, 64] */
   float *d_peephole1_mul_t8_2 = (float *)(A + 3652992); /* [64, 64] */
   float *d_peephole1_mul_t8_3 = (float *)(A + 3849600); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t9, peephole1_sigmoid_t8_3, peephole1_tanh_t8_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_t9_3, peephole1_tanh_t8, peephole1_sigmoid_t8_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t8, peephole1_add_t7_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 114880, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_concat_stack + 114752, d_peephole1_mul_t8_3, d_peephole1_mul_concat_stack + 114816);
   float *d_peephole1_matmul_weight_hh_t8 = (float *)(A + 3259776); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 114688, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t8);
+  float *peephole1_sigmoid_t7_3 = (float *)(A + 3161472); /* [64, 64] */
+  float *peephole1_tanh_t7_2 = (float *)(A + 3177856); /* [64, 64] */
+  float *peephole1_tanh_t7 = (float *)(A + 3030400); /* [64, 64] */
+  float *peephole1_sigmoid_t7_2 = (float *)(A + 3014016); /* [64, 64] */
+  float *peephole1_sigmoid_t7 = (float *)(A + 2997632); /* [64, 64] */
+  float *peephole1_add_t6_2 = (float *)(A + 2948480); /* [64, 64] */
   float *d_peephole1_mul_t7 = (float *)(A + 3358080); /* [64, 64] */
   float *d_peephole1_mul_t7_2 = (float *)(A + 3554688); /* [64, 64] */
   float *d_peephole1_mul_t7_3 = (float *)(A + 3751296); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t8, peephole1_sigmoid_t7_3, peephole1_tanh_t7_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_t8_3, peephole1_tanh_t7, peephole1_sigmoid_t7_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t7, peephole1_add_t6_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 98496, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_concat_stack + 98368, d_peephole1_mul_t7_3, d_peephole1_mul_concat_stack + 98432);
   float *d_peephole1_matmul_weight_hh_t7 = (float *)(A + 3161472); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 98304, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t7);
+  float *peephole1_sigmoid_t6_3 = (float *)(A + 3063168); /* [64, 64] */
+  float *peephole1_tanh_t6_2 = (float *)(A + 3079552); /* [64, 64] */
+  float *peephole1_tanh_t6 = (float *)(A + 2932096); /* [64, 64] */
+  float *peephole1_sigmoid_t6_2 = (float *)(A + 2915712); /* [64, 64] */
+  float *peephole1_sigmoid_t6 = (float *)(A + 2899328); /* [64, 64] */
+  float *peephole1_add_t5_2 = (float *)(A + 2850176); /* [64, 64] */
   float *d_peephole1_mul_t6 = (float *)(A + 3259776); /* [64, 64] */
   float *d_peephole1_mul_t6_2 = (float *)(A + 3456384); /* [64, 64] */
   float *d_peephole1_mul_t6_3 = (float *)(A + 3652992); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t7, peephole1_sigmoid_t6_3, peephole1_tanh_t6_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_t7_3, peephole1_tanh_t6, peephole1_sigmoid_t6_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t6, peephole1_add_t5_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 82112, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_concat_stack + 81984, d_peephole1_mul_t6_3, d_peephole1_mul_concat_stack + 82048);
   float *d_peephole1_matmul_weight_hh_t6 = (float *)(A + 3063168); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 81920, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t6);
+  float *peephole1_sigmoid_t5_3 = (float *)(A + 2964864); /* [64, 64] */
+  float *peephole1_tanh_t5_2 = (float *)(A + 2981248); /* [64, 64] */
+  float *peephole1_tanh_t5 = (float *)(A + 2833792); /* [64, 64] */
+  float *peephole1_sigmoid_t5_2 = (float *)(A + 2817408); /* [64, 64] */
+  float *peephole1_sigmoid_t5 = (float *)(A + 2801024); /* [64, 64] */
+  float *peephole1_add_t4_2 = (float *)(A + 2751872); /* [64, 64] */
   float *d_peephole1_mul_t5 = (float *)(A + 3161472); /* [64, 64] */
   float *d_peephole1_mul_t5_2 = (float *)(A + 3358080); /* [64, 64] */
   float *d_peephole1_mul_t5_3 = (float *)(A + 3554688); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t6, peephole1_sigmoid_t5_3, peephole1_tanh_t5_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_t6_3, peephole1_tanh_t5, peephole1_sigmoid_t5_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t5, peephole1_add_t4_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 65728, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_concat_stack + 65600, d_peephole1_mul_t5_3, d_peephole1_mul_concat_stack + 65664);
   float *d_peephole1_matmul_weight_hh_t5 = (float *)(A + 2964864); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 65536, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t5);
+  float *peephole1_sigmoid_t4_3 = (float *)(A + 2866560); /* [64, 64] */
+  float *peephole1_tanh_t4_2 = (float *)(A + 2882944); /* [64, 64] */
+  float *peephole1_tanh_t4 = (float *)(A + 2735488); /* [64, 64] */
+  float *peephole1_sigmoid_t4_2 = (float *)(A + 2719104); /* [64, 64] */
+  float *peephole1_sigmoid_t4 = (float *)(A + 2702720); /* [64, 64] */
+  float *peephole1_add_t3_2 = (float *)(A + 2653568); /* [64, 64] */
   float *d_peephole1_mul_t4 = (float *)(A + 3063168); /* [64, 64] */
   float *d_peephole1_mul_t4_2 = (float *)(A + 3259776); /* [64, 64] */
   float *d_peephole1_mul_t4_3 = (float *)(A + 3456384); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t5, peephole1_sigmoid_t4_3, peephole1_tanh_t4_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_t5_3, peephole1_tanh_t4, peephole1_sigmoid_t4_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t4, peephole1_add_t3_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 49344, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_concat_stack + 49216, d_peephole1_mul_t4_3, d_peephole1_mul_concat_stack + 49280);
+}
+
+static void peephole_lstm_train_step_5(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *d_peephole1_matmul_weight_hh_t4 = (float *)(A + 2866560); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 49152, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t4);
+  float *peephole1_sigmoid_t3_3 = (float *)(A + 2768256); /* [64, 64] */
+  float *peephole1_tanh_t3_2 = (float *)(A + 2784640); /* [64, 64] */
+  float *d_peephole1_mul_t4 = (float *)(A + 3063168); /* [64, 64] */
+  float *d_peephole1_mul_t4_2 = (float *)(A + 3259776); /* [64, 64] */
+  float *d_peephole1_mul_t4_3 = (float *)(A + 3456384); /* [64, 64] */
+  float *peephole1_tanh_t3 = (float *)(A + 2637184); /* [64, 64] */
+  float *peephole1_sigmoid_t3_2 = (float *)(A + 2620800); /* [64, 64] */
+  float *peephole1_sigmoid_t3 = (float *)(A + 2604416); /* [64, 64] */
+  float *peephole1_add_t2_2 = (float *)(A + 2555264); /* [64, 64] */
   float *d_peephole1_mul_t3 = (float *)(A + 2964864); /* [64, 64] */
   float *d_peephole1_mul_t3_2 = (float *)(A + 3161472); /* [64, 64] */
   float *d_peephole1_mul_t3_3 = (float *)(A + 3358080); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t4, peephole1_sigmoid_t3_3, peephole1_tanh_t3_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_t4_3, peephole1_tanh_t3, peephole1_sigmoid_t3_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t3, peephole1_add_t2_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 32960, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_concat_stack + 32832, d_peephole1_mul_t3_3, d_peephole1_mul_concat_stack + 32896);
   float *d_peephole1_matmul_weight_hh_t3 = (float *)(A + 2768256); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 32768, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t3);
+  float *peephole1_sigmoid_t2_3 = (float *)(A + 2669952); /* [64, 64] */
+  float *peephole1_tanh_t2_2 = (float *)(A + 2686336); /* [64, 64] */
+  float *peephole1_tanh_t2 = (float *)(A + 2538880); /* [64, 64] */
+  float *peephole1_sigmoid_t2_2 = (float *)(A + 2522496); /* [64, 64] */
+  float *peephole1_sigmoid_t2 = (float *)(A + 2506112); /* [64, 64] */
+  float *peephole1_add_t1_2 = (float *)(A + 1915392); /* [64, 64] */
   float *d_peephole1_mul_t2 = (float *)(A + 2866560); /* [64, 64] */
   float *d_peephole1_mul_t2_2 = (float *)(A + 3063168); /* [64, 64] */
   float *d_peephole1_mul_t2_3 = (float *)(A + 3259776); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t3, peephole1_sigmoid_t2_3, peephole1_tanh_t2_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_t3_3, peephole1_tanh_t2, peephole1_sigmoid_t2_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t2, peephole1_add_t1_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 16576, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_concat_stack + 16448, d_peephole1_mul_t2_3, d_peephole1_mul_concat_stack + 16512);
   float *d_peephole1_matmul_weight_hh_t2 = (float *)(A + 2669952); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack + 16384, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t2);
+  float *peephole1_sigmoid_t1_3 = (float *)(A + 2571648); /* [64, 64] */
+  float *peephole1_tanh_t1_2 = (float *)(A + 2588032); /* [64, 64] */
+  float *peephole1_tanh_t1 = (float *)(A + 1899008); /* [64, 64] */
+  float *peephole1_sigmoid_t1_2 = (float *)(A + 1882624); /* [64, 64] */
+  float *peephole1_sigmoid_t1 = (float *)(A + 1866240); /* [64, 64] */
+  float *peephole1_mul_t0 = (float *)(A + 2014592); /* [64, 64] */
   float *d_peephole1_mul_t1 = (float *)(A + 2768256); /* [64, 64] */
   float *d_peephole1_mul_t1_2 = (float *)(A + 2964864); /* [64, 64] */
   float *d_peephole1_mul_t1_3 = (float *)(A + 3161472); /* [64, 64] */
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t2, peephole1_sigmoid_t1_3, peephole1_tanh_t1_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_t2_3, peephole1_tanh_t1, peephole1_sigmoid_t1_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t1, peephole1_mul_t0, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 192, d_peephole1_mul_concat_stack, d_peephole1_mul_t1, d_peephole1_mul_t1_2, d_peephole1_mul_concat_stack + 64, d_peephole1_mul_t1_3, d_peephole1_mul_concat_stack + 128);
   float *d_peephole1_matmul_weight_hh_t1 = (float *)(A + 2571648); /* [64, 64] */
   k26_matmul(d_peephole1_mul_concat_stack, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t1);
+  float *peephole1_sigmoid_t0_2 = (float *)(A + 2030976); /* [64, 64] */
+  float *peephole1_tanh_t0_2 = (float *)(A + 2047360); /* [64, 64] */
+  float *peephole1_tanh_t0 = (float *)(A + 1998208); /* [64, 64] */
+  float *peephole1_sigmoid_t0 = (float *)(A + 2560); /* [64, 64] */
   float *d_peephole1_mul_t0 = (float *)(A + 2669952); /* [64, 64] */
   float *d_peephole1_mul_t0_2 = (float *)(A + 2866560); /* [64, 64] */
   float *d_peephole1_mul_t0_3 = (float *)(A + 3063168); /* [64, 64] */
@@ -3810,88 +4311,102 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   k51_add_pow_sub(P + 24656 /* opt.step */, new_opt_step, opt_sqrt);
   float *opt_div = (float *)(A + 4963840); /* [] */
   k52_pow_sub_div(new_opt_step, opt_div);
+  float *peephole1_mul_stack = (float *)(A + 2063744); /* [27, 64, 64] */
   float *d_peephole1_matmul_2 = (float *)(A + 2588032); /* [256, 64] */
   char *d_peephole1_matmul_scratch_2 = A + 2030976; /* 32768 bytes */
   k33_matmul(d_peephole1_mul_concat_stack, peephole1_mul_stack, d_peephole1_matmul_2, d_peephole1_matmul_scratch_2);
   float *d_peephole1_sum_to = (float *)(A + 64000); /* [256] */
   k34_sum_to(d_peephole1_mul_concat_stack_2, d_peephole1_sum_to);
+  float *peephole1_add_t26_2 = (float *)(A + 4914560); /* [64, 64] */
   float *d_peephole1_mul_t27_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 425984, peephole1_add_t26_2, d_peephole1_mul_t27_4);
   float *d_peephole1_sum_to_t27 = (float *)(A + 65024); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t27_4, d_peephole1_sum_to_t27);
+  float *peephole1_add_t25_2 = (float *)(A + 4816256); /* [64, 64] */
   float *d_peephole1_mul_t26_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 409600, peephole1_add_t25_2, d_peephole1_mul_t26_4);
   float *d_peephole1_sum_to_t26 = (float *)(A + 65280); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t26_4, d_peephole1_sum_to_t26);
+  float *peephole1_add_t24_2 = (float *)(A + 4717952); /* [64, 64] */
   float *d_peephole1_mul_t25_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 393216, peephole1_add_t24_2, d_peephole1_mul_t25_4);
   float *d_peephole1_sum_to_t25 = (float *)(A + 65536); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t25_4, d_peephole1_sum_to_t25);
+  float *peephole1_add_t23_2 = (float *)(A + 4619648); /* [64, 64] */
   float *d_peephole1_mul_t24_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 376832, peephole1_add_t23_2, d_peephole1_mul_t24_4);
   float *d_peephole1_sum_to_t24 = (float *)(A + 65792); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t24_4, d_peephole1_sum_to_t24);
+  float *peephole1_add_t22_2 = (float *)(A + 4521344); /* [64, 64] */
   float *d_peephole1_mul_t23_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 360448, peephole1_add_t22_2, d_peephole1_mul_t23_4);
   float *d_peephole1_sum_to_t23 = (float *)(A + 66048); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t23_4, d_peephole1_sum_to_t23);
+  float *peephole1_add_t21_2 = (float *)(A + 4423040); /* [64, 64] */
   float *d_peephole1_mul_t22_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 344064, peephole1_add_t21_2, d_peephole1_mul_t22_4);
   float *d_peephole1_sum_to_t22 = (float *)(A + 66304); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t22_4, d_peephole1_sum_to_t22);
+  float *peephole1_add_t20_2 = (float *)(A + 4324736); /* [64, 64] */
   float *d_peephole1_mul_t21_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 327680, peephole1_add_t20_2, d_peephole1_mul_t21_4);
   float *d_peephole1_sum_to_t21 = (float *)(A + 66560); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t21_4, d_peephole1_sum_to_t21);
+  float *peephole1_add_t19_2 = (float *)(A + 4226432); /* [64, 64] */
   float *d_peephole1_mul_t20_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 311296, peephole1_add_t19_2, d_peephole1_mul_t20_4);
   float *d_peephole1_sum_to_t20 = (float *)(A + 66816); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t20_4, d_peephole1_sum_to_t20);
+  float *peephole1_add_t18_2 = (float *)(A + 4128128); /* [64, 64] */
   float *d_peephole1_mul_t19_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 294912, peephole1_add_t18_2, d_peephole1_mul_t19_4);
   float *d_peephole1_sum_to_t19 = (float *)(A + 67072); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t19_4, d_peephole1_sum_to_t19);
+  float *peephole1_add_t17_2 = (float *)(A + 4029824); /* [64, 64] */
   float *d_peephole1_mul_t18_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 278528, peephole1_add_t17_2, d_peephole1_mul_t18_4);
   float *d_peephole1_sum_to_t18 = (float *)(A + 67328); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t18_4, d_peephole1_sum_to_t18);
+  float *peephole1_add_t16_2 = (float *)(A + 3931520); /* [64, 64] */
   float *d_peephole1_mul_t17_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 262144, peephole1_add_t16_2, d_peephole1_mul_t17_4);
   float *d_peephole1_sum_to_t17 = (float *)(A + 67584); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t17_4, d_peephole1_sum_to_t17);
+  float *peephole1_add_t15_2 = (float *)(A + 3833216); /* [64, 64] */
   float *d_peephole1_mul_t16_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 245760, peephole1_add_t15_2, d_peephole1_mul_t16_4);
   float *d_peephole1_sum_to_t16 = (float *)(A + 67840); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t16_4, d_peephole1_sum_to_t16);
+  float *peephole1_add_t14_2 = (float *)(A + 3734912); /* [64, 64] */
   float *d_peephole1_mul_t15_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 229376, peephole1_add_t14_2, d_peephole1_mul_t15_4);
   float *d_peephole1_sum_to_t15 = (float *)(A + 2571648); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t15_4, d_peephole1_sum_to_t15);
+  float *peephole1_add_t13_2 = (float *)(A + 3636608); /* [64, 64] */
   float *d_peephole1_mul_t14_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 212992, peephole1_add_t13_2, d_peephole1_mul_t14_4);
   float *d_peephole1_sum_to_t14 = (float *)(A + 2571904); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t14_4, d_peephole1_sum_to_t14);
+  float *peephole1_add_t12_2 = (float *)(A + 3538304); /* [64, 64] */
   float *d_peephole1_mul_t13_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 196608, peephole1_add_t12_2, d_peephole1_mul_t13_4);
   float *d_peephole1_sum_to_t13 = (float *)(A + 2572160); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t13_4, d_peephole1_sum_to_t13);
+  float *peephole1_add_t11_2 = (float *)(A + 3440000); /* [64, 64] */
   float *d_peephole1_mul_t12_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 180224, peephole1_add_t11_2, d_peephole1_mul_t12_4);
   float *d_peephole1_sum_to_t12 = (float *)(A + 2572416); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t12_4, d_peephole1_sum_to_t12);
+  float *peephole1_add_t10_2 = (float *)(A + 3341696); /* [64, 64] */
   float *d_peephole1_mul_t11_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 163840, peephole1_add_t10_2, d_peephole1_mul_t11_4);
   float *d_peephole1_sum_to_t11 = (float *)(A + 2572672); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t11_4, d_peephole1_sum_to_t11);
+  float *peephole1_add_t9_2 = (float *)(A + 3243392); /* [64, 64] */
   float *d_peephole1_mul_t10_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 147456, peephole1_add_t9_2, d_peephole1_mul_t10_4);
   float *d_peephole1_sum_to_t10 = (float *)(A + 2572928); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t10_4, d_peephole1_sum_to_t10);
-}
-
-static void peephole_lstm_train_step_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *peephole1_add_t8_2 = (float *)(A + 3145088); /* [64, 64] */
   float *d_peephole1_mul_t9_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 131072, peephole1_add_t8_2, d_peephole1_mul_t9_4);
@@ -3922,11 +4437,15 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   k35_mul(d_peephole1_mul_concat_stack + 49152, peephole1_add_t3_2, d_peephole1_mul_t4_4);
   float *d_peephole1_sum_to_t4 = (float *)(A + 2574464); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t4_4, d_peephole1_sum_to_t4);
-  float *peephole1_add_t2_2 = (float *)(A + 2555264); /* [64, 64] */
   float *d_peephole1_mul_t3_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 32768, peephole1_add_t2_2, d_peephole1_mul_t3_4);
   float *d_peephole1_sum_to_t3 = (float *)(A + 2574720); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t3_4, d_peephole1_sum_to_t3);
+}
+
+static void peephole_lstm_train_step_6(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *peephole1_add_t1_2 = (float *)(A + 1915392); /* [64, 64] */
   float *d_peephole1_mul_t2_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 16384, peephole1_add_t1_2, d_peephole1_mul_t2_4);
@@ -4027,30 +4546,37 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   k35_mul(d_peephole1_mul_concat_stack + 147520, peephole1_add_t9_2, d_peephole1_mul_t10_5);
   float *d_peephole1_sum_to_t10_2 = (float *)(A + 2579840); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t10_5, d_peephole1_sum_to_t10_2);
+  float *peephole1_add_t8_2 = (float *)(A + 3145088); /* [64, 64] */
   float *d_peephole1_mul_t9_5 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 131136, peephole1_add_t8_2, d_peephole1_mul_t9_5);
   float *d_peephole1_sum_to_t9_2 = (float *)(A + 2580096); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t9_5, d_peephole1_sum_to_t9_2);
+  float *peephole1_add_t7_2 = (float *)(A + 3046784); /* [64, 64] */
   float *d_peephole1_mul_t8_5 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 114752, peephole1_add_t7_2, d_peephole1_mul_t8_5);
   float *d_peephole1_sum_to_t8_2 = (float *)(A + 2580352); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t8_5, d_peephole1_sum_to_t8_2);
+  float *peephole1_add_t6_2 = (float *)(A + 2948480); /* [64, 64] */
   float *d_peephole1_mul_t7_5 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 98368, peephole1_add_t6_2, d_peephole1_mul_t7_5);
   float *d_peephole1_sum_to_t7_2 = (float *)(A + 2580608); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t7_5, d_peephole1_sum_to_t7_2);
+  float *peephole1_add_t5_2 = (float *)(A + 2850176); /* [64, 64] */
   float *d_peephole1_mul_t6_5 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 81984, peephole1_add_t5_2, d_peephole1_mul_t6_5);
   float *d_peephole1_sum_to_t6_2 = (float *)(A + 2580864); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t6_5, d_peephole1_sum_to_t6_2);
+  float *peephole1_add_t4_2 = (float *)(A + 2751872); /* [64, 64] */
   float *d_peephole1_mul_t5_5 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 65600, peephole1_add_t4_2, d_peephole1_mul_t5_5);
   float *d_peephole1_sum_to_t5_2 = (float *)(A + 2581120); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t5_5, d_peephole1_sum_to_t5_2);
+  float *peephole1_add_t3_2 = (float *)(A + 2653568); /* [64, 64] */
   float *d_peephole1_mul_t4_5 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 49216, peephole1_add_t3_2, d_peephole1_mul_t4_5);
   float *d_peephole1_sum_to_t4_2 = (float *)(A + 2581376); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t4_5, d_peephole1_sum_to_t4_2);
+  float *peephole1_add_t2_2 = (float *)(A + 2555264); /* [64, 64] */
   float *d_peephole1_mul_t3_5 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 32832, peephole1_add_t2_2, d_peephole1_mul_t3_5);
   float *d_peephole1_sum_to_t3_2 = (float *)(A + 2581632); /* [1, 64] */
@@ -4146,33 +4672,46 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   k36_sum_to(d_peephole1_mul_t8_6, d_peephole1_sum_to_t8_3);
   float *d_peephole1_mul_t7_6 = (float *)(A + 2768256); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 98496, peephole1_add_t7_2, d_peephole1_mul_t7_6);
+}
+
+static void peephole_lstm_train_step_7(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_t7_6 = (float *)(A + 2768256); /* [64, 64] */
   float *d_peephole1_sum_to_t7_3 = (float *)(A + 2587520); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t7_6, d_peephole1_sum_to_t7_3);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
+  float *peephole1_add_t6_2 = (float *)(A + 2948480); /* [64, 64] */
   float *d_peephole1_mul_t6_6 = (float *)(A + 2768256); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 82112, peephole1_add_t6_2, d_peephole1_mul_t6_6);
   float *d_peephole1_sum_to_t6_3 = (float *)(A + 2587776); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t6_6, d_peephole1_sum_to_t6_3);
+  float *peephole1_add_t5_2 = (float *)(A + 2850176); /* [64, 64] */
   float *d_peephole1_mul_t5_6 = (float *)(A + 2768256); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 65728, peephole1_add_t5_2, d_peephole1_mul_t5_6);
   float *d_peephole1_sum_to_t5_3 = (float *)(A + 2560); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t5_6, d_peephole1_sum_to_t5_3);
+  float *peephole1_add_t4_2 = (float *)(A + 2751872); /* [64, 64] */
   float *d_peephole1_mul_t4_6 = (float *)(A + 2768256); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 49344, peephole1_add_t4_2, d_peephole1_mul_t4_6);
   float *d_peephole1_sum_to_t4_3 = (float *)(A + 2816); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t4_6, d_peephole1_sum_to_t4_3);
+  float *peephole1_add_t3_2 = (float *)(A + 2653568); /* [64, 64] */
   float *d_peephole1_mul_t3_6 = (float *)(A + 3072); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 32960, peephole1_add_t3_2, d_peephole1_mul_t3_6);
   float *d_peephole1_sum_to_t3_3 = (float *)(A + 19456); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t3_6, d_peephole1_sum_to_t3_3);
+  float *peephole1_add_t2_2 = (float *)(A + 2555264); /* [64, 64] */
   float *d_peephole1_mul_t2_6 = (float *)(A + 3072); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 16576, peephole1_add_t2_2, d_peephole1_mul_t2_6);
   float *d_peephole1_sum_to_t2_3 = (float *)(A + 19712); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t2_6, d_peephole1_sum_to_t2_3);
+  float *peephole1_add_t1_2 = (float *)(A + 1915392); /* [64, 64] */
   float *d_peephole1_mul_t1_6 = (float *)(A + 3072); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 192, peephole1_add_t1_2, d_peephole1_mul_t1_6);
   float *d_peephole1_sum_to_t1_3 = (float *)(A + 19968); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t1_6, d_peephole1_sum_to_t1_3);
   float *d_peephole1_mul_t0 = (float *)(A + 2669952); /* [64, 64] */
+  float *peephole1_mul_t0 = (float *)(A + 2014592); /* [64, 64] */
   float *d_peephole1_mul_t0_4 = (float *)(A + 3072); /* [64, 64] */
   k37_mul(d_peephole1_mul_t0, peephole1_mul_t0, d_peephole1_mul_t0_4);
   float *d_peephole1_sum_to_t0 = (float *)(A + 20224); /* [1, 64] */
@@ -4195,9 +4734,65 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   float *d_peephole1_sum_to_t12 = (float *)(A + 2572416); /* [1, 64] */
   float *d_peephole1_sum_to_t11 = (float *)(A + 2572672); /* [1, 64] */
   float *d_peephole1_sum_to_t10 = (float *)(A + 2572928); /* [1, 64] */
+  float *d_peephole1_sum_to_t9 = (float *)(A + 2573184); /* [1, 64] */
+  float *d_peephole1_sum_to_t8 = (float *)(A + 2573440); /* [1, 64] */
+  float *d_peephole1_sum_to_t7 = (float *)(A + 2573696); /* [1, 64] */
+  float *d_peephole1_sum_to_t6 = (float *)(A + 2573952); /* [1, 64] */
+  float *d_peephole1_sum_to_t5 = (float *)(A + 2574208); /* [1, 64] */
+  float *d_peephole1_sum_to_t4 = (float *)(A + 2574464); /* [1, 64] */
+  float *d_peephole1_sum_to_t3 = (float *)(A + 2574720); /* [1, 64] */
+  float *d_peephole1_sum_to_t2 = (float *)(A + 2574976); /* [1, 64] */
+  float *d_peephole1_sum_to_t1 = (float *)(A + 2575232); /* [1, 64] */
   float *d_peephole1_addn_concat = (float *)(A + 20480); /* [3, 64] */
   k38_addn(d_peephole1_sum_to_t27, d_peephole1_sum_to_t26, d_peephole1_sum_to_t25, d_peephole1_sum_to_t24, d_peephole1_sum_to_t23, d_peephole1_sum_to_t22, d_peephole1_sum_to_t21, d_peephole1_sum_to_t20, d_peephole1_sum_to_t19, d_peephole1_sum_to_t18, d_peephole1_sum_to_t17, d_peephole1_sum_to_t16, d_peephole1_sum_to_t15, d_peephole1_sum_to_t14, d_peephole1_sum_to_t13, d_peephole1_sum_to_t12, d_peephole1_sum_to_t11, d_peephole1_sum_to_t10, d_peephole1_sum_to_t9, d_peephole1_sum_to_t8, d_peephole1_sum_to_t7, d_peephole1_sum_to_t6, d_peephole1_sum_to_t5, d_peephole1_sum_to_t4, d_peephole1_sum_to_t3, d_peephole1_sum_to_t2, d_peephole1_sum_to_t1, d_peephole1_addn_concat);
+  float *d_peephole1_sum_to_t27_2 = (float *)(A + 2575488); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_2 = (float *)(A + 2575744); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_2 = (float *)(A + 2576000); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_2 = (float *)(A + 2576256); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_2 = (float *)(A + 2576512); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_2 = (float *)(A + 2576768); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_2 = (float *)(A + 2577024); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_2 = (float *)(A + 2577280); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_2 = (float *)(A + 2577536); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_2 = (float *)(A + 2577792); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_2 = (float *)(A + 2578048); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_2 = (float *)(A + 2578304); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_2 = (float *)(A + 2578560); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_2 = (float *)(A + 2578816); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_2 = (float *)(A + 2579072); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_2 = (float *)(A + 2579328); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_2 = (float *)(A + 2579584); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_2 = (float *)(A + 2579840); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_2 = (float *)(A + 2580096); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_2 = (float *)(A + 2580352); /* [1, 64] */
+  float *d_peephole1_sum_to_t7_2 = (float *)(A + 2580608); /* [1, 64] */
+  float *d_peephole1_sum_to_t6_2 = (float *)(A + 2580864); /* [1, 64] */
+  float *d_peephole1_sum_to_t5_2 = (float *)(A + 2581120); /* [1, 64] */
+  float *d_peephole1_sum_to_t4_2 = (float *)(A + 2581376); /* [1, 64] */
+  float *d_peephole1_sum_to_t3_2 = (float *)(A + 2581632); /* [1, 64] */
+  float *d_peephole1_sum_to_t2_2 = (float *)(A + 2581888); /* [1, 64] */
+  float *d_peephole1_sum_to_t1_2 = (float *)(A + 2582144); /* [1, 64] */
   k38_addn(d_peephole1_sum_to_t27_2, d_peephole1_sum_to_t26_2, d_peephole1_sum_to_t25_2, d_peephole1_sum_to_t24_2, d_peephole1_sum_to_t23_2, d_peephole1_sum_to_t22_2, d_peephole1_sum_to_t21_2, d_peephole1_sum_to_t20_2, d_peephole1_sum_to_t19_2, d_peephole1_sum_to_t18_2, d_peephole1_sum_to_t17_2, d_peephole1_sum_to_t16_2, d_peephole1_sum_to_t15_2, d_peephole1_sum_to_t14_2, d_peephole1_sum_to_t13_2, d_peephole1_sum_to_t12_2, d_peephole1_sum_to_t11_2, d_peephole1_sum_to_t10_2, d_peephole1_sum_to_t9_2, d_peephole1_sum_to_t8_2, d_peephole1_sum_to_t7_2, d_peephole1_sum_to_t6_2, d_peephole1_sum_to_t5_2, d_peephole1_sum_to_t4_2, d_peephole1_sum_to_t3_2, d_peephole1_sum_to_t2_2, d_peephole1_sum_to_t1_2, d_peephole1_addn_concat + 64);
+  float *d_peephole1_sum_to_t27_3 = (float *)(A + 2582400); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_3 = (float *)(A + 2582656); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_3 = (float *)(A + 2582912); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_3 = (float *)(A + 2583168); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_3 = (float *)(A + 2583424); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_3 = (float *)(A + 2583680); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_3 = (float *)(A + 2583936); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_3 = (float *)(A + 2584192); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_3 = (float *)(A + 2584448); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_3 = (float *)(A + 2584704); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_3 = (float *)(A + 2584960); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_3 = (float *)(A + 2585216); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_3 = (float *)(A + 2585472); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_3 = (float *)(A + 2585728); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_3 = (float *)(A + 2585984); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_3 = (float *)(A + 2586240); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_3 = (float *)(A + 2586496); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_3 = (float *)(A + 2586752); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_3 = (float *)(A + 2587008); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_3 = (float *)(A + 2587264); /* [1, 64] */
   k39_addn(d_peephole1_sum_to_t27_3, d_peephole1_sum_to_t26_3, d_peephole1_sum_to_t25_3, d_peephole1_sum_to_t24_3, d_peephole1_sum_to_t23_3, d_peephole1_sum_to_t22_3, d_peephole1_sum_to_t21_3, d_peephole1_sum_to_t20_3, d_peephole1_sum_to_t19_3, d_peephole1_sum_to_t18_3, d_peephole1_sum_to_t17_3, d_peephole1_sum_to_t16_3, d_peephole1_sum_to_t15_3, d_peephole1_sum_to_t14_3, d_peephole1_sum_to_t13_3, d_peephole1_sum_to_t12_3, d_peephole1_sum_to_t11_3, d_peephole1_sum_to_t10_3, d_peephole1_sum_to_t9_3, d_peephole1_sum_to_t8_3, d_peephole1_sum_to_t7_3, d_peephole1_sum_to_t6_3, d_peephole1_sum_to_t5_3, d_peephole1_sum_to_t4_3, d_peephole1_sum_to_t3_3, d_peephole1_sum_to_t2_3, d_peephole1_sum_to_t1_3, d_peephole1_sum_to_t0, d_peephole1_addn_concat + 128);
   float *d_line13_sub = (float *)A; /* [64, 10] */
   float *peephole1_mul_t27 = (float *)(A + 68096); /* [64, 64] */
@@ -4237,6 +4832,13 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 25472); /* [10, 64] */
   float *new_dense1_weight = (float *)(A + 28032); /* [10, 64] */
   k57_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 24000 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
+}
+
+static void peephole_lstm_train_step_8(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_dense1_sum_to = (float *)(A + 4963904); /* [10] */
+  float *opt_sqrt = (float *)(A + 4963776); /* [] */
+  float *opt_div = (float *)(A + 4963840); /* [] */
   float *new_opt_dense1_bias_exp_avg = (float *)(A + 4963968); /* [10] */
   float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 2784384); /* [10] */
   float *new_dense1_bias = (float *)(A + 2784448); /* [10] */
@@ -4251,6 +4853,12 @@ float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, pee
   (void)P, (void)A;
   peephole_lstm_train_step_1(P, in, A, seed);
   peephole_lstm_train_step_2(P, in, A, seed);
+  peephole_lstm_train_step_3(P, in, A, seed);
+  peephole_lstm_train_step_4(P, in, A, seed);
+  peephole_lstm_train_step_5(P, in, A, seed);
+  peephole_lstm_train_step_6(P, in, A, seed);
+  peephole_lstm_train_step_7(P, in, A, seed);
+  peephole_lstm_train_step_8(P, in, A, seed);
   float *loss_value = (float *)(A + 21248); /* [] */
   float *metric_accuracy = (float *)(A + 21312); /* [] */
   float *new_opt_step = (float *)(A + 4963712); /* [] */

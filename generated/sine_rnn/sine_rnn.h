@@ -35,6 +35,21 @@ extern "C" {
 #define SINE_RNN_STREAM_ARENA_BYTES 768
 #define SINE_RNN_INIT_ARENA_BYTES 20000
 
+/* Stack: buffers live in the arena; on the stack are the kernels' local
+ * arrays (the accumulators of matrix products).  Those of all the kernels
+ * an entry point calls, each kernel once (a compiler may inline them all
+ * into one frame):
+ *   sine_rnn_predict: 1216 bytes
+ *   sine_rnn_grad: 3584 bytes
+ *   sine_rnn_train_step: 3584 bytes
+ *   sine_rnn_apply: 0 bytes
+ *   sine_rnn_step: 1984 bytes
+ *   sine_rnn_init, sine_rnn_store, sine_rnn_load, sine_rnn_step_prepare, sine_rnn_reset: 0 bytes
+ * The compiler adds the frames of the calls on the way (the entry point, a
+ * part, the kernel, libm): return addresses, saved registers, spills, and
+ * the arrays of kernels it inlined into a part; without optimization, also
+ * the pointers a part names (about 128 at most). */
+
 typedef struct {
   const char *name;
   int rank;
