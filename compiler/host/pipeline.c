@@ -52,11 +52,29 @@ static void check_goal(Graph *g, const PipelineOptions *o) {
     ir_user_error(spec, "the spec sets no optimizer; add optimizer(Adam{...}) or optimizer(SGD{...})");
 }
 
-Graph *pipeline_run(const PipelineOptions *o) {
+/* The front end as the goal sees it. */
+static Graph *load(const PipelineOptions *o, Goal goal) {
   FeOptions fe = o->fe;
-  fe.training = o->goal >= GOAL_LOSS;
-  if (o->goal == GOAL_STREAM) fe.batch = fe.steps = 1;
-  Graph *g = fe_load(o->spec, &fe);
+  fe.training = goal >= GOAL_LOSS;
+  if (goal == GOAL_STREAM) fe.batch = fe.steps = 1;
+  return fe_load(o->spec, &fe);
+}
+
+bool pipeline_can_stream(const PipelineOptions *o, bool note) {
+  Graph *g = load(o, GOAL_STREAM);
+  if (!g) return true;
+  keep_results(g, GOAL_STREAM);
+  const Node *s = stream_learned_state(g);
+  if (s && note)
+    fprintf(stderr, "%s:%d: note: no streaming step (NAME_reset, NAME_step): this state's initial value is "
+                    "computed (%s) and NAME_reset reads no parameters; the other entry points are emitted\n",
+            s->loc.file, s->loc.line, ir_ops[s->in[0]->op].name);
+  ir_graph_free(g);
+  return s == NULL;
+}
+
+Graph *pipeline_run(const PipelineOptions *o) {
+  Graph *g = load(o, o->goal);
   if (!g && o->goal == GOAL_STREAM)
     fprintf(stderr, "%s: note: this failed while building the streaming step (NAME_step: batch 1, one step); "
                     "sizes that follow the batch must come from the input (x.shape[1]), not from a number\n", o->spec);

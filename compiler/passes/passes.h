@@ -16,6 +16,9 @@ void pass_verify(Graph *g, Stage stage);
 /* stream_step.c: forward (batch 1, one step) -> states read from inputs, next
  * states as outputs: the graph of one streaming step. */
 void pass_stream(Graph *g);
+/* stream_step.c: a state some output reads whose initial value is not a
+ * constant (a learned one), which the streaming step cannot reset; or NULL. */
+const Node *stream_learned_state(Graph *g);
 /* layout.c: every matmul reads a row-major right operand (x W^T becomes
  * x transpose(W)); run simplify after it to share the transposes. */
 void pass_layout(Graph *g);

@@ -11,7 +11,11 @@
  * are this step's.
  *
  * The state's initial value must be a constant (the usual zeros): NAME_reset
- * writes it, so it is recorded on the state's input (attr.value).  Its first
+ * writes it, so it is recorded on the state's input (attr.value).  A learned
+ * initial value (state(h0 + zeros{B, H}) with a parameter h0) would need
+ * NAME_reset to read the parameters, which it does not: stream_learned_state
+ * finds such a state, so that `rnnc build` leaves the streaming step out (with
+ * a note) and emits the other entry points.  Its first
  * size must be the batch (here 1): a state of another size would carry rows
  * that do not belong to the one sequence streamed.
  *
@@ -41,15 +45,23 @@ static bool *needed(Graph *g) {
   return live;
 }
 
+const Node *stream_learned_state(Graph *g) {
+  bool *live = needed(g);
+  for (int i = 0; i < g->nnodes; i++)
+    if (g->nodes[i]->op == OP_STATE && live[i] && g->nodes[i]->in[0]->op != OP_CONST) return g->nodes[i];
+  return NULL;
+}
+
 void pass_stream(Graph *g) {
   int n = g->nnodes, k = 0;
+  const Node *learned = stream_learned_state(g);
+  if (learned)
+    ir_user_error(learned->loc, "the streaming step (NAME_step) needs a constant initial value for this state, "
+                  "but it is computed (%s): NAME_reset reads no parameters", ir_ops[learned->in[0]->op].name);
   bool *live = needed(g);
   for (int i = 0; i < n; i++) {
     Node *s = g->nodes[i];
     if (s->op != OP_STATE || !live[i]) continue;
-    if (s->in[0]->op != OP_CONST)
-      ir_user_error(s->loc, "streaming needs a constant initial value for this state (it is %s)",
-                    ir_ops[s->in[0]->op].name);
     if (s->shape.rank == 0 || s->shape.dim[0] != g->cfg.batch)
       ir_user_error(s->loc, "streaming (NAME_step) runs one sequence at a time, but this state's first size is "
                     "%ld, not the batch: size it from the input (zeros{x.shape[1], ...}), not with a number",
