@@ -659,6 +659,87 @@ static int core_next(lua_State *L) {
   return 0;
 }
 
+/* The mean over the steps of a per-step x, time_sum(x) * (1 / steps). */
+static Node *mean_over_time(lua_State *L, Node *x) {
+  Fe *fe = fe_of(L);
+  Node *sum = make_node(L, OP_TIME_SUM, 1, &x, NULL);
+  Attr c = {.value = 1.0 / fe->g->cfg.steps};
+  Node *scale = make_node(L, OP_CONST, 0, NULL, &c);
+  scale->dtype = fe->g->cfg.dtype;
+  Node *in[2] = {sum, scale};
+  return make_node(L, OP_MUL, 2, in, NULL);
+}
+
+/* Whether mean over time commutes with op on its per-step inputs (the op is
+ * affine in them, jointly): seq[k] says which inputs vary over time. */
+static bool commutes_with_mean(const Node *n, const bool *seq) {
+  switch (n->op) {
+  case OP_ADD: case OP_SUB: case OP_NEG: case OP_SUM_TO: case OP_RESHAPE: case OP_BROADCAST_TO: case OP_SLICE:
+  case OP_PAD: case OP_CONCAT: return true;
+  case OP_MUL: return !(seq[0] && seq[1]);
+  case OP_DIV: return !seq[1];
+  default: return false;
+  }
+}
+
+/* core.time_mean(x): the mean of a per-step x over the steps.  When x also
+ * reads values that exist only after the last step (mse(h, y) + mse(last(h),
+ * z): a per-step loss term plus a last-step one), the mean is taken term by
+ * term: x is rebuilt with each per-step part p that reads no such value
+ * replaced by mean(p), which is the mean of x as long as every op between
+ * them is affine in its per-step inputs (+, -, sums, reshapes, slices,
+ * scaling by a value that does not vary over time); otherwise it is an
+ * error at that op's line.  The per-step values replaced are left unused
+ * (unroll does not copy them).  Node ids are in creation order, so one sweep
+ * up to x finds them. */
+static int core_time_mean(lua_State *L) {
+  need_config(L);
+  Fe *fe = fe_of(L);
+  Node *x = check_tensor(L, 1, "time_mean: the value");
+  if (!x->seq) { /* time_sum's own error */
+    push_tensor(L, make_node(L, OP_TIME_SUM, 1, &x, NULL));
+    return 1;
+  }
+  int n = x->id + 1;
+  Node **after = ir_alloc(fe->g, (size_t)n * sizeof *after); /* the reduction a value reads, if any */
+  bool *cone = ir_alloc(fe->g, (size_t)n * sizeof *cone);    /* a per-step value x's mean rebuilds */
+  Node **mean = ir_alloc(fe->g, (size_t)n * sizeof *mean);   /* its mean */
+  for (int i = 0; i < n; i++) {
+    Node *v = fe->g->nodes[i];
+    for (int k = 0; k < v->nin && !after[i]; k++) after[i] = after[v->in[k]->id];
+    if (ir_ops[v->op].flags & F_TIME_REDUCE) after[i] = v;
+  }
+  cone[x->id] = x->seq && after[x->id];
+  for (int i = n - 1; i >= 0; i--) {
+    Node *v = fe->g->nodes[i];
+    if (!cone[i]) continue;
+    for (int k = 0; k < v->nin; k++) cone[v->in[k]->id] = v->in[k]->seq && after[v->in[k]->id];
+  }
+  for (int i = 0; i < n; i++) {
+    Node *v = fe->g->nodes[i];
+    if (!cone[i]) continue;
+    bool seq[2] = {v->nin > 0 && v->in[0]->seq, v->nin > 1 && v->in[1]->seq};
+    if (v->op == OP_STATE || !commutes_with_mean(v, seq)) {
+      const Node *from = after[i];
+      char msg[700];
+      snprintf(msg, sizeof msg, "%s: a mean over the steps cannot be taken term by term here: this per-step value "
+               "reads %s (line %d), which exists only after the last step, through %s; reduce the per-step part "
+               "first (time_mean(...) + ..., or last, time_sum)", ir_ops[v->op].name, ir_ops[from->op].name,
+               from->loc.line, ir_ops[v->op].name);
+      push_located(L, v->loc, fe->spec, msg);
+      return raise_final(L);
+    }
+    Node **in = ir_alloc(fe->g, (size_t)v->nin * sizeof *in);
+    for (int k = 0; k < v->nin; k++) {
+      Node *u = v->in[k];
+      in[k] = !u->seq ? u : cone[u->id] ? mean[u->id] : mean_over_time(L, u);
+    }
+    mean[i] = make_node(L, v->op, v->nin, in, &v->attr);
+  }
+  push_tensor(L, cone[x->id] ? mean[x->id] : mean_over_time(L, x));
+  return 1;
+}
+
 /* ---- model settings ---- */
 
 static const struct {
@@ -975,6 +1056,7 @@ static void open_core(lua_State *L) {
   static const luaL_Reg core[] = {
       {"op", core_op},         {"param", core_param},           {"input", core_input},
       {"state", core_state},   {"next", core_next},             {"config", core_config},
+      {"time_mean", core_time_mean},
       {"optimizer", core_optimizer}, {"result", core_result},   {"layer_begin", core_layer_begin},
       {"layer_end", core_layer_end}, {"error", core_error},     {NULL, NULL}};
   luaL_newmetatable(L, TENSOR);

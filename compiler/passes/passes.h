@@ -19,6 +19,11 @@ void pass_stream(Graph *g);
 /* stream_step.c: a state some output reads whose initial value is not a
  * constant (a learned one), which the streaming step cannot reset; or NULL. */
 const Node *stream_learned_state(Graph *g);
+/* schedule.c, for the forward graph: by node id, does a result depend on
+ * the node, through inputs and the back edges of the states it depends on?
+ * (Values nothing needs are never computed: unroll copies only these.)  In
+ * g's arena. */
+bool *pass_needed(Graph *g);
 /* layout.c: every matmul reads a row-major right operand (x W^T becomes
  * x transpose(W)); run simplify after it to share the transposes. */
 void pass_layout(Graph *g);

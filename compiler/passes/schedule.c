@@ -65,3 +65,19 @@ void pass_schedule(Graph *g) {
   free(w.seen);
   free(w.stack);
 }
+
+/* Sweeps until nothing changes: a back edge points forward. */
+bool *pass_needed(Graph *g) {
+  bool *live = ir_alloc(g, ((size_t)g->nnodes + 1) * sizeof *live);
+  for (int i = 0; i < g->nresults; i++) live[g->results[i].node->id] = true;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int i = g->nnodes - 1; i >= 0; i--) {
+      const Node *n = g->nodes[i];
+      if (!live[i]) continue;
+      for (int k = 0; k < n->nin; k++) live[n->in[k]->id] = true;
+      if (n->op == OP_STATE && n->back && !live[n->back->id]) live[n->back->id] = changed = true;
+    }
+  }
+  return live;
+}

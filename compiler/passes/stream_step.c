@@ -27,26 +27,8 @@
 
 #include <stdio.h>
 
-/* By node id: does an output depend on the node, through inputs and the
- * back edges of the states it depends on?  (Sweeps until nothing changes:
- * a back edge points forward.)  In g's arena. */
-static bool *needed(Graph *g) {
-  bool *live = ir_alloc(g, ((size_t)g->nnodes + 1) * sizeof *live);
-  for (int i = 0; i < g->nresults; i++) live[g->results[i].node->id] = true;
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (int i = g->nnodes - 1; i >= 0; i--) {
-      const Node *n = g->nodes[i];
-      if (!live[i]) continue;
-      for (int k = 0; k < n->nin; k++) live[n->in[k]->id] = true;
-      if (n->op == OP_STATE && n->back && !live[n->back->id]) live[n->back->id] = changed = true;
-    }
-  }
-  return live;
-}
-
 const Node *stream_learned_state(Graph *g) {
-  bool *live = needed(g);
+  bool *live = pass_needed(g);
   for (int i = 0; i < g->nnodes; i++)
     if (g->nodes[i]->op == OP_STATE && live[i] && g->nodes[i]->in[0]->op != OP_CONST) return g->nodes[i];
   return NULL;
@@ -58,7 +40,7 @@ void pass_stream(Graph *g) {
   if (learned)
     ir_user_error(learned->loc, "the streaming step (NAME_step) needs a constant initial value for this state, "
                   "but it is computed (%s): NAME_reset reads no parameters", ir_ops[learned->in[0]->op].name);
-  bool *live = needed(g);
+  bool *live = pass_needed(g);
   for (int i = 0; i < n; i++) {
     Node *s = g->nodes[i];
     if (s->op != OP_STATE || !live[i]) continue;

@@ -263,7 +263,10 @@ T.next = core.next
 
 function last(x) return op("last", {x}) end
 function time_sum(x) return op("time_sum", {x}) end
-function time_mean(x) return time_sum(x) * (1 / model_settings().steps) end
+-- time_mean(x): time_sum(x) / steps.  A per-step x that also reads values of
+-- the whole sequence (mse(h, y) + mse(last(h), z)) is averaged term by term:
+-- the per-step terms are averaged, the others taken as they are.
+function time_mean(x) return core.time_mean(tensor(x, "time_mean")) end
 function time_stack(x) return op("time_stack", {x}) end
 
 ---------------------------------------------------------------- initialisers
@@ -449,7 +452,8 @@ OneHot = layer("OneHot", {}, function(_, ids, depth) return one_hot(ids, depth) 
 
 ---------------------------------------------------------------- training
 
--- A per-step value is averaged over time (the loss and metrics of seq->seq models).
+-- A per-step value is averaged over time (the loss and metrics of seq->seq
+-- models; the per-step terms of a sum with whole-sequence ones: time_mean).
 local function over_time(v) if v.seq then return time_mean(v) end return v end
 
 -- cross_entropy(logits, labels): softmax cross-entropy averaged over the
