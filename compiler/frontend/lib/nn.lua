@@ -303,13 +303,21 @@ function Layer:param(name, shape, init)
   return self.params[full]
 end
 
+-- build may return several tensors (an output and a final state, say): the
+-- layer returns them all; its summary shows the first.
 function Layer.__call(self, x)
   if not is_tensor(x) then fail("%s: expected a tensor input, got %s", self.kind, type(x)) end
   local first = self.name == nil
   if first then self.name = core.layer_begin(self.kind, self.opts.name, self.prefix, self.args) end
-  local out = self.build(self, x, table.unpack(self.args, 1, self.args.n))
-  if first then core.layer_end(out) end
-  return out
+  local outs = table.pack(self.build(self, x, table.unpack(self.args, 1, self.args.n)))
+  if outs.n == 0 then fail("%s: the build function returned nothing; a layer returns its output tensor(s)", self.kind) end
+  for i = 1, outs.n do
+    if not is_tensor(outs[i]) then
+      fail("%s: result %d of the build function is %s, not a tensor", self.kind, i, type(outs[i]))
+    end
+  end
+  if first then core.layer_end(outs[1]) end
+  return table.unpack(outs, 1, outs.n)
 end
 
 function layer(kind, options, build, prefix)
