@@ -109,7 +109,7 @@ Graph *pipeline_run(const PipelineOptions *o) {
 
 finish:
   keep_results(g, o->goal);
-  pass_simplify(g, interp_scalar);
+  pass_simplify(g, interp_scalar, o->keep_stop_grad);
   pass_schedule(g);
   after(o, g, "simplify", STAGE_SCHEDULED);
   pass_batch_time(g);
@@ -117,7 +117,7 @@ finish:
   after(o, g, "batch_time", STAGE_SCHEDULED);
   pass_layout(g);
   pass_schedule(g); /* the new transposes come after their users: renumber for CSE */
-  pass_simplify(g, interp_scalar);
+  pass_simplify(g, interp_scalar, o->keep_stop_grad);
   pass_schedule(g);
   after(o, g, "layout", STAGE_SCHEDULED);
   return g;

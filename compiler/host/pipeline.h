@@ -22,6 +22,7 @@ typedef struct {
   FeOptions fe;
   Goal goal;
   Stage stop;             /* build up to this stage (rnnc graph --stage); default: scheduled */
+  bool keep_stop_grad;    /* simplify keeps STOP_GRAD nodes, for gradcheck to hold their values */
   const char *dump_after; /* print the IR after this pass ("all": after each) ... */
   void *dump_to;          /* ... to this FILE* (NULL: stderr) */
 } PipelineOptions;

@@ -40,9 +40,10 @@ void pass_grads_in(Graph *g);
 void pass_optimizer(Graph *g);
 /* simplify.c: constant folding, algebraic identities, common subexpressions.
  * eval gives the value of an elementwise node on scalar operands (in its
- * dtype's precision); folding uses it, so it must compute what running does. */
+ * dtype's precision); folding uses it, so it must compute what running does.
+ * STOP_GRAD nodes are dropped unless keep_stop_grad (gradcheck.c). */
 typedef double ScalarEval(const Node *n, const double *operand);
-void pass_simplify(Graph *g, ScalarEval *eval);
+void pass_simplify(Graph *g, ScalarEval *eval, bool keep_stop_grad);
 /* batch_time.c: the per-step products with one weight, and the sums over
  * time of weight-gradient products and bias reductions, become one product
  * each (never across the recurrence).  Requires a scheduled graph;
