@@ -575,6 +575,11 @@ static int core_op(lua_State *L) {
   if (op == OP_TIME_STACK) attr.len = fe->g->cfg.steps;
   Node *n = make_node(L, op, nin, in, &attr);
   if (op == OP_CONST) n->dtype = fe->g->cfg.dtype;
+  /* a sequence has the model's steps (unroll selects step t of its time axis for t < steps) */
+  if (op == OP_STEPS && n->in[0]->shape.dim[1] != fe->g->cfg.steps && !fe->opt->stream)
+    fe_error(L, "steps: the time axis (the second) of %s has %d steps, but the model runs %d (model{steps}, "
+             "--steps): a sequence needs exactly as many; sequence(name, features) makes one that follows them",
+             ir_shape_str(fe->g, n->in[0]->shape), n->in[0]->shape.dim[1], fe->g->cfg.steps);
   push_tensor(L, n);
   return 1;
 }

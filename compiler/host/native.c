@@ -305,7 +305,7 @@ typedef struct {
   RunF64 run64;
   StreamF32 stream32; /* NAME_tool_stream, when there is one (streams) */
   StreamF64 stream64;
-  bool streams; /* false: a learned initial state, no streaming step (pipeline_can_stream) */
+  bool streams; /* false: no streaming step (pipeline_can_stream) */
   const char *const *input_names; /* the order NAME_tool_run takes its inputs in */
   size_t es;    /* bytes per element of the model's float type */
 } Model;

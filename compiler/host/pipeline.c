@@ -56,7 +56,7 @@ static void check_goal(Graph *g, const PipelineOptions *o) {
 static Graph *load(const PipelineOptions *o, Goal goal) {
   FeOptions fe = o->fe;
   fe.training = goal >= GOAL_LOSS;
-  if (goal == GOAL_STREAM) fe.batch = fe.steps = 1;
+  if (goal == GOAL_STREAM) fe.batch = fe.steps = 1, fe.stream = true;
   return fe_load(o->spec, &fe);
 }
 
@@ -64,11 +64,11 @@ bool pipeline_can_stream(const PipelineOptions *o, bool note) {
   Graph *g = load(o, GOAL_STREAM);
   if (!g) return true;
   keep_results(g, GOAL_STREAM);
-  const Node *s = stream_learned_state(g);
+  char why[300];
+  const Node *s = stream_blocker(g, why, sizeof why);
   if (s && note)
-    fprintf(stderr, "%s:%d: note: no streaming step (NAME_reset, NAME_step): this state's initial value is "
-                    "computed (%s) and NAME_reset reads no parameters; the other entry points are emitted\n",
-            s->loc.file, s->loc.line, ir_ops[s->in[0]->op].name);
+    fprintf(stderr, "%s:%d: note: no streaming step (NAME_reset, NAME_step): %s; the other entry points are "
+                    "emitted\n", s->loc.file, s->loc.line, why);
   ir_graph_free(g);
   return s == NULL;
 }

@@ -31,8 +31,8 @@ typedef struct {
 Graph *pipeline_run(const PipelineOptions *o);
 
 /* Whether the spec can have a streaming step (GOAL_STREAM): false when a
- * state's initial value is learned (stream_step.c), with a one-line note at
- * the spec's line if `note`.  true when its front end fails: pipeline_run
+ * state's initial value is learned or a sequence is a whole input
+ * (stream_step.c), with a one-line note at the spec's line if `note`.  true when its front end fails: pipeline_run
  * reports that. */
 bool pipeline_can_stream(const PipelineOptions *o, bool note);
 

@@ -16,9 +16,10 @@ void pass_verify(Graph *g, Stage stage);
 /* stream_step.c: forward (batch 1, one step) -> states read from inputs, next
  * states as outputs: the graph of one streaming step. */
 void pass_stream(Graph *g);
-/* stream_step.c: a state some output reads whose initial value is not a
- * constant (a learned one), which the streaming step cannot reset; or NULL. */
-const Node *stream_learned_state(Graph *g);
+/* stream_step.c: what keeps a spec from streaming, or NULL: a state some
+ * output reads whose initial value is learned, or a sequence of a whole
+ * input; the reason in why. */
+const Node *stream_blocker(Graph *g, char *why, size_t len);
 /* schedule.c, for the forward graph: by node id, does a result depend on
  * the node, through inputs and the back edges of the states it depends on?
  * (Values nothing needs are never computed: unroll copies only these.)  In

@@ -11,13 +11,16 @@
  * are this step's.
  *
  * The state's initial value must be a constant (the usual zeros): NAME_reset
- * writes it, so it is recorded on the state's input (attr.value).  A learned
- * initial value (state(h0 + zeros{B, H}) with a parameter h0) would need
- * NAME_reset to read the parameters, which it does not: stream_learned_state
- * finds such a state, so that `rnnc build` leaves the streaming step out (with
- * a note) and emits the other entry points.  Its first
+ * writes it, so it is recorded on the state's input (attr.value).  Its first
  * size must be the batch (here 1): a state of another size would carry rows
  * that do not belong to the one sequence streamed.
+ *
+ * Two kinds of spec have no streaming step, and stream_blocker says why, so
+ * that `rnnc build` leaves it out (with a note) and emits the other entry
+ * points: a state whose initial value is learned (state(h0 + zeros{B, H})
+ * with a parameter h0) would need NAME_reset to read the parameters, which it
+ * does not; a sequence made of a whole input (core.op("steps", {input})) has
+ * a fixed number of steps, which a stream of any length cannot follow.
  *
  * Only the states some output depends on are carried: a state nobody reads
  * would keep its next value (and the inputs that feed it) alive through the
@@ -27,19 +30,32 @@
 
 #include <stdio.h>
 
-const Node *stream_learned_state(Graph *g) {
+const Node *stream_blocker(Graph *g, char *why, size_t len) {
   bool *live = pass_needed(g);
-  for (int i = 0; i < g->nnodes; i++)
-    if (g->nodes[i]->op == OP_STATE && live[i] && g->nodes[i]->in[0]->op != OP_CONST) return g->nodes[i];
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = g->nodes[i];
+    if (!live[i]) continue;
+    if (n->op == OP_STATE && n->in[0]->op != OP_CONST) {
+      snprintf(why, len, "this state's initial value is computed (%s), and NAME_reset reads no parameters",
+               ir_ops[n->in[0]->op].name);
+      return n;
+    }
+    if (n->op == OP_STEPS && n->in[0]->shape.dim[1] != g->cfg.steps) {
+      const Node *x = n->in[0];
+      snprintf(why, len, "this sequence is a whole %s%s%s%s of %d steps, which a stream of any length cannot follow",
+               x->op == OP_INPUT ? "input" : ir_ops[x->op].name, x->op == OP_INPUT ? " '" : "",
+               x->op == OP_INPUT ? x->attr.name : "", x->op == OP_INPUT ? "'" : "", x->shape.dim[1]);
+      return n;
+    }
+  }
   return NULL;
 }
 
 void pass_stream(Graph *g) {
   int n = g->nnodes, k = 0;
-  const Node *learned = stream_learned_state(g);
-  if (learned)
-    ir_user_error(learned->loc, "the streaming step (NAME_step) needs a constant initial value for this state, "
-                  "but it is computed (%s): NAME_reset reads no parameters", ir_ops[learned->in[0]->op].name);
+  char why[300];
+  const Node *blocker = stream_blocker(g, why, sizeof why);
+  if (blocker) ir_user_error(blocker->loc, "no streaming step (NAME_reset, NAME_step): %s", why);
   bool *live = pass_needed(g);
   for (int i = 0; i < n; i++) {
     Node *s = g->nodes[i];

@@ -1,4 +1,4 @@
--- expect: tests/bad_specs/stream_learned_state.lua:8: error: the streaming step (NAME_step) needs a constant initial value for this state, but it is computed (add): NAME_reset reads no parameters
+-- expect: tests/bad_specs/stream_learned_state.lua:8: error: no streaming step (NAME_reset, NAME_step): this state's initial value is computed (add), and NAME_reset reads no parameters
 -- goal: stream
 -- A learned initial state: every entry point but streaming has it (rnnc build
 -- leaves NAME_step out with a note); asked for alone, streaming says why not.
