@@ -232,7 +232,17 @@ static int cmd_predict(const Args *a) {
     ir_graph_free(g);
     return fail("--stream runs generated code: add --backend c%s", "");
   }
-  if (a->stream) po.goal = GOAL_STREAM;
+  if (a->stream) {
+    po.goal = GOAL_STREAM;
+    PipelineOptions check = po; /* the streaming step's own errors, at the spec's line */
+    check.stop = STAGE_FORWARD;
+    Graph *sg = pipeline_run(&check);
+    if (!sg) {
+      ir_graph_free(g);
+      return 1;
+    }
+    ir_graph_free(sg);
+  }
   int rc = run_graph(a, &po, g);
   ir_graph_free(g);
   return rc;

@@ -369,10 +369,10 @@ typedef struct {
 
 /* "(k0 + k) * 128", or "k" for a plain index at stride 1: an offset along
  * one axis, in buf. */
-static const char *times(const char *index, long stride, char buf[static 40]) {
+static const char *times(const char *index, long stride, char buf[static 48]) {
   bool sum = strchr(index, ' ') != NULL;
-  if (stride == 1) snprintf(buf, 40, "%s", index);
-  else snprintf(buf, 40, sum ? "(%s) * %ld" : "%s * %ld", index, stride);
+  if (stride == 1) snprintf(buf, 48, "%s", index);
+  else snprintf(buf, 48, sum ? "(%s) * %ld" : "%s * %ld", index, stride);
   return buf;
 }
 
@@ -384,9 +384,9 @@ static const char *tile_row(int r, char buf[static 16]) {
 }
 
 /* "out[(i + 3) * 128 + j + c]": element (i + r, j + c) of C. */
-static const char *c_elem(const Product *p, int r, char buf[static 96]) {
-  char row[16], s1[40], s2[40];
-  snprintf(buf, 96, "%s[%s + %s]", p->C, times(tile_row(r, row), p->ci, s1), times("j + c", p->cj, s2));
+static const char *c_elem(const Product *p, int r, char buf[static 128]) {
+  char row[16], s1[48], s2[48];
+  snprintf(buf, 128, "%s[%s + %s]", p->C, times(tile_row(r, row), p->ci, s1), times("j + c", p->cj, s2));
   return buf;
 }
 
@@ -401,7 +401,7 @@ typedef struct {
 /* One mr x nr tile of C at (i, j): accumulators (reloaded from C after the
  * first block of k), the k loop, the store. */
 static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
-  char c[96], s1[40], s2[40], row[16];
+  char c[128], s1[48], s2[48], row[16];
   for (int r = 0; r < mr; r++) {
     char name[16], len[16];
     snprintf(name, sizeof name, "acc%d", r), snprintf(len, sizeof len, "%d", nr);
@@ -440,7 +440,7 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
   if (i0 >= i1 || j0 >= j1) return;
   long size = (long)ir_dtype_size(e->real);
   long kc = p->strips ? STRIP_BYTES / (nr * size) : PANEL_BYTES / (mr * size);
-  char kn[24], k[16], s1[40], s2[40];
+  char kn[24], k[16], s1[48], s2[48];
   /* one row of A (a matrix-vector product) is read in place: no panel */
   TileLoop t = {.pack_a = !p->strips && mr > 1 && (p->ak != 1 || p->K < LONG_K), .blocked = p->K > kc, .kn = kn, .k = k};
   snprintf(kn, sizeof kn, t.blocked ? "kn" : "%ld", p->K);
@@ -490,7 +490,7 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
  * on down to one, then column by column; the bounds are constants once
  * RNNC_LANES is known, and the compiler drops the loops that never run. */
 static void matvec(Emit *e, const Product *p, long i, long N) {
-  char zero[40], s1[40], s2[40], s3[40], a0[40] = "", c0[40] = "", col[32];
+  char zero[40], s1[48], s2[48], s3[48], a0[40] = "", c0[40] = "", col[32];
   emit_literal(e, 0, zero);
   if (i) snprintf(a0, sizeof a0, "%ld + ", i * p->ai), snprintf(c0, sizeof c0, "%ld + ", i * p->ci);
   char from[64] = "0", to[64]; /* the columns [from, to) done by a width */
@@ -539,7 +539,7 @@ static void matvec(Emit *e, const Product *p, long i, long N) {
  * the compiler keeps in one vector, added up at the end. */
 static bool dot_products(Emit *e, const Product *p, long M, long N, int nr) {
   if (N >= nr || p->ak != 1 || p->bk != 1 || p->strips || p->K < nr) return false;
-  char s1[40], s2[40], arow[48] = "", bcol[48] = "", cij[96] = "", parts[16];
+  char s1[48], s2[48], arow[56] = "", bcol[56] = "", cij[112] = "", parts[16];
   int len = 0; /* arow, bcol: "i * 64 + ", where row i of A and column j of B start; cij: element (i, j) of C */
   if (M > 1) {
     emit_line(e, "for (long i = 0; i < %ld; i++) {", M), e->indent += 2;

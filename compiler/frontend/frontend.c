@@ -33,6 +33,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "frontend.h"
 
+#include "alloc.h"
 #include "lua_bounded.h"
 #include "readfile.h"
 
@@ -66,6 +67,15 @@ static double fe_timeout = FE_DEFAULT_TIMEOUT; /* seconds; fe_set_timeout */
 extern const struct { const char *name; const char *source; } fe_lib[];
 extern const int fe_nlib;
 
+/* By node id, for core.time_mean: the time reduction a value is computed
+ * from (nodes [0, upto) are known), and, for the nodes marked with the
+ * current epoch, their mean over time. */
+typedef struct {
+  Node **from, **mean;
+  unsigned *mark, epoch;
+  int cap, upto;
+} TimeMeans;
+
 typedef struct {
   Graph *g;
   const FeOptions *opt;
@@ -79,6 +89,7 @@ typedef struct {
   char limit_msg[800];    /* the instruction or time limit was hit: its message */
   const char *layer[FE_LAYER_DEPTH]; /* the names of the layers being built, innermost last */
   int depth;              /* layers being built (a layer whose build raised an error stays open) */
+  TimeMeans tm;           /* core.time_mean's bookkeeping, by node id */
 } Fe;
 
 static const char FE_KEY = 'k';          /* registry: the Fe (light userdata) */
@@ -575,6 +586,11 @@ static int core_op(lua_State *L) {
   if (op == OP_TIME_STACK) attr.len = fe->g->cfg.steps;
   Node *n = make_node(L, op, nin, in, &attr);
   if (op == OP_CONST) n->dtype = fe->g->cfg.dtype;
+  /* a sequence has the model's steps (unroll selects step t of its time axis for t < steps) */
+  if (op == OP_STEPS && n->in[0]->shape.dim[1] != fe->g->cfg.steps && !fe->opt->stream)
+    fe_error(L, "steps: the time axis (the second) of %s has %d steps, but the model runs %d (model{steps}, "
+             "--steps): a sequence needs exactly as many; sequence(name, features) makes one that follows them",
+             ir_shape_str(fe->g, n->in[0]->shape), n->in[0]->shape.dim[1], fe->g->cfg.steps);
   push_tensor(L, n);
   return 1;
 }
@@ -657,6 +673,123 @@ static int core_next(lua_State *L) {
              ir_dtype_name(v->dtype));
   s->back = v;
   return 0;
+}
+
+/* ---- means over time (core.time_mean) ---- */
+
+/* The mean over the steps of a per-step x, time_sum(x) * (1 / steps). */
+static Node *mean_over_time(lua_State *L, Node *x) {
+  Fe *fe = fe_of(L);
+  Node *sum = make_node(L, OP_TIME_SUM, 1, &x, NULL);
+  Attr c = {.value = 1.0 / fe->g->cfg.steps};
+  Node *scale = make_node(L, OP_CONST, 0, NULL, &c);
+  scale->dtype = fe->g->cfg.dtype;
+  Node *in[2] = {sum, scale};
+  return make_node(L, OP_MUL, 2, in, NULL);
+}
+
+/* Whether the mean over time commutes with n on its per-step inputs (n is
+ * affine in them, jointly): seq[k] says which of its first two inputs vary
+ * over time. */
+static bool commutes_with_mean(const Node *n, const bool *seq) {
+  switch (n->op) {
+  case OP_ADD: case OP_SUB: case OP_NEG: case OP_SUM_TO: case OP_RESHAPE: case OP_BROADCAST_TO: case OP_SLICE:
+  case OP_PAD: case OP_CONCAT: return true;
+  case OP_MUL: return !(seq[0] && seq[1]);
+  case OP_DIV: return !seq[1];
+  default: return false;
+  }
+}
+
+/* Brings fe->tm up to every node made so far: from[id], the time reduction
+ * a node's value is computed from, if any (ids are in creation order, so
+ * inputs come first).  Each node is looked at once over the whole spec. */
+static void tm_extend(Fe *fe) {
+  TimeMeans *tm = &fe->tm;
+  Graph *g = fe->g;
+  if (g->nnodes > tm->cap) {
+    int cap = g->nnodes * 2;
+    tm->from = mem_realloc(tm->from, (size_t)cap, sizeof *tm->from, "the time means of the front end");
+    tm->mean = mem_realloc(tm->mean, (size_t)cap, sizeof *tm->mean, "the time means of the front end");
+    tm->mark = mem_realloc(tm->mark, (size_t)cap, sizeof *tm->mark, "the time means of the front end");
+    memset(tm->mark + tm->cap, 0, (size_t)(cap - tm->cap) * sizeof *tm->mark);
+    tm->cap = cap;
+  }
+  for (; tm->upto < g->nnodes; tm->upto++) {
+    Node *v = g->nodes[tm->upto];
+    Node *from = ir_ops[v->op].flags & F_TIME_REDUCE ? v : NULL;
+    for (int k = 0; k < v->nin && !from; k++) from = tm->from[v->in[k]->id];
+    tm->from[tm->upto] = from;
+  }
+}
+
+static void tm_free(TimeMeans *tm) { free(tm->from), free(tm->mean), free(tm->mark); }
+
+static int by_id(const void *a, const void *b) {
+  int x = (*(Node *const *)a)->id, y = (*(Node *const *)b)->id;
+  return (x > y) - (x < y);
+}
+
+/* core.time_mean(x): the mean of a per-step x over the steps.  When x also
+ * reads values that exist only after the last step (mse(h, y) + mse(last(h),
+ * z): a per-step loss term plus a last-step one), the mean is taken term by
+ * term: x is rebuilt with each per-step part p that reads no such value
+ * replaced by mean(p).  That is the mean of x as long as every op between
+ * them is affine in its per-step inputs (+, -, sums, reshapes, slices,
+ * scaling by a value that does not vary over time); anything else is an
+ * error at that op's line.  The mixed per-step values rebuilt are left
+ * unused (unroll does not copy them).  The work and memory are those of the
+ * nodes it rebuilds (the cone of mixed values under x), made anew, so the
+ * spec's node limit bounds them. */
+static int core_time_mean(lua_State *L) {
+  need_config(L);
+  Fe *fe = fe_of(L);
+  TimeMeans *tm = &fe->tm;
+  Node *x = check_tensor(L, 1, "time_mean: the value");
+  tm_extend(fe);
+  if (!x->seq || !tm->from[x->id]) { /* time_sum gives its own error for a value that does not vary */
+    push_tensor(L, x->seq ? mean_over_time(L, x) : make_node(L, OP_TIME_SUM, 1, &x, NULL));
+    return 1;
+  }
+  /* the cone: mixed values (per-step, reading a reduction) x reaches through mixed values */
+  unsigned epoch = ++tm->epoch;
+  int n = 0, cap = 16;
+  Node **cone = ir_alloc(fe->g, (size_t)cap * sizeof *cone); /* in the graph: a Lua error may end this */
+  cone[n++] = x, tm->mark[x->id] = epoch;
+  for (int i = 0; i < n; i++)
+    for (int k = 0; k < cone[i]->nin; k++) {
+      Node *u = cone[i]->in[k];
+      if (!u->seq || !tm->from[u->id] || tm->mark[u->id] == epoch) continue;
+      if (n == cap) {
+        Node **more = ir_alloc(fe->g, (size_t)(cap *= 2) * sizeof *more);
+        memcpy(more, cone, (size_t)n * sizeof *more);
+        cone = more;
+      }
+      cone[n++] = u, tm->mark[u->id] = epoch;
+    }
+  qsort(cone, (size_t)n, sizeof *cone, by_id); /* inputs before the values that read them */
+  for (int i = 0; i < n; i++) {
+    Node *v = cone[i];
+    bool seq[2] = {v->nin > 0 && v->in[0]->seq, v->nin > 1 && v->in[1]->seq};
+    if (v->op == OP_STATE || !commutes_with_mean(v, seq)) {
+      const Node *from = tm->from[v->id];
+      char msg[700];
+      snprintf(msg, sizeof msg, "%s: a mean over the steps cannot be taken term by term here: this per-step value "
+               "reads %s (line %d), which exists only after the last step, through %s; reduce the per-step part "
+               "first (time_mean(...) + ..., or last, time_sum)", ir_ops[v->op].name, ir_ops[from->op].name,
+               from->loc.line, ir_ops[v->op].name);
+      push_located(L, v->loc, fe->spec, msg);
+      return raise_final(L);
+    }
+    Node **in = ir_alloc(fe->g, (size_t)(v->nin ? v->nin : 1) * sizeof *in);
+    for (int k = 0; k < v->nin; k++) {
+      Node *u = v->in[k];
+      in[k] = !u->seq ? u : tm->mark[u->id] == epoch ? tm->mean[u->id] : mean_over_time(L, u);
+    }
+    tm->mean[v->id] = make_node(L, v->op, v->nin, in, &v->attr);
+  }
+  push_tensor(L, tm->mean[x->id]);
+  return 1;
 }
 
 /* ---- model settings ---- */
@@ -975,6 +1108,7 @@ static void open_core(lua_State *L) {
   static const luaL_Reg core[] = {
       {"op", core_op},         {"param", core_param},           {"input", core_input},
       {"state", core_state},   {"next", core_next},             {"config", core_config},
+      {"time_mean", core_time_mean},
       {"optimizer", core_optimizer}, {"result", core_result},   {"layer_begin", core_layer_begin},
       {"layer_end", core_layer_end}, {"error", core_error},     {NULL, NULL}};
   luaL_newmetatable(L, TENSOR);
@@ -1028,9 +1162,11 @@ Graph *fe_load(const char *path, const FeOptions *o) {
       fputc('\n', stderr);
     }
     lua_close(L);
+    tm_free(&fe.tm);
     ir_graph_free(fe.g);
     return NULL;
   }
   lua_close(L);
+  tm_free(&fe.tm);
   return fe.g;
 }

@@ -4,7 +4,9 @@
  *
  * Which entry points a spec has is asked of the front end first (grad needs
  * a loss, train_step and apply an optimizer), so that a spec without them
- * still builds for inference.  --embed-weights is read here and handed to
+ * still builds for inference; a spec whose state starts from a learned value,
+ * or that reads a whole input as a sequence, has no streaming step
+ * (pipeline_can_stream says so in a note).  --embed-weights is read here and handed to
  * code generation as a source of parameter values (bind.c's rules).
  */
 #define _POSIX_C_SOURCE 200809L /* mkdir */
@@ -124,6 +126,7 @@ static int run_pipelines(const BuildOptions *o, Graph **graphs, unsigned *entrie
     }
     if ((asked && !can[k]) || (!asked && k != FN_PREDICT)) continue; /* by default, all it can */
     PipelineOptions po = {.spec = o->spec, .fe = o->fe, .goal = fn_goal[k], .stop = STAGE_SCHEDULED};
+    if (k == FN_STREAM && !o->entries && !pipeline_can_stream(&po, !o->quiet)) continue; /* a learned initial state, a whole input as a sequence */
     if (!(graphs[k] = pipeline_run(&po))) return 1;
   }
   return check_for_c(graphs[graphs[FN_GRAD] ? FN_GRAD : FN_PREDICT], o->spec);

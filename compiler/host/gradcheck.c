@@ -6,10 +6,17 @@
  * copied before any later run overwrites the result buffers.  Then, for a
  * sample of entries of each trainable parameter (the entry with the largest
  * analytic gradient in each of `samples` equal segments, so the whole tensor
- * is covered), the entry is moved by +-h and the whole graph re-run: two runs
+ * is covered), the entry is moved by +-h and the loss computed again: two runs
  * per entry.  Dropout masks
  * are a function of (seed, stream), so even a training graph with dropout is
  * deterministic and can be checked.
+ *
+ * The differences are taken of the loss whose gradient the graph computes:
+ * stop_gradient(x) (and TBPTT's truncation, which is one) is x in the loss
+ * but a constant to the gradient, so the loss is run from a graph of its own
+ * (GOAL_LOSS, built with its STOP_GRAD nodes kept) whose STOP_GRAD nodes hold
+ * the values of the unmoved parameters (interp_hold).  Differences through
+ * them would differentiate what the gradient by definition does not.
  *
  * h = 1e-5 balances the truncation error of the central difference (~h^2)
  * against the rounding of the loss (~eps |L| / h) in double precision.
@@ -73,10 +80,21 @@ static long gc_pick(const double *grad, long lo, long hi) {
   return best;
 }
 
+/* The loss's own graph (see the top): its interpreter, its loss node. */
+typedef struct {
+  Graph *g;
+  Interp *it;
+  const Node *loss;
+} LossRun;
+
 /* Worst relative error over n entries of parameter p, one from each of n
  * equal segments, whose analytic gradient is `grad`; entries are restored. */
-static double gc_check(Interp *it, const Node *loss, const Node *p, const double *grad, int n) {
-  double *val = interp_leaf(it, p), worst = 0;
+static double gc_check(const LossRun *lr, const Node *p, const double *grad, int n) {
+  const Node *lp = ir_find_param(lr->g, p->attr.name);
+  if (!lp) die("gradcheck: the loss's graph has no parameter %s", p->attr.name);
+  Interp *it = lr->it;
+  const Node *loss = lr->loss;
+  double *val = interp_leaf(it, lp), worst = 0;
   long count = ir_numel(p->shape);
   for (int j = 0; j < n; j++) {
     long i = gc_pick(grad, count * j / n, count * (j + 1) / n);
@@ -110,8 +128,7 @@ static double **gc_analytic(const Graph *g, Interp *it) {
 }
 
 /* Prints one line per trainable parameter and the verdict; 0 if all pass. */
-static int gc_report(const Graph *g, Interp *it, const Node *loss, double **grads, int samples,
-                     double tol, FILE *out) {
+static int gc_report(const Graph *g, const LossRun *lr, double **grads, int samples, double tol, FILE *out) {
   int width = 0, checked = 0, failed = 0;
   for (int i = 0; i < g->nparams; i++) {
     int len = (int)strlen(g->params[i]->attr.name);
@@ -122,7 +139,7 @@ static int gc_report(const Graph *g, Interp *it, const Node *loss, double **grad
     if (!grads[i]) continue;
     long count = ir_numel(p->shape);
     int n = samples <= 0 || count < samples ? (int)count : samples;
-    double err = gc_check(it, loss, p, grads[i], n);
+    double err = gc_check(lr, p, grads[i], n);
     bool ok = err < tol;
     fprintf(out, "grad.%-*s  max rel err %.1e (%d of %ld entries)%s\n", width, p->attr.name, err, n,
             count, ok ? "" : "  above tolerance");
@@ -136,32 +153,42 @@ static int gc_report(const Graph *g, Interp *it, const Node *loss, double **grad
   return failed != 0;
 }
 
+/* The loss's graph with its parameters and inputs filled as g's, and the
+ * values of its STOP_GRAD nodes held at those parameters; 0, or -1 after an
+ * error. */
+static int gc_loss_run(const PipelineOptions *o, uint64_t seed, LossRun *lr) {
+  PipelineOptions lo = *o;
+  lo.goal = GOAL_LOSS;
+  lo.keep_stop_grad = true;
+  Graph *g = pipeline_run(&lo);
+  if (!g) return -1;
+  *lr = (LossRun){.g = g, .it = interp_new(g, seed), .loss = ir_find_result(g, ROLE_LOSS, "loss")};
+  if (!lr->loss) die("gradcheck: the loss's graph has no loss");
+  for (int i = 0; i < g->nnodes; i++)
+    if (g->nodes[i]->op == OP_STOP_GRAD) interp_hold(lr->it, g->nodes[i]);
+  return gc_fill(g, lr->it, seed) || isnan(gc_loss(lr->it, lr->loss)) ? -1 : 0;
+}
+
 int gradcheck_run(const PipelineOptions *po, uint64_t seed, int samples, double tol, FILE *out) {
   PipelineOptions o = *po;
   o.fe.dtype = DT_F64;
   o.goal = GOAL_GRAD;
   o.stop = STAGE_SCHEDULED;
   Graph *g = pipeline_run(&o);
-  if (g && g->cfg.tbptt > 0 && g->cfg.tbptt < g->cfg.steps) {
-    /* Truncation drops gradient terms on purpose; over at most k steps it
-     * drops none, so the gradient is the loss's exact one and checkable. */
-    fprintf(out, "note: tbptt = %d truncates the gradient over %d steps; checking %d steps\n",
-            g->cfg.tbptt, g->cfg.steps, g->cfg.tbptt);
-    o.fe.steps = g->cfg.tbptt;
-    ir_graph_free(g);
-    g = pipeline_run(&o);
-  }
   if (!g) return 1;
   const Node *loss = ir_find_result(g, ROLE_LOSS, "loss");
   if (!loss) die("gradcheck: the graph has no loss");
   Interp *it = interp_new(g, seed);
+  LossRun lr = {0};
   int rc = 1;
-  if (!gc_fill(g, it, seed) && !isnan(gc_loss(it, loss))) {
+  if (!gc_fill(g, it, seed) && !isnan(gc_loss(it, loss)) && !gc_loss_run(&o, seed, &lr)) {
     double **grads = gc_analytic(g, it);
-    rc = gc_report(g, it, loss, grads, samples, tol, out);
+    rc = gc_report(g, &lr, grads, samples, tol, out);
     for (int i = 0; i < g->nparams; i++) free(grads[i]);
     free(grads);
   }
+  interp_free(lr.it);
+  ir_graph_free(lr.g);
   interp_free(it);
   ir_graph_free(g);
   return rc;

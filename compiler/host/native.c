@@ -277,7 +277,7 @@ static int build_object(const PipelineOptions *po, char *so, size_t size, char *
   snprintf(base, sizeof base, "%s/src", dir);
   if (rnnc_tmp_name(src, sizeof src, base) || mkdir(src, 0700))
     return ir_errorf(err, errlen, "%s: cannot create a directory in the cache: %s", dir, strerror(errno));
-  BuildOptions eo = {.spec = po->spec, .fe = po->fe, .dir = src};
+  BuildOptions eo = {.spec = po->spec, .fe = po->fe, .dir = src, .quiet = true};
   char *h = NULL, *c = NULL;
   int rc = build_c(&eo, &h, &c, err, errlen);
   if (rc && !err[0]) ir_errorf(err, errlen, "cannot generate C for %s", po->spec);
@@ -303,8 +303,9 @@ typedef struct {
   const long *arena;
   RunF32 run32; /* NAME_tool_run, as the model's float type says */
   RunF64 run64;
-  StreamF32 stream32; /* NAME_tool_stream */
+  StreamF32 stream32; /* NAME_tool_stream, when there is one (streams) */
   StreamF64 stream64;
+  bool streams; /* false: no streaming step (pipeline_can_stream) */
   const char *const *input_names; /* the order NAME_tool_run takes its inputs in */
   size_t es;    /* bytes per element of the model's float type */
 } Model;
@@ -360,9 +361,10 @@ static int load_model(Model *m, const char *so, const char *name, char *err, siz
   void *run = symbol(m, name, "tool_run"), *stream = symbol(m, name, "tool_stream");
   m->input_names = symbol(m, name, "tool_inputs");
   const int *dtype = symbol(m, name, "tool_dtype"), *nparams = symbol(m, name, "tool_nparams");
-  if (!m->info || !m->arena || !run || !stream || !dtype || !nparams || !m->input_names)
+  if (!m->info || !m->arena || !run || !dtype || !nparams || !m->input_names)
     return ir_errorf(err, errlen, "%s: not a model built by this rnnc", so);
   m->es = (size_t)*dtype;
+  m->streams = stream != NULL;
   /* POSIX guarantees dlsym's object pointer holds a function's address;
    * ISO C has no cast between the two, so copy the bits. */
   _Static_assert(sizeof run == sizeof m->run32 && sizeof run == sizeof m->stream64, "function pointers");
@@ -411,6 +413,11 @@ Native *native_load(const char *so, const Graph *g, Goal goal, const StFile *wei
     return NULL;
   }
   b->fn = goal == GOAL_PREDICT ? 0 : goal == GOAL_GRAD ? 1 : goal == GOAL_STEP ? 2 : goal == GOAL_APPLY ? 3 : 4;
+  if (b->fn == 4 && !m->streams) {
+    ir_errorf(err, errlen, "%s: the generated code has no streaming step", so);
+    native_free(b);
+    return NULL;
+  }
   long total = params_elems(m);
   b->params = mem_calloc((size_t)total, m->es, "the parameters of the generated code");
   b->grads = mem_calloc((size_t)total, m->es, "the gradients of the generated code");

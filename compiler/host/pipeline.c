@@ -52,11 +52,29 @@ static void check_goal(Graph *g, const PipelineOptions *o) {
     ir_user_error(spec, "the spec sets no optimizer; add optimizer(Adam{...}) or optimizer(SGD{...})");
 }
 
-Graph *pipeline_run(const PipelineOptions *o) {
+/* The front end as the goal sees it. */
+static Graph *load(const PipelineOptions *o, Goal goal) {
   FeOptions fe = o->fe;
-  fe.training = o->goal >= GOAL_LOSS;
-  if (o->goal == GOAL_STREAM) fe.batch = fe.steps = 1;
-  Graph *g = fe_load(o->spec, &fe);
+  fe.training = goal >= GOAL_LOSS;
+  if (goal == GOAL_STREAM) fe.batch = fe.steps = 1, fe.stream = true;
+  return fe_load(o->spec, &fe);
+}
+
+bool pipeline_can_stream(const PipelineOptions *o, bool note) {
+  Graph *g = load(o, GOAL_STREAM);
+  if (!g) return true;
+  keep_results(g, GOAL_STREAM);
+  char why[300];
+  const Node *s = stream_blocker(g, why, sizeof why);
+  if (s && note)
+    fprintf(stderr, "%s:%d: note: no streaming step (NAME_reset, NAME_step): %s; the other entry points are "
+                    "emitted\n", s->loc.file, s->loc.line, why);
+  ir_graph_free(g);
+  return s == NULL;
+}
+
+Graph *pipeline_run(const PipelineOptions *o) {
+  Graph *g = load(o, o->goal);
   if (!g && o->goal == GOAL_STREAM)
     fprintf(stderr, "%s: note: this failed while building the streaming step (NAME_step: batch 1, one step); "
                     "sizes that follow the batch must come from the input (x.shape[1]), not from a number\n", o->spec);
@@ -91,7 +109,7 @@ Graph *pipeline_run(const PipelineOptions *o) {
 
 finish:
   keep_results(g, o->goal);
-  pass_simplify(g, interp_scalar);
+  pass_simplify(g, interp_scalar, o->keep_stop_grad);
   pass_schedule(g);
   after(o, g, "simplify", STAGE_SCHEDULED);
   pass_batch_time(g);
@@ -99,7 +117,7 @@ finish:
   after(o, g, "batch_time", STAGE_SCHEDULED);
   pass_layout(g);
   pass_schedule(g); /* the new transposes come after their users: renumber for CSE */
-  pass_simplify(g, interp_scalar);
+  pass_simplify(g, interp_scalar, o->keep_stop_grad);
   pass_schedule(g);
   after(o, g, "layout", STAGE_SCHEDULED);
   return g;

@@ -564,10 +564,13 @@ struct Interp {
   void **buf;  /* by node id; NULL while a node holds no value */
   int *last;   /* by node id: position of its last consumer (its own if none) */
   bool *keep;  /* by node id: a leaf or a result, never freed by interp_exec */
+  unsigned char *hold; /* by node id: 0, HOLD_NEXT (compute, then keep) or HELD (not computed again) */
   void **args; /* the input buffers of the node being run */
 };
 
 static bool is_leaf(const Node *n) { return n->op == OP_PARAM || n->op == OP_INPUT; }
+
+enum { HOLD_NEXT = 1, HELD };
 
 Interp *interp_new(const Graph *g, uint64_t seed) {
   int n = g->nnodes, maxin = 1;
@@ -576,6 +579,7 @@ Interp *interp_new(const Graph *g, uint64_t seed) {
   it->buf = mem_calloc((size_t)n + 1, sizeof *it->buf, "the interpreter's buffers");
   it->last = mem_calloc((size_t)n + 1, sizeof *it->last, "the interpreter's buffers");
   it->keep = mem_calloc((size_t)n + 1, sizeof *it->keep, "the interpreter's buffers");
+  it->hold = mem_calloc((size_t)n + 1, sizeof *it->hold, "the interpreter's buffers");
   for (int i = 0; i < n; i++) {
     const Node *x = g->nodes[i];
     if (x->id != i) die("interpreter needs a scheduled graph: node at %d has id %d", i, x->id);
@@ -602,6 +606,7 @@ void interp_free(Interp *it) {
   free(it->buf);
   free(it->last);
   free(it->keep);
+  free(it->hold);
   free(it->args);
   free(it);
 }
@@ -638,6 +643,11 @@ static void release(Interp *it, const Node *x) {
   }
 }
 
+void interp_hold(Interp *it, const Node *n) {
+  int id = node_id(it, n, "interp_hold");
+  if (!is_leaf(n) && !it->hold[id]) it->hold[id] = HOLD_NEXT, it->keep[id] = true;
+}
+
 void interp_seed(Interp *it, uint64_t seed) { it->ctx.seed = seed; }
 
 double interp_scalar(const Node *n, const double *operand) {
@@ -664,7 +674,7 @@ int interp_exec(Interp *it, char *err, size_t errlen) {
   it->ctx.failed = NULL;
   for (int i = 0; i < g->nnodes; i++) {
     const Node *x = g->nodes[i];
-    if (is_leaf(x)) continue;
+    if (is_leaf(x) || it->hold[i] == HELD) continue;
     if (!it->buf[i]) it->buf[i] = mem_alloc(1, bytes(x), "a value of the interpreter"); /* results keep theirs across runs */
     for (int k = 0; k < x->nin; k++) it->args[k] = it->buf[x->in[k]->id];
     op_rules[x->op](&it->ctx, x, it->buf[i], it->args);
@@ -674,6 +684,7 @@ int interp_exec(Interp *it, char *err, size_t errlen) {
       else snprintf(err, errlen, "%s", it->ctx.err);
       return -1;
     }
+    if (it->hold[i]) it->hold[i] = HELD;
     release(it, x);
   }
   return 0;

@@ -35,6 +35,10 @@ void interp_free(Interp *it);
 /* The buffer of a PARAM or INPUT leaf, ir_numel * ir_dtype_size bytes, for the
  * caller to fill before interp_exec; it keeps its contents across runs. */
 void *interp_leaf(Interp *it, const Node *leaf);
+/* Holds n's value: the next run computes it and keeps it, the runs after
+ * that use that value instead of computing n again (gradcheck.c holds the
+ * values of STOP_GRAD nodes so). */
+void interp_hold(Interp *it, const Node *n);
 /* The dropout seed of the next runs. */
 void interp_seed(Interp *it, uint64_t seed);
 /* Runs every node once.  0, or -1 with a message (bad data found by a kernel,

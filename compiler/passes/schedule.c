@@ -65,3 +65,24 @@ void pass_schedule(Graph *g) {
   free(w.seen);
   free(w.stack);
 }
+
+/* A walk with an explicit stack (a back edge points forward, and chains are
+ * deep): each node is pushed once. */
+bool *pass_needed(Graph *g) {
+  bool *live = ir_alloc(g, ((size_t)g->nnodes + 1) * sizeof *live);
+  const Node **stack = mem_alloc((size_t)g->nnodes + 1, sizeof *stack, "the walk of pass_needed");
+  int top = 0;
+  for (int i = 0; i < g->nresults; i++) {
+    const Node *r = g->results[i].node;
+    if (!live[r->id]) live[r->id] = true, stack[top++] = r;
+  }
+  while (top) {
+    const Node *n = stack[--top];
+    for (int k = 0; k <= n->nin; k++) {
+      const Node *m = k < n->nin ? n->in[k] : n->op == OP_STATE ? n->back : NULL;
+      if (m && !live[m->id]) live[m->id] = true, stack[top++] = m;
+    }
+  }
+  free(stack);
+  return live;
+}

@@ -1,7 +1,9 @@
 /*
  * simplify.c - constant folding, algebraic identities, common subexpressions.
  *
- * requires: backward or later (STOP_GRAD is dropped: its job is done).
+ * requires: backward or later (STOP_GRAD is dropped: its job is done;
+ * unless keep_stop_grad, for gradcheck's finite differences, which hold
+ * each STOP_GRAD's value, as the gradient does).
  * produces: the same stage; replaced nodes become dead (pass_schedule drops
  * them).
  *
@@ -226,7 +228,7 @@ static Node *intern(Table *t, Node *n) {
   }
 }
 
-void pass_simplify(Graph *g, ScalarEval *eval) {
+void pass_simplify(Graph *g, ScalarEval *eval, bool keep_stop_grad) {
   int n = g->nnodes;
   size_t cap = 16;
   while (cap < 2 * (size_t)n + 2) cap *= 2;
@@ -239,7 +241,7 @@ void pass_simplify(Graph *g, ScalarEval *eval) {
     if (x->op == OP_ADDN) sort_terms(x);
     g->loc = x->loc;
     Node *y = fold(g, x, eval);
-    if (!y) y = identity(g, x);
+    if (!y && !(keep_stop_grad && x->op == OP_STOP_GRAD)) y = identity(g, x);
     if (y) y = intern(&t, y); /* a fresh fill may equal an earlier one */
     else y = intern(&t, x);
     if (y != x) repl[i] = y;

@@ -15,6 +15,13 @@
  * size must be the batch (here 1): a state of another size would carry rows
  * that do not belong to the one sequence streamed.
  *
+ * Two kinds of spec have no streaming step, and stream_blocker says why, so
+ * that `rnnc build` leaves it out (with a note) and emits the other entry
+ * points: a state whose initial value is learned (state(h0 + zeros{B, H})
+ * with a parameter h0) would need NAME_reset to read the parameters, which it
+ * does not; a sequence made of a whole input (core.op("steps", {input})) has
+ * a fixed number of steps, which a stream of any length cannot follow.
+ *
  * Only the states some output depends on are carried: a state nobody reads
  * would keep its next value (and the inputs that feed it) alive through the
  * next_state output, though predict drops them all.
@@ -23,33 +30,36 @@
 
 #include <stdio.h>
 
-/* By node id: does an output depend on the node, through inputs and the
- * back edges of the states it depends on?  (Sweeps until nothing changes:
- * a back edge points forward.)  In g's arena. */
-static bool *needed(Graph *g) {
-  bool *live = ir_alloc(g, ((size_t)g->nnodes + 1) * sizeof *live);
-  for (int i = 0; i < g->nresults; i++) live[g->results[i].node->id] = true;
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (int i = g->nnodes - 1; i >= 0; i--) {
-      const Node *n = g->nodes[i];
-      if (!live[i]) continue;
-      for (int k = 0; k < n->nin; k++) live[n->in[k]->id] = true;
-      if (n->op == OP_STATE && n->back && !live[n->back->id]) live[n->back->id] = changed = true;
+const Node *stream_blocker(Graph *g, char *why, size_t len) {
+  bool *live = pass_needed(g);
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = g->nodes[i];
+    if (!live[i]) continue;
+    if (n->op == OP_STATE && n->in[0]->op != OP_CONST) {
+      snprintf(why, len, "this state's initial value is computed (%s), and NAME_reset reads no parameters",
+               ir_ops[n->in[0]->op].name);
+      return n;
+    }
+    if (n->op == OP_STEPS && n->in[0]->shape.dim[1] != g->cfg.steps) {
+      const Node *x = n->in[0];
+      snprintf(why, len, "this sequence is a whole %s%s%s%s of %d steps, which a stream of any length cannot follow",
+               x->op == OP_INPUT ? "input" : ir_ops[x->op].name, x->op == OP_INPUT ? " '" : "",
+               x->op == OP_INPUT ? x->attr.name : "", x->op == OP_INPUT ? "'" : "", x->shape.dim[1]);
+      return n;
     }
   }
-  return live;
+  return NULL;
 }
 
 void pass_stream(Graph *g) {
   int n = g->nnodes, k = 0;
-  bool *live = needed(g);
+  char why[300];
+  const Node *blocker = stream_blocker(g, why, sizeof why);
+  if (blocker) ir_user_error(blocker->loc, "no streaming step (NAME_reset, NAME_step): %s", why);
+  bool *live = pass_needed(g);
   for (int i = 0; i < n; i++) {
     Node *s = g->nodes[i];
     if (s->op != OP_STATE || !live[i]) continue;
-    if (s->in[0]->op != OP_CONST)
-      ir_user_error(s->loc, "streaming needs a constant initial value for this state (it is %s)",
-                    ir_ops[s->in[0]->op].name);
     if (s->shape.rank == 0 || s->shape.dim[0] != g->cfg.batch)
       ir_user_error(s->loc, "streaming (NAME_step) runs one sequence at a time, but this state's first size is "
                     "%ld, not the batch: size it from the input (zeros{x.shape[1], ...}), not with a number",

@@ -15,7 +15,9 @@
  *           last step.
  * A STATE is its initial value at step 0 and its back edge's copy from step
  * t-1 at step t.  Nothing per-step may read an `after` value: that would need
- * the end of the sequence before it was computed.
+ * the end of the sequence before it was computed.  Values no result needs
+ * (pass_needed) are not copied: among them those a mean over time replaced
+ * term by term (the front end's core.time_mean), which read `after` values.
  * The copies are counted before any is made: seq nodes x T past
  * IR_MAX_NODES is the user's error, reported before the memory is taken.
  */
@@ -23,12 +25,12 @@
 
 #include <stdlib.h>
 
-enum { BEFORE, SEQ, AFTER };
+enum { BEFORE, SEQ, AFTER, UNUSED };
 
 typedef struct {
   Graph *g;
   int nfwd, steps;
-  unsigned char *kind; /* BEFORE, SEQ or AFTER, by forward node id */
+  unsigned char *kind; /* BEFORE, SEQ, AFTER or UNUSED, by forward node id */
   int *row;            /* row[id]: the seq node's place among the seq nodes */
   Node **at;           /* at[row * steps + t]: copy of seq node id at step t */
   Node **after;        /* after[id]: copy of an AFTER node */
@@ -88,11 +90,16 @@ static Node *after_value(Unroll *u, Node *n) {
   }
 }
 
-/* Sorts forward nodes into BEFORE / SEQ / AFTER (verify has made sure that
- * nothing per-step reads an AFTER value). */
+/* Sorts forward nodes into BEFORE / SEQ / AFTER, or UNUSED (verify has made
+ * sure that nothing per-step that is needed reads an AFTER value). */
 static void classify(Unroll *u) {
+  bool *needed = pass_needed(u->g);
   for (int i = 0; i < u->nfwd; i++) {
     Node *n = u->g->nodes[i];
+    if (!needed[i] && n->op != OP_PARAM && n->op != OP_INPUT) {
+      u->kind[i] = UNUSED;
+      continue;
+    }
     bool after = ir_ops[n->op].flags & F_TIME_REDUCE;
     for (int k = 0; k < n->nin; k++) after |= u->kind[n->in[k]->id] == AFTER;
     if (n->seq && after) die("%s (%%%d) reads a whole-sequence value in the loop", ir_ops[n->op].name, n->id);

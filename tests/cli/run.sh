@@ -127,6 +127,28 @@ output("h", last(tanh(x)))
 LUA
 expect_fail 1 "$tmp/noparams.lua: error: the spec has no parameters; generated code needs at least one" -- "$rnnc" build "$tmp/noparams.lua" -o "$tmp/np"
 
+# a learned initial state: every entry point but streaming, with a note
+expect_ok "$rnnc" build tests/layers/learned_initial_state.lua -o "$tmp/h0"
+note="tests/layers/learned_initial_state.lua:11: note: no streaming step (NAME_reset, NAME_step): this state's initial value is computed (add), and NAME_reset reads no parameters; the other entry points are emitted"
+if [ "$(cat "$tmp/stderr")" = "$note" ]; then echo "ok: $note"; else
+  printf 'FAIL: rnnc build of a learned initial state\n  got:  %s\n  want: %s\n' "$(cat "$tmp/stderr")" "$note"; failures=$((failures + 1)); fi
+for fn in predict grad train_step apply init; do
+  grep -q "learned_initial_state_$fn(" "$tmp/h0/learned_initial_state.h" || { echo "FAIL: a learned initial state lacks _$fn"; failures=$((failures + 1)); }
+done
+if grep -q "learned_initial_state_step(\|learned_initial_state_reset(" "$tmp/h0/learned_initial_state.h"; then echo "FAIL: a learned initial state emits streaming"; failures=$((failures + 1)); fi
+"$rnnc" init tests/layers/learned_initial_state.lua -o "$tmp/h0w.st"
+"$rnnc" inputs tests/layers/learned_initial_state.lua -o "$tmp/h0x.st"
+expect_fail 1 "tests/layers/learned_initial_state.lua:11: error: no streaming step (NAME_reset, NAME_step): this state's initial value is computed (add)" -- "$rnnc" predict tests/layers/learned_initial_state.lua --backend c --stream --weights "$tmp/h0w.st" --inputs "$tmp/h0x.st" -o "$tmp/h0p.st"
+# a whole input of a fixed number of steps as a sequence: every entry point but streaming, with a
+# note (tests/layers/static_sequence.lua sizes it by the model's steps, and streams)
+sed 's/{m.steps, 3}/{4, 3}/' tests/layers/static_sequence.lua >"$tmp/fixed_steps.lua"
+expect_ok "$rnnc" build "$tmp/fixed_steps.lua" -o "$tmp/static"
+note="$tmp/fixed_steps.lua:10: note: no streaming step (NAME_reset, NAME_step): this sequence is a whole input 'bias' of 4 steps, which a stream of any length cannot follow; the other entry points are emitted"
+if [ "$(cat "$tmp/stderr")" = "$note" ]; then echo "ok: $note"; else
+  printf 'FAIL: rnnc build of a whole input as a sequence\n  got:  %s\n  want: %s\n' "$(cat "$tmp/stderr")" "$note"; failures=$((failures + 1)); fi
+grep -q "static_sequence_grad(" "$tmp/static/static_sequence.h" || { echo "FAIL: a whole input as a sequence lacks _grad"; failures=$((failures + 1)); }
+expect_fail 1 "$tmp/fixed_steps.lua:10: error: steps: the time axis (the second) of [2, 4, 3] has 4 steps, but the model runs 3" -- "$rnnc" summary "$tmp/fixed_steps.lua" --steps 3
+
 # build --entry: only what the listed entry points need
 expect_fail 1 "rnnc: error: --entry: no entry point 'predikt' (predict, grad" -- "$rnnc" build $spec -o "$tmp/e" --entry predikt
 sed '/optimizer(/d; /^loss(/d' specs/sine_rnn.lua >"$tmp/noloss.lua"

@@ -135,6 +135,37 @@ def charlm_lstm(t):
     return forward
 
 
+def loss_per_step_and_last(t):
+    """tests/layers/loss_per_step_and_last.lua: a per-step term (averaged over the steps) plus
+    last-step terms in one loss, and a metric alike."""
+    gru, per_step, head = t.recurrent("gru1", nn.GRU), t.dense("dense1"), t.dense("dense2")
+
+    def forward(x):
+        h = gru(x["x"])
+        p, logits = per_step(h), head(h[:, -1])
+        _, metrics, ce = classification(logits, x["label"])
+        loss = F.mse_loss(p, x["y"]) + 0.5 * ce - p[:, -1].mean() / 4
+        return {"logits": logits}, {"mixed": (p * p).mean() + metrics["accuracy"]}, loss
+    return forward
+
+
+def learned_initial_state(t):
+    """tests/layers/learned_initial_state.lua: a tanh cell without biases whose initial state
+    is the parameter cell1.h0, broadcast over the batch."""
+    w_ih, w_hh, h0 = (nn.Parameter(torch.empty(t.weights["cell1." + n].shape)) for n in ("weight_ih", "weight_hh", "h0"))
+    for name, p in (("weight_ih", w_ih), ("weight_hh", w_hh), ("h0", h0)):
+        t.bind("cell1." + name, p)
+    dense = t.dense("dense1")
+
+    def forward(x):
+        h = h0.expand(x["x"].shape[0], -1)
+        for step in range(x["x"].shape[1]):
+            h = torch.tanh(x["x"][:, step] @ w_ih.T + h @ w_hh.T)
+        p = dense(h)
+        return {"p": p}, {}, F.mse_loss(p, x["y"])
+    return forward
+
+
 # spec name (model{name = ...}) -> builder(twin) -> forward(inputs) -> (outputs, metrics, loss),
 # outputs and metrics as {name: tensor}
 MODELS = {
@@ -143,6 +174,8 @@ MODELS = {
     "gru_classifier": last_step_classifier(nn.GRU, ["gru1"]),
     "mnist_stacked_lstm": last_step_classifier(nn.LSTM, ["lstm1", "lstm2", "lstm3"]),
     "charlm_lstm": charlm_lstm,
+    "loss_per_step_and_last": loss_per_step_and_last,
+    "learned_initial_state": learned_initial_state,
 }
 
 

@@ -263,7 +263,10 @@ T.next = core.next
 
 function last(x) return op("last", {x}) end
 function time_sum(x) return op("time_sum", {x}) end
-function time_mean(x) return time_sum(x) * (1 / model_settings().steps) end
+-- time_mean(x): time_sum(x) / steps.  A per-step x that also reads values of
+-- the whole sequence (mse(h, y) + mse(last(h), z)) is averaged term by term:
+-- the per-step terms are averaged, the others taken as they are.
+function time_mean(x) return core.time_mean(tensor(x, "time_mean")) end
 function time_stack(x) return op("time_stack", {x}) end
 
 ---------------------------------------------------------------- initialisers
@@ -300,13 +303,21 @@ function Layer:param(name, shape, init)
   return self.params[full]
 end
 
+-- build may return several tensors (an output and a final state, say): the
+-- layer returns them all; its summary shows the first.
 function Layer.__call(self, x)
   if not is_tensor(x) then fail("%s: expected a tensor input, got %s", self.kind, type(x)) end
   local first = self.name == nil
   if first then self.name = core.layer_begin(self.kind, self.opts.name, self.prefix, self.args) end
-  local out = self.build(self, x, table.unpack(self.args, 1, self.args.n))
-  if first then core.layer_end(out) end
-  return out
+  local outs = table.pack(self.build(self, x, table.unpack(self.args, 1, self.args.n)))
+  if outs.n == 0 then fail("%s: the build function returned nothing; a layer returns its output tensor(s)", self.kind) end
+  for i = 1, outs.n do
+    if not is_tensor(outs[i]) then
+      fail("%s: result %d of the build function is %s, not a tensor", self.kind, i, type(outs[i]))
+    end
+  end
+  if first then core.layer_end(outs[1]) end
+  return table.unpack(outs, 1, outs.n)
 end
 
 function layer(kind, options, build, prefix)
@@ -449,7 +460,8 @@ OneHot = layer("OneHot", {}, function(_, ids, depth) return one_hot(ids, depth) 
 
 ---------------------------------------------------------------- training
 
--- A per-step value is averaged over time (the loss and metrics of seq->seq models).
+-- A per-step value is averaged over time (the loss and metrics of seq->seq
+-- models; the per-step terms of a sum with whole-sequence ones: time_mean).
 local function over_time(v) if v.seq then return time_mean(v) end return v end
 
 -- cross_entropy(logits, labels): softmax cross-entropy averaged over the
