@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "alloc.h"
 
@@ -38,7 +39,8 @@ const char *buf_str(const Buf *b) { return b->s ? b->s : ""; }
  * \xHH instead: control and non-ASCII bytes (a newline), a backslash (a line
  * splice), the / of a star-slash or slash-star and the second ? of ?? (a
  * trigraph such as ??/ is a backslash). */
-void buf_comment_text(Buf *b, const char *s) {
+void buf_comment_file(Buf *b, const char *path) {
+  const char *s = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
   for (size_t i = 0; s[i]; i++) {
     unsigned char c = (unsigned char)s[i];
     bool slash_pair = c == '/' && ((i > 0 && s[i - 1] == '*') || s[i + 1] == '*');

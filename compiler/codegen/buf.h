@@ -19,8 +19,10 @@ void buf_printf(Buf *b, const char *fmt, ...) IR_PRINTF(2, 3);
 void buf_free(Buf *b);
 /* b's text; "" while nothing is printed. */
 const char *buf_str(const Buf *b);
-/* Appends s, which comes from outside (a spec's file path), as text inside a
- * C comment that nothing in s can end or change. */
-void buf_comment_text(Buf *b, const char *s);
+/* Appends the name of the file at `path` (a spec's, which comes from
+ * outside), without its directories, as text inside a C comment that nothing
+ * in it can end or change: generated code is the same bytes from any
+ * checkout and says nothing of the machine that made it. */
+void buf_comment_file(Buf *b, const char *path);
 
 #endif

@@ -135,7 +135,7 @@ static void describe(Buf *b, const Node *n) {
   emit_shape(b, n->shape);
   if (n->loc.file) {
     buf_printf(b, " (");
-    buf_comment_text(b, n->loc.file);
+    buf_comment_file(b, n->loc.file);
     buf_printf(b, ":%d)", n->loc.line);
   }
 }

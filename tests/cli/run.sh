@@ -164,5 +164,19 @@ done
 if cc -std=c99 -Wall -Wextra -Wpedantic -Werror -c "$c" -o "$tmp/step.o"; then echo "ok: --entry step compiles as strict C99"
 else echo "FAIL: --entry step does not compile"; failures=$((failures + 1)); fi
 
+# The same bytes from any checkout: a spec named by an absolute path, in a
+# directory of another name, gives the C it gives by a relative path.
+mkdir -p "$tmp/elsewhere/some dir"
+cp specs/sine_rnn.lua "$tmp/elsewhere/some dir/"
+expect_ok "$rnnc" build specs/sine_rnn.lua -o "$tmp/relative"
+expect_ok "$rnnc" build "$tmp/elsewhere/some dir/sine_rnn.lua" -o "$tmp/absolute"
+for f in sine_rnn.c sine_rnn.h; do
+  if cmp -s "$tmp/relative/$f" "$tmp/absolute/$f"; then echo "ok: $f is the same from another directory"
+  else echo "FAIL: $f differs with the spec elsewhere"; failures=$((failures + 1)); fi
+done
+if grep -qF "$tmp" "$tmp/absolute/sine_rnn.c" "$tmp/absolute/sine_rnn.h"; then
+  echo "FAIL: the generated C names the directory of the spec"; failures=$((failures + 1))
+fi
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
