@@ -493,9 +493,9 @@ static void matvec(Emit *e, const Product *p, long i, long N) {
   char zero[40], s1[48], s2[48], s3[48], a0[40] = "", c0[40] = "", col[32];
   emit_literal(e, 0, zero);
   if (i) snprintf(a0, sizeof a0, "%ld + ", i * p->ai), snprintf(c0, sizeof c0, "%ld + ", i * p->ci);
-  char from[64] = "0", to[64]; /* the columns [from, to) done by a width */
+  char from[128] = "0", to[128]; /* the columns [from, to) done by a width */
   for (int width = ACC_REGS; width > 0; width /= 2) {
-    char step[24] = "RNNC_LANES";
+    char step[40] = "RNNC_LANES";
     if (width > 1) snprintf(step, sizeof step, "(%d * RNNC_LANES)", width);
     snprintf(to, sizeof to, "%ld / %s * %s", N, step, step);
     emit_line(e, "for (long j = %s; j < %s; j += %s) {", from, to, step);
