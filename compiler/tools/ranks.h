@@ -41,6 +41,9 @@ void ranks_sum_doubles(double *x, int n);
 /* The largest of the ranks' v: a vote (any rank caught a signal). */
 int ranks_max(int v);
 
+/* Returns when every rank has called it (MPI_Barrier). */
+void ranks_wait(void);
+
 /* Every rank's v, in rank order, into all[size] (MPI_Allgather). */
 void ranks_gather(uint64_t v, uint64_t *all);
 

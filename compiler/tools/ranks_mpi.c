@@ -53,6 +53,8 @@ int ranks_max(int v) {
   return m;
 }
 
+void ranks_wait(void) { MPI_Barrier(MPI_COMM_WORLD); }
+
 void ranks_gather(uint64_t v, uint64_t *all) {
   MPI_Allgather(&v, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, MPI_COMM_WORLD);
 }

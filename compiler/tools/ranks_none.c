@@ -33,6 +33,8 @@ int ranks_max(int v) {
   die("ranks_max without MPI");
 }
 
+void ranks_wait(void) { die("ranks_wait without MPI"); }
+
 void ranks_gather(uint64_t v, uint64_t *all) {
   (void)v, (void)all;
   die("ranks_gather without MPI");

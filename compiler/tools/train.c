@@ -562,6 +562,14 @@ static int train_batch(Run *r, const long *idx, uint64_t index, double *loss, do
   return runner_exec(r->step, 0, err, errlen);
 }
 
+/* FNV-1a over n bytes, going on from h (FNV_START to begin). */
+#define FNV_START 0xcbf29ce484222325u
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3u;
+  return h;
+}
+
 /* --mpi: 0 if every rank holds the parameters and optimizer state this one
  * does (a checksum of the blob: FNV-1a), else 1 after rank 0 says which
  * differs.  Every rank learns the outcome, so all stop together.  `where`
@@ -569,9 +577,8 @@ static int train_batch(Run *r, const long *idx, uint64_t index, double *loss, do
 static int same_params(Run *r, const char *where) {
   if (!r->mpi) return 0;
   size_t bytes;
-  const unsigned char *p = runner_params(r->step, &bytes);
-  uint64_t h = 0xcbf29ce484222325u;
-  for (size_t i = 0; i < bytes; i++) h = (h ^ p[i]) * 0x100000001b3u;
+  const void *p = runner_params(r->step, &bytes);
+  uint64_t h = fnv1a(FNV_START, p, bytes);
   uint64_t *all = mem_alloc((size_t)r->ranks, sizeof *all, "the checksums");
   ranks_gather(h, all);
   int k = 1;
@@ -697,14 +704,16 @@ static int epoch(Run *r, long *perm, Progress *p) {
 /* Joins the MPI job.  Ranks other than 0 print nothing on stdout (rank 0
  * speaks for the job); their stderr is kept in a temporary file until setup
  * is over (*saved: the real one), since their errors in setting up are
- * mostly rank 0's (the same command line, the same files).  0, or 1 after
- * printing an error. */
+ * mostly rank 0's (the same command line, the same files).  0, 1 after
+ * printing an error, or -1 for a rank that ends at once with status 0. */
 static int join_job(Run *r, FILE **kept, int *saved) {
   char err[1024];
   *kept = NULL, *saved = -1;
   if (!r->o->mpi) {
     const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *rank = getenv("OMPI_COMM_WORLD_RANK");
-    if (size && atoi(size) > 1 && rank && atoi(rank) > 0) return 1; /* rank 0 says why */
+    /* rank 0 says why and fails the job; the others end quietly with 0, since mpirun ends the job at
+     * the first non-zero status, which could be before rank 0 has said anything */
+    if (size && atoi(size) > 1 && rank && atoi(rank) > 0) return -1;
     if (size && atoi(size) > 1)
       return fail("rnnc train runs under mpirun without --mpi: every rank would train the whole run alone and "
                   "write the same files (add --mpi)");
@@ -727,28 +736,26 @@ static int join_job(Run *r, FILE **kept, int *saved) {
  * while rank 0 did not shows its kept errors, each line after its rank. */
 static int ready(Run *r, int rc, FILE *kept, int saved) {
   if (!r->mpi) return rc;
-  int failed = rc > 0, rank0 = failed;
+  int failed = rc > 0;
   if (saved >= 0) { /* ranks > 0: the real stderr back */
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
   }
   /* the settings that make the ranks' batches one batch, and the parameters they start from */
-  uint64_t h = 0xcbf29ce484222325u;
+  uint64_t h = FNV_START;
   if (!rc) {
     size_t bytes;
-    const unsigned char *p = runner_params(r->step, &bytes);
+    const void *p = runner_params(r->step, &bytes);
     double v[] = {r->batch, r->threads, r->ck.steps, r->ck.dtype, r->ck.lr, (double)r->ck.seed, (double)r->ck.limit,
                   (double)r->ntrain, r->epochs, r->ck.epoch, (double)r->ck.batch_done, (double)bytes};
-    const unsigned char *q = (const unsigned char *)v;
-    for (size_t i = 0; i < sizeof v; i++) h = (h ^ q[i]) * 0x100000001b3u;
-    for (size_t i = 0; i < bytes; i++) h = (h ^ p[i]) * 0x100000001b3u;
+    h = fnv1a(fnv1a(h, v, sizeof v), p, bytes);
   }
   uint64_t *all = mem_alloc((size_t)r->ranks, sizeof *all, "the settings");
   ranks_gather(failed ? 0 : h, all);
   int k = 1;
   while (k < r->ranks && all[k] == all[0]) k++;
-  rank0 = all[0] == 0;
+  bool rank0 = all[0] == 0; /* rank 0 failed */
   free(all);
   if (kept) {
     if (failed && !rank0) {
@@ -781,7 +788,7 @@ int train_run(const ToolOptions *o) {
   int rc = join_job(&r, &kept, &saved);
   if (rc) {
     free(r.stem), free(r.interrupted);
-    return rc;
+    return rc > 0 ? rc : 0;
   }
   rc = ready(&r, setup(&r, &w), kept, saved);
   st_free(&w);
@@ -815,6 +822,12 @@ int train_run(const ToolOptions *o) {
   tool_model_free(&r.tm);
   ckpt_free(&r.ck);
   free(r.stem), free(r.interrupted);
-  if (r.mpi) ranks_end();
+  if (r.mpi) {
+    /* leave together: mpirun ends the job when a rank exits with a non-zero status (128 + a signal),
+     * which could be while rank 0 still writes the interrupted state */
+    fflush(stdout), fflush(stderr);
+    ranks_wait();
+    ranks_end();
+  }
   return rc;
 }
