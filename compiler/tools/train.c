@@ -822,9 +822,11 @@ int train_run(const ToolOptions *o) {
   tool_model_free(&r.tm);
   ckpt_free(&r.ck);
   free(r.stem), free(r.interrupted);
+  if (r.mpi && r.rank > 0) rc = 0; /* the job's status is rank 0's (see below); an error of this rank's own aborted */
   if (r.mpi) {
-    /* leave together: mpirun ends the job when a rank exits with a non-zero status (128 + a signal),
-     * which could be while rank 0 still writes the interrupted state */
+    /* leave together, and only rank 0 with the job's status: mpirun ends the job when a rank exits
+     * with a non-zero status, which could cut short rank 0's writing its interrupted state or its
+     * message (mpirun drops what it has not yet passed on) */
     fflush(stdout), fflush(stderr);
     ranks_wait();
     ranks_end();

@@ -25,7 +25,8 @@
 #   mpi            mpirun -n 2 ... --mpi trains what --threads 2 does (f64: within 1e-12 after an epoch;
 #                  two ranks sum in the same order, so in fact bit for bit), -n 2 --threads 2 what
 #                  --threads 4 does; the checkpoint records 2 ranks; a batch the ranks x threads do not
-#                  divide is refused once (by rank 0), and so is mpirun without --mpi
+#                  divide is refused once (by rank 0), and so is mpirun without --mpi; ranks whose code
+#                  rounds otherwise (with and without FMA) drift apart, and the checksum stops them
 #   mpi_resume     SIGTERM to mpirun in the middle of epoch 2: every rank stops at the same batch, rank 0
 #                  writes the interrupted state; resuming it with -n 2 is bit for bit the uninterrupted
 #                  -n 2 run, and so is resuming it in one process (the checkpoint's 2 shards: --threads 2)
@@ -211,6 +212,14 @@ mpi)
   want="rnnc: error: rnnc train runs under mpirun without --mpi: every rank would train the whole run alone and write the same files (add --mpi)"
   [ "$(grep -cxF "$want" "$tmp/bad.log")" = 1 ] || { cat "$tmp/bad.log"; die "not once: $want"; }
   [ ! -f "$tmp/x.safetensors" ] || die "a refused run wrote a checkpoint"
+  # ranks that round differently drift apart: the checksum after batch 50 stops them (an MPMD job: rank 0
+  # runs code compiled without fused multiply-adds, rank 1 with them, as two kinds of CPU might)
+  o="$fmnist --data fashion-mnist --limit 2000 --seed 6 --epochs 1 --mpi -o $tmp/x.safetensors"
+  # shellcheck disable=SC2086
+  $mpirun 1 -x RNNC_CFLAGS="-O2 -ffp-contract=off" "$rnnc" train $o : -n 1 -x RNNC_CFLAGS="-O2 -ffp-contract=fast -march=native" \
+    "$rnnc" train $o >"$tmp/drift.log" 2>&1 && { cat "$tmp/drift.log"; die "ranks running other code did not stop"; }
+  expect "$tmp/drift.log" "rnnc: error: --mpi: the ranks drifted apart: after batch 50 of epoch 1, rank 1's parameters differ from rank 0's"
+  [ ! -f "$tmp/x.safetensors" ] || die "ranks that drifted apart wrote a checkpoint"
   echo "ok: -n 2 trains what --threads 2 does, -n 2 --threads 2 what --threads 4 does"
   ;;
 mpi_resume)
