@@ -480,9 +480,9 @@ static void matvec(Emit *e, const Product *p, long i, long N) {
   char zero[40], s1[40], s2[40], s3[40], a0[40] = "", c0[40] = "", col[32];
   emit_literal(e, 0, zero);
   if (i) snprintf(a0, sizeof a0, "%ld + ", i * p->ai), snprintf(c0, sizeof c0, "%ld + ", i * p->ci);
-  char from[64] = "0", to[64]; /* the columns [from, to) done by a width */
+  char from[96] = "0", to[96]; /* the columns [from, to) done by a width */
   for (int width = ACC_REGS; width > 0; width /= 2) {
-    char step[24] = "RNNC_LANES";
+    char step[32] = "RNNC_LANES"; /* (%d * RNNC_LANES): 32 for any int (gcc -O0 with ASan warns at 24) */
     if (width > 1) snprintf(step, sizeof step, "(%d * RNNC_LANES)", width);
     snprintf(to, sizeof to, "%ld / %s * %s", N, step, step);
     emit_line(e, "for (long j = %s; j < %s; j += %s) {", from, to, step);
