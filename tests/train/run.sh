@@ -62,6 +62,11 @@ expect() { grep -qF -- "$2" "$1" || { cat "$1"; die "no line of $1 contains: $2"
 # variables say it is meant: test.sh and ctest run as root in a fresh container.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun="mpirun --oversubscribe -n"
+# In the ASan build (test.sh's second stage) Open MPI's libraries and the components it loads and
+# unloads leave allocations at exit that LeakSanitizer reports and cannot attribute to a library (their
+# modules are gone), so only under mpirun leaks are not checked; addresses still are, and the same
+# train.c paths run leak-checked without MPI (--threads).
+case $case in mpi*) export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" ;; esac
 
 text=/usr/share/common-licenses/GPL-3 # any text will do; Debian has this one
 [ -f "$text" ] || text=README.md
