@@ -8,8 +8,8 @@
  * ranks_none.c, whose ranks_start refuses with a message saying how to get
  * it, so the rest of rnnc builds and runs without MPI.
  *
- * Every call but ranks_start, ranks_abort and ranks_end is collective: all
- * ranks make it, in the same order, or the job waits.  A rank that meets an
+ * Every call after ranks_start but ranks_abort is collective: all ranks
+ * make it, in the same order, or the job waits.  A rank that meets an
  * error where the others go on calls ranks_abort, which ends every rank of
  * the job, rather than returning alone.
  */
