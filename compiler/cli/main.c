@@ -45,7 +45,7 @@ typedef struct {
   long limit, eval_every;
   double lr, temperature;
   bool seed_given;
-  bool json, stream, no_check, compile;
+  bool json, stream, no_check, compile, mpi;
 } Args;
 
 typedef struct {
@@ -356,7 +356,7 @@ static ToolOptions train_options(const Args *a) {
                         .prime = a->prime, .fe = {.batch = a->batch, .steps = steps, .dtype = a->dtype, .lr = a->lr},
                         .seed = a->seed, .seed_given = a->seed_given, .epochs = a->epochs, .limit = a->limit,
                         .eval_every = a->eval_every, .interp = a->backend && !strcmp(a->backend, "interp"),
-                        .length = a->length, .temperature = a->temperature, .threads = a->threads};
+                        .length = a->length, .temperature = a->temperature, .threads = a->threads, .mpi = a->mpi};
 }
 
 static int check_window(const Args *a) {
@@ -425,9 +425,11 @@ static const Command commands[] = {
      "times interpreter vs generated code (train step, predict); --compile: generation and compile time",
      "--batch --steps --dtype --repeat --json --compile --seed", "", cmd_bench},
     {"train", "rnnc train SPEC --data DATA -o CKPT.safetensors [--epochs N] [--lr X] [--seed S] [--batch B] "
-              "[--window W] [--limit N] [--eval-every BATCHES] [--resume CKPT] [--backend c|interp] [--threads N]",
+              "[--window W] [--limit N] [--eval-every BATCHES] [--resume CKPT] [--backend c|interp] [--threads N] "
+              "[--mpi (under mpirun -n RANKS)]",
      "trains through generated code: shuffled batches, test loss/accuracy, checkpoint and CSV/SVG curves each epoch",
-     "--data -o --epochs --lr --seed --batch --steps --window --dtype --limit --eval-every --resume --backend --threads",
+     "--data -o --epochs --lr --seed --batch --steps --window --dtype --limit --eval-every --resume --backend --threads "
+     "--mpi",
      "-o", cmd_train},
     {"eval", "rnnc eval SPEC --weights CKPT [--data DATA] [--window W] [--limit N] [--backend c|interp]",
      "loss and accuracy on the test split (each example once), confusion matrix for classifiers",
@@ -569,6 +571,8 @@ static int parse_args(const Command *c, int argc, char **argv, Args *a) {
       a->no_check = true;
     } else if (!strcmp(s, "--compile")) {
       a->compile = true;
+    } else if (!strcmp(s, "--mpi")) {
+      a->mpi = true;
     } else if (i + 1 >= argc) {
       return fail("option '%s' needs a value", s);
     } else if (parse_value(a, s, argv[++i])) {

@@ -50,7 +50,8 @@ int ckpt_write(const char *path, StFile *w, const Checkpoint *c, char *err, size
   const struct { const char *key; double v; } nums[] = {
       {"batch", c->batch},       {"steps", c->steps},         {"lr", c->lr},
       {"limit", (double)c->limit}, {"epochs", c->epochs},       {"epoch", c->epoch},       {"batch_done", (double)c->batch_done},
-      {"loss_sum", c->loss_sum}, {"acc_sum", c->acc_sum},     {"seconds", c->seconds}, {"threads", c->threads}};
+      {"loss_sum", c->loss_sum}, {"acc_sum", c->acc_sum},     {"seconds", c->seconds}, {"threads", c->threads},
+      {"ranks", c->ranks > 0 ? c->ranks : 1}};
   for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) meta_num(w, nums[i].key, nums[i].v);
   if (c->epoch > 0) {
     int64_t shape[2] = {c->epoch, HISTORY_COLS};
@@ -128,6 +129,8 @@ int ckpt_read(const char *path, StFile *w, Checkpoint *c, char *err, size_t errl
     return -1;
   double threads = 1; /* older checkpoints have no rnnc.threads */
   if (st_get_meta(w, "rnnc.threads") && get_num(w, "threads", 1, TEAM_MAX_MEMBERS, &threads, err, errlen)) return -1;
+  double ranks = 1; /* nor rnnc.ranks: trained in one process */
+  if (st_get_meta(w, "rnnc.ranks") && get_num(w, "ranks", 1, TEAM_MAX_MEMBERS, &ranks, err, errlen)) return -1;
   char *end;
   errno = 0;
   c->seed = strtoull(seed, &end, 10);
@@ -137,12 +140,16 @@ int ckpt_read(const char *path, StFile *w, Checkpoint *c, char *err, size_t errl
   c->dtype = strcmp(dtype, "f64") ? DT_F32 : DT_F64;
   c->batch = (int)batch, c->steps = (int)steps, c->limit = (long)limit, c->epoch = (int)epoch;
   c->batch_done = (long)done, c->epochs = (int)epochs, c->threads = (int)threads;
+  c->ranks = (int)ranks;
   if (batch != c->batch || steps != c->steps || epoch != c->epoch || done != c->batch_done || limit != c->limit ||
-      epochs != c->epochs || threads != c->threads)
+      epochs != c->epochs || threads != c->threads || ranks != c->ranks)
     return ir_errorf(err, errlen, "%s: checkpoint metadata holds a fraction where a count belongs", path);
   if (c->batch % c->threads)
     return ir_errorf(err, errlen, "%s: checkpoint metadata: batch %d is not %d shards (threads) of one size", path,
                      c->batch, c->threads);
+  if (c->threads % c->ranks)
+    return ir_errorf(err, errlen, "%s: checkpoint metadata: %d shards (threads) are not spread evenly over %d ranks",
+                     path, c->threads, c->ranks);
   const StTensor *h = st_find(w, "train.history");
   if (c->epoch > 0 && (!h || h->dtype != ST_F64 || h->rank != 2 || h->shape[0] != c->epoch || h->shape[1] != HISTORY_COLS))
     return ir_errorf(err, errlen, "%s: tensor 'train.history' must be F64 [%d, %d] (one row per epoch done)", path,

@@ -8,7 +8,7 @@
  * and, for text, `data.vocab` (U8: the character of each id).  Metadata
  * (strings; numbers printed exactly, %.17g): the settings of the run (seed,
  * batch, steps, dtype, learning rate, data source, example limit, epochs
- * asked for, threads: the shards of a batch) and where it
+ * asked for, threads: the shards of a batch, ranks: the MPI processes they ran in) and where it
  * stands (epochs done, batches done in the next one, the partial sums of its
  * training loss and accuracy, the seconds it has taken so far).
  *
@@ -40,7 +40,9 @@ typedef struct {
   int batch, steps, dtype;     /* as trained (after overrides) */
   double lr;                   /* as trained */
   long limit;                  /* examples per split (0: all) */
-  int threads;                 /* shards per batch (--threads; 1 in checkpoints older than it) */
+  int threads;                 /* shards per batch (--threads; 1 in checkpoints older than it); with
+                                  --mpi, of all ranks together */
+  int ranks;                   /* processes of the MPI job (--mpi) that trained it; 1 without */
   int epochs;                  /* the epochs asked for (--epochs, else the spec's) */
   /* where it stands */
   int epoch;                   /* epochs completed */

@@ -25,7 +25,9 @@ typedef struct {
   long limit;           /* > 0: at most this many examples of each split */
   long eval_every;      /* train: > 0: also evaluate on the test split after every this many batches */
   bool interp;          /* train, eval: --backend interp (else generated code) */
-  int threads;          /* train: > 0: --threads (shards per batch); else the checkpoint's, else 1 */
+  int threads;          /* train: > 0: --threads (shards per batch; with --mpi, per rank); else from the
+                           checkpoint, else 1 */
+  bool mpi;             /* train: --mpi: one rank of an MPI job (ranks.h), every rank a part of every batch */
   int length;           /* sample: characters to draw */
   double temperature;   /* sample: logits are divided by it (0: always the likeliest) */
 } ToolOptions;

@@ -119,6 +119,11 @@ void runner_copy_params(Runner *to, const Runner *from) {
   }
 }
 
+const void *runner_params(Runner *r, size_t *bytes) {
+  if (!r->c) die("runner_params: the interpreter keeps parameters as leaves, not in a blob");
+  return native_params(r->c, bytes);
+}
+
 void *runner_grads(Runner *r, size_t *bytes) {
   if (!r->c) die("runner_grads: the interpreter keeps gradients as results, not in a blob");
   return native_grads(r->c, bytes);

@@ -38,6 +38,10 @@ double runner_metric(Runner *r, const char *name); /* a scalar metric of the las
  * goal: the training step's parameters into predict). */
 void runner_copy_params(Runner *to, const Runner *from);
 
+/* Generated code's parameter blob (native_params: every parameter and the
+ * optimizer's state), to compare between the ranks of an MPI job. */
+const void *runner_params(Runner *r, size_t *bytes);
+
 /* Generated code's gradient blob (native_grads): what a grad run wrote,
  * what an apply run reads.  The interpreter has none (a compiler bug to ask). */
 void *runner_grads(Runner *r, size_t *bytes);

@@ -25,6 +25,26 @@
  * but for the order of the sums (rounding) and the dropout masks.  N = 1 is
  * NAME_train_step as before, bit for bit.
  *
+ * --mpi (under mpirun -n N) spreads the shards over the N ranks of an MPI
+ * job (ranks.h), M = --threads of them on each: N x M shards of B / (N x M)
+ * examples, shard k of rank i being shard i x M + k of --threads N x M, with
+ * its examples and its dropout seed.  Every rank loads the data, draws the
+ * same shuffle and holds the same parameters; after its members' grads it
+ * sums their gradients, one MPI_Allreduce sums those sums over the ranks,
+ * and every rank divides by N x M and runs NAME_apply, so the run computes
+ * what --threads N x M computes, but for the order of the sums.  (With two
+ * ranks of one thread, the order is the same: a + b is b + a.)  A small
+ * allreduce gives every rank the batch's loss, so all see a non-finite one
+ * at once; a vote after every batch makes a signal that reached any rank
+ * stop them all at the same batch; and every CHECK_EVERY batches, and
+ * before every checkpoint, the ranks compare a checksum of their
+ * parameters and optimizer state, and stop if one differs.  Rank 0 alone
+ * prints, evaluates on the test split and writes checkpoints and curves;
+ * the others' stdout goes to /dev/null.  An error on one rank alone (a file
+ * rank 0 cannot write, a shard's non-finite gradient) ends the job with
+ * ranks_abort rather than leaving the others waiting in the next
+ * collective call.
+ *
  * Since the shuffle, the dropout seeds and the parameters with their
  * optimizer state are all a checkpoint holds of a run's state, a resumed run
  * computes bit for bit what the uninterrupted one computes.  SIGINT and
@@ -54,11 +74,16 @@
 #include "curves.h"
 #include "progress.h"
 #include "rnnc_rand.h"
+#include "ranks.h"
 #include "team.h"
 
 /* Random streams of the driver (rnnc_bits' second argument). */
 #define STREAM_SHUFFLE 0x73687566666c65u /* "shuffle" */
 #define STREAM_DROPOUT 0x64726f706f7574u /* "dropout" */
+
+/* --mpi: the ranks compare their parameters every this many batches (a
+ * checksum costs one pass over the blob, like the finiteness check). */
+enum { CHECK_EVERY = 50 };
 
 static int fail(const char *msg) {
   ir_report("%s\n", msg);
@@ -114,7 +139,12 @@ typedef struct {
   bool have_data;
   Checkpoint ck;        /* the state; history grows by one row per epoch */
   int epochs;           /* total */
-  int batch, threads;   /* examples per batch; shards per batch (B / threads examples each) */
+  int batch, threads;   /* examples per batch; shards per batch in this process (B / (threads x ranks)
+                           examples each) */
+  bool mpi;             /* --mpi: one rank of an MPI job */
+  int rank, ranks;      /* this process's rank, and the job's count (0 and 1 without --mpi) */
+  bool agreed;          /* an error every rank met at once (no ranks_abort needed) */
+  double reduce_s;      /* --mpi: seconds in the gradients' allreduce */
   long ntrain, ntest, nbatches;
   Runner *step, *pred;  /* step: the parameters and optimizer state (tm.step) */
   Shard *shards;        /* threads of them */
@@ -123,6 +153,9 @@ typedef struct {
   char *stem, *interrupted;
   bool acc;             /* the model has an "accuracy" metric */
 } Run;
+
+/* Shards per batch over all ranks. */
+static int nshards(const Run *r) { return r->threads * r->ranks; }
 
 /* The order of epoch e: a Fisher-Yates shuffle of 0..n-1 drawn from (seed, e). */
 static void shuffle(long *perm, long n, uint64_t seed, int e) {
@@ -168,7 +201,11 @@ static void print_header(const Run *r, const char *data) {
   const ModelConfig *c = &r->tm.step->cfg;
   char n1[32], n2[32], n3[32], shards[64] = "";
   long B = r->batch, dropped = r->ntrain - r->nbatches * B;
-  if (r->threads > 1) snprintf(shards, sizeof shards, " (%d threads, %ld examples each)", r->threads, B / r->threads);
+  if (r->mpi)
+    snprintf(shards, sizeof shards, " (%d ranks x %d thread%s, %ld examples each)", r->ranks, r->threads,
+             r->threads == 1 ? "" : "s", B / nshards(r));
+  else if (r->threads > 1)
+    snprintf(shards, sizeof shards, " (%d threads, %ld examples each)", r->threads, B / r->threads);
   printf("rnnc train %s (%s): %s parameters, batch %ld%s, steps %d, %s, %s lr %g%s, seed %llu\n", c->name, r->o->spec,
          progress_count(n1, sizeof n1, count_params(r->tm.step)), B, shards, c->steps, ir_dtype_name(c->dtype),
          c->opt.kind == OPT_ADAM ? "Adam" : "SGD", c->opt.lr, c->clip_norm > 0 ? ", clipping" : "",
@@ -196,7 +233,10 @@ static void print_header(const Run *r, const char *data) {
 /* Called after each batch and epoch: on a signal, saves the state as of now
  * and says where things are.  The exit status, or 0 to go on. */
 static int check_stop(Run *r, Progress *p) {
-  if (!stop_signal) return 0;
+  int sig = r->mpi ? ranks_max(stop_signal) : stop_signal; /* --mpi: all ranks stop if one was signalled */
+  if (!sig) return 0;
+  if (r->rank > 0) return 128 + sig;
+  stop_signal = sig;
   if (p->tty) printf("\n");
   int rc = save(r, r->interrupted);
   long b = r->ck.batch_done;
@@ -227,6 +267,12 @@ static void summary(const Run *r, double total_s, int trained) {
       printf("last epoch: %s\n", base);
   }
   if (trained) printf("%d epoch%s in %.1f s (%.2f s per epoch)\n", trained, trained == 1 ? "" : "s", total_s, total_s / trained);
+  if (trained && r->mpi) {
+    size_t bytes;
+    runner_grads(r->step, &bytes);
+    printf("allreduce of the gradients (%zu bytes per batch, rank 0): %.2f s, %.1f%% of the training time\n", bytes,
+           r->reduce_s, 100 * r->reduce_s / total_s);
+  }
   printf("checkpoint %s; curves %s.csv, %s.svg\n", r->o->out, r->stem, r->stem);
 }
 
@@ -236,7 +282,8 @@ static int settings(Run *r, bool resumed, FeOptions *fe, const char **data) {
   Checkpoint *ck = &r->ck;
   *fe = o->fe;
   *data = o->data;
-  r->threads = o->threads > 0 ? o->threads : resumed ? ck->threads : 1;
+  /* resumed: the checkpoint's shards per batch, when they spread evenly over these ranks (the same run) */
+  r->threads = o->threads > 0 ? o->threads : resumed && ck->threads % r->ranks == 0 ? ck->threads / r->ranks : 1;
   if (!resumed) {
     ck->seed = o->seed, ck->limit = o->limit;
     return 0;
@@ -254,16 +301,25 @@ static int settings(Run *r, bool resumed, FeOptions *fe, const char **data) {
   if (o->limit > 0) ck->limit = o->limit;
   if (!*data) *data = ck->data;
   if (fe->batch != ck->batch || fe->steps != ck->steps || fe->dtype != ck->dtype || fe->lr != ck->lr ||
-      r->threads != ck->threads)
-    printf("note: resuming with other settings than %s was trained with (batch %d, steps %d, %s, lr %g, threads %d)\n",
-           o->resume, ck->batch, ck->steps, ck->dtype == DT_F64 ? "f64" : "f32", ck->lr, ck->threads);
+      nshards(r) != ck->threads || r->ranks != ck->ranks)
+    printf("note: resuming with other settings than %s was trained with (batch %d, steps %d, %s, lr %g, threads %d, "
+           "ranks %d)\n", o->resume, ck->batch, ck->steps, ck->dtype == DT_F64 ? "f64" : "f32", ck->lr, ck->threads,
+           ck->ranks);
   return 0;
 }
 
 /* --threads N: generated code only, and the model compiled at the batch of
  * one shard (fe->batch becomes B / N).  0, or 1 after printing an error. */
 static int shard_batch(Run *r, FeOptions *fe) {
-  int n = r->threads, B = fe->batch;
+  int n = nshards(r), B = fe->batch;
+  if (r->mpi && r->o->interp)
+    return fail("--mpi runs shards of a batch through generated code; the interpreter (--backend interp) "
+                "cannot take part");
+  if (n > TEAM_MAX_MEMBERS) {
+    ir_report("--mpi: %d ranks x %d threads make %d shards of a batch, more than %d\n", r->ranks, r->threads, n,
+              TEAM_MAX_MEMBERS);
+    return 1;
+  }
   if (n == 1) return 0;
   if (r->o->interp)
     return fail("--threads runs shards of a batch through generated code; the interpreter (--backend interp) "
@@ -273,6 +329,11 @@ static int shard_batch(Run *r, FeOptions *fe) {
     if (!g) return 1;
     B = g->cfg.batch;
     ir_graph_free(g);
+  }
+  if (B % n && r->mpi) {
+    ir_report("--mpi: %d ranks x %d thread%s do not divide the batch of %d into shards of one size (a --batch "
+              "that is a multiple of %d will)\n", r->ranks, r->threads, r->threads == 1 ? "" : "s", B, n);
+    return 1;
   }
   if (B % n) {
     ir_report("--threads %d does not divide the batch of %d into shards of one size (a --batch "
@@ -310,13 +371,13 @@ static void run_shard(void *ctx, int s);
  * them, each through a grad of its own; and the team that runs them.  0, or
  * -1 with a message. */
 static int load_shards(Run *r, const StFile *w, char *err, size_t errlen) {
-  const Graph *g = r->threads > 1 ? r->tm.grad : r->tm.step;
+  const Graph *g = nshards(r) > 1 ? r->tm.grad : r->tm.step;
   for (int i = 0; i < g->nresults; i++)
     if (g->results[i].role == ROLE_METRIC && !strcmp(g->results[i].name, "accuracy")) r->acc = true;
   r->shards = mem_calloc((size_t)r->threads, sizeof *r->shards, "the shards");
   for (int s = 0; s < r->threads; s++) {
     Shard *sh = &r->shards[s];
-    sh->runner = r->threads > 1 ? load_runner(r, g, GOAL_GRAD, w, err, errlen) : r->step;
+    sh->runner = nshards(r) > 1 ? load_runner(r, g, GOAL_GRAD, w, err, errlen) : r->step;
     if (!sh->runner || eval_dest(sh->runner, g, &r->d.train, g->cfg.batch, sh->dest, sh->scratch, err, errlen))
       return -1;
   }
@@ -328,7 +389,7 @@ static void free_shards(Run *r) {
   team_free(r->team);
   for (int s = 0; r->shards && s < r->threads; s++) {
     eval_dest_free(&r->d.train, r->shards[s].scratch);
-    if (r->threads > 1) runner_free(r->shards[s].runner);
+    if (nshards(r) > 1) runner_free(r->shards[s].runner);
   }
   free(r->shards);
 }
@@ -344,10 +405,10 @@ static int setup(Run *r, StFile *w) {
   if (settings(r, resumed, &fe, &data)) return 1;
   if (!data || !data[0]) return fail("train needs --data DATA (fashion-mnist, sine, a .csv series or a text file)");
   if (shard_batch(r, &fe)) return 1;
-  if (tool_model_build(o->spec, fe, (r->threads > 1 ? TOOL_SHARDS : TOOL_STEP) | (o->interp ? TOOL_INTERP : 0), &r->tm))
+  if (tool_model_build(o->spec, fe, (nshards(r) > 1 ? TOOL_SHARDS : TOOL_STEP) | (o->interp ? TOOL_INTERP : 0), &r->tm))
     return 1;
   const ModelConfig *c = &r->tm.step->cfg;
-  r->batch = c->batch * r->threads;
+  r->batch = c->batch * nshards(r);
   r->epochs = o->epochs > 0 ? o->epochs : resumed ? r->ck.epochs : c->epochs > 0 ? c->epochs : 1;
   r->ck.epochs = r->epochs;
   DataOptions dopt = {.seed = r->ck.seed};
@@ -368,7 +429,7 @@ static int setup(Run *r, StFile *w) {
   snprintf(r->ck.spec, sizeof r->ck.spec, "%s", o->spec);
   if (!recorded) snprintf(r->ck.data, sizeof r->ck.data, "%s", data);
   snprintf(r->ck.source, sizeof r->ck.source, "%s", r->d.source);
-  r->ck.batch = r->batch, r->ck.threads = r->threads, r->ck.steps = c->steps, r->ck.dtype = c->dtype, r->ck.lr = c->opt.lr;
+  r->ck.batch = r->batch, r->ck.threads = nshards(r), r->ck.ranks = r->ranks, r->ck.steps = c->steps, r->ck.dtype = c->dtype, r->ck.lr = c->opt.lr;
   r->ck.nvocab = r->d.nvocab;
   memcpy(r->ck.vocab, r->d.vocab, sizeof r->ck.vocab);
   long limit = r->ck.limit;
@@ -390,7 +451,7 @@ static int setup(Run *r, StFile *w) {
     r->ck.history = mem_calloc(1, sizeof *r->ck.history, "the history");
   }
   if (!resumed) initial_weights(r, w);
-  r->step = load_runner(r, r->tm.step, r->threads > 1 ? GOAL_APPLY : GOAL_STEP, w, err, sizeof err);
+  r->step = load_runner(r, r->tm.step, nshards(r) > 1 ? GOAL_APPLY : GOAL_STEP, w, err, sizeof err);
   if (r->step) r->pred = load_runner(r, r->tm.pred, GOAL_PREDICT, w, err, sizeof err);
   if (!r->step || !r->pred || load_shards(r, w, err, sizeof err)) return fail(err);
   print_header(r, data);
@@ -438,15 +499,16 @@ static double eval_mid_epoch(Run *r, Progress *p, long done) {
 static void run_shard(void *ctx, int s) {
   Run *r = ctx;
   Shard *sh = &r->shards[s];
-  if (r->threads > 1) runner_copy_params(sh->runner, r->step);
-  data_gather(&r->d.train, sh->idx, r->batch / r->threads, r->tm.step->cfg.dtype, sh->dest);
+  if (nshards(r) > 1) runner_copy_params(sh->runner, r->step);
+  data_gather(&r->d.train, sh->idx, r->batch / nshards(r), r->tm.step->cfg.dtype, sh->dest);
   sh->rc = runner_exec(sh->runner, sh->seed, sh->err, sizeof sh->err);
   sh->loss = runner_loss(sh->runner);
   sh->acc = r->acc ? runner_metric(sh->runner, "accuracy") : 0;
 }
 
 /* The batch's gradient, into apply's blob: the mean of the shards' (each
- * the gradient of a mean over as many examples as the others). */
+ * the gradient of a mean over as many examples as the others); with --mpi,
+ * this rank's sum, summed over the ranks by one allreduce, then divided. */
 static void average_grads(Run *r) {
   size_t bytes, shard_bytes;
   void *mean = runner_grads(r->step, &bytes);
@@ -457,13 +519,22 @@ static void average_grads(Run *r) {
   }
   bool f64 = r->tm.step->cfg.dtype == DT_F64;
   size_t n = bytes / (f64 ? sizeof(double) : sizeof(float));
+  int divide = r->mpi ? 1 : r->threads; /* --mpi: after the allreduce */
   for (size_t i = 0; i < n; i++) {
     double sum = 0;
     if (f64) for (int s = 0; s < r->threads; s++) sum += ((const double *)g[s])[i];
     else for (int s = 0; s < r->threads; s++) sum += ((const float *)g[s])[i];
-    if (f64) ((double *)mean)[i] = sum / r->threads;
-    else ((float *)mean)[i] = (float)(sum / r->threads);
+    if (f64) ((double *)mean)[i] = sum / divide;
+    else ((float *)mean)[i] = (float)(sum / divide);
   }
+  if (!r->mpi) return;
+  double t = progress_now();
+  ranks_sum(mean, n, f64);
+  r->reduce_s += progress_now() - t;
+  int total = nshards(r);
+  for (size_t i = 0; i < n; i++)
+    if (f64) ((double *)mean)[i] /= total;
+    else ((float *)mean)[i] = (float)((double)((float *)mean)[i] / total);
 }
 
 /* One batch (examples idx; index: (epoch, batch) for its dropout seeds):
@@ -471,22 +542,55 @@ static void average_grads(Run *r) {
  * gradient.  Its loss and accuracy are the means of the shards'.  0, or -1
  * with a message. */
 static int train_batch(Run *r, const long *idx, uint64_t index, double *loss, double *acc, char *err, size_t errlen) {
-  int n = r->threads, rows = r->batch / n;
+  int n = r->threads, total = nshards(r), rows = r->batch / total;
   for (int s = 0; s < n; s++) {
-    r->shards[s].idx = idx + (long)s * rows;
+    int k = r->rank * n + s; /* the shard of the whole batch: --threads total's shard k */
+    r->shards[s].idx = idx + (long)k * rows;
     /* shard 0 draws what one thread draws for the whole batch */
-    r->shards[s].seed = rnnc_bits(r->ck.seed, STREAM_DROPOUT, (uint64_t)s << 56 | index);
+    r->shards[s].seed = rnnc_bits(r->ck.seed, STREAM_DROPOUT, (uint64_t)k << 56 | index);
   }
   team_run(r->team);
-  *loss = *acc = 0;
+  double sums[2] = {0, 0}; /* loss, accuracy */
   for (int s = 0; s < n; s++) {
     if (r->shards[s].rc) return ir_errorf(err, errlen, "%s", r->shards[s].err);
-    *loss += r->shards[s].loss, *acc += r->shards[s].acc;
+    sums[0] += r->shards[s].loss, sums[1] += r->shards[s].acc;
   }
-  *loss /= n, *acc /= n;
-  if (n == 1) return 0;
+  if (r->mpi) ranks_sum_doubles(sums, 2);
+  *loss = sums[0] / total, *acc = sums[1] / total;
+  if (total == 1) return 0;
   average_grads(r);
   return runner_exec(r->step, 0, err, errlen);
+}
+
+/* FNV-1a over n bytes, going on from h (FNV_START to begin). */
+#define FNV_START 0xcbf29ce484222325u
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3u;
+  return h;
+}
+
+/* --mpi: 0 if every rank holds the parameters and optimizer state this one
+ * does (a checksum of the blob: FNV-1a), else 1 after rank 0 says which
+ * differs.  Every rank learns the outcome, so all stop together.  `where`
+ * says when, for the message. */
+static int same_params(Run *r, const char *where) {
+  if (!r->mpi) return 0;
+  size_t bytes;
+  const void *p = runner_params(r->step, &bytes);
+  uint64_t h = fnv1a(FNV_START, p, bytes);
+  uint64_t *all = mem_alloc((size_t)r->ranks, sizeof *all, "the checksums");
+  ranks_gather(h, all);
+  int k = 1;
+  while (k < r->ranks && all[k] == all[0]) k++;
+  if (k < r->ranks && r->rank == 0)
+    ir_report("--mpi: the ranks drifted apart: %s, rank %d's parameters differ from rank 0's (checksums %016llx, "
+              "%016llx); stopped (the last checkpoint is as it was)\n", where, k, (unsigned long long)all[k],
+              (unsigned long long)all[0]);
+  free(all);
+  if (k == r->ranks) return 0;
+  r->agreed = true;
+  return 1;
 }
 
 /* NULL if the batch just trained left everything finite, else what is not,
@@ -508,7 +612,7 @@ static const char *nonfinite(Runner *step_runner, double loss, char *buf, size_t
 /* True if the batch's data as the shards read it holds a NaN or an infinity
  * (the loaders refuse those, but a value beyond f32's range becomes inf). */
 static bool batch_nonfinite(const Run *r) {
-  const Graph *g = r->threads > 1 ? r->tm.grad : r->tm.step;
+  const Graph *g = nshards(r) > 1 ? r->tm.grad : r->tm.step;
   for (int s = 0; s < r->threads; s++)
     for (int i = 0; i < g->ninputs; i++) {
       const Node *x = g->inputs[i];
@@ -540,10 +644,18 @@ static int epoch(Run *r, long *perm, Progress *p) {
   double t0 = progress_now(), before = ck->seconds, paused = 0; /* paused: mid-epoch evaluations */
   for (long b = ck->batch_done; b < r->nbatches; b++) {
     char err[1024];
-    double loss, acc;
+    double loss = 0, acc = 0;
     if (train_batch(r, perm + b * B, (uint64_t)e << 32 | (uint64_t)b, &loss, &acc, err, sizeof err)) return fail(err);
     const char *bad = nonfinite(r->step, loss, err, sizeof err);
-    if (bad) return stop_nonfinite(r, p, b, bad);
+    if (bad) {
+      r->agreed = true; /* the loss is the batch's and the parameters the same on every rank */
+      return r->rank ? 1 : stop_nonfinite(r, p, b, bad);
+    }
+    if ((b + 1) % CHECK_EVERY == 0) {
+      char where[64];
+      snprintf(where, sizeof where, "after batch %ld of epoch %d", b + 1, e + 1);
+      if (same_params(r, where)) return 1;
+    }
     ck->loss_sum += loss;
     ck->acc_sum += acc;
     ck->batch_done = b + 1;
@@ -551,7 +663,7 @@ static int epoch(Run *r, long *perm, Progress *p) {
     long k = b + 1;
     progress_update(p, k, ck->loss_sum / (double)k, r->acc ? ck->acc_sum / (double)k : NAN);
     if (b + 1 < r->nbatches) {
-      if (r->o->eval_every > 0 && k % r->o->eval_every == 0) {
+      if (r->o->eval_every > 0 && k % r->o->eval_every == 0 && r->rank == 0) {
         double took = eval_mid_epoch(r, p, k);
         if (took < 0) return 1;
         paused += took;
@@ -560,7 +672,10 @@ static int epoch(Run *r, long *perm, Progress *p) {
       if (rc) return rc;
     }
   }
-  if (evaluate(r)) return 1;
+  char where[64];
+  snprintf(where, sizeof where, "at the end of epoch %d", e + 1);
+  if (same_params(r, where)) return 1;
+  if (r->rank == 0 && evaluate(r)) return 1; /* rank 0 alone evaluates and writes */
   CkptEpoch row = {ck->loss_sum / (double)r->nbatches, r->acc ? ck->acc_sum / (double)r->nbatches : NAN,
                    eval_loss(&r->m), eval_accuracy(&r->m), before + progress_now() - t0 - paused};
   CkptEpoch *h = mem_realloc(ck->history, (size_t)(e + 2), sizeof *h, "the history");
@@ -568,6 +683,7 @@ static int epoch(Run *r, long *perm, Progress *p) {
   h[e] = row;
   ck->epoch = e + 1, ck->batch_done = 0, ck->loss_sum = ck->acc_sum = ck->seconds = 0;
   progress_end(p, &row);
+  if (r->rank > 0) return check_stop(r, p);
   char err[1024];
   if (save(r, r->o->out)) return 1;
   char title[256];
@@ -583,15 +699,98 @@ static int epoch(Run *r, long *perm, Progress *p) {
   return check_stop(r, p);
 }
 
+/* ---- --mpi: starting the job ---- */
+
+/* Joins the MPI job.  Ranks other than 0 print nothing on stdout (rank 0
+ * speaks for the job); their stderr is kept in a temporary file until setup
+ * is over (*saved: the real one), since their errors in setting up are
+ * mostly rank 0's (the same command line, the same files).  0, 1 after
+ * printing an error, or -1 for a rank that ends at once with status 0. */
+static int join_job(Run *r, FILE **kept, int *saved) {
+  char err[1024];
+  *kept = NULL, *saved = -1;
+  if (!r->o->mpi) {
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE"), *rank = getenv("OMPI_COMM_WORLD_RANK");
+    /* rank 0 says why and fails the job; the others end quietly with 0, since mpirun ends the job at
+     * the first non-zero status, which could be before rank 0 has said anything */
+    if (size && atoi(size) > 1 && rank && atoi(rank) > 0) return -1;
+    if (size && atoi(size) > 1)
+      return fail("rnnc train runs under mpirun without --mpi: every rank would train the whole run alone and "
+                  "write the same files (add --mpi)");
+    return 0;
+  }
+  if (ranks_start(&r->rank, &r->ranks, err, sizeof err)) return fail(err);
+  r->mpi = true;
+  if (r->rank == 0) return 0;
+  fflush(stdout);
+  if (!freopen("/dev/null", "w", stdout)) ranks_abort(1);
+  fflush(stderr);
+  *kept = tmpfile();
+  *saved = dup(2);
+  if (*kept && *saved >= 0) dup2(fileno(*kept), 2);
+  return 0;
+}
+
+/* After setup on every rank: 0 if every rank is ready to train the same
+ * run, else 1 (with the same answer on every rank).  A rank that failed
+ * while rank 0 did not shows its kept errors, each line after its rank. */
+static int ready(Run *r, int rc, FILE *kept, int saved) {
+  if (!r->mpi) return rc;
+  int failed = rc > 0;
+  if (saved >= 0) { /* ranks > 0: the real stderr back */
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+  }
+  /* the settings that make the ranks' batches one batch, and the parameters they start from */
+  uint64_t h = FNV_START;
+  if (!rc) {
+    size_t bytes;
+    const void *p = runner_params(r->step, &bytes);
+    double v[] = {r->batch, r->threads, r->ck.steps, r->ck.dtype, r->ck.lr, (double)r->ck.seed, (double)r->ck.limit,
+                  (double)r->ntrain, r->epochs, r->ck.epoch, (double)r->ck.batch_done, (double)bytes};
+    h = fnv1a(fnv1a(h, v, sizeof v), p, bytes);
+  }
+  uint64_t *all = mem_alloc((size_t)r->ranks, sizeof *all, "the settings");
+  ranks_gather(failed ? 0 : h, all);
+  int k = 1;
+  while (k < r->ranks && all[k] == all[0]) k++;
+  bool rank0 = all[0] == 0; /* rank 0 failed */
+  free(all);
+  if (kept) {
+    if (failed && !rank0) {
+      char line[2048];
+      rewind(kept);
+      while (fgets(line, sizeof line, kept)) fprintf(stderr, "rank %d: %s", r->rank, line);
+    }
+    fclose(kept);
+  }
+  if (ranks_max(failed)) return rc > 0 ? rc : 1;
+  if (k < r->ranks) {
+    if (r->rank == 0)
+      ir_report("--mpi: rank %d has other settings, data or starting parameters than rank 0 (every rank must run "
+                "the same command line on the same files)\n", k);
+    return 1;
+  }
+  return rc;
+}
+
 int train_run(const ToolOptions *o) {
-  Run r = {.o = o};
+  Run r = {.o = o, .ranks = 1};
   StFile w;
   st_init(&w);
   r.stem = tool_stem(o->out);
   size_t n = strlen(r.stem) + sizeof ".interrupted.safetensors";
   r.interrupted = mem_alloc(n, 1, "a file name");
   snprintf(r.interrupted, n, "%s.interrupted.safetensors", r.stem);
-  int rc = setup(&r, &w);
+  FILE *kept;
+  int saved;
+  int rc = join_job(&r, &kept, &saved);
+  if (rc) {
+    free(r.stem), free(r.interrupted);
+    return rc > 0 ? rc : 0;
+  }
+  rc = ready(&r, setup(&r, &w), kept, saved);
   st_free(&w);
   long *perm = NULL;
   if (!rc && r.ck.epoch >= r.epochs) {
@@ -609,6 +808,10 @@ int train_run(const ToolOptions *o) {
     while (!rc && r.ck.epoch < r.epochs) rc = epoch(&r, perm, &p);
     restore_signals(&sig);
     if (!rc) summary(&r, progress_now() - t0, r.ck.epoch - first);
+    if (rc == 1 && r.mpi && !r.agreed) { /* this rank alone: the others would wait for it */
+      fflush(stdout), fflush(stderr);
+      ranks_abort(1);
+    }
   }
   if (rc == -1) rc = 0;
   free_shards(&r);
@@ -619,5 +822,14 @@ int train_run(const ToolOptions *o) {
   tool_model_free(&r.tm);
   ckpt_free(&r.ck);
   free(r.stem), free(r.interrupted);
+  if (r.mpi && r.rank > 0) rc = 0; /* the job's status is rank 0's (see below); an error of this rank's own aborted */
+  if (r.mpi) {
+    /* leave together, and only rank 0 with the job's status: mpirun ends the job when a rank exits
+     * with a non-zero status, which could cut short rank 0's writing its interrupted state or its
+     * message (mpirun drops what it has not yet passed on) */
+    fflush(stdout), fflush(stderr);
+    ranks_wait();
+    ranks_end();
+  }
   return rc;
 }

@@ -22,6 +22,18 @@
 #                  gives its bits per character next to the unigram entropy
 #   lower SPEC DATA EPOCHS [--batch B] [--steps T] [--limit N]
 #                  a short run of SPEC lowers its test loss (fixed seed; below 0.95 times the initial)
+#   mpi            mpirun -n 2 ... --mpi trains what --threads 2 does (f64: within 1e-12 after an epoch;
+#                  two ranks sum in the same order, so in fact bit for bit), -n 2 --threads 2 what
+#                  --threads 4 does; the checkpoint records 2 ranks; a batch the ranks x threads do not
+#                  divide is refused once (by rank 0), and so is mpirun without --mpi; ranks whose code
+#                  rounds otherwise (with and without FMA) drift apart, and the checksum stops them
+#   mpi_resume     SIGTERM to mpirun in the middle of epoch 2, 3 or 4: every rank stops at the same batch, rank 0
+#                  writes the interrupted state; resuming it with -n 2 is bit for bit the uninterrupted
+#                  -n 2 run, and so is resuming it in one process (the checkpoint's 2 shards: --threads 2)
+#   mpi_kill       SIGKILL to rank 1 in the middle of epoch 2: the job ends within 10 s with a non-zero
+#                  status and mpirun's message naming the killed rank; the epoch-1 checkpoint resumes;
+#                  an error on rank 0 alone (no folder to write its checkpoint in) ends the job too
+#   mpi_missing    (a build without MPI) --mpi says how to get it
 #   errors         bad uses get their message; damaged checkpoints; a checkpoint naming data
 #                  that is no dataset (/etc/passwd for a series, /dev/zero, a binary as text)
 # Timings are never asserted.
@@ -43,6 +55,31 @@ run() {
 }
 # expect FILE TEXT: a line of FILE contains TEXT
 expect() { grep -qF -- "$2" "$1" || { cat "$1"; die "no line of $1 contains: $2"; }; }
+
+# $mpirun NP ARGS...: Open MPI's mpirun on this machine, with more ranks than cores if need be
+# (a command, not a function, so that $! of `$mpirun ... &` is mpirun's own pid).  Open MPI refuses
+# to start as root (a guard against running a cluster job as root by mistake) unless both
+# variables say it is meant: test.sh and ctest run as root in a fresh container.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpirun="mpirun --oversubscribe -n"
+# In the ASan build (test.sh's second stage) Open MPI's libraries and the components it loads and
+# unloads leave allocations at exit that LeakSanitizer reports and cannot attribute to a library (their
+# modules are gone), so only under mpirun leaks are not checked; addresses still are, and the same
+# train.c paths run leak-checked without MPI (--threads).
+case $case in mpi*) export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" ;; esac
+# await SECONDS COMMAND...: runs COMMAND every 0.05 s until it succeeds (0) or SECONDS pass (1);
+# $waited: the tenths of a second it took.  Generous limits: an ASan build on a busy machine is slow.
+await() {
+  limit=$(($1 * 20)) n=0
+  shift
+  until "$@"; do
+    [ $n -ge $limit ] && { waited=$((n / 2)); return 1; }
+    sleep 0.05
+    n=$((n + 1))
+  done
+  waited=$((n / 2))
+}
+ended() { ! kill -0 "$1" 2>/dev/null; } # ended PID: the process has exited
 
 text=/usr/share/common-licenses/GPL-3 # any text will do; Debian has this one
 [ -f "$text" ] || text=README.md
@@ -169,6 +206,108 @@ threads)
   run eval "$rnnc" eval $fmnist --weights "$tmp/full.safetensors" --limit 500
   loss=$(tail -n 1 "$tmp/full.csv" | cut -d, -f4) acc=$(tail -n 1 "$tmp/full.csv" | cut -d, -f5)
   expect "$tmp/eval.log" "$(printf 'loss %.4f  accuracy %.4f (' "$loss" "$acc")"
+  ;;
+mpi)
+  opts="--data fashion-mnist --limit 500 --seed 6 --dtype f64 --epochs 1"
+  run two "$rnnc" train $fmnist $opts --threads 2 -o "$tmp/two.safetensors"
+  run mpi $mpirun 2 "$rnnc" train $fmnist $opts --mpi -o "$tmp/mpi.safetensors"
+  expect "$tmp/mpi.log" "batch 16 (2 ranks x 1 thread, 8 examples each)"
+  expect "$tmp/mpi.log" "allreduce of the gradients (24912 bytes per batch, rank 0): "
+  [ "$(grep -c '^rnnc train fmnist_tiny' "$tmp/mpi.log")" = 1 ] || die "not rank 0 alone prints"
+  [ "$(check meta "$tmp/mpi.safetensors" ranks)" = 2 ] || die "the checkpoint does not record 2 ranks"
+  [ "$(check meta "$tmp/mpi.safetensors" threads)" = 2 ] || die "the checkpoint does not record 2 shards"
+  check close "$tmp/mpi.safetensors" "$tmp/two.safetensors" 1e-12
+  run four "$rnnc" train $fmnist $opts --threads 4 -o "$tmp/four.safetensors"
+  run mpi2 $mpirun 2 "$rnnc" train $fmnist $opts --mpi --threads 2 -o "$tmp/mpi2.safetensors"
+  expect "$tmp/mpi2.log" "batch 16 (2 ranks x 2 threads, 4 examples each)"
+  check close "$tmp/mpi2.safetensors" "$tmp/four.safetensors" 1e-12
+  # refused: once, by rank 0, and the job's status is not 0
+  $mpirun 2 "$rnnc" train $fmnist $opts --mpi --threads 3 -o "$tmp/x.safetensors" >"$tmp/bad.log" 2>&1 &&
+    die "2 ranks x 3 threads with a batch of 16 ran"
+  want="rnnc: error: --mpi: 2 ranks x 3 threads do not divide the batch of 16 into shards of one size (a --batch that is a multiple of 6 will)"
+  [ "$(grep -cxF "$want" "$tmp/bad.log")" = 1 ] || { cat "$tmp/bad.log"; die "not once: $want"; }
+  $mpirun 2 "$rnnc" train $fmnist $opts -o "$tmp/x.safetensors" >"$tmp/bad.log" 2>&1 && die "mpirun without --mpi ran"
+  want="rnnc: error: rnnc train runs under mpirun without --mpi: every rank would train the whole run alone and write the same files (add --mpi)"
+  [ "$(grep -cxF "$want" "$tmp/bad.log")" = 1 ] || { cat "$tmp/bad.log"; die "not once: $want"; }
+  [ ! -f "$tmp/x.safetensors" ] || die "a refused run wrote a checkpoint"
+  # ranks that round differently drift apart: the checksum after batch 50 stops them (an MPMD job: rank 0
+  # runs code compiled without fused multiply-adds, rank 1 with them, as two kinds of CPU might)
+  o="$fmnist --data fashion-mnist --limit 2000 --seed 6 --epochs 1 --mpi -o $tmp/x.safetensors"
+  # shellcheck disable=SC2086
+  $mpirun 1 -x RNNC_CFLAGS="-O2 -ffp-contract=off" "$rnnc" train $o : -n 1 -x RNNC_CFLAGS="-O2 -ffp-contract=fast -march=native" \
+    "$rnnc" train $o >"$tmp/drift.log" 2>&1 && { cat "$tmp/drift.log"; die "ranks running other code did not stop"; }
+  expect "$tmp/drift.log" "rnnc: error: --mpi: the ranks drifted apart: after batch 50 of epoch 1, rank 1's parameters differ from rank 0's"
+  [ ! -f "$tmp/x.safetensors" ] || die "ranks that drifted apart wrote a checkpoint"
+  echo "ok: -n 2 trains what --threads 2 does, -n 2 --threads 2 what --threads 4 does"
+  ;;
+mpi_resume)
+  opts="--data fashion-mnist --seed 4 --mpi"
+  run full $mpirun 2 "$rnnc" train $fmnist $opts --epochs 4 -o "$tmp/full.safetensors"
+  $mpirun 2 "$rnnc" train $fmnist $opts --epochs 4 -o "$tmp/ck.safetensors" >"$tmp/killed.log" 2>&1 &
+  pid=$!
+  await 120 test -f "$tmp/ck.safetensors" || { kill $pid; die "no checkpoint after 120 s"; }
+  # into epoch 2, 3 or 4: an epoch takes about a second, and mpirun passes SIGTERM on a second or so later
+  sleep 0.3
+  kill -TERM $pid # mpirun passes SIGTERM on to every rank
+  wait $pid
+  rc=$?
+  tr '\r' '\n' <"$tmp/killed.log" | grep -v '^epoch '
+  [ $rc != 0 ] || die "mpirun exited with 0 after SIGTERM"
+  expect "$tmp/killed.log" "interrupted by SIGTERM at epoch "
+  done=$(check meta "$tmp/ck.interrupted.safetensors" batch_done)
+  epochs=$(check meta "$tmp/ck.interrupted.safetensors" epoch)
+  [ "$done" -gt 0 ] || die "the interrupted state is not in the middle of an epoch (batch_done '$done')"
+  [ "$(check meta "$tmp/ck.safetensors" epoch)" = "$epochs" ] || die "the last epoch's checkpoint changed"
+  [ "$(check meta "$tmp/ck.interrupted.safetensors" ranks)" = 2 ] || die "the interrupted state does not record 2 ranks"
+  echo "ok: interrupted after batch $done of epoch $((epochs + 1))"
+  run resume $mpirun 2 "$rnnc" train $fmnist --resume "$tmp/ck.interrupted.safetensors" --mpi -o "$tmp/ck.safetensors"
+  expect "$tmp/resume.log" "epoch $((epochs + 1)) goes on at batch $((done + 1))"
+  check same "$tmp/full.safetensors" "$tmp/ck.safetensors"
+  # another count: one process takes the checkpoint's 2 shards as --threads 2, the same sums
+  run one "$rnnc" train $fmnist --resume "$tmp/ck.interrupted.safetensors" -o "$tmp/one.safetensors"
+  expect "$tmp/one.log" "batch 16 (2 threads, 8 examples each)"
+  expect "$tmp/one.log" "note: resuming with other settings than $tmp/ck.interrupted.safetensors was trained with"
+  check same "$tmp/full.safetensors" "$tmp/one.safetensors"
+  ;;
+mpi_kill)
+  opts="--data fashion-mnist --seed 4 --mpi"
+  $mpirun 2 "$rnnc" train $fmnist $opts --epochs 5 -o "$tmp/ck.safetensors" >"$tmp/killed.log" 2>&1 &
+  pid=$!
+  await 120 test -f "$tmp/ck.safetensors" || { kill $pid; die "no checkpoint after 120 s"; }
+  rank1=""
+  for child in $(pgrep -P $pid); do # mpirun starts the ranks as its children; OMPI_COMM_WORLD_RANK says which
+    tr '\0' '\n' <"/proc/$child/environ" 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 && rank1=$child
+  done
+  [ -n "$rank1" ] || { kill $pid; die "no rank 1 among mpirun's children: $(pgrep -a -P $pid)"; }
+  kill -KILL "$rank1"
+  await 10 ended $pid || { kill -KILL $pid; die "the job still runs 10 s after rank 1 was killed"; }
+  took=$waited
+  wait $pid
+  rc=$?
+  tr '\r' '\n' <"$tmp/killed.log" | grep -v '^epoch '
+  [ $rc != 0 ] || die "mpirun exited with 0 after rank 1 was killed"
+  expect "$tmp/killed.log" "mpirun noticed that process rank 1 with PID " # (Open MPI 4.1 prints PID 0)
+  expect "$tmp/killed.log" "exited on signal 9 (Killed)."
+  pgrep -f "$tmp/ck.safetensors" >/dev/null && die "ranks of the job outlived it: $(pgrep -a -f "$tmp/ck.safetensors")"
+  echo "ok: the job ended $((took / 10)).$((took % 10)) s after rank 1 was killed"
+  run resume $mpirun 2 "$rnnc" train $fmnist --resume "$tmp/ck.safetensors" --mpi --epochs 2 -o "$tmp/ck.safetensors"
+  [ "$(check meta "$tmp/ck.safetensors" epoch)" = 2 ] || die "resuming the last checkpoint did not train epoch 2"
+  # an error on rank 0 alone (its checkpoint's folder is gone) ends the job: ranks_abort, not a hang
+  mkdir "$tmp/gone"
+  $mpirun 2 "$rnnc" train $fmnist $opts --epochs 2 -o "$tmp/gone/ck.safetensors" >"$tmp/gone.log" 2>&1 &
+  pid=$!
+  await 120 grep -q '^code ' "$tmp/gone.log" || { kill $pid; die "training did not start in 120 s"; }
+  rm -r "$tmp/gone" # while epoch 1 trains
+  # the end of epoch 1 fails on rank 0 alone; from its message the job has 10 s to end
+  await 300 grep -qF "rnnc: error: $tmp/gone/ck.safetensors: cannot create $tmp/gone/ck.safetensors." "$tmp/gone.log" ||
+    { kill $pid; cat "$tmp/gone.log"; die "rank 0 did not fail to write its checkpoint"; }
+  await 10 ended $pid || { kill -KILL $pid; die "the job still runs 10 s after rank 0 failed"; }
+  wait $pid && die "mpirun exited with 0 after rank 0 failed"
+  echo "ok: the job ended $((waited / 10)).$((waited % 10)) s after rank 0 failed"
+  ;;
+mpi_missing)
+  "$rnnc" train $fmnist --data fashion-mnist --mpi -o "$tmp/x.safetensors" >"$tmp/out" 2>"$tmp/err" && die "--mpi ran"
+  expect "$tmp/err" "rnnc: error: --mpi: this rnnc was built without MPI; install Open MPI (Debian: apt-get install openmpi-bin libopenmpi-dev, as scripts/setup.sh does) and rebuild rnnc"
   ;;
 errors)
   fails() { # fails TEXT COMMAND...: exit status 1 and TEXT on stderr
