@@ -63,7 +63,8 @@ static void emit_lanes(const Model *md, Buf *c) {
                 "#ifndef RNNC_LANES\n"
                 "#if defined(__AVX512F__)%s\n#define RNNC_LANES %d\n#elif defined(__AVX__)\n#define RNNC_LANES %d\n"
                 "#elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__wasm_simd128__)\n#define RNNC_LANES %d\n"
-                "#else\n#define RNNC_LANES 1\n#endif\n#endif\n\n",
+                "#else\n#define RNNC_LANES 1\n#endif\n#endif\n"
+                "#if RNNC_LANES < 1\n#error \"RNNC_LANES is the elements of one vector register: 1 or more\"\n#endif\n\n",
              f32 ? "float" : "double", f32 ? "" : " && defined(__clang__)", f32 ? 16 : 8, f32 ? 8 : 4, f32 ? 4 : 2);
 }
 

@@ -36,6 +36,9 @@
 #define RNNC_LANES 1
 #endif
 #endif
+#if RNNC_LANES < 1
+#error "RNNC_LANES is the elements of one vector register: 1 or more"
+#endif
 
 /* rnnc's counter-based random numbers (initialisers). */
 /*

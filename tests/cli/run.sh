@@ -164,6 +164,17 @@ done
 if cc -std=c99 -Wall -Wextra -Wpedantic -Werror -c "$c" -o "$tmp/step.o"; then echo "ok: --entry step compiles as strict C99"
 else echo "FAIL: --entry step does not compile"; failures=$((failures + 1)); fi
 
+# RNNC_LANES, set by a build for a vector unit the target macros do not name:
+# any width compiles, and a width below 1 is an #error that says what it is.
+for lanes in 1 3 32; do
+  cc -std=c99 -Wall -Wextra -Wpedantic -Werror -DRNNC_LANES=$lanes -c "$c" -o "$tmp/lanes.o" ||
+    { echo "FAIL: RNNC_LANES=$lanes does not compile"; failures=$((failures + 1)); }
+done
+if cc -std=c99 -DRNNC_LANES=0 -c "$c" -o "$tmp/lanes.o" 2>"$tmp/lanes.err"; then
+  echo "FAIL: RNNC_LANES=0 compiles"; failures=$((failures + 1))
+elif grep -q "RNNC_LANES is the elements of one vector register" "$tmp/lanes.err"; then echo "ok: RNNC_LANES=0 is refused"
+else echo "FAIL: RNNC_LANES=0: $(head -n 1 "$tmp/lanes.err")"; failures=$((failures + 1)); fi
+
 # The same bytes from any checkout: a spec named by an absolute path, in a
 # directory of another name, gives the C it gives by a relative path.
 mkdir -p "$tmp/elsewhere/some dir"
