@@ -484,9 +484,9 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
  * last row of an odd batch): ACC_REGS accumulator arrays of RNNC_LANES
  * columns each, the width of the target's vector registers (preamble.c), in
  * one loop over the lanes.  Each array is then one register whatever the
- * flags: gcc -O2 keeps an array wider than a register in memory (2.5x slower
- * with SSE), and -O3 vectorizes separate loops per array across k, with
- * shuffles (30x slower).  What is left of N takes half as many arrays, and so
+ * flags: gcc -O2 keeps an array wider than a register in memory, and -O3
+ * vectorizes separate loops per array across k, with shuffles (bench/README.md
+ * has the measurements).  What is left of N takes half as many arrays, and so
  * on down to one, then column by column; the bounds are constants once
  * RNNC_LANES is known, and the compiler drops the loops that never run. */
 static void matvec(Emit *e, const Product *p, long i, long N) {

@@ -100,7 +100,7 @@ static void flush_calls(Fn *f, Buf *b) {
  * one call) and NAMES_PER_PART names (or the few more of the call that
  * reaches it); a part declares the name of a buffer just before its first
  * call that uses it (declared at the top, the pointers would all be live
- * across the whole part: gcc's register allocation took twice as long).
+ * across the whole part, which slows gcc's register allocation).
  * Returns the number of parts. */
 static int emit_parts(Model *md, FnKind kind, Fn *f) {
   const Plan *plan = f->e.plan;

@@ -23,8 +23,8 @@
 int ranks_start(int *rank, int *size, char *err, size_t errlen) {
   /* A rank waiting in a collective yields its core (sched_yield) instead of spinning, unless the
    * user says otherwise: on a machine whose cores are shared (other jobs, rank 0's evaluation, the
-   * team's threads) spinning took the core the rank being waited for needed; measured on 2 cores,
-   * an fmnist_lstm epoch with 2 ranks took 12-16 s yielding and 18-19 s spinning (README). */
+   * team's threads) spinning takes the core the rank being waited for needs (README, Training
+   * over MPI, has the measurements). */
   setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
   int provided, inited;
   MPI_Initialized(&inited);
