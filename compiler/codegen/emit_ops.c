@@ -40,6 +40,7 @@ NOT_EMITTED(LAST, "is removed by unroll")
 NOT_EMITTED(TIME_SUM, "is removed by unroll")
 NOT_EMITTED(TIME_STACK, "is removed by unroll")
 NOT_EMITTED(TRUNCATE, "is removed by unroll")
+NOT_EMITTED(REVERSE, "is removed by unroll")
 
 /* ---- elementwise: one expression ---- */
 

@@ -42,14 +42,14 @@ static const char *opt_name(OptKind k) { return k == OPT_SGD ? "SGD" : k == OPT_
 void summary_print(const Graph *g, FILE *f) {
   const ModelConfig *c = &g->cfg;
   fprintf(f, "Model: %s  (batch %d, steps %d, %s)\n", c->name, c->batch, c->steps, ir_dtype_name(c->dtype));
-  fprintf(f, "%-22s %-12s %-20s %10s\n", "Layer", "Kind", "Output shape", "Params");
+  fprintf(f, "%-22s %-14s %-20s %10s\n", "Layer", "Kind", "Output shape", "Params");
   long total = 0;
   for (int i = 0; i < g->nlayers; i++) {
     const Layer *l = &g->layers[i];
     long n = layer_params(g, l);
     total += n;
     char shape[64];
-    fprintf(f, "%-22s %-12s %-20s %10ld\n", l->name, l->kind, shape_text(full_shape(g, l->out), shape), n);
+    fprintf(f, "%-22s %-14s %-20s %10ld\n", l->name, l->kind, shape_text(full_shape(g, l->out), shape), n);
   }
   fprintf(f, "Total params: %ld\n", total);
   for (int i = 0; i < g->ninputs; i++) {

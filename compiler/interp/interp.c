@@ -83,6 +83,7 @@ NEVER_RUN(LAST, "time ops exist only before unroll")
 NEVER_RUN(TIME_SUM, "time ops exist only before unroll")
 NEVER_RUN(TIME_STACK, "time ops exist only before unroll")
 NEVER_RUN(TRUNCATE, "time ops exist only before unroll")
+NEVER_RUN(REVERSE, "time ops exist only before unroll")
 
 /* ---- fills ---- */
 

@@ -132,6 +132,15 @@ const char *shape_TIME_STACK(Node *n) {
   return NULL;
 }
 
+const char *shape_REVERSE(Node *n) {
+  if (!n->in[0]->seq)
+    return fail("reverse: input does not vary over time steps; reverse reads a per-step value (a sequence, "
+                "a recurrent layer's output with return_sequences) from its last step to its first");
+  n->shape = n->in[0]->shape;
+  n->dtype = n->in[0]->dtype;
+  return NULL;
+}
+
 const char *shape_TRUNCATE(Node *n) {
   if (!n->in[0]->seq) return fail("truncate: input does not vary over time steps");
   n->shape = n->in[0]->shape;

@@ -73,6 +73,7 @@ TIME_OP(LAST)
 TIME_OP(TIME_SUM)
 TIME_OP(TIME_STACK)
 TIME_OP(TRUNCATE)
+TIME_OP(REVERSE)
 
 /* ---- elementwise ---- */
 

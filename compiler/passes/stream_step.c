@@ -15,12 +15,14 @@
  * size must be the batch (here 1): a state of another size would carry rows
  * that do not belong to the one sequence streamed.
  *
- * Two kinds of spec have no streaming step, and stream_blocker says why, so
+ * Three kinds of spec have no streaming step, and stream_blocker says why, so
  * that `rnnc build` leaves it out (with a note) and emits the other entry
  * points: a state whose initial value is learned (state(h0 + zeros{B, H})
  * with a parameter h0) would need NAME_reset to read the parameters, which it
  * does not; a sequence made of a whole input (core.op("steps", {input})) has
- * a fixed number of steps, which a stream of any length cannot follow.
+ * a fixed number of steps, which a stream of any length cannot follow; and a
+ * value read in reverse (reverse, go_backwards, Bidirectional) needs the
+ * steps still to come.
  *
  * Only the states some output depends on are carried: a state nobody reads
  * would keep its next value (and the inputs that feed it) alive through the
@@ -38,6 +40,10 @@ const Node *stream_blocker(Graph *g, char *why, size_t len) {
     if (n->op == OP_STATE && n->in[0]->op != OP_CONST) {
       snprintf(why, len, "this state's initial value is computed (%s), and NAME_reset reads no parameters",
                ir_ops[n->in[0]->op].name);
+      return n;
+    }
+    if (n->op == OP_REVERSE) {
+      snprintf(why, len, "this value is read in reverse, from the sequence's last step, which a stream has not seen yet");
       return n;
     }
     if (n->op == OP_STEPS && n->in[0]->shape.dim[1] != g->cfg.steps) {

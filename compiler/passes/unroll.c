@@ -8,17 +8,25 @@
  * The forward graph has three kinds of nodes:
  *   before  time-invariant values (parameters, constants, whole inputs):
  *           kept as they are;
- *   seq     one value per step: copied once per step, in creation order
- *           (a topological order of everything but STATE.back);
+ *   seq     one value per step: copied once per step;
  *   after   values computed from whole sequences (LAST, TIME_SUM,
- *           TIME_STACK and what is built on them): copied once, after the
- *           last step.
+ *           TIME_STACK and what is built on them): copied once.
  * A STATE is its initial value at step 0 and its back edge's copy from step
- * t-1 at step t.  Nothing per-step may read an `after` value: that would need
- * the end of the sequence before it was computed.  Values no result needs
- * (pass_needed) are not copied: among them those a mean over time replaced
- * term by term (the front end's core.time_mean), which read `after` values.
- * The copies are counted before any is made: seq nodes x T past
+ * t-1 at step t; a REVERSE is its input's copy from step T-1-t.  Nothing
+ * per-step may read an `after` value: that would need the end of the
+ * sequence before it was computed.  Values no result needs (pass_needed) are
+ * not copied: among them those a mean over time replaced term by term (the
+ * front end's core.time_mean), which read `after` values.
+ *
+ * Copies are made on demand: a copy first makes the copies it reads that do
+ * not exist yet (depth first, with an explicit stack: a chain of states is
+ * as deep as the sequence is long).  The copies are requested step by step
+ * and, within a step, in creation order, so a graph without REVERSE is made
+ * in exactly that order, every input already there; a REVERSE at step t
+ * makes the later steps its input needs first.  A copy that needs itself is
+ * a recurrence that reads the reverse of its own sequence (its step t would
+ * need its step T-1-t): the user's error, at the line of the REVERSE on the
+ * cycle.  The copies are counted before any is made: seq nodes x T past
  * IR_MAX_NODES is the user's error, reported before the memory is taken.
  */
 #include "passes.h"
@@ -27,26 +35,56 @@
 
 enum { BEFORE, SEQ, AFTER, UNUSED };
 
+/* One copy to make: node n at step t (0 for an AFTER node); next is the
+ * first of the copies it reads that may still be missing. */
+typedef struct {
+  Node *n;
+  int t, next;
+} Want;
+
 typedef struct {
   Graph *g;
   int nfwd, steps;
   unsigned char *kind; /* BEFORE, SEQ, AFTER or UNUSED, by forward node id */
-  int *row;            /* row[id]: the seq node's place among the seq nodes */
-  Node **at;           /* at[row * steps + t]: copy of seq node id at step t */
-  Node **after;        /* after[id]: copy of an AFTER node */
+  size_t *slot;        /* slot[id]: where the copies of a SEQ or AFTER node begin in made[] */
+  Node **made;         /* made[slot[id] + t]: copy of node id at step t, once made */
+  bool *busy;          /* busy[slot[id] + t]: on the stack of copies being made */
+  Want *stack;
+  int nstack, capstack;
 } Unroll;
 
-/* The copies of seq node n, one per step. */
-static Node **copies(const Unroll *u, const Node *n) { return u->at + (size_t)u->row[n->id] * (size_t)u->steps; }
+static size_t slot_of(const Unroll *u, const Node *n, int t) { return u->slot[n->id] + (size_t)t; }
 
+/* The copy that stands for n at step t; NULL if it is not made yet. */
 static Node *value(const Unroll *u, Node *n, int t) {
   if (n->id >= u->nfwd) return n; /* made by this pass */
   switch (u->kind[n->id]) {
-  case SEQ: return copies(u, n)[t];
-  case AFTER: return u->after[n->id];
+  case SEQ: return u->made[slot_of(u, n, t)];
+  case AFTER: return u->made[slot_of(u, n, 0)];
   default: return n;
   }
 }
+
+/* ---- what a copy reads ---- */
+
+static int reads_count(const Unroll *u, const Node *n) {
+  if (u->kind[n->id] == AFTER && (n->op == OP_TIME_SUM || n->op == OP_TIME_STACK)) return u->steps;
+  return n->op == OP_STATE ? 1 : n->nin;
+}
+
+/* The k-th copy that n's copy at step t reads: node *m at step *s. */
+static void reads(const Unroll *u, const Node *n, int t, int k, Node **m, int *s) {
+  *m = n->in[k < n->nin ? k : 0];
+  *s = t;
+  if (u->kind[n->id] == AFTER) {
+    if (n->op == OP_LAST) *s = u->steps - 1;
+    else if (n->op == OP_TIME_SUM || n->op == OP_TIME_STACK) *s = k;
+  }
+  else if (n->op == OP_STATE && t > 0) *m = n->back, *s = t - 1;
+  else if (n->op == OP_REVERSE) *s = u->steps - 1 - t;
+}
+
+/* ---- making one copy, once all it reads exists ---- */
 
 static Node *copy(Unroll *u, Node *n, int t) {
   Node **in = mem_alloc((size_t)n->nin, sizeof *in, "a node's inputs");
@@ -62,6 +100,7 @@ static Node *step_value(Unroll *u, Node *n, int t) {
   Graph *g = u->g;
   switch (n->op) {
   case OP_STATE: return t == 0 ? value(u, n->in[0], 0) : value(u, n->back, t - 1);
+  case OP_REVERSE: return value(u, n->in[0], u->steps - 1 - t);
   case OP_STEPS: {
     Attr at = {.axis = 1, .start = t};
     Node *x = value(u, n->in[0], t);
@@ -78,7 +117,7 @@ static Node *step_value(Unroll *u, Node *n, int t) {
 static Node *after_value(Unroll *u, Node *n) {
   Graph *g = u->g;
   int T = u->steps;
-  Node **all = copies(u, n->in[0]);
+  Node **all = u->made + slot_of(u, n->in[0], 0);
   switch (n->op) {
   case OP_LAST: return all[T - 1];
   case OP_TIME_SUM: return ir_node(g, OP_ADDN, T, all, NULL);
@@ -86,9 +125,60 @@ static Node *after_value(Unroll *u, Node *n) {
     Attr at = {.axis = 1};
     return ir_node(g, OP_STACK, T, all, &at);
   }
-  default: return copy(u, n, T - 1);
+  default: return copy(u, n, 0);
   }
 }
+
+static void make(Unroll *u, Node *n, int t) {
+  Graph *g = u->g;
+  g->loc = n->loc;
+  if (u->kind[n->id] == SEQ) g->loc.step = t + 1; /* the copies say which step they compute (generated C names them so) */
+  u->made[slot_of(u, n, t)] = u->kind[n->id] == SEQ ? step_value(u, n, t) : after_value(u, n);
+}
+
+/* ---- on demand ---- */
+
+static void push(Unroll *u, Node *n, int t) {
+  u->stack = mem_grow(u->stack, u->nstack, &u->capstack, sizeof *u->stack, "the copies to make");
+  u->stack[u->nstack++] = (Want){.n = n, .t = t};
+  u->busy[slot_of(u, n, t)] = true;
+}
+
+/* m at step s is needed by the copy on top of the stack and is being made
+ * below it: the REVERSE on that cycle reads its own future. */
+static _Noreturn void cycle(const Unroll *u, const Node *m, int s) {
+  const Want *w = &u->stack[u->nstack - 1];
+  for (int i = u->nstack - 1; i >= 0 && w->n->op != OP_REVERSE; i--) {
+    w = &u->stack[i];
+    if (w->n == m && w->t == s) break;
+  }
+  ir_user_error(w->n->loc, "%s: step %d of this value depends on itself (a recurrence cannot read the reverse "
+                "of a sequence it computes: its step t would need its step T-1-t)",
+                ir_ops[w->n->op].name, w->t + 1);
+}
+
+/* Makes n's copy at step t and every missing copy it reads. */
+static void demand(Unroll *u, Node *n, int t) {
+  if (value(u, n, t)) return;
+  push(u, n, t);
+  while (u->nstack > 0) {
+    Want *w = &u->stack[u->nstack - 1];
+    if (w->next < reads_count(u, w->n)) {
+      Node *m;
+      int s;
+      reads(u, w->n, w->t, w->next++, &m, &s);
+      if (m->id >= u->nfwd || u->kind[m->id] == BEFORE || value(u, m, s)) continue;
+      if (u->busy[slot_of(u, m, s)]) cycle(u, m, s);
+      push(u, m, s);
+      continue;
+    }
+    u->busy[slot_of(u, w->n, w->t)] = false;
+    u->nstack--;
+    make(u, w->n, w->t);
+  }
+}
+
+/* ---- the plan ---- */
 
 /* Sorts forward nodes into BEFORE / SEQ / AFTER, or UNUSED (verify has made
  * sure that nothing per-step that is needed reads an AFTER value). */
@@ -107,46 +197,42 @@ static void classify(Unroll *u) {
   }
 }
 
-/* Numbers the seq nodes (row[]) and returns how many there are, after
- * checking that their copies fit in a graph. */
-static int number_seq_nodes(Unroll *u) {
-  int nseq = 0;
-  for (int i = 0; i < u->nfwd; i++)
-    if (u->kind[i] == SEQ) u->row[i] = nseq++;
-  long copies = (long)nseq * u->steps; /* < 2^22 x 2^31: fits */
+/* Gives every SEQ node T slots and every AFTER node one, after checking
+ * that the copies fit in a graph; returns the number of slots. */
+static size_t number_slots(Unroll *u) {
+  long nseq = 0, nafter = 0;
+  for (int i = 0; i < u->nfwd; i++) {
+    if (u->kind[i] == SEQ) u->slot[i] = (size_t)(nseq++ * u->steps);
+    if (u->kind[i] == AFTER) nafter++;
+  }
+  long copies = nseq * u->steps; /* < 2^22 x 2^31: fits */
   if (copies > IR_MAX_NODES - u->nfwd)
     ir_user_error((SrcLoc){.file = u->g->loc.file},
-                  "unrolling %d per-step nodes over %d steps makes %ld nodes, more than the limit of %d; use "
+                  "unrolling %ld per-step nodes over %d steps makes %ld nodes, more than the limit of %d; use "
                   "fewer --steps",
                   nseq, u->steps, copies, IR_MAX_NODES);
-  return nseq;
+  for (int i = 0; i < u->nfwd; i++)
+    if (u->kind[i] == AFTER) u->slot[i] = (size_t)copies++;
+  return (size_t)copies;
 }
 
 void pass_unroll(Graph *g) {
   Unroll u = {.g = g, .nfwd = g->nnodes, .steps = g->cfg.steps};
   u.kind = mem_calloc((size_t)u.nfwd, 1, "the kinds of forward nodes");
-  u.row = mem_calloc((size_t)u.nfwd, sizeof *u.row, "the rows of per-step nodes");
-  u.after = mem_calloc((size_t)u.nfwd, sizeof *u.after, "the whole-sequence values");
+  u.slot = mem_calloc((size_t)u.nfwd, sizeof *u.slot, "the slots of forward nodes");
   classify(&u);
-  int nseq = number_seq_nodes(&u);
-  u.at = mem_calloc(size_mul((size_t)nseq, (size_t)u.steps), sizeof *u.at, "the copies of every step");
+  size_t nslots = number_slots(&u);
+  u.made = mem_calloc(nslots, sizeof *u.made, "the copies of every step");
+  u.busy = mem_calloc(nslots, sizeof *u.busy, "the copies being made");
   for (int t = 0; t < u.steps; t++)
-    for (int i = 0; i < u.nfwd; i++) {
-      Node *n = g->nodes[i];
-      if (u.kind[i] != SEQ) continue;
-      g->loc = n->loc;
-      g->loc.step = t + 1; /* the copies say which step they compute (generated C names them so) */
-      copies(&u, n)[t] = step_value(&u, n, t);
-    }
-  for (int i = 0; i < u.nfwd; i++) {
-    Node *n = g->nodes[i];
-    if (u.kind[i] != AFTER) continue;
-    g->loc = n->loc;
-    u.after[i] = after_value(&u, n);
-  }
+    for (int i = 0; i < u.nfwd; i++)
+      if (u.kind[i] == SEQ) demand(&u, g->nodes[i], t);
+  for (int i = 0; i < u.nfwd; i++)
+    if (u.kind[i] == AFTER) demand(&u, g->nodes[i], 0);
   for (int i = 0; i < g->nresults; i++) g->results[i].node = value(&u, g->results[i].node, 0);
   free(u.kind);
-  free(u.row);
-  free(u.at);
-  free(u.after);
+  free(u.slot);
+  free(u.made);
+  free(u.busy);
+  free(u.stack);
 }

@@ -6,7 +6,9 @@
 #   FN(suffix), K(suffix) FN(_predict) is NAME_predict, K(_PARAMS_BYTES) is
 #                         NAME_PARAMS_BYTES;
 #   REAL                  float or double (the type NAME_init writes);
-#   HAS_GRAD, HAS_TRAIN   defined when the model has NAME_grad / NAME_train_step;
+#   HAS_GRAD, HAS_TRAIN, HAS_STEP
+#                         defined when the model has NAME_grad / NAME_train_step /
+#                         a streaming step (NAME_step);
 #   BATCH_FIELDS(F), OUTPUT_FIELDS(F), STEP_INPUT_FIELDS(F), STEP_OUTPUT_FIELDS(F):
 #                         F(name, type, elements, ids) per member of NAME_batch,
 #                         NAME_outputs, NAME_step_input, NAME_step_outputs, read
@@ -26,6 +28,7 @@ echo "#define K(suffix) CAT(UPPER, suffix)"
 grep -q "^void ${name}_init(double \*" "$header" && echo "#define REAL double" || echo "#define REAL float"
 grep -q "${name}_grad(" "$header" && echo "#define HAS_GRAD"
 grep -q "${name}_train_step(" "$header" && echo "#define HAS_TRAIN"
+grep -q "${name}_step(" "$header" && echo "#define HAS_STEP"
 awk -v model="$name" '
   /^typedef struct \{/ { fields = ""; next }
   /^  (const )?[a-z0-9_]+ \*[a-z0-9_]+; \/\* \[/ {

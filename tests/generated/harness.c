@@ -143,6 +143,7 @@ int main(void) {
     free(p);
   }
 #endif
+#ifdef HAS_STEP
   {
     /* Streaming: reset, then a few steps at batch 1 with the state carried. */
     FN(_step_input) in;
@@ -162,6 +163,7 @@ int main(void) {
     free(arena);
     free(state);
   }
+#endif
   BATCH_FIELDS(FREE_INPUT)
   free(params);
   printf("%s\n", failures ? "FAILED" : "ok: every entry point ran clean");

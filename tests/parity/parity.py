@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """parity.py - rnnc against PyTorch in float64, on the same weights and inputs.
 
-usage: parity.py RNNC grad SPEC [--batch B] [--steps T] [--seed S] [--input-scale K] [--workdir DIR]
+usage: parity.py RNNC grad SPEC [--batch B] [--steps T] [--seed S] [--input-scale K] [--backend interp|c]
+                                [--workdir DIR]
        parity.py RNNC step SPEC [same options]
 
 Both modes take the spec's inputs and parameters from `rnnc summary --json`,
@@ -19,6 +20,8 @@ step  runs two `rnnc step`s (the second from the first one's output) and two
       the clipping actually binds), comparing the loss and metrics before
       each step, and the parameters and optimizer state (exp_avg,
       exp_avg_sq, step, momentum_buffer) after it.
+
+--backend c runs the generated code (compiled by rnnc) instead of the interpreter.
 
 Every tensor is compared by its largest relative error |a - b| / max(|b|, 1e-3),
 a from rnnc and b from PyTorch; each must be below 1e-9.  A tensor on one side
@@ -68,13 +71,29 @@ class Twin:
         self.params[name] = param
 
     def recurrent(self, name, cls, **options):
-        """nn.RNN / nn.LSTM / nn.GRU sized from rnnc's weights; returns x [B, T, I] -> h [B, T, H]."""
+        """nn.RNN / nn.LSTM / nn.GRU sized from rnnc's weights; returns x [B, T, I] -> h [B, T, H]
+        (with bidirectional=True: [B, T, 2H]).  rnnc's <name>.weight_ih is PyTorch's weight_ih_l0,
+        <name>.weight_ih_reverse its weight_ih_l0_reverse."""
+        return self.recurrent_module(name, cls, **options)[1]
+
+    def recurrent_module(self, name, cls, **options):
+        """The module, and x -> its output sequence."""
         gates = {nn.RNN: 1, nn.LSTM: 4, nn.GRU: 3}[cls]
         rows, features = self.weights[name + ".weight_ih"].shape
         module = cls(features, rows // gates, batch_first=True, **options)
-        for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            self.bind(f"{name}.{p}", getattr(module, p + "_l0"))
-        return lambda x: module(x)[0]
+        for suffix in ("", "_reverse") if options.get("bidirectional") else ("",):
+            for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                self.bind(f"{name}.{p}{suffix}", getattr(module, f"{p}_l0{suffix}"))
+        return module, lambda x: module(x)[0]
+
+    def parameters(self, layer, names):
+        """Free parameters <layer>.<name> (a user layer's), loaded from rnnc's weights."""
+        out = []
+        for name in names:
+            p = nn.Parameter(torch.empty(self.weights[f"{layer}.{name}"].shape))
+            self.bind(f"{layer}.{name}", p)
+            out.append(p)
+        return out
 
     def normalize(self, x):
         """x through the spec's Normalize(mean, std) layers, if any (they come first)."""
@@ -152,9 +171,7 @@ def loss_per_step_and_last(t):
 def learned_initial_state(t):
     """tests/layers/learned_initial_state.lua: a tanh cell without biases whose initial state
     is the parameter cell1.h0, broadcast over the batch."""
-    w_ih, w_hh, h0 = (nn.Parameter(torch.empty(t.weights["cell1." + n].shape)) for n in ("weight_ih", "weight_hh", "h0"))
-    for name, p in (("weight_ih", w_ih), ("weight_hh", w_hh), ("h0", h0)):
-        t.bind("cell1." + name, p)
+    w_ih, w_hh, h0 = t.parameters("cell1", ("weight_ih", "weight_hh", "h0"))
     dense = t.dense("dense1")
 
     def forward(x):
@@ -162,6 +179,57 @@ def learned_initial_state(t):
         for step in range(x["x"].shape[1]):
             h = torch.tanh(x["x"][:, step] @ w_ih.T + h @ w_hh.T)
         p = dense(h)
+        return {"p": p}, {}, F.mse_loss(p, x["y"])
+    return forward
+
+
+def bidirectional_stack(t):
+    """tests/layers/bidirectional_stack.lua: nn.LSTM(bidirectional=True)'s output into
+    nn.GRU(bidirectional=True), whose h_n (forward last, backward after step 1) is summed."""
+    lstm = t.recurrent("lstm1", nn.LSTM, bidirectional=True)
+    gru, _ = t.recurrent_module("gru1", nn.GRU, bidirectional=True)
+    dense = t.dense("dense1")
+
+    def forward(x):
+        h_n = gru(lstm(x["x"]))[1]
+        return classification(dense(h_n[0] + h_n[1]), x["label"])
+    return forward
+
+
+def bidirectional_classifier(t):
+    """specs/fmnist_bilstm.lua: a Dense on h_n of nn.LSTM(bidirectional=True), both directions."""
+    lstm, _ = t.recurrent_module("lstm1", nn.LSTM, bidirectional=True)
+    dense = t.dense("dense1")
+
+    def forward(x):
+        h_n = lstm(t.normalize(x["x"]))[1][0]
+        return classification(dense(torch.cat([h_n[0], h_n[1]], -1)), x["y"])
+    return forward
+
+
+def go_backwards(t):
+    """tests/layers/go_backwards.lua: nn.RNN over the flipped sequence (outputs kept in that
+    order), flipped back, into a minimal gated unit run both ways and averaged."""
+    rnn = t.recurrent("rnn1", nn.RNN)
+    directions = [t.parameters("mgu1", [n + suffix for n in ("weight_ih", "weight_hh", "bias")])
+                  for suffix in ("", "_reverse")]
+    dense = t.dense("dense1")
+
+    def mgu(x, w_ih, w_hh, b):
+        units = w_hh.shape[1]
+        s, out = torch.zeros(x.shape[0], units), []
+        for step in range(x.shape[1]):
+            xf, xn = (x[:, step] @ w_ih.T + b).chunk(2, -1)
+            f = torch.sigmoid(xf + s @ w_hh[:units].T)
+            n = torch.tanh(xn + (f * s) @ w_hh[units:].T)
+            s = (1 - f) * s + f * n
+            out.append(s)
+        return torch.stack(out, 1)
+
+    def forward(x):
+        r = rnn(x["x"].flip(1)).flip(1)
+        m = (mgu(r, *directions[0]) + mgu(r.flip(1), *directions[1]).flip(1)) * 0.5
+        p = dense(m)
         return {"p": p}, {}, F.mse_loss(p, x["y"])
     return forward
 
@@ -174,8 +242,11 @@ MODELS = {
     "gru_classifier": last_step_classifier(nn.GRU, ["gru1"]),
     "mnist_stacked_lstm": last_step_classifier(nn.LSTM, ["lstm1", "lstm2", "lstm3"]),
     "charlm_lstm": charlm_lstm,
+    "fmnist_bilstm": bidirectional_classifier,
     "loss_per_step_and_last": loss_per_step_and_last,
     "learned_initial_state": learned_initial_state,
+    "bidirectional_stack": bidirectional_stack,
+    "go_backwards": go_backwards,
 }
 
 
@@ -187,6 +258,7 @@ class Rnnc:
     def __init__(self, exe, spec, args):
         self.exe, self.spec = exe, spec
         self.common = ["--dtype", "f64"]
+        self.backend = ["--backend", args.backend]
         if args.batch:
             self.common += ["--batch", str(args.batch)]
         if args.steps:
@@ -305,7 +377,7 @@ def grad_group(name):
 # ---------------------------------------------------------------- the two modes
 
 def check_grad(rnnc, summary, twin, forward, files, inputs, report):
-    rnnc("grad", "--weights", files["w"], "--inputs", files["x"], "-o", files["out"])
+    rnnc("grad", *rnnc.backend, "--weights", files["w"], "--inputs", files["x"], "-o", files["out"])
     outputs, metrics, loss = forward(torch_inputs(inputs))
     loss.backward()
     want = {"loss": loss, **outputs, **metrics, **{"grad." + n: p.grad for n, p in twin.params.items()}}
@@ -318,7 +390,7 @@ def check_steps(rnnc, summary, twin, forward, files, inputs, report, nsteps=2):
     weights = files["w"]
     for k in range(1, nsteps + 1):
         out = os.path.join(files["dir"], f"w{k}.safetensors")
-        rnnc("step", "--weights", weights, "--inputs", files["x"], "-o", out)
+        rnnc("step", *rnnc.backend, "--weights", weights, "--inputs", files["x"], "-o", out)
         report.context = f"step {k}: "
         optimizer.zero_grad()
         _, metrics, loss = forward(torch_inputs(inputs))  # rnnc's step reports them before its update
@@ -346,13 +418,14 @@ def main():
     ap.add_argument("--steps", type=int)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--input-scale", type=float, default=1.0)
+    ap.add_argument("--backend", choices=["interp", "c"], default="interp")
     ap.add_argument("--workdir", help="keep the tensor files here (default: a temporary directory)")
     args = ap.parse_args()
 
     rnnc = Rnnc(args.rnnc, args.spec, args)
     summary = json.loads(rnnc("summary", "--json"))
     print(f"{args.mode} parity of {args.spec} ({summary['name']}, batch {summary['batch']}, "
-          f"steps {summary['steps']}) against torch {torch.__version__}, float64")
+          f"steps {summary['steps']}, {args.backend}) against torch {torch.__version__}, float64")
     with tempfile.TemporaryDirectory(prefix="rnnc-parity-") as tmp:
         d = args.workdir or tmp
         os.makedirs(d, exist_ok=True)

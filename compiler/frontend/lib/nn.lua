@@ -10,9 +10,9 @@
 --              one_hot, gather, argmax, equal, dropout, stop_gradient, zeros, fill,
 --              and + - * / and unary - on tensors (numbers become constants)
 --   time       state(initial) and s:next(value) for recurrences; last, time_sum,
---              time_mean, time_stack to leave the time loop
---   layers     SimpleRNN, LSTM, GRU, Dense, Dropout, Embedding, OneHot, Normalize,
---              and layer() to write new ones (see LSTM below: every built-in
+--              time_mean, time_stack to leave the time loop; reverse
+--   layers     SimpleRNN, LSTM, GRU, Bidirectional, Dense, Dropout, Embedding, OneHot,
+--              Normalize, and layer() to write new ones (see LSTM below: every built-in
 --              layer is written with the same tools a user has)
 --   training   loss(value), output(name, value), metric(name, value),
 --              cross_entropy, mse, accuracy
@@ -268,6 +268,10 @@ function time_sum(x) return op("time_sum", {x}) end
 -- the per-step terms are averaged, the others taken as they are.
 function time_mean(x) return core.time_mean(tensor(x, "time_mean")) end
 function time_stack(x) return op("time_stack", {x}) end
+-- reverse(x): a per-step value read from the last step to the first (at step
+-- t, x at step T+1-t): what a backward direction reads, and what puts its
+-- outputs back in the sequence's order.
+function reverse(x) return op("reverse", {x}) end
 
 ---------------------------------------------------------------- initialisers
 
@@ -290,11 +294,13 @@ local uniform, normal = init.uniform, init.normal
 -- layer; calling the layer on an input runs build(self, x, args...), which
 -- makes parameters with self:param(name, shape, init).  Parameters are named
 -- "<layer name>.<name>" and made once: applying a layer twice shares them.
+-- (The backward copy that Bidirectional makes of a layer names them
+-- "<layer name>.<name>_reverse", PyTorch's names for that direction.)
 local Layer = {}
 Layer.__index = Layer
 
 function Layer:param(name, shape, init)
-  local full = self.name .. "." .. name
+  local full = self.name .. "." .. name .. (self.suffix or "")
   if not self.params[full] then
     local how = self.opts[name .. "_init"] or init
     if type(how) ~= "table" then fail("%s: %s_init must be an initialiser like init.normal()", self.kind, name) end
@@ -348,8 +354,8 @@ local function need_sequence(kind, x)
 end
 
 -- The options every recurrent layer takes.
-local RNN_OPTIONS = {return_sequences = false, weight_ih_init = false, weight_hh_init = false,
-                     bias_ih_init = false, bias_hh_init = false}
+local RNN_OPTIONS = {return_sequences = false, go_backwards = false, weight_ih_init = false,
+                     weight_hh_init = false, bias_ih_init = false, bias_hh_init = false}
 
 local function with_options(base, extra)
   local t = {}
@@ -361,9 +367,13 @@ end
 -- Runs a recurrent cell over the sequence x: `gates` PyTorch-style parameters
 -- (weight_ih [G*H, I], weight_hh [G*H, H], bias_ih, bias_hh, all U(-1/sqrt(H),
 -- 1/sqrt(H))), `nstates` states of [batch, H] starting at zero, and
--- cell(x_proj, h_proj, states...) -> output, next states...
+-- cell(x_proj, h_proj, states...) -> output, next states...  With go_backwards
+-- the cell reads x from its last step to its first, and its output sequence
+-- is in that order too (as in Keras): its last value is the state after the
+-- first step of x.
 local function recurrent(self, x, units, gates, nstates, cell)
   need_sequence(self.kind, x)
+  if self.opts.go_backwards then x = reverse(x) end
   check_positive_int(self.kind .. ": units", units)
   local I = features_of(self.kind, x)
   local k = 1 / math.sqrt(units)
@@ -413,6 +423,48 @@ GRU = layer("GRU", RNN_OPTIONS, function(self, x, units)
     return h2, h2
   end)
 end)
+
+-- Bidirectional(layer [, {merge = "concat" | "sum" | "mul" | "ave"}]): the
+-- layer over the sequence and a copy of it over the sequence reversed, with
+-- parameters of its own (<name>_reverse), their outputs merged (concat: the
+-- forward features first).  A per-step output of the backward copy is
+-- reversed back, so at step t both directions describe step t
+-- (torch.nn.LSTM(bidirectional = True)'s output); a last-step output is the
+-- backward copy's state after the first step (the reverse half of PyTorch's
+-- h_n).  More results of the layer (a user layer's final states) follow the
+-- merged one: the forward layer's, then the backward copy's.
+local MERGES = {
+  concat = function(a, b) return concat({a, b}) end,
+  sum = function(a, b) return a + b end,
+  mul = function(a, b) return a * b end,
+  ave = function(a, b) return (a + b) * 0.5 end,
+}
+
+local function in_order(v) if v.seq then return reverse(v) end return v end
+
+function Bidirectional(inner, opts)
+  if getmetatable(inner) ~= Layer then
+    fail("Bidirectional: expected a layer such as LSTM(64), got %s", is_tensor(inner) and "a tensor" or type(inner))
+  end
+  opts = check_options("Bidirectional", opts, {merge = false})
+  local merge = MERGES[opts.merge or "concat"]
+  if not merge then fail("Bidirectional: merge must be 'concat', 'sum', 'mul' or 'ave', got '%s'", tostring(opts.merge)) end
+  local bi = setmetatable(with_options(inner, {kind = "Bidirectional", params = {}}), Layer)
+  bi.name = nil -- a name of its own, even if the layer given has been used
+  bi.build = function(self, x, ...)
+    need_sequence("Bidirectional", x)
+    if not self.backward then
+      self.backward = setmetatable(with_options(self, {params = {}, suffix = "_reverse"}), Layer)
+    end
+    local fwd = table.pack(inner.build(self, x, ...))
+    local bwd = table.pack(inner.build(self.backward, reverse(x), ...))
+    local out = {merge(fwd[1], in_order(bwd[1]))}
+    for i = 2, fwd.n do out[#out + 1] = fwd[i] end
+    for i = 2, bwd.n do out[#out + 1] = in_order(bwd[i]) end
+    return table.unpack(out)
+  end
+  return bi
+end
 
 local ACTIVATIONS = {tanh = tanh, relu = relu, sigmoid = sigmoid, softmax = softmax}
 
