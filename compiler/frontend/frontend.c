@@ -543,6 +543,16 @@ static void op_attr(lua_State *L, const char *key, int v, void *ud) {
   else fe_error(L, "unknown op option '%s'", key);
 }
 
+/* The steps of per-step x's loop, fixed now if still open: a reduction over
+ * time (time_stack, time_mean) of a loop that no sequence joined runs the
+ * model's steps. */
+static int fix_steps(lua_State *L, Node *x) {
+  Graph *g = fe_of(L)->g;
+  g->loc = user_loc(L, g);
+  ir_loop_fix(g, x, g->cfg.steps);
+  return ir_loop_steps(g, x);
+}
+
 /* Makes a node at the current user line; a shape error is reported there. */
 static Node *make_node(lua_State *L, OpKind op, int nin, Node **in, const Attr *attr) {
   Fe *fe = fe_of(L);
@@ -550,7 +560,7 @@ static Node *make_node(lua_State *L, OpKind op, int nin, Node **in, const Attr *
   fe->g->loc = user_loc(L, fe->g);
   Node *n = ir_try_node(fe->g, op, nin, in, attr);
   if (!n) fe_error(L, "%s", fe->g->err);
-  check_elements(L, ir_ops[op].name, n->shape, n->seq ? fe->g->cfg.steps : 1);
+  check_elements(L, ir_ops[op].name, n->shape, n->seq ? ir_loop_steps(fe->g, n) : 1);
   return n;
 }
 
@@ -583,14 +593,9 @@ static int core_op(lua_State *L) {
   Attr attr = {0};
   each_option(L, 3, name, op_attr, &attr);
   if (info->flags & F_RANDOM) attr.stream = fe->g->nstreams++;
-  if (op == OP_TIME_STACK) attr.len = fe->g->cfg.steps;
+  if (op == OP_TIME_STACK && in[0]->seq) attr.len = fix_steps(L, in[0]);
   Node *n = make_node(L, op, nin, in, &attr);
   if (op == OP_CONST) n->dtype = fe->g->cfg.dtype;
-  /* a sequence has the model's steps (unroll selects step t of its time axis for t < steps) */
-  if (op == OP_STEPS && n->in[0]->shape.dim[1] != fe->g->cfg.steps && !fe->opt->stream)
-    fe_error(L, "steps: the time axis (the second) of %s has %d steps, but the model runs %d (model{steps}, "
-             "--steps): a sequence needs exactly as many; sequence(name, features) makes one that follows them",
-             ir_shape_str(fe->g, n->in[0]->shape), n->in[0]->shape.dim[1], fe->g->cfg.steps);
   push_tensor(L, n);
   return 1;
 }
@@ -649,12 +654,19 @@ static int core_input(lua_State *L) {
 
 /* ---- recurrence ---- */
 
-/* core.state(initial) -> a per-step tensor: `initial` at step 0, then
- * whatever core.next gives it. */
+/* core.state(initial [, steps]) -> a per-step tensor: `initial` at step 0,
+ * then whatever core.next gives it; in a loop of `steps` steps, or of the
+ * steps of the sequences its values meet. */
 static int core_state(lua_State *L) {
   need_config(L);
   Node *init = check_tensor(L, 1, "the initial value of a state");
-  push_tensor(L, make_node(L, OP_STATE, 1, &init, NULL));
+  Attr at = {0};
+  if (!lua_isnoneornil(L, 2)) {
+    at.len = check_int(L, 2, "state: steps");
+    if (at.len < 1 || at.len > IR_MAX_STEPS)
+      fe_error(L, "state: steps must be in [1, %d] (IR_MAX_STEPS), got %d", IR_MAX_STEPS, at.len);
+  }
+  push_tensor(L, make_node(L, OP_STATE, 1, &init, &at));
   return 1;
 }
 
@@ -680,8 +692,8 @@ static int core_next(lua_State *L) {
 /* The mean over the steps of a per-step x, time_sum(x) * (1 / steps). */
 static Node *mean_over_time(lua_State *L, Node *x) {
   Fe *fe = fe_of(L);
+  Attr c = {.value = 1.0 / fix_steps(L, x)};
   Node *sum = make_node(L, OP_TIME_SUM, 1, &x, NULL);
-  Attr c = {.value = 1.0 / fe->g->cfg.steps};
   Node *scale = make_node(L, OP_CONST, 0, NULL, &c);
   scale->dtype = fe->g->cfg.dtype;
   Node *in[2] = {sum, scale};
@@ -702,8 +714,10 @@ static bool commutes_with_mean(const Node *n, const bool *seq) {
 }
 
 /* Brings fe->tm up to every node made so far: from[id], the time reduction
- * a node's value is computed from, if any (ids are in creation order, so
- * inputs come first).  Each node is looked at once over the whole spec. */
+ * a node's value is computed from, if any; for a per-step node, only one of
+ * its own loop (an encoder's last state is an initial value to its decoder).
+ * Ids are in creation order, so inputs come first.  Each node is looked at
+ * once over the whole spec. */
 static void tm_extend(Fe *fe) {
   TimeMeans *tm = &fe->tm;
   Graph *g = fe->g;
@@ -718,7 +732,7 @@ static void tm_extend(Fe *fe) {
   for (; tm->upto < g->nnodes; tm->upto++) {
     Node *v = g->nodes[tm->upto];
     Node *from = ir_ops[v->op].flags & F_TIME_REDUCE ? v : NULL;
-    for (int k = 0; k < v->nin && !from; k++) from = tm->from[v->in[k]->id];
+    for (int k = 0; k < v->nin && !from; k++) from = ir_reduces_own_loop(g, v, tm->from[v->in[k]->id]);
     tm->from[tm->upto] = from;
   }
 }
@@ -1141,6 +1155,7 @@ static int run_spec(lua_State *L) {
 Graph *fe_load(const char *path, const FeOptions *o) {
   Fe fe = {.g = ir_graph_new(), .opt = o, .spec = path, .deadline = fe_now() + fe_timeout};
   fe.g->training = o->training;
+  fe.g->streaming = o->stream;
   lua_State *L = lua_newstate(fe_alloc, &fe);
   if (!L) die("cannot create a Lua state");
   fe.L = L;

@@ -11,8 +11,7 @@ typedef struct {
   int dtype;        /* -1: as the spec says; DT_F32 / DT_F64: override */
   double lr;        /* > 0: overrides the optimizer's learning rate (rnnc train --lr) */
   bool training;    /* dropout active (false for inference graphs) */
-  bool stream;      /* the streaming step's graph: a whole input may be a sequence of other steps
-                       (stream_step.c refuses it with its reason) */
+  bool stream;      /* the streaming step's graph: every time loop is one step (Graph.streaming) */
 } FeOptions;
 
 /* Evaluates the spec at `path` (chunk name "@path", so messages say

@@ -16,7 +16,7 @@ static Shape full_shape(const Graph *g, const Node *n) {
   Shape s = n->shape;
   if (!n->seq || s.rank == 0) return s;
   for (int i = s.rank; i > 1; i--) s.dim[i] = s.dim[i - 1];
-  s.dim[1] = g->cfg.steps;
+  s.dim[1] = ir_loop_steps(g, n);
   s.rank++;
   return s;
 }

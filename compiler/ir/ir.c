@@ -103,6 +103,86 @@ void ir_graph_free(Graph *g) {
   free(a);
 }
 
+/* ---- time loops ---- */
+
+static int new_loop(Graph *g, int steps, LoopFix by) {
+  TimeLoop l = {.parent = g->nloops, .size = 1, .steps = steps, .fixed_by = steps ? by : FIX_NONE, .fixed_at = g->loc};
+  PUSH(g, g->loops, g->nloops, g->caploops, l);
+  return l.parent;
+}
+
+static int root(const Graph *g, int k) {
+  while (g->loops[k].parent != k) k = g->loops[k].parent;
+  return k;
+}
+
+int ir_loop_of(const Graph *g, const Node *n) { return root(g, n->loop); }
+int ir_loop_steps(const Graph *g, const Node *n) {
+  int steps = g->loops[ir_loop_of(g, n)].steps;
+  return steps ? steps : g->cfg.steps;
+}
+
+void ir_loop_fix(Graph *g, const Node *n, int steps) {
+  TimeLoop *l = &g->loops[ir_loop_of(g, n)];
+  if (l->steps) return;
+  l->steps = steps, l->fixed_by = FIX_BY_REDUCTION, l->fixed_at = g->loc;
+}
+
+const char *ir_loop_why(Graph *g, const Node *n) {
+  const TimeLoop *l = &g->loops[ir_loop_of(g, n)];
+  static const char *what[] = {"", "the sequence", "the state", "the reduction over time"};
+  if (l->fixed_by == FIX_NONE) return "a loop whose length nothing has fixed yet";
+  return ir_fmt(g, "%s of line %d", what[l->fixed_by], l->fixed_at.line);
+}
+
+Node *ir_reduces_own_loop(const Graph *g, const Node *n, Node *r) {
+  return r && (!n->seq || ir_loop_of(g, r->in[0]) == ir_loop_of(g, n)) ? r : NULL;
+}
+
+/* One loop of loops a and b (by size, so that chains stay short), or -1 if
+ * their lengths are fixed and differ. */
+static int join(Graph *g, int a, int b) {
+  a = root(g, a), b = root(g, b);
+  if (a == b) return a;
+  TimeLoop *la = &g->loops[a], *lb = &g->loops[b];
+  if (la->steps && lb->steps && la->steps != lb->steps) return -1;
+  if (la->size < lb->size) {
+    TimeLoop *t = la;
+    la = lb, lb = t;
+  }
+  lb->parent = la->parent, la->size += lb->size;
+  if (!la->steps) la->steps = lb->steps, la->fixed_by = lb->fixed_by, la->fixed_at = lb->fixed_at;
+  return la->parent;
+}
+
+/* n's loop: a new one for a sequence or a state, else its inputs' joined. */
+static const char *join_loops(Graph *g, Node *n) {
+  if (n->op == OP_STEPS || n->op == OP_STATE) {
+    bool sequence = n->op == OP_STEPS;
+    int steps = g->streaming ? g->cfg.steps : sequence ? n->in[0]->shape.dim[1] : n->attr.len;
+    n->loop = new_loop(g, steps, sequence ? FIX_BY_SEQUENCE : FIX_BY_STATE);
+    return NULL;
+  }
+  const Node *first = NULL;
+  for (int i = 0; i < n->nin; i++) {
+    const Node *x = n->in[i];
+    if (!x->seq) continue;
+    if (!first) {
+      n->loop = root(g, (first = x)->loop);
+      continue;
+    }
+    int k = join(g, n->loop, x->loop);
+    if (k < 0) {
+      snprintf(g->err, sizeof g->err, "%s: mixes the steps of two time loops: %d steps (%s) and %d steps (%s)",
+               ir_ops[n->op].name, ir_loop_steps(g, first), ir_loop_why(g, first), ir_loop_steps(g, x),
+               ir_loop_why(g, x));
+      return g->err;
+    }
+    n->loop = k;
+  }
+  return NULL;
+}
+
 /* ---- nodes ---- */
 
 static const char *shape_text(Shape s, char *buf, size_t len);
@@ -142,6 +222,7 @@ Node *ir_try_node(Graph *g, OpKind op, int nin, Node *const *in, const Attr *att
     snprintf(g->err, sizeof g->err, "%s", err);
     return NULL;
   }
+  if (n->seq && join_loops(g, n)) return NULL;
   check_sizes(g, n);
   n->id = g->nnodes;
   PUSH(g, g->nodes, g->nnodes, g->capnodes, n);

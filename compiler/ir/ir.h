@@ -123,6 +123,7 @@ struct Node {
   DType dtype;
   Shape shape; /* per-step shape when seq */
   bool seq;    /* forward graph: one value per time step */
+  int loop;    /* seq: its time loop, an index into graph->loops (ir_loop_of) */
   int nin;
   Node **in;
   Node *back; /* STATE: the value of the next step (recurrence edge) */
@@ -176,6 +177,16 @@ typedef struct {
   int nparams;
 } Layer;
 
+/* A time loop of the forward graph: per-step values that advance together,
+ * one copy per step (ir.c, "time loops"). */
+typedef enum { FIX_NONE, FIX_BY_SEQUENCE, FIX_BY_STATE, FIX_BY_REDUCTION } LoopFix;
+typedef struct {
+  int parent, size; /* union-find: loops whose values met are one */
+  int steps;        /* 0 while FIX_NONE */
+  LoopFix fixed_by; /* what fixed its steps ... */
+  SrcLoc fixed_at;  /* ... and where */
+} TimeLoop;
+
 typedef struct Arena Arena;
 
 typedef struct Graph {
@@ -190,8 +201,12 @@ typedef struct Graph {
   int nresults, capresults;
   Layer *layers;
   int nlayers, caplayers;
+  TimeLoop *loops;
+  int nloops, caploops;
   ModelConfig cfg;
   bool training;  /* dropout active */
+  bool streaming; /* the streaming step's graph: every time loop runs its one step, whatever the
+                     sequences' lengths (stream_step.c's stream_blocker refuses fixed lengths) */
   SrcLoc loc;     /* stamped on every new node (set by the front end / passes) */
   long nstreams;  /* DROPOUT_MASK streams handed out */
   char err[512];  /* message of the last failed ir_try_node */
@@ -231,6 +246,24 @@ void ir_graph_free(Graph *g);
  * user's line).  ir_node is for passes: a failure there is a compiler bug. */
 Node *ir_try_node(Graph *g, OpKind op, int nin, Node *const *in, const Attr *attr);
 Node *ir_node(Graph *g, OpKind op, int nin, Node *const *in, const Attr *attr);
+
+/* ---- time loops (ir.c) ----
+ * Every per-step node is in a loop.  A sequence (STEPS) starts a loop of its
+ * length, a STATE one of attr.len steps (0: open, its length not known yet);
+ * any other per-step node joins the loops of its per-step inputs into one,
+ * which fails (ir_try_node's error) if both have fixed lengths that differ.
+ * So the loops of a spec are the groups of per-step values that meet: an
+ * encoder and the decoder whose initial state is its last state are two. */
+int ir_loop_of(const Graph *g, const Node *n); /* the loop's representative, for a seq node */
+int ir_loop_steps(const Graph *g, const Node *n); /* its steps (the model's while open) */
+/* Fixes the steps of n's loop if open (by a reduction at g->loc). */
+void ir_loop_fix(Graph *g, const Node *n, int steps);
+/* Why n's loop has its length, for messages: "the sequence of line 4". */
+const char *ir_loop_why(Graph *g, const Node *n);
+/* The reduction over time r (LAST, TIME_SUM, TIME_STACK) if a value that
+ * n reads is computed from it and n can only see its result after the last
+ * step: n does not vary over time, or r reduces n's own loop; else NULL. */
+Node *ir_reduces_own_loop(const Graph *g, const Node *n, Node *r);
 
 /* Convenience constructors for passes (all die on error). */
 Node *ir_unary(Graph *g, OpKind op, Node *a);

@@ -56,8 +56,6 @@ NO_GRAD(CONST)
 NO_GRAD(DROPOUT_MASK)
 NO_GRAD(STEP)
 NO_GRAD(STOP_GRAD)
-NO_GRAD(STEPS)
-NO_GRAD(SELECT)
 NO_GRAD(ONE_HOT)
 NO_GRAD(ARGMAX)
 NO_GRAD(EQUAL)
@@ -69,6 +67,7 @@ NO_GRAD(EQUAL)
     die("autodiff met time op %s (%%%d): unroll must run first", ir_ops[n->op].name, n->id); \
   }
 TIME_OP(STATE)
+TIME_OP(STEPS)
 TIME_OP(LAST)
 TIME_OP(TIME_SUM)
 TIME_OP(TIME_STACK)
@@ -183,6 +182,15 @@ void grad_CONCAT(Graph *g, Node *n, Node *dy, Node **dx) {
     dx[i] = ir_slice(g, OP_SLICE, dy, ax, start, len);
     start += len;
   }
+}
+
+/* A sequence read from a computed value (repeat_steps: an encoder's output)
+ * sends each step's gradient back to its place on the time axis. */
+void grad_SELECT(Graph *g, Node *n, Node *dy, Node **dx) {
+  int ax = n->attr.axis;
+  Shape one = n->in[0]->shape;
+  one.dim[ax] = 1;
+  dx[0] = ir_slice(g, OP_PAD, ir_shaped(g, OP_RESHAPE, dy, one), ax, n->attr.start, n->in[0]->shape.dim[ax]);
 }
 
 void grad_STACK(Graph *g, Node *n, Node *dy, Node **dx) {

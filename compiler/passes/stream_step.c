@@ -15,14 +15,15 @@
  * size must be the batch (here 1): a state of another size would carry rows
  * that do not belong to the one sequence streamed.
  *
- * Three kinds of spec have no streaming step, and stream_blocker says why, so
+ * Four kinds of spec have no streaming step, and stream_blocker says why, so
  * that `rnnc build` leaves it out (with a note) and emits the other entry
  * points: a state whose initial value is learned (state(h0 + zeros{B, H})
  * with a parameter h0) would need NAME_reset to read the parameters, which it
  * does not; a sequence made of a whole input (core.op("steps", {input})) has
- * a fixed number of steps, which a stream of any length cannot follow; and a
+ * a fixed number of steps, which a stream of any length cannot follow; a
  * value read in reverse (reverse, go_backwards, Bidirectional) needs the
- * steps still to come.
+ * steps still to come; and a stream is one time loop, not an encoder
+ * followed by a decoder.
  *
  * Only the states some output depends on are carried: a state nobody reads
  * would keep its next value (and the inputs that feed it) alive through the
@@ -34,9 +35,15 @@
 
 const Node *stream_blocker(Graph *g, char *why, size_t len) {
   bool *live = pass_needed(g);
+  const Node *first = NULL; /* a per-step node of the first loop */
   for (int i = 0; i < g->nnodes; i++) {
     const Node *n = g->nodes[i];
     if (!live[i]) continue;
+    if (n->seq && !first) first = n;
+    if (n->seq && ir_loop_of(g, n) != ir_loop_of(g, first)) {
+      snprintf(why, len, "this value is in a second time loop, beside the one of line %d", first->loc.line);
+      return n;
+    }
     if (n->op == OP_STATE && n->in[0]->op != OP_CONST) {
       snprintf(why, len, "this state's initial value is computed (%s), and NAME_reset reads no parameters",
                ir_ops[n->in[0]->op].name);

@@ -8,13 +8,15 @@
  * The forward graph has three kinds of nodes:
  *   before  time-invariant values (parameters, constants, whole inputs):
  *           kept as they are;
- *   seq     one value per step: copied once per step;
+ *   seq     one value per step of its time loop (ir.h): copied T times,
+ *           T the steps of that loop;
  *   after   values computed from whole sequences (LAST, TIME_SUM,
  *           TIME_STACK and what is built on them): copied once.
  * A STATE is its initial value at step 0 and its back edge's copy from step
  * t-1 at step t; a REVERSE is its input's copy from step T-1-t.  Nothing
- * per-step may read an `after` value: that would need the end of the
- * sequence before it was computed.  Values no result needs (pass_needed) are
+ * per-step may read an `after` value of its own loop: that would need the
+ * end of the sequence before it was computed; another loop reads it as any
+ * value (a decoder starts from its encoder's last state).  Values no result needs (pass_needed) are
  * not copied: among them those a mean over time replaced term by term (the
  * front end's core.time_mean), which read `after` values.
  *
@@ -24,9 +26,10 @@
  * and, within a step, in creation order, so a graph without REVERSE is made
  * in exactly that order, every input already there; a REVERSE at step t
  * makes the later steps its input needs first.  A copy that needs itself is
- * a recurrence that reads the reverse of its own sequence (its step t would
- * need its step T-1-t): the user's error, at the line of the REVERSE on the
- * cycle.  The copies are counted before any is made: seq nodes x T past
+ * the user's error: a recurrence that reads the reverse of its own sequence
+ * (its step t would need its step T-1-t), reported at the REVERSE on the
+ * cycle, or one that reads a value of its own whole sequence through
+ * another loop.  The copies are counted before any is made: past
  * IR_MAX_NODES is the user's error, reported before the memory is taken.
  */
 #include "passes.h"
@@ -44,8 +47,9 @@ typedef struct {
 
 typedef struct {
   Graph *g;
-  int nfwd, steps;
+  int nfwd;
   unsigned char *kind; /* BEFORE, SEQ, AFTER or UNUSED, by forward node id */
+  int *steps;          /* steps[id]: the steps of a SEQ node's loop */
   size_t *slot;        /* slot[id]: where the copies of a SEQ or AFTER node begin in made[] */
   Node **made;         /* made[slot[id] + t]: copy of node id at step t, once made */
   bool *busy;          /* busy[slot[id] + t]: on the stack of copies being made */
@@ -67,8 +71,10 @@ static Node *value(const Unroll *u, Node *n, int t) {
 
 /* ---- what a copy reads ---- */
 
+static int steps(const Unroll *u, const Node *n) { return u->steps[n->id]; }
+
 static int reads_count(const Unroll *u, const Node *n) {
-  if (u->kind[n->id] == AFTER && (n->op == OP_TIME_SUM || n->op == OP_TIME_STACK)) return u->steps;
+  if (u->kind[n->id] == AFTER && (n->op == OP_TIME_SUM || n->op == OP_TIME_STACK)) return steps(u, n->in[0]);
   return n->op == OP_STATE ? 1 : n->nin;
 }
 
@@ -77,11 +83,12 @@ static void reads(const Unroll *u, const Node *n, int t, int k, Node **m, int *s
   *m = n->in[k < n->nin ? k : 0];
   *s = t;
   if (u->kind[n->id] == AFTER) {
-    if (n->op == OP_LAST) *s = u->steps - 1;
+    if (n->op == OP_LAST) *s = steps(u, *m) - 1;
     else if (n->op == OP_TIME_SUM || n->op == OP_TIME_STACK) *s = k;
   }
   else if (n->op == OP_STATE && t > 0) *m = n->back, *s = t - 1;
-  else if (n->op == OP_REVERSE) *s = u->steps - 1 - t;
+  else if (n->op == OP_REVERSE) *s = steps(u, n) - 1 - t;
+  if ((*m)->id < u->nfwd && u->kind[(*m)->id] == AFTER) *s = 0; /* one copy, read by every step */
 }
 
 /* ---- making one copy, once all it reads exists ---- */
@@ -100,7 +107,7 @@ static Node *step_value(Unroll *u, Node *n, int t) {
   Graph *g = u->g;
   switch (n->op) {
   case OP_STATE: return t == 0 ? value(u, n->in[0], 0) : value(u, n->back, t - 1);
-  case OP_REVERSE: return value(u, n->in[0], u->steps - 1 - t);
+  case OP_REVERSE: return value(u, n->in[0], steps(u, n) - 1 - t);
   case OP_STEPS: {
     Attr at = {.axis = 1, .start = t};
     Node *x = value(u, n->in[0], t);
@@ -116,7 +123,7 @@ static Node *step_value(Unroll *u, Node *n, int t) {
 
 static Node *after_value(Unroll *u, Node *n) {
   Graph *g = u->g;
-  int T = u->steps;
+  int T = steps(u, n->in[0]);
   Node **all = u->made + slot_of(u, n->in[0], 0);
   switch (n->op) {
   case OP_LAST: return all[T - 1];
@@ -145,16 +152,20 @@ static void push(Unroll *u, Node *n, int t) {
 }
 
 /* m at step s is needed by the copy on top of the stack and is being made
- * below it: the REVERSE on that cycle reads its own future. */
+ * below it: a cycle, through a REVERSE (reported there) or a reduction. */
 static _Noreturn void cycle(const Unroll *u, const Node *m, int s) {
-  const Want *w = &u->stack[u->nstack - 1];
+  const Want *w = &u->stack[u->nstack - 1], *reduction = NULL;
   for (int i = u->nstack - 1; i >= 0 && w->n->op != OP_REVERSE; i--) {
     w = &u->stack[i];
+    if (ir_ops[w->n->op].flags & F_TIME_REDUCE) reduction = w;
     if (w->n == m && w->t == s) break;
   }
-  ir_user_error(w->n->loc, "%s: step %d of this value depends on itself (a recurrence cannot read the reverse "
-                "of a sequence it computes: its step t would need its step T-1-t)",
-                ir_ops[w->n->op].name, w->t + 1);
+  if (w->n->op == OP_REVERSE || !reduction)
+    ir_user_error(w->n->loc, "%s: step %d of this value depends on itself (a recurrence cannot read the reverse "
+                  "of a sequence it computes: its step t would need its step T-1-t)",
+                  ir_ops[w->n->op].name, w->t + 1);
+  ir_user_error(reduction->n->loc, "%s: a value of the whole sequence that its own steps need (through another "
+                "time loop): the loop would need its end before its start", ir_ops[reduction->n->op].name);
 }
 
 /* Makes n's copy at step t and every missing copy it reads. */
@@ -180,8 +191,9 @@ static void demand(Unroll *u, Node *n, int t) {
 
 /* ---- the plan ---- */
 
-/* Sorts forward nodes into BEFORE / SEQ / AFTER, or UNUSED (verify has made
- * sure that nothing per-step that is needed reads an AFTER value). */
+/* Sorts forward nodes into BEFORE / SEQ / AFTER, or UNUSED.  A SEQ node may
+ * read an AFTER value of another loop (verify has made sure of that, or a
+ * cycle of copies will tell). */
 static void classify(Unroll *u) {
   bool *needed = pass_needed(u->g);
   for (int i = 0; i < u->nfwd; i++) {
@@ -192,45 +204,51 @@ static void classify(Unroll *u) {
     }
     bool after = ir_ops[n->op].flags & F_TIME_REDUCE;
     for (int k = 0; k < n->nin; k++) after |= u->kind[n->in[k]->id] == AFTER;
-    if (n->seq && after) die("%s (%%%d) reads a whole-sequence value in the loop", ir_ops[n->op].name, n->id);
     u->kind[i] = n->seq ? SEQ : after ? AFTER : BEFORE;
   }
 }
 
-/* Gives every SEQ node T slots and every AFTER node one, after checking
- * that the copies fit in a graph; returns the number of slots. */
-static size_t number_slots(Unroll *u) {
-  long nseq = 0, nafter = 0;
+/* Gives every SEQ node a slot per step of its loop and every AFTER node
+ * one, after checking that the copies fit in a graph; returns the number of
+ * slots and the most steps of a loop. */
+static size_t number_slots(Unroll *u, int *most) {
+  long nseq = 0, copies = 0; /* < 2^22 nodes x 2^20 steps: fits */
+  *most = 0;
   for (int i = 0; i < u->nfwd; i++) {
-    if (u->kind[i] == SEQ) u->slot[i] = (size_t)(nseq++ * u->steps);
-    if (u->kind[i] == AFTER) nafter++;
+    if (u->kind[i] != SEQ) continue;
+    u->steps[i] = ir_loop_steps(u->g, u->g->nodes[i]);
+    if (u->steps[i] > *most) *most = u->steps[i];
+    u->slot[i] = (size_t)copies;
+    copies += u->steps[i], nseq++;
   }
-  long copies = nseq * u->steps; /* < 2^22 x 2^31: fits */
   if (copies > IR_MAX_NODES - u->nfwd)
     ir_user_error((SrcLoc){.file = u->g->loc.file},
                   "unrolling %ld per-step nodes over %d steps makes %ld nodes, more than the limit of %d; use "
                   "fewer --steps",
-                  nseq, u->steps, copies, IR_MAX_NODES);
+                  nseq, *most, copies, IR_MAX_NODES);
   for (int i = 0; i < u->nfwd; i++)
     if (u->kind[i] == AFTER) u->slot[i] = (size_t)copies++;
   return (size_t)copies;
 }
 
 void pass_unroll(Graph *g) {
-  Unroll u = {.g = g, .nfwd = g->nnodes, .steps = g->cfg.steps};
+  Unroll u = {.g = g, .nfwd = g->nnodes};
   u.kind = mem_calloc((size_t)u.nfwd, 1, "the kinds of forward nodes");
+  u.steps = mem_calloc((size_t)u.nfwd, sizeof *u.steps, "the steps of forward nodes");
   u.slot = mem_calloc((size_t)u.nfwd, sizeof *u.slot, "the slots of forward nodes");
   classify(&u);
-  size_t nslots = number_slots(&u);
+  int most;
+  size_t nslots = number_slots(&u, &most);
   u.made = mem_calloc(nslots, sizeof *u.made, "the copies of every step");
   u.busy = mem_calloc(nslots, sizeof *u.busy, "the copies being made");
-  for (int t = 0; t < u.steps; t++)
+  for (int t = 0; t < most; t++)
     for (int i = 0; i < u.nfwd; i++)
-      if (u.kind[i] == SEQ) demand(&u, g->nodes[i], t);
+      if (u.kind[i] == SEQ && t < u.steps[i]) demand(&u, g->nodes[i], t);
   for (int i = 0; i < u.nfwd; i++)
     if (u.kind[i] == AFTER) demand(&u, g->nodes[i], 0);
   for (int i = 0; i < g->nresults; i++) g->results[i].node = value(&u, g->results[i].node, 0);
   free(u.kind);
+  free(u.steps);
   free(u.slot);
   free(u.made);
   free(u.busy);

@@ -79,18 +79,20 @@ static bool depends_on(Graph *g, Node *from, const Node *target) {
 }
 
 /* Values computed from whole sequences (last, time_sum, time_stack) exist
- * only after the last step: nothing inside the time loop that a result needs
- * may read them (a value nothing needs is never computed: core.time_mean
- * leaves such values behind when it takes a mean term by term), and no state
- * may take one as its next value.  reducer[i] is the reduction a node's
- * value comes from, if any. */
+ * only after the last step of their loop: nothing per-step in that loop that
+ * a result needs may read them (a value nothing needs is never computed:
+ * core.time_mean leaves such values behind when it takes a mean term by
+ * term), and no state of that loop may take one as its next value; another
+ * loop reads them as any value (an encoder's last state starts a decoder).
+ * reducer[i] is the reduction a node's value comes from, if any (the first
+ * found; unroll catches what that misses: a copy that needs itself). */
 static void check_time_order(Graph *g) {
   Node **reducer = mem_calloc((size_t)g->nnodes, sizeof *reducer, "the time order of verify");
   bool *needed = pass_needed(g);
   for (int i = 0; i < g->nnodes; i++) {
     Node *n = g->nodes[i];
     Node *from = NULL;
-    for (int k = 0; k < n->nin && !from; k++) from = reducer[n->in[k]->id];
+    for (int k = 0; k < n->nin && !from; k++) from = ir_reduces_own_loop(g, n, reducer[n->in[k]->id]);
     if (from && n->seq && !(ir_ops[n->op].flags & F_TIME_REDUCE) && needed[i])
       ir_user_error(n->loc, "%s: reads the result of %s (line %d), which exists only after the last "
                     "step, inside the time loop (reduce the per-step value first: last, time_sum, time_mean)",
@@ -98,7 +100,7 @@ static void check_time_order(Graph *g) {
     reducer[i] = ir_ops[n->op].flags & F_TIME_REDUCE ? n : from;
   }
   for (int i = 0; i < g->nnodes; i++) {
-    Node *s = g->nodes[i], *from = s->back ? reducer[s->back->id] : NULL;
+    Node *s = g->nodes[i], *from = s->back ? ir_reduces_own_loop(g, s, reducer[s->back->id]) : NULL;
     if (s->op != OP_STATE || !from) continue;
     if (depends_on(g, s->back, s))
       ir_user_error(s->back->loc, "cycle outside a declared recurrence: the next value of the state "

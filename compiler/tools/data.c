@@ -33,7 +33,8 @@
  * and (.., 2t + 1): the same seed gives the same series bit for bit.
  * Series (sine, CSV): the test part is the last test_fraction of the values;
  * each part is cut in windows of W values at every start (stride 1), y = the
- * value after the window, so no window spans both parts.
+ * value after the window (a target [1]) or the H values after it (a per-step
+ * target [H, 1]: a forecast of H steps), so no window spans both parts.
  *
  * Text: ids are bytes.  If the text has at most V distinct bytes each gets
  * its own id, in byte order.  Otherwise the V-1 most frequent (ties: lower
@@ -349,17 +350,18 @@ static int fm_load(Load *L, const char *dir) {
 
 /* ---- series: sine and CSV ---- */
 
-/* Cuts v[0..n) in windows of w values plus the next one, train then test. */
-static int series_windows(Load *L, const double *v, long n, int w) {
-  if (n < (long)w + 1)
-    return fail(L, "%s: the window of %d values is longer than the series: a window and the value after it need "
-                   "%d values, the series has %ld", L->src, w, w + 1, n);
+/* Cuts v[0..n) in windows of w values plus the next h, train then test. */
+static int series_windows(Load *L, const double *v, long n, int w, int h) {
+  long wh = (long)w + h;
+  if (n < wh)
+    return fail(L, "%s: the window of %d values is longer than the series: a window and the %d value%s after it "
+                   "need %ld values, the series has %ld", L->src, w, h, h == 1 ? "" : "s", wh, n);
   long split = n - lround((double)n * L->test_fraction);
-  long ntrain = split - w, ntest = n - split - w;
+  long ntrain = split - wh + 1, ntest = n - split - wh + 1;
   if (ntrain < 1 || ntest < 1)
     return fail(L, "%s: %ld values are too few for windows of %d: the training part (%ld values) and the test "
-                   "part (the last %g%%, %ld values) each need at least %d", L->src, n, w, split,
-                100 * L->test_fraction, n - split, w + 1);
+                   "part (the last %g%%, %ld values) each need at least %ld", L->src, n, w, split,
+                100 * L->test_fraction, n - split, wh);
   DataSplit *parts[2] = {&L->d->train, &L->d->test};
   long start[2] = {0, split}, count[2] = {ntrain, ntest};
   for (int p = 0; p < 2; p++) {
@@ -369,24 +371,29 @@ static int series_windows(Load *L, const double *v, long n, int w) {
     for (long i = 0; i < count[p]; i++) {
       const double *s = v + start[p] + i;
       for (int t = 0; t < w; t++) x[i * w + t] = (float)s[t];
-      y[i] = (float)s[w];
+      for (int t = 0; t < h; t++) y[i * h + t] = (float)s[w + t];
     }
   }
   return 0;
 }
 
-static int series_spec(Load *L, const char *source, int w) {
+/* Checks the spec's input against windows of w values; *h: the values its
+ * target forecasts. */
+static int series_spec(Load *L, const char *source, int w, int *h) {
   char gives[64];
   snprintf(gives, sizeof gives, "float [%d, 1] (a window of %d values)", w, w);
   if (!is_float_shape(L->x, L->xs, 2, w, 1)) return mismatch(L, L->x, L->xs, source, gives);
-  if (!is_float_shape(L->y, L->ys, 1, 1, 0)) return mismatch(L, L->y, L->ys, source, "float [1] (the next value)");
+  *h = L->ys.rank == 2 ? L->ys.dim[0] : 1;
+  if (!is_float_shape(L->y, L->ys, 1, 1, 0) && !is_float_shape(L->y, L->ys, 2, *h, 1))
+    return mismatch(L, L->y, L->ys, source, "float [1] (the next value) or [H, 1] per step (the next H)");
   return 0;
 }
 
 static int sine_load(Load *L, const Graph *g, uint64_t seed) {
   snprintf(L->d->source, sizeof L->d->source, "sine (period %d, sigma %g, %d samples, seed %llu)", SINE_PERIOD,
            SINE_SIGMA, SINE_SAMPLES, (unsigned long long)seed);
-  if (series_spec(L, "the sine series", g->cfg.steps)) return -1;
+  int h;
+  if (series_spec(L, "the sine series", g->cfg.steps, &h)) return -1;
   double *v = malloc(SINE_SAMPLES * sizeof *v);
   if (!v) return fail(L, "sine: out of memory");
   const double pi = 3.14159265358979323846;
@@ -397,7 +404,7 @@ static int sine_load(Load *L, const Graph *g, uint64_t seed) {
     v[t] = sin(2.0 * pi * (double)t / SINE_PERIOD) + SINE_SIGMA * z;
   }
   L->d->noise_var = SINE_SIGMA * SINE_SIGMA;
-  int rc = series_windows(L, v, SINE_SAMPLES, g->cfg.steps);
+  int rc = series_windows(L, v, SINE_SAMPLES, g->cfg.steps, h);
   free(v);
   return rc;
 }
@@ -470,8 +477,8 @@ static int csv_number(const char *s, const char *end, double *v) {
 
 static int csv_load(Load *L, const Graph *g, int window) {
   snprintf(L->d->source, sizeof L->d->source, "%s", L->src);
-  int w = window > 0 ? window : g->cfg.steps;
-  if (series_spec(L, "the CSV series", w)) return -1;
+  int w = window > 0 ? window : g->cfg.steps, h;
+  if (series_spec(L, "the CSV series", w, &h)) return -1;
   FileBytes b = {0};
   if (read_file(L, L->src, &b)) {
     free(b.p);
@@ -498,7 +505,7 @@ static int csv_load(Load *L, const Graph *g, int window) {
     first = false; /* only the first line may be a header */
   }
   if (rc == 0 && n == 0) rc = fail(L, "%s: no numbers", L->src);
-  if (rc == 0) rc = series_windows(L, v, n, w);
+  if (rc == 0) rc = series_windows(L, v, n, w, h);
   free(v);
   free(b.p);
   return rc;
@@ -591,18 +598,21 @@ static const DataField *field_of(const DataSplit *s, int f, DType dt, int rank) 
 
 double data_last_value_mse(const DataSplit *s, long n) {
   const DataField *x = field_of(s, 0, DT_F32, 2), *y = field_of(s, 1, DT_F32, 1);
-  if (!x || !y || x->shape.dim[1] != y->shape.dim[0]) return NAN;
-  long W = x->shape.dim[0], F = x->shape.dim[1];
+  const DataField *ys = y ? NULL : field_of(s, 1, DT_F32, 2); /* per step: [H, F] */
+  if (ys) y = ys;
+  long F = x ? x->shape.dim[1] : 0, H = ys ? ys->shape.dim[0] : 1;
+  if (!x || !y || y->shape.dim[ys ? 1 : 0] != F) return NAN;
+  long W = x->shape.dim[0];
   n = n < s->n ? n : s->n;
   if (n <= 0) return NAN;
   const float *xv = x->data, *yv = y->data;
   double sum = 0;
   for (long i = 0; i < n; i++)
-    for (long k = 0; k < F; k++) {
-      double e = (double)xv[(i * W + W - 1) * F + k] - (double)yv[i * F + k];
+    for (long j = 0; j < H * F; j++) {
+      double e = (double)xv[(i * W + W - 1) * F + j % F] - (double)yv[i * H * F + j];
       sum += e * e;
     }
-  return sum / (double)(n * F);
+  return sum / (double)(n * H * F);
 }
 
 double data_unigram_bits(const DataSplit *s) {

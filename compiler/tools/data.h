@@ -69,8 +69,9 @@ void data_gather(const DataSplit *s, const long *idx, int count, DType dt, void 
 
 /* Baselines a model's loss is read against, from the data alone (NaN when s
  * is not of that kind):
- * - a series (x float [W, F], y float [F]): the mean squared error, over the
- *   first n examples of s, of predicting y by the window's last value x[W-1];
+ * - a series (x float [W, F], y float [F] or [H, F]): the mean squared error,
+ *   over the first n examples of s, of predicting y (each of its H rows) by
+ *   the window's last value x[W-1];
  * - text (x and y int32 [T]): the entropy in bits of the ids of y (every
  *   position of every example; for a training split, the unigram entropy of
  *   its text with the rarer bytes folded into the shared id). */

@@ -1,6 +1,6 @@
--- expect: tests/bad_specs/sequence_steps_long.lua:7: error: steps: the time axis (the second) of [2, 7, 2] has 7 steps, but the model runs 5 (model{steps}, --steps): a sequence needs exactly as many; sequence(name, features) makes one that follows them
--- A static input used as a sequence whose time axis is longer than the
--- model's steps (its last steps were once dropped without a word).
+-- expect: tests/bad_specs/sequence_steps_long.lua:7: error: add: mixes the steps of two time loops: 5 steps (the sequence of line 5) and 7 steps (the sequence of line 7)
+-- A static input used as a sequence of 7 steps beside the model's 5 (its last
+-- steps were once dropped without a word).
 model{batch = 2, steps = 5}
 local x = sequence("x", 2)
 local s = input("s", {7, 2})

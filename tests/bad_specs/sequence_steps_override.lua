@@ -1,4 +1,4 @@
--- expect: tests/bad_specs/sequence_steps_override.lua:8: error: steps: the time axis (the second) of [2, 5, 2] has 5 steps, but the model runs 3 (model{steps}, --steps): a sequence needs exactly as many; sequence(name, features) makes one that follows them
+-- expect: tests/bad_specs/sequence_steps_override.lua:8: error: add: mixes the steps of two time loops: 3 steps (the sequence of line 6) and 5 steps (the sequence of line 8)
 -- args: --steps 3
 -- A time axis written as a number fits the spec's steps but not --steps;
 -- sequence() follows both.

@@ -147,7 +147,7 @@ note="$tmp/fixed_steps.lua:10: note: no streaming step (NAME_reset, NAME_step): 
 if [ "$(cat "$tmp/stderr")" = "$note" ]; then echo "ok: $note"; else
   printf 'FAIL: rnnc build of a whole input as a sequence\n  got:  %s\n  want: %s\n' "$(cat "$tmp/stderr")" "$note"; failures=$((failures + 1)); fi
 grep -q "static_sequence_grad(" "$tmp/static/static_sequence.h" || { echo "FAIL: a whole input as a sequence lacks _grad"; failures=$((failures + 1)); }
-expect_fail 1 "$tmp/fixed_steps.lua:10: error: steps: the time axis (the second) of [2, 4, 3] has 4 steps, but the model runs 3" -- "$rnnc" summary "$tmp/fixed_steps.lua" --steps 3
+expect_fail 1 "$tmp/fixed_steps.lua:10: error: add: mixes the steps of two time loops: 3 steps (the sequence of line 7) and 4 steps (the sequence of line 10)" -- "$rnnc" summary "$tmp/fixed_steps.lua" --steps 3
 
 # build --entry: only what the listed entry points need
 expect_fail 1 "rnnc: error: --entry: no entry point 'predikt' (predict, grad" -- "$rnnc" build $spec -o "$tmp/e" --entry predikt

@@ -234,6 +234,61 @@ def go_backwards(t):
     return forward
 
 
+def autoregressive(t, encoder, decoder, dense, steps):
+    """An LSTM encoder whose final (h, c) start an LSTM decoder that reads, for `steps` steps,
+    its own previous forecast (first the last input value): x -> (encoder output, forecasts)."""
+    enc, _ = t.recurrent_module(encoder, nn.LSTM)
+    dec, _ = t.recurrent_module(decoder, nn.LSTM)
+    head = t.dense(dense)
+
+    def run(x):
+        out, state = enc(x)
+        previous, forecasts = x[:, -1], []
+        for _ in range(steps):
+            d, state = dec(previous.unsqueeze(1), state)
+            previous = head(d[:, 0])
+            forecasts.append(previous)
+        return out, torch.stack(forecasts, 1)
+    return run
+
+
+def encoder_decoder(t):
+    """tests/layers/encoder_decoder.lua: an encoder of 5 steps, a decoder of 3 reading its own
+    forecasts, and a GRU over the encoder's last output repeated for 2 steps."""
+    run = autoregressive(t, "lstm1", "decoder", "dense1", 3)
+    gru, dense2 = t.recurrent("gru1", nn.GRU), t.dense("dense2")
+
+    def forward(x):
+        out, p = run(x["x"])
+        q = dense2(gru(out[:, -1:].expand(-1, 2, -1))[:, -1])
+        return {"p": p, "q": q}, {}, F.mse_loss(p, x["y"]) + F.mse_loss(q, x["z"])
+    return forward
+
+
+def sine_seq2seq(t):
+    run = autoregressive(t, "encoder", "decoder", "dense1", 10)
+
+    def forward(x):
+        forecast = run(x["x"])[1]
+        return {"forecast": forecast}, {}, F.mse_loss(forecast, x["y"])
+    return forward
+
+
+def sine_rnn_rollout(t):
+    """specs/sine_rnn_rollout.lua: sine_rnn's forecast applied 10 times, each to the last 10
+    values with the forecasts so far appended."""
+    rnn, dense = t.recurrent("rnn1", nn.RNN, nonlinearity="relu"), t.dense("dense1")
+
+    def forward(x):
+        recent, forecasts = x["x"][:, -10:], []
+        for _ in range(10):
+            forecasts.append(dense(rnn(recent)[:, -1]))
+            recent = torch.cat([recent[:, 1:], forecasts[-1].unsqueeze(1)], 1)
+        forecast = torch.stack(forecasts, 1)
+        return {"forecast": forecast}, {}, F.mse_loss(forecast, x["y"])
+    return forward
+
+
 # spec name (model{name = ...}) -> builder(twin) -> forward(inputs) -> (outputs, metrics, loss),
 # outputs and metrics as {name: tensor}
 MODELS = {
@@ -247,6 +302,9 @@ MODELS = {
     "learned_initial_state": learned_initial_state,
     "bidirectional_stack": bidirectional_stack,
     "go_backwards": go_backwards,
+    "encoder_decoder": encoder_decoder,
+    "sine_seq2seq": sine_seq2seq,
+    "sine_rnn_rollout": sine_rnn_rollout,
 }
 
 

@@ -108,16 +108,26 @@ local function as_shape(what, s)
   return s
 end
 
--- sequence(name, features): floats [batch, steps, features], one [batch, features] per step.
--- sequence(name, {ids = V}): int32 token ids [batch, steps] in [0, V), one [batch] per step.
-function sequence(name, what)
+-- The steps of a sequence: the model's, or opts.steps (a time loop of its own
+-- length: an encoder's input, a decoder's targets).
+local function steps_option(what, opts)
+  if opts.steps == nil then return model_settings().steps end
+  return check_positive_int(what .. ": steps", opts.steps)
+end
+
+-- sequence(name, features [, {steps = T}]): floats [batch, T, features], one
+-- [batch, features] per step (T: the model's steps unless given).
+-- sequence(name, {ids = V [, steps = T]}): int32 token ids [batch, T] in [0, V), one [batch] per step.
+function sequence(name, what, opts)
   local m = model_settings()
   if type(what) == "table" and what.ids then
-    check_options("sequence", what, {ids = 0})
-    local x = core.input(name, "int32", {m.batch, m.steps}, check_positive_int("ids", what.ids), false)
+    check_options("sequence", what, {ids = 0, steps = 0})
+    local T = steps_option("sequence", what)
+    local x = core.input(name, "int32", {m.batch, T}, check_positive_int("ids", what.ids), false)
     return op("steps", {x})
   end
-  local x = core.input(name, "float", with_front({m.batch, m.steps}, as_shape("features", what)))
+  opts = check_options("sequence", opts, {steps = 0})
+  local x = core.input(name, "float", with_front({m.batch, steps_option("sequence", opts)}, as_shape("features", what)))
   return op("steps", {x})
 end
 
@@ -129,19 +139,23 @@ end
 
 local function target(name, dtype, shape, max, opts)
   local m = model_settings()
-  opts = check_options("target", opts, {per_step = false})
+  opts = check_options("target", opts, {per_step = false, steps = 0})
   if opts.per_step then
-    return op("steps", {core.input(name, dtype, with_front({m.batch, m.steps}, shape), max, true)})
+    local T = steps_option("target", opts)
+    return op("steps", {core.input(name, dtype, with_front({m.batch, T}, shape), max, true)})
   end
+  if opts.steps then fail("target: steps is for a per-step target (per_step = true)") end
   return core.input(name, dtype, with_front({m.batch}, shape), max, true)
 end
 
--- labels(name, classes): int32 class labels [batch] (per step: [batch, steps]).
+-- labels(name, classes [, {per_step = true [, steps = T]}]): int32 class labels [batch]
+-- (per step: [batch, T]).
 function labels(name, classes, opts)
   return target(name, "int32", {}, check_positive_int("classes", classes), opts)
 end
 
--- targets(name, features): float regression targets [batch, features] (per step: [batch, steps, features]).
+-- targets(name, features [, {per_step = true [, steps = T]}]): float regression targets
+-- [batch, features] (per step: [batch, T, features]).
 function targets(name, features, opts)
   return target(name, "float", as_shape("features", features), nil, opts)
 end
@@ -256,9 +270,14 @@ T.sum, T.mean, T.reshape, T.slice, T.split = sum, mean, reshape, slice, split
 
 ---------------------------------------------------------------- time
 
--- state(initial): a value carried from step to step.  It is `initial` at the
--- first step; s:next(v) gives its value at the following step.
-function state(initial) return core.state(tensor(initial, "state: the initial value")) end
+-- state(initial [, {steps = T}]): a value carried from step to step.  It is
+-- `initial` at the first step; s:next(v) gives its value at the following
+-- step.  Its time loop runs the steps of the sequences its values meet, or
+-- T (a decoder that reads only its own outputs), or the model's.
+function state(initial, opts)
+  opts = check_options("state", opts, {steps = 0})
+  return core.state(tensor(initial, "state: the initial value"), opts.steps)
+end
 T.next = core.next
 
 function last(x) return op("last", {x}) end
@@ -268,6 +287,25 @@ function time_sum(x) return op("time_sum", {x}) end
 -- the per-step terms are averaged, the others taken as they are.
 function time_mean(x) return core.time_mean(tensor(x, "time_mean")) end
 function time_stack(x) return op("time_stack", {x}) end
+-- time_unstack(x): a value [batch, T, ...] that does not vary over time, read
+-- one step at a time: a time loop of T steps of its own (a window computed
+-- in the spec; sequence() is the usual way in).
+function time_unstack(x)
+  if not is_tensor(x) or x.seq then fail("time_unstack: expected a tensor that does not vary over time") end
+  return op("steps", {x})
+end
+
+-- repeat_steps(v, T): a value that does not vary over time as a sequence of
+-- T steps, v at each (Keras' RepeatVector): what a decoder reads.
+function repeat_steps(v, steps)
+  if not is_tensor(v) or v.seq then fail("repeat_steps: expected a tensor that does not vary over time") end
+  check_positive_int("repeat_steps: steps", steps)
+  local s = v.shape
+  local wide = with_front({s[1], steps}, {table.unpack(s, 2)})
+  table.insert(s, 2, 1)
+  return time_unstack(op("broadcast_to", {reshape(v, s)}, {shape = wide}))
+end
+
 -- reverse(x): a per-step value read from the last step to the first (at step
 -- t, x at step T+1-t): what a backward direction reads, and what puts its
 -- outputs back in the sequence's order.
@@ -354,8 +392,8 @@ local function need_sequence(kind, x)
 end
 
 -- The options every recurrent layer takes.
-local RNN_OPTIONS = {return_sequences = false, go_backwards = false, weight_ih_init = false,
-                     weight_hh_init = false, bias_ih_init = false, bias_hh_init = false}
+local RNN_OPTIONS = {return_sequences = false, return_state = false, go_backwards = false, initial_state = false,
+                     weight_ih_init = false, weight_hh_init = false, bias_ih_init = false, bias_hh_init = false}
 
 local function with_options(base, extra)
   local t = {}
@@ -370,7 +408,25 @@ end
 -- cell(x_proj, h_proj, states...) -> output, next states...  With go_backwards
 -- the cell reads x from its last step to its first, and its output sequence
 -- is in that order too (as in Keras): its last value is the state after the
--- first step of x.
+-- first step of x.  initial_state = {h [, c]} starts the states from values
+-- that do not vary over time (an encoder's final states: return_state = true
+-- returns them after the output, as Keras does).
+local function initial_states(self, nstates, units)
+  local given, B = self.opts.initial_state, model_settings().batch
+  if given == nil or given == false then given = {} end
+  if is_tensor(given) then given = {given} end
+  if type(given) ~= "table" or (#given ~= 0 and #given ~= nstates) then
+    fail("%s: initial_state must be a table of %d tensor%s", self.kind, nstates, nstates == 1 and "" or "s")
+  end
+  local states = {}
+  for i = 1, nstates do
+    local v = given[i] or zeros({B, units})
+    if not is_tensor(v) or v.seq then fail("%s: initial_state %d must be a tensor that does not vary over time", self.kind, i) end
+    states[i] = state(v)
+  end
+  return states
+end
+
 local function recurrent(self, x, units, gates, nstates, cell)
   need_sequence(self.kind, x)
   if self.opts.go_backwards then x = reverse(x) end
@@ -381,13 +437,15 @@ local function recurrent(self, x, units, gates, nstates, cell)
   local w_hh = self:param("weight_hh", {gates * units, units}, uniform(-k, k))
   local b_ih = self:param("bias_ih", {gates * units}, uniform(-k, k))
   local b_hh = self:param("bias_hh", {gates * units}, uniform(-k, k))
-  local states = {}
-  for i = 1, nstates do states[i] = state(zeros({model_settings().batch, units})) end
+  local states = initial_states(self, nstates, units)
   local results = {cell(linear(x, w_ih, b_ih), linear(states[1], w_hh, b_hh), table.unpack(states))}
   for i = 1, nstates do states[i]:next(results[i + 1]) end
   local out = results[1]
-  if self.opts.return_sequences then return out end
-  return last(out)
+  if not self.opts.return_sequences then out = last(out) end
+  if not self.opts.return_state then return out end
+  local final = {}
+  for i = 1, nstates do final[i] = last(results[i + 1]) end
+  return out, table.unpack(final)
 end
 
 -- SimpleRNN(units [, {activation = "tanh" | "relu", return_sequences}]):
