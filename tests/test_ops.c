@@ -379,6 +379,8 @@ static const GradCase grad_cases[] = {
     {"pad axis 1", OP_PAD, {.axis = 1, .start = 2, .len = 7}, 1, {SH(2, {3, 4})}, {ANY}},
     {"concat axis 1", OP_CONCAT, {.axis = 1}, 2, {SH(2, {3, 2}), SH(2, {3, 4})}, {ANY, ANY}},
     {"concat axis 0", OP_CONCAT, {.axis = 0}, 3, {SH(2, {1, 4}), SH(2, {3, 4}), SH(2, {2, 4})}, {ANY, ANY, ANY}},
+    {"select axis 1", OP_SELECT, {.axis = 1, .start = 2}, 1, {SH(3, {2, 4, 3})}, {ANY}},
+    {"select axis 0", OP_SELECT, {.axis = 0, .start = 1}, 1, {SH(2, {3, 4})}, {ANY}},
     {"stack axis 0", OP_STACK, {.axis = 0}, 2, {SH(2, {3, 4}), SH(2, {3, 4})}, {ANY, ANY}},
     {"stack axis 2", OP_STACK, {.axis = 2}, 3, {SH(2, {3, 4}), SH(2, {3, 4}), SH(2, {3, 4})}, {ANY, ANY, ANY}},
     {"softmax", OP_SOFTMAX, {0}, 1, {SH(2, {3, 4})}, {ANY}},
