@@ -7,11 +7,12 @@ set -eu
 RNNC_PACKAGES="build-essential cmake pkg-config liblua5.4-dev libcjson-dev zlib1g-dev \
 python3 python3-numpy python3-torch graphviz libclang-14-dev clang dataset-fashion-mnist \
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi \
-openmpi-bin libopenmpi-dev"
+openmpi-bin libopenmpi-dev wamerican wfrench wngerman witalian wspanish"
 # (gcc-aarch64-linux-gnu to libnewlib-arm-none-eabi: tests/port cross-compiles generated code for aarch64, run under
 # qemu-aarch64, and for a Cortex-M4F with newlib; libc6-dev-arm64-cross is only a
 # recommendation of the cross gcc, which --no-install-recommends leaves out;
-# openmpi-bin and libopenmpi-dev: rnnc train --mpi, and the tests that run it under mpirun)
+# openmpi-bin and libopenmpi-dev: rnnc train --mpi, and the tests that run it under mpirun;
+# wamerican to wspanish: the word lists of rnnc train --data words)
 
 missing=""
 for p in $RNNC_PACKAGES; do

@@ -41,6 +41,8 @@ NOT_EMITTED(TIME_SUM, "is removed by unroll")
 NOT_EMITTED(TIME_STACK, "is removed by unroll")
 NOT_EMITTED(TRUNCATE, "is removed by unroll")
 NOT_EMITTED(REVERSE, "is removed by unroll")
+NOT_EMITTED(VALID, "is removed by unroll")
+NOT_EMITTED(FINAL, "is removed by unroll")
 
 /* ---- elementwise: one expression ---- */
 

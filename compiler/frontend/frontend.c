@@ -302,12 +302,16 @@ static void push_shape(lua_State *L, Shape s) {
   }
 }
 
-/* __index: the fields shape, rank, dtype, seq, op, name; otherwise the
- * methods table the library keeps in the metatable. */
+/* __index: the fields shape, rank, dtype, seq, op, name, and for a per-step
+ * value steps and lengths (its time loop's: nil if it has none); otherwise
+ * the methods table the library keeps in the metatable. */
 static int tensor_index(lua_State *L) {
   Node *n = check_tensor(L, 1, "value");
   const char *key = lua_tostring(L, 2);
-  if (key && !strcmp(key, "shape")) push_shape(L, n->shape);
+  const Graph *g = fe_of(L)->g;
+  if (key && n->seq && !strcmp(key, "steps")) lua_pushinteger(L, ir_loop_steps(g, n));
+  else if (key && n->seq && !strcmp(key, "lengths") && ir_loop_lengths(g, n)) push_tensor(L, ir_loop_lengths(g, n));
+  else if (key && !strcmp(key, "shape")) push_shape(L, n->shape);
   else if (key && !strcmp(key, "rank")) lua_pushinteger(L, n->shape.rank);
   else if (key && !strcmp(key, "dtype")) lua_pushstring(L, ir_dtype_name(n->dtype));
   else if (key && !strcmp(key, "seq")) lua_pushboolean(L, n->seq);

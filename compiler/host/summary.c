@@ -81,7 +81,13 @@ void summary_json(const Graph *g, FILE *f) {
     ir_json_string(f, x->attr.name);
     fprintf(f, ", \"dtype\": \"%s\", \"shape\": ", x->dtype == DT_I32 ? "int32" : ir_dtype_name(x->dtype));
     json_shape(f, x->shape);
-    fprintf(f, ", \"target\": %s, \"max\": %d}", x->attr.target ? "true" : "false", x->attr.max);
+    fprintf(f, ", \"target\": %s, \"max\": %d", x->attr.target ? "true" : "false", x->attr.max);
+    const Node *seq = ir_sequence_of_lengths(g, x);
+    if (seq) {
+      fputs(", \"lengths_of\": ", f);
+      ir_json_string(f, seq->attr.name);
+    }
+    fputc('}', f);
   }
   fprintf(f, "],\n \"params\": [");
   for (int i = 0; i < g->nparams; i++) {

@@ -84,6 +84,8 @@ NEVER_RUN(TIME_SUM, "time ops exist only before unroll")
 NEVER_RUN(TIME_STACK, "time ops exist only before unroll")
 NEVER_RUN(TRUNCATE, "time ops exist only before unroll")
 NEVER_RUN(REVERSE, "time ops exist only before unroll")
+NEVER_RUN(VALID, "time ops exist only before unroll")
+NEVER_RUN(FINAL, "time ops exist only before unroll")
 
 /* ---- fills ---- */
 

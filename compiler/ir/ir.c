@@ -105,8 +105,9 @@ void ir_graph_free(Graph *g) {
 
 /* ---- time loops ---- */
 
-static int new_loop(Graph *g, int steps, LoopFix by) {
-  TimeLoop l = {.parent = g->nloops, .size = 1, .steps = steps, .fixed_by = steps ? by : FIX_NONE, .fixed_at = g->loc};
+static int new_loop(Graph *g, int steps, LoopFix by, Node *lengths) {
+  TimeLoop l = {.parent = g->nloops, .size = 1, .steps = steps, .fixed_by = steps ? by : FIX_NONE, .fixed_at = g->loc,
+                .lengths = lengths};
   PUSH(g, g->loops, g->nloops, g->caploops, l);
   return l.parent;
 }
@@ -117,6 +118,16 @@ static int root(const Graph *g, int k) {
 }
 
 int ir_loop_of(const Graph *g, const Node *n) { return root(g, n->loop); }
+Node *ir_loop_lengths(const Graph *g, const Node *n) { return g->loops[ir_loop_of(g, n)].lengths; }
+
+const Node *ir_sequence_of_lengths(const Graph *g, const Node *lengths) {
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = g->nodes[i];
+    if (n->op == OP_STEPS && n->nin == 2 && n->in[1] == lengths && n->in[0]->op == OP_INPUT) return n->in[0];
+  }
+  return NULL;
+}
+
 int ir_loop_steps(const Graph *g, const Node *n) {
   int steps = g->loops[ir_loop_of(g, n)].steps;
   return steps ? steps : g->cfg.steps;
@@ -140,27 +151,46 @@ Node *ir_reduces_own_loop(const Graph *g, const Node *n, Node *r) {
 }
 
 /* One loop of loops a and b (by size, so that chains stay short), or -1 if
- * their lengths are fixed and differ. */
+ * their steps are fixed and differ, or their examples' lengths. */
 static int join(Graph *g, int a, int b) {
   a = root(g, a), b = root(g, b);
   if (a == b) return a;
   TimeLoop *la = &g->loops[a], *lb = &g->loops[b];
   if (la->steps && lb->steps && la->steps != lb->steps) return -1;
+  if (la->lengths && lb->lengths && la->lengths != lb->lengths) return -1;
   if (la->size < lb->size) {
     TimeLoop *t = la;
     la = lb, lb = t;
   }
   lb->parent = la->parent, la->size += lb->size;
   if (!la->steps) la->steps = lb->steps, la->fixed_by = lb->fixed_by, la->fixed_at = lb->fixed_at;
+  if (!la->lengths) la->lengths = lb->lengths;
   return la->parent;
 }
 
-/* n's loop: a new one for a sequence or a state, else its inputs' joined. */
+/* A new loop for a sequence, a state or a mask of lengths. */
+static int loop_of_leaf(Graph *g, const Node *n) {
+  if (n->op == OP_STATE) return new_loop(g, g->streaming ? g->cfg.steps : n->attr.len, FIX_BY_STATE, NULL);
+  bool mask = n->op == OP_VALID || n->op == OP_FINAL;
+  int steps = g->streaming ? g->cfg.steps : mask ? n->attr.len : n->in[0]->shape.dim[1];
+  return new_loop(g, steps, FIX_BY_SEQUENCE, mask ? n->in[0] : n->nin > 1 ? n->in[1] : NULL);
+}
+
+static const char *mixed_loops(Graph *g, const Node *n, const Node *a, const Node *b) {
+  const Node *la = ir_loop_lengths(g, a), *lb = ir_loop_lengths(g, b);
+  if (la && lb && la != lb)
+    snprintf(g->err, sizeof g->err, "%s: mixes two sequences of different lengths inputs ('%s' and '%s')",
+             ir_ops[n->op].name, la->op == OP_INPUT ? la->attr.name : "computed", lb->op == OP_INPUT ? lb->attr.name : "computed");
+  else
+    snprintf(g->err, sizeof g->err, "%s: mixes the steps of two time loops: %d steps (%s) and %d steps (%s)",
+             ir_ops[n->op].name, ir_loop_steps(g, a), ir_loop_why(g, a), ir_loop_steps(g, b), ir_loop_why(g, b));
+  return g->err;
+}
+
+/* n's loop: a new one for a sequence, a state or a mask, else its inputs' joined. */
 static const char *join_loops(Graph *g, Node *n) {
-  if (n->op == OP_STEPS || n->op == OP_STATE) {
-    bool sequence = n->op == OP_STEPS;
-    int steps = g->streaming ? g->cfg.steps : sequence ? n->in[0]->shape.dim[1] : n->attr.len;
-    n->loop = new_loop(g, steps, sequence ? FIX_BY_SEQUENCE : FIX_BY_STATE);
+  if (n->op == OP_STEPS || n->op == OP_STATE || n->op == OP_VALID || n->op == OP_FINAL) {
+    n->loop = loop_of_leaf(g, n);
     return NULL;
   }
   const Node *first = NULL;
@@ -172,12 +202,7 @@ static const char *join_loops(Graph *g, Node *n) {
       continue;
     }
     int k = join(g, n->loop, x->loop);
-    if (k < 0) {
-      snprintf(g->err, sizeof g->err, "%s: mixes the steps of two time loops: %d steps (%s) and %d steps (%s)",
-               ir_ops[n->op].name, ir_loop_steps(g, first), ir_loop_why(g, first), ir_loop_steps(g, x),
-               ir_loop_why(g, x));
-      return g->err;
-    }
+    if (k < 0) return mixed_loops(g, n, first, x);
     n->loop = k;
   }
   return NULL;

@@ -185,6 +185,7 @@ typedef struct {
   int steps;        /* 0 while FIX_NONE */
   LoopFix fixed_by; /* what fixed its steps ... */
   SrcLoc fixed_at;  /* ... and where */
+  Node *lengths;    /* int32 [B]: where each example's sequence ends; NULL: at the last step */
 } TimeLoop;
 
 typedef struct Arena Arena;
@@ -249,13 +250,18 @@ Node *ir_node(Graph *g, OpKind op, int nin, Node *const *in, const Attr *attr);
 
 /* ---- time loops (ir.c) ----
  * Every per-step node is in a loop.  A sequence (STEPS) starts a loop of its
- * length, a STATE one of attr.len steps (0: open, its length not known yet);
+ * length (with its lengths, if it has them: VALID and FINAL start one too),
+ * a STATE one of attr.len steps (0: open, its length not known yet);
  * any other per-step node joins the loops of its per-step inputs into one,
- * which fails (ir_try_node's error) if both have fixed lengths that differ.
+ * which fails (ir_try_node's error) if both have fixed lengths that differ,
+ * or lengths inputs that differ.
  * So the loops of a spec are the groups of per-step values that meet: an
  * encoder and the decoder whose initial state is its last state are two. */
 int ir_loop_of(const Graph *g, const Node *n); /* the loop's representative, for a seq node */
 int ir_loop_steps(const Graph *g, const Node *n); /* its steps (the model's while open) */
+Node *ir_loop_lengths(const Graph *g, const Node *n); /* its examples' lengths, or NULL */
+/* The input whose sequence (STEPS) ends where input `lengths` says, or NULL. */
+const Node *ir_sequence_of_lengths(const Graph *g, const Node *lengths);
 /* Fixes the steps of n's loop if open (by a reduction at g->loc). */
 void ir_loop_fix(Graph *g, const Node *n, int steps);
 /* Why n's loop has its length, for messages: "the sequence of line 4". */

@@ -94,11 +94,22 @@ const char *shape_STATE(Node *n) {
   return NULL;
 }
 
+/* The lengths of a sequence (in[k]): int32 [B], one per example. */
+static const char *need_lengths(const Node *n, int k) {
+  if (n->nin != k + 1) return n->nin > k + 1 ? fail("%s: at most %d inputs", ir_ops[n->op].name, k + 1) : NULL;
+  const Node *len = n->in[k];
+  if (len->seq || ir_is_float(len->dtype) || len->shape.rank != 1 || len->shape.dim[0] != n->in[0]->shape.dim[0])
+    return fail("%s: the lengths must be int32 [%d] (one per example), got %s %s", ir_ops[n->op].name,
+                n->in[0]->shape.dim[0], ir_dtype_name(len->dtype), show(len->shape));
+  return NULL;
+}
+
 const char *shape_STEPS(Node *n) {
   const Node *x = n->in[0];
   if (x->seq) return fail("steps: input already varies over time steps");
   if (x->shape.rank < 2) return fail("steps: input %s has no time axis (expected [batch, steps, ...])",
                                      show(x->shape));
+  if (need_lengths(n, 1)) return errbuf;
   n->shape.rank = x->shape.rank - 1;
   n->shape.dim[0] = x->shape.dim[0];
   for (int i = 2; i < x->shape.rank; i++) n->shape.dim[i - 1] = x->shape.dim[i];
@@ -138,8 +149,23 @@ const char *shape_REVERSE(Node *n) {
                 "a recurrent layer's output with return_sequences) from its last step to its first");
   n->shape = n->in[0]->shape;
   n->dtype = n->in[0]->dtype;
+  return need_lengths(n, 1);
+}
+
+/* VALID and FINAL: a mask per step, [B, 1], of a loop of attr.len steps. */
+static const char *step_mask(Node *n) {
+  const Node *len = n->in[0];
+  if (len->seq || ir_is_float(len->dtype) || len->shape.rank != 1)
+    return fail("%s: the lengths must be int32 [batch], got %s %s", ir_ops[n->op].name, ir_dtype_name(len->dtype),
+                show(len->shape));
+  if (n->attr.len < 1) return fail("%s: %d steps", ir_ops[n->op].name, n->attr.len);
+  n->shape = ir_shape(2, len->shape.dim[0], 1);
+  n->seq = true;
   return NULL;
 }
+
+const char *shape_VALID(Node *n) { return step_mask(n); }
+const char *shape_FINAL(Node *n) { return step_mask(n); }
 
 const char *shape_TRUNCATE(Node *n) {
   if (!n->in[0]->seq) return fail("truncate: input does not vary over time steps");

@@ -15,15 +15,16 @@
  * size must be the batch (here 1): a state of another size would carry rows
  * that do not belong to the one sequence streamed.
  *
- * Four kinds of spec have no streaming step, and stream_blocker says why, so
+ * Five kinds of spec have no streaming step, and stream_blocker says why, so
  * that `rnnc build` leaves it out (with a note) and emits the other entry
  * points: a state whose initial value is learned (state(h0 + zeros{B, H})
  * with a parameter h0) would need NAME_reset to read the parameters, which it
  * does not; a sequence made of a whole input (core.op("steps", {input})) has
  * a fixed number of steps, which a stream of any length cannot follow; a
  * value read in reverse (reverse, go_backwards, Bidirectional) needs the
- * steps still to come; and a stream is one time loop, not an encoder
- * followed by a decoder.
+ * steps still to come; a stream is one time loop, not an encoder followed by
+ * a decoder; and the lengths of a batch's sequences are where a stream's
+ * caller stops.
  *
  * Only the states some output depends on are carried: a state nobody reads
  * would keep its next value (and the inputs that feed it) alive through the
@@ -47,6 +48,10 @@ const Node *stream_blocker(Graph *g, char *why, size_t len) {
     if (n->op == OP_STATE && n->in[0]->op != OP_CONST) {
       snprintf(why, len, "this state's initial value is computed (%s), and NAME_reset reads no parameters",
                ir_ops[n->in[0]->op].name);
+      return n;
+    }
+    if (n->seq && ir_loop_lengths(g, n)) {
+      snprintf(why, len, "this sequence has a length per example; a stream ends where its caller stops");
       return n;
     }
     if (n->op == OP_REVERSE) {

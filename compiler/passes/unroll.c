@@ -73,8 +73,13 @@ static Node *value(const Unroll *u, Node *n, int t) {
 
 static int steps(const Unroll *u, const Node *n) { return u->steps[n->id]; }
 
-static int reads_count(const Unroll *u, const Node *n) {
+/* A REVERSE by the examples' lengths reads its input at steps 0..T-1-t
+ * (each example's step length-1-t is one of them), then the lengths. */
+static bool by_lengths(const Node *n) { return n->op == OP_REVERSE && n->nin == 2; }
+
+static int reads_count(const Unroll *u, const Node *n, int t) {
   if (u->kind[n->id] == AFTER && (n->op == OP_TIME_SUM || n->op == OP_TIME_STACK)) return steps(u, n->in[0]);
+  if (by_lengths(n)) return steps(u, n) - t + 1;
   return n->op == OP_STATE ? 1 : n->nin;
 }
 
@@ -87,8 +92,9 @@ static void reads(const Unroll *u, const Node *n, int t, int k, Node **m, int *s
     else if (n->op == OP_TIME_SUM || n->op == OP_TIME_STACK) *s = k;
   }
   else if (n->op == OP_STATE && t > 0) *m = n->back, *s = t - 1;
+  else if (by_lengths(n)) *m = n->in[k < steps(u, n) - t ? 0 : 1], *s = k;
   else if (n->op == OP_REVERSE) *s = steps(u, n) - 1 - t;
-  if ((*m)->id < u->nfwd && u->kind[(*m)->id] == AFTER) *s = 0; /* one copy, read by every step */
+  if ((*m)->id < u->nfwd && u->kind[(*m)->id] != SEQ) *s = 0; /* one copy, read by every step */
 }
 
 /* ---- making one copy, once all it reads exists ---- */
@@ -103,11 +109,46 @@ static Node *copy(Unroll *u, Node *n, int t) {
   return x;
 }
 
+/* Column j of one_hot(lengths, T+1), [B, 1]: 1 where an example's length
+ * is j (CSE shares the one_hot among the steps). */
+static Node *length_is(Unroll *u, Node *lengths, int T, int j, int len) {
+  Attr depth = {.len = T + 1};
+  Node *oh = ir_node(u->g, OP_ONE_HOT, 1, &lengths, &depth);
+  return ir_slice(u->g, OP_SLICE, oh, 1, j, len);
+}
+
+/* Step t of a mask: VALID is 1 while t < length (the lengths j > t),
+ * FINAL at t = length-1. */
+static Node *mask_value(Unroll *u, Node *n, int t) {
+  int T = n->attr.len;
+  Node *lengths = value(u, n->in[0], 0);
+  if (n->op == OP_FINAL) return length_is(u, lengths, T, t + 1, 1);
+  return ir_shaped(u->g, OP_SUM_TO, length_is(u, lengths, T, t + 1, T - t), n->shape);
+}
+
+/* Step t of x reversed within each example: the sum over s of x at s where
+ * s = length-1-t, zero where t is past the length. */
+static Node *reverse_by_lengths(Unroll *u, Node *n, int t) {
+  int T = steps(u, n), nterms = T - t;
+  Node *lengths = value(u, n->in[1], 0), **terms = mem_alloc((size_t)nterms, sizeof *terms, "a reverse's terms");
+  Shape mask = n->shape; /* [B, 1, ...]: the mask broadcast over the rest */
+  for (int i = 1; i < mask.rank; i++) mask.dim[i] = 1;
+  for (int s = 0; s < nterms; s++) {
+    Node *at = ir_shaped(u->g, OP_RESHAPE, length_is(u, lengths, T, s + t + 1, 1), mask);
+    terms[s] = ir_binary(u->g, OP_MUL, value(u, n->in[0], s), at);
+  }
+  Node *x = nterms == 1 ? terms[0] : ir_node(u->g, OP_ADDN, nterms, terms, NULL);
+  free(terms);
+  return x;
+}
+
 static Node *step_value(Unroll *u, Node *n, int t) {
   Graph *g = u->g;
   switch (n->op) {
   case OP_STATE: return t == 0 ? value(u, n->in[0], 0) : value(u, n->back, t - 1);
-  case OP_REVERSE: return value(u, n->in[0], steps(u, n) - 1 - t);
+  case OP_REVERSE: return by_lengths(n) ? reverse_by_lengths(u, n, t) : value(u, n->in[0], steps(u, n) - 1 - t);
+  case OP_VALID:
+  case OP_FINAL: return mask_value(u, n, t);
   case OP_STEPS: {
     Attr at = {.axis = 1, .start = t};
     Node *x = value(u, n->in[0], t);
@@ -174,7 +215,7 @@ static void demand(Unroll *u, Node *n, int t) {
   push(u, n, t);
   while (u->nstack > 0) {
     Want *w = &u->stack[u->nstack - 1];
-    if (w->next < reads_count(u, w->n)) {
+    if (w->next < reads_count(u, w->n, w->t)) {
       Node *m;
       int s;
       reads(u, w->n, w->t, w->next++, &m, &s);

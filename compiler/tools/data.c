@@ -7,6 +7,7 @@
  * input and field 1 the target) and picks the source from DATA:
  *   "fashion-mnist"  Debian's /usr/share/datasets/fashion-mnist;
  *   "sine"           the series below, made from the seed;
+ *   "words"          Debian's word lists of five languages (below);
  *   a directory      Fashion-MNIST if it holds train-images-idx3-ubyte(.gz),
  *                    else text: its regular files (symlinks followed, each
  *                    file once, hidden files skipped) concatenated in byte
@@ -42,7 +43,17 @@
  * others; vocab[V-1] is the most frequent of those.  Examples are chunks of
  * T+1 bytes at stride T within each part (x = the first T, y = the last T).
  *
- * Baselines (data_last_value_mse, data_unigram_bits) read a split's fields
+ * Words: the lines of /usr/share/dict/{american-english, french, ngerman,
+ * italian, spanish} (packages wamerican, wfrench, wngerman, witalian,
+ * wspanish), labelled 0 to 4 in that order; from each, WORDS_PER_LANGUAGE
+ * evenly spaced through the list (all if it has fewer), every
+ * 1/test_fraction-th of them held out for the test part; the languages take
+ * turns in each part.  x = the word's
+ * bytes as ids (UTF-8, so an accented letter is two), cut at the spec's
+ * steps and padded with 0; its sequence's lengths input (field 2), if the
+ * spec reads one, the number of real ones.
+ *
+ * Baselines (data_last_value_mse, data_unigram_bits, data_bytes_bayes) read a split's fields
  * and nothing else, so they apply to any source giving those shapes.
  */
 #define _POSIX_C_SOURCE 200809L /* opendir, stat */
@@ -51,6 +62,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,9 +76,10 @@
 #include "rnnc_rand.h"
 
 #define FMNIST_DIR "/usr/share/datasets/fashion-mnist"
+#define WORDS_DIR "/usr/share/dict"
 #define SINE_SIGMA 0.1
 #define DEFAULT_TEST_FRACTION 0.1
-#define DATA_KINDS "DATA is fashion-mnist, sine, a .csv file, a text file or a directory"
+#define DATA_KINDS "DATA is fashion-mnist, sine, words, a .csv file, a text file or a directory"
 
 enum {
   FM_SIDE = 28,           /* images are FM_SIDE x FM_SIDE */
@@ -78,7 +91,12 @@ enum {
   SINE_PERIOD = 50,       /* samples per period */
   SINE_SAMPLES = 11200,   /* 224 periods: ~10,000 training windows at T <= 70 */
   SINE_STREAM = 0x73696e65, /* "sine": the rnnc_rand stream of the noise */
+  WORDS_PER_LANGUAGE = 20000,
+  WORDS_MAX_BYTES = 64 << 20, /* of one word list (Debian's largest: 4.7 MB) */
 };
+
+static const char *const WORD_LISTS[] = {"american-english", "french", "ngerman", "italian", "spanish"};
+enum { WORD_LANGUAGES = sizeof WORD_LISTS / sizeof WORD_LISTS[0] };
 
 /* An IDX count is 32 bits: its images' bytes must fit a size_t. */
 _Static_assert(SIZE_MAX / (FM_SIDE * FM_SIDE) >= UINT32_MAX, "size_t too small for IDX counts");
@@ -86,6 +104,7 @@ _Static_assert(SIZE_MAX / (FM_SIDE * FM_SIDE) >= UINT32_MAX, "size_t too small f
 typedef struct {
   const char *src;           /* the file or directory named in messages */
   const Node *x, *y;         /* the spec's input and target */
+  const Node *len;           /* the lengths of x's sequence, if the spec reads them (field 2) */
   Shape xs, ys;              /* their shapes per example */
   double test_fraction;
   Dataset *d;
@@ -140,7 +159,7 @@ static bool is_float_shape(const Node *n, Shape ex, int rank, int d0, int d1) {
 static int find_io(Load *L, const Graph *g) {
   for (int i = 0; i < g->ninputs; i++) {
     const Node *n = g->inputs[i];
-    const Node **slot = n->attr.target ? &L->y : &L->x;
+    const Node **slot = ir_sequence_of_lengths(g, n) ? &L->len : n->attr.target ? &L->y : &L->x;
     if (*slot)
       return fail(L, "%s: the spec has two %ss, '%s' and '%s'; a dataset gives one input and one target",
                   L->src, n->attr.target ? "target" : "input", (*slot)->attr.name, n->attr.name);
@@ -148,6 +167,9 @@ static int find_io(Load *L, const Graph *g) {
   }
   if (!L->x) return fail(L, "%s: the spec has no input (sequence() or input())", L->src);
   if (!L->y) return fail(L, "%s: the spec has no target (labels() or targets())", L->src);
+  if (L->len && ir_sequence_of_lengths(g, L->len) != L->x)
+    return fail(L, "%s: the spec's lengths '%s' are not those of its input '%s'", L->src, L->len->attr.name,
+                L->x->attr.name);
   L->xs = drop_batch(L->x->shape);
   L->ys = drop_batch(L->y->shape);
   return 0;
@@ -409,6 +431,93 @@ static int sine_load(Load *L, const Graph *g, uint64_t seed) {
   return rc;
 }
 
+/* ---- words ---- */
+
+/* The lines of a word list: their starts and lengths (a '\r' before the
+ * '\n' dropped, empty lines skipped); the count, or -1 out of memory. */
+static long word_lines(const FileBytes *b, long **start, int **len) {
+  long n = 0, cap = 0;
+  *start = NULL, *len = NULL;
+  for (size_t at = 0; at < b->n;) {
+    const char *nl = memchr(b->p + at, '\n', b->n - at);
+    size_t end = nl ? (size_t)(nl - b->p) : b->n, k = end - at;
+    if (k > 0 && b->p[end - 1] == '\r') k--;
+    if (k > 0) {
+      if (n == cap) {
+        cap = cap ? 2 * cap : 4096;
+        long *s = realloc(*start, (size_t)cap * sizeof *s);
+        int *l = s ? realloc(*len, (size_t)cap * sizeof *l) : NULL;
+        if (s) *start = s;
+        if (!l) return -1;
+        *len = l;
+      }
+      (*start)[n] = (long)at, (*len)[n++] = k > INT_MAX ? INT_MAX : (int)k;
+    }
+    at = end + 1;
+  }
+  return n;
+}
+
+/* Example i of a language's N taken is a test example. */
+static bool held_out(long i, double fraction) { return floor((double)(i + 1) * fraction) > floor((double)i * fraction); }
+
+/* Writes the word at b->p[start], len bytes, to example e of split s. */
+static void put_word(Load *L, DataSplit *s, long e, const FileBytes *b, long start, int len, int label) {
+  int T = L->xs.dim[0], n = len < T ? len : T;
+  int32_t *x = (int32_t *)s->field[0].data + (size_t)e * (size_t)T;
+  for (int t = 0; t < T; t++) x[t] = t < n ? (unsigned char)b->p[start + t] : 0;
+  ((int32_t *)s->field[1].data)[e] = label;
+  if (L->len) ((int32_t *)s->field[2].data)[e] = n;
+}
+
+static int words_spec(Load *L) {
+  const char *source = "the word lists";
+  if (ir_is_float(L->x->dtype) || L->xs.rank != 1 || L->x->attr.max < 256)
+    return mismatch(L, L->x, L->xs, source, "int32 [T] in [0, 256) (a word's bytes)");
+  if (ir_is_float(L->y->dtype) || L->ys.rank != 0 || L->y->attr.max != WORD_LANGUAGES)
+    return mismatch(L, L->y, L->ys, source, "a label in [0, 5) (English, French, German, Italian, Spanish)");
+  return 0;
+}
+
+/* Reads the five lists, then fills both splits with their words in turn
+ * (English, French, ..., English, ...), so that any first N examples (--limit)
+ * hold every language alike. */
+static int words_load(Load *L) {
+  snprintf(L->d->source, sizeof L->d->source,
+           "Debian's word lists in %s: 0 English, 1 French, 2 German, 3 Italian, 4 Spanish", WORDS_DIR);
+  if (words_spec(L)) return -1;
+  FileBytes b[WORD_LANGUAGES] = {{0}};
+  long *start[WORD_LANGUAGES] = {0}, lines[WORD_LANGUAGES] = {0}, count[WORD_LANGUAGES] = {0}, ntest = 0, ntrain = 0;
+  int *len[WORD_LANGUAGES] = {0}, rc = 0;
+  for (int c = 0; rc == 0 && c < WORD_LANGUAGES; c++) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", WORDS_DIR, WORD_LISTS[c]);
+    rc = file_append(&b[c], path, "a word list (scripts/setup.sh installs Debian's)", WORDS_MAX_BYTES, L->err, L->errlen);
+    long n = lines[c] = rc ? 0 : word_lines(&b[c], &start[c], &len[c]);
+    if (rc == 0 && n < 0) rc = fail(L, "%s: out of memory", path);
+    if (rc == 0 && n == 0) rc = fail(L, "%s: no words", path);
+    count[c] = n < 0 ? 0 : n < WORDS_PER_LANGUAGE ? n : WORDS_PER_LANGUAGE;
+    for (long i = 0; i < count[c]; i++) held_out(i, L->test_fraction) ? ntest++ : ntrain++;
+  }
+  DataSplit *parts[2] = {&L->d->train, &L->d->test};
+  long total[2] = {ntrain, ntest}, filled[2] = {0, 0};
+  Shape one = {0, {0}};
+  for (int p = 0; rc == 0 && p < 2; p++)
+    if (!field_new(L, parts[p], 0, L->x, DT_I32, L->xs, total[p]) ||
+        !field_new(L, parts[p], 1, L->y, DT_I32, L->ys, total[p]) ||
+        (L->len && !field_new(L, parts[p], 2, L->len, DT_I32, one, total[p])))
+      rc = -1;
+  for (long i = 0; rc == 0 && i < WORDS_PER_LANGUAGE; i++)
+    for (int c = 0; c < WORD_LANGUAGES; c++) {
+      if (i >= count[c]) continue;
+      long w = (long)((double)i * (double)lines[c] / (double)count[c]); /* evenly spaced through the list */
+      int p = held_out(i, L->test_fraction);
+      put_word(L, parts[p], filled[p]++, &b[c], start[c][w], len[c][w], c);
+    }
+  for (int c = 0; c < WORD_LANGUAGES; c++) free(b[c].p), free(start[c]), free(len[c]);
+  return rc;
+}
+
 /* ---- reading files ---- */
 
 /* One file whole, or a directory's files appended, as bytes. */
@@ -634,6 +743,45 @@ double data_unigram_bits(const DataSplit *s) {
   return bits;
 }
 
+/* Naive Bayes over the ids of a sequence (within its lengths, if the split
+ * has them), trained on `train` with add-one smoothing: its accuracy on the
+ * first n examples of `test`. */
+double data_bytes_bayes(const DataSplit *train, const DataSplit *test, long n, int classes) {
+  const DataField *x = field_of(train, 0, DT_I32, 1), *y = field_of(train, 1, DT_I32, 0);
+  if (!x || !y || classes < 2 || classes > DATA_MAX_VOCAB || !field_of(test, 0, DT_I32, 1)) return NAN;
+  bool lengths = train->nfields > 2 && test->nfields > 2;
+  long T = x->shape.dim[0];
+  double *count = calloc((size_t)classes * DATA_MAX_VOCAB + (size_t)classes, sizeof *count);
+  if (!count) return NAN;
+  double *prior = count + (size_t)classes * DATA_MAX_VOCAB;
+  const DataSplit *parts[2] = {train, test};
+  long correct = 0;
+  n = n < test->n ? n : test->n;
+  for (int p = 0; p < 2; p++)
+    for (long i = 0; i < (p ? n : train->n); i++) {
+      const int32_t *ids = (const int32_t *)parts[p]->field[0].data + i * T;
+      int label = ((const int32_t *)parts[p]->field[1].data)[i];
+      long len = lengths ? ((const int32_t *)parts[p]->field[2].data)[i] : T;
+      if (label < 0 || label >= classes) continue;
+      if (p == 0) {
+        prior[label]++;
+        for (long t = 0; t < len && t < T; t++) count[label * DATA_MAX_VOCAB + (ids[t] & (DATA_MAX_VOCAB - 1))]++;
+        continue;
+      }
+      int best = 0;
+      double top = -INFINITY;
+      for (int c = 0; c < classes; c++) {
+        double total = 0, score = log(prior[c] + 1);
+        for (int v = 0; v < DATA_MAX_VOCAB; v++) total += count[c * DATA_MAX_VOCAB + v] + 1;
+        for (long t = 0; t < len && t < T; t++) score += log((count[c * DATA_MAX_VOCAB + (ids[t] & (DATA_MAX_VOCAB - 1))] + 1) / total);
+        if (score > top) top = score, best = c;
+      }
+      correct += best == label;
+    }
+  free(count);
+  return n > 0 ? (double)correct / (double)n : NAN;
+}
+
 /* ---- the interface ---- */
 
 static bool ends_with_csv(const char *s) {
@@ -658,6 +806,9 @@ int data_load(const char *what, const Graph *g, const DataOptions *o, Dataset *d
     rc = fm_load(&L, FMNIST_DIR);
   } else if (strcmp(what, "sine") == 0) {
     rc = sine_load(&L, g, o ? o->seed : 0);
+  } else if (strcmp(what, "words") == 0) {
+    L.src = WORDS_DIR;
+    rc = words_load(&L);
   } else {
     struct stat st;
     if (stat(what, &st) != 0)

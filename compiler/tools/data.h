@@ -74,8 +74,13 @@ void data_gather(const DataSplit *s, const long *idx, int count, DType dt, void 
  *   the window's last value x[W-1];
  * - text (x and y int32 [T]): the entropy in bits of the ids of y (every
  *   position of every example; for a training split, the unigram entropy of
- *   its text with the rarer bytes folded into the shared id). */
+ *   its text with the rarer bytes folded into the shared id);
+ * - a sequence classifier (x int32 ids [T], y a label in [0, classes), and
+ *   the sequences' lengths as field 2 if the data has them): the accuracy on
+ *   the first n examples of test of naive Bayes over the ids (a bag of
+ *   characters), trained on train. */
 double data_last_value_mse(const DataSplit *s, long n);
 double data_unigram_bits(const DataSplit *s);
+double data_bytes_bayes(const DataSplit *train, const DataSplit *test, long n, int classes);
 
 #endif

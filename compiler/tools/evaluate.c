@@ -116,6 +116,7 @@ const char *eval_baselines(char *buf, size_t size, const EvalMetrics *m, double 
   bool have = !isnan(loss);
   double naive = m->classifier ? NAN : data_last_value_mse(&d->test, ntest);
   double unigram = m->classifier ? data_unigram_bits(&d->train) : NAN;
+  double bayes = m->classifier ? data_bytes_bayes(&d->train, &d->test, ntest, m->classes) : NAN;
   if (!isnan(naive)) {
     char noise[64] = "";
     if (d->noise_var > 0 && have) snprintf(noise, sizeof noise, "noise variance %.4g: %.2fx; ", d->noise_var, loss / d->noise_var);
@@ -125,6 +126,8 @@ const char *eval_baselines(char *buf, size_t size, const EvalMetrics *m, double 
   } else if (!isnan(unigram)) {
     if (have) snprintf(buf, size, "test %.3f bits/char (unigram entropy %.3f)", loss / log(2.0), unigram);
     else snprintf(buf, size, "unigram entropy %.3f bits/char", unigram);
+  } else if (!isnan(bayes)) {
+    snprintf(buf, size, "naive Bayes over the characters: test accuracy %.4f", bayes);
   } else {
     snprintf(buf, size, "%s", "");
   }

@@ -289,6 +289,27 @@ def sine_rnn_rollout(t):
     return forward
 
 
+def variable_lengths(t):
+    """tests/layers/variable_lengths.lua: nn.LSTM over a packed sequence, padded back with
+    zeros, into nn.GRU(bidirectional=True) over it packed again (h_n: each direction's final
+    state); the per-step loss and output within the lengths."""
+    lstm = t.recurrent("lstm1", nn.LSTM)
+    gru, _ = t.recurrent_module("gru1", nn.GRU, bidirectional=True)
+    head, per_step = t.dense("dense1"), t.dense("dense2")
+
+    def forward(x):
+        lengths, steps = x["x_len"].long(), x["x"].shape[1]
+        packed = lambda v: nn.utils.rnn.pack_padded_sequence(v, lengths, batch_first=True, enforce_sorted=False)
+        h = nn.utils.rnn.pad_packed_sequence(lstm(packed(x["x"])), batch_first=True, total_length=steps)[0]
+        h_n = gru(packed(h))[1]
+        outputs, metrics, ce = classification(head(torch.cat([h_n[0], h_n[1]], -1)), x["label"])
+        within = (torch.arange(steps)[None, :] < lengths[:, None]).double()[..., None]  # [B, T, 1]
+        p = per_step(h)
+        mse = ((p - x["y"]) ** 2 * within).sum() / (within.sum() * p.shape[-1])
+        return {**outputs, "p": p * within}, metrics, ce + mse
+    return forward
+
+
 # spec name (model{name = ...}) -> builder(twin) -> forward(inputs) -> (outputs, metrics, loss),
 # outputs and metrics as {name: tensor}
 MODELS = {
@@ -303,6 +324,7 @@ MODELS = {
     "bidirectional_stack": bidirectional_stack,
     "go_backwards": go_backwards,
     "encoder_decoder": encoder_decoder,
+    "variable_lengths": variable_lengths,
     "sine_seq2seq": sine_seq2seq,
     "sine_rnn_rollout": sine_rnn_rollout,
 }
@@ -331,13 +353,15 @@ class Rnnc:
 
 
 def random_inputs(summary, seed, scale):
-    """Every input and target of the spec: floats N(0, 1) * scale (F64), ids uniform in [0, max) (I32)."""
+    """Every input and target of the spec: floats N(0, 1) * scale (F64), ids uniform in [0, max) (I32),
+    sequence lengths in [1, max) (pack_padded_sequence refuses empty sequences)."""
     rng = np.random.default_rng(seed)
     out = {}
     for x in summary["inputs"]:
         shape = tuple(x["shape"])
         if x["dtype"] == "int32":
-            out[x["name"]] = rng.integers(0, max(x["max"], 1), size=shape, dtype=np.int32)
+            low = 1 if "lengths_of" in x else 0
+            out[x["name"]] = rng.integers(low, max(x["max"], low + 1), size=shape, dtype=np.int32)
         else:
             out[x["name"]] = scale * rng.standard_normal(shape)
     return out

@@ -115,20 +115,32 @@ local function steps_option(what, opts)
   return check_positive_int(what .. ": steps", opts.steps)
 end
 
--- sequence(name, features [, {steps = T}]): floats [batch, T, features], one
--- [batch, features] per step (T: the model's steps unless given).
--- sequence(name, {ids = V [, steps = T]}): int32 token ids [batch, T] in [0, V), one [batch] per step.
+-- The sequence of input x, ending where opts.lengths (the name of an int32
+-- input [batch] in [0, T]) says, if given.
+local function read_steps(x, T, opts)
+  if opts.lengths == nil then return op("steps", {x}) end
+  if type(opts.lengths) ~= "string" then fail("sequence: lengths must be the name of an input, got %s", type(opts.lengths)) end
+  return op("steps", {x, core.input(opts.lengths, "int32", {model_settings().batch}, T + 1, false)})
+end
+
+-- sequence(name, features [, {steps = T, lengths = "name_len"}]): floats [batch, T, features],
+-- one [batch, features] per step (T: the model's steps unless given).
+-- sequence(name, {ids = V [, steps = T, lengths = "name_len"]}): int32 token ids [batch, T] in
+-- [0, V), one [batch] per step.
+-- With lengths, an int32 input [batch] says how many steps of each example are
+-- real (0 to T): past its length an example's states stay as they are, its
+-- per-step outputs are zero, last() is its value at its final step, reverse()
+-- starts there, and the losses and metrics below count its steps within it.
 function sequence(name, what, opts)
   local m = model_settings()
   if type(what) == "table" and what.ids then
-    check_options("sequence", what, {ids = 0, steps = 0})
+    check_options("sequence", what, {ids = 0, steps = 0, lengths = 0})
     local T = steps_option("sequence", what)
-    local x = core.input(name, "int32", {m.batch, T}, check_positive_int("ids", what.ids), false)
-    return op("steps", {x})
+    return read_steps(core.input(name, "int32", {m.batch, T}, check_positive_int("ids", what.ids), false), T, what)
   end
-  opts = check_options("sequence", opts, {steps = 0})
-  local x = core.input(name, "float", with_front({m.batch, steps_option("sequence", opts)}, as_shape("features", what)))
-  return op("steps", {x})
+  opts = check_options("sequence", opts, {steps = 0, lengths = 0})
+  local T = steps_option("sequence", opts)
+  return read_steps(core.input(name, "float", with_front({m.batch, T}, as_shape("features", what))), T, opts)
 end
 
 -- input(name, shape): a float input [batch, shape...] that does not vary over time.
@@ -280,7 +292,26 @@ function state(initial, opts)
 end
 T.next = core.next
 
-function last(x) return op("last", {x}) end
+-- A mask [batch, 1] of x's sequence of lengths at each step (kind "valid":
+-- 1 while within the example's length; "final": 1 at its last step) shaped to
+-- multiply x ([batch, 1, ...]); nil for a sequence without lengths.  `what`
+-- names the caller in the error for a value that is not per example.
+local function lengths_mask(x, kind, what)
+  if not (x.seq and x.lengths) then return nil end
+  if x.rank == 0 or x.dtype == "int32" then
+    fail("%s: a per-step value of a sequence with lengths must be float [batch, ...] (its lengths are per example)", what)
+  end
+  local shape = {x.shape[1]}
+  for i = 2, x.rank do shape[i] = 1 end
+  return reshape(op(kind, {x.lengths}, {len = x.steps}), shape)
+end
+
+-- last(x): x after the last step (of each example's own, with lengths).
+function last(x)
+  local final = lengths_mask(x, "final", "last")
+  if final then return time_sum(x * final) end
+  return op("last", {x})
+end
 function time_sum(x) return op("time_sum", {x}) end
 -- time_mean(x): time_sum(x) / steps.  A per-step x that also reads values of
 -- the whole sequence (mse(h, y) + mse(last(h), z)) is averaged term by term:
@@ -307,9 +338,13 @@ function repeat_steps(v, steps)
 end
 
 -- reverse(x): a per-step value read from the last step to the first (at step
--- t, x at step T+1-t): what a backward direction reads, and what puts its
--- outputs back in the sequence's order.
-function reverse(x) return op("reverse", {x}) end
+-- t, x at step T+1-t; with lengths, each example from its own last step,
+-- zero past it): what a backward direction reads, and what puts its outputs
+-- back in the sequence's order.
+function reverse(x)
+  if x.seq and x.lengths then return op("reverse", {x, x.lengths}) end
+  return op("reverse", {x})
+end
 
 ---------------------------------------------------------------- initialisers
 
@@ -439,8 +474,12 @@ local function recurrent(self, x, units, gates, nstates, cell)
   local b_hh = self:param("bias_hh", {gates * units}, uniform(-k, k))
   local states = initial_states(self, nstates, units)
   local results = {cell(linear(x, w_ih, b_ih), linear(states[1], w_hh, b_hh), table.unpack(states))}
-  for i = 1, nstates do states[i]:next(results[i + 1]) end
-  local out = results[1]
+  local valid = lengths_mask(x, "valid", self.kind) -- past an example's length, its states hold and its output is 0
+  for i = 1, nstates do
+    local v = results[i + 1]
+    states[i]:next(valid and states[i] + valid * (v - states[i]) or v)
+  end
+  local out = valid and results[1] * valid or results[1]
   if not self.opts.return_sequences then out = last(out) end
   if not self.opts.return_state then return out end
   local final = {}
@@ -574,28 +613,45 @@ OneHot = layer("OneHot", {}, function(_, ids, depth) return one_hot(ids, depth) 
 -- models; the per-step terms of a sum with whole-sequence ones: time_mean).
 local function over_time(v) if v.seq then return time_mean(v) end return v end
 
+-- The mean of per-example values v ([batch, ...]) of a sequence with
+-- lengths over every example's steps within its length; nil without lengths.
+local function mean_within_lengths(v, what)
+  local valid = lengths_mask(v, "valid", what)
+  if not valid then return nil end
+  local per_example = 1
+  for i = 2, v.rank do per_example = per_example * v.shape[i] end
+  return time_sum(sum(v * valid)) / (time_sum(sum(valid)) * per_example)
+end
+
 -- cross_entropy(logits, labels): softmax cross-entropy averaged over the
 -- batch (like torch.nn.CrossEntropyLoss); labels are int32 class ids.
 function cross_entropy(logits, y)
   local classes = logits.shape[logits.rank]
   local picked = sum(one_hot(y, classes) * log_softmax(logits), -1)
-  return -mean(picked), "cross_entropy"
+  return -(mean_within_lengths(picked, "cross_entropy") or mean(picked)), "cross_entropy"
 end
 
 -- mse(prediction, target): mean squared error over every entry (torch.nn.MSELoss).
 function mse(pred, y)
   local d = pred - y
-  return mean(d * d), "mse"
+  local squared = d * d
+  return mean_within_lengths(squared, "mse") or mean(squared), "mse"
 end
 
 -- accuracy(logits, labels): the fraction of rows whose largest logit is the label.
-function accuracy(logits, y) return mean(equal(argmax(logits), y)) end
+function accuracy(logits, y)
+  local hit = equal(argmax(logits), y)
+  return mean_within_lengths(hit, "accuracy") or mean(hit)
+end
 
 function loss(v, kind) core.result("loss", "loss", over_time(tensor(v, "loss")), kind) end
 function metric(name, v) core.result("metric", name, over_time(tensor(v, name))) end
 
--- output(name, v): a model output; a per-step value is stacked to [batch, steps, ...].
+-- output(name, v): a model output; a per-step value is stacked to [batch, steps, ...]
+-- (zero past each example's length, with lengths).
 function output(name, v)
+  local valid = v.dtype ~= "int32" and lengths_mask(v, "valid", "output")
+  if valid then v = v * valid end
   if v.seq then v = time_stack(v) end
   core.result("output", name, v)
 end
