@@ -155,8 +155,10 @@ static void emit_reset(Model *md) {
     const Node *x = g->inputs[i];
     char v[40];
     if (strncmp(x->attr.name, "state", 5)) continue;
-    buf_printf(&md->source, "  for (long i = 0; i < %ld; i++) state->%s[i] = %s;\n", ir_numel(x->shape), x->attr.name,
-               emit_literal(&e, x->attr.value, v));
+    long n = ir_numel(x->shape);
+    if (n == 1) buf_printf(&md->source, "  state->%s[0] = %s;\n", x->attr.name, emit_literal(&e, x->attr.value, v));
+    else buf_printf(&md->source, "  for (long i = 0; i < %ld; i++) state->%s[i] = %s;\n", n, x->attr.name,
+                    emit_literal(&e, x->attr.value, v));
     nstates++;
   }
   if (!nstates) buf_printf(&md->source, "  (void)state; /* nothing to carry */\n");

@@ -10,16 +10,21 @@
  * step (last) are then the outputs of the sequence so far; per-step outputs
  * are this step's.
  *
- * The state's initial value must be a constant (the usual zeros): NAME_reset
- * writes it, so it is recorded on the state's input (attr.value).  Its first
- * size must be the batch (here 1): a state of another size would carry rows
- * that do not belong to the one sequence streamed.
+ * A constant initial value (the usual zeros) is NAME_reset's to write, so
+ * it is recorded on the state's input (attr.value).  A computed one (a learned
+ * h0: state(h0 + zeros{B, H})) is the step's own: NAME_reset, which reads no
+ * parameters, zeroes the state and a flag "state_start", each step blends
+ * state * start + initial * (1 - start), and writes start = 1 back; the
+ * initial value is computed at every step, which costs what it costs once
+ * per sequence in predict, times the steps.  (An infinite initial value then
+ * makes the blend NaN after the first step: a learned h0 that is not finite
+ * has no meaningful stream anyway.)  A state's first size must be the batch
+ * (here 1): a state of another size would carry rows that do not belong to
+ * the one sequence streamed.
  *
- * Five kinds of spec have no streaming step, and stream_blocker says why, so
+ * Four kinds of spec have no streaming step, and stream_blocker says why, so
  * that `rnnc build` leaves it out (with a note) and emits the other entry
- * points: a state whose initial value is learned (state(h0 + zeros{B, H})
- * with a parameter h0) would need NAME_reset to read the parameters, which it
- * does not; a sequence made of a whole input (core.op("steps", {input})) has
+ * points: a sequence made of a whole input (core.op("steps", {input})) has
  * a fixed number of steps, which a stream of any length cannot follow; a
  * value read in reverse (reverse, go_backwards, Bidirectional) needs the
  * steps still to come; a stream is one time loop, not an encoder followed by
@@ -45,11 +50,6 @@ const Node *stream_blocker(Graph *g, char *why, size_t len) {
       snprintf(why, len, "this value is in a second time loop, beside the one of line %d", first->loc.line);
       return n;
     }
-    if (n->op == OP_STATE && n->in[0]->op != OP_CONST) {
-      snprintf(why, len, "this state's initial value is computed (%s), and NAME_reset reads no parameters",
-               ir_ops[n->in[0]->op].name);
-      return n;
-    }
     if (n->seq && ir_loop_lengths(g, n)) {
       snprintf(why, len, "this sequence has a length per example; a stream ends where its caller stops");
       return n;
@@ -69,8 +69,25 @@ const Node *stream_blocker(Graph *g, char *why, size_t len) {
   return NULL;
 }
 
+/* The flag input that says whether a step continues a sequence (1) or
+ * starts one (0, as NAME_reset leaves it); made once. */
+static Node *start_flag(Graph *g, Node **flag, DType dt) {
+  if (*flag) return *flag;
+  *flag = ir_input(g, "state_start", ir_shape(1, 1), dt);
+  ir_add_result(g, ROLE_OUTPUT, "next_state_start", ir_const(g, 1, ir_shape(1, 1), dt));
+  return *flag;
+}
+
+/* state * start + initial * (1 - start) */
+static Node *blend(Graph *g, Node *state, Node *initial, Node *start) {
+  Node *keep = ir_binary(g, OP_MUL, state, start);
+  Node *fresh = ir_binary(g, OP_MUL, initial, ir_binary(g, OP_SUB, ir_scalar(g, 1, start->dtype), start));
+  return ir_binary(g, OP_ADD, keep, fresh);
+}
+
 void pass_stream(Graph *g) {
   int n = g->nnodes, k = 0;
+  Node *flag = NULL;
   char why[300];
   const Node *blocker = stream_blocker(g, why, sizeof why);
   if (blocker) ir_user_error(blocker->loc, "no streaming step (NAME_reset, NAME_step): %s", why);
@@ -86,8 +103,9 @@ void pass_stream(Graph *g) {
     char name[32];
     snprintf(name, sizeof name, "state%d", k);
     Node *in = ir_input(g, name, s->shape, s->dtype);
-    in->attr.value = s->in[0]->attr.value;
-    s->in[0] = in;
+    bool constant = s->in[0]->op == OP_CONST;
+    in->attr.value = constant ? s->in[0]->attr.value : 0;
+    s->in[0] = constant ? in : blend(g, in, s->in[0], start_flag(g, &flag, s->dtype));
     snprintf(name, sizeof name, "next_state%d", k++);
     ir_add_result(g, ROLE_OUTPUT, name, ir_unary(g, OP_LAST, s->back));
   }

@@ -1,6 +1,6 @@
 -- A recurrent cell whose initial state is a parameter (state(h0 + zeros{B, H})):
--- the gradient reaches h0 through the first step.  Every entry point but the
--- streaming one, whose NAME_reset reads no parameters (rnnc build notes it).
+-- the gradient reaches h0 through the first step.  Every entry point, the
+-- streaming one too (it starts from h0 after NAME_reset).
 model{name = "learned_initial_state", batch = 2, steps = 3}
 local x = sequence("x", 3)
 local y = targets("y", 2)
