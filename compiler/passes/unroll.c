@@ -52,6 +52,7 @@ typedef struct {
   int *steps;          /* steps[id]: the steps of a SEQ node's loop */
   size_t *slot;        /* slot[id]: where the copies of a SEQ or AFTER node begin in made[] */
   Node **made;         /* made[slot[id] + t]: copy of node id at step t, once made */
+  Node ***columns;     /* columns[id][j]: a REVERSE by lengths' mask of length j, made once */
   bool *busy;          /* busy[slot[id] + t]: on the stack of copies being made */
   Want *stack;
   int nstack, capstack;
@@ -126,17 +127,30 @@ static Node *mask_value(Unroll *u, Node *n, int t) {
   return ir_shaped(u->g, OP_SUM_TO, length_is(u, lengths, T, t + 1, T - t), n->shape);
 }
 
+/* Where an example's length is j, [B, 1, ...] to multiply n's values: the
+ * T + 1 of them made at n's first step, so that the T^2 / 2 terms of its
+ * steps are one product each. */
+static Node *length_mask(Unroll *u, Node *n, int j) {
+  Node ***cols = &u->columns[n->id];
+  int T = steps(u, n);
+  if (!*cols) {
+    Shape mask = n->shape; /* [B, 1, ...]: broadcast over the rest */
+    for (int i = 1; i < mask.rank; i++) mask.dim[i] = 1;
+    *cols = mem_alloc((size_t)T + 1, sizeof **cols, "the masks of a reverse");
+    for (int k = 0; k <= T; k++) {
+      Node *col = length_is(u, value(u, n->in[1], 0), T, k, 1);
+      (*cols)[k] = ir_shape_eq(col->shape, mask) ? col : ir_shaped(u->g, OP_RESHAPE, col, mask);
+    }
+  }
+  return (*cols)[j];
+}
+
 /* Step t of x reversed within each example: the sum over s of x at s where
  * s = length-1-t, zero where t is past the length. */
 static Node *reverse_by_lengths(Unroll *u, Node *n, int t) {
-  int T = steps(u, n), nterms = T - t;
-  Node *lengths = value(u, n->in[1], 0), **terms = mem_alloc((size_t)nterms, sizeof *terms, "a reverse's terms");
-  Shape mask = n->shape; /* [B, 1, ...]: the mask broadcast over the rest */
-  for (int i = 1; i < mask.rank; i++) mask.dim[i] = 1;
-  for (int s = 0; s < nterms; s++) {
-    Node *at = ir_shaped(u->g, OP_RESHAPE, length_is(u, lengths, T, s + t + 1, 1), mask);
-    terms[s] = ir_binary(u->g, OP_MUL, value(u, n->in[0], s), at);
-  }
+  int nterms = steps(u, n) - t;
+  Node **terms = mem_alloc((size_t)nterms, sizeof *terms, "a reverse's terms");
+  for (int s = 0; s < nterms; s++) terms[s] = ir_binary(u->g, OP_MUL, value(u, n->in[0], s), length_mask(u, n, s + t + 1));
   Node *x = nterms == 1 ? terms[0] : ir_node(u->g, OP_ADDN, nterms, terms, NULL);
   free(terms);
   return x;
@@ -282,6 +296,7 @@ void pass_unroll(Graph *g) {
   size_t nslots = number_slots(&u, &most);
   u.made = mem_calloc(nslots, sizeof *u.made, "the copies of every step");
   u.busy = mem_calloc(nslots, sizeof *u.busy, "the copies being made");
+  u.columns = mem_calloc((size_t)u.nfwd, sizeof *u.columns, "the masks of reverses");
   for (int t = 0; t < most; t++)
     for (int i = 0; i < u.nfwd; i++)
       if (u.kind[i] == SEQ && t < u.steps[i]) demand(&u, g->nodes[i], t);
@@ -293,5 +308,7 @@ void pass_unroll(Graph *g) {
   free(u.slot);
   free(u.made);
   free(u.busy);
+  for (int i = 0; i < u.nfwd; i++) free(u.columns[i]);
+  free(u.columns);
   free(u.stack);
 }
