@@ -12,6 +12,11 @@
  *   any other file  text for a character model: x = `steps` character ids,
  *                   y = the same shifted by one; the vocabulary is the text's
  *                   most frequent characters, the rest share the last id
+ *   words           Debian's English, French, German, Italian and Spanish word
+ *                   lists: x = a word's bytes (with its length, if the spec's
+ *                   sequence has lengths), y = its language
+ * (data.c picks the source; data_fm.c, data_series.c, data_text.c and
+ * data_words.c read them; data_baselines.c has the baselines below.)
  * Which one a spec can use follows from its inputs x and y (names and shapes
  * per example, as summary shows them); a mismatch is an error naming the
  * spec's input and the data's shape.
