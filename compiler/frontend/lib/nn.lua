@@ -3,14 +3,16 @@
 -- globals a spec uses:
 --
 --   settings   model{...}, optimizer(Adam{...} or SGD{...})
---   data       sequence(name, features | {ids = V}), input(name, shape),
---              labels(name, classes [, {per_step}]), targets(name, features [, {per_step}])
+--   data       sequence(name, features | {ids = V} [, {steps, lengths}]), input(name, shape),
+--              labels(name, classes [, {per_step, steps}]),
+--              targets(name, features [, {per_step, steps}])
 --   ops        matmul, linear, sigmoid, tanh, relu, exp, log, sqrt, pow, minimum,
 --              sum, mean, softmax, log_softmax, slice, split, concat, reshape,
 --              one_hot, gather, argmax, equal, dropout, stop_gradient, zeros, fill,
 --              and + - * / and unary - on tensors (numbers become constants)
---   time       state(initial) and s:next(value) for recurrences; last, time_sum,
---              time_mean, time_stack to leave the time loop; reverse
+--   time       state(initial [, {steps}]) and s:next(value) for recurrences; last,
+--              time_sum, time_mean, time_stack to leave a time loop; time_unstack,
+--              repeat_steps to enter one; reverse
 --   layers     SimpleRNN, LSTM, GRU, Bidirectional, Dense, Dropout, Embedding, OneHot,
 --              Normalize, and layer() to write new ones (see LSTM below: every built-in
 --              layer is written with the same tools a user has)
@@ -19,7 +21,8 @@
 --
 -- Shapes given by the user leave out the batch axis (and, for sequences, the
 -- time axis), as in Keras; a tensor's .shape is its full shape, per step for
--- values that vary over time ([batch, features]).  Parameters use PyTorch's
+-- values that vary over time ([batch, features]), whose .steps and .lengths
+-- are their time loop's (ir.h).  Parameters use PyTorch's
 -- names, layouts and default initialisers so weights move between the two
 -- unchanged.
 
@@ -430,7 +433,8 @@ end
 local RNN_OPTIONS = {return_sequences = false, return_state = false, go_backwards = false, initial_state = false,
                      weight_ih_init = false, weight_hh_init = false, bias_ih_init = false, bias_hh_init = false}
 
-local function with_options(base, extra)
+-- A copy of table base with the fields of extra set (options, or a layer to copy).
+local function merged(base, extra)
   local t = {}
   for k, v in pairs(base) do t[k] = v end
   for k, v in pairs(extra or {}) do t[k] = v end
@@ -489,7 +493,7 @@ end
 
 -- SimpleRNN(units [, {activation = "tanh" | "relu", return_sequences}]):
 -- h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), like torch.nn.RNN.
-SimpleRNN = layer("SimpleRNN", with_options(RNN_OPTIONS, {activation = false}), function(self, x, units)
+SimpleRNN = layer("SimpleRNN", merged(RNN_OPTIONS, {activation = false}), function(self, x, units)
   local act = ({tanh = tanh, relu = relu})[self.opts.activation or "tanh"]
   if not act then fail("SimpleRNN: activation must be 'tanh' or 'relu'") end
   return recurrent(self, x, units, 1, 1, function(xp, hp)
@@ -546,12 +550,12 @@ function Bidirectional(inner, opts)
   opts = check_options("Bidirectional", opts, {merge = false})
   local merge = MERGES[opts.merge or "concat"]
   if not merge then fail("Bidirectional: merge must be 'concat', 'sum', 'mul' or 'ave', got '%s'", tostring(opts.merge)) end
-  local bi = setmetatable(with_options(inner, {kind = "Bidirectional", params = {}}), Layer)
+  local bi = setmetatable(merged(inner, {kind = "Bidirectional", params = {}}), Layer)
   bi.name = nil -- a name of its own, even if the layer given has been used
   bi.build = function(self, x, ...)
     need_sequence("Bidirectional", x)
     if not self.backward then
-      self.backward = setmetatable(with_options(self, {params = {}, suffix = "_reverse"}), Layer)
+      self.backward = setmetatable(merged(self, {params = {}, suffix = "_reverse"}), Layer)
     end
     local fwd = table.pack(inner.build(self, x, ...))
     local bwd = table.pack(inner.build(self.backward, reverse(x), ...))
