@@ -355,7 +355,7 @@ errors)
     [ "$(wc -l <"$tmp/err")" -eq 2 ] || { cat "$tmp/err"; die "more than the data line and the error"; }
   }
   resume_with_data /etc/passwd "rnnc: error: /etc/passwd: the spec's input 'x' is float [8, 1] per example, but text gives int32"
-  resume_with_data /dev/zero "rnnc: error: /dev/zero: not a dataset but a device, a pipe or a socket; DATA is fashion-mnist, sine, a .csv file, a text file or a directory (the data $tmp/named.safetensors names; --data DATA trains on other data)"
+  resume_with_data /dev/zero "rnnc: error: /dev/zero: not a dataset but a device, a pipe or a socket; DATA is fashion-mnist, sine, words, a .csv file, a text file or a directory (the data $tmp/named.safetensors names; --data DATA trains on other data)"
   resume_with_data "$tmp/none" "rnnc: error: $tmp/none: No such file or directory"
   run char "$rnnc" train $char --data "$text" --epochs 1 --limit 64 -o "$tmp/one.safetensors"
   resume_with_data /bin/sh "rnnc: error: /bin/sh: not text: byte "
