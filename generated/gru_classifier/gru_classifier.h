@@ -32,7 +32,7 @@ extern "C" {
 #define GRU_CLASSIFIER_GRAD_ARENA_BYTES 13089664
 #define GRU_CLASSIFIER_TRAIN_ARENA_BYTES 13092224
 #define GRU_CLASSIFIER_APPLY_ARENA_BYTES 743808
-#define GRU_CLASSIFIER_STREAM_ARENA_BYTES 4736
+#define GRU_CLASSIFIER_STREAM_ARENA_BYTES 3712
 #define GRU_CLASSIFIER_INIT_ARENA_BYTES 393216
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
@@ -43,7 +43,7 @@ extern "C" {
  *   gru_classifier_grad: 4224 bytes
  *   gru_classifier_train_step: 4224 bytes
  *   gru_classifier_apply: 0 bytes
- *   gru_classifier_step: 2880 bytes
+ *   gru_classifier_step: 2560 bytes
  *   gru_classifier_init, gru_classifier_store, gru_classifier_load, gru_classifier_step_prepare, gru_classifier_reset: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
  * part, the kernel, libm): return addresses, saved registers, spills, and

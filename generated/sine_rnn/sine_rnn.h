@@ -32,7 +32,7 @@ extern "C" {
 #define SINE_RNN_GRAD_ARENA_BYTES 246656
 #define SINE_RNN_TRAIN_ARENA_BYTES 246656
 #define SINE_RNN_APPLY_ARENA_BYTES 30464
-#define SINE_RNN_STREAM_ARENA_BYTES 768
+#define SINE_RNN_STREAM_ARENA_BYTES 512
 #define SINE_RNN_INIT_ARENA_BYTES 20000
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
