@@ -105,7 +105,8 @@ void charlm_lstm_apply(float *params, const float *grads, void *arena);
 
 /* charlm_lstm_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  charlm_lstm_step_prepare writes them from params: call it
+ * product reads fastest; a read-out narrower than a vector reads its weight's
+ * rows as they are).  charlm_lstm_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define CHARLM_LSTM_STEP_PARAMS_ELEMS 387168
 void charlm_lstm_step_prepare(const float *params, float *step_params);

@@ -104,7 +104,8 @@ void gru_classifier_apply(float *params, const float *grads, void *arena);
 
 /* gru_classifier_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  gru_classifier_step_prepare writes them from params: call it
+ * product reads fastest; a read-out narrower than a vector reads its weight's
+ * rows as they are).  gru_classifier_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define GRU_CLASSIFIER_STEP_PARAMS_ELEMS 61968
 void gru_classifier_step_prepare(const float *params, float *step_params);

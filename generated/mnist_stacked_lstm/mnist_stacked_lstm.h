@@ -109,7 +109,8 @@ void mnist_stacked_lstm_apply(float *params, const float *grads, void *arena);
 
 /* mnist_stacked_lstm_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  mnist_stacked_lstm_step_prepare writes them from params: call it
+ * product reads fastest; a read-out narrower than a vector reads its weight's
+ * rows as they are).  mnist_stacked_lstm_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define MNIST_STACKED_LSTM_STEP_PARAMS_ELEMS 57376
 void mnist_stacked_lstm_step_prepare(const float *params, float *step_params);

@@ -105,7 +105,8 @@ void peephole_lstm_apply(float *params, const float *grads, void *arena);
 
 /* peephole_lstm_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  peephole_lstm_step_prepare writes them from params: call it
+ * product reads fastest; a read-out narrower than a vector reads its weight's
+ * rows as they are).  peephole_lstm_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define PEEPHOLE_LSTM_STEP_PARAMS_ELEMS 24656
 void peephole_lstm_step_prepare(const float *params, float *step_params);

@@ -104,7 +104,8 @@ void sine_rnn_apply(float *params, const float *grads, void *arena);
 
 /* sine_rnn_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  sine_rnn_step_prepare writes them from params: call it
+ * product reads fastest; a read-out narrower than a vector reads its weight's
+ * rows as they are).  sine_rnn_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define SINE_RNN_STEP_PARAMS_ELEMS 2784
 void sine_rnn_step_prepare(const float *params, float *step_params);
