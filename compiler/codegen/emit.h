@@ -30,6 +30,11 @@ typedef struct Emit {
   int indent;  /* of kernel bodies, in spaces */
   long scratch; /* bytes of arena scratch the emitted code uses (emit_scratch) */
   long locals;  /* bytes of local arrays the emitted code declares (emit_local_array) */
+  /* A product's epilogue (plan.h), or NULL: prints the code that finishes
+   * the element of C at column `column` (an expression) from its value
+   * `value`, instead of storing it (kernels.c). */
+  void (*epilogue)(struct Emit *e, const char *column, const char *value);
+  const void *epilogue_loop; /* what epilogue prints */
 } Emit;
 
 /* The name of the kernel's scratch memory in the arena, at least `bytes`

@@ -362,7 +362,8 @@ EMIT(EQUAL) {
  * strip of nr columns of B is first copied into a contiguous local strip
  * (k blocked by STRIP_BYTES) that every row of tiles then reads from L1.
  * No block changes the order of the sum over k, the interpreter's. */
-enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 8, LONG_K = 256, PANEL_BYTES = 64 << 10, STRIP_BYTES = 32 << 10 };
+enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 8, DOT_FLAT = 4, LONG_K = 256, PANEL_BYTES = 64 << 10,
+       STRIP_BYTES = 32 << 10 };
 
 typedef struct {
   const char *A, *B, *C, *T;
@@ -483,6 +484,14 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
   }
 }
 
+/* Element `col` of row c0 of C, of value `value`: stored, or finished by
+ * the product's epilogue (plan.h), which then stores what it computes. */
+static void store(Emit *e, const Product *p, const char *c0, const char *col, const char *value) {
+  char s1[48];
+  if (e->epilogue) e->epilogue(e, col, value);
+  else emit_line(e, "%s[%s%s] = %s;", p->C, c0, times(col, p->cj, s1), value);
+}
+
 /* One row of A times B (a matrix-vector product: a streaming step, or the
  * last row of an odd batch): ACC_REGS accumulator arrays of RNNC_LANES
  * columns each, the width of the target's vector registers (preamble.c), in
@@ -493,7 +502,8 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
  * on down to one, then column by column; the bounds are constants once
  * RNNC_LANES is known, and the compiler drops the loops that never run. */
 static void matvec(Emit *e, const Product *p, long i, long N) {
-  char zero[40], s1[48], s2[48], s3[48], a0[40] = "", c0[40] = "", col[32];
+  char zero[40], s1[48], s2[48], s3[48], a0[40] = "", c0[40] = "", col[32], acc[24];
+  if (e->epilogue && (i || p->cj != 1)) die("a product with an epilogue is one row of C (plan_epilogue_product)");
   emit_literal(e, 0, zero);
   if (i) snprintf(a0, sizeof a0, "%ld + ", i * p->ai), snprintf(c0, sizeof c0, "%ld + ", i * p->ci);
   char from[128] = "0", to[128]; /* the columns [from, to) done by a width */
@@ -523,7 +533,10 @@ static void matvec(Emit *e, const Product *p, long i, long N) {
     emit_line(e, "  for (int c = 0; c < RNNC_LANES; c++) {");
     for (int r = 0; r < width; r++) {
       snprintf(col, sizeof col, r > 1 ? "j + %d * RNNC_LANES + c" : r ? "j + RNNC_LANES + c" : "j + c", r);
-      emit_line(e, "    %s[%s%s] = acc%d[c];", p->C, c0, times(col, p->cj, s2), r);
+      snprintf(acc, sizeof acc, "acc%d[c]", r);
+      e->indent += 4;
+      store(e, p, c0, col, acc);
+      e->indent -= 4;
     }
     emit_line(e, "  }");
     emit_line(e, "}");
@@ -532,43 +545,103 @@ static void matvec(Emit *e, const Product *p, long i, long N) {
   emit_line(e, "  %s sum = %s;", p->T, zero);
   emit_line(e, "  for (long k = 0; k < %ld; k++) sum = RNNC_FMA(%s[%s%s], %s[%s + %s], sum);", p->K, p->A, a0,
             times("k", p->ak, s1), p->B, times("k", p->bk, s2), times("j", p->bj, s3));
-  emit_line(e, "  %s[%s%s] = sum;", p->C, c0, times("j", p->cj, s1));
+  e->indent += 2;
+  store(e, p, c0, "j", "sum");
+  e->indent -= 2;
   emit_line(e, "}");
 }
 
-/* A product too narrow for a vector of columns (a Dense(1) read-out): as
- * tiles, each element of C would be one chain of K dependent multiply-adds.  Where A's rows and B's columns are contiguous
- * along k, each element is a dot product instead, over nr partial sums that
- * the compiler keeps in one vector, added up at the end. */
+enum { LINE = 512 };
+
+/* "for (int c = 0; c < n; c++) LINE" over w lines, in braces when several. */
+static void lanes_loop(Emit *e, int n, int w, char (*line)[LINE]) {
+  if (w == 1) {
+    emit_line(e, "for (int c = 0; c < %d; c++) %s", n, line[0]);
+    return;
+  }
+  emit_line(e, "for (int c = 0; c < %d; c++) {", n);
+  for (int r = 0; r < w; r++) emit_line(e, "  %s", line[r]);
+  emit_line(e, "}");
+}
+
+/* Columns [j, j + w) of the row of C that arow ("i * 64 + ") and crow
+ * ("i * 10", or "" for row 0) say:
+ * w dot products along k, each over nr partial sums (partR), added up in
+ * halves. */
+static void dot_block(Emit *e, const Product *p, const char *arow, const char *crow, long j, int w, int nr) {
+  char bcol[ACC_REGS][24], line[ACC_REGS][LINE], name[16], len[16];
+  long Kv = p->K / nr * nr;
+  snprintf(len, sizeof len, "%d", nr);
+  for (int r = 0; r < w; r++) {
+    if ((j + r) * p->bj != 0) snprintf(bcol[r], sizeof bcol[r], "%ld + ", (j + r) * p->bj);
+    else bcol[r][0] = 0;
+    snprintf(name, sizeof name, "part%d", r);
+    emit_local_array(e, name, len);
+  }
+  if (Kv > DOT_FLAT * nr) {
+    emit_line(e, "for (long k = 0; k < %ld; k += %d)", Kv, nr);
+    for (int r = 0; r < w; r++)
+      snprintf(line[r], sizeof line[r], "part%d[c] = RNNC_FMA(%s[%sk + c], %s[%sk + c], part%d[c]);", r, p->A, arow,
+               p->B, bcol[r], r);
+    e->indent += 2;
+    lanes_loop(e, nr, w, line);
+    e->indent -= 2;
+  } else
+    for (long k = 0; k < Kv; k += nr) {
+      char at[32] = "";
+      if (k) snprintf(at, sizeof at, "%ld + ", k);
+      for (int r = 0; r < w; r++)
+        snprintf(line[r], sizeof line[r], "part%d[c] = RNNC_FMA(%s[%s%sc], %s[%s%sc], part%d[c]);", r, p->A, arow, at,
+                 p->B, bcol[r], at, r);
+      lanes_loop(e, nr, w, line);
+    }
+  for (int h = nr / 2; h > 1; h /= 2) { /* halves: log2(nr) vector adds, not nr - 1 dependent ones */
+    for (int r = 0; r < w; r++) snprintf(line[r], sizeof line[r], "part%d[c] += part%d[c + %d];", r, r, h);
+    lanes_loop(e, h, w, line);
+  }
+  for (int r = 0; r < w; r++) emit_line(e, "%s sum%d = part%d[0] + part%d[1];", p->T, r, r, r);
+  if (Kv < p->K) {
+    emit_line(e, "for (long k = %ld; k < %ld; k++) {", Kv, p->K);
+    for (int r = 0; r < w; r++)
+      emit_line(e, "  sum%d = RNNC_FMA(%s[%sk], %s[%sk], sum%d);", r, p->A, arow, p->B, bcol[r], r);
+    emit_line(e, "}");
+  }
+  for (int r = 0; r < w; r++) { /* element (i, j + r) */
+    long at = (j + r) * p->cj;
+    if (!*crow) emit_line(e, "%s[%ld] = sum%d;", p->C, at, r);
+    else if (!at) emit_line(e, "%s[%s] = sum%d;", p->C, crow, r);
+    else emit_line(e, "%s[%s + %ld] = sum%d;", p->C, crow, at, r);
+  }
+}
+
+/* A product too narrow for a vector of columns (a Dense read-out with fewer
+ * outputs than a vector has lanes): as tiles, each element of C would be one
+ * chain of K dependent multiply-adds.  Where A's rows and B's columns are
+ * contiguous along k (B the transpose of a weight whose rows are read in
+ * place: plan.c), each element is a dot product instead, over nr partial
+ * sums that the compiler keeps in one vector.  The dot products of ACC_REGS
+ * columns run in one loop (then of half as many, and so on), several
+ * independent chains that gcc vectorizes: a loop of one chain of nr
+ * multiply-adds, nested in a loop over columns, it unrolls into scalars.
+ * Up to DOT_FLAT blocks of k are loops of their own for the same reason: a
+ * loop over one or two blocks it unrolls completely, inner loop first. */
 static bool dot_products(Emit *e, const Product *p, long M, long N, int nr) {
   if (N >= nr || p->ak != 1 || p->bk != 1 || p->strips || p->K < nr) return false;
-  char s1[48], s2[48], arow[56] = "", bcol[56] = "", cij[112] = "", parts[16];
-  int len = 0; /* arow, bcol: "i * 64 + ", where row i of A and column j of B start; cij: element (i, j) of C */
+  char s1[48], arow[56] = "", crow[56] = "";
   if (M > 1) {
     emit_line(e, "for (long i = 0; i < %ld; i++) {", M), e->indent += 2;
     snprintf(arow, sizeof arow, "%s + ", times("i", p->ai, s1));
-    len = snprintf(cij, sizeof cij, "%s", times("i", p->ci, s1));
+    snprintf(crow, sizeof crow, "%s", times("i", p->ci, s1));
   }
-  if (N > 1) {
-    emit_line(e, "for (long j = 0; j < %ld; j++) {", N), e->indent += 2;
-    snprintf(bcol, sizeof bcol, "%s + ", times("j", p->bj, s2));
-    snprintf(cij + len, sizeof cij - (size_t)len, "%s%s", len ? " + " : "", times("j", p->cj, s2));
-  }
-  long Kv = p->K / nr * nr;
-  snprintf(parts, sizeof parts, "%d", nr);
-  emit_local_array(e, "part", parts);
-  emit_line(e, "for (long k = 0; k < %ld; k += %d)", Kv, nr);
-  emit_line(e, "  for (int c = 0; c < %d; c++) part[c] = RNNC_FMA(%s[%sk + c], %s[%sk + c], part[c]);", nr, p->A,
-            arow, p->B, bcol);
-  emit_line(e, "for (int w = %d; w > 0; w /= 2) /* halves: log2(%d) vector adds, not %d dependent ones */", nr / 2, nr,
-            nr - 1);
-  emit_line(e, "  for (int c = 0; c < w; c++) part[c] += part[c + w];");
-  emit_line(e, "%s sum = part[0];", p->T);
-  if (Kv < p->K)
-    emit_line(e, "for (long k = %ld; k < %ld; k++) sum = RNNC_FMA(%s[%sk], %s[%sk], sum);", Kv, p->K, p->A, arow,
-              p->B, bcol);
-  emit_line(e, "%s[%s] = sum;", p->C, len || N > 1 ? cij : "0");
-  for (int open = (M > 1) + (N > 1); open > 0; open--) e->indent -= 2, emit_line(e, "}");
+  long j = 0;
+  for (int w = ACC_REGS; w > 0; w /= 2)
+    for (; j + w <= N; j += w) {
+      bool block = w < N; /* one of several: its partial sums in a block of their own */
+      if (block) emit_line(e, "{"), e->indent += 2;
+      dot_block(e, p, arow, crow, j, w, nr);
+      if (block) e->indent -= 2, emit_line(e, "}");
+    }
+  if (M > 1) e->indent -= 2, emit_line(e, "}");
   return true;
 }
 
@@ -598,6 +671,7 @@ EMIT(MATMUL) {
     M = N, N = t;
   }
   int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  if (e->epilogue && (M != 1 || p.strips || N < nr)) die("a product with an epilogue is not a matrix-vector one");
   if (dot_products(e, &p, M, N, nr)) return;
   long Mm = M / MR * MR, Nm = N / nr * nr;
   tiles(e, &p, 0, Mm, MR, 0, Nm, nr);

@@ -170,37 +170,6 @@ long emit_item_scratch(const Fn *f, const Item *it) {
   return e.scratch;
 }
 
-static void kernel_item(Fn *f, const Item *it) {
-  const Node *n = it->node;
-  Buf params = {0}, body = {0}, args = {0}, comment = {0};
-  int nargs = n->nin + 1;
-  char(*names)[12] = mem_alloc((size_t)nargs, sizeof *names, "the arguments of a kernel"), ptr[PTR_CHARS];
-  const char **arg = mem_calloc((size_t)nargs, sizeof *arg, "the arguments of a kernel");
-  for (int k = 0; k < nargs; k++) {
-    const Node *x = k < n->nin ? n->in[k] : n;
-    snprintf(names[k], sizeof names[k], k < n->nin ? "a%d" : "out", k);
-    arg[k] = names[k];
-    buf_printf(&params, "%s%s%s *restrict %s", k ? ", " : "", k < n->nin ? "const " : "", emit_ctype(x->dtype),
-               names[k]);
-    buf_printf(&args, "%s%s", k ? ", " : "", pointer(f, x, ptr));
-  }
-  Emit e = f->e;
-  e.out = &body;
-  e.indent = 2;
-  e.scratch = 0, e.locals = 0;
-  emit_op(&e, n, arg);
-  if (e.scratch > it->scratch) die("kernel %s needs %ld bytes of scratch, planned %ld", ir_ops[n->op].name, e.scratch, it->scratch);
-  if (e.scratch) {
-    buf_printf(&params, ", char *restrict scratch");
-    buf_printf(&args, ", %s", scratch_name(f, it));
-  }
-  describe(&comment, n);
-  call_kernel(f, params.s, body.s, e.locals, ir_ops[n->op].name, comment.s, &args);
-  buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
-  free(names);
-  free(arg);
-}
-
 /* ---- fused loops ---- */
 
 typedef struct {
@@ -262,25 +231,34 @@ static int member_index(const Item *it, const Node *x) {
   return -1;
 }
 
-static void loop_item(Fn *f, const Item *it) {
+/* The operands of fused loop it over its shape, axes merged: its members'
+ * inputs read from memory (not the product whose epilogue it is), a<first>,
+ * a<first + 1>, ..., then its stored members, out0, out1, ... */
+typedef struct {
+  Operand *ops;
+  int nin, nops;
+  Shape s;
+} LoopOperands;
+
+static LoopOperands loop_operands(const Fn *f, const Item *it, int first) {
   Shape s = it->members[0]->shape;
-  int cap = it->nmembers, nops = 0, nin = 0, nmask = 0;
+  int cap = it->nmembers, nops = 0;
   for (int m = 0; m < it->nmembers; m++) cap += it->members[m]->nin;
   Operand *ops = mem_alloc((size_t)cap, sizeof *ops, "the operands of a fused loop");
-  /* inputs: every operand read from memory */
   for (int m = 0; m < it->nmembers; m++)
     for (int k = 0; k < it->members[m]->nin; k++) {
       const Node *x = it->members[m]->in[k];
-      if (member_index(it, x) >= 0 || x->op == OP_CONST || (ir_ops[it->members[m]->op].flags & F_RANDOM)) continue;
+      if (member_index(it, x) >= 0 || x == it->node || x->op == OP_CONST || (ir_ops[it->members[m]->op].flags & F_RANDOM))
+        continue;
       int seen = 0;
       while (seen < nops && ops[seen].node != x) seen++;
       if (seen < nops) continue;
       ops[nops].node = x;
       strides_over(f, x, s, ops[nops].stride);
-      snprintf(ops[nops].name, sizeof ops[nops].name, "a%d", nops);
+      snprintf(ops[nops].name, sizeof ops[nops].name, "a%d", first + nops);
       nops++;
     }
-  nin = nops;
+  int nin = nops;
   for (int m = 0; m < it->nmembers; m++) {
     const Node *x = it->members[m];
     if (!f->e.plan->loc[x->id].stored) continue;
@@ -289,30 +267,36 @@ static void loop_item(Fn *f, const Item *it) {
     snprintf(ops[nops].name, sizeof ops[nops].name, "out%d", nops - nin);
     nops++;
   }
-  s = merge_axes(s, ops, nops);
+  return (LoopOperands){.ops = ops, .nin = nin, .nops = nops, .s = merge_axes(s, ops, nops)};
+}
 
-  Buf params = {0}, body = {0}, args = {0}, comment = {0};
-  char ptr[PTR_CHARS], ix[160];
-  for (int k = 0; k < nops; k++) {
-    buf_printf(&params, "%s%s%s *restrict %s", k ? ", " : "", k < nin ? "const " : "", emit_ctype(ops[k].node->dtype),
-               ops[k].name);
-    buf_printf(&args, "%s%s", k ? ", " : "", pointer(f, ops[k].node, ptr));
+/* The parameters and arguments of loop it's operands and random streams,
+ * after any already in params and args. */
+static void loop_params(Fn *f, const Item *it, const LoopOperands *lo, Buf *params, Buf *args) {
+  char ptr[PTR_CHARS];
+  for (int k = 0; k < lo->nops; k++) {
+    buf_printf(params, "%s%s%s *restrict %s", params->len ? ", " : "", k < lo->nin ? "const " : "",
+               emit_ctype(lo->ops[k].node->dtype), lo->ops[k].name);
+    buf_printf(args, "%s%s", args->len ? ", " : "", pointer(f, lo->ops[k].node, ptr));
   }
+  int nmask = 0;
   for (int m = 0; m < it->nmembers; m++) /* one seed, one stream per mask */
     if (ir_ops[it->members[m]->op].flags & F_RANDOM) {
-      buf_printf(&params, "%s%suint64_t stream%d", nops || nmask ? ", " : "", nmask ? "" : "uint64_t seed, ", nmask);
-      buf_printf(&args, "%s%s%ldu", nops || nmask ? ", " : "", nmask ? "" : "seed, ", it->members[m]->attr.stream);
+      buf_printf(params, "%s%suint64_t stream%d", params->len ? ", " : "", nmask ? "" : "uint64_t seed, ", nmask);
+      buf_printf(args, "%s%s%ldu", args->len ? ", " : "", nmask ? "" : "seed, ", it->members[m]->attr.stream);
       nmask++;
     }
-  Emit e = f->e;
-  e.out = &body;
-  e.indent = 2;
-  LoopVar vars[IR_MAXDIM];
-  int open = emit_loops(&e, s, "i", vars);
+}
+
+/* One element of loop it at the index its loop variables give: each member
+ * a local, then the stores; `product` is the expression of the element of
+ * the product whose epilogue the loop is. */
+static void loop_body(Emit *e, const Item *it, const LoopOperands *lo, const char *product) {
+  char ix[160];
   Operand lin = {.node = NULL};
-  ir_contiguous_strides(s, lin.stride);
-  const char *T = emit_ctype(e.real);
-  nmask = 0;
+  ir_contiguous_strides(lo->s, lin.stride);
+  const char *T = emit_ctype(e->real);
+  int nmask = 0;
   for (int m = 0; m < it->nmembers; m++) {
     const Node *x = it->members[m];
     char(*exprs)[200] = mem_alloc((size_t)x->nin + 1, sizeof *exprs, "the expressions of a fused loop"), streamname[24];
@@ -321,44 +305,121 @@ static void loop_item(Fn *f, const Item *it) {
       const Node *in = x->in[k];
       int mi = member_index(it, in);
       if (mi >= 0) snprintf(exprs[k], sizeof exprs[k], "t%d", mi);
-      else if (in->op == OP_CONST) emit_literal(&e, in->attr.value, exprs[k]);
+      else if (in == it->node) snprintf(exprs[k], sizeof exprs[k], "%s", product);
+      else if (in->op == OP_CONST) emit_literal(e, in->attr.value, exprs[k]);
       else {
         int o = 0;
-        while (ops[o].node != in) o++;
-        snprintf(exprs[k], sizeof exprs[k], "%s[%s]", ops[o].name, operand_index(&ops[o], s, ix));
+        while (lo->ops[o].node != in) o++;
+        snprintf(exprs[k], sizeof exprs[k], "%s[%s]", lo->ops[o].name, operand_index(&lo->ops[o], lo->s, ix));
       }
       arg[k] = exprs[k];
     }
     if (ir_ops[x->op].flags & F_RANDOM) {
       snprintf(streamname, sizeof streamname, "stream%d", nmask++);
-      arg[1] = operand_index(&lin, s, ix);
+      arg[1] = operand_index(&lin, lo->s, ix);
       arg[2] = streamname;
     }
-    Buf expr = {0};
-    e.out = &expr;
-    emit_op(&e, x, arg);
-    e.out = &body;
-    emit_line(&e, "const %s t%d = %s;", T, m, expr.s);
+    Buf expr = {0}, *out = e->out;
+    e->out = &expr;
+    emit_op(e, x, arg);
+    e->out = out;
+    emit_line(e, "const %s t%d = %s;", T, m, expr.s);
     buf_free(&expr);
     free(exprs);
     free(arg);
   }
-  for (int k = nin; k < nops; k++)
-    emit_line(&e, "%s[%s] = t%d;", ops[k].name, operand_index(&ops[k], s, ix), member_index(it, ops[k].node));
-  emit_close_loops(&e, open);
+  for (int k = lo->nin; k < lo->nops; k++)
+    emit_line(e, "%s[%s] = t%d;", lo->ops[k].name, operand_index(&lo->ops[k], lo->s, ix), member_index(it, lo->ops[k].node));
+}
 
-  Buf hint = {0};
-  buf_printf(&comment, "fused:");
+/* "fused: add add add over add [1, 128] (lstm.lua:4)", and the kernel's name hint from the first three ops. */
+static void describe_loop(Buf *comment, Buf *hint, const Item *it) {
+  buf_printf(comment, "fused:");
   for (int m = 0; m < it->nmembers; m++) {
     const char *op = ir_ops[it->members[m]->op].name;
-    buf_printf(&comment, " %s", op);
-    if (m < 3) buf_printf(&hint, "%s%s", m ? "_" : "", op);
+    buf_printf(comment, " %s", op);
+    if (m < 3) buf_printf(hint, "%s%s", m ? "_" : "", op);
   }
-  buf_printf(&comment, " over ");
-  describe(&comment, it->members[it->nmembers - 1]);
+  buf_printf(comment, " over ");
+  describe(comment, it->members[it->nmembers - 1]);
+}
+
+static void loop_item(Fn *f, const Item *it) {
+  LoopOperands lo = loop_operands(f, it, 0);
+  Buf params = {0}, body = {0}, args = {0}, comment = {0}, hint = {0};
+  loop_params(f, it, &lo, &params, &args);
+  Emit e = f->e;
+  e.out = &body;
+  e.indent = 2;
+  LoopVar vars[IR_MAXDIM];
+  int open = emit_loops(&e, lo.s, "i", vars);
+  loop_body(&e, it, &lo, NULL);
+  emit_close_loops(&e, open);
+  describe_loop(&comment, &hint, it);
   call_kernel(f, params.s ? params.s : "void", body.s, 0, hint.s, comment.s, &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment), buf_free(&hint);
-  free(ops);
+  free(lo.ops);
+}
+
+/* The loop a product's kernel finishes each element with (Emit.epilogue). */
+typedef struct {
+  const Item *it;
+  LoopOperands lo;
+} Epilogue;
+
+/* One element of the product's epilogue, in a block of its own: the loop's
+ * index is the element's column (plan.h: the product is one row). */
+static void epilogue_element(Emit *e, const char *column, const char *value) {
+  const Epilogue *ep = e->epilogue_loop;
+  emit_line(e, "{");
+  e->indent += 2;
+  emit_line(e, "const long i0 = %s;", column);
+  loop_body(e, ep->it, &ep->lo, value);
+  e->indent -= 2;
+  emit_line(e, "}");
+}
+
+/* A kernel item: node n's kernel; with members, they are n's epilogue
+ * (plan.h), which takes the parameters of their loop instead of n's out. */
+static void kernel_item(Fn *f, const Item *it) {
+  const Node *n = it->node;
+  Buf params = {0}, body = {0}, args = {0}, comment = {0}, hint = {0};
+  int nargs = n->nin + 1;
+  char(*names)[12] = mem_alloc((size_t)nargs, sizeof *names, "the arguments of a kernel"), ptr[PTR_CHARS];
+  const char **arg = mem_calloc((size_t)nargs, sizeof *arg, "the arguments of a kernel");
+  for (int k = 0; k < nargs; k++) {
+    const Node *x = k < n->nin ? n->in[k] : n;
+    snprintf(names[k], sizeof names[k], k < n->nin ? "a%d" : "out", k);
+    arg[k] = names[k];
+    if (k == n->nin && it->nmembers) break;
+    buf_printf(&params, "%s%s%s *restrict %s", k ? ", " : "", k < n->nin ? "const " : "", emit_ctype(x->dtype),
+               names[k]);
+    buf_printf(&args, "%s%s", k ? ", " : "", pointer(f, x, ptr));
+  }
+  Emit e = f->e;
+  e.out = &body;
+  e.indent = 2;
+  e.scratch = 0, e.locals = 0;
+  Epilogue ep = {.it = it};
+  describe(&comment, n);
+  if (it->nmembers) {
+    ep.lo = loop_operands(f, it, n->nin);
+    loop_params(f, it, &ep.lo, &params, &args);
+    e.epilogue = epilogue_element, e.epilogue_loop = &ep;
+    buf_printf(&comment, ", then ");
+    describe_loop(&comment, &hint, it);
+  }
+  emit_op(&e, n, arg);
+  if (e.scratch > it->scratch) die("kernel %s needs %ld bytes of scratch, planned %ld", ir_ops[n->op].name, e.scratch, it->scratch);
+  if (e.scratch) {
+    buf_printf(&params, ", char *restrict scratch");
+    buf_printf(&args, ", %s", scratch_name(f, it));
+  }
+  call_kernel(f, params.s, body.s, e.locals, ir_ops[n->op].name, comment.s, &args);
+  buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment), buf_free(&hint);
+  free(names);
+  free(arg);
+  free(ep.lo.ops);
 }
 
 void emit_item(Fn *f, const Item *it) {

@@ -85,10 +85,8 @@ static int *last_uses(const Plan *p) {
   for (int i = 0; i < g->nnodes; i++) last[i] = -1;
   for (int it = 0; it < p->nitems; it++) {
     const Item *item = &p->items[it];
-    if (item->node) {
+    if (item->node)
       for (int k = 0; k < item->node->nin; k++) read_by(p, last, item->node->in[k], it);
-      continue;
-    }
     for (int m = 0; m < item->nmembers; m++)
       for (int k = 0; k < item->members[m]->nin; k++) read_by(p, last, item->members[m]->in[k], it);
   }

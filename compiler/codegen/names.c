@@ -213,9 +213,9 @@ void names_build(Names *names, const Plan *p, FnKind kind) {
   char base[NAME_BUF], with[NAME_BUF];
   for (int it = 0; it < p->nitems; it++) { /* in item order: the first of a name keeps it */
     const Item *item = &p->items[it];
-    for (int m = 0; m < (item->node ? 1 : item->nmembers); m++) {
+    for (int m = item->node ? -1 : 0; m < item->nmembers; m++) { /* the node, then a loop's members */
       long off, st[IR_MAXDIM];
-      const Node *b = plan_base(p, item->node ? item->node : item->members[m], &off, st);
+      const Node *b = plan_base(p, m < 0 ? item->node : item->members[m], &off, st);
       if (p->loc[b->id].kind != LOC_ARENA || names->node[b->id]) continue;
       natural(&nm, b, true, base);
       names->node[b->id] = unique(&set, base);

@@ -117,7 +117,8 @@ void emit_step_prepare(Model *md, const Graph *g, const bool *prepared) {
         if (!strcmp(md->layout->names[k], g->params[i]->attr.name)) md->step_transposed[k] = true;
   buf_printf(&md->header, "\n/* %s_step reads step_params: the trainable parameters laid out as in params,\n"
                           " * but every weight matrix that its products read transposed (the layout a one-row\n"
-                          " * product reads fastest).  %s_step_prepare writes them from params: call it\n"
+                          " * product reads fastest; a read-out narrower than a vector reads its weight's\n"
+                          " * rows as they are).  %s_step_prepare writes them from params: call it\n"
                           " * once, and again whenever the parameters change. */\n"
                           "#define %s_STEP_PARAMS_ELEMS %ld\nvoid %s_step_prepare(const %s *params, %s *step_params);\n",
              N, N, NAME, md->layout->trainable, N, T, T);

@@ -119,6 +119,7 @@ typedef struct {
   int item;       /* its item once closed; LOOP_OPEN, or LOOP_MERGED into another loop */
   const Node **members;
   int n, cap;
+  const Node *product; /* the product whose epilogue it is, or NULL */
 } Loop;
 
 typedef struct {
@@ -128,6 +129,7 @@ typedef struct {
   int *loop_of;   /* by node id: the loop computing it, or -1 */
   int cap_items;
   bool *part;     /* by node id: an input of a join in place, computed into it */
+  bool *pending;  /* by node id: a product waiting for the loop of its reader (plan.h) */
 } Builder;
 
 static void push_item(Builder *b, Item it) {
@@ -135,12 +137,35 @@ static void push_item(Builder *b, Item it) {
   b->p->items[b->p->nitems++] = it;
 }
 
+/* Product n, its inputs in memory, becomes an item of its own now, its
+ * value stored. */
+static void product_item(Builder *b, const Node *n) {
+  b->loop_of[n->id] = -1;
+  b->p->loc[n->id].item = b->p->nitems;
+  push_item(b, (Item){.node = n});
+}
+
 static void close_loop(Builder *b, int id) {
   Loop *lp = &b->loops[id];
   if (lp->item != LOOP_OPEN) return;
+  for (int i = 0; i < lp->n && lp->product; i++) /* an epilogue has no seed */
+    if (ir_ops[lp->members[i]->op].flags & F_RANDOM) product_item(b, lp->product), lp->product = NULL;
   lp->item = b->p->nitems;
   for (int i = 0; i < lp->n; i++) b->p->loc[lp->members[i]->id].item = lp->item;
-  push_item(b, (Item){.members = lp->members, .nmembers = lp->n});
+  if (lp->product) b->p->loc[lp->product->id].item = lp->item;
+  push_item(b, (Item){.node = lp->product, .members = lp->members, .nmembers = lp->n});
+}
+
+/* Loop id takes product x, which its member reads, as the product whose
+ * epilogue it is, if it has none yet; else x is an item of its own. */
+static void take_product(Builder *b, int id, const Node *x) {
+  Loop *lp = &b->loops[id];
+  if (lp->product) {
+    product_item(b, x);
+    return;
+  }
+  lp->product = x;
+  b->loop_of[x->id] = id;
 }
 
 /* The open loop that computes the value n is read through, or -1. */
@@ -184,6 +209,7 @@ static int joinable_loop(const Builder *b, const Node *n, const Node *x) {
 static void merge_loops(Builder *b, int into, int from) {
   Loop *src = &b->loops[from];
   for (int i = 0; i < src->n; i++) add_member(b, into, src->members[i]);
+  if (src->product) take_product(b, into, src->product);
   free(src->members);
   *src = (Loop){.item = LOOP_MERGED};
 }
@@ -213,6 +239,8 @@ static void fuse(Builder *b, const Node *n) {
     join = b->nloops++;
   }
   add_member(b, join, n);
+  for (int k = 0; k < n->nin; k++)
+    if (b->pending[n->in[k]->id]) b->pending[n->in[k]->id] = false, take_product(b, join, n->in[k]);
 }
 
 /* ---- joins in place ---- */
@@ -309,6 +337,28 @@ static void place_leaf(Plan *p, const Node *n, const ParamLayout *layout) {
     l->kind = LOC_NONE; /* CONST: a literal */
 }
 
+/* rows[id]: node id is a transpose of a matrix parameter that only one-row
+ * products narrower than a vector read, as their B.  Such a product is dot
+ * products (emit_ops.c), which read the rows of the parameter in place, as
+ * PyTorch stores them: the transpose is a view, neither copied nor
+ * prepared, and each dot product runs along a contiguous row instead of
+ * being one chain of K multiply-adds down a column. */
+static bool *rows_in_place(const Graph *g) {
+  bool *rows = mem_calloc((size_t)g->nnodes, sizeof *rows, "the plan");
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = g->nodes[i];
+    rows[i] = n->op == OP_TRANSPOSE && n->in[0]->op == OP_PARAM && n->in[0]->shape.rank == 2;
+  }
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = g->nodes[i];
+    bool narrow = n->op == OP_MATMUL && !n->attr.ta && !n->attr.tb && n->shape.dim[0] == 1 && n->shape.dim[1] < 16;
+    for (int k = 0; k < n->nin; k++)
+      if (!narrow || k != 1 || n->in[0] == n->in[1]) rows[n->in[k]->id] = false;
+  }
+  for (int i = 0; i < g->nresults; i++) rows[g->results[i].node->id] = false;
+  return rows;
+}
+
 bool *plan_prepared_params(const Graph *g) {
   bool *prepared = mem_calloc((size_t)g->nnodes, sizeof *prepared, "the plan");
   for (int i = 0; i < g->nnodes; i++) {
@@ -325,9 +375,42 @@ bool *plan_prepared_params(const Graph *g) {
     }
   }
   for (int i = 0; i < g->nresults; i++) prepared[g->results[i].node->id] = false;
+  bool *rows = rows_in_place(g);
+  for (int i = 0; i < g->nnodes; i++)
+    if (rows[i]) prepared[g->nodes[i]->in[0]->id] = false;
   for (int i = 0; i < g->nnodes; i++) prepared[i] = prepared[i] && read_transposed[i];
   free(read_transposed);
+  free(rows);
   return prepared;
+}
+
+bool plan_epilogue_product(const Node *n) {
+  return n->op == OP_MATMUL && !n->attr.ta && n->shape.rank == 2 && n->shape.dim[0] == 1 && n->shape.dim[1] >= 16;
+}
+
+/* reader[id]: the one node reading node id directly, NULL when none does or
+ * several do or it is a result. */
+static const Node **sole_readers(const Graph *g) {
+  const Node **reader = mem_calloc((size_t)g->nnodes, sizeof *reader, "the plan");
+  bool *shared = mem_calloc((size_t)g->nnodes, sizeof *shared, "the plan");
+  for (int i = 0; i < g->nnodes; i++)
+    for (int k = 0; k < g->nodes[i]->nin; k++) {
+      int x = g->nodes[i]->in[k]->id;
+      if (reader[x]) shared[x] = true;
+      reader[x] = g->nodes[i];
+    }
+  for (int i = 0; i < g->nresults; i++) shared[g->results[i].node->id] = true;
+  for (int i = 0; i < g->nnodes; i++)
+    if (shared[i]) reader[i] = NULL;
+  free(shared);
+  return reader;
+}
+
+/* Does product n wait for its reader's loop, to be its epilogue?  The
+ * reader is elementwise over n's shape and reads n at the same index. */
+static bool epilogue_awaited(const Node *n, const Node *reader) {
+  return plan_epilogue_product(n) && reader && (ir_ops[reader->op].flags & F_FUSABLE) &&
+         !(ir_ops[reader->op].flags & F_VIEW) && ir_shape_eq(reader->shape, n->shape);
 }
 
 /* The transpose of a prepared parameter: stored where the parameter is. */
@@ -340,7 +423,10 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared
   p->g = g;
   p->loc = mem_calloc((size_t)g->nnodes, sizeof *p->loc, "the plan");
   Builder b = {.p = p, .loop_of = mem_calloc((size_t)g->nnodes, sizeof(int), "the plan"),
-               .part = mem_calloc((size_t)g->nnodes, sizeof(bool), "the plan")};
+               .part = mem_calloc((size_t)g->nnodes, sizeof(bool), "the plan"),
+               .pending = mem_calloc((size_t)g->nnodes, sizeof(bool), "the plan")};
+  const Node **reader = sole_readers(g);
+  bool *rows = rows_in_place(g);
   for (int i = 0; i < g->nnodes; i++) b.loop_of[i] = -1;
   for (int i = 0; i < g->nnodes; i++) {
     const Node *n = g->nodes[i];
@@ -349,6 +435,9 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared
     } else if (is_prepared_transpose(n, prepared)) {
       place_leaf(p, n->in[0], layout);
       p->loc[n->id] = p->loc[n->in[0]->id];
+    } else if (rows[n->id]) { /* [K, N], the parameter's element (j, k) at j * K + k */
+      place_leaf(p, n->in[0], layout);
+      p->loc[n->id] = (Loc){.kind = LOC_VIEW, .base = n->in[0], .stride = {1, n->shape.dim[0]}, .item = -1};
     } else if ((ir_ops[n->op].flags & F_VIEW) && n->in[0]->op != OP_CONST) {
       if (!make_view(p, n)) goto kernel;
     } else if (ir_ops[n->op].flags & F_FUSABLE) {
@@ -358,6 +447,11 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared
     } else {
     kernel:
       for (int k = 0; k < n->nin; k++) need_in_memory(&b, n->in[k]);
+      if (epilogue_awaited(n, reader[n->id])) {
+        b.pending[n->id] = true; /* its item is its reader's loop's */
+        p->loc[n->id].item = -1;
+        continue;
+      }
       p->loc[n->id].item = p->nitems;
       push_item(&b, (Item){.node = n});
     }
@@ -370,16 +464,20 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared
   }
   for (int id = 0; id < b.nloops; id++)
     if (b.loops[id].item == LOOP_OPEN) die("fused loop %d never closed", id);
+  for (int i = 0; i < g->nnodes; i++)
+    if (b.pending[i]) die("product %%%d never met the loop of its reader", i);
   free(b.loops);
   free(b.loop_of);
   free(b.part);
+  free(b.pending);
+  free(reader);
+  free(rows);
   return p;
 }
 
 void plan_free(Plan *p) {
   if (!p) return;
-  for (int i = 0; i < p->nitems; i++)
-    if (!p->items[i].node) free((void *)p->items[i].members);
+  for (int i = 0; i < p->nitems; i++) free((void *)p->items[i].members);
   free(p->items);
   free(p->loc);
   free(p);

@@ -41,7 +41,7 @@ typedef struct {
 } Loc;
 
 typedef struct {
-  const Node *node;   /* kernel item: the node; fused loop: NULL */
+  const Node *node;   /* kernel item: the node; fused loop: NULL, or the product whose epilogue it is */
   const Node **members; /* fused loop: its nodes in order (all of one shape) */
   int nmembers;
   long scratch;        /* bytes of arena the kernel works in while it runs (a panel) */
@@ -77,6 +77,13 @@ long plan_param_offset(const ParamLayout *l, const char *name); /* -1 if absent 
  * layout pass made is prepared once, outside the step (NAME_step_prepare),
  * instead of on every call.  mem_calloc'd; the caller frees it. */
 bool *plan_prepared_params(const Graph *g);
+
+/* A product of one row of A, [1, N] with N >= 16, that a fused loop reading
+ * it as its only reader may finish: the loop runs as the product's
+ * epilogue, on each element of C while it is in a register (emit_ops.c,
+ * matvec), and C is never stored.  An item with both a node and members is
+ * such a pair, at the place of the loop. */
+bool plan_epilogue_product(const Node *n);
 
 /* Builds views, fused loops and the item order for scheduled graph g.  With
  * prepared (from plan_prepared_params, or NULL), the transpose of a prepared

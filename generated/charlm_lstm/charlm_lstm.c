@@ -74,22 +74,33 @@
 #endif
 
 #if defined(RNNC_MATH_EXP) || defined(RNNC_MATH_TANH)
-/* The bits of a float, for clamps and powers of two without conditionals on
- * floats. */
+/* The bits of a float, unsigned and signed, for clamps and powers of two
+ * without conditionals on floats. */
 typedef union {
   float f;
   uint32_t u;
+  int32_t i;
 } rnnc_float_bits;
 
-/* x with its magnitude clamped to `bound`, a NaN kept (as a NaN), computed
- * on the bits with integer operations only.  A conditional on a float that
+/* x clamped to [-bound, bound] (bound positive and finite), a NaN returned as
+ * it is, by two integer minima on the bits.  A conditional on a float that
  * later arithmetic reads is control flow to gcc -O2 (which then vectorizes
- * nothing of the loop: an LSTM cell ran scalar); integer minima are not. */
+ * nothing of the loop: an LSTM cell ran scalar); integer minima are not.
+ * Adding 2^23 - 1 to the bits (mod 2^32) takes +inf to INT32_MAX and the
+ * NaNs of either sign past the ends, so that as signed integers the order is
+ * +NaN < -0 .. -inf < -NaN < +0 .. +inf, and a signed minimum with bound's
+ * bits clamps (bound, +inf] alone; as unsigned integers it is
+ * -NaN < +0 .. +inf < +NaN < -0 .. -inf, and an unsigned minimum with
+ * -bound's bits clamps [-inf, -bound) alone. */
 static inline float rnnc_clamp(float x, float bound) {
-  rnnc_float_bits b, limit;
-  b.f = x, limit.f = bound;
-  uint32_t m = b.u & 0x7fffffffu, nan = 0u - (uint32_t)(m > 0x7f800000u);
-  b.u = (b.u & 0x80000000u) | (m < limit.u ? m : limit.u) | (nan & m);
+  rnnc_float_bits b, hi;
+  b.f = x, hi.f = bound;
+  b.u += 0x007fffffu;
+  hi.u += 0x007fffffu;
+  b.i = b.i < hi.i ? b.i : hi.i;
+  const uint32_t lo = hi.u + 0x80000000u; /* the bits of -bound, moved likewise */
+  b.u = b.u < lo ? b.u : lo;
+  b.u -= 0x007fffffu;
   return b.f;
 }
 #endif
@@ -2158,8 +2169,8 @@ static void k72_gather(const float *restrict a0, const int32_t *restrict a1, flo
   }
 }
 
-/* matmul [1, 1024] (charlm_lstm.lua:17) */
-static void k73_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1, 1024] (charlm_lstm.lua:17), then fused: add add add over add [1, 1024] (charlm_lstm.lua:17) */
+static void k73_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long j = 0; j < 1024 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -2184,14 +2195,62 @@ static void k73_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc0[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc1[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc2[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc3[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 4 * RNNC_LANES + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc4[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 5 * RNNC_LANES + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc5[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 6 * RNNC_LANES + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc6[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 7 * RNNC_LANES + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc7[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
     }
   }
   for (long j = 1024 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 1024 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
@@ -2210,10 +2269,34 @@ static void k73_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc0[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc1[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc2[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc3[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
     }
   }
   for (long j = 1024 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 1024 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
@@ -2228,8 +2311,20 @@ static void k73_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc0[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc1[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
     }
   }
   for (long j = 1024 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 1024 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
@@ -2242,28 +2337,30 @@ static void k73_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (a2[i0] + a3[i0]);
+        const float t1 = (acc0[c] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
     }
   }
   for (long j = 1024 / RNNC_LANES * RNNC_LANES; j < 1024; j++) {
     float sum = 0.0f;
     for (long k = 0; k < 256; k++) sum = RNNC_FMA(a0[k], a1[k * 1024 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* fused: add add add over add [1, 1024] (charlm_lstm.lua:17) */
-static void k74_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 1024; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (a2[i0] + a3[i0]);
-    const float t2 = (t0 + t1);
-    out0[i0] = t2;
+    {
+      const long i0 = j;
+      const float t0 = (a2[i0] + a3[i0]);
+      const float t1 = (sum + a4[i0]);
+      const float t2 = (t0 + t1);
+      out0[i0] = t2;
+    }
   }
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 256] (charlm_lstm.lua:17) */
-static void k75_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k74_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
     const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
@@ -2279,8 +2376,8 @@ static void k75_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
   }
 }
 
-/* matmul [1, 96] (charlm_lstm.lua:18) */
-static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1, 96] (charlm_lstm.lua:18), then fused: add over add [1, 96] (charlm_lstm.lua:18) */
+static void k75_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j = 0; j < 96 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -2305,14 +2402,46 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 4 * RNNC_LANES + c;
+        const float t0 = (acc4[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 5 * RNNC_LANES + c;
+        const float t0 = (acc5[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 6 * RNNC_LANES + c;
+        const float t0 = (acc6[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 7 * RNNC_LANES + c;
+        const float t0 = (acc7[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 96 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 96 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
@@ -2331,10 +2460,26 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 96 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 96 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
@@ -2349,8 +2494,16 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 96 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 96 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
@@ -2363,33 +2516,33 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 96 / RNNC_LANES * RNNC_LANES; j < 96; j++) {
     float sum = 0.0f;
     for (long k = 0; k < 256; k++) sum = RNNC_FMA(a0[k], a1[k * 96 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* fused: add over add [1, 96] (charlm_lstm.lua:18) */
-static void k77_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 96; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    out0[i0] = t0;
+    {
+      const long i0 = j;
+      const float t0 = (sum + a2[i0]);
+      out0[i0] = t0;
+    }
   }
 }
 
 /* copy out stack [1, 1, 96] (charlm_lstm.lua:20) */
-static void k78_copy(const float *restrict a0, float *restrict out) {
+static void k76_copy(const float *restrict a0, float *restrict out) {
   for (long i2 = 0; i2 < 96; i2++) {
     out[i2] = a0[i2];
   }
 }
 
 /* copy out mul [1, 256] (charlm_lstm.lua:17) */
-static void k79_copy(const float *restrict a0, float *restrict out) {
+static void k77_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 256; i1++) {
     out[i1] = a0[i1];
   }
@@ -10330,17 +10483,13 @@ static void charlm_lstm_step_1(const float *restrict P, const charlm_lstm_stream
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_gather = (float *)A; /* [1, 1024] */
   k72_gather(P /* lstm1.weight_ih, transposed */, in->x, lstm1_gather);
-  float *lstm1_matmul_weight_hh = (float *)(A + 4096); /* [1, 1024] */
-  k73_matmul(in->state0, P + 98304 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
-  float *lstm1_add = (float *)(A + 8192); /* [1, 1024] */
-  k74_add_add_add(lstm1_gather, P + 360448 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 361472 /* lstm1.bias_hh */, lstm1_add);
+  float *lstm1_add = (float *)(A + 4096); /* [1, 1024] */
+  k73_matmul(in->state0, P + 98304 /* lstm1.weight_hh, transposed */, lstm1_gather, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add);
   float *lstm1_add_2 = (float *)A; /* [1, 256] */
   float *lstm1_mul = (float *)(A + 1024); /* [1, 256] */
-  k75_sigmoid_sigmoid_mul(lstm1_add + 768, lstm1_add + 256, in->state1, lstm1_add, lstm1_add + 512, lstm1_add_2, lstm1_mul);
-  float *dense1_matmul_weight = (float *)(A + 2048); /* [1, 96] */
-  k76_matmul(lstm1_mul, P + 362496 /* dense1.weight, transposed */, dense1_matmul_weight);
-  float *out_logits = (float *)(A + 2432); /* [1, 1, 96] */
-  k77_add(dense1_matmul_weight, P + 387072 /* dense1.bias */, out_logits);
+  k74_sigmoid_sigmoid_mul(lstm1_add + 768, lstm1_add + 256, in->state1, lstm1_add, lstm1_add + 512, lstm1_add_2, lstm1_mul);
+  float *out_logits = (float *)(A + 2048); /* [1, 1, 96] */
+  k75_matmul(lstm1_mul, P + 362496 /* dense1.weight, transposed */, P + 387072 /* dense1.bias */, out_logits);
 }
 
 void charlm_lstm_step(const float *step_params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena) {
@@ -10355,12 +10504,12 @@ void charlm_lstm_step(const float *step_params, charlm_lstm_state *state, const 
   in_.state1 = state->state1;
   (void)P, (void)A;
   charlm_lstm_step_1(P, in, A, seed);
-  float *out_logits = (float *)(A + 2432); /* [1, 1, 96] */
+  float *out_logits = (float *)(A + 2048); /* [1, 1, 96] */
   float *lstm1_mul = (float *)(A + 1024); /* [1, 256] */
   float *lstm1_add_2 = (float *)A; /* [1, 256] */
-  if (out) k78_copy(out_logits, out->logits);
-  k79_copy(lstm1_mul, state->state0);
-  k79_copy(lstm1_add_2, state->state1);
+  if (out) k76_copy(out_logits, out->logits);
+  k77_copy(lstm1_mul, state->state0);
+  k77_copy(lstm1_add_2, state->state1);
 }
 
 void charlm_lstm_reset(charlm_lstm_state *state) {
@@ -10369,7 +10518,7 @@ void charlm_lstm_reset(charlm_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long charlm_lstm_tool_arena[5] = {4096000, 28282880, 29032448, 4685888, 1560960};
+const long charlm_lstm_tool_arena[5] = {4096000, 28282880, 29032448, 4685888, 1556864};
 const int charlm_lstm_tool_dtype = 4; /* bytes per element */
 const int charlm_lstm_tool_nparams = 19;
 const char *const charlm_lstm_tool_inputs[] = {"x", "y", 0};

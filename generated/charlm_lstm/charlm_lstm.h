@@ -32,7 +32,7 @@ extern "C" {
 #define CHARLM_LSTM_GRAD_ARENA_BYTES 28282880
 #define CHARLM_LSTM_TRAIN_ARENA_BYTES 29032448
 #define CHARLM_LSTM_APPLY_ARENA_BYTES 4685888
-#define CHARLM_LSTM_STREAM_ARENA_BYTES 12288
+#define CHARLM_LSTM_STREAM_ARENA_BYTES 8192
 #define CHARLM_LSTM_INIT_ARENA_BYTES 2097152
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
@@ -105,7 +105,8 @@ void charlm_lstm_apply(float *params, const float *grads, void *arena);
 
 /* charlm_lstm_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  charlm_lstm_step_prepare writes them from params: call it
+ * product reads fastest; a read-out narrower than a vector reads its weight's
+ * rows as they are).  charlm_lstm_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define CHARLM_LSTM_STEP_PARAMS_ELEMS 387168
 void charlm_lstm_step_prepare(const float *params, float *step_params);

@@ -74,22 +74,33 @@
 #endif
 
 #if defined(RNNC_MATH_EXP) || defined(RNNC_MATH_TANH)
-/* The bits of a float, for clamps and powers of two without conditionals on
- * floats. */
+/* The bits of a float, unsigned and signed, for clamps and powers of two
+ * without conditionals on floats. */
 typedef union {
   float f;
   uint32_t u;
+  int32_t i;
 } rnnc_float_bits;
 
-/* x with its magnitude clamped to `bound`, a NaN kept (as a NaN), computed
- * on the bits with integer operations only.  A conditional on a float that
+/* x clamped to [-bound, bound] (bound positive and finite), a NaN returned as
+ * it is, by two integer minima on the bits.  A conditional on a float that
  * later arithmetic reads is control flow to gcc -O2 (which then vectorizes
- * nothing of the loop: an LSTM cell ran scalar); integer minima are not. */
+ * nothing of the loop: an LSTM cell ran scalar); integer minima are not.
+ * Adding 2^23 - 1 to the bits (mod 2^32) takes +inf to INT32_MAX and the
+ * NaNs of either sign past the ends, so that as signed integers the order is
+ * +NaN < -0 .. -inf < -NaN < +0 .. +inf, and a signed minimum with bound's
+ * bits clamps (bound, +inf] alone; as unsigned integers it is
+ * -NaN < +0 .. +inf < +NaN < -0 .. -inf, and an unsigned minimum with
+ * -bound's bits clamps [-inf, -bound) alone. */
 static inline float rnnc_clamp(float x, float bound) {
-  rnnc_float_bits b, limit;
-  b.f = x, limit.f = bound;
-  uint32_t m = b.u & 0x7fffffffu, nan = 0u - (uint32_t)(m > 0x7f800000u);
-  b.u = (b.u & 0x80000000u) | (m < limit.u ? m : limit.u) | (nan & m);
+  rnnc_float_bits b, hi;
+  b.f = x, hi.f = bound;
+  b.u += 0x007fffffu;
+  hi.u += 0x007fffffu;
+  b.i = b.i < hi.i ? b.i : hi.i;
+  const uint32_t lo = hi.u + 0x80000000u; /* the bits of -bound, moved likewise */
+  b.u = b.u < lo ? b.u : lo;
+  b.u -= 0x007fffffu;
   return b.f;
 }
 #endif
@@ -1503,100 +1514,6 @@ static void k57_matmul(const float *restrict a0, const float *restrict a1, float
     float acc5[RNNC_LANES] = {0.0f};
     float acc6[RNNC_LANES] = {0.0f};
     float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
-    }
-  }
-  for (long j = 512 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 512 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-    }
-  }
-  for (long j = 512 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 512 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-    }
-  }
-  for (long j = 512 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 512 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-    }
-  }
-  for (long j = 512 / RNNC_LANES * RNNC_LANES; j < 512; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 512 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* matmul [1, 512] (fmnist_lstm.lua:12) */
-static void k58_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long j = 0; j < 512 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
     for (long k = 0; k < 128; k++) {
       const float *b = a1 + k * 512 + j;
       const float x = a0[k];
@@ -1680,18 +1597,198 @@ static void k58_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: add add add over add [1, 512] (fmnist_lstm.lua:12) */
-static void k59_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 512; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (a2[i0] + a3[i0]);
-    const float t2 = (t0 + t1);
-    out0[i0] = t2;
+/* matmul [1, 512] (fmnist_lstm.lua:12), then fused: add add add over add [1, 512] (fmnist_lstm.lua:12) */
+static void k58_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+  for (long j = 0; j < 512 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    float acc4[RNNC_LANES] = {0.0f};
+    float acc5[RNNC_LANES] = {0.0f};
+    float acc6[RNNC_LANES] = {0.0f};
+    float acc7[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 512 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 4 * RNNC_LANES + c;
+        const float t0 = (acc4[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 5 * RNNC_LANES + c;
+        const float t0 = (acc5[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 6 * RNNC_LANES + c;
+        const float t0 = (acc6[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 7 * RNNC_LANES + c;
+        const float t0 = (acc7[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 512 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 512 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 512 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 512 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 512 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 512 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 512 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 512 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+    float acc0[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 512 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 512 / RNNC_LANES * RNNC_LANES; j < 512; j++) {
+    float sum = 0.0f;
+    for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 512 + j], sum);
+    {
+      const long i0 = j;
+      const float t0 = (sum + a2[i0]);
+      const float t1 = (a3[i0] + a4[i0]);
+      const float t2 = (t0 + t1);
+      out0[i0] = t2;
+    }
   }
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 128] (fmnist_lstm.lua:12) */
-static void k60_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k59_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
     const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
@@ -1708,101 +1805,103 @@ static void k60_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* matmul [1, 10] (fmnist_lstm.lua:13) */
-static void k61_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long j = 0; j < 10 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+static void k60_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  {
+    float part0[16] = {0.0f};
+    float part1[16] = {0.0f};
+    float part2[16] = {0.0f};
+    float part3[16] = {0.0f};
+    float part4[16] = {0.0f};
+    float part5[16] = {0.0f};
+    float part6[16] = {0.0f};
+    float part7[16] = {0.0f};
+    for (long k = 0; k < 128; k += 16)
+      for (int c = 0; c < 16; c++) {
+        part0[c] = RNNC_FMA(a0[k + c], a1[k + c], part0[c]);
+        part1[c] = RNNC_FMA(a0[k + c], a1[128 + k + c], part1[c]);
+        part2[c] = RNNC_FMA(a0[k + c], a1[256 + k + c], part2[c]);
+        part3[c] = RNNC_FMA(a0[k + c], a1[384 + k + c], part3[c]);
+        part4[c] = RNNC_FMA(a0[k + c], a1[512 + k + c], part4[c]);
+        part5[c] = RNNC_FMA(a0[k + c], a1[640 + k + c], part5[c]);
+        part6[c] = RNNC_FMA(a0[k + c], a1[768 + k + c], part6[c]);
+        part7[c] = RNNC_FMA(a0[k + c], a1[896 + k + c], part7[c]);
       }
+    for (int c = 0; c < 8; c++) {
+      part0[c] += part0[c + 8];
+      part1[c] += part1[c + 8];
+      part2[c] += part2[c + 8];
+      part3[c] += part3[c + 8];
+      part4[c] += part4[c + 8];
+      part5[c] += part5[c + 8];
+      part6[c] += part6[c + 8];
+      part7[c] += part7[c + 8];
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
+    for (int c = 0; c < 4; c++) {
+      part0[c] += part0[c + 4];
+      part1[c] += part1[c + 4];
+      part2[c] += part2[c + 4];
+      part3[c] += part3[c + 4];
+      part4[c] += part4[c + 4];
+      part5[c] += part5[c + 4];
+      part6[c] += part6[c + 4];
+      part7[c] += part7[c + 4];
     }
+    for (int c = 0; c < 2; c++) {
+      part0[c] += part0[c + 2];
+      part1[c] += part1[c + 2];
+      part2[c] += part2[c + 2];
+      part3[c] += part3[c + 2];
+      part4[c] += part4[c + 2];
+      part5[c] += part5[c + 2];
+      part6[c] += part6[c + 2];
+      part7[c] += part7[c + 2];
+    }
+    float sum0 = part0[0] + part0[1];
+    float sum1 = part1[0] + part1[1];
+    float sum2 = part2[0] + part2[1];
+    float sum3 = part3[0] + part3[1];
+    float sum4 = part4[0] + part4[1];
+    float sum5 = part5[0] + part5[1];
+    float sum6 = part6[0] + part6[1];
+    float sum7 = part7[0] + part7[1];
+    out[0] = sum0;
+    out[1] = sum1;
+    out[2] = sum2;
+    out[3] = sum3;
+    out[4] = sum4;
+    out[5] = sum5;
+    out[6] = sum6;
+    out[7] = sum7;
   }
-  for (long j = 10 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 10 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+  {
+    float part0[16] = {0.0f};
+    float part1[16] = {0.0f};
+    for (long k = 0; k < 128; k += 16)
+      for (int c = 0; c < 16; c++) {
+        part0[c] = RNNC_FMA(a0[k + c], a1[1024 + k + c], part0[c]);
+        part1[c] = RNNC_FMA(a0[k + c], a1[1152 + k + c], part1[c]);
       }
+    for (int c = 0; c < 8; c++) {
+      part0[c] += part0[c + 8];
+      part1[c] += part1[c + 8];
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
+    for (int c = 0; c < 4; c++) {
+      part0[c] += part0[c + 4];
+      part1[c] += part1[c + 4];
     }
-  }
-  for (long j = 10 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 10 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
+    for (int c = 0; c < 2; c++) {
+      part0[c] += part0[c + 2];
+      part1[c] += part1[c + 2];
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-    }
-  }
-  for (long j = 10 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 10 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-    }
-  }
-  for (long j = 10 / RNNC_LANES * RNNC_LANES; j < 10; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 128; k++) sum = RNNC_FMA(a0[k], a1[k * 10 + j], sum);
-    out[j] = sum;
+    float sum0 = part0[0] + part0[1];
+    float sum1 = part1[0] + part1[1];
+    out[8] = sum0;
+    out[9] = sum1;
   }
 }
 
 /* fused: add over add [1, 10] (fmnist_lstm.lua:13) */
-static void k62_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k61_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -1810,14 +1909,14 @@ static void k62_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (fmnist_lstm.lua:13) */
-static void k63_copy(const float *restrict a0, float *restrict out) {
+static void k62_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out mul [1, 128] (fmnist_lstm.lua:12) */
-static void k64_copy(const float *restrict a0, float *restrict out) {
+static void k63_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 128; i1++) {
     out[i1] = a0[i1];
   }
@@ -3916,27 +4015,23 @@ void fmnist_lstm_step_prepare(const float *params, float *step_params) {
     for (long c = 0; c < 28; c++) step_params[0 + c * 512 + r] = params[0 + r * 28 + c];
   for (long r = 0; r < 512; r++) /* lstm1.weight_hh [512, 128] */
     for (long c = 0; c < 128; c++) step_params[14336 + c * 512 + r] = params[14336 + r * 128 + c];
-  for (long r = 0; r < 10; r++) /* dense1.weight [10, 128] */
-    for (long c = 0; c < 128; c++) step_params[80896 + c * 10 + r] = params[80896 + r * 128 + c];
 }
 
 static void fmnist_lstm_step_1(const float *restrict P, const fmnist_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *normalize1_div = (float *)A; /* [1, 28] */
   k56_sub_div(in->x, normalize1_div);
-  float *lstm1_matmul_weight_ih = (float *)(A + 128); /* [1, 512] */
-  k57_matmul(normalize1_div, P /* lstm1.weight_ih, transposed */, lstm1_matmul_weight_ih);
-  float *lstm1_matmul_weight_hh = (float *)(A + 2176); /* [1, 512] */
-  k58_matmul(in->state0, P + 14336 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
-  float *lstm1_add = (float *)(A + 4224); /* [1, 512] */
-  k59_add_add_add(lstm1_matmul_weight_ih, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add);
+  float *lstm1_matmul_weight_hh = (float *)(A + 128); /* [1, 512] */
+  k57_matmul(in->state0, P + 14336 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
+  float *lstm1_add = (float *)(A + 2176); /* [1, 512] */
+  k58_matmul(normalize1_div, P /* lstm1.weight_ih, transposed */, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add);
   float *lstm1_add_2 = (float *)A; /* [1, 128] */
   float *lstm1_mul = (float *)(A + 512); /* [1, 128] */
-  k60_sigmoid_sigmoid_mul(lstm1_add + 384, lstm1_add + 128, in->state1, lstm1_add, lstm1_add + 256, lstm1_add_2, lstm1_mul);
+  k59_sigmoid_sigmoid_mul(lstm1_add + 384, lstm1_add + 128, in->state1, lstm1_add, lstm1_add + 256, lstm1_add_2, lstm1_mul);
   float *dense1_matmul_weight = (float *)(A + 1024); /* [1, 10] */
-  k61_matmul(lstm1_mul, P + 80896 /* dense1.weight, transposed */, dense1_matmul_weight);
+  k60_matmul(lstm1_mul, P + 80896 /* dense1.weight */, dense1_matmul_weight);
   float *out_logits = (float *)(A + 1088); /* [1, 10] */
-  k62_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, out_logits);
+  k61_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, out_logits);
 }
 
 void fmnist_lstm_step(const float *step_params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena) {
@@ -3954,9 +4049,9 @@ void fmnist_lstm_step(const float *step_params, fmnist_lstm_state *state, const 
   float *out_logits = (float *)(A + 1088); /* [1, 10] */
   float *lstm1_mul = (float *)(A + 512); /* [1, 128] */
   float *lstm1_add_2 = (float *)A; /* [1, 128] */
-  if (out) k63_copy(out_logits, out->logits);
-  k64_copy(lstm1_mul, state->state0);
-  k64_copy(lstm1_add_2, state->state1);
+  if (out) k62_copy(out_logits, out->logits);
+  k63_copy(lstm1_mul, state->state0);
+  k63_copy(lstm1_add_2, state->state1);
 }
 
 void fmnist_lstm_reset(fmnist_lstm_state *state) {
@@ -3965,7 +4060,7 @@ void fmnist_lstm_reset(fmnist_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_lstm_tool_arena[5] = {4322176, 10449792, 10452352, 986496, 335040};
+const long fmnist_lstm_tool_arena[5] = {4322176, 10449792, 10452352, 986496, 332992};
 const int fmnist_lstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_lstm_tool_nparams = 19;
 const char *const fmnist_lstm_tool_inputs[] = {"x", "y", 0};

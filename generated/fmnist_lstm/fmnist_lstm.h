@@ -32,7 +32,7 @@ extern "C" {
 #define FMNIST_LSTM_GRAD_ARENA_BYTES 10449792
 #define FMNIST_LSTM_TRAIN_ARENA_BYTES 10452352
 #define FMNIST_LSTM_APPLY_ARENA_BYTES 986496
-#define FMNIST_LSTM_STREAM_ARENA_BYTES 6272
+#define FMNIST_LSTM_STREAM_ARENA_BYTES 4224
 #define FMNIST_LSTM_INIT_ARENA_BYTES 524288
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
@@ -43,7 +43,7 @@ extern "C" {
  *   fmnist_lstm_grad: 4224 bytes
  *   fmnist_lstm_train_step: 4224 bytes
  *   fmnist_lstm_apply: 0 bytes
- *   fmnist_lstm_step: 2880 bytes
+ *   fmnist_lstm_step: 2560 bytes
  *   fmnist_lstm_init, fmnist_lstm_store, fmnist_lstm_load, fmnist_lstm_step_prepare, fmnist_lstm_reset: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
  * part, the kernel, libm): return addresses, saved registers, spills, and
@@ -105,7 +105,8 @@ void fmnist_lstm_apply(float *params, const float *grads, void *arena);
 
 /* fmnist_lstm_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  fmnist_lstm_step_prepare writes them from params: call it
+ * product reads fastest; a read-out narrower than a vector reads its weight's
+ * rows as they are).  fmnist_lstm_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define FMNIST_LSTM_STEP_PARAMS_ELEMS 82192
 void fmnist_lstm_step_prepare(const float *params, float *step_params);

@@ -74,22 +74,33 @@
 #endif
 
 #if defined(RNNC_MATH_EXP) || defined(RNNC_MATH_TANH)
-/* The bits of a float, for clamps and powers of two without conditionals on
- * floats. */
+/* The bits of a float, unsigned and signed, for clamps and powers of two
+ * without conditionals on floats. */
 typedef union {
   float f;
   uint32_t u;
+  int32_t i;
 } rnnc_float_bits;
 
-/* x with its magnitude clamped to `bound`, a NaN kept (as a NaN), computed
- * on the bits with integer operations only.  A conditional on a float that
+/* x clamped to [-bound, bound] (bound positive and finite), a NaN returned as
+ * it is, by two integer minima on the bits.  A conditional on a float that
  * later arithmetic reads is control flow to gcc -O2 (which then vectorizes
- * nothing of the loop: an LSTM cell ran scalar); integer minima are not. */
+ * nothing of the loop: an LSTM cell ran scalar); integer minima are not.
+ * Adding 2^23 - 1 to the bits (mod 2^32) takes +inf to INT32_MAX and the
+ * NaNs of either sign past the ends, so that as signed integers the order is
+ * +NaN < -0 .. -inf < -NaN < +0 .. +inf, and a signed minimum with bound's
+ * bits clamps (bound, +inf] alone; as unsigned integers it is
+ * -NaN < +0 .. +inf < +NaN < -0 .. -inf, and an unsigned minimum with
+ * -bound's bits clamps [-inf, -bound) alone. */
 static inline float rnnc_clamp(float x, float bound) {
-  rnnc_float_bits b, limit;
-  b.f = x, limit.f = bound;
-  uint32_t m = b.u & 0x7fffffffu, nan = 0u - (uint32_t)(m > 0x7f800000u);
-  b.u = (b.u & 0x80000000u) | (m < limit.u ? m : limit.u) | (nan & m);
+  rnnc_float_bits b, hi;
+  b.f = x, hi.f = bound;
+  b.u += 0x007fffffu;
+  hi.u += 0x007fffffu;
+  b.i = b.i < hi.i ? b.i : hi.i;
+  const uint32_t lo = hi.u + 0x80000000u; /* the bits of -bound, moved likewise */
+  b.u = b.u < lo ? b.u : lo;
+  b.u -= 0x007fffffu;
   return b.f;
 }
 #endif
@@ -1516,8 +1527,8 @@ static void k53_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* matmul [1, 384] (gru_classifier.lua:8) */
-static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
+static void k54_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1542,14 +1553,46 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 4 * RNNC_LANES + c;
+        const float t0 = (acc4[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 5 * RNNC_LANES + c;
+        const float t0 = (acc5[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 6 * RNNC_LANES + c;
+        const float t0 = (acc6[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 7 * RNNC_LANES + c;
+        const float t0 = (acc7[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
@@ -1568,10 +1611,26 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
@@ -1586,8 +1645,16 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 384 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
@@ -1600,18 +1667,26 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 384 / RNNC_LANES * RNNC_LANES; j < 384; j++) {
     float sum = 0.0f;
     for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 384 + j], sum);
-    out[j] = sum;
+    {
+      const long i0 = j;
+      const float t0 = (sum + a2[i0]);
+      out0[i0] = t0;
+    }
   }
 }
 
-/* matmul [1, 384] (gru_classifier.lua:8) */
-static void k55_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
+static void k55_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1636,14 +1711,46 @@ static void k55_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 4 * RNNC_LANES + c;
+        const float t0 = (acc4[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 5 * RNNC_LANES + c;
+        const float t0 = (acc5[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 6 * RNNC_LANES + c;
+        const float t0 = (acc6[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 7 * RNNC_LANES + c;
+        const float t0 = (acc7[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
@@ -1662,10 +1769,26 @@ static void k55_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
@@ -1680,8 +1803,16 @@ static void k55_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 384 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
@@ -1694,26 +1825,26 @@ static void k55_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        out0[i0] = t0;
+      }
     }
   }
   for (long j = 384 / RNNC_LANES * RNNC_LANES; j < 384; j++) {
     float sum = 0.0f;
     for (long k = 0; k < 128; k++) sum = RNNC_FMA(a0[k], a1[k * 384 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* fused: add over add [1, 384] (gru_classifier.lua:8) */
-static void k56_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 384; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    out0[i0] = t0;
+    {
+      const long i0 = j;
+      const float t0 = (sum + a2[i0]);
+      out0[i0] = t0;
+    }
   }
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [1, 128] (gru_classifier.lua:8) */
-static void k57_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
+static void k56_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
@@ -1731,101 +1862,103 @@ static void k57_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (gru_classifier.lua:8) */
-static void k58_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long j = 0; j < 10 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+static void k57_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  {
+    float part0[16] = {0.0f};
+    float part1[16] = {0.0f};
+    float part2[16] = {0.0f};
+    float part3[16] = {0.0f};
+    float part4[16] = {0.0f};
+    float part5[16] = {0.0f};
+    float part6[16] = {0.0f};
+    float part7[16] = {0.0f};
+    for (long k = 0; k < 128; k += 16)
+      for (int c = 0; c < 16; c++) {
+        part0[c] = RNNC_FMA(a0[k + c], a1[k + c], part0[c]);
+        part1[c] = RNNC_FMA(a0[k + c], a1[128 + k + c], part1[c]);
+        part2[c] = RNNC_FMA(a0[k + c], a1[256 + k + c], part2[c]);
+        part3[c] = RNNC_FMA(a0[k + c], a1[384 + k + c], part3[c]);
+        part4[c] = RNNC_FMA(a0[k + c], a1[512 + k + c], part4[c]);
+        part5[c] = RNNC_FMA(a0[k + c], a1[640 + k + c], part5[c]);
+        part6[c] = RNNC_FMA(a0[k + c], a1[768 + k + c], part6[c]);
+        part7[c] = RNNC_FMA(a0[k + c], a1[896 + k + c], part7[c]);
       }
+    for (int c = 0; c < 8; c++) {
+      part0[c] += part0[c + 8];
+      part1[c] += part1[c + 8];
+      part2[c] += part2[c + 8];
+      part3[c] += part3[c + 8];
+      part4[c] += part4[c + 8];
+      part5[c] += part5[c + 8];
+      part6[c] += part6[c + 8];
+      part7[c] += part7[c + 8];
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
+    for (int c = 0; c < 4; c++) {
+      part0[c] += part0[c + 4];
+      part1[c] += part1[c + 4];
+      part2[c] += part2[c + 4];
+      part3[c] += part3[c + 4];
+      part4[c] += part4[c + 4];
+      part5[c] += part5[c + 4];
+      part6[c] += part6[c + 4];
+      part7[c] += part7[c + 4];
     }
+    for (int c = 0; c < 2; c++) {
+      part0[c] += part0[c + 2];
+      part1[c] += part1[c + 2];
+      part2[c] += part2[c + 2];
+      part3[c] += part3[c + 2];
+      part4[c] += part4[c + 2];
+      part5[c] += part5[c + 2];
+      part6[c] += part6[c + 2];
+      part7[c] += part7[c + 2];
+    }
+    float sum0 = part0[0] + part0[1];
+    float sum1 = part1[0] + part1[1];
+    float sum2 = part2[0] + part2[1];
+    float sum3 = part3[0] + part3[1];
+    float sum4 = part4[0] + part4[1];
+    float sum5 = part5[0] + part5[1];
+    float sum6 = part6[0] + part6[1];
+    float sum7 = part7[0] + part7[1];
+    out[0] = sum0;
+    out[1] = sum1;
+    out[2] = sum2;
+    out[3] = sum3;
+    out[4] = sum4;
+    out[5] = sum5;
+    out[6] = sum6;
+    out[7] = sum7;
   }
-  for (long j = 10 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 10 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+  {
+    float part0[16] = {0.0f};
+    float part1[16] = {0.0f};
+    for (long k = 0; k < 128; k += 16)
+      for (int c = 0; c < 16; c++) {
+        part0[c] = RNNC_FMA(a0[k + c], a1[1024 + k + c], part0[c]);
+        part1[c] = RNNC_FMA(a0[k + c], a1[1152 + k + c], part1[c]);
       }
+    for (int c = 0; c < 8; c++) {
+      part0[c] += part0[c + 8];
+      part1[c] += part1[c + 8];
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
+    for (int c = 0; c < 4; c++) {
+      part0[c] += part0[c + 4];
+      part1[c] += part1[c + 4];
     }
-  }
-  for (long j = 10 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 10 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
+    for (int c = 0; c < 2; c++) {
+      part0[c] += part0[c + 2];
+      part1[c] += part1[c + 2];
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-    }
-  }
-  for (long j = 10 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 10 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-    }
-  }
-  for (long j = 10 / RNNC_LANES * RNNC_LANES; j < 10; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 128; k++) sum = RNNC_FMA(a0[k], a1[k * 10 + j], sum);
-    out[j] = sum;
+    float sum0 = part0[0] + part0[1];
+    float sum1 = part1[0] + part1[1];
+    out[8] = sum0;
+    out[9] = sum1;
   }
 }
 
 /* fused: add over add [1, 10] (gru_classifier.lua:8) */
-static void k59_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k58_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -1833,14 +1966,14 @@ static void k59_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (gru_classifier.lua:8) */
-static void k60_copy(const float *restrict a0, float *restrict out) {
+static void k59_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out add [1, 128] (gru_classifier.lua:8) */
-static void k61_copy(const float *restrict a0, float *restrict out) {
+static void k60_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 128; i1++) {
     out[i1] = a0[i1];
   }
@@ -4017,28 +4150,22 @@ void gru_classifier_step_prepare(const float *params, float *step_params) {
     for (long c = 0; c < 28; c++) step_params[0 + c * 384 + r] = params[0 + r * 28 + c];
   for (long r = 0; r < 384; r++) /* gru1.weight_hh [384, 128] */
     for (long c = 0; c < 128; c++) step_params[10752 + c * 384 + r] = params[10752 + r * 128 + c];
-  for (long r = 0; r < 10; r++) /* dense1.weight [10, 128] */
-    for (long c = 0; c < 128; c++) step_params[60672 + c * 10 + r] = params[60672 + r * 128 + c];
 }
 
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *normalize1_div = (float *)A; /* [1, 28] */
   k53_sub_div(in->x, normalize1_div);
-  float *gru1_matmul_weight_ih = (float *)(A + 128); /* [1, 384] */
-  k54_matmul(normalize1_div, P /* gru1.weight_ih, transposed */, gru1_matmul_weight_ih);
-  float *gru1_matmul_weight_hh = (float *)(A + 1664); /* [1, 384] */
-  k55_matmul(in->state0, P + 10752 /* gru1.weight_hh, transposed */, gru1_matmul_weight_hh);
-  float *gru1_add = (float *)(A + 3200); /* [1, 384] */
-  k56_add(gru1_matmul_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add);
-  float *gru1_add_2 = (float *)A; /* [1, 384] */
-  k56_add(gru1_matmul_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_2);
-  float *gru1_add_3 = (float *)(A + 1536); /* [1, 128] */
-  k57_add_sigmoid_sub(gru1_add + 128, gru1_add_2 + 128, gru1_add, gru1_add_2, gru1_add_2 + 256, gru1_add + 256, in->state0, gru1_add_3);
+  float *gru1_add = (float *)(A + 128); /* [1, 384] */
+  k54_matmul(normalize1_div, P /* gru1.weight_ih, transposed */, P + 59904 /* gru1.bias_ih */, gru1_add);
+  float *gru1_add_2 = (float *)(A + 1664); /* [1, 384] */
+  k55_matmul(in->state0, P + 10752 /* gru1.weight_hh, transposed */, P + 60288 /* gru1.bias_hh */, gru1_add_2);
+  float *gru1_add_3 = (float *)(A + 3200); /* [1, 128] */
+  k56_add_sigmoid_sub(gru1_add + 128, gru1_add_2 + 128, gru1_add, gru1_add_2, gru1_add_2 + 256, gru1_add + 256, in->state0, gru1_add_3);
   float *dense1_matmul_weight = (float *)A; /* [1, 10] */
-  k58_matmul(gru1_add_3, P + 60672 /* dense1.weight, transposed */, dense1_matmul_weight);
+  k57_matmul(gru1_add_3, P + 60672 /* dense1.weight */, dense1_matmul_weight);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
-  k59_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
+  k58_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
 }
 
 void gru_classifier_step(const float *step_params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
@@ -4053,9 +4180,9 @@ void gru_classifier_step(const float *step_params, gru_classifier_state *state, 
   (void)P, (void)A;
   gru_classifier_step_1(P, in, A, seed);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
-  float *gru1_add_3 = (float *)(A + 1536); /* [1, 128] */
-  if (out) k60_copy(out_logits, out->logits);
-  k61_copy(gru1_add_3, state->state0);
+  float *gru1_add_3 = (float *)(A + 3200); /* [1, 128] */
+  if (out) k59_copy(out_logits, out->logits);
+  k60_copy(gru1_add_3, state->state0);
 }
 
 void gru_classifier_reset(gru_classifier_state *state) {
@@ -4063,7 +4190,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[5] = {3390336, 13089664, 13092224, 743808, 252608};
+const long gru_classifier_tool_arena[5] = {3390336, 13089664, 13092224, 743808, 251584};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};

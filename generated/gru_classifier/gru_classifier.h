@@ -32,7 +32,7 @@ extern "C" {
 #define GRU_CLASSIFIER_GRAD_ARENA_BYTES 13089664
 #define GRU_CLASSIFIER_TRAIN_ARENA_BYTES 13092224
 #define GRU_CLASSIFIER_APPLY_ARENA_BYTES 743808
-#define GRU_CLASSIFIER_STREAM_ARENA_BYTES 4736
+#define GRU_CLASSIFIER_STREAM_ARENA_BYTES 3712
 #define GRU_CLASSIFIER_INIT_ARENA_BYTES 393216
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
@@ -43,7 +43,7 @@ extern "C" {
  *   gru_classifier_grad: 4224 bytes
  *   gru_classifier_train_step: 4224 bytes
  *   gru_classifier_apply: 0 bytes
- *   gru_classifier_step: 2880 bytes
+ *   gru_classifier_step: 2560 bytes
  *   gru_classifier_init, gru_classifier_store, gru_classifier_load, gru_classifier_step_prepare, gru_classifier_reset: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
  * part, the kernel, libm): return addresses, saved registers, spills, and
@@ -104,7 +104,8 @@ void gru_classifier_apply(float *params, const float *grads, void *arena);
 
 /* gru_classifier_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  gru_classifier_step_prepare writes them from params: call it
+ * product reads fastest; a read-out narrower than a vector reads its weight's
+ * rows as they are).  gru_classifier_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define GRU_CLASSIFIER_STEP_PARAMS_ELEMS 61968
 void gru_classifier_step_prepare(const float *params, float *step_params);

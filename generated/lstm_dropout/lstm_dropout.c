@@ -74,22 +74,33 @@
 #endif
 
 #if defined(RNNC_MATH_EXP) || defined(RNNC_MATH_TANH)
-/* The bits of a float, for clamps and powers of two without conditionals on
- * floats. */
+/* The bits of a float, unsigned and signed, for clamps and powers of two
+ * without conditionals on floats. */
 typedef union {
   float f;
   uint32_t u;
+  int32_t i;
 } rnnc_float_bits;
 
-/* x with its magnitude clamped to `bound`, a NaN kept (as a NaN), computed
- * on the bits with integer operations only.  A conditional on a float that
+/* x clamped to [-bound, bound] (bound positive and finite), a NaN returned as
+ * it is, by two integer minima on the bits.  A conditional on a float that
  * later arithmetic reads is control flow to gcc -O2 (which then vectorizes
- * nothing of the loop: an LSTM cell ran scalar); integer minima are not. */
+ * nothing of the loop: an LSTM cell ran scalar); integer minima are not.
+ * Adding 2^23 - 1 to the bits (mod 2^32) takes +inf to INT32_MAX and the
+ * NaNs of either sign past the ends, so that as signed integers the order is
+ * +NaN < -0 .. -inf < -NaN < +0 .. +inf, and a signed minimum with bound's
+ * bits clamps (bound, +inf] alone; as unsigned integers it is
+ * -NaN < +0 .. +inf < +NaN < -0 .. -inf, and an unsigned minimum with
+ * -bound's bits clamps [-inf, -bound) alone. */
 static inline float rnnc_clamp(float x, float bound) {
-  rnnc_float_bits b, limit;
-  b.f = x, limit.f = bound;
-  uint32_t m = b.u & 0x7fffffffu, nan = 0u - (uint32_t)(m > 0x7f800000u);
-  b.u = (b.u & 0x80000000u) | (m < limit.u ? m : limit.u) | (nan & m);
+  rnnc_float_bits b, hi;
+  b.f = x, hi.f = bound;
+  b.u += 0x007fffffu;
+  hi.u += 0x007fffffu;
+  b.i = b.i < hi.i ? b.i : hi.i;
+  const uint32_t lo = hi.u + 0x80000000u; /* the bits of -bound, moved likewise */
+  b.u = b.u < lo ? b.u : lo;
+  b.u -= 0x007fffffu;
   return b.f;
 }
 #endif
@@ -662,14 +673,18 @@ static void k9_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 /* matmul [32, 1] (lstm_dropout.lua:9) */
 static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i++) {
-    float part[16] = {0.0f};
-    for (long k = 0; k < 48; k += 16)
-      for (int c = 0; c < 16; c++) part[c] = RNNC_FMA(a0[i * 50 + k + c], a1[k + c], part[c]);
-    for (int w = 8; w > 0; w /= 2) /* halves: log2(16) vector adds, not 15 dependent ones */
-      for (int c = 0; c < w; c++) part[c] += part[c + w];
-    float sum = part[0];
-    for (long k = 48; k < 50; k++) sum = RNNC_FMA(a0[i * 50 + k], a1[k], sum);
-    out[i] = sum;
+    float part0[16] = {0.0f};
+    for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[i * 50 + c], a1[c], part0[c]);
+    for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[i * 50 + 16 + c], a1[16 + c], part0[c]);
+    for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[i * 50 + 32 + c], a1[32 + c], part0[c]);
+    for (int c = 0; c < 8; c++) part0[c] += part0[c + 8];
+    for (int c = 0; c < 4; c++) part0[c] += part0[c + 4];
+    for (int c = 0; c < 2; c++) part0[c] += part0[c + 2];
+    float sum0 = part0[0] + part0[1];
+    for (long k = 48; k < 50; k++) {
+      sum0 = RNNC_FMA(a0[i * 50 + k], a1[k], sum0);
+    }
+    out[i] = sum0;
   }
 }
 
@@ -1651,100 +1666,6 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
     float acc5[RNNC_LANES] = {0.0f};
     float acc6[RNNC_LANES] = {0.0f};
     float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
-    }
-  }
-  for (long j = 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-    }
-  }
-  for (long j = 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-    }
-  }
-  for (long j = 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 200 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-    }
-  }
-  for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 1; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* matmul [1, 200] (lstm_dropout.lua:8) */
-static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
     for (long k = 0; k < 50; k++) {
       const float *b = a1 + k * 200 + j;
       const float x = a0[k];
@@ -1828,18 +1749,198 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: add add add over add [1, 200] (lstm_dropout.lua:8) */
-static void k48_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (a2[i0] + a3[i0]);
-    const float t2 = (t0 + t1);
-    out0[i0] = t2;
+/* matmul [1, 200] (lstm_dropout.lua:8), then fused: add add add over add [1, 200] (lstm_dropout.lua:8) */
+static void k47_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+  for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    float acc4[RNNC_LANES] = {0.0f};
+    float acc5[RNNC_LANES] = {0.0f};
+    float acc6[RNNC_LANES] = {0.0f};
+    float acc7[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 1; k++) {
+      const float *b = a1 + k * 200 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 4 * RNNC_LANES + c;
+        const float t0 = (acc4[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 5 * RNNC_LANES + c;
+        const float t0 = (acc5[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 6 * RNNC_LANES + c;
+        const float t0 = (acc6[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 7 * RNNC_LANES + c;
+        const float t0 = (acc7[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 1; k++) {
+      const float *b = a1 + k * 200 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 1; k++) {
+      const float *b = a1 + k * 200 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 200 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+    float acc0[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 1; k++) {
+      const float *b = a1 + k * 200 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
+    float sum = 0.0f;
+    for (long k = 0; k < 1; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
+    {
+      const long i0 = j;
+      const float t0 = (sum + a2[i0]);
+      const float t1 = (a3[i0] + a4[i0]);
+      const float t2 = (t0 + t1);
+      out0[i0] = t2;
+    }
   }
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 50] (lstm_dropout.lua:8) */
-static void k49_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k48_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
     const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
@@ -1856,19 +1957,23 @@ static void k49_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* matmul [1, 1] (lstm_dropout.lua:9) */
-static void k50_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  float part[16] = {0.0f};
-  for (long k = 0; k < 48; k += 16)
-    for (int c = 0; c < 16; c++) part[c] = RNNC_FMA(a0[k + c], a1[k + c], part[c]);
-  for (int w = 8; w > 0; w /= 2) /* halves: log2(16) vector adds, not 15 dependent ones */
-    for (int c = 0; c < w; c++) part[c] += part[c + w];
-  float sum = part[0];
-  for (long k = 48; k < 50; k++) sum = RNNC_FMA(a0[k], a1[k], sum);
-  out[0] = sum;
+static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  float part0[16] = {0.0f};
+  for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[c], a1[c], part0[c]);
+  for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[16 + c], a1[16 + c], part0[c]);
+  for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[32 + c], a1[32 + c], part0[c]);
+  for (int c = 0; c < 8; c++) part0[c] += part0[c + 8];
+  for (int c = 0; c < 4; c++) part0[c] += part0[c + 4];
+  for (int c = 0; c < 2; c++) part0[c] += part0[c + 2];
+  float sum0 = part0[0] + part0[1];
+  for (long k = 48; k < 50; k++) {
+    sum0 = RNNC_FMA(a0[k], a1[k], sum0);
+  }
+  out[0] = sum0;
 }
 
 /* fused: add over add [1, 1] (lstm_dropout.lua:9) */
-static void k51_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k50_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -2715,25 +2820,21 @@ void lstm_dropout_step_prepare(const float *params, float *step_params) {
     for (long c = 0; c < 1; c++) step_params[0 + c * 200 + r] = params[0 + r * 1 + c];
   for (long r = 0; r < 200; r++) /* lstm1.weight_hh [200, 50] */
     for (long c = 0; c < 50; c++) step_params[208 + c * 200 + r] = params[208 + r * 50 + c];
-  for (long r = 0; r < 1; r++) /* dense1.weight [1, 50] */
-    for (long c = 0; c < 50; c++) step_params[10624 + c * 1 + r] = params[10624 + r * 50 + c];
 }
 
 static void lstm_dropout_step_1(const float *restrict P, const lstm_dropout_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_matmul_weight_ih = (float *)A; /* [1, 200] */
-  k46_matmul(in->x, P /* lstm1.weight_ih, transposed */, lstm1_matmul_weight_ih);
-  float *lstm1_matmul_weight_hh = (float *)(A + 832); /* [1, 200] */
-  k47_matmul(in->state0, P + 208 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
-  float *lstm1_add = (float *)(A + 1664); /* [1, 200] */
-  k48_add_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add);
+  float *lstm1_matmul_weight_hh = (float *)A; /* [1, 200] */
+  k46_matmul(in->state0, P + 208 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
+  float *lstm1_add = (float *)(A + 832); /* [1, 200] */
+  k47_matmul(in->x, P /* lstm1.weight_ih, transposed */, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add);
   float *lstm1_add_2 = (float *)A; /* [1, 50] */
   float *lstm1_mul = (float *)(A + 256); /* [1, 50] */
-  k49_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
+  k48_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
   float *dense1_matmul_weight = (float *)(A + 512); /* [1, 1] */
-  k50_matmul(lstm1_mul, P + 10624 /* dense1.weight, transposed */, dense1_matmul_weight);
+  k49_matmul(lstm1_mul, P + 10624 /* dense1.weight */, dense1_matmul_weight);
   float *out_prediction = (float *)(A + 576); /* [1, 1] */
-  k51_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
+  k50_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
 }
 
 void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena) {
@@ -2762,7 +2863,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[5] = {362496, 720896, 720896, 128640, 45312};
+const long lstm_dropout_tool_arena[5] = {362496, 720896, 720896, 128640, 44480};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};

@@ -32,7 +32,7 @@ extern "C" {
 #define LSTM_DROPOUT_GRAD_ARENA_BYTES 720896
 #define LSTM_DROPOUT_TRAIN_ARENA_BYTES 720896
 #define LSTM_DROPOUT_APPLY_ARENA_BYTES 128640
-#define LSTM_DROPOUT_STREAM_ARENA_BYTES 2496
+#define LSTM_DROPOUT_STREAM_ARENA_BYTES 1664
 #define LSTM_DROPOUT_INIT_ARENA_BYTES 80000
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
@@ -105,7 +105,8 @@ void lstm_dropout_apply(float *params, const float *grads, void *arena);
 
 /* lstm_dropout_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  lstm_dropout_step_prepare writes them from params: call it
+ * product reads fastest; a read-out narrower than a vector reads its weight's
+ * rows as they are).  lstm_dropout_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define LSTM_DROPOUT_STEP_PARAMS_ELEMS 10704
 void lstm_dropout_step_prepare(const float *params, float *step_params);

@@ -74,22 +74,33 @@
 #endif
 
 #if defined(RNNC_MATH_EXP) || defined(RNNC_MATH_TANH)
-/* The bits of a float, for clamps and powers of two without conditionals on
- * floats. */
+/* The bits of a float, unsigned and signed, for clamps and powers of two
+ * without conditionals on floats. */
 typedef union {
   float f;
   uint32_t u;
+  int32_t i;
 } rnnc_float_bits;
 
-/* x with its magnitude clamped to `bound`, a NaN kept (as a NaN), computed
- * on the bits with integer operations only.  A conditional on a float that
+/* x clamped to [-bound, bound] (bound positive and finite), a NaN returned as
+ * it is, by two integer minima on the bits.  A conditional on a float that
  * later arithmetic reads is control flow to gcc -O2 (which then vectorizes
- * nothing of the loop: an LSTM cell ran scalar); integer minima are not. */
+ * nothing of the loop: an LSTM cell ran scalar); integer minima are not.
+ * Adding 2^23 - 1 to the bits (mod 2^32) takes +inf to INT32_MAX and the
+ * NaNs of either sign past the ends, so that as signed integers the order is
+ * +NaN < -0 .. -inf < -NaN < +0 .. +inf, and a signed minimum with bound's
+ * bits clamps (bound, +inf] alone; as unsigned integers it is
+ * -NaN < +0 .. +inf < +NaN < -0 .. -inf, and an unsigned minimum with
+ * -bound's bits clamps [-inf, -bound) alone. */
 static inline float rnnc_clamp(float x, float bound) {
-  rnnc_float_bits b, limit;
-  b.f = x, limit.f = bound;
-  uint32_t m = b.u & 0x7fffffffu, nan = 0u - (uint32_t)(m > 0x7f800000u);
-  b.u = (b.u & 0x80000000u) | (m < limit.u ? m : limit.u) | (nan & m);
+  rnnc_float_bits b, hi;
+  b.f = x, hi.f = bound;
+  b.u += 0x007fffffu;
+  hi.u += 0x007fffffu;
+  b.i = b.i < hi.i ? b.i : hi.i;
+  const uint32_t lo = hi.u + 0x80000000u; /* the bits of -bound, moved likewise */
+  b.u = b.u < lo ? b.u : lo;
+  b.u -= 0x007fffffu;
   return b.f;
 }
 #endif
@@ -2596,100 +2607,6 @@ static void k66_matmul(const float *restrict a0, const float *restrict a1, float
     float acc5[RNNC_LANES] = {0.0f};
     float acc6[RNNC_LANES] = {0.0f};
     float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
-    }
-  }
-  for (long j = 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-    }
-  }
-  for (long j = 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-    }
-  }
-  for (long j = 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 200 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-    }
-  }
-  for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* matmul [1, 200] (mnist_stacked_lstm.lua:9) */
-static void k67_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
     for (long k = 0; k < 50; k++) {
       const float *b = a1 + k * 200 + j;
       const float x = a0[k];
@@ -2773,18 +2690,198 @@ static void k67_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: add add add over add [1, 200] (mnist_stacked_lstm.lua:9) */
-static void k68_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 200; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (a2[i0] + a3[i0]);
-    const float t2 = (t0 + t1);
-    out0[i0] = t2;
+/* matmul [1, 200] (mnist_stacked_lstm.lua:9), then fused: add add add over add [1, 200] (mnist_stacked_lstm.lua:9) */
+static void k67_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+  for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    float acc4[RNNC_LANES] = {0.0f};
+    float acc5[RNNC_LANES] = {0.0f};
+    float acc6[RNNC_LANES] = {0.0f};
+    float acc7[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 200 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 4 * RNNC_LANES + c;
+        const float t0 = (acc4[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 5 * RNNC_LANES + c;
+        const float t0 = (acc5[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 6 * RNNC_LANES + c;
+        const float t0 = (acc6[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 7 * RNNC_LANES + c;
+        const float t0 = (acc7[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 200 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 200 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 200 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+    float acc0[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 200 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+    }
+  }
+  for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
+    float sum = 0.0f;
+    for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
+    {
+      const long i0 = j;
+      const float t0 = (sum + a2[i0]);
+      const float t1 = (a3[i0] + a4[i0]);
+      const float t2 = (t0 + t1);
+      out0[i0] = t2;
+    }
   }
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 50] (mnist_stacked_lstm.lua:9) */
-static void k69_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k68_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
     const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
@@ -2800,9 +2897,9 @@ static void k69_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
   }
 }
 
-/* matmul [1, 10] (mnist_stacked_lstm.lua:12) */
-static void k70_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long j = 0; j < 10 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+/* matmul [1, 200] (mnist_stacked_lstm.lua:10), then fused: add add add over add [1, 200] (mnist_stacked_lstm.lua:10) */
+static void k69_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+  for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
     float acc2[RNNC_LANES] = {0.0f};
@@ -2812,7 +2909,7 @@ static void k70_matmul(const float *restrict a0, const float *restrict a1, float
     float acc6[RNNC_LANES] = {0.0f};
     float acc7[RNNC_LANES] = {0.0f};
     for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 10 + j;
+      const float *b = a1 + k * 200 + j;
       const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
@@ -2826,23 +2923,71 @@ static void k70_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 4 * RNNC_LANES + c;
+        const float t0 = (acc4[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 5 * RNNC_LANES + c;
+        const float t0 = (acc5[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 6 * RNNC_LANES + c;
+        const float t0 = (acc6[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 7 * RNNC_LANES + c;
+        const float t0 = (acc7[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
     }
   }
-  for (long j = 10 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 10 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+  for (long j = 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
     float acc2[RNNC_LANES] = {0.0f};
     float acc3[RNNC_LANES] = {0.0f};
     for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 10 + j;
+      const float *b = a1 + k * 200 + j;
       const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
@@ -2852,17 +2997,41 @@ static void k70_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
     }
   }
-  for (long j = 10 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 10 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+  for (long j = 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
     for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 10 + j;
+      const float *b = a1 + k * 200 + j;
       const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
@@ -2870,27 +3039,187 @@ static void k70_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
     }
   }
-  for (long j = 10 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 10 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+  for (long j = 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 200 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
     float acc0[RNNC_LANES] = {0.0f};
     for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 10 + j;
+      const float *b = a1 + k * 200 + j;
       const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
       }
     }
     for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (a3[i0] + a4[i0]);
+        const float t2 = (t0 + t1);
+        out0[i0] = t2;
+      }
     }
   }
-  for (long j = 10 / RNNC_LANES * RNNC_LANES; j < 10; j++) {
+  for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
     float sum = 0.0f;
-    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a0[k], a1[k * 10 + j], sum);
-    out[j] = sum;
+    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
+    {
+      const long i0 = j;
+      const float t0 = (sum + a2[i0]);
+      const float t1 = (a3[i0] + a4[i0]);
+      const float t2 = (t0 + t1);
+      out0[i0] = t2;
+    }
+  }
+}
+
+/* matmul [1, 10] (mnist_stacked_lstm.lua:12) */
+static void k70_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  {
+    float part0[16] = {0.0f};
+    float part1[16] = {0.0f};
+    float part2[16] = {0.0f};
+    float part3[16] = {0.0f};
+    float part4[16] = {0.0f};
+    float part5[16] = {0.0f};
+    float part6[16] = {0.0f};
+    float part7[16] = {0.0f};
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[c], a1[c], part0[c]);
+      part1[c] = RNNC_FMA(a0[c], a1[50 + c], part1[c]);
+      part2[c] = RNNC_FMA(a0[c], a1[100 + c], part2[c]);
+      part3[c] = RNNC_FMA(a0[c], a1[150 + c], part3[c]);
+      part4[c] = RNNC_FMA(a0[c], a1[200 + c], part4[c]);
+      part5[c] = RNNC_FMA(a0[c], a1[250 + c], part5[c]);
+      part6[c] = RNNC_FMA(a0[c], a1[300 + c], part6[c]);
+      part7[c] = RNNC_FMA(a0[c], a1[350 + c], part7[c]);
+    }
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[16 + c], a1[16 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[16 + c], a1[50 + 16 + c], part1[c]);
+      part2[c] = RNNC_FMA(a0[16 + c], a1[100 + 16 + c], part2[c]);
+      part3[c] = RNNC_FMA(a0[16 + c], a1[150 + 16 + c], part3[c]);
+      part4[c] = RNNC_FMA(a0[16 + c], a1[200 + 16 + c], part4[c]);
+      part5[c] = RNNC_FMA(a0[16 + c], a1[250 + 16 + c], part5[c]);
+      part6[c] = RNNC_FMA(a0[16 + c], a1[300 + 16 + c], part6[c]);
+      part7[c] = RNNC_FMA(a0[16 + c], a1[350 + 16 + c], part7[c]);
+    }
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[32 + c], a1[32 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[32 + c], a1[50 + 32 + c], part1[c]);
+      part2[c] = RNNC_FMA(a0[32 + c], a1[100 + 32 + c], part2[c]);
+      part3[c] = RNNC_FMA(a0[32 + c], a1[150 + 32 + c], part3[c]);
+      part4[c] = RNNC_FMA(a0[32 + c], a1[200 + 32 + c], part4[c]);
+      part5[c] = RNNC_FMA(a0[32 + c], a1[250 + 32 + c], part5[c]);
+      part6[c] = RNNC_FMA(a0[32 + c], a1[300 + 32 + c], part6[c]);
+      part7[c] = RNNC_FMA(a0[32 + c], a1[350 + 32 + c], part7[c]);
+    }
+    for (int c = 0; c < 8; c++) {
+      part0[c] += part0[c + 8];
+      part1[c] += part1[c + 8];
+      part2[c] += part2[c + 8];
+      part3[c] += part3[c + 8];
+      part4[c] += part4[c + 8];
+      part5[c] += part5[c + 8];
+      part6[c] += part6[c + 8];
+      part7[c] += part7[c + 8];
+    }
+    for (int c = 0; c < 4; c++) {
+      part0[c] += part0[c + 4];
+      part1[c] += part1[c + 4];
+      part2[c] += part2[c + 4];
+      part3[c] += part3[c + 4];
+      part4[c] += part4[c + 4];
+      part5[c] += part5[c + 4];
+      part6[c] += part6[c + 4];
+      part7[c] += part7[c + 4];
+    }
+    for (int c = 0; c < 2; c++) {
+      part0[c] += part0[c + 2];
+      part1[c] += part1[c + 2];
+      part2[c] += part2[c + 2];
+      part3[c] += part3[c + 2];
+      part4[c] += part4[c + 2];
+      part5[c] += part5[c + 2];
+      part6[c] += part6[c + 2];
+      part7[c] += part7[c + 2];
+    }
+    float sum0 = part0[0] + part0[1];
+    float sum1 = part1[0] + part1[1];
+    float sum2 = part2[0] + part2[1];
+    float sum3 = part3[0] + part3[1];
+    float sum4 = part4[0] + part4[1];
+    float sum5 = part5[0] + part5[1];
+    float sum6 = part6[0] + part6[1];
+    float sum7 = part7[0] + part7[1];
+    for (long k = 48; k < 50; k++) {
+      sum0 = RNNC_FMA(a0[k], a1[k], sum0);
+      sum1 = RNNC_FMA(a0[k], a1[50 + k], sum1);
+      sum2 = RNNC_FMA(a0[k], a1[100 + k], sum2);
+      sum3 = RNNC_FMA(a0[k], a1[150 + k], sum3);
+      sum4 = RNNC_FMA(a0[k], a1[200 + k], sum4);
+      sum5 = RNNC_FMA(a0[k], a1[250 + k], sum5);
+      sum6 = RNNC_FMA(a0[k], a1[300 + k], sum6);
+      sum7 = RNNC_FMA(a0[k], a1[350 + k], sum7);
+    }
+    out[0] = sum0;
+    out[1] = sum1;
+    out[2] = sum2;
+    out[3] = sum3;
+    out[4] = sum4;
+    out[5] = sum5;
+    out[6] = sum6;
+    out[7] = sum7;
+  }
+  {
+    float part0[16] = {0.0f};
+    float part1[16] = {0.0f};
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[c], a1[400 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[c], a1[450 + c], part1[c]);
+    }
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[16 + c], a1[400 + 16 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[16 + c], a1[450 + 16 + c], part1[c]);
+    }
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[32 + c], a1[400 + 32 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[32 + c], a1[450 + 32 + c], part1[c]);
+    }
+    for (int c = 0; c < 8; c++) {
+      part0[c] += part0[c + 8];
+      part1[c] += part1[c + 8];
+    }
+    for (int c = 0; c < 4; c++) {
+      part0[c] += part0[c + 4];
+      part1[c] += part1[c + 4];
+    }
+    for (int c = 0; c < 2; c++) {
+      part0[c] += part0[c + 2];
+      part1[c] += part1[c + 2];
+    }
+    float sum0 = part0[0] + part0[1];
+    float sum1 = part1[0] + part1[1];
+    for (long k = 48; k < 50; k++) {
+      sum0 = RNNC_FMA(a0[k], a1[400 + k], sum0);
+      sum1 = RNNC_FMA(a0[k], a1[450 + k], sum1);
+    }
+    out[8] = sum0;
+    out[9] = sum1;
   }
 }
 
@@ -8467,43 +8796,35 @@ void mnist_stacked_lstm_step_prepare(const float *params, float *step_params) {
     for (long c = 0; c < 50; c++) step_params[36432 + c * 200 + r] = params[36432 + r * 50 + c];
   for (long r = 0; r < 200; r++) /* lstm3.weight_hh [200, 50] */
     for (long c = 0; c < 50; c++) step_params[46432 + c * 200 + r] = params[46432 + r * 50 + c];
-  for (long r = 0; r < 10; r++) /* dense1.weight [10, 50] */
-    for (long c = 0; c < 50; c++) step_params[56848 + c * 10 + r] = params[56848 + r * 50 + c];
 }
 
 static void mnist_stacked_lstm_step_1(const float *restrict P, const mnist_stacked_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *normalize1_div = (float *)A; /* [1, 28] */
   k65_sub_div(in->x, normalize1_div);
-  float *lstm1_matmul_weight_ih = (float *)(A + 128); /* [1, 200] */
-  k66_matmul(normalize1_div, P /* lstm1.weight_ih, transposed */, lstm1_matmul_weight_ih);
-  float *lstm1_matmul_weight_hh = (float *)(A + 960); /* [1, 200] */
-  k67_matmul(in->state0, P + 5600 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
-  float *lstm1_add = (float *)(A + 1792); /* [1, 200] */
-  k68_add_add_add(lstm1_matmul_weight_ih, P + 15600 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add);
+  float *lstm1_matmul_weight_hh = (float *)(A + 128); /* [1, 200] */
+  k66_matmul(in->state0, P + 5600 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
+  float *lstm1_add = (float *)(A + 960); /* [1, 200] */
+  k67_matmul(normalize1_div, P /* lstm1.weight_ih, transposed */, P + 15600 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add);
   float *lstm1_add_2 = (float *)A; /* [1, 50] */
   float *lstm1_mul = (float *)(A + 256); /* [1, 50] */
-  k69_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
-  float *lstm2_matmul_weight_ih = (float *)(A + 512); /* [1, 200] */
-  k67_matmul(lstm1_mul, P + 16016 /* lstm2.weight_ih, transposed */, lstm2_matmul_weight_ih);
-  float *lstm2_matmul_weight_hh = (float *)(A + 1344); /* [1, 200] */
-  k67_matmul(in->state2, P + 26016 /* lstm2.weight_hh, transposed */, lstm2_matmul_weight_hh);
-  float *lstm2_add = (float *)(A + 2624); /* [1, 200] */
-  k68_add_add_add(lstm2_matmul_weight_ih, P + 36016 /* lstm2.bias_ih */, lstm2_matmul_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add);
+  k68_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
+  float *lstm2_matmul_weight_hh = (float *)(A + 512); /* [1, 200] */
+  k66_matmul(in->state2, P + 26016 /* lstm2.weight_hh, transposed */, lstm2_matmul_weight_hh);
+  float *lstm2_add = (float *)(A + 1792); /* [1, 200] */
+  k69_matmul(lstm1_mul, P + 16016 /* lstm2.weight_ih, transposed */, P + 36016 /* lstm2.bias_ih */, lstm2_matmul_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add);
   float *lstm2_add_2 = (float *)(A + 512); /* [1, 50] */
   float *lstm2_mul = (float *)(A + 768); /* [1, 50] */
-  k69_sigmoid_sigmoid_mul(lstm2_add + 150, lstm2_add + 50, in->state3, lstm2_add, lstm2_add + 100, lstm2_add_2, lstm2_mul);
-  float *lstm3_matmul_weight_ih = (float *)(A + 1024); /* [1, 200] */
-  k67_matmul(lstm2_mul, P + 36432 /* lstm3.weight_ih, transposed */, lstm3_matmul_weight_ih);
-  float *lstm3_matmul_weight_hh = (float *)(A + 1856); /* [1, 200] */
-  k67_matmul(in->state4, P + 46432 /* lstm3.weight_hh, transposed */, lstm3_matmul_weight_hh);
-  float *lstm3_add = (float *)(A + 3456); /* [1, 200] */
-  k68_add_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, lstm3_matmul_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add);
+  k68_sigmoid_sigmoid_mul(lstm2_add + 150, lstm2_add + 50, in->state3, lstm2_add, lstm2_add + 100, lstm2_add_2, lstm2_mul);
+  float *lstm3_matmul_weight_hh = (float *)(A + 1024); /* [1, 200] */
+  k66_matmul(in->state4, P + 46432 /* lstm3.weight_hh, transposed */, lstm3_matmul_weight_hh);
+  float *lstm3_add = (float *)(A + 2624); /* [1, 200] */
+  k69_matmul(lstm2_mul, P + 36432 /* lstm3.weight_ih, transposed */, P + 56432 /* lstm3.bias_ih */, lstm3_matmul_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add);
   float *lstm3_add_2 = (float *)(A + 1024); /* [1, 50] */
   float *lstm3_mul = (float *)(A + 1280); /* [1, 50] */
-  k69_sigmoid_sigmoid_mul(lstm3_add + 150, lstm3_add + 50, in->state5, lstm3_add, lstm3_add + 100, lstm3_add_2, lstm3_mul);
+  k68_sigmoid_sigmoid_mul(lstm3_add + 150, lstm3_add + 50, in->state5, lstm3_add, lstm3_add + 100, lstm3_add_2, lstm3_mul);
   float *dense1_matmul_weight = (float *)(A + 1536); /* [1, 10] */
-  k70_matmul(lstm3_mul, P + 56848 /* dense1.weight, transposed */, dense1_matmul_weight);
+  k70_matmul(lstm3_mul, P + 56848 /* dense1.weight */, dense1_matmul_weight);
   float *out_logits = (float *)(A + 1600); /* [1, 10] */
   k71_add(dense1_matmul_weight, P + 57360 /* dense1.bias */, out_logits);
 }
@@ -8550,7 +8871,7 @@ void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long mnist_stacked_lstm_tool_arena[5] = {2016000, 9163200, 9165760, 688704, 233792};
+const long mnist_stacked_lstm_tool_arena[5] = {2016000, 9163200, 9165760, 688704, 232960};
 const int mnist_stacked_lstm_tool_dtype = 4; /* bytes per element */
 const int mnist_stacked_lstm_tool_nparams = 43;
 const char *const mnist_stacked_lstm_tool_inputs[] = {"x", "y", 0};

@@ -74,22 +74,33 @@
 #endif
 
 #if defined(RNNC_MATH_EXP) || defined(RNNC_MATH_TANH)
-/* The bits of a float, for clamps and powers of two without conditionals on
- * floats. */
+/* The bits of a float, unsigned and signed, for clamps and powers of two
+ * without conditionals on floats. */
 typedef union {
   float f;
   uint32_t u;
+  int32_t i;
 } rnnc_float_bits;
 
-/* x with its magnitude clamped to `bound`, a NaN kept (as a NaN), computed
- * on the bits with integer operations only.  A conditional on a float that
+/* x clamped to [-bound, bound] (bound positive and finite), a NaN returned as
+ * it is, by two integer minima on the bits.  A conditional on a float that
  * later arithmetic reads is control flow to gcc -O2 (which then vectorizes
- * nothing of the loop: an LSTM cell ran scalar); integer minima are not. */
+ * nothing of the loop: an LSTM cell ran scalar); integer minima are not.
+ * Adding 2^23 - 1 to the bits (mod 2^32) takes +inf to INT32_MAX and the
+ * NaNs of either sign past the ends, so that as signed integers the order is
+ * +NaN < -0 .. -inf < -NaN < +0 .. +inf, and a signed minimum with bound's
+ * bits clamps (bound, +inf] alone; as unsigned integers it is
+ * -NaN < +0 .. +inf < +NaN < -0 .. -inf, and an unsigned minimum with
+ * -bound's bits clamps [-inf, -bound) alone. */
 static inline float rnnc_clamp(float x, float bound) {
-  rnnc_float_bits b, limit;
-  b.f = x, limit.f = bound;
-  uint32_t m = b.u & 0x7fffffffu, nan = 0u - (uint32_t)(m > 0x7f800000u);
-  b.u = (b.u & 0x80000000u) | (m < limit.u ? m : limit.u) | (nan & m);
+  rnnc_float_bits b, hi;
+  b.f = x, hi.f = bound;
+  b.u += 0x007fffffu;
+  hi.u += 0x007fffffu;
+  b.i = b.i < hi.i ? b.i : hi.i;
+  const uint32_t lo = hi.u + 0x80000000u; /* the bits of -bound, moved likewise */
+  b.u = b.u < lo ? b.u : lo;
+  b.u -= 0x007fffffu;
   return b.f;
 }
 #endif
@@ -1639,100 +1650,6 @@ static void k59_matmul(const float *restrict a0, const float *restrict a1, float
     float acc5[RNNC_LANES] = {0.0f};
     float acc6[RNNC_LANES] = {0.0f};
     float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 256 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
-    }
-  }
-  for (long j = 256 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 256 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 256 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-    }
-  }
-  for (long j = 256 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 256 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 256 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-    }
-  }
-  for (long j = 256 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 256 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 256 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-    }
-  }
-  for (long j = 256 / RNNC_LANES * RNNC_LANES; j < 256; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 256 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* matmul [1, 256] (peephole_cell.lua:23) */
-static void k60_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long j = 0; j < 256 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
     for (long k = 0; k < 64; k++) {
       const float *b = a1 + k * 256 + j;
       const float x = a0[k];
@@ -1816,17 +1733,182 @@ static void k60_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: add add over add [1, 256] (peephole_cell.lua:23) */
-static void k61_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long i0 = 0; i0 < 256; i0++) {
-    const float t0 = (a0[i0] + a1[i0]);
-    const float t1 = (t0 + a2[i0]);
-    out0[i0] = t1;
+/* matmul [1, 256] (peephole_cell.lua:23), then fused: add add over add [1, 256] (peephole_cell.lua:23) */
+static void k60_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+  for (long j = 0; j < 256 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    float acc4[RNNC_LANES] = {0.0f};
+    float acc5[RNNC_LANES] = {0.0f};
+    float acc6[RNNC_LANES] = {0.0f};
+    float acc7[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 256 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+      {
+        const long i0 = j + 4 * RNNC_LANES + c;
+        const float t0 = (acc4[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+      {
+        const long i0 = j + 5 * RNNC_LANES + c;
+        const float t0 = (acc5[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+      {
+        const long i0 = j + 6 * RNNC_LANES + c;
+        const float t0 = (acc6[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+      {
+        const long i0 = j + 7 * RNNC_LANES + c;
+        const float t0 = (acc7[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+    }
+  }
+  for (long j = 256 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 256 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 256 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+      {
+        const long i0 = j + 2 * RNNC_LANES + c;
+        const float t0 = (acc2[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+      {
+        const long i0 = j + 3 * RNNC_LANES + c;
+        const float t0 = (acc3[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+    }
+  }
+  for (long j = 256 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 256 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 256 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+      {
+        const long i0 = j + RNNC_LANES + c;
+        const float t0 = (acc1[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+    }
+  }
+  for (long j = 256 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 256 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+    float acc0[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 28; k++) {
+      const float *b = a1 + k * 256 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      {
+        const long i0 = j + c;
+        const float t0 = (acc0[c] + a2[i0]);
+        const float t1 = (t0 + a3[i0]);
+        out0[i0] = t1;
+      }
+    }
+  }
+  for (long j = 256 / RNNC_LANES * RNNC_LANES; j < 256; j++) {
+    float sum = 0.0f;
+    for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 256 + j], sum);
+    {
+      const long i0 = j;
+      const float t0 = (sum + a2[i0]);
+      const float t1 = (t0 + a3[i0]);
+      out0[i0] = t1;
+    }
   }
 }
 
 /* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [1, 64] (peephole_cell.lua:25) */
-static void k62_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
+static void k61_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (a2[i0] + t0);
@@ -1849,101 +1931,143 @@ static void k62_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (peephole_lstm.lua:10) */
-static void k63_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long j = 0; j < 10 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 64; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
-      }
+static void k62_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  {
+    float part0[16] = {0.0f};
+    float part1[16] = {0.0f};
+    float part2[16] = {0.0f};
+    float part3[16] = {0.0f};
+    float part4[16] = {0.0f};
+    float part5[16] = {0.0f};
+    float part6[16] = {0.0f};
+    float part7[16] = {0.0f};
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[c], a1[c], part0[c]);
+      part1[c] = RNNC_FMA(a0[c], a1[64 + c], part1[c]);
+      part2[c] = RNNC_FMA(a0[c], a1[128 + c], part2[c]);
+      part3[c] = RNNC_FMA(a0[c], a1[192 + c], part3[c]);
+      part4[c] = RNNC_FMA(a0[c], a1[256 + c], part4[c]);
+      part5[c] = RNNC_FMA(a0[c], a1[320 + c], part5[c]);
+      part6[c] = RNNC_FMA(a0[c], a1[384 + c], part6[c]);
+      part7[c] = RNNC_FMA(a0[c], a1[448 + c], part7[c]);
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[16 + c], a1[16 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[16 + c], a1[64 + 16 + c], part1[c]);
+      part2[c] = RNNC_FMA(a0[16 + c], a1[128 + 16 + c], part2[c]);
+      part3[c] = RNNC_FMA(a0[16 + c], a1[192 + 16 + c], part3[c]);
+      part4[c] = RNNC_FMA(a0[16 + c], a1[256 + 16 + c], part4[c]);
+      part5[c] = RNNC_FMA(a0[16 + c], a1[320 + 16 + c], part5[c]);
+      part6[c] = RNNC_FMA(a0[16 + c], a1[384 + 16 + c], part6[c]);
+      part7[c] = RNNC_FMA(a0[16 + c], a1[448 + 16 + c], part7[c]);
     }
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[32 + c], a1[32 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[32 + c], a1[64 + 32 + c], part1[c]);
+      part2[c] = RNNC_FMA(a0[32 + c], a1[128 + 32 + c], part2[c]);
+      part3[c] = RNNC_FMA(a0[32 + c], a1[192 + 32 + c], part3[c]);
+      part4[c] = RNNC_FMA(a0[32 + c], a1[256 + 32 + c], part4[c]);
+      part5[c] = RNNC_FMA(a0[32 + c], a1[320 + 32 + c], part5[c]);
+      part6[c] = RNNC_FMA(a0[32 + c], a1[384 + 32 + c], part6[c]);
+      part7[c] = RNNC_FMA(a0[32 + c], a1[448 + 32 + c], part7[c]);
+    }
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[48 + c], a1[48 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[48 + c], a1[64 + 48 + c], part1[c]);
+      part2[c] = RNNC_FMA(a0[48 + c], a1[128 + 48 + c], part2[c]);
+      part3[c] = RNNC_FMA(a0[48 + c], a1[192 + 48 + c], part3[c]);
+      part4[c] = RNNC_FMA(a0[48 + c], a1[256 + 48 + c], part4[c]);
+      part5[c] = RNNC_FMA(a0[48 + c], a1[320 + 48 + c], part5[c]);
+      part6[c] = RNNC_FMA(a0[48 + c], a1[384 + 48 + c], part6[c]);
+      part7[c] = RNNC_FMA(a0[48 + c], a1[448 + 48 + c], part7[c]);
+    }
+    for (int c = 0; c < 8; c++) {
+      part0[c] += part0[c + 8];
+      part1[c] += part1[c + 8];
+      part2[c] += part2[c + 8];
+      part3[c] += part3[c + 8];
+      part4[c] += part4[c + 8];
+      part5[c] += part5[c + 8];
+      part6[c] += part6[c + 8];
+      part7[c] += part7[c + 8];
+    }
+    for (int c = 0; c < 4; c++) {
+      part0[c] += part0[c + 4];
+      part1[c] += part1[c + 4];
+      part2[c] += part2[c + 4];
+      part3[c] += part3[c + 4];
+      part4[c] += part4[c + 4];
+      part5[c] += part5[c + 4];
+      part6[c] += part6[c + 4];
+      part7[c] += part7[c + 4];
+    }
+    for (int c = 0; c < 2; c++) {
+      part0[c] += part0[c + 2];
+      part1[c] += part1[c + 2];
+      part2[c] += part2[c + 2];
+      part3[c] += part3[c + 2];
+      part4[c] += part4[c + 2];
+      part5[c] += part5[c + 2];
+      part6[c] += part6[c + 2];
+      part7[c] += part7[c + 2];
+    }
+    float sum0 = part0[0] + part0[1];
+    float sum1 = part1[0] + part1[1];
+    float sum2 = part2[0] + part2[1];
+    float sum3 = part3[0] + part3[1];
+    float sum4 = part4[0] + part4[1];
+    float sum5 = part5[0] + part5[1];
+    float sum6 = part6[0] + part6[1];
+    float sum7 = part7[0] + part7[1];
+    out[0] = sum0;
+    out[1] = sum1;
+    out[2] = sum2;
+    out[3] = sum3;
+    out[4] = sum4;
+    out[5] = sum5;
+    out[6] = sum6;
+    out[7] = sum7;
   }
-  for (long j = 10 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 10 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 64; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-      }
+  {
+    float part0[16] = {0.0f};
+    float part1[16] = {0.0f};
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[c], a1[512 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[c], a1[576 + c], part1[c]);
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[16 + c], a1[512 + 16 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[16 + c], a1[576 + 16 + c], part1[c]);
     }
-  }
-  for (long j = 10 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 10 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 64; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[32 + c], a1[512 + 32 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[32 + c], a1[576 + 32 + c], part1[c]);
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
+    for (int c = 0; c < 16; c++) {
+      part0[c] = RNNC_FMA(a0[48 + c], a1[512 + 48 + c], part0[c]);
+      part1[c] = RNNC_FMA(a0[48 + c], a1[576 + 48 + c], part1[c]);
     }
-  }
-  for (long j = 10 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 10 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 64; k++) {
-      const float *b = a1 + k * 10 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
+    for (int c = 0; c < 8; c++) {
+      part0[c] += part0[c + 8];
+      part1[c] += part1[c + 8];
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
+    for (int c = 0; c < 4; c++) {
+      part0[c] += part0[c + 4];
+      part1[c] += part1[c + 4];
     }
-  }
-  for (long j = 10 / RNNC_LANES * RNNC_LANES; j < 10; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 64; k++) sum = RNNC_FMA(a0[k], a1[k * 10 + j], sum);
-    out[j] = sum;
+    for (int c = 0; c < 2; c++) {
+      part0[c] += part0[c + 2];
+      part1[c] += part1[c + 2];
+    }
+    float sum0 = part0[0] + part0[1];
+    float sum1 = part1[0] + part1[1];
+    out[8] = sum0;
+    out[9] = sum1;
   }
 }
 
 /* fused: add over add [1, 10] (peephole_lstm.lua:10) */
-static void k64_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k63_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -1951,14 +2075,14 @@ static void k64_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (peephole_lstm.lua:10) */
-static void k65_copy(const float *restrict a0, float *restrict out) {
+static void k64_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out mul [1, 64] (peephole_cell.lua:25) */
-static void k66_copy(const float *restrict a0, float *restrict out) {
+static void k65_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 64; i1++) {
     out[i1] = a0[i1];
   }
@@ -5000,25 +5124,21 @@ void peephole_lstm_step_prepare(const float *params, float *step_params) {
     for (long c = 0; c < 28; c++) step_params[0 + c * 256 + r] = params[0 + r * 28 + c];
   for (long r = 0; r < 256; r++) /* peephole1.weight_hh [256, 64] */
     for (long c = 0; c < 64; c++) step_params[7168 + c * 256 + r] = params[7168 + r * 64 + c];
-  for (long r = 0; r < 10; r++) /* dense1.weight [10, 64] */
-    for (long c = 0; c < 64; c++) step_params[24000 + c * 10 + r] = params[24000 + r * 64 + c];
 }
 
 static void peephole_lstm_step_1(const float *restrict P, const peephole_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *peephole1_matmul_weight_ih = (float *)A; /* [1, 256] */
-  k59_matmul(in->x, P /* peephole1.weight_ih, transposed */, peephole1_matmul_weight_ih);
-  float *peephole1_matmul_weight_hh = (float *)(A + 1024); /* [1, 256] */
-  k60_matmul(in->state0, P + 7168 /* peephole1.weight_hh, transposed */, peephole1_matmul_weight_hh);
-  float *peephole1_add = (float *)(A + 2048); /* [1, 256] */
-  k61_add_add(peephole1_matmul_weight_ih, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh, peephole1_add);
+  float *peephole1_matmul_weight_hh = (float *)A; /* [1, 256] */
+  k59_matmul(in->state0, P + 7168 /* peephole1.weight_hh, transposed */, peephole1_matmul_weight_hh);
+  float *peephole1_add = (float *)(A + 1024); /* [1, 256] */
+  k60_matmul(in->x, P /* peephole1.weight_ih, transposed */, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh, peephole1_add);
   float *peephole1_add_2 = (float *)A; /* [1, 64] */
   float *peephole1_mul = (float *)(A + 256); /* [1, 64] */
-  k62_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1, peephole1_add + 64, P + 23808 /* peephole1.peephole */, peephole1_add, peephole1_add + 128, P + 23936 /* peephole1.peephole */, peephole1_add + 192, peephole1_add_2, peephole1_mul);
+  k61_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1, peephole1_add + 64, P + 23808 /* peephole1.peephole */, peephole1_add, peephole1_add + 128, P + 23936 /* peephole1.peephole */, peephole1_add + 192, peephole1_add_2, peephole1_mul);
   float *dense1_matmul_weight = (float *)(A + 512); /* [1, 10] */
-  k63_matmul(peephole1_mul, P + 24000 /* dense1.weight, transposed */, dense1_matmul_weight);
+  k62_matmul(peephole1_mul, P + 24000 /* dense1.weight */, dense1_matmul_weight);
   float *out_logits = (float *)(A + 576); /* [1, 10] */
-  k64_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, out_logits);
+  k63_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, out_logits);
 }
 
 void peephole_lstm_step(const float *step_params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena) {
@@ -5036,9 +5156,9 @@ void peephole_lstm_step(const float *step_params, peephole_lstm_state *state, co
   float *out_logits = (float *)(A + 576); /* [1, 10] */
   float *peephole1_mul = (float *)(A + 256); /* [1, 64] */
   float *peephole1_add_2 = (float *)A; /* [1, 64] */
-  if (out) k65_copy(out_logits, out->logits);
-  k66_copy(peephole1_mul, state->state0);
-  k66_copy(peephole1_add_2, state->state1);
+  if (out) k64_copy(out_logits, out->logits);
+  k65_copy(peephole1_mul, state->state0);
+  k65_copy(peephole1_add_2, state->state1);
 }
 
 void peephole_lstm_reset(peephole_lstm_state *state) {
@@ -5047,7 +5167,7 @@ void peephole_lstm_reset(peephole_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long peephole_lstm_tool_arena[5] = {2077568, 6894464, 6897024, 296064, 101696};
+const long peephole_lstm_tool_arena[5] = {2077568, 6894464, 6897024, 296064, 100672};
 const int peephole_lstm_tool_dtype = 4; /* bytes per element */
 const int peephole_lstm_tool_nparams = 19;
 const char *const peephole_lstm_tool_inputs[] = {"x", "y", 0};

@@ -32,7 +32,7 @@ extern "C" {
 #define PEEPHOLE_LSTM_GRAD_ARENA_BYTES 6894464
 #define PEEPHOLE_LSTM_TRAIN_ARENA_BYTES 6897024
 #define PEEPHOLE_LSTM_APPLY_ARENA_BYTES 296064
-#define PEEPHOLE_LSTM_STREAM_ARENA_BYTES 3072
+#define PEEPHOLE_LSTM_STREAM_ARENA_BYTES 2048
 #define PEEPHOLE_LSTM_INIT_ARENA_BYTES 398336
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
@@ -43,7 +43,7 @@ extern "C" {
  *   peephole_lstm_grad: 4224 bytes
  *   peephole_lstm_train_step: 4224 bytes
  *   peephole_lstm_apply: 0 bytes
- *   peephole_lstm_step: 2880 bytes
+ *   peephole_lstm_step: 2560 bytes
  *   peephole_lstm_init, peephole_lstm_store, peephole_lstm_load, peephole_lstm_step_prepare, peephole_lstm_reset: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
  * part, the kernel, libm): return addresses, saved registers, spills, and
@@ -105,7 +105,8 @@ void peephole_lstm_apply(float *params, const float *grads, void *arena);
 
 /* peephole_lstm_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  peephole_lstm_step_prepare writes them from params: call it
+ * product reads fastest; a read-out narrower than a vector reads its weight's
+ * rows as they are).  peephole_lstm_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define PEEPHOLE_LSTM_STEP_PARAMS_ELEMS 24656
 void peephole_lstm_step_prepare(const float *params, float *step_params);

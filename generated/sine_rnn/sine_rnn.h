@@ -32,7 +32,7 @@ extern "C" {
 #define SINE_RNN_GRAD_ARENA_BYTES 246656
 #define SINE_RNN_TRAIN_ARENA_BYTES 246656
 #define SINE_RNN_APPLY_ARENA_BYTES 30464
-#define SINE_RNN_STREAM_ARENA_BYTES 768
+#define SINE_RNN_STREAM_ARENA_BYTES 512
 #define SINE_RNN_INIT_ARENA_BYTES 20000
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
@@ -104,7 +104,8 @@ void sine_rnn_apply(float *params, const float *grads, void *arena);
 
 /* sine_rnn_step reads step_params: the trainable parameters laid out as in params,
  * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest).  sine_rnn_step_prepare writes them from params: call it
+ * product reads fastest; a read-out narrower than a vector reads its weight's
+ * rows as they are).  sine_rnn_step_prepare writes them from params: call it
  * once, and again whenever the parameters change. */
 #define SINE_RNN_STEP_PARAMS_ELEMS 2784
 void sine_rnn_step_prepare(const float *params, float *step_params);
