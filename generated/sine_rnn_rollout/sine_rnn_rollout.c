@@ -496,14 +496,18 @@ static void k6_transpose(const float *restrict a0, float *restrict out) {
 /* matmul [32, 1] (sine_rnn_rollout.lua:18) */
 static void k7_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i++) {
-    float part[16] = {0.0f};
-    for (long k = 0; k < 48; k += 16)
-      for (int c = 0; c < 16; c++) part[c] = RNNC_FMA(a0[i * 50 + k + c], a1[k + c], part[c]);
-    for (int w = 8; w > 0; w /= 2) /* halves: log2(16) vector adds, not 15 dependent ones */
-      for (int c = 0; c < w; c++) part[c] += part[c + w];
-    float sum = part[0];
-    for (long k = 48; k < 50; k++) sum = RNNC_FMA(a0[i * 50 + k], a1[k], sum);
-    out[i] = sum;
+    float part0[16] = {0.0f};
+    for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[i * 50 + c], a1[c], part0[c]);
+    for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[i * 50 + 16 + c], a1[16 + c], part0[c]);
+    for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[i * 50 + 32 + c], a1[32 + c], part0[c]);
+    for (int c = 0; c < 8; c++) part0[c] += part0[c + 8];
+    for (int c = 0; c < 4; c++) part0[c] += part0[c + 4];
+    for (int c = 0; c < 2; c++) part0[c] += part0[c + 2];
+    float sum0 = part0[0] + part0[1];
+    for (long k = 48; k < 50; k++) {
+      sum0 = RNNC_FMA(a0[i * 50 + k], a1[k], sum0);
+    }
+    out[i] = sum0;
   }
 }
 

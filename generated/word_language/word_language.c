@@ -74,22 +74,33 @@
 #endif
 
 #if defined(RNNC_MATH_EXP) || defined(RNNC_MATH_TANH)
-/* The bits of a float, for clamps and powers of two without conditionals on
- * floats. */
+/* The bits of a float, unsigned and signed, for clamps and powers of two
+ * without conditionals on floats. */
 typedef union {
   float f;
   uint32_t u;
+  int32_t i;
 } rnnc_float_bits;
 
-/* x with its magnitude clamped to `bound`, a NaN kept (as a NaN), computed
- * on the bits with integer operations only.  A conditional on a float that
+/* x clamped to [-bound, bound] (bound positive and finite), a NaN returned as
+ * it is, by two integer minima on the bits.  A conditional on a float that
  * later arithmetic reads is control flow to gcc -O2 (which then vectorizes
- * nothing of the loop: an LSTM cell ran scalar); integer minima are not. */
+ * nothing of the loop: an LSTM cell ran scalar); integer minima are not.
+ * Adding 2^23 - 1 to the bits (mod 2^32) takes +inf to INT32_MAX and the
+ * NaNs of either sign past the ends, so that as signed integers the order is
+ * +NaN < -0 .. -inf < -NaN < +0 .. +inf, and a signed minimum with bound's
+ * bits clamps (bound, +inf] alone; as unsigned integers it is
+ * -NaN < +0 .. +inf < +NaN < -0 .. -inf, and an unsigned minimum with
+ * -bound's bits clamps [-inf, -bound) alone. */
 static inline float rnnc_clamp(float x, float bound) {
-  rnnc_float_bits b, limit;
-  b.f = x, limit.f = bound;
-  uint32_t m = b.u & 0x7fffffffu, nan = 0u - (uint32_t)(m > 0x7f800000u);
-  b.u = (b.u & 0x80000000u) | (m < limit.u ? m : limit.u) | (nan & m);
+  rnnc_float_bits b, hi;
+  b.f = x, hi.f = bound;
+  b.u += 0x007fffffu;
+  hi.u += 0x007fffffu;
+  b.i = b.i < hi.i ? b.i : hi.i;
+  const uint32_t lo = hi.u + 0x80000000u; /* the bits of -bound, moved likewise */
+  b.u = b.u < lo ? b.u : lo;
+  b.u -= 0x007fffffu;
   return b.f;
 }
 #endif
