@@ -519,14 +519,15 @@ static double eval_mid_epoch(Run *r, Progress *p, long done) {
 }
 
 /* Member s of the team: shard s of the batch.  With --threads, its grad
- * starts from a copy of the parameters as of the last update, which nobody
- * writes while the shards run.  A copy rather than one shared blob, since
- * copying the parameters costs a fraction of a percent of a shard's grad
- * (bench/README.md). */
+ * starts from a copy of the trainable parameters as of the last update,
+ * which nobody writes while the shards run (the optimizer's state, which a
+ * grad never reads, is not copied).  A copy rather than one shared blob,
+ * since copying the parameters costs a fraction of a percent of a shard's
+ * grad (bench/README.md). */
 static void run_shard(void *ctx, int s) {
   Run *r = ctx;
   Shard *sh = &r->shards[s];
-  if (nshards(r) > 1) runner_copy_params(sh->runner, r->step);
+  if (nshards(r) > 1) runner_copy_trainable(sh->runner, r->step);
   data_gather(&r->d.train, sh->idx, r->batch / nshards(r), r->tm.step->cfg.dtype, sh->dest);
   sh->rc = runner_exec(sh->runner, sh->seed, sh->err, sizeof sh->err);
   sh->loss = runner_loss(sh->runner);
