@@ -645,8 +645,10 @@ static void lay_out(Interp *it) {
   }
   freelist_free(&f);
   it->block_bytes = f.top;
-  /* Filled with all-one bytes (NaN in either float type), so that a kernel
-   * leaving part of its output unwritten shows at once, not as a stale value. */
+  /* Filled with all-one bytes (NaN in either float type): a kernel that reads
+   * part of its output before writing it finds NaN where no value lived yet
+   * (and everywhere when every value is held and no place is reused, as
+   * unit.interp runs it), not a plausible stale number. */
   it->block = mem_alloc(1, f.top, "the interpreter's values");
   memset(it->block, 0xff, f.top);
   for (int i = 0; i < n; i++) {
