@@ -10,66 +10,19 @@
  * visited in order: an item's outputs are placed first (a kernel may read
  * its inputs while it writes), then every buffer whose last reader it was
  * returns to the free list; a kernel's scratch (a panel of a product) lives
- * while its item runs.  Placement is best fit over a free list kept
- * sorted by offset and coalesced, the usual linear scan of register and
- * memory allocators; every buffer is 64-byte aligned so kernels can use
- * aligned vector loads.
+ * while its item runs.  Placement is ir/freelist.c's, which the interpreter
+ * shares: best fit over a free list kept sorted by offset and coalesced,
+ * every buffer 64-byte aligned so kernels can use aligned vector loads.
  */
 #include "alloc.h"
+#include "freelist.h"
 #include "plan.h"
 
+#include <limits.h>
 #include <stdlib.h>
 
-enum { ALIGN = 64 };
-
-typedef struct {
-  long offset, size;
-} Range;
-
-typedef struct {
-  Range *free;
-  int n, cap;
-  long top; /* the arena's size so far */
-} FreeList;
-
-static long buffer_bytes(const Node *n) {
-  long b = ir_numel(n->shape) * (long)ir_dtype_size(n->dtype);
-  return (b + ALIGN - 1) / ALIGN * ALIGN;
-}
-
-static long take(FreeList *a, long size) {
-  int best = -1;
-  for (int i = 0; i < a->n; i++)
-    if (a->free[i].size >= size && (best < 0 || a->free[i].size < a->free[best].size)) best = i;
-  if (best < 0) {
-    long at = a->top;
-    a->top += size;
-    return at;
-  }
-  long at = a->free[best].offset;
-  a->free[best].offset += size;
-  a->free[best].size -= size;
-  return at;
-}
-
-/* Returns [offset, offset+size) to the free list, merging neighbours. */
-static void give_back(FreeList *a, long offset, long size) {
-  int i = 0;
-  while (i < a->n && a->free[i].offset < offset) i++;
-  a->free = mem_grow(a->free, a->n, &a->cap, sizeof *a->free, "the free list of the memory plan");
-  for (int k = a->n; k > i; k--) a->free[k] = a->free[k - 1];
-  a->free[i] = (Range){offset, size};
-  a->n++;
-  if (i + 1 < a->n && a->free[i].offset + a->free[i].size == a->free[i + 1].offset) {
-    a->free[i].size += a->free[i + 1].size;
-    for (int k = i + 1; k + 1 < a->n; k++) a->free[k] = a->free[k + 1];
-    a->n--;
-  }
-  if (i > 0 && a->free[i - 1].offset + a->free[i - 1].size == a->free[i].offset) {
-    a->free[i - 1].size += a->free[i].size;
-    for (int k = i; k + 1 < a->n; k++) a->free[k] = a->free[k + 1];
-    a->n--;
-  }
+static size_t buffer_bytes(const Node *n) {
+  return size_mul((size_t)ir_numel(n->shape), ir_dtype_size(n->dtype));
 }
 
 static void read_by(const Plan *p, int *last, const Node *x, int item) {
@@ -101,7 +54,7 @@ static void place(Plan *p, FreeList *a, bool *placed, const Node *n) {
   const Node *b = plan_base(p, n, &off, st);
   Loc *l = &p->loc[b->id];
   if (l->kind != LOC_ARENA || placed[b->id]) return;
-  l->offset = take(a, buffer_bytes(b));
+  l->offset = (long)freelist_take(a, buffer_bytes(b));
   placed[b->id] = true;
 }
 
@@ -124,13 +77,15 @@ void memplan_assign(Plan *p) {
     const Item *item = &p->items[it];
     if (item->node) place(p, &a, placed, item->node);
     for (int m = 0; m < item->nmembers; m++) place(p, &a, placed, item->members[m]);
-    long scratch = (item->scratch + ALIGN - 1) / ALIGN * ALIGN; /* live while the item runs */
-    if (scratch) p->items[it].scratch_offset = take(&a, scratch);
-    for (int i = head[it]; i >= 0; i = next[i]) give_back(&a, p->loc[i].offset, buffer_bytes(g->nodes[i]));
-    if (scratch) give_back(&a, item->scratch_offset, scratch);
+    size_t scratch = (size_t)item->scratch; /* live while the item runs */
+    if (scratch) p->items[it].scratch_offset = (long)freelist_take(&a, scratch);
+    for (int i = head[it]; i >= 0; i = next[i])
+      freelist_give_back(&a, (size_t)p->loc[i].offset, buffer_bytes(g->nodes[i]));
+    if (scratch) freelist_give_back(&a, (size_t)item->scratch_offset, scratch);
   }
-  p->arena_bytes = a.top;
-  free(a.free);
+  if (a.top > LONG_MAX) mem_fail(a.top, "the arena of the generated code");
+  p->arena_bytes = (long)a.top;
+  freelist_free(&a);
   free(head);
   free(next);
   free(last);

@@ -1,11 +1,14 @@
 /*
  * interp.c - the reference interpreter: one kernel per op, one buffer per node.
  *
- * interp_new walks the scheduled graph once and records, for every node, the
- * position of its last consumer.  interp_exec then runs the nodes in order,
- * giving each a fresh buffer and freeing an intermediate right after its last
- * consumer has run; leaves (filled by the caller through interp_leaf) and
- * result nodes are kept, so a caller can change a leaf and run again.
+ * Leaves (filled by the caller through interp_leaf) have buffers of their
+ * own from interp_new.  The first interp_exec lays out every other value in
+ * one block by liveness (lay_out, placing with ir/freelist.c as generated
+ * code's arena does): an intermediate's place is taken from the node that
+ * makes it to its last consumer and then reused, a result's or a held
+ * value's stays.  The block is allocated once and every run after the first
+ * reuses it: a training or benchmark loop allocates nothing per run, and a
+ * caller can change a leaf and run again.
  *
  * Kernels are written once for both float types: a DEF(T, S) macro body is
  * instantiated by FOR_FLOATS as name_f (float) and name_d (double), and
@@ -22,6 +25,7 @@
  * 1), each started at offsets computed from the run's index.
  */
 #include "alloc.h"
+#include "freelist.h"
 #include "interp.h"
 #define RNNC_RAND_DROPOUT
 #include "rnnc_rand.h"
@@ -318,9 +322,7 @@ KERNEL(MATMUL) {
   const Shape *as = &n->in[0]->shape;
   bool ta = n->attr.ta, tb = n->attr.tb;
   long m = n->shape.dim[0], nn = n->shape.dim[1], k = ta ? as->dim[0] : as->dim[1];
-  void *col = ta ? mem_alloc((size_t)k, ir_dtype_size(n->dtype), "a column of a matrix product") : NULL;
-  BY_DTYPE(n->dtype, matmul, out, in[0], in[1], col, m, k, nn, ta, tb);
-  free(col);
+  BY_DTYPE(n->dtype, matmul, out, in[0], in[1], c->scratch, m, k, nn, ta, tb);
 }
 
 /* Element by element, in bytes: the same code for every dtype. */
@@ -564,35 +566,41 @@ KERNEL(EQUAL) {
 struct Interp {
   const Graph *g;
   InterpCtx ctx;
-  void **buf;  /* by node id; NULL while a node holds no value */
-  int *last;   /* by node id: position of its last consumer (its own if none) */
-  bool *keep;  /* by node id: a leaf or a result, never freed by interp_exec */
+  void **buf;  /* by node id: a leaf's own buffer; a computed node's place in `block` */
+  void **scratch; /* by node id: where its kernel works (scratch_bytes), or NULL */
+  bool *keep;  /* by node id: a leaf, a result or a held value: it stays across runs */
   unsigned char *hold; /* by node id: 0, HOLD_NEXT (compute, then keep) or HELD (not computed again) */
   void **args; /* the input buffers of the node being run */
+  char *block; /* every computed node's value, laid out by the first run; NULL before it */
+  size_t block_bytes;
 };
 
 static bool is_leaf(const Node *n) { return n->op == OP_PARAM || n->op == OP_INPUT; }
 
 enum { HOLD_NEXT = 1, HELD };
 
+/* The bytes n's kernel works in besides its output: a matrix product with a
+ * transposed left operand gathers each row of it into one (matmul_S's col). */
+static size_t scratch_bytes(const Node *n) {
+  if (n->op != OP_MATMUL || !n->attr.ta) return 0;
+  return size_mul((size_t)n->in[0]->shape.dim[0], ir_dtype_size(n->dtype));
+}
+
 Interp *interp_new(const Graph *g, uint64_t seed) {
   int n = g->nnodes, maxin = 1;
   Interp *it = mem_alloc(1, sizeof *it, "the interpreter");
   *it = (Interp){.g = g, .ctx = {.seed = seed}};
   it->buf = mem_calloc((size_t)n + 1, sizeof *it->buf, "the interpreter's buffers");
-  it->last = mem_calloc((size_t)n + 1, sizeof *it->last, "the interpreter's buffers");
+  it->scratch = mem_calloc((size_t)n + 1, sizeof *it->scratch, "the interpreter's buffers");
   it->keep = mem_calloc((size_t)n + 1, sizeof *it->keep, "the interpreter's buffers");
   it->hold = mem_calloc((size_t)n + 1, sizeof *it->hold, "the interpreter's buffers");
   for (int i = 0; i < n; i++) {
     const Node *x = g->nodes[i];
     if (x->id != i) die("interpreter needs a scheduled graph: node at %d has id %d", i, x->id);
-    it->last[i] = i;
     maxin = x->nin > maxin ? x->nin : maxin;
-    for (int k = 0; k < x->nin; k++) {
+    for (int k = 0; k < x->nin; k++)
       if (x->in[k]->id >= i)
         die("interpreter: node %%%d reads %%%d, not computed before it", i, x->in[k]->id);
-      it->last[x->in[k]->id] = i;
-    }
     if (is_leaf(x)) {
       it->keep[i] = true;
       it->buf[i] = mem_calloc(1, bytes(x), "a parameter or input of the interpreter");
@@ -603,11 +611,67 @@ Interp *interp_new(const Graph *g, uint64_t seed) {
   return it;
 }
 
+/* Lays out every computed node's value (and its kernel's scratch) in one
+ * block by liveness, as generated code's arena is (codegen/memplan.c): a
+ * value lives from its node to its last consumer, a result to the end of
+ * the run (the caller reads it before the next), a held value through
+ * every run; the node's output is placed before its dying inputs are given
+ * back, so no kernel writes over what it reads.  Once, on the first run:
+ * every run after it reuses the block. */
+static void lay_out(Interp *it) {
+  const Graph *g = it->g;
+  int n = g->nnodes;
+  size_t *offset = mem_alloc((size_t)n + 1, sizeof *offset, "the interpreter's layout");
+  size_t *scratch = mem_alloc((size_t)n + 1, sizeof *scratch, "the interpreter's layout");
+  int *last = mem_alloc((size_t)n + 1, sizeof *last, "the interpreter's layout");
+  for (int i = 0; i < n; i++) {
+    last[i] = it->keep[i] ? n : i; /* i: never read, given back right after it is made */
+    for (int k = 0; k < g->nodes[i]->nin; k++)
+      if (!it->keep[g->nodes[i]->in[k]->id]) last[g->nodes[i]->in[k]->id] = i;
+  }
+  FreeList f = {0};
+  for (int i = 0; i < n; i++) /* a held value lives from run to run: no node may borrow its place */
+    if (it->hold[i]) offset[i] = freelist_take(&f, bytes(g->nodes[i]));
+  for (int i = 0; i < n; i++) {
+    const Node *x = g->nodes[i];
+    if (is_leaf(x)) continue;
+    if (!it->hold[i]) offset[i] = freelist_take(&f, bytes(x));
+    size_t s = scratch_bytes(x);
+    if (s) scratch[i] = freelist_take(&f, s);
+    for (int k = 0; k <= x->nin; k++) {
+      int id = k < x->nin ? x->in[k]->id : i;
+      if (last[id] != i) continue;
+      freelist_give_back(&f, offset[id], bytes(g->nodes[id]));
+      last[id] = -1; /* x may read the same input twice */
+    }
+    if (s) freelist_give_back(&f, scratch[i], s);
+  }
+  freelist_free(&f);
+  it->block_bytes = f.top;
+  /* Filled with all-one bytes (NaN in either float type): a kernel that reads
+   * part of its output before writing it finds NaN where no value lived yet
+   * (and everywhere when every value is held and no place is reused, as
+   * unit.interp runs it), not a plausible stale number. */
+  it->block = mem_alloc(1, f.top, "the interpreter's values");
+  memset(it->block, 0xff, f.top);
+  for (int i = 0; i < n; i++) {
+    const Node *x = g->nodes[i];
+    if (is_leaf(x)) continue;
+    it->buf[i] = it->block + offset[i];
+    if (scratch_bytes(x)) it->scratch[i] = it->block + scratch[i];
+  }
+  free(offset);
+  free(scratch);
+  free(last);
+}
+
 void interp_free(Interp *it) {
   if (!it) return;
-  for (int i = 0; i < it->g->nnodes; i++) free(it->buf[i]);
+  for (int i = 0; i < it->g->nnodes; i++)
+    if (is_leaf(it->g->nodes[i])) free(it->buf[i]);
+  free(it->block);
   free(it->buf);
-  free(it->last);
+  free(it->scratch);
   free(it->keep);
   free(it->hold);
   free(it->args);
@@ -635,19 +699,11 @@ const void *interp_value(const Interp *it, const Node *n) {
   return it->buf[id];
 }
 
-/* Frees the values whose last consumer is node i (and i's own if unused). */
-static void release(Interp *it, const Node *x) {
-  for (int k = 0; k <= x->nin; k++) {
-    int id = k < x->nin ? x->in[k]->id : x->id;
-    if (it->last[id] == x->id && !it->keep[id]) {
-      free(it->buf[id]);
-      it->buf[id] = NULL; /* x may read the same input twice */
-    }
-  }
-}
+size_t interp_block_bytes(const Interp *it) { return it->block ? it->block_bytes : 0; }
 
 void interp_hold(Interp *it, const Node *n) {
   int id = node_id(it, n, "interp_hold");
+  if (it->block) die("interp_hold: node %%%d held after the first run, which laid out the values", id);
   if (!is_leaf(n) && !it->hold[id]) it->hold[id] = HOLD_NEXT, it->keep[id] = true;
 }
 
@@ -675,11 +731,12 @@ double interp_scalar(const Node *n, const double *operand) {
 int interp_exec(Interp *it, char *err, size_t errlen) {
   const Graph *g = it->g;
   it->ctx.failed = NULL;
+  if (!it->block) lay_out(it);
   for (int i = 0; i < g->nnodes; i++) {
     const Node *x = g->nodes[i];
     if (is_leaf(x) || it->hold[i] == HELD) continue;
-    if (!it->buf[i]) it->buf[i] = mem_alloc(1, bytes(x), "a value of the interpreter"); /* results keep theirs across runs */
     for (int k = 0; k < x->nin; k++) it->args[k] = it->buf[x->in[k]->id];
+    it->ctx.scratch = it->scratch[i];
     op_rules[x->op](&it->ctx, x, it->buf[i], it->args);
     if (it->ctx.failed) {
       const SrcLoc *loc = &it->ctx.failed->loc;
@@ -688,7 +745,6 @@ int interp_exec(Interp *it, char *err, size_t errlen) {
       return -1;
     }
     if (it->hold[i]) it->hold[i] = HELD;
-    release(it, x);
   }
   return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * interp.h - the reference interpreter.
  *
- * Runs a scheduled graph (see ir.h) node by node with one buffer per node,
- * freeing an intermediate buffer once its last consumer has run.  It is the
+ * Runs a scheduled graph (see ir.h) node by node, its values in one block
+ * laid out by liveness on the first run and reused by every run after it
+ * (an intermediate's place is free again after its last consumer).  It is the
  * reference the C backend must match and the baseline it must beat.  Kernels
  * are the interp_* functions bound by the op table (ops.def); they compute in
  * the node's dtype (float or double; int32 for integer data) on dense
@@ -16,6 +17,7 @@
 /* What a kernel sees besides its inputs. */
 typedef struct InterpCtx {
   uint64_t seed;      /* dropout random seed (with each mask's stream id) */
+  void *scratch;      /* where the kernel works besides its output (interp.c: scratch_bytes) */
   const Node *failed; /* node whose kernel reported bad data (e.g. label out of range) */
   char err[512];
 } InterpCtx;
@@ -37,7 +39,8 @@ void interp_free(Interp *it);
 void *interp_leaf(Interp *it, const Node *leaf);
 /* Holds n's value: the next run computes it and keeps it, the runs after
  * that use that value instead of computing n again (gradcheck.c holds the
- * values of STOP_GRAD nodes so). */
+ * values of STOP_GRAD nodes so).  Only before the first run, which lays out
+ * the values. */
 void interp_hold(Interp *it, const Node *n);
 /* The dropout seed of the next runs. */
 void interp_seed(Interp *it, uint64_t seed);
@@ -46,5 +49,8 @@ void interp_seed(Interp *it, uint64_t seed);
 int interp_exec(Interp *it, char *err, size_t errlen);
 /* After interp_exec: the value of a leaf or of a result node. */
 const void *interp_value(const Interp *it, const Node *n);
+/* The bytes of the block every computed value lives in, laid out by the
+ * first run (0 before it): less than their sum, as places are reused. */
+size_t interp_block_bytes(const Interp *it);
 
 #endif

@@ -70,6 +70,12 @@ void eval_metrics_reset(EvalMetrics *m) {
   if (m->confusion) memset(m->confusion, 0, (size_t)m->classes * (size_t)m->classes * sizeof *m->confusion);
 }
 
+void eval_metrics_add(EvalMetrics *m, const EvalMetrics *part) {
+  m->loss_sum += part->loss_sum, m->count += part->count, m->correct += part->correct;
+  if (m->confusion)
+    for (long i = 0; i < (long)m->classes * m->classes; i++) m->confusion[i] += part->confusion[i];
+}
+
 void eval_metrics_free(EvalMetrics *m) {
   free(m->confusion);
   m->confusion = NULL;
@@ -163,7 +169,8 @@ void eval_dest_free(const DataSplit *s, void **scratch) {
   for (int f = 0; f < s->nfields; f++) free(scratch[f]), scratch[f] = NULL;
 }
 
-int eval_split(Runner *b, const Graph *pg, const DataSplit *s, long n, EvalMetrics *m, char *err, size_t errlen) {
+int eval_split(Runner *b, const Graph *pg, const DataSplit *s, long from, long to, EvalMetrics *m, char *err,
+               size_t errlen) {
   int B = pg->cfg.batch, tf = 0;
   DType dt = pg->cfg.dtype;
   void *dest[DATA_MAX_FIELDS], *scratch[DATA_MAX_FIELDS];
@@ -173,8 +180,8 @@ int eval_split(Runner *b, const Graph *pg, const DataSplit *s, long n, EvalMetri
   long *idx = mem_alloc((size_t)B, sizeof *idx, "a batch's indices");
   DType tdt = s->field[tf].dtype == DT_I32 ? DT_I32 : dt;
   int rc = 0;
-  for (long start = 0; !rc && start < n; start += B) {
-    int count = n - start < B ? (int)(n - start) : B;
+  for (long start = from; !rc && start < to; start += B) {
+    int count = to - start < B ? (int)(to - start) : B;
     for (int i = 0; i < B; i++) idx[i] = start + (i < count ? i : count - 1);
     data_gather(s, idx, B, dt, dest);
     if (!(rc = runner_exec(b, 0, err, errlen))) add_rows(m, runner_buffer(b, m->output), dt, dest[tf], tdt, count);
@@ -306,7 +313,7 @@ int eval_run(const ToolOptions *o) {
     ir_report("%s: the test split is empty\n", d.source);
     goto done;
   }
-  if (eval_split(b, tm.pred, &d.test, n, &m, err, sizeof err)) {
+  if (eval_split(b, tm.pred, &d.test, 0, n, &m, err, sizeof err)) {
     fail(err);
     goto done;
   }

@@ -43,10 +43,15 @@ int eval_dest(Runner *b, const Graph *g, const DataSplit *s, int rows, void **de
               size_t errlen);
 void eval_dest_free(const DataSplit *s, void **scratch);
 
-/* Runs predict (b, loaded for pg) on the first n examples of s in batches of
+/* Adds the sums of part (another part of the same split, with the same
+ * model) to m. */
+void eval_metrics_add(EvalMetrics *m, const EvalMetrics *part);
+
+/* Runs predict (b, loaded for pg) on examples [from, to) of s in batches of
  * the model's batch, the last one padded (padded rows are not counted), and
  * adds them to m.  0, or -1 with a message. */
-int eval_split(Runner *b, const Graph *pg, const DataSplit *s, long n, EvalMetrics *m, char *err, size_t errlen);
+int eval_split(Runner *b, const Graph *pg, const DataSplit *s, long from, long to, EvalMetrics *m, char *err,
+               size_t errlen);
 
 /* The test loss read against the data's baselines (data.h), in buf:
  *   mse on a series:   "test mse 0.01082 (noise variance 0.01: 1.08x; last-value predictor 0.02512)"

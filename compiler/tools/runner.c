@@ -119,6 +119,16 @@ void runner_copy_params(Runner *to, const Runner *from) {
   }
 }
 
+void runner_copy_trainable(Runner *to, const Runner *from) {
+  if (!to->c || !from->c) die("runner_copy_trainable: the shards of --threads run generated code");
+  size_t n, n2, trainable;
+  void *dst = native_params(to->c, &n);
+  const void *src = native_params(from->c, &n2);
+  native_grads(to->c, &trainable);
+  if (n != n2 || trainable > n) die("the blobs of one model's entry points differ in size");
+  memcpy(dst, src, trainable);
+}
+
 const void *runner_params(Runner *r, size_t *bytes) {
   if (!r->c) die("runner_params: the interpreter keeps parameters as leaves, not in a blob");
   return native_params(r->c, bytes);

@@ -38,6 +38,11 @@ double runner_metric(Runner *r, const char *name); /* a scalar metric of the las
  * goal: the training step's parameters into predict). */
 void runner_copy_params(Runner *to, const Runner *from);
 
+/* Copies the trainable parameters alone (generated code: the prefix of the
+ * blob that the gradient blob mirrors), all that an update changes and a
+ * grad reads of it: --threads' shards, whose optimizer state is never read. */
+void runner_copy_trainable(Runner *to, const Runner *from);
+
 /* Generated code's parameter blob (native_params: every parameter and the
  * optimizer's state), to compare between the ranks of an MPI job. */
 const void *runner_params(Runner *r, size_t *bytes);

@@ -2,9 +2,9 @@
  * team.c - a fixed team of threads: one job per member, run after run.
  *
  * The threads are made once and sleep on a condition variable between runs:
- * team_run bumps a generation number and wakes them, runs member 0's job on
- * the caller's thread (so n members keep n cores busy), and waits until the
- * count of members still working drops to zero.  Every hand-over goes
+ * team_run sets the run's job, bumps a generation number and wakes them,
+ * runs member 0's job on the caller's thread (so n members keep n cores
+ * busy), and waits until the count of members still working drops to zero.  Every hand-over goes
  * through the one mutex, which is what makes the members' results visible
  * to the caller after team_run, and the caller's writes between runs visible
  * to the members.  The member threads block SIGINT and SIGTERM: signals go
@@ -31,7 +31,7 @@ typedef struct {
 
 struct Team {
   int n, started; /* members; threads made (members 1..started) */
-  TeamJob job;
+  TeamJob job; /* of the run under way */
   void *ctx;
   Member *members;
   pthread_mutex_t mu;
@@ -50,8 +50,10 @@ static void *member_main(void *arg) {
     while (t->generation == done && !t->quit) pthread_cond_wait(&t->go, &t->mu);
     if (t->quit) break;
     done = t->generation;
+    TeamJob job = t->job;
+    void *ctx = t->ctx;
     pthread_mutex_unlock(&t->mu);
-    t->job(t->ctx, m->k);
+    job(ctx, m->k);
     pthread_mutex_lock(&t->mu);
     if (--t->working == 0) pthread_cond_signal(&t->finished);
   }
@@ -59,10 +61,10 @@ static void *member_main(void *arg) {
   return NULL;
 }
 
-Team *team_new(int n, TeamJob job, void *ctx, char *err, size_t errlen) {
+Team *team_new(int n, char *err, size_t errlen) {
   Team *t = mem_calloc(1, sizeof *t, "the team");
   Member *members = mem_calloc((size_t)n, sizeof *members, "the team");
-  *t = (Team){.n = n, .job = job, .ctx = ctx, .members = members};
+  *t = (Team){.n = n, .members = members};
   pthread_mutex_init(&t->mu, NULL);
   pthread_cond_init(&t->go, NULL);
   pthread_cond_init(&t->finished, NULL);
@@ -86,13 +88,14 @@ Team *team_new(int n, TeamJob job, void *ctx, char *err, size_t errlen) {
   return t;
 }
 
-void team_run(Team *t) {
+void team_run(Team *t, TeamJob job, void *ctx) {
   pthread_mutex_lock(&t->mu);
+  t->job = job, t->ctx = ctx;
   t->working = t->n - 1;
   t->generation++;
   pthread_cond_broadcast(&t->go);
   pthread_mutex_unlock(&t->mu);
-  t->job(t->ctx, 0);
+  job(ctx, 0);
   pthread_mutex_lock(&t->mu);
   while (t->working > 0) pthread_cond_wait(&t->finished, &t->mu);
   pthread_mutex_unlock(&t->mu);

@@ -23,7 +23,10 @@
  * (and over their steps), and the shards are of one size, so that mean is
  * the gradient of the batch: the run computes what one thread computes,
  * but for the order of the sums (rounding) and the dropout masks.  N = 1 is
- * NAME_train_step as before, bit for bit.
+ * NAME_train_step as before, bit for bit.  The evaluations run on the team
+ * too, each member predicting one part of the test split in whole batches;
+ * their sums are added in order, so the test loss differs from one pass's
+ * by rounding alone (N = 1: one pass).
  *
  * --mpi (under mpirun -n N) spreads the shards over the N ranks of an MPI
  * job (ranks.h), M = --threads of them on each: N x M shards of B / (N x M)
@@ -121,7 +124,8 @@ static void restore_signals(const Signals *s) {
 
 /* ---- the run ---- */
 
-/* One shard of every batch: its examples, run through its own model. */
+/* One shard of every batch: its examples, run through its own model; and
+ * one part of every evaluation. */
 typedef struct {
   Runner *runner;       /* the run's step (one thread), or a grad of its own (--threads) */
   void *dest[DATA_MAX_FIELDS], *scratch[DATA_MAX_FIELDS]; /* eval_dest's */
@@ -130,6 +134,8 @@ typedef struct {
   double loss, acc;
   int rc;
   char err[1024];
+  Runner *pred;         /* its part of the test split: the run's predict (member 0) or one of its own */
+  EvalMetrics m;        /* that part's sums */
 } Shard;
 
 typedef struct {
@@ -365,11 +371,9 @@ static Runner *load_runner(const Run *r, const Graph *g, Goal goal, const StFile
   return runner;
 }
 
-static void run_shard(void *ctx, int s);
-
 /* The shards of a batch: one, run through the step itself, or --threads of
- * them, each through a grad of its own; and the team that runs them.  0, or
- * -1 with a message. */
+ * them, each through a grad of its own, and as many parts of the test split;
+ * and the team that runs them.  0, or -1 with a message. */
 static int load_shards(Run *r, const StFile *w, char *err, size_t errlen) {
   const Graph *g = nshards(r) > 1 ? r->tm.grad : r->tm.step;
   for (int i = 0; i < g->nresults; i++)
@@ -380,8 +384,10 @@ static int load_shards(Run *r, const StFile *w, char *err, size_t errlen) {
     sh->runner = nshards(r) > 1 ? load_runner(r, g, GOAL_GRAD, w, err, errlen) : r->step;
     if (!sh->runner || eval_dest(sh->runner, g, &r->d.train, g->cfg.batch, sh->dest, sh->scratch, err, errlen))
       return -1;
+    sh->pred = s ? load_runner(r, r->tm.pred, GOAL_PREDICT, w, err, errlen) : r->pred;
+    if (!sh->pred || eval_metrics_init(&sh->m, r->tm.fwd, r->tm.pred, err, errlen)) return -1;
   }
-  r->team = team_new(r->threads, run_shard, r, err, errlen);
+  r->team = team_new(r->threads, err, errlen);
   return r->team ? 0 : -1;
 }
 
@@ -390,6 +396,8 @@ static void free_shards(Run *r) {
   for (int s = 0; r->shards && s < r->threads; s++) {
     eval_dest_free(&r->d.train, r->shards[s].scratch);
     if (nshards(r) > 1) runner_free(r->shards[s].runner);
+    if (s) runner_free(r->shards[s].pred);
+    eval_metrics_free(&r->shards[s].m);
   }
   free(r->shards);
 }
@@ -464,12 +472,31 @@ static int setup(Run *r, StFile *w) {
   return 0;
 }
 
-/* The test split through predict with the step's current parameters. */
+/* Member s of the team: its part of the test split (whole batches of
+ * predict's, but for the split's last) through its own predict, from the
+ * step's current parameters. */
+static void eval_part(void *ctx, int s) {
+  Run *r = ctx;
+  Shard *sh = &r->shards[s];
+  long B = r->tm.pred->cfg.batch, batches = (r->ntest + B - 1) / B;
+  long from = batches * s / r->threads * B, to = batches * (s + 1) / r->threads * B;
+  runner_copy_params(sh->pred, r->step);
+  eval_metrics_reset(&sh->m);
+  sh->rc = eval_split(sh->pred, r->tm.pred, &r->d.test, from, to < r->ntest ? to : r->ntest, &sh->m, sh->err,
+                      sizeof sh->err);
+}
+
+/* The test split through predict with the step's current parameters, in
+ * one part per member of the team at once; the parts' sums are added in
+ * order (one part: what one pass over the split sums). */
 static int evaluate(Run *r) {
-  char err[1024];
-  runner_copy_params(r->pred, r->step);
+  team_run(r->team, eval_part, r);
   eval_metrics_reset(&r->m);
-  return eval_split(r->pred, r->tm.pred, &r->d.test, r->ntest, &r->m, err, sizeof err) ? fail(err) : 0;
+  for (int s = 0; s < r->threads; s++) {
+    if (r->shards[s].rc) return fail(r->shards[s].err);
+    eval_metrics_add(&r->m, &r->shards[s].m);
+  }
+  return 0;
 }
 
 /* --eval-every: the test split after batch `done` of the epoch under way,
@@ -492,14 +519,15 @@ static double eval_mid_epoch(Run *r, Progress *p, long done) {
 }
 
 /* Member s of the team: shard s of the batch.  With --threads, its grad
- * starts from a copy of the parameters as of the last update, which nobody
- * writes while the shards run.  A copy rather than one shared blob, since
- * copying the parameters costs a fraction of a percent of a shard's grad
- * (bench/README.md). */
+ * starts from a copy of the trainable parameters as of the last update,
+ * which nobody writes while the shards run (the optimizer's state, which a
+ * grad never reads, is not copied).  A copy rather than one shared blob,
+ * since copying the parameters costs a fraction of a percent of a shard's
+ * grad (bench/README.md). */
 static void run_shard(void *ctx, int s) {
   Run *r = ctx;
   Shard *sh = &r->shards[s];
-  if (nshards(r) > 1) runner_copy_params(sh->runner, r->step);
+  if (nshards(r) > 1) runner_copy_trainable(sh->runner, r->step);
   data_gather(&r->d.train, sh->idx, r->batch / nshards(r), r->tm.step->cfg.dtype, sh->dest);
   sh->rc = runner_exec(sh->runner, sh->seed, sh->err, sizeof sh->err);
   sh->loss = runner_loss(sh->runner);
@@ -549,7 +577,7 @@ static int train_batch(Run *r, const long *idx, uint64_t index, double *loss, do
     /* shard 0 draws what one thread draws for the whole batch */
     r->shards[s].seed = rnnc_bits(r->ck.seed, STREAM_DROPOUT, (uint64_t)k << 56 | index);
   }
-  team_run(r->team);
+  team_run(r->team, run_shard, r);
   double sums[2] = {0, 0}; /* loss, accuracy */
   for (int s = 0; s < n; s++) {
     if (r->shards[s].rc) return ir_errorf(err, errlen, "%s", r->shards[s].err);
