@@ -623,6 +623,39 @@ static void remove_tree(const char *path) {
   if (system(cmd) != 0) fprintf(stderr, "test_data: could not remove %s\n", path);
 }
 
+/* A split of n examples whose fields point at the arrays given (shapes per example). */
+static DataSplit split_of(long n, int nfields, const DataField *fields) {
+  DataSplit s = {.n = n, .nfields = nfields};
+  for (int f = 0; f < nfields; f++) s.field[f] = fields[f];
+  return s;
+}
+
+/* The baselines on hand-made splits: naive Bayes over ids within the
+ * lengths, and the last value against a forecast of several steps. */
+static void test_baselines(void) {
+  /* class 0 writes an 'a', class 1 a 'b'; what stands past the lengths is the other letter, so
+   * that counting it would turn the evidence round */
+  int32_t xs[4][3] = {{'a', 'b', 'b'}, {'b', 'a', 'a'}, {'a', 'b', 'b'}, {'b', 'a', 'a'}};
+  int32_t ys[4] = {0, 1, 0, 1}, lens[4] = {1, 1, 1, 1};
+  DataField f[3] = {{"x", DT_I32, {1, {3}}, xs}, {"y", DT_I32, {0, {0}}, ys}, {"x_len", DT_I32, {0, {0}}, lens}};
+  DataSplit train = split_of(4, 3, f);
+  int32_t tx[2][3] = {{'b', 'b', 'b'}, {'a', 'a', 'a'}}, ty[2] = {1, 0}, tl[2] = {1, 1};
+  DataField g[3] = {{"x", DT_I32, {1, {3}}, tx}, {"y", DT_I32, {0, {0}}, ty}, {"x_len", DT_I32, {0, {0}}, tl}};
+  DataSplit test = split_of(2, 3, g);
+  CHECK(data_bytes_bayes(&train, &test, 2, 2) == 1.0, "naive Bayes: %g", data_bytes_bayes(&train, &test, 2, 2));
+  CHECK(data_bytes_bayes(&train, &test, 1, 2) == 1.0, "naive Bayes on the first example");
+  ty[0] = 0; /* now the first test example is labelled against its letter */
+  CHECK(data_bytes_bayes(&train, &test, 2, 2) == 0.5, "naive Bayes with a wrong label: %g",
+        data_bytes_bayes(&train, &test, 2, 2));
+  DataSplit floats = split_of(4, 2, (DataField[]){{"x", DT_F32, {2, {3, 1}}, xs}, {"y", DT_F32, {1, {1}}, ys}});
+  CHECK(isnan(data_bytes_bayes(&floats, &floats, 4, 2)), "naive Bayes of floats: NaN");
+  /* windows of 2 values, forecasts of 3: the last value against each */
+  float wx[2][2] = {{0, 1}, {5, 2}}, wy[2][3] = {{1, 2, 3}, {2, 2, 0}};
+  DataSplit series = split_of(2, 2, (DataField[]){{"x", DT_F32, {2, {2, 1}}, wx}, {"y", DT_F32, {2, {3, 1}}, wy}});
+  CHECK(data_last_value_mse(&series, 2) == (0 + 1 + 4 + 0 + 0 + 4) / 6.0, "last value against 3 steps: %g",
+        data_last_value_mse(&series, 2));
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) srcdir = argv[1];
   CHECK(mkdtemp(dir), "mkdtemp");
@@ -630,6 +663,7 @@ int main(int argc, char **argv) {
   test_sine();
   test_csv();
   test_text();
+  test_baselines();
   test_hostile();
   test_real();
   remove_tree(dir);

@@ -56,38 +56,48 @@ double data_unigram_bits(const DataSplit *s) {
 /* Naive Bayes over the ids of a sequence (within its lengths, if the split
  * has them), trained on `train` with add-one smoothing: its accuracy on the
  * first n examples of `test`. */
+/* Example i of split s: its ids, how many of them are real, and its label. */
+static const int32_t *example(const DataSplit *s, long i, long T, bool lengths, long *len, int *label) {
+  *len = lengths ? ((const int32_t *)s->field[2].data)[i] : T;
+  if (*len > T) *len = T;
+  *label = ((const int32_t *)s->field[1].data)[i];
+  return (const int32_t *)s->field[0].data + i * T;
+}
+
 double data_bytes_bayes(const DataSplit *train, const DataSplit *test, long n, int classes) {
   const DataField *x = field_of(train, 0, DT_I32, 1), *y = field_of(train, 1, DT_I32, 0);
   if (!x || !y || classes < 2 || classes > DATA_MAX_VOCAB || !field_of(test, 0, DT_I32, 1)) return NAN;
   bool lengths = train->nfields > 2 && test->nfields > 2;
-  long T = x->shape.dim[0];
-  double *count = calloc((size_t)classes * DATA_MAX_VOCAB + (size_t)classes, sizeof *count);
-  if (!count) return NAN;
-  double *prior = count + (size_t)classes * DATA_MAX_VOCAB;
-  const DataSplit *parts[2] = {train, test};
-  long correct = 0;
+  long T = x->shape.dim[0], len, correct = 0;
+  int label;
+  /* logp[c][v]: log P(id v | class c) with add-one smoothing; prior[c]: log of the class count + 1 */
+  double *logp = calloc((size_t)classes * DATA_MAX_VOCAB + (size_t)classes, sizeof *logp);
+  if (!logp) return NAN;
+  double *prior = logp + (size_t)classes * DATA_MAX_VOCAB;
+  for (long i = 0; i < train->n; i++) {
+    const int32_t *ids = example(train, i, T, lengths, &len, &label);
+    if (label < 0 || label >= classes) continue;
+    prior[label]++;
+    for (long t = 0; t < len; t++) logp[label * DATA_MAX_VOCAB + (ids[t] & (DATA_MAX_VOCAB - 1))]++;
+  }
+  for (int c = 0; c < classes; c++) {
+    double total = DATA_MAX_VOCAB;
+    for (int v = 0; v < DATA_MAX_VOCAB; v++) total += logp[c * DATA_MAX_VOCAB + v];
+    for (int v = 0; v < DATA_MAX_VOCAB; v++) logp[c * DATA_MAX_VOCAB + v] = log((logp[c * DATA_MAX_VOCAB + v] + 1) / total);
+    prior[c] = log(prior[c] + 1);
+  }
   n = n < test->n ? n : test->n;
-  for (int p = 0; p < 2; p++)
-    for (long i = 0; i < (p ? n : train->n); i++) {
-      const int32_t *ids = (const int32_t *)parts[p]->field[0].data + i * T;
-      int label = ((const int32_t *)parts[p]->field[1].data)[i];
-      long len = lengths ? ((const int32_t *)parts[p]->field[2].data)[i] : T;
-      if (label < 0 || label >= classes) continue;
-      if (p == 0) {
-        prior[label]++;
-        for (long t = 0; t < len && t < T; t++) count[label * DATA_MAX_VOCAB + (ids[t] & (DATA_MAX_VOCAB - 1))]++;
-        continue;
-      }
-      int best = 0;
-      double top = -INFINITY;
-      for (int c = 0; c < classes; c++) {
-        double total = 0, score = log(prior[c] + 1);
-        for (int v = 0; v < DATA_MAX_VOCAB; v++) total += count[c * DATA_MAX_VOCAB + v] + 1;
-        for (long t = 0; t < len && t < T; t++) score += log((count[c * DATA_MAX_VOCAB + (ids[t] & (DATA_MAX_VOCAB - 1))] + 1) / total);
-        if (score > top) top = score, best = c;
-      }
-      correct += best == label;
+  for (long i = 0; i < n; i++) {
+    const int32_t *ids = example(test, i, T, lengths, &len, &label);
+    int best = 0;
+    double top = -INFINITY;
+    for (int c = 0; c < classes; c++) {
+      double score = prior[c];
+      for (long t = 0; t < len; t++) score += logp[c * DATA_MAX_VOCAB + (ids[t] & (DATA_MAX_VOCAB - 1))];
+      if (score > top) top = score, best = c;
     }
-  free(count);
+    correct += best == label;
+  }
+  free(logp);
   return n > 0 ? (double)correct / (double)n : NAN;
 }
