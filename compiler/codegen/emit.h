@@ -35,6 +35,12 @@ typedef struct Emit {
    * `value`, instead of storing it (kernels.c). */
   void (*epilogue)(struct Emit *e, const char *column, const char *value);
   const void *epilogue_loop; /* what epilogue prints */
+  /* Products added into the accumulators of the product being printed (its
+   * item's terms, plan.h); term t's operands are named term_arg[2t] (A)
+   * and term_arg[2t + 1] (B). */
+  const Node *const *terms;
+  const char *const *term_arg;
+  int nterms;
 } Emit;
 
 /* The name of the kernel's scratch memory in the arena, at least `bytes`
@@ -52,6 +58,9 @@ void emit_local_array(Emit *e, const char *name, const char *len);
 
 /* The emitter of n's op (emit_ops.c, bound by ops.def): an expression or a kernel body. */
 void emit_op(Emit *e, const Node *n, const char *const *arg);
+/* The sum of n expressions, added left to right as the interpreter adds:
+ * "(a + b + c)"; of one, that one; of none, zero. */
+void emit_sum(Emit *e, const char *const *arg, int n);
 /* The C type of a dtype: "float", "double", "int32_t". */
 const char *emit_ctype(DType dt);
 /* A literal of the model's float type, written into buf and returned: "0.5f",

@@ -11,9 +11,11 @@
  * pass gives every product a row-major B; a transposed A, a weight
  * gradient's, is turned into the B of the transposed product).
  */
+#include "alloc.h"
 #include "emit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef void Emitter(Emit *e, const Node *n, const char *const *arg);
@@ -97,11 +99,17 @@ EMIT(MIN) {
   buf_printf(e->out, "(%s < %s || %s != %s ? %s : %s)", arg[0], arg[1], arg[0], arg[0], arg[0], arg[1]);
 }
 
-/* Left to right, as the interpreter sums. */
-EMIT(ADDN) {
-  for (int k = 0; k < n->nin; k++) buf_printf(e->out, "%s%s", k ? " + " : "(", arg[k]);
+void emit_sum(Emit *e, const char *const *arg, int n) {
+  char zero[40];
+  if (n <= 1) {
+    buf_printf(e->out, "%s", n ? arg[0] : emit_literal(e, 0, zero));
+    return;
+  }
+  for (int k = 0; k < n; k++) buf_printf(e->out, "%s%s", k ? " + " : "(", arg[k]);
   buf_printf(e->out, ")");
 }
+
+EMIT(ADDN) { emit_sum(e, arg, n->nin); }
 
 /* arg[1]: the element's linear index; arg[2]: the variable holding the
  * mask's stream id (a kernel argument, so that the T masks of a step share
@@ -492,20 +500,55 @@ static void store(Emit *e, const Product *p, const char *c0, const char *col, co
   else emit_line(e, "%s[%s%s] = %s;", p->C, c0, times(col, p->cj, s1), value);
 }
 
+/* Row i of p's A times B, columns [j, j + width * RNNC_LANES), added into
+ * acc0 .. acc<width - 1>: a loop over k (a block where K is 1). */
+static void matvec_term(Emit *e, const Product *p, long i, int width) {
+  char s1[48], s2[48], col[32], a[64];
+  bool one = p->K == 1;
+  if (one) snprintf(a, sizeof a, "%ld", i * p->ai);
+  else if (i) snprintf(a, sizeof a, "%ld + %s", i * p->ai, times("k", p->ak, s1));
+  else snprintf(a, sizeof a, "%s", times("k", p->ak, s1));
+  if (one) emit_line(e, "{");
+  else emit_line(e, "for (long k = 0; k < %ld; k++) {", p->K);
+  if (one) emit_line(e, "  const %s *b = %s + %s;", p->T, p->B, times("j", p->bj, s2));
+  else emit_line(e, "  const %s *b = %s + %s + %s;", p->T, p->B, times("k", p->bk, s1), times("j", p->bj, s2));
+  emit_line(e, "  const %s x = %s[%s];", p->T, p->A, a);
+  emit_line(e, "  for (int c = 0; c < RNNC_LANES; c++) {");
+  for (int r = 0; r < width; r++) {
+    snprintf(col, sizeof col, r > 1 ? "%d * RNNC_LANES + c" : r ? "RNNC_LANES + c" : "c", r);
+    emit_line(e, "    acc%d[c] = RNNC_FMA(x, b[%s], acc%d[c]);", r, times(col, p->bj, s2), r);
+  }
+  emit_line(e, "  }");
+  emit_line(e, "}");
+}
+
+/* Element j of row i of p's A times B, added into sum. */
+static void matvec_column(Emit *e, const Product *p, long i) {
+  char s1[48], s2[48], s3[48], a0[40] = "";
+  if (i) snprintf(a0, sizeof a0, "%ld + ", i * p->ai);
+  if (p->K == 1)
+    emit_line(e, "sum = RNNC_FMA(%s[%ld], %s[%s], sum);", p->A, i * p->ai, p->B, times("j", p->bj, s3));
+  else
+    emit_line(e, "for (long k = 0; k < %ld; k++) sum = RNNC_FMA(%s[%s%s], %s[%s + %s], sum);", p->K, p->A, a0,
+              times("k", p->ak, s1), p->B, times("k", p->bk, s2), times("j", p->bj, s3));
+}
+
 /* One row of A times B (a matrix-vector product: a streaming step, or the
- * last row of an odd batch): ACC_REGS accumulator arrays of RNNC_LANES
- * columns each, the width of the target's vector registers (preamble.c), in
- * one loop over the lanes.  Each array is then one register whatever the
- * flags: gcc -O2 keeps an array wider than a register in memory, and -O3
- * vectorizes separate loops per array across k, with shuffles (bench/README.md
- * has the measurements).  What is left of N takes half as many arrays, and so
- * on down to one, then column by column; the bounds are constants once
- * RNNC_LANES is known, and the compiler drops the loops that never run. */
-static void matvec(Emit *e, const Product *p, long i, long N) {
-  char zero[40], s1[48], s2[48], s3[48], a0[40] = "", c0[40] = "", col[32], acc[24];
+ * last row of an odd batch), plus the products of its terms (p[1 .. n),
+ * the same row of other A's times other B's, plan.h): ACC_REGS accumulator
+ * arrays of RNNC_LANES columns each, the width of the target's vector
+ * registers (preamble.c), in one loop over the lanes.  Each array is then
+ * one register whatever the flags: gcc -O2 keeps an array wider than a
+ * register in memory, and -O3 vectorizes separate loops per array across k,
+ * with shuffles (bench/README.md has the measurements).  What is left of N
+ * takes half as many arrays, and so on down to one, then column by column;
+ * the bounds are constants once RNNC_LANES is known, and the compiler drops
+ * the loops that never run. */
+static void matvec(Emit *e, const Product *p, int n, long i, long N) {
+  char zero[40], c0[40] = "", col[32], acc[24];
   if (e->epilogue && (i || p->cj != 1)) die("a product with an epilogue is one row of C (plan_epilogue_product)");
   emit_literal(e, 0, zero);
-  if (i) snprintf(a0, sizeof a0, "%ld + ", i * p->ai), snprintf(c0, sizeof c0, "%ld + ", i * p->ci);
+  if (i) snprintf(c0, sizeof c0, "%ld + ", i * p->ci);
   char from[128] = "0", to[128]; /* the columns [from, to) done by a width */
   for (int width = ACC_REGS; width > 0; width /= 2) {
     char step[40] = "RNNC_LANES";
@@ -519,17 +562,8 @@ static void matvec(Emit *e, const Product *p, long i, long N) {
       snprintf(name, sizeof name, "acc%d", r);
       emit_local_array(e, name, "RNNC_LANES");
     }
+    for (int t = 0; t < n; t++) matvec_term(e, &p[t], i, width);
     e->indent -= 2;
-    emit_line(e, "  for (long k = 0; k < %ld; k++) {", p->K);
-    emit_line(e, "    const %s *b = %s + %s + %s;", p->T, p->B, times("k", p->bk, s1), times("j", p->bj, s2));
-    emit_line(e, "    const %s x = %s[%s%s];", p->T, p->A, a0, times("k", p->ak, s1));
-    emit_line(e, "    for (int c = 0; c < RNNC_LANES; c++) {");
-    for (int r = 0; r < width; r++) {
-      snprintf(col, sizeof col, r > 1 ? "%d * RNNC_LANES + c" : r ? "RNNC_LANES + c" : "c", r);
-      emit_line(e, "      acc%d[c] = RNNC_FMA(x, b[%s], acc%d[c]);", r, times(col, p->bj, s2), r);
-    }
-    emit_line(e, "    }");
-    emit_line(e, "  }");
     emit_line(e, "  for (int c = 0; c < RNNC_LANES; c++) {");
     for (int r = 0; r < width; r++) {
       snprintf(col, sizeof col, r > 1 ? "j + %d * RNNC_LANES + c" : r ? "j + RNNC_LANES + c" : "j + c", r);
@@ -543,9 +577,8 @@ static void matvec(Emit *e, const Product *p, long i, long N) {
   }
   emit_line(e, "for (long j = %s; j < %ld; j++) {", from, N);
   emit_line(e, "  %s sum = %s;", p->T, zero);
-  emit_line(e, "  for (long k = 0; k < %ld; k++) sum = RNNC_FMA(%s[%s%s], %s[%s + %s], sum);", p->K, p->A, a0,
-            times("k", p->ak, s1), p->B, times("k", p->bk, s2), times("j", p->bj, s3));
   e->indent += 2;
+  for (int t = 0; t < n; t++) matvec_column(e, &p[t], i);
   store(e, p, c0, "j", "sum");
   e->indent -= 2;
   emit_line(e, "}");
@@ -648,15 +681,30 @@ static bool dot_products(Emit *e, const Product *p, long M, long N, int nr) {
 /* C[M,N] = A'[M,K] B'[K,N], A' = A or A^T, B' = B or B^T by the node's
  * flags; strides of A and B as the plan lays them out (the layout pass makes
  * B' row-major, so the inner loop reads contiguous memory). */
-EMIT(MATMUL) {
+static Product product_of(const Emit *e, const Node *n, const char *A, const char *B, const char *C) {
   const Node *a = n->in[0], *b = n->in[1];
   long as[IR_MAXDIM], bs[IR_MAXDIM];
   emit_strides(e, a, as);
   emit_strides(e, b, bs);
-  Product p = {.A = arg[0], .B = arg[1], .C = arg[2], .T = emit_ctype(e->real),
-               .ai = n->attr.ta ? as[1] : as[0], .ak = n->attr.ta ? as[0] : as[1],
-               .bk = n->attr.tb ? bs[1] : bs[0], .bj = n->attr.tb ? bs[0] : bs[1],
-               .ci = n->shape.dim[1], .cj = 1, .K = n->attr.ta ? a->shape.dim[0] : a->shape.dim[1]};
+  return (Product){.A = A, .B = B, .C = C, .T = emit_ctype(e->real),
+                   .ai = n->attr.ta ? as[1] : as[0], .ak = n->attr.ta ? as[0] : as[1],
+                   .bk = n->attr.tb ? bs[1] : bs[0], .bj = n->attr.tb ? bs[0] : bs[1],
+                   .ci = n->shape.dim[1], .cj = 1, .K = n->attr.ta ? a->shape.dim[0] : a->shape.dim[1]};
+}
+
+/* The product and its terms (Emit.terms), which only a matrix-vector
+ * product has, in one matvec. */
+static void matvec_with_terms(Emit *e, const Product *p, long i, long N) {
+  Product *all = mem_alloc((size_t)e->nterms + 1, sizeof *all, "the terms of a product");
+  all[0] = *p;
+  for (int t = 0; t < e->nterms; t++)
+    all[t + 1] = product_of(e, e->terms[t], e->term_arg[2 * t], e->term_arg[2 * t + 1], p->C);
+  matvec(e, all, e->nterms + 1, i, N);
+  free(all);
+}
+
+EMIT(MATMUL) {
+  Product p = product_of(e, n, arg[0], arg[1], arg[2]);
   long M = n->shape.dim[0], N = n->shape.dim[1];
   /* A^T B with A row-major (the weight gradients: A = dz stacked over time,
    * rows of 2 KB) is computed as C^T = B^T A, so that the vectors run along
@@ -664,14 +712,15 @@ EMIT(MATMUL) {
    * of its own), copied in strips (above), and B, the narrower operand, is
    * read in place; C is written column by column, once per tile and block
    * of k. */
-  if (n->attr.ta && as[1] == 1) {
+  if (n->attr.ta && p.ai == 1) {
     p = (Product){.A = p.B, .B = p.A, .C = p.C, .T = p.T, .ai = p.bj, .ak = p.bk, .bk = p.ak, .bj = p.ai,
                   .ci = 1, .cj = N, .K = p.K, .strips = true};
     long t = M;
     M = N, N = t;
   }
   int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
-  if (e->epilogue && (M != 1 || p.strips || N < nr)) die("a product with an epilogue is not a matrix-vector one");
+  if ((e->epilogue || e->nterms) && (M != 1 || p.strips || N < nr))
+    die("a product with an epilogue or terms is not a matrix-vector one");
   if (dot_products(e, &p, M, N, nr)) return;
   long Mm = M / MR * MR, Nm = N / nr * nr;
   tiles(e, &p, 0, Mm, MR, 0, Nm, nr);
@@ -683,7 +732,7 @@ EMIT(MATMUL) {
    * vectors in registers, not one of 16. */
   int rows = (int)(M - Mm), wide = rows ? (ACC_REGS * nr / rows) / nr * nr : nr;
   if (rows == 1 && !p.strips) {
-    matvec(e, &p, Mm, N);
+    matvec_with_terms(e, &p, Mm, N);
     return;
   }
   if (wide > N / nr * nr) wide = (int)(N / nr * nr);

@@ -231,8 +231,16 @@ static int member_index(const Item *it, const Node *x) {
   return -1;
 }
 
+/* Is x one of the terms the product of loop it adds up (plan.h)? */
+static bool is_term(const Item *it, const Node *x) {
+  for (int t = 0; t < it->nterms; t++)
+    if (it->terms[t] == x) return true;
+  return false;
+}
+
 /* The operands of fused loop it over its shape, axes merged: its members'
- * inputs read from memory (not the product whose epilogue it is), a<first>,
+ * inputs read from memory (not the product whose epilogue it is, nor its
+ * terms), a<first>,
  * a<first + 1>, ..., then its stored members, out0, out1, ... */
 typedef struct {
   Operand *ops;
@@ -248,7 +256,8 @@ static LoopOperands loop_operands(const Fn *f, const Item *it, int first) {
   for (int m = 0; m < it->nmembers; m++)
     for (int k = 0; k < it->members[m]->nin; k++) {
       const Node *x = it->members[m]->in[k];
-      if (member_index(it, x) >= 0 || x == it->node || x->op == OP_CONST || (ir_ops[it->members[m]->op].flags & F_RANDOM))
+      if (member_index(it, x) >= 0 || x == it->node || is_term(it, x) || x->op == OP_CONST ||
+          (ir_ops[it->members[m]->op].flags & F_RANDOM))
         continue;
       int seen = 0;
       while (seen < nops && ops[seen].node != x) seen++;
@@ -288,6 +297,22 @@ static void loop_params(Fn *f, const Item *it, const LoopOperands *lo, Buf *para
     }
 }
 
+/* Member x of loop it from the expressions of its inputs: a term of the
+ * product (NULL in arg) is in the product's accumulator already, so a sum
+ * leaves it out (plan.c allows no other reader). */
+static void member_expr(Emit *e, const Item *it, const Node *x, const char **arg) {
+  int n = 0;
+  if (it->nterms && (x->op == OP_ADD || x->op == OP_ADDN)) {
+    for (int k = 0; k < x->nin; k++)
+      if (arg[k]) arg[n++] = arg[k];
+    if (n < x->nin) {
+      emit_sum(e, arg, n);
+      return;
+    }
+  }
+  emit_op(e, x, arg);
+}
+
 /* One element of loop it at the index its loop variables give: each member
  * a local, then the stores; `product` is the expression of the element of
  * the product whose epilogue the loop is. */
@@ -306,13 +331,14 @@ static void loop_body(Emit *e, const Item *it, const LoopOperands *lo, const cha
       int mi = member_index(it, in);
       if (mi >= 0) snprintf(exprs[k], sizeof exprs[k], "t%d", mi);
       else if (in == it->node) snprintf(exprs[k], sizeof exprs[k], "%s", product);
+      else if (is_term(it, in)) exprs[k][0] = 0;
       else if (in->op == OP_CONST) emit_literal(e, in->attr.value, exprs[k]);
       else {
         int o = 0;
         while (lo->ops[o].node != in) o++;
         snprintf(exprs[k], sizeof exprs[k], "%s[%s]", lo->ops[o].name, operand_index(&lo->ops[o], lo->s, ix));
       }
-      arg[k] = exprs[k];
+      arg[k] = exprs[k][0] ? exprs[k] : NULL;
     }
     if (ir_ops[x->op].flags & F_RANDOM) {
       snprintf(streamname, sizeof streamname, "stream%d", nmask++);
@@ -321,7 +347,7 @@ static void loop_body(Emit *e, const Item *it, const LoopOperands *lo, const cha
     }
     Buf expr = {0}, *out = e->out;
     e->out = &expr;
-    emit_op(e, x, arg);
+    member_expr(e, it, x, arg);
     e->out = out;
     emit_line(e, "const %s t%d = %s;", T, m, expr.s);
     buf_free(&expr);
@@ -380,14 +406,15 @@ static void epilogue_element(Emit *e, const char *column, const char *value) {
 }
 
 /* A kernel item: node n's kernel; with members, they are n's epilogue
- * (plan.h), which takes the parameters of their loop instead of n's out. */
+ * (plan.h), which takes the parameters of their loop instead of n's out,
+ * after the operands of n's terms, A then B of each. */
 static void kernel_item(Fn *f, const Item *it) {
   const Node *n = it->node;
   Buf params = {0}, body = {0}, args = {0}, comment = {0}, hint = {0};
-  int nargs = n->nin + 1;
-  char(*names)[12] = mem_alloc((size_t)nargs, sizeof *names, "the arguments of a kernel"), ptr[PTR_CHARS];
+  int nargs = n->nin + 1 + 2 * it->nterms;
+  char(*names)[16] = mem_alloc((size_t)nargs, sizeof *names, "the arguments of a kernel"), ptr[PTR_CHARS];
   const char **arg = mem_calloc((size_t)nargs, sizeof *arg, "the arguments of a kernel");
-  for (int k = 0; k < nargs; k++) {
+  for (int k = 0; k <= n->nin; k++) {
     const Node *x = k < n->nin ? n->in[k] : n;
     snprintf(names[k], sizeof names[k], k < n->nin ? "a%d" : "out", k);
     arg[k] = names[k];
@@ -396,14 +423,25 @@ static void kernel_item(Fn *f, const Item *it) {
                names[k]);
     buf_printf(&args, "%s%s", k ? ", " : "", pointer(f, x, ptr));
   }
+  for (int t = 0; t < it->nterms; t++)
+    for (int k = 0; k < 2; k++) {
+      const Node *x = it->terms[t]->in[k];
+      int a = n->nin + 1 + 2 * t + k;
+      snprintf(names[a], sizeof names[a], "a%d", a - 1);
+      arg[a] = names[a];
+      buf_printf(&params, ", const %s *restrict %s", emit_ctype(x->dtype), names[a]);
+      buf_printf(&args, ", %s", pointer(f, x, ptr));
+    }
   Emit e = f->e;
   e.out = &body;
   e.indent = 2;
   e.scratch = 0, e.locals = 0;
+  e.terms = it->terms, e.term_arg = arg + n->nin + 1, e.nterms = it->nterms;
   Epilogue ep = {.it = it};
   describe(&comment, n);
+  for (int t = 0; t < it->nterms; t++) buf_printf(&comment, " plus "), describe(&comment, it->terms[t]);
   if (it->nmembers) {
-    ep.lo = loop_operands(f, it, n->nin);
+    ep.lo = loop_operands(f, it, n->nin + 2 * it->nterms);
     loop_params(f, it, &ep.lo, &params, &args);
     e.epilogue = epilogue_element, e.epilogue_loop = &ep;
     buf_printf(&comment, ", then ");

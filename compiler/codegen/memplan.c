@@ -42,6 +42,8 @@ static int *last_uses(const Plan *p) {
       for (int k = 0; k < item->node->nin; k++) read_by(p, last, item->node->in[k], it);
     for (int m = 0; m < item->nmembers; m++)
       for (int k = 0; k < item->members[m]->nin; k++) read_by(p, last, item->members[m]->in[k], it);
+    for (int t = 0; t < item->nterms; t++)
+      for (int k = 0; k < item->terms[t]->nin; k++) read_by(p, last, item->terms[t]->in[k], it);
   }
   for (int i = 0; i < g->nresults; i++) read_by(p, last, g->results[i].node, p->nitems);
   return last;

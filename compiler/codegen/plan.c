@@ -120,6 +120,8 @@ typedef struct {
   const Node **members;
   int n, cap;
   const Node *product; /* the product whose epilogue it is, or NULL */
+  const Node **terms;  /* products of its shape added to it (plan.h), kept if close_loop agrees */
+  int nterms, cap_terms;
 } Loop;
 
 typedef struct {
@@ -130,6 +132,7 @@ typedef struct {
   int cap_items;
   bool *part;     /* by node id: an input of a join in place, computed into it */
   bool *pending;  /* by node id: a product waiting for the loop of its reader (plan.h) */
+  const Node **reader; /* by node id: the one node reading it directly, or NULL */
 } Builder;
 
 static void push_item(Builder *b, Item it) {
@@ -145,26 +148,61 @@ static void product_item(Builder *b, const Node *n) {
   push_item(b, (Item){.node = n});
 }
 
+static bool is_sum_in(const Builder *b, int id, const Node *x) {
+  return (x->op == OP_ADD || x->op == OP_ADDN) && b->loop_of[x->id] == id;
+}
+
+/* Does term t's value reach the product of loop id by additions alone: up
+ * sole readers that are sums in the loop, to one on the product's own such
+ * chain?  Then one accumulator can hold both: the sums before the meeting
+ * one are off by t, but nothing else reads them, and from it on every value
+ * is as before (to rounding: the sum is reassociated). */
+static bool adds_to_product(const Builder *b, int id, const Node *t) {
+  for (const Node *x = t; (x = b->reader[x->id]) && is_sum_in(b, id, x);)
+    for (const Node *y = b->loops[id].product; (y = b->reader[y->id]) && is_sum_in(b, id, y);)
+      if (y == x) return true;
+  return false;
+}
+
+/* The terms of loop id that do not add to its product (or all, if it has
+ * none) become items of their own, before the loop. */
+static void check_terms(Builder *b, int id) {
+  Loop *lp = &b->loops[id];
+  int kept = 0;
+  for (int i = 0; i < lp->nterms; i++)
+    if (lp->product && adds_to_product(b, id, lp->terms[i])) lp->terms[kept++] = lp->terms[i];
+    else product_item(b, lp->terms[i]);
+  lp->nterms = kept;
+}
+
 static void close_loop(Builder *b, int id) {
   Loop *lp = &b->loops[id];
   if (lp->item != LOOP_OPEN) return;
   for (int i = 0; i < lp->n && lp->product; i++) /* an epilogue has no seed */
     if (ir_ops[lp->members[i]->op].flags & F_RANDOM) product_item(b, lp->product), lp->product = NULL;
+  check_terms(b, id);
   lp->item = b->p->nitems;
   for (int i = 0; i < lp->n; i++) b->p->loc[lp->members[i]->id].item = lp->item;
   if (lp->product) b->p->loc[lp->product->id].item = lp->item;
-  push_item(b, (Item){.node = lp->product, .members = lp->members, .nmembers = lp->n});
+  for (int i = 0; i < lp->nterms; i++) b->p->loc[lp->terms[i]->id].item = lp->item;
+  push_item(b, (Item){.node = lp->product, .members = lp->members, .nmembers = lp->n, .terms = lp->terms,
+                      .nterms = lp->nterms});
 }
 
 /* Loop id takes product x, which its member reads, as the product whose
- * epilogue it is, if it has none yet; else x is an item of its own. */
+ * epilogue it is, if it has none yet, or as a term of that product if x
+ * has its shape (close_loop checks it is one); else x is an item of its own. */
 static void take_product(Builder *b, int id, const Node *x) {
   Loop *lp = &b->loops[id];
-  if (lp->product) {
+  if (!lp->product) {
+    lp->product = x;
+  } else if (ir_shape_eq(x->shape, lp->product->shape) && x->dtype == lp->product->dtype) {
+    lp->terms = mem_grow(lp->terms, lp->nterms, &lp->cap_terms, sizeof *lp->terms, "the terms of a product");
+    lp->terms[lp->nterms++] = x;
+  } else {
     product_item(b, x);
     return;
   }
-  lp->product = x;
   b->loop_of[x->id] = id;
 }
 
@@ -210,7 +248,9 @@ static void merge_loops(Builder *b, int into, int from) {
   Loop *src = &b->loops[from];
   for (int i = 0; i < src->n; i++) add_member(b, into, src->members[i]);
   if (src->product) take_product(b, into, src->product);
+  for (int i = 0; i < src->nterms; i++) take_product(b, into, src->terms[i]);
   free(src->members);
+  free(src->terms);
   *src = (Loop){.item = LOOP_MERGED};
 }
 
@@ -425,7 +465,7 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared
   Builder b = {.p = p, .loop_of = mem_calloc((size_t)g->nnodes, sizeof(int), "the plan"),
                .part = mem_calloc((size_t)g->nnodes, sizeof(bool), "the plan"),
                .pending = mem_calloc((size_t)g->nnodes, sizeof(bool), "the plan")};
-  const Node **reader = sole_readers(g);
+  const Node **reader = b.reader = sole_readers(g);
   bool *rows = rows_in_place(g);
   for (int i = 0; i < g->nnodes; i++) b.loop_of[i] = -1;
   for (int i = 0; i < g->nnodes; i++) {
@@ -477,7 +517,7 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared
 
 void plan_free(Plan *p) {
   if (!p) return;
-  for (int i = 0; i < p->nitems; i++) free((void *)p->items[i].members);
+  for (int i = 0; i < p->nitems; i++) free((void *)p->items[i].members), free((void *)p->items[i].terms);
   free(p->items);
   free(p->loc);
   free(p);

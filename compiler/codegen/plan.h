@@ -44,6 +44,8 @@ typedef struct {
   const Node *node;   /* kernel item: the node; fused loop: NULL, or the product whose epilogue it is */
   const Node **members; /* fused loop: its nodes in order (all of one shape) */
   int nmembers;
+  const Node **terms;   /* products added into node's accumulators (plan_epilogue_product) */
+  int nterms;
   long scratch;        /* bytes of arena the kernel works in while it runs (a panel) */
   long scratch_offset; /* where (memplan) */
 } Item;
@@ -82,7 +84,11 @@ bool *plan_prepared_params(const Graph *g);
  * it as its only reader may finish: the loop runs as the product's
  * epilogue, on each element of C while it is in a register (emit_ops.c,
  * matvec), and C is never stored.  An item with both a node and members is
- * such a pair, at the place of the loop. */
+ * such a pair, at the place of the loop.  Other such products of the same
+ * shape that the loop only adds to the first (an LSTM's x W_ih^T + b_ih +
+ * h W_hh^T + b_hh) are the item's terms: their k loops accumulate into the
+ * same registers, one pass over [x; h] as over one matrix, and the loop
+ * reads each as zero (kernels.c). */
 bool plan_epilogue_product(const Node *n);
 
 /* Builds views, fused loops and the item order for scheduled graph g.  With

@@ -1503,102 +1503,8 @@ static void k56_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* matmul [1, 512] (fmnist_lstm.lua:12) */
-static void k57_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long j = 0; j < 512 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
-    }
-  }
-  for (long j = 512 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 512 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-    }
-  }
-  for (long j = 512 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 512 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-    }
-  }
-  for (long j = 512 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 512 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-    }
-  }
-  for (long j = 512 / RNNC_LANES * RNNC_LANES; j < 512; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 128; k++) sum = RNNC_FMA(a0[k], a1[k * 512 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* matmul [1, 512] (fmnist_lstm.lua:12), then fused: add add add over add [1, 512] (fmnist_lstm.lua:12) */
-static void k58_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+/* matmul [1, 512] (fmnist_lstm.lua:12) plus matmul [1, 512] (fmnist_lstm.lua:12), then fused: add add add over add [1, 512] (fmnist_lstm.lua:12) */
+static void k57_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long j = 0; j < 512 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1622,60 +1528,74 @@ static void k58_matmul(const float *restrict a0, const float *restrict a1, const
         acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
     }
+    for (long k = 0; k < 128; k++) {
+      const float *b = a3 + k * 512 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc4[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc5[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc6[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc7[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -1696,32 +1616,42 @@ static void k58_matmul(const float *restrict a0, const float *restrict a1, const
         acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
       }
     }
+    for (long k = 0; k < 128; k++) {
+      const float *b = a3 + k * 512 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -1738,18 +1668,26 @@ static void k58_matmul(const float *restrict a0, const float *restrict a1, const
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
       }
     }
+    for (long k = 0; k < 128; k++) {
+      const float *b = a3 + k * 512 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -1764,11 +1702,18 @@ static void k58_matmul(const float *restrict a0, const float *restrict a1, const
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
       }
     }
+    for (long k = 0; k < 128; k++) {
+      const float *b = a3 + k * 512 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -1777,10 +1722,11 @@ static void k58_matmul(const float *restrict a0, const float *restrict a1, const
   for (long j = 512 / RNNC_LANES * RNNC_LANES; j < 512; j++) {
     float sum = 0.0f;
     for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 512 + j], sum);
+    for (long k = 0; k < 128; k++) sum = RNNC_FMA(a2[k], a3[k * 512 + j], sum);
     {
       const long i0 = j;
-      const float t0 = (sum + a2[i0]);
-      const float t1 = (a3[i0] + a4[i0]);
+      const float t0 = (sum + a4[i0]);
+      const float t1 = a5[i0];
       const float t2 = (t0 + t1);
       out0[i0] = t2;
     }
@@ -1788,7 +1734,7 @@ static void k58_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 128] (fmnist_lstm.lua:12) */
-static void k59_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k58_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
     const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
@@ -1805,7 +1751,7 @@ static void k59_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* matmul [1, 10] (fmnist_lstm.lua:13) */
-static void k60_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k59_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   {
     float part0[16] = {0.0f};
     float part1[16] = {0.0f};
@@ -1901,7 +1847,7 @@ static void k60_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (fmnist_lstm.lua:13) */
-static void k61_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k60_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -1909,14 +1855,14 @@ static void k61_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (fmnist_lstm.lua:13) */
-static void k62_copy(const float *restrict a0, float *restrict out) {
+static void k61_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out mul [1, 128] (fmnist_lstm.lua:12) */
-static void k63_copy(const float *restrict a0, float *restrict out) {
+static void k62_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 128; i1++) {
     out[i1] = a0[i1];
   }
@@ -4021,17 +3967,15 @@ static void fmnist_lstm_step_1(const float *restrict P, const fmnist_lstm_stream
   (void)P, (void)in, (void)A, (void)seed;
   float *normalize1_div = (float *)A; /* [1, 28] */
   k56_sub_div(in->x, normalize1_div);
-  float *lstm1_matmul_weight_hh = (float *)(A + 128); /* [1, 512] */
-  k57_matmul(in->state0, P + 14336 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
-  float *lstm1_add = (float *)(A + 2176); /* [1, 512] */
-  k58_matmul(normalize1_div, P /* lstm1.weight_ih, transposed */, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add);
-  float *lstm1_add_2 = (float *)A; /* [1, 128] */
-  float *lstm1_mul = (float *)(A + 512); /* [1, 128] */
-  k59_sigmoid_sigmoid_mul(lstm1_add + 384, lstm1_add + 128, in->state1, lstm1_add, lstm1_add + 256, lstm1_add_2, lstm1_mul);
-  float *dense1_matmul_weight = (float *)(A + 1024); /* [1, 10] */
-  k60_matmul(lstm1_mul, P + 80896 /* dense1.weight */, dense1_matmul_weight);
-  float *out_logits = (float *)(A + 1088); /* [1, 10] */
-  k61_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, out_logits);
+  float *lstm1_add = (float *)(A + 128); /* [1, 512] */
+  k57_matmul(normalize1_div, P /* lstm1.weight_ih, transposed */, in->state0, P + 14336 /* lstm1.weight_hh, transposed */, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add);
+  float *lstm1_add_2 = (float *)(A + 2176); /* [1, 128] */
+  float *lstm1_mul = (float *)(A + 2688); /* [1, 128] */
+  k58_sigmoid_sigmoid_mul(lstm1_add + 384, lstm1_add + 128, in->state1, lstm1_add, lstm1_add + 256, lstm1_add_2, lstm1_mul);
+  float *dense1_matmul_weight = (float *)A; /* [1, 10] */
+  k59_matmul(lstm1_mul, P + 80896 /* dense1.weight */, dense1_matmul_weight);
+  float *out_logits = (float *)(A + 64); /* [1, 10] */
+  k60_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, out_logits);
 }
 
 void fmnist_lstm_step(const float *step_params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena) {
@@ -4046,12 +3990,12 @@ void fmnist_lstm_step(const float *step_params, fmnist_lstm_state *state, const 
   in_.state1 = state->state1;
   (void)P, (void)A;
   fmnist_lstm_step_1(P, in, A, seed);
-  float *out_logits = (float *)(A + 1088); /* [1, 10] */
-  float *lstm1_mul = (float *)(A + 512); /* [1, 128] */
-  float *lstm1_add_2 = (float *)A; /* [1, 128] */
-  if (out) k62_copy(out_logits, out->logits);
-  k63_copy(lstm1_mul, state->state0);
-  k63_copy(lstm1_add_2, state->state1);
+  float *out_logits = (float *)(A + 64); /* [1, 10] */
+  float *lstm1_mul = (float *)(A + 2688); /* [1, 128] */
+  float *lstm1_add_2 = (float *)(A + 2176); /* [1, 128] */
+  if (out) k61_copy(out_logits, out->logits);
+  k62_copy(lstm1_mul, state->state0);
+  k62_copy(lstm1_add_2, state->state1);
 }
 
 void fmnist_lstm_reset(fmnist_lstm_state *state) {
@@ -4060,7 +4004,7 @@ void fmnist_lstm_reset(fmnist_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_lstm_tool_arena[5] = {4322176, 10449792, 10452352, 986496, 332992};
+const long fmnist_lstm_tool_arena[5] = {4322176, 10449792, 10452352, 986496, 331968};
 const int fmnist_lstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_lstm_tool_nparams = 19;
 const char *const fmnist_lstm_tool_inputs[] = {"x", "y", 0};

@@ -32,7 +32,7 @@ extern "C" {
 #define FMNIST_LSTM_GRAD_ARENA_BYTES 10449792
 #define FMNIST_LSTM_TRAIN_ARENA_BYTES 10452352
 #define FMNIST_LSTM_APPLY_ARENA_BYTES 986496
-#define FMNIST_LSTM_STREAM_ARENA_BYTES 4224
+#define FMNIST_LSTM_STREAM_ARENA_BYTES 3200
 #define FMNIST_LSTM_INIT_ARENA_BYTES 524288
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
@@ -43,7 +43,7 @@ extern "C" {
  *   fmnist_lstm_grad: 4224 bytes
  *   fmnist_lstm_train_step: 4224 bytes
  *   fmnist_lstm_apply: 0 bytes
- *   fmnist_lstm_step: 2560 bytes
+ *   fmnist_lstm_step: 1600 bytes
  *   fmnist_lstm_init, fmnist_lstm_store, fmnist_lstm_load, fmnist_lstm_step_prepare, fmnist_lstm_reset: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
  * part, the kernel, libm): return addresses, saved registers, spills, and

@@ -1655,8 +1655,8 @@ static void k45_mul_mul_add(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* matmul [1, 200] (lstm_dropout.lua:8) */
-static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1, 200] (lstm_dropout.lua:8) plus matmul [1, 200] (lstm_dropout.lua:8), then fused: add add add over add [1, 200] (lstm_dropout.lua:8) */
+static void k46_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1666,9 +1666,9 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
     float acc5[RNNC_LANES] = {0.0f};
     float acc6[RNNC_LANES] = {0.0f};
     float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
+    {
+      const float *b = a1 + j;
+      const float x = a0[0];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
@@ -1680,89 +1680,9 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
         acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
-    }
-  }
-  for (long j = 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
     for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-    }
-  }
-  for (long j = 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-    }
-  }
-  for (long j = 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 200 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-    }
-  }
-  for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* matmul [1, 200] (lstm_dropout.lua:8), then fused: add add add over add [1, 200] (lstm_dropout.lua:8) */
-static void k47_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
-  for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
@@ -1777,57 +1697,57 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, const
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc4[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc5[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc6[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc7[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -1838,9 +1758,19 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, const
     float acc1[RNNC_LANES] = {0.0f};
     float acc2[RNNC_LANES] = {0.0f};
     float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
+    {
+      const float *b = a1 + j;
+      const float x = a0[0];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
@@ -1851,29 +1781,29 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, const
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -1882,9 +1812,17 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, const
   for (long j = 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
+    {
+      const float *b = a1 + j;
+      const float x = a0[0];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
@@ -1893,15 +1831,15 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, const
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -1909,9 +1847,16 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, const
   }
   for (long j = 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 200 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
     float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
+    {
+      const float *b = a1 + j;
+      const float x = a0[0];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
       }
@@ -1919,8 +1864,8 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, const
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -1928,11 +1873,12 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, const
   }
   for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
     float sum = 0.0f;
-    for (long k = 0; k < 1; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
+    sum = RNNC_FMA(a0[0], a1[j], sum);
+    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], a3[k * 200 + j], sum);
     {
       const long i0 = j;
-      const float t0 = (sum + a2[i0]);
-      const float t1 = (a3[i0] + a4[i0]);
+      const float t0 = (sum + a4[i0]);
+      const float t1 = a5[i0];
       const float t2 = (t0 + t1);
       out0[i0] = t2;
     }
@@ -1940,7 +1886,7 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 50] (lstm_dropout.lua:8) */
-static void k48_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k47_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
     const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
@@ -1957,7 +1903,7 @@ static void k48_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* matmul [1, 1] (lstm_dropout.lua:9) */
-static void k49_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   float part0[16] = {0.0f};
   for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[c], a1[c], part0[c]);
   for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[16 + c], a1[16 + c], part0[c]);
@@ -1973,7 +1919,7 @@ static void k49_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (lstm_dropout.lua:9) */
-static void k50_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k49_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -2824,17 +2770,15 @@ void lstm_dropout_step_prepare(const float *params, float *step_params) {
 
 static void lstm_dropout_step_1(const float *restrict P, const lstm_dropout_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_matmul_weight_hh = (float *)A; /* [1, 200] */
-  k46_matmul(in->state0, P + 208 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
-  float *lstm1_add = (float *)(A + 832); /* [1, 200] */
-  k47_matmul(in->x, P /* lstm1.weight_ih, transposed */, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add);
-  float *lstm1_add_2 = (float *)A; /* [1, 50] */
-  float *lstm1_mul = (float *)(A + 256); /* [1, 50] */
-  k48_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
-  float *dense1_matmul_weight = (float *)(A + 512); /* [1, 1] */
-  k49_matmul(lstm1_mul, P + 10624 /* dense1.weight */, dense1_matmul_weight);
-  float *out_prediction = (float *)(A + 576); /* [1, 1] */
-  k50_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
+  float *lstm1_add = (float *)A; /* [1, 200] */
+  k46_matmul(in->x, P /* lstm1.weight_ih, transposed */, in->state0, P + 208 /* lstm1.weight_hh, transposed */, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add);
+  float *lstm1_add_2 = (float *)(A + 832); /* [1, 50] */
+  float *lstm1_mul = (float *)(A + 1088); /* [1, 50] */
+  k47_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
+  float *dense1_matmul_weight = (float *)A; /* [1, 1] */
+  k48_matmul(lstm1_mul, P + 10624 /* dense1.weight */, dense1_matmul_weight);
+  float *out_prediction = (float *)(A + 64); /* [1, 1] */
+  k49_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
 }
 
 void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena) {
@@ -2849,9 +2793,9 @@ void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, cons
   in_.state1 = state->state1;
   (void)P, (void)A;
   lstm_dropout_step_1(P, in, A, seed);
-  float *out_prediction = (float *)(A + 576); /* [1, 1] */
-  float *lstm1_mul = (float *)(A + 256); /* [1, 50] */
-  float *lstm1_add_2 = (float *)A; /* [1, 50] */
+  float *out_prediction = (float *)(A + 64); /* [1, 1] */
+  float *lstm1_mul = (float *)(A + 1088); /* [1, 50] */
+  float *lstm1_add_2 = (float *)(A + 832); /* [1, 50] */
   if (out) k34_copy(out_prediction, out->prediction);
   k37_copy(lstm1_mul, state->state0);
   k37_copy(lstm1_add_2, state->state1);
@@ -2863,7 +2807,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[5] = {362496, 720896, 720896, 128640, 44480};
+const long lstm_dropout_tool_arena[5] = {362496, 720896, 720896, 128640, 44160};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};

@@ -32,7 +32,7 @@ extern "C" {
 #define LSTM_DROPOUT_GRAD_ARENA_BYTES 720896
 #define LSTM_DROPOUT_TRAIN_ARENA_BYTES 720896
 #define LSTM_DROPOUT_APPLY_ARENA_BYTES 128640
-#define LSTM_DROPOUT_STREAM_ARENA_BYTES 1664
+#define LSTM_DROPOUT_STREAM_ARENA_BYTES 1344
 #define LSTM_DROPOUT_INIT_ARENA_BYTES 80000
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
@@ -43,7 +43,7 @@ extern "C" {
  *   lstm_dropout_grad: 4744 bytes
  *   lstm_dropout_train_step: 4744 bytes
  *   lstm_dropout_apply: 0 bytes
- *   lstm_dropout_step: 1984 bytes
+ *   lstm_dropout_step: 1024 bytes
  *   lstm_dropout_init, lstm_dropout_store, lstm_dropout_load, lstm_dropout_step_prepare, lstm_dropout_reset: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
  * part, the kernel, libm): return addresses, saved registers, spills, and

@@ -2596,102 +2596,8 @@ static void k65_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* matmul [1, 200] (mnist_stacked_lstm.lua:9) */
-static void k66_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
-    }
-  }
-  for (long j = 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-    }
-  }
-  for (long j = 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-    }
-  }
-  for (long j = 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 200 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-    }
-  }
-  for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* matmul [1, 200] (mnist_stacked_lstm.lua:9), then fused: add add add over add [1, 200] (mnist_stacked_lstm.lua:9) */
-static void k67_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+/* matmul [1, 200] (mnist_stacked_lstm.lua:9) plus matmul [1, 200] (mnist_stacked_lstm.lua:9), then fused: add add add over add [1, 200] (mnist_stacked_lstm.lua:9) */
+static void k66_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -2715,60 +2621,74 @@ static void k67_matmul(const float *restrict a0, const float *restrict a1, const
         acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
     }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc4[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc5[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc6[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc7[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -2789,32 +2709,42 @@ static void k67_matmul(const float *restrict a0, const float *restrict a1, const
         acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
       }
     }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -2831,18 +2761,26 @@ static void k67_matmul(const float *restrict a0, const float *restrict a1, const
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
       }
     }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -2857,11 +2795,18 @@ static void k67_matmul(const float *restrict a0, const float *restrict a1, const
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
       }
     }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -2870,10 +2815,11 @@ static void k67_matmul(const float *restrict a0, const float *restrict a1, const
   for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
     float sum = 0.0f;
     for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
+    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], a3[k * 200 + j], sum);
     {
       const long i0 = j;
-      const float t0 = (sum + a2[i0]);
-      const float t1 = (a3[i0] + a4[i0]);
+      const float t0 = (sum + a4[i0]);
+      const float t1 = a5[i0];
       const float t2 = (t0 + t1);
       out0[i0] = t2;
     }
@@ -2881,7 +2827,7 @@ static void k67_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 50] (mnist_stacked_lstm.lua:9) */
-static void k68_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k67_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
     const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
@@ -2897,8 +2843,8 @@ static void k68_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
   }
 }
 
-/* matmul [1, 200] (mnist_stacked_lstm.lua:10), then fused: add add add over add [1, 200] (mnist_stacked_lstm.lua:10) */
-static void k69_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+/* matmul [1, 200] (mnist_stacked_lstm.lua:10) plus matmul [1, 200] (mnist_stacked_lstm.lua:10), then fused: add add add over add [1, 200] (mnist_stacked_lstm.lua:10) */
+static void k68_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -2922,60 +2868,74 @@ static void k69_matmul(const float *restrict a0, const float *restrict a1, const
         acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
     }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc4[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc5[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc6[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc7[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -2996,32 +2956,42 @@ static void k69_matmul(const float *restrict a0, const float *restrict a1, const
         acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
       }
     }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -3038,18 +3008,26 @@ static void k69_matmul(const float *restrict a0, const float *restrict a1, const
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
       }
     }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -3064,11 +3042,18 @@ static void k69_matmul(const float *restrict a0, const float *restrict a1, const
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
       }
     }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 200 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
@@ -3077,10 +3062,11 @@ static void k69_matmul(const float *restrict a0, const float *restrict a1, const
   for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
     float sum = 0.0f;
     for (long k = 0; k < 50; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
+    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], a3[k * 200 + j], sum);
     {
       const long i0 = j;
-      const float t0 = (sum + a2[i0]);
-      const float t1 = (a3[i0] + a4[i0]);
+      const float t0 = (sum + a4[i0]);
+      const float t1 = a5[i0];
       const float t2 = (t0 + t1);
       out0[i0] = t2;
     }
@@ -3088,7 +3074,7 @@ static void k69_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [1, 10] (mnist_stacked_lstm.lua:12) */
-static void k70_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k69_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   {
     float part0[16] = {0.0f};
     float part1[16] = {0.0f};
@@ -3224,7 +3210,7 @@ static void k70_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (mnist_stacked_lstm.lua:12) */
-static void k71_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k70_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -3232,14 +3218,14 @@ static void k71_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (mnist_stacked_lstm.lua:12) */
-static void k72_copy(const float *restrict a0, float *restrict out) {
+static void k71_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out mul [1, 50] (mnist_stacked_lstm.lua:9) */
-static void k73_copy(const float *restrict a0, float *restrict out) {
+static void k72_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 50; i1++) {
     out[i1] = a0[i1];
   }
@@ -8802,31 +8788,25 @@ static void mnist_stacked_lstm_step_1(const float *restrict P, const mnist_stack
   (void)P, (void)in, (void)A, (void)seed;
   float *normalize1_div = (float *)A; /* [1, 28] */
   k65_sub_div(in->x, normalize1_div);
-  float *lstm1_matmul_weight_hh = (float *)(A + 128); /* [1, 200] */
-  k66_matmul(in->state0, P + 5600 /* lstm1.weight_hh, transposed */, lstm1_matmul_weight_hh);
-  float *lstm1_add = (float *)(A + 960); /* [1, 200] */
-  k67_matmul(normalize1_div, P /* lstm1.weight_ih, transposed */, P + 15600 /* lstm1.bias_ih */, lstm1_matmul_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add);
-  float *lstm1_add_2 = (float *)A; /* [1, 50] */
-  float *lstm1_mul = (float *)(A + 256); /* [1, 50] */
-  k68_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
-  float *lstm2_matmul_weight_hh = (float *)(A + 512); /* [1, 200] */
-  k66_matmul(in->state2, P + 26016 /* lstm2.weight_hh, transposed */, lstm2_matmul_weight_hh);
-  float *lstm2_add = (float *)(A + 1792); /* [1, 200] */
-  k69_matmul(lstm1_mul, P + 16016 /* lstm2.weight_ih, transposed */, P + 36016 /* lstm2.bias_ih */, lstm2_matmul_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add);
-  float *lstm2_add_2 = (float *)(A + 512); /* [1, 50] */
-  float *lstm2_mul = (float *)(A + 768); /* [1, 50] */
-  k68_sigmoid_sigmoid_mul(lstm2_add + 150, lstm2_add + 50, in->state3, lstm2_add, lstm2_add + 100, lstm2_add_2, lstm2_mul);
-  float *lstm3_matmul_weight_hh = (float *)(A + 1024); /* [1, 200] */
-  k66_matmul(in->state4, P + 46432 /* lstm3.weight_hh, transposed */, lstm3_matmul_weight_hh);
-  float *lstm3_add = (float *)(A + 2624); /* [1, 200] */
-  k69_matmul(lstm2_mul, P + 36432 /* lstm3.weight_ih, transposed */, P + 56432 /* lstm3.bias_ih */, lstm3_matmul_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add);
-  float *lstm3_add_2 = (float *)(A + 1024); /* [1, 50] */
-  float *lstm3_mul = (float *)(A + 1280); /* [1, 50] */
-  k68_sigmoid_sigmoid_mul(lstm3_add + 150, lstm3_add + 50, in->state5, lstm3_add, lstm3_add + 100, lstm3_add_2, lstm3_mul);
-  float *dense1_matmul_weight = (float *)(A + 1536); /* [1, 10] */
-  k70_matmul(lstm3_mul, P + 56848 /* dense1.weight */, dense1_matmul_weight);
-  float *out_logits = (float *)(A + 1600); /* [1, 10] */
-  k71_add(dense1_matmul_weight, P + 57360 /* dense1.bias */, out_logits);
+  float *lstm1_add = (float *)(A + 128); /* [1, 200] */
+  k66_matmul(normalize1_div, P /* lstm1.weight_ih, transposed */, in->state0, P + 5600 /* lstm1.weight_hh, transposed */, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add);
+  float *lstm1_add_2 = (float *)(A + 960); /* [1, 50] */
+  float *lstm1_mul = (float *)(A + 1216); /* [1, 50] */
+  k67_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
+  float *lstm2_add = (float *)A; /* [1, 200] */
+  k68_matmul(lstm1_mul, P + 16016 /* lstm2.weight_ih, transposed */, in->state2, P + 26016 /* lstm2.weight_hh, transposed */, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add);
+  float *lstm2_add_2 = (float *)(A + 1472); /* [1, 50] */
+  float *lstm2_mul = (float *)(A + 1728); /* [1, 50] */
+  k67_sigmoid_sigmoid_mul(lstm2_add + 150, lstm2_add + 50, in->state3, lstm2_add, lstm2_add + 100, lstm2_add_2, lstm2_mul);
+  float *lstm3_add = (float *)A; /* [1, 200] */
+  k68_matmul(lstm2_mul, P + 36432 /* lstm3.weight_ih, transposed */, in->state4, P + 46432 /* lstm3.weight_hh, transposed */, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add);
+  float *lstm3_add_2 = (float *)(A + 1984); /* [1, 50] */
+  float *lstm3_mul = (float *)(A + 2240); /* [1, 50] */
+  k67_sigmoid_sigmoid_mul(lstm3_add + 150, lstm3_add + 50, in->state5, lstm3_add, lstm3_add + 100, lstm3_add_2, lstm3_mul);
+  float *dense1_matmul_weight = (float *)A; /* [1, 10] */
+  k69_matmul(lstm3_mul, P + 56848 /* dense1.weight */, dense1_matmul_weight);
+  float *out_logits = (float *)(A + 64); /* [1, 10] */
+  k70_add(dense1_matmul_weight, P + 57360 /* dense1.bias */, out_logits);
 }
 
 void mnist_stacked_lstm_step(const float *step_params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena) {
@@ -8845,20 +8825,20 @@ void mnist_stacked_lstm_step(const float *step_params, mnist_stacked_lstm_state 
   in_.state5 = state->state5;
   (void)P, (void)A;
   mnist_stacked_lstm_step_1(P, in, A, seed);
-  float *out_logits = (float *)(A + 1600); /* [1, 10] */
-  float *lstm1_mul = (float *)(A + 256); /* [1, 50] */
-  float *lstm1_add_2 = (float *)A; /* [1, 50] */
-  float *lstm2_mul = (float *)(A + 768); /* [1, 50] */
-  float *lstm2_add_2 = (float *)(A + 512); /* [1, 50] */
-  float *lstm3_mul = (float *)(A + 1280); /* [1, 50] */
-  float *lstm3_add_2 = (float *)(A + 1024); /* [1, 50] */
-  if (out) k72_copy(out_logits, out->logits);
-  k73_copy(lstm1_mul, state->state0);
-  k73_copy(lstm1_add_2, state->state1);
-  k73_copy(lstm2_mul, state->state2);
-  k73_copy(lstm2_add_2, state->state3);
-  k73_copy(lstm3_mul, state->state4);
-  k73_copy(lstm3_add_2, state->state5);
+  float *out_logits = (float *)(A + 64); /* [1, 10] */
+  float *lstm1_mul = (float *)(A + 1216); /* [1, 50] */
+  float *lstm1_add_2 = (float *)(A + 960); /* [1, 50] */
+  float *lstm2_mul = (float *)(A + 1728); /* [1, 50] */
+  float *lstm2_add_2 = (float *)(A + 1472); /* [1, 50] */
+  float *lstm3_mul = (float *)(A + 2240); /* [1, 50] */
+  float *lstm3_add_2 = (float *)(A + 1984); /* [1, 50] */
+  if (out) k71_copy(out_logits, out->logits);
+  k72_copy(lstm1_mul, state->state0);
+  k72_copy(lstm1_add_2, state->state1);
+  k72_copy(lstm2_mul, state->state2);
+  k72_copy(lstm2_add_2, state->state3);
+  k72_copy(lstm3_mul, state->state4);
+  k72_copy(lstm3_add_2, state->state5);
 }
 
 void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
@@ -8871,7 +8851,7 @@ void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long mnist_stacked_lstm_tool_arena[5] = {2016000, 9163200, 9165760, 688704, 232960};
+const long mnist_stacked_lstm_tool_arena[5] = {2016000, 9163200, 9165760, 688704, 232000};
 const int mnist_stacked_lstm_tool_dtype = 4; /* bytes per element */
 const int mnist_stacked_lstm_tool_nparams = 43;
 const char *const mnist_stacked_lstm_tool_inputs[] = {"x", "y", 0};

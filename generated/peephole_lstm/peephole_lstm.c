@@ -1639,102 +1639,8 @@ static void k58_mul_mul_add(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* matmul [1, 256] (peephole_cell.lua:23) */
-static void k59_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long j = 0; j < 256 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 64; k++) {
-      const float *b = a1 + k * 256 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
-    }
-  }
-  for (long j = 256 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 256 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 64; k++) {
-      const float *b = a1 + k * 256 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-    }
-  }
-  for (long j = 256 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 256 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 64; k++) {
-      const float *b = a1 + k * 256 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-    }
-  }
-  for (long j = 256 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 256 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 64; k++) {
-      const float *b = a1 + k * 256 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-    }
-  }
-  for (long j = 256 / RNNC_LANES * RNNC_LANES; j < 256; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 64; k++) sum = RNNC_FMA(a0[k], a1[k * 256 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* matmul [1, 256] (peephole_cell.lua:23), then fused: add add over add [1, 256] (peephole_cell.lua:23) */
-static void k60_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+/* matmul [1, 256] (peephole_cell.lua:23) plus matmul [1, 256] (peephole_cell.lua:23), then fused: add add over add [1, 256] (peephole_cell.lua:23) */
+static void k59_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long j = 0; j < 256 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1758,53 +1664,67 @@ static void k60_matmul(const float *restrict a0, const float *restrict a1, const
         acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
     }
+    for (long k = 0; k < 64; k++) {
+      const float *b = a3 + k * 256 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
       {
         const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc4[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
       {
         const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc5[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
       {
         const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc6[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
       {
         const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc7[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
     }
@@ -1824,29 +1744,39 @@ static void k60_matmul(const float *restrict a0, const float *restrict a1, const
         acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
       }
     }
+    for (long k = 0; k < 64; k++) {
+      const float *b = a3 + k * 256 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
     }
@@ -1862,17 +1792,25 @@ static void k60_matmul(const float *restrict a0, const float *restrict a1, const
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
       }
     }
+    for (long k = 0; k < 64; k++) {
+      const float *b = a3 + k * 256 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
     }
@@ -1886,11 +1824,18 @@ static void k60_matmul(const float *restrict a0, const float *restrict a1, const
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
       }
     }
+    for (long k = 0; k < 64; k++) {
+      const float *b = a3 + k * 256 + j;
+      const float x = a2[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (t0 + a3[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = t0;
         out0[i0] = t1;
       }
     }
@@ -1898,17 +1843,18 @@ static void k60_matmul(const float *restrict a0, const float *restrict a1, const
   for (long j = 256 / RNNC_LANES * RNNC_LANES; j < 256; j++) {
     float sum = 0.0f;
     for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 256 + j], sum);
+    for (long k = 0; k < 64; k++) sum = RNNC_FMA(a2[k], a3[k * 256 + j], sum);
     {
       const long i0 = j;
-      const float t0 = (sum + a2[i0]);
-      const float t1 = (t0 + a3[i0]);
+      const float t0 = (sum + a4[i0]);
+      const float t1 = t0;
       out0[i0] = t1;
     }
   }
 }
 
 /* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [1, 64] (peephole_cell.lua:25) */
-static void k61_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
+static void k60_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (a2[i0] + t0);
@@ -1931,7 +1877,7 @@ static void k61_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (peephole_lstm.lua:10) */
-static void k62_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k61_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   {
     float part0[16] = {0.0f};
     float part1[16] = {0.0f};
@@ -2067,7 +2013,7 @@ static void k62_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (peephole_lstm.lua:10) */
-static void k63_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k62_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -2075,14 +2021,14 @@ static void k63_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (peephole_lstm.lua:10) */
-static void k64_copy(const float *restrict a0, float *restrict out) {
+static void k63_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out mul [1, 64] (peephole_cell.lua:25) */
-static void k65_copy(const float *restrict a0, float *restrict out) {
+static void k64_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 64; i1++) {
     out[i1] = a0[i1];
   }
@@ -5128,17 +5074,15 @@ void peephole_lstm_step_prepare(const float *params, float *step_params) {
 
 static void peephole_lstm_step_1(const float *restrict P, const peephole_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *peephole1_matmul_weight_hh = (float *)A; /* [1, 256] */
-  k59_matmul(in->state0, P + 7168 /* peephole1.weight_hh, transposed */, peephole1_matmul_weight_hh);
-  float *peephole1_add = (float *)(A + 1024); /* [1, 256] */
-  k60_matmul(in->x, P /* peephole1.weight_ih, transposed */, P + 23552 /* peephole1.bias */, peephole1_matmul_weight_hh, peephole1_add);
-  float *peephole1_add_2 = (float *)A; /* [1, 64] */
-  float *peephole1_mul = (float *)(A + 256); /* [1, 64] */
-  k61_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1, peephole1_add + 64, P + 23808 /* peephole1.peephole */, peephole1_add, peephole1_add + 128, P + 23936 /* peephole1.peephole */, peephole1_add + 192, peephole1_add_2, peephole1_mul);
-  float *dense1_matmul_weight = (float *)(A + 512); /* [1, 10] */
-  k62_matmul(peephole1_mul, P + 24000 /* dense1.weight */, dense1_matmul_weight);
-  float *out_logits = (float *)(A + 576); /* [1, 10] */
-  k63_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, out_logits);
+  float *peephole1_add = (float *)A; /* [1, 256] */
+  k59_matmul(in->x, P /* peephole1.weight_ih, transposed */, in->state0, P + 7168 /* peephole1.weight_hh, transposed */, P + 23552 /* peephole1.bias */, peephole1_add);
+  float *peephole1_add_2 = (float *)(A + 1024); /* [1, 64] */
+  float *peephole1_mul = (float *)(A + 1280); /* [1, 64] */
+  k60_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1, peephole1_add + 64, P + 23808 /* peephole1.peephole */, peephole1_add, peephole1_add + 128, P + 23936 /* peephole1.peephole */, peephole1_add + 192, peephole1_add_2, peephole1_mul);
+  float *dense1_matmul_weight = (float *)A; /* [1, 10] */
+  k61_matmul(peephole1_mul, P + 24000 /* dense1.weight */, dense1_matmul_weight);
+  float *out_logits = (float *)(A + 64); /* [1, 10] */
+  k62_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, out_logits);
 }
 
 void peephole_lstm_step(const float *step_params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena) {
@@ -5153,12 +5097,12 @@ void peephole_lstm_step(const float *step_params, peephole_lstm_state *state, co
   in_.state1 = state->state1;
   (void)P, (void)A;
   peephole_lstm_step_1(P, in, A, seed);
-  float *out_logits = (float *)(A + 576); /* [1, 10] */
-  float *peephole1_mul = (float *)(A + 256); /* [1, 64] */
-  float *peephole1_add_2 = (float *)A; /* [1, 64] */
-  if (out) k64_copy(out_logits, out->logits);
-  k65_copy(peephole1_mul, state->state0);
-  k65_copy(peephole1_add_2, state->state1);
+  float *out_logits = (float *)(A + 64); /* [1, 10] */
+  float *peephole1_mul = (float *)(A + 1280); /* [1, 64] */
+  float *peephole1_add_2 = (float *)(A + 1024); /* [1, 64] */
+  if (out) k63_copy(out_logits, out->logits);
+  k64_copy(peephole1_mul, state->state0);
+  k64_copy(peephole1_add_2, state->state1);
 }
 
 void peephole_lstm_reset(peephole_lstm_state *state) {
@@ -5167,7 +5111,7 @@ void peephole_lstm_reset(peephole_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long peephole_lstm_tool_arena[5] = {2077568, 6894464, 6897024, 296064, 100672};
+const long peephole_lstm_tool_arena[5] = {2077568, 6894464, 6897024, 296064, 100160};
 const int peephole_lstm_tool_dtype = 4; /* bytes per element */
 const int peephole_lstm_tool_nparams = 19;
 const char *const peephole_lstm_tool_inputs[] = {"x", "y", 0};

@@ -32,7 +32,7 @@ extern "C" {
 #define PEEPHOLE_LSTM_GRAD_ARENA_BYTES 6894464
 #define PEEPHOLE_LSTM_TRAIN_ARENA_BYTES 6897024
 #define PEEPHOLE_LSTM_APPLY_ARENA_BYTES 296064
-#define PEEPHOLE_LSTM_STREAM_ARENA_BYTES 2048
+#define PEEPHOLE_LSTM_STREAM_ARENA_BYTES 1536
 #define PEEPHOLE_LSTM_INIT_ARENA_BYTES 398336
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
@@ -43,7 +43,7 @@ extern "C" {
  *   peephole_lstm_grad: 4224 bytes
  *   peephole_lstm_train_step: 4224 bytes
  *   peephole_lstm_apply: 0 bytes
- *   peephole_lstm_step: 2560 bytes
+ *   peephole_lstm_step: 1600 bytes
  *   peephole_lstm_init, peephole_lstm_store, peephole_lstm_load, peephole_lstm_step_prepare, peephole_lstm_reset: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
  * part, the kernel, libm): return addresses, saved registers, spills, and

@@ -1272,8 +1272,8 @@ static void k39_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   }
 }
 
-/* matmul [1, 50] (sine_rnn.lua:9) */
-static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1, 50] (sine_rnn.lua:9) plus matmul [1, 50] (sine_rnn.lua:9), then fused: add add add relu over relu [1, 50] (sine_rnn.lua:9) */
+static void k40_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long j = 0; j < 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1283,9 +1283,9 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
     float acc5[RNNC_LANES] = {0.0f};
     float acc6[RNNC_LANES] = {0.0f};
     float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 50 + j;
-      const float x = a0[k];
+    {
+      const float *b = a1 + j;
+      const float x = a0[0];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
@@ -1297,89 +1297,9 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
         acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-      out[j + 4 * RNNC_LANES + c] = acc4[c];
-      out[j + 5 * RNNC_LANES + c] = acc5[c];
-      out[j + 6 * RNNC_LANES + c] = acc6[c];
-      out[j + 7 * RNNC_LANES + c] = acc7[c];
-    }
-  }
-  for (long j = 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 50 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
     for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 50 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-      out[j + 2 * RNNC_LANES + c] = acc2[c];
-      out[j + 3 * RNNC_LANES + c] = acc3[c];
-    }
-  }
-  for (long j = 50 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 50 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 50 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-      out[j + RNNC_LANES + c] = acc1[c];
-    }
-  }
-  for (long j = 50 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 50 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 50 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      out[j + c] = acc0[c];
-    }
-  }
-  for (long j = 50 / RNNC_LANES * RNNC_LANES; j < 50; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a0[k], a1[k * 50 + j], sum);
-    out[j] = sum;
-  }
-}
-
-/* matmul [1, 50] (sine_rnn.lua:9), then fused: add add add relu over relu [1, 50] (sine_rnn.lua:9) */
-static void k41_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
-  for (long j = 0; j < 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 50 + j;
-      const float x = a0[k];
+      const float *b = a3 + k * 50 + j;
+      const float x = a2[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
@@ -1394,64 +1314,64 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, const
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
       }
       {
         const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc4[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
       }
       {
         const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc5[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
       }
       {
         const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc6[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
       }
       {
         const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc7[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
@@ -1463,9 +1383,19 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, const
     float acc1[RNNC_LANES] = {0.0f};
     float acc2[RNNC_LANES] = {0.0f};
     float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 50 + j;
-      const float x = a0[k];
+    {
+      const float *b = a1 + j;
+      const float x = a0[0];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+      }
+    }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 50 + j;
+      const float x = a2[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
@@ -1476,32 +1406,32 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, const
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
       }
       {
         const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc2[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
       }
       {
         const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc3[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
@@ -1511,9 +1441,17 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, const
   for (long j = 50 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 50 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 50 + j;
-      const float x = a0[k];
+    {
+      const float *b = a1 + j;
+      const float x = a0[0];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+      }
+    }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 50 + j;
+      const float x = a2[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
         acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
@@ -1522,16 +1460,16 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, const
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
       }
       {
         const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc1[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
@@ -1540,9 +1478,16 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, const
   }
   for (long j = 50 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 50 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
     float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 1; k++) {
-      const float *b = a1 + k * 50 + j;
-      const float x = a0[k];
+    {
+      const float *b = a1 + j;
+      const float x = a0[0];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (long k = 0; k < 50; k++) {
+      const float *b = a3 + k * 50 + j;
+      const float x = a2[k];
       for (int c = 0; c < RNNC_LANES; c++) {
         acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
       }
@@ -1550,8 +1495,8 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, const
     for (int c = 0; c < RNNC_LANES; c++) {
       {
         const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        const float t1 = (a3[i0] + a4[i0]);
+        const float t0 = (acc0[c] + a4[i0]);
+        const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         const float t3 = (t2 <= 0.0f ? 0.0f : t2);
         out0[i0] = t3;
@@ -1560,11 +1505,12 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, const
   }
   for (long j = 50 / RNNC_LANES * RNNC_LANES; j < 50; j++) {
     float sum = 0.0f;
-    for (long k = 0; k < 1; k++) sum = RNNC_FMA(a0[k], a1[k * 50 + j], sum);
+    sum = RNNC_FMA(a0[0], a1[j], sum);
+    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], a3[k * 50 + j], sum);
     {
       const long i0 = j;
-      const float t0 = (sum + a2[i0]);
-      const float t1 = (a3[i0] + a4[i0]);
+      const float t0 = (sum + a4[i0]);
+      const float t1 = a5[i0];
       const float t2 = (t0 + t1);
       const float t3 = (t2 <= 0.0f ? 0.0f : t2);
       out0[i0] = t3;
@@ -1573,7 +1519,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [1, 1] (sine_rnn.lua:10) */
-static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   float part0[16] = {0.0f};
   for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[c], a1[c], part0[c]);
   for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[16 + c], a1[16 + c], part0[c]);
@@ -1589,7 +1535,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (sine_rnn.lua:10) */
-static void k43_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k42_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -2179,14 +2125,12 @@ void sine_rnn_step_prepare(const float *params, float *step_params) {
 
 static void sine_rnn_step_1(const float *restrict P, const sine_rnn_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *rnn1_matmul_weight_hh = (float *)A; /* [1, 50] */
-  k40_matmul(in->state0, P + 64 /* rnn1.weight_hh, transposed */, rnn1_matmul_weight_hh);
-  float *rnn1_relu = (float *)(A + 256); /* [1, 50] */
-  k41_matmul(in->x, P /* rnn1.weight_ih, transposed */, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_relu);
-  float *dense1_matmul_weight = (float *)A; /* [1, 1] */
-  k42_matmul(rnn1_relu, P + 2704 /* dense1.weight */, dense1_matmul_weight);
-  float *out_prediction = (float *)(A + 64); /* [1, 1] */
-  k43_add(dense1_matmul_weight, P + 2768 /* dense1.bias */, out_prediction);
+  float *rnn1_relu = (float *)A; /* [1, 50] */
+  k40_matmul(in->x, P /* rnn1.weight_ih, transposed */, in->state0, P + 64 /* rnn1.weight_hh, transposed */, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu);
+  float *dense1_matmul_weight = (float *)(A + 256); /* [1, 1] */
+  k41_matmul(rnn1_relu, P + 2704 /* dense1.weight */, dense1_matmul_weight);
+  float *out_prediction = (float *)(A + 320); /* [1, 1] */
+  k42_add(dense1_matmul_weight, P + 2768 /* dense1.bias */, out_prediction);
 }
 
 void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena) {
@@ -2200,8 +2144,8 @@ void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_r
   in_.state0 = state->state0;
   (void)P, (void)A;
   sine_rnn_step_1(P, in, A, seed);
-  float *out_prediction = (float *)(A + 64); /* [1, 1] */
-  float *rnn1_relu = (float *)(A + 256); /* [1, 50] */
+  float *out_prediction = (float *)(A + 320); /* [1, 1] */
+  float *rnn1_relu = (float *)A; /* [1, 50] */
   if (out) k24_copy(out_prediction, out->prediction);
   k0_transpose(rnn1_relu, state->state0);
 }
@@ -2211,7 +2155,7 @@ void sine_rnn_reset(sine_rnn_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_rnn_tool_arena[5] = {88768, 246656, 246656, 30464, 11648};
+const long sine_rnn_tool_arena[5] = {88768, 246656, 246656, 30464, 11520};
 const int sine_rnn_tool_dtype = 4; /* bytes per element */
 const int sine_rnn_tool_nparams = 12;
 const char *const sine_rnn_tool_inputs[] = {"x", "y", 0};

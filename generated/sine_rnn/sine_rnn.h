@@ -32,7 +32,7 @@ extern "C" {
 #define SINE_RNN_GRAD_ARENA_BYTES 246656
 #define SINE_RNN_TRAIN_ARENA_BYTES 246656
 #define SINE_RNN_APPLY_ARENA_BYTES 30464
-#define SINE_RNN_STREAM_ARENA_BYTES 512
+#define SINE_RNN_STREAM_ARENA_BYTES 384
 #define SINE_RNN_INIT_ARENA_BYTES 20000
 
 /* Stack: buffers live in the arena; on the stack are the kernels' local
@@ -43,7 +43,7 @@ extern "C" {
  *   sine_rnn_grad: 3584 bytes
  *   sine_rnn_train_step: 3584 bytes
  *   sine_rnn_apply: 0 bytes
- *   sine_rnn_step: 1984 bytes
+ *   sine_rnn_step: 1024 bytes
  *   sine_rnn_init, sine_rnn_store, sine_rnn_load, sine_rnn_step_prepare, sine_rnn_reset: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
  * part, the kernel, libm): return addresses, saved registers, spills, and
