@@ -58,6 +58,10 @@ void emit_local_array(Emit *e, const char *name, const char *len);
 
 /* The emitter of n's op (emit_ops.c, bound by ops.def): an expression or a kernel body. */
 void emit_op(Emit *e, const Node *n, const char *const *arg);
+/* Node n of a fused loop, an expression of its input `a`, as a quotient
+ * num / den if its op is one (sigmoid; tanh in f32, rnnc_math.h): printed
+ * into num (nothing for 1) and den.  False, printing nothing, otherwise. */
+bool emit_quotient(Emit *e, const Node *n, const char *a, Buf *num, Buf *den);
 /* The sum of n expressions, added left to right as the interpreter adds:
  * "(a + b + c)"; of one, that one; of none, zero. */
 void emit_sum(Emit *e, const char *const *arg, int n);

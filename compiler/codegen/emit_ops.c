@@ -57,13 +57,34 @@ EMIT(NEG) { (void)n, buf_printf(e->out, "(-%s)", arg[0]); }
 EMIT(EXP) { (void)n, unary(e, "exp", arg[0]); }
 EMIT(LOG) { (void)n, unary(e, "log", arg[0]); }
 EMIT(SQRT) { (void)n, unary(e, "sqrt", arg[0]); }
-EMIT(TANH) { (void)n, unary(e, "tanh", arg[0]); }
+EMIT(TANH) {
+  Buf num = {0}, den = {0};
+  if (emit_quotient(e, n, arg[0], &num, &den)) buf_printf(e->out, "(%s / %s)", num.s, den.s);
+  else unary(e, "tanh", arg[0]);
+  buf_free(&num), buf_free(&den);
+}
 EMIT(STOP_GRAD) { (void)n, buf_printf(e->out, "%s", arg[0]); }
 
-EMIT(SIGMOID) {
-  (void)n;
+bool emit_quotient(Emit *e, const Node *n, const char *a, Buf *num, Buf *den) {
   char one[40], m[16];
-  buf_printf(e->out, "(%s / (%s + %s(-%s)))", emit_literal(e, 1, one), one, emit_math(e, "exp", m), arg[0]);
+  if (n->op == OP_SIGMOID) {
+    buf_printf(den, "(%s + %s(-%s))", emit_literal(e, 1, one), emit_math(e, "exp", m), a);
+    return true;
+  }
+  if (n->op == OP_TANH && e->real == DT_F32) { /* rnnc_math.h's */
+    buf_printf(num, "rnnc_tanhf_num(%s)", a);
+    buf_printf(den, "rnnc_tanhf_den(%s)", a);
+    return true;
+  }
+  return false;
+}
+
+EMIT(SIGMOID) {
+  char one[40];
+  Buf num = {0}, den = {0};
+  emit_quotient(e, n, arg[0], &num, &den);
+  buf_printf(e->out, "(%s / %s)", emit_literal(e, 1, one), den.s);
+  buf_free(&den);
 }
 
 /* relu(NaN) = NaN and min(NaN, b) = NaN, as in PyTorch and the interpreter. */

@@ -313,6 +313,74 @@ static void member_expr(Emit *e, const Item *it, const Node *x, const char **arg
   emit_op(e, x, arg);
 }
 
+/* ---- quotients left undivided ---- */
+
+/* A division is the slowest operation of a fused loop, several times the
+ * cost of a multiply-add.  A member whose value is a quotient (a sigmoid; a
+ * tanh in f32) and that only a product reads is left undivided, t<m>n /
+ * t<m>d, and the product of it and anything is one quotient, divided once
+ * or, if only a product reads that, left undivided in turn: an LSTM cell's
+ * sigmoid(i) * tanh(g) and sigmoid(o) * tanh(c) are one division each.
+ * The values are the same to rounding (no denominator is 0; one that
+ * overflows to infinity is one whose quotient is 0 anyway). */
+enum { PLAIN, QUOTIENT, RECIPROCAL /* t<m>n is 1: only t<m>d */ };
+
+/* Is member m read by one product of loop it, once, and by nothing else? */
+static bool read_by_one_product(const Emit *e, const Item *it, int m) {
+  const Node *x = it->members[m], *reader = NULL;
+  if (e->plan->loc[x->id].stored) return false;
+  for (int r = m + 1; r < it->nmembers; r++)
+    for (int k = 0; k < it->members[r]->nin; k++)
+      if (it->members[r]->in[k] == x) {
+        if (reader) return false;
+        reader = it->members[r];
+      }
+  return reader && reader->op == OP_MUL;
+}
+
+/* Product x of members left undivided (form[]) and other values, as one
+ * quotient into num and den; false if x has no such factor. */
+static bool product_of_quotients(const Item *it, const Node *x, const char *const *arg, const int *form, Buf *num,
+                                 Buf *den) {
+  int mi[2] = {member_index(it, x->in[0]), member_index(it, x->in[1])};
+  if (!(mi[0] >= 0 && form[mi[0]]) && !(mi[1] >= 0 && form[mi[1]])) return false;
+  for (int k = 0; k < 2; k++)
+    if (mi[k] < 0 || !form[mi[k]]) {
+      buf_printf(num, "%s%s", num->len ? " * " : "", arg[k]);
+    } else {
+      if (form[mi[k]] == QUOTIENT) buf_printf(num, "%st%dn", num->len ? " * " : "", mi[k]);
+      buf_printf(den, "%st%dd", den->len ? " * " : "", mi[k]);
+    }
+  return true;
+}
+
+/* Member m of loop it, from the expressions of its inputs: the local t<m>,
+ * or t<m>n and t<m>d (form[m] says which). */
+static void member_line(Emit *e, const Item *it, int m, const char **arg, int *form) {
+  const Node *x = it->members[m];
+  const char *T = emit_ctype(e->real);
+  Buf num = {0}, den = {0}, *out = e->out;
+  bool undivided = read_by_one_product(e, it, m);
+  if ((undivided && x->nin == 1 && emit_quotient(e, x, arg[0], &num, &den)) ||
+      (x->op == OP_MUL && product_of_quotients(it, x, arg, form, &num, &den))) {
+    char one[40];
+    if (!undivided)
+      emit_line(e, strstr(den.s, " * ") ? "const %s t%d = (%s / (%s));" : "const %s t%d = (%s / %s);", T, m,
+                num.len ? num.s : emit_literal(e, 1, one), den.s);
+    else if (num.len) emit_line(e, "const %s t%dn = %s;", T, m, num.s);
+    if (undivided) emit_line(e, "const %s t%dd = %s;", T, m, den.s);
+    form[m] = !undivided ? PLAIN : num.len ? QUOTIENT : RECIPROCAL;
+  } else {
+    Buf expr = {0};
+    e->out = &expr;
+    member_expr(e, it, x, arg);
+    e->out = out;
+    emit_line(e, "const %s t%d = %s;", T, m, expr.s);
+    buf_free(&expr);
+  }
+  buf_free(&num), buf_free(&den);
+}
+
 /* One element of loop it at the index its loop variables give: each member
  * a local, then the stores; `product` is the expression of the element of
  * the product whose epilogue the loop is. */
@@ -320,8 +388,7 @@ static void loop_body(Emit *e, const Item *it, const LoopOperands *lo, const cha
   char ix[160];
   Operand lin = {.node = NULL};
   ir_contiguous_strides(lo->s, lin.stride);
-  const char *T = emit_ctype(e->real);
-  int nmask = 0;
+  int nmask = 0, *form = mem_calloc((size_t)it->nmembers, sizeof *form, "the expressions of a fused loop");
   for (int m = 0; m < it->nmembers; m++) {
     const Node *x = it->members[m];
     char(*exprs)[200] = mem_alloc((size_t)x->nin + 1, sizeof *exprs, "the expressions of a fused loop"), streamname[24];
@@ -345,15 +412,11 @@ static void loop_body(Emit *e, const Item *it, const LoopOperands *lo, const cha
       arg[1] = operand_index(&lin, lo->s, ix);
       arg[2] = streamname;
     }
-    Buf expr = {0}, *out = e->out;
-    e->out = &expr;
-    member_expr(e, it, x, arg);
-    e->out = out;
-    emit_line(e, "const %s t%d = %s;", T, m, expr.s);
-    buf_free(&expr);
+    member_line(e, it, m, arg, form);
     free(exprs);
     free(arg);
   }
+  free(form);
   for (int k = lo->nin; k < lo->nops; k++)
     emit_line(e, "%s[%s] = t%d;", lo->ops[k].name, operand_index(&lo->ops[k], lo->s, ix), member_index(it, lo->ops[k].node));
 }

@@ -38,6 +38,7 @@
 
 #define RNNC_MATH_EXP
 #define RNNC_MATH_TANH
+#define RNNC_MATH_TANH_CALL
 #include "rnnc_math.h"
 
 /* exp and tanh: in f32 rnnc_math.h's (vectorizable; generated code uses the

@@ -55,9 +55,11 @@
  * same values (to the last bit where both fuse the polynomials' multiply-adds
  * or neither does; see RNNC_FMA); double precision uses libm.
  *
- * Each function is compiled only where its macro is defined (RNNC_MATH_EXP,
- * RNNC_MATH_TANH): generated code carries no function it does not call, as
- * clang warns about those.
+ * Each function is compiled only where its macro is defined (RNNC_MATH_EXP;
+ * RNNC_MATH_TANH, tanh's numerator and denominator, and RNNC_MATH_TANH_CALL
+ * besides, rnnc_tanhf, their quotient as a function, which the interpreter
+ * needs): generated code carries no function it does not call, as clang
+ * warns about those.
  *
  * C99, header-only, <math.h> and <stdint.h> only.
  */
@@ -141,8 +143,11 @@ static inline float rnnc_expf(float in) {
 #ifdef RNNC_MATH_TANH
 /* tanh(x) as an odd rational function of x on [-7.9, 7.9] (beyond that it
  * is +-1 in single precision); the coefficients are those of Eigen's and
- * XLA's float tanh. */
-static inline float rnnc_tanhf(float in) {
+ * XLA's float tanh.  Numerator and denominator are functions of their own
+ * so that generated code can divide a product of quotients once (the
+ * denominator is in [0.0048, 0.9]); a compiler computes what they share
+ * once. */
+static inline float rnnc_tanhf_num(float in) {
   float x = rnnc_clamp(in, 7.90531110763549805f);
   float x2 = x * x;
   float p = -2.76076847742355e-16f;
@@ -152,12 +157,22 @@ static inline float rnnc_tanhf(float in) {
   p = RNNC_FMA(p, x2, 1.48572235717979e-05f);
   p = RNNC_FMA(p, x2, 6.37261928875436e-04f);
   p = RNNC_FMA(p, x2, 4.89352455891786e-03f);
+  return x * p;
+}
+
+static inline float rnnc_tanhf_den(float in) {
+  float x = rnnc_clamp(in, 7.90531110763549805f);
+  float x2 = x * x;
   float q = 1.19825839466702e-06f;
   q = RNNC_FMA(q, x2, 1.18534705686654e-04f);
   q = RNNC_FMA(q, x2, 2.26843463243900e-03f);
   q = RNNC_FMA(q, x2, 4.89352518554385e-03f);
-  return x * p / q;
+  return q;
 }
+
+#ifdef RNNC_MATH_TANH_CALL
+static inline float rnnc_tanhf(float in) { return rnnc_tanhf_num(in) / rnnc_tanhf_den(in); }
+#endif
 #endif
 
 #endif
@@ -474,12 +489,14 @@ static void k4_transpose(const float *restrict a0, float *restrict out) {
 static void k5_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
-      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
-      const float t2 = rnnc_tanhf(a2[i0 * 512 + i1]);
-      const float t3 = (t1 * t2);
-      const float t4 = rnnc_tanhf(t3);
-      const float t5 = (t0 * t4);
+      const float t0d = (1.0f + rnnc_expf(-a0[i0 * 512 + i1]));
+      const float t1d = (1.0f + rnnc_expf(-a1[i0 * 512 + i1]));
+      const float t2n = rnnc_tanhf_num(a2[i0 * 512 + i1]);
+      const float t2d = rnnc_tanhf_den(a2[i0 * 512 + i1]);
+      const float t3 = (t2n / (t1d * t2d));
+      const float t4n = rnnc_tanhf_num(t3);
+      const float t4d = rnnc_tanhf_den(t3);
+      const float t5 = (t4n / (t0d * t4d));
       out0[i0 * 128 + i1] = t3;
       out1[i0 * 128 + i1] = t5;
     }
@@ -550,15 +567,17 @@ static void k7_add_add_add(const float *restrict a0, const float *restrict a1, c
 static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
-      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
-      const float t2 = (t1 * a2[i0 * 128 + i1]);
-      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 512 + i1])));
-      const float t4 = rnnc_tanhf(a4[i0 * 512 + i1]);
-      const float t5 = (t3 * t4);
+      const float t0d = (1.0f + rnnc_expf(-a0[i0 * 512 + i1]));
+      const float t1d = (1.0f + rnnc_expf(-a1[i0 * 512 + i1]));
+      const float t2 = (a2[i0 * 128 + i1] / t1d);
+      const float t3d = (1.0f + rnnc_expf(-a3[i0 * 512 + i1]));
+      const float t4n = rnnc_tanhf_num(a4[i0 * 512 + i1]);
+      const float t4d = rnnc_tanhf_den(a4[i0 * 512 + i1]);
+      const float t5 = (t4n / (t3d * t4d));
       const float t6 = (t2 + t5);
-      const float t7 = rnnc_tanhf(t6);
-      const float t8 = (t0 * t7);
+      const float t7n = rnnc_tanhf_num(t6);
+      const float t7d = rnnc_tanhf_den(t6);
+      const float t8 = (t7n / (t0d * t7d));
       out0[i0 * 128 + i1] = t6;
       out1[i0 * 128 + i1] = t8;
     }
@@ -576,15 +595,17 @@ static void k9_transpose(const float *restrict a0, float *restrict out) {
 static void k10_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
-      const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
-      const float t2 = (t1 * a2[i0 * 128 + i1]);
-      const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 512 + i1])));
-      const float t4 = rnnc_tanhf(a4[i0 * 512 + i1]);
-      const float t5 = (t3 * t4);
+      const float t0d = (1.0f + rnnc_expf(-a0[i0 * 512 + i1]));
+      const float t1d = (1.0f + rnnc_expf(-a1[i0 * 512 + i1]));
+      const float t2 = (a2[i0 * 128 + i1] / t1d);
+      const float t3d = (1.0f + rnnc_expf(-a3[i0 * 512 + i1]));
+      const float t4n = rnnc_tanhf_num(a4[i0 * 512 + i1]);
+      const float t4d = rnnc_tanhf_den(a4[i0 * 512 + i1]);
+      const float t5 = (t4n / (t3d * t4d));
       const float t6 = (t2 + t5);
-      const float t7 = rnnc_tanhf(t6);
-      const float t8 = (t0 * t7);
+      const float t7n = rnnc_tanhf_num(t6);
+      const float t7d = rnnc_tanhf_den(t6);
+      const float t8 = (t7n / (t0d * t7d));
       out0[i0 * 128 + i1] = t8;
     }
 }
@@ -662,9 +683,9 @@ static void k14_sigmoid_sigmoid_tanh(const float *restrict a0, const float *rest
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
       const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
-      const float t2 = rnnc_tanhf(a2[i0 * 512 + i1]);
+      const float t2 = (rnnc_tanhf_num(a2[i0 * 512 + i1]) / rnnc_tanhf_den(a2[i0 * 512 + i1]));
       const float t3 = (t1 * t2);
-      const float t4 = rnnc_tanhf(t3);
+      const float t4 = (rnnc_tanhf_num(t3) / rnnc_tanhf_den(t3));
       const float t5 = (t0 * t4);
       out0[i0 * 128 + i1] = t0;
       out1[i0 * 128 + i1] = t1;
@@ -683,10 +704,10 @@ static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
       const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
       const float t2 = (t1 * a2[i0 * 128 + i1]);
       const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 512 + i1])));
-      const float t4 = rnnc_tanhf(a4[i0 * 512 + i1]);
+      const float t4 = (rnnc_tanhf_num(a4[i0 * 512 + i1]) / rnnc_tanhf_den(a4[i0 * 512 + i1]));
       const float t5 = (t3 * t4);
       const float t6 = (t2 + t5);
-      const float t7 = rnnc_tanhf(t6);
+      const float t7 = (rnnc_tanhf_num(t6) / rnnc_tanhf_den(t6));
       const float t8 = (t0 * t7);
       out0[i0 * 128 + i1] = t0;
       out1[i0 * 128 + i1] = t1;
@@ -706,10 +727,10 @@ static void k16_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
       const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0 * 512 + i1])));
       const float t2 = (t1 * a2[i0 * 128 + i1]);
       const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0 * 512 + i1])));
-      const float t4 = rnnc_tanhf(a4[i0 * 512 + i1]);
+      const float t4 = (rnnc_tanhf_num(a4[i0 * 512 + i1]) / rnnc_tanhf_den(a4[i0 * 512 + i1]));
       const float t5 = (t3 * t4);
       const float t6 = (t2 + t5);
-      const float t7 = rnnc_tanhf(t6);
+      const float t7 = (rnnc_tanhf_num(t6) / rnnc_tanhf_den(t6));
       const float t8 = (t0 * t7);
       out0[i0 * 128 + i1] = t0;
       out1[i0 * 128 + i1] = t1;
@@ -1736,15 +1757,17 @@ static void k57_matmul(const float *restrict a0, const float *restrict a1, const
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 128] (fmnist_lstm.lua:12) */
 static void k58_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 128; i0++) {
-    const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0])));
-    const float t1 = (1.0f / (1.0f + rnnc_expf(-a1[i0])));
-    const float t2 = (t1 * a2[i0]);
-    const float t3 = (1.0f / (1.0f + rnnc_expf(-a3[i0])));
-    const float t4 = rnnc_tanhf(a4[i0]);
-    const float t5 = (t3 * t4);
+    const float t0d = (1.0f + rnnc_expf(-a0[i0]));
+    const float t1d = (1.0f + rnnc_expf(-a1[i0]));
+    const float t2 = (a2[i0] / t1d);
+    const float t3d = (1.0f + rnnc_expf(-a3[i0]));
+    const float t4n = rnnc_tanhf_num(a4[i0]);
+    const float t4d = rnnc_tanhf_den(a4[i0]);
+    const float t5 = (t4n / (t3d * t4d));
     const float t6 = (t2 + t5);
-    const float t7 = rnnc_tanhf(t6);
-    const float t8 = (t0 * t7);
+    const float t7n = rnnc_tanhf_num(t6);
+    const float t7d = rnnc_tanhf_den(t6);
+    const float t8 = (t7n / (t0d * t7d));
     out0[i0] = t6;
     out1[i0] = t8;
   }

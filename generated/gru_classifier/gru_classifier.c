@@ -55,9 +55,11 @@
  * same values (to the last bit where both fuse the polynomials' multiply-adds
  * or neither does; see RNNC_FMA); double precision uses libm.
  *
- * Each function is compiled only where its macro is defined (RNNC_MATH_EXP,
- * RNNC_MATH_TANH): generated code carries no function it does not call, as
- * clang warns about those.
+ * Each function is compiled only where its macro is defined (RNNC_MATH_EXP;
+ * RNNC_MATH_TANH, tanh's numerator and denominator, and RNNC_MATH_TANH_CALL
+ * besides, rnnc_tanhf, their quotient as a function, which the interpreter
+ * needs): generated code carries no function it does not call, as clang
+ * warns about those.
  *
  * C99, header-only, <math.h> and <stdint.h> only.
  */
@@ -141,8 +143,11 @@ static inline float rnnc_expf(float in) {
 #ifdef RNNC_MATH_TANH
 /* tanh(x) as an odd rational function of x on [-7.9, 7.9] (beyond that it
  * is +-1 in single precision); the coefficients are those of Eigen's and
- * XLA's float tanh. */
-static inline float rnnc_tanhf(float in) {
+ * XLA's float tanh.  Numerator and denominator are functions of their own
+ * so that generated code can divide a product of quotients once (the
+ * denominator is in [0.0048, 0.9]); a compiler computes what they share
+ * once. */
+static inline float rnnc_tanhf_num(float in) {
   float x = rnnc_clamp(in, 7.90531110763549805f);
   float x2 = x * x;
   float p = -2.76076847742355e-16f;
@@ -152,12 +157,22 @@ static inline float rnnc_tanhf(float in) {
   p = RNNC_FMA(p, x2, 1.48572235717979e-05f);
   p = RNNC_FMA(p, x2, 6.37261928875436e-04f);
   p = RNNC_FMA(p, x2, 4.89352455891786e-03f);
+  return x * p;
+}
+
+static inline float rnnc_tanhf_den(float in) {
+  float x = rnnc_clamp(in, 7.90531110763549805f);
+  float x2 = x * x;
   float q = 1.19825839466702e-06f;
   q = RNNC_FMA(q, x2, 1.18534705686654e-04f);
   q = RNNC_FMA(q, x2, 2.26843463243900e-03f);
   q = RNNC_FMA(q, x2, 4.89352518554385e-03f);
-  return x * p / q;
+  return q;
 }
+
+#ifdef RNNC_MATH_TANH_CALL
+static inline float rnnc_tanhf(float in) { return rnnc_tanhf_num(in) / rnnc_tanhf_den(in); }
+#endif
 #endif
 
 #endif
@@ -485,11 +500,12 @@ static void k6_add_sigmoid_sub(const float *restrict a0, const float *restrict a
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
       const float t3 = (a2[i0 * 384 + i1] + a3[i0 * 384 + i1]);
-      const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
-      const float t5 = (t4 * a4[i0 * 384 + i1]);
+      const float t4d = (1.0f + rnnc_expf(-t3));
+      const float t5 = (a4[i0 * 384 + i1] / t4d);
       const float t6 = (a5[i0 * 384 + i1] + t5);
-      const float t7 = rnnc_tanhf(t6);
-      const float t8 = (t2 * t7);
+      const float t7n = rnnc_tanhf_num(t6);
+      const float t7d = rnnc_tanhf_den(t6);
+      const float t8 = (t2 * t7n / t7d);
       out0[i0 * 128 + i1] = t8;
     }
 }
@@ -552,11 +568,12 @@ static void k8_add_sigmoid_sub(const float *restrict a0, const float *restrict a
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
       const float t3 = (a2[i0 * 384 + i1] + a3[i0 * 384 + i1]);
-      const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
-      const float t5 = (t4 * a4[i0 * 384 + i1]);
+      const float t4d = (1.0f + rnnc_expf(-t3));
+      const float t5 = (a4[i0 * 384 + i1] / t4d);
       const float t6 = (a5[i0 * 384 + i1] + t5);
-      const float t7 = rnnc_tanhf(t6);
-      const float t8 = (t2 * t7);
+      const float t7n = rnnc_tanhf_num(t6);
+      const float t7d = rnnc_tanhf_den(t6);
+      const float t8 = (t2 * t7n / t7d);
       const float t9 = (t1 * a6[i0 * 128 + i1]);
       const float t10 = (t8 + t9);
       out0[i0 * 128 + i1] = t10;
@@ -649,7 +666,7 @@ static void k13_add_sigmoid_sub(const float *restrict a0, const float *restrict 
       const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
       const float t5 = (t4 * a4[i0 * 384 + i1]);
       const float t6 = (a5[i0 * 384 + i1] + t5);
-      const float t7 = rnnc_tanhf(t6);
+      const float t7 = (rnnc_tanhf_num(t6) / rnnc_tanhf_den(t6));
       const float t8 = (t2 * t7);
       out0[i0 * 128 + i1] = t1;
       out1[i0 * 128 + i1] = t2;
@@ -670,7 +687,7 @@ static void k14_add_sigmoid_sub(const float *restrict a0, const float *restrict 
       const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
       const float t5 = (t4 * a4[i0 * 384 + i1]);
       const float t6 = (a5[i0 * 384 + i1] + t5);
-      const float t7 = rnnc_tanhf(t6);
+      const float t7 = (rnnc_tanhf_num(t6) / rnnc_tanhf_den(t6));
       const float t8 = (t2 * t7);
       const float t9 = (t1 * a6[i0 * 128 + i1]);
       const float t10 = (t8 + t9);
@@ -1850,11 +1867,12 @@ static void k56_add_sigmoid_sub(const float *restrict a0, const float *restrict 
     const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
     const float t2 = (1.0f - t1);
     const float t3 = (a2[i0] + a3[i0]);
-    const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
-    const float t5 = (t4 * a4[i0]);
+    const float t4d = (1.0f + rnnc_expf(-t3));
+    const float t5 = (a4[i0] / t4d);
     const float t6 = (a5[i0] + t5);
-    const float t7 = rnnc_tanhf(t6);
-    const float t8 = (t2 * t7);
+    const float t7n = rnnc_tanhf_num(t6);
+    const float t7d = rnnc_tanhf_den(t6);
+    const float t8 = (t2 * t7n / t7d);
     const float t9 = (t1 * a6[i0]);
     const float t10 = (t8 + t9);
     out0[i0] = t10;

@@ -55,9 +55,11 @@
  * same values (to the last bit where both fuse the polynomials' multiply-adds
  * or neither does; see RNNC_FMA); double precision uses libm.
  *
- * Each function is compiled only where its macro is defined (RNNC_MATH_EXP,
- * RNNC_MATH_TANH): generated code carries no function it does not call, as
- * clang warns about those.
+ * Each function is compiled only where its macro is defined (RNNC_MATH_EXP;
+ * RNNC_MATH_TANH, tanh's numerator and denominator, and RNNC_MATH_TANH_CALL
+ * besides, rnnc_tanhf, their quotient as a function, which the interpreter
+ * needs): generated code carries no function it does not call, as clang
+ * warns about those.
  *
  * C99, header-only, <math.h> and <stdint.h> only.
  */
@@ -141,8 +143,11 @@ static inline float rnnc_expf(float in) {
 #ifdef RNNC_MATH_TANH
 /* tanh(x) as an odd rational function of x on [-7.9, 7.9] (beyond that it
  * is +-1 in single precision); the coefficients are those of Eigen's and
- * XLA's float tanh. */
-static inline float rnnc_tanhf(float in) {
+ * XLA's float tanh.  Numerator and denominator are functions of their own
+ * so that generated code can divide a product of quotients once (the
+ * denominator is in [0.0048, 0.9]); a compiler computes what they share
+ * once. */
+static inline float rnnc_tanhf_num(float in) {
   float x = rnnc_clamp(in, 7.90531110763549805f);
   float x2 = x * x;
   float p = -2.76076847742355e-16f;
@@ -152,12 +157,22 @@ static inline float rnnc_tanhf(float in) {
   p = RNNC_FMA(p, x2, 1.48572235717979e-05f);
   p = RNNC_FMA(p, x2, 6.37261928875436e-04f);
   p = RNNC_FMA(p, x2, 4.89352455891786e-03f);
+  return x * p;
+}
+
+static inline float rnnc_tanhf_den(float in) {
+  float x = rnnc_clamp(in, 7.90531110763549805f);
+  float x2 = x * x;
   float q = 1.19825839466702e-06f;
   q = RNNC_FMA(q, x2, 1.18534705686654e-04f);
   q = RNNC_FMA(q, x2, 2.26843463243900e-03f);
   q = RNNC_FMA(q, x2, 4.89352518554385e-03f);
-  return x * p / q;
+  return q;
 }
+
+#ifdef RNNC_MATH_TANH_CALL
+static inline float rnnc_tanhf(float in) { return rnnc_tanhf_num(in) / rnnc_tanhf_den(in); }
+#endif
 #endif
 
 #endif
@@ -462,14 +477,16 @@ static void k3_transpose(const float *restrict a0, float *restrict out) {
 static void k4_sigmoid_tanh_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1])));
-      const float t1 = rnnc_tanhf(a1[i0 * 256 + i1]);
-      const float t2 = (t0 * t1);
+      const float t0d = (1.0f + rnnc_expf(-a0[i0 * 256 + i1]));
+      const float t1n = rnnc_tanhf_num(a1[i0 * 256 + i1]);
+      const float t1d = rnnc_tanhf_den(a1[i0 * 256 + i1]);
+      const float t2 = (t1n / (t0d * t1d));
       const float t3 = (a2[i1] * t2);
       const float t4 = (a3[i0 * 256 + i1] + t3);
-      const float t5 = (1.0f / (1.0f + rnnc_expf(-t4)));
-      const float t6 = rnnc_tanhf(t2);
-      const float t7 = (t5 * t6);
+      const float t5d = (1.0f + rnnc_expf(-t4));
+      const float t6n = rnnc_tanhf_num(t2);
+      const float t6d = rnnc_tanhf_den(t2);
+      const float t7 = (t6n / (t5d * t6d));
       out0[i0 * 64 + i1] = t2;
       out1[i0 * 64 + i1] = t7;
     }
@@ -541,19 +558,21 @@ static void k7_mul_add_sigmoid(const float *restrict a0, const float *restrict a
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
       const float t1 = (a2[i0 * 256 + i1] + t0);
-      const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-      const float t3 = (t2 * a1[i0 * 64 + i1]);
+      const float t2d = (1.0f + rnnc_expf(-t1));
+      const float t3 = (a1[i0 * 64 + i1] / t2d);
       const float t4 = (a3[i1] * a1[i0 * 64 + i1]);
       const float t5 = (a4[i0 * 256 + i1] + t4);
-      const float t6 = (1.0f / (1.0f + rnnc_expf(-t5)));
-      const float t7 = rnnc_tanhf(a5[i0 * 256 + i1]);
-      const float t8 = (t6 * t7);
+      const float t6d = (1.0f + rnnc_expf(-t5));
+      const float t7n = rnnc_tanhf_num(a5[i0 * 256 + i1]);
+      const float t7d = rnnc_tanhf_den(a5[i0 * 256 + i1]);
+      const float t8 = (t7n / (t6d * t7d));
       const float t9 = (t3 + t8);
       const float t10 = (a6[i1] * t9);
       const float t11 = (a7[i0 * 256 + i1] + t10);
-      const float t12 = (1.0f / (1.0f + rnnc_expf(-t11)));
-      const float t13 = rnnc_tanhf(t9);
-      const float t14 = (t12 * t13);
+      const float t12d = (1.0f + rnnc_expf(-t11));
+      const float t13n = rnnc_tanhf_num(t9);
+      const float t13d = rnnc_tanhf_den(t9);
+      const float t14 = (t13n / (t12d * t13d));
       out0[i0 * 64 + i1] = t9;
       out1[i0 * 64 + i1] = t14;
     }
@@ -573,19 +592,21 @@ static void k9_mul_add_sigmoid(const float *restrict a0, const float *restrict a
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
       const float t1 = (a2[i0 * 256 + i1] + t0);
-      const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-      const float t3 = (t2 * a1[i0 * 64 + i1]);
+      const float t2d = (1.0f + rnnc_expf(-t1));
+      const float t3 = (a1[i0 * 64 + i1] / t2d);
       const float t4 = (a3[i1] * a1[i0 * 64 + i1]);
       const float t5 = (a4[i0 * 256 + i1] + t4);
-      const float t6 = (1.0f / (1.0f + rnnc_expf(-t5)));
-      const float t7 = rnnc_tanhf(a5[i0 * 256 + i1]);
-      const float t8 = (t6 * t7);
+      const float t6d = (1.0f + rnnc_expf(-t5));
+      const float t7n = rnnc_tanhf_num(a5[i0 * 256 + i1]);
+      const float t7d = rnnc_tanhf_den(a5[i0 * 256 + i1]);
+      const float t8 = (t7n / (t6d * t7d));
       const float t9 = (t3 + t8);
       const float t10 = (a6[i1] * t9);
       const float t11 = (a7[i0 * 256 + i1] + t10);
-      const float t12 = (1.0f / (1.0f + rnnc_expf(-t11)));
-      const float t13 = rnnc_tanhf(t9);
-      const float t14 = (t12 * t13);
+      const float t12d = (1.0f + rnnc_expf(-t11));
+      const float t13n = rnnc_tanhf_num(t9);
+      const float t13d = rnnc_tanhf_den(t9);
+      const float t14 = (t13n / (t12d * t13d));
       out0[i0 * 64 + i1] = t14;
     }
 }
@@ -662,12 +683,12 @@ static void k13_sigmoid_tanh_mul(const float *restrict a0, const float *restrict
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1])));
-      const float t1 = rnnc_tanhf(a1[i0 * 256 + i1]);
+      const float t1 = (rnnc_tanhf_num(a1[i0 * 256 + i1]) / rnnc_tanhf_den(a1[i0 * 256 + i1]));
       const float t2 = (t0 * t1);
       const float t3 = (a2[i1] * t2);
       const float t4 = (a3[i0 * 256 + i1] + t3);
       const float t5 = (1.0f / (1.0f + rnnc_expf(-t4)));
-      const float t6 = rnnc_tanhf(t2);
+      const float t6 = (rnnc_tanhf_num(t2) / rnnc_tanhf_den(t2));
       const float t7 = (t5 * t6);
       out0[i0 * 64 + i1] = t0;
       out1[i0 * 64 + i1] = t1;
@@ -689,13 +710,13 @@ static void k14_mul_add_sigmoid(const float *restrict a0, const float *restrict 
       const float t4 = (a3[i1] * a1[i0 * 64 + i1]);
       const float t5 = (a4[i0 * 256 + i1] + t4);
       const float t6 = (1.0f / (1.0f + rnnc_expf(-t5)));
-      const float t7 = rnnc_tanhf(a5[i0 * 256 + i1]);
+      const float t7 = (rnnc_tanhf_num(a5[i0 * 256 + i1]) / rnnc_tanhf_den(a5[i0 * 256 + i1]));
       const float t8 = (t6 * t7);
       const float t9 = (t3 + t8);
       const float t10 = (a6[i1] * t9);
       const float t11 = (a7[i0 * 256 + i1] + t10);
       const float t12 = (1.0f / (1.0f + rnnc_expf(-t11)));
-      const float t13 = rnnc_tanhf(t9);
+      const float t13 = (rnnc_tanhf_num(t9) / rnnc_tanhf_den(t9));
       const float t14 = (t12 * t13);
       out0[i0 * 64 + i1] = t2;
       out1[i0 * 64 + i1] = t6;
@@ -1858,19 +1879,21 @@ static void k60_mul_add_sigmoid(const float *restrict a0, const float *restrict 
   for (long i0 = 0; i0 < 64; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (a2[i0] + t0);
-    const float t2 = (1.0f / (1.0f + rnnc_expf(-t1)));
-    const float t3 = (t2 * a1[i0]);
+    const float t2d = (1.0f + rnnc_expf(-t1));
+    const float t3 = (a1[i0] / t2d);
     const float t4 = (a3[i0] * a1[i0]);
     const float t5 = (a4[i0] + t4);
-    const float t6 = (1.0f / (1.0f + rnnc_expf(-t5)));
-    const float t7 = rnnc_tanhf(a5[i0]);
-    const float t8 = (t6 * t7);
+    const float t6d = (1.0f + rnnc_expf(-t5));
+    const float t7n = rnnc_tanhf_num(a5[i0]);
+    const float t7d = rnnc_tanhf_den(a5[i0]);
+    const float t8 = (t7n / (t6d * t7d));
     const float t9 = (t3 + t8);
     const float t10 = (a6[i0] * t9);
     const float t11 = (a7[i0] + t10);
-    const float t12 = (1.0f / (1.0f + rnnc_expf(-t11)));
-    const float t13 = rnnc_tanhf(t9);
-    const float t14 = (t12 * t13);
+    const float t12d = (1.0f + rnnc_expf(-t11));
+    const float t13n = rnnc_tanhf_num(t9);
+    const float t13d = rnnc_tanhf_den(t9);
+    const float t14 = (t13n / (t12d * t13d));
     out0[i0] = t9;
     out1[i0] = t14;
   }
