@@ -12,7 +12,7 @@
  *   - an elementwise op on constant fills is folded to a fill, computed by
  *     the caller's ScalarEval (the pipeline passes the interpreter's kernels
  *     run on scalars), so folding and running can never disagree;
- *   - x+0, x-0, x*1, x/1, -(-x), single-input addn, shape ops that do not
+ *   - x+0, x-0 (x broadcast if 0 is wider), x*1, x/1, -(-x), single-input addn, shape ops that do not
  *     change the shape, and broadcast/sum of a fill become simpler nodes;
  *   - zeros propagate: x*0, a matmul with a zero operand, a slice or pad of
  *     zeros are zeros, and addn drops zero terms.  The zero initial state
@@ -137,16 +137,21 @@ static Node *one_hot_product(Graph *g, Node *n) {
   return NULL;
 }
 
+/* x as a value of n's shape: itself, or broadcast to it (a view). */
+static Node *full(Graph *g, Node *x, const Node *n) {
+  return ir_shape_eq(x->shape, n->shape) ? x : ir_shaped(g, OP_BROADCAST_TO, x, n->shape);
+}
+
 /* Returns a simpler node computing the same value, or NULL. */
 static Node *identity(Graph *g, Node *n) {
   Node *a = n->nin > 0 ? n->in[0] : NULL, *b = n->nin > 1 ? n->in[1] : NULL;
   bool a_full = a && ir_shape_eq(a->shape, n->shape), b_full = b && ir_shape_eq(b->shape, n->shape);
   switch (n->op) {
   case OP_ADD:
-    if (is_fill(b, 0) && a_full) return a;
-    if (is_fill(a, 0) && b_full) return b;
+    if (is_fill(b, 0)) return full(g, a, n);
+    if (is_fill(a, 0)) return full(g, b, n);
     return NULL;
-  case OP_SUB: return is_fill(b, 0) && a_full ? a : NULL;
+  case OP_SUB: return is_fill(b, 0) ? full(g, a, n) : NULL;
   case OP_MUL:
     if (is_fill(a, 0) || is_fill(b, 0)) return zeros_like(g, n);
     if (is_fill(b, 1) && a_full) return a;
