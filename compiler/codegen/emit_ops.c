@@ -143,6 +143,59 @@ EMIT(DROPOUT_MASK) {
 
 /* ---- kernels ---- */
 
+/* "(k0 + k) * 128", or "k" for a plain index at stride 1, or "0" for index
+ * 0 or stride 0: an offset along one axis, in buf. */
+static const char *times(const char *index, long stride, char buf[static 48]) {
+  bool sum = strchr(index, ' ') != NULL;
+  if (!strcmp(index, "0") || !stride) snprintf(buf, 48, "0");
+  else if (stride == 1) snprintf(buf, 48, "%s", index);
+  else snprintf(buf, 48, sum ? "(%s) * %ld" : "%s * %ld", index, stride);
+  return buf;
+}
+
+/* "a + b" of two offsets, without a term that is "0", in buf. */
+static const char *plus(const char *a, const char *b, char buf[static 128]) {
+  if (!strcmp(b, "0")) snprintf(buf, 128, "%s", a);
+  else if (!strcmp(a, "0")) snprintf(buf, 128, "%s", b);
+  else snprintf(buf, 128, "%s + %s", a, b);
+  return buf;
+}
+
+/* Opens "for (T v = from; v < to; v += step) {" (to_text, if not NULL, is
+ * the bound), or where it runs once, a block that defines v = from: no
+ * loop of one iteration. */
+static void open_for(Emit *e, const char *T, const char *v, long from, long to, long step, const char *to_text) {
+  if (!to_text && from + step >= to) {
+    emit_line(e, "{");
+    emit_line(e, "  const %s %s = %ld;", T, v, from);
+  } else if (to_text) {
+    emit_line(e, "for (%s %s = %ld; %s < %s; %s++) {", T, v, from, v, to_text, v);
+  } else if (step == 1) {
+    emit_line(e, "for (%s %s = %ld; %s < %ld; %s++) {", T, v, from, v, to, v);
+  } else {
+    emit_line(e, "for (%s %s = %ld; %s < %ld; %s += %ld) {", T, v, from, v, to, v, step);
+  }
+}
+
+/* open_for, indented by `extra` spaces more than e->indent. */
+static void open_for_at(Emit *e, int extra, const char *T, const char *v, long from, long to, long step,
+                        const char *to_text) {
+  e->indent += extra;
+  open_for(e, T, v, from, to, step, to_text);
+  e->indent -= extra;
+}
+
+/* Opens the loop over the rows of a row-by-row kernel, or a block for one
+ * row; returns the row's index: "r", or "0" (no loop of one iteration). */
+static const char *open_rows(Emit *e, long rows) {
+  if (rows == 1) {
+    emit_line(e, "{");
+    return "0";
+  }
+  emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
+  return "r";
+}
+
 /* A fill: a constant some kernel reads from memory. */
 EMIT(CONST) {
   char v[40];
@@ -216,10 +269,9 @@ EMIT(PAD) {
   emit_strides(e, n, os);
   const Node *x = n->in[0];
   int open = emit_loops(e, x->shape, "i", v);
-  int k = snprintf(ix, sizeof ix, "%ld", n->attr.start * os[n->attr.axis]);
-  for (int i = 0; i < x->shape.rank; i++) k += snprintf(ix + k, sizeof ix - (size_t)k, " + %s * %ld", v[i], os[i]);
   char xi[160];
-  emit_line(e, "%s[%s] = %s[%s];", arg[1], ix, arg[0], emit_index(e, x, v, xi));
+  emit_line(e, "%s[%s] = %s[%s];", arg[1], strided_index(ix, n->attr.start * os[n->attr.axis], x->shape, v, os), arg[0],
+            emit_index(e, x, v, xi));
   emit_close_loops(e, open);
 }
 
@@ -272,15 +324,17 @@ static void softmax(Emit *e, const Node *n, const char *const *arg, bool log_of)
   const char *T = emit_ctype(e->real);
   char zero[40], one[40], m1[16], m2[16];
   emit_literal(e, 0, zero), emit_literal(e, 1, one);
-  emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
-  emit_line(e, "  const %s *x = %s + r * %ld;", T, arg[0], xrow);
-  emit_line(e, "  %s *y = %s + r * %ld;", T, arg[1], len);
+  char s1[48], s2[48], xj[48], xp[128], yp[128];
+  const char *r = open_rows(e, rows);
+  emit_line(e, "  const %s *x = %s;", T, plus(arg[0], times(r, xrow, s1), xp));
+  emit_line(e, "  %s *y = %s;", T, plus(arg[1], times(r, len, s2), yp));
   emit_line(e, "  %s mx = x[0], sum = %s;", T, zero);
-  emit_line(e, "  for (long j = 1; j < %ld; j++) mx = x[j * %ld] > mx ? x[j * %ld] : mx;", len, xcol, xcol);
-  emit_line(e, "  for (long j = 0; j < %ld; j++) sum += y[j] = %s(x[j * %ld] - mx);", len, emit_math(e, "exp", m1), xcol);
+  times("j", xcol, xj);
+  emit_line(e, "  for (long j = 1; j < %ld; j++) mx = x[%s] > mx ? x[%s] : mx;", len, xj, xj);
+  emit_line(e, "  for (long j = 0; j < %ld; j++) sum += y[j] = %s(x[%s] - mx);", len, emit_math(e, "exp", m1), xj);
   if (log_of) {
     emit_line(e, "  const %s lse = %s(sum);", T, emit_math(e, "log", m2));
-    emit_line(e, "  for (long j = 0; j < %ld; j++) y[j] = (x[j * %ld] - mx) - lse;", len, xcol);
+    emit_line(e, "  for (long j = 0; j < %ld; j++) y[j] = (x[%s] - mx) - lse;", len, xj);
   } else {
     emit_line(e, "  const %s inv = %s / sum;", T, one);
     emit_line(e, "  for (long j = 0; j < %ld; j++) y[j] = y[j] * inv;", len);
@@ -304,9 +358,11 @@ EMIT(ONE_HOT) {
   long rows = ir_numel(n->in[0]->shape), depth = n->attr.len;
   char zero[40], one[40];
   emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", rows * depth, arg[1], emit_literal(e, 0, zero));
-  emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
-  emit_line(e, "  const int32_t id = %s[r * %ld];", arg[0], id_stride(e, n->in[0]));
-  emit_line(e, "  if (id >= 0 && id < %ld) %s[r * %ld + id] = %s;", depth, arg[1], depth, emit_literal(e, 1, one));
+  char s1[48], s2[48], ix[128];
+  const char *r = open_rows(e, rows);
+  emit_line(e, "  const int32_t id = %s[%s];", arg[0], times(r, id_stride(e, n->in[0]), s1));
+  emit_line(e, "  if (id >= 0 && id < %ld) %s[%s] = %s;", depth, arg[1], plus(times(r, depth, s2), "id", ix),
+            emit_literal(e, 1, one));
   emit_line(e, "}");
 }
 
@@ -314,12 +370,13 @@ EMIT(GATHER) {
   const Node *table = n->in[0];
   long rows = ir_numel(n->in[1]->shape), width = table->shape.dim[1], ts[IR_MAXDIM];
   emit_strides(e, table, ts);
-  char zero[40];
-  emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
-  emit_line(e, "  const int32_t id = %s[r * %ld];", arg[1], id_stride(e, n->in[1]));
+  char zero[40], s1[48], s2[48], s3[48], out[128], in[128];
+  const char *r = open_rows(e, rows);
+  emit_line(e, "  const int32_t id = %s[%s];", arg[1], times(r, id_stride(e, n->in[1]), s1));
   emit_line(e, "  for (long j = 0; j < %ld; j++)", width);
-  emit_line(e, "    %s[r * %ld + j] = id >= 0 && id < %d ? %s[id * %ld + j * %ld] : %s;", arg[2], width,
-            table->shape.dim[0], arg[0], ts[0], ts[1], emit_literal(e, 0, zero));
+  emit_line(e, "    %s[%s] = id >= 0 && id < %d ? %s[%s] : %s;", arg[2], plus(times(r, width, s1), "j", out),
+            table->shape.dim[0], arg[0], plus(times("id", ts[0], s2), times("j", ts[1], s3), in),
+            emit_literal(e, 0, zero));
   emit_line(e, "}");
 }
 
@@ -329,11 +386,12 @@ EMIT(SCATTER_ADD) {
   emit_strides(e, src, ss);
   char zero[40];
   emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[2], emit_literal(e, 0, zero));
-  emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
-  emit_line(e, "  const int32_t id = %s[r * %ld];", arg[0], id_stride(e, n->in[0]));
+  char s1[48], s2[48], s3[48], in[128];
+  const char *r = open_rows(e, rows);
+  emit_line(e, "  const int32_t id = %s[%s];", arg[0], times(r, id_stride(e, n->in[0]), s1));
   emit_line(e, "  if (id >= 0 && id < %ld)", (long)n->attr.len);
-  emit_line(e, "    for (long j = 0; j < %ld; j++) %s[id * %ld + j] += %s[r * %ld + j * %ld];", width, arg[2],
-            width, arg[1], ss[src->shape.rank - 2], ss[src->shape.rank - 1]);
+  emit_line(e, "    for (long j = 0; j < %ld; j++) %s[%s + j] += %s[%s];", width, arg[2], times("id", width, s1),
+            arg[1], plus(times(r, ss[src->shape.rank - 2], s2), times("j", ss[src->shape.rank - 1], s3), in));
   emit_line(e, "}");
 }
 
@@ -342,14 +400,16 @@ EMIT(ARGMAX) {
   long len = x->shape.dim[x->shape.rank - 1], rows = ir_numel(n->shape), xs[IR_MAXDIM];
   emit_strides(e, x, xs);
   long xrow = x->shape.rank > 1 ? xs[x->shape.rank - 2] : 0, xcol = xs[x->shape.rank - 1];
-  emit_line(e, "for (long r = 0; r < %ld; r++) {", rows);
+  char s1[48], s2[48], s3[48], at_j[128], at_best[128];
+  const char *r = open_rows(e, rows);
+  times(r, xrow, s1);
   emit_line(e, "  int32_t best = 0;");
   emit_line(e, "  for (long j = 1; j < %ld; j++) {", len);
-  emit_line(e, "    const %s v = %s[r * %ld + j * %ld], top = %s[r * %ld + best * %ld];", emit_ctype(x->dtype), arg[0],
-            xrow, xcol, arg[0], xrow, xcol);
+  emit_line(e, "    const %s v = %s[%s], top = %s[%s];", emit_ctype(x->dtype), arg[0], plus(s1, times("j", xcol, s2), at_j),
+            arg[0], plus(s1, times("best", xcol, s3), at_best));
   emit_line(e, "    if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */");
   emit_line(e, "  }");
-  emit_line(e, "  %s[r] = best;", arg[1]);
+  emit_line(e, "  %s[%s] = best;", arg[1], r);
   emit_line(e, "}");
 }
 
@@ -400,15 +460,6 @@ typedef struct {
   bool strips; /* B copied in strips of nr columns, each used by every row of tiles */
 } Product;
 
-/* "(k0 + k) * 128", or "k" for a plain index at stride 1: an offset along
- * one axis, in buf. */
-static const char *times(const char *index, long stride, char buf[static 48]) {
-  bool sum = strchr(index, ' ') != NULL;
-  if (stride == 1) snprintf(buf, 48, "%s", index);
-  else snprintf(buf, 48, sum ? "(%s) * %ld" : "%s * %ld", index, stride);
-  return buf;
-}
-
 /* "i + 3": row r of a tile, in buf. */
 static const char *tile_row(int r, char buf[static 16]) {
   if (r) snprintf(buf, 16, "i + %d", r);
@@ -442,26 +493,29 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
   }
   if (t->blocked) {
     emit_line(e, "if (k0)");
-    emit_line(e, "  for (int c = 0; c < %d; c++) {", nr);
+    open_for_at(e, 2, "int", "c", 0, nr, 1, NULL);
     for (int r = 0; r < mr; r++) emit_line(e, "    acc%d[c] = %s;", r, c_elem(p, r, c));
     emit_line(e, "  }");
   }
-  emit_line(e, "for (long k = 0; k < %s; k++) {", t->kn);
+  const char *k = t->blocked || p->K > 1 ? t->k : "0"; /* no loop of one iteration */
+  char ix[128];
+  if (strcmp(k, "0")) emit_line(e, "for (long k = 0; k < %s; k++) {", t->kn);
+  else emit_line(e, "{");
   if (p->strips)
-    emit_line(e, "  const %s *b = bp[k];", p->T);
+    emit_line(e, "  const %s *b = bp[%s];", p->T, strcmp(k, "0") ? "k" : "0");
   else
-    emit_line(e, "  const %s *b = %s + %s + %s;", p->T, p->B, times(t->k, p->bk, s1), times("j", p->bj, s2));
+    emit_line(e, "  const %s *b = %s + %s;", p->T, p->B, plus(times(k, p->bk, s1), times("j", p->bj, s2), ix));
   for (int r = 0; r < mr; r++)
     if (t->pack_a)
       emit_line(e, "  const %s x%d = ap[k][%d];", p->T, r, r);
     else
-      emit_line(e, "  const %s x%d = %s[%s + %s];", p->T, r, p->A, times(tile_row(r, row), p->ai, s2), times(t->k, p->ak, s1));
-  emit_line(e, "  for (int c = 0; c < %d; c++) {", nr);
+      emit_line(e, "  const %s x%d = %s[%s];", p->T, r, p->A, plus(times(tile_row(r, row), p->ai, s2), times(k, p->ak, s1), ix));
+  open_for_at(e, 2, "int", "c", 0, nr, 1, NULL);
   for (int r = 0; r < mr; r++)
     emit_line(e, "    acc%d[c] = RNNC_FMA(x%d, b[%s], acc%d[c]);", r, r, times("c", p->strips ? 1L : p->bj, s2), r);
   emit_line(e, "  }");
   emit_line(e, "}");
-  emit_line(e, "for (int c = 0; c < %d; c++) {", nr);
+  open_for(e, "int", "c", 0, nr, 1, NULL);
   for (int r = 0; r < mr; r++) emit_line(e, "  %s = acc%d[c];", c_elem(p, r, c), r);
   emit_line(e, "}");
 }
@@ -475,7 +529,7 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
   long kc = p->strips ? STRIP_BYTES / (nr * size) : PANEL_BYTES / (mr * size);
   char kn[24], k[16], s1[48], s2[48];
   /* one row of A (a matrix-vector product) is read in place: no panel */
-  TileLoop t = {.pack_a = !p->strips && mr > 1 && (p->ak != 1 || p->K < LONG_K), .blocked = p->K > kc, .kn = kn, .k = k};
+  TileLoop t = {.pack_a = !p->strips && mr > 1 && p->K > 1 && (p->ak != 1 || p->K < LONG_K), .blocked = p->K > kc, .kn = kn, .k = k};
   snprintf(kn, sizeof kn, t.blocked ? "kn" : "%ld", p->K);
   snprintf(k, sizeof k, t.blocked ? "k0 + k" : "k");
   if (t.blocked) {
@@ -483,16 +537,19 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
     emit_line(e, "  const long kn = %ld - k0 < %ld ? %ld - k0 : %ld;", p->K, kc, p->K, kc);
     e->indent += 2;
   }
+  char ix[128];
   if (p->strips) {
-    emit_line(e, "for (long j = %ld; j < %ld; j += %d) {", j0, j1, nr);
+    open_for(e, "long", "j", j0, j1, nr, NULL);
     emit_line(e, "  %s (*bp)[%d] = (%s (*)[%d])(void *)%s;", p->T, nr, p->T, nr,
               emit_scratch(e, (t.blocked ? kc : p->K) * nr * size));
-    emit_line(e, "  for (long k = 0; k < %s; k++)", kn);
-    emit_line(e, "    for (int c = 0; c < %d; c++) bp[k][c] = %s[%s + %s];", nr, p->B, times(k, p->bk, s1),
-              times("j + c", p->bj, s2));
-    emit_line(e, "  for (long i = %ld; i < %ld; i += %d) {", i0, i1, mr);
+    open_for_at(e, 2, "long", "k", 0, p->K, 1, t.blocked ? kn : NULL);
+    open_for_at(e, 4, "int", "c", 0, nr, 1, NULL);
+    emit_line(e, "      bp[k][c] = %s[%s];", p->B, plus(times(k, p->bk, s1), times("j + c", p->bj, s2), ix));
+    emit_line(e, "    }");
+    emit_line(e, "  }");
+    open_for_at(e, 2, "long", "i", i0, i1, mr, NULL);
   } else {
-    emit_line(e, "for (long i = %ld; i < %ld; i += %d) {", i0, i1, mr);
+    open_for(e, "long", "i", i0, i1, mr, NULL);
     if (t.pack_a) {
       emit_line(e, "  %s (*ap)[%d] = (%s (*)[%d])(void *)%s;", p->T, mr, p->T, mr,
                 emit_scratch(e, (t.blocked ? kc : p->K) * mr * size));
@@ -500,7 +557,7 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
       emit_line(e, "    for (int r = 0; r < %d; r++) ap[k][r] = %s[%s + %s];", mr, p->A, times("i + r", p->ai, s2),
                 times(k, p->ak, s1));
     }
-    emit_line(e, "  for (long j = %ld; j < %ld; j += %d) {", j0, j1, nr);
+    open_for_at(e, 2, "long", "j", j0, j1, nr, NULL);
   }
   e->indent += 4;
   tile(e, p, &t, mr, nr);

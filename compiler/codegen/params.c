@@ -108,6 +108,14 @@ static Shape param_shape(const Model *md, const Graph *g, int i) {
   die("parameter '%s' is in no graph", md->layout->names[i]);
 }
 
+/* Does the streaming step read the parameter at layout index i transposed?
+ * A row or column vector is its own transpose in memory: a plain copy. */
+static bool kept_transposed(const Model *md, const Graph *g, int i) {
+  if (!md->step_transposed[i]) return false;
+  Shape s = param_shape(md, g, i);
+  return s.dim[0] > 1 && s.dim[1] > 1;
+}
+
 void emit_step_prepare(Model *md, const Graph *g, const bool *prepared) {
   const char *N = md->name, *NAME = md->NAME, *T = md->T;
   md->step_transposed = mem_calloc((size_t)md->layout->n + 1, sizeof *md->step_transposed, "the step's parameters");
@@ -126,7 +134,7 @@ void emit_step_prepare(Model *md, const Graph *g, const bool *prepared) {
   buf_printf(c, "void %s_step_prepare(const %s *params, %s *step_params) {\n"
                 "  for (long i = 0; i < %s_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];\n", N, T, T, NAME);
   for (int i = 0; i < md->layout->n; i++) {
-    if (!md->step_transposed[i]) continue;
+    if (!kept_transposed(md, g, i)) continue;
     Shape s = param_shape(md, g, i);
     long at = md->layout->offset[i];
     buf_printf(c, "  for (long r = 0; r < %d; r++) /* %s [%d, %d] */\n"
@@ -157,7 +165,7 @@ static void emit_array(Model *md, const char *name, const char *comment, const c
 static void prepare_values(const Model *md, const Graph *g, char *values) {
   size_t es = ir_dtype_size(md->real);
   for (int i = 0; i < md->layout->n; i++) {
-    if (!md->step_transposed[i]) continue;
+    if (!kept_transposed(md, g, i)) continue;
     Shape s = param_shape(md, g, i);
     size_t bytes = (size_t)ir_numel(s) * es;
     char *at = values + (size_t)md->layout->offset[i] * es, *copy = mem_alloc(bytes, 1, "the embedded weights");

@@ -44,7 +44,9 @@ static void emit_tool_run(const Model *md, const Graph *g, Buf *c) {
  * any other is the row's block, overwritten at each step (what remains is
  * the last step's). */
 static void block(char at[static 64], long per_row, long per_step) {
-  if (per_row > per_step) snprintf(at, 64, "b * %ld + t * %ld", per_row, per_step);
+  if (per_row > per_step && per_step == 1) snprintf(at, 64, "b * %ld + t", per_row);
+  else if (per_row > per_step) snprintf(at, 64, "b * %ld + t * %ld", per_row, per_step);
+  else if (per_row == 1) snprintf(at, 64, "b");
   else snprintf(at, 64, "b * %ld", per_row);
 }
 
@@ -99,8 +101,11 @@ static void emit_tool_stream(const Model *md, const Graph *pg, Buf *c) {
     long n = ir_numel(r->node->shape);
     char at[64];
     block(at, ir_numel(pg->results[k].node->shape) / B, n);
-    buf_printf(c, "      for (long i = 0; i < %ld; i++) ((%s *)outputs[%d])[%s + i] = o%d[i];\n", n,
-               emit_ctype(r->node->dtype), no, at, no);
+    if (n == 1)
+      buf_printf(c, "      ((%s *)outputs[%d])[%s] = o%d[0];\n", emit_ctype(r->node->dtype), no, at, no);
+    else
+      buf_printf(c, "      for (long i = 0; i < %ld; i++) ((%s *)outputs[%d])[%s + i] = o%d[i];\n", n,
+                 emit_ctype(r->node->dtype), no, at, no);
     no++, k++;
   }
   buf_printf(c, "    }\n  }\n}\n");

@@ -411,18 +411,17 @@ static void k1_gather(const float *restrict a0, const int32_t *restrict a1, floa
   for (long r = 0; r < 32; r++) {
     const int32_t id = a1[r * 64];
     for (long j = 0; j < 1024; j++)
-      out[r * 1024 + j] = id >= 0 && id < 96 ? a0[id * 1024 + j * 1] : 0.0f;
+      out[r * 1024 + j] = id >= 0 && id < 96 ? a0[id * 1024 + j] : 0.0f;
   }
 }
 
-/* fused: add add add over add [32, 1024] (charlm_lstm.lua:17) */
-static void k2_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add over add [32, 1024] (charlm_lstm.lua:17) */
+static void k2_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 1024; i1++) {
       const float t0 = (a0[i0 * 1024 + i1] + a1[i1]);
-      const float t1 = (0.0f + a2[i1]);
-      const float t2 = (t0 + t1);
-      out0[i0 * 1024 + i1] = t2;
+      const float t1 = (t0 + a2[i1]);
+      out0[i0 * 1024 + i1] = t1;
     }
 }
 
@@ -700,10 +699,10 @@ static void k17_log_softmax(const float *restrict a0, float *restrict out) {
     const float *x = a0 + r * 6144;
     float *y = out + r * 96;
     float mx = x[0], sum = 0.0f;
-    for (long j = 1; j < 96; j++) mx = x[j * 1] > mx ? x[j * 1] : mx;
-    for (long j = 0; j < 96; j++) sum += y[j] = rnnc_expf(x[j * 1] - mx);
+    for (long j = 1; j < 96; j++) mx = x[j] > mx ? x[j] : mx;
+    for (long j = 0; j < 96; j++) sum += y[j] = rnnc_expf(x[j] - mx);
     const float lse = logf(sum);
-    for (long j = 0; j < 96; j++) y[j] = (x[j * 1] - mx) - lse;
+    for (long j = 0; j < 96; j++) y[j] = (x[j] - mx) - lse;
   }
 }
 
@@ -737,7 +736,7 @@ static void k21_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 32; r++) {
     int32_t best = 0;
     for (long j = 1; j < 96; j++) {
-      const float v = a0[r * 6144 + j * 1], top = a0[r * 6144 + best * 1];
+      const float v = a0[r * 6144 + j], top = a0[r * 6144 + best];
       if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */
     }
     out[r] = best;
@@ -1194,9 +1193,9 @@ static void k33_concat(const float *restrict a0, const float *restrict a1, const
 static void k34_scatter_add(const int32_t *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 98304; i++) out[i] = 0.0f;
   for (long r = 0; r < 2048; r++) {
-    const int32_t id = a0[r * 1];
+    const int32_t id = a0[r];
     if (id >= 0 && id < 96)
-      for (long j = 0; j < 1024; j++) out[id * 1024 + j] += a1[r * 1024 + j * 1];
+      for (long j = 0; j < 1024; j++) out[id * 1024 + j] += a1[r * 1024 + j];
   }
 }
 
@@ -1470,8 +1469,11 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 2016 - k0 < 512 ? 2016 - k0 : 512;
     for (long j = 0; j < 1024; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 1024 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 1024 + j + c];
+        }
+      }
       for (long i = 0; i < 256; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1544,8 +1546,11 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 2048 - k0 < 512 ? 2048 - k0 : 512;
     for (long j = 0; j < 96; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 96 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 96 + j + c];
+        }
+      }
       for (long i = 0; i < 256; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1882,10 +1887,10 @@ static void k50_log_softmax(const float *restrict a0, float *restrict out) {
     const float *x = a0 + r * 96;
     float *y = out + r * 96;
     float mx = x[0], sum = 0.0f;
-    for (long j = 1; j < 96; j++) mx = x[j * 1] > mx ? x[j * 1] : mx;
-    for (long j = 0; j < 96; j++) sum += y[j] = rnnc_expf(x[j * 1] - mx);
+    for (long j = 1; j < 96; j++) mx = x[j] > mx ? x[j] : mx;
+    for (long j = 0; j < 96; j++) sum += y[j] = rnnc_expf(x[j] - mx);
     const float lse = logf(sum);
-    for (long j = 0; j < 96; j++) y[j] = (x[j * 1] - mx) - lse;
+    for (long j = 0; j < 96; j++) y[j] = (x[j] - mx) - lse;
   }
 }
 
@@ -1894,7 +1899,7 @@ static void k51_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 32; r++) {
     int32_t best = 0;
     for (long j = 1; j < 96; j++) {
-      const float v = a0[r * 96 + j * 1], top = a0[r * 96 + best * 1];
+      const float v = a0[r * 96 + j], top = a0[r * 96 + best];
       if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */
     }
     out[r] = best;
@@ -2183,10 +2188,10 @@ static void k71_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 
 /* gather [1, 1024] (charlm_lstm.lua:17) */
 static void k72_gather(const float *restrict a0, const int32_t *restrict a1, float *restrict out) {
-  for (long r = 0; r < 1; r++) {
-    const int32_t id = a1[r * 1];
+  {
+    const int32_t id = a1[0];
     for (long j = 0; j < 1024; j++)
-      out[r * 1024 + j] = id >= 0 && id < 96 ? a0[id * 1024 + j * 1] : 0.0f;
+      out[j] = id >= 0 && id < 96 ? a0[id * 1024 + j] : 0.0f;
   }
 }
 
@@ -2637,7 +2642,7 @@ static void charlm_lstm_predict_1(const float *restrict P, const charlm_lstm_bat
   float *lstm1_gather_t0 = (float *)(A + 393216); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x, lstm1_gather_t0);
   float *lstm1_add_t0 = (float *)(A + 524288); /* [32, 1024] */
-  k2_add_add_add(lstm1_gather_t0, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t0);
+  k2_add_add(lstm1_gather_t0, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_gather_t1 = (float *)(A + 393216); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 1, lstm1_gather_t1);
   float *lstm1_transpose_weight_hh = (float *)(A + 655360); /* [256, 1024] */
@@ -3257,7 +3262,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_gather_t0 = (float *)(A + 393216); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x, lstm1_gather_t0);
   float *lstm1_add_t0 = (float *)(A + 524288); /* [32, 1024] */
-  k2_add_add_add(lstm1_gather_t0, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t0);
+  k2_add_add(lstm1_gather_t0, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_gather_t1 = (float *)(A + 393216); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 1, lstm1_gather_t1);
   float *lstm1_transpose_weight_hh = (float *)(A + 655360); /* [256, 1024] */
@@ -6715,7 +6720,7 @@ static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_
   float *lstm1_gather_t0 = (float *)(A + 405504); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x, lstm1_gather_t0);
   float *lstm1_add_t0 = (float *)(A + 536576); /* [32, 1024] */
-  k2_add_add_add(lstm1_gather_t0, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t0);
+  k2_add_add(lstm1_gather_t0, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_gather_t1 = (float *)(A + 405504); /* [32, 1024] */
   k1_gather(lstm1_transpose_weight_ih, in->x + 1, lstm1_gather_t1);
   float *lstm1_transpose_weight_hh = (float *)(A + 667648); /* [256, 1024] */
@@ -10573,7 +10578,7 @@ void charlm_lstm_tool_stream(const float *params, void *const *inputs, void *con
   for (long b = 0; b < 32; b++) {
     charlm_lstm_reset(&state);
     for (long t = 0; t < 64; t++) {
-      in.x = (const int32_t *)inputs[0] + b * 64 + t * 1;
+      in.x = (const int32_t *)inputs[0] + b * 64 + t;
       charlm_lstm_step(step_params, &state, &in, &out, (char *)arena + 1548672);
       for (long i = 0; i < 96; i++) ((float *)outputs[0])[b * 6144 + t * 96 + i] = o0[i];
     }

@@ -466,14 +466,13 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add add add over add [64, 512] (fmnist_lstm.lua:12) */
-static void k3_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add over add [64, 512] (fmnist_lstm.lua:12) */
+static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i0 * 512 + i1] + a1[i1]);
-      const float t1 = (0.0f + a2[i1]);
-      const float t2 = (t0 + t1);
-      out0[i0 * 512 + i1] = t2;
+      const float t1 = (t0 + a2[i1]);
+      out0[i0 * 512 + i1] = t1;
     }
 }
 
@@ -616,7 +615,8 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + k];
-    for (long j = 0; j < 10; j += 10) {
+    {
+      const long j = 0;
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
       float acc2[10] = {0.0f};
@@ -745,7 +745,7 @@ static void k16_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 static void k17_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
-    const int32_t id = a0[r * 1];
+    const int32_t id = a0[r];
     if (id >= 0 && id < 10) out[r * 10 + id] = 1.0f;
   }
 }
@@ -756,10 +756,10 @@ static void k18_log_softmax(const float *restrict a0, float *restrict out) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
     float mx = x[0], sum = 0.0f;
-    for (long j = 1; j < 10; j++) mx = x[j * 1] > mx ? x[j * 1] : mx;
-    for (long j = 0; j < 10; j++) sum += y[j] = rnnc_expf(x[j * 1] - mx);
+    for (long j = 1; j < 10; j++) mx = x[j] > mx ? x[j] : mx;
+    for (long j = 0; j < 10; j++) sum += y[j] = rnnc_expf(x[j] - mx);
     const float lse = logf(sum);
-    for (long j = 0; j < 10; j++) y[j] = (x[j * 1] - mx) - lse;
+    for (long j = 0; j < 10; j++) y[j] = (x[j] - mx) - lse;
   }
 }
 
@@ -793,7 +793,7 @@ static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
-      const float v = a0[r * 10 + j * 1], top = a0[r * 10 + best * 1];
+      const float v = a0[r * 10 + j], top = a0[r * 10 + best];
       if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */
     }
     out[r] = best;
@@ -1055,8 +1055,11 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 512; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 512 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 512 + j + c];
+        }
+      }
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1115,9 +1118,13 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long j = 0; j < 512; j += 32) {
       float (*bp)[32] = (float (*)[32])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 512 + j + c];
-      for (long i = 24; i < 28; i += 4) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 32; c++) {
+          bp[k][c] = a0[(k0 + k) * 512 + j + c];
+        }
+      }
+      {
+        const long i = 24;
         float acc0[32] = {0.0f};
         float acc1[32] = {0.0f};
         float acc2[32] = {0.0f};
@@ -1159,8 +1166,11 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 512; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 512 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 512 + j + c];
+        }
+      }
       for (long i = 0; i < 128; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1229,10 +1239,14 @@ static void k37_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [10, 128] (fmnist_lstm.lua:13) */
 static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long j = 0; j < 10; j += 10) {
+  {
+    const long j = 0;
     float (*bp)[10] = (float (*)[10])(void *)scratch;
-    for (long k = 0; k < 64; k++)
-      for (int c = 0; c < 10; c++) bp[k][c] = a0[k * 10 + j + c];
+    for (long k = 0; k < 64; k++) {
+      for (int c = 0; c < 10; c++) {
+        bp[k][c] = a0[k * 10 + j + c];
+      }
+    }
     for (long i = 0; i < 128; i += 8) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -1987,7 +2001,7 @@ static void fmnist_lstm_predict_1(const float *restrict P, const fmnist_lstm_bat
   char *lstm1_matmul_weight_ih_scratch = A + 3928064; /* 896 bytes */
   k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)A; /* [64, 512] */
-  k3_add_add_add(lstm1_matmul_weight_ih + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add_add(lstm1_matmul_weight_ih + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 3928960); /* [128, 512] */
   k4_transpose(P + 14336 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_mul_t0 = (float *)(A + 131072); /* [64, 128] */
@@ -2274,7 +2288,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   char *lstm1_matmul_weight_ih_scratch = A + 3928064; /* 896 bytes */
   k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)(A + 3928960); /* [64, 512] */
-  k3_add_add_add(lstm1_matmul_weight_ih + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add_add(lstm1_matmul_weight_ih + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 4060032); /* [128, 512] */
   k4_transpose(P + 14336 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 200704); /* [64, 128] */
@@ -3074,7 +3088,7 @@ static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_
   char *lstm1_matmul_weight_ih_scratch = A + 3930624; /* 896 bytes */
   k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)(A + 3931520); /* [64, 512] */
-  k3_add_add_add(lstm1_matmul_weight_ih + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add_add(lstm1_matmul_weight_ih + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 4062592); /* [128, 512] */
   k4_transpose(P + 14336 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 203264); /* [64, 128] */

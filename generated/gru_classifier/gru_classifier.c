@@ -475,17 +475,8 @@ static void k3_add(const float *restrict a0, const float *restrict a1, float *re
     }
 }
 
-/* fused: add over add [64, 384] (gru_classifier.lua:8) */
-static void k4_add(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      const float t0 = (0.0f + a0[i1]);
-      out0[i0 * 384 + i1] = t0;
-    }
-}
-
 /* transpose [128, 384] (gru_classifier.lua:8) */
-static void k5_transpose(const float *restrict a0, float *restrict out) {
+static void k4_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[i0 * 384 + i1] = a0[i0 + i1 * 128];
@@ -493,15 +484,15 @@ static void k5_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k6_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k5_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
+      const float t0 = (a0[i0 * 384 + i1] + a1[i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
-      const float t3 = (a2[i0 * 384 + i1] + a3[i0 * 384 + i1]);
+      const float t3 = (a2[i0 * 384 + i1] + a3[i1]);
       const float t4d = (1.0f + rnnc_expf(-t3));
-      const float t5 = (a4[i0 * 384 + i1] / t4d);
+      const float t5 = (a4[i1] / t4d);
       const float t6 = (a5[i0 * 384 + i1] + t5);
       const float t7n = rnnc_tanhf_num(t6);
       const float t7d = rnnc_tanhf_den(t6);
@@ -511,7 +502,7 @@ static void k6_add_sigmoid_sub(const float *restrict a0, const float *restrict a
 }
 
 /* matmul [64, 384] (gru_classifier.lua:8) */
-static void k7_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k6_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -561,7 +552,7 @@ static void k7_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [64, 128] (gru_classifier.lua:8) */
-static void k8_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
+static void k7_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
@@ -581,7 +572,7 @@ static void k8_add_sigmoid_sub(const float *restrict a0, const float *restrict a
 }
 
 /* transpose [128, 10] (gru_classifier.lua:8) */
-static void k9_transpose(const float *restrict a0, float *restrict out) {
+static void k8_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 + i1 * 128];
@@ -589,12 +580,13 @@ static void k9_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [64, 10] (gru_classifier.lua:8) */
-static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + k];
-    for (long j = 0; j < 10; j += 10) {
+    {
+      const long j = 0;
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
       float acc2[10] = {0.0f};
@@ -639,7 +631,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 10] (gru_classifier.lua:8) */
-static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
@@ -648,7 +640,7 @@ static void k11_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (gru_classifier.lua:8) */
-static void k12_copy(const float *restrict a0, float *restrict out) {
+static void k11_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 10 + i1];
@@ -656,15 +648,15 @@ static void k12_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k13_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+static void k12_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
+      const float t0 = (a0[i0 * 384 + i1] + a1[i1]);
       const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
       const float t2 = (1.0f - t1);
-      const float t3 = (a2[i0 * 384 + i1] + a3[i0 * 384 + i1]);
+      const float t3 = (a2[i0 * 384 + i1] + a3[i1]);
       const float t4 = (1.0f / (1.0f + rnnc_expf(-t3)));
-      const float t5 = (t4 * a4[i0 * 384 + i1]);
+      const float t5 = (t4 * a4[i1]);
       const float t6 = (a5[i0 * 384 + i1] + t5);
       const float t7 = (rnnc_tanhf_num(t6) / rnnc_tanhf_den(t6));
       const float t8 = (t2 * t7);
@@ -677,7 +669,7 @@ static void k13_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [64, 128] (gru_classifier.lua:8) */
-static void k14_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+static void k13_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
@@ -700,29 +692,29 @@ static void k14_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* one_hot [64, 10] (gru_classifier.lua:11) */
-static void k15_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k14_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
-    const int32_t id = a0[r * 1];
+    const int32_t id = a0[r];
     if (id >= 0 && id < 10) out[r * 10 + id] = 1.0f;
   }
 }
 
 /* log_softmax [64, 10] (gru_classifier.lua:11) */
-static void k16_log_softmax(const float *restrict a0, float *restrict out) {
+static void k15_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
     float mx = x[0], sum = 0.0f;
-    for (long j = 1; j < 10; j++) mx = x[j * 1] > mx ? x[j * 1] : mx;
-    for (long j = 0; j < 10; j++) sum += y[j] = rnnc_expf(x[j * 1] - mx);
+    for (long j = 1; j < 10; j++) mx = x[j] > mx ? x[j] : mx;
+    for (long j = 0; j < 10; j++) sum += y[j] = rnnc_expf(x[j] - mx);
     const float lse = logf(sum);
-    for (long j = 0; j < 10; j++) y[j] = (x[j * 1] - mx) - lse;
+    for (long j = 0; j < 10; j++) y[j] = (x[j] - mx) - lse;
   }
 }
 
 /* fused: mul over mul [64, 10] (gru_classifier.lua:11) */
-static void k17_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k16_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -730,7 +722,7 @@ static void k17_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (gru_classifier.lua:11) */
-static void k18_sum_to(const float *restrict a0, float *restrict out) {
+static void k17_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -739,7 +731,7 @@ static void k18_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (gru_classifier.lua:11) */
-static void k19_sum_to(const float *restrict a0, float *restrict out) {
+static void k18_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
@@ -747,11 +739,11 @@ static void k19_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (gru_classifier.lua:12) */
-static void k20_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k19_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
-      const float v = a0[r * 10 + j * 1], top = a0[r * 10 + best * 1];
+      const float v = a0[r * 10 + j], top = a0[r * 10 + best];
       if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */
     }
     out[r] = best;
@@ -759,14 +751,14 @@ static void k20_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (gru_classifier.lua:12) */
-static void k21_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k20_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (gru_classifier.lua:11) */
-static void k22_mul(const float *restrict a0, float *restrict out0) {
+static void k21_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0]);
     out0[i0] = t0;
@@ -774,7 +766,7 @@ static void k22_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (gru_classifier.lua:11) */
-static void k23_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k22_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
@@ -785,7 +777,7 @@ static void k23_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 128] (gru_classifier.lua:8) */
-static void k24_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k23_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 10; k++)
@@ -835,7 +827,7 @@ static void k24_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul sub mul mul sub mul mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k25_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k24_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
@@ -852,7 +844,7 @@ static void k25_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul neg addn mul mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k26_mul_mul_neg(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k25_mul_mul_neg(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
@@ -866,7 +858,7 @@ static void k26_mul_mul_neg(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k27_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k26_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] * a1[i0 * 128 + i1]);
@@ -875,7 +867,7 @@ static void k27_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* concat [64, 384] (gru_classifier.lua:8) */
-static void k28_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
+static void k27_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 384 + i1] = a0[i0 * 384 + i1];
@@ -891,7 +883,7 @@ static void k28_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [64, 128] (gru_classifier.lua:8) */
-static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -938,7 +930,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul addn mul mul sub mul mul sub mul mul mul mul neg addn mul mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k30_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k29_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
@@ -965,7 +957,7 @@ static void k30_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul addn mul mul sub mul mul sub mul mul mul neg mul mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k31_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k30_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
@@ -974,7 +966,7 @@ static void k31_mul_addn_mul(const float *restrict a0, const float *restrict a1,
       const float t3 = (a4[i0 * 128 + i1] * a4[i0 * 128 + i1]);
       const float t4 = (1.0f - t3);
       const float t5 = (t2 * t4);
-      const float t6 = (t5 * a5[i0 * 384 + i1]);
+      const float t6 = (t5 * a5[i1]);
       const float t7 = (1.0f - a6[i0 * 128 + i1]);
       const float t8 = (a6[i0 * 128 + i1] * t7);
       const float t9 = (t6 * t8);
@@ -989,13 +981,16 @@ static void k31_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* matmul [384, 28] (gru_classifier.lua:8) */
-static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 384; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 384 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 384 + j + c];
+        }
+      }
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1054,9 +1049,13 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long j = 0; j < 384; j += 32) {
       float (*bp)[32] = (float (*)[32])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 384 + j + c];
-      for (long i = 24; i < 28; i += 4) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 32; c++) {
+          bp[k][c] = a0[(k0 + k) * 384 + j + c];
+        }
+      }
+      {
+        const long i = 24;
         float acc0[32] = {0.0f};
         float acc1[32] = {0.0f};
         float acc2[32] = {0.0f};
@@ -1093,13 +1092,16 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [384, 128] (gru_classifier.lua:8) */
-static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 384; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 384 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 384 + j + c];
+        }
+      }
       for (long i = 0; i < 128; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1157,7 +1159,7 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [384] (gru_classifier.lua:8) */
-static void k34_sum_to(const float *restrict a0, float *restrict out) {
+static void k33_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 384; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1167,7 +1169,7 @@ static void k34_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* stack [28, 64, 384] (gru_classifier.lua:8) */
-static void k35_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k34_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[i0 * 384 + i1] = a0[i0 * 384 + i1];
@@ -1283,11 +1285,15 @@ static void k35_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [10, 128] (gru_classifier.lua:8) */
-static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long j = 0; j < 10; j += 10) {
+static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  {
+    const long j = 0;
     float (*bp)[10] = (float (*)[10])(void *)scratch;
-    for (long k = 0; k < 64; k++)
-      for (int c = 0; c < 10; c++) bp[k][c] = a0[k * 10 + j + c];
+    for (long k = 0; k < 64; k++) {
+      for (int c = 0; c < 10; c++) {
+        bp[k][c] = a0[k * 10 + j + c];
+      }
+    }
     for (long i = 0; i < 128; i += 8) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -1333,7 +1339,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (gru_classifier.lua:8) */
-static void k37_sum_to(const float *restrict a0, float *restrict out) {
+static void k36_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1342,7 +1348,7 @@ static void k37_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (gru_classifier.lua:11) */
-static void k38_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k37_mul_neg(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     const float t1 = (-t0);
@@ -1351,7 +1357,7 @@ static void k38_mul_neg(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [] (gru_classifier.lua:12) */
-static void k39_mul(const float *restrict a0, float *restrict out0) {
+static void k38_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     out0[0] = t0;
@@ -1359,14 +1365,14 @@ static void k39_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* copy out neg [] (gru_classifier.lua:11) */
-static void k40_copy(const float *restrict a0, float *restrict out) {
+static void k39_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out matmul [384, 28] (gru_classifier.lua:8) */
-static void k41_copy(const float *restrict a0, float *restrict out) {
+static void k40_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1] = a0[i0 * 28 + i1];
@@ -1374,7 +1380,7 @@ static void k41_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [384, 128] (gru_classifier.lua:8) */
-static void k42_copy(const float *restrict a0, float *restrict out) {
+static void k41_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1382,14 +1388,14 @@ static void k42_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [384] (gru_classifier.lua:8) */
-static void k43_copy(const float *restrict a0, float *restrict out) {
+static void k42_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [10, 128] (gru_classifier.lua:8) */
-static void k44_copy(const float *restrict a0, float *restrict out) {
+static void k43_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1397,14 +1403,14 @@ static void k44_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (gru_classifier.lua:8) */
-static void k45_copy(const float *restrict a0, float *restrict out) {
+static void k44_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add pow sub sqrt over sqrt [] */
-static void k46_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+static void k45_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -1416,7 +1422,7 @@ static void k46_add_pow_sub(const float *restrict a0, float *restrict out0, floa
 }
 
 /* fused: pow sub div over div [] */
-static void k47_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k46_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -1426,7 +1432,7 @@ static void k47_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 28] */
-static void k48_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k47_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1448,7 +1454,7 @@ static void k48_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 128] */
-static void k49_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k48_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1470,7 +1476,7 @@ static void k49_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384] */
-static void k50_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k49_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1492,7 +1498,7 @@ static void k50_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128] */
-static void k51_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k50_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1514,7 +1520,7 @@ static void k51_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10] */
-static void k52_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k51_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1536,7 +1542,7 @@ static void k52_mul_mul_add(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: sub div over div [1, 28] (gru_classifier.lua:8) */
-static void k53_sub_div(const float *restrict a0, float *restrict out0) {
+static void k52_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 28; i0++) {
     const float t0 = (a0[i0] - 0.286000013f);
     const float t1 = (t0 / 0.352999985f);
@@ -1545,7 +1551,7 @@ static void k53_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
-static void k54_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k53_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1703,7 +1709,7 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
-static void k55_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k54_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1861,7 +1867,7 @@ static void k55_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [1, 128] (gru_classifier.lua:8) */
-static void k56_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
+static void k55_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
@@ -1880,7 +1886,7 @@ static void k56_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (gru_classifier.lua:8) */
-static void k57_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k56_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   {
     float part0[16] = {0.0f};
     float part1[16] = {0.0f};
@@ -1976,7 +1982,7 @@ static void k57_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (gru_classifier.lua:8) */
-static void k58_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k57_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -1984,14 +1990,14 @@ static void k58_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (gru_classifier.lua:8) */
-static void k59_copy(const float *restrict a0, float *restrict out) {
+static void k58_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out add [1, 128] (gru_classifier.lua:8) */
-static void k60_copy(const float *restrict a0, float *restrict out) {
+static void k59_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 128; i1++) {
     out[i1] = a0[i1];
   }
@@ -2094,269 +2100,268 @@ static void gru_classifier_predict_1(const float *restrict P, const gru_classifi
   k2_matmul(normalize1_div_stack, gru1_transpose_weight_ih, gru1_matmul_weight_ih, gru1_matmul_weight_ih_scratch);
   float *gru1_add_t0 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 663552, P + 59904 /* gru1.bias_ih */, gru1_add_t0);
-  float *gru1_add = (float *)(A + 98304); /* [64, 384] */
-  k4_add(P + 60288 /* gru1.bias_hh */, gru1_add);
   float *gru1_transpose_weight_hh = (float *)(A + 2997120); /* [128, 384] */
-  k5_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
-  float *gru1_mul_t0 = (float *)(A + 196608); /* [64, 128] */
-  k6_add_sigmoid_sub(gru1_add_t0 + 128, gru1_add + 128, gru1_add_t0, gru1_add, gru1_add + 256, gru1_add_t0 + 256, gru1_mul_t0);
+  k4_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
+  float *gru1_mul_t0 = (float *)(A + 98304); /* [64, 128] */
+  k5_add_sigmoid_sub(gru1_add_t0 + 128, P + 60416 /* gru1.bias_hh */, gru1_add_t0, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add_t0 + 256, gru1_mul_t0);
   float *gru1_matmul_weight_hh_t1 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t1_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_mul_t0, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_add_t1 = (float *)(A + 98304); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t1_scratch = A + 131072; /* 4096 bytes */
+  k6_matmul(gru1_mul_t0, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_add_t1 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 638976, P + 59904 /* gru1.bias_ih */, gru1_add_t1);
   float *gru1_add_t1_2 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t1, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2);
   float *gru1_add_t1_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_t0, gru1_add_t1_3);
+  k7_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_t0, gru1_add_t1_3);
   float *gru1_matmul_weight_hh_t2 = (float *)(A + 3193728); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t2_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t1_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
+  char *gru1_matmul_weight_hh_t2_scratch = A + 32768; /* 4096 bytes */
+  k6_matmul(gru1_add_t1_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
   float *gru1_add_t2 = (float *)(A + 32768); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 614400, P + 59904 /* gru1.bias_ih */, gru1_add_t2);
   float *gru1_add_t2_2 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t2, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2);
   float *gru1_add_t2_3 = (float *)(A + 3193728); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_add_t1_3, gru1_add_t2_3);
+  k7_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_add_t1_3, gru1_add_t2_3);
   float *gru1_matmul_weight_hh_t3 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t3_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t2_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
+  char *gru1_matmul_weight_hh_t3_scratch = A + 3226496; /* 4096 bytes */
+  k6_matmul(gru1_add_t2_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
   float *gru1_add_t3 = (float *)(A + 98304); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 589824, P + 59904 /* gru1.bias_ih */, gru1_add_t3);
   float *gru1_add_t3_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t3, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2);
   float *gru1_add_t3_3 = (float *)(A + 196608); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_add_t2_3, gru1_add_t3_3);
+  k7_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_add_t2_3, gru1_add_t3_3);
   float *gru1_matmul_weight_hh_t4 = (float *)A; /* [64, 384] */
   char *gru1_matmul_weight_hh_t4_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t3_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
+  k6_matmul(gru1_add_t3_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
   float *gru1_add_t4 = (float *)(A + 98304); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 565248, P + 59904 /* gru1.bias_ih */, gru1_add_t4);
   float *gru1_add_t4_2 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t4, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2);
   float *gru1_add_t4_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_add_t3_3, gru1_add_t4_3);
+  k7_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_add_t3_3, gru1_add_t4_3);
   float *gru1_matmul_weight_hh_t5 = (float *)(A + 32768); /* [64, 384] */
   char *gru1_matmul_weight_hh_t5_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t4_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
+  k6_matmul(gru1_add_t4_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
   float *gru1_add_t5 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 540672, P + 59904 /* gru1.bias_ih */, gru1_add_t5);
   float *gru1_add_t5_2 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t5, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2);
   float *gru1_add_t5_3 = (float *)(A + 32768); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_add_t4_3, gru1_add_t5_3);
+  k7_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_add_t4_3, gru1_add_t5_3);
   float *gru1_matmul_weight_hh_t6 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t6_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t5_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
+  k6_matmul(gru1_add_t5_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
   float *gru1_add_t6 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 516096, P + 59904 /* gru1.bias_ih */, gru1_add_t6);
   float *gru1_add_t6_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t6, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2);
   float *gru1_add_t6_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_add_t5_3, gru1_add_t6_3);
+  k7_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_add_t5_3, gru1_add_t6_3);
   float *gru1_matmul_weight_hh_t7 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t7_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t6_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
+  k6_matmul(gru1_add_t6_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
   float *gru1_add_t7 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 491520, P + 59904 /* gru1.bias_ih */, gru1_add_t7);
   float *gru1_add_t7_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t7, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2);
   float *gru1_add_t7_3 = (float *)(A + 32768); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_add_t6_3, gru1_add_t7_3);
+  k7_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_add_t6_3, gru1_add_t7_3);
   float *gru1_matmul_weight_hh_t8 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t8_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t7_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
+  k6_matmul(gru1_add_t7_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
   float *gru1_add_t8 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 466944, P + 59904 /* gru1.bias_ih */, gru1_add_t8);
   float *gru1_add_t8_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t8, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2);
   float *gru1_add_t8_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_add_t7_3, gru1_add_t8_3);
+  k7_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_add_t7_3, gru1_add_t8_3);
   float *gru1_matmul_weight_hh_t9 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t9_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t8_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
+  k6_matmul(gru1_add_t8_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
   float *gru1_add_t9 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 442368, P + 59904 /* gru1.bias_ih */, gru1_add_t9);
   float *gru1_add_t9_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t9, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2);
   float *gru1_add_t9_3 = (float *)(A + 32768); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_add_t8_3, gru1_add_t9_3);
+  k7_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_add_t8_3, gru1_add_t9_3);
   float *gru1_matmul_weight_hh_t10 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t10_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t9_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
+  k6_matmul(gru1_add_t9_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
   float *gru1_add_t10 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 417792, P + 59904 /* gru1.bias_ih */, gru1_add_t10);
   float *gru1_add_t10_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t10, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2);
   float *gru1_add_t10_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_add_t9_3, gru1_add_t10_3);
+  k7_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_add_t9_3, gru1_add_t10_3);
   float *gru1_matmul_weight_hh_t11 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t11_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t10_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
+  k6_matmul(gru1_add_t10_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
   float *gru1_add_t11 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 393216, P + 59904 /* gru1.bias_ih */, gru1_add_t11);
   float *gru1_add_t11_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t11, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2);
   float *gru1_add_t11_3 = (float *)(A + 32768); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_add_t10_3, gru1_add_t11_3);
+  k7_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_add_t10_3, gru1_add_t11_3);
   float *gru1_matmul_weight_hh_t12 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t12_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t11_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
+  k6_matmul(gru1_add_t11_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
   float *gru1_add_t12 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 368640, P + 59904 /* gru1.bias_ih */, gru1_add_t12);
   float *gru1_add_t12_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t12, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2);
   float *gru1_add_t12_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_add_t11_3, gru1_add_t12_3);
+  k7_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_add_t11_3, gru1_add_t12_3);
   float *gru1_matmul_weight_hh_t13 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t13_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t12_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
+  k6_matmul(gru1_add_t12_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
   float *gru1_add_t13 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 344064, P + 59904 /* gru1.bias_ih */, gru1_add_t13);
   float *gru1_add_t13_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t13, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2);
   float *gru1_add_t13_3 = (float *)(A + 32768); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_add_t12_3, gru1_add_t13_3);
+  k7_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_add_t12_3, gru1_add_t13_3);
   float *gru1_matmul_weight_hh_t14 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t14_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t13_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
+  k6_matmul(gru1_add_t13_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
   float *gru1_add_t14 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 319488, P + 59904 /* gru1.bias_ih */, gru1_add_t14);
   float *gru1_add_t14_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t14, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2);
   float *gru1_add_t14_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_add_t13_3, gru1_add_t14_3);
+  k7_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_add_t13_3, gru1_add_t14_3);
   float *gru1_matmul_weight_hh_t15 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t15_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t14_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
+  k6_matmul(gru1_add_t14_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
   float *gru1_add_t15 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
   float *gru1_add_t15_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
   float *gru1_add_t15_3 = (float *)(A + 32768); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_add_t14_3, gru1_add_t15_3);
+  k7_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_add_t14_3, gru1_add_t15_3);
   float *gru1_matmul_weight_hh_t16 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t15_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
+  k6_matmul(gru1_add_t15_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
   float *gru1_add_t16 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
   float *gru1_add_t16_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t16, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2);
   float *gru1_add_t16_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_add_t15_3, gru1_add_t16_3);
+  k7_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_add_t15_3, gru1_add_t16_3);
   float *gru1_matmul_weight_hh_t17 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t17_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t16_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
+  k6_matmul(gru1_add_t16_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
   float *gru1_add_t17 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 245760, P + 59904 /* gru1.bias_ih */, gru1_add_t17);
   float *gru1_add_t17_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t17, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2);
   float *gru1_add_t17_3 = (float *)(A + 32768); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_add_t16_3, gru1_add_t17_3);
+  k7_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_add_t16_3, gru1_add_t17_3);
   float *gru1_matmul_weight_hh_t18 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t18_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t17_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
+  k6_matmul(gru1_add_t17_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
   float *gru1_add_t18 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 221184, P + 59904 /* gru1.bias_ih */, gru1_add_t18);
   float *gru1_add_t18_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t18, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2);
   float *gru1_add_t18_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_add_t17_3, gru1_add_t18_3);
+  k7_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_add_t17_3, gru1_add_t18_3);
   float *gru1_matmul_weight_hh_t19 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t19_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t18_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
+  k6_matmul(gru1_add_t18_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
   float *gru1_add_t19 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 196608, P + 59904 /* gru1.bias_ih */, gru1_add_t19);
   float *gru1_add_t19_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t19, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2);
   float *gru1_add_t19_3 = (float *)(A + 32768); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_add_t18_3, gru1_add_t19_3);
+  k7_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_add_t18_3, gru1_add_t19_3);
   float *gru1_matmul_weight_hh_t20 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t20_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t19_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
+  k6_matmul(gru1_add_t19_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
   float *gru1_add_t20 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 172032, P + 59904 /* gru1.bias_ih */, gru1_add_t20);
   float *gru1_add_t20_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t20, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2);
   float *gru1_add_t20_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_add_t19_3, gru1_add_t20_3);
+  k7_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_add_t19_3, gru1_add_t20_3);
   float *gru1_matmul_weight_hh_t21 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t21_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t20_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
+  k6_matmul(gru1_add_t20_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
   float *gru1_add_t21 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 147456, P + 59904 /* gru1.bias_ih */, gru1_add_t21);
   float *gru1_add_t21_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t21, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2);
   float *gru1_add_t21_3 = (float *)(A + 32768); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_add_t20_3, gru1_add_t21_3);
+  k7_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_add_t20_3, gru1_add_t21_3);
   float *gru1_matmul_weight_hh_t22 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t22_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t21_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
+  k6_matmul(gru1_add_t21_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
   float *gru1_add_t22 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 122880, P + 59904 /* gru1.bias_ih */, gru1_add_t22);
   float *gru1_add_t22_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t22, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2);
   float *gru1_add_t22_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_add_t21_3, gru1_add_t22_3);
+  k7_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_add_t21_3, gru1_add_t22_3);
   float *gru1_matmul_weight_hh_t23 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t23_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t22_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
+  k6_matmul(gru1_add_t22_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
   float *gru1_add_t23 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 98304, P + 59904 /* gru1.bias_ih */, gru1_add_t23);
   float *gru1_add_t23_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t23, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2);
   float *gru1_add_t23_3 = (float *)(A + 32768); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_add_t22_3, gru1_add_t23_3);
+  k7_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_add_t22_3, gru1_add_t23_3);
   float *gru1_matmul_weight_hh_t24 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t24_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t23_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t24, gru1_matmul_weight_hh_t24_scratch);
+  k6_matmul(gru1_add_t23_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t24, gru1_matmul_weight_hh_t24_scratch);
   float *gru1_add_t24 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 73728, P + 59904 /* gru1.bias_ih */, gru1_add_t24);
   float *gru1_add_t24_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t24, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2);
   float *gru1_add_t24_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_add_t23_3, gru1_add_t24_3);
+  k7_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_add_t23_3, gru1_add_t24_3);
+  float *gru1_matmul_weight_hh_t25 = (float *)(A + 65536); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t25_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t24_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t25, gru1_matmul_weight_hh_t25_scratch);
 }
 
 static void gru_classifier_predict_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_add_t24_3 = (float *)A; /* [64, 128] */
-  float *gru1_transpose_weight_hh = (float *)(A + 2997120); /* [128, 384] */
-  float *gru1_matmul_weight_hh_t25 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t25_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t24_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t25, gru1_matmul_weight_hh_t25_scratch);
   float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
   float *gru1_add_t25 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 49152, P + 59904 /* gru1.bias_ih */, gru1_add_t25);
+  float *gru1_matmul_weight_hh_t25 = (float *)(A + 65536); /* [64, 384] */
   float *gru1_add_t25_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t25, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2);
+  float *gru1_add_t24_3 = (float *)A; /* [64, 128] */
   float *gru1_add_t25_3 = (float *)(A + 32768); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_add_t24_3, gru1_add_t25_3);
+  k7_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_add_t24_3, gru1_add_t25_3);
+  float *gru1_transpose_weight_hh = (float *)(A + 2997120); /* [128, 384] */
   float *gru1_matmul_weight_hh_t26 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t26_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t25_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t26, gru1_matmul_weight_hh_t26_scratch);
+  k6_matmul(gru1_add_t25_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t26, gru1_matmul_weight_hh_t26_scratch);
   float *gru1_add_t26 = (float *)(A + 3193728); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 24576, P + 59904 /* gru1.bias_ih */, gru1_add_t26);
   float *gru1_add_t26_2 = (float *)(A + 3292032); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t26, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2);
   float *gru1_add_t26_3 = (float *)A; /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_add_t25_3, gru1_add_t26_3);
+  k7_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_add_t25_3, gru1_add_t26_3);
   float *gru1_matmul_weight_hh_t27 = (float *)(A + 65536); /* [64, 384] */
   char *gru1_matmul_weight_hh_t27_scratch = A + 229376; /* 4096 bytes */
-  k7_matmul(gru1_add_t26_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t27, gru1_matmul_weight_hh_t27_scratch);
+  k6_matmul(gru1_add_t26_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t27, gru1_matmul_weight_hh_t27_scratch);
   float *gru1_add_t27 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add_t27);
   float *gru1_add_t27_2 = (float *)(A + 3094528); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t27, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2);
   float *dense1_transpose_weight = (float *)(A + 32768); /* [128, 10] */
-  k9_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
+  k8_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
   float *gru1_add_t27_3 = (float *)(A + 163840); /* [64, 128] */
-  k8_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_add_t26_3, gru1_add_t27_3);
-  float *dense1_matmul_weight = (float *)(A + 229376); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 37888; /* 4096 bytes */
-  k10_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *out_logits = (float *)(A + 163840); /* [64, 10] */
-  k11_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
+  k7_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_add_t26_3, gru1_add_t27_3);
+  float *dense1_matmul_weight = (float *)(A + 37888); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 40448; /* 4096 bytes */
+  k9_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *out_logits = (float *)(A + 40448); /* [64, 10] */
+  k10_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
 }
 
 void gru_classifier_predict(const float *params, const gru_classifier_batch *in, gru_classifier_outputs *out, void *arena) {
@@ -2367,8 +2372,8 @@ void gru_classifier_predict(const float *params, const gru_classifier_batch *in,
   (void)P, (void)A;
   gru_classifier_predict_1(P, in, A, seed);
   gru_classifier_predict_2(P, in, A, seed);
-  float *out_logits = (float *)(A + 163840); /* [64, 10] */
-  if (out) k12_copy(out_logits, out->logits);
+  float *out_logits = (float *)(A + 40448); /* [64, 10] */
+  if (out) k11_copy(out_logits, out->logits);
 }
 
 static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -2409,754 +2414,739 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k2_matmul(normalize1_div_stack, gru1_transpose_weight_ih, gru1_matmul_weight_ih, gru1_matmul_weight_ih_scratch);
   float *gru1_add_t0 = (float *)(A + 2997120); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 663552, P + 59904 /* gru1.bias_ih */, gru1_add_t0);
-  float *gru1_add = (float *)(A + 3095424); /* [64, 384] */
-  k4_add(P + 60288 /* gru1.bias_hh */, gru1_add);
-  float *gru1_transpose_weight_hh = (float *)(A + 3193728); /* [128, 384] */
-  k5_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
+  float *gru1_transpose_weight_hh = (float *)(A + 3095424); /* [128, 384] */
+  k4_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
   float *gru1_sigmoid_t0 = (float *)(A + 200704); /* [64, 128] */
-  float *gru1_sub_t0 = (float *)(A + 3390336); /* [64, 128] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 3423104); /* [64, 128] */
-  float *gru1_tanh_t0 = (float *)(A + 3455872); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t0 + 128, gru1_add + 128, gru1_add_t0, gru1_add, gru1_add + 256, gru1_add_t0 + 256, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_stack);
+  float *gru1_sub_t0 = (float *)(A + 3292032); /* [64, 128] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 3324800); /* [64, 128] */
+  float *gru1_tanh_t0 = (float *)(A + 3357568); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
+  k12_add_sigmoid_sub(gru1_add_t0 + 128, P + 60416 /* gru1.bias_hh */, gru1_add_t0, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add_t0 + 256, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_stack);
   float *gru1_matmul_weight_hh_t1 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t1_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_add_t1 = (float *)(A + 4373376); /* [64, 384] */
+  k6_matmul(gru1_mul_stack, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_add_t1 = (float *)(A + 4275072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 638976, P + 59904 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 4471680); /* [64, 384] */
+  float *gru1_add_t1_2 = (float *)(A + 4373376); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t1, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2);
   float *gru1_sigmoid_t1 = (float *)(A + 2996224); /* [64, 128] */
   float *gru1_sub_t1 = (float *)(A + 3028992); /* [64, 128] */
   float *gru1_sigmoid_t1_2 = (float *)(A + 3061760); /* [64, 128] */
-  float *gru1_tanh_t1 = (float *)(A + 4569984); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_stack, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_stack + 8192);
-  float *gru1_matmul_weight_hh_t2 = (float *)(A + 4373376); /* [64, 384] */
+  float *gru1_tanh_t1 = (float *)(A + 4471680); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_stack, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_stack + 8192);
+  float *gru1_matmul_weight_hh_t2 = (float *)(A + 4275072); /* [64, 384] */
   char *gru1_matmul_weight_hh_t2_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_add_t2 = (float *)(A + 4602752); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_add_t2 = (float *)(A + 4504448); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 614400, P + 59904 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 4701056); /* [64, 384] */
+  float *gru1_add_t2_2 = (float *)(A + 4602752); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t2, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2);
-  float *gru1_sigmoid_t2 = (float *)(A + 4373376); /* [64, 128] */
-  float *gru1_sub_t2 = (float *)(A + 4406144); /* [64, 128] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4438912); /* [64, 128] */
-  float *gru1_tanh_t2 = (float *)(A + 4799360); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_mul_stack + 8192, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_stack + 16384);
-  float *gru1_matmul_weight_hh_t3 = (float *)(A + 4602752); /* [64, 384] */
+  float *gru1_sigmoid_t2 = (float *)(A + 4275072); /* [64, 128] */
+  float *gru1_sub_t2 = (float *)(A + 4307840); /* [64, 128] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4340608); /* [64, 128] */
+  float *gru1_tanh_t2 = (float *)(A + 4701056); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_mul_stack + 8192, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_stack + 16384);
+  float *gru1_matmul_weight_hh_t3 = (float *)(A + 4504448); /* [64, 384] */
   char *gru1_matmul_weight_hh_t3_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_add_t3 = (float *)(A + 4832128); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_add_t3 = (float *)(A + 4733824); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 589824, P + 59904 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 4930432); /* [64, 384] */
+  float *gru1_add_t3_2 = (float *)(A + 4832128); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t3, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2);
-  float *gru1_sigmoid_t3 = (float *)(A + 4602752); /* [64, 128] */
-  float *gru1_sub_t3 = (float *)(A + 4635520); /* [64, 128] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4668288); /* [64, 128] */
-  float *gru1_tanh_t3 = (float *)(A + 5028736); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_mul_stack + 16384, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_stack + 24576);
-  float *gru1_matmul_weight_hh_t4 = (float *)(A + 4832128); /* [64, 384] */
+  float *gru1_sigmoid_t3 = (float *)(A + 4504448); /* [64, 128] */
+  float *gru1_sub_t3 = (float *)(A + 4537216); /* [64, 128] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4569984); /* [64, 128] */
+  float *gru1_tanh_t3 = (float *)(A + 4930432); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_mul_stack + 16384, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_stack + 24576);
+  float *gru1_matmul_weight_hh_t4 = (float *)(A + 4733824); /* [64, 384] */
   char *gru1_matmul_weight_hh_t4_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_add_t4 = (float *)(A + 5061504); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_add_t4 = (float *)(A + 4963200); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 565248, P + 59904 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 5159808); /* [64, 384] */
+  float *gru1_add_t4_2 = (float *)(A + 5061504); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t4, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2);
-  float *gru1_sigmoid_t4 = (float *)(A + 4832128); /* [64, 128] */
-  float *gru1_sub_t4 = (float *)(A + 4864896); /* [64, 128] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 4897664); /* [64, 128] */
-  float *gru1_tanh_t4 = (float *)(A + 5258112); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_mul_stack + 24576, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_stack + 32768);
-  float *gru1_matmul_weight_hh_t5 = (float *)(A + 5061504); /* [64, 384] */
+  float *gru1_sigmoid_t4 = (float *)(A + 4733824); /* [64, 128] */
+  float *gru1_sub_t4 = (float *)(A + 4766592); /* [64, 128] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 4799360); /* [64, 128] */
+  float *gru1_tanh_t4 = (float *)(A + 5159808); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_mul_stack + 24576, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_stack + 32768);
+  float *gru1_matmul_weight_hh_t5 = (float *)(A + 4963200); /* [64, 384] */
   char *gru1_matmul_weight_hh_t5_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_add_t5 = (float *)(A + 5290880); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_add_t5 = (float *)(A + 5192576); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 540672, P + 59904 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 5389184); /* [64, 384] */
+  float *gru1_add_t5_2 = (float *)(A + 5290880); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t5, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2);
-  float *gru1_sigmoid_t5 = (float *)(A + 5061504); /* [64, 128] */
-  float *gru1_sub_t5 = (float *)(A + 5094272); /* [64, 128] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5127040); /* [64, 128] */
-  float *gru1_tanh_t5 = (float *)(A + 5487488); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_mul_stack + 32768, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_stack + 40960);
-  float *gru1_matmul_weight_hh_t6 = (float *)(A + 5290880); /* [64, 384] */
+  float *gru1_sigmoid_t5 = (float *)(A + 4963200); /* [64, 128] */
+  float *gru1_sub_t5 = (float *)(A + 4995968); /* [64, 128] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5028736); /* [64, 128] */
+  float *gru1_tanh_t5 = (float *)(A + 5389184); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_mul_stack + 32768, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_stack + 40960);
+  float *gru1_matmul_weight_hh_t6 = (float *)(A + 5192576); /* [64, 384] */
   char *gru1_matmul_weight_hh_t6_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_add_t6 = (float *)(A + 5520256); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_add_t6 = (float *)(A + 5421952); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 516096, P + 59904 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 5618560); /* [64, 384] */
+  float *gru1_add_t6_2 = (float *)(A + 5520256); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t6, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2);
-  float *gru1_sigmoid_t6 = (float *)(A + 5290880); /* [64, 128] */
-  float *gru1_sub_t6 = (float *)(A + 5323648); /* [64, 128] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5356416); /* [64, 128] */
-  float *gru1_tanh_t6 = (float *)(A + 5716864); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_mul_stack + 40960, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_stack + 49152);
-  float *gru1_matmul_weight_hh_t7 = (float *)(A + 5520256); /* [64, 384] */
+  float *gru1_sigmoid_t6 = (float *)(A + 5192576); /* [64, 128] */
+  float *gru1_sub_t6 = (float *)(A + 5225344); /* [64, 128] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5258112); /* [64, 128] */
+  float *gru1_tanh_t6 = (float *)(A + 5618560); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_mul_stack + 40960, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_stack + 49152);
+  float *gru1_matmul_weight_hh_t7 = (float *)(A + 5421952); /* [64, 384] */
   char *gru1_matmul_weight_hh_t7_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_add_t7 = (float *)(A + 5749632); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_add_t7 = (float *)(A + 5651328); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 491520, P + 59904 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 5847936); /* [64, 384] */
+  float *gru1_add_t7_2 = (float *)(A + 5749632); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t7, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2);
-  float *gru1_sigmoid_t7 = (float *)(A + 5520256); /* [64, 128] */
-  float *gru1_sub_t7 = (float *)(A + 5553024); /* [64, 128] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5585792); /* [64, 128] */
-  float *gru1_tanh_t7 = (float *)(A + 5946240); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_mul_stack + 49152, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_stack + 57344);
-  float *gru1_matmul_weight_hh_t8 = (float *)(A + 5749632); /* [64, 384] */
+  float *gru1_sigmoid_t7 = (float *)(A + 5421952); /* [64, 128] */
+  float *gru1_sub_t7 = (float *)(A + 5454720); /* [64, 128] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5487488); /* [64, 128] */
+  float *gru1_tanh_t7 = (float *)(A + 5847936); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_mul_stack + 49152, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_stack + 57344);
+  float *gru1_matmul_weight_hh_t8 = (float *)(A + 5651328); /* [64, 384] */
   char *gru1_matmul_weight_hh_t8_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_add_t8 = (float *)(A + 5979008); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_add_t8 = (float *)(A + 5880704); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 466944, P + 59904 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 6077312); /* [64, 384] */
+  float *gru1_add_t8_2 = (float *)(A + 5979008); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t8, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2);
-  float *gru1_sigmoid_t8 = (float *)(A + 5749632); /* [64, 128] */
-  float *gru1_sub_t8 = (float *)(A + 5782400); /* [64, 128] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 5815168); /* [64, 128] */
-  float *gru1_tanh_t8 = (float *)(A + 6175616); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_mul_stack + 57344, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_stack + 65536);
-  float *gru1_matmul_weight_hh_t9 = (float *)(A + 5979008); /* [64, 384] */
+  float *gru1_sigmoid_t8 = (float *)(A + 5651328); /* [64, 128] */
+  float *gru1_sub_t8 = (float *)(A + 5684096); /* [64, 128] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 5716864); /* [64, 128] */
+  float *gru1_tanh_t8 = (float *)(A + 6077312); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_mul_stack + 57344, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_stack + 65536);
+  float *gru1_matmul_weight_hh_t9 = (float *)(A + 5880704); /* [64, 384] */
   char *gru1_matmul_weight_hh_t9_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_add_t9 = (float *)(A + 6208384); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_add_t9 = (float *)(A + 6110080); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 442368, P + 59904 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 6306688); /* [64, 384] */
+  float *gru1_add_t9_2 = (float *)(A + 6208384); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t9, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2);
-  float *gru1_sigmoid_t9 = (float *)(A + 5979008); /* [64, 128] */
-  float *gru1_sub_t9 = (float *)(A + 6011776); /* [64, 128] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 6044544); /* [64, 128] */
-  float *gru1_tanh_t9 = (float *)(A + 6404992); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_mul_stack + 65536, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_stack + 73728);
-  float *gru1_matmul_weight_hh_t10 = (float *)(A + 6208384); /* [64, 384] */
+  float *gru1_sigmoid_t9 = (float *)(A + 5880704); /* [64, 128] */
+  float *gru1_sub_t9 = (float *)(A + 5913472); /* [64, 128] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 5946240); /* [64, 128] */
+  float *gru1_tanh_t9 = (float *)(A + 6306688); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_mul_stack + 65536, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_stack + 73728);
+  float *gru1_matmul_weight_hh_t10 = (float *)(A + 6110080); /* [64, 384] */
   char *gru1_matmul_weight_hh_t10_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_add_t10 = (float *)(A + 6437760); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_add_t10 = (float *)(A + 6339456); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 417792, P + 59904 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 6536064); /* [64, 384] */
+  float *gru1_add_t10_2 = (float *)(A + 6437760); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t10, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2);
-  float *gru1_sigmoid_t10 = (float *)(A + 6208384); /* [64, 128] */
-  float *gru1_sub_t10 = (float *)(A + 6241152); /* [64, 128] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6273920); /* [64, 128] */
-  float *gru1_tanh_t10 = (float *)(A + 6634368); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_mul_stack + 73728, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_stack + 81920);
-  float *gru1_matmul_weight_hh_t11 = (float *)(A + 6437760); /* [64, 384] */
+  float *gru1_sigmoid_t10 = (float *)(A + 6110080); /* [64, 128] */
+  float *gru1_sub_t10 = (float *)(A + 6142848); /* [64, 128] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6175616); /* [64, 128] */
+  float *gru1_tanh_t10 = (float *)(A + 6536064); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_mul_stack + 73728, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_stack + 81920);
+  float *gru1_matmul_weight_hh_t11 = (float *)(A + 6339456); /* [64, 384] */
   char *gru1_matmul_weight_hh_t11_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
-  float *gru1_add_t11 = (float *)(A + 6667136); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
+  float *gru1_add_t11 = (float *)(A + 6568832); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 393216, P + 59904 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 6765440); /* [64, 384] */
+  float *gru1_add_t11_2 = (float *)(A + 6667136); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t11, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2);
-  float *gru1_sigmoid_t11 = (float *)(A + 6437760); /* [64, 128] */
-  float *gru1_sub_t11 = (float *)(A + 6470528); /* [64, 128] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6503296); /* [64, 128] */
-  float *gru1_tanh_t11 = (float *)(A + 6863744); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_mul_stack + 81920, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_stack + 90112);
-  float *gru1_matmul_weight_hh_t12 = (float *)(A + 6667136); /* [64, 384] */
+  float *gru1_sigmoid_t11 = (float *)(A + 6339456); /* [64, 128] */
+  float *gru1_sub_t11 = (float *)(A + 6372224); /* [64, 128] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6404992); /* [64, 128] */
+  float *gru1_tanh_t11 = (float *)(A + 6765440); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_mul_stack + 81920, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_stack + 90112);
+  float *gru1_matmul_weight_hh_t12 = (float *)(A + 6568832); /* [64, 384] */
   char *gru1_matmul_weight_hh_t12_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
-  float *gru1_add_t12 = (float *)(A + 6896512); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_add_t12 = (float *)(A + 6798208); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 368640, P + 59904 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 6994816); /* [64, 384] */
+  float *gru1_add_t12_2 = (float *)(A + 6896512); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t12, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2);
-  float *gru1_sigmoid_t12 = (float *)(A + 6667136); /* [64, 128] */
-  float *gru1_sub_t12 = (float *)(A + 6699904); /* [64, 128] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6732672); /* [64, 128] */
-  float *gru1_tanh_t12 = (float *)(A + 7093120); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_mul_stack + 90112, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_stack + 98304);
-  float *gru1_matmul_weight_hh_t13 = (float *)(A + 6896512); /* [64, 384] */
+  float *gru1_sigmoid_t12 = (float *)(A + 6568832); /* [64, 128] */
+  float *gru1_sub_t12 = (float *)(A + 6601600); /* [64, 128] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6634368); /* [64, 128] */
+  float *gru1_tanh_t12 = (float *)(A + 6994816); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_mul_stack + 90112, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_stack + 98304);
+  float *gru1_matmul_weight_hh_t13 = (float *)(A + 6798208); /* [64, 384] */
   char *gru1_matmul_weight_hh_t13_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
-  float *gru1_add_t13 = (float *)(A + 7125888); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_add_t13 = (float *)(A + 7027584); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 344064, P + 59904 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 7224192); /* [64, 384] */
+  float *gru1_add_t13_2 = (float *)(A + 7125888); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t13, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2);
-  float *gru1_sigmoid_t13 = (float *)(A + 6896512); /* [64, 128] */
-  float *gru1_sub_t13 = (float *)(A + 6929280); /* [64, 128] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 6962048); /* [64, 128] */
-  float *gru1_tanh_t13 = (float *)(A + 7322496); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_mul_stack + 98304, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_stack + 106496);
-  float *gru1_matmul_weight_hh_t14 = (float *)(A + 7125888); /* [64, 384] */
+  float *gru1_sigmoid_t13 = (float *)(A + 6798208); /* [64, 128] */
+  float *gru1_sub_t13 = (float *)(A + 6830976); /* [64, 128] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 6863744); /* [64, 128] */
+  float *gru1_tanh_t13 = (float *)(A + 7224192); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_mul_stack + 98304, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_stack + 106496);
+  float *gru1_matmul_weight_hh_t14 = (float *)(A + 7027584); /* [64, 384] */
   char *gru1_matmul_weight_hh_t14_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_add_t14 = (float *)(A + 7355264); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_add_t14 = (float *)(A + 7256960); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 319488, P + 59904 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)(A + 7453568); /* [64, 384] */
+  float *gru1_add_t14_2 = (float *)(A + 7355264); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t14, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2);
-  float *gru1_sigmoid_t14 = (float *)(A + 7125888); /* [64, 128] */
-  float *gru1_sub_t14 = (float *)(A + 7158656); /* [64, 128] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7191424); /* [64, 128] */
-  float *gru1_tanh_t14 = (float *)(A + 7551872); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_mul_stack + 106496, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_stack + 114688);
-  float *gru1_matmul_weight_hh_t15 = (float *)(A + 7355264); /* [64, 384] */
+  float *gru1_sigmoid_t14 = (float *)(A + 7027584); /* [64, 128] */
+  float *gru1_sub_t14 = (float *)(A + 7060352); /* [64, 128] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7093120); /* [64, 128] */
+  float *gru1_tanh_t14 = (float *)(A + 7453568); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_mul_stack + 106496, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_stack + 114688);
+  float *gru1_matmul_weight_hh_t15 = (float *)(A + 7256960); /* [64, 384] */
   char *gru1_matmul_weight_hh_t15_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_add_t15 = (float *)(A + 7584640); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_add_t15 = (float *)(A + 7486336); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 7682944); /* [64, 384] */
+  float *gru1_add_t15_2 = (float *)(A + 7584640); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
+  float *gru1_sigmoid_t15 = (float *)(A + 7256960); /* [64, 128] */
+  float *gru1_sub_t15 = (float *)(A + 7289728); /* [64, 128] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7322496); /* [64, 128] */
+  float *gru1_tanh_t15 = (float *)(A + 7682944); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
 }
 
 static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_add_t15 = (float *)(A + 7584640); /* [64, 384] */
-  float *gru1_add_t15_2 = (float *)(A + 7682944); /* [64, 384] */
-  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
-  float *gru1_sigmoid_t15 = (float *)(A + 7355264); /* [64, 128] */
-  float *gru1_sub_t15 = (float *)(A + 7388032); /* [64, 128] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7420800); /* [64, 128] */
-  float *gru1_tanh_t15 = (float *)(A + 7781248); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
-  float *gru1_transpose_weight_hh = (float *)(A + 3193728); /* [128, 384] */
-  float *gru1_matmul_weight_hh_t16 = (float *)(A + 7584640); /* [64, 384] */
+  float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
+  float *gru1_transpose_weight_hh = (float *)(A + 3095424); /* [128, 384] */
+  float *gru1_matmul_weight_hh_t16 = (float *)(A + 7486336); /* [64, 384] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
+  k6_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
   float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
-  float *gru1_add_t16 = (float *)(A + 7814016); /* [64, 384] */
+  float *gru1_add_t16 = (float *)(A + 7715712); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 7912320); /* [64, 384] */
+  float *gru1_add_t16_2 = (float *)(A + 7814016); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t16, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2);
-  float *gru1_sigmoid_t16 = (float *)(A + 7584640); /* [64, 128] */
-  float *gru1_sub_t16 = (float *)(A + 7617408); /* [64, 128] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7650176); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 8010624); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
-  float *gru1_matmul_weight_hh_t17 = (float *)(A + 7814016); /* [64, 384] */
+  float *gru1_sigmoid_t16 = (float *)(A + 7486336); /* [64, 128] */
+  float *gru1_sub_t16 = (float *)(A + 7519104); /* [64, 128] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7551872); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7912320); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
+  float *gru1_matmul_weight_hh_t17 = (float *)(A + 7715712); /* [64, 384] */
   char *gru1_matmul_weight_hh_t17_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_add_t17 = (float *)(A + 8043392); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_add_t17 = (float *)(A + 7945088); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 245760, P + 59904 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 8141696); /* [64, 384] */
+  float *gru1_add_t17_2 = (float *)(A + 8043392); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t17, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2);
-  float *gru1_sigmoid_t17 = (float *)(A + 7814016); /* [64, 128] */
-  float *gru1_sub_t17 = (float *)(A + 7846784); /* [64, 128] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 7879552); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8240000); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
-  float *gru1_matmul_weight_hh_t18 = (float *)(A + 8043392); /* [64, 384] */
+  float *gru1_sigmoid_t17 = (float *)(A + 7715712); /* [64, 128] */
+  float *gru1_sub_t17 = (float *)(A + 7748480); /* [64, 128] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 7781248); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8141696); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
+  float *gru1_matmul_weight_hh_t18 = (float *)(A + 7945088); /* [64, 384] */
   char *gru1_matmul_weight_hh_t18_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_add_t18 = (float *)(A + 8272768); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_add_t18 = (float *)(A + 8174464); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 221184, P + 59904 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)(A + 8371072); /* [64, 384] */
+  float *gru1_add_t18_2 = (float *)(A + 8272768); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t18, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2);
-  float *gru1_sigmoid_t18 = (float *)(A + 8043392); /* [64, 128] */
-  float *gru1_sub_t18 = (float *)(A + 8076160); /* [64, 128] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 8108928); /* [64, 128] */
-  float *gru1_tanh_t18 = (float *)(A + 8469376); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_mul_stack + 139264, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_stack + 147456);
-  float *gru1_matmul_weight_hh_t19 = (float *)(A + 8272768); /* [64, 384] */
+  float *gru1_sigmoid_t18 = (float *)(A + 7945088); /* [64, 128] */
+  float *gru1_sub_t18 = (float *)(A + 7977856); /* [64, 128] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8010624); /* [64, 128] */
+  float *gru1_tanh_t18 = (float *)(A + 8371072); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_mul_stack + 139264, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_stack + 147456);
+  float *gru1_matmul_weight_hh_t19 = (float *)(A + 8174464); /* [64, 384] */
   char *gru1_matmul_weight_hh_t19_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_add_t19 = (float *)(A + 8502144); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_add_t19 = (float *)(A + 8403840); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 196608, P + 59904 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 8600448); /* [64, 384] */
+  float *gru1_add_t19_2 = (float *)(A + 8502144); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t19, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2);
-  float *gru1_sigmoid_t19 = (float *)(A + 8272768); /* [64, 128] */
-  float *gru1_sub_t19 = (float *)(A + 8305536); /* [64, 128] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 8338304); /* [64, 128] */
-  float *gru1_tanh_t19 = (float *)(A + 8698752); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_mul_stack + 147456, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_stack + 155648);
-  float *gru1_matmul_weight_hh_t20 = (float *)(A + 8502144); /* [64, 384] */
+  float *gru1_sigmoid_t19 = (float *)(A + 8174464); /* [64, 128] */
+  float *gru1_sub_t19 = (float *)(A + 8207232); /* [64, 128] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8240000); /* [64, 128] */
+  float *gru1_tanh_t19 = (float *)(A + 8600448); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_mul_stack + 147456, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_stack + 155648);
+  float *gru1_matmul_weight_hh_t20 = (float *)(A + 8403840); /* [64, 384] */
   char *gru1_matmul_weight_hh_t20_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_add_t20 = (float *)(A + 8731520); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_add_t20 = (float *)(A + 8633216); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 172032, P + 59904 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 8829824); /* [64, 384] */
+  float *gru1_add_t20_2 = (float *)(A + 8731520); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t20, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2);
-  float *gru1_sigmoid_t20 = (float *)(A + 8502144); /* [64, 128] */
-  float *gru1_sub_t20 = (float *)(A + 8534912); /* [64, 128] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 8567680); /* [64, 128] */
-  float *gru1_tanh_t20 = (float *)(A + 8928128); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_mul_stack + 155648, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_stack + 163840);
-  float *gru1_matmul_weight_hh_t21 = (float *)(A + 8731520); /* [64, 384] */
+  float *gru1_sigmoid_t20 = (float *)(A + 8403840); /* [64, 128] */
+  float *gru1_sub_t20 = (float *)(A + 8436608); /* [64, 128] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8469376); /* [64, 128] */
+  float *gru1_tanh_t20 = (float *)(A + 8829824); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_mul_stack + 155648, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_stack + 163840);
+  float *gru1_matmul_weight_hh_t21 = (float *)(A + 8633216); /* [64, 384] */
   char *gru1_matmul_weight_hh_t21_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_add_t21 = (float *)(A + 8960896); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_add_t21 = (float *)(A + 8862592); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 147456, P + 59904 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 9059200); /* [64, 384] */
+  float *gru1_add_t21_2 = (float *)(A + 8960896); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t21, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2);
-  float *gru1_sigmoid_t21 = (float *)(A + 8731520); /* [64, 128] */
-  float *gru1_sub_t21 = (float *)(A + 8764288); /* [64, 128] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 8797056); /* [64, 128] */
-  float *gru1_tanh_t21 = (float *)(A + 9157504); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_mul_stack + 163840, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_stack + 172032);
-  float *gru1_matmul_weight_hh_t22 = (float *)(A + 8960896); /* [64, 384] */
+  float *gru1_sigmoid_t21 = (float *)(A + 8633216); /* [64, 128] */
+  float *gru1_sub_t21 = (float *)(A + 8665984); /* [64, 128] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 8698752); /* [64, 128] */
+  float *gru1_tanh_t21 = (float *)(A + 9059200); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_mul_stack + 163840, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_stack + 172032);
+  float *gru1_matmul_weight_hh_t22 = (float *)(A + 8862592); /* [64, 384] */
   char *gru1_matmul_weight_hh_t22_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_add_t22 = (float *)(A + 9190272); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_add_t22 = (float *)(A + 9091968); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 122880, P + 59904 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 9288576); /* [64, 384] */
+  float *gru1_add_t22_2 = (float *)(A + 9190272); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t22, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2);
-  float *gru1_sigmoid_t22 = (float *)(A + 8960896); /* [64, 128] */
-  float *gru1_sub_t22 = (float *)(A + 8993664); /* [64, 128] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 9026432); /* [64, 128] */
-  float *gru1_tanh_t22 = (float *)(A + 9386880); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_mul_stack + 172032, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_stack + 180224);
-  float *gru1_matmul_weight_hh_t23 = (float *)(A + 9190272); /* [64, 384] */
+  float *gru1_sigmoid_t22 = (float *)(A + 8862592); /* [64, 128] */
+  float *gru1_sub_t22 = (float *)(A + 8895360); /* [64, 128] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 8928128); /* [64, 128] */
+  float *gru1_tanh_t22 = (float *)(A + 9288576); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_mul_stack + 172032, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_stack + 180224);
+  float *gru1_matmul_weight_hh_t23 = (float *)(A + 9091968); /* [64, 384] */
   char *gru1_matmul_weight_hh_t23_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
-  float *gru1_add_t23 = (float *)(A + 9419648); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
+  float *gru1_add_t23 = (float *)(A + 9321344); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 98304, P + 59904 /* gru1.bias_ih */, gru1_add_t23);
-  float *gru1_add_t23_2 = (float *)(A + 9517952); /* [64, 384] */
+  float *gru1_add_t23_2 = (float *)(A + 9419648); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t23, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2);
-  float *gru1_sigmoid_t23 = (float *)(A + 9190272); /* [64, 128] */
-  float *gru1_sub_t23 = (float *)(A + 9223040); /* [64, 128] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 9255808); /* [64, 128] */
-  float *gru1_tanh_t23 = (float *)(A + 9616256); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_mul_stack + 180224, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_mul_stack + 188416);
-  float *gru1_matmul_weight_hh_t24 = (float *)(A + 9419648); /* [64, 384] */
+  float *gru1_sigmoid_t23 = (float *)(A + 9091968); /* [64, 128] */
+  float *gru1_sub_t23 = (float *)(A + 9124736); /* [64, 128] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 9157504); /* [64, 128] */
+  float *gru1_tanh_t23 = (float *)(A + 9517952); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_mul_stack + 180224, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_mul_stack + 188416);
+  float *gru1_matmul_weight_hh_t24 = (float *)(A + 9321344); /* [64, 384] */
   char *gru1_matmul_weight_hh_t24_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t24, gru1_matmul_weight_hh_t24_scratch);
-  float *gru1_add_t24 = (float *)(A + 9649024); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t24, gru1_matmul_weight_hh_t24_scratch);
+  float *gru1_add_t24 = (float *)(A + 9550720); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 73728, P + 59904 /* gru1.bias_ih */, gru1_add_t24);
-  float *gru1_add_t24_2 = (float *)(A + 9747328); /* [64, 384] */
+  float *gru1_add_t24_2 = (float *)(A + 9649024); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t24, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2);
-  float *gru1_sigmoid_t24 = (float *)(A + 9419648); /* [64, 128] */
-  float *gru1_sub_t24 = (float *)(A + 9452416); /* [64, 128] */
-  float *gru1_sigmoid_t24_2 = (float *)(A + 9485184); /* [64, 128] */
-  float *gru1_tanh_t24 = (float *)(A + 9845632); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_mul_stack + 188416, gru1_sigmoid_t24, gru1_sub_t24, gru1_sigmoid_t24_2, gru1_tanh_t24, gru1_mul_stack + 196608);
-  float *gru1_matmul_weight_hh_t25 = (float *)(A + 9649024); /* [64, 384] */
+  float *gru1_sigmoid_t24 = (float *)(A + 9321344); /* [64, 128] */
+  float *gru1_sub_t24 = (float *)(A + 9354112); /* [64, 128] */
+  float *gru1_sigmoid_t24_2 = (float *)(A + 9386880); /* [64, 128] */
+  float *gru1_tanh_t24 = (float *)(A + 9747328); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_mul_stack + 188416, gru1_sigmoid_t24, gru1_sub_t24, gru1_sigmoid_t24_2, gru1_tanh_t24, gru1_mul_stack + 196608);
+  float *gru1_matmul_weight_hh_t25 = (float *)(A + 9550720); /* [64, 384] */
   char *gru1_matmul_weight_hh_t25_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t25, gru1_matmul_weight_hh_t25_scratch);
-  float *gru1_add_t25 = (float *)(A + 9878400); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t25, gru1_matmul_weight_hh_t25_scratch);
+  float *gru1_add_t25 = (float *)(A + 9780096); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 49152, P + 59904 /* gru1.bias_ih */, gru1_add_t25);
-  float *gru1_add_t25_2 = (float *)(A + 9976704); /* [64, 384] */
+  float *gru1_add_t25_2 = (float *)(A + 9878400); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t25, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2);
-  float *gru1_sigmoid_t25 = (float *)(A + 9649024); /* [64, 128] */
-  float *gru1_sub_t25 = (float *)(A + 9681792); /* [64, 128] */
-  float *gru1_sigmoid_t25_2 = (float *)(A + 9714560); /* [64, 128] */
-  float *gru1_tanh_t25 = (float *)(A + 10075008); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_mul_stack + 196608, gru1_sigmoid_t25, gru1_sub_t25, gru1_sigmoid_t25_2, gru1_tanh_t25, gru1_mul_stack + 204800);
-  float *gru1_matmul_weight_hh_t26 = (float *)(A + 9878400); /* [64, 384] */
+  float *gru1_sigmoid_t25 = (float *)(A + 9550720); /* [64, 128] */
+  float *gru1_sub_t25 = (float *)(A + 9583488); /* [64, 128] */
+  float *gru1_sigmoid_t25_2 = (float *)(A + 9616256); /* [64, 128] */
+  float *gru1_tanh_t25 = (float *)(A + 9976704); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_mul_stack + 196608, gru1_sigmoid_t25, gru1_sub_t25, gru1_sigmoid_t25_2, gru1_tanh_t25, gru1_mul_stack + 204800);
+  float *gru1_matmul_weight_hh_t26 = (float *)(A + 9780096); /* [64, 384] */
   char *gru1_matmul_weight_hh_t26_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t26, gru1_matmul_weight_hh_t26_scratch);
-  float *gru1_add_t26 = (float *)(A + 10107776); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t26, gru1_matmul_weight_hh_t26_scratch);
+  float *gru1_add_t26 = (float *)(A + 10009472); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 24576, P + 59904 /* gru1.bias_ih */, gru1_add_t26);
-  float *gru1_add_t26_2 = (float *)(A + 10206080); /* [64, 384] */
+  float *gru1_add_t26_2 = (float *)(A + 10107776); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t26, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2);
-  float *gru1_sigmoid_t26 = (float *)(A + 9878400); /* [64, 128] */
-  float *gru1_sub_t26 = (float *)(A + 9911168); /* [64, 128] */
-  float *gru1_sigmoid_t26_2 = (float *)(A + 9943936); /* [64, 128] */
-  float *gru1_tanh_t26 = (float *)(A + 10304384); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_mul_stack + 204800, gru1_sigmoid_t26, gru1_sub_t26, gru1_sigmoid_t26_2, gru1_tanh_t26, gru1_mul_stack + 212992);
-  float *gru1_matmul_weight_hh_t27 = (float *)(A + 10107776); /* [64, 384] */
+  float *gru1_sigmoid_t26 = (float *)(A + 9780096); /* [64, 128] */
+  float *gru1_sub_t26 = (float *)(A + 9812864); /* [64, 128] */
+  float *gru1_sigmoid_t26_2 = (float *)(A + 9845632); /* [64, 128] */
+  float *gru1_tanh_t26 = (float *)(A + 10206080); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_mul_stack + 204800, gru1_sigmoid_t26, gru1_sub_t26, gru1_sigmoid_t26_2, gru1_tanh_t26, gru1_mul_stack + 212992);
+  float *gru1_matmul_weight_hh_t27 = (float *)(A + 10009472); /* [64, 384] */
   char *gru1_matmul_weight_hh_t27_scratch = A + 233472; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t27, gru1_matmul_weight_hh_t27_scratch);
-  float *gru1_add_t27 = (float *)(A + 3193728); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t27, gru1_matmul_weight_hh_t27_scratch);
+  float *gru1_add_t27 = (float *)(A + 3094528); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add_t27);
-  float *gru1_add_t27_2 = (float *)(A + 3292032); /* [64, 384] */
+  float *gru1_add_t27_2 = (float *)(A + 3192832); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t27, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2);
-  float *dense1_transpose_weight = (float *)(A + 10107776); /* [128, 10] */
-  k9_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
-  float *gru1_sigmoid_t27 = (float *)(A + 10112896); /* [64, 128] */
-  float *gru1_sub_t27 = (float *)(A + 10145664); /* [64, 128] */
+  float *dense1_transpose_weight = (float *)(A + 10009472); /* [128, 10] */
+  k8_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
+  float *gru1_sigmoid_t27 = (float *)(A + 10014592); /* [64, 128] */
+  float *gru1_sub_t27 = (float *)(A + 10047360); /* [64, 128] */
   float *gru1_sigmoid_t27_2 = (float *)(A + 233472); /* [64, 128] */
   float *gru1_tanh_t27 = (float *)(A + 266240); /* [64, 128] */
   float *gru1_add_t27_3 = (float *)(A + 299008); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_mul_stack + 212992, gru1_sigmoid_t27, gru1_sub_t27, gru1_sigmoid_t27_2, gru1_tanh_t27, gru1_add_t27_3);
-  float *dense1_matmul_weight = (float *)(A + 10178432); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 10180992; /* 4096 bytes */
-  k10_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *line11_one_hot = (float *)(A + 10107776); /* [64, 10] */
-  k15_one_hot(in->y, line11_one_hot);
-  float *out_logits = (float *)(A + 10110336); /* [64, 10] */
-  k11_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
-  float *line11_log_softmax = (float *)(A + 10178432); /* [64, 10] */
-  k16_log_softmax(out_logits, line11_log_softmax);
-  float *line11_mul = (float *)(A + 10180992); /* [64, 10] */
-  k17_mul(line11_one_hot, line11_log_softmax, line11_mul);
-  float *line11_sum_to = (float *)(A + 3094528); /* [64, 1] */
-  k18_sum_to(line11_mul, line11_sum_to);
-  float *line11_sum_to_2 = (float *)(A + 3094784); /* [] */
-  k19_sum_to(line11_sum_to, line11_sum_to_2);
-  int32_t *line12_argmax = (int32_t *)(A + 3094528); /* [64] */
-  k20_argmax(out_logits, line12_argmax);
-  float *line12_equal = (float *)(A + 3094848); /* [64] */
-  k21_equal(line12_argmax, in->y, line12_equal);
-  float *line12_sum_to = (float *)(A + 3094528); /* [] */
-  k19_sum_to(line12_equal, line12_sum_to);
-  float *d_line11_mul = (float *)(A + 10180992); /* [64, 10] */
-  k22_mul(line11_one_hot, d_line11_mul);
-  float *d_line11_sum_to = (float *)(A + 3094848); /* [64, 1] */
-  k18_sum_to(d_line11_mul, d_line11_sum_to);
-  float *d_line11_sub = (float *)(A + 10107776); /* [64, 10] */
-  k23_exp_mul_sub(line11_log_softmax, d_line11_sum_to, d_line11_mul, d_line11_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 3193728); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 3094848; /* 320 bytes */
-  k24_matmul(d_line11_sub, P + 60672 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *d_gru1_mul_concat_stack = (float *)(A + 10337152); /* [28, 64, 384] */
-  k25_mul_mul_sub(d_dense1_matmul_weight, gru1_sub_t27, gru1_tanh_t27, gru1_add_t27_2 + 256, gru1_sigmoid_t27_2, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
-  k26_mul_mul_neg(d_dense1_matmul_weight, gru1_mul_stack + 212992, gru1_tanh_t27, gru1_sigmoid_t27, gru1_sub_t27, d_gru1_mul_concat_stack + 128);
+  k13_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_mul_stack + 212992, gru1_sigmoid_t27, gru1_sub_t27, gru1_sigmoid_t27_2, gru1_tanh_t27, gru1_add_t27_3);
+  float *dense1_matmul_weight = (float *)(A + 10080128); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 10082688; /* 4096 bytes */
+  k9_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *line11_one_hot = (float *)(A + 10009472); /* [64, 10] */
+  k14_one_hot(in->y, line11_one_hot);
+  float *out_logits = (float *)(A + 10012032); /* [64, 10] */
+  k10_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
+  float *line11_log_softmax = (float *)(A + 10080128); /* [64, 10] */
+  k15_log_softmax(out_logits, line11_log_softmax);
+  float *line11_mul = (float *)(A + 10082688); /* [64, 10] */
+  k16_mul(line11_one_hot, line11_log_softmax, line11_mul);
+  float *line11_sum_to = (float *)(A + 3291136); /* [64, 1] */
+  k17_sum_to(line11_mul, line11_sum_to);
+  float *line11_sum_to_2 = (float *)(A + 3291392); /* [] */
+  k18_sum_to(line11_sum_to, line11_sum_to_2);
+  int32_t *line12_argmax = (int32_t *)(A + 3291136); /* [64] */
+  k19_argmax(out_logits, line12_argmax);
+  float *line12_equal = (float *)(A + 3291456); /* [64] */
+  k20_equal(line12_argmax, in->y, line12_equal);
+  float *line12_sum_to = (float *)(A + 3291136); /* [] */
+  k18_sum_to(line12_equal, line12_sum_to);
+  float *d_line11_mul = (float *)(A + 10082688); /* [64, 10] */
+  k21_mul(line11_one_hot, d_line11_mul);
+  float *d_line11_sum_to = (float *)(A + 3291456); /* [64, 1] */
+  k17_sum_to(d_line11_mul, d_line11_sum_to);
+  float *d_line11_sub = (float *)(A + 10009472); /* [64, 10] */
+  k22_exp_mul_sub(line11_log_softmax, d_line11_sum_to, d_line11_mul, d_line11_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 3094528); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 3291456; /* 320 bytes */
+  k23_matmul(d_line11_sub, P + 60672 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_gru1_mul_concat_stack = (float *)(A + 10238848); /* [28, 64, 384] */
+  k24_mul_mul_sub(d_dense1_matmul_weight, gru1_sub_t27, gru1_tanh_t27, gru1_add_t27_2 + 256, gru1_sigmoid_t27_2, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
+  k25_mul_mul_neg(d_dense1_matmul_weight, gru1_mul_stack + 212992, gru1_tanh_t27, gru1_sigmoid_t27, gru1_sub_t27, d_gru1_mul_concat_stack + 128);
   float *d_gru1_mul_t27 = (float *)(A + 266240); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27_2, d_gru1_mul_t27);
+  k26_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27_2, d_gru1_mul_t27);
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
-  k28_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27, d_gru1_mul_concat_stack_2 + 638976);
-  float *d_gru1_matmul_weight_hh_t27 = (float *)(A + 10145664); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t27);
+  k27_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27, d_gru1_mul_concat_stack_2 + 638976);
+  float *d_gru1_matmul_weight_hh_t27 = (float *)(A + 10047360); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t27);
   float *d_gru1_addn_t26 = (float *)(A + 233472); /* [64, 128] */
-  k30_mul_addn_mul(d_dense1_matmul_weight, gru1_sigmoid_t27, d_gru1_matmul_weight_hh_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
+  k29_mul_addn_mul(d_dense1_matmul_weight, gru1_sigmoid_t27, d_gru1_matmul_weight_hh_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
+  float *d_gru1_mul_t26 = (float *)(A + 266240); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
+  k27_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
+  float *d_gru1_matmul_weight_hh_t26 = (float *)(A + 266240); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t26);
+  float *d_gru1_addn_t25 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t26, gru1_sigmoid_t26, d_gru1_matmul_weight_hh_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
+  float *d_gru1_mul_t25 = (float *)(A + 9583488); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25_2, d_gru1_mul_t25);
+  k27_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
+  float *d_gru1_matmul_weight_hh_t25 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t25);
+  float *d_gru1_addn_t24 = (float *)(A + 266240); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t25, gru1_sigmoid_t25, d_gru1_matmul_weight_hh_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
 }
 
 static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack = (float *)(A + 10337152); /* [28, 64, 384] */
-  float *gru1_sigmoid_t26_2 = (float *)(A + 9943936); /* [64, 128] */
-  float *d_gru1_mul_t26 = (float *)(A + 266240); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
-  k28_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
-  float *d_gru1_matmul_weight_hh_t26 = (float *)(A + 266240); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t26);
-  float *d_gru1_addn_t26 = (float *)(A + 233472); /* [64, 128] */
-  float *gru1_sigmoid_t26 = (float *)(A + 9878400); /* [64, 128] */
-  float *gru1_sub_t25 = (float *)(A + 9681792); /* [64, 128] */
-  float *gru1_tanh_t25 = (float *)(A + 10075008); /* [64, 128] */
-  float *gru1_add_t25_2 = (float *)(A + 9976704); /* [64, 384] */
-  float *gru1_sigmoid_t25_2 = (float *)(A + 9714560); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
-  float *gru1_sigmoid_t25 = (float *)(A + 9649024); /* [64, 128] */
-  float *d_gru1_addn_t25 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t26, gru1_sigmoid_t26, d_gru1_matmul_weight_hh_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
-  float *d_gru1_mul_t25 = (float *)(A + 9681792); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25_2, d_gru1_mul_t25);
-  k28_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
-  float *d_gru1_matmul_weight_hh_t25 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t25);
-  float *gru1_sub_t24 = (float *)(A + 9452416); /* [64, 128] */
-  float *gru1_tanh_t24 = (float *)(A + 9845632); /* [64, 128] */
-  float *gru1_add_t24_2 = (float *)(A + 9747328); /* [64, 384] */
-  float *gru1_sigmoid_t24_2 = (float *)(A + 9485184); /* [64, 128] */
-  float *gru1_sigmoid_t24 = (float *)(A + 9419648); /* [64, 128] */
-  float *d_gru1_addn_t24 = (float *)(A + 266240); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t25, gru1_sigmoid_t25, d_gru1_matmul_weight_hh_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
+  float *d_gru1_mul_concat_stack = (float *)(A + 10238848); /* [28, 64, 384] */
+  float *gru1_sigmoid_t24_2 = (float *)(A + 9386880); /* [64, 128] */
   float *d_gru1_mul_t24 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
-  k28_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
+  k26_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
+  k27_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
   float *d_gru1_matmul_weight_hh_t24 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t24);
-  float *gru1_sub_t23 = (float *)(A + 9223040); /* [64, 128] */
-  float *gru1_tanh_t23 = (float *)(A + 9616256); /* [64, 128] */
-  float *gru1_add_t23_2 = (float *)(A + 9517952); /* [64, 384] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 9255808); /* [64, 128] */
-  float *gru1_sigmoid_t23 = (float *)(A + 9190272); /* [64, 128] */
-  float *d_gru1_addn_t23 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t24, gru1_sigmoid_t24, d_gru1_matmul_weight_hh_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
-  float *d_gru1_mul_t23 = (float *)(A + 9223040); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
-  k28_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t24);
+  float *d_gru1_addn_t24 = (float *)(A + 266240); /* [64, 128] */
+  float *gru1_sigmoid_t24 = (float *)(A + 9321344); /* [64, 128] */
+  float *gru1_sub_t23 = (float *)(A + 9124736); /* [64, 128] */
+  float *gru1_tanh_t23 = (float *)(A + 9517952); /* [64, 128] */
+  float *gru1_add_t23_2 = (float *)(A + 9419648); /* [64, 384] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 9157504); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
+  float *gru1_sigmoid_t23 = (float *)(A + 9091968); /* [64, 128] */
+  float *d_gru1_addn_t23 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t24, gru1_sigmoid_t24, d_gru1_matmul_weight_hh_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
+  float *d_gru1_mul_t23 = (float *)(A + 9124736); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
+  k27_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
   float *d_gru1_matmul_weight_hh_t23 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t23);
-  float *gru1_sub_t22 = (float *)(A + 8993664); /* [64, 128] */
-  float *gru1_tanh_t22 = (float *)(A + 9386880); /* [64, 128] */
-  float *gru1_add_t22_2 = (float *)(A + 9288576); /* [64, 384] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 9026432); /* [64, 128] */
-  float *gru1_sigmoid_t22 = (float *)(A + 8960896); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t23);
+  float *gru1_sub_t22 = (float *)(A + 8895360); /* [64, 128] */
+  float *gru1_tanh_t22 = (float *)(A + 9288576); /* [64, 128] */
+  float *gru1_add_t22_2 = (float *)(A + 9190272); /* [64, 384] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 8928128); /* [64, 128] */
+  float *gru1_sigmoid_t22 = (float *)(A + 8862592); /* [64, 128] */
   float *d_gru1_addn_t22 = (float *)(A + 266240); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t23, gru1_sigmoid_t23, d_gru1_matmul_weight_hh_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
+  k29_mul_addn_mul(d_gru1_addn_t23, gru1_sigmoid_t23, d_gru1_matmul_weight_hh_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
   float *d_gru1_mul_t22 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
-  k28_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
+  k26_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
+  k27_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
   float *d_gru1_matmul_weight_hh_t22 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t22);
-  float *gru1_sub_t21 = (float *)(A + 8764288); /* [64, 128] */
-  float *gru1_tanh_t21 = (float *)(A + 9157504); /* [64, 128] */
-  float *gru1_add_t21_2 = (float *)(A + 9059200); /* [64, 384] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 8797056); /* [64, 128] */
-  float *gru1_sigmoid_t21 = (float *)(A + 8731520); /* [64, 128] */
-  float *d_gru1_addn_t21 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t22, gru1_sigmoid_t22, d_gru1_matmul_weight_hh_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
-  float *d_gru1_mul_t21 = (float *)(A + 8764288); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
-  k28_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t22);
+  float *gru1_sub_t21 = (float *)(A + 8665984); /* [64, 128] */
+  float *gru1_tanh_t21 = (float *)(A + 9059200); /* [64, 128] */
+  float *gru1_add_t21_2 = (float *)(A + 8960896); /* [64, 384] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 8698752); /* [64, 128] */
+  float *gru1_sigmoid_t21 = (float *)(A + 8633216); /* [64, 128] */
+  float *d_gru1_addn_t21 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t22, gru1_sigmoid_t22, d_gru1_matmul_weight_hh_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
+  float *d_gru1_mul_t21 = (float *)(A + 8665984); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
+  k27_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
   float *d_gru1_matmul_weight_hh_t21 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t21);
-  float *gru1_sub_t20 = (float *)(A + 8534912); /* [64, 128] */
-  float *gru1_tanh_t20 = (float *)(A + 8928128); /* [64, 128] */
-  float *gru1_add_t20_2 = (float *)(A + 8829824); /* [64, 384] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 8567680); /* [64, 128] */
-  float *gru1_sigmoid_t20 = (float *)(A + 8502144); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t21);
+  float *gru1_sub_t20 = (float *)(A + 8436608); /* [64, 128] */
+  float *gru1_tanh_t20 = (float *)(A + 8829824); /* [64, 128] */
+  float *gru1_add_t20_2 = (float *)(A + 8731520); /* [64, 384] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8469376); /* [64, 128] */
+  float *gru1_sigmoid_t20 = (float *)(A + 8403840); /* [64, 128] */
   float *d_gru1_addn_t20 = (float *)(A + 266240); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t21, gru1_sigmoid_t21, d_gru1_matmul_weight_hh_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
+  k29_mul_addn_mul(d_gru1_addn_t21, gru1_sigmoid_t21, d_gru1_matmul_weight_hh_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
   float *d_gru1_mul_t20 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
-  k28_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
+  k26_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
+  k27_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
   float *d_gru1_matmul_weight_hh_t20 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t20);
-  float *gru1_sub_t19 = (float *)(A + 8305536); /* [64, 128] */
-  float *gru1_tanh_t19 = (float *)(A + 8698752); /* [64, 128] */
-  float *gru1_add_t19_2 = (float *)(A + 8600448); /* [64, 384] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 8338304); /* [64, 128] */
-  float *gru1_sigmoid_t19 = (float *)(A + 8272768); /* [64, 128] */
-  float *d_gru1_addn_t19 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t20, gru1_sigmoid_t20, d_gru1_matmul_weight_hh_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
-  float *d_gru1_mul_t19 = (float *)(A + 8305536); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
-  k28_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t20);
+  float *gru1_sub_t19 = (float *)(A + 8207232); /* [64, 128] */
+  float *gru1_tanh_t19 = (float *)(A + 8600448); /* [64, 128] */
+  float *gru1_add_t19_2 = (float *)(A + 8502144); /* [64, 384] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8240000); /* [64, 128] */
+  float *gru1_sigmoid_t19 = (float *)(A + 8174464); /* [64, 128] */
+  float *d_gru1_addn_t19 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t20, gru1_sigmoid_t20, d_gru1_matmul_weight_hh_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
+  float *d_gru1_mul_t19 = (float *)(A + 8207232); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
+  k27_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
   float *d_gru1_matmul_weight_hh_t19 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t19);
-  float *gru1_sub_t18 = (float *)(A + 8076160); /* [64, 128] */
-  float *gru1_tanh_t18 = (float *)(A + 8469376); /* [64, 128] */
-  float *gru1_add_t18_2 = (float *)(A + 8371072); /* [64, 384] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 8108928); /* [64, 128] */
-  float *gru1_sigmoid_t18 = (float *)(A + 8043392); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t19);
+  float *gru1_sub_t18 = (float *)(A + 7977856); /* [64, 128] */
+  float *gru1_tanh_t18 = (float *)(A + 8371072); /* [64, 128] */
+  float *gru1_add_t18_2 = (float *)(A + 8272768); /* [64, 384] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8010624); /* [64, 128] */
+  float *gru1_sigmoid_t18 = (float *)(A + 7945088); /* [64, 128] */
   float *d_gru1_addn_t18 = (float *)(A + 266240); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t19, gru1_sigmoid_t19, d_gru1_matmul_weight_hh_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
+  k29_mul_addn_mul(d_gru1_addn_t19, gru1_sigmoid_t19, d_gru1_matmul_weight_hh_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
   float *d_gru1_mul_t18 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
-  k28_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
+  k26_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
+  k27_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
   float *d_gru1_matmul_weight_hh_t18 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t18);
-  float *gru1_sub_t17 = (float *)(A + 7846784); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8240000); /* [64, 128] */
-  float *gru1_add_t17_2 = (float *)(A + 8141696); /* [64, 384] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 7879552); /* [64, 128] */
-  float *gru1_sigmoid_t17 = (float *)(A + 7814016); /* [64, 128] */
-  float *d_gru1_addn_t17 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t18, gru1_sigmoid_t18, d_gru1_matmul_weight_hh_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
-  float *d_gru1_mul_t17 = (float *)(A + 7846784); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
-  k28_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t18);
+  float *gru1_sub_t17 = (float *)(A + 7748480); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8141696); /* [64, 128] */
+  float *gru1_add_t17_2 = (float *)(A + 8043392); /* [64, 384] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 7781248); /* [64, 128] */
+  float *gru1_sigmoid_t17 = (float *)(A + 7715712); /* [64, 128] */
+  float *d_gru1_addn_t17 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t18, gru1_sigmoid_t18, d_gru1_matmul_weight_hh_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
+  float *d_gru1_mul_t17 = (float *)(A + 7748480); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
+  k27_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
   float *d_gru1_matmul_weight_hh_t17 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t17);
-  float *gru1_sub_t16 = (float *)(A + 7617408); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 8010624); /* [64, 128] */
-  float *gru1_add_t16_2 = (float *)(A + 7912320); /* [64, 384] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7650176); /* [64, 128] */
-  float *gru1_sigmoid_t16 = (float *)(A + 7584640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t17);
+  float *gru1_sub_t16 = (float *)(A + 7519104); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7912320); /* [64, 128] */
+  float *gru1_add_t16_2 = (float *)(A + 7814016); /* [64, 384] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7551872); /* [64, 128] */
+  float *gru1_sigmoid_t16 = (float *)(A + 7486336); /* [64, 128] */
   float *d_gru1_addn_t16 = (float *)(A + 266240); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t17, gru1_sigmoid_t17, d_gru1_matmul_weight_hh_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
+  k29_mul_addn_mul(d_gru1_addn_t17, gru1_sigmoid_t17, d_gru1_matmul_weight_hh_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
   float *d_gru1_mul_t16 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
-  k28_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
+  k26_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
+  k27_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
   float *d_gru1_matmul_weight_hh_t16 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t16);
-  float *gru1_sub_t15 = (float *)(A + 7388032); /* [64, 128] */
-  float *gru1_tanh_t15 = (float *)(A + 7781248); /* [64, 128] */
-  float *gru1_add_t15_2 = (float *)(A + 7682944); /* [64, 384] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7420800); /* [64, 128] */
-  float *gru1_sigmoid_t15 = (float *)(A + 7355264); /* [64, 128] */
-  float *d_gru1_addn_t15 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t16, gru1_sigmoid_t16, d_gru1_matmul_weight_hh_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
-  float *d_gru1_mul_t15 = (float *)(A + 7388032); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 295168, gru1_sigmoid_t15_2, d_gru1_mul_t15);
-  k28_concat(d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040, d_gru1_mul_t15, d_gru1_mul_concat_stack_2 + 344064);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t16);
+  float *gru1_sub_t15 = (float *)(A + 7289728); /* [64, 128] */
+  float *gru1_tanh_t15 = (float *)(A + 7682944); /* [64, 128] */
+  float *gru1_add_t15_2 = (float *)(A + 7584640); /* [64, 384] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7322496); /* [64, 128] */
+  float *gru1_sigmoid_t15 = (float *)(A + 7256960); /* [64, 128] */
+  float *d_gru1_addn_t15 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t16, gru1_sigmoid_t16, d_gru1_matmul_weight_hh_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
+  float *d_gru1_mul_t15 = (float *)(A + 7289728); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 295168, gru1_sigmoid_t15_2, d_gru1_mul_t15);
+  k27_concat(d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040, d_gru1_mul_t15, d_gru1_mul_concat_stack_2 + 344064);
   float *d_gru1_matmul_weight_hh_t15 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t15);
-  float *gru1_sub_t14 = (float *)(A + 7158656); /* [64, 128] */
-  float *gru1_tanh_t14 = (float *)(A + 7551872); /* [64, 128] */
-  float *gru1_add_t14_2 = (float *)(A + 7453568); /* [64, 384] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7191424); /* [64, 128] */
-  float *gru1_sigmoid_t14 = (float *)(A + 7125888); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t15);
+  float *gru1_sub_t14 = (float *)(A + 7060352); /* [64, 128] */
+  float *gru1_tanh_t14 = (float *)(A + 7453568); /* [64, 128] */
+  float *gru1_add_t14_2 = (float *)(A + 7355264); /* [64, 384] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7093120); /* [64, 128] */
+  float *gru1_sigmoid_t14 = (float *)(A + 7027584); /* [64, 128] */
   float *d_gru1_addn_t14 = (float *)(A + 266240); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t15, gru1_sigmoid_t15, d_gru1_matmul_weight_hh_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
+  k29_mul_addn_mul(d_gru1_addn_t15, gru1_sigmoid_t15, d_gru1_matmul_weight_hh_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
   float *d_gru1_mul_t14 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 319744, gru1_sigmoid_t14_2, d_gru1_mul_t14);
-  k28_concat(d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616, d_gru1_mul_t14, d_gru1_mul_concat_stack_2 + 319488);
+  k26_mul(d_gru1_mul_concat_stack + 319744, gru1_sigmoid_t14_2, d_gru1_mul_t14);
+  k27_concat(d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616, d_gru1_mul_t14, d_gru1_mul_concat_stack_2 + 319488);
   float *d_gru1_matmul_weight_hh_t14 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t14);
-  float *gru1_sub_t13 = (float *)(A + 6929280); /* [64, 128] */
-  float *gru1_tanh_t13 = (float *)(A + 7322496); /* [64, 128] */
-  float *gru1_add_t13_2 = (float *)(A + 7224192); /* [64, 384] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 6962048); /* [64, 128] */
-  float *gru1_sigmoid_t13 = (float *)(A + 6896512); /* [64, 128] */
-  float *d_gru1_addn_t13 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t14, gru1_sigmoid_t14, d_gru1_matmul_weight_hh_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
-  float *d_gru1_mul_t13 = (float *)(A + 6929280); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 344320, gru1_sigmoid_t13_2, d_gru1_mul_t13);
-  k28_concat(d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192, d_gru1_mul_t13, d_gru1_mul_concat_stack_2 + 294912);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t14);
+  float *gru1_sub_t13 = (float *)(A + 6830976); /* [64, 128] */
+  float *gru1_tanh_t13 = (float *)(A + 7224192); /* [64, 128] */
+  float *gru1_add_t13_2 = (float *)(A + 7125888); /* [64, 384] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 6863744); /* [64, 128] */
+  float *gru1_sigmoid_t13 = (float *)(A + 6798208); /* [64, 128] */
+  float *d_gru1_addn_t13 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t14, gru1_sigmoid_t14, d_gru1_matmul_weight_hh_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
+  float *d_gru1_mul_t13 = (float *)(A + 6830976); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 344320, gru1_sigmoid_t13_2, d_gru1_mul_t13);
+  k27_concat(d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192, d_gru1_mul_t13, d_gru1_mul_concat_stack_2 + 294912);
   float *d_gru1_matmul_weight_hh_t13 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t13);
-  float *gru1_sub_t12 = (float *)(A + 6699904); /* [64, 128] */
-  float *gru1_tanh_t12 = (float *)(A + 7093120); /* [64, 128] */
-  float *gru1_add_t12_2 = (float *)(A + 6994816); /* [64, 384] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6732672); /* [64, 128] */
-  float *gru1_sigmoid_t12 = (float *)(A + 6667136); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t13);
+  float *gru1_sub_t12 = (float *)(A + 6601600); /* [64, 128] */
+  float *gru1_tanh_t12 = (float *)(A + 6994816); /* [64, 128] */
+  float *gru1_add_t12_2 = (float *)(A + 6896512); /* [64, 384] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6634368); /* [64, 128] */
+  float *gru1_sigmoid_t12 = (float *)(A + 6568832); /* [64, 128] */
   float *d_gru1_addn_t12 = (float *)(A + 266240); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t13, gru1_sigmoid_t13, d_gru1_matmul_weight_hh_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
+  k29_mul_addn_mul(d_gru1_addn_t13, gru1_sigmoid_t13, d_gru1_matmul_weight_hh_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
   float *d_gru1_mul_t12 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 368896, gru1_sigmoid_t12_2, d_gru1_mul_t12);
-  k28_concat(d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768, d_gru1_mul_t12, d_gru1_mul_concat_stack_2 + 270336);
+  k26_mul(d_gru1_mul_concat_stack + 368896, gru1_sigmoid_t12_2, d_gru1_mul_t12);
+  k27_concat(d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768, d_gru1_mul_t12, d_gru1_mul_concat_stack_2 + 270336);
   float *d_gru1_matmul_weight_hh_t12 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t12);
-  float *gru1_sub_t11 = (float *)(A + 6470528); /* [64, 128] */
-  float *gru1_tanh_t11 = (float *)(A + 6863744); /* [64, 128] */
-  float *gru1_add_t11_2 = (float *)(A + 6765440); /* [64, 384] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6503296); /* [64, 128] */
-  float *gru1_sigmoid_t11 = (float *)(A + 6437760); /* [64, 128] */
-  float *d_gru1_addn_t11 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t12, gru1_sigmoid_t12, d_gru1_matmul_weight_hh_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
-  float *d_gru1_mul_t11 = (float *)(A + 6470528); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 393472, gru1_sigmoid_t11_2, d_gru1_mul_t11);
-  k28_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t12);
+  float *gru1_sub_t11 = (float *)(A + 6372224); /* [64, 128] */
+  float *gru1_tanh_t11 = (float *)(A + 6765440); /* [64, 128] */
+  float *gru1_add_t11_2 = (float *)(A + 6667136); /* [64, 384] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6404992); /* [64, 128] */
+  float *gru1_sigmoid_t11 = (float *)(A + 6339456); /* [64, 128] */
+  float *d_gru1_addn_t11 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t12, gru1_sigmoid_t12, d_gru1_matmul_weight_hh_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
+  float *d_gru1_mul_t11 = (float *)(A + 6372224); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 393472, gru1_sigmoid_t11_2, d_gru1_mul_t11);
+  k27_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
   float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11);
+  float *gru1_sub_t10 = (float *)(A + 6142848); /* [64, 128] */
+  float *gru1_tanh_t10 = (float *)(A + 6536064); /* [64, 128] */
+  float *gru1_add_t10_2 = (float *)(A + 6437760); /* [64, 384] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6175616); /* [64, 128] */
+  float *gru1_sigmoid_t10 = (float *)(A + 6110080); /* [64, 128] */
+  float *d_gru1_addn_t10 = (float *)(A + 266240); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t11, gru1_sigmoid_t11, d_gru1_matmul_weight_hh_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
+  float *d_gru1_mul_t10 = (float *)(A + 233472); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 418048, gru1_sigmoid_t10_2, d_gru1_mul_t10);
+  k27_concat(d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920, d_gru1_mul_t10, d_gru1_mul_concat_stack_2 + 221184);
+  float *d_gru1_matmul_weight_hh_t10 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t10);
+  float *gru1_sub_t9 = (float *)(A + 5913472); /* [64, 128] */
+  float *gru1_tanh_t9 = (float *)(A + 6306688); /* [64, 128] */
+  float *gru1_add_t9_2 = (float *)(A + 6208384); /* [64, 384] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 5946240); /* [64, 128] */
+  float *gru1_sigmoid_t9 = (float *)(A + 5880704); /* [64, 128] */
+  float *d_gru1_addn_t9 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t10, gru1_sigmoid_t10, d_gru1_matmul_weight_hh_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
+  float *d_gru1_mul_t9 = (float *)(A + 5913472); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 442624, gru1_sigmoid_t9_2, d_gru1_mul_t9);
+  k27_concat(d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496, d_gru1_mul_t9, d_gru1_mul_concat_stack_2 + 196608);
+  float *d_gru1_matmul_weight_hh_t9 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t9);
 }
 
 static void gru_classifier_grad_4(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_addn_t11 = (float *)(A + 10112896); /* [64, 128] */
-  float *gru1_sigmoid_t11 = (float *)(A + 6437760); /* [64, 128] */
-  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 233472); /* [64, 128] */
-  float *gru1_sub_t10 = (float *)(A + 6241152); /* [64, 128] */
-  float *gru1_tanh_t10 = (float *)(A + 6634368); /* [64, 128] */
-  float *gru1_add_t10_2 = (float *)(A + 6536064); /* [64, 384] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6273920); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3488640); /* [27, 64, 128] */
-  float *gru1_sigmoid_t10 = (float *)(A + 6208384); /* [64, 128] */
-  float *d_gru1_addn_t10 = (float *)(A + 266240); /* [64, 128] */
-  float *d_gru1_mul_concat_stack = (float *)(A + 10337152); /* [28, 64, 384] */
-  k30_mul_addn_mul(d_gru1_addn_t11, gru1_sigmoid_t11, d_gru1_matmul_weight_hh_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
-  float *d_gru1_mul_t10 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 418048, gru1_sigmoid_t10_2, d_gru1_mul_t10);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
-  k28_concat(d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920, d_gru1_mul_t10, d_gru1_mul_concat_stack_2 + 221184);
-  float *d_gru1_matmul_weight_hh_t10 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t10);
-  float *gru1_sub_t9 = (float *)(A + 6011776); /* [64, 128] */
-  float *gru1_tanh_t9 = (float *)(A + 6404992); /* [64, 128] */
-  float *gru1_add_t9_2 = (float *)(A + 6306688); /* [64, 384] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 6044544); /* [64, 128] */
-  float *gru1_sigmoid_t9 = (float *)(A + 5979008); /* [64, 128] */
-  float *d_gru1_addn_t9 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t10, gru1_sigmoid_t10, d_gru1_matmul_weight_hh_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
-  float *d_gru1_mul_t9 = (float *)(A + 6011776); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 442624, gru1_sigmoid_t9_2, d_gru1_mul_t9);
-  k28_concat(d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496, d_gru1_mul_t9, d_gru1_mul_concat_stack_2 + 196608);
+  float *d_gru1_addn_t9 = (float *)(A + 10014592); /* [64, 128] */
+  float *gru1_sigmoid_t9 = (float *)(A + 5880704); /* [64, 128] */
   float *d_gru1_matmul_weight_hh_t9 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t9);
-  float *gru1_sub_t8 = (float *)(A + 5782400); /* [64, 128] */
-  float *gru1_tanh_t8 = (float *)(A + 6175616); /* [64, 128] */
-  float *gru1_add_t8_2 = (float *)(A + 6077312); /* [64, 384] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 5815168); /* [64, 128] */
-  float *gru1_sigmoid_t8 = (float *)(A + 5749632); /* [64, 128] */
+  float *gru1_sub_t8 = (float *)(A + 5684096); /* [64, 128] */
+  float *gru1_tanh_t8 = (float *)(A + 6077312); /* [64, 128] */
+  float *gru1_add_t8_2 = (float *)(A + 5979008); /* [64, 384] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 5716864); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
+  float *gru1_sigmoid_t8 = (float *)(A + 5651328); /* [64, 128] */
   float *d_gru1_addn_t8 = (float *)(A + 266240); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t9, gru1_sigmoid_t9, d_gru1_matmul_weight_hh_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
+  float *d_gru1_mul_concat_stack = (float *)(A + 10238848); /* [28, 64, 384] */
+  k29_mul_addn_mul(d_gru1_addn_t9, gru1_sigmoid_t9, d_gru1_matmul_weight_hh_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
   float *d_gru1_mul_t8 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 467200, gru1_sigmoid_t8_2, d_gru1_mul_t8);
-  k28_concat(d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072, d_gru1_mul_t8, d_gru1_mul_concat_stack_2 + 172032);
+  k26_mul(d_gru1_mul_concat_stack + 467200, gru1_sigmoid_t8_2, d_gru1_mul_t8);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
+  k27_concat(d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072, d_gru1_mul_t8, d_gru1_mul_concat_stack_2 + 172032);
   float *d_gru1_matmul_weight_hh_t8 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t8);
-  float *gru1_sub_t7 = (float *)(A + 5553024); /* [64, 128] */
-  float *gru1_tanh_t7 = (float *)(A + 5946240); /* [64, 128] */
-  float *gru1_add_t7_2 = (float *)(A + 5847936); /* [64, 384] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5585792); /* [64, 128] */
-  float *gru1_sigmoid_t7 = (float *)(A + 5520256); /* [64, 128] */
-  float *d_gru1_addn_t7 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t8, gru1_sigmoid_t8, d_gru1_matmul_weight_hh_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
-  float *d_gru1_mul_t7 = (float *)(A + 5553024); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 491776, gru1_sigmoid_t7_2, d_gru1_mul_t7);
-  k28_concat(d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648, d_gru1_mul_t7, d_gru1_mul_concat_stack_2 + 147456);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t8);
+  float *gru1_sub_t7 = (float *)(A + 5454720); /* [64, 128] */
+  float *gru1_tanh_t7 = (float *)(A + 5847936); /* [64, 128] */
+  float *gru1_add_t7_2 = (float *)(A + 5749632); /* [64, 384] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5487488); /* [64, 128] */
+  float *gru1_sigmoid_t7 = (float *)(A + 5421952); /* [64, 128] */
+  float *d_gru1_addn_t7 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t8, gru1_sigmoid_t8, d_gru1_matmul_weight_hh_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
+  float *d_gru1_mul_t7 = (float *)(A + 5454720); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 491776, gru1_sigmoid_t7_2, d_gru1_mul_t7);
+  k27_concat(d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648, d_gru1_mul_t7, d_gru1_mul_concat_stack_2 + 147456);
   float *d_gru1_matmul_weight_hh_t7 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t7);
-  float *gru1_sub_t6 = (float *)(A + 5323648); /* [64, 128] */
-  float *gru1_tanh_t6 = (float *)(A + 5716864); /* [64, 128] */
-  float *gru1_add_t6_2 = (float *)(A + 5618560); /* [64, 384] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5356416); /* [64, 128] */
-  float *gru1_sigmoid_t6 = (float *)(A + 5290880); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t7);
+  float *gru1_sub_t6 = (float *)(A + 5225344); /* [64, 128] */
+  float *gru1_tanh_t6 = (float *)(A + 5618560); /* [64, 128] */
+  float *gru1_add_t6_2 = (float *)(A + 5520256); /* [64, 384] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5258112); /* [64, 128] */
+  float *gru1_sigmoid_t6 = (float *)(A + 5192576); /* [64, 128] */
   float *d_gru1_addn_t6 = (float *)(A + 266240); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t7, gru1_sigmoid_t7, d_gru1_matmul_weight_hh_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
+  k29_mul_addn_mul(d_gru1_addn_t7, gru1_sigmoid_t7, d_gru1_matmul_weight_hh_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
   float *d_gru1_mul_t6 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 516352, gru1_sigmoid_t6_2, d_gru1_mul_t6);
-  k28_concat(d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224, d_gru1_mul_t6, d_gru1_mul_concat_stack_2 + 122880);
+  k26_mul(d_gru1_mul_concat_stack + 516352, gru1_sigmoid_t6_2, d_gru1_mul_t6);
+  k27_concat(d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224, d_gru1_mul_t6, d_gru1_mul_concat_stack_2 + 122880);
   float *d_gru1_matmul_weight_hh_t6 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t6);
-  float *gru1_sub_t5 = (float *)(A + 5094272); /* [64, 128] */
-  float *gru1_tanh_t5 = (float *)(A + 5487488); /* [64, 128] */
-  float *gru1_add_t5_2 = (float *)(A + 5389184); /* [64, 384] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5127040); /* [64, 128] */
-  float *gru1_sigmoid_t5 = (float *)(A + 5061504); /* [64, 128] */
-  float *d_gru1_addn_t5 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t6, gru1_sigmoid_t6, d_gru1_matmul_weight_hh_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
-  float *d_gru1_mul_t5 = (float *)(A + 5094272); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5_2, d_gru1_mul_t5);
-  k28_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5, d_gru1_mul_concat_stack_2 + 98304);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t6);
+  float *gru1_sub_t5 = (float *)(A + 4995968); /* [64, 128] */
+  float *gru1_tanh_t5 = (float *)(A + 5389184); /* [64, 128] */
+  float *gru1_add_t5_2 = (float *)(A + 5290880); /* [64, 384] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5028736); /* [64, 128] */
+  float *gru1_sigmoid_t5 = (float *)(A + 4963200); /* [64, 128] */
+  float *d_gru1_addn_t5 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t6, gru1_sigmoid_t6, d_gru1_matmul_weight_hh_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
+  float *d_gru1_mul_t5 = (float *)(A + 4995968); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5_2, d_gru1_mul_t5);
+  k27_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5, d_gru1_mul_concat_stack_2 + 98304);
   float *d_gru1_matmul_weight_hh_t5 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t5);
-  float *gru1_sub_t4 = (float *)(A + 4864896); /* [64, 128] */
-  float *gru1_tanh_t4 = (float *)(A + 5258112); /* [64, 128] */
-  float *gru1_add_t4_2 = (float *)(A + 5159808); /* [64, 384] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 4897664); /* [64, 128] */
-  float *gru1_sigmoid_t4 = (float *)(A + 4832128); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t5);
+  float *gru1_sub_t4 = (float *)(A + 4766592); /* [64, 128] */
+  float *gru1_tanh_t4 = (float *)(A + 5159808); /* [64, 128] */
+  float *gru1_add_t4_2 = (float *)(A + 5061504); /* [64, 384] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 4799360); /* [64, 128] */
+  float *gru1_sigmoid_t4 = (float *)(A + 4733824); /* [64, 128] */
   float *d_gru1_addn_t4 = (float *)(A + 266240); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t5, gru1_sigmoid_t5, d_gru1_matmul_weight_hh_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
+  k29_mul_addn_mul(d_gru1_addn_t5, gru1_sigmoid_t5, d_gru1_matmul_weight_hh_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
   float *d_gru1_mul_t4 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 565504, gru1_sigmoid_t4_2, d_gru1_mul_t4);
-  k28_concat(d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376, d_gru1_mul_t4, d_gru1_mul_concat_stack_2 + 73728);
+  k26_mul(d_gru1_mul_concat_stack + 565504, gru1_sigmoid_t4_2, d_gru1_mul_t4);
+  k27_concat(d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376, d_gru1_mul_t4, d_gru1_mul_concat_stack_2 + 73728);
   float *d_gru1_matmul_weight_hh_t4 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t4);
-  float *gru1_sub_t3 = (float *)(A + 4635520); /* [64, 128] */
-  float *gru1_tanh_t3 = (float *)(A + 5028736); /* [64, 128] */
-  float *gru1_add_t3_2 = (float *)(A + 4930432); /* [64, 384] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4668288); /* [64, 128] */
-  float *gru1_sigmoid_t3 = (float *)(A + 4602752); /* [64, 128] */
-  float *d_gru1_addn_t3 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t4, gru1_sigmoid_t4, d_gru1_matmul_weight_hh_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
-  float *d_gru1_mul_t3 = (float *)(A + 4635520); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 590080, gru1_sigmoid_t3_2, d_gru1_mul_t3);
-  k28_concat(d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952, d_gru1_mul_t3, d_gru1_mul_concat_stack_2 + 49152);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t4);
+  float *gru1_sub_t3 = (float *)(A + 4537216); /* [64, 128] */
+  float *gru1_tanh_t3 = (float *)(A + 4930432); /* [64, 128] */
+  float *gru1_add_t3_2 = (float *)(A + 4832128); /* [64, 384] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4569984); /* [64, 128] */
+  float *gru1_sigmoid_t3 = (float *)(A + 4504448); /* [64, 128] */
+  float *d_gru1_addn_t3 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t4, gru1_sigmoid_t4, d_gru1_matmul_weight_hh_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
+  float *d_gru1_mul_t3 = (float *)(A + 4537216); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 590080, gru1_sigmoid_t3_2, d_gru1_mul_t3);
+  k27_concat(d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952, d_gru1_mul_t3, d_gru1_mul_concat_stack_2 + 49152);
   float *d_gru1_matmul_weight_hh_t3 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t3);
-  float *gru1_sub_t2 = (float *)(A + 4406144); /* [64, 128] */
-  float *gru1_tanh_t2 = (float *)(A + 4799360); /* [64, 128] */
-  float *gru1_add_t2_2 = (float *)(A + 4701056); /* [64, 384] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4438912); /* [64, 128] */
-  float *gru1_sigmoid_t2 = (float *)(A + 4373376); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t3);
+  float *gru1_sub_t2 = (float *)(A + 4307840); /* [64, 128] */
+  float *gru1_tanh_t2 = (float *)(A + 4701056); /* [64, 128] */
+  float *gru1_add_t2_2 = (float *)(A + 4602752); /* [64, 384] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4340608); /* [64, 128] */
+  float *gru1_sigmoid_t2 = (float *)(A + 4275072); /* [64, 128] */
   float *d_gru1_addn_t2 = (float *)(A + 266240); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t3, gru1_sigmoid_t3, d_gru1_matmul_weight_hh_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
+  k29_mul_addn_mul(d_gru1_addn_t3, gru1_sigmoid_t3, d_gru1_matmul_weight_hh_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
   float *d_gru1_mul_t2 = (float *)(A + 233472); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 614656, gru1_sigmoid_t2_2, d_gru1_mul_t2);
-  k28_concat(d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528, d_gru1_mul_t2, d_gru1_mul_concat_stack_2 + 24576);
+  k26_mul(d_gru1_mul_concat_stack + 614656, gru1_sigmoid_t2_2, d_gru1_mul_t2);
+  k27_concat(d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528, d_gru1_mul_t2, d_gru1_mul_concat_stack_2 + 24576);
   float *d_gru1_matmul_weight_hh_t2 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t2);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t2);
   float *gru1_sub_t1 = (float *)(A + 3028992); /* [64, 128] */
-  float *gru1_tanh_t1 = (float *)(A + 4569984); /* [64, 128] */
-  float *gru1_add_t1_2 = (float *)(A + 4471680); /* [64, 384] */
+  float *gru1_tanh_t1 = (float *)(A + 4471680); /* [64, 128] */
+  float *gru1_add_t1_2 = (float *)(A + 4373376); /* [64, 384] */
   float *gru1_sigmoid_t1_2 = (float *)(A + 3061760); /* [64, 128] */
   float *gru1_sigmoid_t1 = (float *)(A + 2996224); /* [64, 128] */
-  float *d_gru1_addn_t1 = (float *)(A + 10112896); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t2, gru1_sigmoid_t2, d_gru1_matmul_weight_hh_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
+  float *d_gru1_addn_t1 = (float *)(A + 10014592); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t2, gru1_sigmoid_t2, d_gru1_matmul_weight_hh_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
   float *d_gru1_mul_t1 = (float *)(A + 3028992); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 639232, gru1_sigmoid_t1_2, d_gru1_mul_t1);
-  k28_concat(d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104, d_gru1_mul_t1, d_gru1_mul_concat_stack_2);
+  k26_mul(d_gru1_mul_concat_stack + 639232, gru1_sigmoid_t1_2, d_gru1_mul_t1);
+  k27_concat(d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104, d_gru1_mul_t1, d_gru1_mul_concat_stack_2);
   float *d_gru1_matmul_weight_hh_t1 = (float *)(A + 233472); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t1);
-  float *gru1_sub_t0 = (float *)(A + 3390336); /* [64, 128] */
-  float *gru1_tanh_t0 = (float *)(A + 3455872); /* [64, 128] */
-  float *gru1_add = (float *)(A + 3095424); /* [64, 384] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 3423104); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t1);
+  float *gru1_sub_t0 = (float *)(A + 3292032); /* [64, 128] */
+  float *gru1_tanh_t0 = (float *)(A + 3357568); /* [64, 128] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 3324800); /* [64, 128] */
   float *gru1_sigmoid_t0 = (float *)(A + 200704); /* [64, 128] */
-  k31_mul_addn_mul(d_gru1_addn_t1, gru1_sigmoid_t1, d_gru1_matmul_weight_hh_t1, gru1_sub_t0, gru1_tanh_t0, gru1_add + 256, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
+  k30_mul_addn_mul(d_gru1_addn_t1, gru1_sigmoid_t1, d_gru1_matmul_weight_hh_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_gru1_weight_ih = (float *)(A + 200704); /* [384, 28] */
-  char *grad_gru1_weight_ih_scratch = A + 3455872; /* 32768 bytes */
-  k32_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
-  float *grad_gru1_weight_hh = (float *)A; /* [384, 128] */
-  char *grad_gru1_weight_hh_scratch = A + 3455872; /* 32768 bytes */
-  k33_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
-  float *grad_gru1_bias_ih = (float *)(A + 196608); /* [384] */
-  k34_sum_to(d_gru1_mul_concat_stack, grad_gru1_bias_ih);
-  float *d_gru1_mul_t0 = (float *)(A + 10112896); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 4701056); /* [64, 384] */
-  k28_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 10145664); /* [28, 64, 384] */
-  k35_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
-  float *grad_gru1_bias_hh = (float *)(A + 198144); /* [384] */
-  k34_sum_to(d_gru1_mul_concat_stack_3, grad_gru1_bias_hh);
-  float *d_line11_sub = (float *)(A + 10107776); /* [64, 10] */
+  char *grad_gru1_weight_ih_scratch = A + 3357568; /* 32768 bytes */
+  k31_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
+  float *grad_gru1_weight_hh = (float *)(A + 3094528); /* [384, 128] */
+  char *grad_gru1_weight_hh_scratch = A + 3357568; /* 32768 bytes */
+  k32_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
+  float *grad_gru1_bias_ih = (float *)(A + 10014592); /* [384] */
+  k33_sum_to(d_gru1_mul_concat_stack, grad_gru1_bias_ih);
+  float *d_gru1_mul_t0 = (float *)(A + 3291456); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
+  float *d_gru1_mul_concat = (float *)(A + 4602752); /* [64, 384] */
+  k27_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 10047360); /* [28, 64, 384] */
+  k34_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
+  float *grad_gru1_bias_hh = (float *)(A + 10016128); /* [384] */
+  k33_sum_to(d_gru1_mul_concat_stack_3, grad_gru1_bias_hh);
+  float *d_line11_sub = (float *)(A + 10009472); /* [64, 10] */
   float *gru1_add_t27_3 = (float *)(A + 299008); /* [64, 128] */
-  float *grad_dense1_weight = (float *)(A + 10112896); /* [10, 128] */
-  char *grad_dense1_weight_scratch = A + 10118016; /* 2560 bytes */
-  k36_matmul(d_line11_sub, gru1_add_t27_3, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 3094592); /* [10] */
-  k37_sum_to(d_line11_sub, grad_dense1_bias);
-  float *line11_sum_to_2 = (float *)(A + 3094784); /* [] */
-  float *loss_value = (float *)(A + 3094656); /* [] */
-  k38_mul_neg(line11_sum_to_2, loss_value);
-  float *line12_sum_to = (float *)(A + 3094528); /* [] */
-  float *metric_accuracy = (float *)(A + 199680); /* [] */
-  k39_mul(line12_sum_to, metric_accuracy);
+  float *grad_dense1_weight = (float *)(A + 10017664); /* [10, 128] */
+  char *grad_dense1_weight_scratch = A + 10022784; /* 2560 bytes */
+  k35_matmul(d_line11_sub, gru1_add_t27_3, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 3291200); /* [10] */
+  k36_sum_to(d_line11_sub, grad_dense1_bias);
+  float *line11_sum_to_2 = (float *)(A + 3291392); /* [] */
+  float *loss_value = (float *)(A + 3291264); /* [] */
+  k37_mul_neg(line11_sum_to_2, loss_value);
+  float *line12_sum_to = (float *)(A + 3291136); /* [] */
+  float *metric_accuracy = (float *)(A + 10022784); /* [] */
+  k38_mul(line12_sum_to, metric_accuracy);
 }
 
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -3169,31 +3159,31 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   gru_classifier_grad_2(P, in, A, seed);
   gru_classifier_grad_3(P, in, A, seed);
   gru_classifier_grad_4(P, in, A, seed);
-  float *out_logits = (float *)(A + 10110336); /* [64, 10] */
-  float *loss_value = (float *)(A + 3094656); /* [] */
-  float *metric_accuracy = (float *)(A + 199680); /* [] */
+  float *out_logits = (float *)(A + 10012032); /* [64, 10] */
+  float *loss_value = (float *)(A + 3291264); /* [] */
+  float *metric_accuracy = (float *)(A + 10022784); /* [] */
   float *grad_gru1_weight_ih = (float *)(A + 200704); /* [384, 28] */
-  float *grad_gru1_weight_hh = (float *)A; /* [384, 128] */
-  float *grad_gru1_bias_ih = (float *)(A + 196608); /* [384] */
-  float *grad_gru1_bias_hh = (float *)(A + 198144); /* [384] */
-  float *grad_dense1_weight = (float *)(A + 10112896); /* [10, 128] */
-  float *grad_dense1_bias = (float *)(A + 3094592); /* [10] */
-  if (out) k12_copy(out_logits, out->logits);
-  k40_copy(loss_value, &loss);
-  if (metrics) k40_copy(metric_accuracy, &metrics->accuracy);
-  k41_copy(grad_gru1_weight_ih, grads + 0);
-  k42_copy(grad_gru1_weight_hh, grads + 10752);
-  k43_copy(grad_gru1_bias_ih, grads + 59904);
-  k43_copy(grad_gru1_bias_hh, grads + 60288);
-  k44_copy(grad_dense1_weight, grads + 60672);
-  k45_copy(grad_dense1_bias, grads + 61952);
+  float *grad_gru1_weight_hh = (float *)(A + 3094528); /* [384, 128] */
+  float *grad_gru1_bias_ih = (float *)(A + 10014592); /* [384] */
+  float *grad_gru1_bias_hh = (float *)(A + 10016128); /* [384] */
+  float *grad_dense1_weight = (float *)(A + 10017664); /* [10, 128] */
+  float *grad_dense1_bias = (float *)(A + 3291200); /* [10] */
+  if (out) k11_copy(out_logits, out->logits);
+  k39_copy(loss_value, &loss);
+  if (metrics) k39_copy(metric_accuracy, &metrics->accuracy);
+  k40_copy(grad_gru1_weight_ih, grads + 0);
+  k41_copy(grad_gru1_weight_hh, grads + 10752);
+  k42_copy(grad_gru1_bias_ih, grads + 59904);
+  k42_copy(grad_gru1_bias_hh, grads + 60288);
+  k43_copy(grad_dense1_weight, grads + 60672);
+  k44_copy(grad_dense1_bias, grads + 61952);
   return loss;
 }
 
 static void gru_classifier_train_step_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line11_one_hot = (float *)A; /* [64, 10] */
-  k15_one_hot(in->y, line11_one_hot);
+  k14_one_hot(in->y, line11_one_hot);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   k0_sub_div(in->x + 756, normalize1_div_stack);
   k0_sub_div(in->x + 728, normalize1_div_stack + 1792);
@@ -3230,794 +3220,779 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k2_matmul(normalize1_div_stack, gru1_transpose_weight_ih, gru1_matmul_weight_ih, gru1_matmul_weight_ih_scratch);
   float *gru1_add_t0 = (float *)(A + 2999680); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 663552, P + 59904 /* gru1.bias_ih */, gru1_add_t0);
-  float *gru1_add = (float *)(A + 3097984); /* [64, 384] */
-  k4_add(P + 60288 /* gru1.bias_hh */, gru1_add);
-  float *gru1_transpose_weight_hh = (float *)(A + 3196288); /* [128, 384] */
-  k5_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
+  float *gru1_transpose_weight_hh = (float *)(A + 3097984); /* [128, 384] */
+  k4_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
   float *gru1_sigmoid_t0 = (float *)(A + 203264); /* [64, 128] */
-  float *gru1_sub_t0 = (float *)(A + 3392896); /* [64, 128] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 3425664); /* [64, 128] */
-  float *gru1_tanh_t0 = (float *)(A + 3458432); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t0 + 128, gru1_add + 128, gru1_add_t0, gru1_add, gru1_add + 256, gru1_add_t0 + 256, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_stack);
+  float *gru1_sub_t0 = (float *)(A + 3294592); /* [64, 128] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 3327360); /* [64, 128] */
+  float *gru1_tanh_t0 = (float *)(A + 3360128); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
+  k12_add_sigmoid_sub(gru1_add_t0 + 128, P + 60416 /* gru1.bias_hh */, gru1_add_t0, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add_t0 + 256, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_stack);
   float *gru1_matmul_weight_hh_t1 = (float *)(A + 2998784); /* [64, 384] */
   char *gru1_matmul_weight_hh_t1_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_add_t1 = (float *)(A + 4375936); /* [64, 384] */
+  k6_matmul(gru1_mul_stack, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_add_t1 = (float *)(A + 4277632); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 638976, P + 59904 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 4474240); /* [64, 384] */
+  float *gru1_add_t1_2 = (float *)(A + 4375936); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t1, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2);
   float *gru1_sigmoid_t1 = (float *)(A + 2998784); /* [64, 128] */
   float *gru1_sub_t1 = (float *)(A + 3031552); /* [64, 128] */
   float *gru1_sigmoid_t1_2 = (float *)(A + 3064320); /* [64, 128] */
-  float *gru1_tanh_t1 = (float *)(A + 4572544); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_stack, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_stack + 8192);
-  float *gru1_matmul_weight_hh_t2 = (float *)(A + 4375936); /* [64, 384] */
+  float *gru1_tanh_t1 = (float *)(A + 4474240); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_stack, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_stack + 8192);
+  float *gru1_matmul_weight_hh_t2 = (float *)(A + 4277632); /* [64, 384] */
   char *gru1_matmul_weight_hh_t2_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_add_t2 = (float *)(A + 4605312); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_add_t2 = (float *)(A + 4507008); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 614400, P + 59904 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 4703616); /* [64, 384] */
+  float *gru1_add_t2_2 = (float *)(A + 4605312); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t2, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2);
-  float *gru1_sigmoid_t2 = (float *)(A + 4375936); /* [64, 128] */
-  float *gru1_sub_t2 = (float *)(A + 4408704); /* [64, 128] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4441472); /* [64, 128] */
-  float *gru1_tanh_t2 = (float *)(A + 4801920); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_mul_stack + 8192, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_stack + 16384);
-  float *gru1_matmul_weight_hh_t3 = (float *)(A + 4605312); /* [64, 384] */
+  float *gru1_sigmoid_t2 = (float *)(A + 4277632); /* [64, 128] */
+  float *gru1_sub_t2 = (float *)(A + 4310400); /* [64, 128] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4343168); /* [64, 128] */
+  float *gru1_tanh_t2 = (float *)(A + 4703616); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_mul_stack + 8192, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_stack + 16384);
+  float *gru1_matmul_weight_hh_t3 = (float *)(A + 4507008); /* [64, 384] */
   char *gru1_matmul_weight_hh_t3_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_add_t3 = (float *)(A + 4834688); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_add_t3 = (float *)(A + 4736384); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 589824, P + 59904 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 4932992); /* [64, 384] */
+  float *gru1_add_t3_2 = (float *)(A + 4834688); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t3, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2);
-  float *gru1_sigmoid_t3 = (float *)(A + 4605312); /* [64, 128] */
-  float *gru1_sub_t3 = (float *)(A + 4638080); /* [64, 128] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4670848); /* [64, 128] */
-  float *gru1_tanh_t3 = (float *)(A + 5031296); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_mul_stack + 16384, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_stack + 24576);
-  float *gru1_matmul_weight_hh_t4 = (float *)(A + 4834688); /* [64, 384] */
+  float *gru1_sigmoid_t3 = (float *)(A + 4507008); /* [64, 128] */
+  float *gru1_sub_t3 = (float *)(A + 4539776); /* [64, 128] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4572544); /* [64, 128] */
+  float *gru1_tanh_t3 = (float *)(A + 4932992); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_mul_stack + 16384, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_stack + 24576);
+  float *gru1_matmul_weight_hh_t4 = (float *)(A + 4736384); /* [64, 384] */
   char *gru1_matmul_weight_hh_t4_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_add_t4 = (float *)(A + 5064064); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_add_t4 = (float *)(A + 4965760); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 565248, P + 59904 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 5162368); /* [64, 384] */
+  float *gru1_add_t4_2 = (float *)(A + 5064064); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t4, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2);
-  float *gru1_sigmoid_t4 = (float *)(A + 4834688); /* [64, 128] */
-  float *gru1_sub_t4 = (float *)(A + 4867456); /* [64, 128] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 4900224); /* [64, 128] */
-  float *gru1_tanh_t4 = (float *)(A + 5260672); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_mul_stack + 24576, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_stack + 32768);
-  float *gru1_matmul_weight_hh_t5 = (float *)(A + 5064064); /* [64, 384] */
+  float *gru1_sigmoid_t4 = (float *)(A + 4736384); /* [64, 128] */
+  float *gru1_sub_t4 = (float *)(A + 4769152); /* [64, 128] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 4801920); /* [64, 128] */
+  float *gru1_tanh_t4 = (float *)(A + 5162368); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_mul_stack + 24576, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_stack + 32768);
+  float *gru1_matmul_weight_hh_t5 = (float *)(A + 4965760); /* [64, 384] */
   char *gru1_matmul_weight_hh_t5_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_add_t5 = (float *)(A + 5293440); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_add_t5 = (float *)(A + 5195136); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 540672, P + 59904 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 5391744); /* [64, 384] */
+  float *gru1_add_t5_2 = (float *)(A + 5293440); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t5, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2);
-  float *gru1_sigmoid_t5 = (float *)(A + 5064064); /* [64, 128] */
-  float *gru1_sub_t5 = (float *)(A + 5096832); /* [64, 128] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5129600); /* [64, 128] */
-  float *gru1_tanh_t5 = (float *)(A + 5490048); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_mul_stack + 32768, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_stack + 40960);
-  float *gru1_matmul_weight_hh_t6 = (float *)(A + 5293440); /* [64, 384] */
+  float *gru1_sigmoid_t5 = (float *)(A + 4965760); /* [64, 128] */
+  float *gru1_sub_t5 = (float *)(A + 4998528); /* [64, 128] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5031296); /* [64, 128] */
+  float *gru1_tanh_t5 = (float *)(A + 5391744); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_mul_stack + 32768, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_stack + 40960);
+  float *gru1_matmul_weight_hh_t6 = (float *)(A + 5195136); /* [64, 384] */
   char *gru1_matmul_weight_hh_t6_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_add_t6 = (float *)(A + 5522816); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_add_t6 = (float *)(A + 5424512); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 516096, P + 59904 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 5621120); /* [64, 384] */
+  float *gru1_add_t6_2 = (float *)(A + 5522816); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t6, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2);
-  float *gru1_sigmoid_t6 = (float *)(A + 5293440); /* [64, 128] */
-  float *gru1_sub_t6 = (float *)(A + 5326208); /* [64, 128] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5358976); /* [64, 128] */
-  float *gru1_tanh_t6 = (float *)(A + 5719424); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_mul_stack + 40960, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_stack + 49152);
-  float *gru1_matmul_weight_hh_t7 = (float *)(A + 5522816); /* [64, 384] */
+  float *gru1_sigmoid_t6 = (float *)(A + 5195136); /* [64, 128] */
+  float *gru1_sub_t6 = (float *)(A + 5227904); /* [64, 128] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5260672); /* [64, 128] */
+  float *gru1_tanh_t6 = (float *)(A + 5621120); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_mul_stack + 40960, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_stack + 49152);
+  float *gru1_matmul_weight_hh_t7 = (float *)(A + 5424512); /* [64, 384] */
   char *gru1_matmul_weight_hh_t7_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_add_t7 = (float *)(A + 5752192); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_add_t7 = (float *)(A + 5653888); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 491520, P + 59904 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 5850496); /* [64, 384] */
+  float *gru1_add_t7_2 = (float *)(A + 5752192); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t7, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2);
-  float *gru1_sigmoid_t7 = (float *)(A + 5522816); /* [64, 128] */
-  float *gru1_sub_t7 = (float *)(A + 5555584); /* [64, 128] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5588352); /* [64, 128] */
-  float *gru1_tanh_t7 = (float *)(A + 5948800); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_mul_stack + 49152, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_stack + 57344);
-  float *gru1_matmul_weight_hh_t8 = (float *)(A + 5752192); /* [64, 384] */
+  float *gru1_sigmoid_t7 = (float *)(A + 5424512); /* [64, 128] */
+  float *gru1_sub_t7 = (float *)(A + 5457280); /* [64, 128] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5490048); /* [64, 128] */
+  float *gru1_tanh_t7 = (float *)(A + 5850496); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_mul_stack + 49152, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_stack + 57344);
+  float *gru1_matmul_weight_hh_t8 = (float *)(A + 5653888); /* [64, 384] */
   char *gru1_matmul_weight_hh_t8_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_add_t8 = (float *)(A + 5981568); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_add_t8 = (float *)(A + 5883264); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 466944, P + 59904 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 6079872); /* [64, 384] */
+  float *gru1_add_t8_2 = (float *)(A + 5981568); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t8, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2);
-  float *gru1_sigmoid_t8 = (float *)(A + 5752192); /* [64, 128] */
-  float *gru1_sub_t8 = (float *)(A + 5784960); /* [64, 128] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 5817728); /* [64, 128] */
-  float *gru1_tanh_t8 = (float *)(A + 6178176); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_mul_stack + 57344, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_stack + 65536);
-  float *gru1_matmul_weight_hh_t9 = (float *)(A + 5981568); /* [64, 384] */
+  float *gru1_sigmoid_t8 = (float *)(A + 5653888); /* [64, 128] */
+  float *gru1_sub_t8 = (float *)(A + 5686656); /* [64, 128] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 5719424); /* [64, 128] */
+  float *gru1_tanh_t8 = (float *)(A + 6079872); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_mul_stack + 57344, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_stack + 65536);
+  float *gru1_matmul_weight_hh_t9 = (float *)(A + 5883264); /* [64, 384] */
   char *gru1_matmul_weight_hh_t9_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_add_t9 = (float *)(A + 6210944); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_add_t9 = (float *)(A + 6112640); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 442368, P + 59904 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 6309248); /* [64, 384] */
+  float *gru1_add_t9_2 = (float *)(A + 6210944); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t9, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2);
-  float *gru1_sigmoid_t9 = (float *)(A + 5981568); /* [64, 128] */
-  float *gru1_sub_t9 = (float *)(A + 6014336); /* [64, 128] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 6047104); /* [64, 128] */
-  float *gru1_tanh_t9 = (float *)(A + 6407552); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_mul_stack + 65536, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_stack + 73728);
-  float *gru1_matmul_weight_hh_t10 = (float *)(A + 6210944); /* [64, 384] */
+  float *gru1_sigmoid_t9 = (float *)(A + 5883264); /* [64, 128] */
+  float *gru1_sub_t9 = (float *)(A + 5916032); /* [64, 128] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 5948800); /* [64, 128] */
+  float *gru1_tanh_t9 = (float *)(A + 6309248); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_mul_stack + 65536, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_stack + 73728);
+  float *gru1_matmul_weight_hh_t10 = (float *)(A + 6112640); /* [64, 384] */
   char *gru1_matmul_weight_hh_t10_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_add_t10 = (float *)(A + 6440320); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_add_t10 = (float *)(A + 6342016); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 417792, P + 59904 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 6538624); /* [64, 384] */
+  float *gru1_add_t10_2 = (float *)(A + 6440320); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t10, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2);
-  float *gru1_sigmoid_t10 = (float *)(A + 6210944); /* [64, 128] */
-  float *gru1_sub_t10 = (float *)(A + 6243712); /* [64, 128] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6276480); /* [64, 128] */
-  float *gru1_tanh_t10 = (float *)(A + 6636928); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_mul_stack + 73728, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_stack + 81920);
-  float *gru1_matmul_weight_hh_t11 = (float *)(A + 6440320); /* [64, 384] */
+  float *gru1_sigmoid_t10 = (float *)(A + 6112640); /* [64, 128] */
+  float *gru1_sub_t10 = (float *)(A + 6145408); /* [64, 128] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6178176); /* [64, 128] */
+  float *gru1_tanh_t10 = (float *)(A + 6538624); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_mul_stack + 73728, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_stack + 81920);
+  float *gru1_matmul_weight_hh_t11 = (float *)(A + 6342016); /* [64, 384] */
   char *gru1_matmul_weight_hh_t11_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
-  float *gru1_add_t11 = (float *)(A + 6669696); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
+  float *gru1_add_t11 = (float *)(A + 6571392); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 393216, P + 59904 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 6768000); /* [64, 384] */
+  float *gru1_add_t11_2 = (float *)(A + 6669696); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t11, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2);
-  float *gru1_sigmoid_t11 = (float *)(A + 6440320); /* [64, 128] */
-  float *gru1_sub_t11 = (float *)(A + 6473088); /* [64, 128] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6505856); /* [64, 128] */
-  float *gru1_tanh_t11 = (float *)(A + 6866304); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_mul_stack + 81920, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_stack + 90112);
-  float *gru1_matmul_weight_hh_t12 = (float *)(A + 6669696); /* [64, 384] */
+  float *gru1_sigmoid_t11 = (float *)(A + 6342016); /* [64, 128] */
+  float *gru1_sub_t11 = (float *)(A + 6374784); /* [64, 128] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6407552); /* [64, 128] */
+  float *gru1_tanh_t11 = (float *)(A + 6768000); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_mul_stack + 81920, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_stack + 90112);
+  float *gru1_matmul_weight_hh_t12 = (float *)(A + 6571392); /* [64, 384] */
   char *gru1_matmul_weight_hh_t12_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
-  float *gru1_add_t12 = (float *)(A + 6899072); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_add_t12 = (float *)(A + 6800768); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 368640, P + 59904 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 6997376); /* [64, 384] */
+  float *gru1_add_t12_2 = (float *)(A + 6899072); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t12, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2);
-  float *gru1_sigmoid_t12 = (float *)(A + 6669696); /* [64, 128] */
-  float *gru1_sub_t12 = (float *)(A + 6702464); /* [64, 128] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6735232); /* [64, 128] */
-  float *gru1_tanh_t12 = (float *)(A + 7095680); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_mul_stack + 90112, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_stack + 98304);
-  float *gru1_matmul_weight_hh_t13 = (float *)(A + 6899072); /* [64, 384] */
+  float *gru1_sigmoid_t12 = (float *)(A + 6571392); /* [64, 128] */
+  float *gru1_sub_t12 = (float *)(A + 6604160); /* [64, 128] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6636928); /* [64, 128] */
+  float *gru1_tanh_t12 = (float *)(A + 6997376); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_mul_stack + 90112, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_stack + 98304);
+  float *gru1_matmul_weight_hh_t13 = (float *)(A + 6800768); /* [64, 384] */
   char *gru1_matmul_weight_hh_t13_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
-  float *gru1_add_t13 = (float *)(A + 7128448); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_add_t13 = (float *)(A + 7030144); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 344064, P + 59904 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 7226752); /* [64, 384] */
+  float *gru1_add_t13_2 = (float *)(A + 7128448); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t13, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2);
-  float *gru1_sigmoid_t13 = (float *)(A + 6899072); /* [64, 128] */
-  float *gru1_sub_t13 = (float *)(A + 6931840); /* [64, 128] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 6964608); /* [64, 128] */
-  float *gru1_tanh_t13 = (float *)(A + 7325056); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_mul_stack + 98304, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_stack + 106496);
-  float *gru1_matmul_weight_hh_t14 = (float *)(A + 7128448); /* [64, 384] */
+  float *gru1_sigmoid_t13 = (float *)(A + 6800768); /* [64, 128] */
+  float *gru1_sub_t13 = (float *)(A + 6833536); /* [64, 128] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 6866304); /* [64, 128] */
+  float *gru1_tanh_t13 = (float *)(A + 7226752); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_mul_stack + 98304, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_stack + 106496);
+  float *gru1_matmul_weight_hh_t14 = (float *)(A + 7030144); /* [64, 384] */
   char *gru1_matmul_weight_hh_t14_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_add_t14 = (float *)(A + 7357824); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_add_t14 = (float *)(A + 7259520); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 319488, P + 59904 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)(A + 7456128); /* [64, 384] */
+  float *gru1_add_t14_2 = (float *)(A + 7357824); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t14, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2);
-  float *gru1_sigmoid_t14 = (float *)(A + 7128448); /* [64, 128] */
-  float *gru1_sub_t14 = (float *)(A + 7161216); /* [64, 128] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7193984); /* [64, 128] */
-  float *gru1_tanh_t14 = (float *)(A + 7554432); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_mul_stack + 106496, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_stack + 114688);
-  float *gru1_matmul_weight_hh_t15 = (float *)(A + 7357824); /* [64, 384] */
+  float *gru1_sigmoid_t14 = (float *)(A + 7030144); /* [64, 128] */
+  float *gru1_sub_t14 = (float *)(A + 7062912); /* [64, 128] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7095680); /* [64, 128] */
+  float *gru1_tanh_t14 = (float *)(A + 7456128); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_mul_stack + 106496, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_stack + 114688);
+  float *gru1_matmul_weight_hh_t15 = (float *)(A + 7259520); /* [64, 384] */
   char *gru1_matmul_weight_hh_t15_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_add_t15 = (float *)(A + 7587200); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_add_t15 = (float *)(A + 7488896); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
+  float *gru1_add_t15_2 = (float *)(A + 7587200); /* [64, 384] */
+  k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
 }
 
 static void gru_classifier_train_step_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_hh_t15 = (float *)(A + 7357824); /* [64, 384] */
-  float *gru1_add_t15_2 = (float *)(A + 7685504); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
-  float *gru1_add_t15 = (float *)(A + 7587200); /* [64, 384] */
-  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
-  float *gru1_sigmoid_t15 = (float *)(A + 7357824); /* [64, 128] */
-  float *gru1_sub_t15 = (float *)(A + 7390592); /* [64, 128] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7423360); /* [64, 128] */
-  float *gru1_tanh_t15 = (float *)(A + 7783808); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
-  float *gru1_transpose_weight_hh = (float *)(A + 3196288); /* [128, 384] */
-  float *gru1_matmul_weight_hh_t16 = (float *)(A + 7587200); /* [64, 384] */
+  float *gru1_add_t15 = (float *)(A + 7488896); /* [64, 384] */
+  float *gru1_add_t15_2 = (float *)(A + 7587200); /* [64, 384] */
+  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
+  float *gru1_sigmoid_t15 = (float *)(A + 7259520); /* [64, 128] */
+  float *gru1_sub_t15 = (float *)(A + 7292288); /* [64, 128] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7325056); /* [64, 128] */
+  float *gru1_tanh_t15 = (float *)(A + 7685504); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
+  float *gru1_transpose_weight_hh = (float *)(A + 3097984); /* [128, 384] */
+  float *gru1_matmul_weight_hh_t16 = (float *)(A + 7488896); /* [64, 384] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
+  k6_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
   float *gru1_matmul_weight_ih = (float *)(A + 246272); /* [1792, 384] */
-  float *gru1_add_t16 = (float *)(A + 7816576); /* [64, 384] */
+  float *gru1_add_t16 = (float *)(A + 7718272); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 7914880); /* [64, 384] */
+  float *gru1_add_t16_2 = (float *)(A + 7816576); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t16, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2);
-  float *gru1_sigmoid_t16 = (float *)(A + 7587200); /* [64, 128] */
-  float *gru1_sub_t16 = (float *)(A + 7619968); /* [64, 128] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7652736); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 8013184); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
-  float *gru1_matmul_weight_hh_t17 = (float *)(A + 7816576); /* [64, 384] */
+  float *gru1_sigmoid_t16 = (float *)(A + 7488896); /* [64, 128] */
+  float *gru1_sub_t16 = (float *)(A + 7521664); /* [64, 128] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7554432); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7914880); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
+  float *gru1_matmul_weight_hh_t17 = (float *)(A + 7718272); /* [64, 384] */
   char *gru1_matmul_weight_hh_t17_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_add_t17 = (float *)(A + 8045952); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_add_t17 = (float *)(A + 7947648); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 245760, P + 59904 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 8144256); /* [64, 384] */
+  float *gru1_add_t17_2 = (float *)(A + 8045952); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t17, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2);
-  float *gru1_sigmoid_t17 = (float *)(A + 7816576); /* [64, 128] */
-  float *gru1_sub_t17 = (float *)(A + 7849344); /* [64, 128] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 7882112); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8242560); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
-  float *gru1_matmul_weight_hh_t18 = (float *)(A + 8045952); /* [64, 384] */
+  float *gru1_sigmoid_t17 = (float *)(A + 7718272); /* [64, 128] */
+  float *gru1_sub_t17 = (float *)(A + 7751040); /* [64, 128] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 7783808); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8144256); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
+  float *gru1_matmul_weight_hh_t18 = (float *)(A + 7947648); /* [64, 384] */
   char *gru1_matmul_weight_hh_t18_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_add_t18 = (float *)(A + 8275328); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_add_t18 = (float *)(A + 8177024); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 221184, P + 59904 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)(A + 8373632); /* [64, 384] */
+  float *gru1_add_t18_2 = (float *)(A + 8275328); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t18, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2);
-  float *gru1_sigmoid_t18 = (float *)(A + 8045952); /* [64, 128] */
-  float *gru1_sub_t18 = (float *)(A + 8078720); /* [64, 128] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 8111488); /* [64, 128] */
-  float *gru1_tanh_t18 = (float *)(A + 8471936); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_mul_stack + 139264, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_stack + 147456);
-  float *gru1_matmul_weight_hh_t19 = (float *)(A + 8275328); /* [64, 384] */
+  float *gru1_sigmoid_t18 = (float *)(A + 7947648); /* [64, 128] */
+  float *gru1_sub_t18 = (float *)(A + 7980416); /* [64, 128] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8013184); /* [64, 128] */
+  float *gru1_tanh_t18 = (float *)(A + 8373632); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_mul_stack + 139264, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_stack + 147456);
+  float *gru1_matmul_weight_hh_t19 = (float *)(A + 8177024); /* [64, 384] */
   char *gru1_matmul_weight_hh_t19_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_add_t19 = (float *)(A + 8504704); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_add_t19 = (float *)(A + 8406400); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 196608, P + 59904 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 8603008); /* [64, 384] */
+  float *gru1_add_t19_2 = (float *)(A + 8504704); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t19, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2);
-  float *gru1_sigmoid_t19 = (float *)(A + 8275328); /* [64, 128] */
-  float *gru1_sub_t19 = (float *)(A + 8308096); /* [64, 128] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 8340864); /* [64, 128] */
-  float *gru1_tanh_t19 = (float *)(A + 8701312); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_mul_stack + 147456, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_stack + 155648);
-  float *gru1_matmul_weight_hh_t20 = (float *)(A + 8504704); /* [64, 384] */
+  float *gru1_sigmoid_t19 = (float *)(A + 8177024); /* [64, 128] */
+  float *gru1_sub_t19 = (float *)(A + 8209792); /* [64, 128] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8242560); /* [64, 128] */
+  float *gru1_tanh_t19 = (float *)(A + 8603008); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_mul_stack + 147456, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_stack + 155648);
+  float *gru1_matmul_weight_hh_t20 = (float *)(A + 8406400); /* [64, 384] */
   char *gru1_matmul_weight_hh_t20_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_add_t20 = (float *)(A + 8734080); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_add_t20 = (float *)(A + 8635776); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 172032, P + 59904 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 8832384); /* [64, 384] */
+  float *gru1_add_t20_2 = (float *)(A + 8734080); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t20, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2);
-  float *gru1_sigmoid_t20 = (float *)(A + 8504704); /* [64, 128] */
-  float *gru1_sub_t20 = (float *)(A + 8537472); /* [64, 128] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 8570240); /* [64, 128] */
-  float *gru1_tanh_t20 = (float *)(A + 8930688); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_mul_stack + 155648, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_stack + 163840);
-  float *gru1_matmul_weight_hh_t21 = (float *)(A + 8734080); /* [64, 384] */
+  float *gru1_sigmoid_t20 = (float *)(A + 8406400); /* [64, 128] */
+  float *gru1_sub_t20 = (float *)(A + 8439168); /* [64, 128] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8471936); /* [64, 128] */
+  float *gru1_tanh_t20 = (float *)(A + 8832384); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_mul_stack + 155648, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_stack + 163840);
+  float *gru1_matmul_weight_hh_t21 = (float *)(A + 8635776); /* [64, 384] */
   char *gru1_matmul_weight_hh_t21_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_add_t21 = (float *)(A + 8963456); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_add_t21 = (float *)(A + 8865152); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 147456, P + 59904 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 9061760); /* [64, 384] */
+  float *gru1_add_t21_2 = (float *)(A + 8963456); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t21, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2);
-  float *gru1_sigmoid_t21 = (float *)(A + 8734080); /* [64, 128] */
-  float *gru1_sub_t21 = (float *)(A + 8766848); /* [64, 128] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 8799616); /* [64, 128] */
-  float *gru1_tanh_t21 = (float *)(A + 9160064); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_mul_stack + 163840, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_stack + 172032);
-  float *gru1_matmul_weight_hh_t22 = (float *)(A + 8963456); /* [64, 384] */
+  float *gru1_sigmoid_t21 = (float *)(A + 8635776); /* [64, 128] */
+  float *gru1_sub_t21 = (float *)(A + 8668544); /* [64, 128] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 8701312); /* [64, 128] */
+  float *gru1_tanh_t21 = (float *)(A + 9061760); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_mul_stack + 163840, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_stack + 172032);
+  float *gru1_matmul_weight_hh_t22 = (float *)(A + 8865152); /* [64, 384] */
   char *gru1_matmul_weight_hh_t22_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_add_t22 = (float *)(A + 9192832); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_add_t22 = (float *)(A + 9094528); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 122880, P + 59904 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 9291136); /* [64, 384] */
+  float *gru1_add_t22_2 = (float *)(A + 9192832); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t22, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2);
-  float *gru1_sigmoid_t22 = (float *)(A + 8963456); /* [64, 128] */
-  float *gru1_sub_t22 = (float *)(A + 8996224); /* [64, 128] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 9028992); /* [64, 128] */
-  float *gru1_tanh_t22 = (float *)(A + 9389440); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_mul_stack + 172032, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_stack + 180224);
-  float *gru1_matmul_weight_hh_t23 = (float *)(A + 9192832); /* [64, 384] */
+  float *gru1_sigmoid_t22 = (float *)(A + 8865152); /* [64, 128] */
+  float *gru1_sub_t22 = (float *)(A + 8897920); /* [64, 128] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 8930688); /* [64, 128] */
+  float *gru1_tanh_t22 = (float *)(A + 9291136); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_mul_stack + 172032, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_stack + 180224);
+  float *gru1_matmul_weight_hh_t23 = (float *)(A + 9094528); /* [64, 384] */
   char *gru1_matmul_weight_hh_t23_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
-  float *gru1_add_t23 = (float *)(A + 9422208); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
+  float *gru1_add_t23 = (float *)(A + 9323904); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 98304, P + 59904 /* gru1.bias_ih */, gru1_add_t23);
-  float *gru1_add_t23_2 = (float *)(A + 9520512); /* [64, 384] */
+  float *gru1_add_t23_2 = (float *)(A + 9422208); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t23, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2);
-  float *gru1_sigmoid_t23 = (float *)(A + 9192832); /* [64, 128] */
-  float *gru1_sub_t23 = (float *)(A + 9225600); /* [64, 128] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 9258368); /* [64, 128] */
-  float *gru1_tanh_t23 = (float *)(A + 9618816); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_mul_stack + 180224, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_mul_stack + 188416);
-  float *gru1_matmul_weight_hh_t24 = (float *)(A + 9422208); /* [64, 384] */
+  float *gru1_sigmoid_t23 = (float *)(A + 9094528); /* [64, 128] */
+  float *gru1_sub_t23 = (float *)(A + 9127296); /* [64, 128] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 9160064); /* [64, 128] */
+  float *gru1_tanh_t23 = (float *)(A + 9520512); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_mul_stack + 180224, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_mul_stack + 188416);
+  float *gru1_matmul_weight_hh_t24 = (float *)(A + 9323904); /* [64, 384] */
   char *gru1_matmul_weight_hh_t24_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t24, gru1_matmul_weight_hh_t24_scratch);
-  float *gru1_add_t24 = (float *)(A + 9651584); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t24, gru1_matmul_weight_hh_t24_scratch);
+  float *gru1_add_t24 = (float *)(A + 9553280); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 73728, P + 59904 /* gru1.bias_ih */, gru1_add_t24);
-  float *gru1_add_t24_2 = (float *)(A + 9749888); /* [64, 384] */
+  float *gru1_add_t24_2 = (float *)(A + 9651584); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t24, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2);
-  float *gru1_sigmoid_t24 = (float *)(A + 9422208); /* [64, 128] */
-  float *gru1_sub_t24 = (float *)(A + 9454976); /* [64, 128] */
-  float *gru1_sigmoid_t24_2 = (float *)(A + 9487744); /* [64, 128] */
-  float *gru1_tanh_t24 = (float *)(A + 9848192); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_mul_stack + 188416, gru1_sigmoid_t24, gru1_sub_t24, gru1_sigmoid_t24_2, gru1_tanh_t24, gru1_mul_stack + 196608);
-  float *gru1_matmul_weight_hh_t25 = (float *)(A + 9651584); /* [64, 384] */
+  float *gru1_sigmoid_t24 = (float *)(A + 9323904); /* [64, 128] */
+  float *gru1_sub_t24 = (float *)(A + 9356672); /* [64, 128] */
+  float *gru1_sigmoid_t24_2 = (float *)(A + 9389440); /* [64, 128] */
+  float *gru1_tanh_t24 = (float *)(A + 9749888); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_mul_stack + 188416, gru1_sigmoid_t24, gru1_sub_t24, gru1_sigmoid_t24_2, gru1_tanh_t24, gru1_mul_stack + 196608);
+  float *gru1_matmul_weight_hh_t25 = (float *)(A + 9553280); /* [64, 384] */
   char *gru1_matmul_weight_hh_t25_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t25, gru1_matmul_weight_hh_t25_scratch);
-  float *gru1_add_t25 = (float *)(A + 9880960); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t25, gru1_matmul_weight_hh_t25_scratch);
+  float *gru1_add_t25 = (float *)(A + 9782656); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 49152, P + 59904 /* gru1.bias_ih */, gru1_add_t25);
-  float *gru1_add_t25_2 = (float *)(A + 9979264); /* [64, 384] */
+  float *gru1_add_t25_2 = (float *)(A + 9880960); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t25, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2);
-  float *gru1_sigmoid_t25 = (float *)(A + 9651584); /* [64, 128] */
-  float *gru1_sub_t25 = (float *)(A + 9684352); /* [64, 128] */
-  float *gru1_sigmoid_t25_2 = (float *)(A + 9717120); /* [64, 128] */
-  float *gru1_tanh_t25 = (float *)(A + 10077568); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_mul_stack + 196608, gru1_sigmoid_t25, gru1_sub_t25, gru1_sigmoid_t25_2, gru1_tanh_t25, gru1_mul_stack + 204800);
-  float *gru1_matmul_weight_hh_t26 = (float *)(A + 9880960); /* [64, 384] */
+  float *gru1_sigmoid_t25 = (float *)(A + 9553280); /* [64, 128] */
+  float *gru1_sub_t25 = (float *)(A + 9586048); /* [64, 128] */
+  float *gru1_sigmoid_t25_2 = (float *)(A + 9618816); /* [64, 128] */
+  float *gru1_tanh_t25 = (float *)(A + 9979264); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_mul_stack + 196608, gru1_sigmoid_t25, gru1_sub_t25, gru1_sigmoid_t25_2, gru1_tanh_t25, gru1_mul_stack + 204800);
+  float *gru1_matmul_weight_hh_t26 = (float *)(A + 9782656); /* [64, 384] */
   char *gru1_matmul_weight_hh_t26_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t26, gru1_matmul_weight_hh_t26_scratch);
-  float *gru1_add_t26 = (float *)(A + 10110336); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t26, gru1_matmul_weight_hh_t26_scratch);
+  float *gru1_add_t26 = (float *)(A + 10012032); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 24576, P + 59904 /* gru1.bias_ih */, gru1_add_t26);
-  float *gru1_add_t26_2 = (float *)(A + 10208640); /* [64, 384] */
+  float *gru1_add_t26_2 = (float *)(A + 10110336); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t26, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2);
-  float *gru1_sigmoid_t26 = (float *)(A + 9880960); /* [64, 128] */
-  float *gru1_sub_t26 = (float *)(A + 9913728); /* [64, 128] */
-  float *gru1_sigmoid_t26_2 = (float *)(A + 9946496); /* [64, 128] */
-  float *gru1_tanh_t26 = (float *)(A + 10306944); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_mul_stack + 204800, gru1_sigmoid_t26, gru1_sub_t26, gru1_sigmoid_t26_2, gru1_tanh_t26, gru1_mul_stack + 212992);
-  float *gru1_matmul_weight_hh_t27 = (float *)(A + 10110336); /* [64, 384] */
+  float *gru1_sigmoid_t26 = (float *)(A + 9782656); /* [64, 128] */
+  float *gru1_sub_t26 = (float *)(A + 9815424); /* [64, 128] */
+  float *gru1_sigmoid_t26_2 = (float *)(A + 9848192); /* [64, 128] */
+  float *gru1_tanh_t26 = (float *)(A + 10208640); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_mul_stack + 204800, gru1_sigmoid_t26, gru1_sub_t26, gru1_sigmoid_t26_2, gru1_tanh_t26, gru1_mul_stack + 212992);
+  float *gru1_matmul_weight_hh_t27 = (float *)(A + 10012032); /* [64, 384] */
   char *gru1_matmul_weight_hh_t27_scratch = A + 236032; /* 4096 bytes */
-  k7_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t27, gru1_matmul_weight_hh_t27_scratch);
-  float *gru1_add_t27 = (float *)(A + 3196288); /* [64, 384] */
+  k6_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t27, gru1_matmul_weight_hh_t27_scratch);
+  float *gru1_add_t27 = (float *)(A + 3097088); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add_t27);
-  float *gru1_add_t27_2 = (float *)(A + 3294592); /* [64, 384] */
+  float *gru1_add_t27_2 = (float *)(A + 3195392); /* [64, 384] */
   k3_add(gru1_matmul_weight_hh_t27, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2);
-  float *dense1_transpose_weight = (float *)(A + 10110336); /* [128, 10] */
-  k9_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
-  float *gru1_sigmoid_t27 = (float *)(A + 10115456); /* [64, 128] */
-  float *gru1_sub_t27 = (float *)(A + 10148224); /* [64, 128] */
+  float *dense1_transpose_weight = (float *)(A + 10012032); /* [128, 10] */
+  k8_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
+  float *gru1_sigmoid_t27 = (float *)(A + 10017152); /* [64, 128] */
+  float *gru1_sub_t27 = (float *)(A + 10049920); /* [64, 128] */
   float *gru1_sigmoid_t27_2 = (float *)(A + 236032); /* [64, 128] */
   float *gru1_tanh_t27 = (float *)(A + 268800); /* [64, 128] */
   float *gru1_add_t27_3 = (float *)(A + 301568); /* [64, 128] */
-  k14_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_mul_stack + 212992, gru1_sigmoid_t27, gru1_sub_t27, gru1_sigmoid_t27_2, gru1_tanh_t27, gru1_add_t27_3);
-  float *dense1_matmul_weight = (float *)(A + 10180992); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 10183552; /* 4096 bytes */
-  k10_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *dense1_add = (float *)(A + 10110336); /* [64, 10] */
-  k11_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, dense1_add);
-  float *line11_log_softmax = (float *)(A + 10112896); /* [64, 10] */
-  k16_log_softmax(dense1_add, line11_log_softmax);
+  k13_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_mul_stack + 212992, gru1_sigmoid_t27, gru1_sub_t27, gru1_sigmoid_t27_2, gru1_tanh_t27, gru1_add_t27_3);
+  float *dense1_matmul_weight = (float *)(A + 10082688); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 10085248; /* 4096 bytes */
+  k9_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *dense1_add = (float *)(A + 10012032); /* [64, 10] */
+  k10_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, dense1_add);
+  float *line11_log_softmax = (float *)(A + 10014592); /* [64, 10] */
+  k15_log_softmax(dense1_add, line11_log_softmax);
   float *line11_one_hot = (float *)A; /* [64, 10] */
-  float *line11_mul = (float *)(A + 10180992); /* [64, 10] */
-  k17_mul(line11_one_hot, line11_log_softmax, line11_mul);
-  float *line11_sum_to = (float *)(A + 3097088); /* [64, 1] */
-  k18_sum_to(line11_mul, line11_sum_to);
-  float *line11_sum_to_2 = (float *)(A + 3097344); /* [] */
-  k19_sum_to(line11_sum_to, line11_sum_to_2);
-  int32_t *line12_argmax = (int32_t *)(A + 3097088); /* [64] */
-  k20_argmax(dense1_add, line12_argmax);
-  float *line12_equal = (float *)(A + 3097408); /* [64] */
-  k21_equal(line12_argmax, in->y, line12_equal);
-  float *line12_sum_to = (float *)(A + 3097088); /* [] */
-  k19_sum_to(line12_equal, line12_sum_to);
-  float *d_line11_mul = (float *)(A + 10110336); /* [64, 10] */
-  k22_mul(line11_one_hot, d_line11_mul);
-  float *d_line11_sum_to = (float *)(A + 3097408); /* [64, 1] */
-  k18_sum_to(d_line11_mul, d_line11_sum_to);
+  float *line11_mul = (float *)(A + 10082688); /* [64, 10] */
+  k16_mul(line11_one_hot, line11_log_softmax, line11_mul);
+  float *line11_sum_to = (float *)(A + 3293696); /* [64, 1] */
+  k17_sum_to(line11_mul, line11_sum_to);
+  float *line11_sum_to_2 = (float *)(A + 3293952); /* [] */
+  k18_sum_to(line11_sum_to, line11_sum_to_2);
+  int32_t *line12_argmax = (int32_t *)(A + 3293696); /* [64] */
+  k19_argmax(dense1_add, line12_argmax);
+  float *line12_equal = (float *)(A + 3294016); /* [64] */
+  k20_equal(line12_argmax, in->y, line12_equal);
+  float *line12_sum_to = (float *)(A + 3293696); /* [] */
+  k18_sum_to(line12_equal, line12_sum_to);
+  float *d_line11_mul = (float *)(A + 10012032); /* [64, 10] */
+  k21_mul(line11_one_hot, d_line11_mul);
+  float *d_line11_sum_to = (float *)(A + 3294016); /* [64, 1] */
+  k17_sum_to(d_line11_mul, d_line11_sum_to);
   float *d_line11_sub = (float *)A; /* [64, 10] */
-  k23_exp_mul_sub(line11_log_softmax, d_line11_sum_to, d_line11_mul, d_line11_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 3196288); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 3097408; /* 320 bytes */
-  k24_matmul(d_line11_sub, P + 60672 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *d_gru1_mul_concat_stack = (float *)(A + 10339712); /* [28, 64, 384] */
-  k25_mul_mul_sub(d_dense1_matmul_weight, gru1_sub_t27, gru1_tanh_t27, gru1_add_t27_2 + 256, gru1_sigmoid_t27_2, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
-  k26_mul_mul_neg(d_dense1_matmul_weight, gru1_mul_stack + 212992, gru1_tanh_t27, gru1_sigmoid_t27, gru1_sub_t27, d_gru1_mul_concat_stack + 128);
+  k22_exp_mul_sub(line11_log_softmax, d_line11_sum_to, d_line11_mul, d_line11_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 3097088); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 3294016; /* 320 bytes */
+  k23_matmul(d_line11_sub, P + 60672 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_gru1_mul_concat_stack = (float *)(A + 10241408); /* [28, 64, 384] */
+  k24_mul_mul_sub(d_dense1_matmul_weight, gru1_sub_t27, gru1_tanh_t27, gru1_add_t27_2 + 256, gru1_sigmoid_t27_2, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
+  k25_mul_mul_neg(d_dense1_matmul_weight, gru1_mul_stack + 212992, gru1_tanh_t27, gru1_sigmoid_t27, gru1_sub_t27, d_gru1_mul_concat_stack + 128);
   float *d_gru1_mul_t27 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27_2, d_gru1_mul_t27);
+  k26_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27_2, d_gru1_mul_t27);
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
-  k28_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27, d_gru1_mul_concat_stack_2 + 638976);
-  float *d_gru1_matmul_weight_hh_t27 = (float *)(A + 10148224); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t27);
+  k27_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27, d_gru1_mul_concat_stack_2 + 638976);
+  float *d_gru1_matmul_weight_hh_t27 = (float *)(A + 10049920); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t27);
+  float *d_gru1_addn_t26 = (float *)(A + 236032); /* [64, 128] */
+  k29_mul_addn_mul(d_dense1_matmul_weight, gru1_sigmoid_t27, d_gru1_matmul_weight_hh_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
 }
 
 static void gru_classifier_train_step_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_dense1_matmul_weight = (float *)(A + 3196288); /* [64, 128] */
-  float *gru1_sigmoid_t27 = (float *)(A + 10115456); /* [64, 128] */
-  float *d_gru1_matmul_weight_hh_t27 = (float *)(A + 10148224); /* [64, 128] */
-  float *gru1_sub_t26 = (float *)(A + 9913728); /* [64, 128] */
-  float *gru1_tanh_t26 = (float *)(A + 10306944); /* [64, 128] */
-  float *gru1_add_t26_2 = (float *)(A + 10208640); /* [64, 384] */
-  float *gru1_sigmoid_t26_2 = (float *)(A + 9946496); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
-  float *gru1_sigmoid_t26 = (float *)(A + 9880960); /* [64, 128] */
-  float *d_gru1_addn_t26 = (float *)(A + 236032); /* [64, 128] */
-  float *d_gru1_mul_concat_stack = (float *)(A + 10339712); /* [28, 64, 384] */
-  k30_mul_addn_mul(d_dense1_matmul_weight, gru1_sigmoid_t27, d_gru1_matmul_weight_hh_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
+  float *d_gru1_mul_concat_stack = (float *)(A + 10241408); /* [28, 64, 384] */
+  float *gru1_sigmoid_t26_2 = (float *)(A + 9848192); /* [64, 128] */
   float *d_gru1_mul_t26 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
+  k26_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
-  k28_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
+  k27_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
   float *d_gru1_matmul_weight_hh_t26 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t26);
-  float *gru1_sub_t25 = (float *)(A + 9684352); /* [64, 128] */
-  float *gru1_tanh_t25 = (float *)(A + 10077568); /* [64, 128] */
-  float *gru1_add_t25_2 = (float *)(A + 9979264); /* [64, 384] */
-  float *gru1_sigmoid_t25_2 = (float *)(A + 9717120); /* [64, 128] */
-  float *gru1_sigmoid_t25 = (float *)(A + 9651584); /* [64, 128] */
-  float *d_gru1_addn_t25 = (float *)(A + 9913728); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t26, gru1_sigmoid_t26, d_gru1_matmul_weight_hh_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
-  float *d_gru1_mul_t25 = (float *)(A + 9684352); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25_2, d_gru1_mul_t25);
-  k28_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
-  float *d_gru1_matmul_weight_hh_t25 = (float *)(A + 9880960); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t25);
-  float *gru1_sub_t24 = (float *)(A + 9454976); /* [64, 128] */
-  float *gru1_tanh_t24 = (float *)(A + 9848192); /* [64, 128] */
-  float *gru1_add_t24_2 = (float *)(A + 9749888); /* [64, 384] */
-  float *gru1_sigmoid_t24_2 = (float *)(A + 9487744); /* [64, 128] */
-  float *gru1_sigmoid_t24 = (float *)(A + 9422208); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t26);
+  float *d_gru1_addn_t26 = (float *)(A + 236032); /* [64, 128] */
+  float *gru1_sigmoid_t26 = (float *)(A + 9782656); /* [64, 128] */
+  float *gru1_sub_t25 = (float *)(A + 9586048); /* [64, 128] */
+  float *gru1_tanh_t25 = (float *)(A + 9979264); /* [64, 128] */
+  float *gru1_add_t25_2 = (float *)(A + 9880960); /* [64, 384] */
+  float *gru1_sigmoid_t25_2 = (float *)(A + 9618816); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
+  float *gru1_sigmoid_t25 = (float *)(A + 9553280); /* [64, 128] */
+  float *d_gru1_addn_t25 = (float *)(A + 9815424); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t26, gru1_sigmoid_t26, d_gru1_matmul_weight_hh_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
+  float *d_gru1_mul_t25 = (float *)(A + 9586048); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25_2, d_gru1_mul_t25);
+  k27_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
+  float *d_gru1_matmul_weight_hh_t25 = (float *)(A + 9782656); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t25);
+  float *gru1_sub_t24 = (float *)(A + 9356672); /* [64, 128] */
+  float *gru1_tanh_t24 = (float *)(A + 9749888); /* [64, 128] */
+  float *gru1_add_t24_2 = (float *)(A + 9651584); /* [64, 384] */
+  float *gru1_sigmoid_t24_2 = (float *)(A + 9389440); /* [64, 128] */
+  float *gru1_sigmoid_t24 = (float *)(A + 9323904); /* [64, 128] */
   float *d_gru1_addn_t24 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t25, gru1_sigmoid_t25, d_gru1_matmul_weight_hh_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
+  k29_mul_addn_mul(d_gru1_addn_t25, gru1_sigmoid_t25, d_gru1_matmul_weight_hh_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
   float *d_gru1_mul_t24 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
-  k28_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
+  k26_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
+  k27_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
   float *d_gru1_matmul_weight_hh_t24 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t24);
-  float *gru1_sub_t23 = (float *)(A + 9225600); /* [64, 128] */
-  float *gru1_tanh_t23 = (float *)(A + 9618816); /* [64, 128] */
-  float *gru1_add_t23_2 = (float *)(A + 9520512); /* [64, 384] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 9258368); /* [64, 128] */
-  float *gru1_sigmoid_t23 = (float *)(A + 9192832); /* [64, 128] */
-  float *d_gru1_addn_t23 = (float *)(A + 9454976); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t24, gru1_sigmoid_t24, d_gru1_matmul_weight_hh_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
-  float *d_gru1_mul_t23 = (float *)(A + 9225600); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
-  k28_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
-  float *d_gru1_matmul_weight_hh_t23 = (float *)(A + 9422208); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t23);
-  float *gru1_sub_t22 = (float *)(A + 8996224); /* [64, 128] */
-  float *gru1_tanh_t22 = (float *)(A + 9389440); /* [64, 128] */
-  float *gru1_add_t22_2 = (float *)(A + 9291136); /* [64, 384] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 9028992); /* [64, 128] */
-  float *gru1_sigmoid_t22 = (float *)(A + 8963456); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t24);
+  float *gru1_sub_t23 = (float *)(A + 9127296); /* [64, 128] */
+  float *gru1_tanh_t23 = (float *)(A + 9520512); /* [64, 128] */
+  float *gru1_add_t23_2 = (float *)(A + 9422208); /* [64, 384] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 9160064); /* [64, 128] */
+  float *gru1_sigmoid_t23 = (float *)(A + 9094528); /* [64, 128] */
+  float *d_gru1_addn_t23 = (float *)(A + 9356672); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t24, gru1_sigmoid_t24, d_gru1_matmul_weight_hh_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
+  float *d_gru1_mul_t23 = (float *)(A + 9127296); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
+  k27_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
+  float *d_gru1_matmul_weight_hh_t23 = (float *)(A + 9323904); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t23);
+  float *gru1_sub_t22 = (float *)(A + 8897920); /* [64, 128] */
+  float *gru1_tanh_t22 = (float *)(A + 9291136); /* [64, 128] */
+  float *gru1_add_t22_2 = (float *)(A + 9192832); /* [64, 384] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 8930688); /* [64, 128] */
+  float *gru1_sigmoid_t22 = (float *)(A + 8865152); /* [64, 128] */
   float *d_gru1_addn_t22 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t23, gru1_sigmoid_t23, d_gru1_matmul_weight_hh_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
+  k29_mul_addn_mul(d_gru1_addn_t23, gru1_sigmoid_t23, d_gru1_matmul_weight_hh_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
   float *d_gru1_mul_t22 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
-  k28_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
+  k26_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
+  k27_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
   float *d_gru1_matmul_weight_hh_t22 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t22);
-  float *gru1_sub_t21 = (float *)(A + 8766848); /* [64, 128] */
-  float *gru1_tanh_t21 = (float *)(A + 9160064); /* [64, 128] */
-  float *gru1_add_t21_2 = (float *)(A + 9061760); /* [64, 384] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 8799616); /* [64, 128] */
-  float *gru1_sigmoid_t21 = (float *)(A + 8734080); /* [64, 128] */
-  float *d_gru1_addn_t21 = (float *)(A + 8996224); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t22, gru1_sigmoid_t22, d_gru1_matmul_weight_hh_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
-  float *d_gru1_mul_t21 = (float *)(A + 8766848); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
-  k28_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
-  float *d_gru1_matmul_weight_hh_t21 = (float *)(A + 8963456); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t21);
-  float *gru1_sub_t20 = (float *)(A + 8537472); /* [64, 128] */
-  float *gru1_tanh_t20 = (float *)(A + 8930688); /* [64, 128] */
-  float *gru1_add_t20_2 = (float *)(A + 8832384); /* [64, 384] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 8570240); /* [64, 128] */
-  float *gru1_sigmoid_t20 = (float *)(A + 8504704); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t22);
+  float *gru1_sub_t21 = (float *)(A + 8668544); /* [64, 128] */
+  float *gru1_tanh_t21 = (float *)(A + 9061760); /* [64, 128] */
+  float *gru1_add_t21_2 = (float *)(A + 8963456); /* [64, 384] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 8701312); /* [64, 128] */
+  float *gru1_sigmoid_t21 = (float *)(A + 8635776); /* [64, 128] */
+  float *d_gru1_addn_t21 = (float *)(A + 8897920); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t22, gru1_sigmoid_t22, d_gru1_matmul_weight_hh_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
+  float *d_gru1_mul_t21 = (float *)(A + 8668544); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
+  k27_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
+  float *d_gru1_matmul_weight_hh_t21 = (float *)(A + 8865152); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t21);
+  float *gru1_sub_t20 = (float *)(A + 8439168); /* [64, 128] */
+  float *gru1_tanh_t20 = (float *)(A + 8832384); /* [64, 128] */
+  float *gru1_add_t20_2 = (float *)(A + 8734080); /* [64, 384] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8471936); /* [64, 128] */
+  float *gru1_sigmoid_t20 = (float *)(A + 8406400); /* [64, 128] */
   float *d_gru1_addn_t20 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t21, gru1_sigmoid_t21, d_gru1_matmul_weight_hh_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
+  k29_mul_addn_mul(d_gru1_addn_t21, gru1_sigmoid_t21, d_gru1_matmul_weight_hh_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
   float *d_gru1_mul_t20 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
-  k28_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
+  k26_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
+  k27_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
   float *d_gru1_matmul_weight_hh_t20 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t20);
-  float *gru1_sub_t19 = (float *)(A + 8308096); /* [64, 128] */
-  float *gru1_tanh_t19 = (float *)(A + 8701312); /* [64, 128] */
-  float *gru1_add_t19_2 = (float *)(A + 8603008); /* [64, 384] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 8340864); /* [64, 128] */
-  float *gru1_sigmoid_t19 = (float *)(A + 8275328); /* [64, 128] */
-  float *d_gru1_addn_t19 = (float *)(A + 8537472); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t20, gru1_sigmoid_t20, d_gru1_matmul_weight_hh_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
-  float *d_gru1_mul_t19 = (float *)(A + 8308096); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
-  k28_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
-  float *d_gru1_matmul_weight_hh_t19 = (float *)(A + 8504704); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t19);
-  float *gru1_sub_t18 = (float *)(A + 8078720); /* [64, 128] */
-  float *gru1_tanh_t18 = (float *)(A + 8471936); /* [64, 128] */
-  float *gru1_add_t18_2 = (float *)(A + 8373632); /* [64, 384] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 8111488); /* [64, 128] */
-  float *gru1_sigmoid_t18 = (float *)(A + 8045952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t20);
+  float *gru1_sub_t19 = (float *)(A + 8209792); /* [64, 128] */
+  float *gru1_tanh_t19 = (float *)(A + 8603008); /* [64, 128] */
+  float *gru1_add_t19_2 = (float *)(A + 8504704); /* [64, 384] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8242560); /* [64, 128] */
+  float *gru1_sigmoid_t19 = (float *)(A + 8177024); /* [64, 128] */
+  float *d_gru1_addn_t19 = (float *)(A + 8439168); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t20, gru1_sigmoid_t20, d_gru1_matmul_weight_hh_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
+  float *d_gru1_mul_t19 = (float *)(A + 8209792); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
+  k27_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
+  float *d_gru1_matmul_weight_hh_t19 = (float *)(A + 8406400); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t19);
+  float *gru1_sub_t18 = (float *)(A + 7980416); /* [64, 128] */
+  float *gru1_tanh_t18 = (float *)(A + 8373632); /* [64, 128] */
+  float *gru1_add_t18_2 = (float *)(A + 8275328); /* [64, 384] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8013184); /* [64, 128] */
+  float *gru1_sigmoid_t18 = (float *)(A + 7947648); /* [64, 128] */
   float *d_gru1_addn_t18 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t19, gru1_sigmoid_t19, d_gru1_matmul_weight_hh_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
+  k29_mul_addn_mul(d_gru1_addn_t19, gru1_sigmoid_t19, d_gru1_matmul_weight_hh_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
   float *d_gru1_mul_t18 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
-  k28_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
+  k26_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
+  k27_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
   float *d_gru1_matmul_weight_hh_t18 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t18);
-  float *gru1_sub_t17 = (float *)(A + 7849344); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8242560); /* [64, 128] */
-  float *gru1_add_t17_2 = (float *)(A + 8144256); /* [64, 384] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 7882112); /* [64, 128] */
-  float *gru1_sigmoid_t17 = (float *)(A + 7816576); /* [64, 128] */
-  float *d_gru1_addn_t17 = (float *)(A + 8078720); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t18, gru1_sigmoid_t18, d_gru1_matmul_weight_hh_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
-  float *d_gru1_mul_t17 = (float *)(A + 7849344); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
-  k28_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
-  float *d_gru1_matmul_weight_hh_t17 = (float *)(A + 8045952); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t17);
-  float *gru1_sub_t16 = (float *)(A + 7619968); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 8013184); /* [64, 128] */
-  float *gru1_add_t16_2 = (float *)(A + 7914880); /* [64, 384] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7652736); /* [64, 128] */
-  float *gru1_sigmoid_t16 = (float *)(A + 7587200); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t18);
+  float *gru1_sub_t17 = (float *)(A + 7751040); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8144256); /* [64, 128] */
+  float *gru1_add_t17_2 = (float *)(A + 8045952); /* [64, 384] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 7783808); /* [64, 128] */
+  float *gru1_sigmoid_t17 = (float *)(A + 7718272); /* [64, 128] */
+  float *d_gru1_addn_t17 = (float *)(A + 7980416); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t18, gru1_sigmoid_t18, d_gru1_matmul_weight_hh_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
+  float *d_gru1_mul_t17 = (float *)(A + 7751040); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
+  k27_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
+  float *d_gru1_matmul_weight_hh_t17 = (float *)(A + 7947648); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t17);
+  float *gru1_sub_t16 = (float *)(A + 7521664); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7914880); /* [64, 128] */
+  float *gru1_add_t16_2 = (float *)(A + 7816576); /* [64, 384] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7554432); /* [64, 128] */
+  float *gru1_sigmoid_t16 = (float *)(A + 7488896); /* [64, 128] */
   float *d_gru1_addn_t16 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t17, gru1_sigmoid_t17, d_gru1_matmul_weight_hh_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
+  k29_mul_addn_mul(d_gru1_addn_t17, gru1_sigmoid_t17, d_gru1_matmul_weight_hh_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
   float *d_gru1_mul_t16 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
-  k28_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
+  k26_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
+  k27_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
   float *d_gru1_matmul_weight_hh_t16 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t16);
-  float *gru1_sub_t15 = (float *)(A + 7390592); /* [64, 128] */
-  float *gru1_tanh_t15 = (float *)(A + 7783808); /* [64, 128] */
-  float *gru1_add_t15_2 = (float *)(A + 7685504); /* [64, 384] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7423360); /* [64, 128] */
-  float *gru1_sigmoid_t15 = (float *)(A + 7357824); /* [64, 128] */
-  float *d_gru1_addn_t15 = (float *)(A + 7619968); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t16, gru1_sigmoid_t16, d_gru1_matmul_weight_hh_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
-  float *d_gru1_mul_t15 = (float *)(A + 7390592); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 295168, gru1_sigmoid_t15_2, d_gru1_mul_t15);
-  k28_concat(d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040, d_gru1_mul_t15, d_gru1_mul_concat_stack_2 + 344064);
-  float *d_gru1_matmul_weight_hh_t15 = (float *)(A + 7587200); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t15);
-  float *gru1_sub_t14 = (float *)(A + 7161216); /* [64, 128] */
-  float *gru1_tanh_t14 = (float *)(A + 7554432); /* [64, 128] */
-  float *gru1_add_t14_2 = (float *)(A + 7456128); /* [64, 384] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7193984); /* [64, 128] */
-  float *gru1_sigmoid_t14 = (float *)(A + 7128448); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t16);
+  float *gru1_sub_t15 = (float *)(A + 7292288); /* [64, 128] */
+  float *gru1_tanh_t15 = (float *)(A + 7685504); /* [64, 128] */
+  float *gru1_add_t15_2 = (float *)(A + 7587200); /* [64, 384] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7325056); /* [64, 128] */
+  float *gru1_sigmoid_t15 = (float *)(A + 7259520); /* [64, 128] */
+  float *d_gru1_addn_t15 = (float *)(A + 7521664); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t16, gru1_sigmoid_t16, d_gru1_matmul_weight_hh_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
+  float *d_gru1_mul_t15 = (float *)(A + 7292288); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 295168, gru1_sigmoid_t15_2, d_gru1_mul_t15);
+  k27_concat(d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040, d_gru1_mul_t15, d_gru1_mul_concat_stack_2 + 344064);
+  float *d_gru1_matmul_weight_hh_t15 = (float *)(A + 7488896); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t15);
+  float *gru1_sub_t14 = (float *)(A + 7062912); /* [64, 128] */
+  float *gru1_tanh_t14 = (float *)(A + 7456128); /* [64, 128] */
+  float *gru1_add_t14_2 = (float *)(A + 7357824); /* [64, 384] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7095680); /* [64, 128] */
+  float *gru1_sigmoid_t14 = (float *)(A + 7030144); /* [64, 128] */
   float *d_gru1_addn_t14 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t15, gru1_sigmoid_t15, d_gru1_matmul_weight_hh_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
+  k29_mul_addn_mul(d_gru1_addn_t15, gru1_sigmoid_t15, d_gru1_matmul_weight_hh_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
   float *d_gru1_mul_t14 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 319744, gru1_sigmoid_t14_2, d_gru1_mul_t14);
-  k28_concat(d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616, d_gru1_mul_t14, d_gru1_mul_concat_stack_2 + 319488);
+  k26_mul(d_gru1_mul_concat_stack + 319744, gru1_sigmoid_t14_2, d_gru1_mul_t14);
+  k27_concat(d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616, d_gru1_mul_t14, d_gru1_mul_concat_stack_2 + 319488);
   float *d_gru1_matmul_weight_hh_t14 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t14);
-  float *gru1_sub_t13 = (float *)(A + 6931840); /* [64, 128] */
-  float *gru1_tanh_t13 = (float *)(A + 7325056); /* [64, 128] */
-  float *gru1_add_t13_2 = (float *)(A + 7226752); /* [64, 384] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 6964608); /* [64, 128] */
-  float *gru1_sigmoid_t13 = (float *)(A + 6899072); /* [64, 128] */
-  float *d_gru1_addn_t13 = (float *)(A + 7161216); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t14, gru1_sigmoid_t14, d_gru1_matmul_weight_hh_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
-  float *d_gru1_mul_t13 = (float *)(A + 6931840); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 344320, gru1_sigmoid_t13_2, d_gru1_mul_t13);
-  k28_concat(d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192, d_gru1_mul_t13, d_gru1_mul_concat_stack_2 + 294912);
-  float *d_gru1_matmul_weight_hh_t13 = (float *)(A + 7128448); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t13);
-  float *gru1_sub_t12 = (float *)(A + 6702464); /* [64, 128] */
-  float *gru1_tanh_t12 = (float *)(A + 7095680); /* [64, 128] */
-  float *gru1_add_t12_2 = (float *)(A + 6997376); /* [64, 384] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6735232); /* [64, 128] */
-  float *gru1_sigmoid_t12 = (float *)(A + 6669696); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t14);
+  float *gru1_sub_t13 = (float *)(A + 6833536); /* [64, 128] */
+  float *gru1_tanh_t13 = (float *)(A + 7226752); /* [64, 128] */
+  float *gru1_add_t13_2 = (float *)(A + 7128448); /* [64, 384] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 6866304); /* [64, 128] */
+  float *gru1_sigmoid_t13 = (float *)(A + 6800768); /* [64, 128] */
+  float *d_gru1_addn_t13 = (float *)(A + 7062912); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t14, gru1_sigmoid_t14, d_gru1_matmul_weight_hh_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
+  float *d_gru1_mul_t13 = (float *)(A + 6833536); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 344320, gru1_sigmoid_t13_2, d_gru1_mul_t13);
+  k27_concat(d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192, d_gru1_mul_t13, d_gru1_mul_concat_stack_2 + 294912);
+  float *d_gru1_matmul_weight_hh_t13 = (float *)(A + 7030144); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t13);
+  float *gru1_sub_t12 = (float *)(A + 6604160); /* [64, 128] */
+  float *gru1_tanh_t12 = (float *)(A + 6997376); /* [64, 128] */
+  float *gru1_add_t12_2 = (float *)(A + 6899072); /* [64, 384] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6636928); /* [64, 128] */
+  float *gru1_sigmoid_t12 = (float *)(A + 6571392); /* [64, 128] */
   float *d_gru1_addn_t12 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t13, gru1_sigmoid_t13, d_gru1_matmul_weight_hh_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
+  k29_mul_addn_mul(d_gru1_addn_t13, gru1_sigmoid_t13, d_gru1_matmul_weight_hh_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
   float *d_gru1_mul_t12 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 368896, gru1_sigmoid_t12_2, d_gru1_mul_t12);
-  k28_concat(d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768, d_gru1_mul_t12, d_gru1_mul_concat_stack_2 + 270336);
+  k26_mul(d_gru1_mul_concat_stack + 368896, gru1_sigmoid_t12_2, d_gru1_mul_t12);
+  k27_concat(d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768, d_gru1_mul_t12, d_gru1_mul_concat_stack_2 + 270336);
   float *d_gru1_matmul_weight_hh_t12 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t12);
-  float *gru1_sub_t11 = (float *)(A + 6473088); /* [64, 128] */
-  float *gru1_tanh_t11 = (float *)(A + 6866304); /* [64, 128] */
-  float *gru1_add_t11_2 = (float *)(A + 6768000); /* [64, 384] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6505856); /* [64, 128] */
-  float *gru1_sigmoid_t11 = (float *)(A + 6440320); /* [64, 128] */
-  float *d_gru1_addn_t11 = (float *)(A + 6702464); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t12, gru1_sigmoid_t12, d_gru1_matmul_weight_hh_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t12);
+  float *gru1_sub_t11 = (float *)(A + 6374784); /* [64, 128] */
+  float *gru1_tanh_t11 = (float *)(A + 6768000); /* [64, 128] */
+  float *gru1_add_t11_2 = (float *)(A + 6669696); /* [64, 384] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6407552); /* [64, 128] */
+  float *gru1_sigmoid_t11 = (float *)(A + 6342016); /* [64, 128] */
+  float *d_gru1_addn_t11 = (float *)(A + 6604160); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t12, gru1_sigmoid_t12, d_gru1_matmul_weight_hh_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
+  float *d_gru1_mul_t11 = (float *)(A + 6374784); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 393472, gru1_sigmoid_t11_2, d_gru1_mul_t11);
+  k27_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
+  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 6571392); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11);
 }
 
 static void gru_classifier_train_step_4(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack = (float *)(A + 10339712); /* [28, 64, 384] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6505856); /* [64, 128] */
-  float *d_gru1_mul_t11 = (float *)(A + 6473088); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 393472, gru1_sigmoid_t11_2, d_gru1_mul_t11);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
-  k28_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
-  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 6669696); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11);
-  float *d_gru1_addn_t11 = (float *)(A + 6702464); /* [64, 128] */
-  float *gru1_sigmoid_t11 = (float *)(A + 6440320); /* [64, 128] */
-  float *gru1_sub_t10 = (float *)(A + 6243712); /* [64, 128] */
-  float *gru1_tanh_t10 = (float *)(A + 6636928); /* [64, 128] */
-  float *gru1_add_t10_2 = (float *)(A + 6538624); /* [64, 384] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6276480); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3491200); /* [27, 64, 128] */
-  float *gru1_sigmoid_t10 = (float *)(A + 6210944); /* [64, 128] */
+  float *d_gru1_addn_t11 = (float *)(A + 6604160); /* [64, 128] */
+  float *gru1_sigmoid_t11 = (float *)(A + 6342016); /* [64, 128] */
+  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 6571392); /* [64, 128] */
+  float *gru1_sub_t10 = (float *)(A + 6145408); /* [64, 128] */
+  float *gru1_tanh_t10 = (float *)(A + 6538624); /* [64, 128] */
+  float *gru1_add_t10_2 = (float *)(A + 6440320); /* [64, 384] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6178176); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
+  float *gru1_sigmoid_t10 = (float *)(A + 6112640); /* [64, 128] */
   float *d_gru1_addn_t10 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t11, gru1_sigmoid_t11, d_gru1_matmul_weight_hh_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
+  float *d_gru1_mul_concat_stack = (float *)(A + 10241408); /* [28, 64, 384] */
+  k29_mul_addn_mul(d_gru1_addn_t11, gru1_sigmoid_t11, d_gru1_matmul_weight_hh_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
   float *d_gru1_mul_t10 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 418048, gru1_sigmoid_t10_2, d_gru1_mul_t10);
-  k28_concat(d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920, d_gru1_mul_t10, d_gru1_mul_concat_stack_2 + 221184);
+  k26_mul(d_gru1_mul_concat_stack + 418048, gru1_sigmoid_t10_2, d_gru1_mul_t10);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
+  k27_concat(d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920, d_gru1_mul_t10, d_gru1_mul_concat_stack_2 + 221184);
   float *d_gru1_matmul_weight_hh_t10 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t10);
-  float *gru1_sub_t9 = (float *)(A + 6014336); /* [64, 128] */
-  float *gru1_tanh_t9 = (float *)(A + 6407552); /* [64, 128] */
-  float *gru1_add_t9_2 = (float *)(A + 6309248); /* [64, 384] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 6047104); /* [64, 128] */
-  float *gru1_sigmoid_t9 = (float *)(A + 5981568); /* [64, 128] */
-  float *d_gru1_addn_t9 = (float *)(A + 6243712); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t10, gru1_sigmoid_t10, d_gru1_matmul_weight_hh_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
-  float *d_gru1_mul_t9 = (float *)(A + 6014336); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 442624, gru1_sigmoid_t9_2, d_gru1_mul_t9);
-  k28_concat(d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496, d_gru1_mul_t9, d_gru1_mul_concat_stack_2 + 196608);
-  float *d_gru1_matmul_weight_hh_t9 = (float *)(A + 6210944); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t9);
-  float *gru1_sub_t8 = (float *)(A + 5784960); /* [64, 128] */
-  float *gru1_tanh_t8 = (float *)(A + 6178176); /* [64, 128] */
-  float *gru1_add_t8_2 = (float *)(A + 6079872); /* [64, 384] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 5817728); /* [64, 128] */
-  float *gru1_sigmoid_t8 = (float *)(A + 5752192); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t10);
+  float *gru1_sub_t9 = (float *)(A + 5916032); /* [64, 128] */
+  float *gru1_tanh_t9 = (float *)(A + 6309248); /* [64, 128] */
+  float *gru1_add_t9_2 = (float *)(A + 6210944); /* [64, 384] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 5948800); /* [64, 128] */
+  float *gru1_sigmoid_t9 = (float *)(A + 5883264); /* [64, 128] */
+  float *d_gru1_addn_t9 = (float *)(A + 6145408); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t10, gru1_sigmoid_t10, d_gru1_matmul_weight_hh_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
+  float *d_gru1_mul_t9 = (float *)(A + 5916032); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 442624, gru1_sigmoid_t9_2, d_gru1_mul_t9);
+  k27_concat(d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496, d_gru1_mul_t9, d_gru1_mul_concat_stack_2 + 196608);
+  float *d_gru1_matmul_weight_hh_t9 = (float *)(A + 6112640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t9);
+  float *gru1_sub_t8 = (float *)(A + 5686656); /* [64, 128] */
+  float *gru1_tanh_t8 = (float *)(A + 6079872); /* [64, 128] */
+  float *gru1_add_t8_2 = (float *)(A + 5981568); /* [64, 384] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 5719424); /* [64, 128] */
+  float *gru1_sigmoid_t8 = (float *)(A + 5653888); /* [64, 128] */
   float *d_gru1_addn_t8 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t9, gru1_sigmoid_t9, d_gru1_matmul_weight_hh_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
+  k29_mul_addn_mul(d_gru1_addn_t9, gru1_sigmoid_t9, d_gru1_matmul_weight_hh_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
   float *d_gru1_mul_t8 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 467200, gru1_sigmoid_t8_2, d_gru1_mul_t8);
-  k28_concat(d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072, d_gru1_mul_t8, d_gru1_mul_concat_stack_2 + 172032);
+  k26_mul(d_gru1_mul_concat_stack + 467200, gru1_sigmoid_t8_2, d_gru1_mul_t8);
+  k27_concat(d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072, d_gru1_mul_t8, d_gru1_mul_concat_stack_2 + 172032);
   float *d_gru1_matmul_weight_hh_t8 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t8);
-  float *gru1_sub_t7 = (float *)(A + 5555584); /* [64, 128] */
-  float *gru1_tanh_t7 = (float *)(A + 5948800); /* [64, 128] */
-  float *gru1_add_t7_2 = (float *)(A + 5850496); /* [64, 384] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5588352); /* [64, 128] */
-  float *gru1_sigmoid_t7 = (float *)(A + 5522816); /* [64, 128] */
-  float *d_gru1_addn_t7 = (float *)(A + 5784960); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t8, gru1_sigmoid_t8, d_gru1_matmul_weight_hh_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
-  float *d_gru1_mul_t7 = (float *)(A + 5555584); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 491776, gru1_sigmoid_t7_2, d_gru1_mul_t7);
-  k28_concat(d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648, d_gru1_mul_t7, d_gru1_mul_concat_stack_2 + 147456);
-  float *d_gru1_matmul_weight_hh_t7 = (float *)(A + 5752192); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t7);
-  float *gru1_sub_t6 = (float *)(A + 5326208); /* [64, 128] */
-  float *gru1_tanh_t6 = (float *)(A + 5719424); /* [64, 128] */
-  float *gru1_add_t6_2 = (float *)(A + 5621120); /* [64, 384] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5358976); /* [64, 128] */
-  float *gru1_sigmoid_t6 = (float *)(A + 5293440); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t8);
+  float *gru1_sub_t7 = (float *)(A + 5457280); /* [64, 128] */
+  float *gru1_tanh_t7 = (float *)(A + 5850496); /* [64, 128] */
+  float *gru1_add_t7_2 = (float *)(A + 5752192); /* [64, 384] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5490048); /* [64, 128] */
+  float *gru1_sigmoid_t7 = (float *)(A + 5424512); /* [64, 128] */
+  float *d_gru1_addn_t7 = (float *)(A + 5686656); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t8, gru1_sigmoid_t8, d_gru1_matmul_weight_hh_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
+  float *d_gru1_mul_t7 = (float *)(A + 5457280); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 491776, gru1_sigmoid_t7_2, d_gru1_mul_t7);
+  k27_concat(d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648, d_gru1_mul_t7, d_gru1_mul_concat_stack_2 + 147456);
+  float *d_gru1_matmul_weight_hh_t7 = (float *)(A + 5653888); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t7);
+  float *gru1_sub_t6 = (float *)(A + 5227904); /* [64, 128] */
+  float *gru1_tanh_t6 = (float *)(A + 5621120); /* [64, 128] */
+  float *gru1_add_t6_2 = (float *)(A + 5522816); /* [64, 384] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5260672); /* [64, 128] */
+  float *gru1_sigmoid_t6 = (float *)(A + 5195136); /* [64, 128] */
   float *d_gru1_addn_t6 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t7, gru1_sigmoid_t7, d_gru1_matmul_weight_hh_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
+  k29_mul_addn_mul(d_gru1_addn_t7, gru1_sigmoid_t7, d_gru1_matmul_weight_hh_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
   float *d_gru1_mul_t6 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 516352, gru1_sigmoid_t6_2, d_gru1_mul_t6);
-  k28_concat(d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224, d_gru1_mul_t6, d_gru1_mul_concat_stack_2 + 122880);
+  k26_mul(d_gru1_mul_concat_stack + 516352, gru1_sigmoid_t6_2, d_gru1_mul_t6);
+  k27_concat(d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224, d_gru1_mul_t6, d_gru1_mul_concat_stack_2 + 122880);
   float *d_gru1_matmul_weight_hh_t6 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t6);
-  float *gru1_sub_t5 = (float *)(A + 5096832); /* [64, 128] */
-  float *gru1_tanh_t5 = (float *)(A + 5490048); /* [64, 128] */
-  float *gru1_add_t5_2 = (float *)(A + 5391744); /* [64, 384] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5129600); /* [64, 128] */
-  float *gru1_sigmoid_t5 = (float *)(A + 5064064); /* [64, 128] */
-  float *d_gru1_addn_t5 = (float *)(A + 5326208); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t6, gru1_sigmoid_t6, d_gru1_matmul_weight_hh_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
-  float *d_gru1_mul_t5 = (float *)(A + 5096832); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5_2, d_gru1_mul_t5);
-  k28_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5, d_gru1_mul_concat_stack_2 + 98304);
-  float *d_gru1_matmul_weight_hh_t5 = (float *)(A + 5293440); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t5);
-  float *gru1_sub_t4 = (float *)(A + 4867456); /* [64, 128] */
-  float *gru1_tanh_t4 = (float *)(A + 5260672); /* [64, 128] */
-  float *gru1_add_t4_2 = (float *)(A + 5162368); /* [64, 384] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 4900224); /* [64, 128] */
-  float *gru1_sigmoid_t4 = (float *)(A + 4834688); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t6);
+  float *gru1_sub_t5 = (float *)(A + 4998528); /* [64, 128] */
+  float *gru1_tanh_t5 = (float *)(A + 5391744); /* [64, 128] */
+  float *gru1_add_t5_2 = (float *)(A + 5293440); /* [64, 384] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5031296); /* [64, 128] */
+  float *gru1_sigmoid_t5 = (float *)(A + 4965760); /* [64, 128] */
+  float *d_gru1_addn_t5 = (float *)(A + 5227904); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t6, gru1_sigmoid_t6, d_gru1_matmul_weight_hh_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
+  float *d_gru1_mul_t5 = (float *)(A + 4998528); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5_2, d_gru1_mul_t5);
+  k27_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5, d_gru1_mul_concat_stack_2 + 98304);
+  float *d_gru1_matmul_weight_hh_t5 = (float *)(A + 5195136); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t5);
+  float *gru1_sub_t4 = (float *)(A + 4769152); /* [64, 128] */
+  float *gru1_tanh_t4 = (float *)(A + 5162368); /* [64, 128] */
+  float *gru1_add_t4_2 = (float *)(A + 5064064); /* [64, 384] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 4801920); /* [64, 128] */
+  float *gru1_sigmoid_t4 = (float *)(A + 4736384); /* [64, 128] */
   float *d_gru1_addn_t4 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t5, gru1_sigmoid_t5, d_gru1_matmul_weight_hh_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
+  k29_mul_addn_mul(d_gru1_addn_t5, gru1_sigmoid_t5, d_gru1_matmul_weight_hh_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
   float *d_gru1_mul_t4 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 565504, gru1_sigmoid_t4_2, d_gru1_mul_t4);
-  k28_concat(d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376, d_gru1_mul_t4, d_gru1_mul_concat_stack_2 + 73728);
+  k26_mul(d_gru1_mul_concat_stack + 565504, gru1_sigmoid_t4_2, d_gru1_mul_t4);
+  k27_concat(d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376, d_gru1_mul_t4, d_gru1_mul_concat_stack_2 + 73728);
   float *d_gru1_matmul_weight_hh_t4 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t4);
-  float *gru1_sub_t3 = (float *)(A + 4638080); /* [64, 128] */
-  float *gru1_tanh_t3 = (float *)(A + 5031296); /* [64, 128] */
-  float *gru1_add_t3_2 = (float *)(A + 4932992); /* [64, 384] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4670848); /* [64, 128] */
-  float *gru1_sigmoid_t3 = (float *)(A + 4605312); /* [64, 128] */
-  float *d_gru1_addn_t3 = (float *)(A + 4867456); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t4, gru1_sigmoid_t4, d_gru1_matmul_weight_hh_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
-  float *d_gru1_mul_t3 = (float *)(A + 4638080); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 590080, gru1_sigmoid_t3_2, d_gru1_mul_t3);
-  k28_concat(d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952, d_gru1_mul_t3, d_gru1_mul_concat_stack_2 + 49152);
-  float *d_gru1_matmul_weight_hh_t3 = (float *)(A + 4834688); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t3);
-  float *gru1_sub_t2 = (float *)(A + 4408704); /* [64, 128] */
-  float *gru1_tanh_t2 = (float *)(A + 4801920); /* [64, 128] */
-  float *gru1_add_t2_2 = (float *)(A + 4703616); /* [64, 384] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4441472); /* [64, 128] */
-  float *gru1_sigmoid_t2 = (float *)(A + 4375936); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t4);
+  float *gru1_sub_t3 = (float *)(A + 4539776); /* [64, 128] */
+  float *gru1_tanh_t3 = (float *)(A + 4932992); /* [64, 128] */
+  float *gru1_add_t3_2 = (float *)(A + 4834688); /* [64, 384] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4572544); /* [64, 128] */
+  float *gru1_sigmoid_t3 = (float *)(A + 4507008); /* [64, 128] */
+  float *d_gru1_addn_t3 = (float *)(A + 4769152); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t4, gru1_sigmoid_t4, d_gru1_matmul_weight_hh_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
+  float *d_gru1_mul_t3 = (float *)(A + 4539776); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 590080, gru1_sigmoid_t3_2, d_gru1_mul_t3);
+  k27_concat(d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952, d_gru1_mul_t3, d_gru1_mul_concat_stack_2 + 49152);
+  float *d_gru1_matmul_weight_hh_t3 = (float *)(A + 4736384); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t3);
+  float *gru1_sub_t2 = (float *)(A + 4310400); /* [64, 128] */
+  float *gru1_tanh_t2 = (float *)(A + 4703616); /* [64, 128] */
+  float *gru1_add_t2_2 = (float *)(A + 4605312); /* [64, 384] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4343168); /* [64, 128] */
+  float *gru1_sigmoid_t2 = (float *)(A + 4277632); /* [64, 128] */
   float *d_gru1_addn_t2 = (float *)(A + 236032); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t3, gru1_sigmoid_t3, d_gru1_matmul_weight_hh_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
+  k29_mul_addn_mul(d_gru1_addn_t3, gru1_sigmoid_t3, d_gru1_matmul_weight_hh_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
   float *d_gru1_mul_t2 = (float *)(A + 268800); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 614656, gru1_sigmoid_t2_2, d_gru1_mul_t2);
-  k28_concat(d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528, d_gru1_mul_t2, d_gru1_mul_concat_stack_2 + 24576);
+  k26_mul(d_gru1_mul_concat_stack + 614656, gru1_sigmoid_t2_2, d_gru1_mul_t2);
+  k27_concat(d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528, d_gru1_mul_t2, d_gru1_mul_concat_stack_2 + 24576);
   float *d_gru1_matmul_weight_hh_t2 = (float *)(A + 268800); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t2);
+  k28_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t2);
   float *gru1_sub_t1 = (float *)(A + 3031552); /* [64, 128] */
-  float *gru1_tanh_t1 = (float *)(A + 4572544); /* [64, 128] */
-  float *gru1_add_t1_2 = (float *)(A + 4474240); /* [64, 384] */
+  float *gru1_tanh_t1 = (float *)(A + 4474240); /* [64, 128] */
+  float *gru1_add_t1_2 = (float *)(A + 4375936); /* [64, 384] */
   float *gru1_sigmoid_t1_2 = (float *)(A + 3064320); /* [64, 128] */
   float *gru1_sigmoid_t1 = (float *)(A + 2998784); /* [64, 128] */
-  float *d_gru1_addn_t1 = (float *)(A + 4408704); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t2, gru1_sigmoid_t2, d_gru1_matmul_weight_hh_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
+  float *d_gru1_addn_t1 = (float *)(A + 4310400); /* [64, 128] */
+  k29_mul_addn_mul(d_gru1_addn_t2, gru1_sigmoid_t2, d_gru1_matmul_weight_hh_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
   float *d_gru1_mul_t1 = (float *)(A + 3031552); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 639232, gru1_sigmoid_t1_2, d_gru1_mul_t1);
-  k28_concat(d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104, d_gru1_mul_t1, d_gru1_mul_concat_stack_2);
-  float *d_gru1_matmul_weight_hh_t1 = (float *)(A + 4375936); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t1);
-  float *gru1_sub_t0 = (float *)(A + 3392896); /* [64, 128] */
-  float *gru1_tanh_t0 = (float *)(A + 3458432); /* [64, 128] */
-  float *gru1_add = (float *)(A + 3097984); /* [64, 384] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 3425664); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 639232, gru1_sigmoid_t1_2, d_gru1_mul_t1);
+  k27_concat(d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104, d_gru1_mul_t1, d_gru1_mul_concat_stack_2);
+  float *d_gru1_matmul_weight_hh_t1 = (float *)(A + 4277632); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t1);
+  float *gru1_sub_t0 = (float *)(A + 3294592); /* [64, 128] */
+  float *gru1_tanh_t0 = (float *)(A + 3360128); /* [64, 128] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 3327360); /* [64, 128] */
   float *gru1_sigmoid_t0 = (float *)(A + 203264); /* [64, 128] */
-  k31_mul_addn_mul(d_gru1_addn_t1, gru1_sigmoid_t1, d_gru1_matmul_weight_hh_t1, gru1_sub_t0, gru1_tanh_t0, gru1_add + 256, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
+  k30_mul_addn_mul(d_gru1_addn_t1, gru1_sigmoid_t1, d_gru1_matmul_weight_hh_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_gru1_matmul = (float *)(A + 203264); /* [384, 28] */
-  char *d_gru1_matmul_scratch = A + 3458432; /* 32768 bytes */
-  k32_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, d_gru1_matmul, d_gru1_matmul_scratch);
-  float *new_opt_step = (float *)(A + 3097152); /* [] */
-  float *opt_sqrt = (float *)(A + 3097216); /* [] */
-  k46_add_pow_sub(P + 61968 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 3097280); /* [] */
-  k47_pow_sub_div(new_opt_step, opt_div);
-  float *d_gru1_matmul_2 = (float *)(A + 2560); /* [384, 128] */
-  char *d_gru1_matmul_scratch_2 = A + 3458432; /* 32768 bytes */
-  k33_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
-  float *d_gru1_sum_to = (float *)(A + 199168); /* [384] */
-  k34_sum_to(d_gru1_mul_concat_stack, d_gru1_sum_to);
+  char *d_gru1_matmul_scratch = A + 3360128; /* 32768 bytes */
+  k31_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, d_gru1_matmul, d_gru1_matmul_scratch);
+  float *new_opt_step = (float *)(A + 3293760); /* [] */
+  float *opt_sqrt = (float *)(A + 3293824); /* [] */
+  k45_add_pow_sub(P + 61968 /* opt.step */, new_opt_step, opt_sqrt);
+  float *opt_div = (float *)(A + 3293888); /* [] */
+  k46_pow_sub_div(new_opt_step, opt_div);
+  float *d_gru1_matmul_2 = (float *)(A + 3097088); /* [384, 128] */
+  char *d_gru1_matmul_scratch_2 = A + 3360128; /* 32768 bytes */
+  k32_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
+  float *d_gru1_sum_to = (float *)(A + 3294016); /* [384] */
+  k33_sum_to(d_gru1_mul_concat_stack, d_gru1_sum_to);
   float *d_gru1_mul_t0 = (float *)(A + 246272); /* [64, 128] */
-  k27_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 4703616); /* [64, 384] */
-  k28_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 9848192); /* [28, 64, 384] */
-  k35_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
-  float *d_gru1_sum_to_2 = (float *)(A + 200704); /* [384] */
-  k34_sum_to(d_gru1_mul_concat_stack_3, d_gru1_sum_to_2);
+  k26_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
+  float *d_gru1_mul_concat = (float *)(A + 4605312); /* [64, 384] */
+  k27_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 9749888); /* [28, 64, 384] */
+  k34_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
+  float *d_gru1_sum_to_2 = (float *)(A + 246272); /* [384] */
+  k33_sum_to(d_gru1_mul_concat_stack_3, d_gru1_sum_to_2);
   float *d_line11_sub = (float *)A; /* [64, 10] */
   float *gru1_add_t27_3 = (float *)(A + 301568); /* [64, 128] */
-  float *d_dense1_matmul = (float *)(A + 246272); /* [10, 128] */
-  char *d_dense1_matmul_scratch = A + 251392; /* 2560 bytes */
-  k36_matmul(d_line11_sub, gru1_add_t27_3, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 202240); /* [10] */
-  k37_sum_to(d_line11_sub, d_dense1_sum_to);
-  float *line11_sum_to_2 = (float *)(A + 3097344); /* [] */
-  float *loss_value = (float *)(A + 202304); /* [] */
-  k38_mul_neg(line11_sum_to_2, loss_value);
-  float *line12_sum_to = (float *)(A + 3097088); /* [] */
-  float *metric_accuracy = (float *)(A + 3097344); /* [] */
-  k39_mul(line12_sum_to, metric_accuracy);
-  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 4703616); /* [384, 28] */
-  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 4746624); /* [384, 28] */
-  float *new_gru1_weight_ih = (float *)(A + 5162368); /* [384, 28] */
-  k48_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */, new_opt_gru1_weight_ih_exp_avg, new_opt_gru1_weight_ih_exp_avg_sq, new_gru1_weight_ih);
-  float *new_opt_gru1_weight_hh_exp_avg = (float *)(A + 4375936); /* [384, 128] */
-  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 4801920); /* [384, 128] */
-  float *new_gru1_weight_hh = (float *)(A + 5260672); /* [384, 128] */
-  k49_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */, new_opt_gru1_weight_hh_exp_avg, new_opt_gru1_weight_hh_exp_avg_sq, new_gru1_weight_hh);
-  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 4789632); /* [384] */
-  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 4791168); /* [384] */
-  float *new_gru1_bias_ih = (float *)(A + 4792704); /* [384] */
-  k50_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */, new_opt_gru1_bias_ih_exp_avg, new_opt_gru1_bias_ih_exp_avg_sq, new_gru1_bias_ih);
-  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 4794240); /* [384] */
-  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 4795776); /* [384] */
-  float *new_gru1_bias_hh = (float *)(A + 4797312); /* [384] */
-  k50_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */, new_opt_gru1_bias_hh_exp_avg, new_opt_gru1_bias_hh_exp_avg_sq, new_gru1_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 203264); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 208384); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 213504); /* [10, 128] */
-  k51_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-}
-
-static void gru_classifier_train_step_5(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_dense1_sum_to = (float *)(A + 202240); /* [10] */
-  float *opt_sqrt = (float *)(A + 3097216); /* [] */
-  float *opt_div = (float *)(A + 3097280); /* [] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 3097088); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 202368); /* [10] */
-  float *new_dense1_bias = (float *)(A + 202432); /* [10] */
-  k52_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  float *d_dense1_matmul = (float *)(A + 247808); /* [10, 128] */
+  char *d_dense1_matmul_scratch = A + 252928; /* 2560 bytes */
+  k35_matmul(d_line11_sub, gru1_add_t27_3, d_dense1_matmul, d_dense1_matmul_scratch);
+  float *d_dense1_sum_to = (float *)(A + 4605312); /* [10] */
+  k36_sum_to(d_line11_sub, d_dense1_sum_to);
+  float *line11_sum_to_2 = (float *)(A + 3293952); /* [] */
+  float *loss_value = (float *)(A + 4605376); /* [] */
+  k37_mul_neg(line11_sum_to_2, loss_value);
+  float *line12_sum_to = (float *)(A + 3293696); /* [] */
+  float *metric_accuracy = (float *)(A + 3293952); /* [] */
+  k38_mul(line12_sum_to, metric_accuracy);
+  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 4605440); /* [384, 28] */
+  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 4648448); /* [384, 28] */
+  float *new_gru1_weight_ih = (float *)(A + 5064064); /* [384, 28] */
+  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */, new_opt_gru1_weight_ih_exp_avg, new_opt_gru1_weight_ih_exp_avg_sq, new_gru1_weight_ih);
+  float *new_opt_gru1_weight_hh_exp_avg = (float *)A; /* [384, 128] */
+  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 4277632); /* [384, 128] */
+  float *new_gru1_weight_hh = (float *)(A + 4703616); /* [384, 128] */
+  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */, new_opt_gru1_weight_hh_exp_avg, new_opt_gru1_weight_hh_exp_avg_sq, new_gru1_weight_hh);
+  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 196608); /* [384] */
+  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 198144); /* [384] */
+  float *new_gru1_bias_ih = (float *)(A + 199680); /* [384] */
+  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */, new_opt_gru1_bias_ih_exp_avg, new_opt_gru1_bias_ih_exp_avg_sq, new_gru1_bias_ih);
+  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 3294016); /* [384] */
+  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 201216); /* [384] */
+  float *new_gru1_bias_hh = (float *)(A + 4691456); /* [384] */
+  k49_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */, new_opt_gru1_bias_hh_exp_avg, new_opt_gru1_bias_hh_exp_avg_sq, new_gru1_bias_hh);
+  float *new_opt_dense1_weight_exp_avg = (float *)(A + 4692992); /* [10, 128] */
+  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 4698112); /* [10, 128] */
+  float *new_dense1_weight = (float *)(A + 203264); /* [10, 128] */
+  k50_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
+  float *new_opt_dense1_bias_exp_avg = (float *)(A + 4703232); /* [10] */
+  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 4703296); /* [10] */
+  float *new_dense1_bias = (float *)(A + 4703360); /* [10] */
+  k51_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
 }
 
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -4030,49 +4005,48 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   gru_classifier_train_step_2(P, in, A, seed);
   gru_classifier_train_step_3(P, in, A, seed);
   gru_classifier_train_step_4(P, in, A, seed);
-  gru_classifier_train_step_5(P, in, A, seed);
-  float *loss_value = (float *)(A + 202304); /* [] */
-  float *metric_accuracy = (float *)(A + 3097344); /* [] */
-  float *new_opt_step = (float *)(A + 3097152); /* [] */
-  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 4703616); /* [384, 28] */
-  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 4746624); /* [384, 28] */
-  float *new_gru1_weight_ih = (float *)(A + 5162368); /* [384, 28] */
-  float *new_opt_gru1_weight_hh_exp_avg = (float *)(A + 4375936); /* [384, 128] */
-  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 4801920); /* [384, 128] */
-  float *new_gru1_weight_hh = (float *)(A + 5260672); /* [384, 128] */
-  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 4789632); /* [384] */
-  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 4791168); /* [384] */
-  float *new_gru1_bias_ih = (float *)(A + 4792704); /* [384] */
-  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 4794240); /* [384] */
-  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 4795776); /* [384] */
-  float *new_gru1_bias_hh = (float *)(A + 4797312); /* [384] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 203264); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 208384); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 213504); /* [10, 128] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 3097088); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 202368); /* [10] */
-  float *new_dense1_bias = (float *)(A + 202432); /* [10] */
-  k40_copy(loss_value, &loss);
-  if (metrics) k40_copy(metric_accuracy, &metrics->accuracy);
-  k40_copy(new_opt_step, params + 61968);
-  k41_copy(new_opt_gru1_weight_ih_exp_avg, params + 61984);
-  k41_copy(new_opt_gru1_weight_ih_exp_avg_sq, params + 72736);
-  k41_copy(new_gru1_weight_ih, params + 0);
-  k42_copy(new_opt_gru1_weight_hh_exp_avg, params + 83488);
-  k42_copy(new_opt_gru1_weight_hh_exp_avg_sq, params + 132640);
-  k42_copy(new_gru1_weight_hh, params + 10752);
-  k43_copy(new_opt_gru1_bias_ih_exp_avg, params + 181792);
-  k43_copy(new_opt_gru1_bias_ih_exp_avg_sq, params + 182176);
-  k43_copy(new_gru1_bias_ih, params + 59904);
-  k43_copy(new_opt_gru1_bias_hh_exp_avg, params + 182560);
-  k43_copy(new_opt_gru1_bias_hh_exp_avg_sq, params + 182944);
-  k43_copy(new_gru1_bias_hh, params + 60288);
-  k44_copy(new_opt_dense1_weight_exp_avg, params + 183328);
-  k44_copy(new_opt_dense1_weight_exp_avg_sq, params + 184608);
-  k44_copy(new_dense1_weight, params + 60672);
-  k45_copy(new_opt_dense1_bias_exp_avg, params + 185888);
-  k45_copy(new_opt_dense1_bias_exp_avg_sq, params + 185904);
-  k45_copy(new_dense1_bias, params + 61952);
+  float *loss_value = (float *)(A + 4605376); /* [] */
+  float *metric_accuracy = (float *)(A + 3293952); /* [] */
+  float *new_opt_step = (float *)(A + 3293760); /* [] */
+  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 4605440); /* [384, 28] */
+  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 4648448); /* [384, 28] */
+  float *new_gru1_weight_ih = (float *)(A + 5064064); /* [384, 28] */
+  float *new_opt_gru1_weight_hh_exp_avg = (float *)A; /* [384, 128] */
+  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 4277632); /* [384, 128] */
+  float *new_gru1_weight_hh = (float *)(A + 4703616); /* [384, 128] */
+  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 196608); /* [384] */
+  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 198144); /* [384] */
+  float *new_gru1_bias_ih = (float *)(A + 199680); /* [384] */
+  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 3294016); /* [384] */
+  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 201216); /* [384] */
+  float *new_gru1_bias_hh = (float *)(A + 4691456); /* [384] */
+  float *new_opt_dense1_weight_exp_avg = (float *)(A + 4692992); /* [10, 128] */
+  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 4698112); /* [10, 128] */
+  float *new_dense1_weight = (float *)(A + 203264); /* [10, 128] */
+  float *new_opt_dense1_bias_exp_avg = (float *)(A + 4703232); /* [10] */
+  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 4703296); /* [10] */
+  float *new_dense1_bias = (float *)(A + 4703360); /* [10] */
+  k39_copy(loss_value, &loss);
+  if (metrics) k39_copy(metric_accuracy, &metrics->accuracy);
+  k39_copy(new_opt_step, params + 61968);
+  k40_copy(new_opt_gru1_weight_ih_exp_avg, params + 61984);
+  k40_copy(new_opt_gru1_weight_ih_exp_avg_sq, params + 72736);
+  k40_copy(new_gru1_weight_ih, params + 0);
+  k41_copy(new_opt_gru1_weight_hh_exp_avg, params + 83488);
+  k41_copy(new_opt_gru1_weight_hh_exp_avg_sq, params + 132640);
+  k41_copy(new_gru1_weight_hh, params + 10752);
+  k42_copy(new_opt_gru1_bias_ih_exp_avg, params + 181792);
+  k42_copy(new_opt_gru1_bias_ih_exp_avg_sq, params + 182176);
+  k42_copy(new_gru1_bias_ih, params + 59904);
+  k42_copy(new_opt_gru1_bias_hh_exp_avg, params + 182560);
+  k42_copy(new_opt_gru1_bias_hh_exp_avg_sq, params + 182944);
+  k42_copy(new_gru1_bias_hh, params + 60288);
+  k43_copy(new_opt_dense1_weight_exp_avg, params + 183328);
+  k43_copy(new_opt_dense1_weight_exp_avg_sq, params + 184608);
+  k43_copy(new_dense1_weight, params + 60672);
+  k44_copy(new_opt_dense1_bias_exp_avg, params + 185888);
+  k44_copy(new_opt_dense1_bias_exp_avg_sq, params + 185904);
+  k44_copy(new_dense1_bias, params + 61952);
   return loss;
 }
 
@@ -4080,33 +4054,33 @@ static void gru_classifier_apply_1(const float *restrict P, const float *restric
   (void)P, (void)in, (void)A, (void)seed;
   float *new_opt_step = (float *)A; /* [] */
   float *opt_sqrt = (float *)(A + 64); /* [] */
-  k46_add_pow_sub(P + 61968 /* opt.step */, new_opt_step, opt_sqrt);
+  k45_add_pow_sub(P + 61968 /* opt.step */, new_opt_step, opt_sqrt);
   float *opt_div = (float *)(A + 128); /* [] */
-  k47_pow_sub_div(new_opt_step, opt_div);
+  k46_pow_sub_div(new_opt_step, opt_div);
   float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 192); /* [384, 28] */
   float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 43200); /* [384, 28] */
   float *new_gru1_weight_ih = (float *)(A + 86208); /* [384, 28] */
-  k48_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */, new_opt_gru1_weight_ih_exp_avg, new_opt_gru1_weight_ih_exp_avg_sq, new_gru1_weight_ih);
+  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */, new_opt_gru1_weight_ih_exp_avg, new_opt_gru1_weight_ih_exp_avg_sq, new_gru1_weight_ih);
   float *new_opt_gru1_weight_hh_exp_avg = (float *)(A + 129216); /* [384, 128] */
   float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 325824); /* [384, 128] */
   float *new_gru1_weight_hh = (float *)(A + 522432); /* [384, 128] */
-  k49_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */, new_opt_gru1_weight_hh_exp_avg, new_opt_gru1_weight_hh_exp_avg_sq, new_gru1_weight_hh);
+  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */, new_opt_gru1_weight_hh_exp_avg, new_opt_gru1_weight_hh_exp_avg_sq, new_gru1_weight_hh);
   float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 719040); /* [384] */
   float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 720576); /* [384] */
   float *new_gru1_bias_ih = (float *)(A + 722112); /* [384] */
-  k50_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */, new_opt_gru1_bias_ih_exp_avg, new_opt_gru1_bias_ih_exp_avg_sq, new_gru1_bias_ih);
+  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */, new_opt_gru1_bias_ih_exp_avg, new_opt_gru1_bias_ih_exp_avg_sq, new_gru1_bias_ih);
   float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 723648); /* [384] */
   float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 725184); /* [384] */
   float *new_gru1_bias_hh = (float *)(A + 726720); /* [384] */
-  k50_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */, new_opt_gru1_bias_hh_exp_avg, new_opt_gru1_bias_hh_exp_avg_sq, new_gru1_bias_hh);
+  k49_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */, new_opt_gru1_bias_hh_exp_avg, new_opt_gru1_bias_hh_exp_avg_sq, new_gru1_bias_hh);
   float *new_opt_dense1_weight_exp_avg = (float *)(A + 728256); /* [10, 128] */
   float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 733376); /* [10, 128] */
   float *new_dense1_weight = (float *)(A + 738496); /* [10, 128] */
-  k51_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
+  k50_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
   float *new_opt_dense1_bias_exp_avg = (float *)(A + 743616); /* [10] */
   float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 743680); /* [10] */
   float *new_dense1_bias = (float *)(A + 743744); /* [10] */
-  k52_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k51_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
 }
 
 void gru_classifier_apply(float *params, const float *grads, void *arena) {
@@ -4135,25 +4109,25 @@ void gru_classifier_apply(float *params, const float *grads, void *arena) {
   float *new_opt_dense1_bias_exp_avg = (float *)(A + 743616); /* [10] */
   float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 743680); /* [10] */
   float *new_dense1_bias = (float *)(A + 743744); /* [10] */
-  k40_copy(new_opt_step, params + 61968);
-  k41_copy(new_opt_gru1_weight_ih_exp_avg, params + 61984);
-  k41_copy(new_opt_gru1_weight_ih_exp_avg_sq, params + 72736);
-  k41_copy(new_gru1_weight_ih, params + 0);
-  k42_copy(new_opt_gru1_weight_hh_exp_avg, params + 83488);
-  k42_copy(new_opt_gru1_weight_hh_exp_avg_sq, params + 132640);
-  k42_copy(new_gru1_weight_hh, params + 10752);
-  k43_copy(new_opt_gru1_bias_ih_exp_avg, params + 181792);
-  k43_copy(new_opt_gru1_bias_ih_exp_avg_sq, params + 182176);
-  k43_copy(new_gru1_bias_ih, params + 59904);
-  k43_copy(new_opt_gru1_bias_hh_exp_avg, params + 182560);
-  k43_copy(new_opt_gru1_bias_hh_exp_avg_sq, params + 182944);
-  k43_copy(new_gru1_bias_hh, params + 60288);
-  k44_copy(new_opt_dense1_weight_exp_avg, params + 183328);
-  k44_copy(new_opt_dense1_weight_exp_avg_sq, params + 184608);
-  k44_copy(new_dense1_weight, params + 60672);
-  k45_copy(new_opt_dense1_bias_exp_avg, params + 185888);
-  k45_copy(new_opt_dense1_bias_exp_avg_sq, params + 185904);
-  k45_copy(new_dense1_bias, params + 61952);
+  k39_copy(new_opt_step, params + 61968);
+  k40_copy(new_opt_gru1_weight_ih_exp_avg, params + 61984);
+  k40_copy(new_opt_gru1_weight_ih_exp_avg_sq, params + 72736);
+  k40_copy(new_gru1_weight_ih, params + 0);
+  k41_copy(new_opt_gru1_weight_hh_exp_avg, params + 83488);
+  k41_copy(new_opt_gru1_weight_hh_exp_avg_sq, params + 132640);
+  k41_copy(new_gru1_weight_hh, params + 10752);
+  k42_copy(new_opt_gru1_bias_ih_exp_avg, params + 181792);
+  k42_copy(new_opt_gru1_bias_ih_exp_avg_sq, params + 182176);
+  k42_copy(new_gru1_bias_ih, params + 59904);
+  k42_copy(new_opt_gru1_bias_hh_exp_avg, params + 182560);
+  k42_copy(new_opt_gru1_bias_hh_exp_avg_sq, params + 182944);
+  k42_copy(new_gru1_bias_hh, params + 60288);
+  k43_copy(new_opt_dense1_weight_exp_avg, params + 183328);
+  k43_copy(new_opt_dense1_weight_exp_avg_sq, params + 184608);
+  k43_copy(new_dense1_weight, params + 60672);
+  k44_copy(new_opt_dense1_bias_exp_avg, params + 185888);
+  k44_copy(new_opt_dense1_bias_exp_avg_sq, params + 185904);
+  k44_copy(new_dense1_bias, params + 61952);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -4173,17 +4147,17 @@ void gru_classifier_step_prepare(const float *params, float *step_params) {
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *normalize1_div = (float *)A; /* [1, 28] */
-  k53_sub_div(in->x, normalize1_div);
+  k52_sub_div(in->x, normalize1_div);
   float *gru1_add = (float *)(A + 128); /* [1, 384] */
-  k54_matmul(normalize1_div, P /* gru1.weight_ih, transposed */, P + 59904 /* gru1.bias_ih */, gru1_add);
+  k53_matmul(normalize1_div, P /* gru1.weight_ih, transposed */, P + 59904 /* gru1.bias_ih */, gru1_add);
   float *gru1_add_2 = (float *)(A + 1664); /* [1, 384] */
-  k55_matmul(in->state0, P + 10752 /* gru1.weight_hh, transposed */, P + 60288 /* gru1.bias_hh */, gru1_add_2);
+  k54_matmul(in->state0, P + 10752 /* gru1.weight_hh, transposed */, P + 60288 /* gru1.bias_hh */, gru1_add_2);
   float *gru1_add_3 = (float *)(A + 3200); /* [1, 128] */
-  k56_add_sigmoid_sub(gru1_add + 128, gru1_add_2 + 128, gru1_add, gru1_add_2, gru1_add_2 + 256, gru1_add + 256, in->state0, gru1_add_3);
+  k55_add_sigmoid_sub(gru1_add + 128, gru1_add_2 + 128, gru1_add, gru1_add_2, gru1_add_2 + 256, gru1_add + 256, in->state0, gru1_add_3);
   float *dense1_matmul_weight = (float *)A; /* [1, 10] */
-  k57_matmul(gru1_add_3, P + 60672 /* dense1.weight */, dense1_matmul_weight);
+  k56_matmul(gru1_add_3, P + 60672 /* dense1.weight */, dense1_matmul_weight);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
-  k58_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
+  k57_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
 }
 
 void gru_classifier_step(const float *step_params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
@@ -4199,8 +4173,8 @@ void gru_classifier_step(const float *step_params, gru_classifier_state *state, 
   gru_classifier_step_1(P, in, A, seed);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
   float *gru1_add_3 = (float *)(A + 3200); /* [1, 128] */
-  if (out) k59_copy(out_logits, out->logits);
-  k60_copy(gru1_add_3, state->state0);
+  if (out) k58_copy(out_logits, out->logits);
+  k59_copy(gru1_add_3, state->state0);
 }
 
 void gru_classifier_reset(gru_classifier_state *state) {
@@ -4208,7 +4182,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[5] = {3390336, 13089664, 13092224, 743808, 251584};
+const long gru_classifier_tool_arena[5] = {3390336, 12991360, 12993920, 743808, 251584};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};

@@ -407,11 +407,8 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [320, 200] (lstm_dropout.lua:8) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 320; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -421,16 +418,16 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc5[16] = {0.0f};
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 200 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i];
+        const float x1 = a0[i + 1];
+        const float x2 = a0[i + 2];
+        const float x3 = a0[i + 3];
+        const float x4 = a0[i + 4];
+        const float x5 = a0[i + 5];
+        const float x6 = a0[i + 6];
+        const float x7 = a0[i + 7];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -455,10 +452,8 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
     }
   }
   for (long i = 0; i < 320; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
-    for (long j = 192; j < 200; j += 8) {
+    {
+      const long j = 192;
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
       float acc2[8] = {0.0f};
@@ -467,16 +462,16 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc5[8] = {0.0f};
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 200 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i];
+        const float x1 = a0[i + 1];
+        const float x2 = a0[i + 2];
+        const float x3 = a0[i + 3];
+        const float x4 = a0[i + 4];
+        const float x5 = a0[i + 5];
+        const float x6 = a0[i + 6];
+        const float x7 = a0[i + 7];
         for (int c = 0; c < 8; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -502,14 +497,13 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add add add over add [32, 200] (lstm_dropout.lua:8) */
-static void k2_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add over add [32, 200] (lstm_dropout.lua:8) */
+static void k2_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i0 * 2000 + i1] + a1[i1]);
-      const float t1 = (0.0f + a2[i1]);
-      const float t2 = (t0 + t1);
-      out0[i0 * 200 + i1] = t2;
+      const float t1 = (t0 + a2[i1]);
+      out0[i0 * 200 + i1] = t1;
     }
 }
 
@@ -590,7 +584,8 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
-    for (long j = 192; j < 200; j += 8) {
+    {
+      const long j = 192;
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
       float acc2[8] = {0.0f};
@@ -821,11 +816,8 @@ static void k18_mul_addn(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [32, 50] (lstm_dropout.lua:9) */
-static void k19_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k19_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -835,16 +827,16 @@ static void k19_matmul(const float *restrict a0, const float *restrict a1, float
       float acc5[16] = {0.0f};
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i];
+        const float x1 = a0[i + 1];
+        const float x2 = a0[i + 2];
+        const float x3 = a0[i + 3];
+        const float x4 = a0[i + 4];
+        const float x5 = a0[i + 5];
+        const float x6 = a0[i + 6];
+        const float x7 = a0[i + 7];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -869,10 +861,8 @@ static void k19_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 32; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
-    for (long j = 48; j < 50; j += 2) {
+    {
+      const long j = 48;
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       float acc2[2] = {0.0f};
@@ -881,16 +871,16 @@ static void k19_matmul(const float *restrict a0, const float *restrict a1, float
       float acc5[2] = {0.0f};
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i];
+        const float x1 = a0[i + 1];
+        const float x2 = a0[i + 2];
+        const float x3 = a0[i + 3];
+        const float x4 = a0[i + 4];
+        const float x5 = a0[i + 5];
+        const float x6 = a0[i + 6];
+        const float x7 = a0[i + 7];
         for (int c = 0; c < 2; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1002,7 +992,8 @@ static void k21_matmul(const float *restrict a0, const float *restrict a1, float
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 200; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + k];
-    for (long j = 48; j < 50; j += 2) {
+    {
+      const long j = 48;
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       float acc2[2] = {0.0f};
@@ -1192,11 +1183,16 @@ static void k28_stack(const float *restrict a0, const float *restrict a1, const 
 static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 320; k0 += 64) {
     const long kn = 320 - k0 < 64 ? 320 - k0 : 64;
-    for (long j = 0; j < 128; j += 128) {
+    {
+      const long j = 0;
       float (*bp)[128] = (float (*)[128])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
-      for (long i = 0; i < 1; i += 1) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 128; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
+      {
+        const long i = 0;
         float acc0[128] = {0.0f};
         if (k0)
           for (int c = 0; c < 128; c++) {
@@ -1217,9 +1213,13 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
   }
   for (long j = 128; j < 192; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
-    for (long k = 0; k < 320; k++)
-      for (int c = 0; c < 16; c++) bp[k][c] = a0[k * 200 + j + c];
-    for (long i = 0; i < 1; i += 1) {
+    for (long k = 0; k < 320; k++) {
+      for (int c = 0; c < 16; c++) {
+        bp[k][c] = a0[k * 200 + j + c];
+      }
+    }
+    {
+      const long i = 0;
       float acc0[16] = {0.0f};
       for (long k = 0; k < 320; k++) {
         const float *b = bp[k];
@@ -1233,11 +1233,16 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long j = 192; j < 200; j += 8) {
+  {
+    const long j = 192;
     float (*bp)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 320; k++)
-      for (int c = 0; c < 8; c++) bp[k][c] = a0[k * 200 + j + c];
-    for (long i = 0; i < 1; i += 1) {
+    for (long k = 0; k < 320; k++) {
+      for (int c = 0; c < 8; c++) {
+        bp[k][c] = a0[k * 200 + j + c];
+      }
+    }
+    {
+      const long i = 0;
       float acc0[8] = {0.0f};
       for (long k = 0; k < 320; k++) {
         const float *b = bp[k];
@@ -1257,8 +1262,11 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
 static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 192; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
-    for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 16; c++) bp[k][c] = a0[k * 200 + j + c];
+    for (long k = 0; k < 288; k++) {
+      for (int c = 0; c < 16; c++) {
+        bp[k][c] = a0[k * 200 + j + c];
+      }
+    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1301,10 +1309,14 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long j = 192; j < 200; j += 8) {
+  {
+    const long j = 192;
     float (*bp)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 8; c++) bp[k][c] = a0[k * 200 + j + c];
+    for (long k = 0; k < 288; k++) {
+      for (int c = 0; c < 8; c++) {
+        bp[k][c] = a0[k * 200 + j + c];
+      }
+    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -1351,9 +1363,13 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 288 - k0 < 128 ? 288 - k0 : 128;
     for (long j = 0; j < 192; j += 64) {
       float (*bp)[64] = (float (*)[64])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
-      for (long i = 48; i < 50; i += 2) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 64; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
+      {
+        const long i = 48;
         float acc0[64] = {0.0f};
         float acc1[64] = {0.0f};
         if (k0)
@@ -1377,11 +1393,16 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long j = 192; j < 200; j += 8) {
+  {
+    const long j = 192;
     float (*bp)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 8; c++) bp[k][c] = a0[k * 200 + j + c];
-    for (long i = 48; i < 50; i += 2) {
+    for (long k = 0; k < 288; k++) {
+      for (int c = 0; c < 8; c++) {
+        bp[k][c] = a0[k * 200 + j + c];
+      }
+    }
+    {
+      const long i = 48;
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
       for (long k = 0; k < 288; k++) {
@@ -1413,10 +1434,15 @@ static void k31_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [1, 50] (lstm_dropout.lua:9) */
 static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long j = 0; j < 1; j += 1) {
+  {
+    const long j = 0;
     float (*bp)[1] = (float (*)[1])(void *)scratch;
-    for (long k = 0; k < 32; k++)
-      for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
+    for (long k = 0; k < 32; k++) {
+      {
+        const int c = 0;
+        bp[k][c] = a0[k + j + c];
+      }
+    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
@@ -1436,7 +1462,8 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         const float x5 = a1[i + 5 + k * 50];
         const float x6 = a1[i + 6 + k * 50];
         const float x7 = a1[i + 7 + k * 50];
-        for (int c = 0; c < 1; c++) {
+        {
+          const int c = 0;
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
@@ -1447,7 +1474,8 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
           acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
-      for (int c = 0; c < 1; c++) {
+      {
+        const int c = 0;
         out[i + (j + c) * 50] = acc0[c];
         out[i + 1 + (j + c) * 50] = acc1[c];
         out[i + 2 + (j + c) * 50] = acc2[c];
@@ -1459,23 +1487,31 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long j = 0; j < 1; j += 1) {
+  {
+    const long j = 0;
     float (*bp)[1] = (float (*)[1])(void *)scratch;
-    for (long k = 0; k < 32; k++)
-      for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
-    for (long i = 48; i < 50; i += 2) {
+    for (long k = 0; k < 32; k++) {
+      {
+        const int c = 0;
+        bp[k][c] = a0[k + j + c];
+      }
+    }
+    {
+      const long i = 48;
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
         const float *b = bp[k];
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
-        for (int c = 0; c < 1; c++) {
+        {
+          const int c = 0;
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
-      for (int c = 0; c < 1; c++) {
+      {
+        const int c = 0;
         out[i + (j + c) * 50] = acc0[c];
         out[i + 1 + (j + c) * 50] = acc1[c];
       }
@@ -2013,91 +2049,90 @@ static void lstm_dropout_predict_1(const float *restrict P, const lstm_dropout_b
   float *lstm1_transpose_weight_ih = (float *)A; /* [1, 200] */
   k0_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
   float *lstm1_matmul_weight_ih = (float *)(A + 832); /* [320, 200] */
-  char *lstm1_matmul_weight_ih_scratch = A + 256832; /* 32 bytes */
-  k1_matmul(in->x, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
-  float *lstm1_add_t0 = (float *)(A + 256896); /* [32, 200] */
-  k2_add_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
-  float *lstm1_transpose_weight_hh = (float *)(A + 282496); /* [50, 200] */
+  k1_matmul(in->x, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih);
+  float *lstm1_add_t0 = (float *)(A + 256832); /* [32, 200] */
+  k2_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
+  float *lstm1_transpose_weight_hh = (float *)(A + 282432); /* [50, 200] */
   k3_transpose(P + 208 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
-  float *lstm1_mul_t0 = (float *)(A + 322496); /* [32, 50] */
-  float *lstm1_mul_t0_2 = (float *)(A + 328896); /* [32, 50] */
+  float *lstm1_mul_t0 = (float *)(A + 322432); /* [32, 50] */
+  float *lstm1_mul_t0_2 = (float *)(A + 328832); /* [32, 50] */
   k4_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_mul_t0, lstm1_mul_t0_2);
   float *lstm1_matmul_weight_hh_t1 = (float *)(A + 256832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t1_scratch = A + 335296; /* 1600 bytes */
+  char *lstm1_matmul_weight_hh_t1_scratch = A + 335232; /* 1600 bytes */
   k5_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 336896); /* [32, 200] */
+  float *lstm1_add_t1 = (float *)(A + 336832); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1);
-  float *lstm1_add_t1_2 = (float *)(A + 328896); /* [32, 50] */
+  float *lstm1_add_t1_2 = (float *)(A + 328832); /* [32, 50] */
   float *lstm1_mul_t1 = (float *)(A + 256832); /* [32, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_add_t1_2, lstm1_mul_t1);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 335296); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t2_scratch = A + 360896; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 335232); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t2_scratch = A + 360832; /* 1600 bytes */
   k5_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_add_t2 = (float *)(A + 256832); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2);
-  float *lstm1_add_t2_2 = (float *)(A + 322496); /* [32, 50] */
-  float *lstm1_mul_t2 = (float *)(A + 335296); /* [32, 50] */
+  float *lstm1_add_t2_2 = (float *)(A + 322432); /* [32, 50] */
+  float *lstm1_mul_t2 = (float *)(A + 335232); /* [32, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_add_t2_2, lstm1_mul_t2);
   float *lstm1_matmul_weight_hh_t3 = (float *)(A + 256832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t3_scratch = A + 328896; /* 1600 bytes */
+  char *lstm1_matmul_weight_hh_t3_scratch = A + 328832; /* 1600 bytes */
   k5_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 335296); /* [32, 200] */
+  float *lstm1_add_t3 = (float *)(A + 335232); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3);
-  float *lstm1_add_t3_2 = (float *)(A + 328896); /* [32, 50] */
+  float *lstm1_add_t3_2 = (float *)(A + 328832); /* [32, 50] */
   float *lstm1_mul_t3 = (float *)(A + 256832); /* [32, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_add_t3_2, lstm1_mul_t3);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 335296); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t4_scratch = A + 360896; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 335232); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t4_scratch = A + 360832; /* 1600 bytes */
   k5_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_add_t4 = (float *)(A + 256832); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4);
-  float *lstm1_add_t4_2 = (float *)(A + 322496); /* [32, 50] */
-  float *lstm1_mul_t4 = (float *)(A + 335296); /* [32, 50] */
+  float *lstm1_add_t4_2 = (float *)(A + 322432); /* [32, 50] */
+  float *lstm1_mul_t4 = (float *)(A + 335232); /* [32, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_add_t4_2, lstm1_mul_t4);
   float *lstm1_matmul_weight_hh_t5 = (float *)(A + 256832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t5_scratch = A + 328896; /* 1600 bytes */
+  char *lstm1_matmul_weight_hh_t5_scratch = A + 328832; /* 1600 bytes */
   k5_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
-  float *lstm1_add_t5 = (float *)(A + 335296); /* [32, 200] */
+  float *lstm1_add_t5 = (float *)(A + 335232); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5);
-  float *lstm1_add_t5_2 = (float *)(A + 328896); /* [32, 50] */
+  float *lstm1_add_t5_2 = (float *)(A + 328832); /* [32, 50] */
   float *lstm1_mul_t5 = (float *)(A + 256832); /* [32, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_add_t5_2, lstm1_mul_t5);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 335296); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t6_scratch = A + 360896; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 335232); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t6_scratch = A + 360832; /* 1600 bytes */
   k5_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_add_t6 = (float *)(A + 256832); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6);
-  float *lstm1_add_t6_2 = (float *)(A + 322496); /* [32, 50] */
-  float *lstm1_mul_t6 = (float *)(A + 335296); /* [32, 50] */
+  float *lstm1_add_t6_2 = (float *)(A + 322432); /* [32, 50] */
+  float *lstm1_mul_t6 = (float *)(A + 335232); /* [32, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_add_t6_2, lstm1_mul_t6);
   float *lstm1_matmul_weight_hh_t7 = (float *)(A + 256832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t7_scratch = A + 328896; /* 1600 bytes */
+  char *lstm1_matmul_weight_hh_t7_scratch = A + 328832; /* 1600 bytes */
   k5_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
-  float *lstm1_add_t7 = (float *)(A + 335296); /* [32, 200] */
+  float *lstm1_add_t7 = (float *)(A + 335232); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7);
-  float *lstm1_add_t7_2 = (float *)(A + 328896); /* [32, 50] */
+  float *lstm1_add_t7_2 = (float *)(A + 328832); /* [32, 50] */
   float *lstm1_mul_t7 = (float *)(A + 256832); /* [32, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_add_t7_2, lstm1_mul_t7);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 335296); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t8_scratch = A + 360896; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 335232); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t8_scratch = A + 360832; /* 1600 bytes */
   k5_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_add_t8 = (float *)(A + 256832); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8);
-  float *lstm1_add_t8_2 = (float *)(A + 322496); /* [32, 50] */
-  float *lstm1_mul_t8 = (float *)(A + 335296); /* [32, 50] */
+  float *lstm1_add_t8_2 = (float *)(A + 322432); /* [32, 50] */
+  float *lstm1_mul_t8 = (float *)(A + 335232); /* [32, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_add_t8_2, lstm1_mul_t8);
   float *lstm1_matmul_weight_hh_t9 = (float *)(A + 256832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t9_scratch = A + 328896; /* 1600 bytes */
+  char *lstm1_matmul_weight_hh_t9_scratch = A + 328832; /* 1600 bytes */
   k5_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
-  float *lstm1_add_t9 = (float *)(A + 335296); /* [32, 200] */
+  float *lstm1_add_t9 = (float *)(A + 335232); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9);
-  float *dense1_transpose_weight = (float *)(A + 360896); /* [50, 1] */
+  float *dense1_transpose_weight = (float *)(A + 360832); /* [50, 1] */
   k8_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
-  float *lstm1_mul_t9 = (float *)(A + 328896); /* [32, 50] */
+  float *lstm1_mul_t9 = (float *)(A + 328832); /* [32, 50] */
   k9_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_mul_t9);
-  float *dense1_matmul_weight = (float *)(A + 361152); /* [32, 1] */
+  float *dense1_matmul_weight = (float *)(A + 361088); /* [32, 1] */
   k10_matmul(lstm1_mul_t9, dense1_transpose_weight, dense1_matmul_weight);
-  float *out_prediction = (float *)(A + 360896); /* [32, 1] */
+  float *out_prediction = (float *)(A + 360832); /* [32, 1] */
   k11_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
 }
 
@@ -2108,7 +2143,7 @@ void lstm_dropout_predict(const float *params, const lstm_dropout_batch *in, lst
   (void)out;
   (void)P, (void)A;
   lstm_dropout_predict_1(P, in, A, seed);
-  float *out_prediction = (float *)(A + 360896); /* [32, 1] */
+  float *out_prediction = (float *)(A + 360832); /* [32, 1] */
   if (out) k12_copy(out_prediction, out->prediction);
 }
 
@@ -2117,143 +2152,141 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   float *lstm1_transpose_weight_ih = (float *)A; /* [1, 200] */
   k0_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
   float *lstm1_matmul_weight_ih = (float *)(A + 832); /* [320, 200] */
-  char *lstm1_matmul_weight_ih_scratch = A + 256832; /* 32 bytes */
-  k1_matmul(in->x, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
-  float *lstm1_add_t0 = (float *)(A + 256896); /* [32, 200] */
-  k2_add_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
-  float *lstm1_transpose_weight_hh = (float *)(A + 282496); /* [50, 200] */
+  k1_matmul(in->x, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih);
+  float *lstm1_add_t0 = (float *)(A + 256832); /* [32, 200] */
+  k2_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
+  float *lstm1_transpose_weight_hh = (float *)(A + 282432); /* [50, 200] */
   k3_transpose(P + 208 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
-  float *lstm1_sigmoid_t0 = (float *)(A + 322496); /* [32, 50] */
-  float *lstm1_sigmoid_t0_2 = (float *)(A + 328896); /* [32, 50] */
-  float *lstm1_tanh_t0 = (float *)(A + 335296); /* [32, 50] */
-  float *lstm1_mul_t0 = (float *)(A + 341696); /* [32, 50] */
-  float *lstm1_tanh_t0_2 = (float *)(A + 348096); /* [32, 50] */
-  float *lstm1_mul_stack = (float *)(A + 354496); /* [9, 32, 50] */
+  float *lstm1_sigmoid_t0 = (float *)(A + 322432); /* [32, 50] */
+  float *lstm1_sigmoid_t0_2 = (float *)(A + 328832); /* [32, 50] */
+  float *lstm1_tanh_t0 = (float *)(A + 335232); /* [32, 50] */
+  float *lstm1_mul_t0 = (float *)(A + 341632); /* [32, 50] */
+  float *lstm1_tanh_t0_2 = (float *)(A + 348032); /* [32, 50] */
+  float *lstm1_mul_stack = (float *)(A + 354432); /* [9, 32, 50] */
   k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
   float *lstm1_matmul_weight_hh_t1 = (float *)(A + 256832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t1_scratch = A + 412096; /* 1600 bytes */
+  char *lstm1_matmul_weight_hh_t1_scratch = A + 412032; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 413696); /* [32, 200] */
+  float *lstm1_add_t1 = (float *)(A + 413632); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1);
   float *lstm1_sigmoid_t1 = (float *)(A + 256832); /* [32, 50] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 263232); /* [32, 50] */
   float *lstm1_sigmoid_t1_3 = (float *)(A + 269632); /* [32, 50] */
   float *lstm1_tanh_t1 = (float *)(A + 276032); /* [32, 50] */
-  float *lstm1_add_t1_2 = (float *)(A + 439296); /* [32, 50] */
-  float *lstm1_tanh_t1_2 = (float *)(A + 445696); /* [32, 50] */
+  float *lstm1_add_t1_2 = (float *)(A + 439232); /* [32, 50] */
+  float *lstm1_tanh_t1_2 = (float *)(A + 445632); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 1600);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 412096); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t2_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 412032); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t2_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 1600, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
-  float *lstm1_add_t2 = (float *)(A + 452096); /* [32, 200] */
+  float *lstm1_add_t2 = (float *)(A + 452032); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2);
-  float *lstm1_sigmoid_t2 = (float *)(A + 412096); /* [32, 50] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 418496); /* [32, 50] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 424896); /* [32, 50] */
-  float *lstm1_tanh_t2 = (float *)(A + 431296); /* [32, 50] */
-  float *lstm1_add_t2_2 = (float *)(A + 477696); /* [32, 50] */
-  float *lstm1_tanh_t2_2 = (float *)(A + 484096); /* [32, 50] */
+  float *lstm1_sigmoid_t2 = (float *)(A + 412032); /* [32, 50] */
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 418432); /* [32, 50] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 424832); /* [32, 50] */
+  float *lstm1_tanh_t2 = (float *)(A + 431232); /* [32, 50] */
+  float *lstm1_add_t2_2 = (float *)(A + 477632); /* [32, 50] */
+  float *lstm1_tanh_t2_2 = (float *)(A + 484032); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 3200);
-  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 452096); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t3_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 452032); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t3_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 490496); /* [32, 200] */
+  float *lstm1_add_t3 = (float *)(A + 490432); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3);
-  float *lstm1_sigmoid_t3 = (float *)(A + 452096); /* [32, 50] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 458496); /* [32, 50] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 464896); /* [32, 50] */
-  float *lstm1_tanh_t3 = (float *)(A + 471296); /* [32, 50] */
-  float *lstm1_add_t3_2 = (float *)(A + 516096); /* [32, 50] */
-  float *lstm1_tanh_t3_2 = (float *)(A + 522496); /* [32, 50] */
+  float *lstm1_sigmoid_t3 = (float *)(A + 452032); /* [32, 50] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 458432); /* [32, 50] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 464832); /* [32, 50] */
+  float *lstm1_tanh_t3 = (float *)(A + 471232); /* [32, 50] */
+  float *lstm1_add_t3_2 = (float *)(A + 516032); /* [32, 50] */
+  float *lstm1_tanh_t3_2 = (float *)(A + 522432); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 4800);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 490496); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t4_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 490432); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t4_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 4800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
-  float *lstm1_add_t4 = (float *)(A + 528896); /* [32, 200] */
+  float *lstm1_add_t4 = (float *)(A + 528832); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4);
-  float *lstm1_sigmoid_t4 = (float *)(A + 490496); /* [32, 50] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 496896); /* [32, 50] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 503296); /* [32, 50] */
-  float *lstm1_tanh_t4 = (float *)(A + 509696); /* [32, 50] */
-  float *lstm1_add_t4_2 = (float *)(A + 554496); /* [32, 50] */
-  float *lstm1_tanh_t4_2 = (float *)(A + 560896); /* [32, 50] */
+  float *lstm1_sigmoid_t4 = (float *)(A + 490432); /* [32, 50] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 496832); /* [32, 50] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 503232); /* [32, 50] */
+  float *lstm1_tanh_t4 = (float *)(A + 509632); /* [32, 50] */
+  float *lstm1_add_t4_2 = (float *)(A + 554432); /* [32, 50] */
+  float *lstm1_tanh_t4_2 = (float *)(A + 560832); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 6400);
-  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 528896); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t5_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 528832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t5_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
-  float *lstm1_add_t5 = (float *)(A + 567296); /* [32, 200] */
+  float *lstm1_add_t5 = (float *)(A + 567232); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5);
-  float *lstm1_sigmoid_t5 = (float *)(A + 528896); /* [32, 50] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 535296); /* [32, 50] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 541696); /* [32, 50] */
-  float *lstm1_tanh_t5 = (float *)(A + 548096); /* [32, 50] */
-  float *lstm1_add_t5_2 = (float *)(A + 592896); /* [32, 50] */
-  float *lstm1_tanh_t5_2 = (float *)(A + 599296); /* [32, 50] */
+  float *lstm1_sigmoid_t5 = (float *)(A + 528832); /* [32, 50] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 535232); /* [32, 50] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 541632); /* [32, 50] */
+  float *lstm1_tanh_t5 = (float *)(A + 548032); /* [32, 50] */
+  float *lstm1_add_t5_2 = (float *)(A + 592832); /* [32, 50] */
+  float *lstm1_tanh_t5_2 = (float *)(A + 599232); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 8000);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 567296); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t6_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 567232); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t6_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 8000, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
-  float *lstm1_add_t6 = (float *)(A + 605696); /* [32, 200] */
+  float *lstm1_add_t6 = (float *)(A + 605632); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6);
-  float *lstm1_sigmoid_t6 = (float *)(A + 567296); /* [32, 50] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 573696); /* [32, 50] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 580096); /* [32, 50] */
-  float *lstm1_tanh_t6 = (float *)(A + 586496); /* [32, 50] */
-  float *lstm1_add_t6_2 = (float *)(A + 631296); /* [32, 50] */
-  float *lstm1_tanh_t6_2 = (float *)(A + 637696); /* [32, 50] */
+  float *lstm1_sigmoid_t6 = (float *)(A + 567232); /* [32, 50] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 573632); /* [32, 50] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 580032); /* [32, 50] */
+  float *lstm1_tanh_t6 = (float *)(A + 586432); /* [32, 50] */
+  float *lstm1_add_t6_2 = (float *)(A + 631232); /* [32, 50] */
+  float *lstm1_tanh_t6_2 = (float *)(A + 637632); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 9600);
-  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 605696); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t7_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 605632); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t7_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
-  float *lstm1_add_t7 = (float *)(A + 644096); /* [32, 200] */
+  float *lstm1_add_t7 = (float *)(A + 644032); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7);
-  float *lstm1_sigmoid_t7 = (float *)(A + 605696); /* [32, 50] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 612096); /* [32, 50] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 618496); /* [32, 50] */
-  float *lstm1_tanh_t7 = (float *)(A + 624896); /* [32, 50] */
-  float *lstm1_add_t7_2 = (float *)(A + 669696); /* [32, 50] */
-  float *lstm1_tanh_t7_2 = (float *)(A + 676096); /* [32, 50] */
+  float *lstm1_sigmoid_t7 = (float *)(A + 605632); /* [32, 50] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 612032); /* [32, 50] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 618432); /* [32, 50] */
+  float *lstm1_tanh_t7 = (float *)(A + 624832); /* [32, 50] */
+  float *lstm1_add_t7_2 = (float *)(A + 669632); /* [32, 50] */
+  float *lstm1_tanh_t7_2 = (float *)(A + 676032); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 11200);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 644096); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t8_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 644032); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t8_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 11200, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
-  float *lstm1_add_t8 = (float *)(A + 682496); /* [32, 200] */
+  float *lstm1_add_t8 = (float *)(A + 682432); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8);
-  float *lstm1_sigmoid_t8 = (float *)(A + 644096); /* [32, 50] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 650496); /* [32, 50] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 656896); /* [32, 50] */
-  float *lstm1_tanh_t8 = (float *)(A + 663296); /* [32, 50] */
-  float *lstm1_add_t8_2 = (float *)(A + 708096); /* [32, 50] */
-  float *lstm1_tanh_t8_2 = (float *)(A + 714496); /* [32, 50] */
+  float *lstm1_sigmoid_t8 = (float *)(A + 644032); /* [32, 50] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 650432); /* [32, 50] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 656832); /* [32, 50] */
+  float *lstm1_tanh_t8 = (float *)(A + 663232); /* [32, 50] */
+  float *lstm1_add_t8_2 = (float *)(A + 708032); /* [32, 50] */
+  float *lstm1_tanh_t8_2 = (float *)(A + 714432); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 12800);
-  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 682496); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t9_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 682432); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t9_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_add_t9 = (float *)(A + 282432); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9);
-  float *dense1_transpose_weight = (float *)(A + 437696); /* [50, 1] */
+  float *dense1_transpose_weight = (float *)(A + 437632); /* [50, 1] */
   k8_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_sigmoid_t9 = (float *)(A + 308032); /* [32, 50] */
   float *lstm1_sigmoid_t9_2 = (float *)(A + 314432); /* [32, 50] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 682496); /* [32, 50] */
-  float *lstm1_tanh_t9 = (float *)(A + 688896); /* [32, 50] */
-  float *lstm1_tanh_t9_2 = (float *)(A + 695296); /* [32, 50] */
-  float *dropout1_dropout_mask = (float *)(A + 701696); /* [32, 50] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 682432); /* [32, 50] */
+  float *lstm1_tanh_t9 = (float *)(A + 688832); /* [32, 50] */
+  float *lstm1_tanh_t9_2 = (float *)(A + 695232); /* [32, 50] */
+  float *dropout1_dropout_mask = (float *)(A + 701632); /* [32, 50] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
   k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_tanh_t9_2, dropout1_dropout_mask, dropout1_mul, seed, 1u);
-  float *dense1_matmul_weight = (float *)(A + 437952); /* [32, 1] */
+  float *dense1_matmul_weight = (float *)(A + 437888); /* [32, 1] */
   k10_matmul(dropout1_mul, dense1_transpose_weight, dense1_matmul_weight);
-  float *out_prediction = (float *)(A + 437696); /* [32, 1] */
-  float *line12_sub = (float *)(A + 437824); /* [32, 1] */
-  float *line12_mul = (float *)(A + 438080); /* [32, 1] */
+  float *out_prediction = (float *)(A + 437632); /* [32, 1] */
+  float *line12_sub = (float *)(A + 437760); /* [32, 1] */
+  float *line12_mul = (float *)(A + 438016); /* [32, 1] */
   k16_add_sub_mul(dense1_matmul_weight, P + 10688 /* dense1.bias */, in->y, out_prediction, line12_sub, line12_mul);
-  float *line12_sum_to = (float *)(A + 437952); /* [] */
+  float *line12_sum_to = (float *)(A + 437888); /* [] */
   k17_sum_to(line12_mul, line12_sum_to);
-  float *d_line12_addn = (float *)(A + 438080); /* [32, 1] */
+  float *d_line12_addn = (float *)(A + 438016); /* [32, 1] */
   k18_mul_addn(line12_sub, d_line12_addn);
   float *d_dense1_matmul_weight = (float *)(A + 282432); /* [32, 50] */
-  char *d_dense1_matmul_weight_scratch = A + 438016; /* 32 bytes */
-  k19_matmul(d_line12_addn, P + 10624 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  k19_matmul(d_line12_addn, P + 10624 /* dense1.weight */, d_dense1_matmul_weight);
   float *d_lstm1_mul_t9 = (float *)(A + 288832); /* [32, 50] */
   float *d_lstm1_mul_concat_stack = (float *)(A + 6400); /* [9, 32, 200] */
   k20_mul_mul_mul(d_dense1_matmul_weight, dropout1_dropout_mask, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_sigmoid_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, d_lstm1_mul_t9, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack + 51250, d_lstm1_mul_concat_stack + 51300, d_lstm1_mul_concat_stack + 51350);
@@ -2299,57 +2332,55 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   float *d_lstm1_mul_t2 = (float *)(A + 236800); /* [32, 50] */
   k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, d_lstm1_mul_t3, lstm1_sigmoid_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, d_lstm1_mul_t2, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 6450, d_lstm1_mul_concat_stack + 6500);
   k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 6550);
-  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 438208); /* [32, 50] */
+  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 438144); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t2_scratch = A + 282432; /* 6400 bytes */
   k21_matmul(d_lstm1_mul_concat_stack + 6400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2, d_lstm1_matmul_weight_hh_t2_scratch);
   float *d_lstm1_mul_t1 = (float *)(A + 282432); /* [32, 50] */
   k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, d_lstm1_mul_t2, lstm1_sigmoid_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, d_lstm1_mul_t1, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 50, d_lstm1_mul_concat_stack + 100);
+  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 150);
+  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t1_scratch = A + 341632; /* 6400 bytes */
+  k21_matmul(d_lstm1_mul_concat_stack, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
 }
 
 static void lstm_dropout_grad_2(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 438208); /* [32, 50] */
-  float *lstm1_tanh_t1_2 = (float *)(A + 445696); /* [32, 50] */
-  float *lstm1_sigmoid_t1 = (float *)(A + 256832); /* [32, 50] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 6400); /* [9, 32, 200] */
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 150);
   float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t1_scratch = A + 341696; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_sigmoid_t0 = (float *)(A + 322496); /* [32, 50] */
-  float *lstm1_tanh_t0_2 = (float *)(A + 348096); /* [32, 50] */
+  float *lstm1_sigmoid_t0 = (float *)(A + 322432); /* [32, 50] */
+  float *lstm1_tanh_t0_2 = (float *)(A + 348032); /* [32, 50] */
   float *d_lstm1_mul_t1 = (float *)(A + 282432); /* [32, 50] */
-  float *lstm1_tanh_t0 = (float *)(A + 335296); /* [32, 50] */
-  float *lstm1_sigmoid_t0_2 = (float *)(A + 328896); /* [32, 50] */
-  float *d_lstm1_mul_t0 = (float *)(A + 341696); /* [32, 50] */
-  float *d_lstm1_mul_t0_2 = (float *)(A + 412096); /* [32, 50] */
+  float *lstm1_tanh_t0 = (float *)(A + 335232); /* [32, 50] */
+  float *lstm1_sigmoid_t0_2 = (float *)(A + 328832); /* [32, 50] */
+  float *d_lstm1_mul_t0 = (float *)(A + 341632); /* [32, 50] */
+  float *d_lstm1_mul_t0_2 = (float *)(A + 412032); /* [32, 50] */
   k24_mul_mul_sub(d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
-  float *d_lstm1_const = (float *)(A + 328896); /* [32, 50] */
+  float *d_lstm1_const = (float *)(A + 328832); /* [32, 50] */
   k25_const(d_lstm1_const);
-  float *d_lstm1_mul_t0_3 = (float *)(A + 335296); /* [32, 50] */
+  float *d_lstm1_mul_t0_3 = (float *)(A + 335232); /* [32, 50] */
   k26_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
   float *d_lstm1_mul_concat = (float *)(A + 295232); /* [32, 200] */
   k27_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat);
-  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 438208); /* [32, 10, 200] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 6400); /* [9, 32, 200] */
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 438144); /* [32, 10, 200] */
   k28_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
-  float *grad_lstm1_weight_ih = (float *)(A + 295232); /* [200, 1] */
-  char *grad_lstm1_weight_ih_scratch = A + 320832; /* 32768 bytes */
+  float *grad_lstm1_weight_ih = (float *)(A + 320832); /* [200, 1] */
+  char *grad_lstm1_weight_ih_scratch = A + 236800; /* 32768 bytes */
   k29_matmul(d_lstm1_mul_concat_stack_2, in->x, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
-  float *lstm1_mul_stack = (float *)(A + 354496); /* [9, 32, 50] */
+  float *lstm1_mul_stack = (float *)(A + 354432); /* [9, 32, 50] */
   float *grad_lstm1_weight_hh = (float *)(A + 236800); /* [200, 50] */
-  char *grad_lstm1_weight_hh_scratch = A + 320832; /* 32768 bytes */
+  char *grad_lstm1_weight_hh_scratch = A + 720832; /* 32768 bytes */
   k30_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 276800); /* [200] */
   k31_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih);
-  float *d_line12_addn = (float *)(A + 438080); /* [32, 1] */
+  float *d_line12_addn = (float *)(A + 438016); /* [32, 1] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
-  float *grad_dense1_weight = (float *)(A + 277632); /* [1, 50] */
-  char *grad_dense1_weight_scratch = A + 437824; /* 128 bytes */
+  float *grad_dense1_weight = (float *)(A + 321664); /* [1, 50] */
+  char *grad_dense1_weight_scratch = A + 437760; /* 128 bytes */
   k32_matmul(d_line12_addn, dropout1_mul, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 438016); /* [1] */
+  float *grad_dense1_bias = (float *)(A + 437952); /* [1] */
   k17_sum_to(d_line12_addn, grad_dense1_bias);
-  float *line12_sum_to = (float *)(A + 437952); /* [] */
-  float *loss_value = (float *)(A + 437824); /* [] */
+  float *line12_sum_to = (float *)(A + 437888); /* [] */
+  float *loss_value = (float *)(A + 437760); /* [] */
   k33_mul(line12_sum_to, loss_value);
 }
 
@@ -2361,13 +2392,13 @@ float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float
   (void)P, (void)A;
   lstm_dropout_grad_1(P, in, A, seed);
   lstm_dropout_grad_2(P, in, A, seed);
-  float *out_prediction = (float *)(A + 437696); /* [32, 1] */
-  float *loss_value = (float *)(A + 437824); /* [] */
-  float *grad_lstm1_weight_ih = (float *)(A + 295232); /* [200, 1] */
+  float *out_prediction = (float *)(A + 437632); /* [32, 1] */
+  float *loss_value = (float *)(A + 437760); /* [] */
+  float *grad_lstm1_weight_ih = (float *)(A + 320832); /* [200, 1] */
   float *grad_lstm1_weight_hh = (float *)(A + 236800); /* [200, 50] */
   float *grad_lstm1_bias_ih = (float *)(A + 276800); /* [200] */
-  float *grad_dense1_weight = (float *)(A + 277632); /* [1, 50] */
-  float *grad_dense1_bias = (float *)(A + 438016); /* [1] */
+  float *grad_dense1_weight = (float *)(A + 321664); /* [1, 50] */
+  float *grad_dense1_bias = (float *)(A + 437952); /* [1] */
   if (out) k12_copy(out_prediction, out->prediction);
   k34_copy(loss_value, &loss);
   k35_copy(grad_lstm1_weight_ih, grads + 0);
@@ -2384,142 +2415,140 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   float *lstm1_transpose_weight_ih = (float *)A; /* [1, 200] */
   k0_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
   float *lstm1_matmul_weight_ih = (float *)(A + 832); /* [320, 200] */
-  char *lstm1_matmul_weight_ih_scratch = A + 256832; /* 32 bytes */
-  k1_matmul(in->x, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
-  float *lstm1_add_t0 = (float *)(A + 256896); /* [32, 200] */
-  k2_add_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
-  float *lstm1_transpose_weight_hh = (float *)(A + 282496); /* [50, 200] */
+  k1_matmul(in->x, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih);
+  float *lstm1_add_t0 = (float *)(A + 256832); /* [32, 200] */
+  k2_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
+  float *lstm1_transpose_weight_hh = (float *)(A + 282432); /* [50, 200] */
   k3_transpose(P + 208 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
-  float *lstm1_sigmoid_t0 = (float *)(A + 322496); /* [32, 50] */
-  float *lstm1_sigmoid_t0_2 = (float *)(A + 328896); /* [32, 50] */
-  float *lstm1_tanh_t0 = (float *)(A + 335296); /* [32, 50] */
-  float *lstm1_mul_t0 = (float *)(A + 341696); /* [32, 50] */
-  float *lstm1_tanh_t0_2 = (float *)(A + 348096); /* [32, 50] */
-  float *lstm1_mul_stack = (float *)(A + 354496); /* [9, 32, 50] */
+  float *lstm1_sigmoid_t0 = (float *)(A + 322432); /* [32, 50] */
+  float *lstm1_sigmoid_t0_2 = (float *)(A + 328832); /* [32, 50] */
+  float *lstm1_tanh_t0 = (float *)(A + 335232); /* [32, 50] */
+  float *lstm1_mul_t0 = (float *)(A + 341632); /* [32, 50] */
+  float *lstm1_tanh_t0_2 = (float *)(A + 348032); /* [32, 50] */
+  float *lstm1_mul_stack = (float *)(A + 354432); /* [9, 32, 50] */
   k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
   float *lstm1_matmul_weight_hh_t1 = (float *)(A + 256832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t1_scratch = A + 412096; /* 1600 bytes */
+  char *lstm1_matmul_weight_hh_t1_scratch = A + 412032; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 413696); /* [32, 200] */
+  float *lstm1_add_t1 = (float *)(A + 413632); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1);
   float *lstm1_sigmoid_t1 = (float *)(A + 256832); /* [32, 50] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 263232); /* [32, 50] */
   float *lstm1_sigmoid_t1_3 = (float *)(A + 269632); /* [32, 50] */
   float *lstm1_tanh_t1 = (float *)(A + 276032); /* [32, 50] */
-  float *lstm1_add_t1_2 = (float *)(A + 439296); /* [32, 50] */
-  float *lstm1_tanh_t1_2 = (float *)(A + 445696); /* [32, 50] */
+  float *lstm1_add_t1_2 = (float *)(A + 439232); /* [32, 50] */
+  float *lstm1_tanh_t1_2 = (float *)(A + 445632); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 1600);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 412096); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t2_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 412032); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t2_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 1600, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
-  float *lstm1_add_t2 = (float *)(A + 452096); /* [32, 200] */
+  float *lstm1_add_t2 = (float *)(A + 452032); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2);
-  float *lstm1_sigmoid_t2 = (float *)(A + 412096); /* [32, 50] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 418496); /* [32, 50] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 424896); /* [32, 50] */
-  float *lstm1_tanh_t2 = (float *)(A + 431296); /* [32, 50] */
-  float *lstm1_add_t2_2 = (float *)(A + 477696); /* [32, 50] */
-  float *lstm1_tanh_t2_2 = (float *)(A + 484096); /* [32, 50] */
+  float *lstm1_sigmoid_t2 = (float *)(A + 412032); /* [32, 50] */
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 418432); /* [32, 50] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 424832); /* [32, 50] */
+  float *lstm1_tanh_t2 = (float *)(A + 431232); /* [32, 50] */
+  float *lstm1_add_t2_2 = (float *)(A + 477632); /* [32, 50] */
+  float *lstm1_tanh_t2_2 = (float *)(A + 484032); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 3200);
-  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 452096); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t3_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 452032); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t3_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 490496); /* [32, 200] */
+  float *lstm1_add_t3 = (float *)(A + 490432); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3);
-  float *lstm1_sigmoid_t3 = (float *)(A + 452096); /* [32, 50] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 458496); /* [32, 50] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 464896); /* [32, 50] */
-  float *lstm1_tanh_t3 = (float *)(A + 471296); /* [32, 50] */
-  float *lstm1_add_t3_2 = (float *)(A + 516096); /* [32, 50] */
-  float *lstm1_tanh_t3_2 = (float *)(A + 522496); /* [32, 50] */
+  float *lstm1_sigmoid_t3 = (float *)(A + 452032); /* [32, 50] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 458432); /* [32, 50] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 464832); /* [32, 50] */
+  float *lstm1_tanh_t3 = (float *)(A + 471232); /* [32, 50] */
+  float *lstm1_add_t3_2 = (float *)(A + 516032); /* [32, 50] */
+  float *lstm1_tanh_t3_2 = (float *)(A + 522432); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 4800);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 490496); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t4_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 490432); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t4_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 4800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
-  float *lstm1_add_t4 = (float *)(A + 528896); /* [32, 200] */
+  float *lstm1_add_t4 = (float *)(A + 528832); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4);
-  float *lstm1_sigmoid_t4 = (float *)(A + 490496); /* [32, 50] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 496896); /* [32, 50] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 503296); /* [32, 50] */
-  float *lstm1_tanh_t4 = (float *)(A + 509696); /* [32, 50] */
-  float *lstm1_add_t4_2 = (float *)(A + 554496); /* [32, 50] */
-  float *lstm1_tanh_t4_2 = (float *)(A + 560896); /* [32, 50] */
+  float *lstm1_sigmoid_t4 = (float *)(A + 490432); /* [32, 50] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 496832); /* [32, 50] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 503232); /* [32, 50] */
+  float *lstm1_tanh_t4 = (float *)(A + 509632); /* [32, 50] */
+  float *lstm1_add_t4_2 = (float *)(A + 554432); /* [32, 50] */
+  float *lstm1_tanh_t4_2 = (float *)(A + 560832); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 6400);
-  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 528896); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t5_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 528832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t5_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
-  float *lstm1_add_t5 = (float *)(A + 567296); /* [32, 200] */
+  float *lstm1_add_t5 = (float *)(A + 567232); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5);
-  float *lstm1_sigmoid_t5 = (float *)(A + 528896); /* [32, 50] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 535296); /* [32, 50] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 541696); /* [32, 50] */
-  float *lstm1_tanh_t5 = (float *)(A + 548096); /* [32, 50] */
-  float *lstm1_add_t5_2 = (float *)(A + 592896); /* [32, 50] */
-  float *lstm1_tanh_t5_2 = (float *)(A + 599296); /* [32, 50] */
+  float *lstm1_sigmoid_t5 = (float *)(A + 528832); /* [32, 50] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 535232); /* [32, 50] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 541632); /* [32, 50] */
+  float *lstm1_tanh_t5 = (float *)(A + 548032); /* [32, 50] */
+  float *lstm1_add_t5_2 = (float *)(A + 592832); /* [32, 50] */
+  float *lstm1_tanh_t5_2 = (float *)(A + 599232); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 8000);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 567296); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t6_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 567232); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t6_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 8000, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
-  float *lstm1_add_t6 = (float *)(A + 605696); /* [32, 200] */
+  float *lstm1_add_t6 = (float *)(A + 605632); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6);
-  float *lstm1_sigmoid_t6 = (float *)(A + 567296); /* [32, 50] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 573696); /* [32, 50] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 580096); /* [32, 50] */
-  float *lstm1_tanh_t6 = (float *)(A + 586496); /* [32, 50] */
-  float *lstm1_add_t6_2 = (float *)(A + 631296); /* [32, 50] */
-  float *lstm1_tanh_t6_2 = (float *)(A + 637696); /* [32, 50] */
+  float *lstm1_sigmoid_t6 = (float *)(A + 567232); /* [32, 50] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 573632); /* [32, 50] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 580032); /* [32, 50] */
+  float *lstm1_tanh_t6 = (float *)(A + 586432); /* [32, 50] */
+  float *lstm1_add_t6_2 = (float *)(A + 631232); /* [32, 50] */
+  float *lstm1_tanh_t6_2 = (float *)(A + 637632); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 9600);
-  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 605696); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t7_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 605632); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t7_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
-  float *lstm1_add_t7 = (float *)(A + 644096); /* [32, 200] */
+  float *lstm1_add_t7 = (float *)(A + 644032); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7);
-  float *lstm1_sigmoid_t7 = (float *)(A + 605696); /* [32, 50] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 612096); /* [32, 50] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 618496); /* [32, 50] */
-  float *lstm1_tanh_t7 = (float *)(A + 624896); /* [32, 50] */
-  float *lstm1_add_t7_2 = (float *)(A + 669696); /* [32, 50] */
-  float *lstm1_tanh_t7_2 = (float *)(A + 676096); /* [32, 50] */
+  float *lstm1_sigmoid_t7 = (float *)(A + 605632); /* [32, 50] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 612032); /* [32, 50] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 618432); /* [32, 50] */
+  float *lstm1_tanh_t7 = (float *)(A + 624832); /* [32, 50] */
+  float *lstm1_add_t7_2 = (float *)(A + 669632); /* [32, 50] */
+  float *lstm1_tanh_t7_2 = (float *)(A + 676032); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 11200);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 644096); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t8_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 644032); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t8_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 11200, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
-  float *lstm1_add_t8 = (float *)(A + 682496); /* [32, 200] */
+  float *lstm1_add_t8 = (float *)(A + 682432); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8);
-  float *lstm1_sigmoid_t8 = (float *)(A + 644096); /* [32, 50] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 650496); /* [32, 50] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 656896); /* [32, 50] */
-  float *lstm1_tanh_t8 = (float *)(A + 663296); /* [32, 50] */
-  float *lstm1_add_t8_2 = (float *)(A + 708096); /* [32, 50] */
-  float *lstm1_tanh_t8_2 = (float *)(A + 714496); /* [32, 50] */
+  float *lstm1_sigmoid_t8 = (float *)(A + 644032); /* [32, 50] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 650432); /* [32, 50] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 656832); /* [32, 50] */
+  float *lstm1_tanh_t8 = (float *)(A + 663232); /* [32, 50] */
+  float *lstm1_add_t8_2 = (float *)(A + 708032); /* [32, 50] */
+  float *lstm1_tanh_t8_2 = (float *)(A + 714432); /* [32, 50] */
   k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 12800);
-  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 682496); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t9_scratch = A + 437696; /* 1600 bytes */
+  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 682432); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t9_scratch = A + 437632; /* 1600 bytes */
   k5_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_add_t9 = (float *)(A + 282432); /* [32, 200] */
   k6_add_add_add(lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9);
-  float *dense1_transpose_weight = (float *)(A + 437696); /* [50, 1] */
+  float *dense1_transpose_weight = (float *)(A + 437632); /* [50, 1] */
   k8_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_sigmoid_t9 = (float *)(A + 308032); /* [32, 50] */
   float *lstm1_sigmoid_t9_2 = (float *)(A + 314432); /* [32, 50] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 682496); /* [32, 50] */
-  float *lstm1_tanh_t9 = (float *)(A + 688896); /* [32, 50] */
-  float *lstm1_tanh_t9_2 = (float *)(A + 695296); /* [32, 50] */
-  float *dropout1_dropout_mask = (float *)(A + 701696); /* [32, 50] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 682432); /* [32, 50] */
+  float *lstm1_tanh_t9 = (float *)(A + 688832); /* [32, 50] */
+  float *lstm1_tanh_t9_2 = (float *)(A + 695232); /* [32, 50] */
+  float *dropout1_dropout_mask = (float *)(A + 701632); /* [32, 50] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
   k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_tanh_t9_2, dropout1_dropout_mask, dropout1_mul, seed, 1u);
-  float *dense1_matmul_weight = (float *)(A + 437952); /* [32, 1] */
+  float *dense1_matmul_weight = (float *)(A + 437888); /* [32, 1] */
   k10_matmul(dropout1_mul, dense1_transpose_weight, dense1_matmul_weight);
-  float *line12_sub = (float *)(A + 437696); /* [32, 1] */
-  float *line12_mul = (float *)(A + 437824); /* [32, 1] */
+  float *line12_sub = (float *)(A + 437632); /* [32, 1] */
+  float *line12_mul = (float *)(A + 437760); /* [32, 1] */
   k38_add_sub_mul(dense1_matmul_weight, P + 10688 /* dense1.bias */, in->y, line12_sub, line12_mul);
-  float *line12_sum_to = (float *)(A + 437952); /* [] */
+  float *line12_sum_to = (float *)(A + 437888); /* [] */
   k17_sum_to(line12_mul, line12_sum_to);
-  float *d_line12_addn = (float *)(A + 437824); /* [32, 1] */
+  float *d_line12_addn = (float *)(A + 437760); /* [32, 1] */
   k18_mul_addn(line12_sub, d_line12_addn);
   float *d_dense1_matmul_weight = (float *)(A + 282432); /* [32, 50] */
-  char *d_dense1_matmul_weight_scratch = A + 438016; /* 32 bytes */
-  k19_matmul(d_line12_addn, P + 10624 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  k19_matmul(d_line12_addn, P + 10624 /* dense1.weight */, d_dense1_matmul_weight);
   float *d_lstm1_mul_t9 = (float *)(A + 288832); /* [32, 50] */
   float *d_lstm1_mul_concat_stack = (float *)(A + 6400); /* [9, 32, 200] */
   k20_mul_mul_mul(d_dense1_matmul_weight, dropout1_dropout_mask, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_sigmoid_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, d_lstm1_mul_t9, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack + 51250, d_lstm1_mul_concat_stack + 51300, d_lstm1_mul_concat_stack + 51350);
@@ -2565,83 +2594,82 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   float *d_lstm1_mul_t2 = (float *)(A + 236800); /* [32, 50] */
   k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, d_lstm1_mul_t3, lstm1_sigmoid_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, d_lstm1_mul_t2, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 6450, d_lstm1_mul_concat_stack + 6500);
   k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 6550);
-  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 438080); /* [32, 50] */
+  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 438016); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t2_scratch = A + 282432; /* 6400 bytes */
   k21_matmul(d_lstm1_mul_concat_stack + 6400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2, d_lstm1_matmul_weight_hh_t2_scratch);
   float *d_lstm1_mul_t1 = (float *)(A + 282432); /* [32, 50] */
   k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, d_lstm1_mul_t2, lstm1_sigmoid_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, d_lstm1_mul_t1, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 50, d_lstm1_mul_concat_stack + 100);
   k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 150);
   float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t1_scratch = A + 341696; /* 6400 bytes */
+  char *d_lstm1_matmul_weight_hh_t1_scratch = A + 341632; /* 6400 bytes */
   k21_matmul(d_lstm1_mul_concat_stack, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
+  float *d_lstm1_mul_t0 = (float *)(A + 341632); /* [32, 50] */
+  float *d_lstm1_mul_t0_2 = (float *)(A + 412032); /* [32, 50] */
+  k24_mul_mul_sub(d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
 }
 
 static void lstm_dropout_train_step_2(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
-  float *lstm1_sigmoid_t0 = (float *)(A + 322496); /* [32, 50] */
-  float *lstm1_tanh_t0_2 = (float *)(A + 348096); /* [32, 50] */
-  float *d_lstm1_mul_t1 = (float *)(A + 282432); /* [32, 50] */
-  float *lstm1_tanh_t0 = (float *)(A + 335296); /* [32, 50] */
-  float *lstm1_sigmoid_t0_2 = (float *)(A + 328896); /* [32, 50] */
-  float *d_lstm1_mul_t0 = (float *)(A + 341696); /* [32, 50] */
-  float *d_lstm1_mul_t0_2 = (float *)(A + 412096); /* [32, 50] */
-  k24_mul_mul_sub(d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
-  float *d_lstm1_const = (float *)(A + 328896); /* [32, 50] */
+  float *d_lstm1_const = (float *)(A + 328832); /* [32, 50] */
   k25_const(d_lstm1_const);
-  float *d_lstm1_mul_t0_3 = (float *)(A + 335296); /* [32, 50] */
+  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
+  float *lstm1_tanh_t0_2 = (float *)(A + 348032); /* [32, 50] */
+  float *lstm1_sigmoid_t0 = (float *)(A + 322432); /* [32, 50] */
+  float *d_lstm1_mul_t0_3 = (float *)(A + 335232); /* [32, 50] */
   k26_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
+  float *d_lstm1_mul_t0 = (float *)(A + 341632); /* [32, 50] */
+  float *d_lstm1_mul_t0_2 = (float *)(A + 412032); /* [32, 50] */
   float *d_lstm1_mul_concat = (float *)(A + 295232); /* [32, 200] */
   k27_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat);
   float *d_lstm1_mul_concat_stack = (float *)(A + 6400); /* [9, 32, 200] */
-  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 438080); /* [32, 10, 200] */
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 438016); /* [32, 10, 200] */
   k28_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
-  float *d_lstm1_matmul = (float *)(A + 295232); /* [200, 1] */
-  char *d_lstm1_matmul_scratch = A + 320832; /* 32768 bytes */
+  float *d_lstm1_matmul = (float *)(A + 320832); /* [200, 1] */
+  char *d_lstm1_matmul_scratch = A + 236800; /* 32768 bytes */
   k29_matmul(d_lstm1_mul_concat_stack_2, in->x, d_lstm1_matmul, d_lstm1_matmul_scratch);
-  float *new_opt_step = (float *)(A + 438016); /* [] */
-  float *opt_sqrt = (float *)(A + 296064); /* [] */
+  float *new_opt_step = (float *)(A + 437952); /* [] */
+  float *opt_sqrt = (float *)(A + 321664); /* [] */
   k39_add_pow_sub(P + 10704 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 296128); /* [] */
+  float *opt_div = (float *)(A + 321728); /* [] */
   k40_pow_sub_div(new_opt_step, opt_div);
-  float *lstm1_mul_stack = (float *)(A + 354496); /* [9, 32, 50] */
+  float *lstm1_mul_stack = (float *)(A + 354432); /* [9, 32, 50] */
   float *d_lstm1_matmul_2 = (float *)(A + 236800); /* [200, 50] */
-  char *d_lstm1_matmul_scratch_2 = A + 320832; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch_2 = A + 720832; /* 32768 bytes */
   k30_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
   float *d_lstm1_sum_to = (float *)(A + 276800); /* [200] */
   k31_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to);
-  float *d_line12_addn = (float *)(A + 437824); /* [32, 1] */
+  float *d_line12_addn = (float *)(A + 437760); /* [32, 1] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
-  float *d_dense1_matmul = (float *)(A + 277632); /* [1, 50] */
-  char *d_dense1_matmul_scratch = A + 277888; /* 128 bytes */
+  float *d_dense1_matmul = (float *)(A + 321792); /* [1, 50] */
+  char *d_dense1_matmul_scratch = A + 322048; /* 128 bytes */
   k32_matmul(d_line12_addn, dropout1_mul, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 277888); /* [1] */
+  float *d_dense1_sum_to = (float *)(A + 322048); /* [1] */
   k17_sum_to(d_line12_addn, d_dense1_sum_to);
-  float *line12_sum_to = (float *)(A + 437952); /* [] */
-  float *loss_value = (float *)(A + 277952); /* [] */
+  float *line12_sum_to = (float *)(A + 437888); /* [] */
+  float *loss_value = (float *)(A + 322112); /* [] */
   k33_mul(line12_sum_to, loss_value);
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 278016); /* [200, 1] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 278848); /* [200, 1] */
-  float *new_lstm1_weight_ih = (float *)(A + 279680); /* [200, 1] */
+  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 277632); /* [200, 1] */
+  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 278464); /* [200, 1] */
+  float *new_lstm1_weight_ih = (float *)(A + 279296); /* [200, 1] */
   k41_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 354496); /* [200, 50] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 394496); /* [200, 50] */
-  float *new_lstm1_weight_hh = (float *)A; /* [200, 50] */
+  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 694016); /* [200, 50] */
+  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 354432); /* [200, 50] */
+  float *new_lstm1_weight_hh = (float *)(A + 394432); /* [200, 50] */
   k42_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 295232); /* [200] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 434496); /* [200] */
-  float *new_lstm1_bias_ih = (float *)(A + 435328); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 436160); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 436992); /* [200] */
-  float *new_lstm1_bias_hh = (float *)(A + 280512); /* [200] */
+  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 320832); /* [200] */
+  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 434432); /* [200] */
+  float *new_lstm1_bias_ih = (float *)(A + 435264); /* [200] */
+  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 436096); /* [200] */
+  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 436928); /* [200] */
+  float *new_lstm1_bias_hh = (float *)(A + 280128); /* [200] */
   k43_mul_mul_mul(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 31552 /* opt.lstm1.bias_hh.exp_avg */, P + 31136 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 281344); /* [1, 50] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 281600); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 281856); /* [1, 50] */
+  float *new_opt_dense1_weight_exp_avg = (float *)(A + 322176); /* [1, 50] */
+  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 280960); /* [1, 50] */
+  float *new_dense1_weight = (float *)(A + 281216); /* [1, 50] */
   k44_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 437824); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 437888); /* [1] */
-  float *new_dense1_bias = (float *)(A + 437952); /* [1] */
+  float *new_opt_dense1_bias_exp_avg = (float *)(A + 437760); /* [1] */
+  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 437824); /* [1] */
+  float *new_dense1_bias = (float *)(A + 437888); /* [1] */
   k45_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
 }
 
@@ -2653,26 +2681,26 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
   (void)P, (void)A;
   lstm_dropout_train_step_1(P, in, A, seed);
   lstm_dropout_train_step_2(P, in, A, seed);
-  float *loss_value = (float *)(A + 277952); /* [] */
-  float *new_opt_step = (float *)(A + 438016); /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 278016); /* [200, 1] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 278848); /* [200, 1] */
-  float *new_lstm1_weight_ih = (float *)(A + 279680); /* [200, 1] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 354496); /* [200, 50] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 394496); /* [200, 50] */
-  float *new_lstm1_weight_hh = (float *)A; /* [200, 50] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 295232); /* [200] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 434496); /* [200] */
-  float *new_lstm1_bias_ih = (float *)(A + 435328); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 436160); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 436992); /* [200] */
-  float *new_lstm1_bias_hh = (float *)(A + 280512); /* [200] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 281344); /* [1, 50] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 281600); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 281856); /* [1, 50] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 437824); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 437888); /* [1] */
-  float *new_dense1_bias = (float *)(A + 437952); /* [1] */
+  float *loss_value = (float *)(A + 322112); /* [] */
+  float *new_opt_step = (float *)(A + 437952); /* [] */
+  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 277632); /* [200, 1] */
+  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 278464); /* [200, 1] */
+  float *new_lstm1_weight_ih = (float *)(A + 279296); /* [200, 1] */
+  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 694016); /* [200, 50] */
+  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 354432); /* [200, 50] */
+  float *new_lstm1_weight_hh = (float *)(A + 394432); /* [200, 50] */
+  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 320832); /* [200] */
+  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 434432); /* [200] */
+  float *new_lstm1_bias_ih = (float *)(A + 435264); /* [200] */
+  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 436096); /* [200] */
+  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 436928); /* [200] */
+  float *new_lstm1_bias_hh = (float *)(A + 280128); /* [200] */
+  float *new_opt_dense1_weight_exp_avg = (float *)(A + 322176); /* [1, 50] */
+  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 280960); /* [1, 50] */
+  float *new_dense1_weight = (float *)(A + 281216); /* [1, 50] */
+  float *new_opt_dense1_bias_exp_avg = (float *)(A + 437760); /* [1] */
+  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 437824); /* [1] */
+  float *new_dense1_bias = (float *)(A + 437888); /* [1] */
   k34_copy(loss_value, &loss);
   k34_copy(new_opt_step, params + 10704);
   k35_copy(new_opt_lstm1_weight_ih_exp_avg, params + 10720);
@@ -2785,8 +2813,6 @@ typedef struct {
 
 void lstm_dropout_step_prepare(const float *params, float *step_params) {
   for (long i = 0; i < LSTM_DROPOUT_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
-  for (long r = 0; r < 200; r++) /* lstm1.weight_ih [200, 1] */
-    for (long c = 0; c < 1; c++) step_params[0 + c * 200 + r] = params[0 + r * 1 + c];
   for (long r = 0; r < 200; r++) /* lstm1.weight_hh [200, 50] */
     for (long c = 0; c < 50; c++) step_params[208 + c * 200 + r] = params[208 + r * 50 + c];
 }
@@ -2830,7 +2856,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[5] = {362496, 720896, 720896, 128640, 44160};
+const long lstm_dropout_tool_arena[5] = {362432, 753600, 753600, 128640, 44160};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};
@@ -2862,9 +2888,9 @@ void lstm_dropout_tool_stream(const float *params, void *const *inputs, void *co
   for (long b = 0; b < 32; b++) {
     lstm_dropout_reset(&state);
     for (long t = 0; t < 10; t++) {
-      in.x = (const float *)inputs[0] + b * 10 + t * 1;
+      in.x = (const float *)inputs[0] + b * 10 + t;
       lstm_dropout_step(step_params, &state, &in, &out, (char *)arena + 42816);
-      for (long i = 0; i < 1; i++) ((float *)outputs[0])[b * 1 + i] = o0[i];
+      ((float *)outputs[0])[b] = o0[0];
     }
   }
 }

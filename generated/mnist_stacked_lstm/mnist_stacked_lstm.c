@@ -492,7 +492,8 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 28; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 28 + k];
-    for (long j = 192; j < 200; j += 8) {
+    {
+      const long j = 192;
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
       float acc2[8] = {0.0f};
@@ -536,14 +537,13 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add add add over add [64, 200] (mnist_stacked_lstm.lua:9) */
-static void k3_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add over add [64, 200] (mnist_stacked_lstm.lua:9) */
+static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i0 * 200 + i1] + a1[i1]);
-      const float t1 = (0.0f + a2[i1]);
-      const float t2 = (t0 + t1);
-      out0[i0 * 200 + i1] = t2;
+      const float t1 = (t0 + a2[i1]);
+      out0[i0 * 200 + i1] = t1;
     }
 }
 
@@ -624,7 +624,8 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
-    for (long j = 192; j < 200; j += 8) {
+    {
+      const long j = 192;
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
       float acc2[8] = {0.0f};
@@ -770,7 +771,8 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
-    for (long j = 192; j < 200; j += 8) {
+    {
+      const long j = 192;
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
       float acc2[8] = {0.0f};
@@ -828,7 +830,8 @@ static void k12_matmul(const float *restrict a0, const float *restrict a1, float
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
-    for (long j = 0; j < 10; j += 10) {
+    {
+      const long j = 0;
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
       float acc2[10] = {0.0f};
@@ -957,7 +960,7 @@ static void k17_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 static void k18_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
-    const int32_t id = a0[r * 1];
+    const int32_t id = a0[r];
     if (id >= 0 && id < 10) out[r * 10 + id] = 1.0f;
   }
 }
@@ -968,10 +971,10 @@ static void k19_log_softmax(const float *restrict a0, float *restrict out) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
     float mx = x[0], sum = 0.0f;
-    for (long j = 1; j < 10; j++) mx = x[j * 1] > mx ? x[j * 1] : mx;
-    for (long j = 0; j < 10; j++) sum += y[j] = rnnc_expf(x[j * 1] - mx);
+    for (long j = 1; j < 10; j++) mx = x[j] > mx ? x[j] : mx;
+    for (long j = 0; j < 10; j++) sum += y[j] = rnnc_expf(x[j] - mx);
     const float lse = logf(sum);
-    for (long j = 0; j < 10; j++) y[j] = (x[j * 1] - mx) - lse;
+    for (long j = 0; j < 10; j++) y[j] = (x[j] - mx) - lse;
   }
 }
 
@@ -1005,7 +1008,7 @@ static void k23_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
-      const float v = a0[r * 10 + j * 1], top = a0[r * 10 + best * 1];
+      const float v = a0[r * 10 + j], top = a0[r * 10 + best];
       if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */
     }
     out[r] = best;
@@ -1090,7 +1093,8 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 10; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + k];
-    for (long j = 48; j < 50; j += 2) {
+    {
+      const long j = 48;
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       float acc2[2] = {0.0f};
@@ -1226,7 +1230,8 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 200; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + k];
-    for (long j = 48; j < 50; j += 2) {
+    {
+      const long j = 48;
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       float acc2[2] = {0.0f};
@@ -1408,7 +1413,8 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 200; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 200 + k];
-    for (long j = 48; j < 50; j += 2) {
+    {
+      const long j = 48;
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       float acc2[2] = {0.0f};
@@ -1610,8 +1616,11 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1668,10 +1677,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
   }
   for (long k0 = 0; k0 < 1792; k0 += 1024) {
     const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
-    for (long j = 192; j < 200; j += 8) {
+    {
+      const long j = 192;
       float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 8; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
       for (long i = 0; i < 24; i += 8) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -1730,9 +1743,13 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long j = 0; j < 192; j += 32) {
       float (*bp)[32] = (float (*)[32])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
-      for (long i = 24; i < 28; i += 4) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 32; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
+      {
+        const long i = 24;
         float acc0[32] = {0.0f};
         float acc1[32] = {0.0f};
         float acc2[32] = {0.0f};
@@ -1768,11 +1785,16 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
   }
   for (long k0 = 0; k0 < 1792; k0 += 1024) {
     const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
-    for (long j = 192; j < 200; j += 8) {
+    {
+      const long j = 192;
       float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
-      for (long i = 24; i < 28; i += 4) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 8; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
+      {
+        const long i = 24;
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
         float acc2[8] = {0.0f};
@@ -1926,8 +1948,11 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
       for (long i = 0; i < 48; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1984,10 +2009,14 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
   }
   for (long k0 = 0; k0 < 1728; k0 += 1024) {
     const long kn = 1728 - k0 < 1024 ? 1728 - k0 : 1024;
-    for (long j = 192; j < 200; j += 8) {
+    {
+      const long j = 192;
       float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 8; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
       for (long i = 0; i < 48; i += 8) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -2046,9 +2075,13 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1728 - k0 < 128 ? 1728 - k0 : 128;
     for (long j = 0; j < 192; j += 64) {
       float (*bp)[64] = (float (*)[64])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
-      for (long i = 48; i < 50; i += 2) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 64; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
+      {
+        const long i = 48;
         float acc0[64] = {0.0f};
         float acc1[64] = {0.0f};
         if (k0)
@@ -2074,11 +2107,16 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
   }
   for (long k0 = 0; k0 < 1728; k0 += 1024) {
     const long kn = 1728 - k0 < 1024 ? 1728 - k0 : 1024;
-    for (long j = 192; j < 200; j += 8) {
+    {
+      const long j = 192;
       float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
-      for (long i = 48; i < 50; i += 2) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 8; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
+      {
+        const long i = 48;
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
         if (k0)
@@ -2120,8 +2158,11 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
       for (long i = 0; i < 48; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -2178,10 +2219,14 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
   }
   for (long k0 = 0; k0 < 1792; k0 += 1024) {
     const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
-    for (long j = 192; j < 200; j += 8) {
+    {
+      const long j = 192;
       float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 8; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
       for (long i = 0; i < 48; i += 8) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -2240,9 +2285,13 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1792 - k0 < 128 ? 1792 - k0 : 128;
     for (long j = 0; j < 192; j += 64) {
       float (*bp)[64] = (float (*)[64])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 64; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
-      for (long i = 48; i < 50; i += 2) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 64; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
+      {
+        const long i = 48;
         float acc0[64] = {0.0f};
         float acc1[64] = {0.0f};
         if (k0)
@@ -2268,11 +2317,16 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
   }
   for (long k0 = 0; k0 < 1792; k0 += 1024) {
     const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
-    for (long j = 192; j < 200; j += 8) {
+    {
+      const long j = 192;
       float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 8; c++) bp[k][c] = a0[(k0 + k) * 200 + j + c];
-      for (long i = 48; i < 50; i += 2) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 8; c++) {
+          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+        }
+      }
+      {
+        const long i = 48;
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
         if (k0)
@@ -2300,10 +2354,14 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [10, 50] (mnist_stacked_lstm.lua:12) */
 static void k47_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long j = 0; j < 10; j += 10) {
+  {
+    const long j = 0;
     float (*bp)[10] = (float (*)[10])(void *)scratch;
-    for (long k = 0; k < 64; k++)
-      for (int c = 0; c < 10; c++) bp[k][c] = a0[k * 10 + j + c];
+    for (long k = 0; k < 64; k++) {
+      for (int c = 0; c < 10; c++) {
+        bp[k][c] = a0[k * 10 + j + c];
+      }
+    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
@@ -2346,11 +2404,16 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long j = 0; j < 10; j += 10) {
+  {
+    const long j = 0;
     float (*bp)[10] = (float (*)[10])(void *)scratch;
-    for (long k = 0; k < 64; k++)
-      for (int c = 0; c < 10; c++) bp[k][c] = a0[k * 10 + j + c];
-    for (long i = 48; i < 50; i += 2) {
+    for (long k = 0; k < 64; k++) {
+      for (int c = 0; c < 10; c++) {
+        bp[k][c] = a0[k * 10 + j + c];
+      }
+    }
+    {
+      const long i = 48;
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
       for (long k = 0; k < 64; k++) {
@@ -3374,7 +3437,7 @@ static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_st
   char *lstm1_matmul_weight_ih_scratch = A + 1656704; /* 896 bytes */
   k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)A; /* [64, 200] */
-  k3_add_add_add(lstm1_matmul_weight_ih + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add_add(lstm1_matmul_weight_ih + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 51200); /* [50, 200] */
   k4_transpose(P + 5600 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_mul_t0 = (float *)(A + 91200); /* [64, 50] */
@@ -3574,7 +3637,7 @@ static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_st
   char *lstm2_matmul_weight_ih_scratch = A + 40000; /* 1600 bytes */
   k10_matmul(lstm1_mul_stack, lstm2_transpose_weight_ih, lstm2_matmul_weight_ih, lstm2_matmul_weight_ih_scratch);
   float *lstm2_add_t0 = (float *)A; /* [64, 200] */
-  k3_add_add_add(lstm2_matmul_weight_ih, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
+  k3_add_add(lstm2_matmul_weight_ih, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
   float *lstm2_transpose_weight_hh = (float *)(A + 51200); /* [50, 200] */
   k4_transpose(P + 26016 /* lstm2.weight_hh */, lstm2_transpose_weight_hh);
   float *lstm2_mul_t0 = (float *)(A + 1524800); /* [64, 50] */
@@ -3783,7 +3846,7 @@ static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_st
   char *lstm3_matmul_weight_ih_scratch = A + 1524800; /* 1600 bytes */
   k10_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, lstm3_matmul_weight_ih, lstm3_matmul_weight_ih_scratch);
   float *lstm3_add_t0 = (float *)A; /* [64, 200] */
-  k3_add_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
+  k3_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
   float *lstm3_transpose_weight_hh = (float *)(A + 51200); /* [50, 200] */
   k4_transpose(P + 46432 /* lstm3.weight_hh */, lstm3_transpose_weight_hh);
   float *lstm3_mul_t0 = (float *)(A + 1526400); /* [64, 50] */
@@ -4071,7 +4134,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   char *lstm1_matmul_weight_ih_scratch = A + 1656704; /* 896 bytes */
   k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)(A + 1657600); /* [64, 200] */
-  k3_add_add_add(lstm1_matmul_weight_ih + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add_add(lstm1_matmul_weight_ih + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 1708800); /* [50, 200] */
   k4_transpose(P + 5600 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 200704); /* [64, 50] */
@@ -4423,7 +4486,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   char *lstm2_matmul_weight_ih_scratch = A + 1746304; /* 1600 bytes */
   k10_matmul(lstm1_mul_stack, lstm2_transpose_weight_ih, lstm2_matmul_weight_ih, lstm2_matmul_weight_ih_scratch);
   float *lstm2_add_t0 = (float *)(A + 4155200); /* [64, 200] */
-  k3_add_add_add(lstm2_matmul_weight_ih, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
+  k3_add_add(lstm2_matmul_weight_ih, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
   float *lstm2_transpose_weight_hh = (float *)(A + 4206400); /* [50, 200] */
   k4_transpose(P + 26016 /* lstm2.weight_hh */, lstm2_transpose_weight_hh);
   float *lstm2_sigmoid_t0 = (float *)(A + 4104000); /* [64, 50] */
@@ -4775,7 +4838,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   char *lstm3_matmul_weight_ih_scratch = A + 4244800; /* 1600 bytes */
   k10_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, lstm3_matmul_weight_ih, lstm3_matmul_weight_ih_scratch);
   float *lstm3_add_t0 = (float *)(A + 6640000); /* [64, 200] */
-  k3_add_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
+  k3_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
   float *lstm3_transpose_weight_hh = (float *)(A + 6691200); /* [50, 200] */
   k4_transpose(P + 46432 /* lstm3.weight_hh */, lstm3_transpose_weight_hh);
   float *lstm3_sigmoid_t0 = (float *)(A + 6588800); /* [64, 50] */
@@ -6307,7 +6370,7 @@ static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist
   char *lstm1_matmul_weight_ih_scratch = A + 1659264; /* 896 bytes */
   k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)(A + 1660160); /* [64, 200] */
-  k3_add_add_add(lstm1_matmul_weight_ih + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add_add(lstm1_matmul_weight_ih + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 1711360); /* [50, 200] */
   k4_transpose(P + 5600 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 203264); /* [64, 50] */
@@ -6659,7 +6722,7 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   char *lstm2_matmul_weight_ih_scratch = A + 1748864; /* 1600 bytes */
   k10_matmul(lstm1_mul_stack, lstm2_transpose_weight_ih, lstm2_matmul_weight_ih, lstm2_matmul_weight_ih_scratch);
   float *lstm2_add_t0 = (float *)(A + 4157760); /* [64, 200] */
-  k3_add_add_add(lstm2_matmul_weight_ih, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
+  k3_add_add(lstm2_matmul_weight_ih, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
   float *lstm2_transpose_weight_hh = (float *)(A + 4208960); /* [50, 200] */
   k4_transpose(P + 26016 /* lstm2.weight_hh */, lstm2_transpose_weight_hh);
   float *lstm2_sigmoid_t0 = (float *)(A + 4106560); /* [64, 50] */
@@ -7011,7 +7074,7 @@ static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist
   char *lstm3_matmul_weight_ih_scratch = A + 4247360; /* 1600 bytes */
   k10_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, lstm3_matmul_weight_ih, lstm3_matmul_weight_ih_scratch);
   float *lstm3_add_t0 = (float *)(A + 6642560); /* [64, 200] */
-  k3_add_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
+  k3_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
   float *lstm3_transpose_weight_hh = (float *)(A + 6693760); /* [50, 200] */
   k4_transpose(P + 46432 /* lstm3.weight_hh */, lstm3_transpose_weight_hh);
   float *lstm3_sigmoid_t0 = (float *)(A + 6591360); /* [64, 50] */

@@ -617,7 +617,8 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 64; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 64 + k];
-    for (long j = 0; j < 10; j += 10) {
+    {
+      const long j = 0;
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};
       float acc2[10] = {0.0f};
@@ -732,7 +733,7 @@ static void k14_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 static void k15_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
-    const int32_t id = a0[r * 1];
+    const int32_t id = a0[r];
     if (id >= 0 && id < 10) out[r * 10 + id] = 1.0f;
   }
 }
@@ -743,10 +744,10 @@ static void k16_log_softmax(const float *restrict a0, float *restrict out) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
     float mx = x[0], sum = 0.0f;
-    for (long j = 1; j < 10; j++) mx = x[j * 1] > mx ? x[j * 1] : mx;
-    for (long j = 0; j < 10; j++) sum += y[j] = rnnc_expf(x[j * 1] - mx);
+    for (long j = 1; j < 10; j++) mx = x[j] > mx ? x[j] : mx;
+    for (long j = 0; j < 10; j++) sum += y[j] = rnnc_expf(x[j] - mx);
     const float lse = logf(sum);
-    for (long j = 0; j < 10; j++) y[j] = (x[j * 1] - mx) - lse;
+    for (long j = 0; j < 10; j++) y[j] = (x[j] - mx) - lse;
   }
 }
 
@@ -780,7 +781,7 @@ static void k20_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
-      const float v = a0[r * 10 + j * 1], top = a0[r * 10 + best * 1];
+      const float v = a0[r * 10 + j], top = a0[r * 10 + best];
       if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */
     }
     out[r] = best;
@@ -1163,8 +1164,11 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 256 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 256 + j + c];
+        }
+      }
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1223,9 +1227,13 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
     for (long j = 0; j < 256; j += 32) {
       float (*bp)[32] = (float (*)[32])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 32; c++) bp[k][c] = a0[(k0 + k) * 256 + j + c];
-      for (long i = 24; i < 28; i += 4) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 32; c++) {
+          bp[k][c] = a0[(k0 + k) * 256 + j + c];
+        }
+      }
+      {
+        const long i = 24;
         float acc0[32] = {0.0f};
         float acc1[32] = {0.0f};
         float acc2[32] = {0.0f};
@@ -1267,8 +1275,11 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 256 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 256 + j + c];
+        }
+      }
       for (long i = 0; i < 64; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1379,10 +1390,14 @@ static void k39_addn(const float *restrict a0, const float *restrict a1, const f
 
 /* matmul [10, 64] (peephole_lstm.lua:10) */
 static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long j = 0; j < 10; j += 10) {
+  {
+    const long j = 0;
     float (*bp)[10] = (float (*)[10])(void *)scratch;
-    for (long k = 0; k < 64; k++)
-      for (int c = 0; c < 10; c++) bp[k][c] = a0[k * 10 + j + c];
+    for (long k = 0; k < 64; k++) {
+      for (int c = 0; c < 10; c++) {
+        bp[k][c] = a0[k * 10 + j + c];
+      }
+    }
     for (long i = 0; i < 64; i += 8) {
       float acc0[10] = {0.0f};
       float acc1[10] = {0.0f};

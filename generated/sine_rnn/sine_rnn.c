@@ -262,11 +262,8 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [320, 50] (sine_rnn.lua:9) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 320; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -276,16 +273,16 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc5[16] = {0.0f};
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i];
+        const float x1 = a0[i + 1];
+        const float x2 = a0[i + 2];
+        const float x3 = a0[i + 3];
+        const float x4 = a0[i + 4];
+        const float x5 = a0[i + 5];
+        const float x6 = a0[i + 6];
+        const float x7 = a0[i + 7];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -310,10 +307,8 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
     }
   }
   for (long i = 0; i < 320; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
-    for (long j = 48; j < 50; j += 2) {
+    {
+      const long j = 48;
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       float acc2[2] = {0.0f};
@@ -322,16 +317,16 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc5[2] = {0.0f};
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i];
+        const float x1 = a0[i + 1];
+        const float x2 = a0[i + 2];
+        const float x3 = a0[i + 3];
+        const float x4 = a0[i + 4];
+        const float x5 = a0[i + 5];
+        const float x6 = a0[i + 6];
+        const float x7 = a0[i + 7];
         for (int c = 0; c < 2; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -365,15 +360,14 @@ static void k2_transpose(const float *restrict a0, float *restrict out) {
     }
 }
 
-/* fused: add add add relu over relu [32, 50] (sine_rnn.lua:9) */
-static void k3_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add relu over relu [32, 50] (sine_rnn.lua:9) */
+static void k3_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
-      const float t1 = (0.0f + a2[i1]);
-      const float t2 = (t0 + t1);
-      const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-      out0[i0 * 50 + i1] = t3;
+      const float t1 = (t0 + a2[i1]);
+      const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+      out0[i0 * 50 + i1] = t2;
     }
 }
 
@@ -429,7 +423,8 @@ static void k4_matmul(const float *restrict a0, const float *restrict a1, float 
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
-    for (long j = 48; j < 50; j += 2) {
+    {
+      const long j = 48;
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       float acc2[2] = {0.0f};
@@ -525,16 +520,15 @@ static void k9_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add add add relu over relu [32, 50] (sine_rnn.lua:9) */
-static void k10_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: add add relu over relu [32, 50] (sine_rnn.lua:9) */
+static void k10_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
-      const float t1 = (0.0f + a2[i1]);
-      const float t2 = (t0 + t1);
-      const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-      out0[i0 * 50 + i1] = t2;
-      out1[i0 * 50 + i1] = t3;
+      const float t1 = (t0 + a2[i1]);
+      const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+      out0[i0 * 50 + i1] = t1;
+      out1[i0 * 50 + i1] = t2;
     }
 }
 
@@ -581,11 +575,8 @@ static void k14_mul_addn(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [32, 50] (sine_rnn.lua:10) */
-static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -595,16 +586,16 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
       float acc5[16] = {0.0f};
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i];
+        const float x1 = a0[i + 1];
+        const float x2 = a0[i + 2];
+        const float x3 = a0[i + 3];
+        const float x4 = a0[i + 4];
+        const float x5 = a0[i + 5];
+        const float x6 = a0[i + 6];
+        const float x7 = a0[i + 7];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -629,10 +620,8 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
     }
   }
   for (long i = 0; i < 32; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
-    for (long j = 48; j < 50; j += 2) {
+    {
+      const long j = 48;
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       float acc2[2] = {0.0f};
@@ -641,16 +630,16 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
       float acc5[2] = {0.0f};
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 50 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i];
+        const float x1 = a0[i + 1];
+        const float x2 = a0[i + 2];
+        const float x3 = a0[i + 3];
+        const float x4 = a0[i + 4];
+        const float x5 = a0[i + 5];
+        const float x6 = a0[i + 6];
+        const float x7 = a0[i + 7];
         for (int c = 0; c < 2; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -738,7 +727,8 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
       for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 500 + k];
-    for (long j = 48; j < 50; j += 2) {
+    {
+      const long j = 48;
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       float acc2[2] = {0.0f};
@@ -786,11 +776,16 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
 static void k18_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 320; k0 += 170) {
     const long kn = 320 - k0 < 170 ? 320 - k0 : 170;
-    for (long j = 0; j < 48; j += 48) {
+    {
+      const long j = 0;
       float (*bp)[48] = (float (*)[48])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 48; c++) bp[k][c] = a0[(k0 + k) * 50 + j + c];
-      for (long i = 0; i < 1; i += 1) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 48; c++) {
+          bp[k][c] = a0[(k0 + k) * 50 + j + c];
+        }
+      }
+      {
+        const long i = 0;
         float acc0[48] = {0.0f};
         if (k0)
           for (int c = 0; c < 48; c++) {
@@ -809,11 +804,16 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long j = 48; j < 50; j += 2) {
+  {
+    const long j = 48;
     float (*bp)[2] = (float (*)[2])(void *)scratch;
-    for (long k = 0; k < 320; k++)
-      for (int c = 0; c < 2; c++) bp[k][c] = a0[k * 50 + j + c];
-    for (long i = 0; i < 1; i += 1) {
+    for (long k = 0; k < 320; k++) {
+      for (int c = 0; c < 2; c++) {
+        bp[k][c] = a0[k * 50 + j + c];
+      }
+    }
+    {
+      const long i = 0;
       float acc0[2] = {0.0f};
       for (long k = 0; k < 320; k++) {
         const float *b = bp[k];
@@ -873,8 +873,11 @@ static void k19_stack(const float *restrict a0, const float *restrict a1, const 
 static void k20_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 48; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
-    for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 16; c++) bp[k][c] = a0[k * 50 + j + c];
+    for (long k = 0; k < 288; k++) {
+      for (int c = 0; c < 16; c++) {
+        bp[k][c] = a0[k * 50 + j + c];
+      }
+    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -917,10 +920,14 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long j = 48; j < 50; j += 2) {
+  {
+    const long j = 48;
     float (*bp)[2] = (float (*)[2])(void *)scratch;
-    for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 2; c++) bp[k][c] = a0[k * 50 + j + c];
+    for (long k = 0; k < 288; k++) {
+      for (int c = 0; c < 2; c++) {
+        bp[k][c] = a0[k * 50 + j + c];
+      }
+    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -965,11 +972,16 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
   }
   for (long k0 = 0; k0 < 288; k0 += 170) {
     const long kn = 288 - k0 < 170 ? 288 - k0 : 170;
-    for (long j = 0; j < 48; j += 48) {
+    {
+      const long j = 0;
       float (*bp)[48] = (float (*)[48])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 48; c++) bp[k][c] = a0[(k0 + k) * 50 + j + c];
-      for (long i = 48; i < 50; i += 2) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 48; c++) {
+          bp[k][c] = a0[(k0 + k) * 50 + j + c];
+        }
+      }
+      {
+        const long i = 48;
         float acc0[48] = {0.0f};
         float acc1[48] = {0.0f};
         if (k0)
@@ -993,11 +1005,16 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long j = 48; j < 50; j += 2) {
+  {
+    const long j = 48;
     float (*bp)[2] = (float (*)[2])(void *)scratch;
-    for (long k = 0; k < 288; k++)
-      for (int c = 0; c < 2; c++) bp[k][c] = a0[k * 50 + j + c];
-    for (long i = 48; i < 50; i += 2) {
+    for (long k = 0; k < 288; k++) {
+      for (int c = 0; c < 2; c++) {
+        bp[k][c] = a0[k * 50 + j + c];
+      }
+    }
+    {
+      const long i = 48;
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       for (long k = 0; k < 288; k++) {
@@ -1029,10 +1046,15 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [1, 50] (sine_rnn.lua:10) */
 static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long j = 0; j < 1; j += 1) {
+  {
+    const long j = 0;
     float (*bp)[1] = (float (*)[1])(void *)scratch;
-    for (long k = 0; k < 32; k++)
-      for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
+    for (long k = 0; k < 32; k++) {
+      {
+        const int c = 0;
+        bp[k][c] = a0[k + j + c];
+      }
+    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
@@ -1052,7 +1074,8 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
         const float x5 = a1[i + 5 + k * 50];
         const float x6 = a1[i + 6 + k * 50];
         const float x7 = a1[i + 7 + k * 50];
-        for (int c = 0; c < 1; c++) {
+        {
+          const int c = 0;
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
@@ -1063,7 +1086,8 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
           acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
-      for (int c = 0; c < 1; c++) {
+      {
+        const int c = 0;
         out[i + (j + c) * 50] = acc0[c];
         out[i + 1 + (j + c) * 50] = acc1[c];
         out[i + 2 + (j + c) * 50] = acc2[c];
@@ -1075,23 +1099,31 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long j = 0; j < 1; j += 1) {
+  {
+    const long j = 0;
     float (*bp)[1] = (float (*)[1])(void *)scratch;
-    for (long k = 0; k < 32; k++)
-      for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
-    for (long i = 48; i < 50; i += 2) {
+    for (long k = 0; k < 32; k++) {
+      {
+        const int c = 0;
+        bp[k][c] = a0[k + j + c];
+      }
+    }
+    {
+      const long i = 48;
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
       for (long k = 0; k < 32; k++) {
         const float *b = bp[k];
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
-        for (int c = 0; c < 1; c++) {
+        {
+          const int c = 0;
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
-      for (int c = 0; c < 1; c++) {
+      {
+        const int c = 0;
         out[i + (j + c) * 50] = acc0[c];
         out[i + 1 + (j + c) * 50] = acc1[c];
       }
@@ -1599,54 +1631,53 @@ static void sine_rnn_predict_1(const float *restrict P, const sine_rnn_batch *re
   float *rnn1_transpose_weight_ih = (float *)A; /* [1, 50] */
   k0_transpose(P /* rnn1.weight_ih */, rnn1_transpose_weight_ih);
   float *rnn1_matmul_weight_ih = (float *)(A + 256); /* [320, 50] */
-  char *rnn1_matmul_weight_ih_scratch = A + 64256; /* 32 bytes */
-  k1_matmul(in->x, rnn1_transpose_weight_ih, rnn1_matmul_weight_ih, rnn1_matmul_weight_ih_scratch);
-  float *rnn1_transpose_weight_hh = (float *)(A + 64320); /* [50, 50] */
+  k1_matmul(in->x, rnn1_transpose_weight_ih, rnn1_matmul_weight_ih);
+  float *rnn1_transpose_weight_hh = (float *)(A + 64256); /* [50, 50] */
   k2_transpose(P + 64 /* rnn1.weight_hh */, rnn1_transpose_weight_hh);
-  float *rnn1_relu_t0 = (float *)(A + 74368); /* [32, 50] */
-  k3_add_add_add(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t0);
-  float *rnn1_matmul_weight_hh_t1 = (float *)(A + 80768); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t1_scratch = A + 87168; /* 1600 bytes */
+  float *rnn1_relu_t0 = (float *)(A + 74304); /* [32, 50] */
+  k3_add_add_relu(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t0);
+  float *rnn1_matmul_weight_hh_t1 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t1_scratch = A + 87104; /* 1600 bytes */
   k4_matmul(rnn1_relu_t0, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t1, rnn1_matmul_weight_hh_t1_scratch);
-  float *rnn1_relu_t1 = (float *)(A + 74368); /* [32, 50] */
+  float *rnn1_relu_t1 = (float *)(A + 74304); /* [32, 50] */
   k5_add_add_add(rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t1, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t1);
-  float *rnn1_matmul_weight_hh_t2 = (float *)(A + 80768); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t2_scratch = A + 87168; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t2 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t2_scratch = A + 87104; /* 1600 bytes */
   k4_matmul(rnn1_relu_t1, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t2, rnn1_matmul_weight_hh_t2_scratch);
-  float *rnn1_relu_t2 = (float *)(A + 74368); /* [32, 50] */
+  float *rnn1_relu_t2 = (float *)(A + 74304); /* [32, 50] */
   k5_add_add_add(rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t2, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t2);
-  float *rnn1_matmul_weight_hh_t3 = (float *)(A + 80768); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t3_scratch = A + 87168; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t3 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t3_scratch = A + 87104; /* 1600 bytes */
   k4_matmul(rnn1_relu_t2, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t3, rnn1_matmul_weight_hh_t3_scratch);
-  float *rnn1_relu_t3 = (float *)(A + 74368); /* [32, 50] */
+  float *rnn1_relu_t3 = (float *)(A + 74304); /* [32, 50] */
   k5_add_add_add(rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t3, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t3);
-  float *rnn1_matmul_weight_hh_t4 = (float *)(A + 80768); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t4_scratch = A + 87168; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t4 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t4_scratch = A + 87104; /* 1600 bytes */
   k4_matmul(rnn1_relu_t3, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t4, rnn1_matmul_weight_hh_t4_scratch);
-  float *rnn1_relu_t4 = (float *)(A + 74368); /* [32, 50] */
+  float *rnn1_relu_t4 = (float *)(A + 74304); /* [32, 50] */
   k5_add_add_add(rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t4, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t4);
-  float *rnn1_matmul_weight_hh_t5 = (float *)(A + 80768); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t5_scratch = A + 87168; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t5 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t5_scratch = A + 87104; /* 1600 bytes */
   k4_matmul(rnn1_relu_t4, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t5, rnn1_matmul_weight_hh_t5_scratch);
-  float *rnn1_relu_t5 = (float *)(A + 74368); /* [32, 50] */
+  float *rnn1_relu_t5 = (float *)(A + 74304); /* [32, 50] */
   k5_add_add_add(rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t5, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t5);
-  float *rnn1_matmul_weight_hh_t6 = (float *)(A + 80768); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t6_scratch = A + 87168; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t6 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t6_scratch = A + 87104; /* 1600 bytes */
   k4_matmul(rnn1_relu_t5, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t6, rnn1_matmul_weight_hh_t6_scratch);
-  float *rnn1_relu_t6 = (float *)(A + 74368); /* [32, 50] */
+  float *rnn1_relu_t6 = (float *)(A + 74304); /* [32, 50] */
   k5_add_add_add(rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t6, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t6);
-  float *rnn1_matmul_weight_hh_t7 = (float *)(A + 80768); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t7_scratch = A + 87168; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t7 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t7_scratch = A + 87104; /* 1600 bytes */
   k4_matmul(rnn1_relu_t6, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t7, rnn1_matmul_weight_hh_t7_scratch);
-  float *rnn1_relu_t7 = (float *)(A + 74368); /* [32, 50] */
+  float *rnn1_relu_t7 = (float *)(A + 74304); /* [32, 50] */
   k5_add_add_add(rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t7, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t7);
-  float *rnn1_matmul_weight_hh_t8 = (float *)(A + 80768); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t8_scratch = A + 87168; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t8 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t8_scratch = A + 87104; /* 1600 bytes */
   k4_matmul(rnn1_relu_t7, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t8, rnn1_matmul_weight_hh_t8_scratch);
-  float *rnn1_relu_t8 = (float *)(A + 74368); /* [32, 50] */
+  float *rnn1_relu_t8 = (float *)(A + 74304); /* [32, 50] */
   k5_add_add_add(rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t8, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t8);
-  float *rnn1_matmul_weight_hh_t9 = (float *)(A + 80768); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t9_scratch = A + 87168; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t9 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t9_scratch = A + 87104; /* 1600 bytes */
   k4_matmul(rnn1_relu_t8, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t9, rnn1_matmul_weight_hh_t9_scratch);
   float *dense1_transpose_weight = (float *)A; /* [50, 1] */
   k6_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
@@ -1674,60 +1705,59 @@ static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restr
   float *rnn1_transpose_weight_ih = (float *)A; /* [1, 50] */
   k0_transpose(P /* rnn1.weight_ih */, rnn1_transpose_weight_ih);
   float *rnn1_matmul_weight_ih = (float *)(A + 256); /* [320, 50] */
-  char *rnn1_matmul_weight_ih_scratch = A + 64256; /* 32 bytes */
-  k1_matmul(in->x, rnn1_transpose_weight_ih, rnn1_matmul_weight_ih, rnn1_matmul_weight_ih_scratch);
-  float *rnn1_transpose_weight_hh = (float *)(A + 64320); /* [50, 50] */
+  k1_matmul(in->x, rnn1_transpose_weight_ih, rnn1_matmul_weight_ih);
+  float *rnn1_transpose_weight_hh = (float *)(A + 64256); /* [50, 50] */
   k2_transpose(P + 64 /* rnn1.weight_hh */, rnn1_transpose_weight_hh);
-  float *rnn1_add_t0 = (float *)(A + 74368); /* [32, 50] */
-  float *rnn1_relu_stack = (float *)(A + 80768); /* [9, 32, 50] */
-  k10_add_add_add(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
-  float *rnn1_matmul_weight_hh_t1 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t1_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_add_t0 = (float *)(A + 74304); /* [32, 50] */
+  float *rnn1_relu_stack = (float *)(A + 80704); /* [9, 32, 50] */
+  k10_add_add_relu(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
+  float *rnn1_matmul_weight_hh_t1 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t1_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t1, rnn1_matmul_weight_hh_t1_scratch);
-  float *rnn1_add_t1 = (float *)(A + 146368); /* [32, 50] */
+  float *rnn1_add_t1 = (float *)(A + 146304); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t1, P + 2640 /* rnn1.bias_hh */, rnn1_add_t1, rnn1_relu_stack + 1600);
-  float *rnn1_matmul_weight_hh_t2 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t2_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t2 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t2_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 1600, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t2, rnn1_matmul_weight_hh_t2_scratch);
-  float *rnn1_add_t2 = (float *)(A + 152768); /* [32, 50] */
+  float *rnn1_add_t2 = (float *)(A + 152704); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t2, P + 2640 /* rnn1.bias_hh */, rnn1_add_t2, rnn1_relu_stack + 3200);
-  float *rnn1_matmul_weight_hh_t3 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t3_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t3 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t3_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 3200, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t3, rnn1_matmul_weight_hh_t3_scratch);
-  float *rnn1_add_t3 = (float *)(A + 159168); /* [32, 50] */
+  float *rnn1_add_t3 = (float *)(A + 159104); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t3, P + 2640 /* rnn1.bias_hh */, rnn1_add_t3, rnn1_relu_stack + 4800);
-  float *rnn1_matmul_weight_hh_t4 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t4_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t4 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t4_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 4800, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t4, rnn1_matmul_weight_hh_t4_scratch);
-  float *rnn1_add_t4 = (float *)(A + 165568); /* [32, 50] */
+  float *rnn1_add_t4 = (float *)(A + 165504); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t4, P + 2640 /* rnn1.bias_hh */, rnn1_add_t4, rnn1_relu_stack + 6400);
-  float *rnn1_matmul_weight_hh_t5 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t5_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t5 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t5_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 6400, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t5, rnn1_matmul_weight_hh_t5_scratch);
-  float *rnn1_add_t5 = (float *)(A + 171968); /* [32, 50] */
+  float *rnn1_add_t5 = (float *)(A + 171904); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t5, P + 2640 /* rnn1.bias_hh */, rnn1_add_t5, rnn1_relu_stack + 8000);
-  float *rnn1_matmul_weight_hh_t6 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t6_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t6 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t6_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 8000, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t6, rnn1_matmul_weight_hh_t6_scratch);
-  float *rnn1_add_t6 = (float *)(A + 178368); /* [32, 50] */
+  float *rnn1_add_t6 = (float *)(A + 178304); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t6, P + 2640 /* rnn1.bias_hh */, rnn1_add_t6, rnn1_relu_stack + 9600);
-  float *rnn1_matmul_weight_hh_t7 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t7_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t7 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t7_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 9600, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t7, rnn1_matmul_weight_hh_t7_scratch);
-  float *rnn1_add_t7 = (float *)(A + 184768); /* [32, 50] */
+  float *rnn1_add_t7 = (float *)(A + 184704); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t7, P + 2640 /* rnn1.bias_hh */, rnn1_add_t7, rnn1_relu_stack + 11200);
-  float *rnn1_matmul_weight_hh_t8 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t8_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t8 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t8_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 11200, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t8, rnn1_matmul_weight_hh_t8_scratch);
-  float *rnn1_add_t8 = (float *)(A + 191168); /* [32, 50] */
+  float *rnn1_add_t8 = (float *)(A + 191104); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t8, P + 2640 /* rnn1.bias_hh */, rnn1_add_t8, rnn1_relu_stack + 12800);
-  float *rnn1_matmul_weight_hh_t9 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t9_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t9 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t9_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 12800, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t9, rnn1_matmul_weight_hh_t9_scratch);
   float *dense1_transpose_weight = (float *)A; /* [50, 1] */
   k6_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
   float *rnn1_add_t9 = (float *)(A + 64256); /* [32, 50] */
-  float *rnn1_relu_t9 = (float *)(A + 197568); /* [32, 50] */
+  float *rnn1_relu_t9 = (float *)(A + 197504); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t9, P + 2640 /* rnn1.bias_hh */, rnn1_add_t9, rnn1_relu_t9);
   float *dense1_matmul_weight = (float *)(A + 70656); /* [32, 1] */
   k7_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
@@ -1739,9 +1769,8 @@ static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restr
   k13_sum_to(line13_mul, line13_sum_to);
   float *d_line13_addn = (float *)(A + 71040); /* [32, 1] */
   k14_mul_addn(line13_sub, d_line13_addn);
-  float *d_dense1_matmul_weight = (float *)(A + 138368); /* [32, 50] */
-  char *d_dense1_matmul_weight_scratch = A + 70720; /* 32 bytes */
-  k15_matmul(d_line13_addn, P + 2704 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 138304); /* [32, 50] */
+  k15_matmul(d_line13_addn, P + 2704 /* dense1.weight */, d_dense1_matmul_weight);
   float *d_rnn1_mul_stack = (float *)A; /* [32, 10, 50] */
   k16_step_mul(rnn1_add_t9, d_dense1_matmul_weight, d_rnn1_mul_stack + 450);
   float *d_rnn1_matmul_weight_hh_t9 = (float *)(A + 64256); /* [32, 50] */
@@ -1781,12 +1810,12 @@ static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restr
   k17_matmul(d_rnn1_mul_stack + 50, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t1, d_rnn1_matmul_weight_hh_t1_scratch);
   k16_step_mul(rnn1_add_t0, d_rnn1_matmul_weight_hh_t1, d_rnn1_mul_stack);
   float *grad_rnn1_weight_ih = (float *)(A + 64000); /* [50, 1] */
-  char *grad_rnn1_weight_ih_scratch = A + 138368; /* 32640 bytes */
+  char *grad_rnn1_weight_ih_scratch = A + 138304; /* 32640 bytes */
   k18_matmul(d_rnn1_mul_stack, in->x, grad_rnn1_weight_ih, grad_rnn1_weight_ih_scratch);
-  float *d_rnn1_mul_stack_2 = (float *)(A + 138368); /* [9, 32, 50] */
+  float *d_rnn1_mul_stack_2 = (float *)(A + 138304); /* [9, 32, 50] */
   k19_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
-  float *grad_rnn1_weight_hh = (float *)(A + 203968); /* [50, 50] */
-  char *grad_rnn1_weight_hh_scratch = A + 214016; /* 32640 bytes */
+  float *grad_rnn1_weight_hh = (float *)(A + 203904); /* [50, 50] */
+  char *grad_rnn1_weight_hh_scratch = A + 213952; /* 32640 bytes */
   k20_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, grad_rnn1_weight_hh, grad_rnn1_weight_hh_scratch);
   float *grad_rnn1_bias_ih = (float *)(A + 64256); /* [50] */
   k21_sum_to(d_rnn1_mul_stack, grad_rnn1_bias_ih);
@@ -1809,7 +1838,7 @@ float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads,
   float *out_prediction = (float *)(A + 70784); /* [32, 1] */
   float *loss_value = (float *)(A + 64768); /* [] */
   float *grad_rnn1_weight_ih = (float *)(A + 64000); /* [50, 1] */
-  float *grad_rnn1_weight_hh = (float *)(A + 203968); /* [50, 50] */
+  float *grad_rnn1_weight_hh = (float *)(A + 203904); /* [50, 50] */
   float *grad_rnn1_bias_ih = (float *)(A + 64256); /* [50] */
   float *grad_dense1_weight = (float *)(A + 64512); /* [1, 50] */
   float *grad_dense1_bias = (float *)(A + 70720); /* [1] */
@@ -1829,60 +1858,59 @@ static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch 
   float *rnn1_transpose_weight_ih = (float *)A; /* [1, 50] */
   k0_transpose(P /* rnn1.weight_ih */, rnn1_transpose_weight_ih);
   float *rnn1_matmul_weight_ih = (float *)(A + 256); /* [320, 50] */
-  char *rnn1_matmul_weight_ih_scratch = A + 64256; /* 32 bytes */
-  k1_matmul(in->x, rnn1_transpose_weight_ih, rnn1_matmul_weight_ih, rnn1_matmul_weight_ih_scratch);
-  float *rnn1_transpose_weight_hh = (float *)(A + 64320); /* [50, 50] */
+  k1_matmul(in->x, rnn1_transpose_weight_ih, rnn1_matmul_weight_ih);
+  float *rnn1_transpose_weight_hh = (float *)(A + 64256); /* [50, 50] */
   k2_transpose(P + 64 /* rnn1.weight_hh */, rnn1_transpose_weight_hh);
-  float *rnn1_add_t0 = (float *)(A + 74368); /* [32, 50] */
-  float *rnn1_relu_stack = (float *)(A + 80768); /* [9, 32, 50] */
-  k10_add_add_add(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
-  float *rnn1_matmul_weight_hh_t1 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t1_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_add_t0 = (float *)(A + 74304); /* [32, 50] */
+  float *rnn1_relu_stack = (float *)(A + 80704); /* [9, 32, 50] */
+  k10_add_add_relu(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
+  float *rnn1_matmul_weight_hh_t1 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t1_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t1, rnn1_matmul_weight_hh_t1_scratch);
-  float *rnn1_add_t1 = (float *)(A + 146368); /* [32, 50] */
+  float *rnn1_add_t1 = (float *)(A + 146304); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t1, P + 2640 /* rnn1.bias_hh */, rnn1_add_t1, rnn1_relu_stack + 1600);
-  float *rnn1_matmul_weight_hh_t2 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t2_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t2 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t2_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 1600, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t2, rnn1_matmul_weight_hh_t2_scratch);
-  float *rnn1_add_t2 = (float *)(A + 152768); /* [32, 50] */
+  float *rnn1_add_t2 = (float *)(A + 152704); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t2, P + 2640 /* rnn1.bias_hh */, rnn1_add_t2, rnn1_relu_stack + 3200);
-  float *rnn1_matmul_weight_hh_t3 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t3_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t3 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t3_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 3200, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t3, rnn1_matmul_weight_hh_t3_scratch);
-  float *rnn1_add_t3 = (float *)(A + 159168); /* [32, 50] */
+  float *rnn1_add_t3 = (float *)(A + 159104); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t3, P + 2640 /* rnn1.bias_hh */, rnn1_add_t3, rnn1_relu_stack + 4800);
-  float *rnn1_matmul_weight_hh_t4 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t4_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t4 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t4_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 4800, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t4, rnn1_matmul_weight_hh_t4_scratch);
-  float *rnn1_add_t4 = (float *)(A + 165568); /* [32, 50] */
+  float *rnn1_add_t4 = (float *)(A + 165504); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t4, P + 2640 /* rnn1.bias_hh */, rnn1_add_t4, rnn1_relu_stack + 6400);
-  float *rnn1_matmul_weight_hh_t5 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t5_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t5 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t5_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 6400, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t5, rnn1_matmul_weight_hh_t5_scratch);
-  float *rnn1_add_t5 = (float *)(A + 171968); /* [32, 50] */
+  float *rnn1_add_t5 = (float *)(A + 171904); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t5, P + 2640 /* rnn1.bias_hh */, rnn1_add_t5, rnn1_relu_stack + 8000);
-  float *rnn1_matmul_weight_hh_t6 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t6_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t6 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t6_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 8000, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t6, rnn1_matmul_weight_hh_t6_scratch);
-  float *rnn1_add_t6 = (float *)(A + 178368); /* [32, 50] */
+  float *rnn1_add_t6 = (float *)(A + 178304); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t6, P + 2640 /* rnn1.bias_hh */, rnn1_add_t6, rnn1_relu_stack + 9600);
-  float *rnn1_matmul_weight_hh_t7 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t7_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t7 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t7_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 9600, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t7, rnn1_matmul_weight_hh_t7_scratch);
-  float *rnn1_add_t7 = (float *)(A + 184768); /* [32, 50] */
+  float *rnn1_add_t7 = (float *)(A + 184704); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t7, P + 2640 /* rnn1.bias_hh */, rnn1_add_t7, rnn1_relu_stack + 11200);
-  float *rnn1_matmul_weight_hh_t8 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t8_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t8 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t8_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 11200, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t8, rnn1_matmul_weight_hh_t8_scratch);
-  float *rnn1_add_t8 = (float *)(A + 191168); /* [32, 50] */
+  float *rnn1_add_t8 = (float *)(A + 191104); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t8, P + 2640 /* rnn1.bias_hh */, rnn1_add_t8, rnn1_relu_stack + 12800);
-  float *rnn1_matmul_weight_hh_t9 = (float *)(A + 138368); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t9_scratch = A + 144768; /* 1600 bytes */
+  float *rnn1_matmul_weight_hh_t9 = (float *)(A + 138304); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t9_scratch = A + 144704; /* 1600 bytes */
   k4_matmul(rnn1_relu_stack + 12800, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t9, rnn1_matmul_weight_hh_t9_scratch);
   float *dense1_transpose_weight = (float *)A; /* [50, 1] */
   k6_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
   float *rnn1_add_t9 = (float *)(A + 64256); /* [32, 50] */
-  float *rnn1_relu_t9 = (float *)(A + 197568); /* [32, 50] */
+  float *rnn1_relu_t9 = (float *)(A + 197504); /* [32, 50] */
   k11_add_add_add(rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t9, P + 2640 /* rnn1.bias_hh */, rnn1_add_t9, rnn1_relu_t9);
   float *dense1_matmul_weight = (float *)(A + 70656); /* [32, 1] */
   k7_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
@@ -1893,9 +1921,8 @@ static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch 
   k13_sum_to(line13_mul, line13_sum_to);
   float *d_line13_addn = (float *)(A + 70912); /* [32, 1] */
   k14_mul_addn(line13_sub, d_line13_addn);
-  float *d_dense1_matmul_weight = (float *)(A + 138368); /* [32, 50] */
-  char *d_dense1_matmul_weight_scratch = A + 70720; /* 32 bytes */
-  k15_matmul(d_line13_addn, P + 2704 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 138304); /* [32, 50] */
+  k15_matmul(d_line13_addn, P + 2704 /* dense1.weight */, d_dense1_matmul_weight);
   float *d_rnn1_mul_stack = (float *)A; /* [32, 10, 50] */
   k16_step_mul(rnn1_add_t9, d_dense1_matmul_weight, d_rnn1_mul_stack + 450);
   float *d_rnn1_matmul_weight_hh_t9 = (float *)(A + 64256); /* [32, 50] */
@@ -1935,18 +1962,18 @@ static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch 
   k17_matmul(d_rnn1_mul_stack + 50, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t1, d_rnn1_matmul_weight_hh_t1_scratch);
   k16_step_mul(rnn1_add_t0, d_rnn1_matmul_weight_hh_t1, d_rnn1_mul_stack);
   float *d_rnn1_matmul = (float *)(A + 64000); /* [50, 1] */
-  char *d_rnn1_matmul_scratch = A + 138368; /* 32640 bytes */
+  char *d_rnn1_matmul_scratch = A + 138304; /* 32640 bytes */
   k18_matmul(d_rnn1_mul_stack, in->x, d_rnn1_matmul, d_rnn1_matmul_scratch);
   float *opt_mul = (float *)(A + 64256); /* [50, 1] */
   k27_mul(d_rnn1_matmul, opt_mul);
   float *opt_sum_to = (float *)(A + 70720); /* [] */
   k28_sum_to(opt_mul, opt_sum_to);
-  float *d_rnn1_mul_stack_2 = (float *)(A + 138368); /* [9, 32, 50] */
+  float *d_rnn1_mul_stack_2 = (float *)(A + 138304); /* [9, 32, 50] */
   k19_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
-  float *d_rnn1_matmul_2 = (float *)(A + 203968); /* [50, 50] */
-  char *d_rnn1_matmul_scratch_2 = A + 214016; /* 32640 bytes */
+  float *d_rnn1_matmul_2 = (float *)(A + 203904); /* [50, 50] */
+  char *d_rnn1_matmul_scratch_2 = A + 213952; /* 32640 bytes */
   k20_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, d_rnn1_matmul_2, d_rnn1_matmul_scratch_2);
-  float *opt_mul_2 = (float *)(A + 214016); /* [50, 50] */
+  float *opt_mul_2 = (float *)(A + 213952); /* [50, 50] */
   k29_mul(d_rnn1_matmul_2, opt_mul_2);
   float *opt_sum_to_2 = (float *)(A + 70784); /* [] */
   k30_sum_to(opt_mul_2, opt_sum_to_2);
@@ -1976,8 +2003,8 @@ static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch 
   float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)(A + 64896); /* [50, 1] */
   float *new_rnn1_weight_ih = (float *)(A + 65152); /* [50, 1] */
   k35_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, d_rnn1_matmul, opt_min, P /* rnn1.weight_ih */, new_opt_rnn1_weight_ih_momentum_buffer, new_rnn1_weight_ih);
-  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 214016); /* [50, 50] */
-  float *new_rnn1_weight_hh = (float *)(A + 224064); /* [50, 50] */
+  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 213952); /* [50, 50] */
+  float *new_rnn1_weight_hh = (float *)(A + 224000); /* [50, 50] */
   k36_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, d_rnn1_matmul_2, opt_min, P + 64 /* rnn1.weight_hh */, new_opt_rnn1_weight_hh_momentum_buffer, new_rnn1_weight_hh);
   float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 65408); /* [50] */
   float *new_rnn1_bias_ih = (float *)(A + 65664); /* [50] */
@@ -2002,8 +2029,8 @@ float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metr
   float *loss_value = (float *)(A + 64768); /* [] */
   float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)(A + 64896); /* [50, 1] */
   float *new_rnn1_weight_ih = (float *)(A + 65152); /* [50, 1] */
-  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 214016); /* [50, 50] */
-  float *new_rnn1_weight_hh = (float *)(A + 224064); /* [50, 50] */
+  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 213952); /* [50, 50] */
+  float *new_rnn1_weight_hh = (float *)(A + 224000); /* [50, 50] */
   float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 65408); /* [50] */
   float *new_rnn1_bias_ih = (float *)(A + 65664); /* [50] */
   float *new_opt_rnn1_bias_hh_momentum_buffer = (float *)(A + 65920); /* [50] */
@@ -2117,8 +2144,6 @@ typedef struct {
 
 void sine_rnn_step_prepare(const float *params, float *step_params) {
   for (long i = 0; i < SINE_RNN_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
-  for (long r = 0; r < 50; r++) /* rnn1.weight_ih [50, 1] */
-    for (long c = 0; c < 1; c++) step_params[0 + c * 50 + r] = params[0 + r * 1 + c];
   for (long r = 0; r < 50; r++) /* rnn1.weight_hh [50, 50] */
     for (long c = 0; c < 50; c++) step_params[64 + c * 50 + r] = params[64 + r * 50 + c];
 }
@@ -2155,7 +2180,7 @@ void sine_rnn_reset(sine_rnn_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_rnn_tool_arena[5] = {88768, 246656, 246656, 30464, 11520};
+const long sine_rnn_tool_arena[5] = {88704, 246592, 246592, 30464, 11520};
 const int sine_rnn_tool_dtype = 4; /* bytes per element */
 const int sine_rnn_tool_nparams = 12;
 const char *const sine_rnn_tool_inputs[] = {"x", "y", 0};
@@ -2187,9 +2212,9 @@ void sine_rnn_tool_stream(const float *params, void *const *inputs, void *const 
   for (long b = 0; b < 32; b++) {
     sine_rnn_reset(&state);
     for (long t = 0; t < 10; t++) {
-      in.x = (const float *)inputs[0] + b * 10 + t * 1;
+      in.x = (const float *)inputs[0] + b * 10 + t;
       sine_rnn_step(step_params, &state, &in, &out, (char *)arena + 11136);
-      for (long i = 0; i < 1; i++) ((float *)outputs[0])[b * 1 + i] = o0[i];
+      ((float *)outputs[0])[b] = o0[0];
     }
   }
 }

@@ -418,11 +418,8 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [32, 128] (sine_seq2seq.lua:12) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -432,16 +429,16 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc5[16] = {0.0f};
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 128 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i * 50];
+        const float x1 = a0[(i + 1) * 50];
+        const float x2 = a0[(i + 2) * 50];
+        const float x3 = a0[(i + 3) * 50];
+        const float x4 = a0[(i + 4) * 50];
+        const float x5 = a0[(i + 5) * 50];
+        const float x6 = a0[(i + 6) * 50];
+        const float x7 = a0[(i + 7) * 50];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -468,11 +465,8 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* matmul [1600, 128] (sine_seq2seq.lua:10) */
-static void k2_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k2_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1600; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -482,16 +476,16 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc5[16] = {0.0f};
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 128 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i];
+        const float x1 = a0[i + 1];
+        const float x2 = a0[i + 2];
+        const float x3 = a0[i + 3];
+        const float x4 = a0[i + 4];
+        const float x5 = a0[i + 5];
+        const float x6 = a0[i + 6];
+        const float x7 = a0[i + 7];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -517,14 +511,13 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add add add over add [32, 128] (sine_seq2seq.lua:10) */
-static void k3_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add add over add [32, 128] (sine_seq2seq.lua:10) */
+static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 6400 + i1] + a1[i1]);
-      const float t1 = (0.0f + a2[i1]);
-      const float t2 = (t0 + t1);
-      out0[i0 * 128 + i1] = t2;
+      const float t1 = (t0 + a2[i1]);
+      out0[i0 * 128 + i1] = t1;
     }
 }
 
@@ -675,11 +668,8 @@ static void k12_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* matmul [32, 128] (sine_seq2seq.lua:12) */
-static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 10 + k];
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -689,16 +679,16 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
       float acc5[16] = {0.0f};
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 128 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i * 10];
+        const float x1 = a0[(i + 1) * 10];
+        const float x2 = a0[(i + 2) * 10];
+        const float x3 = a0[(i + 3) * 10];
+        const float x4 = a0[(i + 4) * 10];
+        const float x5 = a0[(i + 5) * 10];
+        const float x6 = a0[(i + 6) * 10];
+        const float x7 = a0[(i + 7) * 10];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -843,11 +833,8 @@ static void k21_mul_addn(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [32, 32] (sine_seq2seq.lua:13) */
-static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 0; j < 32; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -857,16 +844,16 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
       float acc5[16] = {0.0f};
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 32 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i];
+        const float x1 = a0[i + 1];
+        const float x2 = a0[i + 2];
+        const float x3 = a0[i + 3];
+        const float x4 = a0[i + 4];
+        const float x5 = a0[i + 5];
+        const float x6 = a0[i + 6];
+        const float x7 = a0[i + 7];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -1335,11 +1322,16 @@ static void k34_stack(const float *restrict a0, const float *restrict a1, const 
 static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1600; k0 += 64) {
     const long kn = 1600 - k0 < 64 ? 1600 - k0 : 64;
-    for (long j = 0; j < 128; j += 128) {
+    {
+      const long j = 0;
       float (*bp)[128] = (float (*)[128])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 128 + j + c];
-      for (long i = 0; i < 1; i += 1) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 128; c++) {
+          bp[k][c] = a0[(k0 + k) * 128 + j + c];
+        }
+      }
+      {
+        const long i = 0;
         float acc0[128] = {0.0f};
         if (k0)
           for (int c = 0; c < 128; c++) {
@@ -1366,8 +1358,11 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1568 - k0 < 512 ? 1568 - k0 : 512;
     for (long j = 0; j < 128; j += 16) {
       float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 16; c++) bp[k][c] = a0[(k0 + k) * 128 + j + c];
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 16; c++) {
+          bp[k][c] = a0[(k0 + k) * 128 + j + c];
+        }
+      }
       for (long i = 0; i < 32; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1472,11 +1467,16 @@ static void k38_stack(const float *restrict a0, const float *restrict a1, const 
 static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 320; k0 += 64) {
     const long kn = 320 - k0 < 64 ? 320 - k0 : 64;
-    for (long j = 0; j < 128; j += 128) {
+    {
+      const long j = 0;
       float (*bp)[128] = (float (*)[128])(void *)scratch;
-      for (long k = 0; k < kn; k++)
-        for (int c = 0; c < 128; c++) bp[k][c] = a0[(k0 + k) * 128 + j + c];
-      for (long i = 0; i < 1; i += 1) {
+      for (long k = 0; k < kn; k++) {
+        for (int c = 0; c < 128; c++) {
+          bp[k][c] = a0[(k0 + k) * 128 + j + c];
+        }
+      }
+      {
+        const long i = 0;
         float acc0[128] = {0.0f};
         if (k0)
           for (int c = 0; c < 128; c++) {
@@ -1501,8 +1501,11 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
 static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 128; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
-    for (long k = 0; k < 320; k++)
-      for (int c = 0; c < 16; c++) bp[k][c] = a0[k * 128 + j + c];
+    for (long k = 0; k < 320; k++) {
+      for (int c = 0; c < 16; c++) {
+        bp[k][c] = a0[k * 128 + j + c];
+      }
+    }
     for (long i = 0; i < 32; i += 8) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1603,10 +1606,15 @@ static void k42_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [1, 32] (sine_seq2seq.lua:13) */
 static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long j = 0; j < 1; j += 1) {
+  {
+    const long j = 0;
     float (*bp)[1] = (float (*)[1])(void *)scratch;
-    for (long k = 0; k < 320; k++)
-      for (int c = 0; c < 1; c++) bp[k][c] = a0[k + j + c];
+    for (long k = 0; k < 320; k++) {
+      {
+        const int c = 0;
+        bp[k][c] = a0[k + j + c];
+      }
+    }
     for (long i = 0; i < 32; i += 8) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
@@ -1626,7 +1634,8 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
         const float x5 = a1[i + 5 + k * 32];
         const float x6 = a1[i + 6 + k * 32];
         const float x7 = a1[i + 7 + k * 32];
-        for (int c = 0; c < 1; c++) {
+        {
+          const int c = 0;
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
@@ -1637,7 +1646,8 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
           acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
-      for (int c = 0; c < 1; c++) {
+      {
+        const int c = 0;
         out[i + (j + c) * 32] = acc0[c];
         out[i + 1 + (j + c) * 32] = acc1[c];
         out[i + 2 + (j + c) * 32] = acc2[c];
@@ -1721,11 +1731,8 @@ static void k50_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [32, 128] (sine_seq2seq.lua:12) */
-static void k51_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k51_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8) {
-    float (*ap)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 1; k++)
-      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k];
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1735,16 +1742,16 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
       float acc5[16] = {0.0f};
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
-      for (long k = 0; k < 1; k++) {
-        const float *b = a1 + k * 128 + j;
-        const float x0 = ap[k][0];
-        const float x1 = ap[k][1];
-        const float x2 = ap[k][2];
-        const float x3 = ap[k][3];
-        const float x4 = ap[k][4];
-        const float x5 = ap[k][5];
-        const float x6 = ap[k][6];
-        const float x7 = ap[k][7];
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i];
+        const float x1 = a0[i + 1];
+        const float x2 = a0[i + 2];
+        const float x3 = a0[i + 3];
+        const float x4 = a0[i + 4];
+        const float x5 = a0[i + 5];
+        const float x6 = a0[i + 6];
+        const float x7 = a0[i + 7];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
@@ -2036,568 +2043,557 @@ static void sine_seq2seq_predict_1(const float *restrict P, const sine_seq2seq_b
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
   k0_transpose(P + 4480 /* decoder.weight_ih */, decoder_transpose_weight_ih);
   float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t0_scratch = A + 16896; /* 32 bytes */
-  k1_matmul(in->x + 49, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t0, decoder_matmul_weight_ih_t0_scratch);
-  float *encoder_transpose_weight_ih = (float *)(A + 16960); /* [1, 128] */
+  k1_matmul(in->x + 49, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t0);
+  float *encoder_transpose_weight_ih = (float *)(A + 16896); /* [1, 128] */
   k0_transpose(P /* encoder.weight_ih */, encoder_transpose_weight_ih);
-  float *encoder_matmul_weight_ih = (float *)(A + 17472); /* [1600, 128] */
-  char *encoder_matmul_weight_ih_scratch = A + 16896; /* 32 bytes */
-  k2_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih, encoder_matmul_weight_ih_scratch);
-  float *encoder_add_t0 = (float *)(A + 836672); /* [32, 128] */
-  k3_add_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
-  float *encoder_transpose_weight_hh = (float *)(A + 853056); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
+  k2_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
+  float *encoder_add_t0 = (float *)(A + 836608); /* [32, 128] */
+  k3_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
+  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
   k4_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
-  float *encoder_mul_t0 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t0_2 = (float *)(A + 873536); /* [32, 32] */
+  float *encoder_mul_t0 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t0_2 = (float *)(A + 873472); /* [32, 32] */
   k5_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_mul_t0, encoder_mul_t0_2);
-  float *encoder_matmul_weight_hh_t1 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t1_scratch = A + 877632; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t1 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t1_scratch = A + 877568; /* 1024 bytes */
   k6_matmul(encoder_mul_t0_2, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t1, encoder_matmul_weight_hh_t1_scratch);
-  float *encoder_add_t1 = (float *)(A + 878656); /* [32, 128] */
+  float *encoder_add_t1 = (float *)(A + 878592); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t1, P + 4352 /* encoder.bias_hh */, encoder_add_t1);
-  float *encoder_add_t1_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t1 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t1_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t1 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_add_t1_2, encoder_mul_t1);
-  float *encoder_matmul_weight_hh_t2 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t2_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t2 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t2_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t1, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t2, encoder_matmul_weight_hh_t2_scratch);
-  float *encoder_add_t2 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t2 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t2, P + 4352 /* encoder.bias_hh */, encoder_add_t2);
-  float *encoder_add_t2_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t2 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t2_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t2 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_add_t2_2, encoder_mul_t2);
-  float *encoder_matmul_weight_hh_t3 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t3_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t3 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t3_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t2, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t3, encoder_matmul_weight_hh_t3_scratch);
-  float *encoder_add_t3 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t3 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t3, P + 4352 /* encoder.bias_hh */, encoder_add_t3);
-  float *encoder_add_t3_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t3 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t3_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t3 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_add_t3_2, encoder_mul_t3);
-  float *encoder_matmul_weight_hh_t4 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t4_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t4 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t4_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t3, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t4, encoder_matmul_weight_hh_t4_scratch);
-  float *encoder_add_t4 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t4 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t4, P + 4352 /* encoder.bias_hh */, encoder_add_t4);
-  float *encoder_add_t4_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t4 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t4_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t4 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_add_t4_2, encoder_mul_t4);
-  float *encoder_matmul_weight_hh_t5 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t5_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t5 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t5_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t4, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t5, encoder_matmul_weight_hh_t5_scratch);
-  float *encoder_add_t5 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t5 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t5, P + 4352 /* encoder.bias_hh */, encoder_add_t5);
-  float *encoder_add_t5_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t5 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t5_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t5 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_add_t5_2, encoder_mul_t5);
-  float *encoder_matmul_weight_hh_t6 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t6_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t6 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t6_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t5, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t6, encoder_matmul_weight_hh_t6_scratch);
-  float *encoder_add_t6 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t6 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t6, P + 4352 /* encoder.bias_hh */, encoder_add_t6);
-  float *encoder_add_t6_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t6 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t6_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t6 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_add_t6_2, encoder_mul_t6);
-  float *encoder_matmul_weight_hh_t7 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t7_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t7 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t7_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t6, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t7, encoder_matmul_weight_hh_t7_scratch);
-  float *encoder_add_t7 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t7 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t7, P + 4352 /* encoder.bias_hh */, encoder_add_t7);
-  float *encoder_add_t7_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t7 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t7_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t7 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_add_t7_2, encoder_mul_t7);
-  float *encoder_matmul_weight_hh_t8 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t8_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t8 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t8_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t7, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t8, encoder_matmul_weight_hh_t8_scratch);
-  float *encoder_add_t8 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t8 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t8, P + 4352 /* encoder.bias_hh */, encoder_add_t8);
-  float *encoder_add_t8_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t8 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t8_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t8 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_add_t8_2, encoder_mul_t8);
-  float *encoder_matmul_weight_hh_t9 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t9_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t9 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t9_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t8, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t9, encoder_matmul_weight_hh_t9_scratch);
-  float *encoder_add_t9 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t9 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t9, P + 4352 /* encoder.bias_hh */, encoder_add_t9);
-  float *encoder_add_t9_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t9 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t9_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t9 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_add_t9_2, encoder_mul_t9);
-  float *encoder_matmul_weight_hh_t10 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t10_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t10 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t10_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t9, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t10, encoder_matmul_weight_hh_t10_scratch);
-  float *encoder_add_t10 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t10 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t10, P + 4352 /* encoder.bias_hh */, encoder_add_t10);
-  float *encoder_add_t10_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t10 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t10_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t10 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_add_t10_2, encoder_mul_t10);
-  float *encoder_matmul_weight_hh_t11 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t11_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t11 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t11_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t10, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t11, encoder_matmul_weight_hh_t11_scratch);
-  float *encoder_add_t11 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t11 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t11, P + 4352 /* encoder.bias_hh */, encoder_add_t11);
-  float *encoder_add_t11_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t11 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t11_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t11 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_add_t11_2, encoder_mul_t11);
-  float *encoder_matmul_weight_hh_t12 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t12_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t12 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t12_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t11, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t12, encoder_matmul_weight_hh_t12_scratch);
-  float *encoder_add_t12 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t12 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t12, P + 4352 /* encoder.bias_hh */, encoder_add_t12);
-  float *encoder_add_t12_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t12 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t12_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t12 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_add_t12_2, encoder_mul_t12);
-  float *encoder_matmul_weight_hh_t13 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t13_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t13 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t13_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t12, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t13, encoder_matmul_weight_hh_t13_scratch);
-  float *encoder_add_t13 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t13 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t13, P + 4352 /* encoder.bias_hh */, encoder_add_t13);
-  float *encoder_add_t13_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t13 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t13_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t13 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_add_t13_2, encoder_mul_t13);
-  float *encoder_matmul_weight_hh_t14 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t14_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t14 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t14_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t13, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t14, encoder_matmul_weight_hh_t14_scratch);
-  float *encoder_add_t14 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t14 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t14, P + 4352 /* encoder.bias_hh */, encoder_add_t14);
-  float *encoder_add_t14_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t14 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t14_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t14 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_add_t14_2, encoder_mul_t14);
-  float *encoder_matmul_weight_hh_t15 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t15_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t15 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t15_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t14, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t15, encoder_matmul_weight_hh_t15_scratch);
-  float *encoder_add_t15 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t15 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t15, P + 4352 /* encoder.bias_hh */, encoder_add_t15);
-  float *encoder_add_t15_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t15 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t15_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t15 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t15 + 96, encoder_add_t15 + 32, encoder_add_t14_2, encoder_add_t15, encoder_add_t15 + 64, encoder_add_t15_2, encoder_mul_t15);
-  float *encoder_matmul_weight_hh_t16 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t16_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t16 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t16_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t15, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t16, encoder_matmul_weight_hh_t16_scratch);
-  float *encoder_add_t16 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t16 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t16, P + 4352 /* encoder.bias_hh */, encoder_add_t16);
-  float *encoder_add_t16_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t16 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t16_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t16 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_add_t16_2, encoder_mul_t16);
-  float *encoder_matmul_weight_hh_t17 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t17_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t17 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t17_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t16, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t17, encoder_matmul_weight_hh_t17_scratch);
-  float *encoder_add_t17 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t17 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t17, P + 4352 /* encoder.bias_hh */, encoder_add_t17);
-  float *encoder_add_t17_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t17 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t17_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t17 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_add_t17_2, encoder_mul_t17);
-  float *encoder_matmul_weight_hh_t18 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t18_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t18 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t18_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t17, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t18, encoder_matmul_weight_hh_t18_scratch);
-  float *encoder_add_t18 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t18 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t18, P + 4352 /* encoder.bias_hh */, encoder_add_t18);
-  float *encoder_add_t18_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t18 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t18_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t18 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_add_t18_2, encoder_mul_t18);
-  float *encoder_matmul_weight_hh_t19 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t19_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t19 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t19_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t18, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t19, encoder_matmul_weight_hh_t19_scratch);
-  float *encoder_add_t19 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t19 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t19, P + 4352 /* encoder.bias_hh */, encoder_add_t19);
-  float *encoder_add_t19_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t19 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t19_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t19 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_add_t19_2, encoder_mul_t19);
-  float *encoder_matmul_weight_hh_t20 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t20_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t20 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t20_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t19, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t20, encoder_matmul_weight_hh_t20_scratch);
-  float *encoder_add_t20 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t20 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t20, P + 4352 /* encoder.bias_hh */, encoder_add_t20);
-  float *encoder_add_t20_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t20 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t20_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t20 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_add_t20_2, encoder_mul_t20);
-  float *encoder_matmul_weight_hh_t21 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t21_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t21 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t21_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t20, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t21, encoder_matmul_weight_hh_t21_scratch);
-  float *encoder_add_t21 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t21 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t21, P + 4352 /* encoder.bias_hh */, encoder_add_t21);
-  float *encoder_add_t21_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t21 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t21_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t21 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_add_t21_2, encoder_mul_t21);
-  float *encoder_matmul_weight_hh_t22 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t22_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t22 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t22_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t21, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t22, encoder_matmul_weight_hh_t22_scratch);
-  float *encoder_add_t22 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t22 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t22, P + 4352 /* encoder.bias_hh */, encoder_add_t22);
-  float *encoder_add_t22_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t22 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t22_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t22 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_add_t22_2, encoder_mul_t22);
-  float *encoder_matmul_weight_hh_t23 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t23_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t23 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t23_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t22, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t23, encoder_matmul_weight_hh_t23_scratch);
-  float *encoder_add_t23 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t23 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t23, P + 4352 /* encoder.bias_hh */, encoder_add_t23);
-  float *encoder_add_t23_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t23 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t23_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t23 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_add_t23_2, encoder_mul_t23);
-  float *encoder_matmul_weight_hh_t24 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t24_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t24 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t24_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t23, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t24, encoder_matmul_weight_hh_t24_scratch);
-  float *encoder_add_t24 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t24 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t24, P + 4352 /* encoder.bias_hh */, encoder_add_t24);
+  float *encoder_add_t24_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t24 = (float *)(A + 877568); /* [32, 32] */
+  k8_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_add_t24_2, encoder_mul_t24);
 }
 
 static void sine_seq2seq_predict_2(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_add_t24 = (float *)(A + 836672); /* [32, 128] */
-  float *encoder_add_t23_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_add_t24_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t24 = (float *)(A + 877632); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_add_t24_2, encoder_mul_t24);
-  float *encoder_transpose_weight_hh = (float *)(A + 853056); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t25 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t25_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_mul_t24 = (float *)(A + 877568); /* [32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
+  float *encoder_matmul_weight_hh_t25 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t25_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t24, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t25, encoder_matmul_weight_hh_t25_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17472); /* [1600, 128] */
-  float *encoder_add_t25 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
+  float *encoder_add_t25 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t25, P + 4352 /* encoder.bias_hh */, encoder_add_t25);
-  float *encoder_add_t25_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t25 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t24_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_add_t25_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t25 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_add_t25_2, encoder_mul_t25);
-  float *encoder_matmul_weight_hh_t26 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t26_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t26 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t26_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t25, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t26, encoder_matmul_weight_hh_t26_scratch);
-  float *encoder_add_t26 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t26 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t26, P + 4352 /* encoder.bias_hh */, encoder_add_t26);
-  float *encoder_add_t26_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t26 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t26_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t26 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_add_t26_2, encoder_mul_t26);
-  float *encoder_matmul_weight_hh_t27 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t27_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t27 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t27_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t26, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t27, encoder_matmul_weight_hh_t27_scratch);
-  float *encoder_add_t27 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t27 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t27, P + 4352 /* encoder.bias_hh */, encoder_add_t27);
-  float *encoder_add_t27_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t27 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t27_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t27 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_add_t27_2, encoder_mul_t27);
-  float *encoder_matmul_weight_hh_t28 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t28_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t28 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t28_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t27, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t28, encoder_matmul_weight_hh_t28_scratch);
-  float *encoder_add_t28 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t28 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t28, P + 4352 /* encoder.bias_hh */, encoder_add_t28);
-  float *encoder_add_t28_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t28 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t28_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t28 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_add_t28_2, encoder_mul_t28);
-  float *encoder_matmul_weight_hh_t29 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t29_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t29 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t29_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t28, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t29, encoder_matmul_weight_hh_t29_scratch);
-  float *encoder_add_t29 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t29 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t29, P + 4352 /* encoder.bias_hh */, encoder_add_t29);
-  float *encoder_add_t29_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t29 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t29_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t29 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_add_t29_2, encoder_mul_t29);
-  float *encoder_matmul_weight_hh_t30 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t30_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t30 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t30_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t29, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t30, encoder_matmul_weight_hh_t30_scratch);
-  float *encoder_add_t30 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t30 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t30, P + 4352 /* encoder.bias_hh */, encoder_add_t30);
-  float *encoder_add_t30_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t30 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t30_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t30 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_add_t30_2, encoder_mul_t30);
-  float *encoder_matmul_weight_hh_t31 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t31_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t31 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t31_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t30, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t31, encoder_matmul_weight_hh_t31_scratch);
-  float *encoder_add_t31 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t31 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t31, P + 4352 /* encoder.bias_hh */, encoder_add_t31);
-  float *encoder_add_t31_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t31 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t31_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t31 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t31 + 96, encoder_add_t31 + 32, encoder_add_t30_2, encoder_add_t31, encoder_add_t31 + 64, encoder_add_t31_2, encoder_mul_t31);
-  float *encoder_matmul_weight_hh_t32 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t32_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t32 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t32_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t31, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t32, encoder_matmul_weight_hh_t32_scratch);
-  float *encoder_add_t32 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t32 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t32, P + 4352 /* encoder.bias_hh */, encoder_add_t32);
-  float *encoder_add_t32_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t32 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t32_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t32 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_add_t32_2, encoder_mul_t32);
-  float *encoder_matmul_weight_hh_t33 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t33_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t33 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t33_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t32, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t33, encoder_matmul_weight_hh_t33_scratch);
-  float *encoder_add_t33 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t33 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t33, P + 4352 /* encoder.bias_hh */, encoder_add_t33);
-  float *encoder_add_t33_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t33 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t33_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t33 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_add_t33_2, encoder_mul_t33);
-  float *encoder_matmul_weight_hh_t34 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t34_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t34 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t34_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t33, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t34, encoder_matmul_weight_hh_t34_scratch);
-  float *encoder_add_t34 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t34 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t34, P + 4352 /* encoder.bias_hh */, encoder_add_t34);
-  float *encoder_add_t34_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t34 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t34_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t34 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_add_t34_2, encoder_mul_t34);
-  float *encoder_matmul_weight_hh_t35 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t35_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t35 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t35_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t34, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t35, encoder_matmul_weight_hh_t35_scratch);
-  float *encoder_add_t35 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t35 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t35, P + 4352 /* encoder.bias_hh */, encoder_add_t35);
-  float *encoder_add_t35_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t35 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t35_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t35 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_add_t35_2, encoder_mul_t35);
-  float *encoder_matmul_weight_hh_t36 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t36_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t36 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t36_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t35, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t36, encoder_matmul_weight_hh_t36_scratch);
-  float *encoder_add_t36 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t36 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t36, P + 4352 /* encoder.bias_hh */, encoder_add_t36);
-  float *encoder_add_t36_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t36 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t36_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t36 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_add_t36_2, encoder_mul_t36);
-  float *encoder_matmul_weight_hh_t37 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t37_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t37 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t37_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t36, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t37, encoder_matmul_weight_hh_t37_scratch);
-  float *encoder_add_t37 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t37 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t37, P + 4352 /* encoder.bias_hh */, encoder_add_t37);
-  float *encoder_add_t37_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t37 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t37_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t37 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_add_t37_2, encoder_mul_t37);
-  float *encoder_matmul_weight_hh_t38 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t38_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t38 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t38_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t37, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t38, encoder_matmul_weight_hh_t38_scratch);
-  float *encoder_add_t38 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t38 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t38, P + 4352 /* encoder.bias_hh */, encoder_add_t38);
-  float *encoder_add_t38_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t38 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t38_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t38 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_add_t38_2, encoder_mul_t38);
-  float *encoder_matmul_weight_hh_t39 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t39_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t39 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t39_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t38, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t39, encoder_matmul_weight_hh_t39_scratch);
-  float *encoder_add_t39 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t39 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t39, P + 4352 /* encoder.bias_hh */, encoder_add_t39);
-  float *encoder_add_t39_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t39 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t39_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t39 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_add_t39_2, encoder_mul_t39);
-  float *encoder_matmul_weight_hh_t40 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t40_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t40 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t40_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t39, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t40, encoder_matmul_weight_hh_t40_scratch);
-  float *encoder_add_t40 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t40 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t40, P + 4352 /* encoder.bias_hh */, encoder_add_t40);
-  float *encoder_add_t40_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t40 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t40_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t40 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_add_t40_2, encoder_mul_t40);
-  float *encoder_matmul_weight_hh_t41 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t41_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t41 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t41_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t40, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t41, encoder_matmul_weight_hh_t41_scratch);
-  float *encoder_add_t41 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t41 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t41, P + 4352 /* encoder.bias_hh */, encoder_add_t41);
-  float *encoder_add_t41_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t41 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t41_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t41 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_add_t41_2, encoder_mul_t41);
-  float *encoder_matmul_weight_hh_t42 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t42_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t42 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t42_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t41, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t42, encoder_matmul_weight_hh_t42_scratch);
-  float *encoder_add_t42 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t42 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t42, P + 4352 /* encoder.bias_hh */, encoder_add_t42);
-  float *encoder_add_t42_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t42 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t42_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t42 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_add_t42_2, encoder_mul_t42);
-  float *encoder_matmul_weight_hh_t43 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t43_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t43 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t43_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t42, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t43, encoder_matmul_weight_hh_t43_scratch);
-  float *encoder_add_t43 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t43 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t43, P + 4352 /* encoder.bias_hh */, encoder_add_t43);
-  float *encoder_add_t43_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t43 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t43_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t43 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_add_t43_2, encoder_mul_t43);
-  float *encoder_matmul_weight_hh_t44 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t44_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t44 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t44_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t43, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t44, encoder_matmul_weight_hh_t44_scratch);
-  float *encoder_add_t44 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t44 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t44, P + 4352 /* encoder.bias_hh */, encoder_add_t44);
-  float *encoder_add_t44_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t44 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t44_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t44 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_add_t44_2, encoder_mul_t44);
-  float *encoder_matmul_weight_hh_t45 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t45_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t45 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t45_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t44, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t45, encoder_matmul_weight_hh_t45_scratch);
-  float *encoder_add_t45 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t45 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t45, P + 4352 /* encoder.bias_hh */, encoder_add_t45);
-  float *encoder_add_t45_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t45 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t45_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t45 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_add_t45_2, encoder_mul_t45);
-  float *encoder_matmul_weight_hh_t46 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t46_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t46 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t46_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t45, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t46, encoder_matmul_weight_hh_t46_scratch);
-  float *encoder_add_t46 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t46 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t46, P + 4352 /* encoder.bias_hh */, encoder_add_t46);
-  float *encoder_add_t46_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t46 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t46_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t46 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_add_t46_2, encoder_mul_t46);
-  float *encoder_matmul_weight_hh_t47 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t47_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t47 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t47_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t46, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t47, encoder_matmul_weight_hh_t47_scratch);
-  float *encoder_add_t47 = (float *)(A + 877632); /* [32, 128] */
+  float *encoder_add_t47 = (float *)(A + 877568); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t47, P + 4352 /* encoder.bias_hh */, encoder_add_t47);
-  float *encoder_add_t47_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t47 = (float *)(A + 836672); /* [32, 32] */
+  float *encoder_add_t47_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t47 = (float *)(A + 836608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t47 + 96, encoder_add_t47 + 32, encoder_add_t46_2, encoder_add_t47, encoder_add_t47 + 64, encoder_add_t47_2, encoder_mul_t47);
-  float *encoder_matmul_weight_hh_t48 = (float *)(A + 877632); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t48_scratch = A + 894016; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t48 = (float *)(A + 877568); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t48_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t47, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t48, encoder_matmul_weight_hh_t48_scratch);
-  float *encoder_add_t48 = (float *)(A + 836672); /* [32, 128] */
+  float *encoder_add_t48 = (float *)(A + 836608); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t48, P + 4352 /* encoder.bias_hh */, encoder_add_t48);
-  float *encoder_add_t48_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_mul_t48 = (float *)(A + 877632); /* [32, 32] */
+  float *encoder_add_t48_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_t48 = (float *)(A + 877568); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_add_t48_2, encoder_mul_t48);
-  float *encoder_matmul_weight_hh_t49 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t49_scratch = A + 873536; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t49 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t49_scratch = A + 873472; /* 1024 bytes */
   k6_matmul(encoder_mul_t48, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t49, encoder_matmul_weight_hh_t49_scratch);
+  float *encoder_add_t49 = (float *)(A + 852992); /* [32, 128] */
+  k7_add_add_add(encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t49, P + 4352 /* encoder.bias_hh */, encoder_add_t49);
+  float *decoder_transpose_weight_hh = (float *)(A + 877568); /* [32, 128] */
+  k4_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
 }
 
 static void sine_seq2seq_predict_3(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_matmul_weight_ih = (float *)(A + 17472); /* [1600, 128] */
-  float *encoder_matmul_weight_hh_t49 = (float *)(A + 836672); /* [32, 128] */
-  float *encoder_add_t49 = (float *)(A + 853056); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t49, P + 4352 /* encoder.bias_hh */, encoder_add_t49);
-  float *decoder_transpose_weight_hh = (float *)(A + 877632); /* [32, 128] */
-  k4_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
-  float *encoder_add_t48_2 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_add_t49_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_mul_t49 = (float *)(A + 17472); /* [32, 32] */
+  float *encoder_add_t49 = (float *)(A + 852992); /* [32, 128] */
+  float *encoder_add_t48_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_add_t49_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_mul_t49 = (float *)(A + 16896); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(encoder_add_t49 + 96, encoder_add_t49 + 32, encoder_add_t48_2, encoder_add_t49, encoder_add_t49 + 64, encoder_add_t49_2, encoder_mul_t49);
-  float *decoder_matmul_weight_hh_t0 = (float *)(A + 21568); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t0_scratch = A + 894016; /* 1024 bytes */
+  float *decoder_transpose_weight_hh = (float *)(A + 877568); /* [32, 128] */
+  float *decoder_matmul_weight_hh_t0 = (float *)(A + 20992); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t0_scratch = A + 893952; /* 1024 bytes */
   k6_matmul(encoder_mul_t49, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t0, decoder_matmul_weight_hh_t0_scratch);
   float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  float *decoder_add_t0 = (float *)(A + 37952); /* [32, 128] */
+  float *decoder_add_t0 = (float *)(A + 37376); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t0, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t0, P + 8832 /* decoder.bias_hh */, decoder_add_t0);
-  float *dense1_transpose_weight = (float *)(A + 894016); /* [32, 1] */
+  float *dense1_transpose_weight = (float *)(A + 893952); /* [32, 1] */
   k10_transpose(P + 8960 /* dense1.weight */, dense1_transpose_weight);
-  float *decoder_add_t0_2 = (float *)(A + 869440); /* [32, 32] */
+  float *decoder_add_t0_2 = (float *)(A + 869376); /* [32, 32] */
   float *decoder_mul_t0 = (float *)(A + 512); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(decoder_add_t0 + 96, decoder_add_t0 + 32, encoder_add_t49_2, decoder_add_t0, decoder_add_t0 + 64, decoder_add_t0_2, decoder_mul_t0);
-  float *dense1_matmul_weight_t0 = (float *)(A + 894144); /* [32, 1] */
+  float *dense1_matmul_weight_t0 = (float *)(A + 894080); /* [32, 1] */
   k11_matmul(decoder_mul_t0, dense1_transpose_weight, dense1_matmul_weight_t0);
-  float *out_forecast = (float *)(A + 873536); /* [32, 10, 1] */
+  float *out_forecast = (float *)(A + 873472); /* [32, 10, 1] */
   k12_add(dense1_matmul_weight_t0, P + 8992 /* dense1.bias */, out_forecast);
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
-  float *decoder_matmul_weight_ih_t1 = (float *)(A + 17472); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t1_scratch = A + 894144; /* 32 bytes */
-  k13_matmul(out_forecast, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t1, decoder_matmul_weight_ih_t1_scratch);
-  float *decoder_matmul_weight_hh_t1 = (float *)(A + 33856); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t1_scratch = A + 874816; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t1 = (float *)(A + 4608); /* [32, 128] */
+  k13_matmul(out_forecast, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t1);
+  float *decoder_matmul_weight_hh_t1 = (float *)(A + 20992); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t1_scratch = A + 874752; /* 1024 bytes */
   k6_matmul(decoder_mul_t0, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t1, decoder_matmul_weight_hh_t1_scratch);
-  float *decoder_add_t1 = (float *)(A + 512); /* [32, 128] */
+  float *decoder_add_t1 = (float *)(A + 37376); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t1, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t1, P + 8832 /* decoder.bias_hh */, decoder_add_t1);
-  float *decoder_add_t1_2 = (float *)(A + 17472); /* [32, 32] */
-  float *decoder_mul_t1 = (float *)(A + 21568); /* [32, 32] */
+  float *decoder_add_t1_2 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_mul_t1 = (float *)(A + 4608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(decoder_add_t1 + 96, decoder_add_t1 + 32, decoder_add_t0_2, decoder_add_t1, decoder_add_t1 + 64, decoder_add_t1_2, decoder_mul_t1);
-  float *dense1_matmul_weight_t1 = (float *)(A + 894144); /* [32, 1] */
+  float *dense1_matmul_weight_t1 = (float *)(A + 894080); /* [32, 1] */
   k11_matmul(decoder_mul_t1, dense1_transpose_weight, dense1_matmul_weight_t1);
   k12_add(dense1_matmul_weight_t1, P + 8992 /* dense1.bias */, out_forecast + 1);
-  float *decoder_matmul_weight_ih_t2 = (float *)(A + 512); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t2_scratch = A + 16896; /* 32 bytes */
-  k13_matmul(out_forecast + 1, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t2, decoder_matmul_weight_ih_t2_scratch);
-  float *decoder_matmul_weight_hh_t2 = (float *)(A + 25664); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t2_scratch = A + 874816; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t2 = (float *)(A + 8704); /* [32, 128] */
+  k13_matmul(out_forecast + 1, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t2);
+  float *decoder_matmul_weight_hh_t2 = (float *)(A + 25088); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t2_scratch = A + 874752; /* 1024 bytes */
   k6_matmul(decoder_mul_t1, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t2, decoder_matmul_weight_hh_t2_scratch);
-  float *decoder_add_t2 = (float *)(A + 42048); /* [32, 128] */
+  float *decoder_add_t2 = (float *)(A + 41472); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t2, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t2, P + 8832 /* decoder.bias_hh */, decoder_add_t2);
-  float *decoder_add_t2_2 = (float *)(A + 869440); /* [32, 32] */
-  float *decoder_mul_t2 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_add_t2_2 = (float *)(A + 869376); /* [32, 32] */
+  float *decoder_mul_t2 = (float *)(A + 4608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(decoder_add_t2 + 96, decoder_add_t2 + 32, decoder_add_t1_2, decoder_add_t2, decoder_add_t2 + 64, decoder_add_t2_2, decoder_mul_t2);
-  float *dense1_matmul_weight_t2 = (float *)(A + 894144); /* [32, 1] */
+  float *dense1_matmul_weight_t2 = (float *)(A + 894080); /* [32, 1] */
   k11_matmul(decoder_mul_t2, dense1_transpose_weight, dense1_matmul_weight_t2);
   k12_add(dense1_matmul_weight_t2, P + 8992 /* dense1.bias */, out_forecast + 2);
-  float *decoder_matmul_weight_ih_t3 = (float *)(A + 17472); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t3_scratch = A + 894144; /* 32 bytes */
-  k13_matmul(out_forecast + 2, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t3, decoder_matmul_weight_ih_t3_scratch);
-  float *decoder_matmul_weight_hh_t3 = (float *)(A + 33856); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t3_scratch = A + 874816; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t3 = (float *)(A + 8704); /* [32, 128] */
+  k13_matmul(out_forecast + 2, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t3);
+  float *decoder_matmul_weight_hh_t3 = (float *)(A + 25088); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t3_scratch = A + 874752; /* 1024 bytes */
   k6_matmul(decoder_mul_t2, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t3, decoder_matmul_weight_hh_t3_scratch);
-  float *decoder_add_t3 = (float *)(A + 512); /* [32, 128] */
+  float *decoder_add_t3 = (float *)(A + 41472); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t3, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t3, P + 8832 /* decoder.bias_hh */, decoder_add_t3);
-  float *decoder_add_t3_2 = (float *)(A + 17472); /* [32, 32] */
-  float *decoder_mul_t3 = (float *)(A + 21568); /* [32, 32] */
+  float *decoder_add_t3_2 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_mul_t3 = (float *)(A + 4608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(decoder_add_t3 + 96, decoder_add_t3 + 32, decoder_add_t2_2, decoder_add_t3, decoder_add_t3 + 64, decoder_add_t3_2, decoder_mul_t3);
-  float *dense1_matmul_weight_t3 = (float *)(A + 894144); /* [32, 1] */
+  float *dense1_matmul_weight_t3 = (float *)(A + 894080); /* [32, 1] */
   k11_matmul(decoder_mul_t3, dense1_transpose_weight, dense1_matmul_weight_t3);
   k12_add(dense1_matmul_weight_t3, P + 8992 /* dense1.bias */, out_forecast + 3);
-  float *decoder_matmul_weight_ih_t4 = (float *)(A + 512); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t4_scratch = A + 16896; /* 32 bytes */
-  k13_matmul(out_forecast + 3, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t4, decoder_matmul_weight_ih_t4_scratch);
-  float *decoder_matmul_weight_hh_t4 = (float *)(A + 25664); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t4_scratch = A + 874816; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t4 = (float *)(A + 8704); /* [32, 128] */
+  k13_matmul(out_forecast + 3, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t4);
+  float *decoder_matmul_weight_hh_t4 = (float *)(A + 25088); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t4_scratch = A + 874752; /* 1024 bytes */
   k6_matmul(decoder_mul_t3, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t4, decoder_matmul_weight_hh_t4_scratch);
-  float *decoder_add_t4 = (float *)(A + 42048); /* [32, 128] */
+  float *decoder_add_t4 = (float *)(A + 41472); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t4, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t4, P + 8832 /* decoder.bias_hh */, decoder_add_t4);
-  float *decoder_add_t4_2 = (float *)(A + 869440); /* [32, 32] */
-  float *decoder_mul_t4 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_add_t4_2 = (float *)(A + 869376); /* [32, 32] */
+  float *decoder_mul_t4 = (float *)(A + 4608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(decoder_add_t4 + 96, decoder_add_t4 + 32, decoder_add_t3_2, decoder_add_t4, decoder_add_t4 + 64, decoder_add_t4_2, decoder_mul_t4);
-  float *dense1_matmul_weight_t4 = (float *)(A + 894144); /* [32, 1] */
+  float *dense1_matmul_weight_t4 = (float *)(A + 894080); /* [32, 1] */
   k11_matmul(decoder_mul_t4, dense1_transpose_weight, dense1_matmul_weight_t4);
   k12_add(dense1_matmul_weight_t4, P + 8992 /* dense1.bias */, out_forecast + 4);
-  float *decoder_matmul_weight_ih_t5 = (float *)(A + 17472); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t5_scratch = A + 894144; /* 32 bytes */
-  k13_matmul(out_forecast + 4, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t5, decoder_matmul_weight_ih_t5_scratch);
-  float *decoder_matmul_weight_hh_t5 = (float *)(A + 33856); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t5_scratch = A + 874816; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t5 = (float *)(A + 8704); /* [32, 128] */
+  k13_matmul(out_forecast + 4, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t5);
+  float *decoder_matmul_weight_hh_t5 = (float *)(A + 25088); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t5_scratch = A + 874752; /* 1024 bytes */
   k6_matmul(decoder_mul_t4, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t5, decoder_matmul_weight_hh_t5_scratch);
-  float *decoder_add_t5 = (float *)(A + 512); /* [32, 128] */
+  float *decoder_add_t5 = (float *)(A + 41472); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t5, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t5, P + 8832 /* decoder.bias_hh */, decoder_add_t5);
-  float *decoder_add_t5_2 = (float *)(A + 17472); /* [32, 32] */
-  float *decoder_mul_t5 = (float *)(A + 21568); /* [32, 32] */
+  float *decoder_add_t5_2 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_mul_t5 = (float *)(A + 4608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(decoder_add_t5 + 96, decoder_add_t5 + 32, decoder_add_t4_2, decoder_add_t5, decoder_add_t5 + 64, decoder_add_t5_2, decoder_mul_t5);
-  float *dense1_matmul_weight_t5 = (float *)(A + 894144); /* [32, 1] */
+  float *dense1_matmul_weight_t5 = (float *)(A + 894080); /* [32, 1] */
   k11_matmul(decoder_mul_t5, dense1_transpose_weight, dense1_matmul_weight_t5);
   k12_add(dense1_matmul_weight_t5, P + 8992 /* dense1.bias */, out_forecast + 5);
-  float *decoder_matmul_weight_ih_t6 = (float *)(A + 512); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t6_scratch = A + 16896; /* 32 bytes */
-  k13_matmul(out_forecast + 5, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t6, decoder_matmul_weight_ih_t6_scratch);
-  float *decoder_matmul_weight_hh_t6 = (float *)(A + 25664); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t6_scratch = A + 874816; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t6 = (float *)(A + 8704); /* [32, 128] */
+  k13_matmul(out_forecast + 5, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t6);
+  float *decoder_matmul_weight_hh_t6 = (float *)(A + 25088); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t6_scratch = A + 874752; /* 1024 bytes */
   k6_matmul(decoder_mul_t5, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t6, decoder_matmul_weight_hh_t6_scratch);
-  float *decoder_add_t6 = (float *)(A + 42048); /* [32, 128] */
+  float *decoder_add_t6 = (float *)(A + 41472); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t6, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t6, P + 8832 /* decoder.bias_hh */, decoder_add_t6);
-  float *decoder_add_t6_2 = (float *)(A + 869440); /* [32, 32] */
-  float *decoder_mul_t6 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_add_t6_2 = (float *)(A + 869376); /* [32, 32] */
+  float *decoder_mul_t6 = (float *)(A + 4608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(decoder_add_t6 + 96, decoder_add_t6 + 32, decoder_add_t5_2, decoder_add_t6, decoder_add_t6 + 64, decoder_add_t6_2, decoder_mul_t6);
-  float *dense1_matmul_weight_t6 = (float *)(A + 894144); /* [32, 1] */
+  float *dense1_matmul_weight_t6 = (float *)(A + 894080); /* [32, 1] */
   k11_matmul(decoder_mul_t6, dense1_transpose_weight, dense1_matmul_weight_t6);
   k12_add(dense1_matmul_weight_t6, P + 8992 /* dense1.bias */, out_forecast + 6);
-  float *decoder_matmul_weight_ih_t7 = (float *)(A + 17472); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t7_scratch = A + 894144; /* 32 bytes */
-  k13_matmul(out_forecast + 6, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t7, decoder_matmul_weight_ih_t7_scratch);
-  float *decoder_matmul_weight_hh_t7 = (float *)(A + 33856); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t7_scratch = A + 874816; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t7 = (float *)(A + 8704); /* [32, 128] */
+  k13_matmul(out_forecast + 6, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t7);
+  float *decoder_matmul_weight_hh_t7 = (float *)(A + 25088); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t7_scratch = A + 874752; /* 1024 bytes */
   k6_matmul(decoder_mul_t6, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t7, decoder_matmul_weight_hh_t7_scratch);
-  float *decoder_add_t7 = (float *)(A + 512); /* [32, 128] */
+  float *decoder_add_t7 = (float *)(A + 41472); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t7, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t7, P + 8832 /* decoder.bias_hh */, decoder_add_t7);
-  float *decoder_add_t7_2 = (float *)(A + 17472); /* [32, 32] */
-  float *decoder_mul_t7 = (float *)(A + 21568); /* [32, 32] */
+  float *decoder_add_t7_2 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_mul_t7 = (float *)(A + 4608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(decoder_add_t7 + 96, decoder_add_t7 + 32, decoder_add_t6_2, decoder_add_t7, decoder_add_t7 + 64, decoder_add_t7_2, decoder_mul_t7);
-  float *dense1_matmul_weight_t7 = (float *)(A + 894144); /* [32, 1] */
+  float *dense1_matmul_weight_t7 = (float *)(A + 894080); /* [32, 1] */
   k11_matmul(decoder_mul_t7, dense1_transpose_weight, dense1_matmul_weight_t7);
   k12_add(dense1_matmul_weight_t7, P + 8992 /* dense1.bias */, out_forecast + 7);
-  float *decoder_matmul_weight_ih_t8 = (float *)(A + 512); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t8_scratch = A + 16896; /* 32 bytes */
-  k13_matmul(out_forecast + 7, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t8, decoder_matmul_weight_ih_t8_scratch);
-  float *decoder_matmul_weight_hh_t8 = (float *)(A + 25664); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t8_scratch = A + 874816; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t8 = (float *)(A + 8704); /* [32, 128] */
+  k13_matmul(out_forecast + 7, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t8);
+  float *decoder_matmul_weight_hh_t8 = (float *)(A + 25088); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t8_scratch = A + 874752; /* 1024 bytes */
   k6_matmul(decoder_mul_t7, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t8, decoder_matmul_weight_hh_t8_scratch);
-  float *decoder_add_t8 = (float *)(A + 42048); /* [32, 128] */
+  float *decoder_add_t8 = (float *)(A + 41472); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t8, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t8, P + 8832 /* decoder.bias_hh */, decoder_add_t8);
-  float *decoder_add_t8_2 = (float *)(A + 869440); /* [32, 32] */
-  float *decoder_mul_t8 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_add_t8_2 = (float *)(A + 869376); /* [32, 32] */
+  float *decoder_mul_t8 = (float *)(A + 4608); /* [32, 32] */
   k8_sigmoid_sigmoid_mul(decoder_add_t8 + 96, decoder_add_t8 + 32, decoder_add_t7_2, decoder_add_t8, decoder_add_t8 + 64, decoder_add_t8_2, decoder_mul_t8);
-  float *dense1_matmul_weight_t8 = (float *)(A + 894144); /* [32, 1] */
+  float *dense1_matmul_weight_t8 = (float *)(A + 894080); /* [32, 1] */
   k11_matmul(decoder_mul_t8, dense1_transpose_weight, dense1_matmul_weight_t8);
   k12_add(dense1_matmul_weight_t8, P + 8992 /* dense1.bias */, out_forecast + 8);
-  float *decoder_matmul_weight_ih_t9 = (float *)(A + 17472); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t9_scratch = A + 894144; /* 32 bytes */
-  k13_matmul(out_forecast + 8, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t9, decoder_matmul_weight_ih_t9_scratch);
-  float *decoder_matmul_weight_hh_t9 = (float *)(A + 33856); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t9_scratch = A + 874816; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t9 = (float *)(A + 8704); /* [32, 128] */
+  k13_matmul(out_forecast + 8, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t9);
+  float *decoder_matmul_weight_hh_t9 = (float *)(A + 25088); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t9_scratch = A + 874752; /* 1024 bytes */
   k6_matmul(decoder_mul_t8, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t9, decoder_matmul_weight_hh_t9_scratch);
-  float *decoder_add_t9 = (float *)(A + 877632); /* [32, 128] */
+  float *decoder_add_t9 = (float *)(A + 877568); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t9, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t9, P + 8832 /* decoder.bias_hh */, decoder_add_t9);
   float *decoder_mul_t9 = (float *)A; /* [32, 32] */
   k14_sigmoid_sigmoid_mul(decoder_add_t9 + 96, decoder_add_t9 + 32, decoder_add_t8_2, decoder_add_t9, decoder_add_t9 + 64, decoder_mul_t9);
-  float *dense1_matmul_weight_t9 = (float *)(A + 894144); /* [32, 1] */
+  float *dense1_matmul_weight_t9 = (float *)(A + 894080); /* [32, 1] */
   k11_matmul(decoder_mul_t9, dense1_transpose_weight, dense1_matmul_weight_t9);
   k12_add(dense1_matmul_weight_t9, P + 8992 /* dense1.bias */, out_forecast + 9);
 }
@@ -2611,7 +2607,7 @@ void sine_seq2seq_predict(const float *params, const sine_seq2seq_batch *in, sin
   sine_seq2seq_predict_1(P, in, A, seed);
   sine_seq2seq_predict_2(P, in, A, seed);
   sine_seq2seq_predict_3(P, in, A, seed);
-  float *out_forecast = (float *)(A + 873536); /* [32, 10, 1] */
+  float *out_forecast = (float *)(A + 873472); /* [32, 10, 1] */
   if (out) k15_copy(out_forecast, out->forecast);
 }
 
@@ -2620,828 +2616,818 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
   k0_transpose(P + 4480 /* decoder.weight_ih */, decoder_transpose_weight_ih);
   float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t0_scratch = A + 16896; /* 32 bytes */
-  k1_matmul(in->x + 49, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t0, decoder_matmul_weight_ih_t0_scratch);
-  float *encoder_transpose_weight_ih = (float *)(A + 16960); /* [1, 128] */
+  k1_matmul(in->x + 49, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t0);
+  float *encoder_transpose_weight_ih = (float *)(A + 16896); /* [1, 128] */
   k0_transpose(P /* encoder.weight_ih */, encoder_transpose_weight_ih);
-  float *encoder_matmul_weight_ih = (float *)(A + 17472); /* [1600, 128] */
-  char *encoder_matmul_weight_ih_scratch = A + 16896; /* 32 bytes */
-  k2_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih, encoder_matmul_weight_ih_scratch);
-  float *encoder_add_t0 = (float *)(A + 836672); /* [32, 128] */
-  k3_add_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
-  float *encoder_transpose_weight_hh = (float *)(A + 853056); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
+  k2_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
+  float *encoder_add_t0 = (float *)(A + 836608); /* [32, 128] */
+  k3_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
+  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
   k4_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
-  float *encoder_sigmoid_t0 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_sigmoid_t0_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_tanh_t0 = (float *)(A + 877632); /* [32, 32] */
-  float *encoder_mul_t0 = (float *)(A + 881728); /* [32, 32] */
-  float *encoder_tanh_t0_2 = (float *)(A + 885824); /* [32, 32] */
-  float *encoder_mul_stack = (float *)(A + 889920); /* [49, 32, 32] */
+  float *encoder_sigmoid_t0 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_sigmoid_t0_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_tanh_t0 = (float *)(A + 877568); /* [32, 32] */
+  float *encoder_mul_t0 = (float *)(A + 881664); /* [32, 32] */
+  float *encoder_tanh_t0_2 = (float *)(A + 885760); /* [32, 32] */
+  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
   k16_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_sigmoid_t0, encoder_sigmoid_t0_2, encoder_tanh_t0, encoder_mul_t0, encoder_tanh_t0_2, encoder_mul_stack);
-  float *encoder_matmul_weight_hh_t1 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t1_scratch = A + 1090624; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t1 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t1_scratch = A + 1090560; /* 1024 bytes */
   k6_matmul(encoder_mul_stack, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t1, encoder_matmul_weight_hh_t1_scratch);
-  float *encoder_add_t1 = (float *)(A + 1091648); /* [32, 128] */
+  float *encoder_add_t1 = (float *)(A + 1091584); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t1, P + 4352 /* encoder.bias_hh */, encoder_add_t1);
-  float *encoder_sigmoid_t1 = (float *)(A + 836672); /* [32, 32] */
-  float *encoder_sigmoid_t1_2 = (float *)(A + 840768); /* [32, 32] */
-  float *encoder_sigmoid_t1_3 = (float *)(A + 844864); /* [32, 32] */
-  float *encoder_tanh_t1 = (float *)(A + 848960); /* [32, 32] */
-  float *encoder_add_t1_2 = (float *)(A + 1108032); /* [32, 32] */
-  float *encoder_tanh_t1_2 = (float *)(A + 1112128); /* [32, 32] */
+  float *encoder_sigmoid_t1 = (float *)(A + 836608); /* [32, 32] */
+  float *encoder_sigmoid_t1_2 = (float *)(A + 840704); /* [32, 32] */
+  float *encoder_sigmoid_t1_3 = (float *)(A + 844800); /* [32, 32] */
+  float *encoder_tanh_t1 = (float *)(A + 848896); /* [32, 32] */
+  float *encoder_add_t1_2 = (float *)(A + 1107968); /* [32, 32] */
+  float *encoder_tanh_t1_2 = (float *)(A + 1112064); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_sigmoid_t1, encoder_sigmoid_t1_2, encoder_sigmoid_t1_3, encoder_tanh_t1, encoder_add_t1_2, encoder_tanh_t1_2, encoder_mul_stack + 1024);
-  float *encoder_matmul_weight_hh_t2 = (float *)(A + 1090624); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t2_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t2 = (float *)(A + 1090560); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t2_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 1024, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t2, encoder_matmul_weight_hh_t2_scratch);
-  float *encoder_add_t2 = (float *)(A + 1116224); /* [32, 128] */
+  float *encoder_add_t2 = (float *)(A + 1116160); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t2, P + 4352 /* encoder.bias_hh */, encoder_add_t2);
-  float *encoder_sigmoid_t2 = (float *)(A + 1090624); /* [32, 32] */
-  float *encoder_sigmoid_t2_2 = (float *)(A + 1094720); /* [32, 32] */
-  float *encoder_sigmoid_t2_3 = (float *)(A + 1098816); /* [32, 32] */
-  float *encoder_tanh_t2 = (float *)(A + 1102912); /* [32, 32] */
-  float *encoder_add_t2_2 = (float *)(A + 1132608); /* [32, 32] */
-  float *encoder_tanh_t2_2 = (float *)(A + 1136704); /* [32, 32] */
+  float *encoder_sigmoid_t2 = (float *)(A + 1090560); /* [32, 32] */
+  float *encoder_sigmoid_t2_2 = (float *)(A + 1094656); /* [32, 32] */
+  float *encoder_sigmoid_t2_3 = (float *)(A + 1098752); /* [32, 32] */
+  float *encoder_tanh_t2 = (float *)(A + 1102848); /* [32, 32] */
+  float *encoder_add_t2_2 = (float *)(A + 1132544); /* [32, 32] */
+  float *encoder_tanh_t2_2 = (float *)(A + 1136640); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_sigmoid_t2, encoder_sigmoid_t2_2, encoder_sigmoid_t2_3, encoder_tanh_t2, encoder_add_t2_2, encoder_tanh_t2_2, encoder_mul_stack + 2048);
-  float *encoder_matmul_weight_hh_t3 = (float *)(A + 1116224); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t3_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t3 = (float *)(A + 1116160); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t3_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 2048, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t3, encoder_matmul_weight_hh_t3_scratch);
-  float *encoder_add_t3 = (float *)(A + 1140800); /* [32, 128] */
+  float *encoder_add_t3 = (float *)(A + 1140736); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t3, P + 4352 /* encoder.bias_hh */, encoder_add_t3);
-  float *encoder_sigmoid_t3 = (float *)(A + 1116224); /* [32, 32] */
-  float *encoder_sigmoid_t3_2 = (float *)(A + 1120320); /* [32, 32] */
-  float *encoder_sigmoid_t3_3 = (float *)(A + 1124416); /* [32, 32] */
-  float *encoder_tanh_t3 = (float *)(A + 1128512); /* [32, 32] */
-  float *encoder_add_t3_2 = (float *)(A + 1157184); /* [32, 32] */
-  float *encoder_tanh_t3_2 = (float *)(A + 1161280); /* [32, 32] */
+  float *encoder_sigmoid_t3 = (float *)(A + 1116160); /* [32, 32] */
+  float *encoder_sigmoid_t3_2 = (float *)(A + 1120256); /* [32, 32] */
+  float *encoder_sigmoid_t3_3 = (float *)(A + 1124352); /* [32, 32] */
+  float *encoder_tanh_t3 = (float *)(A + 1128448); /* [32, 32] */
+  float *encoder_add_t3_2 = (float *)(A + 1157120); /* [32, 32] */
+  float *encoder_tanh_t3_2 = (float *)(A + 1161216); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_sigmoid_t3, encoder_sigmoid_t3_2, encoder_sigmoid_t3_3, encoder_tanh_t3, encoder_add_t3_2, encoder_tanh_t3_2, encoder_mul_stack + 3072);
-  float *encoder_matmul_weight_hh_t4 = (float *)(A + 1140800); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t4_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t4 = (float *)(A + 1140736); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t4_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 3072, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t4, encoder_matmul_weight_hh_t4_scratch);
-  float *encoder_add_t4 = (float *)(A + 1165376); /* [32, 128] */
+  float *encoder_add_t4 = (float *)(A + 1165312); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t4, P + 4352 /* encoder.bias_hh */, encoder_add_t4);
-  float *encoder_sigmoid_t4 = (float *)(A + 1140800); /* [32, 32] */
-  float *encoder_sigmoid_t4_2 = (float *)(A + 1144896); /* [32, 32] */
-  float *encoder_sigmoid_t4_3 = (float *)(A + 1148992); /* [32, 32] */
-  float *encoder_tanh_t4 = (float *)(A + 1153088); /* [32, 32] */
-  float *encoder_add_t4_2 = (float *)(A + 1181760); /* [32, 32] */
-  float *encoder_tanh_t4_2 = (float *)(A + 1185856); /* [32, 32] */
+  float *encoder_sigmoid_t4 = (float *)(A + 1140736); /* [32, 32] */
+  float *encoder_sigmoid_t4_2 = (float *)(A + 1144832); /* [32, 32] */
+  float *encoder_sigmoid_t4_3 = (float *)(A + 1148928); /* [32, 32] */
+  float *encoder_tanh_t4 = (float *)(A + 1153024); /* [32, 32] */
+  float *encoder_add_t4_2 = (float *)(A + 1181696); /* [32, 32] */
+  float *encoder_tanh_t4_2 = (float *)(A + 1185792); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_sigmoid_t4, encoder_sigmoid_t4_2, encoder_sigmoid_t4_3, encoder_tanh_t4, encoder_add_t4_2, encoder_tanh_t4_2, encoder_mul_stack + 4096);
-  float *encoder_matmul_weight_hh_t5 = (float *)(A + 1165376); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t5_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t5 = (float *)(A + 1165312); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t5_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 4096, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t5, encoder_matmul_weight_hh_t5_scratch);
-  float *encoder_add_t5 = (float *)(A + 1189952); /* [32, 128] */
+  float *encoder_add_t5 = (float *)(A + 1189888); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t5, P + 4352 /* encoder.bias_hh */, encoder_add_t5);
-  float *encoder_sigmoid_t5 = (float *)(A + 1165376); /* [32, 32] */
-  float *encoder_sigmoid_t5_2 = (float *)(A + 1169472); /* [32, 32] */
-  float *encoder_sigmoid_t5_3 = (float *)(A + 1173568); /* [32, 32] */
-  float *encoder_tanh_t5 = (float *)(A + 1177664); /* [32, 32] */
-  float *encoder_add_t5_2 = (float *)(A + 1206336); /* [32, 32] */
-  float *encoder_tanh_t5_2 = (float *)(A + 1210432); /* [32, 32] */
+  float *encoder_sigmoid_t5 = (float *)(A + 1165312); /* [32, 32] */
+  float *encoder_sigmoid_t5_2 = (float *)(A + 1169408); /* [32, 32] */
+  float *encoder_sigmoid_t5_3 = (float *)(A + 1173504); /* [32, 32] */
+  float *encoder_tanh_t5 = (float *)(A + 1177600); /* [32, 32] */
+  float *encoder_add_t5_2 = (float *)(A + 1206272); /* [32, 32] */
+  float *encoder_tanh_t5_2 = (float *)(A + 1210368); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_sigmoid_t5, encoder_sigmoid_t5_2, encoder_sigmoid_t5_3, encoder_tanh_t5, encoder_add_t5_2, encoder_tanh_t5_2, encoder_mul_stack + 5120);
-  float *encoder_matmul_weight_hh_t6 = (float *)(A + 1189952); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t6_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t6 = (float *)(A + 1189888); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t6_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 5120, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t6, encoder_matmul_weight_hh_t6_scratch);
-  float *encoder_add_t6 = (float *)(A + 1214528); /* [32, 128] */
+  float *encoder_add_t6 = (float *)(A + 1214464); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t6, P + 4352 /* encoder.bias_hh */, encoder_add_t6);
-  float *encoder_sigmoid_t6 = (float *)(A + 1189952); /* [32, 32] */
-  float *encoder_sigmoid_t6_2 = (float *)(A + 1194048); /* [32, 32] */
-  float *encoder_sigmoid_t6_3 = (float *)(A + 1198144); /* [32, 32] */
-  float *encoder_tanh_t6 = (float *)(A + 1202240); /* [32, 32] */
-  float *encoder_add_t6_2 = (float *)(A + 1230912); /* [32, 32] */
-  float *encoder_tanh_t6_2 = (float *)(A + 1235008); /* [32, 32] */
+  float *encoder_sigmoid_t6 = (float *)(A + 1189888); /* [32, 32] */
+  float *encoder_sigmoid_t6_2 = (float *)(A + 1193984); /* [32, 32] */
+  float *encoder_sigmoid_t6_3 = (float *)(A + 1198080); /* [32, 32] */
+  float *encoder_tanh_t6 = (float *)(A + 1202176); /* [32, 32] */
+  float *encoder_add_t6_2 = (float *)(A + 1230848); /* [32, 32] */
+  float *encoder_tanh_t6_2 = (float *)(A + 1234944); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_sigmoid_t6, encoder_sigmoid_t6_2, encoder_sigmoid_t6_3, encoder_tanh_t6, encoder_add_t6_2, encoder_tanh_t6_2, encoder_mul_stack + 6144);
-  float *encoder_matmul_weight_hh_t7 = (float *)(A + 1214528); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t7_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t7 = (float *)(A + 1214464); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t7_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 6144, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t7, encoder_matmul_weight_hh_t7_scratch);
-  float *encoder_add_t7 = (float *)(A + 1239104); /* [32, 128] */
+  float *encoder_add_t7 = (float *)(A + 1239040); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t7, P + 4352 /* encoder.bias_hh */, encoder_add_t7);
-  float *encoder_sigmoid_t7 = (float *)(A + 1214528); /* [32, 32] */
-  float *encoder_sigmoid_t7_2 = (float *)(A + 1218624); /* [32, 32] */
-  float *encoder_sigmoid_t7_3 = (float *)(A + 1222720); /* [32, 32] */
-  float *encoder_tanh_t7 = (float *)(A + 1226816); /* [32, 32] */
-  float *encoder_add_t7_2 = (float *)(A + 1255488); /* [32, 32] */
-  float *encoder_tanh_t7_2 = (float *)(A + 1259584); /* [32, 32] */
+  float *encoder_sigmoid_t7 = (float *)(A + 1214464); /* [32, 32] */
+  float *encoder_sigmoid_t7_2 = (float *)(A + 1218560); /* [32, 32] */
+  float *encoder_sigmoid_t7_3 = (float *)(A + 1222656); /* [32, 32] */
+  float *encoder_tanh_t7 = (float *)(A + 1226752); /* [32, 32] */
+  float *encoder_add_t7_2 = (float *)(A + 1255424); /* [32, 32] */
+  float *encoder_tanh_t7_2 = (float *)(A + 1259520); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_sigmoid_t7, encoder_sigmoid_t7_2, encoder_sigmoid_t7_3, encoder_tanh_t7, encoder_add_t7_2, encoder_tanh_t7_2, encoder_mul_stack + 7168);
-  float *encoder_matmul_weight_hh_t8 = (float *)(A + 1239104); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t8_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t8 = (float *)(A + 1239040); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t8_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 7168, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t8, encoder_matmul_weight_hh_t8_scratch);
-  float *encoder_add_t8 = (float *)(A + 1263680); /* [32, 128] */
+  float *encoder_add_t8 = (float *)(A + 1263616); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t8, P + 4352 /* encoder.bias_hh */, encoder_add_t8);
-  float *encoder_sigmoid_t8 = (float *)(A + 1239104); /* [32, 32] */
-  float *encoder_sigmoid_t8_2 = (float *)(A + 1243200); /* [32, 32] */
-  float *encoder_sigmoid_t8_3 = (float *)(A + 1247296); /* [32, 32] */
-  float *encoder_tanh_t8 = (float *)(A + 1251392); /* [32, 32] */
-  float *encoder_add_t8_2 = (float *)(A + 1280064); /* [32, 32] */
-  float *encoder_tanh_t8_2 = (float *)(A + 1284160); /* [32, 32] */
+  float *encoder_sigmoid_t8 = (float *)(A + 1239040); /* [32, 32] */
+  float *encoder_sigmoid_t8_2 = (float *)(A + 1243136); /* [32, 32] */
+  float *encoder_sigmoid_t8_3 = (float *)(A + 1247232); /* [32, 32] */
+  float *encoder_tanh_t8 = (float *)(A + 1251328); /* [32, 32] */
+  float *encoder_add_t8_2 = (float *)(A + 1280000); /* [32, 32] */
+  float *encoder_tanh_t8_2 = (float *)(A + 1284096); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_sigmoid_t8, encoder_sigmoid_t8_2, encoder_sigmoid_t8_3, encoder_tanh_t8, encoder_add_t8_2, encoder_tanh_t8_2, encoder_mul_stack + 8192);
-  float *encoder_matmul_weight_hh_t9 = (float *)(A + 1263680); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t9_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t9 = (float *)(A + 1263616); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t9_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 8192, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t9, encoder_matmul_weight_hh_t9_scratch);
-  float *encoder_add_t9 = (float *)(A + 1288256); /* [32, 128] */
+  float *encoder_add_t9 = (float *)(A + 1288192); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t9, P + 4352 /* encoder.bias_hh */, encoder_add_t9);
-  float *encoder_sigmoid_t9 = (float *)(A + 1263680); /* [32, 32] */
-  float *encoder_sigmoid_t9_2 = (float *)(A + 1267776); /* [32, 32] */
-  float *encoder_sigmoid_t9_3 = (float *)(A + 1271872); /* [32, 32] */
-  float *encoder_tanh_t9 = (float *)(A + 1275968); /* [32, 32] */
-  float *encoder_add_t9_2 = (float *)(A + 1304640); /* [32, 32] */
-  float *encoder_tanh_t9_2 = (float *)(A + 1308736); /* [32, 32] */
+  float *encoder_sigmoid_t9 = (float *)(A + 1263616); /* [32, 32] */
+  float *encoder_sigmoid_t9_2 = (float *)(A + 1267712); /* [32, 32] */
+  float *encoder_sigmoid_t9_3 = (float *)(A + 1271808); /* [32, 32] */
+  float *encoder_tanh_t9 = (float *)(A + 1275904); /* [32, 32] */
+  float *encoder_add_t9_2 = (float *)(A + 1304576); /* [32, 32] */
+  float *encoder_tanh_t9_2 = (float *)(A + 1308672); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_sigmoid_t9, encoder_sigmoid_t9_2, encoder_sigmoid_t9_3, encoder_tanh_t9, encoder_add_t9_2, encoder_tanh_t9_2, encoder_mul_stack + 9216);
-  float *encoder_matmul_weight_hh_t10 = (float *)(A + 1288256); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t10_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t10 = (float *)(A + 1288192); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t10_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 9216, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t10, encoder_matmul_weight_hh_t10_scratch);
-  float *encoder_add_t10 = (float *)(A + 1312832); /* [32, 128] */
+  float *encoder_add_t10 = (float *)(A + 1312768); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t10, P + 4352 /* encoder.bias_hh */, encoder_add_t10);
-  float *encoder_sigmoid_t10 = (float *)(A + 1288256); /* [32, 32] */
-  float *encoder_sigmoid_t10_2 = (float *)(A + 1292352); /* [32, 32] */
-  float *encoder_sigmoid_t10_3 = (float *)(A + 1296448); /* [32, 32] */
-  float *encoder_tanh_t10 = (float *)(A + 1300544); /* [32, 32] */
-  float *encoder_add_t10_2 = (float *)(A + 1329216); /* [32, 32] */
-  float *encoder_tanh_t10_2 = (float *)(A + 1333312); /* [32, 32] */
+  float *encoder_sigmoid_t10 = (float *)(A + 1288192); /* [32, 32] */
+  float *encoder_sigmoid_t10_2 = (float *)(A + 1292288); /* [32, 32] */
+  float *encoder_sigmoid_t10_3 = (float *)(A + 1296384); /* [32, 32] */
+  float *encoder_tanh_t10 = (float *)(A + 1300480); /* [32, 32] */
+  float *encoder_add_t10_2 = (float *)(A + 1329152); /* [32, 32] */
+  float *encoder_tanh_t10_2 = (float *)(A + 1333248); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_sigmoid_t10, encoder_sigmoid_t10_2, encoder_sigmoid_t10_3, encoder_tanh_t10, encoder_add_t10_2, encoder_tanh_t10_2, encoder_mul_stack + 10240);
-  float *encoder_matmul_weight_hh_t11 = (float *)(A + 1312832); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t11_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t11 = (float *)(A + 1312768); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t11_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 10240, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t11, encoder_matmul_weight_hh_t11_scratch);
-  float *encoder_add_t11 = (float *)(A + 1337408); /* [32, 128] */
+  float *encoder_add_t11 = (float *)(A + 1337344); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t11, P + 4352 /* encoder.bias_hh */, encoder_add_t11);
-  float *encoder_sigmoid_t11 = (float *)(A + 1312832); /* [32, 32] */
-  float *encoder_sigmoid_t11_2 = (float *)(A + 1316928); /* [32, 32] */
-  float *encoder_sigmoid_t11_3 = (float *)(A + 1321024); /* [32, 32] */
-  float *encoder_tanh_t11 = (float *)(A + 1325120); /* [32, 32] */
-  float *encoder_add_t11_2 = (float *)(A + 1353792); /* [32, 32] */
-  float *encoder_tanh_t11_2 = (float *)(A + 1357888); /* [32, 32] */
+  float *encoder_sigmoid_t11 = (float *)(A + 1312768); /* [32, 32] */
+  float *encoder_sigmoid_t11_2 = (float *)(A + 1316864); /* [32, 32] */
+  float *encoder_sigmoid_t11_3 = (float *)(A + 1320960); /* [32, 32] */
+  float *encoder_tanh_t11 = (float *)(A + 1325056); /* [32, 32] */
+  float *encoder_add_t11_2 = (float *)(A + 1353728); /* [32, 32] */
+  float *encoder_tanh_t11_2 = (float *)(A + 1357824); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_sigmoid_t11, encoder_sigmoid_t11_2, encoder_sigmoid_t11_3, encoder_tanh_t11, encoder_add_t11_2, encoder_tanh_t11_2, encoder_mul_stack + 11264);
-  float *encoder_matmul_weight_hh_t12 = (float *)(A + 1337408); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t12_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t12 = (float *)(A + 1337344); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t12_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 11264, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t12, encoder_matmul_weight_hh_t12_scratch);
-  float *encoder_add_t12 = (float *)(A + 1361984); /* [32, 128] */
+  float *encoder_add_t12 = (float *)(A + 1361920); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t12, P + 4352 /* encoder.bias_hh */, encoder_add_t12);
-  float *encoder_sigmoid_t12 = (float *)(A + 1337408); /* [32, 32] */
-  float *encoder_sigmoid_t12_2 = (float *)(A + 1341504); /* [32, 32] */
-  float *encoder_sigmoid_t12_3 = (float *)(A + 1345600); /* [32, 32] */
-  float *encoder_tanh_t12 = (float *)(A + 1349696); /* [32, 32] */
-  float *encoder_add_t12_2 = (float *)(A + 1378368); /* [32, 32] */
-  float *encoder_tanh_t12_2 = (float *)(A + 1382464); /* [32, 32] */
+  float *encoder_sigmoid_t12 = (float *)(A + 1337344); /* [32, 32] */
+  float *encoder_sigmoid_t12_2 = (float *)(A + 1341440); /* [32, 32] */
+  float *encoder_sigmoid_t12_3 = (float *)(A + 1345536); /* [32, 32] */
+  float *encoder_tanh_t12 = (float *)(A + 1349632); /* [32, 32] */
+  float *encoder_add_t12_2 = (float *)(A + 1378304); /* [32, 32] */
+  float *encoder_tanh_t12_2 = (float *)(A + 1382400); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_sigmoid_t12, encoder_sigmoid_t12_2, encoder_sigmoid_t12_3, encoder_tanh_t12, encoder_add_t12_2, encoder_tanh_t12_2, encoder_mul_stack + 12288);
-  float *encoder_matmul_weight_hh_t13 = (float *)(A + 1361984); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t13_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t13 = (float *)(A + 1361920); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t13_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 12288, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t13, encoder_matmul_weight_hh_t13_scratch);
-  float *encoder_add_t13 = (float *)(A + 1386560); /* [32, 128] */
+  float *encoder_add_t13 = (float *)(A + 1386496); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t13, P + 4352 /* encoder.bias_hh */, encoder_add_t13);
-  float *encoder_sigmoid_t13 = (float *)(A + 1361984); /* [32, 32] */
-  float *encoder_sigmoid_t13_2 = (float *)(A + 1366080); /* [32, 32] */
-  float *encoder_sigmoid_t13_3 = (float *)(A + 1370176); /* [32, 32] */
-  float *encoder_tanh_t13 = (float *)(A + 1374272); /* [32, 32] */
-  float *encoder_add_t13_2 = (float *)(A + 1402944); /* [32, 32] */
-  float *encoder_tanh_t13_2 = (float *)(A + 1407040); /* [32, 32] */
+  float *encoder_sigmoid_t13 = (float *)(A + 1361920); /* [32, 32] */
+  float *encoder_sigmoid_t13_2 = (float *)(A + 1366016); /* [32, 32] */
+  float *encoder_sigmoid_t13_3 = (float *)(A + 1370112); /* [32, 32] */
+  float *encoder_tanh_t13 = (float *)(A + 1374208); /* [32, 32] */
+  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
+  float *encoder_tanh_t13_2 = (float *)(A + 1406976); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_sigmoid_t13, encoder_sigmoid_t13_2, encoder_sigmoid_t13_3, encoder_tanh_t13, encoder_add_t13_2, encoder_tanh_t13_2, encoder_mul_stack + 13312);
 }
 
 static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889920); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 853056); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t14 = (float *)(A + 1386560); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t14_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
+  float *encoder_matmul_weight_hh_t14 = (float *)(A + 1386496); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t14_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 13312, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t14, encoder_matmul_weight_hh_t14_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17472); /* [1600, 128] */
-  float *encoder_add_t14 = (float *)(A + 1411136); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
+  float *encoder_add_t14 = (float *)(A + 1411072); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t14, P + 4352 /* encoder.bias_hh */, encoder_add_t14);
-  float *encoder_add_t13_2 = (float *)(A + 1402944); /* [32, 32] */
-  float *encoder_sigmoid_t14 = (float *)(A + 1386560); /* [32, 32] */
-  float *encoder_sigmoid_t14_2 = (float *)(A + 1390656); /* [32, 32] */
-  float *encoder_sigmoid_t14_3 = (float *)(A + 1394752); /* [32, 32] */
-  float *encoder_tanh_t14 = (float *)(A + 1398848); /* [32, 32] */
-  float *encoder_add_t14_2 = (float *)(A + 1427520); /* [32, 32] */
-  float *encoder_tanh_t14_2 = (float *)(A + 1431616); /* [32, 32] */
+  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
+  float *encoder_sigmoid_t14 = (float *)(A + 1386496); /* [32, 32] */
+  float *encoder_sigmoid_t14_2 = (float *)(A + 1390592); /* [32, 32] */
+  float *encoder_sigmoid_t14_3 = (float *)(A + 1394688); /* [32, 32] */
+  float *encoder_tanh_t14 = (float *)(A + 1398784); /* [32, 32] */
+  float *encoder_add_t14_2 = (float *)(A + 1427456); /* [32, 32] */
+  float *encoder_tanh_t14_2 = (float *)(A + 1431552); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_sigmoid_t14, encoder_sigmoid_t14_2, encoder_sigmoid_t14_3, encoder_tanh_t14, encoder_add_t14_2, encoder_tanh_t14_2, encoder_mul_stack + 14336);
-  float *encoder_matmul_weight_hh_t15 = (float *)(A + 1411136); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t15_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t15 = (float *)(A + 1411072); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t15_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 14336, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t15, encoder_matmul_weight_hh_t15_scratch);
-  float *encoder_add_t15 = (float *)(A + 1435712); /* [32, 128] */
+  float *encoder_add_t15 = (float *)(A + 1435648); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t15, P + 4352 /* encoder.bias_hh */, encoder_add_t15);
-  float *encoder_sigmoid_t15 = (float *)(A + 1411136); /* [32, 32] */
-  float *encoder_sigmoid_t15_2 = (float *)(A + 1415232); /* [32, 32] */
-  float *encoder_sigmoid_t15_3 = (float *)(A + 1419328); /* [32, 32] */
-  float *encoder_tanh_t15 = (float *)(A + 1423424); /* [32, 32] */
-  float *encoder_add_t15_2 = (float *)(A + 1452096); /* [32, 32] */
-  float *encoder_tanh_t15_2 = (float *)(A + 1456192); /* [32, 32] */
+  float *encoder_sigmoid_t15 = (float *)(A + 1411072); /* [32, 32] */
+  float *encoder_sigmoid_t15_2 = (float *)(A + 1415168); /* [32, 32] */
+  float *encoder_sigmoid_t15_3 = (float *)(A + 1419264); /* [32, 32] */
+  float *encoder_tanh_t15 = (float *)(A + 1423360); /* [32, 32] */
+  float *encoder_add_t15_2 = (float *)(A + 1452032); /* [32, 32] */
+  float *encoder_tanh_t15_2 = (float *)(A + 1456128); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t15 + 96, encoder_add_t15 + 32, encoder_add_t14_2, encoder_add_t15, encoder_add_t15 + 64, encoder_sigmoid_t15, encoder_sigmoid_t15_2, encoder_sigmoid_t15_3, encoder_tanh_t15, encoder_add_t15_2, encoder_tanh_t15_2, encoder_mul_stack + 15360);
-  float *encoder_matmul_weight_hh_t16 = (float *)(A + 1435712); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t16_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t16 = (float *)(A + 1435648); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t16_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 15360, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t16, encoder_matmul_weight_hh_t16_scratch);
-  float *encoder_add_t16 = (float *)(A + 1460288); /* [32, 128] */
+  float *encoder_add_t16 = (float *)(A + 1460224); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t16, P + 4352 /* encoder.bias_hh */, encoder_add_t16);
-  float *encoder_sigmoid_t16 = (float *)(A + 1435712); /* [32, 32] */
-  float *encoder_sigmoid_t16_2 = (float *)(A + 1439808); /* [32, 32] */
-  float *encoder_sigmoid_t16_3 = (float *)(A + 1443904); /* [32, 32] */
-  float *encoder_tanh_t16 = (float *)(A + 1448000); /* [32, 32] */
-  float *encoder_add_t16_2 = (float *)(A + 1476672); /* [32, 32] */
-  float *encoder_tanh_t16_2 = (float *)(A + 1480768); /* [32, 32] */
+  float *encoder_sigmoid_t16 = (float *)(A + 1435648); /* [32, 32] */
+  float *encoder_sigmoid_t16_2 = (float *)(A + 1439744); /* [32, 32] */
+  float *encoder_sigmoid_t16_3 = (float *)(A + 1443840); /* [32, 32] */
+  float *encoder_tanh_t16 = (float *)(A + 1447936); /* [32, 32] */
+  float *encoder_add_t16_2 = (float *)(A + 1476608); /* [32, 32] */
+  float *encoder_tanh_t16_2 = (float *)(A + 1480704); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_sigmoid_t16, encoder_sigmoid_t16_2, encoder_sigmoid_t16_3, encoder_tanh_t16, encoder_add_t16_2, encoder_tanh_t16_2, encoder_mul_stack + 16384);
-  float *encoder_matmul_weight_hh_t17 = (float *)(A + 1460288); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t17_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t17 = (float *)(A + 1460224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t17_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 16384, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t17, encoder_matmul_weight_hh_t17_scratch);
-  float *encoder_add_t17 = (float *)(A + 1484864); /* [32, 128] */
+  float *encoder_add_t17 = (float *)(A + 1484800); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t17, P + 4352 /* encoder.bias_hh */, encoder_add_t17);
-  float *encoder_sigmoid_t17 = (float *)(A + 1460288); /* [32, 32] */
-  float *encoder_sigmoid_t17_2 = (float *)(A + 1464384); /* [32, 32] */
-  float *encoder_sigmoid_t17_3 = (float *)(A + 1468480); /* [32, 32] */
-  float *encoder_tanh_t17 = (float *)(A + 1472576); /* [32, 32] */
-  float *encoder_add_t17_2 = (float *)(A + 1501248); /* [32, 32] */
-  float *encoder_tanh_t17_2 = (float *)(A + 1505344); /* [32, 32] */
+  float *encoder_sigmoid_t17 = (float *)(A + 1460224); /* [32, 32] */
+  float *encoder_sigmoid_t17_2 = (float *)(A + 1464320); /* [32, 32] */
+  float *encoder_sigmoid_t17_3 = (float *)(A + 1468416); /* [32, 32] */
+  float *encoder_tanh_t17 = (float *)(A + 1472512); /* [32, 32] */
+  float *encoder_add_t17_2 = (float *)(A + 1501184); /* [32, 32] */
+  float *encoder_tanh_t17_2 = (float *)(A + 1505280); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_sigmoid_t17, encoder_sigmoid_t17_2, encoder_sigmoid_t17_3, encoder_tanh_t17, encoder_add_t17_2, encoder_tanh_t17_2, encoder_mul_stack + 17408);
-  float *encoder_matmul_weight_hh_t18 = (float *)(A + 1484864); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t18_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t18 = (float *)(A + 1484800); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t18_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 17408, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t18, encoder_matmul_weight_hh_t18_scratch);
-  float *encoder_add_t18 = (float *)(A + 1509440); /* [32, 128] */
+  float *encoder_add_t18 = (float *)(A + 1509376); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t18, P + 4352 /* encoder.bias_hh */, encoder_add_t18);
-  float *encoder_sigmoid_t18 = (float *)(A + 1484864); /* [32, 32] */
-  float *encoder_sigmoid_t18_2 = (float *)(A + 1488960); /* [32, 32] */
-  float *encoder_sigmoid_t18_3 = (float *)(A + 1493056); /* [32, 32] */
-  float *encoder_tanh_t18 = (float *)(A + 1497152); /* [32, 32] */
-  float *encoder_add_t18_2 = (float *)(A + 1525824); /* [32, 32] */
-  float *encoder_tanh_t18_2 = (float *)(A + 1529920); /* [32, 32] */
+  float *encoder_sigmoid_t18 = (float *)(A + 1484800); /* [32, 32] */
+  float *encoder_sigmoid_t18_2 = (float *)(A + 1488896); /* [32, 32] */
+  float *encoder_sigmoid_t18_3 = (float *)(A + 1492992); /* [32, 32] */
+  float *encoder_tanh_t18 = (float *)(A + 1497088); /* [32, 32] */
+  float *encoder_add_t18_2 = (float *)(A + 1525760); /* [32, 32] */
+  float *encoder_tanh_t18_2 = (float *)(A + 1529856); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_sigmoid_t18, encoder_sigmoid_t18_2, encoder_sigmoid_t18_3, encoder_tanh_t18, encoder_add_t18_2, encoder_tanh_t18_2, encoder_mul_stack + 18432);
-  float *encoder_matmul_weight_hh_t19 = (float *)(A + 1509440); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t19_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t19 = (float *)(A + 1509376); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t19_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 18432, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t19, encoder_matmul_weight_hh_t19_scratch);
-  float *encoder_add_t19 = (float *)(A + 1534016); /* [32, 128] */
+  float *encoder_add_t19 = (float *)(A + 1533952); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t19, P + 4352 /* encoder.bias_hh */, encoder_add_t19);
-  float *encoder_sigmoid_t19 = (float *)(A + 1509440); /* [32, 32] */
-  float *encoder_sigmoid_t19_2 = (float *)(A + 1513536); /* [32, 32] */
-  float *encoder_sigmoid_t19_3 = (float *)(A + 1517632); /* [32, 32] */
-  float *encoder_tanh_t19 = (float *)(A + 1521728); /* [32, 32] */
-  float *encoder_add_t19_2 = (float *)(A + 1550400); /* [32, 32] */
-  float *encoder_tanh_t19_2 = (float *)(A + 1554496); /* [32, 32] */
+  float *encoder_sigmoid_t19 = (float *)(A + 1509376); /* [32, 32] */
+  float *encoder_sigmoid_t19_2 = (float *)(A + 1513472); /* [32, 32] */
+  float *encoder_sigmoid_t19_3 = (float *)(A + 1517568); /* [32, 32] */
+  float *encoder_tanh_t19 = (float *)(A + 1521664); /* [32, 32] */
+  float *encoder_add_t19_2 = (float *)(A + 1550336); /* [32, 32] */
+  float *encoder_tanh_t19_2 = (float *)(A + 1554432); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_sigmoid_t19, encoder_sigmoid_t19_2, encoder_sigmoid_t19_3, encoder_tanh_t19, encoder_add_t19_2, encoder_tanh_t19_2, encoder_mul_stack + 19456);
-  float *encoder_matmul_weight_hh_t20 = (float *)(A + 1534016); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t20_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t20 = (float *)(A + 1533952); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t20_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 19456, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t20, encoder_matmul_weight_hh_t20_scratch);
-  float *encoder_add_t20 = (float *)(A + 1558592); /* [32, 128] */
+  float *encoder_add_t20 = (float *)(A + 1558528); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t20, P + 4352 /* encoder.bias_hh */, encoder_add_t20);
-  float *encoder_sigmoid_t20 = (float *)(A + 1534016); /* [32, 32] */
-  float *encoder_sigmoid_t20_2 = (float *)(A + 1538112); /* [32, 32] */
-  float *encoder_sigmoid_t20_3 = (float *)(A + 1542208); /* [32, 32] */
-  float *encoder_tanh_t20 = (float *)(A + 1546304); /* [32, 32] */
-  float *encoder_add_t20_2 = (float *)(A + 1574976); /* [32, 32] */
-  float *encoder_tanh_t20_2 = (float *)(A + 1579072); /* [32, 32] */
+  float *encoder_sigmoid_t20 = (float *)(A + 1533952); /* [32, 32] */
+  float *encoder_sigmoid_t20_2 = (float *)(A + 1538048); /* [32, 32] */
+  float *encoder_sigmoid_t20_3 = (float *)(A + 1542144); /* [32, 32] */
+  float *encoder_tanh_t20 = (float *)(A + 1546240); /* [32, 32] */
+  float *encoder_add_t20_2 = (float *)(A + 1574912); /* [32, 32] */
+  float *encoder_tanh_t20_2 = (float *)(A + 1579008); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_sigmoid_t20, encoder_sigmoid_t20_2, encoder_sigmoid_t20_3, encoder_tanh_t20, encoder_add_t20_2, encoder_tanh_t20_2, encoder_mul_stack + 20480);
-  float *encoder_matmul_weight_hh_t21 = (float *)(A + 1558592); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t21_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t21 = (float *)(A + 1558528); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t21_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 20480, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t21, encoder_matmul_weight_hh_t21_scratch);
-  float *encoder_add_t21 = (float *)(A + 1583168); /* [32, 128] */
+  float *encoder_add_t21 = (float *)(A + 1583104); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t21, P + 4352 /* encoder.bias_hh */, encoder_add_t21);
-  float *encoder_sigmoid_t21 = (float *)(A + 1558592); /* [32, 32] */
-  float *encoder_sigmoid_t21_2 = (float *)(A + 1562688); /* [32, 32] */
-  float *encoder_sigmoid_t21_3 = (float *)(A + 1566784); /* [32, 32] */
-  float *encoder_tanh_t21 = (float *)(A + 1570880); /* [32, 32] */
-  float *encoder_add_t21_2 = (float *)(A + 1599552); /* [32, 32] */
-  float *encoder_tanh_t21_2 = (float *)(A + 1603648); /* [32, 32] */
+  float *encoder_sigmoid_t21 = (float *)(A + 1558528); /* [32, 32] */
+  float *encoder_sigmoid_t21_2 = (float *)(A + 1562624); /* [32, 32] */
+  float *encoder_sigmoid_t21_3 = (float *)(A + 1566720); /* [32, 32] */
+  float *encoder_tanh_t21 = (float *)(A + 1570816); /* [32, 32] */
+  float *encoder_add_t21_2 = (float *)(A + 1599488); /* [32, 32] */
+  float *encoder_tanh_t21_2 = (float *)(A + 1603584); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_sigmoid_t21, encoder_sigmoid_t21_2, encoder_sigmoid_t21_3, encoder_tanh_t21, encoder_add_t21_2, encoder_tanh_t21_2, encoder_mul_stack + 21504);
-  float *encoder_matmul_weight_hh_t22 = (float *)(A + 1583168); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t22_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t22 = (float *)(A + 1583104); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t22_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 21504, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t22, encoder_matmul_weight_hh_t22_scratch);
-  float *encoder_add_t22 = (float *)(A + 1607744); /* [32, 128] */
+  float *encoder_add_t22 = (float *)(A + 1607680); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t22, P + 4352 /* encoder.bias_hh */, encoder_add_t22);
-  float *encoder_sigmoid_t22 = (float *)(A + 1583168); /* [32, 32] */
-  float *encoder_sigmoid_t22_2 = (float *)(A + 1587264); /* [32, 32] */
-  float *encoder_sigmoid_t22_3 = (float *)(A + 1591360); /* [32, 32] */
-  float *encoder_tanh_t22 = (float *)(A + 1595456); /* [32, 32] */
-  float *encoder_add_t22_2 = (float *)(A + 1624128); /* [32, 32] */
-  float *encoder_tanh_t22_2 = (float *)(A + 1628224); /* [32, 32] */
+  float *encoder_sigmoid_t22 = (float *)(A + 1583104); /* [32, 32] */
+  float *encoder_sigmoid_t22_2 = (float *)(A + 1587200); /* [32, 32] */
+  float *encoder_sigmoid_t22_3 = (float *)(A + 1591296); /* [32, 32] */
+  float *encoder_tanh_t22 = (float *)(A + 1595392); /* [32, 32] */
+  float *encoder_add_t22_2 = (float *)(A + 1624064); /* [32, 32] */
+  float *encoder_tanh_t22_2 = (float *)(A + 1628160); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_sigmoid_t22, encoder_sigmoid_t22_2, encoder_sigmoid_t22_3, encoder_tanh_t22, encoder_add_t22_2, encoder_tanh_t22_2, encoder_mul_stack + 22528);
-  float *encoder_matmul_weight_hh_t23 = (float *)(A + 1607744); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t23_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t23 = (float *)(A + 1607680); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t23_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 22528, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t23, encoder_matmul_weight_hh_t23_scratch);
-  float *encoder_add_t23 = (float *)(A + 1632320); /* [32, 128] */
+  float *encoder_add_t23 = (float *)(A + 1632256); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t23, P + 4352 /* encoder.bias_hh */, encoder_add_t23);
-  float *encoder_sigmoid_t23 = (float *)(A + 1607744); /* [32, 32] */
-  float *encoder_sigmoid_t23_2 = (float *)(A + 1611840); /* [32, 32] */
-  float *encoder_sigmoid_t23_3 = (float *)(A + 1615936); /* [32, 32] */
-  float *encoder_tanh_t23 = (float *)(A + 1620032); /* [32, 32] */
-  float *encoder_add_t23_2 = (float *)(A + 1648704); /* [32, 32] */
-  float *encoder_tanh_t23_2 = (float *)(A + 1652800); /* [32, 32] */
+  float *encoder_sigmoid_t23 = (float *)(A + 1607680); /* [32, 32] */
+  float *encoder_sigmoid_t23_2 = (float *)(A + 1611776); /* [32, 32] */
+  float *encoder_sigmoid_t23_3 = (float *)(A + 1615872); /* [32, 32] */
+  float *encoder_tanh_t23 = (float *)(A + 1619968); /* [32, 32] */
+  float *encoder_add_t23_2 = (float *)(A + 1648640); /* [32, 32] */
+  float *encoder_tanh_t23_2 = (float *)(A + 1652736); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_sigmoid_t23, encoder_sigmoid_t23_2, encoder_sigmoid_t23_3, encoder_tanh_t23, encoder_add_t23_2, encoder_tanh_t23_2, encoder_mul_stack + 23552);
-  float *encoder_matmul_weight_hh_t24 = (float *)(A + 1632320); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t24_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t24 = (float *)(A + 1632256); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t24_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 23552, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t24, encoder_matmul_weight_hh_t24_scratch);
-  float *encoder_add_t24 = (float *)(A + 1656896); /* [32, 128] */
+  float *encoder_add_t24 = (float *)(A + 1656832); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t24, P + 4352 /* encoder.bias_hh */, encoder_add_t24);
-  float *encoder_sigmoid_t24 = (float *)(A + 1632320); /* [32, 32] */
-  float *encoder_sigmoid_t24_2 = (float *)(A + 1636416); /* [32, 32] */
-  float *encoder_sigmoid_t24_3 = (float *)(A + 1640512); /* [32, 32] */
-  float *encoder_tanh_t24 = (float *)(A + 1644608); /* [32, 32] */
-  float *encoder_add_t24_2 = (float *)(A + 1673280); /* [32, 32] */
-  float *encoder_tanh_t24_2 = (float *)(A + 1677376); /* [32, 32] */
+  float *encoder_sigmoid_t24 = (float *)(A + 1632256); /* [32, 32] */
+  float *encoder_sigmoid_t24_2 = (float *)(A + 1636352); /* [32, 32] */
+  float *encoder_sigmoid_t24_3 = (float *)(A + 1640448); /* [32, 32] */
+  float *encoder_tanh_t24 = (float *)(A + 1644544); /* [32, 32] */
+  float *encoder_add_t24_2 = (float *)(A + 1673216); /* [32, 32] */
+  float *encoder_tanh_t24_2 = (float *)(A + 1677312); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_sigmoid_t24, encoder_sigmoid_t24_2, encoder_sigmoid_t24_3, encoder_tanh_t24, encoder_add_t24_2, encoder_tanh_t24_2, encoder_mul_stack + 24576);
-  float *encoder_matmul_weight_hh_t25 = (float *)(A + 1656896); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t25_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t25 = (float *)(A + 1656832); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t25_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 24576, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t25, encoder_matmul_weight_hh_t25_scratch);
-  float *encoder_add_t25 = (float *)(A + 1681472); /* [32, 128] */
+  float *encoder_add_t25 = (float *)(A + 1681408); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t25, P + 4352 /* encoder.bias_hh */, encoder_add_t25);
-  float *encoder_sigmoid_t25 = (float *)(A + 1656896); /* [32, 32] */
-  float *encoder_sigmoid_t25_2 = (float *)(A + 1660992); /* [32, 32] */
-  float *encoder_sigmoid_t25_3 = (float *)(A + 1665088); /* [32, 32] */
-  float *encoder_tanh_t25 = (float *)(A + 1669184); /* [32, 32] */
-  float *encoder_add_t25_2 = (float *)(A + 1697856); /* [32, 32] */
-  float *encoder_tanh_t25_2 = (float *)(A + 1701952); /* [32, 32] */
+  float *encoder_sigmoid_t25 = (float *)(A + 1656832); /* [32, 32] */
+  float *encoder_sigmoid_t25_2 = (float *)(A + 1660928); /* [32, 32] */
+  float *encoder_sigmoid_t25_3 = (float *)(A + 1665024); /* [32, 32] */
+  float *encoder_tanh_t25 = (float *)(A + 1669120); /* [32, 32] */
+  float *encoder_add_t25_2 = (float *)(A + 1697792); /* [32, 32] */
+  float *encoder_tanh_t25_2 = (float *)(A + 1701888); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_sigmoid_t25, encoder_sigmoid_t25_2, encoder_sigmoid_t25_3, encoder_tanh_t25, encoder_add_t25_2, encoder_tanh_t25_2, encoder_mul_stack + 25600);
-  float *encoder_matmul_weight_hh_t26 = (float *)(A + 1681472); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t26_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t26 = (float *)(A + 1681408); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t26_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 25600, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t26, encoder_matmul_weight_hh_t26_scratch);
-  float *encoder_add_t26 = (float *)(A + 1706048); /* [32, 128] */
+  float *encoder_add_t26 = (float *)(A + 1705984); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t26, P + 4352 /* encoder.bias_hh */, encoder_add_t26);
-  float *encoder_sigmoid_t26 = (float *)(A + 1681472); /* [32, 32] */
-  float *encoder_sigmoid_t26_2 = (float *)(A + 1685568); /* [32, 32] */
-  float *encoder_sigmoid_t26_3 = (float *)(A + 1689664); /* [32, 32] */
-  float *encoder_tanh_t26 = (float *)(A + 1693760); /* [32, 32] */
-  float *encoder_add_t26_2 = (float *)(A + 1722432); /* [32, 32] */
-  float *encoder_tanh_t26_2 = (float *)(A + 1726528); /* [32, 32] */
+  float *encoder_sigmoid_t26 = (float *)(A + 1681408); /* [32, 32] */
+  float *encoder_sigmoid_t26_2 = (float *)(A + 1685504); /* [32, 32] */
+  float *encoder_sigmoid_t26_3 = (float *)(A + 1689600); /* [32, 32] */
+  float *encoder_tanh_t26 = (float *)(A + 1693696); /* [32, 32] */
+  float *encoder_add_t26_2 = (float *)(A + 1722368); /* [32, 32] */
+  float *encoder_tanh_t26_2 = (float *)(A + 1726464); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_sigmoid_t26, encoder_sigmoid_t26_2, encoder_sigmoid_t26_3, encoder_tanh_t26, encoder_add_t26_2, encoder_tanh_t26_2, encoder_mul_stack + 26624);
-  float *encoder_matmul_weight_hh_t27 = (float *)(A + 1706048); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t27_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t27 = (float *)(A + 1705984); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t27_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 26624, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t27, encoder_matmul_weight_hh_t27_scratch);
-  float *encoder_add_t27 = (float *)(A + 1730624); /* [32, 128] */
+  float *encoder_add_t27 = (float *)(A + 1730560); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t27, P + 4352 /* encoder.bias_hh */, encoder_add_t27);
-  float *encoder_sigmoid_t27 = (float *)(A + 1706048); /* [32, 32] */
-  float *encoder_sigmoid_t27_2 = (float *)(A + 1710144); /* [32, 32] */
-  float *encoder_sigmoid_t27_3 = (float *)(A + 1714240); /* [32, 32] */
-  float *encoder_tanh_t27 = (float *)(A + 1718336); /* [32, 32] */
-  float *encoder_add_t27_2 = (float *)(A + 1747008); /* [32, 32] */
-  float *encoder_tanh_t27_2 = (float *)(A + 1751104); /* [32, 32] */
+  float *encoder_sigmoid_t27 = (float *)(A + 1705984); /* [32, 32] */
+  float *encoder_sigmoid_t27_2 = (float *)(A + 1710080); /* [32, 32] */
+  float *encoder_sigmoid_t27_3 = (float *)(A + 1714176); /* [32, 32] */
+  float *encoder_tanh_t27 = (float *)(A + 1718272); /* [32, 32] */
+  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
+  float *encoder_tanh_t27_2 = (float *)(A + 1751040); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_sigmoid_t27, encoder_sigmoid_t27_2, encoder_sigmoid_t27_3, encoder_tanh_t27, encoder_add_t27_2, encoder_tanh_t27_2, encoder_mul_stack + 27648);
 }
 
 static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889920); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 853056); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t28 = (float *)(A + 1730624); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t28_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
+  float *encoder_matmul_weight_hh_t28 = (float *)(A + 1730560); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t28_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 27648, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t28, encoder_matmul_weight_hh_t28_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17472); /* [1600, 128] */
-  float *encoder_add_t28 = (float *)(A + 1755200); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
+  float *encoder_add_t28 = (float *)(A + 1755136); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t28, P + 4352 /* encoder.bias_hh */, encoder_add_t28);
-  float *encoder_add_t27_2 = (float *)(A + 1747008); /* [32, 32] */
-  float *encoder_sigmoid_t28 = (float *)(A + 1730624); /* [32, 32] */
-  float *encoder_sigmoid_t28_2 = (float *)(A + 1734720); /* [32, 32] */
-  float *encoder_sigmoid_t28_3 = (float *)(A + 1738816); /* [32, 32] */
-  float *encoder_tanh_t28 = (float *)(A + 1742912); /* [32, 32] */
-  float *encoder_add_t28_2 = (float *)(A + 1771584); /* [32, 32] */
-  float *encoder_tanh_t28_2 = (float *)(A + 1775680); /* [32, 32] */
+  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
+  float *encoder_sigmoid_t28 = (float *)(A + 1730560); /* [32, 32] */
+  float *encoder_sigmoid_t28_2 = (float *)(A + 1734656); /* [32, 32] */
+  float *encoder_sigmoid_t28_3 = (float *)(A + 1738752); /* [32, 32] */
+  float *encoder_tanh_t28 = (float *)(A + 1742848); /* [32, 32] */
+  float *encoder_add_t28_2 = (float *)(A + 1771520); /* [32, 32] */
+  float *encoder_tanh_t28_2 = (float *)(A + 1775616); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_sigmoid_t28, encoder_sigmoid_t28_2, encoder_sigmoid_t28_3, encoder_tanh_t28, encoder_add_t28_2, encoder_tanh_t28_2, encoder_mul_stack + 28672);
-  float *encoder_matmul_weight_hh_t29 = (float *)(A + 1755200); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t29_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t29 = (float *)(A + 1755136); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t29_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 28672, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t29, encoder_matmul_weight_hh_t29_scratch);
-  float *encoder_add_t29 = (float *)(A + 1779776); /* [32, 128] */
+  float *encoder_add_t29 = (float *)(A + 1779712); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t29, P + 4352 /* encoder.bias_hh */, encoder_add_t29);
-  float *encoder_sigmoid_t29 = (float *)(A + 1755200); /* [32, 32] */
-  float *encoder_sigmoid_t29_2 = (float *)(A + 1759296); /* [32, 32] */
-  float *encoder_sigmoid_t29_3 = (float *)(A + 1763392); /* [32, 32] */
-  float *encoder_tanh_t29 = (float *)(A + 1767488); /* [32, 32] */
-  float *encoder_add_t29_2 = (float *)(A + 1796160); /* [32, 32] */
-  float *encoder_tanh_t29_2 = (float *)(A + 1800256); /* [32, 32] */
+  float *encoder_sigmoid_t29 = (float *)(A + 1755136); /* [32, 32] */
+  float *encoder_sigmoid_t29_2 = (float *)(A + 1759232); /* [32, 32] */
+  float *encoder_sigmoid_t29_3 = (float *)(A + 1763328); /* [32, 32] */
+  float *encoder_tanh_t29 = (float *)(A + 1767424); /* [32, 32] */
+  float *encoder_add_t29_2 = (float *)(A + 1796096); /* [32, 32] */
+  float *encoder_tanh_t29_2 = (float *)(A + 1800192); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_sigmoid_t29, encoder_sigmoid_t29_2, encoder_sigmoid_t29_3, encoder_tanh_t29, encoder_add_t29_2, encoder_tanh_t29_2, encoder_mul_stack + 29696);
-  float *encoder_matmul_weight_hh_t30 = (float *)(A + 1779776); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t30_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t30 = (float *)(A + 1779712); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t30_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 29696, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t30, encoder_matmul_weight_hh_t30_scratch);
-  float *encoder_add_t30 = (float *)(A + 1804352); /* [32, 128] */
+  float *encoder_add_t30 = (float *)(A + 1804288); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t30, P + 4352 /* encoder.bias_hh */, encoder_add_t30);
-  float *encoder_sigmoid_t30 = (float *)(A + 1779776); /* [32, 32] */
-  float *encoder_sigmoid_t30_2 = (float *)(A + 1783872); /* [32, 32] */
-  float *encoder_sigmoid_t30_3 = (float *)(A + 1787968); /* [32, 32] */
-  float *encoder_tanh_t30 = (float *)(A + 1792064); /* [32, 32] */
-  float *encoder_add_t30_2 = (float *)(A + 1820736); /* [32, 32] */
-  float *encoder_tanh_t30_2 = (float *)(A + 1824832); /* [32, 32] */
+  float *encoder_sigmoid_t30 = (float *)(A + 1779712); /* [32, 32] */
+  float *encoder_sigmoid_t30_2 = (float *)(A + 1783808); /* [32, 32] */
+  float *encoder_sigmoid_t30_3 = (float *)(A + 1787904); /* [32, 32] */
+  float *encoder_tanh_t30 = (float *)(A + 1792000); /* [32, 32] */
+  float *encoder_add_t30_2 = (float *)(A + 1820672); /* [32, 32] */
+  float *encoder_tanh_t30_2 = (float *)(A + 1824768); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_sigmoid_t30, encoder_sigmoid_t30_2, encoder_sigmoid_t30_3, encoder_tanh_t30, encoder_add_t30_2, encoder_tanh_t30_2, encoder_mul_stack + 30720);
-  float *encoder_matmul_weight_hh_t31 = (float *)(A + 1804352); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t31_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t31 = (float *)(A + 1804288); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t31_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 30720, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t31, encoder_matmul_weight_hh_t31_scratch);
-  float *encoder_add_t31 = (float *)(A + 1828928); /* [32, 128] */
+  float *encoder_add_t31 = (float *)(A + 1828864); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t31, P + 4352 /* encoder.bias_hh */, encoder_add_t31);
-  float *encoder_sigmoid_t31 = (float *)(A + 1804352); /* [32, 32] */
-  float *encoder_sigmoid_t31_2 = (float *)(A + 1808448); /* [32, 32] */
-  float *encoder_sigmoid_t31_3 = (float *)(A + 1812544); /* [32, 32] */
-  float *encoder_tanh_t31 = (float *)(A + 1816640); /* [32, 32] */
-  float *encoder_add_t31_2 = (float *)(A + 1845312); /* [32, 32] */
-  float *encoder_tanh_t31_2 = (float *)(A + 1849408); /* [32, 32] */
+  float *encoder_sigmoid_t31 = (float *)(A + 1804288); /* [32, 32] */
+  float *encoder_sigmoid_t31_2 = (float *)(A + 1808384); /* [32, 32] */
+  float *encoder_sigmoid_t31_3 = (float *)(A + 1812480); /* [32, 32] */
+  float *encoder_tanh_t31 = (float *)(A + 1816576); /* [32, 32] */
+  float *encoder_add_t31_2 = (float *)(A + 1845248); /* [32, 32] */
+  float *encoder_tanh_t31_2 = (float *)(A + 1849344); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t31 + 96, encoder_add_t31 + 32, encoder_add_t30_2, encoder_add_t31, encoder_add_t31 + 64, encoder_sigmoid_t31, encoder_sigmoid_t31_2, encoder_sigmoid_t31_3, encoder_tanh_t31, encoder_add_t31_2, encoder_tanh_t31_2, encoder_mul_stack + 31744);
-  float *encoder_matmul_weight_hh_t32 = (float *)(A + 1828928); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t32_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t32 = (float *)(A + 1828864); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t32_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 31744, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t32, encoder_matmul_weight_hh_t32_scratch);
-  float *encoder_add_t32 = (float *)(A + 1853504); /* [32, 128] */
+  float *encoder_add_t32 = (float *)(A + 1853440); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t32, P + 4352 /* encoder.bias_hh */, encoder_add_t32);
-  float *encoder_sigmoid_t32 = (float *)(A + 1828928); /* [32, 32] */
-  float *encoder_sigmoid_t32_2 = (float *)(A + 1833024); /* [32, 32] */
-  float *encoder_sigmoid_t32_3 = (float *)(A + 1837120); /* [32, 32] */
-  float *encoder_tanh_t32 = (float *)(A + 1841216); /* [32, 32] */
-  float *encoder_add_t32_2 = (float *)(A + 1869888); /* [32, 32] */
-  float *encoder_tanh_t32_2 = (float *)(A + 1873984); /* [32, 32] */
+  float *encoder_sigmoid_t32 = (float *)(A + 1828864); /* [32, 32] */
+  float *encoder_sigmoid_t32_2 = (float *)(A + 1832960); /* [32, 32] */
+  float *encoder_sigmoid_t32_3 = (float *)(A + 1837056); /* [32, 32] */
+  float *encoder_tanh_t32 = (float *)(A + 1841152); /* [32, 32] */
+  float *encoder_add_t32_2 = (float *)(A + 1869824); /* [32, 32] */
+  float *encoder_tanh_t32_2 = (float *)(A + 1873920); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_sigmoid_t32, encoder_sigmoid_t32_2, encoder_sigmoid_t32_3, encoder_tanh_t32, encoder_add_t32_2, encoder_tanh_t32_2, encoder_mul_stack + 32768);
-  float *encoder_matmul_weight_hh_t33 = (float *)(A + 1853504); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t33_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t33 = (float *)(A + 1853440); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t33_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 32768, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t33, encoder_matmul_weight_hh_t33_scratch);
-  float *encoder_add_t33 = (float *)(A + 1878080); /* [32, 128] */
+  float *encoder_add_t33 = (float *)(A + 1878016); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t33, P + 4352 /* encoder.bias_hh */, encoder_add_t33);
-  float *encoder_sigmoid_t33 = (float *)(A + 1853504); /* [32, 32] */
-  float *encoder_sigmoid_t33_2 = (float *)(A + 1857600); /* [32, 32] */
-  float *encoder_sigmoid_t33_3 = (float *)(A + 1861696); /* [32, 32] */
-  float *encoder_tanh_t33 = (float *)(A + 1865792); /* [32, 32] */
-  float *encoder_add_t33_2 = (float *)(A + 1894464); /* [32, 32] */
-  float *encoder_tanh_t33_2 = (float *)(A + 1898560); /* [32, 32] */
+  float *encoder_sigmoid_t33 = (float *)(A + 1853440); /* [32, 32] */
+  float *encoder_sigmoid_t33_2 = (float *)(A + 1857536); /* [32, 32] */
+  float *encoder_sigmoid_t33_3 = (float *)(A + 1861632); /* [32, 32] */
+  float *encoder_tanh_t33 = (float *)(A + 1865728); /* [32, 32] */
+  float *encoder_add_t33_2 = (float *)(A + 1894400); /* [32, 32] */
+  float *encoder_tanh_t33_2 = (float *)(A + 1898496); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_sigmoid_t33, encoder_sigmoid_t33_2, encoder_sigmoid_t33_3, encoder_tanh_t33, encoder_add_t33_2, encoder_tanh_t33_2, encoder_mul_stack + 33792);
-  float *encoder_matmul_weight_hh_t34 = (float *)(A + 1878080); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t34_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t34 = (float *)(A + 1878016); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t34_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 33792, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t34, encoder_matmul_weight_hh_t34_scratch);
-  float *encoder_add_t34 = (float *)(A + 1902656); /* [32, 128] */
+  float *encoder_add_t34 = (float *)(A + 1902592); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t34, P + 4352 /* encoder.bias_hh */, encoder_add_t34);
-  float *encoder_sigmoid_t34 = (float *)(A + 1878080); /* [32, 32] */
-  float *encoder_sigmoid_t34_2 = (float *)(A + 1882176); /* [32, 32] */
-  float *encoder_sigmoid_t34_3 = (float *)(A + 1886272); /* [32, 32] */
-  float *encoder_tanh_t34 = (float *)(A + 1890368); /* [32, 32] */
-  float *encoder_add_t34_2 = (float *)(A + 1919040); /* [32, 32] */
-  float *encoder_tanh_t34_2 = (float *)(A + 1923136); /* [32, 32] */
+  float *encoder_sigmoid_t34 = (float *)(A + 1878016); /* [32, 32] */
+  float *encoder_sigmoid_t34_2 = (float *)(A + 1882112); /* [32, 32] */
+  float *encoder_sigmoid_t34_3 = (float *)(A + 1886208); /* [32, 32] */
+  float *encoder_tanh_t34 = (float *)(A + 1890304); /* [32, 32] */
+  float *encoder_add_t34_2 = (float *)(A + 1918976); /* [32, 32] */
+  float *encoder_tanh_t34_2 = (float *)(A + 1923072); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_sigmoid_t34, encoder_sigmoid_t34_2, encoder_sigmoid_t34_3, encoder_tanh_t34, encoder_add_t34_2, encoder_tanh_t34_2, encoder_mul_stack + 34816);
-  float *encoder_matmul_weight_hh_t35 = (float *)(A + 1902656); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t35_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t35 = (float *)(A + 1902592); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t35_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 34816, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t35, encoder_matmul_weight_hh_t35_scratch);
-  float *encoder_add_t35 = (float *)(A + 1927232); /* [32, 128] */
+  float *encoder_add_t35 = (float *)(A + 1927168); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t35, P + 4352 /* encoder.bias_hh */, encoder_add_t35);
-  float *encoder_sigmoid_t35 = (float *)(A + 1902656); /* [32, 32] */
-  float *encoder_sigmoid_t35_2 = (float *)(A + 1906752); /* [32, 32] */
-  float *encoder_sigmoid_t35_3 = (float *)(A + 1910848); /* [32, 32] */
-  float *encoder_tanh_t35 = (float *)(A + 1914944); /* [32, 32] */
-  float *encoder_add_t35_2 = (float *)(A + 1943616); /* [32, 32] */
-  float *encoder_tanh_t35_2 = (float *)(A + 1947712); /* [32, 32] */
+  float *encoder_sigmoid_t35 = (float *)(A + 1902592); /* [32, 32] */
+  float *encoder_sigmoid_t35_2 = (float *)(A + 1906688); /* [32, 32] */
+  float *encoder_sigmoid_t35_3 = (float *)(A + 1910784); /* [32, 32] */
+  float *encoder_tanh_t35 = (float *)(A + 1914880); /* [32, 32] */
+  float *encoder_add_t35_2 = (float *)(A + 1943552); /* [32, 32] */
+  float *encoder_tanh_t35_2 = (float *)(A + 1947648); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_sigmoid_t35, encoder_sigmoid_t35_2, encoder_sigmoid_t35_3, encoder_tanh_t35, encoder_add_t35_2, encoder_tanh_t35_2, encoder_mul_stack + 35840);
-  float *encoder_matmul_weight_hh_t36 = (float *)(A + 1927232); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t36_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t36 = (float *)(A + 1927168); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t36_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 35840, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t36, encoder_matmul_weight_hh_t36_scratch);
-  float *encoder_add_t36 = (float *)(A + 1951808); /* [32, 128] */
+  float *encoder_add_t36 = (float *)(A + 1951744); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t36, P + 4352 /* encoder.bias_hh */, encoder_add_t36);
-  float *encoder_sigmoid_t36 = (float *)(A + 1927232); /* [32, 32] */
-  float *encoder_sigmoid_t36_2 = (float *)(A + 1931328); /* [32, 32] */
-  float *encoder_sigmoid_t36_3 = (float *)(A + 1935424); /* [32, 32] */
-  float *encoder_tanh_t36 = (float *)(A + 1939520); /* [32, 32] */
-  float *encoder_add_t36_2 = (float *)(A + 1968192); /* [32, 32] */
-  float *encoder_tanh_t36_2 = (float *)(A + 1972288); /* [32, 32] */
+  float *encoder_sigmoid_t36 = (float *)(A + 1927168); /* [32, 32] */
+  float *encoder_sigmoid_t36_2 = (float *)(A + 1931264); /* [32, 32] */
+  float *encoder_sigmoid_t36_3 = (float *)(A + 1935360); /* [32, 32] */
+  float *encoder_tanh_t36 = (float *)(A + 1939456); /* [32, 32] */
+  float *encoder_add_t36_2 = (float *)(A + 1968128); /* [32, 32] */
+  float *encoder_tanh_t36_2 = (float *)(A + 1972224); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_sigmoid_t36, encoder_sigmoid_t36_2, encoder_sigmoid_t36_3, encoder_tanh_t36, encoder_add_t36_2, encoder_tanh_t36_2, encoder_mul_stack + 36864);
-  float *encoder_matmul_weight_hh_t37 = (float *)(A + 1951808); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t37_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t37 = (float *)(A + 1951744); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t37_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 36864, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t37, encoder_matmul_weight_hh_t37_scratch);
-  float *encoder_add_t37 = (float *)(A + 1976384); /* [32, 128] */
+  float *encoder_add_t37 = (float *)(A + 1976320); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t37, P + 4352 /* encoder.bias_hh */, encoder_add_t37);
-  float *encoder_sigmoid_t37 = (float *)(A + 1951808); /* [32, 32] */
-  float *encoder_sigmoid_t37_2 = (float *)(A + 1955904); /* [32, 32] */
-  float *encoder_sigmoid_t37_3 = (float *)(A + 1960000); /* [32, 32] */
-  float *encoder_tanh_t37 = (float *)(A + 1964096); /* [32, 32] */
-  float *encoder_add_t37_2 = (float *)(A + 1992768); /* [32, 32] */
-  float *encoder_tanh_t37_2 = (float *)(A + 1996864); /* [32, 32] */
+  float *encoder_sigmoid_t37 = (float *)(A + 1951744); /* [32, 32] */
+  float *encoder_sigmoid_t37_2 = (float *)(A + 1955840); /* [32, 32] */
+  float *encoder_sigmoid_t37_3 = (float *)(A + 1959936); /* [32, 32] */
+  float *encoder_tanh_t37 = (float *)(A + 1964032); /* [32, 32] */
+  float *encoder_add_t37_2 = (float *)(A + 1992704); /* [32, 32] */
+  float *encoder_tanh_t37_2 = (float *)(A + 1996800); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_sigmoid_t37, encoder_sigmoid_t37_2, encoder_sigmoid_t37_3, encoder_tanh_t37, encoder_add_t37_2, encoder_tanh_t37_2, encoder_mul_stack + 37888);
-  float *encoder_matmul_weight_hh_t38 = (float *)(A + 1976384); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t38_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t38 = (float *)(A + 1976320); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t38_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 37888, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t38, encoder_matmul_weight_hh_t38_scratch);
-  float *encoder_add_t38 = (float *)(A + 2000960); /* [32, 128] */
+  float *encoder_add_t38 = (float *)(A + 2000896); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t38, P + 4352 /* encoder.bias_hh */, encoder_add_t38);
-  float *encoder_sigmoid_t38 = (float *)(A + 1976384); /* [32, 32] */
-  float *encoder_sigmoid_t38_2 = (float *)(A + 1980480); /* [32, 32] */
-  float *encoder_sigmoid_t38_3 = (float *)(A + 1984576); /* [32, 32] */
-  float *encoder_tanh_t38 = (float *)(A + 1988672); /* [32, 32] */
-  float *encoder_add_t38_2 = (float *)(A + 2017344); /* [32, 32] */
-  float *encoder_tanh_t38_2 = (float *)(A + 2021440); /* [32, 32] */
+  float *encoder_sigmoid_t38 = (float *)(A + 1976320); /* [32, 32] */
+  float *encoder_sigmoid_t38_2 = (float *)(A + 1980416); /* [32, 32] */
+  float *encoder_sigmoid_t38_3 = (float *)(A + 1984512); /* [32, 32] */
+  float *encoder_tanh_t38 = (float *)(A + 1988608); /* [32, 32] */
+  float *encoder_add_t38_2 = (float *)(A + 2017280); /* [32, 32] */
+  float *encoder_tanh_t38_2 = (float *)(A + 2021376); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_sigmoid_t38, encoder_sigmoid_t38_2, encoder_sigmoid_t38_3, encoder_tanh_t38, encoder_add_t38_2, encoder_tanh_t38_2, encoder_mul_stack + 38912);
-  float *encoder_matmul_weight_hh_t39 = (float *)(A + 2000960); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t39_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t39 = (float *)(A + 2000896); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t39_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 38912, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t39, encoder_matmul_weight_hh_t39_scratch);
-  float *encoder_add_t39 = (float *)(A + 2025536); /* [32, 128] */
+  float *encoder_add_t39 = (float *)(A + 2025472); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t39, P + 4352 /* encoder.bias_hh */, encoder_add_t39);
-  float *encoder_sigmoid_t39 = (float *)(A + 2000960); /* [32, 32] */
-  float *encoder_sigmoid_t39_2 = (float *)(A + 2005056); /* [32, 32] */
-  float *encoder_sigmoid_t39_3 = (float *)(A + 2009152); /* [32, 32] */
-  float *encoder_tanh_t39 = (float *)(A + 2013248); /* [32, 32] */
-  float *encoder_add_t39_2 = (float *)(A + 2041920); /* [32, 32] */
-  float *encoder_tanh_t39_2 = (float *)(A + 2046016); /* [32, 32] */
+  float *encoder_sigmoid_t39 = (float *)(A + 2000896); /* [32, 32] */
+  float *encoder_sigmoid_t39_2 = (float *)(A + 2004992); /* [32, 32] */
+  float *encoder_sigmoid_t39_3 = (float *)(A + 2009088); /* [32, 32] */
+  float *encoder_tanh_t39 = (float *)(A + 2013184); /* [32, 32] */
+  float *encoder_add_t39_2 = (float *)(A + 2041856); /* [32, 32] */
+  float *encoder_tanh_t39_2 = (float *)(A + 2045952); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_sigmoid_t39, encoder_sigmoid_t39_2, encoder_sigmoid_t39_3, encoder_tanh_t39, encoder_add_t39_2, encoder_tanh_t39_2, encoder_mul_stack + 39936);
-  float *encoder_matmul_weight_hh_t40 = (float *)(A + 2025536); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t40_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t40 = (float *)(A + 2025472); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t40_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 39936, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t40, encoder_matmul_weight_hh_t40_scratch);
-  float *encoder_add_t40 = (float *)(A + 2050112); /* [32, 128] */
+  float *encoder_add_t40 = (float *)(A + 2050048); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t40, P + 4352 /* encoder.bias_hh */, encoder_add_t40);
-  float *encoder_sigmoid_t40 = (float *)(A + 2025536); /* [32, 32] */
-  float *encoder_sigmoid_t40_2 = (float *)(A + 2029632); /* [32, 32] */
-  float *encoder_sigmoid_t40_3 = (float *)(A + 2033728); /* [32, 32] */
-  float *encoder_tanh_t40 = (float *)(A + 2037824); /* [32, 32] */
-  float *encoder_add_t40_2 = (float *)(A + 2066496); /* [32, 32] */
-  float *encoder_tanh_t40_2 = (float *)(A + 2070592); /* [32, 32] */
+  float *encoder_sigmoid_t40 = (float *)(A + 2025472); /* [32, 32] */
+  float *encoder_sigmoid_t40_2 = (float *)(A + 2029568); /* [32, 32] */
+  float *encoder_sigmoid_t40_3 = (float *)(A + 2033664); /* [32, 32] */
+  float *encoder_tanh_t40 = (float *)(A + 2037760); /* [32, 32] */
+  float *encoder_add_t40_2 = (float *)(A + 2066432); /* [32, 32] */
+  float *encoder_tanh_t40_2 = (float *)(A + 2070528); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_sigmoid_t40, encoder_sigmoid_t40_2, encoder_sigmoid_t40_3, encoder_tanh_t40, encoder_add_t40_2, encoder_tanh_t40_2, encoder_mul_stack + 40960);
-  float *encoder_matmul_weight_hh_t41 = (float *)(A + 2050112); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t41_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t41 = (float *)(A + 2050048); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t41_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 40960, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t41, encoder_matmul_weight_hh_t41_scratch);
-  float *encoder_add_t41 = (float *)(A + 2074688); /* [32, 128] */
+  float *encoder_add_t41 = (float *)(A + 2074624); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t41, P + 4352 /* encoder.bias_hh */, encoder_add_t41);
-  float *encoder_sigmoid_t41 = (float *)(A + 2050112); /* [32, 32] */
-  float *encoder_sigmoid_t41_2 = (float *)(A + 2054208); /* [32, 32] */
-  float *encoder_sigmoid_t41_3 = (float *)(A + 2058304); /* [32, 32] */
-  float *encoder_tanh_t41 = (float *)(A + 2062400); /* [32, 32] */
-  float *encoder_add_t41_2 = (float *)(A + 2091072); /* [32, 32] */
-  float *encoder_tanh_t41_2 = (float *)(A + 2095168); /* [32, 32] */
+  float *encoder_sigmoid_t41 = (float *)(A + 2050048); /* [32, 32] */
+  float *encoder_sigmoid_t41_2 = (float *)(A + 2054144); /* [32, 32] */
+  float *encoder_sigmoid_t41_3 = (float *)(A + 2058240); /* [32, 32] */
+  float *encoder_tanh_t41 = (float *)(A + 2062336); /* [32, 32] */
+  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
+  float *encoder_tanh_t41_2 = (float *)(A + 2095104); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_sigmoid_t41, encoder_sigmoid_t41_2, encoder_sigmoid_t41_3, encoder_tanh_t41, encoder_add_t41_2, encoder_tanh_t41_2, encoder_mul_stack + 41984);
 }
 
 static void sine_seq2seq_grad_4(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889920); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 853056); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t42 = (float *)(A + 2074688); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t42_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
+  float *encoder_matmul_weight_hh_t42 = (float *)(A + 2074624); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t42_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 41984, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t42, encoder_matmul_weight_hh_t42_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17472); /* [1600, 128] */
-  float *encoder_add_t42 = (float *)(A + 2099264); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
+  float *encoder_add_t42 = (float *)(A + 2099200); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t42, P + 4352 /* encoder.bias_hh */, encoder_add_t42);
-  float *encoder_add_t41_2 = (float *)(A + 2091072); /* [32, 32] */
-  float *encoder_sigmoid_t42 = (float *)(A + 2074688); /* [32, 32] */
-  float *encoder_sigmoid_t42_2 = (float *)(A + 2078784); /* [32, 32] */
-  float *encoder_sigmoid_t42_3 = (float *)(A + 2082880); /* [32, 32] */
-  float *encoder_tanh_t42 = (float *)(A + 2086976); /* [32, 32] */
-  float *encoder_add_t42_2 = (float *)(A + 2115648); /* [32, 32] */
-  float *encoder_tanh_t42_2 = (float *)(A + 2119744); /* [32, 32] */
+  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
+  float *encoder_sigmoid_t42 = (float *)(A + 2074624); /* [32, 32] */
+  float *encoder_sigmoid_t42_2 = (float *)(A + 2078720); /* [32, 32] */
+  float *encoder_sigmoid_t42_3 = (float *)(A + 2082816); /* [32, 32] */
+  float *encoder_tanh_t42 = (float *)(A + 2086912); /* [32, 32] */
+  float *encoder_add_t42_2 = (float *)(A + 2115584); /* [32, 32] */
+  float *encoder_tanh_t42_2 = (float *)(A + 2119680); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_sigmoid_t42, encoder_sigmoid_t42_2, encoder_sigmoid_t42_3, encoder_tanh_t42, encoder_add_t42_2, encoder_tanh_t42_2, encoder_mul_stack + 43008);
-  float *encoder_matmul_weight_hh_t43 = (float *)(A + 2099264); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t43_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t43 = (float *)(A + 2099200); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t43_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 43008, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t43, encoder_matmul_weight_hh_t43_scratch);
-  float *encoder_add_t43 = (float *)(A + 2123840); /* [32, 128] */
+  float *encoder_add_t43 = (float *)(A + 2123776); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t43, P + 4352 /* encoder.bias_hh */, encoder_add_t43);
-  float *encoder_sigmoid_t43 = (float *)(A + 2099264); /* [32, 32] */
-  float *encoder_sigmoid_t43_2 = (float *)(A + 2103360); /* [32, 32] */
-  float *encoder_sigmoid_t43_3 = (float *)(A + 2107456); /* [32, 32] */
-  float *encoder_tanh_t43 = (float *)(A + 2111552); /* [32, 32] */
-  float *encoder_add_t43_2 = (float *)(A + 2140224); /* [32, 32] */
-  float *encoder_tanh_t43_2 = (float *)(A + 2144320); /* [32, 32] */
+  float *encoder_sigmoid_t43 = (float *)(A + 2099200); /* [32, 32] */
+  float *encoder_sigmoid_t43_2 = (float *)(A + 2103296); /* [32, 32] */
+  float *encoder_sigmoid_t43_3 = (float *)(A + 2107392); /* [32, 32] */
+  float *encoder_tanh_t43 = (float *)(A + 2111488); /* [32, 32] */
+  float *encoder_add_t43_2 = (float *)(A + 2140160); /* [32, 32] */
+  float *encoder_tanh_t43_2 = (float *)(A + 2144256); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_sigmoid_t43, encoder_sigmoid_t43_2, encoder_sigmoid_t43_3, encoder_tanh_t43, encoder_add_t43_2, encoder_tanh_t43_2, encoder_mul_stack + 44032);
-  float *encoder_matmul_weight_hh_t44 = (float *)(A + 2123840); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t44_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t44 = (float *)(A + 2123776); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t44_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 44032, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t44, encoder_matmul_weight_hh_t44_scratch);
-  float *encoder_add_t44 = (float *)(A + 2148416); /* [32, 128] */
+  float *encoder_add_t44 = (float *)(A + 2148352); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t44, P + 4352 /* encoder.bias_hh */, encoder_add_t44);
-  float *encoder_sigmoid_t44 = (float *)(A + 2123840); /* [32, 32] */
-  float *encoder_sigmoid_t44_2 = (float *)(A + 2127936); /* [32, 32] */
-  float *encoder_sigmoid_t44_3 = (float *)(A + 2132032); /* [32, 32] */
-  float *encoder_tanh_t44 = (float *)(A + 2136128); /* [32, 32] */
-  float *encoder_add_t44_2 = (float *)(A + 2164800); /* [32, 32] */
-  float *encoder_tanh_t44_2 = (float *)(A + 2168896); /* [32, 32] */
+  float *encoder_sigmoid_t44 = (float *)(A + 2123776); /* [32, 32] */
+  float *encoder_sigmoid_t44_2 = (float *)(A + 2127872); /* [32, 32] */
+  float *encoder_sigmoid_t44_3 = (float *)(A + 2131968); /* [32, 32] */
+  float *encoder_tanh_t44 = (float *)(A + 2136064); /* [32, 32] */
+  float *encoder_add_t44_2 = (float *)(A + 2164736); /* [32, 32] */
+  float *encoder_tanh_t44_2 = (float *)(A + 2168832); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_sigmoid_t44, encoder_sigmoid_t44_2, encoder_sigmoid_t44_3, encoder_tanh_t44, encoder_add_t44_2, encoder_tanh_t44_2, encoder_mul_stack + 45056);
-  float *encoder_matmul_weight_hh_t45 = (float *)(A + 2148416); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t45_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t45 = (float *)(A + 2148352); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t45_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 45056, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t45, encoder_matmul_weight_hh_t45_scratch);
-  float *encoder_add_t45 = (float *)(A + 2172992); /* [32, 128] */
+  float *encoder_add_t45 = (float *)(A + 2172928); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t45, P + 4352 /* encoder.bias_hh */, encoder_add_t45);
-  float *encoder_sigmoid_t45 = (float *)(A + 2148416); /* [32, 32] */
-  float *encoder_sigmoid_t45_2 = (float *)(A + 2152512); /* [32, 32] */
-  float *encoder_sigmoid_t45_3 = (float *)(A + 2156608); /* [32, 32] */
-  float *encoder_tanh_t45 = (float *)(A + 2160704); /* [32, 32] */
-  float *encoder_add_t45_2 = (float *)(A + 2189376); /* [32, 32] */
-  float *encoder_tanh_t45_2 = (float *)(A + 2193472); /* [32, 32] */
+  float *encoder_sigmoid_t45 = (float *)(A + 2148352); /* [32, 32] */
+  float *encoder_sigmoid_t45_2 = (float *)(A + 2152448); /* [32, 32] */
+  float *encoder_sigmoid_t45_3 = (float *)(A + 2156544); /* [32, 32] */
+  float *encoder_tanh_t45 = (float *)(A + 2160640); /* [32, 32] */
+  float *encoder_add_t45_2 = (float *)(A + 2189312); /* [32, 32] */
+  float *encoder_tanh_t45_2 = (float *)(A + 2193408); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_sigmoid_t45, encoder_sigmoid_t45_2, encoder_sigmoid_t45_3, encoder_tanh_t45, encoder_add_t45_2, encoder_tanh_t45_2, encoder_mul_stack + 46080);
-  float *encoder_matmul_weight_hh_t46 = (float *)(A + 2172992); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t46_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t46 = (float *)(A + 2172928); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t46_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 46080, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t46, encoder_matmul_weight_hh_t46_scratch);
-  float *encoder_add_t46 = (float *)(A + 2197568); /* [32, 128] */
+  float *encoder_add_t46 = (float *)(A + 2197504); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t46, P + 4352 /* encoder.bias_hh */, encoder_add_t46);
-  float *encoder_sigmoid_t46 = (float *)(A + 2172992); /* [32, 32] */
-  float *encoder_sigmoid_t46_2 = (float *)(A + 2177088); /* [32, 32] */
-  float *encoder_sigmoid_t46_3 = (float *)(A + 2181184); /* [32, 32] */
-  float *encoder_tanh_t46 = (float *)(A + 2185280); /* [32, 32] */
-  float *encoder_add_t46_2 = (float *)(A + 2213952); /* [32, 32] */
-  float *encoder_tanh_t46_2 = (float *)(A + 2218048); /* [32, 32] */
+  float *encoder_sigmoid_t46 = (float *)(A + 2172928); /* [32, 32] */
+  float *encoder_sigmoid_t46_2 = (float *)(A + 2177024); /* [32, 32] */
+  float *encoder_sigmoid_t46_3 = (float *)(A + 2181120); /* [32, 32] */
+  float *encoder_tanh_t46 = (float *)(A + 2185216); /* [32, 32] */
+  float *encoder_add_t46_2 = (float *)(A + 2213888); /* [32, 32] */
+  float *encoder_tanh_t46_2 = (float *)(A + 2217984); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_sigmoid_t46, encoder_sigmoid_t46_2, encoder_sigmoid_t46_3, encoder_tanh_t46, encoder_add_t46_2, encoder_tanh_t46_2, encoder_mul_stack + 47104);
-  float *encoder_matmul_weight_hh_t47 = (float *)(A + 2197568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t47_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t47 = (float *)(A + 2197504); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t47_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 47104, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t47, encoder_matmul_weight_hh_t47_scratch);
-  float *encoder_add_t47 = (float *)(A + 2222144); /* [32, 128] */
+  float *encoder_add_t47 = (float *)(A + 2222080); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t47, P + 4352 /* encoder.bias_hh */, encoder_add_t47);
-  float *encoder_sigmoid_t47 = (float *)(A + 2197568); /* [32, 32] */
-  float *encoder_sigmoid_t47_2 = (float *)(A + 2201664); /* [32, 32] */
-  float *encoder_sigmoid_t47_3 = (float *)(A + 2205760); /* [32, 32] */
-  float *encoder_tanh_t47 = (float *)(A + 2209856); /* [32, 32] */
-  float *encoder_add_t47_2 = (float *)(A + 2238528); /* [32, 32] */
-  float *encoder_tanh_t47_2 = (float *)(A + 2242624); /* [32, 32] */
+  float *encoder_sigmoid_t47 = (float *)(A + 2197504); /* [32, 32] */
+  float *encoder_sigmoid_t47_2 = (float *)(A + 2201600); /* [32, 32] */
+  float *encoder_sigmoid_t47_3 = (float *)(A + 2205696); /* [32, 32] */
+  float *encoder_tanh_t47 = (float *)(A + 2209792); /* [32, 32] */
+  float *encoder_add_t47_2 = (float *)(A + 2238464); /* [32, 32] */
+  float *encoder_tanh_t47_2 = (float *)(A + 2242560); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t47 + 96, encoder_add_t47 + 32, encoder_add_t46_2, encoder_add_t47, encoder_add_t47 + 64, encoder_sigmoid_t47, encoder_sigmoid_t47_2, encoder_sigmoid_t47_3, encoder_tanh_t47, encoder_add_t47_2, encoder_tanh_t47_2, encoder_mul_stack + 48128);
-  float *encoder_matmul_weight_hh_t48 = (float *)(A + 2222144); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t48_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t48 = (float *)(A + 2222080); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t48_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 48128, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t48, encoder_matmul_weight_hh_t48_scratch);
-  float *encoder_add_t48 = (float *)(A + 2246720); /* [32, 128] */
+  float *encoder_add_t48 = (float *)(A + 2246656); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t48, P + 4352 /* encoder.bias_hh */, encoder_add_t48);
-  float *encoder_sigmoid_t48 = (float *)(A + 2222144); /* [32, 32] */
-  float *encoder_sigmoid_t48_2 = (float *)(A + 2226240); /* [32, 32] */
-  float *encoder_sigmoid_t48_3 = (float *)(A + 2230336); /* [32, 32] */
-  float *encoder_tanh_t48 = (float *)(A + 2234432); /* [32, 32] */
-  float *encoder_add_t48_2 = (float *)(A + 2263104); /* [32, 32] */
-  float *encoder_tanh_t48_2 = (float *)(A + 2267200); /* [32, 32] */
+  float *encoder_sigmoid_t48 = (float *)(A + 2222080); /* [32, 32] */
+  float *encoder_sigmoid_t48_2 = (float *)(A + 2226176); /* [32, 32] */
+  float *encoder_sigmoid_t48_3 = (float *)(A + 2230272); /* [32, 32] */
+  float *encoder_tanh_t48 = (float *)(A + 2234368); /* [32, 32] */
+  float *encoder_add_t48_2 = (float *)(A + 2263040); /* [32, 32] */
+  float *encoder_tanh_t48_2 = (float *)(A + 2267136); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_sigmoid_t48, encoder_sigmoid_t48_2, encoder_sigmoid_t48_3, encoder_tanh_t48, encoder_add_t48_2, encoder_tanh_t48_2, encoder_mul_stack + 49152);
-  float *encoder_matmul_weight_hh_t49 = (float *)(A + 2246720); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t49_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t49 = (float *)(A + 2246656); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t49_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 49152, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t49, encoder_matmul_weight_hh_t49_scratch);
-  float *encoder_add_t49 = (float *)(A + 853056); /* [32, 128] */
+  float *encoder_add_t49 = (float *)(A + 852992); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t49, P + 4352 /* encoder.bias_hh */, encoder_add_t49);
-  float *decoder_transpose_weight_hh = (float *)(A + 2246720); /* [32, 128] */
+  float *decoder_transpose_weight_hh = (float *)(A + 2246656); /* [32, 128] */
   k4_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
-  float *encoder_sigmoid_t49 = (float *)(A + 17472); /* [32, 32] */
-  float *encoder_sigmoid_t49_2 = (float *)(A + 21568); /* [32, 32] */
-  float *encoder_sigmoid_t49_3 = (float *)(A + 25664); /* [32, 32] */
-  float *encoder_tanh_t49 = (float *)(A + 29760); /* [32, 32] */
-  float *encoder_add_t49_2 = (float *)(A + 33856); /* [32, 32] */
-  float *encoder_tanh_t49_2 = (float *)(A + 37952); /* [32, 32] */
-  float *encoder_mul_stack_2 = (float *)(A + 42048); /* [10, 32, 32] */
+  float *encoder_sigmoid_t49 = (float *)(A + 16896); /* [32, 32] */
+  float *encoder_sigmoid_t49_2 = (float *)(A + 20992); /* [32, 32] */
+  float *encoder_sigmoid_t49_3 = (float *)(A + 25088); /* [32, 32] */
+  float *encoder_tanh_t49 = (float *)(A + 29184); /* [32, 32] */
+  float *encoder_add_t49_2 = (float *)(A + 33280); /* [32, 32] */
+  float *encoder_tanh_t49_2 = (float *)(A + 37376); /* [32, 32] */
+  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t49 + 96, encoder_add_t49 + 32, encoder_add_t48_2, encoder_add_t49, encoder_add_t49 + 64, encoder_sigmoid_t49, encoder_sigmoid_t49_2, encoder_sigmoid_t49_3, encoder_tanh_t49, encoder_add_t49_2, encoder_tanh_t49_2, encoder_mul_stack_2);
-  float *decoder_matmul_weight_hh_t0 = (float *)(A + 853056); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t0_scratch = A + 1107008; /* 1024 bytes */
+  float *decoder_matmul_weight_hh_t0 = (float *)(A + 852992); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t0_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t0, decoder_matmul_weight_hh_t0_scratch);
   float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  float *decoder_add_t0 = (float *)(A + 83008); /* [32, 128] */
+  float *decoder_add_t0 = (float *)(A + 82432); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t0, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t0, P + 8832 /* decoder.bias_hh */, decoder_add_t0);
-  float *dense1_transpose_weight = (float *)(A + 1107008); /* [32, 1] */
+  float *dense1_transpose_weight = (float *)(A + 1106944); /* [32, 1] */
   k10_transpose(P + 8960 /* dense1.weight */, dense1_transpose_weight);
-  float *decoder_sigmoid_t0 = (float *)(A + 853056); /* [32, 32] */
-  float *decoder_sigmoid_t0_2 = (float *)(A + 857152); /* [32, 32] */
-  float *decoder_sigmoid_t0_3 = (float *)(A + 861248); /* [32, 32] */
-  float *decoder_tanh_t0 = (float *)(A + 865344); /* [32, 32] */
-  float *decoder_add_t0_2 = (float *)(A + 512); /* [32, 32] */
-  float *decoder_tanh_t0_2 = (float *)(A + 4608); /* [32, 32] */
+  float *decoder_sigmoid_t0 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_sigmoid_t0_2 = (float *)(A + 4608); /* [32, 32] */
+  float *decoder_sigmoid_t0_3 = (float *)(A + 8704); /* [32, 32] */
+  float *decoder_tanh_t0 = (float *)(A + 12800); /* [32, 32] */
+  float *decoder_add_t0_2 = (float *)(A + 852992); /* [32, 32] */
+  float *decoder_tanh_t0_2 = (float *)(A + 857088); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t0 + 96, decoder_add_t0 + 32, encoder_add_t49_2, decoder_add_t0, decoder_add_t0 + 64, decoder_sigmoid_t0, decoder_sigmoid_t0_2, decoder_sigmoid_t0_3, decoder_tanh_t0, decoder_add_t0_2, decoder_tanh_t0_2, encoder_mul_stack_2 + 1024);
-  float *dense1_matmul_weight_t0 = (float *)(A + 1107136); /* [32, 1] */
+  float *dense1_matmul_weight_t0 = (float *)(A + 1107072); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 1024, dense1_transpose_weight, dense1_matmul_weight_t0);
-  float *out_forecast = (float *)(A + 8704); /* [32, 10, 1] */
+  float *out_forecast = (float *)(A + 861184); /* [32, 10, 1] */
   k12_add(dense1_matmul_weight_t0, P + 8992 /* dense1.bias */, out_forecast);
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
-  float *decoder_matmul_weight_ih_t1 = (float *)(A + 83008); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t1_scratch = A + 1107136; /* 32 bytes */
-  k13_matmul(out_forecast, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t1, decoder_matmul_weight_ih_t1_scratch);
-  float *decoder_matmul_weight_hh_t1 = (float *)(A + 99392); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t1_scratch = A + 9984; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t1 = (float *)(A + 82432); /* [32, 128] */
+  k13_matmul(out_forecast, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t1);
+  float *decoder_matmul_weight_hh_t1 = (float *)(A + 98816); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t1_scratch = A + 862464; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 1024, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t1, decoder_matmul_weight_hh_t1_scratch);
-  float *decoder_add_t1 = (float *)(A + 115776); /* [32, 128] */
+  float *decoder_add_t1 = (float *)(A + 115200); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t1, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t1, P + 8832 /* decoder.bias_hh */, decoder_add_t1);
-  float *decoder_sigmoid_t1 = (float *)(A + 9984); /* [32, 32] */
-  float *decoder_sigmoid_t1_2 = (float *)(A + 83008); /* [32, 32] */
-  float *decoder_sigmoid_t1_3 = (float *)(A + 87104); /* [32, 32] */
-  float *decoder_tanh_t1 = (float *)(A + 91200); /* [32, 32] */
-  float *decoder_add_t1_2 = (float *)(A + 95296); /* [32, 32] */
-  float *decoder_tanh_t1_2 = (float *)(A + 99392); /* [32, 32] */
+  float *decoder_sigmoid_t1 = (float *)(A + 862464); /* [32, 32] */
+  float *decoder_sigmoid_t1_2 = (float *)(A + 82432); /* [32, 32] */
+  float *decoder_sigmoid_t1_3 = (float *)(A + 86528); /* [32, 32] */
+  float *decoder_tanh_t1 = (float *)(A + 90624); /* [32, 32] */
+  float *decoder_add_t1_2 = (float *)(A + 94720); /* [32, 32] */
+  float *decoder_tanh_t1_2 = (float *)(A + 98816); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t1 + 96, decoder_add_t1 + 32, decoder_add_t0_2, decoder_add_t1, decoder_add_t1 + 64, decoder_sigmoid_t1, decoder_sigmoid_t1_2, decoder_sigmoid_t1_3, decoder_tanh_t1, decoder_add_t1_2, decoder_tanh_t1_2, encoder_mul_stack_2 + 2048);
-  float *dense1_matmul_weight_t1 = (float *)(A + 1107136); /* [32, 1] */
+  float *dense1_matmul_weight_t1 = (float *)(A + 1107072); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 2048, dense1_transpose_weight, dense1_matmul_weight_t1);
   k12_add(dense1_matmul_weight_t1, P + 8992 /* dense1.bias */, out_forecast + 1);
-  float *decoder_matmul_weight_ih_t2 = (float *)(A + 103488); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t2_scratch = A + 1107136; /* 32 bytes */
-  k13_matmul(out_forecast + 1, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t2, decoder_matmul_weight_ih_t2_scratch);
-  float *decoder_matmul_weight_hh_t2 = (float *)(A + 119872); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t2_scratch = A + 14080; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t2 = (float *)(A + 102912); /* [32, 128] */
+  k13_matmul(out_forecast + 1, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t2);
+  float *decoder_matmul_weight_hh_t2 = (float *)(A + 119296); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t2_scratch = A + 866560; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 2048, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t2, decoder_matmul_weight_hh_t2_scratch);
-  float *decoder_add_t2 = (float *)(A + 136256); /* [32, 128] */
+  float *decoder_add_t2 = (float *)(A + 135680); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t2, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t2, P + 8832 /* decoder.bias_hh */, decoder_add_t2);
-  float *decoder_sigmoid_t2 = (float *)(A + 103488); /* [32, 32] */
-  float *decoder_sigmoid_t2_2 = (float *)(A + 107584); /* [32, 32] */
-  float *decoder_sigmoid_t2_3 = (float *)(A + 111680); /* [32, 32] */
-  float *decoder_tanh_t2 = (float *)(A + 115776); /* [32, 32] */
-  float *decoder_add_t2_2 = (float *)(A + 119872); /* [32, 32] */
-  float *decoder_tanh_t2_2 = (float *)(A + 123968); /* [32, 32] */
+  float *decoder_sigmoid_t2 = (float *)(A + 102912); /* [32, 32] */
+  float *decoder_sigmoid_t2_2 = (float *)(A + 107008); /* [32, 32] */
+  float *decoder_sigmoid_t2_3 = (float *)(A + 111104); /* [32, 32] */
+  float *decoder_tanh_t2 = (float *)(A + 115200); /* [32, 32] */
+  float *decoder_add_t2_2 = (float *)(A + 119296); /* [32, 32] */
+  float *decoder_tanh_t2_2 = (float *)(A + 123392); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t2 + 96, decoder_add_t2 + 32, decoder_add_t1_2, decoder_add_t2, decoder_add_t2 + 64, decoder_sigmoid_t2, decoder_sigmoid_t2_2, decoder_sigmoid_t2_3, decoder_tanh_t2, decoder_add_t2_2, decoder_tanh_t2_2, encoder_mul_stack_2 + 3072);
-  float *dense1_matmul_weight_t2 = (float *)(A + 1107136); /* [32, 1] */
+  float *dense1_matmul_weight_t2 = (float *)(A + 1107072); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 3072, dense1_transpose_weight, dense1_matmul_weight_t2);
   k12_add(dense1_matmul_weight_t2, P + 8992 /* dense1.bias */, out_forecast + 2);
-  float *decoder_matmul_weight_ih_t3 = (float *)(A + 128064); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t3_scratch = A + 1107136; /* 32 bytes */
-  k13_matmul(out_forecast + 2, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t3, decoder_matmul_weight_ih_t3_scratch);
-  float *decoder_matmul_weight_hh_t3 = (float *)(A + 144448); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t3_scratch = A + 14080; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t3 = (float *)(A + 127488); /* [32, 128] */
+  k13_matmul(out_forecast + 2, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t3);
+  float *decoder_matmul_weight_hh_t3 = (float *)(A + 143872); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t3_scratch = A + 866560; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 3072, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t3, decoder_matmul_weight_hh_t3_scratch);
-  float *decoder_add_t3 = (float *)(A + 160832); /* [32, 128] */
+  float *decoder_add_t3 = (float *)(A + 160256); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t3, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t3, P + 8832 /* decoder.bias_hh */, decoder_add_t3);
-  float *decoder_sigmoid_t3 = (float *)(A + 128064); /* [32, 32] */
-  float *decoder_sigmoid_t3_2 = (float *)(A + 132160); /* [32, 32] */
-  float *decoder_sigmoid_t3_3 = (float *)(A + 136256); /* [32, 32] */
-  float *decoder_tanh_t3 = (float *)(A + 140352); /* [32, 32] */
-  float *decoder_add_t3_2 = (float *)(A + 144448); /* [32, 32] */
-  float *decoder_tanh_t3_2 = (float *)(A + 148544); /* [32, 32] */
+  float *decoder_sigmoid_t3 = (float *)(A + 127488); /* [32, 32] */
+  float *decoder_sigmoid_t3_2 = (float *)(A + 131584); /* [32, 32] */
+  float *decoder_sigmoid_t3_3 = (float *)(A + 135680); /* [32, 32] */
+  float *decoder_tanh_t3 = (float *)(A + 139776); /* [32, 32] */
+  float *decoder_add_t3_2 = (float *)(A + 143872); /* [32, 32] */
+  float *decoder_tanh_t3_2 = (float *)(A + 147968); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t3 + 96, decoder_add_t3 + 32, decoder_add_t2_2, decoder_add_t3, decoder_add_t3 + 64, decoder_sigmoid_t3, decoder_sigmoid_t3_2, decoder_sigmoid_t3_3, decoder_tanh_t3, decoder_add_t3_2, decoder_tanh_t3_2, encoder_mul_stack_2 + 4096);
-  float *dense1_matmul_weight_t3 = (float *)(A + 1107136); /* [32, 1] */
+  float *dense1_matmul_weight_t3 = (float *)(A + 1107072); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 4096, dense1_transpose_weight, dense1_matmul_weight_t3);
+  k12_add(dense1_matmul_weight_t3, P + 8992 /* dense1.bias */, out_forecast + 3);
+  float *decoder_matmul_weight_ih_t4 = (float *)(A + 152064); /* [32, 128] */
+  k13_matmul(out_forecast + 3, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t4);
+  float *decoder_matmul_weight_hh_t4 = (float *)(A + 168448); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t4_scratch = A + 866560; /* 1024 bytes */
+  k6_matmul(encoder_mul_stack_2 + 4096, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t4, decoder_matmul_weight_hh_t4_scratch);
 }
 
 static void sine_seq2seq_grad_5(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *dense1_matmul_weight_t3 = (float *)(A + 1107136); /* [32, 1] */
-  float *out_forecast = (float *)(A + 8704); /* [32, 10, 1] */
-  k12_add(dense1_matmul_weight_t3, P + 8992 /* dense1.bias */, out_forecast + 3);
-  float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
-  float *decoder_matmul_weight_ih_t4 = (float *)(A + 152640); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t4_scratch = A + 1107136; /* 32 bytes */
-  k13_matmul(out_forecast + 3, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t4, decoder_matmul_weight_ih_t4_scratch);
-  float *encoder_mul_stack_2 = (float *)(A + 42048); /* [10, 32, 32] */
-  float *decoder_transpose_weight_hh = (float *)(A + 2246720); /* [32, 128] */
-  float *decoder_matmul_weight_hh_t4 = (float *)(A + 169024); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t4_scratch = A + 14080; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 4096, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t4, decoder_matmul_weight_hh_t4_scratch);
-  float *decoder_add_t4 = (float *)(A + 185408); /* [32, 128] */
+  float *decoder_matmul_weight_ih_t4 = (float *)(A + 152064); /* [32, 128] */
+  float *decoder_matmul_weight_hh_t4 = (float *)(A + 168448); /* [32, 128] */
+  float *decoder_add_t4 = (float *)(A + 184832); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t4, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t4, P + 8832 /* decoder.bias_hh */, decoder_add_t4);
-  float *decoder_add_t3_2 = (float *)(A + 144448); /* [32, 32] */
-  float *decoder_sigmoid_t4 = (float *)(A + 152640); /* [32, 32] */
-  float *decoder_sigmoid_t4_2 = (float *)(A + 156736); /* [32, 32] */
-  float *decoder_sigmoid_t4_3 = (float *)(A + 160832); /* [32, 32] */
-  float *decoder_tanh_t4 = (float *)(A + 164928); /* [32, 32] */
-  float *decoder_add_t4_2 = (float *)(A + 169024); /* [32, 32] */
-  float *decoder_tanh_t4_2 = (float *)(A + 173120); /* [32, 32] */
+  float *decoder_add_t3_2 = (float *)(A + 143872); /* [32, 32] */
+  float *decoder_sigmoid_t4 = (float *)(A + 152064); /* [32, 32] */
+  float *decoder_sigmoid_t4_2 = (float *)(A + 156160); /* [32, 32] */
+  float *decoder_sigmoid_t4_3 = (float *)(A + 160256); /* [32, 32] */
+  float *decoder_tanh_t4 = (float *)(A + 164352); /* [32, 32] */
+  float *decoder_add_t4_2 = (float *)(A + 168448); /* [32, 32] */
+  float *decoder_tanh_t4_2 = (float *)(A + 172544); /* [32, 32] */
+  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t4 + 96, decoder_add_t4 + 32, decoder_add_t3_2, decoder_add_t4, decoder_add_t4 + 64, decoder_sigmoid_t4, decoder_sigmoid_t4_2, decoder_sigmoid_t4_3, decoder_tanh_t4, decoder_add_t4_2, decoder_tanh_t4_2, encoder_mul_stack_2 + 5120);
-  float *dense1_transpose_weight = (float *)(A + 1107008); /* [32, 1] */
-  float *dense1_matmul_weight_t4 = (float *)(A + 1107136); /* [32, 1] */
+  float *dense1_transpose_weight = (float *)(A + 1106944); /* [32, 1] */
+  float *dense1_matmul_weight_t4 = (float *)(A + 1107072); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 5120, dense1_transpose_weight, dense1_matmul_weight_t4);
+  float *out_forecast = (float *)(A + 861184); /* [32, 10, 1] */
   k12_add(dense1_matmul_weight_t4, P + 8992 /* dense1.bias */, out_forecast + 4);
-  float *decoder_matmul_weight_ih_t5 = (float *)(A + 177216); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t5_scratch = A + 1107136; /* 32 bytes */
-  k13_matmul(out_forecast + 4, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t5, decoder_matmul_weight_ih_t5_scratch);
-  float *decoder_matmul_weight_hh_t5 = (float *)(A + 193600); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t5_scratch = A + 14080; /* 1024 bytes */
+  float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
+  float *decoder_matmul_weight_ih_t5 = (float *)(A + 176640); /* [32, 128] */
+  k13_matmul(out_forecast + 4, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t5);
+  float *decoder_transpose_weight_hh = (float *)(A + 2246656); /* [32, 128] */
+  float *decoder_matmul_weight_hh_t5 = (float *)(A + 193024); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t5_scratch = A + 866560; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 5120, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t5, decoder_matmul_weight_hh_t5_scratch);
-  float *decoder_add_t5 = (float *)(A + 209984); /* [32, 128] */
+  float *decoder_add_t5 = (float *)(A + 209408); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t5, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t5, P + 8832 /* decoder.bias_hh */, decoder_add_t5);
-  float *decoder_sigmoid_t5 = (float *)(A + 177216); /* [32, 32] */
-  float *decoder_sigmoid_t5_2 = (float *)(A + 181312); /* [32, 32] */
-  float *decoder_sigmoid_t5_3 = (float *)(A + 185408); /* [32, 32] */
-  float *decoder_tanh_t5 = (float *)(A + 189504); /* [32, 32] */
-  float *decoder_add_t5_2 = (float *)(A + 193600); /* [32, 32] */
-  float *decoder_tanh_t5_2 = (float *)(A + 197696); /* [32, 32] */
+  float *decoder_sigmoid_t5 = (float *)(A + 176640); /* [32, 32] */
+  float *decoder_sigmoid_t5_2 = (float *)(A + 180736); /* [32, 32] */
+  float *decoder_sigmoid_t5_3 = (float *)(A + 184832); /* [32, 32] */
+  float *decoder_tanh_t5 = (float *)(A + 188928); /* [32, 32] */
+  float *decoder_add_t5_2 = (float *)(A + 193024); /* [32, 32] */
+  float *decoder_tanh_t5_2 = (float *)(A + 197120); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t5 + 96, decoder_add_t5 + 32, decoder_add_t4_2, decoder_add_t5, decoder_add_t5 + 64, decoder_sigmoid_t5, decoder_sigmoid_t5_2, decoder_sigmoid_t5_3, decoder_tanh_t5, decoder_add_t5_2, decoder_tanh_t5_2, encoder_mul_stack_2 + 6144);
-  float *dense1_matmul_weight_t5 = (float *)(A + 1107136); /* [32, 1] */
+  float *dense1_matmul_weight_t5 = (float *)(A + 1107072); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 6144, dense1_transpose_weight, dense1_matmul_weight_t5);
   k12_add(dense1_matmul_weight_t5, P + 8992 /* dense1.bias */, out_forecast + 5);
-  float *decoder_matmul_weight_ih_t6 = (float *)(A + 201792); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t6_scratch = A + 1107136; /* 32 bytes */
-  k13_matmul(out_forecast + 5, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t6, decoder_matmul_weight_ih_t6_scratch);
-  float *decoder_matmul_weight_hh_t6 = (float *)(A + 218176); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t6_scratch = A + 14080; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t6 = (float *)(A + 201216); /* [32, 128] */
+  k13_matmul(out_forecast + 5, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t6);
+  float *decoder_matmul_weight_hh_t6 = (float *)(A + 217600); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t6_scratch = A + 866560; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 6144, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t6, decoder_matmul_weight_hh_t6_scratch);
-  float *decoder_add_t6 = (float *)(A + 234560); /* [32, 128] */
+  float *decoder_add_t6 = (float *)(A + 233984); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t6, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t6, P + 8832 /* decoder.bias_hh */, decoder_add_t6);
-  float *decoder_sigmoid_t6 = (float *)(A + 201792); /* [32, 32] */
-  float *decoder_sigmoid_t6_2 = (float *)(A + 205888); /* [32, 32] */
-  float *decoder_sigmoid_t6_3 = (float *)(A + 209984); /* [32, 32] */
-  float *decoder_tanh_t6 = (float *)(A + 214080); /* [32, 32] */
-  float *decoder_add_t6_2 = (float *)(A + 218176); /* [32, 32] */
-  float *decoder_tanh_t6_2 = (float *)(A + 222272); /* [32, 32] */
+  float *decoder_sigmoid_t6 = (float *)(A + 201216); /* [32, 32] */
+  float *decoder_sigmoid_t6_2 = (float *)(A + 205312); /* [32, 32] */
+  float *decoder_sigmoid_t6_3 = (float *)(A + 209408); /* [32, 32] */
+  float *decoder_tanh_t6 = (float *)(A + 213504); /* [32, 32] */
+  float *decoder_add_t6_2 = (float *)(A + 217600); /* [32, 32] */
+  float *decoder_tanh_t6_2 = (float *)(A + 221696); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t6 + 96, decoder_add_t6 + 32, decoder_add_t5_2, decoder_add_t6, decoder_add_t6 + 64, decoder_sigmoid_t6, decoder_sigmoid_t6_2, decoder_sigmoid_t6_3, decoder_tanh_t6, decoder_add_t6_2, decoder_tanh_t6_2, encoder_mul_stack_2 + 7168);
-  float *dense1_matmul_weight_t6 = (float *)(A + 1107136); /* [32, 1] */
+  float *dense1_matmul_weight_t6 = (float *)(A + 1107072); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 7168, dense1_transpose_weight, dense1_matmul_weight_t6);
   k12_add(dense1_matmul_weight_t6, P + 8992 /* dense1.bias */, out_forecast + 6);
-  float *decoder_matmul_weight_ih_t7 = (float *)(A + 226368); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t7_scratch = A + 1107136; /* 32 bytes */
-  k13_matmul(out_forecast + 6, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t7, decoder_matmul_weight_ih_t7_scratch);
-  float *decoder_matmul_weight_hh_t7 = (float *)(A + 242752); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t7_scratch = A + 14080; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t7 = (float *)(A + 225792); /* [32, 128] */
+  k13_matmul(out_forecast + 6, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t7);
+  float *decoder_matmul_weight_hh_t7 = (float *)(A + 242176); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t7_scratch = A + 866560; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 7168, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t7, decoder_matmul_weight_hh_t7_scratch);
-  float *decoder_add_t7 = (float *)(A + 259136); /* [32, 128] */
+  float *decoder_add_t7 = (float *)(A + 258560); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t7, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t7, P + 8832 /* decoder.bias_hh */, decoder_add_t7);
-  float *decoder_sigmoid_t7 = (float *)(A + 226368); /* [32, 32] */
-  float *decoder_sigmoid_t7_2 = (float *)(A + 230464); /* [32, 32] */
-  float *decoder_sigmoid_t7_3 = (float *)(A + 234560); /* [32, 32] */
-  float *decoder_tanh_t7 = (float *)(A + 238656); /* [32, 32] */
-  float *decoder_add_t7_2 = (float *)(A + 242752); /* [32, 32] */
-  float *decoder_tanh_t7_2 = (float *)(A + 246848); /* [32, 32] */
+  float *decoder_sigmoid_t7 = (float *)(A + 225792); /* [32, 32] */
+  float *decoder_sigmoid_t7_2 = (float *)(A + 229888); /* [32, 32] */
+  float *decoder_sigmoid_t7_3 = (float *)(A + 233984); /* [32, 32] */
+  float *decoder_tanh_t7 = (float *)(A + 238080); /* [32, 32] */
+  float *decoder_add_t7_2 = (float *)(A + 242176); /* [32, 32] */
+  float *decoder_tanh_t7_2 = (float *)(A + 246272); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t7 + 96, decoder_add_t7 + 32, decoder_add_t6_2, decoder_add_t7, decoder_add_t7 + 64, decoder_sigmoid_t7, decoder_sigmoid_t7_2, decoder_sigmoid_t7_3, decoder_tanh_t7, decoder_add_t7_2, decoder_tanh_t7_2, encoder_mul_stack_2 + 8192);
-  float *dense1_matmul_weight_t7 = (float *)(A + 1107136); /* [32, 1] */
+  float *dense1_matmul_weight_t7 = (float *)(A + 1107072); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 8192, dense1_transpose_weight, dense1_matmul_weight_t7);
   k12_add(dense1_matmul_weight_t7, P + 8992 /* dense1.bias */, out_forecast + 7);
-  float *decoder_matmul_weight_ih_t8 = (float *)(A + 250944); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t8_scratch = A + 1107136; /* 32 bytes */
-  k13_matmul(out_forecast + 7, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t8, decoder_matmul_weight_ih_t8_scratch);
-  float *decoder_matmul_weight_hh_t8 = (float *)(A + 267328); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t8_scratch = A + 14080; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t8 = (float *)(A + 250368); /* [32, 128] */
+  k13_matmul(out_forecast + 7, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t8);
+  float *decoder_matmul_weight_hh_t8 = (float *)(A + 266752); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t8_scratch = A + 866560; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 8192, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t8, decoder_matmul_weight_hh_t8_scratch);
-  float *decoder_add_t8 = (float *)(A + 283712); /* [32, 128] */
+  float *decoder_add_t8 = (float *)(A + 283136); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t8, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t8, P + 8832 /* decoder.bias_hh */, decoder_add_t8);
-  float *decoder_sigmoid_t8 = (float *)(A + 250944); /* [32, 32] */
-  float *decoder_sigmoid_t8_2 = (float *)(A + 255040); /* [32, 32] */
-  float *decoder_sigmoid_t8_3 = (float *)(A + 259136); /* [32, 32] */
-  float *decoder_tanh_t8 = (float *)(A + 263232); /* [32, 32] */
-  float *decoder_add_t8_2 = (float *)(A + 267328); /* [32, 32] */
-  float *decoder_tanh_t8_2 = (float *)(A + 271424); /* [32, 32] */
+  float *decoder_sigmoid_t8 = (float *)(A + 250368); /* [32, 32] */
+  float *decoder_sigmoid_t8_2 = (float *)(A + 254464); /* [32, 32] */
+  float *decoder_sigmoid_t8_3 = (float *)(A + 258560); /* [32, 32] */
+  float *decoder_tanh_t8 = (float *)(A + 262656); /* [32, 32] */
+  float *decoder_add_t8_2 = (float *)(A + 266752); /* [32, 32] */
+  float *decoder_tanh_t8_2 = (float *)(A + 270848); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t8 + 96, decoder_add_t8 + 32, decoder_add_t7_2, decoder_add_t8, decoder_add_t8 + 64, decoder_sigmoid_t8, decoder_sigmoid_t8_2, decoder_sigmoid_t8_3, decoder_tanh_t8, decoder_add_t8_2, decoder_tanh_t8_2, encoder_mul_stack_2 + 9216);
-  float *dense1_matmul_weight_t8 = (float *)(A + 1107136); /* [32, 1] */
+  float *dense1_matmul_weight_t8 = (float *)(A + 1107072); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 9216, dense1_transpose_weight, dense1_matmul_weight_t8);
   k12_add(dense1_matmul_weight_t8, P + 8992 /* dense1.bias */, out_forecast + 8);
-  float *decoder_matmul_weight_ih_t9 = (float *)(A + 275520); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t9_scratch = A + 1107136; /* 32 bytes */
-  k13_matmul(out_forecast + 8, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t9, decoder_matmul_weight_ih_t9_scratch);
-  float *decoder_matmul_weight_hh_t9 = (float *)(A + 291904); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t9_scratch = A + 14080; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t9 = (float *)(A + 274944); /* [32, 128] */
+  k13_matmul(out_forecast + 8, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t9);
+  float *decoder_matmul_weight_hh_t9 = (float *)(A + 291328); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t9_scratch = A + 866560; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 9216, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t9, decoder_matmul_weight_hh_t9_scratch);
-  float *decoder_add_t9 = (float *)(A + 2246720); /* [32, 128] */
+  float *decoder_add_t9 = (float *)(A + 2246656); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t9, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t9, P + 8832 /* decoder.bias_hh */, decoder_add_t9);
-  float *decoder_sigmoid_t9 = (float *)(A + 275520); /* [32, 32] */
-  float *decoder_sigmoid_t9_2 = (float *)(A + 279616); /* [32, 32] */
-  float *decoder_sigmoid_t9_3 = (float *)(A + 283712); /* [32, 32] */
-  float *decoder_tanh_t9 = (float *)(A + 287808); /* [32, 32] */
-  float *decoder_tanh_t9_2 = (float *)(A + 291904); /* [32, 32] */
-  float *decoder_mul_t9 = (float *)(A + 296000); /* [32, 32] */
+  float *decoder_sigmoid_t9 = (float *)(A + 274944); /* [32, 32] */
+  float *decoder_sigmoid_t9_2 = (float *)(A + 279040); /* [32, 32] */
+  float *decoder_sigmoid_t9_3 = (float *)(A + 283136); /* [32, 32] */
+  float *decoder_tanh_t9 = (float *)(A + 287232); /* [32, 32] */
+  float *decoder_tanh_t9_2 = (float *)(A + 291328); /* [32, 32] */
+  float *decoder_mul_t9 = (float *)(A + 295424); /* [32, 32] */
   k18_sigmoid_sigmoid_mul(decoder_add_t9 + 96, decoder_add_t9 + 32, decoder_add_t8_2, decoder_add_t9, decoder_add_t9 + 64, decoder_sigmoid_t9, decoder_sigmoid_t9_2, decoder_sigmoid_t9_3, decoder_tanh_t9, decoder_tanh_t9_2, decoder_mul_t9);
   float *dense1_matmul_weight_t9 = (float *)A; /* [32, 1] */
   k11_matmul(decoder_mul_t9, dense1_transpose_weight, dense1_matmul_weight_t9);
@@ -3457,895 +3443,864 @@ static void sine_seq2seq_grad_5(const float *restrict P, const sine_seq2seq_batc
   float *line17_sum_to_t1 = (float *)(A + 448); /* [] */
   k20_sum_to(line17_mul_t1, line17_sum_to_t1);
   float *line17_sub_t2 = (float *)(A + 320); /* [32, 1] */
-  float *line17_mul_t2 = (float *)(A + 1107008); /* [32, 1] */
+  float *line17_mul_t2 = (float *)(A + 1106944); /* [32, 1] */
   k19_sub_mul(out_forecast + 2, in->y + 2, line17_sub_t2, line17_mul_t2);
-  float *line17_sum_to_t2 = (float *)(A + 1107136); /* [] */
+  float *line17_sum_to_t2 = (float *)(A + 1107072); /* [] */
   k20_sum_to(line17_mul_t2, line17_sum_to_t2);
-  float *line17_sub_t3 = (float *)(A + 1107008); /* [32, 1] */
-  float *line17_mul_t3 = (float *)(A + 1107200); /* [32, 1] */
+  float *line17_sub_t3 = (float *)(A + 1106944); /* [32, 1] */
+  float *line17_mul_t3 = (float *)(A + 1107136); /* [32, 1] */
   k19_sub_mul(out_forecast + 3, in->y + 3, line17_sub_t3, line17_mul_t3);
-  float *line17_sum_to_t3 = (float *)(A + 1107328); /* [] */
+  float *line17_sum_to_t3 = (float *)(A + 1107264); /* [] */
   k20_sum_to(line17_mul_t3, line17_sum_to_t3);
-  float *line17_sub_t4 = (float *)(A + 1107200); /* [32, 1] */
-  float *line17_mul_t4 = (float *)(A + 1107392); /* [32, 1] */
+  float *line17_sub_t4 = (float *)(A + 1107136); /* [32, 1] */
+  float *line17_mul_t4 = (float *)(A + 1107328); /* [32, 1] */
   k19_sub_mul(out_forecast + 4, in->y + 4, line17_sub_t4, line17_mul_t4);
-  float *line17_sum_to_t4 = (float *)(A + 1107520); /* [] */
+  float *line17_sum_to_t4 = (float *)(A + 1107456); /* [] */
   k20_sum_to(line17_mul_t4, line17_sum_to_t4);
-  float *line17_sub_t5 = (float *)(A + 1107392); /* [32, 1] */
-  float *line17_mul_t5 = (float *)(A + 1107584); /* [32, 1] */
+  float *line17_sub_t5 = (float *)(A + 1107328); /* [32, 1] */
+  float *line17_mul_t5 = (float *)(A + 1107520); /* [32, 1] */
   k19_sub_mul(out_forecast + 5, in->y + 5, line17_sub_t5, line17_mul_t5);
-  float *line17_sum_to_t5 = (float *)(A + 1107712); /* [] */
+  float *line17_sum_to_t5 = (float *)(A + 1107648); /* [] */
   k20_sum_to(line17_mul_t5, line17_sum_to_t5);
-  float *line17_sub_t6 = (float *)(A + 1107584); /* [32, 1] */
-  float *line17_mul_t6 = (float *)(A + 1107776); /* [32, 1] */
+  float *line17_sub_t6 = (float *)(A + 1107520); /* [32, 1] */
+  float *line17_mul_t6 = (float *)(A + 1107712); /* [32, 1] */
   k19_sub_mul(out_forecast + 6, in->y + 6, line17_sub_t6, line17_mul_t6);
-  float *line17_sum_to_t6 = (float *)(A + 1107904); /* [] */
+  float *line17_sum_to_t6 = (float *)(A + 1107840); /* [] */
   k20_sum_to(line17_mul_t6, line17_sum_to_t6);
-  float *line17_sub_t7 = (float *)(A + 1107776); /* [32, 1] */
-  float *line17_mul_t7 = (float *)(A + 14080); /* [32, 1] */
+  float *line17_sub_t7 = (float *)(A + 1107712); /* [32, 1] */
+  float *line17_mul_t7 = (float *)(A + 866560); /* [32, 1] */
   k19_sub_mul(out_forecast + 7, in->y + 7, line17_sub_t7, line17_mul_t7);
-  float *line17_sum_to_t7 = (float *)(A + 1107968); /* [] */
+  float *line17_sum_to_t7 = (float *)(A + 1107904); /* [] */
   k20_sum_to(line17_mul_t7, line17_sum_to_t7);
-  float *line17_sub_t8 = (float *)(A + 14080); /* [32, 1] */
-  float *line17_mul_t8 = (float *)(A + 14208); /* [32, 1] */
+  float *line17_sub_t8 = (float *)(A + 866560); /* [32, 1] */
+  float *line17_mul_t8 = (float *)(A + 866688); /* [32, 1] */
   k19_sub_mul(out_forecast + 8, in->y + 8, line17_sub_t8, line17_mul_t8);
-  float *line17_sum_to_t8 = (float *)(A + 14336); /* [] */
+  float *line17_sum_to_t8 = (float *)(A + 866816); /* [] */
   k20_sum_to(line17_mul_t8, line17_sum_to_t8);
-  float *line17_sub_t9 = (float *)(A + 14208); /* [32, 1] */
-  float *line17_mul_t9 = (float *)(A + 14400); /* [32, 1] */
+  float *line17_sub_t9 = (float *)(A + 866688); /* [32, 1] */
+  float *line17_mul_t9 = (float *)(A + 866880); /* [32, 1] */
   k19_sub_mul(out_forecast + 9, in->y + 9, line17_sub_t9, line17_mul_t9);
-  float *line17_sum_to_t9 = (float *)(A + 14528); /* [] */
+  float *line17_sum_to_t9 = (float *)(A + 867008); /* [] */
   k20_sum_to(line17_mul_t9, line17_sum_to_t9);
-  float *d_dense1_addn_stack = (float *)(A + 14592); /* [10, 32, 1] */
+  float *d_dense1_addn_stack = (float *)(A + 867072); /* [10, 32, 1] */
   k21_mul_addn(line17_sub_t9, d_dense1_addn_stack + 288);
-  float *d_dense1_matmul_weight_t9 = (float *)(A + 2246720); /* [32, 32] */
-  char *d_dense1_matmul_weight_t9_scratch = A + 14208; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 288, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t9, d_dense1_matmul_weight_t9_scratch);
-  float *d_decoder_mul_t9 = (float *)(A + 2250816); /* [32, 32] */
-  float *d_decoder_mul_concat_stack = (float *)(A + 300096); /* [10, 32, 128] */
+  float *d_dense1_matmul_weight_t9 = (float *)(A + 2246656); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 288, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t9);
+  float *d_decoder_mul_t9 = (float *)(A + 2250752); /* [32, 32] */
+  float *d_decoder_mul_concat_stack = (float *)(A + 299520); /* [10, 32, 128] */
   k23_mul_mul_sub(d_dense1_matmul_weight_t9, decoder_sigmoid_t9, decoder_tanh_t9_2, decoder_sigmoid_t9_2, decoder_tanh_t9, decoder_sigmoid_t9_3, decoder_add_t8_2, d_decoder_mul_t9, d_decoder_mul_concat_stack + 36864, d_decoder_mul_concat_stack + 36896, d_decoder_mul_concat_stack + 36928);
   k24_mul_sub_mul(d_dense1_matmul_weight_t9, decoder_tanh_t9_2, decoder_sigmoid_t9, d_decoder_mul_concat_stack + 36960);
-  float *d_decoder_matmul_weight_hh_t9 = (float *)(A + 267328); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t9_scratch = A + 2246720; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t9 = (float *)(A + 266752); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t9_scratch = A + 2246656; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 36864, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t9, d_decoder_matmul_weight_hh_t9_scratch);
-  float *d_decoder_matmul_weight_ih_t9 = (float *)(A + 14208); /* [32, 1] */
+  float *d_decoder_matmul_weight_ih_t9 = (float *)(A + 866688); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 36864, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t9);
   k27_mul_addn_addn(line17_sub_t8, d_decoder_matmul_weight_ih_t9, d_dense1_addn_stack + 256);
-  float *d_dense1_matmul_weight_t8 = (float *)(A + 2246720); /* [32, 32] */
-  char *d_dense1_matmul_weight_t8_scratch = A + 14400; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 256, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t8, d_dense1_matmul_weight_t8_scratch);
-  float *d_decoder_mul_t8 = (float *)(A + 2254912); /* [32, 32] */
+  float *d_dense1_matmul_weight_t8 = (float *)(A + 2246656); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 256, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t8);
+  float *d_decoder_mul_t8 = (float *)(A + 2254848); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t9, d_dense1_matmul_weight_t8, decoder_sigmoid_t8, decoder_tanh_t8_2, d_decoder_mul_t9, decoder_sigmoid_t8_2, decoder_tanh_t8, decoder_sigmoid_t8_3, decoder_add_t7_2, d_decoder_mul_t8, d_decoder_mul_concat_stack + 32768, d_decoder_mul_concat_stack + 32800, d_decoder_mul_concat_stack + 32832, d_decoder_mul_concat_stack + 32864);
-  float *d_decoder_matmul_weight_hh_t8 = (float *)(A + 242752); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t8_scratch = A + 2259008; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t8 = (float *)(A + 242176); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t8_scratch = A + 2258944; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 32768, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t8, d_decoder_matmul_weight_hh_t8_scratch);
-  float *d_decoder_matmul_weight_ih_t8 = (float *)(A + 14400); /* [32, 1] */
+  float *d_decoder_matmul_weight_ih_t8 = (float *)(A + 866880); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 32768, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t8);
   k27_mul_addn_addn(line17_sub_t7, d_decoder_matmul_weight_ih_t8, d_dense1_addn_stack + 224);
-  float *d_dense1_matmul_weight_t7 = (float *)(A + 2259008); /* [32, 32] */
-  char *d_dense1_matmul_weight_t7_scratch = A + 14400; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 224, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t7, d_dense1_matmul_weight_t7_scratch);
-  float *d_decoder_mul_t7 = (float *)(A + 2246720); /* [32, 32] */
+  float *d_dense1_matmul_weight_t7 = (float *)(A + 2258944); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 224, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t7);
+  float *d_decoder_mul_t7 = (float *)(A + 2246656); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t8, d_dense1_matmul_weight_t7, decoder_sigmoid_t7, decoder_tanh_t7_2, d_decoder_mul_t8, decoder_sigmoid_t7_2, decoder_tanh_t7, decoder_sigmoid_t7_3, decoder_add_t6_2, d_decoder_mul_t7, d_decoder_mul_concat_stack + 28672, d_decoder_mul_concat_stack + 28704, d_decoder_mul_concat_stack + 28736, d_decoder_mul_concat_stack + 28768);
-  float *d_decoder_matmul_weight_hh_t7 = (float *)(A + 218176); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t7_scratch = A + 2250816; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t7 = (float *)(A + 217600); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t7_scratch = A + 2250752; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 28672, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t7, d_decoder_matmul_weight_hh_t7_scratch);
+  float *d_decoder_matmul_weight_ih_t7 = (float *)(A + 866880); /* [32, 1] */
+  k26_matmul(d_decoder_mul_concat_stack + 28672, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t7);
+  k27_mul_addn_addn(line17_sub_t6, d_decoder_matmul_weight_ih_t7, d_dense1_addn_stack + 192);
+  float *d_dense1_matmul_weight_t6 = (float *)(A + 2250752); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 192, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t6);
+  float *d_decoder_mul_t6 = (float *)(A + 2254848); /* [32, 32] */
+  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t7, d_dense1_matmul_weight_t6, decoder_sigmoid_t6, decoder_tanh_t6_2, d_decoder_mul_t7, decoder_sigmoid_t6_2, decoder_tanh_t6, decoder_sigmoid_t6_3, decoder_add_t5_2, d_decoder_mul_t6, d_decoder_mul_concat_stack + 24576, d_decoder_mul_concat_stack + 24608, d_decoder_mul_concat_stack + 24640, d_decoder_mul_concat_stack + 24672);
+  float *d_decoder_matmul_weight_hh_t6 = (float *)(A + 193024); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t6_scratch = A + 2258944; /* 4096 bytes */
+  k25_matmul(d_decoder_mul_concat_stack + 24576, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t6, d_decoder_matmul_weight_hh_t6_scratch);
+  float *d_decoder_matmul_weight_ih_t6 = (float *)(A + 866880); /* [32, 1] */
+  k26_matmul(d_decoder_mul_concat_stack + 24576, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t6);
+  k27_mul_addn_addn(line17_sub_t5, d_decoder_matmul_weight_ih_t6, d_dense1_addn_stack + 160);
+  float *d_dense1_matmul_weight_t5 = (float *)(A + 2258944); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 160, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t5);
+  float *d_decoder_mul_t5 = (float *)(A + 2246656); /* [32, 32] */
+  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t6, d_dense1_matmul_weight_t5, decoder_sigmoid_t5, decoder_tanh_t5_2, d_decoder_mul_t6, decoder_sigmoid_t5_2, decoder_tanh_t5, decoder_sigmoid_t5_3, decoder_add_t4_2, d_decoder_mul_t5, d_decoder_mul_concat_stack + 20480, d_decoder_mul_concat_stack + 20512, d_decoder_mul_concat_stack + 20544, d_decoder_mul_concat_stack + 20576);
+  float *d_decoder_matmul_weight_hh_t5 = (float *)(A + 168448); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t5_scratch = A + 2250752; /* 4096 bytes */
+  k25_matmul(d_decoder_mul_concat_stack + 20480, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t5, d_decoder_matmul_weight_hh_t5_scratch);
+  float *d_decoder_matmul_weight_ih_t5 = (float *)(A + 866880); /* [32, 1] */
+  k26_matmul(d_decoder_mul_concat_stack + 20480, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t5);
 }
 
 static void sine_seq2seq_grad_6(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_decoder_mul_concat_stack = (float *)(A + 300096); /* [10, 32, 128] */
-  float *d_decoder_matmul_weight_ih_t7 = (float *)(A + 14400); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 28672, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t7);
-  float *line17_sub_t6 = (float *)(A + 1107584); /* [32, 1] */
-  float *d_dense1_addn_stack = (float *)(A + 14592); /* [10, 32, 1] */
-  k27_mul_addn_addn(line17_sub_t6, d_decoder_matmul_weight_ih_t7, d_dense1_addn_stack + 192);
-  float *d_dense1_matmul_weight_t6 = (float *)(A + 2250816); /* [32, 32] */
-  char *d_dense1_matmul_weight_t6_scratch = A + 14400; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 192, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t6, d_dense1_matmul_weight_t6_scratch);
-  float *d_decoder_matmul_weight_hh_t7 = (float *)(A + 218176); /* [32, 32] */
-  float *decoder_sigmoid_t6 = (float *)(A + 201792); /* [32, 32] */
-  float *decoder_tanh_t6_2 = (float *)(A + 222272); /* [32, 32] */
-  float *d_decoder_mul_t7 = (float *)(A + 2246720); /* [32, 32] */
-  float *decoder_sigmoid_t6_2 = (float *)(A + 205888); /* [32, 32] */
-  float *decoder_tanh_t6 = (float *)(A + 214080); /* [32, 32] */
-  float *decoder_sigmoid_t6_3 = (float *)(A + 209984); /* [32, 32] */
-  float *decoder_add_t5_2 = (float *)(A + 193600); /* [32, 32] */
-  float *d_decoder_mul_t6 = (float *)(A + 2254912); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t7, d_dense1_matmul_weight_t6, decoder_sigmoid_t6, decoder_tanh_t6_2, d_decoder_mul_t7, decoder_sigmoid_t6_2, decoder_tanh_t6, decoder_sigmoid_t6_3, decoder_add_t5_2, d_decoder_mul_t6, d_decoder_mul_concat_stack + 24576, d_decoder_mul_concat_stack + 24608, d_decoder_mul_concat_stack + 24640, d_decoder_mul_concat_stack + 24672);
-  float *d_decoder_matmul_weight_hh_t6 = (float *)(A + 193600); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t6_scratch = A + 2259008; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 24576, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t6, d_decoder_matmul_weight_hh_t6_scratch);
-  float *d_decoder_matmul_weight_ih_t6 = (float *)(A + 14400); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 24576, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t6);
-  float *line17_sub_t5 = (float *)(A + 1107392); /* [32, 1] */
-  k27_mul_addn_addn(line17_sub_t5, d_decoder_matmul_weight_ih_t6, d_dense1_addn_stack + 160);
-  float *d_dense1_matmul_weight_t5 = (float *)(A + 2259008); /* [32, 32] */
-  char *d_dense1_matmul_weight_t5_scratch = A + 14400; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 160, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t5, d_dense1_matmul_weight_t5_scratch);
-  float *decoder_sigmoid_t5 = (float *)(A + 177216); /* [32, 32] */
-  float *decoder_tanh_t5_2 = (float *)(A + 197696); /* [32, 32] */
-  float *decoder_sigmoid_t5_2 = (float *)(A + 181312); /* [32, 32] */
-  float *decoder_tanh_t5 = (float *)(A + 189504); /* [32, 32] */
-  float *decoder_sigmoid_t5_3 = (float *)(A + 185408); /* [32, 32] */
-  float *decoder_add_t4_2 = (float *)(A + 169024); /* [32, 32] */
-  float *d_decoder_mul_t5 = (float *)(A + 2246720); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t6, d_dense1_matmul_weight_t5, decoder_sigmoid_t5, decoder_tanh_t5_2, d_decoder_mul_t6, decoder_sigmoid_t5_2, decoder_tanh_t5, decoder_sigmoid_t5_3, decoder_add_t4_2, d_decoder_mul_t5, d_decoder_mul_concat_stack + 20480, d_decoder_mul_concat_stack + 20512, d_decoder_mul_concat_stack + 20544, d_decoder_mul_concat_stack + 20576);
-  float *d_decoder_matmul_weight_hh_t5 = (float *)(A + 169024); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t5_scratch = A + 2250816; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 20480, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t5, d_decoder_matmul_weight_hh_t5_scratch);
-  float *d_decoder_matmul_weight_ih_t5 = (float *)(A + 14400); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 20480, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t5);
-  float *line17_sub_t4 = (float *)(A + 1107200); /* [32, 1] */
+  float *line17_sub_t4 = (float *)(A + 1107136); /* [32, 1] */
+  float *d_decoder_matmul_weight_ih_t5 = (float *)(A + 866880); /* [32, 1] */
+  float *d_dense1_addn_stack = (float *)(A + 867072); /* [10, 32, 1] */
   k27_mul_addn_addn(line17_sub_t4, d_decoder_matmul_weight_ih_t5, d_dense1_addn_stack + 128);
-  float *d_dense1_matmul_weight_t4 = (float *)(A + 2250816); /* [32, 32] */
-  char *d_dense1_matmul_weight_t4_scratch = A + 14400; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 128, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t4, d_dense1_matmul_weight_t4_scratch);
-  float *decoder_sigmoid_t4 = (float *)(A + 152640); /* [32, 32] */
-  float *decoder_tanh_t4_2 = (float *)(A + 173120); /* [32, 32] */
-  float *decoder_sigmoid_t4_2 = (float *)(A + 156736); /* [32, 32] */
-  float *decoder_tanh_t4 = (float *)(A + 164928); /* [32, 32] */
-  float *decoder_sigmoid_t4_3 = (float *)(A + 160832); /* [32, 32] */
-  float *decoder_add_t3_2 = (float *)(A + 144448); /* [32, 32] */
-  float *d_decoder_mul_t4 = (float *)(A + 2254912); /* [32, 32] */
+  float *d_dense1_matmul_weight_t4 = (float *)(A + 2250752); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 128, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t4);
+  float *d_decoder_matmul_weight_hh_t5 = (float *)(A + 168448); /* [32, 32] */
+  float *decoder_sigmoid_t4 = (float *)(A + 152064); /* [32, 32] */
+  float *decoder_tanh_t4_2 = (float *)(A + 172544); /* [32, 32] */
+  float *d_decoder_mul_t5 = (float *)(A + 2246656); /* [32, 32] */
+  float *decoder_sigmoid_t4_2 = (float *)(A + 156160); /* [32, 32] */
+  float *decoder_tanh_t4 = (float *)(A + 164352); /* [32, 32] */
+  float *decoder_sigmoid_t4_3 = (float *)(A + 160256); /* [32, 32] */
+  float *decoder_add_t3_2 = (float *)(A + 143872); /* [32, 32] */
+  float *d_decoder_mul_t4 = (float *)(A + 2254848); /* [32, 32] */
+  float *d_decoder_mul_concat_stack = (float *)(A + 299520); /* [10, 32, 128] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t5, d_dense1_matmul_weight_t4, decoder_sigmoid_t4, decoder_tanh_t4_2, d_decoder_mul_t5, decoder_sigmoid_t4_2, decoder_tanh_t4, decoder_sigmoid_t4_3, decoder_add_t3_2, d_decoder_mul_t4, d_decoder_mul_concat_stack + 16384, d_decoder_mul_concat_stack + 16416, d_decoder_mul_concat_stack + 16448, d_decoder_mul_concat_stack + 16480);
-  float *d_decoder_matmul_weight_hh_t4 = (float *)(A + 144448); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t4_scratch = A + 2259008; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t4 = (float *)(A + 143872); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t4_scratch = A + 2258944; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 16384, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t4, d_decoder_matmul_weight_hh_t4_scratch);
-  float *d_decoder_matmul_weight_ih_t4 = (float *)(A + 14400); /* [32, 1] */
+  float *d_decoder_matmul_weight_ih_t4 = (float *)(A + 866880); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 16384, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t4);
-  float *line17_sub_t3 = (float *)(A + 1107008); /* [32, 1] */
+  float *line17_sub_t3 = (float *)(A + 1106944); /* [32, 1] */
   k27_mul_addn_addn(line17_sub_t3, d_decoder_matmul_weight_ih_t4, d_dense1_addn_stack + 96);
-  float *d_dense1_matmul_weight_t3 = (float *)(A + 2259008); /* [32, 32] */
-  char *d_dense1_matmul_weight_t3_scratch = A + 14400; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 96, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t3, d_dense1_matmul_weight_t3_scratch);
-  float *decoder_sigmoid_t3 = (float *)(A + 128064); /* [32, 32] */
-  float *decoder_tanh_t3_2 = (float *)(A + 148544); /* [32, 32] */
-  float *decoder_sigmoid_t3_2 = (float *)(A + 132160); /* [32, 32] */
-  float *decoder_tanh_t3 = (float *)(A + 140352); /* [32, 32] */
-  float *decoder_sigmoid_t3_3 = (float *)(A + 136256); /* [32, 32] */
-  float *decoder_add_t2_2 = (float *)(A + 119872); /* [32, 32] */
-  float *d_decoder_mul_t3 = (float *)(A + 2246720); /* [32, 32] */
+  float *d_dense1_matmul_weight_t3 = (float *)(A + 2258944); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 96, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t3);
+  float *decoder_sigmoid_t3 = (float *)(A + 127488); /* [32, 32] */
+  float *decoder_tanh_t3_2 = (float *)(A + 147968); /* [32, 32] */
+  float *decoder_sigmoid_t3_2 = (float *)(A + 131584); /* [32, 32] */
+  float *decoder_tanh_t3 = (float *)(A + 139776); /* [32, 32] */
+  float *decoder_sigmoid_t3_3 = (float *)(A + 135680); /* [32, 32] */
+  float *decoder_add_t2_2 = (float *)(A + 119296); /* [32, 32] */
+  float *d_decoder_mul_t3 = (float *)(A + 2246656); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t4, d_dense1_matmul_weight_t3, decoder_sigmoid_t3, decoder_tanh_t3_2, d_decoder_mul_t4, decoder_sigmoid_t3_2, decoder_tanh_t3, decoder_sigmoid_t3_3, decoder_add_t2_2, d_decoder_mul_t3, d_decoder_mul_concat_stack + 12288, d_decoder_mul_concat_stack + 12320, d_decoder_mul_concat_stack + 12352, d_decoder_mul_concat_stack + 12384);
-  float *d_decoder_matmul_weight_hh_t3 = (float *)(A + 119872); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t3_scratch = A + 2250816; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t3 = (float *)(A + 119296); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t3_scratch = A + 2250752; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 12288, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t3, d_decoder_matmul_weight_hh_t3_scratch);
-  float *d_decoder_matmul_weight_ih_t3 = (float *)(A + 14400); /* [32, 1] */
+  float *d_decoder_matmul_weight_ih_t3 = (float *)(A + 866880); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 12288, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t3);
   float *line17_sub_t2 = (float *)(A + 320); /* [32, 1] */
   k27_mul_addn_addn(line17_sub_t2, d_decoder_matmul_weight_ih_t3, d_dense1_addn_stack + 64);
-  float *d_dense1_matmul_weight_t2 = (float *)(A + 2250816); /* [32, 32] */
-  char *d_dense1_matmul_weight_t2_scratch = A + 320; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 64, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t2, d_dense1_matmul_weight_t2_scratch);
-  float *decoder_sigmoid_t2 = (float *)(A + 103488); /* [32, 32] */
-  float *decoder_tanh_t2_2 = (float *)(A + 123968); /* [32, 32] */
-  float *decoder_sigmoid_t2_2 = (float *)(A + 107584); /* [32, 32] */
-  float *decoder_tanh_t2 = (float *)(A + 115776); /* [32, 32] */
-  float *decoder_sigmoid_t2_3 = (float *)(A + 111680); /* [32, 32] */
-  float *decoder_add_t1_2 = (float *)(A + 95296); /* [32, 32] */
-  float *d_decoder_mul_t2 = (float *)(A + 2254912); /* [32, 32] */
+  float *d_dense1_matmul_weight_t2 = (float *)(A + 2250752); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 64, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t2);
+  float *decoder_sigmoid_t2 = (float *)(A + 102912); /* [32, 32] */
+  float *decoder_tanh_t2_2 = (float *)(A + 123392); /* [32, 32] */
+  float *decoder_sigmoid_t2_2 = (float *)(A + 107008); /* [32, 32] */
+  float *decoder_tanh_t2 = (float *)(A + 115200); /* [32, 32] */
+  float *decoder_sigmoid_t2_3 = (float *)(A + 111104); /* [32, 32] */
+  float *decoder_add_t1_2 = (float *)(A + 94720); /* [32, 32] */
+  float *d_decoder_mul_t2 = (float *)(A + 2254848); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t3, d_dense1_matmul_weight_t2, decoder_sigmoid_t2, decoder_tanh_t2_2, d_decoder_mul_t3, decoder_sigmoid_t2_2, decoder_tanh_t2, decoder_sigmoid_t2_3, decoder_add_t1_2, d_decoder_mul_t2, d_decoder_mul_concat_stack + 8192, d_decoder_mul_concat_stack + 8224, d_decoder_mul_concat_stack + 8256, d_decoder_mul_concat_stack + 8288);
-  float *d_decoder_matmul_weight_hh_t2 = (float *)(A + 95296); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t2_scratch = A + 2259008; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t2 = (float *)(A + 94720); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t2_scratch = A + 2258944; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 8192, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t2, d_decoder_matmul_weight_hh_t2_scratch);
   float *d_decoder_matmul_weight_ih_t2 = (float *)(A + 320); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 8192, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t2);
   float *line17_sub_t1 = (float *)(A + 128); /* [32, 1] */
   k27_mul_addn_addn(line17_sub_t1, d_decoder_matmul_weight_ih_t2, d_dense1_addn_stack + 32);
-  float *d_dense1_matmul_weight_t1 = (float *)(A + 2259008); /* [32, 32] */
-  char *d_dense1_matmul_weight_t1_scratch = A + 128; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 32, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t1, d_dense1_matmul_weight_t1_scratch);
-  float *decoder_sigmoid_t1 = (float *)(A + 9984); /* [32, 32] */
-  float *decoder_tanh_t1_2 = (float *)(A + 99392); /* [32, 32] */
-  float *decoder_sigmoid_t1_2 = (float *)(A + 83008); /* [32, 32] */
-  float *decoder_tanh_t1 = (float *)(A + 91200); /* [32, 32] */
-  float *decoder_sigmoid_t1_3 = (float *)(A + 87104); /* [32, 32] */
-  float *decoder_add_t0_2 = (float *)(A + 512); /* [32, 32] */
-  float *d_decoder_mul_t1 = (float *)(A + 2246720); /* [32, 32] */
+  float *d_dense1_matmul_weight_t1 = (float *)(A + 2258944); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 32, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t1);
+  float *decoder_sigmoid_t1 = (float *)(A + 862464); /* [32, 32] */
+  float *decoder_tanh_t1_2 = (float *)(A + 98816); /* [32, 32] */
+  float *decoder_sigmoid_t1_2 = (float *)(A + 82432); /* [32, 32] */
+  float *decoder_tanh_t1 = (float *)(A + 90624); /* [32, 32] */
+  float *decoder_sigmoid_t1_3 = (float *)(A + 86528); /* [32, 32] */
+  float *decoder_add_t0_2 = (float *)(A + 852992); /* [32, 32] */
+  float *d_decoder_mul_t1 = (float *)(A + 2246656); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t2, d_dense1_matmul_weight_t1, decoder_sigmoid_t1, decoder_tanh_t1_2, d_decoder_mul_t2, decoder_sigmoid_t1_2, decoder_tanh_t1, decoder_sigmoid_t1_3, decoder_add_t0_2, d_decoder_mul_t1, d_decoder_mul_concat_stack + 4096, d_decoder_mul_concat_stack + 4128, d_decoder_mul_concat_stack + 4160, d_decoder_mul_concat_stack + 4192);
-  float *d_decoder_matmul_weight_hh_t1 = (float *)(A + 512); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t1_scratch = A + 9984; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t1 = (float *)(A + 852992); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t1_scratch = A + 862464; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 4096, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t1, d_decoder_matmul_weight_hh_t1_scratch);
   float *d_decoder_matmul_weight_ih_t1 = (float *)(A + 128); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 4096, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t1);
   float *line17_sub_t0 = (float *)A; /* [32, 1] */
   k27_mul_addn_addn(line17_sub_t0, d_decoder_matmul_weight_ih_t1, d_dense1_addn_stack);
-  float *d_dense1_matmul_weight_t0 = (float *)(A + 9984); /* [32, 32] */
-  char *d_dense1_matmul_weight_t0_scratch = A + 320; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t0, d_dense1_matmul_weight_t0_scratch);
-  float *decoder_sigmoid_t0 = (float *)(A + 853056); /* [32, 32] */
-  float *decoder_tanh_t0_2 = (float *)(A + 4608); /* [32, 32] */
-  float *decoder_sigmoid_t0_2 = (float *)(A + 857152); /* [32, 32] */
-  float *decoder_tanh_t0 = (float *)(A + 865344); /* [32, 32] */
-  float *decoder_sigmoid_t0_3 = (float *)(A + 861248); /* [32, 32] */
-  float *encoder_add_t49_2 = (float *)(A + 33856); /* [32, 32] */
-  float *d_decoder_mul_t0 = (float *)(A + 2250816); /* [32, 32] */
+  float *d_dense1_matmul_weight_t0 = (float *)(A + 862464); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t0);
+  float *decoder_sigmoid_t0 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_tanh_t0_2 = (float *)(A + 857088); /* [32, 32] */
+  float *decoder_sigmoid_t0_2 = (float *)(A + 4608); /* [32, 32] */
+  float *decoder_tanh_t0 = (float *)(A + 12800); /* [32, 32] */
+  float *decoder_sigmoid_t0_3 = (float *)(A + 8704); /* [32, 32] */
+  float *encoder_add_t49_2 = (float *)(A + 33280); /* [32, 32] */
+  float *d_decoder_mul_t0 = (float *)(A + 2250752); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t1, d_dense1_matmul_weight_t0, decoder_sigmoid_t0, decoder_tanh_t0_2, d_decoder_mul_t1, decoder_sigmoid_t0_2, decoder_tanh_t0, decoder_sigmoid_t0_3, encoder_add_t49_2, d_decoder_mul_t0, d_decoder_mul_concat_stack, d_decoder_mul_concat_stack + 32, d_decoder_mul_concat_stack + 64, d_decoder_mul_concat_stack + 96);
   float *d_decoder_matmul_weight_hh_t0 = (float *)(A + 512); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t0_scratch = A + 4608; /* 4096 bytes */
+  char *d_decoder_matmul_weight_hh_t0_scratch = A + 33280; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t0, d_decoder_matmul_weight_hh_t0_scratch);
-  float *encoder_sigmoid_t49 = (float *)(A + 17472); /* [32, 32] */
-  float *encoder_tanh_t49_2 = (float *)(A + 37952); /* [32, 32] */
-  float *encoder_sigmoid_t49_2 = (float *)(A + 21568); /* [32, 32] */
-  float *encoder_tanh_t49 = (float *)(A + 29760); /* [32, 32] */
-  float *encoder_sigmoid_t49_3 = (float *)(A + 25664); /* [32, 32] */
-  float *encoder_add_t48_2 = (float *)(A + 2263104); /* [32, 32] */
-  float *d_encoder_mul_t49 = (float *)(A + 4608); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271296); /* [49, 32, 128] */
+  float *encoder_sigmoid_t49 = (float *)(A + 16896); /* [32, 32] */
+  float *encoder_tanh_t49_2 = (float *)(A + 37376); /* [32, 32] */
+  float *encoder_sigmoid_t49_2 = (float *)(A + 20992); /* [32, 32] */
+  float *encoder_tanh_t49 = (float *)(A + 29184); /* [32, 32] */
+  float *encoder_sigmoid_t49_3 = (float *)(A + 25088); /* [32, 32] */
+  float *encoder_add_t48_2 = (float *)(A + 2263040); /* [32, 32] */
+  float *d_encoder_mul_t49 = (float *)(A + 33280); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
   k29_mul_mul_sub(d_decoder_matmul_weight_hh_t0, encoder_sigmoid_t49, encoder_tanh_t49_2, d_decoder_mul_t0, encoder_sigmoid_t49_2, encoder_tanh_t49, encoder_sigmoid_t49_3, encoder_add_t48_2, d_encoder_mul_t49, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack + 196640, d_encoder_mul_concat_stack + 196672);
   k24_mul_sub_mul(d_decoder_matmul_weight_hh_t0, encoder_tanh_t49_2, encoder_sigmoid_t49, d_encoder_mul_concat_stack + 196704);
   float *d_encoder_matmul_weight_hh_t49 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t49_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t49_scratch = A + 37376; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 196608, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t49, d_encoder_matmul_weight_hh_t49_scratch);
-  float *encoder_sigmoid_t48 = (float *)(A + 2222144); /* [32, 32] */
-  float *encoder_tanh_t48_2 = (float *)(A + 2267200); /* [32, 32] */
-  float *encoder_sigmoid_t48_2 = (float *)(A + 2226240); /* [32, 32] */
-  float *encoder_tanh_t48 = (float *)(A + 2234432); /* [32, 32] */
-  float *encoder_sigmoid_t48_3 = (float *)(A + 2230336); /* [32, 32] */
-  float *encoder_add_t47_2 = (float *)(A + 2238528); /* [32, 32] */
-  float *d_encoder_mul_t48 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t48 = (float *)(A + 2222080); /* [32, 32] */
+  float *encoder_tanh_t48_2 = (float *)(A + 2267136); /* [32, 32] */
+  float *encoder_sigmoid_t48_2 = (float *)(A + 2226176); /* [32, 32] */
+  float *encoder_tanh_t48 = (float *)(A + 2234368); /* [32, 32] */
+  float *encoder_sigmoid_t48_3 = (float *)(A + 2230272); /* [32, 32] */
+  float *encoder_add_t47_2 = (float *)(A + 2238464); /* [32, 32] */
+  float *d_encoder_mul_t48 = (float *)(A + 37376); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t49, encoder_sigmoid_t48, encoder_tanh_t48_2, d_encoder_mul_t49, encoder_sigmoid_t48_2, encoder_tanh_t48, encoder_sigmoid_t48_3, encoder_add_t47_2, d_encoder_mul_t48, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 192544, d_encoder_mul_concat_stack + 192576);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t49, encoder_tanh_t48_2, encoder_sigmoid_t48, d_encoder_mul_concat_stack + 192608);
   float *d_encoder_matmul_weight_hh_t48 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t48_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t48_scratch = A + 862464; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 192512, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t48, d_encoder_matmul_weight_hh_t48_scratch);
-  float *encoder_sigmoid_t47 = (float *)(A + 2197568); /* [32, 32] */
-  float *encoder_tanh_t47_2 = (float *)(A + 2242624); /* [32, 32] */
-  float *encoder_sigmoid_t47_2 = (float *)(A + 2201664); /* [32, 32] */
-  float *encoder_tanh_t47 = (float *)(A + 2209856); /* [32, 32] */
-  float *encoder_sigmoid_t47_3 = (float *)(A + 2205760); /* [32, 32] */
-  float *encoder_add_t46_2 = (float *)(A + 2213952); /* [32, 32] */
-  float *d_encoder_mul_t47 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t47 = (float *)(A + 2197504); /* [32, 32] */
+  float *encoder_tanh_t47_2 = (float *)(A + 2242560); /* [32, 32] */
+  float *encoder_sigmoid_t47_2 = (float *)(A + 2201600); /* [32, 32] */
+  float *encoder_tanh_t47 = (float *)(A + 2209792); /* [32, 32] */
+  float *encoder_sigmoid_t47_3 = (float *)(A + 2205696); /* [32, 32] */
+  float *encoder_add_t46_2 = (float *)(A + 2213888); /* [32, 32] */
+  float *d_encoder_mul_t47 = (float *)(A + 862464); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t48, encoder_sigmoid_t47, encoder_tanh_t47_2, d_encoder_mul_t48, encoder_sigmoid_t47_2, encoder_tanh_t47, encoder_sigmoid_t47_3, encoder_add_t46_2, d_encoder_mul_t47, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 188448, d_encoder_mul_concat_stack + 188480);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t48, encoder_tanh_t47_2, encoder_sigmoid_t47, d_encoder_mul_concat_stack + 188512);
   float *d_encoder_matmul_weight_hh_t47 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t47_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t47_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 188416, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t47, d_encoder_matmul_weight_hh_t47_scratch);
-  float *encoder_sigmoid_t46 = (float *)(A + 2172992); /* [32, 32] */
-  float *encoder_tanh_t46_2 = (float *)(A + 2218048); /* [32, 32] */
-  float *encoder_sigmoid_t46_2 = (float *)(A + 2177088); /* [32, 32] */
-  float *encoder_tanh_t46 = (float *)(A + 2185280); /* [32, 32] */
-  float *encoder_sigmoid_t46_3 = (float *)(A + 2181184); /* [32, 32] */
-  float *encoder_add_t45_2 = (float *)(A + 2189376); /* [32, 32] */
-  float *d_encoder_mul_t46 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t46 = (float *)(A + 2172928); /* [32, 32] */
+  float *encoder_tanh_t46_2 = (float *)(A + 2217984); /* [32, 32] */
+  float *encoder_sigmoid_t46_2 = (float *)(A + 2177024); /* [32, 32] */
+  float *encoder_tanh_t46 = (float *)(A + 2185216); /* [32, 32] */
+  float *encoder_sigmoid_t46_3 = (float *)(A + 2181120); /* [32, 32] */
+  float *encoder_add_t45_2 = (float *)(A + 2189312); /* [32, 32] */
+  float *d_encoder_mul_t46 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t47, encoder_sigmoid_t46, encoder_tanh_t46_2, d_encoder_mul_t47, encoder_sigmoid_t46_2, encoder_tanh_t46, encoder_sigmoid_t46_3, encoder_add_t45_2, d_encoder_mul_t46, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 184352, d_encoder_mul_concat_stack + 184384);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t47, encoder_tanh_t46_2, encoder_sigmoid_t46, d_encoder_mul_concat_stack + 184416);
+  float *d_encoder_matmul_weight_hh_t46 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t46_scratch = A + 857088; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 184320, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t46, d_encoder_matmul_weight_hh_t46_scratch);
+  float *encoder_sigmoid_t45 = (float *)(A + 2148352); /* [32, 32] */
+  float *encoder_tanh_t45_2 = (float *)(A + 2193408); /* [32, 32] */
+  float *encoder_sigmoid_t45_2 = (float *)(A + 2152448); /* [32, 32] */
+  float *encoder_tanh_t45 = (float *)(A + 2160640); /* [32, 32] */
+  float *encoder_sigmoid_t45_3 = (float *)(A + 2156544); /* [32, 32] */
+  float *encoder_add_t44_2 = (float *)(A + 2164736); /* [32, 32] */
+  float *d_encoder_mul_t45 = (float *)(A + 857088); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t46, encoder_sigmoid_t45, encoder_tanh_t45_2, d_encoder_mul_t46, encoder_sigmoid_t45_2, encoder_tanh_t45, encoder_sigmoid_t45_3, encoder_add_t44_2, d_encoder_mul_t45, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 180256, d_encoder_mul_concat_stack + 180288);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t46, encoder_tanh_t45_2, encoder_sigmoid_t45, d_encoder_mul_concat_stack + 180320);
+  float *d_encoder_matmul_weight_hh_t45 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t45_scratch = A + 852992; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 180224, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t45, d_encoder_matmul_weight_hh_t45_scratch);
+  float *encoder_sigmoid_t44 = (float *)(A + 2123776); /* [32, 32] */
+  float *encoder_tanh_t44_2 = (float *)(A + 2168832); /* [32, 32] */
+  float *encoder_sigmoid_t44_2 = (float *)(A + 2127872); /* [32, 32] */
+  float *encoder_tanh_t44 = (float *)(A + 2136064); /* [32, 32] */
+  float *encoder_sigmoid_t44_3 = (float *)(A + 2131968); /* [32, 32] */
+  float *encoder_add_t43_2 = (float *)(A + 2140160); /* [32, 32] */
+  float *d_encoder_mul_t44 = (float *)(A + 852992); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t45, encoder_sigmoid_t44, encoder_tanh_t44_2, d_encoder_mul_t45, encoder_sigmoid_t44_2, encoder_tanh_t44, encoder_sigmoid_t44_3, encoder_add_t43_2, d_encoder_mul_t44, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 176160, d_encoder_mul_concat_stack + 176192);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t45, encoder_tanh_t44_2, encoder_sigmoid_t44, d_encoder_mul_concat_stack + 176224);
+  float *d_encoder_matmul_weight_hh_t44 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t44_scratch = A + 857088; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 176128, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t44, d_encoder_matmul_weight_hh_t44_scratch);
+  float *encoder_sigmoid_t43 = (float *)(A + 2099200); /* [32, 32] */
+  float *encoder_tanh_t43_2 = (float *)(A + 2144256); /* [32, 32] */
+  float *encoder_sigmoid_t43_2 = (float *)(A + 2103296); /* [32, 32] */
+  float *encoder_tanh_t43 = (float *)(A + 2111488); /* [32, 32] */
+  float *encoder_sigmoid_t43_3 = (float *)(A + 2107392); /* [32, 32] */
+  float *encoder_add_t42_2 = (float *)(A + 2115584); /* [32, 32] */
+  float *d_encoder_mul_t43 = (float *)(A + 857088); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t44, encoder_sigmoid_t43, encoder_tanh_t43_2, d_encoder_mul_t44, encoder_sigmoid_t43_2, encoder_tanh_t43, encoder_sigmoid_t43_3, encoder_add_t42_2, d_encoder_mul_t43, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 172064, d_encoder_mul_concat_stack + 172096);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t44, encoder_tanh_t43_2, encoder_sigmoid_t43, d_encoder_mul_concat_stack + 172128);
+  float *d_encoder_matmul_weight_hh_t43 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t43_scratch = A + 852992; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 172032, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t43, d_encoder_matmul_weight_hh_t43_scratch);
 }
 
 static void sine_seq2seq_grad_7(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t47 = (float *)(A + 512); /* [32, 32] */
-  float *encoder_tanh_t46_2 = (float *)(A + 2218048); /* [32, 32] */
-  float *encoder_sigmoid_t46 = (float *)(A + 2172992); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271296); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t47, encoder_tanh_t46_2, encoder_sigmoid_t46, d_encoder_mul_concat_stack + 184416);
-  float *d_encoder_matmul_weight_hh_t46 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t46_scratch = A + 4608; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 184320, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t46, d_encoder_matmul_weight_hh_t46_scratch);
-  float *encoder_sigmoid_t45 = (float *)(A + 2148416); /* [32, 32] */
-  float *encoder_tanh_t45_2 = (float *)(A + 2193472); /* [32, 32] */
-  float *d_encoder_mul_t46 = (float *)(A + 9984); /* [32, 32] */
-  float *encoder_sigmoid_t45_2 = (float *)(A + 2152512); /* [32, 32] */
-  float *encoder_tanh_t45 = (float *)(A + 2160704); /* [32, 32] */
-  float *encoder_sigmoid_t45_3 = (float *)(A + 2156608); /* [32, 32] */
-  float *encoder_add_t44_2 = (float *)(A + 2164800); /* [32, 32] */
-  float *d_encoder_mul_t45 = (float *)(A + 4608); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t46, encoder_sigmoid_t45, encoder_tanh_t45_2, d_encoder_mul_t46, encoder_sigmoid_t45_2, encoder_tanh_t45, encoder_sigmoid_t45_3, encoder_add_t44_2, d_encoder_mul_t45, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 180256, d_encoder_mul_concat_stack + 180288);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t46, encoder_tanh_t45_2, encoder_sigmoid_t45, d_encoder_mul_concat_stack + 180320);
-  float *d_encoder_matmul_weight_hh_t45 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t45_scratch = A + 9984; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 180224, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t45, d_encoder_matmul_weight_hh_t45_scratch);
-  float *encoder_sigmoid_t44 = (float *)(A + 2123840); /* [32, 32] */
-  float *encoder_tanh_t44_2 = (float *)(A + 2168896); /* [32, 32] */
-  float *encoder_sigmoid_t44_2 = (float *)(A + 2127936); /* [32, 32] */
-  float *encoder_tanh_t44 = (float *)(A + 2136128); /* [32, 32] */
-  float *encoder_sigmoid_t44_3 = (float *)(A + 2132032); /* [32, 32] */
-  float *encoder_add_t43_2 = (float *)(A + 2140224); /* [32, 32] */
-  float *d_encoder_mul_t44 = (float *)(A + 9984); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t45, encoder_sigmoid_t44, encoder_tanh_t44_2, d_encoder_mul_t45, encoder_sigmoid_t44_2, encoder_tanh_t44, encoder_sigmoid_t44_3, encoder_add_t43_2, d_encoder_mul_t44, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 176160, d_encoder_mul_concat_stack + 176192);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t45, encoder_tanh_t44_2, encoder_sigmoid_t44, d_encoder_mul_concat_stack + 176224);
-  float *d_encoder_matmul_weight_hh_t44 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t44_scratch = A + 4608; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 176128, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t44, d_encoder_matmul_weight_hh_t44_scratch);
-  float *encoder_sigmoid_t43 = (float *)(A + 2099264); /* [32, 32] */
-  float *encoder_tanh_t43_2 = (float *)(A + 2144320); /* [32, 32] */
-  float *encoder_sigmoid_t43_2 = (float *)(A + 2103360); /* [32, 32] */
-  float *encoder_tanh_t43 = (float *)(A + 2111552); /* [32, 32] */
-  float *encoder_sigmoid_t43_3 = (float *)(A + 2107456); /* [32, 32] */
-  float *encoder_add_t42_2 = (float *)(A + 2115648); /* [32, 32] */
-  float *d_encoder_mul_t43 = (float *)(A + 4608); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t44, encoder_sigmoid_t43, encoder_tanh_t43_2, d_encoder_mul_t44, encoder_sigmoid_t43_2, encoder_tanh_t43, encoder_sigmoid_t43_3, encoder_add_t42_2, d_encoder_mul_t43, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 172064, d_encoder_mul_concat_stack + 172096);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t44, encoder_tanh_t43_2, encoder_sigmoid_t43, d_encoder_mul_concat_stack + 172128);
   float *d_encoder_matmul_weight_hh_t43 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t43_scratch = A + 9984; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 172032, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t43, d_encoder_matmul_weight_hh_t43_scratch);
-  float *encoder_sigmoid_t42 = (float *)(A + 2074688); /* [32, 32] */
-  float *encoder_tanh_t42_2 = (float *)(A + 2119744); /* [32, 32] */
-  float *encoder_sigmoid_t42_2 = (float *)(A + 2078784); /* [32, 32] */
-  float *encoder_tanh_t42 = (float *)(A + 2086976); /* [32, 32] */
-  float *encoder_sigmoid_t42_3 = (float *)(A + 2082880); /* [32, 32] */
-  float *encoder_add_t41_2 = (float *)(A + 2091072); /* [32, 32] */
-  float *d_encoder_mul_t42 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t42 = (float *)(A + 2074624); /* [32, 32] */
+  float *encoder_tanh_t42_2 = (float *)(A + 2119680); /* [32, 32] */
+  float *d_encoder_mul_t43 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_sigmoid_t42_2 = (float *)(A + 2078720); /* [32, 32] */
+  float *encoder_tanh_t42 = (float *)(A + 2086912); /* [32, 32] */
+  float *encoder_sigmoid_t42_3 = (float *)(A + 2082816); /* [32, 32] */
+  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
+  float *d_encoder_mul_t42 = (float *)(A + 852992); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t43, encoder_sigmoid_t42, encoder_tanh_t42_2, d_encoder_mul_t43, encoder_sigmoid_t42_2, encoder_tanh_t42, encoder_sigmoid_t42_3, encoder_add_t41_2, d_encoder_mul_t42, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 167968, d_encoder_mul_concat_stack + 168000);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t43, encoder_tanh_t42_2, encoder_sigmoid_t42, d_encoder_mul_concat_stack + 168032);
   float *d_encoder_matmul_weight_hh_t42 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t42_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t42_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 167936, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t42, d_encoder_matmul_weight_hh_t42_scratch);
-  float *encoder_sigmoid_t41 = (float *)(A + 2050112); /* [32, 32] */
-  float *encoder_tanh_t41_2 = (float *)(A + 2095168); /* [32, 32] */
-  float *encoder_sigmoid_t41_2 = (float *)(A + 2054208); /* [32, 32] */
-  float *encoder_tanh_t41 = (float *)(A + 2062400); /* [32, 32] */
-  float *encoder_sigmoid_t41_3 = (float *)(A + 2058304); /* [32, 32] */
-  float *encoder_add_t40_2 = (float *)(A + 2066496); /* [32, 32] */
-  float *d_encoder_mul_t41 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t41 = (float *)(A + 2050048); /* [32, 32] */
+  float *encoder_tanh_t41_2 = (float *)(A + 2095104); /* [32, 32] */
+  float *encoder_sigmoid_t41_2 = (float *)(A + 2054144); /* [32, 32] */
+  float *encoder_tanh_t41 = (float *)(A + 2062336); /* [32, 32] */
+  float *encoder_sigmoid_t41_3 = (float *)(A + 2058240); /* [32, 32] */
+  float *encoder_add_t40_2 = (float *)(A + 2066432); /* [32, 32] */
+  float *d_encoder_mul_t41 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t42, encoder_sigmoid_t41, encoder_tanh_t41_2, d_encoder_mul_t42, encoder_sigmoid_t41_2, encoder_tanh_t41, encoder_sigmoid_t41_3, encoder_add_t40_2, d_encoder_mul_t41, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 163872, d_encoder_mul_concat_stack + 163904);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t42, encoder_tanh_t41_2, encoder_sigmoid_t41, d_encoder_mul_concat_stack + 163936);
   float *d_encoder_matmul_weight_hh_t41 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t41_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t41_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 163840, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t41, d_encoder_matmul_weight_hh_t41_scratch);
-  float *encoder_sigmoid_t40 = (float *)(A + 2025536); /* [32, 32] */
-  float *encoder_tanh_t40_2 = (float *)(A + 2070592); /* [32, 32] */
-  float *encoder_sigmoid_t40_2 = (float *)(A + 2029632); /* [32, 32] */
-  float *encoder_tanh_t40 = (float *)(A + 2037824); /* [32, 32] */
-  float *encoder_sigmoid_t40_3 = (float *)(A + 2033728); /* [32, 32] */
-  float *encoder_add_t39_2 = (float *)(A + 2041920); /* [32, 32] */
-  float *d_encoder_mul_t40 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t40 = (float *)(A + 2025472); /* [32, 32] */
+  float *encoder_tanh_t40_2 = (float *)(A + 2070528); /* [32, 32] */
+  float *encoder_sigmoid_t40_2 = (float *)(A + 2029568); /* [32, 32] */
+  float *encoder_tanh_t40 = (float *)(A + 2037760); /* [32, 32] */
+  float *encoder_sigmoid_t40_3 = (float *)(A + 2033664); /* [32, 32] */
+  float *encoder_add_t39_2 = (float *)(A + 2041856); /* [32, 32] */
+  float *d_encoder_mul_t40 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t41, encoder_sigmoid_t40, encoder_tanh_t40_2, d_encoder_mul_t41, encoder_sigmoid_t40_2, encoder_tanh_t40, encoder_sigmoid_t40_3, encoder_add_t39_2, d_encoder_mul_t40, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 159776, d_encoder_mul_concat_stack + 159808);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t41, encoder_tanh_t40_2, encoder_sigmoid_t40, d_encoder_mul_concat_stack + 159840);
   float *d_encoder_matmul_weight_hh_t40 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t40_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t40_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 159744, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t40, d_encoder_matmul_weight_hh_t40_scratch);
-  float *encoder_sigmoid_t39 = (float *)(A + 2000960); /* [32, 32] */
-  float *encoder_tanh_t39_2 = (float *)(A + 2046016); /* [32, 32] */
-  float *encoder_sigmoid_t39_2 = (float *)(A + 2005056); /* [32, 32] */
-  float *encoder_tanh_t39 = (float *)(A + 2013248); /* [32, 32] */
-  float *encoder_sigmoid_t39_3 = (float *)(A + 2009152); /* [32, 32] */
-  float *encoder_add_t38_2 = (float *)(A + 2017344); /* [32, 32] */
-  float *d_encoder_mul_t39 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t39 = (float *)(A + 2000896); /* [32, 32] */
+  float *encoder_tanh_t39_2 = (float *)(A + 2045952); /* [32, 32] */
+  float *encoder_sigmoid_t39_2 = (float *)(A + 2004992); /* [32, 32] */
+  float *encoder_tanh_t39 = (float *)(A + 2013184); /* [32, 32] */
+  float *encoder_sigmoid_t39_3 = (float *)(A + 2009088); /* [32, 32] */
+  float *encoder_add_t38_2 = (float *)(A + 2017280); /* [32, 32] */
+  float *d_encoder_mul_t39 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t40, encoder_sigmoid_t39, encoder_tanh_t39_2, d_encoder_mul_t40, encoder_sigmoid_t39_2, encoder_tanh_t39, encoder_sigmoid_t39_3, encoder_add_t38_2, d_encoder_mul_t39, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 155680, d_encoder_mul_concat_stack + 155712);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t40, encoder_tanh_t39_2, encoder_sigmoid_t39, d_encoder_mul_concat_stack + 155744);
   float *d_encoder_matmul_weight_hh_t39 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t39_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t39_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 155648, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t39, d_encoder_matmul_weight_hh_t39_scratch);
-  float *encoder_sigmoid_t38 = (float *)(A + 1976384); /* [32, 32] */
-  float *encoder_tanh_t38_2 = (float *)(A + 2021440); /* [32, 32] */
-  float *encoder_sigmoid_t38_2 = (float *)(A + 1980480); /* [32, 32] */
-  float *encoder_tanh_t38 = (float *)(A + 1988672); /* [32, 32] */
-  float *encoder_sigmoid_t38_3 = (float *)(A + 1984576); /* [32, 32] */
-  float *encoder_add_t37_2 = (float *)(A + 1992768); /* [32, 32] */
-  float *d_encoder_mul_t38 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t38 = (float *)(A + 1976320); /* [32, 32] */
+  float *encoder_tanh_t38_2 = (float *)(A + 2021376); /* [32, 32] */
+  float *encoder_sigmoid_t38_2 = (float *)(A + 1980416); /* [32, 32] */
+  float *encoder_tanh_t38 = (float *)(A + 1988608); /* [32, 32] */
+  float *encoder_sigmoid_t38_3 = (float *)(A + 1984512); /* [32, 32] */
+  float *encoder_add_t37_2 = (float *)(A + 1992704); /* [32, 32] */
+  float *d_encoder_mul_t38 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t39, encoder_sigmoid_t38, encoder_tanh_t38_2, d_encoder_mul_t39, encoder_sigmoid_t38_2, encoder_tanh_t38, encoder_sigmoid_t38_3, encoder_add_t37_2, d_encoder_mul_t38, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 151584, d_encoder_mul_concat_stack + 151616);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t39, encoder_tanh_t38_2, encoder_sigmoid_t38, d_encoder_mul_concat_stack + 151648);
   float *d_encoder_matmul_weight_hh_t38 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t38_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t38_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 151552, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t38, d_encoder_matmul_weight_hh_t38_scratch);
-  float *encoder_sigmoid_t37 = (float *)(A + 1951808); /* [32, 32] */
-  float *encoder_tanh_t37_2 = (float *)(A + 1996864); /* [32, 32] */
-  float *encoder_sigmoid_t37_2 = (float *)(A + 1955904); /* [32, 32] */
-  float *encoder_tanh_t37 = (float *)(A + 1964096); /* [32, 32] */
-  float *encoder_sigmoid_t37_3 = (float *)(A + 1960000); /* [32, 32] */
-  float *encoder_add_t36_2 = (float *)(A + 1968192); /* [32, 32] */
-  float *d_encoder_mul_t37 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t37 = (float *)(A + 1951744); /* [32, 32] */
+  float *encoder_tanh_t37_2 = (float *)(A + 1996800); /* [32, 32] */
+  float *encoder_sigmoid_t37_2 = (float *)(A + 1955840); /* [32, 32] */
+  float *encoder_tanh_t37 = (float *)(A + 1964032); /* [32, 32] */
+  float *encoder_sigmoid_t37_3 = (float *)(A + 1959936); /* [32, 32] */
+  float *encoder_add_t36_2 = (float *)(A + 1968128); /* [32, 32] */
+  float *d_encoder_mul_t37 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t38, encoder_sigmoid_t37, encoder_tanh_t37_2, d_encoder_mul_t38, encoder_sigmoid_t37_2, encoder_tanh_t37, encoder_sigmoid_t37_3, encoder_add_t36_2, d_encoder_mul_t37, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 147488, d_encoder_mul_concat_stack + 147520);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t38, encoder_tanh_t37_2, encoder_sigmoid_t37, d_encoder_mul_concat_stack + 147552);
   float *d_encoder_matmul_weight_hh_t37 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t37_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t37_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 147456, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t37, d_encoder_matmul_weight_hh_t37_scratch);
-  float *encoder_sigmoid_t36 = (float *)(A + 1927232); /* [32, 32] */
-  float *encoder_tanh_t36_2 = (float *)(A + 1972288); /* [32, 32] */
-  float *encoder_sigmoid_t36_2 = (float *)(A + 1931328); /* [32, 32] */
-  float *encoder_tanh_t36 = (float *)(A + 1939520); /* [32, 32] */
-  float *encoder_sigmoid_t36_3 = (float *)(A + 1935424); /* [32, 32] */
-  float *encoder_add_t35_2 = (float *)(A + 1943616); /* [32, 32] */
-  float *d_encoder_mul_t36 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t36 = (float *)(A + 1927168); /* [32, 32] */
+  float *encoder_tanh_t36_2 = (float *)(A + 1972224); /* [32, 32] */
+  float *encoder_sigmoid_t36_2 = (float *)(A + 1931264); /* [32, 32] */
+  float *encoder_tanh_t36 = (float *)(A + 1939456); /* [32, 32] */
+  float *encoder_sigmoid_t36_3 = (float *)(A + 1935360); /* [32, 32] */
+  float *encoder_add_t35_2 = (float *)(A + 1943552); /* [32, 32] */
+  float *d_encoder_mul_t36 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t37, encoder_sigmoid_t36, encoder_tanh_t36_2, d_encoder_mul_t37, encoder_sigmoid_t36_2, encoder_tanh_t36, encoder_sigmoid_t36_3, encoder_add_t35_2, d_encoder_mul_t36, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 143392, d_encoder_mul_concat_stack + 143424);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t37, encoder_tanh_t36_2, encoder_sigmoid_t36, d_encoder_mul_concat_stack + 143456);
   float *d_encoder_matmul_weight_hh_t36 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t36_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t36_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 143360, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t36, d_encoder_matmul_weight_hh_t36_scratch);
-  float *encoder_sigmoid_t35 = (float *)(A + 1902656); /* [32, 32] */
-  float *encoder_tanh_t35_2 = (float *)(A + 1947712); /* [32, 32] */
-  float *encoder_sigmoid_t35_2 = (float *)(A + 1906752); /* [32, 32] */
-  float *encoder_tanh_t35 = (float *)(A + 1914944); /* [32, 32] */
-  float *encoder_sigmoid_t35_3 = (float *)(A + 1910848); /* [32, 32] */
-  float *encoder_add_t34_2 = (float *)(A + 1919040); /* [32, 32] */
-  float *d_encoder_mul_t35 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t35 = (float *)(A + 1902592); /* [32, 32] */
+  float *encoder_tanh_t35_2 = (float *)(A + 1947648); /* [32, 32] */
+  float *encoder_sigmoid_t35_2 = (float *)(A + 1906688); /* [32, 32] */
+  float *encoder_tanh_t35 = (float *)(A + 1914880); /* [32, 32] */
+  float *encoder_sigmoid_t35_3 = (float *)(A + 1910784); /* [32, 32] */
+  float *encoder_add_t34_2 = (float *)(A + 1918976); /* [32, 32] */
+  float *d_encoder_mul_t35 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t36, encoder_sigmoid_t35, encoder_tanh_t35_2, d_encoder_mul_t36, encoder_sigmoid_t35_2, encoder_tanh_t35, encoder_sigmoid_t35_3, encoder_add_t34_2, d_encoder_mul_t35, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 139296, d_encoder_mul_concat_stack + 139328);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t36, encoder_tanh_t35_2, encoder_sigmoid_t35, d_encoder_mul_concat_stack + 139360);
   float *d_encoder_matmul_weight_hh_t35 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t35_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t35_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 139264, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t35, d_encoder_matmul_weight_hh_t35_scratch);
-  float *encoder_sigmoid_t34 = (float *)(A + 1878080); /* [32, 32] */
-  float *encoder_tanh_t34_2 = (float *)(A + 1923136); /* [32, 32] */
-  float *encoder_sigmoid_t34_2 = (float *)(A + 1882176); /* [32, 32] */
-  float *encoder_tanh_t34 = (float *)(A + 1890368); /* [32, 32] */
-  float *encoder_sigmoid_t34_3 = (float *)(A + 1886272); /* [32, 32] */
-  float *encoder_add_t33_2 = (float *)(A + 1894464); /* [32, 32] */
-  float *d_encoder_mul_t34 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t34 = (float *)(A + 1878016); /* [32, 32] */
+  float *encoder_tanh_t34_2 = (float *)(A + 1923072); /* [32, 32] */
+  float *encoder_sigmoid_t34_2 = (float *)(A + 1882112); /* [32, 32] */
+  float *encoder_tanh_t34 = (float *)(A + 1890304); /* [32, 32] */
+  float *encoder_sigmoid_t34_3 = (float *)(A + 1886208); /* [32, 32] */
+  float *encoder_add_t33_2 = (float *)(A + 1894400); /* [32, 32] */
+  float *d_encoder_mul_t34 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t35, encoder_sigmoid_t34, encoder_tanh_t34_2, d_encoder_mul_t35, encoder_sigmoid_t34_2, encoder_tanh_t34, encoder_sigmoid_t34_3, encoder_add_t33_2, d_encoder_mul_t34, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 135200, d_encoder_mul_concat_stack + 135232);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t35, encoder_tanh_t34_2, encoder_sigmoid_t34, d_encoder_mul_concat_stack + 135264);
   float *d_encoder_matmul_weight_hh_t34 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t34_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t34_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 135168, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t34, d_encoder_matmul_weight_hh_t34_scratch);
-  float *encoder_sigmoid_t33 = (float *)(A + 1853504); /* [32, 32] */
-  float *encoder_tanh_t33_2 = (float *)(A + 1898560); /* [32, 32] */
-  float *encoder_sigmoid_t33_2 = (float *)(A + 1857600); /* [32, 32] */
-  float *encoder_tanh_t33 = (float *)(A + 1865792); /* [32, 32] */
-  float *encoder_sigmoid_t33_3 = (float *)(A + 1861696); /* [32, 32] */
-  float *encoder_add_t32_2 = (float *)(A + 1869888); /* [32, 32] */
-  float *d_encoder_mul_t33 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t33 = (float *)(A + 1853440); /* [32, 32] */
+  float *encoder_tanh_t33_2 = (float *)(A + 1898496); /* [32, 32] */
+  float *encoder_sigmoid_t33_2 = (float *)(A + 1857536); /* [32, 32] */
+  float *encoder_tanh_t33 = (float *)(A + 1865728); /* [32, 32] */
+  float *encoder_sigmoid_t33_3 = (float *)(A + 1861632); /* [32, 32] */
+  float *encoder_add_t32_2 = (float *)(A + 1869824); /* [32, 32] */
+  float *d_encoder_mul_t33 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t34, encoder_sigmoid_t33, encoder_tanh_t33_2, d_encoder_mul_t34, encoder_sigmoid_t33_2, encoder_tanh_t33, encoder_sigmoid_t33_3, encoder_add_t32_2, d_encoder_mul_t33, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 131104, d_encoder_mul_concat_stack + 131136);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t34, encoder_tanh_t33_2, encoder_sigmoid_t33, d_encoder_mul_concat_stack + 131168);
   float *d_encoder_matmul_weight_hh_t33 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t33_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t33_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 131072, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t33, d_encoder_matmul_weight_hh_t33_scratch);
-  float *encoder_sigmoid_t32 = (float *)(A + 1828928); /* [32, 32] */
-  float *encoder_tanh_t32_2 = (float *)(A + 1873984); /* [32, 32] */
-  float *encoder_sigmoid_t32_2 = (float *)(A + 1833024); /* [32, 32] */
-  float *encoder_tanh_t32 = (float *)(A + 1841216); /* [32, 32] */
-  float *encoder_sigmoid_t32_3 = (float *)(A + 1837120); /* [32, 32] */
-  float *encoder_add_t31_2 = (float *)(A + 1845312); /* [32, 32] */
-  float *d_encoder_mul_t32 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t32 = (float *)(A + 1828864); /* [32, 32] */
+  float *encoder_tanh_t32_2 = (float *)(A + 1873920); /* [32, 32] */
+  float *encoder_sigmoid_t32_2 = (float *)(A + 1832960); /* [32, 32] */
+  float *encoder_tanh_t32 = (float *)(A + 1841152); /* [32, 32] */
+  float *encoder_sigmoid_t32_3 = (float *)(A + 1837056); /* [32, 32] */
+  float *encoder_add_t31_2 = (float *)(A + 1845248); /* [32, 32] */
+  float *d_encoder_mul_t32 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t33, encoder_sigmoid_t32, encoder_tanh_t32_2, d_encoder_mul_t33, encoder_sigmoid_t32_2, encoder_tanh_t32, encoder_sigmoid_t32_3, encoder_add_t31_2, d_encoder_mul_t32, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 127008, d_encoder_mul_concat_stack + 127040);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t33, encoder_tanh_t32_2, encoder_sigmoid_t32, d_encoder_mul_concat_stack + 127072);
+  float *d_encoder_matmul_weight_hh_t32 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t32_scratch = A + 857088; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 126976, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t32, d_encoder_matmul_weight_hh_t32_scratch);
+  float *encoder_sigmoid_t31 = (float *)(A + 1804288); /* [32, 32] */
+  float *encoder_tanh_t31_2 = (float *)(A + 1849344); /* [32, 32] */
+  float *encoder_sigmoid_t31_2 = (float *)(A + 1808384); /* [32, 32] */
+  float *encoder_tanh_t31 = (float *)(A + 1816576); /* [32, 32] */
+  float *encoder_sigmoid_t31_3 = (float *)(A + 1812480); /* [32, 32] */
+  float *encoder_add_t30_2 = (float *)(A + 1820672); /* [32, 32] */
+  float *d_encoder_mul_t31 = (float *)(A + 857088); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t32, encoder_sigmoid_t31, encoder_tanh_t31_2, d_encoder_mul_t32, encoder_sigmoid_t31_2, encoder_tanh_t31, encoder_sigmoid_t31_3, encoder_add_t30_2, d_encoder_mul_t31, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 122912, d_encoder_mul_concat_stack + 122944);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t32, encoder_tanh_t31_2, encoder_sigmoid_t31, d_encoder_mul_concat_stack + 122976);
+  float *d_encoder_matmul_weight_hh_t31 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t31_scratch = A + 852992; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 122880, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t31, d_encoder_matmul_weight_hh_t31_scratch);
+  float *encoder_sigmoid_t30 = (float *)(A + 1779712); /* [32, 32] */
+  float *encoder_tanh_t30_2 = (float *)(A + 1824768); /* [32, 32] */
+  float *encoder_sigmoid_t30_2 = (float *)(A + 1783808); /* [32, 32] */
+  float *encoder_tanh_t30 = (float *)(A + 1792000); /* [32, 32] */
+  float *encoder_sigmoid_t30_3 = (float *)(A + 1787904); /* [32, 32] */
+  float *encoder_add_t29_2 = (float *)(A + 1796096); /* [32, 32] */
+  float *d_encoder_mul_t30 = (float *)(A + 852992); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t31, encoder_sigmoid_t30, encoder_tanh_t30_2, d_encoder_mul_t31, encoder_sigmoid_t30_2, encoder_tanh_t30, encoder_sigmoid_t30_3, encoder_add_t29_2, d_encoder_mul_t30, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 118816, d_encoder_mul_concat_stack + 118848);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t31, encoder_tanh_t30_2, encoder_sigmoid_t30, d_encoder_mul_concat_stack + 118880);
+  float *d_encoder_matmul_weight_hh_t30 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t30_scratch = A + 857088; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 118784, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t30, d_encoder_matmul_weight_hh_t30_scratch);
+  float *encoder_sigmoid_t29 = (float *)(A + 1755136); /* [32, 32] */
+  float *encoder_tanh_t29_2 = (float *)(A + 1800192); /* [32, 32] */
+  float *encoder_sigmoid_t29_2 = (float *)(A + 1759232); /* [32, 32] */
+  float *encoder_tanh_t29 = (float *)(A + 1767424); /* [32, 32] */
+  float *encoder_sigmoid_t29_3 = (float *)(A + 1763328); /* [32, 32] */
+  float *encoder_add_t28_2 = (float *)(A + 1771520); /* [32, 32] */
+  float *d_encoder_mul_t29 = (float *)(A + 857088); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t30, encoder_sigmoid_t29, encoder_tanh_t29_2, d_encoder_mul_t30, encoder_sigmoid_t29_2, encoder_tanh_t29, encoder_sigmoid_t29_3, encoder_add_t28_2, d_encoder_mul_t29, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 114720, d_encoder_mul_concat_stack + 114752);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t30, encoder_tanh_t29_2, encoder_sigmoid_t29, d_encoder_mul_concat_stack + 114784);
+  float *d_encoder_matmul_weight_hh_t29 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t29_scratch = A + 852992; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 114688, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t29, d_encoder_matmul_weight_hh_t29_scratch);
 }
 
 static void sine_seq2seq_grad_8(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t33 = (float *)(A + 512); /* [32, 32] */
-  float *encoder_tanh_t32_2 = (float *)(A + 1873984); /* [32, 32] */
-  float *encoder_sigmoid_t32 = (float *)(A + 1828928); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271296); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t33, encoder_tanh_t32_2, encoder_sigmoid_t32, d_encoder_mul_concat_stack + 127072);
-  float *d_encoder_matmul_weight_hh_t32 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t32_scratch = A + 4608; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 126976, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t32, d_encoder_matmul_weight_hh_t32_scratch);
-  float *encoder_sigmoid_t31 = (float *)(A + 1804352); /* [32, 32] */
-  float *encoder_tanh_t31_2 = (float *)(A + 1849408); /* [32, 32] */
-  float *d_encoder_mul_t32 = (float *)(A + 9984); /* [32, 32] */
-  float *encoder_sigmoid_t31_2 = (float *)(A + 1808448); /* [32, 32] */
-  float *encoder_tanh_t31 = (float *)(A + 1816640); /* [32, 32] */
-  float *encoder_sigmoid_t31_3 = (float *)(A + 1812544); /* [32, 32] */
-  float *encoder_add_t30_2 = (float *)(A + 1820736); /* [32, 32] */
-  float *d_encoder_mul_t31 = (float *)(A + 4608); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t32, encoder_sigmoid_t31, encoder_tanh_t31_2, d_encoder_mul_t32, encoder_sigmoid_t31_2, encoder_tanh_t31, encoder_sigmoid_t31_3, encoder_add_t30_2, d_encoder_mul_t31, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 122912, d_encoder_mul_concat_stack + 122944);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t32, encoder_tanh_t31_2, encoder_sigmoid_t31, d_encoder_mul_concat_stack + 122976);
-  float *d_encoder_matmul_weight_hh_t31 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t31_scratch = A + 9984; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 122880, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t31, d_encoder_matmul_weight_hh_t31_scratch);
-  float *encoder_sigmoid_t30 = (float *)(A + 1779776); /* [32, 32] */
-  float *encoder_tanh_t30_2 = (float *)(A + 1824832); /* [32, 32] */
-  float *encoder_sigmoid_t30_2 = (float *)(A + 1783872); /* [32, 32] */
-  float *encoder_tanh_t30 = (float *)(A + 1792064); /* [32, 32] */
-  float *encoder_sigmoid_t30_3 = (float *)(A + 1787968); /* [32, 32] */
-  float *encoder_add_t29_2 = (float *)(A + 1796160); /* [32, 32] */
-  float *d_encoder_mul_t30 = (float *)(A + 9984); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t31, encoder_sigmoid_t30, encoder_tanh_t30_2, d_encoder_mul_t31, encoder_sigmoid_t30_2, encoder_tanh_t30, encoder_sigmoid_t30_3, encoder_add_t29_2, d_encoder_mul_t30, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 118816, d_encoder_mul_concat_stack + 118848);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t31, encoder_tanh_t30_2, encoder_sigmoid_t30, d_encoder_mul_concat_stack + 118880);
-  float *d_encoder_matmul_weight_hh_t30 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t30_scratch = A + 4608; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 118784, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t30, d_encoder_matmul_weight_hh_t30_scratch);
-  float *encoder_sigmoid_t29 = (float *)(A + 1755200); /* [32, 32] */
-  float *encoder_tanh_t29_2 = (float *)(A + 1800256); /* [32, 32] */
-  float *encoder_sigmoid_t29_2 = (float *)(A + 1759296); /* [32, 32] */
-  float *encoder_tanh_t29 = (float *)(A + 1767488); /* [32, 32] */
-  float *encoder_sigmoid_t29_3 = (float *)(A + 1763392); /* [32, 32] */
-  float *encoder_add_t28_2 = (float *)(A + 1771584); /* [32, 32] */
-  float *d_encoder_mul_t29 = (float *)(A + 4608); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t30, encoder_sigmoid_t29, encoder_tanh_t29_2, d_encoder_mul_t30, encoder_sigmoid_t29_2, encoder_tanh_t29, encoder_sigmoid_t29_3, encoder_add_t28_2, d_encoder_mul_t29, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 114720, d_encoder_mul_concat_stack + 114752);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t30, encoder_tanh_t29_2, encoder_sigmoid_t29, d_encoder_mul_concat_stack + 114784);
   float *d_encoder_matmul_weight_hh_t29 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t29_scratch = A + 9984; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 114688, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t29, d_encoder_matmul_weight_hh_t29_scratch);
-  float *encoder_sigmoid_t28 = (float *)(A + 1730624); /* [32, 32] */
-  float *encoder_tanh_t28_2 = (float *)(A + 1775680); /* [32, 32] */
-  float *encoder_sigmoid_t28_2 = (float *)(A + 1734720); /* [32, 32] */
-  float *encoder_tanh_t28 = (float *)(A + 1742912); /* [32, 32] */
-  float *encoder_sigmoid_t28_3 = (float *)(A + 1738816); /* [32, 32] */
-  float *encoder_add_t27_2 = (float *)(A + 1747008); /* [32, 32] */
-  float *d_encoder_mul_t28 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t28 = (float *)(A + 1730560); /* [32, 32] */
+  float *encoder_tanh_t28_2 = (float *)(A + 1775616); /* [32, 32] */
+  float *d_encoder_mul_t29 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_sigmoid_t28_2 = (float *)(A + 1734656); /* [32, 32] */
+  float *encoder_tanh_t28 = (float *)(A + 1742848); /* [32, 32] */
+  float *encoder_sigmoid_t28_3 = (float *)(A + 1738752); /* [32, 32] */
+  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
+  float *d_encoder_mul_t28 = (float *)(A + 852992); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t29, encoder_sigmoid_t28, encoder_tanh_t28_2, d_encoder_mul_t29, encoder_sigmoid_t28_2, encoder_tanh_t28, encoder_sigmoid_t28_3, encoder_add_t27_2, d_encoder_mul_t28, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 110624, d_encoder_mul_concat_stack + 110656);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t29, encoder_tanh_t28_2, encoder_sigmoid_t28, d_encoder_mul_concat_stack + 110688);
   float *d_encoder_matmul_weight_hh_t28 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t28_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t28_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 110592, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t28, d_encoder_matmul_weight_hh_t28_scratch);
-  float *encoder_sigmoid_t27 = (float *)(A + 1706048); /* [32, 32] */
-  float *encoder_tanh_t27_2 = (float *)(A + 1751104); /* [32, 32] */
-  float *encoder_sigmoid_t27_2 = (float *)(A + 1710144); /* [32, 32] */
-  float *encoder_tanh_t27 = (float *)(A + 1718336); /* [32, 32] */
-  float *encoder_sigmoid_t27_3 = (float *)(A + 1714240); /* [32, 32] */
-  float *encoder_add_t26_2 = (float *)(A + 1722432); /* [32, 32] */
-  float *d_encoder_mul_t27 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t27 = (float *)(A + 1705984); /* [32, 32] */
+  float *encoder_tanh_t27_2 = (float *)(A + 1751040); /* [32, 32] */
+  float *encoder_sigmoid_t27_2 = (float *)(A + 1710080); /* [32, 32] */
+  float *encoder_tanh_t27 = (float *)(A + 1718272); /* [32, 32] */
+  float *encoder_sigmoid_t27_3 = (float *)(A + 1714176); /* [32, 32] */
+  float *encoder_add_t26_2 = (float *)(A + 1722368); /* [32, 32] */
+  float *d_encoder_mul_t27 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t28, encoder_sigmoid_t27, encoder_tanh_t27_2, d_encoder_mul_t28, encoder_sigmoid_t27_2, encoder_tanh_t27, encoder_sigmoid_t27_3, encoder_add_t26_2, d_encoder_mul_t27, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 106528, d_encoder_mul_concat_stack + 106560);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t28, encoder_tanh_t27_2, encoder_sigmoid_t27, d_encoder_mul_concat_stack + 106592);
   float *d_encoder_matmul_weight_hh_t27 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t27_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t27_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 106496, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t27, d_encoder_matmul_weight_hh_t27_scratch);
-  float *encoder_sigmoid_t26 = (float *)(A + 1681472); /* [32, 32] */
-  float *encoder_tanh_t26_2 = (float *)(A + 1726528); /* [32, 32] */
-  float *encoder_sigmoid_t26_2 = (float *)(A + 1685568); /* [32, 32] */
-  float *encoder_tanh_t26 = (float *)(A + 1693760); /* [32, 32] */
-  float *encoder_sigmoid_t26_3 = (float *)(A + 1689664); /* [32, 32] */
-  float *encoder_add_t25_2 = (float *)(A + 1697856); /* [32, 32] */
-  float *d_encoder_mul_t26 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t26 = (float *)(A + 1681408); /* [32, 32] */
+  float *encoder_tanh_t26_2 = (float *)(A + 1726464); /* [32, 32] */
+  float *encoder_sigmoid_t26_2 = (float *)(A + 1685504); /* [32, 32] */
+  float *encoder_tanh_t26 = (float *)(A + 1693696); /* [32, 32] */
+  float *encoder_sigmoid_t26_3 = (float *)(A + 1689600); /* [32, 32] */
+  float *encoder_add_t25_2 = (float *)(A + 1697792); /* [32, 32] */
+  float *d_encoder_mul_t26 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t27, encoder_sigmoid_t26, encoder_tanh_t26_2, d_encoder_mul_t27, encoder_sigmoid_t26_2, encoder_tanh_t26, encoder_sigmoid_t26_3, encoder_add_t25_2, d_encoder_mul_t26, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 102432, d_encoder_mul_concat_stack + 102464);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t27, encoder_tanh_t26_2, encoder_sigmoid_t26, d_encoder_mul_concat_stack + 102496);
   float *d_encoder_matmul_weight_hh_t26 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t26_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t26_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 102400, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t26, d_encoder_matmul_weight_hh_t26_scratch);
-  float *encoder_sigmoid_t25 = (float *)(A + 1656896); /* [32, 32] */
-  float *encoder_tanh_t25_2 = (float *)(A + 1701952); /* [32, 32] */
-  float *encoder_sigmoid_t25_2 = (float *)(A + 1660992); /* [32, 32] */
-  float *encoder_tanh_t25 = (float *)(A + 1669184); /* [32, 32] */
-  float *encoder_sigmoid_t25_3 = (float *)(A + 1665088); /* [32, 32] */
-  float *encoder_add_t24_2 = (float *)(A + 1673280); /* [32, 32] */
-  float *d_encoder_mul_t25 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t25 = (float *)(A + 1656832); /* [32, 32] */
+  float *encoder_tanh_t25_2 = (float *)(A + 1701888); /* [32, 32] */
+  float *encoder_sigmoid_t25_2 = (float *)(A + 1660928); /* [32, 32] */
+  float *encoder_tanh_t25 = (float *)(A + 1669120); /* [32, 32] */
+  float *encoder_sigmoid_t25_3 = (float *)(A + 1665024); /* [32, 32] */
+  float *encoder_add_t24_2 = (float *)(A + 1673216); /* [32, 32] */
+  float *d_encoder_mul_t25 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t26, encoder_sigmoid_t25, encoder_tanh_t25_2, d_encoder_mul_t26, encoder_sigmoid_t25_2, encoder_tanh_t25, encoder_sigmoid_t25_3, encoder_add_t24_2, d_encoder_mul_t25, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 98336, d_encoder_mul_concat_stack + 98368);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t26, encoder_tanh_t25_2, encoder_sigmoid_t25, d_encoder_mul_concat_stack + 98400);
   float *d_encoder_matmul_weight_hh_t25 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t25_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t25_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 98304, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t25, d_encoder_matmul_weight_hh_t25_scratch);
-  float *encoder_sigmoid_t24 = (float *)(A + 1632320); /* [32, 32] */
-  float *encoder_tanh_t24_2 = (float *)(A + 1677376); /* [32, 32] */
-  float *encoder_sigmoid_t24_2 = (float *)(A + 1636416); /* [32, 32] */
-  float *encoder_tanh_t24 = (float *)(A + 1644608); /* [32, 32] */
-  float *encoder_sigmoid_t24_3 = (float *)(A + 1640512); /* [32, 32] */
-  float *encoder_add_t23_2 = (float *)(A + 1648704); /* [32, 32] */
-  float *d_encoder_mul_t24 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t24 = (float *)(A + 1632256); /* [32, 32] */
+  float *encoder_tanh_t24_2 = (float *)(A + 1677312); /* [32, 32] */
+  float *encoder_sigmoid_t24_2 = (float *)(A + 1636352); /* [32, 32] */
+  float *encoder_tanh_t24 = (float *)(A + 1644544); /* [32, 32] */
+  float *encoder_sigmoid_t24_3 = (float *)(A + 1640448); /* [32, 32] */
+  float *encoder_add_t23_2 = (float *)(A + 1648640); /* [32, 32] */
+  float *d_encoder_mul_t24 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t25, encoder_sigmoid_t24, encoder_tanh_t24_2, d_encoder_mul_t25, encoder_sigmoid_t24_2, encoder_tanh_t24, encoder_sigmoid_t24_3, encoder_add_t23_2, d_encoder_mul_t24, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 94240, d_encoder_mul_concat_stack + 94272);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t25, encoder_tanh_t24_2, encoder_sigmoid_t24, d_encoder_mul_concat_stack + 94304);
   float *d_encoder_matmul_weight_hh_t24 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t24_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t24_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 94208, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t24, d_encoder_matmul_weight_hh_t24_scratch);
-  float *encoder_sigmoid_t23 = (float *)(A + 1607744); /* [32, 32] */
-  float *encoder_tanh_t23_2 = (float *)(A + 1652800); /* [32, 32] */
-  float *encoder_sigmoid_t23_2 = (float *)(A + 1611840); /* [32, 32] */
-  float *encoder_tanh_t23 = (float *)(A + 1620032); /* [32, 32] */
-  float *encoder_sigmoid_t23_3 = (float *)(A + 1615936); /* [32, 32] */
-  float *encoder_add_t22_2 = (float *)(A + 1624128); /* [32, 32] */
-  float *d_encoder_mul_t23 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t23 = (float *)(A + 1607680); /* [32, 32] */
+  float *encoder_tanh_t23_2 = (float *)(A + 1652736); /* [32, 32] */
+  float *encoder_sigmoid_t23_2 = (float *)(A + 1611776); /* [32, 32] */
+  float *encoder_tanh_t23 = (float *)(A + 1619968); /* [32, 32] */
+  float *encoder_sigmoid_t23_3 = (float *)(A + 1615872); /* [32, 32] */
+  float *encoder_add_t22_2 = (float *)(A + 1624064); /* [32, 32] */
+  float *d_encoder_mul_t23 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t24, encoder_sigmoid_t23, encoder_tanh_t23_2, d_encoder_mul_t24, encoder_sigmoid_t23_2, encoder_tanh_t23, encoder_sigmoid_t23_3, encoder_add_t22_2, d_encoder_mul_t23, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 90144, d_encoder_mul_concat_stack + 90176);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t24, encoder_tanh_t23_2, encoder_sigmoid_t23, d_encoder_mul_concat_stack + 90208);
   float *d_encoder_matmul_weight_hh_t23 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t23_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t23_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 90112, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t23, d_encoder_matmul_weight_hh_t23_scratch);
-  float *encoder_sigmoid_t22 = (float *)(A + 1583168); /* [32, 32] */
-  float *encoder_tanh_t22_2 = (float *)(A + 1628224); /* [32, 32] */
-  float *encoder_sigmoid_t22_2 = (float *)(A + 1587264); /* [32, 32] */
-  float *encoder_tanh_t22 = (float *)(A + 1595456); /* [32, 32] */
-  float *encoder_sigmoid_t22_3 = (float *)(A + 1591360); /* [32, 32] */
-  float *encoder_add_t21_2 = (float *)(A + 1599552); /* [32, 32] */
-  float *d_encoder_mul_t22 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t22 = (float *)(A + 1583104); /* [32, 32] */
+  float *encoder_tanh_t22_2 = (float *)(A + 1628160); /* [32, 32] */
+  float *encoder_sigmoid_t22_2 = (float *)(A + 1587200); /* [32, 32] */
+  float *encoder_tanh_t22 = (float *)(A + 1595392); /* [32, 32] */
+  float *encoder_sigmoid_t22_3 = (float *)(A + 1591296); /* [32, 32] */
+  float *encoder_add_t21_2 = (float *)(A + 1599488); /* [32, 32] */
+  float *d_encoder_mul_t22 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t23, encoder_sigmoid_t22, encoder_tanh_t22_2, d_encoder_mul_t23, encoder_sigmoid_t22_2, encoder_tanh_t22, encoder_sigmoid_t22_3, encoder_add_t21_2, d_encoder_mul_t22, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 86048, d_encoder_mul_concat_stack + 86080);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t23, encoder_tanh_t22_2, encoder_sigmoid_t22, d_encoder_mul_concat_stack + 86112);
   float *d_encoder_matmul_weight_hh_t22 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t22_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t22_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 86016, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t22, d_encoder_matmul_weight_hh_t22_scratch);
-  float *encoder_sigmoid_t21 = (float *)(A + 1558592); /* [32, 32] */
-  float *encoder_tanh_t21_2 = (float *)(A + 1603648); /* [32, 32] */
-  float *encoder_sigmoid_t21_2 = (float *)(A + 1562688); /* [32, 32] */
-  float *encoder_tanh_t21 = (float *)(A + 1570880); /* [32, 32] */
-  float *encoder_sigmoid_t21_3 = (float *)(A + 1566784); /* [32, 32] */
-  float *encoder_add_t20_2 = (float *)(A + 1574976); /* [32, 32] */
-  float *d_encoder_mul_t21 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t21 = (float *)(A + 1558528); /* [32, 32] */
+  float *encoder_tanh_t21_2 = (float *)(A + 1603584); /* [32, 32] */
+  float *encoder_sigmoid_t21_2 = (float *)(A + 1562624); /* [32, 32] */
+  float *encoder_tanh_t21 = (float *)(A + 1570816); /* [32, 32] */
+  float *encoder_sigmoid_t21_3 = (float *)(A + 1566720); /* [32, 32] */
+  float *encoder_add_t20_2 = (float *)(A + 1574912); /* [32, 32] */
+  float *d_encoder_mul_t21 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t22, encoder_sigmoid_t21, encoder_tanh_t21_2, d_encoder_mul_t22, encoder_sigmoid_t21_2, encoder_tanh_t21, encoder_sigmoid_t21_3, encoder_add_t20_2, d_encoder_mul_t21, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 81952, d_encoder_mul_concat_stack + 81984);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t22, encoder_tanh_t21_2, encoder_sigmoid_t21, d_encoder_mul_concat_stack + 82016);
   float *d_encoder_matmul_weight_hh_t21 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t21_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t21_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 81920, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t21, d_encoder_matmul_weight_hh_t21_scratch);
-  float *encoder_sigmoid_t20 = (float *)(A + 1534016); /* [32, 32] */
-  float *encoder_tanh_t20_2 = (float *)(A + 1579072); /* [32, 32] */
-  float *encoder_sigmoid_t20_2 = (float *)(A + 1538112); /* [32, 32] */
-  float *encoder_tanh_t20 = (float *)(A + 1546304); /* [32, 32] */
-  float *encoder_sigmoid_t20_3 = (float *)(A + 1542208); /* [32, 32] */
-  float *encoder_add_t19_2 = (float *)(A + 1550400); /* [32, 32] */
-  float *d_encoder_mul_t20 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t20 = (float *)(A + 1533952); /* [32, 32] */
+  float *encoder_tanh_t20_2 = (float *)(A + 1579008); /* [32, 32] */
+  float *encoder_sigmoid_t20_2 = (float *)(A + 1538048); /* [32, 32] */
+  float *encoder_tanh_t20 = (float *)(A + 1546240); /* [32, 32] */
+  float *encoder_sigmoid_t20_3 = (float *)(A + 1542144); /* [32, 32] */
+  float *encoder_add_t19_2 = (float *)(A + 1550336); /* [32, 32] */
+  float *d_encoder_mul_t20 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t21, encoder_sigmoid_t20, encoder_tanh_t20_2, d_encoder_mul_t21, encoder_sigmoid_t20_2, encoder_tanh_t20, encoder_sigmoid_t20_3, encoder_add_t19_2, d_encoder_mul_t20, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 77856, d_encoder_mul_concat_stack + 77888);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t21, encoder_tanh_t20_2, encoder_sigmoid_t20, d_encoder_mul_concat_stack + 77920);
   float *d_encoder_matmul_weight_hh_t20 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t20_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t20_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 77824, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t20, d_encoder_matmul_weight_hh_t20_scratch);
-  float *encoder_sigmoid_t19 = (float *)(A + 1509440); /* [32, 32] */
-  float *encoder_tanh_t19_2 = (float *)(A + 1554496); /* [32, 32] */
-  float *encoder_sigmoid_t19_2 = (float *)(A + 1513536); /* [32, 32] */
-  float *encoder_tanh_t19 = (float *)(A + 1521728); /* [32, 32] */
-  float *encoder_sigmoid_t19_3 = (float *)(A + 1517632); /* [32, 32] */
-  float *encoder_add_t18_2 = (float *)(A + 1525824); /* [32, 32] */
-  float *d_encoder_mul_t19 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t19 = (float *)(A + 1509376); /* [32, 32] */
+  float *encoder_tanh_t19_2 = (float *)(A + 1554432); /* [32, 32] */
+  float *encoder_sigmoid_t19_2 = (float *)(A + 1513472); /* [32, 32] */
+  float *encoder_tanh_t19 = (float *)(A + 1521664); /* [32, 32] */
+  float *encoder_sigmoid_t19_3 = (float *)(A + 1517568); /* [32, 32] */
+  float *encoder_add_t18_2 = (float *)(A + 1525760); /* [32, 32] */
+  float *d_encoder_mul_t19 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t20, encoder_sigmoid_t19, encoder_tanh_t19_2, d_encoder_mul_t20, encoder_sigmoid_t19_2, encoder_tanh_t19, encoder_sigmoid_t19_3, encoder_add_t18_2, d_encoder_mul_t19, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 73760, d_encoder_mul_concat_stack + 73792);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t20, encoder_tanh_t19_2, encoder_sigmoid_t19, d_encoder_mul_concat_stack + 73824);
   float *d_encoder_matmul_weight_hh_t19 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t19_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t19_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 73728, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t19, d_encoder_matmul_weight_hh_t19_scratch);
-  float *encoder_sigmoid_t18 = (float *)(A + 1484864); /* [32, 32] */
-  float *encoder_tanh_t18_2 = (float *)(A + 1529920); /* [32, 32] */
-  float *encoder_sigmoid_t18_2 = (float *)(A + 1488960); /* [32, 32] */
-  float *encoder_tanh_t18 = (float *)(A + 1497152); /* [32, 32] */
-  float *encoder_sigmoid_t18_3 = (float *)(A + 1493056); /* [32, 32] */
-  float *encoder_add_t17_2 = (float *)(A + 1501248); /* [32, 32] */
-  float *d_encoder_mul_t18 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t18 = (float *)(A + 1484800); /* [32, 32] */
+  float *encoder_tanh_t18_2 = (float *)(A + 1529856); /* [32, 32] */
+  float *encoder_sigmoid_t18_2 = (float *)(A + 1488896); /* [32, 32] */
+  float *encoder_tanh_t18 = (float *)(A + 1497088); /* [32, 32] */
+  float *encoder_sigmoid_t18_3 = (float *)(A + 1492992); /* [32, 32] */
+  float *encoder_add_t17_2 = (float *)(A + 1501184); /* [32, 32] */
+  float *d_encoder_mul_t18 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t19, encoder_sigmoid_t18, encoder_tanh_t18_2, d_encoder_mul_t19, encoder_sigmoid_t18_2, encoder_tanh_t18, encoder_sigmoid_t18_3, encoder_add_t17_2, d_encoder_mul_t18, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 69664, d_encoder_mul_concat_stack + 69696);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t19, encoder_tanh_t18_2, encoder_sigmoid_t18, d_encoder_mul_concat_stack + 69728);
+  float *d_encoder_matmul_weight_hh_t18 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t18_scratch = A + 857088; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 69632, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t18, d_encoder_matmul_weight_hh_t18_scratch);
+  float *encoder_sigmoid_t17 = (float *)(A + 1460224); /* [32, 32] */
+  float *encoder_tanh_t17_2 = (float *)(A + 1505280); /* [32, 32] */
+  float *encoder_sigmoid_t17_2 = (float *)(A + 1464320); /* [32, 32] */
+  float *encoder_tanh_t17 = (float *)(A + 1472512); /* [32, 32] */
+  float *encoder_sigmoid_t17_3 = (float *)(A + 1468416); /* [32, 32] */
+  float *encoder_add_t16_2 = (float *)(A + 1476608); /* [32, 32] */
+  float *d_encoder_mul_t17 = (float *)(A + 857088); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t18, encoder_sigmoid_t17, encoder_tanh_t17_2, d_encoder_mul_t18, encoder_sigmoid_t17_2, encoder_tanh_t17, encoder_sigmoid_t17_3, encoder_add_t16_2, d_encoder_mul_t17, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 65568, d_encoder_mul_concat_stack + 65600);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t18, encoder_tanh_t17_2, encoder_sigmoid_t17, d_encoder_mul_concat_stack + 65632);
+  float *d_encoder_matmul_weight_hh_t17 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t17_scratch = A + 852992; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 65536, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t17, d_encoder_matmul_weight_hh_t17_scratch);
+  float *encoder_sigmoid_t16 = (float *)(A + 1435648); /* [32, 32] */
+  float *encoder_tanh_t16_2 = (float *)(A + 1480704); /* [32, 32] */
+  float *encoder_sigmoid_t16_2 = (float *)(A + 1439744); /* [32, 32] */
+  float *encoder_tanh_t16 = (float *)(A + 1447936); /* [32, 32] */
+  float *encoder_sigmoid_t16_3 = (float *)(A + 1443840); /* [32, 32] */
+  float *encoder_add_t15_2 = (float *)(A + 1452032); /* [32, 32] */
+  float *d_encoder_mul_t16 = (float *)(A + 852992); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t17, encoder_sigmoid_t16, encoder_tanh_t16_2, d_encoder_mul_t17, encoder_sigmoid_t16_2, encoder_tanh_t16, encoder_sigmoid_t16_3, encoder_add_t15_2, d_encoder_mul_t16, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 61472, d_encoder_mul_concat_stack + 61504);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t17, encoder_tanh_t16_2, encoder_sigmoid_t16, d_encoder_mul_concat_stack + 61536);
+  float *d_encoder_matmul_weight_hh_t16 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t16_scratch = A + 857088; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 61440, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t16, d_encoder_matmul_weight_hh_t16_scratch);
+  float *encoder_sigmoid_t15 = (float *)(A + 1411072); /* [32, 32] */
+  float *encoder_tanh_t15_2 = (float *)(A + 1456128); /* [32, 32] */
+  float *encoder_sigmoid_t15_2 = (float *)(A + 1415168); /* [32, 32] */
+  float *encoder_tanh_t15 = (float *)(A + 1423360); /* [32, 32] */
+  float *encoder_sigmoid_t15_3 = (float *)(A + 1419264); /* [32, 32] */
+  float *encoder_add_t14_2 = (float *)(A + 1427456); /* [32, 32] */
+  float *d_encoder_mul_t15 = (float *)(A + 857088); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t16, encoder_sigmoid_t15, encoder_tanh_t15_2, d_encoder_mul_t16, encoder_sigmoid_t15_2, encoder_tanh_t15, encoder_sigmoid_t15_3, encoder_add_t14_2, d_encoder_mul_t15, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 57376, d_encoder_mul_concat_stack + 57408);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t16, encoder_tanh_t15_2, encoder_sigmoid_t15, d_encoder_mul_concat_stack + 57440);
+  float *d_encoder_matmul_weight_hh_t15 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t15_scratch = A + 852992; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 57344, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t15, d_encoder_matmul_weight_hh_t15_scratch);
 }
 
 static void sine_seq2seq_grad_9(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t19 = (float *)(A + 512); /* [32, 32] */
-  float *encoder_tanh_t18_2 = (float *)(A + 1529920); /* [32, 32] */
-  float *encoder_sigmoid_t18 = (float *)(A + 1484864); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271296); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t19, encoder_tanh_t18_2, encoder_sigmoid_t18, d_encoder_mul_concat_stack + 69728);
-  float *d_encoder_matmul_weight_hh_t18 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t18_scratch = A + 4608; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 69632, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t18, d_encoder_matmul_weight_hh_t18_scratch);
-  float *encoder_sigmoid_t17 = (float *)(A + 1460288); /* [32, 32] */
-  float *encoder_tanh_t17_2 = (float *)(A + 1505344); /* [32, 32] */
-  float *d_encoder_mul_t18 = (float *)(A + 9984); /* [32, 32] */
-  float *encoder_sigmoid_t17_2 = (float *)(A + 1464384); /* [32, 32] */
-  float *encoder_tanh_t17 = (float *)(A + 1472576); /* [32, 32] */
-  float *encoder_sigmoid_t17_3 = (float *)(A + 1468480); /* [32, 32] */
-  float *encoder_add_t16_2 = (float *)(A + 1476672); /* [32, 32] */
-  float *d_encoder_mul_t17 = (float *)(A + 4608); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t18, encoder_sigmoid_t17, encoder_tanh_t17_2, d_encoder_mul_t18, encoder_sigmoid_t17_2, encoder_tanh_t17, encoder_sigmoid_t17_3, encoder_add_t16_2, d_encoder_mul_t17, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 65568, d_encoder_mul_concat_stack + 65600);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t18, encoder_tanh_t17_2, encoder_sigmoid_t17, d_encoder_mul_concat_stack + 65632);
-  float *d_encoder_matmul_weight_hh_t17 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t17_scratch = A + 9984; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 65536, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t17, d_encoder_matmul_weight_hh_t17_scratch);
-  float *encoder_sigmoid_t16 = (float *)(A + 1435712); /* [32, 32] */
-  float *encoder_tanh_t16_2 = (float *)(A + 1480768); /* [32, 32] */
-  float *encoder_sigmoid_t16_2 = (float *)(A + 1439808); /* [32, 32] */
-  float *encoder_tanh_t16 = (float *)(A + 1448000); /* [32, 32] */
-  float *encoder_sigmoid_t16_3 = (float *)(A + 1443904); /* [32, 32] */
-  float *encoder_add_t15_2 = (float *)(A + 1452096); /* [32, 32] */
-  float *d_encoder_mul_t16 = (float *)(A + 9984); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t17, encoder_sigmoid_t16, encoder_tanh_t16_2, d_encoder_mul_t17, encoder_sigmoid_t16_2, encoder_tanh_t16, encoder_sigmoid_t16_3, encoder_add_t15_2, d_encoder_mul_t16, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 61472, d_encoder_mul_concat_stack + 61504);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t17, encoder_tanh_t16_2, encoder_sigmoid_t16, d_encoder_mul_concat_stack + 61536);
-  float *d_encoder_matmul_weight_hh_t16 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t16_scratch = A + 4608; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 61440, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t16, d_encoder_matmul_weight_hh_t16_scratch);
-  float *encoder_sigmoid_t15 = (float *)(A + 1411136); /* [32, 32] */
-  float *encoder_tanh_t15_2 = (float *)(A + 1456192); /* [32, 32] */
-  float *encoder_sigmoid_t15_2 = (float *)(A + 1415232); /* [32, 32] */
-  float *encoder_tanh_t15 = (float *)(A + 1423424); /* [32, 32] */
-  float *encoder_sigmoid_t15_3 = (float *)(A + 1419328); /* [32, 32] */
-  float *encoder_add_t14_2 = (float *)(A + 1427520); /* [32, 32] */
-  float *d_encoder_mul_t15 = (float *)(A + 4608); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t16, encoder_sigmoid_t15, encoder_tanh_t15_2, d_encoder_mul_t16, encoder_sigmoid_t15_2, encoder_tanh_t15, encoder_sigmoid_t15_3, encoder_add_t14_2, d_encoder_mul_t15, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 57376, d_encoder_mul_concat_stack + 57408);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t16, encoder_tanh_t15_2, encoder_sigmoid_t15, d_encoder_mul_concat_stack + 57440);
   float *d_encoder_matmul_weight_hh_t15 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t15_scratch = A + 9984; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 57344, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t15, d_encoder_matmul_weight_hh_t15_scratch);
-  float *encoder_sigmoid_t14 = (float *)(A + 1386560); /* [32, 32] */
-  float *encoder_tanh_t14_2 = (float *)(A + 1431616); /* [32, 32] */
-  float *encoder_sigmoid_t14_2 = (float *)(A + 1390656); /* [32, 32] */
-  float *encoder_tanh_t14 = (float *)(A + 1398848); /* [32, 32] */
-  float *encoder_sigmoid_t14_3 = (float *)(A + 1394752); /* [32, 32] */
-  float *encoder_add_t13_2 = (float *)(A + 1402944); /* [32, 32] */
-  float *d_encoder_mul_t14 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t14 = (float *)(A + 1386496); /* [32, 32] */
+  float *encoder_tanh_t14_2 = (float *)(A + 1431552); /* [32, 32] */
+  float *d_encoder_mul_t15 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_sigmoid_t14_2 = (float *)(A + 1390592); /* [32, 32] */
+  float *encoder_tanh_t14 = (float *)(A + 1398784); /* [32, 32] */
+  float *encoder_sigmoid_t14_3 = (float *)(A + 1394688); /* [32, 32] */
+  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
+  float *d_encoder_mul_t14 = (float *)(A + 852992); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t15, encoder_sigmoid_t14, encoder_tanh_t14_2, d_encoder_mul_t15, encoder_sigmoid_t14_2, encoder_tanh_t14, encoder_sigmoid_t14_3, encoder_add_t13_2, d_encoder_mul_t14, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 53280, d_encoder_mul_concat_stack + 53312);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t15, encoder_tanh_t14_2, encoder_sigmoid_t14, d_encoder_mul_concat_stack + 53344);
   float *d_encoder_matmul_weight_hh_t14 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t14_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t14_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 53248, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t14, d_encoder_matmul_weight_hh_t14_scratch);
-  float *encoder_sigmoid_t13 = (float *)(A + 1361984); /* [32, 32] */
-  float *encoder_tanh_t13_2 = (float *)(A + 1407040); /* [32, 32] */
-  float *encoder_sigmoid_t13_2 = (float *)(A + 1366080); /* [32, 32] */
-  float *encoder_tanh_t13 = (float *)(A + 1374272); /* [32, 32] */
-  float *encoder_sigmoid_t13_3 = (float *)(A + 1370176); /* [32, 32] */
-  float *encoder_add_t12_2 = (float *)(A + 1378368); /* [32, 32] */
-  float *d_encoder_mul_t13 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t13 = (float *)(A + 1361920); /* [32, 32] */
+  float *encoder_tanh_t13_2 = (float *)(A + 1406976); /* [32, 32] */
+  float *encoder_sigmoid_t13_2 = (float *)(A + 1366016); /* [32, 32] */
+  float *encoder_tanh_t13 = (float *)(A + 1374208); /* [32, 32] */
+  float *encoder_sigmoid_t13_3 = (float *)(A + 1370112); /* [32, 32] */
+  float *encoder_add_t12_2 = (float *)(A + 1378304); /* [32, 32] */
+  float *d_encoder_mul_t13 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t14, encoder_sigmoid_t13, encoder_tanh_t13_2, d_encoder_mul_t14, encoder_sigmoid_t13_2, encoder_tanh_t13, encoder_sigmoid_t13_3, encoder_add_t12_2, d_encoder_mul_t13, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 49184, d_encoder_mul_concat_stack + 49216);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t14, encoder_tanh_t13_2, encoder_sigmoid_t13, d_encoder_mul_concat_stack + 49248);
   float *d_encoder_matmul_weight_hh_t13 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t13_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t13_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 49152, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t13, d_encoder_matmul_weight_hh_t13_scratch);
-  float *encoder_sigmoid_t12 = (float *)(A + 1337408); /* [32, 32] */
-  float *encoder_tanh_t12_2 = (float *)(A + 1382464); /* [32, 32] */
-  float *encoder_sigmoid_t12_2 = (float *)(A + 1341504); /* [32, 32] */
-  float *encoder_tanh_t12 = (float *)(A + 1349696); /* [32, 32] */
-  float *encoder_sigmoid_t12_3 = (float *)(A + 1345600); /* [32, 32] */
-  float *encoder_add_t11_2 = (float *)(A + 1353792); /* [32, 32] */
-  float *d_encoder_mul_t12 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t12 = (float *)(A + 1337344); /* [32, 32] */
+  float *encoder_tanh_t12_2 = (float *)(A + 1382400); /* [32, 32] */
+  float *encoder_sigmoid_t12_2 = (float *)(A + 1341440); /* [32, 32] */
+  float *encoder_tanh_t12 = (float *)(A + 1349632); /* [32, 32] */
+  float *encoder_sigmoid_t12_3 = (float *)(A + 1345536); /* [32, 32] */
+  float *encoder_add_t11_2 = (float *)(A + 1353728); /* [32, 32] */
+  float *d_encoder_mul_t12 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t13, encoder_sigmoid_t12, encoder_tanh_t12_2, d_encoder_mul_t13, encoder_sigmoid_t12_2, encoder_tanh_t12, encoder_sigmoid_t12_3, encoder_add_t11_2, d_encoder_mul_t12, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 45088, d_encoder_mul_concat_stack + 45120);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t13, encoder_tanh_t12_2, encoder_sigmoid_t12, d_encoder_mul_concat_stack + 45152);
   float *d_encoder_matmul_weight_hh_t12 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t12_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t12_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 45056, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t12, d_encoder_matmul_weight_hh_t12_scratch);
-  float *encoder_sigmoid_t11 = (float *)(A + 1312832); /* [32, 32] */
-  float *encoder_tanh_t11_2 = (float *)(A + 1357888); /* [32, 32] */
-  float *encoder_sigmoid_t11_2 = (float *)(A + 1316928); /* [32, 32] */
-  float *encoder_tanh_t11 = (float *)(A + 1325120); /* [32, 32] */
-  float *encoder_sigmoid_t11_3 = (float *)(A + 1321024); /* [32, 32] */
-  float *encoder_add_t10_2 = (float *)(A + 1329216); /* [32, 32] */
-  float *d_encoder_mul_t11 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t11 = (float *)(A + 1312768); /* [32, 32] */
+  float *encoder_tanh_t11_2 = (float *)(A + 1357824); /* [32, 32] */
+  float *encoder_sigmoid_t11_2 = (float *)(A + 1316864); /* [32, 32] */
+  float *encoder_tanh_t11 = (float *)(A + 1325056); /* [32, 32] */
+  float *encoder_sigmoid_t11_3 = (float *)(A + 1320960); /* [32, 32] */
+  float *encoder_add_t10_2 = (float *)(A + 1329152); /* [32, 32] */
+  float *d_encoder_mul_t11 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t12, encoder_sigmoid_t11, encoder_tanh_t11_2, d_encoder_mul_t12, encoder_sigmoid_t11_2, encoder_tanh_t11, encoder_sigmoid_t11_3, encoder_add_t10_2, d_encoder_mul_t11, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 40992, d_encoder_mul_concat_stack + 41024);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t12, encoder_tanh_t11_2, encoder_sigmoid_t11, d_encoder_mul_concat_stack + 41056);
   float *d_encoder_matmul_weight_hh_t11 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t11_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t11_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 40960, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t11, d_encoder_matmul_weight_hh_t11_scratch);
-  float *encoder_sigmoid_t10 = (float *)(A + 1288256); /* [32, 32] */
-  float *encoder_tanh_t10_2 = (float *)(A + 1333312); /* [32, 32] */
-  float *encoder_sigmoid_t10_2 = (float *)(A + 1292352); /* [32, 32] */
-  float *encoder_tanh_t10 = (float *)(A + 1300544); /* [32, 32] */
-  float *encoder_sigmoid_t10_3 = (float *)(A + 1296448); /* [32, 32] */
-  float *encoder_add_t9_2 = (float *)(A + 1304640); /* [32, 32] */
-  float *d_encoder_mul_t10 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t10 = (float *)(A + 1288192); /* [32, 32] */
+  float *encoder_tanh_t10_2 = (float *)(A + 1333248); /* [32, 32] */
+  float *encoder_sigmoid_t10_2 = (float *)(A + 1292288); /* [32, 32] */
+  float *encoder_tanh_t10 = (float *)(A + 1300480); /* [32, 32] */
+  float *encoder_sigmoid_t10_3 = (float *)(A + 1296384); /* [32, 32] */
+  float *encoder_add_t9_2 = (float *)(A + 1304576); /* [32, 32] */
+  float *d_encoder_mul_t10 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t11, encoder_sigmoid_t10, encoder_tanh_t10_2, d_encoder_mul_t11, encoder_sigmoid_t10_2, encoder_tanh_t10, encoder_sigmoid_t10_3, encoder_add_t9_2, d_encoder_mul_t10, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 36896, d_encoder_mul_concat_stack + 36928);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t11, encoder_tanh_t10_2, encoder_sigmoid_t10, d_encoder_mul_concat_stack + 36960);
   float *d_encoder_matmul_weight_hh_t10 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t10_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t10_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 36864, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t10, d_encoder_matmul_weight_hh_t10_scratch);
-  float *encoder_sigmoid_t9 = (float *)(A + 1263680); /* [32, 32] */
-  float *encoder_tanh_t9_2 = (float *)(A + 1308736); /* [32, 32] */
-  float *encoder_sigmoid_t9_2 = (float *)(A + 1267776); /* [32, 32] */
-  float *encoder_tanh_t9 = (float *)(A + 1275968); /* [32, 32] */
-  float *encoder_sigmoid_t9_3 = (float *)(A + 1271872); /* [32, 32] */
-  float *encoder_add_t8_2 = (float *)(A + 1280064); /* [32, 32] */
-  float *d_encoder_mul_t9 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t9 = (float *)(A + 1263616); /* [32, 32] */
+  float *encoder_tanh_t9_2 = (float *)(A + 1308672); /* [32, 32] */
+  float *encoder_sigmoid_t9_2 = (float *)(A + 1267712); /* [32, 32] */
+  float *encoder_tanh_t9 = (float *)(A + 1275904); /* [32, 32] */
+  float *encoder_sigmoid_t9_3 = (float *)(A + 1271808); /* [32, 32] */
+  float *encoder_add_t8_2 = (float *)(A + 1280000); /* [32, 32] */
+  float *d_encoder_mul_t9 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t10, encoder_sigmoid_t9, encoder_tanh_t9_2, d_encoder_mul_t10, encoder_sigmoid_t9_2, encoder_tanh_t9, encoder_sigmoid_t9_3, encoder_add_t8_2, d_encoder_mul_t9, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 32800, d_encoder_mul_concat_stack + 32832);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t10, encoder_tanh_t9_2, encoder_sigmoid_t9, d_encoder_mul_concat_stack + 32864);
   float *d_encoder_matmul_weight_hh_t9 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t9_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t9_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 32768, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t9, d_encoder_matmul_weight_hh_t9_scratch);
-  float *encoder_sigmoid_t8 = (float *)(A + 1239104); /* [32, 32] */
-  float *encoder_tanh_t8_2 = (float *)(A + 1284160); /* [32, 32] */
-  float *encoder_sigmoid_t8_2 = (float *)(A + 1243200); /* [32, 32] */
-  float *encoder_tanh_t8 = (float *)(A + 1251392); /* [32, 32] */
-  float *encoder_sigmoid_t8_3 = (float *)(A + 1247296); /* [32, 32] */
-  float *encoder_add_t7_2 = (float *)(A + 1255488); /* [32, 32] */
-  float *d_encoder_mul_t8 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t8 = (float *)(A + 1239040); /* [32, 32] */
+  float *encoder_tanh_t8_2 = (float *)(A + 1284096); /* [32, 32] */
+  float *encoder_sigmoid_t8_2 = (float *)(A + 1243136); /* [32, 32] */
+  float *encoder_tanh_t8 = (float *)(A + 1251328); /* [32, 32] */
+  float *encoder_sigmoid_t8_3 = (float *)(A + 1247232); /* [32, 32] */
+  float *encoder_add_t7_2 = (float *)(A + 1255424); /* [32, 32] */
+  float *d_encoder_mul_t8 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t9, encoder_sigmoid_t8, encoder_tanh_t8_2, d_encoder_mul_t9, encoder_sigmoid_t8_2, encoder_tanh_t8, encoder_sigmoid_t8_3, encoder_add_t7_2, d_encoder_mul_t8, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 28704, d_encoder_mul_concat_stack + 28736);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t9, encoder_tanh_t8_2, encoder_sigmoid_t8, d_encoder_mul_concat_stack + 28768);
   float *d_encoder_matmul_weight_hh_t8 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t8_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t8_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 28672, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t8, d_encoder_matmul_weight_hh_t8_scratch);
-  float *encoder_sigmoid_t7 = (float *)(A + 1214528); /* [32, 32] */
-  float *encoder_tanh_t7_2 = (float *)(A + 1259584); /* [32, 32] */
-  float *encoder_sigmoid_t7_2 = (float *)(A + 1218624); /* [32, 32] */
-  float *encoder_tanh_t7 = (float *)(A + 1226816); /* [32, 32] */
-  float *encoder_sigmoid_t7_3 = (float *)(A + 1222720); /* [32, 32] */
-  float *encoder_add_t6_2 = (float *)(A + 1230912); /* [32, 32] */
-  float *d_encoder_mul_t7 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t7 = (float *)(A + 1214464); /* [32, 32] */
+  float *encoder_tanh_t7_2 = (float *)(A + 1259520); /* [32, 32] */
+  float *encoder_sigmoid_t7_2 = (float *)(A + 1218560); /* [32, 32] */
+  float *encoder_tanh_t7 = (float *)(A + 1226752); /* [32, 32] */
+  float *encoder_sigmoid_t7_3 = (float *)(A + 1222656); /* [32, 32] */
+  float *encoder_add_t6_2 = (float *)(A + 1230848); /* [32, 32] */
+  float *d_encoder_mul_t7 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t8, encoder_sigmoid_t7, encoder_tanh_t7_2, d_encoder_mul_t8, encoder_sigmoid_t7_2, encoder_tanh_t7, encoder_sigmoid_t7_3, encoder_add_t6_2, d_encoder_mul_t7, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 24608, d_encoder_mul_concat_stack + 24640);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t8, encoder_tanh_t7_2, encoder_sigmoid_t7, d_encoder_mul_concat_stack + 24672);
   float *d_encoder_matmul_weight_hh_t7 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t7_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t7_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 24576, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t7, d_encoder_matmul_weight_hh_t7_scratch);
-  float *encoder_sigmoid_t6 = (float *)(A + 1189952); /* [32, 32] */
-  float *encoder_tanh_t6_2 = (float *)(A + 1235008); /* [32, 32] */
-  float *encoder_sigmoid_t6_2 = (float *)(A + 1194048); /* [32, 32] */
-  float *encoder_tanh_t6 = (float *)(A + 1202240); /* [32, 32] */
-  float *encoder_sigmoid_t6_3 = (float *)(A + 1198144); /* [32, 32] */
-  float *encoder_add_t5_2 = (float *)(A + 1206336); /* [32, 32] */
-  float *d_encoder_mul_t6 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t6 = (float *)(A + 1189888); /* [32, 32] */
+  float *encoder_tanh_t6_2 = (float *)(A + 1234944); /* [32, 32] */
+  float *encoder_sigmoid_t6_2 = (float *)(A + 1193984); /* [32, 32] */
+  float *encoder_tanh_t6 = (float *)(A + 1202176); /* [32, 32] */
+  float *encoder_sigmoid_t6_3 = (float *)(A + 1198080); /* [32, 32] */
+  float *encoder_add_t5_2 = (float *)(A + 1206272); /* [32, 32] */
+  float *d_encoder_mul_t6 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t7, encoder_sigmoid_t6, encoder_tanh_t6_2, d_encoder_mul_t7, encoder_sigmoid_t6_2, encoder_tanh_t6, encoder_sigmoid_t6_3, encoder_add_t5_2, d_encoder_mul_t6, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 20512, d_encoder_mul_concat_stack + 20544);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t7, encoder_tanh_t6_2, encoder_sigmoid_t6, d_encoder_mul_concat_stack + 20576);
   float *d_encoder_matmul_weight_hh_t6 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t6_scratch = A + 4608; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t6_scratch = A + 857088; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 20480, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t6, d_encoder_matmul_weight_hh_t6_scratch);
-  float *encoder_sigmoid_t5 = (float *)(A + 1165376); /* [32, 32] */
-  float *encoder_tanh_t5_2 = (float *)(A + 1210432); /* [32, 32] */
-  float *encoder_sigmoid_t5_2 = (float *)(A + 1169472); /* [32, 32] */
-  float *encoder_tanh_t5 = (float *)(A + 1177664); /* [32, 32] */
-  float *encoder_sigmoid_t5_3 = (float *)(A + 1173568); /* [32, 32] */
-  float *encoder_add_t4_2 = (float *)(A + 1181760); /* [32, 32] */
-  float *d_encoder_mul_t5 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t5 = (float *)(A + 1165312); /* [32, 32] */
+  float *encoder_tanh_t5_2 = (float *)(A + 1210368); /* [32, 32] */
+  float *encoder_sigmoid_t5_2 = (float *)(A + 1169408); /* [32, 32] */
+  float *encoder_tanh_t5 = (float *)(A + 1177600); /* [32, 32] */
+  float *encoder_sigmoid_t5_3 = (float *)(A + 1173504); /* [32, 32] */
+  float *encoder_add_t4_2 = (float *)(A + 1181696); /* [32, 32] */
+  float *d_encoder_mul_t5 = (float *)(A + 857088); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t6, encoder_sigmoid_t5, encoder_tanh_t5_2, d_encoder_mul_t6, encoder_sigmoid_t5_2, encoder_tanh_t5, encoder_sigmoid_t5_3, encoder_add_t4_2, d_encoder_mul_t5, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 16416, d_encoder_mul_concat_stack + 16448);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t6, encoder_tanh_t5_2, encoder_sigmoid_t5, d_encoder_mul_concat_stack + 16480);
   float *d_encoder_matmul_weight_hh_t5 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t5_scratch = A + 9984; /* 4096 bytes */
+  char *d_encoder_matmul_weight_hh_t5_scratch = A + 852992; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 16384, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t5, d_encoder_matmul_weight_hh_t5_scratch);
-  float *encoder_sigmoid_t4 = (float *)(A + 1140800); /* [32, 32] */
-  float *encoder_tanh_t4_2 = (float *)(A + 1185856); /* [32, 32] */
-  float *encoder_sigmoid_t4_2 = (float *)(A + 1144896); /* [32, 32] */
-  float *encoder_tanh_t4 = (float *)(A + 1153088); /* [32, 32] */
-  float *encoder_sigmoid_t4_3 = (float *)(A + 1148992); /* [32, 32] */
-  float *encoder_add_t3_2 = (float *)(A + 1157184); /* [32, 32] */
-  float *d_encoder_mul_t4 = (float *)(A + 9984); /* [32, 32] */
+  float *encoder_sigmoid_t4 = (float *)(A + 1140736); /* [32, 32] */
+  float *encoder_tanh_t4_2 = (float *)(A + 1185792); /* [32, 32] */
+  float *encoder_sigmoid_t4_2 = (float *)(A + 1144832); /* [32, 32] */
+  float *encoder_tanh_t4 = (float *)(A + 1153024); /* [32, 32] */
+  float *encoder_sigmoid_t4_3 = (float *)(A + 1148928); /* [32, 32] */
+  float *encoder_add_t3_2 = (float *)(A + 1157120); /* [32, 32] */
+  float *d_encoder_mul_t4 = (float *)(A + 852992); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t5, encoder_sigmoid_t4, encoder_tanh_t4_2, d_encoder_mul_t5, encoder_sigmoid_t4_2, encoder_tanh_t4, encoder_sigmoid_t4_3, encoder_add_t3_2, d_encoder_mul_t4, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 12320, d_encoder_mul_concat_stack + 12352);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t5, encoder_tanh_t4_2, encoder_sigmoid_t4, d_encoder_mul_concat_stack + 12384);
+  float *d_encoder_matmul_weight_hh_t4 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t4_scratch = A + 857088; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 12288, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t4, d_encoder_matmul_weight_hh_t4_scratch);
+  float *encoder_sigmoid_t3 = (float *)(A + 1116160); /* [32, 32] */
+  float *encoder_tanh_t3_2 = (float *)(A + 1161216); /* [32, 32] */
+  float *encoder_sigmoid_t3_2 = (float *)(A + 1120256); /* [32, 32] */
+  float *encoder_tanh_t3 = (float *)(A + 1128448); /* [32, 32] */
+  float *encoder_sigmoid_t3_3 = (float *)(A + 1124352); /* [32, 32] */
+  float *encoder_add_t2_2 = (float *)(A + 1132544); /* [32, 32] */
+  float *d_encoder_mul_t3 = (float *)(A + 857088); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t4, encoder_sigmoid_t3, encoder_tanh_t3_2, d_encoder_mul_t4, encoder_sigmoid_t3_2, encoder_tanh_t3, encoder_sigmoid_t3_3, encoder_add_t2_2, d_encoder_mul_t3, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 8224, d_encoder_mul_concat_stack + 8256);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t4, encoder_tanh_t3_2, encoder_sigmoid_t3, d_encoder_mul_concat_stack + 8288);
+  float *d_encoder_matmul_weight_hh_t3 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t3_scratch = A + 852992; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 8192, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t3, d_encoder_matmul_weight_hh_t3_scratch);
+  float *encoder_sigmoid_t2 = (float *)(A + 1090560); /* [32, 32] */
+  float *encoder_tanh_t2_2 = (float *)(A + 1136640); /* [32, 32] */
+  float *encoder_sigmoid_t2_2 = (float *)(A + 1094656); /* [32, 32] */
+  float *encoder_tanh_t2 = (float *)(A + 1102848); /* [32, 32] */
+  float *encoder_sigmoid_t2_3 = (float *)(A + 1098752); /* [32, 32] */
+  float *encoder_add_t1_2 = (float *)(A + 1107968); /* [32, 32] */
+  float *d_encoder_mul_t2 = (float *)(A + 852992); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t3, encoder_sigmoid_t2, encoder_tanh_t2_2, d_encoder_mul_t3, encoder_sigmoid_t2_2, encoder_tanh_t2, encoder_sigmoid_t2_3, encoder_add_t1_2, d_encoder_mul_t2, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 4128, d_encoder_mul_concat_stack + 4160);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t3, encoder_tanh_t2_2, encoder_sigmoid_t2, d_encoder_mul_concat_stack + 4192);
+  float *d_encoder_matmul_weight_hh_t2 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t2_scratch = A + 857088; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 4096, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t2, d_encoder_matmul_weight_hh_t2_scratch);
+  float *encoder_sigmoid_t1 = (float *)(A + 836608); /* [32, 32] */
+  float *encoder_tanh_t1_2 = (float *)(A + 1112064); /* [32, 32] */
+  float *encoder_sigmoid_t1_2 = (float *)(A + 840704); /* [32, 32] */
+  float *encoder_tanh_t1 = (float *)(A + 848896); /* [32, 32] */
+  float *encoder_sigmoid_t1_3 = (float *)(A + 844800); /* [32, 32] */
+  float *encoder_mul_t0 = (float *)(A + 881664); /* [32, 32] */
+  float *d_encoder_mul_t1 = (float *)(A + 857088); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t2, encoder_sigmoid_t1, encoder_tanh_t1_2, d_encoder_mul_t2, encoder_sigmoid_t1_2, encoder_tanh_t1, encoder_sigmoid_t1_3, encoder_mul_t0, d_encoder_mul_t1, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 32, d_encoder_mul_concat_stack + 64);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t2, encoder_tanh_t1_2, encoder_sigmoid_t1, d_encoder_mul_concat_stack + 96);
+  float *d_encoder_matmul_weight_hh_t1 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t1_scratch = A + 881664; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t1, d_encoder_matmul_weight_hh_t1_scratch);
 }
 
 static void sine_seq2seq_grad_10(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t5 = (float *)(A + 512); /* [32, 32] */
-  float *encoder_tanh_t4_2 = (float *)(A + 1185856); /* [32, 32] */
-  float *encoder_sigmoid_t4 = (float *)(A + 1140800); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271296); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t5, encoder_tanh_t4_2, encoder_sigmoid_t4, d_encoder_mul_concat_stack + 12384);
-  float *d_encoder_matmul_weight_hh_t4 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t4_scratch = A + 4608; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 12288, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t4, d_encoder_matmul_weight_hh_t4_scratch);
-  float *encoder_sigmoid_t3 = (float *)(A + 1116224); /* [32, 32] */
-  float *encoder_tanh_t3_2 = (float *)(A + 1161280); /* [32, 32] */
-  float *d_encoder_mul_t4 = (float *)(A + 9984); /* [32, 32] */
-  float *encoder_sigmoid_t3_2 = (float *)(A + 1120320); /* [32, 32] */
-  float *encoder_tanh_t3 = (float *)(A + 1128512); /* [32, 32] */
-  float *encoder_sigmoid_t3_3 = (float *)(A + 1124416); /* [32, 32] */
-  float *encoder_add_t2_2 = (float *)(A + 1132608); /* [32, 32] */
-  float *d_encoder_mul_t3 = (float *)(A + 4608); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t4, encoder_sigmoid_t3, encoder_tanh_t3_2, d_encoder_mul_t4, encoder_sigmoid_t3_2, encoder_tanh_t3, encoder_sigmoid_t3_3, encoder_add_t2_2, d_encoder_mul_t3, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 8224, d_encoder_mul_concat_stack + 8256);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t4, encoder_tanh_t3_2, encoder_sigmoid_t3, d_encoder_mul_concat_stack + 8288);
-  float *d_encoder_matmul_weight_hh_t3 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t3_scratch = A + 9984; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 8192, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t3, d_encoder_matmul_weight_hh_t3_scratch);
-  float *encoder_sigmoid_t2 = (float *)(A + 1090624); /* [32, 32] */
-  float *encoder_tanh_t2_2 = (float *)(A + 1136704); /* [32, 32] */
-  float *encoder_sigmoid_t2_2 = (float *)(A + 1094720); /* [32, 32] */
-  float *encoder_tanh_t2 = (float *)(A + 1102912); /* [32, 32] */
-  float *encoder_sigmoid_t2_3 = (float *)(A + 1098816); /* [32, 32] */
-  float *encoder_add_t1_2 = (float *)(A + 1108032); /* [32, 32] */
-  float *d_encoder_mul_t2 = (float *)(A + 9984); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t3, encoder_sigmoid_t2, encoder_tanh_t2_2, d_encoder_mul_t3, encoder_sigmoid_t2_2, encoder_tanh_t2, encoder_sigmoid_t2_3, encoder_add_t1_2, d_encoder_mul_t2, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 4128, d_encoder_mul_concat_stack + 4160);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t3, encoder_tanh_t2_2, encoder_sigmoid_t2, d_encoder_mul_concat_stack + 4192);
-  float *d_encoder_matmul_weight_hh_t2 = (float *)(A + 1108032); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t2_scratch = A + 512; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 4096, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t2, d_encoder_matmul_weight_hh_t2_scratch);
-  float *encoder_sigmoid_t1 = (float *)(A + 836672); /* [32, 32] */
-  float *encoder_tanh_t1_2 = (float *)(A + 1112128); /* [32, 32] */
-  float *encoder_sigmoid_t1_2 = (float *)(A + 840768); /* [32, 32] */
-  float *encoder_tanh_t1 = (float *)(A + 848960); /* [32, 32] */
-  float *encoder_sigmoid_t1_3 = (float *)(A + 844864); /* [32, 32] */
-  float *encoder_mul_t0 = (float *)(A + 881728); /* [32, 32] */
-  float *d_encoder_mul_t1 = (float *)(A + 512); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t2, encoder_sigmoid_t1, encoder_tanh_t1_2, d_encoder_mul_t2, encoder_sigmoid_t1_2, encoder_tanh_t1, encoder_sigmoid_t1_3, encoder_mul_t0, d_encoder_mul_t1, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 32, d_encoder_mul_concat_stack + 64);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t2, encoder_tanh_t1_2, encoder_sigmoid_t1, d_encoder_mul_concat_stack + 96);
-  float *d_encoder_matmul_weight_hh_t1 = (float *)(A + 4608); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t1_scratch = A + 881728; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t1, d_encoder_matmul_weight_hh_t1_scratch);
-  float *encoder_sigmoid_t0 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_tanh_t0_2 = (float *)(A + 885824); /* [32, 32] */
-  float *encoder_tanh_t0 = (float *)(A + 877632); /* [32, 32] */
-  float *encoder_sigmoid_t0_2 = (float *)(A + 873536); /* [32, 32] */
-  float *d_encoder_mul_t0 = (float *)(A + 881728); /* [32, 32] */
-  float *d_encoder_mul_t0_2 = (float *)(A + 1108032); /* [32, 32] */
+  float *d_encoder_matmul_weight_hh_t1 = (float *)(A + 512); /* [32, 32] */
+  float *encoder_sigmoid_t0 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_tanh_t0_2 = (float *)(A + 885760); /* [32, 32] */
+  float *d_encoder_mul_t1 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_tanh_t0 = (float *)(A + 877568); /* [32, 32] */
+  float *encoder_sigmoid_t0_2 = (float *)(A + 873472); /* [32, 32] */
+  float *d_encoder_mul_t0 = (float *)(A + 881664); /* [32, 32] */
+  float *d_encoder_mul_t0_2 = (float *)(A + 1107968); /* [32, 32] */
   k30_mul_mul_sub(d_encoder_matmul_weight_hh_t1, encoder_sigmoid_t0, encoder_tanh_t0_2, d_encoder_mul_t1, encoder_tanh_t0, encoder_sigmoid_t0_2, d_encoder_mul_t0, d_encoder_mul_t0_2);
-  float *d_encoder_const = (float *)(A + 512); /* [32, 32] */
+  float *d_encoder_const = (float *)(A + 862464); /* [32, 32] */
   k31_const(d_encoder_const);
-  float *d_encoder_mul_t0_3 = (float *)(A + 9984); /* [32, 32] */
+  float *d_encoder_mul_t0_3 = (float *)(A + 873472); /* [32, 32] */
   k32_mul_sub_mul(d_encoder_matmul_weight_hh_t1, encoder_tanh_t0_2, encoder_sigmoid_t0, d_encoder_mul_t0_3);
-  float *d_encoder_mul_concat = (float *)(A + 1090624); /* [32, 128] */
+  float *d_encoder_mul_concat = (float *)(A + 1090560); /* [32, 128] */
   k33_concat(d_encoder_mul_t0, d_encoder_const, d_encoder_mul_t0_2, d_encoder_mul_t0_3, d_encoder_mul_concat);
-  float *d_encoder_mul_concat_stack_2 = (float *)(A + 1112128); /* [32, 50, 128] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
+  float *d_encoder_mul_concat_stack_2 = (float *)(A + 1112064); /* [32, 50, 128] */
   k34_stack(d_encoder_mul_concat, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack_2);
-  float *grad_encoder_weight_ih = (float *)(A + 15872); /* [128, 1] */
-  char *grad_encoder_weight_ih_scratch = A + 83008; /* 32768 bytes */
+  float *grad_encoder_weight_ih = (float *)(A + 868352); /* [128, 1] */
+  char *grad_encoder_weight_ih_scratch = A + 4608; /* 32768 bytes */
   k35_matmul(d_encoder_mul_concat_stack_2, in->x, grad_encoder_weight_ih, grad_encoder_weight_ih_scratch);
-  float *encoder_mul_stack = (float *)(A + 889920); /* [49, 32, 32] */
-  float *grad_encoder_weight_hh = (float *)(A + 1090624); /* [128, 32] */
-  char *grad_encoder_weight_hh_scratch = A + 83008; /* 32768 bytes */
+  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
+  float *grad_encoder_weight_hh = (float *)(A + 1090560); /* [128, 32] */
+  char *grad_encoder_weight_hh_scratch = A + 4608; /* 32768 bytes */
   k36_matmul(d_encoder_mul_concat_stack, encoder_mul_stack, grad_encoder_weight_hh, grad_encoder_weight_hh_scratch);
-  float *grad_encoder_bias_ih = (float *)(A + 16384); /* [128] */
+  float *grad_encoder_bias_ih = (float *)(A + 868864); /* [128] */
   k37_sum_to(d_encoder_mul_concat_stack_2, grad_encoder_bias_ih);
-  float *out_forecast = (float *)(A + 8704); /* [32, 10, 1] */
-  float *line7_select_stack = (float *)(A + 1108032); /* [10, 32, 1] */
+  float *out_forecast = (float *)(A + 861184); /* [32, 10, 1] */
+  float *line7_select_stack = (float *)(A + 512); /* [10, 32, 1] */
   k38_stack(in->x + 49, out_forecast, out_forecast + 1, out_forecast + 2, out_forecast + 3, out_forecast + 4, out_forecast + 5, out_forecast + 6, out_forecast + 7, out_forecast + 8, line7_select_stack);
-  float *d_decoder_mul_concat_stack = (float *)(A + 300096); /* [10, 32, 128] */
-  float *grad_decoder_weight_ih = (float *)(A + 16896); /* [128, 1] */
-  char *grad_decoder_weight_ih_scratch = A + 889920; /* 32768 bytes */
+  float *d_decoder_mul_concat_stack = (float *)(A + 299520); /* [10, 32, 128] */
+  float *grad_decoder_weight_ih = (float *)(A + 1792); /* [128, 1] */
+  char *grad_decoder_weight_ih_scratch = A + 4608; /* 32768 bytes */
   k39_matmul(d_decoder_mul_concat_stack, line7_select_stack, grad_decoder_weight_ih, grad_decoder_weight_ih_scratch);
-  float *encoder_mul_stack_2 = (float *)(A + 42048); /* [10, 32, 32] */
-  float *grad_decoder_weight_hh = (float *)(A + 869440); /* [128, 32] */
-  char *grad_decoder_weight_hh_scratch = A + 17472; /* 20480 bytes */
+  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
+  float *grad_decoder_weight_hh = (float *)(A + 869376); /* [128, 32] */
+  char *grad_decoder_weight_hh_scratch = A + 4608; /* 20480 bytes */
   k40_matmul(d_decoder_mul_concat_stack, encoder_mul_stack_2, grad_decoder_weight_hh, grad_decoder_weight_hh_scratch);
-  float *grad_decoder_bias_ih = (float *)(A + 885824); /* [128] */
+  float *grad_decoder_bias_ih = (float *)(A + 512); /* [128] */
   k41_sum_to(d_decoder_mul_concat_stack, grad_decoder_bias_ih);
-  float *decoder_mul_t9 = (float *)(A + 296000); /* [32, 32] */
-  float *decoder_mul_stack = (float *)(A + 889920); /* [10, 32, 32] */
+  float *decoder_mul_t9 = (float *)(A + 295424); /* [32, 32] */
+  float *decoder_mul_stack = (float *)(A + 889856); /* [10, 32, 32] */
   k42_stack(encoder_mul_stack_2 + 1024, encoder_mul_stack_2 + 2048, encoder_mul_stack_2 + 3072, encoder_mul_stack_2 + 4096, encoder_mul_stack_2 + 5120, encoder_mul_stack_2 + 6144, encoder_mul_stack_2 + 7168, encoder_mul_stack_2 + 8192, encoder_mul_stack_2 + 9216, decoder_mul_t9, decoder_mul_stack);
-  float *d_dense1_addn_stack = (float *)(A + 14592); /* [10, 32, 1] */
+  float *d_dense1_addn_stack = (float *)(A + 867072); /* [10, 32, 1] */
   float *grad_dense1_weight = (float *)(A + 320); /* [1, 32] */
-  char *grad_dense1_weight_scratch = A + 886336; /* 1280 bytes */
+  char *grad_dense1_weight_scratch = A + 2304; /* 1280 bytes */
   k43_matmul(d_dense1_addn_stack, decoder_mul_stack, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 17408); /* [1] */
+  float *grad_dense1_bias = (float *)(A + 866880); /* [1] */
   k44_sum_to(d_dense1_addn_stack, grad_dense1_bias);
   float *line17_sum_to_t0 = (float *)(A + 256); /* [] */
   float *line17_sum_to_t1 = (float *)(A + 448); /* [] */
-  float *line17_sum_to_t2 = (float *)(A + 1107136); /* [] */
-  float *line17_sum_to_t3 = (float *)(A + 1107328); /* [] */
-  float *line17_sum_to_t4 = (float *)(A + 1107520); /* [] */
-  float *line17_sum_to_t5 = (float *)(A + 1107712); /* [] */
-  float *line17_sum_to_t6 = (float *)(A + 1107904); /* [] */
-  float *line17_sum_to_t7 = (float *)(A + 1107968); /* [] */
-  float *line17_sum_to_t8 = (float *)(A + 14336); /* [] */
-  float *line17_sum_to_t9 = (float *)(A + 14528); /* [] */
-  float *loss_value = (float *)(A + 14400); /* [] */
+  float *line17_sum_to_t2 = (float *)(A + 1107072); /* [] */
+  float *line17_sum_to_t3 = (float *)(A + 1107264); /* [] */
+  float *line17_sum_to_t4 = (float *)(A + 1107456); /* [] */
+  float *line17_sum_to_t5 = (float *)(A + 1107648); /* [] */
+  float *line17_sum_to_t6 = (float *)(A + 1107840); /* [] */
+  float *line17_sum_to_t7 = (float *)(A + 1107904); /* [] */
+  float *line17_sum_to_t8 = (float *)(A + 866816); /* [] */
+  float *line17_sum_to_t9 = (float *)(A + 867008); /* [] */
+  float *loss_value = (float *)(A + 866944); /* [] */
   k45_mul_mul_mul(line17_sum_to_t0, line17_sum_to_t1, line17_sum_to_t2, line17_sum_to_t3, line17_sum_to_t4, line17_sum_to_t5, line17_sum_to_t6, line17_sum_to_t7, line17_sum_to_t8, line17_sum_to_t9, loss_value);
 }
 
@@ -4365,16 +4320,16 @@ float sine_seq2seq_grad(const float *params, const sine_seq2seq_batch *in, float
   sine_seq2seq_grad_8(P, in, A, seed);
   sine_seq2seq_grad_9(P, in, A, seed);
   sine_seq2seq_grad_10(P, in, A, seed);
-  float *out_forecast = (float *)(A + 8704); /* [32, 10, 1] */
-  float *loss_value = (float *)(A + 14400); /* [] */
-  float *grad_encoder_weight_ih = (float *)(A + 15872); /* [128, 1] */
-  float *grad_encoder_weight_hh = (float *)(A + 1090624); /* [128, 32] */
-  float *grad_encoder_bias_ih = (float *)(A + 16384); /* [128] */
-  float *grad_decoder_weight_ih = (float *)(A + 16896); /* [128, 1] */
-  float *grad_decoder_weight_hh = (float *)(A + 869440); /* [128, 32] */
-  float *grad_decoder_bias_ih = (float *)(A + 885824); /* [128] */
+  float *out_forecast = (float *)(A + 861184); /* [32, 10, 1] */
+  float *loss_value = (float *)(A + 866944); /* [] */
+  float *grad_encoder_weight_ih = (float *)(A + 868352); /* [128, 1] */
+  float *grad_encoder_weight_hh = (float *)(A + 1090560); /* [128, 32] */
+  float *grad_encoder_bias_ih = (float *)(A + 868864); /* [128] */
+  float *grad_decoder_weight_ih = (float *)(A + 1792); /* [128, 1] */
+  float *grad_decoder_weight_hh = (float *)(A + 869376); /* [128, 32] */
+  float *grad_decoder_bias_ih = (float *)(A + 512); /* [128] */
   float *grad_dense1_weight = (float *)(A + 320); /* [1, 32] */
-  float *grad_dense1_bias = (float *)(A + 17408); /* [1] */
+  float *grad_dense1_bias = (float *)(A + 866880); /* [1] */
   if (out) k15_copy(out_forecast, out->forecast);
   k46_copy(loss_value, &loss);
   k47_copy(grad_encoder_weight_ih, grads + 0);
@@ -4395,1787 +4350,1753 @@ static void sine_seq2seq_train_step_1(const float *restrict P, const sine_seq2se
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
   k0_transpose(P + 4480 /* decoder.weight_ih */, decoder_transpose_weight_ih);
   float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t0_scratch = A + 16896; /* 32 bytes */
-  k1_matmul(in->x + 49, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t0, decoder_matmul_weight_ih_t0_scratch);
-  float *encoder_transpose_weight_ih = (float *)(A + 16960); /* [1, 128] */
+  k1_matmul(in->x + 49, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t0);
+  float *encoder_transpose_weight_ih = (float *)(A + 16896); /* [1, 128] */
   k0_transpose(P /* encoder.weight_ih */, encoder_transpose_weight_ih);
-  float *encoder_matmul_weight_ih = (float *)(A + 17472); /* [1600, 128] */
-  char *encoder_matmul_weight_ih_scratch = A + 16896; /* 32 bytes */
-  k2_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih, encoder_matmul_weight_ih_scratch);
-  float *encoder_add_t0 = (float *)(A + 836672); /* [32, 128] */
-  k3_add_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
-  float *encoder_transpose_weight_hh = (float *)(A + 853056); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
+  k2_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
+  float *encoder_add_t0 = (float *)(A + 836608); /* [32, 128] */
+  k3_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
+  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
   k4_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
-  float *encoder_sigmoid_t0 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_sigmoid_t0_2 = (float *)(A + 873536); /* [32, 32] */
-  float *encoder_tanh_t0 = (float *)(A + 877632); /* [32, 32] */
-  float *encoder_mul_t0 = (float *)(A + 881728); /* [32, 32] */
-  float *encoder_tanh_t0_2 = (float *)(A + 885824); /* [32, 32] */
-  float *encoder_mul_stack = (float *)(A + 889920); /* [49, 32, 32] */
+  float *encoder_sigmoid_t0 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_sigmoid_t0_2 = (float *)(A + 873472); /* [32, 32] */
+  float *encoder_tanh_t0 = (float *)(A + 877568); /* [32, 32] */
+  float *encoder_mul_t0 = (float *)(A + 881664); /* [32, 32] */
+  float *encoder_tanh_t0_2 = (float *)(A + 885760); /* [32, 32] */
+  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
   k16_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_sigmoid_t0, encoder_sigmoid_t0_2, encoder_tanh_t0, encoder_mul_t0, encoder_tanh_t0_2, encoder_mul_stack);
-  float *encoder_matmul_weight_hh_t1 = (float *)(A + 836672); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t1_scratch = A + 1090624; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t1 = (float *)(A + 836608); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t1_scratch = A + 1090560; /* 1024 bytes */
   k6_matmul(encoder_mul_stack, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t1, encoder_matmul_weight_hh_t1_scratch);
-  float *encoder_add_t1 = (float *)(A + 1091648); /* [32, 128] */
+  float *encoder_add_t1 = (float *)(A + 1091584); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t1, P + 4352 /* encoder.bias_hh */, encoder_add_t1);
-  float *encoder_sigmoid_t1 = (float *)(A + 836672); /* [32, 32] */
-  float *encoder_sigmoid_t1_2 = (float *)(A + 840768); /* [32, 32] */
-  float *encoder_sigmoid_t1_3 = (float *)(A + 844864); /* [32, 32] */
-  float *encoder_tanh_t1 = (float *)(A + 848960); /* [32, 32] */
-  float *encoder_add_t1_2 = (float *)(A + 1108032); /* [32, 32] */
-  float *encoder_tanh_t1_2 = (float *)(A + 1112128); /* [32, 32] */
+  float *encoder_sigmoid_t1 = (float *)(A + 836608); /* [32, 32] */
+  float *encoder_sigmoid_t1_2 = (float *)(A + 840704); /* [32, 32] */
+  float *encoder_sigmoid_t1_3 = (float *)(A + 844800); /* [32, 32] */
+  float *encoder_tanh_t1 = (float *)(A + 848896); /* [32, 32] */
+  float *encoder_add_t1_2 = (float *)(A + 1107968); /* [32, 32] */
+  float *encoder_tanh_t1_2 = (float *)(A + 1112064); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_sigmoid_t1, encoder_sigmoid_t1_2, encoder_sigmoid_t1_3, encoder_tanh_t1, encoder_add_t1_2, encoder_tanh_t1_2, encoder_mul_stack + 1024);
-  float *encoder_matmul_weight_hh_t2 = (float *)(A + 1090624); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t2_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t2 = (float *)(A + 1090560); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t2_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 1024, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t2, encoder_matmul_weight_hh_t2_scratch);
-  float *encoder_add_t2 = (float *)(A + 1116224); /* [32, 128] */
+  float *encoder_add_t2 = (float *)(A + 1116160); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t2, P + 4352 /* encoder.bias_hh */, encoder_add_t2);
-  float *encoder_sigmoid_t2 = (float *)(A + 1090624); /* [32, 32] */
-  float *encoder_sigmoid_t2_2 = (float *)(A + 1094720); /* [32, 32] */
-  float *encoder_sigmoid_t2_3 = (float *)(A + 1098816); /* [32, 32] */
-  float *encoder_tanh_t2 = (float *)(A + 1102912); /* [32, 32] */
-  float *encoder_add_t2_2 = (float *)(A + 1132608); /* [32, 32] */
-  float *encoder_tanh_t2_2 = (float *)(A + 1136704); /* [32, 32] */
+  float *encoder_sigmoid_t2 = (float *)(A + 1090560); /* [32, 32] */
+  float *encoder_sigmoid_t2_2 = (float *)(A + 1094656); /* [32, 32] */
+  float *encoder_sigmoid_t2_3 = (float *)(A + 1098752); /* [32, 32] */
+  float *encoder_tanh_t2 = (float *)(A + 1102848); /* [32, 32] */
+  float *encoder_add_t2_2 = (float *)(A + 1132544); /* [32, 32] */
+  float *encoder_tanh_t2_2 = (float *)(A + 1136640); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_sigmoid_t2, encoder_sigmoid_t2_2, encoder_sigmoid_t2_3, encoder_tanh_t2, encoder_add_t2_2, encoder_tanh_t2_2, encoder_mul_stack + 2048);
-  float *encoder_matmul_weight_hh_t3 = (float *)(A + 1116224); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t3_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t3 = (float *)(A + 1116160); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t3_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 2048, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t3, encoder_matmul_weight_hh_t3_scratch);
-  float *encoder_add_t3 = (float *)(A + 1140800); /* [32, 128] */
+  float *encoder_add_t3 = (float *)(A + 1140736); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t3, P + 4352 /* encoder.bias_hh */, encoder_add_t3);
-  float *encoder_sigmoid_t3 = (float *)(A + 1116224); /* [32, 32] */
-  float *encoder_sigmoid_t3_2 = (float *)(A + 1120320); /* [32, 32] */
-  float *encoder_sigmoid_t3_3 = (float *)(A + 1124416); /* [32, 32] */
-  float *encoder_tanh_t3 = (float *)(A + 1128512); /* [32, 32] */
-  float *encoder_add_t3_2 = (float *)(A + 1157184); /* [32, 32] */
-  float *encoder_tanh_t3_2 = (float *)(A + 1161280); /* [32, 32] */
+  float *encoder_sigmoid_t3 = (float *)(A + 1116160); /* [32, 32] */
+  float *encoder_sigmoid_t3_2 = (float *)(A + 1120256); /* [32, 32] */
+  float *encoder_sigmoid_t3_3 = (float *)(A + 1124352); /* [32, 32] */
+  float *encoder_tanh_t3 = (float *)(A + 1128448); /* [32, 32] */
+  float *encoder_add_t3_2 = (float *)(A + 1157120); /* [32, 32] */
+  float *encoder_tanh_t3_2 = (float *)(A + 1161216); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_sigmoid_t3, encoder_sigmoid_t3_2, encoder_sigmoid_t3_3, encoder_tanh_t3, encoder_add_t3_2, encoder_tanh_t3_2, encoder_mul_stack + 3072);
-  float *encoder_matmul_weight_hh_t4 = (float *)(A + 1140800); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t4_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t4 = (float *)(A + 1140736); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t4_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 3072, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t4, encoder_matmul_weight_hh_t4_scratch);
-  float *encoder_add_t4 = (float *)(A + 1165376); /* [32, 128] */
+  float *encoder_add_t4 = (float *)(A + 1165312); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t4, P + 4352 /* encoder.bias_hh */, encoder_add_t4);
-  float *encoder_sigmoid_t4 = (float *)(A + 1140800); /* [32, 32] */
-  float *encoder_sigmoid_t4_2 = (float *)(A + 1144896); /* [32, 32] */
-  float *encoder_sigmoid_t4_3 = (float *)(A + 1148992); /* [32, 32] */
-  float *encoder_tanh_t4 = (float *)(A + 1153088); /* [32, 32] */
-  float *encoder_add_t4_2 = (float *)(A + 1181760); /* [32, 32] */
-  float *encoder_tanh_t4_2 = (float *)(A + 1185856); /* [32, 32] */
+  float *encoder_sigmoid_t4 = (float *)(A + 1140736); /* [32, 32] */
+  float *encoder_sigmoid_t4_2 = (float *)(A + 1144832); /* [32, 32] */
+  float *encoder_sigmoid_t4_3 = (float *)(A + 1148928); /* [32, 32] */
+  float *encoder_tanh_t4 = (float *)(A + 1153024); /* [32, 32] */
+  float *encoder_add_t4_2 = (float *)(A + 1181696); /* [32, 32] */
+  float *encoder_tanh_t4_2 = (float *)(A + 1185792); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_sigmoid_t4, encoder_sigmoid_t4_2, encoder_sigmoid_t4_3, encoder_tanh_t4, encoder_add_t4_2, encoder_tanh_t4_2, encoder_mul_stack + 4096);
-  float *encoder_matmul_weight_hh_t5 = (float *)(A + 1165376); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t5_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t5 = (float *)(A + 1165312); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t5_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 4096, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t5, encoder_matmul_weight_hh_t5_scratch);
-  float *encoder_add_t5 = (float *)(A + 1189952); /* [32, 128] */
+  float *encoder_add_t5 = (float *)(A + 1189888); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t5, P + 4352 /* encoder.bias_hh */, encoder_add_t5);
-  float *encoder_sigmoid_t5 = (float *)(A + 1165376); /* [32, 32] */
-  float *encoder_sigmoid_t5_2 = (float *)(A + 1169472); /* [32, 32] */
-  float *encoder_sigmoid_t5_3 = (float *)(A + 1173568); /* [32, 32] */
-  float *encoder_tanh_t5 = (float *)(A + 1177664); /* [32, 32] */
-  float *encoder_add_t5_2 = (float *)(A + 1206336); /* [32, 32] */
-  float *encoder_tanh_t5_2 = (float *)(A + 1210432); /* [32, 32] */
+  float *encoder_sigmoid_t5 = (float *)(A + 1165312); /* [32, 32] */
+  float *encoder_sigmoid_t5_2 = (float *)(A + 1169408); /* [32, 32] */
+  float *encoder_sigmoid_t5_3 = (float *)(A + 1173504); /* [32, 32] */
+  float *encoder_tanh_t5 = (float *)(A + 1177600); /* [32, 32] */
+  float *encoder_add_t5_2 = (float *)(A + 1206272); /* [32, 32] */
+  float *encoder_tanh_t5_2 = (float *)(A + 1210368); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_sigmoid_t5, encoder_sigmoid_t5_2, encoder_sigmoid_t5_3, encoder_tanh_t5, encoder_add_t5_2, encoder_tanh_t5_2, encoder_mul_stack + 5120);
-  float *encoder_matmul_weight_hh_t6 = (float *)(A + 1189952); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t6_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t6 = (float *)(A + 1189888); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t6_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 5120, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t6, encoder_matmul_weight_hh_t6_scratch);
-  float *encoder_add_t6 = (float *)(A + 1214528); /* [32, 128] */
+  float *encoder_add_t6 = (float *)(A + 1214464); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t6, P + 4352 /* encoder.bias_hh */, encoder_add_t6);
-  float *encoder_sigmoid_t6 = (float *)(A + 1189952); /* [32, 32] */
-  float *encoder_sigmoid_t6_2 = (float *)(A + 1194048); /* [32, 32] */
-  float *encoder_sigmoid_t6_3 = (float *)(A + 1198144); /* [32, 32] */
-  float *encoder_tanh_t6 = (float *)(A + 1202240); /* [32, 32] */
-  float *encoder_add_t6_2 = (float *)(A + 1230912); /* [32, 32] */
-  float *encoder_tanh_t6_2 = (float *)(A + 1235008); /* [32, 32] */
+  float *encoder_sigmoid_t6 = (float *)(A + 1189888); /* [32, 32] */
+  float *encoder_sigmoid_t6_2 = (float *)(A + 1193984); /* [32, 32] */
+  float *encoder_sigmoid_t6_3 = (float *)(A + 1198080); /* [32, 32] */
+  float *encoder_tanh_t6 = (float *)(A + 1202176); /* [32, 32] */
+  float *encoder_add_t6_2 = (float *)(A + 1230848); /* [32, 32] */
+  float *encoder_tanh_t6_2 = (float *)(A + 1234944); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_sigmoid_t6, encoder_sigmoid_t6_2, encoder_sigmoid_t6_3, encoder_tanh_t6, encoder_add_t6_2, encoder_tanh_t6_2, encoder_mul_stack + 6144);
-  float *encoder_matmul_weight_hh_t7 = (float *)(A + 1214528); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t7_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t7 = (float *)(A + 1214464); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t7_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 6144, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t7, encoder_matmul_weight_hh_t7_scratch);
-  float *encoder_add_t7 = (float *)(A + 1239104); /* [32, 128] */
+  float *encoder_add_t7 = (float *)(A + 1239040); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t7, P + 4352 /* encoder.bias_hh */, encoder_add_t7);
-  float *encoder_sigmoid_t7 = (float *)(A + 1214528); /* [32, 32] */
-  float *encoder_sigmoid_t7_2 = (float *)(A + 1218624); /* [32, 32] */
-  float *encoder_sigmoid_t7_3 = (float *)(A + 1222720); /* [32, 32] */
-  float *encoder_tanh_t7 = (float *)(A + 1226816); /* [32, 32] */
-  float *encoder_add_t7_2 = (float *)(A + 1255488); /* [32, 32] */
-  float *encoder_tanh_t7_2 = (float *)(A + 1259584); /* [32, 32] */
+  float *encoder_sigmoid_t7 = (float *)(A + 1214464); /* [32, 32] */
+  float *encoder_sigmoid_t7_2 = (float *)(A + 1218560); /* [32, 32] */
+  float *encoder_sigmoid_t7_3 = (float *)(A + 1222656); /* [32, 32] */
+  float *encoder_tanh_t7 = (float *)(A + 1226752); /* [32, 32] */
+  float *encoder_add_t7_2 = (float *)(A + 1255424); /* [32, 32] */
+  float *encoder_tanh_t7_2 = (float *)(A + 1259520); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_sigmoid_t7, encoder_sigmoid_t7_2, encoder_sigmoid_t7_3, encoder_tanh_t7, encoder_add_t7_2, encoder_tanh_t7_2, encoder_mul_stack + 7168);
-  float *encoder_matmul_weight_hh_t8 = (float *)(A + 1239104); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t8_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t8 = (float *)(A + 1239040); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t8_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 7168, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t8, encoder_matmul_weight_hh_t8_scratch);
-  float *encoder_add_t8 = (float *)(A + 1263680); /* [32, 128] */
+  float *encoder_add_t8 = (float *)(A + 1263616); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t8, P + 4352 /* encoder.bias_hh */, encoder_add_t8);
-  float *encoder_sigmoid_t8 = (float *)(A + 1239104); /* [32, 32] */
-  float *encoder_sigmoid_t8_2 = (float *)(A + 1243200); /* [32, 32] */
-  float *encoder_sigmoid_t8_3 = (float *)(A + 1247296); /* [32, 32] */
-  float *encoder_tanh_t8 = (float *)(A + 1251392); /* [32, 32] */
-  float *encoder_add_t8_2 = (float *)(A + 1280064); /* [32, 32] */
-  float *encoder_tanh_t8_2 = (float *)(A + 1284160); /* [32, 32] */
+  float *encoder_sigmoid_t8 = (float *)(A + 1239040); /* [32, 32] */
+  float *encoder_sigmoid_t8_2 = (float *)(A + 1243136); /* [32, 32] */
+  float *encoder_sigmoid_t8_3 = (float *)(A + 1247232); /* [32, 32] */
+  float *encoder_tanh_t8 = (float *)(A + 1251328); /* [32, 32] */
+  float *encoder_add_t8_2 = (float *)(A + 1280000); /* [32, 32] */
+  float *encoder_tanh_t8_2 = (float *)(A + 1284096); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_sigmoid_t8, encoder_sigmoid_t8_2, encoder_sigmoid_t8_3, encoder_tanh_t8, encoder_add_t8_2, encoder_tanh_t8_2, encoder_mul_stack + 8192);
-  float *encoder_matmul_weight_hh_t9 = (float *)(A + 1263680); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t9_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t9 = (float *)(A + 1263616); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t9_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 8192, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t9, encoder_matmul_weight_hh_t9_scratch);
-  float *encoder_add_t9 = (float *)(A + 1288256); /* [32, 128] */
+  float *encoder_add_t9 = (float *)(A + 1288192); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t9, P + 4352 /* encoder.bias_hh */, encoder_add_t9);
-  float *encoder_sigmoid_t9 = (float *)(A + 1263680); /* [32, 32] */
-  float *encoder_sigmoid_t9_2 = (float *)(A + 1267776); /* [32, 32] */
-  float *encoder_sigmoid_t9_3 = (float *)(A + 1271872); /* [32, 32] */
-  float *encoder_tanh_t9 = (float *)(A + 1275968); /* [32, 32] */
-  float *encoder_add_t9_2 = (float *)(A + 1304640); /* [32, 32] */
-  float *encoder_tanh_t9_2 = (float *)(A + 1308736); /* [32, 32] */
+  float *encoder_sigmoid_t9 = (float *)(A + 1263616); /* [32, 32] */
+  float *encoder_sigmoid_t9_2 = (float *)(A + 1267712); /* [32, 32] */
+  float *encoder_sigmoid_t9_3 = (float *)(A + 1271808); /* [32, 32] */
+  float *encoder_tanh_t9 = (float *)(A + 1275904); /* [32, 32] */
+  float *encoder_add_t9_2 = (float *)(A + 1304576); /* [32, 32] */
+  float *encoder_tanh_t9_2 = (float *)(A + 1308672); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_sigmoid_t9, encoder_sigmoid_t9_2, encoder_sigmoid_t9_3, encoder_tanh_t9, encoder_add_t9_2, encoder_tanh_t9_2, encoder_mul_stack + 9216);
-  float *encoder_matmul_weight_hh_t10 = (float *)(A + 1288256); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t10_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t10 = (float *)(A + 1288192); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t10_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 9216, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t10, encoder_matmul_weight_hh_t10_scratch);
-  float *encoder_add_t10 = (float *)(A + 1312832); /* [32, 128] */
+  float *encoder_add_t10 = (float *)(A + 1312768); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t10, P + 4352 /* encoder.bias_hh */, encoder_add_t10);
-  float *encoder_sigmoid_t10 = (float *)(A + 1288256); /* [32, 32] */
-  float *encoder_sigmoid_t10_2 = (float *)(A + 1292352); /* [32, 32] */
-  float *encoder_sigmoid_t10_3 = (float *)(A + 1296448); /* [32, 32] */
-  float *encoder_tanh_t10 = (float *)(A + 1300544); /* [32, 32] */
-  float *encoder_add_t10_2 = (float *)(A + 1329216); /* [32, 32] */
-  float *encoder_tanh_t10_2 = (float *)(A + 1333312); /* [32, 32] */
+  float *encoder_sigmoid_t10 = (float *)(A + 1288192); /* [32, 32] */
+  float *encoder_sigmoid_t10_2 = (float *)(A + 1292288); /* [32, 32] */
+  float *encoder_sigmoid_t10_3 = (float *)(A + 1296384); /* [32, 32] */
+  float *encoder_tanh_t10 = (float *)(A + 1300480); /* [32, 32] */
+  float *encoder_add_t10_2 = (float *)(A + 1329152); /* [32, 32] */
+  float *encoder_tanh_t10_2 = (float *)(A + 1333248); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_sigmoid_t10, encoder_sigmoid_t10_2, encoder_sigmoid_t10_3, encoder_tanh_t10, encoder_add_t10_2, encoder_tanh_t10_2, encoder_mul_stack + 10240);
-  float *encoder_matmul_weight_hh_t11 = (float *)(A + 1312832); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t11_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t11 = (float *)(A + 1312768); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t11_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 10240, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t11, encoder_matmul_weight_hh_t11_scratch);
-  float *encoder_add_t11 = (float *)(A + 1337408); /* [32, 128] */
+  float *encoder_add_t11 = (float *)(A + 1337344); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t11, P + 4352 /* encoder.bias_hh */, encoder_add_t11);
-  float *encoder_sigmoid_t11 = (float *)(A + 1312832); /* [32, 32] */
-  float *encoder_sigmoid_t11_2 = (float *)(A + 1316928); /* [32, 32] */
-  float *encoder_sigmoid_t11_3 = (float *)(A + 1321024); /* [32, 32] */
-  float *encoder_tanh_t11 = (float *)(A + 1325120); /* [32, 32] */
-  float *encoder_add_t11_2 = (float *)(A + 1353792); /* [32, 32] */
-  float *encoder_tanh_t11_2 = (float *)(A + 1357888); /* [32, 32] */
+  float *encoder_sigmoid_t11 = (float *)(A + 1312768); /* [32, 32] */
+  float *encoder_sigmoid_t11_2 = (float *)(A + 1316864); /* [32, 32] */
+  float *encoder_sigmoid_t11_3 = (float *)(A + 1320960); /* [32, 32] */
+  float *encoder_tanh_t11 = (float *)(A + 1325056); /* [32, 32] */
+  float *encoder_add_t11_2 = (float *)(A + 1353728); /* [32, 32] */
+  float *encoder_tanh_t11_2 = (float *)(A + 1357824); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_sigmoid_t11, encoder_sigmoid_t11_2, encoder_sigmoid_t11_3, encoder_tanh_t11, encoder_add_t11_2, encoder_tanh_t11_2, encoder_mul_stack + 11264);
-  float *encoder_matmul_weight_hh_t12 = (float *)(A + 1337408); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t12_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t12 = (float *)(A + 1337344); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t12_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 11264, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t12, encoder_matmul_weight_hh_t12_scratch);
-  float *encoder_add_t12 = (float *)(A + 1361984); /* [32, 128] */
+  float *encoder_add_t12 = (float *)(A + 1361920); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t12, P + 4352 /* encoder.bias_hh */, encoder_add_t12);
-  float *encoder_sigmoid_t12 = (float *)(A + 1337408); /* [32, 32] */
-  float *encoder_sigmoid_t12_2 = (float *)(A + 1341504); /* [32, 32] */
-  float *encoder_sigmoid_t12_3 = (float *)(A + 1345600); /* [32, 32] */
-  float *encoder_tanh_t12 = (float *)(A + 1349696); /* [32, 32] */
-  float *encoder_add_t12_2 = (float *)(A + 1378368); /* [32, 32] */
-  float *encoder_tanh_t12_2 = (float *)(A + 1382464); /* [32, 32] */
+  float *encoder_sigmoid_t12 = (float *)(A + 1337344); /* [32, 32] */
+  float *encoder_sigmoid_t12_2 = (float *)(A + 1341440); /* [32, 32] */
+  float *encoder_sigmoid_t12_3 = (float *)(A + 1345536); /* [32, 32] */
+  float *encoder_tanh_t12 = (float *)(A + 1349632); /* [32, 32] */
+  float *encoder_add_t12_2 = (float *)(A + 1378304); /* [32, 32] */
+  float *encoder_tanh_t12_2 = (float *)(A + 1382400); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_sigmoid_t12, encoder_sigmoid_t12_2, encoder_sigmoid_t12_3, encoder_tanh_t12, encoder_add_t12_2, encoder_tanh_t12_2, encoder_mul_stack + 12288);
-  float *encoder_matmul_weight_hh_t13 = (float *)(A + 1361984); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t13_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t13 = (float *)(A + 1361920); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t13_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 12288, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t13, encoder_matmul_weight_hh_t13_scratch);
-  float *encoder_add_t13 = (float *)(A + 1386560); /* [32, 128] */
+  float *encoder_add_t13 = (float *)(A + 1386496); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t13, P + 4352 /* encoder.bias_hh */, encoder_add_t13);
-  float *encoder_sigmoid_t13 = (float *)(A + 1361984); /* [32, 32] */
-  float *encoder_sigmoid_t13_2 = (float *)(A + 1366080); /* [32, 32] */
-  float *encoder_sigmoid_t13_3 = (float *)(A + 1370176); /* [32, 32] */
-  float *encoder_tanh_t13 = (float *)(A + 1374272); /* [32, 32] */
-  float *encoder_add_t13_2 = (float *)(A + 1402944); /* [32, 32] */
-  float *encoder_tanh_t13_2 = (float *)(A + 1407040); /* [32, 32] */
+  float *encoder_sigmoid_t13 = (float *)(A + 1361920); /* [32, 32] */
+  float *encoder_sigmoid_t13_2 = (float *)(A + 1366016); /* [32, 32] */
+  float *encoder_sigmoid_t13_3 = (float *)(A + 1370112); /* [32, 32] */
+  float *encoder_tanh_t13 = (float *)(A + 1374208); /* [32, 32] */
+  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
+  float *encoder_tanh_t13_2 = (float *)(A + 1406976); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_sigmoid_t13, encoder_sigmoid_t13_2, encoder_sigmoid_t13_3, encoder_tanh_t13, encoder_add_t13_2, encoder_tanh_t13_2, encoder_mul_stack + 13312);
 }
 
 static void sine_seq2seq_train_step_2(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889920); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 853056); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t14 = (float *)(A + 1386560); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t14_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
+  float *encoder_matmul_weight_hh_t14 = (float *)(A + 1386496); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t14_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 13312, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t14, encoder_matmul_weight_hh_t14_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17472); /* [1600, 128] */
-  float *encoder_add_t14 = (float *)(A + 1411136); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
+  float *encoder_add_t14 = (float *)(A + 1411072); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t14, P + 4352 /* encoder.bias_hh */, encoder_add_t14);
-  float *encoder_add_t13_2 = (float *)(A + 1402944); /* [32, 32] */
-  float *encoder_sigmoid_t14 = (float *)(A + 1386560); /* [32, 32] */
-  float *encoder_sigmoid_t14_2 = (float *)(A + 1390656); /* [32, 32] */
-  float *encoder_sigmoid_t14_3 = (float *)(A + 1394752); /* [32, 32] */
-  float *encoder_tanh_t14 = (float *)(A + 1398848); /* [32, 32] */
-  float *encoder_add_t14_2 = (float *)(A + 1427520); /* [32, 32] */
-  float *encoder_tanh_t14_2 = (float *)(A + 1431616); /* [32, 32] */
+  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
+  float *encoder_sigmoid_t14 = (float *)(A + 1386496); /* [32, 32] */
+  float *encoder_sigmoid_t14_2 = (float *)(A + 1390592); /* [32, 32] */
+  float *encoder_sigmoid_t14_3 = (float *)(A + 1394688); /* [32, 32] */
+  float *encoder_tanh_t14 = (float *)(A + 1398784); /* [32, 32] */
+  float *encoder_add_t14_2 = (float *)(A + 1427456); /* [32, 32] */
+  float *encoder_tanh_t14_2 = (float *)(A + 1431552); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_sigmoid_t14, encoder_sigmoid_t14_2, encoder_sigmoid_t14_3, encoder_tanh_t14, encoder_add_t14_2, encoder_tanh_t14_2, encoder_mul_stack + 14336);
-  float *encoder_matmul_weight_hh_t15 = (float *)(A + 1411136); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t15_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t15 = (float *)(A + 1411072); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t15_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 14336, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t15, encoder_matmul_weight_hh_t15_scratch);
-  float *encoder_add_t15 = (float *)(A + 1435712); /* [32, 128] */
+  float *encoder_add_t15 = (float *)(A + 1435648); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t15, P + 4352 /* encoder.bias_hh */, encoder_add_t15);
-  float *encoder_sigmoid_t15 = (float *)(A + 1411136); /* [32, 32] */
-  float *encoder_sigmoid_t15_2 = (float *)(A + 1415232); /* [32, 32] */
-  float *encoder_sigmoid_t15_3 = (float *)(A + 1419328); /* [32, 32] */
-  float *encoder_tanh_t15 = (float *)(A + 1423424); /* [32, 32] */
-  float *encoder_add_t15_2 = (float *)(A + 1452096); /* [32, 32] */
-  float *encoder_tanh_t15_2 = (float *)(A + 1456192); /* [32, 32] */
+  float *encoder_sigmoid_t15 = (float *)(A + 1411072); /* [32, 32] */
+  float *encoder_sigmoid_t15_2 = (float *)(A + 1415168); /* [32, 32] */
+  float *encoder_sigmoid_t15_3 = (float *)(A + 1419264); /* [32, 32] */
+  float *encoder_tanh_t15 = (float *)(A + 1423360); /* [32, 32] */
+  float *encoder_add_t15_2 = (float *)(A + 1452032); /* [32, 32] */
+  float *encoder_tanh_t15_2 = (float *)(A + 1456128); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t15 + 96, encoder_add_t15 + 32, encoder_add_t14_2, encoder_add_t15, encoder_add_t15 + 64, encoder_sigmoid_t15, encoder_sigmoid_t15_2, encoder_sigmoid_t15_3, encoder_tanh_t15, encoder_add_t15_2, encoder_tanh_t15_2, encoder_mul_stack + 15360);
-  float *encoder_matmul_weight_hh_t16 = (float *)(A + 1435712); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t16_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t16 = (float *)(A + 1435648); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t16_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 15360, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t16, encoder_matmul_weight_hh_t16_scratch);
-  float *encoder_add_t16 = (float *)(A + 1460288); /* [32, 128] */
+  float *encoder_add_t16 = (float *)(A + 1460224); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t16, P + 4352 /* encoder.bias_hh */, encoder_add_t16);
-  float *encoder_sigmoid_t16 = (float *)(A + 1435712); /* [32, 32] */
-  float *encoder_sigmoid_t16_2 = (float *)(A + 1439808); /* [32, 32] */
-  float *encoder_sigmoid_t16_3 = (float *)(A + 1443904); /* [32, 32] */
-  float *encoder_tanh_t16 = (float *)(A + 1448000); /* [32, 32] */
-  float *encoder_add_t16_2 = (float *)(A + 1476672); /* [32, 32] */
-  float *encoder_tanh_t16_2 = (float *)(A + 1480768); /* [32, 32] */
+  float *encoder_sigmoid_t16 = (float *)(A + 1435648); /* [32, 32] */
+  float *encoder_sigmoid_t16_2 = (float *)(A + 1439744); /* [32, 32] */
+  float *encoder_sigmoid_t16_3 = (float *)(A + 1443840); /* [32, 32] */
+  float *encoder_tanh_t16 = (float *)(A + 1447936); /* [32, 32] */
+  float *encoder_add_t16_2 = (float *)(A + 1476608); /* [32, 32] */
+  float *encoder_tanh_t16_2 = (float *)(A + 1480704); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_sigmoid_t16, encoder_sigmoid_t16_2, encoder_sigmoid_t16_3, encoder_tanh_t16, encoder_add_t16_2, encoder_tanh_t16_2, encoder_mul_stack + 16384);
-  float *encoder_matmul_weight_hh_t17 = (float *)(A + 1460288); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t17_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t17 = (float *)(A + 1460224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t17_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 16384, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t17, encoder_matmul_weight_hh_t17_scratch);
-  float *encoder_add_t17 = (float *)(A + 1484864); /* [32, 128] */
+  float *encoder_add_t17 = (float *)(A + 1484800); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t17, P + 4352 /* encoder.bias_hh */, encoder_add_t17);
-  float *encoder_sigmoid_t17 = (float *)(A + 1460288); /* [32, 32] */
-  float *encoder_sigmoid_t17_2 = (float *)(A + 1464384); /* [32, 32] */
-  float *encoder_sigmoid_t17_3 = (float *)(A + 1468480); /* [32, 32] */
-  float *encoder_tanh_t17 = (float *)(A + 1472576); /* [32, 32] */
-  float *encoder_add_t17_2 = (float *)(A + 1501248); /* [32, 32] */
-  float *encoder_tanh_t17_2 = (float *)(A + 1505344); /* [32, 32] */
+  float *encoder_sigmoid_t17 = (float *)(A + 1460224); /* [32, 32] */
+  float *encoder_sigmoid_t17_2 = (float *)(A + 1464320); /* [32, 32] */
+  float *encoder_sigmoid_t17_3 = (float *)(A + 1468416); /* [32, 32] */
+  float *encoder_tanh_t17 = (float *)(A + 1472512); /* [32, 32] */
+  float *encoder_add_t17_2 = (float *)(A + 1501184); /* [32, 32] */
+  float *encoder_tanh_t17_2 = (float *)(A + 1505280); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_sigmoid_t17, encoder_sigmoid_t17_2, encoder_sigmoid_t17_3, encoder_tanh_t17, encoder_add_t17_2, encoder_tanh_t17_2, encoder_mul_stack + 17408);
-  float *encoder_matmul_weight_hh_t18 = (float *)(A + 1484864); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t18_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t18 = (float *)(A + 1484800); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t18_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 17408, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t18, encoder_matmul_weight_hh_t18_scratch);
-  float *encoder_add_t18 = (float *)(A + 1509440); /* [32, 128] */
+  float *encoder_add_t18 = (float *)(A + 1509376); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t18, P + 4352 /* encoder.bias_hh */, encoder_add_t18);
-  float *encoder_sigmoid_t18 = (float *)(A + 1484864); /* [32, 32] */
-  float *encoder_sigmoid_t18_2 = (float *)(A + 1488960); /* [32, 32] */
-  float *encoder_sigmoid_t18_3 = (float *)(A + 1493056); /* [32, 32] */
-  float *encoder_tanh_t18 = (float *)(A + 1497152); /* [32, 32] */
-  float *encoder_add_t18_2 = (float *)(A + 1525824); /* [32, 32] */
-  float *encoder_tanh_t18_2 = (float *)(A + 1529920); /* [32, 32] */
+  float *encoder_sigmoid_t18 = (float *)(A + 1484800); /* [32, 32] */
+  float *encoder_sigmoid_t18_2 = (float *)(A + 1488896); /* [32, 32] */
+  float *encoder_sigmoid_t18_3 = (float *)(A + 1492992); /* [32, 32] */
+  float *encoder_tanh_t18 = (float *)(A + 1497088); /* [32, 32] */
+  float *encoder_add_t18_2 = (float *)(A + 1525760); /* [32, 32] */
+  float *encoder_tanh_t18_2 = (float *)(A + 1529856); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_sigmoid_t18, encoder_sigmoid_t18_2, encoder_sigmoid_t18_3, encoder_tanh_t18, encoder_add_t18_2, encoder_tanh_t18_2, encoder_mul_stack + 18432);
-  float *encoder_matmul_weight_hh_t19 = (float *)(A + 1509440); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t19_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t19 = (float *)(A + 1509376); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t19_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 18432, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t19, encoder_matmul_weight_hh_t19_scratch);
-  float *encoder_add_t19 = (float *)(A + 1534016); /* [32, 128] */
+  float *encoder_add_t19 = (float *)(A + 1533952); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t19, P + 4352 /* encoder.bias_hh */, encoder_add_t19);
-  float *encoder_sigmoid_t19 = (float *)(A + 1509440); /* [32, 32] */
-  float *encoder_sigmoid_t19_2 = (float *)(A + 1513536); /* [32, 32] */
-  float *encoder_sigmoid_t19_3 = (float *)(A + 1517632); /* [32, 32] */
-  float *encoder_tanh_t19 = (float *)(A + 1521728); /* [32, 32] */
-  float *encoder_add_t19_2 = (float *)(A + 1550400); /* [32, 32] */
-  float *encoder_tanh_t19_2 = (float *)(A + 1554496); /* [32, 32] */
+  float *encoder_sigmoid_t19 = (float *)(A + 1509376); /* [32, 32] */
+  float *encoder_sigmoid_t19_2 = (float *)(A + 1513472); /* [32, 32] */
+  float *encoder_sigmoid_t19_3 = (float *)(A + 1517568); /* [32, 32] */
+  float *encoder_tanh_t19 = (float *)(A + 1521664); /* [32, 32] */
+  float *encoder_add_t19_2 = (float *)(A + 1550336); /* [32, 32] */
+  float *encoder_tanh_t19_2 = (float *)(A + 1554432); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_sigmoid_t19, encoder_sigmoid_t19_2, encoder_sigmoid_t19_3, encoder_tanh_t19, encoder_add_t19_2, encoder_tanh_t19_2, encoder_mul_stack + 19456);
-  float *encoder_matmul_weight_hh_t20 = (float *)(A + 1534016); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t20_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t20 = (float *)(A + 1533952); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t20_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 19456, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t20, encoder_matmul_weight_hh_t20_scratch);
-  float *encoder_add_t20 = (float *)(A + 1558592); /* [32, 128] */
+  float *encoder_add_t20 = (float *)(A + 1558528); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t20, P + 4352 /* encoder.bias_hh */, encoder_add_t20);
-  float *encoder_sigmoid_t20 = (float *)(A + 1534016); /* [32, 32] */
-  float *encoder_sigmoid_t20_2 = (float *)(A + 1538112); /* [32, 32] */
-  float *encoder_sigmoid_t20_3 = (float *)(A + 1542208); /* [32, 32] */
-  float *encoder_tanh_t20 = (float *)(A + 1546304); /* [32, 32] */
-  float *encoder_add_t20_2 = (float *)(A + 1574976); /* [32, 32] */
-  float *encoder_tanh_t20_2 = (float *)(A + 1579072); /* [32, 32] */
+  float *encoder_sigmoid_t20 = (float *)(A + 1533952); /* [32, 32] */
+  float *encoder_sigmoid_t20_2 = (float *)(A + 1538048); /* [32, 32] */
+  float *encoder_sigmoid_t20_3 = (float *)(A + 1542144); /* [32, 32] */
+  float *encoder_tanh_t20 = (float *)(A + 1546240); /* [32, 32] */
+  float *encoder_add_t20_2 = (float *)(A + 1574912); /* [32, 32] */
+  float *encoder_tanh_t20_2 = (float *)(A + 1579008); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_sigmoid_t20, encoder_sigmoid_t20_2, encoder_sigmoid_t20_3, encoder_tanh_t20, encoder_add_t20_2, encoder_tanh_t20_2, encoder_mul_stack + 20480);
-  float *encoder_matmul_weight_hh_t21 = (float *)(A + 1558592); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t21_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t21 = (float *)(A + 1558528); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t21_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 20480, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t21, encoder_matmul_weight_hh_t21_scratch);
-  float *encoder_add_t21 = (float *)(A + 1583168); /* [32, 128] */
+  float *encoder_add_t21 = (float *)(A + 1583104); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t21, P + 4352 /* encoder.bias_hh */, encoder_add_t21);
-  float *encoder_sigmoid_t21 = (float *)(A + 1558592); /* [32, 32] */
-  float *encoder_sigmoid_t21_2 = (float *)(A + 1562688); /* [32, 32] */
-  float *encoder_sigmoid_t21_3 = (float *)(A + 1566784); /* [32, 32] */
-  float *encoder_tanh_t21 = (float *)(A + 1570880); /* [32, 32] */
-  float *encoder_add_t21_2 = (float *)(A + 1599552); /* [32, 32] */
-  float *encoder_tanh_t21_2 = (float *)(A + 1603648); /* [32, 32] */
+  float *encoder_sigmoid_t21 = (float *)(A + 1558528); /* [32, 32] */
+  float *encoder_sigmoid_t21_2 = (float *)(A + 1562624); /* [32, 32] */
+  float *encoder_sigmoid_t21_3 = (float *)(A + 1566720); /* [32, 32] */
+  float *encoder_tanh_t21 = (float *)(A + 1570816); /* [32, 32] */
+  float *encoder_add_t21_2 = (float *)(A + 1599488); /* [32, 32] */
+  float *encoder_tanh_t21_2 = (float *)(A + 1603584); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_sigmoid_t21, encoder_sigmoid_t21_2, encoder_sigmoid_t21_3, encoder_tanh_t21, encoder_add_t21_2, encoder_tanh_t21_2, encoder_mul_stack + 21504);
-  float *encoder_matmul_weight_hh_t22 = (float *)(A + 1583168); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t22_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t22 = (float *)(A + 1583104); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t22_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 21504, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t22, encoder_matmul_weight_hh_t22_scratch);
-  float *encoder_add_t22 = (float *)(A + 1607744); /* [32, 128] */
+  float *encoder_add_t22 = (float *)(A + 1607680); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t22, P + 4352 /* encoder.bias_hh */, encoder_add_t22);
-  float *encoder_sigmoid_t22 = (float *)(A + 1583168); /* [32, 32] */
-  float *encoder_sigmoid_t22_2 = (float *)(A + 1587264); /* [32, 32] */
-  float *encoder_sigmoid_t22_3 = (float *)(A + 1591360); /* [32, 32] */
-  float *encoder_tanh_t22 = (float *)(A + 1595456); /* [32, 32] */
-  float *encoder_add_t22_2 = (float *)(A + 1624128); /* [32, 32] */
-  float *encoder_tanh_t22_2 = (float *)(A + 1628224); /* [32, 32] */
+  float *encoder_sigmoid_t22 = (float *)(A + 1583104); /* [32, 32] */
+  float *encoder_sigmoid_t22_2 = (float *)(A + 1587200); /* [32, 32] */
+  float *encoder_sigmoid_t22_3 = (float *)(A + 1591296); /* [32, 32] */
+  float *encoder_tanh_t22 = (float *)(A + 1595392); /* [32, 32] */
+  float *encoder_add_t22_2 = (float *)(A + 1624064); /* [32, 32] */
+  float *encoder_tanh_t22_2 = (float *)(A + 1628160); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_sigmoid_t22, encoder_sigmoid_t22_2, encoder_sigmoid_t22_3, encoder_tanh_t22, encoder_add_t22_2, encoder_tanh_t22_2, encoder_mul_stack + 22528);
-  float *encoder_matmul_weight_hh_t23 = (float *)(A + 1607744); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t23_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t23 = (float *)(A + 1607680); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t23_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 22528, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t23, encoder_matmul_weight_hh_t23_scratch);
-  float *encoder_add_t23 = (float *)(A + 1632320); /* [32, 128] */
+  float *encoder_add_t23 = (float *)(A + 1632256); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t23, P + 4352 /* encoder.bias_hh */, encoder_add_t23);
-  float *encoder_sigmoid_t23 = (float *)(A + 1607744); /* [32, 32] */
-  float *encoder_sigmoid_t23_2 = (float *)(A + 1611840); /* [32, 32] */
-  float *encoder_sigmoid_t23_3 = (float *)(A + 1615936); /* [32, 32] */
-  float *encoder_tanh_t23 = (float *)(A + 1620032); /* [32, 32] */
-  float *encoder_add_t23_2 = (float *)(A + 1648704); /* [32, 32] */
-  float *encoder_tanh_t23_2 = (float *)(A + 1652800); /* [32, 32] */
+  float *encoder_sigmoid_t23 = (float *)(A + 1607680); /* [32, 32] */
+  float *encoder_sigmoid_t23_2 = (float *)(A + 1611776); /* [32, 32] */
+  float *encoder_sigmoid_t23_3 = (float *)(A + 1615872); /* [32, 32] */
+  float *encoder_tanh_t23 = (float *)(A + 1619968); /* [32, 32] */
+  float *encoder_add_t23_2 = (float *)(A + 1648640); /* [32, 32] */
+  float *encoder_tanh_t23_2 = (float *)(A + 1652736); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_sigmoid_t23, encoder_sigmoid_t23_2, encoder_sigmoid_t23_3, encoder_tanh_t23, encoder_add_t23_2, encoder_tanh_t23_2, encoder_mul_stack + 23552);
-  float *encoder_matmul_weight_hh_t24 = (float *)(A + 1632320); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t24_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t24 = (float *)(A + 1632256); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t24_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 23552, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t24, encoder_matmul_weight_hh_t24_scratch);
-  float *encoder_add_t24 = (float *)(A + 1656896); /* [32, 128] */
+  float *encoder_add_t24 = (float *)(A + 1656832); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t24, P + 4352 /* encoder.bias_hh */, encoder_add_t24);
-  float *encoder_sigmoid_t24 = (float *)(A + 1632320); /* [32, 32] */
-  float *encoder_sigmoid_t24_2 = (float *)(A + 1636416); /* [32, 32] */
-  float *encoder_sigmoid_t24_3 = (float *)(A + 1640512); /* [32, 32] */
-  float *encoder_tanh_t24 = (float *)(A + 1644608); /* [32, 32] */
-  float *encoder_add_t24_2 = (float *)(A + 1673280); /* [32, 32] */
-  float *encoder_tanh_t24_2 = (float *)(A + 1677376); /* [32, 32] */
+  float *encoder_sigmoid_t24 = (float *)(A + 1632256); /* [32, 32] */
+  float *encoder_sigmoid_t24_2 = (float *)(A + 1636352); /* [32, 32] */
+  float *encoder_sigmoid_t24_3 = (float *)(A + 1640448); /* [32, 32] */
+  float *encoder_tanh_t24 = (float *)(A + 1644544); /* [32, 32] */
+  float *encoder_add_t24_2 = (float *)(A + 1673216); /* [32, 32] */
+  float *encoder_tanh_t24_2 = (float *)(A + 1677312); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_sigmoid_t24, encoder_sigmoid_t24_2, encoder_sigmoid_t24_3, encoder_tanh_t24, encoder_add_t24_2, encoder_tanh_t24_2, encoder_mul_stack + 24576);
-  float *encoder_matmul_weight_hh_t25 = (float *)(A + 1656896); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t25_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t25 = (float *)(A + 1656832); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t25_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 24576, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t25, encoder_matmul_weight_hh_t25_scratch);
-  float *encoder_add_t25 = (float *)(A + 1681472); /* [32, 128] */
+  float *encoder_add_t25 = (float *)(A + 1681408); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t25, P + 4352 /* encoder.bias_hh */, encoder_add_t25);
-  float *encoder_sigmoid_t25 = (float *)(A + 1656896); /* [32, 32] */
-  float *encoder_sigmoid_t25_2 = (float *)(A + 1660992); /* [32, 32] */
-  float *encoder_sigmoid_t25_3 = (float *)(A + 1665088); /* [32, 32] */
-  float *encoder_tanh_t25 = (float *)(A + 1669184); /* [32, 32] */
-  float *encoder_add_t25_2 = (float *)(A + 1697856); /* [32, 32] */
-  float *encoder_tanh_t25_2 = (float *)(A + 1701952); /* [32, 32] */
+  float *encoder_sigmoid_t25 = (float *)(A + 1656832); /* [32, 32] */
+  float *encoder_sigmoid_t25_2 = (float *)(A + 1660928); /* [32, 32] */
+  float *encoder_sigmoid_t25_3 = (float *)(A + 1665024); /* [32, 32] */
+  float *encoder_tanh_t25 = (float *)(A + 1669120); /* [32, 32] */
+  float *encoder_add_t25_2 = (float *)(A + 1697792); /* [32, 32] */
+  float *encoder_tanh_t25_2 = (float *)(A + 1701888); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_sigmoid_t25, encoder_sigmoid_t25_2, encoder_sigmoid_t25_3, encoder_tanh_t25, encoder_add_t25_2, encoder_tanh_t25_2, encoder_mul_stack + 25600);
-  float *encoder_matmul_weight_hh_t26 = (float *)(A + 1681472); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t26_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t26 = (float *)(A + 1681408); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t26_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 25600, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t26, encoder_matmul_weight_hh_t26_scratch);
-  float *encoder_add_t26 = (float *)(A + 1706048); /* [32, 128] */
+  float *encoder_add_t26 = (float *)(A + 1705984); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t26, P + 4352 /* encoder.bias_hh */, encoder_add_t26);
-  float *encoder_sigmoid_t26 = (float *)(A + 1681472); /* [32, 32] */
-  float *encoder_sigmoid_t26_2 = (float *)(A + 1685568); /* [32, 32] */
-  float *encoder_sigmoid_t26_3 = (float *)(A + 1689664); /* [32, 32] */
-  float *encoder_tanh_t26 = (float *)(A + 1693760); /* [32, 32] */
-  float *encoder_add_t26_2 = (float *)(A + 1722432); /* [32, 32] */
-  float *encoder_tanh_t26_2 = (float *)(A + 1726528); /* [32, 32] */
+  float *encoder_sigmoid_t26 = (float *)(A + 1681408); /* [32, 32] */
+  float *encoder_sigmoid_t26_2 = (float *)(A + 1685504); /* [32, 32] */
+  float *encoder_sigmoid_t26_3 = (float *)(A + 1689600); /* [32, 32] */
+  float *encoder_tanh_t26 = (float *)(A + 1693696); /* [32, 32] */
+  float *encoder_add_t26_2 = (float *)(A + 1722368); /* [32, 32] */
+  float *encoder_tanh_t26_2 = (float *)(A + 1726464); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_sigmoid_t26, encoder_sigmoid_t26_2, encoder_sigmoid_t26_3, encoder_tanh_t26, encoder_add_t26_2, encoder_tanh_t26_2, encoder_mul_stack + 26624);
-  float *encoder_matmul_weight_hh_t27 = (float *)(A + 1706048); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t27_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t27 = (float *)(A + 1705984); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t27_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 26624, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t27, encoder_matmul_weight_hh_t27_scratch);
-  float *encoder_add_t27 = (float *)(A + 1730624); /* [32, 128] */
+  float *encoder_add_t27 = (float *)(A + 1730560); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t27, P + 4352 /* encoder.bias_hh */, encoder_add_t27);
-  float *encoder_sigmoid_t27 = (float *)(A + 1706048); /* [32, 32] */
-  float *encoder_sigmoid_t27_2 = (float *)(A + 1710144); /* [32, 32] */
-  float *encoder_sigmoid_t27_3 = (float *)(A + 1714240); /* [32, 32] */
-  float *encoder_tanh_t27 = (float *)(A + 1718336); /* [32, 32] */
-  float *encoder_add_t27_2 = (float *)(A + 1747008); /* [32, 32] */
-  float *encoder_tanh_t27_2 = (float *)(A + 1751104); /* [32, 32] */
+  float *encoder_sigmoid_t27 = (float *)(A + 1705984); /* [32, 32] */
+  float *encoder_sigmoid_t27_2 = (float *)(A + 1710080); /* [32, 32] */
+  float *encoder_sigmoid_t27_3 = (float *)(A + 1714176); /* [32, 32] */
+  float *encoder_tanh_t27 = (float *)(A + 1718272); /* [32, 32] */
+  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
+  float *encoder_tanh_t27_2 = (float *)(A + 1751040); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_sigmoid_t27, encoder_sigmoid_t27_2, encoder_sigmoid_t27_3, encoder_tanh_t27, encoder_add_t27_2, encoder_tanh_t27_2, encoder_mul_stack + 27648);
 }
 
 static void sine_seq2seq_train_step_3(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889920); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 853056); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t28 = (float *)(A + 1730624); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t28_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
+  float *encoder_matmul_weight_hh_t28 = (float *)(A + 1730560); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t28_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 27648, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t28, encoder_matmul_weight_hh_t28_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17472); /* [1600, 128] */
-  float *encoder_add_t28 = (float *)(A + 1755200); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
+  float *encoder_add_t28 = (float *)(A + 1755136); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t28, P + 4352 /* encoder.bias_hh */, encoder_add_t28);
-  float *encoder_add_t27_2 = (float *)(A + 1747008); /* [32, 32] */
-  float *encoder_sigmoid_t28 = (float *)(A + 1730624); /* [32, 32] */
-  float *encoder_sigmoid_t28_2 = (float *)(A + 1734720); /* [32, 32] */
-  float *encoder_sigmoid_t28_3 = (float *)(A + 1738816); /* [32, 32] */
-  float *encoder_tanh_t28 = (float *)(A + 1742912); /* [32, 32] */
-  float *encoder_add_t28_2 = (float *)(A + 1771584); /* [32, 32] */
-  float *encoder_tanh_t28_2 = (float *)(A + 1775680); /* [32, 32] */
+  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
+  float *encoder_sigmoid_t28 = (float *)(A + 1730560); /* [32, 32] */
+  float *encoder_sigmoid_t28_2 = (float *)(A + 1734656); /* [32, 32] */
+  float *encoder_sigmoid_t28_3 = (float *)(A + 1738752); /* [32, 32] */
+  float *encoder_tanh_t28 = (float *)(A + 1742848); /* [32, 32] */
+  float *encoder_add_t28_2 = (float *)(A + 1771520); /* [32, 32] */
+  float *encoder_tanh_t28_2 = (float *)(A + 1775616); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_sigmoid_t28, encoder_sigmoid_t28_2, encoder_sigmoid_t28_3, encoder_tanh_t28, encoder_add_t28_2, encoder_tanh_t28_2, encoder_mul_stack + 28672);
-  float *encoder_matmul_weight_hh_t29 = (float *)(A + 1755200); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t29_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t29 = (float *)(A + 1755136); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t29_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 28672, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t29, encoder_matmul_weight_hh_t29_scratch);
-  float *encoder_add_t29 = (float *)(A + 1779776); /* [32, 128] */
+  float *encoder_add_t29 = (float *)(A + 1779712); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t29, P + 4352 /* encoder.bias_hh */, encoder_add_t29);
-  float *encoder_sigmoid_t29 = (float *)(A + 1755200); /* [32, 32] */
-  float *encoder_sigmoid_t29_2 = (float *)(A + 1759296); /* [32, 32] */
-  float *encoder_sigmoid_t29_3 = (float *)(A + 1763392); /* [32, 32] */
-  float *encoder_tanh_t29 = (float *)(A + 1767488); /* [32, 32] */
-  float *encoder_add_t29_2 = (float *)(A + 1796160); /* [32, 32] */
-  float *encoder_tanh_t29_2 = (float *)(A + 1800256); /* [32, 32] */
+  float *encoder_sigmoid_t29 = (float *)(A + 1755136); /* [32, 32] */
+  float *encoder_sigmoid_t29_2 = (float *)(A + 1759232); /* [32, 32] */
+  float *encoder_sigmoid_t29_3 = (float *)(A + 1763328); /* [32, 32] */
+  float *encoder_tanh_t29 = (float *)(A + 1767424); /* [32, 32] */
+  float *encoder_add_t29_2 = (float *)(A + 1796096); /* [32, 32] */
+  float *encoder_tanh_t29_2 = (float *)(A + 1800192); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_sigmoid_t29, encoder_sigmoid_t29_2, encoder_sigmoid_t29_3, encoder_tanh_t29, encoder_add_t29_2, encoder_tanh_t29_2, encoder_mul_stack + 29696);
-  float *encoder_matmul_weight_hh_t30 = (float *)(A + 1779776); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t30_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t30 = (float *)(A + 1779712); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t30_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 29696, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t30, encoder_matmul_weight_hh_t30_scratch);
-  float *encoder_add_t30 = (float *)(A + 1804352); /* [32, 128] */
+  float *encoder_add_t30 = (float *)(A + 1804288); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t30, P + 4352 /* encoder.bias_hh */, encoder_add_t30);
-  float *encoder_sigmoid_t30 = (float *)(A + 1779776); /* [32, 32] */
-  float *encoder_sigmoid_t30_2 = (float *)(A + 1783872); /* [32, 32] */
-  float *encoder_sigmoid_t30_3 = (float *)(A + 1787968); /* [32, 32] */
-  float *encoder_tanh_t30 = (float *)(A + 1792064); /* [32, 32] */
-  float *encoder_add_t30_2 = (float *)(A + 1820736); /* [32, 32] */
-  float *encoder_tanh_t30_2 = (float *)(A + 1824832); /* [32, 32] */
+  float *encoder_sigmoid_t30 = (float *)(A + 1779712); /* [32, 32] */
+  float *encoder_sigmoid_t30_2 = (float *)(A + 1783808); /* [32, 32] */
+  float *encoder_sigmoid_t30_3 = (float *)(A + 1787904); /* [32, 32] */
+  float *encoder_tanh_t30 = (float *)(A + 1792000); /* [32, 32] */
+  float *encoder_add_t30_2 = (float *)(A + 1820672); /* [32, 32] */
+  float *encoder_tanh_t30_2 = (float *)(A + 1824768); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_sigmoid_t30, encoder_sigmoid_t30_2, encoder_sigmoid_t30_3, encoder_tanh_t30, encoder_add_t30_2, encoder_tanh_t30_2, encoder_mul_stack + 30720);
-  float *encoder_matmul_weight_hh_t31 = (float *)(A + 1804352); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t31_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t31 = (float *)(A + 1804288); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t31_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 30720, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t31, encoder_matmul_weight_hh_t31_scratch);
-  float *encoder_add_t31 = (float *)(A + 1828928); /* [32, 128] */
+  float *encoder_add_t31 = (float *)(A + 1828864); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t31, P + 4352 /* encoder.bias_hh */, encoder_add_t31);
-  float *encoder_sigmoid_t31 = (float *)(A + 1804352); /* [32, 32] */
-  float *encoder_sigmoid_t31_2 = (float *)(A + 1808448); /* [32, 32] */
-  float *encoder_sigmoid_t31_3 = (float *)(A + 1812544); /* [32, 32] */
-  float *encoder_tanh_t31 = (float *)(A + 1816640); /* [32, 32] */
-  float *encoder_add_t31_2 = (float *)(A + 1845312); /* [32, 32] */
-  float *encoder_tanh_t31_2 = (float *)(A + 1849408); /* [32, 32] */
+  float *encoder_sigmoid_t31 = (float *)(A + 1804288); /* [32, 32] */
+  float *encoder_sigmoid_t31_2 = (float *)(A + 1808384); /* [32, 32] */
+  float *encoder_sigmoid_t31_3 = (float *)(A + 1812480); /* [32, 32] */
+  float *encoder_tanh_t31 = (float *)(A + 1816576); /* [32, 32] */
+  float *encoder_add_t31_2 = (float *)(A + 1845248); /* [32, 32] */
+  float *encoder_tanh_t31_2 = (float *)(A + 1849344); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t31 + 96, encoder_add_t31 + 32, encoder_add_t30_2, encoder_add_t31, encoder_add_t31 + 64, encoder_sigmoid_t31, encoder_sigmoid_t31_2, encoder_sigmoid_t31_3, encoder_tanh_t31, encoder_add_t31_2, encoder_tanh_t31_2, encoder_mul_stack + 31744);
-  float *encoder_matmul_weight_hh_t32 = (float *)(A + 1828928); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t32_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t32 = (float *)(A + 1828864); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t32_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 31744, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t32, encoder_matmul_weight_hh_t32_scratch);
-  float *encoder_add_t32 = (float *)(A + 1853504); /* [32, 128] */
+  float *encoder_add_t32 = (float *)(A + 1853440); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t32, P + 4352 /* encoder.bias_hh */, encoder_add_t32);
-  float *encoder_sigmoid_t32 = (float *)(A + 1828928); /* [32, 32] */
-  float *encoder_sigmoid_t32_2 = (float *)(A + 1833024); /* [32, 32] */
-  float *encoder_sigmoid_t32_3 = (float *)(A + 1837120); /* [32, 32] */
-  float *encoder_tanh_t32 = (float *)(A + 1841216); /* [32, 32] */
-  float *encoder_add_t32_2 = (float *)(A + 1869888); /* [32, 32] */
-  float *encoder_tanh_t32_2 = (float *)(A + 1873984); /* [32, 32] */
+  float *encoder_sigmoid_t32 = (float *)(A + 1828864); /* [32, 32] */
+  float *encoder_sigmoid_t32_2 = (float *)(A + 1832960); /* [32, 32] */
+  float *encoder_sigmoid_t32_3 = (float *)(A + 1837056); /* [32, 32] */
+  float *encoder_tanh_t32 = (float *)(A + 1841152); /* [32, 32] */
+  float *encoder_add_t32_2 = (float *)(A + 1869824); /* [32, 32] */
+  float *encoder_tanh_t32_2 = (float *)(A + 1873920); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_sigmoid_t32, encoder_sigmoid_t32_2, encoder_sigmoid_t32_3, encoder_tanh_t32, encoder_add_t32_2, encoder_tanh_t32_2, encoder_mul_stack + 32768);
-  float *encoder_matmul_weight_hh_t33 = (float *)(A + 1853504); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t33_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t33 = (float *)(A + 1853440); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t33_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 32768, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t33, encoder_matmul_weight_hh_t33_scratch);
-  float *encoder_add_t33 = (float *)(A + 1878080); /* [32, 128] */
+  float *encoder_add_t33 = (float *)(A + 1878016); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t33, P + 4352 /* encoder.bias_hh */, encoder_add_t33);
-  float *encoder_sigmoid_t33 = (float *)(A + 1853504); /* [32, 32] */
-  float *encoder_sigmoid_t33_2 = (float *)(A + 1857600); /* [32, 32] */
-  float *encoder_sigmoid_t33_3 = (float *)(A + 1861696); /* [32, 32] */
-  float *encoder_tanh_t33 = (float *)(A + 1865792); /* [32, 32] */
-  float *encoder_add_t33_2 = (float *)(A + 1894464); /* [32, 32] */
-  float *encoder_tanh_t33_2 = (float *)(A + 1898560); /* [32, 32] */
+  float *encoder_sigmoid_t33 = (float *)(A + 1853440); /* [32, 32] */
+  float *encoder_sigmoid_t33_2 = (float *)(A + 1857536); /* [32, 32] */
+  float *encoder_sigmoid_t33_3 = (float *)(A + 1861632); /* [32, 32] */
+  float *encoder_tanh_t33 = (float *)(A + 1865728); /* [32, 32] */
+  float *encoder_add_t33_2 = (float *)(A + 1894400); /* [32, 32] */
+  float *encoder_tanh_t33_2 = (float *)(A + 1898496); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_sigmoid_t33, encoder_sigmoid_t33_2, encoder_sigmoid_t33_3, encoder_tanh_t33, encoder_add_t33_2, encoder_tanh_t33_2, encoder_mul_stack + 33792);
-  float *encoder_matmul_weight_hh_t34 = (float *)(A + 1878080); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t34_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t34 = (float *)(A + 1878016); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t34_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 33792, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t34, encoder_matmul_weight_hh_t34_scratch);
-  float *encoder_add_t34 = (float *)(A + 1902656); /* [32, 128] */
+  float *encoder_add_t34 = (float *)(A + 1902592); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t34, P + 4352 /* encoder.bias_hh */, encoder_add_t34);
-  float *encoder_sigmoid_t34 = (float *)(A + 1878080); /* [32, 32] */
-  float *encoder_sigmoid_t34_2 = (float *)(A + 1882176); /* [32, 32] */
-  float *encoder_sigmoid_t34_3 = (float *)(A + 1886272); /* [32, 32] */
-  float *encoder_tanh_t34 = (float *)(A + 1890368); /* [32, 32] */
-  float *encoder_add_t34_2 = (float *)(A + 1919040); /* [32, 32] */
-  float *encoder_tanh_t34_2 = (float *)(A + 1923136); /* [32, 32] */
+  float *encoder_sigmoid_t34 = (float *)(A + 1878016); /* [32, 32] */
+  float *encoder_sigmoid_t34_2 = (float *)(A + 1882112); /* [32, 32] */
+  float *encoder_sigmoid_t34_3 = (float *)(A + 1886208); /* [32, 32] */
+  float *encoder_tanh_t34 = (float *)(A + 1890304); /* [32, 32] */
+  float *encoder_add_t34_2 = (float *)(A + 1918976); /* [32, 32] */
+  float *encoder_tanh_t34_2 = (float *)(A + 1923072); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_sigmoid_t34, encoder_sigmoid_t34_2, encoder_sigmoid_t34_3, encoder_tanh_t34, encoder_add_t34_2, encoder_tanh_t34_2, encoder_mul_stack + 34816);
-  float *encoder_matmul_weight_hh_t35 = (float *)(A + 1902656); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t35_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t35 = (float *)(A + 1902592); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t35_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 34816, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t35, encoder_matmul_weight_hh_t35_scratch);
-  float *encoder_add_t35 = (float *)(A + 1927232); /* [32, 128] */
+  float *encoder_add_t35 = (float *)(A + 1927168); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t35, P + 4352 /* encoder.bias_hh */, encoder_add_t35);
-  float *encoder_sigmoid_t35 = (float *)(A + 1902656); /* [32, 32] */
-  float *encoder_sigmoid_t35_2 = (float *)(A + 1906752); /* [32, 32] */
-  float *encoder_sigmoid_t35_3 = (float *)(A + 1910848); /* [32, 32] */
-  float *encoder_tanh_t35 = (float *)(A + 1914944); /* [32, 32] */
-  float *encoder_add_t35_2 = (float *)(A + 1943616); /* [32, 32] */
-  float *encoder_tanh_t35_2 = (float *)(A + 1947712); /* [32, 32] */
+  float *encoder_sigmoid_t35 = (float *)(A + 1902592); /* [32, 32] */
+  float *encoder_sigmoid_t35_2 = (float *)(A + 1906688); /* [32, 32] */
+  float *encoder_sigmoid_t35_3 = (float *)(A + 1910784); /* [32, 32] */
+  float *encoder_tanh_t35 = (float *)(A + 1914880); /* [32, 32] */
+  float *encoder_add_t35_2 = (float *)(A + 1943552); /* [32, 32] */
+  float *encoder_tanh_t35_2 = (float *)(A + 1947648); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_sigmoid_t35, encoder_sigmoid_t35_2, encoder_sigmoid_t35_3, encoder_tanh_t35, encoder_add_t35_2, encoder_tanh_t35_2, encoder_mul_stack + 35840);
-  float *encoder_matmul_weight_hh_t36 = (float *)(A + 1927232); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t36_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t36 = (float *)(A + 1927168); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t36_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 35840, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t36, encoder_matmul_weight_hh_t36_scratch);
-  float *encoder_add_t36 = (float *)(A + 1951808); /* [32, 128] */
+  float *encoder_add_t36 = (float *)(A + 1951744); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t36, P + 4352 /* encoder.bias_hh */, encoder_add_t36);
-  float *encoder_sigmoid_t36 = (float *)(A + 1927232); /* [32, 32] */
-  float *encoder_sigmoid_t36_2 = (float *)(A + 1931328); /* [32, 32] */
-  float *encoder_sigmoid_t36_3 = (float *)(A + 1935424); /* [32, 32] */
-  float *encoder_tanh_t36 = (float *)(A + 1939520); /* [32, 32] */
-  float *encoder_add_t36_2 = (float *)(A + 1968192); /* [32, 32] */
-  float *encoder_tanh_t36_2 = (float *)(A + 1972288); /* [32, 32] */
+  float *encoder_sigmoid_t36 = (float *)(A + 1927168); /* [32, 32] */
+  float *encoder_sigmoid_t36_2 = (float *)(A + 1931264); /* [32, 32] */
+  float *encoder_sigmoid_t36_3 = (float *)(A + 1935360); /* [32, 32] */
+  float *encoder_tanh_t36 = (float *)(A + 1939456); /* [32, 32] */
+  float *encoder_add_t36_2 = (float *)(A + 1968128); /* [32, 32] */
+  float *encoder_tanh_t36_2 = (float *)(A + 1972224); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_sigmoid_t36, encoder_sigmoid_t36_2, encoder_sigmoid_t36_3, encoder_tanh_t36, encoder_add_t36_2, encoder_tanh_t36_2, encoder_mul_stack + 36864);
-  float *encoder_matmul_weight_hh_t37 = (float *)(A + 1951808); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t37_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t37 = (float *)(A + 1951744); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t37_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 36864, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t37, encoder_matmul_weight_hh_t37_scratch);
-  float *encoder_add_t37 = (float *)(A + 1976384); /* [32, 128] */
+  float *encoder_add_t37 = (float *)(A + 1976320); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t37, P + 4352 /* encoder.bias_hh */, encoder_add_t37);
-  float *encoder_sigmoid_t37 = (float *)(A + 1951808); /* [32, 32] */
-  float *encoder_sigmoid_t37_2 = (float *)(A + 1955904); /* [32, 32] */
-  float *encoder_sigmoid_t37_3 = (float *)(A + 1960000); /* [32, 32] */
-  float *encoder_tanh_t37 = (float *)(A + 1964096); /* [32, 32] */
-  float *encoder_add_t37_2 = (float *)(A + 1992768); /* [32, 32] */
-  float *encoder_tanh_t37_2 = (float *)(A + 1996864); /* [32, 32] */
+  float *encoder_sigmoid_t37 = (float *)(A + 1951744); /* [32, 32] */
+  float *encoder_sigmoid_t37_2 = (float *)(A + 1955840); /* [32, 32] */
+  float *encoder_sigmoid_t37_3 = (float *)(A + 1959936); /* [32, 32] */
+  float *encoder_tanh_t37 = (float *)(A + 1964032); /* [32, 32] */
+  float *encoder_add_t37_2 = (float *)(A + 1992704); /* [32, 32] */
+  float *encoder_tanh_t37_2 = (float *)(A + 1996800); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_sigmoid_t37, encoder_sigmoid_t37_2, encoder_sigmoid_t37_3, encoder_tanh_t37, encoder_add_t37_2, encoder_tanh_t37_2, encoder_mul_stack + 37888);
-  float *encoder_matmul_weight_hh_t38 = (float *)(A + 1976384); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t38_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t38 = (float *)(A + 1976320); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t38_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 37888, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t38, encoder_matmul_weight_hh_t38_scratch);
-  float *encoder_add_t38 = (float *)(A + 2000960); /* [32, 128] */
+  float *encoder_add_t38 = (float *)(A + 2000896); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t38, P + 4352 /* encoder.bias_hh */, encoder_add_t38);
-  float *encoder_sigmoid_t38 = (float *)(A + 1976384); /* [32, 32] */
-  float *encoder_sigmoid_t38_2 = (float *)(A + 1980480); /* [32, 32] */
-  float *encoder_sigmoid_t38_3 = (float *)(A + 1984576); /* [32, 32] */
-  float *encoder_tanh_t38 = (float *)(A + 1988672); /* [32, 32] */
-  float *encoder_add_t38_2 = (float *)(A + 2017344); /* [32, 32] */
-  float *encoder_tanh_t38_2 = (float *)(A + 2021440); /* [32, 32] */
+  float *encoder_sigmoid_t38 = (float *)(A + 1976320); /* [32, 32] */
+  float *encoder_sigmoid_t38_2 = (float *)(A + 1980416); /* [32, 32] */
+  float *encoder_sigmoid_t38_3 = (float *)(A + 1984512); /* [32, 32] */
+  float *encoder_tanh_t38 = (float *)(A + 1988608); /* [32, 32] */
+  float *encoder_add_t38_2 = (float *)(A + 2017280); /* [32, 32] */
+  float *encoder_tanh_t38_2 = (float *)(A + 2021376); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_sigmoid_t38, encoder_sigmoid_t38_2, encoder_sigmoid_t38_3, encoder_tanh_t38, encoder_add_t38_2, encoder_tanh_t38_2, encoder_mul_stack + 38912);
-  float *encoder_matmul_weight_hh_t39 = (float *)(A + 2000960); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t39_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t39 = (float *)(A + 2000896); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t39_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 38912, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t39, encoder_matmul_weight_hh_t39_scratch);
-  float *encoder_add_t39 = (float *)(A + 2025536); /* [32, 128] */
+  float *encoder_add_t39 = (float *)(A + 2025472); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t39, P + 4352 /* encoder.bias_hh */, encoder_add_t39);
-  float *encoder_sigmoid_t39 = (float *)(A + 2000960); /* [32, 32] */
-  float *encoder_sigmoid_t39_2 = (float *)(A + 2005056); /* [32, 32] */
-  float *encoder_sigmoid_t39_3 = (float *)(A + 2009152); /* [32, 32] */
-  float *encoder_tanh_t39 = (float *)(A + 2013248); /* [32, 32] */
-  float *encoder_add_t39_2 = (float *)(A + 2041920); /* [32, 32] */
-  float *encoder_tanh_t39_2 = (float *)(A + 2046016); /* [32, 32] */
+  float *encoder_sigmoid_t39 = (float *)(A + 2000896); /* [32, 32] */
+  float *encoder_sigmoid_t39_2 = (float *)(A + 2004992); /* [32, 32] */
+  float *encoder_sigmoid_t39_3 = (float *)(A + 2009088); /* [32, 32] */
+  float *encoder_tanh_t39 = (float *)(A + 2013184); /* [32, 32] */
+  float *encoder_add_t39_2 = (float *)(A + 2041856); /* [32, 32] */
+  float *encoder_tanh_t39_2 = (float *)(A + 2045952); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_sigmoid_t39, encoder_sigmoid_t39_2, encoder_sigmoid_t39_3, encoder_tanh_t39, encoder_add_t39_2, encoder_tanh_t39_2, encoder_mul_stack + 39936);
-  float *encoder_matmul_weight_hh_t40 = (float *)(A + 2025536); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t40_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t40 = (float *)(A + 2025472); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t40_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 39936, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t40, encoder_matmul_weight_hh_t40_scratch);
-  float *encoder_add_t40 = (float *)(A + 2050112); /* [32, 128] */
+  float *encoder_add_t40 = (float *)(A + 2050048); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t40, P + 4352 /* encoder.bias_hh */, encoder_add_t40);
-  float *encoder_sigmoid_t40 = (float *)(A + 2025536); /* [32, 32] */
-  float *encoder_sigmoid_t40_2 = (float *)(A + 2029632); /* [32, 32] */
-  float *encoder_sigmoid_t40_3 = (float *)(A + 2033728); /* [32, 32] */
-  float *encoder_tanh_t40 = (float *)(A + 2037824); /* [32, 32] */
-  float *encoder_add_t40_2 = (float *)(A + 2066496); /* [32, 32] */
-  float *encoder_tanh_t40_2 = (float *)(A + 2070592); /* [32, 32] */
+  float *encoder_sigmoid_t40 = (float *)(A + 2025472); /* [32, 32] */
+  float *encoder_sigmoid_t40_2 = (float *)(A + 2029568); /* [32, 32] */
+  float *encoder_sigmoid_t40_3 = (float *)(A + 2033664); /* [32, 32] */
+  float *encoder_tanh_t40 = (float *)(A + 2037760); /* [32, 32] */
+  float *encoder_add_t40_2 = (float *)(A + 2066432); /* [32, 32] */
+  float *encoder_tanh_t40_2 = (float *)(A + 2070528); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_sigmoid_t40, encoder_sigmoid_t40_2, encoder_sigmoid_t40_3, encoder_tanh_t40, encoder_add_t40_2, encoder_tanh_t40_2, encoder_mul_stack + 40960);
-  float *encoder_matmul_weight_hh_t41 = (float *)(A + 2050112); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t41_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t41 = (float *)(A + 2050048); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t41_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 40960, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t41, encoder_matmul_weight_hh_t41_scratch);
-  float *encoder_add_t41 = (float *)(A + 2074688); /* [32, 128] */
+  float *encoder_add_t41 = (float *)(A + 2074624); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t41, P + 4352 /* encoder.bias_hh */, encoder_add_t41);
-  float *encoder_sigmoid_t41 = (float *)(A + 2050112); /* [32, 32] */
-  float *encoder_sigmoid_t41_2 = (float *)(A + 2054208); /* [32, 32] */
-  float *encoder_sigmoid_t41_3 = (float *)(A + 2058304); /* [32, 32] */
-  float *encoder_tanh_t41 = (float *)(A + 2062400); /* [32, 32] */
-  float *encoder_add_t41_2 = (float *)(A + 2091072); /* [32, 32] */
-  float *encoder_tanh_t41_2 = (float *)(A + 2095168); /* [32, 32] */
+  float *encoder_sigmoid_t41 = (float *)(A + 2050048); /* [32, 32] */
+  float *encoder_sigmoid_t41_2 = (float *)(A + 2054144); /* [32, 32] */
+  float *encoder_sigmoid_t41_3 = (float *)(A + 2058240); /* [32, 32] */
+  float *encoder_tanh_t41 = (float *)(A + 2062336); /* [32, 32] */
+  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
+  float *encoder_tanh_t41_2 = (float *)(A + 2095104); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_sigmoid_t41, encoder_sigmoid_t41_2, encoder_sigmoid_t41_3, encoder_tanh_t41, encoder_add_t41_2, encoder_tanh_t41_2, encoder_mul_stack + 41984);
 }
 
 static void sine_seq2seq_train_step_4(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889920); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 853056); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t42 = (float *)(A + 2074688); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t42_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
+  float *encoder_matmul_weight_hh_t42 = (float *)(A + 2074624); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t42_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 41984, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t42, encoder_matmul_weight_hh_t42_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17472); /* [1600, 128] */
-  float *encoder_add_t42 = (float *)(A + 2099264); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
+  float *encoder_add_t42 = (float *)(A + 2099200); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t42, P + 4352 /* encoder.bias_hh */, encoder_add_t42);
-  float *encoder_add_t41_2 = (float *)(A + 2091072); /* [32, 32] */
-  float *encoder_sigmoid_t42 = (float *)(A + 2074688); /* [32, 32] */
-  float *encoder_sigmoid_t42_2 = (float *)(A + 2078784); /* [32, 32] */
-  float *encoder_sigmoid_t42_3 = (float *)(A + 2082880); /* [32, 32] */
-  float *encoder_tanh_t42 = (float *)(A + 2086976); /* [32, 32] */
-  float *encoder_add_t42_2 = (float *)(A + 2115648); /* [32, 32] */
-  float *encoder_tanh_t42_2 = (float *)(A + 2119744); /* [32, 32] */
+  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
+  float *encoder_sigmoid_t42 = (float *)(A + 2074624); /* [32, 32] */
+  float *encoder_sigmoid_t42_2 = (float *)(A + 2078720); /* [32, 32] */
+  float *encoder_sigmoid_t42_3 = (float *)(A + 2082816); /* [32, 32] */
+  float *encoder_tanh_t42 = (float *)(A + 2086912); /* [32, 32] */
+  float *encoder_add_t42_2 = (float *)(A + 2115584); /* [32, 32] */
+  float *encoder_tanh_t42_2 = (float *)(A + 2119680); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_sigmoid_t42, encoder_sigmoid_t42_2, encoder_sigmoid_t42_3, encoder_tanh_t42, encoder_add_t42_2, encoder_tanh_t42_2, encoder_mul_stack + 43008);
-  float *encoder_matmul_weight_hh_t43 = (float *)(A + 2099264); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t43_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t43 = (float *)(A + 2099200); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t43_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 43008, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t43, encoder_matmul_weight_hh_t43_scratch);
-  float *encoder_add_t43 = (float *)(A + 2123840); /* [32, 128] */
+  float *encoder_add_t43 = (float *)(A + 2123776); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t43, P + 4352 /* encoder.bias_hh */, encoder_add_t43);
-  float *encoder_sigmoid_t43 = (float *)(A + 2099264); /* [32, 32] */
-  float *encoder_sigmoid_t43_2 = (float *)(A + 2103360); /* [32, 32] */
-  float *encoder_sigmoid_t43_3 = (float *)(A + 2107456); /* [32, 32] */
-  float *encoder_tanh_t43 = (float *)(A + 2111552); /* [32, 32] */
-  float *encoder_add_t43_2 = (float *)(A + 2140224); /* [32, 32] */
-  float *encoder_tanh_t43_2 = (float *)(A + 2144320); /* [32, 32] */
+  float *encoder_sigmoid_t43 = (float *)(A + 2099200); /* [32, 32] */
+  float *encoder_sigmoid_t43_2 = (float *)(A + 2103296); /* [32, 32] */
+  float *encoder_sigmoid_t43_3 = (float *)(A + 2107392); /* [32, 32] */
+  float *encoder_tanh_t43 = (float *)(A + 2111488); /* [32, 32] */
+  float *encoder_add_t43_2 = (float *)(A + 2140160); /* [32, 32] */
+  float *encoder_tanh_t43_2 = (float *)(A + 2144256); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_sigmoid_t43, encoder_sigmoid_t43_2, encoder_sigmoid_t43_3, encoder_tanh_t43, encoder_add_t43_2, encoder_tanh_t43_2, encoder_mul_stack + 44032);
-  float *encoder_matmul_weight_hh_t44 = (float *)(A + 2123840); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t44_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t44 = (float *)(A + 2123776); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t44_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 44032, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t44, encoder_matmul_weight_hh_t44_scratch);
-  float *encoder_add_t44 = (float *)(A + 2148416); /* [32, 128] */
+  float *encoder_add_t44 = (float *)(A + 2148352); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t44, P + 4352 /* encoder.bias_hh */, encoder_add_t44);
-  float *encoder_sigmoid_t44 = (float *)(A + 2123840); /* [32, 32] */
-  float *encoder_sigmoid_t44_2 = (float *)(A + 2127936); /* [32, 32] */
-  float *encoder_sigmoid_t44_3 = (float *)(A + 2132032); /* [32, 32] */
-  float *encoder_tanh_t44 = (float *)(A + 2136128); /* [32, 32] */
-  float *encoder_add_t44_2 = (float *)(A + 2164800); /* [32, 32] */
-  float *encoder_tanh_t44_2 = (float *)(A + 2168896); /* [32, 32] */
+  float *encoder_sigmoid_t44 = (float *)(A + 2123776); /* [32, 32] */
+  float *encoder_sigmoid_t44_2 = (float *)(A + 2127872); /* [32, 32] */
+  float *encoder_sigmoid_t44_3 = (float *)(A + 2131968); /* [32, 32] */
+  float *encoder_tanh_t44 = (float *)(A + 2136064); /* [32, 32] */
+  float *encoder_add_t44_2 = (float *)(A + 2164736); /* [32, 32] */
+  float *encoder_tanh_t44_2 = (float *)(A + 2168832); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_sigmoid_t44, encoder_sigmoid_t44_2, encoder_sigmoid_t44_3, encoder_tanh_t44, encoder_add_t44_2, encoder_tanh_t44_2, encoder_mul_stack + 45056);
-  float *encoder_matmul_weight_hh_t45 = (float *)(A + 2148416); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t45_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t45 = (float *)(A + 2148352); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t45_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 45056, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t45, encoder_matmul_weight_hh_t45_scratch);
-  float *encoder_add_t45 = (float *)(A + 2172992); /* [32, 128] */
+  float *encoder_add_t45 = (float *)(A + 2172928); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t45, P + 4352 /* encoder.bias_hh */, encoder_add_t45);
-  float *encoder_sigmoid_t45 = (float *)(A + 2148416); /* [32, 32] */
-  float *encoder_sigmoid_t45_2 = (float *)(A + 2152512); /* [32, 32] */
-  float *encoder_sigmoid_t45_3 = (float *)(A + 2156608); /* [32, 32] */
-  float *encoder_tanh_t45 = (float *)(A + 2160704); /* [32, 32] */
-  float *encoder_add_t45_2 = (float *)(A + 2189376); /* [32, 32] */
-  float *encoder_tanh_t45_2 = (float *)(A + 2193472); /* [32, 32] */
+  float *encoder_sigmoid_t45 = (float *)(A + 2148352); /* [32, 32] */
+  float *encoder_sigmoid_t45_2 = (float *)(A + 2152448); /* [32, 32] */
+  float *encoder_sigmoid_t45_3 = (float *)(A + 2156544); /* [32, 32] */
+  float *encoder_tanh_t45 = (float *)(A + 2160640); /* [32, 32] */
+  float *encoder_add_t45_2 = (float *)(A + 2189312); /* [32, 32] */
+  float *encoder_tanh_t45_2 = (float *)(A + 2193408); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_sigmoid_t45, encoder_sigmoid_t45_2, encoder_sigmoid_t45_3, encoder_tanh_t45, encoder_add_t45_2, encoder_tanh_t45_2, encoder_mul_stack + 46080);
-  float *encoder_matmul_weight_hh_t46 = (float *)(A + 2172992); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t46_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t46 = (float *)(A + 2172928); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t46_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 46080, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t46, encoder_matmul_weight_hh_t46_scratch);
-  float *encoder_add_t46 = (float *)(A + 2197568); /* [32, 128] */
+  float *encoder_add_t46 = (float *)(A + 2197504); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t46, P + 4352 /* encoder.bias_hh */, encoder_add_t46);
-  float *encoder_sigmoid_t46 = (float *)(A + 2172992); /* [32, 32] */
-  float *encoder_sigmoid_t46_2 = (float *)(A + 2177088); /* [32, 32] */
-  float *encoder_sigmoid_t46_3 = (float *)(A + 2181184); /* [32, 32] */
-  float *encoder_tanh_t46 = (float *)(A + 2185280); /* [32, 32] */
-  float *encoder_add_t46_2 = (float *)(A + 2213952); /* [32, 32] */
-  float *encoder_tanh_t46_2 = (float *)(A + 2218048); /* [32, 32] */
+  float *encoder_sigmoid_t46 = (float *)(A + 2172928); /* [32, 32] */
+  float *encoder_sigmoid_t46_2 = (float *)(A + 2177024); /* [32, 32] */
+  float *encoder_sigmoid_t46_3 = (float *)(A + 2181120); /* [32, 32] */
+  float *encoder_tanh_t46 = (float *)(A + 2185216); /* [32, 32] */
+  float *encoder_add_t46_2 = (float *)(A + 2213888); /* [32, 32] */
+  float *encoder_tanh_t46_2 = (float *)(A + 2217984); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_sigmoid_t46, encoder_sigmoid_t46_2, encoder_sigmoid_t46_3, encoder_tanh_t46, encoder_add_t46_2, encoder_tanh_t46_2, encoder_mul_stack + 47104);
-  float *encoder_matmul_weight_hh_t47 = (float *)(A + 2197568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t47_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t47 = (float *)(A + 2197504); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t47_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 47104, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t47, encoder_matmul_weight_hh_t47_scratch);
-  float *encoder_add_t47 = (float *)(A + 2222144); /* [32, 128] */
+  float *encoder_add_t47 = (float *)(A + 2222080); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t47, P + 4352 /* encoder.bias_hh */, encoder_add_t47);
-  float *encoder_sigmoid_t47 = (float *)(A + 2197568); /* [32, 32] */
-  float *encoder_sigmoid_t47_2 = (float *)(A + 2201664); /* [32, 32] */
-  float *encoder_sigmoid_t47_3 = (float *)(A + 2205760); /* [32, 32] */
-  float *encoder_tanh_t47 = (float *)(A + 2209856); /* [32, 32] */
-  float *encoder_add_t47_2 = (float *)(A + 2238528); /* [32, 32] */
-  float *encoder_tanh_t47_2 = (float *)(A + 2242624); /* [32, 32] */
+  float *encoder_sigmoid_t47 = (float *)(A + 2197504); /* [32, 32] */
+  float *encoder_sigmoid_t47_2 = (float *)(A + 2201600); /* [32, 32] */
+  float *encoder_sigmoid_t47_3 = (float *)(A + 2205696); /* [32, 32] */
+  float *encoder_tanh_t47 = (float *)(A + 2209792); /* [32, 32] */
+  float *encoder_add_t47_2 = (float *)(A + 2238464); /* [32, 32] */
+  float *encoder_tanh_t47_2 = (float *)(A + 2242560); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t47 + 96, encoder_add_t47 + 32, encoder_add_t46_2, encoder_add_t47, encoder_add_t47 + 64, encoder_sigmoid_t47, encoder_sigmoid_t47_2, encoder_sigmoid_t47_3, encoder_tanh_t47, encoder_add_t47_2, encoder_tanh_t47_2, encoder_mul_stack + 48128);
-  float *encoder_matmul_weight_hh_t48 = (float *)(A + 2222144); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t48_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t48 = (float *)(A + 2222080); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t48_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 48128, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t48, encoder_matmul_weight_hh_t48_scratch);
-  float *encoder_add_t48 = (float *)(A + 2246720); /* [32, 128] */
+  float *encoder_add_t48 = (float *)(A + 2246656); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t48, P + 4352 /* encoder.bias_hh */, encoder_add_t48);
-  float *encoder_sigmoid_t48 = (float *)(A + 2222144); /* [32, 32] */
-  float *encoder_sigmoid_t48_2 = (float *)(A + 2226240); /* [32, 32] */
-  float *encoder_sigmoid_t48_3 = (float *)(A + 2230336); /* [32, 32] */
-  float *encoder_tanh_t48 = (float *)(A + 2234432); /* [32, 32] */
-  float *encoder_add_t48_2 = (float *)(A + 2263104); /* [32, 32] */
-  float *encoder_tanh_t48_2 = (float *)(A + 2267200); /* [32, 32] */
+  float *encoder_sigmoid_t48 = (float *)(A + 2222080); /* [32, 32] */
+  float *encoder_sigmoid_t48_2 = (float *)(A + 2226176); /* [32, 32] */
+  float *encoder_sigmoid_t48_3 = (float *)(A + 2230272); /* [32, 32] */
+  float *encoder_tanh_t48 = (float *)(A + 2234368); /* [32, 32] */
+  float *encoder_add_t48_2 = (float *)(A + 2263040); /* [32, 32] */
+  float *encoder_tanh_t48_2 = (float *)(A + 2267136); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_sigmoid_t48, encoder_sigmoid_t48_2, encoder_sigmoid_t48_3, encoder_tanh_t48, encoder_add_t48_2, encoder_tanh_t48_2, encoder_mul_stack + 49152);
-  float *encoder_matmul_weight_hh_t49 = (float *)(A + 2246720); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t49_scratch = A + 1107008; /* 1024 bytes */
+  float *encoder_matmul_weight_hh_t49 = (float *)(A + 2246656); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t49_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack + 49152, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t49, encoder_matmul_weight_hh_t49_scratch);
-  float *encoder_add_t49 = (float *)(A + 853056); /* [32, 128] */
+  float *encoder_add_t49 = (float *)(A + 852992); /* [32, 128] */
   k7_add_add_add(encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t49, P + 4352 /* encoder.bias_hh */, encoder_add_t49);
-  float *decoder_transpose_weight_hh = (float *)(A + 2246720); /* [32, 128] */
+  float *decoder_transpose_weight_hh = (float *)(A + 2246656); /* [32, 128] */
   k4_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
-  float *encoder_sigmoid_t49 = (float *)(A + 17472); /* [32, 32] */
-  float *encoder_sigmoid_t49_2 = (float *)(A + 21568); /* [32, 32] */
-  float *encoder_sigmoid_t49_3 = (float *)(A + 25664); /* [32, 32] */
-  float *encoder_tanh_t49 = (float *)(A + 29760); /* [32, 32] */
-  float *encoder_add_t49_2 = (float *)(A + 33856); /* [32, 32] */
-  float *encoder_tanh_t49_2 = (float *)(A + 37952); /* [32, 32] */
-  float *encoder_mul_stack_2 = (float *)(A + 42048); /* [10, 32, 32] */
+  float *encoder_sigmoid_t49 = (float *)(A + 16896); /* [32, 32] */
+  float *encoder_sigmoid_t49_2 = (float *)(A + 20992); /* [32, 32] */
+  float *encoder_sigmoid_t49_3 = (float *)(A + 25088); /* [32, 32] */
+  float *encoder_tanh_t49 = (float *)(A + 29184); /* [32, 32] */
+  float *encoder_add_t49_2 = (float *)(A + 33280); /* [32, 32] */
+  float *encoder_tanh_t49_2 = (float *)(A + 37376); /* [32, 32] */
+  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
   k17_sigmoid_sigmoid_mul(encoder_add_t49 + 96, encoder_add_t49 + 32, encoder_add_t48_2, encoder_add_t49, encoder_add_t49 + 64, encoder_sigmoid_t49, encoder_sigmoid_t49_2, encoder_sigmoid_t49_3, encoder_tanh_t49, encoder_add_t49_2, encoder_tanh_t49_2, encoder_mul_stack_2);
-  float *decoder_matmul_weight_hh_t0 = (float *)(A + 853056); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t0_scratch = A + 1107008; /* 1024 bytes */
+  float *decoder_matmul_weight_hh_t0 = (float *)(A + 852992); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t0_scratch = A + 1106944; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t0, decoder_matmul_weight_hh_t0_scratch);
   float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  float *decoder_add_t0 = (float *)(A + 83008); /* [32, 128] */
+  float *decoder_add_t0 = (float *)(A + 82432); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t0, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t0, P + 8832 /* decoder.bias_hh */, decoder_add_t0);
-  float *dense1_transpose_weight = (float *)(A + 1107008); /* [32, 1] */
+  float *dense1_transpose_weight = (float *)(A + 1106944); /* [32, 1] */
   k10_transpose(P + 8960 /* dense1.weight */, dense1_transpose_weight);
-  float *decoder_sigmoid_t0 = (float *)(A + 853056); /* [32, 32] */
-  float *decoder_sigmoid_t0_2 = (float *)(A + 857152); /* [32, 32] */
-  float *decoder_sigmoid_t0_3 = (float *)(A + 861248); /* [32, 32] */
-  float *decoder_tanh_t0 = (float *)(A + 865344); /* [32, 32] */
-  float *decoder_add_t0_2 = (float *)(A + 512); /* [32, 32] */
-  float *decoder_tanh_t0_2 = (float *)(A + 4608); /* [32, 32] */
+  float *decoder_sigmoid_t0 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_sigmoid_t0_2 = (float *)(A + 4608); /* [32, 32] */
+  float *decoder_sigmoid_t0_3 = (float *)(A + 8704); /* [32, 32] */
+  float *decoder_tanh_t0 = (float *)(A + 12800); /* [32, 32] */
+  float *decoder_add_t0_2 = (float *)(A + 852992); /* [32, 32] */
+  float *decoder_tanh_t0_2 = (float *)(A + 857088); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t0 + 96, decoder_add_t0 + 32, encoder_add_t49_2, decoder_add_t0, decoder_add_t0 + 64, decoder_sigmoid_t0, decoder_sigmoid_t0_2, decoder_sigmoid_t0_3, decoder_tanh_t0, decoder_add_t0_2, decoder_tanh_t0_2, encoder_mul_stack_2 + 1024);
-  float *dense1_matmul_weight_t0 = (float *)(A + 1107136); /* [32, 1] */
+  float *dense1_matmul_weight_t0 = (float *)(A + 1107072); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 1024, dense1_transpose_weight, dense1_matmul_weight_t0);
-  float *dense1_add_t0 = (float *)(A + 1107264); /* [32, 1] */
-  float *line17_sub_t0 = (float *)(A + 1107392); /* [32, 1] */
-  float *line17_mul_t0 = (float *)(A + 1107520); /* [32, 1] */
+  float *dense1_add_t0 = (float *)(A + 1107200); /* [32, 1] */
+  float *line17_sub_t0 = (float *)(A + 1107328); /* [32, 1] */
+  float *line17_mul_t0 = (float *)(A + 1107456); /* [32, 1] */
   k50_add_sub_mul(dense1_matmul_weight_t0, P + 8992 /* dense1.bias */, in->y, dense1_add_t0, line17_sub_t0, line17_mul_t0);
-  float *line17_sum_to_t0 = (float *)(A + 1107136); /* [] */
+  float *line17_sum_to_t0 = (float *)(A + 1107072); /* [] */
   k20_sum_to(line17_mul_t0, line17_sum_to_t0);
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
-  float *decoder_matmul_weight_ih_t1 = (float *)(A + 83008); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t1_scratch = A + 1107200; /* 32 bytes */
-  k51_matmul(dense1_add_t0, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t1, decoder_matmul_weight_ih_t1_scratch);
-  float *decoder_matmul_weight_hh_t1 = (float *)(A + 99392); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t1_scratch = A + 8704; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t1 = (float *)(A + 82432); /* [32, 128] */
+  k51_matmul(dense1_add_t0, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t1);
+  float *decoder_matmul_weight_hh_t1 = (float *)(A + 98816); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t1_scratch = A + 861184; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 1024, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t1, decoder_matmul_weight_hh_t1_scratch);
-  float *decoder_add_t1 = (float *)(A + 115776); /* [32, 128] */
+  float *decoder_add_t1 = (float *)(A + 115200); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t1, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t1, P + 8832 /* decoder.bias_hh */, decoder_add_t1);
-  float *decoder_sigmoid_t1 = (float *)(A + 8704); /* [32, 32] */
-  float *decoder_sigmoid_t1_2 = (float *)(A + 12800); /* [32, 32] */
-  float *decoder_sigmoid_t1_3 = (float *)(A + 83008); /* [32, 32] */
-  float *decoder_tanh_t1 = (float *)(A + 87104); /* [32, 32] */
-  float *decoder_add_t1_2 = (float *)(A + 91200); /* [32, 32] */
-  float *decoder_tanh_t1_2 = (float *)(A + 95296); /* [32, 32] */
+  float *decoder_sigmoid_t1 = (float *)(A + 861184); /* [32, 32] */
+  float *decoder_sigmoid_t1_2 = (float *)(A + 865280); /* [32, 32] */
+  float *decoder_sigmoid_t1_3 = (float *)(A + 82432); /* [32, 32] */
+  float *decoder_tanh_t1 = (float *)(A + 86528); /* [32, 32] */
+  float *decoder_add_t1_2 = (float *)(A + 90624); /* [32, 32] */
+  float *decoder_tanh_t1_2 = (float *)(A + 94720); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t1 + 96, decoder_add_t1 + 32, decoder_add_t0_2, decoder_add_t1, decoder_add_t1 + 64, decoder_sigmoid_t1, decoder_sigmoid_t1_2, decoder_sigmoid_t1_3, decoder_tanh_t1, decoder_add_t1_2, decoder_tanh_t1_2, encoder_mul_stack_2 + 2048);
-  float *dense1_matmul_weight_t1 = (float *)(A + 1107520); /* [32, 1] */
+  float *dense1_matmul_weight_t1 = (float *)(A + 1107456); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 2048, dense1_transpose_weight, dense1_matmul_weight_t1);
-  float *dense1_add_t1 = (float *)(A + 1107648); /* [32, 1] */
-  float *line17_sub_t1 = (float *)(A + 1107776); /* [32, 1] */
-  float *line17_mul_t1 = (float *)(A + 1107904); /* [32, 1] */
+  float *dense1_add_t1 = (float *)(A + 1107584); /* [32, 1] */
+  float *line17_sub_t1 = (float *)(A + 1107712); /* [32, 1] */
+  float *line17_mul_t1 = (float *)(A + 1107840); /* [32, 1] */
   k50_add_sub_mul(dense1_matmul_weight_t1, P + 8992 /* dense1.bias */, in->y + 1, dense1_add_t1, line17_sub_t1, line17_mul_t1);
-  float *line17_sum_to_t1 = (float *)(A + 1107200); /* [] */
+  float *line17_sum_to_t1 = (float *)(A + 1107136); /* [] */
   k20_sum_to(line17_mul_t1, line17_sum_to_t1);
-  float *decoder_matmul_weight_ih_t2 = (float *)(A + 99392); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t2_scratch = A + 1107520; /* 32 bytes */
-  k51_matmul(dense1_add_t1, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t2, decoder_matmul_weight_ih_t2_scratch);
-  float *decoder_matmul_weight_hh_t2 = (float *)(A + 115776); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t2_scratch = A + 132160; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t2 = (float *)(A + 98816); /* [32, 128] */
+  k51_matmul(dense1_add_t1, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t2);
+  float *decoder_matmul_weight_hh_t2 = (float *)(A + 115200); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t2_scratch = A + 131584; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 2048, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t2, decoder_matmul_weight_hh_t2_scratch);
-  float *decoder_add_t2 = (float *)(A + 132160); /* [32, 128] */
+  float *decoder_add_t2 = (float *)(A + 131584); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t2, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t2, P + 8832 /* decoder.bias_hh */, decoder_add_t2);
-  float *decoder_sigmoid_t2 = (float *)(A + 99392); /* [32, 32] */
-  float *decoder_sigmoid_t2_2 = (float *)(A + 103488); /* [32, 32] */
-  float *decoder_sigmoid_t2_3 = (float *)(A + 107584); /* [32, 32] */
-  float *decoder_tanh_t2 = (float *)(A + 111680); /* [32, 32] */
-  float *decoder_add_t2_2 = (float *)(A + 115776); /* [32, 32] */
-  float *decoder_tanh_t2_2 = (float *)(A + 119872); /* [32, 32] */
+  float *decoder_sigmoid_t2 = (float *)(A + 98816); /* [32, 32] */
+  float *decoder_sigmoid_t2_2 = (float *)(A + 102912); /* [32, 32] */
+  float *decoder_sigmoid_t2_3 = (float *)(A + 107008); /* [32, 32] */
+  float *decoder_tanh_t2 = (float *)(A + 111104); /* [32, 32] */
+  float *decoder_add_t2_2 = (float *)(A + 115200); /* [32, 32] */
+  float *decoder_tanh_t2_2 = (float *)(A + 119296); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t2 + 96, decoder_add_t2 + 32, decoder_add_t1_2, decoder_add_t2, decoder_add_t2 + 64, decoder_sigmoid_t2, decoder_sigmoid_t2_2, decoder_sigmoid_t2_3, decoder_tanh_t2, decoder_add_t2_2, decoder_tanh_t2_2, encoder_mul_stack_2 + 3072);
-  float *dense1_matmul_weight_t2 = (float *)(A + 1107520); /* [32, 1] */
+  float *dense1_matmul_weight_t2 = (float *)(A + 1107456); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 3072, dense1_transpose_weight, dense1_matmul_weight_t2);
-  float *dense1_add_t2 = (float *)(A + 1107904); /* [32, 1] */
-  float *line17_sub_t2 = (float *)(A + 16896); /* [32, 1] */
-  float *line17_mul_t2 = (float *)(A + 17024); /* [32, 1] */
+  float *dense1_add_t2 = (float *)(A + 1107840); /* [32, 1] */
+  float *line17_sub_t2 = (float *)(A + 123392); /* [32, 1] */
+  float *line17_mul_t2 = (float *)(A + 123520); /* [32, 1] */
   k50_add_sub_mul(dense1_matmul_weight_t2, P + 8992 /* dense1.bias */, in->y + 2, dense1_add_t2, line17_sub_t2, line17_mul_t2);
-  float *line17_sum_to_t2 = (float *)(A + 1107520); /* [] */
+  float *line17_sum_to_t2 = (float *)(A + 1107456); /* [] */
   k20_sum_to(line17_mul_t2, line17_sum_to_t2);
-  float *decoder_matmul_weight_ih_t3 = (float *)(A + 123968); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t3_scratch = A + 1107584; /* 32 bytes */
-  k51_matmul(dense1_add_t2, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t3, decoder_matmul_weight_ih_t3_scratch);
+  float *decoder_matmul_weight_ih_t3 = (float *)(A + 123520); /* [32, 128] */
+  k51_matmul(dense1_add_t2, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t3);
+  float *decoder_matmul_weight_hh_t3 = (float *)(A + 139904); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t3_scratch = A + 156288; /* 1024 bytes */
+  k6_matmul(encoder_mul_stack_2 + 3072, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t3, decoder_matmul_weight_hh_t3_scratch);
 }
 
 static void sine_seq2seq_train_step_5(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack_2 = (float *)(A + 42048); /* [10, 32, 32] */
-  float *decoder_transpose_weight_hh = (float *)(A + 2246720); /* [32, 128] */
-  float *decoder_matmul_weight_hh_t3 = (float *)(A + 140352); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t3_scratch = A + 156736; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 3072, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t3, decoder_matmul_weight_hh_t3_scratch);
-  float *decoder_matmul_weight_ih_t3 = (float *)(A + 123968); /* [32, 128] */
-  float *decoder_add_t3 = (float *)(A + 156736); /* [32, 128] */
+  float *decoder_matmul_weight_ih_t3 = (float *)(A + 123520); /* [32, 128] */
+  float *decoder_matmul_weight_hh_t3 = (float *)(A + 139904); /* [32, 128] */
+  float *decoder_add_t3 = (float *)(A + 156288); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t3, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t3, P + 8832 /* decoder.bias_hh */, decoder_add_t3);
-  float *decoder_add_t2_2 = (float *)(A + 115776); /* [32, 32] */
-  float *decoder_sigmoid_t3 = (float *)(A + 123968); /* [32, 32] */
-  float *decoder_sigmoid_t3_2 = (float *)(A + 128064); /* [32, 32] */
-  float *decoder_sigmoid_t3_3 = (float *)(A + 132160); /* [32, 32] */
-  float *decoder_tanh_t3 = (float *)(A + 136256); /* [32, 32] */
-  float *decoder_add_t3_2 = (float *)(A + 140352); /* [32, 32] */
-  float *decoder_tanh_t3_2 = (float *)(A + 144448); /* [32, 32] */
+  float *decoder_add_t2_2 = (float *)(A + 115200); /* [32, 32] */
+  float *decoder_sigmoid_t3 = (float *)(A + 123520); /* [32, 32] */
+  float *decoder_sigmoid_t3_2 = (float *)(A + 127616); /* [32, 32] */
+  float *decoder_sigmoid_t3_3 = (float *)(A + 131712); /* [32, 32] */
+  float *decoder_tanh_t3 = (float *)(A + 135808); /* [32, 32] */
+  float *decoder_add_t3_2 = (float *)(A + 139904); /* [32, 32] */
+  float *decoder_tanh_t3_2 = (float *)(A + 144000); /* [32, 32] */
+  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t3 + 96, decoder_add_t3 + 32, decoder_add_t2_2, decoder_add_t3, decoder_add_t3 + 64, decoder_sigmoid_t3, decoder_sigmoid_t3_2, decoder_sigmoid_t3_3, decoder_tanh_t3, decoder_add_t3_2, decoder_tanh_t3_2, encoder_mul_stack_2 + 4096);
-  float *dense1_transpose_weight = (float *)(A + 1107008); /* [32, 1] */
-  float *dense1_matmul_weight_t3 = (float *)(A + 17024); /* [32, 1] */
+  float *dense1_transpose_weight = (float *)(A + 1106944); /* [32, 1] */
+  float *dense1_matmul_weight_t3 = (float *)(A + 148096); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 4096, dense1_transpose_weight, dense1_matmul_weight_t3);
-  float *dense1_add_t3 = (float *)(A + 17152); /* [32, 1] */
-  float *line17_sub_t3 = (float *)(A + 17280); /* [32, 1] */
-  float *line17_mul_t3 = (float *)(A + 148544); /* [32, 1] */
+  float *dense1_add_t3 = (float *)(A + 148224); /* [32, 1] */
+  float *line17_sub_t3 = (float *)(A + 148352); /* [32, 1] */
+  float *line17_mul_t3 = (float *)(A + 148480); /* [32, 1] */
   k50_add_sub_mul(dense1_matmul_weight_t3, P + 8992 /* dense1.bias */, in->y + 3, dense1_add_t3, line17_sub_t3, line17_mul_t3);
-  float *line17_sum_to_t3 = (float *)(A + 17408); /* [] */
+  float *line17_sum_to_t3 = (float *)(A + 1107520); /* [] */
   k20_sum_to(line17_mul_t3, line17_sum_to_t3);
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
-  float *decoder_matmul_weight_ih_t4 = (float *)(A + 148544); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t4_scratch = A + 1107584; /* 32 bytes */
-  k51_matmul(dense1_add_t3, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t4, decoder_matmul_weight_ih_t4_scratch);
-  float *decoder_matmul_weight_hh_t4 = (float *)(A + 164928); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t4_scratch = A + 181312; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t4 = (float *)(A + 148480); /* [32, 128] */
+  k51_matmul(dense1_add_t3, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t4);
+  float *decoder_transpose_weight_hh = (float *)(A + 2246656); /* [32, 128] */
+  float *decoder_matmul_weight_hh_t4 = (float *)(A + 164864); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t4_scratch = A + 181248; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 4096, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t4, decoder_matmul_weight_hh_t4_scratch);
-  float *decoder_add_t4 = (float *)(A + 181312); /* [32, 128] */
+  float *decoder_add_t4 = (float *)(A + 181248); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t4, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t4, P + 8832 /* decoder.bias_hh */, decoder_add_t4);
-  float *decoder_sigmoid_t4 = (float *)(A + 148544); /* [32, 32] */
-  float *decoder_sigmoid_t4_2 = (float *)(A + 152640); /* [32, 32] */
-  float *decoder_sigmoid_t4_3 = (float *)(A + 156736); /* [32, 32] */
-  float *decoder_tanh_t4 = (float *)(A + 160832); /* [32, 32] */
-  float *decoder_add_t4_2 = (float *)(A + 164928); /* [32, 32] */
-  float *decoder_tanh_t4_2 = (float *)(A + 169024); /* [32, 32] */
+  float *decoder_sigmoid_t4 = (float *)(A + 148480); /* [32, 32] */
+  float *decoder_sigmoid_t4_2 = (float *)(A + 152576); /* [32, 32] */
+  float *decoder_sigmoid_t4_3 = (float *)(A + 156672); /* [32, 32] */
+  float *decoder_tanh_t4 = (float *)(A + 160768); /* [32, 32] */
+  float *decoder_add_t4_2 = (float *)(A + 164864); /* [32, 32] */
+  float *decoder_tanh_t4_2 = (float *)(A + 168960); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t4 + 96, decoder_add_t4 + 32, decoder_add_t3_2, decoder_add_t4, decoder_add_t4 + 64, decoder_sigmoid_t4, decoder_sigmoid_t4_2, decoder_sigmoid_t4_3, decoder_tanh_t4, decoder_add_t4_2, decoder_tanh_t4_2, encoder_mul_stack_2 + 5120);
-  float *dense1_matmul_weight_t4 = (float *)(A + 17024); /* [32, 1] */
+  float *dense1_matmul_weight_t4 = (float *)(A + 148096); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 5120, dense1_transpose_weight, dense1_matmul_weight_t4);
-  float *dense1_add_t4 = (float *)(A + 173120); /* [32, 1] */
-  float *line17_sub_t4 = (float *)(A + 173248); /* [32, 1] */
-  float *line17_mul_t4 = (float *)(A + 173376); /* [32, 1] */
+  float *dense1_add_t4 = (float *)(A + 173056); /* [32, 1] */
+  float *line17_sub_t4 = (float *)(A + 173184); /* [32, 1] */
+  float *line17_mul_t4 = (float *)(A + 173312); /* [32, 1] */
   k50_add_sub_mul(dense1_matmul_weight_t4, P + 8992 /* dense1.bias */, in->y + 4, dense1_add_t4, line17_sub_t4, line17_mul_t4);
-  float *line17_sum_to_t4 = (float *)(A + 1107584); /* [] */
+  float *line17_sum_to_t4 = (float *)(A + 148096); /* [] */
   k20_sum_to(line17_mul_t4, line17_sum_to_t4);
-  float *decoder_matmul_weight_ih_t5 = (float *)(A + 173376); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t5_scratch = A + 17024; /* 32 bytes */
-  k51_matmul(dense1_add_t4, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t5, decoder_matmul_weight_ih_t5_scratch);
-  float *decoder_matmul_weight_hh_t5 = (float *)(A + 189760); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t5_scratch = A + 206144; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t5 = (float *)(A + 173312); /* [32, 128] */
+  k51_matmul(dense1_add_t4, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t5);
+  float *decoder_matmul_weight_hh_t5 = (float *)(A + 189696); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t5_scratch = A + 206080; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 5120, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t5, decoder_matmul_weight_hh_t5_scratch);
-  float *decoder_add_t5 = (float *)(A + 206144); /* [32, 128] */
+  float *decoder_add_t5 = (float *)(A + 206080); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t5, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t5, P + 8832 /* decoder.bias_hh */, decoder_add_t5);
-  float *decoder_sigmoid_t5 = (float *)(A + 173376); /* [32, 32] */
-  float *decoder_sigmoid_t5_2 = (float *)(A + 177472); /* [32, 32] */
-  float *decoder_sigmoid_t5_3 = (float *)(A + 181568); /* [32, 32] */
-  float *decoder_tanh_t5 = (float *)(A + 185664); /* [32, 32] */
-  float *decoder_add_t5_2 = (float *)(A + 189760); /* [32, 32] */
-  float *decoder_tanh_t5_2 = (float *)(A + 193856); /* [32, 32] */
+  float *decoder_sigmoid_t5 = (float *)(A + 173312); /* [32, 32] */
+  float *decoder_sigmoid_t5_2 = (float *)(A + 177408); /* [32, 32] */
+  float *decoder_sigmoid_t5_3 = (float *)(A + 181504); /* [32, 32] */
+  float *decoder_tanh_t5 = (float *)(A + 185600); /* [32, 32] */
+  float *decoder_add_t5_2 = (float *)(A + 189696); /* [32, 32] */
+  float *decoder_tanh_t5_2 = (float *)(A + 193792); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t5 + 96, decoder_add_t5 + 32, decoder_add_t4_2, decoder_add_t5, decoder_add_t5 + 64, decoder_sigmoid_t5, decoder_sigmoid_t5_2, decoder_sigmoid_t5_3, decoder_tanh_t5, decoder_add_t5_2, decoder_tanh_t5_2, encoder_mul_stack_2 + 6144);
-  float *dense1_matmul_weight_t5 = (float *)(A + 17024); /* [32, 1] */
+  float *dense1_matmul_weight_t5 = (float *)(A + 197888); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 6144, dense1_transpose_weight, dense1_matmul_weight_t5);
-  float *dense1_add_t5 = (float *)(A + 197952); /* [32, 1] */
-  float *line17_sub_t5 = (float *)(A + 198080); /* [32, 1] */
-  float *line17_mul_t5 = (float *)(A + 198208); /* [32, 1] */
+  float *dense1_add_t5 = (float *)(A + 198016); /* [32, 1] */
+  float *line17_sub_t5 = (float *)(A + 198144); /* [32, 1] */
+  float *line17_mul_t5 = (float *)(A + 198272); /* [32, 1] */
   k50_add_sub_mul(dense1_matmul_weight_t5, P + 8992 /* dense1.bias */, in->y + 5, dense1_add_t5, line17_sub_t5, line17_mul_t5);
-  float *line17_sum_to_t5 = (float *)(A + 17024); /* [] */
+  float *line17_sum_to_t5 = (float *)(A + 148160); /* [] */
   k20_sum_to(line17_mul_t5, line17_sum_to_t5);
-  float *decoder_matmul_weight_ih_t6 = (float *)(A + 198208); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t6_scratch = A + 17088; /* 32 bytes */
-  k51_matmul(dense1_add_t5, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t6, decoder_matmul_weight_ih_t6_scratch);
-  float *decoder_matmul_weight_hh_t6 = (float *)(A + 214592); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t6_scratch = A + 230976; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t6 = (float *)(A + 198272); /* [32, 128] */
+  k51_matmul(dense1_add_t5, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t6);
+  float *decoder_matmul_weight_hh_t6 = (float *)(A + 214656); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t6_scratch = A + 231040; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 6144, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t6, decoder_matmul_weight_hh_t6_scratch);
-  float *decoder_add_t6 = (float *)(A + 230976); /* [32, 128] */
+  float *decoder_add_t6 = (float *)(A + 231040); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t6, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t6, P + 8832 /* decoder.bias_hh */, decoder_add_t6);
-  float *decoder_sigmoid_t6 = (float *)(A + 198208); /* [32, 32] */
-  float *decoder_sigmoid_t6_2 = (float *)(A + 202304); /* [32, 32] */
-  float *decoder_sigmoid_t6_3 = (float *)(A + 206400); /* [32, 32] */
-  float *decoder_tanh_t6 = (float *)(A + 210496); /* [32, 32] */
-  float *decoder_add_t6_2 = (float *)(A + 214592); /* [32, 32] */
-  float *decoder_tanh_t6_2 = (float *)(A + 218688); /* [32, 32] */
+  float *decoder_sigmoid_t6 = (float *)(A + 198272); /* [32, 32] */
+  float *decoder_sigmoid_t6_2 = (float *)(A + 202368); /* [32, 32] */
+  float *decoder_sigmoid_t6_3 = (float *)(A + 206464); /* [32, 32] */
+  float *decoder_tanh_t6 = (float *)(A + 210560); /* [32, 32] */
+  float *decoder_add_t6_2 = (float *)(A + 214656); /* [32, 32] */
+  float *decoder_tanh_t6_2 = (float *)(A + 218752); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t6 + 96, decoder_add_t6 + 32, decoder_add_t5_2, decoder_add_t6, decoder_add_t6 + 64, decoder_sigmoid_t6, decoder_sigmoid_t6_2, decoder_sigmoid_t6_3, decoder_tanh_t6, decoder_add_t6_2, decoder_tanh_t6_2, encoder_mul_stack_2 + 7168);
-  float *dense1_matmul_weight_t6 = (float *)(A + 222784); /* [32, 1] */
+  float *dense1_matmul_weight_t6 = (float *)(A + 197888); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 7168, dense1_transpose_weight, dense1_matmul_weight_t6);
-  float *dense1_add_t6 = (float *)(A + 222912); /* [32, 1] */
-  float *line17_sub_t6 = (float *)(A + 223040); /* [32, 1] */
-  float *line17_mul_t6 = (float *)(A + 223168); /* [32, 1] */
+  float *dense1_add_t6 = (float *)(A + 222848); /* [32, 1] */
+  float *line17_sub_t6 = (float *)(A + 222976); /* [32, 1] */
+  float *line17_mul_t6 = (float *)(A + 223104); /* [32, 1] */
   k50_add_sub_mul(dense1_matmul_weight_t6, P + 8992 /* dense1.bias */, in->y + 6, dense1_add_t6, line17_sub_t6, line17_mul_t6);
-  float *line17_sum_to_t6 = (float *)(A + 17088); /* [] */
+  float *line17_sum_to_t6 = (float *)(A + 197888); /* [] */
   k20_sum_to(line17_mul_t6, line17_sum_to_t6);
-  float *decoder_matmul_weight_ih_t7 = (float *)(A + 223168); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t7_scratch = A + 222784; /* 32 bytes */
-  k51_matmul(dense1_add_t6, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t7, decoder_matmul_weight_ih_t7_scratch);
-  float *decoder_matmul_weight_hh_t7 = (float *)(A + 239552); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t7_scratch = A + 255936; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t7 = (float *)(A + 223104); /* [32, 128] */
+  k51_matmul(dense1_add_t6, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t7);
+  float *decoder_matmul_weight_hh_t7 = (float *)(A + 239488); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t7_scratch = A + 255872; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 7168, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t7, decoder_matmul_weight_hh_t7_scratch);
-  float *decoder_add_t7 = (float *)(A + 255936); /* [32, 128] */
+  float *decoder_add_t7 = (float *)(A + 255872); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t7, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t7, P + 8832 /* decoder.bias_hh */, decoder_add_t7);
-  float *decoder_sigmoid_t7 = (float *)(A + 223168); /* [32, 32] */
-  float *decoder_sigmoid_t7_2 = (float *)(A + 227264); /* [32, 32] */
-  float *decoder_sigmoid_t7_3 = (float *)(A + 231360); /* [32, 32] */
-  float *decoder_tanh_t7 = (float *)(A + 235456); /* [32, 32] */
-  float *decoder_add_t7_2 = (float *)(A + 239552); /* [32, 32] */
-  float *decoder_tanh_t7_2 = (float *)(A + 243648); /* [32, 32] */
+  float *decoder_sigmoid_t7 = (float *)(A + 223104); /* [32, 32] */
+  float *decoder_sigmoid_t7_2 = (float *)(A + 227200); /* [32, 32] */
+  float *decoder_sigmoid_t7_3 = (float *)(A + 231296); /* [32, 32] */
+  float *decoder_tanh_t7 = (float *)(A + 235392); /* [32, 32] */
+  float *decoder_add_t7_2 = (float *)(A + 239488); /* [32, 32] */
+  float *decoder_tanh_t7_2 = (float *)(A + 243584); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t7 + 96, decoder_add_t7 + 32, decoder_add_t6_2, decoder_add_t7, decoder_add_t7 + 64, decoder_sigmoid_t7, decoder_sigmoid_t7_2, decoder_sigmoid_t7_3, decoder_tanh_t7, decoder_add_t7_2, decoder_tanh_t7_2, encoder_mul_stack_2 + 8192);
-  float *dense1_matmul_weight_t7 = (float *)(A + 222784); /* [32, 1] */
+  float *dense1_matmul_weight_t7 = (float *)(A + 247680); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 8192, dense1_transpose_weight, dense1_matmul_weight_t7);
-  float *dense1_add_t7 = (float *)(A + 247744); /* [32, 1] */
-  float *line17_sub_t7 = (float *)(A + 247872); /* [32, 1] */
-  float *line17_mul_t7 = (float *)(A + 248000); /* [32, 1] */
+  float *dense1_add_t7 = (float *)(A + 247808); /* [32, 1] */
+  float *line17_sub_t7 = (float *)(A + 247936); /* [32, 1] */
+  float *line17_mul_t7 = (float *)(A + 248064); /* [32, 1] */
   k50_add_sub_mul(dense1_matmul_weight_t7, P + 8992 /* dense1.bias */, in->y + 7, dense1_add_t7, line17_sub_t7, line17_mul_t7);
-  float *line17_sum_to_t7 = (float *)(A + 222784); /* [] */
+  float *line17_sum_to_t7 = (float *)(A + 197952); /* [] */
   k20_sum_to(line17_mul_t7, line17_sum_to_t7);
-  float *decoder_matmul_weight_ih_t8 = (float *)(A + 248000); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t8_scratch = A + 222848; /* 32 bytes */
-  k51_matmul(dense1_add_t7, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t8, decoder_matmul_weight_ih_t8_scratch);
-  float *decoder_matmul_weight_hh_t8 = (float *)(A + 264384); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t8_scratch = A + 280768; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t8 = (float *)(A + 248064); /* [32, 128] */
+  k51_matmul(dense1_add_t7, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t8);
+  float *decoder_matmul_weight_hh_t8 = (float *)(A + 264448); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t8_scratch = A + 280832; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 8192, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t8, decoder_matmul_weight_hh_t8_scratch);
-  float *decoder_add_t8 = (float *)(A + 280768); /* [32, 128] */
+  float *decoder_add_t8 = (float *)(A + 280832); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t8, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t8, P + 8832 /* decoder.bias_hh */, decoder_add_t8);
-  float *decoder_sigmoid_t8 = (float *)(A + 248000); /* [32, 32] */
-  float *decoder_sigmoid_t8_2 = (float *)(A + 252096); /* [32, 32] */
-  float *decoder_sigmoid_t8_3 = (float *)(A + 256192); /* [32, 32] */
-  float *decoder_tanh_t8 = (float *)(A + 260288); /* [32, 32] */
-  float *decoder_add_t8_2 = (float *)(A + 264384); /* [32, 32] */
-  float *decoder_tanh_t8_2 = (float *)(A + 268480); /* [32, 32] */
+  float *decoder_sigmoid_t8 = (float *)(A + 248064); /* [32, 32] */
+  float *decoder_sigmoid_t8_2 = (float *)(A + 252160); /* [32, 32] */
+  float *decoder_sigmoid_t8_3 = (float *)(A + 256256); /* [32, 32] */
+  float *decoder_tanh_t8 = (float *)(A + 260352); /* [32, 32] */
+  float *decoder_add_t8_2 = (float *)(A + 264448); /* [32, 32] */
+  float *decoder_tanh_t8_2 = (float *)(A + 268544); /* [32, 32] */
   k17_sigmoid_sigmoid_mul(decoder_add_t8 + 96, decoder_add_t8 + 32, decoder_add_t7_2, decoder_add_t8, decoder_add_t8 + 64, decoder_sigmoid_t8, decoder_sigmoid_t8_2, decoder_sigmoid_t8_3, decoder_tanh_t8, decoder_add_t8_2, decoder_tanh_t8_2, encoder_mul_stack_2 + 9216);
-  float *dense1_matmul_weight_t8 = (float *)(A + 272576); /* [32, 1] */
+  float *dense1_matmul_weight_t8 = (float *)(A + 247680); /* [32, 1] */
   k11_matmul(encoder_mul_stack_2 + 9216, dense1_transpose_weight, dense1_matmul_weight_t8);
-  float *dense1_add_t8 = (float *)(A + 272704); /* [32, 1] */
-  float *line17_sub_t8 = (float *)(A + 272832); /* [32, 1] */
-  float *line17_mul_t8 = (float *)(A + 272960); /* [32, 1] */
+  float *dense1_add_t8 = (float *)(A + 272640); /* [32, 1] */
+  float *line17_sub_t8 = (float *)(A + 272768); /* [32, 1] */
+  float *line17_mul_t8 = (float *)(A + 272896); /* [32, 1] */
   k50_add_sub_mul(dense1_matmul_weight_t8, P + 8992 /* dense1.bias */, in->y + 8, dense1_add_t8, line17_sub_t8, line17_mul_t8);
-  float *line17_sum_to_t8 = (float *)(A + 222848); /* [] */
+  float *line17_sum_to_t8 = (float *)(A + 247680); /* [] */
   k20_sum_to(line17_mul_t8, line17_sum_to_t8);
-  float *decoder_matmul_weight_ih_t9 = (float *)(A + 272960); /* [32, 128] */
-  char *decoder_matmul_weight_ih_t9_scratch = A + 272576; /* 32 bytes */
-  k51_matmul(dense1_add_t8, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t9, decoder_matmul_weight_ih_t9_scratch);
-  float *decoder_matmul_weight_hh_t9 = (float *)(A + 289344); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t9_scratch = A + 305728; /* 1024 bytes */
+  float *decoder_matmul_weight_ih_t9 = (float *)(A + 272896); /* [32, 128] */
+  k51_matmul(dense1_add_t8, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t9);
+  float *decoder_matmul_weight_hh_t9 = (float *)(A + 289280); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t9_scratch = A + 305664; /* 1024 bytes */
   k6_matmul(encoder_mul_stack_2 + 9216, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t9, decoder_matmul_weight_hh_t9_scratch);
-  float *decoder_add_t9 = (float *)(A + 2246720); /* [32, 128] */
+  float *decoder_add_t9 = (float *)(A + 2246656); /* [32, 128] */
   k9_add_add_add(decoder_matmul_weight_ih_t9, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t9, P + 8832 /* decoder.bias_hh */, decoder_add_t9);
-  float *decoder_sigmoid_t9 = (float *)(A + 272960); /* [32, 32] */
-  float *decoder_sigmoid_t9_2 = (float *)(A + 277056); /* [32, 32] */
-  float *decoder_sigmoid_t9_3 = (float *)(A + 281152); /* [32, 32] */
-  float *decoder_tanh_t9 = (float *)(A + 285248); /* [32, 32] */
-  float *decoder_tanh_t9_2 = (float *)(A + 289344); /* [32, 32] */
-  float *decoder_mul_t9 = (float *)(A + 293440); /* [32, 32] */
+  float *decoder_sigmoid_t9 = (float *)(A + 272896); /* [32, 32] */
+  float *decoder_sigmoid_t9_2 = (float *)(A + 276992); /* [32, 32] */
+  float *decoder_sigmoid_t9_3 = (float *)(A + 281088); /* [32, 32] */
+  float *decoder_tanh_t9 = (float *)(A + 285184); /* [32, 32] */
+  float *decoder_tanh_t9_2 = (float *)(A + 289280); /* [32, 32] */
+  float *decoder_mul_t9 = (float *)(A + 293376); /* [32, 32] */
   k18_sigmoid_sigmoid_mul(decoder_add_t9 + 96, decoder_add_t9 + 32, decoder_add_t8_2, decoder_add_t9, decoder_add_t9 + 64, decoder_sigmoid_t9, decoder_sigmoid_t9_2, decoder_sigmoid_t9_3, decoder_tanh_t9, decoder_tanh_t9_2, decoder_mul_t9);
-  float *dense1_matmul_weight_t9 = (float *)(A + 272576); /* [32, 1] */
+  float *dense1_matmul_weight_t9 = (float *)A; /* [32, 1] */
   k11_matmul(decoder_mul_t9, dense1_transpose_weight, dense1_matmul_weight_t9);
-  float *line17_sub_t9 = (float *)(A + 1107008); /* [32, 1] */
-  float *line17_mul_t9 = (float *)A; /* [32, 1] */
+  float *line17_sub_t9 = (float *)(A + 1106944); /* [32, 1] */
+  float *line17_mul_t9 = (float *)(A + 128); /* [32, 1] */
   k52_add_sub_mul(dense1_matmul_weight_t9, P + 8992 /* dense1.bias */, in->y + 9, line17_sub_t9, line17_mul_t9);
-  float *line17_sum_to_t9 = (float *)(A + 272576); /* [] */
+  float *line17_sum_to_t9 = (float *)(A + 247744); /* [] */
   k20_sum_to(line17_mul_t9, line17_sum_to_t9);
-  float *d_dense1_addn_stack = (float *)(A + 2246720); /* [10, 32, 1] */
+  float *d_dense1_addn_stack = (float *)(A + 2246656); /* [10, 32, 1] */
   k21_mul_addn(line17_sub_t9, d_dense1_addn_stack + 288);
-  float *d_dense1_matmul_weight_t9 = (float *)(A + 2248000); /* [32, 32] */
-  char *d_dense1_matmul_weight_t9_scratch = A + 272640; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 288, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t9, d_dense1_matmul_weight_t9_scratch);
-  float *d_decoder_mul_t9 = (float *)(A + 2252096); /* [32, 32] */
-  float *d_decoder_mul_concat_stack = (float *)(A + 297536); /* [10, 32, 128] */
+  float *d_dense1_matmul_weight_t9 = (float *)(A + 2247936); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 288, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t9);
+  float *d_decoder_mul_t9 = (float *)(A + 2252032); /* [32, 32] */
+  float *d_decoder_mul_concat_stack = (float *)(A + 297472); /* [10, 32, 128] */
   k23_mul_mul_sub(d_dense1_matmul_weight_t9, decoder_sigmoid_t9, decoder_tanh_t9_2, decoder_sigmoid_t9_2, decoder_tanh_t9, decoder_sigmoid_t9_3, decoder_add_t8_2, d_decoder_mul_t9, d_decoder_mul_concat_stack + 36864, d_decoder_mul_concat_stack + 36896, d_decoder_mul_concat_stack + 36928);
   k24_mul_sub_mul(d_dense1_matmul_weight_t9, decoder_tanh_t9_2, decoder_sigmoid_t9, d_decoder_mul_concat_stack + 36960);
-  float *d_decoder_matmul_weight_hh_t9 = (float *)(A + 264384); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t9_scratch = A + 2248000; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t9 = (float *)(A + 264448); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t9_scratch = A + 2247936; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 36864, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t9, d_decoder_matmul_weight_hh_t9_scratch);
-  float *d_decoder_matmul_weight_ih_t9 = (float *)(A + 1107008); /* [32, 1] */
+  float *d_decoder_matmul_weight_ih_t9 = (float *)(A + 1106944); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 36864, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t9);
   k27_mul_addn_addn(line17_sub_t8, d_decoder_matmul_weight_ih_t9, d_dense1_addn_stack + 256);
-  float *d_dense1_matmul_weight_t8 = (float *)(A + 2248000); /* [32, 32] */
-  char *d_dense1_matmul_weight_t8_scratch = A + 272640; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 256, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t8, d_dense1_matmul_weight_t8_scratch);
-  float *d_decoder_mul_t8 = (float *)(A + 2256192); /* [32, 32] */
+  float *d_dense1_matmul_weight_t8 = (float *)(A + 2247936); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 256, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t8);
+  float *d_decoder_mul_t8 = (float *)(A + 2256128); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t9, d_dense1_matmul_weight_t8, decoder_sigmoid_t8, decoder_tanh_t8_2, d_decoder_mul_t9, decoder_sigmoid_t8_2, decoder_tanh_t8, decoder_sigmoid_t8_3, decoder_add_t7_2, d_decoder_mul_t8, d_decoder_mul_concat_stack + 32768, d_decoder_mul_concat_stack + 32800, d_decoder_mul_concat_stack + 32832, d_decoder_mul_concat_stack + 32864);
-  float *d_decoder_matmul_weight_hh_t8 = (float *)(A + 239552); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t8_scratch = A + 2248000; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t8 = (float *)(A + 239488); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t8_scratch = A + 2247936; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 32768, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t8, d_decoder_matmul_weight_hh_t8_scratch);
+  float *d_decoder_matmul_weight_ih_t8 = (float *)(A + 1106944); /* [32, 1] */
+  k26_matmul(d_decoder_mul_concat_stack + 32768, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t8);
+  k27_mul_addn_addn(line17_sub_t7, d_decoder_matmul_weight_ih_t8, d_dense1_addn_stack + 224);
+  float *d_dense1_matmul_weight_t7 = (float *)(A + 2247936); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 224, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t7);
+  float *d_decoder_mul_t7 = (float *)(A + 2252032); /* [32, 32] */
+  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t8, d_dense1_matmul_weight_t7, decoder_sigmoid_t7, decoder_tanh_t7_2, d_decoder_mul_t8, decoder_sigmoid_t7_2, decoder_tanh_t7, decoder_sigmoid_t7_3, decoder_add_t6_2, d_decoder_mul_t7, d_decoder_mul_concat_stack + 28672, d_decoder_mul_concat_stack + 28704, d_decoder_mul_concat_stack + 28736, d_decoder_mul_concat_stack + 28768);
+  float *d_decoder_matmul_weight_hh_t7 = (float *)(A + 214656); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t7_scratch = A + 2247936; /* 4096 bytes */
+  k25_matmul(d_decoder_mul_concat_stack + 28672, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t7, d_decoder_matmul_weight_hh_t7_scratch);
+  float *d_decoder_matmul_weight_ih_t7 = (float *)(A + 1106944); /* [32, 1] */
+  k26_matmul(d_decoder_mul_concat_stack + 28672, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t7);
+  k27_mul_addn_addn(line17_sub_t6, d_decoder_matmul_weight_ih_t7, d_dense1_addn_stack + 192);
+  float *d_dense1_matmul_weight_t6 = (float *)(A + 2247936); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 192, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t6);
+  float *d_decoder_mul_t6 = (float *)(A + 2256128); /* [32, 32] */
+  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t7, d_dense1_matmul_weight_t6, decoder_sigmoid_t6, decoder_tanh_t6_2, d_decoder_mul_t7, decoder_sigmoid_t6_2, decoder_tanh_t6, decoder_sigmoid_t6_3, decoder_add_t5_2, d_decoder_mul_t6, d_decoder_mul_concat_stack + 24576, d_decoder_mul_concat_stack + 24608, d_decoder_mul_concat_stack + 24640, d_decoder_mul_concat_stack + 24672);
+  float *d_decoder_matmul_weight_hh_t6 = (float *)(A + 189696); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t6_scratch = A + 2247936; /* 4096 bytes */
+  k25_matmul(d_decoder_mul_concat_stack + 24576, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t6, d_decoder_matmul_weight_hh_t6_scratch);
 }
 
 static void sine_seq2seq_train_step_6(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_decoder_mul_concat_stack = (float *)(A + 297536); /* [10, 32, 128] */
-  float *d_decoder_matmul_weight_ih_t8 = (float *)(A + 1107008); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 32768, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t8);
-  float *line17_sub_t7 = (float *)(A + 247872); /* [32, 1] */
-  float *d_dense1_addn_stack = (float *)(A + 2246720); /* [10, 32, 1] */
-  k27_mul_addn_addn(line17_sub_t7, d_decoder_matmul_weight_ih_t8, d_dense1_addn_stack + 224);
-  float *d_dense1_matmul_weight_t7 = (float *)(A + 2248000); /* [32, 32] */
-  char *d_dense1_matmul_weight_t7_scratch = A + 272640; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 224, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t7, d_dense1_matmul_weight_t7_scratch);
-  float *d_decoder_matmul_weight_hh_t8 = (float *)(A + 239552); /* [32, 32] */
-  float *decoder_sigmoid_t7 = (float *)(A + 223168); /* [32, 32] */
-  float *decoder_tanh_t7_2 = (float *)(A + 243648); /* [32, 32] */
-  float *d_decoder_mul_t8 = (float *)(A + 2256192); /* [32, 32] */
-  float *decoder_sigmoid_t7_2 = (float *)(A + 227264); /* [32, 32] */
-  float *decoder_tanh_t7 = (float *)(A + 235456); /* [32, 32] */
-  float *decoder_sigmoid_t7_3 = (float *)(A + 231360); /* [32, 32] */
-  float *decoder_add_t6_2 = (float *)(A + 214592); /* [32, 32] */
-  float *d_decoder_mul_t7 = (float *)(A + 2252096); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t8, d_dense1_matmul_weight_t7, decoder_sigmoid_t7, decoder_tanh_t7_2, d_decoder_mul_t8, decoder_sigmoid_t7_2, decoder_tanh_t7, decoder_sigmoid_t7_3, decoder_add_t6_2, d_decoder_mul_t7, d_decoder_mul_concat_stack + 28672, d_decoder_mul_concat_stack + 28704, d_decoder_mul_concat_stack + 28736, d_decoder_mul_concat_stack + 28768);
-  float *d_decoder_matmul_weight_hh_t7 = (float *)(A + 214592); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t7_scratch = A + 2248000; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 28672, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t7, d_decoder_matmul_weight_hh_t7_scratch);
-  float *d_decoder_matmul_weight_ih_t7 = (float *)(A + 1107008); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 28672, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t7);
-  float *line17_sub_t6 = (float *)(A + 223040); /* [32, 1] */
-  k27_mul_addn_addn(line17_sub_t6, d_decoder_matmul_weight_ih_t7, d_dense1_addn_stack + 192);
-  float *d_dense1_matmul_weight_t6 = (float *)(A + 2248000); /* [32, 32] */
-  char *d_dense1_matmul_weight_t6_scratch = A + 272640; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 192, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t6, d_dense1_matmul_weight_t6_scratch);
-  float *decoder_sigmoid_t6 = (float *)(A + 198208); /* [32, 32] */
-  float *decoder_tanh_t6_2 = (float *)(A + 218688); /* [32, 32] */
-  float *decoder_sigmoid_t6_2 = (float *)(A + 202304); /* [32, 32] */
-  float *decoder_tanh_t6 = (float *)(A + 210496); /* [32, 32] */
-  float *decoder_sigmoid_t6_3 = (float *)(A + 206400); /* [32, 32] */
-  float *decoder_add_t5_2 = (float *)(A + 189760); /* [32, 32] */
-  float *d_decoder_mul_t6 = (float *)(A + 2256192); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t7, d_dense1_matmul_weight_t6, decoder_sigmoid_t6, decoder_tanh_t6_2, d_decoder_mul_t7, decoder_sigmoid_t6_2, decoder_tanh_t6, decoder_sigmoid_t6_3, decoder_add_t5_2, d_decoder_mul_t6, d_decoder_mul_concat_stack + 24576, d_decoder_mul_concat_stack + 24608, d_decoder_mul_concat_stack + 24640, d_decoder_mul_concat_stack + 24672);
-  float *d_decoder_matmul_weight_hh_t6 = (float *)(A + 189760); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t6_scratch = A + 2248000; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 24576, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t6, d_decoder_matmul_weight_hh_t6_scratch);
-  float *d_decoder_matmul_weight_ih_t6 = (float *)(A + 1107008); /* [32, 1] */
+  float *d_decoder_mul_concat_stack = (float *)(A + 297472); /* [10, 32, 128] */
+  float *d_decoder_matmul_weight_ih_t6 = (float *)(A + 1106944); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 24576, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t6);
-  float *line17_sub_t5 = (float *)(A + 198080); /* [32, 1] */
+  float *line17_sub_t5 = (float *)(A + 198144); /* [32, 1] */
+  float *d_dense1_addn_stack = (float *)(A + 2246656); /* [10, 32, 1] */
   k27_mul_addn_addn(line17_sub_t5, d_decoder_matmul_weight_ih_t6, d_dense1_addn_stack + 160);
-  float *d_dense1_matmul_weight_t5 = (float *)(A + 2248000); /* [32, 32] */
-  char *d_dense1_matmul_weight_t5_scratch = A + 272640; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 160, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t5, d_dense1_matmul_weight_t5_scratch);
-  float *decoder_sigmoid_t5 = (float *)(A + 173376); /* [32, 32] */
-  float *decoder_tanh_t5_2 = (float *)(A + 193856); /* [32, 32] */
-  float *decoder_sigmoid_t5_2 = (float *)(A + 177472); /* [32, 32] */
-  float *decoder_tanh_t5 = (float *)(A + 185664); /* [32, 32] */
-  float *decoder_sigmoid_t5_3 = (float *)(A + 181568); /* [32, 32] */
-  float *decoder_add_t4_2 = (float *)(A + 164928); /* [32, 32] */
-  float *d_decoder_mul_t5 = (float *)(A + 2252096); /* [32, 32] */
+  float *d_dense1_matmul_weight_t5 = (float *)(A + 2247936); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 160, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t5);
+  float *d_decoder_matmul_weight_hh_t6 = (float *)(A + 189696); /* [32, 32] */
+  float *decoder_sigmoid_t5 = (float *)(A + 173312); /* [32, 32] */
+  float *decoder_tanh_t5_2 = (float *)(A + 193792); /* [32, 32] */
+  float *d_decoder_mul_t6 = (float *)(A + 2256128); /* [32, 32] */
+  float *decoder_sigmoid_t5_2 = (float *)(A + 177408); /* [32, 32] */
+  float *decoder_tanh_t5 = (float *)(A + 185600); /* [32, 32] */
+  float *decoder_sigmoid_t5_3 = (float *)(A + 181504); /* [32, 32] */
+  float *decoder_add_t4_2 = (float *)(A + 164864); /* [32, 32] */
+  float *d_decoder_mul_t5 = (float *)(A + 2252032); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t6, d_dense1_matmul_weight_t5, decoder_sigmoid_t5, decoder_tanh_t5_2, d_decoder_mul_t6, decoder_sigmoid_t5_2, decoder_tanh_t5, decoder_sigmoid_t5_3, decoder_add_t4_2, d_decoder_mul_t5, d_decoder_mul_concat_stack + 20480, d_decoder_mul_concat_stack + 20512, d_decoder_mul_concat_stack + 20544, d_decoder_mul_concat_stack + 20576);
-  float *d_decoder_matmul_weight_hh_t5 = (float *)(A + 164928); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t5_scratch = A + 2248000; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t5 = (float *)(A + 164864); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t5_scratch = A + 2247936; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 20480, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t5, d_decoder_matmul_weight_hh_t5_scratch);
-  float *d_decoder_matmul_weight_ih_t5 = (float *)(A + 1107008); /* [32, 1] */
+  float *d_decoder_matmul_weight_ih_t5 = (float *)(A + 1106944); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 20480, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t5);
-  float *line17_sub_t4 = (float *)(A + 173248); /* [32, 1] */
+  float *line17_sub_t4 = (float *)(A + 173184); /* [32, 1] */
   k27_mul_addn_addn(line17_sub_t4, d_decoder_matmul_weight_ih_t5, d_dense1_addn_stack + 128);
-  float *d_dense1_matmul_weight_t4 = (float *)(A + 2248000); /* [32, 32] */
-  char *d_dense1_matmul_weight_t4_scratch = A + 272640; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 128, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t4, d_dense1_matmul_weight_t4_scratch);
-  float *decoder_sigmoid_t4 = (float *)(A + 148544); /* [32, 32] */
-  float *decoder_tanh_t4_2 = (float *)(A + 169024); /* [32, 32] */
-  float *decoder_sigmoid_t4_2 = (float *)(A + 152640); /* [32, 32] */
-  float *decoder_tanh_t4 = (float *)(A + 160832); /* [32, 32] */
-  float *decoder_sigmoid_t4_3 = (float *)(A + 156736); /* [32, 32] */
-  float *decoder_add_t3_2 = (float *)(A + 140352); /* [32, 32] */
-  float *d_decoder_mul_t4 = (float *)(A + 2256192); /* [32, 32] */
+  float *d_dense1_matmul_weight_t4 = (float *)(A + 2247936); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 128, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t4);
+  float *decoder_sigmoid_t4 = (float *)(A + 148480); /* [32, 32] */
+  float *decoder_tanh_t4_2 = (float *)(A + 168960); /* [32, 32] */
+  float *decoder_sigmoid_t4_2 = (float *)(A + 152576); /* [32, 32] */
+  float *decoder_tanh_t4 = (float *)(A + 160768); /* [32, 32] */
+  float *decoder_sigmoid_t4_3 = (float *)(A + 156672); /* [32, 32] */
+  float *decoder_add_t3_2 = (float *)(A + 139904); /* [32, 32] */
+  float *d_decoder_mul_t4 = (float *)(A + 2256128); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t5, d_dense1_matmul_weight_t4, decoder_sigmoid_t4, decoder_tanh_t4_2, d_decoder_mul_t5, decoder_sigmoid_t4_2, decoder_tanh_t4, decoder_sigmoid_t4_3, decoder_add_t3_2, d_decoder_mul_t4, d_decoder_mul_concat_stack + 16384, d_decoder_mul_concat_stack + 16416, d_decoder_mul_concat_stack + 16448, d_decoder_mul_concat_stack + 16480);
-  float *d_decoder_matmul_weight_hh_t4 = (float *)(A + 140352); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t4_scratch = A + 2248000; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t4 = (float *)(A + 139904); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t4_scratch = A + 2247936; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 16384, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t4, d_decoder_matmul_weight_hh_t4_scratch);
-  float *d_decoder_matmul_weight_ih_t4 = (float *)(A + 1107008); /* [32, 1] */
+  float *d_decoder_matmul_weight_ih_t4 = (float *)(A + 1106944); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 16384, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t4);
-  float *line17_sub_t3 = (float *)(A + 17280); /* [32, 1] */
+  float *line17_sub_t3 = (float *)(A + 148352); /* [32, 1] */
   k27_mul_addn_addn(line17_sub_t3, d_decoder_matmul_weight_ih_t4, d_dense1_addn_stack + 96);
-  float *d_dense1_matmul_weight_t3 = (float *)(A + 2248000); /* [32, 32] */
-  char *d_dense1_matmul_weight_t3_scratch = A + 272640; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 96, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t3, d_dense1_matmul_weight_t3_scratch);
-  float *decoder_sigmoid_t3 = (float *)(A + 123968); /* [32, 32] */
-  float *decoder_tanh_t3_2 = (float *)(A + 144448); /* [32, 32] */
-  float *decoder_sigmoid_t3_2 = (float *)(A + 128064); /* [32, 32] */
-  float *decoder_tanh_t3 = (float *)(A + 136256); /* [32, 32] */
-  float *decoder_sigmoid_t3_3 = (float *)(A + 132160); /* [32, 32] */
-  float *decoder_add_t2_2 = (float *)(A + 115776); /* [32, 32] */
-  float *d_decoder_mul_t3 = (float *)(A + 2252096); /* [32, 32] */
+  float *d_dense1_matmul_weight_t3 = (float *)(A + 2247936); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 96, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t3);
+  float *decoder_sigmoid_t3 = (float *)(A + 123520); /* [32, 32] */
+  float *decoder_tanh_t3_2 = (float *)(A + 144000); /* [32, 32] */
+  float *decoder_sigmoid_t3_2 = (float *)(A + 127616); /* [32, 32] */
+  float *decoder_tanh_t3 = (float *)(A + 135808); /* [32, 32] */
+  float *decoder_sigmoid_t3_3 = (float *)(A + 131712); /* [32, 32] */
+  float *decoder_add_t2_2 = (float *)(A + 115200); /* [32, 32] */
+  float *d_decoder_mul_t3 = (float *)(A + 2252032); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t4, d_dense1_matmul_weight_t3, decoder_sigmoid_t3, decoder_tanh_t3_2, d_decoder_mul_t4, decoder_sigmoid_t3_2, decoder_tanh_t3, decoder_sigmoid_t3_3, decoder_add_t2_2, d_decoder_mul_t3, d_decoder_mul_concat_stack + 12288, d_decoder_mul_concat_stack + 12320, d_decoder_mul_concat_stack + 12352, d_decoder_mul_concat_stack + 12384);
-  float *d_decoder_matmul_weight_hh_t3 = (float *)(A + 115776); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t3_scratch = A + 2248000; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t3 = (float *)(A + 115200); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t3_scratch = A + 2247936; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 12288, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t3, d_decoder_matmul_weight_hh_t3_scratch);
-  float *d_decoder_matmul_weight_ih_t3 = (float *)(A + 17280); /* [32, 1] */
+  float *d_decoder_matmul_weight_ih_t3 = (float *)(A + 1106944); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 12288, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t3);
-  float *line17_sub_t2 = (float *)(A + 16896); /* [32, 1] */
+  float *line17_sub_t2 = (float *)(A + 123392); /* [32, 1] */
   k27_mul_addn_addn(line17_sub_t2, d_decoder_matmul_weight_ih_t3, d_dense1_addn_stack + 64);
-  float *d_dense1_matmul_weight_t2 = (float *)(A + 2248000); /* [32, 32] */
-  char *d_dense1_matmul_weight_t2_scratch = A + 272640; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 64, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t2, d_dense1_matmul_weight_t2_scratch);
-  float *decoder_sigmoid_t2 = (float *)(A + 99392); /* [32, 32] */
-  float *decoder_tanh_t2_2 = (float *)(A + 119872); /* [32, 32] */
-  float *decoder_sigmoid_t2_2 = (float *)(A + 103488); /* [32, 32] */
-  float *decoder_tanh_t2 = (float *)(A + 111680); /* [32, 32] */
-  float *decoder_sigmoid_t2_3 = (float *)(A + 107584); /* [32, 32] */
-  float *decoder_add_t1_2 = (float *)(A + 91200); /* [32, 32] */
-  float *d_decoder_mul_t2 = (float *)(A + 2256192); /* [32, 32] */
+  float *d_dense1_matmul_weight_t2 = (float *)(A + 2247936); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 64, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t2);
+  float *decoder_sigmoid_t2 = (float *)(A + 98816); /* [32, 32] */
+  float *decoder_tanh_t2_2 = (float *)(A + 119296); /* [32, 32] */
+  float *decoder_sigmoid_t2_2 = (float *)(A + 102912); /* [32, 32] */
+  float *decoder_tanh_t2 = (float *)(A + 111104); /* [32, 32] */
+  float *decoder_sigmoid_t2_3 = (float *)(A + 107008); /* [32, 32] */
+  float *decoder_add_t1_2 = (float *)(A + 90624); /* [32, 32] */
+  float *d_decoder_mul_t2 = (float *)(A + 2256128); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t3, d_dense1_matmul_weight_t2, decoder_sigmoid_t2, decoder_tanh_t2_2, d_decoder_mul_t3, decoder_sigmoid_t2_2, decoder_tanh_t2, decoder_sigmoid_t2_3, decoder_add_t1_2, d_decoder_mul_t2, d_decoder_mul_concat_stack + 8192, d_decoder_mul_concat_stack + 8224, d_decoder_mul_concat_stack + 8256, d_decoder_mul_concat_stack + 8288);
-  float *d_decoder_matmul_weight_hh_t2 = (float *)(A + 91200); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t2_scratch = A + 2248000; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t2 = (float *)(A + 90624); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t2_scratch = A + 2247936; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 8192, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t2, d_decoder_matmul_weight_hh_t2_scratch);
-  float *d_decoder_matmul_weight_ih_t2 = (float *)(A + 16896); /* [32, 1] */
+  float *d_decoder_matmul_weight_ih_t2 = (float *)(A + 1106944); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 8192, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t2);
-  float *line17_sub_t1 = (float *)(A + 1107776); /* [32, 1] */
+  float *line17_sub_t1 = (float *)(A + 1107712); /* [32, 1] */
   k27_mul_addn_addn(line17_sub_t1, d_decoder_matmul_weight_ih_t2, d_dense1_addn_stack + 32);
-  float *d_dense1_matmul_weight_t1 = (float *)(A + 2248000); /* [32, 32] */
-  char *d_dense1_matmul_weight_t1_scratch = A + 272640; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack + 32, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t1, d_dense1_matmul_weight_t1_scratch);
-  float *decoder_sigmoid_t1 = (float *)(A + 8704); /* [32, 32] */
-  float *decoder_tanh_t1_2 = (float *)(A + 95296); /* [32, 32] */
-  float *decoder_sigmoid_t1_2 = (float *)(A + 12800); /* [32, 32] */
-  float *decoder_tanh_t1 = (float *)(A + 87104); /* [32, 32] */
-  float *decoder_sigmoid_t1_3 = (float *)(A + 83008); /* [32, 32] */
-  float *decoder_add_t0_2 = (float *)(A + 512); /* [32, 32] */
-  float *d_decoder_mul_t1 = (float *)(A + 2252096); /* [32, 32] */
+  float *d_dense1_matmul_weight_t1 = (float *)(A + 2247936); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack + 32, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t1);
+  float *decoder_sigmoid_t1 = (float *)(A + 861184); /* [32, 32] */
+  float *decoder_tanh_t1_2 = (float *)(A + 94720); /* [32, 32] */
+  float *decoder_sigmoid_t1_2 = (float *)(A + 865280); /* [32, 32] */
+  float *decoder_tanh_t1 = (float *)(A + 86528); /* [32, 32] */
+  float *decoder_sigmoid_t1_3 = (float *)(A + 82432); /* [32, 32] */
+  float *decoder_add_t0_2 = (float *)(A + 852992); /* [32, 32] */
+  float *d_decoder_mul_t1 = (float *)(A + 2252032); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t2, d_dense1_matmul_weight_t1, decoder_sigmoid_t1, decoder_tanh_t1_2, d_decoder_mul_t2, decoder_sigmoid_t1_2, decoder_tanh_t1, decoder_sigmoid_t1_3, decoder_add_t0_2, d_decoder_mul_t1, d_decoder_mul_concat_stack + 4096, d_decoder_mul_concat_stack + 4128, d_decoder_mul_concat_stack + 4160, d_decoder_mul_concat_stack + 4192);
-  float *d_decoder_matmul_weight_hh_t1 = (float *)(A + 2248000); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t1_scratch = A + 2256192; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t1 = (float *)(A + 852992); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t1_scratch = A + 2247936; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack + 4096, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t1, d_decoder_matmul_weight_hh_t1_scratch);
-  float *d_decoder_matmul_weight_ih_t1 = (float *)(A + 17280); /* [32, 1] */
+  float *d_decoder_matmul_weight_ih_t1 = (float *)(A + 1106944); /* [32, 1] */
   k26_matmul(d_decoder_mul_concat_stack + 4096, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t1);
-  float *line17_sub_t0 = (float *)(A + 1107392); /* [32, 1] */
+  float *line17_sub_t0 = (float *)(A + 1107328); /* [32, 1] */
   k27_mul_addn_addn(line17_sub_t0, d_decoder_matmul_weight_ih_t1, d_dense1_addn_stack);
-  float *d_dense1_matmul_weight_t0 = (float *)(A + 2256192); /* [32, 32] */
-  char *d_dense1_matmul_weight_t0_scratch = A + 272640; /* 32 bytes */
-  k22_matmul(d_dense1_addn_stack, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t0, d_dense1_matmul_weight_t0_scratch);
-  float *decoder_sigmoid_t0 = (float *)(A + 853056); /* [32, 32] */
-  float *decoder_tanh_t0_2 = (float *)(A + 4608); /* [32, 32] */
-  float *decoder_sigmoid_t0_2 = (float *)(A + 857152); /* [32, 32] */
-  float *decoder_tanh_t0 = (float *)(A + 865344); /* [32, 32] */
-  float *decoder_sigmoid_t0_3 = (float *)(A + 861248); /* [32, 32] */
-  float *encoder_add_t49_2 = (float *)(A + 33856); /* [32, 32] */
-  float *d_decoder_mul_t0 = (float *)A; /* [32, 32] */
+  float *d_dense1_matmul_weight_t0 = (float *)(A + 2247936); /* [32, 32] */
+  k22_matmul(d_dense1_addn_stack, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t0);
+  float *decoder_sigmoid_t0 = (float *)(A + 512); /* [32, 32] */
+  float *decoder_tanh_t0_2 = (float *)(A + 857088); /* [32, 32] */
+  float *decoder_sigmoid_t0_2 = (float *)(A + 4608); /* [32, 32] */
+  float *decoder_tanh_t0 = (float *)(A + 12800); /* [32, 32] */
+  float *decoder_sigmoid_t0_3 = (float *)(A + 8704); /* [32, 32] */
+  float *encoder_add_t49_2 = (float *)(A + 33280); /* [32, 32] */
+  float *d_decoder_mul_t0 = (float *)(A + 2256128); /* [32, 32] */
   k28_addn_mul_mul(d_decoder_matmul_weight_hh_t1, d_dense1_matmul_weight_t0, decoder_sigmoid_t0, decoder_tanh_t0_2, d_decoder_mul_t1, decoder_sigmoid_t0_2, decoder_tanh_t0, decoder_sigmoid_t0_3, encoder_add_t49_2, d_decoder_mul_t0, d_decoder_mul_concat_stack, d_decoder_mul_concat_stack + 32, d_decoder_mul_concat_stack + 64, d_decoder_mul_concat_stack + 96);
-  float *d_decoder_matmul_weight_hh_t0 = (float *)(A + 33856); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t0_scratch = A + 2248000; /* 4096 bytes */
+  float *d_decoder_matmul_weight_hh_t0 = (float *)(A + 33280); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t0_scratch = A + 2247936; /* 4096 bytes */
   k25_matmul(d_decoder_mul_concat_stack, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t0, d_decoder_matmul_weight_hh_t0_scratch);
-  float *encoder_sigmoid_t49 = (float *)(A + 17472); /* [32, 32] */
-  float *encoder_tanh_t49_2 = (float *)(A + 37952); /* [32, 32] */
-  float *encoder_sigmoid_t49_2 = (float *)(A + 21568); /* [32, 32] */
-  float *encoder_tanh_t49 = (float *)(A + 29760); /* [32, 32] */
-  float *encoder_sigmoid_t49_3 = (float *)(A + 25664); /* [32, 32] */
-  float *encoder_add_t48_2 = (float *)(A + 2263104); /* [32, 32] */
-  float *d_encoder_mul_t49 = (float *)(A + 2248000); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271296); /* [49, 32, 128] */
+  float *encoder_sigmoid_t49 = (float *)(A + 16896); /* [32, 32] */
+  float *encoder_tanh_t49_2 = (float *)(A + 37376); /* [32, 32] */
+  float *encoder_sigmoid_t49_2 = (float *)(A + 20992); /* [32, 32] */
+  float *encoder_tanh_t49 = (float *)(A + 29184); /* [32, 32] */
+  float *encoder_sigmoid_t49_3 = (float *)(A + 25088); /* [32, 32] */
+  float *encoder_add_t48_2 = (float *)(A + 2263040); /* [32, 32] */
+  float *d_encoder_mul_t49 = (float *)(A + 2247936); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
   k29_mul_mul_sub(d_decoder_matmul_weight_hh_t0, encoder_sigmoid_t49, encoder_tanh_t49_2, d_decoder_mul_t0, encoder_sigmoid_t49_2, encoder_tanh_t49, encoder_sigmoid_t49_3, encoder_add_t48_2, d_encoder_mul_t49, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack + 196640, d_encoder_mul_concat_stack + 196672);
   k24_mul_sub_mul(d_decoder_matmul_weight_hh_t0, encoder_tanh_t49_2, encoder_sigmoid_t49, d_encoder_mul_concat_stack + 196704);
-  float *d_encoder_matmul_weight_hh_t49 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t49_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t49 = (float *)(A + 2260224); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t49_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 196608, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t49, d_encoder_matmul_weight_hh_t49_scratch);
-  float *encoder_sigmoid_t48 = (float *)(A + 2222144); /* [32, 32] */
-  float *encoder_tanh_t48_2 = (float *)(A + 2267200); /* [32, 32] */
-  float *encoder_sigmoid_t48_2 = (float *)(A + 2226240); /* [32, 32] */
-  float *encoder_tanh_t48 = (float *)(A + 2234432); /* [32, 32] */
-  float *encoder_sigmoid_t48_3 = (float *)(A + 2230336); /* [32, 32] */
-  float *encoder_add_t47_2 = (float *)(A + 2238528); /* [32, 32] */
-  float *d_encoder_mul_t48 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t48 = (float *)(A + 2222080); /* [32, 32] */
+  float *encoder_tanh_t48_2 = (float *)(A + 2267136); /* [32, 32] */
+  float *encoder_sigmoid_t48_2 = (float *)(A + 2226176); /* [32, 32] */
+  float *encoder_tanh_t48 = (float *)(A + 2234368); /* [32, 32] */
+  float *encoder_sigmoid_t48_3 = (float *)(A + 2230272); /* [32, 32] */
+  float *encoder_add_t47_2 = (float *)(A + 2238464); /* [32, 32] */
+  float *d_encoder_mul_t48 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t49, encoder_sigmoid_t48, encoder_tanh_t48_2, d_encoder_mul_t49, encoder_sigmoid_t48_2, encoder_tanh_t48, encoder_sigmoid_t48_3, encoder_add_t47_2, d_encoder_mul_t48, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 192544, d_encoder_mul_concat_stack + 192576);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t49, encoder_tanh_t48_2, encoder_sigmoid_t48, d_encoder_mul_concat_stack + 192608);
-  float *d_encoder_matmul_weight_hh_t48 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t48_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t48 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t48_scratch = A + 2256128; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 192512, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t48, d_encoder_matmul_weight_hh_t48_scratch);
-  float *encoder_sigmoid_t47 = (float *)(A + 2197568); /* [32, 32] */
-  float *encoder_tanh_t47_2 = (float *)(A + 2242624); /* [32, 32] */
-  float *encoder_sigmoid_t47_2 = (float *)(A + 2201664); /* [32, 32] */
-  float *encoder_tanh_t47 = (float *)(A + 2209856); /* [32, 32] */
-  float *encoder_sigmoid_t47_3 = (float *)(A + 2205760); /* [32, 32] */
-  float *encoder_add_t46_2 = (float *)(A + 2213952); /* [32, 32] */
-  float *d_encoder_mul_t47 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t47 = (float *)(A + 2197504); /* [32, 32] */
+  float *encoder_tanh_t47_2 = (float *)(A + 2242560); /* [32, 32] */
+  float *encoder_sigmoid_t47_2 = (float *)(A + 2201600); /* [32, 32] */
+  float *encoder_tanh_t47 = (float *)(A + 2209792); /* [32, 32] */
+  float *encoder_sigmoid_t47_3 = (float *)(A + 2205696); /* [32, 32] */
+  float *encoder_add_t46_2 = (float *)(A + 2213888); /* [32, 32] */
+  float *d_encoder_mul_t47 = (float *)(A + 2256128); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t48, encoder_sigmoid_t47, encoder_tanh_t47_2, d_encoder_mul_t48, encoder_sigmoid_t47_2, encoder_tanh_t47, encoder_sigmoid_t47_3, encoder_add_t46_2, d_encoder_mul_t47, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 188448, d_encoder_mul_concat_stack + 188480);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t48, encoder_tanh_t47_2, encoder_sigmoid_t47, d_encoder_mul_concat_stack + 188512);
+  float *d_encoder_matmul_weight_hh_t47 = (float *)(A + 2260224); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t47_scratch = A + 2264320; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 188416, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t47, d_encoder_matmul_weight_hh_t47_scratch);
+  float *encoder_sigmoid_t46 = (float *)(A + 2172928); /* [32, 32] */
+  float *encoder_tanh_t46_2 = (float *)(A + 2217984); /* [32, 32] */
+  float *encoder_sigmoid_t46_2 = (float *)(A + 2177024); /* [32, 32] */
+  float *encoder_tanh_t46 = (float *)(A + 2185216); /* [32, 32] */
+  float *encoder_sigmoid_t46_3 = (float *)(A + 2181120); /* [32, 32] */
+  float *encoder_add_t45_2 = (float *)(A + 2189312); /* [32, 32] */
+  float *d_encoder_mul_t46 = (float *)(A + 2264320); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t47, encoder_sigmoid_t46, encoder_tanh_t46_2, d_encoder_mul_t47, encoder_sigmoid_t46_2, encoder_tanh_t46, encoder_sigmoid_t46_3, encoder_add_t45_2, d_encoder_mul_t46, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 184352, d_encoder_mul_concat_stack + 184384);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t47, encoder_tanh_t46_2, encoder_sigmoid_t46, d_encoder_mul_concat_stack + 184416);
+  float *d_encoder_matmul_weight_hh_t46 = (float *)(A + 2256128); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t46_scratch = A + 2260224; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 184320, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t46, d_encoder_matmul_weight_hh_t46_scratch);
+  float *encoder_sigmoid_t45 = (float *)(A + 2148352); /* [32, 32] */
+  float *encoder_tanh_t45_2 = (float *)(A + 2193408); /* [32, 32] */
+  float *encoder_sigmoid_t45_2 = (float *)(A + 2152448); /* [32, 32] */
+  float *encoder_tanh_t45 = (float *)(A + 2160640); /* [32, 32] */
+  float *encoder_sigmoid_t45_3 = (float *)(A + 2156544); /* [32, 32] */
+  float *encoder_add_t44_2 = (float *)(A + 2164736); /* [32, 32] */
+  float *d_encoder_mul_t45 = (float *)(A + 2260224); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t46, encoder_sigmoid_t45, encoder_tanh_t45_2, d_encoder_mul_t46, encoder_sigmoid_t45_2, encoder_tanh_t45, encoder_sigmoid_t45_3, encoder_add_t44_2, d_encoder_mul_t45, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 180256, d_encoder_mul_concat_stack + 180288);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t46, encoder_tanh_t45_2, encoder_sigmoid_t45, d_encoder_mul_concat_stack + 180320);
+  float *d_encoder_matmul_weight_hh_t45 = (float *)(A + 2256128); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t45_scratch = A + 2264320; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 180224, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t45, d_encoder_matmul_weight_hh_t45_scratch);
+  float *encoder_sigmoid_t44 = (float *)(A + 2123776); /* [32, 32] */
+  float *encoder_tanh_t44_2 = (float *)(A + 2168832); /* [32, 32] */
+  float *encoder_sigmoid_t44_2 = (float *)(A + 2127872); /* [32, 32] */
+  float *encoder_tanh_t44 = (float *)(A + 2136064); /* [32, 32] */
+  float *encoder_sigmoid_t44_3 = (float *)(A + 2131968); /* [32, 32] */
+  float *encoder_add_t43_2 = (float *)(A + 2140160); /* [32, 32] */
+  float *d_encoder_mul_t44 = (float *)(A + 2264320); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t45, encoder_sigmoid_t44, encoder_tanh_t44_2, d_encoder_mul_t45, encoder_sigmoid_t44_2, encoder_tanh_t44, encoder_sigmoid_t44_3, encoder_add_t43_2, d_encoder_mul_t44, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 176160, d_encoder_mul_concat_stack + 176192);
 }
 
 static void sine_seq2seq_train_step_7(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t48 = (float *)(A + 17472); /* [32, 32] */
-  float *encoder_tanh_t47_2 = (float *)(A + 2242624); /* [32, 32] */
-  float *encoder_sigmoid_t47 = (float *)(A + 2197568); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271296); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t48, encoder_tanh_t47_2, encoder_sigmoid_t47, d_encoder_mul_concat_stack + 188512);
-  float *d_encoder_matmul_weight_hh_t47 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t47_scratch = A + 2260288; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 188416, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t47, d_encoder_matmul_weight_hh_t47_scratch);
-  float *encoder_sigmoid_t46 = (float *)(A + 2172992); /* [32, 32] */
-  float *encoder_tanh_t46_2 = (float *)(A + 2218048); /* [32, 32] */
-  float *d_encoder_mul_t47 = (float *)(A + 2264384); /* [32, 32] */
-  float *encoder_sigmoid_t46_2 = (float *)(A + 2177088); /* [32, 32] */
-  float *encoder_tanh_t46 = (float *)(A + 2185280); /* [32, 32] */
-  float *encoder_sigmoid_t46_3 = (float *)(A + 2181184); /* [32, 32] */
-  float *encoder_add_t45_2 = (float *)(A + 2189376); /* [32, 32] */
-  float *d_encoder_mul_t46 = (float *)(A + 2260288); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t47, encoder_sigmoid_t46, encoder_tanh_t46_2, d_encoder_mul_t47, encoder_sigmoid_t46_2, encoder_tanh_t46, encoder_sigmoid_t46_3, encoder_add_t45_2, d_encoder_mul_t46, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 184352, d_encoder_mul_concat_stack + 184384);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t47, encoder_tanh_t46_2, encoder_sigmoid_t46, d_encoder_mul_concat_stack + 184416);
-  float *d_encoder_matmul_weight_hh_t46 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t46_scratch = A + 2264384; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 184320, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t46, d_encoder_matmul_weight_hh_t46_scratch);
-  float *encoder_sigmoid_t45 = (float *)(A + 2148416); /* [32, 32] */
-  float *encoder_tanh_t45_2 = (float *)(A + 2193472); /* [32, 32] */
-  float *encoder_sigmoid_t45_2 = (float *)(A + 2152512); /* [32, 32] */
-  float *encoder_tanh_t45 = (float *)(A + 2160704); /* [32, 32] */
-  float *encoder_sigmoid_t45_3 = (float *)(A + 2156608); /* [32, 32] */
-  float *encoder_add_t44_2 = (float *)(A + 2164800); /* [32, 32] */
-  float *d_encoder_mul_t45 = (float *)(A + 2264384); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t46, encoder_sigmoid_t45, encoder_tanh_t45_2, d_encoder_mul_t46, encoder_sigmoid_t45_2, encoder_tanh_t45, encoder_sigmoid_t45_3, encoder_add_t44_2, d_encoder_mul_t45, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 180256, d_encoder_mul_concat_stack + 180288);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t46, encoder_tanh_t45_2, encoder_sigmoid_t45, d_encoder_mul_concat_stack + 180320);
-  float *d_encoder_matmul_weight_hh_t45 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t45_scratch = A + 2260288; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 180224, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t45, d_encoder_matmul_weight_hh_t45_scratch);
-  float *encoder_sigmoid_t44 = (float *)(A + 2123840); /* [32, 32] */
-  float *encoder_tanh_t44_2 = (float *)(A + 2168896); /* [32, 32] */
-  float *encoder_sigmoid_t44_2 = (float *)(A + 2127936); /* [32, 32] */
-  float *encoder_tanh_t44 = (float *)(A + 2136128); /* [32, 32] */
-  float *encoder_sigmoid_t44_3 = (float *)(A + 2132032); /* [32, 32] */
-  float *encoder_add_t43_2 = (float *)(A + 2140224); /* [32, 32] */
-  float *d_encoder_mul_t44 = (float *)(A + 2260288); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t45, encoder_sigmoid_t44, encoder_tanh_t44_2, d_encoder_mul_t45, encoder_sigmoid_t44_2, encoder_tanh_t44, encoder_sigmoid_t44_3, encoder_add_t43_2, d_encoder_mul_t44, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 176160, d_encoder_mul_concat_stack + 176192);
+  float *d_encoder_matmul_weight_hh_t45 = (float *)(A + 2256128); /* [32, 32] */
+  float *encoder_tanh_t44_2 = (float *)(A + 2168832); /* [32, 32] */
+  float *encoder_sigmoid_t44 = (float *)(A + 2123776); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t45, encoder_tanh_t44_2, encoder_sigmoid_t44, d_encoder_mul_concat_stack + 176224);
-  float *d_encoder_matmul_weight_hh_t44 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t44_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t44 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t44_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 176128, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t44, d_encoder_matmul_weight_hh_t44_scratch);
-  float *encoder_sigmoid_t43 = (float *)(A + 2099264); /* [32, 32] */
-  float *encoder_tanh_t43_2 = (float *)(A + 2144320); /* [32, 32] */
-  float *encoder_sigmoid_t43_2 = (float *)(A + 2103360); /* [32, 32] */
-  float *encoder_tanh_t43 = (float *)(A + 2111552); /* [32, 32] */
-  float *encoder_sigmoid_t43_3 = (float *)(A + 2107456); /* [32, 32] */
-  float *encoder_add_t42_2 = (float *)(A + 2115648); /* [32, 32] */
-  float *d_encoder_mul_t43 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t43 = (float *)(A + 2099200); /* [32, 32] */
+  float *encoder_tanh_t43_2 = (float *)(A + 2144256); /* [32, 32] */
+  float *d_encoder_mul_t44 = (float *)(A + 2264320); /* [32, 32] */
+  float *encoder_sigmoid_t43_2 = (float *)(A + 2103296); /* [32, 32] */
+  float *encoder_tanh_t43 = (float *)(A + 2111488); /* [32, 32] */
+  float *encoder_sigmoid_t43_3 = (float *)(A + 2107392); /* [32, 32] */
+  float *encoder_add_t42_2 = (float *)(A + 2115584); /* [32, 32] */
+  float *d_encoder_mul_t43 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t44, encoder_sigmoid_t43, encoder_tanh_t43_2, d_encoder_mul_t44, encoder_sigmoid_t43_2, encoder_tanh_t43, encoder_sigmoid_t43_3, encoder_add_t42_2, d_encoder_mul_t43, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 172064, d_encoder_mul_concat_stack + 172096);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t44, encoder_tanh_t43_2, encoder_sigmoid_t43, d_encoder_mul_concat_stack + 172128);
-  float *d_encoder_matmul_weight_hh_t43 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t43_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t43 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t43_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 172032, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t43, d_encoder_matmul_weight_hh_t43_scratch);
-  float *encoder_sigmoid_t42 = (float *)(A + 2074688); /* [32, 32] */
-  float *encoder_tanh_t42_2 = (float *)(A + 2119744); /* [32, 32] */
-  float *encoder_sigmoid_t42_2 = (float *)(A + 2078784); /* [32, 32] */
-  float *encoder_tanh_t42 = (float *)(A + 2086976); /* [32, 32] */
-  float *encoder_sigmoid_t42_3 = (float *)(A + 2082880); /* [32, 32] */
-  float *encoder_add_t41_2 = (float *)(A + 2091072); /* [32, 32] */
-  float *d_encoder_mul_t42 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t42 = (float *)(A + 2074624); /* [32, 32] */
+  float *encoder_tanh_t42_2 = (float *)(A + 2119680); /* [32, 32] */
+  float *encoder_sigmoid_t42_2 = (float *)(A + 2078720); /* [32, 32] */
+  float *encoder_tanh_t42 = (float *)(A + 2086912); /* [32, 32] */
+  float *encoder_sigmoid_t42_3 = (float *)(A + 2082816); /* [32, 32] */
+  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
+  float *d_encoder_mul_t42 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t43, encoder_sigmoid_t42, encoder_tanh_t42_2, d_encoder_mul_t43, encoder_sigmoid_t42_2, encoder_tanh_t42, encoder_sigmoid_t42_3, encoder_add_t41_2, d_encoder_mul_t42, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 167968, d_encoder_mul_concat_stack + 168000);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t43, encoder_tanh_t42_2, encoder_sigmoid_t42, d_encoder_mul_concat_stack + 168032);
-  float *d_encoder_matmul_weight_hh_t42 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t42_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t42 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t42_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 167936, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t42, d_encoder_matmul_weight_hh_t42_scratch);
-  float *encoder_sigmoid_t41 = (float *)(A + 2050112); /* [32, 32] */
-  float *encoder_tanh_t41_2 = (float *)(A + 2095168); /* [32, 32] */
-  float *encoder_sigmoid_t41_2 = (float *)(A + 2054208); /* [32, 32] */
-  float *encoder_tanh_t41 = (float *)(A + 2062400); /* [32, 32] */
-  float *encoder_sigmoid_t41_3 = (float *)(A + 2058304); /* [32, 32] */
-  float *encoder_add_t40_2 = (float *)(A + 2066496); /* [32, 32] */
-  float *d_encoder_mul_t41 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t41 = (float *)(A + 2050048); /* [32, 32] */
+  float *encoder_tanh_t41_2 = (float *)(A + 2095104); /* [32, 32] */
+  float *encoder_sigmoid_t41_2 = (float *)(A + 2054144); /* [32, 32] */
+  float *encoder_tanh_t41 = (float *)(A + 2062336); /* [32, 32] */
+  float *encoder_sigmoid_t41_3 = (float *)(A + 2058240); /* [32, 32] */
+  float *encoder_add_t40_2 = (float *)(A + 2066432); /* [32, 32] */
+  float *d_encoder_mul_t41 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t42, encoder_sigmoid_t41, encoder_tanh_t41_2, d_encoder_mul_t42, encoder_sigmoid_t41_2, encoder_tanh_t41, encoder_sigmoid_t41_3, encoder_add_t40_2, d_encoder_mul_t41, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 163872, d_encoder_mul_concat_stack + 163904);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t42, encoder_tanh_t41_2, encoder_sigmoid_t41, d_encoder_mul_concat_stack + 163936);
-  float *d_encoder_matmul_weight_hh_t41 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t41_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t41 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t41_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 163840, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t41, d_encoder_matmul_weight_hh_t41_scratch);
-  float *encoder_sigmoid_t40 = (float *)(A + 2025536); /* [32, 32] */
-  float *encoder_tanh_t40_2 = (float *)(A + 2070592); /* [32, 32] */
-  float *encoder_sigmoid_t40_2 = (float *)(A + 2029632); /* [32, 32] */
-  float *encoder_tanh_t40 = (float *)(A + 2037824); /* [32, 32] */
-  float *encoder_sigmoid_t40_3 = (float *)(A + 2033728); /* [32, 32] */
-  float *encoder_add_t39_2 = (float *)(A + 2041920); /* [32, 32] */
-  float *d_encoder_mul_t40 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t40 = (float *)(A + 2025472); /* [32, 32] */
+  float *encoder_tanh_t40_2 = (float *)(A + 2070528); /* [32, 32] */
+  float *encoder_sigmoid_t40_2 = (float *)(A + 2029568); /* [32, 32] */
+  float *encoder_tanh_t40 = (float *)(A + 2037760); /* [32, 32] */
+  float *encoder_sigmoid_t40_3 = (float *)(A + 2033664); /* [32, 32] */
+  float *encoder_add_t39_2 = (float *)(A + 2041856); /* [32, 32] */
+  float *d_encoder_mul_t40 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t41, encoder_sigmoid_t40, encoder_tanh_t40_2, d_encoder_mul_t41, encoder_sigmoid_t40_2, encoder_tanh_t40, encoder_sigmoid_t40_3, encoder_add_t39_2, d_encoder_mul_t40, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 159776, d_encoder_mul_concat_stack + 159808);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t41, encoder_tanh_t40_2, encoder_sigmoid_t40, d_encoder_mul_concat_stack + 159840);
-  float *d_encoder_matmul_weight_hh_t40 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t40_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t40 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t40_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 159744, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t40, d_encoder_matmul_weight_hh_t40_scratch);
-  float *encoder_sigmoid_t39 = (float *)(A + 2000960); /* [32, 32] */
-  float *encoder_tanh_t39_2 = (float *)(A + 2046016); /* [32, 32] */
-  float *encoder_sigmoid_t39_2 = (float *)(A + 2005056); /* [32, 32] */
-  float *encoder_tanh_t39 = (float *)(A + 2013248); /* [32, 32] */
-  float *encoder_sigmoid_t39_3 = (float *)(A + 2009152); /* [32, 32] */
-  float *encoder_add_t38_2 = (float *)(A + 2017344); /* [32, 32] */
-  float *d_encoder_mul_t39 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t39 = (float *)(A + 2000896); /* [32, 32] */
+  float *encoder_tanh_t39_2 = (float *)(A + 2045952); /* [32, 32] */
+  float *encoder_sigmoid_t39_2 = (float *)(A + 2004992); /* [32, 32] */
+  float *encoder_tanh_t39 = (float *)(A + 2013184); /* [32, 32] */
+  float *encoder_sigmoid_t39_3 = (float *)(A + 2009088); /* [32, 32] */
+  float *encoder_add_t38_2 = (float *)(A + 2017280); /* [32, 32] */
+  float *d_encoder_mul_t39 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t40, encoder_sigmoid_t39, encoder_tanh_t39_2, d_encoder_mul_t40, encoder_sigmoid_t39_2, encoder_tanh_t39, encoder_sigmoid_t39_3, encoder_add_t38_2, d_encoder_mul_t39, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 155680, d_encoder_mul_concat_stack + 155712);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t40, encoder_tanh_t39_2, encoder_sigmoid_t39, d_encoder_mul_concat_stack + 155744);
-  float *d_encoder_matmul_weight_hh_t39 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t39_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t39 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t39_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 155648, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t39, d_encoder_matmul_weight_hh_t39_scratch);
-  float *encoder_sigmoid_t38 = (float *)(A + 1976384); /* [32, 32] */
-  float *encoder_tanh_t38_2 = (float *)(A + 2021440); /* [32, 32] */
-  float *encoder_sigmoid_t38_2 = (float *)(A + 1980480); /* [32, 32] */
-  float *encoder_tanh_t38 = (float *)(A + 1988672); /* [32, 32] */
-  float *encoder_sigmoid_t38_3 = (float *)(A + 1984576); /* [32, 32] */
-  float *encoder_add_t37_2 = (float *)(A + 1992768); /* [32, 32] */
-  float *d_encoder_mul_t38 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t38 = (float *)(A + 1976320); /* [32, 32] */
+  float *encoder_tanh_t38_2 = (float *)(A + 2021376); /* [32, 32] */
+  float *encoder_sigmoid_t38_2 = (float *)(A + 1980416); /* [32, 32] */
+  float *encoder_tanh_t38 = (float *)(A + 1988608); /* [32, 32] */
+  float *encoder_sigmoid_t38_3 = (float *)(A + 1984512); /* [32, 32] */
+  float *encoder_add_t37_2 = (float *)(A + 1992704); /* [32, 32] */
+  float *d_encoder_mul_t38 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t39, encoder_sigmoid_t38, encoder_tanh_t38_2, d_encoder_mul_t39, encoder_sigmoid_t38_2, encoder_tanh_t38, encoder_sigmoid_t38_3, encoder_add_t37_2, d_encoder_mul_t38, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 151584, d_encoder_mul_concat_stack + 151616);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t39, encoder_tanh_t38_2, encoder_sigmoid_t38, d_encoder_mul_concat_stack + 151648);
-  float *d_encoder_matmul_weight_hh_t38 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t38_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t38 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t38_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 151552, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t38, d_encoder_matmul_weight_hh_t38_scratch);
-  float *encoder_sigmoid_t37 = (float *)(A + 1951808); /* [32, 32] */
-  float *encoder_tanh_t37_2 = (float *)(A + 1996864); /* [32, 32] */
-  float *encoder_sigmoid_t37_2 = (float *)(A + 1955904); /* [32, 32] */
-  float *encoder_tanh_t37 = (float *)(A + 1964096); /* [32, 32] */
-  float *encoder_sigmoid_t37_3 = (float *)(A + 1960000); /* [32, 32] */
-  float *encoder_add_t36_2 = (float *)(A + 1968192); /* [32, 32] */
-  float *d_encoder_mul_t37 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t37 = (float *)(A + 1951744); /* [32, 32] */
+  float *encoder_tanh_t37_2 = (float *)(A + 1996800); /* [32, 32] */
+  float *encoder_sigmoid_t37_2 = (float *)(A + 1955840); /* [32, 32] */
+  float *encoder_tanh_t37 = (float *)(A + 1964032); /* [32, 32] */
+  float *encoder_sigmoid_t37_3 = (float *)(A + 1959936); /* [32, 32] */
+  float *encoder_add_t36_2 = (float *)(A + 1968128); /* [32, 32] */
+  float *d_encoder_mul_t37 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t38, encoder_sigmoid_t37, encoder_tanh_t37_2, d_encoder_mul_t38, encoder_sigmoid_t37_2, encoder_tanh_t37, encoder_sigmoid_t37_3, encoder_add_t36_2, d_encoder_mul_t37, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 147488, d_encoder_mul_concat_stack + 147520);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t38, encoder_tanh_t37_2, encoder_sigmoid_t37, d_encoder_mul_concat_stack + 147552);
-  float *d_encoder_matmul_weight_hh_t37 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t37_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t37 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t37_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 147456, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t37, d_encoder_matmul_weight_hh_t37_scratch);
-  float *encoder_sigmoid_t36 = (float *)(A + 1927232); /* [32, 32] */
-  float *encoder_tanh_t36_2 = (float *)(A + 1972288); /* [32, 32] */
-  float *encoder_sigmoid_t36_2 = (float *)(A + 1931328); /* [32, 32] */
-  float *encoder_tanh_t36 = (float *)(A + 1939520); /* [32, 32] */
-  float *encoder_sigmoid_t36_3 = (float *)(A + 1935424); /* [32, 32] */
-  float *encoder_add_t35_2 = (float *)(A + 1943616); /* [32, 32] */
-  float *d_encoder_mul_t36 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t36 = (float *)(A + 1927168); /* [32, 32] */
+  float *encoder_tanh_t36_2 = (float *)(A + 1972224); /* [32, 32] */
+  float *encoder_sigmoid_t36_2 = (float *)(A + 1931264); /* [32, 32] */
+  float *encoder_tanh_t36 = (float *)(A + 1939456); /* [32, 32] */
+  float *encoder_sigmoid_t36_3 = (float *)(A + 1935360); /* [32, 32] */
+  float *encoder_add_t35_2 = (float *)(A + 1943552); /* [32, 32] */
+  float *d_encoder_mul_t36 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t37, encoder_sigmoid_t36, encoder_tanh_t36_2, d_encoder_mul_t37, encoder_sigmoid_t36_2, encoder_tanh_t36, encoder_sigmoid_t36_3, encoder_add_t35_2, d_encoder_mul_t36, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 143392, d_encoder_mul_concat_stack + 143424);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t37, encoder_tanh_t36_2, encoder_sigmoid_t36, d_encoder_mul_concat_stack + 143456);
-  float *d_encoder_matmul_weight_hh_t36 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t36_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t36 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t36_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 143360, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t36, d_encoder_matmul_weight_hh_t36_scratch);
-  float *encoder_sigmoid_t35 = (float *)(A + 1902656); /* [32, 32] */
-  float *encoder_tanh_t35_2 = (float *)(A + 1947712); /* [32, 32] */
-  float *encoder_sigmoid_t35_2 = (float *)(A + 1906752); /* [32, 32] */
-  float *encoder_tanh_t35 = (float *)(A + 1914944); /* [32, 32] */
-  float *encoder_sigmoid_t35_3 = (float *)(A + 1910848); /* [32, 32] */
-  float *encoder_add_t34_2 = (float *)(A + 1919040); /* [32, 32] */
-  float *d_encoder_mul_t35 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t35 = (float *)(A + 1902592); /* [32, 32] */
+  float *encoder_tanh_t35_2 = (float *)(A + 1947648); /* [32, 32] */
+  float *encoder_sigmoid_t35_2 = (float *)(A + 1906688); /* [32, 32] */
+  float *encoder_tanh_t35 = (float *)(A + 1914880); /* [32, 32] */
+  float *encoder_sigmoid_t35_3 = (float *)(A + 1910784); /* [32, 32] */
+  float *encoder_add_t34_2 = (float *)(A + 1918976); /* [32, 32] */
+  float *d_encoder_mul_t35 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t36, encoder_sigmoid_t35, encoder_tanh_t35_2, d_encoder_mul_t36, encoder_sigmoid_t35_2, encoder_tanh_t35, encoder_sigmoid_t35_3, encoder_add_t34_2, d_encoder_mul_t35, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 139296, d_encoder_mul_concat_stack + 139328);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t36, encoder_tanh_t35_2, encoder_sigmoid_t35, d_encoder_mul_concat_stack + 139360);
-  float *d_encoder_matmul_weight_hh_t35 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t35_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t35 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t35_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 139264, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t35, d_encoder_matmul_weight_hh_t35_scratch);
-  float *encoder_sigmoid_t34 = (float *)(A + 1878080); /* [32, 32] */
-  float *encoder_tanh_t34_2 = (float *)(A + 1923136); /* [32, 32] */
-  float *encoder_sigmoid_t34_2 = (float *)(A + 1882176); /* [32, 32] */
-  float *encoder_tanh_t34 = (float *)(A + 1890368); /* [32, 32] */
-  float *encoder_sigmoid_t34_3 = (float *)(A + 1886272); /* [32, 32] */
-  float *encoder_add_t33_2 = (float *)(A + 1894464); /* [32, 32] */
-  float *d_encoder_mul_t34 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t34 = (float *)(A + 1878016); /* [32, 32] */
+  float *encoder_tanh_t34_2 = (float *)(A + 1923072); /* [32, 32] */
+  float *encoder_sigmoid_t34_2 = (float *)(A + 1882112); /* [32, 32] */
+  float *encoder_tanh_t34 = (float *)(A + 1890304); /* [32, 32] */
+  float *encoder_sigmoid_t34_3 = (float *)(A + 1886208); /* [32, 32] */
+  float *encoder_add_t33_2 = (float *)(A + 1894400); /* [32, 32] */
+  float *d_encoder_mul_t34 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t35, encoder_sigmoid_t34, encoder_tanh_t34_2, d_encoder_mul_t35, encoder_sigmoid_t34_2, encoder_tanh_t34, encoder_sigmoid_t34_3, encoder_add_t33_2, d_encoder_mul_t34, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 135200, d_encoder_mul_concat_stack + 135232);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t35, encoder_tanh_t34_2, encoder_sigmoid_t34, d_encoder_mul_concat_stack + 135264);
-  float *d_encoder_matmul_weight_hh_t34 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t34_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t34 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t34_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 135168, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t34, d_encoder_matmul_weight_hh_t34_scratch);
-  float *encoder_sigmoid_t33 = (float *)(A + 1853504); /* [32, 32] */
-  float *encoder_tanh_t33_2 = (float *)(A + 1898560); /* [32, 32] */
-  float *encoder_sigmoid_t33_2 = (float *)(A + 1857600); /* [32, 32] */
-  float *encoder_tanh_t33 = (float *)(A + 1865792); /* [32, 32] */
-  float *encoder_sigmoid_t33_3 = (float *)(A + 1861696); /* [32, 32] */
-  float *encoder_add_t32_2 = (float *)(A + 1869888); /* [32, 32] */
-  float *d_encoder_mul_t33 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t33 = (float *)(A + 1853440); /* [32, 32] */
+  float *encoder_tanh_t33_2 = (float *)(A + 1898496); /* [32, 32] */
+  float *encoder_sigmoid_t33_2 = (float *)(A + 1857536); /* [32, 32] */
+  float *encoder_tanh_t33 = (float *)(A + 1865728); /* [32, 32] */
+  float *encoder_sigmoid_t33_3 = (float *)(A + 1861632); /* [32, 32] */
+  float *encoder_add_t32_2 = (float *)(A + 1869824); /* [32, 32] */
+  float *d_encoder_mul_t33 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t34, encoder_sigmoid_t33, encoder_tanh_t33_2, d_encoder_mul_t34, encoder_sigmoid_t33_2, encoder_tanh_t33, encoder_sigmoid_t33_3, encoder_add_t32_2, d_encoder_mul_t33, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 131104, d_encoder_mul_concat_stack + 131136);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t34, encoder_tanh_t33_2, encoder_sigmoid_t33, d_encoder_mul_concat_stack + 131168);
+  float *d_encoder_matmul_weight_hh_t33 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t33_scratch = A + 2264320; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 131072, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t33, d_encoder_matmul_weight_hh_t33_scratch);
+  float *encoder_sigmoid_t32 = (float *)(A + 1828864); /* [32, 32] */
+  float *encoder_tanh_t32_2 = (float *)(A + 1873920); /* [32, 32] */
+  float *encoder_sigmoid_t32_2 = (float *)(A + 1832960); /* [32, 32] */
+  float *encoder_tanh_t32 = (float *)(A + 1841152); /* [32, 32] */
+  float *encoder_sigmoid_t32_3 = (float *)(A + 1837056); /* [32, 32] */
+  float *encoder_add_t31_2 = (float *)(A + 1845248); /* [32, 32] */
+  float *d_encoder_mul_t32 = (float *)(A + 2264320); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t33, encoder_sigmoid_t32, encoder_tanh_t32_2, d_encoder_mul_t33, encoder_sigmoid_t32_2, encoder_tanh_t32, encoder_sigmoid_t32_3, encoder_add_t31_2, d_encoder_mul_t32, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 127008, d_encoder_mul_concat_stack + 127040);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t33, encoder_tanh_t32_2, encoder_sigmoid_t32, d_encoder_mul_concat_stack + 127072);
+  float *d_encoder_matmul_weight_hh_t32 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t32_scratch = A + 2252032; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 126976, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t32, d_encoder_matmul_weight_hh_t32_scratch);
+  float *encoder_sigmoid_t31 = (float *)(A + 1804288); /* [32, 32] */
+  float *encoder_tanh_t31_2 = (float *)(A + 1849344); /* [32, 32] */
+  float *encoder_sigmoid_t31_2 = (float *)(A + 1808384); /* [32, 32] */
+  float *encoder_tanh_t31 = (float *)(A + 1816576); /* [32, 32] */
+  float *encoder_sigmoid_t31_3 = (float *)(A + 1812480); /* [32, 32] */
+  float *encoder_add_t30_2 = (float *)(A + 1820672); /* [32, 32] */
+  float *d_encoder_mul_t31 = (float *)(A + 2252032); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t32, encoder_sigmoid_t31, encoder_tanh_t31_2, d_encoder_mul_t32, encoder_sigmoid_t31_2, encoder_tanh_t31, encoder_sigmoid_t31_3, encoder_add_t30_2, d_encoder_mul_t31, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 122912, d_encoder_mul_concat_stack + 122944);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t32, encoder_tanh_t31_2, encoder_sigmoid_t31, d_encoder_mul_concat_stack + 122976);
+  float *d_encoder_matmul_weight_hh_t31 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t31_scratch = A + 2264320; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 122880, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t31, d_encoder_matmul_weight_hh_t31_scratch);
+  float *encoder_sigmoid_t30 = (float *)(A + 1779712); /* [32, 32] */
+  float *encoder_tanh_t30_2 = (float *)(A + 1824768); /* [32, 32] */
+  float *encoder_sigmoid_t30_2 = (float *)(A + 1783808); /* [32, 32] */
+  float *encoder_tanh_t30 = (float *)(A + 1792000); /* [32, 32] */
+  float *encoder_sigmoid_t30_3 = (float *)(A + 1787904); /* [32, 32] */
+  float *encoder_add_t29_2 = (float *)(A + 1796096); /* [32, 32] */
+  float *d_encoder_mul_t30 = (float *)(A + 2264320); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t31, encoder_sigmoid_t30, encoder_tanh_t30_2, d_encoder_mul_t31, encoder_sigmoid_t30_2, encoder_tanh_t30, encoder_sigmoid_t30_3, encoder_add_t29_2, d_encoder_mul_t30, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 118816, d_encoder_mul_concat_stack + 118848);
 }
 
 static void sine_seq2seq_train_step_8(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t34 = (float *)(A + 17472); /* [32, 32] */
-  float *encoder_tanh_t33_2 = (float *)(A + 1898560); /* [32, 32] */
-  float *encoder_sigmoid_t33 = (float *)(A + 1853504); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271296); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t34, encoder_tanh_t33_2, encoder_sigmoid_t33, d_encoder_mul_concat_stack + 131168);
-  float *d_encoder_matmul_weight_hh_t33 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t33_scratch = A + 2260288; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 131072, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t33, d_encoder_matmul_weight_hh_t33_scratch);
-  float *encoder_sigmoid_t32 = (float *)(A + 1828928); /* [32, 32] */
-  float *encoder_tanh_t32_2 = (float *)(A + 1873984); /* [32, 32] */
-  float *d_encoder_mul_t33 = (float *)(A + 2264384); /* [32, 32] */
-  float *encoder_sigmoid_t32_2 = (float *)(A + 1833024); /* [32, 32] */
-  float *encoder_tanh_t32 = (float *)(A + 1841216); /* [32, 32] */
-  float *encoder_sigmoid_t32_3 = (float *)(A + 1837120); /* [32, 32] */
-  float *encoder_add_t31_2 = (float *)(A + 1845312); /* [32, 32] */
-  float *d_encoder_mul_t32 = (float *)(A + 2260288); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t33, encoder_sigmoid_t32, encoder_tanh_t32_2, d_encoder_mul_t33, encoder_sigmoid_t32_2, encoder_tanh_t32, encoder_sigmoid_t32_3, encoder_add_t31_2, d_encoder_mul_t32, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 127008, d_encoder_mul_concat_stack + 127040);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t33, encoder_tanh_t32_2, encoder_sigmoid_t32, d_encoder_mul_concat_stack + 127072);
-  float *d_encoder_matmul_weight_hh_t32 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t32_scratch = A + 2264384; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 126976, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t32, d_encoder_matmul_weight_hh_t32_scratch);
-  float *encoder_sigmoid_t31 = (float *)(A + 1804352); /* [32, 32] */
-  float *encoder_tanh_t31_2 = (float *)(A + 1849408); /* [32, 32] */
-  float *encoder_sigmoid_t31_2 = (float *)(A + 1808448); /* [32, 32] */
-  float *encoder_tanh_t31 = (float *)(A + 1816640); /* [32, 32] */
-  float *encoder_sigmoid_t31_3 = (float *)(A + 1812544); /* [32, 32] */
-  float *encoder_add_t30_2 = (float *)(A + 1820736); /* [32, 32] */
-  float *d_encoder_mul_t31 = (float *)(A + 2264384); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t32, encoder_sigmoid_t31, encoder_tanh_t31_2, d_encoder_mul_t32, encoder_sigmoid_t31_2, encoder_tanh_t31, encoder_sigmoid_t31_3, encoder_add_t30_2, d_encoder_mul_t31, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 122912, d_encoder_mul_concat_stack + 122944);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t32, encoder_tanh_t31_2, encoder_sigmoid_t31, d_encoder_mul_concat_stack + 122976);
-  float *d_encoder_matmul_weight_hh_t31 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t31_scratch = A + 2260288; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 122880, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t31, d_encoder_matmul_weight_hh_t31_scratch);
-  float *encoder_sigmoid_t30 = (float *)(A + 1779776); /* [32, 32] */
-  float *encoder_tanh_t30_2 = (float *)(A + 1824832); /* [32, 32] */
-  float *encoder_sigmoid_t30_2 = (float *)(A + 1783872); /* [32, 32] */
-  float *encoder_tanh_t30 = (float *)(A + 1792064); /* [32, 32] */
-  float *encoder_sigmoid_t30_3 = (float *)(A + 1787968); /* [32, 32] */
-  float *encoder_add_t29_2 = (float *)(A + 1796160); /* [32, 32] */
-  float *d_encoder_mul_t30 = (float *)(A + 2260288); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t31, encoder_sigmoid_t30, encoder_tanh_t30_2, d_encoder_mul_t31, encoder_sigmoid_t30_2, encoder_tanh_t30, encoder_sigmoid_t30_3, encoder_add_t29_2, d_encoder_mul_t30, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 118816, d_encoder_mul_concat_stack + 118848);
+  float *d_encoder_matmul_weight_hh_t31 = (float *)(A + 2247936); /* [32, 32] */
+  float *encoder_tanh_t30_2 = (float *)(A + 1824768); /* [32, 32] */
+  float *encoder_sigmoid_t30 = (float *)(A + 1779712); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t31, encoder_tanh_t30_2, encoder_sigmoid_t30, d_encoder_mul_concat_stack + 118880);
-  float *d_encoder_matmul_weight_hh_t30 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t30_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t30 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t30_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 118784, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t30, d_encoder_matmul_weight_hh_t30_scratch);
-  float *encoder_sigmoid_t29 = (float *)(A + 1755200); /* [32, 32] */
-  float *encoder_tanh_t29_2 = (float *)(A + 1800256); /* [32, 32] */
-  float *encoder_sigmoid_t29_2 = (float *)(A + 1759296); /* [32, 32] */
-  float *encoder_tanh_t29 = (float *)(A + 1767488); /* [32, 32] */
-  float *encoder_sigmoid_t29_3 = (float *)(A + 1763392); /* [32, 32] */
-  float *encoder_add_t28_2 = (float *)(A + 1771584); /* [32, 32] */
-  float *d_encoder_mul_t29 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t29 = (float *)(A + 1755136); /* [32, 32] */
+  float *encoder_tanh_t29_2 = (float *)(A + 1800192); /* [32, 32] */
+  float *d_encoder_mul_t30 = (float *)(A + 2264320); /* [32, 32] */
+  float *encoder_sigmoid_t29_2 = (float *)(A + 1759232); /* [32, 32] */
+  float *encoder_tanh_t29 = (float *)(A + 1767424); /* [32, 32] */
+  float *encoder_sigmoid_t29_3 = (float *)(A + 1763328); /* [32, 32] */
+  float *encoder_add_t28_2 = (float *)(A + 1771520); /* [32, 32] */
+  float *d_encoder_mul_t29 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t30, encoder_sigmoid_t29, encoder_tanh_t29_2, d_encoder_mul_t30, encoder_sigmoid_t29_2, encoder_tanh_t29, encoder_sigmoid_t29_3, encoder_add_t28_2, d_encoder_mul_t29, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 114720, d_encoder_mul_concat_stack + 114752);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t30, encoder_tanh_t29_2, encoder_sigmoid_t29, d_encoder_mul_concat_stack + 114784);
-  float *d_encoder_matmul_weight_hh_t29 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t29_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t29 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t29_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 114688, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t29, d_encoder_matmul_weight_hh_t29_scratch);
-  float *encoder_sigmoid_t28 = (float *)(A + 1730624); /* [32, 32] */
-  float *encoder_tanh_t28_2 = (float *)(A + 1775680); /* [32, 32] */
-  float *encoder_sigmoid_t28_2 = (float *)(A + 1734720); /* [32, 32] */
-  float *encoder_tanh_t28 = (float *)(A + 1742912); /* [32, 32] */
-  float *encoder_sigmoid_t28_3 = (float *)(A + 1738816); /* [32, 32] */
-  float *encoder_add_t27_2 = (float *)(A + 1747008); /* [32, 32] */
-  float *d_encoder_mul_t28 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t28 = (float *)(A + 1730560); /* [32, 32] */
+  float *encoder_tanh_t28_2 = (float *)(A + 1775616); /* [32, 32] */
+  float *encoder_sigmoid_t28_2 = (float *)(A + 1734656); /* [32, 32] */
+  float *encoder_tanh_t28 = (float *)(A + 1742848); /* [32, 32] */
+  float *encoder_sigmoid_t28_3 = (float *)(A + 1738752); /* [32, 32] */
+  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
+  float *d_encoder_mul_t28 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t29, encoder_sigmoid_t28, encoder_tanh_t28_2, d_encoder_mul_t29, encoder_sigmoid_t28_2, encoder_tanh_t28, encoder_sigmoid_t28_3, encoder_add_t27_2, d_encoder_mul_t28, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 110624, d_encoder_mul_concat_stack + 110656);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t29, encoder_tanh_t28_2, encoder_sigmoid_t28, d_encoder_mul_concat_stack + 110688);
-  float *d_encoder_matmul_weight_hh_t28 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t28_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t28 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t28_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 110592, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t28, d_encoder_matmul_weight_hh_t28_scratch);
-  float *encoder_sigmoid_t27 = (float *)(A + 1706048); /* [32, 32] */
-  float *encoder_tanh_t27_2 = (float *)(A + 1751104); /* [32, 32] */
-  float *encoder_sigmoid_t27_2 = (float *)(A + 1710144); /* [32, 32] */
-  float *encoder_tanh_t27 = (float *)(A + 1718336); /* [32, 32] */
-  float *encoder_sigmoid_t27_3 = (float *)(A + 1714240); /* [32, 32] */
-  float *encoder_add_t26_2 = (float *)(A + 1722432); /* [32, 32] */
-  float *d_encoder_mul_t27 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t27 = (float *)(A + 1705984); /* [32, 32] */
+  float *encoder_tanh_t27_2 = (float *)(A + 1751040); /* [32, 32] */
+  float *encoder_sigmoid_t27_2 = (float *)(A + 1710080); /* [32, 32] */
+  float *encoder_tanh_t27 = (float *)(A + 1718272); /* [32, 32] */
+  float *encoder_sigmoid_t27_3 = (float *)(A + 1714176); /* [32, 32] */
+  float *encoder_add_t26_2 = (float *)(A + 1722368); /* [32, 32] */
+  float *d_encoder_mul_t27 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t28, encoder_sigmoid_t27, encoder_tanh_t27_2, d_encoder_mul_t28, encoder_sigmoid_t27_2, encoder_tanh_t27, encoder_sigmoid_t27_3, encoder_add_t26_2, d_encoder_mul_t27, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 106528, d_encoder_mul_concat_stack + 106560);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t28, encoder_tanh_t27_2, encoder_sigmoid_t27, d_encoder_mul_concat_stack + 106592);
-  float *d_encoder_matmul_weight_hh_t27 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t27_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t27 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t27_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 106496, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t27, d_encoder_matmul_weight_hh_t27_scratch);
-  float *encoder_sigmoid_t26 = (float *)(A + 1681472); /* [32, 32] */
-  float *encoder_tanh_t26_2 = (float *)(A + 1726528); /* [32, 32] */
-  float *encoder_sigmoid_t26_2 = (float *)(A + 1685568); /* [32, 32] */
-  float *encoder_tanh_t26 = (float *)(A + 1693760); /* [32, 32] */
-  float *encoder_sigmoid_t26_3 = (float *)(A + 1689664); /* [32, 32] */
-  float *encoder_add_t25_2 = (float *)(A + 1697856); /* [32, 32] */
-  float *d_encoder_mul_t26 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t26 = (float *)(A + 1681408); /* [32, 32] */
+  float *encoder_tanh_t26_2 = (float *)(A + 1726464); /* [32, 32] */
+  float *encoder_sigmoid_t26_2 = (float *)(A + 1685504); /* [32, 32] */
+  float *encoder_tanh_t26 = (float *)(A + 1693696); /* [32, 32] */
+  float *encoder_sigmoid_t26_3 = (float *)(A + 1689600); /* [32, 32] */
+  float *encoder_add_t25_2 = (float *)(A + 1697792); /* [32, 32] */
+  float *d_encoder_mul_t26 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t27, encoder_sigmoid_t26, encoder_tanh_t26_2, d_encoder_mul_t27, encoder_sigmoid_t26_2, encoder_tanh_t26, encoder_sigmoid_t26_3, encoder_add_t25_2, d_encoder_mul_t26, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 102432, d_encoder_mul_concat_stack + 102464);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t27, encoder_tanh_t26_2, encoder_sigmoid_t26, d_encoder_mul_concat_stack + 102496);
-  float *d_encoder_matmul_weight_hh_t26 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t26_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t26 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t26_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 102400, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t26, d_encoder_matmul_weight_hh_t26_scratch);
-  float *encoder_sigmoid_t25 = (float *)(A + 1656896); /* [32, 32] */
-  float *encoder_tanh_t25_2 = (float *)(A + 1701952); /* [32, 32] */
-  float *encoder_sigmoid_t25_2 = (float *)(A + 1660992); /* [32, 32] */
-  float *encoder_tanh_t25 = (float *)(A + 1669184); /* [32, 32] */
-  float *encoder_sigmoid_t25_3 = (float *)(A + 1665088); /* [32, 32] */
-  float *encoder_add_t24_2 = (float *)(A + 1673280); /* [32, 32] */
-  float *d_encoder_mul_t25 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t25 = (float *)(A + 1656832); /* [32, 32] */
+  float *encoder_tanh_t25_2 = (float *)(A + 1701888); /* [32, 32] */
+  float *encoder_sigmoid_t25_2 = (float *)(A + 1660928); /* [32, 32] */
+  float *encoder_tanh_t25 = (float *)(A + 1669120); /* [32, 32] */
+  float *encoder_sigmoid_t25_3 = (float *)(A + 1665024); /* [32, 32] */
+  float *encoder_add_t24_2 = (float *)(A + 1673216); /* [32, 32] */
+  float *d_encoder_mul_t25 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t26, encoder_sigmoid_t25, encoder_tanh_t25_2, d_encoder_mul_t26, encoder_sigmoid_t25_2, encoder_tanh_t25, encoder_sigmoid_t25_3, encoder_add_t24_2, d_encoder_mul_t25, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 98336, d_encoder_mul_concat_stack + 98368);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t26, encoder_tanh_t25_2, encoder_sigmoid_t25, d_encoder_mul_concat_stack + 98400);
-  float *d_encoder_matmul_weight_hh_t25 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t25_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t25 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t25_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 98304, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t25, d_encoder_matmul_weight_hh_t25_scratch);
-  float *encoder_sigmoid_t24 = (float *)(A + 1632320); /* [32, 32] */
-  float *encoder_tanh_t24_2 = (float *)(A + 1677376); /* [32, 32] */
-  float *encoder_sigmoid_t24_2 = (float *)(A + 1636416); /* [32, 32] */
-  float *encoder_tanh_t24 = (float *)(A + 1644608); /* [32, 32] */
-  float *encoder_sigmoid_t24_3 = (float *)(A + 1640512); /* [32, 32] */
-  float *encoder_add_t23_2 = (float *)(A + 1648704); /* [32, 32] */
-  float *d_encoder_mul_t24 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t24 = (float *)(A + 1632256); /* [32, 32] */
+  float *encoder_tanh_t24_2 = (float *)(A + 1677312); /* [32, 32] */
+  float *encoder_sigmoid_t24_2 = (float *)(A + 1636352); /* [32, 32] */
+  float *encoder_tanh_t24 = (float *)(A + 1644544); /* [32, 32] */
+  float *encoder_sigmoid_t24_3 = (float *)(A + 1640448); /* [32, 32] */
+  float *encoder_add_t23_2 = (float *)(A + 1648640); /* [32, 32] */
+  float *d_encoder_mul_t24 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t25, encoder_sigmoid_t24, encoder_tanh_t24_2, d_encoder_mul_t25, encoder_sigmoid_t24_2, encoder_tanh_t24, encoder_sigmoid_t24_3, encoder_add_t23_2, d_encoder_mul_t24, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 94240, d_encoder_mul_concat_stack + 94272);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t25, encoder_tanh_t24_2, encoder_sigmoid_t24, d_encoder_mul_concat_stack + 94304);
-  float *d_encoder_matmul_weight_hh_t24 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t24_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t24 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t24_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 94208, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t24, d_encoder_matmul_weight_hh_t24_scratch);
-  float *encoder_sigmoid_t23 = (float *)(A + 1607744); /* [32, 32] */
-  float *encoder_tanh_t23_2 = (float *)(A + 1652800); /* [32, 32] */
-  float *encoder_sigmoid_t23_2 = (float *)(A + 1611840); /* [32, 32] */
-  float *encoder_tanh_t23 = (float *)(A + 1620032); /* [32, 32] */
-  float *encoder_sigmoid_t23_3 = (float *)(A + 1615936); /* [32, 32] */
-  float *encoder_add_t22_2 = (float *)(A + 1624128); /* [32, 32] */
-  float *d_encoder_mul_t23 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t23 = (float *)(A + 1607680); /* [32, 32] */
+  float *encoder_tanh_t23_2 = (float *)(A + 1652736); /* [32, 32] */
+  float *encoder_sigmoid_t23_2 = (float *)(A + 1611776); /* [32, 32] */
+  float *encoder_tanh_t23 = (float *)(A + 1619968); /* [32, 32] */
+  float *encoder_sigmoid_t23_3 = (float *)(A + 1615872); /* [32, 32] */
+  float *encoder_add_t22_2 = (float *)(A + 1624064); /* [32, 32] */
+  float *d_encoder_mul_t23 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t24, encoder_sigmoid_t23, encoder_tanh_t23_2, d_encoder_mul_t24, encoder_sigmoid_t23_2, encoder_tanh_t23, encoder_sigmoid_t23_3, encoder_add_t22_2, d_encoder_mul_t23, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 90144, d_encoder_mul_concat_stack + 90176);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t24, encoder_tanh_t23_2, encoder_sigmoid_t23, d_encoder_mul_concat_stack + 90208);
-  float *d_encoder_matmul_weight_hh_t23 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t23_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t23 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t23_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 90112, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t23, d_encoder_matmul_weight_hh_t23_scratch);
-  float *encoder_sigmoid_t22 = (float *)(A + 1583168); /* [32, 32] */
-  float *encoder_tanh_t22_2 = (float *)(A + 1628224); /* [32, 32] */
-  float *encoder_sigmoid_t22_2 = (float *)(A + 1587264); /* [32, 32] */
-  float *encoder_tanh_t22 = (float *)(A + 1595456); /* [32, 32] */
-  float *encoder_sigmoid_t22_3 = (float *)(A + 1591360); /* [32, 32] */
-  float *encoder_add_t21_2 = (float *)(A + 1599552); /* [32, 32] */
-  float *d_encoder_mul_t22 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t22 = (float *)(A + 1583104); /* [32, 32] */
+  float *encoder_tanh_t22_2 = (float *)(A + 1628160); /* [32, 32] */
+  float *encoder_sigmoid_t22_2 = (float *)(A + 1587200); /* [32, 32] */
+  float *encoder_tanh_t22 = (float *)(A + 1595392); /* [32, 32] */
+  float *encoder_sigmoid_t22_3 = (float *)(A + 1591296); /* [32, 32] */
+  float *encoder_add_t21_2 = (float *)(A + 1599488); /* [32, 32] */
+  float *d_encoder_mul_t22 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t23, encoder_sigmoid_t22, encoder_tanh_t22_2, d_encoder_mul_t23, encoder_sigmoid_t22_2, encoder_tanh_t22, encoder_sigmoid_t22_3, encoder_add_t21_2, d_encoder_mul_t22, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 86048, d_encoder_mul_concat_stack + 86080);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t23, encoder_tanh_t22_2, encoder_sigmoid_t22, d_encoder_mul_concat_stack + 86112);
-  float *d_encoder_matmul_weight_hh_t22 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t22_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t22 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t22_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 86016, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t22, d_encoder_matmul_weight_hh_t22_scratch);
-  float *encoder_sigmoid_t21 = (float *)(A + 1558592); /* [32, 32] */
-  float *encoder_tanh_t21_2 = (float *)(A + 1603648); /* [32, 32] */
-  float *encoder_sigmoid_t21_2 = (float *)(A + 1562688); /* [32, 32] */
-  float *encoder_tanh_t21 = (float *)(A + 1570880); /* [32, 32] */
-  float *encoder_sigmoid_t21_3 = (float *)(A + 1566784); /* [32, 32] */
-  float *encoder_add_t20_2 = (float *)(A + 1574976); /* [32, 32] */
-  float *d_encoder_mul_t21 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t21 = (float *)(A + 1558528); /* [32, 32] */
+  float *encoder_tanh_t21_2 = (float *)(A + 1603584); /* [32, 32] */
+  float *encoder_sigmoid_t21_2 = (float *)(A + 1562624); /* [32, 32] */
+  float *encoder_tanh_t21 = (float *)(A + 1570816); /* [32, 32] */
+  float *encoder_sigmoid_t21_3 = (float *)(A + 1566720); /* [32, 32] */
+  float *encoder_add_t20_2 = (float *)(A + 1574912); /* [32, 32] */
+  float *d_encoder_mul_t21 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t22, encoder_sigmoid_t21, encoder_tanh_t21_2, d_encoder_mul_t22, encoder_sigmoid_t21_2, encoder_tanh_t21, encoder_sigmoid_t21_3, encoder_add_t20_2, d_encoder_mul_t21, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 81952, d_encoder_mul_concat_stack + 81984);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t22, encoder_tanh_t21_2, encoder_sigmoid_t21, d_encoder_mul_concat_stack + 82016);
-  float *d_encoder_matmul_weight_hh_t21 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t21_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t21 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t21_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 81920, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t21, d_encoder_matmul_weight_hh_t21_scratch);
-  float *encoder_sigmoid_t20 = (float *)(A + 1534016); /* [32, 32] */
-  float *encoder_tanh_t20_2 = (float *)(A + 1579072); /* [32, 32] */
-  float *encoder_sigmoid_t20_2 = (float *)(A + 1538112); /* [32, 32] */
-  float *encoder_tanh_t20 = (float *)(A + 1546304); /* [32, 32] */
-  float *encoder_sigmoid_t20_3 = (float *)(A + 1542208); /* [32, 32] */
-  float *encoder_add_t19_2 = (float *)(A + 1550400); /* [32, 32] */
-  float *d_encoder_mul_t20 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t20 = (float *)(A + 1533952); /* [32, 32] */
+  float *encoder_tanh_t20_2 = (float *)(A + 1579008); /* [32, 32] */
+  float *encoder_sigmoid_t20_2 = (float *)(A + 1538048); /* [32, 32] */
+  float *encoder_tanh_t20 = (float *)(A + 1546240); /* [32, 32] */
+  float *encoder_sigmoid_t20_3 = (float *)(A + 1542144); /* [32, 32] */
+  float *encoder_add_t19_2 = (float *)(A + 1550336); /* [32, 32] */
+  float *d_encoder_mul_t20 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t21, encoder_sigmoid_t20, encoder_tanh_t20_2, d_encoder_mul_t21, encoder_sigmoid_t20_2, encoder_tanh_t20, encoder_sigmoid_t20_3, encoder_add_t19_2, d_encoder_mul_t20, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 77856, d_encoder_mul_concat_stack + 77888);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t21, encoder_tanh_t20_2, encoder_sigmoid_t20, d_encoder_mul_concat_stack + 77920);
-  float *d_encoder_matmul_weight_hh_t20 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t20_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t20 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t20_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 77824, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t20, d_encoder_matmul_weight_hh_t20_scratch);
-  float *encoder_sigmoid_t19 = (float *)(A + 1509440); /* [32, 32] */
-  float *encoder_tanh_t19_2 = (float *)(A + 1554496); /* [32, 32] */
-  float *encoder_sigmoid_t19_2 = (float *)(A + 1513536); /* [32, 32] */
-  float *encoder_tanh_t19 = (float *)(A + 1521728); /* [32, 32] */
-  float *encoder_sigmoid_t19_3 = (float *)(A + 1517632); /* [32, 32] */
-  float *encoder_add_t18_2 = (float *)(A + 1525824); /* [32, 32] */
-  float *d_encoder_mul_t19 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t19 = (float *)(A + 1509376); /* [32, 32] */
+  float *encoder_tanh_t19_2 = (float *)(A + 1554432); /* [32, 32] */
+  float *encoder_sigmoid_t19_2 = (float *)(A + 1513472); /* [32, 32] */
+  float *encoder_tanh_t19 = (float *)(A + 1521664); /* [32, 32] */
+  float *encoder_sigmoid_t19_3 = (float *)(A + 1517568); /* [32, 32] */
+  float *encoder_add_t18_2 = (float *)(A + 1525760); /* [32, 32] */
+  float *d_encoder_mul_t19 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t20, encoder_sigmoid_t19, encoder_tanh_t19_2, d_encoder_mul_t20, encoder_sigmoid_t19_2, encoder_tanh_t19, encoder_sigmoid_t19_3, encoder_add_t18_2, d_encoder_mul_t19, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 73760, d_encoder_mul_concat_stack + 73792);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t20, encoder_tanh_t19_2, encoder_sigmoid_t19, d_encoder_mul_concat_stack + 73824);
+  float *d_encoder_matmul_weight_hh_t19 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t19_scratch = A + 2264320; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 73728, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t19, d_encoder_matmul_weight_hh_t19_scratch);
+  float *encoder_sigmoid_t18 = (float *)(A + 1484800); /* [32, 32] */
+  float *encoder_tanh_t18_2 = (float *)(A + 1529856); /* [32, 32] */
+  float *encoder_sigmoid_t18_2 = (float *)(A + 1488896); /* [32, 32] */
+  float *encoder_tanh_t18 = (float *)(A + 1497088); /* [32, 32] */
+  float *encoder_sigmoid_t18_3 = (float *)(A + 1492992); /* [32, 32] */
+  float *encoder_add_t17_2 = (float *)(A + 1501184); /* [32, 32] */
+  float *d_encoder_mul_t18 = (float *)(A + 2264320); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t19, encoder_sigmoid_t18, encoder_tanh_t18_2, d_encoder_mul_t19, encoder_sigmoid_t18_2, encoder_tanh_t18, encoder_sigmoid_t18_3, encoder_add_t17_2, d_encoder_mul_t18, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 69664, d_encoder_mul_concat_stack + 69696);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t19, encoder_tanh_t18_2, encoder_sigmoid_t18, d_encoder_mul_concat_stack + 69728);
+  float *d_encoder_matmul_weight_hh_t18 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t18_scratch = A + 2252032; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 69632, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t18, d_encoder_matmul_weight_hh_t18_scratch);
+  float *encoder_sigmoid_t17 = (float *)(A + 1460224); /* [32, 32] */
+  float *encoder_tanh_t17_2 = (float *)(A + 1505280); /* [32, 32] */
+  float *encoder_sigmoid_t17_2 = (float *)(A + 1464320); /* [32, 32] */
+  float *encoder_tanh_t17 = (float *)(A + 1472512); /* [32, 32] */
+  float *encoder_sigmoid_t17_3 = (float *)(A + 1468416); /* [32, 32] */
+  float *encoder_add_t16_2 = (float *)(A + 1476608); /* [32, 32] */
+  float *d_encoder_mul_t17 = (float *)(A + 2252032); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t18, encoder_sigmoid_t17, encoder_tanh_t17_2, d_encoder_mul_t18, encoder_sigmoid_t17_2, encoder_tanh_t17, encoder_sigmoid_t17_3, encoder_add_t16_2, d_encoder_mul_t17, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 65568, d_encoder_mul_concat_stack + 65600);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t18, encoder_tanh_t17_2, encoder_sigmoid_t17, d_encoder_mul_concat_stack + 65632);
+  float *d_encoder_matmul_weight_hh_t17 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t17_scratch = A + 2264320; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 65536, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t17, d_encoder_matmul_weight_hh_t17_scratch);
+  float *encoder_sigmoid_t16 = (float *)(A + 1435648); /* [32, 32] */
+  float *encoder_tanh_t16_2 = (float *)(A + 1480704); /* [32, 32] */
+  float *encoder_sigmoid_t16_2 = (float *)(A + 1439744); /* [32, 32] */
+  float *encoder_tanh_t16 = (float *)(A + 1447936); /* [32, 32] */
+  float *encoder_sigmoid_t16_3 = (float *)(A + 1443840); /* [32, 32] */
+  float *encoder_add_t15_2 = (float *)(A + 1452032); /* [32, 32] */
+  float *d_encoder_mul_t16 = (float *)(A + 2264320); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t17, encoder_sigmoid_t16, encoder_tanh_t16_2, d_encoder_mul_t17, encoder_sigmoid_t16_2, encoder_tanh_t16, encoder_sigmoid_t16_3, encoder_add_t15_2, d_encoder_mul_t16, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 61472, d_encoder_mul_concat_stack + 61504);
 }
 
 static void sine_seq2seq_train_step_9(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t20 = (float *)(A + 17472); /* [32, 32] */
-  float *encoder_tanh_t19_2 = (float *)(A + 1554496); /* [32, 32] */
-  float *encoder_sigmoid_t19 = (float *)(A + 1509440); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271296); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t20, encoder_tanh_t19_2, encoder_sigmoid_t19, d_encoder_mul_concat_stack + 73824);
-  float *d_encoder_matmul_weight_hh_t19 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t19_scratch = A + 2260288; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 73728, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t19, d_encoder_matmul_weight_hh_t19_scratch);
-  float *encoder_sigmoid_t18 = (float *)(A + 1484864); /* [32, 32] */
-  float *encoder_tanh_t18_2 = (float *)(A + 1529920); /* [32, 32] */
-  float *d_encoder_mul_t19 = (float *)(A + 2264384); /* [32, 32] */
-  float *encoder_sigmoid_t18_2 = (float *)(A + 1488960); /* [32, 32] */
-  float *encoder_tanh_t18 = (float *)(A + 1497152); /* [32, 32] */
-  float *encoder_sigmoid_t18_3 = (float *)(A + 1493056); /* [32, 32] */
-  float *encoder_add_t17_2 = (float *)(A + 1501248); /* [32, 32] */
-  float *d_encoder_mul_t18 = (float *)(A + 2260288); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t19, encoder_sigmoid_t18, encoder_tanh_t18_2, d_encoder_mul_t19, encoder_sigmoid_t18_2, encoder_tanh_t18, encoder_sigmoid_t18_3, encoder_add_t17_2, d_encoder_mul_t18, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 69664, d_encoder_mul_concat_stack + 69696);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t19, encoder_tanh_t18_2, encoder_sigmoid_t18, d_encoder_mul_concat_stack + 69728);
-  float *d_encoder_matmul_weight_hh_t18 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t18_scratch = A + 2264384; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 69632, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t18, d_encoder_matmul_weight_hh_t18_scratch);
-  float *encoder_sigmoid_t17 = (float *)(A + 1460288); /* [32, 32] */
-  float *encoder_tanh_t17_2 = (float *)(A + 1505344); /* [32, 32] */
-  float *encoder_sigmoid_t17_2 = (float *)(A + 1464384); /* [32, 32] */
-  float *encoder_tanh_t17 = (float *)(A + 1472576); /* [32, 32] */
-  float *encoder_sigmoid_t17_3 = (float *)(A + 1468480); /* [32, 32] */
-  float *encoder_add_t16_2 = (float *)(A + 1476672); /* [32, 32] */
-  float *d_encoder_mul_t17 = (float *)(A + 2264384); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t18, encoder_sigmoid_t17, encoder_tanh_t17_2, d_encoder_mul_t18, encoder_sigmoid_t17_2, encoder_tanh_t17, encoder_sigmoid_t17_3, encoder_add_t16_2, d_encoder_mul_t17, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 65568, d_encoder_mul_concat_stack + 65600);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t18, encoder_tanh_t17_2, encoder_sigmoid_t17, d_encoder_mul_concat_stack + 65632);
-  float *d_encoder_matmul_weight_hh_t17 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t17_scratch = A + 2260288; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 65536, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t17, d_encoder_matmul_weight_hh_t17_scratch);
-  float *encoder_sigmoid_t16 = (float *)(A + 1435712); /* [32, 32] */
-  float *encoder_tanh_t16_2 = (float *)(A + 1480768); /* [32, 32] */
-  float *encoder_sigmoid_t16_2 = (float *)(A + 1439808); /* [32, 32] */
-  float *encoder_tanh_t16 = (float *)(A + 1448000); /* [32, 32] */
-  float *encoder_sigmoid_t16_3 = (float *)(A + 1443904); /* [32, 32] */
-  float *encoder_add_t15_2 = (float *)(A + 1452096); /* [32, 32] */
-  float *d_encoder_mul_t16 = (float *)(A + 2260288); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t17, encoder_sigmoid_t16, encoder_tanh_t16_2, d_encoder_mul_t17, encoder_sigmoid_t16_2, encoder_tanh_t16, encoder_sigmoid_t16_3, encoder_add_t15_2, d_encoder_mul_t16, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 61472, d_encoder_mul_concat_stack + 61504);
+  float *d_encoder_matmul_weight_hh_t17 = (float *)(A + 2247936); /* [32, 32] */
+  float *encoder_tanh_t16_2 = (float *)(A + 1480704); /* [32, 32] */
+  float *encoder_sigmoid_t16 = (float *)(A + 1435648); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t17, encoder_tanh_t16_2, encoder_sigmoid_t16, d_encoder_mul_concat_stack + 61536);
-  float *d_encoder_matmul_weight_hh_t16 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t16_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t16 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t16_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 61440, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t16, d_encoder_matmul_weight_hh_t16_scratch);
-  float *encoder_sigmoid_t15 = (float *)(A + 1411136); /* [32, 32] */
-  float *encoder_tanh_t15_2 = (float *)(A + 1456192); /* [32, 32] */
-  float *encoder_sigmoid_t15_2 = (float *)(A + 1415232); /* [32, 32] */
-  float *encoder_tanh_t15 = (float *)(A + 1423424); /* [32, 32] */
-  float *encoder_sigmoid_t15_3 = (float *)(A + 1419328); /* [32, 32] */
-  float *encoder_add_t14_2 = (float *)(A + 1427520); /* [32, 32] */
-  float *d_encoder_mul_t15 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t15 = (float *)(A + 1411072); /* [32, 32] */
+  float *encoder_tanh_t15_2 = (float *)(A + 1456128); /* [32, 32] */
+  float *d_encoder_mul_t16 = (float *)(A + 2264320); /* [32, 32] */
+  float *encoder_sigmoid_t15_2 = (float *)(A + 1415168); /* [32, 32] */
+  float *encoder_tanh_t15 = (float *)(A + 1423360); /* [32, 32] */
+  float *encoder_sigmoid_t15_3 = (float *)(A + 1419264); /* [32, 32] */
+  float *encoder_add_t14_2 = (float *)(A + 1427456); /* [32, 32] */
+  float *d_encoder_mul_t15 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t16, encoder_sigmoid_t15, encoder_tanh_t15_2, d_encoder_mul_t16, encoder_sigmoid_t15_2, encoder_tanh_t15, encoder_sigmoid_t15_3, encoder_add_t14_2, d_encoder_mul_t15, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 57376, d_encoder_mul_concat_stack + 57408);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t16, encoder_tanh_t15_2, encoder_sigmoid_t15, d_encoder_mul_concat_stack + 57440);
-  float *d_encoder_matmul_weight_hh_t15 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t15_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t15 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t15_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 57344, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t15, d_encoder_matmul_weight_hh_t15_scratch);
-  float *encoder_sigmoid_t14 = (float *)(A + 1386560); /* [32, 32] */
-  float *encoder_tanh_t14_2 = (float *)(A + 1431616); /* [32, 32] */
-  float *encoder_sigmoid_t14_2 = (float *)(A + 1390656); /* [32, 32] */
-  float *encoder_tanh_t14 = (float *)(A + 1398848); /* [32, 32] */
-  float *encoder_sigmoid_t14_3 = (float *)(A + 1394752); /* [32, 32] */
-  float *encoder_add_t13_2 = (float *)(A + 1402944); /* [32, 32] */
-  float *d_encoder_mul_t14 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t14 = (float *)(A + 1386496); /* [32, 32] */
+  float *encoder_tanh_t14_2 = (float *)(A + 1431552); /* [32, 32] */
+  float *encoder_sigmoid_t14_2 = (float *)(A + 1390592); /* [32, 32] */
+  float *encoder_tanh_t14 = (float *)(A + 1398784); /* [32, 32] */
+  float *encoder_sigmoid_t14_3 = (float *)(A + 1394688); /* [32, 32] */
+  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
+  float *d_encoder_mul_t14 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t15, encoder_sigmoid_t14, encoder_tanh_t14_2, d_encoder_mul_t15, encoder_sigmoid_t14_2, encoder_tanh_t14, encoder_sigmoid_t14_3, encoder_add_t13_2, d_encoder_mul_t14, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 53280, d_encoder_mul_concat_stack + 53312);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t15, encoder_tanh_t14_2, encoder_sigmoid_t14, d_encoder_mul_concat_stack + 53344);
-  float *d_encoder_matmul_weight_hh_t14 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t14_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t14 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t14_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 53248, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t14, d_encoder_matmul_weight_hh_t14_scratch);
-  float *encoder_sigmoid_t13 = (float *)(A + 1361984); /* [32, 32] */
-  float *encoder_tanh_t13_2 = (float *)(A + 1407040); /* [32, 32] */
-  float *encoder_sigmoid_t13_2 = (float *)(A + 1366080); /* [32, 32] */
-  float *encoder_tanh_t13 = (float *)(A + 1374272); /* [32, 32] */
-  float *encoder_sigmoid_t13_3 = (float *)(A + 1370176); /* [32, 32] */
-  float *encoder_add_t12_2 = (float *)(A + 1378368); /* [32, 32] */
-  float *d_encoder_mul_t13 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t13 = (float *)(A + 1361920); /* [32, 32] */
+  float *encoder_tanh_t13_2 = (float *)(A + 1406976); /* [32, 32] */
+  float *encoder_sigmoid_t13_2 = (float *)(A + 1366016); /* [32, 32] */
+  float *encoder_tanh_t13 = (float *)(A + 1374208); /* [32, 32] */
+  float *encoder_sigmoid_t13_3 = (float *)(A + 1370112); /* [32, 32] */
+  float *encoder_add_t12_2 = (float *)(A + 1378304); /* [32, 32] */
+  float *d_encoder_mul_t13 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t14, encoder_sigmoid_t13, encoder_tanh_t13_2, d_encoder_mul_t14, encoder_sigmoid_t13_2, encoder_tanh_t13, encoder_sigmoid_t13_3, encoder_add_t12_2, d_encoder_mul_t13, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 49184, d_encoder_mul_concat_stack + 49216);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t14, encoder_tanh_t13_2, encoder_sigmoid_t13, d_encoder_mul_concat_stack + 49248);
-  float *d_encoder_matmul_weight_hh_t13 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t13_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t13 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t13_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 49152, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t13, d_encoder_matmul_weight_hh_t13_scratch);
-  float *encoder_sigmoid_t12 = (float *)(A + 1337408); /* [32, 32] */
-  float *encoder_tanh_t12_2 = (float *)(A + 1382464); /* [32, 32] */
-  float *encoder_sigmoid_t12_2 = (float *)(A + 1341504); /* [32, 32] */
-  float *encoder_tanh_t12 = (float *)(A + 1349696); /* [32, 32] */
-  float *encoder_sigmoid_t12_3 = (float *)(A + 1345600); /* [32, 32] */
-  float *encoder_add_t11_2 = (float *)(A + 1353792); /* [32, 32] */
-  float *d_encoder_mul_t12 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t12 = (float *)(A + 1337344); /* [32, 32] */
+  float *encoder_tanh_t12_2 = (float *)(A + 1382400); /* [32, 32] */
+  float *encoder_sigmoid_t12_2 = (float *)(A + 1341440); /* [32, 32] */
+  float *encoder_tanh_t12 = (float *)(A + 1349632); /* [32, 32] */
+  float *encoder_sigmoid_t12_3 = (float *)(A + 1345536); /* [32, 32] */
+  float *encoder_add_t11_2 = (float *)(A + 1353728); /* [32, 32] */
+  float *d_encoder_mul_t12 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t13, encoder_sigmoid_t12, encoder_tanh_t12_2, d_encoder_mul_t13, encoder_sigmoid_t12_2, encoder_tanh_t12, encoder_sigmoid_t12_3, encoder_add_t11_2, d_encoder_mul_t12, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 45088, d_encoder_mul_concat_stack + 45120);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t13, encoder_tanh_t12_2, encoder_sigmoid_t12, d_encoder_mul_concat_stack + 45152);
-  float *d_encoder_matmul_weight_hh_t12 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t12_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t12 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t12_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 45056, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t12, d_encoder_matmul_weight_hh_t12_scratch);
-  float *encoder_sigmoid_t11 = (float *)(A + 1312832); /* [32, 32] */
-  float *encoder_tanh_t11_2 = (float *)(A + 1357888); /* [32, 32] */
-  float *encoder_sigmoid_t11_2 = (float *)(A + 1316928); /* [32, 32] */
-  float *encoder_tanh_t11 = (float *)(A + 1325120); /* [32, 32] */
-  float *encoder_sigmoid_t11_3 = (float *)(A + 1321024); /* [32, 32] */
-  float *encoder_add_t10_2 = (float *)(A + 1329216); /* [32, 32] */
-  float *d_encoder_mul_t11 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t11 = (float *)(A + 1312768); /* [32, 32] */
+  float *encoder_tanh_t11_2 = (float *)(A + 1357824); /* [32, 32] */
+  float *encoder_sigmoid_t11_2 = (float *)(A + 1316864); /* [32, 32] */
+  float *encoder_tanh_t11 = (float *)(A + 1325056); /* [32, 32] */
+  float *encoder_sigmoid_t11_3 = (float *)(A + 1320960); /* [32, 32] */
+  float *encoder_add_t10_2 = (float *)(A + 1329152); /* [32, 32] */
+  float *d_encoder_mul_t11 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t12, encoder_sigmoid_t11, encoder_tanh_t11_2, d_encoder_mul_t12, encoder_sigmoid_t11_2, encoder_tanh_t11, encoder_sigmoid_t11_3, encoder_add_t10_2, d_encoder_mul_t11, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 40992, d_encoder_mul_concat_stack + 41024);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t12, encoder_tanh_t11_2, encoder_sigmoid_t11, d_encoder_mul_concat_stack + 41056);
-  float *d_encoder_matmul_weight_hh_t11 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t11_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t11 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t11_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 40960, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t11, d_encoder_matmul_weight_hh_t11_scratch);
-  float *encoder_sigmoid_t10 = (float *)(A + 1288256); /* [32, 32] */
-  float *encoder_tanh_t10_2 = (float *)(A + 1333312); /* [32, 32] */
-  float *encoder_sigmoid_t10_2 = (float *)(A + 1292352); /* [32, 32] */
-  float *encoder_tanh_t10 = (float *)(A + 1300544); /* [32, 32] */
-  float *encoder_sigmoid_t10_3 = (float *)(A + 1296448); /* [32, 32] */
-  float *encoder_add_t9_2 = (float *)(A + 1304640); /* [32, 32] */
-  float *d_encoder_mul_t10 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t10 = (float *)(A + 1288192); /* [32, 32] */
+  float *encoder_tanh_t10_2 = (float *)(A + 1333248); /* [32, 32] */
+  float *encoder_sigmoid_t10_2 = (float *)(A + 1292288); /* [32, 32] */
+  float *encoder_tanh_t10 = (float *)(A + 1300480); /* [32, 32] */
+  float *encoder_sigmoid_t10_3 = (float *)(A + 1296384); /* [32, 32] */
+  float *encoder_add_t9_2 = (float *)(A + 1304576); /* [32, 32] */
+  float *d_encoder_mul_t10 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t11, encoder_sigmoid_t10, encoder_tanh_t10_2, d_encoder_mul_t11, encoder_sigmoid_t10_2, encoder_tanh_t10, encoder_sigmoid_t10_3, encoder_add_t9_2, d_encoder_mul_t10, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 36896, d_encoder_mul_concat_stack + 36928);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t11, encoder_tanh_t10_2, encoder_sigmoid_t10, d_encoder_mul_concat_stack + 36960);
-  float *d_encoder_matmul_weight_hh_t10 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t10_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t10 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t10_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 36864, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t10, d_encoder_matmul_weight_hh_t10_scratch);
-  float *encoder_sigmoid_t9 = (float *)(A + 1263680); /* [32, 32] */
-  float *encoder_tanh_t9_2 = (float *)(A + 1308736); /* [32, 32] */
-  float *encoder_sigmoid_t9_2 = (float *)(A + 1267776); /* [32, 32] */
-  float *encoder_tanh_t9 = (float *)(A + 1275968); /* [32, 32] */
-  float *encoder_sigmoid_t9_3 = (float *)(A + 1271872); /* [32, 32] */
-  float *encoder_add_t8_2 = (float *)(A + 1280064); /* [32, 32] */
-  float *d_encoder_mul_t9 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t9 = (float *)(A + 1263616); /* [32, 32] */
+  float *encoder_tanh_t9_2 = (float *)(A + 1308672); /* [32, 32] */
+  float *encoder_sigmoid_t9_2 = (float *)(A + 1267712); /* [32, 32] */
+  float *encoder_tanh_t9 = (float *)(A + 1275904); /* [32, 32] */
+  float *encoder_sigmoid_t9_3 = (float *)(A + 1271808); /* [32, 32] */
+  float *encoder_add_t8_2 = (float *)(A + 1280000); /* [32, 32] */
+  float *d_encoder_mul_t9 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t10, encoder_sigmoid_t9, encoder_tanh_t9_2, d_encoder_mul_t10, encoder_sigmoid_t9_2, encoder_tanh_t9, encoder_sigmoid_t9_3, encoder_add_t8_2, d_encoder_mul_t9, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 32800, d_encoder_mul_concat_stack + 32832);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t10, encoder_tanh_t9_2, encoder_sigmoid_t9, d_encoder_mul_concat_stack + 32864);
-  float *d_encoder_matmul_weight_hh_t9 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t9_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t9 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t9_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 32768, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t9, d_encoder_matmul_weight_hh_t9_scratch);
-  float *encoder_sigmoid_t8 = (float *)(A + 1239104); /* [32, 32] */
-  float *encoder_tanh_t8_2 = (float *)(A + 1284160); /* [32, 32] */
-  float *encoder_sigmoid_t8_2 = (float *)(A + 1243200); /* [32, 32] */
-  float *encoder_tanh_t8 = (float *)(A + 1251392); /* [32, 32] */
-  float *encoder_sigmoid_t8_3 = (float *)(A + 1247296); /* [32, 32] */
-  float *encoder_add_t7_2 = (float *)(A + 1255488); /* [32, 32] */
-  float *d_encoder_mul_t8 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t8 = (float *)(A + 1239040); /* [32, 32] */
+  float *encoder_tanh_t8_2 = (float *)(A + 1284096); /* [32, 32] */
+  float *encoder_sigmoid_t8_2 = (float *)(A + 1243136); /* [32, 32] */
+  float *encoder_tanh_t8 = (float *)(A + 1251328); /* [32, 32] */
+  float *encoder_sigmoid_t8_3 = (float *)(A + 1247232); /* [32, 32] */
+  float *encoder_add_t7_2 = (float *)(A + 1255424); /* [32, 32] */
+  float *d_encoder_mul_t8 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t9, encoder_sigmoid_t8, encoder_tanh_t8_2, d_encoder_mul_t9, encoder_sigmoid_t8_2, encoder_tanh_t8, encoder_sigmoid_t8_3, encoder_add_t7_2, d_encoder_mul_t8, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 28704, d_encoder_mul_concat_stack + 28736);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t9, encoder_tanh_t8_2, encoder_sigmoid_t8, d_encoder_mul_concat_stack + 28768);
-  float *d_encoder_matmul_weight_hh_t8 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t8_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t8 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t8_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 28672, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t8, d_encoder_matmul_weight_hh_t8_scratch);
-  float *encoder_sigmoid_t7 = (float *)(A + 1214528); /* [32, 32] */
-  float *encoder_tanh_t7_2 = (float *)(A + 1259584); /* [32, 32] */
-  float *encoder_sigmoid_t7_2 = (float *)(A + 1218624); /* [32, 32] */
-  float *encoder_tanh_t7 = (float *)(A + 1226816); /* [32, 32] */
-  float *encoder_sigmoid_t7_3 = (float *)(A + 1222720); /* [32, 32] */
-  float *encoder_add_t6_2 = (float *)(A + 1230912); /* [32, 32] */
-  float *d_encoder_mul_t7 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t7 = (float *)(A + 1214464); /* [32, 32] */
+  float *encoder_tanh_t7_2 = (float *)(A + 1259520); /* [32, 32] */
+  float *encoder_sigmoid_t7_2 = (float *)(A + 1218560); /* [32, 32] */
+  float *encoder_tanh_t7 = (float *)(A + 1226752); /* [32, 32] */
+  float *encoder_sigmoid_t7_3 = (float *)(A + 1222656); /* [32, 32] */
+  float *encoder_add_t6_2 = (float *)(A + 1230848); /* [32, 32] */
+  float *d_encoder_mul_t7 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t8, encoder_sigmoid_t7, encoder_tanh_t7_2, d_encoder_mul_t8, encoder_sigmoid_t7_2, encoder_tanh_t7, encoder_sigmoid_t7_3, encoder_add_t6_2, d_encoder_mul_t7, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 24608, d_encoder_mul_concat_stack + 24640);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t8, encoder_tanh_t7_2, encoder_sigmoid_t7, d_encoder_mul_concat_stack + 24672);
-  float *d_encoder_matmul_weight_hh_t7 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t7_scratch = A + 2260288; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t7 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t7_scratch = A + 2264320; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 24576, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t7, d_encoder_matmul_weight_hh_t7_scratch);
-  float *encoder_sigmoid_t6 = (float *)(A + 1189952); /* [32, 32] */
-  float *encoder_tanh_t6_2 = (float *)(A + 1235008); /* [32, 32] */
-  float *encoder_sigmoid_t6_2 = (float *)(A + 1194048); /* [32, 32] */
-  float *encoder_tanh_t6 = (float *)(A + 1202240); /* [32, 32] */
-  float *encoder_sigmoid_t6_3 = (float *)(A + 1198144); /* [32, 32] */
-  float *encoder_add_t5_2 = (float *)(A + 1206336); /* [32, 32] */
-  float *d_encoder_mul_t6 = (float *)(A + 2260288); /* [32, 32] */
+  float *encoder_sigmoid_t6 = (float *)(A + 1189888); /* [32, 32] */
+  float *encoder_tanh_t6_2 = (float *)(A + 1234944); /* [32, 32] */
+  float *encoder_sigmoid_t6_2 = (float *)(A + 1193984); /* [32, 32] */
+  float *encoder_tanh_t6 = (float *)(A + 1202176); /* [32, 32] */
+  float *encoder_sigmoid_t6_3 = (float *)(A + 1198080); /* [32, 32] */
+  float *encoder_add_t5_2 = (float *)(A + 1206272); /* [32, 32] */
+  float *d_encoder_mul_t6 = (float *)(A + 2264320); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t7, encoder_sigmoid_t6, encoder_tanh_t6_2, d_encoder_mul_t7, encoder_sigmoid_t6_2, encoder_tanh_t6, encoder_sigmoid_t6_3, encoder_add_t5_2, d_encoder_mul_t6, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 20512, d_encoder_mul_concat_stack + 20544);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t7, encoder_tanh_t6_2, encoder_sigmoid_t6, d_encoder_mul_concat_stack + 20576);
-  float *d_encoder_matmul_weight_hh_t6 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t6_scratch = A + 2264384; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t6 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t6_scratch = A + 2252032; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 20480, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t6, d_encoder_matmul_weight_hh_t6_scratch);
-  float *encoder_sigmoid_t5 = (float *)(A + 1165376); /* [32, 32] */
-  float *encoder_tanh_t5_2 = (float *)(A + 1210432); /* [32, 32] */
-  float *encoder_sigmoid_t5_2 = (float *)(A + 1169472); /* [32, 32] */
-  float *encoder_tanh_t5 = (float *)(A + 1177664); /* [32, 32] */
-  float *encoder_sigmoid_t5_3 = (float *)(A + 1173568); /* [32, 32] */
-  float *encoder_add_t4_2 = (float *)(A + 1181760); /* [32, 32] */
-  float *d_encoder_mul_t5 = (float *)(A + 2264384); /* [32, 32] */
+  float *encoder_sigmoid_t5 = (float *)(A + 1165312); /* [32, 32] */
+  float *encoder_tanh_t5_2 = (float *)(A + 1210368); /* [32, 32] */
+  float *encoder_sigmoid_t5_2 = (float *)(A + 1169408); /* [32, 32] */
+  float *encoder_tanh_t5 = (float *)(A + 1177600); /* [32, 32] */
+  float *encoder_sigmoid_t5_3 = (float *)(A + 1173504); /* [32, 32] */
+  float *encoder_add_t4_2 = (float *)(A + 1181696); /* [32, 32] */
+  float *d_encoder_mul_t5 = (float *)(A + 2252032); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t6, encoder_sigmoid_t5, encoder_tanh_t5_2, d_encoder_mul_t6, encoder_sigmoid_t5_2, encoder_tanh_t5, encoder_sigmoid_t5_3, encoder_add_t4_2, d_encoder_mul_t5, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 16416, d_encoder_mul_concat_stack + 16448);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t6, encoder_tanh_t5_2, encoder_sigmoid_t5, d_encoder_mul_concat_stack + 16480);
+  float *d_encoder_matmul_weight_hh_t5 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t5_scratch = A + 2264320; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 16384, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t5, d_encoder_matmul_weight_hh_t5_scratch);
+  float *encoder_sigmoid_t4 = (float *)(A + 1140736); /* [32, 32] */
+  float *encoder_tanh_t4_2 = (float *)(A + 1185792); /* [32, 32] */
+  float *encoder_sigmoid_t4_2 = (float *)(A + 1144832); /* [32, 32] */
+  float *encoder_tanh_t4 = (float *)(A + 1153024); /* [32, 32] */
+  float *encoder_sigmoid_t4_3 = (float *)(A + 1148928); /* [32, 32] */
+  float *encoder_add_t3_2 = (float *)(A + 1157120); /* [32, 32] */
+  float *d_encoder_mul_t4 = (float *)(A + 2264320); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t5, encoder_sigmoid_t4, encoder_tanh_t4_2, d_encoder_mul_t5, encoder_sigmoid_t4_2, encoder_tanh_t4, encoder_sigmoid_t4_3, encoder_add_t3_2, d_encoder_mul_t4, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 12320, d_encoder_mul_concat_stack + 12352);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t5, encoder_tanh_t4_2, encoder_sigmoid_t4, d_encoder_mul_concat_stack + 12384);
+  float *d_encoder_matmul_weight_hh_t4 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t4_scratch = A + 2252032; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 12288, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t4, d_encoder_matmul_weight_hh_t4_scratch);
+  float *encoder_sigmoid_t3 = (float *)(A + 1116160); /* [32, 32] */
+  float *encoder_tanh_t3_2 = (float *)(A + 1161216); /* [32, 32] */
+  float *encoder_sigmoid_t3_2 = (float *)(A + 1120256); /* [32, 32] */
+  float *encoder_tanh_t3 = (float *)(A + 1128448); /* [32, 32] */
+  float *encoder_sigmoid_t3_3 = (float *)(A + 1124352); /* [32, 32] */
+  float *encoder_add_t2_2 = (float *)(A + 1132544); /* [32, 32] */
+  float *d_encoder_mul_t3 = (float *)(A + 2252032); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t4, encoder_sigmoid_t3, encoder_tanh_t3_2, d_encoder_mul_t4, encoder_sigmoid_t3_2, encoder_tanh_t3, encoder_sigmoid_t3_3, encoder_add_t2_2, d_encoder_mul_t3, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 8224, d_encoder_mul_concat_stack + 8256);
+  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t4, encoder_tanh_t3_2, encoder_sigmoid_t3, d_encoder_mul_concat_stack + 8288);
+  float *d_encoder_matmul_weight_hh_t3 = (float *)(A + 2247936); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t3_scratch = A + 2264320; /* 4096 bytes */
+  k25_matmul(d_encoder_mul_concat_stack + 8192, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t3, d_encoder_matmul_weight_hh_t3_scratch);
+  float *encoder_sigmoid_t2 = (float *)(A + 1090560); /* [32, 32] */
+  float *encoder_tanh_t2_2 = (float *)(A + 1136640); /* [32, 32] */
+  float *encoder_sigmoid_t2_2 = (float *)(A + 1094656); /* [32, 32] */
+  float *encoder_tanh_t2 = (float *)(A + 1102848); /* [32, 32] */
+  float *encoder_sigmoid_t2_3 = (float *)(A + 1098752); /* [32, 32] */
+  float *encoder_add_t1_2 = (float *)(A + 1107968); /* [32, 32] */
+  float *d_encoder_mul_t2 = (float *)(A + 2264320); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t3, encoder_sigmoid_t2, encoder_tanh_t2_2, d_encoder_mul_t3, encoder_sigmoid_t2_2, encoder_tanh_t2, encoder_sigmoid_t2_3, encoder_add_t1_2, d_encoder_mul_t2, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 4128, d_encoder_mul_concat_stack + 4160);
 }
 
 static void sine_seq2seq_train_step_10(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t6 = (float *)(A + 17472); /* [32, 32] */
-  float *encoder_tanh_t5_2 = (float *)(A + 1210432); /* [32, 32] */
-  float *encoder_sigmoid_t5 = (float *)(A + 1165376); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271296); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t6, encoder_tanh_t5_2, encoder_sigmoid_t5, d_encoder_mul_concat_stack + 16480);
-  float *d_encoder_matmul_weight_hh_t5 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t5_scratch = A + 2260288; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 16384, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t5, d_encoder_matmul_weight_hh_t5_scratch);
-  float *encoder_sigmoid_t4 = (float *)(A + 1140800); /* [32, 32] */
-  float *encoder_tanh_t4_2 = (float *)(A + 1185856); /* [32, 32] */
-  float *d_encoder_mul_t5 = (float *)(A + 2264384); /* [32, 32] */
-  float *encoder_sigmoid_t4_2 = (float *)(A + 1144896); /* [32, 32] */
-  float *encoder_tanh_t4 = (float *)(A + 1153088); /* [32, 32] */
-  float *encoder_sigmoid_t4_3 = (float *)(A + 1148992); /* [32, 32] */
-  float *encoder_add_t3_2 = (float *)(A + 1157184); /* [32, 32] */
-  float *d_encoder_mul_t4 = (float *)(A + 2260288); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t5, encoder_sigmoid_t4, encoder_tanh_t4_2, d_encoder_mul_t5, encoder_sigmoid_t4_2, encoder_tanh_t4, encoder_sigmoid_t4_3, encoder_add_t3_2, d_encoder_mul_t4, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 12320, d_encoder_mul_concat_stack + 12352);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t5, encoder_tanh_t4_2, encoder_sigmoid_t4, d_encoder_mul_concat_stack + 12384);
-  float *d_encoder_matmul_weight_hh_t4 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t4_scratch = A + 2264384; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 12288, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t4, d_encoder_matmul_weight_hh_t4_scratch);
-  float *encoder_sigmoid_t3 = (float *)(A + 1116224); /* [32, 32] */
-  float *encoder_tanh_t3_2 = (float *)(A + 1161280); /* [32, 32] */
-  float *encoder_sigmoid_t3_2 = (float *)(A + 1120320); /* [32, 32] */
-  float *encoder_tanh_t3 = (float *)(A + 1128512); /* [32, 32] */
-  float *encoder_sigmoid_t3_3 = (float *)(A + 1124416); /* [32, 32] */
-  float *encoder_add_t2_2 = (float *)(A + 1132608); /* [32, 32] */
-  float *d_encoder_mul_t3 = (float *)(A + 2264384); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t4, encoder_sigmoid_t3, encoder_tanh_t3_2, d_encoder_mul_t4, encoder_sigmoid_t3_2, encoder_tanh_t3, encoder_sigmoid_t3_3, encoder_add_t2_2, d_encoder_mul_t3, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 8224, d_encoder_mul_concat_stack + 8256);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t4, encoder_tanh_t3_2, encoder_sigmoid_t3, d_encoder_mul_concat_stack + 8288);
-  float *d_encoder_matmul_weight_hh_t3 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t3_scratch = A + 2260288; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 8192, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t3, d_encoder_matmul_weight_hh_t3_scratch);
-  float *encoder_sigmoid_t2 = (float *)(A + 1090624); /* [32, 32] */
-  float *encoder_tanh_t2_2 = (float *)(A + 1136704); /* [32, 32] */
-  float *encoder_sigmoid_t2_2 = (float *)(A + 1094720); /* [32, 32] */
-  float *encoder_tanh_t2 = (float *)(A + 1102912); /* [32, 32] */
-  float *encoder_sigmoid_t2_3 = (float *)(A + 1098816); /* [32, 32] */
-  float *encoder_add_t1_2 = (float *)(A + 1108032); /* [32, 32] */
-  float *d_encoder_mul_t2 = (float *)(A + 2260288); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t3, encoder_sigmoid_t2, encoder_tanh_t2_2, d_encoder_mul_t3, encoder_sigmoid_t2_2, encoder_tanh_t2, encoder_sigmoid_t2_3, encoder_add_t1_2, d_encoder_mul_t2, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 4128, d_encoder_mul_concat_stack + 4160);
+  float *d_encoder_matmul_weight_hh_t3 = (float *)(A + 2247936); /* [32, 32] */
+  float *encoder_tanh_t2_2 = (float *)(A + 1136640); /* [32, 32] */
+  float *encoder_sigmoid_t2 = (float *)(A + 1090560); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t3, encoder_tanh_t2_2, encoder_sigmoid_t2, d_encoder_mul_concat_stack + 4192);
-  float *d_encoder_matmul_weight_hh_t2 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t2_scratch = A + 1108032; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t2 = (float *)(A + 1107968); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t2_scratch = A + 2247936; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack + 4096, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t2, d_encoder_matmul_weight_hh_t2_scratch);
-  float *encoder_sigmoid_t1 = (float *)(A + 836672); /* [32, 32] */
-  float *encoder_tanh_t1_2 = (float *)(A + 1112128); /* [32, 32] */
-  float *encoder_sigmoid_t1_2 = (float *)(A + 840768); /* [32, 32] */
-  float *encoder_tanh_t1 = (float *)(A + 848960); /* [32, 32] */
-  float *encoder_sigmoid_t1_3 = (float *)(A + 844864); /* [32, 32] */
-  float *encoder_mul_t0 = (float *)(A + 881728); /* [32, 32] */
-  float *d_encoder_mul_t1 = (float *)(A + 1108032); /* [32, 32] */
+  float *encoder_sigmoid_t1 = (float *)(A + 836608); /* [32, 32] */
+  float *encoder_tanh_t1_2 = (float *)(A + 1112064); /* [32, 32] */
+  float *d_encoder_mul_t2 = (float *)(A + 2264320); /* [32, 32] */
+  float *encoder_sigmoid_t1_2 = (float *)(A + 840704); /* [32, 32] */
+  float *encoder_tanh_t1 = (float *)(A + 848896); /* [32, 32] */
+  float *encoder_sigmoid_t1_3 = (float *)(A + 844800); /* [32, 32] */
+  float *encoder_mul_t0 = (float *)(A + 881664); /* [32, 32] */
+  float *d_encoder_mul_t1 = (float *)(A + 2247936); /* [32, 32] */
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t2, encoder_sigmoid_t1, encoder_tanh_t1_2, d_encoder_mul_t2, encoder_sigmoid_t1_2, encoder_tanh_t1, encoder_sigmoid_t1_3, encoder_mul_t0, d_encoder_mul_t1, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 32, d_encoder_mul_concat_stack + 64);
   k24_mul_sub_mul(d_encoder_matmul_weight_hh_t2, encoder_tanh_t1_2, encoder_sigmoid_t1, d_encoder_mul_concat_stack + 96);
-  float *d_encoder_matmul_weight_hh_t1 = (float *)(A + 17472); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t1_scratch = A + 881728; /* 4096 bytes */
+  float *d_encoder_matmul_weight_hh_t1 = (float *)(A + 881664); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t1_scratch = A + 1107968; /* 4096 bytes */
   k25_matmul(d_encoder_mul_concat_stack, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t1, d_encoder_matmul_weight_hh_t1_scratch);
-  float *encoder_sigmoid_t0 = (float *)(A + 869440); /* [32, 32] */
-  float *encoder_tanh_t0_2 = (float *)(A + 885824); /* [32, 32] */
-  float *encoder_tanh_t0 = (float *)(A + 877632); /* [32, 32] */
-  float *encoder_sigmoid_t0_2 = (float *)(A + 873536); /* [32, 32] */
-  float *d_encoder_mul_t0 = (float *)(A + 881728); /* [32, 32] */
-  float *d_encoder_mul_t0_2 = (float *)(A + 1112128); /* [32, 32] */
+  float *encoder_sigmoid_t0 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_tanh_t0_2 = (float *)(A + 885760); /* [32, 32] */
+  float *encoder_tanh_t0 = (float *)(A + 877568); /* [32, 32] */
+  float *encoder_sigmoid_t0_2 = (float *)(A + 873472); /* [32, 32] */
+  float *d_encoder_mul_t0 = (float *)(A + 1107968); /* [32, 32] */
+  float *d_encoder_mul_t0_2 = (float *)(A + 2252032); /* [32, 32] */
   k30_mul_mul_sub(d_encoder_matmul_weight_hh_t1, encoder_sigmoid_t0, encoder_tanh_t0_2, d_encoder_mul_t1, encoder_tanh_t0, encoder_sigmoid_t0_2, d_encoder_mul_t0, d_encoder_mul_t0_2);
-  float *d_encoder_const = (float *)(A + 1108032); /* [32, 32] */
+  float *d_encoder_const = (float *)(A + 2247936); /* [32, 32] */
   k31_const(d_encoder_const);
-  float *d_encoder_mul_t0_3 = (float *)(A + 873536); /* [32, 32] */
+  float *d_encoder_mul_t0_3 = (float *)(A + 2264320); /* [32, 32] */
   k32_mul_sub_mul(d_encoder_matmul_weight_hh_t1, encoder_tanh_t0_2, encoder_sigmoid_t0, d_encoder_mul_t0_3);
-  float *d_encoder_mul_concat = (float *)(A + 1090624); /* [32, 128] */
+  float *d_encoder_mul_concat = (float *)(A + 1090560); /* [32, 128] */
   k33_concat(d_encoder_mul_t0, d_encoder_const, d_encoder_mul_t0_2, d_encoder_mul_t0_3, d_encoder_mul_concat);
-  float *d_encoder_mul_concat_stack_2 = (float *)(A + 1116224); /* [32, 50, 128] */
+  float *d_encoder_mul_concat_stack_2 = (float *)(A + 1112064); /* [32, 50, 128] */
   k34_stack(d_encoder_mul_concat, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack_2);
-  float *d_encoder_matmul = (float *)(A + 2268480); /* [128, 1] */
-  char *d_encoder_matmul_scratch = A + 83008; /* 32768 bytes */
+  float *d_encoder_matmul = (float *)(A + 2268416); /* [128, 1] */
+  char *d_encoder_matmul_scratch = A; /* 32768 bytes */
   k35_matmul(d_encoder_mul_concat_stack_2, in->x, d_encoder_matmul, d_encoder_matmul_scratch);
-  float *new_opt_step = (float *)(A + 272640); /* [] */
-  float *opt_sqrt = (float *)(A + 17280); /* [] */
+  float *new_opt_step = (float *)(A + 1107328); /* [] */
+  float *opt_sqrt = (float *)(A + 1107392); /* [] */
   k53_add_pow_sub(P + 9008 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 17344); /* [] */
+  float *opt_div = (float *)(A + 1107712); /* [] */
   k54_pow_sub_div(new_opt_step, opt_div);
-  float *encoder_mul_stack = (float *)(A + 889920); /* [49, 32, 32] */
-  float *d_encoder_matmul_2 = (float *)(A + 1090624); /* [128, 32] */
-  char *d_encoder_matmul_scratch_2 = A + 83008; /* 32768 bytes */
+  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
+  float *d_encoder_matmul_2 = (float *)(A + 1090560); /* [128, 32] */
+  char *d_encoder_matmul_scratch_2 = A; /* 32768 bytes */
   k36_matmul(d_encoder_mul_concat_stack, encoder_mul_stack, d_encoder_matmul_2, d_encoder_matmul_scratch_2);
-  float *d_encoder_sum_to = (float *)(A + 17472); /* [128] */
+  float *d_encoder_sum_to = (float *)(A + 1107968); /* [128] */
   k37_sum_to(d_encoder_mul_concat_stack_2, d_encoder_sum_to);
-  float *dense1_add_t0 = (float *)(A + 1107264); /* [32, 1] */
-  float *dense1_add_t1 = (float *)(A + 1107648); /* [32, 1] */
-  float *dense1_add_t2 = (float *)(A + 1107904); /* [32, 1] */
-  float *dense1_add_t3 = (float *)(A + 17152); /* [32, 1] */
-  float *dense1_add_t4 = (float *)(A + 173120); /* [32, 1] */
-  float *dense1_add_t5 = (float *)(A + 197952); /* [32, 1] */
-  float *dense1_add_t6 = (float *)(A + 222912); /* [32, 1] */
-  float *dense1_add_t7 = (float *)(A + 247744); /* [32, 1] */
-  float *dense1_add_t8 = (float *)(A + 272704); /* [32, 1] */
-  float *line7_select_stack = (float *)(A + 17984); /* [10, 32, 1] */
+  float *dense1_add_t0 = (float *)(A + 1107200); /* [32, 1] */
+  float *dense1_add_t1 = (float *)(A + 1107584); /* [32, 1] */
+  float *dense1_add_t2 = (float *)(A + 1107840); /* [32, 1] */
+  float *dense1_add_t3 = (float *)(A + 148224); /* [32, 1] */
+  float *dense1_add_t4 = (float *)(A + 173056); /* [32, 1] */
+  float *dense1_add_t5 = (float *)(A + 198016); /* [32, 1] */
+  float *dense1_add_t6 = (float *)(A + 222848); /* [32, 1] */
+  float *dense1_add_t7 = (float *)(A + 247808); /* [32, 1] */
+  float *dense1_add_t8 = (float *)(A + 272640); /* [32, 1] */
+  float *line7_select_stack = (float *)(A + 1108480); /* [10, 32, 1] */
   k55_stack(in->x + 49, dense1_add_t0, dense1_add_t1, dense1_add_t2, dense1_add_t3, dense1_add_t4, dense1_add_t5, dense1_add_t6, dense1_add_t7, dense1_add_t8, line7_select_stack);
-  float *d_decoder_mul_concat_stack = (float *)(A + 297536); /* [10, 32, 128] */
-  float *d_decoder_matmul = (float *)(A + 19264); /* [128, 1] */
-  char *d_decoder_matmul_scratch = A + 223040; /* 32768 bytes */
+  float *d_decoder_mul_concat_stack = (float *)(A + 297472); /* [10, 32, 128] */
+  float *d_decoder_matmul = (float *)(A + 1109760); /* [128, 1] */
+  char *d_decoder_matmul_scratch = A; /* 32768 bytes */
   k39_matmul(d_decoder_mul_concat_stack, line7_select_stack, d_decoder_matmul, d_decoder_matmul_scratch);
-  float *encoder_mul_stack_2 = (float *)(A + 42048); /* [10, 32, 32] */
+  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
   float *d_decoder_matmul_2 = (float *)A; /* [128, 32] */
-  char *d_decoder_matmul_scratch_2 = A + 21568; /* 20480 bytes */
+  char *d_decoder_matmul_scratch_2 = A + 16384; /* 20480 bytes */
   k40_matmul(d_decoder_mul_concat_stack, encoder_mul_stack_2, d_decoder_matmul_2, d_decoder_matmul_scratch_2);
-  float *d_decoder_sum_to = (float *)(A + 16384); /* [128] */
+  float *d_decoder_sum_to = (float *)(A + 1108480); /* [128] */
   k41_sum_to(d_decoder_mul_concat_stack, d_decoder_sum_to);
-  float *decoder_mul_t9 = (float *)(A + 293440); /* [32, 32] */
-  float *decoder_mul_stack = (float *)(A + 223040); /* [10, 32, 32] */
+  float *decoder_mul_t9 = (float *)(A + 293376); /* [32, 32] */
+  float *decoder_mul_stack = (float *)(A + 247936); /* [10, 32, 32] */
   k42_stack(encoder_mul_stack_2 + 1024, encoder_mul_stack_2 + 2048, encoder_mul_stack_2 + 3072, encoder_mul_stack_2 + 4096, encoder_mul_stack_2 + 5120, encoder_mul_stack_2 + 6144, encoder_mul_stack_2 + 7168, encoder_mul_stack_2 + 8192, encoder_mul_stack_2 + 9216, decoder_mul_t9, decoder_mul_stack);
-  float *d_dense1_addn_stack = (float *)(A + 2246720); /* [10, 32, 1] */
-  float *d_dense1_matmul = (float *)(A + 16896); /* [1, 32] */
-  char *d_dense1_matmul_scratch = A + 17984; /* 1280 bytes */
+  float *d_dense1_addn_stack = (float *)(A + 2246656); /* [10, 32, 1] */
+  float *d_dense1_matmul = (float *)(A + 148224); /* [1, 32] */
+  char *d_dense1_matmul_scratch = A + 1110272; /* 1280 bytes */
   k43_matmul(d_dense1_addn_stack, decoder_mul_stack, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 17152); /* [1] */
+  float *d_dense1_sum_to = (float *)(A + 198016); /* [1] */
   k44_sum_to(d_dense1_addn_stack, d_dense1_sum_to);
-  float *line17_sum_to_t0 = (float *)(A + 1107136); /* [] */
-  float *line17_sum_to_t1 = (float *)(A + 1107200); /* [] */
-  float *line17_sum_to_t2 = (float *)(A + 1107520); /* [] */
-  float *line17_sum_to_t3 = (float *)(A + 17408); /* [] */
-  float *line17_sum_to_t4 = (float *)(A + 1107584); /* [] */
-  float *line17_sum_to_t5 = (float *)(A + 17024); /* [] */
-  float *line17_sum_to_t6 = (float *)(A + 17088); /* [] */
-  float *line17_sum_to_t7 = (float *)(A + 222784); /* [] */
-  float *line17_sum_to_t8 = (float *)(A + 222848); /* [] */
-  float *line17_sum_to_t9 = (float *)(A + 272576); /* [] */
-  float *loss_value = (float *)(A + 17216); /* [] */
+  float *line17_sum_to_t0 = (float *)(A + 1107072); /* [] */
+  float *line17_sum_to_t1 = (float *)(A + 1107136); /* [] */
+  float *line17_sum_to_t2 = (float *)(A + 1107456); /* [] */
+  float *line17_sum_to_t3 = (float *)(A + 1107520); /* [] */
+  float *line17_sum_to_t4 = (float *)(A + 148096); /* [] */
+  float *line17_sum_to_t5 = (float *)(A + 148160); /* [] */
+  float *line17_sum_to_t6 = (float *)(A + 197888); /* [] */
+  float *line17_sum_to_t7 = (float *)(A + 197952); /* [] */
+  float *line17_sum_to_t8 = (float *)(A + 247680); /* [] */
+  float *line17_sum_to_t9 = (float *)(A + 247744); /* [] */
+  float *loss_value = (float *)(A + 198080); /* [] */
   k45_mul_mul_mul(line17_sum_to_t0, line17_sum_to_t1, line17_sum_to_t2, line17_sum_to_t3, line17_sum_to_t4, line17_sum_to_t5, line17_sum_to_t6, line17_sum_to_t7, line17_sum_to_t8, line17_sum_to_t9, loss_value);
-  float *new_opt_encoder_weight_ih_exp_avg = (float *)(A + 17984); /* [128, 1] */
-  float *new_opt_encoder_weight_ih_exp_avg_sq = (float *)(A + 18496); /* [128, 1] */
-  float *new_encoder_weight_ih = (float *)(A + 19776); /* [128, 1] */
+  float *new_opt_encoder_weight_ih_exp_avg = (float *)(A + 1108992); /* [128, 1] */
+  float *new_opt_encoder_weight_ih_exp_avg_sq = (float *)(A + 1110272); /* [128, 1] */
+  float *new_encoder_weight_ih = (float *)(A + 1110784); /* [128, 1] */
   k56_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, d_encoder_matmul, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* encoder.weight_ih */, new_opt_encoder_weight_ih_exp_avg, new_opt_encoder_weight_ih_exp_avg_sq, new_encoder_weight_ih);
-  float *new_opt_encoder_weight_hh_exp_avg = (float *)(A + 869440); /* [128, 32] */
-  float *new_opt_encoder_weight_hh_exp_avg_sq = (float *)(A + 223040); /* [128, 32] */
-  float *new_encoder_weight_hh = (float *)(A + 239424); /* [128, 32] */
+  float *new_opt_encoder_weight_hh_exp_avg = (float *)(A + 148352); /* [128, 32] */
+  float *new_opt_encoder_weight_hh_exp_avg_sq = (float *)(A + 164736); /* [128, 32] */
+  float *new_encoder_weight_hh = (float *)(A + 181120); /* [128, 32] */
   k57_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, d_encoder_matmul_2, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 128 /* encoder.weight_hh */, new_opt_encoder_weight_hh_exp_avg, new_opt_encoder_weight_hh_exp_avg_sq, new_encoder_weight_hh);
-  float *new_opt_encoder_bias_ih_exp_avg = (float *)(A + 2268480); /* [128] */
-  float *new_opt_encoder_bias_ih_exp_avg_sq = (float *)(A + 20288); /* [128] */
-  float *new_encoder_bias_ih = (float *)(A + 20800); /* [128] */
-  float *new_opt_encoder_bias_hh_exp_avg = (float *)(A + 885824); /* [128] */
-  float *new_opt_encoder_bias_hh_exp_avg_sq = (float *)(A + 886336); /* [128] */
-  float *new_encoder_bias_hh = (float *)(A + 886848); /* [128] */
+  float *new_opt_encoder_bias_ih_exp_avg = (float *)(A + 197504); /* [128] */
+  float *new_opt_encoder_bias_ih_exp_avg_sq = (float *)(A + 2268416); /* [128] */
+  float *new_encoder_bias_ih = (float *)(A + 1111296); /* [128] */
+  float *new_opt_encoder_bias_hh_exp_avg = (float *)(A + 2264320); /* [128] */
+  float *new_opt_encoder_bias_hh_exp_avg_sq = (float *)(A + 2264832); /* [128] */
+  float *new_encoder_bias_hh = (float *)(A + 2265344); /* [128] */
   k58_mul_mul_mul(P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, P + 17728 /* opt.encoder.bias_hh.exp_avg */, P + 17472 /* opt.encoder.bias_ih.exp_avg */, d_encoder_sum_to, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, new_opt_encoder_bias_ih_exp_avg, new_opt_encoder_bias_ih_exp_avg_sq, new_encoder_bias_ih, new_opt_encoder_bias_hh_exp_avg, new_opt_encoder_bias_hh_exp_avg_sq, new_encoder_bias_hh);
-  float *new_opt_decoder_weight_ih_exp_avg = (float *)(A + 17472); /* [128, 1] */
-  float *new_opt_decoder_weight_ih_exp_avg_sq = (float *)(A + 887360); /* [128, 1] */
-  float *new_decoder_weight_ih = (float *)(A + 887872); /* [128, 1] */
+  float *new_opt_decoder_weight_ih_exp_avg = (float *)(A + 1107776); /* [128, 1] */
+  float *new_opt_decoder_weight_ih_exp_avg_sq = (float *)(A + 2265856); /* [128, 1] */
+  float *new_decoder_weight_ih = (float *)(A + 2266368); /* [128, 1] */
   k56_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, d_decoder_matmul, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4480 /* decoder.weight_ih */, new_opt_decoder_weight_ih_exp_avg, new_opt_decoder_weight_ih_exp_avg_sq, new_decoder_weight_ih);
-  float *new_opt_decoder_weight_hh_exp_avg = (float *)(A + 255808); /* [128, 32] */
-  float *new_opt_decoder_weight_hh_exp_avg_sq = (float *)(A + 21568); /* [128, 32] */
-  float *new_decoder_weight_hh = (float *)(A + 37952); /* [128, 32] */
+  float *new_opt_decoder_weight_hh_exp_avg = (float *)(A + 198144); /* [128, 32] */
+  float *new_opt_decoder_weight_hh_exp_avg_sq = (float *)(A + 214528); /* [128, 32] */
+  float *new_decoder_weight_hh = (float *)(A + 230912); /* [128, 32] */
   k57_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, d_decoder_matmul_2, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4608 /* decoder.weight_hh */, new_opt_decoder_weight_hh_exp_avg, new_opt_decoder_weight_hh_exp_avg_sq, new_decoder_weight_hh);
-  float *new_opt_decoder_bias_ih_exp_avg = (float *)(A + 19008); /* [128] */
-  float *new_opt_decoder_bias_ih_exp_avg_sq = (float *)(A + 888384); /* [128] */
-  float *new_decoder_bias_ih = (float *)(A + 888896); /* [128] */
-  float *new_opt_decoder_bias_hh_exp_avg = (float *)(A + 889408); /* [128] */
-  float *new_opt_decoder_bias_hh_exp_avg_sq = (float *)(A + 2260288); /* [128] */
-  float *new_decoder_bias_hh = (float *)(A + 2260800); /* [128] */
+  float *new_opt_decoder_bias_ih_exp_avg = (float *)(A + 247296); /* [128] */
+  float *new_opt_decoder_bias_ih_exp_avg_sq = (float *)(A + 1109504); /* [128] */
+  float *new_decoder_bias_ih = (float *)(A + 2266880); /* [128] */
+  float *new_opt_decoder_bias_hh_exp_avg = (float *)(A + 2267392); /* [128] */
+  float *new_opt_decoder_bias_hh_exp_avg_sq = (float *)(A + 2267904); /* [128] */
+  float *new_decoder_bias_hh = (float *)(A + 2256128); /* [128] */
   k58_mul_mul_mul(P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, P + 26688 /* opt.decoder.bias_hh.exp_avg */, P + 26432 /* opt.decoder.bias_ih.exp_avg */, d_decoder_sum_to, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 8704 /* decoder.bias_ih */, P + 8832 /* decoder.bias_hh */, new_opt_decoder_bias_ih_exp_avg, new_opt_decoder_bias_ih_exp_avg_sq, new_decoder_bias_ih, new_opt_decoder_bias_hh_exp_avg, new_opt_decoder_bias_hh_exp_avg_sq, new_decoder_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 272704); /* [1, 32] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 19520); /* [1, 32] */
-  float *new_dense1_weight = (float *)(A + 19648); /* [1, 32] */
+  float *new_opt_dense1_weight_exp_avg = (float *)(A + 247808); /* [1, 32] */
+  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 1107520); /* [1, 32] */
+  float *new_dense1_weight = (float *)(A + 1110016); /* [1, 32] */
   k59_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 8960 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 17088); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 17408); /* [1] */
-  float *new_dense1_bias = (float *)(A + 21312); /* [1] */
+  float *new_opt_dense1_bias_exp_avg = (float *)(A + 1107456); /* [1] */
+  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 1107648); /* [1] */
+  float *new_dense1_bias = (float *)(A + 1110144); /* [1] */
   k60_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 8992 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
 }
 
@@ -6195,38 +6116,38 @@ float sine_seq2seq_train_step(float *params, const sine_seq2seq_batch *in, sine_
   sine_seq2seq_train_step_8(P, in, A, seed);
   sine_seq2seq_train_step_9(P, in, A, seed);
   sine_seq2seq_train_step_10(P, in, A, seed);
-  float *loss_value = (float *)(A + 17216); /* [] */
-  float *new_opt_step = (float *)(A + 272640); /* [] */
-  float *new_opt_encoder_weight_ih_exp_avg = (float *)(A + 17984); /* [128, 1] */
-  float *new_opt_encoder_weight_ih_exp_avg_sq = (float *)(A + 18496); /* [128, 1] */
-  float *new_encoder_weight_ih = (float *)(A + 19776); /* [128, 1] */
-  float *new_opt_encoder_weight_hh_exp_avg = (float *)(A + 869440); /* [128, 32] */
-  float *new_opt_encoder_weight_hh_exp_avg_sq = (float *)(A + 223040); /* [128, 32] */
-  float *new_encoder_weight_hh = (float *)(A + 239424); /* [128, 32] */
-  float *new_opt_encoder_bias_ih_exp_avg = (float *)(A + 2268480); /* [128] */
-  float *new_opt_encoder_bias_ih_exp_avg_sq = (float *)(A + 20288); /* [128] */
-  float *new_encoder_bias_ih = (float *)(A + 20800); /* [128] */
-  float *new_opt_encoder_bias_hh_exp_avg = (float *)(A + 885824); /* [128] */
-  float *new_opt_encoder_bias_hh_exp_avg_sq = (float *)(A + 886336); /* [128] */
-  float *new_encoder_bias_hh = (float *)(A + 886848); /* [128] */
-  float *new_opt_decoder_weight_ih_exp_avg = (float *)(A + 17472); /* [128, 1] */
-  float *new_opt_decoder_weight_ih_exp_avg_sq = (float *)(A + 887360); /* [128, 1] */
-  float *new_decoder_weight_ih = (float *)(A + 887872); /* [128, 1] */
-  float *new_opt_decoder_weight_hh_exp_avg = (float *)(A + 255808); /* [128, 32] */
-  float *new_opt_decoder_weight_hh_exp_avg_sq = (float *)(A + 21568); /* [128, 32] */
-  float *new_decoder_weight_hh = (float *)(A + 37952); /* [128, 32] */
-  float *new_opt_decoder_bias_ih_exp_avg = (float *)(A + 19008); /* [128] */
-  float *new_opt_decoder_bias_ih_exp_avg_sq = (float *)(A + 888384); /* [128] */
-  float *new_decoder_bias_ih = (float *)(A + 888896); /* [128] */
-  float *new_opt_decoder_bias_hh_exp_avg = (float *)(A + 889408); /* [128] */
-  float *new_opt_decoder_bias_hh_exp_avg_sq = (float *)(A + 2260288); /* [128] */
-  float *new_decoder_bias_hh = (float *)(A + 2260800); /* [128] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 272704); /* [1, 32] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 19520); /* [1, 32] */
-  float *new_dense1_weight = (float *)(A + 19648); /* [1, 32] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 17088); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 17408); /* [1] */
-  float *new_dense1_bias = (float *)(A + 21312); /* [1] */
+  float *loss_value = (float *)(A + 198080); /* [] */
+  float *new_opt_step = (float *)(A + 1107328); /* [] */
+  float *new_opt_encoder_weight_ih_exp_avg = (float *)(A + 1108992); /* [128, 1] */
+  float *new_opt_encoder_weight_ih_exp_avg_sq = (float *)(A + 1110272); /* [128, 1] */
+  float *new_encoder_weight_ih = (float *)(A + 1110784); /* [128, 1] */
+  float *new_opt_encoder_weight_hh_exp_avg = (float *)(A + 148352); /* [128, 32] */
+  float *new_opt_encoder_weight_hh_exp_avg_sq = (float *)(A + 164736); /* [128, 32] */
+  float *new_encoder_weight_hh = (float *)(A + 181120); /* [128, 32] */
+  float *new_opt_encoder_bias_ih_exp_avg = (float *)(A + 197504); /* [128] */
+  float *new_opt_encoder_bias_ih_exp_avg_sq = (float *)(A + 2268416); /* [128] */
+  float *new_encoder_bias_ih = (float *)(A + 1111296); /* [128] */
+  float *new_opt_encoder_bias_hh_exp_avg = (float *)(A + 2264320); /* [128] */
+  float *new_opt_encoder_bias_hh_exp_avg_sq = (float *)(A + 2264832); /* [128] */
+  float *new_encoder_bias_hh = (float *)(A + 2265344); /* [128] */
+  float *new_opt_decoder_weight_ih_exp_avg = (float *)(A + 1107776); /* [128, 1] */
+  float *new_opt_decoder_weight_ih_exp_avg_sq = (float *)(A + 2265856); /* [128, 1] */
+  float *new_decoder_weight_ih = (float *)(A + 2266368); /* [128, 1] */
+  float *new_opt_decoder_weight_hh_exp_avg = (float *)(A + 198144); /* [128, 32] */
+  float *new_opt_decoder_weight_hh_exp_avg_sq = (float *)(A + 214528); /* [128, 32] */
+  float *new_decoder_weight_hh = (float *)(A + 230912); /* [128, 32] */
+  float *new_opt_decoder_bias_ih_exp_avg = (float *)(A + 247296); /* [128] */
+  float *new_opt_decoder_bias_ih_exp_avg_sq = (float *)(A + 1109504); /* [128] */
+  float *new_decoder_bias_ih = (float *)(A + 2266880); /* [128] */
+  float *new_opt_decoder_bias_hh_exp_avg = (float *)(A + 2267392); /* [128] */
+  float *new_opt_decoder_bias_hh_exp_avg_sq = (float *)(A + 2267904); /* [128] */
+  float *new_decoder_bias_hh = (float *)(A + 2256128); /* [128] */
+  float *new_opt_dense1_weight_exp_avg = (float *)(A + 247808); /* [1, 32] */
+  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 1107520); /* [1, 32] */
+  float *new_dense1_weight = (float *)(A + 1110016); /* [1, 32] */
+  float *new_opt_dense1_bias_exp_avg = (float *)(A + 1107456); /* [1] */
+  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 1107648); /* [1] */
+  float *new_dense1_bias = (float *)(A + 1110144); /* [1] */
   k46_copy(loss_value, &loss);
   k46_copy(new_opt_step, params + 9008);
   k47_copy(new_opt_encoder_weight_ih_exp_avg, params + 9024);
@@ -6383,7 +6304,7 @@ void sine_seq2seq_apply(float *params, const float *grads, void *arena) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_seq2seq_tool_arena[5] = {895040, 3074112, 3074112, 108288, 0};
+const long sine_seq2seq_tool_arena[5] = {894976, 3074048, 3074048, 108288, 0};
 const int sine_seq2seq_tool_dtype = 4; /* bytes per element */
 const int sine_seq2seq_tool_nparams = 31;
 const char *const sine_seq2seq_tool_inputs[] = {"x", "y", 0};
