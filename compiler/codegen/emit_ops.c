@@ -199,8 +199,10 @@ static const char *open_rows(Emit *e, long rows) {
 /* A fill: a constant some kernel reads from memory. */
 EMIT(CONST) {
   char v[40];
-  emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[0],
-            emit_literal(e, n->attr.value, v));
+  if (ir_numel(n->shape) == 1) emit_line(e, "%s[0] = %s;", arg[0], emit_literal(e, n->attr.value, v));
+  else
+    emit_line(e, "for (long i = 0; i < %ld; i++) %s[i] = %s;", ir_numel(n->shape), arg[0],
+              emit_literal(e, n->attr.value, v));
 }
 
 /* "512 + i0 * 50 + i1": element offset + the sum of v[i] * stride[i] over

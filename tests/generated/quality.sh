@@ -10,7 +10,8 @@
 #      violation (libm only, no recursion, no VLA, no mutable globals);
 #  (c) harness.c runs predict, grad, two identical train_steps, grad then
 #      apply, reset and step (if it streams) under ASan and UBSan, on buffers of exactly the sizes the header
-#      gives: no report, finite results, bitwise-deterministic training.
+#      gives: no report, finite results, bitwise-deterministic training;
+#  (d) NAME.c has no loop of one iteration, '* 1' stride or '0.0f +'.
 # Extra options (--steps T) only for specs too slow to compile at full size.
 set -eu
 rnnc=$1 spec=$2 dtype=$3
@@ -49,3 +50,11 @@ gcc -std=c99 -Wall -Wextra -Werror -O1 -g -fno-var-tracking -fsanitize=address,u
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./harness 2>report || { cat report; exit 1; }
 if [ -s report ]; then cat report; echo "FAIL: the harness wrote to stderr"; exit 1; fi
 echo "(c) ASan + UBSan harness: ok"
+
+# (d) readable, as a reviewer reads it: no loop of one iteration, no stride of
+# 1 written out, no zero literal added
+if grep -nE 'for \([a-z]+ [a-z0-9_]+ = [0-9]+; [a-z0-9_]+ < 1;|[^0-9.]\* 1[]);, ]|\(0\.0f? \+ ' "$name.c"; then
+  echo "FAIL: $name.c has the code above, which should be simpler"
+  exit 1
+fi
+echo "(d) no loops of one iteration, '* 1' strides or '0 +': ok"
