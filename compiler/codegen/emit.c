@@ -32,9 +32,9 @@ const char *emit_literal(const Emit *e, double v, char buf[static 40]) {
   return buf;
 }
 
-/* f32 exp and tanh are rnnc_math.h's, which vectorize (see there). */
+/* exp and tanh are rnnc_math.h's, which vectorize (see there). */
 const char *emit_math(const Emit *e, const char *name, char buf[static 16]) {
-  bool own = e->real == DT_F32 && (!strcmp(name, "exp") || !strcmp(name, "tanh"));
+  bool own = !strcmp(name, "exp") || !strcmp(name, "tanh");
   snprintf(buf, 16, "%s%s%s", own ? "rnnc_" : "", name, e->real == DT_F32 ? "f" : "");
   return buf;
 }

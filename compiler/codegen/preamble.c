@@ -9,7 +9,7 @@
 
 /* runtime/rnnc_rand.h, embedded at build time. */
 extern const char emit_rand_source[];
-/* runtime/rnnc_math.h, likewise: exp and tanh of f32 models. */
+/* runtime/rnnc_math.h, likewise: exp and tanh. */
 extern const char emit_math_source[];
 /* runtime/rnnc_init.h: PyTorch's initialisers, for NAME_init. */
 extern const char emit_init_source[];
@@ -42,10 +42,14 @@ static void emit_fma(const Model *md, Buf *c) {
 
 /* The runtime code the entry points call, and only that. */
 static void emit_runtime(const Model *md, Buf *src) {
-  bool exp = md->real == DT_F32 && uses(md, F_NEEDS_EXP), tanh = md->real == DT_F32 && uses(md, F_NEEDS_TANH);
-  if (exp || tanh)
-    buf_printf(src, "/* exp and tanh that vectorize. */\n%s%s%s\n", exp ? "#define RNNC_MATH_EXP\n" : "",
-               tanh ? "#define RNNC_MATH_TANH\n" : "", emit_math_source);
+  bool exp = uses(md, F_NEEDS_EXP), tanh = uses(md, F_NEEDS_TANH);
+  const char *f64 = md->real == DT_F64 ? "_F64" : "";
+  if (exp || tanh) {
+    buf_printf(src, "/* exp and tanh that vectorize. */\n");
+    if (exp) buf_printf(src, "#define RNNC_MATH_EXP%s\n", f64);
+    if (tanh) buf_printf(src, "#define RNNC_MATH_TANH%s\n", f64);
+    buf_printf(src, "%s\n", emit_math_source);
+  }
   bool init = md->entries & ENTRY_INIT, dropout = uses(md, F_RANDOM);
   if (init || dropout)
     buf_printf(src, "/* rnnc's counter-based random numbers (%s). */\n%s%s\n",

@@ -11,8 +11,8 @@ none: f64 code asks gcc for 256-bit vectors but in products (codegen/preamble.c)
 
 The scan is checked first: it must find the reproducer's two shuffles (the explicit one and the
 loop vectorizer's) exactly when the compiled reproducer prints wrong results (gcc 12.2: both; a
-fixed gcc: neither), and, where gcc has the bug, the wrong shuffles in the code of
-tests/random/regress/v8df_shuffle.lua with 512-bit vectors asked for everywhere.
+fixed gcc: neither), and, where gcc has the bug, the wrong shuffles in the code of random seed 8
+(where the bug was found) with 512-bit vectors asked for everywhere.
 Exit 0 when all holds, 1 otherwise."""
 import os
 import re
@@ -81,14 +81,14 @@ def main():
     rnnc, specs = sys.argv[1], sys.argv[2:]
     with tempfile.TemporaryDirectory() as tmp:
         if reproducer_buggy(tmp):
-            c = generated_c(rnnc, os.path.join(HERE, "../random/regress/v8df_shuffle.lua"), tmp, "control")
+            c = generated_c(rnnc, "8", tmp, "control")
             wide = os.path.join(tmp, "wide.c")
             with open(c) as f, open(wide, "w") as g:
                 g.write(f.read().replace("prefer-vector-width=256", "prefer-vector-width=512"))
             n = len(wrong_shuffles(gcc_asm(wide, ["-I", os.path.dirname(c)])))
-            print("regress/v8df_shuffle.lua with 512-bit vectors everywhere: %d wrong vpermilpd" % n)
+            print("random seed 8 with 512-bit vectors everywhere: %d wrong vpermilpd" % n)
             if not n:
-                sys.exit("v8df_scan: the scan misses the regress spec's wrong shuffle")
+                sys.exit("v8df_scan: the scan misses seed 8's wrong shuffles")
         failed = 0
         for k, spec in enumerate(specs):
             short = ["--steps", "4"] if spec.startswith("specs/") else []  # the kernels of the full length
