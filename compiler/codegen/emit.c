@@ -32,9 +32,10 @@ const char *emit_literal(const Emit *e, double v, char buf[static 40]) {
   return buf;
 }
 
-/* f32 exp is rnnc_math.h's, which vectorizes (see there; so does its tanh, emit_quotient's). */
+/* exp and tanh are rnnc_math.h's, which vectorize (see there); f32 tanh is
+ * the quotient of its numerator and denominator (emit_quotient). */
 const char *emit_math(const Emit *e, const char *name, char buf[static 16]) {
-  bool own = e->real == DT_F32 && !strcmp(name, "exp");
+  bool own = !strcmp(name, "exp") || !strcmp(name, "tanh");
   snprintf(buf, 16, "%s%s%s", own ? "rnnc_" : "", name, e->real == DT_F32 ? "f" : "");
   return buf;
 }

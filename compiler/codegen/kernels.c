@@ -23,8 +23,8 @@ enum { PTR_CHARS = 320 /* a kernel argument, with a parameter name */ };
 
 /* ---- kernels, shared by their text ---- */
 
-static int kernel_intern(Kernels *k, const char *params, const char *body, long locals, const char *hint,
-                         const char *comment) {
+static int kernel_intern(Kernels *k, const char *spec, const char *params, const char *body, long locals,
+                         const char *hint, const char *comment) {
   Buf key = {0};
   buf_printf(&key, "(%s) {\n%s}", params, body);
   for (int i = 0; i < k->n; i++)
@@ -43,7 +43,7 @@ static int kernel_intern(Kernels *k, const char *params, const char *body, long 
   k->keys[k->n] = key.s;
   k->names[k->n] = name.s;
   k->stack[k->n] = locals;
-  buf_printf(&k->defs, "/* %s */\nstatic void %s%s\n\n", comment, name.s, key.s);
+  buf_printf(&k->defs, "/* %s */\nstatic %svoid %s%s\n\n", comment, spec, name.s, key.s);
   return k->n++;
 }
 
@@ -141,11 +141,12 @@ static void describe(Buf *b, const Node *n) {
 }
 
 /* A call in f->calls of the kernel with these parameters and body (defined
- * the first time; it declares `locals` bytes of local arrays, counted in
- * f->stack the first time f calls it), with arguments args. */
-static void call_kernel(Fn *f, const char *params, const char *body, long locals, const char *hint,
+ * the first time, with `spec` between "static" and "void"; it declares
+ * `locals` bytes of local arrays, counted in f->stack the first time f calls
+ * it), with arguments args. */
+static void call_kernel(Fn *f, const char *spec, const char *params, const char *body, long locals, const char *hint,
                         const char *comment, const Buf *args) {
-  int k = kernel_intern(f->kernels, params, body, locals, hint, comment);
+  int k = kernel_intern(f->kernels, spec, params, body, locals, hint, comment);
   if (k >= f->ncalled) {
     f->called = mem_realloc(f->called, (size_t)f->kernels->cap, sizeof *f->called, "the kernels an entry point calls");
     memset(f->called + f->ncalled, 0, (size_t)(f->kernels->cap - f->ncalled) * sizeof *f->called);
@@ -445,7 +446,7 @@ static void loop_item(Fn *f, const Item *it) {
   loop_body(&e, it, &lo, NULL);
   emit_close_loops(&e, open);
   describe_loop(&comment, &hint, it);
-  call_kernel(f, params.s ? params.s : "void", body.s, 0, hint.s, comment.s, &args);
+  call_kernel(f, "", params.s ? params.s : "void", body.s, 0, hint.s, comment.s, &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment), buf_free(&hint);
   free(lo.ops);
 }
@@ -516,7 +517,9 @@ static void kernel_item(Fn *f, const Item *it) {
     buf_printf(&params, ", char *restrict scratch");
     buf_printf(&args, ", %s", scratch_name(f, it));
   }
-  call_kernel(f, params.s, body.s, e.locals, ir_ops[n->op].name, comment.s, &args);
+  /* f64 products get gcc's 512-bit vectors (RNNC_WIDE, preamble.c) */
+  const char *spec = n->op == OP_MATMUL && e.real == DT_F64 ? "RNNC_WIDE " : "";
+  call_kernel(f, spec, params.s, body.s, e.locals, ir_ops[n->op].name, comment.s, &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment), buf_free(&hint);
   free(names);
   free(arg);
@@ -555,6 +558,6 @@ void emit_copy_out(Fn *f, const Node *x, const char *dest) {
   Buf comment = {0};
   buf_printf(&comment, "copy out ");
   describe(&comment, x);
-  call_kernel(f, params.s, body.s, 0, "copy", comment.s, &args);
+  call_kernel(f, "", params.s, body.s, 0, "copy", comment.s, &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment);
 }

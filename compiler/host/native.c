@@ -34,8 +34,9 @@
  * for the machine, and square roots that need not set errno (generated code
  * never reads it), so that the loops of Adam's update vectorize (sqrt is
  * correctly rounded either way); bench/README.md has the measurements.  f64
- * code asks gcc for 256-bit vectors itself, whatever the flags, because of a
- * gcc bug with shuffles of 8 doubles (codegen/preamble.c, tests/backend/gcc_v8df_shuffle.c).
+ * code asks gcc for 256-bit vectors itself outside its products, whatever the
+ * flags, because of a gcc bug with shuffles of 8 doubles (codegen/preamble.c,
+ * tests/backend/gcc_v8df_shuffle.c).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "alloc.h"
