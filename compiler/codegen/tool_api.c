@@ -80,7 +80,7 @@ static void emit_tool_stream(const Model *md, const Graph *pg, Buf *c) {
   if (B == 1) buf_printf(c, "  {\n    const long b = 0;\n");
   else buf_printf(c, "  for (long b = 0; b < %d; b++) {\n", B);
   buf_printf(c, "    %s_reset(&state);\n", N);
-  if (steps == 1) buf_printf(c, "    {\n      const long t = 0;\n");
+  if (steps == 1) buf_printf(c, "    {\n");
   else buf_printf(c, "    for (long t = 0; t < %d; t++) {\n", steps);
   int ni = 0;
   for (int i = 0; i < sg->ninputs; i++) {
