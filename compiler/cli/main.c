@@ -46,6 +46,7 @@ typedef struct {
   double lr, temperature;
   bool seed_given;
   bool json, stream, no_check, compile, mpi;
+  bool wide_tiles; /* build: --tiles wide (EmitModel.wide_tiles) */
 } Args;
 
 typedef struct {
@@ -268,7 +269,8 @@ static int cmd_build(const Args *a) {
                    .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype},
                    .dir = a->out,
                    .embed_weights = a->weights,
-                   .entries = a->entries};
+                   .entries = a->entries,
+                   .wide_tiles = a->wide_tiles};
   char *h = NULL, *c = NULL, err[512];
   err[0] = 0;
   int rc = build_c(&o, &h, &c, err, sizeof err);
@@ -406,9 +408,9 @@ static const Command commands[] = {
     {"apply", "rnnc apply SPEC --weights W --inputs GRADS -o W2 [--backend interp|c] [--dtype f64]",
      "the optimizer's update (clipping included) from the grad.<param> tensors of GRADS (`rnnc grad` output)",
      "--weights --inputs -o --backend --dtype --batch --steps --dump-after", "--weights --inputs -o", cmd_apply},
-    {"build", "rnnc build SPEC -o DIR [--entry LIST] [--dtype f32|f64] [--batch B] [--steps T] [--embed-weights W.safetensors] [--no-check]",
+    {"build", "rnnc build SPEC -o DIR [--entry LIST] [--dtype f32|f64] [--batch B] [--steps T] [--embed-weights W.safetensors] [--tiles portable|wide] [--no-check]",
      "generates DIR/NAME.h and DIR/NAME.c: unrolled, shape-specialised, malloc-free C99, checked as `rnnc check` does",
-     "-o --entry --dtype --batch --steps --embed-weights --no-check", "-o", cmd_build},
+     "-o --entry --dtype --batch --steps --embed-weights --tiles --no-check", "-o", cmd_build},
     {"summary", "rnnc summary SPEC [--json]",
      "layers, output shapes, parameter counts, inputs and targets",
      "--json --dtype --batch --steps", "", cmd_summary},
@@ -490,7 +492,10 @@ static int parse_value(Args *a, const char *opt, const char *v) {
     char err[200];
     if (!(a->entries = build_entries(v, err, sizeof err))) return fail("%s", err);
   }
-  else if (!strcmp(opt, "--dtype")) {
+  else if (!strcmp(opt, "--tiles")) {
+    if (strcmp(v, "portable") && strcmp(v, "wide")) return fail("--tiles expects portable or wide, got '%s'", v);
+    a->wide_tiles = !strcmp(v, "wide");
+  } else if (!strcmp(opt, "--dtype")) {
     if (strcmp(v, "f32") && strcmp(v, "f64")) return fail("--dtype expects f32 or f64, got '%s'", v);
     a->dtype = strcmp(v, "f32") ? DT_F64 : DT_F32;
   } else if (!strcmp(opt, "--seed")) {

@@ -41,6 +41,7 @@ typedef struct Emit {
   const Node *const *terms;
   const char *const *term_arg;
   int nterms;
+  bool wide_tiles; /* EmitModel.wide_tiles */
 } Emit;
 
 /* The name of the kernel's scratch memory in the arena, at least `bytes`

@@ -62,6 +62,11 @@ typedef struct {
   EmitParamSource *weights;  /* NULL: no NAME_weights */
   void *weights_ctx;
   const char *weights_file;  /* named in the header's comment on NAME_weights */
+  /* Product tiles of 8 rows by 2 vectors of 16 floats (8 doubles): 16
+   * accumulators, for a compiler targeting a CPU with 32 vector registers of
+   * that width (AVX-512).  Elsewhere they spill, so the portable C that
+   * `rnnc build` writes has tiles of one vector (8 accumulators). */
+  bool wide_tiles;
 } EmitModel;
 
 /* The text of NAME.h and NAME.c: 0 with *h and *c (malloc'd, the caller

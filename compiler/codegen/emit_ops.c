@@ -453,7 +453,7 @@ EMIT(EQUAL) {
  * strip of nr columns of B is first copied into a contiguous local strip
  * (k blocked by STRIP_BYTES) that every row of tiles then reads from L1.
  * No block changes the order of the sum over k, the interpreter's. */
-enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 8, DOT_FLAT = 4, LONG_K = 256, PANEL_BYTES = 64 << 10,
+enum { MR = 8, NR_F32 = 16, NR_F64 = 8, WIDE_K = 64, ACC_REGS = 8, DOT_FLAT = 4, LONG_K = 256, PANEL_BYTES = 64 << 10,
        STRIP_BYTES = 32 << 10 };
 
 typedef struct {
@@ -469,11 +469,23 @@ static const char *tile_row(int r, char buf[static 16]) {
   return buf;
 }
 
-/* "out[(i + 3) * 128 + j + c]": element (i + r, j + c) of C. */
-static const char *c_elem(const Product *p, int r, char buf[static 128]) {
-  char row[16], s1[48], s2[48];
-  snprintf(buf, 128, "%s[%s + %s]", p->C, times(tile_row(r, row), p->ci, s1), times("j + c", p->cj, s2));
+/* "out[(i + 3) * 128 + j + 16 + c]": element (i + r, j + col) of C. */
+static const char *c_elem(const Product *p, int r, const char *col, char buf[static 128]) {
+  char row[16], s1[48], s2[48], jc[48];
+  snprintf(jc, sizeof jc, "j + %s", col);
+  snprintf(buf, 128, "%s[%s + %s]", p->C, times(tile_row(r, row), p->ci, s1), times(jc, p->cj, s2));
   return buf;
+}
+
+/* The accumulators of a tile: row r's columns in groups of one vector
+ * each, acc<r> if there is one group, acc<r>_<v> otherwise (gcc keeps an
+ * array of one vector in a register, a wider one in memory once the tile
+ * has more than a few); "16 + c", the column of lane c of group v. */
+static void acc_of(int r, int v, int groups, int width, char name[static 32], char col[static 32]) {
+  if (groups == 1) snprintf(name, 32, "acc%d", r);
+  else snprintf(name, 32, "acc%d_%d", r, v);
+  if (v) snprintf(col, 32, "%d + c", v * width);
+  else snprintf(col, 32, "c");
 }
 
 /* How the tiles get their operands: the mr rows of A copied into a panel
@@ -487,16 +499,21 @@ typedef struct {
 /* One mr x nr tile of C at (i, j): accumulators (reloaded from C after the
  * first block of k), the k loop, the store. */
 static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
-  char c[128], s1[48], s2[48], row[16];
-  for (int r = 0; r < mr; r++) {
-    char name[16], len[16];
-    snprintf(name, sizeof name, "acc%d", r), snprintf(len, sizeof len, "%d", nr);
-    emit_local_array(e, name, len);
-  }
+  char c[128], s1[48], s2[48], row[16], acc[32], col[32];
+  int lanes = e->real == DT_F64 ? NR_F64 : NR_F32, width = nr > lanes && nr % lanes == 0 ? lanes : nr,
+      groups = nr / width;
+  for (int r = 0; r < mr; r++)
+    for (int v = 0; v < groups; v++) {
+      char len[16];
+      acc_of(r, v, groups, width, acc, col), snprintf(len, sizeof len, "%d", width);
+      emit_local_array(e, acc, len);
+    }
   if (t->blocked) {
     emit_line(e, "if (k0)");
-    open_for_at(e, 2, "int", "c", 0, nr, 1, NULL);
-    for (int r = 0; r < mr; r++) emit_line(e, "    acc%d[c] = %s;", r, c_elem(p, r, c));
+    open_for_at(e, 2, "int", "c", 0, width, 1, NULL);
+    for (int r = 0; r < mr; r++)
+      for (int v = 0; v < groups; v++)
+        acc_of(r, v, groups, width, acc, col), emit_line(e, "    %s[c] = %s;", acc, c_elem(p, r, col, c));
     emit_line(e, "  }");
   }
   const char *k = t->blocked || p->K > 1 ? t->k : "0"; /* no loop of one iteration */
@@ -512,13 +529,17 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
       emit_line(e, "  const %s x%d = ap[k][%d];", p->T, r, r);
     else
       emit_line(e, "  const %s x%d = %s[%s];", p->T, r, p->A, plus(times(tile_row(r, row), p->ai, s2), times(k, p->ak, s1), ix));
-  open_for_at(e, 2, "int", "c", 0, nr, 1, NULL);
-  for (int r = 0; r < mr; r++)
-    emit_line(e, "    acc%d[c] = RNNC_FMA(x%d, b[%s], acc%d[c]);", r, r, times("c", p->strips ? 1L : p->bj, s2), r);
+  open_for_at(e, 2, "int", "c", 0, width, 1, NULL);
+  for (int v = 0; v < groups; v++)
+    for (int r = 0; r < mr; r++) {
+      acc_of(r, v, groups, width, acc, col);
+      emit_line(e, "    %s[c] = RNNC_FMA(x%d, b[%s], %s[c]);", acc, r, times(col, p->strips ? 1L : p->bj, s2), acc);
+    }
   emit_line(e, "  }");
   emit_line(e, "}");
-  open_for(e, "int", "c", 0, nr, 1, NULL);
-  for (int r = 0; r < mr; r++) emit_line(e, "  %s = acc%d[c];", c_elem(p, r, c), r);
+  open_for(e, "int", "c", 0, width, 1, NULL);
+  for (int r = 0; r < mr; r++)
+    for (int v = 0; v < groups; v++) acc_of(r, v, groups, width, acc, col), emit_line(e, "  %s = %s[c];", c_elem(p, r, col, c), acc);
   emit_line(e, "}");
 }
 
@@ -802,8 +823,13 @@ EMIT(MATMUL) {
   if ((e->epilogue || e->nterms) && (M != 1 || p.strips || N < nr))
     die("a product with an epilogue or terms is not a matrix-vector one");
   if (dot_products(e, &p, M, N, nr)) return;
-  long Mm = M / MR * MR, Nm = N / nr * nr;
-  tiles(e, &p, 0, Mm, MR, 0, Nm, nr);
+  /* Tiles of two vectors of columns for a target with 32 vector registers
+   * (Emit.wide_tiles): per k, 10 loads for 16 multiply-adds instead of 9
+   * for 8 (bench/README.md). */
+  int two = e->wide_tiles ? 2 * nr : nr;
+  long Mm = M / MR * MR, N2 = N / two * two, Nm = N / nr * nr;
+  tiles(e, &p, 0, Mm, MR, 0, N2, two);
+  tiles(e, &p, 0, Mm, MR, N2, Nm, nr);
   tiles(e, &p, 0, Mm, MR, Nm, N, (int)(N - Nm));
   /* The last M % MR rows (all of them at batch sizes below MR, where the
    * product is a matrix-vector one): wider tiles, as many columns as

@@ -19,6 +19,7 @@ typedef struct {
   const char *embed_weights; /* a weights file to compile in, or NULL */
   unsigned entries;          /* what NAME.c defines (emit_c.h's ENTRY_*); 0: all it can */
   bool quiet;                /* no note on what it cannot (the tools' own builds, native.c) */
+  bool wide_tiles;           /* EmitModel.wide_tiles */
 } BuildOptions;
 
 /* The bits of emit_c.h's ENTRY_* that LIST names ("predict,step": the names

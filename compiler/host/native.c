@@ -217,6 +217,14 @@ const char *native_cflags(void) {
   return getenv("RNNC_CFLAGS") ? getenv("RNNC_CFLAGS") : "-O3 -march=native -ffp-contract=fast -fno-math-errno";
 }
 
+bool native_wide_tiles(void) {
+#if defined(__GNUC__) && defined(__x86_64__)
+  return strstr(native_cflags(), "-march=native") && __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
 /* What every compile command has between the compiler and the flags. */
 static const char *const fixed_args[] = {"-std=c99", "-fPIC", "-shared", "-DRNNC_TOOL_API"};
 enum { NFIXED = sizeof fixed_args / sizeof fixed_args[0] };
@@ -278,7 +286,7 @@ static int build_object(const PipelineOptions *po, char *so, size_t size, char *
   snprintf(base, sizeof base, "%s/src", dir);
   if (rnnc_tmp_name(src, sizeof src, base) || mkdir(src, 0700))
     return ir_errorf(err, errlen, "%s: cannot create a directory in the cache: %s", dir, strerror(errno));
-  BuildOptions eo = {.spec = po->spec, .fe = po->fe, .dir = src, .quiet = true};
+  BuildOptions eo = {.spec = po->spec, .fe = po->fe, .dir = src, .quiet = true, .wide_tiles = native_wide_tiles()};
   char *h = NULL, *c = NULL;
   int rc = build_c(&eo, &h, &c, err, errlen);
   if (rc && !err[0]) ir_errorf(err, errlen, "cannot generate C for %s", po->spec);

@@ -24,6 +24,11 @@ int native_run(const PipelineOptions *po, const Graph *g, const StFile *weights,
 const char *native_cc(void);
 const char *native_cflags(void);
 
+/* Whether the backend's own builds get product tiles for 32 vector
+ * registers of 16 floats (EmitModel.wide_tiles): native_cflags() target
+ * this machine (-march=native) and it has AVX-512. */
+bool native_wide_tiles(void);
+
 /* Compiles generated source c (rnnc build's NAME.c, NAME.h beside it) into
  * the shared object so: native_cc() -std=c99 -fPIC -shared
  * -DRNNC_TOOL_API FLAGS, where flags NULL means native_cflags(); but

@@ -148,7 +148,7 @@ static long file_bytes(const char *path) {
 /* Generates the spec's C (with fe's overrides) into dir, timed in *s: the
  * paths of NAME.h and NAME.c (for the caller to remove and free). */
 static int generate(const BenchOptions *o, FeOptions fe, const char *dir, char **h, char **c, double *s) {
-  BuildOptions eo = {.spec = o->spec, .fe = fe, .dir = dir};
+  BuildOptions eo = {.spec = o->spec, .fe = fe, .dir = dir, .wide_tiles = native_wide_tiles()};
   char err[512] = "";
   double t0 = now();
   int rc = build_c(&eo, h, c, err, sizeof err);

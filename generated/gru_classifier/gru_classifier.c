@@ -1134,16 +1134,24 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
       }
       {
         const long i = 24;
-        float acc0[32] = {0.0f};
-        float acc1[32] = {0.0f};
-        float acc2[32] = {0.0f};
-        float acc3[32] = {0.0f};
+        float acc0_0[16] = {0.0f};
+        float acc0_1[16] = {0.0f};
+        float acc1_0[16] = {0.0f};
+        float acc1_1[16] = {0.0f};
+        float acc2_0[16] = {0.0f};
+        float acc2_1[16] = {0.0f};
+        float acc3_0[16] = {0.0f};
+        float acc3_1[16] = {0.0f};
         if (k0)
-          for (int c = 0; c < 32; c++) {
-            acc0[c] = out[i + (j + c) * 28];
-            acc1[c] = out[i + 1 + (j + c) * 28];
-            acc2[c] = out[i + 2 + (j + c) * 28];
-            acc3[c] = out[i + 3 + (j + c) * 28];
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = out[i + (j + c) * 28];
+            acc0_1[c] = out[i + (j + 16 + c) * 28];
+            acc1_0[c] = out[i + 1 + (j + c) * 28];
+            acc1_1[c] = out[i + 1 + (j + 16 + c) * 28];
+            acc2_0[c] = out[i + 2 + (j + c) * 28];
+            acc2_1[c] = out[i + 2 + (j + 16 + c) * 28];
+            acc3_0[c] = out[i + 3 + (j + c) * 28];
+            acc3_1[c] = out[i + 3 + (j + 16 + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1151,18 +1159,26 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
           const float x3 = a1[i + 3 + (k0 + k) * 28];
-          for (int c = 0; c < 32; c++) {
-            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
-            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
-            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
+            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
+            acc2_0[c] = RNNC_FMA(x2, b[c], acc2_0[c]);
+            acc3_0[c] = RNNC_FMA(x3, b[c], acc3_0[c]);
+            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
+            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
+            acc2_1[c] = RNNC_FMA(x2, b[16 + c], acc2_1[c]);
+            acc3_1[c] = RNNC_FMA(x3, b[16 + c], acc3_1[c]);
           }
         }
-        for (int c = 0; c < 32; c++) {
-          out[i + (j + c) * 28] = acc0[c];
-          out[i + 1 + (j + c) * 28] = acc1[c];
-          out[i + 2 + (j + c) * 28] = acc2[c];
-          out[i + 3 + (j + c) * 28] = acc3[c];
+        for (int c = 0; c < 16; c++) {
+          out[i + (j + c) * 28] = acc0_0[c];
+          out[i + (j + 16 + c) * 28] = acc0_1[c];
+          out[i + 1 + (j + c) * 28] = acc1_0[c];
+          out[i + 1 + (j + 16 + c) * 28] = acc1_1[c];
+          out[i + 2 + (j + c) * 28] = acc2_0[c];
+          out[i + 2 + (j + 16 + c) * 28] = acc2_1[c];
+          out[i + 3 + (j + c) * 28] = acc3_0[c];
+          out[i + 3 + (j + 16 + c) * 28] = acc3_1[c];
         }
       }
     }

@@ -1271,20 +1271,48 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
       }
       {
         const long i = 0;
-        float acc0[128] = {0.0f};
+        float acc0_0[16] = {0.0f};
+        float acc0_1[16] = {0.0f};
+        float acc0_2[16] = {0.0f};
+        float acc0_3[16] = {0.0f};
+        float acc0_4[16] = {0.0f};
+        float acc0_5[16] = {0.0f};
+        float acc0_6[16] = {0.0f};
+        float acc0_7[16] = {0.0f};
         if (k0)
-          for (int c = 0; c < 128; c++) {
-            acc0[c] = out[i + j + c];
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = out[i + j + c];
+            acc0_1[c] = out[i + j + 16 + c];
+            acc0_2[c] = out[i + j + 32 + c];
+            acc0_3[c] = out[i + j + 48 + c];
+            acc0_4[c] = out[i + j + 64 + c];
+            acc0_5[c] = out[i + j + 80 + c];
+            acc0_6[c] = out[i + j + 96 + c];
+            acc0_7[c] = out[i + j + 112 + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
           const float x0 = a1[i + k0 + k];
-          for (int c = 0; c < 128; c++) {
-            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
+            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
+            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
+            acc0_3[c] = RNNC_FMA(x0, b[48 + c], acc0_3[c]);
+            acc0_4[c] = RNNC_FMA(x0, b[64 + c], acc0_4[c]);
+            acc0_5[c] = RNNC_FMA(x0, b[80 + c], acc0_5[c]);
+            acc0_6[c] = RNNC_FMA(x0, b[96 + c], acc0_6[c]);
+            acc0_7[c] = RNNC_FMA(x0, b[112 + c], acc0_7[c]);
           }
         }
-        for (int c = 0; c < 128; c++) {
-          out[i + j + c] = acc0[c];
+        for (int c = 0; c < 16; c++) {
+          out[i + j + c] = acc0_0[c];
+          out[i + j + 16 + c] = acc0_1[c];
+          out[i + j + 32 + c] = acc0_2[c];
+          out[i + j + 48 + c] = acc0_3[c];
+          out[i + j + 64 + c] = acc0_4[c];
+          out[i + j + 80 + c] = acc0_5[c];
+          out[i + j + 96 + c] = acc0_6[c];
+          out[i + j + 112 + c] = acc0_7[c];
         }
       }
     }
@@ -1448,25 +1476,49 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
       }
       {
         const long i = 48;
-        float acc0[64] = {0.0f};
-        float acc1[64] = {0.0f};
+        float acc0_0[16] = {0.0f};
+        float acc0_1[16] = {0.0f};
+        float acc0_2[16] = {0.0f};
+        float acc0_3[16] = {0.0f};
+        float acc1_0[16] = {0.0f};
+        float acc1_1[16] = {0.0f};
+        float acc1_2[16] = {0.0f};
+        float acc1_3[16] = {0.0f};
         if (k0)
-          for (int c = 0; c < 64; c++) {
-            acc0[c] = out[i + (j + c) * 50];
-            acc1[c] = out[i + 1 + (j + c) * 50];
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = out[i + (j + c) * 50];
+            acc0_1[c] = out[i + (j + 16 + c) * 50];
+            acc0_2[c] = out[i + (j + 32 + c) * 50];
+            acc0_3[c] = out[i + (j + 48 + c) * 50];
+            acc1_0[c] = out[i + 1 + (j + c) * 50];
+            acc1_1[c] = out[i + 1 + (j + 16 + c) * 50];
+            acc1_2[c] = out[i + 1 + (j + 32 + c) * 50];
+            acc1_3[c] = out[i + 1 + (j + 48 + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
-          for (int c = 0; c < 64; c++) {
-            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
+            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
+            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
+            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
+            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
+            acc1_2[c] = RNNC_FMA(x1, b[32 + c], acc1_2[c]);
+            acc0_3[c] = RNNC_FMA(x0, b[48 + c], acc0_3[c]);
+            acc1_3[c] = RNNC_FMA(x1, b[48 + c], acc1_3[c]);
           }
         }
-        for (int c = 0; c < 64; c++) {
-          out[i + (j + c) * 50] = acc0[c];
-          out[i + 1 + (j + c) * 50] = acc1[c];
+        for (int c = 0; c < 16; c++) {
+          out[i + (j + c) * 50] = acc0_0[c];
+          out[i + (j + 16 + c) * 50] = acc0_1[c];
+          out[i + (j + 32 + c) * 50] = acc0_2[c];
+          out[i + (j + 48 + c) * 50] = acc0_3[c];
+          out[i + 1 + (j + c) * 50] = acc1_0[c];
+          out[i + 1 + (j + 16 + c) * 50] = acc1_1[c];
+          out[i + 1 + (j + 32 + c) * 50] = acc1_2[c];
+          out[i + 1 + (j + 48 + c) * 50] = acc1_3[c];
         }
       }
     }

@@ -1828,16 +1828,24 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
       }
       {
         const long i = 24;
-        float acc0[32] = {0.0f};
-        float acc1[32] = {0.0f};
-        float acc2[32] = {0.0f};
-        float acc3[32] = {0.0f};
+        float acc0_0[16] = {0.0f};
+        float acc0_1[16] = {0.0f};
+        float acc1_0[16] = {0.0f};
+        float acc1_1[16] = {0.0f};
+        float acc2_0[16] = {0.0f};
+        float acc2_1[16] = {0.0f};
+        float acc3_0[16] = {0.0f};
+        float acc3_1[16] = {0.0f};
         if (k0)
-          for (int c = 0; c < 32; c++) {
-            acc0[c] = out[i + (j + c) * 28];
-            acc1[c] = out[i + 1 + (j + c) * 28];
-            acc2[c] = out[i + 2 + (j + c) * 28];
-            acc3[c] = out[i + 3 + (j + c) * 28];
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = out[i + (j + c) * 28];
+            acc0_1[c] = out[i + (j + 16 + c) * 28];
+            acc1_0[c] = out[i + 1 + (j + c) * 28];
+            acc1_1[c] = out[i + 1 + (j + 16 + c) * 28];
+            acc2_0[c] = out[i + 2 + (j + c) * 28];
+            acc2_1[c] = out[i + 2 + (j + 16 + c) * 28];
+            acc3_0[c] = out[i + 3 + (j + c) * 28];
+            acc3_1[c] = out[i + 3 + (j + 16 + c) * 28];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1845,18 +1853,26 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
           const float x3 = a1[i + 3 + (k0 + k) * 28];
-          for (int c = 0; c < 32; c++) {
-            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
-            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
-            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
+            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
+            acc2_0[c] = RNNC_FMA(x2, b[c], acc2_0[c]);
+            acc3_0[c] = RNNC_FMA(x3, b[c], acc3_0[c]);
+            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
+            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
+            acc2_1[c] = RNNC_FMA(x2, b[16 + c], acc2_1[c]);
+            acc3_1[c] = RNNC_FMA(x3, b[16 + c], acc3_1[c]);
           }
         }
-        for (int c = 0; c < 32; c++) {
-          out[i + (j + c) * 28] = acc0[c];
-          out[i + 1 + (j + c) * 28] = acc1[c];
-          out[i + 2 + (j + c) * 28] = acc2[c];
-          out[i + 3 + (j + c) * 28] = acc3[c];
+        for (int c = 0; c < 16; c++) {
+          out[i + (j + c) * 28] = acc0_0[c];
+          out[i + (j + 16 + c) * 28] = acc0_1[c];
+          out[i + 1 + (j + c) * 28] = acc1_0[c];
+          out[i + 1 + (j + 16 + c) * 28] = acc1_1[c];
+          out[i + 2 + (j + c) * 28] = acc2_0[c];
+          out[i + 2 + (j + 16 + c) * 28] = acc2_1[c];
+          out[i + 3 + (j + c) * 28] = acc3_0[c];
+          out[i + 3 + (j + 16 + c) * 28] = acc3_1[c];
         }
       }
     }
@@ -2160,25 +2176,49 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
       }
       {
         const long i = 48;
-        float acc0[64] = {0.0f};
-        float acc1[64] = {0.0f};
+        float acc0_0[16] = {0.0f};
+        float acc0_1[16] = {0.0f};
+        float acc0_2[16] = {0.0f};
+        float acc0_3[16] = {0.0f};
+        float acc1_0[16] = {0.0f};
+        float acc1_1[16] = {0.0f};
+        float acc1_2[16] = {0.0f};
+        float acc1_3[16] = {0.0f};
         if (k0)
-          for (int c = 0; c < 64; c++) {
-            acc0[c] = out[i + (j + c) * 50];
-            acc1[c] = out[i + 1 + (j + c) * 50];
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = out[i + (j + c) * 50];
+            acc0_1[c] = out[i + (j + 16 + c) * 50];
+            acc0_2[c] = out[i + (j + 32 + c) * 50];
+            acc0_3[c] = out[i + (j + 48 + c) * 50];
+            acc1_0[c] = out[i + 1 + (j + c) * 50];
+            acc1_1[c] = out[i + 1 + (j + 16 + c) * 50];
+            acc1_2[c] = out[i + 1 + (j + 32 + c) * 50];
+            acc1_3[c] = out[i + 1 + (j + 48 + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
-          for (int c = 0; c < 64; c++) {
-            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
+            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
+            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
+            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
+            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
+            acc1_2[c] = RNNC_FMA(x1, b[32 + c], acc1_2[c]);
+            acc0_3[c] = RNNC_FMA(x0, b[48 + c], acc0_3[c]);
+            acc1_3[c] = RNNC_FMA(x1, b[48 + c], acc1_3[c]);
           }
         }
-        for (int c = 0; c < 64; c++) {
-          out[i + (j + c) * 50] = acc0[c];
-          out[i + 1 + (j + c) * 50] = acc1[c];
+        for (int c = 0; c < 16; c++) {
+          out[i + (j + c) * 50] = acc0_0[c];
+          out[i + (j + 16 + c) * 50] = acc0_1[c];
+          out[i + (j + 32 + c) * 50] = acc0_2[c];
+          out[i + (j + 48 + c) * 50] = acc0_3[c];
+          out[i + 1 + (j + c) * 50] = acc1_0[c];
+          out[i + 1 + (j + 16 + c) * 50] = acc1_1[c];
+          out[i + 1 + (j + 32 + c) * 50] = acc1_2[c];
+          out[i + 1 + (j + 48 + c) * 50] = acc1_3[c];
         }
       }
     }
@@ -2370,25 +2410,49 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
       }
       {
         const long i = 48;
-        float acc0[64] = {0.0f};
-        float acc1[64] = {0.0f};
+        float acc0_0[16] = {0.0f};
+        float acc0_1[16] = {0.0f};
+        float acc0_2[16] = {0.0f};
+        float acc0_3[16] = {0.0f};
+        float acc1_0[16] = {0.0f};
+        float acc1_1[16] = {0.0f};
+        float acc1_2[16] = {0.0f};
+        float acc1_3[16] = {0.0f};
         if (k0)
-          for (int c = 0; c < 64; c++) {
-            acc0[c] = out[i + (j + c) * 50];
-            acc1[c] = out[i + 1 + (j + c) * 50];
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = out[i + (j + c) * 50];
+            acc0_1[c] = out[i + (j + 16 + c) * 50];
+            acc0_2[c] = out[i + (j + 32 + c) * 50];
+            acc0_3[c] = out[i + (j + 48 + c) * 50];
+            acc1_0[c] = out[i + 1 + (j + c) * 50];
+            acc1_1[c] = out[i + 1 + (j + 16 + c) * 50];
+            acc1_2[c] = out[i + 1 + (j + 32 + c) * 50];
+            acc1_3[c] = out[i + 1 + (j + 48 + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
-          for (int c = 0; c < 64; c++) {
-            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
+            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
+            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
+            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
+            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
+            acc1_2[c] = RNNC_FMA(x1, b[32 + c], acc1_2[c]);
+            acc0_3[c] = RNNC_FMA(x0, b[48 + c], acc0_3[c]);
+            acc1_3[c] = RNNC_FMA(x1, b[48 + c], acc1_3[c]);
           }
         }
-        for (int c = 0; c < 64; c++) {
-          out[i + (j + c) * 50] = acc0[c];
-          out[i + 1 + (j + c) * 50] = acc1[c];
+        for (int c = 0; c < 16; c++) {
+          out[i + (j + c) * 50] = acc0_0[c];
+          out[i + (j + 16 + c) * 50] = acc0_1[c];
+          out[i + (j + 32 + c) * 50] = acc0_2[c];
+          out[i + (j + 48 + c) * 50] = acc0_3[c];
+          out[i + 1 + (j + c) * 50] = acc1_0[c];
+          out[i + 1 + (j + 16 + c) * 50] = acc1_1[c];
+          out[i + 1 + (j + 32 + c) * 50] = acc1_2[c];
+          out[i + 1 + (j + 48 + c) * 50] = acc1_3[c];
         }
       }
     }

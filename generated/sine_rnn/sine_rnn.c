@@ -786,20 +786,28 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
       }
       {
         const long i = 0;
-        float acc0[48] = {0.0f};
+        float acc0_0[16] = {0.0f};
+        float acc0_1[16] = {0.0f};
+        float acc0_2[16] = {0.0f};
         if (k0)
-          for (int c = 0; c < 48; c++) {
-            acc0[c] = out[i + j + c];
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = out[i + j + c];
+            acc0_1[c] = out[i + j + 16 + c];
+            acc0_2[c] = out[i + j + 32 + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
           const float x0 = a1[i + k0 + k];
-          for (int c = 0; c < 48; c++) {
-            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
+            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
+            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
           }
         }
-        for (int c = 0; c < 48; c++) {
-          out[i + j + c] = acc0[c];
+        for (int c = 0; c < 16; c++) {
+          out[i + j + c] = acc0_0[c];
+          out[i + j + 16 + c] = acc0_1[c];
+          out[i + j + 32 + c] = acc0_2[c];
         }
       }
     }
@@ -982,25 +990,41 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
       }
       {
         const long i = 48;
-        float acc0[48] = {0.0f};
-        float acc1[48] = {0.0f};
+        float acc0_0[16] = {0.0f};
+        float acc0_1[16] = {0.0f};
+        float acc0_2[16] = {0.0f};
+        float acc1_0[16] = {0.0f};
+        float acc1_1[16] = {0.0f};
+        float acc1_2[16] = {0.0f};
         if (k0)
-          for (int c = 0; c < 48; c++) {
-            acc0[c] = out[i + (j + c) * 50];
-            acc1[c] = out[i + 1 + (j + c) * 50];
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = out[i + (j + c) * 50];
+            acc0_1[c] = out[i + (j + 16 + c) * 50];
+            acc0_2[c] = out[i + (j + 32 + c) * 50];
+            acc1_0[c] = out[i + 1 + (j + c) * 50];
+            acc1_1[c] = out[i + 1 + (j + 16 + c) * 50];
+            acc1_2[c] = out[i + 1 + (j + 32 + c) * 50];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
-          for (int c = 0; c < 48; c++) {
-            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          for (int c = 0; c < 16; c++) {
+            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
+            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
+            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
+            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
+            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
+            acc1_2[c] = RNNC_FMA(x1, b[32 + c], acc1_2[c]);
           }
         }
-        for (int c = 0; c < 48; c++) {
-          out[i + (j + c) * 50] = acc0[c];
-          out[i + 1 + (j + c) * 50] = acc1[c];
+        for (int c = 0; c < 16; c++) {
+          out[i + (j + c) * 50] = acc0_0[c];
+          out[i + (j + 16 + c) * 50] = acc0_1[c];
+          out[i + (j + 32 + c) * 50] = acc0_2[c];
+          out[i + 1 + (j + c) * 50] = acc1_0[c];
+          out[i + 1 + (j + 16 + c) * 50] = acc1_1[c];
+          out[i + 1 + (j + 32 + c) * 50] = acc1_2[c];
         }
       }
     }
