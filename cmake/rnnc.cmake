@@ -5,7 +5,7 @@
 # and rnnc's own tree (include(cmake/rnnc.cmake): examples/embed).
 #
 #   rnnc_add_model(TARGET SPEC [DTYPE f32|f64] [EMBED_WEIGHTS FILE]
-#                  [BATCH N] [STEPS N] [ENTRY NAME...] [NAME NAME])
+#                  [BATCH N] [STEPS N] [ENTRY NAME...] [TILES portable|wide] [NAME NAME])
 #
 #   TARGET         the static library to create; link it to use the model
 #                  (its include directory, holding NAME.h, is PUBLIC; it links libm)
@@ -21,6 +21,8 @@
 #                  train_step, apply, step, init, store, load; default all.
 #                  ENTRY step gives an inference-only library: parameters
 #                  without optimizer state, no initialisers, no tool API
+#   TILES          `rnnc build --tiles`: wide for a target with AVX-512 (batched
+#                  products in tiles of 16 accumulator vectors); default portable
 #   NAME           only for a project that builds rnnc itself (below)
 #
 # NAME is the spec's model{name}: it names NAME.h, NAME.c and every symbol,
@@ -43,7 +45,7 @@
 #   target_link_libraries(app PRIVATE sine_model)   # then #include "sine_rnn.h"
 
 function(rnnc_add_model TARGET SPEC)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "" "DTYPE;EMBED_WEIGHTS;BATCH;STEPS;NAME" "ENTRY")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "DTYPE;EMBED_WEIGHTS;BATCH;STEPS;NAME;TILES" "ENTRY")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "rnnc_add_model(${TARGET}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -111,6 +113,12 @@ function(rnnc_add_model TARGET SPEC)
   if(arg_ENTRY) # what is emitted, not what shapes it: for build only
     list(JOIN arg_ENTRY "," entries)
     list(APPEND options --entry ${entries})
+  endif()
+  if(arg_TILES) # likewise
+    if(NOT arg_TILES MATCHES "^(portable|wide)$")
+      message(FATAL_ERROR "rnnc_add_model(${TARGET}): TILES is portable or wide, not ${arg_TILES}")
+    endif()
+    list(APPEND options --tiles ${arg_TILES})
   endif()
   add_custom_command(
     OUTPUT ${dir}/${name}.h ${dir}/${name}.c
