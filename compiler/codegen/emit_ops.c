@@ -453,7 +453,7 @@ EMIT(EQUAL) {
  * strip of nr columns of B is first copied into a contiguous local strip
  * (k blocked by STRIP_BYTES) that every row of tiles then reads from L1.
  * No block changes the order of the sum over k, the interpreter's. */
-enum { MR = 8, NR_F32 = 16, NR_F64 = 8, WIDE_K = 64, ACC_REGS = 8, DOT_FLAT = 4, LONG_K = 256, PANEL_BYTES = 64 << 10,
+enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 8, DOT_FLAT = 4, LONG_K = 256, PANEL_BYTES = 64 << 10,
        STRIP_BYTES = 32 << 10 };
 
 typedef struct {
