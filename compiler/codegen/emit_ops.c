@@ -433,9 +433,11 @@ EMIT(EQUAL) {
  * 8 AVX-512 or 16 AVX2 registers).  A 2-D accumulator array left for the
  * vectorizer to unroll is kept in memory by gcc on some shapes (its scalar
  * replacement gives up on arrays of more than one vector), so the rows are
- * separate arrays.  The ragged right and bottom edges are tiles of the same
- * form, only narrower.  (bench/README.md has the measurements behind the
- * choices here.)
+ * separate arrays, and a row wider than NR is several arrays of NR (acc_of).
+ * With Emit.wide_tiles (a target with 32 vector registers) a tile is two
+ * vectors wide: 16 accumulators.  The ragged right and bottom edges are
+ * tiles of the same form, only narrower.  (bench/README.md has the
+ * measurements behind the choices here.)
  *
  * The MR rows of A that a row of tiles reads are copied into a local panel,
  * k-major, when they are not contiguous in k (each k on a row of its own, a
