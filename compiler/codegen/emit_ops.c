@@ -143,6 +143,8 @@ EMIT(DROPOUT_MASK) {
 
 /* ---- kernels ---- */
 
+enum { TB = 8 }; /* the side of a transpose's blocks */
+
 /* "(k0 + k) * 128", or "k" for a plain index at stride 1, or "0" for index
  * 0 or stride 0: an offset along one axis, in buf. */
 static const char *times(const char *index, long stride, char buf[static 48]) {
@@ -255,11 +257,43 @@ EMIT(SLICE) { materialise_view(e, n, arg); }
 EMIT(BROADCAST_TO) { materialise_view(e, n, arg); }
 EMIT(RESHAPE) { materialise_view(e, n, arg); }
 
+/* A transpose of R x C elements read through strides st, TB x TB at a
+ * time through a local block: element by element, each element of a row of
+ * the output is on a line of its own in the input, and once C of those
+ * lines no longer fit in L1 every read misses; a block's TB lines stay.
+ * The ragged edges go element by element.  False if a side is below TB. */
+static bool blocked_transpose(Emit *e, const Node *n, const char *in, const char *out, const long *st) {
+  long R = n->shape.dim[0], C = n->shape.dim[1], Rb = R / TB * TB, Cb = C / TB * TB;
+  if (R < TB || C < TB) return false;
+  char len[16], s1[48], s2[48], ix[128];
+  snprintf(len, sizeof len, "%d", TB * TB);
+  open_for(e, "long", "i", 0, Rb, TB, NULL);
+  open_for_at(e, 2, "long", "j", 0, Cb, TB, NULL);
+  e->indent += 4;
+  emit_local_array(e, "block", len);
+  emit_line(e, "for (int c = 0; c < %d; c++)", TB);
+  emit_line(e, "  for (int r = 0; r < %d; r++) block[c * %d + r] = %s[%s];", TB, TB, in,
+            plus(times("i + r", st[0], s1), times("j + c", st[1], s2), ix));
+  emit_line(e, "for (int r = 0; r < %d; r++)", TB);
+  emit_line(e, "  for (int c = 0; c < %d; c++) %s[(i + r) * %ld + j + c] = block[c * %d + r];", TB, out, C, TB);
+  e->indent -= 4;
+  emit_line(e, "  }");
+  emit_line(e, "}");
+  const long edge[2][4] = {{Rb, R, 0, C}, {0, Rb, Cb, C}}; /* the bottom rows, then the right columns */
+  for (int k = 0; k < 2; k++)
+    if (edge[k][0] < edge[k][1] && edge[k][2] < edge[k][3]) {
+      emit_line(e, "for (long i = %ld; i < %ld; i++)", edge[k][0], edge[k][1]);
+      emit_line(e, "  for (long j = %ld; j < %ld; j++) %s[i * %ld + j] = %s[%s];", edge[k][2], edge[k][3], out, C, in,
+                plus(times("i", st[0], s1), times("j", st[1], s2), ix));
+    }
+  return true;
+}
+
 EMIT(TRANSPOSE) {
   long xs[IR_MAXDIM], st[2];
   emit_strides(e, n->in[0], xs);
   st[0] = xs[1], st[1] = xs[0];
-  copy_through(e, n, arg[0], arg[1], st);
+  if (!blocked_transpose(e, n, arg[0], arg[1], st)) copy_through(e, n, arg[0], arg[1], st);
 }
 
 /* PAD: zeros around the input, placed at attr.start along attr.axis. */

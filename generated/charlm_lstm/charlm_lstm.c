@@ -478,10 +478,15 @@ const charlm_lstm_param_info charlm_lstm_params_info[CHARLM_LSTM_NPARAMS] = {
 
 /* transpose [96, 1024] (charlm_lstm.lua:17) */
 static void k0_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 96; i0++)
-    for (long i1 = 0; i1 < 1024; i1++) {
-      out[i0 * 1024 + i1] = a0[i0 + i1 * 96];
+  for (long i = 0; i < 96; i += 8) {
+    for (long j = 0; j < 1024; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 96];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 1024 + j + c] = block[c * 8 + r];
     }
+  }
 }
 
 /* gather [32, 1024] (charlm_lstm.lua:17) */
@@ -505,10 +510,15 @@ static void k2_add_add(const float *restrict a0, const float *restrict a1, const
 
 /* transpose [256, 1024] (charlm_lstm.lua:17) */
 static void k3_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 256; i0++)
-    for (long i1 = 0; i1 < 1024; i1++) {
-      out[i0 * 1024 + i1] = a0[i0 + i1 * 256];
+  for (long i = 0; i < 256; i += 8) {
+    for (long j = 0; j < 1024; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 256];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 1024 + j + c] = block[c * 8 + r];
     }
+  }
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 256] (charlm_lstm.lua:17) */
@@ -627,10 +637,15 @@ static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 
 /* transpose [256, 96] (charlm_lstm.lua:18) */
 static void k9_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 256; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[i0 * 96 + i1] = a0[i0 + i1 * 256];
+  for (long i = 0; i < 256; i += 8) {
+    for (long j = 0; j < 96; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 256];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 96 + j + c] = block[c * 8 + r];
     }
+  }
 }
 
 /* matmul [2048, 96] (charlm_lstm.lua:18) */
@@ -1279,10 +1294,15 @@ static void k34_scatter_add(const int32_t *restrict a0, const float *restrict a1
 
 /* transpose [1024, 96] (charlm_lstm.lua:17) */
 static void k35_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 1024; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[i0 * 96 + i1] = a0[i0 + i1 * 1024];
+  for (long i = 0; i < 1024; i += 8) {
+    for (long j = 0; j < 96; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 1024];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 96 + j + c] = block[c * 8 + r];
     }
+  }
 }
 
 /* stack [63, 32, 256] (charlm_lstm.lua:17) */

@@ -500,10 +500,17 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* transpose [28, 256] (fmnist_bilstm.lua:13) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 28; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[i0 * 256 + i1] = a0[i0 + i1 * 28];
+  for (long i = 0; i < 24; i += 8) {
+    for (long j = 0; j < 256; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 28];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
     }
+  }
+  for (long i = 24; i < 28; i++)
+    for (long j = 0; j < 256; j++) out[i * 256 + j] = a0[i + j * 28];
 }
 
 /* matmul [1792, 256] (fmnist_bilstm.lua:13) */
@@ -568,10 +575,15 @@ static void k3_add_add(const float *restrict a0, const float *restrict a1, const
 
 /* transpose [64, 256] (fmnist_bilstm.lua:13) */
 static void k4_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[i0 * 256 + i1] = a0[i0 + i1 * 64];
+  for (long i = 0; i < 64; i += 8) {
+    for (long j = 0; j < 256; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 64];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
     }
+  }
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [64, 64] (fmnist_bilstm.lua:13) */
@@ -693,10 +705,18 @@ static void k9_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 
 /* transpose [128, 10] (fmnist_bilstm.lua:14) */
 static void k10_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 128; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1] = a0[i0 + i1 * 128];
+  for (long i = 0; i < 128; i += 8) {
+    {
+      const long j = 0;
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 128];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
     }
+  }
+  for (long i = 0; i < 128; i++)
+    for (long j = 8; j < 10; j++) out[i * 10 + j] = a0[i + j * 128];
 }
 
 /* matmul [64, 10] (fmnist_bilstm.lua:14) */

@@ -488,10 +488,17 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* transpose [28, 384] (gru_classifier.lua:8) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 28; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[i0 * 384 + i1] = a0[i0 + i1 * 28];
+  for (long i = 0; i < 24; i += 8) {
+    for (long j = 0; j < 384; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 28];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 384 + j + c] = block[c * 8 + r];
     }
+  }
+  for (long i = 24; i < 28; i++)
+    for (long j = 0; j < 384; j++) out[i * 384 + j] = a0[i + j * 28];
 }
 
 /* matmul [1792, 384] (gru_classifier.lua:8) */
@@ -555,10 +562,15 @@ static void k3_add(const float *restrict a0, const float *restrict a1, float *re
 
 /* transpose [128, 384] (gru_classifier.lua:8) */
 static void k4_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 128; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[i0 * 384 + i1] = a0[i0 + i1 * 128];
+  for (long i = 0; i < 128; i += 8) {
+    for (long j = 0; j < 384; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 128];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 384 + j + c] = block[c * 8 + r];
     }
+  }
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul over mul [64, 128] (gru_classifier.lua:8) */
@@ -651,10 +663,18 @@ static void k7_add_sigmoid_sub(const float *restrict a0, const float *restrict a
 
 /* transpose [128, 10] (gru_classifier.lua:8) */
 static void k8_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 128; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1] = a0[i0 + i1 * 128];
+  for (long i = 0; i < 128; i += 8) {
+    {
+      const long j = 0;
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 128];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
     }
+  }
+  for (long i = 0; i < 128; i++)
+    for (long j = 8; j < 10; j++) out[i * 10 + j] = a0[i + j * 128];
 }
 
 /* matmul [64, 10] (gru_classifier.lua:8) */

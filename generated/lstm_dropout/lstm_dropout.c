@@ -587,10 +587,17 @@ static void k2_add_add(const float *restrict a0, const float *restrict a1, const
 
 /* transpose [50, 200] (lstm_dropout.lua:8) */
 static void k3_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 50; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[i0 * 200 + i1] = a0[i0 + i1 * 50];
+  for (long i = 0; i < 48; i += 8) {
+    for (long j = 0; j < 200; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 50];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 200 + j + c] = block[c * 8 + r];
     }
+  }
+  for (long i = 48; i < 50; i++)
+    for (long j = 0; j < 200; j++) out[i * 200 + j] = a0[i + j * 50];
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 50] (lstm_dropout.lua:8) */

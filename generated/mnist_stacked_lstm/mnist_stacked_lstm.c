@@ -512,10 +512,17 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* transpose [28, 200] (mnist_stacked_lstm.lua:9) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 28; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[i0 * 200 + i1] = a0[i0 + i1 * 28];
+  for (long i = 0; i < 24; i += 8) {
+    for (long j = 0; j < 200; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 28];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 200 + j + c] = block[c * 8 + r];
     }
+  }
+  for (long i = 24; i < 28; i++)
+    for (long j = 0; j < 200; j++) out[i * 200 + j] = a0[i + j * 28];
 }
 
 /* matmul [1792, 200] (mnist_stacked_lstm.lua:9) */
@@ -627,10 +634,17 @@ static void k3_add_add(const float *restrict a0, const float *restrict a1, const
 
 /* transpose [50, 200] (mnist_stacked_lstm.lua:9) */
 static void k4_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 50; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      out[i0 * 200 + i1] = a0[i0 + i1 * 50];
+  for (long i = 0; i < 48; i += 8) {
+    for (long j = 0; j < 200; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 50];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 200 + j + c] = block[c * 8 + r];
     }
+  }
+  for (long i = 48; i < 50; i++)
+    for (long j = 0; j < 200; j++) out[i * 200 + j] = a0[i + j * 50];
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [64, 50] (mnist_stacked_lstm.lua:9) */
@@ -896,10 +910,20 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* transpose [50, 10] (mnist_stacked_lstm.lua:12) */
 static void k11_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 50; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1] = a0[i0 + i1 * 50];
+  for (long i = 0; i < 48; i += 8) {
+    {
+      const long j = 0;
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 50];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
     }
+  }
+  for (long i = 48; i < 50; i++)
+    for (long j = 0; j < 10; j++) out[i * 10 + j] = a0[i + j * 50];
+  for (long i = 0; i < 48; i++)
+    for (long j = 8; j < 10; j++) out[i * 10 + j] = a0[i + j * 50];
 }
 
 /* matmul [64, 10] (mnist_stacked_lstm.lua:12) */

@@ -478,10 +478,17 @@ const peephole_lstm_param_info peephole_lstm_params_info[PEEPHOLE_LSTM_NPARAMS] 
 
 /* transpose [28, 256] (peephole_cell.lua:23) */
 static void k0_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 28; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[i0 * 256 + i1] = a0[i0 + i1 * 28];
+  for (long i = 0; i < 24; i += 8) {
+    for (long j = 0; j < 256; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 28];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
     }
+  }
+  for (long i = 24; i < 28; i++)
+    for (long j = 0; j < 256; j++) out[i * 256 + j] = a0[i + j * 28];
 }
 
 /* matmul [1792, 256] (peephole_cell.lua:23) */
@@ -545,10 +552,15 @@ static void k2_add(const float *restrict a0, const float *restrict a1, float *re
 
 /* transpose [64, 256] (peephole_cell.lua:23) */
 static void k3_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[i0 * 256 + i1] = a0[i0 + i1 * 64];
+  for (long i = 0; i < 64; i += 8) {
+    for (long j = 0; j < 256; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 64];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
     }
+  }
 }
 
 /* fused: sigmoid tanh mul mul add sigmoid tanh mul over mul [64, 64] (peephole_cell.lua:25) */
@@ -658,10 +670,18 @@ static void k7_mul_add_sigmoid(const float *restrict a0, const float *restrict a
 
 /* transpose [64, 10] (peephole_lstm.lua:10) */
 static void k8_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      out[i0 * 10 + i1] = a0[i0 + i1 * 64];
+  for (long i = 0; i < 64; i += 8) {
+    {
+      const long j = 0;
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 64];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
     }
+  }
+  for (long i = 0; i < 64; i++)
+    for (long j = 8; j < 10; j++) out[i * 10 + j] = a0[i + j * 64];
 }
 
 /* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [64, 64] (peephole_cell.lua:25) */

@@ -601,10 +601,15 @@ static void k3_add_add(const float *restrict a0, const float *restrict a1, const
 
 /* transpose [32, 128] (sine_seq2seq.lua:10) */
 static void k4_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      out[i0 * 128 + i1] = a0[i0 + i1 * 32];
+  for (long i = 0; i < 32; i += 8) {
+    for (long j = 0; j < 128; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 32];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 128 + j + c] = block[c * 8 + r];
     }
+  }
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 32] (sine_seq2seq.lua:10) */

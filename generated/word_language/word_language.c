@@ -502,10 +502,15 @@ static void k0_gather(const float *restrict a0, const int32_t *restrict a1, floa
 
 /* transpose [16, 192] (word_language.lua:11) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 16; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[i0 * 192 + i1] = a0[i0 + i1 * 16];
+  for (long i = 0; i < 16; i += 8) {
+    for (long j = 0; j < 192; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 16];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 192 + j + c] = block[c * 8 + r];
     }
+  }
 }
 
 /* matmul [1536, 192] (word_language.lua:11) */
@@ -587,10 +592,15 @@ static void k5_sum_to(const float *restrict a0, float *restrict out) {
 
 /* transpose [64, 192] (word_language.lua:11) */
 static void k6_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[i0 * 192 + i1] = a0[i0 + i1 * 64];
+  for (long i = 0; i < 64; i += 8) {
+    for (long j = 0; j < 192; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 64];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 192 + j + c] = block[c * 8 + r];
     }
+  }
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul mul mul over mul [64, 64] (word_language.lua:11) */
