@@ -84,8 +84,9 @@ static void emit_header_top(const Model *md, Buf *h) {
                 " * Every buffer is provided by the caller; nothing is allocated.  Parameters\n"
                 " * (and optimizer state) live in one array of %s_PARAMS_BYTES, laid out as\n"
                 " * %s_params_info says; each entry point needs an arena of the size below\n"
-                " * (aligned as a double is, e.g. a static double array; 64-byte alignment is\n"
-                " * fastest; contents need not be kept between calls).\n"
+                " * (aligned as a double is, e.g. a static double array; contents need not be\n"
+                " * kept between calls).  Align the arena and the parameters to 64 bytes where\n"
+                " * speed matters: vector loads that straddle cache lines can halve it.\n"
                 " * %s_step runs one time step at batch 1 for sequences of any length, with\n"
                 " * the recurrent state in a %s_state the caller keeps (%s_reset starts over).\n",
              NAME, md->name, md->name, md->name, md->name);

@@ -4,8 +4,9 @@
  * Every buffer is provided by the caller; nothing is allocated.  Parameters
  * (and optimizer state) live in one array of GRU_CLASSIFIER_PARAMS_BYTES, laid out as
  * gru_classifier_params_info says; each entry point needs an arena of the size below
- * (aligned as a double is, e.g. a static double array; 64-byte alignment is
- * fastest; contents need not be kept between calls).
+ * (aligned as a double is, e.g. a static double array; contents need not be
+ * kept between calls).  Align the arena and the parameters to 64 bytes where
+ * speed matters: vector loads that straddle cache lines can halve it.
  * gru_classifier_step runs one time step at batch 1 for sequences of any length, with
  * the recurrent state in a gru_classifier_state the caller keeps (gru_classifier_reset starts over).
  * gru_classifier_apply(params, grads, arena) after gru_classifier_grad(params, &batch, grads, ...)

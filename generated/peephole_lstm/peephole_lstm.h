@@ -4,8 +4,9 @@
  * Every buffer is provided by the caller; nothing is allocated.  Parameters
  * (and optimizer state) live in one array of PEEPHOLE_LSTM_PARAMS_BYTES, laid out as
  * peephole_lstm_params_info says; each entry point needs an arena of the size below
- * (aligned as a double is, e.g. a static double array; 64-byte alignment is
- * fastest; contents need not be kept between calls).
+ * (aligned as a double is, e.g. a static double array; contents need not be
+ * kept between calls).  Align the arena and the parameters to 64 bytes where
+ * speed matters: vector loads that straddle cache lines can halve it.
  * peephole_lstm_step runs one time step at batch 1 for sequences of any length, with
  * the recurrent state in a peephole_lstm_state the caller keeps (peephole_lstm_reset starts over).
  * peephole_lstm_apply(params, grads, arena) after peephole_lstm_grad(params, &batch, grads, ...)

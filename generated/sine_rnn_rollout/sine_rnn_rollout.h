@@ -4,8 +4,9 @@
  * Every buffer is provided by the caller; nothing is allocated.  Parameters
  * (and optimizer state) live in one array of SINE_RNN_ROLLOUT_PARAMS_BYTES, laid out as
  * sine_rnn_rollout_params_info says; each entry point needs an arena of the size below
- * (aligned as a double is, e.g. a static double array; 64-byte alignment is
- * fastest; contents need not be kept between calls).
+ * (aligned as a double is, e.g. a static double array; contents need not be
+ * kept between calls).  Align the arena and the parameters to 64 bytes where
+ * speed matters: vector loads that straddle cache lines can halve it.
  * sine_rnn_rollout_step runs one time step at batch 1 for sequences of any length, with
  * the recurrent state in a sine_rnn_rollout_state the caller keeps (sine_rnn_rollout_reset starts over).
  * sine_rnn_rollout_apply(params, grads, arena) after sine_rnn_rollout_grad(params, &batch, grads, ...)
