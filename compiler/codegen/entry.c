@@ -10,7 +10,8 @@
  * the part's frame; the entry point calls these parts in order.
  * Results are copied to the caller's buffers at the end of each entry point:
  * a parameter's update is written only after everything that reads the old
- * value has run.
+ * value has run, unless the loop computing it is the last reader and writes
+ * it in place (plan.c, updates_in_place).
  */
 #include "emit_c_internal.h"
 
@@ -24,6 +25,10 @@ const FnName fn_names[FN_COUNT] = {
     {"predict", "INFER"}, {"grad", "GRAD"}, {"train_step", "TRAIN"}, {"apply", "APPLY"}, {"step", "STREAM"}};
 
 bool is_next_state(const Result *r) { return !strncmp(r->name, "next_state", 10); }
+
+/* "const " where the parts only read the parameters: the entry points that
+ * update them write updates in place. */
+static const char *params_const(FnKind kind) { return kind == FN_STEP || kind == FN_APPLY ? "" : "const "; }
 
 /* Where result r of an entry point goes. */
 static const char *destination(const Model *md, const Result *r, char buf[static 200]) {
@@ -68,7 +73,8 @@ static void entry_decl(const Model *md, FnKind kind, Buf *b) {
  * the inputs the parts read (the step's input and the carried states). */
 static void entry_prologue(Model *md, FnKind kind, const Graph *g) {
   Buf *c = &md->source;
-  buf_printf(c, "  const %s *P = %s;\n  char *A = arena;\n", md->T, kind == FN_STREAM ? "step_params" : "params");
+  buf_printf(c, "  %s%s *P = %s;\n  char *A = arena;\n", params_const(kind), md->T,
+             kind == FN_STREAM ? "step_params" : "params");
   if (kind == FN_PREDICT || kind == FN_STREAM || kind == FN_APPLY) buf_printf(c, "  const uint64_t seed = 0;\n");
   if (kind == FN_APPLY) buf_printf(c, "  const %s *in = grads;\n", md->T);
   if (kind == FN_GRAD) buf_printf(c, "  %s loss = 0;\n  (void)grads, (void)out, (void)metrics;\n", md->T);
@@ -111,9 +117,9 @@ static int emit_parts(Model *md, FnKind kind, Fn *f) {
   for (int i = 0; i < plan->nitems;) {
     f->fn = ++parts;
     f->declared = 0;
-    buf_printf(&md->source, "static void %s_%s_%d(const %s *restrict P, const %s *restrict in, "
+    buf_printf(&md->source, "static void %s_%s_%d(%s%s *restrict P, const %s *restrict in, "
                "char *restrict A, uint64_t seed) {\n  (void)P, (void)in, (void)A, (void)seed;\n",
-               md->name, fn_names[kind].name, parts, md->T, in_type);
+               md->name, fn_names[kind].name, parts, params_const(kind), md->T, in_type);
     for (int k = 0; k < CALLS_PER_PART && i < plan->nitems && f->declared < NAMES_PER_PART; k++) {
       emit_item(f, &plan->items[i++]);
       flush_calls(f, &md->source);
@@ -124,13 +130,16 @@ static int emit_parts(Model *md, FnKind kind, Fn *f) {
 }
 
 /* Copies every result out (outputs and metrics only when asked for), after
- * declaring the names of the buffers they are in (a few). */
+ * declaring the names of the buffers they are in (a few); an update written
+ * in place is where it belongs already. */
 static void emit_results(Model *md, Fn *f) {
   const Graph *g = f->g;
   Buf copies = {0};
   f->fn = -1;
   for (int i = 0; i < g->nresults; i++) {
     const Result *r = &g->results[i];
+    const Loc *l = &f->e.plan->loc[r->node->id];
+    if (l->kind == LOC_PARAM && l->item >= 0) continue;
     char dest[200];
     emit_copy_out(f, r->node, destination(md, r, dest));
     const char *guard = r->role == ROLE_METRIC ? "metrics" : r->role == ROLE_OUTPUT && !is_next_state(r) ? "out" : NULL;

@@ -112,9 +112,10 @@ static const char *pointer(Fn *f, const Node *x, char buf[static PTR_CHARS]) {
   const Loc *l = &f->e.plan->loc[b->id];
   char at[24];
   switch (l->kind) {
-  case LOC_PARAM: /* a prepared transpose (plan.h) says so */
+  case LOC_PARAM: /* a prepared transpose (plan.h) says so; an update in place names its parameter */
     snprintf(buf, PTR_CHARS, "P%s /* %s%s */", plus(l->offset + off, at),
-             b->op == OP_TRANSPOSE ? b->in[0]->attr.name : b->attr.name, b->op == OP_TRANSPOSE ? ", transposed" : "");
+             l->base ? l->base->attr.name : b->op == OP_TRANSPOSE ? b->in[0]->attr.name : b->attr.name,
+             b->op == OP_TRANSPOSE ? ", transposed" : "");
     break;
   case LOC_INPUT:
     if (f->kind == FN_APPLY)
@@ -177,6 +178,8 @@ typedef struct {
   const Node *node;
   long stride[IR_MAXDIM]; /* over the loop's shape; 0 along broadcast axes */
   char name[16];
+  bool written; /* an input the loop also writes: an update in place (plan.h) */
+  bool alias;   /* an output written through that input's pointer */
 } Operand;
 
 /* x's strides over loop shape s (x broadcasts to s, aligned right). */
@@ -242,7 +245,9 @@ static bool is_term(const Item *it, const Node *x) {
 /* The operands of fused loop it over its shape, axes merged: its members'
  * inputs read from memory (not the product whose epilogue it is, nor its
  * terms), a<first>,
- * a<first + 1>, ..., then its stored members, out0, out1, ... */
+ * a<first + 1>, ..., then its stored members, out0, out1, ...; an update
+ * written over a parameter the loop reads is stored through the parameter's
+ * operand instead. */
 typedef struct {
   Operand *ops;
   int nin, nops;
@@ -263,19 +268,25 @@ static LoopOperands loop_operands(const Fn *f, const Item *it, int first) {
       int seen = 0;
       while (seen < nops && ops[seen].node != x) seen++;
       if (seen < nops) continue;
-      ops[nops].node = x;
+      ops[nops] = (Operand){.node = x};
       strides_over(f, x, s, ops[nops].stride);
       snprintf(ops[nops].name, sizeof ops[nops].name, "a%d", first + nops);
       nops++;
     }
-  int nin = nops;
+  int nin = nops, nout = 0;
   for (int m = 0; m < it->nmembers; m++) {
     const Node *x = it->members[m];
-    if (!f->e.plan->loc[x->id].stored) continue;
-    ops[nops].node = x;
-    strides_over(f, x, s, ops[nops].stride);
-    snprintf(ops[nops].name, sizeof ops[nops].name, "out%d", nops - nin);
-    nops++;
+    const Loc *l = &f->e.plan->loc[x->id];
+    if (!l->stored) continue;
+    Operand *o = &ops[nops++];
+    *o = (Operand){.node = x};
+    strides_over(f, x, s, o->stride);
+    for (int k = 0; k < nin && l->kind == LOC_PARAM; k++)
+      if (ops[k].node == l->base) {
+        ops[k].written = o->alias = true;
+        snprintf(o->name, sizeof o->name, "%s", ops[k].name);
+      }
+    if (!o->alias) snprintf(o->name, sizeof o->name, "out%d", nout++);
   }
   return (LoopOperands){.ops = ops, .nin = nin, .nops = nops, .s = merge_axes(s, ops, nops)};
 }
@@ -285,7 +296,8 @@ static LoopOperands loop_operands(const Fn *f, const Item *it, int first) {
 static void loop_params(Fn *f, const Item *it, const LoopOperands *lo, Buf *params, Buf *args) {
   char ptr[PTR_CHARS];
   for (int k = 0; k < lo->nops; k++) {
-    buf_printf(params, "%s%s%s *restrict %s", params->len ? ", " : "", k < lo->nin ? "const " : "",
+    if (lo->ops[k].alias) continue;
+    buf_printf(params, "%s%s%s *restrict %s", params->len ? ", " : "", k < lo->nin && !lo->ops[k].written ? "const " : "",
                emit_ctype(lo->ops[k].node->dtype), lo->ops[k].name);
     buf_printf(args, "%s%s", args->len ? ", " : "", pointer(f, lo->ops[k].node, ptr));
   }
@@ -446,6 +458,9 @@ static void loop_item(Fn *f, const Item *it) {
   loop_body(&e, it, &lo, NULL);
   emit_close_loops(&e, open);
   describe_loop(&comment, &hint, it);
+  int nwritten = 0;
+  for (int k = 0; k < lo.nin; k++)
+    if (lo.ops[k].written) buf_printf(&comment, "%s%s", nwritten++ ? ", " : "; updated in place: ", lo.ops[k].name);
   call_kernel(f, "", params.s ? params.s : "void", body.s, 0, hint.s, comment.s, &args);
   buf_free(&params), buf_free(&body), buf_free(&args), buf_free(&comment), buf_free(&hint);
   free(lo.ops);

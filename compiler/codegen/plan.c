@@ -458,6 +458,53 @@ static bool is_prepared_transpose(const Node *n, const bool *prepared) {
   return prepared && n->op == OP_TRANSPOSE && prepared[n->in[0]->id];
 }
 
+/* ---- updates in place ---- */
+
+/* Does item it read base's storage (through any view), and where?  0: not
+ * at all; 1: only as an operand of its fused loop at the loop's own index
+ * (base itself, of the loop's shape, read by members); 2: otherwise. */
+static int reads_of(const Plan *p, const Item *it, const Node *base) {
+  int how = 0;
+  for (int m = -1; m < it->nmembers + it->nterms; m++) {
+    const Node *r = m < 0 ? it->node : m < it->nmembers ? it->members[m] : it->terms[m - it->nmembers];
+    for (int k = 0; r && k < r->nin; k++) {
+      long off, st[IR_MAXDIM];
+      if (plan_base(p, r->in[k], &off, st) != base) continue;
+      bool at_index = m >= 0 && m < it->nmembers && r->in[k] == base && ir_shape_eq(base->shape, r->shape);
+      how = at_index && how < 2 ? 1 : 2;
+    }
+  }
+  return how;
+}
+
+/* The parameter node named name, or NULL. */
+static const Node *param_named(const Graph *g, const char *name) {
+  for (int i = 0; i < g->nnodes; i++)
+    if (g->nodes[i]->op == OP_PARAM && !strcmp(g->nodes[i]->attr.name, name)) return g->nodes[i];
+  return NULL;
+}
+
+/* A parameter's update u (a ROLE_UPDATE result) may be written over the
+ * parameter itself when a fused loop computes it from the parameter at the
+ * same index and nothing after that loop reads the old value: then the
+ * update needs neither an arena buffer nor a copy at the end (entry.c). */
+static void updates_in_place(Plan *p) {
+  const Graph *g = p->g;
+  for (int i = 0; i < g->nresults; i++) {
+    const Result *r = &g->results[i];
+    const Node *u = r->node, *param = r->role == ROLE_UPDATE ? param_named(g, r->name) : NULL;
+    Loc *l = &p->loc[u->id];
+    if (!param || l->kind != LOC_ARENA || p->items[l->item].node || !ir_shape_eq(u->shape, param->shape)) continue;
+    bool alone = true;
+    for (int j = 0; j < g->nresults && alone; j++) {
+      long off, st[IR_MAXDIM];
+      alone = plan_base(p, g->results[j].node, &off, st) != param;
+    }
+    for (int j = l->item; j < p->nitems && alone; j++) alone = reads_of(p, &p->items[j], param) < (j == l->item ? 2 : 1);
+    if (alone) *l = (Loc){.kind = LOC_PARAM, .base = param, .offset = p->loc[param->id].offset, .item = l->item, .stored = true};
+  }
+}
+
 Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared) {
   Plan *p = mem_calloc(1, sizeof *p, "the plan");
   p->g = g;
@@ -502,6 +549,7 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared
     Loc *l = &p->loc[i];
     if (l->kind != LOC_VIEW && l->item >= 0 && (b.loop_of[i] < 0 || l->stored)) l->kind = LOC_ARENA;
   }
+  updates_in_place(p);
   for (int id = 0; id < b.nloops; id++)
     if (b.loops[id].item == LOOP_OPEN) die("fused loop %d never closed", id);
   for (int i = 0; i < g->nnodes; i++)

@@ -23,7 +23,8 @@
 
 typedef enum {
   LOC_NONE,  /* a literal constant, or a temporary of a fused loop */
-  LOC_PARAM, /* params + offset (elements) */
+  LOC_PARAM, /* params + offset (elements); a computed node there is base's
+                update, written over it (plan.c, updates_in_place) */
   LOC_INPUT, /* the input of that name */
   LOC_ARENA, /* arena + offset (bytes) */
   LOC_VIEW,  /* a view of base's storage */
@@ -31,7 +32,8 @@ typedef enum {
 
 typedef struct {
   LocKind kind;
-  const Node *base;           /* VIEW: the stored node it reads (never itself a view) */
+  const Node *base;           /* VIEW: the stored node it reads (never itself a view);
+                                 PARAM: the parameter, for a computed node */
   long offset;                /* PARAM, VIEW: elements; ARENA: bytes */
   long stride[IR_MAXDIM];     /* elements, per axis of the node's shape */
   int item;                   /* the item computing it; -1 for leaves, constants, views

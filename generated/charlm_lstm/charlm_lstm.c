@@ -2099,15 +2099,15 @@ static void k62_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   }
 }
 
-/* fused: add pow sub sqrt over sqrt [] */
-static void k63_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+static void k63_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
-    out0[0] = t0;
-    out1[0] = t3;
+    a0[0] = t0;
+    out0[0] = t3;
   }
 }
 
@@ -2121,8 +2121,8 @@ static void k64_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024, 96] */
-static void k65_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024, 96]; updated in place: a0, a1, a6 */
+static void k65_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 98304; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2138,14 +2138,14 @@ static void k65_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
     const float t13 = (a6[i0] - t12);
-    out0[i0] = t4;
-    out1[i0] = t7;
-    out2[i0] = t13;
+    a1[i0] = t4;
+    a0[i0] = t7;
+    a6[i0] = t13;
   }
 }
 
-/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024, 256] */
-static void k66_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024, 256]; updated in place: a0, a1, a6 */
+static void k66_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2161,14 +2161,14 @@ static void k66_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
     const float t13 = (a6[i0] - t12);
-    out0[i0] = t4;
-    out1[i0] = t7;
-    out2[i0] = t13;
+    a1[i0] = t4;
+    a0[i0] = t7;
+    a6[i0] = t13;
   }
 }
 
-/* fused: mul mul mul mul mul mul add mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [1024] */
-static void k67_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+/* fused: mul mul mul mul mul mul add mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [1024]; updated in place: a0, a1, a2, a3, a8, a9 */
+static void k67_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict a8, float *restrict a9) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2194,17 +2194,17 @@ static void k67_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t21 = (t16 / t20);
     const float t22 = (t21 * a7[0]);
     const float t23 = (a9[i0] - t22);
-    out0[i0] = t6;
-    out1[i0] = t9;
-    out2[i0] = t15;
-    out3[i0] = t16;
-    out4[i0] = t17;
-    out5[i0] = t23;
+    a3[i0] = t6;
+    a2[i0] = t9;
+    a8[i0] = t15;
+    a1[i0] = t16;
+    a0[i0] = t17;
+    a9[i0] = t23;
   }
 }
 
-/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [96, 256] */
-static void k68_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [96, 256]; updated in place: a0, a1, a6 */
+static void k68_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2220,14 +2220,14 @@ static void k68_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
     const float t13 = (a6[i0] - t12);
-    out0[i0] = t4;
-    out1[i0] = t7;
-    out2[i0] = t13;
+    a1[i0] = t4;
+    a0[i0] = t7;
+    a6[i0] = t13;
   }
 }
 
-/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [96] */
-static void k69_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [96]; updated in place: a0, a1, a6 */
+static void k69_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2243,9 +2243,9 @@ static void k69_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
     const float t13 = (a6[i0] - t12);
-    out0[i0] = t4;
-    out1[i0] = t7;
-    out2[i0] = t13;
+    a1[i0] = t4;
+    a0[i0] = t7;
+    a6[i0] = t13;
   }
 }
 
@@ -2261,8 +2261,8 @@ static void k70_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   }
 }
 
-/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024] */
-static void k71_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024]; updated in place: a0, a1, a6 */
+static void k71_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2278,9 +2278,9 @@ static void k71_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
     const float t13 = (a6[i0] - t12);
-    out0[i0] = t4;
-    out1[i0] = t7;
-    out2[i0] = t13;
+    a1[i0] = t4;
+    a0[i0] = t7;
+    a6[i0] = t13;
   }
 }
 
@@ -6809,7 +6809,7 @@ float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *
   return loss;
 }
 
-static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line21_one_hot_t0 = (float *)A; /* [32, 96] */
   k16_one_hot(in->y, line21_one_hot_t0);
@@ -7001,7 +7001,7 @@ static void charlm_lstm_train_step_1(const float *restrict P, const charlm_lstm_
   k14_sigmoid_sigmoid_mul(lstm1_add_t13 + 768, lstm1_add_t13 + 256, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 512, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
 }
 
-static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   float *lstm1_transpose_weight_hh = (float *)(A + 667648); /* [256, 1024] */
@@ -7192,7 +7192,7 @@ static void charlm_lstm_train_step_2(const float *restrict P, const charlm_lstm_
   k14_sigmoid_sigmoid_mul(lstm1_add_t27 + 768, lstm1_add_t27 + 256, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 512, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_add_t27_2, lstm1_tanh_t27_2, lstm1_mul_stack + 221184);
 }
 
-static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   float *lstm1_transpose_weight_hh = (float *)(A + 667648); /* [256, 1024] */
@@ -7383,7 +7383,7 @@ static void charlm_lstm_train_step_3(const float *restrict P, const charlm_lstm_
   k14_sigmoid_sigmoid_mul(lstm1_add_t41 + 768, lstm1_add_t41 + 256, lstm1_add_t40_2, lstm1_add_t41, lstm1_add_t41 + 512, lstm1_sigmoid_t41, lstm1_sigmoid_t41_2, lstm1_sigmoid_t41_3, lstm1_tanh_t41, lstm1_add_t41_2, lstm1_tanh_t41_2, lstm1_mul_stack + 335872);
 }
 
-static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   float *lstm1_transpose_weight_hh = (float *)(A + 667648); /* [256, 1024] */
@@ -7574,7 +7574,7 @@ static void charlm_lstm_train_step_4(const float *restrict P, const charlm_lstm_
   k14_sigmoid_sigmoid_mul(lstm1_add_t55 + 768, lstm1_add_t55 + 256, lstm1_add_t54_2, lstm1_add_t55, lstm1_add_t55 + 512, lstm1_sigmoid_t55, lstm1_sigmoid_t55_2, lstm1_sigmoid_t55_3, lstm1_tanh_t55, lstm1_add_t55_2, lstm1_tanh_t55_2, lstm1_mul_stack + 450560);
 }
 
-static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_5(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
   float *lstm1_transpose_weight_hh = (float *)(A + 667648); /* [256, 1024] */
@@ -7789,7 +7789,7 @@ static void charlm_lstm_train_step_5(const float *restrict P, const charlm_lstm_
   k50_log_softmax(dense1_add_t8, line21_log_softmax_t8);
 }
 
-static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_6(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line21_one_hot_t8 = (float *)(A + 1613824); /* [32, 96] */
   float *line21_log_softmax_t8 = (float *)(A + 1638400); /* [32, 96] */
@@ -8046,7 +8046,7 @@ static void charlm_lstm_train_step_6(const float *restrict P, const charlm_lstm_
   k49_add(dense1_matmul_weight + 89088, P + 387072 /* dense1.bias */, dense1_add_t29);
 }
 
-static void charlm_lstm_train_step_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_7(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *dense1_add_t29 = (float *)(A + 16494592); /* [32, 96] */
   float *line21_log_softmax_t29 = (float *)(A + 16506880); /* [32, 96] */
@@ -8303,7 +8303,7 @@ static void charlm_lstm_train_step_7(const float *restrict P, const charlm_lstm_
   k16_one_hot(in->y + 50, line21_one_hot_t50);
 }
 
-static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_8(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *dense1_matmul_weight = (float *)(A + 667648); /* [2048, 96] */
   float *dense1_add_t50 = (float *)(A + 17268736); /* [32, 96] */
@@ -8550,7 +8550,7 @@ static void charlm_lstm_train_step_8(const float *restrict P, const charlm_lstm_
   k22_equal(line22_argmax_t10, in->y + 10, line22_equal_t10);
 }
 
-static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_9(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line22_equal_t10 = (float *)(A + 201472); /* [32] */
   float *line22_sum_to_t10 = (float *)(A + 1716032); /* [] */
@@ -8777,7 +8777,7 @@ static void charlm_lstm_train_step_9(const float *restrict P, const charlm_lstm_
   k51_argmax(dense1_add_t42, line22_argmax_t42);
 }
 
-static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_10(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   int32_t *line22_argmax_t42 = (int32_t *)(A + 203392); /* [32] */
   float *line22_equal_t42 = (float *)(A + 203520); /* [32] */
@@ -9003,7 +9003,7 @@ static void charlm_lstm_train_step_10(const float *restrict P, const charlm_lstm
   k24_mul(line21_one_hot_t13, d_line21_mul_t13);
 }
 
-static void charlm_lstm_train_step_11(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_11(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_line21_mul_t13 = (float *)(A + 290816); /* [32, 96] */
   float *d_line21_sum_to_t13 = (float *)(A + 87680); /* [32, 1] */
@@ -9220,7 +9220,7 @@ static void charlm_lstm_train_step_11(const float *restrict P, const charlm_lstm
   k19_sum_to(d_line21_mul_t55, d_line21_sum_to_t55);
 }
 
-static void charlm_lstm_train_step_12(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line21_one_hot_t56 = (float *)(A + 17477632); /* [32, 96] */
   float *d_line21_mul_t56 = (float *)(A + 17440768); /* [32, 96] */
@@ -9405,7 +9405,7 @@ static void charlm_lstm_train_step_12(const float *restrict P, const charlm_lstm
   k25_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
 }
 
-static void charlm_lstm_train_step_13(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line21_log_softmax_t35 = (float *)(A + 16728064); /* [32, 96] */
   float *d_line21_sum_to_t35 = (float *)(A + 205184); /* [32, 1] */
@@ -9579,7 +9579,7 @@ static void charlm_lstm_train_step_13(const float *restrict P, const charlm_lstm
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t60, d_dense1_matmul_weight + 483328, lstm1_sigmoid_t59, lstm1_tanh_t59_2, d_lstm1_mul_t60, lstm1_sigmoid_t59_2, lstm1_tanh_t59, lstm1_sigmoid_t59_3, lstm1_add_t58_2, d_lstm1_mul_t59, d_lstm1_mul_concat_stack + 1933312, d_lstm1_mul_concat_stack + 1933568, d_lstm1_mul_concat_stack + 1933824, d_lstm1_mul_concat_stack + 1934080);
 }
 
-static void charlm_lstm_train_step_14(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm1_mul_concat_stack = (float *)(A + 20643840); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t59 = (float *)(A + 139392); /* [32, 256] */
@@ -9746,7 +9746,7 @@ static void charlm_lstm_train_step_14(const float *restrict P, const charlm_lstm
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t44, d_dense1_matmul_weight + 352256, lstm1_sigmoid_t43, lstm1_tanh_t43_2, d_lstm1_mul_t44, lstm1_sigmoid_t43_2, lstm1_tanh_t43, lstm1_sigmoid_t43_3, lstm1_add_t42_2, d_lstm1_mul_t43, d_lstm1_mul_concat_stack + 1409024, d_lstm1_mul_concat_stack + 1409280, d_lstm1_mul_concat_stack + 1409536, d_lstm1_mul_concat_stack + 1409792);
 }
 
-static void charlm_lstm_train_step_15(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm1_mul_concat_stack = (float *)(A + 20643840); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t43 = (float *)(A + 139392); /* [32, 256] */
@@ -9913,7 +9913,7 @@ static void charlm_lstm_train_step_15(const float *restrict P, const charlm_lstm
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t28, d_dense1_matmul_weight + 221184, lstm1_sigmoid_t27, lstm1_tanh_t27_2, d_lstm1_mul_t28, lstm1_sigmoid_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack + 884736, d_lstm1_mul_concat_stack + 884992, d_lstm1_mul_concat_stack + 885248, d_lstm1_mul_concat_stack + 885504);
 }
 
-static void charlm_lstm_train_step_16(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_16(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm1_mul_concat_stack = (float *)(A + 20643840); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 139392); /* [32, 256] */
@@ -10080,7 +10080,7 @@ static void charlm_lstm_train_step_16(const float *restrict P, const charlm_lstm
   k30_addn_mul_mul(d_lstm1_matmul_weight_hh_t12, d_dense1_matmul_weight + 90112, lstm1_sigmoid_t11, lstm1_tanh_t11_2, d_lstm1_mul_t12, lstm1_sigmoid_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, d_lstm1_mul_t11, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360704, d_lstm1_mul_concat_stack + 360960, d_lstm1_mul_concat_stack + 361216);
 }
 
-static void charlm_lstm_train_step_17(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_17(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm1_mul_concat_stack = (float *)(A + 20643840); /* [64, 32, 1024] */
   float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 139392); /* [32, 256] */
@@ -10239,11 +10239,10 @@ static void charlm_lstm_train_step_17(const float *restrict P, const charlm_lstm
   k61_sum_to(opt_mul_5, opt_sum_to_5);
   float *opt_min = (float *)(A + 135872); /* [] */
   k62_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
-  float *new_opt_step = (float *)(A + 127040); /* [] */
-  float *opt_sqrt = (float *)(A + 127104); /* [] */
-  k63_add_pow_sub(P + 387168 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 135936); /* [] */
-  k64_pow_sub_div(new_opt_step, opt_div);
+  float *opt_sqrt = (float *)(A + 127040); /* [] */
+  k63_add_pow_sub(P + 387168 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 127104); /* [] */
+  k64_pow_sub_div(P + 387168 /* opt.step */, opt_div);
   float *line21_sum_to_t0_2 = (float *)(A + 102400); /* [] */
   float *line21_sum_to_t1_2 = (float *)(A + 139328); /* [] */
   float *line21_sum_to_t2_2 = (float *)(A + 176256); /* [] */
@@ -10308,11 +10307,11 @@ static void charlm_lstm_train_step_17(const float *restrict P, const charlm_lstm
   float *line21_sum_to_t61_2 = (float *)(A + 1715392); /* [] */
   float *line21_sum_to_t62_2 = (float *)(A + 1715456); /* [] */
   float *line21_sum_to_t63_2 = (float *)(A + 1715520); /* [] */
-  float *loss_value = (float *)(A + 136000); /* [] */
+  float *loss_value = (float *)(A + 135936); /* [] */
   k41_mul_neg_mul(line21_sum_to_t0_2, line21_sum_to_t1_2, line21_sum_to_t2_2, line21_sum_to_t3_2, line21_sum_to_t4_2, line21_sum_to_t5_2, line21_sum_to_t6_2, line21_sum_to_t7_2, line21_sum_to_t8_2, line21_sum_to_t9_2, line21_sum_to_t10_2, line21_sum_to_t11_2, line21_sum_to_t12_2, line21_sum_to_t13_2, line21_sum_to_t14_2, line21_sum_to_t15_2, line21_sum_to_t16_2, line21_sum_to_t17_2, line21_sum_to_t18_2, line21_sum_to_t19_2, line21_sum_to_t20_2, line21_sum_to_t21_2, line21_sum_to_t22_2, line21_sum_to_t23_2, line21_sum_to_t24_2, line21_sum_to_t25_2, line21_sum_to_t26_2, line21_sum_to_t27_2, line21_sum_to_t28_2, line21_sum_to_t29_2, line21_sum_to_t30_2, line21_sum_to_t31_2, line21_sum_to_t32_2, line21_sum_to_t33_2, line21_sum_to_t34_2, line21_sum_to_t35_2, line21_sum_to_t36_2, line21_sum_to_t37_2, line21_sum_to_t38_2, line21_sum_to_t39_2, line21_sum_to_t40_2, line21_sum_to_t41_2, line21_sum_to_t42_2, line21_sum_to_t43_2, line21_sum_to_t44_2, line21_sum_to_t45_2, line21_sum_to_t46_2, line21_sum_to_t47_2, line21_sum_to_t48_2, line21_sum_to_t49_2, line21_sum_to_t50_2, line21_sum_to_t51_2, line21_sum_to_t52_2, line21_sum_to_t53_2, line21_sum_to_t54_2, line21_sum_to_t55_2, line21_sum_to_t56_2, line21_sum_to_t57_2, line21_sum_to_t58_2, line21_sum_to_t59_2, line21_sum_to_t60_2, line21_sum_to_t61_2, line21_sum_to_t62_2, line21_sum_to_t63_2, loss_value);
 }
 
-static void charlm_lstm_train_step_18(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_18(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line22_sum_to_t0 = (float *)(A + 200896); /* [] */
   float *line22_sum_to_t1 = (float *)(A + 200960); /* [] */
@@ -10382,39 +10381,21 @@ static void charlm_lstm_train_step_18(const float *restrict P, const charlm_lstm
   k42_mul_mul_mul(line22_sum_to_t0, line22_sum_to_t1, line22_sum_to_t2, line22_sum_to_t3, line22_sum_to_t4, line22_sum_to_t5, line22_sum_to_t6, line22_sum_to_t7, line22_sum_to_t8, line22_sum_to_t9, line22_sum_to_t10, line22_sum_to_t11, line22_sum_to_t12, line22_sum_to_t13, line22_sum_to_t14, line22_sum_to_t15, line22_sum_to_t16, line22_sum_to_t17, line22_sum_to_t18, line22_sum_to_t19, line22_sum_to_t20, line22_sum_to_t21, line22_sum_to_t22, line22_sum_to_t23, line22_sum_to_t24, line22_sum_to_t25, line22_sum_to_t26, line22_sum_to_t27, line22_sum_to_t28, line22_sum_to_t29, line22_sum_to_t30, line22_sum_to_t31, line22_sum_to_t32, line22_sum_to_t33, line22_sum_to_t34, line22_sum_to_t35, line22_sum_to_t36, line22_sum_to_t37, line22_sum_to_t38, line22_sum_to_t39, line22_sum_to_t40, line22_sum_to_t41, line22_sum_to_t42, line22_sum_to_t43, line22_sum_to_t44, line22_sum_to_t45, line22_sum_to_t46, line22_sum_to_t47, line22_sum_to_t48, line22_sum_to_t49, line22_sum_to_t50, line22_sum_to_t51, line22_sum_to_t52, line22_sum_to_t53, line22_sum_to_t54, line22_sum_to_t55, line22_sum_to_t56, line22_sum_to_t57, line22_sum_to_t58, line22_sum_to_t59, line22_sum_to_t60, line22_sum_to_t61, line22_sum_to_t62, line22_sum_to_t63, metric_accuracy);
   float *d_lstm1_transpose = (float *)(A + 905216); /* [1024, 96] */
   float *opt_min = (float *)(A + 135872); /* [] */
-  float *opt_sqrt = (float *)(A + 127104); /* [] */
-  float *opt_div = (float *)(A + 135936); /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 512000); /* [1024, 96] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 1298432); /* [1024, 96] */
-  float *new_lstm1_weight_ih = (float *)(A + 1748992); /* [1024, 96] */
-  k65_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_transpose, opt_min, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
+  float *opt_sqrt = (float *)(A + 127040); /* [] */
+  float *opt_div = (float *)(A + 127104); /* [] */
+  k65_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_transpose, opt_min, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
   float *d_lstm1_matmul = (float *)(A + 3977216); /* [1024, 256] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 2142208); /* [1024, 256] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 5025792); /* [1024, 256] */
-  float *new_lstm1_weight_hh = (float *)(A + 6074368); /* [1024, 256] */
-  k66_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul, opt_min, opt_sqrt, opt_div, P + 98304 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
+  k66_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul, opt_min, opt_sqrt, opt_div, P + 98304 /* lstm1.weight_hh */);
   float *d_lstm1_sum_to = (float *)(A + 127168); /* [1024] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 98304); /* [1024] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 131264); /* [1024] */
-  float *new_lstm1_bias_ih = (float *)(A + 278528); /* [1024] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 282624); /* [1024] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 286720); /* [1024] */
-  float *new_lstm1_bias_hh = (float *)(A + 315392); /* [1024] */
-  k67_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, opt_min, opt_sqrt, opt_div, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
+  k67_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, opt_min, opt_sqrt, opt_div, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */);
   float *d_dense1_matmul = (float *)A; /* [96, 256] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 905216); /* [96, 256] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 1003520); /* [96, 256] */
-  float *new_dense1_weight = (float *)(A + 1101824); /* [96, 256] */
-  k68_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, opt_min, opt_sqrt, opt_div, P + 362496 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
+  k68_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, opt_min, opt_sqrt, opt_div, P + 362496 /* dense1.weight */);
   float *d_dense1_sum_to = (float *)(A + 135488); /* [96] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 136064); /* [96] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 136448); /* [96] */
-  float *new_dense1_bias = (float *)(A + 136832); /* [96] */
-  k69_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, opt_min, opt_sqrt, opt_div, P + 387072 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k69_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, opt_min, opt_sqrt, opt_div, P + 387072 /* dense1.bias */);
 }
 
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   float loss = 0;
   (void)metrics;
@@ -10437,52 +10418,14 @@ float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_
   charlm_lstm_train_step_16(P, in, A, seed);
   charlm_lstm_train_step_17(P, in, A, seed);
   charlm_lstm_train_step_18(P, in, A, seed);
-  float *loss_value = (float *)(A + 136000); /* [] */
+  float *loss_value = (float *)(A + 135936); /* [] */
   float *metric_accuracy = (float *)(A + 201024); /* [] */
-  float *new_opt_step = (float *)(A + 127040); /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 512000); /* [1024, 96] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 1298432); /* [1024, 96] */
-  float *new_lstm1_weight_ih = (float *)(A + 1748992); /* [1024, 96] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 2142208); /* [1024, 256] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 5025792); /* [1024, 256] */
-  float *new_lstm1_weight_hh = (float *)(A + 6074368); /* [1024, 256] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 98304); /* [1024] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 131264); /* [1024] */
-  float *new_lstm1_bias_ih = (float *)(A + 278528); /* [1024] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 282624); /* [1024] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 286720); /* [1024] */
-  float *new_lstm1_bias_hh = (float *)(A + 315392); /* [1024] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 905216); /* [96, 256] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 1003520); /* [96, 256] */
-  float *new_dense1_weight = (float *)(A + 1101824); /* [96, 256] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 136064); /* [96] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 136448); /* [96] */
-  float *new_dense1_bias = (float *)(A + 136832); /* [96] */
   k43_copy(loss_value, &loss);
   if (metrics) k43_copy(metric_accuracy, &metrics->accuracy);
-  k43_copy(new_opt_step, params + 387168);
-  k44_copy(new_opt_lstm1_weight_ih_exp_avg, params + 387184);
-  k44_copy(new_opt_lstm1_weight_ih_exp_avg_sq, params + 485488);
-  k44_copy(new_lstm1_weight_ih, params + 0);
-  k45_copy(new_opt_lstm1_weight_hh_exp_avg, params + 583792);
-  k45_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 845936);
-  k45_copy(new_lstm1_weight_hh, params + 98304);
-  k46_copy(new_opt_lstm1_bias_ih_exp_avg, params + 1108080);
-  k46_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 1109104);
-  k46_copy(new_lstm1_bias_ih, params + 360448);
-  k46_copy(new_opt_lstm1_bias_hh_exp_avg, params + 1110128);
-  k46_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 1111152);
-  k46_copy(new_lstm1_bias_hh, params + 361472);
-  k47_copy(new_opt_dense1_weight_exp_avg, params + 1112176);
-  k47_copy(new_opt_dense1_weight_exp_avg_sq, params + 1136752);
-  k47_copy(new_dense1_weight, params + 362496);
-  k48_copy(new_opt_dense1_bias_exp_avg, params + 1161328);
-  k48_copy(new_opt_dense1_bias_exp_avg_sq, params + 1161424);
-  k48_copy(new_dense1_bias, params + 387072);
   return loss;
 }
 
-static void charlm_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_mul = (float *)A; /* [1024, 96] */
   k52_mul(in /* grad.lstm1.weight_ih */, opt_mul);
@@ -10510,82 +10453,25 @@ static void charlm_lstm_apply_1(const float *restrict P, const float *restrict i
   k61_sum_to(opt_mul_6, opt_sum_to_6);
   float *opt_min = (float *)(A + 128); /* [] */
   k70_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_sum_to_6, opt_min);
-  float *new_opt_step = (float *)A; /* [] */
-  float *opt_sqrt = (float *)(A + 64); /* [] */
-  k63_add_pow_sub(P + 387168 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 192); /* [] */
-  k64_pow_sub_div(new_opt_step, opt_div);
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 256); /* [1024, 96] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 393472); /* [1024, 96] */
-  float *new_lstm1_weight_ih = (float *)(A + 786688); /* [1024, 96] */
-  k65_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, opt_min, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 1441856); /* [1024, 256] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 2490432); /* [1024, 256] */
-  float *new_lstm1_weight_hh = (float *)(A + 3539008); /* [1024, 256] */
-  k66_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, in + 98304 /* grad.lstm1.weight_hh */, opt_min, opt_sqrt, opt_div, P + 98304 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 1179904); /* [1024] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 1184000); /* [1024] */
-  float *new_lstm1_bias_ih = (float *)(A + 1188096); /* [1024] */
-  k71_mul_mul_mul(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, in + 360448 /* grad.lstm1.bias_ih */, opt_min, opt_sqrt, opt_div, P + 360448 /* lstm1.bias_ih */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih);
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 1192192); /* [1024] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 1196288); /* [1024] */
-  float *new_lstm1_bias_hh = (float *)(A + 1200384); /* [1024] */
-  k71_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, in + 361472 /* grad.lstm1.bias_hh */, opt_min, opt_sqrt, opt_div, P + 361472 /* lstm1.bias_hh */, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 1204480); /* [96, 256] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 1302784); /* [96, 256] */
-  float *new_dense1_weight = (float *)(A + 4587584); /* [96, 256] */
-  k68_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, in + 362496 /* grad.dense1.weight */, opt_min, opt_sqrt, opt_div, P + 362496 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 1401088); /* [96] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 1401472); /* [96] */
-  float *new_dense1_bias = (float *)(A + 1401856); /* [96] */
-  k69_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, in + 387072 /* grad.dense1.bias */, opt_min, opt_sqrt, opt_div, P + 387072 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  float *opt_sqrt = (float *)A; /* [] */
+  k63_add_pow_sub(P + 387168 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 64); /* [] */
+  k64_pow_sub_div(P + 387168 /* opt.step */, opt_div);
+  k65_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, opt_min, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k66_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, in + 98304 /* grad.lstm1.weight_hh */, opt_min, opt_sqrt, opt_div, P + 98304 /* lstm1.weight_hh */);
+  k71_mul_mul_mul(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, in + 360448 /* grad.lstm1.bias_ih */, opt_min, opt_sqrt, opt_div, P + 360448 /* lstm1.bias_ih */);
+  k71_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, in + 361472 /* grad.lstm1.bias_hh */, opt_min, opt_sqrt, opt_div, P + 361472 /* lstm1.bias_hh */);
+  k68_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, in + 362496 /* grad.dense1.weight */, opt_min, opt_sqrt, opt_div, P + 362496 /* dense1.weight */);
+  k69_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, in + 387072 /* grad.dense1.bias */, opt_min, opt_sqrt, opt_div, P + 387072 /* dense1.bias */);
 }
 
 void charlm_lstm_apply(float *params, const float *grads, void *arena) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   const uint64_t seed = 0;
   const float *in = grads;
   (void)P, (void)A;
   charlm_lstm_apply_1(P, in, A, seed);
-  float *new_opt_step = (float *)A; /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 256); /* [1024, 96] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 393472); /* [1024, 96] */
-  float *new_lstm1_weight_ih = (float *)(A + 786688); /* [1024, 96] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 1441856); /* [1024, 256] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 2490432); /* [1024, 256] */
-  float *new_lstm1_weight_hh = (float *)(A + 3539008); /* [1024, 256] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 1179904); /* [1024] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 1184000); /* [1024] */
-  float *new_lstm1_bias_ih = (float *)(A + 1188096); /* [1024] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 1192192); /* [1024] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 1196288); /* [1024] */
-  float *new_lstm1_bias_hh = (float *)(A + 1200384); /* [1024] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 1204480); /* [96, 256] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 1302784); /* [96, 256] */
-  float *new_dense1_weight = (float *)(A + 4587584); /* [96, 256] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 1401088); /* [96] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 1401472); /* [96] */
-  float *new_dense1_bias = (float *)(A + 1401856); /* [96] */
-  k43_copy(new_opt_step, params + 387168);
-  k44_copy(new_opt_lstm1_weight_ih_exp_avg, params + 387184);
-  k44_copy(new_opt_lstm1_weight_ih_exp_avg_sq, params + 485488);
-  k44_copy(new_lstm1_weight_ih, params + 0);
-  k45_copy(new_opt_lstm1_weight_hh_exp_avg, params + 583792);
-  k45_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 845936);
-  k45_copy(new_lstm1_weight_hh, params + 98304);
-  k46_copy(new_opt_lstm1_bias_ih_exp_avg, params + 1108080);
-  k46_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 1109104);
-  k46_copy(new_lstm1_bias_ih, params + 360448);
-  k46_copy(new_opt_lstm1_bias_hh_exp_avg, params + 1110128);
-  k46_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 1111152);
-  k46_copy(new_lstm1_bias_hh, params + 361472);
-  k47_copy(new_opt_dense1_weight_exp_avg, params + 1112176);
-  k47_copy(new_opt_dense1_weight_exp_avg_sq, params + 1136752);
-  k47_copy(new_dense1_weight, params + 362496);
-  k48_copy(new_opt_dense1_bias_exp_avg, params + 1161328);
-  k48_copy(new_opt_dense1_bias_exp_avg_sq, params + 1161424);
-  k48_copy(new_dense1_bias, params + 387072);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -10644,7 +10530,7 @@ void charlm_lstm_reset(charlm_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long charlm_lstm_tool_arena[5] = {4096000, 28282880, 29032448, 4685888, 1556864};
+const long charlm_lstm_tool_arena[5] = {4096000, 28282880, 29032448, 1441856, 1556864};
 const int charlm_lstm_tool_dtype = 4; /* bytes per element */
 const int charlm_lstm_tool_nparams = 19;
 const char *const charlm_lstm_tool_inputs[] = {"x", "y", 0};

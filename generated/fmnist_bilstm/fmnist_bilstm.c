@@ -1578,15 +1578,15 @@ static void k51_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt [] */
-static void k52_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+static void k52_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
-    out0[0] = t0;
-    out1[0] = t3;
+    a0[0] = t0;
+    out0[0] = t3;
   }
 }
 
@@ -1600,8 +1600,8 @@ static void k53_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 28] */
-static void k54_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 28]; updated in place: a0, a2, a5 */
+static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1616,14 +1616,14 @@ static void k54_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 64] */
-static void k55_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 64]; updated in place: a0, a2, a5 */
+static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1638,14 +1638,14 @@ static void k55_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [256] */
-static void k56_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [256]; updated in place: a0, a1, a2, a4, a7, a8 */
+static void k56_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -1670,17 +1670,17 @@ static void k56_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t20 = (t15 / t19);
     const float t21 = (t20 * a6[0]);
     const float t22 = (a8[i0] - t21);
-    out0[i0] = t4;
-    out1[i0] = t8;
-    out2[i0] = t14;
-    out3[i0] = t15;
-    out4[i0] = t16;
-    out5[i0] = t22;
+    a2[i0] = t4;
+    a4[i0] = t8;
+    a7[i0] = t14;
+    a1[i0] = t15;
+    a0[i0] = t16;
+    a8[i0] = t22;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128] */
-static void k57_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
+static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1695,14 +1695,14 @@ static void k57_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10] */
-static void k58_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
+static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1717,14 +1717,14 @@ static void k58_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256] */
-static void k59_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256]; updated in place: a0, a2, a5 */
+static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1739,9 +1739,9 @@ static void k59_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
@@ -3836,7 +3836,7 @@ float fmnist_bilstm_grad(const float *params, const fmnist_bilstm_batch *in, flo
   return loss;
 }
 
-static void fmnist_bilstm_train_step_1(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line17_one_hot = (float *)A; /* [64, 10] */
   k17_one_hot(in->y, line17_one_hot);
@@ -4043,7 +4043,7 @@ static void fmnist_bilstm_train_step_1(const float *restrict P, const fmnist_bil
   k15_sigmoid_sigmoid_mul(lstm1_add_t13 + 192, lstm1_add_t13 + 64, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 128, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 53248);
 }
 
-static void fmnist_bilstm_train_step_2(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 2264448); /* [27, 64, 64] */
   float *lstm1_transpose_weight_hh = (float *)(A + 2133376); /* [64, 256] */
@@ -4218,7 +4218,7 @@ static void fmnist_bilstm_train_step_2(const float *restrict P, const fmnist_bil
   k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih_reverse, lstm1_matmul_weight_ih_reverse, lstm1_matmul_weight_ih_reverse_scratch);
 }
 
-static void fmnist_bilstm_train_step_3(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_matmul_weight_ih_reverse = (float *)(A + 219648); /* [1792, 256] */
   float *lstm1_add_t0_2 = (float *)(A + 5164416); /* [64, 256] */
@@ -4393,7 +4393,7 @@ static void fmnist_bilstm_train_step_3(const float *restrict P, const fmnist_bil
   k6_matmul(lstm1_mul_stack_2 + 53248, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t14, lstm1_matmul_weight_hh_reverse_t14_scratch);
 }
 
-static void fmnist_bilstm_train_step_4(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_bilstm_train_step_4(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_matmul_weight_ih_reverse = (float *)(A + 219648); /* [1792, 256] */
   float *lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 7032192); /* [64, 256] */
@@ -4569,7 +4569,7 @@ static void fmnist_bilstm_train_step_4(const float *restrict P, const fmnist_bil
   k16_sigmoid_sigmoid_mul(lstm1_add_t27 + 192, lstm1_add_t27 + 64, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 128, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_concat);
 }
 
-static void fmnist_bilstm_train_step_5(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_bilstm_train_step_5(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_add_t27_2 = (float *)(A + 5262720); /* [64, 256] */
   float *lstm1_add_t26_4 = (float *)(A + 8375680); /* [64, 64] */
@@ -4754,7 +4754,7 @@ static void fmnist_bilstm_train_step_5(const float *restrict P, const fmnist_bil
   k30_mul_mul_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196672, d_lstm1_mul_concat_stack + 196736);
 }
 
-static void fmnist_bilstm_train_step_6(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_bilstm_train_step_6(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 219648); /* [64, 64] */
   float *lstm1_tanh_t15_2 = (float *)(A + 4164992); /* [64, 64] */
@@ -4937,13 +4937,12 @@ static void fmnist_bilstm_train_step_6(const float *restrict P, const fmnist_bil
   k36_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
 }
 
-static void fmnist_bilstm_train_step_7(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_bilstm_train_step_7(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *new_opt_step = (float *)(A + 2198080); /* [] */
-  float *opt_sqrt = (float *)(A + 2198144); /* [] */
-  k52_add_pow_sub(P + 49424 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 2198208); /* [] */
-  k53_pow_sub_div(new_opt_step, opt_div);
+  float *opt_sqrt = (float *)(A + 2198080); /* [] */
+  k52_add_pow_sub(P + 49424 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 2198144); /* [] */
+  k53_pow_sub_div(P + 49424 /* opt.step */, opt_div);
   float *d_lstm1_mul_concat_stack = (float *)(A + 8408448); /* [28, 64, 256] */
   float *lstm1_mul_stack = (float *)(A + 2264448); /* [27, 64, 64] */
   float *d_lstm1_matmul_2 = (float *)(A + 5098880); /* [256, 64] */
@@ -5117,7 +5116,7 @@ static void fmnist_bilstm_train_step_7(const float *restrict P, const fmnist_bil
   k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t14, lstm1_sigmoid_t13_4, lstm1_tanh_t13_4, d_lstm1_mul_t14, lstm1_sigmoid_t13_5, lstm1_tanh_t13_3, lstm1_sigmoid_t13_6, lstm1_add_t12_4, d_lstm1_mul_t13, d_lstm1_mul_concat_stack_2 + 212992, d_lstm1_mul_concat_stack_2 + 213056, d_lstm1_mul_concat_stack_2 + 213120);
 }
 
-static void fmnist_bilstm_train_step_8(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_bilstm_train_step_8(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 5229952); /* [64, 64] */
   float *lstm1_tanh_t13_4 = (float *)(A + 7114112); /* [64, 64] */
@@ -5286,72 +5285,42 @@ static void fmnist_bilstm_train_step_8(const float *restrict P, const fmnist_bil
   float *d_dense1_matmul = (float *)(A + 5164416); /* [10, 128] */
   char *d_dense1_matmul_scratch = A + 5169536; /* 2560 bytes */
   k42_matmul(d_line17_sub, lstm1_mul_concat, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 5169536); /* [10] */
+  float *d_dense1_sum_to = (float *)(A + 2198208); /* [10] */
   k43_sum_to(d_line17_sub, d_dense1_sum_to);
   float *line17_sum_to_2 = (float *)(A + 2198272); /* [] */
-  float *loss_value = (float *)(A + 5169600); /* [] */
+  float *loss_value = (float *)(A + 5169536); /* [] */
   k44_mul_neg(line17_sum_to_2, loss_value);
   float *line18_sum_to = (float *)(A + 2198016); /* [] */
   float *metric_accuracy = (float *)(A + 2198272); /* [] */
   k45_mul(line18_sum_to, metric_accuracy);
   float *d_lstm1_matmul = (float *)(A + 203264); /* [256, 28] */
-  float *opt_sqrt = (float *)(A + 2198144); /* [] */
-  float *opt_div = (float *)(A + 2198208); /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 2805120); /* [256, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 2227008); /* [256, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 2837888); /* [256, 28] */
-  k54_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
+  float *opt_sqrt = (float *)(A + 2198080); /* [] */
+  float *opt_div = (float *)(A + 2198144); /* [] */
+  k54_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
 }
 
-static void fmnist_bilstm_train_step_9(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_bilstm_train_step_9(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm1_matmul_2 = (float *)(A + 5098880); /* [256, 64] */
-  float *opt_sqrt = (float *)(A + 2198144); /* [] */
-  float *opt_div = (float *)(A + 2198208); /* [] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 2866560); /* [256, 64] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 2936192); /* [256, 64] */
-  float *new_lstm1_weight_hh = (float *)(A + 3034496); /* [256, 64] */
-  k55_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
+  float *opt_sqrt = (float *)(A + 2198080); /* [] */
+  float *opt_div = (float *)(A + 2198144); /* [] */
+  k55_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* lstm1.weight_hh */);
   float *d_lstm1_sum_to = (float *)(A + 231936); /* [256] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 2833792); /* [256] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 2834816); /* [256] */
-  float *new_lstm1_bias_ih = (float *)(A + 2835840); /* [256] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 2836864); /* [256] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 2932096); /* [256] */
-  float *new_lstm1_bias_hh = (float *)(A + 2933120); /* [256] */
-  k56_mul_mul_mul(P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 97056 /* opt.lstm1.bias_hh.exp_avg */, P + 96544 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
+  k56_mul_mul_mul(P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 97056 /* opt.lstm1.bias_hh.exp_avg */, P + 96544 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */);
   float *d_lstm1_matmul_3 = (float *)(A + 2198336); /* [256, 28] */
-  float *new_opt_lstm1_weight_ih_reverse_exp_avg = (float *)(A + 203264); /* [256, 28] */
-  float *new_opt_lstm1_weight_ih_rever_exp_avg_sq = (float *)(A + 3001728); /* [256, 28] */
-  float *new_lstm1_weight_ih_reverse = (float *)(A + 3100032); /* [256, 28] */
-  k54_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, d_lstm1_matmul_3, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 24064 /* lstm1.weight_ih_reverse */, new_opt_lstm1_weight_ih_reverse_exp_avg, new_opt_lstm1_weight_ih_rever_exp_avg_sq, new_lstm1_weight_ih_reverse);
+  k54_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, d_lstm1_matmul_3, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 24064 /* lstm1.weight_ih_reverse */);
   float *d_lstm1_matmul_4 = (float *)(A + 2739584); /* [256, 64] */
-  float *new_opt_lstm1_weight_hh_reverse_exp_avg = (float *)(A + 5098880); /* [256, 64] */
-  float *new_opt_lstm1_weight_hh_rever_exp_avg_sq = (float *)(A + 3132800); /* [256, 64] */
-  float *new_lstm1_weight_hh_reverse = (float *)(A + 3231104); /* [256, 64] */
-  k55_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, d_lstm1_matmul_4, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 31232 /* lstm1.weight_hh_reverse */, new_opt_lstm1_weight_hh_reverse_exp_avg, new_opt_lstm1_weight_hh_rever_exp_avg_sq, new_lstm1_weight_hh_reverse);
+  k55_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, d_lstm1_matmul_4, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 31232 /* lstm1.weight_hh_reverse */);
   float *d_lstm1_sum_to_2 = (float *)(A + 232960); /* [256] */
-  float *new_opt_lstm1_bias_ih_reverse_exp_avg = (float *)(A + 231936); /* [256] */
-  float *new_opt_lstm1_bias_ih_reverse_exp_avg_sq = (float *)(A + 2934144); /* [256] */
-  float *new_lstm1_bias_ih_reverse = (float *)(A + 2935168); /* [256] */
-  float *new_opt_lstm1_bias_hh_reverse_exp_avg = (float *)(A + 3030400); /* [256] */
-  float *new_opt_lstm1_bias_hh_reverse_exp_avg_sq = (float *)(A + 3031424); /* [256] */
-  float *new_lstm1_bias_hh_reverse = (float *)(A + 3032448); /* [256] */
-  k56_mul_mul_mul(P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, d_lstm1_sum_to_2, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, new_opt_lstm1_bias_ih_reverse_exp_avg, new_opt_lstm1_bias_ih_reverse_exp_avg_sq, new_lstm1_bias_ih_reverse, new_opt_lstm1_bias_hh_reverse_exp_avg, new_opt_lstm1_bias_hh_reverse_exp_avg_sq, new_lstm1_bias_hh_reverse);
+  k56_mul_mul_mul(P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, d_lstm1_sum_to_2, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */);
   float *d_dense1_matmul = (float *)(A + 5164416); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 2255680); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 5169664); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 5174784); /* [10, 128] */
-  k57_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 48128 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *d_dense1_sum_to = (float *)(A + 5169536); /* [10] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 5179904); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 5179968); /* [10] */
-  float *new_dense1_bias = (float *)(A + 5180032); /* [10] */
-  k58_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 49408 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k57_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 48128 /* dense1.weight */);
+  float *d_dense1_sum_to = (float *)(A + 2198208); /* [10] */
+  k58_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 49408 /* dense1.bias */);
 }
 
 float fmnist_bilstm_train_step(float *params, const fmnist_bilstm_batch *in, fmnist_bilstm_metrics *metrics, void *arena, uint64_t seed) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   float loss = 0;
   (void)metrics;
@@ -5365,197 +5334,42 @@ float fmnist_bilstm_train_step(float *params, const fmnist_bilstm_batch *in, fmn
   fmnist_bilstm_train_step_7(P, in, A, seed);
   fmnist_bilstm_train_step_8(P, in, A, seed);
   fmnist_bilstm_train_step_9(P, in, A, seed);
-  float *loss_value = (float *)(A + 5169600); /* [] */
+  float *loss_value = (float *)(A + 5169536); /* [] */
   float *metric_accuracy = (float *)(A + 2198272); /* [] */
-  float *new_opt_step = (float *)(A + 2198080); /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 2805120); /* [256, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 2227008); /* [256, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 2837888); /* [256, 28] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 2866560); /* [256, 64] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 2936192); /* [256, 64] */
-  float *new_lstm1_weight_hh = (float *)(A + 3034496); /* [256, 64] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 2833792); /* [256] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 2834816); /* [256] */
-  float *new_lstm1_bias_ih = (float *)(A + 2835840); /* [256] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 2836864); /* [256] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 2932096); /* [256] */
-  float *new_lstm1_bias_hh = (float *)(A + 2933120); /* [256] */
-  float *new_opt_lstm1_weight_ih_reverse_exp_avg = (float *)(A + 203264); /* [256, 28] */
-  float *new_opt_lstm1_weight_ih_rever_exp_avg_sq = (float *)(A + 3001728); /* [256, 28] */
-  float *new_lstm1_weight_ih_reverse = (float *)(A + 3100032); /* [256, 28] */
-  float *new_opt_lstm1_weight_hh_reverse_exp_avg = (float *)(A + 5098880); /* [256, 64] */
-  float *new_opt_lstm1_weight_hh_rever_exp_avg_sq = (float *)(A + 3132800); /* [256, 64] */
-  float *new_lstm1_weight_hh_reverse = (float *)(A + 3231104); /* [256, 64] */
-  float *new_opt_lstm1_bias_ih_reverse_exp_avg = (float *)(A + 231936); /* [256] */
-  float *new_opt_lstm1_bias_ih_reverse_exp_avg_sq = (float *)(A + 2934144); /* [256] */
-  float *new_lstm1_bias_ih_reverse = (float *)(A + 2935168); /* [256] */
-  float *new_opt_lstm1_bias_hh_reverse_exp_avg = (float *)(A + 3030400); /* [256] */
-  float *new_opt_lstm1_bias_hh_reverse_exp_avg_sq = (float *)(A + 3031424); /* [256] */
-  float *new_lstm1_bias_hh_reverse = (float *)(A + 3032448); /* [256] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 2255680); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 5169664); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 5174784); /* [10, 128] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 5179904); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 5179968); /* [10] */
-  float *new_dense1_bias = (float *)(A + 5180032); /* [10] */
   k46_copy(loss_value, &loss);
   if (metrics) k46_copy(metric_accuracy, &metrics->accuracy);
-  k46_copy(new_opt_step, params + 49424);
-  k47_copy(new_opt_lstm1_weight_ih_exp_avg, params + 49440);
-  k47_copy(new_opt_lstm1_weight_ih_exp_avg_sq, params + 56608);
-  k47_copy(new_lstm1_weight_ih, params + 0);
-  k48_copy(new_opt_lstm1_weight_hh_exp_avg, params + 63776);
-  k48_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 80160);
-  k48_copy(new_lstm1_weight_hh, params + 7168);
-  k49_copy(new_opt_lstm1_bias_ih_exp_avg, params + 96544);
-  k49_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 96800);
-  k49_copy(new_lstm1_bias_ih, params + 23552);
-  k49_copy(new_opt_lstm1_bias_hh_exp_avg, params + 97056);
-  k49_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 97312);
-  k49_copy(new_lstm1_bias_hh, params + 23808);
-  k47_copy(new_opt_lstm1_weight_ih_reverse_exp_avg, params + 97568);
-  k47_copy(new_opt_lstm1_weight_ih_rever_exp_avg_sq, params + 104736);
-  k47_copy(new_lstm1_weight_ih_reverse, params + 24064);
-  k48_copy(new_opt_lstm1_weight_hh_reverse_exp_avg, params + 111904);
-  k48_copy(new_opt_lstm1_weight_hh_rever_exp_avg_sq, params + 128288);
-  k48_copy(new_lstm1_weight_hh_reverse, params + 31232);
-  k49_copy(new_opt_lstm1_bias_ih_reverse_exp_avg, params + 144672);
-  k49_copy(new_opt_lstm1_bias_ih_reverse_exp_avg_sq, params + 144928);
-  k49_copy(new_lstm1_bias_ih_reverse, params + 47616);
-  k49_copy(new_opt_lstm1_bias_hh_reverse_exp_avg, params + 145184);
-  k49_copy(new_opt_lstm1_bias_hh_reverse_exp_avg_sq, params + 145440);
-  k49_copy(new_lstm1_bias_hh_reverse, params + 47872);
-  k50_copy(new_opt_dense1_weight_exp_avg, params + 145696);
-  k50_copy(new_opt_dense1_weight_exp_avg_sq, params + 146976);
-  k50_copy(new_dense1_weight, params + 48128);
-  k51_copy(new_opt_dense1_bias_exp_avg, params + 148256);
-  k51_copy(new_opt_dense1_bias_exp_avg_sq, params + 148272);
-  k51_copy(new_dense1_bias, params + 49408);
   return loss;
 }
 
-static void fmnist_bilstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_bilstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *new_opt_step = (float *)A; /* [] */
-  float *opt_sqrt = (float *)(A + 64); /* [] */
-  k52_add_pow_sub(P + 49424 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 128); /* [] */
-  k53_pow_sub_div(new_opt_step, opt_div);
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 192); /* [256, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 28864); /* [256, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 57536); /* [256, 28] */
-  k54_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 86208); /* [256, 64] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 151744); /* [256, 64] */
-  float *new_lstm1_weight_hh = (float *)(A + 217280); /* [256, 64] */
-  k55_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, in + 7168 /* grad.lstm1.weight_hh */, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 282816); /* [256] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 283840); /* [256] */
-  float *new_lstm1_bias_ih = (float *)(A + 284864); /* [256] */
-  k59_mul_mul_add(P + 96544 /* opt.lstm1.bias_ih.exp_avg */, in + 23552 /* grad.lstm1.bias_ih */, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* lstm1.bias_ih */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih);
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 285888); /* [256] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 286912); /* [256] */
-  float *new_lstm1_bias_hh = (float *)(A + 287936); /* [256] */
-  k59_mul_mul_add(P + 97056 /* opt.lstm1.bias_hh.exp_avg */, in + 23808 /* grad.lstm1.bias_hh */, P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* lstm1.bias_hh */, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
-  float *new_opt_lstm1_weight_ih_reverse_exp_avg = (float *)(A + 288960); /* [256, 28] */
-  float *new_opt_lstm1_weight_ih_rever_exp_avg_sq = (float *)(A + 317632); /* [256, 28] */
-  float *new_lstm1_weight_ih_reverse = (float *)(A + 346304); /* [256, 28] */
-  k54_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, in + 24064 /* grad.lstm1.weight_ih_reverse */, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 24064 /* lstm1.weight_ih_reverse */, new_opt_lstm1_weight_ih_reverse_exp_avg, new_opt_lstm1_weight_ih_rever_exp_avg_sq, new_lstm1_weight_ih_reverse);
-  float *new_opt_lstm1_weight_hh_reverse_exp_avg = (float *)(A + 374976); /* [256, 64] */
-  float *new_opt_lstm1_weight_hh_rever_exp_avg_sq = (float *)(A + 440512); /* [256, 64] */
-  float *new_lstm1_weight_hh_reverse = (float *)(A + 506048); /* [256, 64] */
-  k55_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, in + 31232 /* grad.lstm1.weight_hh_reverse */, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 31232 /* lstm1.weight_hh_reverse */, new_opt_lstm1_weight_hh_reverse_exp_avg, new_opt_lstm1_weight_hh_rever_exp_avg_sq, new_lstm1_weight_hh_reverse);
-  float *new_opt_lstm1_bias_ih_reverse_exp_avg = (float *)(A + 571584); /* [256] */
-  float *new_opt_lstm1_bias_ih_reverse_exp_avg_sq = (float *)(A + 572608); /* [256] */
-  float *new_lstm1_bias_ih_reverse = (float *)(A + 573632); /* [256] */
-  k59_mul_mul_add(P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, in + 47616 /* grad.lstm1.bias_ih_reverse */, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47616 /* lstm1.bias_ih_reverse */, new_opt_lstm1_bias_ih_reverse_exp_avg, new_opt_lstm1_bias_ih_reverse_exp_avg_sq, new_lstm1_bias_ih_reverse);
-  float *new_opt_lstm1_bias_hh_reverse_exp_avg = (float *)(A + 574656); /* [256] */
-  float *new_opt_lstm1_bias_hh_reverse_exp_avg_sq = (float *)(A + 575680); /* [256] */
-  float *new_lstm1_bias_hh_reverse = (float *)(A + 576704); /* [256] */
-  k59_mul_mul_add(P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, in + 47872 /* grad.lstm1.bias_hh_reverse */, P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47872 /* lstm1.bias_hh_reverse */, new_opt_lstm1_bias_hh_reverse_exp_avg, new_opt_lstm1_bias_hh_reverse_exp_avg_sq, new_lstm1_bias_hh_reverse);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 577728); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 582848); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 587968); /* [10, 128] */
-  k57_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, in + 48128 /* grad.dense1.weight */, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 48128 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 593088); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 593152); /* [10] */
-  float *new_dense1_bias = (float *)(A + 593216); /* [10] */
-  k58_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, in + 49408 /* grad.dense1.bias */, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 49408 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  float *opt_sqrt = (float *)A; /* [] */
+  k52_add_pow_sub(P + 49424 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 64); /* [] */
+  k53_pow_sub_div(P + 49424 /* opt.step */, opt_div);
+  k54_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k55_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, in + 7168 /* grad.lstm1.weight_hh */, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* lstm1.weight_hh */);
+  k59_mul_mul_add(P + 96544 /* opt.lstm1.bias_ih.exp_avg */, in + 23552 /* grad.lstm1.bias_ih */, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* lstm1.bias_ih */);
+  k59_mul_mul_add(P + 97056 /* opt.lstm1.bias_hh.exp_avg */, in + 23808 /* grad.lstm1.bias_hh */, P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* lstm1.bias_hh */);
+  k54_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, in + 24064 /* grad.lstm1.weight_ih_reverse */, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 24064 /* lstm1.weight_ih_reverse */);
+  k55_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, in + 31232 /* grad.lstm1.weight_hh_reverse */, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 31232 /* lstm1.weight_hh_reverse */);
+  k59_mul_mul_add(P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, in + 47616 /* grad.lstm1.bias_ih_reverse */, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47616 /* lstm1.bias_ih_reverse */);
+  k59_mul_mul_add(P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, in + 47872 /* grad.lstm1.bias_hh_reverse */, P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47872 /* lstm1.bias_hh_reverse */);
+  k57_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, in + 48128 /* grad.dense1.weight */, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 48128 /* dense1.weight */);
+  k58_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, in + 49408 /* grad.dense1.bias */, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 49408 /* dense1.bias */);
 }
 
 void fmnist_bilstm_apply(float *params, const float *grads, void *arena) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   const uint64_t seed = 0;
   const float *in = grads;
   (void)P, (void)A;
   fmnist_bilstm_apply_1(P, in, A, seed);
-  float *new_opt_step = (float *)A; /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 192); /* [256, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 28864); /* [256, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 57536); /* [256, 28] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 86208); /* [256, 64] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 151744); /* [256, 64] */
-  float *new_lstm1_weight_hh = (float *)(A + 217280); /* [256, 64] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 282816); /* [256] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 283840); /* [256] */
-  float *new_lstm1_bias_ih = (float *)(A + 284864); /* [256] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 285888); /* [256] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 286912); /* [256] */
-  float *new_lstm1_bias_hh = (float *)(A + 287936); /* [256] */
-  float *new_opt_lstm1_weight_ih_reverse_exp_avg = (float *)(A + 288960); /* [256, 28] */
-  float *new_opt_lstm1_weight_ih_rever_exp_avg_sq = (float *)(A + 317632); /* [256, 28] */
-  float *new_lstm1_weight_ih_reverse = (float *)(A + 346304); /* [256, 28] */
-  float *new_opt_lstm1_weight_hh_reverse_exp_avg = (float *)(A + 374976); /* [256, 64] */
-  float *new_opt_lstm1_weight_hh_rever_exp_avg_sq = (float *)(A + 440512); /* [256, 64] */
-  float *new_lstm1_weight_hh_reverse = (float *)(A + 506048); /* [256, 64] */
-  float *new_opt_lstm1_bias_ih_reverse_exp_avg = (float *)(A + 571584); /* [256] */
-  float *new_opt_lstm1_bias_ih_reverse_exp_avg_sq = (float *)(A + 572608); /* [256] */
-  float *new_lstm1_bias_ih_reverse = (float *)(A + 573632); /* [256] */
-  float *new_opt_lstm1_bias_hh_reverse_exp_avg = (float *)(A + 574656); /* [256] */
-  float *new_opt_lstm1_bias_hh_reverse_exp_avg_sq = (float *)(A + 575680); /* [256] */
-  float *new_lstm1_bias_hh_reverse = (float *)(A + 576704); /* [256] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 577728); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 582848); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 587968); /* [10, 128] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 593088); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 593152); /* [10] */
-  float *new_dense1_bias = (float *)(A + 593216); /* [10] */
-  k46_copy(new_opt_step, params + 49424);
-  k47_copy(new_opt_lstm1_weight_ih_exp_avg, params + 49440);
-  k47_copy(new_opt_lstm1_weight_ih_exp_avg_sq, params + 56608);
-  k47_copy(new_lstm1_weight_ih, params + 0);
-  k48_copy(new_opt_lstm1_weight_hh_exp_avg, params + 63776);
-  k48_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 80160);
-  k48_copy(new_lstm1_weight_hh, params + 7168);
-  k49_copy(new_opt_lstm1_bias_ih_exp_avg, params + 96544);
-  k49_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 96800);
-  k49_copy(new_lstm1_bias_ih, params + 23552);
-  k49_copy(new_opt_lstm1_bias_hh_exp_avg, params + 97056);
-  k49_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 97312);
-  k49_copy(new_lstm1_bias_hh, params + 23808);
-  k47_copy(new_opt_lstm1_weight_ih_reverse_exp_avg, params + 97568);
-  k47_copy(new_opt_lstm1_weight_ih_rever_exp_avg_sq, params + 104736);
-  k47_copy(new_lstm1_weight_ih_reverse, params + 24064);
-  k48_copy(new_opt_lstm1_weight_hh_reverse_exp_avg, params + 111904);
-  k48_copy(new_opt_lstm1_weight_hh_rever_exp_avg_sq, params + 128288);
-  k48_copy(new_lstm1_weight_hh_reverse, params + 31232);
-  k49_copy(new_opt_lstm1_bias_ih_reverse_exp_avg, params + 144672);
-  k49_copy(new_opt_lstm1_bias_ih_reverse_exp_avg_sq, params + 144928);
-  k49_copy(new_lstm1_bias_ih_reverse, params + 47616);
-  k49_copy(new_opt_lstm1_bias_hh_reverse_exp_avg, params + 145184);
-  k49_copy(new_opt_lstm1_bias_hh_reverse_exp_avg_sq, params + 145440);
-  k49_copy(new_lstm1_bias_hh_reverse, params + 47872);
-  k50_copy(new_opt_dense1_weight_exp_avg, params + 145696);
-  k50_copy(new_opt_dense1_weight_exp_avg_sq, params + 146976);
-  k50_copy(new_dense1_weight, params + 48128);
-  k51_copy(new_opt_dense1_bias_exp_avg, params + 148256);
-  k51_copy(new_opt_dense1_bias_exp_avg_sq, params + 148272);
-  k51_copy(new_dense1_bias, params + 49408);
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_bilstm_tool_arena[5] = {2278272, 10240896, 10243456, 593280, 0};
+const long fmnist_bilstm_tool_arena[5] = {2278272, 10240896, 10243456, 128, 0};
 const int fmnist_bilstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_bilstm_tool_nparams = 31;
 const char *const fmnist_bilstm_tool_inputs[] = {"x", "y", 0};

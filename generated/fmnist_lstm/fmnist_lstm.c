@@ -1476,15 +1476,15 @@ static void k47_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt [] */
-static void k48_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+static void k48_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
-    out0[0] = t0;
-    out1[0] = t3;
+    a0[0] = t0;
+    out0[0] = t3;
   }
 }
 
@@ -1498,8 +1498,8 @@ static void k49_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512, 28] */
-static void k50_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512, 28]; updated in place: a0, a2, a5 */
+static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1514,14 +1514,14 @@ static void k50_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512, 128] */
-static void k51_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512, 128]; updated in place: a0, a2, a5 */
+static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1536,14 +1536,14 @@ static void k51_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [512] */
-static void k52_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [512]; updated in place: a0, a1, a2, a4, a7, a8 */
+static void k52_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -1568,17 +1568,17 @@ static void k52_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t20 = (t15 / t19);
     const float t21 = (t20 * a6[0]);
     const float t22 = (a8[i0] - t21);
-    out0[i0] = t4;
-    out1[i0] = t8;
-    out2[i0] = t14;
-    out3[i0] = t15;
-    out4[i0] = t16;
-    out5[i0] = t22;
+    a2[i0] = t4;
+    a4[i0] = t8;
+    a7[i0] = t14;
+    a1[i0] = t15;
+    a0[i0] = t16;
+    a8[i0] = t22;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128] */
-static void k53_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
+static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1593,14 +1593,14 @@ static void k53_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10] */
-static void k54_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
+static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1615,14 +1615,14 @@ static void k54_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512] */
-static void k55_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512]; updated in place: a0, a2, a5 */
+static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1637,9 +1637,9 @@ static void k55_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
@@ -3163,7 +3163,7 @@ float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *
   return loss;
 }
 
-static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line16_one_hot = (float *)A; /* [64, 10] */
   k17_one_hot(in->y, line16_one_hot);
@@ -3370,7 +3370,7 @@ static void fmnist_lstm_train_step_1(const float *restrict P, const fmnist_lstm_
   k15_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
 }
 
-static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
   float *lstm1_transpose_weight_hh = (float *)(A + 4062592); /* [128, 512] */
@@ -3548,7 +3548,7 @@ static void fmnist_lstm_train_step_2(const float *restrict P, const fmnist_lstm_
   k16_sigmoid_sigmoid_mul(lstm1_add_t27 + 384, lstm1_add_t27 + 128, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 256, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_t27);
 }
 
-static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_lstm_train_step_3(float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_t27 = (float *)(A + 4258304); /* [64, 128] */
   float *dense1_transpose_weight = (float *)(A + 10255744); /* [128, 10] */
@@ -3735,7 +3735,7 @@ static void fmnist_lstm_train_step_3(const float *restrict P, const fmnist_lstm_
   k30_mul_mul_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_matmul_weight_hh_t15, lstm1_sigmoid_t14, lstm1_tanh_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, lstm1_sigmoid_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426112, d_lstm1_mul_concat_stack + 426240);
 }
 
-static void fmnist_lstm_train_step_4(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_lstm_train_step_4(float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 7896448); /* [64, 128] */
   float *lstm1_tanh_t14_2 = (float *)(A + 8060288); /* [64, 128] */
@@ -3905,66 +3905,47 @@ static void fmnist_lstm_train_step_4(const float *restrict P, const fmnist_lstm_
   float *d_lstm1_matmul = (float *)(A + 5340544); /* [512, 28] */
   char *d_lstm1_matmul_scratch = A + 203264; /* 32768 bytes */
   k35_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
-  float *new_opt_step = (float *)(A + 5397888); /* [] */
-  float *opt_sqrt = (float *)(A + 5397952); /* [] */
-  k48_add_pow_sub(P + 82192 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 5398016); /* [] */
-  k49_pow_sub_div(new_opt_step, opt_div);
+  float *opt_sqrt = (float *)(A + 5397888); /* [] */
+  k48_add_pow_sub(P + 82192 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 5397952); /* [] */
+  k49_pow_sub_div(P + 82192 /* opt.step */, opt_div);
   float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
   float *d_lstm1_matmul_2 = (float *)(A + 3906048); /* [512, 128] */
   char *d_lstm1_matmul_scratch_2 = A + 203264; /* 32768 bytes */
   k36_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
+  float *d_lstm1_sum_to = (float *)(A + 5398016); /* [512] */
+  k37_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
 }
 
-static void fmnist_lstm_train_step_5(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_lstm_train_step_5(float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 236032); /* [28, 64, 512] */
-  float *d_lstm1_sum_to = (float *)(A + 5398080); /* [512] */
-  k37_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
   float *d_line16_sub = (float *)A; /* [64, 10] */
   float *lstm1_mul_t27 = (float *)(A + 4258304); /* [64, 128] */
-  float *d_dense1_matmul = (float *)(A + 5400128); /* [10, 128] */
+  float *d_dense1_matmul = (float *)(A + 5400064); /* [10, 128] */
   char *d_dense1_matmul_scratch = A + 4168192; /* 2560 bytes */
   k38_matmul(d_line16_sub, lstm1_mul_t27, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 5405248); /* [10] */
+  float *d_dense1_sum_to = (float *)(A + 5405184); /* [10] */
   k39_sum_to(d_line16_sub, d_dense1_sum_to);
   float *line16_sum_to_2 = (float *)(A + 10359168); /* [] */
-  float *loss_value = (float *)(A + 5405312); /* [] */
+  float *loss_value = (float *)(A + 5405248); /* [] */
   k40_mul_neg(line16_sum_to_2, loss_value);
   float *line17_sum_to = (float *)(A + 10256000); /* [] */
-  float *metric_accuracy = (float *)(A + 5405376); /* [] */
+  float *metric_accuracy = (float *)(A + 5405312); /* [] */
   k41_mul(line17_sum_to, metric_accuracy);
   float *d_lstm1_matmul = (float *)(A + 5340544); /* [512, 28] */
-  float *opt_sqrt = (float *)(A + 5397952); /* [] */
-  float *opt_div = (float *)(A + 5398016); /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 5406080); /* [512, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 5463424); /* [512, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 5520768); /* [512, 28] */
-  k50_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
+  float *opt_sqrt = (float *)(A + 5397888); /* [] */
+  float *opt_div = (float *)(A + 5397952); /* [] */
+  k50_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
   float *d_lstm1_matmul_2 = (float *)(A + 3906048); /* [512, 128] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 10124672); /* [512, 128] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 4168192); /* [512, 128] */
-  float *new_lstm1_weight_hh = (float *)(A + 4430336); /* [512, 128] */
-  k51_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 14336 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 5578112); /* [512] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 5580160); /* [512] */
-  float *new_lstm1_bias_ih = (float *)(A + 5582208); /* [512] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 5584256); /* [512] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 5586304); /* [512] */
-  float *new_lstm1_bias_hh = (float *)(A + 5588352); /* [512] */
-  k52_mul_mul_mul(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 242976 /* opt.lstm1.bias_hh.exp_avg */, P + 241952 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 5590400); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 5595520); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 10386816); /* [10, 128] */
-  k53_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 80896 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 5405440); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 5405504); /* [10] */
-  float *new_dense1_bias = (float *)(A + 5405568); /* [10] */
-  k54_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 82176 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k51_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 14336 /* lstm1.weight_hh */);
+  float *d_lstm1_sum_to = (float *)(A + 5398016); /* [512] */
+  k52_mul_mul_mul(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 242976 /* opt.lstm1.bias_hh.exp_avg */, P + 241952 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */);
+  k53_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 80896 /* dense1.weight */);
+  k54_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 82176 /* dense1.bias */);
 }
 
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   float loss = 0;
   (void)metrics;
@@ -3974,129 +3955,34 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
   fmnist_lstm_train_step_3(P, in, A, seed);
   fmnist_lstm_train_step_4(P, in, A, seed);
   fmnist_lstm_train_step_5(P, in, A, seed);
-  float *loss_value = (float *)(A + 5405312); /* [] */
-  float *metric_accuracy = (float *)(A + 5405376); /* [] */
-  float *new_opt_step = (float *)(A + 5397888); /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 5406080); /* [512, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 5463424); /* [512, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 5520768); /* [512, 28] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 10124672); /* [512, 128] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 4168192); /* [512, 128] */
-  float *new_lstm1_weight_hh = (float *)(A + 4430336); /* [512, 128] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 5578112); /* [512] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 5580160); /* [512] */
-  float *new_lstm1_bias_ih = (float *)(A + 5582208); /* [512] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 5584256); /* [512] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 5586304); /* [512] */
-  float *new_lstm1_bias_hh = (float *)(A + 5588352); /* [512] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 5590400); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 5595520); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 10386816); /* [10, 128] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 5405440); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 5405504); /* [10] */
-  float *new_dense1_bias = (float *)(A + 5405568); /* [10] */
+  float *loss_value = (float *)(A + 5405248); /* [] */
+  float *metric_accuracy = (float *)(A + 5405312); /* [] */
   k42_copy(loss_value, &loss);
   if (metrics) k42_copy(metric_accuracy, &metrics->accuracy);
-  k42_copy(new_opt_step, params + 82192);
-  k43_copy(new_opt_lstm1_weight_ih_exp_avg, params + 82208);
-  k43_copy(new_opt_lstm1_weight_ih_exp_avg_sq, params + 96544);
-  k43_copy(new_lstm1_weight_ih, params + 0);
-  k44_copy(new_opt_lstm1_weight_hh_exp_avg, params + 110880);
-  k44_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 176416);
-  k44_copy(new_lstm1_weight_hh, params + 14336);
-  k45_copy(new_opt_lstm1_bias_ih_exp_avg, params + 241952);
-  k45_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 242464);
-  k45_copy(new_lstm1_bias_ih, params + 79872);
-  k45_copy(new_opt_lstm1_bias_hh_exp_avg, params + 242976);
-  k45_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 243488);
-  k45_copy(new_lstm1_bias_hh, params + 80384);
-  k46_copy(new_opt_dense1_weight_exp_avg, params + 244000);
-  k46_copy(new_opt_dense1_weight_exp_avg_sq, params + 245280);
-  k46_copy(new_dense1_weight, params + 80896);
-  k47_copy(new_opt_dense1_bias_exp_avg, params + 246560);
-  k47_copy(new_opt_dense1_bias_exp_avg_sq, params + 246576);
-  k47_copy(new_dense1_bias, params + 82176);
   return loss;
 }
 
-static void fmnist_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+static void fmnist_lstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *new_opt_step = (float *)A; /* [] */
-  float *opt_sqrt = (float *)(A + 64); /* [] */
-  k48_add_pow_sub(P + 82192 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 128); /* [] */
-  k49_pow_sub_div(new_opt_step, opt_div);
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 192); /* [512, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 57536); /* [512, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 114880); /* [512, 28] */
-  k50_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 172224); /* [512, 128] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 434368); /* [512, 128] */
-  float *new_lstm1_weight_hh = (float *)(A + 696512); /* [512, 128] */
-  k51_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, in + 14336 /* grad.lstm1.weight_hh */, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 14336 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 958656); /* [512] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 960704); /* [512] */
-  float *new_lstm1_bias_ih = (float *)(A + 962752); /* [512] */
-  k55_mul_mul_add(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, in + 79872 /* grad.lstm1.bias_ih */, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 79872 /* lstm1.bias_ih */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih);
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 964800); /* [512] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 966848); /* [512] */
-  float *new_lstm1_bias_hh = (float *)(A + 968896); /* [512] */
-  k55_mul_mul_add(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, in + 80384 /* grad.lstm1.bias_hh */, P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 80384 /* lstm1.bias_hh */, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 970944); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 976064); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 981184); /* [10, 128] */
-  k53_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, in + 80896 /* grad.dense1.weight */, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 80896 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 986304); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 986368); /* [10] */
-  float *new_dense1_bias = (float *)(A + 986432); /* [10] */
-  k54_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, in + 82176 /* grad.dense1.bias */, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 82176 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  float *opt_sqrt = (float *)A; /* [] */
+  k48_add_pow_sub(P + 82192 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 64); /* [] */
+  k49_pow_sub_div(P + 82192 /* opt.step */, opt_div);
+  k50_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k51_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, in + 14336 /* grad.lstm1.weight_hh */, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 14336 /* lstm1.weight_hh */);
+  k55_mul_mul_add(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, in + 79872 /* grad.lstm1.bias_ih */, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 79872 /* lstm1.bias_ih */);
+  k55_mul_mul_add(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, in + 80384 /* grad.lstm1.bias_hh */, P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 80384 /* lstm1.bias_hh */);
+  k53_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, in + 80896 /* grad.dense1.weight */, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 80896 /* dense1.weight */);
+  k54_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, in + 82176 /* grad.dense1.bias */, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 82176 /* dense1.bias */);
 }
 
 void fmnist_lstm_apply(float *params, const float *grads, void *arena) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   const uint64_t seed = 0;
   const float *in = grads;
   (void)P, (void)A;
   fmnist_lstm_apply_1(P, in, A, seed);
-  float *new_opt_step = (float *)A; /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 192); /* [512, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 57536); /* [512, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 114880); /* [512, 28] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 172224); /* [512, 128] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 434368); /* [512, 128] */
-  float *new_lstm1_weight_hh = (float *)(A + 696512); /* [512, 128] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 958656); /* [512] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 960704); /* [512] */
-  float *new_lstm1_bias_ih = (float *)(A + 962752); /* [512] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 964800); /* [512] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 966848); /* [512] */
-  float *new_lstm1_bias_hh = (float *)(A + 968896); /* [512] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 970944); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 976064); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 981184); /* [10, 128] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 986304); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 986368); /* [10] */
-  float *new_dense1_bias = (float *)(A + 986432); /* [10] */
-  k42_copy(new_opt_step, params + 82192);
-  k43_copy(new_opt_lstm1_weight_ih_exp_avg, params + 82208);
-  k43_copy(new_opt_lstm1_weight_ih_exp_avg_sq, params + 96544);
-  k43_copy(new_lstm1_weight_ih, params + 0);
-  k44_copy(new_opt_lstm1_weight_hh_exp_avg, params + 110880);
-  k44_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 176416);
-  k44_copy(new_lstm1_weight_hh, params + 14336);
-  k45_copy(new_opt_lstm1_bias_ih_exp_avg, params + 241952);
-  k45_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 242464);
-  k45_copy(new_lstm1_bias_ih, params + 79872);
-  k45_copy(new_opt_lstm1_bias_hh_exp_avg, params + 242976);
-  k45_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 243488);
-  k45_copy(new_lstm1_bias_hh, params + 80384);
-  k46_copy(new_opt_dense1_weight_exp_avg, params + 244000);
-  k46_copy(new_opt_dense1_weight_exp_avg_sq, params + 245280);
-  k46_copy(new_dense1_weight, params + 80896);
-  k47_copy(new_opt_dense1_bias_exp_avg, params + 246560);
-  k47_copy(new_opt_dense1_bias_exp_avg_sq, params + 246576);
-  k47_copy(new_dense1_bias, params + 82176);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -4155,7 +4041,7 @@ void fmnist_lstm_reset(fmnist_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_lstm_tool_arena[5] = {4322176, 10449792, 10452352, 986496, 331968};
+const long fmnist_lstm_tool_arena[5] = {4322176, 10449792, 10452352, 128, 331968};
 const int fmnist_lstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_lstm_tool_nparams = 19;
 const char *const fmnist_lstm_tool_inputs[] = {"x", "y", 0};

@@ -1523,15 +1523,15 @@ static void k44_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt [] */
-static void k45_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+static void k45_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
-    out0[0] = t0;
-    out1[0] = t3;
+    a0[0] = t0;
+    out0[0] = t3;
   }
 }
 
@@ -1545,8 +1545,8 @@ static void k46_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 28] */
-static void k47_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 28]; updated in place: a0, a2, a5 */
+static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1561,14 +1561,14 @@ static void k47_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 128] */
-static void k48_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 128]; updated in place: a0, a2, a5 */
+static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1583,14 +1583,14 @@ static void k48_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384] */
-static void k49_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384]; updated in place: a0, a2, a5 */
+static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1605,14 +1605,14 @@ static void k49_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128] */
-static void k50_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
+static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1627,14 +1627,14 @@ static void k50_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10] */
-static void k51_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
+static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1649,9 +1649,9 @@ static void k51_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
@@ -3294,7 +3294,7 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   return loss;
 }
 
-static void gru_classifier_train_step_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+static void gru_classifier_train_step_1(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line11_one_hot = (float *)A; /* [64, 10] */
   k14_one_hot(in->y, line11_one_hot);
@@ -3519,7 +3519,7 @@ static void gru_classifier_train_step_1(const float *restrict P, const gru_class
   k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
 }
 
-static void gru_classifier_train_step_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+static void gru_classifier_train_step_2(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *gru1_add_t15 = (float *)(A + 7488896); /* [64, 384] */
   float *gru1_add_t15_2 = (float *)(A + 7587200); /* [64, 384] */
@@ -3720,7 +3720,7 @@ static void gru_classifier_train_step_2(const float *restrict P, const gru_class
   k29_mul_addn_mul(d_dense1_matmul_weight, gru1_sigmoid_t27, d_gru1_matmul_weight_hh_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
 }
 
-static void gru_classifier_train_step_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+static void gru_classifier_train_step_3(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_mul_concat_stack = (float *)(A + 10241408); /* [28, 64, 384] */
   float *gru1_sigmoid_t26_2 = (float *)(A + 9848192); /* [64, 128] */
@@ -3915,7 +3915,7 @@ static void gru_classifier_train_step_3(const float *restrict P, const gru_class
   k28_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11);
 }
 
-static void gru_classifier_train_step_4(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+static void gru_classifier_train_step_4(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_addn_t11 = (float *)(A + 6604160); /* [64, 128] */
   float *gru1_sigmoid_t11 = (float *)(A + 6342016); /* [64, 128] */
@@ -4052,11 +4052,10 @@ static void gru_classifier_train_step_4(const float *restrict P, const gru_class
   float *d_gru1_matmul = (float *)(A + 203264); /* [384, 28] */
   char *d_gru1_matmul_scratch = A + 3360128; /* 32768 bytes */
   k31_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, d_gru1_matmul, d_gru1_matmul_scratch);
-  float *new_opt_step = (float *)(A + 3293760); /* [] */
-  float *opt_sqrt = (float *)(A + 3293824); /* [] */
-  k45_add_pow_sub(P + 61968 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 3293888); /* [] */
-  k46_pow_sub_div(new_opt_step, opt_div);
+  float *opt_sqrt = (float *)(A + 3293760); /* [] */
+  k45_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 3293824); /* [] */
+  k46_pow_sub_div(P + 61968 /* opt.step */, opt_div);
   float *d_gru1_matmul_2 = (float *)(A + 3097088); /* [384, 128] */
   char *d_gru1_matmul_scratch_2 = A + 3360128; /* 32768 bytes */
   k32_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
@@ -4075,42 +4074,24 @@ static void gru_classifier_train_step_4(const float *restrict P, const gru_class
   float *d_dense1_matmul = (float *)(A + 247808); /* [10, 128] */
   char *d_dense1_matmul_scratch = A + 252928; /* 2560 bytes */
   k35_matmul(d_line11_sub, gru1_add_t27_3, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 4605312); /* [10] */
+  float *d_dense1_sum_to = (float *)(A + 3293888); /* [10] */
   k36_sum_to(d_line11_sub, d_dense1_sum_to);
   float *line11_sum_to_2 = (float *)(A + 3293952); /* [] */
-  float *loss_value = (float *)(A + 4605376); /* [] */
+  float *loss_value = (float *)(A + 4605312); /* [] */
   k37_mul_neg(line11_sum_to_2, loss_value);
   float *line12_sum_to = (float *)(A + 3293696); /* [] */
   float *metric_accuracy = (float *)(A + 3293952); /* [] */
   k38_mul(line12_sum_to, metric_accuracy);
-  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 4605440); /* [384, 28] */
-  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 4648448); /* [384, 28] */
-  float *new_gru1_weight_ih = (float *)(A + 5064064); /* [384, 28] */
-  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */, new_opt_gru1_weight_ih_exp_avg, new_opt_gru1_weight_ih_exp_avg_sq, new_gru1_weight_ih);
-  float *new_opt_gru1_weight_hh_exp_avg = (float *)A; /* [384, 128] */
-  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 4277632); /* [384, 128] */
-  float *new_gru1_weight_hh = (float *)(A + 4703616); /* [384, 128] */
-  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */, new_opt_gru1_weight_hh_exp_avg, new_opt_gru1_weight_hh_exp_avg_sq, new_gru1_weight_hh);
-  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 196608); /* [384] */
-  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 198144); /* [384] */
-  float *new_gru1_bias_ih = (float *)(A + 199680); /* [384] */
-  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */, new_opt_gru1_bias_ih_exp_avg, new_opt_gru1_bias_ih_exp_avg_sq, new_gru1_bias_ih);
-  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 3294016); /* [384] */
-  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 201216); /* [384] */
-  float *new_gru1_bias_hh = (float *)(A + 4691456); /* [384] */
-  k49_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */, new_opt_gru1_bias_hh_exp_avg, new_opt_gru1_bias_hh_exp_avg_sq, new_gru1_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 4692992); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 4698112); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 203264); /* [10, 128] */
-  k50_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 4703232); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 4703296); /* [10] */
-  float *new_dense1_bias = (float *)(A + 4703360); /* [10] */
-  k51_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
+  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
+  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
+  k49_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
+  k50_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
+  k51_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
 }
 
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   float loss = 0;
   (void)metrics;
@@ -4119,129 +4100,34 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   gru_classifier_train_step_2(P, in, A, seed);
   gru_classifier_train_step_3(P, in, A, seed);
   gru_classifier_train_step_4(P, in, A, seed);
-  float *loss_value = (float *)(A + 4605376); /* [] */
+  float *loss_value = (float *)(A + 4605312); /* [] */
   float *metric_accuracy = (float *)(A + 3293952); /* [] */
-  float *new_opt_step = (float *)(A + 3293760); /* [] */
-  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 4605440); /* [384, 28] */
-  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 4648448); /* [384, 28] */
-  float *new_gru1_weight_ih = (float *)(A + 5064064); /* [384, 28] */
-  float *new_opt_gru1_weight_hh_exp_avg = (float *)A; /* [384, 128] */
-  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 4277632); /* [384, 128] */
-  float *new_gru1_weight_hh = (float *)(A + 4703616); /* [384, 128] */
-  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 196608); /* [384] */
-  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 198144); /* [384] */
-  float *new_gru1_bias_ih = (float *)(A + 199680); /* [384] */
-  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 3294016); /* [384] */
-  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 201216); /* [384] */
-  float *new_gru1_bias_hh = (float *)(A + 4691456); /* [384] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 4692992); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 4698112); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 203264); /* [10, 128] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 4703232); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 4703296); /* [10] */
-  float *new_dense1_bias = (float *)(A + 4703360); /* [10] */
   k39_copy(loss_value, &loss);
   if (metrics) k39_copy(metric_accuracy, &metrics->accuracy);
-  k39_copy(new_opt_step, params + 61968);
-  k40_copy(new_opt_gru1_weight_ih_exp_avg, params + 61984);
-  k40_copy(new_opt_gru1_weight_ih_exp_avg_sq, params + 72736);
-  k40_copy(new_gru1_weight_ih, params + 0);
-  k41_copy(new_opt_gru1_weight_hh_exp_avg, params + 83488);
-  k41_copy(new_opt_gru1_weight_hh_exp_avg_sq, params + 132640);
-  k41_copy(new_gru1_weight_hh, params + 10752);
-  k42_copy(new_opt_gru1_bias_ih_exp_avg, params + 181792);
-  k42_copy(new_opt_gru1_bias_ih_exp_avg_sq, params + 182176);
-  k42_copy(new_gru1_bias_ih, params + 59904);
-  k42_copy(new_opt_gru1_bias_hh_exp_avg, params + 182560);
-  k42_copy(new_opt_gru1_bias_hh_exp_avg_sq, params + 182944);
-  k42_copy(new_gru1_bias_hh, params + 60288);
-  k43_copy(new_opt_dense1_weight_exp_avg, params + 183328);
-  k43_copy(new_opt_dense1_weight_exp_avg_sq, params + 184608);
-  k43_copy(new_dense1_weight, params + 60672);
-  k44_copy(new_opt_dense1_bias_exp_avg, params + 185888);
-  k44_copy(new_opt_dense1_bias_exp_avg_sq, params + 185904);
-  k44_copy(new_dense1_bias, params + 61952);
   return loss;
 }
 
-static void gru_classifier_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+static void gru_classifier_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *new_opt_step = (float *)A; /* [] */
-  float *opt_sqrt = (float *)(A + 64); /* [] */
-  k45_add_pow_sub(P + 61968 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 128); /* [] */
-  k46_pow_sub_div(new_opt_step, opt_div);
-  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 192); /* [384, 28] */
-  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 43200); /* [384, 28] */
-  float *new_gru1_weight_ih = (float *)(A + 86208); /* [384, 28] */
-  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */, new_opt_gru1_weight_ih_exp_avg, new_opt_gru1_weight_ih_exp_avg_sq, new_gru1_weight_ih);
-  float *new_opt_gru1_weight_hh_exp_avg = (float *)(A + 129216); /* [384, 128] */
-  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 325824); /* [384, 128] */
-  float *new_gru1_weight_hh = (float *)(A + 522432); /* [384, 128] */
-  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */, new_opt_gru1_weight_hh_exp_avg, new_opt_gru1_weight_hh_exp_avg_sq, new_gru1_weight_hh);
-  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 719040); /* [384] */
-  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 720576); /* [384] */
-  float *new_gru1_bias_ih = (float *)(A + 722112); /* [384] */
-  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */, new_opt_gru1_bias_ih_exp_avg, new_opt_gru1_bias_ih_exp_avg_sq, new_gru1_bias_ih);
-  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 723648); /* [384] */
-  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 725184); /* [384] */
-  float *new_gru1_bias_hh = (float *)(A + 726720); /* [384] */
-  k49_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */, new_opt_gru1_bias_hh_exp_avg, new_opt_gru1_bias_hh_exp_avg_sq, new_gru1_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 728256); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 733376); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 738496); /* [10, 128] */
-  k50_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 743616); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 743680); /* [10] */
-  float *new_dense1_bias = (float *)(A + 743744); /* [10] */
-  k51_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  float *opt_sqrt = (float *)A; /* [] */
+  k45_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 64); /* [] */
+  k46_pow_sub_div(P + 61968 /* opt.step */, opt_div);
+  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
+  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
+  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
+  k49_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
+  k50_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
+  k51_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
 }
 
 void gru_classifier_apply(float *params, const float *grads, void *arena) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   const uint64_t seed = 0;
   const float *in = grads;
   (void)P, (void)A;
   gru_classifier_apply_1(P, in, A, seed);
-  float *new_opt_step = (float *)A; /* [] */
-  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 192); /* [384, 28] */
-  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 43200); /* [384, 28] */
-  float *new_gru1_weight_ih = (float *)(A + 86208); /* [384, 28] */
-  float *new_opt_gru1_weight_hh_exp_avg = (float *)(A + 129216); /* [384, 128] */
-  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 325824); /* [384, 128] */
-  float *new_gru1_weight_hh = (float *)(A + 522432); /* [384, 128] */
-  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 719040); /* [384] */
-  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 720576); /* [384] */
-  float *new_gru1_bias_ih = (float *)(A + 722112); /* [384] */
-  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 723648); /* [384] */
-  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 725184); /* [384] */
-  float *new_gru1_bias_hh = (float *)(A + 726720); /* [384] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 728256); /* [10, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 733376); /* [10, 128] */
-  float *new_dense1_weight = (float *)(A + 738496); /* [10, 128] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 743616); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 743680); /* [10] */
-  float *new_dense1_bias = (float *)(A + 743744); /* [10] */
-  k39_copy(new_opt_step, params + 61968);
-  k40_copy(new_opt_gru1_weight_ih_exp_avg, params + 61984);
-  k40_copy(new_opt_gru1_weight_ih_exp_avg_sq, params + 72736);
-  k40_copy(new_gru1_weight_ih, params + 0);
-  k41_copy(new_opt_gru1_weight_hh_exp_avg, params + 83488);
-  k41_copy(new_opt_gru1_weight_hh_exp_avg_sq, params + 132640);
-  k41_copy(new_gru1_weight_hh, params + 10752);
-  k42_copy(new_opt_gru1_bias_ih_exp_avg, params + 181792);
-  k42_copy(new_opt_gru1_bias_ih_exp_avg_sq, params + 182176);
-  k42_copy(new_gru1_bias_ih, params + 59904);
-  k42_copy(new_opt_gru1_bias_hh_exp_avg, params + 182560);
-  k42_copy(new_opt_gru1_bias_hh_exp_avg_sq, params + 182944);
-  k42_copy(new_gru1_bias_hh, params + 60288);
-  k43_copy(new_opt_dense1_weight_exp_avg, params + 183328);
-  k43_copy(new_opt_dense1_weight_exp_avg_sq, params + 184608);
-  k43_copy(new_dense1_weight, params + 60672);
-  k44_copy(new_opt_dense1_bias_exp_avg, params + 185888);
-  k44_copy(new_opt_dense1_bias_exp_avg_sq, params + 185904);
-  k44_copy(new_dense1_bias, params + 61952);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -4296,7 +4182,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[5] = {3390336, 12991360, 12993920, 743808, 251584};
+const long gru_classifier_tool_arena[5] = {3390336, 12991360, 12993920, 128, 251584};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};

@@ -1704,15 +1704,15 @@ static void k38_add_sub_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* fused: add pow sub sqrt over sqrt [] */
-static void k39_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+static void k39_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
-    out0[0] = t0;
-    out1[0] = t3;
+    a0[0] = t0;
+    out0[0] = t3;
   }
 }
 
@@ -1726,8 +1726,8 @@ static void k40_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 1] */
-static void k41_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 1]; updated in place: a0, a2, a5 */
+static void k41_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1742,14 +1742,14 @@ static void k41_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 50] */
-static void k42_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 50]; updated in place: a0, a2, a5 */
+static void k42_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1764,14 +1764,14 @@ static void k42_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [200] */
-static void k43_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [200]; updated in place: a0, a1, a2, a4, a7, a8 */
+static void k43_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -1796,17 +1796,17 @@ static void k43_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t20 = (t15 / t19);
     const float t21 = (t20 * a6[0]);
     const float t22 = (a8[i0] - t21);
-    out0[i0] = t4;
-    out1[i0] = t8;
-    out2[i0] = t14;
-    out3[i0] = t15;
-    out4[i0] = t16;
-    out5[i0] = t22;
+    a2[i0] = t4;
+    a4[i0] = t8;
+    a7[i0] = t14;
+    a1[i0] = t15;
+    a0[i0] = t16;
+    a8[i0] = t22;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1, 50] */
-static void k44_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1, 50]; updated in place: a0, a2, a5 */
+static void k44_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1821,14 +1821,14 @@ static void k44_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1] */
-static void k45_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1]; updated in place: a0, a2, a5 */
+static void k45_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (0.100000001f * a1[0]);
@@ -1843,9 +1843,9 @@ static void k45_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[0] - t11);
-    out0[0] = t2;
-    out1[0] = t6;
-    out2[0] = t12;
+    a0[0] = t2;
+    a2[0] = t6;
+    a5[0] = t12;
   }
 }
 
@@ -2547,7 +2547,7 @@ float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float
   return loss;
 }
 
-static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
+static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_transpose_weight_ih = (float *)A; /* [1, 200] */
   k0_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
@@ -2745,7 +2745,7 @@ static void lstm_dropout_train_step_1(const float *restrict P, const lstm_dropou
   k24_mul_mul_sub(d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
 }
 
-static void lstm_dropout_train_step_2(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
+static void lstm_dropout_train_step_2(float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm1_const = (float *)(A + 328832); /* [32, 50] */
   k25_const(d_lstm1_const);
@@ -2764,11 +2764,10 @@ static void lstm_dropout_train_step_2(const float *restrict P, const lstm_dropou
   float *d_lstm1_matmul = (float *)(A + 320832); /* [200, 1] */
   char *d_lstm1_matmul_scratch = A + 236800; /* 32768 bytes */
   k29_matmul(d_lstm1_mul_concat_stack_2, in->x, d_lstm1_matmul, d_lstm1_matmul_scratch);
-  float *new_opt_step = (float *)(A + 437952); /* [] */
-  float *opt_sqrt = (float *)(A + 321664); /* [] */
-  k39_add_pow_sub(P + 10704 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 321728); /* [] */
-  k40_pow_sub_div(new_opt_step, opt_div);
+  float *opt_sqrt = (float *)(A + 437952); /* [] */
+  k39_add_pow_sub(P + 10704 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 321664); /* [] */
+  k40_pow_sub_div(P + 10704 /* opt.step */, opt_div);
   float *lstm1_mul_stack = (float *)(A + 354432); /* [9, 32, 50] */
   float *d_lstm1_matmul_2 = (float *)(A + 236800); /* [200, 50] */
   char *d_lstm1_matmul_scratch_2 = A + 720832; /* 32768 bytes */
@@ -2777,168 +2776,55 @@ static void lstm_dropout_train_step_2(const float *restrict P, const lstm_dropou
   k31_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to);
   float *d_line12_addn = (float *)(A + 437760); /* [32, 1] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
-  float *d_dense1_matmul = (float *)(A + 321792); /* [1, 50] */
-  char *d_dense1_matmul_scratch = A + 322048; /* 128 bytes */
+  float *d_dense1_matmul = (float *)(A + 321728); /* [1, 50] */
+  char *d_dense1_matmul_scratch = A + 321984; /* 128 bytes */
   k32_matmul(d_line12_addn, dropout1_mul, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 322048); /* [1] */
+  float *d_dense1_sum_to = (float *)(A + 321984); /* [1] */
   k17_sum_to(d_line12_addn, d_dense1_sum_to);
   float *line12_sum_to = (float *)(A + 437888); /* [] */
-  float *loss_value = (float *)(A + 322112); /* [] */
+  float *loss_value = (float *)(A + 322048); /* [] */
   k33_mul(line12_sum_to, loss_value);
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 277632); /* [200, 1] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 278464); /* [200, 1] */
-  float *new_lstm1_weight_ih = (float *)(A + 279296); /* [200, 1] */
-  k41_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 694016); /* [200, 50] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 354432); /* [200, 50] */
-  float *new_lstm1_weight_hh = (float *)(A + 394432); /* [200, 50] */
-  k42_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 320832); /* [200] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 434432); /* [200] */
-  float *new_lstm1_bias_ih = (float *)(A + 435264); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 436096); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 436928); /* [200] */
-  float *new_lstm1_bias_hh = (float *)(A + 280128); /* [200] */
-  k43_mul_mul_mul(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 31552 /* opt.lstm1.bias_hh.exp_avg */, P + 31136 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 322176); /* [1, 50] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 280960); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 281216); /* [1, 50] */
-  k44_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 437760); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 437824); /* [1] */
-  float *new_dense1_bias = (float *)(A + 437888); /* [1] */
-  k45_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k41_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k42_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */);
+  k43_mul_mul_mul(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 31552 /* opt.lstm1.bias_hh.exp_avg */, P + 31136 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */);
+  k44_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */);
+  k45_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */);
 }
 
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   float loss = 0;
   (void)metrics;
   (void)P, (void)A;
   lstm_dropout_train_step_1(P, in, A, seed);
   lstm_dropout_train_step_2(P, in, A, seed);
-  float *loss_value = (float *)(A + 322112); /* [] */
-  float *new_opt_step = (float *)(A + 437952); /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 277632); /* [200, 1] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 278464); /* [200, 1] */
-  float *new_lstm1_weight_ih = (float *)(A + 279296); /* [200, 1] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 694016); /* [200, 50] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 354432); /* [200, 50] */
-  float *new_lstm1_weight_hh = (float *)(A + 394432); /* [200, 50] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 320832); /* [200] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 434432); /* [200] */
-  float *new_lstm1_bias_ih = (float *)(A + 435264); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 436096); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 436928); /* [200] */
-  float *new_lstm1_bias_hh = (float *)(A + 280128); /* [200] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 322176); /* [1, 50] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 280960); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 281216); /* [1, 50] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 437760); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 437824); /* [1] */
-  float *new_dense1_bias = (float *)(A + 437888); /* [1] */
+  float *loss_value = (float *)(A + 322048); /* [] */
   k34_copy(loss_value, &loss);
-  k34_copy(new_opt_step, params + 10704);
-  k35_copy(new_opt_lstm1_weight_ih_exp_avg, params + 10720);
-  k35_copy(new_opt_lstm1_weight_ih_exp_avg_sq, params + 10928);
-  k35_copy(new_lstm1_weight_ih, params + 0);
-  k36_copy(new_opt_lstm1_weight_hh_exp_avg, params + 11136);
-  k36_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 21136);
-  k36_copy(new_lstm1_weight_hh, params + 208);
-  k35_copy(new_opt_lstm1_bias_ih_exp_avg, params + 31136);
-  k35_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 31344);
-  k35_copy(new_lstm1_bias_ih, params + 10208);
-  k35_copy(new_opt_lstm1_bias_hh_exp_avg, params + 31552);
-  k35_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 31760);
-  k35_copy(new_lstm1_bias_hh, params + 10416);
-  k37_copy(new_opt_dense1_weight_exp_avg, params + 31968);
-  k37_copy(new_opt_dense1_weight_exp_avg_sq, params + 32032);
-  k37_copy(new_dense1_weight, params + 10624);
-  k34_copy(new_opt_dense1_bias_exp_avg, params + 32096);
-  k34_copy(new_opt_dense1_bias_exp_avg_sq, params + 32112);
-  k34_copy(new_dense1_bias, params + 10688);
   return loss;
 }
 
-static void lstm_dropout_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+static void lstm_dropout_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *new_opt_step = (float *)A; /* [] */
-  float *opt_sqrt = (float *)(A + 64); /* [] */
-  k39_add_pow_sub(P + 10704 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 128); /* [] */
-  k40_pow_sub_div(new_opt_step, opt_div);
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 192); /* [200, 1] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 1024); /* [200, 1] */
-  float *new_lstm1_weight_ih = (float *)(A + 1856); /* [200, 1] */
-  k41_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 2688); /* [200, 50] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 42688); /* [200, 50] */
-  float *new_lstm1_weight_hh = (float *)(A + 82688); /* [200, 50] */
-  k42_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, in + 208 /* grad.lstm1.weight_hh */, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 122688); /* [200] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 123520); /* [200] */
-  float *new_lstm1_bias_ih = (float *)(A + 124352); /* [200] */
-  k41_mul_mul_add(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, in + 10208 /* grad.lstm1.bias_ih */, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih);
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 125184); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 126016); /* [200] */
-  float *new_lstm1_bias_hh = (float *)(A + 126848); /* [200] */
-  k41_mul_mul_add(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, in + 10416 /* grad.lstm1.bias_hh */, P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10416 /* lstm1.bias_hh */, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 127680); /* [1, 50] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 127936); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 128192); /* [1, 50] */
-  k44_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, in + 10624 /* grad.dense1.weight */, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 128448); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 128512); /* [1] */
-  float *new_dense1_bias = (float *)(A + 128576); /* [1] */
-  k45_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, in + 10688 /* grad.dense1.bias */, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  float *opt_sqrt = (float *)A; /* [] */
+  k39_add_pow_sub(P + 10704 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 64); /* [] */
+  k40_pow_sub_div(P + 10704 /* opt.step */, opt_div);
+  k41_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k42_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, in + 208 /* grad.lstm1.weight_hh */, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */);
+  k41_mul_mul_add(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, in + 10208 /* grad.lstm1.bias_ih */, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */);
+  k41_mul_mul_add(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, in + 10416 /* grad.lstm1.bias_hh */, P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10416 /* lstm1.bias_hh */);
+  k44_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, in + 10624 /* grad.dense1.weight */, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */);
+  k45_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, in + 10688 /* grad.dense1.bias */, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */);
 }
 
 void lstm_dropout_apply(float *params, const float *grads, void *arena) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   const uint64_t seed = 0;
   const float *in = grads;
   (void)P, (void)A;
   lstm_dropout_apply_1(P, in, A, seed);
-  float *new_opt_step = (float *)A; /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 192); /* [200, 1] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 1024); /* [200, 1] */
-  float *new_lstm1_weight_ih = (float *)(A + 1856); /* [200, 1] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 2688); /* [200, 50] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 42688); /* [200, 50] */
-  float *new_lstm1_weight_hh = (float *)(A + 82688); /* [200, 50] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 122688); /* [200] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 123520); /* [200] */
-  float *new_lstm1_bias_ih = (float *)(A + 124352); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 125184); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 126016); /* [200] */
-  float *new_lstm1_bias_hh = (float *)(A + 126848); /* [200] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 127680); /* [1, 50] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 127936); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 128192); /* [1, 50] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 128448); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 128512); /* [1] */
-  float *new_dense1_bias = (float *)(A + 128576); /* [1] */
-  k34_copy(new_opt_step, params + 10704);
-  k35_copy(new_opt_lstm1_weight_ih_exp_avg, params + 10720);
-  k35_copy(new_opt_lstm1_weight_ih_exp_avg_sq, params + 10928);
-  k35_copy(new_lstm1_weight_ih, params + 0);
-  k36_copy(new_opt_lstm1_weight_hh_exp_avg, params + 11136);
-  k36_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 21136);
-  k36_copy(new_lstm1_weight_hh, params + 208);
-  k35_copy(new_opt_lstm1_bias_ih_exp_avg, params + 31136);
-  k35_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 31344);
-  k35_copy(new_lstm1_bias_ih, params + 10208);
-  k35_copy(new_opt_lstm1_bias_hh_exp_avg, params + 31552);
-  k35_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 31760);
-  k35_copy(new_lstm1_bias_hh, params + 10416);
-  k37_copy(new_opt_dense1_weight_exp_avg, params + 31968);
-  k37_copy(new_opt_dense1_weight_exp_avg_sq, params + 32032);
-  k37_copy(new_dense1_weight, params + 10624);
-  k34_copy(new_opt_dense1_bias_exp_avg, params + 32096);
-  k34_copy(new_opt_dense1_bias_exp_avg_sq, params + 32112);
-  k34_copy(new_dense1_bias, params + 10688);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -2993,7 +2879,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[5] = {362432, 753600, 753600, 128640, 44160};
+const long lstm_dropout_tool_arena[5] = {362432, 753600, 753600, 128, 44160};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};

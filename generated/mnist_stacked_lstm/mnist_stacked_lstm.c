@@ -2670,15 +2670,15 @@ static void k56_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt [] */
-static void k57_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+static void k57_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
-    out0[0] = t0;
-    out1[0] = t3;
+    a0[0] = t0;
+    out0[0] = t3;
   }
 }
 
@@ -2692,8 +2692,8 @@ static void k58_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 28] */
-static void k59_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 28]; updated in place: a0, a2, a5 */
+static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2708,14 +2708,14 @@ static void k59_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 50] */
-static void k60_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 50]; updated in place: a0, a2, a5 */
+static void k60_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2730,14 +2730,14 @@ static void k60_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [200] */
-static void k61_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [200]; updated in place: a0, a1, a2, a4, a7, a8 */
+static void k61_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2762,17 +2762,17 @@ static void k61_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t20 = (t15 / t19);
     const float t21 = (t20 * a6[0]);
     const float t22 = (a8[i0] - t21);
-    out0[i0] = t4;
-    out1[i0] = t8;
-    out2[i0] = t14;
-    out3[i0] = t15;
-    out4[i0] = t16;
-    out5[i0] = t22;
+    a2[i0] = t4;
+    a4[i0] = t8;
+    a7[i0] = t14;
+    a1[i0] = t15;
+    a0[i0] = t16;
+    a8[i0] = t22;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 50] */
-static void k62_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 50]; updated in place: a0, a2, a5 */
+static void k62_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2787,14 +2787,14 @@ static void k62_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10] */
-static void k63_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
+static void k63_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2809,14 +2809,14 @@ static void k63_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200] */
-static void k64_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200]; updated in place: a0, a2, a5 */
+static void k64_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2831,9 +2831,9 @@ static void k64_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
@@ -6497,7 +6497,7 @@ float mnist_stacked_lstm_grad(const float *params, const mnist_stacked_lstm_batc
   return loss;
 }
 
-static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line15_one_hot = (float *)A; /* [64, 10] */
   k18_one_hot(in->y, line15_one_hot);
@@ -6704,7 +6704,7 @@ static void mnist_stacked_lstm_train_step_1(const float *restrict P, const mnist
   k16_sigmoid_sigmoid_mul(lstm1_add_t13 + 150, lstm1_add_t13 + 50, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 100, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 41600);
 }
 
-static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 1802560); /* [28, 64, 50] */
   float *lstm1_transpose_weight_hh = (float *)(A + 1711360); /* [50, 200] */
@@ -6879,7 +6879,7 @@ static void mnist_stacked_lstm_train_step_2(const float *restrict P, const mnist
   k17_sigmoid_sigmoid_mul(lstm1_add_t27 + 150, lstm1_add_t27 + 50, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 100, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_stack + 86400);
 }
 
-static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm2_transpose_weight_ih = (float *)(A + 4157760); /* [50, 200] */
   k4_transpose(P + 16016 /* lstm2.weight_ih */, lstm2_transpose_weight_ih);
@@ -7056,7 +7056,7 @@ static void mnist_stacked_lstm_train_step_3(const float *restrict P, const mnist
   k16_sigmoid_sigmoid_mul(lstm2_add_t13 + 150, lstm2_add_t13 + 50, lstm2_add_t12_2, lstm2_add_t13, lstm2_add_t13 + 100, lstm2_sigmoid_t13, lstm2_sigmoid_t13_2, lstm2_sigmoid_t13_3, lstm2_tanh_t13, lstm2_add_t13_2, lstm2_tanh_t13_2, lstm2_mul_stack + 41600);
 }
 
-static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm2_mul_stack = (float *)(A + 4287360); /* [28, 64, 50] */
   float *lstm2_transpose_weight_hh = (float *)(A + 4208960); /* [50, 200] */
@@ -7231,7 +7231,7 @@ static void mnist_stacked_lstm_train_step_4(const float *restrict P, const mnist
   k17_sigmoid_sigmoid_mul(lstm2_add_t27 + 150, lstm2_add_t27 + 50, lstm2_add_t26_2, lstm2_add_t27, lstm2_add_t27 + 100, lstm2_sigmoid_t27, lstm2_sigmoid_t27_2, lstm2_sigmoid_t27_3, lstm2_tanh_t27, lstm2_tanh_t27_2, lstm2_mul_stack + 86400);
 }
 
-static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm3_transpose_weight_ih = (float *)(A + 6642560); /* [50, 200] */
   k4_transpose(P + 36432 /* lstm3.weight_ih */, lstm3_transpose_weight_ih);
@@ -7408,7 +7408,7 @@ static void mnist_stacked_lstm_train_step_5(const float *restrict P, const mnist
   k16_sigmoid_sigmoid_mul(lstm3_add_t13 + 150, lstm3_add_t13 + 50, lstm3_add_t12_2, lstm3_add_t13, lstm3_add_t13 + 100, lstm3_sigmoid_t13, lstm3_sigmoid_t13_2, lstm3_sigmoid_t13_3, lstm3_tanh_t13, lstm3_add_t13_2, lstm3_tanh_t13_2, lstm3_mul_stack + 41600);
 }
 
-static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_6(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm3_mul_stack = (float *)(A + 6772160); /* [27, 64, 50] */
   float *lstm3_transpose_weight_hh = (float *)(A + 6693760); /* [50, 200] */
@@ -7586,7 +7586,7 @@ static void mnist_stacked_lstm_train_step_6(const float *restrict P, const mnist
   k17_sigmoid_sigmoid_mul(lstm3_add_t27 + 150, lstm3_add_t27 + 50, lstm3_add_t26_2, lstm3_add_t27, lstm3_add_t27 + 100, lstm3_sigmoid_t27, lstm3_sigmoid_t27_2, lstm3_sigmoid_t27_3, lstm3_tanh_t27, lstm3_tanh_t27_2, lstm3_mul_t27);
 }
 
-static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_7(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm3_mul_t27 = (float *)(A + 9063360); /* [64, 50] */
   float *dense1_transpose_weight = (float *)(A + 1748864); /* [50, 10] */
@@ -7774,7 +7774,7 @@ static void mnist_stacked_lstm_train_step_7(const float *restrict P, const mnist
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t16, lstm3_sigmoid_t15, lstm3_tanh_t15_2, d_lstm3_mul_t16, lstm3_sigmoid_t15_2, lstm3_tanh_t15, lstm3_sigmoid_t15_3, lstm3_add_t14_2, d_lstm3_mul_t15, d_lstm3_mul_concat_stack + 192000, d_lstm3_mul_concat_stack + 192050, d_lstm3_mul_concat_stack + 192100);
 }
 
-static void mnist_stacked_lstm_train_step_8(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_8(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm3_matmul_weight_hh_t16 = (float *)(A + 9140160); /* [64, 50] */
   float *lstm3_tanh_t15_2 = (float *)(A + 8256960); /* [64, 50] */
@@ -7951,7 +7951,7 @@ static void mnist_stacked_lstm_train_step_8(const float *restrict P, const mnist
   k31_mul_mul_sub(d_lstm3_matmul_weight_hh_t2, lstm3_sigmoid_t1, lstm3_tanh_t1_2, d_lstm3_mul_t2, lstm3_sigmoid_t1_2, lstm3_tanh_t1, lstm3_sigmoid_t1_3, lstm3_mul_t0, d_lstm3_mul_t1, d_lstm3_mul_concat_stack + 12800, d_lstm3_mul_concat_stack + 12850, d_lstm3_mul_concat_stack + 12900);
 }
 
-static void mnist_stacked_lstm_train_step_9(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_9(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm3_matmul_weight_hh_t2 = (float *)(A + 9140160); /* [64, 50] */
   float *lstm3_tanh_t1_2 = (float *)(A + 7181760); /* [64, 50] */
@@ -8121,7 +8121,7 @@ static void mnist_stacked_lstm_train_step_9(const float *restrict P, const mnist
   k37_addn_mul_mul(d_lstm3_matmul_weight_ih + 48000, d_lstm2_matmul_weight_hh_t16, lstm2_sigmoid_t15, lstm2_tanh_t15_2, d_lstm2_mul_t16, lstm2_sigmoid_t15_2, lstm2_tanh_t15, lstm2_sigmoid_t15_3, lstm2_add_t14_2, d_lstm2_mul_t15, d_lstm2_mul_concat_stack + 192000, d_lstm2_mul_concat_stack + 192050, d_lstm2_mul_concat_stack + 192100, d_lstm2_mul_concat_stack + 192150);
 }
 
-static void mnist_stacked_lstm_train_step_10(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_10(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm2_mul_concat_stack = (float *)(A + 7476160); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t15 = (float *)(A + 6733760); /* [64, 50] */
@@ -8282,7 +8282,7 @@ static void mnist_stacked_lstm_train_step_10(const float *restrict P, const mnis
   k37_addn_mul_mul(d_lstm3_matmul_weight_ih + 3200, d_lstm2_matmul_weight_hh_t2, lstm2_sigmoid_t1, lstm2_tanh_t1_2, d_lstm2_mul_t2, lstm2_sigmoid_t1_2, lstm2_tanh_t1, lstm2_sigmoid_t1_3, lstm2_mul_t0, d_lstm2_mul_t1, d_lstm2_mul_concat_stack + 12800, d_lstm2_mul_concat_stack + 12850, d_lstm2_mul_concat_stack + 12900, d_lstm2_mul_concat_stack + 12950);
 }
 
-static void mnist_stacked_lstm_train_step_11(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_11(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm2_mul_concat_stack = (float *)(A + 7476160); /* [28, 64, 200] */
   float *d_lstm2_matmul_weight_hh_t1 = (float *)(A + 4261760); /* [64, 50] */
@@ -8448,7 +8448,7 @@ static void mnist_stacked_lstm_train_step_11(const float *restrict P, const mnis
   k40_mul_addn_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm2_matmul_weight_ih + 48000, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 153600, d_lstm1_mul_concat_stack + 153650, d_lstm1_mul_concat_stack + 153700, d_lstm1_mul_concat_stack + 153750);
 }
 
-static void mnist_stacked_lstm_train_step_12(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_12(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm1_mul_concat_stack = (float *)(A + 4645760); /* [28, 64, 200] */
   float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 3159360); /* [64, 50] */
@@ -8610,7 +8610,7 @@ static void mnist_stacked_lstm_train_step_12(const float *restrict P, const mnis
   k40_mul_addn_mul(d_lstm1_addn_t2, lstm1_sigmoid_t2_2, d_lstm2_matmul_weight_ih + 3200, d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, lstm1_sigmoid_t1_2, d_lstm1_addn_t1, d_lstm1_mul_concat_stack + 332800, d_lstm1_mul_concat_stack + 332850, d_lstm1_mul_concat_stack + 332900, d_lstm1_mul_concat_stack + 332950);
 }
 
-static void mnist_stacked_lstm_train_step_13(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_train_step_13(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_lstm1_mul_concat_stack = (float *)(A + 4645760); /* [28, 64, 200] */
   float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 1776960); /* [64, 50] */
@@ -8634,11 +8634,10 @@ static void mnist_stacked_lstm_train_step_13(const float *restrict P, const mnis
   float *d_lstm1_matmul = (float *)(A + 9140160); /* [200, 28] */
   char *d_lstm1_matmul_scratch = A + 4248960; /* 32768 bytes */
   k42_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
-  float *new_opt_step = (float *)(A + 4247424); /* [] */
-  float *opt_sqrt = (float *)(A + 4247488); /* [] */
-  k57_add_pow_sub(P + 57376 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 4247552); /* [] */
-  k58_pow_sub_div(new_opt_step, opt_div);
+  float *opt_sqrt = (float *)(A + 4247424); /* [] */
+  k57_add_pow_sub(P + 57376 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 4247488); /* [] */
+  k58_pow_sub_div(P + 57376 /* opt.step */, opt_div);
   float *lstm1_mul_stack = (float *)(A + 1802560); /* [28, 64, 50] */
   float *lstm1_mul_stack_2 = (float *)(A + 7117760); /* [27, 64, 50] */
   k43_stack(lstm1_mul_stack + 83200, lstm1_mul_stack + 80000, lstm1_mul_stack + 76800, lstm1_mul_stack + 73600, lstm1_mul_stack + 70400, lstm1_mul_stack + 67200, lstm1_mul_stack + 64000, lstm1_mul_stack + 60800, lstm1_mul_stack + 57600, lstm1_mul_stack + 54400, lstm1_mul_stack + 51200, lstm1_mul_stack + 48000, lstm1_mul_stack + 44800, lstm1_mul_stack + 41600, lstm1_mul_stack + 38400, lstm1_mul_stack + 35200, lstm1_mul_stack + 32000, lstm1_mul_stack + 28800, lstm1_mul_stack + 25600, lstm1_mul_stack + 22400, lstm1_mul_stack + 19200, lstm1_mul_stack + 16000, lstm1_mul_stack + 12800, lstm1_mul_stack + 9600, lstm1_mul_stack + 6400, lstm1_mul_stack + 3200, lstm1_mul_stack, lstm1_mul_stack_2);
@@ -8674,71 +8673,29 @@ static void mnist_stacked_lstm_train_step_13(const float *restrict P, const mnis
   float *d_dense1_matmul = (float *)(A + 9076160); /* [10, 50] */
   char *d_dense1_matmul_scratch = A + 9078208; /* 2560 bytes */
   k47_matmul(d_line15_sub, lstm3_mul_t27, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 4248512); /* [10] */
+  float *d_dense1_sum_to = (float *)(A + 4247552); /* [10] */
   k48_sum_to(d_line15_sub, d_dense1_sum_to);
   float *line15_sum_to_2 = (float *)(A + 4247616); /* [] */
-  float *loss_value = (float *)(A + 4248576); /* [] */
+  float *loss_value = (float *)(A + 4248512); /* [] */
   k49_mul_neg(line15_sum_to_2, loss_value);
   float *line16_sum_to = (float *)(A + 4247360); /* [] */
   float *metric_accuracy = (float *)(A + 4247616); /* [] */
   k50_mul(line16_sum_to, metric_accuracy);
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 6733760); /* [200, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 9029760); /* [200, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 9052160); /* [200, 28] */
-  k59_mul_mul_add(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)A; /* [200, 50] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 40000); /* [200, 50] */
-  float *new_lstm1_weight_hh = (float *)(A + 80000); /* [200, 50] */
-  k60_mul_mul_add(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 5600 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 9164224); /* [200] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 9074560); /* [200] */
-  float *new_lstm1_bias_ih = (float *)(A + 9078208); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 9079040); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 9079872); /* [200] */
-  float *new_lstm1_bias_hh = (float *)(A + 6756160); /* [200] */
-  k61_mul_mul_mul(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 89008 /* opt.lstm1.bias_hh.exp_avg */, P + 88592 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
-  float *new_opt_lstm2_weight_ih_exp_avg = (float *)(A + 9081280); /* [200, 50] */
-  float *new_opt_lstm2_weight_ih_exp_avg_sq = (float *)(A + 120000); /* [200, 50] */
-  float *new_lstm2_weight_ih = (float *)(A + 160000); /* [200, 50] */
-  k60_mul_mul_add(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, d_lstm2_matmul, P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 16016 /* lstm2.weight_ih */, new_opt_lstm2_weight_ih_exp_avg, new_opt_lstm2_weight_ih_exp_avg_sq, new_lstm2_weight_ih);
-  float *new_opt_lstm2_weight_hh_exp_avg = (float *)(A + 6772160); /* [200, 50] */
-  float *new_opt_lstm2_weight_hh_exp_avg_sq = (float *)(A + 6812160); /* [200, 50] */
-  float *new_lstm2_weight_hh = (float *)(A + 6852160); /* [200, 50] */
-  k60_mul_mul_add(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, d_lstm2_matmul_2, P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 26016 /* lstm2.weight_hh */, new_opt_lstm2_weight_hh_exp_avg, new_opt_lstm2_weight_hh_exp_avg_sq, new_lstm2_weight_hh);
-  float *new_opt_lstm2_bias_ih_exp_avg = (float *)(A + 4247680); /* [200] */
-  float *new_opt_lstm2_bias_ih_exp_avg_sq = (float *)(A + 200000); /* [200] */
-  float *new_lstm2_bias_ih = (float *)(A + 200832); /* [200] */
-  float *new_opt_lstm2_bias_hh_exp_avg = (float *)(A + 201664); /* [200] */
-  float *new_opt_lstm2_bias_hh_exp_avg_sq = (float *)(A + 6756992); /* [200] */
-  float *new_lstm2_bias_hh = (float *)(A + 6757824); /* [200] */
-  k61_mul_mul_mul(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, P + 129840 /* opt.lstm2.bias_hh.exp_avg */, P + 129424 /* opt.lstm2.bias_ih.exp_avg */, d_lstm2_sum_to, P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, new_opt_lstm2_bias_ih_exp_avg, new_opt_lstm2_bias_ih_exp_avg_sq, new_lstm2_bias_ih, new_opt_lstm2_bias_hh_exp_avg, new_opt_lstm2_bias_hh_exp_avg_sq, new_lstm2_bias_hh);
-  float *new_opt_lstm3_weight_ih_exp_avg = (float *)(A + 6892160); /* [200, 50] */
-  float *new_opt_lstm3_weight_ih_exp_avg_sq = (float *)(A + 6932160); /* [200, 50] */
-  float *new_lstm3_weight_ih = (float *)(A + 6972160); /* [200, 50] */
-  k60_mul_mul_add(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, d_lstm3_matmul, P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36432 /* lstm3.weight_ih */, new_opt_lstm3_weight_ih_exp_avg, new_opt_lstm3_weight_ih_exp_avg_sq, new_lstm3_weight_ih);
-  float *new_opt_lstm3_weight_hh_exp_avg = (float *)(A + 7012160); /* [200, 50] */
-  float *new_opt_lstm3_weight_hh_exp_avg_sq = (float *)(A + 7052160); /* [200, 50] */
-  float *new_lstm3_weight_hh = (float *)(A + 7117760); /* [200, 50] */
-  k60_mul_mul_add(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, d_lstm3_matmul_2, P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 46432 /* lstm3.weight_hh */, new_opt_lstm3_weight_hh_exp_avg, new_opt_lstm3_weight_hh_exp_avg_sq, new_lstm3_weight_hh);
-  float *new_opt_lstm3_bias_ih_exp_avg = (float *)(A + 6758656); /* [200] */
-  float *new_opt_lstm3_bias_ih_exp_avg_sq = (float *)(A + 6759488); /* [200] */
-  float *new_lstm3_bias_ih = (float *)(A + 6760320); /* [200] */
-  float *new_opt_lstm3_bias_hh_exp_avg = (float *)(A + 6761152); /* [200] */
-  float *new_opt_lstm3_bias_hh_exp_avg_sq = (float *)(A + 6761984); /* [200] */
-  float *new_lstm3_bias_hh = (float *)(A + 6762816); /* [200] */
-  k61_mul_mul_mul(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, P + 170672 /* opt.lstm3.bias_hh.exp_avg */, P + 170256 /* opt.lstm3.bias_ih.exp_avg */, d_lstm3_sum_to, P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, new_opt_lstm3_bias_ih_exp_avg, new_opt_lstm3_bias_ih_exp_avg_sq, new_lstm3_bias_ih, new_opt_lstm3_bias_hh_exp_avg, new_opt_lstm3_bias_hh_exp_avg_sq, new_lstm3_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 6763648); /* [10, 50] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 6765696); /* [10, 50] */
-  float *new_dense1_weight = (float *)(A + 6767744); /* [10, 50] */
-  k62_mul_mul_add(P + 171088 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 171600 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 56848 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 4248640); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 4248704); /* [10] */
-  float *new_dense1_bias = (float *)(A + 4248768); /* [10] */
-  k63_mul_mul_add(P + 172112 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 172128 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 57360 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k59_mul_mul_add(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k60_mul_mul_add(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 5600 /* lstm1.weight_hh */);
+  k61_mul_mul_mul(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 89008 /* opt.lstm1.bias_hh.exp_avg */, P + 88592 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */);
+  k60_mul_mul_add(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, d_lstm2_matmul, P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 16016 /* lstm2.weight_ih */);
+  k60_mul_mul_add(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, d_lstm2_matmul_2, P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 26016 /* lstm2.weight_hh */);
+  k61_mul_mul_mul(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, P + 129840 /* opt.lstm2.bias_hh.exp_avg */, P + 129424 /* opt.lstm2.bias_ih.exp_avg */, d_lstm2_sum_to, P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */);
+  k60_mul_mul_add(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, d_lstm3_matmul, P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36432 /* lstm3.weight_ih */);
+  k60_mul_mul_add(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, d_lstm3_matmul_2, P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 46432 /* lstm3.weight_hh */);
+  k61_mul_mul_mul(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, P + 170672 /* opt.lstm3.bias_hh.exp_avg */, P + 170256 /* opt.lstm3.bias_ih.exp_avg */, d_lstm3_sum_to, P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */);
+  k62_mul_mul_add(P + 171088 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 171600 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 56848 /* dense1.weight */);
+  k63_mul_mul_add(P + 172112 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 172128 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 57360 /* dense1.bias */);
 }
 
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   float loss = 0;
   (void)metrics;
@@ -8756,257 +8713,42 @@ float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batc
   mnist_stacked_lstm_train_step_11(P, in, A, seed);
   mnist_stacked_lstm_train_step_12(P, in, A, seed);
   mnist_stacked_lstm_train_step_13(P, in, A, seed);
-  float *loss_value = (float *)(A + 4248576); /* [] */
+  float *loss_value = (float *)(A + 4248512); /* [] */
   float *metric_accuracy = (float *)(A + 4247616); /* [] */
-  float *new_opt_step = (float *)(A + 4247424); /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 6733760); /* [200, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 9029760); /* [200, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 9052160); /* [200, 28] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)A; /* [200, 50] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 40000); /* [200, 50] */
-  float *new_lstm1_weight_hh = (float *)(A + 80000); /* [200, 50] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 9164224); /* [200] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 9074560); /* [200] */
-  float *new_lstm1_bias_ih = (float *)(A + 9078208); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 9079040); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 9079872); /* [200] */
-  float *new_lstm1_bias_hh = (float *)(A + 6756160); /* [200] */
-  float *new_opt_lstm2_weight_ih_exp_avg = (float *)(A + 9081280); /* [200, 50] */
-  float *new_opt_lstm2_weight_ih_exp_avg_sq = (float *)(A + 120000); /* [200, 50] */
-  float *new_lstm2_weight_ih = (float *)(A + 160000); /* [200, 50] */
-  float *new_opt_lstm2_weight_hh_exp_avg = (float *)(A + 6772160); /* [200, 50] */
-  float *new_opt_lstm2_weight_hh_exp_avg_sq = (float *)(A + 6812160); /* [200, 50] */
-  float *new_lstm2_weight_hh = (float *)(A + 6852160); /* [200, 50] */
-  float *new_opt_lstm2_bias_ih_exp_avg = (float *)(A + 4247680); /* [200] */
-  float *new_opt_lstm2_bias_ih_exp_avg_sq = (float *)(A + 200000); /* [200] */
-  float *new_lstm2_bias_ih = (float *)(A + 200832); /* [200] */
-  float *new_opt_lstm2_bias_hh_exp_avg = (float *)(A + 201664); /* [200] */
-  float *new_opt_lstm2_bias_hh_exp_avg_sq = (float *)(A + 6756992); /* [200] */
-  float *new_lstm2_bias_hh = (float *)(A + 6757824); /* [200] */
-  float *new_opt_lstm3_weight_ih_exp_avg = (float *)(A + 6892160); /* [200, 50] */
-  float *new_opt_lstm3_weight_ih_exp_avg_sq = (float *)(A + 6932160); /* [200, 50] */
-  float *new_lstm3_weight_ih = (float *)(A + 6972160); /* [200, 50] */
-  float *new_opt_lstm3_weight_hh_exp_avg = (float *)(A + 7012160); /* [200, 50] */
-  float *new_opt_lstm3_weight_hh_exp_avg_sq = (float *)(A + 7052160); /* [200, 50] */
-  float *new_lstm3_weight_hh = (float *)(A + 7117760); /* [200, 50] */
-  float *new_opt_lstm3_bias_ih_exp_avg = (float *)(A + 6758656); /* [200] */
-  float *new_opt_lstm3_bias_ih_exp_avg_sq = (float *)(A + 6759488); /* [200] */
-  float *new_lstm3_bias_ih = (float *)(A + 6760320); /* [200] */
-  float *new_opt_lstm3_bias_hh_exp_avg = (float *)(A + 6761152); /* [200] */
-  float *new_opt_lstm3_bias_hh_exp_avg_sq = (float *)(A + 6761984); /* [200] */
-  float *new_lstm3_bias_hh = (float *)(A + 6762816); /* [200] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 6763648); /* [10, 50] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 6765696); /* [10, 50] */
-  float *new_dense1_weight = (float *)(A + 6767744); /* [10, 50] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 4248640); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 4248704); /* [10] */
-  float *new_dense1_bias = (float *)(A + 4248768); /* [10] */
   k51_copy(loss_value, &loss);
   if (metrics) k51_copy(metric_accuracy, &metrics->accuracy);
-  k51_copy(new_opt_step, params + 57376);
-  k52_copy(new_opt_lstm1_weight_ih_exp_avg, params + 57392);
-  k52_copy(new_opt_lstm1_weight_ih_exp_avg_sq, params + 62992);
-  k52_copy(new_lstm1_weight_ih, params + 0);
-  k53_copy(new_opt_lstm1_weight_hh_exp_avg, params + 68592);
-  k53_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 78592);
-  k53_copy(new_lstm1_weight_hh, params + 5600);
-  k54_copy(new_opt_lstm1_bias_ih_exp_avg, params + 88592);
-  k54_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 88800);
-  k54_copy(new_lstm1_bias_ih, params + 15600);
-  k54_copy(new_opt_lstm1_bias_hh_exp_avg, params + 89008);
-  k54_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 89216);
-  k54_copy(new_lstm1_bias_hh, params + 15808);
-  k53_copy(new_opt_lstm2_weight_ih_exp_avg, params + 89424);
-  k53_copy(new_opt_lstm2_weight_ih_exp_avg_sq, params + 99424);
-  k53_copy(new_lstm2_weight_ih, params + 16016);
-  k53_copy(new_opt_lstm2_weight_hh_exp_avg, params + 109424);
-  k53_copy(new_opt_lstm2_weight_hh_exp_avg_sq, params + 119424);
-  k53_copy(new_lstm2_weight_hh, params + 26016);
-  k54_copy(new_opt_lstm2_bias_ih_exp_avg, params + 129424);
-  k54_copy(new_opt_lstm2_bias_ih_exp_avg_sq, params + 129632);
-  k54_copy(new_lstm2_bias_ih, params + 36016);
-  k54_copy(new_opt_lstm2_bias_hh_exp_avg, params + 129840);
-  k54_copy(new_opt_lstm2_bias_hh_exp_avg_sq, params + 130048);
-  k54_copy(new_lstm2_bias_hh, params + 36224);
-  k53_copy(new_opt_lstm3_weight_ih_exp_avg, params + 130256);
-  k53_copy(new_opt_lstm3_weight_ih_exp_avg_sq, params + 140256);
-  k53_copy(new_lstm3_weight_ih, params + 36432);
-  k53_copy(new_opt_lstm3_weight_hh_exp_avg, params + 150256);
-  k53_copy(new_opt_lstm3_weight_hh_exp_avg_sq, params + 160256);
-  k53_copy(new_lstm3_weight_hh, params + 46432);
-  k54_copy(new_opt_lstm3_bias_ih_exp_avg, params + 170256);
-  k54_copy(new_opt_lstm3_bias_ih_exp_avg_sq, params + 170464);
-  k54_copy(new_lstm3_bias_ih, params + 56432);
-  k54_copy(new_opt_lstm3_bias_hh_exp_avg, params + 170672);
-  k54_copy(new_opt_lstm3_bias_hh_exp_avg_sq, params + 170880);
-  k54_copy(new_lstm3_bias_hh, params + 56640);
-  k55_copy(new_opt_dense1_weight_exp_avg, params + 171088);
-  k55_copy(new_opt_dense1_weight_exp_avg_sq, params + 171600);
-  k55_copy(new_dense1_weight, params + 56848);
-  k56_copy(new_opt_dense1_bias_exp_avg, params + 172112);
-  k56_copy(new_opt_dense1_bias_exp_avg_sq, params + 172128);
-  k56_copy(new_dense1_bias, params + 57360);
   return loss;
 }
 
-static void mnist_stacked_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+static void mnist_stacked_lstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *new_opt_step = (float *)A; /* [] */
-  float *opt_sqrt = (float *)(A + 64); /* [] */
-  k57_add_pow_sub(P + 57376 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 128); /* [] */
-  k58_pow_sub_div(new_opt_step, opt_div);
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 192); /* [200, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 22592); /* [200, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 44992); /* [200, 28] */
-  k59_mul_mul_add(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */, new_opt_lstm1_weight_ih_exp_avg, new_opt_lstm1_weight_ih_exp_avg_sq, new_lstm1_weight_ih);
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 67392); /* [200, 50] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 107392); /* [200, 50] */
-  float *new_lstm1_weight_hh = (float *)(A + 147392); /* [200, 50] */
-  k60_mul_mul_add(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, in + 5600 /* grad.lstm1.weight_hh */, P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 5600 /* lstm1.weight_hh */, new_opt_lstm1_weight_hh_exp_avg, new_opt_lstm1_weight_hh_exp_avg_sq, new_lstm1_weight_hh);
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 187392); /* [200] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 188224); /* [200] */
-  float *new_lstm1_bias_ih = (float *)(A + 189056); /* [200] */
-  k64_mul_mul_add(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, in + 15600 /* grad.lstm1.bias_ih */, P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 15600 /* lstm1.bias_ih */, new_opt_lstm1_bias_ih_exp_avg, new_opt_lstm1_bias_ih_exp_avg_sq, new_lstm1_bias_ih);
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 189888); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 190720); /* [200] */
-  float *new_lstm1_bias_hh = (float *)(A + 191552); /* [200] */
-  k64_mul_mul_add(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, in + 15808 /* grad.lstm1.bias_hh */, P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 15808 /* lstm1.bias_hh */, new_opt_lstm1_bias_hh_exp_avg, new_opt_lstm1_bias_hh_exp_avg_sq, new_lstm1_bias_hh);
-  float *new_opt_lstm2_weight_ih_exp_avg = (float *)(A + 192384); /* [200, 50] */
-  float *new_opt_lstm2_weight_ih_exp_avg_sq = (float *)(A + 232384); /* [200, 50] */
-  float *new_lstm2_weight_ih = (float *)(A + 272384); /* [200, 50] */
-  k60_mul_mul_add(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, in + 16016 /* grad.lstm2.weight_ih */, P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 16016 /* lstm2.weight_ih */, new_opt_lstm2_weight_ih_exp_avg, new_opt_lstm2_weight_ih_exp_avg_sq, new_lstm2_weight_ih);
-  float *new_opt_lstm2_weight_hh_exp_avg = (float *)(A + 312384); /* [200, 50] */
-  float *new_opt_lstm2_weight_hh_exp_avg_sq = (float *)(A + 352384); /* [200, 50] */
-  float *new_lstm2_weight_hh = (float *)(A + 392384); /* [200, 50] */
-  k60_mul_mul_add(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, in + 26016 /* grad.lstm2.weight_hh */, P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 26016 /* lstm2.weight_hh */, new_opt_lstm2_weight_hh_exp_avg, new_opt_lstm2_weight_hh_exp_avg_sq, new_lstm2_weight_hh);
-  float *new_opt_lstm2_bias_ih_exp_avg = (float *)(A + 432384); /* [200] */
-  float *new_opt_lstm2_bias_ih_exp_avg_sq = (float *)(A + 433216); /* [200] */
-  float *new_lstm2_bias_ih = (float *)(A + 434048); /* [200] */
-  k64_mul_mul_add(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, in + 36016 /* grad.lstm2.bias_ih */, P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36016 /* lstm2.bias_ih */, new_opt_lstm2_bias_ih_exp_avg, new_opt_lstm2_bias_ih_exp_avg_sq, new_lstm2_bias_ih);
-  float *new_opt_lstm2_bias_hh_exp_avg = (float *)(A + 434880); /* [200] */
-  float *new_opt_lstm2_bias_hh_exp_avg_sq = (float *)(A + 435712); /* [200] */
-  float *new_lstm2_bias_hh = (float *)(A + 436544); /* [200] */
-  k64_mul_mul_add(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, in + 36224 /* grad.lstm2.bias_hh */, P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* lstm2.bias_hh */, new_opt_lstm2_bias_hh_exp_avg, new_opt_lstm2_bias_hh_exp_avg_sq, new_lstm2_bias_hh);
-  float *new_opt_lstm3_weight_ih_exp_avg = (float *)(A + 437376); /* [200, 50] */
-  float *new_opt_lstm3_weight_ih_exp_avg_sq = (float *)(A + 477376); /* [200, 50] */
-  float *new_lstm3_weight_ih = (float *)(A + 517376); /* [200, 50] */
-  k60_mul_mul_add(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, in + 36432 /* grad.lstm3.weight_ih */, P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36432 /* lstm3.weight_ih */, new_opt_lstm3_weight_ih_exp_avg, new_opt_lstm3_weight_ih_exp_avg_sq, new_lstm3_weight_ih);
-  float *new_opt_lstm3_weight_hh_exp_avg = (float *)(A + 557376); /* [200, 50] */
-  float *new_opt_lstm3_weight_hh_exp_avg_sq = (float *)(A + 597376); /* [200, 50] */
-  float *new_lstm3_weight_hh = (float *)(A + 637376); /* [200, 50] */
-  k60_mul_mul_add(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, in + 46432 /* grad.lstm3.weight_hh */, P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 46432 /* lstm3.weight_hh */, new_opt_lstm3_weight_hh_exp_avg, new_opt_lstm3_weight_hh_exp_avg_sq, new_lstm3_weight_hh);
-  float *new_opt_lstm3_bias_ih_exp_avg = (float *)(A + 677376); /* [200] */
-  float *new_opt_lstm3_bias_ih_exp_avg_sq = (float *)(A + 678208); /* [200] */
-  float *new_lstm3_bias_ih = (float *)(A + 679040); /* [200] */
-  k64_mul_mul_add(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, in + 56432 /* grad.lstm3.bias_ih */, P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 56432 /* lstm3.bias_ih */, new_opt_lstm3_bias_ih_exp_avg, new_opt_lstm3_bias_ih_exp_avg_sq, new_lstm3_bias_ih);
-  float *new_opt_lstm3_bias_hh_exp_avg = (float *)(A + 679872); /* [200] */
-  float *new_opt_lstm3_bias_hh_exp_avg_sq = (float *)(A + 680704); /* [200] */
-  float *new_lstm3_bias_hh = (float *)(A + 681536); /* [200] */
-  k64_mul_mul_add(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, in + 56640 /* grad.lstm3.bias_hh */, P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 56640 /* lstm3.bias_hh */, new_opt_lstm3_bias_hh_exp_avg, new_opt_lstm3_bias_hh_exp_avg_sq, new_lstm3_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 682368); /* [10, 50] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 684416); /* [10, 50] */
-  float *new_dense1_weight = (float *)(A + 686464); /* [10, 50] */
-  k62_mul_mul_add(P + 171088 /* opt.dense1.weight.exp_avg */, in + 56848 /* grad.dense1.weight */, P + 171600 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 56848 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 688512); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 688576); /* [10] */
-  float *new_dense1_bias = (float *)(A + 688640); /* [10] */
-  k63_mul_mul_add(P + 172112 /* opt.dense1.bias.exp_avg */, in + 57360 /* grad.dense1.bias */, P + 172128 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 57360 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  float *opt_sqrt = (float *)A; /* [] */
+  k57_add_pow_sub(P + 57376 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 64); /* [] */
+  k58_pow_sub_div(P + 57376 /* opt.step */, opt_div);
+  k59_mul_mul_add(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k60_mul_mul_add(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, in + 5600 /* grad.lstm1.weight_hh */, P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 5600 /* lstm1.weight_hh */);
+  k64_mul_mul_add(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, in + 15600 /* grad.lstm1.bias_ih */, P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 15600 /* lstm1.bias_ih */);
+  k64_mul_mul_add(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, in + 15808 /* grad.lstm1.bias_hh */, P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 15808 /* lstm1.bias_hh */);
+  k60_mul_mul_add(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, in + 16016 /* grad.lstm2.weight_ih */, P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 16016 /* lstm2.weight_ih */);
+  k60_mul_mul_add(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, in + 26016 /* grad.lstm2.weight_hh */, P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 26016 /* lstm2.weight_hh */);
+  k64_mul_mul_add(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, in + 36016 /* grad.lstm2.bias_ih */, P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36016 /* lstm2.bias_ih */);
+  k64_mul_mul_add(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, in + 36224 /* grad.lstm2.bias_hh */, P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* lstm2.bias_hh */);
+  k60_mul_mul_add(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, in + 36432 /* grad.lstm3.weight_ih */, P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36432 /* lstm3.weight_ih */);
+  k60_mul_mul_add(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, in + 46432 /* grad.lstm3.weight_hh */, P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 46432 /* lstm3.weight_hh */);
+  k64_mul_mul_add(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, in + 56432 /* grad.lstm3.bias_ih */, P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 56432 /* lstm3.bias_ih */);
+  k64_mul_mul_add(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, in + 56640 /* grad.lstm3.bias_hh */, P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 56640 /* lstm3.bias_hh */);
+  k62_mul_mul_add(P + 171088 /* opt.dense1.weight.exp_avg */, in + 56848 /* grad.dense1.weight */, P + 171600 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 56848 /* dense1.weight */);
+  k63_mul_mul_add(P + 172112 /* opt.dense1.bias.exp_avg */, in + 57360 /* grad.dense1.bias */, P + 172128 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 57360 /* dense1.bias */);
 }
 
 void mnist_stacked_lstm_apply(float *params, const float *grads, void *arena) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   const uint64_t seed = 0;
   const float *in = grads;
   (void)P, (void)A;
   mnist_stacked_lstm_apply_1(P, in, A, seed);
-  float *new_opt_step = (float *)A; /* [] */
-  float *new_opt_lstm1_weight_ih_exp_avg = (float *)(A + 192); /* [200, 28] */
-  float *new_opt_lstm1_weight_ih_exp_avg_sq = (float *)(A + 22592); /* [200, 28] */
-  float *new_lstm1_weight_ih = (float *)(A + 44992); /* [200, 28] */
-  float *new_opt_lstm1_weight_hh_exp_avg = (float *)(A + 67392); /* [200, 50] */
-  float *new_opt_lstm1_weight_hh_exp_avg_sq = (float *)(A + 107392); /* [200, 50] */
-  float *new_lstm1_weight_hh = (float *)(A + 147392); /* [200, 50] */
-  float *new_opt_lstm1_bias_ih_exp_avg = (float *)(A + 187392); /* [200] */
-  float *new_opt_lstm1_bias_ih_exp_avg_sq = (float *)(A + 188224); /* [200] */
-  float *new_lstm1_bias_ih = (float *)(A + 189056); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg = (float *)(A + 189888); /* [200] */
-  float *new_opt_lstm1_bias_hh_exp_avg_sq = (float *)(A + 190720); /* [200] */
-  float *new_lstm1_bias_hh = (float *)(A + 191552); /* [200] */
-  float *new_opt_lstm2_weight_ih_exp_avg = (float *)(A + 192384); /* [200, 50] */
-  float *new_opt_lstm2_weight_ih_exp_avg_sq = (float *)(A + 232384); /* [200, 50] */
-  float *new_lstm2_weight_ih = (float *)(A + 272384); /* [200, 50] */
-  float *new_opt_lstm2_weight_hh_exp_avg = (float *)(A + 312384); /* [200, 50] */
-  float *new_opt_lstm2_weight_hh_exp_avg_sq = (float *)(A + 352384); /* [200, 50] */
-  float *new_lstm2_weight_hh = (float *)(A + 392384); /* [200, 50] */
-  float *new_opt_lstm2_bias_ih_exp_avg = (float *)(A + 432384); /* [200] */
-  float *new_opt_lstm2_bias_ih_exp_avg_sq = (float *)(A + 433216); /* [200] */
-  float *new_lstm2_bias_ih = (float *)(A + 434048); /* [200] */
-  float *new_opt_lstm2_bias_hh_exp_avg = (float *)(A + 434880); /* [200] */
-  float *new_opt_lstm2_bias_hh_exp_avg_sq = (float *)(A + 435712); /* [200] */
-  float *new_lstm2_bias_hh = (float *)(A + 436544); /* [200] */
-  float *new_opt_lstm3_weight_ih_exp_avg = (float *)(A + 437376); /* [200, 50] */
-  float *new_opt_lstm3_weight_ih_exp_avg_sq = (float *)(A + 477376); /* [200, 50] */
-  float *new_lstm3_weight_ih = (float *)(A + 517376); /* [200, 50] */
-  float *new_opt_lstm3_weight_hh_exp_avg = (float *)(A + 557376); /* [200, 50] */
-  float *new_opt_lstm3_weight_hh_exp_avg_sq = (float *)(A + 597376); /* [200, 50] */
-  float *new_lstm3_weight_hh = (float *)(A + 637376); /* [200, 50] */
-  float *new_opt_lstm3_bias_ih_exp_avg = (float *)(A + 677376); /* [200] */
-  float *new_opt_lstm3_bias_ih_exp_avg_sq = (float *)(A + 678208); /* [200] */
-  float *new_lstm3_bias_ih = (float *)(A + 679040); /* [200] */
-  float *new_opt_lstm3_bias_hh_exp_avg = (float *)(A + 679872); /* [200] */
-  float *new_opt_lstm3_bias_hh_exp_avg_sq = (float *)(A + 680704); /* [200] */
-  float *new_lstm3_bias_hh = (float *)(A + 681536); /* [200] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 682368); /* [10, 50] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 684416); /* [10, 50] */
-  float *new_dense1_weight = (float *)(A + 686464); /* [10, 50] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 688512); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 688576); /* [10] */
-  float *new_dense1_bias = (float *)(A + 688640); /* [10] */
-  k51_copy(new_opt_step, params + 57376);
-  k52_copy(new_opt_lstm1_weight_ih_exp_avg, params + 57392);
-  k52_copy(new_opt_lstm1_weight_ih_exp_avg_sq, params + 62992);
-  k52_copy(new_lstm1_weight_ih, params + 0);
-  k53_copy(new_opt_lstm1_weight_hh_exp_avg, params + 68592);
-  k53_copy(new_opt_lstm1_weight_hh_exp_avg_sq, params + 78592);
-  k53_copy(new_lstm1_weight_hh, params + 5600);
-  k54_copy(new_opt_lstm1_bias_ih_exp_avg, params + 88592);
-  k54_copy(new_opt_lstm1_bias_ih_exp_avg_sq, params + 88800);
-  k54_copy(new_lstm1_bias_ih, params + 15600);
-  k54_copy(new_opt_lstm1_bias_hh_exp_avg, params + 89008);
-  k54_copy(new_opt_lstm1_bias_hh_exp_avg_sq, params + 89216);
-  k54_copy(new_lstm1_bias_hh, params + 15808);
-  k53_copy(new_opt_lstm2_weight_ih_exp_avg, params + 89424);
-  k53_copy(new_opt_lstm2_weight_ih_exp_avg_sq, params + 99424);
-  k53_copy(new_lstm2_weight_ih, params + 16016);
-  k53_copy(new_opt_lstm2_weight_hh_exp_avg, params + 109424);
-  k53_copy(new_opt_lstm2_weight_hh_exp_avg_sq, params + 119424);
-  k53_copy(new_lstm2_weight_hh, params + 26016);
-  k54_copy(new_opt_lstm2_bias_ih_exp_avg, params + 129424);
-  k54_copy(new_opt_lstm2_bias_ih_exp_avg_sq, params + 129632);
-  k54_copy(new_lstm2_bias_ih, params + 36016);
-  k54_copy(new_opt_lstm2_bias_hh_exp_avg, params + 129840);
-  k54_copy(new_opt_lstm2_bias_hh_exp_avg_sq, params + 130048);
-  k54_copy(new_lstm2_bias_hh, params + 36224);
-  k53_copy(new_opt_lstm3_weight_ih_exp_avg, params + 130256);
-  k53_copy(new_opt_lstm3_weight_ih_exp_avg_sq, params + 140256);
-  k53_copy(new_lstm3_weight_ih, params + 36432);
-  k53_copy(new_opt_lstm3_weight_hh_exp_avg, params + 150256);
-  k53_copy(new_opt_lstm3_weight_hh_exp_avg_sq, params + 160256);
-  k53_copy(new_lstm3_weight_hh, params + 46432);
-  k54_copy(new_opt_lstm3_bias_ih_exp_avg, params + 170256);
-  k54_copy(new_opt_lstm3_bias_ih_exp_avg_sq, params + 170464);
-  k54_copy(new_lstm3_bias_ih, params + 56432);
-  k54_copy(new_opt_lstm3_bias_hh_exp_avg, params + 170672);
-  k54_copy(new_opt_lstm3_bias_hh_exp_avg_sq, params + 170880);
-  k54_copy(new_lstm3_bias_hh, params + 56640);
-  k55_copy(new_opt_dense1_weight_exp_avg, params + 171088);
-  k55_copy(new_opt_dense1_weight_exp_avg_sq, params + 171600);
-  k55_copy(new_dense1_weight, params + 56848);
-  k56_copy(new_opt_dense1_bias_exp_avg, params + 172112);
-  k56_copy(new_opt_dense1_bias_exp_avg_sq, params + 172128);
-  k56_copy(new_dense1_bias, params + 57360);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -9103,7 +8845,7 @@ void mnist_stacked_lstm_reset(mnist_stacked_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long mnist_stacked_lstm_tool_arena[5] = {2016000, 9163200, 9165760, 688704, 232000};
+const long mnist_stacked_lstm_tool_arena[5] = {2016000, 9163200, 9165760, 128, 232000};
 const int mnist_stacked_lstm_tool_dtype = 4; /* bytes per element */
 const int mnist_stacked_lstm_tool_nparams = 43;
 const char *const mnist_stacked_lstm_tool_inputs[] = {"x", "y", 0};

@@ -1635,15 +1635,15 @@ static void k50_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt [] */
-static void k51_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+static void k51_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
-    out0[0] = t0;
-    out1[0] = t3;
+    a0[0] = t0;
+    out0[0] = t3;
   }
 }
 
@@ -1657,8 +1657,8 @@ static void k52_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 28] */
-static void k53_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 28]; updated in place: a0, a2, a5 */
+static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1673,14 +1673,14 @@ static void k53_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 64] */
-static void k54_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 64]; updated in place: a0, a2, a5 */
+static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1695,14 +1695,14 @@ static void k54_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256] */
-static void k55_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256]; updated in place: a0, a2, a5 */
+static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1717,14 +1717,14 @@ static void k55_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [3, 64] */
-static void k56_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [3, 64]; updated in place: a0, a2, a5 */
+static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1739,14 +1739,14 @@ static void k56_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 64] */
-static void k57_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 64]; updated in place: a0, a2, a5 */
+static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1761,14 +1761,14 @@ static void k57_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10] */
-static void k58_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
+static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1783,9 +1783,9 @@ static void k58_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
@@ -3783,7 +3783,7 @@ float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, flo
   return loss;
 }
 
-static void peephole_lstm_train_step_1(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void peephole_lstm_train_step_1(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line13_one_hot = (float *)A; /* [64, 10] */
   k15_one_hot(in->y, line13_one_hot);
@@ -3961,7 +3961,7 @@ static void peephole_lstm_train_step_1(const float *restrict P, const peephole_l
   k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t12_2, peephole1_add_t13 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t13, peephole1_add_t13 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t13 + 192, peephole1_sigmoid_t13, peephole1_sigmoid_t13_2, peephole1_tanh_t13, peephole1_add_t13_2, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, peephole1_mul_stack + 53248);
 }
 
-static void peephole_lstm_train_step_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void peephole_lstm_train_step_2(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *peephole1_mul_stack = (float *)(A + 2063744); /* [27, 64, 64] */
   float *peephole1_transpose_weight_hh = (float *)(A + 1932672); /* [64, 256] */
@@ -4140,7 +4140,7 @@ static void peephole_lstm_train_step_2(const float *restrict P, const peephole_l
   k14_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t26_2, peephole1_add_t27 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t27, peephole1_add_t27 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t27 + 192, peephole1_sigmoid_t27, peephole1_sigmoid_t27_2, peephole1_tanh_t27, peephole1_add_t27_2, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, peephole1_mul_t27);
 }
 
-static void peephole_lstm_train_step_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void peephole_lstm_train_step_3(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *peephole1_mul_t27 = (float *)(A + 68096); /* [64, 64] */
   float *dense1_transpose_weight = (float *)(A + 4963712); /* [64, 10] */
@@ -4306,7 +4306,7 @@ static void peephole_lstm_train_step_3(const float *restrict P, const peephole_l
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t18, peephole1_sigmoid_t17_3, peephole1_tanh_t17_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_t18_3, peephole1_tanh_t17, peephole1_sigmoid_t17_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t17, peephole1_add_t16_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 262336, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_concat_stack + 262208, d_peephole1_mul_t17_3, d_peephole1_mul_concat_stack + 262272);
 }
 
-static void peephole_lstm_train_step_4(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void peephole_lstm_train_step_4(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *d_peephole1_matmul_weight_hh_t17 = (float *)(A + 4144512); /* [64, 64] */
@@ -4470,7 +4470,7 @@ static void peephole_lstm_train_step_4(const float *restrict P, const peephole_l
   k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t5, peephole1_sigmoid_t4_3, peephole1_tanh_t4_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_t5_3, peephole1_tanh_t4, peephole1_sigmoid_t4_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t4, peephole1_add_t3_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 49344, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_concat_stack + 49216, d_peephole1_mul_t4_3, d_peephole1_mul_concat_stack + 49280);
 }
 
-static void peephole_lstm_train_step_5(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void peephole_lstm_train_step_5(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *d_peephole1_matmul_weight_hh_t4 = (float *)(A + 2866560); /* [64, 64] */
@@ -4531,11 +4531,10 @@ static void peephole_lstm_train_step_5(const float *restrict P, const peephole_l
   float *d_peephole1_matmul = (float *)(A + 35328); /* [256, 28] */
   char *d_peephole1_matmul_scratch = A + 2030976; /* 32768 bytes */
   k32_matmul(d_peephole1_mul_concat_stack_2, in->x, d_peephole1_matmul, d_peephole1_matmul_scratch);
-  float *new_opt_step = (float *)(A + 4963712); /* [] */
-  float *opt_sqrt = (float *)(A + 4963776); /* [] */
-  k51_add_pow_sub(P + 24656 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 4963840); /* [] */
-  k52_pow_sub_div(new_opt_step, opt_div);
+  float *opt_sqrt = (float *)(A + 4963712); /* [] */
+  k51_add_pow_sub(P + 24656 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 4963776); /* [] */
+  k52_pow_sub_div(P + 24656 /* opt.step */, opt_div);
   float *peephole1_mul_stack = (float *)(A + 2063744); /* [27, 64, 64] */
   float *d_peephole1_matmul_2 = (float *)(A + 2588032); /* [256, 64] */
   char *d_peephole1_matmul_scratch_2 = A + 2030976; /* 32768 bytes */
@@ -4666,16 +4665,16 @@ static void peephole_lstm_train_step_5(const float *restrict P, const peephole_l
   k35_mul(d_peephole1_mul_concat_stack + 32768, peephole1_add_t2_2, d_peephole1_mul_t3_4);
   float *d_peephole1_sum_to_t3 = (float *)(A + 2574720); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t3_4, d_peephole1_sum_to_t3);
-}
-
-static void peephole_lstm_train_step_6(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
-  float *peephole1_add_t1_2 = (float *)(A + 1915392); /* [64, 64] */
   float *d_peephole1_mul_t2_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 16384, peephole1_add_t1_2, d_peephole1_mul_t2_4);
+}
+
+static void peephole_lstm_train_step_6(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_peephole1_mul_t2_4 = (float *)(A + 2560); /* [64, 64] */
   float *d_peephole1_sum_to_t2 = (float *)(A + 2574976); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t2_4, d_peephole1_sum_to_t2);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 84480); /* [27, 64, 256] */
   float *peephole1_mul_t0 = (float *)(A + 2014592); /* [64, 64] */
   float *d_peephole1_mul_t1_4 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack, peephole1_mul_t0, d_peephole1_mul_t1_4);
@@ -4806,6 +4805,7 @@ static void peephole_lstm_train_step_6(const float *restrict P, const peephole_l
   k35_mul(d_peephole1_mul_concat_stack + 32832, peephole1_add_t2_2, d_peephole1_mul_t3_5);
   float *d_peephole1_sum_to_t3_2 = (float *)(A + 2581632); /* [1, 64] */
   k36_sum_to(d_peephole1_mul_t3_5, d_peephole1_sum_to_t3_2);
+  float *peephole1_add_t1_2 = (float *)(A + 1915392); /* [64, 64] */
   float *d_peephole1_mul_t2_5 = (float *)(A + 2560); /* [64, 64] */
   k35_mul(d_peephole1_mul_concat_stack + 16448, peephole1_add_t1_2, d_peephole1_mul_t2_5);
   float *d_peephole1_sum_to_t2_2 = (float *)(A + 2581888); /* [1, 64] */
@@ -4899,7 +4899,7 @@ static void peephole_lstm_train_step_6(const float *restrict P, const peephole_l
   k35_mul(d_peephole1_mul_concat_stack + 98496, peephole1_add_t7_2, d_peephole1_mul_t7_6);
 }
 
-static void peephole_lstm_train_step_7(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void peephole_lstm_train_step_7(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_peephole1_mul_t7_6 = (float *)(A + 2768256); /* [64, 64] */
   float *d_peephole1_sum_to_t7_3 = (float *)(A + 2587520); /* [1, 64] */
@@ -5024,54 +5024,29 @@ static void peephole_lstm_train_step_7(const float *restrict P, const peephole_l
   float *d_dense1_matmul = (float *)(A + 65024); /* [10, 64] */
   char *d_dense1_matmul_scratch = A + 21248; /* 2560 bytes */
   k40_matmul(d_line13_sub, peephole1_mul_t27, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 4963904); /* [10] */
+  float *d_dense1_sum_to = (float *)(A + 4963840); /* [10] */
   k41_sum_to(d_line13_sub, d_dense1_sum_to);
   float *line13_sum_to_2 = (float *)(A + 5017984); /* [] */
-  float *loss_value = (float *)(A + 21248); /* [] */
+  float *loss_value = (float *)(A + 4963904); /* [] */
   k42_mul_neg(line13_sum_to_2, loss_value);
   float *line14_sum_to = (float *)(A + 4963968); /* [] */
-  float *metric_accuracy = (float *)(A + 21312); /* [] */
+  float *metric_accuracy = (float *)(A + 21248); /* [] */
   k43_mul(line14_sum_to, metric_accuracy);
   float *d_peephole1_matmul = (float *)(A + 35328); /* [256, 28] */
-  float *opt_sqrt = (float *)(A + 4963776); /* [] */
-  float *opt_div = (float *)(A + 4963840); /* [] */
-  float *new_opt_peephole1_weight_ih_exp_avg = (float *)(A + 2506112); /* [256, 28] */
-  float *new_opt_peephole1_weight_ih_exp_avg_sq = (float *)(A + 2534784); /* [256, 28] */
-  float *new_peephole1_weight_ih = (float *)(A + 2686336); /* [256, 28] */
-  k53_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, d_peephole1_matmul, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* peephole1.weight_ih */, new_opt_peephole1_weight_ih_exp_avg, new_opt_peephole1_weight_ih_exp_avg_sq, new_peephole1_weight_ih);
+  float *opt_sqrt = (float *)(A + 4963712); /* [] */
+  float *opt_div = (float *)(A + 4963776); /* [] */
+  k53_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, d_peephole1_matmul, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* peephole1.weight_ih */);
   float *d_peephole1_matmul_2 = (float *)(A + 2588032); /* [256, 64] */
-  float *new_opt_peephole1_weight_hh_exp_avg = (float *)(A + 2715008); /* [256, 64] */
-  float *new_opt_peephole1_weight_hh_exp_avg_sq = (float *)(A + 2784640); /* [256, 64] */
-  float *new_peephole1_weight_hh = (float *)(A + 2882944); /* [256, 64] */
-  k54_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, d_peephole1_matmul_2, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* peephole1.weight_hh */, new_opt_peephole1_weight_hh_exp_avg, new_opt_peephole1_weight_hh_exp_avg_sq, new_peephole1_weight_hh);
+  k54_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, d_peephole1_matmul_2, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* peephole1.weight_hh */);
   float *d_peephole1_sum_to = (float *)(A + 64000); /* [256] */
-  float *new_opt_peephole1_bias_exp_avg = (float *)(A + 2780544); /* [256] */
-  float *new_opt_peephole1_bias_exp_avg_sq = (float *)(A + 2781568); /* [256] */
-  float *new_peephole1_bias = (float *)(A + 2782592); /* [256] */
-  k55_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, d_peephole1_sum_to, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* peephole1.bias */, new_opt_peephole1_bias_exp_avg, new_opt_peephole1_bias_exp_avg_sq, new_peephole1_bias);
-  float *new_opt_peephole1_peephole_exp_avg = (float *)(A + 2783616); /* [3, 64] */
-  float *new_opt_peephole1_peephole_exp_avg_sq = (float *)(A + 21376); /* [3, 64] */
-  float *new_peephole1_peephole = (float *)(A + 22144); /* [3, 64] */
-  k56_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, d_peephole1_addn_concat, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* peephole1.peephole */, new_opt_peephole1_peephole_exp_avg, new_opt_peephole1_peephole_exp_avg_sq, new_peephole1_peephole);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 22912); /* [10, 64] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 25472); /* [10, 64] */
-  float *new_dense1_weight = (float *)(A + 28032); /* [10, 64] */
-  k57_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 24000 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-}
-
-static void peephole_lstm_train_step_8(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_dense1_sum_to = (float *)(A + 4963904); /* [10] */
-  float *opt_sqrt = (float *)(A + 4963776); /* [] */
-  float *opt_div = (float *)(A + 4963840); /* [] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 4963968); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 2784384); /* [10] */
-  float *new_dense1_bias = (float *)(A + 2784448); /* [10] */
-  k58_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 24640 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k55_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, d_peephole1_sum_to, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* peephole1.bias */);
+  k56_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, d_peephole1_addn_concat, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* peephole1.peephole */);
+  k57_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 24000 /* dense1.weight */);
+  k58_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 24640 /* dense1.bias */);
 }
 
 float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   float loss = 0;
   (void)metrics;
@@ -5083,130 +5058,34 @@ float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, pee
   peephole_lstm_train_step_5(P, in, A, seed);
   peephole_lstm_train_step_6(P, in, A, seed);
   peephole_lstm_train_step_7(P, in, A, seed);
-  peephole_lstm_train_step_8(P, in, A, seed);
-  float *loss_value = (float *)(A + 21248); /* [] */
-  float *metric_accuracy = (float *)(A + 21312); /* [] */
-  float *new_opt_step = (float *)(A + 4963712); /* [] */
-  float *new_opt_peephole1_weight_ih_exp_avg = (float *)(A + 2506112); /* [256, 28] */
-  float *new_opt_peephole1_weight_ih_exp_avg_sq = (float *)(A + 2534784); /* [256, 28] */
-  float *new_peephole1_weight_ih = (float *)(A + 2686336); /* [256, 28] */
-  float *new_opt_peephole1_weight_hh_exp_avg = (float *)(A + 2715008); /* [256, 64] */
-  float *new_opt_peephole1_weight_hh_exp_avg_sq = (float *)(A + 2784640); /* [256, 64] */
-  float *new_peephole1_weight_hh = (float *)(A + 2882944); /* [256, 64] */
-  float *new_opt_peephole1_bias_exp_avg = (float *)(A + 2780544); /* [256] */
-  float *new_opt_peephole1_bias_exp_avg_sq = (float *)(A + 2781568); /* [256] */
-  float *new_peephole1_bias = (float *)(A + 2782592); /* [256] */
-  float *new_opt_peephole1_peephole_exp_avg = (float *)(A + 2783616); /* [3, 64] */
-  float *new_opt_peephole1_peephole_exp_avg_sq = (float *)(A + 21376); /* [3, 64] */
-  float *new_peephole1_peephole = (float *)(A + 22144); /* [3, 64] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 22912); /* [10, 64] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 25472); /* [10, 64] */
-  float *new_dense1_weight = (float *)(A + 28032); /* [10, 64] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 4963968); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 2784384); /* [10] */
-  float *new_dense1_bias = (float *)(A + 2784448); /* [10] */
+  float *loss_value = (float *)(A + 4963904); /* [] */
+  float *metric_accuracy = (float *)(A + 21248); /* [] */
   k44_copy(loss_value, &loss);
   if (metrics) k44_copy(metric_accuracy, &metrics->accuracy);
-  k44_copy(new_opt_step, params + 24656);
-  k45_copy(new_opt_peephole1_weight_ih_exp_avg, params + 24672);
-  k45_copy(new_opt_peephole1_weight_ih_exp_avg_sq, params + 31840);
-  k45_copy(new_peephole1_weight_ih, params + 0);
-  k46_copy(new_opt_peephole1_weight_hh_exp_avg, params + 39008);
-  k46_copy(new_opt_peephole1_weight_hh_exp_avg_sq, params + 55392);
-  k46_copy(new_peephole1_weight_hh, params + 7168);
-  k47_copy(new_opt_peephole1_bias_exp_avg, params + 71776);
-  k47_copy(new_opt_peephole1_bias_exp_avg_sq, params + 72032);
-  k47_copy(new_peephole1_bias, params + 23552);
-  k48_copy(new_opt_peephole1_peephole_exp_avg, params + 72288);
-  k48_copy(new_opt_peephole1_peephole_exp_avg_sq, params + 72480);
-  k48_copy(new_peephole1_peephole, params + 23808);
-  k49_copy(new_opt_dense1_weight_exp_avg, params + 72672);
-  k49_copy(new_opt_dense1_weight_exp_avg_sq, params + 73312);
-  k49_copy(new_dense1_weight, params + 24000);
-  k50_copy(new_opt_dense1_bias_exp_avg, params + 73952);
-  k50_copy(new_opt_dense1_bias_exp_avg_sq, params + 73968);
-  k50_copy(new_dense1_bias, params + 24640);
   return loss;
 }
 
-static void peephole_lstm_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+static void peephole_lstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *new_opt_step = (float *)A; /* [] */
-  float *opt_sqrt = (float *)(A + 64); /* [] */
-  k51_add_pow_sub(P + 24656 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 128); /* [] */
-  k52_pow_sub_div(new_opt_step, opt_div);
-  float *new_opt_peephole1_weight_ih_exp_avg = (float *)(A + 192); /* [256, 28] */
-  float *new_opt_peephole1_weight_ih_exp_avg_sq = (float *)(A + 28864); /* [256, 28] */
-  float *new_peephole1_weight_ih = (float *)(A + 57536); /* [256, 28] */
-  k53_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, in /* grad.peephole1.weight_ih */, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* peephole1.weight_ih */, new_opt_peephole1_weight_ih_exp_avg, new_opt_peephole1_weight_ih_exp_avg_sq, new_peephole1_weight_ih);
-  float *new_opt_peephole1_weight_hh_exp_avg = (float *)(A + 86208); /* [256, 64] */
-  float *new_opt_peephole1_weight_hh_exp_avg_sq = (float *)(A + 151744); /* [256, 64] */
-  float *new_peephole1_weight_hh = (float *)(A + 217280); /* [256, 64] */
-  k54_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, in + 7168 /* grad.peephole1.weight_hh */, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* peephole1.weight_hh */, new_opt_peephole1_weight_hh_exp_avg, new_opt_peephole1_weight_hh_exp_avg_sq, new_peephole1_weight_hh);
-  float *new_opt_peephole1_bias_exp_avg = (float *)(A + 282816); /* [256] */
-  float *new_opt_peephole1_bias_exp_avg_sq = (float *)(A + 283840); /* [256] */
-  float *new_peephole1_bias = (float *)(A + 284864); /* [256] */
-  k55_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, in + 23552 /* grad.peephole1.bias */, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* peephole1.bias */, new_opt_peephole1_bias_exp_avg, new_opt_peephole1_bias_exp_avg_sq, new_peephole1_bias);
-  float *new_opt_peephole1_peephole_exp_avg = (float *)(A + 285888); /* [3, 64] */
-  float *new_opt_peephole1_peephole_exp_avg_sq = (float *)(A + 286656); /* [3, 64] */
-  float *new_peephole1_peephole = (float *)(A + 287424); /* [3, 64] */
-  k56_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, in + 23808 /* grad.peephole1.peephole */, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* peephole1.peephole */, new_opt_peephole1_peephole_exp_avg, new_opt_peephole1_peephole_exp_avg_sq, new_peephole1_peephole);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 288192); /* [10, 64] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 290752); /* [10, 64] */
-  float *new_dense1_weight = (float *)(A + 293312); /* [10, 64] */
-  k57_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, in + 24000 /* grad.dense1.weight */, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 24000 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 295872); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 295936); /* [10] */
-  float *new_dense1_bias = (float *)(A + 296000); /* [10] */
-  k58_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, in + 24640 /* grad.dense1.bias */, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 24640 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  float *opt_sqrt = (float *)A; /* [] */
+  k51_add_pow_sub(P + 24656 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 64); /* [] */
+  k52_pow_sub_div(P + 24656 /* opt.step */, opt_div);
+  k53_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, in /* grad.peephole1.weight_ih */, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* peephole1.weight_ih */);
+  k54_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, in + 7168 /* grad.peephole1.weight_hh */, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* peephole1.weight_hh */);
+  k55_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, in + 23552 /* grad.peephole1.bias */, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* peephole1.bias */);
+  k56_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, in + 23808 /* grad.peephole1.peephole */, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* peephole1.peephole */);
+  k57_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, in + 24000 /* grad.dense1.weight */, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 24000 /* dense1.weight */);
+  k58_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, in + 24640 /* grad.dense1.bias */, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 24640 /* dense1.bias */);
 }
 
 void peephole_lstm_apply(float *params, const float *grads, void *arena) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   const uint64_t seed = 0;
   const float *in = grads;
   (void)P, (void)A;
   peephole_lstm_apply_1(P, in, A, seed);
-  float *new_opt_step = (float *)A; /* [] */
-  float *new_opt_peephole1_weight_ih_exp_avg = (float *)(A + 192); /* [256, 28] */
-  float *new_opt_peephole1_weight_ih_exp_avg_sq = (float *)(A + 28864); /* [256, 28] */
-  float *new_peephole1_weight_ih = (float *)(A + 57536); /* [256, 28] */
-  float *new_opt_peephole1_weight_hh_exp_avg = (float *)(A + 86208); /* [256, 64] */
-  float *new_opt_peephole1_weight_hh_exp_avg_sq = (float *)(A + 151744); /* [256, 64] */
-  float *new_peephole1_weight_hh = (float *)(A + 217280); /* [256, 64] */
-  float *new_opt_peephole1_bias_exp_avg = (float *)(A + 282816); /* [256] */
-  float *new_opt_peephole1_bias_exp_avg_sq = (float *)(A + 283840); /* [256] */
-  float *new_peephole1_bias = (float *)(A + 284864); /* [256] */
-  float *new_opt_peephole1_peephole_exp_avg = (float *)(A + 285888); /* [3, 64] */
-  float *new_opt_peephole1_peephole_exp_avg_sq = (float *)(A + 286656); /* [3, 64] */
-  float *new_peephole1_peephole = (float *)(A + 287424); /* [3, 64] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 288192); /* [10, 64] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 290752); /* [10, 64] */
-  float *new_dense1_weight = (float *)(A + 293312); /* [10, 64] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 295872); /* [10] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 295936); /* [10] */
-  float *new_dense1_bias = (float *)(A + 296000); /* [10] */
-  k44_copy(new_opt_step, params + 24656);
-  k45_copy(new_opt_peephole1_weight_ih_exp_avg, params + 24672);
-  k45_copy(new_opt_peephole1_weight_ih_exp_avg_sq, params + 31840);
-  k45_copy(new_peephole1_weight_ih, params + 0);
-  k46_copy(new_opt_peephole1_weight_hh_exp_avg, params + 39008);
-  k46_copy(new_opt_peephole1_weight_hh_exp_avg_sq, params + 55392);
-  k46_copy(new_peephole1_weight_hh, params + 7168);
-  k47_copy(new_opt_peephole1_bias_exp_avg, params + 71776);
-  k47_copy(new_opt_peephole1_bias_exp_avg_sq, params + 72032);
-  k47_copy(new_peephole1_bias, params + 23552);
-  k48_copy(new_opt_peephole1_peephole_exp_avg, params + 72288);
-  k48_copy(new_opt_peephole1_peephole_exp_avg_sq, params + 72480);
-  k48_copy(new_peephole1_peephole, params + 23808);
-  k49_copy(new_opt_dense1_weight_exp_avg, params + 72672);
-  k49_copy(new_opt_dense1_weight_exp_avg_sq, params + 73312);
-  k49_copy(new_dense1_weight, params + 24000);
-  k50_copy(new_opt_dense1_bias_exp_avg, params + 73952);
-  k50_copy(new_opt_dense1_bias_exp_avg_sq, params + 73968);
-  k50_copy(new_dense1_bias, params + 24640);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -5263,7 +5142,7 @@ void peephole_lstm_reset(peephole_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long peephole_lstm_tool_arena[5] = {2077568, 6894464, 6897024, 296064, 100160};
+const long peephole_lstm_tool_arena[5] = {2077568, 6894464, 6897024, 128, 100160};
 const int peephole_lstm_tool_dtype = 4; /* bytes per element */
 const int peephole_lstm_tool_nparams = 19;
 const char *const peephole_lstm_tool_inputs[] = {"x", "y", 0};

@@ -1267,34 +1267,34 @@ static void k34_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   }
 }
 
-/* fused: mul mul add mul sub over sub [50, 1] */
-static void k35_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul sub over sub [50, 1]; updated in place: a0, a3 */
+static void k35_mul_mul_add(float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict a3) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (a1[i0] * a2[0]);
     const float t2 = (t0 + t1);
     const float t3 = (0.00999999978f * t2);
     const float t4 = (a3[i0] - t3);
-    out0[i0] = t2;
-    out1[i0] = t4;
+    a0[i0] = t2;
+    a3[i0] = t4;
   }
 }
 
-/* fused: mul mul add mul sub over sub [50, 50] */
-static void k36_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul sub over sub [50, 50]; updated in place: a0, a3 */
+static void k36_mul_mul_add(float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict a3) {
   for (long i0 = 0; i0 < 2500; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (a1[i0] * a2[0]);
     const float t2 = (t0 + t1);
     const float t3 = (0.00999999978f * t2);
     const float t4 = (a3[i0] - t3);
-    out0[i0] = t2;
-    out1[i0] = t4;
+    a0[i0] = t2;
+    a3[i0] = t4;
   }
 }
 
-/* fused: mul mul mul add mul sub add mul sub over sub [50] */
-static void k37_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+/* fused: mul mul mul add mul sub add mul sub over sub [50]; updated in place: a0, a1, a4, a5 */
+static void k37_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -1305,23 +1305,23 @@ static void k37_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t6 = (t0 + t2);
     const float t7 = (0.00999999978f * t6);
     const float t8 = (a5[i0] - t7);
-    out0[i0] = t3;
-    out1[i0] = t5;
-    out2[i0] = t6;
-    out3[i0] = t8;
+    a1[i0] = t3;
+    a4[i0] = t5;
+    a0[i0] = t6;
+    a5[i0] = t8;
   }
 }
 
-/* fused: mul mul add mul sub over sub [1] */
-static void k38_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+/* fused: mul mul add mul sub over sub [1]; updated in place: a0, a3 */
+static void k38_mul_mul_add(float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict a3) {
   {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (a1[0] * a2[0]);
     const float t2 = (t0 + t1);
     const float t3 = (0.00999999978f * t2);
     const float t4 = (a3[0] - t3);
-    out0[0] = t2;
-    out1[0] = t4;
+    a0[0] = t2;
+    a3[0] = t4;
   }
 }
 
@@ -1886,7 +1886,7 @@ float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads,
   return loss;
 }
 
-static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_rnn_train_step_1(float *restrict P, const sine_rnn_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *rnn1_transpose_weight_ih = (float *)A; /* [1, 50] */
   k0_transpose(P /* rnn1.weight_ih */, rnn1_transpose_weight_ih);
@@ -2033,62 +2033,26 @@ static void sine_rnn_train_step_1(const float *restrict P, const sine_rnn_batch 
   k34_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
   float *loss_value = (float *)(A + 64768); /* [] */
   k23_mul(line13_sum_to, loss_value);
-  float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)(A + 64896); /* [50, 1] */
-  float *new_rnn1_weight_ih = (float *)(A + 65152); /* [50, 1] */
-  k35_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, d_rnn1_matmul, opt_min, P /* rnn1.weight_ih */, new_opt_rnn1_weight_ih_momentum_buffer, new_rnn1_weight_ih);
-  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 213952); /* [50, 50] */
-  float *new_rnn1_weight_hh = (float *)(A + 224000); /* [50, 50] */
-  k36_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, d_rnn1_matmul_2, opt_min, P + 64 /* rnn1.weight_hh */, new_opt_rnn1_weight_hh_momentum_buffer, new_rnn1_weight_hh);
-  float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 65408); /* [50] */
-  float *new_rnn1_bias_ih = (float *)(A + 65664); /* [50] */
-  float *new_opt_rnn1_bias_hh_momentum_buffer = (float *)(A + 65920); /* [50] */
-  float *new_rnn1_bias_hh = (float *)(A + 66176); /* [50] */
-  k37_mul_mul_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, d_rnn1_sum_to, opt_min, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, new_opt_rnn1_bias_ih_momentum_buffer, new_rnn1_bias_ih, new_opt_rnn1_bias_hh_momentum_buffer, new_rnn1_bias_hh);
-  float *new_opt_dense1_weight_momentum_buffer = (float *)(A + 66432); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 66688); /* [1, 50] */
-  k35_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, d_dense1_matmul, opt_min, P + 2704 /* dense1.weight */, new_opt_dense1_weight_momentum_buffer, new_dense1_weight);
-  float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 70976); /* [1] */
-  float *new_dense1_bias = (float *)(A + 66944); /* [1] */
-  k38_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, d_dense1_sum_to, opt_min, P + 2768 /* dense1.bias */, new_opt_dense1_bias_momentum_buffer, new_dense1_bias);
+  k35_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, d_rnn1_matmul, opt_min, P /* rnn1.weight_ih */);
+  k36_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, d_rnn1_matmul_2, opt_min, P + 64 /* rnn1.weight_hh */);
+  k37_mul_mul_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, d_rnn1_sum_to, opt_min, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */);
+  k35_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, d_dense1_matmul, opt_min, P + 2704 /* dense1.weight */);
+  k38_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, d_dense1_sum_to, opt_min, P + 2768 /* dense1.bias */);
 }
 
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   float loss = 0;
   (void)metrics;
   (void)P, (void)A;
   sine_rnn_train_step_1(P, in, A, seed);
   float *loss_value = (float *)(A + 64768); /* [] */
-  float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)(A + 64896); /* [50, 1] */
-  float *new_rnn1_weight_ih = (float *)(A + 65152); /* [50, 1] */
-  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 213952); /* [50, 50] */
-  float *new_rnn1_weight_hh = (float *)(A + 224000); /* [50, 50] */
-  float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 65408); /* [50] */
-  float *new_rnn1_bias_ih = (float *)(A + 65664); /* [50] */
-  float *new_opt_rnn1_bias_hh_momentum_buffer = (float *)(A + 65920); /* [50] */
-  float *new_rnn1_bias_hh = (float *)(A + 66176); /* [50] */
-  float *new_opt_dense1_weight_momentum_buffer = (float *)(A + 66432); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 66688); /* [1, 50] */
-  float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 70976); /* [1] */
-  float *new_dense1_bias = (float *)(A + 66944); /* [1] */
   k24_copy(loss_value, &loss);
-  k6_transpose(new_opt_rnn1_weight_ih_momentum_buffer, params + 2784);
-  k6_transpose(new_rnn1_weight_ih, params + 0);
-  k25_copy(new_opt_rnn1_weight_hh_momentum_buffer, params + 2848);
-  k25_copy(new_rnn1_weight_hh, params + 64);
-  k6_transpose(new_opt_rnn1_bias_ih_momentum_buffer, params + 5360);
-  k6_transpose(new_rnn1_bias_ih, params + 2576);
-  k6_transpose(new_opt_rnn1_bias_hh_momentum_buffer, params + 5424);
-  k6_transpose(new_rnn1_bias_hh, params + 2640);
-  k0_transpose(new_opt_dense1_weight_momentum_buffer, params + 5488);
-  k0_transpose(new_dense1_weight, params + 2704);
-  k24_copy(new_opt_dense1_bias_momentum_buffer, params + 5552);
-  k24_copy(new_dense1_bias, params + 2768);
   return loss;
 }
 
-static void sine_rnn_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+static void sine_rnn_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_mul = (float *)A; /* [50, 1] */
   k27_mul(in /* grad.rnn1.weight_ih */, opt_mul);
@@ -2116,57 +2080,21 @@ static void sine_rnn_apply_1(const float *restrict P, const float *restrict in, 
   k33_sum_to(opt_mul_6, opt_sum_to_6);
   float *opt_min = (float *)(A + 320); /* [] */
   k39_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_sum_to_6, opt_min);
-  float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)A; /* [50, 1] */
-  float *new_rnn1_weight_ih = (float *)(A + 448); /* [50, 1] */
-  k35_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, in /* grad.rnn1.weight_ih */, opt_min, P /* rnn1.weight_ih */, new_opt_rnn1_weight_ih_momentum_buffer, new_rnn1_weight_ih);
-  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 10368); /* [50, 50] */
-  float *new_rnn1_weight_hh = (float *)(A + 20416); /* [50, 50] */
-  k36_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, in + 64 /* grad.rnn1.weight_hh */, opt_min, P + 64 /* rnn1.weight_hh */, new_opt_rnn1_weight_hh_momentum_buffer, new_rnn1_weight_hh);
-  float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 704); /* [50] */
-  float *new_rnn1_bias_ih = (float *)(A + 960); /* [50] */
-  k35_mul_mul_add(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, in + 2576 /* grad.rnn1.bias_ih */, opt_min, P + 2576 /* rnn1.bias_ih */, new_opt_rnn1_bias_ih_momentum_buffer, new_rnn1_bias_ih);
-  float *new_opt_rnn1_bias_hh_momentum_buffer = (float *)(A + 1216); /* [50] */
-  float *new_rnn1_bias_hh = (float *)(A + 1472); /* [50] */
-  k35_mul_mul_add(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, in + 2640 /* grad.rnn1.bias_hh */, opt_min, P + 2640 /* rnn1.bias_hh */, new_opt_rnn1_bias_hh_momentum_buffer, new_rnn1_bias_hh);
-  float *new_opt_dense1_weight_momentum_buffer = (float *)(A + 1728); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 1984); /* [1, 50] */
-  k35_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, in + 2704 /* grad.dense1.weight */, opt_min, P + 2704 /* dense1.weight */, new_opt_dense1_weight_momentum_buffer, new_dense1_weight);
-  float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 256); /* [1] */
-  float *new_dense1_bias = (float *)(A + 384); /* [1] */
-  k38_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, in + 2768 /* grad.dense1.bias */, opt_min, P + 2768 /* dense1.bias */, new_opt_dense1_bias_momentum_buffer, new_dense1_bias);
+  k35_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, in /* grad.rnn1.weight_ih */, opt_min, P /* rnn1.weight_ih */);
+  k36_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, in + 64 /* grad.rnn1.weight_hh */, opt_min, P + 64 /* rnn1.weight_hh */);
+  k35_mul_mul_add(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, in + 2576 /* grad.rnn1.bias_ih */, opt_min, P + 2576 /* rnn1.bias_ih */);
+  k35_mul_mul_add(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, in + 2640 /* grad.rnn1.bias_hh */, opt_min, P + 2640 /* rnn1.bias_hh */);
+  k35_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, in + 2704 /* grad.dense1.weight */, opt_min, P + 2704 /* dense1.weight */);
+  k38_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, in + 2768 /* grad.dense1.bias */, opt_min, P + 2768 /* dense1.bias */);
 }
 
 void sine_rnn_apply(float *params, const float *grads, void *arena) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   const uint64_t seed = 0;
   const float *in = grads;
   (void)P, (void)A;
   sine_rnn_apply_1(P, in, A, seed);
-  float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)A; /* [50, 1] */
-  float *new_rnn1_weight_ih = (float *)(A + 448); /* [50, 1] */
-  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 10368); /* [50, 50] */
-  float *new_rnn1_weight_hh = (float *)(A + 20416); /* [50, 50] */
-  float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 704); /* [50] */
-  float *new_rnn1_bias_ih = (float *)(A + 960); /* [50] */
-  float *new_opt_rnn1_bias_hh_momentum_buffer = (float *)(A + 1216); /* [50] */
-  float *new_rnn1_bias_hh = (float *)(A + 1472); /* [50] */
-  float *new_opt_dense1_weight_momentum_buffer = (float *)(A + 1728); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 1984); /* [1, 50] */
-  float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 256); /* [1] */
-  float *new_dense1_bias = (float *)(A + 384); /* [1] */
-  k6_transpose(new_opt_rnn1_weight_ih_momentum_buffer, params + 2784);
-  k6_transpose(new_rnn1_weight_ih, params + 0);
-  k25_copy(new_opt_rnn1_weight_hh_momentum_buffer, params + 2848);
-  k25_copy(new_rnn1_weight_hh, params + 64);
-  k6_transpose(new_opt_rnn1_bias_ih_momentum_buffer, params + 5360);
-  k6_transpose(new_rnn1_bias_ih, params + 2576);
-  k6_transpose(new_opt_rnn1_bias_hh_momentum_buffer, params + 5424);
-  k6_transpose(new_rnn1_bias_hh, params + 2640);
-  k0_transpose(new_opt_dense1_weight_momentum_buffer, params + 5488);
-  k0_transpose(new_dense1_weight, params + 2704);
-  k24_copy(new_opt_dense1_bias_momentum_buffer, params + 5552);
-  k24_copy(new_dense1_bias, params + 2768);
 }
 
 /* What the parts of a streaming step read: its input and the carried states */
@@ -2213,7 +2141,7 @@ void sine_rnn_reset(sine_rnn_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_rnn_tool_arena[5] = {88704, 246592, 246592, 30464, 11520};
+const long sine_rnn_tool_arena[5] = {88704, 246592, 246592, 10368, 11520};
 const int sine_rnn_tool_dtype = 4; /* bytes per element */
 const int sine_rnn_tool_nparams = 12;
 const char *const sine_rnn_tool_inputs[] = {"x", "y", 0};

@@ -2034,39 +2034,39 @@ static void k45_copy(const float *restrict a0, float *restrict out) {
     }
 }
 
-/* fused: mul add mul sub over sub [50, 1] */
-static void k46_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: mul add mul sub over sub [50, 1]; updated in place: a0, a2 */
+static void k46_mul_add_mul(float *restrict a0, const float *restrict a1, float *restrict a2) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (t0 + a1[i0]);
     const float t2 = (0.00999999978f * t1);
     const float t3 = (a2[i0] - t2);
-    out0[i0] = t1;
-    out1[i0] = t3;
+    a0[i0] = t1;
+    a2[i0] = t3;
   }
 }
 
-/* fused: mul add mul sub over sub [50, 50] */
-static void k47_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: mul add mul sub over sub [50, 50]; updated in place: a0, a2 */
+static void k47_mul_add_mul(float *restrict a0, const float *restrict a1, float *restrict a2) {
   for (long i0 = 0; i0 < 2500; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (t0 + a1[i0]);
     const float t2 = (0.00999999978f * t1);
     const float t3 = (a2[i0] - t2);
-    out0[i0] = t1;
-    out1[i0] = t3;
+    a0[i0] = t1;
+    a2[i0] = t3;
   }
 }
 
-/* fused: mul add mul sub over sub [1] */
-static void k48_mul_add_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: mul add mul sub over sub [1]; updated in place: a0, a2 */
+static void k48_mul_add_mul(float *restrict a0, const float *restrict a1, float *restrict a2) {
   {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (t0 + a1[0]);
     const float t2 = (0.00999999978f * t1);
     const float t3 = (a2[0] - t2);
-    out0[0] = t1;
-    out1[0] = t3;
+    a0[0] = t1;
+    a2[0] = t3;
   }
 }
 
@@ -4687,7 +4687,7 @@ float sine_rnn_rollout_grad(const float *params, const sine_rnn_rollout_batch *i
   return loss;
 }
 
-static void sine_rnn_rollout_train_step_1(const float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_rnn_rollout_train_step_1(float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *rnn1_transpose_weight_ih = (float *)A; /* [1, 50] */
   k0_transpose(P /* rnn1.weight_ih */, rnn1_transpose_weight_ih);
@@ -4918,7 +4918,7 @@ static void sine_rnn_rollout_train_step_1(const float *restrict P, const sine_rn
   k11_concat(line20_slice_concat_2 + 1, line18_add_2, line20_slice_concat_3);
 }
 
-static void sine_rnn_rollout_train_step_2(const float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_rnn_rollout_train_step_2(float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line20_slice_concat_3 = (float *)(A + 729984); /* [32, 10, 1] */
   float *rnn1_transpose_weight_ih = (float *)A; /* [1, 50] */
@@ -5145,7 +5145,7 @@ static void sine_rnn_rollout_train_step_2(const float *restrict P, const sine_rn
   k8_add(line18_matmul_weight_5, P + 2768 /* dense1.bias */, line18_add_5);
 }
 
-static void sine_rnn_rollout_train_step_3(const float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_rnn_rollout_train_step_3(float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line20_slice_concat_5 = (float *)(A + 732544); /* [32, 10, 1] */
   float *line18_add_5 = (float *)(A + 657728); /* [32, 1] */
@@ -5371,7 +5371,7 @@ static void sine_rnn_rollout_train_step_3(const float *restrict P, const sine_rn
   k15_add_add_add(line18_matmul_weight_ih_t9_8, P + 2576 /* rnn1.bias_ih */, line18_matmul_weight_hh_t9_8, P + 2640 /* rnn1.bias_hh */, line18_add_t9_8, rnn1_relu_stack_2 + 12800);
 }
 
-static void sine_rnn_rollout_train_step_4(const float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_rnn_rollout_train_step_4(float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *rnn1_relu_stack_2 = (float *)(A + 664704); /* [10, 32, 50] */
   float *dense1_transpose_weight = (float *)(A + 656704); /* [50, 1] */
@@ -5598,7 +5598,7 @@ static void sine_rnn_rollout_train_step_4(const float *restrict P, const sine_rn
   k7_matmul(d_rnn1_mul_stack + 140800, P /* rnn1.weight_ih */, d_line18_matmul_weight_ih_t1_2);
 }
 
-static void sine_rnn_rollout_train_step_5(const float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_rnn_rollout_train_step_5(float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_line18_matmul_weight_ih_t1_2 = (float *)(A + 658112); /* [32, 1] */
   float *d_line18_pad_t1 = (float *)(A + 800384); /* [32, 10, 1] */
@@ -5835,7 +5835,7 @@ static void sine_rnn_rollout_train_step_5(const float *restrict P, const sine_rn
   k22_pad(d_line20_addn_3, d_line20_pad_4);
 }
 
-static void sine_rnn_rollout_train_step_6(const float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_rnn_rollout_train_step_6(float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_line25_addn = (float *)(A + 11776); /* [32, 10, 1] */
   float *d_line20_addn_3 = (float *)(A + 874624); /* [32, 10, 1] */
@@ -6067,7 +6067,7 @@ static void sine_rnn_rollout_train_step_6(const float *restrict P, const sine_rn
   k4_matmul(d_rnn1_mul_stack + 56000, P + 64 /* rnn1.weight_hh */, d_line18_matmul_weight_hh_t4_7, d_line18_matmul_weight_hh_t4_scratch_7);
 }
 
-static void sine_rnn_rollout_train_step_7(const float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_rnn_rollout_train_step_7(float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line18_add_t3_3 = (float *)(A + 907904); /* [32, 50] */
   float *d_line18_matmul_weight_hh_t4_7 = (float *)(A + 1536); /* [32, 50] */
@@ -6302,7 +6302,7 @@ static void sine_rnn_rollout_train_step_7(const float *restrict P, const sine_rn
   k28_pad(d_line18_matmul_weight_ih_t4_9, d_line18_pad_t4_8);
 }
 
-static void sine_rnn_rollout_train_step_8(const float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_rnn_rollout_train_step_8(float *restrict P, const sine_rnn_rollout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_rnn1_mul_stack = (float *)(A + 1319104); /* [100, 32, 50] */
   float *d_line18_matmul_weight_ih_t5_9 = (float *)(A + 657472); /* [32, 1] */
@@ -6427,28 +6427,16 @@ static void sine_rnn_rollout_train_step_8(const float *restrict P, const sine_rn
   float *line25_sum_to = (float *)A; /* [] */
   float *loss_value = (float *)(A + 740608); /* [] */
   k43_mul(line25_sum_to, loss_value);
-  float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)(A + 740672); /* [50, 1] */
-  float *new_rnn1_weight_ih = (float *)(A + 740928); /* [50, 1] */
-  k46_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, d_rnn1_matmul, P /* rnn1.weight_ih */, new_opt_rnn1_weight_ih_momentum_buffer, new_rnn1_weight_ih);
-  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)A; /* [50, 50] */
-  float *new_rnn1_weight_hh = (float *)(A + 10048); /* [50, 50] */
-  k47_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, d_rnn1_matmul_2, P + 64 /* rnn1.weight_hh */, new_opt_rnn1_weight_hh_momentum_buffer, new_rnn1_weight_hh);
-  float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 741184); /* [50] */
-  float *new_rnn1_bias_ih = (float *)(A + 739008); /* [50] */
-  k46_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, d_rnn1_sum_to, P + 2576 /* rnn1.bias_ih */, new_opt_rnn1_bias_ih_momentum_buffer, new_rnn1_bias_ih);
-  float *new_opt_rnn1_bias_hh_momentum_buffer = (float *)(A + 739264); /* [50] */
-  float *new_rnn1_bias_hh = (float *)(A + 739520); /* [50] */
-  k46_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, d_rnn1_sum_to, P + 2640 /* rnn1.bias_hh */, new_opt_rnn1_bias_hh_momentum_buffer, new_rnn1_bias_hh);
-  float *new_opt_dense1_weight_momentum_buffer = (float *)(A + 739776); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 740032); /* [1, 50] */
-  k46_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, d_dense1_matmul, P + 2704 /* dense1.weight */, new_opt_dense1_weight_momentum_buffer, new_dense1_weight);
-  float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 741440); /* [1] */
-  float *new_dense1_bias = (float *)(A + 740288); /* [1] */
-  k48_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, d_dense1_sum_to, P + 2768 /* dense1.bias */, new_opt_dense1_bias_momentum_buffer, new_dense1_bias);
+  k46_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, d_rnn1_matmul, P /* rnn1.weight_ih */);
+  k47_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, d_rnn1_matmul_2, P + 64 /* rnn1.weight_hh */);
+  k46_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, d_rnn1_sum_to, P + 2576 /* rnn1.bias_ih */);
+  k46_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, d_rnn1_sum_to, P + 2640 /* rnn1.bias_hh */);
+  k46_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, d_dense1_matmul, P + 2704 /* dense1.weight */);
+  k48_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, d_dense1_sum_to, P + 2768 /* dense1.bias */);
 }
 
 float sine_rnn_rollout_train_step(float *params, const sine_rnn_rollout_batch *in, sine_rnn_rollout_metrics *metrics, void *arena, uint64_t seed) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   float loss = 0;
   (void)metrics;
@@ -6462,91 +6450,31 @@ float sine_rnn_rollout_train_step(float *params, const sine_rnn_rollout_batch *i
   sine_rnn_rollout_train_step_7(P, in, A, seed);
   sine_rnn_rollout_train_step_8(P, in, A, seed);
   float *loss_value = (float *)(A + 740608); /* [] */
-  float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)(A + 740672); /* [50, 1] */
-  float *new_rnn1_weight_ih = (float *)(A + 740928); /* [50, 1] */
-  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)A; /* [50, 50] */
-  float *new_rnn1_weight_hh = (float *)(A + 10048); /* [50, 50] */
-  float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 741184); /* [50] */
-  float *new_rnn1_bias_ih = (float *)(A + 739008); /* [50] */
-  float *new_opt_rnn1_bias_hh_momentum_buffer = (float *)(A + 739264); /* [50] */
-  float *new_rnn1_bias_hh = (float *)(A + 739520); /* [50] */
-  float *new_opt_dense1_weight_momentum_buffer = (float *)(A + 739776); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 740032); /* [1, 50] */
-  float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 741440); /* [1] */
-  float *new_dense1_bias = (float *)(A + 740288); /* [1] */
   k44_copy(loss_value, &loss);
-  k6_transpose(new_opt_rnn1_weight_ih_momentum_buffer, params + 2784);
-  k6_transpose(new_rnn1_weight_ih, params + 0);
-  k45_copy(new_opt_rnn1_weight_hh_momentum_buffer, params + 2848);
-  k45_copy(new_rnn1_weight_hh, params + 64);
-  k6_transpose(new_opt_rnn1_bias_ih_momentum_buffer, params + 5360);
-  k6_transpose(new_rnn1_bias_ih, params + 2576);
-  k6_transpose(new_opt_rnn1_bias_hh_momentum_buffer, params + 5424);
-  k6_transpose(new_rnn1_bias_hh, params + 2640);
-  k0_transpose(new_opt_dense1_weight_momentum_buffer, params + 5488);
-  k0_transpose(new_dense1_weight, params + 2704);
-  k44_copy(new_opt_dense1_bias_momentum_buffer, params + 5552);
-  k44_copy(new_dense1_bias, params + 2768);
   return loss;
 }
 
-static void sine_rnn_rollout_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+static void sine_rnn_rollout_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)A; /* [50, 1] */
-  float *new_rnn1_weight_ih = (float *)(A + 256); /* [50, 1] */
-  k46_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, in /* grad.rnn1.weight_ih */, P /* rnn1.weight_ih */, new_opt_rnn1_weight_ih_momentum_buffer, new_rnn1_weight_ih);
-  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 512); /* [50, 50] */
-  float *new_rnn1_weight_hh = (float *)(A + 10560); /* [50, 50] */
-  k47_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, in + 64 /* grad.rnn1.weight_hh */, P + 64 /* rnn1.weight_hh */, new_opt_rnn1_weight_hh_momentum_buffer, new_rnn1_weight_hh);
-  float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 20608); /* [50] */
-  float *new_rnn1_bias_ih = (float *)(A + 20864); /* [50] */
-  k46_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, in + 2576 /* grad.rnn1.bias_ih */, P + 2576 /* rnn1.bias_ih */, new_opt_rnn1_bias_ih_momentum_buffer, new_rnn1_bias_ih);
-  float *new_opt_rnn1_bias_hh_momentum_buffer = (float *)(A + 21120); /* [50] */
-  float *new_rnn1_bias_hh = (float *)(A + 21376); /* [50] */
-  k46_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, in + 2640 /* grad.rnn1.bias_hh */, P + 2640 /* rnn1.bias_hh */, new_opt_rnn1_bias_hh_momentum_buffer, new_rnn1_bias_hh);
-  float *new_opt_dense1_weight_momentum_buffer = (float *)(A + 21632); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 21888); /* [1, 50] */
-  k46_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, in + 2704 /* grad.dense1.weight */, P + 2704 /* dense1.weight */, new_opt_dense1_weight_momentum_buffer, new_dense1_weight);
-  float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 22144); /* [1] */
-  float *new_dense1_bias = (float *)(A + 22208); /* [1] */
-  k48_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, in + 2768 /* grad.dense1.bias */, P + 2768 /* dense1.bias */, new_opt_dense1_bias_momentum_buffer, new_dense1_bias);
+  k46_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, in /* grad.rnn1.weight_ih */, P /* rnn1.weight_ih */);
+  k47_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, in + 64 /* grad.rnn1.weight_hh */, P + 64 /* rnn1.weight_hh */);
+  k46_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, in + 2576 /* grad.rnn1.bias_ih */, P + 2576 /* rnn1.bias_ih */);
+  k46_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, in + 2640 /* grad.rnn1.bias_hh */, P + 2640 /* rnn1.bias_hh */);
+  k46_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, in + 2704 /* grad.dense1.weight */, P + 2704 /* dense1.weight */);
+  k48_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, in + 2768 /* grad.dense1.bias */, P + 2768 /* dense1.bias */);
 }
 
 void sine_rnn_rollout_apply(float *params, const float *grads, void *arena) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   const uint64_t seed = 0;
   const float *in = grads;
   (void)P, (void)A;
   sine_rnn_rollout_apply_1(P, in, A, seed);
-  float *new_opt_rnn1_weight_ih_momentum_buffer = (float *)A; /* [50, 1] */
-  float *new_rnn1_weight_ih = (float *)(A + 256); /* [50, 1] */
-  float *new_opt_rnn1_weight_hh_momentum_buffer = (float *)(A + 512); /* [50, 50] */
-  float *new_rnn1_weight_hh = (float *)(A + 10560); /* [50, 50] */
-  float *new_opt_rnn1_bias_ih_momentum_buffer = (float *)(A + 20608); /* [50] */
-  float *new_rnn1_bias_ih = (float *)(A + 20864); /* [50] */
-  float *new_opt_rnn1_bias_hh_momentum_buffer = (float *)(A + 21120); /* [50] */
-  float *new_rnn1_bias_hh = (float *)(A + 21376); /* [50] */
-  float *new_opt_dense1_weight_momentum_buffer = (float *)(A + 21632); /* [1, 50] */
-  float *new_dense1_weight = (float *)(A + 21888); /* [1, 50] */
-  float *new_opt_dense1_bias_momentum_buffer = (float *)(A + 22144); /* [1] */
-  float *new_dense1_bias = (float *)(A + 22208); /* [1] */
-  k6_transpose(new_opt_rnn1_weight_ih_momentum_buffer, params + 2784);
-  k6_transpose(new_rnn1_weight_ih, params + 0);
-  k45_copy(new_opt_rnn1_weight_hh_momentum_buffer, params + 2848);
-  k45_copy(new_rnn1_weight_hh, params + 64);
-  k6_transpose(new_opt_rnn1_bias_ih_momentum_buffer, params + 5360);
-  k6_transpose(new_rnn1_bias_ih, params + 2576);
-  k6_transpose(new_opt_rnn1_bias_hh_momentum_buffer, params + 5424);
-  k6_transpose(new_rnn1_bias_hh, params + 2640);
-  k0_transpose(new_opt_dense1_weight_momentum_buffer, params + 5488);
-  k0_transpose(new_dense1_weight, params + 2704);
-  k44_copy(new_opt_dense1_bias_momentum_buffer, params + 5552);
-  k44_copy(new_dense1_bias, params + 2768);
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_rnn_rollout_tool_arena[5] = {95104, 2535104, 2535104, 22272, 0};
+const long sine_rnn_rollout_tool_arena[5] = {95104, 2535104, 2535104, 0, 0};
 const int sine_rnn_rollout_tool_dtype = 4; /* bytes per element */
 const int sine_rnn_rollout_tool_nparams = 12;
 const char *const sine_rnn_rollout_tool_inputs[] = {"x", "y", 0};

@@ -1927,15 +1927,15 @@ static void k52_add_sub_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* fused: add pow sub sqrt over sqrt [] */
-static void k53_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+static void k53_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
-    out0[0] = t0;
-    out1[0] = t3;
+    a0[0] = t0;
+    out0[0] = t3;
   }
 }
 
@@ -1983,8 +1983,8 @@ static void k55_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [128, 1] */
-static void k56_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [128, 1]; updated in place: a0, a2, a5 */
+static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1999,14 +1999,14 @@ static void k56_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [128, 32] */
-static void k57_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [128, 32]; updated in place: a0, a2, a5 */
+static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2021,14 +2021,14 @@ static void k57_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [128] */
-static void k58_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [128]; updated in place: a0, a1, a2, a4, a7, a8 */
+static void k58_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2053,17 +2053,17 @@ static void k58_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     const float t20 = (t15 / t19);
     const float t21 = (t20 * a6[0]);
     const float t22 = (a8[i0] - t21);
-    out0[i0] = t4;
-    out1[i0] = t8;
-    out2[i0] = t14;
-    out3[i0] = t15;
-    out4[i0] = t16;
-    out5[i0] = t22;
+    a2[i0] = t4;
+    a4[i0] = t8;
+    a7[i0] = t14;
+    a1[i0] = t15;
+    a0[i0] = t16;
+    a8[i0] = t22;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1, 32] */
-static void k59_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1, 32]; updated in place: a0, a2, a5 */
+static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2078,14 +2078,14 @@ static void k59_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1] */
-static void k60_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1]; updated in place: a0, a2, a5 */
+static void k60_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (0.100000001f * a1[0]);
@@ -2100,9 +2100,9 @@ static void k60_mul_mul_add(const float *restrict a0, const float *restrict a1, 
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[0] - t11);
-    out0[0] = t2;
-    out1[0] = t6;
-    out2[0] = t12;
+    a0[0] = t2;
+    a2[0] = t6;
+    a5[0] = t12;
   }
 }
 
@@ -4484,7 +4484,7 @@ float sine_seq2seq_grad(const float *params, const sine_seq2seq_batch *in, float
   return loss;
 }
 
-static void sine_seq2seq_train_step_1(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
   k0_transpose(P + 4480 /* decoder.weight_ih */, decoder_transpose_weight_ih);
@@ -4663,7 +4663,7 @@ static void sine_seq2seq_train_step_1(const float *restrict P, const sine_seq2se
   k17_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_sigmoid_t13, encoder_sigmoid_t13_2, encoder_sigmoid_t13_3, encoder_tanh_t13, encoder_add_t13_2, encoder_tanh_t13_2, encoder_mul_stack + 13312);
 }
 
-static void sine_seq2seq_train_step_2(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
   float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
@@ -4839,7 +4839,7 @@ static void sine_seq2seq_train_step_2(const float *restrict P, const sine_seq2se
   k17_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_sigmoid_t27, encoder_sigmoid_t27_2, encoder_sigmoid_t27_3, encoder_tanh_t27, encoder_add_t27_2, encoder_tanh_t27_2, encoder_mul_stack + 27648);
 }
 
-static void sine_seq2seq_train_step_3(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
   float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
@@ -5015,7 +5015,7 @@ static void sine_seq2seq_train_step_3(const float *restrict P, const sine_seq2se
   k17_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_sigmoid_t41, encoder_sigmoid_t41_2, encoder_sigmoid_t41_3, encoder_tanh_t41, encoder_add_t41_2, encoder_tanh_t41_2, encoder_mul_stack + 41984);
 }
 
-static void sine_seq2seq_train_step_4(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_seq2seq_train_step_4(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
   float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
@@ -5195,7 +5195,7 @@ static void sine_seq2seq_train_step_4(const float *restrict P, const sine_seq2se
   k6_matmul(encoder_mul_stack_2 + 3072, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t3, decoder_matmul_weight_hh_t3_scratch);
 }
 
-static void sine_seq2seq_train_step_5(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_seq2seq_train_step_5(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *decoder_matmul_weight_ih_t3 = (float *)(A + 123520); /* [32, 128] */
   float *decoder_matmul_weight_hh_t3 = (float *)(A + 139904); /* [32, 128] */
@@ -5395,7 +5395,7 @@ static void sine_seq2seq_train_step_5(const float *restrict P, const sine_seq2se
   k25_matmul(d_decoder_mul_concat_stack + 24576, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t6, d_decoder_matmul_weight_hh_t6_scratch);
 }
 
-static void sine_seq2seq_train_step_6(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_seq2seq_train_step_6(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_decoder_mul_concat_stack = (float *)(A + 297472); /* [10, 32, 128] */
   float *d_decoder_matmul_weight_ih_t6 = (float *)(A + 1106944); /* [32, 1] */
@@ -5574,7 +5574,7 @@ static void sine_seq2seq_train_step_6(const float *restrict P, const sine_seq2se
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t45, encoder_sigmoid_t44, encoder_tanh_t44_2, d_encoder_mul_t45, encoder_sigmoid_t44_2, encoder_tanh_t44, encoder_sigmoid_t44_3, encoder_add_t43_2, d_encoder_mul_t44, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 176160, d_encoder_mul_concat_stack + 176192);
 }
 
-static void sine_seq2seq_train_step_7(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_seq2seq_train_step_7(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_encoder_matmul_weight_hh_t45 = (float *)(A + 2256128); /* [32, 32] */
   float *encoder_tanh_t44_2 = (float *)(A + 2168832); /* [32, 32] */
@@ -5751,7 +5751,7 @@ static void sine_seq2seq_train_step_7(const float *restrict P, const sine_seq2se
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t31, encoder_sigmoid_t30, encoder_tanh_t30_2, d_encoder_mul_t31, encoder_sigmoid_t30_2, encoder_tanh_t30, encoder_sigmoid_t30_3, encoder_add_t29_2, d_encoder_mul_t30, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 118816, d_encoder_mul_concat_stack + 118848);
 }
 
-static void sine_seq2seq_train_step_8(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_seq2seq_train_step_8(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_encoder_matmul_weight_hh_t31 = (float *)(A + 2247936); /* [32, 32] */
   float *encoder_tanh_t30_2 = (float *)(A + 1824768); /* [32, 32] */
@@ -5928,7 +5928,7 @@ static void sine_seq2seq_train_step_8(const float *restrict P, const sine_seq2se
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t17, encoder_sigmoid_t16, encoder_tanh_t16_2, d_encoder_mul_t17, encoder_sigmoid_t16_2, encoder_tanh_t16, encoder_sigmoid_t16_3, encoder_add_t15_2, d_encoder_mul_t16, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 61472, d_encoder_mul_concat_stack + 61504);
 }
 
-static void sine_seq2seq_train_step_9(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_seq2seq_train_step_9(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_encoder_matmul_weight_hh_t17 = (float *)(A + 2247936); /* [32, 32] */
   float *encoder_tanh_t16_2 = (float *)(A + 1480704); /* [32, 32] */
@@ -6105,7 +6105,7 @@ static void sine_seq2seq_train_step_9(const float *restrict P, const sine_seq2se
   k29_mul_mul_sub(d_encoder_matmul_weight_hh_t3, encoder_sigmoid_t2, encoder_tanh_t2_2, d_encoder_mul_t3, encoder_sigmoid_t2_2, encoder_tanh_t2, encoder_sigmoid_t2_3, encoder_add_t1_2, d_encoder_mul_t2, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 4128, d_encoder_mul_concat_stack + 4160);
 }
 
-static void sine_seq2seq_train_step_10(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
+static void sine_seq2seq_train_step_10(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_encoder_matmul_weight_hh_t3 = (float *)(A + 2247936); /* [32, 32] */
   float *encoder_tanh_t2_2 = (float *)(A + 1136640); /* [32, 32] */
@@ -6146,11 +6146,10 @@ static void sine_seq2seq_train_step_10(const float *restrict P, const sine_seq2s
   float *d_encoder_matmul = (float *)(A + 2268416); /* [128, 1] */
   char *d_encoder_matmul_scratch = A; /* 32768 bytes */
   k35_matmul(d_encoder_mul_concat_stack_2, in->x, d_encoder_matmul, d_encoder_matmul_scratch);
-  float *new_opt_step = (float *)(A + 1107328); /* [] */
-  float *opt_sqrt = (float *)(A + 1107392); /* [] */
-  k53_add_pow_sub(P + 9008 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 1107712); /* [] */
-  k54_pow_sub_div(new_opt_step, opt_div);
+  float *opt_sqrt = (float *)(A + 1107328); /* [] */
+  k53_add_pow_sub(P + 9008 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 1107392); /* [] */
+  k54_pow_sub_div(P + 9008 /* opt.step */, opt_div);
   float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
   float *d_encoder_matmul_2 = (float *)(A + 1090560); /* [128, 32] */
   char *d_encoder_matmul_scratch_2 = A; /* 32768 bytes */
@@ -6199,48 +6198,18 @@ static void sine_seq2seq_train_step_10(const float *restrict P, const sine_seq2s
   float *line17_sum_to_t9 = (float *)(A + 247744); /* [] */
   float *loss_value = (float *)(A + 198080); /* [] */
   k45_mul_mul_mul(line17_sum_to_t0, line17_sum_to_t1, line17_sum_to_t2, line17_sum_to_t3, line17_sum_to_t4, line17_sum_to_t5, line17_sum_to_t6, line17_sum_to_t7, line17_sum_to_t8, line17_sum_to_t9, loss_value);
-  float *new_opt_encoder_weight_ih_exp_avg = (float *)(A + 1108992); /* [128, 1] */
-  float *new_opt_encoder_weight_ih_exp_avg_sq = (float *)(A + 1110272); /* [128, 1] */
-  float *new_encoder_weight_ih = (float *)(A + 1110784); /* [128, 1] */
-  k56_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, d_encoder_matmul, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* encoder.weight_ih */, new_opt_encoder_weight_ih_exp_avg, new_opt_encoder_weight_ih_exp_avg_sq, new_encoder_weight_ih);
-  float *new_opt_encoder_weight_hh_exp_avg = (float *)(A + 148352); /* [128, 32] */
-  float *new_opt_encoder_weight_hh_exp_avg_sq = (float *)(A + 164736); /* [128, 32] */
-  float *new_encoder_weight_hh = (float *)(A + 181120); /* [128, 32] */
-  k57_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, d_encoder_matmul_2, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 128 /* encoder.weight_hh */, new_opt_encoder_weight_hh_exp_avg, new_opt_encoder_weight_hh_exp_avg_sq, new_encoder_weight_hh);
-  float *new_opt_encoder_bias_ih_exp_avg = (float *)(A + 197504); /* [128] */
-  float *new_opt_encoder_bias_ih_exp_avg_sq = (float *)(A + 2268416); /* [128] */
-  float *new_encoder_bias_ih = (float *)(A + 1111296); /* [128] */
-  float *new_opt_encoder_bias_hh_exp_avg = (float *)(A + 2264320); /* [128] */
-  float *new_opt_encoder_bias_hh_exp_avg_sq = (float *)(A + 2264832); /* [128] */
-  float *new_encoder_bias_hh = (float *)(A + 2265344); /* [128] */
-  k58_mul_mul_mul(P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, P + 17728 /* opt.encoder.bias_hh.exp_avg */, P + 17472 /* opt.encoder.bias_ih.exp_avg */, d_encoder_sum_to, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, new_opt_encoder_bias_ih_exp_avg, new_opt_encoder_bias_ih_exp_avg_sq, new_encoder_bias_ih, new_opt_encoder_bias_hh_exp_avg, new_opt_encoder_bias_hh_exp_avg_sq, new_encoder_bias_hh);
-  float *new_opt_decoder_weight_ih_exp_avg = (float *)(A + 1107776); /* [128, 1] */
-  float *new_opt_decoder_weight_ih_exp_avg_sq = (float *)(A + 2265856); /* [128, 1] */
-  float *new_decoder_weight_ih = (float *)(A + 2266368); /* [128, 1] */
-  k56_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, d_decoder_matmul, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4480 /* decoder.weight_ih */, new_opt_decoder_weight_ih_exp_avg, new_opt_decoder_weight_ih_exp_avg_sq, new_decoder_weight_ih);
-  float *new_opt_decoder_weight_hh_exp_avg = (float *)(A + 198144); /* [128, 32] */
-  float *new_opt_decoder_weight_hh_exp_avg_sq = (float *)(A + 214528); /* [128, 32] */
-  float *new_decoder_weight_hh = (float *)(A + 230912); /* [128, 32] */
-  k57_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, d_decoder_matmul_2, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4608 /* decoder.weight_hh */, new_opt_decoder_weight_hh_exp_avg, new_opt_decoder_weight_hh_exp_avg_sq, new_decoder_weight_hh);
-  float *new_opt_decoder_bias_ih_exp_avg = (float *)(A + 247296); /* [128] */
-  float *new_opt_decoder_bias_ih_exp_avg_sq = (float *)(A + 1109504); /* [128] */
-  float *new_decoder_bias_ih = (float *)(A + 2266880); /* [128] */
-  float *new_opt_decoder_bias_hh_exp_avg = (float *)(A + 2267392); /* [128] */
-  float *new_opt_decoder_bias_hh_exp_avg_sq = (float *)(A + 2267904); /* [128] */
-  float *new_decoder_bias_hh = (float *)(A + 2256128); /* [128] */
-  k58_mul_mul_mul(P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, P + 26688 /* opt.decoder.bias_hh.exp_avg */, P + 26432 /* opt.decoder.bias_ih.exp_avg */, d_decoder_sum_to, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 8704 /* decoder.bias_ih */, P + 8832 /* decoder.bias_hh */, new_opt_decoder_bias_ih_exp_avg, new_opt_decoder_bias_ih_exp_avg_sq, new_decoder_bias_ih, new_opt_decoder_bias_hh_exp_avg, new_opt_decoder_bias_hh_exp_avg_sq, new_decoder_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 247808); /* [1, 32] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 1107520); /* [1, 32] */
-  float *new_dense1_weight = (float *)(A + 1110016); /* [1, 32] */
-  k59_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 8960 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 1107456); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 1107648); /* [1] */
-  float *new_dense1_bias = (float *)(A + 1110144); /* [1] */
-  k60_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 8992 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k56_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, d_encoder_matmul, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* encoder.weight_ih */);
+  k57_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, d_encoder_matmul_2, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 128 /* encoder.weight_hh */);
+  k58_mul_mul_mul(P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, P + 17728 /* opt.encoder.bias_hh.exp_avg */, P + 17472 /* opt.encoder.bias_ih.exp_avg */, d_encoder_sum_to, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */);
+  k56_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, d_decoder_matmul, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4480 /* decoder.weight_ih */);
+  k57_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, d_decoder_matmul_2, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4608 /* decoder.weight_hh */);
+  k58_mul_mul_mul(P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, P + 26688 /* opt.decoder.bias_hh.exp_avg */, P + 26432 /* opt.decoder.bias_ih.exp_avg */, d_decoder_sum_to, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 8704 /* decoder.bias_ih */, P + 8832 /* decoder.bias_hh */);
+  k59_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 8960 /* dense1.weight */);
+  k60_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 8992 /* dense1.bias */);
 }
 
 float sine_seq2seq_train_step(float *params, const sine_seq2seq_batch *in, sine_seq2seq_metrics *metrics, void *arena, uint64_t seed) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   float loss = 0;
   (void)metrics;
@@ -6256,194 +6225,39 @@ float sine_seq2seq_train_step(float *params, const sine_seq2seq_batch *in, sine_
   sine_seq2seq_train_step_9(P, in, A, seed);
   sine_seq2seq_train_step_10(P, in, A, seed);
   float *loss_value = (float *)(A + 198080); /* [] */
-  float *new_opt_step = (float *)(A + 1107328); /* [] */
-  float *new_opt_encoder_weight_ih_exp_avg = (float *)(A + 1108992); /* [128, 1] */
-  float *new_opt_encoder_weight_ih_exp_avg_sq = (float *)(A + 1110272); /* [128, 1] */
-  float *new_encoder_weight_ih = (float *)(A + 1110784); /* [128, 1] */
-  float *new_opt_encoder_weight_hh_exp_avg = (float *)(A + 148352); /* [128, 32] */
-  float *new_opt_encoder_weight_hh_exp_avg_sq = (float *)(A + 164736); /* [128, 32] */
-  float *new_encoder_weight_hh = (float *)(A + 181120); /* [128, 32] */
-  float *new_opt_encoder_bias_ih_exp_avg = (float *)(A + 197504); /* [128] */
-  float *new_opt_encoder_bias_ih_exp_avg_sq = (float *)(A + 2268416); /* [128] */
-  float *new_encoder_bias_ih = (float *)(A + 1111296); /* [128] */
-  float *new_opt_encoder_bias_hh_exp_avg = (float *)(A + 2264320); /* [128] */
-  float *new_opt_encoder_bias_hh_exp_avg_sq = (float *)(A + 2264832); /* [128] */
-  float *new_encoder_bias_hh = (float *)(A + 2265344); /* [128] */
-  float *new_opt_decoder_weight_ih_exp_avg = (float *)(A + 1107776); /* [128, 1] */
-  float *new_opt_decoder_weight_ih_exp_avg_sq = (float *)(A + 2265856); /* [128, 1] */
-  float *new_decoder_weight_ih = (float *)(A + 2266368); /* [128, 1] */
-  float *new_opt_decoder_weight_hh_exp_avg = (float *)(A + 198144); /* [128, 32] */
-  float *new_opt_decoder_weight_hh_exp_avg_sq = (float *)(A + 214528); /* [128, 32] */
-  float *new_decoder_weight_hh = (float *)(A + 230912); /* [128, 32] */
-  float *new_opt_decoder_bias_ih_exp_avg = (float *)(A + 247296); /* [128] */
-  float *new_opt_decoder_bias_ih_exp_avg_sq = (float *)(A + 1109504); /* [128] */
-  float *new_decoder_bias_ih = (float *)(A + 2266880); /* [128] */
-  float *new_opt_decoder_bias_hh_exp_avg = (float *)(A + 2267392); /* [128] */
-  float *new_opt_decoder_bias_hh_exp_avg_sq = (float *)(A + 2267904); /* [128] */
-  float *new_decoder_bias_hh = (float *)(A + 2256128); /* [128] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 247808); /* [1, 32] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 1107520); /* [1, 32] */
-  float *new_dense1_weight = (float *)(A + 1110016); /* [1, 32] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 1107456); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 1107648); /* [1] */
-  float *new_dense1_bias = (float *)(A + 1110144); /* [1] */
   k46_copy(loss_value, &loss);
-  k46_copy(new_opt_step, params + 9008);
-  k47_copy(new_opt_encoder_weight_ih_exp_avg, params + 9024);
-  k47_copy(new_opt_encoder_weight_ih_exp_avg_sq, params + 9152);
-  k47_copy(new_encoder_weight_ih, params + 0);
-  k48_copy(new_opt_encoder_weight_hh_exp_avg, params + 9280);
-  k48_copy(new_opt_encoder_weight_hh_exp_avg_sq, params + 13376);
-  k48_copy(new_encoder_weight_hh, params + 128);
-  k47_copy(new_opt_encoder_bias_ih_exp_avg, params + 17472);
-  k47_copy(new_opt_encoder_bias_ih_exp_avg_sq, params + 17600);
-  k47_copy(new_encoder_bias_ih, params + 4224);
-  k47_copy(new_opt_encoder_bias_hh_exp_avg, params + 17728);
-  k47_copy(new_opt_encoder_bias_hh_exp_avg_sq, params + 17856);
-  k47_copy(new_encoder_bias_hh, params + 4352);
-  k47_copy(new_opt_decoder_weight_ih_exp_avg, params + 17984);
-  k47_copy(new_opt_decoder_weight_ih_exp_avg_sq, params + 18112);
-  k47_copy(new_decoder_weight_ih, params + 4480);
-  k48_copy(new_opt_decoder_weight_hh_exp_avg, params + 18240);
-  k48_copy(new_opt_decoder_weight_hh_exp_avg_sq, params + 22336);
-  k48_copy(new_decoder_weight_hh, params + 4608);
-  k47_copy(new_opt_decoder_bias_ih_exp_avg, params + 26432);
-  k47_copy(new_opt_decoder_bias_ih_exp_avg_sq, params + 26560);
-  k47_copy(new_decoder_bias_ih, params + 8704);
-  k47_copy(new_opt_decoder_bias_hh_exp_avg, params + 26688);
-  k47_copy(new_opt_decoder_bias_hh_exp_avg_sq, params + 26816);
-  k47_copy(new_decoder_bias_hh, params + 8832);
-  k49_copy(new_opt_dense1_weight_exp_avg, params + 26944);
-  k49_copy(new_opt_dense1_weight_exp_avg_sq, params + 26976);
-  k49_copy(new_dense1_weight, params + 8960);
-  k46_copy(new_opt_dense1_bias_exp_avg, params + 27008);
-  k46_copy(new_opt_dense1_bias_exp_avg_sq, params + 27024);
-  k46_copy(new_dense1_bias, params + 8992);
   return loss;
 }
 
-static void sine_seq2seq_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+static void sine_seq2seq_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *new_opt_step = (float *)A; /* [] */
-  float *opt_sqrt = (float *)(A + 64); /* [] */
-  k53_add_pow_sub(P + 9008 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 128); /* [] */
-  k54_pow_sub_div(new_opt_step, opt_div);
-  float *new_opt_encoder_weight_ih_exp_avg = (float *)(A + 192); /* [128, 1] */
-  float *new_opt_encoder_weight_ih_exp_avg_sq = (float *)(A + 704); /* [128, 1] */
-  float *new_encoder_weight_ih = (float *)(A + 1216); /* [128, 1] */
-  k56_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, in /* grad.encoder.weight_ih */, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* encoder.weight_ih */, new_opt_encoder_weight_ih_exp_avg, new_opt_encoder_weight_ih_exp_avg_sq, new_encoder_weight_ih);
-  float *new_opt_encoder_weight_hh_exp_avg = (float *)(A + 1728); /* [128, 32] */
-  float *new_opt_encoder_weight_hh_exp_avg_sq = (float *)(A + 18112); /* [128, 32] */
-  float *new_encoder_weight_hh = (float *)(A + 34496); /* [128, 32] */
-  k57_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, in + 128 /* grad.encoder.weight_hh */, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 128 /* encoder.weight_hh */, new_opt_encoder_weight_hh_exp_avg, new_opt_encoder_weight_hh_exp_avg_sq, new_encoder_weight_hh);
-  float *new_opt_encoder_bias_ih_exp_avg = (float *)(A + 50880); /* [128] */
-  float *new_opt_encoder_bias_ih_exp_avg_sq = (float *)(A + 51392); /* [128] */
-  float *new_encoder_bias_ih = (float *)(A + 51904); /* [128] */
-  k56_mul_mul_add(P + 17472 /* opt.encoder.bias_ih.exp_avg */, in + 4224 /* grad.encoder.bias_ih */, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4224 /* encoder.bias_ih */, new_opt_encoder_bias_ih_exp_avg, new_opt_encoder_bias_ih_exp_avg_sq, new_encoder_bias_ih);
-  float *new_opt_encoder_bias_hh_exp_avg = (float *)(A + 52416); /* [128] */
-  float *new_opt_encoder_bias_hh_exp_avg_sq = (float *)(A + 52928); /* [128] */
-  float *new_encoder_bias_hh = (float *)(A + 53440); /* [128] */
-  k56_mul_mul_add(P + 17728 /* opt.encoder.bias_hh.exp_avg */, in + 4352 /* grad.encoder.bias_hh */, P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4352 /* encoder.bias_hh */, new_opt_encoder_bias_hh_exp_avg, new_opt_encoder_bias_hh_exp_avg_sq, new_encoder_bias_hh);
-  float *new_opt_decoder_weight_ih_exp_avg = (float *)(A + 53952); /* [128, 1] */
-  float *new_opt_decoder_weight_ih_exp_avg_sq = (float *)(A + 54464); /* [128, 1] */
-  float *new_decoder_weight_ih = (float *)(A + 54976); /* [128, 1] */
-  k56_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, in + 4480 /* grad.decoder.weight_ih */, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4480 /* decoder.weight_ih */, new_opt_decoder_weight_ih_exp_avg, new_opt_decoder_weight_ih_exp_avg_sq, new_decoder_weight_ih);
-  float *new_opt_decoder_weight_hh_exp_avg = (float *)(A + 55488); /* [128, 32] */
-  float *new_opt_decoder_weight_hh_exp_avg_sq = (float *)(A + 71872); /* [128, 32] */
-  float *new_decoder_weight_hh = (float *)(A + 88256); /* [128, 32] */
-  k57_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, in + 4608 /* grad.decoder.weight_hh */, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4608 /* decoder.weight_hh */, new_opt_decoder_weight_hh_exp_avg, new_opt_decoder_weight_hh_exp_avg_sq, new_decoder_weight_hh);
-  float *new_opt_decoder_bias_ih_exp_avg = (float *)(A + 104640); /* [128] */
-  float *new_opt_decoder_bias_ih_exp_avg_sq = (float *)(A + 105152); /* [128] */
-  float *new_decoder_bias_ih = (float *)(A + 105664); /* [128] */
-  k56_mul_mul_add(P + 26432 /* opt.decoder.bias_ih.exp_avg */, in + 8704 /* grad.decoder.bias_ih */, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 8704 /* decoder.bias_ih */, new_opt_decoder_bias_ih_exp_avg, new_opt_decoder_bias_ih_exp_avg_sq, new_decoder_bias_ih);
-  float *new_opt_decoder_bias_hh_exp_avg = (float *)(A + 106176); /* [128] */
-  float *new_opt_decoder_bias_hh_exp_avg_sq = (float *)(A + 106688); /* [128] */
-  float *new_decoder_bias_hh = (float *)(A + 107200); /* [128] */
-  k56_mul_mul_add(P + 26688 /* opt.decoder.bias_hh.exp_avg */, in + 8832 /* grad.decoder.bias_hh */, P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 8832 /* decoder.bias_hh */, new_opt_decoder_bias_hh_exp_avg, new_opt_decoder_bias_hh_exp_avg_sq, new_decoder_bias_hh);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 107712); /* [1, 32] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 107840); /* [1, 32] */
-  float *new_dense1_weight = (float *)(A + 107968); /* [1, 32] */
-  k59_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, in + 8960 /* grad.dense1.weight */, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 8960 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 108096); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 108160); /* [1] */
-  float *new_dense1_bias = (float *)(A + 108224); /* [1] */
-  k60_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, in + 8992 /* grad.dense1.bias */, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 8992 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  float *opt_sqrt = (float *)A; /* [] */
+  k53_add_pow_sub(P + 9008 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 64); /* [] */
+  k54_pow_sub_div(P + 9008 /* opt.step */, opt_div);
+  k56_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, in /* grad.encoder.weight_ih */, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* encoder.weight_ih */);
+  k57_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, in + 128 /* grad.encoder.weight_hh */, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 128 /* encoder.weight_hh */);
+  k56_mul_mul_add(P + 17472 /* opt.encoder.bias_ih.exp_avg */, in + 4224 /* grad.encoder.bias_ih */, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4224 /* encoder.bias_ih */);
+  k56_mul_mul_add(P + 17728 /* opt.encoder.bias_hh.exp_avg */, in + 4352 /* grad.encoder.bias_hh */, P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4352 /* encoder.bias_hh */);
+  k56_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, in + 4480 /* grad.decoder.weight_ih */, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4480 /* decoder.weight_ih */);
+  k57_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, in + 4608 /* grad.decoder.weight_hh */, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4608 /* decoder.weight_hh */);
+  k56_mul_mul_add(P + 26432 /* opt.decoder.bias_ih.exp_avg */, in + 8704 /* grad.decoder.bias_ih */, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 8704 /* decoder.bias_ih */);
+  k56_mul_mul_add(P + 26688 /* opt.decoder.bias_hh.exp_avg */, in + 8832 /* grad.decoder.bias_hh */, P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 8832 /* decoder.bias_hh */);
+  k59_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, in + 8960 /* grad.dense1.weight */, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 8960 /* dense1.weight */);
+  k60_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, in + 8992 /* grad.dense1.bias */, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 8992 /* dense1.bias */);
 }
 
 void sine_seq2seq_apply(float *params, const float *grads, void *arena) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   const uint64_t seed = 0;
   const float *in = grads;
   (void)P, (void)A;
   sine_seq2seq_apply_1(P, in, A, seed);
-  float *new_opt_step = (float *)A; /* [] */
-  float *new_opt_encoder_weight_ih_exp_avg = (float *)(A + 192); /* [128, 1] */
-  float *new_opt_encoder_weight_ih_exp_avg_sq = (float *)(A + 704); /* [128, 1] */
-  float *new_encoder_weight_ih = (float *)(A + 1216); /* [128, 1] */
-  float *new_opt_encoder_weight_hh_exp_avg = (float *)(A + 1728); /* [128, 32] */
-  float *new_opt_encoder_weight_hh_exp_avg_sq = (float *)(A + 18112); /* [128, 32] */
-  float *new_encoder_weight_hh = (float *)(A + 34496); /* [128, 32] */
-  float *new_opt_encoder_bias_ih_exp_avg = (float *)(A + 50880); /* [128] */
-  float *new_opt_encoder_bias_ih_exp_avg_sq = (float *)(A + 51392); /* [128] */
-  float *new_encoder_bias_ih = (float *)(A + 51904); /* [128] */
-  float *new_opt_encoder_bias_hh_exp_avg = (float *)(A + 52416); /* [128] */
-  float *new_opt_encoder_bias_hh_exp_avg_sq = (float *)(A + 52928); /* [128] */
-  float *new_encoder_bias_hh = (float *)(A + 53440); /* [128] */
-  float *new_opt_decoder_weight_ih_exp_avg = (float *)(A + 53952); /* [128, 1] */
-  float *new_opt_decoder_weight_ih_exp_avg_sq = (float *)(A + 54464); /* [128, 1] */
-  float *new_decoder_weight_ih = (float *)(A + 54976); /* [128, 1] */
-  float *new_opt_decoder_weight_hh_exp_avg = (float *)(A + 55488); /* [128, 32] */
-  float *new_opt_decoder_weight_hh_exp_avg_sq = (float *)(A + 71872); /* [128, 32] */
-  float *new_decoder_weight_hh = (float *)(A + 88256); /* [128, 32] */
-  float *new_opt_decoder_bias_ih_exp_avg = (float *)(A + 104640); /* [128] */
-  float *new_opt_decoder_bias_ih_exp_avg_sq = (float *)(A + 105152); /* [128] */
-  float *new_decoder_bias_ih = (float *)(A + 105664); /* [128] */
-  float *new_opt_decoder_bias_hh_exp_avg = (float *)(A + 106176); /* [128] */
-  float *new_opt_decoder_bias_hh_exp_avg_sq = (float *)(A + 106688); /* [128] */
-  float *new_decoder_bias_hh = (float *)(A + 107200); /* [128] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 107712); /* [1, 32] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 107840); /* [1, 32] */
-  float *new_dense1_weight = (float *)(A + 107968); /* [1, 32] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 108096); /* [1] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 108160); /* [1] */
-  float *new_dense1_bias = (float *)(A + 108224); /* [1] */
-  k46_copy(new_opt_step, params + 9008);
-  k47_copy(new_opt_encoder_weight_ih_exp_avg, params + 9024);
-  k47_copy(new_opt_encoder_weight_ih_exp_avg_sq, params + 9152);
-  k47_copy(new_encoder_weight_ih, params + 0);
-  k48_copy(new_opt_encoder_weight_hh_exp_avg, params + 9280);
-  k48_copy(new_opt_encoder_weight_hh_exp_avg_sq, params + 13376);
-  k48_copy(new_encoder_weight_hh, params + 128);
-  k47_copy(new_opt_encoder_bias_ih_exp_avg, params + 17472);
-  k47_copy(new_opt_encoder_bias_ih_exp_avg_sq, params + 17600);
-  k47_copy(new_encoder_bias_ih, params + 4224);
-  k47_copy(new_opt_encoder_bias_hh_exp_avg, params + 17728);
-  k47_copy(new_opt_encoder_bias_hh_exp_avg_sq, params + 17856);
-  k47_copy(new_encoder_bias_hh, params + 4352);
-  k47_copy(new_opt_decoder_weight_ih_exp_avg, params + 17984);
-  k47_copy(new_opt_decoder_weight_ih_exp_avg_sq, params + 18112);
-  k47_copy(new_decoder_weight_ih, params + 4480);
-  k48_copy(new_opt_decoder_weight_hh_exp_avg, params + 18240);
-  k48_copy(new_opt_decoder_weight_hh_exp_avg_sq, params + 22336);
-  k48_copy(new_decoder_weight_hh, params + 4608);
-  k47_copy(new_opt_decoder_bias_ih_exp_avg, params + 26432);
-  k47_copy(new_opt_decoder_bias_ih_exp_avg_sq, params + 26560);
-  k47_copy(new_decoder_bias_ih, params + 8704);
-  k47_copy(new_opt_decoder_bias_hh_exp_avg, params + 26688);
-  k47_copy(new_opt_decoder_bias_hh_exp_avg_sq, params + 26816);
-  k47_copy(new_decoder_bias_hh, params + 8832);
-  k49_copy(new_opt_dense1_weight_exp_avg, params + 26944);
-  k49_copy(new_opt_dense1_weight_exp_avg_sq, params + 26976);
-  k49_copy(new_dense1_weight, params + 8960);
-  k46_copy(new_opt_dense1_bias_exp_avg, params + 27008);
-  k46_copy(new_opt_dense1_bias_exp_avg_sq, params + 27024);
-  k46_copy(new_dense1_bias, params + 8992);
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_seq2seq_tool_arena[5] = {894976, 3074048, 3074048, 108288, 0};
+const long sine_seq2seq_tool_arena[5] = {894976, 3074048, 3074048, 128, 0};
 const int sine_seq2seq_tool_dtype = 4; /* bytes per element */
 const int sine_seq2seq_tool_nparams = 31;
 const char *const sine_seq2seq_tool_inputs[] = {"x", "y", 0};

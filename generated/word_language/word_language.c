@@ -2962,15 +2962,15 @@ static void k122_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt [] */
-static void k123_add_pow_sub(const float *restrict a0, float *restrict out0, float *restrict out1) {
+/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+static void k123_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
-    out0[0] = t0;
-    out1[0] = t3;
+    a0[0] = t0;
+    out0[0] = t3;
   }
 }
 
@@ -2984,8 +2984,8 @@ static void k124_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 16] */
-static void k125_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 16]; updated in place: a0, a2, a5 */
+static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3000,14 +3000,14 @@ static void k125_mul_mul_add(const float *restrict a0, const float *restrict a1,
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 16] */
-static void k126_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 16]; updated in place: a0, a2, a5 */
+static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 3072; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3022,14 +3022,14 @@ static void k126_mul_mul_add(const float *restrict a0, const float *restrict a1,
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 64] */
-static void k127_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 64]; updated in place: a0, a2, a5 */
+static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 12288; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3044,14 +3044,14 @@ static void k127_mul_mul_add(const float *restrict a0, const float *restrict a1,
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192] */
-static void k128_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192]; updated in place: a0, a2, a5 */
+static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3066,14 +3066,14 @@ static void k128_mul_mul_add(const float *restrict a0, const float *restrict a1,
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5, 128] */
-static void k129_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5, 128]; updated in place: a0, a2, a5 */
+static void k129_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3088,14 +3088,14 @@ static void k129_mul_mul_add(const float *restrict a0, const float *restrict a1,
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5] */
-static void k130_mul_mul_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2) {
+/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5]; updated in place: a0, a2, a5 */
+static void k130_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 5; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3110,9 +3110,9 @@ static void k130_mul_mul_add(const float *restrict a0, const float *restrict a1,
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
     const float t12 = (a5[i0] - t11);
-    out0[i0] = t2;
-    out1[i0] = t6;
-    out2[i0] = t12;
+    a0[i0] = t2;
+    a2[i0] = t6;
+    a5[i0] = t12;
   }
 }
 
@@ -5675,7 +5675,7 @@ float word_language_grad(const float *params, const word_language_batch *in, flo
   return loss;
 }
 
-static void word_language_train_step_1(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+static void word_language_train_step_1(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line15_one_hot = (float *)A; /* [64, 5] */
   k64_one_hot(in->y, line15_one_hot);
@@ -5896,7 +5896,7 @@ static void word_language_train_step_1(const float *restrict P, const word_langu
   k3_add(gru1_matmul_weight_ih + 147456, P + 19456 /* gru1.bias_ih */, gru1_add_t12);
 }
 
-static void word_language_train_step_2(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+static void word_language_train_step_2(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *gru1_matmul_weight_hh_t12 = (float *)(A + 3159808); /* [64, 192] */
   float *gru1_add_t12_2 = (float *)(A + 3340032); /* [64, 192] */
@@ -6116,7 +6116,7 @@ static void word_language_train_step_2(const float *restrict P, const word_langu
   k61_add_sigmoid_sub(gru1_add_t0_2 + 64, P + 35456 /* gru1.bias_hh_reverse */, gru1_add_t0_2, P + 35392 /* gru1.bias_hh_reverse */, P + 35520 /* gru1.bias_hh_reverse */, gru1_add_t0_2 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0_3, gru1_sub_t0_2, gru1_sigmoid_t0_4, gru1_tanh_t0_2, gru1_mul_t0_2, gru1_mul_stack_2);
 }
 
-static void word_language_train_step_3(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+static void word_language_train_step_3(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
   float *gru1_transpose_weight_hh_reverse = (float *)(A + 258816); /* [64, 192] */
@@ -6299,7 +6299,7 @@ static void word_language_train_step_3(const float *restrict P, const word_langu
   k3_add(gru1_matmul_weight_hh_reverse_t13, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_4);
 }
 
-static void word_language_train_step_4(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+static void word_language_train_step_4(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *gru1_add_t13_3 = (float *)(A + 6962944); /* [64, 192] */
   float *gru1_add_t13_4 = (float *)(A + 7012096); /* [64, 192] */
@@ -6481,7 +6481,7 @@ static void word_language_train_step_4(const float *restrict P, const word_langu
   k63_add_sigmoid_sub(gru1_add_t23 + 64, gru1_add_t23_2 + 64, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 128, gru1_add_t23 + 128, gru1_mul_stack + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0, gru1_mul_t1, gru1_mul_t2, gru1_mul_t3, gru1_mul_t4, gru1_mul_t5, gru1_mul_t6, gru1_mul_t7, gru1_mul_t8, gru1_mul_t9, gru1_mul_t10, gru1_mul_t11, gru1_mul_t12, gru1_mul_t13, gru1_mul_t14, gru1_mul_t15, gru1_mul_t16, gru1_mul_t17, gru1_mul_t18, gru1_mul_t19, gru1_mul_t20, gru1_mul_t21, gru1_mul_t22, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_addn_concat);
 }
 
-static void word_language_train_step_5(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+static void word_language_train_step_5(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *gru1_add_t23_3 = (float *)(A + 258816); /* [64, 192] */
   float *gru1_add_t23_4 = (float *)(A + 4734720); /* [64, 192] */
@@ -6653,7 +6653,7 @@ static void word_language_train_step_5(const float *restrict P, const word_langu
   k78_addn_mul_neg(d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, d_gru1_matmul_weight_hh_reverse_t17, gru1_sum_to_t16, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_tanh_t16_2, gru1_add_t16_4 + 128, gru1_sigmoid_t16_4, gru1_mul_stack_2 + 61440, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, d_gru1_mul_t16_2, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_concat_stack + 184448);
 }
 
-static void word_language_train_step_6(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+static void word_language_train_step_6(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
   float *d_gru1_matmul_weight_hh_reverse_t16 = (float *)(A + 291584); /* [64, 64] */
@@ -6807,7 +6807,7 @@ static void word_language_train_step_6(const float *restrict P, const word_langu
   k76_matmul(d_gru1_mul_concat_stack + 61440, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t6, d_gru1_matmul_weight_hh_reverse_t6_scratch);
 }
 
-static void word_language_train_step_7(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+static void word_language_train_step_7(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_addn_t6 = (float *)(A + 1061632); /* [64, 64] */
   float *d_gru1_neg_t6 = (float *)(A + 1143552); /* [64, 64] */
@@ -6981,7 +6981,7 @@ static void word_language_train_step_7(const float *restrict P, const word_langu
   k76_matmul(d_gru1_mul_concat_stack_3 + 245760, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t21, d_gru1_matmul_weight_hh_t21_scratch);
 }
 
-static void word_language_train_step_8(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+static void word_language_train_step_8(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_addn_t21_2 = (float *)(A + 1963776); /* [64, 64] */
   float *d_gru1_neg_t21_2 = (float *)(A + 2619136); /* [64, 64] */
@@ -7133,7 +7133,7 @@ static void word_language_train_step_8(const float *restrict P, const word_langu
   k76_matmul(d_gru1_mul_concat_stack_3 + 122880, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11, d_gru1_matmul_weight_hh_t11_scratch);
 }
 
-static void word_language_train_step_9(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+static void word_language_train_step_9(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_addn_t11_2 = (float *)(A + 1963776); /* [64, 64] */
   float *d_gru1_neg_t11_2 = (float *)(A + 2619136); /* [64, 64] */
@@ -7285,7 +7285,7 @@ static void word_language_train_step_9(const float *restrict P, const word_langu
   k76_matmul(d_gru1_mul_concat_stack_3, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t1, d_gru1_matmul_weight_hh_t1_scratch);
 }
 
-static void word_language_train_step_10(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+static void word_language_train_step_10(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_addn_t1_2 = (float *)(A + 897792); /* [64, 64] */
   float *d_gru1_neg_t1_2 = (float *)(A + 1963776); /* [64, 64] */
@@ -7379,11 +7379,10 @@ static void word_language_train_step_10(const float *restrict P, const word_lang
   int32_t *line8_select_stack = (int32_t *)(A + 373504); /* [24, 64] */
   float *d_embedding1_scatter_add = (float *)(A + 357120); /* [256, 16] */
   k106_scatter_add(line8_select_stack, d_embedding1_addn_stack, d_embedding1_scatter_add);
-  float *new_opt_step = (float *)(A + 373504); /* [] */
-  float *opt_sqrt = (float *)(A + 373568); /* [] */
-  k123_add_pow_sub(P + 36240 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 373632); /* [] */
-  k124_pow_sub_div(new_opt_step, opt_div);
+  float *opt_sqrt = (float *)(A + 373504); /* [] */
+  k123_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 373568); /* [] */
+  k124_pow_sub_div(P + 36240 /* opt.step */, opt_div);
   float *embedding1_gather_stack = (float *)(A + 1280); /* [24, 64, 16] */
   float *d_gru1_matmul = (float *)(A + 1390336); /* [192, 16] */
   char *d_gru1_matmul_scratch = A + 1439488; /* 32768 bytes */
@@ -7412,7 +7411,7 @@ static void word_language_train_step_10(const float *restrict P, const word_lang
   float *d_gru1_matmul_4 = (float *)(A + 1280); /* [192, 64] */
   char *d_gru1_matmul_scratch_4 = A + 8240896; /* 32768 bytes */
   k108_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, d_gru1_matmul_4, d_gru1_matmul_scratch_4);
-  float *d_gru1_sum_to_3 = (float *)(A + 373696); /* [192] */
+  float *d_gru1_sum_to_3 = (float *)(A + 373632); /* [192] */
   k109_sum_to(d_gru1_mul_concat_stack_2, d_gru1_sum_to_3);
   float *gru1_sigmoid_t0_4 = (float *)(A + 340736); /* [64, 64] */
   float *d_gru1_mul_t0_2 = (float *)(A + 2107136); /* [64, 64] */
@@ -7421,14 +7420,14 @@ static void word_language_train_step_10(const float *restrict P, const word_lang
   k80_concat(d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_mul_t0_2, d_gru1_mul_concat_2);
   float *d_gru1_mul_concat_stack_6 = (float *)(A + 3569408); /* [24, 64, 192] */
   k111_stack(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack, d_gru1_mul_concat_2, d_gru1_mul_concat_stack_6);
-  float *d_gru1_sum_to_4 = (float *)(A + 374464); /* [192] */
+  float *d_gru1_sum_to_4 = (float *)(A + 374400); /* [192] */
   k109_sum_to(d_gru1_mul_concat_stack_6, d_gru1_sum_to_4);
   float *d_line15_sub = (float *)A; /* [64, 5] */
   float *gru1_addn_concat = (float *)(A + 4800256); /* [64, 128] */
-  float *d_dense1_matmul = (float *)(A + 375232); /* [5, 128] */
-  char *d_dense1_matmul_scratch = A + 377792; /* 1280 bytes */
+  float *d_dense1_matmul = (float *)(A + 375168); /* [5, 128] */
+  char *d_dense1_matmul_scratch = A + 377728; /* 1280 bytes */
   k112_matmul(d_line15_sub, gru1_addn_concat, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 377792); /* [5] */
+  float *d_dense1_sum_to = (float *)(A + 377728); /* [5] */
   k113_sum_to(d_line15_sub, d_dense1_sum_to);
   float *line15_sum_to_2 = (float *)(A + 1291264); /* [] */
   float *loss_value = (float *)A; /* [] */
@@ -7436,54 +7435,21 @@ static void word_language_train_step_10(const float *restrict P, const word_lang
   float *line16_sum_to = (float *)(A + 1291328); /* [] */
   float *metric_accuracy = (float *)(A + 64); /* [] */
   k115_mul(line16_sum_to, metric_accuracy);
-  float *new_opt_embedding1_weight_exp_avg = (float *)(A + 2107136); /* [256, 16] */
-  float *new_opt_embedding1_weight_exp_avg_sq = (float *)(A + 50432); /* [256, 16] */
-  float *new_embedding1_weight = (float *)(A + 66816); /* [256, 16] */
-  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, d_embedding1_scatter_add, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */, new_opt_embedding1_weight_exp_avg, new_opt_embedding1_weight_exp_avg_sq, new_embedding1_weight);
-  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 83200); /* [192, 16] */
-  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 1996544); /* [192, 16] */
-  float *new_gru1_weight_ih = (float *)(A + 2008832); /* [192, 16] */
-  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */, new_opt_gru1_weight_ih_exp_avg, new_opt_gru1_weight_ih_exp_avg_sq, new_gru1_weight_ih);
-  float *new_opt_gru1_weight_hh_exp_avg = (float *)(A + 2021120); /* [192, 64] */
-  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 2389760); /* [192, 64] */
-  float *new_gru1_weight_hh = (float *)(A + 2438912); /* [192, 64] */
-  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */, new_opt_gru1_weight_hh_exp_avg, new_opt_gru1_weight_hh_exp_avg_sq, new_gru1_weight_hh);
-  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 128); /* [192] */
-  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 377856); /* [192] */
-  float *new_gru1_bias_ih = (float *)(A + 378624); /* [192] */
-  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */, new_opt_gru1_bias_ih_exp_avg, new_opt_gru1_bias_ih_exp_avg_sq, new_gru1_bias_ih);
-  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 95488); /* [192] */
-  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 96256); /* [192] */
-  float *new_gru1_bias_hh = (float *)(A + 97024); /* [192] */
-  k128_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */, new_opt_gru1_bias_hh_exp_avg, new_opt_gru1_bias_hh_exp_avg_sq, new_gru1_bias_hh);
-  float *new_opt_gru1_weight_ih_reverse_exp_avg = (float *)(A + 2070272); /* [192, 16] */
-  float *new_opt_gru1_weight_ih_revers_exp_avg_sq = (float *)(A + 2082560); /* [192, 16] */
-  float *new_gru1_weight_ih_reverse = (float *)(A + 2488064); /* [192, 16] */
-  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, d_gru1_matmul_3, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */, new_opt_gru1_weight_ih_reverse_exp_avg, new_opt_gru1_weight_ih_revers_exp_avg_sq, new_gru1_weight_ih_reverse);
-  float *new_opt_gru1_weight_hh_reverse_exp_avg = (float *)(A + 2782976); /* [192, 64] */
-  float *new_opt_gru1_weight_hh_revers_exp_avg_sq = (float *)(A + 2832128); /* [192, 64] */
-  float *new_gru1_weight_hh_reverse = (float *)(A + 2914048); /* [192, 64] */
-  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, d_gru1_matmul_4, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */, new_opt_gru1_weight_hh_reverse_exp_avg, new_opt_gru1_weight_hh_revers_exp_avg_sq, new_gru1_weight_hh_reverse);
-  float *new_opt_gru1_bias_ih_reverse_exp_avg = (float *)(A + 97792); /* [192] */
-  float *new_opt_gru1_bias_ih_reverse_exp_avg_sq = (float *)(A + 98560); /* [192] */
-  float *new_gru1_bias_ih_reverse = (float *)(A + 2123520); /* [192] */
-  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, d_gru1_sum_to_3, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */, new_opt_gru1_bias_ih_reverse_exp_avg, new_opt_gru1_bias_ih_reverse_exp_avg_sq, new_gru1_bias_ih_reverse);
-  float *new_opt_gru1_bias_hh_reverse_exp_avg = (float *)(A + 373696); /* [192] */
-  float *new_opt_gru1_bias_hh_reverse_exp_avg_sq = (float *)(A + 2124288); /* [192] */
-  float *new_gru1_bias_hh_reverse = (float *)(A + 2125056); /* [192] */
-  k128_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, d_gru1_sum_to_4, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */, new_opt_gru1_bias_hh_reverse_exp_avg, new_opt_gru1_bias_hh_reverse_exp_avg_sq, new_gru1_bias_hh_reverse);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 2094848); /* [5, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 2097408); /* [5, 128] */
-  float *new_dense1_weight = (float *)(A + 2099968); /* [5, 128] */
-  k129_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 99328); /* [5] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 99392); /* [5] */
-  float *new_dense1_bias = (float *)(A + 99456); /* [5] */
-  k130_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, d_embedding1_scatter_add, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
+  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
+  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
+  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
+  k128_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
+  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, d_gru1_matmul_3, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
+  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, d_gru1_matmul_4, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
+  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, d_gru1_sum_to_3, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
+  k128_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, d_gru1_sum_to_4, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
+  k129_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
+  k130_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
 }
 
 float word_language_train_step(float *params, const word_language_batch *in, word_language_metrics *metrics, void *arena, uint64_t seed) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   float loss = 0;
   (void)metrics;
@@ -7500,211 +7466,41 @@ float word_language_train_step(float *params, const word_language_batch *in, wor
   word_language_train_step_10(P, in, A, seed);
   float *loss_value = (float *)A; /* [] */
   float *metric_accuracy = (float *)(A + 64); /* [] */
-  float *new_opt_step = (float *)(A + 373504); /* [] */
-  float *new_opt_embedding1_weight_exp_avg = (float *)(A + 2107136); /* [256, 16] */
-  float *new_opt_embedding1_weight_exp_avg_sq = (float *)(A + 50432); /* [256, 16] */
-  float *new_embedding1_weight = (float *)(A + 66816); /* [256, 16] */
-  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 83200); /* [192, 16] */
-  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 1996544); /* [192, 16] */
-  float *new_gru1_weight_ih = (float *)(A + 2008832); /* [192, 16] */
-  float *new_opt_gru1_weight_hh_exp_avg = (float *)(A + 2021120); /* [192, 64] */
-  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 2389760); /* [192, 64] */
-  float *new_gru1_weight_hh = (float *)(A + 2438912); /* [192, 64] */
-  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 128); /* [192] */
-  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 377856); /* [192] */
-  float *new_gru1_bias_ih = (float *)(A + 378624); /* [192] */
-  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 95488); /* [192] */
-  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 96256); /* [192] */
-  float *new_gru1_bias_hh = (float *)(A + 97024); /* [192] */
-  float *new_opt_gru1_weight_ih_reverse_exp_avg = (float *)(A + 2070272); /* [192, 16] */
-  float *new_opt_gru1_weight_ih_revers_exp_avg_sq = (float *)(A + 2082560); /* [192, 16] */
-  float *new_gru1_weight_ih_reverse = (float *)(A + 2488064); /* [192, 16] */
-  float *new_opt_gru1_weight_hh_reverse_exp_avg = (float *)(A + 2782976); /* [192, 64] */
-  float *new_opt_gru1_weight_hh_revers_exp_avg_sq = (float *)(A + 2832128); /* [192, 64] */
-  float *new_gru1_weight_hh_reverse = (float *)(A + 2914048); /* [192, 64] */
-  float *new_opt_gru1_bias_ih_reverse_exp_avg = (float *)(A + 97792); /* [192] */
-  float *new_opt_gru1_bias_ih_reverse_exp_avg_sq = (float *)(A + 98560); /* [192] */
-  float *new_gru1_bias_ih_reverse = (float *)(A + 2123520); /* [192] */
-  float *new_opt_gru1_bias_hh_reverse_exp_avg = (float *)(A + 373696); /* [192] */
-  float *new_opt_gru1_bias_hh_reverse_exp_avg_sq = (float *)(A + 2124288); /* [192] */
-  float *new_gru1_bias_hh_reverse = (float *)(A + 2125056); /* [192] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 2094848); /* [5, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 2097408); /* [5, 128] */
-  float *new_dense1_weight = (float *)(A + 2099968); /* [5, 128] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 99328); /* [5] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 99392); /* [5] */
-  float *new_dense1_bias = (float *)(A + 99456); /* [5] */
   k116_copy(loss_value, &loss);
   if (metrics) k116_copy(metric_accuracy, &metrics->accuracy);
-  k116_copy(new_opt_step, params + 36240);
-  k117_copy(new_opt_embedding1_weight_exp_avg, params + 36256);
-  k117_copy(new_opt_embedding1_weight_exp_avg_sq, params + 40352);
-  k117_copy(new_embedding1_weight, params + 0);
-  k118_copy(new_opt_gru1_weight_ih_exp_avg, params + 44448);
-  k118_copy(new_opt_gru1_weight_ih_exp_avg_sq, params + 47520);
-  k118_copy(new_gru1_weight_ih, params + 4096);
-  k119_copy(new_opt_gru1_weight_hh_exp_avg, params + 50592);
-  k119_copy(new_opt_gru1_weight_hh_exp_avg_sq, params + 62880);
-  k119_copy(new_gru1_weight_hh, params + 7168);
-  k120_copy(new_opt_gru1_bias_ih_exp_avg, params + 75168);
-  k120_copy(new_opt_gru1_bias_ih_exp_avg_sq, params + 75360);
-  k120_copy(new_gru1_bias_ih, params + 19456);
-  k120_copy(new_opt_gru1_bias_hh_exp_avg, params + 75552);
-  k120_copy(new_opt_gru1_bias_hh_exp_avg_sq, params + 75744);
-  k120_copy(new_gru1_bias_hh, params + 19648);
-  k118_copy(new_opt_gru1_weight_ih_reverse_exp_avg, params + 75936);
-  k118_copy(new_opt_gru1_weight_ih_revers_exp_avg_sq, params + 79008);
-  k118_copy(new_gru1_weight_ih_reverse, params + 19840);
-  k119_copy(new_opt_gru1_weight_hh_reverse_exp_avg, params + 82080);
-  k119_copy(new_opt_gru1_weight_hh_revers_exp_avg_sq, params + 94368);
-  k119_copy(new_gru1_weight_hh_reverse, params + 22912);
-  k120_copy(new_opt_gru1_bias_ih_reverse_exp_avg, params + 106656);
-  k120_copy(new_opt_gru1_bias_ih_reverse_exp_avg_sq, params + 106848);
-  k120_copy(new_gru1_bias_ih_reverse, params + 35200);
-  k120_copy(new_opt_gru1_bias_hh_reverse_exp_avg, params + 107040);
-  k120_copy(new_opt_gru1_bias_hh_reverse_exp_avg_sq, params + 107232);
-  k120_copy(new_gru1_bias_hh_reverse, params + 35392);
-  k121_copy(new_opt_dense1_weight_exp_avg, params + 107424);
-  k121_copy(new_opt_dense1_weight_exp_avg_sq, params + 108064);
-  k121_copy(new_dense1_weight, params + 35584);
-  k122_copy(new_opt_dense1_bias_exp_avg, params + 108704);
-  k122_copy(new_opt_dense1_bias_exp_avg_sq, params + 108720);
-  k122_copy(new_dense1_bias, params + 36224);
   return loss;
 }
 
-static void word_language_apply_1(const float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
+static void word_language_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *new_opt_step = (float *)A; /* [] */
-  float *opt_sqrt = (float *)(A + 64); /* [] */
-  k123_add_pow_sub(P + 36240 /* opt.step */, new_opt_step, opt_sqrt);
-  float *opt_div = (float *)(A + 128); /* [] */
-  k124_pow_sub_div(new_opt_step, opt_div);
-  float *new_opt_embedding1_weight_exp_avg = (float *)(A + 192); /* [256, 16] */
-  float *new_opt_embedding1_weight_exp_avg_sq = (float *)(A + 16576); /* [256, 16] */
-  float *new_embedding1_weight = (float *)(A + 32960); /* [256, 16] */
-  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, in /* grad.embedding1.weight */, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */, new_opt_embedding1_weight_exp_avg, new_opt_embedding1_weight_exp_avg_sq, new_embedding1_weight);
-  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 49344); /* [192, 16] */
-  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 61632); /* [192, 16] */
-  float *new_gru1_weight_ih = (float *)(A + 73920); /* [192, 16] */
-  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, in + 4096 /* grad.gru1.weight_ih */, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */, new_opt_gru1_weight_ih_exp_avg, new_opt_gru1_weight_ih_exp_avg_sq, new_gru1_weight_ih);
-  float *new_opt_gru1_weight_hh_exp_avg = (float *)(A + 86208); /* [192, 64] */
-  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 135360); /* [192, 64] */
-  float *new_gru1_weight_hh = (float *)(A + 184512); /* [192, 64] */
-  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, in + 7168 /* grad.gru1.weight_hh */, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */, new_opt_gru1_weight_hh_exp_avg, new_opt_gru1_weight_hh_exp_avg_sq, new_gru1_weight_hh);
-  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 233664); /* [192] */
-  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 234432); /* [192] */
-  float *new_gru1_bias_ih = (float *)(A + 235200); /* [192] */
-  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, in + 19456 /* grad.gru1.bias_ih */, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */, new_opt_gru1_bias_ih_exp_avg, new_opt_gru1_bias_ih_exp_avg_sq, new_gru1_bias_ih);
-  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 235968); /* [192] */
-  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 236736); /* [192] */
-  float *new_gru1_bias_hh = (float *)(A + 237504); /* [192] */
-  k128_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, in + 19648 /* grad.gru1.bias_hh */, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */, new_opt_gru1_bias_hh_exp_avg, new_opt_gru1_bias_hh_exp_avg_sq, new_gru1_bias_hh);
-  float *new_opt_gru1_weight_ih_reverse_exp_avg = (float *)(A + 238272); /* [192, 16] */
-  float *new_opt_gru1_weight_ih_revers_exp_avg_sq = (float *)(A + 250560); /* [192, 16] */
-  float *new_gru1_weight_ih_reverse = (float *)(A + 262848); /* [192, 16] */
-  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, in + 19840 /* grad.gru1.weight_ih_reverse */, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */, new_opt_gru1_weight_ih_reverse_exp_avg, new_opt_gru1_weight_ih_revers_exp_avg_sq, new_gru1_weight_ih_reverse);
-  float *new_opt_gru1_weight_hh_reverse_exp_avg = (float *)(A + 275136); /* [192, 64] */
-  float *new_opt_gru1_weight_hh_revers_exp_avg_sq = (float *)(A + 324288); /* [192, 64] */
-  float *new_gru1_weight_hh_reverse = (float *)(A + 373440); /* [192, 64] */
-  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, in + 22912 /* grad.gru1.weight_hh_reverse */, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */, new_opt_gru1_weight_hh_reverse_exp_avg, new_opt_gru1_weight_hh_revers_exp_avg_sq, new_gru1_weight_hh_reverse);
-  float *new_opt_gru1_bias_ih_reverse_exp_avg = (float *)(A + 422592); /* [192] */
-  float *new_opt_gru1_bias_ih_reverse_exp_avg_sq = (float *)(A + 423360); /* [192] */
-  float *new_gru1_bias_ih_reverse = (float *)(A + 424128); /* [192] */
-  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, in + 35200 /* grad.gru1.bias_ih_reverse */, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */, new_opt_gru1_bias_ih_reverse_exp_avg, new_opt_gru1_bias_ih_reverse_exp_avg_sq, new_gru1_bias_ih_reverse);
-  float *new_opt_gru1_bias_hh_reverse_exp_avg = (float *)(A + 424896); /* [192] */
-  float *new_opt_gru1_bias_hh_reverse_exp_avg_sq = (float *)(A + 425664); /* [192] */
-  float *new_gru1_bias_hh_reverse = (float *)(A + 426432); /* [192] */
-  k128_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, in + 35392 /* grad.gru1.bias_hh_reverse */, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */, new_opt_gru1_bias_hh_reverse_exp_avg, new_opt_gru1_bias_hh_reverse_exp_avg_sq, new_gru1_bias_hh_reverse);
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 427200); /* [5, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 429760); /* [5, 128] */
-  float *new_dense1_weight = (float *)(A + 432320); /* [5, 128] */
-  k129_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, in + 35584 /* grad.dense1.weight */, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */, new_opt_dense1_weight_exp_avg, new_opt_dense1_weight_exp_avg_sq, new_dense1_weight);
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 434880); /* [5] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 434944); /* [5] */
-  float *new_dense1_bias = (float *)(A + 435008); /* [5] */
-  k130_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, in + 36224 /* grad.dense1.bias */, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */, new_opt_dense1_bias_exp_avg, new_opt_dense1_bias_exp_avg_sq, new_dense1_bias);
+  float *opt_sqrt = (float *)A; /* [] */
+  k123_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 64); /* [] */
+  k124_pow_sub_div(P + 36240 /* opt.step */, opt_div);
+  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, in /* grad.embedding1.weight */, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
+  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, in + 4096 /* grad.gru1.weight_ih */, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
+  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, in + 7168 /* grad.gru1.weight_hh */, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
+  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, in + 19456 /* grad.gru1.bias_ih */, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
+  k128_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, in + 19648 /* grad.gru1.bias_hh */, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
+  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, in + 19840 /* grad.gru1.weight_ih_reverse */, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
+  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, in + 22912 /* grad.gru1.weight_hh_reverse */, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
+  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, in + 35200 /* grad.gru1.bias_ih_reverse */, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
+  k128_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, in + 35392 /* grad.gru1.bias_hh_reverse */, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
+  k129_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, in + 35584 /* grad.dense1.weight */, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
+  k130_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, in + 36224 /* grad.dense1.bias */, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
 }
 
 void word_language_apply(float *params, const float *grads, void *arena) {
-  const float *P = params;
+  float *P = params;
   char *A = arena;
   const uint64_t seed = 0;
   const float *in = grads;
   (void)P, (void)A;
   word_language_apply_1(P, in, A, seed);
-  float *new_opt_step = (float *)A; /* [] */
-  float *new_opt_embedding1_weight_exp_avg = (float *)(A + 192); /* [256, 16] */
-  float *new_opt_embedding1_weight_exp_avg_sq = (float *)(A + 16576); /* [256, 16] */
-  float *new_embedding1_weight = (float *)(A + 32960); /* [256, 16] */
-  float *new_opt_gru1_weight_ih_exp_avg = (float *)(A + 49344); /* [192, 16] */
-  float *new_opt_gru1_weight_ih_exp_avg_sq = (float *)(A + 61632); /* [192, 16] */
-  float *new_gru1_weight_ih = (float *)(A + 73920); /* [192, 16] */
-  float *new_opt_gru1_weight_hh_exp_avg = (float *)(A + 86208); /* [192, 64] */
-  float *new_opt_gru1_weight_hh_exp_avg_sq = (float *)(A + 135360); /* [192, 64] */
-  float *new_gru1_weight_hh = (float *)(A + 184512); /* [192, 64] */
-  float *new_opt_gru1_bias_ih_exp_avg = (float *)(A + 233664); /* [192] */
-  float *new_opt_gru1_bias_ih_exp_avg_sq = (float *)(A + 234432); /* [192] */
-  float *new_gru1_bias_ih = (float *)(A + 235200); /* [192] */
-  float *new_opt_gru1_bias_hh_exp_avg = (float *)(A + 235968); /* [192] */
-  float *new_opt_gru1_bias_hh_exp_avg_sq = (float *)(A + 236736); /* [192] */
-  float *new_gru1_bias_hh = (float *)(A + 237504); /* [192] */
-  float *new_opt_gru1_weight_ih_reverse_exp_avg = (float *)(A + 238272); /* [192, 16] */
-  float *new_opt_gru1_weight_ih_revers_exp_avg_sq = (float *)(A + 250560); /* [192, 16] */
-  float *new_gru1_weight_ih_reverse = (float *)(A + 262848); /* [192, 16] */
-  float *new_opt_gru1_weight_hh_reverse_exp_avg = (float *)(A + 275136); /* [192, 64] */
-  float *new_opt_gru1_weight_hh_revers_exp_avg_sq = (float *)(A + 324288); /* [192, 64] */
-  float *new_gru1_weight_hh_reverse = (float *)(A + 373440); /* [192, 64] */
-  float *new_opt_gru1_bias_ih_reverse_exp_avg = (float *)(A + 422592); /* [192] */
-  float *new_opt_gru1_bias_ih_reverse_exp_avg_sq = (float *)(A + 423360); /* [192] */
-  float *new_gru1_bias_ih_reverse = (float *)(A + 424128); /* [192] */
-  float *new_opt_gru1_bias_hh_reverse_exp_avg = (float *)(A + 424896); /* [192] */
-  float *new_opt_gru1_bias_hh_reverse_exp_avg_sq = (float *)(A + 425664); /* [192] */
-  float *new_gru1_bias_hh_reverse = (float *)(A + 426432); /* [192] */
-  float *new_opt_dense1_weight_exp_avg = (float *)(A + 427200); /* [5, 128] */
-  float *new_opt_dense1_weight_exp_avg_sq = (float *)(A + 429760); /* [5, 128] */
-  float *new_dense1_weight = (float *)(A + 432320); /* [5, 128] */
-  float *new_opt_dense1_bias_exp_avg = (float *)(A + 434880); /* [5] */
-  float *new_opt_dense1_bias_exp_avg_sq = (float *)(A + 434944); /* [5] */
-  float *new_dense1_bias = (float *)(A + 435008); /* [5] */
-  k116_copy(new_opt_step, params + 36240);
-  k117_copy(new_opt_embedding1_weight_exp_avg, params + 36256);
-  k117_copy(new_opt_embedding1_weight_exp_avg_sq, params + 40352);
-  k117_copy(new_embedding1_weight, params + 0);
-  k118_copy(new_opt_gru1_weight_ih_exp_avg, params + 44448);
-  k118_copy(new_opt_gru1_weight_ih_exp_avg_sq, params + 47520);
-  k118_copy(new_gru1_weight_ih, params + 4096);
-  k119_copy(new_opt_gru1_weight_hh_exp_avg, params + 50592);
-  k119_copy(new_opt_gru1_weight_hh_exp_avg_sq, params + 62880);
-  k119_copy(new_gru1_weight_hh, params + 7168);
-  k120_copy(new_opt_gru1_bias_ih_exp_avg, params + 75168);
-  k120_copy(new_opt_gru1_bias_ih_exp_avg_sq, params + 75360);
-  k120_copy(new_gru1_bias_ih, params + 19456);
-  k120_copy(new_opt_gru1_bias_hh_exp_avg, params + 75552);
-  k120_copy(new_opt_gru1_bias_hh_exp_avg_sq, params + 75744);
-  k120_copy(new_gru1_bias_hh, params + 19648);
-  k118_copy(new_opt_gru1_weight_ih_reverse_exp_avg, params + 75936);
-  k118_copy(new_opt_gru1_weight_ih_revers_exp_avg_sq, params + 79008);
-  k118_copy(new_gru1_weight_ih_reverse, params + 19840);
-  k119_copy(new_opt_gru1_weight_hh_reverse_exp_avg, params + 82080);
-  k119_copy(new_opt_gru1_weight_hh_revers_exp_avg_sq, params + 94368);
-  k119_copy(new_gru1_weight_hh_reverse, params + 22912);
-  k120_copy(new_opt_gru1_bias_ih_reverse_exp_avg, params + 106656);
-  k120_copy(new_opt_gru1_bias_ih_reverse_exp_avg_sq, params + 106848);
-  k120_copy(new_gru1_bias_ih_reverse, params + 35200);
-  k120_copy(new_opt_gru1_bias_hh_reverse_exp_avg, params + 107040);
-  k120_copy(new_opt_gru1_bias_hh_reverse_exp_avg_sq, params + 107232);
-  k120_copy(new_gru1_bias_hh_reverse, params + 35392);
-  k121_copy(new_opt_dense1_weight_exp_avg, params + 107424);
-  k121_copy(new_opt_dense1_weight_exp_avg_sq, params + 108064);
-  k121_copy(new_dense1_weight, params + 35584);
-  k122_copy(new_opt_dense1_bias_exp_avg, params + 108704);
-  k122_copy(new_opt_dense1_bias_exp_avg_sq, params + 108720);
-  k122_copy(new_dense1_bias, params + 36224);
 }
 
 #ifdef RNNC_TOOL_API
-const long word_language_tool_arena[5] = {3092992, 9402880, 9404160, 435072, 0};
+const long word_language_tool_arena[5] = {3092992, 9402880, 9404160, 128, 0};
 const int word_language_tool_dtype = 4; /* bytes per element */
 const int word_language_tool_nparams = 34;
 const char *const word_language_tool_inputs[] = {"x", "x_len", "y", 0};

@@ -11,7 +11,9 @@
 #  (c) harness.c runs predict, grad, two identical train_steps, grad then
 #      apply, reset and step (if it streams) under ASan and UBSan, on buffers of exactly the sizes the header
 #      gives: no report, finite results, bitwise-deterministic training;
-#  (d) NAME.c has no loop of one iteration, '* 1' stride or '0.0f +'.
+#  (d) NAME.c has no loop of one iteration, '* 1' stride or '0.0f +';
+#  (e) the optimizer writes each update over its parameter: no entry point
+#      copies an update into params at its end (plan.c, updates_in_place).
 # Extra options (--steps T) only for specs too slow to compile at full size.
 set -eu
 rnnc=$1 spec=$2 dtype=$3
@@ -58,3 +60,12 @@ if grep -nE 'for \([a-z]+ [a-z0-9_]+ = [0-9]+; [a-z0-9_]+ < 1;|[^0-9.]\* 1[]);, 
   exit 1
 fi
 echo "(d) no loops of one iteration, '* 1' strides or '0 +': ok"
+
+# (e) updates in place: a copy into params at the end of an entry point is an
+# arena buffer and a pass over every parameter that the optimizer's loop
+# could have saved by writing over the parameter it last reads
+if grep -nE '_copy\(.*, params \+ [0-9]+\);' "$name.c"; then
+  echo "FAIL: $name.c copies updates into params (above) instead of writing them in place"
+  exit 1
+fi
+echo "(e) updates written in place: ok"
