@@ -428,9 +428,9 @@ Native *native_load(const char *so, const Graph *g, Goal goal, const StFile *wei
     return NULL;
   }
   long total = params_elems(m);
-  b->params = mem_calloc((size_t)total, m->es, "the parameters of the generated code");
-  b->grads = mem_calloc((size_t)total, m->es, "the gradients of the generated code");
-  b->arena = mem_calloc((size_t)m->arena[b->fn], 1, "the arena of the generated code");
+  b->params = mem_calloc_lines((size_t)total, m->es, "the parameters of the generated code");
+  b->grads = mem_calloc_lines((size_t)total, m->es, "the gradients of the generated code");
+  b->arena = mem_calloc_lines((size_t)m->arena[b->fn], 1, "the arena of the generated code");
   b->in = mem_calloc((size_t)g->ninputs, sizeof *b->in, "the buffers of the generated code");
   b->ordered = mem_calloc(MAX_INPUTS, sizeof *b->ordered, "the buffers of the generated code");
   b->outs = mem_calloc((size_t)g->nresults, sizeof *b->outs, "the buffers of the generated code");
@@ -445,7 +445,7 @@ Native *native_load(const char *so, const Graph *g, Goal goal, const StFile *wei
   }
   for (int i = 0; !rc && i < g->ninputs; i++) {
     const Node *x = g->inputs[i];
-    b->in[i] = mem_calloc((size_t)ir_numel(x->shape), ir_dtype_size(x->dtype), "an input of the generated code");
+    b->in[i] = mem_calloc_lines((size_t)ir_numel(x->shape), ir_dtype_size(x->dtype), "an input of the generated code");
     rc = bind_load(inputs, x, b->in[i], err, errlen);
     if (!rc && goal == GOAL_APPLY) rc = bind_grad(b, x, b->in[i], err, errlen);
   }

@@ -604,7 +604,7 @@ Interp *interp_new(const Graph *g, uint64_t seed) {
         die("interpreter: node %%%d reads %%%d, not computed before it", i, x->in[k]->id);
     if (is_leaf(x)) {
       it->keep[i] = true;
-      it->buf[i] = mem_calloc(1, bytes(x), "a parameter or input of the interpreter");
+      it->buf[i] = mem_calloc_lines(1, bytes(x), "a parameter or input of the interpreter");
     }
   }
   for (int i = 0; i < g->nresults; i++) it->keep[g->results[i].node->id] = true;
@@ -653,7 +653,7 @@ static void lay_out(Interp *it) {
    * part of its output before writing it finds NaN where no value lived yet
    * (and everywhere when every value is held and no place is reused, as
    * unit.interp runs it), not a plausible stale number. */
-  it->block = mem_alloc(1, f.top, "the interpreter's values");
+  it->block = mem_calloc_lines(1, f.top, "the interpreter's values");
   memset(it->block, 0xff, f.top);
   for (int i = 0; i < n; i++) {
     const Node *x = g->nodes[i];

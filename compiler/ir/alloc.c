@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 size_t size_mul(size_t a, size_t b) { return b && a > SIZE_MAX / b ? SIZE_MAX : a * b; }
 
@@ -55,6 +56,15 @@ void *mem_calloc(size_t n, size_t size, const char *what) {
   void *p = calloc(1, checked_bytes(n, size, what));
   if (!p) mem_fail(size_mul(n, size), what);
   return p;
+}
+
+void *mem_calloc_lines(size_t n, size_t size, const char *what) {
+  size_t bytes = checked_bytes(n, size, what);
+  if (bytes > PTRDIFF_MAX - MEM_LINE) mem_fail(bytes, what);
+  size_t lines = (bytes + MEM_LINE - 1) / MEM_LINE * MEM_LINE;
+  void *p = aligned_alloc(MEM_LINE, lines);
+  if (!p) mem_fail(bytes, what);
+  return memset(p, 0, lines);
 }
 
 void *mem_realloc(void *p, size_t n, size_t size, const char *what) {

@@ -25,6 +25,12 @@ size_t size_add(size_t a, size_t b); /* a + b, or SIZE_MAX on overflow */
 void *mem_alloc(size_t n, size_t size, const char *what);
 void *mem_calloc(size_t n, size_t size, const char *what);
 void *mem_realloc(void *p, size_t n, size_t size, const char *what);
+/* mem_calloc's, at an address that is a multiple of MEM_LINE (free() frees
+ * it): the buffers kernels sweep with vector loads, which cost twice as
+ * much when each straddles two cache lines (glibc's large blocks start 16
+ * bytes into a page). */
+enum { MEM_LINE = 64 };
+void *mem_calloc_lines(size_t n, size_t size, const char *what);
 
 /* The out-of-memory error of a failed allocation of `bytes` made elsewhere
  * (the runtime's): exit 1.  SIZE_MAX: a size that overflowed on its way. */
