@@ -257,14 +257,10 @@ EMIT(SLICE) { materialise_view(e, n, arg); }
 EMIT(BROADCAST_TO) { materialise_view(e, n, arg); }
 EMIT(RESHAPE) { materialise_view(e, n, arg); }
 
-/* A transpose of R x C elements read through strides st, TB x TB at a
- * time through a local block: element by element, each element of a row of
- * the output is on a line of its own in the input, and once C of those
- * lines no longer fit in L1 every read misses; a block's TB lines stay.
- * The ragged edges go element by element.  False if a side is below TB. */
-static bool blocked_transpose(Emit *e, const Node *n, const char *in, const char *out, const long *st) {
-  long R = n->shape.dim[0], C = n->shape.dim[1], Rb = R / TB * TB, Cb = C / TB * TB;
-  if (R < TB || C < TB) return false;
+/* The TB x TB blocks of a transpose into out (rows of C elements): the
+ * first Rb rows and Cb columns, read through strides st, each block through
+ * a local one. */
+static void transpose_blocks(Emit *e, long Rb, long Cb, long C, const char *in, const char *out, const long *st) {
   char len[16], s1[48], s2[48], ix[128];
   snprintf(len, sizeof len, "%d", TB * TB);
   open_for(e, "long", "i", 0, Rb, TB, NULL);
@@ -279,21 +275,36 @@ static bool blocked_transpose(Emit *e, const Node *n, const char *in, const char
   e->indent -= 4;
   emit_line(e, "  }");
   emit_line(e, "}");
+}
+
+/* A transpose into out, R x C elements (both at least TB) read through
+ * strides st, TB x TB at a time (transpose_blocks): element by element, each element of a row
+ * of the output is on a line of its own in the input, and once C of those
+ * lines no longer fit in L1 every read misses; a block's TB lines stay.
+ * The ragged edges go element by element. */
+static void blocked_transpose(Emit *e, long R, long C, const char *in, const char *out, const long *st) {
+  long Rb = R / TB * TB, Cb = C / TB * TB;
+  char s1[48], s2[48], s3[48], ix[128];
+  transpose_blocks(e, Rb, Cb, C, in, out, st);
   const long edge[2][4] = {{Rb, R, 0, C}, {0, Rb, Cb, C}}; /* the bottom rows, then the right columns */
   for (int k = 0; k < 2; k++)
     if (edge[k][0] < edge[k][1] && edge[k][2] < edge[k][3]) {
-      emit_line(e, "for (long i = %ld; i < %ld; i++)", edge[k][0], edge[k][1]);
-      emit_line(e, "  for (long j = %ld; j < %ld; j++) %s[i * %ld + j] = %s[%s];", edge[k][2], edge[k][3], out, C, in,
-                plus(times("i", st[0], s1), times("j", st[1], s2), ix));
+      char to[128];
+      open_for(e, "long", "i", edge[k][0], edge[k][1], 1, NULL);
+      open_for_at(e, 2, "long", "j", edge[k][2], edge[k][3], 1, NULL);
+      emit_line(e, "    %s[%s] = %s[%s];", out, plus(times("i", C, s1), "j", to), in,
+                plus(times("i", st[0], s2), times("j", st[1], s3), ix));
+      emit_line(e, "  }");
+      emit_line(e, "}");
     }
-  return true;
 }
 
 EMIT(TRANSPOSE) {
-  long xs[IR_MAXDIM], st[2];
+  long xs[IR_MAXDIM], st[2], R = n->shape.dim[0], C = n->shape.dim[1];
   emit_strides(e, n->in[0], xs);
   st[0] = xs[1], st[1] = xs[0];
-  if (!blocked_transpose(e, n, arg[0], arg[1], st)) copy_through(e, n, arg[0], arg[1], st);
+  if (R >= TB && C >= TB) blocked_transpose(e, R, C, arg[0], arg[1], st);
+  else copy_through(e, n, arg[0], arg[1], st);
 }
 
 /* PAD: zeros around the input, placed at attr.start along attr.axis. */
@@ -579,9 +590,27 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
   emit_line(e, "}");
 }
 
+/* Tiles of mr rows at i from i0 while a whole tile fits below i1, then one
+ * tile of the rows left, each over the nr columns at j (inside the loops
+ * tiles() opened, indented by `extra`). */
+static void row_tiles(Emit *e, const Product *p, const TileLoop *t, int extra, long i0, long i1, int mr, int nr) {
+  long full = i0 + (i1 - i0) / mr * mr;
+  if (full > i0) {
+    open_for_at(e, extra, "long", "i", i0, full, mr, NULL);
+    e->indent += extra + 2, tile(e, p, t, mr, nr), e->indent -= extra + 2;
+    emit_line(e, "%*s}", extra, "");
+  }
+  if (full < i1) {
+    open_for_at(e, extra, "long", "i", full, i1, i1 - full, NULL);
+    e->indent += extra + 2, tile(e, p, t, (int)(i1 - full), nr), e->indent -= extra + 2;
+    emit_line(e, "%*s}", extra, "");
+  }
+}
+
 /* The tiles covering rows [i0, i1) and columns [j0, j1) of C, mr x nr each:
- * rows of tiles, each with its panel of A, or (p->strips) strips of B, each
- * read by a column of tiles. */
+ * rows of tiles, each with its panel of A ((i1 - i0) a multiple of mr), or
+ * (p->strips) strips of B, each read by every row of tiles, the last
+ * (i1 - i0) % mr rows a tile of their own, so that a strip is copied once. */
 static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, long j1, int nr) {
   if (i0 >= i1 || j0 >= j1) return;
   long size = (long)ir_dtype_size(e->real);
@@ -606,7 +635,7 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
     emit_line(e, "      bp[k][c] = %s[%s];", p->B, plus(times(k, p->bk, s1), times("j + c", p->bj, s2), ix));
     emit_line(e, "    }");
     emit_line(e, "  }");
-    open_for_at(e, 2, "long", "i", i0, i1, mr, NULL);
+    row_tiles(e, p, &t, 2, i0, i1, mr, nr);
   } else {
     open_for(e, "long", "i", i0, i1, mr, NULL);
     if (t.pack_a) {
@@ -617,11 +646,9 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
                 times(k, p->ak, s1));
     }
     open_for_at(e, 2, "long", "j", j0, j1, nr, NULL);
+    e->indent += 4, tile(e, p, &t, mr, nr), e->indent -= 4;
+    emit_line(e, "  }");
   }
-  e->indent += 4;
-  tile(e, p, &t, mr, nr);
-  e->indent -= 4;
-  emit_line(e, "  }");
   emit_line(e, "}");
   if (t.blocked) {
     e->indent -= 2;
@@ -847,33 +874,47 @@ EMIT(MATMUL) {
    * rows of 2 KB) is computed as C^T = B^T A, so that the vectors run along
    * A's rows (its columns, copied into a panel, would each be a cache line
    * of its own), copied in strips (above), and B, the narrower operand, is
-   * read in place; C is written column by column, once per tile and block
-   * of k. */
+   * read in place.  C^T's rows are C's columns: a tile would store and,
+   * after every block of k, reload each of its vectors element by element,
+   * so where k is blocked (and C is at least a transpose block) C^T
+   * accumulates in scratch, after the strips, and is transposed into C at
+   * the end. */
+  int nr = e->real == DT_F64 ? NR_F64 : NR_F32, two = e->wide_tiles ? 2 * nr : nr;
+  long size = (long)ir_dtype_size(e->real);
+  bool through_scratch = false;
   if (n->attr.ta && p.ai == 1) {
-    p = (Product){.A = p.B, .B = p.A, .C = p.C, .T = p.T, .ai = p.bj, .ak = p.bk, .bk = p.ak, .bj = p.ai,
-                  .ci = 1, .cj = N, .K = p.K, .strips = true};
+    through_scratch = p.K > STRIP_BYTES / (two * size) && M >= TB && N >= TB;
+    p = (Product){.A = p.B, .B = p.A, .C = through_scratch ? "ct" : p.C, .T = p.T, .ai = p.bj, .ak = p.bk,
+                  .bk = p.ak, .bj = p.ai, .ci = through_scratch ? M : 1, .cj = through_scratch ? 1 : N, .K = p.K,
+                  .strips = true};
+    if (through_scratch)
+      emit_line(e, "%s *ct = (%s *)(void *)(%s + %d); /* C^T */", p.T, p.T,
+                emit_scratch(e, STRIP_BYTES + M * N * size), STRIP_BYTES);
     long t = M;
     M = N, N = t;
   }
-  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
   if ((e->epilogue || e->nterms) && (M != 1 || p.strips || N < nr))
     die("a product with an epilogue or terms is not a matrix-vector one");
   if (dot_products(e, &p, M, N, nr)) return;
   /* Tiles of two vectors of columns for a target with 32 vector registers
-   * (Emit.wide_tiles): per k, 10 loads for 16 multiply-adds instead of 9
-   * for 8 (bench/README.md). */
-  int two = e->wide_tiles ? 2 * nr : nr;
-  long Mm = M / MR * MR, N2 = N / two * two, Nm = N / nr * nr;
-  tiles(e, &p, 0, Mm, MR, 0, N2, two);
-  tiles(e, &p, 0, Mm, MR, N2, Nm, nr);
-  tiles(e, &p, 0, Mm, MR, Nm, N, (int)(N - Nm));
+   * (Emit.wide_tiles, `two`): per k, 10 loads for 16 multiply-adds instead
+   * of 9 for 8 (bench/README.md). */
+  long Mm = M / MR * MR, N2 = N / two * two, Nm = N / nr * nr, Mt = p.strips ? M : Mm;
+  tiles(e, &p, 0, Mt, MR, 0, N2, two);
+  tiles(e, &p, 0, Mt, MR, N2, Nm, nr);
+  tiles(e, &p, 0, Mt, MR, Nm, N, (int)(N - Nm));
+  if (through_scratch) {
+    const long st[2] = {1, N};
+    blocked_transpose(e, N, M, "ct", arg[2], st);
+  }
+  if (p.strips) return; /* the last M % MR rows are in every strip's tiles */
   /* The last M % MR rows (all of them at batch sizes below MR, where the
    * product is a matrix-vector one): wider tiles, as many columns as
    * ACC_REGS vector registers hold, so each row of B is read once and the
    * chains of adds are independent; gcc keeps an accumulator array of 8
    * vectors in registers, not one of 16. */
   int rows = (int)(M - Mm), wide = rows ? (ACC_REGS * nr / rows) / nr * nr : nr;
-  if (rows == 1 && !p.strips) {
+  if (rows == 1) {
     matvec_with_terms(e, &p, Mm, N);
     return;
   }

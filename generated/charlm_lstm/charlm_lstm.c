@@ -1563,6 +1563,7 @@ static void k36_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [1024, 256] (charlm_lstm.lua:17) */
 static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 2016; k0 += 512) {
     const long kn = 2016 - k0 < 512 ? 2016 - k0 : 512;
     for (long j = 0; j < 1024; j += 16) {
@@ -1583,14 +1584,14 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 256];
-            acc1[c] = out[i + 1 + (j + c) * 256];
-            acc2[c] = out[i + 2 + (j + c) * 256];
-            acc3[c] = out[i + 3 + (j + c) * 256];
-            acc4[c] = out[i + 4 + (j + c) * 256];
-            acc5[c] = out[i + 5 + (j + c) * 256];
-            acc6[c] = out[i + 6 + (j + c) * 256];
-            acc7[c] = out[i + 7 + (j + c) * 256];
+            acc0[c] = ct[i * 1024 + j + c];
+            acc1[c] = ct[(i + 1) * 1024 + j + c];
+            acc2[c] = ct[(i + 2) * 1024 + j + c];
+            acc3[c] = ct[(i + 3) * 1024 + j + c];
+            acc4[c] = ct[(i + 4) * 1024 + j + c];
+            acc5[c] = ct[(i + 5) * 1024 + j + c];
+            acc6[c] = ct[(i + 6) * 1024 + j + c];
+            acc7[c] = ct[(i + 7) * 1024 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1614,16 +1615,25 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 256] = acc0[c];
-          out[i + 1 + (j + c) * 256] = acc1[c];
-          out[i + 2 + (j + c) * 256] = acc2[c];
-          out[i + 3 + (j + c) * 256] = acc3[c];
-          out[i + 4 + (j + c) * 256] = acc4[c];
-          out[i + 5 + (j + c) * 256] = acc5[c];
-          out[i + 6 + (j + c) * 256] = acc6[c];
-          out[i + 7 + (j + c) * 256] = acc7[c];
+          ct[i * 1024 + j + c] = acc0[c];
+          ct[(i + 1) * 1024 + j + c] = acc1[c];
+          ct[(i + 2) * 1024 + j + c] = acc2[c];
+          ct[(i + 3) * 1024 + j + c] = acc3[c];
+          ct[(i + 4) * 1024 + j + c] = acc4[c];
+          ct[(i + 5) * 1024 + j + c] = acc5[c];
+          ct[(i + 6) * 1024 + j + c] = acc6[c];
+          ct[(i + 7) * 1024 + j + c] = acc7[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 1024; i += 8) {
+    for (long j = 0; j < 256; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 1024];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
     }
   }
 }
@@ -1640,6 +1650,7 @@ static void k38_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [96, 256] (charlm_lstm.lua:18) */
 static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 2048; k0 += 512) {
     const long kn = 2048 - k0 < 512 ? 2048 - k0 : 512;
     for (long j = 0; j < 96; j += 16) {
@@ -1660,14 +1671,14 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 256];
-            acc1[c] = out[i + 1 + (j + c) * 256];
-            acc2[c] = out[i + 2 + (j + c) * 256];
-            acc3[c] = out[i + 3 + (j + c) * 256];
-            acc4[c] = out[i + 4 + (j + c) * 256];
-            acc5[c] = out[i + 5 + (j + c) * 256];
-            acc6[c] = out[i + 6 + (j + c) * 256];
-            acc7[c] = out[i + 7 + (j + c) * 256];
+            acc0[c] = ct[i * 96 + j + c];
+            acc1[c] = ct[(i + 1) * 96 + j + c];
+            acc2[c] = ct[(i + 2) * 96 + j + c];
+            acc3[c] = ct[(i + 3) * 96 + j + c];
+            acc4[c] = ct[(i + 4) * 96 + j + c];
+            acc5[c] = ct[(i + 5) * 96 + j + c];
+            acc6[c] = ct[(i + 6) * 96 + j + c];
+            acc7[c] = ct[(i + 7) * 96 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1691,16 +1702,25 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 256] = acc0[c];
-          out[i + 1 + (j + c) * 256] = acc1[c];
-          out[i + 2 + (j + c) * 256] = acc2[c];
-          out[i + 3 + (j + c) * 256] = acc3[c];
-          out[i + 4 + (j + c) * 256] = acc4[c];
-          out[i + 5 + (j + c) * 256] = acc5[c];
-          out[i + 6 + (j + c) * 256] = acc6[c];
-          out[i + 7 + (j + c) * 256] = acc7[c];
+          ct[i * 96 + j + c] = acc0[c];
+          ct[(i + 1) * 96 + j + c] = acc1[c];
+          ct[(i + 2) * 96 + j + c] = acc2[c];
+          ct[(i + 3) * 96 + j + c] = acc3[c];
+          ct[(i + 4) * 96 + j + c] = acc4[c];
+          ct[(i + 5) * 96 + j + c] = acc5[c];
+          ct[(i + 6) * 96 + j + c] = acc6[c];
+          ct[(i + 7) * 96 + j + c] = acc7[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 96; i += 8) {
+    for (long j = 0; j < 256; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 96];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
     }
   }
 }
@@ -6618,13 +6638,13 @@ static void charlm_lstm_grad_16(const float *restrict P, const charlm_lstm_batch
   float *lstm1_mul_stack_2 = (float *)(A + 3964928); /* [63, 32, 256] */
   k36_stack(lstm1_mul_stack, lstm1_mul_stack + 8192, lstm1_mul_stack + 16384, lstm1_mul_stack + 24576, lstm1_mul_stack + 32768, lstm1_mul_stack + 40960, lstm1_mul_stack + 49152, lstm1_mul_stack + 57344, lstm1_mul_stack + 65536, lstm1_mul_stack + 73728, lstm1_mul_stack + 81920, lstm1_mul_stack + 90112, lstm1_mul_stack + 98304, lstm1_mul_stack + 106496, lstm1_mul_stack + 114688, lstm1_mul_stack + 122880, lstm1_mul_stack + 131072, lstm1_mul_stack + 139264, lstm1_mul_stack + 147456, lstm1_mul_stack + 155648, lstm1_mul_stack + 163840, lstm1_mul_stack + 172032, lstm1_mul_stack + 180224, lstm1_mul_stack + 188416, lstm1_mul_stack + 196608, lstm1_mul_stack + 204800, lstm1_mul_stack + 212992, lstm1_mul_stack + 221184, lstm1_mul_stack + 229376, lstm1_mul_stack + 237568, lstm1_mul_stack + 245760, lstm1_mul_stack + 253952, lstm1_mul_stack + 262144, lstm1_mul_stack + 270336, lstm1_mul_stack + 278528, lstm1_mul_stack + 286720, lstm1_mul_stack + 294912, lstm1_mul_stack + 303104, lstm1_mul_stack + 311296, lstm1_mul_stack + 319488, lstm1_mul_stack + 327680, lstm1_mul_stack + 335872, lstm1_mul_stack + 344064, lstm1_mul_stack + 352256, lstm1_mul_stack + 360448, lstm1_mul_stack + 368640, lstm1_mul_stack + 376832, lstm1_mul_stack + 385024, lstm1_mul_stack + 393216, lstm1_mul_stack + 401408, lstm1_mul_stack + 409600, lstm1_mul_stack + 417792, lstm1_mul_stack + 425984, lstm1_mul_stack + 434176, lstm1_mul_stack + 442368, lstm1_mul_stack + 450560, lstm1_mul_stack + 458752, lstm1_mul_stack + 466944, lstm1_mul_stack + 475136, lstm1_mul_stack + 483328, lstm1_mul_stack + 491520, lstm1_mul_stack + 499712, lstm1_mul_stack + 507904, lstm1_mul_stack_2);
   float *grad_lstm1_weight_hh = (float *)(A + 18583552); /* [1024, 256] */
-  char *grad_lstm1_weight_hh_scratch = A + 524288; /* 32768 bytes */
+  char *grad_lstm1_weight_hh_scratch = A + 6029312; /* 1081344 bytes */
   k37_matmul(d_lstm1_mul_concat_stack + 32768, lstm1_mul_stack_2, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 1687552); /* [1024] */
   k38_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
   float *d_line21_sub_stack = (float *)(A + 17010688); /* [64, 32, 96] */
   float *grad_dense1_weight = (float *)(A + 557056); /* [96, 256] */
-  char *grad_dense1_weight_scratch = A + 524288; /* 32768 bytes */
+  char *grad_dense1_weight_scratch = A + 1736704; /* 131072 bytes */
   k39_matmul(d_line21_sub_stack, lstm1_mul_stack, grad_dense1_weight, grad_dense1_weight_scratch);
   float *grad_dense1_bias = (float *)(A + 1691648); /* [96] */
   k40_sum_to(d_line21_sub_stack, grad_dense1_bias);
@@ -10211,7 +10231,7 @@ static void charlm_lstm_train_step_17(float *restrict P, const charlm_lstm_batch
   float *lstm1_mul_stack_2 = (float *)(A + 18546688); /* [63, 32, 256] */
   k36_stack(lstm1_mul_stack, lstm1_mul_stack + 8192, lstm1_mul_stack + 16384, lstm1_mul_stack + 24576, lstm1_mul_stack + 32768, lstm1_mul_stack + 40960, lstm1_mul_stack + 49152, lstm1_mul_stack + 57344, lstm1_mul_stack + 65536, lstm1_mul_stack + 73728, lstm1_mul_stack + 81920, lstm1_mul_stack + 90112, lstm1_mul_stack + 98304, lstm1_mul_stack + 106496, lstm1_mul_stack + 114688, lstm1_mul_stack + 122880, lstm1_mul_stack + 131072, lstm1_mul_stack + 139264, lstm1_mul_stack + 147456, lstm1_mul_stack + 155648, lstm1_mul_stack + 163840, lstm1_mul_stack + 172032, lstm1_mul_stack + 180224, lstm1_mul_stack + 188416, lstm1_mul_stack + 196608, lstm1_mul_stack + 204800, lstm1_mul_stack + 212992, lstm1_mul_stack + 221184, lstm1_mul_stack + 229376, lstm1_mul_stack + 237568, lstm1_mul_stack + 245760, lstm1_mul_stack + 253952, lstm1_mul_stack + 262144, lstm1_mul_stack + 270336, lstm1_mul_stack + 278528, lstm1_mul_stack + 286720, lstm1_mul_stack + 294912, lstm1_mul_stack + 303104, lstm1_mul_stack + 311296, lstm1_mul_stack + 319488, lstm1_mul_stack + 327680, lstm1_mul_stack + 335872, lstm1_mul_stack + 344064, lstm1_mul_stack + 352256, lstm1_mul_stack + 360448, lstm1_mul_stack + 368640, lstm1_mul_stack + 376832, lstm1_mul_stack + 385024, lstm1_mul_stack + 393216, lstm1_mul_stack + 401408, lstm1_mul_stack + 409600, lstm1_mul_stack + 417792, lstm1_mul_stack + 425984, lstm1_mul_stack + 434176, lstm1_mul_stack + 442368, lstm1_mul_stack + 450560, lstm1_mul_stack + 458752, lstm1_mul_stack + 466944, lstm1_mul_stack + 475136, lstm1_mul_stack + 483328, lstm1_mul_stack + 491520, lstm1_mul_stack + 499712, lstm1_mul_stack + 507904, lstm1_mul_stack_2);
   float *d_lstm1_matmul = (float *)(A + 3977216); /* [1024, 256] */
-  char *d_lstm1_matmul_scratch = A + 1716224; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch = A + 5025792; /* 1081344 bytes */
   k37_matmul(d_lstm1_mul_concat_stack + 32768, lstm1_mul_stack_2, d_lstm1_matmul, d_lstm1_matmul_scratch);
   float *opt_mul_2 = (float *)(A + 18546688); /* [1024, 256] */
   k54_mul(d_lstm1_matmul, opt_mul_2);
@@ -10225,7 +10245,7 @@ static void charlm_lstm_train_step_17(float *restrict P, const charlm_lstm_batch
   k57_sum_to(opt_mul_3, opt_sum_to_3);
   float *d_line21_sub_stack = (float *)(A + 17760256); /* [64, 32, 96] */
   float *d_dense1_matmul = (float *)A; /* [96, 256] */
-  char *d_dense1_matmul_scratch = A + 1716224; /* 32768 bytes */
+  char *d_dense1_matmul_scratch = A + 1748992; /* 131072 bytes */
   k39_matmul(d_line21_sub_stack, lstm1_mul_stack, d_dense1_matmul, d_dense1_matmul_scratch);
   float *opt_mul_4 = (float *)(A + 512000); /* [96, 256] */
   k58_mul(d_dense1_matmul, opt_mul_4);

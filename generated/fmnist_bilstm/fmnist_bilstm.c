@@ -509,8 +509,11 @@ static void k1_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 24; i < 28; i++)
-    for (long j = 0; j < 256; j++) out[i * 256 + j] = a0[i + j * 28];
+  for (long i = 24; i < 28; i++) {
+    for (long j = 0; j < 256; j++) {
+      out[i * 256 + j] = a0[i + j * 28];
+    }
+  }
 }
 
 /* matmul [1792, 256] (fmnist_bilstm.lua:13) */
@@ -715,8 +718,11 @@ static void k10_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 0; i < 128; i++)
-    for (long j = 8; j < 10; j++) out[i * 10 + j] = a0[i + j * 128];
+  for (long i = 0; i < 128; i++) {
+    for (long j = 8; j < 10; j++) {
+      out[i * 10 + j] = a0[i + j * 128];
+    }
+  }
 }
 
 /* matmul [64, 10] (fmnist_bilstm.lua:14) */
@@ -1173,6 +1179,7 @@ static void k35_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [256, 28] (fmnist_bilstm.lua:13) */
 static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
@@ -1193,14 +1200,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 28];
-            acc1[c] = out[i + 1 + (j + c) * 28];
-            acc2[c] = out[i + 2 + (j + c) * 28];
-            acc3[c] = out[i + 3 + (j + c) * 28];
-            acc4[c] = out[i + 4 + (j + c) * 28];
-            acc5[c] = out[i + 5 + (j + c) * 28];
-            acc6[c] = out[i + 6 + (j + c) * 28];
-            acc7[c] = out[i + 7 + (j + c) * 28];
+            acc0[c] = ct[i * 256 + j + c];
+            acc1[c] = ct[(i + 1) * 256 + j + c];
+            acc2[c] = ct[(i + 2) * 256 + j + c];
+            acc3[c] = ct[(i + 3) * 256 + j + c];
+            acc4[c] = ct[(i + 4) * 256 + j + c];
+            acc5[c] = ct[(i + 5) * 256 + j + c];
+            acc6[c] = ct[(i + 6) * 256 + j + c];
+            acc7[c] = ct[(i + 7) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1224,47 +1231,28 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 28] = acc0[c];
-          out[i + 1 + (j + c) * 28] = acc1[c];
-          out[i + 2 + (j + c) * 28] = acc2[c];
-          out[i + 3 + (j + c) * 28] = acc3[c];
-          out[i + 4 + (j + c) * 28] = acc4[c];
-          out[i + 5 + (j + c) * 28] = acc5[c];
-          out[i + 6 + (j + c) * 28] = acc6[c];
-          out[i + 7 + (j + c) * 28] = acc7[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1792; k0 += 256) {
-    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
-    for (long j = 0; j < 256; j += 32) {
-      float (*bp)[32] = (float (*)[32])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 32; c++) {
-          bp[k][c] = a0[(k0 + k) * 256 + j + c];
+          ct[i * 256 + j + c] = acc0[c];
+          ct[(i + 1) * 256 + j + c] = acc1[c];
+          ct[(i + 2) * 256 + j + c] = acc2[c];
+          ct[(i + 3) * 256 + j + c] = acc3[c];
+          ct[(i + 4) * 256 + j + c] = acc4[c];
+          ct[(i + 5) * 256 + j + c] = acc5[c];
+          ct[(i + 6) * 256 + j + c] = acc6[c];
+          ct[(i + 7) * 256 + j + c] = acc7[c];
         }
       }
       {
         const long i = 24;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc1_0[16] = {0.0f};
-        float acc1_1[16] = {0.0f};
-        float acc2_0[16] = {0.0f};
-        float acc2_1[16] = {0.0f};
-        float acc3_0[16] = {0.0f};
-        float acc3_1[16] = {0.0f};
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + (j + c) * 28];
-            acc0_1[c] = out[i + (j + 16 + c) * 28];
-            acc1_0[c] = out[i + 1 + (j + c) * 28];
-            acc1_1[c] = out[i + 1 + (j + 16 + c) * 28];
-            acc2_0[c] = out[i + 2 + (j + c) * 28];
-            acc2_1[c] = out[i + 2 + (j + 16 + c) * 28];
-            acc3_0[c] = out[i + 3 + (j + c) * 28];
-            acc3_1[c] = out[i + 3 + (j + 16 + c) * 28];
+            acc0[c] = ct[i * 256 + j + c];
+            acc1[c] = ct[(i + 1) * 256 + j + c];
+            acc2[c] = ct[(i + 2) * 256 + j + c];
+            acc3[c] = ct[(i + 3) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1273,33 +1261,40 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[i + 2 + (k0 + k) * 28];
           const float x3 = a1[i + 3 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
-            acc2_0[c] = RNNC_FMA(x2, b[c], acc2_0[c]);
-            acc3_0[c] = RNNC_FMA(x3, b[c], acc3_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
-            acc2_1[c] = RNNC_FMA(x2, b[16 + c], acc2_1[c]);
-            acc3_1[c] = RNNC_FMA(x3, b[16 + c], acc3_1[c]);
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 28] = acc0_0[c];
-          out[i + (j + 16 + c) * 28] = acc0_1[c];
-          out[i + 1 + (j + c) * 28] = acc1_0[c];
-          out[i + 1 + (j + 16 + c) * 28] = acc1_1[c];
-          out[i + 2 + (j + c) * 28] = acc2_0[c];
-          out[i + 2 + (j + 16 + c) * 28] = acc2_1[c];
-          out[i + 3 + (j + c) * 28] = acc3_0[c];
-          out[i + 3 + (j + 16 + c) * 28] = acc3_1[c];
+          ct[i * 256 + j + c] = acc0[c];
+          ct[(i + 1) * 256 + j + c] = acc1[c];
+          ct[(i + 2) * 256 + j + c] = acc2[c];
+          ct[(i + 3) * 256 + j + c] = acc3[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 256; i += 8) {
+    for (long j = 0; j < 24; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 256];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 28 + j + c] = block[c * 8 + r];
+    }
+  }
+  for (long i = 0; i < 256; i++) {
+    for (long j = 24; j < 28; j++) {
+      out[i * 28 + j] = ct[i + j * 256];
     }
   }
 }
 
 /* matmul [256, 64] (fmnist_bilstm.lua:13) */
 static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
@@ -1320,14 +1315,14 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 64];
-            acc1[c] = out[i + 1 + (j + c) * 64];
-            acc2[c] = out[i + 2 + (j + c) * 64];
-            acc3[c] = out[i + 3 + (j + c) * 64];
-            acc4[c] = out[i + 4 + (j + c) * 64];
-            acc5[c] = out[i + 5 + (j + c) * 64];
-            acc6[c] = out[i + 6 + (j + c) * 64];
-            acc7[c] = out[i + 7 + (j + c) * 64];
+            acc0[c] = ct[i * 256 + j + c];
+            acc1[c] = ct[(i + 1) * 256 + j + c];
+            acc2[c] = ct[(i + 2) * 256 + j + c];
+            acc3[c] = ct[(i + 3) * 256 + j + c];
+            acc4[c] = ct[(i + 4) * 256 + j + c];
+            acc5[c] = ct[(i + 5) * 256 + j + c];
+            acc6[c] = ct[(i + 6) * 256 + j + c];
+            acc7[c] = ct[(i + 7) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1351,16 +1346,25 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 64] = acc0[c];
-          out[i + 1 + (j + c) * 64] = acc1[c];
-          out[i + 2 + (j + c) * 64] = acc2[c];
-          out[i + 3 + (j + c) * 64] = acc3[c];
-          out[i + 4 + (j + c) * 64] = acc4[c];
-          out[i + 5 + (j + c) * 64] = acc5[c];
-          out[i + 6 + (j + c) * 64] = acc6[c];
-          out[i + 7 + (j + c) * 64] = acc7[c];
+          ct[i * 256 + j + c] = acc0[c];
+          ct[(i + 1) * 256 + j + c] = acc1[c];
+          ct[(i + 2) * 256 + j + c] = acc2[c];
+          ct[(i + 3) * 256 + j + c] = acc3[c];
+          ct[(i + 4) * 256 + j + c] = acc4[c];
+          ct[(i + 5) * 256 + j + c] = acc5[c];
+          ct[(i + 6) * 256 + j + c] = acc6[c];
+          ct[(i + 7) * 256 + j + c] = acc7[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 256; i += 8) {
+    for (long j = 0; j < 64; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 256];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 64 + j + c] = block[c * 8 + r];
     }
   }
 }
@@ -3437,7 +3441,7 @@ static void fmnist_bilstm_grad_6(const float *restrict P, const fmnist_bilstm_ba
   k35_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 442368);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_lstm1_weight_ih = (float *)(A + 200704); /* [256, 28] */
-  char *grad_lstm1_weight_ih_scratch = A + 2704256; /* 32768 bytes */
+  char *grad_lstm1_weight_ih_scratch = A + 5096320; /* 61440 bytes */
   k36_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
 }
 
@@ -3446,7 +3450,7 @@ static void fmnist_bilstm_grad_7(const float *restrict P, const fmnist_bilstm_ba
   float *d_lstm1_mul_concat_stack = (float *)(A + 8405888); /* [28, 64, 256] */
   float *lstm1_mul_stack = (float *)(A + 2261888); /* [27, 64, 64] */
   float *grad_lstm1_weight_hh = (float *)(A + 5096320); /* [256, 64] */
-  char *grad_lstm1_weight_hh_scratch = A + 2704256; /* 32768 bytes */
+  char *grad_lstm1_weight_hh_scratch = A + 2737024; /* 98304 bytes */
   k37_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 229376); /* [256] */
   k38_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
@@ -3772,11 +3776,11 @@ static void fmnist_bilstm_grad_8(const float *restrict P, const fmnist_bilstm_ba
   k35_concat(d_lstm1_mul_t0_4, d_lstm1_const_2, d_lstm1_mul_t0_5, d_lstm1_mul_t0_6, d_lstm1_mul_concat_stack_2);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_lstm1_weight_ih_reverse = (float *)(A + 5270400); /* [256, 28] */
-  char *grad_lstm1_weight_ih_reverse_scratch = A + 2195776; /* 32768 bytes */
+  char *grad_lstm1_weight_ih_reverse_scratch = A + 2195776; /* 61440 bytes */
   k36_matmul(d_lstm1_mul_concat_stack_2, normalize1_div_stack, grad_lstm1_weight_ih_reverse, grad_lstm1_weight_ih_reverse_scratch);
   float *lstm1_mul_stack_2 = (float *)(A + 5407616); /* [27, 64, 64] */
   float *grad_lstm1_weight_hh_reverse = (float *)(A + 2195776); /* [256, 64] */
-  char *grad_lstm1_weight_hh_reverse_scratch = A + 5178240; /* 32768 bytes */
+  char *grad_lstm1_weight_hh_reverse_scratch = A + 2737024; /* 98304 bytes */
   k37_matmul(d_lstm1_mul_concat_stack_2 + 16384, lstm1_mul_stack_2, grad_lstm1_weight_hh_reverse, grad_lstm1_weight_hh_reverse_scratch);
   float *grad_lstm1_bias_ih_reverse = (float *)(A + 230400); /* [256] */
   k38_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih_reverse);
@@ -4933,7 +4937,7 @@ static void fmnist_bilstm_train_step_6(float *restrict P, const fmnist_bilstm_ba
   k35_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 442368);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_lstm1_matmul = (float *)(A + 203264); /* [256, 28] */
-  char *d_lstm1_matmul_scratch = A + 2706816; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch = A + 5098880; /* 61440 bytes */
   k36_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
 }
 
@@ -4946,7 +4950,7 @@ static void fmnist_bilstm_train_step_7(float *restrict P, const fmnist_bilstm_ba
   float *d_lstm1_mul_concat_stack = (float *)(A + 8408448); /* [28, 64, 256] */
   float *lstm1_mul_stack = (float *)(A + 2264448); /* [27, 64, 64] */
   float *d_lstm1_matmul_2 = (float *)(A + 5098880); /* [256, 64] */
-  char *d_lstm1_matmul_scratch_2 = A + 2706816; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch_2 = A + 2739584; /* 98304 bytes */
   k37_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
   float *d_lstm1_sum_to = (float *)(A + 231936); /* [256] */
   k38_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
@@ -5272,11 +5276,11 @@ static void fmnist_bilstm_train_step_8(float *restrict P, const fmnist_bilstm_ba
   k35_concat(d_lstm1_mul_t0_4, d_lstm1_const_2, d_lstm1_mul_t0_5, d_lstm1_mul_t0_6, d_lstm1_mul_concat_stack_2);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_lstm1_matmul_3 = (float *)(A + 2198336); /* [256, 28] */
-  char *d_lstm1_matmul_scratch_3 = A + 2227008; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch_3 = A + 2739584; /* 61440 bytes */
   k36_matmul(d_lstm1_mul_concat_stack_2, normalize1_div_stack, d_lstm1_matmul_3, d_lstm1_matmul_scratch_3);
   float *lstm1_mul_stack_2 = (float *)(A + 5410176); /* [27, 64, 64] */
   float *d_lstm1_matmul_4 = (float *)(A + 2739584); /* [256, 64] */
-  char *d_lstm1_matmul_scratch_4 = A + 2805120; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch_4 = A + 2837888; /* 98304 bytes */
   k37_matmul(d_lstm1_mul_concat_stack_2 + 16384, lstm1_mul_stack_2, d_lstm1_matmul_4, d_lstm1_matmul_scratch_4);
   float *d_lstm1_sum_to_2 = (float *)(A + 232960); /* [256] */
   k38_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to_2);

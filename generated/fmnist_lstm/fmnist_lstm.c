@@ -497,8 +497,11 @@ static void k1_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 512 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 24; i < 28; i++)
-    for (long j = 0; j < 512; j++) out[i * 512 + j] = a0[i + j * 28];
+  for (long i = 24; i < 28; i++) {
+    for (long j = 0; j < 512; j++) {
+      out[i * 512 + j] = a0[i + j * 28];
+    }
+  }
 }
 
 /* matmul [1792, 512] (fmnist_lstm.lua:12) */
@@ -684,8 +687,11 @@ static void k9_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 0; i < 128; i++)
-    for (long j = 8; j < 10; j++) out[i * 10 + j] = a0[i + j * 128];
+  for (long i = 0; i < 128; i++) {
+    for (long j = 8; j < 10; j++) {
+      out[i * 10 + j] = a0[i + j * 128];
+    }
+  }
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 128] (fmnist_lstm.lua:12) */
@@ -1149,6 +1155,7 @@ static void k34_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [512, 28] (fmnist_lstm.lua:12) */
 static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 512; j += 16) {
@@ -1169,14 +1176,14 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 28];
-            acc1[c] = out[i + 1 + (j + c) * 28];
-            acc2[c] = out[i + 2 + (j + c) * 28];
-            acc3[c] = out[i + 3 + (j + c) * 28];
-            acc4[c] = out[i + 4 + (j + c) * 28];
-            acc5[c] = out[i + 5 + (j + c) * 28];
-            acc6[c] = out[i + 6 + (j + c) * 28];
-            acc7[c] = out[i + 7 + (j + c) * 28];
+            acc0[c] = ct[i * 512 + j + c];
+            acc1[c] = ct[(i + 1) * 512 + j + c];
+            acc2[c] = ct[(i + 2) * 512 + j + c];
+            acc3[c] = ct[(i + 3) * 512 + j + c];
+            acc4[c] = ct[(i + 4) * 512 + j + c];
+            acc5[c] = ct[(i + 5) * 512 + j + c];
+            acc6[c] = ct[(i + 6) * 512 + j + c];
+            acc7[c] = ct[(i + 7) * 512 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1200,47 +1207,28 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 28] = acc0[c];
-          out[i + 1 + (j + c) * 28] = acc1[c];
-          out[i + 2 + (j + c) * 28] = acc2[c];
-          out[i + 3 + (j + c) * 28] = acc3[c];
-          out[i + 4 + (j + c) * 28] = acc4[c];
-          out[i + 5 + (j + c) * 28] = acc5[c];
-          out[i + 6 + (j + c) * 28] = acc6[c];
-          out[i + 7 + (j + c) * 28] = acc7[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1792; k0 += 256) {
-    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
-    for (long j = 0; j < 512; j += 32) {
-      float (*bp)[32] = (float (*)[32])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 32; c++) {
-          bp[k][c] = a0[(k0 + k) * 512 + j + c];
+          ct[i * 512 + j + c] = acc0[c];
+          ct[(i + 1) * 512 + j + c] = acc1[c];
+          ct[(i + 2) * 512 + j + c] = acc2[c];
+          ct[(i + 3) * 512 + j + c] = acc3[c];
+          ct[(i + 4) * 512 + j + c] = acc4[c];
+          ct[(i + 5) * 512 + j + c] = acc5[c];
+          ct[(i + 6) * 512 + j + c] = acc6[c];
+          ct[(i + 7) * 512 + j + c] = acc7[c];
         }
       }
       {
         const long i = 24;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc1_0[16] = {0.0f};
-        float acc1_1[16] = {0.0f};
-        float acc2_0[16] = {0.0f};
-        float acc2_1[16] = {0.0f};
-        float acc3_0[16] = {0.0f};
-        float acc3_1[16] = {0.0f};
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + (j + c) * 28];
-            acc0_1[c] = out[i + (j + 16 + c) * 28];
-            acc1_0[c] = out[i + 1 + (j + c) * 28];
-            acc1_1[c] = out[i + 1 + (j + 16 + c) * 28];
-            acc2_0[c] = out[i + 2 + (j + c) * 28];
-            acc2_1[c] = out[i + 2 + (j + 16 + c) * 28];
-            acc3_0[c] = out[i + 3 + (j + c) * 28];
-            acc3_1[c] = out[i + 3 + (j + 16 + c) * 28];
+            acc0[c] = ct[i * 512 + j + c];
+            acc1[c] = ct[(i + 1) * 512 + j + c];
+            acc2[c] = ct[(i + 2) * 512 + j + c];
+            acc3[c] = ct[(i + 3) * 512 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1249,33 +1237,40 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[i + 2 + (k0 + k) * 28];
           const float x3 = a1[i + 3 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
-            acc2_0[c] = RNNC_FMA(x2, b[c], acc2_0[c]);
-            acc3_0[c] = RNNC_FMA(x3, b[c], acc3_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
-            acc2_1[c] = RNNC_FMA(x2, b[16 + c], acc2_1[c]);
-            acc3_1[c] = RNNC_FMA(x3, b[16 + c], acc3_1[c]);
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 28] = acc0_0[c];
-          out[i + (j + 16 + c) * 28] = acc0_1[c];
-          out[i + 1 + (j + c) * 28] = acc1_0[c];
-          out[i + 1 + (j + 16 + c) * 28] = acc1_1[c];
-          out[i + 2 + (j + c) * 28] = acc2_0[c];
-          out[i + 2 + (j + 16 + c) * 28] = acc2_1[c];
-          out[i + 3 + (j + c) * 28] = acc3_0[c];
-          out[i + 3 + (j + 16 + c) * 28] = acc3_1[c];
+          ct[i * 512 + j + c] = acc0[c];
+          ct[(i + 1) * 512 + j + c] = acc1[c];
+          ct[(i + 2) * 512 + j + c] = acc2[c];
+          ct[(i + 3) * 512 + j + c] = acc3[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 512; i += 8) {
+    for (long j = 0; j < 24; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 512];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 28 + j + c] = block[c * 8 + r];
+    }
+  }
+  for (long i = 0; i < 512; i++) {
+    for (long j = 24; j < 28; j++) {
+      out[i * 28 + j] = ct[i + j * 512];
     }
   }
 }
 
 /* matmul [512, 128] (fmnist_lstm.lua:12) */
 static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 512; j += 16) {
@@ -1296,14 +1291,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 128];
-            acc1[c] = out[i + 1 + (j + c) * 128];
-            acc2[c] = out[i + 2 + (j + c) * 128];
-            acc3[c] = out[i + 3 + (j + c) * 128];
-            acc4[c] = out[i + 4 + (j + c) * 128];
-            acc5[c] = out[i + 5 + (j + c) * 128];
-            acc6[c] = out[i + 6 + (j + c) * 128];
-            acc7[c] = out[i + 7 + (j + c) * 128];
+            acc0[c] = ct[i * 512 + j + c];
+            acc1[c] = ct[(i + 1) * 512 + j + c];
+            acc2[c] = ct[(i + 2) * 512 + j + c];
+            acc3[c] = ct[(i + 3) * 512 + j + c];
+            acc4[c] = ct[(i + 4) * 512 + j + c];
+            acc5[c] = ct[(i + 5) * 512 + j + c];
+            acc6[c] = ct[(i + 6) * 512 + j + c];
+            acc7[c] = ct[(i + 7) * 512 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1327,16 +1322,25 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 128] = acc0[c];
-          out[i + 1 + (j + c) * 128] = acc1[c];
-          out[i + 2 + (j + c) * 128] = acc2[c];
-          out[i + 3 + (j + c) * 128] = acc3[c];
-          out[i + 4 + (j + c) * 128] = acc4[c];
-          out[i + 5 + (j + c) * 128] = acc5[c];
-          out[i + 6 + (j + c) * 128] = acc6[c];
-          out[i + 7 + (j + c) * 128] = acc7[c];
+          ct[i * 512 + j + c] = acc0[c];
+          ct[(i + 1) * 512 + j + c] = acc1[c];
+          ct[(i + 2) * 512 + j + c] = acc2[c];
+          ct[(i + 3) * 512 + j + c] = acc3[c];
+          ct[(i + 4) * 512 + j + c] = acc4[c];
+          ct[(i + 5) * 512 + j + c] = acc5[c];
+          ct[(i + 6) * 512 + j + c] = acc6[c];
+          ct[(i + 7) * 512 + j + c] = acc7[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 512; i += 8) {
+    for (long j = 0; j < 128; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 512];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 128 + j + c] = block[c * 8 + r];
     }
   }
 }
@@ -3104,11 +3108,11 @@ static void fmnist_lstm_grad_4(const float *restrict P, const fmnist_lstm_batch 
   k34_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 884736);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_lstm1_weight_ih = (float *)(A + 5337984); /* [512, 28] */
-  char *grad_lstm1_weight_ih_scratch = A + 200704; /* 32768 bytes */
+  char *grad_lstm1_weight_ih_scratch = A + 10122112; /* 90112 bytes */
   k35_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
   float *lstm1_mul_stack = (float *)(A + 4453248); /* [27, 64, 128] */
   float *grad_lstm1_weight_hh = (float *)(A + 3903488); /* [512, 128] */
-  char *grad_lstm1_weight_hh_scratch = A + 10323840; /* 32768 bytes */
+  char *grad_lstm1_weight_hh_scratch = A + 10449792; /* 294912 bytes */
   k36_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 10359296); /* [512] */
   k37_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
@@ -3903,7 +3907,7 @@ static void fmnist_lstm_train_step_4(float *restrict P, const fmnist_lstm_batch 
   k34_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 884736);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_lstm1_matmul = (float *)(A + 5340544); /* [512, 28] */
-  char *d_lstm1_matmul_scratch = A + 203264; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch = A + 10359232; /* 90112 bytes */
   k35_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
   float *opt_sqrt = (float *)(A + 5397888); /* [] */
   k48_add_pow_sub(P + 82192 /* opt.step */, opt_sqrt);
@@ -3911,7 +3915,7 @@ static void fmnist_lstm_train_step_4(float *restrict P, const fmnist_lstm_batch 
   k49_pow_sub_div(P + 82192 /* opt.step */, opt_div);
   float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
   float *d_lstm1_matmul_2 = (float *)(A + 3906048); /* [512, 128] */
-  char *d_lstm1_matmul_scratch_2 = A + 203264; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch_2 = A + 10452352; /* 294912 bytes */
   k36_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
   float *d_lstm1_sum_to = (float *)(A + 5398016); /* [512] */
   k37_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
@@ -4041,7 +4045,7 @@ void fmnist_lstm_reset(fmnist_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_lstm_tool_arena[5] = {4322176, 10449792, 10452352, 128, 331968};
+const long fmnist_lstm_tool_arena[5] = {4322176, 10744704, 10747264, 128, 331968};
 const int fmnist_lstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_lstm_tool_nparams = 19;
 const char *const fmnist_lstm_tool_inputs[] = {"x", "y", 0};

@@ -497,8 +497,11 @@ static void k1_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 384 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 24; i < 28; i++)
-    for (long j = 0; j < 384; j++) out[i * 384 + j] = a0[i + j * 28];
+  for (long i = 24; i < 28; i++) {
+    for (long j = 0; j < 384; j++) {
+      out[i * 384 + j] = a0[i + j * 28];
+    }
+  }
 }
 
 /* matmul [1792, 384] (gru_classifier.lua:8) */
@@ -673,8 +676,11 @@ static void k8_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 0; i < 128; i++)
-    for (long j = 8; j < 10; j++) out[i * 10 + j] = a0[i + j * 128];
+  for (long i = 0; i < 128; i++) {
+    for (long j = 8; j < 10; j++) {
+      out[i * 10 + j] = a0[i + j * 128];
+    }
+  }
 }
 
 /* matmul [64, 10] (gru_classifier.lua:8) */
@@ -1080,6 +1086,7 @@ static void k30_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 
 /* matmul [384, 28] (gru_classifier.lua:8) */
 static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 384; j += 16) {
@@ -1100,14 +1107,14 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 28];
-            acc1[c] = out[i + 1 + (j + c) * 28];
-            acc2[c] = out[i + 2 + (j + c) * 28];
-            acc3[c] = out[i + 3 + (j + c) * 28];
-            acc4[c] = out[i + 4 + (j + c) * 28];
-            acc5[c] = out[i + 5 + (j + c) * 28];
-            acc6[c] = out[i + 6 + (j + c) * 28];
-            acc7[c] = out[i + 7 + (j + c) * 28];
+            acc0[c] = ct[i * 384 + j + c];
+            acc1[c] = ct[(i + 1) * 384 + j + c];
+            acc2[c] = ct[(i + 2) * 384 + j + c];
+            acc3[c] = ct[(i + 3) * 384 + j + c];
+            acc4[c] = ct[(i + 4) * 384 + j + c];
+            acc5[c] = ct[(i + 5) * 384 + j + c];
+            acc6[c] = ct[(i + 6) * 384 + j + c];
+            acc7[c] = ct[(i + 7) * 384 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1131,47 +1138,28 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 28] = acc0[c];
-          out[i + 1 + (j + c) * 28] = acc1[c];
-          out[i + 2 + (j + c) * 28] = acc2[c];
-          out[i + 3 + (j + c) * 28] = acc3[c];
-          out[i + 4 + (j + c) * 28] = acc4[c];
-          out[i + 5 + (j + c) * 28] = acc5[c];
-          out[i + 6 + (j + c) * 28] = acc6[c];
-          out[i + 7 + (j + c) * 28] = acc7[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1792; k0 += 256) {
-    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
-    for (long j = 0; j < 384; j += 32) {
-      float (*bp)[32] = (float (*)[32])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 32; c++) {
-          bp[k][c] = a0[(k0 + k) * 384 + j + c];
+          ct[i * 384 + j + c] = acc0[c];
+          ct[(i + 1) * 384 + j + c] = acc1[c];
+          ct[(i + 2) * 384 + j + c] = acc2[c];
+          ct[(i + 3) * 384 + j + c] = acc3[c];
+          ct[(i + 4) * 384 + j + c] = acc4[c];
+          ct[(i + 5) * 384 + j + c] = acc5[c];
+          ct[(i + 6) * 384 + j + c] = acc6[c];
+          ct[(i + 7) * 384 + j + c] = acc7[c];
         }
       }
       {
         const long i = 24;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc1_0[16] = {0.0f};
-        float acc1_1[16] = {0.0f};
-        float acc2_0[16] = {0.0f};
-        float acc2_1[16] = {0.0f};
-        float acc3_0[16] = {0.0f};
-        float acc3_1[16] = {0.0f};
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + (j + c) * 28];
-            acc0_1[c] = out[i + (j + 16 + c) * 28];
-            acc1_0[c] = out[i + 1 + (j + c) * 28];
-            acc1_1[c] = out[i + 1 + (j + 16 + c) * 28];
-            acc2_0[c] = out[i + 2 + (j + c) * 28];
-            acc2_1[c] = out[i + 2 + (j + 16 + c) * 28];
-            acc3_0[c] = out[i + 3 + (j + c) * 28];
-            acc3_1[c] = out[i + 3 + (j + 16 + c) * 28];
+            acc0[c] = ct[i * 384 + j + c];
+            acc1[c] = ct[(i + 1) * 384 + j + c];
+            acc2[c] = ct[(i + 2) * 384 + j + c];
+            acc3[c] = ct[(i + 3) * 384 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1180,33 +1168,40 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[i + 2 + (k0 + k) * 28];
           const float x3 = a1[i + 3 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
-            acc2_0[c] = RNNC_FMA(x2, b[c], acc2_0[c]);
-            acc3_0[c] = RNNC_FMA(x3, b[c], acc3_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
-            acc2_1[c] = RNNC_FMA(x2, b[16 + c], acc2_1[c]);
-            acc3_1[c] = RNNC_FMA(x3, b[16 + c], acc3_1[c]);
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 28] = acc0_0[c];
-          out[i + (j + 16 + c) * 28] = acc0_1[c];
-          out[i + 1 + (j + c) * 28] = acc1_0[c];
-          out[i + 1 + (j + 16 + c) * 28] = acc1_1[c];
-          out[i + 2 + (j + c) * 28] = acc2_0[c];
-          out[i + 2 + (j + 16 + c) * 28] = acc2_1[c];
-          out[i + 3 + (j + c) * 28] = acc3_0[c];
-          out[i + 3 + (j + 16 + c) * 28] = acc3_1[c];
+          ct[i * 384 + j + c] = acc0[c];
+          ct[(i + 1) * 384 + j + c] = acc1[c];
+          ct[(i + 2) * 384 + j + c] = acc2[c];
+          ct[(i + 3) * 384 + j + c] = acc3[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 384; i += 8) {
+    for (long j = 0; j < 24; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 384];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 28 + j + c] = block[c * 8 + r];
+    }
+  }
+  for (long i = 0; i < 384; i++) {
+    for (long j = 24; j < 28; j++) {
+      out[i * 28 + j] = ct[i + j * 384];
     }
   }
 }
 
 /* matmul [384, 128] (gru_classifier.lua:8) */
 static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 384; j += 16) {
@@ -1227,14 +1222,14 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 128];
-            acc1[c] = out[i + 1 + (j + c) * 128];
-            acc2[c] = out[i + 2 + (j + c) * 128];
-            acc3[c] = out[i + 3 + (j + c) * 128];
-            acc4[c] = out[i + 4 + (j + c) * 128];
-            acc5[c] = out[i + 5 + (j + c) * 128];
-            acc6[c] = out[i + 6 + (j + c) * 128];
-            acc7[c] = out[i + 7 + (j + c) * 128];
+            acc0[c] = ct[i * 384 + j + c];
+            acc1[c] = ct[(i + 1) * 384 + j + c];
+            acc2[c] = ct[(i + 2) * 384 + j + c];
+            acc3[c] = ct[(i + 3) * 384 + j + c];
+            acc4[c] = ct[(i + 4) * 384 + j + c];
+            acc5[c] = ct[(i + 5) * 384 + j + c];
+            acc6[c] = ct[(i + 6) * 384 + j + c];
+            acc7[c] = ct[(i + 7) * 384 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1258,16 +1253,25 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 128] = acc0[c];
-          out[i + 1 + (j + c) * 128] = acc1[c];
-          out[i + 2 + (j + c) * 128] = acc2[c];
-          out[i + 3 + (j + c) * 128] = acc3[c];
-          out[i + 4 + (j + c) * 128] = acc4[c];
-          out[i + 5 + (j + c) * 128] = acc5[c];
-          out[i + 6 + (j + c) * 128] = acc6[c];
-          out[i + 7 + (j + c) * 128] = acc7[c];
+          ct[i * 384 + j + c] = acc0[c];
+          ct[(i + 1) * 384 + j + c] = acc1[c];
+          ct[(i + 2) * 384 + j + c] = acc2[c];
+          ct[(i + 3) * 384 + j + c] = acc3[c];
+          ct[(i + 4) * 384 + j + c] = acc4[c];
+          ct[(i + 5) * 384 + j + c] = acc5[c];
+          ct[(i + 6) * 384 + j + c] = acc6[c];
+          ct[(i + 7) * 384 + j + c] = acc7[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 384; i += 8) {
+    for (long j = 0; j < 128; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 384];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 128 + j + c] = block[c * 8 + r];
     }
   }
 }
@@ -3233,10 +3237,10 @@ static void gru_classifier_grad_4(const float *restrict P, const gru_classifier_
   k30_mul_addn_mul(d_gru1_addn_t1, gru1_sigmoid_t1, d_gru1_matmul_weight_hh_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_gru1_weight_ih = (float *)(A + 200704); /* [384, 28] */
-  char *grad_gru1_weight_ih_scratch = A + 3357568; /* 32768 bytes */
+  char *grad_gru1_weight_ih_scratch = A + 4602752; /* 75776 bytes */
   k31_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
   float *grad_gru1_weight_hh = (float *)(A + 3094528); /* [384, 128] */
-  char *grad_gru1_weight_hh_scratch = A + 3357568; /* 32768 bytes */
+  char *grad_gru1_weight_hh_scratch = A + 9747328; /* 229376 bytes */
   k32_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
   float *grad_gru1_bias_ih = (float *)(A + 10014592); /* [384] */
   k33_sum_to(d_gru1_mul_concat_stack, grad_gru1_bias_ih);
@@ -4050,14 +4054,14 @@ static void gru_classifier_train_step_4(float *restrict P, const gru_classifier_
   k30_mul_addn_mul(d_gru1_addn_t1, gru1_sigmoid_t1, d_gru1_matmul_weight_hh_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_gru1_matmul = (float *)(A + 203264); /* [384, 28] */
-  char *d_gru1_matmul_scratch = A + 3360128; /* 32768 bytes */
+  char *d_gru1_matmul_scratch = A + 4605312; /* 75776 bytes */
   k31_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, d_gru1_matmul, d_gru1_matmul_scratch);
   float *opt_sqrt = (float *)(A + 3293760); /* [] */
   k45_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 3293824); /* [] */
   k46_pow_sub_div(P + 61968 /* opt.step */, opt_div);
   float *d_gru1_matmul_2 = (float *)(A + 3097088); /* [384, 128] */
-  char *d_gru1_matmul_scratch_2 = A + 3360128; /* 32768 bytes */
+  char *d_gru1_matmul_scratch_2 = A + 4277632; /* 229376 bytes */
   k32_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
   float *d_gru1_sum_to = (float *)(A + 3294016); /* [384] */
   k33_sum_to(d_gru1_mul_concat_stack, d_gru1_sum_to);

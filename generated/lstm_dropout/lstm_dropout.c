@@ -596,8 +596,11 @@ static void k3_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 200 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 48; i < 50; i++)
-    for (long j = 0; j < 200; j++) out[i * 200 + j] = a0[i + j * 50];
+  for (long i = 48; i < 50; i++) {
+    for (long j = 0; j < 200; j++) {
+      out[i * 200 + j] = a0[i + j * 50];
+    }
+  }
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 50] (lstm_dropout.lua:8) */
@@ -1266,65 +1269,7 @@ static void k28_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [200, 1] (lstm_dropout.lua:8) */
 static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long k0 = 0; k0 < 320; k0 += 64) {
-    const long kn = 320 - k0 < 64 ? 320 - k0 : 64;
-    {
-      const long j = 0;
-      float (*bp)[128] = (float (*)[128])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 128; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
-        }
-      }
-      {
-        const long i = 0;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc0_2[16] = {0.0f};
-        float acc0_3[16] = {0.0f};
-        float acc0_4[16] = {0.0f};
-        float acc0_5[16] = {0.0f};
-        float acc0_6[16] = {0.0f};
-        float acc0_7[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + j + c];
-            acc0_1[c] = out[i + j + 16 + c];
-            acc0_2[c] = out[i + j + 32 + c];
-            acc0_3[c] = out[i + j + 48 + c];
-            acc0_4[c] = out[i + j + 64 + c];
-            acc0_5[c] = out[i + j + 80 + c];
-            acc0_6[c] = out[i + j + 96 + c];
-            acc0_7[c] = out[i + j + 112 + c];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
-          const float x0 = a1[i + k0 + k];
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
-            acc0_3[c] = RNNC_FMA(x0, b[48 + c], acc0_3[c]);
-            acc0_4[c] = RNNC_FMA(x0, b[64 + c], acc0_4[c]);
-            acc0_5[c] = RNNC_FMA(x0, b[80 + c], acc0_5[c]);
-            acc0_6[c] = RNNC_FMA(x0, b[96 + c], acc0_6[c]);
-            acc0_7[c] = RNNC_FMA(x0, b[112 + c], acc0_7[c]);
-          }
-        }
-        for (int c = 0; c < 16; c++) {
-          out[i + j + c] = acc0_0[c];
-          out[i + j + 16 + c] = acc0_1[c];
-          out[i + j + 32 + c] = acc0_2[c];
-          out[i + j + 48 + c] = acc0_3[c];
-          out[i + j + 64 + c] = acc0_4[c];
-          out[i + j + 80 + c] = acc0_5[c];
-          out[i + j + 96 + c] = acc0_6[c];
-          out[i + j + 112 + c] = acc0_7[c];
-        }
-      }
-    }
-  }
-  for (long j = 128; j < 192; j += 16) {
+  for (long j = 0; j < 192; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
     for (long k = 0; k < 320; k++) {
       for (int c = 0; c < 16; c++) {
@@ -1421,6 +1366,24 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
         out[i + 7 + (j + c) * 50] = acc7[c];
       }
     }
+    {
+      const long i = 48;
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      for (long k = 0; k < 288; k++) {
+        const float *b = bp[k];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
+      }
+    }
   }
   {
     const long j = 192;
@@ -1469,73 +1432,6 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
         out[i + 5 + (j + c) * 50] = acc5[c];
         out[i + 6 + (j + c) * 50] = acc6[c];
         out[i + 7 + (j + c) * 50] = acc7[c];
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 288; k0 += 128) {
-    const long kn = 288 - k0 < 128 ? 288 - k0 : 128;
-    for (long j = 0; j < 192; j += 64) {
-      float (*bp)[64] = (float (*)[64])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 64; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
-        }
-      }
-      {
-        const long i = 48;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc0_2[16] = {0.0f};
-        float acc0_3[16] = {0.0f};
-        float acc1_0[16] = {0.0f};
-        float acc1_1[16] = {0.0f};
-        float acc1_2[16] = {0.0f};
-        float acc1_3[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + (j + c) * 50];
-            acc0_1[c] = out[i + (j + 16 + c) * 50];
-            acc0_2[c] = out[i + (j + 32 + c) * 50];
-            acc0_3[c] = out[i + (j + 48 + c) * 50];
-            acc1_0[c] = out[i + 1 + (j + c) * 50];
-            acc1_1[c] = out[i + 1 + (j + 16 + c) * 50];
-            acc1_2[c] = out[i + 1 + (j + 32 + c) * 50];
-            acc1_3[c] = out[i + 1 + (j + 48 + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
-          const float x0 = a1[i + (k0 + k) * 50];
-          const float x1 = a1[i + 1 + (k0 + k) * 50];
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
-            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
-            acc1_2[c] = RNNC_FMA(x1, b[32 + c], acc1_2[c]);
-            acc0_3[c] = RNNC_FMA(x0, b[48 + c], acc0_3[c]);
-            acc1_3[c] = RNNC_FMA(x1, b[48 + c], acc1_3[c]);
-          }
-        }
-        for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 50] = acc0_0[c];
-          out[i + (j + 16 + c) * 50] = acc0_1[c];
-          out[i + (j + 32 + c) * 50] = acc0_2[c];
-          out[i + (j + 48 + c) * 50] = acc0_3[c];
-          out[i + 1 + (j + c) * 50] = acc1_0[c];
-          out[i + 1 + (j + 16 + c) * 50] = acc1_1[c];
-          out[i + 1 + (j + 32 + c) * 50] = acc1_2[c];
-          out[i + 1 + (j + 48 + c) * 50] = acc1_3[c];
-        }
-      }
-    }
-  }
-  {
-    const long j = 192;
-    float (*bp)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 288; k++) {
-      for (int c = 0; c < 8; c++) {
-        bp[k][c] = a0[k * 200 + j + c];
       }
     }
     {
@@ -1621,16 +1517,6 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         out[i + 5 + (j + c) * 50] = acc5[c];
         out[i + 6 + (j + c) * 50] = acc6[c];
         out[i + 7 + (j + c) * 50] = acc7[c];
-      }
-    }
-  }
-  {
-    const long j = 0;
-    float (*bp)[1] = (float (*)[1])(void *)scratch;
-    for (long k = 0; k < 32; k++) {
-      {
-        const int c = 0;
-        bp[k][c] = a0[k + j + c];
       }
     }
     {
@@ -2501,11 +2387,11 @@ static void lstm_dropout_grad_2(const float *restrict P, const lstm_dropout_batc
   float *d_lstm1_mul_concat_stack_2 = (float *)(A + 438144); /* [32, 10, 200] */
   k28_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
   float *grad_lstm1_weight_ih = (float *)(A + 320832); /* [200, 1] */
-  char *grad_lstm1_weight_ih_scratch = A + 236800; /* 32768 bytes */
+  char *grad_lstm1_weight_ih_scratch = A + 295232; /* 20480 bytes */
   k29_matmul(d_lstm1_mul_concat_stack_2, in->x, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
   float *lstm1_mul_stack = (float *)(A + 354432); /* [9, 32, 50] */
   float *grad_lstm1_weight_hh = (float *)(A + 236800); /* [200, 50] */
-  char *grad_lstm1_weight_hh_scratch = A + 720832; /* 32768 bytes */
+  char *grad_lstm1_weight_hh_scratch = A + 276800; /* 18432 bytes */
   k30_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 276800); /* [200] */
   k31_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih);
@@ -2762,7 +2648,7 @@ static void lstm_dropout_train_step_2(float *restrict P, const lstm_dropout_batc
   float *d_lstm1_mul_concat_stack_2 = (float *)(A + 438016); /* [32, 10, 200] */
   k28_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
   float *d_lstm1_matmul = (float *)(A + 320832); /* [200, 1] */
-  char *d_lstm1_matmul_scratch = A + 236800; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch = A + 295232; /* 20480 bytes */
   k29_matmul(d_lstm1_mul_concat_stack_2, in->x, d_lstm1_matmul, d_lstm1_matmul_scratch);
   float *opt_sqrt = (float *)(A + 437952); /* [] */
   k39_add_pow_sub(P + 10704 /* opt.step */, opt_sqrt);
@@ -2770,7 +2656,7 @@ static void lstm_dropout_train_step_2(float *restrict P, const lstm_dropout_batc
   k40_pow_sub_div(P + 10704 /* opt.step */, opt_div);
   float *lstm1_mul_stack = (float *)(A + 354432); /* [9, 32, 50] */
   float *d_lstm1_matmul_2 = (float *)(A + 236800); /* [200, 50] */
-  char *d_lstm1_matmul_scratch_2 = A + 720832; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch_2 = A + 276800; /* 18432 bytes */
   k30_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
   float *d_lstm1_sum_to = (float *)(A + 276800); /* [200] */
   k31_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to);
@@ -2879,7 +2765,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[5] = {362432, 753600, 753600, 128, 44160};
+const long lstm_dropout_tool_arena[5] = {362432, 720832, 720832, 128, 44160};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};

@@ -30,8 +30,8 @@ extern "C" {
 #define LSTM_DROPOUT_PARAMS_BYTES 128512
 #define LSTM_DROPOUT_GRADS_BYTES 42816
 #define LSTM_DROPOUT_INFER_ARENA_BYTES 362432
-#define LSTM_DROPOUT_GRAD_ARENA_BYTES 753600
-#define LSTM_DROPOUT_TRAIN_ARENA_BYTES 753600
+#define LSTM_DROPOUT_GRAD_ARENA_BYTES 720832
+#define LSTM_DROPOUT_TRAIN_ARENA_BYTES 720832
 #define LSTM_DROPOUT_APPLY_ARENA_BYTES 128
 #define LSTM_DROPOUT_STREAM_ARENA_BYTES 1344
 #define LSTM_DROPOUT_INIT_ARENA_BYTES 80000
@@ -41,8 +41,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   lstm_dropout_predict: 1856 bytes
- *   lstm_dropout_grad: 5000 bytes
- *   lstm_dropout_train_step: 5000 bytes
+ *   lstm_dropout_grad: 4104 bytes
+ *   lstm_dropout_train_step: 4104 bytes
  *   lstm_dropout_apply: 0 bytes
  *   lstm_dropout_step: 1024 bytes
  *   lstm_dropout_init, lstm_dropout_store, lstm_dropout_load, lstm_dropout_step_prepare, lstm_dropout_reset: 0 bytes

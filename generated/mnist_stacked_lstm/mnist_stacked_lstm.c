@@ -521,8 +521,11 @@ static void k1_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 200 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 24; i < 28; i++)
-    for (long j = 0; j < 200; j++) out[i * 200 + j] = a0[i + j * 28];
+  for (long i = 24; i < 28; i++) {
+    for (long j = 0; j < 200; j++) {
+      out[i * 200 + j] = a0[i + j * 28];
+    }
+  }
 }
 
 /* matmul [1792, 200] (mnist_stacked_lstm.lua:9) */
@@ -643,8 +646,11 @@ static void k4_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 200 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 48; i < 50; i++)
-    for (long j = 0; j < 200; j++) out[i * 200 + j] = a0[i + j * 50];
+  for (long i = 48; i < 50; i++) {
+    for (long j = 0; j < 200; j++) {
+      out[i * 200 + j] = a0[i + j * 50];
+    }
+  }
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [64, 50] (mnist_stacked_lstm.lua:9) */
@@ -920,10 +926,16 @@ static void k11_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 48; i < 50; i++)
-    for (long j = 0; j < 10; j++) out[i * 10 + j] = a0[i + j * 50];
-  for (long i = 0; i < 48; i++)
-    for (long j = 8; j < 10; j++) out[i * 10 + j] = a0[i + j * 50];
+  for (long i = 48; i < 50; i++) {
+    for (long j = 0; j < 10; j++) {
+      out[i * 10 + j] = a0[i + j * 50];
+    }
+  }
+  for (long i = 0; i < 48; i++) {
+    for (long j = 8; j < 10; j++) {
+      out[i * 10 + j] = a0[i + j * 50];
+    }
+  }
 }
 
 /* matmul [64, 10] (mnist_stacked_lstm.lua:12) */
@@ -1714,6 +1726,7 @@ static void k41_mul_addn_mul(const float *restrict a0, const float *restrict a1,
 
 /* matmul [200, 28] (mnist_stacked_lstm.lua:9) */
 static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
@@ -1734,14 +1747,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 28];
-            acc1[c] = out[i + 1 + (j + c) * 28];
-            acc2[c] = out[i + 2 + (j + c) * 28];
-            acc3[c] = out[i + 3 + (j + c) * 28];
-            acc4[c] = out[i + 4 + (j + c) * 28];
-            acc5[c] = out[i + 5 + (j + c) * 28];
-            acc6[c] = out[i + 6 + (j + c) * 28];
-            acc7[c] = out[i + 7 + (j + c) * 28];
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
+            acc2[c] = ct[(i + 2) * 200 + j + c];
+            acc3[c] = ct[(i + 3) * 200 + j + c];
+            acc4[c] = ct[(i + 4) * 200 + j + c];
+            acc5[c] = ct[(i + 5) * 200 + j + c];
+            acc6[c] = ct[(i + 6) * 200 + j + c];
+            acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1765,14 +1778,47 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 28] = acc0[c];
-          out[i + 1 + (j + c) * 28] = acc1[c];
-          out[i + 2 + (j + c) * 28] = acc2[c];
-          out[i + 3 + (j + c) * 28] = acc3[c];
-          out[i + 4 + (j + c) * 28] = acc4[c];
-          out[i + 5 + (j + c) * 28] = acc5[c];
-          out[i + 6 + (j + c) * 28] = acc6[c];
-          out[i + 7 + (j + c) * 28] = acc7[c];
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
+          ct[(i + 2) * 200 + j + c] = acc2[c];
+          ct[(i + 3) * 200 + j + c] = acc3[c];
+          ct[(i + 4) * 200 + j + c] = acc4[c];
+          ct[(i + 5) * 200 + j + c] = acc5[c];
+          ct[(i + 6) * 200 + j + c] = acc6[c];
+          ct[(i + 7) * 200 + j + c] = acc7[c];
+        }
+      }
+      {
+        const long i = 24;
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
+            acc2[c] = ct[(i + 2) * 200 + j + c];
+            acc3[c] = ct[(i + 3) * 200 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[i + (k0 + k) * 28];
+          const float x1 = a1[i + 1 + (k0 + k) * 28];
+          const float x2 = a1[i + 2 + (k0 + k) * 28];
+          const float x3 = a1[i + 3 + (k0 + k) * 28];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          }
+        }
+        for (int c = 0; c < 16; c++) {
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
+          ct[(i + 2) * 200 + j + c] = acc2[c];
+          ct[(i + 3) * 200 + j + c] = acc3[c];
         }
       }
     }
@@ -1798,14 +1844,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[i + (j + c) * 28];
-            acc1[c] = out[i + 1 + (j + c) * 28];
-            acc2[c] = out[i + 2 + (j + c) * 28];
-            acc3[c] = out[i + 3 + (j + c) * 28];
-            acc4[c] = out[i + 4 + (j + c) * 28];
-            acc5[c] = out[i + 5 + (j + c) * 28];
-            acc6[c] = out[i + 6 + (j + c) * 28];
-            acc7[c] = out[i + 7 + (j + c) * 28];
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
+            acc2[c] = ct[(i + 2) * 200 + j + c];
+            acc3[c] = ct[(i + 3) * 200 + j + c];
+            acc4[c] = ct[(i + 4) * 200 + j + c];
+            acc5[c] = ct[(i + 5) * 200 + j + c];
+            acc6[c] = ct[(i + 6) * 200 + j + c];
+            acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1829,86 +1875,14 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[i + (j + c) * 28] = acc0[c];
-          out[i + 1 + (j + c) * 28] = acc1[c];
-          out[i + 2 + (j + c) * 28] = acc2[c];
-          out[i + 3 + (j + c) * 28] = acc3[c];
-          out[i + 4 + (j + c) * 28] = acc4[c];
-          out[i + 5 + (j + c) * 28] = acc5[c];
-          out[i + 6 + (j + c) * 28] = acc6[c];
-          out[i + 7 + (j + c) * 28] = acc7[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1792; k0 += 256) {
-    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
-    for (long j = 0; j < 192; j += 32) {
-      float (*bp)[32] = (float (*)[32])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 32; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
-        }
-      }
-      {
-        const long i = 24;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc1_0[16] = {0.0f};
-        float acc1_1[16] = {0.0f};
-        float acc2_0[16] = {0.0f};
-        float acc2_1[16] = {0.0f};
-        float acc3_0[16] = {0.0f};
-        float acc3_1[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + (j + c) * 28];
-            acc0_1[c] = out[i + (j + 16 + c) * 28];
-            acc1_0[c] = out[i + 1 + (j + c) * 28];
-            acc1_1[c] = out[i + 1 + (j + 16 + c) * 28];
-            acc2_0[c] = out[i + 2 + (j + c) * 28];
-            acc2_1[c] = out[i + 2 + (j + 16 + c) * 28];
-            acc3_0[c] = out[i + 3 + (j + c) * 28];
-            acc3_1[c] = out[i + 3 + (j + 16 + c) * 28];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
-          const float x0 = a1[i + (k0 + k) * 28];
-          const float x1 = a1[i + 1 + (k0 + k) * 28];
-          const float x2 = a1[i + 2 + (k0 + k) * 28];
-          const float x3 = a1[i + 3 + (k0 + k) * 28];
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
-            acc2_0[c] = RNNC_FMA(x2, b[c], acc2_0[c]);
-            acc3_0[c] = RNNC_FMA(x3, b[c], acc3_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
-            acc2_1[c] = RNNC_FMA(x2, b[16 + c], acc2_1[c]);
-            acc3_1[c] = RNNC_FMA(x3, b[16 + c], acc3_1[c]);
-          }
-        }
-        for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 28] = acc0_0[c];
-          out[i + (j + 16 + c) * 28] = acc0_1[c];
-          out[i + 1 + (j + c) * 28] = acc1_0[c];
-          out[i + 1 + (j + 16 + c) * 28] = acc1_1[c];
-          out[i + 2 + (j + c) * 28] = acc2_0[c];
-          out[i + 2 + (j + 16 + c) * 28] = acc2_1[c];
-          out[i + 3 + (j + c) * 28] = acc3_0[c];
-          out[i + 3 + (j + 16 + c) * 28] = acc3_1[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1792; k0 += 1024) {
-    const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
-    {
-      const long j = 192;
-      float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 8; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
+          ct[(i + 2) * 200 + j + c] = acc2[c];
+          ct[(i + 3) * 200 + j + c] = acc3[c];
+          ct[(i + 4) * 200 + j + c] = acc4[c];
+          ct[(i + 5) * 200 + j + c] = acc5[c];
+          ct[(i + 6) * 200 + j + c] = acc6[c];
+          ct[(i + 7) * 200 + j + c] = acc7[c];
         }
       }
       {
@@ -1919,10 +1893,10 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
         float acc3[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[i + (j + c) * 28];
-            acc1[c] = out[i + 1 + (j + c) * 28];
-            acc2[c] = out[i + 2 + (j + c) * 28];
-            acc3[c] = out[i + 3 + (j + c) * 28];
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
+            acc2[c] = ct[(i + 2) * 200 + j + c];
+            acc3[c] = ct[(i + 3) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1938,12 +1912,26 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[i + (j + c) * 28] = acc0[c];
-          out[i + 1 + (j + c) * 28] = acc1[c];
-          out[i + 2 + (j + c) * 28] = acc2[c];
-          out[i + 3 + (j + c) * 28] = acc3[c];
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
+          ct[(i + 2) * 200 + j + c] = acc2[c];
+          ct[(i + 3) * 200 + j + c] = acc3[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 200; i += 8) {
+    for (long j = 0; j < 24; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 200];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 28 + j + c] = block[c * 8 + r];
+    }
+  }
+  for (long i = 0; i < 200; i++) {
+    for (long j = 24; j < 28; j++) {
+      out[i * 28 + j] = ct[i + j * 200];
     }
   }
 }
@@ -2062,6 +2050,7 @@ static void k43_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [200, 50] (mnist_stacked_lstm.lua:9) */
 static void k44_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
@@ -2082,14 +2071,14 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 50];
-            acc1[c] = out[i + 1 + (j + c) * 50];
-            acc2[c] = out[i + 2 + (j + c) * 50];
-            acc3[c] = out[i + 3 + (j + c) * 50];
-            acc4[c] = out[i + 4 + (j + c) * 50];
-            acc5[c] = out[i + 5 + (j + c) * 50];
-            acc6[c] = out[i + 6 + (j + c) * 50];
-            acc7[c] = out[i + 7 + (j + c) * 50];
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
+            acc2[c] = ct[(i + 2) * 200 + j + c];
+            acc3[c] = ct[(i + 3) * 200 + j + c];
+            acc4[c] = ct[(i + 4) * 200 + j + c];
+            acc5[c] = ct[(i + 5) * 200 + j + c];
+            acc6[c] = ct[(i + 6) * 200 + j + c];
+            acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -2113,14 +2102,37 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 50] = acc0[c];
-          out[i + 1 + (j + c) * 50] = acc1[c];
-          out[i + 2 + (j + c) * 50] = acc2[c];
-          out[i + 3 + (j + c) * 50] = acc3[c];
-          out[i + 4 + (j + c) * 50] = acc4[c];
-          out[i + 5 + (j + c) * 50] = acc5[c];
-          out[i + 6 + (j + c) * 50] = acc6[c];
-          out[i + 7 + (j + c) * 50] = acc7[c];
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
+          ct[(i + 2) * 200 + j + c] = acc2[c];
+          ct[(i + 3) * 200 + j + c] = acc3[c];
+          ct[(i + 4) * 200 + j + c] = acc4[c];
+          ct[(i + 5) * 200 + j + c] = acc5[c];
+          ct[(i + 6) * 200 + j + c] = acc6[c];
+          ct[(i + 7) * 200 + j + c] = acc7[c];
+        }
+      }
+      {
+        const long i = 48;
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          }
+        }
+        for (int c = 0; c < 16; c++) {
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
         }
       }
     }
@@ -2146,14 +2158,14 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[i + (j + c) * 50];
-            acc1[c] = out[i + 1 + (j + c) * 50];
-            acc2[c] = out[i + 2 + (j + c) * 50];
-            acc3[c] = out[i + 3 + (j + c) * 50];
-            acc4[c] = out[i + 4 + (j + c) * 50];
-            acc5[c] = out[i + 5 + (j + c) * 50];
-            acc6[c] = out[i + 6 + (j + c) * 50];
-            acc7[c] = out[i + 7 + (j + c) * 50];
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
+            acc2[c] = ct[(i + 2) * 200 + j + c];
+            acc3[c] = ct[(i + 3) * 200 + j + c];
+            acc4[c] = ct[(i + 4) * 200 + j + c];
+            acc5[c] = ct[(i + 5) * 200 + j + c];
+            acc6[c] = ct[(i + 6) * 200 + j + c];
+            acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -2177,84 +2189,14 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[i + (j + c) * 50] = acc0[c];
-          out[i + 1 + (j + c) * 50] = acc1[c];
-          out[i + 2 + (j + c) * 50] = acc2[c];
-          out[i + 3 + (j + c) * 50] = acc3[c];
-          out[i + 4 + (j + c) * 50] = acc4[c];
-          out[i + 5 + (j + c) * 50] = acc5[c];
-          out[i + 6 + (j + c) * 50] = acc6[c];
-          out[i + 7 + (j + c) * 50] = acc7[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1728; k0 += 128) {
-    const long kn = 1728 - k0 < 128 ? 1728 - k0 : 128;
-    for (long j = 0; j < 192; j += 64) {
-      float (*bp)[64] = (float (*)[64])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 64; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
-        }
-      }
-      {
-        const long i = 48;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc0_2[16] = {0.0f};
-        float acc0_3[16] = {0.0f};
-        float acc1_0[16] = {0.0f};
-        float acc1_1[16] = {0.0f};
-        float acc1_2[16] = {0.0f};
-        float acc1_3[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + (j + c) * 50];
-            acc0_1[c] = out[i + (j + 16 + c) * 50];
-            acc0_2[c] = out[i + (j + 32 + c) * 50];
-            acc0_3[c] = out[i + (j + 48 + c) * 50];
-            acc1_0[c] = out[i + 1 + (j + c) * 50];
-            acc1_1[c] = out[i + 1 + (j + 16 + c) * 50];
-            acc1_2[c] = out[i + 1 + (j + 32 + c) * 50];
-            acc1_3[c] = out[i + 1 + (j + 48 + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
-          const float x0 = a1[i + (k0 + k) * 50];
-          const float x1 = a1[i + 1 + (k0 + k) * 50];
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
-            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
-            acc1_2[c] = RNNC_FMA(x1, b[32 + c], acc1_2[c]);
-            acc0_3[c] = RNNC_FMA(x0, b[48 + c], acc0_3[c]);
-            acc1_3[c] = RNNC_FMA(x1, b[48 + c], acc1_3[c]);
-          }
-        }
-        for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 50] = acc0_0[c];
-          out[i + (j + 16 + c) * 50] = acc0_1[c];
-          out[i + (j + 32 + c) * 50] = acc0_2[c];
-          out[i + (j + 48 + c) * 50] = acc0_3[c];
-          out[i + 1 + (j + c) * 50] = acc1_0[c];
-          out[i + 1 + (j + 16 + c) * 50] = acc1_1[c];
-          out[i + 1 + (j + 32 + c) * 50] = acc1_2[c];
-          out[i + 1 + (j + 48 + c) * 50] = acc1_3[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1728; k0 += 1024) {
-    const long kn = 1728 - k0 < 1024 ? 1728 - k0 : 1024;
-    {
-      const long j = 192;
-      float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 8; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
+          ct[(i + 2) * 200 + j + c] = acc2[c];
+          ct[(i + 3) * 200 + j + c] = acc3[c];
+          ct[(i + 4) * 200 + j + c] = acc4[c];
+          ct[(i + 5) * 200 + j + c] = acc5[c];
+          ct[(i + 6) * 200 + j + c] = acc6[c];
+          ct[(i + 7) * 200 + j + c] = acc7[c];
         }
       }
       {
@@ -2263,8 +2205,8 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
         float acc1[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[i + (j + c) * 50];
-            acc1[c] = out[i + 1 + (j + c) * 50];
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -2276,10 +2218,24 @@ static void k44_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[i + (j + c) * 50] = acc0[c];
-          out[i + 1 + (j + c) * 50] = acc1[c];
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 200; i += 8) {
+    for (long j = 0; j < 48; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 200];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 50 + j + c] = block[c * 8 + r];
+    }
+  }
+  for (long i = 0; i < 200; i++) {
+    for (long j = 48; j < 50; j++) {
+      out[i * 50 + j] = ct[i + j * 200];
     }
   }
 }
@@ -2296,6 +2252,7 @@ static void k45_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [200, 50] (mnist_stacked_lstm.lua:10) */
 static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
@@ -2316,14 +2273,14 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 50];
-            acc1[c] = out[i + 1 + (j + c) * 50];
-            acc2[c] = out[i + 2 + (j + c) * 50];
-            acc3[c] = out[i + 3 + (j + c) * 50];
-            acc4[c] = out[i + 4 + (j + c) * 50];
-            acc5[c] = out[i + 5 + (j + c) * 50];
-            acc6[c] = out[i + 6 + (j + c) * 50];
-            acc7[c] = out[i + 7 + (j + c) * 50];
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
+            acc2[c] = ct[(i + 2) * 200 + j + c];
+            acc3[c] = ct[(i + 3) * 200 + j + c];
+            acc4[c] = ct[(i + 4) * 200 + j + c];
+            acc5[c] = ct[(i + 5) * 200 + j + c];
+            acc6[c] = ct[(i + 6) * 200 + j + c];
+            acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -2347,14 +2304,37 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 50] = acc0[c];
-          out[i + 1 + (j + c) * 50] = acc1[c];
-          out[i + 2 + (j + c) * 50] = acc2[c];
-          out[i + 3 + (j + c) * 50] = acc3[c];
-          out[i + 4 + (j + c) * 50] = acc4[c];
-          out[i + 5 + (j + c) * 50] = acc5[c];
-          out[i + 6 + (j + c) * 50] = acc6[c];
-          out[i + 7 + (j + c) * 50] = acc7[c];
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
+          ct[(i + 2) * 200 + j + c] = acc2[c];
+          ct[(i + 3) * 200 + j + c] = acc3[c];
+          ct[(i + 4) * 200 + j + c] = acc4[c];
+          ct[(i + 5) * 200 + j + c] = acc5[c];
+          ct[(i + 6) * 200 + j + c] = acc6[c];
+          ct[(i + 7) * 200 + j + c] = acc7[c];
+        }
+      }
+      {
+        const long i = 48;
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          }
+        }
+        for (int c = 0; c < 16; c++) {
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
         }
       }
     }
@@ -2380,14 +2360,14 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[i + (j + c) * 50];
-            acc1[c] = out[i + 1 + (j + c) * 50];
-            acc2[c] = out[i + 2 + (j + c) * 50];
-            acc3[c] = out[i + 3 + (j + c) * 50];
-            acc4[c] = out[i + 4 + (j + c) * 50];
-            acc5[c] = out[i + 5 + (j + c) * 50];
-            acc6[c] = out[i + 6 + (j + c) * 50];
-            acc7[c] = out[i + 7 + (j + c) * 50];
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
+            acc2[c] = ct[(i + 2) * 200 + j + c];
+            acc3[c] = ct[(i + 3) * 200 + j + c];
+            acc4[c] = ct[(i + 4) * 200 + j + c];
+            acc5[c] = ct[(i + 5) * 200 + j + c];
+            acc6[c] = ct[(i + 6) * 200 + j + c];
+            acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -2411,84 +2391,14 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[i + (j + c) * 50] = acc0[c];
-          out[i + 1 + (j + c) * 50] = acc1[c];
-          out[i + 2 + (j + c) * 50] = acc2[c];
-          out[i + 3 + (j + c) * 50] = acc3[c];
-          out[i + 4 + (j + c) * 50] = acc4[c];
-          out[i + 5 + (j + c) * 50] = acc5[c];
-          out[i + 6 + (j + c) * 50] = acc6[c];
-          out[i + 7 + (j + c) * 50] = acc7[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1792; k0 += 128) {
-    const long kn = 1792 - k0 < 128 ? 1792 - k0 : 128;
-    for (long j = 0; j < 192; j += 64) {
-      float (*bp)[64] = (float (*)[64])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 64; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
-        }
-      }
-      {
-        const long i = 48;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc0_2[16] = {0.0f};
-        float acc0_3[16] = {0.0f};
-        float acc1_0[16] = {0.0f};
-        float acc1_1[16] = {0.0f};
-        float acc1_2[16] = {0.0f};
-        float acc1_3[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + (j + c) * 50];
-            acc0_1[c] = out[i + (j + 16 + c) * 50];
-            acc0_2[c] = out[i + (j + 32 + c) * 50];
-            acc0_3[c] = out[i + (j + 48 + c) * 50];
-            acc1_0[c] = out[i + 1 + (j + c) * 50];
-            acc1_1[c] = out[i + 1 + (j + 16 + c) * 50];
-            acc1_2[c] = out[i + 1 + (j + 32 + c) * 50];
-            acc1_3[c] = out[i + 1 + (j + 48 + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
-          const float x0 = a1[i + (k0 + k) * 50];
-          const float x1 = a1[i + 1 + (k0 + k) * 50];
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
-            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
-            acc1_2[c] = RNNC_FMA(x1, b[32 + c], acc1_2[c]);
-            acc0_3[c] = RNNC_FMA(x0, b[48 + c], acc0_3[c]);
-            acc1_3[c] = RNNC_FMA(x1, b[48 + c], acc1_3[c]);
-          }
-        }
-        for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 50] = acc0_0[c];
-          out[i + (j + 16 + c) * 50] = acc0_1[c];
-          out[i + (j + 32 + c) * 50] = acc0_2[c];
-          out[i + (j + 48 + c) * 50] = acc0_3[c];
-          out[i + 1 + (j + c) * 50] = acc1_0[c];
-          out[i + 1 + (j + 16 + c) * 50] = acc1_1[c];
-          out[i + 1 + (j + 32 + c) * 50] = acc1_2[c];
-          out[i + 1 + (j + 48 + c) * 50] = acc1_3[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1792; k0 += 1024) {
-    const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
-    {
-      const long j = 192;
-      float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 8; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
+          ct[(i + 2) * 200 + j + c] = acc2[c];
+          ct[(i + 3) * 200 + j + c] = acc3[c];
+          ct[(i + 4) * 200 + j + c] = acc4[c];
+          ct[(i + 5) * 200 + j + c] = acc5[c];
+          ct[(i + 6) * 200 + j + c] = acc6[c];
+          ct[(i + 7) * 200 + j + c] = acc7[c];
         }
       }
       {
@@ -2497,8 +2407,8 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
         float acc1[8] = {0.0f};
         if (k0)
           for (int c = 0; c < 8; c++) {
-            acc0[c] = out[i + (j + c) * 50];
-            acc1[c] = out[i + 1 + (j + c) * 50];
+            acc0[c] = ct[i * 200 + j + c];
+            acc1[c] = ct[(i + 1) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -2510,10 +2420,24 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 8; c++) {
-          out[i + (j + c) * 50] = acc0[c];
-          out[i + 1 + (j + c) * 50] = acc1[c];
+          ct[i * 200 + j + c] = acc0[c];
+          ct[(i + 1) * 200 + j + c] = acc1[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 200; i += 8) {
+    for (long j = 0; j < 48; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 200];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 50 + j + c] = block[c * 8 + r];
+    }
+  }
+  for (long i = 0; i < 200; i++) {
+    for (long j = 48; j < 50; j++) {
+      out[i * 50 + j] = ct[i + j * 200];
     }
   }
 }
@@ -2567,15 +2491,6 @@ static void k47_matmul(const float *restrict a0, const float *restrict a1, float
         out[i + 5 + (j + c) * 50] = acc5[c];
         out[i + 6 + (j + c) * 50] = acc6[c];
         out[i + 7 + (j + c) * 50] = acc7[c];
-      }
-    }
-  }
-  {
-    const long j = 0;
-    float (*bp)[10] = (float (*)[10])(void *)scratch;
-    for (long k = 0; k < 64; k++) {
-      for (int c = 0; c < 10; c++) {
-        bp[k][c] = a0[k * 10 + j + c];
       }
     }
     {
@@ -6397,35 +6312,35 @@ static void mnist_stacked_lstm_grad_13(const float *restrict P, const mnist_stac
   k35_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 345600);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_lstm1_weight_ih = (float *)(A + 9137600); /* [200, 28] */
-  char *grad_lstm1_weight_ih_scratch = A + 4246400; /* 32768 bytes */
+  char *grad_lstm1_weight_ih_scratch = A + 9081280; /* 55168 bytes */
   k42_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
   float *lstm1_mul_stack = (float *)(A + 1800000); /* [28, 64, 50] */
   float *lstm1_mul_stack_2 = (float *)(A + 7115200); /* [27, 64, 50] */
   k43_stack(lstm1_mul_stack + 83200, lstm1_mul_stack + 80000, lstm1_mul_stack + 76800, lstm1_mul_stack + 73600, lstm1_mul_stack + 70400, lstm1_mul_stack + 67200, lstm1_mul_stack + 64000, lstm1_mul_stack + 60800, lstm1_mul_stack + 57600, lstm1_mul_stack + 54400, lstm1_mul_stack + 51200, lstm1_mul_stack + 48000, lstm1_mul_stack + 44800, lstm1_mul_stack + 41600, lstm1_mul_stack + 38400, lstm1_mul_stack + 35200, lstm1_mul_stack + 32000, lstm1_mul_stack + 28800, lstm1_mul_stack + 25600, lstm1_mul_stack + 22400, lstm1_mul_stack + 19200, lstm1_mul_stack + 16000, lstm1_mul_stack + 12800, lstm1_mul_stack + 9600, lstm1_mul_stack + 6400, lstm1_mul_stack + 3200, lstm1_mul_stack, lstm1_mul_stack_2);
   float *grad_lstm1_weight_hh = (float *)(A + 9081280); /* [200, 50] */
-  char *grad_lstm1_weight_hh_scratch = A + 4246400; /* 32768 bytes */
+  char *grad_lstm1_weight_hh_scratch = A + 1647104; /* 72768 bytes */
   k44_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack_2, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 4245120); /* [200] */
   k45_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
   float *d_lstm2_mul_concat_stack = (float *)(A + 7473600); /* [28, 64, 200] */
   float *grad_lstm2_weight_ih = (float *)(A + 1647104); /* [200, 50] */
-  char *grad_lstm2_weight_ih_scratch = A + 4246400; /* 32768 bytes */
+  char *grad_lstm2_weight_ih_scratch = A + 1687104; /* 72768 bytes */
   k46_matmul(d_lstm2_mul_concat_stack, lstm1_mul_stack, grad_lstm2_weight_ih, grad_lstm2_weight_ih_scratch);
   float *lstm2_mul_stack = (float *)(A + 4284800); /* [28, 64, 50] */
   float *lstm2_mul_stack_2 = (float *)(A + 7115200); /* [27, 64, 50] */
   k43_stack(lstm2_mul_stack, lstm2_mul_stack + 3200, lstm2_mul_stack + 6400, lstm2_mul_stack + 9600, lstm2_mul_stack + 12800, lstm2_mul_stack + 16000, lstm2_mul_stack + 19200, lstm2_mul_stack + 22400, lstm2_mul_stack + 25600, lstm2_mul_stack + 28800, lstm2_mul_stack + 32000, lstm2_mul_stack + 35200, lstm2_mul_stack + 38400, lstm2_mul_stack + 41600, lstm2_mul_stack + 44800, lstm2_mul_stack + 48000, lstm2_mul_stack + 51200, lstm2_mul_stack + 54400, lstm2_mul_stack + 57600, lstm2_mul_stack + 60800, lstm2_mul_stack + 64000, lstm2_mul_stack + 67200, lstm2_mul_stack + 70400, lstm2_mul_stack + 73600, lstm2_mul_stack + 76800, lstm2_mul_stack + 80000, lstm2_mul_stack + 83200, lstm2_mul_stack_2);
   float *grad_lstm2_weight_hh = (float *)(A + 8907200); /* [200, 50] */
-  char *grad_lstm2_weight_hh_scratch = A + 4246400; /* 32768 bytes */
+  char *grad_lstm2_weight_hh_scratch = A + 8947200; /* 72768 bytes */
   k44_matmul(d_lstm2_mul_concat_stack + 12800, lstm2_mul_stack_2, grad_lstm2_weight_hh, grad_lstm2_weight_hh_scratch);
   float *grad_lstm2_bias_ih = (float *)(A + 9073600); /* [200] */
   k45_sum_to(d_lstm2_mul_concat_stack, grad_lstm2_bias_ih);
   float *d_lstm3_mul_concat_stack = (float *)(A + 213504); /* [28, 64, 200] */
   float *grad_lstm3_weight_ih = (float *)(A + 8947200); /* [200, 50] */
-  char *grad_lstm3_weight_ih_scratch = A + 4246400; /* 32768 bytes */
+  char *grad_lstm3_weight_ih_scratch = A + 8987200; /* 72768 bytes */
   k46_matmul(d_lstm3_mul_concat_stack, lstm2_mul_stack, grad_lstm3_weight_ih, grad_lstm3_weight_ih_scratch);
   float *lstm3_mul_stack = (float *)(A + 6769600); /* [27, 64, 50] */
   float *grad_lstm3_weight_hh = (float *)(A + 8987200); /* [200, 50] */
-  char *grad_lstm3_weight_hh_scratch = A + 9027200; /* 32768 bytes */
+  char *grad_lstm3_weight_hh_scratch = A; /* 72768 bytes */
   k44_matmul(d_lstm3_mul_concat_stack + 12800, lstm3_mul_stack, grad_lstm3_weight_hh, grad_lstm3_weight_hh_scratch);
   float *grad_lstm3_bias_ih = (float *)(A + 9074432); /* [200] */
   k45_sum_to(d_lstm3_mul_concat_stack, grad_lstm3_bias_ih);
@@ -8632,7 +8547,7 @@ static void mnist_stacked_lstm_train_step_13(float *restrict P, const mnist_stac
   k35_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 345600);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_lstm1_matmul = (float *)(A + 9140160); /* [200, 28] */
-  char *d_lstm1_matmul_scratch = A + 4248960; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch = A + 9081280; /* 55168 bytes */
   k42_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
   float *opt_sqrt = (float *)(A + 4247424); /* [] */
   k57_add_pow_sub(P + 57376 /* opt.step */, opt_sqrt);
@@ -8642,29 +8557,29 @@ static void mnist_stacked_lstm_train_step_13(float *restrict P, const mnist_stac
   float *lstm1_mul_stack_2 = (float *)(A + 7117760); /* [27, 64, 50] */
   k43_stack(lstm1_mul_stack + 83200, lstm1_mul_stack + 80000, lstm1_mul_stack + 76800, lstm1_mul_stack + 73600, lstm1_mul_stack + 70400, lstm1_mul_stack + 67200, lstm1_mul_stack + 64000, lstm1_mul_stack + 60800, lstm1_mul_stack + 57600, lstm1_mul_stack + 54400, lstm1_mul_stack + 51200, lstm1_mul_stack + 48000, lstm1_mul_stack + 44800, lstm1_mul_stack + 41600, lstm1_mul_stack + 38400, lstm1_mul_stack + 35200, lstm1_mul_stack + 32000, lstm1_mul_stack + 28800, lstm1_mul_stack + 25600, lstm1_mul_stack + 22400, lstm1_mul_stack + 19200, lstm1_mul_stack + 16000, lstm1_mul_stack + 12800, lstm1_mul_stack + 9600, lstm1_mul_stack + 6400, lstm1_mul_stack + 3200, lstm1_mul_stack, lstm1_mul_stack_2);
   float *d_lstm1_matmul_2 = (float *)(A + 9081280); /* [200, 50] */
-  char *d_lstm1_matmul_scratch_2 = A + 4248960; /* 32768 bytes */
+  char *d_lstm1_matmul_scratch_2 = A + 1649664; /* 72768 bytes */
   k44_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack_2, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
   float *d_lstm1_sum_to = (float *)(A + 4247680); /* [200] */
   k45_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
   float *d_lstm2_mul_concat_stack = (float *)(A + 7476160); /* [28, 64, 200] */
   float *d_lstm2_matmul = (float *)(A + 1649664); /* [200, 50] */
-  char *d_lstm2_matmul_scratch = A + 4248960; /* 32768 bytes */
+  char *d_lstm2_matmul_scratch = A + 1689664; /* 72768 bytes */
   k46_matmul(d_lstm2_mul_concat_stack, lstm1_mul_stack, d_lstm2_matmul, d_lstm2_matmul_scratch);
   float *lstm2_mul_stack = (float *)(A + 4287360); /* [28, 64, 50] */
   float *lstm2_mul_stack_2 = (float *)(A + 7117760); /* [27, 64, 50] */
   k43_stack(lstm2_mul_stack, lstm2_mul_stack + 3200, lstm2_mul_stack + 6400, lstm2_mul_stack + 9600, lstm2_mul_stack + 12800, lstm2_mul_stack + 16000, lstm2_mul_stack + 19200, lstm2_mul_stack + 22400, lstm2_mul_stack + 25600, lstm2_mul_stack + 28800, lstm2_mul_stack + 32000, lstm2_mul_stack + 35200, lstm2_mul_stack + 38400, lstm2_mul_stack + 41600, lstm2_mul_stack + 44800, lstm2_mul_stack + 48000, lstm2_mul_stack + 51200, lstm2_mul_stack + 54400, lstm2_mul_stack + 57600, lstm2_mul_stack + 60800, lstm2_mul_stack + 64000, lstm2_mul_stack + 67200, lstm2_mul_stack + 70400, lstm2_mul_stack + 73600, lstm2_mul_stack + 76800, lstm2_mul_stack + 80000, lstm2_mul_stack + 83200, lstm2_mul_stack_2);
   float *d_lstm2_matmul_2 = (float *)(A + 8909760); /* [200, 50] */
-  char *d_lstm2_matmul_scratch_2 = A + 4248960; /* 32768 bytes */
+  char *d_lstm2_matmul_scratch_2 = A + 8949760; /* 72768 bytes */
   k44_matmul(d_lstm2_mul_concat_stack + 12800, lstm2_mul_stack_2, d_lstm2_matmul_2, d_lstm2_matmul_scratch_2);
   float *d_lstm2_sum_to = (float *)(A + 9162560); /* [200] */
   k45_sum_to(d_lstm2_mul_concat_stack, d_lstm2_sum_to);
   float *d_lstm3_mul_concat_stack = (float *)(A + 216064); /* [28, 64, 200] */
   float *d_lstm3_matmul = (float *)(A + 8949760); /* [200, 50] */
-  char *d_lstm3_matmul_scratch = A + 4248960; /* 32768 bytes */
+  char *d_lstm3_matmul_scratch = A + 8989760; /* 72768 bytes */
   k46_matmul(d_lstm3_mul_concat_stack, lstm2_mul_stack, d_lstm3_matmul, d_lstm3_matmul_scratch);
   float *lstm3_mul_stack = (float *)(A + 6772160); /* [27, 64, 50] */
   float *d_lstm3_matmul_2 = (float *)(A + 8989760); /* [200, 50] */
-  char *d_lstm3_matmul_scratch_2 = A + 9029760; /* 32768 bytes */
+  char *d_lstm3_matmul_scratch_2 = A + 2560; /* 72768 bytes */
   k44_matmul(d_lstm3_mul_concat_stack + 12800, lstm3_mul_stack, d_lstm3_matmul_2, d_lstm3_matmul_scratch_2);
   float *d_lstm3_sum_to = (float *)(A + 9163392); /* [200] */
   k45_sum_to(d_lstm3_mul_concat_stack, d_lstm3_sum_to);

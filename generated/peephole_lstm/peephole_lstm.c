@@ -487,8 +487,11 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 24; i < 28; i++)
-    for (long j = 0; j < 256; j++) out[i * 256 + j] = a0[i + j * 28];
+  for (long i = 24; i < 28; i++) {
+    for (long j = 0; j < 256; j++) {
+      out[i * 256 + j] = a0[i + j * 28];
+    }
+  }
 }
 
 /* matmul [1792, 256] (peephole_cell.lua:23) */
@@ -680,8 +683,11 @@ static void k8_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 0; i < 64; i++)
-    for (long j = 8; j < 10; j++) out[i * 10 + j] = a0[i + j * 64];
+  for (long i = 0; i < 64; i++) {
+    for (long j = 8; j < 10; j++) {
+      out[i * 10 + j] = a0[i + j * 64];
+    }
+  }
 }
 
 /* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [64, 64] (peephole_cell.lua:25) */
@@ -1258,6 +1264,7 @@ static void k31_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [256, 28] (peephole_cell.lua:13) */
 static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
@@ -1278,14 +1285,14 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 28];
-            acc1[c] = out[i + 1 + (j + c) * 28];
-            acc2[c] = out[i + 2 + (j + c) * 28];
-            acc3[c] = out[i + 3 + (j + c) * 28];
-            acc4[c] = out[i + 4 + (j + c) * 28];
-            acc5[c] = out[i + 5 + (j + c) * 28];
-            acc6[c] = out[i + 6 + (j + c) * 28];
-            acc7[c] = out[i + 7 + (j + c) * 28];
+            acc0[c] = ct[i * 256 + j + c];
+            acc1[c] = ct[(i + 1) * 256 + j + c];
+            acc2[c] = ct[(i + 2) * 256 + j + c];
+            acc3[c] = ct[(i + 3) * 256 + j + c];
+            acc4[c] = ct[(i + 4) * 256 + j + c];
+            acc5[c] = ct[(i + 5) * 256 + j + c];
+            acc6[c] = ct[(i + 6) * 256 + j + c];
+            acc7[c] = ct[(i + 7) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1309,47 +1316,28 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 28] = acc0[c];
-          out[i + 1 + (j + c) * 28] = acc1[c];
-          out[i + 2 + (j + c) * 28] = acc2[c];
-          out[i + 3 + (j + c) * 28] = acc3[c];
-          out[i + 4 + (j + c) * 28] = acc4[c];
-          out[i + 5 + (j + c) * 28] = acc5[c];
-          out[i + 6 + (j + c) * 28] = acc6[c];
-          out[i + 7 + (j + c) * 28] = acc7[c];
-        }
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 1792; k0 += 256) {
-    const long kn = 1792 - k0 < 256 ? 1792 - k0 : 256;
-    for (long j = 0; j < 256; j += 32) {
-      float (*bp)[32] = (float (*)[32])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 32; c++) {
-          bp[k][c] = a0[(k0 + k) * 256 + j + c];
+          ct[i * 256 + j + c] = acc0[c];
+          ct[(i + 1) * 256 + j + c] = acc1[c];
+          ct[(i + 2) * 256 + j + c] = acc2[c];
+          ct[(i + 3) * 256 + j + c] = acc3[c];
+          ct[(i + 4) * 256 + j + c] = acc4[c];
+          ct[(i + 5) * 256 + j + c] = acc5[c];
+          ct[(i + 6) * 256 + j + c] = acc6[c];
+          ct[(i + 7) * 256 + j + c] = acc7[c];
         }
       }
       {
         const long i = 24;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc1_0[16] = {0.0f};
-        float acc1_1[16] = {0.0f};
-        float acc2_0[16] = {0.0f};
-        float acc2_1[16] = {0.0f};
-        float acc3_0[16] = {0.0f};
-        float acc3_1[16] = {0.0f};
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        float acc2[16] = {0.0f};
+        float acc3[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + (j + c) * 28];
-            acc0_1[c] = out[i + (j + 16 + c) * 28];
-            acc1_0[c] = out[i + 1 + (j + c) * 28];
-            acc1_1[c] = out[i + 1 + (j + 16 + c) * 28];
-            acc2_0[c] = out[i + 2 + (j + c) * 28];
-            acc2_1[c] = out[i + 2 + (j + 16 + c) * 28];
-            acc3_0[c] = out[i + 3 + (j + c) * 28];
-            acc3_1[c] = out[i + 3 + (j + 16 + c) * 28];
+            acc0[c] = ct[i * 256 + j + c];
+            acc1[c] = ct[(i + 1) * 256 + j + c];
+            acc2[c] = ct[(i + 2) * 256 + j + c];
+            acc3[c] = ct[(i + 3) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1358,33 +1346,40 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
           const float x2 = a1[i + 2 + (k0 + k) * 28];
           const float x3 = a1[i + 3 + (k0 + k) * 28];
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
-            acc2_0[c] = RNNC_FMA(x2, b[c], acc2_0[c]);
-            acc3_0[c] = RNNC_FMA(x3, b[c], acc3_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
-            acc2_1[c] = RNNC_FMA(x2, b[16 + c], acc2_1[c]);
-            acc3_1[c] = RNNC_FMA(x3, b[16 + c], acc3_1[c]);
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+            acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+            acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 28] = acc0_0[c];
-          out[i + (j + 16 + c) * 28] = acc0_1[c];
-          out[i + 1 + (j + c) * 28] = acc1_0[c];
-          out[i + 1 + (j + 16 + c) * 28] = acc1_1[c];
-          out[i + 2 + (j + c) * 28] = acc2_0[c];
-          out[i + 2 + (j + 16 + c) * 28] = acc2_1[c];
-          out[i + 3 + (j + c) * 28] = acc3_0[c];
-          out[i + 3 + (j + 16 + c) * 28] = acc3_1[c];
+          ct[i * 256 + j + c] = acc0[c];
+          ct[(i + 1) * 256 + j + c] = acc1[c];
+          ct[(i + 2) * 256 + j + c] = acc2[c];
+          ct[(i + 3) * 256 + j + c] = acc3[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 256; i += 8) {
+    for (long j = 0; j < 24; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 256];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 28 + j + c] = block[c * 8 + r];
+    }
+  }
+  for (long i = 0; i < 256; i++) {
+    for (long j = 24; j < 28; j++) {
+      out[i * 28 + j] = ct[i + j * 256];
     }
   }
 }
 
 /* matmul [256, 64] (peephole_cell.lua:14) */
 static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
@@ -1405,14 +1400,14 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 64];
-            acc1[c] = out[i + 1 + (j + c) * 64];
-            acc2[c] = out[i + 2 + (j + c) * 64];
-            acc3[c] = out[i + 3 + (j + c) * 64];
-            acc4[c] = out[i + 4 + (j + c) * 64];
-            acc5[c] = out[i + 5 + (j + c) * 64];
-            acc6[c] = out[i + 6 + (j + c) * 64];
-            acc7[c] = out[i + 7 + (j + c) * 64];
+            acc0[c] = ct[i * 256 + j + c];
+            acc1[c] = ct[(i + 1) * 256 + j + c];
+            acc2[c] = ct[(i + 2) * 256 + j + c];
+            acc3[c] = ct[(i + 3) * 256 + j + c];
+            acc4[c] = ct[(i + 4) * 256 + j + c];
+            acc5[c] = ct[(i + 5) * 256 + j + c];
+            acc6[c] = ct[(i + 6) * 256 + j + c];
+            acc7[c] = ct[(i + 7) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1436,16 +1431,25 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 64] = acc0[c];
-          out[i + 1 + (j + c) * 64] = acc1[c];
-          out[i + 2 + (j + c) * 64] = acc2[c];
-          out[i + 3 + (j + c) * 64] = acc3[c];
-          out[i + 4 + (j + c) * 64] = acc4[c];
-          out[i + 5 + (j + c) * 64] = acc5[c];
-          out[i + 6 + (j + c) * 64] = acc6[c];
-          out[i + 7 + (j + c) * 64] = acc7[c];
+          ct[i * 256 + j + c] = acc0[c];
+          ct[(i + 1) * 256 + j + c] = acc1[c];
+          ct[(i + 2) * 256 + j + c] = acc2[c];
+          ct[(i + 3) * 256 + j + c] = acc3[c];
+          ct[(i + 4) * 256 + j + c] = acc4[c];
+          ct[(i + 5) * 256 + j + c] = acc5[c];
+          ct[(i + 6) * 256 + j + c] = acc6[c];
+          ct[(i + 7) * 256 + j + c] = acc7[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 256; i += 8) {
+    for (long j = 0; j < 64; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 256];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 64 + j + c] = block[c * 8 + r];
     }
   }
 }
@@ -3248,11 +3252,11 @@ static void peephole_lstm_grad_5(const float *restrict P, const peephole_lstm_ba
   float *d_peephole1_mul_concat_stack_2 = (float *)(A + 5059456); /* [64, 28, 256] */
   k31_stack(d_peephole1_mul_concat, d_peephole1_mul_concat_stack, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_concat_stack_2);
   float *grad_peephole1_weight_ih = (float *)(A + 32768); /* [256, 28] */
-  char *grad_peephole1_weight_ih_scratch = A + 2028416; /* 32768 bytes */
+  char *grad_peephole1_weight_ih_scratch = A + 1851392; /* 61440 bytes */
   k32_matmul(d_peephole1_mul_concat_stack_2, in->x, grad_peephole1_weight_ih, grad_peephole1_weight_ih_scratch);
   float *peephole1_mul_stack = (float *)(A + 2061184); /* [27, 64, 64] */
   float *grad_peephole1_weight_hh = (float *)(A + 2585472); /* [256, 64] */
-  char *grad_peephole1_weight_hh_scratch = A + 2028416; /* 32768 bytes */
+  char *grad_peephole1_weight_hh_scratch = A + 6894464; /* 98304 bytes */
   k33_matmul(d_peephole1_mul_concat_stack, peephole1_mul_stack, grad_peephole1_weight_hh, grad_peephole1_weight_hh_scratch);
   float *grad_peephole1_bias = (float *)(A + 5018112); /* [256] */
   k34_sum_to(d_peephole1_mul_concat_stack_2, grad_peephole1_bias);
@@ -4529,7 +4533,7 @@ static void peephole_lstm_train_step_5(float *restrict P, const peephole_lstm_ba
   float *d_peephole1_mul_concat_stack_2 = (float *)(A + 5062016); /* [64, 28, 256] */
   k31_stack(d_peephole1_mul_concat, d_peephole1_mul_concat_stack, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_concat_stack_2);
   float *d_peephole1_matmul = (float *)(A + 35328); /* [256, 28] */
-  char *d_peephole1_matmul_scratch = A + 2030976; /* 32768 bytes */
+  char *d_peephole1_matmul_scratch = A + 1853952; /* 61440 bytes */
   k32_matmul(d_peephole1_mul_concat_stack_2, in->x, d_peephole1_matmul, d_peephole1_matmul_scratch);
   float *opt_sqrt = (float *)(A + 4963712); /* [] */
   k51_add_pow_sub(P + 24656 /* opt.step */, opt_sqrt);
@@ -4537,7 +4541,7 @@ static void peephole_lstm_train_step_5(float *restrict P, const peephole_lstm_ba
   k52_pow_sub_div(P + 24656 /* opt.step */, opt_div);
   float *peephole1_mul_stack = (float *)(A + 2063744); /* [27, 64, 64] */
   float *d_peephole1_matmul_2 = (float *)(A + 2588032); /* [256, 64] */
-  char *d_peephole1_matmul_scratch_2 = A + 2030976; /* 32768 bytes */
+  char *d_peephole1_matmul_scratch_2 = A + 6897024; /* 98304 bytes */
   k33_matmul(d_peephole1_mul_concat_stack, peephole1_mul_stack, d_peephole1_matmul_2, d_peephole1_matmul_scratch_2);
   float *d_peephole1_sum_to = (float *)(A + 64000); /* [256] */
   k34_sum_to(d_peephole1_mul_concat_stack_2, d_peephole1_sum_to);
@@ -5142,7 +5146,7 @@ void peephole_lstm_reset(peephole_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long peephole_lstm_tool_arena[5] = {2077568, 6894464, 6897024, 128, 100160};
+const long peephole_lstm_tool_arena[5] = {2077568, 6992768, 6995328, 128, 100160};
 const int peephole_lstm_tool_dtype = 4; /* bytes per element */
 const int peephole_lstm_tool_nparams = 19;
 const char *const peephole_lstm_tool_inputs[] = {"x", "y", 0};

@@ -30,8 +30,8 @@ extern "C" {
 #define PEEPHOLE_LSTM_PARAMS_BYTES 295936
 #define PEEPHOLE_LSTM_GRADS_BYTES 98624
 #define PEEPHOLE_LSTM_INFER_ARENA_BYTES 2077568
-#define PEEPHOLE_LSTM_GRAD_ARENA_BYTES 6894464
-#define PEEPHOLE_LSTM_TRAIN_ARENA_BYTES 6897024
+#define PEEPHOLE_LSTM_GRAD_ARENA_BYTES 6992768
+#define PEEPHOLE_LSTM_TRAIN_ARENA_BYTES 6995328
 #define PEEPHOLE_LSTM_APPLY_ARENA_BYTES 128
 #define PEEPHOLE_LSTM_STREAM_ARENA_BYTES 1536
 #define PEEPHOLE_LSTM_INIT_ARENA_BYTES 398336
@@ -41,8 +41,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   peephole_lstm_predict: 2112 bytes
- *   peephole_lstm_grad: 4992 bytes
- *   peephole_lstm_train_step: 4992 bytes
+ *   peephole_lstm_grad: 5248 bytes
+ *   peephole_lstm_train_step: 5248 bytes
  *   peephole_lstm_apply: 0 bytes
  *   peephole_lstm_step: 1600 bytes
  *   peephole_lstm_init, peephole_lstm_store, peephole_lstm_load, peephole_lstm_step_prepare, peephole_lstm_reset: 0 bytes

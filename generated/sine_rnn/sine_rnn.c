@@ -363,10 +363,16 @@ static void k2_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 50 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 48; i < 50; i++)
-    for (long j = 0; j < 50; j++) out[i * 50 + j] = a0[i + j * 50];
-  for (long i = 0; i < 48; i++)
-    for (long j = 48; j < 50; j++) out[i * 50 + j] = a0[i + j * 50];
+  for (long i = 48; i < 50; i++) {
+    for (long j = 0; j < 50; j++) {
+      out[i * 50 + j] = a0[i + j * 50];
+    }
+  }
+  for (long i = 0; i < 48; i++) {
+    for (long j = 48; j < 50; j++) {
+      out[i * 50 + j] = a0[i + j * 50];
+    }
+  }
 }
 
 /* fused: add add relu over relu [32, 50] (sine_rnn.lua:9) */
@@ -783,41 +789,25 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [50, 1] (sine_rnn.lua:9) */
 static void k18_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long k0 = 0; k0 < 320; k0 += 170) {
-    const long kn = 320 - k0 < 170 ? 320 - k0 : 170;
+  for (long j = 0; j < 48; j += 16) {
+    float (*bp)[16] = (float (*)[16])(void *)scratch;
+    for (long k = 0; k < 320; k++) {
+      for (int c = 0; c < 16; c++) {
+        bp[k][c] = a0[k * 50 + j + c];
+      }
+    }
     {
-      const long j = 0;
-      float (*bp)[48] = (float (*)[48])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 48; c++) {
-          bp[k][c] = a0[(k0 + k) * 50 + j + c];
+      const long i = 0;
+      float acc0[16] = {0.0f};
+      for (long k = 0; k < 320; k++) {
+        const float *b = bp[k];
+        const float x0 = a1[i + k];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
-      {
-        const long i = 0;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc0_2[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + j + c];
-            acc0_1[c] = out[i + j + 16 + c];
-            acc0_2[c] = out[i + j + 32 + c];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
-          const float x0 = a1[i + k0 + k];
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
-          }
-        }
-        for (int c = 0; c < 16; c++) {
-          out[i + j + c] = acc0_0[c];
-          out[i + j + 16 + c] = acc0_1[c];
-          out[i + j + 32 + c] = acc0_2[c];
-        }
+      for (int c = 0; c < 16; c++) {
+        out[i + j + c] = acc0[c];
       }
     }
   }
@@ -936,6 +926,24 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
         out[i + 7 + (j + c) * 50] = acc7[c];
       }
     }
+    {
+      const long i = 48;
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      for (long k = 0; k < 288; k++) {
+        const float *b = bp[k];
+        const float x0 = a1[i + k * 50];
+        const float x1 = a1[i + 1 + k * 50];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[i + (j + c) * 50] = acc0[c];
+        out[i + 1 + (j + c) * 50] = acc1[c];
+      }
+    }
   }
   {
     const long j = 48;
@@ -984,66 +992,6 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
         out[i + 5 + (j + c) * 50] = acc5[c];
         out[i + 6 + (j + c) * 50] = acc6[c];
         out[i + 7 + (j + c) * 50] = acc7[c];
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 288; k0 += 170) {
-    const long kn = 288 - k0 < 170 ? 288 - k0 : 170;
-    {
-      const long j = 0;
-      float (*bp)[48] = (float (*)[48])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 48; c++) {
-          bp[k][c] = a0[(k0 + k) * 50 + j + c];
-        }
-      }
-      {
-        const long i = 48;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc0_2[16] = {0.0f};
-        float acc1_0[16] = {0.0f};
-        float acc1_1[16] = {0.0f};
-        float acc1_2[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + (j + c) * 50];
-            acc0_1[c] = out[i + (j + 16 + c) * 50];
-            acc0_2[c] = out[i + (j + 32 + c) * 50];
-            acc1_0[c] = out[i + 1 + (j + c) * 50];
-            acc1_1[c] = out[i + 1 + (j + 16 + c) * 50];
-            acc1_2[c] = out[i + 1 + (j + 32 + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
-          const float x0 = a1[i + (k0 + k) * 50];
-          const float x1 = a1[i + 1 + (k0 + k) * 50];
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
-            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
-            acc1_2[c] = RNNC_FMA(x1, b[32 + c], acc1_2[c]);
-          }
-        }
-        for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 50] = acc0_0[c];
-          out[i + (j + 16 + c) * 50] = acc0_1[c];
-          out[i + (j + 32 + c) * 50] = acc0_2[c];
-          out[i + 1 + (j + c) * 50] = acc1_0[c];
-          out[i + 1 + (j + 16 + c) * 50] = acc1_1[c];
-          out[i + 1 + (j + 32 + c) * 50] = acc1_2[c];
-        }
-      }
-    }
-  }
-  {
-    const long j = 48;
-    float (*bp)[2] = (float (*)[2])(void *)scratch;
-    for (long k = 0; k < 288; k++) {
-      for (int c = 0; c < 2; c++) {
-        bp[k][c] = a0[k * 50 + j + c];
       }
     }
     {
@@ -1129,16 +1077,6 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
         out[i + 5 + (j + c) * 50] = acc5[c];
         out[i + 6 + (j + c) * 50] = acc6[c];
         out[i + 7 + (j + c) * 50] = acc7[c];
-      }
-    }
-  }
-  {
-    const long j = 0;
-    float (*bp)[1] = (float (*)[1])(void *)scratch;
-    for (long k = 0; k < 32; k++) {
-      {
-        const int c = 0;
-        bp[k][c] = a0[k + j + c];
       }
     }
     {
@@ -1843,12 +1781,12 @@ static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restr
   k17_matmul(d_rnn1_mul_stack + 50, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t1, d_rnn1_matmul_weight_hh_t1_scratch);
   k16_step_mul(rnn1_add_t0, d_rnn1_matmul_weight_hh_t1, d_rnn1_mul_stack);
   float *grad_rnn1_weight_ih = (float *)(A + 64000); /* [50, 1] */
-  char *grad_rnn1_weight_ih_scratch = A + 138304; /* 32640 bytes */
+  char *grad_rnn1_weight_ih_scratch = A + 138304; /* 20480 bytes */
   k18_matmul(d_rnn1_mul_stack, in->x, grad_rnn1_weight_ih, grad_rnn1_weight_ih_scratch);
   float *d_rnn1_mul_stack_2 = (float *)(A + 138304); /* [9, 32, 50] */
   k19_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
   float *grad_rnn1_weight_hh = (float *)(A + 203904); /* [50, 50] */
-  char *grad_rnn1_weight_hh_scratch = A + 213952; /* 32640 bytes */
+  char *grad_rnn1_weight_hh_scratch = A + 213952; /* 18432 bytes */
   k20_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, grad_rnn1_weight_hh, grad_rnn1_weight_hh_scratch);
   float *grad_rnn1_bias_ih = (float *)(A + 64256); /* [50] */
   k21_sum_to(d_rnn1_mul_stack, grad_rnn1_bias_ih);
@@ -1995,7 +1933,7 @@ static void sine_rnn_train_step_1(float *restrict P, const sine_rnn_batch *restr
   k17_matmul(d_rnn1_mul_stack + 50, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t1, d_rnn1_matmul_weight_hh_t1_scratch);
   k16_step_mul(rnn1_add_t0, d_rnn1_matmul_weight_hh_t1, d_rnn1_mul_stack);
   float *d_rnn1_matmul = (float *)(A + 64000); /* [50, 1] */
-  char *d_rnn1_matmul_scratch = A + 138304; /* 32640 bytes */
+  char *d_rnn1_matmul_scratch = A + 138304; /* 20480 bytes */
   k18_matmul(d_rnn1_mul_stack, in->x, d_rnn1_matmul, d_rnn1_matmul_scratch);
   float *opt_mul = (float *)(A + 64256); /* [50, 1] */
   k27_mul(d_rnn1_matmul, opt_mul);
@@ -2004,7 +1942,7 @@ static void sine_rnn_train_step_1(float *restrict P, const sine_rnn_batch *restr
   float *d_rnn1_mul_stack_2 = (float *)(A + 138304); /* [9, 32, 50] */
   k19_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
   float *d_rnn1_matmul_2 = (float *)(A + 203904); /* [50, 50] */
-  char *d_rnn1_matmul_scratch_2 = A + 213952; /* 32640 bytes */
+  char *d_rnn1_matmul_scratch_2 = A + 213952; /* 18432 bytes */
   k20_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, d_rnn1_matmul_2, d_rnn1_matmul_scratch_2);
   float *opt_mul_2 = (float *)(A + 213952); /* [50, 50] */
   k29_mul(d_rnn1_matmul_2, opt_mul_2);
@@ -2141,7 +2079,7 @@ void sine_rnn_reset(sine_rnn_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_rnn_tool_arena[5] = {88704, 246592, 246592, 10368, 11520};
+const long sine_rnn_tool_arena[5] = {88704, 232384, 232384, 10368, 11520};
 const int sine_rnn_tool_dtype = 4; /* bytes per element */
 const int sine_rnn_tool_nparams = 12;
 const char *const sine_rnn_tool_inputs[] = {"x", "y", 0};

@@ -30,8 +30,8 @@ extern "C" {
 #define SINE_RNN_PARAMS_BYTES 22272
 #define SINE_RNN_GRADS_BYTES 11136
 #define SINE_RNN_INFER_ARENA_BYTES 88704
-#define SINE_RNN_GRAD_ARENA_BYTES 246592
-#define SINE_RNN_TRAIN_ARENA_BYTES 246592
+#define SINE_RNN_GRAD_ARENA_BYTES 232384
+#define SINE_RNN_TRAIN_ARENA_BYTES 232384
 #define SINE_RNN_APPLY_ARENA_BYTES 10368
 #define SINE_RNN_STREAM_ARENA_BYTES 384
 #define SINE_RNN_INIT_ARENA_BYTES 20000
@@ -41,8 +41,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   sine_rnn_predict: 1472 bytes
- *   sine_rnn_grad: 3840 bytes
- *   sine_rnn_train_step: 3840 bytes
+ *   sine_rnn_grad: 3456 bytes
+ *   sine_rnn_train_step: 3456 bytes
  *   sine_rnn_apply: 0 bytes
  *   sine_rnn_step: 1024 bytes
  *   sine_rnn_init, sine_rnn_store, sine_rnn_load, sine_rnn_step_prepare, sine_rnn_reset: 0 bytes

@@ -363,10 +363,16 @@ static void k2_transpose(const float *restrict a0, float *restrict out) {
         for (int c = 0; c < 8; c++) out[(i + r) * 50 + j + c] = block[c * 8 + r];
     }
   }
-  for (long i = 48; i < 50; i++)
-    for (long j = 0; j < 50; j++) out[i * 50 + j] = a0[i + j * 50];
-  for (long i = 0; i < 48; i++)
-    for (long j = 48; j < 50; j++) out[i * 50 + j] = a0[i + j * 50];
+  for (long i = 48; i < 50; i++) {
+    for (long j = 0; j < 50; j++) {
+      out[i * 50 + j] = a0[i + j * 50];
+    }
+  }
+  for (long i = 0; i < 48; i++) {
+    for (long j = 48; j < 50; j++) {
+      out[i * 50 + j] = a0[i + j * 50];
+    }
+  }
 }
 
 /* fused: add add relu over relu [32, 50] (sine_rnn_rollout.lua:18) */
@@ -1249,40 +1255,31 @@ static void k35_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [50, 1] (sine_rnn_rollout.lua:18) */
 static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long k0 = 0; k0 < 3200; k0 += 170) {
-    const long kn = 3200 - k0 < 170 ? 3200 - k0 : 170;
-    {
-      const long j = 0;
-      float (*bp)[48] = (float (*)[48])(void *)scratch;
+  for (long k0 = 0; k0 < 3200; k0 += 512) {
+    const long kn = 3200 - k0 < 512 ? 3200 - k0 : 512;
+    for (long j = 0; j < 48; j += 16) {
+      float (*bp)[16] = (float (*)[16])(void *)scratch;
       for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 48; c++) {
+        for (int c = 0; c < 16; c++) {
           bp[k][c] = a0[(k0 + k) * 50 + j + c];
         }
       }
       {
         const long i = 0;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc0_2[16] = {0.0f};
+        float acc0[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + j + c];
-            acc0_1[c] = out[i + j + 16 + c];
-            acc0_2[c] = out[i + j + 32 + c];
+            acc0[c] = out[i + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
           const float x0 = a1[i + k0 + k];
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + j + c] = acc0_0[c];
-          out[i + j + 16 + c] = acc0_1[c];
-          out[i + j + 32 + c] = acc0_2[c];
+          out[i + j + c] = acc0[c];
         }
       }
     }
@@ -1678,6 +1675,7 @@ static void k37_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [50, 50] (sine_rnn_rollout.lua:18) */
 static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 2880; k0 += 512) {
     const long kn = 2880 - k0 < 512 ? 2880 - k0 : 512;
     for (long j = 0; j < 48; j += 16) {
@@ -1698,14 +1696,14 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 50];
-            acc1[c] = out[i + 1 + (j + c) * 50];
-            acc2[c] = out[i + 2 + (j + c) * 50];
-            acc3[c] = out[i + 3 + (j + c) * 50];
-            acc4[c] = out[i + 4 + (j + c) * 50];
-            acc5[c] = out[i + 5 + (j + c) * 50];
-            acc6[c] = out[i + 6 + (j + c) * 50];
-            acc7[c] = out[i + 7 + (j + c) * 50];
+            acc0[c] = ct[i * 50 + j + c];
+            acc1[c] = ct[(i + 1) * 50 + j + c];
+            acc2[c] = ct[(i + 2) * 50 + j + c];
+            acc3[c] = ct[(i + 3) * 50 + j + c];
+            acc4[c] = ct[(i + 4) * 50 + j + c];
+            acc5[c] = ct[(i + 5) * 50 + j + c];
+            acc6[c] = ct[(i + 6) * 50 + j + c];
+            acc7[c] = ct[(i + 7) * 50 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1729,14 +1727,37 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 50] = acc0[c];
-          out[i + 1 + (j + c) * 50] = acc1[c];
-          out[i + 2 + (j + c) * 50] = acc2[c];
-          out[i + 3 + (j + c) * 50] = acc3[c];
-          out[i + 4 + (j + c) * 50] = acc4[c];
-          out[i + 5 + (j + c) * 50] = acc5[c];
-          out[i + 6 + (j + c) * 50] = acc6[c];
-          out[i + 7 + (j + c) * 50] = acc7[c];
+          ct[i * 50 + j + c] = acc0[c];
+          ct[(i + 1) * 50 + j + c] = acc1[c];
+          ct[(i + 2) * 50 + j + c] = acc2[c];
+          ct[(i + 3) * 50 + j + c] = acc3[c];
+          ct[(i + 4) * 50 + j + c] = acc4[c];
+          ct[(i + 5) * 50 + j + c] = acc5[c];
+          ct[(i + 6) * 50 + j + c] = acc6[c];
+          ct[(i + 7) * 50 + j + c] = acc7[c];
+        }
+      }
+      {
+        const long i = 48;
+        float acc0[16] = {0.0f};
+        float acc1[16] = {0.0f};
+        if (k0)
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = ct[i * 50 + j + c];
+            acc1[c] = ct[(i + 1) * 50 + j + c];
+          }
+        for (long k = 0; k < kn; k++) {
+          const float *b = bp[k];
+          const float x0 = a1[i + (k0 + k) * 50];
+          const float x1 = a1[i + 1 + (k0 + k) * 50];
+          for (int c = 0; c < 16; c++) {
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+            acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          }
+        }
+        for (int c = 0; c < 16; c++) {
+          ct[i * 50 + j + c] = acc0[c];
+          ct[(i + 1) * 50 + j + c] = acc1[c];
         }
       }
     }
@@ -1780,74 +1801,14 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[i + (j + c) * 50] = acc0[c];
-        out[i + 1 + (j + c) * 50] = acc1[c];
-        out[i + 2 + (j + c) * 50] = acc2[c];
-        out[i + 3 + (j + c) * 50] = acc3[c];
-        out[i + 4 + (j + c) * 50] = acc4[c];
-        out[i + 5 + (j + c) * 50] = acc5[c];
-        out[i + 6 + (j + c) * 50] = acc6[c];
-        out[i + 7 + (j + c) * 50] = acc7[c];
-      }
-    }
-  }
-  for (long k0 = 0; k0 < 2880; k0 += 170) {
-    const long kn = 2880 - k0 < 170 ? 2880 - k0 : 170;
-    {
-      const long j = 0;
-      float (*bp)[48] = (float (*)[48])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 48; c++) {
-          bp[k][c] = a0[(k0 + k) * 50 + j + c];
-        }
-      }
-      {
-        const long i = 48;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc0_2[16] = {0.0f};
-        float acc1_0[16] = {0.0f};
-        float acc1_1[16] = {0.0f};
-        float acc1_2[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + (j + c) * 50];
-            acc0_1[c] = out[i + (j + 16 + c) * 50];
-            acc0_2[c] = out[i + (j + 32 + c) * 50];
-            acc1_0[c] = out[i + 1 + (j + c) * 50];
-            acc1_1[c] = out[i + 1 + (j + 16 + c) * 50];
-            acc1_2[c] = out[i + 1 + (j + 32 + c) * 50];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
-          const float x0 = a1[i + (k0 + k) * 50];
-          const float x1 = a1[i + 1 + (k0 + k) * 50];
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
-            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
-            acc1_2[c] = RNNC_FMA(x1, b[32 + c], acc1_2[c]);
-          }
-        }
-        for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 50] = acc0_0[c];
-          out[i + (j + 16 + c) * 50] = acc0_1[c];
-          out[i + (j + 32 + c) * 50] = acc0_2[c];
-          out[i + 1 + (j + c) * 50] = acc1_0[c];
-          out[i + 1 + (j + 16 + c) * 50] = acc1_1[c];
-          out[i + 1 + (j + 32 + c) * 50] = acc1_2[c];
-        }
-      }
-    }
-  }
-  {
-    const long j = 48;
-    float (*bp)[2] = (float (*)[2])(void *)scratch;
-    for (long k = 0; k < 2880; k++) {
-      for (int c = 0; c < 2; c++) {
-        bp[k][c] = a0[k * 50 + j + c];
+        ct[i * 50 + j + c] = acc0[c];
+        ct[(i + 1) * 50 + j + c] = acc1[c];
+        ct[(i + 2) * 50 + j + c] = acc2[c];
+        ct[(i + 3) * 50 + j + c] = acc3[c];
+        ct[(i + 4) * 50 + j + c] = acc4[c];
+        ct[(i + 5) * 50 + j + c] = acc5[c];
+        ct[(i + 6) * 50 + j + c] = acc6[c];
+        ct[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
     {
@@ -1864,9 +1825,28 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[i + (j + c) * 50] = acc0[c];
-        out[i + 1 + (j + c) * 50] = acc1[c];
+        ct[i * 50 + j + c] = acc0[c];
+        ct[(i + 1) * 50 + j + c] = acc1[c];
       }
+    }
+  }
+  for (long i = 0; i < 48; i += 8) {
+    for (long j = 0; j < 48; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 50];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 50 + j + c] = block[c * 8 + r];
+    }
+  }
+  for (long i = 48; i < 50; i++) {
+    for (long j = 0; j < 50; j++) {
+      out[i * 50 + j] = ct[i + j * 50];
+    }
+  }
+  for (long i = 0; i < 48; i++) {
+    for (long j = 48; j < 50; j++) {
+      out[i * 50 + j] = ct[i + j * 50];
     }
   }
 }
@@ -1967,16 +1947,6 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
         out[i + 5 + (j + c) * 50] = acc5[c];
         out[i + 6 + (j + c) * 50] = acc6[c];
         out[i + 7 + (j + c) * 50] = acc7[c];
-      }
-    }
-  }
-  {
-    const long j = 0;
-    float (*bp)[1] = (float (*)[1])(void *)scratch;
-    for (long k = 0; k < 320; k++) {
-      {
-        const int c = 0;
-        bp[k][c] = a0[k + j + c];
       }
     }
     {
@@ -4623,13 +4593,13 @@ static void sine_rnn_rollout_grad_8(const float *restrict P, const sine_rnn_roll
   float *line18_select_stack = (float *)(A + 799232); /* [100, 32, 1] */
   k35_stack(in->x + 49, in->x + 48, in->x + 47, in->x + 46, in->x + 45, in->x + 44, in->x + 43, in->x + 42, in->x + 41, in->x + 40, line20_slice_concat + 9, line20_slice_concat + 8, line20_slice_concat + 7, line20_slice_concat + 6, line20_slice_concat + 5, line20_slice_concat + 4, line20_slice_concat + 3, line20_slice_concat + 2, line20_slice_concat + 1, line20_slice_concat, line20_slice_concat_2 + 9, line20_slice_concat_2 + 8, line20_slice_concat_2 + 7, line20_slice_concat_2 + 6, line20_slice_concat_2 + 5, line20_slice_concat_2 + 4, line20_slice_concat_2 + 3, line20_slice_concat_2 + 2, line20_slice_concat_2 + 1, line20_slice_concat_2, line20_slice_concat_3 + 9, line20_slice_concat_3 + 8, line20_slice_concat_3 + 7, line20_slice_concat_3 + 6, line20_slice_concat_3 + 5, line20_slice_concat_3 + 4, line20_slice_concat_3 + 3, line20_slice_concat_3 + 2, line20_slice_concat_3 + 1, line20_slice_concat_3, line20_slice_concat_4 + 9, line20_slice_concat_4 + 8, line20_slice_concat_4 + 7, line20_slice_concat_4 + 6, line20_slice_concat_4 + 5, line20_slice_concat_4 + 4, line20_slice_concat_4 + 3, line20_slice_concat_4 + 2, line20_slice_concat_4 + 1, line20_slice_concat_4, line20_slice_concat_5 + 9, line20_slice_concat_5 + 8, line20_slice_concat_5 + 7, line20_slice_concat_5 + 6, line20_slice_concat_5 + 5, line20_slice_concat_5 + 4, line20_slice_concat_5 + 3, line20_slice_concat_5 + 2, line20_slice_concat_5 + 1, line20_slice_concat_5, line20_slice_concat_6 + 9, line20_slice_concat_6 + 8, line20_slice_concat_6 + 7, line20_slice_concat_6 + 6, line20_slice_concat_6 + 5, line20_slice_concat_6 + 4, line20_slice_concat_6 + 3, line20_slice_concat_6 + 2, line20_slice_concat_6 + 1, line20_slice_concat_6, line20_slice_concat_7 + 9, line20_slice_concat_7 + 8, line20_slice_concat_7 + 7, line20_slice_concat_7 + 6, line20_slice_concat_7 + 5, line20_slice_concat_7 + 4, line20_slice_concat_7 + 3, line20_slice_concat_7 + 2, line20_slice_concat_7 + 1, line20_slice_concat_7, line20_slice_concat_8 + 9, line20_slice_concat_8 + 8, line20_slice_concat_8 + 7, line20_slice_concat_8 + 6, line20_slice_concat_8 + 5, line20_slice_concat_8 + 4, line20_slice_concat_8 + 3, line20_slice_concat_8 + 2, line20_slice_concat_8 + 1, line20_slice_concat_8, line20_slice_concat_9 + 9, line20_slice_concat_9 + 8, line20_slice_concat_9 + 7, line20_slice_concat_9 + 6, line20_slice_concat_9 + 5, line20_slice_concat_9 + 4, line20_slice_concat_9 + 3, line20_slice_concat_9 + 2, line20_slice_concat_9 + 1, line20_slice_concat_9, line18_select_stack);
   float *grad_rnn1_weight_ih = (float *)(A + 656960); /* [50, 1] */
-  char *grad_rnn1_weight_ih_scratch = A + 812032; /* 32640 bytes */
+  char *grad_rnn1_weight_ih_scratch = A + 812032; /* 32768 bytes */
   k36_matmul(d_rnn1_mul_stack, line18_select_stack, grad_rnn1_weight_ih, grad_rnn1_weight_ih_scratch);
   float *d_rnn1_mul_stack_2 = (float *)(A + 1959104); /* [90, 32, 50] */
   k37_stack(d_rnn1_mul_stack + 12800, d_rnn1_mul_stack + 11200, d_rnn1_mul_stack + 9600, d_rnn1_mul_stack + 8000, d_rnn1_mul_stack + 6400, d_rnn1_mul_stack + 4800, d_rnn1_mul_stack + 3200, d_rnn1_mul_stack + 1600, d_rnn1_mul_stack, d_rnn1_mul_stack + 28800, d_rnn1_mul_stack + 27200, d_rnn1_mul_stack + 25600, d_rnn1_mul_stack + 24000, d_rnn1_mul_stack + 22400, d_rnn1_mul_stack + 20800, d_rnn1_mul_stack + 19200, d_rnn1_mul_stack + 17600, d_rnn1_mul_stack + 16000, d_rnn1_mul_stack + 44800, d_rnn1_mul_stack + 43200, d_rnn1_mul_stack + 41600, d_rnn1_mul_stack + 40000, d_rnn1_mul_stack + 38400, d_rnn1_mul_stack + 36800, d_rnn1_mul_stack + 35200, d_rnn1_mul_stack + 33600, d_rnn1_mul_stack + 32000, d_rnn1_mul_stack + 60800, d_rnn1_mul_stack + 59200, d_rnn1_mul_stack + 57600, d_rnn1_mul_stack + 56000, d_rnn1_mul_stack + 54400, d_rnn1_mul_stack + 52800, d_rnn1_mul_stack + 51200, d_rnn1_mul_stack + 49600, d_rnn1_mul_stack + 48000, d_rnn1_mul_stack + 76800, d_rnn1_mul_stack + 75200, d_rnn1_mul_stack + 73600, d_rnn1_mul_stack + 72000, d_rnn1_mul_stack + 70400, d_rnn1_mul_stack + 68800, d_rnn1_mul_stack + 67200, d_rnn1_mul_stack + 65600, d_rnn1_mul_stack + 64000, d_rnn1_mul_stack + 92800, d_rnn1_mul_stack + 91200, d_rnn1_mul_stack + 89600, d_rnn1_mul_stack + 88000, d_rnn1_mul_stack + 86400, d_rnn1_mul_stack + 84800, d_rnn1_mul_stack + 83200, d_rnn1_mul_stack + 81600, d_rnn1_mul_stack + 80000, d_rnn1_mul_stack + 108800, d_rnn1_mul_stack + 107200, d_rnn1_mul_stack + 105600, d_rnn1_mul_stack + 104000, d_rnn1_mul_stack + 102400, d_rnn1_mul_stack + 100800, d_rnn1_mul_stack + 99200, d_rnn1_mul_stack + 97600, d_rnn1_mul_stack + 96000, d_rnn1_mul_stack + 124800, d_rnn1_mul_stack + 123200, d_rnn1_mul_stack + 121600, d_rnn1_mul_stack + 120000, d_rnn1_mul_stack + 118400, d_rnn1_mul_stack + 116800, d_rnn1_mul_stack + 115200, d_rnn1_mul_stack + 113600, d_rnn1_mul_stack + 112000, d_rnn1_mul_stack + 140800, d_rnn1_mul_stack + 139200, d_rnn1_mul_stack + 137600, d_rnn1_mul_stack + 136000, d_rnn1_mul_stack + 134400, d_rnn1_mul_stack + 132800, d_rnn1_mul_stack + 131200, d_rnn1_mul_stack + 129600, d_rnn1_mul_stack + 128000, d_rnn1_mul_stack + 156800, d_rnn1_mul_stack + 155200, d_rnn1_mul_stack + 153600, d_rnn1_mul_stack + 152000, d_rnn1_mul_stack + 150400, d_rnn1_mul_stack + 148800, d_rnn1_mul_stack + 147200, d_rnn1_mul_stack + 145600, d_rnn1_mul_stack + 144000, d_rnn1_mul_stack_2);
   float *rnn1_relu_stack = (float *)(A + 80704); /* [90, 32, 50] */
   float *grad_rnn1_weight_hh = (float *)(A + 192); /* [50, 50] */
-  char *grad_rnn1_weight_hh_scratch = A + 799232; /* 32768 bytes */
+  char *grad_rnn1_weight_hh_scratch = A + 799232; /* 42768 bytes */
   k38_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, grad_rnn1_weight_hh, grad_rnn1_weight_hh_scratch);
   float *grad_rnn1_bias_ih = (float *)(A + 657216); /* [50] */
   k39_sum_to(d_rnn1_mul_stack, grad_rnn1_bias_ih);
@@ -6397,13 +6367,13 @@ static void sine_rnn_rollout_train_step_8(float *restrict P, const sine_rnn_roll
   float *line18_select_stack = (float *)(A + 11776); /* [100, 32, 1] */
   k35_stack(in->x + 49, in->x + 48, in->x + 47, in->x + 46, in->x + 45, in->x + 44, in->x + 43, in->x + 42, in->x + 41, in->x + 40, line20_slice_concat + 9, line20_slice_concat + 8, line20_slice_concat + 7, line20_slice_concat + 6, line20_slice_concat + 5, line20_slice_concat + 4, line20_slice_concat + 3, line20_slice_concat + 2, line20_slice_concat + 1, line20_slice_concat, line20_slice_concat_2 + 9, line20_slice_concat_2 + 8, line20_slice_concat_2 + 7, line20_slice_concat_2 + 6, line20_slice_concat_2 + 5, line20_slice_concat_2 + 4, line20_slice_concat_2 + 3, line20_slice_concat_2 + 2, line20_slice_concat_2 + 1, line20_slice_concat_2, line20_slice_concat_3 + 9, line20_slice_concat_3 + 8, line20_slice_concat_3 + 7, line20_slice_concat_3 + 6, line20_slice_concat_3 + 5, line20_slice_concat_3 + 4, line20_slice_concat_3 + 3, line20_slice_concat_3 + 2, line20_slice_concat_3 + 1, line20_slice_concat_3, line20_slice_concat_4 + 9, line20_slice_concat_4 + 8, line20_slice_concat_4 + 7, line20_slice_concat_4 + 6, line20_slice_concat_4 + 5, line20_slice_concat_4 + 4, line20_slice_concat_4 + 3, line20_slice_concat_4 + 2, line20_slice_concat_4 + 1, line20_slice_concat_4, line20_slice_concat_5 + 9, line20_slice_concat_5 + 8, line20_slice_concat_5 + 7, line20_slice_concat_5 + 6, line20_slice_concat_5 + 5, line20_slice_concat_5 + 4, line20_slice_concat_5 + 3, line20_slice_concat_5 + 2, line20_slice_concat_5 + 1, line20_slice_concat_5, line20_slice_concat_6 + 9, line20_slice_concat_6 + 8, line20_slice_concat_6 + 7, line20_slice_concat_6 + 6, line20_slice_concat_6 + 5, line20_slice_concat_6 + 4, line20_slice_concat_6 + 3, line20_slice_concat_6 + 2, line20_slice_concat_6 + 1, line20_slice_concat_6, line20_slice_concat_7 + 9, line20_slice_concat_7 + 8, line20_slice_concat_7 + 7, line20_slice_concat_7 + 6, line20_slice_concat_7 + 5, line20_slice_concat_7 + 4, line20_slice_concat_7 + 3, line20_slice_concat_7 + 2, line20_slice_concat_7 + 1, line20_slice_concat_7, line20_slice_concat_8 + 9, line20_slice_concat_8 + 8, line20_slice_concat_8 + 7, line20_slice_concat_8 + 6, line20_slice_concat_8 + 5, line20_slice_concat_8 + 4, line20_slice_concat_8 + 3, line20_slice_concat_8 + 2, line20_slice_concat_8 + 1, line20_slice_concat_8, line20_slice_concat_9 + 9, line20_slice_concat_9 + 8, line20_slice_concat_9 + 7, line20_slice_concat_9 + 6, line20_slice_concat_9 + 5, line20_slice_concat_9 + 4, line20_slice_concat_9 + 3, line20_slice_concat_9 + 2, line20_slice_concat_9 + 1, line20_slice_concat_9, line18_select_stack);
   float *d_rnn1_matmul = (float *)(A + 657600); /* [50, 1] */
-  char *d_rnn1_matmul_scratch = A + 24576; /* 32640 bytes */
+  char *d_rnn1_matmul_scratch = A + 24576; /* 32768 bytes */
   k36_matmul(d_rnn1_mul_stack, line18_select_stack, d_rnn1_matmul, d_rnn1_matmul_scratch);
   float *d_rnn1_mul_stack_2 = (float *)(A + 1959104); /* [90, 32, 50] */
   k37_stack(d_rnn1_mul_stack + 12800, d_rnn1_mul_stack + 11200, d_rnn1_mul_stack + 9600, d_rnn1_mul_stack + 8000, d_rnn1_mul_stack + 6400, d_rnn1_mul_stack + 4800, d_rnn1_mul_stack + 3200, d_rnn1_mul_stack + 1600, d_rnn1_mul_stack, d_rnn1_mul_stack + 28800, d_rnn1_mul_stack + 27200, d_rnn1_mul_stack + 25600, d_rnn1_mul_stack + 24000, d_rnn1_mul_stack + 22400, d_rnn1_mul_stack + 20800, d_rnn1_mul_stack + 19200, d_rnn1_mul_stack + 17600, d_rnn1_mul_stack + 16000, d_rnn1_mul_stack + 44800, d_rnn1_mul_stack + 43200, d_rnn1_mul_stack + 41600, d_rnn1_mul_stack + 40000, d_rnn1_mul_stack + 38400, d_rnn1_mul_stack + 36800, d_rnn1_mul_stack + 35200, d_rnn1_mul_stack + 33600, d_rnn1_mul_stack + 32000, d_rnn1_mul_stack + 60800, d_rnn1_mul_stack + 59200, d_rnn1_mul_stack + 57600, d_rnn1_mul_stack + 56000, d_rnn1_mul_stack + 54400, d_rnn1_mul_stack + 52800, d_rnn1_mul_stack + 51200, d_rnn1_mul_stack + 49600, d_rnn1_mul_stack + 48000, d_rnn1_mul_stack + 76800, d_rnn1_mul_stack + 75200, d_rnn1_mul_stack + 73600, d_rnn1_mul_stack + 72000, d_rnn1_mul_stack + 70400, d_rnn1_mul_stack + 68800, d_rnn1_mul_stack + 67200, d_rnn1_mul_stack + 65600, d_rnn1_mul_stack + 64000, d_rnn1_mul_stack + 92800, d_rnn1_mul_stack + 91200, d_rnn1_mul_stack + 89600, d_rnn1_mul_stack + 88000, d_rnn1_mul_stack + 86400, d_rnn1_mul_stack + 84800, d_rnn1_mul_stack + 83200, d_rnn1_mul_stack + 81600, d_rnn1_mul_stack + 80000, d_rnn1_mul_stack + 108800, d_rnn1_mul_stack + 107200, d_rnn1_mul_stack + 105600, d_rnn1_mul_stack + 104000, d_rnn1_mul_stack + 102400, d_rnn1_mul_stack + 100800, d_rnn1_mul_stack + 99200, d_rnn1_mul_stack + 97600, d_rnn1_mul_stack + 96000, d_rnn1_mul_stack + 124800, d_rnn1_mul_stack + 123200, d_rnn1_mul_stack + 121600, d_rnn1_mul_stack + 120000, d_rnn1_mul_stack + 118400, d_rnn1_mul_stack + 116800, d_rnn1_mul_stack + 115200, d_rnn1_mul_stack + 113600, d_rnn1_mul_stack + 112000, d_rnn1_mul_stack + 140800, d_rnn1_mul_stack + 139200, d_rnn1_mul_stack + 137600, d_rnn1_mul_stack + 136000, d_rnn1_mul_stack + 134400, d_rnn1_mul_stack + 132800, d_rnn1_mul_stack + 131200, d_rnn1_mul_stack + 129600, d_rnn1_mul_stack + 128000, d_rnn1_mul_stack + 156800, d_rnn1_mul_stack + 155200, d_rnn1_mul_stack + 153600, d_rnn1_mul_stack + 152000, d_rnn1_mul_stack + 150400, d_rnn1_mul_stack + 148800, d_rnn1_mul_stack + 147200, d_rnn1_mul_stack + 145600, d_rnn1_mul_stack + 144000, d_rnn1_mul_stack_2);
   float *rnn1_relu_stack = (float *)(A + 80704); /* [90, 32, 50] */
   float *d_rnn1_matmul_2 = (float *)(A + 728704); /* [50, 50] */
-  char *d_rnn1_matmul_scratch_2 = A + 192; /* 32768 bytes */
+  char *d_rnn1_matmul_scratch_2 = A + 192; /* 42768 bytes */
   k38_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, d_rnn1_matmul_2, d_rnn1_matmul_scratch_2);
   float *d_rnn1_sum_to = (float *)(A + 738752); /* [50] */
   k39_sum_to(d_rnn1_mul_stack, d_rnn1_sum_to);

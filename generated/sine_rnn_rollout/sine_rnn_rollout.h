@@ -40,8 +40,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   sine_rnn_rollout_predict: 2048 bytes
- *   sine_rnn_rollout_grad: 3840 bytes
- *   sine_rnn_rollout_train_step: 3840 bytes
+ *   sine_rnn_rollout_grad: 3712 bytes
+ *   sine_rnn_rollout_train_step: 3712 bytes
  *   sine_rnn_rollout_apply: 0 bytes
  *   sine_rnn_rollout_init, sine_rnn_rollout_store, sine_rnn_rollout_load: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a

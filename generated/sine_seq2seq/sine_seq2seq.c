@@ -1403,60 +1403,31 @@ static void k34_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [128, 1] (sine_seq2seq.lua:10) */
 static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long k0 = 0; k0 < 1600; k0 += 64) {
-    const long kn = 1600 - k0 < 64 ? 1600 - k0 : 64;
-    {
-      const long j = 0;
-      float (*bp)[128] = (float (*)[128])(void *)scratch;
+  for (long k0 = 0; k0 < 1600; k0 += 512) {
+    const long kn = 1600 - k0 < 512 ? 1600 - k0 : 512;
+    for (long j = 0; j < 128; j += 16) {
+      float (*bp)[16] = (float (*)[16])(void *)scratch;
       for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 128; c++) {
+        for (int c = 0; c < 16; c++) {
           bp[k][c] = a0[(k0 + k) * 128 + j + c];
         }
       }
       {
         const long i = 0;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc0_2[16] = {0.0f};
-        float acc0_3[16] = {0.0f};
-        float acc0_4[16] = {0.0f};
-        float acc0_5[16] = {0.0f};
-        float acc0_6[16] = {0.0f};
-        float acc0_7[16] = {0.0f};
+        float acc0[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + j + c];
-            acc0_1[c] = out[i + j + 16 + c];
-            acc0_2[c] = out[i + j + 32 + c];
-            acc0_3[c] = out[i + j + 48 + c];
-            acc0_4[c] = out[i + j + 64 + c];
-            acc0_5[c] = out[i + j + 80 + c];
-            acc0_6[c] = out[i + j + 96 + c];
-            acc0_7[c] = out[i + j + 112 + c];
+            acc0[c] = out[i + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
           const float x0 = a1[i + k0 + k];
           for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
-            acc0_3[c] = RNNC_FMA(x0, b[48 + c], acc0_3[c]);
-            acc0_4[c] = RNNC_FMA(x0, b[64 + c], acc0_4[c]);
-            acc0_5[c] = RNNC_FMA(x0, b[80 + c], acc0_5[c]);
-            acc0_6[c] = RNNC_FMA(x0, b[96 + c], acc0_6[c]);
-            acc0_7[c] = RNNC_FMA(x0, b[112 + c], acc0_7[c]);
+            acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + j + c] = acc0_0[c];
-          out[i + j + 16 + c] = acc0_1[c];
-          out[i + j + 32 + c] = acc0_2[c];
-          out[i + j + 48 + c] = acc0_3[c];
-          out[i + j + 64 + c] = acc0_4[c];
-          out[i + j + 80 + c] = acc0_5[c];
-          out[i + j + 96 + c] = acc0_6[c];
-          out[i + j + 112 + c] = acc0_7[c];
+          out[i + j + c] = acc0[c];
         }
       }
     }
@@ -1465,6 +1436,7 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [128, 32] (sine_seq2seq.lua:10) */
 static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1568; k0 += 512) {
     const long kn = 1568 - k0 < 512 ? 1568 - k0 : 512;
     for (long j = 0; j < 128; j += 16) {
@@ -1485,14 +1457,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 32];
-            acc1[c] = out[i + 1 + (j + c) * 32];
-            acc2[c] = out[i + 2 + (j + c) * 32];
-            acc3[c] = out[i + 3 + (j + c) * 32];
-            acc4[c] = out[i + 4 + (j + c) * 32];
-            acc5[c] = out[i + 5 + (j + c) * 32];
-            acc6[c] = out[i + 6 + (j + c) * 32];
-            acc7[c] = out[i + 7 + (j + c) * 32];
+            acc0[c] = ct[i * 128 + j + c];
+            acc1[c] = ct[(i + 1) * 128 + j + c];
+            acc2[c] = ct[(i + 2) * 128 + j + c];
+            acc3[c] = ct[(i + 3) * 128 + j + c];
+            acc4[c] = ct[(i + 4) * 128 + j + c];
+            acc5[c] = ct[(i + 5) * 128 + j + c];
+            acc6[c] = ct[(i + 6) * 128 + j + c];
+            acc7[c] = ct[(i + 7) * 128 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -1516,16 +1488,25 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 32] = acc0[c];
-          out[i + 1 + (j + c) * 32] = acc1[c];
-          out[i + 2 + (j + c) * 32] = acc2[c];
-          out[i + 3 + (j + c) * 32] = acc3[c];
-          out[i + 4 + (j + c) * 32] = acc4[c];
-          out[i + 5 + (j + c) * 32] = acc5[c];
-          out[i + 6 + (j + c) * 32] = acc6[c];
-          out[i + 7 + (j + c) * 32] = acc7[c];
+          ct[i * 128 + j + c] = acc0[c];
+          ct[(i + 1) * 128 + j + c] = acc1[c];
+          ct[(i + 2) * 128 + j + c] = acc2[c];
+          ct[(i + 3) * 128 + j + c] = acc3[c];
+          ct[(i + 4) * 128 + j + c] = acc4[c];
+          ct[(i + 5) * 128 + j + c] = acc5[c];
+          ct[(i + 6) * 128 + j + c] = acc6[c];
+          ct[(i + 7) * 128 + j + c] = acc7[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 128; i += 8) {
+    for (long j = 0; j < 32; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 128];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 32 + j + c] = block[c * 8 + r];
     }
   }
 }
@@ -1576,61 +1557,25 @@ static void k38_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [128, 1] (sine_seq2seq.lua:12) */
 static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  for (long k0 = 0; k0 < 320; k0 += 64) {
-    const long kn = 320 - k0 < 64 ? 320 - k0 : 64;
+  for (long j = 0; j < 128; j += 16) {
+    float (*bp)[16] = (float (*)[16])(void *)scratch;
+    for (long k = 0; k < 320; k++) {
+      for (int c = 0; c < 16; c++) {
+        bp[k][c] = a0[k * 128 + j + c];
+      }
+    }
     {
-      const long j = 0;
-      float (*bp)[128] = (float (*)[128])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 128; c++) {
-          bp[k][c] = a0[(k0 + k) * 128 + j + c];
+      const long i = 0;
+      float acc0[16] = {0.0f};
+      for (long k = 0; k < 320; k++) {
+        const float *b = bp[k];
+        const float x0 = a1[i + k];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
         }
       }
-      {
-        const long i = 0;
-        float acc0_0[16] = {0.0f};
-        float acc0_1[16] = {0.0f};
-        float acc0_2[16] = {0.0f};
-        float acc0_3[16] = {0.0f};
-        float acc0_4[16] = {0.0f};
-        float acc0_5[16] = {0.0f};
-        float acc0_6[16] = {0.0f};
-        float acc0_7[16] = {0.0f};
-        if (k0)
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = out[i + j + c];
-            acc0_1[c] = out[i + j + 16 + c];
-            acc0_2[c] = out[i + j + 32 + c];
-            acc0_3[c] = out[i + j + 48 + c];
-            acc0_4[c] = out[i + j + 64 + c];
-            acc0_5[c] = out[i + j + 80 + c];
-            acc0_6[c] = out[i + j + 96 + c];
-            acc0_7[c] = out[i + j + 112 + c];
-          }
-        for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
-          const float x0 = a1[i + k0 + k];
-          for (int c = 0; c < 16; c++) {
-            acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
-            acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
-            acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
-            acc0_3[c] = RNNC_FMA(x0, b[48 + c], acc0_3[c]);
-            acc0_4[c] = RNNC_FMA(x0, b[64 + c], acc0_4[c]);
-            acc0_5[c] = RNNC_FMA(x0, b[80 + c], acc0_5[c]);
-            acc0_6[c] = RNNC_FMA(x0, b[96 + c], acc0_6[c]);
-            acc0_7[c] = RNNC_FMA(x0, b[112 + c], acc0_7[c]);
-          }
-        }
-        for (int c = 0; c < 16; c++) {
-          out[i + j + c] = acc0_0[c];
-          out[i + j + 16 + c] = acc0_1[c];
-          out[i + j + 32 + c] = acc0_2[c];
-          out[i + j + 48 + c] = acc0_3[c];
-          out[i + j + 64 + c] = acc0_4[c];
-          out[i + j + 80 + c] = acc0_5[c];
-          out[i + j + 96 + c] = acc0_6[c];
-          out[i + j + 112 + c] = acc0_7[c];
-        }
+      for (int c = 0; c < 16; c++) {
+        out[i + j + c] = acc0[c];
       }
     }
   }
@@ -4403,7 +4348,7 @@ static void sine_seq2seq_grad_10(const float *restrict P, const sine_seq2seq_bat
   k35_matmul(d_encoder_mul_concat_stack_2, in->x, grad_encoder_weight_ih, grad_encoder_weight_ih_scratch);
   float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
   float *grad_encoder_weight_hh = (float *)(A + 1090560); /* [128, 32] */
-  char *grad_encoder_weight_hh_scratch = A + 4608; /* 32768 bytes */
+  char *grad_encoder_weight_hh_scratch = A + 82432; /* 49152 bytes */
   k36_matmul(d_encoder_mul_concat_stack, encoder_mul_stack, grad_encoder_weight_hh, grad_encoder_weight_hh_scratch);
   float *grad_encoder_bias_ih = (float *)(A + 868864); /* [128] */
   k37_sum_to(d_encoder_mul_concat_stack_2, grad_encoder_bias_ih);
@@ -4412,7 +4357,7 @@ static void sine_seq2seq_grad_10(const float *restrict P, const sine_seq2seq_bat
   k38_stack(in->x + 49, out_forecast, out_forecast + 1, out_forecast + 2, out_forecast + 3, out_forecast + 4, out_forecast + 5, out_forecast + 6, out_forecast + 7, out_forecast + 8, line7_select_stack);
   float *d_decoder_mul_concat_stack = (float *)(A + 299520); /* [10, 32, 128] */
   float *grad_decoder_weight_ih = (float *)(A + 1792); /* [128, 1] */
-  char *grad_decoder_weight_ih_scratch = A + 4608; /* 32768 bytes */
+  char *grad_decoder_weight_ih_scratch = A + 869376; /* 20480 bytes */
   k39_matmul(d_decoder_mul_concat_stack, line7_select_stack, grad_decoder_weight_ih, grad_decoder_weight_ih_scratch);
   float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
   float *grad_decoder_weight_hh = (float *)(A + 869376); /* [128, 32] */
@@ -6152,7 +6097,7 @@ static void sine_seq2seq_train_step_10(float *restrict P, const sine_seq2seq_bat
   k54_pow_sub_div(P + 9008 /* opt.step */, opt_div);
   float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
   float *d_encoder_matmul_2 = (float *)(A + 1090560); /* [128, 32] */
-  char *d_encoder_matmul_scratch_2 = A; /* 32768 bytes */
+  char *d_encoder_matmul_scratch_2 = A + 82432; /* 49152 bytes */
   k36_matmul(d_encoder_mul_concat_stack, encoder_mul_stack, d_encoder_matmul_2, d_encoder_matmul_scratch_2);
   float *d_encoder_sum_to = (float *)(A + 1107968); /* [128] */
   k37_sum_to(d_encoder_mul_concat_stack_2, d_encoder_sum_to);
@@ -6169,7 +6114,7 @@ static void sine_seq2seq_train_step_10(float *restrict P, const sine_seq2seq_bat
   k55_stack(in->x + 49, dense1_add_t0, dense1_add_t1, dense1_add_t2, dense1_add_t3, dense1_add_t4, dense1_add_t5, dense1_add_t6, dense1_add_t7, dense1_add_t8, line7_select_stack);
   float *d_decoder_mul_concat_stack = (float *)(A + 297472); /* [10, 32, 128] */
   float *d_decoder_matmul = (float *)(A + 1109760); /* [128, 1] */
-  char *d_decoder_matmul_scratch = A; /* 32768 bytes */
+  char *d_decoder_matmul_scratch = A; /* 20480 bytes */
   k39_matmul(d_decoder_mul_concat_stack, line7_select_stack, d_decoder_matmul, d_decoder_matmul_scratch);
   float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
   float *d_decoder_matmul_2 = (float *)A; /* [128, 32] */

@@ -40,8 +40,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   sine_seq2seq_predict: 2368 bytes
- *   sine_seq2seq_grad: 5536 bytes
- *   sine_seq2seq_train_step: 5536 bytes
+ *   sine_seq2seq_grad: 4896 bytes
+ *   sine_seq2seq_train_step: 4896 bytes
  *   sine_seq2seq_apply: 0 bytes
  *   sine_seq2seq_init, sine_seq2seq_store, sine_seq2seq_load: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a

@@ -2578,6 +2578,7 @@ static void k106_scatter_add(const int32_t *restrict a0, const float *restrict a
 
 /* matmul [192, 16] (word_language.lua:11) */
 static void k107_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1536; k0 += 512) {
     const long kn = 1536 - k0 < 512 ? 1536 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
@@ -2598,14 +2599,14 @@ static void k107_matmul(const float *restrict a0, const float *restrict a1, floa
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 16];
-            acc1[c] = out[i + 1 + (j + c) * 16];
-            acc2[c] = out[i + 2 + (j + c) * 16];
-            acc3[c] = out[i + 3 + (j + c) * 16];
-            acc4[c] = out[i + 4 + (j + c) * 16];
-            acc5[c] = out[i + 5 + (j + c) * 16];
-            acc6[c] = out[i + 6 + (j + c) * 16];
-            acc7[c] = out[i + 7 + (j + c) * 16];
+            acc0[c] = ct[i * 192 + j + c];
+            acc1[c] = ct[(i + 1) * 192 + j + c];
+            acc2[c] = ct[(i + 2) * 192 + j + c];
+            acc3[c] = ct[(i + 3) * 192 + j + c];
+            acc4[c] = ct[(i + 4) * 192 + j + c];
+            acc5[c] = ct[(i + 5) * 192 + j + c];
+            acc6[c] = ct[(i + 6) * 192 + j + c];
+            acc7[c] = ct[(i + 7) * 192 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -2629,22 +2630,32 @@ static void k107_matmul(const float *restrict a0, const float *restrict a1, floa
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 16] = acc0[c];
-          out[i + 1 + (j + c) * 16] = acc1[c];
-          out[i + 2 + (j + c) * 16] = acc2[c];
-          out[i + 3 + (j + c) * 16] = acc3[c];
-          out[i + 4 + (j + c) * 16] = acc4[c];
-          out[i + 5 + (j + c) * 16] = acc5[c];
-          out[i + 6 + (j + c) * 16] = acc6[c];
-          out[i + 7 + (j + c) * 16] = acc7[c];
+          ct[i * 192 + j + c] = acc0[c];
+          ct[(i + 1) * 192 + j + c] = acc1[c];
+          ct[(i + 2) * 192 + j + c] = acc2[c];
+          ct[(i + 3) * 192 + j + c] = acc3[c];
+          ct[(i + 4) * 192 + j + c] = acc4[c];
+          ct[(i + 5) * 192 + j + c] = acc5[c];
+          ct[(i + 6) * 192 + j + c] = acc6[c];
+          ct[(i + 7) * 192 + j + c] = acc7[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 192; i += 8) {
+    for (long j = 0; j < 16; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 192];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 16 + j + c] = block[c * 8 + r];
     }
   }
 }
 
 /* matmul [192, 64] (word_language.lua:11) */
 static void k108_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1472; k0 += 512) {
     const long kn = 1472 - k0 < 512 ? 1472 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
@@ -2665,14 +2676,14 @@ static void k108_matmul(const float *restrict a0, const float *restrict a1, floa
         float acc7[16] = {0.0f};
         if (k0)
           for (int c = 0; c < 16; c++) {
-            acc0[c] = out[i + (j + c) * 64];
-            acc1[c] = out[i + 1 + (j + c) * 64];
-            acc2[c] = out[i + 2 + (j + c) * 64];
-            acc3[c] = out[i + 3 + (j + c) * 64];
-            acc4[c] = out[i + 4 + (j + c) * 64];
-            acc5[c] = out[i + 5 + (j + c) * 64];
-            acc6[c] = out[i + 6 + (j + c) * 64];
-            acc7[c] = out[i + 7 + (j + c) * 64];
+            acc0[c] = ct[i * 192 + j + c];
+            acc1[c] = ct[(i + 1) * 192 + j + c];
+            acc2[c] = ct[(i + 2) * 192 + j + c];
+            acc3[c] = ct[(i + 3) * 192 + j + c];
+            acc4[c] = ct[(i + 4) * 192 + j + c];
+            acc5[c] = ct[(i + 5) * 192 + j + c];
+            acc6[c] = ct[(i + 6) * 192 + j + c];
+            acc7[c] = ct[(i + 7) * 192 + j + c];
           }
         for (long k = 0; k < kn; k++) {
           const float *b = bp[k];
@@ -2696,16 +2707,25 @@ static void k108_matmul(const float *restrict a0, const float *restrict a1, floa
           }
         }
         for (int c = 0; c < 16; c++) {
-          out[i + (j + c) * 64] = acc0[c];
-          out[i + 1 + (j + c) * 64] = acc1[c];
-          out[i + 2 + (j + c) * 64] = acc2[c];
-          out[i + 3 + (j + c) * 64] = acc3[c];
-          out[i + 4 + (j + c) * 64] = acc4[c];
-          out[i + 5 + (j + c) * 64] = acc5[c];
-          out[i + 6 + (j + c) * 64] = acc6[c];
-          out[i + 7 + (j + c) * 64] = acc7[c];
+          ct[i * 192 + j + c] = acc0[c];
+          ct[(i + 1) * 192 + j + c] = acc1[c];
+          ct[(i + 2) * 192 + j + c] = acc2[c];
+          ct[(i + 3) * 192 + j + c] = acc3[c];
+          ct[(i + 4) * 192 + j + c] = acc4[c];
+          ct[(i + 5) * 192 + j + c] = acc5[c];
+          ct[(i + 6) * 192 + j + c] = acc6[c];
+          ct[(i + 7) * 192 + j + c] = acc7[c];
         }
       }
+    }
+  }
+  for (long i = 0; i < 192; i += 8) {
+    for (long j = 0; j < 64; j += 8) {
+      float block[64] = {0.0f};
+      for (int c = 0; c < 8; c++)
+        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 192];
+      for (int r = 0; r < 8; r++)
+        for (int c = 0; c < 8; c++) out[(i + r) * 64 + j + c] = block[c * 8 + r];
     }
   }
 }
@@ -5576,11 +5596,11 @@ static void word_language_grad_10(const float *restrict P, const word_language_b
   k106_scatter_add(line8_select_stack, d_embedding1_addn_stack, grad_embedding1_weight);
   float *embedding1_gather_stack = (float *)A; /* [24, 64, 16] */
   float *grad_gru1_weight_ih = (float *)(A + 374784); /* [192, 16] */
-  char *grad_gru1_weight_ih_scratch = A + 1389056; /* 32768 bytes */
+  char *grad_gru1_weight_ih_scratch = A + 4747776; /* 45056 bytes */
   k107_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
   float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
   float *grad_gru1_weight_hh = (float *)(A + 4747776); /* [192, 64] */
-  char *grad_gru1_weight_hh_scratch = A + 1389056; /* 32768 bytes */
+  char *grad_gru1_weight_hh_scratch = A + 257536; /* 81920 bytes */
   k108_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
   float *grad_gru1_bias_ih = (float *)(A + 387072); /* [192] */
   k109_sum_to(d_gru1_mul_concat_stack_4, grad_gru1_bias_ih);
@@ -5595,12 +5615,12 @@ static void word_language_grad_10(const float *restrict P, const word_language_b
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 4831744); /* [24, 64, 192] */
   float *gru1_addn_stack = (float *)(A + 159232); /* [24, 64, 16] */
   float *grad_gru1_weight_ih_reverse = (float *)(A + 2093568); /* [192, 16] */
-  char *grad_gru1_weight_ih_reverse_scratch = A + 8239616; /* 32768 bytes */
+  char *grad_gru1_weight_ih_reverse_scratch = A + 257536; /* 45056 bytes */
   k107_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, grad_gru1_weight_ih_reverse, grad_gru1_weight_ih_reverse_scratch);
   float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
   float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
   float *grad_gru1_weight_hh_reverse = (float *)(A + 1995264); /* [192, 64] */
-  char *grad_gru1_weight_hh_reverse_scratch = A + 8239616; /* 32768 bytes */
+  char *grad_gru1_weight_hh_reverse_scratch = A + 1290112; /* 81920 bytes */
   k108_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, grad_gru1_weight_hh_reverse, grad_gru1_weight_hh_reverse_scratch);
   float *grad_gru1_bias_ih_reverse = (float *)(A + 4796928); /* [192] */
   k109_sum_to(d_gru1_mul_concat_stack_2, grad_gru1_bias_ih_reverse);
@@ -7385,11 +7405,11 @@ static void word_language_train_step_10(float *restrict P, const word_language_b
   k124_pow_sub_div(P + 36240 /* opt.step */, opt_div);
   float *embedding1_gather_stack = (float *)(A + 1280); /* [24, 64, 16] */
   float *d_gru1_matmul = (float *)(A + 1390336); /* [192, 16] */
-  char *d_gru1_matmul_scratch = A + 1439488; /* 32768 bytes */
+  char *d_gru1_matmul_scratch = A + 4749056; /* 45056 bytes */
   k107_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, d_gru1_matmul, d_gru1_matmul_scratch);
   float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
   float *d_gru1_matmul_2 = (float *)(A + 4749056); /* [192, 64] */
-  char *d_gru1_matmul_scratch_2 = A + 1439488; /* 32768 bytes */
+  char *d_gru1_matmul_scratch_2 = A + 258816; /* 81920 bytes */
   k108_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
   float *d_gru1_sum_to = (float *)(A + 4798208); /* [192] */
   k109_sum_to(d_gru1_mul_concat_stack_4, d_gru1_sum_to);
@@ -7404,12 +7424,12 @@ static void word_language_train_step_10(float *restrict P, const word_language_b
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 4833024); /* [24, 64, 192] */
   float *gru1_addn_stack = (float *)(A + 160512); /* [24, 64, 16] */
   float *d_gru1_matmul_3 = (float *)(A + 2094848); /* [192, 16] */
-  char *d_gru1_matmul_scratch_3 = A + 8240896; /* 32768 bytes */
+  char *d_gru1_matmul_scratch_3 = A + 99584; /* 45056 bytes */
   k107_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, d_gru1_matmul_3, d_gru1_matmul_scratch_3);
   float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
   float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
   float *d_gru1_matmul_4 = (float *)(A + 1280); /* [192, 64] */
-  char *d_gru1_matmul_scratch_4 = A + 8240896; /* 32768 bytes */
+  char *d_gru1_matmul_scratch_4 = A + 1996544; /* 81920 bytes */
   k108_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, d_gru1_matmul_4, d_gru1_matmul_scratch_4);
   float *d_gru1_sum_to_3 = (float *)(A + 373632); /* [192] */
   k109_sum_to(d_gru1_mul_concat_stack_2, d_gru1_sum_to_3);
